@@ -1,0 +1,3 @@
+from senrun.cli import main
+
+main()

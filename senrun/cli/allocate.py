@@ -1,0 +1,53 @@
+"""`senrun allocate`: the funding run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import app
+from .common import ConfigOpt, DebugOpt, JobsOpt, OutOpt, QuietOpt, console, handled
+from .progress import steps
+
+
+@app.command()
+def allocate(
+    config: ConfigOpt,
+    out: OutOpt,
+    previous: Annotated[Optional[Path], typer.Option(
+        help="Last year's schools.csv or allocations.xlsx: adds diff.csv and a Diff sheet.",
+        exists=True, dir_okay=False)] = None,
+    no_returns: Annotated[bool, typer.Option("--no-returns", help="Skip the per-school return workbooks.")] = False,
+    jobs: JobsOpt = None,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Run the year's allocation and write the workbook, the returns, the CSVs and a manifest.
+
+    The output folder is written beside --out and swapped in only when everything succeeded: a failed
+    run leaves last year's folder exactly as it was.
+
+    Example:  [bold]senrun allocate --config config/senrun.yaml --out out/[/]
+    """
+    from ..config import load_config
+    from ..outputs import write_outputs
+    from ..pipeline import allocate as run_allocation
+    from .render import print_issues, print_totals
+
+    with handled(debug):
+        with steps(quiet) as progress:
+            result = run_allocation(load_config(config), progress=progress.step)
+            diff = None
+            if previous is not None:
+                from ..diff import diff_against
+
+                diff = diff_against(result, previous)
+            write_outputs(result, out, returns=not no_returns, jobs=jobs, diff=diff, progress=progress.advance)
+        if result.warnings:
+            print_issues(result.warnings, console, limit=20 if not quiet else 0)
+        if not quiet:
+            print_totals(result, console)
+            console.print(f"Wrote {out}/ (allocations.xlsx, schools.csv, clusters.csv, psf.csv, manifest.json"
+                          f"{', returns/' if not no_returns else ''}).")

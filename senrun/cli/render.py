@@ -1,0 +1,77 @@
+"""Rich rendering of issues, totals and tables (the only place, with cli/, that knows Rich)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+from rich.console import Console
+from rich.table import Table
+
+from ..errors import Issue
+from ..money import fmt_gbp
+
+MAX_SHOWN = 60
+
+
+def print_issues(issues, console: Console, heading: str | None = None, limit: int = MAX_SHOWN) -> None:
+    """Errors then warnings, grouped by file, as a table; then counts."""
+    issues = sorted(issues, key=lambda i: (not i.is_error, i.file or "", i.sheet or "", i.row or 0))
+    errors = sum(1 for i in issues if i.is_error)
+    if heading and errors:
+        console.print(f"[bold red]{heading}[/]")
+    by_file: dict[str, list[Issue]] = defaultdict(list)
+    for i in issues:
+        by_file[i.file or "(config and run)"].append(i)
+    shown = 0
+    for name, group in by_file.items():
+        table = Table(title=name, title_justify="left", show_lines=False, expand=False)
+        for col in ("", "where", "problem", "expected"):
+            table.add_column(col, overflow="fold")
+        for i in group[: max(0, limit - shown)]:
+            mark = "[red]error[/]" if i.is_error else "[yellow]warning[/]"
+            where = " › ".join(p for p in (i.sheet, f"row {i.row}" if i.row else None, i.column) if p)
+            table.add_row(mark, where, i.message, i.expected or "")
+        shown += min(len(group), max(0, limit - shown))
+        if table.row_count:
+            console.print(table)
+    if len(issues) > shown:
+        console.print(f"… and {len(issues) - shown:,} more (use --json for all of them)")
+    console.print(f"{errors:,} error(s), {len(issues) - errors:,} warning(s)")
+
+
+def issues_json(issues, extra: dict | None = None) -> str:
+    """The documented JSON report (docs/validate.md): counts and every issue with its fields."""
+    report = {
+        "errors": sum(1 for i in issues if i.is_error),
+        "warnings": sum(1 for i in issues if not i.is_error),
+        "issues": [i.to_dict() for i in issues],
+    }
+    report.update(extra or {})
+    return json.dumps(report, indent=2, ensure_ascii=False, default=str)
+
+
+def print_totals(result, console: Console) -> None:
+    """The money identity and the cluster totals."""
+    t = result.totals
+    table = Table(title=f"senrun {result.config.year}: the money", title_justify="left")
+    table.add_column("")
+    table.add_column("£", justify="right")
+    table.add_row("Pupil-specific pot", fmt_gbp(t.pupil_specific_pot))
+    table.add_row("  continuing PSF", fmt_gbp(t.continuing_psf))
+    for name, pence in t.topslices:
+        table.add_row(f"  top-slice: {name}", fmt_gbp(pence))
+    table.add_row("  cluster pot (formula)", fmt_gbp(t.cluster_pot))
+    table.add_row("Released PSF (reporting)", fmt_gbp(t.released_psf))
+    table.add_row("School specific allocation", fmt_gbp(t.ssa_total))
+    table.add_row("SEN total", fmt_gbp(t.sen_total))
+    console.print(table)
+    clusters = Table(title="Clusters", title_justify="left")
+    for col, just in (("cluster", "left"), ("schools", "right"), ("pupils", "right"), ("PSF", "right"),
+                      ("cluster allocation", "right"), ("total", "right")):
+        clusters.add_column(col, justify=just)
+    for r in result.clusters.iter_rows(named=True):
+        clusters.add_row(f"{r['cluster_id']} {r['cluster_name'] if r['cluster_name'] != r['cluster_id'] else ''}",
+                         f"{r['schools']:,}", f"{r['pupils']:,}", fmt_gbp(r["psf"]),
+                         fmt_gbp(r["cluster_allocation"]), fmt_gbp(r["total"]))
+    console.print(clusters)

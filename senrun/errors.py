@@ -1,0 +1,100 @@
+"""Problems found in inputs and config, as data (SPEC §5, §8).
+
+Every problem is an :class:`Issue` that says where (file, sheet, row as Excel shows it,
+column as the user's own header names it), what (the value) and what was expected.
+Checks collect issues into a list; the pipeline raises :class:`SenrunError` once, with
+all of them, so a finance officer sees every problem from one run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem, located as precisely as its source allows."""
+
+    code: str
+    severity: str
+    message: str
+    file: str | None = None
+    sheet: str | None = None
+    row: int | None = None  # as a person sees it in Excel: the header is row 1
+    column: str | None = None  # the user's own header
+    field: str | None = None  # senrun's internal column name
+    value: str | None = None
+    expected: str | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+    def where(self) -> str:
+        """`statements.xlsx › Statements › row 14 › Date of Birth`, as much as is known."""
+        parts = [p for p in (self.file, self.sheet) if p]
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(self.column)
+        return " › ".join(parts)
+
+    def __str__(self) -> str:
+        where = self.where()
+        text = f"{where}: {self.message}" if where else self.message
+        if self.expected and "expected" not in self.message:
+            text += f" (expected {self.expected})"
+        return text
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items()}
+
+
+class SenrunError(Exception):
+    """A failure the user can act on: bad input, bad config, a broken money identity."""
+
+    def __init__(self, issues: list[Issue] | Issue | str):
+        if isinstance(issues, str):
+            issues = [Issue("error", ERROR, issues)]
+        elif isinstance(issues, Issue):
+            issues = [issues]
+        self.issues: list[Issue] = list(issues)
+        super().__init__("\n".join(str(i) for i in self.errors or self.issues))
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.is_error]
+
+
+@dataclass
+class Issues:
+    """A collector: checks append; `raise_if_errors` stops the run with all of them."""
+
+    items: list[Issue] = field(default_factory=list)
+
+    def add(self, code: str, severity: str, message: str, **where) -> None:
+        self.items.append(Issue(code, severity, message, **where))
+
+    def error(self, code: str, message: str, **where) -> None:
+        self.add(code, ERROR, message, **where)
+
+    def warn(self, code: str, message: str, **where) -> None:
+        self.add(code, WARNING, message, **where)
+
+    def extend(self, issues) -> None:
+        self.items.extend(issues)
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.items if i.is_error]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.items if not i.is_error]
+
+    def raise_if_errors(self) -> None:
+        if self.errors:
+            raise SenrunError(self.items)

@@ -1,0 +1,153 @@
+"""The pot and the cluster formula (SPEC §1, §4), to the penny.
+
+Each element's total is fixed first (a rate × units, a share × pot, or the remainder),
+then shared between schools in proportion to their units by largest remainder.  Units
+are integers; a need column with decimals is scaled to whole micro-units first, which
+changes no proportion.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import polars as pl
+
+from .config import Config, ElementSpec
+from .errors import Issues, SenrunError
+from .money import apportion, fmt_gbp, round_half_away
+from .result import Element
+from .schema import SCHOOL_ID
+
+COLUMN_SCALE_DIGITS = 6  # a need column is exact to a millionth of a unit
+
+
+@dataclass(frozen=True)
+class Pot:
+    """How the pupil-specific pot divides (SPEC §1)."""
+
+    pupil_specific_pot: int
+    continuing_psf: int
+    topslices: tuple[tuple[str, int], ...]
+    cluster_pot: int
+
+
+def pot(cfg: Config, continuing_psf: int, n_schools: int, n_clusters: int) -> Pot:
+    """The cluster pot: what is left after continuing PSF and the top-slices; negative is an error."""
+    counts = {"amount": 1, "per_cluster": n_clusters, "per_school": n_schools}
+    slices = tuple((t.name, t.pence * counts[t.per]) for t in cfg.topslices)
+    left = cfg.pupil_specific_pot - continuing_psf - sum(p for _, p in slices)
+    if left < 0:
+        raise SenrunError(
+            f"the cluster pot would be negative by {fmt_gbp(-left)}: the pupil-specific pot "
+            f"{fmt_gbp(cfg.pupil_specific_pot)} is less than continuing PSF {fmt_gbp(continuing_psf)} "
+            f"plus top-slices {fmt_gbp(sum(p for _, p in slices))} (budget.pupil_specific_pot in {cfg.path.name})")
+    return Pot(cfg.pupil_specific_pot, continuing_psf, slices, left)
+
+
+def element_units(schools: pl.DataFrame, spec: ElementSpec) -> tuple[pl.Expr, int]:
+    """The units expression of an element's basis, and the power of ten its units are scaled by."""
+    if spec.basis == "per_school":
+        return pl.lit(1, dtype=pl.Int64), 0
+    if spec.basis.startswith("column:"):
+        name = spec.basis[7:]
+        return (pl.col(name) * 10 ** COLUMN_SCALE_DIGITS).round(0).cast(pl.Int64), COLUMN_SCALE_DIGITS
+    return pl.col(f"_basis_{spec.basis}").cast(pl.Int64), 0
+
+
+def element_totals(specs: tuple[ElementSpec, ...], units: dict[str, int], scales: dict[str, int],
+                   cluster_pot: int, cfg_name: str) -> dict[str, int]:
+    """Each element's total in pence (SPEC §1 step 1), checked."""
+    totals: dict[str, int] = {}
+    for e in specs:
+        if e.rate is not None:
+            totals[e.name] = round_half_away(e.rate * 100 * Decimal(units[e.name]) / Decimal(10) ** scales[e.name])
+        elif e.share is not None:
+            totals[e.name] = round_half_away(e.share * cluster_pot)
+    spent = sum(totals.values())
+    rest = [e for e in specs if e.remainder or e.solve]
+    if rest:
+        left = cluster_pot - spent
+        if left < 0:
+            raise SenrunError(f"the formula spends {fmt_gbp(spent)} before its remainder element "
+                              f"'{rest[0].name}', more than the cluster pot {fmt_gbp(cluster_pot)}: the remainder "
+                              f"would be {fmt_gbp(left)} (formula.elements in {cfg_name})")
+        totals[rest[0].name] = left
+    else:
+        gap = cluster_pot - spent
+        if abs(gap) > len(specs):
+            word = "leaves" if gap > 0 else "overspends"
+            raise SenrunError(f"the formula {word} {fmt_gbp(abs(gap))} of the cluster pot {fmt_gbp(cluster_pot)} "
+                              f"(elements total {fmt_gbp(spent)}) and no element is the remainder: add "
+                              f"`remainder: true` to one element or change the rates (formula.elements in {cfg_name})")
+        totals[specs[-1].name] += gap  # within a penny per element: the last declared takes it
+    for e in specs:
+        if totals[e.name] != 0 and units[e.name] == 0:
+            raise SenrunError(f"element '{e.name}' has {fmt_gbp(totals[e.name])} to share but no school has any "
+                              f"units of its basis '{e.basis}' (formula.elements in {cfg_name})")
+    return totals
+
+
+def solved_rate(e: ElementSpec, total: int, units: int, scale: int) -> Decimal | None:
+    """For `rate: solve`: the £ per unit that spends the pot exactly, to 4 decimal places."""
+    if not e.solve or units == 0:
+        return None
+    return (Decimal(total) / 100 / (Decimal(units) / Decimal(10) ** scale)).quantize(Decimal("0.0001"))
+
+
+def _parameter(e: ElementSpec, solved: Decimal | None) -> str:
+    if e.solve:
+        return f"solve → {solved}" if solved is not None else "solve"
+    return str(e.rate if e.rate is not None else e.share if e.share is not None else "")
+
+
+def apply_formula(schools: pl.DataFrame, cfg: Config, cluster_pot: int, issues: Issues
+                  ) -> tuple[pl.DataFrame, pl.DataFrame, tuple[Element, ...]]:
+    """Add formula_<element> and cluster_share to `schools` (which carries the basis columns);
+    return also the workings (per school and element) and the elements as applied."""
+    specs = cfg.elements
+    exprs, scales = {}, {}
+    for e in specs:
+        exprs[e.name], scales[e.name] = element_units(schools, e)
+    unit_frame = schools.select(SCHOOL_ID, *[x.alias(f"_u_{n}") for n, x in exprs.items()])
+    negative = [n for n in exprs if (unit_frame[f"_u_{n}"].fill_null(0) < 0).any()]
+    if negative:
+        raise SenrunError(f"element(s) {', '.join(negative)}: a school has negative units")
+    unit_frame = unit_frame.with_columns(pl.col(f"_u_{n}").fill_null(0) for n in exprs)
+    units = {n: int(unit_frame[f"_u_{n}"].sum()) for n in exprs}
+    totals = element_totals(specs, units, scales, cluster_pot, cfg.path.name)
+    work, shares = [], unit_frame.select(SCHOOL_ID)
+    for e in specs:
+        share = apportion(unit_frame.select(SCHOOL_ID, pl.col(f"_u_{e.name}").alias("units")),
+                          totals[e.name], "units", SCHOOL_ID, "amount")
+        shares = shares.with_columns(share["amount"].alias(f"formula_{e.name}"))
+        work.append(_workings(share, e, totals[e.name], scales[e.name]))
+    shares = shares.with_columns(pl.sum_horizontal(f"formula_{e.name}" for e in specs).alias("cluster_share"))
+    elements = tuple(
+        Element(e.name, e.basis, e.kind if not e.solve else "solve",
+                _parameter(e, solved_rate(e, totals[e.name], units[e.name], scales[e.name])),
+                _units_text(units[e.name], scales[e.name]), totals[e.name]) for e in specs)
+    return schools.join(shares, on=SCHOOL_ID, how="left"), pl.concat(work), elements
+
+
+def _units_text(units: int, scale: int) -> str:
+    if scale == 0:
+        return str(units)
+    return str((Decimal(units) / Decimal(10) ** scale).normalize())
+
+
+def _workings(share: pl.DataFrame, e: ElementSpec, total: int, scale: int) -> pl.DataFrame:
+    """Per school: units, the exact share in pence to 4 places, the floor and the extra penny."""
+    usum = int(share["units"].sum())
+    num = pl.lit(total, dtype=pl.Int64) * pl.col("units")
+    floor = (num // usum) if usum else pl.lit(0, dtype=pl.Int64)
+    frac = ((num % usum) * 10_000 // usum) if usum else pl.lit(0, dtype=pl.Int64)
+    units = pl.col("units").cast(pl.String) if scale == 0 else \
+        (pl.col("units").cast(pl.Float64) / 10 ** scale).round(scale).cast(pl.String)
+    return share.select(
+        SCHOOL_ID, pl.lit(e.name).alias("element"), pl.lit(e.basis).alias("basis"), units.alias("units"),
+        pl.lit(_parameter(e, None) if not e.solve else "solve").alias("parameter"),
+        pl.lit(total, dtype=pl.Int64).alias("element_total"),
+        pl.concat_str([floor.cast(pl.String), pl.lit("."), frac.cast(pl.String).str.pad_start(4, "0")])
+        .alias("exact_pence"),
+        floor.alias("floor_pence"), (pl.col("amount") - floor).alias("extra_penny"), pl.col("amount"))

@@ -1,0 +1,341 @@
+"""Read the inputs as councils keep them (SPEC §5): CSV, XLSX, Parquet, their own headers.
+
+Each file is read as text (nothing guessed), its headers found and mapped onto senrun's
+names, then each declared column parsed by its kind.  Every bad cell becomes an Issue
+naming file, sheet, the row a person sees in Excel and the user's own header.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from . import parse
+from .config import InputSpec
+from .errors import Issues
+from .schema import NULLABLE, ROW, SCHEMAS, SEN_CODES, STREAMS, MOVE_REASONS, Column, Kind
+
+MAX_ISSUES_PER_COLUMN = 200  # beyond this, one summary line per column and problem
+HEADER_SEARCH_ROWS = 20
+
+
+@dataclass
+class Table:
+    """One input as read: parsed frame (internal names + `_row`) and where it came from."""
+
+    name: str
+    file: str  # the file's name, for messages
+    sheet: str | None
+    frame: pl.DataFrame
+    headers: dict[str, str] = field(default_factory=dict)  # internal name → the user's header
+    sha256: str = ""
+    path_text: str = ""
+
+    def where(self, column: str | None = None, row: int | None = None) -> dict:
+        """Keyword arguments locating an Issue in this table."""
+        return {"file": self.file, "sheet": self.sheet, "row": row,
+                "column": self.headers.get(column, column) if column else None, "field": column}
+
+
+class _Unreadable(Exception):
+    pass
+
+
+# --- raw reading: bytes → a text frame with the user's headers -------------------------
+
+def _sniff(data: bytes) -> str:
+    if data[:4] == b"PK\x03\x04":
+        return "zip"
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return "ole"
+    if data[:4] == b"PAR1":
+        return "parquet"
+    return "text"
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252 as Excel saves CSVs."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    if "\x00" in text or sum(ch == "\ufffd" for ch in text[:4096]) > 8:
+        raise _Unreadable("is not a text file (it looks like binary data)")
+    return text
+
+
+def _read_csv(data: bytes, find_header) -> tuple[pl.DataFrame, int]:
+    """The CSV from its header row on (all text), and that row's index (0-based)."""
+    text = _decode(data)
+    head = text[:65536].splitlines()[:HEADER_SEARCH_ROWS]
+    sep = max((",", ";", "\t"), key=lambda c: sum(line.count(c) for line in head))
+    rows = list(csv.reader(head, delimiter=sep))
+    width = max((len(r) for r in rows), default=0)
+    header_index = find_header(pl.DataFrame([r + [None] * (width - len(r)) for r in rows], orient="row",
+                                            schema=[f"c{i}" for i in range(width)])) if rows else 0
+    offset = 0
+    for _ in range(header_index):
+        offset = text.index("\n", offset) + 1
+    try:
+        frame = pl.read_csv(io.StringIO(text[offset:]), has_header=False, infer_schema=False, separator=sep,
+                            truncate_ragged_lines=True, raise_if_empty=False)
+    except pl.exceptions.PolarsError as exc:
+        raise _Unreadable(f"could not be read as CSV ({_first_line(exc)})") from None
+    return frame, header_index
+
+
+def _read_xlsx(path: Path, sheet: str | None) -> tuple[pl.DataFrame, str]:
+    import fastexcel
+
+    try:
+        reader = fastexcel.read_excel(str(path))
+    except Exception as exc:  # calamine raises its own types for corrupt files
+        raise _Unreadable(f"could not be opened as an Excel workbook ({_first_line(exc)})") from None
+    names = reader.sheet_names
+    if sheet is not None and sheet not in names:
+        close = difflib.get_close_matches(sheet, names, n=1)
+        hint = f" — did you mean '{close[0]}'?" if close else ""
+        raise _Unreadable(f"has no sheet '{sheet}'{hint}; its sheets are: {', '.join(names)}")
+    name = sheet if sheet is not None else names[0]
+    try:
+        frame = reader.load_sheet(name, header_row=None, dtypes="string").to_polars()
+    except Exception as exc:
+        raise _Unreadable(f"sheet '{name}' could not be read ({_first_line(exc)})") from None
+    return frame, name
+
+
+def _read_parquet(path: Path) -> pl.DataFrame:
+    try:
+        return pl.read_parquet(path)
+    except Exception as exc:
+        raise _Unreadable(f"could not be read as Parquet ({_first_line(exc)})") from None
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
+def read_raw(spec: InputSpec, find_header) -> tuple[pl.DataFrame, int, str | None, bytes, bool]:
+    """The file as a frame (all text unless Parquet) and the index of its header row (CSV: 0, the rows
+    above it dropped), its sheet, its bytes, and whether the frame already has its headers (Parquet)."""
+    try:
+        data = spec.path.read_bytes()
+    except FileNotFoundError:
+        raise _Unreadable("does not exist") from None
+    except IsADirectoryError:
+        raise _Unreadable("is a folder, not a file") from None
+    except OSError as exc:
+        raise _Unreadable(f"cannot be read ({exc.strerror})") from None
+    if not data.strip():
+        raise _Unreadable("is empty")
+    kind, suffix = _sniff(data), spec.path.suffix.lower()
+    if kind == "ole":
+        raise _Unreadable("is a password-protected workbook or an old .xls file: save it as an "
+                          "unprotected .xlsx (File › Save As › Excel Workbook)")
+    if kind == "parquet":
+        return _read_parquet(spec.path), 0, None, data, True
+    if kind == "zip":
+        frame, sheet = _read_xlsx(spec.path, spec.sheet)
+        return frame, find_header(frame), sheet, data, False
+    # A CSV saved under an .xlsx name is common: it is read as what it really is.
+    frame, skipped = _read_csv(data, find_header)
+    return frame, -skipped, None, data, False
+
+
+# --- headers ---------------------------------------------------------------------------
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", str(text).lower())
+
+
+def _targets(spec: InputSpec, columns: tuple[Column, ...]) -> dict[str, str]:
+    """normalised header → internal name: the `columns:` map first, then senrun's own names."""
+    targets = {_norm(c.name): c.name for c in columns}
+    targets.update({_norm(user): internal for user, internal in spec.columns})
+    return targets
+
+
+def _find_header(frame: pl.DataFrame, targets: dict[str, str], required: list[str]) -> int:
+    """Index of the row holding the headers: the first of the top rows naming most required columns."""
+    best, best_hits = 0, -1
+    for i, row in enumerate(frame.head(HEADER_SEARCH_ROWS).iter_rows()):
+        names = {targets.get(_norm(v)) for v in row if v is not None}
+        hits = sum(1 for r in required if r in names)
+        if hits > best_hits:
+            best, best_hits = i, hits
+        if hits == len(required):
+            return i
+    return best
+
+
+def _with_headers(raw: pl.DataFrame, header_index: int, row_offset: int = 0) -> tuple[pl.DataFrame, list[str]]:
+    """Make row `header_index` the header; keep the Excel row number of every data row."""
+    header = [("" if v is None else str(v).strip()) for v in raw.row(header_index)] if raw.height else []
+    seen: dict[str, int] = {}
+    names = []
+    for i, h in enumerate(header):
+        h = h or f"(column {i + 1})"
+        seen[h] = seen.get(h, 0) + 1
+        names.append(h if seen[h] == 1 else f"{h} ({seen[h]})")
+    body = raw.slice(header_index + 1).rename(dict(zip(raw.columns, names)))
+    body = body.with_row_index(ROW, offset=header_index + row_offset + 2).with_columns(pl.col(ROW).cast(pl.Int64))
+    return body, header
+
+
+def _map_columns(body: pl.DataFrame, user_headers: list[str], targets: dict[str, str],
+                 columns: tuple[Column, ...], where: dict, issues: Issues) -> tuple[pl.DataFrame, dict[str, str]]:
+    """Rename the user's headers to internal names; report each missing required column once."""
+    mapping: dict[str, str] = {}
+    for h in body.columns:
+        internal = targets.get(_norm(h))
+        if h != ROW and internal and internal not in mapping.values():
+            mapping[h] = internal
+    for h in body.columns:  # extra columns (e.g. a need column) keep their own header, normalised
+        if h != ROW and h not in mapping and _norm(h) and _norm(h) not in {_norm(v) for v in mapping.values()}:
+            mapping[h] = h
+    present = set(mapping.values())
+    found = [h for h in user_headers if h]
+    for col in columns:
+        if col.required and col.name not in present:
+            wanted = [u for u, i in targets.items() if i == col.name]
+            close = difflib.get_close_matches(col.name.replace("_", " "), found, n=1, cutoff=0.5) or \
+                difflib.get_close_matches(wanted[-1] if wanted else col.name, [_norm(f) for f in found], n=1)
+            hint = f" — did you mean '{close[0]}'?" if close else ""
+            issues.error("missing_column", f"required column '{col.name}' is missing{hint}; "
+                         f"columns found: {', '.join(found) or '(none)'}",
+                         **{**where, "field": col.name, "expected": f"a column for {col.name}"})
+    frame = body.rename(mapping).select([ROW, *dict.fromkeys(mapping.values())])
+    return frame, {v: k for k, v in mapping.items()}
+
+
+# --- values ----------------------------------------------------------------------------
+
+def _value_expr(col: Column) -> pl.Expr:
+    name = col.name
+    return {
+        Kind.ID: lambda: parse.parse_id(name),
+        Kind.UPN: lambda: parse.parse_upn(name),
+        Kind.TEXT: lambda: pl.col(name).str.strip_chars().replace("", None),
+        Kind.DATE: lambda: parse.parse_date(name),
+        Kind.MONEY: lambda: parse.parse_money(name),
+        Kind.NUMBER: lambda: parse.parse_number(name),
+        Kind.BOOL: lambda: parse.parse_bool(name),
+        Kind.NC_YEAR: lambda: parse.parse_nc_year(name),
+        Kind.SEN: lambda: parse.parse_code(name, SEN_CODES),
+        Kind.STREAM: lambda: parse.parse_code(name, STREAMS),
+        Kind.MOVE_REASON: lambda: parse.parse_code(name, MOVE_REASONS, upper=False),
+    }[col.kind]()
+
+
+def _bad_message(col: Column) -> pl.Expr:
+    """Why a non-blank cell failed, as a Polars expression over the raw text."""
+    raw = pl.col(col.name).str.strip_chars()
+    kind = {Kind.DATE: "a date", Kind.MONEY: "an amount of money", Kind.NUMBER: "a number",
+            Kind.BOOL: "a yes/no value", Kind.NC_YEAR: "a National Curriculum year", Kind.SEN: "a SEN provision code",
+            Kind.STREAM: "a funding stream", Kind.MOVE_REASON: "a move type"}.get(col.kind, "valid")
+    msg = pl.lit(f" is not {kind}")
+    if col.kind == Kind.MONEY:
+        msg = (pl.when(raw.str.contains(r"^-")).then(pl.lit(" is negative; money must not be negative"))
+               .when(raw.str.contains(r"^[£\d,\s]*\.\d{3,}$")).then(pl.lit(" has more than two decimal places"))
+               .otherwise(msg))
+    if col.kind == Kind.DATE:
+        msg = (pl.when(raw.str.contains(r"^\d{1,2}/\d{1,2}/\d{4}$"))
+               .then(pl.lit(" is not a real date (day/month/year)")).otherwise(msg))
+    return pl.concat_str([pl.lit('"'), raw, pl.lit('"'), msg])
+
+
+def _textual(frame: pl.DataFrame, col: Column) -> pl.DataFrame:
+    """Parquet columns arrive typed: keep dates as dates, turn everything else into text."""
+    dtype = frame.schema[col.name]
+    if dtype == pl.String or (col.kind == Kind.DATE and dtype == pl.Date):
+        return frame
+    if dtype == pl.Datetime or isinstance(dtype, pl.Datetime):
+        return frame.with_columns(pl.col(col.name).dt.date().cast(pl.String))
+    return frame.with_columns(pl.col(col.name).cast(pl.String))
+
+
+def _parse_columns(frame: pl.DataFrame, columns: tuple[Column, ...], table: Table, issues: Issues) -> pl.DataFrame:
+    """Parse every declared column; report each bad or missing value with its row and header."""
+    present = [c for c in columns if c.name in frame.columns]
+    for col in present:
+        frame = _textual(frame, col)
+    key_cols = [c.name for c in present if c.required]
+    if key_cols:  # drop rows blank in every required column (blank lines, spacer rows)
+        frame = frame.filter(~pl.all_horizontal([parse._blank(c) if frame.schema[c] == pl.String
+                                                 else pl.col(c).is_null() for c in key_cols]))
+    checks, values = [], []
+    for col in present:
+        if frame.schema[col.name] == pl.Date:
+            values.append(pl.col(col.name))
+            checks.append(pl.when(pl.col(col.name).is_null() & pl.lit(col.name not in NULLABLE))
+                          .then(pl.lit("is empty")).otherwise(None).alias(col.name))
+            continue
+        value = _value_expr(col)
+        ok = parse.nc_year_ok(col.name) if col.kind == Kind.NC_YEAR else value.is_not_null()
+        blank = parse._blank(col.name)
+        bad = (pl.when(blank & pl.lit(col.name not in NULLABLE)).then(pl.lit("is empty"))
+               .when(~blank & ~ok).then(_bad_message(col)).otherwise(None))
+        checks.append(bad.alias(col.name))
+        values.append(value.alias(col.name))
+    problems = frame.select(pl.col(ROW), *checks) if checks else None
+    if problems is not None:
+        _report_cells(problems, [c for c in present], table, issues)
+    return frame.with_columns(values)
+
+
+def _report_cells(problems: pl.DataFrame, columns: list[Column], table: Table, issues: Issues) -> None:
+    for col in columns:
+        bad = problems.filter(pl.col(col.name).is_not_null()).select(ROW, col.name)
+        for row, message in bad.head(MAX_ISSUES_PER_COLUMN).iter_rows():
+            code = "empty_value" if message == "is empty" else "bad_value"
+            issues.error(code, message, **table.where(col.name, row), expected=col.expected or None)
+        if bad.height > MAX_ISSUES_PER_COLUMN:
+            issues.error("bad_value", f"{bad.height - MAX_ISSUES_PER_COLUMN:,} more problems in this column "
+                         f"(rows {bad[ROW][MAX_ISSUES_PER_COLUMN]:,} onwards)", **table.where(col.name),
+                         expected=col.expected or None)
+
+
+def read_input(spec: InputSpec, issues: Issues) -> Table | None:
+    """Read, map and parse one input; problems go to `issues`; None if it could not be read at all."""
+    columns = SCHEMAS[spec.name]
+    table = Table(spec.name, spec.path.name, spec.sheet, pl.DataFrame(), path_text=spec.path_text)
+    try:
+        required = [c.name for c in columns if c.required]
+        targets = _targets(spec, columns)
+        finder = (lambda _: spec.header_row - 1) if spec.header_row else \
+            (lambda f: _find_header(f, targets, required))
+        raw, header_index, sheet, data, has_header = read_raw(spec, finder)
+    except _Unreadable as exc:
+        issues.error("unreadable", f"{spec.name} file '{spec.path_text}' {exc}", file=spec.path.name,
+                     sheet=spec.sheet)
+        return None
+    table.sheet, table.sha256 = sheet, hashlib.sha256(data).hexdigest()
+    if has_header:  # Parquet
+        body = raw.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
+        user_headers = raw.columns
+    elif header_index < 0:  # CSV: the rows above the header were dropped while reading
+        body, user_headers = _with_headers(raw, 0, row_offset=-header_index)
+    else:
+        body, user_headers = _with_headers(raw, header_index)
+    before = len(issues.errors)
+    frame, table.headers = _map_columns(body, user_headers, targets, columns, table.where(), issues)
+    if len(issues.errors) > before:
+        return None
+    if frame.height == 0:
+        issues.error("no_rows", f"{spec.name} file has headers but no rows of data", **table.where())
+        return None
+    table.frame = _parse_columns(frame, columns, table, issues)
+    return table
+
+
+def sha256_of(path: Path) -> str:
+    """SHA-256 of a file's bytes, for the manifest."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,0 +1,81 @@
+"""Money in integer pence (SPEC §1): parsing, rounding, largest-remainder apportionment.
+
+No binary floats touch an amount.  Config amounts and rates are exact decimals;
+input amounts are parsed from their text; apportionment works on integers.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+import polars as pl
+
+PENNY = Decimal("0.01")
+
+
+def to_pence(amount: Decimal | int | str) -> int:
+    """Pounds to integer pence, exactly; more than 2 decimal places is rejected."""
+    value = Decimal(str(amount))
+    pence = value * 100
+    if pence != pence.to_integral_value():
+        raise ValueError(f"{amount} has more than two decimal places")
+    return int(pence)
+
+
+def round_half_away(value: Decimal) -> int:
+    """Round an exact decimal to a whole number, halves away from zero (2.5 → 3, −2.5 → −3)."""
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def pounds(pence: int) -> str:
+    """Pence as a pounds figure with two decimals and no float: 411523 → '4115.23'."""
+    sign = "-" if pence < 0 else ""
+    whole, part = divmod(abs(int(pence)), 100)
+    return f"{sign}{whole}.{part:02d}"
+
+
+def fmt_gbp(pence: int) -> str:
+    """Pence for people: 411523 → '£4,115.23'."""
+    sign = "-" if pence < 0 else ""
+    whole, part = divmod(abs(int(pence)), 100)
+    return f"{sign}£{whole:,}.{part:02d}"
+
+
+def parse_decimal(text: str) -> Decimal | None:
+    """A decimal from text, or None if it is not one."""
+    try:
+        value = Decimal(text)
+    except (InvalidOperation, ValueError):
+        return None
+    return value if value.is_finite() else None
+
+
+def div_round_half_away(num: pl.Expr, den: pl.Expr | int) -> pl.Expr:
+    """Integer num / den rounded half away from zero, for den > 0, as a Polars expression."""
+    q = (num.abs() * 2 + den) // (den * 2)
+    return pl.when(num < 0).then(-q).otherwise(q)
+
+
+def apportion(frame: pl.DataFrame | pl.LazyFrame, total: pl.Expr | int, units: str, key: str, alias: str,
+              over: str | None = None):
+    """Share `total` pence between rows in proportion to `units` by largest remainder.
+
+    Floors every exact share to the penny, then gives the pennies left one each to the
+    largest fractional parts; ties go to the ascending `key` (SPEC §1).  `units` must be
+    non-negative integers; a zero total over zero units gives zeros.  With `over`,
+    apportions within each group (total then is an expression evaluated per group).
+    """
+    win = [over] if over else None
+    tot = total if isinstance(total, pl.Expr) else pl.lit(total, dtype=pl.Int64)
+    u = pl.col(units).cast(pl.Int64)
+    usum = u.sum().over(win) if win else u.sum()
+    num = tot.cast(pl.Int64) * u
+    floor = pl.when(usum > 0).then(num // usum).otherwise(0)
+    rem = pl.when(usum > 0).then(num % usum).otherwise(0)
+    frame = frame.with_columns(floor.alias("_floor"), rem.alias("_rem"))
+    left = tot.cast(pl.Int64) - (pl.col("_floor").sum().over(win) if win else pl.col("_floor").sum())
+    rank = pl.struct(-pl.col("_rem"), pl.col(key)).rank("ordinal")
+    rank = rank.over(win) if win else rank
+    return frame.with_columns(
+        (pl.col("_floor") + pl.when((usum > 0) & (rank <= left)).then(1).otherwise(0)).alias(alias)
+    ).drop("_floor", "_rem")

@@ -1,0 +1,82 @@
+"""The machine-readable tables: schools.csv, clusters.csv, psf.csv, diff.csv (SPEC §6).
+
+Money is written as pounds with exactly two decimals, built from integer pence by integer
+arithmetic (never through a float).  Dates are ISO.  Text that a spreadsheet would run as
+a formula (beginning = + - @, tab or carriage return) gets a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from .common import FORMULA_PREFIX, FORMULA_TRIGGERS, is_money
+
+SCHOOLS_HEAD = ("school_id", "school_name", "cluster_id", "pupils", "ssa", "psf")
+SCHOOLS_TAIL = ("cluster_share", "total")
+CLUSTERS_HEAD = ("cluster_id", "cluster_name", "schools", "pupils", "ssa", "psf")
+CLUSTERS_TAIL = ("cluster_allocation", "total")
+PSF_COLUMNS = (
+    "upn", "stream", "psf_school_id", "paid_school_id", "annual_amount",
+    "paid_from", "paid_to", "paid_amount", "released_amount", "reason",
+)
+
+
+def formula_columns(frame: pl.DataFrame) -> list[str]:
+    """The frame's `formula_<element>` columns, in the frame's (config) order."""
+    return [c for c in frame.columns if c.startswith(FORMULA_PREFIX)]
+
+
+def schools_table(schools: pl.DataFrame) -> pl.DataFrame:
+    """The columns of schools.csv, in order."""
+    return schools.select(*SCHOOLS_HEAD, *formula_columns(schools), *SCHOOLS_TAIL)
+
+
+def clusters_table(clusters: pl.DataFrame) -> pl.DataFrame:
+    """The columns of clusters.csv, in order."""
+    return clusters.select(*CLUSTERS_HEAD, *formula_columns(clusters), *CLUSTERS_TAIL)
+
+
+def psf_table(psf: pl.DataFrame) -> pl.DataFrame:
+    """The columns of psf.csv, in order."""
+    return psf.select(*PSF_COLUMNS)
+
+
+def pounds_expr(name: str) -> pl.Expr:
+    """Integer pence as pounds text with two decimals, by integer arithmetic: -5 → '-0.05'."""
+    pence = pl.col(name).cast(pl.Int64)
+    magnitude = pence.abs()
+    sign = pl.when(pence < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    return pl.concat_str(
+        sign,
+        (magnitude // 100).cast(pl.String),
+        pl.lit("."),
+        (magnitude % 100).cast(pl.String).str.zfill(2),
+    ).alias(name)
+
+
+def guarded_expr(name: str) -> pl.Expr:
+    """Text with a leading ' where a spreadsheet would otherwise run it as a formula."""
+    text = pl.col(name)
+    risky = text.str.starts_with(FORMULA_TRIGGERS[0])
+    for trigger in FORMULA_TRIGGERS[1:]:
+        risky = risky | text.str.starts_with(trigger)
+    return pl.when(risky).then(pl.lit("'") + text).otherwise(text).alias(name)
+
+
+def csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text guarded, integer money as pounds text; other columns unchanged."""
+    exprs = []
+    for name, dtype in frame.schema.items():
+        if dtype == pl.String:
+            exprs.append(guarded_expr(name))
+        elif is_money(name) and dtype.is_integer():
+            exprs.append(pounds_expr(name))
+    return frame.with_columns(exprs) if exprs else frame
+
+
+def csv_bytes(frame: pl.DataFrame) -> bytes:
+    """A table as UTF-8 CSV (no BOM, \\n line endings, ISO dates, blank for null)."""
+    text = csv_ready(frame).write_csv(
+        include_bom=False, line_terminator="\n", date_format="%Y-%m-%d", null_value="",
+    )
+    return text.encode("utf-8")

@@ -1,0 +1,67 @@
+"""manifest.json: what was run and what was written, for audit (SPEC §6).
+
+No wall-clock time appears anywhere, so two runs of the same inputs, config and senrun
+version give the same manifest byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from ..money import pounds
+from ..result import RunResult
+from .common import senrun_version
+
+
+def money(pence: int) -> dict:
+    """An amount both ways: integer pence for machines, pounds text for people."""
+    return {"pence": int(pence), "pounds": pounds(pence)}
+
+
+def totals_entry(result: RunResult) -> dict:
+    """The money identity and other totals of the run."""
+    t = result.totals
+    return {
+        "pupil_specific_pot": money(t.pupil_specific_pot),
+        "continuing_psf": money(t.continuing_psf),
+        "topslices": [{"name": name, **money(pence)} for name, pence in t.topslices],
+        "topslices_total": money(t.topslices_total),
+        "cluster_pot": money(t.cluster_pot),
+        "released_psf": money(t.released_psf),
+        "ssa_total": money(t.ssa_total),
+        "sen_total": money(t.sen_total),
+        "identity_holds": t.identity_holds,
+    }
+
+
+def warnings_entry(result: RunResult) -> dict:
+    """How many warnings, and how many of each code."""
+    codes = Counter(w.code for w in result.warnings)
+    return {"count": sum(codes.values()), "by_code": dict(sorted(codes.items()))}
+
+
+def manifest_bytes(result: RunResult, files: dict[str, tuple[str, int]], rows: dict[str, int]) -> bytes:
+    """The manifest: version, year, period, fingerprints, row counts, totals, warnings, files.
+
+    `files` maps each written file's path (with / separators, relative to the output
+    folder) to its (sha256, size in bytes); `rows` maps each table to its row count.
+    """
+    config = result.config.as_dict()
+    body = {
+        "senrun_version": senrun_version(),
+        "year": str(result.config.year),
+        "period": config.get("period"),
+        "config_sha256": result.config_sha256,
+        "inputs": {i.name: {"path": i.path, "sha256": i.sha256, "rows": i.rows} for i in result.inputs},
+        "rows": dict(sorted(rows.items())),
+        "totals": totals_entry(result),
+        "elements": [
+            {"name": e.name, "basis": e.basis, "kind": e.kind, "parameter": e.parameter,
+             "units": e.units, "total": money(e.total)}
+            for e in result.elements
+        ],
+        "warnings": warnings_entry(result),
+        "files": {name: {"sha256": sha, "bytes": size} for name, (sha, size) in sorted(files.items())},
+    }
+    return (json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n").encode("utf-8")

@@ -1,0 +1,119 @@
+"""One school's return workbook, from plain Python data (SPEC §6 `returns/<school_id>.xlsx`).
+
+This module runs in the worker processes, so it imports neither Polars nor the run: the
+parent hands each worker a chunk of :class:`SchoolReturn` records and gets bytes back.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from xlsxwriter.worksheet import Worksheet
+
+from .common import NOTIONAL_NOTE
+from .xlsx import Formats, close_to_bytes, new_workbook, write_money, write_rows
+
+CHILD_COLUMNS = ("upn", "stream", "date_of_birth", "paid_from", "paid_to",
+                 "annual_amount", "paid_amount", "reason")
+ELEMENT_COLUMNS = ("element", "basis", "units", "amount")
+WIDTHS = (40, 16, 14, 12, 12, 16, 16, 16)
+
+
+@dataclass(frozen=True)
+class SchoolReturn:
+    """Everything one school's return shows; money in integer pence, dates as datetime.date."""
+
+    file_name: str  # returns/<stem>.xlsx, relative to the output folder
+    school_id: str
+    school_name: str | None
+    cluster_id: str
+    cluster_name: str | None
+    year: str
+    period: str
+    ssa: int | None
+    psf: int | None
+    cluster_share: int | None
+    total: int | None
+    cluster_allocation: int | None
+    children: tuple[tuple, ...]  # CHILD_COLUMNS, paid at this school, paid_amount > 0
+    elements: tuple[tuple, ...]  # ELEMENT_COLUMNS: name, basis, units (text or number), pence
+
+
+def build_chunk(chunk: list[SchoolReturn]) -> list[tuple[str, bytes]]:
+    """The returns of a chunk of schools, as (file name, bytes): the work of one process task."""
+    return [(school.file_name, return_bytes(school)) for school in chunk]
+
+
+def return_bytes(school: SchoolReturn) -> bytes:
+    """One school's return workbook."""
+    buffer = io.BytesIO()
+    book, fmt = new_workbook(buffer, f"SEN funding return {school.year}: {school.school_id}")
+    ws = book.add_worksheet("Return")
+    for col, width in enumerate(WIDTHS):
+        ws.set_column(col, col, width)
+    row = heading_block(ws, fmt, school)
+    row = psf_block(ws, fmt, school, row + 1)
+    row = formula_block(ws, fmt, school, row + 1)
+    ws.write_string(row + 1, 0, "Your cluster's total allocation", fmt.bold)
+    write_money(ws, row + 1, 1, school.cluster_allocation, fmt, bold=True)
+    ws.write_string(row + 3, 0, NOTIONAL_NOTE, fmt.bold)
+    ws.fit_to_pages(1, 0)
+    ws.set_landscape()
+    return close_to_bytes(book, buffer)
+
+
+def heading_block(ws: Worksheet, fmt: Formats, school: SchoolReturn) -> int:
+    """Title, school, cluster, period and the SSA; returns the next free row."""
+    cluster = school.cluster_id + (f" ({school.cluster_name})" if school.cluster_name else "")
+    ws.write_string(0, 0, f"SEN funding return {school.year}", fmt.title)
+    lines = [("School", school.school_name or ""), ("School ID", school.school_id),
+             ("Cluster", cluster), ("Funding period", school.period)]
+    for row, (label, text) in enumerate(lines, start=1):
+        ws.write_string(row, 0, label, fmt.bold)
+        ws.write_string(row, 1, text)
+    ws.write_string(6, 0, "1. School specific allocation (SSA)", fmt.bold)
+    write_money(ws, 6, 1, school.ssa, fmt, bold=True)
+    return 7
+
+
+def psf_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -> int:
+    """Continuing PSF by child, paid at this school; returns the next free row."""
+    ws.write_string(row, 0, "2. Continuing pupil specific funding (PSF), by child", fmt.bold)
+    if not school.children:
+        ws.write_string(row + 1, 0, "No child has continuing PSF at this school in this period.")
+        row += 2
+    else:
+        write_rows(ws, row + 1, list(CHILD_COLUMNS), list(school.children), fmt,
+                   money={"annual_amount", "paid_amount"})
+        row += 2 + len(school.children)
+    ws.write_string(row, 0, "Total continuing PSF", fmt.bold)
+    write_money(ws, row, 1, school.psf, fmt, bold=True)
+    return row + 1
+
+
+def formula_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -> int:
+    """The formula share by element, the cluster share and the school's total; next free row."""
+    ws.write_string(row, 0, "3. Cluster formula share by element (notional: see the note below)", fmt.bold)
+    elements = [(name, basis, as_number(units), pence) for name, basis, units, pence in school.elements]
+    write_rows(ws, row + 1, list(ELEMENT_COLUMNS), elements, fmt, money={"amount"})
+    row += 2 + len(elements)
+    ws.write_string(row, 0, "Cluster share (notional)", fmt.bold)
+    write_money(ws, row, 1, school.cluster_share, fmt, bold=True)
+    ws.write_string(row + 1, 0, "Total: SSA + PSF + cluster share", fmt.bold)
+    write_money(ws, row + 1, 1, school.total, fmt, bold=True)
+    return row + 2
+
+
+def as_number(units: object) -> object:
+    """Units given as exact text ('312', '41.5') become numbers for the sheet; others unchanged."""
+    if not isinstance(units, str):
+        return units
+    try:
+        value = Decimal(units)
+    except InvalidOperation:
+        return units
+    if not value.is_finite():
+        return units
+    return int(value) if value == value.to_integral_value() else value

@@ -1,0 +1,94 @@
+"""write_outputs: every output file of a run, written all or nothing (SPEC §6)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+
+from ..errors import SenrunError
+from ..result import RunResult
+from . import atomic, common
+from .csvs import clusters_table, csv_bytes, psf_table, schools_table
+from .manifest import manifest_bytes
+from .returns import return_file_names, write_returns
+from .workbook import SHEET_CSV, WARNINGS_CSV, warnings_frame, workbook_bytes
+
+Progress = Callable[[str, int, int], None]
+
+
+class Folder:
+    """The staging folder being filled: writes go through the atomic layer and are fingerprinted."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.files: dict[str, tuple[str, int]] = {}  # relative path → (sha256, bytes)
+        self._dirs: set[Path] = {root}
+
+    def write(self, name: str, data: bytes) -> None:
+        """Write `name` (relative, / separated) and record its fingerprint for the manifest."""
+        path = self.root / name
+        if path.parent not in self._dirs:
+            atomic.make_dir(path.parent)
+            self._dirs.add(path.parent)
+        atomic.write_file(path, data)
+        self.files[name] = (hashlib.sha256(data).hexdigest(), len(data))
+
+
+def write_outputs(result: RunResult, out: Path, *, returns: bool = True, jobs: int | None = None,
+                  diff: pl.DataFrame | None = None, progress: Progress | None = None) -> Path:
+    """Write the run's outputs into the folder `out`, all or nothing; returns `out`.
+
+    Files: allocations.xlsx, schools.csv, clusters.csv, psf.csv, diff.csv (with `diff`),
+    returns/<school>.xlsx (unless `returns` is False; built by `jobs` processes, default the
+    CPU count), manifest.json.  Any failure raises SenrunError and leaves an existing `out`
+    exactly as it was.  `progress(step, done, total)` is called as steps complete.
+    """
+    report = progress or (lambda step, done, total: None)
+    if jobs is not None and jobs < 1:
+        raise SenrunError(f"--jobs must be at least 1, not {jobs}")
+    if returns:
+        return_file_names(result.schools)  # a clash of file names stops the run before any write
+    out = Path(out)
+    with atomic.staged(out) as staging:
+        folder = Folder(staging)
+        rows = write_tables(result, folder, diff, report)
+        folder.write("allocations.xlsx", workbook_bytes(result, diff))
+        report("workbook", 1, 1)
+        if returns:
+            rows["returns"] = write_returns(result, folder.write, jobs, report)
+        folder.write(atomic.MANIFEST, manifest_bytes(result, folder.files, rows))
+        report("manifest", 1, 1)
+    return out
+
+
+def csv_files(result: RunResult, diff: pl.DataFrame | None) -> list[tuple[str, pl.DataFrame]]:
+    """The CSVs to write: the three tables, the diff, and any table too long for its sheet."""
+    files = [("schools.csv", schools_table(result.schools)),
+             ("clusters.csv", clusters_table(result.clusters)),
+             ("psf.csv", psf_table(result.psf))]
+    if diff is not None:
+        files.append(("diff.csv", diff))
+    overflow = [(SHEET_CSV["Released"], result.released), (SHEET_CSV["Workings"], result.workings),
+                (WARNINGS_CSV, warnings_frame(result))]
+    files += [(name, frame.select([c for c in frame.columns if not c.startswith("_")]))
+              for name, frame in overflow if frame is not None and frame.height > common.MAX_SHEET_ROWS]
+    return files
+
+
+def write_tables(result: RunResult, folder: Folder, diff: pl.DataFrame | None, report: Progress) -> dict[str, int]:
+    """Write the CSVs; returns the row count of every table, for the manifest."""
+    files = csv_files(result, diff)
+    for done, (name, frame) in enumerate(files, start=1):
+        folder.write(name, csv_bytes(frame))
+        report("csv", done, len(files))
+    rows = {"schools": result.schools.height, "clusters": result.clusters.height,
+            "psf": result.psf.height, "released": result.released.height,
+            "warnings": len(result.warnings)}
+    if result.workings is not None:
+        rows["workings"] = result.workings.height
+    if diff is not None:
+        rows["diff"] = diff.height
+    return rows

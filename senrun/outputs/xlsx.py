@@ -1,0 +1,126 @@
+"""XlsxWriter helpers shared by the allocation workbook and the per-school returns.
+
+Every workbook is built in memory with a fixed creation time (so re-runs are
+byte-identical), text is written with `write_string` only (a name such as `=SUM(A1)`
+stays text), money is pence / 100 under a currency format, and nulls are left blank.
+Kept free of Polars so that the processes writing the returns start quickly.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+import xlsxwriter
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from .common import FIXED_CREATED
+
+MONEY_FORMAT = "£#,##0.00;[Red]-£#,##0.00"
+DATE_FORMAT = "dd/mm/yyyy"
+INT_FORMAT = "#,##0"
+PCT_FORMAT = "0.0"
+HEADER_FILL = "#DDEBF7"
+MAX_WIDTH = 60
+MIN_WIDTH = 6
+
+WORKBOOK_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                    "strings_to_numbers": False}
+
+
+@dataclass(frozen=True)
+class Formats:
+    """The cell formats a workbook uses."""
+
+    title: object
+    bold: object
+    header: object
+    money: object
+    money_bold: object
+    date: object
+    integer: object
+    pct: object
+    wrap: object
+
+
+def new_workbook(buffer: io.BytesIO, title: str) -> tuple[Workbook, Formats]:
+    """A workbook writing into `buffer`, with fixed properties and the shared formats."""
+    book = xlsxwriter.Workbook(buffer, WORKBOOK_OPTIONS)
+    book.set_properties({"title": title, "author": "senrun", "created": FIXED_CREATED})
+    add = book.add_format
+    formats = Formats(
+        title=add({"bold": True, "font_size": 14}),
+        bold=add({"bold": True}),
+        header=add({"bold": True, "bg_color": HEADER_FILL, "border": 1, "text_wrap": False}),
+        money=add({"num_format": MONEY_FORMAT}),
+        money_bold=add({"num_format": MONEY_FORMAT, "bold": True}),
+        date=add({"num_format": DATE_FORMAT}),
+        integer=add({"num_format": INT_FORMAT}),
+        pct=add({"num_format": PCT_FORMAT}),
+        wrap=add({"text_wrap": True, "valign": "top"}),
+    )
+    return book, formats
+
+
+def write_value(ws: Worksheet, row: int, col: int, value: object, fmt: Formats,
+                money: bool = False) -> None:
+    """One cell by its Python type; text always as a string, never as a formula; None blank."""
+    if value is None:
+        return
+    if isinstance(value, bool):
+        ws.write_boolean(row, col, value)
+    elif money and isinstance(value, int):
+        ws.write_number(row, col, value / 100, fmt.money)
+    elif isinstance(value, int):
+        ws.write_number(row, col, value, fmt.integer)
+    elif isinstance(value, (float, Decimal)):
+        ws.write_number(row, col, float(value))
+    elif isinstance(value, datetime):
+        ws.write_datetime(row, col, value, fmt.date)
+    elif isinstance(value, date):
+        ws.write_datetime(row, col, value, fmt.date)
+    else:
+        ws.write_string(row, col, str(value))
+
+
+def write_header(ws: Worksheet, row: int, names: list[str] | tuple[str, ...], fmt: Formats) -> None:
+    """A bold, filled header row."""
+    for col, name in enumerate(names):
+        ws.write_string(row, col, name, fmt.header)
+
+
+def write_money(ws: Worksheet, row: int, col: int, pence: int | None, fmt: Formats, bold: bool = False) -> None:
+    """Pence as a pounds number under the currency format."""
+    if pence is not None:
+        ws.write_number(row, col, pence / 100, fmt.money_bold if bold else fmt.money)
+
+
+def write_rows(ws: Worksheet, first_row: int, names: list[str], rows: list[tuple], fmt: Formats,
+               money: set[str] | frozenset[str] = frozenset()) -> None:
+    """A header and rows of Python values below it; columns in `money` hold pence."""
+    write_header(ws, first_row, names, fmt)
+    for r, values in enumerate(rows, start=first_row + 1):
+        for c, value in enumerate(values):
+            write_value(ws, r, c, value, fmt, money=names[c] in money)
+
+
+def fit_width(header: str, longest: int) -> float:
+    """A column width from its header and its longest content, within limits."""
+    return float(min(MAX_WIDTH, max(MIN_WIDTH, len(header) + 2, longest + 2)))
+
+
+def money_text_width(pence: int | None) -> int:
+    """How wide £-1,234,567.89 is when shown."""
+    if pence is None:
+        return 0
+    whole = abs(int(pence)) // 100
+    return len(f"{whole:,}") + 5
+
+
+def close_to_bytes(book: Workbook, buffer: io.BytesIO) -> bytes:
+    """Finish the workbook and return its bytes."""
+    book.close()
+    return buffer.getvalue()

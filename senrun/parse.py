@@ -1,0 +1,127 @@
+"""Text → values, for config scalars (plain Python) and input columns (Polars expressions).
+
+Inputs are read as text so that nothing is guessed: each column is then parsed by its
+declared kind (schema.Kind), and a cell that does not parse becomes null while a
+boolean `bad` expression marks it, so every bad cell is reported in one pass.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+import polars as pl
+
+_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def config_date(raw) -> date | None:
+    """A config date: a YAML date, or text as ISO or dd/mm/yyyy."""
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    if not isinstance(raw, str):
+        return None
+    text = raw.strip()
+    for pattern, order in ((_ISO, (0, 1, 2)), (_DMY, (2, 1, 0))):
+        m = pattern.match(text)
+        if m:
+            parts = [int(m.group(i + 1)) for i in order]
+            try:
+                return date(*parts)
+            except ValueError:
+                return None
+    return None
+
+
+def config_decimal(raw) -> Decimal | None:
+    """An exact decimal from a YAML number or text such as '£1,234.50'."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, (int, Decimal)):
+        return Decimal(raw)
+    if isinstance(raw, str):
+        text = raw.strip().replace(",", "").replace("£", "").replace("_", "")
+        try:
+            value = Decimal(text)
+        except (InvalidOperation, ValueError):
+            return None
+        return value if value.is_finite() else None
+    return None
+
+
+# --- Polars column parsers: each returns (value expression, bad-cell expression) -----------
+
+def _blank(col: str) -> pl.Expr:
+    return pl.col(col).is_null() | (pl.col(col).str.strip_chars() == "")
+
+
+def parse_id(col: str) -> pl.Expr:
+    """Trimmed text; an Excel number cell `9262001.0` (read as '9262001.0') becomes '9262001'."""
+    s = pl.col(col).str.strip_chars()
+    return pl.when(s.str.contains(r"^\d+\.0+$")).then(s.str.replace(r"\.0+$", "")).otherwise(s) \
+        .replace("", None)
+
+
+def parse_upn(col: str) -> pl.Expr:
+    """UPNs are compared with spaces removed and letters in upper case (SPEC §5)."""
+    return pl.col(col).str.replace_all(r"\s+", "").str.to_uppercase().replace("", None)
+
+
+def parse_date(col: str) -> pl.Expr:
+    """ISO text, dd/mm/yyyy text or an Excel date cell (read as 'yyyy-mm-dd hh:mm:ss'), mixed freely."""
+    s = pl.col(col).str.strip_chars()
+    iso = s.str.extract(r"^(\d{4}-\d{2}-\d{2})(?:[ T]00:00:00(?:\.0+)?)?$", 1).str.to_date("%Y-%m-%d", strict=False)
+    dmy = s.str.to_date("%d/%m/%Y", strict=False)
+    return pl.coalesce(iso, dmy)
+
+
+def parse_money(col: str) -> pl.Expr:
+    """Pounds as number or text (`£1,234.50`, `1234.5`) → Int64 pence; null when not valid money.
+
+    Exact: the text is split at the decimal point, never passed through a float.
+    More than two decimal places is invalid (SPEC §5); so is a negative amount (SPEC §8).
+    """
+    s = pl.col(col).str.strip_chars().str.replace_all(r"[£,\s]", "")
+    m = s.str.extract_groups(r"^(\d+)(?:\.(\d{0,2})0*)?$")
+    whole = m.struct.field("1").cast(pl.Int64, strict=False)
+    frac = m.struct.field("2").fill_null("").str.pad_end(2, "0").cast(pl.Int64, strict=False)
+    return whole * 100 + frac
+
+
+def parse_number(col: str) -> pl.Expr:
+    """Any number (pupils, need columns) as Float64 text parse; commas allowed."""
+    return pl.col(col).str.strip_chars().str.replace_all(",", "").cast(pl.Float64, strict=False)
+
+
+_TRUE = ("true", "yes", "y", "1", "t")
+_FALSE = ("false", "no", "n", "0", "f")
+
+
+def parse_bool(col: str) -> pl.Expr:
+    """true/false/yes/no/y/n/1/0 in any case (Excel's TRUE too; '1.0' from a number cell)."""
+    s = pl.col(col).str.strip_chars().str.to_lowercase().str.replace(r"^(\d)\.0+$", "$1")
+    return pl.when(s.is_in(_TRUE)).then(True).when(s.is_in(_FALSE)).then(False).otherwise(None)
+
+
+def parse_nc_year(col: str) -> pl.Expr:
+    """Census taught year: N1 → -2, N2 → -1, R → 0, 1–14, X (no year) → null-but-valid."""
+    s = pl.col(col).str.strip_chars().str.to_uppercase().str.replace(r"^(\d+)\.0+$", "$1")
+    num = s.cast(pl.Int32, strict=False)
+    return (pl.when(s == "N1").then(-2).when(s == "N2").then(-1).when(s == "R").then(0)
+            .when(num.is_between(1, 14)).then(num).otherwise(None).cast(pl.Int32))
+
+
+def nc_year_ok(col: str) -> pl.Expr:
+    s = pl.col(col).str.strip_chars().str.to_uppercase()
+    return parse_nc_year(col).is_not_null() | (s == "X")
+
+
+def parse_code(col: str, allowed: tuple[str, ...], upper: bool = True) -> pl.Expr:
+    """A code from a fixed list (SEN provision, stream, move reason); null when not allowed."""
+    s = pl.col(col).str.strip_chars()
+    s = s.str.to_uppercase() if upper else s.str.to_lowercase().str.replace_all(r"[\s-]+", "_")
+    return pl.when(s.is_in(allowed)).then(s).otherwise(None)

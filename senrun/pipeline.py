@@ -1,0 +1,270 @@
+"""inputs → checks → ageing → PSF → pot → formula → RunResult (STYLE: data flows one way).
+
+`allocate(config)` is the library's front door: it reads nothing but the config's inputs,
+writes nothing, and either returns a RunResult or raises SenrunError with every problem.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from . import checks
+from .calendar import nc_year
+from .config import Config
+from .errors import Issues, SenrunError
+from .formula import apply_formula, pot
+from .inputs import Table, read_input
+from .money import fmt_gbp
+from .psf import PsfFrames, compute_psf
+from .result import InputInfo, RunResult, Totals
+from .schema import (CLUSTER_ID, CLUSTER_NAME, DOB, FSM, MOVE_DATE, PUPILS, REASON, ROW, SCHOOL_ID, SCHOOL_NAME,
+                     SEN_PROVISION, SEN_STATEMENT_CODES, SEN_SUPPORT_CODES, SSA, UPN)
+
+
+@dataclass
+class Inputs:
+    """The parsed inputs of one run (read once; simulate reuses them)."""
+
+    schools: Table
+    statements: Table
+    census: Table | None
+    moves: Table | None
+    issues: Issues
+
+
+def read_inputs(cfg: Config, progress=None) -> Inputs:
+    """Read and check every input; raise SenrunError with every error found."""
+    issues = Issues()
+    tables: dict[str, Table | None] = {}
+    for name in ("schools", "census", "statements", "moves"):
+        spec = cfg.inputs.get(name)
+        if progress:
+            progress(f"reading {name}")
+        tables[name] = read_input(spec, issues) if spec else None
+    issues.raise_if_errors()
+    inputs = Inputs(tables["schools"], tables["statements"], tables["census"], tables["moves"], issues)
+    check_inputs(inputs, cfg)
+    issues.raise_if_errors()
+    return inputs
+
+
+def check_inputs(inp: Inputs, cfg: Config) -> None:
+    """SPEC §8 across inputs: duplicates, unknown schools, UPNs, census consistency, basis columns."""
+    issues, schools = inp.issues, inp.schools
+    ids = schools.frame[SCHOOL_ID]
+    checks.duplicates(schools, [SCHOOL_ID], issues, "school_id")
+    checks.school_clusters(schools, issues)
+    checks.statement_keys(inp.statements, issues)
+    checks.unknown_schools(inp.statements, SCHOOL_ID, ids, issues, "the school holding the PSF,")
+    checks.upn_letters(inp.statements, issues)
+    if inp.moves is not None:
+        checks.moves_reasons(inp.moves, ids, issues)
+    if inp.census is not None:
+        checks.duplicates(inp.census, [UPN], issues, "UPN")
+        checks.upn_letters(inp.census, issues)
+        checks.census_outside(inp.census, ids, issues)
+        checks.dob_differs(inp.census, inp.statements, issues)
+        checks.taught_years(inp.census, cfg.census_date, _statement_dobs(inp), issues)
+    _check_basis_columns(inp, cfg)
+    _check_budget(inp, cfg)
+
+
+def _statement_dobs(inp: Inputs) -> pl.DataFrame:
+    """Statements win for every use of a child's age (SPEC §8)."""
+    return inp.statements.frame.select(UPN, pl.col(DOB).alias("statement_dob")).unique(UPN, keep="first")
+
+
+def _check_basis_columns(inp: Inputs, cfg: Config) -> None:
+    schools, issues = inp.schools, inp.issues
+    for e in cfg.elements:
+        needs_census = e.basis in ("sen_support", "statements", "fsm")
+        if needs_census and inp.census is None:
+            issues.error("config", f"element '{e.name}' has basis '{e.basis}', which needs the pupil-level census "
+                         "(inputs.census)", file=cfg.path.name, column="formula.elements")
+        if e.basis == "pupils" and inp.census is None and PUPILS not in schools.frame.columns:
+            issues.error("config", f"element '{e.name}' counts pupils, but there is no census and the schools "
+                         "input has no pupils column", file=cfg.path.name, column="formula.elements")
+        if not e.basis.startswith("column:"):
+            continue
+        name = e.basis[7:]
+        if name not in schools.frame.columns:
+            extra = [c for c in schools.frame.columns if c != ROW]
+            issues.error("missing_column", f"element '{e.name}' uses column '{name}', which the schools input does "
+                         f"not have; columns: {', '.join(schools.headers.get(c, c) for c in extra)}",
+                         **schools.where(), expected=f"a numeric column '{name}'")
+            continue
+        _parse_need_column(schools, name, issues)
+
+
+def _parse_need_column(schools: Table, name: str, issues: Issues) -> None:
+    from .parse import parse_number
+
+    frame = schools.frame
+    if frame.schema[name] != pl.String:
+        frame = frame.with_columns(pl.col(name).cast(pl.String))
+    parsed = frame.select(ROW, pl.col(name).alias("_raw"), parse_number(name).alias("_v"))
+    bad = parsed.filter((pl.col("_v").is_null() | (pl.col("_v") < 0)) & pl.col("_raw").is_not_null())
+    for row, raw, _ in bad.head(checks.MAX_LISTED).iter_rows():
+        issues.error("bad_value", f'"{raw}" is not a non-negative number', **schools.where(name, row),
+                     expected="a number of units, 0 or more")
+    schools.frame = frame.with_columns(parsed["_v"].fill_null(0).alias(name))
+
+
+def _check_budget(inp: Inputs, cfg: Config) -> None:
+    ssa = int(inp.schools.frame[SSA].fill_null(0).sum()) if SSA in inp.schools.frame.columns else 0
+    where = {"file": cfg.path.name}
+    if cfg.ssa_total is not None and cfg.ssa_total != ssa:
+        inp.issues.error("budget", f"budget.ssa_total is {fmt_gbp(cfg.ssa_total)} but the schools' SSA column sums "
+                         f"to {fmt_gbp(ssa)} (a difference of {fmt_gbp(ssa - cfg.ssa_total)})",
+                         column="budget.ssa_total", **where)
+    if cfg.sen_total is not None and cfg.sen_total != ssa + cfg.pupil_specific_pot:
+        inp.issues.error("budget", f"budget.sen_total is {fmt_gbp(cfg.sen_total)} but SSA {fmt_gbp(ssa)} + "
+                         f"pupil-specific pot {fmt_gbp(cfg.pupil_specific_pot)} = "
+                         f"{fmt_gbp(ssa + cfg.pupil_specific_pot)}", column="budget.sen_total", **where)
+
+
+def psf_issues(psf: PsfFrames, inp: Inputs, cfg: Config) -> None:
+    """Moves from the wrong school are errors; census findings that stopped PSF warn (or error)."""
+    issues = inp.issues
+    for move_row, upn, from_school, expected in psf.move_errors.head(checks.MAX_LISTED).iter_rows():
+        issues.error("move_from", f"move of {upn} is from school '{from_school}', but the child was then at "
+                     f"'{expected}' (after the earlier moves)", **inp.moves.where("from_school_id", move_row),
+                     value=from_school, expected=f"'{expected}'")
+    if inp.census is None:
+        issues.warn("no_census", "no pupil-level census: recorded moves alone decide where PSF is paid, and pupil "
+                    "counts come from the schools input", file=cfg.path.name)
+        return
+    decided = psf.rows.filter(pl.col("census_decided")).sort(ROW)
+    severity = "error" if cfg.missing_from_census == "error" else "warning"
+    for row, upn, finding, expected, found in decided.select(
+            ROW, UPN, "census_finding", "expected_school", "census_school").iter_rows():
+        text = (f"{upn} is not in the census; PSF ends at the period start" if finding == "not_in_census" else
+                f"{upn} is in the census at school '{found}', not '{expected}' (an unrecorded casual move); "
+                "PSF ends at the period start")
+        issues.add(f"census_{finding}", severity, text, **inp.statements.where(UPN, row), value=upn)
+
+
+def school_bases(inp: Inputs, cfg: Config) -> pl.DataFrame:
+    """Per school: pupils, sen_support, statements, fsm counts at the census date (age-based years)."""
+    frame = inp.schools.frame
+    if inp.census is None:
+        pupils = pl.col(PUPILS).fill_null(0).round(0).cast(pl.Int64) if PUPILS in frame.columns else pl.lit(0)
+        return frame.with_columns(pupils.alias("_basis_pupils"))
+    lo, hi = cfg.pupil_years
+    census = inp.census.frame
+    counted = (census.lazy().join(_statement_dobs(inp).lazy(), on=UPN, how="left")
+               .with_columns(nc_year(pl.coalesce("statement_dob", DOB), cfg.census_date).alias("_nc"))
+               .filter(pl.col("_nc").is_between(lo, hi)))
+    sen = pl.col(SEN_PROVISION) if SEN_PROVISION in census.columns else pl.lit(None, dtype=pl.String)
+    fsm = pl.col(FSM) if FSM in census.columns else pl.lit(False)
+    counts = counted.group_by(SCHOOL_ID).agg(
+        pl.len().alias("_basis_pupils"),
+        sen.is_in(SEN_SUPPORT_CODES).sum().alias("_basis_sen_support"),
+        sen.is_in(SEN_STATEMENT_CODES).sum().alias("_basis_statements"),
+        fsm.fill_null(False).sum().alias("_basis_fsm")).collect()
+    out = frame.join(counts, on=SCHOOL_ID, how="left")
+    return out.with_columns(pl.col(c).fill_null(0).cast(pl.Int64) for c in counts.columns if c != SCHOOL_ID)
+
+
+def compute(inp: Inputs, cfg: Config, psf: PsfFrames | None = None) -> RunResult:
+    """The funding run on inputs already read; `psf` may be passed in when its rules are unchanged."""
+    if psf is None:
+        psf = compute_psf(inp.statements.frame, inp.moves.frame if inp.moves else None,
+                          inp.census.frame if inp.census else None, cfg)
+    issues = Issues(list(inp.issues.items))
+    run_inp = Inputs(inp.schools, inp.statements, inp.census, inp.moves, issues)
+    psf_issues(psf, run_inp, cfg)
+    issues.raise_if_errors()
+    schools = school_bases(inp, cfg)
+    for sid, name in schools.filter(pl.col("_basis_pupils") == 0).select(SCHOOL_ID, SCHOOL_NAME).sort(SCHOOL_ID).iter_rows():
+        issues.warn("no_pupils", f"school {sid} ({name}) has no pupils in age-based years "
+                    f"{cfg.pupil_years[0]}–{cfg.pupil_years[1]}", **inp.schools.where(SCHOOL_ID), value=sid)
+    paid_by_school = psf.lines.group_by(pl.col("paid_school_id").alias(SCHOOL_ID)).agg(
+        pl.col("paid_amount").sum().alias("psf"))
+    continuing = int(psf.lines["paid_amount"].sum())
+    n_clusters = schools[CLUSTER_ID].n_unique()
+    the_pot = pot(cfg, continuing, schools.height, n_clusters)
+    schools, workings, elements = apply_formula(schools, cfg, the_pot.cluster_pot, issues)
+    schools_out = _schools_frame(schools, paid_by_school, cfg)
+    totals = Totals(the_pot.pupil_specific_pot, continuing, the_pot.topslices, the_pot.cluster_pot,
+                    int(psf.lines["released_amount"].sum()), int(schools_out["ssa"].sum()),
+                    int(schools_out["ssa"].sum()) + the_pot.pupil_specific_pot)
+    return RunResult(
+        config=cfg, schools=schools_out, clusters=_clusters_frame(schools_out, cfg), psf=psf.lines,
+        released=_released_frame(psf.lines), workings=workings.sort(SCHOOL_ID, "element"), elements=elements,
+        totals=totals, issues=tuple(issues.items), inputs=_input_infos(inp), config_sha256=cfg.sha256,
+        checks=_checks_passed(totals, schools_out, elements, cfg))
+
+
+def _schools_frame(schools: pl.DataFrame, paid: pl.DataFrame, cfg: Config) -> pl.DataFrame:
+    formula = [f"formula_{e.name}" for e in cfg.elements]
+    name = pl.col(CLUSTER_NAME) if CLUSTER_NAME in schools.columns else pl.lit(None, dtype=pl.String)
+    ssa = pl.col(SSA) if SSA in schools.columns else pl.lit(0, dtype=pl.Int64)
+    return (schools.join(paid, on=SCHOOL_ID, how="left")
+            .with_columns(name.fill_null(pl.col(CLUSTER_ID)).first().over(CLUSTER_ID).alias(CLUSTER_NAME),
+                          ssa.fill_null(0).cast(pl.Int64).alias("ssa"), pl.col("psf").fill_null(0).cast(pl.Int64),
+                          pl.col("_basis_pupils").alias("pupils"))
+            .with_columns((pl.col("ssa") + pl.col("psf") + pl.col("cluster_share")).alias("total"))
+            .select(SCHOOL_ID, SCHOOL_NAME, CLUSTER_ID, CLUSTER_NAME, "pupils", "ssa", "psf", *formula,
+                    "cluster_share", "total")
+            .sort(SCHOOL_ID))
+
+
+def _clusters_frame(schools: pl.DataFrame, cfg: Config) -> pl.DataFrame:
+    formula = [f"formula_{e.name}" for e in cfg.elements]
+    return (schools.group_by(CLUSTER_ID)
+            .agg(pl.col(CLUSTER_NAME).first(), pl.len().alias("schools"),
+                 *[pl.col(c).sum() for c in ("pupils", "ssa", "psf", *formula)],
+                 pl.col("cluster_share").sum().alias("cluster_allocation"), pl.col("total").sum())
+            .with_columns(pl.col("schools").cast(pl.Int64))
+            .sort(CLUSTER_ID))
+
+
+def _released_frame(lines: pl.DataFrame) -> pl.DataFrame:
+    """By reason: how many statement rows, their annual PSF, paid and released in the period."""
+    rows = lines.group_by(ROW).agg(pl.col("reason").first(), pl.col("annual_amount").first(),
+                                   pl.col("paid_amount").sum(), pl.col("released_amount").sum())
+    return (rows.group_by("reason").agg(pl.len().cast(pl.Int64).alias("statements"), pl.col("annual_amount").sum(),
+                                        pl.col("paid_amount").sum(), pl.col("released_amount").sum())
+            .sort("reason"))
+
+
+def _input_infos(inp: Inputs) -> tuple[InputInfo, ...]:
+    tables = [inp.schools, inp.census, inp.statements, inp.moves]
+    return tuple(InputInfo(t.name, t.path_text, t.sha256, t.frame.height) for t in tables if t is not None)
+
+
+def _checks_passed(totals: Totals, schools: pl.DataFrame, elements, cfg: Config) -> tuple[str, ...]:
+    """The money checks, as sentences for the Summary sheet; a failure stops the run."""
+    out = []
+    if not totals.identity_holds:
+        raise SenrunError(f"the money identity is broken: pot {fmt_gbp(totals.pupil_specific_pot)} ≠ continuing PSF "
+                          f"{fmt_gbp(totals.continuing_psf)} + top-slices {fmt_gbp(totals.topslices_total)} + cluster "
+                          f"pot {fmt_gbp(totals.cluster_pot)}")
+    out.append("pupil-specific pot = continuing PSF + top-slices + cluster pot, to the penny")
+    for e in elements:
+        got = int(schools[f"formula_{e.name}"].sum())
+        if got != e.total:
+            raise SenrunError(f"element {e.name} shares {fmt_gbp(got)} but its total is {fmt_gbp(e.total)}")
+    out.append("every formula element's school amounts sum to its total")
+    if int(schools["cluster_share"].sum()) != totals.cluster_pot:
+        raise SenrunError("the schools' cluster shares do not sum to the cluster pot")
+    out.append("the schools' cluster shares sum to the cluster pot")
+    if cfg.ssa_total is not None:
+        out.append("the SSA column matches budget.ssa_total")
+    if cfg.sen_total is not None:
+        out.append("SSA + pupil-specific pot = budget.sen_total")
+    return tuple(out)
+
+
+def allocate(cfg: Config, progress=None) -> RunResult:
+    """The whole funding run for a config: read, check, compute.  Raises SenrunError."""
+    if any(e.solve for e in cfg.elements):
+        raise SenrunError("`rate: solve` is for simulate scenarios; allocate needs a rate, a share or a remainder "
+                          f"(formula.elements in {cfg.path.name})")
+    inp = read_inputs(cfg, progress)
+    if progress:
+        progress("computing")
+    return compute(inp, cfg)

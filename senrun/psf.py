@@ -1,0 +1,224 @@
+"""Pupil Specific Funding under the cluster model (SPEC §3), as Polars expressions.
+
+For each statement row: the protected phase, every cause that could stop its PSF (with
+its date), the first of them, the schools that held it (managed moves carry PSF), and
+the paid and released amounts.  No loop over pupils: moves are ranked and shifted within
+each statement, and every rule is a column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import polars as pl
+
+from .calendar import nc_year, phase_end_date, phase_last_year, phase_of, units_between, units_in_year
+from .config import Config
+from .money import div_round_half_away
+from .schema import (ANNUAL_AMOUNT, CEASED_DATE, DOB, FROM_SCHOOL, MOVE_DATE, REASON, ROW, SCHOOL_ID,
+                     STATEMENT_DATE, STREAM, TO_SCHOOL, UPN)
+
+#: On the same date, the first of these is the reason (SPEC §3).
+REASONS = ("stream_ended", "phase_end", "casual_move", "transfer", "not_in_census", "ceased")
+CONTINUING = "continuing"
+POST_POLICY = "post_policy_statement"
+FAR_FUTURE = date(9999, 12, 31)
+
+
+@dataclass(frozen=True)
+class PsfFrames:
+    """rows: one per statement row with its rule columns; lines: one per row and school paid."""
+
+    rows: pl.DataFrame
+    lines: pl.DataFrame
+    move_errors: pl.DataFrame  # move _row, upn, from_school_id, expected_school
+
+
+def statement_rows(statements: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
+    """Ageing and the protected phase: the phase on the day before policy.start (FAQ 3–5)."""
+    before = cfg.policy_start - timedelta(days=1)
+    dob = pl.col(DOB)
+    return statements.with_columns(
+        pl.col(STREAM).fill_null("PSF"),
+        nc_year(dob, before).alias("protected_nc"),
+    ).with_columns(
+        phase_of(pl.col("protected_nc"), cfg.phases).alias("protected_phase"),
+    ).with_columns(
+        pl.when(pl.col("protected_phase").is_null()).then(pl.lit(cfg.policy_start))
+        .otherwise(phase_end_date(dob, phase_last_year(pl.col("protected_phase"), cfg.phases)))
+        .alias("stop_phase_end"),
+        # FAQ 9: SSMN and FYS are paid up to the day before policy.start, never after.
+        pl.when(pl.col(STREAM) != "PSF").then(pl.lit(cfg.policy_start)).otherwise(None).cast(pl.Date)
+        .alias("stop_stream_ended"),
+        pl.col(CEASED_DATE).alias("stop_ceased") if CEASED_DATE in statements.collect_schema()
+        else pl.lit(None, dtype=pl.Date).alias("stop_ceased"),
+        # FAQ 3, 7: a statement issued on or after policy.start generates no funding.
+        (pl.col(STATEMENT_DATE) >= pl.lit(cfg.policy_start)).alias("post_policy"),
+    )
+
+
+def moves_in_order(moves: pl.LazyFrame, rows: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
+    """Each statement row's moves from policy.start on, in date (then file) order, with the
+    school the child should be leaving and whether the move ends PSF (FAQ 3, 6)."""
+    ending = ["casual"] + (["transfer"] if cfg.transfer == "ends" else [])
+    return (
+        moves.filter(pl.col(MOVE_DATE) >= pl.lit(cfg.policy_start))
+        .rename({ROW: "move_row"})
+        .join(rows.select(ROW, UPN, pl.col(SCHOOL_ID).alias("psf_school_id")), on=UPN, how="inner")
+        .sort(ROW, MOVE_DATE, "move_row")
+        .with_columns(
+            pl.col(TO_SCHOOL).shift(1).over(ROW).fill_null(pl.col("psf_school_id")).alias("expected_from"),
+            pl.col(REASON).is_in(ending).alias("ends"),
+        )
+        .with_columns(pl.col("ends").cast(pl.Int32).cum_sum().over(ROW).alias("_ends_so_far"))
+    )
+
+
+def move_stops(ordered: pl.LazyFrame) -> pl.LazyFrame:
+    """Per statement row: the first move that ends PSF, its date and kind."""
+    first = ordered.filter(pl.col("ends") & (pl.col("_ends_so_far") == 1))
+    return first.select(
+        ROW,
+        pl.when(pl.col(REASON) == "casual").then(pl.col(MOVE_DATE)).otherwise(None).alias("stop_casual_move"),
+        pl.when(pl.col(REASON) == "transfer").then(pl.col(MOVE_DATE)).otherwise(None).alias("stop_transfer"),
+    )
+
+
+def census_location(ordered: pl.LazyFrame, rows: pl.LazyFrame, census: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
+    """Where the recorded moves put the child on census day, and where the census has them."""
+    moved = (ordered.filter(pl.col(MOVE_DATE) <= pl.lit(cfg.census_date))
+             .group_by(ROW).agg(pl.col(TO_SCHOOL).last().alias("expected_school")))
+    return (rows.select(ROW, UPN, SCHOOL_ID).join(moved, on=ROW, how="left")
+            .with_columns(pl.col("expected_school").fill_null(pl.col(SCHOOL_ID)))
+            .join(census.select(UPN, pl.col(SCHOOL_ID).alias("census_school")), on=UPN, how="left")
+            .select(ROW, "expected_school", "census_school",
+                    pl.when(pl.col("census_school").is_null()).then(pl.lit("not_in_census"))
+                    .when(pl.col("census_school") != pl.col("expected_school")).then(pl.lit("casual_move"))
+                    .otherwise(None).alias("census_finding")))
+
+
+def first_stop(frame: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
+    """The cause that stopped the row first, by date; on the same date, the order of REASONS."""
+    census_stop = pl.when(pl.col("census_finding").is_not_null()).then(pl.lit(cfg.period_start)).otherwise(None)
+    frame = frame.with_columns(
+        census_stop.cast(pl.Date).alias("stop_census"),
+    )
+    candidates = {
+        "stream_ended": pl.col("stop_stream_ended"), "phase_end": pl.col("stop_phase_end"),
+        "casual_move": pl.min_horizontal(pl.col("stop_casual_move"),
+                                         pl.when(pl.col("census_finding") == "casual_move").then(pl.col("stop_census"))),
+        "transfer": pl.col("stop_transfer"),
+        "not_in_census": pl.when(pl.col("census_finding") == "not_in_census").then(pl.col("stop_census")),
+        "ceased": pl.col("stop_ceased"),
+    }
+    stop = pl.min_horizontal(*candidates.values())
+    reason = pl.lit(CONTINUING)  # nothing stopped it by the period's end
+    for name in reversed(REASONS):
+        reason = pl.when(candidates[name] == pl.col("stop_date")).then(pl.lit(name)).otherwise(reason)
+    return (frame.with_columns(stop.alias("stop_date"))
+            .with_columns(pl.when(pl.col("post_policy")).then(pl.lit(POST_POLICY))
+                          .when(pl.col("stop_date") > pl.lit(cfg.period_end)).then(pl.lit(CONTINUING))
+                          .otherwise(reason).alias("reason"))
+            .with_columns(
+                # the census check decided the outcome: the run warns (or errors) about it
+                ((pl.col("reason") == pl.col("census_finding")) & (pl.col("stop_date") == pl.col("stop_census")))
+                .fill_null(False).alias("census_decided")))
+
+
+def _window(cfg: Config) -> tuple[pl.Expr, pl.Expr]:
+    """[start, stop) of the days a row is payable in the period."""
+    start = pl.max_horizontal(pl.col(STATEMENT_DATE), pl.lit(cfg.period_start))
+    stop = pl.min_horizontal(pl.col("stop_date").fill_null(FAR_FUTURE), pl.lit(cfg.period_end + timedelta(days=1)))
+    return start, pl.when(pl.col("post_policy")).then(start).otherwise(stop)
+
+
+def segments(rows: pl.LazyFrame, ordered: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
+    """Each stay at a school: the statement's school, then each managed move before PSF ended."""
+    carried = ordered.filter(~pl.col("ends") & (pl.col("_ends_so_far") == 0)).select(
+        ROW, pl.col(TO_SCHOOL).alias("paid_school_id"), pl.col(MOVE_DATE).alias("seg_start"), "move_row")
+    base = rows.select(ROW, pl.col(SCHOOL_ID).alias("paid_school_id"), pl.lit(date(1, 1, 1)).alias("seg_start"),
+                       pl.lit(0, dtype=pl.Int64).alias("move_row"))
+    return (pl.concat([base, carried.with_columns(pl.col("move_row").cast(pl.Int64))])
+            .sort(ROW, "seg_start", "move_row")
+            .with_columns(pl.col("seg_start").shift(-1).over(ROW).fill_null(FAR_FUTURE).alias("seg_end")))
+
+
+def _paid_bounds(lo: pl.Expr, hi: pl.Expr, prorate: str) -> tuple[pl.Expr, pl.Expr]:
+    """First and last day paid in [lo, hi): whole months under `months` (the months paid)."""
+    if prorate == "days":
+        return lo, hi - pl.duration(days=1)
+    first = pl.when(lo.dt.day() == 1).then(lo).otherwise(lo.dt.offset_by("1mo").dt.month_start())
+    last_first = pl.when(hi.dt.day() == 1).then(hi.dt.offset_by("-1mo")).otherwise(hi.dt.month_start())
+    return first, last_first.dt.month_end()
+
+
+def lines(rows: pl.LazyFrame, segs: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
+    """One line per statement row and school paid, with units and the amount rounded half
+    away from zero; the row's released amount sits on its last line (SPEC §3)."""
+    per_year = units_in_year(cfg.period_start, cfg.prorate)
+    start, stop = _window(cfg)
+    win = rows.select(ROW, start.alias("_w0"), stop.alias("_w1"), ANNUAL_AMOUNT)
+    lo = pl.max_horizontal("seg_start", "_w0")
+    hi = pl.min_horizontal("seg_end", "_w1")
+    first, last = _paid_bounds(lo, hi, cfg.prorate)
+    paid = (segs.join(win, on=ROW)
+            .with_columns(units_between(lo, hi, cfg.prorate).alias("units"), first.alias("paid_from"),
+                          last.alias("paid_to"))
+            .filter(pl.col("units") > 0)
+            .group_by(ROW, "paid_school_id")
+            .agg(pl.col("units").sum(), pl.col("paid_from").min(), pl.col("paid_to").max(),
+                 pl.col(ANNUAL_AMOUNT).first())
+            .with_columns(div_round_half_away(pl.col(ANNUAL_AMOUNT) * pl.col("units"), per_year).alias("paid_amount")))
+    unpaid = (rows.join(paid.select(ROW).unique(), on=ROW, how="anti")
+              .select(ROW, pl.col(SCHOOL_ID).alias("paid_school_id"), pl.lit(0, dtype=pl.Int32).alias("units"),
+                      pl.lit(None, dtype=pl.Date).alias("paid_from"), pl.lit(None, dtype=pl.Date).alias("paid_to"),
+                      ANNUAL_AMOUNT, pl.lit(0, dtype=pl.Int64).alias("paid_amount")))
+    return pl.concat([paid.with_columns(pl.col("units").cast(pl.Int32)), unpaid], how="diagonal_relaxed")
+
+
+def entitlement(cfg: Config) -> pl.Expr:
+    """The row's PSF for the whole period from its statement date: annual × units / units in the year."""
+    per_year = units_in_year(cfg.period_start, cfg.prorate)
+    start = pl.max_horizontal(pl.col(STATEMENT_DATE), pl.lit(cfg.period_start))
+    units = units_between(start, pl.lit(cfg.period_end + timedelta(days=1)), cfg.prorate)
+    return pl.when(pl.col("post_policy")).then(0).otherwise(
+        div_round_half_away(pl.col(ANNUAL_AMOUNT) * units, per_year))
+
+
+def compute_psf(statements: pl.DataFrame, moves: pl.DataFrame | None, census: pl.DataFrame | None,
+                cfg: Config) -> PsfFrames:
+    """Apply every rule of SPEC §3 to every statement row; one collect."""
+    rows = statement_rows(statements.lazy(), cfg)
+    moves_lf = moves.lazy() if moves is not None else pl.LazyFrame(
+        schema={ROW: pl.Int64, UPN: pl.String, FROM_SCHOOL: pl.String, TO_SCHOOL: pl.String,
+                MOVE_DATE: pl.Date, REASON: pl.String})
+    ordered = moves_in_order(moves_lf, rows, cfg)
+    rows = rows.join(move_stops(ordered), on=ROW, how="left")
+    if census is not None:
+        rows = rows.join(census_location(ordered, rows, census.lazy(), cfg), on=ROW, how="left")
+    else:
+        rows = rows.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in
+                                 ("expected_school", "census_school", "census_finding"))
+    rows = first_stop(rows, cfg).with_columns(entitlement(cfg).alias("entitlement"))
+    paid = lines(rows, segments(rows, ordered, cfg), cfg)
+    errors = ordered.filter(pl.col(FROM_SCHOOL) != pl.col("expected_from")).select(
+        "move_row", UPN, FROM_SCHOOL, "expected_from").unique("move_row").sort("move_row")
+    rows_df, lines_df, errors_df = pl.collect_all([rows, paid, errors])
+    return PsfFrames(rows=rows_df, lines=_with_released(lines_df, rows_df), move_errors=errors_df)
+
+
+def _with_released(lines_df: pl.DataFrame, rows_df: pl.DataFrame) -> pl.DataFrame:
+    """Released = entitlement − paid, shown on the row's last line; the psf.csv layout."""
+    r = rows_df.select(ROW, UPN, STREAM, pl.col(SCHOOL_ID).alias("psf_school_id"), DOB, "protected_phase",
+                       "stop_date", "reason", "entitlement")
+    out = (lines_df.join(r, on=ROW)
+           .sort(ROW, pl.col("paid_from").fill_null(date(1, 1, 1)), "paid_school_id")
+           .with_columns(
+               (pl.col("entitlement") - pl.col("paid_amount").sum().over(ROW)).alias("_released"),
+               (pl.int_range(pl.len()).over(ROW) == pl.len().over(ROW) - 1).alias("_last"))
+           .with_columns(pl.when(pl.col("_last")).then(pl.col("_released")).otherwise(0).alias("released_amount")))
+    return out.select(
+        UPN, STREAM, "psf_school_id", "paid_school_id", ANNUAL_AMOUNT, "paid_from", "paid_to", "paid_amount",
+        "released_amount", "reason", DOB, "protected_phase", "stop_date", "units", ROW,
+    ).sort("psf_school_id", UPN, STREAM, pl.col("paid_from").fill_null(date(1, 1, 1)), "paid_school_id")

@@ -1,0 +1,90 @@
+"""What a funding run produces: frames and figures, before anything is written (STYLE: data flows one way)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # keep `senrun --help` fast: Polars is imported only where it is used
+    import polars as pl
+
+    from .config import Config
+    from .errors import Issue
+
+
+@dataclass(frozen=True)
+class Element:
+    """One formula element as applied: its units over all schools and its total in pence."""
+
+    name: str
+    basis: str
+    kind: str  # "rate" | "share" | "remainder"
+    parameter: str  # the rate in £ or the share, exactly as written in the config; "" for remainder
+    units: str  # total units, as exact text (a column basis may have decimals)
+    total: int  # pence
+
+
+@dataclass(frozen=True)
+class Totals:
+    """The money identity of SPEC §1, every figure in integer pence."""
+
+    pupil_specific_pot: int
+    continuing_psf: int
+    topslices: tuple[tuple[str, int], ...]  # (name, pence) in config order
+    cluster_pot: int
+    released_psf: int
+    ssa_total: int
+    sen_total: int  # ssa_total + pupil_specific_pot
+
+    @property
+    def topslices_total(self) -> int:
+        return sum(p for _, p in self.topslices)
+
+    @property
+    def identity_holds(self) -> bool:
+        return self.pupil_specific_pot == self.continuing_psf + self.topslices_total + self.cluster_pot
+
+
+@dataclass(frozen=True)
+class InputInfo:
+    """An input as read: where it came from, its fingerprint and size."""
+
+    name: str  # schools | census | statements | moves
+    path: str  # as the user wrote it in the config
+    sha256: str
+    rows: int
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Everything a run computed.  Money columns are Int64 pence; dates are pl.Date.
+
+    schools:  school_id, school_name, cluster_id, cluster_name, pupils, ssa, psf,
+              formula_<element>…, cluster_share, total        (sorted by school_id)
+    clusters: cluster_id, cluster_name, schools, pupils, ssa, psf,
+              formula_<element>…, cluster_allocation, total   (sorted by cluster_id)
+    psf:      upn, stream, psf_school_id, paid_school_id, annual_amount, paid_from,
+              paid_to, paid_amount, released_amount, reason, date_of_birth,
+              protected_phase, stop_date, units        (one row per statement row and school paid;
+              a row paid nothing has one line with paid_school_id = psf_school_id and nulls for dates)
+    released: reason, statements, annual_amount, paid_amount, released_amount
+    workings: per school and element: school_id, element, units, parameter,
+              exact_share (text), floor_pence, extra_penny, amount
+    """
+
+    config: "Config"
+    schools: "pl.DataFrame"
+    clusters: "pl.DataFrame"
+    psf: "pl.DataFrame"
+    released: "pl.DataFrame"
+    workings: "pl.DataFrame"
+    elements: tuple[Element, ...]
+    totals: Totals
+    issues: tuple["Issue", ...]
+    inputs: tuple[InputInfo, ...]
+    config_sha256: str
+    checks: tuple[str, ...] = field(default=())  # human sentences: the checks that passed
+
+    @property
+    def warnings(self) -> tuple["Issue", ...]:
+        return tuple(i for i in self.issues if not i.is_error)

@@ -1,0 +1,158 @@
+"""`senrun sample`: a realistic synthetic data set, with its config and its expected answers.
+
+`generate_sample(scale, seed, out_dir)` writes, for a 2013-14 funding run:
+
+- `schools` (clusters of one high school and its feeder primaries, SSA, a need index),
+- `census` (every pupil of January 2013, special schools included),
+- `statements` (PSF, SSMN and FYS rows), `moves` (managed, casual, transfer),
+- `planted.csv`: for *every* statement row, the outcome expected by SPEC §3 — `reason`,
+  pence paid in the period and released — counted by hand by the generator, never by the
+  engine, so that a run can be checked against it,
+- `senrun.yaml`, the config for the run, with paths relative to itself.
+
+Scales: `demo` (7 schools, one of each planted case), `la` (the reference authority:
+~420 schools in ~46 clusters, ~110,000 pupils, ~1,500 statements) and `england` (~21,600
+schools, ~8.1 million pupils, ~430,000 statements, as Parquet).  The same seed always
+gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import polars as pl
+
+from senrun import sample_names
+from senrun.sample_cases import plant
+from senrun.sample_pupils import SEN_STATEMENT, append, build_census, nc_year
+from senrun.sample_schools import build_schools
+from senrun.sample_statements import select_ordinary
+from senrun.sample_tables import (KINDS, census_frame, moves_frame, planted_frame, schools_frame,
+                                  statements_frame, upns)
+from senrun.sample_write import pounds_text, write_census, write_config, write_table
+
+SCALES_HELP = "demo | la | england"
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How big a sample is, and how it is shaped."""
+
+    la_codes: tuple[int, ...]
+    n_clusters: int
+    slots_mean: float  # feeder slots (a primary, or an infant + junior pair) per cluster
+    pair_prob: float  # chance a slot is an infant + junior pair
+    nursery_prob: float
+    n1_prob: float  # chance a nursery also takes the younger N1 year
+    sixth_prob: float
+    year_size: float  # mean pupils per primary year group
+    specials_per_la: int
+    special_size: int  # pupils per special school
+    statements: int  # statement rows wanted, planted included
+    reps: int | tuple[int, int]  # planted children per case
+    wrong_letters: int  # census UPNs given a wrong check letter
+    held_back: int  # census-only children taught a year below their age
+    auxiliary_aids: int  # topslice, pounds
+    cluster_host: int  # topslice per cluster, pounds
+    fmt: str  # "xlsx": workbooks and census.csv; "parquet": all Parquet
+    layout: tuple | None = None  # fixed (slots per cluster, pair flags, nursery flags)
+
+
+SCALES = {
+    "demo": Scale((926,), 2, 2, 0, 0, 0, 1, 1.0, 1, 3, 0, 1, 1, 1, 5_000, 1_000, "xlsx",
+                  layout=((2, 2), (False, True, False, False), (True, False, False, False))),
+    "la": Scale((926,), 46, 7.85, 0.035, 0.4, 0.25, 0.5, 22.5, 2, 24, 1_500, (3, 6), 5, 10,
+                100_000, 3_000, "xlsx"),
+    "england": Scale(sample_names.LA_CODES, 2_450, 7.6, 0.03, 0.4, 0.25, 0.5, 32.5, 1, 20,
+                     430_000, (6, 10), 300, 2_000, 15_200_000, 3_000, "parquet"),
+}
+DEMO_ORDINARY = 4  # ordinary statement rows at demo scale, beside the planted ones
+
+
+def generate_sample(scale: str, seed: int, out_dir: Path,
+                    progress: Callable[[str], None] | None = None) -> dict:
+    """Write the sample for `scale` and `seed` into `out_dir`; return its counts.
+
+    Raises ValueError for an unknown scale.
+    """
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale!r}: expected {SCALES_HELP}")
+    p, say = SCALES[scale], progress or (lambda message: None)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    data = _draw(rng, p, say)
+    say("writing files")
+    files = _write(out_dir, p, data)
+    budget = _budget(p, data)
+    files["config"] = write_config(out_dir, files, scale=scale, seed=seed, **budget["yaml"])
+    return {"scale": scale, "seed": seed, "schools": data["schools"].height,
+            "clusters": data["n_clusters"], "pupils": data["census"].height,
+            "statements": data["statements"].height, "moves": data["moves"].height,
+            "planted": int((data["planted"]["case"] != "ordinary").sum()),
+            "expected_continuing_psf": pounds_text(budget["continuing"]),
+            "cluster_pot": pounds_text(budget["cluster_pot"]),
+            "files": sorted(files.values())}
+
+
+def _draw(rng: np.random.Generator, p: Scale, say) -> dict:
+    """Draw every table of the sample (in memory)."""
+    say("drawing schools and clusters")
+    schools = build_schools(rng, p)
+    say("drawing the census")
+    census = build_census(rng, schools, p.held_back)
+    say("planting cases")
+    children = plant(rng, schools, p.reps)
+    n_drawn = len(census)
+    _append_planted(rng, census, children)
+    planted_rows = sum(len(child.rows) for child in children)
+    n_ordinary = DEMO_ORDINARY if p.layout else max(p.statements - planted_rows, 0)
+    say("choosing statement children")
+    excluded = census.held_back | (census.school >= schools.n_input)
+    excluded[n_drawn:] = True
+    ordinary = select_ordinary(rng, schools.kind[census.school], census.nc, excluded, n_ordinary)
+    census.sen[ordinary] = SEN_STATEMENT
+    census_upn, planted_upn = upns(rng, schools, census, children, n_drawn, ordinary, p.wrong_letters)
+    say("building tables")
+    ids = pl.Series("id", schools.ids)
+    statements, expected = statements_frame(rng, ids, census, census_upn, ordinary, children, planted_upn)
+    return {"schools": schools_frame(rng, schools, census), "census": census_frame(ids, census, census_upn),
+            "statements": statements, "moves": moves_frame(ids, children, planted_upn),
+            "planted": planted_frame(expected), "n_clusters": len(schools.cluster_code)}
+
+
+def _append_planted(rng: np.random.Generator, census, children) -> None:
+    """Add the planted children the census holds (SEN provision S)."""
+    present = [c for c in children if c.census_school is not None]
+    dobs = np.array([c.census_dob or c.dob for c in present], dtype="datetime64[D]")
+    taught = [c.taught if c.taught is not None else int(nc) for c, nc in zip(present, nc_year(dobs))]
+    fsm = rng.random(len(present)) < 0.2
+    append(census, [c.census_school for c in present], dobs, taught,
+           [SEN_STATEMENT] * len(present), fsm)
+
+
+def _write(out_dir: Path, p: Scale, data: dict) -> dict[str, str]:
+    """Write the data files; return their names by input."""
+    files = {}
+    for key, sheet in (("schools", "Schools"), ("statements", "Statements"), ("moves", "Moves")):
+        files[key] = write_table(out_dir, key, p.fmt, sheet, data[key], KINDS[key])
+    files["census"] = write_census(out_dir, p.fmt, data["census"])
+    data["planted"].write_csv(out_dir / "planted.csv")
+    files["planted"] = "planted.csv"
+    return files
+
+
+def _budget(p: Scale, data: dict) -> dict:
+    """The config's budget: pot ≈ 1.05 × annual PSF (whole £1000), SSA total exact."""
+    annual = int(data["statements"]["Annual PSF"].sum())
+    pot = (annual * 105 + 5_000_000) // 10_000_000 * 1000  # pounds, to the nearest £1000
+    ssa = int(data["schools"]["School Specific Allocation"].sum())
+    continuing = int(data["planted"]["paid_pence"].sum())
+    topslices = (p.auxiliary_aids + p.cluster_host * data["n_clusters"]) * 100
+    yaml = {"pot": pot, "ssa_total": pounds_text(ssa), "sen_total": pounds_text(ssa + pot * 100),
+            "aux": p.auxiliary_aids, "host": p.cluster_host}
+    return {"yaml": yaml, "continuing": continuing,
+            "cluster_pot": pot * 100 - continuing - topslices}

@@ -1,0 +1,108 @@
+"""Each input's columns, declared once (SPEC §5).
+
+Column names are the internal names; a council's own headers are mapped onto them by
+the `columns:` map of each input in the config.  Every other module refers to columns
+through these constants, never through scattered string literals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Kind(str, Enum):
+    """How a column's text is parsed."""
+
+    ID = "id"  # trimmed string, leading zeros kept; Excel's 9262001.0 becomes "9262001"
+    UPN = "upn"  # spaces removed, upper case
+    TEXT = "text"
+    DATE = "date"  # ISO, dd/mm/yyyy or an Excel date cell
+    MONEY = "money"  # number or text such as £1,234.50 -> integer pence
+    NUMBER = "number"  # any number (need columns, pupils)
+    BOOL = "bool"  # true/false/yes/no/y/n/1/0
+    NC_YEAR = "nc_year"  # N1, N2, R, 1-14, X
+    SEN = "sen"  # N, A, P, S (before 2014); N, K, E (after)
+    STREAM = "stream"  # PSF, SSMN, FYS
+    MOVE_REASON = "move_reason"  # managed_move, casual, transfer
+
+
+@dataclass(frozen=True)
+class Column:
+    """One declared column of an input."""
+
+    name: str
+    kind: Kind
+    required: bool = True
+    expected: str = ""  # what a person should type, for messages
+
+
+# Internal column names
+SCHOOL_ID = "school_id"
+SCHOOL_NAME = "school_name"
+CLUSTER_ID = "cluster_id"
+CLUSTER_NAME = "cluster_name"
+PHASE = "phase"
+SSA = "ssa"
+PUPILS = "pupils"
+UPN = "upn"
+DOB = "date_of_birth"
+NC_YEAR_TAUGHT = "nc_year_taught"
+SEN_PROVISION = "sen_provision"
+FSM = "fsm"
+STATEMENT_DATE = "statement_date"
+ANNUAL_AMOUNT = "annual_amount"
+STREAM = "stream"
+CEASED_DATE = "ceased_date"
+FROM_SCHOOL = "from_school_id"
+TO_SCHOOL = "to_school_id"
+MOVE_DATE = "move_date"
+REASON = "reason"
+
+#: Every frame read from an input carries this column: the row a person sees in Excel.
+ROW = "_row"
+
+STREAMS = ("PSF", "SSMN", "FYS")
+MOVE_REASONS = ("managed_move", "casual", "transfer")
+SEN_CODES = ("N", "A", "P", "S", "K", "E")
+SEN_SUPPORT_CODES = ("A", "P", "K")
+SEN_STATEMENT_CODES = ("S", "E")
+
+SCHEMAS: dict[str, tuple[Column, ...]] = {
+    "schools": (
+        Column(SCHOOL_ID, Kind.ID, expected="a school identifier such as a URN or DfE number"),
+        Column(SCHOOL_NAME, Kind.TEXT, expected="the school's name"),
+        Column(CLUSTER_ID, Kind.ID, expected="the cluster the school belongs to"),
+        Column(CLUSTER_NAME, Kind.TEXT, required=False),
+        Column(PHASE, Kind.TEXT, required=False),
+        Column(SSA, Kind.MONEY, required=False, expected="an amount in pounds such as 12345.67"),
+        Column(PUPILS, Kind.NUMBER, required=False, expected="a whole number of pupils"),
+    ),
+    "census": (
+        Column(UPN, Kind.UPN, expected="a 13-character UPN such as B801200005001"),
+        Column(SCHOOL_ID, Kind.ID, expected="a school identifier"),
+        Column(DOB, Kind.DATE, expected="a date such as 31/08/2002 or 2002-08-31"),
+        Column(NC_YEAR_TAUGHT, Kind.NC_YEAR, required=False, expected="N1, N2, R, 1-14 or X"),
+        Column(SEN_PROVISION, Kind.SEN, required=False, expected="N, A, P, S, K or E"),
+        Column(FSM, Kind.BOOL, required=False, expected="true/false, yes/no, y/n or 1/0"),
+    ),
+    "statements": (
+        Column(UPN, Kind.UPN, expected="a 13-character UPN such as B801200005001"),
+        Column(DOB, Kind.DATE, expected="a date such as 31/08/2002 or 2002-08-31"),
+        Column(STATEMENT_DATE, Kind.DATE, expected="a date such as 01/03/2010 or 2010-03-01"),
+        Column(SCHOOL_ID, Kind.ID, expected="the school that holds the PSF"),
+        Column(ANNUAL_AMOUNT, Kind.MONEY, expected="an amount in pounds such as 9876.54"),
+        Column(STREAM, Kind.STREAM, required=False, expected="PSF, SSMN or FYS"),
+        Column(CEASED_DATE, Kind.DATE, required=False, expected="a date, or blank"),
+    ),
+    "moves": (
+        Column(UPN, Kind.UPN, expected="a 13-character UPN such as B801200005001"),
+        Column(FROM_SCHOOL, Kind.ID, expected="the school the child left"),
+        Column(TO_SCHOOL, Kind.ID, expected="the school the child joined"),
+        Column(MOVE_DATE, Kind.DATE, expected="a date such as 15/11/2013 or 2013-11-15"),
+        Column(REASON, Kind.MOVE_REASON, expected="managed_move, casual or transfer"),
+    ),
+}
+
+#: Columns whose empty cells are allowed (optional values).
+NULLABLE = {CLUSTER_NAME, PHASE, SSA, PUPILS, NC_YEAR_TAUGHT, SEN_PROVISION, FSM, STREAM, CEASED_DATE}

@@ -1,0 +1,89 @@
+"""YAML loaded safely, with exact decimals and the line of every key (SPEC §9).
+
+- `safe_load` only: no Python objects from YAML.
+- Floats become `Decimal` from their text, so `0.1` is one tenth (SPEC §1).
+- Limits on size, depth and node count stop an alias bomb ("billion laughs") or a huge
+  file from hanging a nightly job.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import yaml
+
+MAX_BYTES = 1_000_000
+MAX_DEPTH = 32
+MAX_NODES = 100_000
+
+
+class YamlProblem(Exception):
+    """The YAML could not be read; `line` is 1-based when known."""
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.line = line
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader whose floats are exact decimals."""
+
+
+def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
+    text = loader.construct_scalar(node).replace("_", "")
+    lowered = text.lower()
+    if lowered in (".inf", "+.inf", "-.inf", ".nan"):
+        raise YamlProblem(f"{text} is not an amount", node.start_mark.line + 1)
+    return Decimal(text)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:float", _decimal)
+
+
+def _count(node: yaml.Node, depth: int, budget: list[int], lines: dict, path: str) -> None:
+    """Walk the composed tree: enforce depth and node limits (aliases counted each time) and record lines."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise YamlProblem(f"the YAML expands to more than {MAX_NODES:,} values (an alias bomb?)")
+    if depth > MAX_DEPTH:
+        raise YamlProblem(f"the YAML is nested more than {MAX_DEPTH} levels deep", node.start_mark.line + 1)
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            name = key.value if isinstance(key, yaml.ScalarNode) else "?"
+            _count(value, depth + 1, budget, lines, f"{path}.{name}" if path else str(name))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _count(item, depth + 1, budget, lines, f"{path}[{i}]")
+
+
+def load_yaml(path: Path) -> tuple[object, dict[str, int]]:
+    """The document at `path` and a map from key path (`formula.elements[1].share`) to line."""
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise YamlProblem(f"the file is {size:,} bytes; a config is at most {MAX_BYTES:,}")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise YamlProblem(f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    return loads_yaml(text)
+
+
+def loads_yaml(text: str) -> tuple[object, dict[str, int]]:
+    """Parse YAML text with the limits above."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise YamlProblem(f"not valid YAML: {problem}", mark.line + 1 if mark else None) from None
+    lines: dict[str, int] = {}
+    if node is None:
+        return None, lines
+    _count(node, 0, [MAX_NODES], lines, "")
+    try:
+        return yaml.load(text, Loader=_Loader), lines  # noqa: S506 - _Loader is a SafeLoader
+    except (yaml.YAMLError, ArithmeticError, ValueError) as exc:
+        raise YamlProblem(f"not valid YAML: {exc}") from None
