@@ -72,24 +72,36 @@ def parse_upn(col: str) -> pl.Expr:
 
 
 def parse_date(col: str) -> pl.Expr:
-    """ISO text, dd/mm/yyyy text or an Excel date cell (read as 'yyyy-mm-dd hh:mm:ss'), mixed freely."""
-    s = pl.col(col).str.strip_chars()
-    iso = s.str.extract(r"^(\d{4}-\d{2}-\d{2})(?:[ T]00:00:00(?:\.0+)?)?$", 1).str.to_date("%Y-%m-%d", strict=False)
-    dmy = s.str.to_date("%d/%m/%Y", strict=False)
+    """ISO text, dd/mm/yyyy text or an Excel date cell (read as 'yyyy-mm-dd hh:mm:ss'), mixed freely.
+
+    A time of day after the date (an Excel date-time cell, or '31/08/2002 00:00' from a CSV
+    export) is ignored.  The year must have four digits, from 1900 to 2099: '31/08/02' is
+    refused rather than guessed, and '0002' is a typing slip.
+    """
+    s = pl.col(col).str.strip_chars().str.replace(r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$", "")
+    iso = s.str.extract(r"^((?:19|20)\d{2}-\d{2}-\d{2})$", 1).str.to_date("%Y-%m-%d", strict=False)
+    dmy = s.str.extract(r"^(\d{1,2}/\d{1,2}/(?:19|20)\d{2})$", 1).str.to_date("%d/%m/%Y", strict=False)
     return pl.coalesce(iso, dmy)
 
 
+#: Pounds: digits with optional thousands commas (1,234 or 1234), then up to two decimals.
+#: Trailing zeros past the pence (1234.500, as some exports pad) are not fractions of a penny.
+MONEY_PATTERN = r"^(\d{1,3}(?:,\d{3})+|\d*)(?:\.(\d{0,2})0*)?$"
+
+
 def parse_money(col: str) -> pl.Expr:
-    """Pounds as number or text (`£1,234.50`, `1234.5`) → Int64 pence; null when not valid money.
+    """Pounds as number or text (`£1,234.50`, `1234.5`, `.5`) → Int64 pence; null when not valid money.
 
     Exact: the text is split at the decimal point, never passed through a float.
     More than two decimal places is invalid (SPEC §5); so is a negative amount (SPEC §8).
     """
-    s = pl.col(col).str.strip_chars().str.replace_all(r"[£,\s]", "")
-    m = s.str.extract_groups(r"^(\d+)(?:\.(\d{0,2})0*)?$")
-    whole = m.struct.field("1").cast(pl.Int64, strict=False)
+    s = pl.col(col).str.strip_chars().str.replace_all(r"[£\s]", "")
+    m = s.str.extract_groups(MONEY_PATTERN)
+    digits = m.struct.field("1").str.replace_all(",", "")
     frac = m.struct.field("2").fill_null("").str.pad_end(2, "0").cast(pl.Int64, strict=False)
-    return whole * 100 + frac
+    whole = pl.when(digits == "").then(pl.lit(0, pl.Int64)).otherwise(digits.cast(pl.Int64, strict=False))
+    has_digit = s.str.contains(r"\d")
+    return pl.when(has_digit & digits.is_not_null()).then(whole * 100 + frac).otherwise(None)
 
 
 def parse_number(col: str) -> pl.Expr:
