@@ -13,7 +13,7 @@ import polars as pl
 from .calendar import nc_year
 from .errors import Issues
 from .inputs import Table
-from .schema import (CLUSTER_ID, DOB, NC_YEAR_TAUGHT, REASON, ROW, SCHOOL_ID, STREAM, TO_SCHOOL, UPN)
+from .schema import (CLUSTER_ID, CLUSTER_NAME, DOB, NC_YEAR_TAUGHT, REASON, ROW, SCHOOL_ID, STREAM, TO_SCHOOL, UPN)
 from .upn import upn_status
 
 MAX_LISTED = 200
@@ -44,22 +44,26 @@ def upn_letters(table: Table, issues: Issues) -> None:
     """Wrong check letters and temporary UPNs are warnings: the child may still be matched."""
     checked = table.frame.select(ROW, UPN, upn_status(pl.col(UPN)).alias("_s")).filter(
         pl.col(UPN).is_not_null() & (pl.col("_s") != "ok")).sort(ROW)
-    messages = {"bad_letter": "the UPN's check letter is wrong", "malformed": "is not a 13-character UPN",
-                "temporary": "is a temporary UPN (accepted)"}
+    messages = {"bad_letter": "has a wrong check letter (a typing slip in the UPN?)",
+                "malformed": "is not a UPN: a check letter, then 12 digits (the last may be a letter)",
+                "temporary": "is a temporary UPN (accepted; replace it with the permanent one when issued)"}
     for row, upn, status in checked.head(MAX_LISTED).iter_rows():
         issues.warn(f"upn_{status}", f'"{upn}" {messages[status]}', **table.where(UPN, row), value=upn,
                     expected="a letter then 12 digits, with a valid check letter")
 
 
 def school_clusters(schools: Table, issues: Issues) -> None:
-    """A blank cluster is caught as an empty value; here, a cluster with two names."""
-    if "cluster_name" not in schools.frame.columns:
+    """A blank cluster is caught as an empty value; here, a cluster given two names (the row of the
+    first school whose cluster name differs from the first one seen)."""
+    if CLUSTER_NAME not in schools.frame.columns:
         return
-    names = (schools.frame.filter(pl.col("cluster_name").is_not_null())
-             .group_by(CLUSTER_ID).agg(pl.col("cluster_name").unique().sort()).filter(pl.col("cluster_name").list.len() > 1))
-    for cid, names_ in names.sort(CLUSTER_ID).iter_rows():
-        issues.warn("cluster_names", f"cluster {cid} has more than one name: {', '.join(names_)}; the first is used",
-                    **schools.where(CLUSTER_ID), value=cid)
+    named = schools.frame.filter(pl.col(CLUSTER_NAME).is_not_null()).sort(ROW)
+    differs = (named.with_columns(pl.col(CLUSTER_NAME).first().over(CLUSTER_ID).alias("_first_name"))
+               .filter(pl.col(CLUSTER_NAME) != pl.col("_first_name")).unique(CLUSTER_ID, keep="first").sort(ROW))
+    for rec in differs.iter_rows(named=True):
+        issues.warn("cluster_names", f"cluster {rec[CLUSTER_ID]} is named '{rec[CLUSTER_NAME]}' here but "
+                    f"'{rec['_first_name']}' above; the first name is used",
+                    **schools.where(CLUSTER_NAME, rec[ROW]), value=rec[CLUSTER_NAME])
 
 
 def census_outside(census: Table, school_ids: pl.Series, issues: Issues) -> None:

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 
 ERROR = "error"
 WARNING = "warning"
+CONFIG = "config"  # the code of every problem in the config file
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,13 @@ class Issue:
         return self.severity == ERROR
 
     def where(self) -> str:
-        """`statements.xlsx › Statements › row 14 › Date of Birth`, as much as is known."""
+        """`statements.xlsx › Statements › row 14 › Date of Birth`, as much as is known.
+
+        In the config (code `config`) the row is the YAML file's line and the column its key path:
+        `senrun.yaml › line 12 › formula.elements[1].shares`."""
         parts = [p for p in (self.file, self.sheet) if p]
         if self.row is not None:
-            parts.append(f"row {self.row}")
+            parts.append(f"{'line' if self.code == CONFIG else 'row'} {self.row}")
         if self.column:
             parts.append(self.column)
         return " › ".join(parts)
@@ -45,12 +49,13 @@ class Issue:
     def __str__(self) -> str:
         where = self.where()
         text = f"{where}: {self.message}" if where else self.message
-        if self.expected and "expected" not in self.message:
+        if self.expected and "expected" not in self.message and self.expected not in self.message:
             text += f" (expected {self.expected})"
         return text
 
     def to_dict(self) -> dict:
-        return {k: v for k, v in asdict(self).items()}
+        """The issue's fields, as in the JSON report (docs/validate.md)."""
+        return asdict(self)
 
 
 class SenrunError(Exception):

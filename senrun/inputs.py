@@ -11,7 +11,6 @@ import csv
 import difflib
 import hashlib
 import io
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,10 +19,11 @@ import polars as pl
 from . import parse
 from .config import InputSpec
 from .errors import Issues
+from .headers import HEADER_SEARCH_ROWS, find_header, map_columns, targets_for, with_headers
 from .schema import NULLABLE, ROW, SCHEMAS, SEN_CODES, STREAMS, MOVE_REASONS, Column, Kind
 
 MAX_ISSUES_PER_COLUMN = 200  # beyond this, one summary line per column and problem
-HEADER_SEARCH_ROWS = 20
+EMPTY = "is empty; this column must be filled in on every row"
 
 
 @dataclass
@@ -71,15 +71,29 @@ def _decode(data: bytes) -> str:
     return text
 
 
+def _separator(lines: list[str]) -> str:
+    """The delimiter that splits the top lines into the most rows of one width (quotes respected)."""
+    def score(sep: str) -> tuple[int, int]:
+        widths = [len(r) for r in csv.reader(lines, delimiter=sep) if len(r) > 1]
+        if not widths:
+            return (0, 0)
+        common = max(set(widths), key=lambda w: (widths.count(w), w))
+        return (widths.count(common), common)
+
+    return max((",", ";", "\t"), key=score)
+
+
 def _read_csv(data: bytes, find_header) -> tuple[pl.DataFrame, int]:
     """The CSV from its header row on (all text), and that row's index (0-based)."""
     text = _decode(data)
-    head = text[:65536].splitlines()[:HEADER_SEARCH_ROWS]
-    sep = max((",", ";", "\t"), key=lambda c: sum(line.count(c) for line in head))
+    head = [line.rstrip("\r") for line in text[:65536].split("\n")[:HEADER_SEARCH_ROWS]]
+    sep = _separator(head)
     rows = list(csv.reader(head, delimiter=sep))
     width = max((len(r) for r in rows), default=0)
     header_index = find_header(pl.DataFrame([r + [None] * (width - len(r)) for r in rows], orient="row",
                                             schema=[f"c{i}" for i in range(width)])) if rows else 0
+    if header_index >= len(rows):
+        raise _Unreadable(f"has no row {header_index + 1} to take the headers from")
     offset = 0
     for _ in range(header_index):
         offset = text.index("\n", offset) + 1
@@ -105,7 +119,8 @@ def _read_xlsx(path: Path, sheet: str | None) -> tuple[pl.DataFrame, str]:
         raise _Unreadable(f"has no sheet '{sheet}'{hint}; its sheets are: {', '.join(names)}")
     name = sheet if sheet is not None else names[0]
     try:
-        frame = reader.load_sheet(name, header_row=None, dtypes="string").to_polars()
+        # skip_rows=0 keeps blank rows above the data, so row numbers are the ones Excel shows
+        frame = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string").to_polars()
     except Exception as exc:
         raise _Unreadable(f"sheet '{name}' could not be read ({_first_line(exc)})") from None
     return frame, name
@@ -144,76 +159,13 @@ def read_raw(spec: InputSpec, find_header) -> tuple[pl.DataFrame, int, str | Non
         return _read_parquet(spec.path), 0, None, data, True
     if kind == "zip":
         frame, sheet = _read_xlsx(spec.path, spec.sheet)
-        return frame, find_header(frame), sheet, data, False
+        header_index = find_header(frame)
+        if header_index >= frame.height:
+            raise _Unreadable(f"has no row {header_index + 1} to take the headers from")
+        return frame, header_index, sheet, data, False
     # A CSV saved under an .xlsx name is common: it is read as what it really is.
     frame, skipped = _read_csv(data, find_header)
     return frame, -skipped, None, data, False
-
-
-# --- headers ---------------------------------------------------------------------------
-
-def _norm(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", str(text).lower())
-
-
-def _targets(spec: InputSpec, columns: tuple[Column, ...]) -> dict[str, str]:
-    """normalised header → internal name: the `columns:` map first, then senrun's own names."""
-    targets = {_norm(c.name): c.name for c in columns}
-    targets.update({_norm(user): internal for user, internal in spec.columns})
-    return targets
-
-
-def _find_header(frame: pl.DataFrame, targets: dict[str, str], required: list[str]) -> int:
-    """Index of the row holding the headers: the first of the top rows naming most required columns."""
-    best, best_hits = 0, -1
-    for i, row in enumerate(frame.head(HEADER_SEARCH_ROWS).iter_rows()):
-        names = {targets.get(_norm(v)) for v in row if v is not None}
-        hits = sum(1 for r in required if r in names)
-        if hits > best_hits:
-            best, best_hits = i, hits
-        if hits == len(required):
-            return i
-    return best
-
-
-def _with_headers(raw: pl.DataFrame, header_index: int, row_offset: int = 0) -> tuple[pl.DataFrame, list[str]]:
-    """Make row `header_index` the header; keep the Excel row number of every data row."""
-    header = [("" if v is None else str(v).strip()) for v in raw.row(header_index)] if raw.height else []
-    seen: dict[str, int] = {}
-    names = []
-    for i, h in enumerate(header):
-        h = h or f"(column {i + 1})"
-        seen[h] = seen.get(h, 0) + 1
-        names.append(h if seen[h] == 1 else f"{h} ({seen[h]})")
-    body = raw.slice(header_index + 1).rename(dict(zip(raw.columns, names)))
-    body = body.with_row_index(ROW, offset=header_index + row_offset + 2).with_columns(pl.col(ROW).cast(pl.Int64))
-    return body, header
-
-
-def _map_columns(body: pl.DataFrame, user_headers: list[str], targets: dict[str, str],
-                 columns: tuple[Column, ...], where: dict, issues: Issues) -> tuple[pl.DataFrame, dict[str, str]]:
-    """Rename the user's headers to internal names; report each missing required column once."""
-    mapping: dict[str, str] = {}
-    for h in body.columns:
-        internal = targets.get(_norm(h))
-        if h != ROW and internal and internal not in mapping.values():
-            mapping[h] = internal
-    for h in body.columns:  # extra columns (e.g. a need column) keep their own header, normalised
-        if h != ROW and h not in mapping and _norm(h) and _norm(h) not in {_norm(v) for v in mapping.values()}:
-            mapping[h] = h
-    present = set(mapping.values())
-    found = [h for h in user_headers if h]
-    for col in columns:
-        if col.required and col.name not in present:
-            wanted = [u for u, i in targets.items() if i == col.name]
-            close = difflib.get_close_matches(col.name.replace("_", " "), found, n=1, cutoff=0.5) or \
-                difflib.get_close_matches(wanted[-1] if wanted else col.name, [_norm(f) for f in found], n=1)
-            hint = f" — did you mean '{close[0]}'?" if close else ""
-            issues.error("missing_column", f"required column '{col.name}' is missing{hint}; "
-                         f"columns found: {', '.join(found) or '(none)'}",
-                         **{**where, "field": col.name, "expected": f"a column for {col.name}"})
-    frame = body.rename(mapping).select([ROW, *dict.fromkeys(mapping.values())])
-    return frame, {v: k for k, v in mapping.items()}
 
 
 # --- values ----------------------------------------------------------------------------
@@ -243,7 +195,7 @@ def _bad_message(col: Column) -> pl.Expr:
             Kind.STREAM: "a funding stream", Kind.MOVE_REASON: "a move type"}.get(col.kind, "valid")
     msg = pl.lit(f" is not {kind}")
     if col.kind == Kind.MONEY:
-        msg = (pl.when(raw.str.contains(r"^-")).then(pl.lit(" is negative; money must not be negative"))
+        msg = (pl.when(raw.str.contains(r"^[£\s]*[-−(]")).then(pl.lit(" is negative; money must not be negative"))
                .when(raw.str.contains(r"^[£\d,\s]*\.\d{3,}$")).then(pl.lit(" has more than two decimal places"))
                .otherwise(msg))
     if col.kind == Kind.DATE:
@@ -276,27 +228,30 @@ def _parse_columns(frame: pl.DataFrame, columns: tuple[Column, ...], table: Tabl
         if frame.schema[col.name] == pl.Date:
             values.append(pl.col(col.name))
             checks.append(pl.when(pl.col(col.name).is_null() & pl.lit(col.name not in NULLABLE))
-                          .then(pl.lit("is empty")).otherwise(None).alias(col.name))
+                          .then(pl.lit(EMPTY)).otherwise(None).alias(col.name))
             continue
         value = _value_expr(col)
         ok = parse.nc_year_ok(col.name) if col.kind == Kind.NC_YEAR else value.is_not_null()
         blank = parse._blank(col.name)
-        bad = (pl.when(blank & pl.lit(col.name not in NULLABLE)).then(pl.lit("is empty"))
+        bad = (pl.when(blank & pl.lit(col.name not in NULLABLE)).then(pl.lit(EMPTY))
                .when(~blank & ~ok).then(_bad_message(col)).otherwise(None))
         checks.append(bad.alias(col.name))
         values.append(value.alias(col.name))
-    problems = frame.select(pl.col(ROW), *checks) if checks else None
-    if problems is not None:
-        _report_cells(problems, [c for c in present], table, issues)
+    if checks:
+        raws = [pl.col(c.name).cast(pl.String).str.strip_chars().alias(f"{c.name}{_RAW}") for c in present]
+        _report_cells(frame.select(pl.col(ROW), *checks, *raws), present, table, issues)
     return frame.with_columns(values)
+
+
+_RAW = "\x00raw"  # suffix of the raw-text copy of a column, kept for the issue's `value`
 
 
 def _report_cells(problems: pl.DataFrame, columns: list[Column], table: Table, issues: Issues) -> None:
     for col in columns:
-        bad = problems.filter(pl.col(col.name).is_not_null()).select(ROW, col.name)
-        for row, message in bad.head(MAX_ISSUES_PER_COLUMN).iter_rows():
-            code = "empty_value" if message == "is empty" else "bad_value"
-            issues.error(code, message, **table.where(col.name, row), expected=col.expected or None)
+        bad = problems.filter(pl.col(col.name).is_not_null()).select(ROW, col.name, f"{col.name}{_RAW}")
+        for row, message, raw in bad.head(MAX_ISSUES_PER_COLUMN).iter_rows():
+            code = "empty_value" if message == EMPTY else "bad_value"
+            issues.error(code, message, **table.where(col.name, row), value=raw or None, expected=col.expected or None)
         if bad.height > MAX_ISSUES_PER_COLUMN:
             issues.error("bad_value", f"{bad.height - MAX_ISSUES_PER_COLUMN:,} more problems in this column "
                          f"(rows {bad[ROW][MAX_ISSUES_PER_COLUMN]:,} onwards)", **table.where(col.name),
@@ -309,9 +264,9 @@ def read_input(spec: InputSpec, issues: Issues) -> Table | None:
     table = Table(spec.name, spec.path.name, spec.sheet, pl.DataFrame(), path_text=spec.path_text)
     try:
         required = [c.name for c in columns if c.required]
-        targets = _targets(spec, columns)
+        targets = targets_for(spec, columns)
         finder = (lambda _: spec.header_row - 1) if spec.header_row else \
-            (lambda f: _find_header(f, targets, required))
+            (lambda f: find_header(f, targets, required))
         raw, header_index, sheet, data, has_header = read_raw(spec, finder)
     except _Unreadable as exc:
         issues.error("unreadable", f"{spec.name} file '{spec.path_text}' {exc}", file=spec.path.name,
@@ -320,13 +275,10 @@ def read_input(spec: InputSpec, issues: Issues) -> Table | None:
     table.sheet, table.sha256 = sheet, hashlib.sha256(data).hexdigest()
     if has_header:  # Parquet
         body = raw.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
-        user_headers = raw.columns
-    elif header_index < 0:  # CSV: the rows above the header were dropped while reading
-        body, user_headers = _with_headers(raw, 0, row_offset=-header_index)
-    else:
-        body, user_headers = _with_headers(raw, header_index)
+    else:  # CSV: a negative index means the rows above the header were dropped while reading
+        body, _ = with_headers(raw, max(header_index, 0), row_offset=max(-header_index, 0))
     before = len(issues.errors)
-    frame, table.headers = _map_columns(body, user_headers, targets, columns, table.where(), issues)
+    frame, table.headers = map_columns(body, spec, targets, columns, table.where(), issues)
     if len(issues.errors) > before:
         return None
     if frame.height == 0:

@@ -52,6 +52,7 @@ class Scale:
     specials_per_la: int
     special_size: int  # pupils per special school
     statements: int  # statement rows wanted, planted included
+    min_ordinary: int  # ordinary statement rows at least, beside the planted ones
     reps: int | tuple[int, int]  # planted children per case
     wrong_letters: int  # census UPNs given a wrong check letter
     held_back: int  # census-only children taught a year below their age
@@ -62,14 +63,24 @@ class Scale:
 
 
 SCALES = {
-    "demo": Scale((926,), 2, 2, 0, 0, 0, 1, 1.0, 1, 3, 0, 1, 1, 1, 5_000, 1_000, "xlsx",
-                  layout=((2, 2), (False, True, False, False), (True, False, False, False))),
-    "la": Scale((926,), 46, 7.85, 0.035, 0.4, 0.25, 0.5, 22.5, 2, 24, 1_500, (3, 6), 5, 10,
-                100_000, 3_000, "xlsx"),
-    "england": Scale(sample_names.LA_CODES, 2_450, 7.6, 0.03, 0.4, 0.25, 0.5, 32.5, 1, 20,
-                     430_000, (6, 10), 300, 2_000, 15_200_000, 3_000, "parquet"),
+    "demo": Scale(
+        la_codes=(926,), n_clusters=2, slots_mean=2, pair_prob=0, nursery_prob=0, n1_prob=0,
+        sixth_prob=1, year_size=1.0, specials_per_la=1, special_size=3,
+        statements=0, min_ordinary=4, reps=1, wrong_letters=1, held_back=1,
+        auxiliary_aids=5_000, cluster_host=1_000, fmt="xlsx",
+        # cluster 1: a primary with a nursery and an infant + junior pair; cluster 2: two primaries
+        layout=((2, 2), (False, True, False, False), (True, False, False, False))),
+    "la": Scale(
+        la_codes=(926,), n_clusters=46, slots_mean=7.85, pair_prob=0.035, nursery_prob=0.4,
+        n1_prob=0.25, sixth_prob=0.5, year_size=22.5, specials_per_la=2, special_size=24,
+        statements=1_500, min_ordinary=0, reps=(3, 6), wrong_letters=5, held_back=10,
+        auxiliary_aids=100_000, cluster_host=3_000, fmt="xlsx"),
+    "england": Scale(
+        la_codes=sample_names.LA_CODES, n_clusters=2_450, slots_mean=7.6, pair_prob=0.03,
+        nursery_prob=0.4, n1_prob=0.25, sixth_prob=0.5, year_size=32.5, specials_per_la=1,
+        special_size=20, statements=430_000, min_ordinary=0, reps=(6, 10), wrong_letters=300,
+        held_back=2_000, auxiliary_aids=15_200_000, cluster_host=3_000, fmt="parquet"),
 }
-DEMO_ORDINARY = 4  # ordinary statement rows at demo scale, beside the planted ones
 
 
 def generate_sample(scale: str, seed: int, out_dir: Path,
@@ -109,7 +120,7 @@ def _draw(rng: np.random.Generator, p: Scale, say) -> dict:
     n_drawn = len(census)
     _append_planted(rng, census, children)
     planted_rows = sum(len(child.rows) for child in children)
-    n_ordinary = DEMO_ORDINARY if p.layout else max(p.statements - planted_rows, 0)
+    n_ordinary = max(p.statements - planted_rows, p.min_ordinary)
     say("choosing statement children")
     excluded = census.held_back | (census.school >= schools.n_input)
     excluded[n_drawn:] = True

@@ -70,7 +70,8 @@ class Context:
     def feeder(self, high: int) -> int:
         """A primary or junior school in the high school's cluster."""
         s = self.s
-        return self.pick(np.flatnonzero(((s.kind == PRIMARY) | (s.kind == JUNIOR)) & (s.cluster == s.cluster[high])))
+        feeds = np.isin(s.kind, (PRIMARY, JUNIOR)) & (s.cluster == s.cluster[high])
+        return self.pick(np.flatnonzero(feeds))
 
 
 D = date
@@ -235,7 +236,8 @@ NOTES = {
     "taught_year_mismatch": "born July 2002 (Year 6 by age) taught in Year 5: ends 31/08/2013 (FAQ 5)",
     "leap_day": "born 29/02/2004: Year 4 in 2012/13, continues",
     "date_of_birth_differs": "census DOB 3 days later than the statement's (statements win)",
-    "date_of_birth_differs_year": "statement DOB Sept 2002 (Year 5), census Aug 2002 (Year 6): statements win",
+    "date_of_birth_differs_year": "statement DOB Sept 2002 (Year 5), census Aug 2002 (Year 6): "
+                                  "statements win",
 }
 
 

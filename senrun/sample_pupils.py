@@ -8,12 +8,10 @@ The census is taken in academic year 2012/13.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-
 import numpy as np
 import polars as pl
 
-from senrun.sample_schools import HIGH, SPECIAL, Schools
+from senrun.sample_schools import HIGH, SPECIAL, Schools, rank_within
 
 CENSUS_YEAR = 2012  # the academic year 2012/13 of the January 2013 census
 UPN_LETTERS = np.array(list("ABCDEFGHJKLMNPQRTUVWXYZ"))
@@ -65,11 +63,7 @@ def upn_bodies(la: np.ndarray, estab: np.ndarray, dob: np.ndarray) -> np.ndarray
     """
     issued = np.minimum(cohort_of(dob) + 4, CENSUS_YEAR) % 100
     key = (la.astype(np.int64) * 10_000 + estab) * 100 + issued
-    order = np.argsort(key, kind="stable")
-    sorted_key = key[order]
-    starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
-    serial = np.empty(len(key), dtype=np.int64)
-    serial[order] = np.arange(len(key)) - np.repeat(starts, np.diff(np.r_[starts, len(key)])) + 1
+    serial = rank_within(key) + 1
     if serial.max(initial=0) > 999:
         raise ValueError("more than 999 UPNs for one school and year")
     return key * 1000 + serial
@@ -148,7 +142,3 @@ def append(c: Census, school, dob_census, taught, sen, fsm) -> None:
     c.fsm = np.concatenate([c.fsm, np.array(fsm, dtype=bool)])
     c.held_back = np.concatenate([c.held_back, np.zeros(len(school), dtype=bool)])
 
-
-def to_date(d) -> date:
-    """A numpy datetime64 as a `datetime.date`."""
-    return np.datetime64(d, "D").astype(object)

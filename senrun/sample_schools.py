@@ -74,67 +74,84 @@ def _cluster_layout(rng: np.random.Generator, p) -> tuple[np.ndarray, np.ndarray
     return cluster_la, slot_cluster, pairs.astype(bool), nursery.astype(bool)
 
 
-def _feeders(rng, p, slot_cluster, pairs, nursery):
-    """Expand slots to schools: (cluster, kind, year_mean, nursery, partner offset)."""
+def rank_within(key: np.ndarray) -> np.ndarray:
+    """0, 1, 2, … counting each row among the earlier rows with the same key."""
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
+    rank = np.empty(len(key), dtype=np.int64)
+    rank[order] = np.arange(len(key)) - np.repeat(starts, np.diff(np.r_[starts, len(key)]))
+    return rank
+
+
+def _feeders(rng, p, slot_cluster, pairs, nursery, offset: int) -> dict[str, np.ndarray]:
+    """The primary, infant and junior schools: a slot is one school or an infant + junior pair.
+
+    `offset` is the index of the first feeder among all schools (for partner indices).
+    """
     n = len(slot_cluster)
-    if p.layout is not None:
-        slot_mean = np.full(n, p.year_size)
-    else:
-        slot_mean = np.clip(rng.lognormal(np.log(p.year_size), 0.5, n), 3, 90)
+    slot_mean = np.full(n, p.year_size) if p.layout is not None else \
+        np.clip(rng.lognormal(np.log(p.year_size), 0.5, n), 3, 90)
     per_slot = 1 + pairs.astype(int)
-    cluster = np.repeat(slot_cluster, per_slot)
-    mean = np.repeat(slot_mean, per_slot)
     first = np.cumsum(per_slot) - per_slot  # position of each slot's first school
-    kind = np.full(len(cluster), PRIMARY)
+    kind = np.full(int(per_slot.sum()), PRIMARY)
     kind[first[pairs]] = INFANT
     kind[first[pairs] + 1] = JUNIOR
     has_nursery = np.repeat(nursery, per_slot) & (kind != JUNIOR)
-    partner = np.full(len(cluster), -1)
-    partner[first[pairs]] = first[pairs] + 1  # relative to the feeders' block
-    return cluster, kind, mean, has_nursery, partner, slot_mean, slot_cluster
+    n1 = has_nursery & (rng.random(len(kind)) < p.n1_prob)
+    partner = np.full(len(kind), -1)
+    partner[first[pairs]] = offset + first[pairs] + 1
+    return {"kind": kind, "cluster": np.repeat(slot_cluster, per_slot),
+            "lo": _LOWEST[kind] - has_nursery - n1, "hi": _HIGHEST[kind],
+            "year_mean": np.repeat(slot_mean, per_slot), "partner": partner,
+            "slot_mean": slot_mean}
+
+
+def _highs(rng, p, n_clusters: int, slot_cluster, slot_mean) -> dict[str, np.ndarray]:
+    """One high school per cluster, its year groups 0.9 × its feeders' (at most 330)."""
+    sixth = np.arange(n_clusters) == 0 if p.layout is not None else rng.random(n_clusters) < p.sixth_prob
+    kind = np.full(n_clusters, HIGH)
+    return {"kind": kind, "cluster": np.arange(n_clusters), "lo": _LOWEST[kind],
+            "hi": _HIGHEST[kind] + 2 * sixth,
+            "year_mean": np.minimum(0.9 * np.bincount(slot_cluster, slot_mean, n_clusters), 330),
+            "partner": np.full(n_clusters, -1)}
+
+
+def _specials(p) -> dict[str, np.ndarray]:
+    """Special schools (census only), Reception to Year 13, outside every cluster."""
+    n = p.specials_per_la * len(p.la_codes)
+    kind = np.full(n, SPECIAL)
+    return {"kind": kind, "cluster": np.full(n, -1), "lo": _LOWEST[kind], "hi": _HIGHEST[kind],
+            "year_mean": np.full(n, p.special_size / 14), "partner": np.full(n, -1),
+            "la": np.repeat(np.array(p.la_codes), p.specials_per_la)}
 
 
 def _estabs(rng, la: np.ndarray, category: np.ndarray) -> np.ndarray:
     """Unique establishment numbers within each LA: 2xxx, 3xxx (church), 4xxx, 7xxx."""
-    base = np.array([2000, 3000, 4000, 7000])[category]
-    key = la.astype(np.int64) * 10 + category
-    order = np.argsort(key, kind="stable")
-    sorted_key = key[order]
-    starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
-    rank_sorted = np.arange(len(key)) - np.repeat(starts, np.diff(np.r_[starts, len(key)]))
-    rank = np.empty_like(rank_sorted)
-    rank[order] = rank_sorted
+    rank = rank_within(la.astype(np.int64) * 10 + category)
     if rank.max(initial=0) >= 499:
         raise ValueError("too many schools of one category in one LA for 4-digit numbers")
-    return base + 1 + rank * 2 + rng.integers(0, 2, size=len(key))
+    return np.array([2000, 3000, 4000, 7000])[category] + 1 + rank * 2 + rng.integers(0, 2, len(rank))
 
 
 def build_schools(rng: np.random.Generator, p) -> Schools:
-    """Draw the clusters, their schools, names and DfE numbers for scale parameters `p`."""
+    """Draw the clusters, their schools, names and DfE numbers for scale parameters `p`.
+
+    Schools are held high schools first (index = cluster), then feeders, then specials.
+    """
     cluster_la, slot_cluster, pairs, nursery = _cluster_layout(rng, p)
-    cluster, kind, mean, has_nursery, partner, slot_mean, slot_cluster = \
-        _feeders(rng, p, slot_cluster, pairs, nursery)
     n_clusters = len(cluster_la)
-    high_mean = np.minimum(0.9 * np.bincount(slot_cluster, slot_mean, n_clusters), 330)
-    sixth = rng.random(n_clusters) < p.sixth_prob
-    if p.layout is not None:
-        sixth = np.arange(n_clusters) == 0
-    n_special = p.specials_per_la * len(p.la_codes)
-    special_la = np.repeat(np.array(p.la_codes), p.specials_per_la)
-    kind = np.concatenate([np.full(n_clusters, HIGH), kind, np.full(n_special, SPECIAL)])
-    cluster = np.concatenate([np.arange(n_clusters), cluster, np.full(n_special, -1)])
-    partner = np.concatenate([np.full(n_clusters, -1), np.where(partner >= 0, partner + n_clusters, -1),
-                              np.full(n_special, -1)])
-    la = np.concatenate([cluster_la, cluster_la[cluster[n_clusters:len(cluster) - n_special]], special_la])
-    lo = _LOWEST[kind] - np.concatenate([np.zeros(n_clusters, int), has_nursery * 1, np.zeros(n_special, int)])
-    lo[n_clusters:len(kind) - n_special][has_nursery & (rng.random(has_nursery.size) < p.n1_prob)] = -2
-    hi = _HIGHEST[kind] + np.concatenate([sixth * 2, np.zeros(len(kind) - n_clusters, int)])
-    year_mean = np.concatenate([high_mean, mean, np.full(n_special, p.special_size / 14)])
-    schools = Schools(
-        n_input=len(kind) - n_special, la=la, estab=np.zeros(len(kind), int), kind=kind,
-        cluster=cluster, lo=lo, hi=hi, year_mean=year_mean,
-        deprivation=rng.beta(2.0, 5.0, size=len(kind)), partner=partner,
-        name=[], cluster_code=[], cluster_name=[])
+    feeders = _feeders(rng, p, slot_cluster, pairs, nursery, offset=n_clusters)
+    highs = _highs(rng, p, n_clusters, slot_cluster, feeders["slot_mean"])
+    specials = _specials(p)
+    highs["la"], feeders["la"] = cluster_la, cluster_la[feeders["cluster"]]
+    blocks = (highs, feeders, specials)
+    field = {key: np.concatenate([b[key] for b in blocks])
+             for key in ("la", "kind", "cluster", "lo", "hi", "year_mean", "partner")}
+    n = len(field["kind"])
+    schools = Schools(n_input=n - len(specials["kind"]), estab=np.zeros(n, int),
+                      deprivation=rng.beta(2.0, 5.0, size=n), name=[], cluster_code=[],
+                      cluster_name=[], **field)
     _name_schools(rng, schools, n_clusters)
     return schools
 

@@ -13,7 +13,9 @@ ALPHABET = "ABCDEFGHJKLMNPQRTUVWXYZ"
 
 
 def check_letter(body: str) -> str:
-    """The check letter for the 12 characters after it (plain Python, for tests and samples)."""
+    """The check letter for the 12 characters after it (plain Python, for tests and samples).
+
+    Digits count as themselves; a temporary UPN's final letter as its index in ALPHABET."""
     total = 0
     for i, ch in enumerate(body, start=2):
         total += int(ch) * i if ch.isdigit() else ALPHABET.index(ch) * i
@@ -22,7 +24,7 @@ def check_letter(body: str) -> str:
 
 def upn_status(upn: pl.Expr) -> pl.Expr:
     """'ok', 'temporary' (valid, last character a letter), 'bad_letter', or 'malformed'."""
-    shape_ok = upn.str.contains(r"^[A-Z]\d{11}[0-9A-Z]$")
+    shape_ok = upn.str.contains(f"^[{ALPHABET}]\\d{{11}}[0-9{ALPHABET}]$")
     total = pl.lit(0, dtype=pl.Int64)
     for pos in range(2, 14):
         ch = upn.str.slice(pos - 1, 1)

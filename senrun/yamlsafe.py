@@ -21,9 +21,10 @@ MAX_NODES = 100_000
 class YamlProblem(Exception):
     """The YAML could not be read; `line` is 1-based when known."""
 
-    def __init__(self, message: str, line: int | None = None):
+    def __init__(self, message: str, line: int | None = None, key: str | None = None):
         super().__init__(message)
         self.line = line
+        self.key = key  # the key path, when the problem is at one
 
 
 class _Loader(yaml.SafeLoader):
@@ -47,12 +48,18 @@ def _count(node: yaml.Node, depth: int, budget: list[int], lines: dict, path: st
     if budget[0] < 0:
         raise YamlProblem(f"the YAML expands to more than {MAX_NODES:,} values (an alias bomb?)")
     if depth > MAX_DEPTH:
-        raise YamlProblem(f"the YAML is nested more than {MAX_DEPTH} levels deep", node.start_mark.line + 1)
+        raise YamlProblem(f"the YAML is nested more than {MAX_DEPTH} levels deep", node.start_mark.line + 1, path)
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
         for key, value in node.value:
             name = key.value if isinstance(key, yaml.ScalarNode) else "?"
-            _count(value, depth + 1, budget, lines, f"{path}.{name}" if path else str(name))
+            where = f"{path}.{name}" if path else str(name)
+            if name in seen and name != "<<":  # YAML would silently keep the last one
+                raise YamlProblem(f"the key '{where}' is given twice (lines {seen[name]} and "
+                                  f"{key.start_mark.line + 1}); keep one", key.start_mark.line + 1, where)
+            seen[name] = key.start_mark.line + 1
+            _count(value, depth + 1, budget, lines, where)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             _count(item, depth + 1, budget, lines, f"{path}[{i}]")
@@ -71,14 +78,25 @@ def load_yaml(path: Path) -> tuple[object, dict[str, int]]:
     return loads_yaml(text)
 
 
+def _syntax_problem(exc: yaml.YAMLError) -> YamlProblem:
+    """Where the YAML broke: the line the parser noticed, and the line where the construct it was
+    reading began (an unclosed `{` is usually there), which is the one to look at."""
+    mark, context = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
+    text = f"not valid YAML: {getattr(exc, 'problem', None) or exc}"
+    if mark is not None:
+        text += f" on line {mark.line + 1}"
+    if context is not None and getattr(exc, "context", None):
+        text += f" ({exc.context} that starts on line {context.line + 1})"
+        return YamlProblem(text, context.line + 1)
+    return YamlProblem(text, mark.line + 1 if mark else None)
+
+
 def loads_yaml(text: str) -> tuple[object, dict[str, int]]:
     """Parse YAML text with the limits above."""
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise YamlProblem(f"not valid YAML: {problem}", mark.line + 1 if mark else None) from None
+        raise _syntax_problem(exc) from None
     lines: dict[str, int] = {}
     if node is None:
         return None, lines

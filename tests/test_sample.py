@@ -106,7 +106,8 @@ def test_planted_csv_lists_every_statement_row_and_every_case(demo):
 
 def test_paid_and_released_add_up_to_the_annual_amount(demo, la):
     for out in (demo, la[0]):
-        planted = pl.read_csv(out / "planted.csv", schema_overrides={"upn": pl.String, "school_id": pl.String})
+        planted = pl.read_csv(out / "planted.csv",
+                              schema_overrides={"upn": pl.String, "school_id": pl.String})
         statements = _read(out, "statements", "Statements").with_columns(
             (pl.col("Annual PSF") * 100).round(0).cast(pl.Int64).alias("annual"))
         joined = planted.join(statements, left_on=["upn", "stream"],
@@ -204,12 +205,16 @@ def test_la_scale_is_about_the_size_of_the_reference_authority(la):
     census = _census(out)
     compulsory = census.filter(pl.col("NCyearActual").is_in(["R"] + [str(y) for y in range(1, 12)]))
     assert 95_000 <= compulsory.height <= 125_000
-    assert census["NCyearActual"].is_in(["N1", "N2"]).any() and census["NCyearActual"].is_in(["12", "13"]).any()
+    assert census["NCyearActual"].is_in(["N1", "N2"]).any()
+    assert census["NCyearActual"].is_in(["12", "13"]).any()
     statements = _read(out, "statements", "Statements")
     assert 1_400 <= statements.height <= 1_600
     assert 12e6 <= statements["Annual PSF"].sum() <= 18e6
     assert 12e6 <= _read(out, "schools", "Schools")["School Specific Allocation"].sum() <= 18e6
-    phases = set(_read(out, "schools", "Schools")["Phase"])
+    schools = _read(out, "schools", "Schools")
+    assert schools["DfE Number"].str.contains(r"^926\d{4}$").all() and schools["DfE Number"].is_unique().all()
+    assert not schools["School Name"].str.contains(r"^[=+\-@]").any()
+    phases = set(schools["Phase"])
     assert {"Infant", "Junior", "Primary", "Secondary"} <= phases
     cases = pl.read_csv(out / "planted.csv", infer_schema=False)["case"].value_counts()
     planted = cases.filter(pl.col("case").is_in(list(CASES)))

@@ -50,6 +50,12 @@ def handled(debug: bool = False, as_json: bool = False):
     except (typer.Exit, typer.Abort, KeyboardInterrupt):
         raise
     except Exception as exc:  # a bug: say so plainly, keep pupil data out of the message
+        if as_json:  # a script reading the report still gets one
+            from ..errors import ERROR, Issue
+            from .render import issues_json
+
+            print(issues_json([Issue("internal", ERROR, f"senrun failed unexpectedly ({type(exc).__name__}); "
+                                     "run again with --debug for the traceback, and report it")]))
         if debug:
             import traceback
 

@@ -6,38 +6,52 @@ import json
 from collections import defaultdict
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from ..errors import Issue
+from ..errors import CONFIG, Issue
 from ..money import fmt_gbp
 
 MAX_SHOWN = 60
 
 
 def print_issues(issues, console: Console, heading: str | None = None, limit: int = MAX_SHOWN) -> None:
-    """Errors then warnings, grouped by file, as a table; then counts."""
+    """Errors then warnings, by file and row: tables on a terminal, one line per issue elsewhere
+    (cron mail, pipes, logs: each line names file, sheet, row and column, so it greps); then counts."""
     issues = sorted(issues, key=lambda i: (not i.is_error, i.file or "", i.sheet or "", i.row or 0))
     errors = sum(1 for i in issues if i.is_error)
     if heading and errors:
-        console.print(f"[bold red]{heading}[/]")
+        console.print(f"[bold red]{escape(heading)}[/]")
+    shown = _issue_tables(issues, console, limit) if console.is_terminal else _issue_lines(issues, console, limit)
+    if len(issues) > shown:
+        console.print(f"… and {len(issues) - shown:,} more (use --json for all of them)")
+    console.print(f"{errors:,} error(s), {len(issues) - errors:,} warning(s)")
+
+
+def _issue_lines(issues, console: Console, limit: int) -> int:
+    for i in issues[:limit]:
+        console.print(f"{'error' if i.is_error else 'warning'}: {i}", markup=False, highlight=False, soft_wrap=True)
+    return min(len(issues), limit)
+
+
+def _issue_tables(issues, console: Console, limit: int) -> int:
     by_file: dict[str, list[Issue]] = defaultdict(list)
     for i in issues:
         by_file[i.file or "(config and run)"].append(i)
     shown = 0
     for name, group in by_file.items():
-        table = Table(title=name, title_justify="left", show_lines=False, expand=False)
+        table = Table(title=escape(name), title_justify="left", show_lines=False, expand=False)
         for col in ("", "where", "problem", "expected"):
             table.add_column(col, overflow="fold")
         for i in group[: max(0, limit - shown)]:
             mark = "[red]error[/]" if i.is_error else "[yellow]warning[/]"
-            where = " › ".join(p for p in (i.sheet, f"row {i.row}" if i.row else None, i.column) if p)
-            table.add_row(mark, where, i.message, i.expected or "")
+            label = "line" if i.code == CONFIG else "row"
+            where = " › ".join(p for p in (i.sheet, f"{label} {i.row}" if i.row else None, i.column) if p)
+            table.add_row(mark, escape(where), escape(i.message), escape(i.expected or ""))
         shown += min(len(group), max(0, limit - shown))
         if table.row_count:
             console.print(table)
-    if len(issues) > shown:
-        console.print(f"… and {len(issues) - shown:,} more (use --json for all of them)")
-    console.print(f"{errors:,} error(s), {len(issues) - errors:,} warning(s)")
+    return shown
 
 
 def issues_json(issues, extra: dict | None = None) -> str:

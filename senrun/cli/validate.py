@@ -34,6 +34,6 @@ def validate(
         else:
             print_issues(report.issues, console)
             if report.totals_line:
-                console.print(report.totals_line)
+                console.print(report.totals_line, soft_wrap=True)
         failed = report.errors or (strict and report.issues)
         raise typer.Exit(1 if failed else 0)

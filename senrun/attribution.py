@@ -1,0 +1,129 @@
+"""Why each school's total changed since last year: PSF run-off, pupil numbers, formula, other.
+
+The change from last year's run to this year's is split by re-running the allocation with
+one thing changed at a time, in a fixed order (docs/diff.md):
+
+0. last year's run, as it was;
+1. `psf_runoff`: this year's period, policy dates, PSF rules, statements and moves — PSF
+   computed exactly as this year's run computes it — with last year's schools, census
+   and formula (the released PSF flows into last year's formula);
+2. `pupil_numbers`: this year's census and census date, the schools' pupils and need
+   columns and the counted years (`formula.pupils`);
+3. `formula`: this year's budget, top-slices and formula elements;
+4. `other`: this year's run as it is — SSA, cluster membership, schools that opened or
+   closed, anything else.
+
+Each part is the difference between consecutive runs, so the parts add up to the change
+exactly, to the penny, for every school and every cluster.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import polars as pl
+
+from .config import Config
+from .errors import Issues, SenrunError
+from .pipeline import Inputs, compute, read_inputs
+from .psf import compute_psf
+from .result import RunResult
+from .schema import CLUSTER_ID, PUPILS, SCHOOL_ID
+
+#: The parts, in the order they are swapped in.
+PARTS = ("psf_runoff", "pupil_numbers", "formula", "other")
+ATTRIBUTION_COLUMNS = ("level", SCHOOL_ID, CLUSTER_ID, "previous_total", *PARTS, "current_total", "change")
+
+
+def psf_of(inp: Inputs, cfg: Config):
+    """The PSF rules applied to a run's inputs (psf.PsfFrames)."""
+    return compute_psf(inp.statements.frame, inp.moves.frame if inp.moves else None,
+                       inp.census.frame if inp.census else None, cfg)
+
+
+def _column_bases(cfg: Config) -> set[str]:
+    return {e.basis[7:] for e in cfg.elements if e.basis.startswith("column:")}
+
+
+def schools_with_counts(prev: Inputs, cur: Inputs, cur_cfg: Config):
+    """Last year's schools table with this year's pupils and need columns, where this year has the school."""
+    frame, new = prev.schools.frame, cur.schools.frame
+    columns = [c for c in sorted({PUPILS} | _column_bases(cur_cfg)) if c in new.columns]
+    if not columns:
+        return prev.schools
+    update = new.select(SCHOOL_ID, *[pl.col(c).alias(f"_new_{c}") for c in columns])
+    merged = frame.join(update, on=SCHOOL_ID, how="left")
+    exprs = [(pl.coalesce(f"_new_{c}", c) if c in frame.columns else pl.col(f"_new_{c}")).alias(c)
+             for c in columns]
+    merged = merged.with_columns(exprs).drop([f"_new_{c}" for c in columns])
+    return replace(prev.schools, frame=merged)
+
+
+def attribution_runs(prev_inp: Inputs, prev_cfg: Config, cur_inp: Inputs, cur_cfg: Config
+                     ) -> list[tuple[str, RunResult]]:
+    """The five runs: last year's, each part swapped in turn, and this year's."""
+    psf = psf_of(cur_inp, cur_cfg)
+    cfg1 = replace(prev_cfg, period_start=cur_cfg.period_start, period_end=cur_cfg.period_end,
+                   policy_start=cur_cfg.policy_start, prorate=cur_cfg.prorate, transfer=cur_cfg.transfer,
+                   missing_from_census=cur_cfg.missing_from_census, phases=cur_cfg.phases)
+    cfg2 = replace(cfg1, census_date=cur_cfg.census_date, pupil_years=cur_cfg.pupil_years)
+    cfg3 = replace(cfg2, pupil_specific_pot=cur_cfg.pupil_specific_pot, sen_total=cur_cfg.sen_total,
+                   ssa_total=cur_cfg.ssa_total, topslices=cur_cfg.topslices, elements=cur_cfg.elements)
+    inp1 = Inputs(prev_inp.schools, cur_inp.statements, prev_inp.census, cur_inp.moves, Issues())
+    inp2 = Inputs(schools_with_counts(prev_inp, cur_inp, cur_cfg), cur_inp.statements, cur_inp.census,
+                  cur_inp.moves, Issues())
+    plan = [("previous", prev_inp, prev_cfg, None), ("psf_runoff", inp1, cfg1, psf),
+            ("pupil_numbers", inp2, cfg2, psf), ("formula", inp2, cfg3, psf), ("other", cur_inp, cur_cfg, psf)]
+    runs = []
+    for name, inp, cfg, frames in plan:
+        try:
+            runs.append((name, compute(inp, cfg, psf=frames)))
+        except SenrunError as exc:
+            raise SenrunError(f"attributing the change: the run with '{name}' swapped in failed: {exc}") from None
+    return runs
+
+
+def _totals(result: RunResult, level: str, alias: str) -> pl.DataFrame:
+    if level == "school":
+        return result.schools.select(SCHOOL_ID, CLUSTER_ID, pl.col("total").alias(alias))
+    return result.clusters.select(CLUSTER_ID, pl.col("total").alias(alias))
+
+
+def attribution_frame(runs: list[tuple[str, RunResult]], level: str) -> pl.DataFrame:
+    """Per school (or cluster): previous total, each part, current total and change; parts sum to the change."""
+    key = SCHOOL_ID if level == "school" else CLUSTER_ID
+    names = [name for name, _ in runs]
+    frame = None
+    for i, (_, result) in enumerate(runs):
+        step = _totals(result, level, f"_t{i}")
+        if frame is None:
+            frame = step
+            continue
+        frame = frame.join(step, on=key, how="full", coalesce=True, suffix=f"_{i}")
+    totals = [pl.col(f"_t{i}").fill_null(0) for i in range(len(runs))]
+    parts = [(totals[i] - totals[i - 1]).alias(names[i]) for i in range(1, len(runs))]
+    if level == "school":
+        clusters = [f"{CLUSTER_ID}_{i}" for i in range(len(runs) - 1, 0, -1)] + [CLUSTER_ID]
+        cluster = pl.coalesce(*clusters).alias(CLUSTER_ID)
+        school = pl.col(SCHOOL_ID)
+    else:
+        cluster, school = pl.col(CLUSTER_ID), pl.lit(None, dtype=pl.String).alias(SCHOOL_ID)
+    out = frame.select(pl.lit(level).alias("level"), school, cluster, totals[0].alias("previous_total"), *parts,
+                       totals[-1].alias("current_total"), (totals[-1] - totals[0]).alias("change"))
+    return out.sort(key)
+
+
+def attribute_change(prev_cfg: Config, cur_cfg: Config) -> pl.DataFrame:
+    """Split each school's and cluster's change since last year into PSF run-off, pupil numbers,
+    formula parameters and other (see the module docstring and docs/diff.md).
+
+    Columns: level, school_id, cluster_id, previous_total, psf_runoff, pupil_numbers, formula,
+    other, current_total, change — Int64 pence; the four parts add up to the change exactly.
+    Schools by school_id, then clusters by cluster_id.
+    """
+    for cfg in (prev_cfg, cur_cfg):
+        if any(e.solve for e in cfg.elements):
+            raise SenrunError(f"`rate: solve` is for simulate scenarios, not a year's config ({cfg.path.name})")
+    runs = attribution_runs(read_inputs(prev_cfg), prev_cfg, read_inputs(cur_cfg), cur_cfg)
+    out = pl.concat([attribution_frame(runs, "school"), attribution_frame(runs, "cluster")])
+    return out.select(ATTRIBUTION_COLUMNS)

@@ -1,0 +1,191 @@
+"""Year on year: this run against an earlier run's totals (SPEC §6 `--previous`).
+
+`diff_against(result, path)` reads last year's `schools.csv` or `allocations.xlsx` and
+compares each school's and each cluster's total with this year's, in integer pence.
+`attribute_change` (in senrun.attribution) splits each school's change into its causes.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+
+from .errors import SenrunError
+from .result import RunResult
+from .schema import CLUSTER_ID, SCHOOL_ID
+
+#: The columns of diff.csv and the Diff sheet, in order (SPEC §6).
+DIFF_COLUMNS = ("level", SCHOOL_ID, CLUSTER_ID, "previous_total", "current_total", "change", "change_pct",
+                "flag", "note")
+PREVIOUS_COLUMNS = (SCHOOL_ID, CLUSTER_ID, "total")
+_POUNDS = re.compile(r"^(-)?(\d+)(?:\.(\d{1,2}))?$")
+_GUARDED = re.compile(r"^'[=+\-@\t\r]")  # senrun's CSVs put ' before text a spreadsheet would run
+
+
+def pounds_text_to_pence(text: str) -> int | None:
+    """'1234.5' → 123450, '£1,234.56' → 123456, exactly (no float); None if it is not money."""
+    cleaned = text.strip().replace("£", "").replace(",", "")
+    m = _POUNDS.match(cleaned)
+    if not m:
+        return None
+    pence = int(m.group(2)) * 100 + int((m.group(3) or "0").ljust(2, "0"))
+    return -pence if m.group(1) else pence
+
+
+def _unguard(text: str | None) -> str | None:
+    if text is None:
+        return None
+    text = text.strip()
+    return text[1:] if _GUARDED.match(text) else text
+
+
+def read_previous(path: Path) -> pl.DataFrame:
+    """An earlier run's schools: school_id, cluster_id, total (Int64 pence).
+
+    `schools.csv` money is pounds text, parsed exactly; `allocations.xlsx` money cells are
+    pound numbers written from pence, so round(x × 100) recovers the pence.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise SenrunError(f"{path}: no such file (the previous run's schools.csv or allocations.xlsx)")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        frame = _read_previous_xlsx(path)
+    else:
+        frame = _read_previous_csv(path)
+    dupes = frame.filter(pl.col(SCHOOL_ID).is_duplicated())[SCHOOL_ID].unique().sort().to_list()
+    if dupes:
+        raise SenrunError(f"{path.name}: school_id {', '.join(dupes[:10])} appears more than once")
+    return frame.sort(SCHOOL_ID)
+
+
+def _missing_columns(frame: pl.DataFrame, path: Path, where: str) -> None:
+    missing = [c for c in PREVIOUS_COLUMNS if c not in frame.columns]
+    if missing:
+        raise SenrunError(f"{path.name}{where}: no column {', '.join(missing)}; a previous run's file written by "
+                          f"senrun has {', '.join(PREVIOUS_COLUMNS)} (columns found: {', '.join(frame.columns)})")
+
+
+def _read_previous_csv(path: Path) -> pl.DataFrame:
+    try:
+        raw = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise SenrunError(f"{path.name}: cannot read it as CSV ({exc})") from None
+    _missing_columns(raw, path, "")
+    ids, clusters, totals = (raw[c].to_list() for c in PREVIOUS_COLUMNS)
+    pence = []
+    for i, text in enumerate(totals):
+        value = pounds_text_to_pence(text or "")
+        if value is None:
+            raise SenrunError(f"{path.name} › row {i + 2} › total: \"{text}\" is not an amount in pounds "
+                              "(expected e.g. 1234.56)")
+        pence.append(value)
+    return pl.DataFrame({SCHOOL_ID: [_unguard(s) for s in ids], CLUSTER_ID: [_unguard(c) for c in clusters],
+                         "total": pence}, schema={SCHOOL_ID: pl.String, CLUSTER_ID: pl.String, "total": pl.Int64})
+
+
+def _read_previous_xlsx(path: Path) -> pl.DataFrame:
+    import fastexcel
+
+    try:
+        book = fastexcel.read_excel(str(path))
+        if "Schools" not in book.sheet_names:
+            raise SenrunError(f"{path.name}: no Schools sheet (sheets: {', '.join(book.sheet_names)})")
+        sheet = book.load_sheet("Schools", dtypes={SCHOOL_ID: "string", CLUSTER_ID: "string", "total": "float"})
+        frame = sheet.to_polars()
+    except SenrunError:
+        raise
+    except Exception as exc:  # fastexcel raises its own error types
+        raise SenrunError(f"{path.name}: cannot read its Schools sheet ({exc})") from None
+    _missing_columns(frame, path, " › Schools")
+    totals = frame["total"].to_list()
+    bad = [i for i, v in enumerate(totals) if v is None]
+    if bad:
+        raise SenrunError(f"{path.name} › Schools › row {bad[0] + 2} › total: not an amount")
+    return pl.DataFrame({SCHOOL_ID: [(s or "").strip() for s in frame[SCHOOL_ID].to_list()],
+                         CLUSTER_ID: [(c or "").strip() for c in frame[CLUSTER_ID].to_list()],
+                         "total": [round(v * 100) for v in totals]},
+                        schema={SCHOOL_ID: pl.String, CLUSTER_ID: pl.String, "total": pl.Int64})
+
+
+# --- the comparison ----------------------------------------------------------------------
+
+def change_pct_expr(change: str, previous: str) -> pl.Expr:
+    """change / previous × 100, rounded half away from zero to 2 dp by integer arithmetic; null when previous is 0."""
+    num = pl.col(change).cast(pl.Int64) * 10_000 * pl.col(previous).sign()
+    den = pl.col(previous).abs()
+    q = (num.abs() * 2 + den) // (den * 2)
+    hundredths = pl.when(num < 0).then(-q).otherwise(q)
+    return pl.when(pl.col(previous) != 0).then((hundredths / 100).round(2)).otherwise(None).cast(pl.Float64)
+
+
+def flag_expr(change: str, previous: str, flag_pct: Decimal) -> pl.Expr:
+    """|change| > flag_pct % of |previous|, compared exactly; any change from £0 is flagged."""
+    num, den = Decimal(flag_pct).as_integer_ratio()
+    over = pl.col(change).abs() * 100 * den > pl.col(previous).abs() * num
+    return pl.when(pl.col(previous) == 0).then(pl.col(change) != 0).otherwise(over)
+
+
+def compare_totals(previous: pl.DataFrame, current: pl.DataFrame, key: str, flag_pct: Decimal) -> pl.DataFrame:
+    """Outer join of (key, …, total) frames: previous_total, current_total, change, change_pct, flag."""
+    joined = previous.rename({"total": "previous_total"}).join(
+        current.rename({"total": "current_total"}), on=key, how="full", coalesce=True, suffix="_current")
+    return (joined.with_columns(pl.col("previous_total").fill_null(0).cast(pl.Int64),
+                                pl.col("current_total").fill_null(0).cast(pl.Int64))
+            .with_columns((pl.col("current_total") - pl.col("previous_total")).alias("change"))
+            .with_columns(change_pct_expr("change", "previous_total").alias("change_pct"),
+                          flag_expr("change", "previous_total", flag_pct).alias("flag")))
+
+
+def _school_rows(previous: pl.DataFrame, current: pl.DataFrame, flag_pct: Decimal) -> pl.DataFrame:
+    cur = current.select(SCHOOL_ID, CLUSTER_ID, "total", pl.lit(True).alias("_in_current"))
+    prev = previous.select(SCHOOL_ID, CLUSTER_ID, "total", pl.lit(True).alias("_in_previous"))
+    out = compare_totals(prev, cur, SCHOOL_ID, flag_pct)
+    was, now = pl.col(CLUSTER_ID), pl.col(f"{CLUSTER_ID}_current")
+    note = (pl.when(pl.col("_in_previous").is_null()).then(pl.lit("new school"))
+            .when(pl.col("_in_current").is_null()).then(pl.lit("closed school"))
+            .when(was != now).then(pl.lit("changed cluster from ") + was)
+            .otherwise(None))
+    return out.select(pl.lit("school").alias("level"), SCHOOL_ID, pl.coalesce(now, was).alias(CLUSTER_ID),
+                      "previous_total", "current_total", "change", "change_pct", "flag", note.alias("note"))
+
+
+def _cluster_rows(previous: pl.DataFrame, current: pl.DataFrame, flag_pct: Decimal) -> pl.DataFrame:
+    def by_cluster(frame: pl.DataFrame, mark: str) -> pl.DataFrame:
+        return frame.group_by(CLUSTER_ID).agg(pl.col("total").sum(), pl.lit(True).alias(mark))
+
+    out = compare_totals(by_cluster(previous, "_in_previous"), by_cluster(current, "_in_current"), CLUSTER_ID,
+                         flag_pct)
+    note = (pl.when(pl.col("_in_previous").is_null()).then(pl.lit("new cluster"))
+            .when(pl.col("_in_current").is_null()).then(pl.lit("closed cluster")).otherwise(None))
+    return out.select(pl.lit("cluster").alias("level"), pl.lit(None, dtype=pl.String).alias(SCHOOL_ID), CLUSTER_ID,
+                      "previous_total", "current_total", "change", "change_pct", "flag", note.alias("note"))
+
+
+def diff_frames(previous: pl.DataFrame, current: pl.DataFrame, flag_pct: Decimal) -> pl.DataFrame:
+    """The diff of two (school_id, cluster_id, total) frames: schools by school_id, then clusters by cluster_id."""
+    schools = _school_rows(previous, current, flag_pct).sort(SCHOOL_ID)
+    clusters = _cluster_rows(previous, current, flag_pct).sort(CLUSTER_ID)
+    return pl.concat([schools, clusters]).select(DIFF_COLUMNS)
+
+
+def diff_against(result: RunResult, previous_path: Path) -> pl.DataFrame:
+    """This run against an earlier run's schools.csv or allocations.xlsx (SPEC §6 diff.csv).
+
+    Columns: level (school | cluster), school_id, cluster_id, previous_total, current_total,
+    change (Int64 pence), change_pct (Float64, 2 dp; null where previous is 0), flag
+    (|change| > diff.flag_pct % of previous), note (new school, closed school, changed
+    cluster from X; new cluster, closed cluster).  Ids sort in code-point order.
+    """
+    previous = read_previous(Path(previous_path))
+    current = result.schools.select(SCHOOL_ID, CLUSTER_ID, "total")
+    return diff_frames(previous, current, result.config.flag_pct)
+
+
+def largest_movers(diff: pl.DataFrame, n: int = 10) -> pl.DataFrame:
+    """The n schools whose totals changed most in pounds (either way); ties by school_id."""
+    return (diff.filter((pl.col("level") == "school") & (pl.col("change") != 0))
+            .sort([pl.col("change").abs(), pl.col(SCHOOL_ID)], descending=[True, False])
+            .head(n))

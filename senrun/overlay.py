@@ -1,0 +1,283 @@
+"""Scenario overlays and parameter sweeps on a base config (SPEC §6, `senrun simulate`).
+
+A scenario file is an overlay: mappings merge key by key; the named lists
+(`formula.elements`, `topslices`) merge by `name` — a new name adds an item at the end,
+`remove: true` drops one, otherwise the item's keys merge; any other value replaces the
+base's.  The merged mapping is validated like a config, with every problem reported
+against the scenario's own file and line.  Paths stay relative to the base config.
+
+A sweep (`--set lump_sum.rate=0,5000`) is a grid of overlays, one per point, each named
+by its assignments (`lump_sum.rate=5000;per_pupil.share=0.2`).  Values are parsed as
+exact decimals, never floats.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import re
+from dataclasses import replace
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from .config import Config, config_from_mapping, read_config_file
+from .errors import CONFIG, Issue, SenrunError
+
+#: Lists of named items, by key path: they merge by `name`.
+NAMED_LISTS = (("formula", "elements"), ("topslices",))
+#: The config's top-level keys (SPEC §9): a --set key starting with one is a dotted path.
+TOP_LEVEL = ("year", "period", "census_date", "policy", "prorate", "missing_from_census", "transfer", "diff",
+             "phases", "budget", "topslices", "formula", "inputs")
+_INT = re.compile(r"^[+-]?\d+$")
+
+
+class SetOptionError(ValueError):
+    """A `--set` option that cannot be understood: a usage error (exit 2)."""
+
+
+# --- merging --------------------------------------------------------------------------------
+
+def merge(base_raw: dict, overlay_raw: dict, _path: tuple[str, ...] = ()) -> dict:
+    """The base mapping with the overlay merged in (neither is changed).
+
+    Mappings merge key by key; `formula.elements` and `topslices` merge by `name`; any
+    other value replaces the base's.  Raises SenrunError for a malformed named list.
+    """
+    out = copy.deepcopy(base_raw) if isinstance(base_raw, dict) else {}
+    for key, value in (overlay_raw or {}).items():
+        path = (*_path, str(key))
+        old = out.get(key)
+        if path in NAMED_LISTS and isinstance(old, list):
+            out[key] = merge_named(old, value, ".".join(path))
+        elif isinstance(value, dict) and isinstance(old, dict):
+            out[key] = merge(old, value, path)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def merge_named(base_items: list, overlay_items: Any, where: str) -> list:
+    """Merge a list of named items: add a new name at the end, drop one with `remove: true`, merge keys."""
+    if not isinstance(overlay_items, list):
+        raise SenrunError(f"{where} must be a list of items with a name, as in the base config")
+    items = [copy.deepcopy(i) for i in base_items]
+    names = [i.get("name") if isinstance(i, dict) else None for i in items]
+    for n, item in enumerate(overlay_items):
+        if not isinstance(item, dict) or item.get("name") is None:
+            raise SenrunError(f"{where}[{n}] needs a name: an overlay finds the item it changes by its name")
+        name = item["name"]
+        if name not in names:
+            if item.get("remove"):
+                raise SenrunError(f"{where}[{n}] removes '{name}', which the base config does not have "
+                                  f"(it has {', '.join(map(str, names)) or 'none'})")
+            items.append(copy.deepcopy(item))
+            names.append(name)
+            continue
+        at = names.index(name)
+        if item.get("remove"):
+            del items[at], names[at]
+        else:
+            items[at] = merge(items[at], {k: v for k, v in item.items() if k != "remove"}, (where,))
+    return items
+
+
+# --- a scenario as a validated Config --------------------------------------------------------
+
+def scenario_config(base_cfg: Config, overlay_raw: Any, source: str, lines: dict[str, int] | None = None,
+                    sha: str = "") -> Config:
+    """The base config with an overlay merged in and validated; problems name `source` (the scenario file)."""
+    lines = lines or {}
+    if overlay_raw is None:
+        overlay_raw = {}
+    if not isinstance(overlay_raw, dict):
+        raise SenrunError(Issue(CONFIG, "error", "a scenario must be a mapping of config keys to values",
+                                file=source, row=1))
+    merged = None
+    try:
+        merged = merge(base_cfg.raw, overlay_raw)
+        check_solve_raw(merged)
+        return config_from_mapping(merged, base_cfg.path, None, sha)
+    except SenrunError as exc:
+        raise SenrunError([_relabel(i, source, merged, overlay_raw, lines) for i in exc.issues]) from None
+
+
+def _relabel(issue: Issue, source: str, merged: dict | None, overlay_raw: dict, lines: dict[str, int]) -> Issue:
+    """The issue, located in the scenario file: its name, and the line of the key where the scenario has it."""
+    column = issue.column or issue.field
+    line = _overlay_line(column, merged, overlay_raw, lines) if column else None
+    return replace(issue, code=CONFIG, file=source, sheet=None, row=line)
+
+
+def _overlay_line(column: str, merged: dict | None, overlay_raw: dict, lines: dict[str, int]) -> int | None:
+    """The scenario's line for a key path of the merged config (list indices renumbered by name)."""
+    path = column
+    for keys in NAMED_LISTS:
+        prefix = ".".join(keys)
+        m = re.match(rf"^{re.escape(prefix)}\[(\d+)\](.*)$", column)
+        if not m or merged is None:
+            continue
+        try:
+            name = _dig(merged, keys)[int(m.group(1))]["name"]
+            mine = [i.get("name") for i in _dig(overlay_raw, keys)]
+            path = f"{prefix}[{mine.index(name)}]{m.group(2)}"
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+            path = prefix
+    while path:
+        if path in lines:
+            return lines[path]
+        path = re.sub(r"(\.[^.\[\]]*|\[\d+\])$", "", path) if re.search(r"(\.|\[)", path) else ""
+    return None
+
+
+def _dig(raw: Any, keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        raw = raw[key]
+    return raw
+
+
+def check_solve_raw(merged: dict) -> None:
+    """`rate: solve` is allowed only where no element is the remainder (SPEC §4), and once."""
+    elements = ((merged.get("formula") or {}).get("elements")) or []
+    elements = [e for e in elements if isinstance(e, dict) and not e.get("remove")]
+    solving = [e.get("name") for e in elements if e.get("rate") == "solve"]
+    if not solving:
+        return
+    if len(solving) > 1:
+        raise SenrunError(Issue(CONFIG, "error", f"`rate: solve` is set on {', '.join(solving)}: only one element's "
+                                "rate can be solved for", column="formula.elements"))
+    remainder = [e.get("name") for e in elements if e.get("remainder")]
+    if not remainder:
+        return
+    if remainder[0] == solving[0]:
+        hint = f"add `remainder: false` beside `rate: solve` on '{solving[0]}'"
+    else:
+        hint = (f"remove it ({{name: {remainder[0]}, remove: true}}) or give it a rate or share with "
+                "`remainder: false`")
+    raise SenrunError(Issue(CONFIG, "error", f"`rate: solve` on '{solving[0]}' asks for the rate that spends the "
+                            f"cluster pot exactly, so no element may be the remainder, but '{remainder[0]}' is: "
+                            f"{hint}", column="formula.elements"))
+
+
+def load_scenario(base_cfg: Config, path: Path) -> tuple[str, Config]:
+    """A scenario file merged onto the base config and validated: (its name — the file's stem —, Config)."""
+    path = Path(path)
+    raw, lines, sha = read_config_file(path)
+    return path.stem, scenario_config(base_cfg, raw, path.name, lines, sha)
+
+
+def load_scenarios(base_cfg: Config, paths: list[Path]) -> list[tuple[str, Config]]:
+    """Every scenario file, validated before anything runs; every problem in every file is reported."""
+    out, issues = [], []
+    for path in paths:
+        try:
+            out.append(load_scenario(base_cfg, path))
+        except SenrunError as exc:
+            issues.extend(exc.issues)
+    if issues:
+        raise SenrunError(issues)
+    unique_names([name for name, _ in out])
+    return out
+
+
+def unique_names(names: list[str]) -> None:
+    """Two scenarios with one name could not be told apart in the outputs."""
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise SenrunError(f"two scenarios are named {', '.join(twice)}: scenarios are named by their file's stem, "
+                          "so give the files different names")
+
+
+# --- sweeps -------------------------------------------------------------------------------
+
+def parse_value(text: str) -> Any:
+    """A --set value: a whole number, an exact decimal, true/false, `solve`, or text (e.g. a date)."""
+    t = text.strip()
+    if _INT.match(t):
+        return int(t)
+    if t.lower() in ("true", "false"):
+        return t.lower() == "true"
+    if t.lower() in ("null", "none"):
+        return None
+    try:
+        value = Decimal(t)
+        if value.is_finite():
+            return value
+    except InvalidOperation:
+        pass
+    return t
+
+
+def parse_set(option: str) -> tuple[str, list[str]]:
+    """`lump_sum.rate=0,5000,10000` → ('lump_sum.rate', ['0', '5000', '10000'])."""
+    key, sep, values = option.partition("=")
+    key = key.strip()
+    texts = [v.strip() for v in values.split(",")]
+    if not sep or not key or not all(texts):
+        raise SetOptionError(f"--set {option!r}: expected KEY=V1,V2,… such as lump_sum.rate=0,5000,10000")
+    return key, texts
+
+
+def _names(base_raw: dict, keys: tuple[str, ...]) -> list[str]:
+    try:
+        items = _dig(base_raw, keys)
+    except (KeyError, TypeError):
+        return []
+    return [str(i.get("name")) for i in items or [] if isinstance(i, dict)]
+
+
+def set_overlay(base_raw: dict, key: str, value: Any) -> dict:
+    """The overlay that one assignment makes: `<element>.<key>`, `<topslice>.<key>` or a dotted config key."""
+    parts = key.split(".")
+    if parts[0] == "formula" and len(parts) == 4 and parts[1] == "elements":
+        parts = parts[2:]
+    elif parts[0] == "topslices" and len(parts) == 3:
+        return {"topslices": [{"name": parts[1], parts[2]: value}]}
+    elif parts[0] in TOP_LEVEL:
+        overlay: Any = value
+        for part in reversed(parts):
+            overlay = {part: overlay}
+        return overlay
+    elements, topslices = _names(base_raw, ("formula", "elements")), _names(base_raw, ("topslices",))
+    if len(parts) != 2 or not all(parts):
+        raise SetOptionError(f"--set {key}: expected <element>.<key>, <top-slice>.<key> or a config key such as "
+                             "budget.pupil_specific_pot")
+    name, field = parts
+    if name in elements and name in topslices:
+        raise SetOptionError(f"--set {key}: '{name}' is both an element and a top-slice; write "
+                             f"formula.elements.{name}.{field} or topslices.{name}.{field}")
+    if name in elements:
+        return {"formula": {"elements": [{"name": name, field: value}]}}
+    if name in topslices:
+        return {"topslices": [{"name": name, field: value}]}
+    raise SetOptionError(f"--set {key}: no element or top-slice is named '{name}' (elements: "
+                         f"{', '.join(elements) or 'none'}; top-slices: {', '.join(topslices) or 'none'}; "
+                         f"or a config key: {', '.join(TOP_LEVEL)})")
+
+
+def sweep_overlays(base_raw: dict, options: list[str]) -> list[tuple[str, dict]]:
+    """The grid of `--set` options (cartesian product, first option slowest), each point (name, overlay)."""
+    axes = []
+    for option in options:
+        key, texts = parse_set(option)
+        axes.append([(key, text, set_overlay(base_raw, key, parse_value(text))) for text in texts])
+    points = []
+    for combo in itertools.product(*axes):
+        overlay: dict = {}
+        for _, _, part in combo:
+            overlay = merge(overlay, part)
+        points.append((";".join(f"{key}={text}" for key, text, _ in combo), overlay))
+    return points
+
+
+def sweep_scenarios(base_cfg: Config, options: list[str]) -> list[tuple[str, Config]]:
+    """Each point of the sweep as a validated Config named by its assignment."""
+    out, issues = [], []
+    for name, overlay in sweep_overlays(base_cfg.raw, options):
+        try:
+            out.append((name, scenario_config(base_cfg, overlay, f"--set {name}")))
+        except SenrunError as exc:
+            issues.extend(exc.issues)
+    if issues:
+        raise SenrunError(issues)
+    return out

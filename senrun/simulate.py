@@ -1,0 +1,200 @@
+"""What-if: scenarios and sweeps compared with the base run (SPEC §6, §7 `senrun simulate`).
+
+The inputs are read once and the PSF rules applied once; each scenario reuses them unless
+it changes what PSF depends on (the period, census date, policy, pro-rating, census
+handling, transfers, phases or the inputs).  Each scenario's run is compared with the
+base's per school and per cluster: winners and losers, the largest gains and losses in
+pounds and per cent, and the money moved (the sum of the gains).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import polars as pl
+
+from .attribution import psf_of
+from .config import Config
+from .diff import change_pct_expr
+from .errors import Issues, SenrunError
+from .pipeline import Inputs, check_inputs, compute, read_inputs
+from .projection import project
+from .result import RunResult
+from .schema import CLUSTER_ID, CLUSTER_NAME, SCHOOL_ID, SCHOOL_NAME
+
+SCENARIO_COLUMNS = ("scenario", SCHOOL_ID, CLUSTER_ID, "base_total", "scenario_total", "change", "change_pct")
+
+
+@dataclass(frozen=True)
+class Mover:
+    """One school's change: its id, the change in pence, and the change in per cent (None from £0)."""
+
+    school_id: str
+    change: int
+    change_pct: float | None
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A scenario against the base, in brief (school counts, pence)."""
+
+    winners: int
+    losers: int
+    unchanged: int
+    cluster_winners: int
+    cluster_losers: int
+    largest_gain: Mover | None
+    largest_loss: Mover | None
+    largest_gain_pct: Mover | None
+    largest_loss_pct: Mover | None
+    money_moved: int  # the sum of the schools' gains
+    cluster_pot: int
+    solved: tuple[tuple[str, str], ...]  # (element, rate to 4 dp) for `rate: solve`
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One scenario: its config, its run, its comparison with the base and the summary."""
+
+    name: str
+    config: Config
+    result: RunResult
+    schools: pl.DataFrame  # school_id, school_name, cluster_id, base_total, scenario_total, change, change_pct
+    clusters: pl.DataFrame  # cluster_id, cluster_name, base_total, scenario_total, change, change_pct
+    summary: Summary
+    psf_reused: bool
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """The base run, every scenario's outcome, and the run-off projection (with --years)."""
+
+    base: RunResult
+    scenarios: tuple[Outcome, ...]
+    projection: pl.DataFrame | None = None
+
+
+def psf_key(cfg: Config) -> tuple:
+    """Everything the PSF rules depend on: equal keys give identical PSF frames."""
+    return (cfg.period_start, cfg.period_end, cfg.census_date, cfg.policy_start, cfg.prorate,
+            cfg.missing_from_census, cfg.transfer, cfg.phases, tuple(sorted(cfg.inputs.items())))
+
+
+def _bases(cfg: Config) -> set[str]:
+    return {e.basis for e in cfg.elements}
+
+
+def _budget(cfg: Config) -> tuple:
+    return cfg.pupil_specific_pot, cfg.sen_total, cfg.ssa_total
+
+
+def scenario_inputs(base_inp: Inputs, base_cfg: Config, cfg: Config, read: dict) -> Inputs:
+    """The inputs a scenario runs on: the base's, re-checked where the scenario needs other columns or
+    another budget check; read afresh (once per set of files) if it names other input files."""
+    key = tuple(sorted(cfg.inputs.items()))
+    if cfg.inputs != base_cfg.inputs:
+        if key not in read:
+            read[key] = read_inputs(cfg)
+        return read[key]
+    if _bases(cfg) == _bases(base_cfg) and _budget(cfg) == _budget(base_cfg):
+        return base_inp
+    checked = Inputs(replace(base_inp.schools), base_inp.statements, base_inp.census, base_inp.moves, Issues())
+    check_inputs(checked, cfg)  # basis columns parsed, budget checks — on a copy of the schools table
+    checked.issues.raise_if_errors()
+    return Inputs(checked.schools, base_inp.statements, base_inp.census, base_inp.moves, base_inp.issues)
+
+
+def compare(base: RunResult, scenario: RunResult, key: str) -> pl.DataFrame:
+    """Per school (key school_id) or cluster (cluster_id): base_total, scenario_total, change, change_pct."""
+    frame_of = (lambda r: r.schools.select(SCHOOL_ID, SCHOOL_NAME, CLUSTER_ID, "total")) if key == SCHOOL_ID \
+        else (lambda r: r.clusters.select(CLUSTER_ID, CLUSTER_NAME, "total"))
+    b = frame_of(base).rename({"total": "base_total"})
+    s = frame_of(scenario).rename({"total": "scenario_total"})
+    joined = b.join(s, on=key, how="full", coalesce=True, suffix="_scenario")
+    labels = [c for c in b.columns if c not in (key, "base_total")]
+    return (joined.with_columns(*[pl.coalesce(c, f"{c}_scenario").alias(c) for c in labels],
+                                pl.col("base_total").fill_null(0), pl.col("scenario_total").fill_null(0))
+            .with_columns((pl.col("scenario_total") - pl.col("base_total")).alias("change"))
+            .with_columns(change_pct_expr("change", "base_total").alias("change_pct"))
+            .select(key, *labels, "base_total", "scenario_total", "change", "change_pct")
+            .sort(key))
+
+
+def _mover(frame: pl.DataFrame, column: str, largest: bool) -> Mover | None:
+    moved = frame.filter(pl.col("change") != 0 if column == "change" else pl.col(column).is_not_null())
+    moved = moved.filter(pl.col(column) > 0 if largest else pl.col(column) < 0)
+    if moved.is_empty():
+        return None
+    row = moved.sort([column, SCHOOL_ID], descending=[largest, False]).row(0, named=True)
+    return Mover(row[SCHOOL_ID], row["change"], row["change_pct"])
+
+
+def solved_rates(result: RunResult) -> tuple[tuple[str, str], ...]:
+    """(element, rate) for each `rate: solve` element, from its parameter text 'solve → 123.4567'."""
+    return tuple((e.name, e.parameter.split("→", 1)[-1].strip()) for e in result.elements if e.kind == "solve")
+
+
+def summarise(schools: pl.DataFrame, clusters: pl.DataFrame, result: RunResult) -> Summary:
+    """Counts of winners and losers, the largest moves, and the money moved."""
+    change = schools["change"]
+    return Summary(
+        winners=int((change > 0).sum()), losers=int((change < 0).sum()), unchanged=int((change == 0).sum()),
+        cluster_winners=int((clusters["change"] > 0).sum()), cluster_losers=int((clusters["change"] < 0).sum()),
+        largest_gain=_mover(schools, "change", True), largest_loss=_mover(schools, "change", False),
+        largest_gain_pct=_mover(schools, "change_pct", True), largest_loss_pct=_mover(schools, "change_pct", False),
+        money_moved=int(change.filter(change > 0).sum()), cluster_pot=result.totals.cluster_pot,
+        solved=solved_rates(result))
+
+
+def outcome(name: str, cfg: Config, base: RunResult, result: RunResult, psf_reused: bool) -> Outcome:
+    """A scenario's run compared with the base."""
+    schools, clusters = compare(base, result, SCHOOL_ID), compare(base, result, CLUSTER_ID)
+    return Outcome(name, cfg, result, schools, clusters, summarise(schools, clusters, result), psf_reused)
+
+
+def _run(inp: Inputs, cfg: Config, name: str, psf_cache: dict):
+    key = psf_key(cfg)
+    reused = key in psf_cache
+    if not reused:
+        psf_cache[key] = psf_of(inp, cfg)
+    try:
+        return compute(inp, cfg, psf=psf_cache[key]), reused
+    except SenrunError as exc:
+        raise SenrunError([replace(i, message=f"scenario {name}: {i.message}") for i in exc.issues]) from None
+
+
+def simulate(base_cfg: Config, scenarios: list[tuple[str, Config]], years: int | None = None,
+             progress=None) -> SimulationResult:
+    """Run the base and every (name, Config) scenario on inputs read once; project the run-off with `years`.
+
+    Scenario configs come from senrun.overlay (load_scenarios, sweep_scenarios), validated
+    before this is called.  Raises SenrunError naming the scenario that failed.
+    """
+    say = progress or (lambda message: None)
+    if any(e.solve for e in base_cfg.elements):
+        raise SenrunError(f"`rate: solve` belongs in a scenario; the base config {base_cfg.path.name} needs a rate, "
+                          "a share or a remainder")
+    say("reading inputs")
+    base_inp = read_inputs(base_cfg)
+    psf_cache: dict = {}
+    say("computing the base")
+    base, _ = _run(base_inp, base_cfg, "base", psf_cache)
+    read: dict = {}
+    outcomes = []
+    for name, cfg in scenarios:
+        say(f"scenario {name}")
+        inp = scenario_inputs(base_inp, base_cfg, cfg, read)
+        result, reused = _run(inp, cfg, name, psf_cache)
+        outcomes.append(outcome(name, cfg, base, result, reused))
+    projection = project(base_inp, base_cfg, years, first=base, progress=say) if years else None
+    return SimulationResult(base, tuple(outcomes), projection)
+
+
+def scenarios_frame(sim: SimulationResult) -> pl.DataFrame:
+    """scenarios.csv as a frame: one row per scenario and school (SCENARIO_COLUMNS), money in pence."""
+    frames = [o.schools.select(pl.lit(o.name).alias("scenario"), *SCENARIO_COLUMNS[1:]) for o in sim.scenarios]
+    if not frames:
+        return pl.DataFrame(schema={"scenario": pl.String, SCHOOL_ID: pl.String, CLUSTER_ID: pl.String,
+                                    "base_total": pl.Int64, "scenario_total": pl.Int64, "change": pl.Int64,
+                                    "change_pct": pl.Float64})
+    return pl.concat(frames)

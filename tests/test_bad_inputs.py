@@ -1,0 +1,96 @@
+"""One bad-input fixture per kind of error (SPEC §5, §8, §9), one test over all of them.
+
+Each folder under tests/fixtures/bad/ is the clean run in `_baseline/` with one problem
+planted; its `expect.yaml` says which issue `senrun validate` must report and where: the
+file, the row as Excel shows it (for the config: the YAML line) and the column as the user's
+own header names it (for the config: the key path).  `diff -r _baseline <kind>` shows the
+planted problem.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from senrun.cli import app
+
+BAD = Path(__file__).parent / "fixtures" / "bad"
+KINDS = sorted(p.name for p in BAD.iterdir() if p.is_dir() and not p.name.startswith("_"))
+runner = CliRunner()
+
+
+def validate(folder: Path, *extra: str):
+    return runner.invoke(app, ["validate", "--config", str(folder / "senrun.yaml"), *extra])
+
+
+def test_there_is_a_fixture_for_every_kind_of_error_in_the_spec():
+    assert len(KINDS) >= 25
+    codes = {yaml.safe_load((BAD / k / "expect.yaml").read_text())["code"] for k in KINDS}
+    assert codes >= {"missing_column", "bad_value", "empty_value", "duplicate", "unknown_school", "move_from",
+                     "config", "budget", "unreadable"}
+
+
+def test_the_baseline_the_fixtures_differ_from_is_clean():
+    result = validate(BAD / "_baseline", "--strict")
+    assert result.exit_code == 0, result.output
+    assert "0 error(s), 0 warning(s)" in result.output
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_bad_input_is_reported_where_it_is(kind):
+    folder = BAD / kind
+    expect = yaml.safe_load((folder / "expect.yaml").read_text())
+
+    result = validate(folder, "--json")
+
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    errors = [i for i in report["issues"] if i["severity"] == "error"]
+    assert report["errors"] == len(errors) == 1, errors  # the planted problem, and nothing else
+    issue = errors[0]
+    for key in ("code", "file", "row", "column", "value"):
+        assert issue[key] == expect.get(key), (key, issue)
+    assert expect["message"] in issue["message"]
+    assert issue["severity"] == "error" and set(issue) >= {"sheet", "field", "expected"}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_plain_report_names_file_row_and_column(kind):
+    """What a finance officer reads (and cron mails): one line per problem, saying where."""
+    folder = BAD / kind
+    expect = yaml.safe_load((folder / "expect.yaml").read_text())
+
+    result = validate(folder)
+
+    assert result.exit_code == 1
+    line = next(x for x in result.output.splitlines() if x.startswith("error: "))
+    assert line.startswith(f"error: {expect['file']}")
+    if expect.get("row"):
+        label = "line" if expect["code"] == "config" else "row"
+        assert f" › {label} {expect['row']} › " in line or line.endswith(f" › {label} {expect['row']}") \
+            or f" › {label} {expect['row']}:" in line
+    if expect.get("column"):
+        assert f"› {expect['column']}:" in line
+    assert "Traceback" not in result.output
+    assert "\x1b[" not in result.output
+
+
+def test_every_error_is_listed_not_only_the_first(tmp_path):
+    """Two bad cells in two files: both reported from one run (SPEC §5)."""
+    import shutil
+
+    shutil.copytree(BAD / "_baseline", tmp_path, dirs_exist_ok=True)
+    statements = tmp_path / "statements.csv"
+    statements.write_text(statements.read_text().replace("2005-03-01,2011-06-01", "31/02/2006,2011-06-01"))
+    census = tmp_path / "census.csv"
+    census.write_text(census.read_text().replace("3,S,Y", "3,S,maybe").replace("1,N,false", "1,Q,false"))
+
+    result = validate(tmp_path, "--json")
+
+    assert result.exit_code == 1
+    found = {(i["file"], i["row"], i["column"]) for i in json.loads(result.stdout)["issues"]}
+    assert found == {("statements.csv", 3, "Date of Birth"), ("census.csv", 3, "FSM"), ("census.csv", 6, "SEN")}
