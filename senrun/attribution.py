@@ -33,6 +33,8 @@ from .schema import CLUSTER_ID, PUPILS, SCHOOL_ID
 #: The parts, in the order they are swapped in.
 PARTS = ("psf_runoff", "pupil_numbers", "formula", "other")
 ATTRIBUTION_COLUMNS = ("level", SCHOOL_ID, CLUSTER_ID, "previous_total", *PARTS, "current_total", "change")
+#: The parts as extra columns of diff.csv (Int64 pence): change_psf_runoff, change_pupil_numbers, …
+DIFF_PART_COLUMNS = tuple(f"change_{p}" for p in PARTS)
 
 
 def psf_of(inp: Inputs, cfg: Config):
@@ -113,6 +115,18 @@ def attribution_frame(runs: list[tuple[str, RunResult]], level: str) -> pl.DataF
     return out.sort(key)
 
 
+def _checked_runs(prev_cfg: Config, cur_cfg: Config) -> list[tuple[str, RunResult]]:
+    for cfg in (prev_cfg, cur_cfg):
+        if any(e.solve for e in cfg.elements):
+            raise SenrunError(f"`rate: solve` is for simulate scenarios, not a year's config ({cfg.path.name})")
+    return attribution_runs(read_inputs(prev_cfg), prev_cfg, read_inputs(cur_cfg), cur_cfg)
+
+
+def _parts(runs: list[tuple[str, RunResult]]) -> pl.DataFrame:
+    return pl.concat([attribution_frame(runs, "school"), attribution_frame(runs, "cluster")]).select(
+        ATTRIBUTION_COLUMNS)
+
+
 def attribute_change(prev_cfg: Config, cur_cfg: Config) -> pl.DataFrame:
     """Split each school's and cluster's change since last year into PSF run-off, pupil numbers,
     formula parameters and other (see the module docstring and docs/diff.md).
@@ -121,9 +135,27 @@ def attribute_change(prev_cfg: Config, cur_cfg: Config) -> pl.DataFrame:
     other, current_total, change — Int64 pence; the four parts add up to the change exactly.
     Schools by school_id, then clusters by cluster_id.
     """
-    for cfg in (prev_cfg, cur_cfg):
-        if any(e.solve for e in cfg.elements):
-            raise SenrunError(f"`rate: solve` is for simulate scenarios, not a year's config ({cfg.path.name})")
-    runs = attribution_runs(read_inputs(prev_cfg), prev_cfg, read_inputs(cur_cfg), cur_cfg)
-    out = pl.concat([attribution_frame(runs, "school"), attribution_frame(runs, "cluster")])
-    return out.select(ATTRIBUTION_COLUMNS)
+    return _parts(_checked_runs(prev_cfg, cur_cfg))
+
+
+def attributed_diff(result: RunResult, prev_cfg: Config, diff: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The diff (SPEC §6) with the four parts appended as DIFF_PART_COLUMNS, for `allocate --previous-config`.
+
+    With `diff` (from --previous) the parts are joined onto its rows; without, the diff is
+    taken against last year's run recomputed from `prev_cfg`, so the parts add up to each
+    row's change exactly.  Rows the runs do not have (e.g. a school only in the previous
+    file) get null parts.
+    """
+    from .diff import diff_frames
+
+    runs = _checked_runs(prev_cfg, result.config)
+    if diff is None:
+        cols = [SCHOOL_ID, CLUSTER_ID, "total"]
+        diff = diff_frames(runs[0][1].schools.select(cols), result.schools.select(cols), result.config.flag_pct)
+    parts = _parts(runs)
+    named = [pl.col(p).alias(f"change_{p}") for p in PARTS]
+    by_school = parts.filter(pl.col("level") == "school").select(SCHOOL_ID, *named)
+    by_cluster = parts.filter(pl.col("level") == "cluster").select(CLUSTER_ID, *named)
+    schools = diff.filter(pl.col("level") == "school").join(by_school, on=SCHOOL_ID, how="left")
+    clusters = diff.filter(pl.col("level") == "cluster").join(by_cluster, on=CLUSTER_ID, how="left")
+    return pl.concat([schools, clusters]).select(*diff.columns, *DIFF_PART_COLUMNS)

@@ -112,4 +112,5 @@ def moves_reasons(moves: Table, school_ids: pl.Series, issues: Issues) -> None:
 
 
 def statement_keys(statements: Table, issues: Issues) -> None:
+    """One row per child and stream (a blank stream was read as PSF)."""
     duplicates(statements, [UPN, STREAM], issues, "statement (UPN / stream)")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CONFIG, Issue, SenrunError
-from .config_schema import BASES_FIXED, SPEC, Checker, semantics  # noqa: F401 (BASES_FIXED re-exported)
+from .config_schema import SPEC, Checker, semantics
 from .yamlsafe import YamlProblem, load_yaml
 
 DEFAULT_PHASES = {"nursery": [-2, -1], "primary": [0, 6], "secondary": [7, 11], "post16": [12, 13]}
@@ -49,6 +49,7 @@ class ElementSpec:
 
     @property
     def kind(self) -> str:
+        """How the element's total is set: `rate`, `share` or `remainder`."""
         return "remainder" if self.remainder else "share" if self.share is not None else "rate"
 
 

@@ -60,11 +60,13 @@ class Checker:
         self.issues = Issues()
 
     def problem(self, key_path: str, message: str, expected: str | None = None, value: Any = None) -> None:
+        """Record a problem at `key_path`, on its line (or its parent's when it has none)."""
         line = self.lines.get(key_path) or self.lines.get(key_path.rsplit(".", 1)[0])
         self.issues.error(CONFIG, message, file=self.file, row=line, column=key_path,
                           field=key_path, value=None if value is None else str(value), expected=expected)
 
     def mapping(self, raw: Any, spec: dict, path: str) -> dict:
+        """Check a mapping's keys against `spec`; apply defaults; check each value."""
         if not isinstance(raw, dict):
             what = "the config file is empty" if raw is None and not path else \
                 f"{path or 'the config'} must be a mapping of keys to values, not {_kind(raw)}"
@@ -90,6 +92,7 @@ class Checker:
         return out
 
     def value(self, raw: Any, kind: Any, path: str) -> Any:
+        """Check one value by its declared kind: a mapping, a list, a choice or a scalar checker."""
         if isinstance(kind, dict):
             return self.mapping(raw, kind, path)
         if isinstance(kind, tuple) and kind and kind[0] == "list":
@@ -102,6 +105,7 @@ class Checker:
         return getattr(self, f"k_{kind}")(raw, path)
 
     def items(self, raw: Any, spec: dict, path: str) -> list:
+        """Check a list of mappings (elements, top-slices), whose names must be unique."""
         if not isinstance(raw, list):
             self.problem(path, f"{path} must be a list, not {_kind(raw)}", expected="a list of items")
             return []
@@ -112,7 +116,8 @@ class Checker:
                 self.problem(f"{path}[{i}].name", f"the name '{name}' is used twice in {path}")
         return out
 
-    # scalar checkers: return the parsed value, or None after recording a problem
+    # Scalar checkers, one per kind named in SPEC (`k_<kind>`): each returns the parsed value,
+    # or None after recording a problem.
     def k_str(self, raw, path):
         if isinstance(raw, (dict, list)):
             self.problem(path, f"{path} must be text, not {_kind(raw)}", expected="text")

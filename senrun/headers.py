@@ -25,10 +25,6 @@ def norm(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", str(text).lower())
 
 
-def norm(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", str(text).lower())
-
-
 def targets_for(spec: InputSpec, columns: tuple[Column, ...]) -> list[dict[str, str]]:
     """normalised header → internal name, in order of precedence: the `columns:` map, then senrun's names."""
     return [{norm(user): internal for user, internal in spec.columns}, {norm(c.name): c.name for c in columns}]
@@ -76,7 +72,7 @@ def _header_mapping(headers: list[str], targets: list[dict[str, str]]) -> dict[s
         if h not in mapping and norm(h) and norm(h) not in taken:
             mapping[h] = h
             taken.add(norm(h))
-    return mapping
+    return {h: mapping[h] for h in headers if h in mapping}  # in the file's order
 
 
 def _words(text: str) -> list[str]:

@@ -8,7 +8,6 @@ naming file, sheet, the row a person sees in Excel and the user's own header.
 from __future__ import annotations
 
 import csv
-import difflib
 import hashlib
 import io
 from dataclasses import dataclass, field
@@ -19,8 +18,9 @@ import polars as pl
 from . import parse
 from .config import InputSpec
 from .errors import Issues
+from .excel import Unreadable, first_line, read_sheet
 from .headers import HEADER_SEARCH_ROWS, find_header, map_columns, targets_for, with_headers
-from .schema import NULLABLE, ROW, SCHEMAS, SEN_CODES, STREAMS, MOVE_REASONS, Column, Kind
+from .schema import DTYPES, MOVE_REASONS, NULLABLE, ROW, SCHEMAS, SEN_CODES, STREAMS, Column, Kind
 
 MAX_ISSUES_PER_COLUMN = 200  # beyond this, one summary line per column and problem
 EMPTY = "is empty; this column must be filled in on every row"
@@ -44,10 +44,6 @@ class Table:
                 "column": self.headers.get(column, column) if column else None, "field": column}
 
 
-class _Unreadable(Exception):
-    pass
-
-
 # --- raw reading: bytes → a text frame with the user's headers -------------------------
 
 def _sniff(data: bytes) -> str:
@@ -61,13 +57,19 @@ def _sniff(data: bytes) -> str:
 
 
 def _decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252 as Excel saves CSVs."""
+    """UTF-8 (with or without BOM), UTF-16 with a BOM (Excel's "Unicode Text"), else Windows-1252
+    as Excel saves CSVs."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise Unreadable("is not a text file (it looks like broken UTF-16)") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
     if "\x00" in text or sum(ch == "\ufffd" for ch in text[:4096]) > 8:
-        raise _Unreadable("is not a text file (it looks like binary data)")
+        raise Unreadable("is not a text file (it looks like binary data)")
     return text
 
 
@@ -86,6 +88,8 @@ def _separator(lines: list[str]) -> str:
 def _read_csv(data: bytes, find_header) -> tuple[pl.DataFrame, int]:
     """The CSV from its header row on (all text), and that row's index (0-based)."""
     text = _decode(data)
+    if "\r" in text and "\n" not in text:  # "CSV (Macintosh)" ends lines with a bare CR
+        text = text.replace("\r", "\n")
     head = [line.rstrip("\r") for line in text[:65536].split("\n")[:HEADER_SEARCH_ROWS]]
     sep = _separator(head)
     rows = list(csv.reader(head, delimiter=sep))
@@ -93,7 +97,7 @@ def _read_csv(data: bytes, find_header) -> tuple[pl.DataFrame, int]:
     header_index = find_header(pl.DataFrame([r + [None] * (width - len(r)) for r in rows], orient="row",
                                             schema=[f"c{i}" for i in range(width)])) if rows else 0
     if header_index >= len(rows):
-        raise _Unreadable(f"has no row {header_index + 1} to take the headers from")
+        raise Unreadable(f"has no row {header_index + 1} to take the headers from")
     offset = 0
     for _ in range(header_index):
         offset = text.index("\n", offset) + 1
@@ -101,41 +105,15 @@ def _read_csv(data: bytes, find_header) -> tuple[pl.DataFrame, int]:
         frame = pl.read_csv(io.StringIO(text[offset:]), has_header=False, infer_schema=False, separator=sep,
                             truncate_ragged_lines=True, raise_if_empty=False)
     except pl.exceptions.PolarsError as exc:
-        raise _Unreadable(f"could not be read as CSV ({_first_line(exc)})") from None
+        raise Unreadable(f"could not be read as CSV ({first_line(exc)})") from None
     return frame, header_index
-
-
-def _read_xlsx(path: Path, sheet: str | None) -> tuple[pl.DataFrame, str]:
-    import fastexcel
-
-    try:
-        reader = fastexcel.read_excel(str(path))
-    except Exception as exc:  # calamine raises its own types for corrupt files
-        raise _Unreadable(f"could not be opened as an Excel workbook ({_first_line(exc)})") from None
-    names = reader.sheet_names
-    if sheet is not None and sheet not in names:
-        close = difflib.get_close_matches(sheet, names, n=1)
-        hint = f" — did you mean '{close[0]}'?" if close else ""
-        raise _Unreadable(f"has no sheet '{sheet}'{hint}; its sheets are: {', '.join(names)}")
-    name = sheet if sheet is not None else names[0]
-    try:
-        # skip_rows=0 keeps blank rows above the data, so row numbers are the ones Excel shows
-        frame = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string").to_polars()
-    except Exception as exc:
-        raise _Unreadable(f"sheet '{name}' could not be read ({_first_line(exc)})") from None
-    return frame, name
 
 
 def _read_parquet(path: Path) -> pl.DataFrame:
     try:
         return pl.read_parquet(path)
     except Exception as exc:
-        raise _Unreadable(f"could not be read as Parquet ({_first_line(exc)})") from None
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:200] if text else type(exc).__name__
+        raise Unreadable(f"could not be read as Parquet ({first_line(exc)})") from None
 
 
 def read_raw(spec: InputSpec, find_header) -> tuple[pl.DataFrame, int, str | None, bytes, bool]:
@@ -144,24 +122,24 @@ def read_raw(spec: InputSpec, find_header) -> tuple[pl.DataFrame, int, str | Non
     try:
         data = spec.path.read_bytes()
     except FileNotFoundError:
-        raise _Unreadable("does not exist") from None
+        raise Unreadable("does not exist") from None
     except IsADirectoryError:
-        raise _Unreadable("is a folder, not a file") from None
+        raise Unreadable("is a folder, not a file") from None
     except OSError as exc:
-        raise _Unreadable(f"cannot be read ({exc.strerror})") from None
+        raise Unreadable(f"cannot be read ({exc.strerror})") from None
     if not data.strip():
-        raise _Unreadable("is empty")
-    kind, suffix = _sniff(data), spec.path.suffix.lower()
+        raise Unreadable("is empty")
+    kind = _sniff(data)
     if kind == "ole":
-        raise _Unreadable("is a password-protected workbook or an old .xls file: save it as an "
-                          "unprotected .xlsx (File › Save As › Excel Workbook)")
+        raise Unreadable("is a password-protected workbook or an old .xls file: save it as an "
+                         "unprotected .xlsx (File › Save As › Excel Workbook)")
     if kind == "parquet":
         return _read_parquet(spec.path), 0, None, data, True
     if kind == "zip":
-        frame, sheet = _read_xlsx(spec.path, spec.sheet)
+        frame, sheet = read_sheet(spec.path, spec.sheet)
         header_index = find_header(frame)
         if header_index >= frame.height:
-            raise _Unreadable(f"has no row {header_index + 1} to take the headers from")
+            raise Unreadable(f"has no row {header_index + 1} to take the headers from")
         return frame, header_index, sheet, data, False
     # A CSV saved under an .xlsx name is common: it is read as what it really is.
     frame, skipped = _read_csv(data, find_header)
@@ -175,7 +153,7 @@ def _value_expr(col: Column) -> pl.Expr:
     return {
         Kind.ID: lambda: parse.parse_id(name),
         Kind.UPN: lambda: parse.parse_upn(name),
-        Kind.TEXT: lambda: pl.col(name).str.strip_chars().replace("", None),
+        Kind.TEXT: lambda: parse.parse_text(name),
         Kind.DATE: lambda: parse.parse_date(name),
         Kind.MONEY: lambda: parse.parse_money(name),
         Kind.NUMBER: lambda: parse.parse_number(name),
@@ -192,8 +170,10 @@ def _bad_message(col: Column) -> pl.Expr:
     raw = pl.col(col.name).str.strip_chars()
     kind = {Kind.DATE: "a date", Kind.MONEY: "an amount of money", Kind.NUMBER: "a number",
             Kind.BOOL: "a yes/no value", Kind.NC_YEAR: "a National Curriculum year", Kind.SEN: "a SEN provision code",
-            Kind.STREAM: "a funding stream", Kind.MOVE_REASON: "a move type"}.get(col.kind, "valid")
-    msg = pl.lit(f" is not {kind}")
+            Kind.STREAM: "a funding stream", Kind.MOVE_REASON: "a move type", Kind.UPN: "a UPN"}.get(col.kind, "valid")
+    msg = (pl.when(raw.str.contains(parse.EXCEL_ERROR))
+           .then(pl.lit(" is an Excel error, not a value: correct the formula in this cell"))
+           .otherwise(pl.lit(f" is not {kind}")))
     if col.kind == Kind.MONEY:
         msg = (pl.when(raw.str.contains(r"^[£\s]*[-−(]")).then(pl.lit(" is negative; money must not be negative"))
                .when(raw.str.contains(r"^[£\d,\s]*\.\d{3,}$")).then(pl.lit(" has more than two decimal places"))
@@ -211,6 +191,8 @@ def _textual(frame: pl.DataFrame, col: Column) -> pl.DataFrame:
         return frame
     if dtype == pl.Datetime or isinstance(dtype, pl.Datetime):
         return frame.with_columns(pl.col(col.name).dt.date().cast(pl.String))
+    if dtype.is_float():  # as Excel shows a number cell: 15 significant digits, so 0.1 + 0.2 is 0.3
+        return frame.with_columns(pl.col(col.name).round_sig_figs(15).cast(pl.String))
     return frame.with_columns(pl.col(col.name).cast(pl.String))
 
 
@@ -240,7 +222,10 @@ def _parse_columns(frame: pl.DataFrame, columns: tuple[Column, ...], table: Tabl
     if checks:
         raws = [pl.col(c.name).cast(pl.String).str.strip_chars().alias(f"{c.name}{_RAW}") for c in present]
         _report_cells(frame.select(pl.col(ROW), *checks, *raws), present, table, issues)
-    return frame.with_columns(values)
+    absent = [pl.lit(c.default, dtype=DTYPES[c.kind]).alias(c.name) for c in columns
+              if c.name not in frame.columns and c.fill_absent]
+    defaults = [pl.col(c.name).fill_null(c.default) for c in present if c.default is not None]
+    return frame.with_columns(*values, *absent).with_columns(*defaults)
 
 
 _RAW = "\x00raw"  # suffix of the raw-text copy of a column, kept for the issue's `value`
@@ -268,7 +253,7 @@ def read_input(spec: InputSpec, issues: Issues) -> Table | None:
         finder = (lambda _: spec.header_row - 1) if spec.header_row else \
             (lambda f: find_header(f, targets, required))
         raw, header_index, sheet, data, has_header = read_raw(spec, finder)
-    except _Unreadable as exc:
+    except Unreadable as exc:
         issues.error("unreadable", f"{spec.name} file '{spec.path_text}' {exc}", file=spec.path.name,
                      sheet=spec.sheet)
         return None

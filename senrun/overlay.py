@@ -105,13 +105,19 @@ def scenario_config(base_cfg: Config, overlay_raw: Any, source: str, lines: dict
 def _relabel(issue: Issue, source: str, merged: dict | None, overlay_raw: dict, lines: dict[str, int]) -> Issue:
     """The issue, located in the scenario file: its name, and the line of the key where the scenario has it."""
     column = issue.column or issue.field
-    line = _overlay_line(column, merged, overlay_raw, lines) if column else None
-    return replace(issue, code=CONFIG, file=source, sheet=None, row=line)
+    if not column:
+        return replace(issue, code=CONFIG, file=source, sheet=None, row=None)
+    path = overlay_path(column, merged, overlay_raw)
+    message = issue.message
+    if "must have exactly one of" in message and "," in message.rpartition("(it has")[2]:  # two kinds at once
+        message += (" — a scenario's keys merge into the base's element, so clear the one it replaces "
+                    "(`remainder: false`, `rate: null` or `share: null`)")
+    return replace(issue, code=CONFIG, file=source, sheet=None, row=_line(path, lines),
+                   column=path, field=path, message=message)
 
 
-def _overlay_line(column: str, merged: dict | None, overlay_raw: dict, lines: dict[str, int]) -> int | None:
-    """The scenario's line for a key path of the merged config (list indices renumbered by name)."""
-    path = column
+def overlay_path(column: str, merged: dict | None, overlay_raw: dict) -> str:
+    """A key path of the merged config as the scenario writes it: list items renumbered by name."""
     for keys in NAMED_LISTS:
         prefix = ".".join(keys)
         m = re.match(rf"^{re.escape(prefix)}\[(\d+)\](.*)$", column)
@@ -120,9 +126,14 @@ def _overlay_line(column: str, merged: dict | None, overlay_raw: dict, lines: di
         try:
             name = _dig(merged, keys)[int(m.group(1))]["name"]
             mine = [i.get("name") for i in _dig(overlay_raw, keys)]
-            path = f"{prefix}[{mine.index(name)}]{m.group(2)}"
+            return f"{prefix}[{mine.index(name)}]{m.group(2)}"
         except (KeyError, IndexError, TypeError, ValueError, AttributeError):
-            path = prefix
+            return column  # an item of the base the scenario does not mention
+    return column
+
+
+def _line(path: str, lines: dict[str, int]) -> int | None:
+    """The line of the key path in the scenario, or of the nearest enclosing key it has."""
     while path:
         if path in lines:
             return lines[path]
@@ -257,6 +268,8 @@ def set_overlay(base_raw: dict, key: str, value: Any) -> dict:
 
 def sweep_overlays(base_raw: dict, options: list[str]) -> list[tuple[str, dict]]:
     """The grid of `--set` options (cartesian product, first option slowest), each point (name, overlay)."""
+    if not options:
+        return []
     axes = []
     for option in options:
         key, texts = parse_set(option)

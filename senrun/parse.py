@@ -59,16 +59,25 @@ def _blank(col: str) -> pl.Expr:
     return pl.col(col).is_null() | (pl.col(col).str.strip_chars() == "")
 
 
+#: What a cell shows when its formula failed; never a value, whatever the column.
+EXCEL_ERROR = r"^#(?:NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|SPILL!|CALC!|GETTING_DATA|ERROR)$"
+
+
+def parse_text(col: str) -> pl.Expr:
+    """Trimmed text; null when blank or an Excel error such as #N/A."""
+    s = pl.col(col).str.strip_chars()
+    return pl.when(s.str.contains(EXCEL_ERROR)).then(None).otherwise(s.replace("", None))
+
+
 def parse_id(col: str) -> pl.Expr:
     """Trimmed text; an Excel number cell `9262001.0` (read as '9262001.0') becomes '9262001'."""
-    s = pl.col(col).str.strip_chars()
-    return pl.when(s.str.contains(r"^\d+\.0+$")).then(s.str.replace(r"\.0+$", "")).otherwise(s) \
-        .replace("", None)
+    s = parse_text(col)
+    return pl.when(s.str.contains(r"^\d+\.0+$")).then(s.str.replace(r"\.0+$", "")).otherwise(s)
 
 
 def parse_upn(col: str) -> pl.Expr:
     """UPNs are compared with spaces removed and letters in upper case (SPEC §5)."""
-    return pl.col(col).str.replace_all(r"\s+", "").str.to_uppercase().replace("", None)
+    return parse_text(col).str.replace_all(r"\s+", "").str.to_uppercase()
 
 
 def parse_date(col: str) -> pl.Expr:
@@ -128,6 +137,7 @@ def parse_nc_year(col: str) -> pl.Expr:
 
 
 def nc_year_ok(col: str) -> pl.Expr:
+    """A taught year is valid when it parses, or is X (no year group)."""
     s = pl.col(col).str.strip_chars().str.to_uppercase()
     return parse_nc_year(col).is_not_null() | (s == "X")
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+import polars as pl
+
 
 class Kind(str, Enum):
     """How a column's text is parsed."""
@@ -29,12 +31,25 @@ class Kind(str, Enum):
 
 @dataclass(frozen=True)
 class Column:
-    """One declared column of an input."""
+    """One declared column of an input.
+
+    An optional column that the file does not have is added as all blank (`fill_absent`), so
+    later steps can rely on every declared column being there; except where its absence itself
+    means something (no `pupils` column: counts must come from the census).
+    """
 
     name: str
     kind: Kind
     required: bool = True
     expected: str = ""  # what a person should type, for messages
+    fill_absent: bool = True
+    default: str | None = None  # the value of a blank cell (and of the column when absent)
+
+
+#: The Polars type of each kind of column once parsed.
+DTYPES = {Kind.ID: pl.String, Kind.UPN: pl.String, Kind.TEXT: pl.String, Kind.DATE: pl.Date, Kind.MONEY: pl.Int64,
+          Kind.NUMBER: pl.Float64, Kind.BOOL: pl.Boolean, Kind.NC_YEAR: pl.Int32, Kind.SEN: pl.String,
+          Kind.STREAM: pl.String, Kind.MOVE_REASON: pl.String}
 
 
 # Internal column names
@@ -76,7 +91,7 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         Column(CLUSTER_NAME, Kind.TEXT, required=False),
         Column(PHASE, Kind.TEXT, required=False),
         Column(SSA, Kind.MONEY, required=False, expected="an amount in pounds such as 12345.67"),
-        Column(PUPILS, Kind.NUMBER, required=False, expected="a whole number of pupils"),
+        Column(PUPILS, Kind.NUMBER, required=False, expected="a whole number of pupils", fill_absent=False),
     ),
     "census": (
         Column(UPN, Kind.UPN, expected="a 13-character UPN such as B801200005001"),
@@ -92,7 +107,7 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         Column(STATEMENT_DATE, Kind.DATE, expected="a date such as 01/03/2010 or 2010-03-01"),
         Column(SCHOOL_ID, Kind.ID, expected="the school that holds the PSF"),
         Column(ANNUAL_AMOUNT, Kind.MONEY, expected="an amount in pounds such as 9876.54"),
-        Column(STREAM, Kind.STREAM, required=False, expected="PSF, SSMN or FYS"),
+        Column(STREAM, Kind.STREAM, required=False, expected="PSF, SSMN or FYS (blank is PSF)", default="PSF"),
         Column(CEASED_DATE, Kind.DATE, required=False, expected="a date, or blank"),
     ),
     "moves": (

@@ -9,6 +9,7 @@ pounds and per cent, and the money moved (the sum of the gains).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 import polars as pl
@@ -100,7 +101,8 @@ def scenario_inputs(base_inp: Inputs, base_cfg: Config, cfg: Config, read: dict)
         return base_inp
     checked = Inputs(replace(base_inp.schools), base_inp.statements, base_inp.census, base_inp.moves, Issues())
     check_inputs(checked, cfg)  # basis columns parsed, budget checks — on a copy of the schools table
-    checked.issues.raise_if_errors()
+    if checked.issues.errors:  # the warnings are the base's, already reported
+        raise SenrunError(checked.issues.errors)
     return Inputs(checked.schools, base_inp.statements, base_inp.census, base_inp.moves, base_inp.issues)
 
 
@@ -152,15 +154,22 @@ def outcome(name: str, cfg: Config, base: RunResult, result: RunResult, psf_reus
     return Outcome(name, cfg, result, schools, clusters, summarise(schools, clusters, result), psf_reused)
 
 
-def _run(inp: Inputs, cfg: Config, name: str, psf_cache: dict):
+@contextmanager
+def _named(name: str):
+    """A failure inside names the scenario it happened in."""
+    try:
+        yield
+    except SenrunError as exc:
+        raise SenrunError([replace(i, message=f"scenario {name}: {i.message}") for i in exc.issues]) from None
+
+
+def _run(inp: Inputs, cfg: Config, psf_cache: dict) -> tuple[RunResult, bool]:
+    """The run of one config, reusing the PSF frames of an earlier run with the same PSF keys."""
     key = psf_key(cfg)
     reused = key in psf_cache
     if not reused:
         psf_cache[key] = psf_of(inp, cfg)
-    try:
-        return compute(inp, cfg, psf=psf_cache[key]), reused
-    except SenrunError as exc:
-        raise SenrunError([replace(i, message=f"scenario {name}: {i.message}") for i in exc.issues]) from None
+    return compute(inp, cfg, psf=psf_cache[key]), reused
 
 
 def simulate(base_cfg: Config, scenarios: list[tuple[str, Config]], years: int | None = None,
@@ -178,13 +187,13 @@ def simulate(base_cfg: Config, scenarios: list[tuple[str, Config]], years: int |
     base_inp = read_inputs(base_cfg)
     psf_cache: dict = {}
     say("computing the base")
-    base, _ = _run(base_inp, base_cfg, "base", psf_cache)
+    base, _ = _run(base_inp, base_cfg, psf_cache)
     read: dict = {}
     outcomes = []
     for name, cfg in scenarios:
         say(f"scenario {name}")
-        inp = scenario_inputs(base_inp, base_cfg, cfg, read)
-        result, reused = _run(inp, cfg, name, psf_cache)
+        with _named(name):
+            result, reused = _run(scenario_inputs(base_inp, base_cfg, cfg, read), cfg, psf_cache)
         outcomes.append(outcome(name, cfg, base, result, reused))
     projection = project(base_inp, base_cfg, years, first=base, progress=say) if years else None
     return SimulationResult(base, tuple(outcomes), projection)

@@ -11,6 +11,8 @@ from .money import fmt_gbp
 
 @dataclass
 class ValidationReport:
+    """Every issue found, and the dry run's totals when it got that far (docs/validate.md)."""
+
     issues: list[Issue] = field(default_factory=list)
     totals: dict | None = None
 
@@ -27,6 +29,7 @@ class ValidationReport:
                 f"+ top-slices {fmt_gbp(t['topslices'])} + cluster pot {fmt_gbp(t['cluster_pot'])}")
 
     def summary(self) -> dict:
+        """The JSON report's fields beside the issues."""
         return {"ok": not self.errors, "dry_run_totals_pence": self.totals}
 
 

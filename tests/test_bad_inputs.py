@@ -10,6 +10,8 @@ planted problem.
 from __future__ import annotations
 
 import json
+import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -71,8 +73,7 @@ def test_the_plain_report_names_file_row_and_column(kind):
     assert line.startswith(f"error: {expect['file']}")
     if expect.get("row"):
         label = "line" if expect["code"] == "config" else "row"
-        assert f" › {label} {expect['row']} › " in line or line.endswith(f" › {label} {expect['row']}") \
-            or f" › {label} {expect['row']}:" in line
+        assert re.search(rf" › {label} {expect['row']}( ›|:)", line), line
     if expect.get("column"):
         assert f"› {expect['column']}:" in line
     assert "Traceback" not in result.output
@@ -81,8 +82,6 @@ def test_the_plain_report_names_file_row_and_column(kind):
 
 def test_every_error_is_listed_not_only_the_first(tmp_path):
     """Two bad cells in two files: both reported from one run (SPEC §5)."""
-    import shutil
-
     shutil.copytree(BAD / "_baseline", tmp_path, dirs_exist_ok=True)
     statements = tmp_path / "statements.csv"
     statements.write_text(statements.read_text().replace("2005-03-01,2011-06-01", "31/02/2006,2011-06-01"))
@@ -94,3 +93,14 @@ def test_every_error_is_listed_not_only_the_first(tmp_path):
     assert result.exit_code == 1
     found = {(i["file"], i["row"], i["column"]) for i in json.loads(result.stdout)["issues"]}
     assert found == {("statements.csv", 3, "Date of Birth"), ("census.csv", 3, "FSM"), ("census.csv", 6, "SEN")}
+
+
+def test_a_blank_stream_is_psf_when_looking_for_duplicates(tmp_path):
+    shutil.copytree(BAD / "_baseline", tmp_path, dirs_exist_ok=True)
+    statements = tmp_path / "statements.csv"
+    statements.write_text(statements.read_text().replace("W926200111002,2005-03-01,2011-06-01,9262001,8400.00,PSF",
+                                                         "D926200113001,14/11/2001,01/03/2010,9262001,8400.00,"))
+    result = validate(tmp_path, "--json")
+    assert result.exit_code == 1
+    (issue,) = json.loads(result.stdout)["issues"]
+    assert (issue["code"], issue["row"], issue["value"]) == ("duplicate", 3, "D926200113001 / PSF")

@@ -38,7 +38,9 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version, is
 
 
 from . import allocate as _allocate  # noqa: E402,F401  (registers the commands)
+from . import explain as _explain  # noqa: E402,F401
 from . import sample as _sample  # noqa: E402,F401
+from . import simulate as _simulate  # noqa: E402,F401
 from . import validate as _validate  # noqa: E402,F401
 
 

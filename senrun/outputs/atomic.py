@@ -77,13 +77,14 @@ def recover(out: Path) -> None:
         remove(staging)
 
 
-def check_target(out: Path) -> None:
+def check_target(out: Path, shown: Path | None = None) -> None:
     """Refuse an `out` that is a file, or a non-empty folder that senrun did not write."""
+    shown = shown or out
     if out.is_file():
-        raise SenrunError(f"cannot write to {out}: it is a file, not a folder")
+        raise SenrunError(f"cannot write to {shown}: it is a file, not a folder")
     if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
         raise SenrunError(
-            f"cannot write to {out}: the folder is not empty and was not written by senrun "
+            f"cannot write to {shown}: the folder is not empty and was not written by senrun "
             f"(it has no {MANIFEST}); give a new or empty folder, or one senrun wrote before"
         )
 
@@ -114,12 +115,13 @@ def staged(out: Path) -> Iterator[Path]:
     An OSError anywhere (including the swap) becomes a SenrunError naming `out`; `out` is
     then exactly as it was, and nothing is left beside it.
     """
-    out = Path(out)
+    shown = Path(out)  # as the user gave it, for messages
+    out = Path(os.path.abspath(shown))  # `.` or `runs/..` have a real name and parent; links are kept
     staging = staging_path(out)
     try:
         make_dir(out.parent)
         recover(out)
-        check_target(out)
+        check_target(out, shown)
         make_dir(staging)
         yield staging
         swap_in(staging, out)
@@ -127,7 +129,7 @@ def staged(out: Path) -> Iterator[Path]:
         _discard(staging)
         if isinstance(exc, OSError):
             reason = exc.strerror or str(exc)
-            raise SenrunError(f"cannot write to {out}: {reason}") from exc
+            raise SenrunError(f"cannot write to {shown}: {reason}") from exc
         raise
 
 

@@ -75,7 +75,8 @@ def senrun_version() -> str:
 def flatten_config(value: object, prefix: str = "") -> list[tuple[str, object]]:
     """The config as (key path, value) rows: `budget.pupil_specific_pot`, `formula.elements[lump_sum].rate`.
 
-    Items of a list of mappings are named by their `name` where they have one, else by index.
+    Items of a list of mappings are named by their `name` where they have one (and the name
+    is then not repeated as a row of its own), else by index.
     Lists of plain values stay one row (their text).  Mappings keep the config's key order.
     """
     if isinstance(value, dict):
@@ -88,8 +89,11 @@ def flatten_config(value: object, prefix: str = "") -> list[tuple[str, object]]:
     if isinstance(value, (list, tuple)) and any(isinstance(v, dict) for v in value):
         rows = []
         for i, item in enumerate(value):
-            label = item.get("name", i) if isinstance(item, dict) else i
-            rows += flatten_config(item, f"{prefix}[{label}]")
+            if isinstance(item, dict) and "name" in item and len(item) > 1:
+                rest = {k: v for k, v in item.items() if k != "name"}  # the name is in the path
+                rows += flatten_config(rest, f"{prefix}[{item['name']}]")
+            else:
+                rows += flatten_config(item, f"{prefix}[{i}]")
         return rows
     if isinstance(value, (list, tuple)):
         return [(prefix, "[" + ", ".join(plain_text(v) for v in value) + "]")]

@@ -1,0 +1,74 @@
+"""`senrun explain`: how one school's or one child's figures were reached."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from . import app
+from .common import ConfigOpt, DebugOpt, JsonOpt, console, fail_usage, handled
+
+
+@app.command()
+def explain(
+    config: ConfigOpt,
+    school: Annotated[Optional[str], typer.Option("--school", help="A school_id: its total step by step.",
+                                                  show_default=False)] = None,
+    upn: Annotated[Optional[str], typer.Option("--upn", help="A child's UPN: their PSF through every rule.",
+                                               show_default=False)] = None,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Show how a school's total, or a child's PSF, was reached — to the penny.
+
+    Examples:  [bold]senrun explain -c config/senrun.yaml --school 9262002[/]
+               [bold]senrun explain -c config/senrun.yaml --upn B801200005001 --json[/]
+    """
+    if (school is None) == (upn is None):
+        fail_usage("give exactly one of --school ID or --upn UPN")
+    from ..config import load_config
+    from ..explain import explain_school, explain_upn, run_for_explain, to_json
+
+    with handled(debug, as_json):
+        result, psf, inp = run_for_explain(load_config(config))
+        if school is not None:
+            data = explain_school(result, school)
+        else:
+            data = explain_upn(result, psf.rows, upn, inp.moves.frame if inp.moves else None)
+        if as_json:
+            print(to_json(data))
+        elif school is not None:
+            _print_school(data)
+        else:
+            _print_upn(data)
+
+
+def _say(text: str, style: str | None = None) -> None:
+    """Data as plain text: a school name with [brackets] is not Rich markup."""
+    console.print(text, markup=False, style=style)
+
+
+def _print_school(d: dict) -> None:
+    _say(f"{d['school_id']} {d['school_name']} — cluster {d['cluster_id']} ({d['cluster_name']}), {d['year']}, "
+         f"period {d['period']['start']} – {d['period']['end']}", "bold")
+    _say(f"1. {d['ssa']['text']}")
+    _say(f"2. {d['psf']['text']}")
+    for child in d["psf"]["children"]:
+        _say(f"     • {child['text']}")
+    _say(f"3. {d['formula']['text']}")
+    for element in d["formula"]["elements"]:
+        _say(f"     • {element['text']}")
+    _say(f"4. {d['text']}", "bold green" if d["matches_allocation"] else "bold red")
+
+
+def _print_upn(d: dict) -> None:
+    _say(f"{d['upn']} — {d['year']}, period {d['period']['start']} – {d['period']['end']}", "bold")
+    for s in d["statements"]:
+        _say(f"\nStatement row {s['row']}: stream {s['stream']}, held by {s['school_id']}", "bold")
+        for n, step in enumerate(s["steps"], start=1):
+            _say(f"{n:>2}. {step['text']}")
+        _say(f"    {s['stop']['text']}", "bold")
+        for line in s["lines"]:
+            _say(f"     • {line['text']}")
+        _say(f"    {s['text']}")

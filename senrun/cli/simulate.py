@@ -1,0 +1,143 @@
+"""`senrun simulate`: scenarios, sweeps and the run-off projection, compared with the base."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import app
+from .common import ConfigOpt, DebugOpt, QuietOpt, console, fail_usage, handled
+from .progress import steps
+
+ScenarioOpt = Annotated[Optional[list[Path]], typer.Option(
+    "--scenario", "-s", help="A scenario YAML: an overlay merged onto the base config (repeat for more).",
+    exists=True, dir_okay=False, readable=True, show_default=False)]
+SetOpt = Annotated[Optional[list[str]], typer.Option(
+    "--set", help="A sweep: KEY=V1,V2,… e.g. lump_sum.rate=0,5000 or budget.pupil_specific_pot=16000000; "
+                  "several --set make a grid.", show_default=False)]
+YearsOpt = Annotated[Optional[int], typer.Option(
+    "--years", min=1, max=50, help="Project the PSF run-off over N years from the base period.", show_default=False)]
+SimOutOpt = Annotated[Optional[Path], typer.Option(
+    "--out", "-o", help="Write simulate.xlsx, scenarios.csv (and projection.csv) here, all or nothing.",
+    file_okay=False, show_default=False)]
+
+
+@app.command()
+def simulate(config: ConfigOpt, scenario: ScenarioOpt = None, set_: SetOpt = None, years: YearsOpt = None,
+             out: SimOutOpt = None, quiet: QuietOpt = False, debug: DebugOpt = False) -> None:
+    """What-if: compare scenarios or a parameter sweep with the base run, per school and cluster.
+
+    Every scenario is checked before anything runs; inputs are read once.  A scenario may set
+    `rate: solve` on one element (with no remainder element) to find the rate that spends the pot.
+
+    Example:  [bold]senrun simulate -c config/senrun.yaml -s lump6000.yaml --set lump_sum.rate=0,5000 --years 7 -o sim/[/]
+    """
+    if not (scenario or set_ or years):
+        fail_usage("give at least one --scenario FILE, --set KEY=V1,V2… or --years N")
+    from ..config import load_config
+    from ..overlay import SetOptionError, load_scenarios, sweep_scenarios, unique_names
+    from ..simbook import write_simulation
+    from ..simulate import simulate as run_simulation
+
+    with handled(debug):
+        base = load_config(config)
+        try:
+            sweep = sweep_scenarios(base, list(set_ or []))
+        except SetOptionError as exc:
+            fail_usage(str(exc))
+        scenarios = load_scenarios(base, list(scenario or [])) + sweep
+        unique_names([name for name, _ in scenarios])
+        with steps(quiet) as progress:
+            sim = run_simulation(base, scenarios, years, progress=progress.step)
+            if out is not None:
+                progress.step("writing")
+                write_simulation(sim, out)
+        if not quiet and (console.is_terminal or out is None):
+            _print(sim)
+        if not quiet and out is not None:
+            console.print(f"Wrote {out}/ (simulate.xlsx, scenarios.csv{', projection.csv' if years else ''}, "
+                          "manifest.json).")
+
+
+def _print(sim) -> None:
+    if sim.base.warnings:
+        console.print(f"{len(sim.base.warnings):,} warning(s) about the inputs: `senrun validate` lists them.")
+    if sim.scenarios:
+        _print_scenarios(sim)
+    if sim.projection is not None:
+        _print_projection(sim.projection)
+
+
+def _print_projection(frame) -> None:
+    from rich.table import Table
+
+    from ..money import fmt_gbp
+
+    table = Table(title="PSF run-off projection", title_justify="left")
+    for name in ("year", "continuing PSF", "released PSF", "top-slices", "cluster pot"):
+        table.add_column(name, justify="left" if name == "year" else "right")
+    for r in frame.iter_rows(named=True):
+        table.add_row(r["year"], *(fmt_gbp(r[c]) for c in ("continuing_psf", "released_psf", "topslices",
+                                                           "cluster_pot")))
+    console.print(table)
+
+
+def _print_scenarios(sim) -> None:
+    """One row per scenario; the PSF, solved-rate and pot columns only where they say something."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from ..money import fmt_gbp
+
+    outcomes, base_pot = sim.scenarios, sim.base.totals.cluster_pot
+    optional = {"PSF": any(not o.psf_reused for o in outcomes), "solved rate": any(o.summary.solved for o in outcomes),
+                "cluster pot": any(o.summary.cluster_pot != base_pot for o in outcomes)}
+    table = Table(title=f"Scenarios against {escape(sim.base.config.path.name)} (cluster pot {fmt_gbp(base_pot)})",
+                  title_justify="left")
+    table.add_column("scenario", overflow="fold")
+    for name in [k for k, shown in optional.items() if shown] + ["money moved", "winners / losers", "largest gain",
+                                                                 "largest loss"]:
+        table.add_column(name, justify="left" if name == "PSF" else "right")
+    for o in outcomes:
+        s = o.summary
+        cells = {"PSF": "reused" if o.psf_reused else "recomputed",
+                 "solved rate": "\n".join(f"{e} £{r}" for e, r in s.solved), "cluster pot": fmt_gbp(s.cluster_pot)}
+        table.add_row(escape(o.name), *[cells[k] for k, shown in optional.items() if shown], fmt_gbp(s.money_moved),
+                      f"{s.winners:,} / {s.losers:,}", _mover(s.largest_gain), _mover(s.largest_loss))
+    console.print(table)
+
+
+def _mover(m) -> str:
+    from rich.markup import escape
+
+    from ..money import fmt_gbp
+
+    if m is None:
+        return "—"
+    pct = f" ({m.change_pct:+.2f}%)" if m.change_pct is not None else ""
+    sign = "+" if m.change > 0 else ""
+    return f"{escape(m.school_id)}\n{sign}{fmt_gbp(m.change)}{pct}"
+
+
+def print_movers(diff, out=None, n: int = 10) -> None:
+    """The schools whose totals moved most since last year (allocate --previous), as a table."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from ..diff import largest_movers
+    from ..money import fmt_gbp
+
+    movers = largest_movers(diff, n)
+    if movers.is_empty():
+        return
+    table = Table(title="Largest changes since last year", title_justify="left")
+    for name in ("school", "cluster", "previous", "current", "change", "%", "flag", "note"):
+        table.add_column(name, justify="right" if name in ("previous", "current", "change", "%") else "left")
+    for r in movers.iter_rows(named=True):
+        table.add_row(escape(r["school_id"]), escape(r["cluster_id"] or ""), fmt_gbp(r["previous_total"]),
+                      fmt_gbp(r["current_total"]), f"{'+' if r['change'] > 0 else ''}{fmt_gbp(r['change'])}",
+                      "" if r["change_pct"] is None else f"{r['change_pct']:+.2f}", "yes" if r["flag"] else "",
+                      escape(r["note"] or ""))
+    (out or console).print(table)

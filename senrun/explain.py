@@ -1,0 +1,271 @@
+"""How one school's or one child's figures were reached, step by step (SPEC §7 `senrun explain`).
+
+`explain_school` walks a school's total: its SSA, each child's PSF, each formula element
+from the run's workings (units, rate or share, the exact share, the penny from the
+largest-remainder step), and the total, checked against the allocation.  `explain_upn`
+walks one child through every PSF rule of SPEC §3 in order.  Both return plain dicts
+(money in integer pence, dates as dates) with a sentence (`text`) for each step.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import polars as pl
+
+from .calendar import academic_year
+from .config import Config
+from .errors import SenrunError
+from .money import fmt_gbp
+from .pipeline import Inputs, compute, read_inputs
+from .psf import PsfFrames, compute_psf
+from .result import RunResult
+from .schema import CLUSTER_ID, MOVE_DATE, ROW, SCHOOL_ID, UPN
+
+NOTIONAL = ("The cluster share is notional: the money is delegated to the cluster, which decides how it is "
+            "used (FAQ 2, 13).")
+_RULE_TEXT = {
+    "stream_ended": "SSMN and FYS funding ends at the policy start (FAQ 9)",
+    "phase_end": "the protected phase ended (FAQ 3–5)",
+    "casual_move": "a casual change of school ends PSF (FAQ 3)",
+    "transfer": "a transfer to another school ends PSF (FAQ 3; config transfer: ends)",
+    "not_in_census": "the child is not in the census: they have left (SPEC §3 rule 4)",
+    "ceased": "the statement ceased",
+    "continuing": "nothing stopped it by the end of the period",
+    "post_policy_statement": "a statement issued on or after the policy start generates no funding (FAQ 3, 7)",
+}
+
+
+def run_for_explain(cfg: Config) -> tuple[RunResult, PsfFrames, Inputs]:
+    """Read the inputs, apply the PSF rules once and run the allocation: what explain needs."""
+    if any(e.solve for e in cfg.elements):
+        raise SenrunError(f"`rate: solve` is for simulate scenarios, not {cfg.path.name}")
+    inp = read_inputs(cfg)
+    psf = compute_psf(inp.statements.frame, inp.moves.frame if inp.moves else None,
+                      inp.census.frame if inp.census else None, cfg)
+    return compute(inp, cfg, psf=psf), psf, inp
+
+
+def nc_year_on(dob: date, on: date) -> int:
+    """Age-based NC year on a day (SPEC §2): A − cohort − 5."""
+    cohort = dob.year if dob.month >= 9 else dob.year - 1
+    return academic_year(on) - cohort - 5
+
+
+def year_name(nc: int | None) -> str:
+    """0 → 'Reception', 6 → 'Year 6', −1 → 'nursery (−1)'."""
+    if nc is None:
+        return "none"
+    return "Reception" if nc == 0 else f"Year {nc}" if nc > 0 else f"nursery ({nc})"
+
+
+# --- a school ---------------------------------------------------------------------------
+
+def explain_school(result: RunResult, school_id: str) -> dict:
+    """A school's total step by step: SSA, PSF by child, each formula element, the total (checked)."""
+    school_id = school_id.strip()
+    found = result.schools.filter(pl.col(SCHOOL_ID) == school_id)
+    if found.is_empty():
+        raise SenrunError(f"school '{school_id}' is not in the schools input of {result.config.path.name} "
+                          f"({result.schools.height:,} schools, e.g. {', '.join(result.schools[SCHOOL_ID].head(3))})")
+    row = found.row(0, named=True)
+    children = [_child_line(r, result.config) for r in
+                result.psf.filter(pl.col("paid_school_id") == school_id).sort(UPN, "stream").iter_rows(named=True)]
+    elements = _formula_steps(result, school_id)
+    psf_total = sum(c["amount"] for c in children)
+    share = sum(e["amount"] for e in elements)
+    total = row["ssa"] + psf_total + share
+    cluster = result.clusters.filter(pl.col(CLUSTER_ID) == row[CLUSTER_ID]).row(0, named=True)
+    return {
+        "school_id": school_id, "school_name": row["school_name"], "cluster_id": row[CLUSTER_ID],
+        "cluster_name": row["cluster_name"], "year": result.config.year,
+        "period": {"start": result.config.period_start, "end": result.config.period_end},
+        "ssa": {"amount": row["ssa"], "text": f"School specific allocation: {fmt_gbp(row['ssa'])}, passed through "
+                "unchanged from the schools input (FAQ 1)."},
+        "psf": {"children": children, "amount": psf_total,
+                "text": f"Continuing PSF: {len(children)} line(s), {fmt_gbp(psf_total)}."},
+        "formula": {"cluster_pot": result.totals.cluster_pot, "elements": elements, "amount": share,
+                    "text": f"Cluster share: {fmt_gbp(share)} from the cluster pot "
+                            f"{fmt_gbp(result.totals.cluster_pot)}. {NOTIONAL}"},
+        "total": total, "allocation_total": row["total"], "matches_allocation": total == row["total"],
+        "cluster_allocation": cluster["cluster_allocation"],
+        "text": f"Total = SSA {fmt_gbp(row['ssa'])} + PSF {fmt_gbp(psf_total)} + cluster share {fmt_gbp(share)} = "
+                f"{fmt_gbp(total)}" + (" — the allocation's figure." if total == row["total"] else
+                                       f", but the allocation shows {fmt_gbp(row['total'])}."),
+    }
+
+
+def _child_line(r: dict, cfg: Config) -> dict:
+    unit = "month(s)" if cfg.prorate == "months" else "day(s)"
+    nc = nc_year_on(r["date_of_birth"], cfg.period_start)
+    moved_in = r["psf_school_id"] != r["paid_school_id"]
+    paid = (f"paid {r['units']} {unit} ({r['paid_from']} – {r['paid_to']})" if r["units"] else "paid nothing")
+    return {
+        UPN: r[UPN], "stream": r["stream"], "date_of_birth": r["date_of_birth"], "nc_year_at_period_start": nc,
+        "protected_phase": r["protected_phase"], "stop_date": r["stop_date"], "reason": r["reason"],
+        "psf_school_id": r["psf_school_id"], "paid_from": r["paid_from"], "paid_to": r["paid_to"],
+        "units": r["units"], "annual_amount": r["annual_amount"], "amount": r["paid_amount"],
+        "text": (f"{r[UPN]} ({r['stream']}), born {r['date_of_birth']}, {year_name(nc)} at the period start, "
+                 f"protected phase {r['protected_phase'] or 'none'}"
+                 + (f", by managed move from {r['psf_school_id']}" if moved_in else "")
+                 + f": annual {fmt_gbp(r['annual_amount'])}, {paid} = {fmt_gbp(r['paid_amount'])}; "
+                 f"{r['reason']}" + (f" from {r['stop_date']}" if r["reason"] != "continuing" and r["stop_date"]
+                                     else "")),
+    }
+
+
+def _element_total_text(e, cluster_pot: int) -> str:
+    if e.kind == "rate":
+        return f"rate £{e.parameter} × {e.units} units = {fmt_gbp(e.total)}"
+    if e.kind == "share":
+        return f"share {e.parameter} × cluster pot {fmt_gbp(cluster_pot)} = {fmt_gbp(e.total)}"
+    if e.kind == "solve":
+        return f"what the other elements leave, {fmt_gbp(e.total)} over {e.units} units: {e.parameter}"
+    return f"the remainder: the cluster pot less the other elements = {fmt_gbp(e.total)}"
+
+
+def _formula_steps(result: RunResult, school_id: str) -> list[dict]:
+    """Each element: units, rate or share, the element total, the exact share, the floor and the penny."""
+    work = {r["element"]: r for r in result.workings.filter(pl.col(SCHOOL_ID) == school_id).iter_rows(named=True)}
+    steps = []
+    for e in result.elements:
+        w = work[e.name]
+        penny = " + 1p from the largest-remainder step" if w["extra_penny"] else ""
+        steps.append({
+            "element": e.name, "basis": e.basis, "kind": e.kind, "parameter": e.parameter, "units": w["units"],
+            "total_units": e.units, "element_total": e.total, "exact_share_pence": w["exact_pence"],
+            "floor_pence": w["floor_pence"], "extra_penny": w["extra_penny"], "amount": w["amount"],
+            "text": (f"{e.name} ({e.basis}): {_element_total_text(e, result.totals.cluster_pot)}; this school has "
+                     f"{w['units']} of {e.units} units: exact share {w['exact_pence']}p, floor {w['floor_pence']}p"
+                     f"{penny} = {fmt_gbp(w['amount'])}"),
+        })
+    return steps
+
+
+# --- a child --------------------------------------------------------------------------
+
+def explain_upn(result: RunResult, psf_rows: pl.DataFrame, upn: str, moves: pl.DataFrame | None = None) -> dict:
+    """One child's trail through every PSF rule, for each of their statement rows (SPEC §3)."""
+    upn = "".join(upn.split()).upper()
+    rows = psf_rows.filter(pl.col(UPN) == upn).sort(ROW)
+    if rows.is_empty():
+        raise SenrunError(f"UPN {upn} has no row in the statements input of {result.config.path.name}")
+    child_moves = (moves.filter(pl.col(UPN) == upn).sort(MOVE_DATE, ROW).to_dicts()
+                   if moves is not None else [])
+    statements = [_statement_trail(r, result, child_moves) for r in rows.iter_rows(named=True)]
+    return {UPN: upn, "year": result.config.year,
+            "period": {"start": result.config.period_start, "end": result.config.period_end},
+            "statements": statements}
+
+
+def _statement_trail(r: dict, result: RunResult, moves: list[dict]) -> dict:
+    cfg = result.config
+    lines = result.psf.filter(pl.col(ROW) == r[ROW]).to_dicts()
+    paid = [{"paid_school_id": x["paid_school_id"], "paid_from": x["paid_from"], "paid_to": x["paid_to"],
+             "units": x["units"], "amount": x["paid_amount"],
+             "text": (f"paid at {x['paid_school_id']}: {x['units']} "
+                      f"{'month(s)' if cfg.prorate == 'months' else 'day(s)'}"
+                      + (f" ({x['paid_from']} – {x['paid_to']})" if x["paid_from"] else "")
+                      + f" = {fmt_gbp(x['paid_amount'])}")} for x in lines]
+    released = sum(x["released_amount"] for x in lines)
+    steps = [*_age_steps(r, cfg), _statement_step(r, cfg), _stream_step(r, cfg), *_move_steps(r, cfg, moves),
+             _census_step(r, cfg, result), _ceased_step(r)]
+    reason = r["reason"]
+    stop = {"date": None if reason in ("continuing", "post_policy_statement") else r["stop_date"], "reason": reason,
+            "text": f"First stop: {reason} — {_RULE_TEXT.get(reason, reason)}"
+                    + (f", on {r['stop_date']}" if reason not in ("continuing", "post_policy_statement") else "")
+                    + "."}
+    return {"row": r[ROW], "stream": r["stream"], "school_id": r[SCHOOL_ID], "date_of_birth": r["date_of_birth"],
+            "statement_date": r["statement_date"], "annual_amount": r["annual_amount"], "steps": steps,
+            "stop": stop, "lines": paid, "paid": sum(x["amount"] for x in paid), "entitlement": r["entitlement"],
+            "released": released,
+            "text": f"Entitlement for the period {fmt_gbp(r['entitlement'])}; paid "
+                    f"{fmt_gbp(sum(x['amount'] for x in paid))}; released {fmt_gbp(released)}."}
+
+
+def _step(rule: str, text: str, stops_on: date | None = None) -> dict:
+    return {"rule": rule, "stops_on": stops_on, "text": text}
+
+
+def _age_steps(r: dict, cfg: Config) -> list[dict]:
+    before = cfg.policy_start - timedelta(days=1)
+    nc, phase = r["protected_nc"], r["protected_phase"]
+    bounds = {name: (lo, hi) for name, lo, hi in cfg.phases}
+    age = _step("age", f"Born {r['date_of_birth']}: age-based {year_name(nc)} on {before}, the day before the "
+                f"policy start (funding follows the age-based year, FAQ 4–5).")
+    if phase is None:
+        return [age, _step("protected_phase", f"{year_name(nc)} is in no configured phase: no protected phase, "
+                           "so no PSF from the policy start.", r["stop_phase_end"])]
+    lo, hi = bounds[phase]
+    return [age, _step("protected_phase", f"Protected phase: {phase} (years {lo} to {hi}); it ends after "
+                       f"{year_name(hi)}, so PSF stops on {r['stop_phase_end']} (FAQ 3–5).", r["stop_phase_end"])]
+
+
+def _statement_step(r: dict, cfg: Config) -> dict:
+    if r["post_policy"]:
+        return _step("statement_date", f"Statement dated {r['statement_date']}, on or after the policy start "
+                     f"{cfg.policy_start}: it specifies support but generates no funding (FAQ 3, 7).")
+    return _step("statement_date", f"Statement dated {r['statement_date']}, before the policy start "
+                 f"{cfg.policy_start}: it carries funding from that date.")
+
+
+def _stream_step(r: dict, cfg: Config) -> dict:
+    if r["stop_stream_ended"] is not None:
+        return _step("stream", f"Stream {r['stream']}: paid up to the day before the policy start, stops on "
+                     f"{cfg.policy_start} (FAQ 9).", r["stop_stream_ended"])
+    return _step("stream", "Stream PSF: continues under the cluster model while the other rules allow.")
+
+
+def _move_steps(r: dict, cfg: Config, moves: list[dict]) -> list[dict]:
+    """Each recorded move in date order and what it did (FAQ 3, 6)."""
+    if not moves:
+        return [_step("moves", "No recorded moves.")]
+    out, ended = [], None
+    ending = {"casual"} | ({"transfer"} if cfg.transfer == "ends" else set())
+    for m in moves:
+        head = f"Move on {m[MOVE_DATE]} from {m['from_school_id']} to {m['to_school_id']} ({m['reason']}): "
+        if m[MOVE_DATE] < cfg.policy_start:
+            out.append(_step("move", head + "ignored — before the policy start, the statement's school already "
+                             "reflects it."))
+        elif ended is not None:
+            out.append(_step("move", head + f"no effect — PSF had already ended on {ended}."))
+        elif r["post_policy"]:
+            out.append(_step("move", head + "no effect — the statement carries no funding."))
+        elif r["stop_date"] is not None and m[MOVE_DATE] > r["stop_date"]:
+            out.append(_step("move", head + f"no effect — PSF had already stopped on {r['stop_date']} "
+                             f"({r['reason']})."))
+        elif m["reason"] in ending:
+            ended = m[MOVE_DATE]
+            out.append(_step("move", head + f"ends PSF on {ended} (FAQ 3).", ended))
+        else:
+            kept = " (config transfer: keeps)" if m["reason"] == "transfer" else ""
+            out.append(_step("move", head + f"PSF follows the child to {m['to_school_id']}{kept} until the end of "
+                             "the protected phase (FAQ 6)."))
+    return out
+
+
+def _census_step(r: dict, cfg: Config, result: RunResult) -> dict:
+    has_census = any(i.name == "census" for i in result.inputs)
+    if not has_census:
+        return _step("census", "No pupil-level census: recorded moves alone decide where PSF is paid.")
+    finding, expected, found = r["census_finding"], r["expected_school"], r["census_school"]
+    if finding is None:
+        return _step("census", f"Census ({cfg.census_date}): at {found}, where the recorded moves put the child.")
+    if finding == "not_in_census":
+        return _step("census", f"Census ({cfg.census_date}): not found — the child has left; PSF ends at the "
+                     f"period start {cfg.period_start}.", r["stop_census"])
+    return _step("census", f"Census ({cfg.census_date}): at {found}, not {expected} — an unrecorded casual move; "
+                 f"PSF ends at the period start {cfg.period_start}.", r["stop_census"])
+
+
+def _ceased_step(r: dict) -> dict:
+    if r["stop_ceased"] is None:
+        return _step("ceased", "No ceased date.")
+    return _step("ceased", f"Ceased on {r['stop_ceased']}: no PSF from that day.", r["stop_ceased"])
+
+
+def to_json(explained: dict) -> str:
+    """An explanation as JSON: money in integer pence, dates ISO."""
+    return json.dumps(explained, indent=2, ensure_ascii=False, default=lambda v: v.isoformat()
+                      if isinstance(v, date) else str(v))

@@ -1,0 +1,228 @@
+"""The command line, as cron and a finance officer meet it: help, exit codes, JSON, plain output."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from senrun.cli import app
+
+BASELINE = Path(__file__).parent / "fixtures" / "bad" / "_baseline"
+ISSUE_FIELDS = {"code", "severity", "file", "sheet", "row", "column", "field", "value", "expected", "message"}
+COMMANDS = sorted(typer.main.get_command(app).commands)
+runner = CliRunner()
+
+
+def invoke(*args: str, **kwargs):
+    return runner.invoke(app, list(args), **kwargs)
+
+
+@pytest.fixture
+def run_dir(tmp_path: Path) -> Path:
+    """A copy of the clean fixture run, to plant problems in."""
+    shutil.copytree(BASELINE, tmp_path, dirs_exist_ok=True)
+    return tmp_path
+
+
+def plant(folder: Path, file: str, old: str, new: str) -> None:
+    path = folder / file
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def with_a_warning(folder: Path) -> Path:
+    """A census-only child whose UPN has a wrong check letter: a warning, not an error."""
+    plant(folder, "census.csv", "U926200213005", "A926200213005")
+    return folder / "senrun.yaml"
+
+
+def with_an_error(folder: Path) -> Path:
+    plant(folder, "statements.csv", "2005-03-01,2011-06-01", "31/02/2006,2011-06-01")
+    return folder / "senrun.yaml"
+
+
+# --- help ------------------------------------------------------------------------------
+
+def test_senrun_help_lists_every_command():
+    result = invoke("--help")
+    assert result.exit_code == 0
+    assert "cluster SEN funding run" in result.output
+    for name in COMMANDS:
+        assert name in result.output
+
+
+def test_the_core_commands_are_registered():
+    assert {"validate", "allocate", "sample"} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_text(command):
+    result = invoke(command, "--help")
+    assert result.exit_code == 0
+    assert f"Usage: senrun {command}" in result.output
+    summary = typer.main.get_command(app).commands[command].help or ""
+    assert len(summary.split()) >= 5, f"{command} needs a docstring saying what it does"
+    assert "--help" in result.output
+
+
+def test_no_arguments_shows_the_help():
+    result = invoke()
+    assert "Usage: senrun" in result.output and "validate" in result.output
+
+
+def test_version():
+    result = invoke("--version")
+    assert result.exit_code == 0 and result.output.startswith("senrun ")
+
+
+# --- validate: exit codes ----------------------------------------------------------------
+
+def test_validate_exits_0_on_a_clean_run(run_dir):
+    result = invoke("validate", "--config", str(run_dir / "senrun.yaml"))
+    assert result.exit_code == 0, result.output
+    assert "0 error(s), 0 warning(s)" in result.output
+    assert "Dry run: pot £100,000.00 = continuing PSF" in result.output
+
+
+def test_validate_exits_0_with_warnings_only(run_dir):
+    result = invoke("validate", "--config", str(with_a_warning(run_dir)))
+    assert result.exit_code == 0, result.output
+    assert "warning: census.csv › row 6 › UPN:" in result.output
+    assert "0 error(s), 1 warning(s)" in result.output
+
+
+def test_validate_strict_exits_1_on_warnings_only(run_dir):
+    result = invoke("validate", "--config", str(with_a_warning(run_dir)), "--strict")
+    assert result.exit_code == 1
+    assert "0 error(s), 1 warning(s)" in result.output
+
+
+def test_validate_exits_1_on_errors(run_dir):
+    result = invoke("validate", "--config", str(with_an_error(run_dir)))
+    assert result.exit_code == 1
+    assert 'error: statements.csv › row 3 › Date of Birth: "31/02/2006" is not a real date' in result.output
+    assert "1 error(s)" in result.output
+
+
+@pytest.mark.parametrize("args", [
+    ["validate", "--bogus"],
+    ["validate"],
+    ["validate", "--config", "/no/such/senrun.yaml"],
+    ["validate", "--config", "."],
+    ["no-such-command"],
+])
+def test_usage_errors_exit_2(args):
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert "Usage: senrun" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_usage_error_says_what_is_wrong():
+    def words(result) -> str:  # the message may be wrapped inside a box
+        return " ".join(result.output.replace("│", " ").split())
+
+    assert "Missing option '--config'" in words(invoke("validate"))
+    assert "'/no/such/senrun.yaml' does not exist" in words(invoke("validate", "--config", "/no/such/senrun.yaml"))
+
+
+# --- validate: the JSON report ----------------------------------------------------------
+
+def test_json_report_has_counts_and_every_issue_with_its_fields(run_dir):
+    config = with_a_warning(run_dir)
+    with_an_error(run_dir)
+    result = invoke("validate", "--config", str(config), "--json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["errors"] == 1 and report["warnings"] == 0  # reading stops before the cross-file checks
+    assert report["ok"] is False
+    (issue,) = report["issues"]
+    assert set(issue) == ISSUE_FIELDS
+    assert issue == {"code": "bad_value", "severity": "error", "file": "statements.csv", "sheet": None, "row": 3,
+                     "column": "Date of Birth", "field": "date_of_birth", "value": "31/02/2006",
+                     "expected": "a date such as 31/08/2002 or 2002-08-31",
+                     "message": '"31/02/2006" is not a real date (day/month/year)'}
+
+
+def test_json_report_of_a_run_with_warnings(run_dir):
+    result = invoke("validate", "--config", str(with_a_warning(run_dir)), "--json")
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    assert (report["errors"], report["warnings"], report["ok"]) == (0, 1, True)
+    (issue,) = report["issues"]
+    assert set(issue) == ISSUE_FIELDS
+    assert (issue["code"], issue["severity"], issue["row"], issue["column"], issue["value"]) == (
+        "upn_bad_letter", "warning", 6, "UPN", "A926200213005")
+    totals = report["dry_run_totals_pence"]
+    assert totals["pupil_specific_pot"] == totals["continuing_psf"] + totals["topslices"] + totals["cluster_pot"]
+
+
+def test_json_report_of_a_broken_config(run_dir):
+    plant(run_dir, "senrun.yaml", "rate: 1000", "rate: 1000, colour: red")
+    result = invoke("validate", "--config", str(run_dir / "senrun.yaml"), "--json")
+    assert result.exit_code == 1
+    (issue,) = json.loads(result.stdout)["issues"]
+    assert (issue["code"], issue["file"], issue["row"], issue["column"]) == (
+        "config", "senrun.yaml", 10, "formula.elements[0].colour")
+
+
+def test_json_output_is_only_json(run_dir):
+    """A script can pipe it straight into a parser: nothing else on stdout."""
+    result = invoke("validate", "--config", str(with_an_error(run_dir)), "--json")
+    assert result.stdout.lstrip().startswith("{") and result.stdout.rstrip().endswith("}")
+
+
+# --- output for cron and logs -----------------------------------------------------------
+
+def test_no_colour_codes_when_not_a_terminal(run_dir):
+    for result in (invoke("validate", "--config", str(with_a_warning(run_dir))),
+                   invoke("validate", "--config", str(with_an_error(run_dir))),
+                   invoke("validate", "--bogus"), invoke("--help")):
+        assert "\x1b[" not in result.output
+
+
+def test_each_problem_is_one_line_that_says_where(run_dir):
+    with_a_warning(run_dir)
+    with_an_error(run_dir)
+    plant(run_dir, "census.csv", "3,S,Y", "3,S,maybe")
+    lines = invoke("validate", "--config", str(run_dir / "senrun.yaml")).output.splitlines()
+    assert "error: census.csv › row 3 › FSM: \"maybe\" is not a yes/no value (expected true/false, yes/no, y/n " \
+           "or 1/0)" in lines
+    assert any(line.startswith("error: statements.csv › row 3 › Date of Birth:") for line in lines)
+
+
+def test_no_traceback_for_bad_input(run_dir):
+    plant(run_dir, "senrun.yaml", "path: statements.csv", "path: missing.xlsx")
+    result = invoke("validate", "--config", str(run_dir / "senrun.yaml"))
+    assert result.exit_code == 1
+    assert "statements file 'missing.xlsx' does not exist" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_an_unexpected_failure_is_short_unless_debug(run_dir, monkeypatch):
+    def broken(path):
+        raise KeyError("B801200005001")  # pupil data must not leak into the message
+
+    monkeypatch.setattr("senrun.validate.run_validation", broken)
+    config = str(run_dir / "senrun.yaml")
+    result = invoke("validate", "--config", config)
+    assert result.exit_code == 1
+    assert "senrun failed unexpectedly (KeyError)" in result.output
+    assert "Traceback" not in result.output and "B801200005001" not in result.output
+
+    report = json.loads(invoke("validate", "--config", config, "--json").stdout)
+    assert report["errors"] == 1 and report["issues"][0]["code"] == "internal"
+
+    assert "Traceback" in invoke("validate", "--config", config, "--debug").output
+
+
+def test_validate_writes_nothing(run_dir):
+    before = sorted(p.name for p in run_dir.iterdir())
+    invoke("validate", "--config", str(run_dir / "senrun.yaml"))
+    assert sorted(p.name for p in run_dir.iterdir()) == before

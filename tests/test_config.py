@@ -1,0 +1,324 @@
+"""The config is strict, exact and safe (SPEC §9): every problem says file, line, key path and what is allowed."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from senrun.config import load_config
+from senrun.errors import SenrunError
+
+MINIMAL = """\
+year: "2013-14"
+period: {start: 2013-04-01, end: 2014-03-31}
+census_date: 2013-01-17
+budget: {pupil_specific_pot: 1000000}
+formula:
+  elements:
+    - {name: lump_sum, basis: per_school, rate: 5000}
+    - {name: need, basis: sen_support, share: 0.1}
+    - {name: per_pupil, basis: pupils, remainder: true}
+inputs:
+  schools: {path: data/schools.xlsx}
+  statements: {path: ../shared/statements.csv}
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "senrun.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems(tmp_path: Path, text: str) -> list:
+    with pytest.raises(SenrunError) as info:
+        load_config(write(tmp_path, text))
+    return info.value.issues
+
+
+def only_problem(tmp_path: Path, text: str):
+    issues = problems(tmp_path, text)
+    assert len(issues) == 1, [str(i) for i in issues]
+    return issues[0]
+
+
+# --- defaults and exact values --------------------------------------------------------
+
+def test_a_minimal_config_gets_every_default(tmp_path):
+    cfg = load_config(write(tmp_path, MINIMAL))
+    assert cfg.policy_start == date(2012, 9, 1)
+    assert cfg.prorate == "months"
+    assert cfg.missing_from_census == "cease"
+    assert cfg.transfer == "ends"
+    assert cfg.flag_pct == Decimal(10)
+    assert cfg.phases == (("nursery", -2, -1), ("primary", 0, 6), ("secondary", 7, 11), ("post16", 12, 13))
+    assert cfg.pupil_years == (0, 11)
+    assert cfg.topslices == ()
+    assert cfg.sen_total is None and cfg.ssa_total is None
+    assert set(cfg.inputs) == {"schools", "statements"}
+
+
+def test_dates_and_money(tmp_path):
+    cfg = load_config(write(tmp_path, MINIMAL))
+    assert (cfg.period_start, cfg.period_end, cfg.census_date) == (date(2013, 4, 1), date(2014, 3, 31),
+                                                                   date(2013, 1, 17))
+    assert cfg.pupil_specific_pot == 100_000_000  # pence
+    cfg = load_config(write(tmp_path, MINIMAL.replace("2013-01-17", '"17/01/2013"')
+                            .replace("pupil_specific_pot: 1000000", 'pupil_specific_pot: "£1,000,000.50"')))
+    assert cfg.census_date == date(2013, 1, 17)
+    assert cfg.pupil_specific_pot == 100_000_050
+
+
+def test_rates_and_shares_are_exact_decimals_never_floats(tmp_path):
+    cfg = load_config(write(tmp_path, MINIMAL.replace("rate: 5000", "rate: 5000.1234")))
+    lump, need, rest = cfg.elements
+    assert need.share == Decimal("0.1") and isinstance(need.share, Decimal)
+    assert lump.rate == Decimal("5000.1234")  # rates may have more than two decimals
+    assert rest.remainder and rest.kind == "remainder"
+    assert sum([need.share] * 10) == 1  # 0.1 is one tenth, so ten of them make exactly 1
+
+
+def test_input_paths_are_relative_to_the_config_file_not_the_working_directory(tmp_path, monkeypatch):
+    folder = tmp_path / "config"
+    folder.mkdir()
+    monkeypatch.chdir(tmp_path.parent)
+    cfg = load_config(write(folder, MINIMAL))
+    assert cfg.inputs["schools"].path == (folder / "data" / "schools.xlsx").resolve()
+    assert cfg.inputs["statements"].path == (tmp_path / "shared" / "statements.csv").resolve()
+    assert cfg.inputs["statements"].path_text == "../shared/statements.csv"
+
+
+def test_input_options(tmp_path):
+    text = MINIMAL.replace("schools: {path: data/schools.xlsx}", 'schools: {path: data/schools.xlsx, sheet: Schools, '
+                           'header_row: 3, columns: {"DfE Number": school_id, "Need Index": need_index}}')
+    spec = load_config(write(tmp_path, text)).inputs["schools"]
+    assert (spec.sheet, spec.header_row) == ("Schools", 3)
+    assert spec.columns == (("DfE Number", "school_id"), ("Need Index", "need_index"))
+
+
+def test_full_example_from_the_spec(tmp_path):
+    text = """\
+year: "2013-14"
+period: {start: 2013-04-01, end: 2014-03-31}
+census_date: 2013-01-17
+policy: {start: 2012-09-01}
+prorate: months
+missing_from_census: cease
+transfer: ends
+diff: {flag_pct: 10}
+phases: {nursery: [-2, -1], primary: [0, 6], secondary: [7, 11], post16: [12, 13]}
+budget:
+  sen_total: 31000000
+  ssa_total: 15000000
+  pupil_specific_pot: 16000000
+topslices:
+  - {name: auxiliary_aids, amount: 100000}
+  - {name: cluster_host, per_cluster: 3000}
+formula:
+  pupils: {nc_years: [0, 11]}
+  elements:
+    - {name: lump_sum, basis: per_school, rate: 5000}
+    - {name: per_pupil, basis: pupils, remainder: true}
+inputs:
+  schools: {path: ../sample_data/schools.xlsx}
+  census: {path: ../sample_data/census.csv}
+  statements: {path: ../sample_data/statements.xlsx, sheet: Statements,
+               columns: {"Pupil UPN": upn, "Annual PSF": annual_amount}}
+  moves: {path: ../sample_data/moves.xlsx}
+"""
+    cfg = load_config(write(tmp_path, text))
+    assert cfg.sen_total == 3_100_000_000 and cfg.ssa_total == 1_500_000_000
+    assert [(t.name, t.pence, t.per) for t in cfg.topslices] == [("auxiliary_aids", 10_000_000, "amount"),
+                                                                 ("cluster_host", 300_000, "per_cluster")]
+    assert set(cfg.inputs) == {"schools", "census", "statements", "moves"}
+
+
+def test_the_projects_own_config_loads():
+    cfg = load_config(Path(__file__).resolve().parents[1] / "config" / "senrun.yaml")
+    assert cfg.year == "2013-14"
+
+
+# --- strictness: where, what, what is allowed -------------------------------------------
+
+def test_an_unknown_key_names_itself_its_path_line_file_and_the_allowed_keys(tmp_path):
+    issue = only_problem(tmp_path, MINIMAL.replace("basis: sen_support, share: 0.1", "basis: sen_support, shares: 0.1"))
+    assert issue.code == "config" and issue.is_error
+    assert issue.file == "senrun.yaml"
+    assert issue.row == 8  # the YAML line
+    assert issue.column == "formula.elements[1].shares"
+    assert "'shares'" in issue.message and "did you mean 'share'" in issue.message
+    assert "name, basis, rate, share, remainder, remove" in issue.message
+    assert str(issue).startswith("senrun.yaml › line 8 › formula.elements[1].shares: unknown key 'shares'")
+
+
+def test_an_unknown_top_level_key(tmp_path):
+    issue = only_problem(tmp_path, MINIMAL + "prorata: days\n")
+    assert (issue.column, issue.row) == ("prorata", 13)
+    assert "year, period, census_date, policy, prorate" in issue.message
+
+
+@pytest.mark.parametrize("old,new,path,words", [
+    ('year: "2013-14"', "year: [2013, 14]", "year", "must be text, not a list"),
+    ("rate: 5000", "rate: five thousand", "formula.elements[0].rate", "is not a number"),
+    ("census_date: 2013-01-17", "census_date: 17/13/2013", "census_date", "is not a date"),
+    ("budget: {pupil_specific_pot: 1000000}", "budget: 1000000", "budget", "must be a mapping"),
+    ("pupil_specific_pot: 1000000", "pupil_specific_pot: -5", "budget.pupil_specific_pot", "not an amount of money"),
+    ("pupil_specific_pot: 1000000", "pupil_specific_pot: 10.005", "budget.pupil_specific_pot", "two decimal places"),
+    ("remainder: true", "remainder: maybe", "formula.elements[2].remainder", "true or false"),
+    ("  elements:\n", "  elements: {name: x}\n  old_elements:\n", "formula.elements", "must be a list"),
+    ("basis: per_school", "basis: per_child", "formula.elements[0].basis", "is not a basis"),
+])
+def test_a_value_of_the_wrong_type_says_where_and_what_is_expected(tmp_path, old, new, path, words):
+    issues = problems(tmp_path, MINIMAL.replace(old, new))
+    issue = next(i for i in issues if i.column == path)
+    assert words in issue.message
+    assert issue.file == "senrun.yaml" and issue.row is not None
+    assert issue.expected
+
+
+def test_a_wrong_choice_lists_the_choices(tmp_path):
+    issue = only_problem(tmp_path, MINIMAL + "prorate: weekly\n")
+    assert issue.message == "prorate must be months or days, not 'weekly'"
+    assert issue.value == "weekly"
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    text = MINIMAL.replace("rate: 5000", "rate: lots").replace("2013-01-17", "someday") + "colour: blue\n"
+    assert {i.column for i in problems(tmp_path, text)} == {"formula.elements[0].rate", "census_date", "colour"}
+
+
+def test_a_missing_required_key(tmp_path):
+    issue = only_problem(tmp_path, MINIMAL.replace("census_date: 2013-01-17\n", ""))
+    assert issue.column == "census_date" and "required" in issue.message
+
+
+def test_a_columns_map_must_name_senruns_columns(tmp_path):
+    text = MINIMAL.replace("statements: {path: ../shared/statements.csv}",
+                           'statements: {path: s.csv, columns: {"Pupil UPN": pupil_upn, "DOB": date_of_birth, '
+                           '"Birth Date": date_of_birth}}')
+    issues = problems(tmp_path, text)
+    assert {i.column for i in issues} == {"inputs.statements.columns.Pupil UPN", "inputs.statements.columns.Birth Date"}
+    assert any("'pupil_upn' is not a column of the statements input" in i.message for i in issues)
+    assert any("both map to date_of_birth" in i.message for i in issues)
+
+
+def test_schools_may_map_need_columns_by_any_plain_name(tmp_path):
+    text = MINIMAL.replace("schools: {path: data/schools.xlsx}",
+                           'schools: {path: s.csv, columns: {"SEN Need Index": need_index}}')
+    assert load_config(write(tmp_path, text)).inputs["schools"].columns == (("SEN Need Index", "need_index"),)
+
+
+def test_a_key_given_twice_is_an_error_not_silently_the_last(tmp_path):
+    issue = only_problem(tmp_path, MINIMAL + 'year: "2014-15"\n')
+    assert issue.column == "year" and issue.row == 13
+    assert "given twice (lines 1 and 13)" in issue.message
+
+
+# --- whole-file problems ---------------------------------------------------------------
+
+def test_a_config_that_is_a_list_is_a_clear_error(tmp_path):
+    issue = only_problem(tmp_path, "- year: 2013-14\n- period: 2013\n")
+    assert "must be a mapping of keys to values, not a list" in issue.message
+    assert issue.file == "senrun.yaml"
+
+
+def test_an_empty_config(tmp_path):
+    assert "the config file is empty" in only_problem(tmp_path, "# nothing yet\n").message
+
+
+def test_broken_yaml_gives_the_line(tmp_path):
+    issue = only_problem(tmp_path, MINIMAL.replace("end: 2014-03-31}", "end: 2014-03-31"))
+    assert issue.row == 2 and "not valid YAML" in issue.message
+
+
+def test_an_alias_bomb_is_refused_quickly(tmp_path):
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for prev, name in zip("abcdefgh", "bcdefghi"):
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+    started = time.perf_counter()
+    issue = only_problem(tmp_path, "\n".join(lines) + "\n")
+    assert time.perf_counter() - started < 2
+    assert "alias bomb" in issue.message
+
+
+def test_yaml_cannot_build_python_objects(tmp_path):
+    issue = only_problem(tmp_path, "year: !!python/object/apply:os.system ['echo hacked']\n")
+    assert "not valid YAML" in issue.message
+
+
+def test_infinity_is_not_an_amount(tmp_path):
+    issue = only_problem(tmp_path, MINIMAL.replace("rate: 5000", "rate: .inf"))
+    assert issue.row == 7 and "not an amount" in issue.message
+
+
+def test_a_config_that_is_not_utf8(tmp_path):
+    path = tmp_path / "senrun.yaml"
+    path.write_bytes(MINIMAL.replace("2013-14", "2013-14 £").encode("cp1252"))
+    with pytest.raises(SenrunError) as info:
+        load_config(path)
+    assert "not UTF-8" in str(info.value)
+
+
+def test_a_missing_config_file(tmp_path):
+    with pytest.raises(SenrunError, match="no such config file"):
+        load_config(tmp_path / "nope.yaml")
+
+
+# --- rules that span keys -------------------------------------------------------------
+
+def test_a_period_longer_than_a_year_is_an_error(tmp_path):
+    issue = only_problem(tmp_path, MINIMAL.replace("end: 2014-03-31", "end: 2014-04-01"))
+    assert issue.column == "period.end" and "longer than a year" in issue.message
+
+
+def test_a_period_of_exactly_a_year_and_a_short_period_are_fine(tmp_path):
+    assert load_config(write(tmp_path, MINIMAL)).period_end == date(2014, 3, 31)
+    text = MINIMAL.replace("end: 2014-03-31", "end: 2013-08-31")
+    assert load_config(write(tmp_path, text)).period_end == date(2013, 8, 31)
+
+
+def test_a_period_that_ends_before_it_starts(tmp_path):
+    issue = only_problem(tmp_path, MINIMAL.replace("end: 2014-03-31", "end: 2013-03-31"))
+    assert "ends" in issue.message and "before it starts" in issue.message
+
+
+def test_a_months_period_must_start_on_the_first(tmp_path):
+    issue = only_problem(tmp_path, MINIMAL.replace("start: 2013-04-01, end: 2014-03-31",
+                                                   "start: 2013-04-06, end: 2014-04-05"))
+    assert issue.column == "period.start" and "1st of a month" in issue.message
+
+
+def test_a_days_period_may_start_on_any_day(tmp_path):
+    text = MINIMAL.replace("start: 2013-04-01, end: 2014-03-31", "start: 2013-04-06, end: 2014-04-05")
+    assert load_config(write(tmp_path, text + "prorate: days\n")).period_start == date(2013, 4, 6)
+
+
+@pytest.mark.parametrize("old,new,words", [
+    ("share: 0.1", "share: 1.5", "not between 0 and 1"),
+    ("basis: pupils, remainder: true", "basis: pupils, remainder: true, rate: 3", "exactly one of rate, share"),
+    ("{name: need, basis: sen_support, share: 0.1}", "{name: need, basis: sen_support, remainder: true}",
+     "only one element may be the remainder"),
+    ("{name: need, basis: sen_support, share: 0.1}", "{name: lump_sum, basis: sen_support, share: 0.1}",
+     "used twice"),
+])
+def test_formula_rules(tmp_path, old, new, words):
+    assert any(words in i.message for i in problems(tmp_path, MINIMAL.replace(old, new)))
+
+
+def test_phases_must_not_overlap(tmp_path):
+    issue = only_problem(tmp_path, MINIMAL + "phases: {first: [0, 3], middle: [3, 7], high: [8, 11]}\n")
+    assert "'first' and 'middle' overlap" in issue.message
+
+
+def test_middle_school_phases_can_be_configured(tmp_path):
+    cfg = load_config(write(tmp_path, MINIMAL + "phases: {first: [0, 3], middle: [4, 7], high: [8, 11]}\n"))
+    assert cfg.phases == (("first", 0, 3), ("middle", 4, 7), ("high", 8, 11))
+
+
+def test_a_topslice_needs_exactly_one_amount(tmp_path):
+    issue = only_problem(tmp_path, MINIMAL + "topslices:\n  - {name: aids, amount: 100, per_school: 5}\n")
+    assert issue.column == "topslices[0]" and "exactly one of amount" in issue.message

@@ -1,0 +1,145 @@
+"""Year on year (SPEC §6 --previous): the diff against last year's totals, and why each changed."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from builders import SCHOOLS, run, statement, write_run
+from senrun.attribution import DIFF_PART_COLUMNS, PARTS, attribute_change
+from senrun.config import load_config
+from senrun.diff import diff_against, diff_frames, largest_movers, pounds_text_to_pence, read_previous
+from senrun.errors import SenrunError
+from senrun.money import pounds
+
+U1, U2 = "B801200005001", "E801200005002"
+STATEMENTS = [statement(U1, "2002-08-31", school="A", annual="1200.00"),
+              statement(U2, "2005-05-05", school="B", annual="8400.00")]
+
+
+def write_previous_csv(path: Path, rows: list[tuple[str, str, int]]) -> Path:
+    """A schools.csv as a previous run wrote it: money as pounds text from pence."""
+    lines = ["school_id,school_name,cluster_id,pupils,ssa,psf,cluster_share,total"]
+    lines += [f"{sid},School {sid},{cluster},0,0.00,0.00,0.00,{pounds(total)}" for sid, cluster, total in rows]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def frame(rows: list[tuple[str, str, int]]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema={"school_id": pl.String, "cluster_id": pl.String, "total": pl.Int64},
+                        orient="row")
+
+
+def test_money_in_last_years_csv_is_read_exactly_to_the_penny():
+    assert [pounds_text_to_pence(t) for t in ("1234.56", "0.10", "-0.05", "£1,234.5", "7", "1.234", "x")] == \
+        [123456, 10, -5, 123450, 700, None, None]
+
+
+def test_a_new_school_a_closed_school_and_a_change_of_cluster_are_noted(tmp_path):
+    result = run(tmp_path, statements=STATEMENTS)
+    totals = dict(result.schools.select("school_id", "total").iter_rows())
+    prev = write_previous_csv(tmp_path / "last.csv", [("A", "C1", totals["A"]), ("B", "C0", totals["B"]),
+                                                      ("Z", "C1", 500_000)])
+    diff = diff_against(result, prev)
+    schools = {r["school_id"]: r for r in diff.filter(pl.col("level") == "school").iter_rows(named=True)}
+    assert {k: v["note"] for k, v in schools.items()} == {
+        "A": None, "B": "changed cluster from C0", "H": "new school", "Z": "closed school"}
+    assert schools["H"]["previous_total"] == 0 and schools["H"]["change_pct"] is None and schools["H"]["flag"]
+    assert schools["Z"]["cluster_id"] == "C1" and schools["Z"]["change"] == -500_000
+    assert schools["Z"]["change_pct"] == -100.0
+    clusters = diff.filter(pl.col("level") == "cluster")
+    assert clusters.select("cluster_id", "note").rows() == [("C0", "closed cluster"), ("C1", None)]
+    assert diff["level"].to_list() == ["school"] * 4 + ["cluster"] * 2  # schools by id, then clusters
+
+
+def test_a_change_of_more_than_flag_pct_is_flagged_and_exactly_flag_pct_is_not():
+    prev = frame([("A", "C", 100_000), ("B", "C", 100_000), ("C", "C", 100_000), ("D", "C", 0)])
+    cur = frame([("A", "C", 110_000), ("B", "C", 110_001), ("C", "C", 89_999), ("D", "C", 0)])
+    diff = diff_frames(prev, cur, Decimal(10)).filter(pl.col("level") == "school")
+    assert diff.select("school_id", "change_pct", "flag").rows() == [
+        ("A", 10.0, False), ("B", 10.0, True), ("C", -10.0, True), ("D", None, False)]
+    assert diff_frames(prev, cur, Decimal("10.001"))["flag"].to_list()[:3] == [False, False, False]
+
+
+def test_change_pct_is_blank_where_the_previous_total_is_zero_and_rounds_half_away_from_zero():
+    prev = frame([("A", "C", 0), ("B", "C", 300), ("C", "C", 800)])
+    cur = frame([("A", "C", 5), ("B", "C", 301), ("C", "C", 799)])
+    diff = diff_frames(prev, cur, Decimal(10)).filter(pl.col("level") == "school")
+    # 1/300 = 0.3333…% → 0.33; −1/800 = −0.125% → −0.13 (half away from zero)
+    assert diff["change_pct"].to_list() == [None, 0.33, -0.13]
+
+
+def test_the_flag_threshold_comes_from_the_config(tmp_path):
+    result = run(tmp_path, statements=STATEMENTS, diff={"flag_pct": 0.5})
+    totals = dict(result.schools.select("school_id", "total").iter_rows())
+    prev = write_previous_csv(tmp_path / "last.csv", [(s, "C1", totals[s] * 100 // 101) for s in totals])
+    assert diff_against(result, prev).filter(pl.col("level") == "school")["flag"].to_list() == [True] * 3
+
+
+def test_a_round_trip_through_last_years_schools_csv_and_workbook_shows_no_change(tmp_path):
+    from senrun.outputs import write_outputs
+
+    result = run(tmp_path, statements=STATEMENTS)
+    out = write_outputs(result, tmp_path / "out", returns=False)
+    for name in ("schools.csv", "allocations.xlsx"):
+        diff = diff_against(result, out / name)
+        assert diff["change"].to_list() == [0] * 4, name
+        assert diff["previous_total"].to_list() == diff["current_total"].to_list()
+        assert diff["note"].null_count() == diff.height and not diff["flag"].any()
+    assert read_previous(out / "schools.csv").equals(read_previous(out / "allocations.xlsx"))
+
+
+def test_a_previous_file_without_totals_is_a_clear_error(tmp_path):
+    bad = tmp_path / "last.csv"
+    bad.write_text("school_id,cluster_id,amount\nA,C1,1.00\n")
+    with pytest.raises(SenrunError, match="last.csv: no column total"):
+        read_previous(bad)
+
+
+def test_largest_movers_are_the_biggest_changes_either_way_ties_by_school_id():
+    prev = frame([("A", "C", 1000), ("B", "C", 1000), ("C", "C", 1000), ("D", "C", 1000)])
+    cur = frame([("A", "C", 1500), ("B", "C", 500), ("C", "C", 1100), ("D", "C", 1000)])
+    movers = largest_movers(diff_frames(prev, cur, Decimal(10)), n=2)
+    assert movers["school_id"].to_list() == ["A", "B"]
+
+
+def test_the_parts_of_each_schools_change_add_up_exactly_to_the_change(tmp_path):
+    (tmp_path / "last").mkdir()
+    (tmp_path / "this").mkdir()
+    prev = load_config(write_run(tmp_path / "last", statements=STATEMENTS))
+    schools = [dict(s) for s in SCHOOLS]
+    schools[0].update(pupils="120", ssa="1500.00")  # more pupils and more SSA at A this year
+    cur = load_config(write_run(
+        tmp_path / "this", statements=STATEMENTS, schools=schools,
+        period={"start": "2014-04-01", "end": "2015-03-31"},
+        formula={"elements": [{"name": "lump_sum", "basis": "per_school", "rate": 20},
+                              {"name": "per_pupil", "basis": "pupils", "remainder": True}]}))
+    parts = attribute_change(prev, cur)
+    summed = parts.select(pl.sum_horizontal(*PARTS) - pl.col("change")).to_series()
+    assert summed.abs().max() == 0
+    schools_part = parts.filter(pl.col("level") == "school")
+    # U1 left PSF at the end of Year 6 (August 2013): £500 less PSF at A, shared out by the formula.
+    assert schools_part["psf_runoff"].sum() == 0 and schools_part.row(0, named=True)["psf_runoff"] < 0
+    assert schools_part["other"].to_list() == [50_000, 0, 0]  # A's SSA, +£500
+    assert schools_part["pupil_numbers"].to_list()[0] > 0 and schools_part["pupil_numbers"].sum() == 0
+    assert schools_part["formula"].sum() == 0
+    assert parts.filter(pl.col("level") == "cluster").select("change").item() == 50_000
+
+
+def test_allocate_with_last_years_config_appends_the_parts_to_the_diff(tmp_path):
+    from senrun.attribution import attributed_diff
+    from senrun.pipeline import allocate
+
+    (tmp_path / "last").mkdir()
+    (tmp_path / "this").mkdir()
+    prev = load_config(write_run(tmp_path / "last", statements=STATEMENTS))
+    cur = load_config(write_run(tmp_path / "this", statements=STATEMENTS,
+                                period={"start": "2014-04-01", "end": "2015-03-31"}))
+    diff = attributed_diff(allocate(cur), prev)
+    assert diff.columns == ["level", "school_id", "cluster_id", "previous_total", "current_total", "change",
+                            "change_pct", "flag", "note", *DIFF_PART_COLUMNS]
+    assert diff.select(pl.sum_horizontal(*DIFF_PART_COLUMNS) - pl.col("change")).to_series().to_list() == [0] * 4
+    assert diff["change_psf_runoff"].to_list()[:3] != [0, 0, 0] and diff["change_other"].to_list() == [0] * 4

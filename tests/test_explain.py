@@ -1,0 +1,91 @@
+"""senrun explain (SPEC §7): a school's total and a child's PSF, step by step, to the penny."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from builders import pupil, statement, write_run
+from senrun.cli import app
+from senrun.config import load_config
+from senrun.errors import SenrunError
+from senrun.explain import explain_school, explain_upn, run_for_explain
+
+U1, U2, U3, U4 = "B801200005001", "E801200005002", "H801200005003", "L801200005004"
+STATEMENTS = [statement(U1, "2002-08-31", school="A", annual="1200.00"),   # Year 6 in 2012/13
+              statement(U2, "2005-05-05", school="A", annual="8400.00"),   # managed move to B
+              statement(U3, "2005-06-06", school="B", annual="3000.00"),   # casual move to H
+              statement(U4, "2004-04-04", school="H", annual="999.99", stream="SSMN")]
+MOVES = [{"upn": U2, "from_school_id": "A", "to_school_id": "B", "move_date": "2013-11-15", "reason": "managed_move"},
+         {"upn": U3, "from_school_id": "B", "to_school_id": "H", "move_date": "2013-10-15", "reason": "casual"},
+         {"upn": U3, "from_school_id": "H", "to_school_id": "A", "move_date": "2014-01-06", "reason": "managed_move"}]
+CENSUS = [pupil(U1, "A", "2002-08-31"), pupil(U2, "A", "2005-05-05"), pupil(U3, "B", "2005-06-06"),
+          pupil(U4, "H", "2004-04-04")] + [pupil(f"X8012000{n:05d}", s, "2006-01-01")
+                                            for n, s in enumerate("AABBBHHHHH")]
+
+
+@pytest.fixture
+def explained(tmp_path):
+    path = write_run(tmp_path, statements=STATEMENTS, moves=MOVES, census=CENSUS)
+    return (path, *run_for_explain(load_config(path)))
+
+
+def test_every_explained_school_total_is_the_allocations_total(explained):
+    _, result, _, _ = explained
+    for school_id, total in result.schools.select("school_id", "total").iter_rows():
+        e = explain_school(result, school_id)
+        assert e["matches_allocation"] and e["total"] == total
+        assert e["ssa"]["amount"] + e["psf"]["amount"] + e["formula"]["amount"] == total
+        assert [x["element"] for x in e["formula"]["elements"]] == ["lump_sum", "per_pupil"]
+
+
+def test_a_school_shows_the_child_it_gained_by_managed_move_and_the_penny_steps(explained):
+    _, result, _, _ = explained
+    e = explain_school(result, "B")
+    [moved] = [c for c in e["psf"]["children"] if c["upn"] == U2]
+    assert (moved["psf_school_id"], moved["units"], moved["amount"]) == ("A", 4, 280_000)
+    assert "by managed move from A" in moved["text"]
+    per_pupil = e["formula"]["elements"][1]
+    assert per_pupil["amount"] == per_pupil["floor_pence"] + per_pupil["extra_penny"]
+    assert per_pupil["exact_share_pence"].startswith(str(per_pupil["floor_pence"]) + ".")
+
+
+def test_explain_upn_names_the_rule_that_stopped_psf(explained):
+    _, result, psf, inp = explained
+    [casual] = explain_upn(result, psf.rows, U3.lower(), inp.moves.frame)["statements"]
+    assert casual["stop"]["reason"] == "casual_move" and str(casual["stop"]["date"]) == "2013-10-15"
+    assert "a casual change of school ends PSF (FAQ 3)" in casual["stop"]["text"]
+    moves = [s["text"] for s in casual["steps"] if s["rule"] == "move"]
+    assert "ends PSF on 2013-10-15" in moves[0] and "no effect — PSF had already ended" in moves[1]
+    assert casual["paid"] + casual["released"] == casual["entitlement"]
+    [phase] = explain_upn(result, psf.rows, U1, inp.moves.frame)["statements"]
+    assert phase["stop"]["reason"] == "phase_end" and "Year 6" in phase["steps"][1]["text"]
+    assert [(x["units"], x["amount"]) for x in phase["lines"]] == [(5, 50_000)]
+    [ssmn] = explain_upn(result, psf.rows, U4, inp.moves.frame)["statements"]
+    assert ssmn["stop"]["reason"] == "stream_ended" and "FAQ 9" in ssmn["stop"]["text"]
+
+
+def test_an_unknown_school_or_upn_is_a_clear_error(explained):
+    _, result, psf, _ = explained
+    with pytest.raises(SenrunError, match="school 'ZZ' is not in the schools input"):
+        explain_school(result, "ZZ")
+    with pytest.raises(SenrunError, match="UPN Z999 has no row in the statements input"):
+        explain_upn(result, psf.rows, "z999")
+
+
+runner = CliRunner()
+
+
+def test_explain_command_prints_json_and_exits_0_1_2(explained):
+    path = str(explained[0])
+    ok = runner.invoke(app, ["explain", "-c", path, "--school", "A", "--json"])
+    assert ok.exit_code == 0, ok.output
+    data = json.loads(ok.output)
+    assert data["matches_allocation"] and data["school_id"] == "A"
+    text = runner.invoke(app, ["explain", "-c", path, "--upn", U3])
+    assert text.exit_code == 0 and "First stop: casual_move" in text.output
+    assert runner.invoke(app, ["explain", "-c", path, "--school", "ZZ"]).exit_code == 1
+    assert runner.invoke(app, ["explain", "-c", path]).exit_code == 2
+    assert runner.invoke(app, ["explain", "-c", path, "--school", "A", "--upn", U1]).exit_code == 2

@@ -1,0 +1,496 @@
+"""Reading inputs as councils keep them (SPEC §5): CSV, XLSX, Parquet, their own headers and values."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+import xlsxwriter
+from typer.testing import CliRunner
+
+from senrun.cli import app
+from senrun.config import InputSpec
+from senrun.errors import Issues
+from senrun.inputs import read_input
+
+STATEMENT_HEADER = ["upn", "date_of_birth", "statement_date", "school_id", "annual_amount"]
+
+
+def read(path: Path, name: str = "statements", **spec):
+    """Read one input as senrun does; return (table, issues)."""
+    if "columns" in spec:
+        spec["columns"] = tuple(spec["columns"].items())
+    issues = Issues()
+    table = read_input(InputSpec(name, path, path.name, **spec), issues)
+    return table, issues
+
+
+def read_ok(path: Path, name: str = "statements", **spec) -> pl.DataFrame:
+    table, issues = read(path, name, **spec)
+    assert not issues.items, [str(i) for i in issues.items]
+    return table.frame
+
+
+def csv_file(tmp_path: Path, text: str, name: str = "in.csv", encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def xlsx_file(tmp_path: Path, sheets: dict[str, list[list]], name: str = "in.xlsx", first_row: int = 0) -> Path:
+    """A workbook as Excel would hold it: numbers as number cells, dates as date cells."""
+    path = tmp_path / name
+    book = xlsxwriter.Workbook(str(path))
+    as_date = book.add_format({"num_format": "dd/mm/yyyy"})
+    for sheet, rows in sheets.items():
+        ws = book.add_worksheet(sheet)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if isinstance(value, (date, datetime)):
+                    ws.write_datetime(first_row + r, c, value, as_date)
+                elif value is not None:
+                    ws.write(first_row + r, c, value)
+    book.close()
+    return path
+
+
+def statements_csv(tmp_path: Path, *rows: str, header: str = ",".join(STATEMENT_HEADER)) -> Path:
+    return csv_file(tmp_path, "\n".join([header, *rows]) + "\n")
+
+
+def bad_cells(issues: Issues) -> list[tuple]:
+    return [(i.row, i.column, i.value) for i in issues.errors]
+
+
+# --- formats ---------------------------------------------------------------------------
+
+def test_csv_with_senruns_own_headers(tmp_path):
+    frame = read_ok(statements_csv(tmp_path, "B801200005001,2002-08-31,2010-03-01,9262001,9876.54"))
+    assert frame.row(0, named=True) == {"_row": 2, "upn": "B801200005001", "date_of_birth": date(2002, 8, 31),
+                                        "statement_date": date(2010, 3, 1), "school_id": "9262001",
+                                        "annual_amount": 987654, "stream": "PSF", "ceased_date": None}
+
+
+def test_optional_columns_a_file_lacks_are_there_blank_except_pupils(tmp_path):
+    """Later steps can rely on every declared column; a missing `pupils` column must stay missing,
+    because it means pupil counts have to come from the census."""
+    frame = read_ok(csv_file(tmp_path, "school_id,school_name,cluster_id\n1,A,C1\n"), "schools")
+    assert frame.schema == pl.Schema({"_row": pl.Int64, "school_id": pl.String, "school_name": pl.String,
+                                      "cluster_id": pl.String, "cluster_name": pl.String, "phase": pl.String,
+                                      "ssa": pl.Int64})
+
+
+def test_xlsx_reads_the_named_sheet(tmp_path):
+    path = xlsx_file(tmp_path, {"Notes": [["Read me first"]],
+                                "Statements": [STATEMENT_HEADER, ["B801200005001", date(2002, 8, 31),
+                                                                  date(2010, 3, 1), 9262001, 9876.54]]})
+    table, issues = read(path, sheet="Statements")
+    assert not issues.items
+    assert table.sheet == "Statements"
+    assert table.frame["annual_amount"].to_list() == [987654]
+
+
+def test_xlsx_without_a_sheet_reads_the_first(tmp_path):
+    path = xlsx_file(tmp_path, {"Statements 2013": [STATEMENT_HEADER, ["B801200005001", date(2002, 8, 31),
+                                                                       date(2010, 3, 1), "A", 1]],
+                                "Old": [["nothing"]]})
+    table, _ = read(path)
+    assert table.sheet == "Statements 2013" and table.frame.height == 1
+
+
+def test_a_missing_sheet_lists_the_sheets_there_are(tmp_path):
+    path = xlsx_file(tmp_path, {"Statements": [STATEMENT_HEADER], "Moves": [["x"]]})
+    _, issues = read(path, sheet="Statments")
+    (issue,) = issues.errors
+    assert issue.code == "unreadable"
+    assert "has no sheet 'Statments' — did you mean 'Statements'?" in issue.message
+    assert "Statements, Moves" in issue.message
+
+
+def test_parquet_with_typed_columns(tmp_path):
+    path = tmp_path / "census.parquet"
+    pl.DataFrame({"UPN": ["b801 2000 05001"], "LAEstab": [9262001], "DOB": [date(2002, 8, 31)],
+                  "NCyearActual": ["6"], "SENprovision": ["k"], "FSMeligible": [True]}).write_parquet(path)
+    columns = {"UPN": "upn", "LAEstab": "school_id", "DOB": "date_of_birth", "NCyearActual": "nc_year_taught",
+               "SENprovision": "sen_provision", "FSMeligible": "fsm"}
+    frame = read_ok(path, "census", columns=columns)
+    assert frame.row(0, named=True) == {"_row": 2, "upn": "B801200005001", "school_id": "9262001",
+                                        "date_of_birth": date(2002, 8, 31), "nc_year_taught": 6,
+                                        "sen_provision": "K", "fsm": True}
+
+
+def test_parquet_money_and_datetimes(tmp_path):
+    path = tmp_path / "s.parquet"
+    pl.DataFrame({"upn": ["B801200005001"], "date_of_birth": [datetime(2002, 8, 31)],
+                  "statement_date": ["01/03/2010"], "school_id": [9262001.0], "annual_amount": [1234.5]}
+                 ).write_parquet(path)
+    frame = read_ok(path)
+    assert frame.select("date_of_birth", "school_id", "annual_amount").row(0) == (date(2002, 8, 31), "9262001", 123450)
+    pl.DataFrame({"upn": ["B801200005001"] * 2, "date_of_birth": ["2002-08-31"] * 2,
+                  "statement_date": ["2010-03-01"] * 2, "school_id": ["A"] * 2,
+                  "annual_amount": [0.1 + 0.2, 100.1 * 3]}).write_parquet(path)
+    assert read_ok(path)["annual_amount"].to_list() == [30, 30030]  # float noise is not a fraction of a penny
+
+
+def test_a_csv_saved_with_an_xlsx_name_is_read_as_csv(tmp_path):
+    path = csv_file(tmp_path, ",".join(STATEMENT_HEADER) + "\nB801200005001,2002-08-31,2010-03-01,A,1\n",
+                    name="statements.xlsx")
+    assert read_ok(path).height == 1
+
+
+@pytest.mark.parametrize("content,words", [
+    (None, "does not exist"),
+    (b"", "is empty"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(200), "old .xls file"),
+    (b"PK\x03\x04 not really a workbook", "could not be opened as an Excel workbook"),
+    (b"PAR1 broken", "could not be read as Parquet"),
+    (bytes(range(256)) * 20, "not a text file"),
+])
+def test_files_that_cannot_be_read_say_why(tmp_path, content, words):
+    path = tmp_path / "statements.xlsx"
+    if content is not None:
+        path.write_bytes(content)
+    table, issues = read(path)
+    assert table is None
+    (issue,) = issues.errors
+    assert issue.code == "unreadable" and issue.file == "statements.xlsx"
+    assert words in issue.message
+
+
+def test_headers_only_is_an_error(tmp_path):
+    _, issues = read(statements_csv(tmp_path))
+    assert [i.code for i in issues.errors] == ["no_rows"]
+
+
+def test_excel_error_cells_are_bad_values_not_blanks(tmp_path):
+    """A failed VLOOKUP in the SSA column must not read as £0."""
+    path = tmp_path / "schools.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    ws = book.add_worksheet("Schools")
+    ws.write_row(1, 1, ["school_id", "school_name", "cluster_id", "ssa"])  # from B2: a blank row and column first
+    ws.write_row(2, 1, [9262001, "Ashwell", "C1"])
+    ws.write_formula(2, 4, "=VLOOKUP(B3,Budget!A:B,2,FALSE)", None, "#N/A")
+    ws.write_row(3, 1, [9262002, "Brook"])
+    ws.write_formula(3, 3, "=1/0", None, "#DIV/0!")
+    ws.write(3, 4, 2000)
+    ws.write_row(4, 1, [9262003, "Castle", "C2"])
+    ws.write_formula(4, 4, "=1000*2", None, 2000)
+    book.close()
+    table, issues = read(path, "schools")
+    assert sorted(bad_cells(issues)) == [(3, "ssa", "#N/A"), (4, "cluster_id", "#DIV/0!")]
+    assert all("is an Excel error, not a value" in i.message for i in issues.errors)
+    assert table.frame["ssa"].to_list() == [None, 200000, 200000]
+
+
+def test_excel_error_text_in_a_csv_export(tmp_path):
+    path = statements_csv(tmp_path, "#N/A,2002-08-31,2010-03-01,#REF!,1")
+    assert bad_cells(read(path)[1]) == [(2, "upn", "#N/A"), (2, "school_id", "#REF!")]
+
+
+# --- encodings -------------------------------------------------------------------------
+
+SCHOOLS_TEXT = "school_id,school_name,cluster_id,ssa\n9262001,Café £ Academy,C1,£1.50\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252", "utf-16"])
+def test_csv_encodings_as_excel_saves_them(tmp_path, encoding):
+    frame = read_ok(csv_file(tmp_path, SCHOOLS_TEXT, encoding=encoding), "schools")
+    assert frame["school_name"].to_list() == ["Café £ Academy"]
+    assert frame["ssa"].to_list() == [150]
+    assert frame.columns[1] == "school_id"  # the BOM is not part of the first header
+
+
+def test_old_mac_line_endings(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_bytes(b"school_id,school_name,cluster_id\r1,A,C1\r2,B,\r")
+    table, issues = read(path, "schools")
+    assert table.frame["school_id"].to_list() == ["1", "2"]
+    assert bad_cells(issues) == [(3, "cluster_id", None)]
+
+
+# --- headers ---------------------------------------------------------------------------
+
+def test_the_columns_map_renames_the_councils_headers(tmp_path):
+    path = statements_csv(tmp_path, "B801200005001,31/08/2002,01/03/2010,9262001,£9876.54",
+                          header="Pupil UPN,DOB,Statement Date,PSF School (DfE),Annual PSF")
+    table, issues = read(path, columns={"Pupil UPN": "upn", "DOB": "date_of_birth", "PSF School (DfE)": "school_id",
+                                        "Annual PSF": "annual_amount"})
+    assert not issues.items
+    assert table.frame["annual_amount"].to_list() == [987654]
+    assert table.headers["school_id"] == "PSF School (DfE)"
+    assert table.headers["statement_date"] == "Statement Date"  # found by its own name, spaced and capitalised
+
+
+def test_the_columns_map_wins_over_a_lookalike_header(tmp_path):
+    path = statements_csv(tmp_path, "B801200005001,2000-01-01,2002-08-31,2010-03-01,A,1",
+                          header="upn,Date of Birth,DOB (checked),statement_date,school_id,annual_amount")
+    frame = read_ok(path, columns={"DOB (checked)": "date_of_birth"})
+    assert frame["date_of_birth"].to_list() == [date(2002, 8, 31)]
+
+
+def test_a_missing_column_suggests_the_closest_header(tmp_path):
+    path = statements_csv(tmp_path, "B801200005001,2002-08-31,2010-03-01,A,1",
+                          header="upn,Pupil Date of Birth,statement_date,school_id,annual_amount")
+    _, issues = read(path, columns={"Date of Birth": "date_of_birth"})
+    (issue,) = issues.errors
+    assert (issue.code, issue.file, issue.column, issue.field) == ("missing_column", "in.csv", "Date of Birth",
+                                                                   "date_of_birth")
+    assert "did you mean 'Pupil Date of Birth'?" in issue.message
+    assert 'inputs.statements.columns: {"Pupil Date of Birth": date_of_birth}' in issue.message
+
+
+@pytest.mark.parametrize("header,suggested", [("DOB", "DOB"), ("Birth Date", "Birth Date"),
+                                              ("Date of Brith", "Date of Brith"), ("Notes", None)])
+def test_suggestions_by_initials_words_or_spelling(tmp_path, header, suggested):
+    path = statements_csv(tmp_path, "B801200005001,2002-08-31,2010-03-01,A,1",
+                          header=f"upn,{header},statement_date,school_id,annual_amount")
+    (issue,) = read(path)[1].errors
+    assert (f"did you mean '{suggested}'?" in issue.message) if suggested else ("did you mean" not in issue.message)
+
+
+def test_a_mapped_optional_column_that_is_missing_is_an_error(tmp_path):
+    """Else a renamed 'Ceased Date' header would silently pay PSF on every ceased statement."""
+    path = statements_csv(tmp_path, "B801200005001,2002-08-31,2010-03-01,A,1,")
+    path.write_text(path.read_text().replace("annual_amount\n", "annual_amount,Date Ceased\n"))
+    _, issues = read(path, columns={"Ceased Date": "ceased_date"})
+    (issue,) = issues.errors
+    assert issue.column == "Ceased Date" and "did you mean 'Date Ceased'?" in issue.message
+
+
+def test_extra_columns_are_kept_under_their_own_names(tmp_path):
+    text = "school_id,school_name,cluster_id,SEN Need Index,Notes\n1,A,C1,0.5,hi\n"
+    frame = read_ok(csv_file(tmp_path, text), "schools", columns={"SEN Need Index": "need_index"})
+    assert frame.columns[:6] == ["_row", "school_id", "school_name", "cluster_id", "need_index", "Notes"]
+
+
+def test_title_rows_above_the_header_in_a_csv_keep_excel_row_numbers(tmp_path):
+    text = ("Norfolk County Council,,,\nStatements at 17 January 2013,,,\n\n" + ",".join(STATEMENT_HEADER) + "\n"
+            "B801200005001,2002-08-31,2010-03-01,A,1\n\nB801200005002,2002-08-31,2010-03-01,A,oops\n")
+    table, issues = read(csv_file(tmp_path, text))
+    assert table.frame["_row"].to_list() == [5, 7]
+    assert bad_cells(issues) == [(7, "annual_amount", "oops")]
+
+
+def test_title_and_blank_rows_above_the_header_in_a_workbook_keep_excel_row_numbers(tmp_path):
+    rows = [["Statements 2013-14"], [], STATEMENT_HEADER,
+            ["B801200005001", date(2002, 8, 31), date(2010, 3, 1), "A", 1],
+            [], ["B801200005002", "31/02/2002", date(2010, 3, 1), "A", 1]]
+    path = xlsx_file(tmp_path, {"S": rows}, first_row=2)  # two empty rows above the title, too
+    table, issues = read(path)
+    assert table.frame["_row"].to_list() == [6, 8]
+    assert bad_cells(issues) == [(8, "date_of_birth", "31/02/2002")]
+    assert str(issues.errors[0]).startswith(
+        'in.xlsx › S › row 8 › date_of_birth: "31/02/2002" is not a real date')
+
+
+def test_header_row_can_be_set_in_the_config(tmp_path):
+    text = ("upn,school_id,date_of_birth\nX,Y,Z\n" + ",".join(STATEMENT_HEADER)
+            + "\nB801200005001,2002-08-31,2010-03-01,A,1\n")
+    assert read_ok(csv_file(tmp_path, text), header_row=3)["_row"].to_list() == [4]
+    _, issues = read(csv_file(tmp_path, text), header_row=40)
+    assert "has no row 40" in issues.errors[0].message
+
+
+def test_a_multi_line_cell_counts_as_one_row_as_in_excel(tmp_path):
+    text = (",".join(STATEMENT_HEADER) + '\n"B801200005001",2002-08-31,2010-03-01,"A\nB",1\n'
+            "B801200005002,x,2010-03-01,A,1\n")
+    _, issues = read(csv_file(tmp_path, text))
+    assert bad_cells(issues) == [(3, "date_of_birth", "x")]
+
+
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_semicolon_and_tab_separated_files(tmp_path, sep):
+    row = ["B801200005001", "2002-08-31", "2010-03-01", "A", "1,234"]
+    text = sep.join(STATEMENT_HEADER) + "\n" + sep.join(row) + "\n"
+    frame = read_ok(csv_file(tmp_path, text))
+    assert frame.select("school_id", "annual_amount").row(0) == ("A", 123400)
+
+
+def test_a_comma_csv_with_semicolons_inside_quoted_names(tmp_path):
+    text = "school_id,school_name,cluster_id\n1,\"St Mary's; St John's; St Paul's; Federated\",C1\n"
+    assert read_ok(csv_file(tmp_path, text), "schools")["cluster_id"].to_list() == ["C1"]
+
+
+def test_spacer_rows_are_skipped_and_keep_numbering(tmp_path):
+    text = "school_id,school_name,cluster_id\n1,A,C1\n,,\n ,  ,\n2,B,\n"
+    table, issues = read(csv_file(tmp_path, text), "schools")
+    assert table.frame["_row"].to_list() == [2, 5]
+    assert [(i.code, i.row, i.column) for i in issues.errors] == [("empty_value", 5, "cluster_id")]
+
+
+# --- values ----------------------------------------------------------------------------
+
+def test_ids_are_trimmed_text_with_leading_zeros_kept(tmp_path):
+    text = "school_id,school_name,cluster_id\n 0123 ,A,007\n9262001.0,B, C 1 \n"
+    frame = read_ok(csv_file(tmp_path, text), "schools")
+    assert frame["school_id"].to_list() == ["0123", "9262001"]
+    assert frame["cluster_id"].to_list() == ["007", "C 1"]
+
+
+def test_an_xlsx_number_cell_id_is_read_as_its_digits(tmp_path):
+    path = xlsx_file(tmp_path, {"Schools": [["school_id", "school_name", "cluster_id"], [9262001, "A", 1],
+                                            ["0926", "B", "C1"]]})
+    frame = read_ok(path, "schools")
+    assert frame["school_id"].to_list() == ["9262001", "0926"]
+    assert frame["cluster_id"].to_list() == ["1", "C1"]
+
+
+def test_upns_are_upper_cased_with_spaces_removed(tmp_path):
+    path = statements_csv(tmp_path, "b801 2000 05001 ,2002-08-31,2010-03-01,A,1")
+    assert read_ok(path)["upn"].to_list() == ["B801200005001"]
+
+
+def test_dates_iso_dmy_and_excel_cells_mixed_in_one_column(tmp_path):
+    rows = [STATEMENT_HEADER,
+            ["B801200005001", date(2002, 8, 31), "2010-03-01", "A", 1],
+            ["B801200005002", "31/08/2002", "1/3/2010", "A", 1],
+            ["B801200005003", "2002-08-31", datetime(2010, 3, 1, 14, 30), "A", 1],
+            ["B801200005004", " 31/08/2002 00:00 ", date(2010, 3, 1), "A", 1]]
+    frame = read_ok(xlsx_file(tmp_path, {"S": rows}))
+    assert set(frame["date_of_birth"].to_list()) == {date(2002, 8, 31)}
+    assert set(frame["statement_date"].to_list()) == {date(2010, 3, 1)}
+    assert frame.schema["date_of_birth"] == pl.Date
+
+
+@pytest.mark.parametrize("text,words", [("31/02/2006", "is not a real date"), ("31/08/02", "is not a date"),
+                                        ("2002-8-31", "is not a date"), ("31-08-2002", "is not a date"),
+                                        ("0002-08-31", "is not a date"), ("37499", "is not a date"),
+                                        ("next week", "is not a date")])
+def test_what_is_not_a_date(tmp_path, text, words):
+    _, issues = read(statements_csv(tmp_path, f"B801200005001,{text},2010-03-01,A,1"))
+    (issue,) = issues.errors
+    assert (issue.code, issue.row, issue.column, issue.value) == ("bad_value", 2, "date_of_birth", text)
+    assert words in issue.message and issue.expected == "a date such as 31/08/2002 or 2002-08-31"
+
+
+@pytest.mark.parametrize("text,pence", [("9876.54", 987654), ("£1,234.50", 123450), (" £ 1,234.5 ", 123450),
+                                        ("1234", 123400), ("0", 0), (".5", 50), ("1,234,567.89", 123456789),
+                                        ("12.0", 1200), ("1234.500", 123450)])
+def test_money_becomes_integer_pence(tmp_path, text, pence):
+    frame = read_ok(statements_csv(tmp_path, f'B801200005001,2002-08-31,2010-03-01,A,"{text}"'))
+    assert frame["annual_amount"].to_list() == [pence]
+    assert frame.schema["annual_amount"] == pl.Int64  # never a float
+
+
+def test_money_from_excel_number_cells(tmp_path):
+    rows = [STATEMENT_HEADER] + [["B801200005001", date(2002, 8, 31), date(2010, 3, 1), "A", v]
+                                 for v in (1234.5, 9876.54, 0.1 + 0.2, 100.1 * 3, 16000000, "£1,234.50")]
+    frame = read_ok(xlsx_file(tmp_path, {"S": rows}))
+    assert frame["annual_amount"].to_list() == [123450, 987654, 30, 30030, 1600000000, 123450]
+
+
+@pytest.mark.parametrize("text,words", [("-500.00", "is negative"), ("£-5", "is negative"), ("(5.00)", "is negative"),
+                                        ("1234.567", "more than two decimal places"),
+                                        ("£1,234.505", "more than two decimal places"),
+                                        ("1,2,3", "is not an amount of money"), ("1e3", "is not an amount of money"),
+                                        ("TBC", "is not an amount of money")])
+def test_what_is_not_money(tmp_path, text, words):
+    _, issues = read(statements_csv(tmp_path, f'B801200005001,2002-08-31,2010-03-01,A,"{text}"'))
+    (issue,) = issues.errors
+    assert (issue.row, issue.column, issue.value) == (2, "annual_amount", text)
+    assert words in issue.message
+
+
+CENSUS_HEADER = "upn,school_id,date_of_birth,nc_year_taught,sen_provision,fsm"
+
+
+def census(tmp_path, *rows: str) -> tuple:
+    return read(csv_file(tmp_path, CENSUS_HEADER + "\n" + "\n".join(rows) + "\n"), "census")
+
+
+def test_booleans(tmp_path):
+    words = ["true", "FALSE", "Yes", "no", "Y", "n", "1", "0", "TRUE", ""]
+    table, issues = census(tmp_path, *[f"B8012000050{i:02d},S1,2005-01-01,3,N,{w}" for i, w in enumerate(words)])
+    assert not issues.items
+    assert table.frame["fsm"].to_list() == [True, False, True, False, True, False, True, False, True, None]
+
+
+def test_census_codes_before_and_after_2014(tmp_path):
+    codes = ["N", "A", "P", "S", "K", "E", "k", ""]
+    table, issues = census(tmp_path, *[f"B8012000050{i:02d},S1,2005-01-01,3,{c},0" for i, c in enumerate(codes)])
+    assert not issues.items
+    assert table.frame["sen_provision"].to_list() == ["N", "A", "P", "S", "K", "E", "K", None]
+
+
+def test_taught_years(tmp_path):
+    years = ["N1", "N2", "R", "1", "6", "14", "X", "x", "r", ""]
+    table, issues = census(tmp_path, *[f"B8012000050{i:02d},S1,2005-01-01,{y},N,0" for i, y in enumerate(years)])
+    assert not issues.items
+    assert table.frame["nc_year_taught"].to_list() == [-2, -1, 0, 1, 6, 14, None, None, 0, None]
+
+
+@pytest.mark.parametrize("column,text", [("nc_year_taught", "15"), ("nc_year_taught", "Y7"), ("nc_year_taught", "0"),
+                                         ("sen_provision", "Q"), ("sen_provision", "SA"), ("fsm", "maybe")])
+def test_codes_that_are_not_allowed(tmp_path, column, text):
+    row = {"nc_year_taught": "3", "sen_provision": "N", "fsm": "0", column: text}
+    _, issues = census(tmp_path, f"B801200005001,S1,2005-01-01,{row['nc_year_taught']},{row['sen_provision']},"
+                                 f"{row['fsm']}")
+    assert bad_cells(issues) == [(2, column, text)]
+
+
+def test_streams_and_move_reasons(tmp_path):
+    path = statements_csv(tmp_path, "B801200005001,2002-08-31,2010-03-01,A,1,psf",
+                          "B801200005002,2002-08-31,2010-03-01,A,1,SSMN", "B801200005003,2002-08-31,2010-03-01,A,1,",
+                          header=",".join(STATEMENT_HEADER) + ",stream")
+    assert read_ok(path)["stream"].to_list() == ["PSF", "SSMN", "PSF"]  # blank: PSF by default
+    moves = csv_file(tmp_path, "upn,from_school_id,to_school_id,move_date,reason\n"
+                     "B801200005001,A,B,2013-11-15,Managed Move\nB801200005002,A,B,2013-11-15,casual\n"
+                     "B801200005003,A,B,2013-11-15,transfer\nB801200005004,A,B,2013-11-15,exclusion\n", name="m.csv")
+    table, issues = read(moves, "moves")
+    assert table.frame["reason"].to_list() == ["managed_move", "casual", "transfer", None]
+    assert bad_cells(issues) == [(5, "reason", "exclusion")]
+
+
+def test_every_bad_cell_in_a_file_is_reported(tmp_path):
+    path = statements_csv(tmp_path, "B801200005001,x,2010-03-01,A,1", "B801200005002,2002-08-31,y,,1",
+                          "B801200005003,2002-08-31,2010-03-01,A,-1")
+    _, issues = read(path)
+    assert sorted(bad_cells(issues)) == [(2, "date_of_birth", "x"), (3, "school_id", None),
+                                         (3, "statement_date", "y"), (4, "annual_amount", "-1")]
+
+
+def test_a_flood_of_bad_cells_is_summarised(tmp_path):
+    path = statements_csv(tmp_path, *[f"B8012000{i:05d},x,2010-03-01,A,1" for i in range(250)])
+    _, issues = read(path)
+    assert len(issues.errors) == 201
+    assert issues.errors[-1].message.startswith("50 more problems in this column (rows 202 onwards)")
+
+
+# --- end to end: a council's workbooks through `senrun validate` ------------------------
+
+def test_a_council_workbook_run_validates(tmp_path):
+    xlsx_file(tmp_path, {"Schools": [["DfE Number", "School Name", "Cluster Code", "School Specific Allocation"],
+                                     [9262001, "Ashwell Primary", "C1", 1000.5],
+                                     [9262002, "Brook Primary", "C1", 2000]]},
+              name="schools.xlsx")
+    xlsx_file(tmp_path, {"Notes": [["see next sheet"]],
+                         "Statements": [["PSF statements 2013-14"], [],
+                                        ["Pupil UPN", "Date of Birth", "Statement Date", "PSF School (DfE)",
+                                         "Annual PSF"],
+                                        ["d926200113001", date(2001, 11, 14), "01/03/2010", 9262001, 9876.54]]},
+              name="statements.xlsx")
+    csv_file(tmp_path, "UPN,LAEstab,DOB\nD926200113001,9262001,14/11/2001\nW926200111002,9262002,2005-03-01\n",
+             name="census.csv", encoding="cp1252")
+    (tmp_path / "senrun.yaml").write_text("""\
+year: "2013-14"
+period: {start: 2013-04-01, end: 2014-03-31}
+census_date: 2013-01-17
+budget: {pupil_specific_pot: 100000, ssa_total: 3000.50}
+formula:
+  elements:
+    - {name: per_pupil, basis: pupils, remainder: true}
+inputs:
+  schools: {path: schools.xlsx, columns: {"DfE Number": school_id, "Cluster Code": cluster_id,
+            "School Specific Allocation": ssa}}
+  census: {path: census.csv, columns: {UPN: upn, LAEstab: school_id, DOB: date_of_birth}}
+  statements: {path: statements.xlsx, sheet: Statements,
+               columns: {"Pupil UPN": upn, "PSF School (DfE)": school_id, "Annual PSF": annual_amount}}
+""")
+    result = CliRunner().invoke(app, ["validate", "--config", str(tmp_path / "senrun.yaml"), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["errors"] == 0 and report["ok"] is True
+    assert report["dry_run_totals_pence"]["continuing_psf"] == 411523  # Year 6: April–August, SPEC §10

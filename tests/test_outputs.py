@@ -1,0 +1,244 @@
+"""The output files of a run: CSVs, allocations.xlsx, returns, manifest (SPEC §6)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+
+from senrun.errors import SenrunError
+from senrun.outputs import common, returns, write_outputs
+from senrun.outputs.csvs import csv_bytes, pounds_expr
+
+from outputs_fixture import SCHOOLS, assemble, LINES, build_diff, build_result
+
+CURRENCY = "£#,##0.00;[Red]-£#,##0.00"
+
+
+@pytest.fixture(scope="module")
+def result():
+    return build_result()
+
+
+@pytest.fixture(scope="module")
+def out(result, tmp_path_factory) -> Path:
+    """One full run's outputs, with a diff, written once for the read-only tests."""
+    folder = tmp_path_factory.mktemp("run") / "out"
+    write_outputs(result, folder, diff=build_diff(), jobs=1)
+    return folder
+
+
+def csv_rows(path: Path) -> list[list[str]]:
+    return [line.split(",") for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+# --- CSVs -----------------------------------------------------------------------------
+
+def test_the_csvs_have_exactly_the_columns_of_the_spec_in_order(out):
+    assert csv_rows(out / "schools.csv")[0] == [
+        "school_id", "school_name", "cluster_id", "pupils", "ssa", "psf",
+        "formula_lump_sum", "formula_per_pupil", "cluster_share", "total"]
+    assert csv_rows(out / "clusters.csv")[0] == [
+        "cluster_id", "cluster_name", "schools", "pupils", "ssa", "psf",
+        "formula_lump_sum", "formula_per_pupil", "cluster_allocation", "total"]
+    assert csv_rows(out / "psf.csv")[0] == [
+        "upn", "stream", "psf_school_id", "paid_school_id", "annual_amount", "paid_from",
+        "paid_to", "paid_amount", "released_amount", "reason"]
+    assert csv_rows(out / "diff.csv")[0] == build_diff().columns
+
+
+@pytest.mark.parametrize("pence, text", [
+    (5, "0.05"), (-5, "-0.05"), (0, "0.00"), (100, "1.00"), (-100, "-1.00"), (987_654, "9876.54"),
+    (-123_456, "-1234.56"), (2**53 + 1, "90071992547409.93"), (None, None),
+])
+def test_pence_become_pounds_text_by_integer_arithmetic(pence, text):
+    frame = pl.DataFrame({"ssa": [pence]}, schema={"ssa": pl.Int64})
+    assert frame.select(pounds_expr("ssa")).item() == text
+
+
+def test_money_in_the_csvs_is_pounds_with_two_decimals(out):
+    psf = csv_rows(out / "psf.csv")
+    assert psf[1][4:10] == ["9876.54", "2013-04-01", "2013-08-31", "4115.23", "5761.31", "phase_end"]
+    assert psf[6][5:8] == ["", "", "0.00"]  # a row paid nothing: no dates
+    diff = csv_rows(out / "diff.csv")
+    assert diff[2][3:7] == ["10000.05", "9999.99", "-0.06", "-0.0006"]
+    assert diff[3][6] == ""  # change_pct blank where the previous total is 0
+
+
+def test_text_that_a_spreadsheet_would_run_gets_a_leading_apostrophe(out):
+    schools = csv_rows(out / "schools.csv")
+    assert schools[2][:2] == ["3301002", "'=Beech Infant"]
+    assert csv_rows(out / "diff.csv")[3][1] == "'=X1"
+    frame = pl.DataFrame({"school_name": ["+1", "-x", "@a", "\tb", "a=b", "plain"], "change": [-1] * 6})
+    lines = csv_bytes(frame).decode().splitlines()[1:]
+    assert lines[:5] == ["'+1,-0.01", "'-x,-0.01", "'@a,-0.01", "'\tb,-0.01", "a=b,-0.01"]
+
+
+def test_csvs_are_utf8_without_bom_with_unix_line_ends(out):
+    data = (out / "schools.csv").read_bytes()
+    assert not data.startswith(b"\xef\xbb\xbf") and b"\r\n" not in data and data.endswith(b"\n")
+
+
+# --- allocations.xlsx -------------------------------------------------------------------
+
+def test_the_workbook_has_its_sheets(out, result, tmp_path):
+    book = openpyxl.load_workbook(out / "allocations.xlsx")
+    assert book.sheetnames == ["Summary", "Clusters", "Schools", "PSF", "Released", "Diff",
+                               "Workings", "Parameters"]
+    write_outputs(result, tmp_path / "nodiff", returns=False)
+    assert "Diff" not in openpyxl.load_workbook(tmp_path / "nodiff" / "allocations.xlsx").sheetnames
+
+
+def test_table_sheets_have_currency_frozen_header_and_filter(out):
+    book = openpyxl.load_workbook(out / "allocations.xlsx")
+    schools = book["Schools"]
+    assert [c.value for c in schools[1]][:3] == ["school_id", "school_name", "cluster_id"]
+    assert schools["F2"].value == 120000 and schools["F2"].number_format == CURRENCY
+    assert schools["F4"].value == pytest.approx(80000.05)
+    for name in ("Clusters", "Schools", "PSF", "Released", "Diff", "Workings", "Parameters"):
+        assert book[name].freeze_panes == "A2", name
+        assert book[name].auto_filter.ref, name
+    assert book["PSF"]["F2"].number_format == "dd/mm/yyyy"
+    assert book["Schools"].column_dimensions["B"].width >= len("=Beech Infant")
+
+
+def test_a_name_beginning_with_equals_is_a_string_cell_not_a_formula(out):
+    cell = openpyxl.load_workbook(out / "allocations.xlsx")["Schools"]["B3"]
+    assert cell.value == "=Beech Infant" and cell.data_type == "s"
+
+
+def test_summary_shows_the_identity_checks_note_and_warnings(out):
+    ws = openpyxl.load_workbook(out / "allocations.xlsx")["Summary"]
+    cells = {c.value: c for row in ws.iter_rows() for c in row if c.value is not None}
+    rows = {row[0].value: row[1].value for row in ws.iter_rows() if row[0].value}
+    assert rows["Pupil specific pot"] == 500000 and rows["Cluster pot (shared by the formula)"] == 451484.72
+    assert rows["Identity holds to the penny"] == "yes"
+    assert "The money identity holds to the penny." in cells
+    assert common.NOTIONAL_NOTE_WORKBOOK in cells
+    assert "Warnings: 2" in cells and cells["=B801200001002 has a wrong check letter"].data_type == "s"
+
+
+def test_schools_sheet_says_the_cluster_share_is_notional_and_clusters_have_a_chart(out):
+    with zipfile.ZipFile(out / "allocations.xlsx") as z:
+        names = z.namelist()
+        drawings = "".join(z.read(n).decode() for n in names if n.startswith("xl/drawings/drawing"))
+    assert any(n.startswith("xl/charts/chart") for n in names)
+    assert "is notional" in drawings
+    assert openpyxl.load_workbook(out / "allocations.xlsx")["Schools"]["J1"].comment is not None
+
+
+def test_parameters_sheet_holds_the_config_and_version(out):
+    ws = openpyxl.load_workbook(out / "allocations.xlsx")["Parameters"]
+    params = {row[0].value: row[1].value for row in ws.iter_rows(min_row=2)}
+    assert params["budget.pupil_specific_pot"] == "500000"
+    assert params["formula.elements[per_pupil].remainder"] == "true"
+    assert params["formula.pupils.nc_years"] == "[0, 11]"
+    assert params["senrun_version"] == common.senrun_version()
+
+
+def test_a_table_over_the_row_limit_goes_to_csv_only(result, tmp_path, monkeypatch):
+    monkeypatch.setattr(common, "MAX_SHEET_ROWS", 5)  # the real limit is 100,000
+    write_outputs(result, tmp_path / "out", returns=False)
+    book = openpyxl.load_workbook(tmp_path / "out" / "allocations.xlsx")
+    assert [[c.value for c in row] for row in book["PSF"].iter_rows()] == [["9 rows: see psf.csv"]]
+    assert book["Workings"]["A1"].value == "10 rows: see workings.csv"
+    assert book["Schools"]["A1"].value == "school_id"  # 5 rows: still a table
+    assert len(csv_rows(tmp_path / "out" / "psf.csv")) == 10
+    assert len(csv_rows(tmp_path / "out" / "workings.csv")) == 11
+    assert (tmp_path / "out" / "released.csv").exists()  # 6 reasons
+
+
+# --- returns --------------------------------------------------------------------------
+
+def return_texts(path: Path) -> list[str]:
+    ws = openpyxl.load_workbook(path).active
+    return [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+
+
+def test_each_return_holds_only_its_own_schools_children_paid_there(out, result):
+    paid = result.psf.filter(pl.col("paid_amount") > 0)
+    for school_id, stem in [(s[0], s[0].replace("/", "_")) for s in SCHOOLS]:
+        texts = return_texts(out / "returns" / f"{stem}.xlsx")
+        own = set(paid.filter(pl.col("paid_school_id") == school_id)["upn"])
+        shown = {t for t in texts if len(t) == 13 and t[1:].isdigit()}
+        assert shown == own, school_id
+        assert school_id in texts and common.NOTIONAL_NOTE in texts
+    assert "E801200001005" not in return_texts(out / "returns" / "3301001.xlsx")  # paid nothing
+
+
+def test_a_return_shows_ssa_elements_share_and_cluster_total(out):
+    ws = openpyxl.load_workbook(out / "returns" / "3302001.xlsx").active
+    rows = {row[0].value: [c.value for c in row[1:]] for row in ws.iter_rows() if row[0].value}
+    assert rows["1. School specific allocation (SSA)"][0] == pytest.approx(80000.05)
+    assert rows["per_pupil"][:3] == ["pupils", 150, 36555.83]
+    assert rows["Cluster share (notional)"][0] == 41555.83
+    assert rows["Your cluster's total allocation"][0] == 124667.5
+    assert ws["B7"].number_format == CURRENCY
+
+
+def test_return_file_names_are_sanitised(out):
+    names = sorted(p.name for p in (out / "returns").iterdir())
+    assert names == ["3301001.xlsx", "3301002.xlsx", "3302001.xlsx", "3304001.xlsx", "KS_05.xlsx"]
+    assert common.return_file_stem("a b/ü-1_2") == "a_b__-1_2"
+
+
+@pytest.mark.parametrize("first, second", [("KS/05", "KS_05"), ("ab-1", "AB-1")])
+def test_two_schools_sharing_a_return_file_stop_the_run_before_anything_is_written(first, second, tmp_path):
+    schools = [SCHOOLS[0], (first, "One", "C1", "North", 10, 0), (second, "Two", "C2", "South", 10, 0)]
+    result = assemble(schools, LINES[:1])
+    with pytest.raises(SenrunError) as caught:
+        write_outputs(result, tmp_path / "out")
+    assert repr(first) in str(caught.value) and repr(second) in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_no_returns_when_asked(result, tmp_path):
+    write_outputs(result, tmp_path / "out", returns=False)
+    assert not (tmp_path / "out" / "returns").exists()
+    assert "returns" not in json.loads((tmp_path / "out" / "manifest.json").read_text())["rows"]
+
+
+# --- manifest, progress, determinism ------------------------------------------------------
+
+def test_the_manifest_fingerprints_every_file_and_records_the_totals(out, result):
+    manifest = json.loads((out / "manifest.json").read_text())
+    files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()} - {"manifest.json"}
+    assert set(manifest["files"]) == files
+    for name, entry in manifest["files"].items():
+        data = (out / name).read_bytes()
+        assert entry == {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    assert manifest["totals"]["cluster_pot"] == {"pence": 45_148_472, "pounds": "451484.72"}
+    assert manifest["totals"]["identity_holds"] is True
+    assert manifest["inputs"]["schools"]["sha256"] == "a" * 64 and manifest["config_sha256"] == "c" * 64
+    assert manifest["warnings"] == {"count": 2, "by_code": {"not_in_census": 1, "upn_check_letter": 1}}
+    assert manifest["rows"]["psf"] == 9 and manifest["rows"]["returns"] == 5
+    assert [e["total"]["pence"] for e in manifest["elements"]] == [2_500_000, 42_648_472]
+
+
+def test_progress_is_reported_step_by_step(result, tmp_path):
+    calls = []
+    write_outputs(result, tmp_path / "out", progress=lambda *a: calls.append(a), jobs=1)
+    assert ("workbook", 1, 1) in calls and calls[-1] == ("manifest", 1, 1)
+    assert [c for c in calls if c[0] == "returns"][-1] == ("returns", 5, 5)
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_two_runs_give_byte_identical_files_in_process_or_in_a_pool(out, result, tmp_path, monkeypatch):
+    write_outputs(result, tmp_path / "again", diff=build_diff(), jobs=1)
+    assert tree(tmp_path / "again") == tree(out)
+    monkeypatch.setattr(returns, "MIN_PER_PROCESS", 1)  # make 5 schools worth two processes
+    write_outputs(result, tmp_path / "pool", diff=build_diff(), jobs=2)
+    assert tree(tmp_path / "pool") == tree(out)
+
+
+def test_jobs_must_be_positive(result, tmp_path):
+    with pytest.raises(SenrunError, match="at least 1"):
+        write_outputs(result, tmp_path / "out", jobs=0)

@@ -1,0 +1,129 @@
+"""The output folder is written all or nothing, and a killed run is put right by the next (SPEC §5)."""
+
+from __future__ import annotations
+
+import errno
+import json
+from pathlib import Path
+
+import pytest
+
+from senrun.errors import SenrunError
+from senrun.outputs import atomic, write_outputs
+
+from outputs_fixture import build_result
+
+
+@pytest.fixture(scope="module")
+def result():
+    return build_result()
+
+
+def previous_run(folder: Path) -> dict[str, bytes]:
+    """A folder as an earlier senrun run left it, with a marker file; returns its contents."""
+    folder.mkdir()
+    (folder / "manifest.json").write_text('{"year": "2012-13"}\n')
+    (folder / "marker.txt").write_text("last year's run\n")
+    return snapshot(folder)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def failing_on(call: int, error: OSError):
+    """A write_file that fails on its `call`-th use, as a full disk would."""
+    real, count = atomic.write_file, [0]
+
+    def write_file(path, data):
+        count[0] += 1
+        if count[0] == call:
+            raise error
+        real(path, data)
+    return write_file
+
+
+@pytest.mark.parametrize("call", [1, 4, 6, 10])  # a CSV, the workbook, a return, the manifest
+def test_a_write_that_fails_midway_leaves_the_old_folder_exactly_as_it_was(result, tmp_path, monkeypatch, call):
+    out = tmp_path / "out"
+    before = previous_run(out)
+    monkeypatch.setattr(atomic, "write_file", failing_on(call, OSError(errno.ENOSPC, "No space left on device")))
+    with pytest.raises(SenrunError) as caught:
+        write_outputs(result, out, jobs=1)
+    assert str(caught.value) == f"cannot write to {out}: No space left on device"
+    assert snapshot(out) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging or old folder left
+
+
+def test_a_failed_swap_puts_the_old_folder_back(result, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    before = previous_run(out)
+    real = atomic.rename
+
+    def rename(src, dst):
+        if Path(src) == atomic.staging_path(out):
+            raise OSError(errno.EACCES, "Permission denied")
+        real(src, dst)
+    monkeypatch.setattr(atomic, "rename", rename)
+    with pytest.raises(SenrunError, match="cannot write to .*: Permission denied"):
+        write_outputs(result, out, returns=False)
+    assert snapshot(out) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_a_failure_with_no_previous_folder_leaves_nothing(result, tmp_path, monkeypatch):
+    monkeypatch.setattr(atomic, "write_file", failing_on(2, OSError(errno.EIO, "Input/output error")))
+    with pytest.raises(SenrunError, match="Input/output error"):
+        write_outputs(result, tmp_path / "out", jobs=1)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_successful_run_replaces_the_previous_one_and_leaves_no_litter(result, tmp_path):
+    out = tmp_path / "out"
+    previous_run(out)
+    write_outputs(result, out, returns=False)
+    assert not (out / "marker.txt").exists()
+    assert json.loads((out / "manifest.json").read_text())["year"] == "2013-14"
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_a_run_killed_mid_swap_is_restored_by_the_next_write(result, tmp_path):
+    out = tmp_path / "out"
+    old = tmp_path / ".out.senrun-old"
+    before = previous_run(old)  # killed after `out` was renamed away, before the new one was in
+    (tmp_path / ".out.senrun-new").mkdir()
+    atomic.recover(out)
+    assert snapshot(out) == before and sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    atomic.rename(out, old)
+    write_outputs(result, out, returns=False)
+    assert json.loads((out / "manifest.json").read_text())["year"] == "2013-14"
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_an_old_folder_left_beside_a_whole_new_one_is_deleted(tmp_path):
+    out = tmp_path / "out"
+    new = previous_run(out)
+    previous_run(tmp_path / ".out.senrun-old")
+    atomic.recover(out)
+    assert snapshot(out) == new and [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_a_folder_senrun_did_not_write_is_refused(result, tmp_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "budget.xlsx").write_bytes(b"precious")
+    with pytest.raises(SenrunError, match="not empty and was not written by senrun"):
+        write_outputs(result, out)
+    assert [p.name for p in out.iterdir()] == ["budget.xlsx"]
+    assert [p.name for p in tmp_path.iterdir()] == ["mine"]
+
+
+def test_a_file_is_refused_and_an_empty_folder_or_missing_parents_are_fine(result, tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(SenrunError, match="it is a file"):
+        write_outputs(result, tmp_path / "file")
+    (tmp_path / "empty").mkdir()
+    write_outputs(result, tmp_path / "empty", returns=False)
+    write_outputs(result, tmp_path / "new" / "deeper", returns=False)
+    assert (tmp_path / "empty" / "manifest.json").exists()
+    assert (tmp_path / "new" / "deeper" / "manifest.json").exists()

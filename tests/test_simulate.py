@@ -1,0 +1,250 @@
+"""What-if (SPEC §6, §7 simulate): overlays, sweeps, solve, the run-off projection and the CLI."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from builders import run, statement, write_run
+from senrun.cli import app
+from senrun.config import load_config
+from senrun.errors import SenrunError
+from senrun.overlay import SetOptionError, load_scenario, merge, scenario_config, sweep_overlays, sweep_scenarios
+from senrun.pipeline import allocate, read_inputs
+from senrun.projection import project, year_label
+from senrun.simbook import output_files, sheet_names
+from senrun.simulate import simulate
+
+U1, U2, U3 = "B801200005001", "E801200005002", "H801200005003"
+STATEMENTS = [statement(U1, "2002-08-31", school="A", annual="1200.00"),   # Year 6 in 2012/13: ends Aug 2013
+              statement(U2, "2005-05-05", school="B", annual="8400.00"),   # primary until August 2016
+              statement(U3, "1999-01-10", school="H", annual="6000.00")]   # secondary until August 2015
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def base(tmp_path):
+    return load_config(write_run(tmp_path, statements=STATEMENTS))
+
+
+def scenario_file(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text)
+    return path
+
+
+# --- overlays -------------------------------------------------------------------------
+
+BASE_RAW = {"year": "2013-14", "budget": {"pupil_specific_pot": 100, "sen_total": 200},
+            "topslices": [{"name": "aux", "amount": 10}, {"name": "host", "per_cluster": 5}],
+            "formula": {"pupils": {"nc_years": [0, 11]},
+                        "elements": [{"name": "lump_sum", "basis": "per_school", "rate": 10},
+                                     {"name": "per_pupil", "basis": "pupils", "remainder": True}]}}
+
+
+def test_an_overlay_merges_mappings_key_by_key_and_replaces_other_values():
+    merged = merge(BASE_RAW, {"year": "2014-15", "budget": {"pupil_specific_pot": 150},
+                              "formula": {"pupils": {"nc_years": [1, 6]}}})
+    assert merged["year"] == "2014-15"
+    assert merged["budget"] == {"pupil_specific_pot": 150, "sen_total": 200}
+    assert merged["formula"]["pupils"]["nc_years"] == [1, 6]
+    assert merged["formula"]["elements"] == BASE_RAW["formula"]["elements"]
+    assert BASE_RAW["budget"]["pupil_specific_pot"] == 100  # the base is not changed
+
+
+def test_named_items_merge_by_name_a_new_name_is_added_and_remove_drops_one():
+    merged = merge(BASE_RAW, {"formula": {"elements": [
+        {"name": "per_pupil", "remove": True},
+        {"name": "lump_sum", "rate": 20},
+        {"name": "need", "basis": "sen_support", "remainder": True}]},
+        "topslices": [{"name": "host", "per_cluster": 7}]})
+    assert merged["formula"]["elements"] == [{"name": "lump_sum", "basis": "per_school", "rate": 20},
+                                             {"name": "need", "basis": "sen_support", "remainder": True}]
+    assert merged["topslices"] == [{"name": "aux", "amount": 10}, {"name": "host", "per_cluster": 7}]
+
+
+def test_removing_an_item_the_base_does_not_have_is_an_error():
+    with pytest.raises(SenrunError, match="removes 'nosuch'"):
+        merge(BASE_RAW, {"topslices": [{"name": "nosuch", "remove": True}]})
+
+
+def test_an_unknown_key_in_a_scenario_is_rejected_naming_the_scenario_file_and_line(base, tmp_path):
+    path = scenario_file(tmp_path, "tweak.yaml", "formula:\n  elements:\n    - {name: lump_sum, rat: 20}\n")
+    with pytest.raises(SenrunError) as caught:
+        load_scenario(base, path)
+    issue = caught.value.issues[0]
+    assert (issue.file, issue.row) == ("tweak.yaml", 3)
+    assert "unknown key 'rat'" in issue.message
+    assert str(issue).startswith("tweak.yaml › line 3")
+
+
+def test_an_empty_scenario_changes_nothing_and_reuses_the_psf(base, tmp_path):
+    name, cfg = load_scenario(base, scenario_file(tmp_path, "same.yaml", ""))
+    sim = simulate(base, [(name, cfg)])
+    o = sim.scenarios[0]
+    assert name == "same" and o.psf_reused
+    assert o.schools["change"].to_list() == [0, 0, 0] and o.clusters["change"].to_list() == [0]
+    assert (o.summary.winners, o.summary.losers, o.summary.money_moved) == (0, 0, 0)
+
+
+def test_a_scenario_that_changes_a_rate_matches_editing_the_base_and_running_allocate(base, tmp_path):
+    cfg = scenario_config(base, {"formula": {"elements": [{"name": "lump_sum", "rate": "2500.50"}]}}, "lump.yaml")
+    o = simulate(base, [("lump", cfg)]).scenarios[0]
+    (tmp_path / "edited").mkdir()
+    edited = run(tmp_path / "edited", statements=STATEMENTS,
+                 formula={"elements": [{"name": "lump_sum", "basis": "per_school", "rate": "2500.50"},
+                                       {"name": "per_pupil", "basis": "pupils", "remainder": True}]})
+    assert o.schools.select("school_id", "scenario_total").rows() == edited.schools.select("school_id", "total").rows()
+    assert o.summary.money_moved == int(o.schools["change"].clip(lower_bound=0).sum()) > 0
+    assert o.summary.winners + o.summary.losers + o.summary.unchanged == 3
+
+
+def test_a_scenario_that_moves_the_period_recomputes_the_psf(base):
+    cfg = scenario_config(base, {"period": {"start": "2014-04-01", "end": "2015-03-31"}}, "later.yaml")
+    o = simulate(base, [("later", cfg)]).scenarios[0]
+    assert not o.psf_reused
+    assert o.result.totals.continuing_psf < simulate(base, []).base.totals.continuing_psf
+
+
+# --- sweeps -------------------------------------------------------------------------
+
+def test_a_sweep_is_the_grid_of_its_sets_named_by_assignment_with_exact_decimal_values():
+    points = sweep_overlays(BASE_RAW, ["lump_sum.rate=0,5000,10000.5", "budget.pupil_specific_pot=90,100"])
+    assert [name for name, _ in points] == [
+        "lump_sum.rate=0;budget.pupil_specific_pot=90", "lump_sum.rate=0;budget.pupil_specific_pot=100",
+        "lump_sum.rate=5000;budget.pupil_specific_pot=90", "lump_sum.rate=5000;budget.pupil_specific_pot=100",
+        "lump_sum.rate=10000.5;budget.pupil_specific_pot=90", "lump_sum.rate=10000.5;budget.pupil_specific_pot=100"]
+    last = points[-1][1]
+    assert last == {"formula": {"elements": [{"name": "lump_sum", "rate": Decimal("10000.5")}]},
+                    "budget": {"pupil_specific_pot": 100}}
+    assert isinstance(last["formula"]["elements"][0]["rate"], Decimal)
+
+
+def test_a_sweep_addresses_top_slices_by_name_and_rejects_unknown_names():
+    assert sweep_overlays(BASE_RAW, []) == []
+    [(name, overlay)] = sweep_overlays(BASE_RAW, ["host.per_cluster=3000"])
+    assert overlay == {"topslices": [{"name": "host", "per_cluster": 3000}]}
+    with pytest.raises(SetOptionError, match="no element or top-slice is named 'nosuch'"):
+        sweep_overlays(BASE_RAW, ["nosuch.rate=1"])
+    with pytest.raises(SetOptionError, match="expected KEY=V1,V2"):
+        sweep_overlays(BASE_RAW, ["lump_sum.rate"])
+
+
+def test_each_point_of_a_sweep_runs_as_a_scenario(base):
+    scenarios = sweep_scenarios(base, ["lump_sum.rate=0,10", "per_pupil.remainder=true"])
+    sim = simulate(base, scenarios)
+    assert [o.name for o in sim.scenarios] == ["lump_sum.rate=0;per_pupil.remainder=true",
+                                              "lump_sum.rate=10;per_pupil.remainder=true"]
+    assert sim.scenarios[1].schools["change"].to_list() == [0, 0, 0]  # the base's own rate
+    assert sim.scenarios[0].summary.money_moved > 0
+
+
+# --- solve --------------------------------------------------------------------------
+
+def test_solve_finds_the_rate_to_4_dp_that_spends_the_cluster_pot(base):
+    cfg = scenario_config(base, {"formula": {"elements": [{"name": "per_pupil", "remove": True},
+                                                          {"name": "lump_sum", "rate": "solve"}]}}, "solve.yaml")
+    o = simulate(base, [("solve", cfg)]).scenarios[0]
+    [(element, rate)] = o.summary.solved
+    [applied] = o.result.elements
+    assert element == "lump_sum" and applied.total == o.result.totals.cluster_pot
+    assert len(rate.split(".")[1]) == 4
+    units = int(applied.units)
+    assert abs(Decimal(rate) * 100 * units - applied.total) <= Decimal("0.005") * units
+    assert int(o.result.schools["cluster_share"].sum()) == o.result.totals.cluster_pot
+
+
+def test_solve_beside_a_remainder_element_is_an_error_that_says_what_to_do(base):
+    with pytest.raises(SenrunError, match="no element may be the remainder, but 'per_pupil' is: remove it"):
+        scenario_config(base, {"formula": {"elements": [{"name": "lump_sum", "rate": "solve"}]}}, "solve.yaml")
+    with pytest.raises(SenrunError, match="add `remainder: false`"):
+        scenario_config(base, {"formula": {"elements": [{"name": "per_pupil", "rate": "solve"}]}}, "solve.yaml")
+    fixed = scenario_config(base, {"formula": {"elements": [{"name": "per_pupil", "rate": "solve",
+                                                             "remainder": False}]}}, "solve.yaml")
+    assert [e.solve for e in fixed.elements] == [False, True]
+
+
+# --- projection ---------------------------------------------------------------------
+
+def test_the_projections_first_year_is_the_allocation(base):
+    result = allocate(base)
+    first = project(read_inputs(base), base, 1).row(0, named=True)
+    t = result.totals
+    assert (first["year"], first["continuing_psf"], first["released_psf"], first["topslices"], first["cluster_pot"]) \
+        == ("2013-14", t.continuing_psf, t.released_psf, t.topslices_total, t.cluster_pot)
+
+
+def test_psf_runs_off_to_nothing_and_the_cluster_pot_takes_what_is_released__faq_8(base):
+    frame = project(read_inputs(base), base, 5)
+    assert frame["year"].to_list() == ["2013-14", "2014-15", "2015-16", "2016-17", "2017-18"]
+    # U1 ends August 2013, U3 August 2015, U2 August 2016: April–August of each last year is paid.
+    assert frame["continuing_psf"].to_list() == [50_000 + 840_000 + 600_000, 840_000 + 600_000,
+                                                 840_000 + 250_000, 350_000, 0]
+    pot = frame["continuing_psf"] + frame["topslices"] + frame["cluster_pot"]
+    assert pot.to_list() == [base.pupil_specific_pot] * 5
+    assert str(frame["period_start"][4]) == "2017-04-01" and str(frame["period_end"][4]) == "2018-03-31"
+
+
+def test_year_labels_follow_the_period():
+    from datetime import date
+
+    assert year_label(date(2013, 4, 1), date(2014, 3, 31)) == "2013-14"
+    assert year_label(date(2099, 9, 1), date(2100, 8, 31)) == "2099-00"
+    assert year_label(date(2013, 1, 1), date(2013, 12, 31)) == "2013"
+
+
+@pytest.mark.slow
+def test_on_the_committed_sample_the_last_psf_is_paid_in_2018_19_and_none_after__faq_8():
+    config = ROOT / "config" / "senrun.yaml"
+    if not config.is_file() or not (ROOT / "sample_data" / "census.csv").is_file():
+        pytest.skip("the committed sample data is not there")
+    cfg = load_config(config)
+    frame = project(read_inputs(cfg), cfg, 7)
+    paid = dict(zip(frame["year"], frame["continuing_psf"]))
+    assert paid["2018-19"] > 0 and paid["2019-20"] == 0
+
+
+# --- outputs and the command --------------------------------------------------------
+
+def test_scenario_sheet_names_are_valid_and_unique():
+    names = sheet_names(["a/b", "A/B", "x" * 40, "x" * 40, "Overview", "rate=1;share=0.5"])
+    assert names == ["a_b", "A_B (2)", "x" * 31, "x" * 27 + " (2)", "Overview (2)", "rate=1;share=0.5"]
+
+
+def test_simulate_writes_its_files_byte_identically_with_money_as_pounds_text(base, tmp_path):
+    scenarios = [("lump", scenario_config(base, {"formula": {"elements": [{"name": "lump_sum", "rate": 20}]}},
+                                          "lump.yaml"))]
+    first, second = (output_files(simulate(base, scenarios, years=3)) for _ in range(2))
+    assert first == second
+    assert set(first) == {"simulate.xlsx", "scenarios.csv", "projection.csv", "manifest.json"}
+    lines = first["scenarios.csv"].decode().splitlines()
+    assert lines[0] == "scenario,school_id,cluster_id,base_total,scenario_total,change,change_pct"
+    assert lines[1].startswith("lump,A,C1,") and len(lines) == 4
+    assert first["projection.csv"].decode().splitlines()[1].startswith("2013-14,2013-04-01,2014-03-31,14900.00,")
+
+
+runner = CliRunner()
+
+
+def test_simulate_command_exit_codes(base, tmp_path):
+    good = scenario_file(tmp_path, "lump.yaml", "formula:\n  elements:\n    - {name: lump_sum, rate: 20}\n")
+    bad = scenario_file(tmp_path, "oops.yaml", "budgett: {pupil_specific_pot: 1}\n")
+    out = tmp_path / "sim"
+    ok = runner.invoke(app, ["simulate", "-c", str(base.path), "-s", str(good), "--set", "lump_sum.rate=0,5",
+                             "--years", "2", "-o", str(out)])
+    assert ok.exit_code == 0, ok.output
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "projection.csv", "scenarios.csv",
+                                                     "simulate.xlsx"]
+    only = runner.invoke(app, ["simulate", "-c", str(base.path), "-s", str(good), "-o", str(tmp_path / "one")])
+    assert only.exit_code == 0  # and no empty sweep point beside the one scenario:
+    assert pl.read_csv(tmp_path / "one" / "scenarios.csv")["scenario"].unique().to_list() == ["lump"]
+    failed = runner.invoke(app, ["simulate", "-c", str(base.path), "-s", str(bad), "-o", str(tmp_path / "no")])
+    assert failed.exit_code == 1 and "oops.yaml" in failed.output and "budgett" in failed.output
+    assert not (tmp_path / "no").exists()
+    assert runner.invoke(app, ["simulate", "-c", str(base.path)]).exit_code == 2
+    assert runner.invoke(app, ["simulate", "-c", str(base.path), "--set", "nosuch.rate=1"]).exit_code == 2
+    assert runner.invoke(app, ["simulate", "-c", str(base.path), "--years", "0"]).exit_code == 2
