@@ -19,6 +19,9 @@ def allocate(
     previous: Annotated[Optional[Path], typer.Option(
         help="Last year's schools.csv or allocations.xlsx: adds diff.csv and a Diff sheet.",
         exists=True, dir_okay=False)] = None,
+    previous_config: Annotated[Optional[Path], typer.Option(
+        "--previous-config", help="Last year's config: adds why each total changed (psf_runoff, pupil_numbers, "
+        "formula, other) to diff.csv and the Diff sheet.", exists=True, dir_okay=False)] = None,
     no_returns: Annotated[bool, typer.Option("--no-returns", help="Skip the per-school return workbooks.")] = False,
     jobs: JobsOpt = None,
     quiet: QuietOpt = False,
@@ -44,10 +47,18 @@ def allocate(
                 from ..diff import diff_against
 
                 diff = diff_against(result, previous)
+            if previous_config is not None:
+                from ..attribution import attributed_diff
+
+                diff = attributed_diff(result, load_config(previous_config), diff)
             write_outputs(result, out, returns=not no_returns, jobs=jobs, diff=diff, progress=progress.advance)
         if result.warnings:
             print_issues(result.warnings, console, limit=20 if not quiet else 0)
         if not quiet:
             print_totals(result, console)
+            if diff is not None:
+                from .simulate import print_movers
+
+                print_movers(diff, console)
             console.print(f"Wrote {out}/ (allocations.xlsx, schools.csv, clusters.csv, psf.csv, manifest.json"
                           f"{', returns/' if not no_returns else ''}).")
