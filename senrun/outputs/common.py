@@ -30,7 +30,8 @@ FORMULA_PREFIX = "formula_"
 MONEY_COLUMNS = frozenset({
     "ssa", "psf", "cluster_share", "cluster_allocation", "total",
     "annual_amount", "paid_amount", "released_amount", "amount",
-    "previous_total", "current_total", "change",
+    "previous_total", "current_total", "change", "element_total", "entitlement",
+    "change_psf_runoff", "change_pupil_numbers", "change_formula", "change_other",
 })
 
 #: A cell beginning with one of these is run as a formula by spreadsheets (OWASP "CSV injection").

@@ -5,11 +5,12 @@ are partitioned by paid school once, not filtered per school), hands chunks of t
 worker processes that build the workbooks' bytes, and writes the files itself, so every
 write goes through the atomic layer.
 
-Start method: `forkserver`.  Measured on 420 schools with --jobs 2 (docs/outputs.md), it
-was as fast as `fork` (returns step, median of 15: forkserver 0.85 s, fork 0.88 s, spawn
-0.96 s, in-process 1.33 s), and it is safe: Polars warns that a forked child can deadlock
-if Polars' thread pool held a lock at the fork, whereas `forkserver` forks each worker
-from a clean single-threaded server that has preloaded only XlsxWriter and this package's
+Start method: `forkserver`.  Measured on 420 schools with --jobs 2 (docs/outputs.md), the
+three start methods were within the machine's noise of each other (returns step, median
+of 30: fork 1.28 s, forkserver 1.40 s, spawn 1.56 s; in-process 1.56 s; minima 0.73, 0.74,
+0.75, 1.07), so the safe one is used: Polars warns that a forked child can deadlock if
+Polars' thread pool held a lock at the fork, whereas `forkserver` forks each worker from a
+clean single-threaded server that has preloaded only XlsxWriter and this package's
 Polars-free modules.
 """
 

@@ -33,7 +33,7 @@ def cell_writer(ws: Worksheet, name: str, dtype: pl.DataType, fmt: Formats) -> C
         return lambda r, c, v: ws.write_number(r, c, float(v), number_format)
     if dtype == pl.Boolean:
         return lambda r, c, v: ws.write_boolean(r, c, v)
-    if dtype in (pl.Date, pl.Datetime) or isinstance(dtype, pl.Datetime):
+    if dtype == pl.Date or isinstance(dtype, pl.Datetime):
         return lambda r, c, v: ws.write_datetime(r, c, v, fmt.date)
     return lambda r, c, v: ws.write_string(r, c, str(v))
 
@@ -47,7 +47,7 @@ def content_width(series: pl.Series) -> int:
         return max(money_text_width(series.min()), money_text_width(series.max()))
     if dtype.is_integer():
         return max(len(f"{series.min():,}"), len(f"{series.max():,}"))
-    if dtype in (pl.Date, pl.Datetime) or isinstance(dtype, pl.Datetime):
+    if dtype == pl.Date or isinstance(dtype, pl.Datetime):
         return 10
     return int(series.cast(pl.String).str.len_chars().max() or 0)
 

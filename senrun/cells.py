@@ -1,0 +1,200 @@
+"""One input column → its values and its bad cells (SPEC §5, §8), fast at England scale.
+
+What a cell means is said once, by the expressions in `parse.py`; this module decides how to
+apply them to eight million rows without eight million regex calls:
+
+- a column that already has the right type (a Parquet date column) is kept as it is;
+- a column with few distinct values (school ids, dates, years, codes: a national census has
+  some 21,000 schools and 6,000 birthdays among 8 million pupils) is parsed one distinct value
+  at a time and mapped back, or kept as it is when parsing changes nothing;
+- a UPN column (every value distinct) gets one cheap test, and only the cells failing it
+  (spaces, lower case, blanks) are parsed;
+- a message is built only for a cell that is wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from . import parse
+from .schema import DTYPES, MOVE_REASONS, NULLABLE, SEN_CODES, STREAMS, Column, Kind
+
+EMPTY = "is empty; this column must be filled in on every row"
+IDX = "_idx"  # a cell's position in the column
+#: Parse value by value when the column has at most this many distinct values, or fewer than a quarter.
+FEW_DISTINCT = 50_000
+_UPN_CLEAN = r"^[A-Z0-9]+$"
+
+
+@dataclass
+class Cells:
+    """A parsed column: its values, where it is blank, and its bad cells (position, message, text)."""
+
+    values: pl.Series
+    blank: pl.Series | None  # True where blank; None when no cell is
+    bad: pl.DataFrame  # IDX (UInt32), message, value
+
+
+def _no_bad() -> pl.DataFrame:
+    return pl.DataFrame(schema={IDX: pl.UInt32, "message": pl.String, "value": pl.String})
+
+
+def parse_cells(series: pl.Series, col: Column) -> Cells:
+    """Parse one column by its declared kind (the series is named as the column)."""
+    if col.kind == Kind.DATE and series.dtype == pl.Date:
+        return _typed(series, col)
+    if col.kind == Kind.UPN and series.dtype == pl.String:
+        return _upns(series, col)
+    return _by_distinct(series, col)
+
+
+def _typed(series: pl.Series, col: Column) -> Cells:
+    """Already the right type: only blanks to report."""
+    if not series.null_count():
+        return Cells(series, None, _no_bad())
+    blank = series.is_null()
+    return Cells(series, blank, _empties(blank, col))
+
+
+def _empties(blank: pl.Series, col: Column) -> pl.DataFrame:
+    if col.name in NULLABLE:
+        return _no_bad()
+    idx = blank.arg_true().cast(pl.UInt32)
+    return pl.DataFrame({IDX: idx, "message": pl.Series([EMPTY] * len(idx), dtype=pl.String),
+                         "value": pl.Series([None] * len(idx), dtype=pl.String)})
+
+
+def as_text(series: pl.Series) -> pl.Series:
+    """A typed (Parquet) column as the text a person would see: floats to 15 significant digits,
+    as Excel shows them (0.1 + 0.2 is 0.3); date-times as their date."""
+    dtype = series.dtype
+    if dtype == pl.String:
+        return series
+    if isinstance(dtype, pl.Datetime):
+        return series.dt.date().cast(pl.String)
+    if dtype.is_float():
+        return series.round_sig_figs(15).cast(pl.String)
+    return series.cast(pl.String)
+
+
+# --- the expressions of parse.py, on a whole (small or dirty) column --------------------------
+
+def value_expr(col: Column) -> pl.Expr:
+    """The parsed value of a text column, null when blank or bad."""
+    name = col.name
+    return {
+        Kind.ID: lambda: parse.parse_id(name),
+        Kind.UPN: lambda: parse.parse_upn(name),
+        Kind.TEXT: lambda: parse.parse_text(name),
+        Kind.DATE: lambda: parse.parse_date(name),
+        Kind.MONEY: lambda: parse.parse_money(name),
+        Kind.NUMBER: lambda: parse.parse_number(name),
+        Kind.BOOL: lambda: parse.parse_bool(name),
+        Kind.NC_YEAR: lambda: parse.parse_nc_year(name),
+        Kind.SEN: lambda: parse.parse_code(name, SEN_CODES),
+        Kind.STREAM: lambda: parse.parse_code(name, STREAMS),
+        Kind.MOVE_REASON: lambda: parse.parse_code(name, MOVE_REASONS, upper=False),
+    }[col.kind]()
+
+
+_KIND_WORDS = {Kind.DATE: "a date", Kind.MONEY: "an amount of money", Kind.NUMBER: "a number",
+               Kind.BOOL: "a yes/no value", Kind.NC_YEAR: "a National Curriculum year",
+               Kind.SEN: "a SEN provision code", Kind.STREAM: "a funding stream", Kind.MOVE_REASON: "a move type",
+               Kind.UPN: "a UPN"}
+
+
+def bad_message(col: Column) -> pl.Expr:
+    """Why a non-blank cell failed, as a Polars expression over the raw text."""
+    raw = pl.col(col.name).str.strip_chars()
+    msg = (pl.when(raw.str.contains(parse.EXCEL_ERROR))
+           .then(pl.lit(" is an Excel error, not a value: correct the formula in this cell"))
+           .when(raw.str.starts_with(parse.UNCALCULATED))
+           .then(pl.lit(" is a formula with no calculated value (the file was saved by a program that does "
+                        "not calculate formulas): open it in Excel, let it calculate and save it"))
+           .otherwise(pl.lit(f" is not {_KIND_WORDS.get(col.kind, 'valid')}")))
+    if col.kind == Kind.MONEY:
+        msg = (pl.when(raw.str.contains(r"^[£\s]*[-−(]")).then(pl.lit(" is negative; money must not be negative"))
+               .when(raw.str.contains(r"^[£\d,\s]*\.\d{3,}$")).then(pl.lit(" has more than two decimal places"))
+               .otherwise(msg))
+    if col.kind == Kind.DATE:
+        msg = (pl.when(raw.str.contains(r"^\d{1,2}/(?:1[3-9]|2\d|3[01])/\d{4}$"))
+               .then(pl.lit(" is not a real date: it reads as month/day/year (US style); senrun reads "
+                            "day/month/year"))
+               .when(raw.str.contains(r"^\d{1,2}/\d{1,2}/\d{4}$"))
+               .then(pl.lit(" is not a real date (day/month/year)")).otherwise(msg))
+    return pl.concat_str([pl.lit('"'), raw, pl.lit('"'), msg])
+
+
+def _direct(text: pl.Series, col: Column) -> Cells:
+    """Every cell of a text column through the expressions (a small or a dirty column)."""
+    name = col.name
+    frame = text.to_frame(name).with_columns(value_expr(col).alias("_v"), parse._blank(name).alias("_b"))
+    ok = (pl.col("_v").is_not_null() | (pl.col(name).str.strip_chars().str.to_uppercase() == "X")
+          if col.kind == Kind.NC_YEAR else pl.col("_v").is_not_null())
+    required = col.name not in NULLABLE
+    wrong = frame.select(((pl.col("_b") & required) | (~pl.col("_b") & ~ok)).alias("w"))["w"]
+    bad = _no_bad()
+    if wrong.any():
+        idx = wrong.arg_true().cast(pl.UInt32)
+        sub = text.gather(idx).to_frame(name)
+        bad = sub.select(idx.alias(IDX),
+                         pl.when(parse._blank(name)).then(pl.lit(EMPTY)).otherwise(bad_message(col)).alias("message"),
+                         pl.col(name).str.strip_chars().replace("", None).alias("value"))
+    blank = frame["_b"]
+    return Cells(frame["_v"].rename(name), blank if blank.any() else None, bad)
+
+
+# --- few distinct values: parse each once -----------------------------------------------------
+
+def _by_distinct(series: pl.Series, col: Column) -> Cells:
+    distinct = series.drop_nulls().unique()
+    if len(distinct) > FEW_DISTINCT and 4 * len(distinct) > len(series):
+        return _direct(as_text(series), col)
+    each = _direct(as_text(distinct), col)
+    values = _map_values(series, distinct, each.values, col)
+    blank = series.is_null() if series.null_count() else None
+    if each.blank is not None:
+        in_blank = series.is_in(distinct.filter(each.blank).implode())
+        blank = in_blank if blank is None else blank | in_blank
+    bad = _map_bad(series, distinct, each.bad)
+    if series.null_count() and col.name not in NULLABLE:
+        bad = pl.concat([bad, _empties(series.is_null(), col)]).sort(IDX)
+    return Cells(values, blank, bad)
+
+
+def _map_values(series: pl.Series, distinct: pl.Series, parsed: pl.Series, col: Column) -> pl.Series:
+    """Each cell's parsed value; the column itself when parsing changed nothing (no copy)."""
+    dtype = DTYPES[col.kind]
+    if series.dtype == dtype and parsed.null_count() == 0 and (parsed == distinct).all():
+        return series
+    return series.replace_strict(distinct, parsed, default=None, return_dtype=dtype).rename(col.name)
+
+
+def _map_bad(series: pl.Series, distinct: pl.Series, bad: pl.DataFrame) -> pl.DataFrame:
+    """The bad distinct values → every cell holding one of them."""
+    if bad.is_empty():
+        return _no_bad()
+    keys = distinct.gather(bad[IDX]).rename("_key")
+    where = series.is_in(keys.implode()).arg_true().cast(pl.UInt32)
+    cells = pl.DataFrame({IDX: where, "_key": series.gather(where)})
+    return (cells.join(bad.drop(IDX).with_columns(keys), on="_key", how="left", nulls_equal=True)
+            .select(IDX, "message", "value").sort(IDX))
+
+
+# --- UPNs: all distinct, nearly all already clean ------------------------------------------
+
+def _upns(series: pl.Series, col: Column) -> Cells:
+    """Clean cells (capital letters and digits only) are kept; the rest are parsed."""
+    dirty = ~series.str.contains(_UPN_CLEAN).fill_null(True)
+    if not dirty.any():
+        return _typed(series, col)
+    idx = dirty.arg_true().cast(pl.UInt32)
+    sub = _direct(series.gather(idx), col)
+    values = series.clone().scatter(idx, sub.values)
+    blank = series.is_null()
+    if sub.blank is not None:
+        blank = blank.scatter(idx.filter(sub.blank), True)
+    bad = sub.bad.with_columns(idx.gather(sub.bad[IDX]).alias(IDX))
+    return Cells(values, blank if blank.any() else None, bad)
