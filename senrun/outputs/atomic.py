@@ -9,13 +9,16 @@ under `.<name>.senrun-old` with `out` missing.  `recover` puts that right at the
 the next write.
 
 Every call that changes the file system goes through the small functions at the top
-(`make_dir`, `write_file`, `rename`, `remove`), so tests can make any of them fail.
+(`make_dir`, `write_file`, `rename`, `remove`), so tests can make any of them fail; and the
+protocol passes named `CHECKPOINTS`, at which tests/test_faults.py kills a run with SIGKILL
+(docs/reliability.md, "Kill tests").
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +26,55 @@ from pathlib import Path
 from ..errors import SenrunError
 
 MANIFEST = "manifest.json"
+
+
+# --- the kill hook: a test can stop a run dead at any step ------------------------------
+
+#: Every step at which a run can be killed for a test, in the order a run first reaches them.
+#: Each is passed after the file-system change it names; those marked * are passed once per
+#: file or folder, so a test names which time (`file-written#3`: after the third file).
+CHECKPOINTS = (
+    "recovered",          # an earlier run's litter put right; nothing of this run on disk yet
+    "staging-made",       # the empty staging folder `.<name>.senrun-new` exists
+    "file-created",       # * a file created in the staging folder, still empty
+    "file-half-written",  # * half of a file's bytes written
+    "file-written",       # * a whole file written (the manifest is the last)
+    "dir-made",           # * a folder inside the staging folder made (returns/), still empty
+    "all-written",        # every file written; the swap not begun
+    "old-moved-aside",    # `out` renamed `.<name>.senrun-old`: for a moment there is no `out`
+    "new-swapped-in",     # the staging folder renamed `out`; the old one not yet deleted
+    "half-removed",       # * a folder being deleted is half gone (the old one, after the swap;
+                          #   in `recover`, litter of an earlier killed run)
+    "old-removed",        # the old folder deleted: the write is complete
+)
+
+#: `SENRUN_TEST_KILL_AT=<checkpoint>[#<n>]`: SIGKILL this process the n-th time (default the
+#: first) it passes that checkpoint.  For tests only.  Read once, at import: a normal run
+#: pays one comparison with None per checkpoint.
+KILL_ENV = "SENRUN_TEST_KILL_AT"
+
+
+def _kill_plan(value: str | None) -> tuple[str, int] | None:
+    if not value:
+        return None
+    name, _, nth = value.partition("#")
+    if name not in CHECKPOINTS or not (nth or "1").isdigit() or int(nth or "1") < 1:
+        raise ValueError(f"{KILL_ENV}={value!r}: expected one of {', '.join(CHECKPOINTS)}, "
+                         f"optionally followed by #<n>, n ≥ 1")
+    return name, int(nth or "1")
+
+
+_KILL_AT = _kill_plan(os.environ.get(KILL_ENV))
+_passed: dict[str, int] = {}
+
+
+def checkpoint(name: str) -> None:
+    """Pass the named step of CHECKPOINTS: a no-op, unless KILL_ENV says to die here."""
+    if _KILL_AT is None:
+        return
+    _passed[name] = count = _passed.get(name, 0) + 1
+    if (name, count) == _KILL_AT:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 # --- the file-system layer: the only calls here that change anything --------------------
@@ -35,7 +87,16 @@ def make_dir(path: Path) -> None:
 def write_file(path: Path, data: bytes) -> None:
     """Write a whole file."""
     with open(path, "wb") as handle:
-        handle.write(data)
+        checkpoint("file-created")
+        if _KILL_AT is None:
+            handle.write(data)
+        else:  # a kill test: leave half the bytes on disk when it dies
+            half = len(data) // 2
+            handle.write(data[:half])
+            handle.flush()
+            checkpoint("file-half-written")
+            handle.write(data[half:])
+    checkpoint("file-written")
 
 
 def rename(src: Path, dst: Path) -> None:
@@ -48,7 +109,17 @@ def remove(path: Path) -> None:
     if path.is_symlink() or path.is_file():
         os.unlink(path)
     else:
+        if _KILL_AT is not None:  # a kill test: die with the folder half deleted
+            _remove_half(path)
         shutil.rmtree(path)
+
+
+def _remove_half(path: Path) -> None:
+    """Delete about half of the files under `path` (kill tests only), then pass `half-removed`."""
+    files = sorted(p for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+    for file in files[: (len(files) + 1) // 2]:
+        os.unlink(file)
+    checkpoint("half-removed")
 
 
 # --- names --------------------------------------------------------------------------
@@ -77,6 +148,15 @@ def recover(out: Path) -> None:
         remove(staging)
 
 
+def check_parents(out: Path, shown: Path | None = None) -> None:
+    """Refuse an `out` below a file (`report.txt/out`), which would otherwise fail as "File exists"."""
+    for parent in out.parents:
+        if parent.exists() or parent.is_symlink():
+            if not parent.is_dir():
+                raise SenrunError(f"cannot write to {shown or out}: {parent} is a file, not a folder")
+            return
+
+
 def check_target(out: Path, shown: Path | None = None) -> None:
     """Refuse an `out` that is a file, or a non-empty folder that senrun did not write."""
     shown = shown or out
@@ -95,17 +175,21 @@ def swap_in(staging: Path, out: Path) -> None:
     had_old = out.exists() or out.is_symlink()
     if had_old:
         rename(out, old)
+        checkpoint("old-moved-aside")
     try:
         rename(staging, out)
     except BaseException:
         if had_old:
             rename(old, out)
         raise
+    checkpoint("new-swapped-in")
     if had_old:
         try:
             remove(old)
         except OSError:
             pass  # the new folder is whole; the next run's `recover` deletes the old one
+        else:
+            checkpoint("old-removed")
 
 
 @contextmanager
@@ -119,11 +203,15 @@ def staged(out: Path) -> Iterator[Path]:
     out = Path(os.path.abspath(shown))  # `.` or `runs/..` have a real name and parent; links are kept
     staging = staging_path(out)
     try:
+        check_parents(out, shown)
         make_dir(out.parent)
         recover(out)
+        checkpoint("recovered")
         check_target(out, shown)
         make_dir(staging)
+        checkpoint("staging-made")
         yield staging
+        checkpoint("all-written")
         swap_in(staging, out)
     except BaseException as exc:
         _discard(staging)

@@ -32,6 +32,7 @@ class Folder:
         path = self.root / name
         if path.parent not in self._dirs:
             atomic.make_dir(path.parent)
+            atomic.checkpoint("dir-made")
             self._dirs.add(path.parent)
         atomic.write_file(path, data)
         self.files[name] = (hashlib.sha256(data).hexdigest(), len(data))
