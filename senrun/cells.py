@@ -47,6 +47,8 @@ def parse_cells(series: pl.Series, col: Column) -> Cells:
         return _typed(series, col)
     if col.kind == Kind.UPN and series.dtype == pl.String:
         return _upns(series, col)
+    if col.kind == Kind.MONEY and series.dtype.is_float():
+        return _float_money(series, col)
     return _by_distinct(series, col)
 
 
@@ -59,6 +61,7 @@ def _typed(series: pl.Series, col: Column) -> Cells:
 
 
 def _empties(blank: pl.Series, col: Column) -> pl.DataFrame:
+    """An 'is empty' problem for each blank cell of a required column."""
     if col.name in NULLABLE:
         return _no_bad()
     idx = blank.arg_true().cast(pl.UInt32)
@@ -105,6 +108,13 @@ _KIND_WORDS = {Kind.DATE: "a date", Kind.MONEY: "an amount of money", Kind.NUMBE
                Kind.UPN: "a UPN"}
 
 
+def shown(name: str) -> pl.Expr:
+    """A cell's text as a person sees it in the file (a formula saved without its value: the formula)."""
+    raw = pl.col(name).str.strip_chars()
+    uncalculated = raw.str.starts_with(parse.UNCALCULATED)
+    return pl.when(uncalculated).then(raw.str.strip_prefix(parse.UNCALCULATED)).otherwise(raw)
+
+
 def bad_message(col: Column) -> pl.Expr:
     """Why a non-blank cell failed, as a Polars expression over the raw text."""
     raw = pl.col(col.name).str.strip_chars()
@@ -124,7 +134,7 @@ def bad_message(col: Column) -> pl.Expr:
                             "day/month/year"))
                .when(raw.str.contains(r"^\d{1,2}/\d{1,2}/\d{4}$"))
                .then(pl.lit(" is not a real date (day/month/year)")).otherwise(msg))
-    return pl.concat_str([pl.lit('"'), raw, pl.lit('"'), msg])
+    return pl.concat_str([pl.lit('"'), shown(col.name), pl.lit('"'), msg])
 
 
 def _direct(text: pl.Series, col: Column) -> Cells:
@@ -141,7 +151,7 @@ def _direct(text: pl.Series, col: Column) -> Cells:
         sub = text.gather(idx).to_frame(name)
         bad = sub.select(idx.alias(IDX),
                          pl.when(parse._blank(name)).then(pl.lit(EMPTY)).otherwise(bad_message(col)).alias("message"),
-                         pl.col(name).str.strip_chars().replace("", None).alias("value"))
+                         shown(name).replace("", None).alias("value"))
     blank = frame["_b"]
     return Cells(frame["_v"].rename(name), blank if blank.any() else None, bad)
 
@@ -149,6 +159,8 @@ def _direct(text: pl.Series, col: Column) -> Cells:
 # --- few distinct values: parse each once -----------------------------------------------------
 
 def _by_distinct(series: pl.Series, col: Column) -> Cells:
+    """Parse each distinct value once and map the results back to the cells (or, when nearly every
+    value is distinct, parse the cells themselves)."""
     distinct = series.drop_nulls().unique()
     if len(distinct) > FEW_DISTINCT and 4 * len(distinct) > len(series):
         return _direct(as_text(series), col)
@@ -165,10 +177,17 @@ def _by_distinct(series: pl.Series, col: Column) -> Cells:
 
 
 def _map_values(series: pl.Series, distinct: pl.Series, parsed: pl.Series, col: Column) -> pl.Series:
-    """Each cell's parsed value; the column itself when parsing changed nothing (no copy)."""
+    """Each cell's parsed value.  When parsing gives what a plain cast gives on every distinct value
+    (ids already trimmed, years already numbers, flags 0/1), the column is cast, or kept as it is."""
     dtype = DTYPES[col.kind]
-    if series.dtype == dtype and parsed.null_count() == 0 and (parsed == distinct).all():
-        return series
+    try:
+        same = distinct.cast(dtype, strict=False).equals(parsed, check_names=False, null_equal=True)
+    except pl.exceptions.PolarsError:
+        same = False
+    if same:
+        return series if series.dtype == dtype else series.cast(dtype, strict=False)
+    if distinct.dtype == pl.String:  # each cell's index among the distinct values: far less memory than a replace
+        return parsed.gather(series.cast(pl.Enum(distinct)).to_physical()).rename(col.name)
     return series.replace_strict(distinct, parsed, default=None, return_dtype=dtype).rename(col.name)
 
 
@@ -179,22 +198,37 @@ def _map_bad(series: pl.Series, distinct: pl.Series, bad: pl.DataFrame) -> pl.Da
     keys = distinct.gather(bad[IDX]).rename("_key")
     where = series.is_in(keys.implode()).arg_true().cast(pl.UInt32)
     cells = pl.DataFrame({IDX: where, "_key": series.gather(where)})
-    return (cells.join(bad.drop(IDX).with_columns(keys), on="_key", how="left", nulls_equal=True)
+    return (cells.join(bad.drop(IDX).with_columns(keys), on="_key", how="left")
             .select(IDX, "message", "value").sort(IDX))
 
 
-# --- UPNs: all distinct, nearly all already clean ------------------------------------------
+# --- many distinct values: a cheap test, and only the cells failing it parsed as text --------
+
+def _mostly(series: pl.Series, col: Column, fine: pl.Series, fast: pl.Series | None) -> Cells:
+    """Cells where `fine` is true take their value from `fast` (the column itself when None); the rest
+    go through the text expressions, and their values are put in place."""
+    base = series if fast is None else fast
+    if fine.all():
+        return Cells(base.rename(col.name), None, _no_bad())
+    idx = (~fine).arg_true().cast(pl.UInt32)
+    sub = _direct(as_text(series.gather(idx)), col)
+    values = base.cast(sub.values.dtype).scatter(idx, sub.values).rename(col.name)
+    blank = None
+    if sub.blank is not None and sub.blank.any():
+        blank = pl.repeat(False, len(series), eager=True).scatter(idx.filter(sub.blank), True)
+    return Cells(values, blank, sub.bad.with_columns(idx.gather(sub.bad[IDX]).alias(IDX)))
+
 
 def _upns(series: pl.Series, col: Column) -> Cells:
-    """Clean cells (capital letters and digits only) are kept; the rest are parsed."""
-    dirty = ~series.str.contains(_UPN_CLEAN).fill_null(True)
-    if not dirty.any():
-        return _typed(series, col)
-    idx = dirty.arg_true().cast(pl.UInt32)
-    sub = _direct(series.gather(idx), col)
-    values = series.clone().scatter(idx, sub.values)
-    blank = series.is_null()
-    if sub.blank is not None:
-        blank = blank.scatter(idx.filter(sub.blank), True)
-    bad = sub.bad.with_columns(idx.gather(sub.bad[IDX]).alias(IDX))
-    return Cells(values, blank if blank.any() else None, bad)
+    """A UPN of capital letters and digits only needs no parsing (spaces, lower case, blanks do)."""
+    return _mostly(series, col, series.str.contains(_UPN_CLEAN).fill_null(False), None)
+
+
+def _float_money(series: pl.Series, col: Column) -> Cells:
+    """Pounds in a float column: whole pence when the value, shown as Excel shows it (15 significant
+    digits), is exactly the float of a two-decimal amount; anything else goes through the text rules
+    (negative, a third decimal, NaN) so that the messages are the same as for text."""
+    as_excel = series.round_sig_figs(15)
+    pence = (as_excel * 100).round(0)
+    fine = (series.is_finite() & (series >= 0) & (series < 1e10) & (pence / 100 == as_excel)).fill_null(False)
+    return _mostly(series, col, fine, pence.cast(pl.Int64, strict=False))

@@ -6,28 +6,60 @@ the pipeline raises once with every error found.
 
 from __future__ import annotations
 
+import weakref
 from datetime import date
 
 import polars as pl
 
 from .calendar import nc_year
+from .engine import collect
 from .errors import Issues
 from .inputs import Table
 from .schema import (CLUSTER_ID, CLUSTER_NAME, DOB, NC_YEAR_TAUGHT, REASON, ROW, SCHOOL_ID, STREAM, TO_SCHOOL, UPN)
-from .upn import upn_status
+from .upn import upn_problems
 
 MAX_LISTED = 200
+_SEED = 20130117
+_WHY = {CLUSTER_ID: ": a school belongs to one cluster"}  # why a repeat that differs in this column matters
 
 
-def duplicates(table: Table, keys: list[str], issues: Issues, what: str) -> None:
-    """Every row after the first that repeats `keys` is an error naming both rows."""
-    frame = table.frame.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys))
-    dup = (frame.with_columns(pl.col(ROW).min().over(keys).alias("_first"))
-           .filter(pl.col(ROW) != pl.col("_first")).sort(ROW))
+def _repeated_keys(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """The rows whose keys may repeat, found by hashing: at census scale (8 million UPNs) a hash and a
+    sort are far cheaper than grouping the strings.  Rows with a blank key are never duplicates."""
+    if any(frame[k].null_count() for k in keys):
+        frame = frame.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys))
+    def hashed() -> pl.Series:
+        return frame[keys[0]].hash(_SEED) if len(keys) == 1 else frame.select(keys).hash_rows(_SEED)
+
+    ordered = hashed().sort(in_place=True)  # sorted in place, not a hash set: a third of the memory
+    same = ordered.slice(1) == ordered.slice(0, max(0, len(ordered) - 1))
+    if not same.any():
+        return frame.clear()
+    repeated = ordered.slice(1).filter(same).unique()
+    return frame.filter(hashed().is_in(repeated.implode()))
+
+
+def duplicates(table: Table, keys: list[str], issues: Issues, what: str, detail: str | None = None) -> None:
+    """Every row after the first that repeats `keys` is an error naming both rows; with `detail` (a
+    column), the message says when the repeat differs there (a school given two clusters)."""
+    frame = _repeated_keys(table.frame, keys)
+    if detail is None and table.name == "schools" and keys == [SCHOOL_ID]:
+        detail = CLUSTER_ID  # a school listed twice in different clusters: say so
+    if frame.is_empty():
+        return
+    firsts = [pl.col(ROW).min().over(keys).alias("_first")]
+    if detail:
+        firsts.append(pl.col(detail).sort_by(ROW).first().over(keys).alias("_first_detail"))
+    dup = frame.with_columns(firsts).filter(pl.col(ROW) != pl.col("_first")).sort(ROW)
     for rec in dup.head(MAX_LISTED).iter_rows(named=True):
         value = " / ".join(str(rec[k]) for k in keys)
-        issues.error("duplicate", f"{what} {value} appears again (first at row {rec['_first']})",
-                     **table.where(keys[0], rec[ROW]), value=value)
+        text = f"{what} {value} appears again (first at row {rec['_first']})"
+        if detail and rec[detail] != rec["_first_detail"]:
+            text += (f", with {table.headers.get(detail, detail)} '{rec[detail]}' here but "
+                     f"'{rec['_first_detail']}' there{_WHY.get(detail, '')}")
+        issues.error("duplicate", text, **table.where(keys[0], rec[ROW]), value=value)
+    if dup.height > MAX_LISTED:
+        issues.error("duplicate", f"{dup.height - MAX_LISTED:,} more repeated {what}s", **table.where(keys[0]))
 
 
 def unknown_schools(table: Table, column: str, school_ids: pl.Series, issues: Issues, what: str,
@@ -42,14 +74,16 @@ def unknown_schools(table: Table, column: str, school_ids: pl.Series, issues: Is
 
 def upn_letters(table: Table, issues: Issues) -> None:
     """Wrong check letters and temporary UPNs are warnings: the child may still be matched."""
-    checked = table.frame.select(ROW, UPN, upn_status(pl.col(UPN)).alias("_s")).filter(
-        pl.col(UPN).is_not_null() & (pl.col("_s") != "ok")).sort(ROW)
+    checked = upn_problems(table.frame, UPN, [ROW, UPN]).sort(ROW)
     messages = {"bad_letter": "has a wrong check letter (a typing slip in the UPN?)",
                 "malformed": "is not a UPN: a check letter, then 12 digits (the last may be a letter)",
                 "temporary": "is a temporary UPN (accepted; replace it with the permanent one when issued)"}
     for row, upn, status in checked.head(MAX_LISTED).iter_rows():
         issues.warn(f"upn_{status}", f'"{upn}" {messages[status]}', **table.where(UPN, row), value=upn,
                     expected="a letter then 12 digits, with a valid check letter")
+    if checked.height > MAX_LISTED:
+        issues.warn("upn_more", f"{checked.height - MAX_LISTED:,} more UPNs with a wrong check letter or not "
+                    "a UPN", **table.where(UPN))
 
 
 def school_clusters(schools: Table, issues: Issues) -> None:
@@ -68,20 +102,58 @@ def school_clusters(schools: Table, issues: Issues) -> None:
 
 def census_outside(census: Table, school_ids: pl.Series, issues: Issues) -> None:
     """Census rows at schools outside the schools input are not counted (e.g. special schools)."""
-    out = (census.frame.filter(~pl.col(SCHOOL_ID).is_in(school_ids.implode()))
-           .group_by(SCHOOL_ID).agg(pl.len().alias("n"), pl.col(ROW).min().alias("first")).sort(SCHOOL_ID))
+    inside = census.frame[SCHOOL_ID].is_in(school_ids.implode())
+    if inside.all():
+        return
+    out = (census.frame.filter(~inside).group_by(SCHOOL_ID)
+           .agg(pl.len().alias("n"), pl.col(ROW).min().alias("first")).sort(SCHOOL_ID))
     for sid, n, first in out.iter_rows():
         issues.warn("census_outside", f"{n:,} census rows at school {sid}, which is not in the schools input: "
                     "not counted", **census.where(SCHOOL_ID, first), value=sid)
 
 
-def taught_years(census: Table, census_date: date, dobs: pl.DataFrame, issues: Issues) -> None:
-    """A taught year that differs from the age-based year is reported; funding follows age (FAQ 4–5)."""
+def other_dobs(census: pl.DataFrame, dobs: pl.DataFrame, matches: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Children whose statement gives another date of birth than their census row: upn, statement_dob,
+    census_dob.  `dobs` is one row per child (upn, statement_dob).
+
+    This is the one join of the whole census with the statements; `dob_differs` and `taught_years` both
+    need it, so the last answer is kept (for the same census frame and the same statement dates).
+    `matches`, when the caller has it (the statement children's census rows with their statement_dob,
+    as `pipeline.census_matches`), saves the join."""
+    if matches is not None:
+        return (matches.filter(pl.col("statement_dob") != pl.col(DOB))
+                .select(UPN, "statement_dob", pl.col(DOB).alias("census_dob")))
+    key = (dobs.height, int(dobs.hash_rows(_SEED).sum())) if dobs.height else (0, 0)
+    cached = _OTHER_DOBS.get("value")
+    if cached is not None and _OTHER_DOBS["census"]() is census and _OTHER_DOBS["key"] == key:
+        return cached
+    children = census.filter(pl.col(UPN).is_in(dobs[UPN].implode()))  # a set of 430,000, not a join of 8 million
+    value = (dobs.join(children.select(UPN, pl.col(DOB).alias("census_dob")), on=UPN, how="inner")
+             .filter(pl.col("statement_dob") != pl.col("census_dob")))
+    _OTHER_DOBS.update(census=weakref.ref(census), key=key, value=value)
+    return value
+
+
+_OTHER_DOBS: dict = {}
+
+
+def taught_years(census: Table, census_date: date, dobs: pl.DataFrame, issues: Issues,
+                 matches: pl.DataFrame | None = None) -> None:
+    """A taught year that differs from the age-based year is reported; funding follows age (FAQ 4–5).
+
+    The age comes from the statement's date of birth where the child has one (`dobs`: upn,
+    statement_dob).  Only rows that can differ are looked at: those whose taught year differs by the
+    census date of birth, and those of children whose statement gives another date of birth."""
     if NC_YEAR_TAUGHT not in census.frame.columns:
         return
-    aged = (census.frame.select(ROW, UPN, NC_YEAR_TAUGHT, DOB).join(dobs, on=UPN, how="left")
-            .with_columns(nc_year(pl.coalesce("statement_dob", DOB), census_date).alias("_age"))
-            .filter(pl.col(NC_YEAR_TAUGHT).is_not_null() & (pl.col(NC_YEAR_TAUGHT) != pl.col("_age"))).sort(ROW))
+    differ = other_dobs(census.frame, dobs, matches)[UPN]
+    taught = census.frame.lazy().select(ROW, UPN, NC_YEAR_TAUGHT, DOB).filter(pl.col(NC_YEAR_TAUGHT).is_not_null())
+    maybe = pl.col(NC_YEAR_TAUGHT) != nc_year(pl.col(DOB), census_date)
+    if len(differ):
+        maybe = maybe | pl.col(UPN).is_in(differ.implode())
+    aged = collect(taught.filter(maybe).join(dobs.lazy(), on=UPN, how="left")
+                   .with_columns(nc_year(pl.coalesce("statement_dob", DOB), census_date).alias("_age"))
+                   .filter(pl.col(NC_YEAR_TAUGHT) != pl.col("_age")).sort(ROW), streaming=True)
     for row, taught, age in aged.select(ROW, NC_YEAR_TAUGHT, "_age").head(MAX_LISTED).iter_rows():
         issues.warn("taught_year", f"taught in year {_year(taught)} but age-based year is {_year(age)}; "
                     "funding follows the age-based year (FAQ 4-5)", **census.where(NC_YEAR_TAUGHT, row),
@@ -95,14 +167,17 @@ def _year(nc: int) -> str:
     return {-2: "N1", -1: "N2", 0: "R"}.get(nc, str(nc))
 
 
-def dob_differs(census: Table, statements: Table, issues: Issues) -> None:
+def dob_differs(census: Table, statements: Table, issues: Issues, matches: pl.DataFrame | None = None) -> None:
     """A date of birth that differs between census and statements: statements win."""
-    joined = (statements.frame.select(ROW, UPN, DOB).unique(UPN, keep="first")
-              .join(census.frame.select(UPN, pl.col(DOB).alias("_census_dob")), on=UPN, how="inner")
-              .filter(pl.col(DOB) != pl.col("_census_dob")).sort(ROW))
+    first = statements.frame.select(ROW, UPN, DOB).unique(UPN, keep="first", maintain_order=True)
+    differ = other_dobs(census.frame, first.select(UPN, pl.col(DOB).alias("statement_dob")), matches)
+    joined = first.join(differ.select(UPN, "census_dob"), on=UPN, how="inner").sort(ROW)
     for row, _, dob, cdob in joined.head(MAX_LISTED).iter_rows():
         issues.warn("dob_differs", f"date of birth {dob:%d/%m/%Y} differs from the census ({cdob:%d/%m/%Y}); "
                     "the statement's is used", **statements.where(DOB, row))
+    if joined.height > MAX_LISTED:
+        issues.warn("dob_differs", f"{joined.height - MAX_LISTED:,} more dates of birth differing from the census",
+                    **statements.where(DOB))
 
 
 def moves_reasons(moves: Table, school_ids: pl.Series, issues: Issues) -> None:

@@ -157,14 +157,15 @@ def read_config_file(path: Path) -> tuple[Any, dict[str, int], str]:
     """The raw YAML of a config or scenario file, its line map and its SHA-256."""
     name = path.name
     if not path.is_file():
-        raise SenrunError(f"{path}: no such config file")
+        raise SenrunError(Issue(CONFIG, "error", f"no such config file: {path}", file=name))
     try:
         raw, lines = load_yaml(path)
     except YamlProblem as exc:
         raise SenrunError(Issue(CONFIG, "error", str(exc), file=name, row=exc.line, column=exc.key,
                                 field=exc.key)) from None
     except OSError as exc:
-        raise SenrunError(f"{path}: cannot read the config ({exc.strerror})") from None
+        problem = f"cannot read the config {path} ({exc.strerror})"
+        raise SenrunError(Issue(CONFIG, "error", problem, file=name)) from None
     return raw, lines, hashlib.sha256(path.read_bytes()).hexdigest()
 
 

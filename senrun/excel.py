@@ -1,11 +1,17 @@
-"""Read one sheet of an .xlsx workbook as text, with the rows Excel shows and its error cells kept.
+"""Read one sheet of an .xlsx workbook as text, with the rows Excel shows and its failed cells kept.
 
-fastexcel (calamine) does the reading.  Two things it does not do are done here:
+fastexcel (calamine) does the reading.  What it does not do is done here:
 
 - blank rows above the data are kept (`skip_rows=0`), so a frame row is an Excel row;
+- the first *visible* sheet is "the first sheet": a hidden lookup sheet in front is passed over;
+- before calamine sees the file, the zip is checked (`guard`): a workbook that would unpack to
+  more than `MAX_XML_BYTES`, or whose sheet spans more than `MAX_CELLS` cells (a "zip bomb",
+  or one stray cell in XFD1048576), is refused rather than allowed to exhaust memory;
 - a cell showing an Excel error (`#N/A`, `#DIV/0!`, `#REF!`) would come back blank, and a
-  failed VLOOKUP in an SSA column would silently read as £0.  Such cells are found in the
-  sheet's XML and given their error text, so they are reported like any other bad value.
+  failed VLOOKUP in an SSA column would silently read as £0; a formula saved without its value
+  (by a program that does not calculate) would too.  Such cells are found in the sheet's XML
+  and given their error text, or `#UNCALCULATED:=formula`, so they are reported like any other
+  bad value.
 """
 
 from __future__ import annotations
@@ -14,23 +20,45 @@ import difflib
 import posixpath
 import re
 import zipfile
+import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
 import polars as pl
 
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_DOC_RELS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_CELL = rb"<(?:\w+:)?c\b([^>]*)>"
+from .parse import UNCALCULATED
+
+MAX_XML_BYTES = 500_000_000  # what a workbook's parts may unpack to, in all
+MAX_CELLS = 20_000_000  # rows × columns spanned by the sheet read (calamine holds every one)
+_CHUNK = 1 << 24
+_OVERLAP = 1 << 16  # carried between chunks, so that a cell cut in two is still seen whole once
+_REF = re.compile(rb'\br="([A-Z]{1,3})(\d{1,7})"')
+#: Cell references as Excel writes them (` r="B12"`), columns and rows apart: far faster to find.
+_REF_COLUMNS, _REF_ROWS = re.compile(rb' r="([A-Z]{1,3})\d'), re.compile(rb' r="[A-Z]{1,3}(\d{1,7})"')
+_ANY_REF_COLUMNS, _ANY_REF_ROWS = re.compile(rb'\sr="([A-Z]{1,3})\d'), re.compile(rb'\sr="[A-Z]{1,3}(\d{1,7})"')
+_OTHER_SPACE = (b'\tr="', b'\nr="', b'\rr="')
+#: What a formula cell with no value can end with, as Excel-like writers write it; in pretty-printed
+#: or namespaced XML (a newline or `x:f` in the piece) the full pattern is searched instead.
+_NO_VALUE_HINTS = (b"</f></c>", b"/></c>", b"<v/>", b"<v />", b"<v></v>")
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*)>")
 _CELL_END = re.compile(rb"</(?:\w+:)?c>")
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)<")
+_NO_VALUE = re.compile(rb"<(?:\w+:)?c\b([^>]*)>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)\s*"
+                       rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>")
 _ERROR_FLAG = b't="e"'
-_CHUNK = 1 << 24
+#: A cell calamine keeps (a value, an inline string, an error): the frame starts at the first such column.
+_CONTENT = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})\d+"[^>]*?(?<!/)>\s*'
+                      rb'(?:<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)\s*)?<(?:\w+:)?(?:v>\s*[^<\s]|is>)')
 
 
 class Unreadable(Exception):
-    """The file cannot be read as what it claims to be; the message says why, for a person."""
+    """The file cannot be read as what it claims to be; the message says why, for a person, and `row`
+    (as Excel numbers it) where, when known."""
+
+    def __init__(self, message: str, row: int | None = None):
+        super().__init__(message)
+        self.row = row
 
 
 def first_line(exc: Exception) -> str:
@@ -39,89 +67,212 @@ def first_line(exc: Exception) -> str:
     return text[0][:200] if text else type(exc).__name__
 
 
+@dataclass
+class SheetScan:
+    """What one pass over a sheet's XML found: the cells it spans and the cells that failed."""
+
+    min_row: int = 1 << 30
+    max_row: int = 0
+    columns: set = field(default_factory=set)
+    failed: dict = field(default_factory=dict)  # (0-based row, 0-based column) → text to show
+
+    @property
+    def cells(self) -> int:
+        if not self.columns:
+            return 0
+        cols = [_col_index(c) for c in self.columns]
+        return (self.max_row - self.min_row + 1) * (max(cols) - min(cols) + 1)
+
+
+
 def read_sheet(path: Path, sheet: str | None) -> tuple[pl.DataFrame, str]:
-    """The sheet named (else the first) as an all-text frame whose row i is Excel row i + 1."""
+    """The sheet named (else the first visible one) as an all-text frame whose row i is Excel row i + 1."""
     import fastexcel
 
+    with _open(path) as book:
+        sheets = _sheets(book)
+        name = _choose(sheet, sheets)
+        part = sheets[name][0]
+        scan = _scan(book, part) if part else SheetScan()
+        first_col = _first_content_col(book, part) if scan.failed else 0
     try:
         reader = fastexcel.read_excel(str(path))
+        frame = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string").to_polars()
     except Exception as exc:  # calamine raises its own types for corrupt files
         raise Unreadable(f"could not be opened as an Excel workbook ({first_line(exc)})") from None
-    names = reader.sheet_names
-    if sheet is not None and sheet not in names:
+    return _with_failed_cells(frame, scan.failed, first_col), name
+
+
+def _open(path: Path) -> zipfile.ZipFile:
+    """The workbook as a zip, refused if damaged or if its parts would unpack to too much."""
+    try:
+        book = zipfile.ZipFile(path)
+        infos = book.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise Unreadable(f"could not be opened as an Excel workbook: it starts like an .xlsx file but is damaged "
+                         f"or cut short ({first_line(exc)})") from None
+    total = sum(i.file_size for i in infos)
+    if total > MAX_XML_BYTES:
+        book.close()
+        raise Unreadable(f"would unpack to {total / 1e6:,.0f} MB (from {path.stat().st_size / 1e6:,.1f} MB): "
+                         f"refused, as more than senrun reads from a workbook ({MAX_XML_BYTES / 1e6:,.0f} MB); "
+                         "if it is genuine, save the sheet as CSV")
+    return book
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _sheets(book: zipfile.ZipFile) -> dict[str, tuple[str | None, bool]]:
+    """Sheet name → (its zip member, visible), in workbook order (any OOXML namespace)."""
+    try:
+        workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+    except KeyError:
+        raise Unreadable("is a zip file but not an Excel workbook (it has no xl/workbook.xml)") from None
+    except ElementTree.ParseError as exc:
+        raise Unreadable(f"is damaged: its list of sheets cannot be read ({exc})") from None
+    targets = {r.get("Id"): r.get("Target") for r in rels if _local(r.tag) == "Relationship"}
+    out = {}
+    for el in workbook.iter():
+        if _local(el.tag) != "sheet":
+            continue
+        rel_id = next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
+        target = targets.get(rel_id)
+        part = None
+        if target:
+            part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        out[el.get("name", "")] = (part, el.get("state", "visible") == "visible")
+    if not out:
+        raise Unreadable("is a workbook with no sheets")
+    return out
+
+
+def _choose(sheet: str | None, sheets: dict[str, tuple[str | None, bool]]) -> str:
+    names = list(sheets)
+    if sheet is None:
+        return next((n for n, (_, visible) in sheets.items() if visible), names[0])
+    if sheet not in sheets:
         close = difflib.get_close_matches(sheet, names, n=1)
         hint = f" — did you mean '{close[0]}'?" if close else ""
         raise Unreadable(f"has no sheet '{sheet}'{hint}; its sheets are: {', '.join(names)}")
-    name = sheet if sheet is not None else names[0]
+    return sheet
+
+
+def _scan(book: zipfile.ZipFile, part: str) -> SheetScan:
+    """One streaming pass over the sheet's XML: its extent (refused beyond MAX_CELLS), its error cells
+    and its formulas saved without a value."""
+    scan, size, tail = SheetScan(), 0, b""
     try:
-        frame = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string").to_polars()
-    except Exception as exc:
-        raise Unreadable(f"sheet '{name}' could not be read ({first_line(exc)})") from None
-    return _with_error_cells(frame, path, names.index(name)), name
+        stream = book.open(part)
+    except KeyError:
+        return scan
+    with stream:
+        while chunk := _read(stream):
+            size += len(chunk)
+            if size > MAX_XML_BYTES:
+                raise Unreadable(f"has a sheet of more than {MAX_XML_BYTES / 1e6:,.0f} MB of XML: refused; "
+                                 "if it is genuine, save the sheet as CSV")
+            data = tail + chunk
+            _extent(scan, data)
+            if _ERROR_FLAG in data:
+                scan.failed.update(_error_cells(data))
+            if _maybe_uncalculated(data):
+                scan.failed.update(_uncalculated(data))
+            tail = data[-_OVERLAP:]
+    if scan.cells > MAX_CELLS:
+        last = max(scan.columns, key=_col_index).decode()
+        raise Unreadable(f"has a sheet spanning {scan.cells:,} cells (rows {scan.min_row:,} to {scan.max_row:,}, "
+                         f"{len(scan.columns)} columns used out to column {last}):"
+                         f" refused, as more than senrun reads from a workbook ({MAX_CELLS:,}); delete the stray "
+                         "cells far below or to the right of the data, or save the sheet as CSV")
+    return scan
 
 
-def _with_error_cells(frame: pl.DataFrame, path: Path, index: int) -> pl.DataFrame:
-    """Put each error cell's text (`#N/A`) where calamine left a blank."""
+def _read(stream) -> bytes:
+    """The next piece of a sheet's XML; a member whose data does not match its header is damaged."""
     try:
-        with zipfile.ZipFile(path) as book:
-            part = _sheet_part(book, index)
-            if part is None or not _mentions_errors(book, part):
-                return frame
-            xml = book.read(part)
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError):
-        return frame  # calamine read it; leave the values as they are
-    errors = _error_cells(xml)
-    if not errors:
-        return frame
-    first_col = min(_col_index(m.group(1)) for m in re.finditer(rb'\br="([A-Z]+)\d+"', xml))
-    patched: dict[str, list] = {}
-    for (row, col), text in errors.items():
-        c = col - first_col
-        if 0 <= row < frame.height and 0 <= c < frame.width:
-            name = frame.columns[c]
-            values = patched.setdefault(name, frame[name].to_list())
-            values[row] = text
-    return frame.with_columns(pl.Series(name, values, dtype=pl.String) for name, values in patched.items())
+        return stream.read(_CHUNK)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        raise Unreadable(f"could not be opened as an Excel workbook: it is damaged ({first_line(exc)})") from None
 
 
-def _sheet_part(book: zipfile.ZipFile, index: int) -> str | None:
-    """The zip member holding the index-th sheet (workbook order, as fastexcel lists them)."""
-    workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
-    sheets = workbook.findall(f"{_MAIN}sheets/{_MAIN}sheet")
-    if index >= len(sheets):
-        return None
-    rel_id = sheets[index].get(f"{_DOC_RELS}id")
-    rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
-    target = next((r.get("Target") for r in rels.findall(f"{_RELS}Relationship") if r.get("Id") == rel_id), None)
-    if not target:
-        return None
-    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+def _maybe_uncalculated(data: bytes) -> bool:
+    if b"<f" not in data and b":f" not in data:
+        return False
+    pretty = data.find(b"\n<", 200) >= 0  # a newline between elements, past the XML declaration's
+    return pretty or b":f>" in data or any(hint in data for hint in _NO_VALUE_HINTS)
 
 
-def _mentions_errors(book: zipfile.ZipFile, part: str) -> bool:
-    """Whether the sheet has any error cell, reading it in chunks (a census sheet can be large)."""
-    tail = b""
-    with book.open(part) as stream:
-        while chunk := stream.read(_CHUNK):
-            if _ERROR_FLAG in tail + chunk:
-                return True
-            tail = chunk[-len(_ERROR_FLAG):]
-    return False
+def _extent(scan: SheetScan, data: bytes) -> None:
+    """Widen the scan's rows and columns to every cell reference in `data`."""
+    spaced = not any(s in data for s in _OTHER_SPACE)
+    rows = list(map(int, (_REF_ROWS if spaced else _ANY_REF_ROWS).findall(data)))
+    if rows:
+        scan.min_row, scan.max_row = min(scan.min_row, min(rows)), max(scan.max_row, max(rows))
+        scan.columns.update((_REF_COLUMNS if spaced else _ANY_REF_COLUMNS).findall(data))
+
+
+def _where(attrs: bytes) -> tuple[int, int] | None:
+    ref = _REF.search(attrs)
+    return (int(ref.group(2)) - 1, _col_index(ref.group(1))) if ref else None
 
 
 def _error_cells(xml: bytes) -> dict[tuple[int, int], str]:
     """(0-based row, 0-based column) → the error text, for every cell of type `e`."""
     found = {}
-    for m in re.finditer(_CELL, xml):
+    for m in _CELL.finditer(xml):
         attrs = m.group(1)
-        ref = re.search(rb'\br="([A-Z]+)(\d+)"', attrs)
-        if _ERROR_FLAG not in attrs or ref is None or attrs.endswith(b"/"):
+        at = _where(attrs)
+        if _ERROR_FLAG not in attrs or at is None or attrs.endswith(b"/"):
             continue
         end = _CELL_END.search(xml, m.end())
         value = _VALUE.search(xml, m.end(), end.start()) if end else None
-        text = value.group(1).decode("utf-8", "replace") if value else "#ERROR"
-        found[(int(ref.group(2)) - 1, _col_index(ref.group(1)))] = text
+        found[at] = value.group(1).decode("utf-8", "replace") if value else "#ERROR"
     return found
+
+
+def _uncalculated(xml: bytes) -> dict[tuple[int, int], str]:
+    """(0-based row, 0-based column) → `#UNCALCULATED:=formula`, for formula cells saved without a value."""
+    found = {}
+    for m in _NO_VALUE.finditer(xml):
+        at = _where(m.group(1))
+        if at is not None:
+            formula = (m.group(2) or b"").decode("utf-8", "replace").strip()
+            found[at] = f"{UNCALCULATED}={formula}" if formula else f"{UNCALCULATED}(a shared formula)"
+    return found
+
+
+def _first_content_col(book: zipfile.ZipFile, part: str) -> int:
+    """The first column holding a value: calamine's frame starts there (rows always start at row 1),
+    not at a formatted but empty column to its left.  Read again only when a cell has to be patched."""
+    first, tail = None, b""
+    with book.open(part) as stream:
+        while chunk := _read(stream):
+            data = tail + chunk
+            columns = {_col_index(c) for c in _CONTENT.findall(data)}
+            first = min(columns | ({first} if first is not None else set()), default=None)
+            tail = data[-_OVERLAP:]
+    return first or 0
+
+
+def _with_failed_cells(frame: pl.DataFrame, failed: dict, first_col: int) -> pl.DataFrame:
+    """Put each failed cell's text where calamine left a blank (or no cell at all: the frame is widened
+    or lengthened to reach it)."""
+    if not failed:
+        return frame
+    at = {(row, col - first_col): text for (row, col), text in failed.items()}
+    left = -min(0, min(c for _, c in at))
+    width = max(frame.width + left, max(c for _, c in at) + left + 1)
+    height = max(frame.height, max(r for r, _ in at) + 1)
+    columns = [[None] * height for _ in range(left)] + [frame[n].to_list() + [None] * (height - frame.height)
+                                                        for n in frame.columns]
+    columns += [[None] * height for _ in range(width - len(columns))]
+    for (row, c), text in at.items():
+        if row >= 0:
+            columns[c + left][row] = text
+    return pl.DataFrame({f"__col{i}": pl.Series(values, dtype=pl.String) for i, values in enumerate(columns)})
 
 
 def _col_index(letters: bytes) -> int:

@@ -15,7 +15,7 @@ import polars as pl
 
 from .config import InputSpec
 from .errors import Issues
-from .schema import ROW, Column, Kind
+from .schema import Column, Kind
 
 HEADER_SEARCH_ROWS = 20
 
@@ -42,20 +42,6 @@ def find_header(frame: pl.DataFrame, targets: list[dict[str, str]], required: li
         if hits == len(required):
             return i
     return best
-
-
-def with_headers(raw: pl.DataFrame, header_index: int, row_offset: int = 0) -> tuple[pl.DataFrame, list[str]]:
-    """Make row `header_index` the header; keep the Excel row number of every data row."""
-    header = [("" if v is None else str(v).strip()) for v in raw.row(header_index)] if raw.height else []
-    seen: dict[str, int] = {}
-    names = []
-    for i, h in enumerate(header):
-        h = h or f"(column {i + 1})"
-        seen[h] = seen.get(h, 0) + 1
-        names.append(h if seen[h] == 1 else f"{h} ({seen[h]})")
-    body = raw.slice(header_index + 1).rename(dict(zip(raw.columns, names)))
-    body = body.with_row_index(ROW, offset=header_index + row_offset + 2).with_columns(pl.col(ROW).cast(pl.Int64))
-    return body, header
 
 
 def _header_mapping(headers: list[str], targets: list[dict[str, str]]) -> dict[str, str]:
@@ -107,13 +93,24 @@ def _missing_message(spec: InputSpec, col: Column, mapped: list[str], unused: li
     return f"{text}; columns found: {', '.join(found) or '(none)'}"
 
 
-def map_columns(body: pl.DataFrame, spec: InputSpec, targets: list[dict[str, str]],
-                columns: tuple[Column, ...], where: dict, issues: Issues) -> tuple[pl.DataFrame, dict[str, str]]:
-    """Rename the user's headers to internal names; report each missing column once.
+def _repeated(headers: list[str], mapping: dict[str, str], declared: set[str]) -> list[tuple[str, str]]:
+    """(header, its repeat) for each header used by senrun that heads a second column too: which one
+    holds the figures cannot be told (one may be a hidden, out-of-date copy)."""
+    names = set(headers)
+    out = []
+    for h in headers:
+        m = re.fullmatch(r"(.*) \((\d+)\)", h)
+        if m and m.group(1) in names and mapping.get(m.group(1)) in declared:
+            out.append((m.group(1), h))
+    return out
+
+
+def map_columns(headers: list[str], spec: InputSpec, targets: list[dict[str, str]],
+                columns: tuple[Column, ...], where: dict, issues: Issues) -> dict[str, str]:
+    """The user's header → internal name, for every header kept; each missing column reported once.
 
     A column the config maps by name must be there even when it is optional: a header renamed
     in the spreadsheet would otherwise silently drop, say, every ceased date."""
-    headers = [h for h in body.columns if h != ROW]
     mapping = _header_mapping(headers, targets)
     present = set(mapping.values())
     declared = {c.name for c in columns}
@@ -129,5 +126,8 @@ def map_columns(body: pl.DataFrame, spec: InputSpec, targets: list[dict[str, str
         issues.error("missing_column", _missing_message(spec, col, mapped, unused, found),
                      **{**where, "column": mapped[0] if mapped else col.name, "field": col.name,
                         "expected": f"a column headed '{mapped[0] if mapped else col.name}'"})
-    frame = body.rename(mapping).select([ROW, *dict.fromkeys(mapping.values())])
-    return frame, {v: k for k, v in mapping.items()}
+    for header, again in _repeated(headers, mapping, declared):
+        issues.error("duplicate_column", f"two columns are headed '{header}' (the second is read as '{again}'; "
+                     "one may be hidden): senrun cannot tell which holds the figures; delete or rename one",
+                     **{**where, "column": header, "field": mapping[header]})
+    return mapping

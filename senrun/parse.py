@@ -61,12 +61,15 @@ def _blank(col: str) -> pl.Expr:
 
 #: What a cell shows when its formula failed; never a value, whatever the column.
 EXCEL_ERROR = r"^#(?:NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|SPILL!|CALC!|GETTING_DATA|ERROR)$"
+#: How the workbook reader marks a formula cell saved without its value (`#UNCALCULATED:=SUM(B2:B9)`).
+UNCALCULATED = "#UNCALCULATED:"
 
 
 def parse_text(col: str) -> pl.Expr:
-    """Trimmed text; null when blank or an Excel error such as #N/A."""
+    """Trimmed text; null when blank, an Excel error such as #N/A, or a formula with no value."""
     s = pl.col(col).str.strip_chars()
-    return pl.when(s.str.contains(EXCEL_ERROR)).then(None).otherwise(s.replace("", None))
+    failed = s.str.contains(EXCEL_ERROR) | s.str.starts_with(UNCALCULATED)
+    return pl.when(failed).then(None).otherwise(s.replace("", None))
 
 
 def parse_id(col: str) -> pl.Expr:

@@ -9,14 +9,15 @@ manifest is taken while reading.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import polars as pl
 
+from .engine import collect
 from .excel import Unreadable, first_line, read_sheet
 from .headers import HEADER_SEARCH_ROWS
 from .schema import ROW
@@ -26,17 +27,73 @@ HEAD_BYTES = 65536  # where the separator and the header row are looked for
 _CHUNK = 1 << 22
 
 
-@dataclass
 class Raw:
-    """One input file as found: its headers (in file order) and a loader for some of its columns.
+    """One input file as found: its headers (file order), and its columns loaded one at a time, so that
+    only the columns senrun uses are ever in memory, and each is parsed before the next is read.
 
-    `load(wanted)` returns a DataFrame with `ROW` (the row a person sees in Excel) and the
-    columns named (file headers), renamed to their targets: `{header: new_name}`."""
+    Call `select(headers)` once with the headers wanted, then `column(header)` for each and `rows()`."""
 
-    headers: list[str]
-    load: Callable[[dict[str, str]], pl.DataFrame]
-    sheet: str | None
-    sha256: str
+    def __init__(self, headers: list[str], sheet: str | None, sha256: str):
+        self.headers, self.sheet, self.sha256 = headers, sheet, sha256
+
+    def select(self, wanted: list[str]) -> None:
+        """Load what is needed for these columns (a CSV reads only them)."""
+
+    def column(self, header: str) -> pl.Series:
+        """One column, every row below the header."""
+        raise NotImplementedError
+
+    def rows(self) -> pl.Series:
+        """The row a person sees in Excel, for each row below the header."""
+        raise NotImplementedError
+
+    @property
+    def height(self) -> int:
+        return len(self.rows())
+
+
+class _ParquetRaw(Raw):
+    """A Parquet file: each column scanned on its own when asked for."""
+
+    def __init__(self, path: Path, headers: list[str], sha256: str):
+        super().__init__(headers, None, sha256)
+        self.path = path
+        self._height: int | None = None
+
+    def _scan(self, expr: pl.Expr) -> pl.DataFrame:
+        try:
+            return collect(pl.scan_parquet(self.path).select(expr))
+        except Exception as exc:  # a damaged page surfaces only when read
+            raise Unreadable(f"could not be read as Parquet ({first_line(exc)})") from None
+
+    def column(self, header: str) -> pl.Series:
+        return self._scan(pl.col(header)).to_series()
+
+    def rows(self) -> pl.Series:
+        if self._height is None:
+            self._height = self._scan(pl.len()).item()
+        return pl.int_range(2, self._height + 2, dtype=pl.Int64, eager=True).alias(ROW)
+
+
+class _FrameRaw(Raw):
+    """A CSV or a sheet read as text; row `header_index` of `frame` holds the headers and the frame's
+    row 0 is Excel row `first_row`."""
+
+    def __init__(self, frame: pl.DataFrame, header_index: int, first_row: int, sheet: str | None, sha256: str):
+        if header_index >= frame.height:
+            raise Unreadable(f"has no row {first_row + header_index} to take the headers from")
+        super().__init__(header_names(frame.row(header_index)), sheet, sha256)
+        self.body = frame.slice(header_index + 1).rename(dict(zip(frame.columns, self.headers)))
+        self.first = first_row + header_index + 1
+        self._height = self.body.height
+
+    def column(self, header: str) -> pl.Series:
+        series = self.body[header]
+        self.body = self.body.drop(header)  # each raw column is freed once it is parsed
+        return series
+
+    def rows(self) -> pl.Series:
+        return pl.int_range(self.first, self.first + self._height, dtype=pl.Int64, eager=True).alias(ROW)
 
 
 def sniff(head: bytes) -> str:
@@ -86,25 +143,15 @@ def read_raw(path: Path, sheet: str | None, find_header: Callable[[pl.DataFrame]
     return _csv(path, find_header)
 
 
-# --- Parquet -------------------------------------------------------------------------------
+# --- Parquet and workbooks --------------------------------------------------------------
 
 def _parquet(path: Path) -> Raw:
     try:
         headers = list(pl.read_parquet_schema(path))
     except Exception as exc:  # Polars raises several types for a damaged footer
         raise Unreadable(f"could not be read as Parquet ({first_line(exc)})") from None
+    return _ParquetRaw(path, headers, file_sha256(path))
 
-    def load(wanted: dict[str, str]) -> pl.DataFrame:
-        try:
-            return (pl.scan_parquet(path).select([pl.col(h).alias(n) for h, n in wanted.items()])
-                    .with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64)).collect())
-        except Exception as exc:
-            raise Unreadable(f"could not be read as Parquet ({first_line(exc)})") from None
-
-    return Raw(headers, load, None, file_sha256(path))
-
-
-# --- text frames (CSV and workbooks): the header row is a row of the frame ------------------
 
 def header_names(row: tuple) -> list[str]:
     """The header row's cells as column names: blanks become `(column N)`, repeats get ` (2)`."""
@@ -117,24 +164,9 @@ def header_names(row: tuple) -> list[str]:
     return names
 
 
-def _text_raw(frame: pl.DataFrame, header_index: int, first_row: int, sheet: str | None, sha: str) -> Raw:
-    """Raw from an all-text frame whose row `header_index` holds the headers; the frame's row 0
-    is Excel row `first_row`."""
-    if header_index >= frame.height:
-        raise Unreadable(f"has no row {first_row + header_index} to take the headers from")
-    names = header_names(frame.row(header_index))
-    body = frame.slice(header_index + 1).rename(dict(zip(frame.columns, names)))
-
-    def load(wanted: dict[str, str]) -> pl.DataFrame:
-        return (body.select([pl.col(h).alias(n) for h, n in wanted.items()])
-                .with_row_index(ROW, offset=first_row + header_index + 1).with_columns(pl.col(ROW).cast(pl.Int64)))
-
-    return Raw(names, load, sheet, sha)
-
-
 def _workbook(path: Path, sheet: str | None, find_header) -> Raw:
     frame, name = read_sheet(path, sheet)
-    return _text_raw(frame, find_header(frame), 1, name, file_sha256(path))
+    return _FrameRaw(frame, find_header(frame), 1, name, file_sha256(path))
 
 
 # --- CSV -----------------------------------------------------------------------------------
@@ -151,22 +183,36 @@ def _utf8(data: bytes) -> bytes:
         raise Unreadable("is not a text file (it looks like binary data)")
     if data[:3] == b"\xef\xbb\xbf":
         data = data[3:]
-    if data.isascii():
+    if data.isascii() or _is_utf8(data):
         return data
-    try:
-        data.decode("utf-8")
-        return data
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
+    text = data.decode("cp1252", errors="replace")
     if text[:4096].count("\ufffd") > 8:
         raise Unreadable("is not a text file (it looks like binary data)")
     return text.encode("utf-8")
 
 
+def _is_utf8(data: bytes) -> bool:
+    """Whether the bytes are UTF-8, checked a piece at a time (no copy of a large file as Python text)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        for start in range(0, len(data), _CHUNK):
+            decoder.decode(view[start:start + _CHUNK])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _is_blank(data: bytes) -> bool:
+    """Nothing but whitespace (without copying a large file to find out)."""
+    return not data[:HEAD_BYTES].strip() and not data.strip()
+
+
 def _separator(lines: list[str]) -> str:
     """The delimiter that splits the top lines into the most rows of one width (quotes respected)."""
     def score(sep: str) -> tuple[int, int]:
-        widths = [len(r) for r in csv.reader(lines, delimiter=sep) if len(r) > 1]
+        widths = [len(r) for r in _split(lines, sep) if len(r) > 1]
         if not widths:
             return (0, 0)
         common = max(set(widths), key=lambda w: (widths.count(w), w))
@@ -180,16 +226,60 @@ def _top_rows(data: bytes) -> tuple[list[list[str]], str]:
     text = data[:HEAD_BYTES].decode("utf-8", errors="ignore")
     head = [line.rstrip("\r") for line in text.split("\n")[:HEADER_SEARCH_ROWS]]
     sep = _separator(head)
+    return _split(head, sep), sep
+
+
+def _split(lines: list[str], sep: str) -> list[list[str]]:
+    """Lines split into fields, quotes respected; a stray carriage return inside a field is kept."""
     try:
-        return list(csv.reader(head, delimiter=sep)), sep
-    except csv.Error as exc:
-        raise Unreadable(f"could not be read as CSV ({exc})") from None
+        return list(csv.reader(lines, delimiter=sep))
+    except csv.Error:
+        return [line.split(sep) for line in lines]
+
+
+class _CsvRaw(_FrameRaw):
+    """A CSV: its header line is read first, then only the columns wanted (a census export has dozens)."""
+
+    def __init__(self, data: bytes, sep: str, skip: int, sha256: str):
+        self.data, self.options = data, dict(has_header=False, infer_schema=False, separator=sep, skip_lines=skip,
+                                             truncate_ragged_lines=True, raise_if_empty=False)
+        super().__init__(self._read(n_rows=1), 0, skip + 1, None, sha256)
+
+    def _read(self, **more) -> pl.DataFrame:
+        try:
+            frame = pl.read_csv(self.data, **self.options, **more)
+        except pl.exceptions.PolarsError as exc:
+            line = unclosed_quote(self.data)
+            if line is not None:
+                raise Unreadable(f"could not be read as CSV: a quote (\") opened on row {line} is never closed",
+                                 row=line) from None
+            raise Unreadable(f"could not be read as CSV ({first_line(exc)})") from None
+        if frame.height == 0:
+            raise Unreadable("is empty")
+        return frame
+
+    def select(self, wanted: list[str]) -> None:
+        indices = sorted(self.headers.index(h) for h in wanted)
+        frame = self._read(columns=indices or [0])
+        self.data = b""
+        names = [self.headers[i] for i in indices] if indices else [self.headers[0]]
+        self.body = frame.slice(1).rename(dict(zip(frame.columns, names)))
+        self._height = self.body.height
+
+
+def unclosed_quote(data: bytes) -> int | None:
+    """The line (1-based, as a person counts them) where a quoted field opens and never closes."""
+    opened = None
+    for number, text in enumerate(data.split(b"\n"), start=1):
+        if text.count(b'"') % 2:
+            opened = number if opened is None else None
+    return opened
 
 
 def _csv(path: Path, find_header) -> Raw:
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
-    if not data.strip():
+    if _is_blank(data):
         raise Unreadable("is empty")
     data = _utf8(data)
     if b"\r" in data and b"\n" not in data:  # "CSV (Macintosh)" ends lines with a bare CR
@@ -201,12 +291,5 @@ def _csv(path: Path, find_header) -> Raw:
     header_index = find_header(top) if rows else 0
     if header_index >= len(rows):
         raise Unreadable(f"has no row {header_index + 1} to take the headers from")
-    try:  # the lines above the header are skipped as lines (title rows), as a person counts them
-        frame = pl.read_csv(data, has_header=False, infer_schema=False, separator=sep, skip_lines=header_index,
-                            truncate_ragged_lines=True, raise_if_empty=False)
-    except pl.exceptions.PolarsError as exc:
-        raise Unreadable(f"could not be read as CSV ({first_line(exc)})") from None
-    del data
-    if frame.height == 0:
-        raise Unreadable("is empty")
-    return _text_raw(frame, 0, header_index + 1, None, sha)
+    # the lines above the header (title rows) are skipped as lines, as a person counts them
+    return _CsvRaw(data, sep, header_index, sha)

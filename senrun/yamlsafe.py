@@ -78,6 +78,11 @@ def load_yaml(path: Path) -> tuple[object, dict[str, int]]:
     return loads_yaml(text)
 
 
+def first_line(exc: Exception) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
 def _syntax_problem(exc: yaml.YAMLError) -> YamlProblem:
     """Where the YAML broke: the line the parser noticed, and the line where the construct it was
     reading began (an unclosed `{` is usually there), which is the one to look at."""
@@ -103,5 +108,7 @@ def loads_yaml(text: str) -> tuple[object, dict[str, int]]:
     _count(node, 0, [MAX_NODES], lines, "")
     try:
         return yaml.load(text, Loader=_Loader), lines  # noqa: S506 - _Loader is a SafeLoader
-    except (yaml.YAMLError, ArithmeticError, ValueError) as exc:
-        raise YamlProblem(f"not valid YAML: {exc}") from None
+    except yaml.YAMLError as exc:  # e.g. a !!python/object tag, which a safe loader never constructs
+        raise _syntax_problem(exc) from None
+    except (ArithmeticError, ValueError) as exc:
+        raise YamlProblem(f"not valid YAML: {first_line(exc)}") from None

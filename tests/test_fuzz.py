@@ -1,0 +1,258 @@
+"""Fuzzing the input layer: whatever is fed to `read_input`, `load_config` or `allocate`, the only failure
+is a `SenrunError`, and every issue says where it is (at least the file).  And the fast paths that read
+England-scale inputs give exactly what the cell-by-cell rules give."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+from datetime import date, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+import yaml
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from senrun.cells import _direct, _float_money, as_text, parse_cells
+from senrun.config import InputSpec, load_config
+from senrun.errors import Issues, SenrunError
+from senrun.inputs import read_input
+from senrun.pipeline import allocate
+from senrun.schema import DTYPES, SCHEMAS, Column, Kind
+
+BASELINE = Path(__file__).parent / "fixtures" / "bad" / "_baseline"
+#: SENRUN_FUZZ_EXAMPLES=2000 for a longer hunt than the suite's.
+EXAMPLES = int(os.environ.get("SENRUN_FUZZ_EXAMPLES", "50"))
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+RUNS = settings(FUZZ, max_examples=max(10, EXAMPLES // 2))  # each example is a whole allocation
+
+#: Cells a spreadsheet really holds: good values, near misses, blanks, Excel errors, junk.
+CELLS = ["", " ", "B801200005001", "b801 2000 05001", "X12", "9262001", "9262001.0", " 0123 ", "14/11/2001",
+         "2005-03-01", "31/02/2005", "12/31/1999", "01/06/2011 00:00", "37209", "9,876.54", "£12,000.00", "-5",
+         "(5.00)", "1234.567", "1,2,3", "1e3", "TBC", "#N/A", "#DIV/0!", "#UNCALCULATED:=A1+B1", "N1", "R", "X",
+         "15", "PSF", "ssmn", "FYS", "Managed Move", "casual", "yes", "N", "K", "true", "0", "Total", "NaN",
+         "=HYPERLINK(\"x\")", "\"", "a,b", "line\nbreak", "é£€", "\t", "0" * 40]
+
+
+def _cells():
+    return st.one_of(st.sampled_from(CELLS), st.text(max_size=12), st.integers(-10**6, 10**12).map(str),
+                     st.floats(allow_nan=True, allow_infinity=True).map(str))
+
+
+def _headers(name: str):
+    own = [c.name for c in SCHEMAS[name]] + ["Pupil UPN", "DOB", "Date of Birth", "Annual PSF", "Notes"]
+    variants = st.sampled_from(own).flatmap(lambda h: st.sampled_from([h, h.upper(), f" {h} ", h.replace("_", " ")]))
+    return st.lists(st.one_of(variants, st.text(max_size=10)), min_size=0, max_size=9)
+
+
+def _assert_located(issues, plain_allowed: bool = False) -> None:
+    """Every issue names at least a file.  `plain_allowed`: the run's own checks (formula, money identity)
+    still raise some problems as plain text, code "error", naming the config in the message only."""
+    assert all(i.file or (plain_allowed and i.code == "error") for i in issues), [str(i) for i in issues if not i.file]
+
+
+def _check_table(table, name: str) -> None:
+    if table is None:
+        return
+    for col in SCHEMAS[name]:
+        if col.name in table.frame.columns:
+            assert table.frame.schema[col.name] == DTYPES[col.kind], (col.name, table.frame.schema)
+    assert table.frame["_row"].is_sorted() and (table.frame["_row"] >= 2).all()
+
+
+@FUZZ
+@given(name=st.sampled_from(sorted(SCHEMAS)), data=st.data(), sep=st.sampled_from([",", ";", "\t"]),
+       encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16"]), title_rows=st.integers(0, 3))
+def test_any_csv_gives_issues_never_an_exception(tmp_path_factory, name, data, sep, encoding, title_rows):
+    headers = data.draw(_headers(name))
+    rows = data.draw(st.lists(st.lists(_cells(), min_size=0, max_size=len(headers) + 2), max_size=25))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=sep)
+    for _ in range(title_rows):
+        writer.writerow(["Norfolk County Council"])
+    writer.writerow(headers)
+    writer.writerows(rows)
+    path = tmp_path_factory.mktemp("csv") / f"{name}.csv"
+    path.write_bytes(buffer.getvalue().encode(encoding, errors="replace"))
+    issues = Issues()
+
+    table = read_input(InputSpec(name, path, path.name), issues)
+
+    _assert_located(issues.items)
+    _check_table(table, name)
+
+
+@FUZZ
+@given(content=st.binary(max_size=3000), name=st.sampled_from(["in.csv", "in.xlsx", "in.parquet"]),
+       magic=st.sampled_from([b"", b"PK\x03\x04", b"PAR1", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"\xff\xfe"]))
+def test_any_bytes_give_issues_never_an_exception(tmp_path_factory, content, name, magic):
+    path = tmp_path_factory.mktemp("bytes") / name
+    path.write_bytes(magic + content)
+    issues = Issues()
+
+    table = read_input(InputSpec("statements", path, name), issues)
+
+    _assert_located(issues.items)
+    _check_table(table, "statements")
+
+
+def _xlsx_value():
+    return st.one_of(st.none(), _cells(), st.integers(-10**12, 10**12),
+                     st.floats(allow_nan=False, allow_infinity=False),
+                     st.booleans(), st.dates(date(1900, 3, 1), date(2099, 12, 31)))
+
+
+@settings(max_examples=max(10, EXAMPLES // 3), deadline=None, suppress_health_check=list(HealthCheck))
+@given(name=st.sampled_from(sorted(SCHEMAS)), data=st.data(), first_row=st.integers(0, 3))
+def test_any_workbook_gives_issues_never_an_exception(tmp_path_factory, name, data, first_row):
+    import xlsxwriter
+
+    headers = data.draw(_headers(name))
+    rows = data.draw(st.lists(st.lists(_xlsx_value(), max_size=len(headers) + 1), max_size=12))
+    path = tmp_path_factory.mktemp("xlsx") / f"{name}.xlsx"
+    book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
+    ws = book.add_worksheet("Sheet1")
+    as_date = book.add_format({"num_format": "dd/mm/yyyy"})
+    for r, row in enumerate([headers, *rows]):
+        for c, value in enumerate(row):
+            if isinstance(value, date):
+                ws.write_datetime(first_row + r, c, datetime(value.year, value.month, value.day), as_date)
+            elif value is not None:
+                ws.write(first_row + r, c, value)
+    book.close()
+    issues = Issues()
+
+    table = read_input(InputSpec(name, path, path.name), issues)
+
+    _assert_located(issues.items)
+    _check_table(table, name)
+
+
+# --- the config ------------------------------------------------------------------------------------
+
+def _load(tmp_path: Path, text: str | bytes):
+    path = tmp_path / "senrun.yaml"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8", errors="replace"))
+    try:
+        return load_config(path)
+    except SenrunError as exc:
+        _assert_located(exc.issues)
+        return None
+
+
+@FUZZ
+@given(text=st.one_of(st.text(max_size=300), st.binary(max_size=300)))
+def test_any_text_as_config_is_a_senrun_error_or_a_config(tmp_path_factory, text):
+    _load(tmp_path_factory.mktemp("cfg"), text)
+
+
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-10**9, 10**12), st.text(max_size=15),
+                     st.floats(allow_nan=False, allow_infinity=False), st.dates(), st.sampled_from(["solve", "months"]))
+_YAML_VALUES = st.recursive(_SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                             st.dictionaries(st.text(max_size=8), inner, max_size=4)),
+                            max_leaves=12)
+
+
+def _baseline_config() -> dict:
+    return yaml.safe_load((BASELINE / "senrun.yaml").read_text())
+
+
+def _key_paths(value, prefix=()):
+    yield prefix
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _key_paths(v, (*prefix, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _key_paths(v, (*prefix, i))
+
+
+@RUNS
+@given(data=st.data(), how=st.sampled_from(["replace", "delete", "add"]))
+def test_a_config_with_any_one_value_changed_fails_only_with_a_senrun_error(tmp_path_factory, data, how):
+    """Every key path of a working config, replaced by any YAML value, deleted, or given a sibling."""
+    config = _baseline_config()
+    path = data.draw(st.sampled_from([p for p in _key_paths(config) if p]))
+    parent = config
+    for key in path[:-1]:
+        parent = parent[key]
+    if how == "replace":
+        parent[path[-1]] = data.draw(_YAML_VALUES)
+    elif how == "delete":
+        del parent[path[-1]]
+    elif isinstance(parent, dict):
+        parent[data.draw(st.text(min_size=1, max_size=8))] = data.draw(_YAML_VALUES)
+    folder = tmp_path_factory.mktemp("run")
+    shutil.copytree(BASELINE, folder, dirs_exist_ok=True)
+    cfg = _load(folder, yaml.safe_dump(config, allow_unicode=True))
+    if cfg is not None:
+        try:
+            allocate(cfg)
+        except SenrunError as exc:
+            _assert_located(exc.issues, plain_allowed=True)
+
+
+@RUNS
+@given(data=st.data())
+def test_allocate_on_an_input_with_any_cell_changed_fails_only_with_a_senrun_error(tmp_path_factory, data):
+    folder = tmp_path_factory.mktemp("run")
+    shutil.copytree(BASELINE, folder, dirs_exist_ok=True)
+    name = data.draw(st.sampled_from(["schools.csv", "census.csv", "statements.csv", "moves.csv"]))
+    rows = list(csv.reader(io.StringIO((folder / name).read_text())))
+    for _ in range(data.draw(st.integers(1, 3))):
+        r = data.draw(st.integers(0, len(rows) - 1))
+        c = data.draw(st.integers(0, len(rows[r]) - 1))
+        rows[r][c] = data.draw(_cells())
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    (folder / name).write_text(buffer.getvalue())
+    try:
+        allocate(load_config(folder / "senrun.yaml"))
+    except SenrunError as exc:
+        _assert_located(exc.issues, plain_allowed=True)
+
+
+# --- the fast paths give what the cell-by-cell rules give --------------------------------------------
+
+def _same(a, b) -> None:
+    assert a.values.equals(b.values, check_names=False, null_equal=True), (a.values, b.values)
+    assert a.bad.equals(b.bad), (a.bad, b.bad)
+    blank_a = a.blank if a.blank is not None else pl.repeat(False, len(a.values), eager=True)
+    blank_b = b.blank if b.blank is not None else pl.repeat(False, len(b.values), eager=True)
+    assert blank_a.equals(blank_b, check_names=False)
+
+
+@FUZZ
+@given(kind=st.sampled_from(list(Kind)), required=st.booleans(), cells=st.lists(st.one_of(st.none(), _cells()),
+                                                                                 max_size=40))
+def test_parsing_by_distinct_values_is_parsing_cell_by_cell(kind, required, cells):
+    name = {True: "upn", False: "fsm"}[required]  # a required column and a nullable one
+    col = Column(name, kind, required=required)
+    series = pl.Series(name, cells, dtype=pl.String)
+    _same(parse_cells(series, col), _direct(series, col))
+
+
+@FUZZ
+@given(values=st.lists(st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True),
+                                 st.integers(0, 10**9).map(lambda p: p / 100),
+                                 st.integers(0, 10**7).map(lambda p: p / 100 * 3)), max_size=40))
+def test_float_money_read_natively_is_money_read_as_text(values):
+    """A Parquet float column of pounds: the numeric path gives the text path's pence and messages
+    (except -0.0, which is £0.00 rather than 'negative')."""
+    assume(not any(v == 0 and str(v).startswith("-") for v in values if v is not None))
+    col = next(c for c in SCHEMAS["statements"] if c.name == "annual_amount")
+    series = pl.Series("annual_amount", values, dtype=pl.Float64)
+    _same(_float_money(series, col), _direct(as_text(series), col))
+
+
+@pytest.mark.parametrize("dtype,values", [(pl.Int64, [9262001, None, 123]), (pl.Int8, [0, 1, None, 1]),
+                                          (pl.Boolean, [True, False, None]), (pl.Float64, [9262001.0, 1.5])])
+def test_typed_parquet_columns_parse_as_their_text(dtype, values):
+    for kind in (Kind.ID, Kind.BOOL, Kind.NUMBER, Kind.TEXT):
+        col = Column("fsm", kind, required=False)
+        series = pl.Series("fsm", values, dtype=dtype)
+        _same(parse_cells(series, col), _direct(as_text(series), col))

@@ -1,0 +1,137 @@
+"""Security of the input layer: YAML loaded safely and within limits; input text never becomes a formula
+in an output; no pupil data in the message of an unexpected failure, even with --debug."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from senrun import yamlsafe
+from senrun.cli import app
+from senrun.config import load_config
+from senrun.errors import SenrunError
+from senrun.outputs import write_outputs
+from senrun.pipeline import allocate
+
+BASELINE = Path(__file__).parent / "fixtures" / "bad" / "_baseline"
+CORPUS = Path(__file__).parent / "corpus" / "files"
+runner = CliRunner()
+
+
+@pytest.fixture
+def run_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "run"
+    shutil.copytree(BASELINE, folder)
+    return folder
+
+
+# --- YAML --------------------------------------------------------------------------------------
+
+def test_yaml_tags_never_construct_python_objects(tmp_path):
+    with pytest.raises(yamlsafe.YamlProblem, match="could not determine a constructor"):
+        yamlsafe.loads_yaml('a: !!python/object/apply:os.system ["touch pwned"]\n')
+    with pytest.raises(yamlsafe.YamlProblem):
+        yamlsafe.loads_yaml("a: !!python/name:os.system\n")
+    assert not Path("pwned").exists()
+
+
+def test_an_alias_bomb_is_refused_before_it_expands():
+    lines = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]  # 10^9 values
+    with pytest.raises(yamlsafe.YamlProblem, match="alias bomb"):
+        yamlsafe.loads_yaml("\n".join(lines) + "\n")
+
+
+def test_yaml_size_and_depth_are_limited(tmp_path):
+    deep = "a: " + "[" * (yamlsafe.MAX_DEPTH + 5) + "]" * (yamlsafe.MAX_DEPTH + 5) + "\n"
+    with pytest.raises(yamlsafe.YamlProblem, match="nested more than"):
+        yamlsafe.loads_yaml(deep)
+    big = tmp_path / "big.yaml"
+    big.write_text("a: 1\n#" + "x" * yamlsafe.MAX_BYTES + "\n")
+    with pytest.raises(yamlsafe.YamlProblem, match="a config is at most"):
+        yamlsafe.load_yaml(big)
+    many = "\n".join(f"k{i}: {i}" for i in range(yamlsafe.MAX_NODES + 1)) + "\n"
+    with pytest.raises(yamlsafe.YamlProblem, match="expands to more than"):
+        yamlsafe.loads_yaml(many)
+
+
+def test_a_config_problem_names_the_file_and_line(run_dir):
+    (run_dir / "senrun.yaml").write_text('year: "2013-14"\nperiod:\n\tstart: 2013-04-01\n')
+    with pytest.raises(SenrunError) as info:
+        load_config(run_dir / "senrun.yaml")
+    (issue,) = info.value.issues
+    assert (issue.file, issue.row) == ("senrun.yaml", 3)
+
+
+# --- formula injection -------------------------------------------------------------------------
+
+RISKY = ("=HYPERLINK", "+Brook", "@Castle", "-C2")
+
+
+def _written_run(run_dir: Path, out: Path) -> Path:
+    shutil.copyfile(CORPUS / "formula_text_in_names.csv", run_dir / "schools.csv")
+    result = allocate(load_config(run_dir / "senrun.yaml"))
+    assert {r["school_name"][:10] for r in result.schools.iter_rows(named=True)} >= {"=HYPERLINK", "+Brook Pri",
+                                                                                     "@Castle Hi"}
+    return write_outputs(result, out, returns=True, jobs=1)
+
+
+def test_input_text_starting_like_a_formula_is_never_a_formula_in_a_workbook(run_dir, tmp_path):
+    out = _written_run(run_dir, tmp_path / "out")
+    books = [out / "allocations.xlsx", *sorted((out / "returns").glob("*.xlsx"))]
+    seen = set()
+    for path in books:
+        for ws in openpyxl.load_workbook(path).worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    assert cell.data_type != "f", (path.name, ws.title, cell.coordinate, cell.value)
+                    if isinstance(cell.value, str) and cell.value.startswith(RISKY):
+                        assert cell.data_type == "s"
+                        seen.add(cell.value[:6])
+    assert seen >= {"=HYPER", "+Brook", "@Castl", "-C2"}
+
+
+def test_input_text_starting_like_a_formula_gets_an_apostrophe_in_csvs(run_dir, tmp_path):
+    """docs/outputs.md: text beginning = + - @ (or tab, CR) is written with a leading '."""
+    out = _written_run(run_dir, tmp_path / "out")
+    with (out / "schools.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    names = {r["school_id"]: r["school_name"] for r in rows}
+    assert names["9262001"].startswith("'=HYPERLINK(")
+    assert names["9262002"] == "'+Brook Primary" and names["9264001"] == "'@Castle High"
+    assert {r["cluster_id"] for r in rows} == {"C1", "'-C2"}
+    for name in ("schools.csv", "clusters.csv", "psf.csv"):
+        for line in (out / name).read_text().splitlines():
+            assert not any(field.startswith(("=", "+", "@")) for field in next(csv.reader([line])))
+
+
+# --- no pupil data in an unexpected failure ----------------------------------------------------
+
+def test_typer_never_shows_local_variables():
+    assert app.pretty_exceptions_show_locals is False
+    assert app.pretty_exceptions_enable is False
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_unexpected_failure_inside_reading_shows_no_pupil_data(run_dir, monkeypatch, debug):
+    """A bug deep in the input layer, while frames of UPNs and dates of birth are local variables."""
+    import senrun.inputs
+
+    def broken(series, col):
+        rows = series.to_list()  # pupil data in a local variable of the failing frame
+        raise ZeroDivisionError(f"cannot parse {len(rows)} cells")
+
+    monkeypatch.setattr(senrun.inputs, "parse_cells", broken)
+    args = ["validate", "--config", str(run_dir / "senrun.yaml")] + (["--debug"] if debug else [])
+
+    result = runner.invoke(app, args)
+
+    assert result.exit_code == 1
+    assert ("Traceback" in result.output) == debug
+    for pupil in ("D926200113001", "W926200111002", "14/11/2001", "2005-03-01"):
+        assert pupil not in result.output
