@@ -80,12 +80,41 @@ def print_totals(result, console: Console) -> None:
     table.add_row("School specific allocation", fmt_gbp(t.ssa_total))
     table.add_row("SEN total", fmt_gbp(t.sen_total))
     console.print(table)
-    clusters = Table(title="Clusters", title_justify="left")
-    for col, just in (("cluster", "left"), ("schools", "right"), ("pupils", "right"), ("PSF", "right"),
-                      ("cluster allocation", "right"), ("total", "right")):
-        clusters.add_column(col, justify=just)
-    for r in result.clusters.iter_rows(named=True):
-        clusters.add_row(f"{r['cluster_id']} {r['cluster_name'] if r['cluster_name'] != r['cluster_id'] else ''}",
-                         f"{r['schools']:,}", f"{r['pupils']:,}", fmt_gbp(r["psf"]),
-                         fmt_gbp(r["cluster_allocation"]), fmt_gbp(r["total"]))
+    print_clusters(result, console)
+
+
+def print_clusters(result, console: Console, limit: int = 60) -> None:
+    """One line per cluster (the largest first beyond `limit`), then the total line."""
+    frame = result.clusters
+    clusters = Table(title=f"Clusters ({frame.height:,})", title_justify="left", show_footer=True)
+    totals = {c: fmt_gbp(int(frame[c].sum())) for c in ("ssa", "psf", "cluster_allocation", "total")}
+    for col, key, just in (("cluster", None, "left"), ("schools", None, "right"), ("SSA", "ssa", "right"),
+                           ("PSF", "psf", "right"), ("cluster allocation", "cluster_allocation", "right"),
+                           ("total", "total", "right")):
+        footer = totals.get(key, "") if key else ("Total" if col == "cluster" else f"{int(frame['schools'].sum()):,}")
+        clusters.add_column(col, justify=just, footer=footer)
+    shown = frame if frame.height <= limit else frame.sort("total", descending=True).head(limit)
+    for r in shown.iter_rows(named=True):
+        name = r["cluster_name"] if r["cluster_name"] != r["cluster_id"] else ""
+        clusters.add_row(escape(f"{r['cluster_id']} {name}".strip()), f"{r['schools']:,}", fmt_gbp(r["ssa"]),
+                         fmt_gbp(r["psf"]), fmt_gbp(r["cluster_allocation"]), fmt_gbp(r["total"]))
     console.print(clusters)
+    if frame.height > limit:
+        console.print(f"(the {limit} largest of {frame.height:,} clusters; all are in clusters.csv)")
+
+
+def print_warning_summary(issues, console: Console) -> None:
+    """Warnings of a run that went ahead, counted by kind, with one example each."""
+    if not issues:
+        return
+    by_code: dict[str, list[Issue]] = defaultdict(list)
+    for i in issues:
+        by_code[i.code].append(i)
+    table = Table(title=f"Warnings ({len(issues):,}): the run went ahead", title_justify="left")
+    for col in ("kind", "count", "first"):
+        table.add_column(col, justify="right" if col == "count" else "left", overflow="fold")
+    for code, group in sorted(by_code.items()):
+        first = group[0]
+        table.add_row(code, f"{len(group):,}", escape(f"{first.where()}: {first.message}"))
+    console.print(table)
+    console.print("Every warning is listed on the Summary sheet of allocations.xlsx and by `senrun validate`.")
