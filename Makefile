@@ -1,6 +1,8 @@
 # senrun — two commands do everything on a fresh machine:
 #   make run    set up and run the funding job on the committed sample data
 #   make test   set up and run the whole test suite
+# and `make bench` (QUICK=1 for fewer runs) times it at a council's scale and England's:
+# docs/performance.md.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -23,7 +25,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(if $(QUICK),--quick)
 
 sample: $(STAMP)
 	$(BIN)/senrun sample --scale la --seed 2013 --out sample_data/

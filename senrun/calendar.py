@@ -31,6 +31,16 @@ def nc_year(dob: pl.Expr, on: date) -> pl.Expr:
     return (pl.lit(academic_year(on), dtype=pl.Int32) - cohort(dob) - 5).alias("nc_year")
 
 
+def nc_year_between(dob: pl.Expr, on: date, lo: int, hi: int) -> pl.Expr:
+    """Whether the age-based NC year on day `on` is in [lo, hi], as a range of birth dates.
+
+    The same test as `nc_year(dob, on).is_between(lo, hi)`, without working out a year for
+    every pupil (8 million at England scale): cohort c is born 1 September c – 31 August c+1.
+    """
+    a = academic_year(on)
+    return dob.is_between(date(a - 5 - hi, 9, 1), date(a - 5 - lo + 1, 8, 31))
+
+
 def phase_of(nc: pl.Expr, phases: tuple[tuple[str, int, int], ...]) -> pl.Expr:
     """The configured phase containing an age-based year, or null."""
     expr = pl.lit(None, dtype=pl.String)

@@ -14,6 +14,7 @@ from decimal import Decimal
 import polars as pl
 
 from .config import Config, ElementSpec
+from .engine import collect
 from .errors import Issues, SenrunError
 from .money import apportion, fmt_gbp, round_half_away
 from .result import Element
@@ -104,30 +105,35 @@ def _parameter(e: ElementSpec, solved: Decimal | None) -> str:
 def apply_formula(schools: pl.DataFrame, cfg: Config, cluster_pot: int, issues: Issues
                   ) -> tuple[pl.DataFrame, pl.DataFrame, tuple[Element, ...]]:
     """Add formula_<element> and cluster_share to `schools` (which carries the basis columns);
-    return also the workings (per school and element) and the elements as applied."""
+    return also the workings (per school and element) and the elements as applied.
+
+    Two passes over the schools: one for every element's units (their sums fix the totals),
+    then one plan that shares every element and writes the workings."""
     specs = cfg.elements
     exprs, scales = {}, {}
     for e in specs:
         exprs[e.name], scales[e.name] = element_units(schools, e)
-    unit_frame = schools.select(SCHOOL_ID, *[x.alias(f"_u_{n}") for n, x in exprs.items()])
-    negative = [n for n in exprs if (unit_frame[f"_u_{n}"].fill_null(0) < 0).any()]
+    unit_frame = schools.select(SCHOOL_ID, *[x.fill_null(0).alias(f"_u_{n}") for n, x in exprs.items()])
+    stats = unit_frame.select(*[(pl.col(f"_u_{n}") < 0).any().alias(f"neg_{n}") for n in exprs],
+                              *[pl.col(f"_u_{n}").sum().alias(f"sum_{n}") for n in exprs]).row(0, named=True)
+    negative = [n for n in exprs if stats[f"neg_{n}"]]
     if negative:
         raise SenrunError(f"element(s) {', '.join(negative)}: a school has negative units")
-    unit_frame = unit_frame.with_columns(pl.col(f"_u_{n}").fill_null(0) for n in exprs)
-    units = {n: int(unit_frame[f"_u_{n}"].sum()) for n in exprs}
+    units = {n: int(stats[f"sum_{n}"] or 0) for n in exprs}
     totals = element_totals(specs, units, scales, cluster_pot, cfg.path.name)
-    work, shares = [], unit_frame.select(SCHOOL_ID)
+    shared = unit_frame.lazy()
     for e in specs:
-        share = apportion(unit_frame.select(SCHOOL_ID, pl.col(f"_u_{e.name}").alias("units")),
-                          totals[e.name], "units", SCHOOL_ID, "amount")
-        shares = shares.with_columns(share["amount"].alias(f"formula_{e.name}"))
-        work.append(_workings(share, e, totals[e.name], scales[e.name]))
-    shares = shares.with_columns(pl.sum_horizontal(f"formula_{e.name}" for e in specs).alias("cluster_share"))
+        shared = apportion(shared, totals[e.name], f"_u_{e.name}", SCHOOL_ID, f"formula_{e.name}")
+    shared = shared.with_columns(pl.sum_horizontal(f"formula_{e.name}" for e in specs).alias("cluster_share"))
+    shares = collect(shared)
+    work = collect(pl.concat([_workings(shares.lazy(), e, totals[e.name], units[e.name], scales[e.name])
+                              for e in specs]))
     elements = tuple(
         Element(e.name, e.basis, e.kind if not e.solve else "solve",
                 _parameter(e, solved_rate(e, totals[e.name], units[e.name], scales[e.name])),
                 _units_text(units[e.name], scales[e.name]), totals[e.name]) for e in specs)
-    return schools.join(shares, on=SCHOOL_ID, how="left"), pl.concat(work), elements
+    shares = shares.select(SCHOOL_ID, *[f"formula_{e.name}" for e in specs], "cluster_share")
+    return schools.join(shares, on=SCHOOL_ID, how="left"), work, elements
 
 
 def _units_text(units: int, scale: int) -> str:
@@ -136,18 +142,17 @@ def _units_text(units: int, scale: int) -> str:
     return str((Decimal(units) / Decimal(10) ** scale).normalize())
 
 
-def _workings(share: pl.DataFrame, e: ElementSpec, total: int, scale: int) -> pl.DataFrame:
+def _workings(shares: pl.LazyFrame, e: ElementSpec, total: int, usum: int, scale: int) -> pl.LazyFrame:
     """Per school: units, the exact share in pence to 4 places, the floor and the extra penny."""
-    usum = int(share["units"].sum())
     num = pl.lit(total, dtype=pl.Int64) * pl.col("units")
     floor = (num // usum) if usum else pl.lit(0, dtype=pl.Int64)
     frac = ((num % usum) * 10_000 // usum) if usum else pl.lit(0, dtype=pl.Int64)
     units = pl.col("units").cast(pl.String) if scale == 0 else \
         (pl.col("units").cast(pl.Float64) / 10 ** scale).round(scale).cast(pl.String)
-    return share.select(
-        SCHOOL_ID, pl.lit(e.name).alias("element"), pl.lit(e.basis).alias("basis"), units.alias("units"),
-        pl.lit(_parameter(e, None) if not e.solve else "solve").alias("parameter"),
-        pl.lit(total, dtype=pl.Int64).alias("element_total"),
-        pl.concat_str([floor.cast(pl.String), pl.lit("."), frac.cast(pl.String).str.pad_start(4, "0")])
-        .alias("exact_pence"),
-        floor.alias("floor_pence"), (pl.col("amount") - floor).alias("extra_penny"), pl.col("amount"))
+    return shares.select(SCHOOL_ID, pl.col(f"_u_{e.name}").alias("units"), pl.col(f"formula_{e.name}").alias("amount")) \
+        .select(SCHOOL_ID, pl.lit(e.name).alias("element"), pl.lit(e.basis).alias("basis"), units.alias("units"),
+                pl.lit(_parameter(e, None) if not e.solve else "solve").alias("parameter"),
+                pl.lit(total, dtype=pl.Int64).alias("element_total"),
+                pl.concat_str([floor.cast(pl.String), pl.lit("."), frac.cast(pl.String).str.pad_start(4, "0")])
+                .alias("exact_pence"),
+                floor.alias("floor_pence"), (pl.col("amount") - floor).alias("extra_penny"), pl.col("amount"))

@@ -6,16 +6,17 @@ writes nothing, and either returns a RunResult or raises SenrunError with every 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
 from . import checks
-from .calendar import nc_year
+from .calendar import nc_year_between
 from .config import Config
 from .errors import Issues, SenrunError
 from .formula import apply_formula, pot
 from .inputs import Table, read_input
+from .engine import collect
 from .money import fmt_gbp
 from .psf import PsfFrames, compute_psf
 from .result import InputInfo, RunResult, Totals
@@ -32,6 +33,9 @@ class Inputs:
     census: Table | None
     moves: Table | None
     issues: Issues
+    #: Work on the inputs that every run of them shares (simulate and the projection reuse it):
+    #: see census_matches and census_counts.
+    derived: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 def read_inputs(cfg: Config, progress=None) -> Inputs:
@@ -65,8 +69,9 @@ def check_inputs(inp: Inputs, cfg: Config) -> None:
         checks.duplicates(inp.census, [UPN], issues, "UPN")
         checks.upn_letters(inp.census, issues)
         checks.census_outside(inp.census, ids, issues)
-        checks.dob_differs(inp.census, inp.statements, issues)
-        checks.taught_years(inp.census, cfg.census_date, _statement_dobs(inp), issues)
+        matches = census_matches(inp)  # the one join of the census with the statements, kept for the run
+        checks.dob_differs(inp.census, inp.statements, issues, matches)
+        checks.taught_years(inp.census, cfg.census_date, _statement_dobs(inp), issues, matches)
     _check_basis_columns(inp, cfg)
     _check_budget(inp, cfg)
 
@@ -146,24 +151,70 @@ def psf_issues(psf: PsfFrames, inp: Inputs, cfg: Config) -> None:
         issues.add(f"census_{finding}", severity, text, **inp.statements.where(UPN, row), value=upn)
 
 
+def census_matches(inp: Inputs) -> pl.DataFrame | None:
+    """The census rows of children who have a statement, with the statement's date of birth.
+
+    They are all the PSF rules need from the census (where the child is), and all that the
+    pupil counts need beyond the census itself (statements win for a child's age).  One join
+    over the census, done once per set of inputs."""
+    if inp.census is None:
+        return None
+    if "matches" not in inp.derived:
+        census = inp.census.frame
+        columns = [UPN, SCHOOL_ID, DOB] + [c for c in (SEN_PROVISION, FSM) if c in census.columns]
+        inp.derived["matches"] = collect(_statement_dobs(inp).lazy().join(census.lazy().select(columns), on=UPN,
+                                                                            how="inner"), streaming=True)
+    return inp.derived["matches"]
+
+
+def psf_frames(inp: Inputs, cfg: Config) -> PsfFrames:
+    """The PSF rules (SPEC §3) on a run's inputs, looking up only the census rows they need."""
+    return compute_psf(inp.statements.frame, inp.moves.frame if inp.moves else None, census_matches(inp), cfg)
+
+
+def census_counts(inp: Inputs, cfg: Config) -> pl.DataFrame:
+    """Per school: pupils, sen_support, statements and fsm counts at the census date, counting
+    age-based years from the statements' date of birth where a child has one (SPEC §4, §8).
+
+    The census is counted as it is, then the few children whose statement's date of birth
+    moves them into or out of the counted years are added or taken away: no join over the
+    whole census.  Kept per census date and years, since scenarios rarely change them."""
+    key = ("counts", cfg.census_date, cfg.pupil_years)
+    if key in inp.derived:
+        return inp.derived[key]
+    lo, hi = cfg.pupil_years
+    census = inp.census.frame
+
+    def counted(dob: pl.Expr) -> pl.Expr:
+        return nc_year_between(dob, cfg.census_date, lo, hi)
+
+    sen = pl.col(SEN_PROVISION) if SEN_PROVISION in census.columns else pl.lit(None, dtype=pl.String)
+    fsm = pl.col(FSM).fill_null(False) if FSM in census.columns else pl.lit(False)
+    units = {"_basis_pupils": pl.lit(True), "_basis_sen_support": sen.is_in(SEN_SUPPORT_CODES),
+             "_basis_statements": sen.is_in(SEN_STATEMENT_CODES), "_basis_fsm": fsm}
+
+    def tally(frame: pl.LazyFrame) -> pl.LazyFrame:  # each row counts its weight `_w`
+        return frame.group_by(SCHOOL_ID).agg(
+            (pl.col("_w") * u.fill_null(False).cast(pl.Int64)).sum().alias(name) for name, u in units.items())
+
+    as_in_census = census.lazy().filter(counted(pl.col(DOB))).with_columns(pl.lit(1, dtype=pl.Int64).alias("_w"))
+    moved = (census_matches(inp).lazy()
+             .with_columns((counted(pl.coalesce("statement_dob", DOB)).cast(pl.Int64)
+                            - counted(pl.col(DOB)).cast(pl.Int64)).alias("_w"))
+             .filter(pl.col("_w") != 0))
+    counts = collect(pl.concat([tally(as_in_census), tally(moved)])
+                     .group_by(SCHOOL_ID).agg(pl.col(name).sum() for name in units), streaming=True)
+    inp.derived[key] = counts
+    return counts
+
+
 def school_bases(inp: Inputs, cfg: Config) -> pl.DataFrame:
     """Per school: pupils, sen_support, statements, fsm counts at the census date (age-based years)."""
     frame = inp.schools.frame
     if inp.census is None:
         pupils = pl.col(PUPILS).fill_null(0).round(0).cast(pl.Int64) if PUPILS in frame.columns else pl.lit(0)
         return frame.with_columns(pupils.alias("_basis_pupils"))
-    lo, hi = cfg.pupil_years
-    census = inp.census.frame
-    counted = (census.lazy().join(_statement_dobs(inp).lazy(), on=UPN, how="left")
-               .with_columns(nc_year(pl.coalesce("statement_dob", DOB), cfg.census_date).alias("_nc"))
-               .filter(pl.col("_nc").is_between(lo, hi)))
-    sen = pl.col(SEN_PROVISION) if SEN_PROVISION in census.columns else pl.lit(None, dtype=pl.String)
-    fsm = pl.col(FSM) if FSM in census.columns else pl.lit(False)
-    counts = counted.group_by(SCHOOL_ID).agg(
-        pl.len().alias("_basis_pupils"),
-        sen.is_in(SEN_SUPPORT_CODES).sum().alias("_basis_sen_support"),
-        sen.is_in(SEN_STATEMENT_CODES).sum().alias("_basis_statements"),
-        fsm.fill_null(False).sum().alias("_basis_fsm")).collect()
+    counts = census_counts(inp, cfg)
     out = frame.join(counts, on=SCHOOL_ID, how="left")
     return out.with_columns(pl.col(c).fill_null(0).cast(pl.Int64) for c in counts.columns if c != SCHOOL_ID)
 
@@ -171,10 +222,9 @@ def school_bases(inp: Inputs, cfg: Config) -> pl.DataFrame:
 def compute(inp: Inputs, cfg: Config, psf: PsfFrames | None = None) -> RunResult:
     """The funding run on inputs already read; `psf` may be passed in when its rules are unchanged."""
     if psf is None:
-        psf = compute_psf(inp.statements.frame, inp.moves.frame if inp.moves else None,
-                          inp.census.frame if inp.census else None, cfg)
+        psf = psf_frames(inp, cfg)
     issues = Issues(list(inp.issues.items))
-    run_inp = Inputs(inp.schools, inp.statements, inp.census, inp.moves, issues)
+    run_inp = Inputs(inp.schools, inp.statements, inp.census, inp.moves, issues, inp.derived)
     psf_issues(psf, run_inp, cfg)
     issues.raise_if_errors()
     schools = school_bases(inp, cfg)
@@ -193,7 +243,7 @@ def compute(inp: Inputs, cfg: Config, psf: PsfFrames | None = None) -> RunResult
                     int(schools_out["ssa"].sum()) + the_pot.pupil_specific_pot)
     return RunResult(
         config=cfg, schools=schools_out, clusters=_clusters_frame(schools_out, cfg), psf=psf.lines,
-        released=_released_frame(psf.lines), workings=workings.sort(SCHOOL_ID, "element"), elements=elements,
+        released=_released_frame(psf), workings=workings.sort(SCHOOL_ID, "element"), elements=elements,
         totals=totals, issues=tuple(issues.items), inputs=_input_infos(inp), config_sha256=cfg.sha256,
         checks=_checks_passed(totals, schools_out, elements, cfg))
 
@@ -222,13 +272,11 @@ def _clusters_frame(schools: pl.DataFrame, cfg: Config) -> pl.DataFrame:
             .sort(CLUSTER_ID))
 
 
-def _released_frame(lines: pl.DataFrame) -> pl.DataFrame:
+def _released_frame(psf: PsfFrames) -> pl.DataFrame:
     """By reason: how many statement rows, their annual PSF, paid and released in the period."""
-    rows = lines.group_by(ROW).agg(pl.col("reason").first(), pl.col("annual_amount").first(),
-                                   pl.col("paid_amount").sum(), pl.col("released_amount").sum())
-    return (rows.group_by("reason").agg(pl.len().cast(pl.Int64).alias("statements"), pl.col("annual_amount").sum(),
-                                        pl.col("paid_amount").sum(), pl.col("released_amount").sum())
-            .sort("reason"))
+    rows = psf.rows.group_by("reason").agg(pl.len().cast(pl.Int64).alias("statements"), pl.col("annual_amount").sum())
+    paid = psf.lines.group_by("reason").agg(pl.col("paid_amount").sum(), pl.col("released_amount").sum())
+    return rows.join(paid, on="reason", how="left").sort("reason")
 
 
 def _input_infos(inp: Inputs) -> tuple[InputInfo, ...]:

@@ -15,6 +15,7 @@ import polars as pl
 
 from .calendar import nc_year, phase_end_date, phase_last_year, phase_of, units_between, units_in_year
 from .config import Config
+from .engine import collect, collect_all
 from .money import div_round_half_away
 from .schema import (ANNUAL_AMOUNT, CEASED_DATE, DOB, FROM_SCHOOL, MOVE_DATE, REASON, ROW, SCHOOL_ID,
                      STATEMENT_DATE, STREAM, TO_SCHOOL, UPN)
@@ -58,14 +59,16 @@ def statement_rows(statements: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
     )
 
 
-def moves_in_order(moves: pl.LazyFrame, rows: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
+def moves_in_order(moves: pl.LazyFrame, statements: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
     """Each statement row's moves from policy.start on, in date (then file) order, with the
-    school the child should be leaving and whether the move ends PSF (FAQ 3, 6)."""
+    school the child should be leaving and whether the move ends PSF (FAQ 3, 6).
+
+    Small: one row per move and statement row of the child moved, never one per pupil."""
     ending = ["casual"] + (["transfer"] if cfg.transfer == "ends" else [])
     return (
         moves.filter(pl.col(MOVE_DATE) >= pl.lit(cfg.policy_start))
         .rename({ROW: "move_row"})
-        .join(rows.select(ROW, UPN, pl.col(SCHOOL_ID).alias("psf_school_id")), on=UPN, how="inner")
+        .join(statements.select(ROW, UPN, pl.col(SCHOOL_ID).alias("psf_school_id")), on=UPN, how="inner")
         .sort(ROW, MOVE_DATE, "move_row")
         .with_columns(
             pl.col(TO_SCHOOL).shift(1).over(ROW).fill_null(pl.col("psf_school_id")).alias("expected_from"),
@@ -85,17 +88,25 @@ def move_stops(ordered: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def census_location(ordered: pl.LazyFrame, rows: pl.LazyFrame, census: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
-    """Where the recorded moves put the child on census day, and where the census has them."""
+def census_location(rows: pl.LazyFrame, ordered: pl.LazyFrame, census: pl.LazyFrame | None,
+                    cfg: Config) -> pl.LazyFrame:
+    """Add where the recorded moves put the child on census day (`expected_school`), where the
+    census has them (`census_school`) and what that means (`census_finding`).
+
+    `census` needs only `upn` and `school_id`, and only the rows of children with a statement:
+    the caller may pass the whole census or just those rows (pipeline.census_matches)."""
+    if census is None:
+        return rows.with_columns(pl.lit(None, dtype=pl.String).alias(c)
+                                 for c in ("expected_school", "census_school", "census_finding"))
     moved = (ordered.filter(pl.col(MOVE_DATE) <= pl.lit(cfg.census_date))
              .group_by(ROW).agg(pl.col(TO_SCHOOL).last().alias("expected_school")))
-    return (rows.select(ROW, UPN, SCHOOL_ID).join(moved, on=ROW, how="left")
+    found = census.select(UPN, pl.col(SCHOOL_ID).alias("census_school"))
+    return (rows.join(moved, on=ROW, how="left", maintain_order="left")
             .with_columns(pl.col("expected_school").fill_null(pl.col(SCHOOL_ID)))
-            .join(census.select(UPN, pl.col(SCHOOL_ID).alias("census_school")), on=UPN, how="left")
-            .select(ROW, "expected_school", "census_school",
-                    pl.when(pl.col("census_school").is_null()).then(pl.lit("not_in_census"))
-                    .when(pl.col("census_school") != pl.col("expected_school")).then(pl.lit("casual_move"))
-                    .otherwise(None).alias("census_finding")))
+            .join(found, on=UPN, how="left", maintain_order="left")
+            .with_columns(pl.when(pl.col("census_school").is_null()).then(pl.lit("not_in_census"))
+                          .when(pl.col("census_school") != pl.col("expected_school")).then(pl.lit("casual_move"))
+                          .otherwise(None).alias("census_finding")))
 
 
 def first_stop(frame: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
@@ -133,14 +144,12 @@ def _window(cfg: Config) -> tuple[pl.Expr, pl.Expr]:
     return start, pl.when(pl.col("post_policy")).then(start).otherwise(stop)
 
 
-def segments(rows: pl.LazyFrame, ordered: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
-    """Each stay at a school: the statement's school, then each managed move before PSF ended."""
-    carried = ordered.filter(~pl.col("ends") & (pl.col("_ends_so_far") == 0)).select(
-        ROW, pl.col(TO_SCHOOL).alias("paid_school_id"), pl.col(MOVE_DATE).alias("seg_start"), "move_row")
-    base = rows.select(ROW, pl.col(SCHOOL_ID).alias("paid_school_id"), pl.lit(date(1, 1, 1)).alias("seg_start"),
-                       pl.lit(0, dtype=pl.Int64).alias("move_row"))
-    return (pl.concat([base, carried.with_columns(pl.col("move_row").cast(pl.Int64))])
-            .sort(ROW, "seg_start", "move_row")
+def carried_stays(ordered: pl.LazyFrame) -> pl.LazyFrame:
+    """The stays that managed moves begin, before any move ended PSF: the school, from the move
+    date to the next such move (or for ever).  Small: one row per move."""
+    return (ordered.filter(~pl.col("ends") & (pl.col("_ends_so_far") == 0))
+            .select(ROW, pl.col(TO_SCHOOL).alias("paid_school_id"), pl.col(MOVE_DATE).alias("seg_start"),
+                    pl.col("move_row").cast(pl.Int64))
             .with_columns(pl.col("seg_start").shift(-1).over(ROW).fill_null(FAR_FUTURE).alias("seg_end")))
 
 
@@ -153,28 +162,72 @@ def _paid_bounds(lo: pl.Expr, hi: pl.Expr, prorate: str) -> tuple[pl.Expr, pl.Ex
     return first, last_first.dt.month_end()
 
 
-def lines(rows: pl.LazyFrame, segs: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
-    """One line per statement row and school paid, with units and the amount rounded half
-    away from zero; the row's released amount sits on its last line (SPEC §3)."""
-    per_year = units_in_year(cfg.period_start, cfg.prorate)
+#: What every line carries from its statement row (psf.csv and the returns need them).
+_ROW_COLUMNS = (UPN, STREAM, "psf_school_id", DOB, "protected_phase", "stop_date", "reason", "entitlement",
+                ANNUAL_AMOUNT)
+LINE_COLUMNS = (UPN, STREAM, "psf_school_id", "paid_school_id", ANNUAL_AMOUNT, "paid_from", "paid_to", "paid_amount",
+                "released_amount", "reason", DOB, "protected_phase", "stop_date", "units", ROW)
+
+
+def lines(rows: pl.LazyFrame, ordered: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
+    """One line per statement row and school paid, with units and the amount rounded half away
+    from zero, and the row's released amount on its last line (SPEC §3); in psf.csv order.
+
+    A row's first stay is at its statement's school, until its first carried managed move.
+    Rows that no managed move carries (nearly all) are one stay and one line, worked out
+    column by column; only the few that moved are split into stays and grouped by school."""
     start, stop = _window(cfg)
-    win = rows.select(ROW, start.alias("_w0"), stop.alias("_w1"), ANNUAL_AMOUNT)
+    carried = carried_stays(ordered)
+    first_move = carried.group_by(ROW).agg(pl.col("seg_start").min().alias("_moved_on"))
+    rows = (rows.select(ROW, *[c for c in _ROW_COLUMNS if c != "psf_school_id"],
+                        pl.col(SCHOOL_ID).alias("psf_school_id"), start.alias("_w0"), stop.alias("_w1"))
+            .join(first_move, on=ROW, how="left", maintain_order="left"))
+    stays = rows.filter(pl.col("_moved_on").is_null()).with_columns(
+        pl.col("psf_school_id").alias("paid_school_id"), pl.lit(date(1, 1, 1)).alias("seg_start"),
+        pl.lit(FAR_FUTURE).alias("seg_end"))
+    single = _with_units(stays, cfg).with_columns(
+        pl.when(pl.col("units") > 0).then(pl.col(c)).alias(c) for c in ("paid_from", "paid_to")
+    ).with_columns((pl.col("entitlement") - pl.col("paid_amount")).alias("released_amount"))
+    moved = rows.filter(pl.col("_moved_on").is_not_null())
+    out = pl.concat([single.select(LINE_COLUMNS), moved_lines(moved, carried, cfg)], how="vertical_relaxed")
+    return out.sort("psf_school_id", UPN, STREAM, pl.col("paid_from").fill_null(date(1, 1, 1)), "paid_school_id")
+
+
+def _with_units(stays: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
+    """Units, first and last day paid, and the amount, of each stay within the row's window."""
     lo = pl.max_horizontal("seg_start", "_w0")
     hi = pl.min_horizontal("seg_end", "_w1")
     first, last = _paid_bounds(lo, hi, cfg.prorate)
-    paid = (segs.join(win, on=ROW)
-            .with_columns(units_between(lo, hi, cfg.prorate).alias("units"), first.alias("paid_from"),
-                          last.alias("paid_to"))
-            .filter(pl.col("units") > 0)
+    per_year = units_in_year(cfg.period_start, cfg.prorate)
+    return (stays.with_columns(units_between(lo, hi, cfg.prorate).cast(pl.Int32).alias("units"),
+                               first.alias("paid_from"), last.alias("paid_to"))
+            .with_columns(div_round_half_away(pl.col(ANNUAL_AMOUNT) * pl.col("units"), per_year)
+                          .alias("paid_amount")))
+
+
+def moved_lines(moved: pl.LazyFrame, carried: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
+    """The lines of rows that managed moves carried: a stay per school, grouped by school; a row
+    paid nothing keeps one line at its statement's school; released on the last line."""
+    per_year = units_in_year(cfg.period_start, cfg.prorate)
+    first = moved.with_columns(pl.col("psf_school_id").alias("paid_school_id"),
+                               pl.lit(date(1, 1, 1)).alias("seg_start"), pl.col("_moved_on").alias("seg_end"))
+    later = carried.join(moved.drop("_moved_on"), on=ROW, how="inner")
+    stays = _with_units(pl.concat([first.drop("_moved_on"), later.drop("move_row")], how="diagonal_relaxed"), cfg)
+    keep = [c for c in _ROW_COLUMNS if c != ANNUAL_AMOUNT]
+    paid = (stays.filter(pl.col("units") > 0)
             .group_by(ROW, "paid_school_id")
             .agg(pl.col("units").sum(), pl.col("paid_from").min(), pl.col("paid_to").max(),
-                 pl.col(ANNUAL_AMOUNT).first())
+                 *[pl.col(c).first() for c in (*keep, ANNUAL_AMOUNT)])
             .with_columns(div_round_half_away(pl.col(ANNUAL_AMOUNT) * pl.col("units"), per_year).alias("paid_amount")))
-    unpaid = (rows.join(paid.select(ROW).unique(), on=ROW, how="anti")
-              .select(ROW, pl.col(SCHOOL_ID).alias("paid_school_id"), pl.lit(0, dtype=pl.Int32).alias("units"),
-                      pl.lit(None, dtype=pl.Date).alias("paid_from"), pl.lit(None, dtype=pl.Date).alias("paid_to"),
-                      ANNUAL_AMOUNT, pl.lit(0, dtype=pl.Int64).alias("paid_amount")))
-    return pl.concat([paid.with_columns(pl.col("units").cast(pl.Int32)), unpaid], how="diagonal_relaxed")
+    unpaid = (moved.join(paid.select(ROW), on=ROW, how="anti")
+              .select(ROW, *keep, ANNUAL_AMOUNT, pl.col("psf_school_id").alias("paid_school_id"),
+                      pl.lit(0, dtype=pl.Int32).alias("units"), pl.lit(None, dtype=pl.Date).alias("paid_from"),
+                      pl.lit(None, dtype=pl.Date).alias("paid_to"), pl.lit(0, dtype=pl.Int64).alias("paid_amount")))
+    both = (pl.concat([paid.with_columns(pl.col("units").cast(pl.Int32)), unpaid], how="diagonal_relaxed")
+            .sort(ROW, pl.col("paid_from").fill_null(date(1, 1, 1)), "paid_school_id"))
+    last = pl.int_range(pl.len()).over(ROW) == pl.len().over(ROW) - 1
+    released = pl.col("entitlement") - pl.col("paid_amount").sum().over(ROW)
+    return both.with_columns(pl.when(last).then(released).otherwise(0).alias("released_amount")).select(LINE_COLUMNS)
 
 
 def entitlement(cfg: Config) -> pl.Expr:
@@ -186,39 +239,28 @@ def entitlement(cfg: Config) -> pl.Expr:
         div_round_half_away(pl.col(ANNUAL_AMOUNT) * units, per_year))
 
 
+def move_errors(ordered: pl.LazyFrame) -> pl.LazyFrame:
+    """Moves whose from_school_id is not where the earlier moves left the child (one per move row)."""
+    return (ordered.filter(pl.col(FROM_SCHOOL) != pl.col("expected_from"))
+            .select("move_row", UPN, FROM_SCHOOL, "expected_from")
+            .unique("move_row", keep="first", maintain_order=True).sort("move_row"))
+
+
 def compute_psf(statements: pl.DataFrame, moves: pl.DataFrame | None, census: pl.DataFrame | None,
                 cfg: Config) -> PsfFrames:
-    """Apply every rule of SPEC §3 to every statement row; one collect."""
-    rows = statement_rows(statements.lazy(), cfg)
+    """Apply every rule of SPEC §3 to every statement row.
+
+    `census` needs only `upn` and `school_id` (and may be just the rows of children with a
+    statement).  Three collects, none repeating another's work: the moves in order (small),
+    the rows (one per statement row), then the lines and the move errors from those."""
     moves_lf = moves.lazy() if moves is not None else pl.LazyFrame(
         schema={ROW: pl.Int64, UPN: pl.String, FROM_SCHOOL: pl.String, TO_SCHOOL: pl.String,
                 MOVE_DATE: pl.Date, REASON: pl.String})
-    ordered = moves_in_order(moves_lf, rows, cfg)
-    rows = rows.join(move_stops(ordered), on=ROW, how="left")
-    if census is not None:
-        rows = rows.join(census_location(ordered, rows, census.lazy(), cfg), on=ROW, how="left")
-    else:
-        rows = rows.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in
-                                 ("expected_school", "census_school", "census_finding"))
-    rows = first_stop(rows, cfg).with_columns(entitlement(cfg).alias("entitlement"))
-    paid = lines(rows, segments(rows, ordered, cfg), cfg)
-    errors = ordered.filter(pl.col(FROM_SCHOOL) != pl.col("expected_from")).select(
-        "move_row", UPN, FROM_SCHOOL, "expected_from").unique("move_row").sort("move_row")
-    rows_df, lines_df, errors_df = pl.collect_all([rows, paid, errors])
-    return PsfFrames(rows=rows_df, lines=_with_released(lines_df, rows_df), move_errors=errors_df)
-
-
-def _with_released(lines_df: pl.DataFrame, rows_df: pl.DataFrame) -> pl.DataFrame:
-    """Released = entitlement − paid, shown on the row's last line; the psf.csv layout."""
-    r = rows_df.select(ROW, UPN, STREAM, pl.col(SCHOOL_ID).alias("psf_school_id"), DOB, "protected_phase",
-                       "stop_date", "reason", "entitlement")
-    out = (lines_df.join(r, on=ROW)
-           .sort(ROW, pl.col("paid_from").fill_null(date(1, 1, 1)), "paid_school_id")
-           .with_columns(
-               (pl.col("entitlement") - pl.col("paid_amount").sum().over(ROW)).alias("_released"),
-               (pl.int_range(pl.len()).over(ROW) == pl.len().over(ROW) - 1).alias("_last"))
-           .with_columns(pl.when(pl.col("_last")).then(pl.col("_released")).otherwise(0).alias("released_amount")))
-    return out.select(
-        UPN, STREAM, "psf_school_id", "paid_school_id", ANNUAL_AMOUNT, "paid_from", "paid_to", "paid_amount",
-        "released_amount", "reason", DOB, "protected_phase", "stop_date", "units", ROW,
-    ).sort("psf_school_id", UPN, STREAM, pl.col("paid_from").fill_null(date(1, 1, 1)), "paid_school_id")
+    ordered = collect(moves_in_order(moves_lf, statements.lazy(), cfg)).lazy()
+    rows = collect(statement_rows(statements.lazy(), cfg)
+                   .join(move_stops(ordered), on=ROW, how="left", maintain_order="left")
+                   .pipe(census_location, ordered, census.lazy() if census is not None else None, cfg)
+                   .pipe(first_stop, cfg)
+                   .with_columns(entitlement(cfg).alias("entitlement")))
+    lines_df, errors_df = collect_all([lines(rows.lazy(), ordered, cfg), move_errors(ordered)])
+    return PsfFrames(rows=rows, lines=lines_df, move_errors=errors_df)

@@ -14,11 +14,10 @@ from dataclasses import dataclass, replace
 
 import polars as pl
 
-from .attribution import psf_of
 from .config import Config
 from .diff import change_pct_expr
 from .errors import Issues, SenrunError
-from .pipeline import Inputs, check_inputs, compute, read_inputs
+from .pipeline import Inputs, check_inputs, compute, psf_frames, read_inputs
 from .projection import project
 from .result import RunResult
 from .schema import CLUSTER_ID, CLUSTER_NAME, SCHOOL_ID, SCHOOL_NAME
@@ -99,11 +98,14 @@ def scenario_inputs(base_inp: Inputs, base_cfg: Config, cfg: Config, read: dict)
         return read[key]
     if _bases(cfg) == _bases(base_cfg) and _budget(cfg) == _budget(base_cfg):
         return base_inp
-    checked = Inputs(replace(base_inp.schools), base_inp.statements, base_inp.census, base_inp.moves, Issues())
+    # the base's derived work (the census join, pupil counts) does not depend on the schools table: shared
+    checked = Inputs(replace(base_inp.schools), base_inp.statements, base_inp.census, base_inp.moves, Issues(),
+                     base_inp.derived)
     check_inputs(checked, cfg)  # basis columns parsed, budget checks — on a copy of the schools table
     if checked.issues.errors:  # the warnings are the base's, already reported
         raise SenrunError(checked.issues.errors)
-    return Inputs(checked.schools, base_inp.statements, base_inp.census, base_inp.moves, base_inp.issues)
+    return Inputs(checked.schools, base_inp.statements, base_inp.census, base_inp.moves, base_inp.issues,
+                  base_inp.derived)
 
 
 def compare(base: RunResult, scenario: RunResult, key: str) -> pl.DataFrame:
@@ -168,7 +170,7 @@ def _run(inp: Inputs, cfg: Config, psf_cache: dict) -> tuple[RunResult, bool]:
     key = psf_key(cfg)
     reused = key in psf_cache
     if not reused:
-        psf_cache[key] = psf_of(inp, cfg)
+        psf_cache[key] = psf_frames(inp, cfg)  # the census rows it needs are looked up once per inputs
     return compute(inp, cfg, psf=psf_cache[key]), reused
 
 

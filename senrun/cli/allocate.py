@@ -34,6 +34,10 @@ def allocate(
 
     Example:  [bold]senrun allocate --config config/senrun.yaml --out out/[/]
     """
+    if not no_returns:  # the returns' processes get ready while the run reads and computes
+        from ..outputs.processes import prepare_workers
+
+        prepare_workers(jobs)
     from ..config import load_config
     from ..outputs import write_outputs
     from ..pipeline import allocate as run_allocation

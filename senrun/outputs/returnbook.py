@@ -1,7 +1,10 @@
 """One school's return workbook, from plain Python data (SPEC §6 `returns/<school_id>.xlsx`).
 
 This module runs in the worker processes, so it imports neither Polars nor the run: the
-parent hands each worker a chunk of :class:`SchoolReturn` records and gets bytes back.
+parent hands each worker a :class:`ReturnChunk` — a few hundred schools' figures and their
+children's lines as plain columns of text and integers, cheap to pickle — and gets the
+workbooks' bytes back.  The children's rows, most of a return's cells, are rendered as XML
+directly (tablesheet.py), in the cell forms XlsxWriter would write.
 """
 
 from __future__ import annotations
@@ -10,13 +13,17 @@ import io
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from .common import NOTIONAL_NOTE
-from .xlsx import Formats, close_to_bytes, new_workbook, write_money, write_rows
+from .tablesheet import TableSheet, fit_text
+from .xlsx import Formats, close_to_bytes, new_workbook, write_header, write_money, write_rows
 
 CHILD_COLUMNS = ("upn", "stream", "date_of_birth", "paid_from", "paid_to",
                  "annual_amount", "paid_amount", "reason")
+#: How each child column is shown: text, a date (Excel serial day), or money (pence).
+CHILD_KINDS = ("text", "text", "date", "date", "date", "money", "money", "text")
 ELEMENT_COLUMNS = ("element", "basis", "units", "amount")
 WIDTHS = (40, 16, 14, 12, 12, 16, 16, 16)
 
@@ -37,20 +44,36 @@ class SchoolReturn:
     cluster_share: int | None
     total: int | None
     cluster_allocation: int | None
-    children: tuple[tuple, ...]  # CHILD_COLUMNS, paid at this school, paid_amount > 0
     elements: tuple[tuple, ...]  # ELEMENT_COLUMNS: name, basis, units (text or number), pence
+    #: CHILD_COLUMNS of the lines paid at this school (paid_amount > 0); dates as Excel serial days
+    children: tuple[tuple, ...] = ()
 
 
-def build_chunk(chunk: list[SchoolReturn]) -> list[tuple[str, bytes]]:
+@dataclass(frozen=True)
+class ReturnChunk:
+    """A process task: schools' returns without their children, each with how many children it
+    has, and the children's lines of all of them, in school order, one list per CHILD_COLUMNS."""
+
+    schools: list[tuple]  # SchoolReturn's fields up to `elements`, then the number of children
+    children: tuple[list, ...]
+
+
+def build_chunk(chunk: ReturnChunk) -> list[tuple[str, bytes]]:
     """The returns of a chunk of schools, as (file name, bytes): the work of one process task."""
-    return [(school.file_name, return_bytes(school)) for school in chunk]
+    lines = list(zip(*chunk.children))
+    out, at = [], 0
+    for *fields, count in chunk.schools:
+        school = SchoolReturn(*fields, children=tuple(lines[at:at + count]))
+        at += count
+        out.append((school.file_name, return_bytes(school)))
+    return out
 
 
 def return_bytes(school: SchoolReturn) -> bytes:
     """One school's return workbook."""
     buffer = io.BytesIO()
     book, fmt = new_workbook(buffer, f"SEN funding return {school.year}: {school.school_id}")
-    ws = book.add_worksheet("Return")
+    ws = book.add_worksheet("Return", worksheet_class=TableSheet)
     for col, width in enumerate(WIDTHS):
         ws.set_column(col, col, width)
     row = heading_block(ws, fmt, school)
@@ -85,12 +108,35 @@ def psf_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -> in
         ws.write_string(row + 1, 0, "No child has continuing PSF at this school in this period.")
         row += 2
     else:
-        write_rows(ws, row + 1, list(CHILD_COLUMNS), list(school.children), fmt,
-                   money={"annual_amount", "paid_amount"})
-        row += 2 + len(school.children)
+        write_header(ws, row + 1, CHILD_COLUMNS, fmt)
+        last = row + 1 + len(school.children)
+        ws.put_cells(row + 2, 0, len(CHILD_COLUMNS) - 1, children_xml(ws, fmt, school.children, row + 2))
+        row = last + 1
     ws.write_string(row, 0, "Total continuing PSF", fmt.bold)
     write_money(ws, row, 1, school.psf, fmt, bold=True)
     return row + 1
+
+
+def children_xml(ws: TableSheet, fmt: Formats, children: tuple[tuple, ...], first_row: int) -> list[str]:
+    """Each child's row of cells as XML, from `first_row` (0-based): text as shared strings,
+    dates and money as numbers under their formats (pounds as XlsxWriter writes pence / 100)."""
+    index = ws.str_table._get_shared_string_index
+    styles = {"date": fmt.date._get_xf_index(), "money": fmt.money._get_xf_index()}
+    columns = [(xl_col_to_name(c), kind) for c, kind in enumerate(CHILD_KINDS)]
+    rows = []
+    for r, values in enumerate(children, start=first_row + 1):
+        cells = []
+        for (col, kind), value in zip(columns, values):
+            if value is None:
+                continue
+            if kind == "text":
+                cells.append(f'<c r="{col}{r}" t="s"><v>{index(fit_text(str(value)))}</v></c>')
+            elif kind == "date":
+                cells.append(f'<c r="{col}{r}" s="{styles[kind]}"><v>{value}</v></c>')
+            else:
+                cells.append(f'<c r="{col}{r}" s="{styles[kind]}"><v>{value / 100:.16G}</v></c>')
+        rows.append("".join(cells))
+    return rows
 
 
 def formula_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -> int:

@@ -1,42 +1,46 @@
 """The per-school returns, `returns/<school_id>.xlsx`, written by a pool of processes (SPEC §6, §7 --jobs).
 
-The parent turns the run into one plain :class:`SchoolReturn` per school (the PSF lines
-are partitioned by paid school once, not filtered per school), hands chunks of them to
-worker processes that build the workbooks' bytes, and writes the files itself, so every
-write goes through the atomic layer.
+The parent cuts the run into chunks of a few hundred schools.  A chunk (returnbook.ReturnChunk)
+is plain columns — the schools' figures, and their children's lines as text and integers
+(dates as Excel serial days) — made from the run's frames by slicing, never by building
+Python objects for every school at once: at England scale (21,600 schools, 430,000 PSF
+lines) the parent holds only the chunks in flight.  Worker processes turn chunks into
+workbooks' bytes, and the parent writes the files itself, in school order, so every write
+goes through the atomic layer.
 
-Start method: `forkserver`.  Measured on 420 schools with --jobs 2 (docs/outputs.md), the
-three start methods were within the machine's noise of each other (returns step, median
-of 30: fork 1.28 s, forkserver 1.40 s, spawn 1.56 s; in-process 1.56 s; minima 0.73, 0.74,
-0.75, 1.07), so the safe one is used: Polars warns that a forked child can deadlock if
-Polars' thread pool held a lock at the fork, whereas `forkserver` forks each worker from a
-clean single-threaded server that has preloaded only XlsxWriter and this package's
-Polars-free modules.
+How the processes start: processes.py.
 """
 
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from itertools import islice
 
 import polars as pl
 
 from ..errors import SenrunError
 from ..result import RunResult
+from . import processes
 from .common import FORMULA_PREFIX, return_file_stem
-from .returnbook import CHILD_COLUMNS, SchoolReturn, build_chunk
+from .returnbook import CHILD_COLUMNS, CHILD_KINDS, ReturnChunk, build_chunk
+from .tables import excel_serial
 from .workbook import period_text
 
 RETURNS_DIR = "returns"
-START_METHOD = "forkserver"
 #: Fewer schools than this per process and the pool costs more than it saves: write in-process.
 MIN_PER_PROCESS = 25
 #: Chunks per process: enough to keep every process busy to the end, few enough to be cheap.
 CHUNKS_PER_PROCESS = 4
+#: At most this many schools in a chunk, so that what is in flight stays small at any scale.
+MAX_CHUNK = 250
+#: Chunks handed to the pool ahead of the one being written, per process.
+AHEAD_PER_PROCESS = 2
 
 
 def return_file_names(schools: pl.DataFrame) -> dict[str, str]:
@@ -60,47 +64,77 @@ def return_file_names(schools: pl.DataFrame) -> dict[str, str]:
     return names
 
 
-def plan_returns(result: RunResult) -> list[SchoolReturn]:
-    """One SchoolReturn per school of the run, in school order."""
-    file_names = return_file_names(result.schools)
-    children = children_by_school(result.psf)
-    units = units_by_school(result.workings)
-    cluster_total = dict(result.clusters.select("cluster_id", "cluster_allocation").iter_rows())
+def plan_returns(result: RunResult, size: int) -> Iterator[ReturnChunk]:
+    """The run's returns as chunks of `size` schools, in school order, made one at a time."""
     elements = element_list(result)
-    year, period = str(result.config.year), period_text(result.config.as_dict())
-    plans = []
-    for school in result.schools.iter_rows(named=True):
-        sid = school["school_id"]
-        own_units = units.get(sid, {})
-        plans.append(SchoolReturn(
-            file_name=file_names[sid], school_id=sid, school_name=school.get("school_name"),
-            cluster_id=school["cluster_id"], cluster_name=school.get("cluster_name"),
-            year=year, period=period, ssa=school.get("ssa"), psf=school.get("psf"),
-            cluster_share=school.get("cluster_share"), total=school.get("total"),
-            cluster_allocation=cluster_total.get(school["cluster_id"]),
-            children=tuple(children.get(sid, ())),
-            elements=tuple((name, basis, own_units.get(name), school.get(FORMULA_PREFIX + name))
-                           for name, basis in elements),
-        ))
-    return plans
+    schools = school_fields(result, return_file_names(result.schools), elements)
+    children = children_columns(result.psf, schools.get_column("school_id"))
+    at = 0
+    for start in range(0, schools.height, size):
+        part = schools.slice(start, size)
+        count = int(part.get_column("_children").sum())
+        lines = children.slice(at, count)
+        at += count
+        yield ReturnChunk(schools=[school_tuple(row, elements) for row in part.iter_rows()],
+                          children=tuple(lines.get_column(c).to_list() for c in CHILD_COLUMNS))
 
 
-def children_by_school(psf: pl.DataFrame) -> dict[str, list[tuple]]:
-    """The PSF lines paid at each school (paid_amount > 0), partitioned once by paid school."""
-    lines = (psf.filter(pl.col("paid_amount") > 0)
-             .select("paid_school_id", *CHILD_COLUMNS)
-             .sort("paid_school_id", "upn", "paid_from", "stream"))
-    parts = lines.partition_by("paid_school_id", as_dict=True, include_key=False, maintain_order=True)
-    return {key[0]: part.rows() for key, part in parts.items()}
+#: SchoolReturn's fields that come from the schools' table, in its order.
+SCHOOL_FIELDS = ("file_name", "school_id", "school_name", "cluster_id", "cluster_name", "year", "period",
+                 "ssa", "psf", "cluster_share", "total", "cluster_allocation")
 
 
-def units_by_school(workings: pl.DataFrame | None) -> dict[str, dict[str, object]]:
-    """school_id → element → the school's units, from the workings (empty without them)."""
+def school_fields(result: RunResult, file_names: dict[str, str], elements: list[tuple[str, str]]) -> pl.DataFrame:
+    """One row per school: SCHOOL_FIELDS, each element's units (text) and amount, then how many
+    children's lines the school has."""
+    schools = result.schools
+    counts = (result.psf.filter(pl.col("paid_amount") > 0)
+              .group_by(pl.col("paid_school_id").alias("school_id")).agg(pl.len().alias("_children")))
+    units = units_by_school(result.workings)
+    frame = (schools.join(units, on="school_id", how="left") if units is not None else schools) \
+        .join(result.clusters.select("cluster_id", "cluster_allocation"), on="cluster_id", how="left") \
+        .join(counts, on="school_id", how="left")
+
+    def column(name: str, dtype: pl.DataType = pl.Int64) -> pl.Expr:
+        return pl.col(name) if name in frame.columns else pl.lit(None, dtype=dtype)
+
+    fixed = {"file_name": pl.col("school_id").replace_strict(file_names), "year": pl.lit(str(result.config.year)),
+             "period": pl.lit(period_text(result.config.as_dict())),
+             "school_name": column("school_name", pl.String), "cluster_name": column("cluster_name", pl.String)}
+    return frame.select(
+        *[fixed[f].alias(f) if f in fixed else column(f).alias(f) for f in SCHOOL_FIELDS],
+        *[e for name, _ in elements for e in (column(f"_units_{name}", pl.String).alias(f"_units_{name}"),
+                                                column(FORMULA_PREFIX + name).alias(FORMULA_PREFIX + name))],
+        pl.col("_children").fill_null(0))
+
+
+def school_tuple(row: tuple, elements: list[tuple[str, str]]) -> tuple:
+    """A school_fields row as SchoolReturn's fields (elements as (name, basis, units, pence)),
+    then the number of children."""
+    fixed, rest = row[:len(SCHOOL_FIELDS)], row[len(SCHOOL_FIELDS):]
+    shares = tuple((name, basis, rest[2 * i], rest[2 * i + 1]) for i, (name, basis) in enumerate(elements))
+    return (*fixed, shares, rest[-1])
+
+
+def children_columns(psf: pl.DataFrame, school_order: pl.Series) -> pl.DataFrame:
+    """The lines paid at each school (paid_amount > 0), in the schools' order then by child;
+    dates as Excel serial days, so that they cross to the workers as integers."""
+    order = school_order.to_frame("paid_school_id").with_row_index("_school")
+    dates = [c for c, kind in zip(CHILD_COLUMNS, CHILD_KINDS) if kind == "date"]
+    return (psf.lazy().filter(pl.col("paid_amount") > 0)
+            .join(order.lazy(), on="paid_school_id", how="inner")
+            .sort("_school", "upn", "paid_from", "stream")
+            .select(*[excel_serial(pl.col(c)).alias(c) if c in dates else pl.col(c) for c in CHILD_COLUMNS])
+            .collect())
+
+
+def units_by_school(workings: pl.DataFrame | None) -> pl.DataFrame | None:
+    """school_id and one `_units_<element>` column (the school's units as text), from the workings."""
     if workings is None or workings.is_empty() or not {"school_id", "element", "units"} <= set(workings.columns):
-        return {}
-    parts = workings.select("school_id", "element", "units").partition_by(
-        "school_id", as_dict=True, include_key=False, maintain_order=True)
-    return {key[0]: dict(part.rows()) for key, part in parts.items()}
+        return None
+    return workings.select("school_id", "element", pl.col("units").cast(pl.String)).pivot(
+        on="element", index="school_id", values="units").rename(
+        lambda c: c if c == "school_id" else f"_units_{c}")
 
 
 def element_list(result: RunResult) -> list[tuple[str, str]]:
@@ -110,9 +144,9 @@ def element_list(result: RunResult) -> list[tuple[str, str]]:
     return [(c[len(FORMULA_PREFIX):], "") for c in result.schools.columns if c.startswith(FORMULA_PREFIX)]
 
 
-def chunked(plans: list[SchoolReturn], size: int) -> list[list[SchoolReturn]]:
-    """The plans in consecutive chunks of `size`."""
-    return [plans[i:i + size] for i in range(0, len(plans), size)]
+def chunk_size(schools: int, workers: int) -> int:
+    """Schools per chunk: a few chunks per process, none too big."""
+    return max(1, min(MAX_CHUNK, math.ceil(schools / (workers * CHUNKS_PER_PROCESS))))
 
 
 def worker_count(jobs: int | None, schools: int) -> int:
@@ -123,21 +157,22 @@ def worker_count(jobs: int | None, schools: int) -> int:
     return max(1, min(wanted, schools // MIN_PER_PROCESS))
 
 
-def built_returns(plans: list[SchoolReturn], jobs: int | None) -> Iterator[list[tuple[str, bytes]]]:
-    """The returns' bytes, chunk by chunk in school order; in-process when one process will do."""
-    workers = worker_count(jobs, len(plans))
+@contextmanager
+def building_returns(result: RunResult, jobs: int | None) -> Iterator[Iterator[list[tuple[str, bytes]]]]:
+    """Start building the returns and give their files, chunk by chunk in school order.
+
+    With more than one process, the first chunks are handed to the pool at once, so the
+    processes work while the caller writes the other outputs; they are collected as the
+    caller iterates.  In-process, each chunk is built when it is asked for."""
+    workers = worker_count(jobs, result.schools.height)
+    chunks = plan_returns(result, chunk_size(result.schools.height, workers))
     if workers == 1:
-        for chunk in chunked(plans, max(1, MIN_PER_PROCESS)):
-            yield build_chunk(chunk)
+        yield map(build_chunk, chunks)
         return
-    size = max(1, math.ceil(len(plans) / (workers * CHUNKS_PER_PROCESS)))
-    context = multiprocessing.get_context(START_METHOD)
-    if START_METHOD == "forkserver":
-        # the server imports these once; each worker forked from it then starts warm
-        context.set_forkserver_preload(["__main__", build_chunk.__module__])
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=processes.context())
     try:
-        yield from pool.map(build_chunk, chunked(plans, size))
+        pending = deque(pool.submit(build_chunk, chunk) for chunk in islice(chunks, workers * AHEAD_PER_PROCESS))
+        yield in_order(pool, pending, chunks)
     except BrokenProcessPool as exc:  # a worker was killed, e.g. by the out-of-memory killer
         raise SenrunError(f"a process writing the school returns stopped unexpectedly ({exc}); "
                           f"try again with --jobs 1") from exc
@@ -145,15 +180,24 @@ def built_returns(plans: list[SchoolReturn], jobs: int | None) -> Iterator[list[
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def write_returns(result: RunResult, write: Callable[[str, bytes], None], jobs: int | None = None,
+def in_order(pool: ProcessPoolExecutor, pending: deque, chunks: Iterator[ReturnChunk]) -> Iterator[list]:
+    """The results of the `pending` futures in order, handing the pool one more chunk for each
+    collected: so at most len(pending) chunks are ever in flight (Executor.map submits them all)."""
+    while pending:
+        files = pending.popleft().result()
+        for chunk in islice(chunks, 1):
+            pending.append(pool.submit(build_chunk, chunk))
+        yield files
+
+
+def write_returns(built: Iterator[list[tuple[str, bytes]]], total: int, write: Callable[[str, bytes], None],
                   progress: Callable[[str, int, int], None] | None = None) -> int:
-    """Build every school's return and hand each file to `write`; returns how many were written."""
-    plans = plan_returns(result)
+    """Hand each built return to `write`, in school order; returns how many were written."""
     done = 0
-    for files in built_returns(plans, jobs):
+    for files in built:
         for name, data in files:
             write(name, data)
         done += len(files)
         if progress:
-            progress("returns", done, len(plans))
+            progress("returns", done, total)
     return done

@@ -18,6 +18,7 @@ from ..money import fmt_gbp
 from ..result import RunResult
 from . import common
 from .tables import visible, write_frame, write_table_sheet
+from .tablesheet import TableSheet
 from .xlsx import Formats, close_to_bytes, new_workbook, write_header, write_money, write_value
 
 SHEET_CSV = {"Clusters": "clusters.csv", "Schools": "schools.csv", "PSF": "psf.csv",
@@ -29,20 +30,25 @@ def workbook_bytes(result: RunResult, diff: pl.DataFrame | None = None) -> bytes
     """The whole allocation workbook, as bytes."""
     buffer = io.BytesIO()
     book, fmt = new_workbook(buffer, f"SEN funding allocations {result.config.year}")
+
+    def sheet(name: str) -> TableSheet:
+        return book.add_worksheet(name, worksheet_class=TableSheet)
+
     summary_sheet(book.add_worksheet("Summary"), fmt, result)
     clusters = visible(result.clusters)
-    if write_table_sheet(book.add_worksheet("Clusters"), clusters, fmt, SHEET_CSV["Clusters"]):
-        add_cluster_chart(book, book.get_worksheet_by_name("Clusters"), clusters)
-    schools_ws = book.add_worksheet("Schools")
+    clusters_ws = sheet("Clusters")
+    if write_table_sheet(clusters_ws, clusters, fmt, SHEET_CSV["Clusters"]):
+        add_cluster_chart(book, clusters_ws, clusters)
+    schools_ws = sheet("Schools")
     if write_table_sheet(schools_ws, visible(result.schools), fmt, SHEET_CSV["Schools"]):
         add_notional_note(schools_ws, result.schools)
-    write_table_sheet(book.add_worksheet("PSF"), visible(result.psf), fmt, SHEET_CSV["PSF"])
-    write_table_sheet(book.add_worksheet("Released"), visible(result.released), fmt, SHEET_CSV["Released"])
+    write_table_sheet(sheet("PSF"), visible(result.psf), fmt, SHEET_CSV["PSF"])
+    write_table_sheet(sheet("Released"), visible(result.released), fmt, SHEET_CSV["Released"])
     if diff is not None:
-        write_table_sheet(book.add_worksheet("Diff"), diff, fmt, SHEET_CSV["Diff"])
+        write_table_sheet(sheet("Diff"), diff, fmt, SHEET_CSV["Diff"])
     if result.workings is not None and result.workings.height:
-        write_table_sheet(book.add_worksheet("Workings"), visible(result.workings), fmt, SHEET_CSV["Workings"])
-    parameters_sheet(book.add_worksheet("Parameters"), fmt, result)
+        write_table_sheet(sheet("Workings"), visible(result.workings), fmt, SHEET_CSV["Workings"])
+    parameters_sheet(sheet("Parameters"), fmt, result)
     return close_to_bytes(book, buffer)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
 
 import polars as pl
@@ -13,7 +15,7 @@ from ..result import RunResult
 from . import atomic, common
 from .csvs import clusters_table, csv_bytes, psf_table, schools_table
 from .manifest import manifest_bytes
-from .returns import return_file_names, write_returns
+from .returns import building_returns, return_file_names, write_returns
 from .workbook import SHEET_CSV, WARNINGS_CSV, warnings_frame, workbook_bytes
 
 Progress = Callable[[str, int, int], None]
@@ -53,13 +55,18 @@ def write_outputs(result: RunResult, out: Path, *, returns: bool = True, jobs: i
     if returns:
         return_file_names(result.schools)  # a clash of file names stops the run before any write
     out = Path(out)
-    with atomic.staged(out) as staging:
+    with atomic.staged(out) as staging, building_returns(result, jobs) if returns else nullcontext() as built:
+        # the returns' processes (if any) are at work from here, while this one writes the rest
         folder = Folder(staging)
-        rows = write_tables(result, folder, diff, report)
-        folder.write("allocations.xlsx", workbook_bytes(result, diff))
+        with ThreadPoolExecutor(max_workers=1) as thread:
+            # the CSVs are Polars' work, which runs outside Python's lock: made beside the workbook
+            csvs = thread.submit(csv_contents, result, diff)
+            book = workbook_bytes(result, diff)
+            rows = write_tables(result, folder, csvs.result(), diff, report)
+        folder.write("allocations.xlsx", book)
         report("workbook", 1, 1)
         if returns:
-            rows["returns"] = write_returns(result, folder.write, jobs, report)
+            rows["returns"] = write_returns(built, result.schools.height, folder.write, report)
         folder.write(atomic.MANIFEST, manifest_bytes(result, folder.files, rows))
         report("manifest", 1, 1)
     return out
@@ -79,11 +86,16 @@ def csv_files(result: RunResult, diff: pl.DataFrame | None) -> list[tuple[str, p
     return files
 
 
-def write_tables(result: RunResult, folder: Folder, diff: pl.DataFrame | None, report: Progress) -> dict[str, int]:
+def csv_contents(result: RunResult, diff: pl.DataFrame | None) -> list[tuple[str, bytes]]:
+    """Each CSV's name and bytes."""
+    return [(name, csv_bytes(frame)) for name, frame in csv_files(result, diff)]
+
+
+def write_tables(result: RunResult, folder: Folder, files: list[tuple[str, bytes]], diff: pl.DataFrame | None,
+                 report: Progress) -> dict[str, int]:
     """Write the CSVs; returns the row count of every table, for the manifest."""
-    files = csv_files(result, diff)
-    for done, (name, frame) in enumerate(files, start=1):
-        folder.write(name, csv_bytes(frame))
+    for done, (name, data) in enumerate(files, start=1):
+        folder.write(name, data)
         report("csv", done, len(files))
     rows = {"schools": result.schools.height, "clusters": result.clusters.height,
             "psf": result.psf.height, "released": result.released.height,

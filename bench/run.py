@@ -1,0 +1,332 @@
+"""`make bench`: senrun's wall time and peak memory at the reference authority's scale and England's.
+
+    python bench/run.py            # or: make bench
+    python bench/run.py --quick    # or: make bench QUICK=1 (fewer runs of each)
+
+Data comes from `senrun sample` and is kept in bench/cache/<scale>-<seed>/ (git-ignored) for
+the next run.  Every case runs senrun's command line as a subprocess, as a user would, and
+reports the median of several runs (the first run of each case, which fills the disk cache
+and Python's bytecode cache, is not counted).  The table is printed and written, with every
+run's figures and the machine's, to bench/results.json.  docs/performance.md explains the
+cases, the targets and how memory is measured (see `measure`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+CACHE = BENCH / "cache"
+SEED = 2013
+JOBS = 2
+SCENARIOS = 100
+POLL_SECONDS = 0.01
+
+#: (case, limit, what the limit applies to) — SPEC's performance targets for a 2-core machine.
+TARGETS = {
+    "la allocate / I/O floor": (1.3, "ratio"),
+    "la allocate peak MB": (250, "MB"),
+    "england allocate --no-returns": (5.0, "s"),
+    "england allocate --no-returns peak MB": (1000, "MB"),
+    "england allocate": (75.0, "s"),
+    "simulate 100 scenarios / allocate": (2.0, "ratio"),
+    "senrun --help": (0.25, "s"),
+}
+
+
+@dataclass
+class Run:
+    """One run of a command: wall time, peak resident memory of the parent and of its largest
+    descendant, and the CPU time of all of them (a figure the machine's other work disturbs less)."""
+
+    seconds: float
+    parent_mb: float
+    child_mb: float
+    cpu_seconds: float
+
+    @property
+    def peak_mb(self) -> float:
+        return self.parent_mb + self.child_mb
+
+
+@dataclass
+class Case:
+    """A command measured several times."""
+
+    name: str
+    command: list[str]
+    runs: list[Run] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> float:
+        return statistics.median(r.seconds for r in self.runs)
+
+    @property
+    def peak_mb(self) -> float:
+        return statistics.median(r.peak_mb for r in self.runs)
+
+    @property
+    def cpu_seconds(self) -> float:
+        return statistics.median(r.cpu_seconds for r in self.runs)
+
+    @property
+    def fastest(self) -> float:
+        return min(r.seconds for r in self.runs)
+
+
+# --- measuring ----------------------------------------------------------------------
+
+def descendants(pid: int) -> set[int]:
+    """Every process below `pid`, from /proc (the returns' fork server and its workers are grandchildren)."""
+    parents: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as stat:
+                    fields = stat.read().rsplit(b")", 1)[1].split()
+                parents[int(entry.name)] = int(fields[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {p for p, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the process has used so far; 0 if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def high_water_mb(pid: int) -> float:
+    """The process's peak resident memory so far (VmHWM), in MB; 0 if it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def measure(command: list[str], env: dict[str, str]) -> Run:
+    """Run `command`; its wall time, its own peak memory and the largest peak among its descendants.
+
+    The parent's peak is exact: `ru_maxrss` from wait4() on it (which, strictly, is the
+    largest of the process and any descendant it waited for; senrun's parent is always the
+    largest).  Descendants (the returns' processes, which are the fork server's children)
+    are not waited for by the parent, so their peaks (VmHWM) and CPU times are read from
+    /proc every 10 ms while the command runs, the last reading of each kept; what a worker
+    does in its last 10 ms could be missed.  Peak = parent + largest descendant: an upper
+    bound of what ran at once, since a worker shares pages with the fork server.
+    """
+    peaks: dict[int, float] = {}
+    cpu: dict[int, float] = {}
+    errors = tempfile.TemporaryFile()
+    start = time.perf_counter()
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors)
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.is_set():
+            if os.path.exists("/proc"):
+                for pid in descendants(process.pid):
+                    peaks[pid] = max(peaks.get(pid, 0.0), high_water_mb(pid))
+                    cpu[pid] = max(cpu.get(pid, 0.0), cpu_seconds(pid))
+            done.wait(POLL_SECONDS)
+
+    watcher = threading.Thread(target=poll, daemon=True)
+    watcher.start()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    done.set()
+    watcher.join()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    errors.seek(0)
+    text = errors.read().decode(errors="replace")
+    errors.close()
+    if process.returncode != 0:
+        raise SystemExit(f"failed ({process.returncode}): {' '.join(command)}\n{text}")
+    own_cpu = usage.ru_utime + usage.ru_stime  # with any descendant it waited for, as the resource tracker
+    return Run(seconds, usage.ru_maxrss / 1024, max(peaks.values(), default=0.0), own_cpu + sum(cpu.values()))
+
+
+def child_env() -> dict[str, str]:
+    """The environment for the commands: as the user's, with Python's bytecode cache allowed
+    (an installed senrun has its .pyc files; a PYTHONDONTWRITEBYTECODE set for development
+    would otherwise make every run compile senrun's modules afresh)."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def run_cases(cases: list[Case], times: int, env: dict[str, str], say) -> None:
+    """Run each case once unmeasured, then `times` rounds with the cases interleaved, so that a
+    busy moment of the machine falls on every case alike (the floor beside the allocate)."""
+    for case in cases:
+        measure(case.command, env)
+    for n in range(times):
+        for case in cases:
+            case.runs.append(measure(case.command, env))
+            last = case.runs[-1]
+            say(f"  {case.name}: run {n + 1}/{times} {last.seconds:.2f} s, {last.peak_mb:.0f} MB, "
+                f"{last.cpu_seconds:.2f} s CPU")
+
+
+# --- data -----------------------------------------------------------------------------
+
+def sample(scale: str, seed: int, python: str, say) -> Path:
+    """The sample data set of `scale` and `seed`: from bench/cache if there, else made by `senrun sample`."""
+    folder = CACHE / f"{scale}-{seed}"
+    if (folder / "senrun.yaml").is_file():
+        return folder
+    legacy = CACHE / scale  # an England set made before the cache was keyed by seed
+    if (legacy / "senrun.yaml").is_file() and f"seed {seed})" in (legacy / "senrun.yaml").read_text():
+        return legacy
+    say(f"making the {scale} sample (seed {seed}) in {folder} …")
+    partial = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    subprocess.run([python, "-m", "senrun", "sample", "--scale", scale, "--seed", str(seed), "--out", str(partial)],
+                   check=True, cwd=ROOT, stdout=subprocess.DEVNULL, env=child_env())
+    partial.rename(folder)
+    return folder
+
+
+# --- the report -----------------------------------------------------------------------
+
+def verdict(value: float, target: str) -> str:
+    limit, _ = TARGETS[target]
+    return "ok" if value <= limit else "MISSED"
+
+
+def rows_of(cases: dict[str, Case], quick: bool) -> list[tuple[str, str, str, str]]:
+    """The table: (what, measured, target, verdict)."""
+    la, floor = cases["la allocate"], cases["la I/O floor"]
+    rows = [("la allocate --jobs 2", f"{la.seconds:.2f} s (fastest {la.fastest:.2f}; {la.cpu_seconds:.2f} s CPU)",
+             "", ""),
+            ("la I/O floor (bench/io_floor.py --jobs 2)",
+             f"{floor.seconds:.2f} s (fastest {floor.fastest:.2f}; {floor.cpu_seconds:.2f} s CPU)", "", "")]
+    ratio = la.seconds / floor.seconds
+    rows.append(("la allocate / I/O floor", f"{ratio:.2f}× (fastest {la.fastest / floor.fastest:.2f}×, "
+                 f"CPU {la.cpu_seconds / floor.cpu_seconds:.2f}×)", "≤ 1.3×", verdict(ratio, "la allocate / I/O floor")))
+    rows.append(("la allocate peak (parent + largest worker)", f"{la.peak_mb:.0f} MB", "≤ 250 MB",
+                 verdict(la.peak_mb, "la allocate peak MB")))
+    if "simulate" in cases:
+        sim = cases["simulate"]
+        rows.append((f"la simulate, {SCENARIOS} scenarios", f"{sim.seconds:.2f} s (fastest {sim.fastest:.2f}), "
+                     f"{sim.peak_mb:.0f} MB", "", ""))
+        sim_ratio = sim.seconds / la.seconds
+        rows.append(("simulate / one allocate", f"{sim_ratio:.2f}× (fastest {sim.fastest / la.fastest:.2f}×)", "≤ 2×",
+                     verdict(sim_ratio, "simulate 100 scenarios / allocate")))
+    if "england --no-returns" in cases:
+        eng = cases["england --no-returns"]
+        rows.append(("england allocate --no-returns", f"{eng.seconds:.2f} s (fastest {eng.fastest:.2f})", "≤ 5 s",
+                     verdict(eng.seconds, "england allocate --no-returns")))
+        rows.append(("england allocate --no-returns peak", f"{eng.peak_mb:.0f} MB", "≤ 1,000 MB",
+                     verdict(eng.peak_mb, "england allocate --no-returns peak MB")))
+    if "england" in cases:
+        full = cases["england"]
+        rows.append(("england allocate --jobs 2 (21,600 returns)",
+                     f"{full.seconds:.1f} s (fastest {full.fastest:.1f}), {full.peak_mb:.0f} MB",
+                     "≤ 75 s", verdict(full.seconds, "england allocate")))
+    helped = cases["help"]
+    rows.append(("senrun --help", f"{helped.seconds:.3f} s (fastest {helped.fastest:.3f})", "≤ 0.25 s",
+                 verdict(helped.seconds, "senrun --help")))
+    return rows
+
+
+def print_table(rows: list[tuple[str, str, str, str]]) -> None:
+    widths = [max(len(r[i]) for r in rows + [("case", "measured", "target", "")]) for i in range(4)]
+    for r in [("case", "measured", "target", ""), tuple("-" * w for w in widths), *rows]:
+        print("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip())
+
+
+def machine() -> dict:
+    """What the figures were measured on."""
+    import polars
+
+    return {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+            "polars": polars.__version__, "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None}
+
+
+# --- main -----------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="senrun's benchmarks (docs/performance.md)")
+    parser.add_argument("--quick", action="store_true", help="one or two runs of each case instead of 3–5")
+    parser.add_argument("--skip", action="append", default=[], choices=["england", "simulate"],
+                        help="leave out the England cases or the simulate case")
+    parser.add_argument("--out", type=Path, default=BENCH / "results.json")
+    args = parser.parse_args(argv)
+    python = sys.executable
+    script = Path(python).parent / "senrun"  # the command a user types, as installed beside this Python
+    senrun = [str(script)] if script.is_file() else [python, "-m", "senrun"]
+    say = lambda text: print(text, flush=True)  # noqa: E731
+    env = child_env()
+    started = machine()
+    la = sample("la", SEED, python, say)
+    la_config = str(la / "senrun.yaml")
+    cases: dict[str, Case] = {}
+    with tempfile.TemporaryDirectory(prefix="senrun-bench-") as tmp:
+        work = Path(tmp)
+        cases["la I/O floor"] = Case("la I/O floor", [python, str(BENCH / "io_floor.py"), "--config", la_config,
+                                                        "--out", str(work / "floor"), "--jobs", str(JOBS)])
+        cases["la allocate"] = Case("la allocate", [*senrun, "allocate", "--config", la_config, "--out",
+                                                    str(work / "la"), "--jobs", str(JOBS), "--quiet"])
+        say(f"la: {la}")
+        run_cases([cases["la I/O floor"], cases["la allocate"]], 2 if args.quick else 5, env, say)
+        if "simulate" not in args.skip:
+            values = ",".join(str(2000 + 50 * i) for i in range(SCENARIOS))  # £2,000 – £6,950: all within the la pot
+            cases["simulate"] = Case("simulate", [*senrun, "simulate", "--config", la_config, "--set",
+                                                  f"lump_sum.rate={values}", "--out", str(work / "sim"), "--quiet"])
+            run_cases([cases["simulate"]], 2 if args.quick else 5, env, say)
+        cases["help"] = Case("help", [*senrun, "--help"])
+        run_cases([cases["help"]], 5 if args.quick else 21, env, say)
+        if "england" not in args.skip:
+            england = str(sample("england", SEED, python, say) / "senrun.yaml")
+            say(f"england: {england}")
+            cases["england --no-returns"] = Case("england --no-returns", [
+                *senrun, "allocate", "--config", england, "--out", str(work / "en"), "--no-returns", "--quiet"])
+            run_cases([cases["england --no-returns"]], 1 if args.quick else 3, env, say)
+            cases["england"] = Case("england", [*senrun, "allocate", "--config", england, "--out", str(work / "enr"),
+                                                "--jobs", str(JOBS), "--quiet"])
+            run_cases([cases["england"]], 1 if args.quick else 3, env, say)
+    rows = rows_of(cases, args.quick)
+    print()
+    print_table(rows)
+    report = {
+        "machine": {**started, "load_average_after": os.getloadavg() if hasattr(os, "getloadavg") else None},
+        "method": "median of the runs after one unmeasured run; peak = parent ru_maxrss + largest descendant "
+                  "VmHWM; cpu = parent and descendants' user + system time",
+        "table": [{"case": r[0], "measured": r[1], "target": r[2], "verdict": r[3]} for r in rows],
+        "cases": {name: {"command": " ".join(c.command), "median_seconds": round(c.seconds, 3),
+                         "fastest_seconds": round(c.fastest, 3),
+                         "median_peak_mb": round(c.peak_mb, 1), "median_cpu_seconds": round(c.cpu_seconds, 3),
+                         "runs": [asdict(r) for r in c.runs]}
+                  for name, c in cases.items()},
+    }
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    say(f"\nwrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""Where an allocate run's time goes, step by step (docs/performance.md, "Where the time goes").
+
+    .venv/bin/python bench/steps.py bench/cache/la-2013/senrun.yaml
+    .venv/bin/python bench/steps.py bench/cache/england/senrun.yaml --no-returns
+    .venv/bin/python bench/steps.py CONFIG --cprofile 25    # and the 25 costliest functions
+
+Runs the steps of `senrun allocate` one after another in this process (the command overlaps
+some of them: the CSVs with the workbook, the returns' processes with both), printing each
+step's wall time, this process's CPU time and its peak memory so far.  With --cprofile, the
+parent's functions by cumulative time (the returns' processes are not profiled; their
+work is the `returns` step's wall time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def peak_mb() -> float:
+    """This process's peak resident memory so far, in MB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class Steps:
+    """Prints each step's wall and CPU time as it ends."""
+
+    def __init__(self) -> None:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        self.total = (self.wall, self.cpu)
+        print(f"{'step':<34}{'wall s':>8}{'CPU s':>8}{'peak MB':>9}")
+
+    def done(self, name: str) -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        print(f"{name:<34}{wall - self.wall:8.3f}{cpu - self.cpu:8.3f}{peak_mb():9.0f}", flush=True)
+        self.wall, self.cpu = wall, cpu
+
+    def end(self) -> None:
+        print(f"{'total':<34}{time.perf_counter() - self.total[0]:8.3f}{time.process_time() - self.total[1]:8.3f}")
+
+
+def run(config: Path, returns: bool, jobs: int) -> None:
+    steps = Steps()
+    import polars  # noqa: F401  (what every run imports, counted apart from senrun's own)
+
+    steps.done("import polars")
+    from senrun import pipeline
+    from senrun.config import load_config
+    from senrun.outputs import atomic, processes, returns as returns_
+    from senrun.outputs.manifest import manifest_bytes
+    from senrun.outputs.workbook import workbook_bytes
+    from senrun.outputs.writer import Folder, csv_contents, write_tables
+
+    steps.done("import senrun (no CLI)")
+    if returns:
+        processes.prepare_workers(jobs)
+        steps.done("start the fork server")
+    cfg = load_config(config)
+    inp = pipeline.read_inputs(cfg)
+    steps.done("read and check the inputs")
+    pipeline.census_matches(inp)
+    steps.done("  census rows of statement children")
+    if inp.census is not None:
+        pipeline.census_counts(inp, cfg)
+        steps.done("  pupil counts per school")
+    psf = pipeline.psf_frames(inp, cfg)
+    steps.done("  PSF rules")
+    result = pipeline.compute(inp, cfg, psf=psf)
+    steps.done("  pot, formula, tables")
+    del inp, psf
+    with tempfile.TemporaryDirectory() as tmp, atomic.staged(Path(tmp) / "out") as staging:
+        folder = Folder(staging)
+        files = csv_contents(result, None)
+        steps.done("CSVs (bytes)")
+        rows = write_tables(result, folder, files, None, lambda *a: None)
+        steps.done("CSVs (written)")
+        folder.write("allocations.xlsx", workbook_bytes(result))
+        steps.done("allocations.xlsx")
+        if returns:
+            with returns_.building_returns(result, jobs) as built:
+                rows["returns"] = returns_.write_returns(built, result.schools.height, folder.write)
+            steps.done(f"returns ({rows['returns']:,}, --jobs {jobs})")
+        folder.write(atomic.MANIFEST, manifest_bytes(result, folder.files, rows))
+        steps.done("manifest.json")
+    steps.done("swap in, clean up")
+    steps.end()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("config", type=Path)
+    parser.add_argument("--no-returns", action="store_true")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--cprofile", type=int, metavar="N", default=0, help="print the N costliest functions")
+    args = parser.parse_args(argv)
+    if not args.cprofile:
+        run(args.config, not args.no_returns, args.jobs)
+        return 0
+    profile = cProfile.Profile()
+    profile.enable()
+    run(args.config, not args.no_returns, args.jobs)
+    profile.disable()
+    pstats.Stats(profile).sort_stats("cumulative").print_stats(args.cprofile)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

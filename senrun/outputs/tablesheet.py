@@ -1,0 +1,87 @@
+"""A worksheet that takes a table's rows as ready-made XML, instead of cell by cell.
+
+XlsxWriter spends about 6 µs of Python on every cell it writes; the England-scale workbook
+has some 700,000 cells (the Schools and Workings sheets), which took about 4 s.  Here a
+table's rows are rendered as `<row>` elements in one pass (by Polars for the workbook's
+tables, tables.py; by plain Python for a return's children, returnbook.py) and written
+into the sheet's `<sheetData>` where XlsxWriter would have written them, in the same cell
+forms:
+
+- text goes into the workbook's shared-string table through XlsxWriter's own index (so it
+  is escaped there, and a value beginning with `=` stays text, never a formula);
+- integer pence become pounds written from integer arithmetic (`4115.23`, `4115.2`,
+  `4115`: what XlsxWriter's `%.16G` gives for pence / 100) under the money format;
+- dates become Excel serial days under the date format; other integers, floats and
+  booleans as XlsxWriter writes them.
+
+Everything else about the sheet (header, widths, freeze panes, filters, comments, text
+boxes, charts) is still XlsxWriter's.  The class relies on two XlsxWriter internals,
+`Worksheet._write_rows` and the worksheet's `str_table`; tests/test_outputs.py reads the
+results back with openpyxl and fastexcel, so a change in them shows there.  This module is
+free of Polars: the processes writing the returns use it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from xlsxwriter.worksheet import Worksheet
+
+#: Excel's day 1 is 1 January 1900, and it counts a 29 February 1900 that never was (day 60).
+EXCEL_EPOCH = date(1899, 12, 31)
+FAKE_LEAP_DAY = 59
+#: XlsxWriter truncates longer text to this many UTF-16 units; so does this module.
+MAX_TEXT = 32_767
+
+
+class TableSheet(Worksheet):
+    """A worksheet that can take tables' cells as pre-rendered XML (`put_cells`).
+
+    Tables may sit side by side (a scenario's schools and, to their right, its clusters); but
+    a row that has XML cells must have no cell written the ordinary way."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._xml_cells: dict[int, list[tuple[int, str]]] = {}  # row → [(first column, its cells' XML)]
+
+    def put_cells(self, first_row: int, first_col: int, last_col: int, rows: list[str]) -> None:
+        """Take the `<c>` elements of rows first_row, first_row + 1, … (0-based), one string per
+        row, covering columns first_col..last_col (a null cell is simply left out)."""
+        if not rows:
+            return
+        self._check_dimensions(first_row, first_col)
+        self._check_dimensions(first_row + len(rows) - 1, last_col)
+        for row, xml in enumerate(rows, start=first_row):
+            self._xml_cells.setdefault(row, []).append((first_col, xml))
+
+    def _write_rows(self) -> None:
+        """XlsxWriter's rows, with the XML rows in their places."""
+        if not self._xml_cells:
+            super()._write_rows()
+            return
+        low, high = self.dim_rowmin, self.dim_rowmax
+        start = low
+        try:
+            for row in sorted(self._xml_cells):
+                if self.table.get(row):
+                    raise ValueError(f"row {row + 1} has cells written both ways")
+                if row > start:
+                    self.dim_rowmin, self.dim_rowmax = start, row - 1
+                    super()._write_rows()
+                cells = "".join(xml for _, xml in sorted(self._xml_cells[row]))
+                self.fh.write(f'<row r="{row + 1}">{cells}</row>')
+                start = row + 1
+            if start <= high:
+                self.dim_rowmin, self.dim_rowmax = start, high
+                super()._write_rows()
+        finally:
+            self.dim_rowmin, self.dim_rowmax = low, high
+
+
+def fit_text(text: str) -> str:
+    """Text within Excel's cell limit (checked cheaply first, as XlsxWriter does)."""
+    if len(text) <= MAX_TEXT // 2:
+        return text
+    from xlsxwriter.utility import _utf16_len, _utf16_truncate
+
+    return _utf16_truncate(text, MAX_TEXT) if _utf16_len(text) > MAX_TEXT else text
