@@ -418,8 +418,6 @@ def tagged_processes(tag: str) -> list[int]:
 
 
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux /proc")
-@pytest.mark.xfail(strict=True, reason="a killed run's --jobs processes (fork server, workers, resource tracker) "
-                   "are left running: senrun/outputs/returns.py, reported with the kill tests")
 def test_a_run_killed_while_processes_write_the_returns_leaves_no_process_behind(tmp_path):
     import time
     import uuid

@@ -43,3 +43,26 @@ def prepare_workers(jobs: int | None = None) -> None:
     from multiprocessing import forkserver
 
     forkserver.ensure_running()
+
+
+def watch_parent(parent_pid: int, every: float = 0.2) -> None:
+    """Worker initializer: end this worker as soon as the run that started it is gone.
+
+    A run killed outright (SIGKILL, a power-off of the session) cannot tell its workers to
+    stop, and a worker blocked on the task queue would wait for ever, holding the run's
+    terminal and the resource tracker open.  A daemon thread checks the parent's pid and
+    exits the worker when it has gone; it costs nothing while the run is alive."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while True:
+            time.sleep(every)
+            try:
+                os.kill(parent_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # the pid now belongs to someone else: ours is gone
+                os._exit(1)
+
+    threading.Thread(target=watch, name="senrun-parent-watch", daemon=True).start()

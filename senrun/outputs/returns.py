@@ -169,7 +169,8 @@ def building_returns(result: RunResult, jobs: int | None) -> Iterator[Iterator[l
     if workers == 1:
         yield map(build_chunk, chunks)
         return
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=processes.context())
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=processes.context(),
+                               initializer=processes.watch_parent, initargs=(os.getpid(),))
     try:
         pending = deque(pool.submit(build_chunk, chunk) for chunk in islice(chunks, workers * AHEAD_PER_PROCESS))
         yield in_order(pool, pending, chunks)
