@@ -15,7 +15,7 @@ import polars as pl
 
 from .config import Config, ElementSpec
 from .engine import collect
-from .errors import Issues, SenrunError
+from .errors import ERROR, Issue, Issues, SenrunError
 from .money import apportion, fmt_gbp, round_half_away
 from .result import Element
 from .schema import SCHOOL_ID
@@ -33,16 +33,21 @@ class Pot:
     cluster_pot: int
 
 
+def _stop(message: str, cfg_name: str, key: str = "formula.elements") -> SenrunError:
+    """A formula or budget problem, located in the config file at `key`."""
+    return SenrunError(Issue("formula", ERROR, message, file=cfg_name, column=key, field=key))
+
+
 def pot(cfg: Config, continuing_psf: int, n_schools: int, n_clusters: int) -> Pot:
     """The cluster pot: what is left after continuing PSF and the top-slices; negative is an error."""
     counts = {"amount": 1, "per_cluster": n_clusters, "per_school": n_schools}
     slices = tuple((t.name, t.pence * counts[t.per]) for t in cfg.topslices)
     left = cfg.pupil_specific_pot - continuing_psf - sum(p for _, p in slices)
     if left < 0:
-        raise SenrunError(
+        raise _stop(
             f"the cluster pot would be negative by {fmt_gbp(-left)}: the pupil-specific pot "
             f"{fmt_gbp(cfg.pupil_specific_pot)} is less than continuing PSF {fmt_gbp(continuing_psf)} "
-            f"plus top-slices {fmt_gbp(sum(p for _, p in slices))} (budget.pupil_specific_pot in {cfg.path.name})")
+            f"plus top-slices {fmt_gbp(sum(p for _, p in slices))}", cfg.path.name, "budget.pupil_specific_pot")
     return Pot(cfg.pupil_specific_pot, continuing_psf, slices, left)
 
 
@@ -70,22 +75,22 @@ def element_totals(specs: tuple[ElementSpec, ...], units: dict[str, int], scales
     if rest:
         left = cluster_pot - spent
         if left < 0:
-            raise SenrunError(f"the formula spends {fmt_gbp(spent)} before its remainder element "
+            raise _stop(f"the formula spends {fmt_gbp(spent)} before its remainder element "
                               f"'{rest[0].name}', more than the cluster pot {fmt_gbp(cluster_pot)}: the remainder "
-                              f"would be {fmt_gbp(left)} (formula.elements in {cfg_name})")
+                        f"would be {fmt_gbp(left)}", cfg_name)
         totals[rest[0].name] = left
     else:
         gap = cluster_pot - spent
         if abs(gap) > len(specs):
             word = "leaves" if gap > 0 else "overspends"
-            raise SenrunError(f"the formula {word} {fmt_gbp(abs(gap))} of the cluster pot {fmt_gbp(cluster_pot)} "
+            raise _stop(f"the formula {word} {fmt_gbp(abs(gap))} of the cluster pot {fmt_gbp(cluster_pot)} "
                               f"(elements total {fmt_gbp(spent)}) and no element is the remainder: add "
-                              f"`remainder: true` to one element or change the rates (formula.elements in {cfg_name})")
+                        "`remainder: true` to one element or change the rates", cfg_name)
         totals[specs[-1].name] += gap  # within a penny per element: the last declared takes it
     for e in specs:
         if totals[e.name] != 0 and units[e.name] == 0:
-            raise SenrunError(f"element '{e.name}' has {fmt_gbp(totals[e.name])} to share but no school has any "
-                              f"units of its basis '{e.basis}' (formula.elements in {cfg_name})")
+            raise _stop(f"element '{e.name}' has {fmt_gbp(totals[e.name])} to share but no school has any "
+                        f"units of its basis '{e.basis}'", cfg_name)
     return totals
 
 
@@ -118,7 +123,7 @@ def apply_formula(schools: pl.DataFrame, cfg: Config, cluster_pot: int, issues: 
                               *[pl.col(f"_u_{n}").sum().alias(f"sum_{n}") for n in exprs]).row(0, named=True)
     negative = [n for n in exprs if stats[f"neg_{n}"]]
     if negative:
-        raise SenrunError(f"element(s) {', '.join(negative)}: a school has negative units")
+        raise _stop(f"element(s) {', '.join(negative)}: a school has negative units", cfg.path.name)
     units = {n: int(stats[f"sum_{n}"] or 0) for n in exprs}
     totals = element_totals(specs, units, scales, cluster_pot, cfg.path.name)
     shared = unit_frame.lazy()
@@ -144,9 +149,9 @@ def _units_text(units: int, scale: int) -> str:
 
 def _workings(shares: pl.LazyFrame, e: ElementSpec, total: int, usum: int, scale: int) -> pl.LazyFrame:
     """Per school: units, the exact share in pence to 4 places, the floor and the extra penny."""
-    num = pl.lit(total, dtype=pl.Int64) * pl.col("units")
-    floor = (num // usum) if usum else pl.lit(0, dtype=pl.Int64)
-    frac = ((num % usum) * 10_000 // usum) if usum else pl.lit(0, dtype=pl.Int64)
+    num = pl.lit(total, dtype=pl.Int128) * pl.col("units").cast(pl.Int128)  # see money.apportion
+    floor = (num // usum).cast(pl.Int64) if usum else pl.lit(0, dtype=pl.Int64)
+    frac = ((num % usum) * 10_000 // usum).cast(pl.Int64) if usum else pl.lit(0, dtype=pl.Int64)
     units = pl.col("units").cast(pl.String) if scale == 0 else \
         (pl.col("units").cast(pl.Float64) / 10 ** scale).round(scale).cast(pl.String)
     return shares.select(SCHOOL_ID, pl.col(f"_u_{e.name}").alias("units"), pl.col(f"formula_{e.name}").alias("amount")) \

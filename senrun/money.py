@@ -64,14 +64,16 @@ def apportion(frame: pl.DataFrame | pl.LazyFrame, total: pl.Expr | int, units: s
     largest fractional parts; ties go to the ascending `key` (SPEC §1).  `units` must be
     non-negative integers; a zero total over zero units gives zeros.  With `over`,
     apportions within each group (total then is an expression evaluated per group).
+    The products total × units are taken in 128-bit integers: a national pot in pence
+    times a need column scaled to millionths would overflow 64 bits.
     """
     win = [over] if over else None
     tot = total if isinstance(total, pl.Expr) else pl.lit(total, dtype=pl.Int64)
-    u = pl.col(units).cast(pl.Int64)
+    u = pl.col(units).cast(pl.Int128)
     usum = u.sum().over(win) if win else u.sum()
-    num = tot.cast(pl.Int64) * u
-    floor = pl.when(usum > 0).then(num // usum).otherwise(0)
-    rem = pl.when(usum > 0).then(num % usum).otherwise(0)
+    num = tot.cast(pl.Int128) * u
+    floor = pl.when(usum > 0).then(num // usum).otherwise(0).cast(pl.Int64)
+    rem = pl.when(usum > 0).then(num % usum).otherwise(0).cast(pl.Int64)  # < Σunits: fits
     frame = frame.with_columns(floor.alias("_floor"), rem.alias("_rem"))
     left = tot.cast(pl.Int64) - (pl.col("_floor").sum().over(win) if win else pl.col("_floor").sum())
     rank = pl.struct(-pl.col("_rem"), pl.col(key)).rank("ordinal")

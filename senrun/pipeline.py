@@ -13,7 +13,7 @@ import polars as pl
 from . import checks
 from .calendar import nc_year_between
 from .config import Config
-from .errors import Issues, SenrunError
+from .errors import ERROR, Issue, Issues, SenrunError
 from .formula import apply_formula, pot
 from .inputs import Table, read_input
 from .engine import collect
@@ -287,18 +287,22 @@ def _input_infos(inp: Inputs) -> tuple[InputInfo, ...]:
 def _checks_passed(totals: Totals, schools: pl.DataFrame, elements, cfg: Config) -> tuple[str, ...]:
     """The money checks, as sentences for the Summary sheet; a failure stops the run."""
     out = []
+
+    def broken(message: str) -> SenrunError:
+        return SenrunError(Issue("identity", ERROR, message, file=cfg.path.name, column="budget", field="budget"))
+
     if not totals.identity_holds:
-        raise SenrunError(f"the money identity is broken: pot {fmt_gbp(totals.pupil_specific_pot)} ≠ continuing PSF "
+        raise broken(f"the money identity is broken: pot {fmt_gbp(totals.pupil_specific_pot)} ≠ continuing PSF "
                           f"{fmt_gbp(totals.continuing_psf)} + top-slices {fmt_gbp(totals.topslices_total)} + cluster "
                           f"pot {fmt_gbp(totals.cluster_pot)}")
     out.append("pupil-specific pot = continuing PSF + top-slices + cluster pot, to the penny")
     for e in elements:
         got = int(schools[f"formula_{e.name}"].sum())
         if got != e.total:
-            raise SenrunError(f"element {e.name} shares {fmt_gbp(got)} but its total is {fmt_gbp(e.total)}")
+            raise broken(f"element {e.name} shares {fmt_gbp(got)} but its total is {fmt_gbp(e.total)}")
     out.append("every formula element's school amounts sum to its total")
     if int(schools["cluster_share"].sum()) != totals.cluster_pot:
-        raise SenrunError("the schools' cluster shares do not sum to the cluster pot")
+        raise broken("the schools' cluster shares do not sum to the cluster pot")
     out.append("the schools' cluster shares sum to the cluster pot")
     if cfg.ssa_total is not None:
         out.append("the SSA column matches budget.ssa_total")
@@ -310,8 +314,9 @@ def _checks_passed(totals: Totals, schools: pl.DataFrame, elements, cfg: Config)
 def allocate(cfg: Config, progress=None) -> RunResult:
     """The whole funding run for a config: read, check, compute.  Raises SenrunError."""
     if any(e.solve for e in cfg.elements):
-        raise SenrunError("`rate: solve` is for simulate scenarios; allocate needs a rate, a share or a remainder "
-                          f"(formula.elements in {cfg.path.name})")
+        raise SenrunError(Issue("config", ERROR, "`rate: solve` is for simulate scenarios; allocate needs a rate, "
+                                "a share or a remainder", file=cfg.path.name, column="formula.elements",
+                                field="formula.elements"))
     inp = read_inputs(cfg, progress)
     if progress:
         progress("computing")

@@ -154,3 +154,10 @@ def test_ssa_passes_through_unchanged_and_totals_add_up__faq_1(tmp_path):
 
 def test_exact_decimal_shares_are_not_binary_floats():
     assert Decimal("0.1") * 3 == Decimal("0.3")
+
+
+def test_a_national_pot_over_a_fine_grained_need_column_does_not_overflow():
+    # £5bn in pence times units scaled to millionths exceeds 64-bit integers.
+    frame = pl.DataFrame({"school_id": ["a", "b", "c"], "units": [10**13, 3 * 10**13, 10**13]})
+    shares = apportion(frame, 500_000_000_001, "units", "school_id", "amount").sort("school_id")
+    assert shares["amount"].to_list() == [100_000_000_000, 300_000_000_001, 100_000_000_000]

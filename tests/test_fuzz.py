@@ -49,10 +49,9 @@ def _headers(name: str):
     return st.lists(st.one_of(variants, st.text(max_size=10)), min_size=0, max_size=9)
 
 
-def _assert_located(issues, plain_allowed: bool = False) -> None:
-    """Every issue names at least a file.  `plain_allowed`: the run's own checks (formula, money identity)
-    still raise some problems as plain text, code "error", naming the config in the message only."""
-    assert all(i.file or (plain_allowed and i.code == "error") for i in issues), [str(i) for i in issues if not i.file]
+def _assert_located(issues) -> None:
+    """Every issue names at least a file (the run's own formula and money checks name the config)."""
+    assert all(i.file for i in issues), [str(i) for i in issues if not i.file]
 
 
 def _check_table(table, name: str) -> None:
@@ -193,7 +192,7 @@ def test_a_config_with_any_one_value_changed_fails_only_with_a_senrun_error(tmp_
         try:
             allocate(cfg)
         except SenrunError as exc:
-            _assert_located(exc.issues, plain_allowed=True)
+            _assert_located(exc.issues)
 
 
 @RUNS
@@ -213,7 +212,7 @@ def test_allocate_on_an_input_with_any_cell_changed_fails_only_with_a_senrun_err
     try:
         allocate(load_config(folder / "senrun.yaml"))
     except SenrunError as exc:
-        _assert_located(exc.issues, plain_allowed=True)
+        _assert_located(exc.issues)
 
 
 # --- the fast paths give what the cell-by-cell rules give --------------------------------------------
