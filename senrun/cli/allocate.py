@@ -41,7 +41,7 @@ def allocate(
     from ..config import load_config
     from ..outputs import write_outputs
     from ..pipeline import allocate as run_allocation
-    from .render import print_issues, print_totals
+    from .render import print_totals, print_warning_summary
 
     with handled(debug):
         with steps(quiet) as progress:
@@ -56,13 +56,15 @@ def allocate(
 
                 diff = attributed_diff(result, load_config(previous_config), diff)
             write_outputs(result, out, returns=not no_returns, jobs=jobs, diff=diff, progress=progress.advance)
-        if result.warnings:
-            print_issues(result.warnings, console, limit=20 if not quiet else 0)
-        if not quiet:
-            print_totals(result, console)
-            if diff is not None:
-                from .simulate import print_movers
+        if quiet:
+            if result.warnings:
+                console.print(f"{len(result.warnings):,} warning(s): see the Summary sheet of {out}/allocations.xlsx")
+            return
+        print_warning_summary(result.warnings, console)
+        print_totals(result, console)
+        if diff is not None:
+            from .simulate import print_movers
 
-                print_movers(diff, console)
-            console.print(f"Wrote {out}/ (allocations.xlsx, schools.csv, clusters.csv, psf.csv, manifest.json"
-                          f"{', returns/' if not no_returns else ''}).")
+            print_movers(diff, console)
+        console.print(f"Wrote {out}/ (allocations.xlsx, schools.csv, clusters.csv, psf.csv, manifest.json"
+                      f"{', returns/' if not no_returns else ''}).")
