@@ -18,10 +18,13 @@ from xlsxwriter.worksheet import Worksheet
 
 from .common import NOTIONAL_NOTE
 from .tablesheet import TableSheet, fit_text
-from .xlsx import Formats, close_to_bytes, new_workbook, write_header, write_money, write_rows
+from .xlsx import Formats, close_to_bytes, new_workbook, print_setup, write_header, write_money, write_rows
 
 CHILD_COLUMNS = ("upn", "stream", "date_of_birth", "paid_from", "paid_to",
                  "annual_amount", "paid_amount", "reason")
+#: The headers a school business manager reads above those columns.
+CHILD_LABELS = ("UPN", "Funding stream", "Date of birth", "Paid from", "Paid to",
+                "Annual PSF", "Paid this period", "Why PSF stopped (or continuing)")
 #: How each child column is shown: text, a date (Excel serial day), or money (pence).
 CHILD_KINDS = ("text", "text", "date", "date", "date", "money", "money", "text")
 ELEMENT_COLUMNS = ("element", "basis", "units", "amount")
@@ -74,6 +77,7 @@ def return_bytes(school: SchoolReturn) -> bytes:
     buffer = io.BytesIO()
     book, fmt = new_workbook(buffer, f"SEN funding return {school.year}: {school.school_id}")
     ws = book.add_worksheet("Return", worksheet_class=TableSheet)
+    print_setup(ws)
     for col, width in enumerate(WIDTHS):
         ws.set_column(col, col, width)
     row = heading_block(ws, fmt, school)
@@ -108,7 +112,7 @@ def psf_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -> in
         ws.write_string(row + 1, 0, "No child has continuing PSF at this school in this period.")
         row += 2
     else:
-        write_header(ws, row + 1, CHILD_COLUMNS, fmt)
+        write_header(ws, row + 1, CHILD_LABELS, fmt)
         last = row + 1 + len(school.children)
         ws.put_cells(row + 2, 0, len(CHILD_COLUMNS) - 1, children_xml(ws, fmt, school.children, row + 2))
         row = last + 1

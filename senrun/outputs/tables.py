@@ -15,7 +15,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from . import common
 from .tablesheet import EXCEL_EPOCH, FAKE_LEAP_DAY, TableSheet, fit_text
-from .xlsx import Formats, fit_width, money_text_width, write_header
+from .xlsx import Formats, fit_width, money_text_width, print_setup, write_header
 
 CellWriter = Callable[[int, int, object], object]
 
@@ -95,6 +95,7 @@ def write_frame(ws: Worksheet, frame: pl.DataFrame, fmt: Formats, first_row: int
                     write(r, c, value)
         ws.set_column(c, c, fit_width(name, content_width(series)))
     ws.freeze_panes(first_row + 1, 0)
+    print_setup(ws, first_row)
     if names:
         ws.autofilter(first_row, 0, first_row + frame.height, len(names) - 1)
 

@@ -19,7 +19,7 @@ from ..result import RunResult
 from . import common
 from .tables import visible, write_frame, write_table_sheet
 from .tablesheet import TableSheet
-from .xlsx import Formats, close_to_bytes, new_workbook, write_header, write_money, write_value
+from .xlsx import Formats, close_to_bytes, new_workbook, print_setup, write_header, write_money, write_value
 
 SHEET_CSV = {"Clusters": "clusters.csv", "Schools": "schools.csv", "PSF": "psf.csv",
              "Released": "released.csv", "Diff": "diff.csv", "Workings": "workings.csv"}
@@ -34,7 +34,9 @@ def workbook_bytes(result: RunResult, diff: pl.DataFrame | None = None) -> bytes
     def sheet(name: str) -> TableSheet:
         return book.add_worksheet(name, worksheet_class=TableSheet)
 
-    summary_sheet(book.add_worksheet("Summary"), fmt, result)
+    summary = book.add_worksheet("Summary")
+    summary_sheet(summary, fmt, result)
+    print_setup(summary)
     clusters = visible(result.clusters)
     clusters_ws = sheet("Clusters")
     if write_table_sheet(clusters_ws, clusters, fmt, SHEET_CSV["Clusters"]):

@@ -124,3 +124,12 @@ def close_to_bytes(book: Workbook, buffer: io.BytesIO) -> bytes:
     """Finish the workbook and return its bytes."""
     book.close()
     return buffer.getvalue()
+
+
+def print_setup(ws: Worksheet, header_row: int | None = None) -> None:
+    """Printed, a sheet fits the page width in landscape and repeats its header on every page."""
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    if header_row is not None:
+        ws.repeat_rows(header_row)
