@@ -19,7 +19,11 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
+from xlsxwriter.utility import xl_col_to_name
+
 from .money import fmt_gbp
+from .outputs.tables import cell_xml, float_text, pounds_text, shared_string_indexes
+from .outputs.tablesheet import TableSheet, fit_text
 from .projection import PROJECTION_COLUMNS, projection_csv_bytes
 from .simulate import SCENARIO_COLUMNS, Outcome, SimulationResult, scenarios_frame
 
@@ -150,19 +154,130 @@ def _overview(book, f: dict, sim: SimulationResult, sheets: list[str]) -> None:
     sh.ws.insert_chart(frame.height + 6, 0, chart)
 
 
-def _scenario_sheet(book, f: dict, o: Outcome, sheet: str) -> None:
-    sh = _Sheet(book, sheet, f)
-    sh.table(0, 0, o.schools, filters=True)
-    right = len(o.schools.columns) + 1
-    row = sh.table(0, right, o.clusters)
-    elements = pl.DataFrame([(e.name, e.basis, e.kind, e.parameter, e.units, e.total) for e in o.result.elements],
-                            schema={"element": pl.String, "basis": pl.String, "kind": pl.String,
-                                    "parameter": pl.String, "units": pl.String, "total": pl.Int64}, orient="row")
-    sh.ws.write_string(row + 1, right, f"Formula in scenario {o.name}", f["bold"])
-    row = sh.table(row + 2, right, elements)
-    sh.ws.write_string(row + 1, right, "Cluster pot", f["bold"])
-    sh.cell(row + 1, right + 1, o.result.totals.cluster_pot, "cluster_pot")
-    sh.finish(freeze_row=1)
+ELEMENT_COLUMNS = ("element", "basis", "kind", "parameter", "units", "total")
+
+
+def _shown_len(name: str, series: pl.Series) -> pl.Series:
+    """The length of each cell's shown text as `_Sheet.cell` measures it (0 for a null)."""
+    dtype = series.dtype
+    if dtype.is_integer():
+        whole = (series.abs() // 100) if name in MONEY else series.abs()
+        digits = whole.cast(pl.String).str.len_chars().cast(pl.Int64)
+        length = digits + (digits - 1) // 3 + (series < 0).cast(pl.Int64) + (4 if name in MONEY else 0)
+        return length.fill_null(0)
+    if dtype.is_float():
+        return pl.Series([0 if v is None else len(f"{v:,}") for v in series.to_list()], dtype=pl.Int64)
+    return series.cast(pl.String).str.len_chars().cast(pl.Int64).fill_null(0)
+
+
+def _column_xml(book, name: str, series: pl.Series, f: dict) -> tuple[pl.Series, int | None, str]:
+    """A column's cells as `_Sheet.cell` writes them: values as text, style index, cell type."""
+    dtype = series.dtype
+    if dtype.is_integer() and name in MONEY:
+        return series.to_frame().select(pounds_text(pl.col(series.name))).to_series(), \
+            f["money"]._get_xf_index(), ""
+    if dtype.is_integer():
+        return series.cast(pl.String), f["int"]._get_xf_index(), ""
+    if dtype.is_float():
+        return float_text(series), f["pct" if name.endswith("_pct") else "int"]._get_xf_index(), ""
+    if dtype == pl.Boolean:
+        return series.cast(pl.UInt8).cast(pl.String), None, "b"
+    return shared_string_indexes(book.str_table, series).cast(pl.String), None, "s"
+
+
+def _tables_xml(book, f: dict, frames: list[pl.DataFrame], first_col: int) -> tuple[list[list[str]], dict]:
+    """Every scenario's table (same columns) rendered as XML rows in one pass, data from sheet row 1;
+    returns each scenario's rows and {(scenario, column): widest shown text}."""
+    long = pl.concat([fr.with_columns(pl.lit(i, dtype=pl.Int64).alias("_i")) for i, fr in enumerate(frames)],
+                     how="vertical_relaxed")
+    names = [c for c in long.columns if c != "_i"]
+    long = long.with_columns(pl.int_range(2, pl.len() + 2, dtype=pl.Int64).over("_i").cast(pl.String).alias("_r"))
+    cells = [_column_xml(book, name, long.get_column(name), f) for name in names]
+    body = pl.DataFrame([v.cast(pl.String).alias(f"_v{c}") for c, (v, _, _) in enumerate(cells)]
+                        + [long.get_column("_r")])
+    xml = body.select(pl.concat_str([cell_xml(xl_col_to_name(first_col + c), pl.col(f"_v{c}"), style, kind)
+                                     for c, (_, style, kind) in enumerate(cells)])).to_series().to_list()
+    sizes = long.get_column("_i").value_counts(sort=False)
+    counts = dict(zip(sizes.get_column("_i").to_list(), sizes.get_column("count").to_list()))
+    rows, start = [], 0
+    for i in range(len(frames)):
+        rows.append(xml[start:start + counts.get(i, 0)])
+        start += counts.get(i, 0)
+    lengths = pl.DataFrame([long.get_column("_i")] + [_shown_len(n, long.get_column(n)).alias(n) for n in names])
+    widest = lengths.group_by("_i").agg(pl.all().max())
+    widths = {}
+    for values in widest.iter_rows(named=True):
+        for c, n in enumerate(names):
+            widths[(values["_i"], first_col + c)] = values[n] + 2
+    return rows, widths
+
+
+def _cell_xml(book, f: dict, row: int, col: int, value, name: str = "", style: str | None = None) -> tuple[str, int]:
+    """One cell as `_Sheet.cell` (or a styled write_string) writes it, and its shown length + 2."""
+    ref = f"{xl_col_to_name(col)}{row + 1}"
+    if value is None:
+        return "", 2
+    if isinstance(value, int) and name in MONEY:
+        return f'<c r="{ref}" s="{f["money"]._get_xf_index()}"><v>{value / 100:.16G}</v></c>', len(fmt_gbp(value)) + 2
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        xf = f["pct" if name.endswith("_pct") else "int"]._get_xf_index()
+        return f'<c r="{ref}" s="{xf}"><v>{value:.16G}</v></c>', len(f"{value:,}") + 2
+    text = fit_text(str(value))
+    index = book.str_table._get_shared_string_index(text)
+    xf = f[style]._get_xf_index() if style else 0
+    return f'<c r="{ref}"{f" s={chr(34)}{xf}{chr(34)}" if xf else ""} t="s"><v>{index}</v></c>', len(str(value)) + 2
+
+
+def _scenario_sheets(book, f: dict, sim: SimulationResult, sheets: list[str]) -> None:
+    """A sheet per scenario: its schools and, to their right, its clusters, the formula as applied and the
+    cluster pot.  Every scenario's tables are rendered as XML rows in one pass, then put in their sheets."""
+    if not sim.scenarios:
+        return
+    school_cols, cluster_cols = sim.scenarios[0].schools.columns, sim.scenarios[0].clusters.columns
+    right = len(school_cols) + 1
+    school_rows, school_widths = _tables_xml(book, f, [o.schools for o in sim.scenarios], 0)
+    cluster_rows, cluster_widths = _tables_xml(book, f, [o.clusters for o in sim.scenarios], right)
+    for i, (o, sheet) in enumerate(zip(sim.scenarios, sheets)):
+        ws = book.add_worksheet(sheet, worksheet_class=TableSheet)
+        widths = {}
+
+        def widen(col: int, width: int) -> None:
+            widths[col] = max(widths.get(col, 0), width)
+
+        for col, name in enumerate(school_cols):
+            ws.write_string(0, col, name, f["header"])
+            widen(col, len(name) + 2)
+        for col, name in enumerate(cluster_cols, start=right):
+            ws.write_string(0, col, name, f["header"])
+            widen(col, len(name) + 2)
+        for (j, col), width in (*school_widths.items(), *cluster_widths.items()):
+            if j == i:
+                widen(col, width)
+        ws.put_cells(1, 0, len(school_cols) - 1, school_rows[i])
+        ws.put_cells(1, right, right + len(cluster_cols) - 1, cluster_rows[i])
+        ws.autofilter(0, 0, o.schools.height, len(school_cols) - 1)
+
+        def line(row: int, cells: list[tuple]) -> None:
+            """One row of cells from column `right`: (value, money column name, style)."""
+            xml = []
+            for c, (value, name, style) in enumerate(cells):
+                text, width = _cell_xml(book, f, row, right + c, value, name, style)
+                xml.append(text)
+                if style != "bold":  # the bold labels run on into the next columns: not measured
+                    widen(right + c, width)
+            ws.put_cells(row, right, right + len(cells) - 1, ["".join(xml)])
+
+        row = o.clusters.height + 1
+        line(row + 1, [(f"Formula in scenario {o.name}", "", "bold")])
+        line(row + 2, [(name, "", "header") for name in ELEMENT_COLUMNS])
+        for r, e in enumerate(o.result.elements, start=row + 3):
+            line(r, [(e.name, "", None), (e.basis, "", None), (e.kind, "", None), (e.parameter, "", None),
+                     (e.units, "", None), (e.total, "total", None)])
+        row += 3 + len(o.result.elements)
+        line(row + 1, [("Cluster pot", "", "bold"), (o.result.totals.cluster_pot, "cluster_pot", None)])
+        for col, width in widths.items():
+            ws.set_column(col, col, float(min(60, max(8, width))))
+        ws.freeze_panes(1, 0)
 
 
 def _projection(book, f: dict, frame: pl.DataFrame) -> None:
@@ -191,8 +306,7 @@ def workbook_bytes(sim: SimulationResult) -> bytes:
     f = _formats(book)
     sheets = sheet_names([o.name for o in sim.scenarios])
     _overview(book, f, sim, sheets)
-    for o, sheet in zip(sim.scenarios, sheets):
-        _scenario_sheet(book, f, o, sheet)
+    _scenario_sheets(book, f, sim, sheets)
     if sim.projection is not None:
         _projection(book, f, sim.projection)
     book.close()

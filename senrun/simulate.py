@@ -156,6 +156,73 @@ def outcome(name: str, cfg: Config, base: RunResult, result: RunResult, psf_reus
     return Outcome(name, cfg, result, schools, clusters, summarise(schools, clusters, result), psf_reused)
 
 
+def compare_all(base: RunResult, results: list[RunResult], key: str) -> list[pl.DataFrame]:
+    """`compare` of every result with the base in one join over all of them; one frame per result."""
+    if not results:
+        return []
+    frame_of = (lambda r: r.schools.select(SCHOOL_ID, SCHOOL_NAME, CLUSTER_ID, "total")) if key == SCHOOL_ID \
+        else (lambda r: r.clusters.select(CLUSTER_ID, CLUSTER_NAME, "total"))
+    b = frame_of(base).rename({"total": "base_total"})
+    labels = [c for c in b.columns if c not in (key, "base_total")]
+    index = pl.DataFrame({"_i": pl.Series(range(len(results)), dtype=pl.Int64)})
+    s = pl.concat([frame_of(r).rename({"total": "scenario_total"}).with_columns(pl.lit(i, dtype=pl.Int64).alias("_i"))
+                   for i, r in enumerate(results)], how="vertical_relaxed")
+    joined = index.join(b, how="cross").join(s, on=["_i", key], how="full", coalesce=True, suffix="_scenario")
+    long = (joined.with_columns(*[pl.coalesce(c, f"{c}_scenario").alias(c) for c in labels],
+                                pl.col("base_total").fill_null(0), pl.col("scenario_total").fill_null(0))
+            .with_columns((pl.col("scenario_total") - pl.col("base_total")).alias("change"))
+            .with_columns(change_pct_expr("change", "base_total").alias("change_pct"))
+            .select("_i", key, *labels, "base_total", "scenario_total", "change", "change_pct")
+            .sort("_i", key))
+    empty = long.clear().drop("_i")
+    parts = long.partition_by("_i", maintain_order=True, include_key=False, as_dict=True)
+    return [parts.get((i,), empty) for i in range(len(results))]
+
+
+def _movers(schools: list[pl.DataFrame], column: str, largest: bool) -> list[Mover | None]:
+    """`_mover` of every frame, in one sort over all of them."""
+    if not schools:
+        return []
+    long = pl.concat([f.select(SCHOOL_ID, "change", "change_pct").with_columns(pl.lit(i, dtype=pl.Int64).alias("_i"))
+                      for i, f in enumerate(schools)])
+    moved = long.filter(pl.col("change") != 0 if column == "change" else pl.col(column).is_not_null())
+    moved = moved.filter(pl.col(column) > 0 if largest else pl.col(column) < 0)
+    first = (moved.sort(["_i", column, SCHOOL_ID], descending=[False, largest, False])
+             .group_by("_i", maintain_order=True).first())
+    found = {i: Mover(sid, change, pct) for i, sid, change, pct
+             in first.select("_i", SCHOOL_ID, "change", "change_pct").iter_rows()}
+    return [found.get(i) for i in range(len(schools))]
+
+
+def outcomes(base: RunResult, runs: list[tuple[str, Config, RunResult, bool]]) -> list[Outcome]:
+    """Every (name, config, run, PSF reused) compared with the base: `outcome` of each, worked out in
+    one pass over all of them."""
+    results = [r for _, _, r, _ in runs]
+    schools, clusters = compare_all(base, results, SCHOOL_ID), compare_all(base, results, CLUSTER_ID)
+    counts = [(0, 0, 0, 0)] * len(runs)
+    if runs:
+        school_counts = (pl.concat([f.select(pl.lit(i, dtype=pl.Int64).alias("_i"), "change")
+                                    for i, f in enumerate(schools)])
+                         .group_by("_i").agg((pl.col("change") > 0).sum().alias("w"),
+                                             (pl.col("change") < 0).sum().alias("l"),
+                                             (pl.col("change") == 0).sum().alias("u"),
+                                             pl.col("change").filter(pl.col("change") > 0).sum().alias("m")))
+        by = {i: (w, l, u, m) for i, w, l, u, m in school_counts.iter_rows()}
+        counts = [by.get(i, (0, 0, 0, 0)) for i in range(len(runs))]
+    cluster_counts = [(int((c["change"] > 0).sum()), int((c["change"] < 0).sum())) for c in clusters]
+    movers = [_movers(schools, "change", True), _movers(schools, "change", False),
+              _movers(schools, "change_pct", True), _movers(schools, "change_pct", False)]
+    out = []
+    for i, (name, cfg, result, reused) in enumerate(runs):
+        w, l, u, m = counts[i]
+        summary = Summary(winners=int(w), losers=int(l), unchanged=int(u), cluster_winners=cluster_counts[i][0],
+                          cluster_losers=cluster_counts[i][1], largest_gain=movers[0][i], largest_loss=movers[1][i],
+                          largest_gain_pct=movers[2][i], largest_loss_pct=movers[3][i], money_moved=int(m or 0),
+                          cluster_pot=result.totals.cluster_pot, solved=solved_rates(result))
+        out.append(Outcome(name, cfg, result, schools[i], clusters[i], summary, reused))
+    return out
+
+
 @contextmanager
 def _named(name: str):
     """A failure inside names the scenario it happened in."""
@@ -191,14 +258,15 @@ def simulate(base_cfg: Config, scenarios: list[tuple[str, Config]], years: int |
     say("computing the base")
     base, _ = _run(base_inp, base_cfg, psf_cache)
     read: dict = {}
-    outcomes = []
+    runs = []
     for name, cfg in scenarios:
         say(f"scenario {name}")
         with _named(name):
             result, reused = _run(scenario_inputs(base_inp, base_cfg, cfg, read), cfg, psf_cache)
-        outcomes.append(outcome(name, cfg, base, result, reused))
+        runs.append((name, cfg, result, reused))
+    compared = outcomes(base, runs)  # one join over every scenario, not one per scenario
     projection = project(base_inp, base_cfg, years, first=base, progress=say) if years else None
-    return SimulationResult(base, tuple(outcomes), projection)
+    return SimulationResult(base, tuple(compared), projection)
 
 
 def scenarios_frame(sim: SimulationResult) -> pl.DataFrame:
