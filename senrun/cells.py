@@ -20,12 +20,16 @@ import polars as pl
 
 from . import parse
 from .schema import DTYPES, MOVE_REASONS, NULLABLE, SEN_CODES, STREAMS, Column, Kind
+from .upn import not_ok
 
 EMPTY = "is empty; this column must be filled in on every row"
 IDX = "_idx"  # a cell's position in the column
 #: Parse value by value when the column has at most this many distinct values, or fewer than a quarter.
 FEW_DISTINCT = 50_000
 _UPN_CLEAN = r"^[A-Z0-9]+$"
+#: Kinds with a handful of possible values, whatever the file: their text columns are coded in one pass.
+_CODES = {Kind.NC_YEAR, Kind.SEN, Kind.BOOL, Kind.STREAM, Kind.MOVE_REASON}
+_CATEGORIES = hasattr(pl, "Categories")  # Polars 2: a Categorical of its own categories
 
 
 @dataclass
@@ -35,6 +39,9 @@ class Cells:
     values: pl.Series
     blank: pl.Series | None  # True where blank; None when no cell is
     bad: pl.DataFrame  # IDX (UInt32), message, value
+    #: A UPN column: the positions of the only cells whose UPN may not be 'ok' (upn.not_ok); every
+    #: other cell holds a valid UPN as it was in the file.  None: not worked out.
+    suspects: pl.Series | None = None
 
 
 def _no_bad() -> pl.DataFrame:
@@ -49,7 +56,11 @@ def parse_cells(series: pl.Series, col: Column) -> Cells:
         return _upns(series, col)
     if col.kind == Kind.MONEY and series.dtype.is_float():
         return _float_money(series, col)
-    return _by_distinct(series, col)
+    cells = _by_distinct(series, col)
+    dtype = DTYPES[col.kind]
+    if isinstance(dtype, pl.Enum) and cells.values.dtype != dtype:
+        cells.values = cells.values.cast(dtype)
+    return cells
 
 
 def _typed(series: pl.Series, col: Column) -> Cells:
@@ -161,11 +172,22 @@ def _direct(text: pl.Series, col: Column) -> Cells:
 def _by_distinct(series: pl.Series, col: Column) -> Cells:
     """Parse each distinct value once and map the results back to the cells (or, when nearly every
     value is distinct, parse the cells themselves)."""
-    distinct = series.drop_nulls().unique()
-    if len(distinct) > FEW_DISTINCT and 4 * len(distinct) > len(series):
-        return _direct(as_text(series), col)
-    each = _direct(as_text(distinct), col)
-    values = _map_values(series, distinct, each.values, col)
+    if series.dtype == pl.String and col.kind in _CODES and _CATEGORIES:
+        # a code column (a census's years and SEN codes): one pass finds the distinct values and each
+        # cell's index among them, which picks its parsed value
+        coded = series.cast(pl.Categorical(pl.Categories.random()))  # (kept while its categories are read)
+        distinct = coded.dtype.categories.to_series().rename(series.name)  # in the order of the codes
+        codes = coded.to_physical()
+        del coded
+        each = _direct(distinct, col)
+        values = each.values.cast(DTYPES[col.kind]).gather(codes).rename(col.name)
+        del codes
+    else:
+        distinct = series.drop_nulls().unique()
+        if len(distinct) > FEW_DISTINCT and 4 * len(distinct) > len(series):
+            return _direct(as_text(series), col)
+        each = _direct(as_text(distinct), col)
+        values = _map_values(series, distinct, each.values, col)
     blank = series.is_null() if series.null_count() else None
     if each.blank is not None:
         in_blank = series.is_in(distinct.filter(each.blank).implode())
@@ -180,6 +202,8 @@ def _map_values(series: pl.Series, distinct: pl.Series, parsed: pl.Series, col: 
     """Each cell's parsed value.  When parsing gives what a plain cast gives on every distinct value
     (ids already trimmed, years already numbers, flags 0/1), the column is cast, or kept as it is."""
     dtype = DTYPES[col.kind]
+    if isinstance(dtype, pl.Enum) and distinct.dtype == pl.String:  # codes: one byte a cell, not a string
+        return parsed.cast(dtype).gather(series.cast(pl.Enum(distinct)).to_physical()).rename(col.name)
     try:
         same = distinct.cast(dtype, strict=False).equals(parsed, check_names=False, null_equal=True)
     except pl.exceptions.PolarsError:
@@ -220,8 +244,16 @@ def _mostly(series: pl.Series, col: Column, fine: pl.Series, fast: pl.Series | N
 
 
 def _upns(series: pl.Series, col: Column) -> Cells:
-    """A UPN of capital letters and digits only needs no parsing (spaces, lower case, blanks do)."""
-    return _mostly(series, col, series.str.contains(_UPN_CLEAN).fill_null(False), None)
+    """A UPN of capital letters and digits only needs no parsing (spaces, lower case, blanks do).  The
+    check letters are worked out here, once: a valid UPN is capitals and digits, so only the few others
+    are tested as text, and the check of letters (checks.upn_letters) looks at them alone."""
+    suspects = not_ok(series)
+    fine = pl.repeat(True, len(series), eager=True)
+    if len(suspects):
+        fine = fine.scatter(suspects, series.gather(suspects).str.contains(_UPN_CLEAN).fill_null(False))
+    cells = _mostly(series, col, fine, None)
+    cells.suspects = suspects
+    return cells
 
 
 def _float_money(series: pl.Series, col: Column) -> Cells:

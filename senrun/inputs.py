@@ -19,7 +19,7 @@ from .errors import Issues
 from .excel import Unreadable
 from .headers import find_header, map_columns, targets_for
 from .reading import Raw, file_sha256, read_raw
-from .schema import DTYPES, ROW, SCHEMAS, Column
+from .schema import DTYPES, ROW, SCHEMAS, UPN, Column
 
 MAX_ISSUES_PER_COLUMN = 200  # beyond this, one summary line per column and problem
 _FIRST = "\x00first"  # the file's first column, kept while reading to recognise a totals row
@@ -37,6 +37,9 @@ class Table:
     headers: dict[str, str] = field(default_factory=dict)  # internal name → the user's header
     sha256: str = ""
     path_text: str = ""
+    #: (frame, rows): the only rows of `frame` whose UPN may not be 'ok' (by ROW), found while parsing
+    #: (cells.Cells.suspects), so that checks.upn_letters need not unpack 8 million UPNs again.
+    upn_suspects: tuple[pl.DataFrame, pl.Series] | None = field(default=None, repr=False)
 
     def where(self, column: str | None = None, row: int | None = None) -> dict:
         """Keyword arguments locating an Issue in this table."""
@@ -85,20 +88,25 @@ def _wanted(headers: list[str], mapping: dict[str, str], spec: InputSpec, column
 
 def _parse_columns(raw: Raw, wanted: dict[str, str], columns: tuple[Column, ...], table: Table,
                    issues: Issues) -> pl.DataFrame:
-    """Load and parse the columns one at a time (only one raw column is in memory at once); report each
-    bad or missing value with its row and header; skip spacer and totals rows."""
+    """Load and parse the columns one at a time (only one raw column is in memory at once, the UPNs last);
+    report each bad or missing value with its row and header; skip spacer and totals rows."""
     declared = {c.name: c for c in columns}
     cells: dict[str, Cells] = {}
-    kept: list[pl.Series] = [raw.rows()]
-    for header, name in wanted.items():
+    kept: dict[str, pl.Series] = {}
+    # The UPNs last: the memory the other raw columns took (and gave back) is there to be reused by the
+    # largest column (a census's peak 150 MB lower than reading in the file's order).
+    for header, name in sorted(wanted.items(), key=lambda item: item[1] == UPN):
         series = raw.column(header).alias(name)
         if name in declared:
             cells[name] = parse_cells(series, declared[name])
-            series = cells[name].values = cells[name].values.alias(name).rechunk()  # one chunk: joins, groups
-        kept.append(series if name != _FIRST else as_text(series).rechunk())
+            series = cells[name].values = cells[name].values.alias(name)
+        kept[name] = series if name != _FIRST else as_text(series).rechunk()
         del series  # the raw column is freed before the next is read
-    frame = pl.DataFrame(kept)
+    frame = pl.DataFrame([raw.rows(), *(kept[n] for n in wanted.values())])
     del kept
+    suspects = cells[UPN].suspects if UPN in cells else None
+    if suspects is not None:
+        table.upn_suspects = (frame, frame[ROW].gather(suspects))
     present = [c for c in columns if c.name in cells]
     drop = _totals_rows(frame, cells, _spacer_rows(cells, present, frame.height), table, issues)
     for col in present:
@@ -110,7 +118,10 @@ def _parse_columns(raw: Raw, wanted: dict[str, str], columns: tuple[Column, ...]
         frame = frame.with_columns(*absent).with_columns(*defaults)
     if drop.any():
         frame = frame.filter(~drop)
-    return frame.drop(_FIRST) if _FIRST in frame.columns else frame
+    frame = frame.drop(_FIRST) if _FIRST in frame.columns else frame
+    if table.upn_suspects is not None:
+        table.upn_suspects = (frame, table.upn_suspects[1])
+    return frame
 
 
 def _spacer_rows(cells: dict[str, Cells], present: list[Column], height: int) -> pl.Series:

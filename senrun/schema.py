@@ -48,7 +48,8 @@ class Column:
 
 #: The Polars type of each kind of column once parsed.
 DTYPES = {Kind.ID: pl.String, Kind.UPN: pl.String, Kind.TEXT: pl.String, Kind.DATE: pl.Date, Kind.MONEY: pl.Int64,
-          Kind.NUMBER: pl.Float64, Kind.BOOL: pl.Boolean, Kind.NC_YEAR: pl.Int32, Kind.SEN: pl.String,
+          Kind.NUMBER: pl.Float64, Kind.BOOL: pl.Boolean, Kind.NC_YEAR: pl.Int32,
+          Kind.SEN: pl.Enum(("N", "A", "P", "S", "K", "E")),  # = SEN_CODES; one byte a pupil, not a string
           Kind.STREAM: pl.String, Kind.MOVE_REASON: pl.String}
 
 
@@ -80,6 +81,7 @@ ROW = "_row"
 STREAMS = ("PSF", "SSMN", "FYS")
 MOVE_REASONS = ("managed_move", "casual", "transfer")
 SEN_CODES = ("N", "A", "P", "S", "K", "E")
+assert DTYPES[Kind.SEN] == pl.Enum(SEN_CODES)
 SEN_SUPPORT_CODES = ("A", "P", "K")
 SEN_STATEMENT_CODES = ("S", "E")
 

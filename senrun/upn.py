@@ -68,6 +68,29 @@ def upn_status(upn: pl.Expr) -> pl.Expr:
     return _status(*_parts(lambda i: _byte(upn, i)))
 
 
+def _fine(b) -> pl.Expr:
+    """Whether a UPN (as `b(i)`, its bytes) is 'ok': a valid check letter and 12 digits."""
+    first, last, digits_ok, letter = _parts(b)
+    return (first == letter) & (last < 100) & digits_ok
+
+
+def _unpacked(frame: pl.LazyFrame, upn: str) -> tuple[pl.LazyFrame, pl.Expr]:
+    """`frame` with each UPN's 13 bytes as columns, and the expression that is true for an 'ok' UPN."""
+    as_bytes = pl.col(upn).cast(pl.Binary).bin.reinterpret(dtype=pl.Array(pl.UInt8, _WIDTH))
+    cols = [f"\x00b{i}" for i in range(_WIDTH)]
+    lazy = (frame.with_columns(as_bytes.alias("\x00b"))
+            .with_columns(pl.col("\x00b").arr.get(i).alias(c) for i, c in enumerate(cols)))
+    return lazy, _fine(lambda i: pl.col(cols[i]))
+
+
+def not_ok(series: pl.Series) -> pl.Series:
+    """The positions (UInt32) of the UPNs that are not 'ok' (temporary, wrong letter, malformed or blank),
+    in one streaming pass: every other UPN needs neither parsing nor a check-letter warning."""
+    name = series.name or "upn"
+    lazy, fine = _unpacked(series.rename(name).to_frame().lazy().with_row_index("\x00i"), name)
+    return collect(lazy.filter(~fine.fill_null(False)).select("\x00i"), streaming=True).to_series()
+
+
 def upn_problems(frame: pl.DataFrame, upn: str, keep: list[str]) -> pl.DataFrame:
     """The rows of `frame` with a UPN that is not 'ok': the `keep` columns and `status`.  Run by the
     streaming engine, a batch of rows at a time on every core, so that the bytes of 8 million UPNs
