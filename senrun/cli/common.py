@@ -22,8 +22,15 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only proble
 JobsOpt = Annotated[Optional[int], typer.Option(
     "--jobs", "-j", min=1, help="Processes writing the per-school returns [default: CPU count].")]
 
-console = Console(highlight=False, soft_wrap=False)
-err_console = Console(stderr=True, highlight=False)
+def _width(stream) -> int | None:
+    """A terminal's own width; else (cron, a pipe, a log file) wide enough that no figure is cut."""
+    if stream.isatty() or os.environ.get("COLUMNS"):
+        return None
+    return 140
+
+
+console = Console(highlight=False, soft_wrap=False, width=_width(sys.stdout))
+err_console = Console(stderr=True, highlight=False, width=_width(sys.stderr))
 
 
 def interactive() -> bool:
