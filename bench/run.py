@@ -269,6 +269,12 @@ def machine() -> dict:
 
 # --- main -----------------------------------------------------------------------------
 
+def portable(command: list[str], work: Path) -> str:
+    """The command as anyone can read it: paths relative to the project, the scratch folder as <tmp>."""
+    text = " ".join(command).replace(str(work), "<tmp>")
+    return text.replace(f"{ROOT}/", "").replace(str(ROOT), ".")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="senrun's benchmarks (docs/performance.md)")
     parser.add_argument("--quick", action="store_true", help="one or two runs of each case instead of 3–5")
@@ -317,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         "method": "median of the runs after one unmeasured run; peak = parent ru_maxrss + largest descendant "
                   "VmHWM; cpu = parent and descendants' user + system time",
         "table": [{"case": r[0], "measured": r[1], "target": r[2], "verdict": r[3]} for r in rows],
-        "cases": {name: {"command": " ".join(c.command), "median_seconds": round(c.seconds, 3),
+        "cases": {name: {"command": portable(c.command, work), "median_seconds": round(c.seconds, 3),
                          "fastest_seconds": round(c.fastest, 3),
                          "median_peak_mb": round(c.peak_mb, 1), "median_cpu_seconds": round(c.cpu_seconds, 3),
                          "runs": [asdict(r) for r in c.runs]}
