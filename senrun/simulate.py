@@ -108,56 +108,14 @@ def scenario_inputs(base_inp: Inputs, base_cfg: Config, cfg: Config, read: dict)
                   base_inp.derived)
 
 
-def compare(base: RunResult, scenario: RunResult, key: str) -> pl.DataFrame:
-    """Per school (key school_id) or cluster (cluster_id): base_total, scenario_total, change, change_pct."""
-    frame_of = (lambda r: r.schools.select(SCHOOL_ID, SCHOOL_NAME, CLUSTER_ID, "total")) if key == SCHOOL_ID \
-        else (lambda r: r.clusters.select(CLUSTER_ID, CLUSTER_NAME, "total"))
-    b = frame_of(base).rename({"total": "base_total"})
-    s = frame_of(scenario).rename({"total": "scenario_total"})
-    joined = b.join(s, on=key, how="full", coalesce=True, suffix="_scenario")
-    labels = [c for c in b.columns if c not in (key, "base_total")]
-    return (joined.with_columns(*[pl.coalesce(c, f"{c}_scenario").alias(c) for c in labels],
-                                pl.col("base_total").fill_null(0), pl.col("scenario_total").fill_null(0))
-            .with_columns((pl.col("scenario_total") - pl.col("base_total")).alias("change"))
-            .with_columns(change_pct_expr("change", "base_total").alias("change_pct"))
-            .select(key, *labels, "base_total", "scenario_total", "change", "change_pct")
-            .sort(key))
-
-
-def _mover(frame: pl.DataFrame, column: str, largest: bool) -> Mover | None:
-    moved = frame.filter(pl.col("change") != 0 if column == "change" else pl.col(column).is_not_null())
-    moved = moved.filter(pl.col(column) > 0 if largest else pl.col(column) < 0)
-    if moved.is_empty():
-        return None
-    row = moved.sort([column, SCHOOL_ID], descending=[largest, False]).row(0, named=True)
-    return Mover(row[SCHOOL_ID], row["change"], row["change_pct"])
-
-
 def solved_rates(result: RunResult) -> tuple[tuple[str, str], ...]:
     """(element, rate) for each `rate: solve` element, from its parameter text 'solve → 123.4567'."""
     return tuple((e.name, e.parameter.split("→", 1)[-1].strip()) for e in result.elements if e.kind == "solve")
 
 
-def summarise(schools: pl.DataFrame, clusters: pl.DataFrame, result: RunResult) -> Summary:
-    """Counts of winners and losers, the largest moves, and the money moved."""
-    change = schools["change"]
-    return Summary(
-        winners=int((change > 0).sum()), losers=int((change < 0).sum()), unchanged=int((change == 0).sum()),
-        cluster_winners=int((clusters["change"] > 0).sum()), cluster_losers=int((clusters["change"] < 0).sum()),
-        largest_gain=_mover(schools, "change", True), largest_loss=_mover(schools, "change", False),
-        largest_gain_pct=_mover(schools, "change_pct", True), largest_loss_pct=_mover(schools, "change_pct", False),
-        money_moved=int(change.filter(change > 0).sum()), cluster_pot=result.totals.cluster_pot,
-        solved=solved_rates(result))
-
-
-def outcome(name: str, cfg: Config, base: RunResult, result: RunResult, psf_reused: bool) -> Outcome:
-    """A scenario's run compared with the base."""
-    schools, clusters = compare(base, result, SCHOOL_ID), compare(base, result, CLUSTER_ID)
-    return Outcome(name, cfg, result, schools, clusters, summarise(schools, clusters, result), psf_reused)
-
-
 def compare_all(base: RunResult, results: list[RunResult], key: str) -> list[pl.DataFrame]:
-    """`compare` of every result with the base in one join over all of them; one frame per result."""
+    """Every result compared with the base (base_total, scenario_total, change, change_pct per school or
+    cluster) in one join over all of them; one frame per result."""
     if not results:
         return []
     frame_of = (lambda r: r.schools.select(SCHOOL_ID, SCHOOL_NAME, CLUSTER_ID, "total")) if key == SCHOOL_ID \
