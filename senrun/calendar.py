@@ -6,7 +6,7 @@ All functions are Polars expressions, so they run over every pupil at once.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import polars as pl
 
@@ -14,11 +14,6 @@ import polars as pl
 def academic_year(d: date) -> int:
     """The academic year A (1 September A – 31 August A+1) that contains `d`."""
     return d.year if d.month >= 9 else d.year - 1
-
-
-def academic_label(a: int) -> str:
-    """2013 → '2013/14'."""
-    return f"{a}/{(a + 1) % 100:02d}"
 
 
 def cohort(dob: pl.Expr) -> pl.Expr:
@@ -61,10 +56,6 @@ def phase_end_date(dob: pl.Expr, last_year: pl.Expr) -> pl.Expr:
     """1 September that starts the year after `last_year`: the day PSF stops (FAQ 3–5)."""
     year = cohort(dob) + 5 + last_year + 1  # academic year in which nc = last_year + 1
     return pl.date(year, 9, 1)
-
-
-def day_before(d: date) -> date:
-    return d - timedelta(days=1)
 
 
 def month_index(d: pl.Expr) -> pl.Expr:

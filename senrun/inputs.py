@@ -9,7 +9,6 @@ own header.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import polars as pl
 
@@ -18,7 +17,7 @@ from .config import InputSpec
 from .errors import Issues
 from .excel import Unreadable
 from .headers import find_header, map_columns, targets_for
-from .reading import Raw, file_sha256, read_raw
+from .reading import Raw, read_raw
 from .schema import DTYPES, ROW, SCHEMAS, UPN, Column
 
 MAX_ISSUES_PER_COLUMN = 200  # beyond this, one summary line per column and problem
@@ -169,7 +168,3 @@ def _report(cells: Cells, col: Column, rows: pl.Series, drop: pl.Series, table: 
                      f"(rows {bad[ROW][MAX_ISSUES_PER_COLUMN]:,} onwards)", **table.where(col.name),
                      expected=col.expected or None)
 
-
-def sha256_of(path: Path) -> str:
-    """SHA-256 of a file's bytes, for the manifest."""
-    return file_sha256(path)

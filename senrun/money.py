@@ -6,7 +6,7 @@ input amounts are parsed from their text; apportionment works on integers.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 
@@ -39,15 +39,6 @@ def fmt_gbp(pence: int) -> str:
     sign = "-" if pence < 0 else ""
     whole, part = divmod(abs(int(pence)), 100)
     return f"{sign}£{whole:,}.{part:02d}"
-
-
-def parse_decimal(text: str) -> Decimal | None:
-    """A decimal from text, or None if it is not one."""
-    try:
-        value = Decimal(text)
-    except (InvalidOperation, ValueError):
-        return None
-    return value if value.is_finite() else None
 
 
 def div_round_half_away(num: pl.Expr, den: pl.Expr | int) -> pl.Expr:

@@ -139,12 +139,6 @@ def parse_nc_year(col: str) -> pl.Expr:
             .when(num.is_between(1, 14)).then(num).otherwise(None).cast(pl.Int32))
 
 
-def nc_year_ok(col: str) -> pl.Expr:
-    """A taught year is valid when it parses, or is X (no year group)."""
-    s = pl.col(col).str.strip_chars().str.to_uppercase()
-    return parse_nc_year(col).is_not_null() | (s == "X")
-
-
 def parse_code(col: str, allowed: tuple[str, ...], upper: bool = True) -> pl.Expr:
     """A code from a fixed list (SEN provision, stream, move reason); null when not allowed."""
     s = pl.col(col).str.strip_chars()

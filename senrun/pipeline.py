@@ -20,7 +20,7 @@ from .engine import collect
 from .money import fmt_gbp
 from .psf import PsfFrames, compute_psf
 from .result import InputInfo, RunResult, Totals
-from .schema import (CLUSTER_ID, CLUSTER_NAME, DOB, FSM, MOVE_DATE, PUPILS, REASON, ROW, SCHOOL_ID, SCHOOL_NAME,
+from .schema import (CLUSTER_ID, CLUSTER_NAME, DOB, FSM, PUPILS, ROW, SCHOOL_ID, SCHOOL_NAME,
                      SEN_PROVISION, SEN_STATEMENT_CODES, SEN_SUPPORT_CODES, SSA, UPN)
 
 

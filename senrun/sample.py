@@ -32,7 +32,8 @@ from senrun.sample_schools import build_schools
 from senrun.sample_statements import select_ordinary
 from senrun.sample_tables import (KINDS, census_frame, moves_frame, planted_frame, schools_frame,
                                   statements_frame, upns)
-from senrun.sample_write import pounds_text, write_census, write_config, write_table
+from senrun.money import pounds
+from senrun.sample_write import write_census, write_config, write_table
 
 SCALES_HELP = "demo | la | england"
 
@@ -104,8 +105,8 @@ def generate_sample(scale: str, seed: int, out_dir: Path,
             "clusters": data["n_clusters"], "pupils": data["census"].height,
             "statements": data["statements"].height, "moves": data["moves"].height,
             "planted": int((data["planted"]["case"] != "ordinary").sum()),
-            "expected_continuing_psf": pounds_text(budget["continuing"]),
-            "cluster_pot": pounds_text(budget["cluster_pot"]),
+            "expected_continuing_psf": pounds(budget["continuing"]),
+            "cluster_pot": pounds(budget["cluster_pot"]),
             "files": sorted(files.values())}
 
 
@@ -163,7 +164,7 @@ def _budget(p: Scale, data: dict) -> dict:
     ssa = int(data["schools"]["School Specific Allocation"].sum())
     continuing = int(data["planted"]["paid_pence"].sum())
     topslices = (p.auxiliary_aids + p.cluster_host * data["n_clusters"]) * 100
-    yaml = {"pot": pot, "ssa_total": pounds_text(ssa), "sen_total": pounds_text(ssa + pot * 100),
+    yaml = {"pot": pot, "ssa_total": pounds(ssa), "sen_total": pounds(ssa + pot * 100),
             "aux": p.auxiliary_aids, "host": p.cluster_host}
     return {"yaml": yaml, "continuing": continuing,
             "cluster_pot": pot * 100 - continuing - topslices}

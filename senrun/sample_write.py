@@ -138,11 +138,6 @@ inputs:
 """
 
 
-def pounds_text(pence: int) -> str:
-    """Pence as exact pounds text with two decimals ("15012345.67")."""
-    return f"{pence // 100}.{pence % 100:02d}"
-
-
 def write_config(out_dir: Path, files: dict[str, str], **values) -> str:
     """Write `senrun.yaml` pointing at the files written (relative paths)."""
     sheets = {"schools": "Schools", "statements": "Statements", "moves": "Moves"}

@@ -22,10 +22,11 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from .money import fmt_gbp
+from .outputs.csvs import guarded_expr, pounds_expr
 from .outputs.tables import cell_xml, float_text, pounds_text, shared_string_indexes
 from .outputs.tablesheet import TableSheet, fit_text
 from .projection import PROJECTION_COLUMNS, projection_csv_bytes
-from .simulate import SCENARIO_COLUMNS, Outcome, SimulationResult, scenarios_frame
+from .simulate import SCENARIO_COLUMNS, SimulationResult, scenarios_frame
 
 FIXED_CREATED = datetime(2000, 1, 1)
 MONEY_FORMAT = "£#,##0.00;[Red]-£#,##0.00"
@@ -313,24 +314,11 @@ def workbook_bytes(sim: SimulationResult) -> bytes:
     return buffer.getvalue()
 
 
-def _pounds(name: str) -> pl.Expr:
-    pence = pl.col(name).cast(pl.Int64)
-    sign = pl.when(pence < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-    return pl.concat_str(sign, (pence.abs() // 100).cast(pl.String), pl.lit("."),
-                         (pence.abs() % 100).cast(pl.String).str.zfill(2)).alias(name)
-
-
-def _guarded(name: str) -> pl.Expr:
-    """Text a spreadsheet would run as a formula gets a leading ' (as allocate's CSVs)."""
-    col = pl.col(name)
-    return pl.when(col.str.contains(r"^[=+\-@\t\r]")).then(pl.lit("'") + col).otherwise(col).alias(name)
-
-
 def scenarios_csv_bytes(frame: pl.DataFrame) -> bytes:
     """scenarios.csv: money as pounds with two decimals from integer pence, change_pct to 2 dp, blank for null."""
     out = frame.select(SCENARIO_COLUMNS).with_columns(
-        *[_guarded(c) for c in ("scenario", "school_id", "cluster_id")],
-        *[_pounds(c) for c in ("base_total", "scenario_total", "change")])
+        *[guarded_expr(c) for c in ("scenario", "school_id", "cluster_id")],
+        *[pounds_expr(c) for c in ("base_total", "scenario_total", "change")])
     return out.write_csv(line_terminator="\n", null_value="", float_precision=2).encode("utf-8")
 
 

@@ -77,6 +77,3 @@ def fail_usage(message: str) -> None:
     err_console.print(f"[red]Usage error:[/] {message}")
     raise typer.Exit(2)
 
-
-def stdout_is_pipe() -> bool:
-    return not sys.stdout.isatty()

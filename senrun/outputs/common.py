@@ -45,11 +45,6 @@ def is_money(name: str) -> bool:
     return name in MONEY_COLUMNS or name.startswith(FORMULA_PREFIX)
 
 
-def guard_text(text: str) -> str:
-    """Text that a spreadsheet will not run as a formula: a leading ' where it could be one."""
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
-
-
 def return_file_stem(school_id: str) -> str:
     """The stem of a school's return: characters other than ASCII letters, digits, - and _ become _."""
     return FILE_NAME_UNSAFE.sub("_", school_id) or "_"
