@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -74,6 +76,16 @@ def test_every_command_has_help_text(command):
 def test_no_arguments_shows_the_help():
     result = invoke()
     assert "Usage: senrun" in result.output and "validate" in result.output
+
+
+def test_the_command_line_parses_its_options_without_importing_pydantic(run_dir):
+    """Typer 0.20 and later coerce every option through pydantic, ≈0.1 s on each run; senrun keeps an
+    earlier Typer (docs/decisions.md) and this says so if an upgrade brings pydantic back."""
+    code = ("import sys\nfrom senrun.cli import app\n"
+            f"try:\n    app(['validate', '--config', {str(run_dir / 'senrun.yaml')!r}])\n"
+            "except SystemExit as exc:\n    print(exc.code, 'pydantic' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.splitlines()[-1].split() == ["0", "False"], done.stderr
 
 
 def test_version():

@@ -4,12 +4,17 @@
   as the same table written by XlsxWriter one cell at a time.
 - Pupils are counted by the statement's date of birth without a join over the census.
 - The age test by a range of birth dates is the age-based year's test.
+- A return packaged from the kept parts of an earlier one (outputs.xlsxpack) is byte for
+  byte the workbook XlsxWriter writes for it; a workbook of another shape is left to XlsxWriter.
 """
 
 from __future__ import annotations
 
 import io
+import zipfile
+from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import openpyxl
 import polars as pl
@@ -19,7 +24,13 @@ from xlsxwriter.worksheet import Worksheet
 from senrun.calendar import nc_year, nc_year_between
 from senrun.outputs.tables import write_frame
 from senrun.outputs.tablesheet import TableSheet
+from senrun.config import load_config
+from senrun.outputs import returnbook
+from senrun.outputs.returnbook import SchoolReturn, return_bytes
+from senrun.outputs.returns import plan_returns
 from senrun.outputs.xlsx import close_to_bytes, new_workbook
+from senrun.outputs.xlsxpack import ReturnPacker
+from senrun.pipeline import allocate
 
 from builders import pupil, run, statement
 
@@ -80,3 +91,79 @@ def test_pupils_are_counted_by_the_statements_date_of_birth(tmp_path):
     result = run(tmp_path, statements=statements, census=census)
     pupils = dict(result.schools.select("school_id", "pupils").iter_rows())
     assert pupils == {"A": 2, "B": 0, "H": 0}
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class PlainPacker(ReturnPacker):
+    """Never keeps a package, so every workbook is closed by XlsxWriter in full."""
+
+    def _keep(self, key: tuple, data: bytes) -> None:
+        pass
+
+
+def both_ways(schools: list[SchoolReturn], monkeypatch) -> tuple[list[bytes], list[bytes], ReturnPacker]:
+    """Each school's return packaged by one packer in turn, and by XlsxWriter alone."""
+    packer = ReturnPacker()
+    monkeypatch.setattr(returnbook, "PACKER", packer)
+    fast = [return_bytes(s) for s in schools]
+    monkeypatch.setattr(returnbook, "PACKER", PlainPacker())
+    plain = [return_bytes(s) for s in schools]
+    return fast, plain, packer
+
+
+def test_every_return_of_the_la_sample_is_byte_for_byte_what_xlsxwriter_writes(monkeypatch):
+    result = allocate(load_config(ROOT / "config" / "senrun.yaml"))
+    schools = [school for chunk in plan_returns(result, 10_000) for school in chunk_schools(chunk)]
+    fast, plain, packer = both_ways(schools, monkeypatch)
+    assert packer._shape is not None, "the fast path was never taken"
+    assert len(fast) == result.schools.height
+    for school, a, b in zip(schools, fast, plain):
+        assert a == b, school.file_name
+    with zipfile.ZipFile(io.BytesIO(fast[-1])) as z:
+        assert z.testzip() is None
+
+
+def chunk_schools(chunk) -> list[SchoolReturn]:
+    lines = list(zip(*chunk.children))
+    out, at = [], 0
+    for *fields, count in chunk.schools:
+        out.append(SchoolReturn(*fields, children=tuple(lines[at:at + count])))
+        at += count
+    return out
+
+
+ONE = SchoolReturn("returns/S1.xlsx", "S1", "Ash & Elm <Primary>", "C1", "North", "2013-14",
+                   "1 April 2013 – 31 March 2014", 411523, 250000, 1234567, 1896090, 9999999,
+                   (("lump_sum", "per_school", 1, 500000), ("pupils", "pupils", "312", 734567)),
+                   (("A123456789012", "main", 36000, 41365, 41729, 600000, 250000, "continuing"),))
+
+
+@pytest.mark.parametrize("later", [
+    replace(ONE, school_id="S2", children=()),  # no child: the date format is never used
+    replace(ONE, school_id="=SUM(A1)", school_name="ü\x01" + "x" * 40_000, cluster_name=None),
+    replace(ONE, ssa=None, psf=-1, elements=(("need", "column:need", "41.5", 0),)),
+])
+def test_a_later_return_packaged_from_kept_parts_is_what_xlsxwriter_writes(later, monkeypatch):
+    fast, plain, packer = both_ways([ONE, later], monkeypatch)
+    assert packer._shape is not None
+    assert fast == plain
+    ws = openpyxl.load_workbook(io.BytesIO(fast[1]))["Return"]
+    assert (ws["A3"].value, ws["B3"].value) == ("School ID", later.school_id)
+
+
+def test_a_workbook_of_another_shape_is_left_to_xlsxwriter():
+    packer = ReturnPacker()
+    books = []
+    for extra_sheet in (False, True, False):
+        buffer = io.BytesIO()
+        book, fmt = new_workbook(buffer, "t")
+        book.add_worksheet("Return").write_string(0, 0, "x", fmt.bold)
+        if extra_sheet:
+            book.add_worksheet("More").write_number(0, 0, 1, fmt.money)
+        books.append(packer.pack(book, buffer))
+    with zipfile.ZipFile(io.BytesIO(books[1])) as z:
+        assert "xl/worksheets/sheet2.xml" in z.namelist()
+    assert books[0] == books[2]
+    assert openpyxl.load_workbook(io.BytesIO(books[1])).sheetnames == ["Return", "More"]

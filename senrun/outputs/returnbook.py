@@ -18,7 +18,8 @@ from xlsxwriter.worksheet import Worksheet
 
 from .common import NOTIONAL_NOTE
 from .tablesheet import TableSheet, fit_text
-from .xlsx import Formats, close_to_bytes, new_workbook, print_setup, write_header, write_money, write_rows
+from .xlsx import Formats, new_workbook, print_setup, register_formats, write_header, write_money, write_rows
+from .xlsxpack import ReturnPacker
 
 CHILD_COLUMNS = ("upn", "stream", "date_of_birth", "paid_from", "paid_to",
                  "annual_amount", "paid_amount", "reason")
@@ -29,6 +30,9 @@ CHILD_LABELS = ("UPN", "Funding stream", "Date of birth", "Paid from", "Paid to"
 CHILD_KINDS = ("text", "text", "date", "date", "date", "money", "money", "text")
 ELEMENT_COLUMNS = ("element", "basis", "units", "amount")
 WIDTHS = (40, 16, 14, 12, 12, 16, 16, 16)
+
+#: This process's packager: every return has one shape, so most of its package is reused.
+PACKER = ReturnPacker()
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,7 @@ def return_bytes(school: SchoolReturn) -> bytes:
     """One school's return workbook."""
     buffer = io.BytesIO()
     book, fmt = new_workbook(buffer, f"SEN funding return {school.year}: {school.school_id}")
+    register_formats(fmt)  # every return has the same styles, whichever formats its cells use
     ws = book.add_worksheet("Return", worksheet_class=TableSheet)
     print_setup(ws)
     for col, width in enumerate(WIDTHS):
@@ -88,7 +93,7 @@ def return_bytes(school: SchoolReturn) -> bytes:
     ws.write_string(row + 3, 0, NOTIONAL_NOTE, fmt.bold)
     ws.fit_to_pages(1, 0)
     ws.set_landscape()
-    return close_to_bytes(book, buffer)
+    return PACKER.pack(book, buffer)
 
 
 def heading_block(ws: Worksheet, fmt: Formats, school: SchoolReturn) -> int:

@@ -9,7 +9,7 @@ Kept free of Polars so that the processes writing the returns start quickly.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -63,6 +63,12 @@ def new_workbook(buffer: io.BytesIO, title: str) -> tuple[Workbook, Formats]:
         wrap=add({"text_wrap": True, "valign": "top"}),
     )
     return book, formats
+
+
+def register_formats(formats: Formats) -> None:
+    """Give every format its place in the styles now, in a fixed order, rather than on first use."""
+    for field in fields(formats):
+        getattr(formats, field.name)._get_xf_index()
 
 
 def write_value(ws: Worksheet, row: int, col: int, value: object, fmt: Formats,
