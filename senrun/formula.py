@@ -110,7 +110,7 @@ def _parameter(e: ElementSpec, solved: Decimal | None) -> str:
 def apply_formula(schools: pl.DataFrame, cfg: Config, cluster_pot: int, issues: Issues
                   ) -> tuple[pl.DataFrame, pl.DataFrame, tuple[Element, ...]]:
     """Add formula_<element> and cluster_share to `schools` (which carries the basis columns);
-    return also the workings (per school and element) and the elements as applied.
+    return also the workings (per school and element, sorted so) and the elements as applied.
 
     Two passes over the schools: one for every element's units (their sums fix the totals),
     then one plan that shares every element and writes the workings."""
@@ -132,13 +132,13 @@ def apply_formula(schools: pl.DataFrame, cfg: Config, cluster_pot: int, issues: 
     shared = shared.with_columns(pl.sum_horizontal(f"formula_{e.name}" for e in specs).alias("cluster_share"))
     shares = collect(shared)
     work = collect(pl.concat([_workings(shares.lazy(), e, totals[e.name], units[e.name], scales[e.name])
-                              for e in specs]))
+                              for e in specs]).sort(SCHOOL_ID, "element"))
     elements = tuple(
         Element(e.name, e.basis, e.kind if not e.solve else "solve",
                 _parameter(e, solved_rate(e, totals[e.name], units[e.name], scales[e.name])),
                 _units_text(units[e.name], scales[e.name]), totals[e.name]) for e in specs)
-    shares = shares.select(SCHOOL_ID, *[f"formula_{e.name}" for e in specs], "cluster_share")
-    return schools.join(shares, on=SCHOOL_ID, how="left"), work, elements
+    # the shares are in the schools' row order (every step above keeps it)
+    return schools.hstack(shares.select(*[f"formula_{e.name}" for e in specs], "cluster_share")), work, elements
 
 
 def _units_text(units: int, scale: int) -> str:

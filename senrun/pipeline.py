@@ -219,8 +219,26 @@ def school_bases(inp: Inputs, cfg: Config) -> pl.DataFrame:
     return out.with_columns(pl.col(c).fill_null(0).cast(pl.Int64) for c in counts.columns if c != SCHOOL_ID)
 
 
-def compute(inp: Inputs, cfg: Config, psf: PsfFrames | None = None) -> RunResult:
-    """The funding run on inputs already read; `psf` may be passed in when its rules are unchanged."""
+@dataclass(frozen=True)
+class Prepared:
+    """What a run works out before its formula: the same for every scenario that keeps the inputs,
+    the PSF rules and the pupil years, so simulate prepares it once and runs only the formula
+    per scenario."""
+
+    #: Per school, by school id: id, name, cluster, its cluster's name, pupils, SSA and PSF paid,
+    #: and every column a formula basis may use (the census counts `_basis_*` and need columns).
+    schools: pl.DataFrame
+    psf: PsfFrames
+    continuing: int  # the PSF paid in the period, pence
+    released_total: int
+    released: pl.DataFrame  # RunResult.released
+    issues: tuple[Issue, ...]  # the inputs', the PSF rules' and the pupil counts'
+    pupil_years: tuple[int, int]
+
+
+def prepare(inp: Inputs, cfg: Config, psf: PsfFrames | None = None) -> Prepared:
+    """The inputs' checks, the PSF rules (unless `psf` is passed in) and the pupil counts; raises
+    SenrunError if any of them found an error."""
     if psf is None:
         psf = psf_frames(inp, cfg)
     issues = Issues(list(inp.issues.items))
@@ -231,35 +249,43 @@ def compute(inp: Inputs, cfg: Config, psf: PsfFrames | None = None) -> RunResult
     for sid, name in schools.filter(pl.col("_basis_pupils") == 0).select(SCHOOL_ID, SCHOOL_NAME).sort(SCHOOL_ID).iter_rows():
         issues.warn("no_pupils", f"school {sid} ({name}) has no pupils in age-based years "
                     f"{cfg.pupil_years[0]}–{cfg.pupil_years[1]}", **inp.schools.where(SCHOOL_ID), value=sid)
-    paid_by_school = psf.lines.group_by(pl.col("paid_school_id").alias(SCHOOL_ID)).agg(
-        pl.col("paid_amount").sum().alias("psf"))
-    continuing = int(psf.lines["paid_amount"].sum())
-    n_clusters = schools[CLUSTER_ID].n_unique()
-    the_pot = pot(cfg, continuing, schools.height, n_clusters)
+    paid = psf.lines.lazy().group_by(pl.col("paid_school_id").alias(SCHOOL_ID)).agg(pl.col("paid_amount").sum().alias("psf"))
+    name = pl.col(CLUSTER_NAME) if CLUSTER_NAME in schools.columns else pl.lit(None, dtype=pl.String)
+    ssa = pl.col(SSA) if SSA in schools.columns else pl.lit(0, dtype=pl.Int64)
+    schools = collect(schools.lazy().join(paid, on=SCHOOL_ID, how="left")
+                      .with_columns(name.fill_null(pl.col(CLUSTER_ID)).first().over(CLUSTER_ID).alias(CLUSTER_NAME),
+                                    ssa.fill_null(0).cast(pl.Int64).alias("ssa"),
+                                    pl.col("psf").fill_null(0).cast(pl.Int64), pl.col("_basis_pupils").alias("pupils"))
+                      .sort(SCHOOL_ID))
+    lines = psf.lines.select(pl.col("paid_amount").sum(), pl.col("released_amount").sum())
+    return Prepared(schools, psf, int(lines.item(0, 0)), int(lines.item(0, 1)), _released_frame(psf),
+                    tuple(issues.items), cfg.pupil_years)
+
+
+def compute(inp: Inputs, cfg: Config, psf: PsfFrames | None = None, prepared: Prepared | None = None) -> RunResult:
+    """The funding run on inputs already read; `psf`, or all of `prepared`, may be passed in when
+    unchanged (see Prepared)."""
+    if prepared is None:
+        prepared = prepare(inp, cfg, psf)
+    issues = Issues(list(prepared.issues))
+    schools = prepared.schools
+    the_pot = pot(cfg, prepared.continuing, schools.height, schools[CLUSTER_ID].n_unique())
     schools, workings, elements = apply_formula(schools, cfg, the_pot.cluster_pot, issues)
-    schools_out = _schools_frame(schools, paid_by_school, cfg)
-    totals = Totals(the_pot.pupil_specific_pot, continuing, the_pot.topslices, the_pot.cluster_pot,
-                    int(psf.lines["released_amount"].sum()), int(schools_out["ssa"].sum()),
-                    int(schools_out["ssa"].sum()) + the_pot.pupil_specific_pot)
+    schools_out = _schools_frame(schools, cfg)
+    ssa_total = int(schools_out["ssa"].sum())
+    totals = Totals(the_pot.pupil_specific_pot, prepared.continuing, the_pot.topslices, the_pot.cluster_pot,
+                    prepared.released_total, ssa_total, ssa_total + the_pot.pupil_specific_pot)
     return RunResult(
-        config=cfg, schools=schools_out, clusters=_clusters_frame(schools_out, cfg), psf=psf.lines,
-        released=_released_frame(psf), workings=workings.sort(SCHOOL_ID, "element"), elements=elements,
+        config=cfg, schools=schools_out, clusters=_clusters_frame(schools_out, cfg), psf=prepared.psf.lines,
+        released=prepared.released, workings=workings, elements=elements,
         totals=totals, issues=tuple(issues.items), inputs=_input_infos(inp), config_sha256=cfg.sha256,
         checks=_checks_passed(totals, schools_out, elements, cfg))
 
 
-def _schools_frame(schools: pl.DataFrame, paid: pl.DataFrame, cfg: Config) -> pl.DataFrame:
+def _schools_frame(schools: pl.DataFrame, cfg: Config) -> pl.DataFrame:
     formula = [f"formula_{e.name}" for e in cfg.elements]
-    name = pl.col(CLUSTER_NAME) if CLUSTER_NAME in schools.columns else pl.lit(None, dtype=pl.String)
-    ssa = pl.col(SSA) if SSA in schools.columns else pl.lit(0, dtype=pl.Int64)
-    return (schools.join(paid, on=SCHOOL_ID, how="left")
-            .with_columns(name.fill_null(pl.col(CLUSTER_ID)).first().over(CLUSTER_ID).alias(CLUSTER_NAME),
-                          ssa.fill_null(0).cast(pl.Int64).alias("ssa"), pl.col("psf").fill_null(0).cast(pl.Int64),
-                          pl.col("_basis_pupils").alias("pupils"))
-            .with_columns((pl.col("ssa") + pl.col("psf") + pl.col("cluster_share")).alias("total"))
-            .select(SCHOOL_ID, SCHOOL_NAME, CLUSTER_ID, CLUSTER_NAME, "pupils", "ssa", "psf", *formula,
-                    "cluster_share", "total")
-            .sort(SCHOOL_ID))
+    return schools.select(SCHOOL_ID, SCHOOL_NAME, CLUSTER_ID, CLUSTER_NAME, "pupils", "ssa", "psf", *formula,
+                          "cluster_share", (pl.col("ssa") + pl.col("psf") + pl.col("cluster_share")).alias("total"))
 
 
 def _clusters_frame(schools: pl.DataFrame, cfg: Config) -> pl.DataFrame:
@@ -274,9 +300,9 @@ def _clusters_frame(schools: pl.DataFrame, cfg: Config) -> pl.DataFrame:
 
 def _released_frame(psf: PsfFrames) -> pl.DataFrame:
     """By reason: how many statement rows, their annual PSF, paid and released in the period."""
-    rows = psf.rows.group_by("reason").agg(pl.len().cast(pl.Int64).alias("statements"), pl.col("annual_amount").sum())
-    paid = psf.lines.group_by("reason").agg(pl.col("paid_amount").sum(), pl.col("released_amount").sum())
-    return rows.join(paid, on="reason", how="left").sort("reason")
+    rows = psf.rows.lazy().group_by("reason").agg(pl.len().cast(pl.Int64).alias("statements"), pl.col("annual_amount").sum())
+    paid = psf.lines.lazy().group_by("reason").agg(pl.col("paid_amount").sum(), pl.col("released_amount").sum())
+    return collect(rows.join(paid, on="reason", how="left").sort("reason"))
 
 
 def _input_infos(inp: Inputs) -> tuple[InputInfo, ...]:

@@ -2,7 +2,8 @@
 
 The inputs are read once and the PSF rules applied once; each scenario reuses them unless
 it changes what PSF depends on (the period, census date, policy, pro-rating, census
-handling, transfers, phases or the inputs).  Each scenario's run is compared with the
+handling, transfers, phases or the inputs), and reuses all the rest that precedes the
+formula (pipeline.Prepared) unless it also changes the pupil years or the need columns.  Each scenario's run is compared with the
 base's per school and per cluster: winners and losers, the largest gains and losses in
 pounds and per cent, and the money moved (the sum of the gains).
 """
@@ -17,7 +18,7 @@ import polars as pl
 from .config import Config
 from .diff import change_pct_expr
 from .errors import Issues, SenrunError
-from .pipeline import Inputs, check_inputs, compute, psf_frames, read_inputs
+from .pipeline import Inputs, check_inputs, compute, prepare, psf_frames, read_inputs
 from .projection import project
 from .result import RunResult
 from .schema import CLUSTER_ID, CLUSTER_NAME, SCHOOL_ID, SCHOOL_NAME
@@ -190,13 +191,19 @@ def _named(name: str):
         raise SenrunError([replace(i, message=f"scenario {name}: {i.message}") for i in exc.issues]) from None
 
 
-def _run(inp: Inputs, cfg: Config, psf_cache: dict) -> tuple[RunResult, bool]:
-    """The run of one config, reusing the PSF frames of an earlier run with the same PSF keys."""
+def _run(inp: Inputs, cfg: Config, psf_cache: dict, prepared: dict) -> tuple[RunResult, bool]:
+    """The run of one config, reusing the PSF frames of an earlier run with the same PSF keys, and
+    all that precedes the formula when the inputs and the pupil years are the same too."""
     key = psf_key(cfg)
     reused = key in psf_cache
     if not reused:
         psf_cache[key] = psf_frames(inp, cfg)  # the census rows it needs are looked up once per inputs
-    return compute(inp, cfg, psf=psf_cache[key]), reused
+    # keyed by the schools table's identity, which the entry keeps alive (scenarios that parse other
+    # need columns or check another budget run on a copy of it)
+    where = (key, cfg.pupil_years, id(inp.schools))
+    if where not in prepared:
+        prepared[where] = (inp.schools, prepare(inp, cfg, psf_cache[key]))
+    return compute(inp, cfg, prepared=prepared[where][1]), reused
 
 
 def simulate(base_cfg: Config, scenarios: list[tuple[str, Config]], years: int | None = None,
@@ -213,14 +220,15 @@ def simulate(base_cfg: Config, scenarios: list[tuple[str, Config]], years: int |
     say("reading inputs")
     base_inp = read_inputs(base_cfg)
     psf_cache: dict = {}
+    prepared: dict = {}
     say("computing the base")
-    base, _ = _run(base_inp, base_cfg, psf_cache)
+    base, _ = _run(base_inp, base_cfg, psf_cache, prepared)
     read: dict = {}
     runs = []
     for name, cfg in scenarios:
         say(f"scenario {name}")
         with _named(name):
-            result, reused = _run(scenario_inputs(base_inp, base_cfg, cfg, read), cfg, psf_cache)
+            result, reused = _run(scenario_inputs(base_inp, base_cfg, cfg, read), cfg, psf_cache, prepared)
         runs.append((name, cfg, result, reused))
     compared = outcomes(base, runs)  # one join over every scenario, not one per scenario
     projection = project(base_inp, base_cfg, years, first=base, progress=say) if years else None
