@@ -25,6 +25,7 @@ from .money import fmt_gbp
 from .outputs.csvs import guarded_expr, pounds_expr
 from .outputs.tables import cell_xml, float_text, pounds_text, shared_string_indexes
 from .outputs.tablesheet import TableSheet, fit_text
+from .outputs.xlsx import close_to_bytes
 from .projection import PROJECTION_COLUMNS, projection_csv_bytes
 from .simulate import SCENARIO_COLUMNS, SimulationResult, scenarios_frame
 
@@ -310,8 +311,7 @@ def workbook_bytes(sim: SimulationResult) -> bytes:
     _scenario_sheets(book, f, sim, sheets)
     if sim.projection is not None:
         _projection(book, f, sim.projection)
-    book.close()
-    return buffer.getvalue()
+    return close_to_bytes(book, buffer)
 
 
 def scenarios_csv_bytes(frame: pl.DataFrame) -> bytes:

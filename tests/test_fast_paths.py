@@ -6,6 +6,7 @@
 - The age test by a range of birth dates is the age-based year's test.
 - A return packaged from the kept parts of an earlier one (outputs.xlsxpack) is byte for
   byte the workbook XlsxWriter writes for it; a workbook of another shape is left to XlsxWriter.
+- A workbook whose parts are compressed on two threads is byte for byte what XlsxWriter writes.
 """
 
 from __future__ import annotations
@@ -113,8 +114,13 @@ def both_ways(schools: list[SchoolReturn], monkeypatch) -> tuple[list[bytes], li
     return fast, plain, packer
 
 
-def test_every_return_of_the_la_sample_is_byte_for_byte_what_xlsxwriter_writes(monkeypatch):
-    result = allocate(load_config(ROOT / "config" / "senrun.yaml"))
+@pytest.fixture(scope="module")
+def la_result():
+    return allocate(load_config(ROOT / "config" / "senrun.yaml"))
+
+
+def test_every_return_of_the_la_sample_is_byte_for_byte_what_xlsxwriter_writes(la_result, monkeypatch):
+    result = la_result
     schools = [school for chunk in plan_returns(result, 10_000) for school in chunk_schools(chunk)]
     fast, plain, packer = both_ways(schools, monkeypatch)
     assert packer._shape is not None, "the fast path was never taken"
@@ -167,3 +173,39 @@ def test_a_workbook_of_another_shape_is_left_to_xlsxwriter():
         assert "xl/worksheets/sheet2.xml" in z.namelist()
     assert books[0] == books[2]
     assert openpyxl.load_workbook(io.BytesIO(books[1])).sheetnames == ["Return", "More"]
+
+
+def test_the_allocation_workbook_packed_on_threads_is_byte_for_byte_what_xlsxwriter_writes(la_result, monkeypatch):
+    from senrun.outputs import workbook, xlsxpack
+
+    packed = workbook.workbook_bytes(la_result)
+    monkeypatch.setattr(xlsxpack, "pack", lambda book, buffer, threads=2: close_to_plain(book, buffer))
+    assert packed == workbook.workbook_bytes(la_result)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_workbook_with_large_and_small_parts_packed_on_threads_is_what_xlsxwriter_writes(threads, monkeypatch):
+    from senrun.outputs import xlsxpack
+
+    def book_with_a_chart() -> tuple:
+        buffer = io.BytesIO()
+        book, fmt = new_workbook(buffer, "t")
+        ws = book.add_worksheet("Big")
+        for r in range(3_000):  # a sheet part over xlsxpack.THREAD_FROM
+            ws.write_row(r, 0, [f"school {r}", r * 1.5, "x" * (r % 7)])
+        chart = book.add_chart({"type": "column"})
+        chart.add_series({"values": "=Big!$B$1:$B$10"})
+        book.add_worksheet("Chart").insert_chart("A1", chart)
+        return book, buffer
+
+    book, buffer = book_with_a_chart()
+    assert max(len(d) for _, d in xlsxpack._parts(book)) >= xlsxpack.THREAD_FROM
+    book, buffer = book_with_a_chart()
+    packed = xlsxpack.pack(book, buffer, threads=threads)
+    book, buffer = book_with_a_chart()
+    assert packed == close_to_plain(book, buffer)
+
+
+def close_to_plain(book, buffer) -> bytes:
+    book.close()
+    return buffer.getvalue()

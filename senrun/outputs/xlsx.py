@@ -127,9 +127,11 @@ def money_text_width(pence: int | None) -> int:
 
 
 def close_to_bytes(book: Workbook, buffer: io.BytesIO) -> bytes:
-    """Finish the workbook and return its bytes."""
-    book.close()
-    return buffer.getvalue()
+    """Finish the workbook and return its bytes (what `book.close()` writes, compressed on two
+    threads: xlsxpack.pack)."""
+    from .xlsxpack import pack
+
+    return pack(book, buffer)
 
 
 def print_setup(ws: Worksheet, header_row: int | None = None) -> None:
