@@ -209,3 +209,29 @@ def test_a_workbook_with_large_and_small_parts_packed_on_threads_is_what_xlsxwri
 def close_to_plain(book, buffer) -> bytes:
     book.close()
     return buffer.getvalue()
+
+
+def test_shared_strings_written_the_quick_way_are_what_xlsxwriter_writes():
+    from io import StringIO
+
+    from xlsxwriter.sharedstrings import SharedStrings, SharedStringTable
+
+    from senrun.outputs.xlsxpack import QuickStrings
+
+    awkward = ["plain", "_x0041_", "a_x00zz_b", " lead", "trail ", "trail\n", "a&b", 'say "hi"', "<r>rich</r>",
+               "<b>", "1 > 0", "\x01ctl", "tab\tin", "new\nline", "\ufffe", "\uffff", "é ü ß", "\u00a0nbsp",
+               "nbsp\u2003", "", "=SUM(A1)", "plain again", "x" * 5000, "Ash & Elm <Primary>"]
+    table = SharedStringTable()
+    for text in awkward:
+        table._get_shared_string_index(text)
+    table._sort_string_data()
+
+    def written(cls) -> str:
+        part = cls()
+        part.string_table = table
+        out = StringIO()
+        part._set_xml_writer(out)
+        part._assemble_xml_file()
+        return out.getvalue()
+
+    assert written(QuickStrings) == written(SharedStrings)

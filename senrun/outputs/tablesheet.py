@@ -42,7 +42,7 @@ class TableSheet(Worksheet):
 
     def __init__(self) -> None:
         super().__init__()
-        self._xml_cells: dict[int, list[tuple[int, str]]] = {}  # row → [(first column, its cells' XML)]
+        self._blocks: list[tuple[int, int, list[str]]] = []  # (first row, first column, each row's cells' XML)
 
     def put_cells(self, first_row: int, first_col: int, last_col: int, rows: list[str]) -> None:
         """Take the `<c>` elements of rows first_row, first_row + 1, … (0-based), one string per
@@ -51,31 +51,55 @@ class TableSheet(Worksheet):
             return
         self._check_dimensions(first_row, first_col)
         self._check_dimensions(first_row + len(rows) - 1, last_col)
-        for row, xml in enumerate(rows, start=first_row):
-            self._xml_cells.setdefault(row, []).append((first_col, xml))
+        self._blocks.append((first_row, first_col, rows))
 
     def _write_rows(self) -> None:
         """XlsxWriter's rows, with the XML rows in their places."""
-        if not self._xml_cells:
+        if not self._blocks:
             super()._write_rows()
             return
         low, high = self.dim_rowmin, self.dim_rowmax
         start = low
         try:
-            for row in sorted(self._xml_cells):
-                if self.table.get(row):
-                    raise ValueError(f"row {row + 1} has cells written both ways")
-                if row > start:
-                    self.dim_rowmin, self.dim_rowmax = start, row - 1
+            for first, rows in self._row_runs():
+                clash = next((r for r in range(first, first + len(rows)) if self.table.get(r)), None)
+                if clash is not None:
+                    raise ValueError(f"row {clash + 1} has cells written both ways")
+                if first > start:
+                    self.dim_rowmin, self.dim_rowmax = start, first - 1
                     super()._write_rows()
-                cells = "".join(xml for _, xml in sorted(self._xml_cells[row]))
-                self.fh.write(f'<row r="{row + 1}">{cells}</row>')
-                start = row + 1
+                self.fh.write("".join([f'<row r="{r}">{cells}</row>'
+                                       for r, cells in enumerate(rows, start=first + 1)]))
+                start = first + len(rows)
             if start <= high:
                 self.dim_rowmin, self.dim_rowmax = start, high
                 super()._write_rows()
         finally:
             self.dim_rowmin, self.dim_rowmax = low, high
+
+    def _row_runs(self) -> list[tuple[int, list[str]]]:
+        """The XML rows as runs of consecutive rows, in row order: a block as it is when no other
+        block shares its rows (a table alone in its rows), else merged row by row, left to right."""
+        blocks = sorted(self._blocks, key=lambda b: (b[0], b[1]))
+        runs: list[tuple[int, list[str]]] = []
+        i = 0
+        while i < len(blocks):
+            first, _, rows = blocks[i]
+            end, j = first + len(rows), i + 1
+            while j < len(blocks) and blocks[j][0] < end:  # blocks sharing rows: merge them
+                end = max(end, blocks[j][0] + len(blocks[j][2]))
+                j += 1
+            if j == i + 1:
+                runs.append((first, rows))
+            else:
+                cells: dict[int, list[tuple[int, str]]] = {}
+                for b_first, b_col, b_rows in blocks[i:j]:
+                    for row, xml in enumerate(b_rows, start=b_first):
+                        cells.setdefault(row, []).append((b_col, xml))
+                for row in sorted(cells):  # rows between the blocks' rows with no XML cells stay out
+                    runs.append((row, ["".join(xml for _, xml in sorted(cells[row]))]))
+            i = j
+        return runs
 
 
 def fit_text(text: str) -> str:
