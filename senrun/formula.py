@@ -107,10 +107,11 @@ def _parameter(e: ElementSpec, solved: Decimal | None) -> str:
     return str(e.rate if e.rate is not None else e.share if e.share is not None else "")
 
 
-def apply_formula(schools: pl.DataFrame, cfg: Config, cluster_pot: int, issues: Issues
-                  ) -> tuple[pl.DataFrame, pl.DataFrame, tuple[Element, ...]]:
+def apply_formula(schools: pl.DataFrame, cfg: Config, cluster_pot: int, issues: Issues, workings: bool = True
+                  ) -> tuple[pl.DataFrame, pl.DataFrame | None, tuple[Element, ...]]:
     """Add formula_<element> and cluster_share to `schools` (which carries the basis columns);
-    return also the workings (per school and element, sorted so) and the elements as applied.
+    return also the workings (per school and element, sorted so; None unless `workings`) and the
+    elements as applied.
 
     Two passes over the schools: one for every element's units (their sums fix the totals),
     then one plan that shares every element and writes the workings."""
@@ -132,7 +133,7 @@ def apply_formula(schools: pl.DataFrame, cfg: Config, cluster_pot: int, issues: 
     shared = shared.with_columns(pl.sum_horizontal(f"formula_{e.name}" for e in specs).alias("cluster_share"))
     shares = collect(shared)
     work = collect(pl.concat([_workings(shares.lazy(), e, totals[e.name], units[e.name], scales[e.name])
-                              for e in specs]).sort(SCHOOL_ID, "element"))
+                              for e in specs]).sort(SCHOOL_ID, "element")) if workings else None
     elements = tuple(
         Element(e.name, e.basis, e.kind if not e.solve else "solve",
                 _parameter(e, solved_rate(e, totals[e.name], units[e.name], scales[e.name])),

@@ -262,22 +262,24 @@ def prepare(inp: Inputs, cfg: Config, psf: PsfFrames | None = None) -> Prepared:
                     tuple(issues.items), cfg.pupil_years)
 
 
-def compute(inp: Inputs, cfg: Config, psf: PsfFrames | None = None, prepared: Prepared | None = None) -> RunResult:
+def compute(inp: Inputs, cfg: Config, psf: PsfFrames | None = None, prepared: Prepared | None = None,
+            workings: bool = True) -> RunResult:
     """The funding run on inputs already read; `psf`, or all of `prepared`, may be passed in when
-    unchanged (see Prepared)."""
+    unchanged (see Prepared).  Without `workings` the result's workings are None (a simulate
+    scenario: nothing shows them)."""
     if prepared is None:
         prepared = prepare(inp, cfg, psf)
     issues = Issues(list(prepared.issues))
     schools = prepared.schools
     the_pot = pot(cfg, prepared.continuing, schools.height, schools[CLUSTER_ID].n_unique())
-    schools, workings, elements = apply_formula(schools, cfg, the_pot.cluster_pot, issues)
+    schools, work, elements = apply_formula(schools, cfg, the_pot.cluster_pot, issues, workings)
     schools_out = _schools_frame(schools, cfg)
     ssa_total = int(schools_out["ssa"].sum())
     totals = Totals(the_pot.pupil_specific_pot, prepared.continuing, the_pot.topslices, the_pot.cluster_pot,
                     prepared.released_total, ssa_total, ssa_total + the_pot.pupil_specific_pot)
     return RunResult(
         config=cfg, schools=schools_out, clusters=_clusters_frame(schools_out, cfg), psf=prepared.psf.lines,
-        released=prepared.released, workings=workings, elements=elements,
+        released=prepared.released, workings=work, elements=elements,
         totals=totals, issues=tuple(issues.items), inputs=_input_infos(inp), config_sha256=cfg.sha256,
         checks=_checks_passed(totals, schools_out, elements, cfg))
 

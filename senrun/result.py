@@ -70,6 +70,7 @@ class RunResult:
     released: reason, statements, annual_amount, paid_amount, released_amount
     workings: per school and element: school_id, element, units, parameter,
               exact_share (text), floor_pence, extra_penny, amount
+              (None in a simulate scenario's run, which nothing shows)
     """
 
     config: "Config"
@@ -77,7 +78,7 @@ class RunResult:
     clusters: "pl.DataFrame"
     psf: "pl.DataFrame"
     released: "pl.DataFrame"
-    workings: "pl.DataFrame"
+    workings: "pl.DataFrame | None"
     elements: tuple[Element, ...]
     totals: Totals
     issues: tuple["Issue", ...]

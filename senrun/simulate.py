@@ -203,7 +203,7 @@ def _run(inp: Inputs, cfg: Config, psf_cache: dict, prepared: dict) -> tuple[Run
     where = (key, cfg.pupil_years, id(inp.schools))
     if where not in prepared:
         prepared[where] = (inp.schools, prepare(inp, cfg, psf_cache[key]))
-    return compute(inp, cfg, prepared=prepared[where][1]), reused
+    return compute(inp, cfg, prepared=prepared[where][1], workings=False), reused
 
 
 def simulate(base_cfg: Config, scenarios: list[tuple[str, Config]], years: int | None = None,

@@ -235,3 +235,46 @@ def test_shared_strings_written_the_quick_way_are_what_xlsxwriter_writes():
         return out.getvalue()
 
     assert written(QuickStrings) == written(SharedStrings)
+
+
+def test_xml_tables_side_by_side_of_different_heights_read_back_as_cells_written_one_by_one():
+    import re
+
+    from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
+
+    # (first row, first column, rows, columns): beside each other, overlapping in part, and one alone below
+    tables = [(1, 0, 6, 2), (2, 3, 2, 1), (1, 5, 3, 2), (12, 0, 2, 3)]
+
+    def value(r: int, c: int) -> int:
+        return 100 * r + c
+
+    def xml_rows(first: int, col: int, nrows: int, ncols: int) -> list[str]:
+        return ["".join(f'<c r="{xl_rowcol_to_cell(r, c)}"><v>{value(r, c)}</v></c>' for c in range(col, col + ncols))
+                for r in range(first, first + nrows)]
+
+    def read_back(as_xml: bool) -> list[tuple]:
+        buffer = io.BytesIO()
+        book, _ = new_workbook(buffer, "t")
+        ws = book.add_worksheet("T", worksheet_class=TableSheet)
+        ws.write_string(0, 0, "title")
+        ws.write_string(9, 0, "between")
+        for first, col, nrows, ncols in tables:
+            if as_xml:
+                ws.put_cells(first, col, col + ncols - 1, xml_rows(first, col, nrows, ncols))
+            else:
+                for r in range(first, first + nrows):
+                    for c in range(col, col + ncols):
+                        ws.write_number(r, c, value(r, c))
+        data = close_to_bytes(book, buffer)
+        if as_xml:  # Excel wants rows, and cells within a row, in order
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                sheet_xml = z.read("xl/worksheets/sheet1.xml").decode()
+            rows = [int(r) for r in re.findall(r'<row r="(\d+)"', sheet_xml)]
+            assert rows == sorted(set(rows))
+            for row in re.findall(r"<row [^>]*>(.*?)</row>", sheet_xml):
+                refs = [xl_cell_to_rowcol(ref)[1] for ref in re.findall(r'<c r="([A-Z]+\d+)"', row)]
+                assert refs == sorted(set(refs))
+        sheet = openpyxl.load_workbook(io.BytesIO(data))["T"]
+        return [tuple(cell.value for cell in row) for row in sheet.iter_rows()]
+
+    assert read_back(True) == read_back(False)

@@ -78,27 +78,19 @@ class TableSheet(Worksheet):
             self.dim_rowmin, self.dim_rowmax = low, high
 
     def _row_runs(self) -> list[tuple[int, list[str]]]:
-        """The XML rows as runs of consecutive rows, in row order: a block as it is when no other
-        block shares its rows (a table alone in its rows), else merged row by row, left to right."""
-        blocks = sorted(self._blocks, key=lambda b: (b[0], b[1]))
+        """The XML rows as runs of consecutive rows, in row order.  Where blocks share rows (tables
+        side by side), those rows' cells are joined left to right; elsewhere a block's rows are
+        taken as they are."""
+        edges = sorted({b[0] for b in self._blocks} | {b[0] + len(b[2]) for b in self._blocks})
+        blocks = sorted(self._blocks, key=lambda b: b[1])  # left to right
         runs: list[tuple[int, list[str]]] = []
-        i = 0
-        while i < len(blocks):
-            first, _, rows = blocks[i]
-            end, j = first + len(rows), i + 1
-            while j < len(blocks) and blocks[j][0] < end:  # blocks sharing rows: merge them
-                end = max(end, blocks[j][0] + len(blocks[j][2]))
-                j += 1
-            if j == i + 1:
-                runs.append((first, rows))
-            else:
-                cells: dict[int, list[tuple[int, str]]] = {}
-                for b_first, b_col, b_rows in blocks[i:j]:
-                    for row, xml in enumerate(b_rows, start=b_first):
-                        cells.setdefault(row, []).append((b_col, xml))
-                for row in sorted(cells):  # rows between the blocks' rows with no XML cells stay out
-                    runs.append((row, ["".join(xml for _, xml in sorted(cells[row]))]))
-            i = j
+        for low, high in zip(edges, edges[1:]):  # the blocks covering a row are the same all through [low, high)
+            here = [(first, rows) for first, _, rows in blocks if first <= low and high <= first + len(rows)]
+            if len(here) == 1:
+                first, rows = here[0]
+                runs.append((low, rows[low - first:high - first]))
+            elif here:
+                runs.append((low, ["".join(rows[r - first] for first, rows in here) for r in range(low, high)]))
         return runs
 
 
