@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
@@ -22,22 +23,29 @@ Progress = Callable[[str, int, int], None]
 
 
 class Folder:
-    """The staging folder being filled: writes go through the atomic layer and are fingerprinted."""
+    """The staging folder being filled: writes go through the atomic layer and are fingerprinted.
+
+    Two threads write into it (the returns' files arrive beside the workbook); one file is
+    written at a time, so a run stopped at any point has begun the files it has counted and
+    no other (tests/test_faults.py)."""
 
     def __init__(self, root: Path):
         self.root = root
         self.files: dict[str, tuple[str, int]] = {}  # relative path → (sha256, bytes)
         self._dirs: set[Path] = {root}
+        self._one_at_a_time = threading.Lock()
 
     def write(self, name: str, data: bytes) -> None:
         """Write `name` (relative, / separated) and record its fingerprint for the manifest."""
         path = self.root / name
-        if path.parent not in self._dirs:
-            atomic.make_dir(path.parent)
-            atomic.checkpoint("dir-made")
-            self._dirs.add(path.parent)
-        atomic.write_file(path, data)
-        self.files[name] = (hashlib.sha256(data).hexdigest(), len(data))
+        fingerprint = hashlib.sha256(data).hexdigest()
+        with self._one_at_a_time:
+            if path.parent not in self._dirs:
+                atomic.make_dir(path.parent)
+                atomic.checkpoint("dir-made")
+                self._dirs.add(path.parent)
+            atomic.write_file(path, data)
+            self.files[name] = (fingerprint, len(data))
 
 
 def write_outputs(result: RunResult, out: Path, *, returns: bool = True, jobs: int | None = None,
