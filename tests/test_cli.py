@@ -238,3 +238,30 @@ def test_validate_writes_nothing(run_dir):
     before = sorted(p.name for p in run_dir.iterdir())
     invoke("validate", "--config", str(run_dir / "senrun.yaml"))
     assert sorted(p.name for p in run_dir.iterdir()) == before
+
+
+@pytest.mark.parametrize("width", [60, 80, 140])
+def test_no_figure_is_cut_short_on_a_terminal_of_any_width(width):
+    """A finance officer's 80-column terminal must not show "£15,057,58…": every figure whole."""
+    import io
+
+    from rich.console import Console
+
+    from senrun.cli.render import print_totals
+    from senrun.config import load_config
+    from senrun.money import fmt_gbp
+    from senrun.pipeline import allocate
+
+    result = allocate(load_config(Path(__file__).resolve().parents[1] / "config" / "senrun.yaml"))
+    screen = Console(width=width, file=io.StringIO(), color_system=None)
+    print_totals(result, screen)
+    shown = screen.file.getvalue()
+    assert "…" not in shown
+    t = result.totals
+    for pence in (t.pupil_specific_pot, t.continuing_psf, t.cluster_pot, t.ssa_total, t.sen_total,
+                  int(result.clusters["total"].sum()), int(result.clusters["cluster_allocation"].max())):
+        assert fmt_gbp(pence) in shown
+    assert all(len(line) <= width for line in shown.splitlines())
+    wide = width >= 140
+    assert (" SSA " in shown) is wide  # the clusters' SSA column, left out on a narrow terminal, and said so
+    assert ("SSA and PSF by cluster are in clusters.csv" in shown) is not wide

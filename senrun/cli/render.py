@@ -6,6 +6,7 @@ import json
 from collections import defaultdict
 
 from rich.console import Console
+from rich.cells import cell_len
 from rich.markup import escape
 from rich.table import Table
 
@@ -65,6 +66,30 @@ def issues_json(issues, extra: dict | None = None) -> str:
     return json.dumps(report, indent=2, ensure_ascii=False, default=str)
 
 
+def figures_whole(table: Table) -> Table:
+    """A table for a terminal of any width that never hides part of a figure: a right-aligned column
+    (figures) is as wide as its longest figure and, if the terminal is narrower still, folds onto
+    a second line rather than showing "£15,057,58…"; a text column wraps, but keeps room for a
+    word or ten characters."""
+    for column in table.columns:
+        texts = [str(cell) for cell in column.cells]
+        if column.justify == "right":
+            column.overflow = "fold"
+            column.min_width = max((cell_len(line) for text in [*texts, str(column.footer or "")]
+                                    for line in text.split("\n")), default=0)
+        else:
+            words = [cell_len(word) for text in texts for word in text.split()]
+            column.min_width = min(max(words, default=0), 10)
+            column.overflow = "fold"
+    return table
+
+
+def fits(table: Table, console: Console) -> bool:
+    """Whether the table, figures whole, fits the terminal's width."""
+    unbounded = console.options.update_width(1_000_000)  # else the measure stops at the terminal's width
+    return console.measure(table, options=unbounded).minimum <= console.width
+
+
 def print_totals(result, console: Console) -> None:
     """The money identity and the cluster totals."""
     t = result.totals
@@ -79,28 +104,40 @@ def print_totals(result, console: Console) -> None:
     table.add_row("Released PSF (reporting)", fmt_gbp(t.released_psf))
     table.add_row("School specific allocation", fmt_gbp(t.ssa_total))
     table.add_row("SEN total", fmt_gbp(t.sen_total))
-    console.print(table)
+    console.print(figures_whole(table))
     print_clusters(result, console)
 
 
 def print_clusters(result, console: Console, limit: int = 60) -> None:
-    """One line per cluster (the largest first beyond `limit`), then the total line."""
+    """One line per cluster (the largest first beyond `limit`), then the total line.  On a terminal too
+    narrow for every column, the SSA and PSF columns are left out (clusters.csv has them)."""
     frame = result.clusters
-    clusters = Table(title=f"Clusters ({frame.height:,})", title_justify="left", show_footer=True)
-    totals = {c: fmt_gbp(int(frame[c].sum())) for c in ("ssa", "psf", "cluster_allocation", "total")}
-    for col, key, just in (("cluster", None, "left"), ("schools", None, "right"), ("SSA", "ssa", "right"),
-                           ("PSF", "psf", "right"), ("cluster allocation", "cluster_allocation", "right"),
-                           ("total", "total", "right")):
-        footer = totals.get(key, "") if key else ("Total" if col == "cluster" else f"{int(frame['schools'].sum()):,}")
-        clusters.add_column(col, justify=just, footer=footer)
     shown = frame if frame.height <= limit else frame.sort("total", descending=True).head(limit)
-    for r in shown.iter_rows(named=True):
-        name = r["cluster_name"] if r["cluster_name"] != r["cluster_id"] else ""
-        clusters.add_row(escape(f"{r['cluster_id']} {name}".strip()), f"{r['schools']:,}", fmt_gbp(r["ssa"]),
-                         fmt_gbp(r["psf"]), fmt_gbp(r["cluster_allocation"]), fmt_gbp(r["total"]))
+    clusters = _clusters_table(frame, shown, ("ssa", "psf", "cluster_allocation", "total"))
+    narrow = not fits(clusters, console)
+    if narrow:
+        clusters = _clusters_table(frame, shown, ("cluster_allocation", "total"))
     console.print(clusters)
     if frame.height > limit:
         console.print(f"(the {limit} largest of {frame.height:,} clusters; all are in clusters.csv)")
+    if narrow:
+        console.print("(SSA and PSF by cluster are in clusters.csv and the workbook; a wider terminal shows them here)")
+
+
+_CLUSTER_FIGURES = {"ssa": "SSA", "psf": "PSF", "cluster_allocation": "cluster allocation", "total": "total"}
+
+
+def _clusters_table(frame, shown, figures: tuple[str, ...]) -> Table:
+    clusters = Table(title=f"Clusters ({frame.height:,})", title_justify="left", show_footer=True)
+    clusters.add_column("cluster", footer="Total")
+    clusters.add_column("schools", justify="right", footer=f"{int(frame['schools'].sum()):,}")
+    for key in figures:
+        clusters.add_column(_CLUSTER_FIGURES[key], justify="right", footer=fmt_gbp(int(frame[key].sum())))
+    for r in shown.iter_rows(named=True):
+        name = r["cluster_name"] if r["cluster_name"] != r["cluster_id"] else ""
+        clusters.add_row(escape(f"{r['cluster_id']} {name}".strip()), f"{r['schools']:,}",
+                         *[fmt_gbp(r[key]) for key in figures])
+    return figures_whole(clusters)
 
 
 def print_warning_summary(issues, console: Console) -> None:

@@ -81,7 +81,9 @@ def _print_projection(frame) -> None:
     for r in frame.iter_rows(named=True):
         table.add_row(r["year"], *(fmt_gbp(r[c]) for c in ("continuing_psf", "released_psf", "topslices",
                                                            "cluster_pot")))
-    console.print(table)
+    from .render import figures_whole
+
+    console.print(figures_whole(table))
 
 
 def _print_scenarios(sim) -> None:
@@ -106,7 +108,9 @@ def _print_scenarios(sim) -> None:
                  "solved rate": "\n".join(f"{e} £{r}" for e, r in s.solved), "cluster pot": fmt_gbp(s.cluster_pot)}
         table.add_row(escape(o.name), *[cells[k] for k, shown in optional.items() if shown], fmt_gbp(s.money_moved),
                       f"{s.winners:,} / {s.losers:,}", _mover(s.largest_gain), _mover(s.largest_loss))
-    console.print(table)
+    from .render import figures_whole
+
+    console.print(figures_whole(table))
 
 
 def _mover(m) -> str:
@@ -116,7 +120,7 @@ def _mover(m) -> str:
 
     if m is None:
         return "—"
-    pct = f" ({m.change_pct:+.2f}%)" if m.change_pct is not None else ""
+    pct = f"\n({m.change_pct:+.2f}%)" if m.change_pct is not None else ""
     sign = "+" if m.change > 0 else ""
     return f"{escape(m.school_id)}\n{sign}{fmt_gbp(m.change)}{pct}"
 
@@ -140,4 +144,6 @@ def print_movers(diff, out=None, n: int = 10) -> None:
                       fmt_gbp(r["current_total"]), f"{'+' if r['change'] > 0 else ''}{fmt_gbp(r['change'])}",
                       "" if r["change_pct"] is None else f"{r['change_pct']:+.2f}", "yes" if r["flag"] else "",
                       escape(r["note"] or ""))
-    (out or console).print(table)
+    from .render import figures_whole
+
+    (out or console).print(figures_whole(table))
