@@ -3,6 +3,8 @@ options, calls one core function, shows the result, and maps SenrunError to exit
 
 from __future__ import annotations
 
+import gc
+
 import typer
 
 from .. import __version__
@@ -45,4 +47,9 @@ from . import validate as _validate  # noqa: E402,F401
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    finally:
+        # The run is over: keep the interpreter's last collections from walking every object it made
+        # (Polars', Typer's, the workbooks'), ≈0.1 s of the exit; nothing is left to free but memory.
+        gc.freeze()
