@@ -15,11 +15,12 @@ sheet, another set of formats, defined names) is packaged by XlsxWriter in full,
 fast path can only ever give what XlsxWriter gives; tests/test_fast_paths.py checks every
 part of every return of the sample against XlsxWriter's own output.
 
-Both write the shared strings a faster way (`QuickStrings`).  `pack` does the same for one large workbook (the allocation workbook, simulate's): it has
-XlsxWriter write every part, as `Workbook.close` does, then compresses the parts on two
-threads (zlib works outside Python's lock) — at England scale compressing is a third of
-the workbook's time — and zips them in XlsxWriter's order.  Byte for byte what
-`Workbook.close` writes (tests/test_fast_paths.py).
+`pack` is for one large workbook (the allocation workbook, simulate's): it has XlsxWriter
+write every part, as `Workbook.close` does, then compresses the large parts on two threads
+(zlib works outside Python's lock; at England scale compressing is a third of the
+workbook's time) and zips them in XlsxWriter's order.  Both write the shared strings with
+`QuickStrings`, which writes a string that needs no escaping (nearly every one) in one
+join.  Byte for byte what `Workbook.close` writes (tests/test_fast_paths.py).
 
 Kept free of Polars: the processes writing the returns use it.
 """
@@ -173,7 +174,7 @@ def pack(book: Workbook, buffer: io.BytesIO, threads: int = 2) -> bytes:
     if sum(len(data) for _, data in parts) >= ZIP64_FROM:
         raise FileSizeError("Filesize would require ZIP64 extensions. Use workbook.use_zip64().")  # as XlsxWriter
     large = [i for i, (_, data) in enumerate(parts) if len(data) >= THREAD_FROM]
-    members: list[Member | None] = [None if i in large else compress(*part) for i, part in enumerate(parts)]
+    members: list[Member | None] = [None if len(part[1]) >= THREAD_FROM else compress(*part) for part in parts]
     if large:
         with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
             for i, member in zip(large, pool.map(lambda i: compress(*parts[i]), large)):
