@@ -31,8 +31,10 @@ def _repeated_keys(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     # 32 bits of a hash are enough to find the candidates (8 million keys share a few thousand by chance,
     # and `duplicates` compares the keys themselves): half the memory of 64 and a faster sort; worked out a
     # batch of rows at a time, so that the 64-bit hashes of the whole column are never held at once
+    key = pl.col(keys[0]) if len(keys) == 1 else pl.struct(keys)  # one column hashes in half the time of a struct
+
     def hashed() -> pl.Series:
-        return collect(frame.lazy().select((pl.struct(keys).hash(_SEED) % (1 << 32)).cast(pl.UInt32).alias("_h")),
+        return collect(frame.lazy().select((key.hash(_SEED) % (1 << 32)).cast(pl.UInt32).alias("_h")),
                        streaming=True).to_series()
 
     # sorted in place, not a hash set: a third of the memory (one thread: faster than two on 8 million)
