@@ -233,7 +233,6 @@ class Prepared:
     released_total: int
     released: pl.DataFrame  # RunResult.released
     issues: tuple[Issue, ...]  # the inputs', the PSF rules' and the pupil counts'
-    pupil_years: tuple[int, int]
 
 
 def prepare(inp: Inputs, cfg: Config, psf: PsfFrames | None = None) -> Prepared:
@@ -259,7 +258,7 @@ def prepare(inp: Inputs, cfg: Config, psf: PsfFrames | None = None) -> Prepared:
                       .sort(SCHOOL_ID))
     lines = psf.lines.select(pl.col("paid_amount").sum(), pl.col("released_amount").sum())
     return Prepared(schools, psf, int(lines.item(0, 0)), int(lines.item(0, 1)), _released_frame(psf),
-                    tuple(issues.items), cfg.pupil_years)
+                    tuple(issues.items))
 
 
 def compute(inp: Inputs, cfg: Config, psf: PsfFrames | None = None, prepared: Prepared | None = None,

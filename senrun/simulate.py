@@ -3,9 +3,10 @@
 The inputs are read once and the PSF rules applied once; each scenario reuses them unless
 it changes what PSF depends on (the period, census date, policy, pro-rating, census
 handling, transfers, phases or the inputs), and reuses all the rest that precedes the
-formula (pipeline.Prepared) unless it also changes the pupil years or the need columns.  Each scenario's run is compared with the
-base's per school and per cluster: winners and losers, the largest gains and losses in
-pounds and per cent, and the money moved (the sum of the gains).
+formula (pipeline.Prepared) unless it also changes the pupil years or the need columns.
+Each scenario's run is compared with the base's per school and per cluster: winners and
+losers, the largest gains and losses in pounds and per cent, and the money moved (the sum
+of the gains).
 """
 
 from __future__ import annotations

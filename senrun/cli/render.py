@@ -73,14 +73,12 @@ def figures_whole(table: Table) -> Table:
     word or ten characters."""
     for column in table.columns:
         texts = [str(cell) for cell in column.cells]
+        column.overflow = "fold"
         if column.justify == "right":
-            column.overflow = "fold"
             column.min_width = max((cell_len(line) for text in [*texts, str(column.footer or "")]
                                     for line in text.split("\n")), default=0)
         else:
-            words = [cell_len(word) for text in texts for word in text.split()]
-            column.min_width = min(max(words, default=0), 10)
-            column.overflow = "fold"
+            column.min_width = min(max((cell_len(word) for text in texts for word in text.split()), default=0), 10)
     return table
 
 

@@ -173,8 +173,8 @@ def pack(book: Workbook, buffer: io.BytesIO, threads: int = 2) -> bytes:
     parts = _parts(book)
     if sum(len(data) for _, data in parts) >= ZIP64_FROM:
         raise FileSizeError("Filesize would require ZIP64 extensions. Use workbook.use_zip64().")  # as XlsxWriter
-    large = [i for i, (_, data) in enumerate(parts) if len(data) >= THREAD_FROM]
-    members: list[Member | None] = [None if len(part[1]) >= THREAD_FROM else compress(*part) for part in parts]
+    members: list[Member | None] = [None if len(data) >= THREAD_FROM else compress(name, data) for name, data in parts]
+    large = [i for i, member in enumerate(members) if member is None]
     if large:
         with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
             for i, member in zip(large, pool.map(lambda i: compress(*parts[i]), large)):

@@ -106,30 +106,30 @@ def money_formulas_without_values(path: Path) -> None:
 
 def ssa_na(path: Path) -> None:
     """An SSA looked up with VLOOKUP that failed: the cell shows #N/A (xlsxwriter keeps the value)."""
-    import xlsxwriter
-
-    book = xlsxwriter.Workbook(str(path))
-    ws = book.add_worksheet("Schools")
-    ws.write_row(0, 0, SCHOOL_HEADER)
-    for r, row in enumerate(SCHOOLS, start=1):
-        ws.write_row(r, 0, row)
-    ws.write_formula(2, 3, "=VLOOKUP(A3,Rates!A:B,2,FALSE)", None, "#N/A")
-    book.close()
+    _schools_with_an_na(path, first_col=0)
 
 
 def ssa_na_beside_a_formatted_column(path: Path) -> None:
     """The data start in column B; column A is formatted (filled) but empty, as council templates are."""
+    _schools_with_an_na(path, first_col=1)
+
+
+def _schools_with_an_na(path: Path, first_col: int) -> None:
+    """The schools from column `first_col`, the columns before it filled but empty, one SSA #N/A."""
     import xlsxwriter
+    from xlsxwriter.utility import xl_col_to_name
 
     book = xlsxwriter.Workbook(str(path))
     ws = book.add_worksheet("Schools")
-    fill = book.add_format({"bg_color": "#FFFF00"})
-    for r in range(len(SCHOOLS) + 3):
-        ws.write_blank(r, 0, None, fill)
-    ws.write_row(0, 1, SCHOOL_HEADER)
+    if first_col:
+        fill = book.add_format({"bg_color": "#FFFF00"})
+        for r in range(len(SCHOOLS) + 3):
+            for c in range(first_col):
+                ws.write_blank(r, c, None, fill)
+    ws.write_row(0, first_col, SCHOOL_HEADER)
     for r, row in enumerate(SCHOOLS, start=1):
-        ws.write_row(r, 1, row)
-    ws.write_formula(2, 4, "=VLOOKUP(B3,Rates!A:B,2,FALSE)", None, "#N/A")
+        ws.write_row(r, first_col, row)
+    ws.write_formula(2, first_col + 3, f"=VLOOKUP({xl_col_to_name(first_col)}3,Rates!A:B,2,FALSE)", None, "#N/A")
     book.close()
 
 
