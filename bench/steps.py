@@ -54,7 +54,7 @@ def run(config: Path, returns: bool, jobs: int) -> None:
 
     steps.done("import polars")
     from senrun import pipeline
-    from senrun.config import load_config
+    from senrun.config.loader import load_config
     from senrun.outputs import atomic, processes, returns as returns_
     from senrun.outputs.manifest import manifest_bytes
     from senrun.outputs.workbook import workbook_bytes

@@ -18,7 +18,7 @@ def __getattr__(name: str):
 
         return allocate
     if name == "load_config":
-        from .config import load_config
+        from .config.loader import load_config
 
         return load_config
     raise AttributeError(name)

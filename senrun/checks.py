@@ -14,9 +14,9 @@ import polars as pl
 from .calendar import academic_year, nc_year
 from .engine import collect
 from .errors import Issues
-from .inputs import Table
-from .schema import (CLUSTER_ID, CLUSTER_NAME, DOB, NC_YEAR_TAUGHT, REASON, ROW, SCHOOL_ID, STREAM, TO_SCHOOL, UPN)
-from .upn import upn_problems
+from .inputs.load import Table
+from .inputs.schema import (CLUSTER_ID, CLUSTER_NAME, DOB, NC_YEAR_TAUGHT, REASON, ROW, SCHOOL_ID, STREAM, TO_SCHOOL, UPN)
+from .inputs.upn import upn_problems
 
 MAX_LISTED = 200
 _SEED = 20130117

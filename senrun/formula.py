@@ -13,12 +13,12 @@ from decimal import Decimal
 
 import polars as pl
 
-from .config import Config, ElementSpec
+from .config.loader import Config, ElementSpec
 from .engine import collect
 from .errors import ERROR, Issue, Issues, SenrunError
 from .money import apportion, fmt_gbp, round_half_away
 from .result import Element
-from .schema import SCHOOL_ID
+from .inputs.schema import SCHOOL_ID
 
 COLUMN_SCALE_DIGITS = 6  # a need column is exact to a millionth of a unit
 

@@ -12,15 +12,15 @@ import polars as pl
 
 from . import checks
 from .calendar import nc_year_between
-from .config import Config
+from .config.loader import Config
 from .errors import ERROR, Issue, Issues, SenrunError
 from .formula import apply_formula, pot
-from .inputs import Table, read_input
+from .inputs.load import Table, read_input
 from .engine import collect
 from .money import fmt_gbp
 from .psf import PsfFrames, compute_psf
 from .result import InputInfo, RunResult, Totals
-from .schema import (CLUSTER_ID, CLUSTER_NAME, DOB, FSM, PUPILS, ROW, SCHOOL_ID, SCHOOL_NAME,
+from .inputs.schema import (CLUSTER_ID, CLUSTER_NAME, DOB, FSM, PUPILS, ROW, SCHOOL_ID, SCHOOL_NAME,
                      SEN_PROVISION, SEN_STATEMENT_CODES, SEN_SUPPORT_CODES, SSA, UPN)
 
 
@@ -104,7 +104,7 @@ def _check_basis_columns(inp: Inputs, cfg: Config) -> None:
 
 
 def _parse_need_column(schools: Table, name: str, issues: Issues) -> None:
-    from .parse import parse_number
+    from .inputs.parse import parse_number
 
     frame = schools.frame
     if frame.schema[name] != pl.String:

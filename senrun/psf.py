@@ -14,10 +14,10 @@ from datetime import date, timedelta
 import polars as pl
 
 from .calendar import nc_year, phase_end_date, phase_last_year, phase_of, units_between, units_in_year
-from .config import Config
+from .config.loader import Config
 from .engine import collect, collect_all
 from .money import div_round_half_away
-from .schema import (ANNUAL_AMOUNT, CEASED_DATE, DOB, FROM_SCHOOL, MOVE_DATE, REASON, ROW, SCHOOL_ID,
+from .inputs.schema import (ANNUAL_AMOUNT, CEASED_DATE, DOB, FROM_SCHOOL, MOVE_DATE, REASON, ROW, SCHOOL_ID,
                      STATEMENT_DATE, STREAM, TO_SCHOOL, UPN)
 
 #: On the same date, the first of these is the reason (SPEC §3).

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # keep `senrun --help` fast: Polars is imported only where it is used
     import polars as pl
 
-    from .config import Config
+    from .config.loader import Config
     from .errors import Issue
 
 

@@ -35,7 +35,7 @@ class ValidationReport:
 
 def run_validation(config_path: Path) -> ValidationReport:
     """Load the config, read and check the inputs, and allocate dry; collect every issue."""
-    from .config import load_config
+    from .config.loader import load_config
     from .pipeline import allocate
 
     report = ValidationReport()

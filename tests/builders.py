@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from senrun.config import load_config
+from senrun.config.loader import load_config
 from senrun.pipeline import allocate
 
 BASE_CONFIG = {

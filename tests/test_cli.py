@@ -248,7 +248,7 @@ def test_no_figure_is_cut_short_on_a_terminal_of_any_width(width):
     from rich.console import Console
 
     from senrun.cli.render import print_totals
-    from senrun.config import load_config
+    from senrun.config.loader import load_config
     from senrun.money import fmt_gbp
     from senrun.pipeline import allocate
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from senrun.config import load_config
+from senrun.config.loader import load_config
 from senrun.errors import SenrunError
 
 MINIMAL = """\

@@ -93,7 +93,7 @@ def test_the_corpus_is_large_and_every_case_is_documented():
 def test_a_formula_without_value_is_found_in_pretty_printed_and_namespaced_xml(tmp_path):
     """Not every program writes a sheet's XML as Excel does, on one line and without prefixes."""
     from corpus.generate import SHEET_HEAD, header_cells, raw_workbook
-    from senrun.excel import read_sheet
+    from senrun.inputs.excel import read_sheet
 
     pretty = tmp_path / "pretty.xlsx"
     raw_workbook(pretty, [SHEET_HEAD, header_cells(), '\n<row r="2">\n  <c r="E2">\n    <f>SUM(A1:A2)</f>\n'

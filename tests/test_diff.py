@@ -9,9 +9,9 @@ import polars as pl
 import pytest
 
 from builders import SCHOOLS, run, statement, write_run
-from senrun.attribution import DIFF_PART_COLUMNS, PARTS, attribute_change
-from senrun.config import load_config
-from senrun.diff import diff_against, diff_frames, largest_movers, pounds_text_to_pence, read_previous
+from senrun.yearly.attribution import DIFF_PART_COLUMNS, PARTS, attribute_change
+from senrun.config.loader import load_config
+from senrun.yearly.diff import diff_against, diff_frames, largest_movers, pounds_text_to_pence, read_previous
 from senrun.errors import SenrunError
 from senrun.money import pounds
 
@@ -130,7 +130,7 @@ def test_the_parts_of_each_schools_change_add_up_exactly_to_the_change(tmp_path)
 
 
 def test_allocate_with_last_years_config_appends_the_parts_to_the_diff(tmp_path):
-    from senrun.attribution import attributed_diff
+    from senrun.yearly.attribution import attributed_diff
     from senrun.pipeline import allocate
 
     (tmp_path / "last").mkdir()

@@ -9,9 +9,9 @@ from typer.testing import CliRunner
 
 from builders import pupil, statement, write_run
 from senrun.cli import app
-from senrun.config import load_config
+from senrun.config.loader import load_config
 from senrun.errors import SenrunError
-from senrun.explain import explain_school, explain_upn, run_for_explain
+from senrun.yearly.explain import explain_school, explain_upn, run_for_explain
 
 U1, U2, U3, U4 = "B801200005001", "E801200005002", "H801200005003", "L801200005004"
 STATEMENTS = [statement(U1, "2002-08-31", school="A", annual="1200.00"),   # Year 6 in 2012/13

@@ -25,7 +25,7 @@ from xlsxwriter.worksheet import Worksheet
 from senrun.calendar import nc_year, nc_year_between
 from senrun.outputs.tables import write_frame
 from senrun.outputs.tablesheet import TableSheet
-from senrun.config import load_config
+from senrun.config.loader import load_config
 from senrun.outputs import returnbook
 from senrun.outputs.returnbook import SchoolReturn, return_bytes
 from senrun.outputs.returns import plan_returns

@@ -31,11 +31,11 @@ import pytest
 from typer.testing import CliRunner
 
 from senrun.cli import app
-from senrun.config import load_config
+from senrun.config.loader import load_config
 from senrun.errors import SenrunError
 from senrun.outputs import atomic, write_outputs
 from senrun.pipeline import allocate
-from senrun.upn import check_letter
+from senrun.inputs.upn import check_letter
 
 from builders import statement, write_run
 

@@ -17,12 +17,12 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from senrun.cells import _direct, _float_money, as_text, parse_cells
-from senrun.config import InputSpec, load_config
+from senrun.inputs.cells import _direct, _float_money, as_text, parse_cells
+from senrun.config.loader import InputSpec, load_config
 from senrun.errors import Issues, SenrunError
-from senrun.inputs import read_input
+from senrun.inputs.load import read_input
 from senrun.pipeline import allocate
-from senrun.schema import DTYPES, SCHEMAS, Column, Kind
+from senrun.inputs.schema import DTYPES, SCHEMAS, Column, Kind
 
 BASELINE = Path(__file__).parent / "fixtures" / "bad" / "_baseline"
 #: SENRUN_FUZZ_EXAMPLES=2000 for a longer hunt than the suite's.

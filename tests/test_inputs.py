@@ -12,9 +12,9 @@ import xlsxwriter
 from typer.testing import CliRunner
 
 from senrun.cli import app
-from senrun.config import InputSpec
+from senrun.config.loader import InputSpec
 from senrun.errors import Issues
-from senrun.inputs import read_input
+from senrun.inputs.load import read_input
 
 STATEMENT_HEADER = ["upn", "date_of_birth", "statement_date", "school_id", "annual_amount"]
 

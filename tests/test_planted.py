@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from senrun.config import load_config
+from senrun.config.loader import load_config
 from senrun.pipeline import allocate
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -23,9 +23,9 @@ import pytest
 from typer.testing import CliRunner
 
 from senrun.cli import app
-from senrun.config import load_config
+from senrun.config.loader import load_config
 from senrun.pipeline import read_inputs
-from senrun.upn import check_letter
+from senrun.inputs.upn import check_letter
 
 REALDATA = Path(os.environ.get("SENRUN_REALDATA") or Path(__file__).resolve().parents[2] / "shared" / "realdata")
 CENSUS = REALDATA / "england_census.csv"

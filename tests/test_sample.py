@@ -16,9 +16,9 @@ import pytest
 import yaml
 from stdnum.gb import upn as stdnum_upn
 
-from senrun.sample import SCALES, generate_sample
-from senrun.sample_cases import CASES, NOTES
-from senrun.sample_pupils import check_index, UPN_LETTERS
+from senrun.sample.generate import SCALES, generate_sample
+from senrun.sample.cases import CASES, NOTES
+from senrun.sample.pupils import check_index, UPN_LETTERS
 
 PLANTED_COLUMNS = ["case", "upn", "stream", "school_id", "reason", "paid_pence", "released_pence", "note"]
 

@@ -11,9 +11,9 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from senrun import yamlsafe
+from senrun.config import yamlsafe
 from senrun.cli import app
-from senrun.config import load_config
+from senrun.config.loader import load_config
 from senrun.errors import SenrunError
 from senrun.outputs import write_outputs
 from senrun.pipeline import allocate
@@ -120,13 +120,13 @@ def test_typer_never_shows_local_variables():
 @pytest.mark.parametrize("debug", [False, True])
 def test_an_unexpected_failure_inside_reading_shows_no_pupil_data(run_dir, monkeypatch, debug):
     """A bug deep in the input layer, while frames of UPNs and dates of birth are local variables."""
-    import senrun.inputs
+    import senrun.inputs.load
 
     def broken(series, col):
         rows = series.to_list()  # pupil data in a local variable of the failing frame
         raise ZeroDivisionError(f"cannot parse {len(rows)} cells")
 
-    monkeypatch.setattr(senrun.inputs, "parse_cells", broken)
+    monkeypatch.setattr(senrun.inputs.load, "parse_cells", broken)
     args = ["validate", "--config", str(run_dir / "senrun.yaml")] + (["--debug"] if debug else [])
 
     result = runner.invoke(app, args)

@@ -11,13 +11,13 @@ from typer.testing import CliRunner
 
 from builders import run, statement, write_run
 from senrun.cli import app
-from senrun.config import load_config
+from senrun.config.loader import load_config
 from senrun.errors import SenrunError
-from senrun.overlay import SetOptionError, load_scenario, merge, scenario_config, sweep_overlays, sweep_scenarios
+from senrun.config.overlay import SetOptionError, load_scenario, merge, scenario_config, sweep_overlays, sweep_scenarios
 from senrun.pipeline import allocate, read_inputs
-from senrun.projection import project, year_label
-from senrun.simbook import output_files, sheet_names
-from senrun.simulate import simulate
+from senrun.yearly.projection import project, year_label
+from senrun.yearly.simbook import output_files, sheet_names
+from senrun.yearly.simulate import simulate
 
 U1, U2, U3 = "B801200005001", "E801200005002", "H801200005003"
 STATEMENTS = [statement(U1, "2002-08-31", school="A", annual="1200.00"),   # Year 6 in 2012/13: ends Aug 2013

@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 from stdnum.gb import upn as stdnum_upn
 
 from senrun.errors import Issues
-from senrun.inputs import Table
+from senrun.inputs.load import Table
 from senrun.checks import upn_letters
-from senrun.upn import ALPHABET, check_letter, upn_status
+from senrun.inputs.upn import ALPHABET, check_letter, upn_status
 
 #: LA codes stdnum knows (its LA-code check is stricter than senrun's, which checks the letter only).
 LA_CODES = ["926", "801", "201", "330", "919"]

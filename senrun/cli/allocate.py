@@ -38,7 +38,7 @@ def allocate(
         from ..outputs.processes import prepare_workers
 
         prepare_workers(jobs)
-    from ..config import load_config
+    from ..config.loader import load_config
     from ..outputs import write_outputs
     from ..pipeline import allocate as run_allocation
     from .render import print_totals, print_warning_summary
@@ -48,11 +48,11 @@ def allocate(
             result = run_allocation(load_config(config), progress=progress.step)
             diff = None
             if previous is not None:
-                from ..diff import diff_against
+                from ..yearly.diff import diff_against
 
                 diff = diff_against(result, previous)
             if previous_config is not None:
-                from ..attribution import attributed_diff
+                from ..yearly.attribution import attributed_diff
 
                 diff = attributed_diff(result, load_config(previous_config), diff)
             write_outputs(result, out, returns=not no_returns, jobs=jobs, diff=diff, progress=progress.advance)

@@ -27,8 +27,8 @@ def explain(
     """
     if (school is None) == (upn is None):
         fail_usage("give exactly one of --school ID or --upn UPN")
-    from ..config import load_config
-    from ..explain import explain_school, explain_upn, run_for_explain, to_json
+    from ..config.loader import load_config
+    from ..yearly.explain import explain_school, explain_upn, run_for_explain, to_json
 
     with handled(debug, as_json):
         result, psf, inp = run_for_explain(load_config(config))

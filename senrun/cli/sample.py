@@ -34,7 +34,7 @@ def sample(
 
     Example:  [bold]senrun sample --scale la --seed 2013 --out sample_data/[/]
     """
-    from ..sample import generate_sample
+    from ..sample.generate import generate_sample
 
     with handled(debug):
         counts = generate_sample(scale.value, seed, out,

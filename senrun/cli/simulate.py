@@ -36,10 +36,10 @@ def simulate(config: ConfigOpt, scenario: ScenarioOpt = None, set_: SetOpt = Non
     """
     if not (scenario or set_ or years):
         fail_usage("give at least one --scenario FILE, --set KEY=V1,V2… or --years N")
-    from ..config import load_config
-    from ..overlay import SetOptionError, load_scenarios, sweep_scenarios, unique_names
-    from ..simbook import write_simulation
-    from ..simulate import simulate as run_simulation
+    from ..config.loader import load_config
+    from ..config.overlay import SetOptionError, load_scenarios, sweep_scenarios, unique_names
+    from ..yearly.simbook import write_simulation
+    from ..yearly.simulate import simulate as run_simulation
 
     with handled(debug):
         base = load_config(config)
@@ -130,7 +130,7 @@ def print_movers(diff, out=None, n: int = 10) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from ..diff import largest_movers
+    from ..yearly.diff import largest_movers
     from ..money import fmt_gbp
 
     movers = largest_movers(diff, n)

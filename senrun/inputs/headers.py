@@ -13,8 +13,8 @@ import re
 
 import polars as pl
 
-from .config import InputSpec
-from .errors import Issues
+from ..config.loader import InputSpec
+from ..errors import Issues
 from .schema import Column, Kind
 
 HEADER_SEARCH_ROWS = 20

@@ -14,14 +14,14 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from .calendar import academic_year
-from .config import Config
-from .errors import SenrunError
-from .money import fmt_gbp
-from .pipeline import Inputs, compute, read_inputs
-from .psf import PsfFrames, compute_psf
-from .result import RunResult
-from .schema import CLUSTER_ID, MOVE_DATE, ROW, SCHOOL_ID, UPN
+from ..calendar import academic_year
+from ..config.loader import Config
+from ..errors import SenrunError
+from ..money import fmt_gbp
+from ..pipeline import Inputs, compute, read_inputs
+from ..psf import PsfFrames, compute_psf
+from ..result import RunResult
+from ..inputs.schema import CLUSTER_ID, MOVE_DATE, ROW, SCHOOL_ID, UPN
 
 NOTIONAL = ("The cluster share is notional: the money is delegated to the cluster, which decides how it is "
             "used (FAQ 2, 13).")

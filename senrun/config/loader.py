@@ -16,8 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .errors import CONFIG, Issue, SenrunError
-from .config_schema import SPEC, Checker, semantics
+from ..errors import CONFIG, Issue, SenrunError
+from .keys import SPEC, Checker, semantics
 from .yamlsafe import YamlProblem, load_yaml
 
 DEFAULT_PHASES = {"nursery": [-2, -1], "primary": [0, 6], "secondary": [7, 11], "post16": [12, 13]}

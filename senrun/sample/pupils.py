@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from senrun.sample_schools import HIGH, SPECIAL, Schools, rank_within
+from .schools import HIGH, SPECIAL, Schools, rank_within
 
 CENSUS_YEAR = 2012  # the academic year 2012/13 of the January 2013 census
 UPN_LETTERS = np.array(list("ABCDEFGHJKLMNPQRTUVWXYZ"))

@@ -16,13 +16,13 @@ from dataclasses import dataclass, replace
 
 import polars as pl
 
-from .config import Config
+from ..config.loader import Config
 from .diff import change_pct_expr
-from .errors import Issues, SenrunError
-from .pipeline import Inputs, check_inputs, compute, prepare, psf_frames, read_inputs
+from ..errors import Issues, SenrunError
+from ..pipeline import Inputs, check_inputs, compute, prepare, psf_frames, read_inputs
 from .projection import project
-from .result import RunResult
-from .schema import CLUSTER_ID, CLUSTER_NAME, SCHOOL_ID, SCHOOL_NAME
+from ..result import RunResult
+from ..inputs.schema import CLUSTER_ID, CLUSTER_NAME, SCHOOL_ID, SCHOOL_NAME
 
 SCENARIO_COLUMNS = ("scenario", SCHOOL_ID, CLUSTER_ID, "base_total", "scenario_total", "change", "change_pct")
 
@@ -211,7 +211,7 @@ def simulate(base_cfg: Config, scenarios: list[tuple[str, Config]], years: int |
              progress=None) -> SimulationResult:
     """Run the base and every (name, Config) scenario on inputs read once; project the run-off with `years`.
 
-    Scenario configs come from senrun.overlay (load_scenarios, sweep_scenarios), validated
+    Scenario configs come from senrun.config.overlay (load_scenarios, sweep_scenarios), validated
     before this is called.  Raises SenrunError naming the scenario that failed.
     """
     say = progress or (lambda message: None)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from senrun import sample_names as names
+from . import names
 
 #: Kinds of school and the age-based years they teach (before nursery and sixth form).
 KINDS = ("primary", "infant", "junior", "high", "special")

@@ -23,12 +23,12 @@ from dataclasses import replace
 
 import polars as pl
 
-from .config import Config
-from .errors import Issues, SenrunError
-from .pipeline import Inputs, compute, read_inputs
-from .psf import compute_psf
-from .result import RunResult
-from .schema import CLUSTER_ID, PUPILS, SCHOOL_ID
+from ..config.loader import Config
+from ..errors import Issues, SenrunError
+from ..pipeline import Inputs, compute, read_inputs
+from ..psf import compute_psf
+from ..result import RunResult
+from ..inputs.schema import CLUSTER_ID, PUPILS, SCHOOL_ID
 
 #: The parts, in the order they are swapped in.
 PARTS = ("psf_runoff", "pupil_numbers", "formula", "other")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from .engine import collect
+from ..engine import collect
 
 ALPHABET = "ABCDEFGHJKLMNPQRTUVWXYZ"
 _WIDTH = 13

@@ -14,9 +14,9 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from senrun.sample_schools import HIGH, INFANT, JUNIOR, PRIMARY, SPECIAL, Schools
-from senrun.sample_pupils import dob_for_year
-from senrun.sample_statements import annual_amounts, statement_dates
+from .schools import HIGH, INFANT, JUNIOR, PRIMARY, SPECIAL, Schools
+from .pupils import dob_for_year
+from .statements import annual_amounts, statement_dates
 
 
 @dataclass

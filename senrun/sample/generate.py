@@ -25,15 +25,15 @@ from typing import Callable
 import numpy as np
 import polars as pl
 
-from senrun import sample_names
-from senrun.sample_cases import plant
-from senrun.sample_pupils import SEN_STATEMENT, append, build_census, nc_year
-from senrun.sample_schools import build_schools
-from senrun.sample_statements import select_ordinary
-from senrun.sample_tables import (KINDS, census_frame, moves_frame, planted_frame, schools_frame,
+from . import names as sample_names
+from .cases import plant
+from .pupils import SEN_STATEMENT, append, build_census, nc_year
+from .schools import build_schools
+from .statements import select_ordinary
+from .tables import (KINDS, census_frame, moves_frame, planted_frame, schools_frame,
                                   statements_frame, upns)
-from senrun.money import pounds
-from senrun.sample_write import write_census, write_config, write_table
+from ..money import pounds
+from .write import write_census, write_config, write_table
 
 SCALES_HELP = "demo | la | england"
 

@@ -21,8 +21,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from .config import Config, config_from_mapping, read_config_file
-from .errors import CONFIG, Issue, SenrunError
+from .loader import Config, config_from_mapping, read_config_file
+from ..errors import CONFIG, Issue, SenrunError
 
 #: Lists of named items, by key path: they merge by `name`.
 NAMED_LISTS = (("formula", "elements"), ("topslices",))

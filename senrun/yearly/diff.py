@@ -2,7 +2,7 @@
 
 `diff_against(result, path)` reads last year's `schools.csv` or `allocations.xlsx` and
 compares each school's and each cluster's total with this year's, in integer pence.
-`attribute_change` (in senrun.attribution) splits each school's change into its causes.
+`attribute_change` (in senrun.yearly.attribution) splits each school's change into its causes.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import polars as pl
 
-from .errors import SenrunError
-from .result import RunResult
-from .schema import CLUSTER_ID, SCHOOL_ID
+from ..errors import SenrunError
+from ..result import RunResult
+from ..inputs.schema import CLUSTER_ID, SCHOOL_ID
 
 #: The columns of diff.csv and the Diff sheet, in order (SPEC §6).
 DIFF_COLUMNS = ("level", SCHOOL_ID, CLUSTER_ID, "previous_total", "current_total", "change", "change_pct",
@@ -193,7 +193,7 @@ def largest_movers(diff: pl.DataFrame, n: int = 10) -> pl.DataFrame:
 
 def attribute_change(prev_cfg, cur_cfg) -> pl.DataFrame:
     """Each school's and cluster's change split into PSF run-off, pupil numbers, formula and other
-    (see senrun.attribution.attribute_change and docs/diff.md)."""
+    (see senrun.yearly.attribution.attribute_change and docs/diff.md)."""
     from .attribution import attribute_change as split
 
     return split(prev_cfg, cur_cfg)

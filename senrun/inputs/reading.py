@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .engine import collect
+from ..engine import collect
 from .excel import Unreadable, first_line, read_sheet
 from .headers import HEADER_SEARCH_ROWS
 from .schema import ROW

@@ -12,10 +12,10 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from .config import Config
-from .money import pounds
-from .pipeline import Inputs, compute
-from .result import RunResult
+from ..config.loader import Config
+from ..money import pounds
+from ..pipeline import Inputs, compute
+from ..result import RunResult
 
 PROJECTION_COLUMNS = ("year", "period_start", "period_end", "continuing_psf", "released_psf", "topslices",
                       "cluster_pot")

@@ -15,10 +15,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .errors import CONFIG, Issues
-from .money import to_pence
-from .parse import config_date, config_decimal
-from .schema import SCHEMAS
+from ..errors import CONFIG, Issues
+from ..money import to_pence
+from ..inputs.parse import config_date, config_decimal
+from ..inputs.schema import SCHEMAS
 
 BASES_FIXED = ("per_school", "pupils", "sen_support", "statements", "fsm")
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from .cells import EMPTY, IDX, Cells, as_text, parse_cells
-from .config import InputSpec
-from .errors import Issues
+from ..config.loader import InputSpec
+from ..errors import Issues
 from .excel import Unreadable
 from .headers import find_header, map_columns, targets_for
 from .reading import Raw, read_raw

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from senrun.sample_pupils import CENSUS_YEAR
-from senrun.sample_schools import HIGH, INFANT, JUNIOR, KINDS, PRIMARY
+from .pupils import CENSUS_YEAR
+from .schools import HIGH, INFANT, JUNIOR, KINDS, PRIMARY
 
 POLICY_START = np.datetime64("2012-09-01")
 EARLIEST_STATEMENT = np.datetime64("2004-01-01")

@@ -9,11 +9,11 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from senrun.sample_cases import NOTES, Child
-from senrun.sample_pupils import (SEN_ACTION, SEN_CODES, SEN_PLUS, Census, check_index,
+from .cases import NOTES, Child
+from .pupils import (SEN_ACTION, SEN_CODES, SEN_PLUS, Census, check_index,
                                   upn_bodies, upn_text)
-from senrun.sample_schools import PHASE_LABEL, Schools
-from senrun.sample_statements import (annual_amounts, expected, half_up, ordinary_months,
+from .schools import PHASE_LABEL, Schools
+from .statements import (annual_amounts, expected, half_up, ordinary_months,
                                       statement_dates)
 
 NC_LABELS = ["N1", "N2", "R"] + [str(y) for y in range(1, 14)]  # index: age-based year + 2

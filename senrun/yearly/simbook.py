@@ -21,11 +21,11 @@ import xlsxwriter
 
 from xlsxwriter.utility import xl_col_to_name
 
-from .money import fmt_gbp
-from .outputs.csvs import guarded_expr, pounds_expr
-from .outputs.tables import cell_xml, float_text, pounds_text, shared_string_indexes
-from .outputs.tablesheet import TableSheet, fit_text
-from .outputs.xlsx import close_to_bytes
+from ..money import fmt_gbp
+from ..outputs.csvs import guarded_expr, pounds_expr
+from ..outputs.tables import cell_xml, float_text, pounds_text, shared_string_indexes
+from ..outputs.tablesheet import TableSheet, fit_text
+from ..outputs.xlsx import close_to_bytes
 from .projection import PROJECTION_COLUMNS, projection_csv_bytes
 from .simulate import SCENARIO_COLUMNS, SimulationResult, scenarios_frame
 
@@ -324,7 +324,7 @@ def scenarios_csv_bytes(frame: pl.DataFrame) -> bytes:
 
 def manifest_bytes(sim: SimulationResult, files: dict[str, bytes]) -> bytes:
     """What was run and what was written: version, config fingerprints, scenarios, each file's SHA-256."""
-    from . import __version__
+    from .. import __version__
 
     manifest = {"senrun_version": __version__, "command": "simulate",
                 "config": {"file": sim.base.config.path.name, "sha256": sim.base.config_sha256},
@@ -348,7 +348,7 @@ def output_files(sim: SimulationResult) -> dict[str, bytes]:
 
 def write_simulation(sim: SimulationResult, out: Path) -> Path:
     """Write simulate's files into `out`, all or nothing (staged beside it and swapped in)."""
-    from .outputs import atomic
+    from ..outputs import atomic
 
     files = output_files(sim)
     with atomic.staged(Path(out)) as staging:
