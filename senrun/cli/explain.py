@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import app
+from .app import app
 from .common import ConfigOpt, DebugOpt, JsonOpt, console, fail_usage, handled
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import app
+from .app import app
 from .common import ConfigOpt, DebugOpt, QuietOpt, console, fail_usage, handled
 from .progress import steps
 

@@ -51,8 +51,11 @@ SPEC: dict[str, tuple] = {
 }
 
 
-class Checker:
-    """Walks a raw mapping against `SPEC`, collecting every problem with its path and line."""
+class Walker:
+    """Walks a raw mapping against `SPEC`, collecting every problem with its path and line.
+
+    The scalar kinds are checked by the `k_<kind>` methods of `ScalarKinds` and
+    `StructuredKinds`, which `Checker` brings together."""
 
     def __init__(self, path: Path, lines: dict[str, int]):
         self.file = path.name
@@ -116,8 +119,11 @@ class Checker:
                 self.problem(f"{path}[{i}].name", f"the name '{name}' is used twice in {path}")
         return out
 
-    # Scalar checkers, one per kind named in SPEC (`k_<kind>`): each returns the parsed value,
-    # or None after recording a problem.
+
+class ScalarKinds:
+    """Scalar checkers, one per kind named in SPEC (`k_<kind>`): each returns the parsed value,
+    or None after recording a problem with `self.problem` (a mixin of `Checker`)."""
+
     def k_str(self, raw, path):
         if isinstance(raw, (dict, list)):
             self.problem(path, f"{path} must be text, not {_kind(raw)}", expected="text")
@@ -171,6 +177,10 @@ class Checker:
             return None
         return to_pence(parsed)
 
+
+class StructuredKinds:
+    """Checkers of the kinds made of several values: column maps, bases, year spans, phases."""
+
     def k_columns(self, raw, path):
         """`{"Your Header": senrun_name}`; names known for the input (schools may add need columns)."""
         if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
@@ -220,6 +230,10 @@ class Checker:
             if lo2 <= hi1:
                 self.problem(path, f"phases '{n1}' and '{n2}' overlap", expected="phases that do not overlap")
         return phases
+
+
+class Checker(Walker, ScalarKinds, StructuredKinds):
+    """The whole config checker: the walker with every kind's checker."""
 
 
 def _kind(value: Any) -> str:

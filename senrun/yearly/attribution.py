@@ -29,6 +29,7 @@ from ..pipeline import Inputs, compute, read_inputs
 from ..psf import compute_psf
 from ..result import RunResult
 from ..inputs.schema import CLUSTER_ID, PUPILS, SCHOOL_ID
+from .diff import diff_frames
 
 #: The parts, in the order they are swapped in.
 PARTS = ("psf_runoff", "pupil_numbers", "formula", "other")
@@ -146,8 +147,6 @@ def attributed_diff(result: RunResult, prev_cfg: Config, diff: pl.DataFrame | No
     row's change exactly.  Rows the runs do not have (e.g. a school only in the previous
     file) get null parts.
     """
-    from .diff import diff_frames
-
     runs = _checked_runs(prev_cfg, result.config)
     if diff is None:
         cols = [SCHOOL_ID, CLUSTER_ID, "total"]

@@ -190,10 +190,3 @@ def largest_movers(diff: pl.DataFrame, n: int = 10) -> pl.DataFrame:
             .sort([pl.col("change").abs(), pl.col(SCHOOL_ID)], descending=[True, False])
             .head(n))
 
-
-def attribute_change(prev_cfg, cur_cfg) -> pl.DataFrame:
-    """Each school's and cluster's change split into PSF run-off, pupil numbers, formula and other
-    (see senrun.yearly.attribution.attribute_change and docs/diff.md)."""
-    from .attribution import attribute_change as split
-
-    return split(prev_cfg, cur_cfg)
