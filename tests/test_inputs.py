@@ -71,7 +71,8 @@ def test_csv_with_senruns_own_headers(tmp_path):
     frame = read_ok(statements_csv(tmp_path, "B801200005001,2002-08-31,2010-03-01,9262001,9876.54"))
     assert frame.row(0, named=True) == {"_row": 2, "upn": "B801200005001", "date_of_birth": date(2002, 8, 31),
                                         "statement_date": date(2010, 3, 1), "school_id": "9262001",
-                                        "annual_amount": 987654, "stream": "PSF", "ceased_date": None}
+                                        "annual_amount": 987654, "stream": "PSF", "ceased_date": None,
+                                        "effective_date": None, "event": "issued"}
 
 
 def test_optional_columns_a_file_lacks_are_there_blank_except_pupils(tmp_path):
@@ -80,7 +81,9 @@ def test_optional_columns_a_file_lacks_are_there_blank_except_pupils(tmp_path):
     frame = read_ok(csv_file(tmp_path, "school_id,school_name,cluster_id\n1,A,C1\n"), "schools")
     assert frame.schema == pl.Schema({"_row": pl.Int64, "school_id": pl.String, "school_name": pl.String,
                                       "cluster_id": pl.String, "cluster_name": pl.String, "phase": pl.String,
-                                      "ssa": pl.Int64})
+                                      "ssa": pl.Int64, "opened": pl.Date, "closed": pl.Date,
+                                      "successor_id": pl.String, "in_formula": pl.Boolean,
+                                      "pupils_override": pl.Float64})
 
 
 def test_xlsx_reads_the_named_sheet(tmp_path):
@@ -119,7 +122,7 @@ def test_parquet_with_typed_columns(tmp_path):
     frame = read_ok(path, "census", columns=columns)
     assert frame.row(0, named=True) == {"_row": 2, "upn": "B801200005001", "school_id": "9262001",
                                         "date_of_birth": date(2002, 8, 31), "nc_year_taught": 6,
-                                        "sen_provision": "K", "fsm": True}
+                                        "sen_provision": "K", "fsm": True, "enrol_status": "C"}
 
 
 def test_parquet_money_and_datetimes(tmp_path):

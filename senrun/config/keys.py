@@ -20,7 +20,7 @@ from ..money import to_pence
 from ..inputs.parse import config_date, config_decimal
 from ..inputs.schema import SCHEMAS
 
-BASES_FIXED = ("per_school", "pupils", "sen_support", "statements", "fsm")
+BASES_FIXED = ("per_school", "per_cluster", "pupils", "sen_support", "statements", "fsm")
 
 # Each entry: key -> (kind, default).  kind is a checker name or a nested dict.
 REQUIRED = object()
@@ -28,7 +28,9 @@ REQUIRED = object()
 _INPUT = {"path": ("str", REQUIRED), "sheet": ("str", None), "columns": ("columns", None),
           "header_row": ("int", None)}
 _ELEMENT = {"name": ("name", REQUIRED), "basis": ("basis", REQUIRED), "rate": ("rate", None),
-            "share": ("decimal", None), "remainder": ("bool", False), "remove": ("bool", False)}
+            "share": ("decimal", None), "remainder": ("bool", False), "remove": ("bool", False),
+            "nc_years": ("years", None), "label": ("str", None)}
+_REINSTATE = {"upn": ("str", REQUIRED), "stream": (("PSF", "SSMN", "FYS"), "PSF"), "reason": ("str", REQUIRED)}
 _TOPSLICE = {"name": ("name", REQUIRED), "amount": ("money", None), "per_cluster": ("money", None),
              "per_school": ("money", None), "remove": ("bool", False)}
 SPEC: dict[str, tuple] = {
@@ -39,15 +41,20 @@ SPEC: dict[str, tuple] = {
     "prorate": (("months", "days"), "months"),
     "missing_from_census": (("cease", "error"), "cease"),
     "transfer": (("ends", "keeps"), "ends"),
+    "census_move_tolerance_days": ("int", 31),
+    "delegation": (("devolved", "delegated"), "delegated"),
+    "reinstate": (("list", _REINSTATE), []),
     "diff": ({"flag_pct": ("decimal", Decimal(10))}, {}),
     "phases": ("phases", None),
     "budget": ({"sen_total": ("money", None), "ssa_total": ("money", None),
                 "pupil_specific_pot": ("money", REQUIRED)}, REQUIRED),
     "topslices": (("list", _TOPSLICE), []),
     "formula": ({"pupils": ({"nc_years": ("years", [0, 11])}, {}),
+                 "protection": ({"floor_pct": ("decimal", REQUIRED)}, None),
                  "elements": (("list", _ELEMENT), REQUIRED)}, REQUIRED),
     "inputs": ({"schools": (_INPUT, REQUIRED), "census": (_INPUT, None),
-                "statements": (_INPUT, REQUIRED), "moves": (_INPUT, None)}, REQUIRED),
+                "statements": (_INPUT, REQUIRED), "moves": (_INPUT, None),
+                "links": (_INPUT, None)}, REQUIRED),
 }
 
 

@@ -21,7 +21,7 @@ from .keys import SPEC, Checker, semantics
 from .yamlsafe import YamlProblem, load_yaml
 
 DEFAULT_PHASES = {"nursery": [-2, -1], "primary": [0, 6], "secondary": [7, 11], "post16": [12, 13]}
-INPUT_NAMES = ("schools", "census", "statements", "moves")
+INPUT_NAMES = ("schools", "census", "statements", "moves", "links")
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,13 @@ class ElementSpec:
     share: Decimal | None = None  # fraction of the cluster pot
     remainder: bool = False
     solve: bool = False  # `rate: solve` (simulate only)
+    nc_years: tuple[int, int] | None = None  # its own age-based years for census bases (SPEC §11.8)
+    label: str | None = None  # how workbooks name it; default a readable form of `name`
+
+    @property
+    def title(self) -> str:
+        """The element's label for people: `label:`, or its name in words ("per_pupil" → "Per pupil")."""
+        return self.label or self.name.replace("_", " ").capitalize()
 
     @property
     def kind(self) -> str:
@@ -60,6 +67,15 @@ class TopSlice:
     name: str
     pence: int
     per: str  # "amount" | "per_cluster" | "per_school"
+
+
+@dataclass(frozen=True)
+class Reinstatement:
+    """A child whose PSF stopped last year, named in `reinstate:` to be paid again (SPEC §11.4)."""
+
+    upn: str
+    stream: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -86,6 +102,11 @@ class Config:
     pupil_years: tuple[int, int]
     elements: tuple[ElementSpec, ...]
     inputs: dict[str, InputSpec]
+    # Round 2 (SPEC §11)
+    census_move_tolerance_days: int = 31
+    delegation: str = "delegated"  # devolved | delegated: the wording of returns and packs
+    reinstate: tuple[Reinstatement, ...] = ()
+    floor_pct: Decimal | None = None  # formula.protection.floor_pct
 
     def as_dict(self) -> dict:
         """The effective config as plain values, for the Parameters sheet and the manifest."""
@@ -125,7 +146,8 @@ def _build(c: dict, path: Path, raw: dict, sha: str) -> Config:
     phases = c["phases"] if c["phases"] is not None else {k: tuple(v) for k, v in DEFAULT_PHASES.items()}
     elements = tuple(ElementSpec(name=e["name"], basis=e["basis"], solve=e.get("rate") == "solve",
                                  rate=e["rate"] if isinstance(e.get("rate"), Decimal) else None,
-                                 share=e.get("share"), remainder=bool(e.get("remainder")))
+                                 share=e.get("share"), remainder=bool(e.get("remainder")),
+                                 nc_years=e.get("nc_years"), label=e.get("label"))
                      for e in c["formula"]["elements"] if not e.get("remove"))
     topslices = tuple(TopSlice(t["name"], *next((t[k], k) for k in ("amount", "per_cluster", "per_school")
                                                  if t.get(k) is not None))
@@ -140,6 +162,10 @@ def _build(c: dict, path: Path, raw: dict, sha: str) -> Config:
         ssa_total=c["budget"]["ssa_total"], topslices=topslices,
         pupil_years=tuple(c["formula"]["pupils"]["nc_years"]), elements=elements,
         inputs=_input_specs(c, path.parent),
+        census_move_tolerance_days=c["census_move_tolerance_days"], delegation=c["delegation"],
+        reinstate=tuple(Reinstatement(r["upn"].replace(" ", "").upper(), r["stream"], r["reason"])
+                        for r in c["reinstate"]),
+        floor_pct=(c["formula"]["protection"] or {}).get("floor_pct"),
     )
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from . import parse
-from .schema import DTYPES, MOVE_REASONS, NULLABLE, SEN_CODES, STREAMS, Column, Kind
+from .schema import DTYPES, ENROL_CODES, EVENTS, MOVE_REASONS, NULLABLE, SEN_CODES, STREAMS, Column, Kind
 from .upn import not_ok
 
 EMPTY = "is empty; this column must be filled in on every row"
@@ -28,7 +28,7 @@ IDX = "_idx"  # a cell's position in the column
 FEW_DISTINCT = 50_000
 _UPN_CLEAN = r"^[A-Z0-9]+$"
 #: Kinds with a handful of possible values, whatever the file: their text columns are coded in one pass.
-_CODES = {Kind.NC_YEAR, Kind.SEN, Kind.BOOL, Kind.STREAM, Kind.MOVE_REASON}
+_CODES = {Kind.NC_YEAR, Kind.SEN, Kind.BOOL, Kind.STREAM, Kind.MOVE_REASON, Kind.ENROL, Kind.EVENT}
 _CATEGORIES = hasattr(pl, "Categories")  # Polars 2: a Categorical of its own categories
 
 
@@ -110,12 +110,15 @@ def value_expr(col: Column) -> pl.Expr:
         Kind.SEN: lambda: parse.parse_code(name, SEN_CODES),
         Kind.STREAM: lambda: parse.parse_code(name, STREAMS),
         Kind.MOVE_REASON: lambda: parse.parse_code(name, MOVE_REASONS, upper=False),
+        Kind.ENROL: lambda: parse.parse_code(name, ENROL_CODES),
+        Kind.EVENT: lambda: parse.parse_code(name, EVENTS, upper=False),
     }[col.kind]()
 
 
 _KIND_WORDS = {Kind.DATE: "a date", Kind.MONEY: "an amount of money", Kind.NUMBER: "a number",
                Kind.BOOL: "a yes/no value", Kind.NC_YEAR: "a National Curriculum year",
                Kind.SEN: "a SEN provision code", Kind.STREAM: "a funding stream", Kind.MOVE_REASON: "a move type",
+               Kind.ENROL: "a registration status", Kind.EVENT: "a statement event",
                Kind.UPN: "a UPN"}
 
 

@@ -27,6 +27,8 @@ class Kind(str, Enum):
     SEN = "sen"  # N, A, P, S (before 2014); N, K, E (after)
     STREAM = "stream"  # PSF, SSMN, FYS
     MOVE_REASON = "move_reason"  # managed_move, casual, transfer
+    ENROL = "enrol"  # C, M, S, G (census registration status, SPEC §11.5)
+    EVENT = "event"  # issued, amended, ehc_transfer, ceased, reissued (SPEC §11.3)
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ class Column:
 DTYPES = {Kind.ID: pl.String, Kind.UPN: pl.String, Kind.TEXT: pl.String, Kind.DATE: pl.Date, Kind.MONEY: pl.Int64,
           Kind.NUMBER: pl.Float64, Kind.BOOL: pl.Boolean, Kind.NC_YEAR: pl.Int32,
           Kind.SEN: pl.Enum(("N", "A", "P", "S", "K", "E")),  # = SEN_CODES; one byte a pupil, not a string
-          Kind.STREAM: pl.String, Kind.MOVE_REASON: pl.String}
+          Kind.STREAM: pl.String, Kind.MOVE_REASON: pl.String, Kind.ENROL: pl.String, Kind.EVENT: pl.String}
 
 
 # Internal column names
@@ -74,6 +76,17 @@ FROM_SCHOOL = "from_school_id"
 TO_SCHOOL = "to_school_id"
 MOVE_DATE = "move_date"
 REASON = "reason"
+# Round 2 (SPEC §11): schools that change, histories, registration status, successions
+OPENED = "opened"
+CLOSED = "closed"
+SUCCESSOR_ID = "successor_id"
+IN_FORMULA = "in_formula"
+PUPILS_OVERRIDE = "pupils_override"
+ENROL_STATUS = "enrol_status"
+EFFECTIVE_DATE = "effective_date"
+EVENT = "event"
+LINK_DATE = "link_date"
+LINK_TYPE = "link_type"
 
 #: Every frame read from an input carries this column: the row a person sees in Excel.
 ROW = "_row"
@@ -81,6 +94,9 @@ ROW = "_row"
 STREAMS = ("PSF", "SSMN", "FYS")
 MOVE_REASONS = ("managed_move", "casual", "transfer")
 SEN_CODES = ("N", "A", "P", "S", "K", "E")
+ENROL_CODES = ("C", "M", "S", "G")  # current, main (dual), subsidiary (dual), guest
+COUNTED_ENROL = ("C", "M")  # the statuses the formula's bases count (SPEC §11.5)
+EVENTS = ("issued", "amended", "ehc_transfer", "ceased", "reissued")
 assert DTYPES[Kind.SEN] == pl.Enum(SEN_CODES)
 SEN_SUPPORT_CODES = ("A", "P", "K")
 SEN_STATEMENT_CODES = ("S", "E")
@@ -94,6 +110,11 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         Column(PHASE, Kind.TEXT, required=False),
         Column(SSA, Kind.MONEY, required=False, expected="an amount in pounds such as 12345.67"),
         Column(PUPILS, Kind.NUMBER, required=False, expected="a whole number of pupils", fill_absent=False),
+        Column(OPENED, Kind.DATE, required=False, expected="the date the school opened, or blank"),
+        Column(CLOSED, Kind.DATE, required=False, expected="the date the school closed, or blank"),
+        Column(SUCCESSOR_ID, Kind.ID, required=False, expected="the school that took over its pupils, or blank"),
+        Column(IN_FORMULA, Kind.BOOL, required=False, expected="yes or no (blank is yes)"),
+        Column(PUPILS_OVERRIDE, Kind.NUMBER, required=False, expected="a number of pupils, or blank"),
     ),
     "census": (
         Column(UPN, Kind.UPN, expected="a 13-character UPN such as B801200005001"),
@@ -102,6 +123,7 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         Column(NC_YEAR_TAUGHT, Kind.NC_YEAR, required=False, expected="N1, N2, R, 1-14 or X"),
         Column(SEN_PROVISION, Kind.SEN, required=False, expected="N, A, P, S, K or E"),
         Column(FSM, Kind.BOOL, required=False, expected="true/false, yes/no, y/n or 1/0"),
+        Column(ENROL_STATUS, Kind.ENROL, required=False, expected="C, M, S or G (blank is C)", default="C"),
     ),
     "statements": (
         Column(UPN, Kind.UPN, expected="a 13-character UPN such as B801200005001"),
@@ -111,6 +133,9 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         Column(ANNUAL_AMOUNT, Kind.MONEY, expected="an amount in pounds such as 9876.54"),
         Column(STREAM, Kind.STREAM, required=False, expected="PSF, SSMN or FYS (blank is PSF)", default="PSF"),
         Column(CEASED_DATE, Kind.DATE, required=False, expected="a date, or blank"),
+        Column(EFFECTIVE_DATE, Kind.DATE, required=False, expected="a date, or blank (the statement date)"),
+        Column(EVENT, Kind.EVENT, required=False, default="issued",
+               expected="issued, amended, ehc_transfer, ceased or reissued (blank is issued)"),
     ),
     "moves": (
         Column(UPN, Kind.UPN, expected="a 13-character UPN such as B801200005001"),
@@ -119,7 +144,17 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         Column(MOVE_DATE, Kind.DATE, expected="a date such as 15/11/2013 or 2013-11-15"),
         Column(REASON, Kind.MOVE_REASON, expected="managed_move, casual or transfer"),
     ),
+    # Successions as GIAS exports its links (SPEC §11.1); rows whose link_type does not begin
+    # with "Successor" are ignored; without a link_type column every row is a succession.
+    "links": (
+        Column(SCHOOL_ID, Kind.ID, expected="the school that closed (or converted)"),
+        Column(SUCCESSOR_ID, Kind.ID, expected="the school that took over its pupils"),
+        Column(LINK_DATE, Kind.DATE, required=False, expected="a date, or blank"),
+        Column(LINK_TYPE, Kind.TEXT, required=False, fill_absent=False, expected="e.g. Successor"),
+    ),
 }
 
 #: Columns whose empty cells are allowed (optional values).
-NULLABLE = {CLUSTER_NAME, PHASE, SSA, PUPILS, NC_YEAR_TAUGHT, SEN_PROVISION, FSM, STREAM, CEASED_DATE}
+NULLABLE = {CLUSTER_NAME, PHASE, SSA, PUPILS, NC_YEAR_TAUGHT, SEN_PROVISION, FSM, STREAM, CEASED_DATE,
+            OPENED, CLOSED, SUCCESSOR_ID, IN_FORMULA, PUPILS_OVERRIDE, ENROL_STATUS, EFFECTIVE_DATE, EVENT,
+            LINK_DATE, LINK_TYPE}
