@@ -4,7 +4,7 @@
   as the same table written by XlsxWriter one cell at a time.
 - Pupils are counted by the statement's date of birth without a join over the census.
 - The age test by a range of birth dates is the age-based year's test.
-- A return packaged from the kept parts of an earlier one (outputs.xlsxpack) is byte for
+- A return packaged from the kept parts of an earlier one (outputs.xlsxfast) is byte for
   byte the workbook XlsxWriter writes for it; a workbook of another shape is left to XlsxWriter.
 - A workbook whose parts are compressed on two threads is byte for byte what XlsxWriter writes.
 """
@@ -30,7 +30,7 @@ from senrun.outputs import returnbook
 from senrun.outputs.returnbook import SchoolReturn, return_bytes
 from senrun.outputs.returns import plan_returns
 from senrun.outputs.xlsx import close_to_bytes, new_workbook
-from senrun.outputs.xlsxpack import ReturnPacker
+from senrun.outputs.xlsxfast import FastReturnPacker as ReturnPacker
 from senrun.pipeline import allocate
 
 from builders import pupil, run, statement
@@ -178,20 +178,21 @@ def test_a_workbook_of_another_shape_is_left_to_xlsxwriter():
 def test_the_allocation_workbook_packed_on_threads_is_byte_for_byte_what_xlsxwriter_writes(la_result, monkeypatch):
     from senrun.outputs import workbook, xlsxpack
 
+    assert xlsxpack.fallback_reason() is None, "the fast path is not in use"
     packed = workbook.workbook_bytes(la_result)
-    monkeypatch.setattr(xlsxpack, "pack", lambda book, buffer, threads=2: close_to_plain(book, buffer))
+    monkeypatch.setattr(xlsxpack, "pack", lambda book, buffer: close_to_plain(book, buffer))
     assert packed == workbook.workbook_bytes(la_result)
 
 
 @pytest.mark.parametrize("threads", [1, 2])
 def test_a_workbook_with_large_and_small_parts_packed_on_threads_is_what_xlsxwriter_writes(threads, monkeypatch):
-    from senrun.outputs import xlsxpack
+    from senrun.outputs import xlsxfast
 
     def book_with_a_chart() -> tuple:
         buffer = io.BytesIO()
         book, fmt = new_workbook(buffer, "t")
         ws = book.add_worksheet("Big")
-        for r in range(3_000):  # a sheet part over xlsxpack.THREAD_FROM
+        for r in range(3_000):  # a sheet part over xlsxfast.THREAD_FROM
             ws.write_row(r, 0, [f"school {r}", r * 1.5, "x" * (r % 7)])
         chart = book.add_chart({"type": "column"})
         chart.add_series({"values": "=Big!$B$1:$B$10"})
@@ -199,9 +200,9 @@ def test_a_workbook_with_large_and_small_parts_packed_on_threads_is_what_xlsxwri
         return book, buffer
 
     book, buffer = book_with_a_chart()
-    assert max(len(d) for _, d in xlsxpack._parts(book)) >= xlsxpack.THREAD_FROM
+    assert max(len(d) for _, d in xlsxfast._parts(book)) >= xlsxfast.THREAD_FROM
     book, buffer = book_with_a_chart()
-    packed = xlsxpack.pack(book, buffer, threads=threads)
+    packed = xlsxfast.fast_pack(book, buffer, threads=threads)
     book, buffer = book_with_a_chart()
     assert packed == close_to_plain(book, buffer)
 
@@ -216,7 +217,7 @@ def test_shared_strings_written_the_quick_way_are_what_xlsxwriter_writes():
 
     from xlsxwriter.sharedstrings import SharedStrings, SharedStringTable
 
-    from senrun.outputs.xlsxpack import QuickStrings
+    from senrun.outputs.xlsxfast import QuickStrings
 
     awkward = ["plain", "_x0041_", "a_x00zz_b", " lead", "trail ", "trail\n", "a&b", 'say "hi"', "<r>rich</r>",
                "<b>", "1 > 0", "\x01ctl", "tab\tin", "new\nline", "\ufffe", "\uffff", "é ü ß", "\u00a0nbsp",

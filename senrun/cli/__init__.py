@@ -1,4 +1,4 @@
-"""The `senrun` command: a thin layer over the library (STYLE).  Each command parses its
+"""The `senrun` command: a thin layer over the library (docs/architecture.md).  Each command parses its
 options, calls one core function, shows the result, and maps SenrunError to exit 1."""
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ import typer
 
 from .app import app
 from .common import ConfigOpt, DebugOpt, JobsOpt, OutOpt, QuietOpt, console, handled
+from .notes import print_xlsx_note
 from .progress import steps
 
 
@@ -56,6 +57,7 @@ def allocate(
 
                 diff = attributed_diff(result, load_config(previous_config), diff)
             write_outputs(result, out, returns=not no_returns, jobs=jobs, diff=diff, progress=progress.advance)
+        print_xlsx_note(console)
         if quiet:
             if result.warnings:
                 console.print(f"{len(result.warnings):,} warning(s): see the Summary sheet of {out}/allocations.xlsx")

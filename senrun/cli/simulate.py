@@ -39,6 +39,7 @@ def simulate(config: ConfigOpt, scenario: ScenarioOpt = None, set_: SetOpt = Non
     from ..config.loader import load_config
     from ..config.overlay import SetOptionError, load_scenarios, sweep_scenarios, unique_names
     from ..yearly.simbook import write_simulation
+    from .notes import print_xlsx_note
     from ..yearly.simulate import simulate as run_simulation
 
     with handled(debug):
@@ -54,6 +55,8 @@ def simulate(config: ConfigOpt, scenario: ScenarioOpt = None, set_: SetOpt = Non
             if out is not None:
                 progress.step("writing")
                 write_simulation(sim, out)
+        if out is not None:
+            print_xlsx_note(console)
         if not quiet and (console.is_terminal or out is None):
             _print(sim)
         if not quiet and out is not None:

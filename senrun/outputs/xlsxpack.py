@@ -1,245 +1,78 @@
-"""Many one-sheet workbooks of one shape, packaged quickly: the per-school returns.
+"""The one door to XlsxWriter's internals, with a way out.
 
-An .xlsx file is a zip of XML parts.  A return's package has ten; seven of them — the
-content types, the two relationship parts, the workbook part, the styles, the theme and the
-app properties — are the same in every return, because every return is built by the same
-code with the same formats registered in the same order.  XlsxWriter writes and
-compresses all ten for every workbook: about 1.4 ms of a return's 2.3 ms.
+Packaging the returns and the large workbooks reuses XlsxWriter's private classes
+(`xlsxfast`: about twice as fast for the returns).  Private classes can change in any
+release, so before a process uses them it checks, once:
 
-`ReturnPacker` lets XlsxWriter package the first return of a process as usual and keeps its
-seven fixed parts, already compressed.  For every later return it has XlsxWriter write only
-the three parts that differ — the sheet, the shared strings and the core properties (the
-title names the school) — and zips them with the kept parts, in XlsxWriter's order and
-with its fixed timestamps.  A workbook whose shape differs from the kept one (another
-sheet, another set of formats, defined names) is packaged by XlsxWriter in full, so the
-fast path can only ever give what XlsxWriter gives; tests/test_fast_paths.py checks every
-part of every return of the sample against XlsxWriter's own output.
+- XlsxWriter is the major version senrun is tested with (`TESTED_MAJOR`; pyproject pins it);
+- the private classes import and have what `xlsxfast` calls;
+- reference workbooks packaged by the fast paths are byte-identical to XlsxWriter's own.
 
-`pack` is for one large workbook (the allocation workbook, simulate's): it has XlsxWriter
-write every part, as `Workbook.close` does, then compresses the large parts on two threads
-(zlib works outside Python's lock; at England scale compressing is a third of the
-workbook's time) and zips them in XlsxWriter's order.  Both write the shared strings with
-`QuickStrings`, which writes a string that needs no escaping (nearly every one) in one
-join.  Byte for byte what `Workbook.close` writes (tests/test_fast_paths.py).
-
-Kept free of Polars: the processes writing the returns use it.
+If any check fails (or `SENRUN_PLAIN_XLSX` is set), every workbook of the process is
+written by plain XlsxWriter (`Workbook.close`): the same files, a little slower.  The run
+never fails for it; the command says so in one line (`fallback_reason`).
 """
 
 from __future__ import annotations
 
+import importlib
 import io
-import re
-import struct
-import zipfile
-import zlib
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from io import StringIO
+import os
+from functools import cache
 
-from xlsxwriter.core import Core
-from xlsxwriter.exceptions import FileSizeError
-from xlsxwriter.packager import Packager
-from xlsxwriter.sharedstrings import SharedStrings
 from xlsxwriter.workbook import Workbook
 
-SHEET_PART = "xl/worksheets/sheet1.xml"
-STRINGS_PART = "xl/sharedStrings.xml"
-CORE_PART = "docProps/core.xml"
-VARYING_PARTS = (SHEET_PART, STRINGS_PART, CORE_PART)
-
-#: A package this large would need zip64 records, which XlsxWriter writes only when told to.
-ZIP64_FROM = zipfile.ZIP64_LIMIT
-#: Parts smaller than this are compressed on the calling thread: a thread costs more than they do.
-THREAD_FROM = 1 << 16
-
-#: Zip fields as XlsxWriter's in-memory files have them: deflate, 1 January 1980 00:00.
-VERSION = 20
-DEFLATED = 8
-DOS_TIME = 0
-DOS_DATE = (0 << 9) | (1 << 5) | 1
-#: The system that "made" each member (zipfile's default: 0 on Windows, 3 elsewhere) and the
-#: file mode zipfile gives a member written from bytes (rw-------).
-MADE_ON = zipfile.ZipInfo("x").create_system
-MODE = 0o600 << 16
+#: The XlsxWriter major version whose internals `xlsxfast` was written and tested against.
+TESTED_MAJOR = 3
+#: Set (to anything) to write every workbook with plain XlsxWriter.
+PLAIN_ENV = "SENRUN_PLAIN_XLSX"
 
 
-@dataclass(frozen=True)
-class Member:
-    """One compressed part, ready to be placed in a zip."""
+@cache
+def fallback_reason() -> str | None:
+    """Why this process writes workbooks with plain XlsxWriter, or None when the fast paths are used."""
+    if os.environ.get(PLAIN_ENV):
+        return f"{PLAIN_ENV} is set"
+    try:
+        import xlsxwriter
 
-    name: bytes
-    crc: int
-    size: int
-    data: bytes  # raw deflate stream
-
-
-def compress(name: str, content: bytes) -> Member:
-    """A part compressed as zipfile compresses it (zlib's default level, raw deflate)."""
-    packer = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
-    data = packer.compress(content) + packer.flush()
-    return Member(name.encode("ascii"), zlib.crc32(content), len(content), data)
-
-
-def zip_bytes(members: list[Member]) -> bytes:
-    """A zip of compressed members, in order (under 2 GiB in all: no zip64 records)."""
-    out, directory = [], []
-    offset = 0
-    for m in members:
-        header = struct.pack("<4s5H3L2H", b"PK\x03\x04", VERSION, 0, DEFLATED, DOS_TIME, DOS_DATE,
-                             m.crc, len(m.data), m.size, len(m.name), 0)
-        directory.append(struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", VERSION, MADE_ON, VERSION, 0, 0,
-                                     DEFLATED, DOS_TIME, DOS_DATE, m.crc, len(m.data), m.size, len(m.name),
-                                     0, 0, 0, 0, MODE, offset) + m.name)
-        out += (header, m.name, m.data)
-        offset += len(header) + len(m.name) + len(m.data)
-    central = b"".join(directory)
-    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(members), len(members), len(central), offset, 0)
-    return b"".join(out) + central + end
+        version = getattr(xlsxwriter, "__version__", "0")
+        if version.split(".")[0] != str(TESTED_MAJOR):
+            return f"XlsxWriter {version} is not the major version senrun is tested with ({TESTED_MAJOR}.x)"
+        fast = importlib.import_module(f"{__package__}.xlsxfast")  # through sys.modules, so a test can block it
+        return fast.self_check()
+    except Exception as exc:  # noqa: BLE001 — any failure of the internals means: do not use them
+        return f"XlsxWriter's internals are not as senrun expects ({type(exc).__name__})"
 
 
-def shape(book: Workbook) -> tuple:
-    """What the fixed parts are made from: the sheets and what becomes a defined name, the
-    formats in use and their order, the document properties but the title, and whether there
-    is anything beyond cells (charts, images, comments, tables, dynamic arrays)."""
-    sheets = tuple((ws.name, ws.hidden, ws.autofilter_area, ws.print_area_range, ws.repeat_row_range,
-                    ws.repeat_col_range, ws.has_vml, ws.has_header_vml, bool(ws.tables), bool(ws.images),
-                    bool(ws.charts), ws.has_dynamic_arrays, ws.embedded_images is not None)
-                   for ws in book.worksheets())
-    properties = tuple(sorted((k, str(v)) for k, v in book.doc_properties.items() if k != "title"))
-    return (sheets, tuple((f.xf_index, f.dxf_index) for f in book.formats), tuple(book.defined_names),
-            properties, len(book.charts), book.vba_project is not None, book.str_table.count > 0)
+def close_plain(book: Workbook, buffer: io.BytesIO) -> bytes:
+    """The workbook's bytes as plain XlsxWriter writes them."""
+    book.close()
+    return buffer.getvalue()
 
 
 class ReturnPacker:
-    """Packages one-sheet workbooks of one shape; one per process (see the module's text)."""
+    """Packages the returns of one process: through `xlsxfast.FastReturnPacker` when the fast
+    path checked out, else with plain XlsxWriter."""
 
     def __init__(self) -> None:
-        self._shape: tuple | None = None
-        self._parts: list[tuple[str, Member | None]] = []  # in order; None where the part varies
+        self._fast = None
 
     def pack(self, book: Workbook, buffer: io.BytesIO) -> bytes:
         """The workbook's .xlsx bytes (`buffer` is the one the workbook was made with)."""
-        key = shape(book)
-        if key != self._shape or len(book.worksheets()) != 1:
-            book.close()
-            data = buffer.getvalue()
-            if len(book.worksheets()) == 1:
-                self._keep(key, data)
-            return data
-        sheet = book.worksheets()[0]
-        sheet.selected = sheet.active = 1  # as XlsxWriter marks the only sheet when it closes
-        book.str_table._sort_string_data()
-        varying = {SHEET_PART: _xml(sheet), STRINGS_PART: _strings_xml(book), CORE_PART: _core_xml(book)}
-        book.fileclosed = True  # packaged here: the workbook must not be closed again
-        return zip_bytes([m if m is not None else compress(name, varying[name]) for name, m in self._parts])
+        if fallback_reason() is not None:
+            return close_plain(book, buffer)
+        if self._fast is None:
+            from .xlsxfast import FastReturnPacker
 
-    def _keep(self, key: tuple, data: bytes) -> None:
-        """Keep the fixed parts of a package XlsxWriter has just written."""
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            names = z.namelist()
-            if not set(VARYING_PARTS) <= set(names):
-                return
-            self._parts = [(n, None if n in VARYING_PARTS else compress(n, z.read(n))) for n in names]
-        self._shape = key
+            self._fast = FastReturnPacker()
+        return self._fast.pack(book, buffer)
 
 
-def _xml(part) -> bytes:
-    """A part XlsxWriter assembles, written to a string."""
-    text = StringIO()
-    part._set_xml_writer(text)
-    part._assemble_xml_file()
-    return text.getvalue().encode("utf-8")
+def pack(book: Workbook, buffer: io.BytesIO) -> bytes:
+    """One large workbook's .xlsx bytes: compressed on two threads when the fast path checked out."""
+    if fallback_reason() is not None:
+        return close_plain(book, buffer)
+    from .xlsxfast import fast_pack
 
-
-def _strings_xml(book: Workbook) -> bytes:
-    strings = QuickStrings()
-    strings.string_table = book.str_table
-    return _xml(strings)
-
-
-def _core_xml(book: Workbook) -> bytes:
-    core = Core()
-    core._set_properties(book.doc_properties)
-    return _xml(core)
-
-
-def pack(book: Workbook, buffer: io.BytesIO, threads: int = 2) -> bytes:
-    """The workbook's .xlsx bytes, as `book.close()` would write them into `buffer`, its parts
-    compressed on `threads` threads.  A workbook with a VBA project or zip64 switched on is left
-    to XlsxWriter."""
-    if book.vba_project or book.allow_zip64:
-        book.close()
-        return buffer.getvalue()
-    parts = _parts(book)
-    if sum(len(data) for _, data in parts) >= ZIP64_FROM:
-        raise FileSizeError("Filesize would require ZIP64 extensions. Use workbook.use_zip64().")  # as XlsxWriter
-    members: list[Member | None] = [None if len(data) >= THREAD_FROM else compress(name, data) for name, data in parts]
-    large = [i for i, member in enumerate(members) if member is None]
-    if large:
-        with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-            for i, member in zip(large, pool.map(lambda i: compress(*parts[i]), large)):
-                members[i] = member
-    return zip_bytes(members)
-
-
-def _parts(book: Workbook) -> list[tuple[str, bytes]]:
-    """Every part of the package, named and in order, made as `Workbook._store_workbook` makes them
-    (XlsxWriter 3), for a workbook written in memory."""
-    packager = QuickPackager()
-    if not book.worksheets():
-        book.add_worksheet()
-    if book.worksheet_meta.activesheet == 0:
-        book.worksheets_objs[0].selected = 1
-        book.worksheets_objs[0].hidden = 0
-    for sheet in book.worksheets():
-        if sheet.index == book.worksheet_meta.activesheet:
-            sheet.active = 1
-    book._prepare_sst_string_data()
-    book._prepare_vml()
-    book._prepare_defined_names()
-    book._prepare_drawings()
-    book._add_chart_data()
-    book._prepare_tables()
-    book._prepare_metadata()
-    packager._add_workbook(book)
-    packager._set_tmpdir(book.tmpdir)
-    packager._set_in_memory(True)
-    files = packager._create_package()
-    book.fileclosed = True
-    return [(name, data.getvalue() if binary else data.getvalue().encode("utf-8")) for data, name, binary in files]
-
-
-#: What XlsxWriter changes or marks in a shared string: control characters, the characters XML
-#: escapes, text that looks like its own `_xHHHH_` escapes, the non-characters U+FFFE and U+FFFF,
-#: leading or trailing white space (and a rich string, which begins with "<r>").  A string
-#: with none of these is written exactly as it is.
-NEEDS_CARE = re.compile(r'[\x00-\x1f"&<>\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$')
-
-
-class QuickStrings(SharedStrings):
-    """XlsxWriter's shared-strings part, written ≈10× faster: a string that needs no escaping (nearly
-    every one) is written in one join; any other goes through XlsxWriter's own `_write_si`."""
-
-    def _write_sst_strings(self) -> None:
-        care = NEEDS_CARE.search
-        plain: list[str] = []
-        for string in self.string_table.string_array:
-            if care(string) is None:
-                plain.append(string)
-                continue
-            self.fh.write("".join(f"<si><t>{s}</t></si>" for s in plain))
-            plain.clear()
-            self._write_si(string)
-        self.fh.write("".join(f"<si><t>{s}</t></si>" for s in plain))
-
-
-class QuickPackager(Packager):
-    """XlsxWriter's packager with the shared strings written by QuickStrings."""
-
-    def _write_shared_strings_file(self) -> None:
-        if not self.workbook.str_table.count:
-            return
-        strings = QuickStrings()
-        strings.string_table = self.workbook.str_table
-        strings._set_xml_writer(self._filename("xl/sharedStrings.xml"))
-        strings._assemble_xml_file()
+    return fast_pack(book, buffer)
