@@ -49,6 +49,7 @@ TARGETS = {
     "simulate scenarios / allocate": (3.0, "ratio"),
     "sample england peak MB": (1000, "MB"),
     "senrun --help": (0.25, "s"),
+    "round 2 on / off": (1.15, "ratio"),
 }
 
 
@@ -281,6 +282,10 @@ def england_rows(cases: dict[str, Case]) -> list[tuple[str, str, str, str]]:
         ratio, text = ratio_text(full, cases["england --no-returns"])
         rows.append(("england allocate --jobs 2 (21,600 returns)", f"{full.spread()}, {full.peak_mb:.0f} MB", "", ""))
         rows.append(("england allocate / --no-returns", text, "≤ 3×", verdict(ratio, "england allocate / --no-returns")))
+    if "england round 2" in cases and "england --no-returns" in cases:
+        ratio, text = ratio_text(cases["england round 2"], cases["england --no-returns"])
+        rows.append(("england --no-returns, every round-2 feature on / off", text, "≤ 1.15×",
+                     verdict(ratio, "round 2 on / off")))
     if "sample england" in cases:
         made = cases["sample england"]
         rows.append(("senrun sample --scale england", f"{made.spread()}, {made.peak_mb:.0f} MB", "≤ 1,000 MB",
@@ -329,11 +334,34 @@ def england_cases(cases: dict[str, Case], senrun: list[str], python: str, work: 
     cases["england"] = Case("england", [*senrun, "allocate", "--config", england, "--out", str(work / "enr"),
                                         "--jobs", str(JOBS), "--quiet"])
     run_cases([cases["england --no-returns"], cases["england"]], times, env, say)
+    round2 = round2_case(senrun, python, Path(england).parent, work, env, say)
+    if round2 is not None:
+        cases["england round 2"] = round2
+        run_cases([cases["england --no-returns"], round2], times, env, say)
     cases["england validate"] = Case("england validate", [*senrun, "validate", "--config", england])
     run_cases([cases["england validate"]], times, env, say)
     cases["sample england"] = Case("sample england", [*senrun, "sample", "--scale", "england", "--seed", str(SEED),
                                                       "--out", str(work / "sample-en")])
     run_cases([cases["sample england"]], 1, env, say)
+
+
+def round2_case(senrun: list[str], python: str, england: Path, work: Path, env, say) -> Case | None:
+    """England with successions, histories, dual registrations and a register (bench/round2_data.py),
+    or None where this senrun has no --register yet."""
+    usage = subprocess.run([*senrun, "allocate", "--help"], capture_output=True, text=True, env=env).stdout
+    if "--register" not in usage:
+        say("  (no --register in this senrun: the round-2 case is left out)")
+        return None
+    data = england.with_name(england.name + "-round2")
+    if not (data / "senrun.yaml").is_file():
+        say(f"making the round-2 England data in {data} …")
+        subprocess.run([python, str(BENCH / "round2_data.py"), "--from", str(england), "--out", str(data)],
+                       check=True, cwd=ROOT, env=env)
+    register = work / "en-register"
+    subprocess.run([*senrun, "allocate", "--config", str(england / "senrun.yaml"), "--out", str(register),
+                    "--no-returns", "--quiet"], check=True, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    return Case("england round 2", [*senrun, "allocate", "--config", str(data / "senrun.yaml"), "--out",
+                                    str(work / "en2"), "--no-returns", "--quiet", "--register", str(register)])
 
 
 def main(argv: list[str] | None = None) -> int:
