@@ -86,12 +86,14 @@ def build_world(s: Schools) -> World:
             for i in range(s.n_input)]
     by_id = {r.id: r for r in rows}
     kind, cluster = s.kind[:s.n_input], s.cluster[:s.n_input]
-    infant = int(np.flatnonzero(kind == INFANT)[0])
+    primaries = np.bincount(cluster[kind == PRIMARY], minlength=n_clusters)
+    # an infant school whose cluster has a primary too, and another cluster with two primaries
+    infant = int(next(i for i in np.flatnonzero(kind == INFANT).tolist() if primaries[cluster[i]] >= 1))
     junior = int(s.partner[infant])
     c0 = int(cluster[infant])
-    c1 = (c0 + 1) % n_clusters
-    primaries_c0 = [i for i in np.flatnonzero((kind == PRIMARY) & (cluster == c0)).tolist()]
-    primaries_c1 = [i for i in np.flatnonzero((kind == PRIMARY) & (cluster == c1)).tolist()]
+    c1 = next(c for c in [*range(c0 + 1, n_clusters), *range(c0)] if primaries[c] >= 2)
+    primaries_c0 = np.flatnonzero((kind == PRIMARY) & (cluster == c0)).tolist()
+    primaries_c1 = np.flatnonzero((kind == PRIMARY) & (cluster == c1)).tolist()
     roles = {"high": ids[c0], "high_other": ids[c1], "stable": ids[primaries_c0[0]],
              "infant": ids[infant], "junior": ids[junior], "convert_links": ids[primaries_c1[0]],
              "closing": ids[primaries_c1[-1]], "special": ids[s.n_input]}
