@@ -50,6 +50,8 @@ NOTES = {
                             "same 01/09/2016: phase_end wins the tie (§11.9)",
     "new_school_statement": "statement issued 01/10/2017 at the free school opened 01/09/2017: no PSF "
                             "(FAQ 3, 7), then stopped_last_year (§11.4)",
+    "no_phase_2012": "aged below nursery on 31/08/2012 (no configured phase), at a private nursery: paid "
+                     "until then under the old rules, phase_end on 01/09/2012 (§11.10)",
     "pvi_nursery": "PSF held at a private nursery (in_formula: no) until the end of nursery (§11.2; FAQ 4)",
     "special_school": "PSF held at a special school (in_formula: no), secondary phase (§11.2)",
     "ehc_transfer": "statement transferred to an EHC plan 20/10/2014, same amount: still protected (§11.3; FAQ 3)",
@@ -100,6 +102,7 @@ def plant_cases(rng: np.random.Generator, roles: dict[str, str], census_dates: d
         Planted(h("closed_tie_phase_end", r["stable"], 2,
                   moves=[(D(2013, 11, 15), r["stable"], r["closing"], "managed_move")])),
         Planted(h("new_school_statement", r["new_school"], -1, first_date=D(2017, 10, 1))),
+        Planted(h("no_phase_2012", r["pvi"], -3, first_date=D(2011, 11, 14))),
         Planted(h("pvi_nursery", r["pvi"], -2)),
         Planted(h("special_school", r["special"], 8)),
         Planted(h("ehc_transfer", r["stable"], 2)),

@@ -13,7 +13,7 @@ import numpy as np
 import polars as pl
 
 from .chain_cases import NOTES, Planted
-from .oracle import FAR, POLICY_START, History, Line, Period, lines_for, school_at, stop_of
+from .oracle import FAR, POLICY_START, History, Line, Period, lines_for, protected_end, school_at, stop_of
 from .world import Pupils, World, census_school, listed
 
 NC_LABELS = ["N1", "N2", "R"] + [str(y) for y in range(1, 14)]  # index: age-based year + 2
@@ -114,9 +114,10 @@ def _schools(world: World, census: pl.DataFrame, p: Period) -> pl.DataFrame:
         pupils = n.get(r.id, 0)
         ssa = (pupils * 80 + 8_000) * 100 + pupils * 37 % 100 if open_now and r.in_formula else 0
         index = round(100 * need.get(r.id, 0) / pupils / mean, 1) if pupils and mean else 0.0
+        known = r.closed is not None and r.closed < p.end  # a closing is recorded once it falls in the year
         rows.append((r.id, r.name, r.cluster or None, r.cluster_name or None, r.phase, ssa, index, r.opened,
-                     r.closed, r.successor or None, None if r.in_formula else "No",
-                     r.pupils_override.get(p.label)))
+                     r.closed if known else None, r.successor if known and r.successor else None,
+                     None if r.in_formula else "No", r.pupils_override.get(p.label)))
     schema = {"DfE Number": pl.String, "School Name": pl.String, "Cluster Code": pl.String,
               "Cluster Name": pl.String, "Phase": pl.String, "School Specific Allocation": pl.Int64,
               "SEN Need Index": pl.Float64, "Opened": pl.Date, "Closed": pl.Date, "Successor DfE": pl.String,
@@ -204,7 +205,7 @@ def _rules(h: History, lines: list[Line], p: Period, world: World, case: Planted
     if case and h.case == "trial_managed_move" and p.label == "2015-16":
         rules.add("11.6")
     if p.start < POLICY_START:
-        if h.first_date > p.start:
+        if h.first_date > p.start or lines[-1].reason == "phase_end" and protected_end(h.dob) == POLICY_START:
             rules.add("11.10")
         if any(when < POLICY_START for when, *_ in h.moves) or (case and p.label in case.census):
             rules.add("11.7")
