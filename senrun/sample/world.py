@@ -24,7 +24,7 @@ import polars as pl
 
 from .oracle import Succession, resolve
 from .pupils import check_index, rank_within, upn_text
-from .schools import HIGH, INFANT, JUNIOR, PRIMARY, SPECIAL, Schools
+from .schools import INFANT, PRIMARY, SPECIAL, Schools
 
 FIRST_COHORT, LAST_COHORT = 1993, 2015  # births of Year 13 in 2011/12 … nursery in 2018/19
 SIXTH_STAY = 0.45  # chance a pupil stays on in their high school's sixth form
@@ -77,85 +77,103 @@ def build_world(s: Schools) -> World:
     """The chain's schools and their changes, from the single-year sample's schools `s`.
 
     The roles are fixed by position (the demo's layout guarantees each kind exists; the
-    `la` scale takes the first school of each kind), so the same seed gives the same chain.
+    `la` scale takes the first school of each kind that fits), so a seed gives one chain.
     """
-    ids, la = s.ids.tolist(), int(s.la[0])
-    n_clusters = len(s.cluster_code)
+    ids = s.ids.tolist()
     rows = [School(ids[i], s.name[i], s.cluster_code[s.cluster[i]], s.cluster_name[s.cluster[i]],
                    ("Primary", "Infant", "Junior", "Secondary", "Special")[s.kind[i]])
             for i in range(s.n_input)]
-    by_id = {r.id: r for r in rows}
+    roles = _roles(s)
+    ch = _Changes(rows, int(s.la[0]), set(ids))
+    _convert_amalgamate_close_open(ch, roles)
+    by = ch.by_id
+    high = by[roles["high"]]
+    roles["pvi"] = ch.add(School(ch.new_id(1001), f"{by[roles['stable']].name.split(' ')[0]} Day Nursery",
+                                 high.cluster, high.cluster_name, "Nursery", in_formula=False))
+    roles["pru"] = ch.add(School(ch.new_id(1101), "Short Stay School", "", "", "Pupil Referral Unit",
+                                 in_formula=False, listed_from="2015-16"))
+    ch.add(School(roles["special"], s.name[s.n_input], high.cluster, high.cluster_name, "Special",
+                  in_formula=False))
+    return World(s, rows, ch.links, ch.succ, roles, {roles["closing"]: roles["convert_links"]})
+
+
+def _roles(s: Schools) -> dict[str, str]:
+    """The schools the chain changes and the cases use: an infant school whose cluster has a
+    primary too, and another cluster with two primaries (one converts, one closes)."""
+    ids, n_clusters = s.ids.tolist(), len(s.cluster_code)
     kind, cluster = s.kind[:s.n_input], s.cluster[:s.n_input]
     primaries = np.bincount(cluster[kind == PRIMARY], minlength=n_clusters)
-    # an infant school whose cluster has a primary too, and another cluster with two primaries
     infant = int(next(i for i in np.flatnonzero(kind == INFANT).tolist() if primaries[cluster[i]] >= 1))
-    junior = int(s.partner[infant])
     c0 = int(cluster[infant])
     c1 = next(c for c in [*range(c0 + 1, n_clusters), *range(c0)] if primaries[c] >= 2)
     primaries_c0 = np.flatnonzero((kind == PRIMARY) & (cluster == c0)).tolist()
     primaries_c1 = np.flatnonzero((kind == PRIMARY) & (cluster == c1)).tolist()
-    roles = {"high": ids[c0], "high_other": ids[c1], "stable": ids[primaries_c0[0]],
-             "infant": ids[infant], "junior": ids[junior], "convert_links": ids[primaries_c1[0]],
-             "closing": ids[primaries_c1[-1]], "special": ids[s.n_input]}
-    taken = set(ids)
+    return {"high": ids[c0], "high_other": ids[c1], "stable": ids[primaries_c0[0]],
+            "infant": ids[infant], "junior": ids[int(s.partner[infant])], "convert_links": ids[primaries_c1[0]],
+            "closing": ids[primaries_c1[-1]], "special": ids[s.n_input]}
 
-    def new_id(estab: int) -> str:
-        while _id(la, estab) in taken:
+
+class _Changes:
+    """The schools list being changed: new DfE numbers, successions and their GIAS links."""
+
+    def __init__(self, rows: list[School], la: int, taken: set[str]):
+        self.rows, self.la, self.taken = rows, la, taken
+        self.by_id = {r.id: r for r in rows}
+        self.links: list[Link] = []
+        self.succ: dict[str, Succession] = {}
+
+    def new_id(self, estab: int) -> str:
+        """A DfE number of the LA not yet used, from `estab` up."""
+        while _id(self.la, estab) in self.taken:
             estab += 1
-        taken.add(_id(la, estab))
-        return _id(la, estab)
+        self.taken.add(_id(self.la, estab))
+        return _id(self.la, estab)
 
-    def add(row: School) -> str:
-        rows.append(row)
-        by_id[row.id] = row
+    def add(self, row: School) -> str:
+        """List a new school; return its id."""
+        self.rows.append(row)
+        self.by_id[row.id] = row
         return row.id
 
-    links: list[Link] = []
-    succ: dict[str, Succession] = {}
-
-    def succeed(old: str, new: str, when: date, column: bool, link_type: str | None) -> None:
-        by_id[old].closed = when - timedelta(days=1)
+    def succeed(self, old: str, new: str, when: date, column: bool, link_type: str | None) -> None:
+        """`old` closes the day before `when` and `new` takes over (its successor column, and/or
+        GIAS link rows both ways)."""
+        self.by_id[old].closed = when - timedelta(days=1)
         if column:
-            by_id[old].successor = new
+            self.by_id[old].successor = new
         if link_type:
-            links.append(Link(old, new, when, link_type))
-            links.append(Link(new, old, when, link_type.replace("Successor", "Predecessor")))
-        succ[old] = Succession(new, when)
+            self.links.append(Link(old, new, when, link_type))
+            self.links.append(Link(new, old, when, link_type.replace("Successor", "Predecessor")))
+        self.succ[old] = Succession(new, when)
 
-    high = by_id[roles["high"]]
-    roles["academy"] = add(School(new_id(4901), f"{high.name.replace(' School', '')} Academy", high.cluster,
-                                  high.cluster_name, "Secondary", opened=date(2013, 8, 1)))
-    succeed(roles["high"], roles["academy"], date(2013, 8, 1), column=True, link_type="Successor")
-    inf = by_id[roles["infant"]]
-    roles["amalgamated"] = add(School(new_id(2901), inf.name.replace("Infant", "Primary"), inf.cluster,
-                                      inf.cluster_name, "Primary", opened=date(2014, 9, 1)))
+
+def _convert_amalgamate_close_open(ch: _Changes, roles: dict[str, str]) -> None:
+    """The chain's changes of school, as a council saw them from 2013 (module text)."""
+    by = ch.by_id
+    high = by[roles["high"]]
+    roles["academy"] = ch.add(School(ch.new_id(4901), f"{high.name.replace(' School', '')} Academy", high.cluster,
+                                     high.cluster_name, "Secondary", opened=date(2013, 8, 1)))
+    ch.succeed(roles["high"], roles["academy"], date(2013, 8, 1), column=True, link_type="Successor")
+    inf = by[roles["infant"]]
+    roles["amalgamated"] = ch.add(School(ch.new_id(2901), inf.name.replace("Infant", "Primary"), inf.cluster,
+                                         inf.cluster_name, "Primary", opened=date(2014, 9, 1)))
     for old in (roles["infant"], roles["junior"]):
-        succeed(old, roles["amalgamated"], date(2014, 9, 1), column=False, link_type="Successor - amalgamated")
-    conv = by_id[roles["convert_links"]]
-    roles["academy_links"] = add(School(new_id(2921), f"{conv.name} Academy", "", "", "Primary",
-                                        opened=date(2015, 9, 1)))  # blank cluster: its predecessor's
-    succeed(roles["convert_links"], roles["academy_links"], date(2015, 9, 1), column=False, link_type="Successor")
-    roles["rebrokered"] = add(School(new_id(2941), f"{conv.name} Trust Academy", conv.cluster, conv.cluster_name,
-                                     "Primary", opened=date(2017, 1, 1)))
-    succeed(roles["academy_links"], roles["rebrokered"], date(2017, 1, 1), column=True, link_type=None)
-    closing = by_id[roles["closing"]]
-    closing.closed = date(2016, 8, 31)
-    succ[roles["closing"]] = Succession(None, date(2016, 9, 1))
-    roles["new_school"] = add(School(new_id(2961), f"{conv.cluster_name} Free School", conv.cluster,
-                                     conv.cluster_name, "Primary", opened=date(2017, 9, 1),
-                                     pupils_override={"2017-18": 30}, listed_from="2017-18"))
+        ch.succeed(old, roles["amalgamated"], date(2014, 9, 1), column=False, link_type="Successor - amalgamated")
+    conv = by[roles["convert_links"]]
+    roles["academy_links"] = ch.add(School(ch.new_id(2921), f"{conv.name} Academy", "", "", "Primary",
+                                           opened=date(2015, 9, 1)))  # blank cluster: its predecessor's
+    ch.succeed(roles["convert_links"], roles["academy_links"], date(2015, 9, 1), column=False, link_type="Successor")
+    roles["rebrokered"] = ch.add(School(ch.new_id(2941), f"{conv.name} Trust Academy", conv.cluster,
+                                        conv.cluster_name, "Primary", opened=date(2017, 1, 1)))
+    ch.succeed(roles["academy_links"], roles["rebrokered"], date(2017, 1, 1), column=True, link_type=None)
+    by[roles["closing"]].closed = date(2016, 8, 31)
+    ch.succ[roles["closing"]] = Succession(None, date(2016, 9, 1))
+    roles["new_school"] = ch.add(School(ch.new_id(2961), f"{conv.cluster_name} Free School", conv.cluster,
+                                        conv.cluster_name, "Primary", opened=date(2017, 9, 1),
+                                        pupils_override={"2017-18": 30}, listed_from="2017-18"))
     # Links GIAS also exports and a run must ignore (§11.1: only "Successor…" types count).
-    links.append(Link(roles["high"], roles["high_other"], None, "Sixth Form Centre Link"))
-    links.append(Link(roles["stable"], roles["high"], None, "Other"))
-    roles["pvi"] = add(School(new_id(1001), f"{by_id[roles['stable']].name.split(' ')[0]} Day Nursery", high.cluster,
-                              high.cluster_name, "Nursery", in_formula=False))
-    roles["pru"] = add(School(new_id(1101), "Short Stay School", "", "", "Pupil Referral Unit",
-                              in_formula=False, listed_from="2015-16"))
-    special = School(roles["special"], s.name[s.n_input], high.cluster, high.cluster_name, "Special",
-                     in_formula=False)
-    add(special)
-    receiving = {roles["closing"]: roles["convert_links"]}
-    return World(s, rows, links, succ, roles, receiving)
+    ch.links.append(Link(roles["high"], roles["high_other"], None, "Sixth Form Centre Link"))
+    ch.links.append(Link(roles["stable"], roles["high"], None, "Other"))
 
 
 def listed(world: World, label: str, period_end: date) -> list[School]:
