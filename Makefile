@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test bench sample clean
+.PHONY: setup run test bench sample chain clean
 
 setup: $(STAMP)
 
@@ -29,6 +29,13 @@ bench: $(STAMP)
 
 sample: $(STAMP)
 	$(BIN)/senrun sample --scale la --seed 2013 --out sample_data/
+
+# The seven-year demo chain (docs/sample.md): each year run with the one before as register and previous.
+chain: $(STAMP)
+	rm -rf out/chain && $(BIN)/senrun sample --scale demo --seed 7 --years 2012-13:2019-20 --out out/chain/data
+	prev=; for y in $$(ls out/chain/data); do \
+	  $(BIN)/senrun allocate -q --no-returns --config out/chain/data/$$y/senrun.yaml --out out/chain/$$y \
+	    $${prev:+--register out/chain/$$prev --previous out/chain/$$prev/schools.csv} || exit 1; prev=$$y; done
 
 clean:
 	rm -rf $(VENV) out .pytest_cache bench/cache

@@ -25,6 +25,9 @@ def sample(
     = Scale.demo,
     seed: Annotated[int, typer.Option(help="Same seed, same bytes.")] = 2013,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write into.", file_okay=False)] = Path("sample"),
+    years: Annotated[str | None, typer.Option(
+        help="A chain of funding years such as 2013-14:2019-20 (from 2012-13 to 2019-20): one folder per "
+             "year, to run in order with --register and --previous (demo or la scale).")] = None,
     debug: DebugOpt = False,
 ) -> None:
     """Write a deterministic synthetic data set, its config (senrun.yaml) and planted.csv.
@@ -32,12 +35,36 @@ def sample(
     planted.csv lists every statement row with the reason and pence that SPEC §3 gives it, worked out by
     the generator from how it planted each case, so a funding run can be checked against it.
 
+    With --years, one folder per funding year, each with its inputs, senrun.yaml and planted.csv (the
+    expected line of every statement history when the years are run in order).
+
     Example:  [bold]senrun sample --scale la --seed 2013 --out sample_data/[/]
+              [bold]senrun sample --scale demo --years 2013-14:2019-20 --out chain/[/]
     """
     from ..sample.generate import generate_sample
 
+    if years is not None:
+        _chain(scale, seed, years, out, debug)
+        return
     with handled(debug):
         counts = generate_sample(scale.value, seed, out,
                                  progress=(lambda msg: console.print(f"  {msg}")) if console.is_terminal else None)
         console.print(f"Wrote {scale.value} sample to {out}: " +
                       ", ".join(f"{v:,} {k}" for k, v in counts.items() if isinstance(v, int)))
+
+
+def _chain(scale: Scale, seed: int, years: str, out: Path, debug: bool) -> None:
+    """`senrun sample --years`: the chain of funding years."""
+    from ..sample.chain import generate_chain, parse_years
+
+    if scale == Scale.england:
+        raise typer.BadParameter("a chain of years is written at demo or la scale", param_hint="--scale")
+    try:
+        labels = parse_years(years)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc).split(": ", 1)[-1], param_hint="--years") from None
+    with handled(debug):
+        generate_chain(scale.value, seed, years, out,
+                       progress=(lambda msg: console.print(f"  {msg}")) if console.is_terminal else None)
+        console.print(f"Wrote a {scale.value} chain of {len(labels)} years to {out}: "
+                      f"{', '.join(labels)} (run them in order: see {labels[0]}/senrun.yaml)")

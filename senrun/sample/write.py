@@ -18,6 +18,7 @@ _FORMATS = {
     "money": {"num_format": "£#,##0.00"},
     "amount": {"num_format": "#,##0.00"},
     "number": {"num_format": "0.0"},
+    "count": {"num_format": "0"},
     "text": {},
 }
 
@@ -58,7 +59,7 @@ def _cell_writer(ws, kind: str, fmt):
         return lambda r, c, v: ws.write_datetime(r, c, v, fmt)
     if kind in ("money", "amount"):
         return lambda r, c, v: ws.write_number(r, c, v / 100, fmt)
-    if kind == "number":
+    if kind in ("number", "count"):
         return lambda r, c, v: ws.write_number(r, c, v, fmt)
     return lambda r, c, v: ws.write_string(r, c, str(v))
 
