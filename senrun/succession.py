@@ -169,7 +169,7 @@ def _build(edges: dict[str, tuple[str, date]], closed: dict[str, date]) -> Succe
 
 
 def _walk(start: str, step) -> set[str]:
-    seen, todo = set(), step(start)
+    seen, todo = set(), list(step(start))  # a copy: step may return a list it keeps
     while todo:
         s = todo.pop()
         if s not in seen and s != start:
@@ -192,7 +192,9 @@ def successor_clusters(schools: Table, successions: Successions, issues: Issues)
     fills = {}
     in_formula = (pl.col(IN_FORMULA).fill_null(True) if IN_FORMULA in frame.columns else pl.lit(True))
     for row, school, counted in frame.filter(pl.col(CLUSTER_ID).is_null()).select(ROW, SCHOOL_ID, in_formula).iter_rows():
-        found = sorted({clusters[p] for p in _walk(school, lambda s: preds.get(s, [])) if clusters.get(p)})
+        # the nearest predecessors with a cluster: back through predecessors that are blank themselves
+        found = sorted({clusters[p] for p in _walk(school, lambda s: [] if clusters.get(s) and s != school
+                                                    else preds.get(s, [])) if clusters.get(p)})
         if len(found) == 1:
             fills[school] = found[0]
         elif len(found) > 1:

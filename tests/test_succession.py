@@ -181,6 +181,16 @@ def test_a_successor_with_a_blank_cluster_takes_its_predecessors_cluster__spec_1
     assert issues.items == [] and table.frame["cluster_id"].to_list() == ["C1", "C1"]
 
 
+def test_a_successor_with_a_blank_cluster_takes_its_nearest_predecessors_cluster_down_a_chain__spec_11_1():
+    table = _schools_table([{"school_id": "A", "cluster_id": "C1", "closed": "2012-08-31", "successor_id": "B"},
+                            {"school_id": "B", "cluster_id": "C2", "closed": "2013-08-31", "successor_id": "M"},
+                            {"school_id": "M", "cluster_id": None, "closed": "2013-12-31", "successor_id": "N"},
+                            {"school_id": "N", "cluster_id": None, "closed": None, "successor_id": None}])
+    issues = Issues()
+    successor_clusters(table, read_successions(table, None, issues), issues)
+    assert issues.items == [] and table.frame["cluster_id"].to_list() == ["C1", "C2", "C2", "C2"]
+
+
 def test_a_successor_with_a_blank_cluster_and_predecessors_in_two_clusters_is_an_error__spec_11_11():
     table = _schools_table([{"school_id": "I", "cluster_id": "C1", "closed": "2013-08-31", "successor_id": "P"},
                             {"school_id": "J", "cluster_id": "C2", "closed": "2013-08-31", "successor_id": "P"},
@@ -276,3 +286,13 @@ def test_in_the_first_year_a_child_who_moved_in_june_2012_is_paid_at_the_new_sch
     assert lines_of(r, U1) == [("B", 120000, 0, "continuing")]
     notes = [i for i in r.issues if i.code == "census_before_policy"]
     assert len(notes) == 1 and "recorded moves alone decide" in notes[0].message
+
+
+def test_a_schools_succession_chain_is_its_predecessors_and_successors_not_a_sibling__spec_11_11():
+    table = _schools_table([{"school_id": "A", "cluster_id": "C1", "closed": "2012-08-31", "successor_id": "B"},
+                            {"school_id": "B", "cluster_id": "C1", "closed": "2013-08-31", "successor_id": "C"},
+                            {"school_id": "D", "cluster_id": "C1", "closed": "2013-08-31", "successor_id": "C"},
+                            {"school_id": "C", "cluster_id": "C1", "closed": None, "successor_id": None}])
+    chains = read_successions(table, None, Issues()).chains
+    members = dict(chains.group_by("school_id").agg(pl.col("member").sort()).rows())
+    assert members == {"A": ["B", "C"], "B": ["A", "C"], "C": ["A", "B", "D"], "D": ["C"]}
