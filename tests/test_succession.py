@@ -296,3 +296,17 @@ def test_a_schools_succession_chain_is_its_predecessors_and_successors_not_a_sib
     chains = read_successions(table, None, Issues()).chains
     members = dict(chains.group_by("school_id").agg(pl.col("member").sort()).rows())
     assert members == {"A": ["B", "C"], "B": ["A", "C"], "C": ["A", "B", "D"], "D": ["C"]}
+
+
+def test_explain_says_a_trial_managed_move_over_census_day_moved_the_psf__faq_6(tmp_path):
+    from senrun.config.loader import load_config
+    from senrun.yearly.explain import explain_upn, run_for_explain
+    from builders import write_run
+
+    path = write_run(tmp_path, census=[pupil(U1, "B", PRIMARY)], moves=TRIAL,
+                     statements=[statement(U1, PRIMARY, annual="1200.00")],
+                     period={"start": "2012-04-01", "end": "2013-03-31"}, policy={"start": "2012-04-01"})
+    result, psf, inp = run_for_explain(load_config(path))
+    [trail] = explain_upn(result, psf.rows, U1, inp.moves.frame)["statements"]
+    [census] = [s for s in trail["steps"] if s["rule"] == "census"]
+    assert "just after census day" in census["text"]

@@ -255,6 +255,16 @@ def _census_step(r: dict, cfg: Config, result: RunResult) -> dict:
     if not has_census:
         return _step("census", "No pupil-level census: recorded moves alone decide where PSF is paid.")
     finding, expected, found = r["census_finding"], r["expected_school"], r["census_school"]
+    if cfg.census_date < cfg.policy_start:
+        return _step("census", f"Census ({cfg.census_date}) taken before the policy start: not used to check moves; "
+                     "recorded moves alone decide (SPEC 11.7).")
+    if finding is None and r.get("move_after_census"):
+        return _step("census", f"Census ({cfg.census_date}): at {found}, where a managed move recorded just after "
+                     "census day takes the child (a trial placement over census day): PSF moves on the move's date "
+                     "(FAQ 6).")
+    if finding is None and found != expected:
+        return _step("census", f"Census ({cfg.census_date}): registered at {expected} or a school of its succession "
+                     f"chain, where the recorded moves put the child (main registration: {found}).")
     if finding is None:
         return _step("census", f"Census ({cfg.census_date}): at {found}, where the recorded moves put the child.")
     if finding == "not_in_census":
