@@ -91,7 +91,7 @@ def move_stops(ordered: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def census_location(rows: pl.LazyFrame, ordered: pl.LazyFrame, census: pl.LazyFrame | None,
-                    cfg: Config, successions: Successions | None = None) -> pl.LazyFrame:
+                    cfg: Config, successions: Successions | None = None, place_only: bool = False) -> pl.LazyFrame:
     """Add where the recorded moves put the child on census day (`expected_school`), where the
     census has them (`census_school`) and what that means (`census_finding`, `move_after_census`).
 
@@ -107,31 +107,43 @@ def census_location(rows: pl.LazyFrame, ordered: pl.LazyFrame, census: pl.LazyFr
     moved = (ordered.filter(pl.col(MOVE_DATE) <= pl.lit(cfg.census_date))
              .group_by(ROW).agg(pl.col(TO_SCHOOL).last().alias("expected_school")))
     rows = (rows.join(moved, on=ROW, how="left", maintain_order="left")
-            .with_columns(pl.col("expected_school").fill_null(pl.col(SCHOOL_ID))))
+            .with_columns(pl.col("expected_school").fill_null(pl.col(SCHOOL_ID)))
+            .join(_census_school(census), on=UPN, how="left", maintain_order="left"))
+    return rows if place_only else census_check(rows, ordered, census, cfg, successions)
+
+
+def census_check(rows: pl.LazyFrame, ordered: pl.LazyFrame, census: pl.LazyFrame | None, cfg: Config,
+                 successions: Successions | None = None) -> pl.LazyFrame:
+    """`census_finding` and `move_after_census` from `expected_school` and `census_school` (see
+    census_location).  Nearly every child is registered where expected: only the others are looked
+    at again, with every census row of theirs, their succession chains and the moves just after
+    census day."""
+    if census is None:
+        return rows
+    suspects = rows.filter(pl.col("census_school") != pl.col("expected_school")).select(ROW, UPN, "expected_school")
     window = ordered.filter((pl.col(REASON) == "managed_move") & (pl.col(MOVE_DATE) > pl.lit(cfg.census_date))
                             & (pl.col(MOVE_DATE) <= pl.lit(cfg.census_date + timedelta(days=cfg.census_move_tolerance_days))))
-    places = pl.concat([rows.select(ROW, UPN, pl.col("expected_school").alias("_place"), pl.lit(False).alias("_after")),
-                        window.select(ROW, UPN, pl.col(TO_SCHOOL).alias("_place"), pl.lit(True).alias("_after"))])
-    found = census.select(UPN, pl.col(SCHOOL_ID).alias("_found"))
-    matched = (places.join(found, on=UPN, how="inner")
+    places = pl.concat([suspects.select(ROW, UPN, pl.col("expected_school").alias("_place"), pl.lit(False).alias("_after")),
+                        window.join(suspects.select(ROW), on=ROW, how="semi")
+                        .select(ROW, UPN, pl.col(TO_SCHOOL).alias("_place"), pl.lit(True).alias("_after"))])
+    matched = (places.join(census.select(UPN, pl.col(SCHOOL_ID).alias("_found")), on=UPN, how="inner")
                .pipe(succession.same_chain, "_place", "_found", successions, "_same")
-               .group_by(ROW).agg((pl.col("_same") & ~pl.col("_after")).any().alias("_at_expected"),
+               .group_by(ROW).agg((pl.col("_same") & ~pl.col("_after")).any().alias("_elsewhere_ok"),
                                   (pl.col("_same") & pl.col("_after")).any().alias("_after_census")))
-    return (rows.join(_census_school(census), on=UPN, how="left", maintain_order="left")
-            .join(matched, on=ROW, how="left", maintain_order="left")
+    return (rows.join(matched, on=ROW, how="left", maintain_order="left")
             .with_columns(pl.when(pl.col("census_school").is_null()).then(pl.lit("not_in_census"))
-                          .when(pl.col("_at_expected") | pl.col("_after_census")).then(None)
+                          .when((pl.col("census_school") == pl.col("expected_school"))
+                                | pl.col("_elsewhere_ok") | pl.col("_after_census")).then(None)
                           .otherwise(pl.lit("casual_move")).alias("census_finding"),
-                          (~pl.col("_at_expected").fill_null(False) & pl.col("_after_census").fill_null(False))
+                          (~pl.col("_elsewhere_ok").fill_null(False) & pl.col("_after_census").fill_null(False))
                           .alias("move_after_census"))
-            .drop("_at_expected", "_after_census"))
+            .drop("_elsewhere_ok", "_after_census"))
 
 
 def _census_school(census: pl.LazyFrame) -> pl.LazyFrame:
     """One school per child for the messages: the main (C or M) registration when there is one."""
-    if ENROL_STATUS not in census.collect_schema():
-        return census.select(UPN, pl.col(SCHOOL_ID).alias("census_school")).unique(UPN, keep="first",
-                                                                                   maintain_order=True)
+    if ENROL_STATUS not in census.collect_schema():  # one row per child (a repeated UPN is an error, §8)
+        return census.select(UPN, pl.col(SCHOOL_ID).alias("census_school"))
     main = pl.col(ENROL_STATUS).fill_null("C").is_in(COUNTED_ENROL)
     return (census.select(UPN, pl.col(SCHOOL_ID).alias("census_school"), (~main).alias("_sub"))
             .sort("_sub", maintain_order=True).unique(UPN, keep="first", maintain_order=True).drop("_sub"))
@@ -248,16 +260,17 @@ def moved_lines(moved: pl.LazyFrame, carried: pl.LazyFrame, cfg: Config,
     """The lines of rows that managed moves carried: a stay per school, grouped by school; a row
     paid nothing keeps one line at its statement's school; released on the last line."""
     per_year = units_in_year(cfg.period_start, cfg.prorate)
-    first = moved.with_columns(pl.col("psf_school_id").alias("paid_school_id"),
-                               pl.lit(date(1, 1, 1)).alias("seg_start"), pl.col("_moved_on").alias("seg_end"))
-    later = carried.join(moved.drop("_moved_on"), on=ROW, how="inner")
-    stays = _with_units(succession.split_stays(
-        pl.concat([first.drop("_moved_on"), later.drop("move_row")], how="diagonal_relaxed"), successions), cfg)
+    # the stays carry only what their units need; the row's columns join back once per line
+    first = moved.select(ROW, pl.col("psf_school_id").alias("paid_school_id"), pl.lit(date(1, 1, 1)).alias("seg_start"),
+                         pl.col("_moved_on").alias("seg_end"), "_w0", "_w1", ANNUAL_AMOUNT)
+    later = (carried.select(ROW, "paid_school_id", "seg_start", "seg_end")
+             .join(moved.select(ROW, "_w0", "_w1", ANNUAL_AMOUNT), on=ROW, how="inner"))
+    stays = _with_units(succession.split_stays(pl.concat([first, later], how="vertical_relaxed"), successions), cfg)
     keep = [c for c in _ROW_COLUMNS if c != ANNUAL_AMOUNT]
     paid = (stays.filter(pl.col("units") > 0)
             .group_by(ROW, "paid_school_id")
-            .agg(pl.col("units").sum(), pl.col("paid_from").min(), pl.col("paid_to").max(),
-                 *[pl.col(c).first() for c in (*keep, ANNUAL_AMOUNT)])
+            .agg(pl.col("units").sum(), pl.col("paid_from").min(), pl.col("paid_to").max())
+            .join(moved.select(ROW, *keep, ANNUAL_AMOUNT), on=ROW, how="inner")
             .with_columns(div_round_half_away(pl.col(ANNUAL_AMOUNT) * pl.col("units"), per_year).alias("paid_amount")))
     unpaid = (moved.join(paid.select(ROW), on=ROW, how="anti")
               .select(ROW, *keep, ANNUAL_AMOUNT, pl.col("psf_school_id").alias("paid_school_id"),
@@ -315,14 +328,18 @@ def compute_psf(statements: pl.DataFrame, moves: pl.DataFrame | None, census: pl
     move errors from those."""
     if census is not None and cfg.census_date < cfg.policy_start:
         census = None
+    if census is not None and ENROL_STATUS in census.columns and census[ENROL_STATUS].is_in(COUNTED_ENROL).all():
+        census = census.drop(ENROL_STATUS)  # no dual registration: one row per child, as before §11.5
     moves_lf = moves.lazy() if moves is not None else pl.LazyFrame(
         schema={ROW: pl.Int64, UPN: pl.String, FROM_SCHOOL: pl.String, TO_SCHOOL: pl.String,
                 MOVE_DATE: pl.Date, REASON: pl.String})
     ordered = collect(moves_in_order(moves_lf, statements.lazy(), cfg)).lazy()
-    rows = collect(statement_rows(statements.lazy(), cfg)
-                   .join(move_stops(ordered), on=ROW, how="left", maintain_order="left")
-                   .pipe(school_closings, ordered, successions)
-                   .pipe(census_location, ordered, census.lazy() if census is not None else None, cfg, successions)
+    census_lf = census.lazy() if census is not None else None
+    placed = collect(statement_rows(statements.lazy(), cfg)
+                     .join(move_stops(ordered), on=ROW, how="left", maintain_order="left")
+                     .pipe(school_closings, ordered, successions)
+                     .pipe(census_location, ordered, census_lf, cfg, successions, place_only=True))
+    rows = collect(census_check(placed.lazy(), ordered, census_lf, cfg, successions)
                    .pipe(first_stop, cfg)
                    .with_columns(entitlement(cfg).alias("entitlement")))
     lines_df, errors_df = collect_all([lines(rows.lazy(), ordered, cfg, successions),
