@@ -198,7 +198,9 @@ def dob_differs(census: Table, statements: Table, issues: Issues, matches: pl.Da
     """A date of birth that differs between census and statements: statements win."""
     first = statements.frame.select(ROW, UPN, DOB).unique(UPN, keep="first", maintain_order=True)
     differ = other_dobs(census.frame, first.select(UPN, pl.col(DOB).alias("statement_dob")), matches)
-    joined = first.join(differ.select(UPN, "census_dob"), on=UPN, how="inner").sort(ROW)
+    # a dual-registered child has several census rows (§11.5): one warning per statement row
+    joined = (first.join(differ.select(UPN, "census_dob").unique(UPN, keep="first", maintain_order=True), on=UPN,
+                         how="inner").sort(ROW))
     for row, _, dob, cdob in joined.head(MAX_LISTED).iter_rows():
         issues.warn("dob_differs", f"date of birth {dob:%d/%m/%Y} differs from the census ({cdob:%d/%m/%Y}); "
                     "the statement's is used", **statements.where(DOB, row))
