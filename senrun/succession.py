@@ -26,7 +26,7 @@ import polars as pl
 
 from .errors import Issues
 from .inputs.load import Table
-from .inputs.schema import (CLOSED, CLUSTER_ID, IN_FORMULA, LINK_DATE, LINK_TYPE, OPENED, ROW, SCHOOL_ID,
+from .inputs.schema import (CLOSED, CLUSTER_ID, LINK_DATE, LINK_TYPE, OPENED, ROW, SCHOOL_ID,
                             SUCCESSOR_ID)
 
 DAY0 = date(1, 1, 1)
@@ -180,8 +180,8 @@ def _walk(start: str, step) -> set[str]:
 
 def successor_clusters(schools: Table, successions: Successions, issues: Issues) -> None:
     """A successor with a blank cluster_id takes its predecessors' cluster (§11.1); predecessors in
-    different clusters make that an error (§11.11).  A school in the formula with a blank cluster
-    and no predecessor to take one from is an error (a school belongs to one cluster)."""
+    different clusters make that an error (§11.11).  Any other blank cluster is left as it is: the
+    schools input's own checks decide whether a school may have none (`in_formula: no`, §11.2)."""
     frame = schools.frame
     if frame[CLUSTER_ID].null_count() == 0:
         return
@@ -190,8 +190,7 @@ def successor_clusters(schools: Table, successions: Successions, issues: Issues)
     for school, successor, _ in successions.edges.iter_rows():
         preds.setdefault(successor, []).append(school)
     fills = {}
-    in_formula = (pl.col(IN_FORMULA).fill_null(True) if IN_FORMULA in frame.columns else pl.lit(True))
-    for row, school, counted in frame.filter(pl.col(CLUSTER_ID).is_null()).select(ROW, SCHOOL_ID, in_formula).iter_rows():
+    for row, school in frame.filter(pl.col(CLUSTER_ID).is_null()).select(ROW, SCHOOL_ID).iter_rows():
         # the nearest predecessors with a cluster: back through predecessors that are blank themselves
         found = sorted({clusters[p] for p in _walk(school, lambda s: [] if clusters.get(s) and s != school
                                                     else preds.get(s, [])) if clusters.get(p)})
@@ -201,9 +200,6 @@ def successor_clusters(schools: Table, successions: Successions, issues: Issues)
             issues.error("succession", f"school {school} has no cluster_id and its predecessors are in different "
                          f"clusters ({', '.join(found)}): give it one", **schools.where(CLUSTER_ID, row),
                          expected="the successor's cluster")
-        elif counted:
-            issues.error("missing_value", f"school {school} has no cluster_id: a school in the formula belongs to "
-                         "one cluster", **schools.where(CLUSTER_ID, row), expected="a cluster_id")
     if fills:
         filled = pl.col(SCHOOL_ID).replace_strict(fills, default=None, return_dtype=pl.String)
         schools.frame = frame.with_columns(pl.coalesce(CLUSTER_ID, filled).alias(CLUSTER_ID))
