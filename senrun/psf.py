@@ -323,9 +323,10 @@ def compute_psf(statements: pl.DataFrame, moves: pl.DataFrame | None, census: pl
 
     `census` needs only `upn` and `school_id` (and may be just the rows of children with a
     statement).  A census dated before policy.start is never used for the move check (§11.7):
-    moves before the policy were not casual admissions.  Three collects, none repeating another's
-    work: the moves in order (small), the rows (one per statement row), then the lines and the
-    move errors from those."""
+    moves before the policy were not casual admissions.  Four collects, none repeating another's
+    work: the moves in order (small); the rows with where the census has each child; the census
+    findings and stops (the few children not where expected are looked at again from the first);
+    then the lines and the move errors."""
     if census is not None and cfg.census_date < cfg.policy_start:
         census = None
     if census is not None and ENROL_STATUS in census.columns and census[ENROL_STATUS].is_in(COUNTED_ENROL).all():
