@@ -49,15 +49,23 @@ def scenarios(draw):
             moves.append({"upn": upn, "from_school_id": school, "to_school_id": draw(st.sampled_from(ids)),
                           "move_date": (date(2012, 9, 1) + timedelta(days=draw(st.integers(0, 600)))).isoformat(),
                           "reason": draw(st.sampled_from(["managed_move", "casual", "transfer"]))})
+    census = None
+    if draw(st.booleans()):  # a census: each school one pupil; statement children 0–2 registrations (§11.5)
+        census = [{"upn": f"P{i:012d}", "school_id": sid, "date_of_birth": "2005-05-05", "enrol_status": "C"}
+                  for i, sid in enumerate(ids)]
+        for row in statements:
+            for status in draw(st.sampled_from([[], ["C"], ["M", "S"], ["G"], ["S", "M", "G"]])):
+                census.append({"upn": row["upn"], "school_id": draw(st.sampled_from(ids)),
+                               "date_of_birth": row["date_of_birth"], "enrol_status": status})
     elements = []
     if draw(st.booleans()):
         elements.append({"name": "lump", "basis": "per_school", "rate": draw(st.integers(0, 2000))})
     if draw(st.booleans()):
         elements.append({"name": "need", "basis": "column:need", "share": f"0.{draw(st.integers(0, 40)):02d}"})
     elements.append({"name": "per_pupil", "basis": "pupils", "remainder": True})
-    return dict(schools=schools, statements=statements, moves=moves, transfer=draw(st.sampled_from(["ends", "keeps"])),
+    return dict(schools=schools, statements=statements, moves=moves, census=census, transfer=draw(st.sampled_from(["ends", "keeps"])),
                 prorate=draw(st.sampled_from(["months", "days"])),
-                budget={"pupil_specific_pot": draw(st.integers(0, 500_000))},
+                budget={"pupil_specific_pot": draw(st.integers(0, 3_000_000))},
                 topslices=[{"name": "aids", "amount": draw(st.integers(0, 5000))},
                            {"name": "host", "per_cluster": draw(st.integers(0, 500))}],
                 formula={"elements": elements})
