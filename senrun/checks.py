@@ -7,6 +7,7 @@ the pipeline raises once with every error found.
 from __future__ import annotations
 
 import weakref
+from dataclasses import replace
 from datetime import date
 
 import polars as pl
@@ -15,7 +16,8 @@ from .calendar import academic_year, nc_year
 from .engine import collect
 from .errors import Issues
 from .inputs.load import Table
-from .inputs.schema import (CLUSTER_ID, CLUSTER_NAME, DOB, NC_YEAR_TAUGHT, REASON, ROW, SCHOOL_ID, STREAM, TO_SCHOOL, UPN)
+from .inputs.schema import (CLUSTER_ID, CLUSTER_NAME, COUNTED_ENROL, DOB, ENROL_STATUS, NC_YEAR_TAUGHT, REASON, ROW,
+                            SCHOOL_ID, STREAM, TO_SCHOOL, UPN)
 from .inputs.upn import upn_problems
 
 MAX_LISTED = 200
@@ -196,7 +198,9 @@ def dob_differs(census: Table, statements: Table, issues: Issues, matches: pl.Da
     """A date of birth that differs between census and statements: statements win."""
     first = statements.frame.select(ROW, UPN, DOB).unique(UPN, keep="first", maintain_order=True)
     differ = other_dobs(census.frame, first.select(UPN, pl.col(DOB).alias("statement_dob")), matches)
-    joined = first.join(differ.select(UPN, "census_dob"), on=UPN, how="inner").sort(ROW)
+    # a dual-registered child has several census rows (§11.5): one warning per statement row
+    joined = (first.join(differ.select(UPN, "census_dob").unique(UPN, keep="first", maintain_order=True), on=UPN,
+                         how="inner").sort(ROW))
     for row, _, dob, cdob in joined.head(MAX_LISTED).iter_rows():
         issues.warn("dob_differs", f"date of birth {dob:%d/%m/%Y} differs from the census ({cdob:%d/%m/%Y}); "
                     "the statement's is used", **statements.where(DOB, row))
@@ -205,10 +209,28 @@ def dob_differs(census: Table, statements: Table, issues: Issues, matches: pl.Da
                     **statements.where(DOB))
 
 
-def moves_reasons(moves: Table, school_ids: pl.Series, issues: Issues) -> None:
-    """A managed move's receiving school must be in the schools input (it carries PSF there)."""
+def moves_reasons(moves: Table, school_ids: pl.Series, issues: Issues, transfer_keeps: bool = False) -> None:
+    """A managed move's receiving school must be in the schools input (it carries PSF there); so must a
+    transfer's under `transfer: keeps`, which carries PSF the same way (SPEC §11.10)."""
+    carrying = ["managed_move", "transfer"] if transfer_keeps else ["managed_move"]
     unknown_schools(moves, TO_SCHOOL, school_ids, issues, "receiving school",
-                    only=pl.col(REASON) == "managed_move")
+                    only=pl.col(REASON).is_in(carrying))
+
+
+def census_registrations(census: Table, issues: Issues) -> None:
+    """One UPN may be on several census rows only if at most one of them is a main registration,
+    C or M; subsidiary (S) and guest (G) rows may repeat it (a dual registration, SPEC §11.5)."""
+    if ENROL_STATUS not in census.frame.columns or census.frame[ENROL_STATUS].is_in(COUNTED_ENROL).all():
+        duplicates(census, [UPN], issues, "UPN")
+        return
+    main = census.frame.filter(pl.col(ENROL_STATUS).fill_null("C").is_in(COUNTED_ENROL))
+    duplicates(replace(census, frame=main), [UPN], issues, "UPN (registered C or M)")
+
+
+def no_statements(statements: Table, issues: Issues) -> None:
+    """A statements input with headers and no rows is valid, but worth saying: all PSF is 0 (§11.10)."""
+    if statements.frame.height == 0:
+        issues.warn("no_statements", "the statements input has no rows: all PSF is 0", **statements.where())
 
 
 def statement_keys(statements: Table, issues: Issues) -> None:

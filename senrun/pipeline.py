@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from . import checks
+from . import checks, succession
 from .calendar import nc_year_between
 from .config.loader import Config
 from .errors import ERROR, Issue, Issues, SenrunError
@@ -21,7 +21,7 @@ from .money import fmt_gbp
 from .psf import PsfFrames, compute_psf
 from .result import InputInfo, RunResult, Totals
 from .inputs.schema import (CLUSTER_ID, CLUSTER_NAME, DOB, FSM, PUPILS, ROW, SCHOOL_ID, SCHOOL_NAME,
-                     SEN_PROVISION, SEN_STATEMENT_CODES, SEN_SUPPORT_CODES, SSA, UPN)
+                     SEN_PROVISION, SEN_STATEMENT_CODES, SEN_SUPPORT_CODES, SSA, UPN, ENROL_STATUS)
 
 
 @dataclass
@@ -36,19 +36,21 @@ class Inputs:
     #: Work on the inputs that every run of them shares (simulate and the projection reuse it):
     #: see census_matches and census_counts.
     derived: dict = field(default_factory=dict, repr=False, compare=False)
+    links: Table | None = None  # successions as GIAS exports them (SPEC §11.1)
 
 
 def read_inputs(cfg: Config, progress=None) -> Inputs:
     """Read and check every input; raise SenrunError with every error found."""
     issues = Issues()
     tables: dict[str, Table | None] = {}
-    for name in ("schools", "census", "statements", "moves"):
+    for name in ("schools", "census", "statements", "moves", "links"):
         spec = cfg.inputs.get(name)
         if progress:
             progress(f"reading {name}")
         tables[name] = read_input(spec, issues) if spec else None
     issues.raise_if_errors()
-    inputs = Inputs(tables["schools"], tables["statements"], tables["census"], tables["moves"], issues)
+    inputs = Inputs(tables["schools"], tables["statements"], tables["census"], tables["moves"], issues,
+                    links=tables["links"])
     check_inputs(inputs, cfg)
     issues.raise_if_errors()
     return inputs
@@ -59,21 +61,34 @@ def check_inputs(inp: Inputs, cfg: Config) -> None:
     issues, schools = inp.issues, inp.schools
     ids = schools.frame[SCHOOL_ID]
     checks.duplicates(schools, [SCHOOL_ID], issues, "school_id")
+    successions_of(inp, issues)
     checks.school_clusters(schools, issues)
     checks.statement_keys(inp.statements, issues)
     checks.unknown_schools(inp.statements, SCHOOL_ID, ids, issues, "the school holding the PSF,")
     checks.upn_letters(inp.statements, issues)
     if inp.moves is not None:
-        checks.moves_reasons(inp.moves, ids, issues)
+        checks.moves_reasons(inp.moves, ids, issues, transfer_keeps=cfg.transfer == "keeps")
     if inp.census is not None:
-        checks.duplicates(inp.census, [UPN], issues, "UPN")
+        checks.census_registrations(inp.census, issues)
         checks.upn_letters(inp.census, issues)
         checks.census_outside(inp.census, ids, issues)
         matches = census_matches(inp)  # the one join of the census with the statements, kept for the run
         checks.dob_differs(inp.census, inp.statements, issues, matches)
         checks.taught_years(inp.census, cfg.census_date, _statement_dobs(inp), issues, matches)
+    checks.no_statements(inp.statements, issues)
     _check_basis_columns(inp, cfg)
     _check_budget(inp, cfg)
+
+
+def successions_of(inp: Inputs, issues: Issues | None = None) -> succession.Successions:
+    """The schools' successions (SPEC §11.1), read once per set of inputs; a successor's blank
+    cluster is filled from its predecessors'."""
+    if "successions" not in inp.derived:
+        issues = issues if issues is not None else Issues()
+        found = succession.read_successions(inp.schools, inp.links, issues)
+        succession.successor_clusters(inp.schools, found, issues)
+        inp.derived["successions"] = found
+    return inp.derived["successions"]
 
 
 def _statement_dobs(inp: Inputs) -> pl.DataFrame:
@@ -141,6 +156,16 @@ def psf_issues(psf: PsfFrames, inp: Inputs, cfg: Config) -> None:
         issues.warn("no_census", "no pupil-level census: recorded moves alone decide where PSF is paid, and pupil "
                     "counts come from the schools input", file=cfg.path.name)
         return
+    if cfg.census_date < cfg.policy_start:
+        issues.warn("census_before_policy", f"the census ({cfg.census_date}) is before the policy start "
+                    f"({cfg.policy_start}): it is not used to check moves, and recorded moves alone decide where PSF "
+                    "is paid (SPEC 11.7)", file=cfg.path.name, column="census_date")
+        return
+    for row, upn, found in psf.rows.filter(pl.col("move_after_census")).sort(ROW).select(
+            ROW, UPN, "census_school").head(checks.MAX_LISTED).iter_rows():
+        issues.warn("move_after_census", f"{upn} is in the census at school '{found}', where a managed move recorded "
+                    "just after census day takes the child: PSF moves on the move's date", **inp.statements.where(
+                        UPN, row), value=upn)
     decided = psf.rows.filter(pl.col("census_decided")).sort(ROW)
     severity = "error" if cfg.missing_from_census == "error" else "warning"
     for row, upn, finding, expected, found in decided.select(
@@ -161,7 +186,7 @@ def census_matches(inp: Inputs) -> pl.DataFrame | None:
         return None
     if "matches" not in inp.derived:
         census = inp.census.frame
-        columns = [UPN, SCHOOL_ID, DOB] + [c for c in (SEN_PROVISION, FSM) if c in census.columns]
+        columns = [UPN, SCHOOL_ID, DOB] + [c for c in (SEN_PROVISION, FSM, ENROL_STATUS) if c in census.columns]
         inp.derived["matches"] = collect(_statement_dobs(inp).lazy().join(census.lazy().select(columns), on=UPN,
                                                                             how="inner"), streaming=True)
     return inp.derived["matches"]
@@ -169,7 +194,8 @@ def census_matches(inp: Inputs) -> pl.DataFrame | None:
 
 def psf_frames(inp: Inputs, cfg: Config) -> PsfFrames:
     """The PSF rules (SPEC §3) on a run's inputs, looking up only the census rows they need."""
-    return compute_psf(inp.statements.frame, inp.moves.frame if inp.moves else None, census_matches(inp), cfg)
+    return compute_psf(inp.statements.frame, inp.moves.frame if inp.moves else None, census_matches(inp), cfg,
+                       successions_of(inp))
 
 
 def census_counts(inp: Inputs, cfg: Config) -> pl.DataFrame:
@@ -241,7 +267,7 @@ def prepare(inp: Inputs, cfg: Config, psf: PsfFrames | None = None) -> Prepared:
     if psf is None:
         psf = psf_frames(inp, cfg)
     issues = Issues(list(inp.issues.items))
-    run_inp = Inputs(inp.schools, inp.statements, inp.census, inp.moves, issues, inp.derived)
+    run_inp = Inputs(inp.schools, inp.statements, inp.census, inp.moves, issues, inp.derived, inp.links)
     psf_issues(psf, run_inp, cfg)
     issues.raise_if_errors()
     schools = school_bases(inp, cfg)
@@ -307,7 +333,7 @@ def _released_frame(psf: PsfFrames) -> pl.DataFrame:
 
 
 def _input_infos(inp: Inputs) -> tuple[InputInfo, ...]:
-    tables = [inp.schools, inp.census, inp.statements, inp.moves]
+    tables = [inp.schools, inp.census, inp.statements, inp.moves, inp.links]
     return tuple(InputInfo(t.name, t.path_text, t.sha256, t.frame.height) for t in tables if t is not None)
 
 
@@ -328,6 +354,10 @@ def _checks_passed(totals: Totals, schools: pl.DataFrame, elements, cfg: Config)
         if got != e.total:
             raise broken(f"element {e.name} shares {fmt_gbp(got)} but its total is {fmt_gbp(e.total)}")
     out.append("every formula element's school amounts sum to its total")
+    if int(schools["psf"].sum()) != totals.continuing_psf:  # no PSF paid to a school without a row (§11.10)
+        raise SenrunError(Issue("identity", ERROR, f"internal consistency: the schools' PSF sums to "
+                                f"{fmt_gbp(int(schools['psf'].sum()))} but continuing PSF is "
+                                f"{fmt_gbp(totals.continuing_psf)}", file=cfg.path.name))
     if int(schools["cluster_share"].sum()) != totals.cluster_pot:
         raise broken("the schools' cluster shares do not sum to the cluster pot")
     out.append("the schools' cluster shares sum to the cluster pot")

@@ -13,15 +13,17 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from . import succession
 from .calendar import nc_year, phase_end_date, phase_last_year, phase_of, units_between, units_in_year
 from .config.loader import Config
 from .engine import collect, collect_all
 from .money import div_round_half_away
 from .inputs.schema import (ANNUAL_AMOUNT, CEASED_DATE, DOB, FROM_SCHOOL, MOVE_DATE, REASON, ROW, SCHOOL_ID,
-                     STATEMENT_DATE, STREAM, TO_SCHOOL, UPN)
+                     STATEMENT_DATE, STREAM, TO_SCHOOL, UPN, ENROL_STATUS, COUNTED_ENROL)
+from .succession import Successions
 
 #: On the same date, the first of these is the reason (SPEC §3).
-REASONS = ("stream_ended", "phase_end", "casual_move", "transfer", "not_in_census", "ceased")
+REASONS = ("stream_ended", "phase_end", "casual_move", "transfer", "not_in_census", "ceased", "school_closed")
 CONTINUING = "continuing"
 POST_POLICY = "post_policy_statement"
 FAR_FUTURE = date(9999, 12, 31)
@@ -89,29 +91,69 @@ def move_stops(ordered: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def census_location(rows: pl.LazyFrame, ordered: pl.LazyFrame, census: pl.LazyFrame | None,
-                    cfg: Config) -> pl.LazyFrame:
+                    cfg: Config, successions: Successions | None = None, place_only: bool = False) -> pl.LazyFrame:
     """Add where the recorded moves put the child on census day (`expected_school`), where the
-    census has them (`census_school`) and what that means (`census_finding`).
+    census has them (`census_school`) and what that means (`census_finding`, `move_after_census`).
 
-    `census` needs only `upn` and `school_id`, and only the rows of children with a statement:
+    The child is where expected when a census row of any status (§11.5) is at the expected school
+    or a school of its succession chain (§11.1), or at the receiving school of a managed move
+    recorded just after census day (§11.6: the trial placement that spans it).  `census` needs only
+    `upn` and `school_id` (and `enrol_status`), and only the rows of children with a statement:
     the caller may pass the whole census or just those rows (pipeline.census_matches)."""
     if census is None:
-        return rows.with_columns(pl.lit(None, dtype=pl.String).alias(c)
-                                 for c in ("expected_school", "census_school", "census_finding"))
+        return rows.with_columns(*(pl.lit(None, dtype=pl.String).alias(c)
+                                   for c in ("expected_school", "census_school", "census_finding")),
+                                 pl.lit(False).alias("move_after_census"))
     moved = (ordered.filter(pl.col(MOVE_DATE) <= pl.lit(cfg.census_date))
              .group_by(ROW).agg(pl.col(TO_SCHOOL).last().alias("expected_school")))
-    found = census.select(UPN, pl.col(SCHOOL_ID).alias("census_school"))
-    return (rows.join(moved, on=ROW, how="left", maintain_order="left")
+    rows = (rows.join(moved, on=ROW, how="left", maintain_order="left")
             .with_columns(pl.col("expected_school").fill_null(pl.col(SCHOOL_ID)))
-            .join(found, on=UPN, how="left", maintain_order="left")
+            .join(_census_school(census), on=UPN, how="left", maintain_order="left"))
+    return rows if place_only else census_check(rows, ordered, census, cfg, successions)
+
+
+def census_check(rows: pl.LazyFrame, ordered: pl.LazyFrame, census: pl.LazyFrame | None, cfg: Config,
+                 successions: Successions | None = None) -> pl.LazyFrame:
+    """`census_finding` and `move_after_census` from `expected_school` and `census_school` (see
+    census_location).  Nearly every child is registered where expected: only the others are looked
+    at again, with every census row of theirs, their succession chains and the moves just after
+    census day."""
+    if census is None:
+        return rows
+    suspects = rows.filter(pl.col("census_school") != pl.col("expected_school")).select(ROW, UPN, "expected_school")
+    window = ordered.filter((pl.col(REASON) == "managed_move") & (pl.col(MOVE_DATE) > pl.lit(cfg.census_date))
+                            & (pl.col(MOVE_DATE) <= pl.lit(cfg.census_date + timedelta(days=cfg.census_move_tolerance_days))))
+    places = pl.concat([suspects.select(ROW, UPN, pl.col("expected_school").alias("_place"), pl.lit(False).alias("_after")),
+                        window.join(suspects.select(ROW), on=ROW, how="semi")
+                        .select(ROW, UPN, pl.col(TO_SCHOOL).alias("_place"), pl.lit(True).alias("_after"))])
+    matched = (places.join(census.select(UPN, pl.col(SCHOOL_ID).alias("_found")), on=UPN, how="inner")
+               .pipe(succession.same_chain, "_place", "_found", successions, "_same")
+               .group_by(ROW).agg((pl.col("_same") & ~pl.col("_after")).any().alias("_elsewhere_ok"),
+                                  (pl.col("_same") & pl.col("_after")).any().alias("_after_census")))
+    return (rows.join(matched, on=ROW, how="left", maintain_order="left")
             .with_columns(pl.when(pl.col("census_school").is_null()).then(pl.lit("not_in_census"))
-                          .when(pl.col("census_school") != pl.col("expected_school")).then(pl.lit("casual_move"))
-                          .otherwise(None).alias("census_finding")))
+                          .when((pl.col("census_school") == pl.col("expected_school"))
+                                | pl.col("_elsewhere_ok") | pl.col("_after_census")).then(None)
+                          .otherwise(pl.lit("casual_move")).alias("census_finding"),
+                          (~pl.col("_elsewhere_ok").fill_null(False) & pl.col("_after_census").fill_null(False))
+                          .alias("move_after_census"))
+            .drop("_elsewhere_ok", "_after_census"))
+
+
+def _census_school(census: pl.LazyFrame) -> pl.LazyFrame:
+    """One school per child for the messages: the main (C or M) registration when there is one."""
+    if ENROL_STATUS not in census.collect_schema():  # one row per child (a repeated UPN is an error, §8)
+        return census.select(UPN, pl.col(SCHOOL_ID).alias("census_school"))
+    main = pl.col(ENROL_STATUS).fill_null("C").is_in(COUNTED_ENROL)
+    return (census.select(UPN, pl.col(SCHOOL_ID).alias("census_school"), (~main).alias("_sub"))
+            .sort("_sub", maintain_order=True).unique(UPN, keep="first", maintain_order=True).drop("_sub"))
 
 
 def first_stop(frame: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
     """The cause that stopped the row first, by date; on the same date, the order of REASONS."""
-    census_stop = pl.when(pl.col("census_finding").is_not_null()).then(pl.lit(cfg.period_start)).otherwise(None)
+    # §11.11: a period that starts before the policy is checked from the policy's start (the old rules pay till then)
+    census_on = max(cfg.period_start, cfg.policy_start)
+    census_stop = pl.when(pl.col("census_finding").is_not_null()).then(pl.lit(census_on)).otherwise(None)
     frame = frame.with_columns(
         census_stop.cast(pl.Date).alias("stop_census"),
     )
@@ -122,6 +164,7 @@ def first_stop(frame: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
         "transfer": pl.col("stop_transfer"),
         "not_in_census": pl.when(pl.col("census_finding") == "not_in_census").then(pl.col("stop_census")),
         "ceased": pl.col("stop_ceased"),
+        "school_closed": pl.col("stop_school_closed"),
     }
     stop = pl.min_horizontal(*candidates.values())
     reason = pl.lit(CONTINUING)  # nothing stopped it by the period's end
@@ -169,19 +212,25 @@ LINE_COLUMNS = (UPN, STREAM, "psf_school_id", "paid_school_id", ANNUAL_AMOUNT, "
                 "released_amount", "reason", DOB, "protected_phase", "stop_date", "units", ROW)
 
 
-def lines(rows: pl.LazyFrame, ordered: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
+def lines(rows: pl.LazyFrame, ordered: pl.LazyFrame, cfg: Config,
+          successions: Successions | None = None) -> pl.LazyFrame:
     """One line per statement row and school paid, with units and the amount rounded half away
     from zero, and the row's released amount on its last line (SPEC §3); in psf.csv order.
 
     A row's first stay is at its statement's school, until its first carried managed move.
     Rows that no managed move carries (nearly all) are one stay and one line, worked out
-    column by column; only the few that moved are split into stays and grouped by school."""
+    column by column; only the few that moved, or whose school closed, are split into stays and
+    grouped by school (a succession moves the line on as a managed move would, §11.1)."""
     start, stop = _window(cfg)
     carried = carried_stays(ordered)
     first_move = carried.group_by(ROW).agg(pl.col("seg_start").min().alias("_moved_on"))
     rows = (rows.select(ROW, *[c for c in _ROW_COLUMNS if c != "psf_school_id"],
                         pl.col(SCHOOL_ID).alias("psf_school_id"), start.alias("_w0"), stop.alias("_w1"))
             .join(first_move, on=ROW, how="left", maintain_order="left"))
+    if successions is not None and not successions.empty:
+        closing = pl.col("psf_school_id").is_in(successions.timeline[SCHOOL_ID].unique().implode())
+        rows = rows.with_columns(pl.when(pl.col("_moved_on").is_null() & closing).then(pl.lit(FAR_FUTURE))
+                                 .otherwise(pl.col("_moved_on")).alias("_moved_on"))
     stays = rows.filter(pl.col("_moved_on").is_null()).with_columns(
         pl.col("psf_school_id").alias("paid_school_id"), pl.lit(date(1, 1, 1)).alias("seg_start"),
         pl.lit(FAR_FUTURE).alias("seg_end"))
@@ -189,7 +238,8 @@ def lines(rows: pl.LazyFrame, ordered: pl.LazyFrame, cfg: Config) -> pl.LazyFram
         pl.when(pl.col("units") > 0).then(pl.col(c)).alias(c) for c in ("paid_from", "paid_to")
     ).with_columns((pl.col("entitlement") - pl.col("paid_amount")).alias("released_amount"))
     moved = rows.filter(pl.col("_moved_on").is_not_null())
-    out = pl.concat([single.select(LINE_COLUMNS), moved_lines(moved, carried, cfg)], how="vertical_relaxed")
+    out = pl.concat([single.select(LINE_COLUMNS), moved_lines(moved, carried, cfg, successions)],
+                    how="vertical_relaxed")
     return out.sort("psf_school_id", UPN, STREAM, pl.col("paid_from").fill_null(date(1, 1, 1)), "paid_school_id")
 
 
@@ -205,19 +255,22 @@ def _with_units(stays: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
                           .alias("paid_amount")))
 
 
-def moved_lines(moved: pl.LazyFrame, carried: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
+def moved_lines(moved: pl.LazyFrame, carried: pl.LazyFrame, cfg: Config,
+                successions: Successions | None = None) -> pl.LazyFrame:
     """The lines of rows that managed moves carried: a stay per school, grouped by school; a row
     paid nothing keeps one line at its statement's school; released on the last line."""
     per_year = units_in_year(cfg.period_start, cfg.prorate)
-    first = moved.with_columns(pl.col("psf_school_id").alias("paid_school_id"),
-                               pl.lit(date(1, 1, 1)).alias("seg_start"), pl.col("_moved_on").alias("seg_end"))
-    later = carried.join(moved.drop("_moved_on"), on=ROW, how="inner")
-    stays = _with_units(pl.concat([first.drop("_moved_on"), later.drop("move_row")], how="diagonal_relaxed"), cfg)
+    # the stays carry only what their units need; the row's columns join back once per line
+    first = moved.select(ROW, pl.col("psf_school_id").alias("paid_school_id"), pl.lit(date(1, 1, 1)).alias("seg_start"),
+                         pl.col("_moved_on").alias("seg_end"), "_w0", "_w1", ANNUAL_AMOUNT)
+    later = (carried.select(ROW, "paid_school_id", "seg_start", "seg_end")
+             .join(moved.select(ROW, "_w0", "_w1", ANNUAL_AMOUNT), on=ROW, how="inner"))
+    stays = _with_units(succession.split_stays(pl.concat([first, later], how="vertical_relaxed"), successions), cfg)
     keep = [c for c in _ROW_COLUMNS if c != ANNUAL_AMOUNT]
     paid = (stays.filter(pl.col("units") > 0)
             .group_by(ROW, "paid_school_id")
-            .agg(pl.col("units").sum(), pl.col("paid_from").min(), pl.col("paid_to").max(),
-                 *[pl.col(c).first() for c in (*keep, ANNUAL_AMOUNT)])
+            .agg(pl.col("units").sum(), pl.col("paid_from").min(), pl.col("paid_to").max())
+            .join(moved.select(ROW, *keep, ANNUAL_AMOUNT), on=ROW, how="inner")
             .with_columns(div_round_half_away(pl.col(ANNUAL_AMOUNT) * pl.col("units"), per_year).alias("paid_amount")))
     unpaid = (moved.join(paid.select(ROW), on=ROW, how="anti")
               .select(ROW, *keep, ANNUAL_AMOUNT, pl.col("psf_school_id").alias("paid_school_id"),
@@ -239,28 +292,57 @@ def entitlement(cfg: Config) -> pl.Expr:
         div_round_half_away(pl.col(ANNUAL_AMOUNT) * units, per_year))
 
 
-def move_errors(ordered: pl.LazyFrame) -> pl.LazyFrame:
-    """Moves whose from_school_id is not where the earlier moves left the child (one per move row)."""
-    return (ordered.filter(pl.col(FROM_SCHOOL) != pl.col("expected_from"))
+def move_errors(ordered: pl.LazyFrame, successions: Successions | None = None) -> pl.LazyFrame:
+    """Moves whose from_school_id is not where the earlier moves left the child, nor a school of its
+    succession chain (a move recorded from the academy, or from the academy not yet open, §11.11),
+    one per move row."""
+    return (ordered.pipe(succession.same_chain, FROM_SCHOOL, "expected_from", successions, "_same")
+            .filter(~pl.col("_same"))
             .select("move_row", UPN, FROM_SCHOOL, "expected_from")
             .unique("move_row", keep="first", maintain_order=True).sort("move_row"))
 
 
+def school_closings(rows: pl.LazyFrame, ordered: pl.LazyFrame, successions: Successions | None) -> pl.LazyFrame:
+    """Add `stop_school_closed` (a school of the row's stays closed with no successor, §11.1) and
+    `succession` (the successions the row's stays crossed, in words, for explain)."""
+    if successions is None or successions.empty:
+        return rows.with_columns(pl.lit(None, dtype=pl.Date).alias("stop_school_closed"),
+                                 pl.lit(None, dtype=pl.String).alias("succession"))
+    carried = carried_stays(ordered)
+    first = (rows.select(ROW, pl.col(SCHOOL_ID).alias("paid_school_id"), pl.lit(date(1, 1, 1)).alias("seg_start"))
+             .join(carried.group_by(ROW).agg(pl.col("seg_start").min().alias("seg_end")), on=ROW, how="left")
+             .with_columns(pl.col("seg_end").fill_null(FAR_FUTURE)))
+    stays = pl.concat([first, carried.select(ROW, "paid_school_id", "seg_start", "seg_end")], how="vertical_relaxed")
+    return rows.join(succession.closure_stops(stays, successions), on=ROW, how="left", maintain_order="left")
+
+
 def compute_psf(statements: pl.DataFrame, moves: pl.DataFrame | None, census: pl.DataFrame | None,
-                cfg: Config) -> PsfFrames:
-    """Apply every rule of SPEC §3 to every statement row.
+                cfg: Config, successions: Successions | None = None) -> PsfFrames:
+    """Apply every rule of SPEC §3 (and §11's successions, census statuses and windows) to every
+    statement row.
 
     `census` needs only `upn` and `school_id` (and may be just the rows of children with a
-    statement).  Three collects, none repeating another's work: the moves in order (small),
-    the rows (one per statement row), then the lines and the move errors from those."""
+    statement).  A census dated before policy.start is never used for the move check (§11.7):
+    moves before the policy were not casual admissions.  Four collects, none repeating another's
+    work: the moves in order (small); the rows with where the census has each child; the census
+    findings and stops (the few children not where expected are looked at again from the first);
+    then the lines and the move errors."""
+    if census is not None and cfg.census_date < cfg.policy_start:
+        census = None
+    if census is not None and ENROL_STATUS in census.columns and census[ENROL_STATUS].is_in(COUNTED_ENROL).all():
+        census = census.drop(ENROL_STATUS)  # no dual registration: one row per child, as before §11.5
     moves_lf = moves.lazy() if moves is not None else pl.LazyFrame(
         schema={ROW: pl.Int64, UPN: pl.String, FROM_SCHOOL: pl.String, TO_SCHOOL: pl.String,
                 MOVE_DATE: pl.Date, REASON: pl.String})
     ordered = collect(moves_in_order(moves_lf, statements.lazy(), cfg)).lazy()
-    rows = collect(statement_rows(statements.lazy(), cfg)
-                   .join(move_stops(ordered), on=ROW, how="left", maintain_order="left")
-                   .pipe(census_location, ordered, census.lazy() if census is not None else None, cfg)
+    census_lf = census.lazy() if census is not None else None
+    placed = collect(statement_rows(statements.lazy(), cfg)
+                     .join(move_stops(ordered), on=ROW, how="left", maintain_order="left")
+                     .pipe(school_closings, ordered, successions)
+                     .pipe(census_location, ordered, census_lf, cfg, successions, place_only=True))
+    rows = collect(census_check(placed.lazy(), ordered, census_lf, cfg, successions)
                    .pipe(first_stop, cfg)
                    .with_columns(entitlement(cfg).alias("entitlement")))
-    lines_df, errors_df = collect_all([lines(rows.lazy(), ordered, cfg), move_errors(ordered)])
+    lines_df, errors_df = collect_all([lines(rows.lazy(), ordered, cfg, successions),
+                                       move_errors(ordered, successions)])
     return PsfFrames(rows=rows, lines=lines_df, move_errors=errors_df)

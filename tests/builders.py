@@ -43,7 +43,8 @@ def write_csv(path: Path, rows: list[dict], header: list[str] | None = None) -> 
 
 
 def write_run(folder: Path, *, statements: list[dict], schools: list[dict] | None = None,
-              census: list[dict] | None = None, moves: list[dict] | None = None, **overrides) -> Path:
+              census: list[dict] | None = None, moves: list[dict] | None = None, links: list[dict] | None = None,
+              **overrides) -> Path:
     """Write the inputs and a config into `folder`; return the config's path."""
     cfg = {k: (dict(v) if isinstance(v, dict) else v) for k, v in BASE_CONFIG.items()}
     for key, value in overrides.items():
@@ -61,6 +62,8 @@ def write_run(folder: Path, *, statements: list[dict], schools: list[dict] | Non
     if moves is not None:
         inputs["moves"] = {"path": write_csv(folder / "moves.csv", moves,
                                              ["upn", "from_school_id", "to_school_id", "move_date", "reason"]).name}
+    if links is not None:
+        inputs["links"] = {"path": write_csv(folder / "links.csv", links).name}
     cfg["inputs"] = inputs
     path = folder / "senrun.yaml"
     path.write_text(yaml.safe_dump(cfg, sort_keys=False))

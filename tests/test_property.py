@@ -1,8 +1,9 @@
 """Money is conserved for any input (SPEC §1), shown with hypothesis.
 
-For generated schools, pupils, statements, moves and formulas:
+For generated schools (some converting, amalgamating or closing, SPEC §11.1), pupils, statements,
+moves and formulas:
 pupil_specific_pot = continuing_psf + topslices + cluster_pot to the penny, every element
-column sums to its total, every school's total is ssa + psf + cluster_share, and no school
+column sums to its total, the schools' PSF sums to continuing PSF (SPEC §11.10), every school's total is ssa + psf + cluster_share, and no school
 gets a negative amount.
 """
 
@@ -25,6 +26,11 @@ def scenarios(draw):
     schools = [{"school_id": f"S{i}", "school_name": f"School {i}", "cluster_id": f"K{draw(st.integers(0, 2))}",
                 "pupils": str(draw(st.integers(0, 400))), "ssa": f"{draw(st.integers(0, 10**7)) / 100:.2f}",
                 "need": str(draw(st.integers(0, 50)))} for i in range(n_schools)]
+    for i, s in enumerate(schools):  # a later school may succeed an earlier one; some close with none
+        closes = draw(st.sampled_from(["", "", "2013-08-31", "2013-12-31", "2012-12-31"]))
+        later = [f"S{j}" for j in range(i + 1, n_schools)]
+        s["closed"] = closes
+        s["successor_id"] = draw(st.sampled_from(["", *later])) if closes and later else ""
     if all(s["pupils"] == "0" for s in schools):
         schools[0]["pupils"] = "1"
     ids = [s["school_id"] for s in schools]
@@ -43,15 +49,23 @@ def scenarios(draw):
             moves.append({"upn": upn, "from_school_id": school, "to_school_id": draw(st.sampled_from(ids)),
                           "move_date": (date(2012, 9, 1) + timedelta(days=draw(st.integers(0, 600)))).isoformat(),
                           "reason": draw(st.sampled_from(["managed_move", "casual", "transfer"]))})
+    census = None
+    if draw(st.booleans()):  # a census: each school one pupil; statement children 0–2 registrations (§11.5)
+        census = [{"upn": f"P{i:012d}", "school_id": sid, "date_of_birth": "2005-05-05", "enrol_status": "C"}
+                  for i, sid in enumerate(ids)]
+        for row in statements:
+            for status in draw(st.sampled_from([[], ["C"], ["M", "S"], ["G"], ["S", "M", "G"]])):
+                census.append({"upn": row["upn"], "school_id": draw(st.sampled_from(ids)),
+                               "date_of_birth": row["date_of_birth"], "enrol_status": status})
     elements = []
     if draw(st.booleans()):
         elements.append({"name": "lump", "basis": "per_school", "rate": draw(st.integers(0, 2000))})
     if draw(st.booleans()):
         elements.append({"name": "need", "basis": "column:need", "share": f"0.{draw(st.integers(0, 40)):02d}"})
     elements.append({"name": "per_pupil", "basis": "pupils", "remainder": True})
-    return dict(schools=schools, statements=statements, moves=moves,
+    return dict(schools=schools, statements=statements, moves=moves, census=census, transfer=draw(st.sampled_from(["ends", "keeps"])),
                 prorate=draw(st.sampled_from(["months", "days"])),
-                budget={"pupil_specific_pot": draw(st.integers(0, 500_000))},
+                budget={"pupil_specific_pot": draw(st.integers(0, 3_000_000))},
                 topslices=[{"name": "aids", "amount": draw(st.integers(0, 5000))},
                            {"name": "host", "per_cluster": draw(st.integers(0, 500))}],
                 formula={"elements": elements})

@@ -296,4 +296,4 @@ def _add_year(d: date) -> date:
     try:
         return d.replace(year=d.year + 1)
     except ValueError:  # 29 February
-        return d.replace(year=d.year + 1, day=28)
+        return date(d.year + 1, 3, 1)  # a period from 29 February may end on 28 February (SPEC §11.10)

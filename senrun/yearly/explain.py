@@ -18,7 +18,7 @@ from ..calendar import academic_year
 from ..config.loader import Config
 from ..errors import SenrunError
 from ..money import fmt_gbp
-from ..pipeline import Inputs, compute, read_inputs
+from ..pipeline import Inputs, compute, read_inputs, successions_of
 from ..psf import PsfFrames, compute_psf
 from ..result import RunResult
 from ..inputs.schema import CLUSTER_ID, MOVE_DATE, ROW, SCHOOL_ID, UPN
@@ -32,6 +32,7 @@ _RULE_TEXT = {
     "transfer": "a transfer to another school ends PSF (FAQ 3; config transfer: ends)",
     "not_in_census": "the child is not in the census: they have left (SPEC §3 rule 4)",
     "ceased": "the statement ceased",
+    "school_closed": "the school holding the PSF closed with no successor (SPEC §11.1)",
     "continuing": "nothing stopped it by the end of the period",
     "post_policy_statement": "a statement issued on or after the policy start generates no funding (FAQ 3, 7)",
 }
@@ -43,7 +44,7 @@ def run_for_explain(cfg: Config) -> tuple[RunResult, PsfFrames, Inputs]:
         raise SenrunError(f"`rate: solve` is for simulate scenarios, not {cfg.path.name}")
     inp = read_inputs(cfg)
     psf = compute_psf(inp.statements.frame, inp.moves.frame if inp.moves else None,
-                      inp.census.frame if inp.census else None, cfg)
+                      inp.census.frame if inp.census else None, cfg, successions_of(inp))
     return compute(inp, cfg, psf=psf), psf, inp
 
 
@@ -171,6 +172,10 @@ def _statement_trail(r: dict, result: RunResult, moves: list[dict]) -> dict:
     released = sum(x["released_amount"] for x in lines)
     steps = [*_age_steps(r, cfg), _statement_step(r, cfg), _stream_step(r, cfg), *_move_steps(r, cfg, moves),
              _census_step(r, cfg, result), _ceased_step(r)]
+    if r.get("succession"):  # the school closed or converted: PSF followed the succession (SPEC §11.1)
+        steps.insert(len(steps) - 2, _step("succession", f"School succession: {r['succession']} — the child did "
+                                           "not move; PSF continues as if by a managed move (FAQ 3, 6).",
+                                           r.get("stop_school_closed")))
     reason = r["reason"]
     stop = {"date": None if reason in ("continuing", "post_policy_statement") else r["stop_date"], "reason": reason,
             "text": f"First stop: {reason} — {_RULE_TEXT.get(reason, reason)}"
@@ -250,6 +255,16 @@ def _census_step(r: dict, cfg: Config, result: RunResult) -> dict:
     if not has_census:
         return _step("census", "No pupil-level census: recorded moves alone decide where PSF is paid.")
     finding, expected, found = r["census_finding"], r["expected_school"], r["census_school"]
+    if cfg.census_date < cfg.policy_start:
+        return _step("census", f"Census ({cfg.census_date}) taken before the policy start: not used to check moves; "
+                     "recorded moves alone decide (SPEC 11.7).")
+    if finding is None and r.get("move_after_census"):
+        return _step("census", f"Census ({cfg.census_date}): at {found}, where a managed move recorded just after "
+                     "census day takes the child (a trial placement over census day): PSF moves on the move's date "
+                     "(FAQ 6).")
+    if finding is None and found != expected:
+        return _step("census", f"Census ({cfg.census_date}): registered at {expected} or a school of its succession "
+                     f"chain, where the recorded moves put the child (main registration: {found}).")
     if finding is None:
         return _step("census", f"Census ({cfg.census_date}): at {found}, where the recorded moves put the child.")
     if finding == "not_in_census":

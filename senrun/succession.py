@@ -1,0 +1,253 @@
+"""Schools that close, convert or amalgamate, as the PSF rules see them (SPEC §11.1, §11.11).
+
+A school's successor takes over its pupils: an academy conversion with a new ID, an infant
+and junior school amalgamating, a re-designation.  The child did not move, so PSF held at
+the closed school carries on at the successor as if by a managed move, whatever the child's
+phase or move history (FAQ 3, 6: PSF is tied to the child's phase and school, not to the
+school's legal form).  A school that closes with no successor ends the PSF held there.
+
+Successions come from the schools input (`successor_id`, with `closed`) and from a `links`
+input as GIAS exports it.  They become three small tables, one row per school or pair of
+schools (never per pupil):
+
+- `edges`: each school's successor and the day the line is first at the successor;
+- `timeline`: for each school with a successor or a closing, where a line held there is on
+  every day (`at_school` null from the closing of a chain's last school);
+- `chains`: the pairs of schools of one succession chain (predecessors and successors,
+  transitively; not a sibling that merged into the same successor), for the census check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import polars as pl
+
+from .errors import Issues
+from .inputs.load import Table
+from .inputs.schema import (CLOSED, CLUSTER_ID, LINK_DATE, LINK_TYPE, OPENED, ROW, SCHOOL_ID,
+                            SUCCESSOR_ID)
+
+DAY0 = date(1, 1, 1)
+FAR_FUTURE = date(9999, 12, 31)
+_EDGE_SCHEMA = {SCHOOL_ID: pl.String, SUCCESSOR_ID: pl.String, "on": pl.Date}
+_TIMELINE_SCHEMA = {SCHOOL_ID: pl.String, "at_school": pl.String, "t0": pl.Date, "t1": pl.Date}
+_CHAIN_SCHEMA = {SCHOOL_ID: pl.String, "member": pl.String}
+
+
+@dataclass(frozen=True)
+class Successions:
+    """The successions of a run's schools (see the module's text)."""
+
+    edges: pl.DataFrame
+    timeline: pl.DataFrame
+    chains: pl.DataFrame
+
+    @property
+    def empty(self) -> bool:
+        """No school of the run closes or has a successor: every rule is as in §3."""
+        return self.timeline.is_empty()
+
+
+NONE = Successions(pl.DataFrame(schema=_EDGE_SCHEMA), pl.DataFrame(schema=_TIMELINE_SCHEMA),
+                   pl.DataFrame(schema=_CHAIN_SCHEMA))
+
+
+def read_successions(schools: Table, links: Table | None, issues: Issues) -> Successions:
+    """The successions of the schools input and the links input; problems go to `issues`.
+
+    Errors: a successor not in the schools input, a school given two different successors, a
+    school succeeding itself or a loop, a succession with no date (no link date, no `closed`
+    and no `opened` of the successor)."""
+    frame = schools.frame
+    if SUCCESSOR_ID not in frame.columns and links is None and CLOSED not in frame.columns:
+        return NONE
+    ids = set(frame[SCHOOL_ID].to_list())
+    closed = _dates(frame, CLOSED)
+    opened = _dates(frame, OPENED)
+    found: dict[str, tuple[str, date | None, dict]] = {}  # school → (successor, link date, where)
+    for school, successor, link_date, where in _declared(schools, links, ids, issues):
+        if successor not in ids:
+            issues.error("unknown_school", f"successor '{successor}' of school {school} is not in the schools input",
+                         **where, value=successor, expected="a school_id of the schools input (add the successor, "
+                         "with in_formula: no if it is outside the formula)")
+            continue
+        if successor == school:
+            issues.error("succession", f"school {school} is given as its own successor", **where, value=successor)
+            continue
+        if school in found and found[school][0] != successor:
+            issues.error("succession", f"school {school} has two successors, '{found[school][0]}' and "
+                         f"'{successor}': PSF can follow only one (record each child's move instead)",
+                         **where, value=successor)
+            continue
+        earlier = found.get(school, (successor, None, where))[1]
+        found[school] = (successor, min(d for d in (earlier, link_date) if d) if (earlier or link_date) else None,
+                         where)
+    edges = {}
+    for school, (successor, link_date, where) in sorted(found.items()):
+        on = link_date or (closed[school] + timedelta(days=1) if closed.get(school) else opened.get(successor))
+        if on is None:
+            issues.error("succession", f"school {school} has successor '{successor}' but no date: give the school's "
+                         "closed date, a link_date, or the successor's opened date", **where, value=successor)
+            continue
+        edges[school] = (successor, on)
+    if _loops(edges, schools, issues):
+        return NONE
+    return _build(edges, closed)
+
+
+def _dates(frame: pl.DataFrame, column: str) -> dict[str, date]:
+    if column not in frame.columns:
+        return {}
+    return dict(frame.filter(pl.col(column).is_not_null()).select(SCHOOL_ID, column).iter_rows())
+
+
+def _declared(schools: Table, links: Table | None, ids: set[str], issues: Issues):
+    """(school, successor, link date, where) from the schools' successor_id column, then the links input.
+
+    GIAS lists links of every kind and of schools all over England: rows whose link_type does not
+    begin with "Successor" (or is blank) are not successions, and a link from a school that is not
+    in the schools input cannot hold PSF here, so both are left out."""
+    frame = schools.frame
+    if SUCCESSOR_ID in frame.columns:
+        for row, school, successor in (frame.filter(pl.col(SUCCESSOR_ID).is_not_null())
+                                       .select(ROW, SCHOOL_ID, SUCCESSOR_ID).iter_rows()):
+            yield school, successor, None, schools.where(SUCCESSOR_ID, row)
+    if links is None:
+        return
+    rows = links.frame.filter(pl.col(SCHOOL_ID).is_in(list(ids)) & pl.col(SUCCESSOR_ID).is_not_null())
+    if LINK_TYPE in rows.columns:
+        rows = rows.filter(pl.col(LINK_TYPE).str.strip_chars().str.to_lowercase().str.starts_with("successor")
+                           .fill_null(False))
+    link_date = pl.col(LINK_DATE) if LINK_DATE in rows.columns else pl.lit(None, dtype=pl.Date)
+    for row, school, successor, on in rows.select(ROW, SCHOOL_ID, SUCCESSOR_ID, link_date).sort(ROW).iter_rows():
+        yield school, successor, on, links.where(SUCCESSOR_ID, row)
+
+
+def _loops(edges: dict[str, tuple[str, date]], schools: Table, issues: Issues) -> bool:
+    """A chain that comes back to a school is an error (it has no end to carry PSF to)."""
+    for start in edges:
+        seen, cur = {start}, edges[start][0]
+        while cur in edges:
+            if cur == start:
+                issues.error("succession", f"the successions of school {start} come back to it", **schools.where(
+                    SUCCESSOR_ID), value=start)
+                return True
+            if cur in seen:
+                break
+            seen.add(cur)
+            cur = edges[cur][0]
+    return False
+
+
+def _build(edges: dict[str, tuple[str, date]], closed: dict[str, date]) -> Successions:
+    """The edges, timeline and chains tables (a loop over schools, never over pupils)."""
+    timeline = []
+    for school in sorted(set(edges) | set(closed)):
+        cur, t = school, DAY0
+        while cur in edges:
+            on = max(edges[cur][1], t)
+            timeline.append((school, cur, t, on))
+            cur, t = edges[cur][0], on
+        if cur in closed:
+            end = max(closed[cur] + timedelta(days=1), t)
+            timeline += [(school, cur, t, end), (school, None, end, FAR_FUTURE)]
+        else:
+            timeline.append((school, cur, t, FAR_FUTURE))
+    preds: dict[str, list[str]] = {}
+    for school, (successor, _) in edges.items():
+        preds.setdefault(successor, []).append(school)
+    chains = []
+    for school in sorted(set(edges) | set(preds)):
+        members = _walk(school, lambda s: [edges[s][0]] if s in edges else []) | _walk(school, lambda s: preds.get(s, []))
+        chains += [(school, m) for m in sorted(members)]
+    return Successions(
+        pl.DataFrame([(s, t, on) for s, (t, on) in sorted(edges.items())], schema=_EDGE_SCHEMA, orient="row"),
+        pl.DataFrame(timeline, schema=_TIMELINE_SCHEMA, orient="row"),
+        pl.DataFrame(chains, schema=_CHAIN_SCHEMA, orient="row"))
+
+
+def _walk(start: str, step) -> set[str]:
+    seen, todo = set(), list(step(start))  # a copy: step may return a list it keeps
+    while todo:
+        s = todo.pop()
+        if s not in seen and s != start:
+            seen.add(s)
+            todo += step(s)
+    return seen
+
+
+def successor_clusters(schools: Table, successions: Successions, issues: Issues) -> None:
+    """A successor with a blank cluster_id takes its predecessors' cluster (§11.1); predecessors in
+    different clusters make that an error (§11.11).  Any other blank cluster is left as it is: the
+    schools input's own checks decide whether a school may have none (`in_formula: no`, §11.2)."""
+    frame = schools.frame
+    if frame[CLUSTER_ID].null_count() == 0:
+        return
+    clusters = dict(frame.select(SCHOOL_ID, CLUSTER_ID).iter_rows())
+    preds: dict[str, list[str]] = {}
+    for school, successor, _ in successions.edges.iter_rows():
+        preds.setdefault(successor, []).append(school)
+    fills = {}
+    for row, school in frame.filter(pl.col(CLUSTER_ID).is_null()).select(ROW, SCHOOL_ID).iter_rows():
+        # the nearest predecessors with a cluster: back through predecessors that are blank themselves
+        found = sorted({clusters[p] for p in _walk(school, lambda s: [] if clusters.get(s) and s != school
+                                                    else preds.get(s, [])) if clusters.get(p)})
+        if len(found) == 1:
+            fills[school] = found[0]
+        elif len(found) > 1:
+            issues.error("succession", f"school {school} has no cluster_id and its predecessors are in different "
+                         f"clusters ({', '.join(found)}): give it one", **schools.where(CLUSTER_ID, row),
+                         expected="the successor's cluster")
+    if fills:
+        filled = pl.col(SCHOOL_ID).replace_strict(fills, default=None, return_dtype=pl.String)
+        schools.frame = frame.with_columns(pl.coalesce(CLUSTER_ID, filled).alias(CLUSTER_ID))
+
+
+def split_stays(stays: pl.LazyFrame, successions: Successions | None) -> pl.LazyFrame:
+    """Each stay at a school (`paid_school_id`, [`seg_start`, `seg_end`)) split where the school's
+    successions move the line on: the part after a conversion is a stay at the successor; the part
+    after a closing with no successor is dropped (the line stopped there: `school_closed`)."""
+    if successions is None or successions.empty:
+        return stays
+    timeline = successions.timeline.lazy().rename({SCHOOL_ID: "paid_school_id"})
+    moving = stays.join(timeline, on="paid_school_id", how="inner")
+    split = (moving.with_columns(pl.max_horizontal("seg_start", "t0").alias("seg_start"),
+                                 pl.min_horizontal("seg_end", "t1").alias("seg_end"),
+                                 pl.col("at_school").alias("paid_school_id"))
+             .filter((pl.col("seg_start") < pl.col("seg_end")) & pl.col("paid_school_id").is_not_null())
+             .drop("at_school", "t0", "t1"))
+    still = stays.join(timeline.select("paid_school_id").unique(), on="paid_school_id", how="anti")
+    return pl.concat([still, split], how="diagonal_relaxed")
+
+
+def closure_stops(stays: pl.LazyFrame, successions: Successions | None) -> pl.LazyFrame:
+    """Per statement row (`_row`): `stop_school_closed`, the first day a stay reaches a school closed with
+    no successor, and `succession`, the successions its stays crossed, in words (for explain)."""
+    if successions is None or successions.empty:
+        return stays.select(ROW).unique().with_columns(pl.lit(None, dtype=pl.Date).alias("stop_school_closed"),
+                                                       pl.lit(None, dtype=pl.String).alias("succession"))
+    timeline = successions.timeline.lazy().rename({SCHOOL_ID: "paid_school_id"})
+    met = (stays.join(timeline, on="paid_school_id", how="inner")
+           .filter((pl.col("t0") < pl.col("seg_end")) & (pl.col("t1") > pl.col("seg_start")) & (pl.col("t0") > DAY0))
+           .with_columns(pl.max_horizontal("seg_start", "t0").alias("_on")))
+    return (met.sort(ROW, "_on")
+            .group_by(ROW, maintain_order=True)
+            .agg(pl.when(pl.col("at_school").is_null()).then(pl.col("_on")).min().alias("stop_school_closed"),
+                 pl.concat_str(pl.lit("from "), pl.col("_on").cast(pl.String),
+                               pl.when(pl.col("at_school").is_null()).then(pl.lit(" the school closed with no successor"))
+                               .otherwise(pl.concat_str(pl.lit(" at "), pl.col("at_school"),
+                                                        pl.lit(" (successor of "), pl.col("paid_school_id"),
+                                                        pl.lit(")"))))
+                 .str.join("; ").alias("succession")))
+
+
+def same_chain(frame: pl.LazyFrame, a: str, b: str, successions: Successions | None, alias: str) -> pl.LazyFrame:
+    """Add `alias`: whether schools `a` and `b` are the same school or of one succession chain."""
+    same = pl.col(a) == pl.col(b)
+    if successions is None or successions.chains.is_empty():
+        return frame.with_columns(same.fill_null(False).alias(alias))
+    pairs = successions.chains.lazy().rename({SCHOOL_ID: a, "member": b}).with_columns(pl.lit(True).alias("_pair"))
+    return (frame.join(pairs, on=[a, b], how="left", maintain_order="left", nulls_equal=False)
+            .with_columns((same.fill_null(False) | pl.col("_pair").fill_null(False)).alias(alias)).drop("_pair"))

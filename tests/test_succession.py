@@ -1,0 +1,312 @@
+"""Schools that convert, amalgamate or close; settings outside the formula; dual registrations;
+a managed move over census day; the first year (SPEC §11.1, 11.2, 11.5–11.7), each a sentence
+citing the FAQ answer it encodes.
+
+The default run is the financial year 2013-04-01 – 2014-03-31 by months, policy from
+2012-09-01, census on 2013-01-17.  Amounts are integer pence.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from builders import lines_of, pupil, run, statement
+from senrun.errors import SenrunError, Issues
+from senrun.inputs.load import Table
+from senrun.succession import read_successions, successor_clusters
+
+import polars as pl
+
+U1, U2, U3 = "B801200005001", "E801200005002", "H801200005003"
+PRIMARY = "2005-05-05"  # Year 3 in 2012/13: primary to the end of 2018/19
+
+
+def school(sid: str, cluster: str = "C1", pupils: str = "100", opened: str = "", closed: str = "",
+           successor: str = "", in_formula: str = "") -> dict:
+    return {"school_id": sid, "school_name": f"School {sid}", "cluster_id": cluster, "ssa": "0.00",
+            "pupils": pupils, "opened": opened, "closed": closed, "successor_id": successor,
+            "in_formula": in_formula}
+
+
+def by_school(result) -> dict:
+    return dict(result.schools.select("school_id", "psf").iter_rows())
+
+
+def codes(result) -> list[str]:
+    return [i.code for i in result.issues]
+
+
+CONVERSION = [school("A", closed="2013-08-31", successor="AA"), school("AA", opened="2013-09-01"), school("B")]
+
+
+def test_a_protected_child_whose_school_becomes_an_academy_keeps_psf_at_the_academy__faq_3_6(tmp_path):
+    r = run(tmp_path, schools=CONVERSION, statements=[statement(U1, PRIMARY, annual="1200.00")])
+    # April–August at the maintained school, September–March at the academy: no money lost.
+    assert lines_of(r, U1) == [("A", 50000, 0, "continuing"), ("AA", 70000, 0, "continuing")]
+    assert by_school(r) == {"A": 50000, "AA": 70000, "B": 0}
+
+
+def test_psf_follows_the_conversion_even_for_a_child_whose_protected_phase_ends_that_day__faq_3_5(tmp_path):
+    # Year 6 in 2012/13: the phase ends on 1 September 2013, the day the academy opens.
+    r = run(tmp_path, schools=CONVERSION, statements=[statement(U1, "2001-11-14", annual="1200.00")])
+    assert lines_of(r, U1) == [("A", 50000, 70000, "phase_end")]
+
+
+def test_a_gias_links_export_gives_the_succession_and_its_date__faq_3_6(tmp_path):
+    schools = [school("A", closed="2013-10-31"), school("AA"), school("B")]
+    links = [{"school_id": "A", "successor_id": "AA", "link_date": "2013-11-01", "link_type": "Successor"},
+             {"school_id": "A", "successor_id": "B", "link_date": "2013-11-01", "link_type": "Sixth form link"},
+             {"school_id": "AA", "successor_id": "A", "link_date": "2013-11-01", "link_type": "Predecessor"},
+             {"school_id": "B", "successor_id": "A", "link_date": "2013-11-01", "link_type": ""},
+             {"school_id": "Z999", "successor_id": "Q1", "link_date": "2013-11-01", "link_type": "Successor"}]
+    r = run(tmp_path, schools=schools, links=links, statements=[statement(U1, PRIMARY, annual="1200.00")])
+    # Only the Successor row counts; the link date is the academy's first day.
+    assert lines_of(r, U1) == [("A", 70000, 0, "continuing"), ("AA", 50000, 0, "continuing")]
+
+
+def test_a_links_input_without_a_link_type_column_is_all_successions__faq_3_6(tmp_path):
+    schools = [school("A"), school("AA"), school("B")]
+    links = [{"school_id": "A", "successor_id": "AA", "link_date": "2014-01-01"}]
+    r = run(tmp_path, schools=schools, links=links, statements=[statement(U1, PRIMARY, annual="1200.00")])
+    assert lines_of(r, U1) == [("A", 90000, 0, "continuing"), ("AA", 30000, 0, "continuing")]
+
+
+def test_an_infant_and_a_junior_school_that_amalgamate_keep_both_childrens_psf_at_the_new_school__faq_3_6(tmp_path):
+    schools = [school("I", closed="2013-12-31", successor="P"), school("J", closed="2013-12-31", successor="P"),
+               school("P", opened="2014-01-01"), school("B")]
+    r = run(tmp_path, schools=schools, statements=[statement(U1, "2007-03-03", school="I", annual="1200.00"),
+                                                   statement(U2, PRIMARY, school="J", annual="2400.00")])
+    assert lines_of(r, U1) == [("I", 90000, 0, "continuing"), ("P", 30000, 0, "continuing")]
+    assert lines_of(r, U2) == [("J", 180000, 0, "continuing"), ("P", 60000, 0, "continuing")]
+
+
+def test_a_chain_of_successions_carries_psf_along_it__faq_3_6(tmp_path):
+    schools = [school("A", closed="2013-05-31", successor="B"), school("B", closed="2013-10-31", successor="C"),
+               school("C")]
+    r = run(tmp_path, schools=schools, statements=[statement(U1, PRIMARY, annual="1200.00")])
+    assert lines_of(r, U1) == [("A", 20000, 0, "continuing"), ("B", 50000, 0, "continuing"),
+                               ("C", 50000, 0, "continuing")]
+
+
+def test_psf_carried_by_a_managed_move_follows_the_receiving_schools_conversion__faq_6(tmp_path):
+    schools = [school("A"), school("B", closed="2013-12-31", successor="BB"), school("BB")]
+    moves = [{"upn": U1, "from_school_id": "A", "to_school_id": "B", "move_date": "2013-06-01",
+              "reason": "managed_move"}]
+    r = run(tmp_path, schools=schools, moves=moves, statements=[statement(U1, PRIMARY, annual="1200.00")])
+    assert lines_of(r, U1) == [("A", 20000, 0, "continuing"), ("B", 70000, 0, "continuing"),
+                               ("BB", 30000, 0, "continuing")]
+
+
+def test_a_school_that_closes_with_no_successor_ends_psf_the_day_after_it_closes__faq_3(tmp_path):
+    schools = [school("A", closed="2013-12-31"), school("B")]
+    r = run(tmp_path, schools=schools, statements=[statement(U1, PRIMARY, annual="1200.00")])
+    assert lines_of(r, U1) == [("A", 90000, 30000, "school_closed")]
+    assert r.psf["stop_date"].to_list()[0].isoformat() == "2014-01-01"
+
+
+def test_a_ceasing_on_the_day_a_school_closes_is_reported_as_ceased_by_the_tie_order__spec_11_1(tmp_path):
+    schools = [school("A", closed="2013-12-31"), school("B")]
+    r = run(tmp_path, schools=schools, statements=[statement(U1, PRIMARY, annual="1200.00", ceased="2014-01-01")])
+    assert lines_of(r, U1) == [("A", 90000, 30000, "ceased")]
+
+
+def test_the_census_finding_the_child_at_the_academy_is_no_casual_move__faq_3_6(tmp_path):
+    schools = [school("A", closed="2013-08-31", successor="AA"), school("AA"), school("B")]
+    r = run(tmp_path, schools=schools, census=[pupil(U1, "AA", PRIMARY), pupil(U2, "A", PRIMARY)],
+            statements=[statement(U1, PRIMARY, annual="1200.00"),
+                        statement(U2, PRIMARY, school="AA", annual="1200.00")])
+    assert lines_of(r, U1) == [("A", 50000, 0, "continuing"), ("AA", 70000, 0, "continuing")]
+    assert lines_of(r, U2) == [("AA", 120000, 0, "continuing")]  # a predecessor counts too
+    assert not [c for c in codes(r) if c.startswith("census_")]
+
+
+def test_a_child_found_at_a_sibling_school_of_an_amalgamation_has_made_a_casual_move__faq_3(tmp_path):
+    schools = [school("I", closed="2013-12-31", successor="P"), school("J", closed="2013-12-31", successor="P"),
+               school("P")]
+    r = run(tmp_path, schools=schools, census=[pupil(U1, "J", PRIMARY)],
+            statements=[statement(U1, PRIMARY, school="I", annual="1200.00")])
+    assert lines_of(r, U1) == [("I", 0, 120000, "casual_move")]
+    assert "census_casual_move" in codes(r)
+
+
+def test_a_move_recorded_from_the_academy_not_yet_open_is_accepted__faq_6(tmp_path):
+    schools = [school("A", closed="2013-08-31", successor="AA"), school("AA", opened="2013-09-01"), school("B")]
+    moves = [{"upn": U1, "from_school_id": "AA", "to_school_id": "B", "move_date": "2013-07-15",
+              "reason": "managed_move"}]
+    r = run(tmp_path, schools=schools, moves=moves, statements=[statement(U1, PRIMARY, annual="1200.00")])
+    assert lines_of(r, U1) == [("A", 40000, 0, "continuing"), ("B", 80000, 0, "continuing")]
+
+
+def test_a_move_recorded_from_an_unrelated_school_is_still_an_error__spec_3(tmp_path):
+    moves = [{"upn": U1, "from_school_id": "B", "to_school_id": "AA", "move_date": "2013-07-15",
+              "reason": "managed_move"}]
+    with pytest.raises(SenrunError) as exc:
+        run(tmp_path, schools=CONVERSION, moves=moves, statements=[statement(U1, PRIMARY)])
+    assert [i.code for i in exc.value.errors] == ["move_from"]
+
+
+def test_a_successor_missing_from_the_schools_input_is_an_error_naming_it__spec_11_1(tmp_path):
+    schools = [school("A", closed="2013-08-31", successor="ZZ"), school("B")]
+    with pytest.raises(SenrunError) as exc:
+        run(tmp_path, schools=schools, statements=[statement(U1, PRIMARY)])
+    [err] = exc.value.errors
+    assert err.code == "unknown_school" and "ZZ" in err.message and err.row == 2
+
+
+def test_a_school_given_two_successors_is_an_error__spec_11_1(tmp_path):
+    schools = [school("A", closed="2013-08-31", successor="AA"), school("AA"), school("B")]
+    links = [{"school_id": "A", "successor_id": "B", "link_type": "Successor - split"}]
+    with pytest.raises(SenrunError) as exc:
+        run(tmp_path, schools=schools, links=links, statements=[statement(U1, PRIMARY)])
+    assert [i.code for i in exc.value.errors] == ["succession"]
+
+
+def test_a_succession_with_no_date_is_an_error__spec_11_1(tmp_path):
+    schools = [school("A", successor="AA"), school("AA"), school("B")]
+    with pytest.raises(SenrunError) as exc:
+        run(tmp_path, schools=schools, statements=[statement(U1, PRIMARY)])
+    assert "no date" in exc.value.errors[0].message
+
+
+def _schools_table(rows: list[dict]) -> Table:
+    frame = pl.DataFrame(rows).with_columns(pl.col("closed").str.to_date(), pl.int_range(2, len(rows) + 2).alias("_row"))
+    return Table("schools", "schools.csv", None, frame)
+
+
+def test_a_successor_with_a_blank_cluster_takes_its_predecessors_cluster__spec_11_1():
+    table = _schools_table([{"school_id": "A", "cluster_id": "C1", "closed": "2013-08-31", "successor_id": "AA"},
+                            {"school_id": "AA", "cluster_id": None, "closed": None, "successor_id": None}])
+    issues = Issues()
+    successor_clusters(table, read_successions(table, None, issues), issues)
+    assert issues.items == [] and table.frame["cluster_id"].to_list() == ["C1", "C1"]
+
+
+def test_a_successor_with_a_blank_cluster_takes_its_nearest_predecessors_cluster_down_a_chain__spec_11_1():
+    table = _schools_table([{"school_id": "A", "cluster_id": "C1", "closed": "2012-08-31", "successor_id": "B"},
+                            {"school_id": "B", "cluster_id": "C2", "closed": "2013-08-31", "successor_id": "M"},
+                            {"school_id": "M", "cluster_id": None, "closed": "2013-12-31", "successor_id": "N"},
+                            {"school_id": "N", "cluster_id": None, "closed": None, "successor_id": None}])
+    issues = Issues()
+    successor_clusters(table, read_successions(table, None, issues), issues)
+    assert issues.items == [] and table.frame["cluster_id"].to_list() == ["C1", "C2", "C2", "C2"]
+
+
+def test_a_successor_with_a_blank_cluster_and_predecessors_in_two_clusters_is_an_error__spec_11_11():
+    table = _schools_table([{"school_id": "I", "cluster_id": "C1", "closed": "2013-08-31", "successor_id": "P"},
+                            {"school_id": "J", "cluster_id": "C2", "closed": "2013-08-31", "successor_id": "P"},
+                            {"school_id": "P", "cluster_id": None, "closed": None, "successor_id": None}])
+    issues = Issues()
+    successor_clusters(table, read_successions(table, None, issues), issues)
+    assert [(i.code, i.row) for i in issues.errors] == [("succession", 4)]
+
+
+def test_explain_names_the_succession_that_carried_the_psf__faq_3_6(tmp_path):
+    from senrun.config.loader import load_config
+    from senrun.yearly.explain import explain_upn, run_for_explain
+    from builders import write_run
+
+    path = write_run(tmp_path, schools=CONVERSION, statements=[statement(U1, PRIMARY, annual="1200.00")])
+    result, psf, inp = run_for_explain(load_config(path))
+    [trail] = explain_upn(result, psf.rows, U1)["statements"]
+    [step] = [s for s in trail["steps"] if s["rule"] == "succession"]
+    assert "from 2013-09-01 at AA (successor of A)" in step["text"]
+
+
+# §11.2: settings outside the formula
+
+def test_a_pvi_nursery_outside_the_formula_holds_psf_and_the_census_there_satisfies_the_check__faq_3_4(tmp_path):
+    schools = [school("A"), school("N", in_formula="no")]
+    r = run(tmp_path, schools=schools, census=[pupil(U1, "N", "2009-01-10"), pupil(U2, "A", PRIMARY)],
+            statements=[statement(U1, "2009-01-10", school="N", annual="1200.00")])
+    # Nursery on 31 August 2012 and still nursery (N2) in 2012/13: nursery PSF to 31 August 2013.
+    assert lines_of(r, U1) == [("N", 50000, 70000, "phase_end")]
+    assert not [c for c in codes(r) if c.startswith("census_")]
+
+
+def test_a_managed_move_to_a_special_school_outside_the_formula_carries_psf_there__faq_6(tmp_path):
+    schools = [school("A"), school("S", in_formula="no")]
+    moves = [{"upn": U1, "from_school_id": "A", "to_school_id": "S", "move_date": "2013-11-15",
+              "reason": "managed_move"}]
+    r = run(tmp_path, schools=schools, moves=moves, statements=[statement(U1, PRIMARY, annual="8400.00")])
+    assert lines_of(r, U1) == [("A", 560000, 0, "continuing"), ("S", 280000, 0, "continuing")]
+
+
+# §11.5: census registration status
+
+def test_a_dual_registered_child_is_no_duplicate_and_keeps_psf_at_the_school_holding_it__faq_3_6(tmp_path):
+    census = [{**pupil(U1, "PRU", PRIMARY), "enrol_status": "M"}, {**pupil(U1, "A", PRIMARY), "enrol_status": "S"}]
+    r = run(tmp_path, schools=[school("A"), school("PRU", in_formula="no")], census=census,
+            statements=[statement(U1, PRIMARY, annual="1200.00")])
+    assert lines_of(r, U1) == [("A", 120000, 0, "continuing")]
+    assert not [c for c in codes(r) if c.startswith("census_")]
+
+
+def test_two_main_registrations_of_one_child_are_the_duplicate_error__spec_8_11_5(tmp_path):
+    census = [{**pupil(U1, "A", PRIMARY), "enrol_status": "C"}, {**pupil(U1, "B", PRIMARY), "enrol_status": "M"},
+              {**pupil(U2, "A", PRIMARY), "enrol_status": ""}]
+    with pytest.raises(SenrunError) as exc:
+        run(tmp_path, census=census, statements=[statement(U1, PRIMARY)])
+    assert [(i.code, i.row) for i in exc.value.errors] == [("duplicate", 3)]
+
+
+def test_a_child_registered_only_as_a_guest_elsewhere_has_made_a_casual_move__faq_3(tmp_path):
+    census = [{**pupil(U1, "B", PRIMARY), "enrol_status": "G"}]
+    r = run(tmp_path, census=census, statements=[statement(U1, PRIMARY, annual="1200.00")])
+    assert lines_of(r, U1) == [("A", 0, 120000, "casual_move")]
+
+
+# §11.6: a managed move that spans census day
+
+TRIAL = [{"upn": U1, "from_school_id": "A", "to_school_id": "B", "move_date": "2013-02-01",
+          "reason": "managed_move"}]
+
+
+def test_a_trial_managed_move_recorded_just_after_census_day_is_no_casual_move__faq_6(tmp_path):
+    # Period 2012-13 by months from a policy start of 1 April 2012, census 17 January 2013.
+    r = run(tmp_path, census=[pupil(U1, "B", PRIMARY)], moves=TRIAL, statements=[statement(U1, PRIMARY,
+            annual="1200.00")], period={"start": "2012-04-01", "end": "2013-03-31"}, policy={"start": "2012-04-01"})
+    assert lines_of(r, U1) == [("A", 100000, 0, "continuing"), ("B", 20000, 0, "continuing")]
+    assert "move_after_census" in codes(r) and "census_casual_move" not in codes(r)
+
+
+def test_a_managed_move_after_the_tolerance_leaves_the_census_finding_a_casual_move__faq_3(tmp_path):
+    r = run(tmp_path, census=[pupil(U1, "B", PRIMARY)], moves=TRIAL, census_move_tolerance_days=14,
+            statements=[statement(U1, PRIMARY, annual="1200.00")],
+            period={"start": "2012-04-01", "end": "2013-03-31"}, policy={"start": "2012-04-01"})
+    assert lines_of(r, U1) == [("A", 0, 120000, "casual_move")]
+
+
+# §11.7: a census before the policy
+
+def test_in_the_first_year_a_child_who_moved_in_june_2012_is_paid_at_the_new_school__faq_3_6(tmp_path):
+    # 2012-13 with the January 2012 census: the statement's school already reflects the June move.
+    r = run(tmp_path, census=[pupil(U1, "A", PRIMARY)], census_date="2012-01-19",
+            statements=[statement(U1, PRIMARY, school="B", annual="1200.00")],
+            period={"start": "2012-04-01", "end": "2013-03-31"})
+    assert lines_of(r, U1) == [("B", 120000, 0, "continuing")]
+    notes = [i for i in r.issues if i.code == "census_before_policy"]
+    assert len(notes) == 1 and "recorded moves alone decide" in notes[0].message
+
+
+def test_a_schools_succession_chain_is_its_predecessors_and_successors_not_a_sibling__spec_11_11():
+    table = _schools_table([{"school_id": "A", "cluster_id": "C1", "closed": "2012-08-31", "successor_id": "B"},
+                            {"school_id": "B", "cluster_id": "C1", "closed": "2013-08-31", "successor_id": "C"},
+                            {"school_id": "D", "cluster_id": "C1", "closed": "2013-08-31", "successor_id": "C"},
+                            {"school_id": "C", "cluster_id": "C1", "closed": None, "successor_id": None}])
+    chains = read_successions(table, None, Issues()).chains
+    members = dict(chains.group_by("school_id").agg(pl.col("member").sort()).rows())
+    assert members == {"A": ["B", "C"], "B": ["A", "C"], "C": ["A", "B", "D"], "D": ["C"]}
+
+
+def test_explain_says_a_trial_managed_move_over_census_day_moved_the_psf__faq_6(tmp_path):
+    from senrun.config.loader import load_config
+    from senrun.yearly.explain import explain_upn, run_for_explain
+    from builders import write_run
+
+    path = write_run(tmp_path, census=[pupil(U1, "B", PRIMARY)], moves=TRIAL,
+                     statements=[statement(U1, PRIMARY, annual="1200.00")],
+                     period={"start": "2012-04-01", "end": "2013-03-31"}, policy={"start": "2012-04-01"})
+    result, psf, inp = run_for_explain(load_config(path))
+    [trail] = explain_upn(result, psf.rows, U1, inp.moves.frame)["statements"]
+    [census] = [s for s in trail["steps"] if s["rule"] == "census"]
+    assert "just after census day" in census["text"]
