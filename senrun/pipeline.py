@@ -315,7 +315,7 @@ def prepare(inp: Inputs, cfg: Config, psf: PsfFrames | None = None) -> Prepared:
     if psf is None:
         psf = psf_frames(inp, cfg)
     issues = Issues(list(inp.issues.items))
-    run_inp = Inputs(inp.schools, inp.statements, inp.census, inp.moves, issues, inp.derived)
+    run_inp = Inputs(inp.schools, inp.statements, inp.census, inp.moves, issues, inp.derived, links=inp.links)
     psf_issues(psf, run_inp, cfg)
     issues.raise_if_errors()
     schools = school_bases(run_inp, cfg)

@@ -110,6 +110,43 @@ def _read_previous_xlsx(path: Path) -> pl.DataFrame:
                         schema={SCHOOL_ID: pl.String, CLUSTER_ID: pl.String, "total": pl.Int64})
 
 
+def previous_cluster_allocations(path: Path) -> dict[str, int]:
+    """Last year's `cluster_allocation` by cluster_id, as last year's membership was (SPEC §11.11): the sum
+    of the `cluster_share` column of its schools.csv or its allocations.xlsx Schools sheet, in pence.
+    `formula.protection` reads it before the formula."""
+    path = Path(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        import fastexcel
+
+        try:
+            sheet = fastexcel.read_excel(str(path)).load_sheet(
+                "Schools", dtypes={CLUSTER_ID: "string", "cluster_share": "float"})
+            frame = sheet.to_polars()
+        except Exception as exc:  # fastexcel raises its own error types
+            raise SenrunError(f"{path.name}: cannot read its Schools sheet ({exc})") from None
+        rows = [(str(c or "").strip(), round(v * 100)) for c, v in
+                zip(frame[CLUSTER_ID].to_list(), frame["cluster_share"].to_list()) if v is not None]
+    else:
+        try:
+            raw = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            raise SenrunError(f"{path.name}: cannot read it as CSV ({exc})") from None
+        if "cluster_share" not in raw.columns or CLUSTER_ID not in raw.columns:
+            raise SenrunError(f"{path.name}: formula.protection needs its cluster_id and cluster_share columns "
+                              "(a schools.csv written by senrun)")
+        rows = []
+        for i, (cluster, text) in enumerate(zip(raw[CLUSTER_ID].to_list(), raw["cluster_share"].to_list())):
+            pence = pounds_text_to_pence(text or "")
+            if pence is None:
+                raise SenrunError(f"{path.name} › row {i + 2} › cluster_share: \"{text}\" is not an amount in pounds")
+            rows.append((_unguard(cluster) or "", pence))
+    out: dict[str, int] = {}
+    for cluster, pence in rows:
+        if cluster:
+            out[cluster] = out.get(cluster, 0) + pence
+    return out
+
+
 # --- the comparison ----------------------------------------------------------------------
 
 def change_pct_expr(change: str, previous: str) -> pl.Expr:
