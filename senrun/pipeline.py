@@ -16,8 +16,7 @@ from .calendar import nc_year_between
 from .config.loader import Config
 from .errors import ERROR, Issue, Issues, SenrunError
 from .formula import apply_formula, element_years, pot
-from .schools import IN_FORMULA_FLAG, OPEN_UNITS, census_homes, in_formula, open_in_period, open_on, open_units, \
-    rehome_counts
+from .schools import IN_FORMULA_FLAG, OPEN_UNITS, census_homes, in_formula, open_in_period, open_units, rehome_counts, successors
 from .inputs.load import Table, read_input
 from .engine import collect
 from .money import fmt_gbp
@@ -363,7 +362,13 @@ def compute(inp: Inputs, cfg: Config, psf: PsfFrames | None = None, prepared: Pr
         psf=prepared.psf.lines,
         released=prepared.released, workings=work, elements=elements,
         totals=totals, issues=tuple(issues.items), inputs=_input_infos(inp), config_sha256=cfg.sha256,
-        checks=_checks_passed(totals, schools_out, elements, cfg))
+        checks=_checks_passed(totals, schools_out, elements, cfg), successions=_successions(inp))
+
+
+def _successions(inp: Inputs) -> tuple[tuple[str, str], ...]:
+    """Every (predecessor, successor) pair of the schools' successor_id and the links input."""
+    after = successors(inp.schools.frame, inp.links.frame if inp.links is not None else None)
+    return tuple((old, new) for old in sorted(after) for new in after[old])
 
 
 def _schools_frame(schools: pl.DataFrame, cfg: Config, elements) -> pl.DataFrame:

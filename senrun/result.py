@@ -85,6 +85,8 @@ class RunResult:
     inputs: tuple[InputInfo, ...]
     config_sha256: str
     checks: tuple[str, ...] = field(default=())  # human sentences: the checks that passed
+    #: (predecessor, successor) pairs of the schools input and links (SPEC §11.1), for `--previous`
+    successions: tuple[tuple[str, str], ...] = field(default=())
 
     @property
     def warnings(self) -> tuple["Issue", ...]:

@@ -285,3 +285,24 @@ def test_protection_without_previous_stops_allocate__spec_11_8(tmp_path):
                               "protection": {"floor_pct": -10}})
     with pytest.raises(SenrunError, match="--previous"):
         allocate(load_config(path))
+
+
+# --- §11.1: year on year ---------------------------------------------------------------------
+
+def test_an_academy_is_compared_with_the_school_it_converted_from_and_that_school_has_no_closed_row__faq_6_spec_11_1(
+        tmp_path):
+    # Last year OLD had £600 and NEW £100 (it opened in January); this year OLD (closed 31 March 2013) has no row
+    # and NEW is compared with £600 + £100 = £700: it gets all £1,000, a change of £300.
+    from senrun.yearly.diff import diff_against
+
+    schools = [school("OLD", closed="2013-03-31", successor_id="NEW"), school("NEW", opened="2013-01-01"),
+               school("B", "K2")]
+    census = census_rows("NEW", 3) + census_rows("B", 1, start=10)
+    r = run(tmp_path, schools=table(schools), census=census, budget={"pupil_specific_pot": "1000"},
+            statements=[statement(U1, "2005-05-05", school="NEW", annual="0")],
+            formula=rules({"name": "per_pupil", "basis": "pupils", "remainder": True}))
+    (tmp_path / "last.csv").write_text("school_id,cluster_id,total\nB,K2,400.00\nNEW,K1,100.00\nOLD,K1,600.00\n")
+    diff = diff_against(r, tmp_path / "last.csv").filter(level="school")
+    rows = {sid: (prev, cur, note) for sid, prev, cur, note in
+            diff.select("school_id", "previous_total", "current_total", "note").iter_rows()}
+    assert rows == {"B": (40000, 25000, None), "NEW": (70000, 75000, "converted from OLD")}
