@@ -362,7 +362,8 @@ def compute(inp: Inputs, cfg: Config, psf: PsfFrames | None = None, prepared: Pr
         psf=prepared.psf.lines,
         released=prepared.released, workings=work, elements=elements,
         totals=totals, issues=tuple(issues.items), inputs=_input_infos(inp), config_sha256=cfg.sha256,
-        checks=_checks_passed(totals, schools_out, elements, cfg), successions=_successions(inp))
+        checks=_checks_passed(totals, schools_out, elements, cfg), successions=_successions(inp),
+        no_return=tuple(schools.filter(~pl.col(IN_FORMULA_FLAG) & (pl.col("psf") == 0))[SCHOOL_ID].to_list()))
 
 
 def _successions(inp: Inputs) -> tuple[tuple[str, str], ...]:

@@ -87,6 +87,8 @@ class RunResult:
     checks: tuple[str, ...] = field(default=())  # human sentences: the checks that passed
     #: (predecessor, successor) pairs of the schools input and links (SPEC §11.1), for `--previous`
     successions: tuple[tuple[str, str], ...] = field(default=())
+    #: schools with a row but no return: outside the formula and paid no PSF (SPEC §11.2)
+    no_return: tuple[str, ...] = field(default=())
 
     @property
     def warnings(self) -> tuple["Issue", ...]:

@@ -306,3 +306,18 @@ def test_an_academy_is_compared_with_the_school_it_converted_from_and_that_schoo
     rows = {sid: (prev, cur, note) for sid, prev, cur, note in
             diff.select("school_id", "previous_total", "current_total", "note").iter_rows()}
     assert rows == {"B": (40000, 25000, None), "NEW": (70000, 75000, "converted from OLD")}
+
+
+def test_a_setting_outside_the_formula_gets_a_return_only_if_it_is_paid_psf__spec_11_2(tmp_path):
+    # P holds a protected child's PSF: a return.  Q (a special school, in_formula no) is paid nothing: a row
+    # in schools.csv (open in the period) but no return.
+    from senrun.outputs.returns import element_list, return_file_names, school_fields
+
+    schools = [school("A"), school("P", cluster=None, in_formula="no"), school("Q", "K1", in_formula="no")]
+    census = census_rows("A", 3) + [{"upn": U1, "school_id": "P", "date_of_birth": "2005-05-05"}]
+    r = run(tmp_path, schools=table(schools), census=census, budget={"pupil_specific_pot": "10000"},
+            statements=[statement(U1, "2005-05-05", school="P", annual="1200.00")],
+            formula=rules({"name": "per_pupil", "basis": "pupils", "remainder": True}))
+    assert r.schools["school_id"].to_list() == ["A", "P", "Q"] and r.no_return == ("Q",)
+    fields = school_fields(r, return_file_names(r.schools), element_list(r))
+    assert fields["school_id"].to_list() == ["A", "P"]
