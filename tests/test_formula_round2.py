@@ -321,3 +321,11 @@ def test_a_setting_outside_the_formula_gets_a_return_only_if_it_is_paid_psf__spe
     assert r.schools["school_id"].to_list() == ["A", "P", "Q"] and r.no_return == ("Q",)
     fields = school_fields(r, return_file_names(r.schools), element_list(r))
     assert fields["school_id"].to_list() == ["A", "P"]
+
+
+def test_a_blank_cluster_is_still_an_error_for_a_school_in_the_formula__spec_8_11_2(tmp_path):
+    schools = [school("S1", pupils="1"), school("B", cluster=None, pupils="1")]
+    with pytest.raises(SenrunError) as caught:
+        run(tmp_path, schools=table(schools), statements=NOBODY, budget={"pupil_specific_pot": "100"})
+    (issue,) = caught.value.errors
+    assert (issue.code, issue.row, issue.column) == ("empty_value", 3, "cluster_id")
