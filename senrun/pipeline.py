@@ -7,7 +7,6 @@ writes nothing, and either returns a RunResult or raises SenrunError with every 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 
 import polars as pl
 
@@ -15,8 +14,10 @@ from . import checks
 from .calendar import nc_year_between
 from .config.loader import Config
 from .errors import ERROR, Issue, Issues, SenrunError
+from .bases import check_blank_clusters, parse_need_column, warn_overrides
 from .formula import apply_formula, element_years, pot
-from .schools import IN_FORMULA_FLAG, OPEN_UNITS, census_homes, in_formula, open_in_period, open_units, rehome_counts, successors
+from .schools import (IN_FORMULA_FLAG, OPEN_UNITS, census_homes, in_formula, open_in_period, open_units,
+                      rehome_counts, succession_pairs)
 from .inputs.load import Table, read_input
 from .engine import collect
 from .money import fmt_gbp
@@ -65,7 +66,7 @@ def check_inputs(inp: Inputs, cfg: Config) -> None:
     ids = schools.frame[SCHOOL_ID]
     checks.duplicates(schools, [SCHOOL_ID], issues, "school_id")
     checks.school_clusters(schools, issues)
-    _check_blank_clusters(schools, issues)
+    check_blank_clusters(schools, issues)
     checks.statement_keys(inp.statements, issues)
     checks.unknown_schools(inp.statements, SCHOOL_ID, ids, issues, "the school holding the PSF,")
     checks.upn_letters(inp.statements, issues)
@@ -113,48 +114,7 @@ def _check_basis_columns(inp: Inputs, cfg: Config) -> None:
                          f"not have; columns: {', '.join(schools.headers.get(c, c) for c in extra)}",
                          **schools.where(), expected=f"a numeric column '{name}'")
             continue
-        _parse_need_column(schools, name, issues)
-
-
-def _parse_need_column(schools: Table, name: str, issues: Issues) -> None:
-    """A need column's values kept exactly as written, as decimal text ("0.34234786"; blank is 0): the
-    formula uses every digit (SPEC §1), so it is never turned into a binary float."""
-    from .inputs.cells import as_text
-
-    if schools.frame.schema[name] == pl.Decimal or schools.frame.schema[name] == pl.String:
-        texts = schools.frame[name].cast(pl.String)
-    else:
-        texts = as_text(schools.frame[name])  # a number cell as a person sees it
-    exact = []
-    for row, raw in zip(schools.frame[ROW].to_list(), texts.to_list()):
-        value = _exact_number(raw)
-        if value is None:
-            issues.error("bad_value", f'"{raw}" is not a non-negative number', **schools.where(name, row),
-                         expected="a number of units, 0 or more")
-        exact.append(format(value, "f") if value is not None else "0")
-    schools.frame = schools.frame.with_columns(pl.Series(name, exact, dtype=pl.String))
-
-
-def _exact_number(raw: str | None) -> Decimal | None:
-    """A cell's number exactly (commas allowed); blank is 0; None if it is not a number of 0 or more."""
-    text = (raw or "").strip().replace(",", "")
-    if not text:
-        return Decimal(0)
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() and value >= 0 else None
-
-
-def _check_blank_clusters(schools: Table, issues: Issues) -> None:
-    """A blank cluster_id is allowed only for a setting outside the formula (SPEC §11.2)."""
-    from .inputs.cells import EMPTY
-
-    blank = schools.frame.filter(pl.col(CLUSTER_ID).is_null() & in_formula(schools.frame)).sort(ROW)
-    for row in blank.head(checks.MAX_LISTED)[ROW].to_list():
-        issues.error("empty_value", EMPTY, **schools.where(CLUSTER_ID, row),
-                     expected="the cluster the school belongs to (blank only with in_formula: no)")
+        parse_need_column(schools, name, issues)
 
 
 def _check_budget(inp: Inputs, cfg: Config) -> None:
@@ -270,26 +230,13 @@ def school_bases(inp: Inputs, cfg: Config) -> pl.DataFrame:
             out = out.join(counts, on=SCHOOL_ID, how="left", maintain_order="left")
             out = out.with_columns(pl.col(c).fill_null(0).cast(pl.Int64) for c in counts.columns if c != SCHOOL_ID)
     if PUPILS_OVERRIDE in out.columns and out[PUPILS_OVERRIDE].null_count() < out.height:
-        _warn_overrides(out, inp)
+        warn_overrides(out, inp.schools, inp.issues)
         out = out.with_columns(pl.coalesce(pl.col(PUPILS_OVERRIDE).round(0).cast(pl.Int64), "_basis_pupils")
                                .alias("_basis_pupils"))
     inside = in_formula(out)
     return out.with_columns(*[pl.when(inside).then(pl.col(c)).otherwise(0).alias(c)
                               for c in out.columns if c.startswith("_basis_")],
                             inside.alias(IN_FORMULA_FLAG), open_units(out, cfg).alias(OPEN_UNITS))
-
-
-def _warn_overrides(frame: pl.DataFrame, inp: Inputs) -> None:
-    """One warning listing every school whose pupils a council set (SPEC §11.1)."""
-    rows = frame.filter(pl.col(PUPILS_OVERRIDE).is_not_null()).sort(SCHOOL_ID)
-    listed = [f"{sid} {_whole_number(v)} (counted {counted})" for sid, v, counted in
-              rows.select(SCHOOL_ID, PUPILS_OVERRIDE, "_basis_pupils").iter_rows()]
-    inp.issues.warn("pupils_override", f"pupils_override sets the pupils of {len(listed)} school(s): "
-                    + "; ".join(listed), **inp.schools.where(PUPILS_OVERRIDE))
-
-
-def _whole_number(value: float) -> str:
-    return str(int(round(value))) if value == int(value) else f"{value} (rounded to {int(round(value))})"
 
 
 @dataclass(frozen=True)
@@ -362,14 +309,8 @@ def compute(inp: Inputs, cfg: Config, psf: PsfFrames | None = None, prepared: Pr
         psf=prepared.psf.lines,
         released=prepared.released, workings=work, elements=elements,
         totals=totals, issues=tuple(issues.items), inputs=_input_infos(inp), config_sha256=cfg.sha256,
-        checks=_checks_passed(totals, schools_out, elements, cfg), successions=_successions(inp),
+        checks=_checks_passed(totals, schools_out, elements, cfg), successions=succession_pairs(inp.schools.frame, inp.links.frame if inp.links is not None else None),
         no_return=tuple(schools.filter(~pl.col(IN_FORMULA_FLAG) & (pl.col("psf") == 0))[SCHOOL_ID].to_list()))
-
-
-def _successions(inp: Inputs) -> tuple[tuple[str, str], ...]:
-    """Every (predecessor, successor) pair of the schools' successor_id and the links input."""
-    after = successors(inp.schools.frame, inp.links.frame if inp.links is not None else None)
-    return tuple((old, new) for old in sorted(after) for new in after[old])
 
 
 def _schools_frame(schools: pl.DataFrame, cfg: Config, elements) -> pl.DataFrame:

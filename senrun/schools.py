@@ -133,3 +133,9 @@ def rehome_counts(counts: pl.DataFrame, homes: pl.DataFrame | None) -> pl.DataFr
                            .otherwise(pl.col(SCHOOL_ID)).alias(SCHOOL_ID))
              .filter(pl.col(SCHOOL_ID).is_not_null()))
     return moved.group_by(SCHOOL_ID).agg(pl.col(c).sum() for c in value_columns).sort(SCHOOL_ID)
+
+
+def succession_pairs(schools: pl.DataFrame, links: pl.DataFrame | None) -> tuple[tuple[str, str], ...]:
+    """Every (predecessor, successor) pair of the schools' successor_id and the links input."""
+    after = successors(schools, links)
+    return tuple((old, new) for old in sorted(after) for new in after[old])
