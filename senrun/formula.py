@@ -1,26 +1,28 @@
-"""The pot and the cluster formula (SPEC §1, §4), to the penny.
+"""The pot and the cluster formula (SPEC §1, §4, §11.8), to the penny.
 
 Each element's total is fixed first (a rate × units, a share × pot, or the remainder),
 then shared between schools in proportion to their units by largest remainder.  Units
-are integers; a need column with decimals is scaled to whole micro-units first, which
-changes no proportion.
+are whole numbers over a denominator: a need column's values are used exactly as
+written (`0.34234786` is 34234786 hundred-millionths: no rounding, SPEC §1), and a
+school open for part of the period has that part of a `per_school` unit (SPEC §11.1).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
 import polars as pl
 
 from .config.loader import Config, ElementSpec
 from .engine import collect
 from .errors import ERROR, Issue, Issues, SenrunError
-from .money import apportion, fmt_gbp, round_half_away
+from .inputs.schema import CLUSTER_ID, SCHOOL_ID
+from .money import apportion, fmt_gbp, round_fraction_half_away, round_half_away
 from .result import Element
-from .inputs.schema import SCHOOL_ID
+from .schools import IN_FORMULA_FLAG, OPEN_UNITS, period_units, reduced
 
-COLUMN_SCALE_DIGITS = 6  # a need column is exact to a millionth of a unit
 
 
 @dataclass(frozen=True)
@@ -51,23 +53,68 @@ def pot(cfg: Config, continuing_psf: int, n_schools: int, n_clusters: int) -> Po
     return Pot(cfg.pupil_specific_pot, continuing_psf, slices, left)
 
 
-def element_units(schools: pl.DataFrame, spec: ElementSpec) -> tuple[pl.Expr, int]:
-    """The units expression of an element's basis, and the power of ten its units are scaled by."""
+CENSUS_BASES = ("pupils", "sen_support", "statements", "fsm")
+
+
+def basis_column(spec: ElementSpec, pupil_years: tuple[int, int]) -> str:
+    """The schools frame's column holding an element's census count: its own `nc_years` (SPEC §11.8)
+    have their own column; otherwise the count over `formula.pupils.nc_years`."""
+    years = spec.nc_years
+    if years is not None and tuple(years) != tuple(pupil_years) and spec.basis in CENSUS_BASES:
+        return f"_basis_{spec.basis}_{years[0]}_{years[1]}"
+    return f"_basis_{spec.basis}"
+
+
+def element_years(cfg: Config) -> set[tuple[int, int]]:
+    """The age-based year ranges the census must be counted over beyond `formula.pupils.nc_years`."""
+    return {tuple(e.nc_years) for e in cfg.elements
+            if e.nc_years is not None and tuple(e.nc_years) != tuple(cfg.pupil_years) and e.basis in CENSUS_BASES}
+
+
+def exact_units(texts: list[str | None]) -> tuple[list[int], int]:
+    """A need column's values as written, exactly: whole units over a power of ten (the most decimal
+    places any value has), so `0.34234786` counts to every digit (SPEC §1)."""
+    values = [Decimal(t) if t not in (None, "") else Decimal(0) for t in texts]
+    places = max([-v.as_tuple().exponent for v in values if v.as_tuple().exponent < 0] or [0])
+    den = 10 ** places
+    return [int(v * den) for v in values], den
+
+
+def element_units(schools: pl.DataFrame, spec: ElementSpec, cfg: Config) -> tuple[pl.Series, int]:
+    """Each school's units of an element's basis as whole numbers, and the denominator they are over.
+
+    Schools outside the formula (SPEC §11.2) have none.  `per_school` counts the part of the period a
+    school is open (SPEC §11.1); `per_cluster` is shared through the schools' pupils (see share_per_cluster)."""
+    inside = schools[IN_FORMULA_FLAG] if IN_FORMULA_FLAG in schools.columns else pl.Series([True] * schools.height)
+    den = 1
     if spec.basis == "per_school":
-        return pl.lit(1, dtype=pl.Int64), 0
-    if spec.basis.startswith("column:"):
-        name = spec.basis[7:]
-        return (pl.col(name) * 10 ** COLUMN_SCALE_DIGITS).round(0).cast(pl.Int64), COLUMN_SCALE_DIGITS
-    return pl.col(f"_basis_{spec.basis}").cast(pl.Int64), 0
+        if OPEN_UNITS in schools.columns:
+            raw = schools[OPEN_UNITS].fill_null(0).cast(pl.Int64)
+            den = period_units(cfg)
+        else:
+            raw = pl.Series([1] * schools.height, dtype=pl.Int64)
+    elif spec.basis == "per_cluster":
+        raw = schools["_basis_pupils"].fill_null(0).cast(pl.Int64)
+    elif spec.basis.startswith("column:"):
+        values, den = exact_units(schools[spec.basis[7:]].cast(pl.String).to_list())
+        raw = pl.Series(values, dtype=pl.Int128 if den > 1 else pl.Int64)
+    else:
+        raw = schools[basis_column(spec, cfg.pupil_years)].fill_null(0).cast(pl.Int64)
+    raw = pl.select(pl.when(inside).then(raw).otherwise(0).cast(raw.dtype)).to_series()
+    if spec.basis == "per_school" and den > 1:
+        g = reduced([int(u) for u in raw.unique().to_list()], den)
+        raw, den = raw // g, den // g
+    return raw, den
 
 
 def element_totals(specs: tuple[ElementSpec, ...], units: dict[str, int], scales: dict[str, int],
                    cluster_pot: int, cfg_name: str) -> dict[str, int]:
-    """Each element's total in pence (SPEC §1 step 1), checked."""
+    """Each element's total in pence (SPEC §1 step 1), checked.  `units` are whole numbers over the
+    denominators `scales`; a rate × units is taken exactly and rounded once, half away from zero."""
     totals: dict[str, int] = {}
     for e in specs:
         if e.rate is not None:
-            totals[e.name] = round_half_away(e.rate * 100 * Decimal(units[e.name]) / Decimal(10) ** scales[e.name])
+            totals[e.name] = round_fraction_half_away(Fraction(e.rate) * 100 * units[e.name] / scales[e.name])
         elif e.share is not None:
             totals[e.name] = round_half_away(e.share * cluster_pot)
     spent = sum(totals.values())
@@ -94,11 +141,11 @@ def element_totals(specs: tuple[ElementSpec, ...], units: dict[str, int], scales
     return totals
 
 
-def solved_rate(e: ElementSpec, total: int, units: int, scale: int) -> Decimal | None:
+def solved_rate(e: ElementSpec, total: int, units: int, den: int) -> Decimal | None:
     """For `rate: solve`: the £ per unit that spends the pot exactly, to 4 decimal places."""
     if not e.solve or units == 0:
         return None
-    return (Decimal(total) / 100 / (Decimal(units) / Decimal(10) ** scale)).quantize(Decimal("0.0001"))
+    return (Decimal(total) * den / 100 / Decimal(units)).quantize(Decimal("0.0001"))
 
 
 def _parameter(e: ElementSpec, solved: Decimal | None) -> str:
@@ -107,55 +154,118 @@ def _parameter(e: ElementSpec, solved: Decimal | None) -> str:
     return str(e.rate if e.rate is not None else e.share if e.share is not None else "")
 
 
-def apply_formula(schools: pl.DataFrame, cfg: Config, cluster_pot: int, issues: Issues, workings: bool = True
+def _clusters_in_formula(schools: pl.DataFrame) -> int:
+    """Clusters with at least one school in the formula (SPEC §11.8, §11.11)."""
+    inside = schools.filter(pl.col(IN_FORMULA_FLAG)) if IN_FORMULA_FLAG in schools.columns else schools
+    return inside.filter(pl.col(CLUSTER_ID).is_not_null())[CLUSTER_ID].n_unique()
+
+
+def share_per_cluster(frame: pl.LazyFrame, total: int, units: str, alias: str, cfg_name: str, name: str
+                      ) -> pl.LazyFrame:
+    """A `per_cluster` element (SPEC §11.8, §11.11): its total split equally between the clusters with a
+    school in the formula (largest remainder, ties by cluster_id), then each cluster's amount between its
+    schools by their `formula.pupils` count (largest remainder, ties by school_id).  Leaves `_camt` (the
+    cluster's amount) and `_cunits` (its pupils) for the workings."""
+    inside = pl.col(IN_FORMULA_FLAG) if IN_FORMULA_FLAG in frame.collect_schema().names() else pl.lit(True)
+    clusters = (frame.filter(inside & pl.col(CLUSTER_ID).is_not_null()).select(CLUSTER_ID).unique()
+                .with_columns(pl.lit(1, dtype=pl.Int64).alias("_one")))
+    amounts = apportion(clusters, total, "_one", CLUSTER_ID, "_camt").select(CLUSTER_ID, "_camt")
+    joined = (frame.join(amounts, on=CLUSTER_ID, how="left", maintain_order="left")
+              .with_columns(pl.col("_camt").fill_null(0), pl.col(units).sum().over(CLUSTER_ID).alias("_cunits")))
+    empty = collect(joined.filter((pl.col("_camt") != 0) & (pl.col("_cunits") == 0)).select(CLUSTER_ID).unique()
+                    .sort(CLUSTER_ID))
+    if empty.height:
+        raise _stop(f"element '{name}' gives each cluster an amount to share by pupils, but cluster(s) "
+                    f"{', '.join(empty[CLUSTER_ID].to_list())} have no pupils counted: set `pupils_override` "
+                    "for their schools", cfg_name)
+    return apportion(joined, pl.col("_camt"), units, SCHOOL_ID, alias, over=CLUSTER_ID)
+
+
+def apply_formula(schools: pl.DataFrame, cfg: Config, cluster_pot: int, issues: Issues, workings: bool = True,
+                  previous: dict[str, int] | None = None
                   ) -> tuple[pl.DataFrame, pl.DataFrame | None, tuple[Element, ...]]:
     """Add formula_<element> and cluster_share to `schools` (which carries the basis columns);
     return also the workings (per school and element, sorted so; None unless `workings`) and the
-    elements as applied.
+    elements as applied.  With `formula.protection` and `previous` (last year's allocation by
+    cluster_id), the `protection` column is added too (SPEC §11.8).
 
     Two passes over the schools: one for every element's units (their sums fix the totals),
     then one plan that shares every element and writes the workings."""
     specs = cfg.elements
-    exprs, scales = {}, {}
+    series, dens = {}, {}
     for e in specs:
-        exprs[e.name], scales[e.name] = element_units(schools, e)
-    unit_frame = schools.select(SCHOOL_ID, *[x.fill_null(0).alias(f"_u_{n}") for n, x in exprs.items()])
-    stats = unit_frame.select(*[(pl.col(f"_u_{n}") < 0).any().alias(f"neg_{n}") for n in exprs],
-                              *[pl.col(f"_u_{n}").sum().alias(f"sum_{n}") for n in exprs]).row(0, named=True)
-    negative = [n for n in exprs if stats[f"neg_{n}"]]
+        series[e.name], dens[e.name] = element_units(schools, e, cfg)
+    keep = [c for c in (CLUSTER_ID, IN_FORMULA_FLAG) if c in schools.columns]
+    unit_frame = schools.select(SCHOOL_ID, *keep).with_columns(s.alias(f"_u_{n}") for n, s in series.items())
+    negative = [n for n, s in series.items() if (s < 0).any()]
     if negative:
         raise _stop(f"element(s) {', '.join(negative)}: a school has negative units", cfg.path.name)
-    units = {n: int(stats[f"sum_{n}"] or 0) for n in exprs}
-    totals = element_totals(specs, units, scales, cluster_pot, cfg.path.name)
-    shared = unit_frame.lazy()
+    units = {n: int(s.sum() or 0) for n, s in series.items()}
+    shared_units = {e.name: (_clusters_in_formula(schools) if e.basis == "per_cluster" else units[e.name])
+                    for e in specs}
+    totals = element_totals(specs, shared_units, dens, cluster_pot, cfg.path.name)
+    frames = []
     for e in specs:
-        shared = apportion(shared, totals[e.name], f"_u_{e.name}", SCHOOL_ID, f"formula_{e.name}")
-    shared = shared.with_columns(pl.sum_horizontal(f"formula_{e.name}" for e in specs).alias("cluster_share"))
-    shares = collect(shared)
-    work = collect(pl.concat([_workings(shares.lazy(), e, totals[e.name], units[e.name], scales[e.name])
-                              for e in specs]).sort(SCHOOL_ID, "element")) if workings else None
+        out = f"formula_{e.name}"
+        if e.basis == "per_cluster":
+            part = share_per_cluster(unit_frame.lazy(), totals[e.name], f"_u_{e.name}", out, cfg.path.name, e.name)
+            tot, usum = pl.col("_camt"), pl.col("_cunits")
+        else:
+            part = apportion(unit_frame.lazy(), totals[e.name], f"_u_{e.name}", SCHOOL_ID, out)
+            tot, usum = pl.lit(totals[e.name], dtype=pl.Int64), pl.lit(units[e.name], dtype=pl.Int128)
+        frames.append(collect(part.with_columns(tot.alias("_tot"), usum.alias("_usum"))))
+    shares = unit_frame.hstack([f[f"formula_{e.name}"] for f, e in zip(frames, specs)])
+    shares = shares.with_columns(pl.sum_horizontal(f"formula_{e.name}" for e in specs).alias("cluster_share"))
+    work = collect(pl.concat([_workings(f.lazy(), e, dens[e.name], totals[e.name]) for f, e in zip(frames, specs)])
+                   .sort(SCHOOL_ID, "element")) if workings else None
     elements = tuple(
         Element(e.name, e.basis, e.kind if not e.solve else "solve",
-                _parameter(e, solved_rate(e, totals[e.name], units[e.name], scales[e.name])),
-                _units_text(units[e.name], scales[e.name]), totals[e.name]) for e in specs)
+                _parameter(e, solved_rate(e, totals[e.name], shared_units[e.name], dens[e.name])),
+                _units_text(shared_units[e.name], dens[e.name] if e.basis != "per_cluster" else 1), totals[e.name])
+        for e in specs)
+    columns = [f"formula_{e.name}" for e in specs]
+    if cfg.floor_pct is not None and previous is not None:
+        from .protection import protect
+
+        shares, element = protect(shares, previous, cfg)
+        elements, columns = elements + (element,), columns + ["formula_protection"]
     # the shares are in the schools' row order (every step above keeps it)
-    return schools.hstack(shares.select(*[f"formula_{e.name}" for e in specs], "cluster_share")), work, elements
+    return schools.hstack(shares.select(*columns, "cluster_share")), work, elements
 
 
-def _units_text(units: int, scale: int) -> str:
-    if scale == 0:
-        return str(units)
-    return str((Decimal(units) / Decimal(10) ** scale).normalize())
+def _units_text(units: int, den: int) -> str:
+    """Units as exact text: whole, a decimal (a need column), or a fraction of the period ("7/12")."""
+    if units % den == 0:
+        return str(units // den)
+    if 10 ** (len(str(den)) - 1) == den:
+        return str((Decimal(units) / Decimal(den)).normalize())
+    part = Fraction(units, den)
+    return f"{part.numerator}/{part.denominator}"
 
 
-def _workings(shares: pl.LazyFrame, e: ElementSpec, total: int, usum: int, scale: int) -> pl.LazyFrame:
-    """Per school: units, the exact share in pence to 4 places, the floor and the extra penny."""
-    num = pl.lit(total, dtype=pl.Int128) * pl.col("units").cast(pl.Int128)  # see money.apportion
-    floor = (num // usum).cast(pl.Int64) if usum else pl.lit(0, dtype=pl.Int64)
-    frac = ((num % usum) * 10_000 // usum).cast(pl.Int64) if usum else pl.lit(0, dtype=pl.Int64)
-    units = pl.col("units").cast(pl.String) if scale == 0 else \
-        (pl.col("units").cast(pl.Float64) / 10 ** scale).round(scale).cast(pl.String)
-    return shares.select(SCHOOL_ID, pl.col(f"_u_{e.name}").alias("units"), pl.col(f"formula_{e.name}").alias("amount")) \
+def _units_expr(den: int) -> pl.Expr:
+    """Per school, `_units_text` as an expression (exact: no float)."""
+    u = pl.col("units")
+    if den == 1:
+        return u.cast(pl.String)
+    whole = (u // den).cast(pl.String)
+    if 10 ** (len(str(den)) - 1) == den:
+        frac = (u % den).cast(pl.String).str.pad_start(len(str(den)) - 1, "0")
+        return pl.concat_str([whole, pl.lit("."), frac]).str.strip_chars_end("0").str.strip_chars_end(".")
+    return pl.when(u % den == 0).then(whole).otherwise(pl.concat_str([u.cast(pl.String), pl.lit(f"/{den}")]))
+
+
+def _workings(shares: pl.LazyFrame, e: ElementSpec, den: int, total: int) -> pl.LazyFrame:
+    """Per school: units, the exact share in pence to 4 places, the floor and the extra penny.  `_tot`
+    and `_usum` are the amount shared and the units it is shared over (the element's, or for
+    `per_cluster` the school's cluster's)."""
+    usum = pl.col("_usum").cast(pl.Int128)
+    num = pl.col("_tot").cast(pl.Int128) * pl.col("units").cast(pl.Int128)  # see money.apportion
+    floor = pl.when(usum > 0).then(num // usum).otherwise(0).cast(pl.Int64)
+    frac = pl.when(usum > 0).then((num % usum) * 10_000 // usum).otherwise(0).cast(pl.Int64)
+    units = _units_expr(den if e.basis != "per_cluster" else 1)
+    return shares.select(SCHOOL_ID, pl.col(f"_u_{e.name}").alias("units"), pl.col(f"formula_{e.name}").alias("amount"),
+                         "_tot", "_usum") \
         .select(SCHOOL_ID, pl.lit(e.name).alias("element"), pl.lit(e.basis).alias("basis"), units.alias("units"),
                 pl.lit(_parameter(e, None) if not e.solve else "solve").alias("parameter"),
                 pl.lit(total, dtype=pl.Int64).alias("element_total"),

@@ -7,6 +7,7 @@ input amounts are parsed from their text; apportionment works on integers.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 import polars as pl
 
@@ -25,6 +26,13 @@ def to_pence(amount: Decimal | int | str) -> int:
 def round_half_away(value: Decimal) -> int:
     """Round an exact decimal to a whole number, halves away from zero (2.5 → 3, −2.5 → −3)."""
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def round_fraction_half_away(value: Fraction) -> int:
+    """Round an exact fraction to a whole number, halves away from zero (5/2 → 3, −5/2 → −3)."""
+    whole, part = divmod(abs(value.numerator), value.denominator)
+    whole += 1 if 2 * part >= value.denominator else 0
+    return -whole if value < 0 else whole
 
 
 def pounds(pence: int) -> str:
@@ -55,8 +63,10 @@ def apportion(frame: pl.DataFrame | pl.LazyFrame, total: pl.Expr | int, units: s
     largest fractional parts; ties go to the ascending `key` (SPEC §1).  `units` must be
     non-negative integers; a zero total over zero units gives zeros.  With `over`,
     apportions within each group (total then is an expression evaluated per group).
-    The products total × units are taken in 128-bit integers: a national pot in pence
-    times a need column scaled to millionths would overflow 64 bits.
+    The products total × units, and the remainders, are taken in 128-bit integers: a need
+    column's exact values scaled to whole units (`0.34234786` → 34234786) times a national
+    pot in pence would overflow 64 bits.  A negative total (a protection adjustment) is
+    shared the same way: floors toward −∞, so the pennies left are never negative.
     """
     win = [over] if over else None
     tot = total if isinstance(total, pl.Expr) else pl.lit(total, dtype=pl.Int64)
@@ -64,10 +74,11 @@ def apportion(frame: pl.DataFrame | pl.LazyFrame, total: pl.Expr | int, units: s
     usum = u.sum().over(win) if win else u.sum()
     num = tot.cast(pl.Int128) * u
     floor = pl.when(usum > 0).then(num // usum).otherwise(0).cast(pl.Int64)
-    rem = pl.when(usum > 0).then(num % usum).otherwise(0).cast(pl.Int64)  # < Σunits: fits
+    # Σunits − remainder sorts the largest remainders first (Polars cannot negate a 128-bit integer)
+    rem = pl.when(usum > 0).then(usum - num % usum).otherwise(0)
     frame = frame.with_columns(floor.alias("_floor"), rem.alias("_rem"))
     left = tot.cast(pl.Int64) - (pl.col("_floor").sum().over(win) if win else pl.col("_floor").sum())
-    rank = pl.struct(-pl.col("_rem"), pl.col(key)).rank("ordinal")
+    rank = pl.struct(pl.col("_rem"), pl.col(key)).rank("ordinal")
     rank = rank.over(win) if win else rank
     return frame.with_columns(
         (pl.col("_floor") + pl.when((usum > 0) & (rank <= left)).then(1).otherwise(0)).alias(alias)

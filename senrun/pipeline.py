@@ -14,14 +14,18 @@ from . import checks, succession
 from .calendar import nc_year_between
 from .config.loader import Config
 from .errors import ERROR, Issue, Issues, SenrunError
-from .formula import apply_formula, pot
+from .bases import check_blank_clusters, parse_need_column, warn_overrides
+from .formula import apply_formula, element_years, pot
+from .schools import (IN_FORMULA_FLAG, OPEN_UNITS, census_homes, in_formula, open_in_period, open_units,
+                      rehome_counts, succession_pairs)
 from .inputs.load import Table, read_input
 from .engine import collect
 from .money import fmt_gbp
 from .psf import PsfFrames, compute_psf
 from .result import InputInfo, RunResult, Totals
-from .inputs.schema import (CLUSTER_ID, CLUSTER_NAME, DOB, FSM, PUPILS, ROW, SCHOOL_ID, SCHOOL_NAME,
-                     SEN_PROVISION, SEN_STATEMENT_CODES, SEN_SUPPORT_CODES, SSA, UPN, ENROL_STATUS)
+from .inputs.schema import (CLUSTER_ID, CLUSTER_NAME, COUNTED_ENROL, DOB, ENROL_STATUS, FSM, PUPILS, PUPILS_OVERRIDE,
+                            ROW, SCHOOL_ID, SCHOOL_NAME, SEN_PROVISION, SEN_STATEMENT_CODES, SEN_SUPPORT_CODES, SSA,
+                            UPN)
 
 
 @dataclass
@@ -63,6 +67,7 @@ def check_inputs(inp: Inputs, cfg: Config) -> None:
     checks.duplicates(schools, [SCHOOL_ID], issues, "school_id")
     successions_of(inp, issues)
     checks.school_clusters(schools, issues)
+    check_blank_clusters(schools, issues)
     checks.statement_keys(inp.statements, issues)
     checks.unknown_schools(inp.statements, SCHOOL_ID, ids, issues, "the school holding the PSF,")
     checks.upn_letters(inp.statements, issues)
@@ -98,6 +103,9 @@ def _statement_dobs(inp: Inputs) -> pl.DataFrame:
 
 def _check_basis_columns(inp: Inputs, cfg: Config) -> None:
     schools, issues = inp.schools, inp.issues
+    if inp.census is not None and PUPILS in schools.frame.columns:  # never silent (SPEC §11.1)
+        issues.warn("pupils_ignored", "the schools input's pupils column is ignored: the census counts pupils "
+                    "(use a pupils_override column to set a school's pupils)", **schools.where(PUPILS))
     for e in cfg.elements:
         needs_census = e.basis in ("sen_support", "statements", "fsm")
         if needs_census and inp.census is None:
@@ -106,6 +114,10 @@ def _check_basis_columns(inp: Inputs, cfg: Config) -> None:
         if e.basis == "pupils" and inp.census is None and PUPILS not in schools.frame.columns:
             issues.error("config", f"element '{e.name}' counts pupils, but there is no census and the schools "
                          "input has no pupils column", file=cfg.path.name, column="formula.elements")
+        if e.nc_years is not None and inp.census is None and e.basis == "pupils":
+            issues.error("config", f"element '{e.name}' counts its own years {e.nc_years[0]}–{e.nc_years[1]}, "
+                         "which needs the pupil-level census (inputs.census)", file=cfg.path.name,
+                         column="formula.elements")
         if not e.basis.startswith("column:"):
             continue
         name = e.basis[7:]
@@ -115,21 +127,7 @@ def _check_basis_columns(inp: Inputs, cfg: Config) -> None:
                          f"not have; columns: {', '.join(schools.headers.get(c, c) for c in extra)}",
                          **schools.where(), expected=f"a numeric column '{name}'")
             continue
-        _parse_need_column(schools, name, issues)
-
-
-def _parse_need_column(schools: Table, name: str, issues: Issues) -> None:
-    from .inputs.parse import parse_number
-
-    frame = schools.frame
-    if frame.schema[name] != pl.String:
-        frame = frame.with_columns(pl.col(name).cast(pl.String))
-    parsed = frame.select(ROW, pl.col(name).alias("_raw"), parse_number(name).alias("_v"))
-    bad = parsed.filter((pl.col("_v").is_null() | (pl.col("_v") < 0)) & pl.col("_raw").is_not_null())
-    for row, raw, _ in bad.head(checks.MAX_LISTED).iter_rows():
-        issues.error("bad_value", f'"{raw}" is not a non-negative number', **schools.where(name, row),
-                     expected="a number of units, 0 or more")
-    schools.frame = frame.with_columns(parsed["_v"].fill_null(0).alias(name))
+        parse_need_column(schools, name, issues)
 
 
 def _check_budget(inp: Inputs, cfg: Config) -> None:
@@ -198,21 +196,24 @@ def psf_frames(inp: Inputs, cfg: Config) -> PsfFrames:
                        successions_of(inp))
 
 
-def census_counts(inp: Inputs, cfg: Config) -> pl.DataFrame:
+def census_counts(inp: Inputs, cfg: Config, years: tuple[int, int] | None = None) -> pl.DataFrame:
     """Per school: pupils, sen_support, statements and fsm counts at the census date, counting
-    age-based years from the statements' date of birth where a child has one (SPEC §4, §8).
+    age-based years (`years`, default `formula.pupils.nc_years`) from the statements' date of birth
+    where a child has one (SPEC §4, §8), and only rows registered C or M (SPEC §11.5).
 
     The census is counted as it is, then the few children whose statement's date of birth
     moves them into or out of the counted years are added or taken away: no join over the
     whole census.  Kept per census date and years, since scenarios rarely change them."""
-    key = ("counts", cfg.census_date, cfg.pupil_years)
+    lo, hi = years or cfg.pupil_years
+    key = ("counts", cfg.census_date, (lo, hi))
     if key in inp.derived:
         return inp.derived[key]
-    lo, hi = cfg.pupil_years
     census = inp.census.frame
+    status = (pl.col(ENROL_STATUS).fill_null("C").is_in(COUNTED_ENROL) if ENROL_STATUS in census.columns
+              else pl.lit(True))
 
     def counted(dob: pl.Expr) -> pl.Expr:
-        return nc_year_between(dob, cfg.census_date, lo, hi)
+        return nc_year_between(dob, cfg.census_date, lo, hi) & status
 
     sen = pl.col(SEN_PROVISION) if SEN_PROVISION in census.columns else pl.lit(None, dtype=pl.String)
     fsm = pl.col(FSM).fill_null(False) if FSM in census.columns else pl.lit(False)
@@ -235,14 +236,31 @@ def census_counts(inp: Inputs, cfg: Config) -> pl.DataFrame:
 
 
 def school_bases(inp: Inputs, cfg: Config) -> pl.DataFrame:
-    """Per school: pupils, sen_support, statements, fsm counts at the census date (age-based years)."""
+    """Per school: pupils, sen_support, statements, fsm counts at the census date (age-based years),
+    each element's own years too (SPEC §11.8); census rows counted where the school is open on census
+    day, else at its nearest successor (SPEC §11.11); `pupils_override` applied; a school outside the
+    formula counted nowhere (SPEC §11.2).  Adds the flags `_in_formula` and `_open_units`."""
     frame = inp.schools.frame
     if inp.census is None:
         pupils = pl.col(PUPILS).fill_null(0).round(0).cast(pl.Int64) if PUPILS in frame.columns else pl.lit(0)
-        return frame.with_columns(pupils.alias("_basis_pupils"))
-    counts = census_counts(inp, cfg)
-    out = frame.join(counts, on=SCHOOL_ID, how="left")
-    return out.with_columns(pl.col(c).fill_null(0).cast(pl.Int64) for c in counts.columns if c != SCHOOL_ID)
+        out = frame.with_columns(pupils.alias("_basis_pupils"))
+    else:
+        homes = census_homes(frame, inp.links.frame if inp.links is not None else None, cfg)
+        out = frame
+        for years in [tuple(cfg.pupil_years), *sorted(element_years(cfg))]:
+            counts = rehome_counts(census_counts(inp, cfg, years), homes)
+            if years != tuple(cfg.pupil_years):
+                counts = counts.rename({c: f"{c}_{years[0]}_{years[1]}" for c in counts.columns if c != SCHOOL_ID})
+            out = out.join(counts, on=SCHOOL_ID, how="left", maintain_order="left")
+            out = out.with_columns(pl.col(c).fill_null(0).cast(pl.Int64) for c in counts.columns if c != SCHOOL_ID)
+    if PUPILS_OVERRIDE in out.columns and out[PUPILS_OVERRIDE].null_count() < out.height:
+        warn_overrides(out, inp.schools, inp.issues)
+        out = out.with_columns(pl.coalesce(pl.col(PUPILS_OVERRIDE).round(0).cast(pl.Int64), "_basis_pupils")
+                               .alias("_basis_pupils"))
+    inside = in_formula(out)
+    return out.with_columns(*[pl.when(inside).then(pl.col(c)).otherwise(0).alias(c)
+                              for c in out.columns if c.startswith("_basis_")],
+                            inside.alias(IN_FORMULA_FLAG), open_units(out, cfg).alias(OPEN_UNITS))
 
 
 @dataclass(frozen=True)
@@ -267,11 +285,12 @@ def prepare(inp: Inputs, cfg: Config, psf: PsfFrames | None = None) -> Prepared:
     if psf is None:
         psf = psf_frames(inp, cfg)
     issues = Issues(list(inp.issues.items))
-    run_inp = Inputs(inp.schools, inp.statements, inp.census, inp.moves, issues, inp.derived, inp.links)
+    run_inp = Inputs(inp.schools, inp.statements, inp.census, inp.moves, issues, inp.derived, links=inp.links)
     psf_issues(psf, run_inp, cfg)
     issues.raise_if_errors()
-    schools = school_bases(inp, cfg)
-    for sid, name in schools.filter(pl.col("_basis_pupils") == 0).select(SCHOOL_ID, SCHOOL_NAME).sort(SCHOOL_ID).iter_rows():
+    schools = school_bases(run_inp, cfg)
+    for sid, name in schools.filter((pl.col("_basis_pupils") == 0) & pl.col(IN_FORMULA_FLAG) & open_in_period(
+            schools, cfg)).select(SCHOOL_ID, SCHOOL_NAME).sort(SCHOOL_ID).iter_rows():
         issues.warn("no_pupils", f"school {sid} ({name}) has no pupils in age-based years "
                     f"{cfg.pupil_years[0]}–{cfg.pupil_years[1]}", **inp.schools.where(SCHOOL_ID), value=sid)
     paid = psf.lines.lazy().group_by(pl.col("paid_school_id").alias(SCHOOL_ID)).agg(pl.col("paid_amount").sum().alias("psf"))
@@ -281,6 +300,8 @@ def prepare(inp: Inputs, cfg: Config, psf: PsfFrames | None = None) -> Prepared:
                       .with_columns(name.fill_null(pl.col(CLUSTER_ID)).first().over(CLUSTER_ID).alias(CLUSTER_NAME),
                                     ssa.fill_null(0).cast(pl.Int64).alias("ssa"),
                                     pl.col("psf").fill_null(0).cast(pl.Int64), pl.col("_basis_pupils").alias("pupils"))
+                      # a school open on no day of the period has no row (SPEC §11.11), unless PSF was paid there
+                      .filter(open_in_period(schools, cfg) | (pl.col("psf") != 0))
                       .sort(SCHOOL_ID))
     lines = psf.lines.select(pl.col("paid_amount").sum(), pl.col("released_amount").sum())
     return Prepared(schools, psf, int(lines.item(0, 0)), int(lines.item(0, 1)), _released_frame(psf),
@@ -288,37 +309,48 @@ def prepare(inp: Inputs, cfg: Config, psf: PsfFrames | None = None) -> Prepared:
 
 
 def compute(inp: Inputs, cfg: Config, psf: PsfFrames | None = None, prepared: Prepared | None = None,
-            workings: bool = True) -> RunResult:
+            workings: bool = True, previous: dict[str, int] | None = None) -> RunResult:
     """The funding run on inputs already read; `psf`, or all of `prepared`, may be passed in when
     unchanged (see Prepared).  Without `workings` the result's workings are None (a simulate
-    scenario: nothing shows them)."""
+    scenario: nothing shows them).  `previous` is last year's cluster allocation by cluster_id, for
+    `formula.protection` (SPEC §11.8); without it the floor is not applied, with a warning."""
     if prepared is None:
         prepared = prepare(inp, cfg, psf)
     issues = Issues(list(prepared.issues))
     schools = prepared.schools
-    the_pot = pot(cfg, prepared.continuing, schools.height, schools[CLUSTER_ID].n_unique())
-    schools, work, elements = apply_formula(schools, cfg, the_pot.cluster_pot, issues, workings)
-    schools_out = _schools_frame(schools, cfg)
+    inside = schools.filter(pl.col(IN_FORMULA_FLAG))  # top-slices count schools in the formula (SPEC §11.11)
+    the_pot = pot(cfg, prepared.continuing, inside.height, inside[CLUSTER_ID].drop_nulls().n_unique())
+    if cfg.floor_pct is not None and previous is None:
+        issues.warn("protection_skipped", "formula.protection is not applied: it needs last year's allocations "
+                    "(allocate --previous)", file=cfg.path.name, column="formula.protection")
+    schools, work, elements = apply_formula(schools, cfg, the_pot.cluster_pot, issues, workings, previous)
+    schools_out = _schools_frame(schools, cfg, elements)
     ssa_total = int(schools_out["ssa"].sum())
     totals = Totals(the_pot.pupil_specific_pot, prepared.continuing, the_pot.topslices, the_pot.cluster_pot,
                     prepared.released_total, ssa_total, ssa_total + the_pot.pupil_specific_pot)
     return RunResult(
-        config=cfg, schools=schools_out, clusters=_clusters_frame(schools_out, cfg), psf=prepared.psf.lines,
+        config=cfg, schools=schools_out, clusters=_clusters_frame(schools_out, schools[IN_FORMULA_FLAG], elements),
+        psf=prepared.psf.lines,
         released=prepared.released, workings=work, elements=elements,
         totals=totals, issues=tuple(issues.items), inputs=_input_infos(inp), config_sha256=cfg.sha256,
-        checks=_checks_passed(totals, schools_out, elements, cfg))
+        checks=_checks_passed(totals, schools_out, elements, cfg),
+        successions=succession_pairs(inp.schools.frame, inp.links.frame if inp.links is not None else None),
+        no_return=tuple(schools.filter(~pl.col(IN_FORMULA_FLAG) & (pl.col("psf") == 0))[SCHOOL_ID].to_list()))
 
 
-def _schools_frame(schools: pl.DataFrame, cfg: Config) -> pl.DataFrame:
-    formula = [f"formula_{e.name}" for e in cfg.elements]
+def _schools_frame(schools: pl.DataFrame, cfg: Config, elements) -> pl.DataFrame:
+    formula = [f"formula_{e.name}" for e in elements]
     return schools.select(SCHOOL_ID, SCHOOL_NAME, CLUSTER_ID, CLUSTER_NAME, "pupils", "ssa", "psf", *formula,
                           "cluster_share", (pl.col("ssa") + pl.col("psf") + pl.col("cluster_share")).alias("total"))
 
 
-def _clusters_frame(schools: pl.DataFrame, cfg: Config) -> pl.DataFrame:
-    formula = [f"formula_{e.name}" for e in cfg.elements]
-    return (schools.group_by(CLUSTER_ID)
-            .agg(pl.col(CLUSTER_NAME).first(), pl.len().alias("schools"),
+def _clusters_frame(schools: pl.DataFrame, inside: pl.Series, elements) -> pl.DataFrame:
+    """By cluster: `schools` counts the schools in the formula (SPEC §11.2); a school with no cluster is
+    in no cluster's sums."""
+    formula = [f"formula_{e.name}" for e in elements]
+    return (schools.with_columns(inside.alias("_inside")).filter(pl.col(CLUSTER_ID).is_not_null())
+            .group_by(CLUSTER_ID)
+            .agg(pl.col(CLUSTER_NAME).first(), pl.col("_inside").sum().alias("schools"),
                  *[pl.col(c).sum() for c in ("pupils", "ssa", "psf", *formula)],
                  pl.col("cluster_share").sum().alias("cluster_allocation"), pl.col("total").sum())
             .with_columns(pl.col("schools").cast(pl.Int64))
@@ -349,7 +381,7 @@ def _checks_passed(totals: Totals, schools: pl.DataFrame, elements, cfg: Config)
                           f"{fmt_gbp(totals.continuing_psf)} + top-slices {fmt_gbp(totals.topslices_total)} + cluster "
                           f"pot {fmt_gbp(totals.cluster_pot)}")
     out.append("pupil-specific pot = continuing PSF + top-slices + cluster pot, to the penny")
-    for e in elements:
+    for e in elements:  # (protection's total is 0: its adjustments cancel)
         got = int(schools[f"formula_{e.name}"].sum())
         if got != e.total:
             raise broken(f"element {e.name} shares {fmt_gbp(got)} but its total is {fmt_gbp(e.total)}")
@@ -368,13 +400,19 @@ def _checks_passed(totals: Totals, schools: pl.DataFrame, elements, cfg: Config)
     return tuple(out)
 
 
-def allocate(cfg: Config, progress=None) -> RunResult:
-    """The whole funding run for a config: read, check, compute.  Raises SenrunError."""
+def allocate(cfg: Config, progress=None, previous: dict[str, int] | None = None) -> RunResult:
+    """The whole funding run for a config: read, check, compute.  Raises SenrunError.  `previous` is last
+    year's cluster allocation by cluster_id (yearly.diff.previous_cluster_allocations), which
+    `formula.protection` needs."""
     if any(e.solve for e in cfg.elements):
         raise SenrunError(Issue("config", ERROR, "`rate: solve` is for simulate scenarios; allocate needs a rate, "
                                 "a share or a remainder", file=cfg.path.name, column="formula.elements",
                                 field="formula.elements"))
+    if cfg.floor_pct is not None and previous is None:
+        raise SenrunError(Issue("config", ERROR, "formula.protection needs last year's allocations: run with "
+                                "--previous (last year's schools.csv or allocations.xlsx)", file=cfg.path.name,
+                                column="formula.protection", field="formula.protection"))
     inp = read_inputs(cfg, progress)
     if progress:
         progress("computing")
-    return compute(inp, cfg)
+    return compute(inp, cfg, previous=previous)

@@ -85,6 +85,10 @@ class RunResult:
     inputs: tuple[InputInfo, ...]
     config_sha256: str
     checks: tuple[str, ...] = field(default=())  # human sentences: the checks that passed
+    #: (predecessor, successor) pairs of the schools input and links (SPEC §11.1), for `--previous`
+    successions: tuple[tuple[str, str], ...] = field(default=())
+    #: schools with a row but no return: outside the formula and paid no PSF (SPEC §11.2)
+    no_return: tuple[str, ...] = field(default=())
 
     @property
     def warnings(self) -> tuple["Issue", ...]:

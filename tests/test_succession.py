@@ -234,7 +234,8 @@ def test_a_managed_move_to_a_special_school_outside_the_formula_carries_psf_ther
 # §11.5: census registration status
 
 def test_a_dual_registered_child_is_no_duplicate_and_keeps_psf_at_the_school_holding_it__faq_3_6(tmp_path):
-    census = [{**pupil(U1, "PRU", PRIMARY), "enrol_status": "M"}, {**pupil(U1, "A", PRIMARY), "enrol_status": "S"}]
+    census = [{**pupil(U1, "PRU", PRIMARY), "enrol_status": "M"}, {**pupil(U1, "A", PRIMARY), "enrol_status": "S"},
+              pupil(U2, "A", PRIMARY)]  # someone the formula counts (the PRU is outside it, S rows are not counted)
     r = run(tmp_path, schools=[school("A"), school("PRU", in_formula="no")], census=census,
             statements=[statement(U1, PRIMARY, annual="1200.00")])
     assert lines_of(r, U1) == [("A", 120000, 0, "continuing")]
@@ -250,7 +251,7 @@ def test_two_main_registrations_of_one_child_are_the_duplicate_error__spec_8_11_
 
 
 def test_a_child_registered_only_as_a_guest_elsewhere_has_made_a_casual_move__faq_3(tmp_path):
-    census = [{**pupil(U1, "B", PRIMARY), "enrol_status": "G"}]
+    census = [{**pupil(U1, "B", PRIMARY), "enrol_status": "G"}, pupil(U2, "A", PRIMARY)]
     r = run(tmp_path, census=census, statements=[statement(U1, PRIMARY, annual="1200.00")])
     assert lines_of(r, U1) == [("A", 0, 120000, "casual_move")]
 

@@ -46,7 +46,13 @@ def allocate(
 
     with handled(debug):
         with steps(quiet) as progress:
-            result = run_allocation(load_config(config), progress=progress.step)
+            cfg = load_config(config)
+            last = None
+            if cfg.floor_pct is not None and previous is not None:  # the floor needs last year first
+                from ..yearly.diff import previous_cluster_allocations
+
+                last = previous_cluster_allocations(previous)
+            result = run_allocation(cfg, progress=progress.step, previous=last)
             diff = None
             if previous is not None:
                 from ..yearly.diff import diff_against

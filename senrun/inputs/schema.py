@@ -155,6 +155,7 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
 }
 
 #: Columns whose empty cells are allowed (optional values).
-NULLABLE = {CLUSTER_NAME, PHASE, SSA, PUPILS, NC_YEAR_TAUGHT, SEN_PROVISION, FSM, STREAM, CEASED_DATE,
+# CLUSTER_ID may be blank only for a school outside the formula (SPEC §11.2): checked in the pipeline.
+NULLABLE = {CLUSTER_ID, CLUSTER_NAME, PHASE, SSA, PUPILS, NC_YEAR_TAUGHT, SEN_PROVISION, FSM, STREAM, CEASED_DATE,
             OPENED, CLOSED, SUCCESSOR_ID, IN_FORMULA, PUPILS_OVERRIDE, ENROL_STATUS, EFFECTIVE_DATE, EVENT,
             LINK_DATE, LINK_TYPE}

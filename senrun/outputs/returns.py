@@ -87,7 +87,7 @@ SCHOOL_FIELDS = ("file_name", "school_id", "school_name", "cluster_id", "cluster
 def school_fields(result: RunResult, file_names: dict[str, str], elements: list[tuple[str, str]]) -> pl.DataFrame:
     """One row per school: SCHOOL_FIELDS, each element's units (text) and amount, then how many
     children's lines the school has."""
-    schools = result.schools
+    schools = result.schools.filter(~pl.col("school_id").is_in(list(result.no_return)))  # SPEC §11.2
     counts = (result.psf.filter(pl.col("paid_amount") > 0)
               .group_by(pl.col("paid_school_id").alias("school_id")).agg(pl.len().alias("_children")))
     units = units_by_school(result.workings)

@@ -72,9 +72,9 @@ def attribution_runs(prev_inp: Inputs, prev_cfg: Config, cur_inp: Inputs, cur_cf
     cfg2 = replace(cfg1, census_date=cur_cfg.census_date, pupil_years=cur_cfg.pupil_years)
     cfg3 = replace(cfg2, pupil_specific_pot=cur_cfg.pupil_specific_pot, sen_total=cur_cfg.sen_total,
                    ssa_total=cur_cfg.ssa_total, topslices=cur_cfg.topslices, elements=cur_cfg.elements)
-    inp1 = Inputs(prev_inp.schools, cur_inp.statements, prev_inp.census, cur_inp.moves, Issues())
+    inp1 = Inputs(prev_inp.schools, cur_inp.statements, prev_inp.census, cur_inp.moves, Issues(), links=prev_inp.links)
     inp2 = Inputs(schools_with_counts(prev_inp, cur_inp, cur_cfg), cur_inp.statements, cur_inp.census,
-                  cur_inp.moves, Issues())
+                  cur_inp.moves, Issues(), links=prev_inp.links)
     plan = [("previous", prev_inp, prev_cfg, None), ("psf_runoff", inp1, cfg1, psf),
             ("pupil_numbers", inp2, cfg2, psf), ("formula", inp2, cfg3, psf), ("other", cur_inp, cur_cfg, psf)]
     runs = []

@@ -110,6 +110,43 @@ def _read_previous_xlsx(path: Path) -> pl.DataFrame:
                         schema={SCHOOL_ID: pl.String, CLUSTER_ID: pl.String, "total": pl.Int64})
 
 
+def previous_cluster_allocations(path: Path) -> dict[str, int]:
+    """Last year's `cluster_allocation` by cluster_id, as last year's membership was (SPEC §11.11): the sum
+    of the `cluster_share` column of its schools.csv or its allocations.xlsx Schools sheet, in pence.
+    `formula.protection` reads it before the formula."""
+    path = Path(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        import fastexcel
+
+        try:
+            sheet = fastexcel.read_excel(str(path)).load_sheet(
+                "Schools", dtypes={CLUSTER_ID: "string", "cluster_share": "float"})
+            frame = sheet.to_polars()
+        except Exception as exc:  # fastexcel raises its own error types
+            raise SenrunError(f"{path.name}: cannot read its Schools sheet ({exc})") from None
+        rows = [(str(c or "").strip(), round(v * 100)) for c, v in
+                zip(frame[CLUSTER_ID].to_list(), frame["cluster_share"].to_list()) if v is not None]
+    else:
+        try:
+            raw = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            raise SenrunError(f"{path.name}: cannot read it as CSV ({exc})") from None
+        if "cluster_share" not in raw.columns or CLUSTER_ID not in raw.columns:
+            raise SenrunError(f"{path.name}: formula.protection needs its cluster_id and cluster_share columns "
+                              "(a schools.csv written by senrun)")
+        rows = []
+        for i, (cluster, text) in enumerate(zip(raw[CLUSTER_ID].to_list(), raw["cluster_share"].to_list())):
+            pence = pounds_text_to_pence(text or "")
+            if pence is None:
+                raise SenrunError(f"{path.name} › row {i + 2} › cluster_share: \"{text}\" is not an amount in pounds")
+            rows.append((_unguard(cluster) or "", pence))
+    out: dict[str, int] = {}
+    for cluster, pence in rows:
+        if cluster:
+            out[cluster] = out.get(cluster, 0) + pence
+    return out
+
+
 # --- the comparison ----------------------------------------------------------------------
 
 def change_pct_expr(change: str, previous: str) -> pl.Expr:
@@ -139,12 +176,49 @@ def compare_totals(previous: pl.DataFrame, current: pl.DataFrame, key: str, flag
                           flag_expr("change", "previous_total", flag_pct).alias("flag")))
 
 
+def fold_predecessors(previous: pl.DataFrame, current_ids: set[str], successions: tuple[tuple[str, str], ...]
+                      ) -> pl.DataFrame:
+    """Last year's schools with each one that has no row this year folded into its nearest successor that
+    has (SPEC §11.1, §11.11): the successor's previous total is its own (if any) plus its predecessors', in
+    its own previous cluster (else its first predecessor's), and `_from` lists the predecessors."""
+    if not successions:
+        return previous.with_columns(pl.lit(None, dtype=pl.String).alias("_from"))
+    from ..schools import nearest_open_successor
+
+    after: dict[str, list[str]] = {}
+    for old, new in successions:
+        after.setdefault(old, []).append(new)
+    after = {k: sorted(v) for k, v in after.items()}
+    gone = [sid for sid in previous[SCHOOL_ID].to_list() if sid not in current_ids]
+    into = {sid: nearest_open_successor(sid, after, current_ids) for sid in gone}
+    into = {k: v for k, v in into.items() if v is not None}
+    if not into:
+        return previous.with_columns(pl.lit(None, dtype=pl.String).alias("_from"))
+    folded: dict[str, list[str]] = {}
+    for old, new in sorted(into.items()):
+        folded.setdefault(new, []).append(old)
+    own = {sid: (cluster, total) for sid, cluster, total in previous.select(SCHOOL_ID, CLUSTER_ID, "total").iter_rows()}
+    rows = []
+    for sid, (cluster, total) in own.items():
+        if sid not in into:
+            olds = folded.get(sid, [])
+            rows.append((sid, cluster, total + sum(own[o][1] for o in olds), ", ".join(olds) or None))
+    for sid, olds in folded.items():
+        if sid not in own:
+            rows.append((sid, own[olds[0]][0], sum(own[o][1] for o in olds), ", ".join(olds)))
+    return pl.DataFrame(rows, schema={SCHOOL_ID: pl.String, CLUSTER_ID: pl.String, "total": pl.Int64,
+                                      "_from": pl.String}, orient="row")
+
+
 def _school_rows(previous: pl.DataFrame, current: pl.DataFrame, flag_pct: Decimal) -> pl.DataFrame:
     cur = current.select(SCHOOL_ID, CLUSTER_ID, "total", pl.lit(True).alias("_in_current"))
-    prev = previous.select(SCHOOL_ID, CLUSTER_ID, "total", pl.lit(True).alias("_in_previous"))
+    if "_from" not in previous.columns:
+        previous = previous.with_columns(pl.lit(None, dtype=pl.String).alias("_from"))
+    prev = previous.select(SCHOOL_ID, CLUSTER_ID, "total", "_from", pl.lit(True).alias("_in_previous"))
     out = compare_totals(prev, cur, SCHOOL_ID, flag_pct)
     was, now = pl.col(CLUSTER_ID), pl.col(f"{CLUSTER_ID}_current")
-    note = (pl.when(pl.col("_in_previous").is_null()).then(pl.lit("new school"))
+    note = (pl.when(pl.col("_from").is_not_null()).then(pl.lit("converted from ") + pl.col("_from"))
+            .when(pl.col("_in_previous").is_null()).then(pl.lit("new school"))
             .when(pl.col("_in_current").is_null()).then(pl.lit("closed school"))
             .when(was != now).then(pl.lit("changed cluster from ") + was)
             .otherwise(None))
@@ -154,7 +228,8 @@ def _school_rows(previous: pl.DataFrame, current: pl.DataFrame, flag_pct: Decima
 
 def _cluster_rows(previous: pl.DataFrame, current: pl.DataFrame, flag_pct: Decimal) -> pl.DataFrame:
     def by_cluster(frame: pl.DataFrame, mark: str) -> pl.DataFrame:
-        return frame.group_by(CLUSTER_ID).agg(pl.col("total").sum(), pl.lit(True).alias(mark))
+        return (frame.filter(pl.col(CLUSTER_ID).is_not_null())  # a setting with no cluster (SPEC §11.2)
+                .group_by(CLUSTER_ID).agg(pl.col("total").sum(), pl.lit(True).alias(mark)))
 
     out = compare_totals(by_cluster(previous, "_in_previous"), by_cluster(current, "_in_current"), CLUSTER_ID,
                          flag_pct)
@@ -164,8 +239,12 @@ def _cluster_rows(previous: pl.DataFrame, current: pl.DataFrame, flag_pct: Decim
                       "previous_total", "current_total", "change", "change_pct", "flag", note.alias("note"))
 
 
-def diff_frames(previous: pl.DataFrame, current: pl.DataFrame, flag_pct: Decimal) -> pl.DataFrame:
-    """The diff of two (school_id, cluster_id, total) frames: schools by school_id, then clusters by cluster_id."""
+def diff_frames(previous: pl.DataFrame, current: pl.DataFrame, flag_pct: Decimal,
+                successions: tuple[tuple[str, str], ...] = ()) -> pl.DataFrame:
+    """The diff of two (school_id, cluster_id, total) frames: schools by school_id, then clusters by cluster_id.
+    With `successions` ((predecessor, successor) pairs), last year's schools gone this year are compared
+    within their successor's row (`fold_predecessors`)."""
+    previous = fold_predecessors(previous, set(current[SCHOOL_ID].to_list()), successions)
     schools = _school_rows(previous, current, flag_pct).sort(SCHOOL_ID)
     clusters = _cluster_rows(previous, current, flag_pct).sort(CLUSTER_ID)
     return pl.concat([schools, clusters]).select(DIFF_COLUMNS)
@@ -177,11 +256,11 @@ def diff_against(result: RunResult, previous_path: Path) -> pl.DataFrame:
     Columns: level (school | cluster), school_id, cluster_id, previous_total, current_total,
     change (Int64 pence), change_pct (Float64, 2 dp; null where previous is 0), flag
     (|change| > diff.flag_pct % of previous), note (new school, closed school, changed
-    cluster from X; new cluster, closed cluster).  Ids sort in code-point order.
+    cluster from X, converted from <ids>; new cluster, closed cluster).  Ids sort in code-point order.
     """
     previous = read_previous(Path(previous_path))
     current = result.schools.select(SCHOOL_ID, CLUSTER_ID, "total")
-    return diff_frames(previous, current, result.config.flag_pct)
+    return diff_frames(previous, current, result.config.flag_pct, result.successions)
 
 
 def largest_movers(diff: pl.DataFrame, n: int = 10) -> pl.DataFrame:

@@ -133,12 +133,14 @@ def _formula_steps(result: RunResult, school_id: str) -> list[dict]:
     for e in result.elements:
         w = work[e.name]
         penny = " + 1p from the largest-remainder step" if w["extra_penny"] else ""
+        has = (f"{w['units']} of {e.units} units" if e.basis != "per_cluster" else
+               f"{w['units']} pupils of its cluster's equal part of {e.units} clusters")  # SPEC §11.8
         steps.append({
             "element": e.name, "basis": e.basis, "kind": e.kind, "parameter": e.parameter, "units": w["units"],
             "total_units": e.units, "element_total": e.total, "exact_share_pence": w["exact_pence"],
             "floor_pence": w["floor_pence"], "extra_penny": w["extra_penny"], "amount": w["amount"],
             "text": (f"{e.name} ({e.basis}): {_element_total_text(e, result.totals.cluster_pot)}; this school has "
-                     f"{w['units']} of {e.units} units: exact share {w['exact_pence']}p, floor {w['floor_pence']}p"
+                     f"{has}: exact share {w['exact_pence']}p, floor {w['floor_pence']}p"
                      f"{penny} = {fmt_gbp(w['amount'])}"),
         })
     return steps

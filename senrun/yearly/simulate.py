@@ -102,12 +102,12 @@ def scenario_inputs(base_inp: Inputs, base_cfg: Config, cfg: Config, read: dict)
         return base_inp
     # the base's derived work (the census join, pupil counts) does not depend on the schools table: shared
     checked = Inputs(replace(base_inp.schools), base_inp.statements, base_inp.census, base_inp.moves, Issues(),
-                     base_inp.derived)
+                     base_inp.derived, links=base_inp.links)
     check_inputs(checked, cfg)  # basis columns parsed, budget checks — on a copy of the schools table
     if checked.issues.errors:  # the warnings are the base's, already reported
         raise SenrunError(checked.issues.errors)
     return Inputs(checked.schools, base_inp.statements, base_inp.census, base_inp.moves, base_inp.issues,
-                  base_inp.derived)
+                  base_inp.derived, links=base_inp.links)
 
 
 def solved_rates(result: RunResult) -> tuple[tuple[str, str], ...]:

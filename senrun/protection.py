@@ -1,0 +1,100 @@
+"""A floor on each cluster's year-on-year change (SPEC §11.8, §11.11; FAQ 2, 22).
+
+No cluster's allocation falls below `previous × (1 + P/100)`.  Clusters under their floor are
+raised to it; every cluster that gained on last year gives up the same part `s` of its gain,
+so that the pot still balances exactly.  Clusters between their floor and last year's
+allocation, and clusters new this year, are neither raised nor scaled.  The adjustments are
+exact fractions, rounded by the signed largest remainder so that they sum to 0, then split
+between each cluster's schools in proportion to their other elements.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from math import floor
+
+import polars as pl
+
+from .config.loader import Config
+from .errors import ERROR, Issue, SenrunError
+from .inputs.schema import CLUSTER_ID, SCHOOL_ID
+from .money import apportion, fmt_gbp
+from .result import Element
+from .schools import IN_FORMULA_FLAG
+
+PROTECTION = "protection"
+
+
+def _stop(message: str, cfg: Config) -> SenrunError:
+    key = "formula.protection.floor_pct"
+    return SenrunError(Issue("formula", ERROR, message, file=cfg.path.name, column=key, field=key))
+
+
+def cluster_adjustments(before: dict[str, int], previous: dict[str, int], floor_pct: Decimal, cfg: Config
+                        ) -> tuple[dict[str, int], Fraction, Fraction, Fraction]:
+    """Each cluster's adjustment in pence (summing to 0), the factor `s`, the cost of the floors and the
+    gains they are paid from (exact).  `s > 1` is an error naming both figures."""
+    keep = 1 + Fraction(floor_pct) / 100
+    exact: dict[str, Fraction] = {c: Fraction(0) for c in before}
+    cost, gains = Fraction(0), Fraction(0)
+    for c, u in before.items():
+        if c not in previous:  # a cluster new this year has no floor and is not scaled
+            continue
+        bottom = previous[c] * keep
+        if u < bottom:
+            exact[c] = bottom - u
+            cost += bottom - u
+        elif u > previous[c]:
+            gains += u - previous[c]
+    if cost == 0:
+        return {c: 0 for c in before}, Fraction(0), cost, gains
+    if cost > gains:
+        raise _stop(f"the floor of {floor_pct}% costs {fmt_gbp(_whole(cost))} but the clusters that gained on last "
+                    f"year gained only {fmt_gbp(_whole(gains))}: the scaling factor would be more than 1; lower the "
+                    "floor (a more negative floor_pct)", cfg)
+    s = cost / gains
+    for c, u in before.items():
+        if c in previous and u > previous[c]:
+            exact[c] = -s * (u - previous[c])
+    return signed_largest_remainder(exact), s, cost, gains
+
+
+def _whole(value: Fraction) -> int:
+    return int(value.numerator // value.denominator + (1 if 2 * (value % 1) >= 1 else 0))
+
+
+def signed_largest_remainder(exact: dict[str, Fraction]) -> dict[str, int]:
+    """Exact amounts summing to a whole number, rounded so they still do: each floored toward −∞, then the
+    pennies left one each to the largest fractional parts (ties by key, SPEC §11.11)."""
+    floors = {k: floor(v) for k, v in exact.items()}
+    left = round(sum(exact.values())) - sum(floors.values())
+    order = sorted(exact, key=lambda k: (-(exact[k] - floors[k]), k))
+    for k in order[:left]:
+        floors[k] += 1
+    return floors
+
+
+def protect(shares: pl.DataFrame, previous: dict[str, int], cfg: Config) -> tuple[pl.DataFrame, Element]:
+    """Add `formula_protection` to the schools' shares and to their `cluster_share`; return also the
+    element as applied, its parameter showing `s` to 6 decimal places (the Summary's elements)."""
+    inside = pl.col(IN_FORMULA_FLAG) if IN_FORMULA_FLAG in shares.columns else pl.lit(True)
+    counted = shares.filter(inside & pl.col(CLUSTER_ID).is_not_null())
+    before = dict(counted.group_by(CLUSTER_ID).agg(pl.col("cluster_share").sum()).iter_rows())
+    adjust, s, cost, gains = cluster_adjustments(before, previous, cfg.floor_pct, cfg)
+    amounts = pl.DataFrame({CLUSTER_ID: list(adjust), "_adj": list(adjust.values())},
+                           schema={CLUSTER_ID: pl.String, "_adj": pl.Int64})
+    # within a cluster, by the schools' other elements; a cluster whose schools have none shares equally
+    weight = pl.when(pl.col("cluster_share").sum().over(CLUSTER_ID) > 0).then(pl.col("cluster_share")) \
+        .otherwise(pl.lit(1, dtype=pl.Int64))
+    frame = (shares.lazy().join(amounts.lazy(), on=CLUSTER_ID, how="left", maintain_order="left")
+             .with_columns(pl.col("_adj").fill_null(0),
+                           pl.when(inside & pl.col(CLUSTER_ID).is_not_null()).then(weight).otherwise(0)
+                           .cast(pl.Int64).alias("_w")))
+    out = apportion(frame, pl.col("_adj"), "_w", SCHOOL_ID, "formula_protection", over=CLUSTER_ID).collect()
+    out = out.with_columns((pl.col("cluster_share") + pl.col("formula_protection")).alias("cluster_share"))
+    shown = (Decimal(s.numerator) / Decimal(s.denominator)).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+    element = Element(PROTECTION, "floor", PROTECTION,
+                      f"floor_pct {cfg.floor_pct}; s = {shown} (floors cost {fmt_gbp(_whole(cost))} of gains "
+                      f"{fmt_gbp(_whole(gains))})", "", 0)
+    return out.drop("_adj", "_w"), element

@@ -1,0 +1,141 @@
+"""Schools that open, close or convert, as the formula sees them (SPEC §11.1, §11.2, §11.11).
+
+A school is open on the days `opened ≤ d ≤ closed` (a blank bound is unbounded).  The formula
+counts open time: a school's `per_school` units are the part of the period it is open, and
+its census rows count only where a school is open on census day, else at its nearest
+successor open at some time in the period.  Settings outside the formula (`in_formula: no`)
+are left out of every basis.  Loops here run over schools, never over pupils.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import date, timedelta
+from math import gcd
+
+import polars as pl
+
+from .calendar import units_between
+from .config.loader import Config
+from .inputs.schema import CLOSED, IN_FORMULA, LINK_TYPE, OPENED, SCHOOL_ID, SUCCESSOR_ID
+
+#: The schools frame's flag: the school takes part in the formula (SPEC §11.2: null means yes).
+IN_FORMULA_FLAG = "_in_formula"
+#: A school's open units in the period (months or days, as `prorate`), over `period_units(cfg)`.
+OPEN_UNITS = "_open_units"
+
+
+def in_formula(frame: pl.DataFrame) -> pl.Expr:
+    """Whether each school takes part in the formula: `in_formula` blank or yes (SPEC §11.2)."""
+    return _column(frame, IN_FORMULA, pl.Boolean).fill_null(True)
+
+
+def _column(frame: pl.DataFrame, name: str, dtype) -> pl.Expr:
+    return pl.col(name) if name in frame.columns else pl.lit(None, dtype=dtype)
+
+
+def open_on(frame: pl.DataFrame, day: date) -> pl.Expr:
+    """Whether each school is open on `day`."""
+    opened, closed = _column(frame, OPENED, pl.Date), _column(frame, CLOSED, pl.Date)
+    return (opened.is_null() | (opened <= day)) & (closed.is_null() | (closed >= day))
+
+
+def open_in_period(frame: pl.DataFrame, cfg: Config) -> pl.Expr:
+    """Whether each school is open on at least one day of the period: it has a row (SPEC §11.11)."""
+    opened, closed = _column(frame, OPENED, pl.Date), _column(frame, CLOSED, pl.Date)
+    return ((opened.is_null() | (opened <= cfg.period_end)) & (closed.is_null() | (closed >= cfg.period_start))
+            & (opened.is_null() | closed.is_null() | (opened <= closed)))
+
+
+def period_units(cfg: Config) -> int:
+    """The units in the period: months (a month counting when the period holds its first day) or days."""
+    one = pl.DataFrame({"a": [cfg.period_start], "b": [cfg.period_end + timedelta(days=1)]})
+    return int(one.select(units_between(pl.col("a"), pl.col("b"), cfg.prorate)).item())
+
+
+def open_units(frame: pl.DataFrame, cfg: Config) -> pl.Expr:
+    """Each school's open units in the period: months whose first day it is open on (`prorate: months`,
+    SPEC §11.11: opened on 2 September → from October), or days open (`prorate: days`)."""
+    opened, closed = _column(frame, OPENED, pl.Date), _column(frame, CLOSED, pl.Date)
+    lo = pl.max_horizontal(opened.fill_null(cfg.period_start), pl.lit(cfg.period_start))
+    hi = pl.min_horizontal((closed + pl.duration(days=1)).fill_null(cfg.period_end + timedelta(days=1)),
+                           pl.lit(cfg.period_end + timedelta(days=1)))
+    units = units_between(lo, hi, cfg.prorate).cast(pl.Int64)
+    return pl.when(lo < hi).then(units).otherwise(0)
+
+
+def reduced(units: list[int], den: int) -> int:
+    """The largest number dividing `den` and every one of `units`: dividing by it keeps every proportion and
+    makes a whole-period school one unit again (so a data set without `opened`/`closed` is unchanged)."""
+    g = den
+    for u in units:
+        g = gcd(g, u)
+        if g == 1:
+            break
+    return g or 1
+
+
+def successors(schools: pl.DataFrame, links: pl.DataFrame | None) -> dict[str, list[str]]:
+    """Each school's direct successors: its `successor_id` and the `links` rows of a succession type
+    (SPEC §11.1: a `link_type` beginning with "Successor"; a blank one is ignored; no column, all count)."""
+    out: dict[str, list[str]] = {}
+    if SUCCESSOR_ID in schools.columns:
+        for sid, nxt in schools.filter(pl.col(SUCCESSOR_ID).is_not_null()).select(SCHOOL_ID, SUCCESSOR_ID).iter_rows():
+            out.setdefault(sid, []).append(nxt)
+    if links is not None and links.height:
+        kept = links
+        if LINK_TYPE in links.columns:
+            kept = links.filter(pl.col(LINK_TYPE).str.strip_chars().str.to_lowercase().str.starts_with("successor"))
+        for sid, nxt in kept.select(SCHOOL_ID, SUCCESSOR_ID).drop_nulls().iter_rows():
+            if nxt not in out.setdefault(sid, []):
+                out[sid].append(nxt)
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def nearest_open_successor(start: str, after: dict[str, list[str]], open_ids: set[str]) -> str | None:
+    """The nearest school after `start` along its successions (breadth first, ties by school_id) that is
+    open at some time in the period; None if there is none."""
+    seen, queue = {start}, deque(after.get(start, []))
+    while queue:
+        sid = queue.popleft()
+        if sid in seen:
+            continue
+        seen.add(sid)
+        if sid in open_ids:
+            return sid
+        queue.extend(after.get(sid, []))
+    return None
+
+
+def census_homes(schools: pl.DataFrame, links: pl.DataFrame | None, cfg: Config) -> pl.DataFrame | None:
+    """Where the census rows of each school count, for the schools whose rows do not count at themselves
+    (SPEC §11.11): a school open on census day and in the period counts its own rows; any other school's
+    count at its nearest successor open at some time in the period, else nowhere (`_home` null).
+    None when every school counts its own rows (the usual year: nothing to move)."""
+    flags = schools.select(SCHOOL_ID, open_on(schools, cfg.census_date).alias("_on"),
+                           open_in_period(schools, cfg).alias("_in"))
+    away = flags.filter(~(pl.col("_on") & pl.col("_in")))
+    if away.is_empty():
+        return None
+    after = successors(schools, links)
+    open_ids = set(flags.filter(pl.col("_in"))[SCHOOL_ID].to_list())
+    homes = [nearest_open_successor(sid, after, open_ids) for sid in away[SCHOOL_ID].to_list()]
+    return pl.DataFrame({SCHOOL_ID: away[SCHOOL_ID], "_home": pl.Series(homes, dtype=pl.String)})
+
+
+def rehome_counts(counts: pl.DataFrame, homes: pl.DataFrame | None) -> pl.DataFrame:
+    """Per-school census counts moved to where they count (`census_homes`); rows counting nowhere dropped."""
+    if homes is None:
+        return counts
+    value_columns = [c for c in counts.columns if c != SCHOOL_ID]
+    moved = (counts.join(homes, on=SCHOOL_ID, how="left")
+             .with_columns(pl.when(pl.col(SCHOOL_ID).is_in(homes[SCHOOL_ID].implode())).then(pl.col("_home"))
+                           .otherwise(pl.col(SCHOOL_ID)).alias(SCHOOL_ID))
+             .filter(pl.col(SCHOOL_ID).is_not_null()))
+    return moved.group_by(SCHOOL_ID).agg(pl.col(c).sum() for c in value_columns).sort(SCHOOL_ID)
+
+
+def succession_pairs(schools: pl.DataFrame, links: pl.DataFrame | None) -> tuple[tuple[str, str], ...]:
+    """Every (predecessor, successor) pair of the schools' successor_id and the links input."""
+    after = successors(schools, links)
+    return tuple((old, new) for old in sorted(after) for new in after[old])

@@ -1,0 +1,331 @@
+"""The formula in round 2 (SPEC §1, §11.1, §11.2, §11.5, §11.8, §11.11), to the penny.
+
+Every expected figure is worked by hand in the comments.  The period is 1 April 2013 –
+31 March 2014 (12 months, 365 days), the census 17 January 2013 (academic year 2012/13).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from builders import run, statement, write_csv, write_run
+from senrun.config.loader import load_config
+from senrun.errors import SenrunError
+from senrun.pipeline import allocate
+from senrun.yearly.diff import previous_cluster_allocations
+
+U1 = "B801200005001"
+NOBODY = [statement(U1, "2005-05-05", school="S1", annual="0")]  # no PSF: the pot is all cluster pot
+PRIMARY_DOB, SECONDARY_DOB = "2005-01-01", "2000-01-01"  # Year 3 and Year 8 at the January 2013 census
+
+
+def school(sid: str, cluster: str | None = "K1", **extra) -> dict:
+    return {"school_id": sid, "school_name": f"School {sid}", "cluster_id": cluster or "", "ssa": "0", **extra}
+
+
+def table(rows: list[dict]) -> list[dict]:
+    """Rows with every column any of them has (blank where not given)."""
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    return [{k: r.get(k, "") for k in keys} for r in rows]
+
+
+def census_rows(school_id: str, n: int, dob: str = PRIMARY_DOB, start: int = 0, **extra) -> list[dict]:
+    return [{"upn": f"A80120000{start + i:04d}", "school_id": school_id, "date_of_birth": dob, **extra}
+            for i in range(n)]
+
+
+def shares(result, column: str = "cluster_share") -> dict[str, int]:
+    return dict(result.schools.select("school_id", column).iter_rows())
+
+
+def rules(*elements) -> dict:
+    return {"elements": list(elements)}
+
+
+# --- §1: need values exactly as written --------------------------------------------------
+
+def test_a_need_column_is_used_to_every_digit_as_written__faq_22_spec_1(tmp_path):
+    # £84,120.21 = 8,412,021p shared 0.34234786 : 0.15826781 (sum 0.50061567).
+    # 8,412,021 × 34,234,786 / 50,061,567 = 5,752,591.29… and × 15,826,781 / … = 2,659,429.70…:
+    # floors 5,752,591 + 2,659,429 leave 1p, to the larger fraction (.70, S2) → £57,525.91 and £26,594.30.
+    # (Rounded to millionths first, 0.342348 : 0.158268, it gave £57,525.90 and £26,594.31.)
+    schools = [school("S1", idaci="0.34234786"), school("S2", idaci="0.15826781")]
+    r = run(tmp_path, schools=table(schools), statements=NOBODY, budget={"pupil_specific_pot": "84120.21"},
+            formula=rules({"name": "need", "basis": "column:idaci", "remainder": True}))
+    assert shares(r, "formula_need") == {"S1": 5752591, "S2": 2659430}
+    assert r.elements[0].units == "0.50061567"
+
+
+def test_a_need_rate_is_taken_on_the_exact_units_and_rounded_once__spec_1(tmp_path):
+    # rate £1000 × (0.0000005 + 0.0000005) = £0.001 → 0.1p → 0p; to millionths each was 0.000001 → 0.2p → 0p too,
+    # but £100 000 × 0.1234565 = £12,345.65 exactly (millionths would have said 0.123457 → £12,345.70).
+    schools = [school("S1", need="0.1234565"), school("S2", need="0")]
+    r = run(tmp_path, schools=table(schools), statements=NOBODY, budget={"pupil_specific_pot": "20000"},
+            formula=rules({"name": "need", "basis": "column:need", "rate": 100000},
+                          {"name": "flat", "basis": "per_school", "remainder": True}))
+    assert {e.name: e.total for e in r.elements} == {"need": 1234565, "flat": 2000000 - 1234565}
+
+
+# --- §11.1: open time -------------------------------------------------------------------
+
+def test_a_school_opened_on_2_september_has_six_twelfths_of_the_lump_sum__faq_2_spec_11_11(tmp_path):
+    # N opens 2 September 2013: open on the 1st of October … March = 6 of 12 months.  Lump sum £5,000:
+    # total £7,500 (A £5,000, N £2,500).  The rest of £10,000, £2,500, by pupils 100 : 50 →
+    # 166,666.67p and 83,333.33p: A takes the spare penny → 166,667p and 83,333p.
+    schools = [school("A", pupils="100"), school("N", pupils="50", opened="2013-09-02")]
+    r = run(tmp_path, schools=table(schools), statements=[statement(U1, "2005-05-05", school="A", annual="0")],
+            budget={"pupil_specific_pot": "10000"},
+            formula=rules({"name": "lump_sum", "basis": "per_school", "rate": 5000},
+                          {"name": "per_pupil", "basis": "pupils", "remainder": True}))
+    assert shares(r, "formula_lump_sum") == {"A": 500000, "N": 250000}
+    assert shares(r, "formula_per_pupil") == {"A": 166667, "N": 83333}
+    assert r.elements[0].units == "3/2"
+
+
+def test_with_prorate_days_a_school_closed_on_30_june_has_91_days_of_365__faq_2_spec_11_1(tmp_path):
+    # open 1 April – 30 June 2013: 30 + 31 + 30 = 91 days of 365.  £3,650 × 91/365 = £910.00.
+    schools = [school("A", pupils="10"), school("X", pupils="10", closed="2013-06-30")]
+    r = run(tmp_path, schools=table(schools), statements=[statement(U1, "2005-05-05", school="A", annual="0")],
+            budget={"pupil_specific_pot": "10000"}, prorate="days",
+            formula=rules({"name": "lump_sum", "basis": "per_school", "rate": 3650},
+                          {"name": "per_pupil", "basis": "pupils", "remainder": True}))
+    assert shares(r, "formula_lump_sum") == {"A": 365000, "X": 91000}
+
+
+def test_a_school_open_on_no_day_of_the_period_has_no_row_and_is_no_top_slice_school__spec_11_11(tmp_path):
+    # Z closed on 31 March 2013, the day before the period: no row.  The per-school top-slice counts the
+    # two schools with a row (£100 × 2), not three.
+    schools = [school("A", pupils="10"), school("B", pupils="10"), school("Z", pupils="10", closed="2013-03-31")]
+    r = run(tmp_path, schools=table(schools), statements=[statement(U1, "2005-05-05", school="A", annual="0")],
+            budget={"pupil_specific_pot": "1000"}, topslices=[{"name": "each", "per_school": 100}],
+            formula=rules({"name": "per_pupil", "basis": "pupils", "remainder": True}))
+    assert r.schools["school_id"].to_list() == ["A", "B"]
+    assert r.totals.topslices == (("each", 20000),)
+
+
+def test_census_rows_at_a_school_closed_before_census_day_count_at_its_successor__faq_3_6_spec_11_11(tmp_path):
+    # OLD closed 31 December 2012 and became NEW (opened 1 January 2013).  The census (17 January 2013) still
+    # has 3 children at OLD: they count at NEW, with NEW's own 2: NEW 5 pupils, OLD no row.
+    schools = [school("A"), school("OLD", closed="2012-12-31", successor_id="NEW"),
+               school("NEW", opened="2013-01-01")]
+    census = census_rows("A", 5) + census_rows("OLD", 3, start=10) + census_rows("NEW", 2, start=20)
+    r = run(tmp_path, schools=table(schools), census=census, statements=[statement(U1, "2005-05-05", school="A", annual="0")],
+            budget={"pupil_specific_pot": "1000"},
+            formula=rules({"name": "per_pupil", "basis": "pupils", "remainder": True}))
+    assert shares(r, "pupils") == {"A": 5, "NEW": 5}
+    assert shares(r) == {"A": 50000, "NEW": 50000}
+
+
+def test_a_census_row_follows_a_links_input_to_the_nearest_successor_open_in_the_period__spec_11_1(tmp_path):
+    # OLD closed 30 November 2012 → MID (closed 31 December 2012, no row either) → NEW (a links input, GIAS
+    # style; the "Predecessor" row is ignored).  OLD's 4 children count at NEW, the nearest successor open in
+    # the period: A 4, NEW 4 → £500 each of £1,000.
+    schools = [school("A"), school("OLD", closed="2012-11-30"), school("MID", opened="2012-12-01",
+               closed="2012-12-31"), school("NEW", opened="2013-01-01")]
+    census = census_rows("A", 4) + census_rows("OLD", 4, start=10)
+    path = write_run(tmp_path, schools=table(schools), census=census, budget={"pupil_specific_pot": "1000"},
+                     statements=[statement(U1, "2005-05-05", school="A", annual="0")],
+                     formula=rules({"name": "per_pupil", "basis": "pupils", "remainder": True}))
+    write_csv(tmp_path / "links.csv", [
+        {"URN": "OLD", "LinkURN": "MID", "LinkType": "Successor", "LinkEstablishedDate": ""},
+        {"URN": "MID", "LinkURN": "NEW", "LinkType": "Successor - amalgamated", "LinkEstablishedDate": "2013-01-01"},
+        {"URN": "NEW", "LinkURN": "A", "LinkType": "Predecessor", "LinkEstablishedDate": ""}])
+    cfg = yaml.safe_load(path.read_text())
+    cfg["inputs"]["links"] = {"path": "links.csv", "columns": {"URN": "school_id", "LinkURN": "successor_id",
+                                                             "LinkType": "link_type",
+                                                             "LinkEstablishedDate": "link_date"}}
+    path.write_text(yaml.safe_dump(cfg))
+    r = allocate(load_config(path))
+    assert shares(r, "pupils") == {"A": 4, "NEW": 4}
+
+
+def test_pupils_override_replaces_the_census_count_and_the_run_says_so_once__faq_2_spec_11_1(tmp_path):
+    # NEW's census has 1 child; the council sets 29.  Pupils A 10, NEW 29 share £3,900: £100 a pupil.
+    schools = [school("A"), school("NEW", pupils_override="29")]
+    census = census_rows("A", 10) + census_rows("NEW", 1, start=50)
+    r = run(tmp_path, schools=table(schools), census=census, statements=[statement(U1, "2005-05-05", school="A", annual="0")],
+            budget={"pupil_specific_pot": "3900"},
+            formula=rules({"name": "per_pupil", "basis": "pupils", "remainder": True}))
+    assert shares(r, "pupils") == {"A": 10, "NEW": 29}
+    assert shares(r) == {"A": 100000, "NEW": 290000}
+    said = [i.message for i in r.warnings if i.code == "pupils_override"]
+    assert said == ["pupils_override sets the pupils of 1 school(s): NEW 29 (counted 1)"]
+
+
+def test_a_pupils_column_beside_a_census_is_ignored_with_a_warning_never_silently__spec_11_1(tmp_path):
+    schools = [school("A", pupils="999"), school("B", pupils="1")]
+    census = census_rows("A", 1) + census_rows("B", 3, start=10)
+    r = run(tmp_path, schools=table(schools), census=census, statements=[statement(U1, "2005-05-05", school="A", annual="0")],
+            budget={"pupil_specific_pot": "400"},
+            formula=rules({"name": "per_pupil", "basis": "pupils", "remainder": True}))
+    assert shares(r, "pupils") == {"A": 1, "B": 3}  # the census's counts, not 999 and 1
+    assert any(i.code == "pupils_ignored" and "ignored: the census counts pupils" in i.message for i in r.warnings)
+
+
+# --- §11.2, §11.5 --------------------------------------------------------------------------
+
+def test_a_setting_outside_the_formula_gets_psf_but_no_formula_share_and_is_in_no_cluster__faq_1_spec_11_2(tmp_path):
+    # P is a PVI nursery (in_formula no, no cluster) holding £1,200 a year of PSF for a protected child:
+    # it has a row with PSF £1,200, formula 0 and pupils 0, though the census has 7 children there.  The
+    # £10,000 pot less £1,200 PSF = £8,800 goes to A and B by pupils 3 : 1 → £6,600 and £2,200.
+    schools = [school("A"), school("B"), school("P", cluster=None, in_formula="no")]
+    census = census_rows("A", 3) + census_rows("B", 1, start=10) + census_rows("P", 7, start=20)
+    census += [{"upn": U1, "school_id": "P", "date_of_birth": "2005-05-05"}]  # the census check passes there
+    r = run(tmp_path, schools=table(schools), census=census, budget={"pupil_specific_pot": "10000"},
+            statements=[statement(U1, "2005-05-05", school="P", annual="1200.00")],
+            topslices=[{"name": "host", "per_cluster": 1}, {"name": "each", "per_school": 1}],
+            formula=rules({"name": "per_pupil", "basis": "pupils", "remainder": True}))
+    row = r.schools.filter(r.schools["school_id"] == "P").row(0, named=True)
+    assert (row["psf"], row["formula_per_pupil"], row["pupils"], row["cluster_share"]) == (120000, 0, 0, 0)
+    # top-slices: one cluster with a school in the formula, two schools in the formula
+    assert r.totals.topslices == (("host", 100), ("each", 200))
+    assert shares(r) == {"A": 659775, "B": 219925, "P": 0}  # (1,000,000 − 120,000 − 300) × 3/4 and × 1/4
+    assert r.clusters["cluster_id"].to_list() == ["K1"] and r.clusters["schools"].to_list() == [2]
+
+
+def test_only_current_and_main_registrations_count_in_the_formula__spec_11_5(tmp_path):
+    # A: 2 C, 1 M, 1 S (subsidiary: counted at its main school), 1 G (guest) → 3; B: 1 blank (C) → 1.
+    census = table(census_rows("A", 2, enrol_status="C") + census_rows("A", 1, start=10, enrol_status="M")
+              + census_rows("A", 1, start=20, enrol_status="S") + census_rows("A", 1, start=30, enrol_status="G")
+              + census_rows("B", 1, start=40, enrol_status=""))
+    r = run(tmp_path, schools=table([school("A"), school("B")]), census=census, budget={"pupil_specific_pot": "400"},
+            statements=[statement(U1, "2005-05-05", school="A", annual="0")],
+            formula=rules({"name": "per_pupil", "basis": "pupils", "remainder": True}))
+    assert shares(r, "pupils") == {"A": 3, "B": 1}
+    assert shares(r) == {"A": 30000, "B": 10000}
+
+
+# --- §11.8: the year-one review controls ---------------------------------------------------
+
+def test_primary_and_secondary_pupils_can_have_different_rates__faq_2_22_spec_11_8(tmp_path):
+    # A: 2 Year 3 pupils; H: 1 Year 3 and 1 Year 8.  Primary £100 (years 0–6): £300 → A £200, H £100.
+    # Secondary £200 (years 7–11): H £200.  The remaining £500 by all pupils 2 : 2 → £250 each.
+    census = census_rows("A", 2) + census_rows("H", 1, start=10) + census_rows("H", 1, dob=SECONDARY_DOB, start=20)
+    r = run(tmp_path, schools=[school("A"), school("H")], census=census, budget={"pupil_specific_pot": "1000"},
+            statements=[statement(U1, "2005-05-05", school="A", annual="0")],
+            formula=rules({"name": "primary", "basis": "pupils", "nc_years": [0, 6], "rate": 100},
+                          {"name": "secondary", "basis": "pupils", "nc_years": [7, 11], "rate": 200},
+                          {"name": "per_pupil", "basis": "pupils", "remainder": True}))
+    assert shares(r, "formula_primary") == {"A": 20000, "H": 10000}
+    assert shares(r, "formula_secondary") == {"A": 0, "H": 20000}
+    assert shares(r, "formula_per_pupil") == {"A": 25000, "H": 25000}
+
+
+def test_a_per_cluster_sum_is_split_within_the_cluster_by_pupils__faq_17_22_spec_11_8(tmp_path):
+    # £1,000.01 (100,001p) split equally between K1 and K2: 50,000.5 each, the spare penny to K1 (cluster_id).
+    # K1's 50,001p by pupils 30 : 10 → 37,500.75 and 12,500.25: floors 37,500 + 12,500, 1p to S1 → 37,501 / 12,500.
+    schools = [school("S1", pupils="30"), school("S2", pupils="10"), school("S3", "K2", pupils="20")]
+    r = run(tmp_path, schools=table(schools), statements=NOBODY, budget={"pupil_specific_pot": "1000.01"},
+            formula=rules({"name": "host", "basis": "per_cluster", "remainder": True}))
+    assert shares(r, "formula_host") == {"S1": 37501, "S2": 12500, "S3": 50000}
+    assert r.elements[0].units == "2"
+
+
+def test_a_per_cluster_rate_gives_each_cluster_the_rate__faq_17_spec_11_8(tmp_path):
+    # £1,000 per cluster, 2 clusters = £2,000: K1 30 : 10 → £750 / £250, K2 £1,000; the rest £1,000 flat.
+    schools = [school("S1", pupils="30"), school("S2", pupils="10"), school("S3", "K2", pupils="20")]
+    r = run(tmp_path, schools=table(schools), statements=NOBODY, budget={"pupil_specific_pot": "3000"},
+            formula=rules({"name": "host", "basis": "per_cluster", "rate": 1000},
+                          {"name": "flat", "basis": "per_school", "remainder": True}))
+    assert shares(r, "formula_host") == {"S1": 75000, "S2": 25000, "S3": 100000}
+
+
+PROTECTED = [school("S1", "K1", pupils="20"), school("S2", "K2", pupils="40"), school("S3", "K3", pupils="40")]
+
+
+def protected_run(tmp_path: Path, previous: dict[str, int]):
+    path = write_run(tmp_path, schools=PROTECTED, statements=NOBODY, budget={"pupil_specific_pot": "10000"},
+                     formula={"elements": [{"name": "per_pupil", "basis": "pupils", "remainder": True}],
+                              "protection": {"floor_pct": -10}})
+    return allocate(load_config(path), previous=previous)
+
+
+def test_a_floor_raises_a_losing_cluster_and_scales_the_gainers_by_one_factor__faq_2_22_spec_11_8(tmp_path):
+    # Before protection: K1 £2,000, K2 £4,000, K3 £4,000 (pupils 20 : 40 : 40 of £10,000).
+    # Last year K1 £3,000, K2 £3,000, K3 £3,500; floor −10% → K1's floor £2,700: raised by 70,000p.
+    # Gains K2 100,000p + K3 50,000p = 150,000p; s = 70,000 / 150,000 = 7/15 = 0.466667.
+    # K2 −46,666.67p, K3 −23,333.33p: floored toward −∞ −46,667 and −23,334 (sum −1 with K1's +70,000),
+    # the spare penny to the larger fractional part (K3, .67) → K2 −46,667p, K3 −23,333p.
+    r = protected_run(tmp_path, {"K1": 300000, "K2": 300000, "K3": 350000})
+    assert shares(r, "formula_protection") == {"S1": 70000, "S2": -46667, "S3": -23333}
+    assert shares(r) == {"S1": 270000, "S2": 353333, "S3": 376667}
+    element = r.elements[-1]
+    assert (element.name, element.total) == ("protection", 0) and "s = 0.466667" in element.parameter
+    assert int(r.schools["cluster_share"].sum()) == r.totals.cluster_pot
+
+
+def test_a_new_cluster_and_one_between_its_floor_and_last_year_are_neither_raised_nor_scaled__spec_11_11(tmp_path):
+    # K1 £2,000 against £2,100 (floor £1,890): untouched.  K3 is new.  K2 £4,000 against £3,000 gained, but no
+    # floor costs anything: s = 0 and every adjustment is 0.
+    r = protected_run(tmp_path, {"K1": 210000, "K2": 300000})
+    assert shares(r, "formula_protection") == {"S1": 0, "S2": 0, "S3": 0}
+    assert "s = 0.000000" in r.elements[-1].parameter
+
+
+def test_a_floor_the_gains_cannot_pay_for_is_an_error_naming_both_figures__spec_11_8(tmp_path):
+    # K1's floor £9,000 costs £7,000; K2 and K3 gained only £1,000 + £1,000.
+    with pytest.raises(SenrunError) as caught:
+        protected_run(tmp_path, {"K1": 1000000, "K2": 300000, "K3": 300000})
+    text = str(caught.value)
+    assert "£7,000.00" in text and "£2,000.00" in text
+
+
+def test_protection_reads_last_years_cluster_allocation_from_its_schools_csv__spec_11_11(tmp_path):
+    (tmp_path / "last.csv").write_text("school_id,cluster_id,cluster_share,total\nS1,K1,1000.50,1\n"
+                                       "S2,K1,999.50,1\nS9,K9,5.00,1\n")
+    assert previous_cluster_allocations(tmp_path / "last.csv") == {"K1": 200000, "K9": 500}
+
+
+def test_protection_without_previous_stops_allocate__spec_11_8(tmp_path):
+    path = write_run(tmp_path, schools=PROTECTED, statements=NOBODY, budget={"pupil_specific_pot": "10000"},
+                     formula={"elements": [{"name": "per_pupil", "basis": "pupils", "remainder": True}],
+                              "protection": {"floor_pct": -10}})
+    with pytest.raises(SenrunError, match="--previous"):
+        allocate(load_config(path))
+
+
+# --- §11.1: year on year ---------------------------------------------------------------------
+
+def test_an_academy_is_compared_with_the_school_it_converted_from_and_that_school_has_no_closed_row__faq_6_spec_11_1(
+        tmp_path):
+    # Last year OLD had £600 and NEW £100 (it opened in January); this year OLD (closed 31 March 2013) has no row
+    # and NEW is compared with £600 + £100 = £700: it gets all £1,000, a change of £300.
+    from senrun.yearly.diff import diff_against
+
+    schools = [school("OLD", closed="2013-03-31", successor_id="NEW"), school("NEW", opened="2013-01-01"),
+               school("B", "K2")]
+    census = census_rows("NEW", 3) + census_rows("B", 1, start=10)
+    r = run(tmp_path, schools=table(schools), census=census, budget={"pupil_specific_pot": "1000"},
+            statements=[statement(U1, "2005-05-05", school="NEW", annual="0")],
+            formula=rules({"name": "per_pupil", "basis": "pupils", "remainder": True}))
+    (tmp_path / "last.csv").write_text("school_id,cluster_id,total\nB,K2,400.00\nNEW,K1,100.00\nOLD,K1,600.00\n")
+    diff = diff_against(r, tmp_path / "last.csv").filter(level="school")
+    rows = {sid: (prev, cur, note) for sid, prev, cur, note in
+            diff.select("school_id", "previous_total", "current_total", "note").iter_rows()}
+    assert rows == {"B": (40000, 25000, None), "NEW": (70000, 75000, "converted from OLD")}
+
+
+def test_a_setting_outside_the_formula_gets_a_return_only_if_it_is_paid_psf__spec_11_2(tmp_path):
+    # P holds a protected child's PSF: a return.  Q (a special school, in_formula no) is paid nothing: a row
+    # in schools.csv (open in the period) but no return.
+    from senrun.outputs.returns import element_list, return_file_names, school_fields
+
+    schools = [school("A"), school("P", cluster=None, in_formula="no"), school("Q", "K1", in_formula="no")]
+    census = census_rows("A", 3) + [{"upn": U1, "school_id": "P", "date_of_birth": "2005-05-05"}]
+    r = run(tmp_path, schools=table(schools), census=census, budget={"pupil_specific_pot": "10000"},
+            statements=[statement(U1, "2005-05-05", school="P", annual="1200.00")],
+            formula=rules({"name": "per_pupil", "basis": "pupils", "remainder": True}))
+    assert r.schools["school_id"].to_list() == ["A", "P", "Q"] and r.no_return == ("Q",)
+    fields = school_fields(r, return_file_names(r.schools), element_list(r))
+    assert fields["school_id"].to_list() == ["A", "P"]
+
+
+def test_a_blank_cluster_is_still_an_error_for_a_school_in_the_formula__spec_8_11_2(tmp_path):
+    schools = [school("S1", pupils="1"), school("B", cluster=None, pupils="1")]
+    with pytest.raises(SenrunError) as caught:
+        run(tmp_path, schools=table(schools), statements=NOBODY, budget={"pupil_specific_pot": "100"})
+    (issue,) = caught.value.errors
+    assert (issue.code, issue.row, issue.column) == ("empty_value", 3, "cluster_id")
