@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from . import checks
+from . import checks, history
 from .calendar import nc_year_between
 from .config.loader import Config
 from .errors import ERROR, Issue, Issues, SenrunError
@@ -47,6 +47,8 @@ def read_inputs(cfg: Config, progress=None) -> Inputs:
         if progress:
             progress(f"reading {name}")
         tables[name] = read_input(spec, issues) if spec else None
+        if name == "statements":
+            history.blank_amounts(tables[name], issues)
     issues.raise_if_errors()
     inputs = Inputs(tables["schools"], tables["statements"], tables["census"], tables["moves"], issues)
     check_inputs(inputs, cfg)
@@ -60,7 +62,7 @@ def check_inputs(inp: Inputs, cfg: Config) -> None:
     ids = schools.frame[SCHOOL_ID]
     checks.duplicates(schools, [SCHOOL_ID], issues, "school_id")
     checks.school_clusters(schools, issues)
-    checks.statement_keys(inp.statements, issues)
+    history.check(inp.statements, issues)  # §8's duplicate (upn, stream), read as histories (§11.3)
     checks.unknown_schools(inp.statements, SCHOOL_ID, ids, issues, "the school holding the PSF,")
     checks.upn_letters(inp.statements, issues)
     if inp.moves is not None:
