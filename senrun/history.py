@@ -108,7 +108,7 @@ def rate_units(frame: pl.LazyFrame, segments: pl.DataFrame | None, lo: pl.Expr, 
                                          prorate).alias("_u"))
              .group_by("_span")
              .agg((pl.col("rate") * pl.col("_u")).sum().alias(alias),
-                  pl.col("rate").filter(pl.col("_u") > 0).sort_by("seg_from").last().alias("_last_rate")))
+                  pl.col("rate").sort_by("seg_from").filter(pl.col("_u").sort_by("seg_from") > 0).last().alias("_last_rate")))
     return (frame.join(parts, on="_span", how="left", maintain_order="left")
             .with_columns(pl.coalesce(alias, simple).alias(alias),
                           pl.coalesce("_last_rate", ANNUAL_AMOUNT).alias("_last_rate"))
