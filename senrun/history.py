@@ -180,3 +180,27 @@ def blank_amounts(statements: Table | None, issues: Issues) -> None:
         issues.error("bad_value", f"{bad.height - checks.MAX_LISTED:,} more problems in this column "
                      f"(rows {bad[ROW][checks.MAX_LISTED]:,} onwards)", **statements.where(ANNUAL_AMOUNT),
                      expected="an amount in pounds such as 9876.54")
+
+
+def recorded_as_new(result) -> list:
+    """`validate`'s warning (§11.3): a statement dated on or after policy.start, the first of its own
+    (upn, stream), carrying an amount, for a child with a funded history in another stream — the
+    likely mistake of recording the EHC plan as a new statement (paid nothing) instead of as an
+    `ehc_transfer` row of the funded history."""
+    from pathlib import Path
+
+    from .errors import WARNING, Issue
+
+    psf = result.psf
+    funded = psf.filter(pl.col("reason") != "post_policy_statement").select(UPN, pl.col(STREAM).alias("_funded"))
+    new = (psf.filter((pl.col("reason") == "post_policy_statement") & (pl.col(ANNUAL_AMOUNT) != 0)
+                      & (pl.len().over(KEY) == 1))
+           .join(funded, on=UPN, how="inner").filter(pl.col("_funded") != pl.col(STREAM))
+           .unique(ROW, keep="first").sort(ROW))
+    files = [Path(i.path).name for i in result.inputs if i.name == "statements"]
+    return [Issue("recorded_as_new", WARNING,
+                  f"{rec[UPN]} / {rec[STREAM]} is a new statement under the cluster model (paid nothing), but the "
+                  f"child's {rec['_funded']} statement is funded: if this is that statement transferred to an EHC "
+                  "plan or amended, record it as an ehc_transfer or amended row of the same stream",
+                  file=files[0] if files else None, row=rec[ROW], column=STATEMENT_DATE, field=STATEMENT_DATE, value=rec[UPN])
+            for rec in new.head(checks.MAX_LISTED).iter_rows(named=True)]

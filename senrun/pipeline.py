@@ -6,7 +6,8 @@ writes nothing, and either returns a RunResult or raises SenrunError with every 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import polars as pl
 
@@ -19,6 +20,7 @@ from .inputs.load import Table, read_input
 from .engine import collect
 from .money import fmt_gbp
 from .psf import PsfFrames, compute_psf
+from .register import Register, apply as apply_register, read_register
 from .result import InputInfo, RunResult, Totals
 from .inputs.schema import (CLUSTER_ID, CLUSTER_NAME, DOB, FSM, PUPILS, ROW, SCHOOL_ID, SCHOOL_NAME,
                      SEN_PROVISION, SEN_STATEMENT_CODES, SEN_SUPPORT_CODES, SSA, UPN)
@@ -36,10 +38,12 @@ class Inputs:
     #: Work on the inputs that every run of them shares (simulate and the projection reuse it):
     #: see census_matches and census_counts.
     derived: dict = field(default_factory=dict, repr=False, compare=False)
+    register: Register | None = None  # last year's psf.csv (§11.4), when --register is given
 
 
-def read_inputs(cfg: Config, progress=None) -> Inputs:
-    """Read and check every input; raise SenrunError with every error found."""
+def read_inputs(cfg: Config, progress=None, register: Path | None = None) -> Inputs:
+    """Read and check every input (and last year's register, when given); raise SenrunError with
+    every error found."""
     issues = Issues()
     tables: dict[str, Table | None] = {}
     for name in ("schools", "census", "statements", "moves"):
@@ -51,6 +55,8 @@ def read_inputs(cfg: Config, progress=None) -> Inputs:
             history.blank_amounts(tables[name], issues)
     issues.raise_if_errors()
     inputs = Inputs(tables["schools"], tables["statements"], tables["census"], tables["moves"], issues)
+    if register is not None:
+        inputs.register = read_register(register)
     check_inputs(inputs, cfg)
     issues.raise_if_errors()
     return inputs
@@ -171,7 +177,11 @@ def census_matches(inp: Inputs) -> pl.DataFrame | None:
 
 def psf_frames(inp: Inputs, cfg: Config) -> PsfFrames:
     """The PSF rules (SPEC §3) on a run's inputs, looking up only the census rows they need."""
-    return compute_psf(inp.statements.frame, inp.moves.frame if inp.moves else None, census_matches(inp), cfg)
+    psf = compute_psf(inp.statements.frame, inp.moves.frame if inp.moves else None, census_matches(inp), cfg)
+    if inp.register is None:
+        return psf
+    psf, notes = apply_register(psf, inp.register, cfg, inp.moves.frame if inp.moves else None, inp.schools.frame)
+    return replace(psf, notes=tuple(notes))
 
 
 def census_counts(inp: Inputs, cfg: Config) -> pl.DataFrame:
@@ -245,6 +255,7 @@ def prepare(inp: Inputs, cfg: Config, psf: PsfFrames | None = None) -> Prepared:
     issues = Issues(list(inp.issues.items))
     run_inp = Inputs(inp.schools, inp.statements, inp.census, inp.moves, issues, inp.derived)
     psf_issues(psf, run_inp, cfg)
+    issues.extend(psf.notes)
     issues.raise_if_errors()
     schools = school_bases(inp, cfg)
     for sid, name in schools.filter(pl.col("_basis_pupils") == 0).select(SCHOOL_ID, SCHOOL_NAME).sort(SCHOOL_ID).iter_rows():
@@ -282,7 +293,7 @@ def compute(inp: Inputs, cfg: Config, psf: PsfFrames | None = None, prepared: Pr
         config=cfg, schools=schools_out, clusters=_clusters_frame(schools_out, cfg), psf=prepared.psf.lines,
         released=prepared.released, workings=work, elements=elements,
         totals=totals, issues=tuple(issues.items), inputs=_input_infos(inp), config_sha256=cfg.sha256,
-        checks=_checks_passed(totals, schools_out, elements, cfg))
+        checks=_checks_passed(totals, schools_out, elements, cfg), register=inp.register)
 
 
 def _schools_frame(schools: pl.DataFrame, cfg: Config) -> pl.DataFrame:
@@ -340,13 +351,14 @@ def _checks_passed(totals: Totals, schools: pl.DataFrame, elements, cfg: Config)
     return tuple(out)
 
 
-def allocate(cfg: Config, progress=None) -> RunResult:
-    """The whole funding run for a config: read, check, compute.  Raises SenrunError."""
+def allocate(cfg: Config, progress=None, register: Path | None = None) -> RunResult:
+    """The whole funding run for a config (under last year's `register`, a psf.csv or its folder,
+    when given): read, check, compute.  Raises SenrunError."""
     if any(e.solve for e in cfg.elements):
         raise SenrunError(Issue("config", ERROR, "`rate: solve` is for simulate scenarios; allocate needs a rate, "
                                 "a share or a remainder", file=cfg.path.name, column="formula.elements",
                                 field="formula.elements"))
-    inp = read_inputs(cfg, progress)
+    inp = read_inputs(cfg, progress, register)
     if progress:
         progress("computing")
     return compute(inp, cfg)

@@ -35,6 +35,7 @@ class PsfFrames:
     rows: pl.DataFrame
     lines: pl.DataFrame
     move_errors: pl.DataFrame  # move _row, upn, from_school_id, expected_school
+    notes: tuple = ()  # warnings found while applying last year's register (register.apply)
 
 
 def statement_rows(statements: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:

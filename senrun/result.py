@@ -85,6 +85,7 @@ class RunResult:
     inputs: tuple[InputInfo, ...]
     config_sha256: str
     checks: tuple[str, ...] = field(default=())  # human sentences: the checks that passed
+    register: object = None  # register.Register: last year's psf.csv, when the run was given one (§11.4)
 
     @property
     def warnings(self) -> tuple["Issue", ...]:
