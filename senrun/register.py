@@ -113,7 +113,7 @@ def apply(psf: PsfFrames, register: Register, cfg: Config, moves: pl.DataFrame |
         *KEY, "last_reason", "last_paid_to")
     lines = psf.lines.join(stop, on=KEY, how="left", maintain_order="left")
     held = lines.filter(pl.col("last_reason").is_not_null())
-    issues = _resurrected(held, register)
+    issues = _overlap(register, cfg) + _resurrected(held, register)
     if not held.is_empty():
         one = (held.sort(ROW, pl.col("paid_from").fill_null(pl.date(1, 1, 1)))
                .group_by(KEY, maintain_order=True).first()
@@ -138,6 +138,24 @@ def apply(psf: PsfFrames, register: Register, cfg: Config, moves: pl.DataFrame |
     return psf, issues
 
 
+def _each(frame: pl.DataFrame, code: str, text, file: str) -> list[Issue]:
+    """A warning per row (up to 200, then one saying how many more)."""
+    out = [Issue(code, WARNING, text(r), file=file, value=r[UPN]) for r in frame.head(200).iter_rows(named=True)]
+    if frame.height > 200:
+        out.append(Issue(code, WARNING, f"{frame.height - 200:,} more like this", file=file))
+    return out
+
+
+def _overlap(register: Register, cfg: Config) -> list[Issue]:
+    """A register paid on or after this period's start is not last year's: most likely this year's own."""
+    latest = register.histories["last_paid_to"].max()
+    if latest is None or latest < cfg.period_start:
+        return []
+    return [Issue("register_overlaps", WARNING, f"the register has PSF paid up to {latest:%d/%m/%Y}, on or after "
+                  f"this period's start ({cfg.period_start:%d/%m/%Y}): --register takes last year's psf.csv",
+                  file=register.file)]
+
+
 def _when(paid_to) -> str:
     return f"last paid to {paid_to:%d/%m/%Y}" if paid_to else "paid nothing last year"
 
@@ -147,19 +165,19 @@ def _resurrected(held: pl.DataFrame, register: Register) -> list[Issue]:
     would = (held.group_by(KEY, maintain_order=True)
              .agg(pl.col("paid_amount").sum(), pl.col("last_reason").first(), pl.col("last_paid_to").first(),
                   pl.col(ROW).min()).filter(pl.col("paid_amount") > 0).sort(ROW))
-    return [Issue("resurrected", WARNING, f"{r[UPN]} / {r[STREAM]}: PSF stopped last year ({r['last_reason']}, "
-                  f"{_when(r['last_paid_to'])}); this year's inputs would pay {fmt_gbp(r['paid_amount'])}, but it "
-                  "stays stopped (name the child under reinstate: in the config to pay it)",
-                  file=register.file, value=r[UPN]) for r in would.head(200).iter_rows(named=True)]
+    return _each(would, "resurrected", lambda r: (
+        f"{r[UPN]} / {r[STREAM]}: PSF stopped last year ({r['last_reason']}, {_when(r['last_paid_to'])}); this "
+        f"year's inputs would pay {fmt_gbp(r['paid_amount'])}, but it stays stopped (name the child under "
+        "reinstate: in the config to pay it)"), register.file)
 
 
 def _missing(psf: PsfFrames, hist: pl.DataFrame, register: Register) -> list[Issue]:
     """A history paid and continuing last year that this year's statements do not hold."""
     gone = (hist.filter((pl.col("last_reason") == CONTINUING) & (pl.col("last_paid") > 0))
             .join(psf.lines.select(*KEY).unique(), on=KEY, how="anti").sort(KEY))
-    return [Issue("missing_from_statements", WARNING, f"{r[UPN]} / {r[STREAM]} was paid {fmt_gbp(r['last_paid'])} "
-                  f"last year and was continuing, but is not in this year's statements: nothing is paid",
-                  file=register.file, value=r[UPN]) for r in gone.head(200).iter_rows(named=True)]
+    return _each(gone, "missing_from_statements", lambda r: (
+        f"{r[UPN]} / {r[STREAM]} was paid {fmt_gbp(r['last_paid'])} last year and was continuing, but is not in "
+        "this year's statements: nothing is paid"), register.file)
 
 
 def _school_changed(psf: PsfFrames, hist: pl.DataFrame, register: Register, moves: pl.DataFrame | None,
@@ -180,10 +198,9 @@ def _school_changed(psf: PsfFrames, hist: pl.DataFrame, register: Register, move
         known.append(first.select(UPN).join(succ, how="cross"))
     explained = pl.concat(known, how="vertical_relaxed")
     changed = first.join(explained, on=[UPN, "last_school", "paid_school_id"], how="anti").sort(ROW)
-    return [Issue("school_changed", WARNING, f"{r[UPN]} / {r[STREAM]} was paid at school '{r['last_school']}' at the "
-                  f"end of last year and is paid at '{r['paid_school_id']}' this year, with no recorded move or "
-                  "succession between them", file=register.file, value=r[UPN])
-            for r in changed.head(200).iter_rows(named=True)]
+    return _each(changed, "school_changed", lambda r: (
+        f"{r[UPN]} / {r[STREAM]} was paid at school '{r['last_school']}' at the end of last year and is paid at "
+        f"'{r['paid_school_id']}' this year, with no recorded move or succession between them"), register.file)
 
 
 def _reinstate_notes(hist: pl.DataFrame, cfg: Config) -> list[Issue]:
