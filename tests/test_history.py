@@ -159,3 +159,25 @@ def test_a_blank_amount_on_an_issued_row_is_an_error_but_not_on_an_amendment(tmp
         history_run(tmp_path, rows)
     errors = e.value.errors
     assert [(i.row, i.code, i.field) for i in errors] == [(2, "empty_value", "annual_amount")]
+
+
+def test_validate_warns_when_an_ehc_plan_looks_recorded_as_a_new_statement_beside_a_funded_one__faq_3(tmp_path):
+    from senrun.validate import run_validation
+
+    rows = [row(annual="8400.00"), row(annual="8400.00", statement_date="2014-09-01", stream="FYS")]
+    path = write_run(tmp_path, statements=[], **YEAR_2014)
+    write_csv(tmp_path / "statements.csv", rows, HEADER)
+    report = run_validation(path)
+    warned = [i for i in report.issues if i.code == "recorded_as_new"]
+    assert [(i.row, i.value) for i in warned] == [(3, U1)]
+    assert "ehc_transfer" in warned[0].message
+
+
+def test_validate_does_not_warn_for_a_statement_reissued_after_a_ceasing__spec_11_3(tmp_path):
+    from senrun.validate import run_validation
+
+    rows = [row(annual="1200.00"), row("ceased", "2013-07-01", annual=""),
+            row("reissued", "2013-11-01", annual="3000.00", statement_date="2013-11-01")]
+    path = write_run(tmp_path, statements=[])
+    write_csv(tmp_path / "statements.csv", rows, HEADER)
+    assert not [i for i in run_validation(path).issues if i.code == "recorded_as_new"]
