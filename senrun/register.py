@@ -129,7 +129,11 @@ def apply(psf: PsfFrames, register: Register, cfg: Config, moves: pl.DataFrame |
                               maintain_order="left")
                 .with_columns(pl.when(pl.col("_stopped")).then(pl.lit(STOPPED_LAST_YEAR)).otherwise(pl.col("reason"))
                               .alias("reason"),
-                              (pl.col("census_decided") & pl.col("_stopped").is_null()).alias("census_decided"))
+                              (pl.col("census_decided") & pl.col("_stopped").is_null()).alias("census_decided"),
+                              # held at nothing from the period's start: nothing is due, so nothing released
+                              pl.when(pl.col("_stopped")).then(pl.lit(cfg.period_start)).otherwise(pl.col("stop_date"))
+                              .alias("stop_date"),
+                              pl.when(pl.col("_stopped")).then(0).otherwise(pl.col("entitlement")).alias("entitlement"))
                 .drop("_stopped"))
         psf = replace(psf, rows=rows, lines=new_lines.select(psf.lines.columns))
     issues += _missing(psf, hist, register)
