@@ -62,15 +62,31 @@ def _ordered(frame: pl.LazyFrame) -> pl.LazyFrame:
             .with_columns(pl.col("_starts").cast(pl.Int32).cum_sum().over(KEY).alias(HIST)))
 
 
+def _involved(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows that may be part of a history of more than one row, or not begin with `issued`: those
+    whose (upn, stream) may repeat (found by hashing, as the §8 duplicate check does) and those
+    whose event is not `issued`.  Nearly always few: the rest are one-row histories as before."""
+    if EVENT not in frame.columns:
+        return frame.clear()
+    repeated = checks._repeated_keys(frame, KEY)
+    other = frame.filter(pl.col(EVENT) != ISSUED)
+    if other.is_empty():
+        return repeated
+    return pl.concat([repeated, other]).unique(ROW, keep="first")
+
+
 def collapse(statements: pl.DataFrame) -> Histories:
     """One row per history, in file order, with the statements' columns; and the rate segments.
 
     A file with no `event` other than `issued` and one row per (upn, stream) (every file before
-    histories) comes back as it is."""
-    if EVENT not in statements.columns or (
-            statements[EVENT].eq(ISSUED).all() and not statements.select(pl.struct(KEY).is_duplicated().any()).item()):
-        return Histories(statements, None)
-    ordered = _ordered(statements.lazy())
+    histories) comes back as it is; otherwise only the rows of histories of several rows (or
+    not issued) are worked on."""
+    involved = _involved(statements)
+    if involved.is_empty() or (involved[EVENT].eq(ISSUED).all()
+                               and not involved.select(pl.struct(KEY).is_duplicated().any()).item()):
+        return Histories(statements, None)  # (keys that only shared a hash)
+    single = statements.join(involved.select(ROW), on=ROW, how="anti")
+    ordered = _ordered(involved.lazy())
     key = [*KEY, HIST]
     # a `ceased` row ends the history on its effective date, as ceased_date does (§11.3)
     ends = pl.min_horizontal(pl.col(CEASED_DATE), pl.when(pl.col(EVENT) == CEASED).then(pl.col(EFF))).min()
@@ -78,7 +94,7 @@ def collapse(statements: pl.DataFrame) -> Histories:
     heads = (ordered.group_by(key, maintain_order=True)
              .agg(pl.all().exclude(CEASED_DATE).first(), ends.alias(CEASED_DATE),
                   pl.col(EVENT).filter(rate_rows).len().alias("_rates")))
-    rows = heads.select(statements.columns).sort(ROW)
+    rows = pl.concat([single.lazy(), heads.select(statements.columns)]).sort(ROW)
     segments = (ordered.with_columns(pl.col(ROW).first().over(key).alias("_head"))
                 .filter(rate_rows)
                 .with_columns(pl.col(ANNUAL_AMOUNT).forward_fill().over(key).alias("rate"),
@@ -133,7 +149,7 @@ def check(statements: Table, issues: Issues) -> None:
     effective date; an amendment, transfer or ceasing before the statement was issued; a
     reissue with no ceasing before it."""
     frame = statements.frame
-    ordered = _ordered(frame.lazy()).with_columns(
+    ordered = _ordered(_involved(frame).lazy()).with_columns(
         pl.col(ROW).shift(1).over(KEY).alias("_prev_row"), pl.col(EVENT).shift(1).over(KEY).alias("_prev_event"),
         pl.col(EFF).shift(1).over(KEY).alias("_prev_eff"),
         pl.col(CEASED_DATE).fill_null(FAR_FUTURE).cum_min().shift(1).over(KEY).alias("_ceased_by"),
