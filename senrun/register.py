@@ -19,7 +19,6 @@ import polars as pl
 
 from .config.loader import Config
 from .errors import ERROR, WARNING, Issue, SenrunError
-from .inputs.parse import parse_date, parse_money, parse_upn
 from .inputs.schema import FROM_SCHOOL, ROW, SCHOOL_ID, STREAM, SUCCESSOR_ID, TO_SCHOOL, UPN
 from .money import fmt_gbp
 from .psf import CONTINUING, PsfFrames
@@ -61,10 +60,16 @@ def read_register(path: Path) -> Register:
     if missing:
         raise SenrunError(Issue("register", ERROR, f"is not a psf.csv written by senrun: no column "
                                 f"{', '.join(missing)}", file=file.name, expected=", ".join(COLUMNS)))
+    # senrun's own formats (ISO dates, pounds with two decimals): read directly, not by the inputs'
+    # every-format parsers (a tenth of the time on an England-scale register)
+    paid = pl.col("paid_amount").str.strip_chars()
+    pence = pl.when(paid.str.contains(r"^-?\d+\.\d\d$")).then(paid.str.replace(".", "", literal=True)
+                                                             .cast(pl.Int64, strict=False))
     lines = raw.with_row_index(ROW, offset=2).select(
-        ROW, parse_upn(UPN).alias(UPN), pl.col(STREAM).str.strip_chars(), pl.col("paid_school_id").str.strip_chars(),
-        parse_date("paid_to").alias("paid_to"), pl.col("paid_amount").alias("_raw_paid"),
-        parse_money("paid_amount").alias("paid_amount"), pl.col("reason").str.strip_chars())
+        ROW, pl.col(UPN).str.replace_all(" ", "", literal=True).str.to_uppercase().alias(UPN),
+        pl.col(STREAM).str.strip_chars(), pl.col("paid_school_id").str.strip_chars(),
+        pl.col("paid_to").str.strip_chars().str.to_date("%Y-%m-%d", strict=False).alias("paid_to"),
+        pl.col("paid_amount").alias("_raw_paid"), pence.alias("paid_amount"), pl.col("reason").str.strip_chars())
     _check_lines(lines, file.name)
     return Register(_histories(lines), file.name, str(path), hashlib.sha256(data).hexdigest())
 
@@ -87,12 +92,17 @@ def _histories(lines: pl.DataFrame) -> pl.DataFrame:
     order = {r: i for i, r in enumerate(REASON_ORDER)}
     stop_rank = pl.col("reason").replace_strict(order, default=None, return_dtype=pl.Int32)
     last = pl.col("paid_to").fill_null(pl.date(1, 1, 1))
-    return (lines.group_by(KEY, maintain_order=True)
+    # one sort, then plain first/last within each history (no sort within each of 400,000 groups)
+    return (lines.with_columns(stop_rank.alias("_rank"), last.alias("_last")).sort(*KEY, "_last", ROW)
+            .group_by(KEY, maintain_order=True)
             .agg(pl.col("paid_amount").fill_null(0).sum().alias("last_paid"),
-                 pl.col("reason").sort_by(stop_rank, nulls_last=True).first().alias("_stop"),
-                 stop_rank.is_not_null().any().alias("stopped"),
-                 pl.col("paid_school_id").sort_by(last, ROW).last().alias("last_school"),
+                 pl.col("_rank").min().alias("_stop_rank"),
+                 pl.col("paid_school_id").last().alias("last_school"),
                  pl.col("paid_to").max().alias("last_paid_to"))
+            .with_columns(pl.col("_stop_rank").is_not_null().alias("stopped"),
+                          pl.col("_stop_rank").replace_strict({i: r for r, i in order.items()}, default=None,
+                                                              return_dtype=pl.String).alias("_stop"))
+            .drop("_stop_rank")
             .with_columns(pl.when(pl.col("stopped")).then(pl.col("_stop")).otherwise(pl.lit(CONTINUING))
                           .alias("last_reason"))
             .drop("_stop").sort(KEY))
@@ -188,9 +198,13 @@ def _school_changed(psf: PsfFrames, hist: pl.DataFrame, register: Register, move
                     schools: pl.DataFrame | None) -> list[Issue]:
     """A history continuing last year whose first paid line this year is at another school than last
     year's at its end, with no recorded move or succession between the two schools."""
-    first = (psf.lines.filter(pl.col("paid_amount") > 0).sort(pl.col("paid_from"), ROW)
+    paid = psf.lines.filter(pl.col("paid_amount") > 0)
+    ends = hist.filter(pl.col("last_reason") == CONTINUING).select(*KEY, "last_school")
+    # only a history with a line at another school can begin this year at another school: few
+    elsewhere = paid.join(ends, on=KEY, how="inner").filter(pl.col("paid_school_id") != pl.col("last_school"))
+    first = (paid.join(elsewhere.select(*KEY).unique(), on=KEY, how="semi").sort(pl.col("paid_from"), ROW)
              .group_by(KEY, maintain_order=True).first()
-             .join(hist.filter(pl.col("last_reason") == CONTINUING).select(*KEY, "last_school"), on=KEY, how="inner")
+             .join(ends, on=KEY, how="inner")
              .filter(pl.col("paid_school_id") != pl.col("last_school")))
     known = [pl.DataFrame(schema={UPN: pl.String, "last_school": pl.String, "paid_school_id": pl.String})]
     if moves is not None:
