@@ -170,3 +170,20 @@ def test_this_years_own_psf_csv_given_as_the_register_is_a_warning(tmp_path):
     register = last_year(tmp_path, {"upn": U1, "paid_to": "2013-08-31"})
     r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")])
     assert "register_overlaps" in codes(r)
+
+
+def test_validate_simulate_and_explain_take_the_register_too__spec_11_4(tmp_path):
+    register = last_year(tmp_path, left())
+    path = write_run(tmp_path, statements=[statement(U1, "2005-05-05")])
+    runner = CliRunner()
+    checked = runner.invoke(app, ["validate", "-c", str(path), "--register", str(register), "--json"])
+    assert checked.exit_code == 0, checked.output
+    assert "resurrected" in [i["code"] for i in json.loads(checked.output)["issues"]]
+    told = runner.invoke(app, ["explain", "-c", str(path), "--upn", U1, "--register", str(register)])
+    assert told.exit_code == 0 and "stopped_last_year" in told.output, told.output
+    out = tmp_path / "sim"
+    projected = runner.invoke(app, ["simulate", "-c", str(path), "--years", "2", "--register", str(register),
+                                    "-o", str(out), "-q"])
+    assert projected.exit_code == 0, projected.output
+    rows = list(csv.DictReader((out / "projection.csv").open()))
+    assert [r["continuing_psf"] for r in rows] == ["0.00", "0.00"]  # held in every projected year
