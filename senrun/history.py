@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 
 from . import checks
 from .calendar import units_between
-from .errors import Issues
+from .errors import WARNING, Issue, Issues
 from .inputs.load import Table
 from .inputs.schema import (ANNUAL_AMOUNT, CEASED_DATE, EFFECTIVE_DATE, EVENT, ROW, STATEMENT_DATE, STREAM, UPN)
 
@@ -158,14 +159,13 @@ def check(statements: Table, issues: Issues) -> None:
     ).collect()
     plain = ordered.filter((pl.col(EVENT) == ISSUED) & ~pl.col("_starts")).select(frame.columns)
     checks.duplicates(replace(statements, frame=plain), KEY, issues, "statement (UPN / stream)")
-    where = lambda row: statements.where(EFFECTIVE_DATE if EFFECTIVE_DATE in statements.headers else STATEMENT_DATE,
-                                         row)  # noqa: E731
+    dated = EFFECTIVE_DATE if EFFECTIVE_DATE in statements.headers else STATEMENT_DATE
     same = ordered.filter((pl.col(EFF) == pl.col("_prev_eff"))
                           & ~((pl.col(EVENT) == ISSUED) & (pl.col("_prev_event") == ISSUED)))
     for rec in same.head(checks.MAX_LISTED).iter_rows(named=True):
         issues.error("history_date", f"{rec[UPN]} / {rec[STREAM]} has two rows effective on {rec[EFF]:%d/%m/%Y} "
                      f"(rows {rec['_prev_row']} and {rec[ROW]}): a history needs one row a date",
-                     **where(rec[ROW]), value=rec[UPN])
+                     **statements.where(dated, rec[ROW]), value=rec[UPN])
     early = ordered.filter(pl.col("_unissued") & pl.col(EVENT).is_in([AMENDED, EHC_TRANSFER, CEASED]))
     for rec in early.head(checks.MAX_LISTED).iter_rows(named=True):
         first = (f"the statement is issued at row {rec['_issued_row']}, effective later" if rec["_issued_row"]
@@ -203,10 +203,6 @@ def recorded_as_new(result) -> list:
     (upn, stream), carrying an amount, for a child with a funded history in another stream — the
     likely mistake of recording the EHC plan as a new statement (paid nothing) instead of as an
     `ehc_transfer` row of the funded history."""
-    from pathlib import Path
-
-    from .errors import WARNING, Issue
-
     psf = result.psf
     funded = psf.filter(pl.col("reason") != "post_policy_statement").select(UPN, pl.col(STREAM).alias("_funded"))
     new = (psf.filter((pl.col("reason") == "post_policy_statement") & (pl.col(ANNUAL_AMOUNT) != 0)

@@ -187,3 +187,18 @@ def test_validate_simulate_and_explain_take_the_register_too__spec_11_4(tmp_path
     assert projected.exit_code == 0, projected.output
     rows = list(csv.DictReader((out / "projection.csv").open()))
     assert [r["continuing_psf"] for r in rows] == ["0.00", "0.00"]  # held in every projected year
+
+
+def test_the_summary_counts_reinstatements_without_naming_the_child_or_quoting_the_reason__spec_11_4(tmp_path):
+    register = last_year(tmp_path, left())
+    reinstate = [{"upn": U1, "stream": "PSF", "reason": "casework note"}]
+    path = write_run(tmp_path, statements=[statement(U1, "2005-05-05")], reinstate=reinstate)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["allocate", "-c", str(path), "-o", str(out), "--register", str(register),
+                                      "--no-returns", "-q"])
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(out / "allocations.xlsx", read_only=True)
+    cells = [str(v) for row in book["Summary"].iter_rows(values_only=True) for v in row if v]
+    assert "Reinstated by the config: 1 (each listed in manifest.json)" in cells
+    assert "  • stopped last year by not_in_census: 1" in cells
+    assert not any("casework" in c for c in cells)

@@ -85,13 +85,16 @@ def summary_sheet(ws: Worksheet, fmt: Formats, result: RunResult) -> None:
 
 
 def reinstated_lines(result: RunResult) -> list[str]:
-    """The register's file and each reinstatement (by count: the Summary names no child)."""
+    """The register's file and the reinstatements, counted by last year's reason: the Summary is
+    published, so it names no child and quotes no casework (manifest.json lists each one)."""
+    from collections import Counter
+
     from ..register import reinstated
 
-    kept = reinstated(result)
+    kept = Counter(r["stopped_last_year"] for r in reinstated(result))
     lines = [f"{result.register.file}: PSF that stopped last year stays stopped (stopped_last_year)"]
-    lines += [f"Reinstated by the config: {len(kept)} (listed in manifest.json and pupils.xlsx)"] if kept else []
-    lines += [f"  • {r['stream']} stopped last year ({r['stopped_last_year']}): {r['reason']}" for r in kept]
+    lines += [f"Reinstated by the config: {sum(kept.values())} (each listed in manifest.json)"] if kept else []
+    lines += [f"  • stopped last year by {reason}: {n}" for reason, n in sorted(kept.items())]
     return lines
 
 
