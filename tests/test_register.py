@@ -202,3 +202,7 @@ def test_the_summary_counts_reinstatements_without_naming_the_child_or_quoting_t
     assert "Reinstated by the config: 1 (each listed in manifest.json)" in cells
     assert "  • stopped last year by not_in_census: 1" in cells
     assert not any("casework" in c for c in cells)
+    for ws in book.worksheets:  # the Parameters sheet too: the config's reinstate: names the child
+        if ws.title != "PSF":  # (the PSF sheet lists children until it moves to the restricted pupils.xlsx)
+            values = [str(v) for row in ws.iter_rows(values_only=True) for v in row if v]
+            assert not any(U1 in v or "casework" in v for v in values), ws.title

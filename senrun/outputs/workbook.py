@@ -196,7 +196,10 @@ def add_cluster_chart(book: Workbook, ws: Worksheet, clusters: pl.DataFrame) -> 
 
 def parameters_sheet(ws: Worksheet, fmt: Formats, result: RunResult) -> None:
     """The config in force, one key path per row, with the senrun version and config fingerprint."""
-    rows = common.flatten_config(result.config.as_dict())
+    config = result.config.as_dict()
+    if config.get("reinstate"):  # names children: counted here, listed in manifest.json (§11.4)
+        config["reinstate"] = f"{len(config['reinstate'])} reinstatement(s), listed in manifest.json"
+    rows = common.flatten_config(config)
     rows += [("senrun_version", common.senrun_version()), ("config_sha256", result.config_sha256)]
     frame = pl.DataFrame({"key": [k for k, _ in rows],
                           "value": [parameter_text(v) for _, v in rows]})
