@@ -206,3 +206,14 @@ def test_the_summary_counts_reinstatements_without_naming_the_child_or_quoting_t
         if ws.title != "PSF":  # (the PSF sheet lists children until it moves to the restricted pupils.xlsx)
             values = [str(v) for row in ws.iter_rows(values_only=True) for v in row if v]
             assert not any(U1 in v or "casework" in v for v in values), ws.title
+
+
+def test_a_child_whose_psf_ended_last_year_and_who_left_the_statements_is_reconciled_by_last_years_reason__faq_3(
+        tmp_path):
+    ended = {"upn": U2, "paid_to": "2012-08-31", "paid_amount": "3500.00", "released_amount": "4900.00",
+             "reason": "phase_end"}
+    register = last_year(tmp_path, {"upn": U1}, ended)
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")])
+    assert reconciliation_frame(r).select("upn", "last_year_paid", "this_year_paid", "reason").rows() == [
+        (U2, 350000, 0, "phase_end")]
+    assert "missing_from_statements" not in codes(r)

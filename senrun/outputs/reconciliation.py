@@ -50,7 +50,9 @@ def reconciliation_frame(result: RunResult) -> pl.DataFrame | None:
             .join(reinstated, on=KEY, how="left"))
     paid_then = pl.col("last_year_paid").fill_null(0) > 0
     paid_now = pl.col("this_year_paid").fill_null(0) > 0
-    why = (pl.when(pl.col("this_year_reason").is_null()).then(pl.lit("missing_from_statements"))
+    absent = pl.col("this_year_reason").is_null()
+    why = (pl.when(absent & (pl.col("last_year_reason") == "continuing")).then(pl.lit("missing_from_statements"))
+           .when(absent).then(pl.col("last_year_reason"))  # stopped last year, and gone from the statements
            .when(pl.col("this_year_reason") == "stopped_last_year").then(pl.col("last_year_reason"))
            .when(paid_now & pl.col("_re").fill_null(False)).then(pl.lit("reinstated"))
            .when(paid_now & pl.col("last_year_reason").is_null()).then(pl.lit("not in last year's register"))
