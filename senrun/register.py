@@ -19,6 +19,7 @@ import polars as pl
 
 from .config.loader import Config
 from .errors import ERROR, WARNING, Issue, SenrunError
+from .inputs.parse import parse_date, parse_money
 from .inputs.schema import FROM_SCHOOL, ROW, SCHOOL_ID, STREAM, SUCCESSOR_ID, TO_SCHOOL, UPN
 from .money import fmt_gbp
 from .psf import CONTINUING, PsfFrames
@@ -68,21 +69,38 @@ def read_register(path: Path) -> Register:
     lines = raw.with_row_index(ROW, offset=2).select(
         ROW, pl.col(UPN).str.replace_all(" ", "", literal=True).str.to_uppercase().alias(UPN),
         pl.col(STREAM).str.strip_chars(), pl.col("paid_school_id").str.strip_chars(),
+        pl.col("paid_to").alias("_raw_to"),
         pl.col("paid_to").str.strip_chars().str.to_date("%Y-%m-%d", strict=False).alias("paid_to"),
         pl.col("paid_amount").alias("_raw_paid"), pence.alias("paid_amount"), pl.col("reason").str.strip_chars())
+    lines = _resaved(lines)
     _check_lines(lines, file.name)
     return Register(_histories(lines), file.name, str(path), hashlib.sha256(data).hexdigest())
+
+
+def _resaved(lines: pl.DataFrame) -> pl.DataFrame:
+    """A psf.csv opened and saved in a spreadsheet (`8400`, `£8,400.00`, `31/03/2013`): the few cells
+    not in senrun's own format are read by the inputs' parsers (money and dates of every form)."""
+    odd = ((pl.col("paid_amount").is_null() & pl.col("_raw_paid").is_not_null())
+           | (pl.col("paid_to").is_null() & pl.col("_raw_to").str.strip_chars().ne("").fill_null(False)))
+    fixed = lines.filter(odd)
+    if fixed.is_empty():
+        return lines
+    fixed = fixed.with_columns(pl.coalesce("paid_amount", parse_money("_raw_paid")).alias("paid_amount"),
+                               pl.coalesce("paid_to", parse_date("_raw_to")).alias("paid_to"))
+    return lines.update(fixed.select(ROW, "paid_amount", "paid_to"), on=ROW)
 
 
 def _check_lines(lines: pl.DataFrame, file: str) -> None:
     """Every line needs a UPN, a stream, a known reason and an amount."""
     known = (CONTINUING, *REASON_ORDER)
     bad = lines.filter(pl.col(UPN).is_null() | pl.col(STREAM).is_null() | ~pl.col("reason").is_in(known)
-                       | (pl.col("paid_amount").is_null() & pl.col("_raw_paid").is_not_null()))
+                       | (pl.col("paid_amount").is_null() & pl.col("_raw_paid").is_not_null())
+                       | (pl.col("paid_to").is_null() & pl.col("_raw_to").str.strip_chars().ne("").fill_null(False)))
     if bad.is_empty():
         return
-    issues = [Issue("register", ERROR, "not a line of a psf.csv written by senrun (a UPN, a stream, an amount "
-                    f"and one of the reasons {', '.join(known)})", file=file, row=r) for r in bad[ROW].head(200)]
+    issues = [Issue("register", ERROR, "not a line of a psf.csv written by senrun (a UPN, a stream, an amount, "
+                    f"a date paid to or blank, and one of the reasons {', '.join(known)})", file=file, row=r)
+              for r in bad[ROW].head(200)]
     raise SenrunError(issues)
 
 

@@ -217,3 +217,11 @@ def test_a_child_whose_psf_ended_last_year_and_who_left_the_statements_is_reconc
     assert reconciliation_frame(r).select("upn", "last_year_paid", "this_year_paid", "reason").rows() == [
         (U2, 350000, 0, "phase_end")]
     assert "missing_from_statements" not in codes(r)
+
+
+def test_a_register_saved_again_from_a_spreadsheet_is_read_the_same(tmp_path):
+    register = last_year(tmp_path, {"upn": U1, "paid_amount": "£8,400", "paid_to": "31/03/2013"}, left(U2))
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05"), statement(U2, "2005-05-05")])
+    assert lines_of(r, U1) == [("A", 840000, 0, "continuing")]
+    assert lines_of(r, U2) == [("A", 0, 0, "stopped_last_year")]
+    assert "register_overlaps" not in codes(r)
