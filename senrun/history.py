@@ -125,7 +125,8 @@ def rate_units(frame: pl.LazyFrame, segments: pl.DataFrame | None, lo: pl.Expr, 
                                          prorate).alias("_u"))
              .group_by("_span")
              .agg((pl.col("rate") * pl.col("_u")).sum().alias(alias),
-                  pl.col("rate").sort_by("seg_from").filter(pl.col("_u").sort_by("seg_from") > 0).last().alias("_last_rate")))
+                  pl.col("rate").sort_by("seg_from").filter(pl.col("_u").sort_by("seg_from") > 0).last()
+                  .alias("_last_rate")))
     return (frame.join(parts, on="_span", how="left", maintain_order="left")
             .with_columns(pl.coalesce(alias, simple).alias(alias),
                           pl.coalesce("_last_rate", ANNUAL_AMOUNT).alias("_last_rate"))
@@ -188,7 +189,8 @@ def blank_amounts(statements: Table | None, issues: Issues) -> None:
     # a cell that is not money is null too, and already reported where it was read
     reported = [i.row for i in issues.items if i.field == ANNUAL_AMOUNT and i.file == statements.file]
     bad = statements.frame.filter(pl.col(ANNUAL_AMOUNT).is_null() & ~pl.col(EVENT).is_in(BLANK_AMOUNT_OK)
-                                  & ~pl.col(ROW).is_in(pl.Series(reported, dtype=statements.frame.schema[ROW]).implode())).sort(ROW)
+                                  & ~pl.col(ROW).is_in(pl.Series(reported, dtype=statements.frame.schema[ROW]).implode())
+                                  ).sort(ROW)
     for row in bad[ROW].head(checks.MAX_LISTED):
         issues.error("empty_value", EMPTY_AMOUNT, **statements.where(ANNUAL_AMOUNT, row),
                      expected="an amount in pounds such as 9876.54")
@@ -214,5 +216,6 @@ def recorded_as_new(result) -> list:
                   f"{rec[UPN]} / {rec[STREAM]} is a new statement under the cluster model (paid nothing), but the "
                   f"child's {rec['_funded']} statement is funded: if this is that statement transferred to an EHC "
                   "plan or amended, record it as an ehc_transfer or amended row of the same stream",
-                  file=files[0] if files else None, row=rec[ROW], column=STATEMENT_DATE, field=STATEMENT_DATE, value=rec[UPN])
+                  file=files[0] if files else None, row=rec[ROW], column=STATEMENT_DATE, field=STATEMENT_DATE,
+                  value=rec[UPN])
             for rec in new.head(checks.MAX_LISTED).iter_rows(named=True)]
