@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+from decimal import Decimal
 
 import openpyxl
 import pytest
@@ -225,3 +226,23 @@ def test_a_register_saved_again_from_a_spreadsheet_is_read_the_same(tmp_path):
     assert lines_of(r, U1) == [("A", 840000, 0, "continuing")]
     assert lines_of(r, U2) == [("A", 0, 0, "stopped_last_year")]
     assert "register_overlaps" not in codes(r)
+
+
+def test_the_attributed_diff_compares_the_run_as_made_under_the_register__spec_11_4(tmp_path):
+    register = last_year(tmp_path, left())
+    path = write_run(tmp_path, statements=[statement(U1, "2005-05-05"), statement(U2, "2005-05-05", school="B")])
+    runner = CliRunner()
+    assert runner.invoke(app, ["allocate", "-c", str(path), "-o", str(tmp_path / "y0"), "--no-returns",
+                               "-q"]).exit_code == 0
+    out = tmp_path / "y1"
+    result = runner.invoke(app, ["allocate", "-c", str(path), "-o", str(out), "--register", str(register),
+                                 "--previous", str(tmp_path / "y0" / "schools.csv"), "--previous-config", str(path),
+                                 "--no-returns", "-q"])
+    assert result.exit_code == 0, result.output
+    totals = {r["school_id"]: r["total"] for r in csv.DictReader((out / "schools.csv").open())}
+    diff = [r for r in csv.DictReader((out / "diff.csv").open()) if r["level"] == "school"]
+    assert {r["school_id"]: r["current_total"] for r in diff} == totals
+    parts = ("change_psf_runoff", "change_pupil_numbers", "change_formula", "change_other")
+    for r in diff:
+        assert sum(Decimal(r[p]) for p in parts) == Decimal(r["change"])
+    assert any(Decimal(r["change_psf_runoff"]) != 0 for r in diff)  # U1's PSF held by the register
