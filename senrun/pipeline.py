@@ -6,11 +6,12 @@ writes nothing, and either returns a RunResult or raises SenrunError with every 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import polars as pl
 
-from . import checks, succession
+from . import checks, history, succession
 from .calendar import nc_year_between
 from .config.loader import Config
 from .errors import ERROR, Issue, Issues, SenrunError
@@ -22,6 +23,7 @@ from .inputs.load import Table, read_input
 from .engine import collect
 from .money import fmt_gbp
 from .psf import PsfFrames, compute_psf
+from .register import Register, apply as apply_register, read_register
 from .result import InputInfo, RunResult, Totals
 from .inputs.schema import (CLUSTER_ID, CLUSTER_NAME, COUNTED_ENROL, DOB, ENROL_STATUS, FSM, PUPILS, PUPILS_OVERRIDE,
                             ROW, SCHOOL_ID, SCHOOL_NAME, SEN_PROVISION, SEN_STATEMENT_CODES, SEN_SUPPORT_CODES, SSA,
@@ -41,10 +43,12 @@ class Inputs:
     #: see census_matches and census_counts.
     derived: dict = field(default_factory=dict, repr=False, compare=False)
     links: Table | None = None  # successions as GIAS exports them (SPEC §11.1)
+    register: Register | None = None  # last year's psf.csv (§11.4), when --register is given
 
 
-def read_inputs(cfg: Config, progress=None) -> Inputs:
-    """Read and check every input; raise SenrunError with every error found."""
+def read_inputs(cfg: Config, progress=None, register: Path | None = None) -> Inputs:
+    """Read and check every input (and last year's register, when given); raise SenrunError with
+    every error found."""
     issues = Issues()
     tables: dict[str, Table | None] = {}
     for name in ("schools", "census", "statements", "moves", "links"):
@@ -52,9 +56,13 @@ def read_inputs(cfg: Config, progress=None) -> Inputs:
         if progress:
             progress(f"reading {name}")
         tables[name] = read_input(spec, issues) if spec else None
+        if name == "statements":
+            history.blank_amounts(tables[name], issues)
     issues.raise_if_errors()
     inputs = Inputs(tables["schools"], tables["statements"], tables["census"], tables["moves"], issues,
                     links=tables["links"])
+    if register is not None:
+        inputs.register = read_register(register)
     check_inputs(inputs, cfg)
     issues.raise_if_errors()
     return inputs
@@ -68,7 +76,7 @@ def check_inputs(inp: Inputs, cfg: Config) -> None:
     successions_of(inp, issues)
     checks.school_clusters(schools, issues)
     check_blank_clusters(schools, issues)
-    checks.statement_keys(inp.statements, issues)
+    history.check(inp.statements, issues)  # §8's duplicate (upn, stream), read as histories (§11.3)
     checks.unknown_schools(inp.statements, SCHOOL_ID, ids, issues, "the school holding the PSF,")
     checks.upn_letters(inp.statements, issues)
     if inp.moves is not None:
@@ -192,8 +200,12 @@ def census_matches(inp: Inputs) -> pl.DataFrame | None:
 
 def psf_frames(inp: Inputs, cfg: Config) -> PsfFrames:
     """The PSF rules (SPEC §3) on a run's inputs, looking up only the census rows they need."""
-    return compute_psf(inp.statements.frame, inp.moves.frame if inp.moves else None, census_matches(inp), cfg,
-                       successions_of(inp))
+    psf = compute_psf(inp.statements.frame, inp.moves.frame if inp.moves else None, census_matches(inp), cfg,
+                      successions_of(inp))
+    if inp.register is None:
+        return psf
+    psf, notes = apply_register(psf, inp.register, cfg, inp.moves.frame if inp.moves else None, inp.schools.frame)
+    return replace(psf, notes=tuple(notes))
 
 
 def census_counts(inp: Inputs, cfg: Config, years: tuple[int, int] | None = None) -> pl.DataFrame:
@@ -285,8 +297,10 @@ def prepare(inp: Inputs, cfg: Config, psf: PsfFrames | None = None) -> Prepared:
     if psf is None:
         psf = psf_frames(inp, cfg)
     issues = Issues(list(inp.issues.items))
-    run_inp = Inputs(inp.schools, inp.statements, inp.census, inp.moves, issues, inp.derived, links=inp.links)
+    run_inp = Inputs(inp.schools, inp.statements, inp.census, inp.moves, issues, inp.derived, links=inp.links,
+                     register=inp.register)
     psf_issues(psf, run_inp, cfg)
+    issues.extend(psf.notes)
     issues.raise_if_errors()
     schools = school_bases(run_inp, cfg)
     for sid, name in schools.filter((pl.col("_basis_pupils") == 0) & pl.col(IN_FORMULA_FLAG) & open_in_period(
@@ -335,7 +349,8 @@ def compute(inp: Inputs, cfg: Config, psf: PsfFrames | None = None, prepared: Pr
         totals=totals, issues=tuple(issues.items), inputs=_input_infos(inp), config_sha256=cfg.sha256,
         checks=_checks_passed(totals, schools_out, elements, cfg),
         successions=succession_pairs(inp.schools.frame, inp.links.frame if inp.links is not None else None),
-        no_return=tuple(schools.filter(~pl.col(IN_FORMULA_FLAG) & (pl.col("psf") == 0))[SCHOOL_ID].to_list()))
+        no_return=tuple(schools.filter(~pl.col(IN_FORMULA_FLAG) & (pl.col("psf") == 0))[SCHOOL_ID].to_list()),
+        register=inp.register)
 
 
 def _schools_frame(schools: pl.DataFrame, cfg: Config, elements) -> pl.DataFrame:
@@ -400,10 +415,11 @@ def _checks_passed(totals: Totals, schools: pl.DataFrame, elements, cfg: Config)
     return tuple(out)
 
 
-def allocate(cfg: Config, progress=None, previous: dict[str, int] | None = None) -> RunResult:
+def allocate(cfg: Config, progress=None, previous: dict[str, int] | None = None,
+             register: Path | None = None) -> RunResult:
     """The whole funding run for a config: read, check, compute.  Raises SenrunError.  `previous` is last
     year's cluster allocation by cluster_id (yearly.diff.previous_cluster_allocations), which
-    `formula.protection` needs."""
+    `formula.protection` needs; `register` is last year's psf.csv or its folder (SPEC §11.4)."""
     if any(e.solve for e in cfg.elements):
         raise SenrunError(Issue("config", ERROR, "`rate: solve` is for simulate scenarios; allocate needs a rate, "
                                 "a share or a remainder", file=cfg.path.name, column="formula.elements",
@@ -412,7 +428,7 @@ def allocate(cfg: Config, progress=None, previous: dict[str, int] | None = None)
         raise SenrunError(Issue("config", ERROR, "formula.protection needs last year's allocations: run with "
                                 "--previous (last year's schools.csv or allocations.xlsx)", file=cfg.path.name,
                                 column="formula.protection", field="formula.protection"))
-    inp = read_inputs(cfg, progress)
+    inp = read_inputs(cfg, progress, register)
     if progress:
         progress("computing")
     return compute(inp, cfg, previous=previous)

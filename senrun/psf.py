@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from . import succession
+from . import history, succession
 from .calendar import nc_year, phase_end_date, phase_last_year, phase_of, units_between, units_in_year
 from .config.loader import Config
 from .engine import collect, collect_all
@@ -36,6 +36,7 @@ class PsfFrames:
     rows: pl.DataFrame
     lines: pl.DataFrame
     move_errors: pl.DataFrame  # move _row, upn, from_school_id, expected_school
+    notes: tuple = ()  # warnings found while applying last year's register (register.apply)
 
 
 def statement_rows(statements: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
@@ -212,7 +213,7 @@ LINE_COLUMNS = (UPN, STREAM, "psf_school_id", "paid_school_id", ANNUAL_AMOUNT, "
                 "released_amount", "reason", DOB, "protected_phase", "stop_date", "units", ROW)
 
 
-def lines(rows: pl.LazyFrame, ordered: pl.LazyFrame, cfg: Config,
+def lines(rows: pl.LazyFrame, ordered: pl.LazyFrame, cfg: Config, segments: pl.DataFrame | None = None,
           successions: Successions | None = None) -> pl.LazyFrame:
     """One line per statement row and school paid, with units and the amount rounded half away
     from zero, and the row's released amount on its last line (SPEC §3); in psf.csv order.
@@ -234,44 +235,46 @@ def lines(rows: pl.LazyFrame, ordered: pl.LazyFrame, cfg: Config,
     stays = rows.filter(pl.col("_moved_on").is_null()).with_columns(
         pl.col("psf_school_id").alias("paid_school_id"), pl.lit(date(1, 1, 1)).alias("seg_start"),
         pl.lit(FAR_FUTURE).alias("seg_end"))
-    single = _with_units(stays, cfg).with_columns(
+    single = _with_units(stays, cfg, segments).with_columns(
         pl.when(pl.col("units") > 0).then(pl.col(c)).alias(c) for c in ("paid_from", "paid_to")
     ).with_columns((pl.col("entitlement") - pl.col("paid_amount")).alias("released_amount"))
     moved = rows.filter(pl.col("_moved_on").is_not_null())
-    out = pl.concat([single.select(LINE_COLUMNS), moved_lines(moved, carried, cfg, successions)],
-                    how="vertical_relaxed")
-    return out.sort("psf_school_id", UPN, STREAM, pl.col("paid_from").fill_null(date(1, 1, 1)), "paid_school_id")
+    out = pl.concat([single.with_columns(pl.col("_last_rate").alias(ANNUAL_AMOUNT)).select(LINE_COLUMNS),
+                     moved_lines(moved, carried, cfg, segments, successions)], how="vertical_relaxed")
+    return out.sort("psf_school_id", UPN, STREAM, pl.col("paid_from").fill_null(date(1, 1, 1)), "paid_school_id", ROW)
 
 
-def _with_units(stays: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
-    """Units, first and last day paid, and the amount, of each stay within the row's window."""
+def _with_units(stays: pl.LazyFrame, cfg: Config, segments: pl.DataFrame | None = None) -> pl.LazyFrame:
+    """Units, first and last day paid, and the amount, of each stay within the row's window: the
+    sum over its rate segments of rate × units, rounded once (§11.3); `_last_rate` is the rate in
+    force on its last unit paid (the line's annual_amount)."""
     lo = pl.max_horizontal("seg_start", "_w0")
     hi = pl.min_horizontal("seg_end", "_w1")
     first, last = _paid_bounds(lo, hi, cfg.prorate)
     per_year = units_in_year(cfg.period_start, cfg.prorate)
     return (stays.with_columns(units_between(lo, hi, cfg.prorate).cast(pl.Int32).alias("units"),
                                first.alias("paid_from"), last.alias("paid_to"))
-            .with_columns(div_round_half_away(pl.col(ANNUAL_AMOUNT) * pl.col("units"), per_year)
-                          .alias("paid_amount")))
+            .pipe(history.rate_units, segments, lo, hi, cfg.prorate)
+            .with_columns(div_round_half_away(pl.col("_rate_units"), per_year).alias("paid_amount")))
 
 
 def moved_lines(moved: pl.LazyFrame, carried: pl.LazyFrame, cfg: Config,
-                successions: Successions | None = None) -> pl.LazyFrame:
-    """The lines of rows that managed moves carried: a stay per school, grouped by school; a row
-    paid nothing keeps one line at its statement's school; released on the last line."""
+                segments: pl.DataFrame | None = None, successions: Successions | None = None) -> pl.LazyFrame:
+    """The lines of rows that managed moves or successions carried: a stay per school, grouped by
+    school; a row paid nothing keeps one line at its statement's school; released on the last line."""
     per_year = units_in_year(cfg.period_start, cfg.prorate)
-    # the stays carry only what their units need; the row's columns join back once per line
-    first = moved.select(ROW, pl.col("psf_school_id").alias("paid_school_id"), pl.lit(date(1, 1, 1)).alias("seg_start"),
-                         pl.col("_moved_on").alias("seg_end"), "_w0", "_w1", ANNUAL_AMOUNT)
-    later = (carried.select(ROW, "paid_school_id", "seg_start", "seg_end")
-             .join(moved.select(ROW, "_w0", "_w1", ANNUAL_AMOUNT), on=ROW, how="inner"))
-    stays = _with_units(succession.split_stays(pl.concat([first, later], how="vertical_relaxed"), successions), cfg)
+    first = moved.with_columns(pl.col("psf_school_id").alias("paid_school_id"),
+                               pl.lit(date(1, 1, 1)).alias("seg_start"), pl.col("_moved_on").alias("seg_end"))
+    later = carried.join(moved.drop("_moved_on"), on=ROW, how="inner")
+    stays = _with_units(succession.split_stays(pl.concat([first.drop("_moved_on"), later.drop("move_row")],
+                                                         how="diagonal_relaxed"), successions), cfg, segments)
     keep = [c for c in _ROW_COLUMNS if c != ANNUAL_AMOUNT]
     paid = (stays.filter(pl.col("units") > 0)
             .group_by(ROW, "paid_school_id")
-            .agg(pl.col("units").sum(), pl.col("paid_from").min(), pl.col("paid_to").max())
-            .join(moved.select(ROW, *keep, ANNUAL_AMOUNT), on=ROW, how="inner")
-            .with_columns(div_round_half_away(pl.col(ANNUAL_AMOUNT) * pl.col("units"), per_year).alias("paid_amount")))
+            .agg(pl.col("units").sum(), pl.col("paid_from").min(), pl.col("paid_to").max(),
+                 *[pl.col(c).first() for c in keep], pl.col("_rate_units").sum(),
+                 pl.col("_last_rate").sort_by("paid_to").last().alias(ANNUAL_AMOUNT))
+            .with_columns(div_round_half_away(pl.col("_rate_units"), per_year).alias("paid_amount")))
     unpaid = (moved.join(paid.select(ROW), on=ROW, how="anti")
               .select(ROW, *keep, ANNUAL_AMOUNT, pl.col("psf_school_id").alias("paid_school_id"),
                       pl.lit(0, dtype=pl.Int32).alias("units"), pl.lit(None, dtype=pl.Date).alias("paid_from"),
@@ -283,13 +286,17 @@ def moved_lines(moved: pl.LazyFrame, carried: pl.LazyFrame, cfg: Config,
     return both.with_columns(pl.when(last).then(released).otherwise(0).alias("released_amount")).select(LINE_COLUMNS)
 
 
-def entitlement(cfg: Config) -> pl.Expr:
-    """The row's PSF for the whole period from its statement date: annual × units / units in the year."""
+def entitlement(frame: pl.LazyFrame, cfg: Config, segments: pl.DataFrame | None = None) -> pl.LazyFrame:
+    """The row's PSF for the whole period from its statement date: the sum over the period's units
+    of the rate in force ÷ units in the year, rounded once (annual × units / units in the year
+    when the rate never changes)."""
     per_year = units_in_year(cfg.period_start, cfg.prorate)
     start = pl.max_horizontal(pl.col(STATEMENT_DATE), pl.lit(cfg.period_start))
-    units = units_between(start, pl.lit(cfg.period_end + timedelta(days=1)), cfg.prorate)
-    return pl.when(pl.col("post_policy")).then(0).otherwise(
-        div_round_half_away(pl.col(ANNUAL_AMOUNT) * units, per_year))
+    end = pl.lit(cfg.period_end + timedelta(days=1))
+    return (frame.pipe(history.rate_units, segments, start, end, cfg.prorate, "_entitled")
+            .with_columns(pl.when(pl.col("post_policy")).then(0)
+                          .otherwise(div_round_half_away(pl.col("_entitled"), per_year)).alias("entitlement"))
+            .drop("_entitled", "_last_rate"))
 
 
 def move_errors(ordered: pl.LazyFrame, successions: Successions | None = None) -> pl.LazyFrame:
@@ -331,6 +338,8 @@ def compute_psf(statements: pl.DataFrame, moves: pl.DataFrame | None, census: pl
         census = None
     if census is not None and ENROL_STATUS in census.columns and census[ENROL_STATUS].is_in(COUNTED_ENROL).all():
         census = census.drop(ENROL_STATUS)  # no dual registration: one row per child, as before §11.5
+    hist = history.collapse(statements)  # one row per history, and its rate segments (§11.3)
+    statements = history.rate_on(hist.rows, hist.segments, pl.max_horizontal(STATEMENT_DATE, pl.lit(cfg.period_start)))
     moves_lf = moves.lazy() if moves is not None else pl.LazyFrame(
         schema={ROW: pl.Int64, UPN: pl.String, FROM_SCHOOL: pl.String, TO_SCHOOL: pl.String,
                 MOVE_DATE: pl.Date, REASON: pl.String})
@@ -342,7 +351,7 @@ def compute_psf(statements: pl.DataFrame, moves: pl.DataFrame | None, census: pl
                      .pipe(census_location, ordered, census_lf, cfg, successions, place_only=True))
     rows = collect(census_check(placed.lazy(), ordered, census_lf, cfg, successions)
                    .pipe(first_stop, cfg)
-                   .with_columns(entitlement(cfg).alias("entitlement")))
-    lines_df, errors_df = collect_all([lines(rows.lazy(), ordered, cfg, successions),
+                   .pipe(entitlement, cfg, hist.segments))
+    lines_df, errors_df = collect_all([lines(rows.lazy(), ordered, cfg, hist.segments, successions),
                                        move_errors(ordered, successions)])
     return PsfFrames(rows=rows, lines=lines_df, move_errors=errors_df)

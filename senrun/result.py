@@ -89,6 +89,7 @@ class RunResult:
     successions: tuple[tuple[str, str], ...] = field(default=())
     #: schools with a row but no return: outside the formula and paid no PSF (SPEC §11.2)
     no_return: tuple[str, ...] = field(default=())
+    register: object = None  # register.Register: last year's psf.csv, when the run was given one (§11.4)
 
     @property
     def warnings(self) -> tuple["Issue", ...]:

@@ -33,18 +33,21 @@ class ValidationReport:
         return {"ok": not self.errors, "dry_run_totals_pence": self.totals}
 
 
-def run_validation(config_path: Path) -> ValidationReport:
-    """Load the config, read and check the inputs, and allocate dry; collect every issue."""
+def run_validation(config_path: Path, register: Path | None = None) -> ValidationReport:
+    """Load the config, read and check the inputs (and last year's register), and allocate dry;
+    collect every issue."""
     from .config.loader import load_config
     from .pipeline import allocate
 
     report = ValidationReport()
     try:
-        result = allocate(load_config(config_path))
+        result = allocate(load_config(config_path), register=register)
     except SenrunError as exc:
         report.issues = list(exc.issues)
         return report
-    report.issues = list(result.issues)
+    from .history import recorded_as_new
+
+    report.issues = list(result.issues) + recorded_as_new(result)
     t = result.totals
     report.totals = {"pupil_specific_pot": t.pupil_specific_pot, "continuing_psf": t.continuing_psf,
                      "topslices": t.topslices_total, "cluster_pot": t.cluster_pot,

@@ -218,8 +218,6 @@ def _by_history(psf: pl.DataFrame, pence: bool) -> pl.DataFrame:
                                                        pl.col("released_amount").sum().alias("released"))
 
 
-@pytest.mark.xfail(strict=False, reason="needs SPEC §11 (successions, histories, the register, enrol_status, "
-                                        "the trial move window, the first year) in the funding run")
 def test_the_seven_year_chain_run_year_by_year_with_its_register_matches_planted_csv(chain, tmp_path):
     runner = CliRunner()
     before = None

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from .app import app
-from .common import ConfigOpt, DebugOpt, JobsOpt, OutOpt, QuietOpt, console, handled
+from .common import ConfigOpt, DebugOpt, JobsOpt, OutOpt, QuietOpt, RegisterOpt, console, handled
 from .notes import print_xlsx_note
 from .progress import steps
 
@@ -23,6 +23,7 @@ def allocate(
     previous_config: Annotated[Optional[Path], typer.Option(
         "--previous-config", help="Last year's config: adds why each total changed (psf_runoff, pupil_numbers, "
         "formula, other) to diff.csv and the Diff sheet.", exists=True, dir_okay=False)] = None,
+    register: RegisterOpt = None,
     no_returns: Annotated[bool, typer.Option("--no-returns", help="Skip the per-school return workbooks.")] = False,
     jobs: JobsOpt = None,
     quiet: QuietOpt = False,
@@ -52,7 +53,7 @@ def allocate(
                 from ..yearly.diff import previous_cluster_allocations
 
                 last = previous_cluster_allocations(previous)
-            result = run_allocation(cfg, progress=progress.step, previous=last)
+            result = run_allocation(cfg, progress=progress.step, previous=last, register=register)
             diff = None
             if previous is not None:
                 from ..yearly.diff import diff_against

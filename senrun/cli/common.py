@@ -21,6 +21,9 @@ DebugOpt = Annotated[bool, typer.Option("--debug", help="On an unexpected failur
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems (for cron).")]
 JobsOpt = Annotated[Optional[int], typer.Option(
     "--jobs", "-j", min=1, help="Processes writing the per-school returns [default: CPU count].")]
+RegisterOpt = Annotated[Optional[Path], typer.Option(
+    "--register", help="Last year's psf.csv (or the folder holding it): PSF that stopped last year stays "
+    "stopped (see docs/rules.md).", exists=True, show_default=False)]
 
 def _width(stream) -> int | None:
     """A terminal's own width; else (cron, a pipe, a log file) wide enough that no figure is cut."""

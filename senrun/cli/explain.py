@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from .app import app
-from .common import ConfigOpt, DebugOpt, JsonOpt, console, fail_usage, handled
+from .common import ConfigOpt, DebugOpt, JsonOpt, RegisterOpt, console, fail_usage, handled
 
 
 @app.command()
@@ -18,6 +18,7 @@ def explain(
     upn: Annotated[Optional[str], typer.Option("--upn", help="A child's UPN: their PSF through every rule.",
                                                show_default=False)] = None,
     as_json: JsonOpt = False,
+    register: RegisterOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Show how a school's total, or a child's PSF, was reached — to the penny.
@@ -31,7 +32,7 @@ def explain(
     from ..yearly.explain import explain_school, explain_upn, run_for_explain, to_json
 
     with handled(debug, as_json):
-        result, psf, inp = run_for_explain(load_config(config))
+        result, psf, inp = run_for_explain(load_config(config), register)
         if school is not None:
             data = explain_school(result, school)
         else:

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from .app import app
-from .common import ConfigOpt, DebugOpt, QuietOpt, console, fail_usage, handled
+from .common import ConfigOpt, DebugOpt, QuietOpt, RegisterOpt, console, fail_usage, handled
 from .progress import steps
 
 ScenarioOpt = Annotated[Optional[list[Path]], typer.Option(
@@ -26,7 +26,8 @@ SimOutOpt = Annotated[Optional[Path], typer.Option(
 
 @app.command()
 def simulate(config: ConfigOpt, scenario: ScenarioOpt = None, set_: SetOpt = None, years: YearsOpt = None,
-             out: SimOutOpt = None, quiet: QuietOpt = False, debug: DebugOpt = False) -> None:
+             out: SimOutOpt = None, register: RegisterOpt = None, quiet: QuietOpt = False,
+             debug: DebugOpt = False) -> None:
     """What-if: compare scenarios or a parameter sweep with the base run, per school and cluster.
 
     Every scenario is checked before anything runs; inputs are read once.  A scenario may set
@@ -51,7 +52,7 @@ def simulate(config: ConfigOpt, scenario: ScenarioOpt = None, set_: SetOpt = Non
         scenarios = load_scenarios(base, list(scenario or [])) + sweep
         unique_names([name for name, _ in scenarios])
         with steps(quiet) as progress:
-            sim = run_simulation(base, scenarios, years, progress=progress.step)
+            sim = run_simulation(base, scenarios, years, progress=progress.step, register=register)
             if out is not None:
                 progress.step("writing")
                 write_simulation(sim, out)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from .app import app
-from .common import ConfigOpt, DebugOpt, JsonOpt, console, handled
+from .common import ConfigOpt, DebugOpt, JsonOpt, RegisterOpt, console, handled
 
 
 @app.command()
@@ -15,6 +15,7 @@ def validate(
     config: ConfigOpt,
     as_json: JsonOpt = False,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings count as errors (exit 1).")] = False,
+    register: RegisterOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Check every input and the config, and run the allocation dry; write nothing.
@@ -28,7 +29,7 @@ def validate(
     from .render import issues_json, print_issues
 
     with handled(debug, as_json):
-        report = run_validation(config)
+        report = run_validation(config, register)
         if as_json:
             print(issues_json(report.issues, report.summary()))
         else:

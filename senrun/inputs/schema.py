@@ -156,6 +156,8 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
 
 #: Columns whose empty cells are allowed (optional values).
 # CLUSTER_ID may be blank only for a school outside the formula (SPEC §11.2): checked in the pipeline.
+#: (A blank annual_amount is allowed on an amendment or a ceasing only: history.blank_amounts.)
 NULLABLE = {CLUSTER_ID, CLUSTER_NAME, PHASE, SSA, PUPILS, NC_YEAR_TAUGHT, SEN_PROVISION, FSM, STREAM, CEASED_DATE,
+            ANNUAL_AMOUNT,
             OPENED, CLOSED, SUCCESSOR_ID, IN_FORMULA, PUPILS_OVERRIDE, ENROL_STATUS, EFFECTIVE_DATE, EVENT,
             LINK_DATE, LINK_TYPE}

@@ -32,6 +32,7 @@ MONEY_COLUMNS = frozenset({
     "annual_amount", "paid_amount", "released_amount", "amount",
     "previous_total", "current_total", "change", "element_total", "entitlement",
     "change_psf_runoff", "change_pupil_numbers", "change_formula", "change_other",
+    "last_year_paid", "this_year_paid",  # the Reconciliation with last year's register (§11.4)
 })
 
 #: A cell beginning with one of these is run as a formula by spreadsheets (OWASP "CSV injection").

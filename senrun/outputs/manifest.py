@@ -41,6 +41,17 @@ def warnings_entry(result: RunResult) -> dict:
     return {"count": sum(codes.values()), "by_code": dict(sorted(codes.items()))}
 
 
+def register_entry(result: RunResult) -> dict:
+    """With a register (§11.4): its file and fingerprint, and every reinstatement; nothing without."""
+    if result.register is None:
+        return {}
+    from ..register import reinstated
+
+    reg = result.register
+    return {"register": {"path": reg.path, "sha256": reg.sha256, "histories": reg.histories.height,
+                         "reinstated": reinstated(result)}}
+
+
 def manifest_bytes(result: RunResult, files: dict[str, tuple[str, int]], rows: dict[str, int]) -> bytes:
     """The manifest: version, year, period, fingerprints, row counts, totals, warnings, files.
 
@@ -62,6 +73,7 @@ def manifest_bytes(result: RunResult, files: dict[str, tuple[str, int]], rows: d
             for e in result.elements
         ],
         "warnings": warnings_entry(result),
+        **register_entry(result),
         "files": {name: {"sha256": sha, "bytes": size} for name, (sha, size) in sorted(files.items())},
     }
     return (json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n").encode("utf-8")

@@ -18,6 +18,7 @@ from ..money import fmt_gbp
 from ..result import RunResult
 from . import common
 from .tables import visible, write_frame, write_table_sheet
+from .reconciliation import reconciliation_summary
 from .tablesheet import TableSheet
 from .xlsx import Formats, close_to_bytes, new_workbook, print_setup, write_header, write_money, write_value
 
@@ -50,6 +51,9 @@ def workbook_bytes(result: RunResult, diff: pl.DataFrame | None = None) -> bytes
         write_table_sheet(sheet("Diff"), diff, fmt, SHEET_CSV["Diff"])
     if result.workings is not None and result.workings.height:
         write_table_sheet(sheet("Workings"), visible(result.workings), fmt, SHEET_CSV["Workings"])
+    reconciliation = reconciliation_summary(result)  # with a register only; no child named (§11.4)
+    if reconciliation is not None:
+        write_table_sheet(sheet("Reconciliation"), reconciliation, fmt, "reconciliation.csv")
     parameters_sheet(sheet("Parameters"), fmt, result)
     return close_to_bytes(book, buffer)
 
@@ -74,8 +78,24 @@ def summary_sheet(ws: Worksheet, fmt: Formats, result: RunResult) -> None:
     row = identity_block(ws, fmt, result, 4)
     row = elements_block(ws, fmt, result, row + 1)
     row = text_block(ws, fmt, "Checks passed", list(result.checks) or ["(none recorded)"], row + 1)
+    if result.register is not None:  # §11.4: the register in force and each reinstatement
+        row = text_block(ws, fmt, "Last year's register", reinstated_lines(result), row + 1)
     ws.write_string(row + 1, 0, common.NOTIONAL_NOTE_WORKBOOK, fmt.bold)
     warnings_block(ws, fmt, result, row + 3)
+
+
+def reinstated_lines(result: RunResult) -> list[str]:
+    """The register's file and the reinstatements, counted by last year's reason: the Summary is
+    published, so it names no child and quotes no casework (manifest.json lists each one)."""
+    from collections import Counter
+
+    from ..register import reinstated
+
+    kept = Counter(r["stopped_last_year"] for r in reinstated(result))
+    lines = [f"{result.register.file}: PSF that stopped last year stays stopped (stopped_last_year)"]
+    lines += [f"Reinstated by the config: {sum(kept.values())} (each listed in manifest.json)"] if kept else []
+    lines += [f"  • stopped last year by {reason}: {n}" for reason, n in sorted(kept.items())]
+    return lines
 
 
 def identity_block(ws: Worksheet, fmt: Formats, result: RunResult, row: int) -> int:
@@ -176,7 +196,10 @@ def add_cluster_chart(book: Workbook, ws: Worksheet, clusters: pl.DataFrame) -> 
 
 def parameters_sheet(ws: Worksheet, fmt: Formats, result: RunResult) -> None:
     """The config in force, one key path per row, with the senrun version and config fingerprint."""
-    rows = common.flatten_config(result.config.as_dict())
+    config = result.config.as_dict()
+    if config.get("reinstate"):  # names children: counted here, listed in manifest.json (§11.4)
+        config["reinstate"] = f"{len(config['reinstate'])} reinstatement(s), listed in manifest.json"
+    rows = common.flatten_config(config)
     rows += [("senrun_version", common.senrun_version()), ("config_sha256", result.config_sha256)]
     frame = pl.DataFrame({"key": [k for k, _ in rows],
                           "value": [parameter_text(v) for _, v in rows]})

@@ -15,6 +15,7 @@ from ..errors import SenrunError
 from ..result import RunResult
 from . import atomic, common
 from .csvs import clusters_table, csv_bytes, psf_table, schools_table
+from .reconciliation import reconciliation_frame
 from .manifest import manifest_bytes
 from .returns import building_returns, return_file_names, write_returns
 from .workbook import SHEET_CSV, WARNINGS_CSV, warnings_frame, workbook_bytes
@@ -91,6 +92,9 @@ def csv_files(result: RunResult, diff: pl.DataFrame | None) -> list[tuple[str, p
              ("psf.csv", psf_table(result.psf))]
     if diff is not None:
         files.append(("diff.csv", diff))
+    reconciliation = reconciliation_frame(result)  # with a register only: names children, like psf.csv
+    if reconciliation is not None:
+        files.append(("reconciliation.csv", reconciliation))
     overflow = [(SHEET_CSV["Released"], result.released), (SHEET_CSV["Workings"], result.workings),
                 (WARNINGS_CSV, warnings_frame(result))]
     files += [(name, frame.select([c for c in frame.columns if not c.startswith("_")]))

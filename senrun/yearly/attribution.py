@@ -39,9 +39,15 @@ DIFF_PART_COLUMNS = tuple(f"change_{p}" for p in PARTS)
 
 
 def psf_of(inp: Inputs, cfg: Config):
-    """The PSF rules applied to a run's inputs (psf.PsfFrames)."""
-    return compute_psf(inp.statements.frame, inp.moves.frame if inp.moves else None,
-                       inp.census.frame if inp.census else None, cfg, successions_of(inp))
+    """The PSF rules applied to a run's inputs (psf.PsfFrames), under its register when it has one."""
+    psf = compute_psf(inp.statements.frame, inp.moves.frame if inp.moves else None,
+                      inp.census.frame if inp.census else None, cfg, successions_of(inp))
+    if inp.register is None:
+        return psf
+    from ..register import apply
+
+    psf, notes = apply(psf, inp.register, cfg, inp.moves.frame if inp.moves else None, inp.schools.frame)
+    return replace(psf, notes=tuple(notes))
 
 
 def _column_bases(cfg: Config) -> set[str]:
@@ -116,11 +122,13 @@ def attribution_frame(runs: list[tuple[str, RunResult]], level: str) -> pl.DataF
     return out.sort(key)
 
 
-def _checked_runs(prev_cfg: Config, cur_cfg: Config) -> list[tuple[str, RunResult]]:
+def _checked_runs(prev_cfg: Config, cur_cfg: Config, register=None) -> list[tuple[str, RunResult]]:
     for cfg in (prev_cfg, cur_cfg):
         if any(e.solve for e in cfg.elements):
             raise SenrunError(f"`rate: solve` is for simulate scenarios, not a year's config ({cfg.path.name})")
-    return attribution_runs(read_inputs(prev_cfg), prev_cfg, read_inputs(cur_cfg), cur_cfg)
+    cur_inp = read_inputs(cur_cfg)
+    cur_inp.register = register  # this year's run under last year's register (§11.4), as allocate ran it
+    return attribution_runs(read_inputs(prev_cfg), prev_cfg, cur_inp, cur_cfg)
 
 
 def _parts(runs: list[tuple[str, RunResult]]) -> pl.DataFrame:
@@ -147,7 +155,7 @@ def attributed_diff(result: RunResult, prev_cfg: Config, diff: pl.DataFrame | No
     row's change exactly.  Rows the runs do not have (e.g. a school only in the previous
     file) get null parts.
     """
-    runs = _checked_runs(prev_cfg, result.config)
+    runs = _checked_runs(prev_cfg, result.config, result.register)
     if diff is None:
         cols = [SCHOOL_ID, CLUSTER_ID, "total"]
         diff = diff_frames(runs[0][1].schools.select(cols), result.schools.select(cols), result.config.flag_pct)

@@ -10,6 +10,7 @@ walks one child through every PSF rule of SPEC §3 in order.  Both return plain 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, timedelta
 
 import polars as pl
@@ -35,16 +36,23 @@ _RULE_TEXT = {
     "school_closed": "the school holding the PSF closed with no successor (SPEC §11.1)",
     "continuing": "nothing stopped it by the end of the period",
     "post_policy_statement": "a statement issued on or after the policy start generates no funding (FAQ 3, 7)",
+    "stopped_last_year": "PSF stopped last year (the register): it is not paid again (FAQ 3; SPEC §11.4)",
 }
 
 
-def run_for_explain(cfg: Config) -> tuple[RunResult, PsfFrames, Inputs]:
-    """Read the inputs, apply the PSF rules once and run the allocation: what explain needs."""
+def run_for_explain(cfg: Config, register=None) -> tuple[RunResult, PsfFrames, Inputs]:
+    """Read the inputs (and last year's register), apply the PSF rules once and run the allocation:
+    what explain needs."""
     if any(e.solve for e in cfg.elements):
         raise SenrunError(f"`rate: solve` is for simulate scenarios, not {cfg.path.name}")
-    inp = read_inputs(cfg)
+    inp = read_inputs(cfg, register=register)
     psf = compute_psf(inp.statements.frame, inp.moves.frame if inp.moves else None,
                       inp.census.frame if inp.census else None, cfg, successions_of(inp))
+    if inp.register is not None:
+        from ..register import apply
+
+        psf, notes = apply(psf, inp.register, cfg, inp.moves.frame if inp.moves else None, inp.schools.frame)
+        psf = replace(psf, notes=tuple(notes))
     return compute(inp, cfg, psf=psf), psf, inp
 
 

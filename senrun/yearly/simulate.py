@@ -97,17 +97,18 @@ def scenario_inputs(base_inp: Inputs, base_cfg: Config, cfg: Config, read: dict)
     if cfg.inputs != base_cfg.inputs:
         if key not in read:
             read[key] = read_inputs(cfg)
+            read[key].register = base_inp.register  # last year's register holds for every scenario
         return read[key]
     if _bases(cfg) == _bases(base_cfg) and _budget(cfg) == _budget(base_cfg):
         return base_inp
     # the base's derived work (the census join, pupil counts) does not depend on the schools table: shared
     checked = Inputs(replace(base_inp.schools), base_inp.statements, base_inp.census, base_inp.moves, Issues(),
-                     base_inp.derived, links=base_inp.links)
+                     base_inp.derived, links=base_inp.links, register=base_inp.register)
     check_inputs(checked, cfg)  # basis columns parsed, budget checks — on a copy of the schools table
     if checked.issues.errors:  # the warnings are the base's, already reported
         raise SenrunError(checked.issues.errors)
     return Inputs(checked.schools, base_inp.statements, base_inp.census, base_inp.moves, base_inp.issues,
-                  base_inp.derived, links=base_inp.links)
+                  base_inp.derived, links=base_inp.links, register=base_inp.register)
 
 
 def solved_rates(result: RunResult) -> tuple[tuple[str, str], ...]:
@@ -208,7 +209,7 @@ def _run(inp: Inputs, cfg: Config, psf_cache: dict, prepared: dict) -> tuple[Run
 
 
 def simulate(base_cfg: Config, scenarios: list[tuple[str, Config]], years: int | None = None,
-             progress=None) -> SimulationResult:
+             progress=None, register=None) -> SimulationResult:
     """Run the base and every (name, Config) scenario on inputs read once; project the run-off with `years`.
 
     Scenario configs come from senrun.config.overlay (load_scenarios, sweep_scenarios), validated
@@ -219,7 +220,7 @@ def simulate(base_cfg: Config, scenarios: list[tuple[str, Config]], years: int |
         raise SenrunError(f"`rate: solve` belongs in a scenario; the base config {base_cfg.path.name} needs a rate, "
                           "a share or a remainder")
     say("reading inputs")
-    base_inp = read_inputs(base_cfg)
+    base_inp = read_inputs(base_cfg, register=register)  # with last year's register, when given (§11.4)
     psf_cache: dict = {}
     prepared: dict = {}
     say("computing the base")

@@ -1,0 +1,221 @@
+"""A child's statement history (SPEC §11.3, §11.11 "Histories"), as Polars expressions.
+
+The statements input may hold several dated rows for one (upn, stream): the statement as
+issued, its amendments, its transfer to an EHC plan (2014–18), its ceasing and a later
+reissue.  Taken in `effective_date` order they form one history, and the PSF rules of §3
+apply to the history, not to each row: protection is judged on its first row (FAQ 3 ties
+PSF to the child's phase and school, not to the document that records the support), and
+the rate changes from each amendment's date.
+
+`collapse` turns the rows into one row per history (the shape the PSF rules work on) and
+a small frame of rate segments for the few histories whose rate changes; `rate_units`
+sums `rate × units` over a span's segments so that psf.py rounds each amount once.
+No loop over rows: histories are ranked and shifted within each (upn, stream).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from . import checks
+from .calendar import units_between
+from .errors import WARNING, Issue, Issues
+from .inputs.load import Table
+from .inputs.schema import (ANNUAL_AMOUNT, CEASED_DATE, EFFECTIVE_DATE, EVENT, ROW, STATEMENT_DATE, STREAM, UPN)
+
+ISSUED, AMENDED, EHC_TRANSFER, CEASED, REISSUED = "issued", "amended", "ehc_transfer", "ceased", "reissued"
+#: Rows that set the rate from their effective date (a blank amount keeps the previous rate).
+RATE_EVENTS = (AMENDED, EHC_TRANSFER)
+#: Rows whose amount may be blank: an amendment keeps the rate, a ceasing carries none.
+BLANK_AMOUNT_OK = (AMENDED, EHC_TRANSFER, CEASED)
+KEY = [UPN, STREAM]
+EFF = "_eff"  # the effective date: effective_date, else statement_date
+HIST = "_history"  # 0, 1, …: the statements of one (upn, stream), a reissue starting the next
+FAR_PAST, FAR_FUTURE = date(1, 1, 1), date(9999, 12, 31)
+EMPTY_AMOUNT = "is empty; this column must be filled in on every row"  # = inputs.cells.EMPTY
+
+
+@dataclass(frozen=True)
+class Histories:
+    """rows: one per history, shaped as a statement row (its first row's `_row`, school and date
+    of birth; `ceased_date` the earliest ceasing); segments: (`_row`, seg_from, seg_to, rate) for
+    the histories whose rate changes, or None when none does (the common case: no join at all)."""
+
+    rows: pl.DataFrame
+    segments: pl.DataFrame | None
+
+
+def _ordered(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """Rows in history order, each numbered within its (upn, stream) by the reissues before it.
+
+    An `issued` row straight after a `ceased` row is read as a reissue (the council wrote the
+    new statement as issued); two `issued` rows with no ceasing between are the §8 duplicate."""
+    after_ceasing = (pl.col(EVENT).shift(1).over(KEY) == CEASED).fill_null(False)
+    starts = (pl.col(EVENT) == REISSUED) | ((pl.col(EVENT) == ISSUED) & after_ceasing)
+    first = pl.int_range(pl.len()).over(KEY) == 0
+    return (frame.with_columns(pl.coalesce(EFFECTIVE_DATE, STATEMENT_DATE).alias(EFF))
+            .sort(*KEY, EFF, ROW)
+            .with_columns((starts & ~first).alias("_starts"))
+            .with_columns(pl.col("_starts").cast(pl.Int32).cum_sum().over(KEY).alias(HIST)))
+
+
+def _involved(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows that may be part of a history of more than one row, or not begin with `issued`: those
+    whose (upn, stream) may repeat (found by hashing, as the §8 duplicate check does) and those
+    whose event is not `issued`.  Nearly always few: the rest are one-row histories as before."""
+    if EVENT not in frame.columns:
+        return frame.clear()
+    repeated = checks._repeated_keys(frame, KEY)
+    other = frame.filter(pl.col(EVENT) != ISSUED)
+    if other.is_empty():
+        return repeated
+    return pl.concat([repeated, other]).unique(ROW, keep="first")
+
+
+def collapse(statements: pl.DataFrame) -> Histories:
+    """One row per history, in file order, with the statements' columns; and the rate segments.
+
+    A file with no `event` other than `issued` and one row per (upn, stream) (every file before
+    histories) comes back as it is; otherwise only the rows of histories of several rows (or
+    not issued) are worked on."""
+    involved = _involved(statements)
+    if involved.is_empty() or (involved[EVENT].eq(ISSUED).all()
+                               and not involved.select(pl.struct(KEY).is_duplicated().any()).item()):
+        return Histories(statements, None)  # (keys that only shared a hash)
+    single = statements.join(involved.select(ROW), on=ROW, how="anti")
+    ordered = _ordered(involved.lazy())
+    key = [*KEY, HIST]
+    # a `ceased` row ends the history on its effective date, as ceased_date does (§11.3)
+    ends = pl.min_horizontal(pl.col(CEASED_DATE), pl.when(pl.col(EVENT) == CEASED).then(pl.col(EFF))).min()
+    rate_rows = pl.col(EVENT) != CEASED
+    heads = (ordered.group_by(key, maintain_order=True)
+             .agg(pl.all().exclude(CEASED_DATE).first(), ends.alias(CEASED_DATE),
+                  pl.col(EVENT).filter(rate_rows).len().alias("_rates")))
+    rows = pl.concat([single.lazy(), heads.select(statements.columns)]).sort(ROW)
+    segments = (ordered.with_columns(pl.col(ROW).first().over(key).alias("_head"))
+                .filter(rate_rows)
+                .with_columns(pl.col(ANNUAL_AMOUNT).forward_fill().over(key).alias("rate"),
+                              pl.when(pl.int_range(pl.len()).over(key) == 0).then(pl.lit(FAR_PAST))
+                              .otherwise(pl.col(EFF)).alias("seg_from"))
+                .with_columns(pl.col("seg_from").shift(-1).over(key).fill_null(FAR_FUTURE).alias("seg_to"))
+                .join(heads.filter(pl.col("_rates") > 1).select(key), on=key, how="semi")
+                .select(pl.col("_head").alias(ROW), "seg_from", "seg_to", "rate"))
+    rows_df, segments_df = pl.collect_all([rows, segments])
+    return Histories(rows_df, segments_df if segments_df.height else None)
+
+
+def rate_units(frame: pl.LazyFrame, segments: pl.DataFrame | None, lo: pl.Expr, hi: pl.Expr, prorate: str,
+               alias: str = "_rate_units") -> pl.LazyFrame:
+    """Add `alias` = Σ over the rate segments of rate × units in [lo, hi), and `_last_rate`, the
+    rate in force on the last unit paid (a month at the rate in force on its first day).
+
+    Divided by the units in the year and rounded once, it is the span's amount (§11.11).  A row
+    whose rate never changes is `annual_amount × units`, with no join."""
+    simple = pl.col(ANNUAL_AMOUNT) * units_between(lo, hi, prorate)
+    if segments is None:
+        return frame.with_columns(simple.alias(alias), pl.col(ANNUAL_AMOUNT).alias("_last_rate"))
+    frame = frame.with_row_index("_span")
+    parts = (frame.select("_span", ROW, lo.alias("_lo"), hi.alias("_hi"))
+             .join(segments.lazy(), on=ROW, how="inner")
+             .with_columns(units_between(pl.max_horizontal("_lo", "seg_from"), pl.min_horizontal("_hi", "seg_to"),
+                                         prorate).alias("_u"))
+             .group_by("_span")
+             .agg((pl.col("rate") * pl.col("_u")).sum().alias(alias),
+                  pl.col("rate").sort_by("seg_from").filter(pl.col("_u").sort_by("seg_from") > 0).last()
+                  .alias("_last_rate")))
+    return (frame.join(parts, on="_span", how="left", maintain_order="left")
+            .with_columns(pl.coalesce(alias, simple).alias(alias),
+                          pl.coalesce("_last_rate", ANNUAL_AMOUNT).alias("_last_rate"))
+            .drop("_span"))
+
+
+def rate_on(rows: pl.DataFrame, segments: pl.DataFrame | None, on: pl.Expr) -> pl.DataFrame:
+    """Each history's `annual_amount` as the rate in force on the day `on` (a row expression): the
+    figure the Released sheet shows for it."""
+    if segments is None:
+        return rows
+    found = (rows.lazy().select(ROW, on.alias("_on")).join(segments.lazy(), on=ROW, how="inner")
+             .filter((pl.col("seg_from") <= pl.col("_on")) & (pl.col("_on") < pl.col("seg_to")))
+             .select(ROW, pl.col("rate").alias("_rate")))
+    return (rows.lazy().join(found, on=ROW, how="left", maintain_order="left")
+            .with_columns(pl.coalesce("_rate", ANNUAL_AMOUNT).alias(ANNUAL_AMOUNT)).drop("_rate").collect())
+
+
+def check(statements: Table, issues: Issues) -> None:
+    """The errors of a history (§8, §11.3), each naming both rows: a second `issued` row with no
+    ceasing between (the §8 duplicate (upn, stream), as before histories); two rows on one
+    effective date; an amendment, transfer or ceasing before the statement was issued; a
+    reissue with no ceasing before it."""
+    frame = statements.frame
+    ordered = _ordered(_involved(frame).lazy()).with_columns(
+        pl.col(ROW).shift(1).over(KEY).alias("_prev_row"), pl.col(EVENT).shift(1).over(KEY).alias("_prev_event"),
+        pl.col(EFF).shift(1).over(KEY).alias("_prev_eff"),
+        pl.col(CEASED_DATE).fill_null(FAR_FUTURE).cum_min().shift(1).over(KEY).alias("_ceased_by"),
+        (pl.col(EVENT).is_in([ISSUED, REISSUED]).cast(pl.Int32).cum_sum().over(KEY) == 0).alias("_unissued"),
+        pl.col(ROW).filter(pl.col(EVENT).is_in([ISSUED, REISSUED])).first().over(KEY).alias("_issued_row"),
+    ).collect()
+    plain = ordered.filter((pl.col(EVENT) == ISSUED) & ~pl.col("_starts")).select(frame.columns)
+    checks.duplicates(replace(statements, frame=plain), KEY, issues, "statement (UPN / stream)")
+    dated = EFFECTIVE_DATE if EFFECTIVE_DATE in statements.headers else STATEMENT_DATE
+    same = ordered.filter((pl.col(EFF) == pl.col("_prev_eff"))
+                          & ~((pl.col(EVENT) == ISSUED) & (pl.col("_prev_event") == ISSUED)))
+    for rec in same.head(checks.MAX_LISTED).iter_rows(named=True):
+        issues.error("history_date", f"{rec[UPN]} / {rec[STREAM]} has two rows effective on {rec[EFF]:%d/%m/%Y} "
+                     f"(rows {rec['_prev_row']} and {rec[ROW]}): a history needs one row a date",
+                     **statements.where(dated, rec[ROW]), value=rec[UPN])
+    early = ordered.filter(pl.col("_unissued") & pl.col(EVENT).is_in([AMENDED, EHC_TRANSFER, CEASED]))
+    for rec in early.head(checks.MAX_LISTED).iter_rows(named=True):
+        first = (f"the statement is issued at row {rec['_issued_row']}, effective later" if rec["_issued_row"]
+                 else "no row issues the statement")
+        issues.error("history_order", f"{rec[UPN]} / {rec[STREAM]}: this {rec[EVENT]} row comes before the "
+                     f"statement was issued ({first})", **statements.where(EVENT, rec[ROW]), value=rec[EVENT])
+    orphan = ordered.filter((pl.col(EVENT) == REISSUED) & pl.col("_prev_row").is_not_null()
+                            & (pl.col("_prev_event") != CEASED) & ~(pl.col("_ceased_by") <= pl.col(EFF)))
+    for rec in orphan.head(checks.MAX_LISTED).iter_rows(named=True):
+        issues.error("history_order", f"{rec[UPN]} / {rec[STREAM]}: this reissued row follows row "
+                     f"{rec['_prev_row']} with no ceasing between (add a ceased row, or make this row amended)",
+                     **statements.where(EVENT, rec[ROW]), value=rec[EVENT])
+
+
+def blank_amounts(statements: Table | None, issues: Issues) -> None:
+    """A blank annual_amount is allowed only on an amendment, an EHC transfer (the rate goes on)
+    or a ceasing; anywhere else it is the same error as any required cell left empty."""
+    if statements is None or statements.frame.is_empty():
+        return
+    # a cell that is not money is null too, and already reported where it was read
+    reported = [i.row for i in issues.items if i.field == ANNUAL_AMOUNT and i.file == statements.file]
+    bad = statements.frame.filter(pl.col(ANNUAL_AMOUNT).is_null() & ~pl.col(EVENT).is_in(BLANK_AMOUNT_OK)
+                                  & ~pl.col(ROW).is_in(pl.Series(reported, dtype=statements.frame.schema[ROW]).implode())
+                                  ).sort(ROW)
+    for row in bad[ROW].head(checks.MAX_LISTED):
+        issues.error("empty_value", EMPTY_AMOUNT, **statements.where(ANNUAL_AMOUNT, row),
+                     expected="an amount in pounds such as 9876.54")
+    if bad.height > checks.MAX_LISTED:
+        issues.error("bad_value", f"{bad.height - checks.MAX_LISTED:,} more problems in this column "
+                     f"(rows {bad[ROW][checks.MAX_LISTED]:,} onwards)", **statements.where(ANNUAL_AMOUNT),
+                     expected="an amount in pounds such as 9876.54")
+
+
+def recorded_as_new(result) -> list:
+    """`validate`'s warning (§11.3): a statement dated on or after policy.start, the first of its own
+    (upn, stream), carrying an amount, for a child with a funded history in another stream — the
+    likely mistake of recording the EHC plan as a new statement (paid nothing) instead of as an
+    `ehc_transfer` row of the funded history."""
+    psf = result.psf
+    funded = psf.filter(pl.col("reason") != "post_policy_statement").select(UPN, pl.col(STREAM).alias("_funded"))
+    new = (psf.filter((pl.col("reason") == "post_policy_statement") & (pl.col(ANNUAL_AMOUNT) != 0)
+                      & (pl.len().over(KEY) == 1))
+           .join(funded, on=UPN, how="inner").filter(pl.col("_funded") != pl.col(STREAM))
+           .unique(ROW, keep="first").sort(ROW))
+    files = [Path(i.path).name for i in result.inputs if i.name == "statements"]
+    return [Issue("recorded_as_new", WARNING,
+                  f"{rec[UPN]} / {rec[STREAM]} is a new statement under the cluster model (paid nothing), but the "
+                  f"child's {rec['_funded']} statement is funded: if this is that statement transferred to an EHC "
+                  "plan or amended, record it as an ehc_transfer or amended row of the same stream",
+                  file=files[0] if files else None, row=rec[ROW], column=STATEMENT_DATE, field=STATEMENT_DATE,
+                  value=rec[UPN])
+            for rec in new.head(checks.MAX_LISTED).iter_rows(named=True)]

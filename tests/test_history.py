@@ -1,0 +1,183 @@
+"""A child's statement history (SPEC §11.3, §11.11), as scenarios named as sentences citing the FAQ.
+
+Each test writes real input files (a statements file with `effective_date` and `event`) and
+runs the library's `allocate` on them.  Amounts are integer pence.  The default period is the
+financial year 2013-04-01 – 2014-03-31 by months, the policy starting on 2012-09-01.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from builders import lines_of, write_csv, write_run
+from senrun.config.loader import load_config
+from senrun.errors import SenrunError
+from senrun.pipeline import allocate
+
+U1, U2 = "B801200005001", "E801200005002"
+HEADER = ["upn", "date_of_birth", "statement_date", "school_id", "annual_amount", "stream", "ceased_date",
+          "effective_date", "event"]
+YEAR_2014 = {"year": "2014-15", "period": {"start": "2014-04-01", "end": "2015-03-31"}, "census_date": "2014-01-16"}
+
+
+def row(event: str = "issued", effective: str = "", annual: str = "1200.00", statement_date: str = "2010-01-01",
+        upn: str = U1, dob: str = "2005-05-05", school: str = "A", stream: str = "PSF", ceased: str = "") -> dict:
+    return {"upn": upn, "date_of_birth": dob, "statement_date": statement_date, "school_id": school,
+            "annual_amount": annual, "stream": stream, "ceased_date": ceased, "effective_date": effective,
+            "event": event}
+
+
+def history_run(folder, rows: list[dict], **overrides):
+    """A run whose statements file carries the history columns."""
+    path = write_run(folder, statements=[], **overrides)
+    write_csv(folder / "statements.csv", rows, HEADER)
+    return allocate(load_config(path))
+
+
+def messages(excinfo) -> str:
+    return "\n".join(str(i) for i in excinfo.value.errors)
+
+
+def test_a_statement_transferred_to_an_ehc_plan_in_2014_keeps_the_childs_protection__faq_3(tmp_path):
+    rows = [row(annual="8400.00"), row("ehc_transfer", "2014-09-01", annual="", statement_date="2014-09-01")]
+    r = history_run(tmp_path, rows, **YEAR_2014)
+    assert lines_of(r, U1) == [("A", 840000, 0, "continuing")]
+
+
+def test_the_same_ehc_plan_recorded_as_a_new_statement_is_a_post_policy_statement_paid_nothing__faq_3_7(tmp_path):
+    r = history_run(tmp_path, [row(annual="8400.00", statement_date="2014-09-01")], **YEAR_2014)
+    assert lines_of(r, U1) == [("A", 0, 0, "post_policy_statement")]
+
+
+def test_an_ehc_transfer_with_a_new_amount_pays_the_new_rate_from_its_date__faq_3(tmp_path):
+    rows = [row(annual="1200.00"), row("ehc_transfer", "2014-09-01", annual="2400.00", statement_date="2014-09-01")]
+    r = history_run(tmp_path, rows, **YEAR_2014)
+    # April–August at £1,200 a year (5 × 10,000p), September–March at £2,400 (7 × 20,000p)
+    assert lines_of(r, U1) == [("A", 190000, 0, "continuing")]
+    assert r.psf["annual_amount"].to_list() == [240000]  # the rate at the line's last paid month
+
+
+def test_a_line_over_two_rates_is_summed_exactly_and_rounded_once__spec_11_3(tmp_path):
+    rows = [row(annual="100.01"), row("amended", "2013-10-01", annual="100.03")]
+    r = history_run(tmp_path, rows)
+    # 6 × 10,001p + 6 × 10,003p = 120,024p ÷ 12 = 10,002p exactly; rounding each part (5,000.5p and
+    # 5,001.5p) would give 10,003p
+    assert lines_of(r, U1) == [("A", 10002, 0, "continuing")]
+
+
+def test_an_amendment_dated_mid_month_changes_the_rate_from_the_next_month__spec_11_11(tmp_path):
+    rows = [row(annual="1200.00"), row("amended", "2013-10-15", annual="2400.00")]
+    r = history_run(tmp_path, rows)
+    # October is paid at the rate in force on 1 October: April–October 7 × 10,000p, November–March 5 × 20,000p
+    assert lines_of(r, U1) == [("A", 170000, 0, "continuing")]
+
+
+def test_an_amendment_with_a_blank_amount_keeps_the_rate(tmp_path):
+    rows = [row(annual="1200.00"), row("amended", "2013-10-01", annual="")]
+    assert lines_of(history_run(tmp_path, rows), U1) == [("A", 120000, 0, "continuing")]
+
+
+def test_a_ceased_row_ends_the_history_on_its_date_and_releases_the_rest_at_the_rates_in_force__faq_3(tmp_path):
+    rows = [row(annual="1200.00"), row("amended", "2013-07-01", annual="2400.00"),
+            row("ceased", "2013-10-01", annual="")]
+    r = history_run(tmp_path, rows)
+    # paid April–June 3 × 10,000 + July–September 3 × 20,000 = 90,000p; the entitlement is
+    # 3 × 10,000 + 9 × 20,000 = 210,000p, so 120,000p is released
+    assert lines_of(r, U1) == [("A", 90000, 120000, "ceased")]
+
+
+def test_the_earliest_ceased_date_on_any_row_ends_the_history__spec_11_11(tmp_path):
+    rows = [row(annual="1200.00", ceased="2013-12-01"), row("amended", "2013-07-01", annual="1200.00",
+                                                          ceased="2014-02-01")]
+    assert lines_of(history_run(tmp_path, rows), U1) == [("A", 80000, 40000, "ceased")]
+
+
+def test_protection_is_judged_on_the_first_row_so_a_2013_amendment_of_a_2010_statement_is_funded__faq_3(tmp_path):
+    rows = [row(annual="1200.00"), row("amended", "2013-04-01", annual="2400.00", statement_date="2013-04-01")]
+    assert lines_of(history_run(tmp_path, rows), U1) == [("A", 240000, 0, "continuing")]
+
+
+def test_a_statement_reissued_after_a_ceasing_under_the_cluster_model_is_paid_nothing__faq_3_7(tmp_path):
+    rows = [row(annual="1200.00"), row("ceased", "2013-07-01", annual=""),
+            row("reissued", "2013-11-01", annual="3000.00", statement_date="2013-11-01")]
+    r = history_run(tmp_path, rows)
+    # one child and stream, two lines and two reasons: the first statement's, and the new one's
+    assert sorted(lines_of(r, U1)) == [("A", 0, 0, "post_policy_statement"), ("A", 30000, 90000, "ceased")]
+    assert r.totals.continuing_psf == 30000
+
+
+def test_an_issued_row_straight_after_a_ceased_row_is_read_as_a_reissue__spec_11_3(tmp_path):
+    rows = [row(annual="1200.00"), row("ceased", "2013-07-01", annual=""),
+            row("issued", "2013-11-01", annual="3000.00", statement_date="2013-11-01")]
+    assert sorted(lines_of(history_run(tmp_path, rows), U1))[0] == ("A", 0, 0, "post_policy_statement")
+
+
+def test_an_ehc_transfer_moves_with_a_managed_move_and_each_school_is_paid_at_the_rates_in_force__faq_3_6(tmp_path):
+    rows = [row(annual="1200.00"), row("ehc_transfer", "2013-10-01", annual="2400.00")]
+    path = write_run(tmp_path, statements=[], moves=[{"upn": U1, "from_school_id": "A", "to_school_id": "B",
+                                                       "move_date": "2013-12-01", "reason": "managed_move"}])
+    write_csv(tmp_path / "statements.csv", rows, HEADER)
+    r = allocate(load_config(path))
+    # A: April–September 6 × 10,000 + October–November 2 × 20,000; B: December–March 4 × 20,000
+    assert lines_of(r, U1) == [("A", 100000, 0, "continuing"), ("B", 80000, 0, "continuing")]
+    assert r.psf["annual_amount"].to_list() == [240000, 240000]
+
+
+def test_by_days_each_day_is_paid_at_the_rate_in_force_on_it(tmp_path):
+    rows = [row(annual="3650.00"), row("amended", "2013-04-11", annual="7300.00")]
+    r = history_run(tmp_path, rows, prorate="days")
+    # 10 days at 1,000p a day and 355 days at 2,000p: 720,000p for the year (365 days)
+    assert lines_of(r, U1) == [("A", 720000, 0, "continuing")]
+
+
+def test_two_rows_of_one_history_on_the_same_date_are_an_error_naming_both_rows(tmp_path):
+    rows = [row(annual="1200.00"), row("amended", "2013-07-01", annual="2400.00"),
+            row("ehc_transfer", "2013-07-01", annual="2600.00")]
+    with pytest.raises(SenrunError) as e:
+        history_run(tmp_path, rows)
+    assert "row 4" in messages(e) and "rows 3 and 4" in messages(e) and "01/07/2013" in messages(e)
+
+
+def test_an_amendment_before_the_statement_was_issued_is_an_error_naming_both_rows(tmp_path):
+    rows = [row(annual="1200.00", effective="2011-01-01"), row("amended", "2010-06-01", annual="2400.00")]
+    with pytest.raises(SenrunError) as e:
+        history_run(tmp_path, rows)
+    text = messages(e)
+    assert "row 3" in text and "issued at row 2" in text
+
+
+def test_two_issued_rows_with_no_ceasing_between_are_the_duplicate_statement_error__spec_8(tmp_path):
+    rows = [row(annual="1200.00"), row(annual="2400.00", statement_date="2011-01-01")]
+    with pytest.raises(SenrunError) as e:
+        history_run(tmp_path, rows)
+    assert "statement (UPN / stream) B801200005001 / PSF appears again (first at row 2)" in messages(e)
+
+
+def test_a_blank_amount_on_an_issued_row_is_an_error_but_not_on_an_amendment(tmp_path):
+    rows = [row(annual=""), row("amended", "2013-07-01", annual="")]
+    with pytest.raises(SenrunError) as e:
+        history_run(tmp_path, rows)
+    errors = e.value.errors
+    assert [(i.row, i.code, i.field) for i in errors] == [(2, "empty_value", "annual_amount")]
+
+
+def test_validate_warns_when_an_ehc_plan_looks_recorded_as_a_new_statement_beside_a_funded_one__faq_3(tmp_path):
+    from senrun.validate import run_validation
+
+    rows = [row(annual="8400.00"), row(annual="8400.00", statement_date="2014-09-01", stream="FYS")]
+    path = write_run(tmp_path, statements=[], **YEAR_2014)
+    write_csv(tmp_path / "statements.csv", rows, HEADER)
+    report = run_validation(path)
+    warned = [i for i in report.issues if i.code == "recorded_as_new"]
+    assert [(i.row, i.value) for i in warned] == [(3, U1)]
+    assert "ehc_transfer" in warned[0].message
+
+
+def test_validate_does_not_warn_for_a_statement_reissued_after_a_ceasing__spec_11_3(tmp_path):
+    from senrun.validate import run_validation
+
+    rows = [row(annual="1200.00"), row("ceased", "2013-07-01", annual=""),
+            row("reissued", "2013-11-01", annual="3000.00", statement_date="2013-11-01")]
+    path = write_run(tmp_path, statements=[])
+    write_csv(tmp_path / "statements.csv", rows, HEADER)
+    assert not [i for i in run_validation(path).issues if i.code == "recorded_as_new"]

@@ -1,0 +1,248 @@
+"""The register carried from year to year (SPEC §11.4), as scenarios named as sentences citing the FAQ.
+
+Last year's psf.csv is written as senrun writes it; this year (the financial year 2013-14, by
+months) runs through the library's `allocate` with `register=`.  Amounts are integer pence.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from builders import lines_of, pupil, statement, write_run
+from senrun.cli import app
+from senrun.config.loader import load_config
+from senrun.errors import SenrunError
+from senrun.outputs.reconciliation import reconciliation_frame, reconciliation_summary
+from senrun.pipeline import allocate
+
+U1, U2 = "B801200005001", "E801200005002"
+PSF_COLUMNS = ["upn", "stream", "psf_school_id", "paid_school_id", "annual_amount", "paid_from", "paid_to",
+               "paid_amount", "released_amount", "reason"]
+
+
+def last_year(folder, *lines: dict):
+    """Last year's psf.csv (2012-13), as senrun writes it."""
+    path = folder / "last" / "psf.csv"
+    path.parent.mkdir(exist_ok=True)
+    with path.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=PSF_COLUMNS)
+        w.writeheader()
+        for line in lines:
+            w.writerow({"stream": "PSF", "psf_school_id": "A", "paid_school_id": "A", "annual_amount": "8400.00",
+                        "paid_from": "2012-04-01", "paid_to": "2013-03-31", "paid_amount": "8400.00",
+                        "released_amount": "0.00", "reason": "continuing", **line})
+    return path
+
+
+def left(upn: str = U1, reason: str = "not_in_census") -> dict:
+    """A line stopped last year at its period's start: paid nothing."""
+    return {"upn": upn, "paid_from": "", "paid_to": "", "paid_amount": "0.00", "released_amount": "8400.00",
+            "reason": reason}
+
+
+def run_with(tmp_path, register, **kwargs):
+    return allocate(load_config(write_run(tmp_path, **kwargs)), register=register)
+
+
+def codes(result) -> list[str]:
+    return [w.code for w in result.warnings]
+
+
+def test_a_child_whose_psf_ended_last_year_is_not_paid_again_when_they_reappear__faq_3(tmp_path):
+    register = last_year(tmp_path, left())
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")],
+                 census=[pupil(U1, "A", "2005-05-05")])
+    assert lines_of(r, U1) == [("A", 0, 0, "stopped_last_year")]
+    assert r.totals.continuing_psf == 0 and r.totals.identity_holds
+    resurrected = [w for w in r.warnings if w.code == "resurrected"]
+    assert len(resurrected) == 1
+    assert "not_in_census" in resurrected[0].message and "£8,400.00" in resurrected[0].message
+
+
+def test_without_a_register_the_same_child_is_paid_each_year_standing_alone__spec_3(tmp_path):
+    r = allocate(load_config(write_run(tmp_path, statements=[statement(U1, "2005-05-05")])))
+    assert lines_of(r, U1) == [("A", 840000, 0, "continuing")]
+
+
+def test_a_stopped_child_is_held_at_zero_without_a_warning_when_this_year_would_not_pay_either__faq_3(tmp_path):
+    register = last_year(tmp_path, left(reason="phase_end"))
+    r = run_with(tmp_path, register, statements=[statement(U1, "2000-11-14")])  # Year 6 ended in August 2012
+    assert lines_of(r, U1) == [("A", 0, 0, "stopped_last_year")]
+    assert "resurrected" not in codes(r)
+
+
+def test_a_statement_that_was_post_policy_last_year_stays_stopped_even_if_its_date_is_corrected__faq_3_7(tmp_path):
+    register = last_year(tmp_path, left(reason="post_policy_statement"))
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05", statement_date="2012-08-01")])
+    assert lines_of(r, U1) == [("A", 0, 0, "stopped_last_year")]
+    assert "resurrected" in codes(r)
+
+
+def test_a_child_named_under_reinstate_is_paid_again_and_listed_in_the_manifest__spec_11_4(tmp_path):
+    register = last_year(tmp_path, left())
+    reinstate = [{"upn": U1, "stream": "PSF", "reason": "left in error from the January census"}]
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")], reinstate=reinstate)
+    assert lines_of(r, U1) == [("A", 840000, 0, "continuing")]
+    assert "resurrected" not in codes(r)
+    frame = reconciliation_frame(r)
+    assert frame.select("change", "reason", "this_year_paid").rows() == [
+        ("paid this year, not last year", "reinstated", 840000)]
+    from senrun.outputs import write_outputs
+
+    write_outputs(r, tmp_path / "out", returns=False)
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["register"]["reinstated"] == [
+        {"upn": U1, "stream": "PSF", "reason": "left in error from the January census",
+         "stopped_last_year": "not_in_census"}]
+
+
+def test_a_history_continuing_last_year_is_paid_as_before__faq_3(tmp_path):
+    register = last_year(tmp_path, {"upn": U1})
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")])
+    assert lines_of(r, U1) == [("A", 840000, 0, "continuing")]
+    assert not {"resurrected", "missing_from_statements", "school_changed"} & set(codes(r))
+    assert reconciliation_frame(r).is_empty()
+
+
+def test_a_child_paid_last_year_and_missing_from_this_years_statements_is_a_warning_not_a_line__spec_11_4(tmp_path):
+    register = last_year(tmp_path, {"upn": U1}, {"upn": U2})
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")])
+    assert lines_of(r, U2) == []
+    missing = [w for w in r.warnings if w.code == "missing_from_statements"]
+    assert [(w.value, "£8,400.00" in w.message) for w in missing] == [(U2, True)]
+    assert reconciliation_frame(r).select("upn", "last_year_paid", "this_year_paid", "reason").rows() == [
+        (U2, 840000, 0, "missing_from_statements")]
+
+
+def test_a_child_paid_at_another_school_than_last_year_with_no_recorded_move_is_a_warning__faq_3_6(tmp_path):
+    register = last_year(tmp_path, {"upn": U1, "paid_school_id": "B"})
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05", school="A")])
+    changed = [w for w in r.warnings if w.code == "school_changed"]
+    assert len(changed) == 1 and "'B'" in changed[0].message and "'A'" in changed[0].message
+    assert lines_of(r, U1) == [("A", 840000, 0, "continuing")]  # a warning: the council decides
+
+
+def test_a_stopped_child_missing_from_the_census_is_not_a_census_warning__spec_11_4(tmp_path):
+    register = last_year(tmp_path, left(reason="phase_end"))
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05"), statement(U2, "2005-05-05")],
+                 census=[pupil(U2, "A", "2005-05-05")])
+    assert not any(w.code.startswith("census_") and w.value == U1 for w in r.warnings)
+
+
+def test_the_reconciliation_counts_children_without_naming_them_in_the_publishable_workbook__spec_11_4(tmp_path):
+    register = last_year(tmp_path, left(), {"upn": U2})
+    path = write_run(tmp_path, statements=[statement(U1, "2005-05-05")])
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["allocate", "-c", str(path), "-o", str(out), "--register",
+                                      str(register.parent), "--no-returns", "-q"])
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(out / "allocations.xlsx", read_only=True)
+    rows = list(book["Reconciliation"].iter_rows(values_only=True))
+    assert rows[0] == ("change", "reason", "histories", "last_year_paid", "this_year_paid")
+    assert rows[1:] == [("paid last year, not this year", "missing_from_statements", 1, 8400, 0)]
+    assert not any(U2 in str(v) for row in rows for v in row if v)
+    text = (out / "reconciliation.csv").read_text()
+    assert f"{U2},PSF,A,8400.00,continuing,,0.00,,missing_from_statements" in text
+
+
+def test_the_reconciliation_summary_is_none_without_a_register(tmp_path):
+    r = allocate(load_config(write_run(tmp_path, statements=[statement(U1, "2005-05-05")])))
+    assert reconciliation_summary(r) is None and reconciliation_frame(r) is None
+
+
+def test_a_register_that_is_not_a_senrun_psf_csv_is_an_error_naming_the_file(tmp_path):
+    bad = tmp_path / "psf.csv"
+    bad.write_text("upn,amount\nB801200005001,1\n")
+    with pytest.raises(SenrunError) as e:
+        run_with(tmp_path, bad, statements=[statement(U1, "2005-05-05")])
+    assert "psf.csv" in str(e.value) and "paid_school_id" in str(e.value)
+    with pytest.raises(SenrunError) as e:
+        run_with(tmp_path, tmp_path / "nowhere", statements=[statement(U1, "2005-05-05")])
+    assert "no psf.csv" in str(e.value)
+
+
+def test_this_years_own_psf_csv_given_as_the_register_is_a_warning(tmp_path):
+    register = last_year(tmp_path, {"upn": U1, "paid_to": "2013-08-31"})
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")])
+    assert "register_overlaps" in codes(r)
+
+
+def test_validate_simulate_and_explain_take_the_register_too__spec_11_4(tmp_path):
+    register = last_year(tmp_path, left())
+    path = write_run(tmp_path, statements=[statement(U1, "2005-05-05")])
+    runner = CliRunner()
+    checked = runner.invoke(app, ["validate", "-c", str(path), "--register", str(register), "--json"])
+    assert checked.exit_code == 0, checked.output
+    assert "resurrected" in [i["code"] for i in json.loads(checked.output)["issues"]]
+    told = runner.invoke(app, ["explain", "-c", str(path), "--upn", U1, "--register", str(register)])
+    assert told.exit_code == 0 and "stopped_last_year" in told.output, told.output
+    out = tmp_path / "sim"
+    projected = runner.invoke(app, ["simulate", "-c", str(path), "--years", "2", "--register", str(register),
+                                    "-o", str(out), "-q"])
+    assert projected.exit_code == 0, projected.output
+    rows = list(csv.DictReader((out / "projection.csv").open()))
+    assert [r["continuing_psf"] for r in rows] == ["0.00", "0.00"]  # held in every projected year
+
+
+def test_the_summary_counts_reinstatements_without_naming_the_child_or_quoting_the_reason__spec_11_4(tmp_path):
+    register = last_year(tmp_path, left())
+    reinstate = [{"upn": U1, "stream": "PSF", "reason": "casework note"}]
+    path = write_run(tmp_path, statements=[statement(U1, "2005-05-05")], reinstate=reinstate)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["allocate", "-c", str(path), "-o", str(out), "--register", str(register),
+                                      "--no-returns", "-q"])
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(out / "allocations.xlsx", read_only=True)
+    cells = [str(v) for row in book["Summary"].iter_rows(values_only=True) for v in row if v]
+    assert "Reinstated by the config: 1 (each listed in manifest.json)" in cells
+    assert "  • stopped last year by not_in_census: 1" in cells
+    assert not any("casework" in c for c in cells)
+    for ws in book.worksheets:  # the Parameters sheet too: the config's reinstate: names the child
+        if ws.title != "PSF":  # (the PSF sheet lists children until it moves to the restricted pupils.xlsx)
+            values = [str(v) for row in ws.iter_rows(values_only=True) for v in row if v]
+            assert not any(U1 in v or "casework" in v for v in values), ws.title
+
+
+def test_a_child_whose_psf_ended_last_year_and_who_left_the_statements_is_reconciled_by_last_years_reason__faq_3(
+        tmp_path):
+    ended = {"upn": U2, "paid_to": "2012-08-31", "paid_amount": "3500.00", "released_amount": "4900.00",
+             "reason": "phase_end"}
+    register = last_year(tmp_path, {"upn": U1}, ended)
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")])
+    assert reconciliation_frame(r).select("upn", "last_year_paid", "this_year_paid", "reason").rows() == [
+        (U2, 350000, 0, "phase_end")]
+    assert "missing_from_statements" not in codes(r)
+
+
+def test_a_register_saved_again_from_a_spreadsheet_is_read_the_same(tmp_path):
+    register = last_year(tmp_path, {"upn": U1, "paid_amount": "£8,400", "paid_to": "31/03/2013"}, left(U2))
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05"), statement(U2, "2005-05-05")])
+    assert lines_of(r, U1) == [("A", 840000, 0, "continuing")]
+    assert lines_of(r, U2) == [("A", 0, 0, "stopped_last_year")]
+    assert "register_overlaps" not in codes(r)
+
+
+def test_the_attributed_diff_compares_the_run_as_made_under_the_register__spec_11_4(tmp_path):
+    register = last_year(tmp_path, left())
+    path = write_run(tmp_path, statements=[statement(U1, "2005-05-05"), statement(U2, "2005-05-05", school="B")])
+    runner = CliRunner()
+    assert runner.invoke(app, ["allocate", "-c", str(path), "-o", str(tmp_path / "y0"), "--no-returns",
+                               "-q"]).exit_code == 0
+    out = tmp_path / "y1"
+    result = runner.invoke(app, ["allocate", "-c", str(path), "-o", str(out), "--register", str(register),
+                                 "--previous", str(tmp_path / "y0" / "schools.csv"), "--previous-config", str(path),
+                                 "--no-returns", "-q"])
+    assert result.exit_code == 0, result.output
+    totals = {r["school_id"]: r["total"] for r in csv.DictReader((out / "schools.csv").open())}
+    diff = [r for r in csv.DictReader((out / "diff.csv").open()) if r["level"] == "school"]
+    assert {r["school_id"]: r["current_total"] for r in diff} == totals
+    parts = ("change_psf_runoff", "change_pupil_numbers", "change_formula", "change_other")
+    for r in diff:
+        assert sum(Decimal(r[p]) for p in parts) == Decimal(r["change"])
+    assert any(Decimal(r["change_psf_runoff"]) != 0 for r in diff)  # U1's PSF held by the register
