@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from .app import app
-from .common import ConfigOpt, DebugOpt, QuietOpt, console, fail_usage, handled
+from .common import ConfigOpt, DebugOpt, QuietOpt, console, err_console, fail_usage, handled
 from .progress import steps
 
 ScenarioOpt = Annotated[Optional[list[Path]], typer.Option(
@@ -24,21 +24,30 @@ SimOutOpt = Annotated[Optional[Path], typer.Option(
     file_okay=False, show_default=False)]
 
 
+StrictSimOpt = Annotated[bool, typer.Option(
+    "--strict", help="Exit 1 if any scenario could not run (the others are still run and written).")]
+
+
 @app.command()
 def simulate(config: ConfigOpt, scenario: ScenarioOpt = None, set_: SetOpt = None, years: YearsOpt = None,
-             out: SimOutOpt = None, quiet: QuietOpt = False, debug: DebugOpt = False) -> None:
+             out: SimOutOpt = None, strict: StrictSimOpt = False, quiet: QuietOpt = False,
+             debug: DebugOpt = False) -> None:
     """What-if: compare scenarios or a parameter sweep with the base run, per school and cluster.
 
     Every scenario is checked before anything runs; inputs are read once.  A scenario may set
     `rate: solve` on one element (with no remainder element) to find the rate that spends the pot.
+    A scenario the pot cannot pay is a row marked infeasible, with the reason and the highest
+    affordable rate; the others still run.  Exit 0 if at least one scenario ran (with --strict,
+    1 if any could not).
 
-    Example:  [bold]senrun simulate -c config/senrun.yaml -s lump6000.yaml --set lump_sum.rate=0,5000 --years 7 -o sim/[/]
+    Example:  [bold]senrun simulate -c config/senrun.yaml --set lump_sum.rate=0,5000,10000 --years 7 -o what-if/[/]
     """
     if not (scenario or set_ or years):
         fail_usage("give at least one --scenario FILE, --set KEY=V1,V2… or --years N")
     from ..config.loader import load_config
     from ..config.overlay import SetOptionError, load_scenarios, sweep_scenarios, unique_names
     from ..yearly.simbook import write_simulation
+    from ..errors import SenrunError
     from ..yearly.simulate import simulate as run_simulation
 
     with handled(debug):
@@ -51,14 +60,29 @@ def simulate(config: ConfigOpt, scenario: ScenarioOpt = None, set_: SetOpt = Non
         unique_names([name for name, _ in scenarios])
         with steps(quiet) as progress:
             sim = run_simulation(base, scenarios, years, progress=progress.step)
+            if scenarios and not sim.scenarios:
+                _print_infeasible(sim)
+                raise SenrunError("no scenario could run (each is listed above); nothing was written")
             if out is not None:
                 progress.step("writing")
                 write_simulation(sim, out)
         if not quiet and (console.is_terminal or out is None):
             _print(sim)
         if not quiet and out is not None:
-            console.print(f"Wrote {out}/ (simulate.xlsx, scenarios.csv{', projection.csv' if years else ''}, "
-                          "manifest.json).")
+            console.print(f"Wrote {out}/ (simulate.xlsx, scenarios.csv{', projection.csv' if years else ''}"
+                          f"{', infeasible.csv' if sim.infeasible else ''}, manifest.json).")
+    _print_infeasible(sim)  # a problem: shown even with --quiet
+    if strict and sim.infeasible:
+        raise typer.Exit(1)
+
+
+def _print_infeasible(sim) -> None:
+    """The scenarios that could not run, each with its reason and the highest affordable value."""
+    from rich.markup import escape
+
+    for i in sim.infeasible:
+        highest = f" Highest affordable: {escape(i.highest)}." if i.highest else ""
+        err_console.print(f"[yellow]infeasible[/] {escape(i.name)}: {escape(i.reason)}.{highest}")
 
 
 def _print(sim) -> None:
