@@ -52,6 +52,7 @@ SPEC: dict[str, tuple] = {
     "formula": ({"pupils": ({"nc_years": ("years", [0, 11])}, {}),
                  "protection": ({"floor_pct": ("decimal", REQUIRED)}, None),
                  "elements": (("list", _ELEMENT), REQUIRED)}, REQUIRED),
+    "accept": ("accept", None),  # known warnings for validate: a file (relative to the config) or a list
     "inputs": ({"schools": (_INPUT, REQUIRED), "census": (_INPUT, None),
                 "statements": (_INPUT, REQUIRED), "moves": (_INPUT, None),
                 "links": (_INPUT, None)}, REQUIRED),
@@ -207,6 +208,14 @@ class StructuredKinds:
                              expected="each senrun column named once")
             seen.setdefault(target, str(header))
         return tuple((str(k), v) for k, v in raw.items())
+
+    def k_accept(self, raw, path):
+        """`accept:` a file of accepted warnings (relative to the config) or the list itself (senrun/accept.py)."""
+        if isinstance(raw, str):
+            return raw
+        from ..accept import check_entries
+
+        return check_entries(raw, path, self.problem)
 
     def k_basis(self, raw, path):
         text = self.k_str(raw, path)
