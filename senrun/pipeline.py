@@ -61,10 +61,11 @@ def check_inputs(inp: Inputs, cfg: Config) -> None:
     checks.duplicates(schools, [SCHOOL_ID], issues, "school_id")
     checks.school_clusters(schools, issues)
     checks.statement_keys(inp.statements, issues)
-    checks.unknown_schools(inp.statements, SCHOOL_ID, ids, issues, "the school holding the PSF,")
+    names = schools.frame[SCHOOL_NAME] if SCHOOL_NAME in schools.frame.columns else None  # for "did you mean"
+    checks.unknown_schools(inp.statements, SCHOOL_ID, ids, issues, "the school holding the PSF,", names=names)
     checks.upn_letters(inp.statements, issues)
     if inp.moves is not None:
-        checks.moves_reasons(inp.moves, ids, issues)
+        checks.moves_reasons(inp.moves, ids, issues, names)
     if inp.census is not None:
         checks.duplicates(inp.census, [UPN], issues, "UPN")
         checks.upn_letters(inp.census, issues)

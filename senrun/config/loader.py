@@ -108,6 +108,7 @@ class Config:
     reinstate: tuple[Reinstatement, ...] = ()
     floor_pct: Decimal | None = None  # formula.protection.floor_pct
     accept: Any = None  # accepted warnings: a resolved Path, or a tuple of senrun.accept.Acceptance
+    previous: dict | None = None  # `previous:` {columns, sheet, header_row} for a council's own last-year file
 
     def as_dict(self) -> dict:
         """The effective config as plain values, for the Parameters sheet and the manifest."""
@@ -168,6 +169,7 @@ def _build(c: dict, path: Path, raw: dict, sha: str) -> Config:
                         for r in c["reinstate"]),
         floor_pct=(c["formula"]["protection"] or {}).get("floor_pct"),
         accept=(path.parent / c["accept"]).resolve() if isinstance(c["accept"], str) else c["accept"],
+        previous=c["previous"],
     )
 
 
