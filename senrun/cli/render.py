@@ -153,3 +153,56 @@ def print_warning_summary(issues, console: Console) -> None:
         table.add_row(code, f"{len(group):,}", escape(f"{first.where()}: {first.message}"))
     console.print(table)
     console.print("Every warning is listed on the Summary sheet of allocations.xlsx and by `senrun validate`.")
+
+
+def print_whole(console: Console, table: Table, drop: list[str], where: str) -> None:
+    """Print a table with no figure cut at the terminal's width: columns named in `drop` are left out,
+    in that order, until it fits, and a line says which and `where` they are; if it still does not fit,
+    each row is printed as `column: value` lines instead."""
+    figures_whole(table)
+    dropped = []
+    for name in drop:
+        if fits(table, console) or _squeezed(table, console.width):
+            break
+        kept = [c for c in table.columns if c.header != name]
+        if len(kept) < len(table.columns):
+            table.columns[:] = kept
+            dropped.append(name)
+    if fits(table, console) or _squeezed(table, console.width):
+        console.print(table)
+    else:
+        _print_records(console, table)
+    if dropped:
+        console.print(f"(not shown at this width: {', '.join(dropped)} — {where})", soft_wrap=True)
+
+
+def _squeezed(table: Table, width: int) -> bool:
+    """Fix every column's width so that the table is drawn within `width` with each figure whole: a
+    figure column as wide as its widest figure (or header word), the text columns folded into the room
+    left. Rich's own narrowing may cut a column short; fixed widths cannot. False when there is no room."""
+    def longest(c, words: bool) -> int:
+        texts = [str(x) for x in c.cells] + [str(c.header)]
+        parts = [p for t in texts for line in t.split("\n") for p in (line.split() if words else [line])]
+        return max((cell_len(p) for p in parts), default=1)
+
+    figures = {id(c): max(c.min_width or 0, longest(c, True)) for c in table.columns if c.justify == "right"}
+    text = [c for c in table.columns if c.justify != "right"]
+    room = width - sum(figures.values()) - 3 * len(table.columns) - 1
+    each = room // len(text) if text else 0
+    if room < 0 or any(each < max(c.min_width or 1, cell_len(str(c.header).split()[0] if str(c.header).split()
+                                                               else "")) for c in text):
+        return False  # a text column would fold its header or fall under its least width: drop a column
+    for c in table.columns:
+        c.width = figures[id(c)] if id(c) in figures else min(longest(c, False), max(each, 1))
+    return True
+
+
+def _print_records(console: Console, table: Table) -> None:
+    """A table too wide for the terminal, one block per row: every value whole, on its own line."""
+    if table.title:
+        console.print(table.title)
+    for r in range(table.row_count):
+        for c in table.columns:
+            cells = list(c.cells)
+            value = str(cells[r]).replace("\n", " ") if r < len(cells) else ""
+            console.print(f"  {c.header}: {value}" if c is not table.columns[0] else value, soft_wrap=True)

@@ -105,9 +105,9 @@ def _print_projection(frame) -> None:
     for r in frame.iter_rows(named=True):
         table.add_row(r["year"], *(fmt_gbp(r[c]) for c in ("continuing_psf", "released_psf", "topslices",
                                                            "cluster_pot")))
-    from .render import figures_whole
+    from .render import print_whole
 
-    console.print(figures_whole(table))
+    print_whole(console, table, ["top-slices", "released PSF", "continuing PSF"], "projection.csv has them")
 
 
 def _print_scenarios(sim) -> None:
@@ -132,9 +132,11 @@ def _print_scenarios(sim) -> None:
                  "solved rate": "\n".join(f"{e} £{r}" for e, r in s.solved), "cluster pot": fmt_gbp(s.cluster_pot)}
         table.add_row(escape(o.name), *[cells[k] for k, shown in optional.items() if shown], fmt_gbp(s.money_moved),
                       f"{s.winners:,} / {s.losers:,}", _mover(s.largest_gain), _mover(s.largest_loss))
-    from .render import figures_whole
+    from .render import print_whole
 
-    console.print(figures_whole(table))
+    print_whole(console, table, ["PSF", "solved rate", "cluster pot", "largest loss", "largest gain",
+                                 "winners / losers"],
+                "the Overview sheet of simulate.xlsx (--out) and a wider terminal show them")
 
 
 def _mover(m) -> str:
@@ -168,6 +170,7 @@ def print_movers(diff, out=None, n: int = 10) -> None:
                       fmt_gbp(r["current_total"]), f"{'+' if r['change'] > 0 else ''}{fmt_gbp(r['change'])}",
                       "" if r["change_pct"] is None else f"{r['change_pct']:+.2f}", "yes" if r["flag"] else "",
                       escape(r["note"] or ""))
-    from .render import figures_whole
+    from .render import print_whole
 
-    (out or console).print(figures_whole(table))
+    print_whole(out or console, table, ["note", "flag", "cluster", "%", "previous"],
+                "diff.csv and the Diff sheet have them")
