@@ -151,3 +151,23 @@ def test_completion_prints_a_script_for_each_shell_and_refuses_another():
         result = runner.invoke(app, ["completion", shell])
         assert result.exit_code == 0 and marker in result.output, (shell, result.output[:200])
     assert runner.invoke(app, ["completion", "tcsh"]).exit_code == 2
+
+
+def test_every_commands_help_is_whole_cites_only_the_repository_and_names_files_that_exist():
+    runner = CliRunner()
+    for command in ("", "validate", "allocate", "simulate", "explain", "sample", "init", "templates",
+                    "completion"):
+        result = runner.invoke(app, [*command.split(), "--help"], env={"COLUMNS": "200", "TERMINAL_WIDTH": "200"})
+        assert result.exit_code == 0, command
+        text = result.output
+        assert "SPEC" not in text and "§" not in text, command
+        for path in re.findall(r"\b((?:config|docs|sample_data)/[\w./-]+\.(?:yaml|md|csv|xlsx))", text):
+            assert (ROOT / path).exists(), (command, path)
+    # no sentence is broken where the source was wrapped: a line break inside a paragraph of a
+    # command's help only ever starts a label ("Example: …") or an indented line
+    from senrun.cli.app import app as typer_app
+
+    for info in typer_app.registered_commands:
+        for para in (info.callback.__doc__ or "").split("\n\n"):
+            for line in para.split("\n")[1:]:
+                assert re.match(r"^(\s{2,}|[A-Z][\w ,()-]{0,24}:\s)", line), (info.callback.__name__, line)

@@ -20,7 +20,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON report inste
 DebugOpt = Annotated[bool, typer.Option("--debug", help="On an unexpected failure, show the Python traceback.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems (for cron).")]
 JobsOpt = Annotated[Optional[int], typer.Option(
-    "--jobs", "-j", min=1, help="Processes writing the per-school returns [default: CPU count].")]
+    "--jobs", "-j", min=1, help="Processes writing the per-school returns (default: one per CPU).")]
 
 def _width(stream) -> int | None:
     """A terminal's own width; else (cron, a pipe, a log file) wide enough that no figure is cut."""

@@ -91,6 +91,7 @@ def completion(shell: Annotated[str, typer.Argument(help="bash, zsh, fish or pow
     """Print the shell completion script (commands, options and file names complete on Tab).
 
     bash:  [bold]senrun completion bash > ~/.local/share/bash-completion/completions/senrun[/]
+
     zsh: save it as _senrun in a folder on your fpath; fish: as ~/.config/fish/completions/senrun.fish;
     PowerShell: add [bold]senrun completion powershell | Out-String | Invoke-Expression[/] to your $PROFILE.
     """

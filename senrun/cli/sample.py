@@ -29,8 +29,8 @@ def sample(
 ) -> None:
     """Write a deterministic synthetic data set, its config (senrun.yaml) and planted.csv.
 
-    planted.csv lists every statement row with the reason and pence that SPEC §3 gives it, worked out by
-    the generator from how it planted each case, so a funding run can be checked against it.
+    planted.csv lists every statement row with the reason and pence that the rules (docs/rules.md) give it,
+    worked out by the generator from how it planted each case, so a funding run can be checked against it.
 
     Example:  [bold]senrun sample --scale la --seed 2013 --out sample_data/[/]
     """
