@@ -81,7 +81,7 @@ def _print_infeasible(sim) -> None:
     from rich.markup import escape
 
     for i in sim.infeasible:
-        highest = f" Highest affordable: {escape(i.highest)}." if i.highest else ""
+        highest = f" Highest affordable: {escape(i.highest)}." if i.highest and "highest" not in i.reason else ""
         err_console.print(f"[yellow]infeasible[/] {escape(i.name)}: {escape(i.reason)}.{highest}")
 
 
