@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("SENRUN_SLOW"), reason="about 30 s: `make test-slow` runs it")
 def test_a_built_wheel_installs_into_a_clean_venv_and_runs(tmp_path):
     wheels = tmp_path / "wheels"
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-w", str(wheels), "-q"],
