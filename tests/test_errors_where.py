@@ -97,3 +97,11 @@ def test_the_previous_columns_map_must_name_school_cluster_and_total(tmp_path):
     text = str(caught.value)
     assert "previous.columns.Total: 'totl' is not one of school_id, cluster_id, total" in text
     assert "must name a column for cluster_id, total" in text
+
+
+def test_explain_for_an_unknown_school_suggests_the_nearest_ids(tmp_path):
+    from senrun.yearly.explain import explain_school
+
+    result = allocate(load_config(write_run(tmp_path, statements=[statement(U1, "2005-05-05", school="B")])))
+    with pytest.raises(SenrunError, match=r"school 'Bromwel' is not in .* did you mean B \(Bromwell Primary\)\?"):
+        explain_school(result, "Bromwel")
