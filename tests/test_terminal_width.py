@@ -72,8 +72,9 @@ def test_every_figure_of_the_simulate_grid_appears_whole(cfg, terminal, width):
         assert "(not shown at this width:" in result.output
 
 
-def test_allocate_and_validate_figures_are_whole_at_80_columns(cfg, terminal, tmp_path):
-    terminal(80)
+@pytest.mark.parametrize("width", [80, 30])
+def test_allocate_figures_are_whole_at_any_width(cfg, terminal, tmp_path, width):
+    terminal(width)
     result = CliRunner().invoke(app, ["allocate", "--config", str(cfg), "--out", str(tmp_path / "out"),
                                       "--no-returns"])
     assert result.exit_code == 0, result.output

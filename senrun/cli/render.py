@@ -102,7 +102,7 @@ def print_totals(result, console: Console) -> None:
     table.add_row("Released PSF (reporting)", fmt_gbp(t.released_psf))
     table.add_row("School specific allocation", fmt_gbp(t.ssa_total))
     table.add_row("SEN total", fmt_gbp(t.sen_total))
-    console.print(figures_whole(table))
+    print_whole(console, table, [], "")
     print_clusters(result, console)
 
 
@@ -115,7 +115,7 @@ def print_clusters(result, console: Console, limit: int = 60) -> None:
     narrow = not fits(clusters, console)
     if narrow:
         clusters = _clusters_table(frame, shown, ("cluster_allocation", "total"))
-    console.print(clusters)
+    print_whole(console, clusters, ["schools"], "clusters.csv has them")
     if frame.height > limit:
         console.print(f"(the {limit} largest of {frame.height:,} clusters; all are in clusters.csv)")
     if narrow:
