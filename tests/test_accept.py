@@ -176,3 +176,18 @@ def test_the_systemd_service_and_timer_examples_are_valid_units(tmp_path):
                            str(tmp_path / "senrun-validate.service")], capture_output=True, text=True)
     complaints = [ln for ln in done.stderr.splitlines() if "senrun-validate" in ln]
     assert complaints == [], done.stderr
+
+
+def test_the_json_report_of_the_sample_and_of_a_bad_config_meet_the_documented_schema(tmp_path, sample_report):
+    from senrun.cli.render import issues_json
+
+    plain = run_validation(SAMPLE_CONFIG)
+    for report in (plain, sample_report):
+        assert problems(json.loads(issues_json(report.shown, report.summary())), SCHEMA) == []
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("year: 2013\nperiod: {start: 2013-04-01}\n")
+    result = CliRunner().invoke(app, ["validate", "--config", str(bad), "--json"])
+    report = json.loads(result.output)
+    assert result.exit_code == 1 and report["errors"] >= 1
+    assert problems(report, SCHEMA) == []
+    assert problems({**report, "errors": "1"}, SCHEMA) == ["$.errors: '1' is not integer"]  # the checker checks
