@@ -191,3 +191,18 @@ def test_the_json_report_of_the_sample_and_of_a_bad_config_meet_the_documented_s
     assert result.exit_code == 1 and report["errors"] >= 1
     assert problems(report, SCHEMA) == []
     assert problems({**report, "errors": "1"}, SCHEMA) == ["$.errors: '1' is not integer"]  # the checker checks
+
+
+def test_the_sample_nightly_check_fails_when_a_new_warning_appears_in_the_data(tmp_path):
+    from senrun.inputs.upn import check_letter
+
+    for folder in ("config", "sample_data"):
+        shutil.copytree(SAMPLE_CONFIG.parents[1] / folder, tmp_path / folder)
+    body = "926999912001"
+    with (tmp_path / "sample_data" / "census.csv").open("a", encoding="utf-8") as census:
+        census.write(f"{check_letter(body)}{body},9269999,01/01/2006,2,N,0\n")  # at a school not in the list
+    result = CliRunner().invoke(app, ["validate", "--config", str(tmp_path / "config" / "senrun.yaml"),
+                                      "--accept", str(tmp_path / "config" / "accepted-warnings.yaml"), "--strict"])
+    assert result.exit_code == 1
+    assert "census_outside" in result.output or "9269999" in result.output
+    assert "0 error(s), 1 warning(s)" in result.output
