@@ -345,7 +345,12 @@ def allocate(cfg: Config, progress=None) -> RunResult:
         raise SenrunError(Issue("config", ERROR, "`rate: solve` is for simulate scenarios; allocate needs a rate, "
                                 "a share or a remainder", file=cfg.path.name, column="formula.elements",
                                 field="formula.elements"))
-    inp = read_inputs(cfg, progress)
-    if progress:
-        progress("computing")
-    return compute(inp, cfg)
+    try:
+        inp = read_inputs(cfg, progress)
+        if progress:
+            progress("computing")
+        return compute(inp, cfg)
+    except SenrunError as exc:
+        from .config.loader import at_lines
+
+        raise at_lines(exc, cfg) from None

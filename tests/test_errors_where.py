@@ -105,3 +105,15 @@ def test_explain_for_an_unknown_school_suggests_the_nearest_ids(tmp_path):
     result = allocate(load_config(write_run(tmp_path, statements=[statement(U1, "2005-05-05", school="B")])))
     with pytest.raises(SenrunError, match=r"school 'Bromwel' is not in .* did you mean B \(Bromwell Primary\)\?"):
         explain_school(result, "Bromwel")
+
+
+def test_a_formula_the_pot_cannot_pay_is_located_at_its_key_and_yaml_line(tmp_path):
+    cfg_path = write_run(tmp_path, statements=[statement(U1, "2005-05-05", school="B")],
+                         formula={"elements": [{"name": "lump_sum", "basis": "per_school", "rate": 10000000},
+                                               {"name": "per_pupil", "basis": "pupils", "remainder": True}]})
+    # the line of the list itself, where its first element starts
+    line = 1 + next(n for n, t in enumerate(cfg_path.read_text().splitlines(), 1) if t.strip() == "elements:")
+    (issue,) = run_validation(cfg_path).errors
+    assert (issue.file, issue.column, issue.row) == ("senrun.yaml", "formula.elements", line)
+    assert issue.where() == f"senrun.yaml › line {line} › formula.elements"
+    assert "the highest rate the pot can pay" in issue.message

@@ -46,7 +46,7 @@ def _issue_tables(issues, console: Console, limit: int) -> int:
             table.add_column(col, overflow="fold")
         for i in group[: max(0, limit - shown)]:
             mark = "[red]error[/]" if i.is_error else "[yellow]warning[/]"
-            label = "line" if i.code == CONFIG else "row"
+            label = "line" if i.in_config else "row"
             where = " › ".join(p for p in (i.sheet, f"{label} {i.row}" if i.row else None, i.column) if p)
             table.add_row(mark, escape(where), escape(i.message), escape(i.expected or ""))
         shown += min(len(group), max(0, limit - shown))

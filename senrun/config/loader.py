@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -109,6 +109,7 @@ class Config:
     floor_pct: Decimal | None = None  # formula.protection.floor_pct
     accept: Any = None  # accepted warnings: a resolved Path, or a tuple of senrun.accept.Acceptance
     previous: dict | None = None  # `previous:` {columns, sheet, header_row} for a council's own last-year file
+    lines: dict = field(default_factory=dict, repr=False, compare=False)  # key path → YAML line
 
     def as_dict(self) -> dict:
         """The effective config as plain values, for the Parameters sheet and the manifest."""
@@ -144,7 +145,7 @@ def _input_specs(c: dict, base: Path) -> dict[str, InputSpec]:
     return specs
 
 
-def _build(c: dict, path: Path, raw: dict, sha: str) -> Config:
+def _build(c: dict, path: Path, raw: dict, sha: str, lines: dict | None = None) -> Config:
     phases = c["phases"] if c["phases"] is not None else {k: tuple(v) for k, v in DEFAULT_PHASES.items()}
     elements = tuple(ElementSpec(name=e["name"], basis=e["basis"], solve=e.get("rate") == "solve",
                                  rate=e["rate"] if isinstance(e.get("rate"), Decimal) else None,
@@ -169,7 +170,7 @@ def _build(c: dict, path: Path, raw: dict, sha: str) -> Config:
                         for r in c["reinstate"]),
         floor_pct=(c["formula"]["protection"] or {}).get("floor_pct"),
         accept=(path.parent / c["accept"]).resolve() if isinstance(c["accept"], str) else c["accept"],
-        previous=c["previous"],
+        previous=c["previous"], lines=dict(lines or {}),
     )
 
 
@@ -180,7 +181,21 @@ def config_from_mapping(raw: Any, path: Path, lines: dict[str, int] | None = Non
     if not check.issues.errors:
         semantics(checked, check)
     check.issues.raise_if_errors()
-    return _build(checked, path, raw, sha)
+    return _build(checked, path, raw, sha, lines)
+
+
+def at_lines(exc: SenrunError, cfg: Config) -> SenrunError:
+    """`exc` with each problem that names a key of `cfg`'s file (a formula the pot cannot pay, a
+    budget check) given that key's YAML line, so that every config problem says where."""
+    def located(i: Issue) -> Issue:
+        key = i.field or i.column
+        if i.file == cfg.path.name and i.row is None and key in cfg.lines:
+            return replace(i, row=cfg.lines[key])
+        return i
+
+    exc.issues[:] = [located(i) for i in exc.issues]
+    exc.args = ("\n".join(str(i) for i in exc.errors or exc.issues),)
+    return exc
 
 
 def read_config_file(path: Path) -> tuple[Any, dict[str, int], str]:
