@@ -73,12 +73,16 @@ def duplicates(table: Table, keys: list[str], issues: Issues, what: str, detail:
 
 
 def unknown_schools(table: Table, column: str, school_ids: pl.Series, issues: Issues, what: str,
-                    only: pl.Expr | None = None) -> None:
-    """Rows whose `column` names a school that the schools input does not hold."""
+                    only: pl.Expr | None = None, names: pl.Series | None = None) -> None:
+    """Rows whose `column` names a school that the schools input does not hold (with the nearest
+    IDs, and their `names`, as suggestions)."""
+    from .suggest import nearest_schools
+
     frame = table.frame if only is None else table.frame.filter(only)
     bad = frame.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(school_ids.implode())).sort(ROW)
     for rec in bad.head(MAX_LISTED).iter_rows(named=True):
-        issues.error("unknown_school", f"{what} '{rec[column]}' is not in the schools input",
+        issues.error("unknown_school", f"{what} '{rec[column]}' is not in the schools input"
+                     f"{nearest_schools(rec[column], school_ids, names)}",
                      **table.where(column, rec[ROW]), value=rec[column], expected="a school_id of the schools input")
 
 
@@ -209,12 +213,13 @@ def dob_differs(census: Table, statements: Table, issues: Issues, matches: pl.Da
                     **statements.where(DOB))
 
 
-def moves_reasons(moves: Table, school_ids: pl.Series, issues: Issues, transfer_keeps: bool = False) -> None:
+def moves_reasons(moves: Table, school_ids: pl.Series, issues: Issues, transfer_keeps: bool = False,
+                  names: pl.Series | None = None) -> None:
     """A managed move's receiving school must be in the schools input (it carries PSF there); so must a
     transfer's under `transfer: keeps`, which carries PSF the same way (SPEC §11.10)."""
     carrying = ["managed_move", "transfer"] if transfer_keeps else ["managed_move"]
     unknown_schools(moves, TO_SCHOOL, school_ids, issues, "receiving school",
-                    only=pl.col(REASON).is_in(carrying))
+                    only=pl.col(REASON).is_in(carrying), names=names)
 
 
 def census_registrations(census: Table, issues: Issues) -> None:

@@ -34,6 +34,11 @@ class Issue:
     def is_error(self) -> bool:
         return self.severity == ERROR
 
+    @property
+    def in_config(self) -> bool:
+        """A problem in a YAML file (the config, a scenario, an accept list): its row is a line."""
+        return self.code == CONFIG or str(self.file or "").lower().endswith((".yaml", ".yml"))
+
     def where(self) -> str:
         """`statements.xlsx › Statements › row 14 › Date of Birth`, as much as is known.
 
@@ -41,7 +46,7 @@ class Issue:
         `senrun.yaml › line 12 › formula.elements[1].shares`."""
         parts = [p for p in (self.file, self.sheet) if p]
         if self.row is not None:
-            parts.append(f"{'line' if self.code == CONFIG else 'row'} {self.row}")
+            parts.append(f"{'line' if self.in_config else 'row'} {self.row}")
         if self.column:
             parts.append(self.column)
         return " › ".join(parts)

@@ -15,6 +15,7 @@ from fractions import Fraction
 
 import polars as pl
 
+from .affordable import Unaffordable, highest_rates, highest_text
 from .config.loader import Config, ElementSpec
 from .engine import collect
 from .errors import ERROR, Issue, Issues, SenrunError
@@ -38,6 +39,13 @@ class Pot:
 def _stop(message: str, cfg_name: str, key: str = "formula.elements") -> SenrunError:
     """A formula or budget problem, located in the config file at `key`."""
     return SenrunError(Issue("formula", ERROR, message, file=cfg_name, column=key, field=key))
+
+
+def _unaffordable(message: str, cfg_name: str, specs, totals, units, scales, cluster_pot) -> Unaffordable:
+    """An overspent formula, with the highest rate of each rate element the pot can pay."""
+    highest = highest_rates(specs, totals, units, scales, cluster_pot)
+    text = f"{message}; {highest_text(highest)}" if highest else message
+    return Unaffordable(_stop(text, cfg_name).issues, highest)
 
 
 def pot(cfg: Config, continuing_psf: int, n_schools: int, n_clusters: int) -> Pot:
@@ -122,17 +130,20 @@ def element_totals(specs: tuple[ElementSpec, ...], units: dict[str, int], scales
     if rest:
         left = cluster_pot - spent
         if left < 0:
-            raise _stop(f"the formula spends {fmt_gbp(spent)} before its remainder element "
+            raise _unaffordable(f"the formula spends {fmt_gbp(spent)} before its remainder element "
                               f"'{rest[0].name}', more than the cluster pot {fmt_gbp(cluster_pot)}: the remainder "
-                        f"would be {fmt_gbp(left)}", cfg_name)
+                        f"would be {fmt_gbp(left)}", cfg_name, specs, totals, units, scales, cluster_pot)
         totals[rest[0].name] = left
     else:
         gap = cluster_pot - spent
         if abs(gap) > len(specs):
             word = "leaves" if gap > 0 else "overspends"
-            raise _stop(f"the formula {word} {fmt_gbp(abs(gap))} of the cluster pot {fmt_gbp(cluster_pot)} "
-                              f"(elements total {fmt_gbp(spent)}) and no element is the remainder: add "
-                        "`remainder: true` to one element or change the rates", cfg_name)
+            message = (f"the formula {word} {fmt_gbp(abs(gap))} of the cluster pot {fmt_gbp(cluster_pot)} "
+                       f"(elements total {fmt_gbp(spent)}) and no element is the remainder: add "
+                       "`remainder: true` to one element or change the rates")
+            if gap < 0:
+                raise _unaffordable(message, cfg_name, specs, totals, units, scales, cluster_pot)
+            raise _stop(message, cfg_name)
         totals[specs[-1].name] += gap  # within a penny per element: the last declared takes it
     for e in specs:
         if totals[e.name] != 0 and units[e.name] == 0:

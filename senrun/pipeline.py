@@ -77,10 +77,11 @@ def check_inputs(inp: Inputs, cfg: Config) -> None:
     checks.school_clusters(schools, issues)
     check_blank_clusters(schools, issues)
     history.check(inp.statements, issues)  # §8's duplicate (upn, stream), read as histories (§11.3)
-    checks.unknown_schools(inp.statements, SCHOOL_ID, ids, issues, "the school holding the PSF,")
+    names = schools.frame[SCHOOL_NAME] if SCHOOL_NAME in schools.frame.columns else None  # for "did you mean"
+    checks.unknown_schools(inp.statements, SCHOOL_ID, ids, issues, "the school holding the PSF,", names=names)
     checks.upn_letters(inp.statements, issues)
     if inp.moves is not None:
-        checks.moves_reasons(inp.moves, ids, issues, transfer_keeps=cfg.transfer == "keeps")
+        checks.moves_reasons(inp.moves, ids, issues, transfer_keeps=cfg.transfer == "keeps", names=names)
     if inp.census is not None:
         checks.census_registrations(inp.census, issues)
         checks.upn_letters(inp.census, issues)
@@ -424,11 +425,16 @@ def allocate(cfg: Config, progress=None, previous: dict[str, int] | None = None,
         raise SenrunError(Issue("config", ERROR, "`rate: solve` is for simulate scenarios; allocate needs a rate, "
                                 "a share or a remainder", file=cfg.path.name, column="formula.elements",
                                 field="formula.elements"))
-    if cfg.floor_pct is not None and previous is None:
-        raise SenrunError(Issue("config", ERROR, "formula.protection needs last year's allocations: run with "
-                                "--previous (last year's schools.csv or allocations.xlsx)", file=cfg.path.name,
-                                column="formula.protection", field="formula.protection"))
-    inp = read_inputs(cfg, progress, register)
-    if progress:
-        progress("computing")
-    return compute(inp, cfg, previous=previous)
+    try:
+        if cfg.floor_pct is not None and previous is None:
+            raise SenrunError(Issue("config", ERROR, "formula.protection needs last year's allocations: run with "
+                                    "--previous (last year's schools.csv or allocations.xlsx)", file=cfg.path.name,
+                                    column="formula.protection", field="formula.protection"))
+        inp = read_inputs(cfg, progress, register)
+        if progress:
+            progress("computing")
+        return compute(inp, cfg, previous=previous)
+    except SenrunError as exc:
+        from .config.loader import at_lines
+
+        raise at_lines(exc, cfg) from None

@@ -72,7 +72,7 @@ def test_the_plain_report_names_file_row_and_column(kind):
     line = next(x for x in result.output.splitlines() if x.startswith("error: "))
     assert line.startswith(f"error: {expect['file']}")
     if expect.get("row"):
-        label = "line" if expect["code"] == "config" else "row"
+        label = "line" if expect["file"].endswith(".yaml") else "row"
         assert re.search(rf" › {label} {expect['row']}( ›|:)", line), line
     if expect.get("column"):
         assert f"› {expect['column']}:" in line

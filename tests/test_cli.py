@@ -218,7 +218,7 @@ def test_no_traceback_for_bad_input(run_dir):
 
 
 def test_an_unexpected_failure_is_short_unless_debug(run_dir, monkeypatch):
-    def broken(path, register=None):
+    def broken(*args, **kwargs):
         raise KeyError("B801200005001")  # pupil data must not leak into the message
 
     monkeypatch.setattr("senrun.validate.run_validation", broken)

@@ -4,17 +4,49 @@ options, calls one core function, shows the result, and maps SenrunError to exit
 from __future__ import annotations
 
 import gc
+import inspect
+import os
+import re
 
 from .app import app
 
 from . import allocate as _allocate  # noqa: E402,F401  (registers the commands)
 from . import explain as _explain  # noqa: E402,F401
+from . import onboard as _onboard  # noqa: E402,F401
 from . import sample as _sample  # noqa: E402,F401
 from . import simulate as _simulate  # noqa: E402,F401
 from . import validate as _validate  # noqa: E402,F401
 
 
+_LABEL = re.compile(r"^(\s{2,}|[A-Z][\w ,()-]{0,24}:\s)")  # an indented line, or "Examples: …", "bash: …"
+
+
+def _reflow(doc: str | None) -> str | None:
+    """A command's docstring as help: the lines of a paragraph joined into one, so that the help
+    wraps at the terminal's width rather than where the source was wrapped (Typer's rich mode keeps
+    every line break); a line that starts a label ("Example: …") or is indented stays on its own."""
+    if not doc:
+        return doc
+    paragraphs = []
+    for para in inspect.cleandoc(doc).split("\n\n"):
+        lines = para.split("\n")
+        out = lines[0]
+        for line in lines[1:]:
+            out += ("\n" + line) if _LABEL.match(line) else (" " + line.strip())
+        paragraphs.append(out)
+    return "\n\n".join(paragraphs)
+
+
+for _info in app.registered_commands:
+    if _info.callback is not None:
+        _info.callback.__doc__ = _reflow(_info.callback.__doc__)
+
+
 def main() -> None:
+    if "_SENRUN_COMPLETE" in os.environ:  # a shell asking for completions (`senrun completion SHELL`)
+        from typer._completion_classes import completion_init
+
+        completion_init()
     try:
         app()
     finally:

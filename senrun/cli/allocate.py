@@ -40,40 +40,53 @@ def allocate(
         from ..outputs.processes import prepare_workers
 
         prepare_workers(jobs)
-    from ..config.loader import load_config
     from ..outputs import write_outputs
-    from ..pipeline import allocate as run_allocation
-    from .render import print_totals, print_warning_summary
 
     with handled(debug):
         with steps(quiet) as progress:
-            cfg = load_config(config)
-            last = None
-            if cfg.floor_pct is not None and previous is not None:  # the floor needs last year first
-                from ..yearly.diff import previous_cluster_allocations
-
-                last = previous_cluster_allocations(previous)
-            result = run_allocation(cfg, progress=progress.step, previous=last, register=register)
-            diff = None
-            if previous is not None:
-                from ..yearly.diff import diff_against
-
-                diff = diff_against(result, previous)
-            if previous_config is not None:
-                from ..yearly.attribution import attributed_diff
-
-                diff = attributed_diff(result, load_config(previous_config), diff)
+            result, diff = _run(config, previous, previous_config, register, progress.step)
             write_outputs(result, out, returns=not no_returns, jobs=jobs, diff=diff, progress=progress.advance)
         print_xlsx_note(console)
-        if quiet:
-            if result.warnings:
-                console.print(f"{len(result.warnings):,} warning(s): see the Summary sheet of {out}/allocations.xlsx")
-            return
-        print_warning_summary(result.warnings, console)
-        print_totals(result, console)
-        if diff is not None:
-            from .simulate import print_movers
+        _report(result, diff, out, no_returns, quiet)
 
-            print_movers(diff, console)
-        console.print(f"Wrote {out}/ (allocations.xlsx, schools.csv, clusters.csv, psf.csv, manifest.json"
-                      f"{', returns/' if not no_returns else ''}).")
+
+def _run(config: Path, previous: Path | None, previous_config: Path | None, register: Path | None, step):
+    """The year's allocation and, with --previous or --previous-config, its diff against last year."""
+    from ..config.loader import load_config
+    from ..pipeline import allocate as run_allocation
+
+    cfg = load_config(config)
+    last = None
+    if cfg.floor_pct is not None and previous is not None:  # the floor needs last year first
+        from ..yearly.diff import previous_cluster_allocations
+
+        last = previous_cluster_allocations(previous)
+    result = run_allocation(cfg, progress=step, previous=last, register=register)
+    diff = None
+    if previous is not None:
+        from ..yearly.diff import diff_against
+
+        diff = diff_against(result, previous)
+    if previous_config is not None:
+        from ..yearly.attribution import attributed_diff
+
+        diff = attributed_diff(result, load_config(previous_config), diff)
+    return result, diff
+
+
+def _report(result, diff, out: Path, no_returns: bool, quiet: bool) -> None:
+    """What the run did, on the terminal: the warnings, the money, the largest moves, the files."""
+    from .render import print_totals, print_warning_summary
+
+    if quiet:
+        if result.warnings:
+            console.print(f"{len(result.warnings):,} warning(s): see the Summary sheet of {out}/allocations.xlsx")
+        return
+    print_warning_summary(result.warnings, console)
+    print_totals(result, console)
+    if diff is not None:
+        from .simulate import print_movers
+
+        print_movers(diff, console)
+    console.print(f"Wrote {out}/ (allocations.xlsx, schools.csv, clusters.csv, psf.csv, manifest.json"
+                  f"{', returns/' if not no_returns else ''}).")

@@ -20,7 +20,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON report inste
 DebugOpt = Annotated[bool, typer.Option("--debug", help="On an unexpected failure, show the Python traceback.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems (for cron).")]
 JobsOpt = Annotated[Optional[int], typer.Option(
-    "--jobs", "-j", min=1, help="Processes writing the per-school returns [default: CPU count].")]
+    "--jobs", "-j", min=1, help="Processes writing the per-school returns (default: one per CPU).")]
 RegisterOpt = Annotated[Optional[Path], typer.Option(
     "--register", help="Last year's psf.csv (or the folder holding it): PSF that stopped last year stays "
     "stopped (see docs/rules.md).", exists=True, show_default=False)]

@@ -24,7 +24,7 @@ def explain(
     """Show how a school's total, or a child's PSF, was reached — to the penny.
 
     Examples:  [bold]senrun explain -c config/senrun.yaml --school 9262002[/]
-               [bold]senrun explain -c config/senrun.yaml --upn B801200005001 --json[/]
+               [bold]senrun explain -c config/senrun.yaml --upn Z926200208004 --json[/]
     """
     if (school is None) == (upn is None):
         fail_usage("give exactly one of --school ID or --upn UPN")

@@ -46,7 +46,7 @@ def _issue_tables(issues, console: Console, limit: int) -> int:
             table.add_column(col, overflow="fold")
         for i in group[: max(0, limit - shown)]:
             mark = "[red]error[/]" if i.is_error else "[yellow]warning[/]"
-            label = "line" if i.code == CONFIG else "row"
+            label = "line" if i.in_config else "row"
             where = " › ".join(p for p in (i.sheet, f"{label} {i.row}" if i.row else None, i.column) if p)
             table.add_row(mark, escape(where), escape(i.message), escape(i.expected or ""))
         shown += min(len(group), max(0, limit - shown))
@@ -102,7 +102,7 @@ def print_totals(result, console: Console) -> None:
     table.add_row("Released PSF (reporting)", fmt_gbp(t.released_psf))
     table.add_row("School specific allocation", fmt_gbp(t.ssa_total))
     table.add_row("SEN total", fmt_gbp(t.sen_total))
-    console.print(figures_whole(table))
+    print_whole(console, table, [], "")
     print_clusters(result, console)
 
 
@@ -115,7 +115,7 @@ def print_clusters(result, console: Console, limit: int = 60) -> None:
     narrow = not fits(clusters, console)
     if narrow:
         clusters = _clusters_table(frame, shown, ("cluster_allocation", "total"))
-    console.print(clusters)
+    print_whole(console, clusters, ["schools"], "clusters.csv has them")
     if frame.height > limit:
         console.print(f"(the {limit} largest of {frame.height:,} clusters; all are in clusters.csv)")
     if narrow:
@@ -153,3 +153,56 @@ def print_warning_summary(issues, console: Console) -> None:
         table.add_row(code, f"{len(group):,}", escape(f"{first.where()}: {first.message}"))
     console.print(table)
     console.print("Every warning is listed on the Summary sheet of allocations.xlsx and by `senrun validate`.")
+
+
+def print_whole(console: Console, table: Table, drop: list[str], where: str) -> None:
+    """Print a table with no figure cut at the terminal's width: columns named in `drop` are left out,
+    in that order, until it fits, and a line says which and `where` they are; if it still does not fit,
+    each row is printed as `column: value` lines instead."""
+    figures_whole(table)
+    dropped = []
+    for name in drop:
+        if fits(table, console) or _squeezed(table, console.width):
+            break
+        kept = [c for c in table.columns if c.header != name]
+        if len(kept) < len(table.columns):
+            table.columns[:] = kept
+            dropped.append(name)
+    if fits(table, console) or _squeezed(table, console.width):
+        console.print(table)
+    else:
+        _print_records(console, table)
+    if dropped:
+        console.print(f"(not shown at this width: {', '.join(dropped)} — {where})", soft_wrap=True)
+
+
+def _squeezed(table: Table, width: int) -> bool:
+    """Fix every column's width so that the table is drawn within `width` with each figure whole: a
+    figure column as wide as its widest figure (or header word), the text columns folded into the room
+    left. Rich's own narrowing may cut a column short; fixed widths cannot. False when there is no room."""
+    def longest(c, words: bool) -> int:
+        texts = [str(x) for x in c.cells] + [str(c.header)]
+        parts = [p for t in texts for line in t.split("\n") for p in (line.split() if words else [line])]
+        return max((cell_len(p) for p in parts), default=1)
+
+    figures = {id(c): max(c.min_width or 0, longest(c, True)) for c in table.columns if c.justify == "right"}
+    text = [c for c in table.columns if c.justify != "right"]
+    room = width - sum(figures.values()) - 3 * len(table.columns) - 1
+    each = room // len(text) if text else 0
+    if room < 0 or any(each < max(c.min_width or 1, cell_len(str(c.header).split()[0] if str(c.header).split()
+                                                               else "")) for c in text):
+        return False  # a text column would fold its header or fall under its least width: drop a column
+    for c in table.columns:
+        c.width = figures[id(c)] if id(c) in figures else min(longest(c, False), max(each, 1))
+    return True
+
+
+def _print_records(console: Console, table: Table) -> None:
+    """A table too wide for the terminal, one block per row: every value whole, on its own line."""
+    if table.title:
+        console.print(table.title)
+    for r in range(table.row_count):
+        for c in table.columns:
+            cells = list(c.cells)
+            value = str(cells[r]).replace("\n", " ") if r < len(cells) else ""
+            console.print(f"  {c.header}: {value}" if c is not table.columns[0] else value, soft_wrap=True)

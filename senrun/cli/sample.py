@@ -32,8 +32,8 @@ def sample(
 ) -> None:
     """Write a deterministic synthetic data set, its config (senrun.yaml) and planted.csv.
 
-    planted.csv lists every statement row with the reason and pence that SPEC §3 gives it, worked out by
-    the generator from how it planted each case, so a funding run can be checked against it.
+    planted.csv lists every statement row with the reason and pence that the rules (docs/rules.md) give it,
+    worked out by the generator from how it planted each case, so a funding run can be checked against it.
 
     With --years, one folder per funding year, each with its inputs, senrun.yaml and planted.csv (the
     expected line of every statement history when the years are run in order).

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from .app import app
-from .common import ConfigOpt, DebugOpt, QuietOpt, RegisterOpt, console, fail_usage, handled
+from .common import ConfigOpt, DebugOpt, QuietOpt, RegisterOpt, console, err_console, fail_usage, handled
 from .progress import steps
 
 ScenarioOpt = Annotated[Optional[list[Path]], typer.Option(
@@ -24,22 +24,31 @@ SimOutOpt = Annotated[Optional[Path], typer.Option(
     file_okay=False, show_default=False)]
 
 
+StrictSimOpt = Annotated[bool, typer.Option(
+    "--strict", help="Exit 1 if any scenario could not run (the others are still run and written).")]
+
+
 @app.command()
 def simulate(config: ConfigOpt, scenario: ScenarioOpt = None, set_: SetOpt = None, years: YearsOpt = None,
-             out: SimOutOpt = None, register: RegisterOpt = None, quiet: QuietOpt = False,
+             out: SimOutOpt = None, register: RegisterOpt = None, strict: StrictSimOpt = False,
+             quiet: QuietOpt = False,
              debug: DebugOpt = False) -> None:
     """What-if: compare scenarios or a parameter sweep with the base run, per school and cluster.
 
     Every scenario is checked before anything runs; inputs are read once.  A scenario may set
     `rate: solve` on one element (with no remainder element) to find the rate that spends the pot.
+    A scenario the pot cannot pay is a row marked infeasible, with the reason and the highest
+    affordable rate; the others still run.  Exit 0 if at least one scenario ran (with --strict,
+    1 if any could not).
 
-    Example:  [bold]senrun simulate -c config/senrun.yaml -s lump6000.yaml --set lump_sum.rate=0,5000 --years 7 -o sim/[/]
+    Example:  [bold]senrun simulate -c config/senrun.yaml --set lump_sum.rate=0,5000,10000 --years 7 -o what-if/[/]
     """
     if not (scenario or set_ or years):
         fail_usage("give at least one --scenario FILE, --set KEY=V1,V2… or --years N")
     from ..config.loader import load_config
     from ..config.overlay import SetOptionError, load_scenarios, sweep_scenarios, unique_names
     from ..yearly.simbook import write_simulation
+    from ..errors import SenrunError
     from .notes import print_xlsx_note
     from ..yearly.simulate import simulate as run_simulation
 
@@ -53,6 +62,9 @@ def simulate(config: ConfigOpt, scenario: ScenarioOpt = None, set_: SetOpt = Non
         unique_names([name for name, _ in scenarios])
         with steps(quiet) as progress:
             sim = run_simulation(base, scenarios, years, progress=progress.step, register=register)
+            if scenarios and not sim.scenarios:
+                _print_infeasible(sim)
+                raise SenrunError("no scenario could run (each is listed above); nothing was written")
             if out is not None:
                 progress.step("writing")
                 write_simulation(sim, out)
@@ -61,8 +73,20 @@ def simulate(config: ConfigOpt, scenario: ScenarioOpt = None, set_: SetOpt = Non
         if not quiet and (console.is_terminal or out is None):
             _print(sim)
         if not quiet and out is not None:
-            console.print(f"Wrote {out}/ (simulate.xlsx, scenarios.csv{', projection.csv' if years else ''}, "
-                          "manifest.json).")
+            console.print(f"Wrote {out}/ (simulate.xlsx, scenarios.csv{', projection.csv' if years else ''}"
+                          f"{', infeasible.csv' if sim.infeasible else ''}, manifest.json).")
+    _print_infeasible(sim)  # a problem: shown even with --quiet
+    if strict and sim.infeasible:
+        raise typer.Exit(1)
+
+
+def _print_infeasible(sim) -> None:
+    """The scenarios that could not run, each with its reason and the highest affordable value."""
+    from rich.markup import escape
+
+    for i in sim.infeasible:
+        highest = f" Highest affordable: {escape(i.highest)}." if i.highest and "highest" not in i.reason else ""
+        err_console.print(f"[yellow]infeasible[/] {escape(i.name)}: {escape(i.reason)}.{highest}")
 
 
 def _print(sim) -> None:
@@ -85,9 +109,9 @@ def _print_projection(frame) -> None:
     for r in frame.iter_rows(named=True):
         table.add_row(r["year"], *(fmt_gbp(r[c]) for c in ("continuing_psf", "released_psf", "topslices",
                                                            "cluster_pot")))
-    from .render import figures_whole
+    from .render import print_whole
 
-    console.print(figures_whole(table))
+    print_whole(console, table, ["top-slices", "released PSF", "continuing PSF"], "projection.csv has them")
 
 
 def _print_scenarios(sim) -> None:
@@ -112,9 +136,11 @@ def _print_scenarios(sim) -> None:
                  "solved rate": "\n".join(f"{e} £{r}" for e, r in s.solved), "cluster pot": fmt_gbp(s.cluster_pot)}
         table.add_row(escape(o.name), *[cells[k] for k, shown in optional.items() if shown], fmt_gbp(s.money_moved),
                       f"{s.winners:,} / {s.losers:,}", _mover(s.largest_gain), _mover(s.largest_loss))
-    from .render import figures_whole
+    from .render import print_whole
 
-    console.print(figures_whole(table))
+    print_whole(console, table, ["PSF", "solved rate", "cluster pot", "largest loss", "largest gain",
+                                 "winners / losers"],
+                "the Overview sheet of simulate.xlsx (--out) and a wider terminal show them")
 
 
 def _mover(m) -> str:
@@ -148,6 +174,7 @@ def print_movers(diff, out=None, n: int = 10) -> None:
                       fmt_gbp(r["current_total"]), f"{'+' if r['change'] > 0 else ''}{fmt_gbp(r['change'])}",
                       "" if r["change_pct"] is None else f"{r['change_pct']:+.2f}", "yes" if r["flag"] else "",
                       escape(r["note"] or ""))
-    from .render import figures_whole
+    from .render import print_whole
 
-    (out or console).print(figures_whole(table))
+    print_whole(out or console, table, ["note", "flag", "cluster", "%", "previous"],
+                "diff.csv and the Diff sheet have them")

@@ -2,26 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Optional
 
 import typer
 
 from .app import app
 from .common import ConfigOpt, DebugOpt, JsonOpt, RegisterOpt, console, handled
 
+AcceptOpt = Annotated[Optional[Path], typer.Option(
+    "--accept", help="A YAML list of known warnings (kind, upn/school/row, reason, until): accepted ones are "
+                     "listed apart and do not fail --strict until their date passes (docs/validate.md).",
+    exists=True, dir_okay=False, readable=True, show_default=False)]
+DraftOpt = Annotated[Optional[Path], typer.Option(
+    "--draft-accept", help="Write today's warnings as a draft accept file to FILE, to review and give reasons.",
+    dir_okay=False, show_default=False)]
+
 
 @app.command()
 def validate(
     config: ConfigOpt,
     as_json: JsonOpt = False,
-    strict: Annotated[bool, typer.Option("--strict", help="Warnings count as errors (exit 1).")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="New warnings count as errors (exit 1).")] = False,
     register: RegisterOpt = None,
+    accept: AcceptOpt = None,
+    draft_accept: DraftOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Check every input and the config, and run the allocation dry; write nothing.
 
-    Exit 0 with no errors (warnings allowed), 1 with errors (--strict: warnings too), 2 for usage errors.
-    For cron, nightly:  [bold]senrun validate --config /srv/sen/senrun.yaml --strict[/]
+    Exit 0 with no errors (warnings allowed), 1 with errors (--strict: new warnings too), 2 for
+    usage errors.  Warnings accepted with --accept FILE or `accept:` in the config are listed
+    apart; with --strict only new ones, or ones whose acceptance has expired, fail.
+    For cron, nightly:  [bold]senrun validate --config config/senrun.yaml --accept config/accepted-warnings.yaml --strict[/]
 
     Every problem is listed with its file, sheet, row (as Excel shows it) and column.
     """
@@ -29,12 +42,40 @@ def validate(
     from .render import issues_json, print_issues
 
     with handled(debug, as_json):
-        report = run_validation(config, register)
+        report = run_validation(config, accept, register=register)
         if as_json:
-            print(issues_json(report.issues, report.summary()))
+            print(issues_json(report.shown, report.summary()))
         else:
-            print_issues(report.issues, console)
+            print_issues(report.shown, console)
+            _print_accepted(report)
             if report.totals_line:
                 console.print(report.totals_line, soft_wrap=True)
-        failed = report.errors or (strict and report.issues)
+        if draft_accept is not None:
+            _draft(report, draft_accept)
+        failed = report.errors or (strict and report.shown)
         raise typer.Exit(1 if failed else 0)
+
+
+def _print_accepted(report) -> None:
+    a = report.accepted
+    if a is None:
+        return
+    console.print(f"{len(a.accepted):,} known warning(s) accepted (--json lists them); "
+                  f"{len(a.expired):,} acceptance(s) expired; {len(a.unused):,} accepted warning(s) not seen "
+                  "this time", soft_wrap=True)
+    for issue, entry in a.expired:
+        console.print(f"expired on {entry.until}: {issue.code} at {issue.where()} (accepted because: "
+                      f"{entry.reason})", markup=False, soft_wrap=True)
+
+
+def _draft(report, path: Path) -> None:
+    import yaml
+
+    from ..accept import draft_entries
+
+    entries = draft_entries(report.shown, reason="TO CHECK: say why this warning is accepted")
+    text = ("# Known warnings for `senrun validate --accept` (docs/validate.md). Give each a reason and a\n"
+            "# date to look at it again; delete the ones that should be fixed instead.\n")
+    path.write_text(text + yaml.safe_dump({"accept": entries}, sort_keys=False, allow_unicode=True),
+                    encoding="utf-8")
+    console.print(f"Wrote a draft of {len(entries):,} accepted warning(s) to {path}: review it.", soft_wrap=True)

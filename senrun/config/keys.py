@@ -52,6 +52,9 @@ SPEC: dict[str, tuple] = {
     "formula": ({"pupils": ({"nc_years": ("years", [0, 11])}, {}),
                  "protection": ({"floor_pct": ("decimal", REQUIRED)}, None),
                  "elements": (("list", _ELEMENT), REQUIRED)}, REQUIRED),
+    "accept": ("accept", None),
+    "previous": ({"columns": ("prevcolumns", REQUIRED), "sheet": ("str", None), "header_row": ("int", None)},
+                 None),  # how to read a council's own last-year spreadsheet given to --previous  # known warnings for validate: a file (relative to the config) or a list
     "inputs": ({"schools": (_INPUT, REQUIRED), "census": (_INPUT, None),
                 "statements": (_INPUT, REQUIRED), "moves": (_INPUT, None),
                 "links": (_INPUT, None)}, REQUIRED),
@@ -207,6 +210,30 @@ class StructuredKinds:
                              expected="each senrun column named once")
             seen.setdefault(target, str(header))
         return tuple((str(k), v) for k, v in raw.items())
+
+    def k_prevcolumns(self, raw, path):
+        """`previous.columns`: the last-year spreadsheet's headers → school_id, cluster_id, total."""
+        wanted = ("school_id", "cluster_id", "total")
+        if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+            self.problem(path, f"{path} must map your headers to {', '.join(wanted)}",
+                         expected='{"LA Estab": school_id, "Cluster": cluster_id, "Total": total}')
+            return None
+        for header, target in raw.items():
+            if target not in wanted:
+                self.problem(f"{path}.{header}", f"'{target}' is not one of {', '.join(wanted)}", value=target,
+                             expected=", ".join(wanted))
+        missing = [w for w in wanted if w not in raw.values()]
+        if missing:
+            self.problem(path, f"{path} must name a column for {', '.join(missing)}", expected=", ".join(wanted))
+        return tuple((str(k), v) for k, v in raw.items())
+
+    def k_accept(self, raw, path):
+        """`accept:` a file of accepted warnings (relative to the config) or the list itself (senrun/accept.py)."""
+        if isinstance(raw, str):
+            return raw
+        from ..accept import check_entries
+
+        return check_entries(raw, path, self.problem)
 
     def k_basis(self, raw, path):
         text = self.k_str(raw, path)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..errors import CONFIG, Issue, SenrunError
+from ..errors import CONFIG, Issue, Issues, SenrunError
 from .keys import SPEC, Checker, semantics
 from .yamlsafe import YamlProblem, load_yaml
 
@@ -107,6 +107,9 @@ class Config:
     delegation: str = "delegated"  # devolved | delegated: the wording of returns and packs
     reinstate: tuple[Reinstatement, ...] = ()
     floor_pct: Decimal | None = None  # formula.protection.floor_pct
+    accept: Any = None  # accepted warnings: a resolved Path, or a tuple of senrun.accept.Acceptance
+    previous: dict | None = None  # `previous:` {columns, sheet, header_row} for a council's own last-year file
+    lines: dict = field(default_factory=dict, repr=False, compare=False)  # key path → YAML line
 
     def as_dict(self) -> dict:
         """The effective config as plain values, for the Parameters sheet and the manifest."""
@@ -142,7 +145,7 @@ def _input_specs(c: dict, base: Path) -> dict[str, InputSpec]:
     return specs
 
 
-def _build(c: dict, path: Path, raw: dict, sha: str) -> Config:
+def _build(c: dict, path: Path, raw: dict, sha: str, lines: dict | None = None) -> Config:
     phases = c["phases"] if c["phases"] is not None else {k: tuple(v) for k, v in DEFAULT_PHASES.items()}
     elements = tuple(ElementSpec(name=e["name"], basis=e["basis"], solve=e.get("rate") == "solve",
                                  rate=e["rate"] if isinstance(e.get("rate"), Decimal) else None,
@@ -166,6 +169,8 @@ def _build(c: dict, path: Path, raw: dict, sha: str) -> Config:
         reinstate=tuple(Reinstatement(r["upn"].replace(" ", "").upper(), r["stream"], r["reason"])
                         for r in c["reinstate"]),
         floor_pct=(c["formula"]["protection"] or {}).get("floor_pct"),
+        accept=(path.parent / c["accept"]).resolve() if isinstance(c["accept"], str) else c["accept"],
+        previous=c["previous"], lines=dict(lines or {}),
     )
 
 
@@ -176,7 +181,21 @@ def config_from_mapping(raw: Any, path: Path, lines: dict[str, int] | None = Non
     if not check.issues.errors:
         semantics(checked, check)
     check.issues.raise_if_errors()
-    return _build(checked, path, raw, sha)
+    return _build(checked, path, raw, sha, lines)
+
+
+def at_lines(exc: SenrunError, cfg: Config) -> SenrunError:
+    """`exc` with each problem that names a key of `cfg`'s file (a formula the pot cannot pay, a
+    budget check) given that key's YAML line, so that every config problem says where."""
+    def located(i: Issue) -> Issue:
+        key = i.field or i.column
+        if i.file == cfg.path.name and i.row is None and key in cfg.lines:
+            return replace(i, row=cfg.lines[key])
+        return i
+
+    exc.issues[:] = [located(i) for i in exc.issues]
+    exc.args = ("\n".join(str(i) for i in exc.errors or exc.issues),)
+    return exc
 
 
 def read_config_file(path: Path) -> tuple[Any, dict[str, int], str]:
@@ -200,3 +219,27 @@ def load_config(path: str | Path) -> Config:
     path = Path(path).resolve()
     raw, lines, sha = read_config_file(path)
     return config_from_mapping(raw, path, lines, sha)
+
+
+def load_accept_file(path: Path) -> tuple[Acceptance, ...]:
+    """An accept file: a YAML mapping with an `accept:` list (or the list alone). Raises SenrunError
+    naming each problem's key path and line."""
+    from ..accept import check_entries
+
+    raw, lines, _ = read_config_file(Path(path))
+    issues = Issues()
+    name = Path(path).name
+
+    def problem(key_path: str, message: str, expected: str | None = None) -> None:
+        issues.error(CONFIG, message, file=name, row=lines.get(key_path) or lines.get(key_path.rsplit("[", 1)[0]),
+                     column=key_path, field=key_path, expected=expected)
+
+    if isinstance(raw, dict):
+        for key in raw:
+            if key != "accept":
+                problem(str(key), f"unknown key '{key}'; an accept file has one key, accept:", expected="accept")
+        entries = check_entries(raw.get("accept"), "accept", problem)
+    else:
+        entries = check_entries(raw, "", problem)
+    issues.raise_if_errors()
+    return entries

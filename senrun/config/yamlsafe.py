@@ -40,6 +40,9 @@ def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
 
 
 _Loader.add_constructor("tag:yaml.org,2002:float", _decimal)
+# dates stay text: the config checker parses them, so that `census_date: 2013-13-01` is reported at
+# its key and line rather than failing the whole file
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
 
 
 def _count(node: yaml.Node, depth: int, budget: list[int], lines: dict, path: str) -> None:

@@ -68,8 +68,10 @@ def read_input(spec: InputSpec, issues: Issues) -> Table | None:
             return None
         table.frame = _parse_columns(raw, wanted, columns, table, issues)
     except Unreadable as exc:
-        issues.error("unreadable", f"{spec.name} file '{spec.path_text}' {exc}", file=spec.path.name,
-                     sheet=table.sheet, row=exc.row)
+        from ..suggest import missing_file_hint
+
+        issues.error("unreadable", f"{spec.name} file '{spec.path_text}' {exc}{missing_file_hint(spec.path)}",
+                     file=spec.path.name, sheet=table.sheet, row=exc.row)
         return None
     table.headers.pop(_FIRST, None)
     return table

@@ -42,7 +42,7 @@ def _unguard(text: str | None) -> str | None:
     return text[1:] if _GUARDED.match(text) else text
 
 
-def read_previous(path: Path) -> pl.DataFrame:
+def read_previous(path: Path, spec: dict | None = None) -> pl.DataFrame:
     """An earlier run's schools: school_id, cluster_id, total (Int64 pence).
 
     `schools.csv` money is pounds text, parsed exactly; `allocations.xlsx` money cells are
@@ -51,14 +51,21 @@ def read_previous(path: Path) -> pl.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise SenrunError(f"{path}: no such file (the previous run's schools.csv or allocations.xlsx)")
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        frame = _read_previous_xlsx(path)
+    if spec is not None:  # a council's own spreadsheet, by the config's `previous:` map
+        from .previous_map import read_mapped_previous
+
+        frame = read_mapped_previous(path, spec, own=_read_previous_own)
     else:
-        frame = _read_previous_csv(path)
+        frame = _read_previous_own(path)
     dupes = frame.filter(pl.col(SCHOOL_ID).is_duplicated())[SCHOOL_ID].unique().sort().to_list()
     if dupes:
         raise SenrunError(f"{path.name}: school_id {', '.join(dupes[:10])} appears more than once")
     return frame.sort(SCHOOL_ID)
+
+
+def _read_previous_own(path: Path) -> pl.DataFrame:
+    """A previous run's file written by senrun: schools.csv or allocations.xlsx."""
+    return _read_previous_xlsx(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _read_previous_csv(path)
 
 
 def _missing_columns(frame: pl.DataFrame, path: Path, where: str) -> None:
@@ -258,7 +265,7 @@ def diff_against(result: RunResult, previous_path: Path) -> pl.DataFrame:
     (|change| > diff.flag_pct % of previous), note (new school, closed school, changed
     cluster from X, converted from <ids>; new cluster, closed cluster).  Ids sort in code-point order.
     """
-    previous = read_previous(Path(previous_path))
+    previous = read_previous(Path(previous_path), result.config.previous)
     current = result.schools.select(SCHOOL_ID, CLUSTER_ID, "total")
     return diff_frames(previous, current, result.config.flag_pct, result.successions)
 

@@ -76,8 +76,11 @@ def explain_school(result: RunResult, school_id: str) -> dict:
     school_id = school_id.strip()
     found = result.schools.filter(pl.col(SCHOOL_ID) == school_id)
     if found.is_empty():
-        raise SenrunError(f"school '{school_id}' is not in the schools input of {result.config.path.name} "
-                          f"({result.schools.height:,} schools, e.g. {', '.join(result.schools[SCHOOL_ID].head(3))})")
+        from ..suggest import nearest_schools
+
+        hint = nearest_schools(school_id, result.schools[SCHOOL_ID], result.schools["school_name"]) or \
+            f" ({result.schools.height:,} schools, e.g. {', '.join(result.schools[SCHOOL_ID].head(3))})"
+        raise SenrunError(f"school '{school_id}' is not in the schools input of {result.config.path.name}{hint}")
     row = found.row(0, named=True)
     children = [_child_line(r, result.config) for r in
                 result.psf.filter(pl.col("paid_school_id") == school_id).sort(UPN, "stream").iter_rows(named=True)]

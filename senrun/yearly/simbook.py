@@ -127,7 +127,27 @@ def overview_frame(sim: SimulationResult, sheets: list[str]) -> pl.DataFrame:
     schema.update({c: pl.String for c in ("scenario", "sheet", "psf", "solved_rate", "largest_gain_school",
                                           "largest_loss_school")})
     schema.update({"largest_gain_pct": pl.Float64, "largest_loss_pct": pl.Float64})
-    return pl.DataFrame(rows, schema=schema, orient="row")
+    frame = pl.DataFrame(rows, schema=schema, orient="row")
+    return with_infeasible(frame, sim)
+
+
+INFEASIBLE_COLUMNS = ("scenario", "status", "reason", "highest_affordable")
+
+
+def infeasible_frame(sim: SimulationResult) -> pl.DataFrame:
+    """One row per scenario that could not run: status `infeasible`, the reason, the highest affordable value."""
+    return pl.DataFrame([(i.name, "infeasible", i.reason, i.highest) for i in sim.infeasible],
+                        schema=dict.fromkeys(INFEASIBLE_COLUMNS, pl.String), orient="row")
+
+
+def with_infeasible(frame: pl.DataFrame, sim: SimulationResult) -> pl.DataFrame:
+    """The overview with the scenarios that could not run as rows marked infeasible (status, reason and
+    highest affordable value columns appear only then, so a sweep that all ran is as before)."""
+    if not sim.infeasible:
+        return frame
+    ran = frame.with_columns(pl.lit("ran").alias("status"), pl.lit(None, pl.String).alias("reason"),
+                             pl.lit(None, pl.String).alias("highest_affordable"))
+    return pl.concat([ran, infeasible_frame(sim)], how="diagonal_relaxed")
 
 
 def _overview(book, f: dict, sim: SimulationResult, sheets: list[str]) -> None:
@@ -331,7 +351,9 @@ def manifest_bytes(sim: SimulationResult, files: dict[str, bytes]) -> bytes:
                 "inputs": [{"name": i.name, "path": i.path, "sha256": i.sha256, "rows": i.rows}
                            for i in sim.base.inputs],
                 "scenarios": [{"name": o.name, "sha256": o.config.sha256 or None,
-                               "psf": "reused" if o.psf_reused else "recomputed"} for o in sim.scenarios],
+                               "psf": "reused" if o.psf_reused else "recomputed"} for o in sim.scenarios]
+                + [{"name": i.name, "sha256": i.config.sha256 or None, "status": "infeasible", "reason": i.reason,
+                    "highest_affordable": i.highest} for i in sim.infeasible],
                 "files": {name: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
                           for name, data in sorted(files.items())}}
     return (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
@@ -340,6 +362,9 @@ def manifest_bytes(sim: SimulationResult, files: dict[str, bytes]) -> bytes:
 def output_files(sim: SimulationResult) -> dict[str, bytes]:
     """Every file simulate writes, by name."""
     files = {"simulate.xlsx": workbook_bytes(sim), "scenarios.csv": scenarios_csv_bytes(scenarios_frame(sim))}
+    if sim.infeasible:
+        files["infeasible.csv"] = infeasible_frame(sim).with_columns(guarded_expr("scenario")).write_csv(
+            line_terminator="\n", null_value="").encode("utf-8")
     if sim.projection is not None:
         files["projection.csv"] = projection_csv_bytes(sim.projection)
     files["manifest.json"] = manifest_bytes(sim, files)

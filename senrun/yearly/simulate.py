@@ -11,7 +11,6 @@ of the gains).
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 import polars as pl
@@ -68,12 +67,39 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class Infeasible:
+    """A scenario that could not run (a lump sum over the pot): why, and the highest value that could."""
+
+    name: str
+    config: Config
+    reason: str
+    highest: str | None  # e.g. 'lump_sum.rate=8123.45', the highest affordable value of what it changed
+
+
+@dataclass(frozen=True)
 class SimulationResult:
-    """The base run, every scenario's outcome, and the run-off projection (with --years)."""
+    """The base run, every scenario's outcome, the run-off projection (with --years) and the scenarios
+    that could not run (each a row marked infeasible; the others still run)."""
 
     base: RunResult
     scenarios: tuple[Outcome, ...]
     projection: pl.DataFrame | None = None
+    infeasible: tuple[Infeasible, ...] = ()
+
+
+def infeasible(name: str, base_cfg: Config, cfg: Config, exc: SenrunError) -> Infeasible:
+    """The row of a scenario that failed: the reason, and for an overspent formula the highest affordable
+    rate of the elements whose rate the scenario changed (of every rate element if it changed none)."""
+    reason = "; ".join(i.message for i in (exc.errors or exc.issues))
+    highest = getattr(exc, "highest", None) or {}
+    base_rates = {e.name: e.rate for e in base_cfg.elements}
+    changed = {k: v for k, v in highest.items() if base_rates.get(k) != _rate(cfg, k)} or highest
+    text = "; ".join(f"{k}.rate={v}" if v is not None else f"{k}.rate=none" for k, v in changed.items())
+    return Infeasible(name, cfg, reason, text or None)
+
+
+def _rate(cfg: Config, name: str):
+    return next((e.rate for e in cfg.elements if e.name == name), None)
 
 
 def psf_key(cfg: Config) -> tuple:
@@ -184,15 +210,6 @@ def outcomes(base: RunResult, runs: list[tuple[str, Config, RunResult, bool]]) -
     return out
 
 
-@contextmanager
-def _named(name: str):
-    """A failure inside names the scenario it happened in."""
-    try:
-        yield
-    except SenrunError as exc:
-        raise SenrunError([replace(i, message=f"scenario {name}: {i.message}") for i in exc.issues]) from None
-
-
 def _run(inp: Inputs, cfg: Config, psf_cache: dict, prepared: dict) -> tuple[RunResult, bool]:
     """The run of one config, reusing the PSF frames of an earlier run with the same PSF keys, and
     all that precedes the formula when the inputs and the pupil years are the same too."""
@@ -213,7 +230,8 @@ def simulate(base_cfg: Config, scenarios: list[tuple[str, Config]], years: int |
     """Run the base and every (name, Config) scenario on inputs read once; project the run-off with `years`.
 
     Scenario configs come from senrun.config.overlay (load_scenarios, sweep_scenarios), validated
-    before this is called.  Raises SenrunError naming the scenario that failed.
+    before this is called.  A scenario that fails is kept as an Infeasible row; the
+    base failing raises SenrunError.
     """
     say = progress or (lambda message: None)
     if any(e.solve for e in base_cfg.elements):
@@ -226,15 +244,18 @@ def simulate(base_cfg: Config, scenarios: list[tuple[str, Config]], years: int |
     say("computing the base")
     base, _ = _run(base_inp, base_cfg, psf_cache, prepared)
     read: dict = {}
-    runs = []
+    runs, failed = [], []
     for name, cfg in scenarios:
         say(f"scenario {name}")
-        with _named(name):
+        try:  # one point that cannot be met does not stop the sweep: it is a row marked infeasible
             result, reused = _run(scenario_inputs(base_inp, base_cfg, cfg, read), cfg, psf_cache, prepared)
+        except SenrunError as exc:
+            failed.append(infeasible(name, base_cfg, cfg, exc))
+            continue
         runs.append((name, cfg, result, reused))
     compared = outcomes(base, runs)  # one join over every scenario, not one per scenario
     projection = project(base_inp, base_cfg, years, first=base, progress=say) if years else None
-    return SimulationResult(base, tuple(compared), projection)
+    return SimulationResult(base, tuple(compared), projection, tuple(failed))
 
 
 def scenarios_frame(sim: SimulationResult) -> pl.DataFrame:

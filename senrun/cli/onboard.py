@@ -1,0 +1,106 @@
+"""`senrun init`, `senrun templates` and `senrun completion`: starting on a council's own data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .app import app
+from .common import DebugOpt, console, fail_usage, handled
+
+FromOpt = Annotated[list[Path], typer.Option(
+    "--from", help="A folder of your spreadsheets, or a file (repeat for more): .xlsx, .csv or .parquet.",
+    exists=True, show_default=False)]
+InitOutOpt = Annotated[Path, typer.Option("--out", "-o", help="The config file to write.", dir_okay=False)]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the config file if it exists.")]
+
+
+@app.command()
+def init(from_: FromOpt, out: InitOutOpt = Path("senrun.yaml"), force: ForceOpt = False,
+         debug: DebugOpt = False) -> None:
+    """Draft a config from your own spreadsheets: which file is which input, and a columns map.
+
+    Each file's headers are compared with senrun's columns; each mapping says how sure it is.
+    Guesses are marked CHECK in the file, gaps EDIT; the list printed says what to do before
+    [bold]senrun validate[/] passes.
+
+    Example:  [bold]senrun init --from sample_data/ --out my-senrun.yaml[/]
+    """
+    from ..onboard.init import draft
+
+    if out.exists() and not force:
+        fail_usage(f"{out} exists: choose another --out, or add --force to replace it")
+    with handled(debug):
+        d = draft(list(from_), out)
+        _show(d)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(d.text, encoding="utf-8")
+    console.print(f"Wrote {out}. Make the edits above, then:  senrun validate --config {out}", soft_wrap=True)
+
+
+def _show(d) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from .render import figures_whole
+
+    table = Table(title="Inputs found", title_justify="left")
+    for name in ("input", "file", "header row", "fit", "columns mapped (sure / likely / check)"):
+        table.add_column(name, overflow="fold")
+    for f in d.found.values():
+        counts = [sum(1 for p in f.proposals if p.confidence == c) for c in ("sure", "likely", "check")]
+        table.add_row(f.name, escape(f.table.label), str(f.table.header_row), f"{f.fit:.0%}",
+                      " / ".join(str(c) for c in counts))
+    console.print(figures_whole(table))
+    for title, items, style in (("Edits to make before validate passes", d.edits, "red"),
+                                ("To check (guesses)", d.checks, "yellow"), ("Not mapped", d.unmapped, ""),
+                                ("Could not read", d.notes, "red")):
+        if items:
+            console.print(f"[bold {style}]{title}:[/]" if style else f"[bold]{title}:[/]")
+            for item in items:
+                console.print(f"  - {escape(item)}", soft_wrap=True)
+    if not d.edits:
+        console.print("No edits needed for validate to pass; the guesses above still need a person's eye.")
+
+
+@app.command()
+def templates(out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the workbooks into.",
+                                                file_okay=False)] = Path("templates"),
+              force: ForceOpt = False, debug: DebugOpt = False) -> None:
+    """Write blank input workbooks (schools, census, statements, moves, links) with senrun's headers.
+
+    Each has data validation on its dates, codes and reasons, one filled example row to replace,
+    and an Instructions sheet.
+
+    Example:  [bold]senrun templates --out templates/[/]
+    """
+    from ..onboard.templates import write_templates
+
+    with handled(debug):
+        written = write_templates(out, force=force)
+    console.print(f"Wrote {', '.join(p.name for p in written)} to {out}/", soft_wrap=True)
+
+
+SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
+
+
+@app.command()
+def completion(shell: Annotated[str, typer.Argument(help="bash, zsh, fish or powershell.")]) -> None:
+    """Print the shell completion script (commands, options and file names complete on Tab).
+
+    bash:  [bold]senrun completion bash > ~/.local/share/bash-completion/completions/senrun[/]
+
+    zsh: save it as _senrun in a folder on your fpath; fish: as ~/.config/fish/completions/senrun.fish;
+    PowerShell: add [bold]senrun completion powershell | Out-String | Invoke-Expression[/] to your $PROFILE.
+    """
+    if shell not in SHELLS:
+        fail_usage(f"unknown shell '{shell}': choose {', '.join(SHELLS[:-1])}")
+    from click.shell_completion import get_completion_class
+    from typer._completion_classes import completion_init
+    import typer.main
+
+    completion_init()  # Typer's own scripts, which answer its `complete_<shell>` requests
+    command = typer.main.get_command(app)
+    print(get_completion_class(shell)(command, {}, "senrun", "_SENRUN_COMPLETE").source())

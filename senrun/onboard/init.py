@@ -1,0 +1,196 @@
+"""`senrun init`: a first config drafted from a council's own spreadsheets (issue 13, point 1).
+
+It finds which file and sheet is which input by its headers, proposes each `columns:` map by
+header similarity (saying how sure it is of each), suggests the year, period and census date
+from the dates in the data, and marks with `# CHECK` every value a person must look at. What
+it could not map is listed, with the edit to make. The draft is meant to pass `senrun
+validate` once those edits are made.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from ..errors import SenrunError
+from ..inputs.schema import SCHEMAS
+from .match import INPUT_ORDER, Proposal, assign, propose_columns
+from .scan import Sheet, files_in, scan
+
+
+@dataclass
+class Found:
+    """One input as found: its table, how well it fits, and the proposed column map."""
+
+    name: str
+    table: Sheet
+    fit: float
+    proposals: list[Proposal]
+
+    @property
+    def missing(self) -> list[str]:
+        """Required columns with no header proposed."""
+        got = {p.column for p in self.proposals}
+        return [c.name for c in SCHEMAS[self.name] if c.required and c.name not in got]
+
+
+@dataclass
+class Draft:
+    """The drafted config text, the inputs found, the edits a person must make and what was not mapped."""
+
+    text: str
+    found: dict[str, Found]
+    edits: list[str] = field(default_factory=list)  # must do before `validate` passes
+    checks: list[str] = field(default_factory=list)  # must look at (the draft validates without)
+    unmapped: list[str] = field(default_factory=list)  # tables and headers not used
+    notes: list[str] = field(default_factory=list)  # files that could not be read
+
+
+def _dates(values: list[str]) -> list[date]:
+    out = []
+    for v in values:
+        text = v.strip().split(" ")[0].split("T")[0]
+        try:
+            if "/" in text:
+                d, m, y = (int(x) for x in text.split("/"))
+                out.append(date(y, m, d))
+            elif "-" in text:
+                y, m, d = (int(x) for x in text.split("-"))
+                out.append(date(y, m, d))
+        except ValueError:
+            continue
+    return out
+
+
+def third_thursday_of_january(year: int) -> date:
+    """The spring school census day: the third Thursday of January."""
+    first = date(year, 1, 1)
+    return first + timedelta(days=(3 - first.weekday()) % 7 + 14)
+
+
+def suggest_year(found: dict[str, Found]) -> tuple[int, str]:
+    """The financial year (its first calendar year) the data is for, and why: statements are issued up
+    to the run, so the latest statement date up to August precedes the April that year, and from
+    September the next April (cease and move dates may fall inside the funding year: not used)."""
+    latest: list[date] = []
+    for name, columns in (("statements", ("statement_date", "effective_date")),):
+        if name in found:
+            by_column = {p.column: p.header for p in found[name].proposals}
+            for c in columns:
+                if c in by_column:
+                    latest += [d for d in _dates(found[name].table.values.get(by_column[c], []))
+                               if d <= date.today()]
+    if not latest:
+        y = date.today().year
+        return y, f"no statement dates found: this year ({y}) assumed"
+    d = max(latest)
+    y = d.year if d.month < 9 else d.year + 1
+    return y, f"the latest statement date is {d:%d/%m/%Y}"
+
+
+def suggest_pot(found: dict[str, Found]) -> int:
+    """A starting pupil-specific pot in pounds: the statements' annual amounts added up, rounded up to
+    £1,000 (so that continuing PSF fits); the real figure is the council's budget."""
+    from ..money import to_pence
+
+    if "statements" not in found:
+        return 0
+    header = next((p.header for p in found["statements"].proposals if p.column == "annual_amount"), None)
+    total = 0
+    for v in found["statements"].table.values.get(header, []) if header else []:
+        try:
+            total += to_pence(Decimal(v.replace("£", "").replace(",", "").strip()))
+        except (ArithmeticError, ValueError):
+            continue
+    return -(-total // 100_000) * 1000
+
+
+def draft(sources: list[Path], out: Path) -> Draft:
+    """Scan `sources` (files or folders), match tables to inputs and draft the config to be written at `out`."""
+    paths = files_in([Path(s) for s in sources])
+    if not paths:
+        raise SenrunError(f"no spreadsheets found in {', '.join(str(s) for s in sources)} (.xlsx, .csv, .parquet)")
+    tables, notes = scan(paths)
+    chosen = assign(tables)
+    found = {n: Found(n, t, f, propose_columns(t, n)) for n, (t, f) in chosen.items()}
+    d = Draft("", found, notes=notes)
+    for name in ("schools", "statements"):
+        if name not in found:
+            d.edits.append(f"inputs.{name}: no file looked like the {name} input; add its path and columns")
+    for f in found.values():
+        for col in f.missing:
+            d.edits.append(f"inputs.{f.name}.columns: no header found for {col}; add \"Your header\": {col}")
+        for p in f.proposals:
+            if p.confidence != "sure":
+                d.checks.append(f"inputs.{f.name}.columns: \"{p.header}\" → {p.column} ({p.confidence}, "
+                                f"{p.score:.2f})")
+        used = {p.header for p in f.proposals}
+        spare = [h for h in f.table.headers if h not in used]
+        if spare:
+            d.unmapped.append(f"{f.table.label}: not mapped (kept under their own names, e.g. for a need "
+                              f"column): {', '.join(spare)}")
+    taken = {id(f.table) for f in found.values()}
+    d.unmapped += [f"{t.label}: not recognised as any input (headers: {', '.join(t.headers[:8])}"
+                   f"{'…' if len(t.headers) > 8 else ''})" for t in tables if id(t) not in taken]
+    d.text = render(found, out, d)
+    return d
+
+
+def _q(text: str) -> str:
+    return json.dumps(str(text), ensure_ascii=False)
+
+
+def _input_lines(f: Found, out: Path) -> list[str]:
+    rel = os.path.relpath(f.table.path.resolve(), out.resolve().parent).replace(os.sep, "/")
+    lines = [f"  {f.name}:   # {f.table.label}: fits the {f.name} input {f.fit:.0%}",
+             f"    path: {_q(rel)}"]
+    if f.table.sheet:
+        lines.append(f"    sheet: {_q(f.table.sheet)}")
+    if f.table.header_row != 1:
+        lines.append(f"    header_row: {f.table.header_row}   # the rows above are titles")
+    lines.append("    columns:")
+    for p in f.proposals:
+        mark = "" if p.confidence == "sure" else "   # CHECK"
+        lines.append(f"      {_q(p.header)}: {p.column}   # {p.confidence} ({p.score:.2f}){mark}")
+    for col in f.missing:
+        lines.append(f"      # EDIT: no header found for {col}: add \"Your header\": {col}")
+    return lines
+
+
+def render(found: dict[str, Found], out: Path, d: Draft) -> str:
+    """The config text, every guess marked `# CHECK` and every gap `# EDIT`."""
+    y, why = suggest_year(found)
+    census = third_thursday_of_january(y)
+    pot = suggest_pot(found)
+    pupils = "census" in found or any(p.column == "pupils" for p in found.get("schools", Found("", None, 0, [])).proposals)
+    basis = "pupils" if pupils else "per_school"
+    d.checks[:0] = [f"year, period and census_date: suggested for {y}-{(y + 1) % 100:02d} ({why})",
+                    f"budget.pupil_specific_pot: £{pot:,} is the statements' annual amounts added up, not a budget",
+                    "formula.elements: one element sharing the cluster pot by " + basis + "; set your formula"]
+    lines = ["# senrun config drafted by `senrun init` from your files. Every line marked CHECK is a guess",
+             "# to look at; every EDIT must be done before `senrun validate` passes. Keys: docs/config.md.",
+             f"year: \"{y}-{(y + 1) % 100:02d}\"   # CHECK: {why}",
+             f"period: {{start: {y}-04-01, end: {y + 1}-03-31}}   # CHECK: the financial year",
+             f"census_date: {census.isoformat()}   # CHECK: the spring census (third Thursday of January)",
+             "policy: {start: 2012-09-01}   # CHECK: when your cluster model began",
+             "prorate: months", "missing_from_census: cease", "transfer: ends", "",
+             "budget:",
+             f"  pupil_specific_pot: {pot}   # CHECK: your pupil-specific pot in pounds (this is only the "
+             "statements' annual amounts added up)",
+             "  # sen_total: ...   # optional: checked against SSA + the pot", "",
+             "topslices: []   # CHECK: amounts kept back before the formula (docs/config.md)", "",
+             "formula:", "  elements:",
+             f"    - {{name: share, basis: {basis}, remainder: true}}   # CHECK: your formula (docs/config.md)",
+             "", "inputs:"]
+    for name in INPUT_ORDER:
+        if name in found:
+            lines += _input_lines(found[name], out)
+    for name in ("schools", "statements"):
+        if name not in found:
+            lines += [f"  {name}:   # EDIT: no file looked like the {name} input",
+                      f"    path: \"{name}.xlsx\"   # EDIT"]
+    return "\n".join(lines) + "\n"

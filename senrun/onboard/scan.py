@@ -1,0 +1,131 @@
+"""What a council's files hold, for `senrun init`: each file's sheets, where the header row is
+(below any title rows), the headers, and a sample of each column's values as text."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SAMPLE_ROWS = 5000  # enough to see a column's kind of value and its dates; a census may be far longer
+TOP_ROWS = 30  # where a header row is looked for
+READABLE = (".csv", ".txt", ".xlsx", ".xlsm", ".parquet")
+_NUMBERISH = re.compile(r"^[£\-\s\d.,/:]+$")
+
+
+@dataclass
+class Sheet:
+    """One table found: its file, sheet, header row (1-based, as Excel shows it), headers and values."""
+
+    path: Path
+    sheet: str | None
+    header_row: int
+    headers: list[str]
+    values: dict[str, list[str]] = field(default_factory=dict)  # header -> sampled non-blank values
+
+    @property
+    def label(self) -> str:
+        return f"{self.path.name} › {self.sheet}" if self.sheet else self.path.name
+
+
+def files_in(sources: list[Path]) -> list[Path]:
+    """The readable files named, or found (not recursively) in the folders named, sorted by name."""
+    out: list[Path] = []
+    for source in sources:
+        if source.is_dir():
+            out += sorted(p for p in source.iterdir() if p.is_file() and p.suffix.lower() in READABLE
+                          and not p.name.startswith(("~$", ".")))
+        elif source.is_file():
+            out.append(source)
+    return list(dict.fromkeys(out))
+
+
+def header_index(rows: list[list[str | None]]) -> int:
+    """The header row among the top rows: the first that is as full as the fullest row, all text
+    (a title row above it has one or two cells; data rows below it have numbers and dates)."""
+    top = rows[:TOP_ROWS]
+    widths = [sum(1 for v in r if v not in (None, "")) for r in top]
+    if not widths or max(widths) == 0:
+        return 0
+    widest = max(widths)
+    for i, row in enumerate(top):
+        cells = [str(v) for v in row if v not in (None, "")]
+        texty = all(not _NUMBERISH.match(c) for c in cells)
+        if widths[i] >= max(2, 0.6 * widest) and texty:
+            return i
+    return widths.index(widest)
+
+
+def _table(path: Path, sheet: str | None, rows: list[list[str | None]]) -> Sheet | None:
+    if not rows:
+        return None
+    h = header_index(rows)
+    headers = [str(v).strip() if v not in (None, "") else "" for v in rows[h]]
+    found = Sheet(path, sheet, h + 1, [x for x in headers if x])
+    for c, name in enumerate(headers):
+        if name:
+            found.values[name] = [str(r[c]).strip() for r in rows[h + 1:] if c < len(r) and r[c] not in (None, "")
+                                  and str(r[c]).strip()]
+    return found if found.headers else None
+
+
+def _csv_rows(path: Path) -> list[list[str | None]]:
+    data = path.read_bytes()[: 64 * 1024 * 1024]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")  # Excel's "CSV" on Windows
+    try:
+        dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    rows = []
+    for i, row in enumerate(csv.reader(io.StringIO(text), dialect)):
+        if i > SAMPLE_ROWS + TOP_ROWS:
+            break
+        rows.append(row)
+    return rows
+
+
+def _xlsx_tables(path: Path) -> list[Sheet]:
+    import fastexcel
+
+    book = fastexcel.read_excel(str(path))
+    out = []
+    for name in book.sheet_names:
+        try:
+            frame = book.load_sheet(name, header_row=None, n_rows=SAMPLE_ROWS + TOP_ROWS, dtypes="string")
+        except Exception:  # an empty or chart-only sheet: nothing to map  # noqa: BLE001
+            continue
+        rows = [list(r) for r in frame.to_polars().iter_rows()]
+        table = _table(path, name, rows)
+        if table is not None:
+            out.append(table)
+    return out
+
+
+def _parquet_table(path: Path) -> Sheet | None:
+    import polars as pl
+
+    frame = pl.scan_parquet(path).head(SAMPLE_ROWS).collect()
+    rows = [list(frame.columns)] + [[None if v is None else str(v) for v in r] for r in frame.iter_rows()]
+    return _table(path, None, rows)
+
+
+def scan(paths: list[Path]) -> tuple[list[Sheet], list[str]]:
+    """Every table in the files, and a note for each file that could not be read."""
+    tables, notes = [], []
+    for path in paths:
+        try:
+            suffix = path.suffix.lower()
+            if suffix in (".xlsx", ".xlsm"):
+                tables += _xlsx_tables(path)
+            elif suffix == ".parquet":
+                tables += [t for t in [_parquet_table(path)] if t is not None]
+            else:
+                tables += [t for t in [_table(path, None, _csv_rows(path))] if t is not None]
+        except Exception as exc:  # a file senrun cannot open is reported, the others still drafted  # noqa: BLE001
+            notes.append(f"{path.name}: could not be read ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})")
+    return tables, notes

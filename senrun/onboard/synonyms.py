@@ -1,0 +1,61 @@
+"""How councils head their columns: for each input's column, the phrasings seen in census
+extracts (COLLECT, SIMS, Capita One), SEN team spreadsheets and GIAS downloads. `senrun init`
+compares a file's headers with these (and with senrun's own names) to propose `columns:`."""
+
+from __future__ import annotations
+
+SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "schools": {
+        "school_id": ("DfE Number", "DfE No", "LAEstab", "LA Estab", "LA Establishment Number", "Estab",
+                      "School ID", "School Code", "DfE", "LA Estab No", "URN"),
+        "school_name": ("School Name", "School", "Establishment Name", "Name"),
+        "cluster_id": ("Cluster", "Cluster Code", "Cluster ID", "Cluster No", "Locality", "Partnership"),
+        "cluster_name": ("Cluster Name", "Locality Name", "Partnership Name"),
+        "phase": ("Phase", "Phase of Education", "School Phase", "Sector"),
+        "ssa": ("SSA", "School Specific Allocation", "School-specific allocation", "Notional SEN", "SSA Amount"),
+        "pupils": ("Pupils", "NOR", "Number on Roll", "Pupil Numbers", "Roll", "Headcount"),
+        "opened": ("Opened", "Open Date", "Date Opened", "Opening Date"),
+        "closed": ("Closed", "Close Date", "Date Closed", "Closing Date"),
+        "successor_id": ("Successor", "Successor ID", "Successor School", "Predecessor Of"),
+        "in_formula": ("In Formula", "Included", "In Cluster Formula", "Include"),
+        "pupils_override": ("Pupils Override", "Agreed Pupils", "Pupil Number Override"),
+    },
+    "census": {
+        "upn": ("UPN", "Pupil UPN", "Unique Pupil Number"),
+        "school_id": ("LAEstab", "LA Estab", "DfE Number", "School", "School ID", "Estab", "DfE"),
+        "date_of_birth": ("DOB", "Date of Birth", "Birth Date", "Birthdate"),
+        "nc_year_taught": ("NCyearActual", "NC Year Actual", "NC Year", "Year Group", "National Curriculum Year",
+                           "Actual NC Year"),
+        "sen_provision": ("SENprovision", "SEN Provision", "SEN Status", "SEN Stage", "SEN"),
+        "fsm": ("FSMeligible", "FSM", "FSM Eligible", "Free School Meals", "FSM Eligibility"),
+        "enrol_status": ("EnrolStatus", "Enrol Status", "Enrolment Status", "Enrollment Status"),
+    },
+    "statements": {
+        "upn": ("UPN", "Pupil UPN", "Unique Pupil Number", "Child UPN"),
+        "date_of_birth": ("DOB", "Date of Birth", "Birth Date", "Child DOB"),
+        "statement_date": ("Statement Date", "Date of Statement", "Statement Issued", "Date Issued",
+                           "EHCP Date", "Plan Date", "Start Date"),
+        "school_id": ("PSF School", "School", "School ID", "DfE Number", "LA Estab", "LAEstab", "Funded School",
+                      "School (DfE)", "PSF School (DfE)"),
+        "annual_amount": ("Annual PSF", "Annual Amount", "PSF Amount", "Annual Value", "Amount", "Annual Cost",
+                          "PSF per year", "Annual Funding", "Yearly Amount"),
+        "stream": ("Stream", "Funding Stream", "Budget", "Funding Type"),
+        "ceased_date": ("Ceased", "Ceased Date", "Date Ceased", "End Date", "Ceased On", "Date Ended"),
+        "effective_date": ("Effective Date", "Effective From", "Date Effective"),
+        "event": ("Event", "Statement Event", "Action"),
+    },
+    "moves": {
+        "upn": ("UPN", "Pupil UPN", "Unique Pupil Number"),
+        "from_school_id": ("From School", "From", "Old School", "Previous School", "Leaving School",
+                           "From School (DfE)"),
+        "to_school_id": ("To School", "To", "New School", "Receiving School", "To School (DfE)"),
+        "move_date": ("Move Date", "Date of Move", "Date Moved", "Transfer Date", "Date"),
+        "reason": ("Reason", "Move Type", "Type of Move", "Move Reason", "Type"),
+    },
+    "links": {
+        "school_id": ("URN", "School", "LAEstab", "Establishment"),
+        "successor_id": ("LinkURN", "Link URN", "Successor", "Linked Establishment", "Successor URN"),
+        "link_date": ("LinkEstablishedDate", "Link Established Date", "Link Date", "Date"),
+        "link_type": ("LinkType", "Link Type", "Type"),
+    },
+}

@@ -1,0 +1,156 @@
+"""`senrun templates`: blank input workbooks a council can fill in (issue 13, point 2).
+
+One workbook per input, headed with senrun's own column names (so no `columns:` map is
+needed), with data validation on dates, codes and reasons, one filled example row to
+replace, a note on each header saying what goes there, and an Instructions sheet that says
+which columns are required and how to point the config at the file.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+from ..errors import SenrunError
+from ..inputs.schema import (ENROL_CODES, EVENTS, MOVE_REASONS, SCHEMAS, SEN_CODES, STREAMS, Column, Kind)
+
+ROWS = 5000  # rows given data validation below the header
+FIXED_CREATED = datetime(2000, 1, 1)  # the same bytes every time
+SHEETS = {"schools": "Schools", "census": "Census", "statements": "Statements", "moves": "Moves", "links": "Links"}
+EXAMPLES: dict[str, dict[str, object]] = {
+    "schools": {"school_id": "9262002", "school_name": "Ashford Primary School", "cluster_id": "C01",
+                "cluster_name": "Ashford", "phase": "Primary", "ssa": 20743.89, "pupils": 210, "in_formula": "yes"},
+    "census": {"upn": "B801200005001", "school_id": "9262002", "date_of_birth": date(2006, 1, 30),
+               "nc_year_taught": "2", "sen_provision": "S", "fsm": "no", "enrol_status": "C"},
+    "statements": {"upn": "B801200005001", "date_of_birth": date(2006, 1, 30), "statement_date": date(2010, 3, 1),
+                   "school_id": "9262002", "annual_amount": 8400.00, "stream": "PSF", "event": "issued"},
+    "moves": {"upn": "B801200005001", "from_school_id": "9262002", "to_school_id": "9262003",
+              "move_date": date(2013, 11, 15), "reason": "casual"},
+    "links": {"school_id": "9262002", "successor_id": "9262099", "link_date": date(2013, 9, 1),
+              "link_type": "Successor"},
+}
+CODES = {Kind.STREAM: STREAMS, Kind.MOVE_REASON: MOVE_REASONS, Kind.ENROL: ENROL_CODES, Kind.EVENT: EVENTS,
+         Kind.SEN: SEN_CODES, Kind.BOOL: ("yes", "no"),
+         Kind.NC_YEAR: ("N1", "N2", "R", *(str(y) for y in range(1, 15)), "X")}
+PURPOSE = {
+    "schools": "Every school in the cluster formula, one row each: its ID, name, cluster and SSA.",
+    "census": "The school census, one row per pupil on roll (the January census: docs/your-data.md).",
+    "statements": "Every child with a statement (or EHC plan) and PSF, one row per child and funding stream.",
+    "moves": "Recorded moves between schools: managed moves carry PSF, casual moves end it.",
+    "links": "Which school took over from which (academy conversions, amalgamations), as GIAS lists links.",
+}
+
+
+def _validation(ws, col: int, c: Column, f: dict) -> None:
+    """Excel's data validation for one column, from its kind: dates, codes, money, numbers."""
+    rng = (1, col, ROWS, col)
+    if c.kind == Kind.DATE:
+        ws.data_validation(*rng, {"validate": "date", "criteria": "between", "minimum": date(1990, 1, 1),
+                                  "maximum": date(2100, 12, 31), "error_title": "A date",
+                                  "error_message": f"{c.name}: a date such as 31/08/2002."})
+        ws.set_column(col, col, 14, f["date"])
+    elif c.kind in CODES:
+        ws.data_validation(*rng, {"validate": "list", "source": list(CODES[c.kind]), "error_title": "A code",
+                                  "error_message": f"{c.name}: {c.expected}."})
+    elif c.kind == Kind.MONEY:
+        ws.data_validation(*rng, {"validate": "decimal", "criteria": ">=", "value": 0, "error_title": "Pounds",
+                                  "error_message": f"{c.name}: pounds and pence, not negative."})
+        ws.set_column(col, col, 16, f["money"])
+    elif c.kind == Kind.NUMBER:
+        ws.data_validation(*rng, {"validate": "decimal", "criteria": ">=", "value": 0, "error_title": "A number",
+                                  "error_message": f"{c.name}: {c.expected or 'a number'}."})
+    elif c.kind == Kind.UPN:
+        ws.data_validation(*rng, {"validate": "length", "criteria": "==", "value": 13, "error_title": "A UPN",
+                                  "error_message": "13 characters: a letter, 11 digits, a digit or letter."})
+
+
+#: Columns a template leaves out: the schools' `pupils` column is for a council with no pupil-level
+#: census (beside a census it is ignored, with a warning), and the templates include a census.
+LEFT_OUT = {"schools": ("pupils",)}
+NO_CENSUS_NOTE = ("No pupil-level census? Add a pupils column (a number per school) and leave the census "
+                  "out of the config.")
+
+
+def template_columns(name: str) -> list[Column]:
+    """The columns of an input's template, in the schema's order."""
+    return [c for c in SCHEMAS[name] if c.name not in LEFT_OUT.get(name, ())]
+
+
+def _input_sheet(book, name: str, f: dict) -> None:
+    ws = book.add_worksheet(SHEETS[name])
+    example = EXAMPLES[name]
+    for col, c in enumerate(template_columns(name)):
+        ws.write_string(0, col, c.name, f["required" if c.required else "optional"])
+        ws.write_comment(0, col, f"{'Required' if c.required else 'Optional'}: {c.expected or c.name}.",
+                         {"x_scale": 2})
+        ws.set_column(col, col, max(14, len(c.name) + 4), f["text"] if c.kind in (Kind.ID, Kind.UPN) else None)
+        _validation(ws, col, c, f)
+        value = example.get(c.name)
+        if isinstance(value, date):
+            ws.write_datetime(1, col, datetime(value.year, value.month, value.day), f["date"])
+        elif isinstance(value, (int, float)):
+            ws.write_number(1, col, value, f["money"] if c.kind == Kind.MONEY else None)
+        elif value is not None:
+            ws.write_string(1, col, str(value))
+    ws.freeze_panes(1, 0)
+
+
+def _instructions(book, name: str, f: dict) -> None:
+    ws = book.add_worksheet("Instructions")
+    ws.set_column(0, 0, 22)
+    ws.set_column(1, 1, 12)
+    ws.set_column(2, 2, 90)
+    lines = [(f"senrun {name} input", f["title"]), (PURPOSE[name], None),
+             (f"Fill in the {SHEETS[name]} sheet: one row per record, replacing the example on row 2. Bold "
+              "headers are required; keep the headers as they are (or map your own with columns: in the "
+              "config). Dates as dates (31/08/2002); money in pounds and pence; codes from the drop-down.", None),
+             ("In the config (docs/config.md):", None),
+             (f"  {name}: {{path: {name}.xlsx, sheet: {SHEETS[name]}}}", f["code"]),
+             (NO_CENSUS_NOTE if LEFT_OUT.get(name) else "", None), ("", None)]
+    for row, (text, fmt) in enumerate(lines):
+        ws.write_string(row, 0, text, fmt)
+    row = len(lines)
+    for col, head in enumerate(("column", "required", "what goes there")):
+        ws.write_string(row, col, head, f["required"])
+    for c in template_columns(name):
+        row += 1
+        ws.write_string(row, 0, c.name)
+        ws.write_string(row, 1, "yes" if c.required else "no")
+        ws.write_string(row, 2, c.expected + (f" (blank is {c.default})" if c.default and "blank" not in
+                                              c.expected else ""))
+
+
+def template_bytes(name: str) -> bytes:
+    """One input's template workbook, as bytes (the same every time)."""
+    import io
+
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False,
+                                        "strings_to_formulas": False, "strings_to_urls": False})
+    book.set_properties({"title": f"senrun {name} template", "author": "senrun", "created": FIXED_CREATED})
+    f = {"required": book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1}),
+         "optional": book.add_format({"bg_color": "#F2F2F2", "border": 1}),
+         "date": book.add_format({"num_format": "dd/mm/yyyy"}), "money": book.add_format({"num_format": "#,##0.00"}),
+         "text": book.add_format({"num_format": "@"}), "title": book.add_format({"bold": True, "font_size": 14}),
+         "code": book.add_format({"font_name": "Consolas"})}
+    _input_sheet(book, name, f)
+    _instructions(book, name, f)
+    book.close()
+    return buffer.getvalue()
+
+
+def write_templates(out: Path, force: bool = False) -> list[Path]:
+    """Write schools.xlsx, census.xlsx, statements.xlsx, moves.xlsx and links.xlsx into `out`; an
+    existing file is kept unless `force` (so a filled-in template is never overwritten)."""
+    out = Path(out)
+    targets = [out / f"{name}.xlsx" for name in SHEETS]
+    existing = [p.name for p in targets if p.exists()]
+    if existing and not force:
+        raise SenrunError(f"{out} already has {', '.join(existing)}: nothing was written (add --force to "
+                          "replace them)")
+    out.mkdir(parents=True, exist_ok=True)
+    for name, path in zip(SHEETS, targets):
+        path.write_bytes(template_bytes(name))
+    return targets

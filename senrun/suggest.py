@@ -1,0 +1,49 @@
+""""Did you mean …?" for a school ID that is not in the schools input (issue 13, point 5).
+
+A mistyped ID is usually one or two characters off (9262401 for 9262041), or the school's name
+or its DfE number was typed where the LA's ID was wanted: the nearest IDs by spelling, and
+schools whose name matches, are suggested with their names.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+import polars as pl
+
+MAX_SUGGESTED = 3
+
+
+def nearest_schools(value: str, ids: pl.Series, names: pl.Series | None = None) -> str:
+    """' — did you mean 9262041 (Ashford Primary) or 9262014 (…)?', or '' when nothing is close."""
+    id_list = [str(i) for i in ids.to_list() if i is not None]
+    name_of = dict(zip(id_list, [str(n) for n in names.to_list()])) if names is not None else {}
+    text = str(value).strip()
+    found = difflib.get_close_matches(text, id_list, n=MAX_SUGGESTED, cutoff=0.6)
+    if name_of and len(found) < MAX_SUGGESTED:
+        by_name = {n.lower(): i for i, n in name_of.items()}
+        for name in difflib.get_close_matches(text.lower(), list(by_name), n=MAX_SUGGESTED, cutoff=0.6):
+            if by_name[name] not in found:
+                found.append(by_name[name])
+    if not found:
+        return ""
+    shown = [f"{i} ({name_of[i]})" if name_of.get(i) and name_of[i] != i else i for i in found[:MAX_SUGGESTED]]
+    return " — did you mean " + (" or ".join(shown) if len(shown) < 3 else ", ".join(shown[:-1]) + " or "
+                                 + shown[-1]) + "?"
+
+
+def missing_file_hint(path) -> str:
+    """For an input that does not exist: where it was looked for (input paths are relative to the
+    config file) and the nearest names in that folder, e.g. school.xlsx for schools.xlsx."""
+    from pathlib import Path
+
+    path = Path(path)
+    if path.exists():
+        return ""
+    text = f" (looked for {path}: input paths are relative to the config file"
+    folder = path.parent
+    if not folder.is_dir():
+        return text + f"; the folder {folder} does not exist either)"
+    names = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    close = difflib.get_close_matches(path.name, names, n=MAX_SUGGESTED, cutoff=0.6)
+    return text + (f"; did you mean {' or '.join(close)}?)" if close else ")")

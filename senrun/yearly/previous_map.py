@@ -1,0 +1,72 @@
+"""A council's own last-year spreadsheet as `--previous`, read through the config's `previous:` map
+(issue 13, point 5): its headers → school_id, cluster_id, total; money as numbers or `£` text.
+
+    previous:
+      sheet: 2012-13              # a workbook's sheet (default: the first)
+      header_row: 3               # default: the first row that holds every mapped header
+      columns: {"LA Estab": school_id, "Cluster": cluster_id, "Total allocation": total}
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from ..errors import SenrunError
+from ..inputs.headers import norm
+from ..inputs.parse import parse_money
+from ..inputs.schema import CLUSTER_ID, SCHOOL_ID
+
+HEADER_SEARCH_ROWS = 30
+
+
+def _finder(headers: list[str], header_row: int | None):
+    """The header row: the one given, else the first of the top rows holding most mapped headers."""
+    wanted = {norm(h) for h in headers}
+
+    def find(top: pl.DataFrame) -> int:
+        if header_row:
+            return header_row - 1
+        hits = [len(wanted & {norm(v) for v in row if v is not None})
+                for row in top.head(HEADER_SEARCH_ROWS).iter_rows()]
+        return max(range(len(hits)), key=lambda i: (hits[i], -i)) if hits else 0
+    return find
+
+
+def read_mapped_previous(path: Path, spec: dict, own=None) -> pl.DataFrame:
+    """school_id, cluster_id, total (Int64 pence) from a council's own spreadsheet, by `spec`; a file
+    without the mapped headers is tried as senrun's own output with `own(path)` (the year after a
+    council's first run, --previous is senrun's schools.csv while the config still has the map)."""
+    from ..inputs.excel import Unreadable
+    from ..inputs.reading import read_raw
+
+    columns = dict(spec["columns"])
+    try:
+        raw = read_raw(path, spec.get("sheet"), _finder(list(columns), spec.get("header_row")))
+    except Unreadable as exc:
+        raise SenrunError(f"{path.name}: {exc}") from None
+    by_norm = {norm(h): h for h in raw.headers}
+    missing = [h for h in columns if norm(h) not in by_norm]
+    if missing and own is not None:
+        try:
+            return own(path)
+        except SenrunError:
+            pass  # neither: report the mapped headers it lacks
+    if missing:
+        raise SenrunError(f"{path.name}{' › ' + raw.sheet if raw.sheet else ''}: no column "
+                          f"{', '.join(repr(m) for m in missing)} (named in the config's previous.columns); "
+                          f"columns found: {', '.join(raw.headers)}")
+    found = {target: by_norm[norm(h)] for h, target in columns.items()}
+    raw.select(list(found.values()))
+    frame = pl.DataFrame({t: raw.column(h).cast(pl.String) for t, h in found.items()}).with_columns(
+        pl.Series("_row", raw.rows()))
+    frame = frame.with_columns(pl.col(SCHOOL_ID).str.strip_chars(), pl.col(CLUSTER_ID).str.strip_chars(),
+                               parse_money("total").alias("_pence"))
+    frame = frame.filter(pl.col(SCHOOL_ID).is_not_null() & (pl.col(SCHOOL_ID) != ""))  # blank and total lines
+    bad = frame.filter(pl.col("_pence").is_null())
+    if bad.height:
+        row, text = bad.row(0, named=True)["_row"], bad.row(0, named=True)["total"]
+        raise SenrunError(f"{path.name} › row {row} › {found['total']}: \"{text}\" is not an amount in pounds "
+                          f"(expected e.g. £1,234.56){f' — and {bad.height - 1:,} more' if bad.height > 1 else ''}")
+    return frame.select(SCHOOL_ID, CLUSTER_ID, pl.col("_pence").alias("total"))

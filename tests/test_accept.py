@@ -1,0 +1,211 @@
+"""The nightly check stays green on known warnings and goes red on new ones (issue 13, point 3):
+`validate --accept FILE`, `accept:` in the config, the JSON report's schema, cron and systemd."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from builders import SCHOOLS, pupil, statement, write_run
+from schema_check import problems
+from senrun.accept import Acceptance, sort_issues
+from senrun.config.loader import load_accept_file
+from senrun.cli import app
+from senrun.errors import SenrunError, Issue
+from senrun.validate import run_validation
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_CONFIG = ROOT / "config" / "senrun.yaml"
+SAMPLE_ACCEPT = ROOT / "config" / "accepted-warnings.yaml"
+SCHEMA = json.loads((ROOT / "docs" / "validate.schema.json").read_text())
+BAD_LETTER = "B801200005009"  # a wrong check letter: a warning, not an error
+
+
+def _run(folder: Path, **kwargs) -> Path:
+    """A one-child run whose only warning is the UPN's wrong check letter (its schools carry no
+    pupils column, which beside a census would be a warning of its own)."""
+    schools = [{k: v for k, v in row.items() if k != "pupils"} for row in SCHOOLS]
+    return write_run(folder, schools=schools, statements=[statement(BAD_LETTER, "2005-05-05", school="B")],
+                     census=[pupil(BAD_LETTER, "B", "2005-05-05"), pupil("B801200005001", "A", "2005-01-01"),
+                             pupil("E801200005003", "H", "2000-01-01")], **kwargs)
+
+
+@pytest.fixture(scope="module")
+def sample_report():
+    return run_validation(SAMPLE_CONFIG, SAMPLE_ACCEPT)
+
+
+def test_the_sample_nightly_check_passes_with_its_planted_warnings_accepted(sample_report):
+    assert sample_report.issues, "the sample plants warnings"
+    assert sample_report.shown == []
+    assert len(sample_report.accepted.accepted) == len(sample_report.issues)
+    assert sample_report.accepted.unused == []
+
+
+def test_the_sample_nightly_check_fails_when_a_warning_is_not_yet_accepted(tmp_path, sample_report):
+    entries = yaml.safe_load(SAMPLE_ACCEPT.read_text())["accept"]
+    (tmp_path / "accept.yaml").write_text(yaml.safe_dump({"accept": entries[1:]}))
+    result = CliRunner().invoke(app, ["validate", "--config", str(SAMPLE_CONFIG), "--accept",
+                                      str(tmp_path / "accept.yaml"), "--strict"])
+    assert result.exit_code == 1
+    assert "0 error(s), 1 warning(s)" in result.output
+    assert f"{len(entries) - 1} known warning(s) accepted" in result.output
+
+
+def test_a_new_warning_fails_strict_and_an_accepted_one_does_not(tmp_path):
+    cfg = _run(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(app, ["validate", "--config", str(cfg), "--strict"]).exit_code == 1
+    accept = tmp_path / "accept.yaml"
+    accept.write_text(f"accept:\n  - kind: upn_bad_letter\n    upn: {BAD_LETTER}\n    reason: reported\n"
+                      "    until: 2999-12-31\n")
+    ok = runner.invoke(app, ["validate", "--config", str(cfg), "--accept", str(accept), "--strict"])
+    assert ok.exit_code == 0, ok.output
+    report = json.loads(runner.invoke(app, ["validate", "--config", str(cfg), "--accept", str(accept),
+                                            "--json"]).output)
+    assert report["warnings"] == 0 and report["issues"] == []
+    assert {a["issue"]["code"] for a in report["accepted"]} == {"upn_bad_letter"}
+    assert report["accepted"][0]["acceptance"] == {"kind": "upn_bad_letter", "upn": BAD_LETTER,
+                                                   "reason": "reported", "until": "2999-12-31"}
+    assert problems(report, SCHEMA) == []
+
+
+def test_an_expired_acceptance_counts_as_new_and_is_listed_apart(tmp_path):
+    cfg = _run(tmp_path)
+    accept = tmp_path / "accept.yaml"
+    accept.write_text(f"- kind: upn_bad_letter\n  upn: {BAD_LETTER}\n  reason: reported\n  until: 2014-03-31\n")
+    report = run_validation(cfg, accept, today=date(2014, 4, 1))
+    assert {i.code for i in report.shown} == {"upn_bad_letter"}
+    assert {e.until for _, e in report.accepted.expired} == {date(2014, 3, 31)}
+    assert run_validation(cfg, accept, today=date(2014, 3, 31)).shown == []
+
+
+def test_accept_in_the_config_as_a_list_or_a_file_relative_to_it(tmp_path):
+    entry = {"kind": "upn_bad_letter", "upn": BAD_LETTER, "reason": "known", "until": "2999-01-01"}
+    as_list = _run(tmp_path, accept=[entry])
+    assert run_validation(as_list).shown == []
+    (tmp_path / "known.yaml").write_text(yaml.safe_dump({"accept": [entry]}))
+    as_file = _run(tmp_path, accept="known.yaml")
+    report = run_validation(as_file)
+    assert report.shown == [] and report.accepted.accepted
+
+
+def test_a_bad_accept_entry_names_its_key_and_line(tmp_path):
+    bad = tmp_path / "accept.yaml"
+    bad.write_text("accept:\n  - kind: taught_year\n    reason: ok\n    until: 2014-13-01\n    school: X\n"
+                   "  - kind: taught_year\n    upn: A\n    until: 2015-01-01\n")
+    with pytest.raises(SenrunError) as caught:
+        load_accept_file(bad)
+    where = {(i.column, i.row) for i in caught.value.issues}
+    assert ("accept[0].until", 4) in where
+    assert any(col == "accept[1]" and row == 6 and True for col, row in where)
+    assert "'reason' is required" in str(caught.value)
+
+
+def test_entries_match_by_kind_and_school_or_row_and_never_accept_an_error():
+    warning = Issue("census_outside", "warning", "28 census rows at school 9267001, which is not in the schools "
+                    "input", file="census.csv", row=9, column="LAEstab", field="school_id", value="9267001")
+    by_school = Acceptance("census_outside", "known", date(2999, 1, 1), school="9267001")
+    by_row = Acceptance("census_outside", "known", date(2999, 1, 1), row=9, file="census.csv")
+    other_row = Acceptance("census_outside", "known", date(2999, 1, 1), row=10, file="census.csv")
+    assert by_school.matches(warning) and by_row.matches(warning) and not other_row.matches(warning)
+    assert not Acceptance("census_outside", "x", date(2999, 1, 1), school="926700").matches(warning)
+    error = Issue("census_outside", "error", warning.message, field="school_id", value="9267001")
+    assert not by_school.matches(error)
+    assert sort_issues([warning, error], (by_school,)).issues == [error]
+
+
+def test_a_config_date_that_does_not_exist_names_its_key_and_line(tmp_path):
+    cfg = _run(tmp_path)
+    text = cfg.read_text()
+    cfg.write_text(re.sub(r"census_date: .*", "census_date: 2013-13-01", text))
+    line = next(n for n, t in enumerate(cfg.read_text().splitlines(), 1) if t.startswith("census_date"))
+    report = run_validation(cfg)
+    (issue,) = report.issues
+    assert (issue.column, issue.row) == ("census_date", line)
+    assert "'2013-13-01' is not a date" in issue.message
+
+
+# --- the nightly examples in docs/validate.md --------------------------------------------------
+
+DOC = (ROOT / "docs" / "validate.md").read_text()
+
+
+def _blocks(lang: str) -> list[str]:
+    return re.findall(rf"```{lang}\n(.*?)```", DOC, flags=re.S)
+
+
+def test_the_cron_example_has_five_valid_time_fields_and_a_command():
+    ranges = [(0, 59), (0, 23), (1, 31), (1, 12), (0, 7)]
+    lines = [ln for b in _blocks("cron") for ln in b.splitlines() if ln.strip() and not ln.startswith("#")]
+    assert lines
+    for line in lines:
+        fields = line.split(None, 5)
+        assert len(fields) == 6, line
+        for text, (lo, hi) in zip(fields[:5], ranges):
+            for part in text.split(","):
+                base = part.split("/")[0]
+                if base == "*":
+                    continue
+                bounds = [int(v) for v in base.split("-")]
+                assert all(lo <= v <= hi for v in bounds), (text, lo, hi)
+        assert "senrun validate" in fields[5] and "--accept" in fields[5]
+
+
+def test_the_systemd_service_and_timer_examples_are_valid_units(tmp_path):
+    service, timer = _blocks("ini")
+    assert "[Service]" in service and re.search(r"^ExecStart=/\S+ validate ", service, re.M)
+    assert "[Timer]" in timer and re.search(r"^OnCalendar=", timer, re.M) and "[Install]" in timer
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        return
+    calendar = re.search(r"^OnCalendar=(.*)$", timer, re.M).group(1)
+    assert subprocess.run([analyze, "calendar", calendar], capture_output=True).returncode == 0
+    exe = tmp_path / "senrun"  # the path in ExecStart must exist for verify: point it at a stand-in
+    exe.write_text("#!/bin/sh\n")
+    exe.chmod(0o755)
+    (tmp_path / "senrun-validate.service").write_text(
+        re.sub(r"^ExecStart=\S+", f"ExecStart={exe}", service, flags=re.M).replace("/srv/senrun", str(tmp_path)))
+    (tmp_path / "senrun-validate.timer").write_text(timer)
+    done = subprocess.run([analyze, "verify", str(tmp_path / "senrun-validate.timer"),
+                           str(tmp_path / "senrun-validate.service")], capture_output=True, text=True)
+    complaints = [ln for ln in done.stderr.splitlines() if "senrun-validate" in ln]
+    assert complaints == [], done.stderr
+
+
+def test_the_json_report_of_the_sample_and_of_a_bad_config_meet_the_documented_schema(tmp_path, sample_report):
+    from senrun.cli.render import issues_json
+
+    plain = run_validation(SAMPLE_CONFIG)
+    for report in (plain, sample_report):
+        assert problems(json.loads(issues_json(report.shown, report.summary())), SCHEMA) == []
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("year: 2013\nperiod: {start: 2013-04-01}\n")
+    result = CliRunner().invoke(app, ["validate", "--config", str(bad), "--json"])
+    report = json.loads(result.output)
+    assert result.exit_code == 1 and report["errors"] >= 1
+    assert problems(report, SCHEMA) == []
+    assert problems({**report, "errors": "1"}, SCHEMA) == ["$.errors: '1' is not integer"]  # the checker checks
+
+
+def test_the_sample_nightly_check_fails_when_a_new_warning_appears_in_the_data(tmp_path):
+    from senrun.inputs.upn import check_letter
+
+    for folder in ("config", "sample_data"):
+        shutil.copytree(SAMPLE_CONFIG.parents[1] / folder, tmp_path / folder)
+    body = "926999912001"
+    with (tmp_path / "sample_data" / "census.csv").open("a", encoding="utf-8") as census:
+        census.write(f"{check_letter(body)}{body},9269999,01/01/2006,2,N,0\n")  # at a school not in the list
+    result = CliRunner().invoke(app, ["validate", "--config", str(tmp_path / "config" / "senrun.yaml"),
+                                      "--accept", str(tmp_path / "config" / "accepted-warnings.yaml"), "--strict"])
+    assert result.exit_code == 1
+    assert "census_outside" in result.output or "9269999" in result.output
+    assert "0 error(s), 1 warning(s)" in result.output

@@ -1,0 +1,119 @@
+"""Errors that say where and how (issue 13, point 5): a missing input's resolved path, "did you
+mean" for an unknown school, and a council's own last-year spreadsheet as --previous."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+import xlsxwriter
+import yaml
+from typer.testing import CliRunner
+
+from builders import SCHOOLS, statement, write_run
+from senrun.cli import app
+from senrun.config.loader import load_config
+from senrun.errors import SenrunError
+from senrun.pipeline import allocate
+from senrun.validate import run_validation
+from senrun.yearly.diff import diff_against
+
+U1 = "B801200005001"
+
+
+def test_a_missing_input_gives_the_path_as_written_the_resolved_path_and_the_nearest_name(tmp_path):
+    cfg = write_run(tmp_path, statements=[statement(U1, "2005-05-05", school="B")])
+    raw = yaml.safe_load(cfg.read_text())
+    raw["inputs"]["schools"]["path"] = "school.csv"
+    cfg.write_text(yaml.safe_dump(raw))
+    (issue,) = [i for i in run_validation(cfg).issues if i.code == "unreadable"]
+    assert "schools file 'school.csv' does not exist" in issue.message
+    assert f"looked for {tmp_path.resolve() / 'school.csv'}" in issue.message
+    assert "relative to the config file" in issue.message and "did you mean schools.csv?" in issue.message
+
+
+def test_an_unknown_school_id_suggests_the_nearest_ids_with_their_names(tmp_path):
+    schools = [*SCHOOLS, {"school_id": "9262041", "school_name": "Oakfield Primary", "cluster_id": "C1",
+                          "ssa": "0", "pupils": "10"}]
+    cfg = write_run(tmp_path, schools=schools, statements=[statement(U1, "2005-05-05", school="9262401")])
+    (issue,) = [i for i in run_validation(cfg).issues if i.code == "unknown_school"]
+    assert "'9262401' is not in the schools input — did you mean 9262041 (Oakfield Primary)?" in issue.message
+
+
+def test_an_unknown_school_typed_as_its_name_suggests_the_id(tmp_path):
+    cfg = write_run(tmp_path, statements=[statement(U1, "2005-05-05", school="Hilltop Hgh")])
+    (issue,) = [i for i in run_validation(cfg).issues if i.code == "unknown_school"]
+    assert "did you mean H (Hilltop High)?" in issue.message
+
+
+def _council_previous(path, rows):
+    """Last year's allocations as a council keeps them: a title row, its own headers, £ text."""
+    book = xlsxwriter.Workbook(str(path))
+    ws = book.add_worksheet("2012-13")
+    ws.write(0, 0, "Cluster SEN allocations 2012-13, as agreed by Schools Forum")
+    ws.write_row(2, 0, ["LA Estab", "School", "Cluster", "Notes", "Total allocation"])
+    for i, (sid, cluster, total) in enumerate(rows, start=3):
+        ws.write_row(i, 0, [sid, "a school", cluster, "", total])
+    ws.write_row(3 + len(rows), 0, ["", "Total", "", "", "£99.00"])
+    book.close()
+    return path
+
+
+def test_previous_reads_a_councils_own_spreadsheet_through_the_previous_columns_map(tmp_path):
+    cfg_path = write_run(tmp_path, statements=[statement(U1, "2005-05-05", school="B")], previous={
+        "sheet": "2012-13", "columns": {"LA Estab": "school_id", "Cluster": "cluster_id",
+                                        "Total allocation": "total"}})
+    result = allocate(load_config(cfg_path))
+    prev = _council_previous(tmp_path / "last year.xlsx", [("A", "C1", "£1,000.00"), ("B", "C1", "2,500.5"),
+                                                            ("H", "C1", "£0.01")])
+    diff = diff_against(result, prev).filter(pl.col("level") == "school")
+    assert diff.select("school_id", "previous_total").rows() == [("A", 100000), ("B", 250050), ("H", 1)]
+    # the year after, --previous is senrun's own schools.csv and the map is still in the config
+    out = tmp_path / "out"
+    ran = CliRunner().invoke(app, ["allocate", "--config", str(cfg_path), "--out", str(out), "--no-returns", "-q"])
+    assert ran.exit_code == 0, ran.output
+    own = diff_against(result, out / "schools.csv").filter(pl.col("level") == "school")
+    assert own["change"].to_list() == [0, 0, 0]
+
+
+def test_previous_names_a_mapped_header_it_cannot_find_and_a_bad_amount_by_row(tmp_path):
+    cfg_path = write_run(tmp_path, statements=[statement(U1, "2005-05-05", school="B")], previous={
+        "columns": {"LA Estab": "school_id", "Cluster": "cluster_id", "Total 2012-13": "total"}})
+    result = allocate(load_config(cfg_path))
+    prev = _council_previous(tmp_path / "p.xlsx", [("A", "C1", "£1,000.00")])
+    with pytest.raises(SenrunError, match="no column 'Total 2012-13'.*columns found: LA Estab, School"):
+        diff_against(result, prev)
+    cfg_path.write_text(cfg_path.read_text().replace("Total 2012-13", "Total allocation"))
+    result = allocate(load_config(cfg_path))
+    bad = _council_previous(tmp_path / "bad.xlsx", [("A", "C1", "about £1k")])
+    with pytest.raises(SenrunError, match=r"bad.xlsx › row 4 › Total allocation: \"about £1k\" is not an amount"):
+        diff_against(result, bad)
+
+
+def test_the_previous_columns_map_must_name_school_cluster_and_total(tmp_path):
+    cfg_path = write_run(tmp_path, statements=[statement(U1, "2005-05-05", school="B")],
+                         previous={"columns": {"LA Estab": "school_id", "Total": "totl"}})
+    with pytest.raises(SenrunError) as caught:
+        load_config(cfg_path)
+    text = str(caught.value)
+    assert "previous.columns.Total: 'totl' is not one of school_id, cluster_id, total" in text
+    assert "must name a column for cluster_id, total" in text
+
+
+def test_explain_for_an_unknown_school_suggests_the_nearest_ids(tmp_path):
+    from senrun.yearly.explain import explain_school
+
+    result = allocate(load_config(write_run(tmp_path, statements=[statement(U1, "2005-05-05", school="B")])))
+    with pytest.raises(SenrunError, match=r"school 'Bromwel' is not in .* did you mean B \(Bromwell Primary\)\?"):
+        explain_school(result, "Bromwel")
+
+
+def test_a_formula_the_pot_cannot_pay_is_located_at_its_key_and_yaml_line(tmp_path):
+    cfg_path = write_run(tmp_path, statements=[statement(U1, "2005-05-05", school="B")],
+                         formula={"elements": [{"name": "lump_sum", "basis": "per_school", "rate": 10000000},
+                                               {"name": "per_pupil", "basis": "pupils", "remainder": True}]})
+    # the line of the list itself, where its first element starts
+    line = 1 + next(n for n, t in enumerate(cfg_path.read_text().splitlines(), 1) if t.strip() == "elements:")
+    (issue,) = run_validation(cfg_path).errors
+    assert (issue.file, issue.column, issue.row) == ("senrun.yaml", "formula.elements", line)
+    assert issue.where() == f"senrun.yaml › line {line} › formula.elements"
+    assert "the highest rate the pot can pay" in issue.message

@@ -1,0 +1,173 @@
+"""Starting on a council's own data (issue 13, points 1 and 2): `senrun init` drafts a config from
+spreadsheets it has never seen, and `senrun templates` writes blank inputs that validate."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlsxwriter
+from typer.testing import CliRunner
+
+from senrun.cli import app
+from senrun.inputs.upn import check_letter
+from senrun.onboard.match import name_score
+from senrun.onboard.scan import header_index
+from senrun.validate import run_validation
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def upn(n: int) -> str:
+    body = f"80120000{n:04d}"
+    return check_letter(body) + body
+
+
+PUPILS = [  # UPN, school, date of birth, NC year, SEN, FSM
+    (upn(1), "2001", "30/01/2006", "2", "S", "N"), (upn(2), "2001", "05/05/2005", "3", "N", "Y"),
+    (upn(3), "2002", "10/01/2000", "8", "S", "N"), (upn(4), "2003", "12/12/2007", "R", "A", "N"),
+    (upn(5), "2003", "01/09/2006", "1", "N", "N")]
+STATEMENTS = [  # UPN, date of birth, statement date, school, annual, stream, ended, caseworker
+    (upn(1), "30/01/2006", "01/03/2010", "2001", "£8,400.00", "PSF", "", "J. Smith"),
+    (upn(3), "10/01/2000", "15/09/2009", "2002", "£6,000.50", "PSF", "", "A. Patel"),
+    (upn(4), "12/12/2007", "01/02/2013", "2003", "£1,200", "SSMN", "", "J. Smith")]
+
+
+def _xlsx(path: Path, sheet: str, title: str, header: list[str], rows: list[tuple]) -> None:
+    """A council's workbook: a title row and a blank row above its own headers."""
+    book = xlsxwriter.Workbook(str(path))
+    ws = book.add_worksheet(sheet)
+    ws.write(0, 0, title)
+    ws.write_row(2, 0, header)
+    for i, row in enumerate(rows, start=3):
+        ws.write_row(i, 0, [str(v) for v in row])
+    book.close()
+
+
+def council_files(folder: Path, school_header: str = "Funded School") -> Path:
+    """Spreadsheets as a council keeps them, unlike the sample: own headers, £ text, UK dates,
+    extra columns, title rows; and a notes file that is no input at all."""
+    folder.mkdir(parents=True, exist_ok=True)
+    _xlsx(folder / "Schools list.xlsx", "Schools 2013-14", "Mainstream schools and localities, 2013-14",
+          ["Estab No", "Establishment Name", "Locality", "Head Teacher", "SSA 2013-14", "Ofsted"],
+          [("2001", "Ashby Primary", "North", "Mrs Grey", "£20,743.89", "Good"),
+           ("2002", "Barton High", "North", "Mr Brown", "£61,000.00", "Good"),
+           ("2003", "Cawley Infants", "South", "Ms White", "£9,500.10", "Outstanding")])
+    (folder / "Spring census.csv").write_text(
+        "Pupil UPN,Forename,LA Estab,Date of Birth,NC Year,SEN Status,FSM\n"
+        + "".join(f"{u},Child,{s},{d},{y},{sen},{fsm}\n" for u, s, d, y, sen, fsm in PUPILS), encoding="utf-8")
+    _xlsx(folder / "SEN statements.xlsx", "PSF", "Statements with PSF — SEN team extract",
+          ["Child UPN", "DOB", "Date of Statement", school_header, "Annual Value", "Funding Type", "Date Ended",
+           "Caseworker"], STATEMENTS)
+    (folder / "notes.csv").write_text("Meeting,Agreed\nForum,yes\n", encoding="utf-8")
+    return folder
+
+
+def _init(tmp_path: Path, files: Path):
+    out = tmp_path / "draft" / "senrun.yaml"
+    result = CliRunner().invoke(app, ["init", "--from", str(files), "--out", str(out)])
+    return result, out
+
+
+def test_init_drafts_a_config_for_council_spreadsheets_that_validates_as_drafted(tmp_path):
+    result, out = _init(tmp_path, council_files(tmp_path / "council"))
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    for line in ('"Estab No": school_id', '"Locality": cluster_id', '"SSA 2013-14": ssa', '"Pupil UPN": upn',
+                 '"LA Estab": school_id', '"Date of Statement": statement_date', '"Annual Value": annual_amount',
+                 '"Funding Type": stream', '"Date Ended": ceased_date', '"NC Year": nc_year_taught'):
+        assert line in text, line
+    assert text.count("header_row: 3") == 2  # below the title rows, in both workbooks
+    assert re.search(r'"SSA 2013-14": ssa +# likely \(0\.\d\d\) +# CHECK', text)
+    assert 'year: "2013-14"' in text and "census_date: 2013-01-17" in text
+    assert "No edits needed" in result.output and "notes.csv: not recognised" in result.output
+    assert "Head Teacher" in result.output  # an extra column, said to be unmapped
+    report = run_validation(out)
+    assert report.errors == [], [str(i) for i in report.errors]
+    assert report.totals is not None
+
+
+def test_init_lists_the_edit_for_a_column_it_cannot_map_and_validates_once_it_is_made(tmp_path):
+    result, out = _init(tmp_path, council_files(tmp_path / "council", school_header="Where"))
+    assert result.exit_code == 0, result.output
+    assert "inputs.statements.columns: no header found for school_id" in result.output
+    assert run_validation(out).errors  # not yet
+    edit = re.compile(r'^( +)# EDIT: no header found for school_id: add "Your header": school_id$', re.M)
+    assert edit.search(out.read_text())
+    out.write_text(edit.sub(r'\1"Where": school_id', out.read_text()))
+    assert run_validation(out).errors == []
+
+
+def test_init_on_the_sample_maps_every_column_surely_and_validates(tmp_path):
+    out = tmp_path / "senrun.yaml"
+    result = CliRunner().invoke(app, ["init", "--from", str(ROOT / "sample_data"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "# CHECK" not in "\n".join(ln for ln in out.read_text().splitlines() if '": ' in ln and "path" not in ln)
+    assert run_validation(out).errors == []
+
+
+def test_init_does_not_replace_an_existing_config(tmp_path):
+    out = tmp_path / "senrun.yaml"
+    out.write_text("mine")
+    result = CliRunner().invoke(app, ["init", "--from", str(ROOT / "sample_data"), "--out", str(out)])
+    assert result.exit_code == 2 and out.read_text() == "mine"
+
+
+def test_header_similarity_and_the_header_row_below_a_title():
+    assert name_score("Date of Birth", ["date_of_birth"]) == 1.0
+    assert 0.8 <= name_score("SSA 2013-14", ["SSA"]) < 0.95
+    assert name_score("Head Teacher", ["UPN", "Pupil UPN"]) < 0.6
+    rows = [["SEN allocations 2013-14", None, None], [None, None, None], ["UPN", "School", "DOB"],
+            ["B801200005001", "2001", "30/01/2006"]]
+    assert header_index(rows) == 2
+
+
+def test_templates_have_the_headers_validation_an_example_and_instructions_and_validate(tmp_path):
+    result = CliRunner().invoke(app, ["templates", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(tmp_path / "statements.xlsx")
+    assert book.sheetnames == ["Statements", "Instructions"]
+    ws = book["Statements"]
+    assert [c.value for c in ws[1]][:5] == ["upn", "date_of_birth", "statement_date", "school_id", "annual_amount"]
+    rules = {str(dv.sqref).split(":")[0]: (dv.type, dv.formula1) for dv in ws.data_validations.dataValidation}
+    assert rules["B2"][0] == "date" and rules["F2"] == ("list", '"PSF,SSMN,FYS"')
+    assert ws["A2"].value == "B801200005001"
+    (tmp_path / "senrun.yaml").write_text(
+        'year: "2013-14"\nperiod: {start: 2013-04-01, end: 2014-03-31}\ncensus_date: 2013-01-17\n'
+        "budget: {pupil_specific_pot: 100000}\nformula: {elements: [{name: share, basis: pupils, remainder: true}]}\n"
+        "inputs:\n" + "".join(f"  {n}: {{path: {n}.xlsx, sheet: {n.capitalize()}}}\n"
+                              for n in ("schools", "census", "statements", "moves")))
+    report = run_validation(tmp_path / "senrun.yaml")
+    assert report.issues == [], [str(i) for i in report.issues]
+    again = CliRunner().invoke(app, ["templates", "--out", str(tmp_path)])
+    assert again.exit_code == 1 and "nothing was written" in again.output
+
+
+def test_completion_prints_a_script_for_each_shell_and_refuses_another():
+    runner = CliRunner()
+    for shell, marker in (("bash", "complete -o"), ("zsh", "#compdef senrun"), ("fish", "complete --command senrun")):
+        result = runner.invoke(app, ["completion", shell])
+        assert result.exit_code == 0 and marker in result.output, (shell, result.output[:200])
+    assert runner.invoke(app, ["completion", "tcsh"]).exit_code == 2
+
+
+def test_every_commands_help_is_whole_cites_only_the_repository_and_names_files_that_exist():
+    runner = CliRunner()
+    for command in ("", "validate", "allocate", "simulate", "explain", "sample", "init", "templates",
+                    "completion"):
+        result = runner.invoke(app, [*command.split(), "--help"], env={"COLUMNS": "200", "TERMINAL_WIDTH": "200"})
+        assert result.exit_code == 0, command
+        text = result.output
+        assert "SPEC" not in text and "§" not in text, command
+        for path in re.findall(r"\b((?:config|docs|sample_data)/[\w./-]+\.(?:yaml|md|csv|xlsx))", text):
+            assert (ROOT / path).exists(), (command, path)
+    # no sentence is broken where the source was wrapped: a line break inside a paragraph of a
+    # command's help only ever starts a label ("Example: …") or an indented line
+    from senrun.cli.app import app as typer_app
+
+    for info in typer_app.registered_commands:
+        for para in (info.callback.__doc__ or "").split("\n\n"):
+            for line in para.split("\n")[1:]:
+                assert re.match(r"^(\s{2,}|[A-Z][\w ,()-]{0,24}:\s)", line), (info.callback.__name__, line)
