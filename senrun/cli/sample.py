@@ -34,9 +34,11 @@ def sample(
 
     Example:  [bold]senrun sample --scale la --seed 2013 --out sample_data/[/]
     """
+    from ..outputs.guard import check_sample_target
     from ..sample.generate import generate_sample
 
     with handled(debug):
+        check_sample_target(out)
         counts = generate_sample(scale.value, seed, out,
                                  progress=(lambda msg: console.print(f"  {msg}")) if console.is_terminal else None)
         console.print(f"Wrote {scale.value} sample to {out}: " +

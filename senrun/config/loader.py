@@ -107,6 +107,7 @@ class Config:
     delegation: str = "delegated"  # devolved | delegated: the wording of returns and packs
     reinstate: tuple[Reinstatement, ...] = ()
     floor_pct: Decimal | None = None  # formula.protection.floor_pct
+    output_mode: str = "private"  # who may read the outputs: private (owner) | group (docs/security.md)
 
     def as_dict(self) -> dict:
         """The effective config as plain values, for the Parameters sheet and the manifest."""
@@ -166,6 +167,7 @@ def _build(c: dict, path: Path, raw: dict, sha: str) -> Config:
         reinstate=tuple(Reinstatement(r["upn"].replace(" ", "").upper(), r["stream"], r["reason"])
                         for r in c["reinstate"]),
         floor_pct=(c["formula"]["protection"] or {}).get("floor_pct"),
+        output_mode=c["output_mode"],
     )
 
 
