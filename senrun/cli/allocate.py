@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 
 from .app import app
 from .common import ConfigOpt, DebugOpt, JobsOpt, OutOpt, QuietOpt, console, handled
@@ -58,7 +59,8 @@ def allocate(
             write_outputs(result, out, returns=not no_returns, jobs=jobs, diff=diff, progress=progress.advance)
         if quiet:
             if result.warnings:
-                console.print(f"{len(result.warnings):,} warning(s): see the Summary sheet of {out}/allocations.xlsx")
+                console.print(f"{len(result.warnings):,} warning(s): see the Summary sheet of {escape(str(out))}/"
+                              "allocations.xlsx")
             return
         print_warning_summary(result.warnings, console)
         print_totals(result, console)
@@ -66,5 +68,5 @@ def allocate(
             from .simulate import print_movers
 
             print_movers(diff, console)
-        console.print(f"Wrote {out}/ (allocations.xlsx, schools.csv, clusters.csv, psf.csv, manifest.json"
+        console.print(f"Wrote {escape(str(out))}/ (allocations.xlsx, schools.csv, clusters.csv, psf.csv, manifest.json"
                       f"{', returns/' if not no_returns else ''}).")

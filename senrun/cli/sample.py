@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from .app import app
 from .common import DebugOpt, console, handled
@@ -41,5 +42,5 @@ def sample(
         check_sample_target(out)
         counts = generate_sample(scale.value, seed, out,
                                  progress=(lambda msg: console.print(f"  {msg}")) if console.is_terminal else None)
-        console.print(f"Wrote {scale.value} sample to {out}: " +
+        console.print(f"Wrote {scale.value} sample to {escape(str(out))}: " +
                       ", ".join(f"{v:,} {k}" for k, v in counts.items() if isinstance(v, int)))

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 
 from .app import app
 from .common import ConfigOpt, DebugOpt, QuietOpt, console, fail_usage, handled
@@ -57,8 +58,8 @@ def simulate(config: ConfigOpt, scenario: ScenarioOpt = None, set_: SetOpt = Non
         if not quiet and (console.is_terminal or out is None):
             _print(sim)
         if not quiet and out is not None:
-            console.print(f"Wrote {out}/ (simulate.xlsx, scenarios.csv{', projection.csv' if years else ''}, "
-                          "manifest.json).")
+            extra = ", projection.csv" if years else ""
+            console.print(f"Wrote {escape(str(out))}/ (simulate.xlsx, scenarios.csv{extra}, manifest.json).")
 
 
 def _print(sim) -> None:
