@@ -60,7 +60,8 @@ def one_kill(out: Path, after: float, whole: dict[str, str]) -> str | None:
     """Kill a run `after` seconds in; returns a problem, or None."""
     run = allocate(out)
     ended: list[bytes] = []
-    readers = [threading.Thread(target=lambda s=s: ended.append(s.read()), daemon=True) for s in (run.stdout, run.stderr)]
+    readers = [threading.Thread(target=lambda s=s: ended.append(s.read()), daemon=True)
+               for s in (run.stdout, run.stderr)]
     for reader in readers:
         reader.start()
     time.sleep(after)

@@ -38,7 +38,9 @@ class _Console(Console):
     knows whether the run has done its work (Rich itself would exit 1)."""
 
     def on_broken_pipe(self) -> None:
-        quiet_pipe()
+        self.quiet = True  # nothing more to this reader
+        if not self.stderr:
+            quiet_pipe()
         raise BrokenPipeError
 
 

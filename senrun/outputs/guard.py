@@ -94,7 +94,8 @@ def check_owned(out: Path, shown: Path) -> None:
     if foreign:
         more = f", … {len(foreign):,} in all" if len(foreign) > NAMED else ""
         raise SenrunError(
-            f"cannot write to {shown}: it holds files senrun did not write, or changed since it wrote them ({', '.join(foreign[:NAMED])}{more}); "
+            f"cannot write to {shown}: it holds files senrun did not write, or changed since it wrote them "
+            f"({', '.join(foreign[:NAMED])}{more}); "
             f"senrun replaces a folder only when its {MANIFEST} lists everything in it, and deletes "
             f"nothing else: move them elsewhere, or give another folder")
 
