@@ -244,12 +244,11 @@ def test_a_second_run_waits_for_the_first_then_stops_clearly(inputs, tmp_path, m
 def test_two_runs_into_one_folder_at_once_both_succeed_and_the_manifest_matches(inputs, tmp_path):
     out = tmp_path / "out"
     command = [sys.executable, "-m", "senrun", "allocate", "-c", str(inputs), "-o", str(out), "--jobs", "1", "-q"]
-    for _ in range(2):
-        runs = [subprocess.Popen(command, stderr=subprocess.PIPE, text=True) for _ in range(2)]
-        assert [r.wait(timeout=120) for r in runs] == [0, 0], [r.stderr.read() for r in runs]
-        listed = json.loads((out / "manifest.json").read_text())["files"]
-        assert {k: v["sha256"] for k, v in listed.items()} == \
-            {k: hashlib.sha256(v).hexdigest() for k, v in tree(out).items() if k != "manifest.json"}
+    runs = [subprocess.Popen(command, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    assert [r.wait(timeout=120) for r in runs] == [0, 0], [r.stderr.read() for r in runs]
+    listed = json.loads((out / "manifest.json").read_text())["files"]
+    assert {k: v["sha256"] for k, v in listed.items()} == \
+        {k: hashlib.sha256(v).hexdigest() for k, v in tree(out).items() if k != "manifest.json"}
 
 
 # --- point 13: Windows' reserved names -------------------------------------------------------------
