@@ -45,3 +45,26 @@ def test_a_caller_reading_a_killed_runs_output_to_the_end_is_not_kept_waiting(tm
         if run.poll() is None:
             run.kill()
             run.wait()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the watching process is Linux-only")
+@pytest.mark.parametrize("kill, code, line", [
+    ("abort", 1, "senrun stopped: an allocation failed inside Polars' native code (SIGABRT), most often for want "
+                 "of memory; nothing was written. docs/performance.md gives the memory a run needs."),
+    ("sigkill", -signal.SIGKILL, None),
+])
+def test_a_run_aborted_in_native_code_ends_in_one_line_and_a_kill_is_passed_on(tmp_path, kill, code, line):
+    # SIGABRT is what Rust does when an allocation fails (issue 14 point 10); os.abort() does the same here
+    config = write_run(tmp_path, statements=[statement("B801200005001", "2006-05-01", "S01")], schools=SCHOOLS[:3])
+    die = "os.abort()" if kill == "abort" else "os.kill(os.getpid(), signal.SIGKILL)"
+    crash = ("import os, signal, senrun.pipeline as p\n"
+             f"p.allocate = lambda *a, **k: {die}\n"
+             "import sys; sys.argv = ['senrun', 'allocate', '-c', sys.argv[1], '-o', sys.argv[2]]\n"
+             "from senrun.cli import main; main()\n")
+    env = {k: v for k, v in os.environ.items() if k != "SENRUN_SUPERVISED"}
+    run = subprocess.run([sys.executable, "-c", crash, str(config), str(tmp_path / "out")], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == code
+    if line:
+        assert run.stderr.splitlines()[-1] == line and "Traceback" not in run.stderr
+    assert not (tmp_path / "out").exists()

@@ -18,7 +18,9 @@ from . import validate as _validate  # noqa: E402,F401
 def main() -> None:
     """The `senrun` command."""
     from .common import OUT_OF_MEMORY, NOTHING_WRITTEN, quiet_pipe, tolerant_streams
+    from .supervise import supervise
 
+    supervise(sys.argv)  # returns in the process that runs the command
     tolerant_streams()
     try:
         app()

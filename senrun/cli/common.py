@@ -140,7 +140,7 @@ def _panic_for_memory(exc: BaseException) -> bool:
     """Whether an error from Polars or Arrow is an allocation that failed (short of memory)."""
     text = str(exc).lower()
     return any(word in text for word in ("memory allocation", "out of memory", "capacity overflow",
-                                         "cannot allocate", "failed to allocate"))
+                                         "cannot allocate", "failed to allocate", "can't start new thread"))
 
 
 def _out_of_memory() -> None:

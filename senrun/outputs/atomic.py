@@ -226,11 +226,23 @@ def swap_in(staging: Path, out: Path) -> None:
 #: The output folder this process last swapped in (for the command's messages: after it, a
 #: failure must not say that nothing was written).
 _swapped: list[Path] = []
+#: A pipe to a process watching this run (cli/supervise.py), told each folder swapped in, so
+#: that it can say so if this process then crashes.  None: nobody is watching.
+SWAP_FD: int | None = None
 
 
 def swapped_in() -> Path | None:
     """The folder this process last swapped in since forget_swapped(), as the user named it."""
     return _swapped[-1] if _swapped else None
+
+
+def _announce(shown: Path) -> None:
+    """Tell the watching process (if any) that `shown` is in place."""
+    if SWAP_FD is not None:
+        try:
+            os.write(SWAP_FD, os.fsencode(f"{shown}\n"))
+        except OSError:
+            pass  # the watcher has gone; nothing to tell
 
 
 def forget_swapped() -> None:
@@ -274,6 +286,7 @@ def _staged_locked(out: Path, shown: Path, mode: str) -> Iterator[Path]:
         checkpoint("all-written")
         swap_in(staging, out)
         _swapped.append(shown)
+        _announce(shown)
         sync_dir(out.parent)
     except BaseException:
         _discard(staging)
