@@ -55,7 +55,8 @@ def test_a_caller_reading_a_killed_runs_output_to_the_end_is_not_kept_waiting(tm
 ])
 def test_a_run_aborted_in_native_code_ends_in_one_line_and_a_kill_is_passed_on(tmp_path, kill, code, line):
     # SIGABRT is what Rust does when an allocation fails (issue 14 point 10); os.abort() does the same here
-    config = write_run(tmp_path, statements=[statement("B801200005001", "2006-05-01", "S01")], schools=SCHOOLS[:3])
+    config = write_run(tmp_path, statements=[statement("B801200005001", "2006-05-01", "S01")],
+                       schools=SCHOOLS[:3])
     die = "os.abort()" if kill == "abort" else "os.kill(os.getpid(), signal.SIGKILL)"
     crash = ("import os, signal, senrun.pipeline as p\n"
              f"p.allocate = lambda *a, **k: {die}\n"
