@@ -2,13 +2,13 @@
 #   make run    set up and run the funding job on the committed sample data
 #   make test   set up and run the whole test suite
 # and `make bench` (QUICK=1 for fewer runs) times it at a council's scale and England's:
-# docs/performance.md.
+# docs/performance.md; `make soak` runs the long fault loops (docs/reliability.md).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test test-slow bench sample chain clean
+.PHONY: setup run test test-slow bench soak sample chain clean
 
 setup: $(STAMP)
 
@@ -29,6 +29,11 @@ test-slow: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(if $(QUICK),--quick)
+
+# The long fault loops (docs/reliability.md): 100 random SIGKILLs of `allocate --jobs 2`, and
+# runs under `ulimit -v` from 150 MB to 1 GB.  KILLS=20 for fewer.
+soak: $(STAMP)
+	$(BIN)/python bench/soak.py --memory $(if $(KILLS),--kills $(KILLS))
 
 sample: $(STAMP)
 	$(BIN)/senrun sample --scale la --seed 2013 --out sample_data/

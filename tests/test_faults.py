@@ -101,8 +101,9 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 
 def beside(folder: Path) -> list[str]:
-    """What is in the folder that holds `out`."""
-    return sorted(p.name for p in folder.iterdir())
+    """What is in the folder that holds `out` (but for the lock file a killed run leaves, which
+    holds nothing and locks nothing once its run is gone: outputs/lock.py)."""
+    return sorted(p.name for p in folder.iterdir() if p.name != ".out.lock")
 
 
 def senrun_allocate(config: Path, out: Path, kill: str | None = None) -> subprocess.CompletedProcess:

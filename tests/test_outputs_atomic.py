@@ -22,7 +22,7 @@ def result():
 def previous_run(folder: Path) -> dict[str, bytes]:
     """A folder as an earlier senrun run left it, with a marker file; returns its contents."""
     folder.mkdir()
-    (folder / "manifest.json").write_text('{"year": "2012-13"}\n')
+    (folder / "manifest.json").write_text('{"year": "2012-13", "files": {"marker.txt": {}}}\n')
     (folder / "marker.txt").write_text("last year's run\n")
     return snapshot(folder)
 

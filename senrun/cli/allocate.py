@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 
 from .app import app
 from .common import ConfigOpt, DebugOpt, JobsOpt, OutOpt, QuietOpt, RegisterOpt, console, handled
@@ -80,7 +81,8 @@ def _report(result, diff, out: Path, no_returns: bool, quiet: bool) -> None:
 
     if quiet:
         if result.warnings:
-            console.print(f"{len(result.warnings):,} warning(s): see the Summary sheet of {out}/allocations.xlsx")
+            console.print(f"{len(result.warnings):,} warning(s): see the Summary sheet of {escape(str(out))}/"
+                          "allocations.xlsx")
         return
     print_warning_summary(result.warnings, console)
     print_totals(result, console)
@@ -88,5 +90,5 @@ def _report(result, diff, out: Path, no_returns: bool, quiet: bool) -> None:
         from .simulate import print_movers
 
         print_movers(diff, console)
-    console.print(f"Wrote {out}/ (allocations.xlsx, schools.csv, clusters.csv, psf.csv, manifest.json"
+    console.print(f"Wrote {escape(str(out))}/ (allocations.xlsx, schools.csv, clusters.csv, psf.csv, manifest.json"
                   f"{', returns/' if not no_returns else ''}).")

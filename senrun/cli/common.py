@@ -11,6 +11,8 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
+from ..outputs import atomic
+
 ConfigOpt = Annotated[Path, typer.Option(
     "--config", "-c", help="The run's YAML config (see docs/config.md). Input paths in it are relative to it.",
     exists=True, dir_okay=False, readable=True, show_default=False)]
@@ -32,8 +34,27 @@ def _width(stream) -> int | None:
     return 140
 
 
-console = Console(highlight=False, soft_wrap=False, width=_width(sys.stdout))
-err_console = Console(stderr=True, highlight=False, width=_width(sys.stderr))
+# emoji=False: a school called "Hill :x: Park" is printed as typed, never with an emoji (and the
+# emoji table is never imported, which a run short of memory could not afford).
+class _Console(Console):
+    """Rich's console, but a reader that has gone (`senrun … | head`) is left to `handled`, which
+    knows whether the run has done its work (Rich itself would exit 1)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True  # nothing more to this reader
+        if not self.stderr:
+            quiet_pipe()
+        raise BrokenPipeError
+
+
+console = _Console(highlight=False, soft_wrap=False, width=_width(sys.stdout), emoji=False)
+err_console = _Console(stderr=True, highlight=False, width=_width(sys.stderr), emoji=False)
+
+#: Said when a run stops before its output folder was swapped in (SPEC §5).
+NOTHING_WRITTEN = "nothing was written"
+#: Said in one line, without Rich or any import, when memory runs out (the handler must not fail too).
+OUT_OF_MEMORY = ("senrun ran out of memory: {written}. docs/performance.md gives the memory a run needs; "
+                 "close other programs or use a machine with more memory.\n")
 
 
 def interactive() -> bool:
@@ -41,39 +62,127 @@ def interactive() -> bool:
     return console.is_terminal and not os.environ.get("CI")
 
 
+def _written() -> str:
+    """What a run that stops now has written: nothing, or a whole output folder."""
+    done = atomic.swapped_in()
+    return NOTHING_WRITTEN if done is None else f"{done}/ was written in full (its manifest.json lists every file)"
+
+
 @contextmanager
 def handled(debug: bool = False, as_json: bool = False):
     """Run a command body: SenrunError → its issues and exit 1; anything else → a short
-    message (a traceback only with --debug, never with local variables) and exit 1."""
+    message (a traceback only with --debug, never with local variables) and exit 1.
+
+    Once the output folder is swapped in, the run has done its work: a failure to show the
+    summary (a closed pipe, a terminal that cannot show a character) never fails it, and no
+    message says that nothing was written.  Ctrl-C exits 130, a closed pipe quietly."""
     from ..errors import SenrunError
 
+    atomic.forget_swapped()
     try:
         yield
-    except SenrunError as exc:
-        from .render import print_issues, issues_json
-
-        if as_json:
-            print(issues_json(exc.issues))
-        else:
-            print_issues(exc.issues, err_console, heading="senrun stopped: nothing was written.")
-        raise typer.Exit(1) from None
-    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+    except (typer.Exit, typer.Abort):
         raise
-    except Exception as exc:  # a bug: say so plainly, keep pupil data out of the message
-        if as_json:  # a script reading the report still gets one
-            from ..errors import ERROR, Issue
-            from .render import issues_json
-
-            print(issues_json([Issue("internal", ERROR, f"senrun failed unexpectedly ({type(exc).__name__}); "
-                                     "run again with --debug for the traceback, and report it")]))
-        if debug:
-            import traceback
-
-            traceback.print_exc()
-        else:
-            err_console.print(f"[bold red]senrun failed unexpectedly[/] ({type(exc).__name__}). Nothing was "
-                              "written. Run again with --debug for the traceback, and report it.")
+    except BrokenPipeError:  # `senrun … | head`: the reader has what it wanted
+        quiet_pipe()
+        raise typer.Exit(0 if atomic.swapped_in() is not None else 141) from None
+    except KeyboardInterrupt:
+        _say(f"senrun stopped (Ctrl-C): {_written()}.")
+        raise typer.Exit(130) from None
+    except MemoryError:
+        _out_of_memory()
+    except SenrunError as exc:
+        _print_issues(exc, as_json)
         raise typer.Exit(1) from None
+    except Exception as exc:  # a bug: say so plainly, keep pupil data out of the message
+        if _panic_for_memory(exc):
+            _out_of_memory()
+        if atomic.swapped_in() is not None:  # only the summary is left to show: the run stands
+            _say(f"senrun: {_written()}, but the summary could not be shown ({type(exc).__name__}).")
+            raise typer.Exit(0) from None
+        _unexpected(exc, debug, as_json)
+        raise typer.Exit(1) from None
+    except BaseException as exc:  # a Rust panic inside Polars is a BaseException
+        if type(exc).__name__ != "PanicException":
+            raise
+        if _panic_for_memory(exc):
+            _out_of_memory()
+        _unexpected(exc, debug, as_json)
+        raise typer.Exit(1) from None
+
+
+def _print_issues(exc, as_json: bool) -> None:
+    from .render import issues_json, print_issues
+
+    if as_json:
+        print(issues_json(exc.issues))
+    else:
+        done = atomic.swapped_in()
+        heading = "senrun stopped: nothing was written." if done is None else f"senrun stopped: {_written()}."
+        print_issues(exc.issues, err_console, heading=heading)
+
+
+def _unexpected(exc: BaseException, debug: bool, as_json: bool) -> None:
+    """An unexpected failure: one line (or, with --debug, the traceback without local variables)."""
+    if as_json:  # a script reading the report still gets one
+        from ..errors import ERROR, Issue
+        from .render import issues_json
+
+        print(issues_json([Issue("internal", ERROR, f"senrun failed unexpectedly ({type(exc).__name__}); "
+                                 "run again with --debug for the traceback, and report it")]))
+    if debug:
+        import traceback
+
+        traceback.print_exc()
+    else:
+        _say(f"senrun failed unexpectedly ({type(exc).__name__}): {_written()}. Run again with --debug "
+             "for the traceback, and report it.")
+
+
+def _panic_for_memory(exc: BaseException) -> bool:
+    """Whether an error from Polars or Arrow is an allocation that failed (short of memory)."""
+    text = str(exc).lower()
+    return any(word in text for word in ("memory allocation", "out of memory", "capacity overflow",
+                                         "cannot allocate", "failed to allocate", "can't start new thread"))
+
+
+def _out_of_memory() -> None:
+    """One line and exit 1: nothing here allocates much or imports anything."""
+    try:
+        sys.stderr.write(OUT_OF_MEMORY.format(written=_written()))
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    raise typer.Exit(1) from None
+
+
+def _say(line: str) -> None:
+    """A line on stderr, as plain text (paths and names are never markup), that cannot fail."""
+    try:
+        err_console.print(line, markup=False, soft_wrap=True)
+    except (OSError, ValueError, UnicodeError):
+        pass
+
+
+def quiet_pipe() -> None:
+    """stdout's reader has gone (`| head`): send what is left to the null device, so that the
+    interpreter's last flush does not complain either."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def tolerant_streams() -> None:
+    """A character the terminal or log cannot encode (a £ on an ASCII stdout) is printed as ?,
+    rather than failing the run."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="replace")
+        except (AttributeError, ValueError, OSError):
+            pass
 
 
 def fail_usage(message: str) -> None:

@@ -91,13 +91,13 @@ def fits(table: Table, console: Console) -> bool:
 def print_totals(result, console: Console) -> None:
     """The money identity and the cluster totals."""
     t = result.totals
-    table = Table(title=f"senrun {result.config.year}: the money", title_justify="left")
+    table = Table(title=f"senrun {escape(str(result.config.year))}: the money", title_justify="left")
     table.add_column("")
     table.add_column("£", justify="right")
     table.add_row("Pupil-specific pot", fmt_gbp(t.pupil_specific_pot))
     table.add_row("  continuing PSF", fmt_gbp(t.continuing_psf))
     for name, pence in t.topslices:
-        table.add_row(f"  top-slice: {name}", fmt_gbp(pence))
+        table.add_row(f"  top-slice: {escape(name)}", fmt_gbp(pence))
     table.add_row("  cluster pot (formula)", fmt_gbp(t.cluster_pot))
     table.add_row("Released PSF (reporting)", fmt_gbp(t.released_psf))
     table.add_row("School specific allocation", fmt_gbp(t.ssa_total))

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from .app import app
 from .common import DebugOpt, console, handled
@@ -41,15 +42,17 @@ def sample(
     Example:  [bold]senrun sample --scale la --seed 2013 --out sample_data/[/]
               [bold]senrun sample --scale demo --years 2013-14:2019-20 --out chain/[/]
     """
+    from ..outputs.guard import check_sample_target
     from ..sample.generate import generate_sample
 
     if years is not None:
         _chain(scale, seed, years, out, debug)
         return
     with handled(debug):
+        check_sample_target(out)
         counts = generate_sample(scale.value, seed, out,
                                  progress=(lambda msg: console.print(f"  {msg}")) if console.is_terminal else None)
-        console.print(f"Wrote {scale.value} sample to {out}: " +
+        console.print(f"Wrote {scale.value} sample to {escape(str(out))}: " +
                       ", ".join(f"{v:,} {k}" for k, v in counts.items() if isinstance(v, int)))
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 
 from .app import app
 from .common import ConfigOpt, DebugOpt, QuietOpt, RegisterOpt, console, err_console, fail_usage, handled
@@ -73,7 +74,7 @@ def simulate(config: ConfigOpt, scenario: ScenarioOpt = None, set_: SetOpt = Non
         if not quiet and (console.is_terminal or out is None):
             _print(sim)
         if not quiet and out is not None:
-            console.print(f"Wrote {out}/ (simulate.xlsx, scenarios.csv{', projection.csv' if years else ''}"
+            console.print(f"Wrote {escape(str(out))}/ (simulate.xlsx, scenarios.csv{', projection.csv' if years else ''}"
                           f"{', infeasible.csv' if sim.infeasible else ''}, manifest.json).")
     _print_infeasible(sim)  # a problem: shown even with --quiet
     if strict and sim.infeasible:

@@ -43,6 +43,7 @@ SPEC: dict[str, tuple] = {
     "transfer": (("ends", "keeps"), "ends"),
     "census_move_tolerance_days": ("int", 31),
     "delegation": (("devolved", "delegated"), "delegated"),
+    "output_mode": (("private", "group"), "private"),  # output folders 0700/0600 or 0750/0640
     "reinstate": (("list", _REINSTATE), []),
     "diff": ({"flag_pct": ("decimal", Decimal(10))}, {}),
     "phases": ("phases", None),

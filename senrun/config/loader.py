@@ -109,6 +109,7 @@ class Config:
     floor_pct: Decimal | None = None  # formula.protection.floor_pct
     accept: Any = None  # accepted warnings: a resolved Path, or a tuple of senrun.accept.Acceptance
     previous: dict | None = None  # `previous:` {columns, sheet, header_row} for a council's own last-year file
+    output_mode: str = "private"  # who may read the outputs: private (owner) | group (docs/security.md)
     lines: dict = field(default_factory=dict, repr=False, compare=False)  # key path → YAML line
 
     def as_dict(self) -> dict:
@@ -170,7 +171,7 @@ def _build(c: dict, path: Path, raw: dict, sha: str, lines: dict | None = None) 
                         for r in c["reinstate"]),
         floor_pct=(c["formula"]["protection"] or {}).get("floor_pct"),
         accept=(path.parent / c["accept"]).resolve() if isinstance(c["accept"], str) else c["accept"],
-        previous=c["previous"], lines=dict(lines or {}),
+        previous=c["previous"], lines=dict(lines or {}), output_mode=c["output_mode"],
     )
 
 

@@ -19,13 +19,14 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import SenrunError
+from . import guard, lock
 
-MANIFEST = "manifest.json"
+MANIFEST = guard.MANIFEST
 
 
 # --- the kill hook: a test can stop a run dead at any step ------------------------------
@@ -79,14 +80,16 @@ def checkpoint(name: str) -> None:
 
 # --- the file-system layer: the only calls here that change anything --------------------
 
-def make_dir(path: Path) -> None:
-    """Create a folder (its parents too)."""
-    os.makedirs(path, exist_ok=True)
+def make_dir(path: Path, mode: int = 0o777) -> None:
+    """Create a folder (its parents too); `mode` (less the umask) is the new folder's own."""
+    os.makedirs(path, mode=mode, exist_ok=True)
 
 
 def write_file(path: Path, data: bytes) -> None:
-    """Write a whole file."""
-    with open(path, "wb") as handle:
+    """Write a whole file, readable by its owner only (seal() sets the mode asked for), and make
+    it durable: its bytes reach the disk before the folder that holds it is swapped in."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600)
+    with open(fd, "wb") as handle:
         checkpoint("file-created")
         if _KILL_AT is None:
             handle.write(data)
@@ -96,7 +99,24 @@ def write_file(path: Path, data: bytes) -> None:
             handle.flush()
             checkpoint("file-half-written")
             handle.write(data[half:])
+        handle.flush()
+        os.fsync(handle.fileno())
     checkpoint("file-written")
+
+
+def sync_dir(path: Path) -> None:
+    """Make a folder's entries durable (its files' names, renames into it); a no-op where folders
+    cannot be opened (Windows)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems do not sync folders; the files themselves are synced
+    finally:
+        os.close(fd)
 
 
 def rename(src: Path, dst: Path) -> None:
@@ -158,15 +178,26 @@ def check_parents(out: Path, shown: Path | None = None) -> None:
 
 
 def check_target(out: Path, shown: Path | None = None) -> None:
-    """Refuse an `out` that is a file, or a non-empty folder that senrun did not write."""
-    shown = shown or out
-    if out.is_file():
-        raise SenrunError(f"cannot write to {shown}: it is a file, not a folder")
-    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
-        raise SenrunError(
-            f"cannot write to {shown}: the folder is not empty and was not written by senrun "
-            f"(it has no {MANIFEST}); give a new or empty folder, or one senrun wrote before"
-        )
+    """Refuse an `out` that is a file, or a non-empty folder holding anything senrun did not write."""
+    guard.check_owned(out, shown or out)
+
+
+#: output_mode (config) → (folders' mode, files' mode).  Outputs hold personal data about
+#: children (docs/security.md): by default only their owner may read them.
+MODES = {"private": (0o700, 0o600), "group": (0o750, 0o640)}
+DEFAULT_MODE = "private"
+
+
+def seal(staging: Path, mode: str = DEFAULT_MODE) -> None:
+    """Before the swap: give every folder and file under `staging` its mode, and make the
+    folders durable (their files were synced as they were written), so that after a power cut
+    the swapped-in folder never holds short files behind a whole manifest."""
+    dir_mode, file_mode = MODES[mode]
+    for root, dirs, files in os.walk(staging, topdown=False):
+        for name in files:
+            os.chmod(os.path.join(root, name), file_mode)
+        os.chmod(root, dir_mode)
+        sync_dir(Path(root))
 
 
 def swap_in(staging: Path, out: Path) -> None:
@@ -192,32 +223,73 @@ def swap_in(staging: Path, out: Path) -> None:
             checkpoint("old-removed")
 
 
+#: The output folder this process last swapped in (for the command's messages: after it, a
+#: failure must not say that nothing was written).
+_swapped: list[Path] = []
+#: A pipe to a process watching this run (cli/supervise.py), told each folder swapped in, so
+#: that it can say so if this process then crashes.  None: nobody is watching.
+SWAP_FD: int | None = None
+
+
+def swapped_in() -> Path | None:
+    """The folder this process last swapped in since forget_swapped(), as the user named it."""
+    return _swapped[-1] if _swapped else None
+
+
+def _announce(shown: Path) -> None:
+    """Tell the watching process (if any) that `shown` is in place."""
+    if SWAP_FD is not None:
+        try:
+            os.write(SWAP_FD, os.fsencode(f"{shown}\n"))
+        except OSError:
+            pass  # the watcher has gone; nothing to tell
+
+
+def forget_swapped() -> None:
+    """Start afresh (a command begins)."""
+    _swapped.clear()
+
+
 @contextmanager
-def staged(out: Path) -> Iterator[Path]:
+def staged(out: Path, protect: Iterable[tuple[str, Path]] = (), mode: str = DEFAULT_MODE) -> Iterator[Path]:
     """Yield an empty staging folder; swap it in if the block succeeds, else delete it.
 
-    An OSError anywhere (including the swap) becomes a SenrunError naming `out`; `out` is
-    then exactly as it was, and nothing is left beside it.
+    `protect` names the run's own files (its config and inputs), which `out` must neither be,
+    hold nor lie inside; `mode` is an output_mode (MODES).  An existing `out` is replaced only
+    if its manifest lists everything in it (guard.py), and only while this process holds its
+    lock (lock.py).  An OSError anywhere (including the swap) becomes a SenrunError naming
+    `out`; `out` is then exactly as it was, and nothing is left beside it.
     """
     shown = Path(out)  # as the user gave it, for messages
-    out = Path(os.path.abspath(shown))  # `.` or `runs/..` have a real name and parent; links are kept
+    try:
+        out = guard.resolve_out(shown)  # absolute; a link is followed to the folder it names
+        check_parents(out, shown)
+        guard.check_apart(out, protect, shown)
+        make_dir(out.parent)
+        with lock.locked(out, shown):
+            yield from _staged_locked(out, shown, mode)
+    except OSError as exc:
+        raise SenrunError(f"cannot write to {shown}: {exc.strerror or exc}") from exc
+
+
+def _staged_locked(out: Path, shown: Path, mode: str) -> Iterator[Path]:
+    """staged(), once the lock is held: the staging folder is this run's alone to make and discard."""
     staging = staging_path(out)
     try:
-        check_parents(out, shown)
-        make_dir(out.parent)
         recover(out)
         checkpoint("recovered")
         check_target(out, shown)
-        make_dir(staging)
+        make_dir(staging, 0o700)
         checkpoint("staging-made")
         yield staging
+        seal(staging, mode)
         checkpoint("all-written")
         swap_in(staging, out)
-    except BaseException as exc:
+        _swapped.append(shown)
+        _announce(shown)
+        sync_dir(out.parent)
+    except BaseException:
         _discard(staging)
-        if isinstance(exc, OSError):
-            reason = exc.strerror or str(exc)
-            raise SenrunError(f"cannot write to {shown}: {reason}") from exc
         raise
 
 

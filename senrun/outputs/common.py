@@ -46,9 +46,15 @@ def is_money(name: str) -> bool:
     return name in MONEY_COLUMNS or name.startswith(FORMULA_PREFIX)
 
 
+#: Names Windows keeps for devices, whatever their case and extension (`CON.xlsx` cannot be created).
+WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"{p}{d}" for p in ("COM", "LPT") for d in range(10))})
+
+
 def return_file_stem(school_id: str) -> str:
-    """The stem of a school's return: characters other than ASCII letters, digits, - and _ become _."""
-    return FILE_NAME_UNSAFE.sub("_", school_id) or "_"
+    """The stem of a school's return: characters other than ASCII letters, digits, - and _ become _,
+    and a name Windows keeps for a device (CON, nul, Com1, LPT9, …) gets a _ after it."""
+    stem = FILE_NAME_UNSAFE.sub("_", school_id) or "_"
+    return stem + "_" if stem.upper() in WINDOWS_RESERVED else stem
 
 
 def senrun_version() -> str:

@@ -39,30 +39,95 @@ def prepare_workers(jobs: int | None = None) -> None:
     returns starts it anyway.  The server stops when this process does."""
     if START_METHOD != "forkserver" or (jobs if jobs is not None else (os.cpu_count() or 1)) < 2:
         return
+    start_helpers()
+
+
+def start_helpers() -> None:
+    """Start the fork server and the resource tracker (if not yet running) with their stdout and
+    stderr on the null device, not this process's.
+
+    Both outlive a run killed outright for a moment (until they see it has gone), and a
+    helper holding the run's stdout or stderr keeps a caller that reads them to the end (a
+    script, a CI job, `subprocess.run(capture_output=True)`) waiting for it."""
+    if START_METHOD != "forkserver":
+        return
     context()
-    from multiprocessing import forkserver
+    from multiprocessing import forkserver, resource_tracker
 
-    forkserver.ensure_running()
+    with _quiet_std_fds():
+        resource_tracker.ensure_running()
+        forkserver.ensure_running()
 
 
-def watch_parent(parent_pid: int, every: float = 0.2) -> None:
-    """Worker initializer: end this worker as soon as the run that started it is gone.
+class _quiet_std_fds:
+    """File descriptors 1 and 2 on the null device for the block (what a process started inside
+    it inherits), then back as they were."""
 
-    A run killed outright (SIGKILL, a power-off of the session) cannot tell its workers to
-    stop, and a worker blocked on the task queue would wait for ever, holding the run's
-    terminal and the resource tracker open.  A daemon thread checks the parent's pid and
-    exits the worker when it has gone; it costs nothing while the run is alive."""
+    def __enter__(self) -> None:
+        import sys
+
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (AttributeError, OSError, ValueError):
+                pass
+        self.saved = [os.dup(fd) for fd in (1, 2)]
+        null = os.open(os.devnull, os.O_WRONLY)
+        for fd in (1, 2):
+            os.dup2(null, fd)
+        os.close(null)
+
+    def __exit__(self, *exc) -> None:
+        for fd, saved in zip((1, 2), self.saved):
+            os.dup2(saved, fd)
+            os.close(saved)
+
+
+def lifeline():
+    """A one-way pipe, (the workers' end, the run's end): the run keeps its end, and each worker
+    is given the other (init_worker); when the run ends, however it ends, its end closes."""
+    ctx = context()
+    return ctx.Pipe(duplex=False)
+
+
+def init_worker(run_end) -> None:
+    """Worker initializer: let go of the run's terminal, and end as soon as the run is gone.
+
+    A worker writes nothing to stdout or stderr (its results and errors go back through the
+    pool), so fds 1 and 2 are pointed at the null device: a worker outliving a killed run
+    must not hold the run's output open.  A run killed outright cannot tell its workers to
+    stop, and its pid is no sign (a zombie still answers `kill(pid, 0)`); but the kernel
+    closes a dead process's files at once, so a daemon thread waits on `run_end`, a pipe
+    only the run can write to, and ends the worker when it reads end-of-file.  On Linux the
+    kernel also kills the worker if its parent (the fork server) goes (PR_SET_PDEATHSIG)."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    for fd in (1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+    _die_with_parent()
     import threading
-    import time
 
     def watch() -> None:
-        while True:
-            time.sleep(every)
-            try:
-                os.kill(parent_pid, 0)
-            except ProcessLookupError:
-                os._exit(1)
-            except PermissionError:  # the pid now belongs to someone else: ours is gone
-                os._exit(1)
+        try:
+            while True:
+                run_end.recv_bytes()  # nothing is ever sent: this returns only at the run's end
+        except (EOFError, OSError):
+            os._exit(1)
 
-    threading.Thread(target=watch, name="senrun-parent-watch", daemon=True).start()
+    threading.Thread(target=watch, name="senrun-run-watch", daemon=True).start()
+
+
+def _die_with_parent() -> None:
+    """Linux: ask the kernel to SIGKILL this process when its parent dies (PR_SET_PDEATHSIG)."""
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # the watching thread still ends the worker

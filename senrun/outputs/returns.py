@@ -169,8 +169,10 @@ def building_returns(result: RunResult, jobs: int | None) -> Iterator[Iterator[l
     if workers == 1:
         yield map(build_chunk, chunks)
         return
+    processes.start_helpers()  # before the pool: the helpers must not hold this process's output
+    workers_end, run_end = processes.lifeline()
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=processes.context(),
-                               initializer=processes.watch_parent, initargs=(os.getpid(),))
+                               initializer=processes.init_worker, initargs=(workers_end,))
     try:
         pending = deque(pool.submit(build_chunk, chunk) for chunk in islice(chunks, workers * AHEAD_PER_PROCESS))
         yield in_order(pool, pending, chunks)
@@ -179,6 +181,8 @@ def building_returns(result: RunResult, jobs: int | None) -> Iterator[Iterator[l
                           f"try again with --jobs 1") from exc
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        run_end.close()
+        workers_end.close()
 
 
 def in_order(pool: ProcessPoolExecutor, pending: deque, chunks: Iterator[ReturnChunk]) -> Iterator[list]:

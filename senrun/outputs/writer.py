@@ -13,7 +13,7 @@ import polars as pl
 
 from ..errors import SenrunError
 from ..result import RunResult
-from . import atomic, common
+from . import atomic, common, guard
 from .csvs import clusters_table, csv_bytes, psf_table, schools_table
 from .reconciliation import reconciliation_frame
 from .manifest import manifest_bytes
@@ -64,7 +64,9 @@ def write_outputs(result: RunResult, out: Path, *, returns: bool = True, jobs: i
     if returns:
         return_file_names(result.schools)  # a clash of file names stops the run before any write
     out = Path(out)
-    with atomic.staged(out) as staging, building_returns(result, jobs) if returns else nullcontext() as built:
+    config = result.config
+    with atomic.staged(out, guard.run_files(config), guard.output_mode(config)) as staging, \
+            building_returns(result, jobs) if returns else nullcontext() as built:
         # the returns' processes (if any) are at work from here, while this one writes the rest
         folder = Folder(staging)
         with ThreadPoolExecutor(max_workers=1) as thread:

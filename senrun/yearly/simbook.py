@@ -373,10 +373,11 @@ def output_files(sim: SimulationResult) -> dict[str, bytes]:
 
 def write_simulation(sim: SimulationResult, out: Path) -> Path:
     """Write simulate's files into `out`, all or nothing (staged beside it and swapped in)."""
-    from ..outputs import atomic
+    from ..outputs import atomic, guard
 
     files = output_files(sim)
-    with atomic.staged(Path(out)) as staging:
+    config = sim.base.config
+    with atomic.staged(Path(out), guard.run_files(config), guard.output_mode(config)) as staging:
         for name, data in files.items():
             atomic.write_file(staging / name, data)
     return Path(out)

@@ -1,0 +1,107 @@
+"""A small process watching the run, so that a crash in native code still ends in one clear line.
+
+Polars and Arrow allocate in Rust: when an allocation fails (a machine short of memory,
+`ulimit -v`), Rust aborts the whole process (SIGABRT) before Python can say anything, and a
+native crash (SIGSEGV, SIGBUS) does the same.  So on Linux a command that reads data runs in
+a child forked at the start, before Polars is loaded; this process only waits for it:
+
+- the child's exit code is passed on; a child killed by a signal other than a crash (SIGKILL,
+  SIGTERM) is mirrored by this process dying of the same signal, as a caller expects;
+- a crash is reported in one line, saying whether the output folder was swapped in (the
+  child tells this process through a pipe: outputs/atomic.py, `SWAP_FD`), and exits 1;
+- Ctrl-C reaches both (one process group): this process ignores it and reports the child's
+  130; SIGTERM and SIGHUP sent to this process alone are passed to the child;
+- if this process is killed outright, the kernel kills the child (PR_SET_PDEATHSIG), whose
+  helpers then end too (outputs/processes.py).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+#: Commands that read data (and so load Polars); the others run in this process.
+SUPERVISED = frozenset({"allocate", "validate", "simulate", "explain"})
+CRASHES = {signal.SIGABRT: "SIGABRT", signal.SIGSEGV: "SIGSEGV", signal.SIGBUS: "SIGBUS", signal.SIGILL: "SIGILL"}
+CRASH_LINE = ("senrun stopped: {what} inside Polars' native code ({name}), most often for want of memory; {written}. "
+              "docs/performance.md gives the memory a run needs.\n")
+
+
+def supervise(argv: list[str]) -> None:
+    """Return in the child (which then runs the command); in this process, wait and exit as it did."""
+    if not sys.platform.startswith("linux") or len(argv) < 2 or argv[1] not in SUPERVISED:
+        return
+    if os.environ.get("SENRUN_SUPERVISED"):  # already inside one (a test calling main twice)
+        return
+    read_end, write_end = os.pipe()
+    parent = os.getpid()
+    child = os.fork()
+    if child == 0:
+        os.close(read_end)
+        os.environ["SENRUN_SUPERVISED"] = "1"
+        _die_with(parent)
+        from ..outputs import atomic
+
+        atomic.SWAP_FD = write_end
+        return
+    os.close(write_end)
+    _wait_and_exit(child, read_end)
+
+
+def _die_with(parent: int) -> None:
+    """The child: be killed if the watching process dies (Linux)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # it died before the kernel was told to watch it
+        os._exit(1)
+
+
+def _wait_and_exit(child: int, read_end: int) -> None:
+    """This process: wait for the child, then end as it ended."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the child has it too, and says what it stopped
+    for forwarded in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(forwarded, lambda signum, frame: os.kill(child, signum))
+    while True:
+        try:
+            _, status = os.waitpid(child, 0)
+            break
+        except ChildProcessError:
+            os._exit(1)
+        except InterruptedError:
+            continue
+    swapped = _read_all(read_end)
+    if os.WIFEXITED(status):
+        os._exit(os.WEXITSTATUS(status))
+    sig = os.WTERMSIG(status)
+    if sig in CRASHES:
+        written = f"{swapped}/ was written in full" if swapped else "nothing was written"
+        what = "an allocation failed" if sig == signal.SIGABRT else "a crash"
+        os.write(2, CRASH_LINE.format(what=what, name=CRASHES[sig], written=written).encode("utf-8", "replace"))
+        os._exit(1)
+    try:
+        signal.signal(sig, signal.SIG_DFL)  # die as the child died, so the caller sees the same
+    except (OSError, ValueError):
+        pass  # SIGKILL's action is always the default
+    os.kill(os.getpid(), sig)
+    os._exit(128 + sig)
+
+
+def _read_all(fd: int) -> str:
+    """What the child wrote to the pipe (the last folder it swapped in), as text."""
+    chunks = []
+    while True:
+        try:
+            data = os.read(fd, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(fd)
+    lines = b"".join(chunks).decode("utf-8", "replace").splitlines()
+    return lines[-1] if lines else ""

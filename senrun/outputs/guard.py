@@ -1,0 +1,194 @@
+"""What an output folder may be, and what senrun may replace in it (docs/security.md, "The outputs").
+
+senrun replaces `--out` whole.  So, before anything is written:
+
+- `--out` is made absolute, and a symbolic link is followed: senrun writes into the folder the
+  link names, and the link is kept (`resolve_out`).  A link that names nothing, or a loop of
+  links, is refused with a message that says so.
+- `--out` must not be, or hold, or lie inside the run's own config or inputs (`check_apart`):
+  `--out` naming the folder that holds this year's config would otherwise replace the config
+  and the inputs by the outputs.
+- An existing folder is replaced only if everything in it is senrun's own: the files its
+  `manifest.json` lists, the folders that hold them, and the manifest (`check_owned`).
+  Anything else in it — a config copied in, last year's spreadsheets, a note — is named in
+  the error, and nothing is deleted.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from ..errors import SenrunError
+
+MANIFEST = "manifest.json"
+#: How many of the files senrun did not write an error names.
+NAMED = 5
+
+
+def resolve_out(shown: Path) -> Path:
+    """The folder to write for `--out` `shown`: absolute, symbolic links followed.
+
+    Refuses a NUL in the path, a loop of symbolic links anywhere in it, and a link that
+    names nothing (a dangling link): each with a message that says which."""
+    text = os.fspath(shown)
+    if "\x00" in text:
+        raise SenrunError(f"cannot write to {text!r}: the path contains a NUL character")
+    path = Path(os.path.abspath(text))
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise SenrunError(f"cannot write to {shown}: {_loop(path)} is a symbolic link that "
+                              f"loops (it leads back to itself)") from None
+        if exc.errno == errno.ENOENT and os.path.islink(path):
+            raise SenrunError(f"cannot write to {shown}: it is a symbolic link to {os.readlink(path)}, "
+                              f"which does not exist; create that folder, or give another") from None
+    return Path(os.path.realpath(path))
+
+
+def _loop(path: Path) -> Path:
+    """The first part of `path`, from the root down, that cannot be resolved for a loop."""
+    for part in [*reversed(path.parents), path]:
+        try:
+            os.stat(part)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return part
+    return path
+
+
+def check_apart(out: Path, protected: Iterable[tuple[str, Path]], shown: Path) -> None:
+    """Refuse an `out` that is, holds, or lies inside one of the run's own files or folders.
+
+    `protected` gives (what, path) pairs, e.g. ("the config", …), ("the census input", …);
+    `out` is resolved (resolve_out).  An `out` beside them, in the same parent, is fine:
+    only `out` itself (and `.<name>.senrun-new` / `-old` beside it) is ever replaced."""
+    for what, path in protected:
+        real = Path(os.path.realpath(path))
+        if real == out or out in real.parents:
+            raise SenrunError(
+                f"cannot write to {shown}: it holds {what} ({path}), which the new outputs would replace; "
+                f"give an output folder of its own, outside the folder of the config and the inputs")
+        if real in out.parents:
+            raise SenrunError(f"cannot write to {shown}: it lies inside {what} ({path}); "
+                              f"give an output folder of its own")
+
+
+def check_owned(out: Path, shown: Path) -> None:
+    """Refuse an existing, non-empty `out` holding anything its manifest.json does not list."""
+    if out.is_file():
+        raise SenrunError(f"cannot write to {shown}: it is a file, not a folder")
+    if not out.is_dir() or not any(out.iterdir()):
+        return
+    listed = _listed(out / MANIFEST)
+    if listed is None:
+        raise SenrunError(
+            f"cannot write to {shown}: the folder is not empty and was not written by senrun "
+            f"(it has no {MANIFEST} listing its files); give a new or empty folder, or one senrun wrote before")
+    foreign = foreign_entries(out, listed)
+    if foreign:
+        more = f", … {len(foreign):,} in all" if len(foreign) > NAMED else ""
+        raise SenrunError(
+            f"cannot write to {shown}: it holds files senrun did not write, or changed since it wrote them "
+            f"({', '.join(foreign[:NAMED])}{more}); "
+            f"senrun replaces a folder only when its {MANIFEST} lists everything in it, and deletes "
+            f"nothing else: move them elsewhere, or give another folder")
+
+
+def _listed(manifest: Path) -> dict[str, dict] | None:
+    """The files a senrun manifest lists (relative, / separated) with their sha256 and bytes,
+    or None if it is not a senrun manifest."""
+    try:
+        if manifest.is_symlink() or not manifest.is_file():
+            return None
+        files = json.loads(manifest.read_bytes()).get("files")
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not isinstance(files, dict):
+        return None
+    return {name: entry if isinstance(entry, dict) else {} for name, entry in files.items() if isinstance(name, str)}
+
+
+def foreign_entries(out: Path, listed: dict[str, dict]) -> list[str]:
+    """What in `out` senrun did not write, or has changed since: anything but a listed regular
+    file still as the manifest describes it, a folder holding one, and the manifest.  Symbolic
+    links are never senrun's, and are not followed."""
+    folders = {"/".join(name.split("/")[:i]) for name in listed for i in range(1, name.count("/") + 1)}
+    foreign: list[str] = []
+    for root, dirs, files in os.walk(out):
+        rel = Path(root).relative_to(out).as_posix()
+        prefix = "" if rel == "." else rel + "/"
+        for name in sorted(dirs):
+            if Path(root, name).is_symlink() or prefix + name not in folders:
+                foreign.append(prefix + name + "/")
+        dirs[:] = sorted(d for d in dirs if prefix + d + "/" not in foreign)
+        for name in sorted(files):
+            path, key = Path(root, name), prefix + name
+            if not prefix and name == MANIFEST and not path.is_symlink():
+                continue
+            if path.is_symlink() or not path.is_file() or key not in listed:
+                foreign.append(key)
+            elif not _unchanged(path, listed[key]):
+                foreign.append(f"{key} (changed since senrun wrote it)")
+    return foreign
+
+
+def _unchanged(path: Path, entry: dict) -> bool:
+    """Whether a file still has the size and SHA-256 its manifest gives (a missing one is not checked)."""
+    size, sha = entry.get("bytes"), entry.get("sha256")
+    if isinstance(size, int) and path.stat().st_size != size:
+        return False
+    if isinstance(sha, str):
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest() == sha
+    return True
+
+
+def run_files(config: object) -> list[tuple[str, Path]]:
+    """The run's own files that no output folder may replace: its config and every input it names."""
+    found: list[tuple[str, Path]] = []
+    path = getattr(config, "path", None)
+    if path is not None:
+        found.append(("the config", Path(path)))
+    for name, spec in (getattr(config, "inputs", None) or {}).items():
+        found.append((f"the {name} input", Path(spec.path)))
+    return found
+
+
+def output_mode(config: object) -> str:
+    """The config's output_mode (private unless it says group)."""
+    return getattr(config, "output_mode", None) or "private"
+
+
+#: What marks a folder `senrun sample` wrote: its planted.csv, and a config whose opening
+#: comment names the command (sample/write.py CONFIG_TEMPLATE).
+SAMPLE_MARKS = ("planted.csv", "senrun.yaml", b"`senrun sample`")
+
+
+def check_sample_target(out: Path, shown: Path | None = None) -> None:
+    """Refuse a `senrun sample --out` that is a file, or a non-empty folder a sample did not write:
+    `sample` writes its files in place, and would replace a council's own census.csv."""
+    shown = shown or out
+    out = resolve_out(out)
+    if out.exists() and not out.is_dir():
+        raise SenrunError(f"cannot write to {shown}: it is a file, not a folder")
+    if not out.is_dir() or not any(out.iterdir()):
+        return
+    planted, config, mark = SAMPLE_MARKS
+    try:
+        head = (out / config).read_bytes()[:400] if (out / config).is_file() else b""
+    except OSError:
+        head = b""
+    if not ((out / planted).is_file() and mark in head):
+        raise SenrunError(
+            f"cannot write to {shown}: the folder is not empty and does not hold a sample senrun wrote "
+            f"(no {planted}, or a {config} that `senrun sample` did not write); `senrun sample` replaces "
+            f"files in place, so give a new or empty folder")

@@ -1,0 +1,106 @@
+"""Showing the summary never fails a run: markup and emoji codes in names and paths print as typed,
+a terminal that cannot show £ gets ?, a reader that goes (`| head`) is no failure, and once the
+output folder is in place no message says that nothing was written.  Ctrl-C exits 130 saying
+what was written; a run short of memory ends in one line (issue 14 points 8 and 10; issue 13's Ctrl-C)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from senrun.cli import app
+from senrun.outputs import writer
+
+from builders import SCHOOLS, statement, write_run
+
+runner = CliRunner()
+STATEMENTS = [statement("B801200005001", "2006-05-01", "A")]
+MARKED = [{**SCHOOLS[0], "cluster_id": "C1", "cluster_name": ":x: [bold]Brook[/] [/]"}, *SCHOOLS[1:]]
+
+
+@pytest.fixture
+def config(tmp_path) -> Path:
+    return write_run(tmp_path, statements=STATEMENTS, schools=MARKED, year="2013-14 [/]")
+
+
+def test_markup_and_emoji_codes_in_names_paths_and_the_year_print_as_typed(config, tmp_path):
+    out = tmp_path / "out[/]"
+    done = runner.invoke(app, ["allocate", "-c", str(config), "-o", str(out), "--no-returns"])
+    assert done.exit_code == 0, done.output
+    text = " ".join(done.output.split())
+    assert "senrun 2013-14 [/]: the money" in text
+    assert ":x: [bold]Brook[/] [/]" in text and "❌" not in done.output
+    assert f"Wrote {out}/" in text
+
+
+def run_cli(args: list[str], **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "senrun", *args], capture_output=True, timeout=120, **kwargs)
+
+
+def test_a_terminal_that_cannot_show_a_pound_sign_gets_a_question_mark(config, tmp_path):
+    done = run_cli(["allocate", "-c", str(config), "-o", str(tmp_path / "out"), "--no-returns"],
+                   env={**os.environ, "PYTHONIOENCODING": "ascii"})
+    assert done.returncode == 0, done.stderr
+    assert b"?" in done.stdout and b"\xa3" not in done.stdout and done.stderr == b""
+    assert re.search(rb"SEN total +\| \?[0-9,]+\.[0-9]{2} \|", done.stdout)  # £ shown as ?
+
+
+def test_a_reader_that_goes_is_no_failure_once_the_folder_is_written(config, tmp_path):
+    run = subprocess.Popen([sys.executable, "-m", "senrun", "allocate", "-c", str(config), "-o",
+                            str(tmp_path / "out"), "--no-returns"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    run.stdout.close()  # as `| head -c 0` would: every line of the summary meets a closed pipe
+    assert run.wait(timeout=120) == 0
+    assert run.stderr.read() == b""
+    assert (tmp_path / "out" / "manifest.json").is_file()
+
+
+def test_a_failure_after_the_swap_never_says_nothing_was_written(config, tmp_path, monkeypatch):
+    from senrun.cli import render
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the terminal went away")
+    monkeypatch.setattr(render, "print_totals", broken)
+    done = runner.invoke(app, ["allocate", "-c", str(config), "-o", str(tmp_path / "out"), "--no-returns"])
+    assert done.exit_code == 0
+    assert "nothing was written" not in done.output
+    assert "was written in full" in done.output and "summary could not be shown (RuntimeError)" in done.output
+
+
+def test_ctrl_c_says_what_was_written_and_exits_130(config, tmp_path, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(writer, "manifest_bytes", interrupted)
+    done = runner.invoke(app, ["allocate", "-c", str(config), "-o", str(tmp_path / "out"), "--no-returns"])
+    assert (done.exit_code, done.output.strip()) == (130, "senrun stopped (Ctrl-C): nothing was written.")
+    assert not (tmp_path / "out").exists()
+    monkeypatch.undo()
+    from senrun.cli import render
+
+    monkeypatch.setattr(render, "print_totals", interrupted)
+    done = runner.invoke(app, ["allocate", "-c", str(config), "-o", str(tmp_path / "out"), "--no-returns"])
+    assert done.exit_code == 130
+    assert f"senrun stopped (Ctrl-C): {tmp_path / 'out'}/ was written in full" in " ".join(done.output.split())
+
+
+class PanicException(BaseException):
+    """What a Rust panic inside Polars arrives as."""
+
+
+@pytest.mark.parametrize("error", [MemoryError(), PanicException("capacity overflow")])
+def test_a_run_short_of_memory_ends_in_one_line(config, tmp_path, monkeypatch, error):
+    import senrun.pipeline
+
+    def short(*args, **kwargs):
+        raise error
+    monkeypatch.setattr(senrun.pipeline, "allocate", short)
+    done = runner.invoke(app, ["allocate", "-c", str(config), "-o", str(tmp_path / "out")])
+    assert done.exit_code == 1
+    assert done.output.splitlines() == ["senrun ran out of memory: nothing was written. docs/performance.md gives "
+                                        "the memory a run needs; close other programs or use a machine with more "
+                                        "memory."]

@@ -1,0 +1,267 @@
+"""senrun replaces only what it wrote: an --out holding the run's own config or inputs, or files
+senrun did not write, is refused and nothing is deleted; one run at a time writes a folder; the
+outputs are private and durable (docs/security.md, docs/reliability.md "Round 2: outputs")."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from senrun.cli import app
+from senrun.config.loader import load_config
+from senrun.errors import SenrunError
+from senrun.outputs import atomic, guard, lock, write_outputs
+from senrun.outputs.common import return_file_stem
+from senrun.pipeline import allocate
+
+from builders import SCHOOLS, statement, write_run
+
+runner = CliRunner()
+STATEMENTS = [statement("B801200005001", "2006-05-01", "A")]
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` with its bytes."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def senrun(*args: str) -> object:
+    return runner.invoke(app, [*args, "--quiet"] if args[0] == "allocate" else list(args))
+
+
+@pytest.fixture
+def inputs(tmp_path) -> Path:
+    """A run's config and inputs in `in/`; returns the config's path."""
+    (tmp_path / "in").mkdir()
+    return write_run(tmp_path / "in", statements=STATEMENTS, schools=SCHOOLS)
+
+
+# --- point 1: never delete what senrun did not write --------------------------------------------
+
+def test_the_reported_sequence_is_refused_and_every_file_stays(inputs, tmp_path):
+    work = tmp_path / "W"
+    assert senrun("allocate", "-c", str(inputs), "-o", str(work), "--jobs", "1").exit_code == 0
+    for path in inputs.parent.iterdir():
+        shutil.copy(path, work / path.name)
+    before = tree(work)
+    done = senrun("allocate", "-c", str(work / "senrun.yaml"), "-o", str(work), "--jobs", "1")
+    assert done.exit_code == 1
+    assert f"cannot write to {work}: it holds the config ({work / 'senrun.yaml'})" in done.output
+    assert tree(work) == before
+
+
+def test_an_out_above_the_inputs_folder_is_refused(inputs, tmp_path):
+    before = tree(tmp_path)
+    done = senrun("allocate", "-c", str(inputs), "-o", str(tmp_path))
+    assert done.exit_code == 1 and "it holds the config" in done.output
+    assert tree(tmp_path) == before
+
+
+def test_files_copied_into_a_senrun_folder_are_named_and_kept(inputs, tmp_path):
+    work = tmp_path / "W"
+    assert senrun("allocate", "-c", str(inputs), "-o", str(work), "--no-returns").exit_code == 0
+    shutil.copy(inputs.parent / "schools.csv", work / "schools.csv")  # over senrun's own schools.csv
+    (work / "notes.txt").write_text("mine")
+    before = tree(work)
+    done = senrun("allocate", "-c", str(inputs), "-o", str(work), "--no-returns")
+    assert done.exit_code == 1
+    assert "notes.txt, schools.csv (changed since senrun wrote it)" in " ".join(done.output.split())
+    assert "nothing was written" in done.output and tree(work) == before
+
+
+def test_only_files_the_manifest_lists_are_senruns(tmp_path):
+    out = tmp_path / "out"
+    (out / "returns").mkdir(parents=True)
+    (out / "returns" / "A.xlsx").write_bytes(b"a")
+    (out / "returns" / "extra.xlsx").write_bytes(b"x")
+    (out / "drafts").mkdir()
+    (out / "link.csv").symlink_to(out / "returns" / "A.xlsx")
+    listed = {"returns/A.xlsx": {"sha256": hashlib.sha256(b"a").hexdigest(), "bytes": 1}, "link.csv": {}}
+    (out / "manifest.json").write_text(json.dumps({"files": listed}))
+    assert guard.foreign_entries(out, listed) == ["drafts/", "link.csv", "returns/extra.xlsx"]
+    with pytest.raises(SenrunError, match=r"did not write, or changed since it wrote them \(drafts/, link.csv"):
+        atomic.check_target(out)
+    (out / "manifest.json").write_text("{not json")
+    with pytest.raises(SenrunError, match="no manifest.json listing its files"):
+        atomic.check_target(out)
+
+
+def test_an_out_inside_an_input_folder_or_equal_to_one_is_refused(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    with pytest.raises(SenrunError, match="lies inside the census input"):
+        guard.check_apart(data / "out", [("the census input", data)], data / "out")
+    with pytest.raises(SenrunError, match="it holds the census input"):
+        guard.check_apart(data, [("the census input", data)], data)
+    guard.check_apart(tmp_path / "out", [("the census input", data / "census.csv")], tmp_path / "out")
+
+
+def test_simulate_refuses_an_out_holding_its_config(inputs):
+    before = tree(inputs.parent)
+    done = senrun("simulate", "-c", str(inputs), "--set", "lump_sum.rate=0,5", "-o", str(inputs.parent))
+    assert done.exit_code == 1 and "it holds the config" in done.output
+    assert tree(inputs.parent) == before
+
+
+# --- issue 13 point 6: sample refuses a folder it did not write ----------------------------------
+
+def test_sample_refuses_a_folder_it_did_not_write_and_rewrites_its_own(tmp_path):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "census.csv").write_text("upn\nmine\n")
+    done = senrun("sample", "--scale", "demo", "--out", str(mine))
+    assert done.exit_code == 1 and "does not hold a sample senrun wrote" in done.output
+    assert tree(mine) == {"census.csv": b"upn\nmine\n"}
+    assert senrun("sample", "--scale", "demo", "--out", str(tmp_path / "s")).exit_code == 0
+    first = tree(tmp_path / "s")
+    assert senrun("sample", "--scale", "demo", "--out", str(tmp_path / "s")).exit_code == 0
+    assert tree(tmp_path / "s") == first
+
+
+# --- point 16: a symbolic link as --out is followed, a loop is named -------------------------------
+
+def test_an_out_that_is_a_link_is_followed_and_kept(inputs, tmp_path):
+    real = tmp_path / "runs" / "2013-14"
+    real.mkdir(parents=True)
+    link = tmp_path / "current"
+    link.symlink_to(real)
+    assert senrun("allocate", "-c", str(inputs), "-o", str(link), "--no-returns").exit_code == 0
+    assert link.is_symlink() and (real / "manifest.json").is_file()
+    assert senrun("allocate", "-c", str(inputs), "-o", str(link), "--no-returns").exit_code == 0
+    assert link.is_symlink() and os.readlink(link) == str(real)
+
+
+def test_a_dangling_link_and_a_loop_above_out_are_named(tmp_path):
+    (tmp_path / "gone").symlink_to(tmp_path / "nowhere")
+    with pytest.raises(SenrunError, match="is a symbolic link to .*nowhere, which does not exist"):
+        guard.resolve_out(tmp_path / "gone")
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    with pytest.raises(SenrunError, match=r"b?a? is a symbolic link that loops"):
+        guard.resolve_out(tmp_path / "a" / "out")
+    with pytest.raises(SenrunError, match="NUL"):
+        guard.resolve_out(Path("out\x00x"))
+
+
+# --- point 11: private by default, or as output_mode says ---------------------------------------
+
+def modes(folder: Path) -> set[tuple[str, int]]:
+    return {("dir" if p.is_dir() else "file", stat.S_IMODE(p.stat().st_mode)) for p in [folder, *folder.rglob("*")]}
+
+
+@pytest.mark.parametrize("mode, expected", [(None, {("dir", 0o700), ("file", 0o600)}),
+                                            ("group", {("dir", 0o750), ("file", 0o640)})])
+def test_outputs_are_readable_by_their_owner_only_unless_output_mode_says_group(tmp_path, mode, expected):
+    extra = {"output_mode": mode} if mode else {}
+    config = write_run(tmp_path, statements=STATEMENTS, schools=SCHOOLS, **extra)
+    old = os.umask(0o022)
+    try:
+        write_outputs(allocate(load_config(config)), tmp_path / "out", jobs=1)
+    finally:
+        os.umask(old)
+    assert modes(tmp_path / "out") == expected
+    assert not lock.lock_path(tmp_path / "out").exists()
+
+
+# --- point 17: durable before the swap ----------------------------------------------------------
+
+def test_every_file_and_folder_is_synced_before_the_swap(inputs, tmp_path, monkeypatch):
+    events: list[tuple] = []
+    real_fsync, real_rename = os.fsync, atomic.rename
+
+    def fsync(fd):
+        info = os.fstat(fd)
+        events.append(("sync", info.st_dev, info.st_ino))
+        real_fsync(fd)
+
+    def rename(src, dst):
+        events.append(("rename", Path(src).name, Path(dst).name))
+        real_rename(src, dst)
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(atomic, "rename", rename)
+    out = tmp_path / "out"
+    write_outputs(allocate(load_config(inputs)), out, jobs=1)
+    swap = events.index(("rename", ".out.senrun-new", "out"))
+    synced_before = {e[1:] for e in events[:swap] if e[0] == "sync"}
+    written = [out, out / "returns", *out.rglob("*")]
+    assert all((p.stat().st_dev, p.stat().st_ino) in synced_before for p in written)
+    parent = tmp_path.stat()
+    assert ("sync", parent.st_dev, parent.st_ino) in events[swap:]  # the swap itself made durable
+
+
+# --- point 6: one run at a time ------------------------------------------------------------------
+
+HOLD = """
+import sys, time
+from pathlib import Path
+from senrun.outputs.lock import locked
+with locked(Path(sys.argv[1])):
+    print("held", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def holder(out: Path, seconds: float) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(out), str(seconds)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline() == "held\n"
+    return proc
+
+
+def test_a_second_run_waits_for_the_first_then_stops_clearly(inputs, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    result = allocate(load_config(inputs))
+    write_outputs(result, out, returns=False)
+    before = tree(out)
+    proc = holder(out, 30)
+    try:
+        monkeypatch.setenv(lock.WAIT_ENV, "0.5")
+        started = time.monotonic()
+        with pytest.raises(SenrunError, match=r"another senrun run is writing it \(waited 0.5 s for .out.lock\)"):
+            write_outputs(result, out, returns=False, diff=None)
+        assert time.monotonic() - started >= 0.5
+        assert tree(out) == before
+    finally:
+        proc.kill()
+        proc.wait()
+    proc = holder(out, 0.3)  # released while the next run waits: it goes ahead
+    monkeypatch.setenv(lock.WAIT_ENV, "20")
+    write_outputs(result, out, returns=False)
+    proc.wait()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out"]
+
+
+def test_two_runs_into_one_folder_at_once_both_succeed_and_the_manifest_matches(inputs, tmp_path):
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "senrun", "allocate", "-c", str(inputs), "-o", str(out), "--jobs", "1", "-q"]
+    runs = [subprocess.Popen(command, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    assert [r.wait(timeout=120) for r in runs] == [0, 0], [r.stderr.read() for r in runs]
+    listed = json.loads((out / "manifest.json").read_text())["files"]
+    assert {k: v["sha256"] for k, v in listed.items()} == \
+        {k: hashlib.sha256(v).hexdigest() for k, v in tree(out).items() if k != "manifest.json"}
+
+
+# --- point 13: Windows' reserved names -------------------------------------------------------------
+
+@pytest.mark.parametrize("school_id, stem", [("CON", "CON_"), ("nul", "nul_"), ("Com1", "Com1_"), ("LPT9", "LPT9_"),
+                                             ("Prn", "Prn_"), ("aux", "aux_"), ("CON.txt", "CON_txt"),
+                                             ("CONSOLE", "CONSOLE"), ("COM10", "COM10"), ("A/B", "A_B")])
+def test_a_school_id_windows_reserves_gets_a_file_name_windows_allows(school_id, stem):
+    assert return_file_stem(school_id) == stem
+
+
+def test_config_output_mode_is_checked(tmp_path):
+    config = write_run(tmp_path, statements=STATEMENTS, schools=SCHOOLS, output_mode="world")
+    with pytest.raises(SenrunError, match="output_mode"):
+        load_config(config)
+    assert yaml.safe_load(config.read_text())["output_mode"] == "world"

@@ -1,0 +1,71 @@
+"""A run killed outright while its processes build the returns never keeps a caller waiting: the
+workers, the fork server and the resource tracker hold neither the run's stdout nor its stderr,
+and the workers end when the run does, even while it is an unreaped zombie (issue 14, point 5).
+The long loop of random kills is `make soak` (bench/soak.py)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from senrun.outputs import atomic
+
+from builders import statement, write_run
+
+SCHOOLS = [{"school_id": f"S{i:02d}", "school_name": f"School {i}", "cluster_id": f"C{i % 3}",
+            "ssa": "1000.00", "pupils": str(100 + i)} for i in range(60)]  # 2 processes at --jobs 2
+
+
+def read_to_end(stream, into: list) -> threading.Thread:
+    thread = threading.Thread(target=lambda: into.append(stream.read()), daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("kill", ["dir-made#1", "file-written#6", "file-written#30"])
+def test_a_caller_reading_a_killed_runs_output_to_the_end_is_not_kept_waiting(tmp_path, kill):
+    config = write_run(tmp_path, statements=[statement("B801200005001", "2006-05-01", "S01")], schools=SCHOOLS)
+    env = {**os.environ, atomic.KILL_ENV: kill}
+    run = subprocess.Popen([sys.executable, "-m", "senrun", "allocate", "-c", str(config), "-o", str(tmp_path / "out"),
+                            "--jobs", "2"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = [], []
+    readers = [read_to_end(run.stdout, out), read_to_end(run.stderr, err)]
+    try:
+        for reader in readers:  # the run is not reaped yet: a zombie once it has died
+            reader.join(timeout=60)
+        assert not any(r.is_alive() for r in readers), "a helper of the killed run still holds its output"
+        assert run.wait(timeout=10) == -signal.SIGKILL
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the watching process is Linux-only")
+@pytest.mark.parametrize("kill, code, line", [
+    ("abort", 1, "senrun stopped: an allocation failed inside Polars' native code (SIGABRT), most often for want "
+                 "of memory; nothing was written. docs/performance.md gives the memory a run needs."),
+    ("sigkill", -signal.SIGKILL, None),
+])
+def test_a_run_aborted_in_native_code_ends_in_one_line_and_a_kill_is_passed_on(tmp_path, kill, code, line):
+    # SIGABRT is what Rust does when an allocation fails (issue 14 point 10); os.abort() does the same here
+    config = write_run(tmp_path, statements=[statement("B801200005001", "2006-05-01", "S01")],
+                       schools=SCHOOLS[:3])
+    die = "os.abort()" if kill == "abort" else "os.kill(os.getpid(), signal.SIGKILL)"
+    crash = ("import os, signal, senrun.pipeline as p\n"
+             f"p.allocate = lambda *a, **k: {die}\n"
+             "import sys; sys.argv = ['senrun', 'allocate', '-c', sys.argv[1], '-o', sys.argv[2]]\n"
+             "from senrun.cli import main; main()\n")
+    env = {k: v for k, v in os.environ.items() if k != "SENRUN_SUPERVISED"}
+    run = subprocess.run([sys.executable, "-c", crash, str(config), str(tmp_path / "out")], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == code
+    if line:
+        assert run.stderr.splitlines()[-1] == line and "Traceback" not in run.stderr
+    assert not (tmp_path / "out").exists()
