@@ -19,6 +19,7 @@ from .inputs.schema import (CLUSTER_ID, CLUSTER_NAME, DOB, NC_YEAR_TAUGHT, REASO
 from .inputs.upn import upn_problems
 
 MAX_LISTED = 200
+MAX_UNITS = 1_000_000_000  # the most units of need a school can have in a need column (×10⁶ fits 64 bits)
 _SEED = 20130117
 _WHY = {CLUSTER_ID: ": a school belongs to one cluster"}  # why a repeat that differs in this column matters
 

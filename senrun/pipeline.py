@@ -110,10 +110,12 @@ def _parse_need_column(schools: Table, name: str, issues: Issues) -> None:
     if frame.schema[name] != pl.String:
         frame = frame.with_columns(pl.col(name).cast(pl.String))
     parsed = frame.select(ROW, pl.col(name).alias("_raw"), parse_number(name).alias("_v"))
-    bad = parsed.filter((pl.col("_v").is_null() | (pl.col("_v") < 0)) & pl.col("_raw").is_not_null())
+    # inf, NaN and 1e308 are refused too: scaled to millionths of a unit they would overflow 64 bits
+    wrong = pl.col("_v").is_null() | ~pl.col("_v").is_between(0, checks.MAX_UNITS)
+    bad = parsed.filter(wrong & pl.col("_raw").is_not_null())
     for row, raw, _ in bad.head(checks.MAX_LISTED).iter_rows():
-        issues.error("bad_value", f'"{raw}" is not a non-negative number', **schools.where(name, row),
-                     expected="a number of units, 0 or more")
+        issues.error("bad_value", f'"{raw}" is not a number of units from 0 to {checks.MAX_UNITS:,}',
+                     **schools.where(name, row), expected=f"a number of units, 0 to {checks.MAX_UNITS:,}")
     schools.frame = frame.with_columns(parsed["_v"].fill_null(0).alias(name))
 
 

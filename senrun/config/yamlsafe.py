@@ -39,7 +39,17 @@ def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
     return Decimal(text)
 
 
+def _int(loader: yaml.SafeLoader, node: yaml.ScalarNode):
+    """A whole number; one of more than 30 digits is kept as an exact Decimal, for the checker to call too
+    large (Python refuses to turn more than 4,300 digits into an int, and no config number needs 30)."""
+    text = loader.construct_scalar(node).replace("_", "")
+    if len(text.lstrip("+-")) > 30 and text.lstrip("+-").isdigit():
+        return Decimal(text)
+    return yaml.SafeLoader.construct_yaml_int(loader, node)
+
+
 _Loader.add_constructor("tag:yaml.org,2002:float", _decimal)
+_Loader.add_constructor("tag:yaml.org,2002:int", _int)
 
 
 def _count(node: yaml.Node, depth: int, budget: list[int], lines: dict, path: str) -> None:

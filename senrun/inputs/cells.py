@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from . import parse
+from ..money import ceiling_text
 from .schema import DTYPES, ENROL_CODES, EVENTS, MOVE_REASONS, NULLABLE, SEN_CODES, STREAMS, Column, Kind
 from .upn import not_ok
 
@@ -140,6 +141,8 @@ def bad_message(col: Column) -> pl.Expr:
            .otherwise(pl.lit(f" is not {_KIND_WORDS.get(col.kind, 'valid')}")))
     if col.kind == Kind.MONEY:
         msg = (pl.when(raw.str.contains(r"^[£\s]*[-−(]")).then(pl.lit(" is negative; money must not be negative"))
+               .when(parse.too_large_money(col.name))
+               .then(pl.lit(f" is more than {ceiling_text()}, the most senrun accepts for one amount"))
                .when(raw.str.contains(r"^[£\d,\s]*\.\d{3,}$")).then(pl.lit(" has more than two decimal places"))
                .otherwise(msg))
     if col.kind == Kind.DATE:

@@ -18,7 +18,8 @@ from ..errors import Issues
 from .excel import Unreadable
 from .headers import find_header, map_columns, targets_for
 from .reading import Raw, read_raw
-from .schema import DTYPES, ROW, SCHEMAS, UPN, Column
+from ..money import CEILING_PENCE, ceiling_text, fmt_gbp
+from .schema import DTYPES, ROW, SCHEMAS, UPN, Column, Kind
 
 MAX_ISSUES_PER_COLUMN = 200  # beyond this, one summary line per column and problem
 _FIRST = "\x00first"  # the file's first column, kept while reading to recognise a totals row
@@ -67,12 +68,26 @@ def read_input(spec: InputSpec, issues: Issues) -> Table | None:
             issues.error("no_rows", f"{spec.name} file has headers but no rows of data", **table.where())
             return None
         table.frame = _parse_columns(raw, wanted, columns, table, issues)
+        _money_totals(table, columns, issues)
     except Unreadable as exc:
         issues.error("unreadable", f"{spec.name} file '{spec.path_text}' {exc}", file=spec.path.name,
                      sheet=table.sheet, row=exc.row)
         return None
     table.headers.pop(_FIRST, None)
     return table
+
+
+def _money_totals(table: Table, columns: tuple[Column, ...], issues: Issues) -> None:
+    """Every money column's total within the ceiling (SPEC §1): each amount is, but eight million of them
+    need not be, and every sum senrun takes of a column (a school's, a cluster's, the authority's) is at
+    most the column's total, so checking it here keeps all of them from wrapping 64-bit pence."""
+    for col in columns:
+        if col.kind != Kind.MONEY or col.name not in table.frame.columns:
+            continue
+        total = table.frame.select(pl.col(col.name).cast(pl.Int128).sum()).item() or 0
+        if total > CEILING_PENCE:
+            issues.error("too_large", f"the amounts in this column add up to {fmt_gbp(total)}, more than "
+                         f"{ceiling_text()}, the most senrun handles as a total", **table.where(col.name))
 
 
 def _wanted(headers: list[str], mapping: dict[str, str], spec: InputSpec, columns: tuple[Column, ...]) -> dict:

@@ -13,6 +13,8 @@ from decimal import Decimal, InvalidOperation
 
 import polars as pl
 
+from ..money import CEILING_PENCE
+
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
@@ -109,11 +111,20 @@ def parse_money(col: str) -> pl.Expr:
     """
     s = pl.col(col).str.strip_chars().str.replace_all(r"[£\s]", "")
     m = s.str.extract_groups(MONEY_PATTERN)
-    digits = m.struct.field("1").str.replace_all(",", "")
+    digits = m.struct.field("1").str.replace_all(",", "").str.strip_chars_start("0")
     frac = m.struct.field("2").fill_null("").str.pad_end(2, "0").cast(pl.Int64, strict=False)
     whole = pl.when(digits == "").then(pl.lit(0, pl.Int64)).otherwise(digits.cast(pl.Int64, strict=False))
     has_digit = s.str.contains(r"\d")
-    return pl.when(has_digit & digits.is_not_null()).then(whole * 100 + frac).otherwise(None)
+    # Pounds of more than 11 digits are beyond the ceiling, and are never multiplied (×100 could wrap 64 bits).
+    fits = digits.str.len_chars() <= 11
+    pence = pl.when(fits).then(whole * 100 + frac)
+    return pl.when(has_digit & digits.is_not_null() & (pence <= CEILING_PENCE)).then(pence).otherwise(None)
+
+
+def too_large_money(col: str) -> pl.Expr:
+    """True where a cell is written as money but is beyond the ceiling (money.CEILING_PENCE)."""
+    s = pl.col(col).str.strip_chars().str.replace_all(r"[£\s]", "")
+    return s.str.contains(MONEY_PATTERN) & s.str.contains(r"\d") & parse_money(col).is_null()
 
 
 def parse_number(col: str) -> pl.Expr:
