@@ -115,3 +115,131 @@ def test_inf_nan_or_1e308_in_a_need_column_is_named_by_row(tmp_path, value):
                                              {"name": "per_pupil", "basis": "pupils", "remainder": True}]})
     errors = _errors(config)
     assert [(e.file, e.row, e.column) for e in errors] == [("schools.csv", 3, "deprivation")]
+
+
+# --- point 2: one snapshot of each input ------------------------------------------------------------
+
+def _sha(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_an_input_rewritten_while_it_is_read_is_read_again_and_the_manifest_hashes_what_was_used(tmp_path,
+                                                                                                  monkeypatch):
+    from senrun.inputs import snapshot
+
+    config = _one_statement(tmp_path, "1000.00")
+    path = tmp_path / "statements.csv"
+    newer = path.read_bytes().replace(b"1000.00", b"2000.00")
+    calls = []
+
+    def rewrite(p):
+        if p == path and not calls:
+            calls.append(p)
+            path.write_bytes(newer + b"\n")  # another size: the change is seen
+    monkeypatch.setattr(snapshot, "_after_read", rewrite)
+    result = allocate(load_config(config))
+    assert result.psf["annual_amount"].to_list() == [200000]
+    assert {i.name: i.sha256 for i in result.inputs}["statements"] == _sha(newer + b"\n")
+
+
+def test_an_input_that_keeps_changing_while_it_is_read_stops_the_run_clearly(tmp_path, monkeypatch):
+    from senrun.inputs import snapshot
+
+    config = _one_statement(tmp_path, "1000.00")
+    path = tmp_path / "statements.csv"
+    monkeypatch.setattr(snapshot, "_after_read",
+                        lambda p: p == path and path.write_bytes(path.read_bytes() + b"\n"))
+    errors = _errors(config)
+    assert [e.file for e in errors] == ["statements.csv"]
+    assert "changed while senrun was reading it" in errors[0].message
+
+
+def test_a_parquet_input_replaced_after_its_header_is_read_gives_the_figures_and_hash_of_one_version(
+        tmp_path, monkeypatch):
+    from senrun.inputs import load
+
+    config = _one_statement(tmp_path, "1000.00")
+    frame = pl.read_csv(tmp_path / "statements.csv", infer_schema=False)
+    frame.write_parquet(tmp_path / "st.parquet")
+    first = (tmp_path / "st.parquet").read_bytes()
+    _point_at(config, "statements", "st.parquet")
+    wanted = load._wanted
+
+    def replace_then_continue(headers, *args):
+        if "annual_amount" in headers:
+            frame.with_columns(pl.lit("2000.00").alias("annual_amount")).write_parquet(tmp_path / "st.parquet")
+        return wanted(headers, *args)
+    monkeypatch.setattr(load, "_wanted", replace_then_continue)
+    result = allocate(load_config(config))
+    assert result.psf["annual_amount"].to_list() == [100000]
+    assert {i.name: i.sha256 for i in result.inputs}["statements"] == _sha(first)
+
+
+def test_the_config_hash_is_of_the_bytes_parsed_even_if_the_file_is_saved_again(tmp_path, monkeypatch):
+    from senrun.config import loader
+
+    config = _one_statement(tmp_path, "1000.00")
+    first = config.read_bytes()
+    parse = loader.load_yaml_bytes
+
+    def save_again_then_parse(data):
+        config.write_text(config.read_text().replace("rate: 10", "rate: 20"))
+        return parse(data)
+    monkeypatch.setattr(loader, "load_yaml_bytes", save_again_then_parse)
+    cfg = load_config(config)
+    assert cfg.sha256 == _sha(first) and cfg.elements[0].rate == 10
+
+
+# --- point 4 and 15: not a regular file, too large, and true messages --------------------------------
+
+def _input_errors(tmp_path: Path, target: str) -> list:
+    config = _one_statement(tmp_path, "1.00")
+    _point_at(config, "schools", target)
+    return _errors(config)
+
+
+@pytest.mark.parametrize("target, words", [("/dev/zero", "is a device"), ("/dev/urandom", "is a device"),
+                                           (".", "is a folder")])
+def test_a_device_or_folder_as_an_input_is_refused_at_once(tmp_path, target, words):
+    errors = _input_errors(tmp_path, target)
+    assert len(errors) == 1 and words in errors[0].message
+
+
+def test_a_named_pipe_as_an_input_is_refused_without_waiting_for_a_writer(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "pipe.csv")
+    errors = _input_errors(tmp_path, "pipe.csv")
+    assert len(errors) == 1 and "named pipe" in errors[0].message
+
+
+def test_a_symbolic_link_loop_as_an_input_is_named_as_such(tmp_path):
+    (tmp_path / "loop.csv").symlink_to(tmp_path / "loop.csv")
+    errors = _input_errors(tmp_path, "loop.csv")
+    assert len(errors) == 1 and "loops" in errors[0].message
+
+
+def test_a_nul_character_in_an_input_path_is_a_clear_error(tmp_path):
+    errors = _input_errors(tmp_path, "schools\x00.csv")
+    assert len(errors) == 1 and "NUL character" in errors[0].message
+
+
+def test_an_input_over_max_input_mb_is_refused_before_it_is_read(tmp_path):
+    config = _one_statement(tmp_path, "1.00")
+    with (tmp_path / "schools.csv").open("a") as fh:
+        fh.write("\n" * (1 << 20))
+    raw = yaml.safe_load(config.read_text())
+    raw["max_input_mb"] = 1
+    config.write_text(yaml.safe_dump(raw, sort_keys=False))
+    errors = _errors(config)
+    assert [e.file for e in errors] == ["schools.csv"] and "max_input_mb" in errors[0].message
+
+
+@pytest.mark.parametrize("target, words", [("/dev/zero", "is a device"), (".", "is a folder")])
+def test_a_config_that_is_a_device_or_folder_is_not_called_missing(tmp_path, target, words):
+    with pytest.raises(SenrunError) as caught:
+        load_config(tmp_path / target if target == "." else target)
+    message = caught.value.errors[0].message
+    assert words in message and "no such config file" not in message

@@ -26,7 +26,7 @@ BASES_FIXED = ("per_school", "per_cluster", "pupils", "sen_support", "statements
 REQUIRED = object()
 
 _INPUT = {"path": ("str", REQUIRED), "sheet": ("str", None), "columns": ("columns", None),
-          "header_row": ("int", None)}
+          "header_row": ("int", None), "encoding": ("encoding", None)}
 _ELEMENT = {"name": ("name", REQUIRED), "basis": ("basis", REQUIRED), "rate": ("rate", None),
             "share": ("decimal", None), "remainder": ("bool", False), "remove": ("bool", False),
             "nc_years": ("years", None), "label": ("str", None)}
@@ -42,6 +42,7 @@ SPEC: dict[str, tuple] = {
     "missing_from_census": (("cease", "error"), "cease"),
     "transfer": (("ends", "keeps"), "ends"),
     "census_move_tolerance_days": ("int", 31),
+    "max_input_mb": ("int", 2048),
     "delegation": (("devolved", "delegated"), "delegated"),
     "reinstate": (("list", _REINSTATE), []),
     "diff": ({"flag_pct": ("decimal", Decimal(10))}, {}),
@@ -179,6 +180,18 @@ class ScalarKinds:
         if raw == "solve":
             return "solve"
         return self.k_decimal(raw, path)
+
+    def k_encoding(self, raw, path):
+        """A text encoding Python knows (`utf-8`, `cp1252`, `utf-16`), for a CSV that is not UTF-8."""
+        import codecs
+
+        text = self.k_str(raw, path)
+        try:
+            return codecs.lookup(text).name if text is not None else None
+        except LookupError:
+            self.problem(path, f"'{text}' is not a text encoding", expected="utf-8, cp1252, latin-1 or utf-16",
+                         value=text)
+            return None
 
     def k_money(self, raw, path):
         parsed = config_decimal(raw)

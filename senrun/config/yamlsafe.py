@@ -80,7 +80,13 @@ def load_yaml(path: Path) -> tuple[object, dict[str, int]]:
     size = path.stat().st_size
     if size > MAX_BYTES:
         raise YamlProblem(f"the file is {size:,} bytes; a config is at most {MAX_BYTES:,}")
-    raw = path.read_bytes()
+    return load_yaml_bytes(path.read_bytes())
+
+
+def load_yaml_bytes(raw: bytes) -> tuple[object, dict[str, int]]:
+    """The document in `raw` (a file's bytes, read once) and its map of key paths to lines."""
+    if len(raw) > MAX_BYTES:
+        raise YamlProblem(f"the file is {len(raw):,} bytes; a config is at most {MAX_BYTES:,}")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

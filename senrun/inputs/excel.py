@@ -17,6 +17,7 @@ fastexcel (calamine) does the reading.  What it does not do is done here:
 from __future__ import annotations
 
 import difflib
+import io
 import posixpath
 import re
 import zipfile
@@ -85,28 +86,31 @@ class SheetScan:
 
 
 
-def read_sheet(path: Path, sheet: str | None) -> tuple[pl.DataFrame, str]:
-    """The sheet named (else the first visible one) as an all-text frame whose row i is Excel row i + 1."""
+def read_sheet(path: Path | bytes, sheet: str | None) -> tuple[pl.DataFrame, str]:
+    """The sheet named (else the first visible one) as an all-text frame whose row i is Excel row i + 1.
+    `path` may be the workbook's bytes, already read (what senrun does: the guard and calamine then see
+    the same bytes, whatever happens to the file)."""
     import fastexcel
 
-    with _open(path) as book:
+    data = path if isinstance(path, bytes) else Path(path).read_bytes()
+    with _open(data) as book:
         sheets = _sheets(book)
         name = _choose(sheet, sheets)
         part = sheets[name][0]
         scan = _scan(book, part) if part else SheetScan()
         first_col = _first_content_col(book, part) if scan.failed else 0
     try:
-        reader = fastexcel.read_excel(str(path))
+        reader = fastexcel.read_excel(data)
         frame = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string").to_polars()
     except Exception as exc:  # calamine raises its own types for corrupt files
         raise Unreadable(f"could not be opened as an Excel workbook ({first_line(exc)})") from None
     return _with_failed_cells(frame, scan.failed, first_col), name
 
 
-def _open(path: Path) -> zipfile.ZipFile:
+def _open(data: bytes) -> zipfile.ZipFile:
     """The workbook as a zip, refused if damaged or if its parts would unpack to too much."""
     try:
-        book = zipfile.ZipFile(path)
+        book = zipfile.ZipFile(io.BytesIO(data))
         infos = book.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise Unreadable(f"could not be opened as an Excel workbook: it starts like an .xlsx file but is damaged "
@@ -114,7 +118,7 @@ def _open(path: Path) -> zipfile.ZipFile:
     total = sum(i.file_size for i in infos)
     if total > MAX_XML_BYTES:
         book.close()
-        raise Unreadable(f"would unpack to {total / 1e6:,.0f} MB (from {path.stat().st_size / 1e6:,.1f} MB): "
+        raise Unreadable(f"would unpack to {total / 1e6:,.0f} MB (from {len(data) / 1e6:,.1f} MB): "
                          f"refused, as more than senrun reads from a workbook ({MAX_XML_BYTES / 1e6:,.0f} MB); "
                          "if it is genuine, save the sheet as CSV")
     return book

@@ -55,7 +55,7 @@ def read_input(spec: InputSpec, issues: Issues) -> Table | None:
     targets = targets_for(spec, columns)
     finder = (lambda _: spec.header_row - 1) if spec.header_row else (lambda f: find_header(f, targets, required))
     try:
-        raw = read_raw(spec.path, spec.sheet, finder)
+        raw = read_raw(spec.path, spec.sheet, finder, spec.max_bytes, spec.encoding)
         table.sheet, table.sha256 = raw.sheet, raw.sha256
         before = len(issues.errors)
         mapping = map_columns(raw.headers, spec, targets, columns, table.where(), issues)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import io
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from ..engine import collect
 from .excel import Unreadable, first_line, read_sheet
 from .headers import HEADER_SEARCH_ROWS
 from .schema import ROW
+from .snapshot import DEFAULT_MAX_INPUT_MB, Snapshot, read_snapshot
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 HEAD_BYTES = 65536  # where the separator and the header row are looked for
@@ -57,14 +59,14 @@ class _ParquetRaw(Raw):
     decodes its share of the row groups).  One column at a time keeps the peak low: only one raw column is
     in memory beside the parsed ones (all six of a census at once added ≈100 MB)."""
 
-    def __init__(self, path: Path, headers: list[str], sha256: str):
+    def __init__(self, data: bytes, headers: list[str], sha256: str):
         super().__init__(headers, None, sha256)
-        self.path = path
+        self.data = data  # every column comes from these bytes, never from the file again
         self._height: int | None = None
 
     def _scan(self, expr: pl.Expr) -> pl.DataFrame:
         try:
-            return collect(pl.scan_parquet(self.path).select(expr), streaming=True)
+            return collect(pl.scan_parquet(self.data).select(expr), streaming=True)
         except Exception as exc:  # a damaged page surfaces only when read
             raise Unreadable(f"could not be read as Parquet ({first_line(exc)})") from None
 
@@ -120,41 +122,31 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _read_head(path: Path) -> bytes:
-    try:
-        with path.open("rb") as stream:
-            return stream.read(HEAD_BYTES)
-    except FileNotFoundError:
-        raise Unreadable("does not exist") from None
-    except IsADirectoryError:
-        raise Unreadable("is a folder, not a file") from None
-    except OSError as exc:
-        raise Unreadable(f"cannot be read ({exc.strerror})") from None
-
-
-def read_raw(path: Path, sheet: str | None, find_header: Callable[[pl.DataFrame], int]) -> Raw:
-    """The file at `path` as headers + loader; `find_header(top_rows)` picks the header row (0-based)."""
-    head = _read_head(path)
-    kind = sniff(head)
+def read_raw(path: Path, sheet: str | None, find_header: Callable[[pl.DataFrame], int],
+             max_bytes: int = DEFAULT_MAX_INPUT_MB << 20, encoding: str | None = None) -> Raw:
+    """The file at `path` as headers + loader; `find_header(top_rows)` picks the header row (0-based).
+    The file is read once (snapshot.py): everything after works on those bytes and their hash."""
+    snap = read_snapshot(path, max_bytes)
+    kind = sniff(snap.data[:HEAD_BYTES])
     if kind == "ole":
         raise Unreadable("is a password-protected workbook or an old .xls file: save it as an "
                          "unprotected .xlsx (File › Save As › Excel Workbook)")
     if kind == "parquet":
-        return _parquet(path)
+        return _parquet(snap)
     if kind == "zip":
-        return _workbook(path, sheet, find_header)
+        return _workbook(snap, sheet, find_header)
     # A CSV saved under an .xlsx name is common: it is read as what it really is.
-    return _csv(path, find_header)
+    return _csv(snap, find_header, encoding)
 
 
 # --- Parquet and workbooks --------------------------------------------------------------
 
-def _parquet(path: Path) -> Raw:
+def _parquet(snap: Snapshot) -> Raw:
     try:
-        headers = list(pl.read_parquet_schema(path))
+        schema = pl.read_parquet_schema(io.BytesIO(snap.data))
     except Exception as exc:  # Polars raises several types for a damaged footer
         raise Unreadable(f"could not be read as Parquet ({first_line(exc)})") from None
-    return _ParquetRaw(path, headers, file_sha256(path))
+    return _ParquetRaw(snap.data, list(schema), snap.sha256)
 
 
 def header_names(row: tuple) -> list[str]:
@@ -168,9 +160,9 @@ def header_names(row: tuple) -> list[str]:
     return names
 
 
-def _workbook(path: Path, sheet: str | None, find_header) -> Raw:
-    frame, name = read_sheet(path, sheet)
-    return _FrameRaw(frame, find_header(frame), 1, name, file_sha256(path))
+def _workbook(snap: Snapshot, sheet: str | None, find_header) -> Raw:
+    frame, name = read_sheet(snap.data, sheet)
+    return _FrameRaw(frame, find_header(frame), 1, name, snap.sha256)
 
 
 # --- CSV -----------------------------------------------------------------------------------
@@ -280,9 +272,8 @@ def unclosed_quote(data: bytes) -> int | None:
     return opened
 
 
-def _csv(path: Path, find_header) -> Raw:
-    data = path.read_bytes()
-    sha = hashlib.sha256(data).hexdigest()
+def _csv(snap: Snapshot, find_header, encoding: str | None = None) -> Raw:
+    data, sha = snap.data, snap.sha256
     if _is_blank(data):
         raise Unreadable("is empty")
     data = _utf8(data)
