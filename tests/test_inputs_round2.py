@@ -243,3 +243,26 @@ def test_a_config_that_is_a_device_or_folder_is_not_called_missing(tmp_path, tar
         load_config(tmp_path / target if target == "." else target)
     message = caught.value.errors[0].message
     assert words in message and "no such config file" not in message
+
+
+def test_yaml_nested_thousands_deep_is_refused_before_the_parser_recurses(tmp_path):
+    config = tmp_path / "senrun.yaml"
+    config.write_text("year: " + "[" * 5000 + "]" * 5000 + "\n")
+    errors = _config_errors(config)
+    assert len(errors) == 1 and "nested more than 32 levels" in errors[0].message
+
+
+@pytest.mark.parametrize("column, words", [
+    (pl.Series("annual_amount", [[1, 2]]), "lists of values"),
+    (pl.Series("annual_amount", [{"a": 1}]), "struct"),
+    (pl.Series("annual_amount", [1], dtype=pl.Duration("us")), "durations"),
+    (pl.Series("annual_amount", [[1, 2]], dtype=pl.Array(pl.Int64, 2)), "lists of values"),
+])
+def test_a_parquet_list_struct_or_duration_column_is_an_error_naming_it(tmp_path, column, words):
+    config = _one_statement(tmp_path, "1.00")
+    frame = pl.read_csv(tmp_path / "statements.csv", infer_schema=False)
+    frame.with_columns(column).with_columns(pl.lit([1]).alias("extra")).write_parquet(tmp_path / "st.parquet")
+    _point_at(config, "statements", "st.parquet")
+    errors = _errors(config)
+    assert [(e.file, e.column) for e in errors] == [("st.parquet", "annual_amount")]
+    assert words in errors[0].message

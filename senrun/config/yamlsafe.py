@@ -112,9 +112,24 @@ def _syntax_problem(exc: yaml.YAMLError) -> YamlProblem:
     return YamlProblem(text, mark.line + 1 if mark else None)
 
 
+def _depth_first(text: str) -> None:
+    """Refuse YAML nested more than MAX_DEPTH levels from its event stream, which the parser produces without
+    recursion: composing `[[[[…` thousands deep would exhaust Python's stack before the tree could be walked."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH + 1:
+                raise YamlProblem(f"the YAML is nested more than {MAX_DEPTH} levels deep",
+                                  event.start_mark.line + 1)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
 def loads_yaml(text: str) -> tuple[object, dict[str, int]]:
     """Parse YAML text with the limits above."""
     try:
+        _depth_first(text)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         raise _syntax_problem(exc) from None

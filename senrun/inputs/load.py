@@ -62,6 +62,8 @@ def read_input(spec: InputSpec, issues: Issues) -> Table | None:
         if len(issues.errors) > before:
             return None
         wanted = _wanted(raw.headers, mapping, spec, columns)
+        if not _plain_types(raw, wanted, table, issues):
+            return None
         table.headers = {v: k for k, v in wanted.items()}  # with the first column's, for a totals row
         raw.select(list(wanted))
         if raw.height == 0:
@@ -88,6 +90,35 @@ def _money_totals(table: Table, columns: tuple[Column, ...], issues: Issues) -> 
         if total > CEILING_PENCE:
             issues.error("too_large", f"the amounts in this column add up to {fmt_gbp(total)}, more than "
                          f"{ceiling_text()}, the most senrun handles as a total", **table.where(col.name))
+
+
+def _unreadable_type(dtype: pl.DataType) -> str | None:
+    """Why a Parquet column's type holds no single value senrun can read (lists, structs, durations), or None."""
+    if isinstance(dtype, (pl.List, pl.Array)):
+        return "lists of values"
+    if isinstance(dtype, pl.Struct):
+        return "records (a struct)"
+    if isinstance(dtype, (pl.Duration, pl.Time)):
+        return "durations or times of day"
+    if dtype in (pl.Binary, pl.Object):
+        return "binary data"
+    return None
+
+
+def _plain_types(raw: Raw, wanted: dict[str, str], table: Table, issues: Issues) -> bool:
+    """A Parquet column senrun reads must hold one plain value a cell; one that holds lists, structs or
+    durations is an error naming it.  Such a column senrun does not need is left unread."""
+    ok, declared = True, {c.name for c in SCHEMAS[table.name]}
+    for header, name in list(wanted.items()):
+        why = _unreadable_type(raw.dtypes[header]) if header in raw.dtypes else None
+        if why is None:
+            continue
+        if name in declared:
+            issues.error("bad_column", f"holds {why} ({raw.dtypes[header]}), not one value a cell: save it "
+                         "as plain values", file=table.file, sheet=table.sheet, column=header, field=name)
+            ok = False
+        del wanted[header]
+    return ok
 
 
 def _wanted(headers: list[str], mapping: dict[str, str], spec: InputSpec, columns: tuple[Column, ...]) -> dict:

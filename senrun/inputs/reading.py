@@ -37,6 +37,7 @@ class Raw:
 
     def __init__(self, headers: list[str], sheet: str | None, sha256: str):
         self.headers, self.sheet, self.sha256 = headers, sheet, sha256
+        self.dtypes: dict[str, pl.DataType] = {}  # a typed file's column types (Parquet); text files: none
 
     def select(self, wanted: list[str]) -> None:
         """Load what is needed for these columns (a CSV reads only them)."""
@@ -146,7 +147,9 @@ def _parquet(snap: Snapshot) -> Raw:
         schema = pl.read_parquet_schema(io.BytesIO(snap.data))
     except Exception as exc:  # Polars raises several types for a damaged footer
         raise Unreadable(f"could not be read as Parquet ({first_line(exc)})") from None
-    return _ParquetRaw(snap.data, list(schema), snap.sha256)
+    raw = _ParquetRaw(snap.data, list(schema), snap.sha256)
+    raw.dtypes = dict(schema)
+    return raw
 
 
 def header_names(row: tuple) -> list[str]:
