@@ -266,3 +266,19 @@ def test_a_parquet_list_struct_or_duration_column_is_an_error_naming_it(tmp_path
     errors = _errors(config)
     assert [(e.file, e.column) for e in errors] == [("st.parquet", "annual_amount")]
     assert words in errors[0].message
+
+
+# --- point 12: injection through a separator ---------------------------------------------------------
+
+@pytest.mark.parametrize("text, written", [
+    ("Safe;=cmd|' /C calc'!A0", "Safe;'=cmd|' /C calc'!A0"),
+    ("Safe,=1+2", "\"Safe,'=1+2\""),
+    ("Safe\t@SUM(A1)", "Safe\t'@SUM(A1)"),
+    ("Safe; +44 20", "Safe; '+44 20"),
+    ("=1+2;-3", "'=1+2;'-3"),
+    ("St Mary's; Church of England", "St Mary's; Church of England"),
+])
+def test_a_formula_after_a_separator_in_a_text_field_is_guarded_in_the_csv(text, written):
+    from senrun.outputs.csvs import csv_bytes
+
+    assert csv_bytes(pl.DataFrame({"school_name": [text]})).decode().splitlines()[1] == written
