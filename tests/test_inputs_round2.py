@@ -282,3 +282,39 @@ def test_a_formula_after_a_separator_in_a_text_field_is_guarded_in_the_csv(text,
     from senrun.outputs.csvs import csv_bytes
 
     assert csv_bytes(pl.DataFrame({"school_name": [text]})).decode().splitlines()[1] == written
+
+
+# --- point 16: ids in NFC, Parquet dates in range ------------------------------------------------------
+
+def test_a_school_id_in_nfc_and_in_nfd_is_one_school_listed_twice_not_two_lump_sums(tmp_path):
+    import unicodedata
+
+    schools = [dict(s) for s in SCHOOLS]
+    schools[0]["school_id"] = unicodedata.normalize("NFC", "école1")
+    schools[1]["school_id"] = unicodedata.normalize("NFD", "école1")
+    errors = _errors(write_run(tmp_path, statements=[statement(VALID_UPN, "2005-06-01", school="H")],
+                               schools=schools))
+    assert [(e.code, e.row) for e in errors] == [("duplicate", 3)]
+
+
+def test_a_statement_naming_a_school_in_nfd_finds_the_school_written_in_nfc(tmp_path):
+    import unicodedata
+
+    schools = [dict(s) for s in SCHOOLS]
+    schools[0]["school_id"] = unicodedata.normalize("NFC", "école1")
+    result = allocate(load_config(write_run(
+        tmp_path, schools=schools,
+        statements=[statement(VALID_UPN, "2005-06-01", school=unicodedata.normalize("NFD", "école1"))])))
+    assert result.psf["paid_school_id"].to_list() == [unicodedata.normalize("NFC", "école1")]
+
+
+def test_a_parquet_date_in_year_1_fails_the_1900_to_2099_rule_like_a_text_date(tmp_path):
+    from datetime import date
+
+    config = _one_statement(tmp_path, "1.00")
+    frame = pl.read_csv(tmp_path / "statements.csv", infer_schema=False)
+    frame.with_columns(pl.lit(date(1, 1, 1)).alias("date_of_birth")).write_parquet(tmp_path / "st.parquet")
+    _point_at(config, "statements", "st.parquet")
+    errors = _errors(config)
+    assert [(e.row, e.column) for e in errors] == [(2, "date_of_birth")]
+    assert "1900 to 2099" in errors[0].message

@@ -15,6 +15,7 @@ apply them to eight million rows without eight million regex calls:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import polars as pl
 
@@ -64,12 +65,25 @@ def parse_cells(series: pl.Series, col: Column) -> Cells:
     return cells
 
 
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2099, 12, 31)  # as parse.parse_date reads text dates
+
+
 def _typed(series: pl.Series, col: Column) -> Cells:
-    """Already the right type: only blanks to report."""
+    """Already the right type: blanks to report, and (a date column) a year outside 1900–2099, as for text."""
+    outside = ~series.is_between(FIRST_DAY, LAST_DAY).fill_null(True)
+    bad = _no_bad()
+    if outside.any():
+        idx = outside.arg_true().cast(pl.UInt32)
+        shown_as = series.gather(idx).cast(pl.String)
+        bad = pl.DataFrame({IDX: idx, "message": '"' + shown_as + '" is not a date from 1900 to 2099',
+                            "value": shown_as})
+        series = series.scatter(idx, None)
     if not series.null_count():
-        return Cells(series, None, _no_bad())
+        return Cells(series, None, bad)
     blank = series.is_null()
-    return Cells(series, blank, _empties(blank, col))
+    if len(bad):
+        blank = blank.scatter(bad[IDX], False)
+    return Cells(series, blank if blank.any() else None, pl.concat([bad, _empties(blank, col)]).sort(IDX))
 
 
 def _empties(blank: pl.Series, col: Column) -> pl.DataFrame:

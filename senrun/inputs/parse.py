@@ -75,8 +75,9 @@ def parse_text(col: str) -> pl.Expr:
 
 
 def parse_id(col: str) -> pl.Expr:
-    """Trimmed text; an Excel number cell `9262001.0` (read as '9262001.0') becomes '9262001'."""
-    s = parse_text(col)
+    """Trimmed text in Unicode NFC; an Excel number cell `9262001.0` (read as '9262001.0') becomes '9262001'."""
+    # NFC: `école1` typed on a Mac (e + combining accent) and on Windows (é) is one school, not two
+    s = parse_text(col).str.normalize("NFC")
     return pl.when(s.str.contains(r"^\d+\.0+$")).then(s.str.replace(r"\.0+$", "")).otherwise(s)
 
 
