@@ -318,3 +318,44 @@ def test_a_parquet_date_in_year_1_fails_the_1900_to_2099_rule_like_a_text_date(t
     errors = _errors(config)
     assert [(e.row, e.column) for e in errors] == [(2, "date_of_birth")]
     assert "1900 to 2099" in errors[0].message
+
+
+# --- point 14: one encoding, or the config names it -------------------------------------------------------
+
+def _schools_bytes(tmp_path: Path, data: bytes, encoding: str | None = None) -> Path:
+    config = _one_statement(tmp_path, "1.00")
+    (tmp_path / "schools.csv").write_bytes(data)
+    if encoding:
+        raw = yaml.safe_load(config.read_text())
+        raw["inputs"]["schools"]["encoding"] = encoding
+        config.write_text(yaml.safe_dump(raw, sort_keys=False))
+    return config
+
+
+SCHOOLS_TEXT = ("school_id,school_name,cluster_id,ssa,pupils\nA,Élan Primary,C1,1000.00,100\n"
+                "B,Bromwell £ School,C1,2000.00,200\nH,Hilltop High,C1,3000.00,300\n")
+
+
+def test_one_windows_1252_byte_in_a_utf8_file_is_an_error_naming_its_row_not_a_silent_guess(tmp_path):
+    data = SCHOOLS_TEXT.encode("utf-8").replace("£".encode("utf-8"), "£".encode("cp1252"))
+    errors = _errors(_schools_bytes(tmp_path, data))
+    assert [(e.file, e.row) for e in errors] == [("schools.csv", 3)]
+    assert "0xA3" in errors[0].message and "encoding:" in errors[0].message
+
+
+def test_a_file_all_in_windows_1252_is_still_read_as_excel_saves_it(tmp_path):
+    result = allocate(load_config(_schools_bytes(tmp_path, SCHOOLS_TEXT.encode("cp1252"))))
+    assert result.schools["school_name"].to_list()[:2] == ["Élan Primary", "Bromwell £ School"]
+
+
+def test_the_encoding_named_in_the_config_is_used_and_a_byte_not_in_it_is_named_by_row(tmp_path):
+    result = allocate(load_config(_schools_bytes(tmp_path, SCHOOLS_TEXT.encode("latin-1"), "latin-1")))
+    assert result.schools["school_name"].to_list()[0] == "Élan Primary"
+    errors = _errors(_schools_bytes(tmp_path, SCHOOLS_TEXT.encode("cp1252"), "utf-8"))
+    assert [(e.file, e.row) for e in errors] == [("schools.csv", 2)]
+
+
+def test_a_utf16_file_carrying_a_nul_character_is_refused_like_any_binary_text(tmp_path):
+    data = SCHOOLS_TEXT.replace("Hilltop", "Hill\x00top").encode("utf-16")
+    errors = _errors(_schools_bytes(tmp_path, data))
+    assert [(e.file, e.row) for e in errors] == [("schools.csv", 4)] and "NUL" in errors[0].message

@@ -13,6 +13,7 @@ import codecs
 import csv
 import hashlib
 import io
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -170,20 +171,63 @@ def _workbook(snap: Snapshot, sheet: str | None, find_header) -> Raw:
 
 # --- CSV -----------------------------------------------------------------------------------
 
-def _utf8(data: bytes) -> bytes:
-    """The text as UTF-8 bytes: UTF-8 (with or without BOM) as it is, UTF-16 with a BOM (Excel's
-    "Unicode Text") and Windows-1252 (Excel's "CSV") re-encoded.  Binary data is refused."""
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+
+
+def _row_of(data: bytes, at: int) -> int:
+    """The line (1-based) holding byte `at`."""
+    return data.count(b"\n", 0, at) + 1
+
+
+def _no_nul(text: str) -> None:
+    """A NUL character in decoded text (UTF-16 can carry one past a byte check) is refused with its row."""
+    at = text.find("\x00")
+    if at >= 0:
+        row = text.count("\n", 0, at) + 1
+        raise Unreadable(f"has a NUL character (U+0000) on row {row}: it is not a plain text file", row=row)
+
+
+def _decoded(data: bytes, encoding: str) -> bytes:
+    """The text in the encoding the config names, as UTF-8; a byte not valid in it is an error with its row."""
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        row = _row_of(data, exc.start)
+        raise Unreadable(f"is not valid {encoding} text: byte 0x{data[exc.start]:02X} on row {row} cannot be "
+                         f"read in that encoding (the config's `encoding:` names it)", row=row) from None
+    _no_nul(text)
+    return text.removeprefix("\ufeff").encode("utf-8")
+
+
+def _utf8(data: bytes, encoding: str | None = None) -> bytes:
+    """The text as UTF-8 bytes: the encoding the config names, else UTF-8 (with or without BOM) as it is,
+    UTF-16 with a BOM (Excel's "Unicode Text") and Windows-1252 (Excel's "CSV") re-encoded.  A file in no
+    one encoding (UTF-8 with one Windows-1252 `£`) is an error naming the row of the first bad byte, never
+    guessed: decoding all of it as Windows-1252 would turn every `É` into `Ã‰`.  Binary data is refused."""
+    if encoding:
+        return _decoded(data, encoding)
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         try:
-            return data.decode("utf-16").encode("utf-8")
+            text = data.decode("utf-16")
         except UnicodeDecodeError:
             raise Unreadable("is not a text file (it looks like broken UTF-16)") from None
+        _no_nul(text)
+        return text.removeprefix("\ufeff").encode("utf-8")
     if b"\x00" in data:
         raise Unreadable("is not a text file (it looks like binary data)")
     if data[:3] == b"\xef\xbb\xbf":
         data = data[3:]
     if data.isascii() or _is_utf8(data):
         return data
+    if _UTF8_MULTIBYTE.search(data):  # UTF-8 characters beside bytes that are not UTF-8: two encodings
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            row = _row_of(data, exc.start)
+            raise Unreadable(f"is not in one text encoding: it is UTF-8 but byte 0x{data[exc.start]:02X} on row "
+                             f"{row} is not (a character typed in another program?): correct it and save the "
+                             "file as \"CSV UTF-8\", or name the file's encoding with `encoding:` in the config",
+                             row=row) from None
     text = data.decode("cp1252", errors="replace")
     if text[:4096].count("\ufffd") > 8:
         raise Unreadable("is not a text file (it looks like binary data)")
@@ -279,7 +323,7 @@ def _csv(snap: Snapshot, find_header, encoding: str | None = None) -> Raw:
     data, sha = snap.data, snap.sha256
     if _is_blank(data):
         raise Unreadable("is empty")
-    data = _utf8(data)
+    data = _utf8(data, encoding)
     if b"\r" in data and b"\n" not in data:  # "CSV (Macintosh)" ends lines with a bare CR
         data = data.replace(b"\r", b"\n")
     rows, sep = _top_rows(data)
