@@ -359,3 +359,49 @@ def test_a_utf16_file_carrying_a_nul_character_is_refused_like_any_binary_text(t
     data = SCHOOLS_TEXT.replace("Hilltop", "Hill\x00top").encode("utf-16")
     errors = _errors(_schools_bytes(tmp_path, data))
     assert [(e.file, e.row) for e in errors] == [("schools.csv", 4)] and "NUL" in errors[0].message
+
+
+# --- point 7: the workbook guard counts cells as calamine places them -------------------------------------
+
+def _loose_workbook(path: Path, far_cell: bool) -> None:
+    from corpus.generate import SHEET_HEAD, raw_workbook
+
+    header = "".join(f'<c t="inlineStr"><is><t>{h}</t></is></c>' for h in
+                     ("upn", "date_of_birth", "statement_date", "school_id", "annual_amount"))
+    row = "".join(f'<c t="inlineStr"><is><t>{v}</t></is></c>' for v in
+                  (VALID_UPN, "2005-06-01", "2010-01-01", "A", "1.00"))
+    far = '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>' if far_cell else ""
+    raw_workbook(path, [SHEET_HEAD, f"<row>{header}</row><row>{row}</row>{far}", "</sheetData></worksheet>"])
+
+
+def test_cells_without_references_and_one_in_xfd1048576_are_refused_before_calamine_reads_them(tmp_path):
+    config = _one_statement(tmp_path, "1.00")
+    _loose_workbook(tmp_path / "st.xlsx", far_cell=True)
+    _point_at(config, "statements", "st.xlsx")
+    errors = _errors(config)
+    assert [e.file for e in errors] == ["st.xlsx"] and "spanning" in errors[0].message
+
+
+def test_cells_without_references_are_still_read(tmp_path):
+    config = _one_statement(tmp_path, "1.00")
+    _loose_workbook(tmp_path / "st.xlsx", far_cell=False)
+    _point_at(config, "statements", "st.xlsx")
+    assert allocate(load_config(config)).psf["annual_amount"].to_list() == [100]
+
+
+def test_a_workbook_with_two_sheets_of_one_name_is_refused_as_damaged(tmp_path):
+    import zipfile
+
+    config = _one_statement(tmp_path, "1.00")
+    _loose_workbook(tmp_path / "one.xlsx", far_cell=False)
+    two = tmp_path / "st.xlsx"
+    with zipfile.ZipFile(tmp_path / "one.xlsx") as src, zipfile.ZipFile(two, "w") as out:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/workbook.xml":
+                sheet = b'<sheet name="Statements" sheetId="1" r:id="rId1"/>'
+                data = data.replace(sheet, sheet + sheet.replace(b'sheetId="1"', b'sheetId="2"'))
+            out.writestr(item, data)
+    _point_at(config, "statements", "st.xlsx")
+    errors = _errors(config)
+    assert [e.file for e in errors] == ["st.xlsx"] and "two sheets named 'Statements'" in errors[0].message

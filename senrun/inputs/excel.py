@@ -76,13 +76,23 @@ class SheetScan:
     max_row: int = 0
     columns: set = field(default_factory=set)
     failed: dict = field(default_factory=dict)  # (0-based row, 0-based column) → text to show
+    loose: int = 0  # cells written without an `r=` reference: calamine puts them from A1 on, one after another
+    rows: int = 0  # <row> elements (a row without `r=` follows the one before)
 
     @property
     def cells(self) -> int:
-        if not self.columns:
-            return 0
+        """The cells calamine will hold: the rectangle from the first to the last cell it places.  A cell
+        without a reference is placed from A1 on, so with any such cell the rectangle starts at A1 and
+        reaches at least as many rows as the sheet has and as many columns as there are such cells."""
         cols = [_col_index(c) for c in self.columns]
-        return (self.max_row - self.min_row + 1) * (max(cols) - min(cols) + 1)
+        if self.loose:
+            cols += [0, min(self.loose, 1 << 14) - 1]
+            low_row, high_row = 1, max(self.max_row, self.rows, 1)
+        else:
+            low_row, high_row = self.min_row, self.max_row
+        if not cols:
+            return 0
+        return (high_row - low_row + 1) * (max(cols) - min(cols) + 1)
 
 
 
@@ -147,7 +157,11 @@ def _sheets(book: zipfile.ZipFile) -> dict[str, tuple[str | None, bool]]:
         part = None
         if target:
             part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-        out[el.get("name", "")] = (part, el.get("state", "visible") == "visible")
+        name = el.get("name", "")
+        if name in out:  # Excel never writes this; calamine would read the first, a scan by name the last
+            raise Unreadable(f"has two sheets named '{name}': it is damaged or was not saved by Excel; "
+                             "rename one in Excel and save it again")
+        out[name] = (part, el.get("state", "visible") == "visible")
     if not out:
         raise Unreadable("is a workbook with no sheets")
     return out
@@ -180,6 +194,7 @@ def _scan(book: zipfile.ZipFile, part: str) -> SheetScan:
                                  "if it is genuine, save the sheet as CSV")
             data = tail + chunk
             _extent(scan, data)
+            _count_loose(scan, chunk)
             if _ERROR_FLAG in data:
                 scan.failed.update(_error_cells(data))
             if _maybe_uncalculated(data):
@@ -216,6 +231,25 @@ def _extent(scan: SheetScan, data: bytes) -> None:
     if rows:
         scan.min_row, scan.max_row = min(scan.min_row, min(rows)), max(scan.max_row, max(rows))
         scan.columns.update((_REF_COLUMNS if spaced else _ANY_REF_COLUMNS).findall(data))
+
+
+_CELL_START = re.compile(rb"<(?:\w+:)?c[\s>/]")
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="[A-Z]')
+_ROW_START = re.compile(rb"<(?:\w+:)?row[\s>/]")
+
+
+def _count_loose(scan: SheetScan, chunk: bytes) -> None:
+    """Count the cells written without a reference, and the rows (counted on each piece once, not on the
+    overlap; a tag cut in two at a piece's edge is missed, which one cell in 16 MB cannot change)."""
+    plain = b":c" not in chunk and b":row" not in chunk  # no namespace prefix: counting bytes is enough
+    scan.rows += chunk.count(b"<row") if plain else len(_ROW_START.findall(chunk))
+    if plain:  # as Excel writes cells (`<c r="B2" …>`): every cell has its reference, found in one count
+        starts = chunk.count(b"<c ") + chunk.count(b"<c>") + chunk.count(b"<c/>")
+        if starts == chunk.count(b'<c r="'):
+            return
+    starts = len(_CELL_START.findall(chunk))
+    if starts:
+        scan.loose += max(0, starts - len(_CELL_REF.findall(chunk)))
 
 
 def _where(attrs: bytes) -> tuple[int, int] | None:
