@@ -405,3 +405,16 @@ def test_a_workbook_with_two_sheets_of_one_name_is_refused_as_damaged(tmp_path):
     _point_at(config, "statements", "st.xlsx")
     errors = _errors(config)
     assert [e.file for e in errors] == ["st.xlsx"] and "two sheets named 'Statements'" in errors[0].message
+
+
+# --- point 15: true messages ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("title", ['"Schools list\nprinted 17/01/2013",,,,\n', "x" * 70_000 + "\n"])
+def test_a_title_above_the_header_with_a_line_break_or_over_64_kb_is_skipped_and_rows_stay_true(tmp_path, title):
+    schools = [dict(s) for s in SCHOOLS]
+    schools[0]["ssa"] = "lots"
+    config = write_run(tmp_path, statements=[statement(VALID_UPN, "2005-06-01")], schools=schools)
+    path = tmp_path / "schools.csv"
+    path.write_text(title + path.read_text())
+    errors = _errors(config)
+    assert [(e.file, e.row, e.column) for e in errors] == [("schools.csv", 3, "ssa")]

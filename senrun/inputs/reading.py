@@ -27,6 +27,7 @@ from .snapshot import DEFAULT_MAX_INPUT_MB, Snapshot, read_snapshot
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 HEAD_BYTES = 65536  # where the separator and the header row are looked for
+MAX_HEAD_BYTES = 16 << 20  # … or further, when the first rows are longer (a title line of 100 KB)
 _CHUNK = 1 << 22
 
 
@@ -264,12 +265,38 @@ def _separator(lines: list[str]) -> str:
     return max((",", ";", "\t"), key=score)
 
 
-def _top_rows(data: bytes) -> tuple[list[list[str]], str]:
-    """The first rows (as the csv module splits them) and the separator."""
-    text = data[:HEAD_BYTES].decode("utf-8", errors="ignore")
+def _head(data: bytes) -> bytes:
+    """The top of the file where the header is looked for: 64 KB, or as far as the first rows reach when a
+    title line is longer (up to MAX_HEAD_BYTES), so that a long title does not hide the header below it."""
+    head = data[:HEAD_BYTES]
+    if head.count(b"\n") < HEADER_SEARCH_ROWS and len(data) > HEAD_BYTES:
+        end = 0
+        for _ in range(HEADER_SEARCH_ROWS):
+            found = data.find(b"\n", end, MAX_HEAD_BYTES)
+            if found < 0:
+                return data[:MAX_HEAD_BYTES]
+            end = found + 1
+        head = data[:end]
+    return head
+
+
+def _top_rows(data: bytes) -> tuple[list[list[str]], str, list[int]]:
+    """The first rows (as the csv module splits them), the separator, and for each row the number of lines
+    above it (a title cell with a quoted line break is one row but two lines)."""
+    text = _head(data).decode("utf-8", errors="ignore")
     head = [line.rstrip("\r") for line in text.split("\n")[:HEADER_SEARCH_ROWS]]
     sep = _separator(head)
-    return _split(head, sep), sep
+    rows, lines_above = [], []
+    reader = csv.reader(head, delimiter=sep)
+    try:
+        consumed = 0
+        for row in reader:
+            rows.append(row)
+            lines_above.append(consumed)
+            consumed = reader.line_num
+    except csv.Error:
+        rows, lines_above = [line.split(sep) for line in head], list(range(len(head)))
+    return rows, sep, lines_above
 
 
 def _split(lines: list[str], sep: str) -> list[list[str]]:
@@ -283,10 +310,10 @@ def _split(lines: list[str], sep: str) -> list[list[str]]:
 class _CsvRaw(_FrameRaw):
     """A CSV: its header line is read first, then only the columns wanted (a census export has dozens)."""
 
-    def __init__(self, data: bytes, sep: str, skip: int, sha256: str):
+    def __init__(self, data: bytes, sep: str, skip: int, sha256: str, header_row: int | None = None):
         self.data, self.options = data, dict(has_header=False, infer_schema=False, separator=sep, skip_lines=skip,
                                              truncate_ragged_lines=True, raise_if_empty=False)
-        super().__init__(self._read(n_rows=1), 0, skip + 1, None, sha256)
+        super().__init__(self._read(n_rows=1), 0, header_row or skip + 1, None, sha256)
 
     def _read(self, **more) -> pl.DataFrame:
         try:
@@ -326,12 +353,13 @@ def _csv(snap: Snapshot, find_header, encoding: str | None = None) -> Raw:
     data = _utf8(data, encoding)
     if b"\r" in data and b"\n" not in data:  # "CSV (Macintosh)" ends lines with a bare CR
         data = data.replace(b"\r", b"\n")
-    rows, sep = _top_rows(data)
+    rows, sep, lines_above = _top_rows(data)
     width = max((len(r) for r in rows), default=0)
     top = pl.DataFrame([r + [None] * (width - len(r)) for r in rows], orient="row",
                        schema=[f"c{i}" for i in range(width)]) if rows else pl.DataFrame()
     header_index = find_header(top) if rows else 0
     if header_index >= len(rows):
         raise Unreadable(f"has no row {header_index + 1} to take the headers from")
-    # the lines above the header (title rows) are skipped as lines, as a person counts them
-    return _CsvRaw(data, sep, header_index, sha)
+    # the lines above the header (title rows) are skipped as lines (Polars does not read quotes while
+    # skipping), and the header's row is numbered as a person counts rows
+    return _CsvRaw(data, sep, lines_above[header_index] if rows else 0, sha, header_index + 1)
