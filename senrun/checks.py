@@ -200,7 +200,8 @@ def dob_differs(census: Table, statements: Table, issues: Issues, matches: pl.Da
     joined = first.join(differ.select(UPN, "census_dob"), on=UPN, how="inner").sort(ROW)
     for row, _, dob, cdob in joined.head(MAX_LISTED).iter_rows():
         issues.warn("dob_differs", f"date of birth {dob:%d/%m/%Y} differs from the census ({cdob:%d/%m/%Y}); "
-                    "the statement's is used", **statements.where(DOB, row))
+                    "the statement's is used", **statements.where(DOB, row),
+                    personal=(f"{dob:%d/%m/%Y}", f"{cdob:%d/%m/%Y}"))
     if joined.height > MAX_LISTED:
         issues.warn("dob_differs", f"{joined.height - MAX_LISTED:,} more dates of birth differing from the census",
                     **statements.where(DOB))

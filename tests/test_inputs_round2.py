@@ -418,3 +418,34 @@ def test_a_title_above_the_header_with_a_line_break_or_over_64_kb_is_skipped_and
     path.write_text(title + path.read_text())
     errors = _errors(config)
     assert [(e.file, e.row, e.column) for e in errors] == [("schools.csv", 3, "ssa")]
+
+
+# --- point 11: personal data only when asked for ----------------------------------------------------------
+
+RUNS = {  # each stops at its own stage: a bad cell while reading, a repeated UPN in the checks across rows
+    "bad date of birth": ([statement("B801200005001", "31/02/2006")], ["31/02/2006"], ("statements.csv", 2)),
+    "repeated UPN": ([statement("B801200005001", "2005-06-01"), statement("B801200005001", "2005-06-01")],
+                     ["B801200005001"], ("statements.csv", 3)),
+}
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+@pytest.mark.parametrize("case", list(RUNS))
+def test_validate_names_rows_not_upns_or_dates_of_birth_unless_asked(tmp_path, case, as_json):
+    import json
+
+    from typer.testing import CliRunner
+
+    from senrun.cli import app
+
+    rows, secrets, (file, row) = RUNS[case]
+    args = ["validate", "--config", str(write_run(tmp_path, statements=rows))] + (["--json"] if as_json else [])
+    hidden = CliRunner().invoke(app, args)
+    shown = CliRunner().invoke(app, [*args, "--show-personal-data"])
+    assert hidden.exit_code == shown.exit_code == 1
+    for secret in secrets:
+        assert secret not in hidden.output and secret in shown.output
+    if as_json:
+        assert (file, row) in [(i["file"], i["row"]) for i in json.loads(hidden.stdout)["issues"]]
+    else:
+        assert f"{file} › row {row} ›" in hidden.output

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from .app import app
-from .common import ConfigOpt, DebugOpt, JobsOpt, OutOpt, QuietOpt, console, handled
+from .common import PersonalOpt, ConfigOpt, DebugOpt, JobsOpt, OutOpt, QuietOpt, console, handled
 from .progress import steps
 
 
@@ -26,6 +26,7 @@ def allocate(
     jobs: JobsOpt = None,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
+    show_personal: PersonalOpt = False,
 ) -> None:
     """Run the year's allocation and write the workbook, the returns, the CSVs and a manifest.
 
@@ -34,6 +35,9 @@ def allocate(
 
     Example:  [bold]senrun allocate --config config/senrun.yaml --out out/[/]
     """
+    from .render import show_personal_data
+
+    show_personal_data(show_personal)
     if not no_returns:  # the returns' processes get ready while the run reads and computes
         from ..outputs.processes import prepare_workers
 

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from .app import app
-from .common import ConfigOpt, DebugOpt, JsonOpt, console, fail_usage, handled
+from .common import PersonalOpt, ConfigOpt, DebugOpt, JsonOpt, console, fail_usage, handled
 
 
 @app.command()
@@ -19,6 +19,7 @@ def explain(
                                                show_default=False)] = None,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
+    show_personal: PersonalOpt = False,
 ) -> None:
     """Show how a school's total, or a child's PSF, was reached — to the penny.
 
@@ -27,6 +28,9 @@ def explain(
     """
     if (school is None) == (upn is None):
         fail_usage("give exactly one of --school ID or --upn UPN")
+    from .render import show_personal_data
+
+    show_personal_data(show_personal)  # the child asked for by --upn is shown; other children in messages are not
     from ..config.loader import load_config
     from ..yearly.explain import explain_school, explain_upn, run_for_explain, to_json
 

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from .app import app
-from .common import ConfigOpt, DebugOpt, JsonOpt, console, handled
+from .common import PersonalOpt, ConfigOpt, DebugOpt, JsonOpt, console, handled
 
 
 @app.command()
@@ -16,6 +16,7 @@ def validate(
     as_json: JsonOpt = False,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings count as errors (exit 1).")] = False,
     debug: DebugOpt = False,
+    show_personal: PersonalOpt = False,
 ) -> None:
     """Check every input and the config, and run the allocation dry; write nothing.
 
@@ -24,6 +25,9 @@ def validate(
 
     Every problem is listed with its file, sheet, row (as Excel shows it) and column.
     """
+    from .render import show_personal_data
+
+    show_personal_data(show_personal)
     from ..validate import run_validation
     from .render import issues_json, print_issues
 
