@@ -449,3 +449,15 @@ def test_validate_names_rows_not_upns_or_dates_of_birth_unless_asked(tmp_path, c
         assert (file, row) in [(i["file"], i["row"]) for i in json.loads(hidden.stdout)["issues"]]
     else:
         assert f"{file} › row {row} ›" in hidden.output
+
+
+@pytest.mark.parametrize("text", ["Safe;=cmd|' /C calc'!A0", "=1+2;-3", "A, @B", "St Mary's; Church"])
+def test_an_id_guarded_in_last_years_csv_reads_back_as_written(text):
+    import csv
+    import io
+
+    from senrun.outputs.csvs import csv_bytes
+    from senrun.yearly.diff import _unguard
+
+    written = next(csv.reader(io.StringIO(csv_bytes(pl.DataFrame({"school_id": [text]})).decode().splitlines()[1])))
+    assert _unguard(written[0]) == text
