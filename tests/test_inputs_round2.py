@@ -53,10 +53,12 @@ def test_amounts_each_within_the_ceiling_but_totalling_beyond_it_are_refused(tmp
     assert errors[0].column == "annual_amount" and "add up to £12,000,000,000.00" in errors[0].message
 
 
-def test_a_parquet_int64_amount_of_two_to_the_62_is_refused_not_read_as_zero(tmp_path):
+@pytest.mark.parametrize("amount", [pl.lit(2 ** 62, dtype=pl.Int64), pl.lit(2.0 ** 62, dtype=pl.Float64),
+                                    pl.lit("92233720368547758.08").cast(pl.Decimal(20, 2))])
+def test_a_parquet_int64_amount_of_two_to_the_62_is_refused_not_read_as_zero(tmp_path, amount):
     config = _one_statement(tmp_path, "1.00")
     frame = pl.read_csv(tmp_path / "statements.csv", infer_schema=False)
-    frame.with_columns(pl.lit(2 ** 62, dtype=pl.Int64).alias("annual_amount")).write_parquet(tmp_path / "st.parquet")
+    frame.with_columns(amount.alias("annual_amount")).write_parquet(tmp_path / "st.parquet")
     _point_at(config, "statements", "st.parquet")
     errors = _errors(config)
     assert [(e.row, e.column) for e in errors] == [(2, "annual_amount")]

@@ -144,6 +144,10 @@ def shown(name: str) -> pl.Expr:
     return pl.when(uncalculated).then(raw.str.strip_prefix(parse.UNCALCULATED)).otherwise(raw)
 
 
+#: A float cell shown in exponent form beyond 10¹⁰ pounds (`1e+17`): more than the ceiling, not a typing slip.
+_HUGE_FLOAT = r"^\d+(?:\.\d+)?[eE]\+?(?:1[1-9]|[2-9]\d|\d{3,})$"
+
+
 def bad_message(col: Column) -> pl.Expr:
     """Why a non-blank cell failed, as a Polars expression over the raw text."""
     raw = pl.col(col.name).str.strip_chars()
@@ -155,7 +159,7 @@ def bad_message(col: Column) -> pl.Expr:
            .otherwise(pl.lit(f" is not {_KIND_WORDS.get(col.kind, 'valid')}")))
     if col.kind == Kind.MONEY:
         msg = (pl.when(raw.str.contains(r"^[£\s]*[-−(]")).then(pl.lit(" is negative; money must not be negative"))
-               .when(parse.too_large_money(col.name))
+               .when(parse.too_large_money(col.name) | raw.str.contains(_HUGE_FLOAT))
                .then(pl.lit(f" is more than {ceiling_text()}, the most senrun accepts for one amount"))
                .when(raw.str.contains(r"^[£\d,\s]*\.\d{3,}$")).then(pl.lit(" has more than two decimal places"))
                .otherwise(msg))
