@@ -19,7 +19,9 @@ from .inputs.schema import (CLUSTER_ID, CLUSTER_NAME, DOB, NC_YEAR_TAUGHT, REASO
 from .inputs.upn import upn_problems
 
 MAX_LISTED = 200
-MAX_UNITS = 1_000_000_000  # the most units of need a school can have in a need column (×10⁶ fits 64 bits)
+MAX_UNITS = 1_000_000_000  # the most units of need in one school's cell of a need column
+#: … and in the whole column: scaled to millionths of a unit (formula.COLUMN_SCALE_DIGITS) its sum fits 64 bits.
+MAX_UNITS_TOTAL = 1_000_000_000_000
 _SEED = 20130117
 _WHY = {CLUSTER_ID: ": a school belongs to one cluster"}  # why a repeat that differs in this column matters
 

@@ -27,13 +27,6 @@ def ceiling_text() -> str:
     return fmt_gbp(CEILING_PENCE)
 
 
-def checked_total(pence: int, what: str) -> int:
-    """A total in pence, refused beyond the ceiling (before it could be stored in 64 bits)."""
-    if abs(pence) > CEILING_PENCE:
-        raise TooLarge(f"{what} would be {fmt_gbp(pence)}, more than {ceiling_text()}, the most senrun handles")
-    return pence
-
-
 def to_pence(amount: Decimal | int | str) -> int:
     """Pounds to integer pence, exactly; more than 2 decimal places is rejected."""
     value = Decimal(str(amount))

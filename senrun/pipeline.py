@@ -116,6 +116,10 @@ def _parse_need_column(schools: Table, name: str, issues: Issues) -> None:
     for row, raw, _ in bad.head(checks.MAX_LISTED).iter_rows():
         issues.error("bad_value", f'"{raw}" is not a number of units from 0 to {checks.MAX_UNITS:,}',
                      **schools.where(name, row), expected=f"a number of units, 0 to {checks.MAX_UNITS:,}")
+    total = parsed.filter(~wrong)["_v"].sum()
+    if total > checks.MAX_UNITS_TOTAL:
+        issues.error("too_large", f"the column adds up to {total:,.0f} units, more than the {checks.MAX_UNITS_TOTAL:,} "
+                     "senrun can share a pot by", **schools.where(name))
     schools.frame = frame.with_columns(parsed["_v"].fill_null(0).alias(name))
 
 

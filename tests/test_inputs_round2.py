@@ -463,3 +463,13 @@ def test_an_id_guarded_in_last_years_csv_reads_back_as_written(text):
 
     written = next(csv.reader(io.StringIO(csv_bytes(pl.DataFrame({"school_id": [text]})).decode().splitlines()[1])))
     assert _unguard(written[0]) == text
+
+
+def test_a_need_column_adding_up_beyond_what_64_bit_millionths_hold_is_refused(tmp_path):
+    schools = [{**s, "deprivation": "900000000"} for s in SCHOOLS]
+    schools += [{**s, "school_id": f"{s['school_id']}{i}", "deprivation": "900000000"}
+                for i in range(400) for s in SCHOOLS[:3]]
+    config = write_run(tmp_path, statements=[statement(VALID_UPN, "2005-06-01")], schools=schools,
+                       formula={"elements": [{"name": "need", "basis": "column:deprivation", "remainder": True}]})
+    errors = _errors(config)
+    assert [(e.code, e.column) for e in errors] == [("too_large", "deprivation")]
