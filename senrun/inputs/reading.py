@@ -2,9 +2,10 @@
 
 Nothing here knows senrun's columns: `read_raw` returns the file's own headers and a way to
 load the columns wanted, so a census with thirty columns costs only the six senrun reads.
-Large files are read once: a UTF-8 CSV goes to Polars as the bytes on disk (no decoding to
-Python text), a Parquet file is scanned for the columns asked for, and the SHA-256 for the
-manifest is taken while reading.
+Every file is read once (snapshot.py), and everything after works on those bytes: a UTF-8 CSV goes
+to Polars as they are (no decoding to Python text), a Parquet file is scanned from them for the
+columns asked for, a workbook is guarded and read from them, and the SHA-256 for the manifest is of
+exactly them.
 """
 
 from __future__ import annotations
