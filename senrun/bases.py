@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 import polars as pl
 
-from .checks import MAX_LISTED
+from .checks import MAX_LISTED, MAX_UNITS, MAX_UNITS_TOTAL
 from .errors import Issues
 from .inputs.load import Table
 from .inputs.schema import CLUSTER_ID, PUPILS_OVERRIDE, ROW, SCHOOL_ID
@@ -26,14 +26,24 @@ def parse_need_column(schools: Table, name: str, issues: Issues) -> None:
         texts = schools.frame[name]
     else:
         texts = as_text(schools.frame[name])  # a typed number cell as a person sees it
-    exact = []
+    exact, total = [], Decimal(0)
     for row, raw in zip(schools.frame[ROW].to_list(), texts.to_list()):
         value = exact_number(raw)
         if value is None:
-            issues.error("bad_value", f'"{raw}" is not a non-negative number', **schools.where(name, row),
-                         expected="a number of units, 0 or more")
+            issues.error("bad_value", f'"{raw}" is not a number of units from 0 to {MAX_UNITS:,} with at most '
+                         f"{MAX_DECIMALS} decimal places", **schools.where(name, row),
+                         expected=f"a number of units, 0 to {MAX_UNITS:,}")
+        else:
+            total += value
         exact.append(format(value, "f") if value is not None else "0")
+    if total > MAX_UNITS_TOTAL:
+        issues.error("too_large", f"the column adds up to {total:,.0f} units, more than the {MAX_UNITS_TOTAL:,} "
+                     "senrun can share a pot by", **schools.where(name))
     schools.frame = schools.frame.with_columns(pl.Series(name, exact, dtype=pl.String))
+
+
+#: The most decimal places a need value may have (its units are whole 10^-15ths at the finest).
+MAX_DECIMALS = 15
 
 
 def exact_number(raw: str | None) -> Decimal | None:
@@ -45,7 +55,10 @@ def exact_number(raw: str | None) -> Decimal | None:
         value = Decimal(text)
     except InvalidOperation:
         return None
-    return value if value.is_finite() and value >= 0 else None
+    # inf, NaN, 1e308 and 1e-400 are refused: a need value is a count or an index, not a limit case
+    if not value.is_finite() or value < 0 or value > MAX_UNITS or -value.as_tuple().exponent > MAX_DECIMALS:
+        return None
+    return value
 
 
 def check_blank_clusters(schools: Table, issues: Issues) -> None:

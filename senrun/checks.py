@@ -21,6 +21,9 @@ from .inputs.schema import (CLUSTER_ID, CLUSTER_NAME, COUNTED_ENROL, DOB, ENROL_
 from .inputs.upn import upn_problems
 
 MAX_LISTED = 200
+MAX_UNITS = 1_000_000_000  # the most units of need in one school's cell of a need column
+#: … and in the whole column: scaled to millionths of a unit (formula.COLUMN_SCALE_DIGITS) its sum fits 64 bits.
+MAX_UNITS_TOTAL = 1_000_000_000_000
 _SEED = 20130117
 _WHY = {CLUSTER_ID: ": a school belongs to one cluster"}  # why a repeat that differs in this column matters
 
@@ -207,7 +210,8 @@ def dob_differs(census: Table, statements: Table, issues: Issues, matches: pl.Da
                          how="inner").sort(ROW))
     for row, _, dob, cdob in joined.head(MAX_LISTED).iter_rows():
         issues.warn("dob_differs", f"date of birth {dob:%d/%m/%Y} differs from the census ({cdob:%d/%m/%Y}); "
-                    "the statement's is used", **statements.where(DOB, row))
+                    "the statement's is used", **statements.where(DOB, row),
+                    personal=(f"{dob:%d/%m/%Y}", f"{cdob:%d/%m/%Y}"))
     if joined.height > MAX_LISTED:
         issues.warn("dob_differs", f"{joined.height - MAX_LISTED:,} more dates of birth differing from the census",
                     **statements.where(DOB))

@@ -8,11 +8,14 @@ all of them, so a finance officer sees every problem from one run.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 ERROR = "error"
 WARNING = "warning"
 CONFIG = "config"  # the code of every problem in the config file
+#: Columns whose values are a child's personal data: an issue located in one holds its value as personal.
+PERSONAL_FIELDS = frozenset({"upn", "date_of_birth"})
+HIDDEN = "[hidden]"
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,24 @@ class Issue:
     field: str | None = None  # senrun's internal column name
     value: str | None = None
     expected: str | None = None
+    #: A child's personal data (UPN, date of birth) in the message or value: shown only when asked for
+    #: (`--show-personal-data`); by default the row reference says where, and `hidden()` leaves them out.
+    personal: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.field in PERSONAL_FIELDS and self.value and self.value not in self.personal:
+            object.__setattr__(self, "personal", (*self.personal, str(self.value)))
+
+    def hidden(self) -> "Issue":
+        """The issue without the child's personal data: each personal value in the message becomes
+        `[hidden]`, and a personal cell value is dropped; file, sheet, row and column still say where."""
+        if not self.personal:
+            return self
+        message = self.message
+        for text in sorted(self.personal, key=len, reverse=True):
+            message = message.replace(text, HIDDEN)
+        value = HIDDEN if self.value is not None and any(p in str(self.value) for p in self.personal) else self.value
+        return replace(self, message=message, value=value, personal=())
 
     @property
     def is_error(self) -> bool:
@@ -60,7 +81,9 @@ class Issue:
 
     def to_dict(self) -> dict:
         """The issue's fields, as in the JSON report (docs/validate.md)."""
-        return asdict(self)
+        fields = asdict(self)
+        del fields["personal"]
+        return fields
 
 
 class SenrunError(Exception):

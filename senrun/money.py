@@ -12,11 +12,27 @@ from fractions import Fraction
 import polars as pl
 
 PENNY = Decimal("0.01")
+#: The largest amount senrun accepts, in pence: £10 billion, for any single amount (a cell, a config
+#: amount or rate) and for every total (a column's sum, a pot).  Far above any council's SEN budget, and
+#: far below what 64-bit pence hold (about £92 million billion), so no sum of accepted amounts can wrap.
+CEILING_PENCE = 10 ** 12
+CEILING_POUNDS = Decimal(CEILING_PENCE) / 100
+
+
+class TooLarge(ValueError):
+    """An amount or a total beyond CEILING_PENCE."""
+
+
+def ceiling_text() -> str:
+    """The ceiling for messages: '£10,000,000,000.00'."""
+    return fmt_gbp(CEILING_PENCE)
 
 
 def to_pence(amount: Decimal | int | str) -> int:
     """Pounds to integer pence, exactly; more than 2 decimal places is rejected."""
     value = Decimal(str(amount))
+    if not value.is_finite() or value.copy_abs() > CEILING_POUNDS:
+        raise TooLarge(f"{amount} is more than {ceiling_text()}, the most senrun accepts for one amount")
     pence = value * 100
     if pence != pence.to_integral_value():
         raise ValueError(f"{amount} has more than two decimal places")

@@ -158,7 +158,7 @@ def psf_issues(psf: PsfFrames, inp: Inputs, cfg: Config) -> None:
     for move_row, upn, from_school, expected in psf.move_errors.head(checks.MAX_LISTED).iter_rows():
         issues.error("move_from", f"move of {upn} is from school '{from_school}', but the child was then at "
                      f"'{expected}' (after the earlier moves)", **inp.moves.where("from_school_id", move_row),
-                     value=from_school, expected=f"'{expected}'")
+                     value=from_school, expected=f"'{expected}'", personal=(upn,))
     if inp.census is None:
         issues.warn("no_census", "no pupil-level census: recorded moves alone decide where PSF is paid, and pupil "
                     "counts come from the schools input", file=cfg.path.name)

@@ -47,7 +47,7 @@ def test_bad_input_is_reported_where_it_is(kind):
     folder = BAD / kind
     expect = yaml.safe_load((folder / "expect.yaml").read_text())
 
-    result = validate(folder, "--json")
+    result = validate(folder, "--json", "--show-personal-data")  # the values planted, UPNs and dates too
 
     assert result.exit_code == 1, result.output
     report = json.loads(result.stdout)
@@ -100,7 +100,7 @@ def test_a_blank_stream_is_psf_when_looking_for_duplicates(tmp_path):
     statements = tmp_path / "statements.csv"
     statements.write_text(statements.read_text().replace("W926200111002,2005-03-01,2011-06-01,9262001,8400.00,PSF",
                                                          "D926200113001,14/11/2001,01/03/2010,9262001,8400.00,"))
-    result = validate(tmp_path, "--json")
+    result = validate(tmp_path, "--json", "--show-personal-data")
     assert result.exit_code == 1
     (issue,) = json.loads(result.stdout)["issues"]
     assert (issue["code"], issue["row"], issue["value"]) == ("duplicate", 3, "D926200113001 / PSF")

@@ -116,7 +116,7 @@ def test_validate_strict_exits_1_on_warnings_only(run_dir):
 
 
 def test_validate_exits_1_on_errors(run_dir):
-    result = invoke("validate", "--config", str(with_an_error(run_dir)))
+    result = invoke("validate", "--config", str(with_an_error(run_dir)), "--show-personal-data")
     assert result.exit_code == 1
     assert 'error: statements.csv › row 3 › Date of Birth: "31/02/2006" is not a real date' in result.output
     assert "1 error(s)" in result.output
@@ -149,7 +149,7 @@ def test_a_usage_error_says_what_is_wrong():
 def test_json_report_has_counts_and_every_issue_with_its_fields(run_dir):
     config = with_a_warning(run_dir)
     with_an_error(run_dir)
-    result = invoke("validate", "--config", str(config), "--json")
+    result = invoke("validate", "--config", str(config), "--json", "--show-personal-data")
     assert result.exit_code == 1
     report = json.loads(result.stdout)
     assert report["errors"] == 1 and report["warnings"] == 0  # reading stops before the cross-file checks
@@ -163,7 +163,7 @@ def test_json_report_has_counts_and_every_issue_with_its_fields(run_dir):
 
 
 def test_json_report_of_a_run_with_warnings(run_dir):
-    result = invoke("validate", "--config", str(with_a_warning(run_dir)), "--json")
+    result = invoke("validate", "--config", str(with_a_warning(run_dir)), "--json", "--show-personal-data")
     assert result.exit_code == 0
     report = json.loads(result.stdout)
     assert (report["errors"], report["warnings"], report["ok"]) == (0, 1, True)

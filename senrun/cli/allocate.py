@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from .app import app
-from .common import ConfigOpt, DebugOpt, JobsOpt, OutOpt, QuietOpt, RegisterOpt, console, handled
+from .common import ConfigOpt, DebugOpt, JobsOpt, OutOpt, PersonalOpt, QuietOpt, RegisterOpt, console, handled
 from .notes import print_xlsx_note
 from .progress import steps
 
@@ -29,6 +29,7 @@ def allocate(
     jobs: JobsOpt = None,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
+    show_personal: PersonalOpt = False,
 ) -> None:
     """Run the year's allocation and write the workbook, the returns, the CSVs and a manifest.
 
@@ -37,6 +38,9 @@ def allocate(
 
     Example:  [bold]senrun allocate --config config/senrun.yaml --out out/[/]
     """
+    from .render import show_personal_data
+
+    show_personal_data(show_personal)
     if not no_returns:  # the returns' processes get ready while the run reads and computes
         from ..outputs.processes import prepare_workers
 

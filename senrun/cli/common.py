@@ -21,6 +21,9 @@ OutOpt = Annotated[Path, typer.Option(
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON report instead of tables (for scripts).")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="On an unexpected failure, show the Python traceback.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems (for cron).")]
+PersonalOpt = Annotated[bool, typer.Option(
+    "--show-personal-data", help="Show children's UPNs and dates of birth in messages (by default each "
+    "problem is shown by file, sheet, row and column only).")]
 JobsOpt = Annotated[Optional[int], typer.Option(
     "--jobs", "-j", min=1, help="Processes writing the per-school returns (default: one per CPU).")]
 RegisterOpt = Annotated[Optional[Path], typer.Option(

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from .app import app
-from .common import ConfigOpt, DebugOpt, JsonOpt, RegisterOpt, console, fail_usage, handled
+from .common import ConfigOpt, DebugOpt, JsonOpt, PersonalOpt, RegisterOpt, console, fail_usage, handled
 
 
 @app.command()
@@ -20,6 +20,7 @@ def explain(
     as_json: JsonOpt = False,
     register: RegisterOpt = None,
     debug: DebugOpt = False,
+    show_personal: PersonalOpt = False,
 ) -> None:
     """Show how a school's total, or a child's PSF, was reached — to the penny.
 
@@ -28,6 +29,9 @@ def explain(
     """
     if (school is None) == (upn is None):
         fail_usage("give exactly one of --school ID or --upn UPN")
+    from .render import show_personal_data
+
+    show_personal_data(show_personal)  # the child asked for by --upn is shown; other children in messages are not
     from ..config.loader import load_config
     from ..yearly.explain import explain_school, explain_upn, run_for_explain, to_json
 

@@ -14,12 +14,24 @@ from ..errors import CONFIG, Issue
 from ..money import fmt_gbp
 
 MAX_SHOWN = 60
+#: Whether issues show a child's UPN and date of birth (`--show-personal-data`); by default they are
+#: left out and the file, sheet, row and column say where to look (a cron mail is not the place for them).
+_PERSONAL = {"show": False}
+
+
+def show_personal_data(show: bool) -> None:
+    """Set, for this command, whether printed issues (terminal and JSON) include children's personal data."""
+    _PERSONAL["show"] = bool(show)
+
+
+def _visible(issues) -> list[Issue]:
+    return list(issues) if _PERSONAL["show"] else [i.hidden() for i in issues]
 
 
 def print_issues(issues, console: Console, heading: str | None = None, limit: int = MAX_SHOWN) -> None:
     """Errors then warnings, by file and row: tables on a terminal, one line per issue elsewhere
     (cron mail, pipes, logs: each line names file, sheet, row and column, so it greps); then counts."""
-    issues = sorted(issues, key=lambda i: (not i.is_error, i.file or "", i.sheet or "", i.row or 0))
+    issues = sorted(_visible(issues), key=lambda i: (not i.is_error, i.file or "", i.sheet or "", i.row or 0))
     errors = sum(1 for i in issues if i.is_error)
     if heading and errors:
         console.print(f"[bold red]{escape(heading)}[/]")
@@ -60,7 +72,7 @@ def issues_json(issues, extra: dict | None = None) -> str:
     report = {
         "errors": sum(1 for i in issues if i.is_error),
         "warnings": sum(1 for i in issues if not i.is_error),
-        "issues": [i.to_dict() for i in issues],
+        "issues": [i.to_dict() for i in _visible(issues)],
     }
     report.update(extra or {})
     return json.dumps(report, indent=2, ensure_ascii=False, default=str)
@@ -143,7 +155,7 @@ def print_warning_summary(issues, console: Console) -> None:
     if not issues:
         return
     by_code: dict[str, list[Issue]] = defaultdict(list)
-    for i in issues:
+    for i in _visible(issues):
         by_code[i.code].append(i)
     table = Table(title=f"Warnings ({len(issues):,}): the run went ahead", title_justify="left")
     for col in ("kind", "count", "first"):

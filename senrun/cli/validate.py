@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from .app import app
-from .common import ConfigOpt, DebugOpt, JsonOpt, RegisterOpt, console, handled
+from .common import ConfigOpt, DebugOpt, JsonOpt, PersonalOpt, RegisterOpt, console, handled
 
 AcceptOpt = Annotated[Optional[Path], typer.Option(
     "--accept", help="A YAML list of known warnings (kind, upn/school/row, reason, until): accepted ones are "
@@ -28,6 +28,7 @@ def validate(
     accept: AcceptOpt = None,
     draft_accept: DraftOpt = None,
     debug: DebugOpt = False,
+    show_personal: PersonalOpt = False,
 ) -> None:
     """Check every input and the config, and run the allocation dry; write nothing.
 
@@ -38,6 +39,9 @@ def validate(
 
     Every problem is listed with its file, sheet, row (as Excel shows it) and column.
     """
+    from .render import show_personal_data
+
+    show_personal_data(show_personal)
     from ..validate import run_validation
     from .render import issues_json, print_issues
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CONFIG, Issues
-from ..money import to_pence
+from ..money import CEILING_POUNDS, ceiling_text, to_pence
 from ..inputs.parse import config_date, config_decimal
 from ..inputs.schema import SCHEMAS
 
@@ -26,7 +26,7 @@ BASES_FIXED = ("per_school", "per_cluster", "pupils", "sen_support", "statements
 REQUIRED = object()
 
 _INPUT = {"path": ("str", REQUIRED), "sheet": ("str", None), "columns": ("columns", None),
-          "header_row": ("int", None)}
+          "header_row": ("int", None), "encoding": ("encoding", None)}
 _ELEMENT = {"name": ("name", REQUIRED), "basis": ("basis", REQUIRED), "rate": ("rate", None),
             "share": ("decimal", None), "remainder": ("bool", False), "remove": ("bool", False),
             "nc_years": ("years", None), "label": ("str", None)}
@@ -42,6 +42,7 @@ SPEC: dict[str, tuple] = {
     "missing_from_census": (("cease", "error"), "cease"),
     "transfer": (("ends", "keeps"), "ends"),
     "census_move_tolerance_days": ("int", 31),
+    "max_input_mb": ("int", 2048),
     "delegation": (("devolved", "delegated"), "delegated"),
     "output_mode": (("private", "group"), "private"),  # output folders 0700/0600 or 0750/0640
     "reinstate": (("list", _REINSTATE), []),
@@ -152,6 +153,9 @@ class ScalarKinds:
             self.problem(path, f"{path} must be a whole number, not {_kind(raw)}", expected="a whole number",
                          value=raw)
             return None
+        if abs(raw) > MAX_INT:  # a day count or a row number this large is a slip, and would overflow a date
+            self.problem(path, f"{path} is too large", expected=f"a whole number up to {MAX_INT:,}", value=_short(raw))
+            return None
         return raw
 
     def k_bool(self, raw, path):
@@ -169,7 +173,11 @@ class ScalarKinds:
     def k_decimal(self, raw, path):
         parsed = config_decimal(raw)
         if parsed is None:
-            self.problem(path, f"'{raw}' is not a number", expected="a number such as 0.1", value=raw)
+            self.problem(path, f"'{_short(raw)}' is not a number", expected="a number such as 0.1", value=_short(raw))
+        elif parsed.copy_abs() > CEILING_POUNDS:  # 1e400 or 1e999999999 would overflow, or take hours, downstream
+            self.problem(path, f"{_short(raw)} is too large", expected=f"a number up to {CEILING_POUNDS:,}",
+                         value=_short(raw))
+            return None
         return parsed
 
     def k_rate(self, raw, path):
@@ -177,11 +185,27 @@ class ScalarKinds:
             return "solve"
         return self.k_decimal(raw, path)
 
+    def k_encoding(self, raw, path):
+        """A text encoding Python knows (`utf-8`, `cp1252`, `utf-16`), for a CSV that is not UTF-8."""
+        import codecs
+
+        text = self.k_str(raw, path)
+        try:
+            return codecs.lookup(text).name if text is not None else None
+        except LookupError:
+            self.problem(path, f"'{text}' is not a text encoding", expected="utf-8, cp1252, latin-1 or utf-16",
+                         value=text)
+            return None
+
     def k_money(self, raw, path):
         parsed = config_decimal(raw)
         if parsed is None or parsed < 0:
-            self.problem(path, f"'{raw}' is not an amount of money", expected="pounds such as 100000 or 1234.50",
-                         value=raw)
+            self.problem(path, f"'{_short(raw)}' is not an amount of money",
+                         expected="pounds such as 100000 or 1234.50", value=_short(raw))
+            return None
+        if parsed > CEILING_POUNDS:  # checked before any arithmetic: 1e999999999 × 100 as an int never ends
+            self.problem(path, f"{_short(raw)} is more than {ceiling_text()}, the most senrun accepts for one "
+                         "amount", expected="pounds such as 100000 or 1234.50", value=_short(raw))
             return None
         if parsed * 100 != int(parsed * 100):
             self.problem(path, f"{raw} has more than two decimal places", expected="pounds and pence", value=raw)
@@ -269,6 +293,19 @@ class StructuredKinds:
 
 class Checker(Walker, ScalarKinds, StructuredKinds):
     """The whole config checker: the walker with every kind's checker."""
+
+
+MAX_INT = 1_000_000  # the largest whole number any config key takes (days, a header row)
+
+
+def _short(raw: Any) -> Any:
+    """A value for a message, cut short: a 5,000-digit number is shown by its first digits."""
+    text = raw if isinstance(raw, str) else None
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        text = str(raw) if raw.bit_length() < 4000 else f"{raw:e}"  # Python refuses str() beyond 4,300 digits
+    if text is None:
+        return raw
+    return text if len(text) <= 40 else f"{text[:20]}…({len(text):,} characters)"
 
 
 def _kind(value: Any) -> str:

@@ -9,7 +9,6 @@ Scenario overlays (SPEC §6) are merged onto a copy of the raw mapping before va
 from __future__ import annotations
 
 import copy
-import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -18,7 +17,9 @@ from typing import Any
 
 from ..errors import CONFIG, Issue, Issues, SenrunError
 from .keys import SPEC, Checker, semantics
-from .yamlsafe import YamlProblem, load_yaml
+from ..inputs.excel import Unreadable
+from ..inputs.snapshot import read_snapshot
+from .yamlsafe import MAX_BYTES, YamlProblem, load_yaml_bytes
 
 DEFAULT_PHASES = {"nursery": [-2, -1], "primary": [0, 6], "secondary": [7, 11], "post16": [12, 13]}
 INPUT_NAMES = ("schools", "census", "statements", "moves", "links")
@@ -34,6 +35,8 @@ class InputSpec:
     sheet: str | None = None
     columns: tuple[tuple[str, str], ...] = ()  # (the user's header, senrun's name)
     header_row: int | None = None  # 1-based; None = find it
+    encoding: str | None = None  # a CSV's text encoding when named; None = UTF-8, with the known exceptions
+    max_bytes: int = 2048 << 20  # the largest file read (`max_input_mb:`)
 
 
 @dataclass(frozen=True)
@@ -135,14 +138,24 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def resolved(path: Path) -> Path:
+    """The absolute path; a path that cannot be resolved (a symbolic-link loop, a NUL character) is kept as
+    written, for the reader to say what is wrong with it."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return path.absolute()
+
+
 def _input_specs(c: dict, base: Path) -> dict[str, InputSpec]:
     specs = {}
     for name in INPUT_NAMES:
         spec = c["inputs"].get(name)
         if spec and spec.get("path"):
-            specs[name] = InputSpec(name=name, path=(base / spec["path"]).resolve(), path_text=spec["path"],
+            specs[name] = InputSpec(name=name, path=resolved(base / spec["path"]), path_text=spec["path"],
                                     sheet=spec.get("sheet"), columns=spec.get("columns") or (),
-                                    header_row=spec.get("header_row"))
+                                    header_row=spec.get("header_row"), encoding=spec.get("encoding"),
+                                    max_bytes=max(1, c["max_input_mb"]) << 20)
     return specs
 
 
@@ -200,24 +213,26 @@ def at_lines(exc: SenrunError, cfg: Config) -> SenrunError:
 
 
 def read_config_file(path: Path) -> tuple[Any, dict[str, int], str]:
-    """The raw YAML of a config or scenario file, its line map and its SHA-256."""
+    """The raw YAML of a config or scenario file, its line map and its SHA-256: the file is read once, and
+    the hash is of the very bytes parsed (a config saved again during the run cannot differ from it)."""
     name = path.name
-    if not path.is_file():
-        raise SenrunError(Issue(CONFIG, "error", f"no such config file: {path}", file=name))
     try:
-        raw, lines = load_yaml(path)
+        snap = read_snapshot(path, MAX_BYTES, "a config is at most {max:,}")
+    except Unreadable as exc:
+        text = str(exc)
+        problem = f"no such config file: {path}" if text == "does not exist" else f"the config {path} {text}"
+        raise SenrunError(Issue(CONFIG, "error", problem, file=name)) from None
+    try:
+        raw, lines = load_yaml_bytes(snap.data)
     except YamlProblem as exc:
         raise SenrunError(Issue(CONFIG, "error", str(exc), file=name, row=exc.line, column=exc.key,
                                 field=exc.key)) from None
-    except OSError as exc:
-        problem = f"cannot read the config {path} ({exc.strerror})"
-        raise SenrunError(Issue(CONFIG, "error", problem, file=name)) from None
-    return raw, lines, hashlib.sha256(path.read_bytes()).hexdigest()
+    return raw, lines, snap.sha256
 
 
 def load_config(path: str | Path) -> Config:
     """Read, check and freeze the config at `path`; raise SenrunError listing every problem."""
-    path = Path(path).resolve()
+    path = resolved(Path(path))
     raw, lines, sha = read_config_file(path)
     return config_from_mapping(raw, path, lines, sha)
 

@@ -204,7 +204,7 @@ def unique_names(names: list[str]) -> None:
 def parse_value(text: str) -> Any:
     """A --set value: a whole number, an exact decimal, true/false, `solve`, or text (e.g. a date)."""
     t = text.strip()
-    if _INT.match(t):
+    if _INT.match(t) and len(t) <= 30:  # longer: an exact Decimal, for the checker to call too large
         return int(t)
     if t.lower() in ("true", "false"):
         return t.lower() == "true"

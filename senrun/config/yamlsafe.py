@@ -39,10 +39,20 @@ def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
     return Decimal(text)
 
 
+def _int(loader: yaml.SafeLoader, node: yaml.ScalarNode):
+    """A whole number; one of more than 30 digits is kept as an exact Decimal, for the checker to call too
+    large (Python refuses to turn more than 4,300 digits into an int, and no config number needs 30)."""
+    text = loader.construct_scalar(node).replace("_", "")
+    if len(text.lstrip("+-")) > 30 and text.lstrip("+-").isdigit():
+        return Decimal(text)
+    return yaml.SafeLoader.construct_yaml_int(loader, node)
+
+
 _Loader.add_constructor("tag:yaml.org,2002:float", _decimal)
 # dates stay text: the config checker parses them, so that `census_date: 2013-13-01` is reported at
 # its key and line rather than failing the whole file
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+_Loader.add_constructor("tag:yaml.org,2002:int", _int)
 
 
 def _count(node: yaml.Node, depth: int, budget: list[int], lines: dict, path: str) -> None:
@@ -73,7 +83,13 @@ def load_yaml(path: Path) -> tuple[object, dict[str, int]]:
     size = path.stat().st_size
     if size > MAX_BYTES:
         raise YamlProblem(f"the file is {size:,} bytes; a config is at most {MAX_BYTES:,}")
-    raw = path.read_bytes()
+    return load_yaml_bytes(path.read_bytes())
+
+
+def load_yaml_bytes(raw: bytes) -> tuple[object, dict[str, int]]:
+    """The document in `raw` (a file's bytes, read once) and its map of key paths to lines."""
+    if len(raw) > MAX_BYTES:
+        raise YamlProblem(f"the file is {len(raw):,} bytes; a config is at most {MAX_BYTES:,}")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -99,9 +115,24 @@ def _syntax_problem(exc: yaml.YAMLError) -> YamlProblem:
     return YamlProblem(text, mark.line + 1 if mark else None)
 
 
+def _depth_first(text: str) -> None:
+    """Refuse YAML nested more than MAX_DEPTH levels from its event stream, which the parser produces without
+    recursion: composing `[[[[…` thousands deep would exhaust Python's stack before the tree could be walked."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH + 1:
+                raise YamlProblem(f"the YAML is nested more than {MAX_DEPTH} levels deep",
+                                  event.start_mark.line + 1)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
 def loads_yaml(text: str) -> tuple[object, dict[str, int]]:
     """Parse YAML text with the limits above."""
     try:
+        _depth_first(text)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         raise _syntax_problem(exc) from None

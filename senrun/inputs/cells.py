@@ -15,10 +15,12 @@ apply them to eight million rows without eight million regex calls:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import polars as pl
 
 from . import parse
+from ..money import ceiling_text
 from .schema import DTYPES, ENROL_CODES, EVENTS, MOVE_REASONS, NULLABLE, SEN_CODES, STREAMS, Column, Kind
 from .upn import not_ok
 
@@ -63,12 +65,25 @@ def parse_cells(series: pl.Series, col: Column) -> Cells:
     return cells
 
 
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2099, 12, 31)  # as parse.parse_date reads text dates
+
+
 def _typed(series: pl.Series, col: Column) -> Cells:
-    """Already the right type: only blanks to report."""
+    """Already the right type: blanks to report, and (a date column) a year outside 1900–2099, as for text."""
+    outside = ~series.is_between(FIRST_DAY, LAST_DAY).fill_null(True)
+    bad = _no_bad()
+    if outside.any():
+        idx = outside.arg_true().cast(pl.UInt32)
+        shown_as = series.gather(idx).cast(pl.String)
+        bad = pl.DataFrame({IDX: idx, "message": '"' + shown_as + '" is not a date from 1900 to 2099',
+                            "value": shown_as})
+        series = series.scatter(idx, None)
     if not series.null_count():
-        return Cells(series, None, _no_bad())
+        return Cells(series, None, bad)
     blank = series.is_null()
-    return Cells(series, blank, _empties(blank, col))
+    if len(bad):
+        blank = blank.scatter(bad[IDX], False)
+    return Cells(series, blank if blank.any() else None, pl.concat([bad, _empties(blank, col)]).sort(IDX))
 
 
 def _empties(blank: pl.Series, col: Column) -> pl.DataFrame:
@@ -129,6 +144,10 @@ def shown(name: str) -> pl.Expr:
     return pl.when(uncalculated).then(raw.str.strip_prefix(parse.UNCALCULATED)).otherwise(raw)
 
 
+#: A float cell shown in exponent form beyond 10¹⁰ pounds (`1e+17`): more than the ceiling, not a typing slip.
+_HUGE_FLOAT = r"^\d+(?:\.\d+)?[eE]\+?(?:1[1-9]|[2-9]\d|\d{3,})$"
+
+
 def bad_message(col: Column) -> pl.Expr:
     """Why a non-blank cell failed, as a Polars expression over the raw text."""
     raw = pl.col(col.name).str.strip_chars()
@@ -140,6 +159,8 @@ def bad_message(col: Column) -> pl.Expr:
            .otherwise(pl.lit(f" is not {_KIND_WORDS.get(col.kind, 'valid')}")))
     if col.kind == Kind.MONEY:
         msg = (pl.when(raw.str.contains(r"^[£\s]*[-−(]")).then(pl.lit(" is negative; money must not be negative"))
+               .when(parse.too_large_money(col.name) | raw.str.contains(_HUGE_FLOAT))
+               .then(pl.lit(f" is more than {ceiling_text()}, the most senrun accepts for one amount"))
                .when(raw.str.contains(r"^[£\d,\s]*\.\d{3,}$")).then(pl.lit(" has more than two decimal places"))
                .otherwise(msg))
     if col.kind == Kind.DATE:

@@ -17,6 +17,7 @@ fastexcel (calamine) does the reading.  What it does not do is done here:
 from __future__ import annotations
 
 import difflib
+import io
 import posixpath
 import re
 import zipfile
@@ -75,38 +76,51 @@ class SheetScan:
     max_row: int = 0
     columns: set = field(default_factory=set)
     failed: dict = field(default_factory=dict)  # (0-based row, 0-based column) → text to show
+    loose: int = 0  # cells written without an `r=` reference: calamine puts them from A1 on, one after another
+    rows: int = 0  # <row> elements (a row without `r=` follows the one before)
 
     @property
     def cells(self) -> int:
-        if not self.columns:
-            return 0
+        """The cells calamine will hold: the rectangle from the first to the last cell it places.  A cell
+        without a reference is placed from A1 on, so with any such cell the rectangle starts at A1 and
+        reaches at least as many rows as the sheet has and as many columns as there are such cells."""
         cols = [_col_index(c) for c in self.columns]
-        return (self.max_row - self.min_row + 1) * (max(cols) - min(cols) + 1)
+        if self.loose:
+            cols += [0, min(self.loose, 1 << 14) - 1]
+            low_row, high_row = 1, max(self.max_row, self.rows, 1)
+        else:
+            low_row, high_row = self.min_row, self.max_row
+        if not cols:
+            return 0
+        return (high_row - low_row + 1) * (max(cols) - min(cols) + 1)
 
 
 
-def read_sheet(path: Path, sheet: str | None) -> tuple[pl.DataFrame, str]:
-    """The sheet named (else the first visible one) as an all-text frame whose row i is Excel row i + 1."""
+def read_sheet(path: Path | bytes, sheet: str | None) -> tuple[pl.DataFrame, str]:
+    """The sheet named (else the first visible one) as an all-text frame whose row i is Excel row i + 1.
+    `path` may be the workbook's bytes, already read (what senrun does: the guard and calamine then see
+    the same bytes, whatever happens to the file)."""
     import fastexcel
 
-    with _open(path) as book:
+    data = path if isinstance(path, bytes) else Path(path).read_bytes()
+    with _open(data) as book:
         sheets = _sheets(book)
         name = _choose(sheet, sheets)
         part = sheets[name][0]
         scan = _scan(book, part) if part else SheetScan()
         first_col = _first_content_col(book, part) if scan.failed else 0
     try:
-        reader = fastexcel.read_excel(str(path))
+        reader = fastexcel.read_excel(data)
         frame = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string").to_polars()
     except Exception as exc:  # calamine raises its own types for corrupt files
         raise Unreadable(f"could not be opened as an Excel workbook ({first_line(exc)})") from None
     return _with_failed_cells(frame, scan.failed, first_col), name
 
 
-def _open(path: Path) -> zipfile.ZipFile:
+def _open(data: bytes) -> zipfile.ZipFile:
     """The workbook as a zip, refused if damaged or if its parts would unpack to too much."""
     try:
-        book = zipfile.ZipFile(path)
+        book = zipfile.ZipFile(io.BytesIO(data))
         infos = book.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise Unreadable(f"could not be opened as an Excel workbook: it starts like an .xlsx file but is damaged "
@@ -114,7 +128,7 @@ def _open(path: Path) -> zipfile.ZipFile:
     total = sum(i.file_size for i in infos)
     if total > MAX_XML_BYTES:
         book.close()
-        raise Unreadable(f"would unpack to {total / 1e6:,.0f} MB (from {path.stat().st_size / 1e6:,.1f} MB): "
+        raise Unreadable(f"would unpack to {total / 1e6:,.0f} MB (from {len(data) / 1e6:,.1f} MB): "
                          f"refused, as more than senrun reads from a workbook ({MAX_XML_BYTES / 1e6:,.0f} MB); "
                          "if it is genuine, save the sheet as CSV")
     return book
@@ -143,7 +157,11 @@ def _sheets(book: zipfile.ZipFile) -> dict[str, tuple[str | None, bool]]:
         part = None
         if target:
             part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-        out[el.get("name", "")] = (part, el.get("state", "visible") == "visible")
+        name = el.get("name", "")
+        if name in out:  # Excel never writes this; calamine would read the first, a scan by name the last
+            raise Unreadable(f"has two sheets named '{name}': it is damaged or was not saved by Excel; "
+                             "rename one in Excel and save it again")
+        out[name] = (part, el.get("state", "visible") == "visible")
     if not out:
         raise Unreadable("is a workbook with no sheets")
     return out
@@ -176,6 +194,7 @@ def _scan(book: zipfile.ZipFile, part: str) -> SheetScan:
                                  "if it is genuine, save the sheet as CSV")
             data = tail + chunk
             _extent(scan, data)
+            _count_loose(scan, chunk)
             if _ERROR_FLAG in data:
                 scan.failed.update(_error_cells(data))
             if _maybe_uncalculated(data):
@@ -212,6 +231,25 @@ def _extent(scan: SheetScan, data: bytes) -> None:
     if rows:
         scan.min_row, scan.max_row = min(scan.min_row, min(rows)), max(scan.max_row, max(rows))
         scan.columns.update((_REF_COLUMNS if spaced else _ANY_REF_COLUMNS).findall(data))
+
+
+_CELL_START = re.compile(rb"<(?:\w+:)?c[\s>/]")
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="[A-Z]')
+_ROW_START = re.compile(rb"<(?:\w+:)?row[\s>/]")
+
+
+def _count_loose(scan: SheetScan, chunk: bytes) -> None:
+    """Count the cells written without a reference, and the rows (counted on each piece once, not on the
+    overlap; a tag cut in two at a piece's edge is missed, which one cell in 16 MB cannot change)."""
+    plain = b":c" not in chunk and b":row" not in chunk  # no namespace prefix: counting bytes is enough
+    scan.rows += chunk.count(b"<row") if plain else len(_ROW_START.findall(chunk))
+    if plain:  # as Excel writes cells (`<c r="B2" …>`): every cell has its reference, found in one count
+        starts = chunk.count(b"<c ") + chunk.count(b"<c>") + chunk.count(b"<c/>")
+        if starts == chunk.count(b'<c r="'):
+            return
+    starts = len(_CELL_START.findall(chunk))
+    if starts:
+        scan.loose += max(0, starts - len(_CELL_REF.findall(chunk)))
 
 
 def _where(attrs: bytes) -> tuple[int, int] | None:

@@ -18,7 +18,8 @@ from ..errors import Issues
 from .excel import Unreadable
 from .headers import find_header, map_columns, targets_for
 from .reading import Raw, read_raw
-from .schema import DTYPES, ROW, SCHEMAS, UPN, Column
+from ..money import CEILING_PENCE, ceiling_text, fmt_gbp
+from .schema import DTYPES, ROW, SCHEMAS, UPN, Column, Kind
 
 MAX_ISSUES_PER_COLUMN = 200  # beyond this, one summary line per column and problem
 _FIRST = "\x00first"  # the file's first column, kept while reading to recognise a totals row
@@ -54,19 +55,22 @@ def read_input(spec: InputSpec, issues: Issues) -> Table | None:
     targets = targets_for(spec, columns)
     finder = (lambda _: spec.header_row - 1) if spec.header_row else (lambda f: find_header(f, targets, required))
     try:
-        raw = read_raw(spec.path, spec.sheet, finder)
+        raw = read_raw(spec.path, spec.sheet, finder, spec.max_bytes, spec.encoding)
         table.sheet, table.sha256 = raw.sheet, raw.sha256
         before = len(issues.errors)
         mapping = map_columns(raw.headers, spec, targets, columns, table.where(), issues)
         if len(issues.errors) > before:
             return None
         wanted = _wanted(raw.headers, mapping, spec, columns)
+        if not _plain_types(raw, wanted, table, issues):
+            return None
         table.headers = {v: k for k, v in wanted.items()}  # with the first column's, for a totals row
         raw.select(list(wanted))
         if raw.height == 0 and spec.name == "schools":  # any other input may be empty: no moves is normal (§11.10)
             issues.error("no_rows", f"{spec.name} file has headers but no rows of data", **table.where())
             return None
         table.frame = _parse_columns(raw, wanted, columns, table, issues)
+        _money_totals(table, columns, issues)
     except Unreadable as exc:
         from ..suggest import missing_file_hint
 
@@ -75,6 +79,48 @@ def read_input(spec: InputSpec, issues: Issues) -> Table | None:
         return None
     table.headers.pop(_FIRST, None)
     return table
+
+
+def _money_totals(table: Table, columns: tuple[Column, ...], issues: Issues) -> None:
+    """Every money column's total within the ceiling (SPEC §1): each amount is, but eight million of them
+    need not be, and every sum senrun takes of a column (a school's, a cluster's, the authority's) is at
+    most the column's total, so checking it here keeps all of them from wrapping 64-bit pence."""
+    for col in columns:
+        if col.kind != Kind.MONEY or col.name not in table.frame.columns:
+            continue
+        total = table.frame.select(pl.col(col.name).cast(pl.Int128).sum()).item() or 0
+        if total > CEILING_PENCE:
+            issues.error("too_large", f"the amounts in this column add up to {fmt_gbp(total)}, more than "
+                         f"{ceiling_text()}, the most senrun handles as a total", **table.where(col.name))
+
+
+def _unreadable_type(dtype: pl.DataType) -> str | None:
+    """Why a Parquet column's type holds no single value senrun can read (lists, structs, durations), or None."""
+    if isinstance(dtype, (pl.List, pl.Array)):
+        return "lists of values"
+    if isinstance(dtype, pl.Struct):
+        return "records (a struct)"
+    if isinstance(dtype, (pl.Duration, pl.Time)):
+        return "durations or times of day"
+    if dtype in (pl.Binary, pl.Object):
+        return "binary data"
+    return None
+
+
+def _plain_types(raw: Raw, wanted: dict[str, str], table: Table, issues: Issues) -> bool:
+    """A Parquet column senrun reads must hold one plain value a cell; one that holds lists, structs or
+    durations is an error naming it.  Such a column senrun does not need is left unread."""
+    ok, declared = True, {c.name for c in SCHEMAS[table.name]}
+    for header, name in list(wanted.items()):
+        why = _unreadable_type(raw.dtypes[header]) if header in raw.dtypes else None
+        if why is None:
+            continue
+        if name in declared:
+            issues.error("bad_column", f"holds {why} ({raw.dtypes[header]}), not one value a cell: save it "
+                         "as plain values", file=table.file, sheet=table.sheet, column=header, field=name)
+            ok = False
+        del wanted[header]
+    return ok
 
 
 def _wanted(headers: list[str], mapping: dict[str, str], spec: InputSpec, columns: tuple[Column, ...]) -> dict:

@@ -13,6 +13,8 @@ from decimal import Decimal, InvalidOperation
 
 import polars as pl
 
+from ..money import CEILING_PENCE
+
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
@@ -73,8 +75,9 @@ def parse_text(col: str) -> pl.Expr:
 
 
 def parse_id(col: str) -> pl.Expr:
-    """Trimmed text; an Excel number cell `9262001.0` (read as '9262001.0') becomes '9262001'."""
-    s = parse_text(col)
+    """Trimmed text in Unicode NFC; an Excel number cell `9262001.0` (read as '9262001.0') becomes '9262001'."""
+    # NFC: `école1` typed on a Mac (e + combining accent) and on Windows (é) is one school, not two
+    s = parse_text(col).str.normalize("NFC")
     return pl.when(s.str.contains(r"^\d+\.0+$")).then(s.str.replace(r"\.0+$", "")).otherwise(s)
 
 
@@ -109,11 +112,20 @@ def parse_money(col: str) -> pl.Expr:
     """
     s = pl.col(col).str.strip_chars().str.replace_all(r"[£\s]", "")
     m = s.str.extract_groups(MONEY_PATTERN)
-    digits = m.struct.field("1").str.replace_all(",", "")
+    digits = m.struct.field("1").str.replace_all(",", "").str.strip_chars_start("0")
     frac = m.struct.field("2").fill_null("").str.pad_end(2, "0").cast(pl.Int64, strict=False)
     whole = pl.when(digits == "").then(pl.lit(0, pl.Int64)).otherwise(digits.cast(pl.Int64, strict=False))
     has_digit = s.str.contains(r"\d")
-    return pl.when(has_digit & digits.is_not_null()).then(whole * 100 + frac).otherwise(None)
+    # Pounds of more than 11 digits are beyond the ceiling, and are never multiplied (×100 could wrap 64 bits).
+    fits = digits.str.len_chars() <= 11
+    pence = pl.when(fits).then(whole * 100 + frac)
+    return pl.when(has_digit & digits.is_not_null() & (pence <= CEILING_PENCE)).then(pence).otherwise(None)
+
+
+def too_large_money(col: str) -> pl.Expr:
+    """True where a cell is written as money but is beyond the ceiling (money.CEILING_PENCE)."""
+    s = pl.col(col).str.strip_chars().str.replace_all(r"[£\s]", "")
+    return s.str.contains(MONEY_PATTERN) & s.str.contains(r"\d") & parse_money(col).is_null()
 
 
 def parse_number(col: str) -> pl.Expr:

@@ -2,9 +2,10 @@
 
 Nothing here knows senrun's columns: `read_raw` returns the file's own headers and a way to
 load the columns wanted, so a census with thirty columns costs only the six senrun reads.
-Large files are read once: a UTF-8 CSV goes to Polars as the bytes on disk (no decoding to
-Python text), a Parquet file is scanned for the columns asked for, and the SHA-256 for the
-manifest is taken while reading.
+Every file is read once (snapshot.py), and everything after works on those bytes: a UTF-8 CSV goes
+to Polars as they are (no decoding to Python text), a Parquet file is scanned from them for the
+columns asked for, a workbook is guarded and read from them, and the SHA-256 for the manifest is of
+exactly them.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import io
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,9 +24,11 @@ from ..engine import collect
 from .excel import Unreadable, first_line, read_sheet
 from .headers import HEADER_SEARCH_ROWS
 from .schema import ROW
+from .snapshot import DEFAULT_MAX_INPUT_MB, Snapshot, read_snapshot
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 HEAD_BYTES = 65536  # where the separator and the header row are looked for
+MAX_HEAD_BYTES = 16 << 20  # … or further, when the first rows are longer (a title line of 100 KB)
 _CHUNK = 1 << 22
 
 
@@ -35,6 +40,7 @@ class Raw:
 
     def __init__(self, headers: list[str], sheet: str | None, sha256: str):
         self.headers, self.sheet, self.sha256 = headers, sheet, sha256
+        self.dtypes: dict[str, pl.DataType] = {}  # a typed file's column types (Parquet); text files: none
 
     def select(self, wanted: list[str]) -> None:
         """Load what is needed for these columns (a CSV reads only them)."""
@@ -57,14 +63,14 @@ class _ParquetRaw(Raw):
     decodes its share of the row groups).  One column at a time keeps the peak low: only one raw column is
     in memory beside the parsed ones (all six of a census at once added ≈100 MB)."""
 
-    def __init__(self, path: Path, headers: list[str], sha256: str):
+    def __init__(self, data: bytes, headers: list[str], sha256: str):
         super().__init__(headers, None, sha256)
-        self.path = path
+        self.data = data  # every column comes from these bytes, never from the file again
         self._height: int | None = None
 
     def _scan(self, expr: pl.Expr) -> pl.DataFrame:
         try:
-            return collect(pl.scan_parquet(self.path).select(expr), streaming=True)
+            return collect(pl.scan_parquet(self.data).select(expr), streaming=True)
         except Exception as exc:  # a damaged page surfaces only when read
             raise Unreadable(f"could not be read as Parquet ({first_line(exc)})") from None
 
@@ -120,41 +126,33 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _read_head(path: Path) -> bytes:
-    try:
-        with path.open("rb") as stream:
-            return stream.read(HEAD_BYTES)
-    except FileNotFoundError:
-        raise Unreadable("does not exist") from None
-    except IsADirectoryError:
-        raise Unreadable("is a folder, not a file") from None
-    except OSError as exc:
-        raise Unreadable(f"cannot be read ({exc.strerror})") from None
-
-
-def read_raw(path: Path, sheet: str | None, find_header: Callable[[pl.DataFrame], int]) -> Raw:
-    """The file at `path` as headers + loader; `find_header(top_rows)` picks the header row (0-based)."""
-    head = _read_head(path)
-    kind = sniff(head)
+def read_raw(path: Path, sheet: str | None, find_header: Callable[[pl.DataFrame], int],
+             max_bytes: int = DEFAULT_MAX_INPUT_MB << 20, encoding: str | None = None) -> Raw:
+    """The file at `path` as headers + loader; `find_header(top_rows)` picks the header row (0-based).
+    The file is read once (snapshot.py): everything after works on those bytes and their hash."""
+    snap = read_snapshot(path, max_bytes)
+    kind = sniff(snap.data[:HEAD_BYTES])
     if kind == "ole":
         raise Unreadable("is a password-protected workbook or an old .xls file: save it as an "
                          "unprotected .xlsx (File › Save As › Excel Workbook)")
     if kind == "parquet":
-        return _parquet(path)
+        return _parquet(snap)
     if kind == "zip":
-        return _workbook(path, sheet, find_header)
+        return _workbook(snap, sheet, find_header)
     # A CSV saved under an .xlsx name is common: it is read as what it really is.
-    return _csv(path, find_header)
+    return _csv(snap, find_header, encoding)
 
 
 # --- Parquet and workbooks --------------------------------------------------------------
 
-def _parquet(path: Path) -> Raw:
+def _parquet(snap: Snapshot) -> Raw:
     try:
-        headers = list(pl.read_parquet_schema(path))
+        schema = pl.read_parquet_schema(io.BytesIO(snap.data))
     except Exception as exc:  # Polars raises several types for a damaged footer
         raise Unreadable(f"could not be read as Parquet ({first_line(exc)})") from None
-    return _ParquetRaw(path, headers, file_sha256(path))
+    raw = _ParquetRaw(snap.data, list(schema), snap.sha256)
+    raw.dtypes = dict(schema)
+    return raw
 
 
 def header_names(row: tuple) -> list[str]:
@@ -168,27 +166,70 @@ def header_names(row: tuple) -> list[str]:
     return names
 
 
-def _workbook(path: Path, sheet: str | None, find_header) -> Raw:
-    frame, name = read_sheet(path, sheet)
-    return _FrameRaw(frame, find_header(frame), 1, name, file_sha256(path))
+def _workbook(snap: Snapshot, sheet: str | None, find_header) -> Raw:
+    frame, name = read_sheet(snap.data, sheet)
+    return _FrameRaw(frame, find_header(frame), 1, name, snap.sha256)
 
 
 # --- CSV -----------------------------------------------------------------------------------
 
-def _utf8(data: bytes) -> bytes:
-    """The text as UTF-8 bytes: UTF-8 (with or without BOM) as it is, UTF-16 with a BOM (Excel's
-    "Unicode Text") and Windows-1252 (Excel's "CSV") re-encoded.  Binary data is refused."""
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+
+
+def _row_of(data: bytes, at: int) -> int:
+    """The line (1-based) holding byte `at`."""
+    return data.count(b"\n", 0, at) + 1
+
+
+def _no_nul(text: str) -> None:
+    """A NUL character in decoded text (UTF-16 can carry one past a byte check) is refused with its row."""
+    at = text.find("\x00")
+    if at >= 0:
+        row = text.count("\n", 0, at) + 1
+        raise Unreadable(f"has a NUL character (U+0000) on row {row}: it is not a plain text file", row=row)
+
+
+def _decoded(data: bytes, encoding: str) -> bytes:
+    """The text in the encoding the config names, as UTF-8; a byte not valid in it is an error with its row."""
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        row = _row_of(data, exc.start)
+        raise Unreadable(f"is not valid {encoding} text: byte 0x{data[exc.start]:02X} on row {row} cannot be "
+                         f"read in that encoding (the config's `encoding:` names it)", row=row) from None
+    _no_nul(text)
+    return text.removeprefix("\ufeff").encode("utf-8")
+
+
+def _utf8(data: bytes, encoding: str | None = None) -> bytes:
+    """The text as UTF-8 bytes: the encoding the config names, else UTF-8 (with or without BOM) as it is,
+    UTF-16 with a BOM (Excel's "Unicode Text") and Windows-1252 (Excel's "CSV") re-encoded.  A file in no
+    one encoding (UTF-8 with one Windows-1252 `£`) is an error naming the row of the first bad byte, never
+    guessed: decoding all of it as Windows-1252 would turn every `É` into `Ã‰`.  Binary data is refused."""
+    if encoding:
+        return _decoded(data, encoding)
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         try:
-            return data.decode("utf-16").encode("utf-8")
+            text = data.decode("utf-16")
         except UnicodeDecodeError:
             raise Unreadable("is not a text file (it looks like broken UTF-16)") from None
+        _no_nul(text)
+        return text.removeprefix("\ufeff").encode("utf-8")
     if b"\x00" in data:
         raise Unreadable("is not a text file (it looks like binary data)")
     if data[:3] == b"\xef\xbb\xbf":
         data = data[3:]
     if data.isascii() or _is_utf8(data):
         return data
+    if _UTF8_MULTIBYTE.search(data):  # UTF-8 characters beside bytes that are not UTF-8: two encodings
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            row = _row_of(data, exc.start)
+            raise Unreadable(f"is not in one text encoding: it is UTF-8 but byte 0x{data[exc.start]:02X} on row "
+                             f"{row} is not (a character typed in another program?): correct it and save the "
+                             "file as \"CSV UTF-8\", or name the file's encoding with `encoding:` in the config",
+                             row=row) from None
     text = data.decode("cp1252", errors="replace")
     if text[:4096].count("\ufffd") > 8:
         raise Unreadable("is not a text file (it looks like binary data)")
@@ -225,12 +266,38 @@ def _separator(lines: list[str]) -> str:
     return max((",", ";", "\t"), key=score)
 
 
-def _top_rows(data: bytes) -> tuple[list[list[str]], str]:
-    """The first rows (as the csv module splits them) and the separator."""
-    text = data[:HEAD_BYTES].decode("utf-8", errors="ignore")
+def _head(data: bytes) -> bytes:
+    """The top of the file where the header is looked for: 64 KB, or as far as the first rows reach when a
+    title line is longer (up to MAX_HEAD_BYTES), so that a long title does not hide the header below it."""
+    head = data[:HEAD_BYTES]
+    if head.count(b"\n") < HEADER_SEARCH_ROWS and len(data) > HEAD_BYTES:
+        end = 0
+        for _ in range(HEADER_SEARCH_ROWS):
+            found = data.find(b"\n", end, MAX_HEAD_BYTES)
+            if found < 0:
+                return data[:MAX_HEAD_BYTES]
+            end = found + 1
+        head = data[:end]
+    return head
+
+
+def _top_rows(data: bytes) -> tuple[list[list[str]], str, list[int]]:
+    """The first rows (as the csv module splits them), the separator, and for each row the number of lines
+    above it (a title cell with a quoted line break is one row but two lines)."""
+    text = _head(data).decode("utf-8", errors="ignore")
     head = [line.rstrip("\r") for line in text.split("\n")[:HEADER_SEARCH_ROWS]]
     sep = _separator(head)
-    return _split(head, sep), sep
+    rows, lines_above = [], []
+    reader = csv.reader(head, delimiter=sep)
+    try:
+        consumed = 0
+        for row in reader:
+            rows.append(row)
+            lines_above.append(consumed)
+            consumed = reader.line_num
+    except csv.Error:
+        rows, lines_above = [line.split(sep) for line in head], list(range(len(head)))
+    return rows, sep, lines_above
 
 
 def _split(lines: list[str], sep: str) -> list[list[str]]:
@@ -244,10 +311,10 @@ def _split(lines: list[str], sep: str) -> list[list[str]]:
 class _CsvRaw(_FrameRaw):
     """A CSV: its header line is read first, then only the columns wanted (a census export has dozens)."""
 
-    def __init__(self, data: bytes, sep: str, skip: int, sha256: str):
+    def __init__(self, data: bytes, sep: str, skip: int, sha256: str, header_row: int | None = None):
         self.data, self.options = data, dict(has_header=False, infer_schema=False, separator=sep, skip_lines=skip,
                                              truncate_ragged_lines=True, raise_if_empty=False)
-        super().__init__(self._read(n_rows=1), 0, skip + 1, None, sha256)
+        super().__init__(self._read(n_rows=1), 0, header_row or skip + 1, None, sha256)
 
     def _read(self, **more) -> pl.DataFrame:
         try:
@@ -280,20 +347,20 @@ def unclosed_quote(data: bytes) -> int | None:
     return opened
 
 
-def _csv(path: Path, find_header) -> Raw:
-    data = path.read_bytes()
-    sha = hashlib.sha256(data).hexdigest()
+def _csv(snap: Snapshot, find_header, encoding: str | None = None) -> Raw:
+    data, sha = snap.data, snap.sha256
     if _is_blank(data):
         raise Unreadable("is empty")
-    data = _utf8(data)
+    data = _utf8(data, encoding)
     if b"\r" in data and b"\n" not in data:  # "CSV (Macintosh)" ends lines with a bare CR
         data = data.replace(b"\r", b"\n")
-    rows, sep = _top_rows(data)
+    rows, sep, lines_above = _top_rows(data)
     width = max((len(r) for r in rows), default=0)
     top = pl.DataFrame([r + [None] * (width - len(r)) for r in rows], orient="row",
                        schema=[f"c{i}" for i in range(width)]) if rows else pl.DataFrame()
     header_index = find_header(top) if rows else 0
     if header_index >= len(rows):
         raise Unreadable(f"has no row {header_index + 1} to take the headers from")
-    # the lines above the header (title rows) are skipped as lines, as a person counts them
-    return _CsvRaw(data, sep, header_index, sha)
+    # the lines above the header (title rows) are skipped as lines (Polars does not read quotes while
+    # skipping), and the header's row is numbered as a person counts rows
+    return _CsvRaw(data, sep, lines_above[header_index] if rows else 0, sha, header_index + 1)

@@ -61,9 +61,17 @@ def pounds_expr(name: str) -> pl.Expr:
 RISKY_START = "^[" + "".join(re.escape(t) for t in FORMULA_TRIGGERS) + "]"
 
 
+#: A formula character after a separator: Excel set to split at `;` (or a tab) would start a cell there, so
+#: `Safe;=cmd|' /C calc'!A0` would run as a formula in a cell of its own.
+RISKY_INSIDE = r"([,;\t]\s*)([=+\-@])"
+
+
 def guarded_expr(name: str) -> pl.Expr:
-    """Text with a leading ' where a spreadsheet would otherwise run it as a formula."""
+    """Text with a ' wherever a spreadsheet would otherwise run what follows as a formula: at its start, and
+    after any separator (`,` `;` tab) that a spreadsheet might split the field at."""
     text = pl.col(name)
+    inside = pl.when(text.str.contains(RISKY_INSIDE)).then(text.str.replace_all(RISKY_INSIDE, "$1'$2"))
+    text = inside.otherwise(text)
     return pl.when(text.str.contains(RISKY_START)).then(pl.lit("'") + text).otherwise(text).alias(name)
 
 

@@ -23,6 +23,7 @@ DIFF_COLUMNS = ("level", SCHOOL_ID, CLUSTER_ID, "previous_total", "current_total
 PREVIOUS_COLUMNS = (SCHOOL_ID, CLUSTER_ID, "total")
 _POUNDS = re.compile(r"^(-)?(\d+)(?:\.(\d{1,2}))?$")
 _GUARDED = re.compile(r"^'[=+\-@\t\r]")  # senrun's CSVs put ' before text a spreadsheet would run
+_GUARDED_INSIDE = re.compile(r"([,;\t]\s*)'([=+\-@])")
 
 
 def pounds_text_to_pence(text: str) -> int | None:
@@ -39,6 +40,7 @@ def _unguard(text: str | None) -> str | None:
     if text is None:
         return None
     text = text.strip()
+    text = _GUARDED_INSIDE.sub(r"\1\2", text)  # the ' put after a separator (outputs/csvs.RISKY_INSIDE)
     return text[1:] if _GUARDED.match(text) else text
 
 
