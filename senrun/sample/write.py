@@ -80,12 +80,17 @@ def write_table(out_dir: Path, stem: str, fmt: str, sheet: str, frame: pl.DataFr
     return f"{stem}.parquet"
 
 
-def write_census(out_dir: Path, fmt: str, frame: pl.DataFrame) -> str:
-    """The census as `census.csv` (DOB as dd/mm/yyyy text) or `census.parquet` (DOB a date)."""
+def write_census(out_dir: Path, fmt: str, frame: pl.DataFrame | pl.LazyFrame) -> str:
+    """The census as `census.csv` (DOB as dd/mm/yyyy text) or `census.parquet` (DOB a date).
+
+    A lazy frame is made whole only here, when everything else is written; it is written
+    in one piece because Polars chooses the Parquet row groups from the frame it is given.
+    """
     if fmt == "xlsx":
-        frame.with_columns(pl.col("DOB").dt.strftime("%d/%m/%Y")).write_csv(out_dir / "census.csv")
+        frame = frame.lazy().with_columns(pl.col("DOB").dt.strftime("%d/%m/%Y")).collect()
+        frame.write_csv(out_dir / "census.csv")
         return "census.csv"
-    frame.write_parquet(out_dir / "census.parquet")
+    frame.lazy().collect(engine="in-memory").rechunk().write_parquet(out_dir / "census.parquet")
     return "census.parquet"
 
 
