@@ -63,10 +63,13 @@ def upn_bodies(la: np.ndarray, estab: np.ndarray, dob: np.ndarray) -> np.ndarray
     """
     issued = np.minimum(cohort_of(dob) + 4, CENSUS_YEAR) % 100
     key = (la.astype(np.int64) * 10_000 + estab) * 100 + issued
+    del issued
     serial = rank_within(key) + 1
     if serial.max(initial=0) > 999:
         raise ValueError("more than 999 UPNs for one school and year")
-    return key * 1000 + serial
+    key *= 1000  # in place: England's keys are eight million long
+    key += serial
+    return key
 
 
 def upn_text(body: np.ndarray, letter: np.ndarray) -> pl.Series:

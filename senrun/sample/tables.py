@@ -44,6 +44,7 @@ def upns(rng: np.random.Generator, s: Schools, c: Census, children: list[Child],
     school = np.concatenate([c.school[:n_drawn], issuer, np.array([a.school for a in absent], dtype=int)])
     dob = np.concatenate([c.dob, np.array([a.dob for a in absent], dtype="datetime64[D]")])
     bodies = upn_bodies(s.la[school], s.estab[school], dob)
+    del school, dob  # England holds eight million of each: free them before the letters
     letters = check_index(bodies)
     candidates = np.ones(n_drawn, dtype=bool)
     candidates[ordinary] = False
