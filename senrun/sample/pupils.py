@@ -49,10 +49,15 @@ def check_index(body: np.ndarray) -> np.ndarray:
     """Index in UPN_LETTERS of the check letter of 12-digit bodies held as int64 (SPEC §8)."""
     total = np.zeros(len(body), dtype=np.int64)
     rest = np.asarray(body, dtype=np.int64).copy()
+    digit = np.empty_like(rest)  # reused: England's bodies are eight million long
     for position in range(13, 1, -1):  # the body's last digit is position 13
-        total += (rest % 10) * position
+        np.remainder(rest, 10, out=digit)
+        digit *= position
+        total += digit
         rest //= 10
-    return total % 23
+    del rest, digit
+    total %= 23
+    return total
 
 
 def upn_bodies(la: np.ndarray, estab: np.ndarray, dob: np.ndarray) -> np.ndarray:

@@ -43,7 +43,8 @@ def upns(rng: np.random.Generator, s: Schools, c: Census, children: list[Child],
     issuer = np.array([child.school for child in children if child.census_school is not None], dtype=int)
     school = np.concatenate([c.school[:n_drawn], issuer, np.array([a.school for a in absent], dtype=int)])
     dob = np.concatenate([c.dob, np.array([a.dob for a in absent], dtype="datetime64[D]")])
-    bodies = upn_bodies(s.la[school], s.estab[school], dob)
+    # LA codes and establishment numbers fit 32 bits: half the memory per pupil
+    bodies = upn_bodies(s.la.astype(np.int32)[school], s.estab.astype(np.int32)[school], dob)
     del school, dob  # England holds eight million of each: free them before the letters
     letters = check_index(bodies)
     candidates = np.ones(n_drawn, dtype=bool)
@@ -55,7 +56,7 @@ def upns(rng: np.random.Generator, s: Schools, c: Census, children: list[Child],
     absent_upn = iter(upn_text(bodies[len(c):], letters[len(c):]).to_list())
     planted = [next(present_upn) if child.census_school is not None else next(absent_upn)
                for child in children]
-    return UpnKeys(bodies[:len(c)], letters[:len(c)]), planted
+    return UpnKeys(bodies[:len(c)], letters[:len(c)].astype(np.int8)), planted
 
 
 class UpnKeys(NamedTuple):
