@@ -98,8 +98,9 @@ def write_census(out_dir: Path, fmt: str, frame: pl.DataFrame | pl.LazyFrame) ->
 def sink_in_row_groups(frame: pl.LazyFrame, path: Path) -> None:
     """Write `frame` to Parquet piece by piece, with the very bytes of writing it whole.
 
-    Polars cuts a frame written at once into row groups it chooses from the height alone;
-    each piece made here is one of those row groups, so the file is the same.
+    Polars cuts a frame of one chunk (as a sorted frame is) written at once into row groups
+    it chooses from the height alone; each piece made here is one of those row groups, so
+    the file is the same.
     """
     sizes = row_group_sizes(frame.select(pl.len()).collect().item())
     starts = [sum(sizes[:i]) for i in range(len(sizes))]
@@ -112,7 +113,11 @@ def sink_in_row_groups(frame: pl.LazyFrame, path: Path) -> None:
 
 
 def row_group_sizes(height: int) -> list[int]:
-    """The rows of each row group Polars writes for a frame of `height` rows (asked of Polars)."""
+    """The rows of each row group Polars writes for a frame of `height` rows in one chunk.
+
+    Asked of Polars itself with a frame of one byte per row: reading a file back gives one
+    chunk per row group.
+    """
     probe = io.BytesIO()
     pl.DataFrame({"i": pl.zeros(height, pl.Int8, eager=True)}).write_parquet(probe)
     probe.seek(0)
