@@ -106,6 +106,7 @@ def sink_in_row_groups(frame: pl.LazyFrame, path: Path) -> None:
     starts = [sum(sizes[:i]) for i in range(len(sizes))]
 
     def pieces(with_columns, predicate, n_rows, batch_size):
+        """Every row group in turn (a sink asks for all columns and rows: the hints are unused)."""
         for start, size in zip(starts, sizes):
             yield frame.slice(start, size).collect(engine="in-memory")
 
