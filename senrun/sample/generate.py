@@ -102,7 +102,7 @@ def generate_sample(scale: str, seed: int, out_dir: Path,
     budget = _budget(p, data)
     files["config"] = write_config(out_dir, files, scale=scale, seed=seed, **budget["yaml"])
     return {"scale": scale, "seed": seed, "schools": data["schools"].height,
-            "clusters": data["n_clusters"], "pupils": data["census"].height,
+            "clusters": data["n_clusters"], "pupils": data["pupils"],
             "statements": data["statements"].height, "moves": data["moves"].height,
             "planted": int((data["planted"]["case"] != "ordinary").sum()),
             "expected_continuing_psf": pounds(budget["continuing"]),
@@ -133,7 +133,8 @@ def _draw(rng: np.random.Generator, p: Scale, say) -> dict:
     statements, expected = statements_frame(rng, ids, census, census_upn, ordinary, children, planted_upn)
     return {"schools": schools_frame(rng, schools, census), "census": census_frame(ids, census, census_upn),
             "statements": statements, "moves": moves_frame(ids, children, planted_upn),
-            "planted": planted_frame(expected), "n_clusters": len(schools.cluster_code)}
+            "planted": planted_frame(expected), "n_clusters": len(schools.cluster_code),
+            "pupils": len(census)}
 
 
 def _append_planted(rng: np.random.Generator, census, children) -> None:

@@ -49,10 +49,15 @@ def check_index(body: np.ndarray) -> np.ndarray:
     """Index in UPN_LETTERS of the check letter of 12-digit bodies held as int64 (SPEC §8)."""
     total = np.zeros(len(body), dtype=np.int64)
     rest = np.asarray(body, dtype=np.int64).copy()
+    digit = np.empty_like(rest)  # reused: England's bodies are eight million long
     for position in range(13, 1, -1):  # the body's last digit is position 13
-        total += (rest % 10) * position
+        np.remainder(rest, 10, out=digit)
+        digit *= position
+        total += digit
         rest //= 10
-    return total % 23
+    del rest, digit
+    total %= 23
+    return total
 
 
 def upn_bodies(la: np.ndarray, estab: np.ndarray, dob: np.ndarray) -> np.ndarray:
@@ -63,10 +68,13 @@ def upn_bodies(la: np.ndarray, estab: np.ndarray, dob: np.ndarray) -> np.ndarray
     """
     issued = np.minimum(cohort_of(dob) + 4, CENSUS_YEAR) % 100
     key = (la.astype(np.int64) * 10_000 + estab) * 100 + issued
+    del issued
     serial = rank_within(key) + 1
     if serial.max(initial=0) > 999:
         raise ValueError("more than 999 UPNs for one school and year")
-    return key * 1000 + serial
+    key *= 1000  # in place: England's keys are eight million long
+    key += serial
+    return key
 
 
 def upn_text(body: np.ndarray, letter: np.ndarray) -> pl.Series:

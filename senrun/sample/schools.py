@@ -79,6 +79,7 @@ def rank_within(key: np.ndarray) -> np.ndarray:
     order = np.argsort(key, kind="stable")
     sorted_key = key[order]
     starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
+    del sorted_key  # a copy of the whole key: free it before the ranks are made
     rank = np.empty(len(key), dtype=np.int64)
     rank[order] = np.arange(len(key)) - np.repeat(starts, np.diff(np.r_[starts, len(key)]))
     return rank

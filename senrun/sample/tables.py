@@ -6,12 +6,14 @@ the rows always come in the same order.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import polars as pl
 
 from .cases import NOTES, Child
-from .pupils import (SEN_ACTION, SEN_CODES, SEN_PLUS, Census, check_index,
-                                  upn_bodies, upn_text)
+from .pupils import (SEN_ACTION, SEN_CODES, SEN_PLUS, UPN_LETTERS, Census, check_index,
+                     upn_bodies, upn_text)
 from .schools import PHASE_LABEL, Schools
 from .statements import (annual_amounts, expected, half_up, ordinary_months,
                                       statement_dates)
@@ -31,8 +33,8 @@ KINDS = {
 
 
 def upns(rng: np.random.Generator, s: Schools, c: Census, children: list[Child], n_drawn: int,
-         ordinary: np.ndarray, wrong_letters: int) -> tuple[pl.Series, list[str]]:
-    """UPNs for the census rows and, in order, for every planted child.
+         ordinary: np.ndarray, wrong_letters: int) -> tuple[UpnKeys, list[str]]:
+    """UPNs for the census rows (as keys) and, in order, for every planted child (as text).
 
     A few census-only children (never a statement child) get a wrong check letter.
     """
@@ -41,30 +43,66 @@ def upns(rng: np.random.Generator, s: Schools, c: Census, children: list[Child],
     issuer = np.array([child.school for child in children if child.census_school is not None], dtype=int)
     school = np.concatenate([c.school[:n_drawn], issuer, np.array([a.school for a in absent], dtype=int)])
     dob = np.concatenate([c.dob, np.array([a.dob for a in absent], dtype="datetime64[D]")])
-    bodies = upn_bodies(s.la[school], s.estab[school], dob)
+    # LA codes and establishment numbers fit 32 bits: half the memory per pupil
+    bodies = upn_bodies(s.la.astype(np.int32)[school], s.estab.astype(np.int32)[school], dob)
+    del school, dob  # England holds eight million of each: free them before the letters
     letters = check_index(bodies)
     candidates = np.ones(n_drawn, dtype=bool)
     candidates[ordinary] = False
     wrong = rng.choice(np.flatnonzero(candidates), size=wrong_letters, replace=False)
     letters[wrong] = (letters[wrong] + rng.integers(1, 23, size=len(wrong))) % 23
-    text = upn_text(bodies, letters)
-    census_upn, absent_upn = text[:len(c)], iter(text[len(c):].to_list())
-    present_upn = iter(census_upn[n_drawn:].to_list())
+    # Only the planted children's UPNs are made text here: the census's are made as it is written.
+    present_upn = iter(upn_text(bodies[n_drawn:len(c)], letters[n_drawn:len(c)]).to_list())
+    absent_upn = iter(upn_text(bodies[len(c):], letters[len(c):]).to_list())
     planted = [next(present_upn) if child.census_school is not None else next(absent_upn)
                for child in children]
-    return census_upn, planted
+    return UpnKeys(bodies[:len(c)], letters[:len(c)].astype(np.int8)), planted
 
 
-def census_frame(ids: pl.Series, c: Census, upn: pl.Series) -> pl.DataFrame:
-    """The census as the DfE's field names have it (NC year taught, SEN provision, FSM)."""
-    return pl.DataFrame({
-        "UPN": upn,
-        "LAEstab": ids.gather(c.school),
-        "DOB": pl.Series(c.dob, dtype=pl.Date),
-        "NCyearActual": pl.Series(NC_LABELS).gather(c.taught + 2),
-        "SENprovision": pl.Series(SEN_CODES.tolist()).gather(c.sen.astype(np.int64)),
-        "FSMeligible": pl.Series(c.fsm.astype(np.int8)),
-    }).sort(["LAEstab", "UPN"])
+class UpnKeys(NamedTuple):
+    """Census UPNs held compactly: the 12-digit body and the index of the check letter.
+
+    As text a UPN sorts by its letter, then by its zero-padded body, so these keys sort
+    the census exactly as its UPN text would.
+    """
+
+    body: np.ndarray
+    letter: np.ndarray
+
+    def text(self, rows: np.ndarray) -> pl.Series:
+        """The UPNs of `rows` as 13-character text."""
+        return upn_text(self.body[rows], self.letter[rows])
+
+
+def census_frame(ids: pl.Series, c: Census, upn: UpnKeys) -> pl.LazyFrame:
+    """The census as the DfE's field names have it (NC year taught, SEN provision, FSM).
+
+    Sorted by school and UPN on compact integer keys; the text columns are made morsel by
+    morsel as the lazy frame is written, so England's ~8 million pupils never stand in
+    memory as text (the bytes written are those of the whole frame written at once).
+    """
+    school_rank = ids.rank("ordinal").to_numpy().astype(np.int64)  # DfE numbers, as text sorts them
+    order = np.lexsort((upn.body, upn.letter, school_rank[c.school]))
+    keys = pl.DataFrame({
+        "body": upn.body[order], "letter": upn.letter[order].astype(np.int8),
+        "school": c.school[order].astype(np.int32), "DOB": pl.Series(c.dob[order], dtype=pl.Date),
+        "taught": (c.taught[order] + 2).astype(np.int8), "sen": c.sen[order].astype(np.int8),
+        "FSMeligible": pl.Series(c.fsm[order].astype(np.int8))})
+    del order
+    letters = dict(enumerate(UPN_LETTERS.tolist()))
+    return keys.lazy().select(
+        UPN=pl.col("letter").replace_strict(letters, return_dtype=pl.String)
+        + pl.col("body").cast(pl.String).str.zfill(12),
+        LAEstab=pl.col("school").replace_strict(list(range(len(ids))), ids, return_dtype=pl.String),
+        DOB=pl.col("DOB"),
+        NCyearActual=_labels("taught", NC_LABELS),
+        SENprovision=_labels("sen", SEN_CODES.tolist()),
+        FSMeligible=pl.col("FSMeligible"))
+
+
+def _labels(column: str, labels: list[str]) -> pl.Expr:
+    """The text label of each code of `column` (an index into `labels`)."""
+    return pl.col(column).replace_strict(list(range(len(labels))), labels, return_dtype=pl.String)
 
 
 def schools_frame(rng: np.random.Generator, s: Schools, c: Census) -> pl.DataFrame:
@@ -92,14 +130,14 @@ def schools_frame(rng: np.random.Generator, s: Schools, c: Census) -> pl.DataFra
     }).sort(["Cluster Code", "DfE Number"])
 
 
-def statements_frame(rng, ids: pl.Series, c: Census, census_upn: pl.Series, ordinary: np.ndarray,
+def statements_frame(rng, ids: pl.Series, c: Census, census_upn: UpnKeys, ordinary: np.ndarray,
                      children: list[Child], planted_upn: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The statements (council headers) and, for each row, its expected outcome."""
     dob = c.dob[ordinary]
     annual = annual_amounts(rng, len(ordinary))
     nc = c.nc[ordinary]
     paid, released, reason = expected(annual, ordinary_months(nc))
-    upn = census_upn.gather(ordinary)
+    upn = census_upn.text(ordinary)
     school = ids.gather(c.school[ordinary])
     base = pl.DataFrame({
         "Pupil UPN": upn, "Date of Birth": pl.Series(dob, dtype=pl.Date),

@@ -6,10 +6,12 @@ rows come in a stable order, and nothing reads the clock.
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 from pathlib import Path
 
 import polars as pl
+from polars.io.plugins import register_io_source
 import xlsxwriter
 
 FIXED_CREATED = datetime(2013, 1, 1)
@@ -80,13 +82,47 @@ def write_table(out_dir: Path, stem: str, fmt: str, sheet: str, frame: pl.DataFr
     return f"{stem}.parquet"
 
 
-def write_census(out_dir: Path, fmt: str, frame: pl.DataFrame) -> str:
-    """The census as `census.csv` (DOB as dd/mm/yyyy text) or `census.parquet` (DOB a date)."""
+def write_census(out_dir: Path, fmt: str, frame: pl.DataFrame | pl.LazyFrame) -> str:
+    """The census as `census.csv` (DOB as dd/mm/yyyy text) or `census.parquet` (DOB a date).
+
+    A lazy frame is written to Parquet one row group at a time, never held whole in memory.
+    """
     if fmt == "xlsx":
-        frame.with_columns(pl.col("DOB").dt.strftime("%d/%m/%Y")).write_csv(out_dir / "census.csv")
+        frame = frame.lazy().with_columns(pl.col("DOB").dt.strftime("%d/%m/%Y")).collect()
+        frame.write_csv(out_dir / "census.csv")
         return "census.csv"
-    frame.write_parquet(out_dir / "census.parquet")
+    sink_in_row_groups(frame.lazy(), out_dir / "census.parquet")
     return "census.parquet"
+
+
+def sink_in_row_groups(frame: pl.LazyFrame, path: Path) -> None:
+    """Write `frame` to Parquet piece by piece, with the very bytes of writing it whole.
+
+    Polars cuts a frame of one chunk (as a sorted frame is) written at once into row groups
+    it chooses from the height alone; each piece made here is one of those row groups, so
+    the file is the same.
+    """
+    sizes = row_group_sizes(frame.select(pl.len()).collect().item())
+    starts = [sum(sizes[:i]) for i in range(len(sizes))]
+
+    def pieces(with_columns, predicate, n_rows, batch_size):
+        """Every row group in turn (a sink asks for all columns and rows: the hints are unused)."""
+        for start, size in zip(starts, sizes):
+            yield frame.slice(start, size).collect(engine="in-memory")
+
+    register_io_source(pieces, schema=frame.collect_schema()).sink_parquet(path)
+
+
+def row_group_sizes(height: int) -> list[int]:
+    """The rows of each row group Polars writes for a frame of `height` rows in one chunk.
+
+    Asked of Polars itself with a frame of one byte per row: reading a file back gives one
+    chunk per row group.
+    """
+    probe = io.BytesIO()
+    pl.DataFrame({"i": pl.zeros(height, pl.Int8, eager=True)}).write_parquet(probe)
+    probe.seek(0)
+    return pl.read_parquet(probe).get_column("i").chunk_lengths()
 
 
 CONFIG_TEMPLATE = """\
