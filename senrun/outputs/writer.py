@@ -17,7 +17,8 @@ from . import atomic, common
 from .csvs import clusters_table, csv_bytes, psf_table, schools_table
 from .manifest import manifest_bytes
 from .returns import building_returns, return_file_names, write_returns
-from .workbook import SHEET_CSV, WARNINGS_CSV, warnings_frame, workbook_bytes
+from .pupilbook import pupils_bytes
+from .workbook import PUPILS_BOOK, SHEET_CSV, WARNINGS_CSV, warnings_frame, workbook_bytes
 
 Progress = Callable[[str, int, int], None]
 
@@ -52,7 +53,7 @@ def write_outputs(result: RunResult, out: Path, *, returns: bool = True, jobs: i
                   diff: pl.DataFrame | None = None, progress: Progress | None = None) -> Path:
     """Write the run's outputs into the folder `out`, all or nothing; returns `out`.
 
-    Files: allocations.xlsx, schools.csv, clusters.csv, psf.csv, diff.csv (with `diff`),
+    Files: allocations.xlsx (publishable), pupils.xlsx (restricted: children's data), schools.csv, clusters.csv, psf.csv, diff.csv (with `diff`),
     returns/<school>.xlsx (unless `returns` is False; built by `jobs` processes, default the
     CPU count), manifest.json.  Any failure raises SenrunError and leaves an existing `out`
     exactly as it was.  `progress(step, done, total)` is called as steps complete.
@@ -74,8 +75,10 @@ def write_outputs(result: RunResult, out: Path, *, returns: bool = True, jobs: i
             written = thread.submit(write_returns, built, result.schools.height, folder.write, report) \
                 if returns else None
             book = workbook_bytes(result, diff)
+            restricted = pupils_bytes(result)
             rows = write_tables(result, folder, csvs.result(), diff, report)
             folder.write("allocations.xlsx", book)
+            folder.write(PUPILS_BOOK, restricted)
             report("workbook", 1, 1)
             if written is not None:
                 rows["returns"] = written.result()
