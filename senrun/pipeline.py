@@ -347,4 +347,6 @@ def allocate(cfg: Config, progress=None) -> RunResult:
     inp = read_inputs(cfg, progress)
     if progress:
         progress("computing")
-    return compute(inp, cfg)
+    from .profile import with_profile  # the cluster packs' SEND profile (FAQ 12)
+
+    return with_profile(compute(inp, cfg), inp.census.frame if inp.census else None)

@@ -85,6 +85,9 @@ class RunResult:
     inputs: tuple[InputInfo, ...]
     config_sha256: str
     checks: tuple[str, ...] = field(default=())  # human sentences: the checks that passed
+    #: the schools' SEND profile from the census (senrun.profile): school_id, phase, pupils, sen_support,
+    #: statements, fsm; None without a census or where nothing shows it
+    profile: "pl.DataFrame | None" = None
 
     @property
     def warnings(self) -> tuple["Issue", ...]:

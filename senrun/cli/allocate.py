@@ -23,6 +23,9 @@ def allocate(
         "--previous-config", help="Last year's config: adds why each total changed (psf_runoff, pupil_numbers, "
         "formula, other) to diff.csv and the Diff sheet.", exists=True, dir_okay=False)] = None,
     no_returns: Annotated[bool, typer.Option("--no-returns", help="Skip the per-school return workbooks.")] = False,
+    packs: Annotated[Optional[bool], typer.Option(
+        "--packs/--no-packs", help="Write (or skip) the cluster packs, clusters/<cluster>.xlsx; by default "
+        "they are written unless --no-returns is given.")] = None,
     jobs: JobsOpt = None,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
@@ -55,7 +58,8 @@ def allocate(
                 from ..yearly.attribution import attributed_diff
 
                 diff = attributed_diff(result, load_config(previous_config), diff)
-            write_outputs(result, out, returns=not no_returns, jobs=jobs, diff=diff, progress=progress.advance)
+            write_outputs(result, out, returns=not no_returns, jobs=jobs, diff=diff, progress=progress.advance,
+                          packs=packs)
         if quiet:
             if result.warnings:
                 console.print(f"{len(result.warnings):,} warning(s): see the Summary sheet of {out}/allocations.xlsx")
@@ -66,5 +70,6 @@ def allocate(
             from .simulate import print_movers
 
             print_movers(diff, console)
-        console.print(f"Wrote {out}/ (allocations.xlsx, schools.csv, clusters.csv, psf.csv, manifest.json"
-                      f"{', returns/' if not no_returns else ''}).")
+        with_packs = (not no_returns) if packs is None else packs
+        console.print(f"Wrote {out}/ (allocations.xlsx, pupils.xlsx (restricted), schools.csv, clusters.csv, psf.csv, "
+                      f"manifest.json{', returns/' if not no_returns else ''}{', clusters/' if with_packs else ''}).")

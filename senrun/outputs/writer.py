@@ -17,6 +17,7 @@ from . import atomic, common
 from .csvs import clusters_table, csv_bytes, psf_table, schools_table
 from .manifest import manifest_bytes
 from .returns import building_returns, return_file_names, write_returns
+from .clusterpack import cluster_packs, pack_file_names
 from .pupilbook import pupils_bytes
 from .workbook import PUPILS_BOOK, SHEET_CSV, WARNINGS_CSV, warnings_frame, workbook_bytes
 
@@ -50,19 +51,23 @@ class Folder:
 
 
 def write_outputs(result: RunResult, out: Path, *, returns: bool = True, jobs: int | None = None,
-                  diff: pl.DataFrame | None = None, progress: Progress | None = None) -> Path:
+                  diff: pl.DataFrame | None = None, progress: Progress | None = None,
+                  packs: bool | None = None) -> Path:
     """Write the run's outputs into the folder `out`, all or nothing; returns `out`.
 
     Files: allocations.xlsx (publishable), pupils.xlsx (restricted: children's data), schools.csv, clusters.csv, psf.csv, diff.csv (with `diff`),
     returns/<school>.xlsx (unless `returns` is False; built by `jobs` processes, default the
-    CPU count), manifest.json.  Any failure raises SenrunError and leaves an existing `out`
+    CPU count), clusters/<cluster>.xlsx (`packs`; by default as `returns`), manifest.json.  Any failure raises SenrunError and leaves an existing `out`
     exactly as it was.  `progress(step, done, total)` is called as steps complete.
     """
     report = progress or (lambda step, done, total: None)
     if jobs is not None and jobs < 1:
         raise SenrunError(f"--jobs must be at least 1, not {jobs}")
+    packs = returns if packs is None else packs
     if returns:
         return_file_names(result.schools)  # a clash of file names stops the run before any write
+    if packs:
+        pack_file_names(result.clusters)
     out = Path(out)
     with atomic.staged(out) as staging, building_returns(result, jobs) if returns else nullcontext() as built:
         # the returns' processes (if any) are at work from here, while this one writes the rest
@@ -80,6 +85,8 @@ def write_outputs(result: RunResult, out: Path, *, returns: bool = True, jobs: i
             folder.write("allocations.xlsx", book)
             folder.write(PUPILS_BOOK, restricted)
             report("workbook", 1, 1)
+            if packs:
+                rows["cluster_packs"] = write_packs(result, diff, folder)
             if written is not None:
                 rows["returns"] = written.result()
         folder.write(atomic.MANIFEST, manifest_bytes(result, folder.files, rows))
@@ -120,3 +127,12 @@ def write_tables(result: RunResult, folder: Folder, files: list[tuple[str, bytes
     if diff is not None:
         rows["diff"] = diff.height
     return rows
+
+
+def write_packs(result: RunResult, diff: pl.DataFrame | None, folder: Folder) -> int:
+    """Write the cluster packs; returns how many."""
+    done = 0
+    for name, data in cluster_packs(result, diff):
+        folder.write(name, data)
+        done += 1
+    return done
