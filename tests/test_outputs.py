@@ -174,7 +174,7 @@ def test_each_return_holds_only_its_own_schools_children_paid_there(out, result)
         own = set(paid.filter(pl.col("paid_school_id") == school_id)["upn"])
         shown = {t for t in texts if len(t) == 13 and t[1:].isdigit()}
         assert shown == own, school_id
-        assert school_id in texts and common.NOTIONAL_NOTE in texts
+        assert school_id in texts and common.notional_note("delegated") in texts
     assert "E801200001005" not in return_texts(out / "returns" / "3301001.xlsx")  # paid nothing
 
 
@@ -182,10 +182,14 @@ def test_a_return_shows_ssa_elements_share_and_cluster_total(out):
     ws = openpyxl.load_workbook(out / "returns" / "3302001.xlsx").active
     rows = {row[0].value: [c.value for c in row[1:]] for row in ws.iter_rows() if row[0].value}
     assert rows["1. School specific allocation (SSA)"][0] == pytest.approx(80000.05)
-    assert rows["per_pupil"][:3] == ["pupils", 150, 36555.83]
+    basis, units, rate, amount = rows["Per pupil"][:4]
+    assert (basis, units, amount) == ("pupils", 150, 36555.83)
+    assert rate == 243.705554 and abs(units * rate - amount) < 0.01  # units × rate = amount, to the penny
+    assert rows["Lump sum"][:4] == ["a fixed sum per school", 1, 5000, 5000]
     assert rows["Cluster share (notional)"][0] == 41555.83
     assert rows["Your cluster's total allocation"][0] == 124667.5
     assert ws["B7"].number_format == CURRENCY
+    assert rows["4. Change from last year (total: SSA + PSF + cluster share)"] is not None
 
 
 def test_return_file_names_are_sanitised(out):

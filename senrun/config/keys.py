@@ -43,6 +43,8 @@ SPEC: dict[str, tuple] = {
     "transfer": (("ends", "keeps"), "ends"),
     "census_move_tolerance_days": ("int", 31),
     "delegation": (("devolved", "delegated"), "delegated"),
+    "contact": ("str", None),  # a line for the school returns: who to ask about them
+    "issued": ("date", None),  # the date the returns are issued (never the wall clock: re-runs stay identical)
     "reinstate": (("list", _REINSTATE), []),
     "diff": ({"flag_pct": ("decimal", Decimal(10))}, {}),
     "phases": ("phases", None),

@@ -107,6 +107,8 @@ class Config:
     delegation: str = "delegated"  # devolved | delegated: the wording of returns and packs
     reinstate: tuple[Reinstatement, ...] = ()
     floor_pct: Decimal | None = None  # formula.protection.floor_pct
+    contact: str | None = None  # a line on every school return: who to ask
+    issued: date | None = None  # the returns' issue date, as set in the config
 
     def as_dict(self) -> dict:
         """The effective config as plain values, for the Parameters sheet and the manifest."""
@@ -166,6 +168,7 @@ def _build(c: dict, path: Path, raw: dict, sha: str) -> Config:
         reinstate=tuple(Reinstatement(r["upn"].replace(" ", "").upper(), r["stream"], r["reason"])
                         for r in c["reinstate"]),
         floor_pct=(c["formula"]["protection"] or {}).get("floor_pct"),
+        contact=c.get("contact"), issued=c.get("issued"),
     )
 
 

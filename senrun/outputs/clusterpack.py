@@ -94,7 +94,8 @@ def pack_bytes(result: RunResult, cluster: dict, parts: dict, authority: pl.Data
     rows = [(sid, names.get(sid) or "", *rest) for sid, *rest in rows_of(parts["profile"], "school_id", measures)]
     rows += [("", "Cluster (all its schools)", *rest) for rest in rows_of(parts["cluster"], None, measures)]
     rows += [("", "Authority (all schools)", *rest) for rest in rows_of(authority, None, measures)]
-    profile_sheet(book.add_worksheet("SEND profile"), fmt, measures, rows)
+    wrapped = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"})
+    profile_sheet(book.add_worksheet("SEND profile"), fmt, wrapped, measures, rows)
     runoff_sheet(book.add_worksheet("PSF run-off"), fmt, parts["runoff"])
     finish_print(book, footer)
     return close_to_bytes(book, buffer)
@@ -193,25 +194,28 @@ def profile_table(result: RunResult) -> pl.DataFrame:
     return result.profile
 
 
-def profile_sheet(ws: Worksheet, fmt: Formats, measures: list, rows: list[tuple]) -> None:
+def profile_sheet(ws: Worksheet, fmt: Formats, wrapped: object, measures: list, rows: list[tuple]) -> None:
     """Each school's profile by phase, then the cluster's and the authority's, counts and per cents."""
+    ws.write_string(0, 0, "SEND profile: pupils on roll at the census, by age-based phase (FAQ 12)", fmt.bold)
     heads = ["School ID", "School", "Phase", "Pupils"]
     for _, label in measures:
         heads += [label, f"{label} (%)"]
-    write_header(ws, 0, heads, fmt)
-    for r, values in enumerate(rows, start=1):
+    for c, head in enumerate(heads):
+        ws.write_string(1, c, head, wrapped)
+    ws.set_row(1, 30)
+    for r, values in enumerate(rows, start=2):
         for c, value in enumerate(values):
             if isinstance(value, str):
                 ws.write_string(r, c, value, fmt.bold if c == 1 and not values[0] else None)
             elif value is not None:
                 ws.write_number(r, c, value, fmt.pct if c > 3 and (c - 4) % 2 == 1 else fmt.integer)
     if not rows:
-        ws.write_string(1, 0, "No pupil-level census: no profile.")
+        ws.write_string(2, 0, "No pupil-level census: no profile.")
     ws.set_column(0, 0, 11)
-    ws.set_column(1, 1, 40)
-    ws.set_column(2, len(heads) - 1, 13)
-    ws.freeze_panes(1, 0)
-    print_setup(ws, 0)
+    ws.set_column(1, 1, 50)
+    ws.set_column(2, len(heads) - 1, 12)
+    ws.freeze_panes(2, 0)
+    print_setup(ws, 1)
 
 
 def counts(values: list) -> list:

@@ -45,8 +45,10 @@ MONEY_COLUMNS = frozenset({
     "ssa", "psf", "cluster_share", "cluster_allocation", "total",
     "annual_amount", "paid_amount", "released_amount", "amount",
     "previous_total", "current_total", "change", "element_total", "entitlement",
-    "change_psf_runoff", "change_pupil_numbers", "change_formula", "change_other",
+    "change_psf_runoff", "change_pupil_numbers", "change_formula", "change_other", "change_per_pupil",
 })
+#: Money columns that are rates, not amounts: a totals row leaves them blank.
+RATE_COLUMNS = frozenset({"change_per_pupil"})
 
 #: A cell beginning with one of these is run as a formula by spreadsheets (OWASP "CSV injection").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")

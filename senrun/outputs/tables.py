@@ -122,8 +122,8 @@ def write_table_sheet(ws: Worksheet, frame: pl.DataFrame, fmt: Formats, csv_name
 
 def summed_columns(frame: pl.DataFrame) -> list[str]:
     """The columns a totals row adds up: money (integer pence) and counts."""
-    return [c for c, d in zip(frame.columns, frame.dtypes)
-            if d.is_integer() and (common.is_money(c) or c in common.COUNT_COLUMNS)]
+    return [c for c, d in zip(frame.columns, frame.dtypes) if d.is_integer() and c not in common.RATE_COLUMNS
+            and (common.is_money(c) or c in common.COUNT_COLUMNS)]
 
 
 def totals_row(ws: Worksheet, frame: pl.DataFrame, fmt: Formats, row: int) -> None:
@@ -142,6 +142,10 @@ def totals_row(ws: Worksheet, frame: pl.DataFrame, fmt: Formats, row: int) -> No
             ws.write_number(row, col, value / 100, fmt.money_bold)
         else:
             ws.write_number(row, col, value, fmt.integer_bold)
+    if {"change_pct", "change", "previous_total"} <= set(frame.columns):  # the whole table's change in %
+        before, change = int(frame["previous_total"].sum()), int(frame["change"].sum())
+        if before:
+            ws.write_number(row, frame.columns.index("change_pct"), round(change * 100 / before, 2), fmt.pct)
 
 
 # --- rows as XML, column by column (for a TableSheet) ------------------------------------

@@ -69,7 +69,7 @@ def write_outputs(result: RunResult, out: Path, *, returns: bool = True, jobs: i
     if packs:
         pack_file_names(result.clusters)
     out = Path(out)
-    with atomic.staged(out) as staging, building_returns(result, jobs) if returns else nullcontext() as built:
+    with atomic.staged(out) as staging, building_returns(result, jobs, diff) if returns else nullcontext() as built:
         # the returns' processes (if any) are at work from here, while this one writes the rest
         folder = Folder(staging)
         with ThreadPoolExecutor(max_workers=1) as thread:

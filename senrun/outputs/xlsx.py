@@ -24,7 +24,7 @@ DATE_FORMAT = "dd/mm/yyyy"
 INT_FORMAT = "#,##0"
 PCT_FORMAT = '0.0"%"'  # change_pct holds per cents (12.5 is 12.5%): shown with the sign, unscaled
 HEADER_FILL = "#DDEBF7"
-RATE_FORMAT = "£#,##0.00##"  # a rate in £ to the pence, more places only where it has them
+RATE_FORMAT = "£#,##0.00####"  # a rate in £ to the pence, more places (up to 6) only where it has them
 MAX_WIDTH = 60
 MIN_WIDTH = 6
 
