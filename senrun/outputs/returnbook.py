@@ -17,6 +17,7 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from .common import notional_note
+from .packbook import PackChunk, build_pack_chunk
 from .tablesheet import TableSheet, fit_text
 from .xlsx import Formats, new_workbook, print_setup, register_formats, write_header, write_money, write_value
 from .xlsxpack import ReturnPacker
@@ -29,7 +30,7 @@ CHILD_LABELS = ("UPN", "Funding stream", "Date of birth", "Paid from", "Paid to"
 #: How each child column is shown: text, a date (Excel serial day), money (pence) or a whole number.
 CHILD_KINDS = ("text", "text", "date", "date", "date", "money", "money", "date", "text", "int")
 ELEMENT_LABELS = ("Element", "Shared by", "Units", "Rate (£ per unit)", "Amount (£)")
-WIDTHS = (44, 22, 14, 18, 14, 14, 16, 14, 50, 12)
+WIDTHS = (36, 22, 12, 16, 12, 14, 16, 14, 46, 20)
 
 #: This process's packager: every return has one shape, so most of its package is reused.
 PACKER = ReturnPacker()
@@ -70,8 +71,11 @@ class ReturnChunk:
     children: tuple[list, ...]
 
 
-def build_chunk(chunk: ReturnChunk) -> list[tuple[str, bytes]]:
-    """The returns of a chunk of schools, as (file name, bytes): the work of one process task."""
+def build_chunk(chunk: ReturnChunk | PackChunk) -> list[tuple[str, bytes]]:
+    """The returns of a chunk of schools (or a chunk of cluster packs), as (file name, bytes): the
+    work of one process task."""
+    if isinstance(chunk, PackChunk):
+        return build_pack_chunk(chunk)
     lines = list(zip(*chunk.children))
     out, at = [], 0
     for *fields, count in chunk.schools:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from itertools import islice
+from itertools import chain, islice
 
 import polars as pl
 
@@ -214,15 +214,16 @@ def worker_count(jobs: int | None, schools: int) -> int:
 
 
 @contextmanager
-def building_returns(result: RunResult, jobs: int | None,
-                     diff: pl.DataFrame | None = None) -> Iterator[Iterator[list[tuple[str, bytes]]]]:
+def building_returns(result: RunResult, jobs: int | None, diff: pl.DataFrame | None = None,
+                     first: list | None = None) -> Iterator[Iterator[list[tuple[str, bytes]]]]:
     """Start building the returns and give their files, chunk by chunk in school order.
 
     With more than one process, the first chunks are handed to the pool at once, so the
     processes work while the caller writes the other outputs; they are collected as the
     caller iterates.  In-process, each chunk is built when it is asked for."""
     workers = worker_count(jobs, result.schools.height)
-    chunks = plan_returns(result, chunk_size(result.schools.height, workers), diff)
+    # `first`: other chunks for the same processes (the cluster packs), handed out before the returns
+    chunks = chain(first or (), plan_returns(result, chunk_size(result.schools.height, workers), diff))
     if workers == 1:
         yield map(build_chunk, chunks)
         return
@@ -250,12 +251,12 @@ def in_order(pool: ProcessPoolExecutor, pending: deque, chunks: Iterator[ReturnC
 
 def write_returns(built: Iterator[list[tuple[str, bytes]]], total: int, write: Callable[[str, bytes], None],
                   progress: Callable[[str, int, int], None] | None = None) -> int:
-    """Hand each built return to `write`, in school order; returns how many were written."""
+    """Hand each built file to `write`, in order; returns how many returns were written."""
     done = 0
     for files in built:
         for name, data in files:
             write(name, data)
-        done += len(files)
+        done += sum(name.startswith(RETURNS_DIR + "/") for name, _ in files)  # not the packs built alongside
         if progress:
             progress("returns", done, total)
     return done

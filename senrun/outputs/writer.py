@@ -17,7 +17,8 @@ from . import atomic, common
 from .csvs import clusters_table, csv_bytes, psf_table, schools_table
 from .manifest import manifest_bytes
 from .returns import building_returns, return_file_names, write_returns
-from .clusterpack import cluster_packs, pack_file_names
+from .clusterpack import pack_chunks, pack_file_names, plan_packs
+from .packbook import PackChunk, build_pack_chunk
 from .pupilbook import pupils_bytes
 from .workbook import PUPILS_BOOK, SHEET_CSV, WARNINGS_CSV, warnings_frame, workbook_bytes
 
@@ -69,7 +70,10 @@ def write_outputs(result: RunResult, out: Path, *, returns: bool = True, jobs: i
     if packs:
         pack_file_names(result.clusters)
     out = Path(out)
-    with atomic.staged(out) as staging, building_returns(result, jobs, diff) if returns else nullcontext() as built:
+    # the cluster packs are built by the returns' processes (first), or in-process without them
+    tasks = plan_packs(result, diff) if packs else []
+    with atomic.staged(out) as staging, \
+            building_returns(result, jobs, diff, pack_chunks(tasks)) if returns else nullcontext() as built:
         # the returns' processes (if any) are at work from here, while this one writes the rest
         folder = Folder(staging)
         with ThreadPoolExecutor(max_workers=1) as thread:
@@ -86,7 +90,10 @@ def write_outputs(result: RunResult, out: Path, *, returns: bool = True, jobs: i
             folder.write(PUPILS_BOOK, restricted)
             report("workbook", 1, 1)
             if packs:
-                rows["cluster_packs"] = write_packs(result, diff, folder)
+                if not returns:
+                    for name, data in build_pack_chunk(PackChunk(tuple(tasks))):
+                        folder.write(name, data)
+                rows["cluster_packs"] = len(tasks)
             if written is not None:
                 rows["returns"] = written.result()
         folder.write(atomic.MANIFEST, manifest_bytes(result, folder.files, rows))
@@ -128,11 +135,3 @@ def write_tables(result: RunResult, folder: Folder, files: list[tuple[str, bytes
         rows["diff"] = diff.height
     return rows
 
-
-def write_packs(result: RunResult, diff: pl.DataFrame | None, folder: Folder) -> int:
-    """Write the cluster packs; returns how many."""
-    done = 0
-    for name, data in cluster_packs(result, diff):
-        folder.write(name, data)
-        done += 1
-    return done
