@@ -140,3 +140,40 @@ def test_the_packs_run_off_is_the_projections_continuing_psf_next_year():
     projected = project(inputs, cfg, 2, first=result)
     runoff = runoff_by_school(result, years=1)
     assert int(runoff["psf"].sum()) == projected["continuing_psf"][1]
+
+
+def test_a_change_of_exactly_five_per_cent_is_in_the_0_to_5_band_and_a_new_school_gains_over_5():
+    from senrun.outputs.present import BANDS, band_counts
+
+    frame = pl.DataFrame({"change": [500, 501, 0, -500, -501, 100],
+                          "change_pct": [5.0, 5.01, 0.0, -5.0, -5.01, None]})
+    assert dict(zip(BANDS, band_counts(frame))) == {"Gain over 5%": 2, "Gain of 0–5%": 1, "No change": 1,
+                                                    "Loss of 0–5%": 1, "Loss over 5%": 1}
+
+
+def test_packs_follow_no_returns_unless_asked_for(run, tmp_path):
+    result, _ = run
+    write_outputs(result, tmp_path / "none", returns=False)
+    assert not (tmp_path / "none" / "clusters").exists()
+    write_outputs(result, tmp_path / "some", returns=False, packs=True)
+    assert len(list((tmp_path / "some" / "clusters").glob("*.xlsx"))) == result.clusters.height
+
+
+def test_a_return_shows_the_configs_contact_and_issue_date_and_when_each_childs_psf_stops(run):
+    from dataclasses import replace
+
+    from senrun.outputs.returnbook import SchoolReturn, return_bytes
+    from senrun.outputs.returns import plan_returns
+
+    result, _ = run
+    cfg = replace(result.config, contact="SEN funding team, 01603 000000", issued=date(2013, 3, 1))
+    chunk = next(plan_returns(replace(result, config=cfg), 10))
+    lines = list(zip(*chunk.children))
+    fields = chunk.schools[0][:-1]
+    school = SchoolReturn(*fields, children=tuple(lines[:chunk.schools[0][-1]]))
+    ws = openpyxl.load_workbook(__import__("io").BytesIO(return_bytes(school))).active
+    rows = {r[0]: r[1:] for r in ws.iter_rows(values_only=True) if r[0]}
+    assert rows["Issued"][0] == "01/03/2013" and rows["Contact"][0] == "SEN funding team, 01603 000000"
+    child = next(r for r in ws.iter_rows(values_only=True) if isinstance(r[0], str) and UPN_SHAPE.fullmatch(r[0]))
+    # a primary child protected beyond the period: PSF stops on the 1 September after Year 6 (FAQ 3-5)
+    assert child[7] == datetime(2016, 9, 1) and "to the end of primary phase" in child[8] and child[9] == 3
