@@ -72,9 +72,10 @@ def pack_bytes(task: PackTask) -> bytes:
     ws = book.add_worksheet("PSF run-off")
     ws.write_string(0, 0, "PSF run-off: children still protected, and their PSF, year by year", fmt.bold)
     write_table(ws, fmt, task.runoff, 1, wrapped, widths=(40,))
-    ws.write_string(3 + len(task.runoff.rows), 0, "Later years assume no new statements, moves or ceasings: each "
+    ws.merge_range(3 + len(task.runoff.rows), 0, 3 + len(task.runoff.rows), 2, "Later years assume no new statements, moves or ceasings: each "
                     "protected child is paid at this year's rate until the end of their protected phase "
                     "(FAQ 3–5, 8).", fmt.wrap)
+    ws.set_row(3 + len(task.runoff.rows), 45)
     finish_print(book, task.footer)
     return close_to_bytes(book, buffer)
 
@@ -89,6 +90,8 @@ def cluster_sheet(ws: Worksheet, fmt: Formats, task: PackTask) -> None:
             continue
         label, value, kind = line
         ws.write_string(row, 0, label, fmt.bold if kind == "heading" else fmt.wrap if kind == "note" else None)
+        if kind == "note":
+            ws.set_row(row, 32)  # two lines of wrapped text
         if kind in ("heading", "note"):
             continue
         if value is None:

@@ -41,6 +41,7 @@ def pupils_bytes(result: RunResult) -> bytes:
                        fmt.title)
     for row, text in enumerate(ABOUT, start=2):
         about.write_string(row, 0, text, fmt.wrap)
+        about.set_row(row, 36)  # two lines of wrapped text: spreadsheets do not grow a row on their own
     print_setup(about)
     psf = present.psf_table(result)
     write_table_sheet(book.add_worksheet("PSF", worksheet_class=TableSheet), psf, fmt, SHEET_CSV["PSF"],
@@ -51,4 +52,6 @@ def pupils_bytes(result: RunResult) -> bytes:
                       ["Kind", "Where", "Message"])
     # Reconciliation (SPEC §11.4, with --register): the child-level table goes here as a sheet of its own.
     finish_print(book, footer_text(result))
+    for ws in book.worksheets():  # every printed page says what it holds
+        ws.set_header("&C&\"-,Bold\"RESTRICTED: personal data about children")
     return close_to_bytes(book, buffer)
