@@ -26,8 +26,8 @@ from ..outputs.csvs import guarded_expr, pounds_expr
 from ..outputs.tables import cell_xml, float_text, pounds_text, shared_string_indexes
 from ..outputs.tablesheet import TableSheet, fit_text
 from ..outputs import common
-from ..outputs.present import BANDS, band_counts
 from ..outputs.xlsx import PCT_FORMAT, close_to_bytes, finish_print, print_setup
+from .simlayout import LABELS, bands_sheet, chart_sheet, with_school_names
 from .projection import PROJECTION_COLUMNS, projection_csv_bytes
 from .simulate import SCENARIO_COLUMNS, SimulationResult, scenarios_frame
 
@@ -38,16 +38,6 @@ MONEY = {"base_total", "scenario_total", "change", "cluster_pot", "money_moved",
 RESERVED = {"overview", "projection", "history", "overview chart", "winners and losers", "winners chart",
             "projection chart"}
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
-#: Headings for people (the CSVs keep the code names).
-LABELS = {**common.COLUMN_LABELS, "scenario": "Scenario", "sheet": "Sheet", "psf": "PSF", "solved_rate": "Solved rate",
-          "cluster_pot": "Cluster pot (£)", "money_moved": "Money moved (£)", "winners": "Schools gaining",
-          "losers": "Schools losing", "unchanged": "Schools unchanged", "cluster_winners": "Clusters gaining",
-          "cluster_losers": "Clusters losing", "largest_gain_school": "Largest gain: school",
-          "largest_gain": "Largest gain (£)", "largest_gain_pct": "Largest gain (%)",
-          "largest_loss_school": "Largest loss: school", "largest_loss": "Largest loss (£)",
-          "largest_loss_pct": "Largest loss (%)", "base_total": "Base (£)", "scenario_total": "Scenario (£)",
-          "kind": "Set as", "continuing_psf": "Continuing PSF (£)", "released_psf": "Released PSF (£)",
-          "topslices": "Top-slices (£)", "year": "Year", "period_start": "Period start", "period_end": "Period end"}
 OVERVIEW_COLUMNS = ("scenario", "sheet", "psf", "solved_rate", "cluster_pot", "money_moved", "winners", "losers",
                     "unchanged", "cluster_winners", "cluster_losers", "largest_gain_school", "largest_gain",
                     "largest_gain_pct", "largest_loss_school", "largest_loss", "largest_loss_pct")
@@ -179,48 +169,9 @@ def _overview(book, f: dict, sim: SimulationResult, sheets: list[str]) -> None:
     chart_sheet(book, "Overview chart", chart)
 
 
-def chart_sheet(book, name: str, chart) -> None:
-    """A chart on a sheet of its own: printed on its own landscape page, never across a table's."""
-    sheet = book.add_chartsheet(name)
-    sheet.set_chart(chart)
-    sheet.set_landscape()
-    sheet.set_paper(9)
-
-
-def with_school_names(frame: pl.DataFrame, base) -> pl.DataFrame:
-    """The largest movers' school ids with the school's name beside them ("9262002 Walby Primary")."""
-    names = dict(base.schools.select("school_id", "school_name").iter_rows())
-
-    def named(sid: str | None) -> str | None:
-        return None if sid is None else f"{sid} {names.get(sid) or ''}".strip()
-
-    return frame.with_columns(pl.col(c).map_elements(named, return_dtype=pl.String)
-                              for c in ("largest_gain_school", "largest_loss_school")) if frame.height else frame
-
-
 def _bands(book, f: dict, sim: SimulationResult) -> None:
     """Each scenario's schools and clusters counted by band of change against the base, with a chart."""
-    sh = _Sheet(book, "Winners and losers", f)
-    sh.ws.write_string(0, 0, "Winners and losers: each scenario against the base", f["title"])
-    heads = ["Scenario"] + [f"Schools: {b.lower()}" for b in BANDS] + [f"Clusters: {b.lower()}" for b in BANDS]
-    for c, head in enumerate(heads):
-        sh.ws.write_string(2, c, head, f["header"])
-        sh.widths[c] = max(sh.widths.get(c, 0), min(len(head), 18) + 2)
-    for r, o in enumerate(sim.scenarios, start=3):
-        sh.cell(r, 0, o.name)
-        for c, n in enumerate(band_counts(o.schools) + band_counts(o.clusters), start=1):
-            sh.cell(r, c, n)
-    sh.finish(freeze_row=3)
-    sh.ws.set_row(2, 45, f["header"])
-    print_setup(sh.ws, 2)
-    n = len(sim.scenarios)
-    chart = book.add_chart({"type": "bar", "subtype": "stacked"})
-    for c, band in enumerate(BANDS, start=1):
-        chart.add_series({"name": band, "categories": ["Winners and losers", 3, 0, 2 + n, 0],
-                          "values": ["Winners and losers", 3, c, 2 + n, c]})
-    chart.set_title({"name": "Schools by change against the base, by scenario"})
-    chart.set_y_axis({"reverse": True, "num_font": {"size": 6 if n > 40 else 9}})
-    chart_sheet(book, "Winners chart", chart)
+    bands_sheet(book, _Sheet(book, "Winners and losers", f), f, sim.scenarios)
 
 
 ELEMENT_COLUMNS = ("element", "basis", "kind", "parameter", "units", "total")
