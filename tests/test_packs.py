@@ -177,3 +177,11 @@ def test_a_return_shows_the_configs_contact_and_issue_date_and_when_each_childs_
     child = next(r for r in ws.iter_rows(values_only=True) if isinstance(r[0], str) and UPN_SHAPE.fullmatch(r[0]))
     # a primary child protected beyond the period: PSF stops on the 1 September after Year 6 (FAQ 3-5)
     assert child[7] == datetime(2016, 9, 1) and "to the end of primary phase" in child[8] and child[9] == 3
+
+
+def test_this_years_allocations_xlsx_reads_back_as_next_years_previous_despite_labels_and_totals(run):
+    from senrun.yearly.diff import read_previous
+
+    result, out = run
+    back = read_previous(out / "allocations.xlsx")
+    assert back.to_dicts() == result.schools.select("school_id", "cluster_id", "total").to_dicts()
