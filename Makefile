@@ -2,13 +2,15 @@
 #   make run    set up and run the funding job on the committed sample data
 #   make test   set up and run the whole test suite
 # and `make bench` (QUICK=1 for fewer runs) times it at a council's scale and England's:
-# docs/performance.md; `make soak` runs the long fault loops (docs/reliability.md).
+# docs/performance.md; `make soak` runs the long fault loops (docs/reliability.md); `make render`
+# prints the sample's workbooks to PDF and PNG pages (out/render/) with LibreOffice, to look at them
+# as they print.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test test-slow bench soak sample chain clean
+.PHONY: setup run test test-slow bench soak sample chain render clean
 
 setup: $(STAMP)
 
@@ -34,6 +36,8 @@ bench: $(STAMP)
 # runs under `ulimit -v` from 150 MB to 1 GB.  KILLS=20 for fewer.
 soak: $(STAMP)
 	$(BIN)/python bench/soak.py --memory $(if $(KILLS),--kills $(KILLS))
+render: $(STAMP)
+	sh tools/render.sh
 
 sample: $(STAMP)
 	$(BIN)/senrun sample --scale la --seed 2013 --out sample_data/

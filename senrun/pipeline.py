@@ -433,7 +433,9 @@ def allocate(cfg: Config, progress=None, previous: dict[str, int] | None = None,
         inp = read_inputs(cfg, progress, register)
         if progress:
             progress("computing")
-        return compute(inp, cfg, previous=previous)
+        from .profile import with_profile  # the cluster packs' SEND profile (FAQ 12)
+
+        return with_profile(compute(inp, cfg, previous=previous), inp.census.frame if inp.census else None)
     except SenrunError as exc:
         from .config.loader import at_lines
 

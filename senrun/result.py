@@ -90,6 +90,9 @@ class RunResult:
     #: schools with a row but no return: outside the formula and paid no PSF (SPEC §11.2)
     no_return: tuple[str, ...] = field(default=())
     register: object = None  # register.Register: last year's psf.csv, when the run was given one (§11.4)
+    #: the schools' SEND profile from the census (senrun.profile): school_id, phase, pupils, sen_support,
+    #: statements, fsm; None without a census or where nothing shows it
+    profile: "pl.DataFrame | None" = None
 
     @property
     def warnings(self) -> tuple["Issue", ...]:

@@ -10,10 +10,12 @@ The figures follow SPEC §1 and §10: the money identity holds to the penny.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from fractions import Fraction
 
 import polars as pl
 
+from senrun.config.loader import ElementSpec
 from senrun.errors import WARNING, Issue
 from senrun.result import Element, InputInfo, RunResult, Totals
 
@@ -26,9 +28,18 @@ APR, AUG, SEP, OCT, NOV, DEC, MAR = (date(2013, 4, 1), date(2013, 8, 31), date(2
 
 
 class StandInConfig:
-    """What outputs uses of the frozen Config: `year` and `as_dict()`."""
+    """What outputs uses of the frozen Config: `year`, `as_dict()`, the elements, the wording and
+    the period (for the cluster packs' run-off)."""
 
     year = "2013-14"
+    elements = (ElementSpec("lump_sum", "per_school", rate=Decimal(5000)),
+                ElementSpec("per_pupil", "pupils", remainder=True))
+    delegation = "delegated"
+    period_start, period_end = date(2013, 4, 1), date(2014, 3, 31)
+    phases = (("nursery", -2, -1), ("primary", 0, 6), ("secondary", 7, 11), ("post16", 12, 13))
+    prorate = "months"
+    contact = None
+    issued = None
 
     def as_dict(self) -> dict:
         return {

@@ -141,15 +141,19 @@ def chunk_schools(chunk) -> list[SchoolReturn]:
 
 
 ONE = SchoolReturn("returns/S1.xlsx", "S1", "Ash & Elm <Primary>", "C1", "North", "2013-14",
-                   "1 April 2013 – 31 March 2014", 411523, 250000, 1234567, 1896090, 9999999,
-                   (("lump_sum", "per_school", 1, 500000), ("pupils", "pupils", "312", 734567)),
-                   (("A123456789012", "main", 36000, 41365, 41729, 600000, 250000, "continuing"),))
+                   "1 April 2013 – 31 March 2014", 411523, 250000, 1234567, 1896090, 9999999, 1800000,
+                   "SEN funding team, 01234 567890", "01/04/2013", "delegated", "0a1b2c3d",
+                   (("Lump sum", "a fixed sum per school", 1, "5000", 500000),
+                    ("Per pupil", "pupils", "312", "2354.3814", 734567)),
+                   (("A123456789012", "main", 36000, 41365, 41729, 600000, 250000, 42614,
+                     "continues beyond this period, to the end of primary phase", 2),))
 
 
 @pytest.mark.parametrize("later", [
     replace(ONE, school_id="S2", children=()),  # no child: the date format is never used
     replace(ONE, school_id="=SUM(A1)", school_name="ü\x01" + "x" * 40_000, cluster_name=None),
-    replace(ONE, ssa=None, psf=-1, elements=(("need", "column:need", "41.5", 0),)),
+    replace(ONE, ssa=None, psf=-1, elements=(("Need", "the schools' need column", "41.5", None, 0),)),
+    replace(ONE, previous_total=None, contact=None, issued=None, delegation="devolved"),  # no previous year
 ])
 def test_a_later_return_packaged_from_kept_parts_is_what_xlsxwriter_writes(later, monkeypatch):
     fast, plain, packer = both_ways([ONE, later], monkeypatch)

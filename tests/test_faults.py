@@ -59,9 +59,11 @@ STATEMENTS = [
 ]
 LAST_YEAR_BUDGET = {"pupil_specific_pot": 950000}
 
-# The files a run writes, in the order it writes them: schools.csv, clusters.csv, psf.csv,
-# allocations.xlsx, returns/<school>.xlsx × 5, manifest.json.
-FILES = 4 + len(SCHOOLS) + 1
+# The files a run writes: schools.csv, clusters.csv, psf.csv, allocations.xlsx, pupils.xlsx,
+# clusters/<cluster>.xlsx × 2 and returns/<school>.xlsx × 5 (these two on the returns' thread),
+# manifest.json.
+CLUSTERS = len({s["cluster_id"] for s in SCHOOLS})
+FILES = 5 + CLUSTERS + len(SCHOOLS) + 1
 FIRST_RETURN, MANIFEST = 5, FILES
 
 #: (checkpoint, n): kill the n-th time the run passes that checkpoint.
@@ -204,7 +206,8 @@ def test_every_checkpoint_is_killed_at_and_a_run_passes_them_as_counted(world, t
     assert first.index("staging-made") < first.index("dir-made") < first.index("all-written")
     assert {name: passed.count(name) for name in atomic.CHECKPOINTS} == {
         **dict.fromkeys(atomic.CHECKPOINTS, 1),
-        "file-created": FILES, "file-half-written": FILES, "file-written": FILES}
+        "file-created": FILES, "file-half-written": FILES, "file-written": FILES,
+        "dir-made": 2}  # returns/ and clusters/
     assert len([k for k in world.new if not k.endswith("/")]) == FILES
 
 

@@ -88,8 +88,9 @@ def test_csvs_are_utf8_without_bom_with_unix_line_ends(out):
 
 def test_the_workbook_has_its_sheets(out, result, tmp_path):
     book = openpyxl.load_workbook(out / "allocations.xlsx")
-    assert book.sheetnames == ["Summary", "Clusters", "Schools", "PSF", "Released", "Diff",
-                               "Workings", "Parameters"]
+    assert book.sheetnames == ["Summary", "Clusters", "Clusters chart", "Schools", "Released", "Diff",
+                               "Winners and losers", "Workings", "Parameters"]
+    assert openpyxl.load_workbook(out / "pupils.xlsx").sheetnames == ["About", "PSF", "Warnings"]
     write_outputs(result, tmp_path / "nodiff", returns=False)
     assert "Diff" not in openpyxl.load_workbook(tmp_path / "nodiff" / "allocations.xlsx").sheetnames
 
@@ -97,13 +98,14 @@ def test_the_workbook_has_its_sheets(out, result, tmp_path):
 def test_table_sheets_have_currency_frozen_header_and_filter(out):
     book = openpyxl.load_workbook(out / "allocations.xlsx")
     schools = book["Schools"]
-    assert [c.value for c in schools[1]][:3] == ["school_id", "school_name", "cluster_id"]
+    assert [c.value for c in schools[1]][:3] == ["School ID", "School", "Cluster ID"]
     assert schools["F2"].value == 120000 and schools["F2"].number_format == CURRENCY
     assert schools["F4"].value == pytest.approx(80000.05)
-    for name in ("Clusters", "Schools", "PSF", "Released", "Diff", "Workings", "Parameters"):
+    for name in ("Clusters", "Schools", "Released", "Diff", "Workings", "Parameters"):
         assert book[name].freeze_panes == "A2", name
         assert book[name].auto_filter.ref, name
-    assert book["PSF"]["F2"].number_format == "dd/mm/yyyy"
+    psf = openpyxl.load_workbook(out / "pupils.xlsx")["PSF"]
+    assert psf["G2"].number_format == "dd/mm/yyyy" and psf.freeze_panes == "A2"
     assert book["Schools"].column_dimensions["B"].width >= len("=Beech Infant")
 
 
@@ -117,10 +119,14 @@ def test_summary_shows_the_identity_checks_note_and_warnings(out):
     cells = {c.value: c for row in ws.iter_rows() for c in row if c.value is not None}
     rows = {row[0].value: row[1].value for row in ws.iter_rows() if row[0].value}
     assert rows["Pupil specific pot"] == 500000 and rows["Cluster pot (shared by the formula)"] == 451484.72
-    assert rows["Identity holds to the penny"] == "yes"
+    assert rows["Identity holds to the penny"] == "Yes"
     assert "The money identity holds to the penny." in cells
-    assert common.NOTIONAL_NOTE_WORKBOOK in cells
-    assert "Warnings: 2" in cells and cells["=B801200001002 has a wrong check letter"].data_type == "s"
+    assert common.notional_note("delegated", "A school's") in cells
+    # the warnings are counted by kind; the one about a child is listed only in pupils.xlsx
+    assert "Warnings: 2" in cells and "=B801200001002 has a wrong check letter" not in cells
+    restricted = openpyxl.load_workbook(out / "pupils.xlsx")["Warnings"]
+    listed = {c.value: c for row in restricted.iter_rows() for c in row if c.value is not None}
+    assert listed["=B801200001002 has a wrong check letter"].data_type == "s"
 
 
 def test_schools_sheet_says_the_cluster_share_is_notional_and_clusters_have_a_chart(out):
@@ -145,9 +151,10 @@ def test_a_table_over_the_row_limit_goes_to_csv_only(result, tmp_path, monkeypat
     monkeypatch.setattr(common, "MAX_SHEET_ROWS", 5)  # the real limit is 100,000
     write_outputs(result, tmp_path / "out", returns=False)
     book = openpyxl.load_workbook(tmp_path / "out" / "allocations.xlsx")
-    assert [[c.value for c in row] for row in book["PSF"].iter_rows()] == [["9 rows: see psf.csv"]]
+    restricted = openpyxl.load_workbook(tmp_path / "out" / "pupils.xlsx")
+    assert [[c.value for c in row] for row in restricted["PSF"].iter_rows()] == [["9 rows: see psf.csv"]]
     assert book["Workings"]["A1"].value == "10 rows: see workings.csv"
-    assert book["Schools"]["A1"].value == "school_id"  # 5 rows: still a table
+    assert book["Schools"]["A1"].value == "School ID"  # 5 rows: still a table
     assert len(csv_rows(tmp_path / "out" / "psf.csv")) == 10
     assert len(csv_rows(tmp_path / "out" / "workings.csv")) == 11
     assert (tmp_path / "out" / "released.csv").exists()  # 6 reasons
@@ -167,7 +174,7 @@ def test_each_return_holds_only_its_own_schools_children_paid_there(out, result)
         own = set(paid.filter(pl.col("paid_school_id") == school_id)["upn"])
         shown = {t for t in texts if len(t) == 13 and t[1:].isdigit()}
         assert shown == own, school_id
-        assert school_id in texts and common.NOTIONAL_NOTE in texts
+        assert school_id in texts and common.notional_note("delegated") in texts
     assert "E801200001005" not in return_texts(out / "returns" / "3301001.xlsx")  # paid nothing
 
 
@@ -175,10 +182,14 @@ def test_a_return_shows_ssa_elements_share_and_cluster_total(out):
     ws = openpyxl.load_workbook(out / "returns" / "3302001.xlsx").active
     rows = {row[0].value: [c.value for c in row[1:]] for row in ws.iter_rows() if row[0].value}
     assert rows["1. School specific allocation (SSA)"][0] == pytest.approx(80000.05)
-    assert rows["per_pupil"][:3] == ["pupils", 150, 36555.83]
+    basis, units, rate, amount = rows["Per pupil"][:4]
+    assert (basis, units, amount) == ("pupils", 150, 36555.83)
+    assert rate == 243.705554 and abs(units * rate - amount) < 0.01  # units × rate = amount, to the penny
+    assert rows["Lump sum"][:4] == ["a fixed sum per school", 1, 5000, 5000]
     assert rows["Cluster share (notional)"][0] == 41555.83
     assert rows["Your cluster's total allocation"][0] == 124667.5
     assert ws["B7"].number_format == CURRENCY
+    assert rows["4. Change from last year (total: SSA + PSF + cluster share)"] is not None
 
 
 def test_return_file_names_are_sanitised(out):

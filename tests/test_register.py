@@ -91,7 +91,7 @@ def test_a_child_named_under_reinstate_is_paid_again_and_listed_in_the_manifest_
     assert lines_of(r, U1) == [("A", 840000, 0, "continuing")]
     assert "resurrected" not in codes(r)
     frame = reconciliation_frame(r)
-    assert frame.select("change", "reason", "this_year_paid").rows() == [
+    assert frame.select("movement", "reason", "this_year_paid").rows() == [
         ("paid this year, not last year", "reinstated", 840000)]
     from senrun.outputs import write_outputs
 
@@ -144,7 +144,7 @@ def test_the_reconciliation_counts_children_without_naming_them_in_the_publishab
     assert result.exit_code == 0, result.output
     book = openpyxl.load_workbook(out / "allocations.xlsx", read_only=True)
     rows = list(book["Reconciliation"].iter_rows(values_only=True))
-    assert rows[0] == ("change", "reason", "histories", "last_year_paid", "this_year_paid")
+    assert rows[0] == ("Movement", "Why PSF stopped", "Children", "Paid last year (£)", "Paid this year (£)")
     assert rows[1:] == [("paid last year, not this year", "missing_from_statements", 1, 8400, 0)]
     assert not any(U2 in str(v) for row in rows for v in row if v)
     text = (out / "reconciliation.csv").read_text()

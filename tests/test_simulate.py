@@ -248,3 +248,21 @@ def test_simulate_command_exit_codes(base, tmp_path):
     assert runner.invoke(app, ["simulate", "-c", str(base.path)]).exit_code == 2
     assert runner.invoke(app, ["simulate", "-c", str(base.path), "--set", "nosuch.rate=1"]).exit_code == 2
     assert runner.invoke(app, ["simulate", "-c", str(base.path), "--years", "0"]).exit_code == 2
+
+
+def test_simulate_xlsx_counts_each_scenarios_schools_in_bands_and_prints_one_page_wide(base):
+    import io
+
+    import openpyxl
+
+    scenarios = sweep_scenarios(base, ["lump_sum.rate=0,10"])
+    book = openpyxl.load_workbook(io.BytesIO(output_files(simulate(base, scenarios))["simulate.xlsx"]))
+    assert "Winners and losers" in book.sheetnames and "Overview chart" in book.chartsheets[0].title
+    rows = list(book["Winners and losers"].iter_rows(min_row=4, values_only=True))
+    for row, outcome in zip(rows, simulate(base, scenarios).scenarios):
+        assert row[0] == outcome.name
+        assert sum(row[1:6]) == outcome.schools.height and sum(row[6:11]) == outcome.clusters.height
+    assert rows[1][1:6] == (0, 0, 3, 0, 0)  # the base's own rate: every school unchanged
+    overview = book["Overview"]
+    assert overview.page_setup.orientation == "landscape" and overview.sheet_properties.pageSetUpPr.fitToPage
+    assert overview.print_title_rows == "$4:$4" and "Page &P of &N" in overview.oddFooter.center.text

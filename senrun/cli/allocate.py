@@ -26,6 +26,9 @@ def allocate(
         "formula, other) to diff.csv and the Diff sheet.", exists=True, dir_okay=False)] = None,
     register: RegisterOpt = None,
     no_returns: Annotated[bool, typer.Option("--no-returns", help="Skip the per-school return workbooks.")] = False,
+    packs: Annotated[Optional[bool], typer.Option(
+        "--packs/--no-packs", help="Write (or skip) the cluster packs, clusters/<cluster>.xlsx; by default "
+        "they are written unless --no-returns is given.")] = None,
     jobs: JobsOpt = None,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
@@ -50,9 +53,10 @@ def allocate(
     with handled(debug):
         with steps(quiet) as progress:
             result, diff = _run(config, previous, previous_config, register, progress.step)
-            write_outputs(result, out, returns=not no_returns, jobs=jobs, diff=diff, progress=progress.advance)
+            write_outputs(result, out, returns=not no_returns, jobs=jobs, diff=diff, progress=progress.advance,
+                          packs=packs)
         print_xlsx_note(console)
-        _report(result, diff, out, no_returns, quiet)
+        _report(result, diff, out, no_returns, (not no_returns) if packs is None else packs, quiet)
 
 
 def _run(config: Path, previous: Path | None, previous_config: Path | None, register: Path | None, step):
@@ -79,7 +83,7 @@ def _run(config: Path, previous: Path | None, previous_config: Path | None, regi
     return result, diff
 
 
-def _report(result, diff, out: Path, no_returns: bool, quiet: bool) -> None:
+def _report(result, diff, out: Path, no_returns: bool, with_packs: bool, quiet: bool) -> None:
     """What the run did, on the terminal: the warnings, the money, the largest moves, the files."""
     from .render import print_totals, print_warning_summary
 
@@ -94,5 +98,5 @@ def _report(result, diff, out: Path, no_returns: bool, quiet: bool) -> None:
         from .simulate import print_movers
 
         print_movers(diff, console)
-    console.print(f"Wrote {escape(str(out))}/ (allocations.xlsx, schools.csv, clusters.csv, psf.csv, manifest.json"
-                  f"{', returns/' if not no_returns else ''}).")
+    console.print(f"Wrote {escape(str(out))}/ (allocations.xlsx, pupils.xlsx (restricted), schools.csv, clusters.csv, "
+                  f"psf.csv, manifest.json{', returns/' if not no_returns else ''}{', clusters/' if with_packs else ''}).")

@@ -45,6 +45,8 @@ SPEC: dict[str, tuple] = {
     "max_input_mb": ("int", 2048),
     "delegation": (("devolved", "delegated"), "delegated"),
     "output_mode": (("private", "group"), "private"),  # output folders 0700/0600 or 0750/0640
+    "contact": ("str", None),  # a line for the school returns: who to ask about them
+    "issued": ("date", None),  # the date the returns are issued (never the wall clock: re-runs stay identical)
     "reinstate": (("list", _REINSTATE), []),
     "diff": ({"flag_pct": ("decimal", Decimal(10))}, {}),
     "phases": ("phases", None),

@@ -114,6 +114,8 @@ class Config:
     previous: dict | None = None  # `previous:` {columns, sheet, header_row} for a council's own last-year file
     output_mode: str = "private"  # who may read the outputs: private (owner) | group (docs/security.md)
     lines: dict = field(default_factory=dict, repr=False, compare=False)  # key path → YAML line
+    contact: str | None = None  # a line on every school return: who to ask
+    issued: date | None = None  # the returns' issue date, as set in the config
 
     def as_dict(self) -> dict:
         """The effective config as plain values, for the Parameters sheet and the manifest."""
@@ -185,6 +187,7 @@ def _build(c: dict, path: Path, raw: dict, sha: str, lines: dict | None = None) 
         floor_pct=(c["formula"]["protection"] or {}).get("floor_pct"),
         accept=(path.parent / c["accept"]).resolve() if isinstance(c["accept"], str) else c["accept"],
         previous=c["previous"], lines=dict(lines or {}), output_mode=c["output_mode"],
+        contact=c.get("contact"), issued=c.get("issued"),
     )
 
 

@@ -20,11 +20,11 @@ __all__ = ["write_outputs"]
 
 def write_outputs(result: "RunResult", out: Path, *, returns: bool = True, jobs: int | None = None,
                   diff: "pl.DataFrame | None" = None,
-                  progress: Callable[[str, int, int], None] | None = None) -> Path:
+                  progress: Callable[[str, int, int], None] | None = None, packs: bool | None = None) -> Path:
     """Write the run's outputs into the folder `out`, all or nothing; returns `out`.
 
     See :func:`senrun.outputs.writer.write_outputs` and docs/outputs.md.
     """
     from .writer import write_outputs as write
 
-    return write(result, out, returns=returns, jobs=jobs, diff=diff, progress=progress)
+    return write(result, out, returns=returns, jobs=jobs, diff=diff, progress=progress, packs=packs)

@@ -24,6 +24,20 @@ NOTIONAL_NOTE_WORKBOOK = (
     "which decides how it is used (FAQ 2, 13)."
 )
 
+#: SPEC §11.8 `delegation:`: how the cluster's money is held this year (FAQ 18, 27).
+HELD = {
+    "devolved": "devolved: held by the local authority for the cluster to decide how it is used",
+    "delegated": "delegated to school budgets, for the cluster to agree how it is used",
+}
+
+
+def notional_note(delegation: str, whose: str = "Your") -> str:
+    """The note on a school's notional cluster share, worded for the year's `delegation:`."""
+    held = HELD.get(delegation, HELD["delegated"])
+    subject = "Your cluster share is" if whose == "Your" else "A school's cluster share is"
+    return f"{subject} notional: the cluster's allocation is {held} (FAQ 2, 13, 18)."
+
+
 FORMULA_PREFIX = "formula_"
 
 #: Integer columns that hold pence in the run's frames (plus every formula_<element>).
@@ -31,9 +45,11 @@ MONEY_COLUMNS = frozenset({
     "ssa", "psf", "cluster_share", "cluster_allocation", "total",
     "annual_amount", "paid_amount", "released_amount", "amount",
     "previous_total", "current_total", "change", "element_total", "entitlement",
-    "change_psf_runoff", "change_pupil_numbers", "change_formula", "change_other",
+    "change_psf_runoff", "change_pupil_numbers", "change_formula", "change_other", "change_per_pupil",
     "last_year_paid", "this_year_paid",  # the Reconciliation with last year's register (§11.4)
 })
+#: Money columns that are rates, not amounts: a totals row leaves them blank.
+RATE_COLUMNS = frozenset({"change_per_pupil"})
 
 #: A cell beginning with one of these is run as a formula by spreadsheets (OWASP "CSV injection").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -110,3 +126,148 @@ def plain_text(value: object) -> str:
     if value is None:
         return ""
     return str(value)
+
+
+# --- words for people (plain English in every workbook) ------------------------------------
+
+#: Each reason of SPEC §11.9 in words, for every workbook (the CSVs keep the codes).
+REASON_WORDS = {
+    "continuing": "continuing (still protected at the end of the period)",
+    "stream_ended": "funding stream ended (SSMN or FYS, FAQ 9)",
+    "phase_end": "left the protected phase (e.g. end of primary)",
+    "casual_move": "moved school (casual admission)",
+    "transfer": "transferred school (e.g. infant to junior)",
+    "not_in_census": "not found in the census",
+    "ceased": "statement or plan ceased",
+    "school_closed": "school closed with no successor",
+    "stopped_last_year": "stopped last year (stays stopped)",
+    "post_policy_statement": "statement issued after the cluster model began (no PSF)",
+}
+
+#: How the tables' columns are headed in the workbooks (the CSVs keep the code names).
+COLUMN_LABELS = {
+    "school_id": "School ID", "school_name": "School", "cluster_id": "Cluster ID", "cluster_name": "Cluster",
+    "schools": "Schools", "pupils": "Pupils", "ssa": "SSA (£)", "psf": "PSF (£)",
+    "cluster_share": "Cluster share, notional (£)", "cluster_allocation": "Cluster allocation (£)",
+    "total": "Total (£)", "upn": "UPN", "stream": "Funding stream", "psf_school_id": "PSF held by (school ID)",
+    "paid_school_id": "Paid to (school ID)", "paid_school_name": "Paid to (school)",
+    "annual_amount": "Annual PSF (£)", "paid_from": "Paid from", "paid_to": "Paid to",
+    "paid_amount": "Paid this period (£)", "released_amount": "Released (£)", "reason": "Why PSF stopped",
+    "date_of_birth": "Date of birth", "protected_phase": "Protected phase", "stop_date": "PSF stops on",
+    "units": "Units", "statements": "Statements", "level": "Level", "previous_total": "Last year (£)",
+    "current_total": "This year (£)", "change": "Change (£)", "change_pct": "Change (%)",
+    "change_per_pupil": "Change per pupil (£)", "flag": "Flagged", "note": "Note", "element": "Element",
+    "parameter": "Rate or share", "exact_share": "Exact share (pence)", "floor_pence": "Whole pence",
+    "extra_penny": "Extra penny", "amount": "Amount (£)", "key": "Setting", "value": "Value",
+    "change_psf_runoff": "Change: PSF run-off (£)", "change_pupil_numbers": "Change: pupil numbers (£)",
+    "change_formula": "Change: formula (£)", "change_other": "Change: other (£)",
+    "code": "Kind", "where": "Where", "message": "Message", "count": "How many", "basis": "Shared by",
+    "element_total": "Element total (£)", "exact_pence": "Exact share (pence)",
+    "movement": "Movement", "histories": "Children", "last_year_school": "School last year (ID)",
+    "last_year_paid": "Paid last year (£)", "last_year_reason": "Why it stopped last year",
+    "this_year_school": "School this year (ID)", "this_year_paid": "Paid this year (£)",
+    "this_year_reason": "Why it stopped this year",
+}
+
+#: Integer columns that are counts, summed in a table's totals row beside the money.
+COUNT_COLUMNS = frozenset({"schools", "pupils", "statements"})
+
+
+def column_label(name: str, titles: dict[str, str] | None = None) -> str:
+    """A column's heading for people: `formula_<element>` by the element's title, else COLUMN_LABELS."""
+    if name.startswith(FORMULA_PREFIX):
+        element = name[len(FORMULA_PREFIX):]
+        return f"{(titles or {}).get(element) or element.replace('_', ' ').capitalize()} (£)"
+    return COLUMN_LABELS.get(name, name)
+
+
+def reason_words(code: str | None) -> str | None:
+    """A reason code in words (an unknown code as it is)."""
+    return None if code is None else REASON_WORDS.get(code, code)
+
+
+def yes_no(value: bool | None) -> str | None:
+    """Yes / No for a workbook; None stays blank."""
+    return None if value is None else ("Yes" if value else "No")
+
+
+BASIS_WORDS = {
+    "per_school": "a fixed sum per school", "per_cluster": "a fixed sum per cluster", "pupils": "pupils",
+    "sen_support": "pupils on SEN support", "statements": "pupils with a statement or EHC plan",
+    "fsm": "pupils eligible for free school meals",
+}
+
+#: Warnings that name no child (schools, clusters, settings): listed in full in the publishable
+#: workbook.  Every other kind is counted there and listed only in the restricted pupils.xlsx,
+#: so a kind added later is kept out of the public pack until it is known to be safe.
+PUBLIC_WARNINGS = frozenset({"no_census", "no_pupils", "cluster_names", "census_outside",
+                             "pupils_override", "pupils_ignored"})
+
+WARNING_WORDS = {
+    "census_not_in_census": "child with PSF not found in the census",
+    "census_casual_move": "child with PSF found at another school (unrecorded casual move)",
+    "dob_differs": "date of birth differs between census and statements",
+    "taught_year": "taught year differs from the age-based year",
+    "upn_bad_letter": "UPN with a wrong check letter", "upn_temporary": "temporary UPN",
+    "upn_more": "more UPNs with a problem", "no_census": "no pupil-level census",
+    "no_pupils": "school with no pupils in the counted years", "cluster_names": "cluster named differently",
+    "census_outside": "census rows at schools outside the schools input",
+    "resurrected": "child stopped last year whom this year's inputs would pay",
+    "missing_from_statements": "child paid last year missing from this year's statements",
+    "school_changed": "child's school differs from last year's with no recorded move",
+    "move_after_census": "managed move just after census day",
+}
+
+
+def basis_words(basis: str) -> str:
+    """A formula basis in words: `per_school` → "a fixed sum per school", `column:need` → "the schools' need column"."""
+    if basis.startswith("column:"):
+        return f"the schools' {basis[len('column:'):]} column"
+    return BASIS_WORDS.get(basis, basis)
+
+
+def warning_words(code: str) -> str:
+    """A kind of warning in words (an unknown code as it is)."""
+    return WARNING_WORDS.get(code, code.replace("_", " "))
+
+
+def warning_is_public(code: str) -> bool:
+    """Whether warnings of this kind may be listed in the publishable workbook (they name no child)."""
+    return code in PUBLIC_WARNINGS
+
+
+def number_or_text(text: object) -> object:
+    """Exact text of a number ('312', '41.5', '5000') as an int or a Decimal; anything else unchanged."""
+    from decimal import Decimal, InvalidOperation
+
+    if not isinstance(text, str):
+        return text
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return text
+    if not value.is_finite():
+        return text
+    return int(value) if value == value.to_integral_value() else value
+
+
+def share_text(share: str) -> str:
+    """A share of the pot as a per cent, exactly: '0.1' → '10%', '0.125' → '12.5%'."""
+    from decimal import Decimal
+
+    pct = Decimal(share) * 100
+    return f"{pct.normalize():f}%"
+
+
+def run_reference(result) -> str:
+    """The run's reference: the first 8 characters of `inputs_sha256` (manifest.json), printed in
+    every workbook's footer so that a printed page can be matched to its run."""
+    return inputs_fingerprint(result)[:8]
+
+
+def inputs_fingerprint(result) -> str:
+    """SHA-256 over the config's and every input's SHA-256 (name and fingerprint, in the run's order)."""
+    import hashlib
+
+    lines = [f"config {result.config_sha256}"] + [f"{i.name} {i.sha256}" for i in result.inputs]
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()

@@ -11,7 +11,7 @@ from collections import Counter
 
 from ..money import pounds
 from ..result import RunResult
-from .common import senrun_version
+from .common import inputs_fingerprint, run_reference, senrun_version
 
 
 def money(pence: int) -> dict:
@@ -64,6 +64,8 @@ def manifest_bytes(result: RunResult, files: dict[str, tuple[str, int]], rows: d
         "year": str(result.config.year),
         "period": config.get("period"),
         "config_sha256": result.config_sha256,
+        "inputs_sha256": inputs_fingerprint(result),
+        "run_reference": run_reference(result),
         "inputs": {i.name: {"path": i.path, "sha256": i.sha256, "rows": i.rows} for i in result.inputs},
         "rows": dict(sorted(rows.items())),
         "totals": totals_entry(result),

@@ -19,7 +19,7 @@ STARTED = "paid this year, not last year"
 #: A history's reason this year is the first stop of its lines in the tie order of §11.9.
 ORDER = ("stream_ended", "phase_end", "casual_move", "transfer", "not_in_census", "ceased", "school_closed",
          "stopped_last_year", "post_policy_statement")
-FRAME_COLUMNS = ("change", "upn", "stream", "last_year_school", "last_year_paid", "last_year_reason",
+FRAME_COLUMNS = ("movement", "upn", "stream", "last_year_school", "last_year_paid", "last_year_reason",
                  "this_year_school", "this_year_paid", "this_year_reason", "reason")
 
 
@@ -58,10 +58,10 @@ def reconciliation_frame(result: RunResult) -> pl.DataFrame | None:
            .when(paid_now & pl.col("last_year_reason").is_null()).then(pl.lit("not in last year's register"))
            .otherwise(pl.col("this_year_reason")))
     return (both.filter(paid_then != paid_now)
-            .with_columns(pl.when(paid_then).then(pl.lit(STOPPED)).otherwise(pl.lit(STARTED)).alias("change"),
+            .with_columns(pl.when(paid_then).then(pl.lit(STOPPED)).otherwise(pl.lit(STARTED)).alias("movement"),
                           why.alias("reason"),
                           pl.col("last_year_paid").fill_null(0), pl.col("this_year_paid").fill_null(0))
-            .select(FRAME_COLUMNS).sort("change", "upn", "stream"))
+            .select(FRAME_COLUMNS).sort("movement", "upn", "stream"))
 
 
 def reconciliation_summary(result: RunResult) -> pl.DataFrame | None:
@@ -70,7 +70,7 @@ def reconciliation_summary(result: RunResult) -> pl.DataFrame | None:
     frame = reconciliation_frame(result)
     if frame is None:
         return None
-    return (frame.group_by("change", "reason")
+    return (frame.group_by("movement", "reason")
             .agg(pl.len().cast(pl.Int64).alias("histories"), pl.col("last_year_paid").sum(),
                  pl.col("this_year_paid").sum())
-            .sort("change", "reason"))
+            .sort("movement", "reason"))

@@ -16,20 +16,21 @@ from decimal import Decimal, InvalidOperation
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
-from .common import NOTIONAL_NOTE
+from .common import notional_note
+from .packbook import PackChunk, build_pack_chunk
 from .tablesheet import TableSheet, fit_text
-from .xlsx import Formats, new_workbook, print_setup, register_formats, write_header, write_money, write_rows
+from .xlsx import Formats, new_workbook, print_setup, register_formats, write_header, write_money, write_value
 from .xlsxpack import ReturnPacker
 
 CHILD_COLUMNS = ("upn", "stream", "date_of_birth", "paid_from", "paid_to",
-                 "annual_amount", "paid_amount", "reason")
+                 "annual_amount", "paid_amount", "stops_on", "why", "years_left")
 #: The headers a school business manager reads above those columns.
 CHILD_LABELS = ("UPN", "Funding stream", "Date of birth", "Paid from", "Paid to",
-                "Annual PSF", "Paid this period", "Why PSF stopped (or continuing)")
-#: How each child column is shown: text, a date (Excel serial day), or money (pence).
-CHILD_KINDS = ("text", "text", "date", "date", "date", "money", "money", "text")
-ELEMENT_COLUMNS = ("element", "basis", "units", "amount")
-WIDTHS = (40, 16, 14, 12, 12, 16, 16, 16)
+                "Annual PSF", "Paid this period", "PSF stops on", "Why", "Later years protected")
+#: How each child column is shown: text, a date (Excel serial day), money (pence) or a whole number.
+CHILD_KINDS = ("text", "text", "date", "date", "date", "money", "money", "date", "text", "int")
+ELEMENT_LABELS = ("Element", "Shared by", "Units", "Rate (£ per unit)", "Amount (£)")
+WIDTHS = (36, 22, 12, 16, 12, 14, 16, 14, 46, 20)
 
 #: This process's packager: every return has one shape, so most of its package is reused.
 PACKER = ReturnPacker()
@@ -51,7 +52,12 @@ class SchoolReturn:
     cluster_share: int | None
     total: int | None
     cluster_allocation: int | None
-    elements: tuple[tuple, ...]  # ELEMENT_COLUMNS: name, basis, units (text or number), pence
+    previous_total: int | None  # last year's total (with --previous; 0 for a school new this year)
+    contact: str | None  # config `contact:`
+    issued: str | None  # config `issued:`, dd/mm/yyyy
+    delegation: str  # config `delegation:`: the wording of the note
+    reference: str  # the run's reference (manifest.json `run_reference`), printed in the footer
+    elements: tuple[tuple, ...]  # title, basis in words, units (text or number), rate in £ (text), pence
     #: CHILD_COLUMNS of the lines paid at this school (paid_amount > 0); dates as Excel serial days
     children: tuple[tuple, ...] = ()
 
@@ -65,8 +71,11 @@ class ReturnChunk:
     children: tuple[list, ...]
 
 
-def build_chunk(chunk: ReturnChunk) -> list[tuple[str, bytes]]:
-    """The returns of a chunk of schools, as (file name, bytes): the work of one process task."""
+def build_chunk(chunk: ReturnChunk | PackChunk) -> list[tuple[str, bytes]]:
+    """The returns of a chunk of schools (or a chunk of cluster packs), as (file name, bytes): the
+    work of one process task."""
+    if isinstance(chunk, PackChunk):
+        return build_pack_chunk(chunk)
     lines = list(zip(*chunk.children))
     out, at = [], 0
     for *fields, count in chunk.schools:
@@ -88,12 +97,30 @@ def return_bytes(school: SchoolReturn) -> bytes:
     row = heading_block(ws, fmt, school)
     row = psf_block(ws, fmt, school, row + 1)
     row = formula_block(ws, fmt, school, row + 1)
+    if school.previous_total is not None:
+        row = change_block(ws, fmt, school, row + 1)
     ws.write_string(row + 1, 0, "Your cluster's total allocation", fmt.bold)
     write_money(ws, row + 1, 1, school.cluster_allocation, fmt, bold=True)
-    ws.write_string(row + 3, 0, NOTIONAL_NOTE, fmt.bold)
-    ws.fit_to_pages(1, 0)
-    ws.set_landscape()
+    ws.write_string(row + 3, 0, notional_note(school.delegation), fmt.bold)
+    ws.set_footer(f"&L{school.year.replace('&', '&&')}: {school.school_id.replace('&', '&&')}&CPage &P of &N"
+                  f"&RRun {school.reference}")
     return PACKER.pack(book, buffer)
+
+
+def change_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -> int:
+    """This year's total against last year's, in £ and %; returns the next free row."""
+    ws.write_string(row, 0, "4. Change from last year (total: SSA + PSF + cluster share)", fmt.bold)
+    before, now = school.previous_total or 0, school.total or 0
+    lines = [("Last year", before), ("This year", now), ("Change", now - before)]
+    for offset, (label, pence) in enumerate(lines, start=1):
+        ws.write_string(row + offset, 0, label)
+        write_money(ws, row + offset, 1, pence, fmt)
+    ws.write_string(row + 4, 0, "Change (%)")
+    if before:
+        ws.write_number(row + 4, 1, round((now - before) * 100 / before, 2), fmt.pct)
+    else:
+        ws.write_string(row + 4, 1, "new this year")
+    return row + 5
 
 
 def heading_block(ws: Worksheet, fmt: Formats, school: SchoolReturn) -> int:
@@ -102,12 +129,15 @@ def heading_block(ws: Worksheet, fmt: Formats, school: SchoolReturn) -> int:
     ws.write_string(0, 0, f"SEN funding return {school.year}", fmt.title)
     lines = [("School", school.school_name or ""), ("School ID", school.school_id),
              ("Cluster", cluster), ("Funding period", school.period)]
+    lines += [("Issued", school.issued)] if school.issued else []
+    lines += [("Contact", school.contact)] if school.contact else []
     for row, (label, text) in enumerate(lines, start=1):
         ws.write_string(row, 0, label, fmt.bold)
         ws.write_string(row, 1, text)
-    ws.write_string(6, 0, "1. School specific allocation (SSA)", fmt.bold)
-    write_money(ws, 6, 1, school.ssa, fmt, bold=True)
-    return 7
+    row = len(lines) + 2
+    ws.write_string(row, 0, "1. School specific allocation (SSA)", fmt.bold)
+    write_money(ws, row, 1, school.ssa, fmt, bold=True)
+    return row + 1
 
 
 def psf_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -> int:
@@ -130,7 +160,7 @@ def children_xml(ws: TableSheet, fmt: Formats, children: tuple[tuple, ...], firs
     """Each child's row of cells as XML, from `first_row` (0-based): text as shared strings,
     dates and money as numbers under their formats (pounds as XlsxWriter writes pence / 100)."""
     index = ws.str_table._get_shared_string_index
-    styles = {"date": fmt.date._get_xf_index(), "money": fmt.money._get_xf_index()}
+    styles = {"date": fmt.date._get_xf_index(), "money": fmt.money._get_xf_index(), "int": fmt.integer._get_xf_index()}
     columns = [(xl_col_to_name(c), kind) for c, kind in enumerate(CHILD_KINDS)]
     rows = []
     for r, values in enumerate(children, start=first_row + 1):
@@ -140,7 +170,7 @@ def children_xml(ws: TableSheet, fmt: Formats, children: tuple[tuple, ...], firs
                 continue
             if kind == "text":
                 cells.append(f'<c r="{col}{r}" t="s"><v>{index(fit_text(str(value)))}</v></c>')
-            elif kind == "date":
+            elif kind in ("date", "int"):
                 cells.append(f'<c r="{col}{r}" s="{styles[kind]}"><v>{value}</v></c>')
             else:
                 cells.append(f'<c r="{col}{r}" s="{styles[kind]}"><v>{value / 100:.16G}</v></c>')
@@ -151,9 +181,19 @@ def children_xml(ws: TableSheet, fmt: Formats, children: tuple[tuple, ...], firs
 def formula_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -> int:
     """The formula share by element, the cluster share and the school's total; next free row."""
     ws.write_string(row, 0, "3. Cluster formula share by element (notional: see the note below)", fmt.bold)
-    elements = [(name, basis, as_number(units), pence) for name, basis, units, pence in school.elements]
-    write_rows(ws, row + 1, list(ELEMENT_COLUMNS), elements, fmt, money={"amount"})
-    row += 2 + len(elements)
+    write_header(ws, row + 1, ELEMENT_LABELS, fmt)
+    for r, (title, basis, units, rate, pence) in enumerate(school.elements, start=row + 2):
+        ws.write_string(r, 0, title)
+        ws.write_string(r, 1, basis)
+        write_value(ws, r, 2, as_number(units), fmt)
+        rate_value = as_number(rate)
+        if isinstance(rate_value, (int, Decimal)):
+            ws.write_number(r, 3, float(rate_value), fmt.rate)
+        write_money(ws, r, 4, pence, fmt)
+    row += 2 + len(school.elements)
+    ws.write_string(row, 0, "Units × rate = amount, each rounded to the penny so that the cluster's amounts "
+                    "add up exactly to each element's total.")
+    row += 1
     ws.write_string(row, 0, "Cluster share (notional)", fmt.bold)
     write_money(ws, row, 1, school.cluster_share, fmt, bold=True)
     ws.write_string(row + 1, 0, "Total: SSA + PSF + cluster share", fmt.bold)

@@ -15,19 +15,22 @@ from __future__ import annotations
 
 import math
 import os
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from itertools import islice
+from itertools import chain, islice
 
 import polars as pl
 
 from ..errors import SenrunError
 from ..result import RunResult
 from . import processes
-from .common import FORMULA_PREFIX, return_file_stem
+from ..yearly.projection import shifted_period
+from ..yearly.runoff import MAX_YEARS
+from .common import FORMULA_PREFIX, REASON_WORDS, basis_words, return_file_stem, run_reference
 from .returnbook import CHILD_COLUMNS, CHILD_KINDS, ReturnChunk, build_chunk
 from .tables import excel_serial
 from .workbook import period_text
@@ -64,11 +67,12 @@ def return_file_names(schools: pl.DataFrame) -> dict[str, str]:
     return names
 
 
-def plan_returns(result: RunResult, size: int) -> Iterator[ReturnChunk]:
-    """The run's returns as chunks of `size` schools, in school order, made one at a time."""
+def plan_returns(result: RunResult, size: int, diff: pl.DataFrame | None = None) -> Iterator[ReturnChunk]:
+    """The run's returns as chunks of `size` schools, in school order, made one at a time; with
+    `diff`, each school's total last year."""
     elements = element_list(result)
-    schools = school_fields(result, return_file_names(result.schools), elements)
-    children = children_columns(result.psf, schools.get_column("school_id"))
+    schools = school_fields(result, return_file_names(result.schools), elements, diff)
+    children = children_columns(result, schools.get_column("school_id"))
     at = 0
     for start in range(0, schools.height, size):
         part = schools.slice(start, size)
@@ -81,13 +85,18 @@ def plan_returns(result: RunResult, size: int) -> Iterator[ReturnChunk]:
 
 #: SchoolReturn's fields that come from the schools' table, in its order.
 SCHOOL_FIELDS = ("file_name", "school_id", "school_name", "cluster_id", "cluster_name", "year", "period",
-                 "ssa", "psf", "cluster_share", "total", "cluster_allocation")
+                 "ssa", "psf", "cluster_share", "total", "cluster_allocation", "previous_total", "contact", "issued",
+                 "delegation", "reference")
 
 
-def school_fields(result: RunResult, file_names: dict[str, str], elements: list[tuple[str, str]]) -> pl.DataFrame:
+def school_fields(result: RunResult, file_names: dict[str, str], elements: list[tuple],
+                  diff: pl.DataFrame | None = None) -> pl.DataFrame:
     """One row per school: SCHOOL_FIELDS, each element's units (text) and amount, then how many
     children's lines the school has."""
     schools = result.schools.filter(~pl.col("school_id").is_in(list(result.no_return)))  # SPEC §11.2
+    if diff is not None:
+        schools = schools.join(diff.filter(pl.col("level") == "school").select("school_id", "previous_total"),
+                               on="school_id", how="left").with_columns(pl.col("previous_total").fill_null(0))
     counts = (result.psf.filter(pl.col("paid_amount") > 0)
               .group_by(pl.col("paid_school_id").alias("school_id")).agg(pl.len().alias("_children")))
     units = units_by_school(result.workings)
@@ -98,34 +107,63 @@ def school_fields(result: RunResult, file_names: dict[str, str], elements: list[
     def column(name: str, dtype: pl.DataType = pl.Int64) -> pl.Expr:
         return pl.col(name) if name in frame.columns else pl.lit(None, dtype=dtype)
 
-    fixed = {"file_name": pl.col("school_id").replace_strict(file_names), "year": pl.lit(str(result.config.year)),
-             "period": pl.lit(period_text(result.config.as_dict())),
+    cfg = result.config
+    issued = getattr(cfg, "issued", None)
+    fixed = {"file_name": pl.col("school_id").replace_strict(file_names), "year": pl.lit(str(cfg.year)),
+             "period": pl.lit(period_text(cfg.as_dict())),
+             "contact": pl.lit(getattr(cfg, "contact", None), dtype=pl.String),
+             "issued": pl.lit(issued.strftime("%d/%m/%Y") if issued else None, dtype=pl.String),
+             "delegation": pl.lit(getattr(cfg, "delegation", "delegated")),
+             "reference": pl.lit(run_reference(result)),
              "school_name": column("school_name", pl.String), "cluster_name": column("cluster_name", pl.String)}
     return frame.select(
         *[fixed[f].alias(f) if f in fixed else column(f).alias(f) for f in SCHOOL_FIELDS],
-        *[e for name, _ in elements for e in (column(f"_units_{name}", pl.String).alias(f"_units_{name}"),
-                                                column(FORMULA_PREFIX + name).alias(FORMULA_PREFIX + name))],
+        *[e for name, *_ in elements for e in (column(f"_units_{name}", pl.String).alias(f"_units_{name}"),
+                                                 column(FORMULA_PREFIX + name).alias(FORMULA_PREFIX + name))],
         pl.col("_children").fill_null(0))
 
 
-def school_tuple(row: tuple, elements: list[tuple[str, str]]) -> tuple:
-    """A school_fields row as SchoolReturn's fields (elements as (name, basis, units, pence)),
-    then the number of children."""
+def school_tuple(row: tuple, elements: list[tuple]) -> tuple:
+    """A school_fields row as SchoolReturn's fields (elements as (title, basis in words, units,
+    rate per unit in £ as text, pence)), then the number of children."""
     fixed, rest = row[:len(SCHOOL_FIELDS)], row[len(SCHOOL_FIELDS):]
-    shares = tuple((name, basis, rest[2 * i], rest[2 * i + 1]) for i, (name, basis) in enumerate(elements))
+    shares = tuple((title, basis, rest[2 * i], rate, rest[2 * i + 1])
+                   for i, (_, title, basis, rate) in enumerate(elements))
     return (*fixed, shares, rest[-1])
 
 
-def children_columns(psf: pl.DataFrame, school_order: pl.Series) -> pl.DataFrame:
-    """The lines paid at each school (paid_amount > 0), in the schools' order then by child;
-    dates as Excel serial days, so that they cross to the workers as integers."""
+def children_columns(result: RunResult, school_order: pl.Series) -> pl.DataFrame:
+    """The lines paid at each school (paid_amount > 0), in the schools' order then by child, with
+    when and why each child's PSF stops and the later years of protection left; reasons in words,
+    dates as Excel serial days, so that they cross to the workers as integers and text."""
+    psf = result.psf
     order = school_order.to_frame("paid_school_id").with_row_index("_school")
     dates = [c for c, kind in zip(CHILD_COLUMNS, CHILD_KINDS) if kind == "date"]
-    return (psf.lazy().filter(pl.col("paid_amount") > 0)
-            .join(order.lazy(), on="paid_school_id", how="inner")
+    lines = psf.lazy().filter(pl.col("paid_amount") > 0).join(order.lazy(), on="paid_school_id", how="inner")
+    return (lines.with_columns(*stop_columns(result, psf.columns))
             .sort("_school", "upn", "paid_from", "stream")
             .select(*[excel_serial(pl.col(c)).alias(c) if c in dates else pl.col(c) for c in CHILD_COLUMNS])
             .collect())
+
+
+def stop_columns(result: RunResult, columns: list[str]) -> list[pl.Expr]:
+    """`stops_on` (the day the line's PSF stops: its end of phase if it continues, else the day
+    after it was last paid here), `why` (in words) and `years_left` (later funding years in which
+    the child is still protected, if nothing else changes)."""
+    cfg = result.config
+    end = cfg.period_end
+    stop = pl.col("stop_date") if "stop_date" in columns else pl.lit(None, dtype=pl.Date)
+    continuing = (pl.col("reason") == "continuing") & (pl.col("paid_to") == end)
+    here = pl.col("paid_to") + pl.duration(days=1)
+    phase = pl.col("protected_phase") if "protected_phase" in columns else pl.lit(None, dtype=pl.String)
+    why = (pl.when(continuing).then(pl.lit("continues beyond this period, to the end of ")
+                                    + phase.fill_null("the protected phase") + pl.lit(" phase"))
+           .when(pl.col("reason") == "continuing").then(pl.lit("moved on: the PSF went with the child"))
+           .otherwise(pl.col("reason").replace_strict(REASON_WORDS, default=pl.col("reason"), return_dtype=pl.String)))
+    starts = [shifted_period(cfg, k)[0] for k in range(1, MAX_YEARS + 1)]
+    left = pl.sum_horizontal([(pl.lit(s) < stop).cast(pl.Int64) for s in starts]) if starts else pl.lit(0)
+    return [pl.when(continuing).then(stop).otherwise(here).alias("stops_on"), why.alias("why"),
+            pl.when(continuing).then(left.fill_null(0)).otherwise(0).cast(pl.Int64).alias("years_left")]
 
 
 def units_by_school(workings: pl.DataFrame | None) -> pl.DataFrame | None:
@@ -137,11 +175,29 @@ def units_by_school(workings: pl.DataFrame | None) -> pl.DataFrame | None:
         lambda c: c if c == "school_id" else f"_units_{c}")
 
 
-def element_list(result: RunResult) -> list[tuple[str, str]]:
-    """(name, basis) per formula element, in config order; from the schools' columns if need be."""
+def element_list(result: RunResult) -> list[tuple[str, str, str, str | None]]:
+    """(name, title, basis in words, rate per unit in £ as text) per formula element, in config order;
+    from the schools' columns if need be.  A rate element's rate is its own; a share's or the
+    remainder's is its total over its units, to 6 places (each school's amount is then rounded
+    to the penny so that the amounts add up to the total exactly: SPEC §1)."""
+    titles = {e.name: e.title for e in getattr(result.config, "elements", ())}
     if result.elements:
-        return [(e.name, e.basis) for e in result.elements]
-    return [(c[len(FORMULA_PREFIX):], "") for c in result.schools.columns if c.startswith(FORMULA_PREFIX)]
+        return [(e.name, titles.get(e.name, e.name), basis_words(e.basis), unit_rate(e)) for e in result.elements]
+    return [(c[len(FORMULA_PREFIX):], c[len(FORMULA_PREFIX):], "", None) for c in result.schools.columns
+            if c.startswith(FORMULA_PREFIX)]
+
+
+def unit_rate(element) -> str | None:
+    """An element's £ per unit, exactly as configured for a rate, else its total ÷ its units to 6 places."""
+    if element.kind == "rate" and element.parameter:
+        return element.parameter
+    try:
+        units = Decimal(element.units)
+    except (InvalidOperation, TypeError):
+        return None
+    if not units:
+        return None
+    return str((Decimal(element.total) / 100 / units).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP))
 
 
 def chunk_size(schools: int, workers: int) -> int:
@@ -158,14 +214,16 @@ def worker_count(jobs: int | None, schools: int) -> int:
 
 
 @contextmanager
-def building_returns(result: RunResult, jobs: int | None) -> Iterator[Iterator[list[tuple[str, bytes]]]]:
+def building_returns(result: RunResult, jobs: int | None, diff: pl.DataFrame | None = None,
+                     first: list | None = None) -> Iterator[Iterator[list[tuple[str, bytes]]]]:
     """Start building the returns and give their files, chunk by chunk in school order.
 
     With more than one process, the first chunks are handed to the pool at once, so the
     processes work while the caller writes the other outputs; they are collected as the
     caller iterates.  In-process, each chunk is built when it is asked for."""
     workers = worker_count(jobs, result.schools.height)
-    chunks = plan_returns(result, chunk_size(result.schools.height, workers))
+    # `first`: other chunks for the same processes (the cluster packs), handed out before the returns
+    chunks = chain(first or (), plan_returns(result, chunk_size(result.schools.height, workers), diff))
     if workers == 1:
         yield map(build_chunk, chunks)
         return
@@ -197,12 +255,12 @@ def in_order(pool: ProcessPoolExecutor, pending: deque, chunks: Iterator[ReturnC
 
 def write_returns(built: Iterator[list[tuple[str, bytes]]], total: int, write: Callable[[str, bytes], None],
                   progress: Callable[[str, int, int], None] | None = None) -> int:
-    """Hand each built return to `write`, in school order; returns how many were written."""
+    """Hand each built file to `write`, in order; returns how many returns were written."""
     done = 0
     for files in built:
         for name, data in files:
             write(name, data)
-        done += len(files)
+        done += sum(name.startswith(RETURNS_DIR + "/") for name, _ in files)  # not the packs built alongside
         if progress:
             progress("returns", done, total)
     return done

@@ -79,10 +79,13 @@ def renders_as_xml(ws: Worksheet, frame: pl.DataFrame) -> bool:
         d.is_integer() or d.is_float() or d.is_decimal() or d in plain for d in frame.dtypes)
 
 
-def write_frame(ws: Worksheet, frame: pl.DataFrame, fmt: Formats, first_row: int = 0) -> None:
-    """The frame as a table from `first_row`: header, values by type, widths, freeze, filter."""
+def write_frame(ws: Worksheet, frame: pl.DataFrame, fmt: Formats, first_row: int = 0,
+                headers: list[str] | None = None) -> None:
+    """The frame as a table from `first_row`: header (`headers`, default the column names), values
+    by type, widths, freeze, filter."""
     names = frame.columns
-    write_header(ws, first_row, names, fmt)
+    shown = headers or names
+    write_header(ws, first_row, shown, fmt)
     if renders_as_xml(ws, frame):
         cells = [column_cells(ws, name, frame.get_column(name), fmt) for name in names]
         ws.put_cells(first_row + 1, 0, len(names) - 1, cells_xml(first_row + 1, 0, cells))
@@ -93,15 +96,17 @@ def write_frame(ws: Worksheet, frame: pl.DataFrame, fmt: Formats, first_row: int
             for r, value in enumerate(series.to_list(), start=first_row + 1):
                 if value is not None:
                     write(r, c, value)
-        ws.set_column(c, c, fit_width(name, content_width(series)))
+        ws.set_column(c, c, fit_width(shown[c], content_width(series)))
     ws.freeze_panes(first_row + 1, 0)
     print_setup(ws, first_row)
     if names:
         ws.autofilter(first_row, 0, first_row + frame.height, len(names) - 1)
 
 
-def write_table_sheet(ws: Worksheet, frame: pl.DataFrame, fmt: Formats, csv_name: str) -> bool:
-    """The frame as the sheet's table, or, over the row limit, one line saying where the CSV is.
+def write_table_sheet(ws: Worksheet, frame: pl.DataFrame, fmt: Formats, csv_name: str,
+                      headers: list[str] | None = None, totals: bool = False) -> bool:
+    """The frame as the sheet's table, or, over the row limit, one line saying where the CSV is;
+    with `totals`, a totals row below it (outside the filter, so sorting leaves it last).
 
     Returns whether the table was written to the sheet.
     """
@@ -109,8 +114,38 @@ def write_table_sheet(ws: Worksheet, frame: pl.DataFrame, fmt: Formats, csv_name
         ws.write_string(0, 0, f"{frame.height:,} rows: see {csv_name}", fmt.bold)
         ws.set_column(0, 0, 40)
         return False
-    write_frame(ws, frame, fmt)
+    write_frame(ws, frame, fmt, headers=headers)
+    if totals:
+        totals_row(ws, frame, fmt, frame.height + 1)
     return True
+
+
+def summed_columns(frame: pl.DataFrame) -> list[str]:
+    """The columns a totals row adds up: money (integer pence) and counts."""
+    return [c for c, d in zip(frame.columns, frame.dtypes) if d.is_integer() and c not in common.RATE_COLUMNS
+            and (common.is_money(c) or c in common.COUNT_COLUMNS)]
+
+
+def totals_row(ws: Worksheet, frame: pl.DataFrame, fmt: Formats, row: int) -> None:
+    """"Total" and the exact sum of every money and count column, in bold, on `row` (0-based).
+
+    The label goes in the first text column that is not an id (a name), so that a table read
+    back by its id column (last year's Schools sheet, SPEC §5 `previous`) sees a blank id there."""
+    summed = summed_columns(frame)
+    text = [c for c, d in zip(frame.columns, frame.dtypes) if d == pl.String and not c.endswith("_id")]
+    label_col = frame.columns.index(text[0]) if text else 0
+    ws.write_string(row, label_col, "Total", fmt.bold)
+    for name in summed:
+        value = int(frame.get_column(name).sum())
+        col = frame.columns.index(name)
+        if common.is_money(name):
+            ws.write_number(row, col, value / 100, fmt.money_bold)
+        else:
+            ws.write_number(row, col, value, fmt.integer_bold)
+    if {"change_pct", "change", "previous_total"} <= set(frame.columns):  # the whole table's change in %
+        before, change = int(frame["previous_total"].sum()), int(frame["change"].sum())
+        if before:
+            ws.write_number(row, frame.columns.index("change_pct"), round(change * 100 / before, 2), fmt.pct)
 
 
 # --- rows as XML, column by column (for a TableSheet) ------------------------------------

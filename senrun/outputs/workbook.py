@@ -16,45 +16,54 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..money import fmt_gbp
 from ..result import RunResult
-from . import common
+from . import common, present
 from .tables import visible, write_frame, write_table_sheet
 from .reconciliation import reconciliation_summary
 from .tablesheet import TableSheet
-from .xlsx import Formats, close_to_bytes, new_workbook, print_setup, write_header, write_money, write_value
+from .xlsx import (Formats, close_to_bytes, finish_print, new_workbook, print_setup, write_header, write_money,
+                   write_value)
 
 SHEET_CSV = {"Clusters": "clusters.csv", "Schools": "schools.csv", "PSF": "psf.csv",
              "Released": "released.csv", "Diff": "diff.csv", "Workings": "workings.csv"}
 WARNINGS_CSV = "warnings.csv"
+#: The restricted workbook that holds what this one only counts (SPEC §6, round 2).
+PUPILS_BOOK = "pupils.xlsx"
 
 
 def workbook_bytes(result: RunResult, diff: pl.DataFrame | None = None) -> bytes:
-    """The whole allocation workbook, as bytes."""
+    """The whole allocation workbook, as bytes: the publishable pack, with no personal data."""
     buffer = io.BytesIO()
     book, fmt = new_workbook(buffer, f"SEN funding allocations {result.config.year}")
 
     def sheet(name: str) -> TableSheet:
         return book.add_worksheet(name, worksheet_class=TableSheet)
 
+    def table(name: str, frame: pl.DataFrame, totals: bool = True) -> tuple[TableSheet, bool]:
+        ws = sheet(name)
+        return ws, write_table_sheet(ws, frame, fmt, SHEET_CSV.get(name, ""), present.headers(frame, result),
+                                     totals=totals)
+
     summary = book.add_worksheet("Summary")
     summary_sheet(summary, fmt, result)
     print_setup(summary)
-    clusters = visible(result.clusters)
-    clusters_ws = sheet("Clusters")
-    if write_table_sheet(clusters_ws, clusters, fmt, SHEET_CSV["Clusters"]):
+    clusters = present.clusters_table(result, diff)
+    clusters_ws, written = table("Clusters", clusters)
+    if written:
         add_cluster_chart(book, clusters_ws, clusters)
-    schools_ws = sheet("Schools")
-    if write_table_sheet(schools_ws, visible(result.schools), fmt, SHEET_CSV["Schools"]):
-        add_notional_note(schools_ws, result.schools)
-    write_table_sheet(sheet("PSF"), visible(result.psf), fmt, SHEET_CSV["PSF"])
-    write_table_sheet(sheet("Released"), visible(result.released), fmt, SHEET_CSV["Released"])
+    schools_ws, written = table("Schools", present.schools_table(result, diff))
+    if written:
+        add_notional_note(schools_ws, present.schools_table(result, diff), result.config.delegation)
+    table("Released", present.released_table(result))
     if diff is not None:
-        write_table_sheet(sheet("Diff"), diff, fmt, SHEET_CSV["Diff"])
+        table("Diff", present.diff_table(result, diff), totals=False)
+        winners_sheet(book, sheet("Winners and losers"), fmt, present.winners_losers(result, diff))
     if result.workings is not None and result.workings.height:
-        write_table_sheet(sheet("Workings"), visible(result.workings), fmt, SHEET_CSV["Workings"])
+        table("Workings", present.workings_table(result), totals=False)
     reconciliation = reconciliation_summary(result)  # with a register only; no child named (§11.4)
     if reconciliation is not None:
-        write_table_sheet(sheet("Reconciliation"), reconciliation, fmt, "reconciliation.csv")
+        table("Reconciliation", reconciliation, totals=False)
     parameters_sheet(sheet("Parameters"), fmt, result)
+    finish_print(book, footer_text(result))
     return close_to_bytes(book, buffer)
 
 
@@ -80,7 +89,7 @@ def summary_sheet(ws: Worksheet, fmt: Formats, result: RunResult) -> None:
     row = text_block(ws, fmt, "Checks passed", list(result.checks) or ["(none recorded)"], row + 1)
     if result.register is not None:  # §11.4: the register in force and each reinstatement
         row = text_block(ws, fmt, "Last year's register", reinstated_lines(result), row + 1)
-    ws.write_string(row + 1, 0, common.NOTIONAL_NOTE_WORKBOOK, fmt.bold)
+    ws.write_string(row + 1, 0, common.notional_note(result.config.delegation, "A school's"), fmt.bold)
     warnings_block(ws, fmt, result, row + 3)
 
 
@@ -104,7 +113,7 @@ def identity_block(ws: Worksheet, fmt: Formats, result: RunResult, row: int) -> 
     ws.write_string(row, 0, "Where the pupil specific pot goes", fmt.bold)
     lines = [("Pupil specific pot", t.pupil_specific_pot),
              ("Continuing PSF (paid to schools for protected children)", t.continuing_psf)]
-    lines += [(f"Top-slice: {name}", pence) for name, pence in t.topslices]
+    lines += [(f"Top-slice: {name.replace('_', ' ')}", pence) for name, pence in t.topslices]
     lines += [("Cluster pot (shared by the formula)", t.cluster_pot)]
     for offset, (label, pence) in enumerate(lines, start=1):
         ws.write_string(row + offset, 0, label)
@@ -114,7 +123,7 @@ def identity_block(ws: Worksheet, fmt: Formats, result: RunResult, row: int) -> 
     ws.write_string(row, 0, "Continuing PSF + top-slices + cluster pot", fmt.bold)
     write_money(ws, row, 1, parts, fmt, bold=True)
     gap = t.pupil_specific_pot - parts
-    verdict = "yes" if t.identity_holds else f"NO: differs by {fmt_gbp(gap)}"
+    verdict = "Yes" if t.identity_holds else f"NO: differs by {fmt_gbp(gap)}"
     ws.write_string(row + 1, 0, "Identity holds to the penny")
     ws.write_string(row + 1, 1, verdict, fmt.bold)
     others = [("School specific allocation (SSA) total", t.ssa_total),
@@ -127,15 +136,33 @@ def identity_block(ws: Worksheet, fmt: Formats, result: RunResult, row: int) -> 
 
 
 def elements_block(ws: Worksheet, fmt: Formats, result: RunResult, row: int) -> int:
-    """The formula elements as applied; returns the next free row."""
+    """The formula elements as applied, in words, rates in £; returns the next free row."""
     ws.write_string(row, 0, "Formula elements", fmt.bold)
-    names = ["element", "basis", "kind", "parameter", "units", "total"]
-    rows = [(e.name, e.basis, e.kind, e.parameter, e.units, e.total) for e in result.elements]
-    write_header(ws, row + 1, names, fmt)
-    for r, values in enumerate(rows, start=row + 2):
-        for c, value in enumerate(values):
-            write_value(ws, r, c, value, fmt, money=names[c] == "total")
-    return row + 2 + len(rows)
+    titles = {e.name: e.title for e in result.config.elements}
+    write_header(ws, row + 1, ["Element", "Shared by", "Set as", "Rate (£) or share", "Units", "Total (£)"], fmt)
+    for r, e in enumerate(result.elements, start=row + 2):
+        ws.write_string(r, 0, titles.get(e.name, e.name))
+        ws.write_string(r, 1, common.basis_words(e.basis))
+        ws.write_string(r, 2, {"rate": "a rate per unit", "share": "a share of the cluster pot",
+                               "remainder": "what is left of the cluster pot"}.get(e.kind, e.kind))
+        write_parameter(ws, r, 3, e.kind, e.parameter, fmt)
+        write_value(ws, r, 4, common.number_or_text(e.units), fmt)
+        write_money(ws, r, 5, e.total, fmt)
+    last = row + 2 + len(result.elements)
+    ws.write_string(last, 0, "Total", fmt.bold)
+    write_money(ws, last, 5, sum(e.total for e in result.elements), fmt, bold=True)
+    return last + 1
+
+
+def write_parameter(ws: Worksheet, row: int, col: int, kind: str, parameter: str, fmt: Formats) -> None:
+    """A rate as £ (under the rate format), a share as a per cent; the exact text where it is not a number."""
+    value = common.number_or_text(parameter)
+    if isinstance(value, str) or not parameter:
+        ws.write_string(row, col, parameter)
+    elif kind == "share":
+        ws.write_string(row, col, common.share_text(parameter))
+    else:
+        ws.write_number(row, col, float(value), fmt.rate)
 
 
 def text_block(ws: Worksheet, fmt: Formats, heading: str, lines: list[str], row: int) -> int:
@@ -147,32 +174,83 @@ def text_block(ws: Worksheet, fmt: Formats, heading: str, lines: list[str], row:
 
 
 def warnings_block(ws: Worksheet, fmt: Formats, result: RunResult, row: int) -> None:
-    """The warnings count and table (code, where, message), or where the CSV is when too many."""
+    """The warnings counted by kind; those about schools listed in full, those about children only
+    counted, with where their details are (the restricted pupils.xlsx): no personal data here."""
     frame = warnings_frame(result)
     ws.write_string(row, 0, f"Warnings: {frame.height:,}", fmt.bold)
-    if frame.height > common.MAX_SHEET_ROWS:
-        ws.write_string(row + 1, 0, f"{frame.height:,} rows: see {WARNINGS_CSV}")
-    elif frame.height:
-        write_header(ws, row + 1, frame.columns, fmt)
-        for r, values in enumerate(frame.iter_rows(), start=row + 2):
-            for c, value in enumerate(values):
-                write_value(ws, r, c, value, fmt)
+    if not frame.height:
+        return
+    kinds = frame.group_by("code", maintain_order=True).len().sort("code")
+    write_header(ws, row + 1, ["Kind of warning", "How many", "Details"], fmt)
+    r = row + 2
+    for code, count in kinds.iter_rows():
+        ws.write_string(r, 0, common.warning_words(code))
+        ws.write_number(r, 1, count, fmt.integer)
+        ws.write_string(r, 2, "listed below" if common.warning_is_public(code)
+                        else f"about children: see {PUPILS_BOOK} (restricted)")
+        r += 1
+    public = frame.filter(pl.col("code").is_in(list(common.PUBLIC_WARNINGS)))
+    if not public.height:
+        return
+    ws.write_string(r + 1, 0, "Warnings about schools and settings", fmt.bold)
+    if public.height > common.MAX_SHEET_ROWS:
+        ws.write_string(r + 2, 0, f"{public.height:,} rows: see {WARNINGS_CSV}")
+        return
+    write_header(ws, r + 2, ["Kind", "Where", "Message"], fmt)
+    for i, (code, where, message) in enumerate(public.iter_rows(), start=r + 3):
+        ws.write_string(i, 0, common.warning_words(code))
+        ws.write_string(i, 1, where)
+        ws.write_string(i, 2, message)
 
 
-def add_notional_note(ws: Worksheet, schools: pl.DataFrame) -> None:
+def winners_sheet(book: Workbook, ws: Worksheet, fmt: Formats, bands: pl.DataFrame) -> None:
+    """Schools and clusters counted by band of change against last year, with a column chart."""
+    ws.write_string(0, 0, "Winners and losers: change in total funding against last year", fmt.title)
+    write_header(ws, 1, ["Change against last year", "Schools", "Clusters"], fmt)
+    for r, (band, schools, clusters) in enumerate(bands.iter_rows(), start=2):
+        ws.write_string(r, 0, band)
+        ws.write_number(r, 1, schools, fmt.integer)
+        ws.write_number(r, 2, clusters, fmt.integer)
+    last = 2 + bands.height
+    ws.write_string(last, 0, "Total", fmt.bold)
+    ws.write_number(last, 1, int(bands["schools"].sum()), fmt.integer_bold)
+    ws.write_number(last, 2, int(bands["clusters"].sum()), fmt.integer_bold)
+    ws.set_column(0, 0, 30)
+    ws.set_column(1, 2, 12)
+    chart = book.add_chart({"type": "column"})
+    for col, name in ((1, "Schools"), (2, "Clusters")):
+        chart.add_series({"name": name, "categories": [ws.name, 2, 0, last - 1, 0],
+                          "values": [ws.name, 2, col, last - 1, col]})
+    chart.set_title({"name": "Schools and clusters by change against last year"})
+    chart.set_size({"width": 640, "height": 320})
+    ws.insert_chart(last + 2, 0, chart)  # below the table: it prints on the same page, never cut
+    print_setup(ws, 1)
+
+
+def footer_text(result: RunResult) -> str:
+    """The printed footer: the year on the left, page N of M in the middle, the run's reference
+    on the right (the first characters of the inputs' fingerprint in manifest.json)."""
+    year = str(result.config.year).replace("&", "&&")
+    return f"&L{year}&CPage &P of &N&RRun {common.run_reference(result)}"
+
+
+def add_notional_note(ws: Worksheet, schools: pl.DataFrame, delegation: str) -> None:
     """FAQ 2, 13 beside the Schools table: a text box (not a cell, so the table reads back clean)
-    and a comment on the cluster_share header."""
-    columns = visible(schools).columns
-    ws.insert_textbox(1, len(columns) + 1, common.NOTIONAL_NOTE_WORKBOOK,
+    and a comment on the cluster share's header."""
+    columns = schools.columns
+    note = common.notional_note(delegation, "A school's")
+    ws.insert_textbox(1, len(columns) + 1, note,
                       {"width": 360, "height": 70, "font": {"bold": True},
                        "fill": {"color": "#FFF2CC"}, "object_position": 3})
+    ws.print_area(0, 0, schools.height + 1, len(columns) - 1)  # the note is for the screen; the page holds the table
     if "cluster_share" in columns:
-        ws.write_comment(0, columns.index("cluster_share"), common.NOTIONAL_NOTE_WORKBOOK,
+        ws.write_comment(0, columns.index("cluster_share"), note,
                          {"x_scale": 2, "y_scale": 1.2})
 
 
 def add_cluster_chart(book: Workbook, ws: Worksheet, clusters: pl.DataFrame) -> None:
-    """A bar chart of the cluster allocations, beside the Clusters table."""
+    """A bar chart of the cluster allocations, on a chart sheet of its own after the Clusters
+    sheet, so that it prints on its own page and never shrinks or cuts the table."""
     if "cluster_allocation" not in clusters.columns or clusters.is_empty():
         return
     columns = clusters.columns
@@ -189,9 +267,11 @@ def add_cluster_chart(book: Workbook, ws: Worksheet, clusters: pl.DataFrame) -> 
     chart.set_title({"name": "Cluster allocations"})
     chart.set_legend({"none": True})
     chart.set_x_axis({"num_format": "£#,##0", "major_gridlines": {"visible": True}})
-    chart.set_y_axis({"reverse": True})
-    chart.set_size({"width": 720, "height": max(320, 24 * n + 100)})
-    ws.insert_chart(1, len(columns) + 1, chart)
+    chart.set_y_axis({"reverse": True, "num_font": {"size": 7 if n > 30 else 9}})
+    sheet = book.add_chartsheet("Clusters chart")
+    sheet.set_chart(chart)
+    sheet.set_landscape()
+    sheet.set_paper(9)
 
 
 def parameters_sheet(ws: Worksheet, fmt: Formats, result: RunResult) -> None:
@@ -203,7 +283,7 @@ def parameters_sheet(ws: Worksheet, fmt: Formats, result: RunResult) -> None:
     rows += [("senrun_version", common.senrun_version()), ("config_sha256", result.config_sha256)]
     frame = pl.DataFrame({"key": [k for k, _ in rows],
                           "value": [parameter_text(v) for _, v in rows]})
-    write_frame(ws, frame, fmt)
+    write_frame(ws, frame, fmt, headers=["Setting (as in the config file)", "Value"])
     # values are text on purpose (a rate 0.1 stays exactly 0.1): no green "number as text" marks
     ws.ignore_errors({"number_stored_as_text": f"B2:B{frame.height + 1}"})
 

@@ -18,7 +18,10 @@ from .csvs import clusters_table, csv_bytes, psf_table, schools_table
 from .reconciliation import reconciliation_frame
 from .manifest import manifest_bytes
 from .returns import building_returns, return_file_names, write_returns
-from .workbook import SHEET_CSV, WARNINGS_CSV, warnings_frame, workbook_bytes
+from .clusterpack import pack_chunks, pack_file_names, plan_packs
+from .packbook import PackChunk, build_pack_chunk
+from .pupilbook import pupils_bytes
+from .workbook import PUPILS_BOOK, SHEET_CSV, WARNINGS_CSV, warnings_frame, workbook_bytes
 
 Progress = Callable[[str, int, int], None]
 
@@ -50,23 +53,29 @@ class Folder:
 
 
 def write_outputs(result: RunResult, out: Path, *, returns: bool = True, jobs: int | None = None,
-                  diff: pl.DataFrame | None = None, progress: Progress | None = None) -> Path:
+                  diff: pl.DataFrame | None = None, progress: Progress | None = None,
+                  packs: bool | None = None) -> Path:
     """Write the run's outputs into the folder `out`, all or nothing; returns `out`.
 
-    Files: allocations.xlsx, schools.csv, clusters.csv, psf.csv, diff.csv (with `diff`),
+    Files: allocations.xlsx (publishable), pupils.xlsx (restricted: children's data), schools.csv, clusters.csv, psf.csv, diff.csv (with `diff`),
     returns/<school>.xlsx (unless `returns` is False; built by `jobs` processes, default the
-    CPU count), manifest.json.  Any failure raises SenrunError and leaves an existing `out`
+    CPU count), clusters/<cluster>.xlsx (`packs`; by default as `returns`), manifest.json.  Any failure raises SenrunError and leaves an existing `out`
     exactly as it was.  `progress(step, done, total)` is called as steps complete.
     """
     report = progress or (lambda step, done, total: None)
     if jobs is not None and jobs < 1:
         raise SenrunError(f"--jobs must be at least 1, not {jobs}")
+    packs = returns if packs is None else packs
     if returns:
         return_file_names(result.schools)  # a clash of file names stops the run before any write
+    if packs:
+        pack_file_names(result.clusters)
     out = Path(out)
     config = result.config
+    # the cluster packs are built by the returns' processes (first), or in-process without them
+    tasks = plan_packs(result, diff) if packs else []
     with atomic.staged(out, guard.run_files(config), guard.output_mode(config)) as staging, \
-            building_returns(result, jobs) if returns else nullcontext() as built:
+            building_returns(result, jobs, diff, pack_chunks(tasks)) if returns else nullcontext() as built:
         # the returns' processes (if any) are at work from here, while this one writes the rest
         folder = Folder(staging)
         with ThreadPoolExecutor(max_workers=1) as thread:
@@ -77,9 +86,16 @@ def write_outputs(result: RunResult, out: Path, *, returns: bool = True, jobs: i
             written = thread.submit(write_returns, built, result.schools.height, folder.write, report) \
                 if returns else None
             book = workbook_bytes(result, diff)
+            restricted = pupils_bytes(result)
             rows = write_tables(result, folder, csvs.result(), diff, report)
             folder.write("allocations.xlsx", book)
+            folder.write(PUPILS_BOOK, restricted)
             report("workbook", 1, 1)
+            if packs:
+                if not returns:
+                    for name, data in build_pack_chunk(PackChunk(tuple(tasks))):
+                        folder.write(name, data)
+                rows["cluster_packs"] = len(tasks)
             if written is not None:
                 rows["returns"] = written.result()
         folder.write(atomic.MANIFEST, manifest_bytes(result, folder.files, rows))
@@ -123,3 +139,4 @@ def write_tables(result: RunResult, folder: Folder, files: list[tuple[str, bytes
     if diff is not None:
         rows["diff"] = diff.height
     return rows
+

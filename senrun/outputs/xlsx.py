@@ -22,8 +22,9 @@ from .common import FIXED_CREATED
 MONEY_FORMAT = "£#,##0.00;[Red]-£#,##0.00"
 DATE_FORMAT = "dd/mm/yyyy"
 INT_FORMAT = "#,##0"
-PCT_FORMAT = "0.0"
+PCT_FORMAT = '0.0"%"'  # change_pct holds per cents (12.5 is 12.5%): shown with the sign, unscaled
 HEADER_FILL = "#DDEBF7"
+RATE_FORMAT = "£#,##0.00####"  # a rate in £ to the pence, more places (up to 6) only where it has them
 MAX_WIDTH = 60
 MIN_WIDTH = 6
 
@@ -44,6 +45,8 @@ class Formats:
     integer: object
     pct: object
     wrap: object
+    integer_bold: object
+    rate: object
 
 
 def new_workbook(buffer: io.BytesIO, title: str) -> tuple[Workbook, Formats]:
@@ -61,6 +64,8 @@ def new_workbook(buffer: io.BytesIO, title: str) -> tuple[Workbook, Formats]:
         integer=add({"num_format": INT_FORMAT}),
         pct=add({"num_format": PCT_FORMAT}),
         wrap=add({"text_wrap": True, "valign": "top"}),
+        integer_bold=add({"num_format": INT_FORMAT, "bold": True}),
+        rate=add({"num_format": RATE_FORMAT}),
     )
     return book, formats
 
@@ -141,3 +146,12 @@ def print_setup(ws: Worksheet, header_row: int | None = None) -> None:
     ws.fit_to_pages(1, 0)
     if header_row is not None:
         ws.repeat_rows(header_row)
+
+
+def finish_print(book: Workbook, footer: str) -> None:
+    """Every sheet's printed footer (the year, page N of M, the run's reference), set last so that
+    no sheet is missed; sheets are landscape and one page wide (print_setup)."""
+    for ws in book.worksheets():
+        ws.set_footer(footer)
+        if not ws.fit_page:
+            print_setup(ws)

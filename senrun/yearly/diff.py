@@ -16,6 +16,7 @@ import polars as pl
 from ..errors import SenrunError
 from ..result import RunResult
 from ..inputs.schema import CLUSTER_ID, SCHOOL_ID
+from ..outputs.common import COLUMN_LABELS
 
 #: The columns of diff.csv and the Diff sheet, in order (SPEC §6).
 DIFF_COLUMNS = ("level", SCHOOL_ID, CLUSTER_ID, "previous_total", "current_total", "change", "change_pct",
@@ -102,8 +103,14 @@ def _read_previous_xlsx(path: Path) -> pl.DataFrame:
         book = fastexcel.read_excel(str(path))
         if "Schools" not in book.sheet_names:
             raise SenrunError(f"{path.name}: no Schools sheet (sheets: {', '.join(book.sheet_names)})")
-        sheet = book.load_sheet("Schools", dtypes={SCHOOL_ID: "string", CLUSTER_ID: "string", "total": "float"})
+        # headed by code names (before round 2) or by their labels for people (COLUMN_LABELS)
+        labels = {COLUMN_LABELS[c]: c for c in PREVIOUS_COLUMNS}
+        kinds = {SCHOOL_ID: "string", CLUSTER_ID: "string", "total": "float"}
+        sheet = book.load_sheet("Schools", dtypes={**kinds, **{label: kinds[c] for label, c in labels.items()}})
         frame = sheet.to_polars()
+        frame = frame.rename({c: labels[c] for c in frame.columns if c in labels and labels[c] not in frame.columns})
+        if SCHOOL_ID in frame.columns:  # the totals row below the table has a blank id
+            frame = frame.filter(pl.col(SCHOOL_ID).is_not_null() & (pl.col(SCHOOL_ID).str.strip_chars() != ""))
     except SenrunError:
         raise
     except Exception as exc:  # fastexcel raises its own error types

@@ -25,7 +25,9 @@ from ..money import fmt_gbp
 from ..outputs.csvs import guarded_expr, pounds_expr
 from ..outputs.tables import cell_xml, float_text, pounds_text, shared_string_indexes
 from ..outputs.tablesheet import TableSheet, fit_text
-from ..outputs.xlsx import close_to_bytes
+from ..outputs import common
+from ..outputs.xlsx import PCT_FORMAT, close_to_bytes, finish_print, print_setup
+from .simlayout import LABELS, bands_sheet, chart_sheet, with_school_names
 from .projection import PROJECTION_COLUMNS, projection_csv_bytes
 from .simulate import SCENARIO_COLUMNS, SimulationResult, scenarios_frame
 
@@ -33,7 +35,8 @@ FIXED_CREATED = datetime(2000, 1, 1)
 MONEY_FORMAT = "£#,##0.00;[Red]-£#,##0.00"
 MONEY = {"base_total", "scenario_total", "change", "cluster_pot", "money_moved", "largest_gain", "largest_loss",
          "total", "continuing_psf", "released_psf", "topslices"}
-RESERVED = {"overview", "projection", "history"}
+RESERVED = {"overview", "projection", "history", "overview chart", "winners and losers", "winners chart",
+            "projection chart"}
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 OVERVIEW_COLUMNS = ("scenario", "sheet", "psf", "solved_rate", "cluster_pot", "money_moved", "winners", "losers",
                     "unchanged", "cluster_winners", "cluster_losers", "largest_gain_school", "largest_gain",
@@ -52,8 +55,8 @@ class _Sheet:
         if value is None:
             pass
         elif isinstance(value, bool):
-            self.ws.write_boolean(row, col, value)
-            shown = str(value).upper()
+            shown = "Yes" if value else "No"
+            self.ws.write_string(row, col, shown)
         elif isinstance(value, int) and name in MONEY:
             self.ws.write_number(row, col, value / 100, self.f["money_bold" if bold else "money"])
             shown = fmt_gbp(value)
@@ -71,8 +74,9 @@ class _Sheet:
     def table(self, row: int, col: int, frame: pl.DataFrame, filters: bool = False) -> int:
         """A header and the frame's rows from (row, col); returns the next free row."""
         for c, name in enumerate(frame.columns):
-            self.ws.write_string(row, col + c, name, self.f["header"])
-            self.widths[col + c] = max(self.widths.get(col + c, 0), len(name) + 2)
+            label = LABELS.get(name, name)
+            self.ws.write_string(row, col + c, label, self.f["header"])
+            self.widths[col + c] = max(self.widths.get(col + c, 0), len(label) + 2)
         for r, values in enumerate(frame.iter_rows(), start=row + 1):
             for c, value in enumerate(values):
                 self.cell(r, col + c, value, frame.columns[c])
@@ -107,8 +111,9 @@ def _formats(book) -> dict:
     add = book.add_format
     return {"title": add({"bold": True, "font_size": 14}), "bold": add({"bold": True}),
             "header": add({"bold": True, "bg_color": "#DDEBF7", "border": 1}),
+            "header_wrap": add({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}),
             "money": add({"num_format": MONEY_FORMAT}), "money_bold": add({"num_format": MONEY_FORMAT, "bold": True}),
-            "int": add({"num_format": "#,##0"}), "pct": add({"num_format": "0.00"}),
+            "int": add({"num_format": "#,##0"}), "pct": add({"num_format": PCT_FORMAT}),
             "date": add({"num_format": "dd/mm/yyyy"})}
 
 
@@ -154,26 +159,39 @@ def _overview(book, f: dict, sim: SimulationResult, sheets: list[str]) -> None:
     sh = _Sheet(book, "Overview", f)
     cfg = sim.base.config
     sh.ws.write_string(0, 0, f"What-if scenarios on {cfg.path.name} ({cfg.year})", f["title"])
-    sh.ws.write_string(1, 0, f"Period {cfg.period_start} – {cfg.period_end}; base cluster pot "
+    sh.ws.write_string(1, 0, f"Period {cfg.period_start:%d/%m/%Y} – {cfg.period_end:%d/%m/%Y}; base cluster pot "
                              f"{fmt_gbp(sim.base.totals.cluster_pot)}. Changes are scenario − base, per school "
                              "total (SSA + PSF + cluster share).")
-    frame = overview_frame(sim, sheets)
+    frame = with_school_names(overview_frame(sim, sheets), sim.base)
+    # for the page: no column that says nothing (no solved rate; sheets named as their scenarios)
+    frame = frame.select([c for c in frame.columns if frame[c].null_count() < frame.height or frame.is_empty()])
+    if "sheet" in frame.columns and frame.height and (frame["sheet"] == frame["scenario"]).all():
+        frame = frame.drop("sheet")
     if frame.is_empty():
         sh.ws.write_string(3, 0, "No scenarios: see the Projection sheet.")
         sh.finish()
         return
     sh.table(3, 0, frame, filters=True)
+    for c, name in enumerate(frame.columns):  # long school names wrap in the width of a column
+        if name.endswith("_school"):
+            sh.widths[c] = min(sh.widths.get(c, 0), 30)
     sh.finish(freeze_row=4)
+    sh.ws.set_row(3, 30, f["header_wrap"])
+    print_setup(sh.ws, 3)
     chart = book.add_chart({"type": "bar"})
-    col = OVERVIEW_COLUMNS.index("money_moved")
+    col = frame.columns.index("money_moved")
     chart.add_series({"name": "Money moved", "categories": ["Overview", 4, 0, 3 + frame.height, 0],
                       "values": ["Overview", 4, col, 3 + frame.height, col]})
     chart.set_title({"name": "Money moved between schools, by scenario"})
     chart.set_legend({"none": True})
     chart.set_x_axis({"num_format": "£#,##0"})
-    chart.set_y_axis({"reverse": True})
-    chart.set_size({"width": 720, "height": max(300, 28 * frame.height + 120)})
-    sh.ws.insert_chart(frame.height + 6, 0, chart)
+    chart.set_y_axis({"reverse": True, "num_font": {"size": 6 if frame.height > 40 else 9}})
+    chart_sheet(book, "Overview chart", chart)
+
+
+def _bands(book, f: dict, sim: SimulationResult) -> None:
+    """Each scenario's schools and clusters counted by band of change against the base, with a chart."""
+    bands_sheet(book, _Sheet(book, "Winners and losers", f), f, sim.scenarios)
 
 
 ELEMENT_COLUMNS = ("element", "basis", "kind", "parameter", "units", "total")
@@ -266,12 +284,9 @@ def _scenario_sheets(book, f: dict, sim: SimulationResult, sheets: list[str]) ->
         def widen(col: int, width: int) -> None:
             widths[col] = max(widths.get(col, 0), width)
 
-        for col, name in enumerate(school_cols):
-            ws.write_string(0, col, name, f["header"])
-            widen(col, len(name) + 2)
-        for col, name in enumerate(cluster_cols, start=right):
-            ws.write_string(0, col, name, f["header"])
-            widen(col, len(name) + 2)
+        for col, name in (*enumerate(school_cols), *enumerate(cluster_cols, start=right)):
+            ws.write_string(0, col, LABELS.get(name, name), f["header"])
+            widen(col, len(LABELS.get(name, name)) + 2)
         for (j, col), width in (*school_widths.items(), *cluster_widths.items()):
             if j == i:
                 widen(col, width)
@@ -291,15 +306,16 @@ def _scenario_sheets(book, f: dict, sim: SimulationResult, sheets: list[str]) ->
 
         row = o.clusters.height + 1
         line(row + 1, [(f"Formula in scenario {o.name}", "", "bold")])
-        line(row + 2, [(name, "", "header") for name in ELEMENT_COLUMNS])
+        line(row + 2, [(LABELS.get(name, name), "", "header") for name in ELEMENT_COLUMNS])
         for r, e in enumerate(o.result.elements, start=row + 3):
-            line(r, [(e.name, "", None), (e.basis, "", None), (e.kind, "", None), (e.parameter, "", None),
+            line(r, [(e.name, "", None), (common.basis_words(e.basis), "", None), (e.kind, "", None), (e.parameter, "", None),
                      (e.units, "", None), (e.total, "total", None)])
         row += 3 + len(o.result.elements)
         line(row + 1, [("Cluster pot", "", "bold"), (o.result.totals.cluster_pot, "cluster_pot", None)])
         for col, width in widths.items():
             ws.set_column(col, col, float(min(60, max(8, width))))
         ws.freeze_panes(1, 0)
+        print_setup(ws, 0)
 
 
 def _projection(book, f: dict, frame: pl.DataFrame) -> None:
@@ -314,8 +330,8 @@ def _projection(book, f: dict, frame: pl.DataFrame) -> None:
                           "values": ["Projection", 1, col, n, col], "marker": {"type": "circle"}})
     chart.set_title({"name": "PSF run-off and the cluster pot"})
     chart.set_y_axis({"num_format": "£#,##0"})
-    chart.set_size({"width": 720, "height": 360})
-    sh.ws.insert_chart(n + 3, 0, chart)
+    chart_sheet(book, "Projection chart", chart)
+    print_setup(sh.ws, 0)
 
 
 def workbook_bytes(sim: SimulationResult) -> bytes:
@@ -328,9 +344,13 @@ def workbook_bytes(sim: SimulationResult) -> bytes:
     f = _formats(book)
     sheets = sheet_names([o.name for o in sim.scenarios])
     _overview(book, f, sim, sheets)
+    if sim.scenarios:
+        _bands(book, f, sim)
     _scenario_sheets(book, f, sim, sheets)
     if sim.projection is not None:
         _projection(book, f, sim.projection)
+    year = str(sim.base.config.year).replace("&", "&&")
+    finish_print(book, f"&L{year}: what-if scenarios&CPage &P of &N&RRun {common.run_reference(sim.base)}")
     return close_to_bytes(book, buffer)
 
 

@@ -1,0 +1,140 @@
+"""One cluster's pack workbook from plain Python data (SPEC §6 `clusters/<cluster_id>.xlsx`).
+
+Like returnbook.py, this runs in the processes that write the returns, so it imports neither
+Polars nor the run: the parent (clusterpack.py) hands over each pack as a :class:`PackTask` of
+texts, integers (money in pence) and floats (per cents), and gets the workbook's bytes back.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from xlsxwriter.worksheet import Worksheet
+
+from .xlsx import Formats, close_to_bytes, finish_print, new_workbook, print_setup, write_money
+
+#: How a cell of a table or a line is shown.
+TEXT, MONEY, INT, PCT = "text", "money", "int", "pct"
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table: its headings, each column's kind, its rows and (optionally) a totals row."""
+
+    headers: tuple[str, ...]
+    kinds: tuple[str, ...]
+    rows: tuple[tuple, ...]
+    totals: tuple | None = None
+
+
+@dataclass(frozen=True)
+class PackTask:
+    """Everything one cluster's pack shows.  `lines` are the Cluster sheet's rows: (label, value,
+    kind), kind one of heading, note, text, money, money_bold, int, pct; None is a blank row."""
+
+    file_name: str
+    title: str
+    footer: str
+    lines: tuple
+    schools: Table
+    profile: Table
+    profile_bold: tuple[int, ...]  # rows of the profile that are the cluster's and the authority's
+    runoff: Table
+
+
+@dataclass(frozen=True)
+class PackChunk:
+    """A process task: a few clusters' packs."""
+
+    packs: tuple[PackTask, ...]
+
+
+def build_pack_chunk(chunk: PackChunk) -> list[tuple[str, bytes]]:
+    """The packs of a chunk, as (file name, bytes)."""
+    return [(task.file_name, pack_bytes(task)) for task in chunk.packs]
+
+
+def pack_bytes(task: PackTask) -> bytes:
+    """One cluster's pack: Cluster, Schools, SEND profile and PSF run-off sheets."""
+    buffer = io.BytesIO()
+    book, fmt = new_workbook(buffer, task.title)
+    wrapped = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
+                               "valign": "top"})
+    cluster_sheet(book.add_worksheet("Cluster"), fmt, task)
+    ws = book.add_worksheet("Schools")
+    write_table(ws, fmt, task.schools, 0, wrapped, widths=(11, 44))
+    ws = book.add_worksheet("SEND profile")
+    ws.write_string(0, 0, "SEND profile: pupils on roll at the census, by age-based phase (FAQ 12)", fmt.bold)
+    write_table(ws, fmt, task.profile, 1, wrapped, widths=(11, 50), bold_rows=task.profile_bold)
+    if not task.profile.rows:
+        ws.write_string(2, 0, "No pupil-level census: no profile.")
+    ws = book.add_worksheet("PSF run-off")
+    ws.write_string(0, 0, "PSF run-off: children still protected, and their PSF, year by year", fmt.bold)
+    write_table(ws, fmt, task.runoff, 1, wrapped, widths=(40,))
+    ws.merge_range(3 + len(task.runoff.rows), 0, 3 + len(task.runoff.rows), 2, "Later years assume no new statements, moves or ceasings: each "
+                    "protected child is paid at this year's rate until the end of their protected phase "
+                    "(FAQ 3–5, 8).", fmt.wrap)
+    ws.set_row(3 + len(task.runoff.rows), 45)
+    finish_print(book, task.footer)
+    return close_to_bytes(book, buffer)
+
+
+def cluster_sheet(ws: Worksheet, fmt: Formats, task: PackTask) -> None:
+    """The title and the lines: the cluster's figures, top-slices, last year, the note."""
+    ws.set_column(0, 0, 58)
+    ws.set_column(1, 1, 20)
+    ws.write_string(0, 0, task.title, fmt.title)
+    for row, line in enumerate(task.lines, start=1):
+        if line is None:
+            continue
+        label, value, kind = line
+        ws.write_string(row, 0, label, fmt.bold if kind == "heading" else fmt.wrap if kind == "note" else None)
+        if kind == "note":
+            ws.set_row(row, 32)  # two lines of wrapped text
+        if kind in ("heading", "note"):
+            continue
+        if value is None:
+            ws.write_string(row, 1, "—")
+        elif kind in (MONEY, "money_bold"):
+            write_money(ws, row, 1, value, fmt, bold=kind == "money_bold")
+        elif kind == INT:
+            ws.write_number(row, 1, value, fmt.integer)
+        elif kind == PCT:
+            ws.write_number(row, 1, value, fmt.pct)
+        else:
+            ws.write_string(row, 1, str(value))
+    print_setup(ws)
+
+
+def write_table(ws: Worksheet, fmt: Formats, table: Table, first: int, wrapped: object,
+                widths: tuple[int, ...] = (), bold_rows: tuple[int, ...] = ()) -> None:
+    """The table from row `first` (its header, wrapped), its rows by kind and its totals row in bold;
+    frozen under the header, which repeats on every printed page."""
+    for c, head in enumerate(table.headers):
+        ws.write_string(first, c, head, wrapped)
+    ws.set_row(first, 30)
+    rows = list(table.rows) + ([table.totals] if table.totals else [])
+    last_bold = len(table.rows) if table.totals else -1
+    for r, values in enumerate(rows):
+        bold = r == last_bold or r in bold_rows
+        for c, (value, kind) in enumerate(zip(values, table.kinds)):
+            cell(ws, fmt, first + 1 + r, c, value, TEXT if isinstance(value, str) else kind, bold)
+    for c in range(len(table.headers)):
+        ws.set_column(c, c, widths[c] if c < len(widths) else 14)
+    ws.freeze_panes(first + 1, 0)
+    print_setup(ws, first)
+
+
+def cell(ws: Worksheet, fmt: Formats, row: int, col: int, value: object, kind: str, bold: bool) -> None:
+    """One cell by its kind; None is left blank."""
+    if value is None:
+        return
+    if kind == TEXT:
+        ws.write_string(row, col, str(value), fmt.bold if bold else None)
+    elif kind == MONEY:
+        write_money(ws, row, col, value, fmt, bold=bold)
+    elif kind == PCT:
+        ws.write_number(row, col, value, fmt.pct)
+    else:
+        ws.write_number(row, col, value, fmt.integer_bold if bold else fmt.integer)

@@ -1,0 +1,48 @@
+"""Each school's SEND profile from the census, for the cluster packs (FAQ 12: "a SEND profile for
+the school and the cluster").
+
+Counts by school and phase (the age-based phase at the census date, from the census's own date
+of birth): pupils, pupils on SEN support (codes A, P, K), pupils with a statement or EHC plan
+(S, E) and, where the census has the column, pupils eligible for free school meals.  Only the
+registrations the formula counts (enrol_status C or M, SPEC §11.5).  One pass over the census.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import polars as pl
+
+from .calendar import nc_year, phase_of
+from .engine import collect
+from .inputs.schema import (COUNTED_ENROL, DOB, ENROL_STATUS, FSM, SCHOOL_ID, SEN_PROVISION, SEN_STATEMENT_CODES,
+                            SEN_SUPPORT_CODES)
+from .result import RunResult
+
+PROFILE_COLUMNS = ("school_id", "phase", "pupils", "sen_support", "statements", "fsm")
+
+
+def send_profile(census: pl.DataFrame | None, cfg) -> pl.DataFrame | None:
+    """PROFILE_COLUMNS per school and phase (fsm null without an fsm column); None without a census."""
+    if census is None:
+        return None
+    columns = census.columns
+    frame = census.lazy()
+    if ENROL_STATUS in columns:
+        frame = frame.filter(pl.col(ENROL_STATUS).fill_null("C").is_in(COUNTED_ENROL))
+    sen = pl.col(SEN_PROVISION) if SEN_PROVISION in columns else pl.lit(None, dtype=pl.String)
+    fsm = (pl.col(FSM).fill_null(False).cast(pl.Int64).sum() if FSM in columns
+           else pl.lit(None, dtype=pl.Int64))
+    return collect(frame.with_columns(phase_of(nc_year(pl.col(DOB), cfg.census_date), cfg.phases).alias("phase"))
+                   .filter(pl.col("phase").is_not_null())
+                   .group_by(SCHOOL_ID, "phase")
+                   .agg(pl.len().cast(pl.Int64).alias("pupils"),
+                        sen.is_in(SEN_SUPPORT_CODES).fill_null(False).cast(pl.Int64).sum().alias("sen_support"),
+                        sen.is_in(SEN_STATEMENT_CODES).fill_null(False).cast(pl.Int64).sum().alias("statements"),
+                        fsm.alias("fsm"))
+                   .sort(SCHOOL_ID, "phase"))
+
+
+def with_profile(result: RunResult, census: pl.DataFrame | None) -> RunResult:
+    """The run with its schools' SEND profile attached (RunResult.profile)."""
+    return replace(result, profile=send_profile(census, result.config))

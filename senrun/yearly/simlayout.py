@@ -1,0 +1,65 @@
+"""simulate.xlsx for people: headings in words, names beside ids, the winners and losers by band,
+charts on sheets of their own (docs/simulate.md).  Used by simbook.py."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from ..outputs import common
+from ..outputs.present import BANDS, band_counts
+from ..outputs.xlsx import print_setup
+
+#: Headings for people (the CSVs keep the code names).
+LABELS = {**common.COLUMN_LABELS, "scenario": "Scenario", "sheet": "Sheet", "psf": "PSF", "solved_rate": "Solved rate",
+          "cluster_pot": "Cluster pot (£)", "money_moved": "Money moved (£)", "winners": "Schools gaining",
+          "losers": "Schools losing", "unchanged": "Schools unchanged", "cluster_winners": "Clusters gaining",
+          "cluster_losers": "Clusters losing", "largest_gain_school": "Largest gain: school",
+          "largest_gain": "Largest gain (£)", "largest_gain_pct": "Largest gain (%)",
+          "largest_loss_school": "Largest loss: school", "largest_loss": "Largest loss (£)",
+          "largest_loss_pct": "Largest loss (%)", "base_total": "Base (£)", "scenario_total": "Scenario (£)",
+          "kind": "Set as", "continuing_psf": "Continuing PSF (£)", "released_psf": "Released PSF (£)",
+          "topslices": "Top-slices (£)", "year": "Year", "period_start": "Period start", "period_end": "Period end"}
+
+
+def chart_sheet(book, name: str, chart) -> None:
+    """A chart on a sheet of its own: printed on its own landscape page, never across a table's."""
+    sheet = book.add_chartsheet(name)
+    sheet.set_chart(chart)
+    sheet.set_landscape()
+    sheet.set_paper(9)
+
+
+def with_school_names(frame: pl.DataFrame, base) -> pl.DataFrame:
+    """The largest movers' school ids with the school's name beside them ("9262002 Walby Primary")."""
+    names = dict(base.schools.select("school_id", "school_name").iter_rows())
+
+    def named(sid: str | None) -> str | None:
+        return None if sid is None else f"{sid} {names.get(sid) or ''}".strip()
+
+    return frame.with_columns(pl.col(c).map_elements(named, return_dtype=pl.String)
+                              for c in ("largest_gain_school", "largest_loss_school")) if frame.height else frame
+
+
+def bands_sheet(book, sh, f: dict, scenarios) -> None:
+    """Each scenario's schools and clusters counted by band of change against the base (on the
+    simbook sheet `sh`), with a stacked bar chart on a sheet of its own."""
+    sh.ws.write_string(0, 0, "Winners and losers: each scenario against the base", f["title"])
+    heads = ["Scenario"] + [f"Schools: {b.lower()}" for b in BANDS] + [f"Clusters: {b.lower()}" for b in BANDS]
+    for c, head in enumerate(heads):
+        sh.ws.write_string(2, c, head, f["header_wrap"])
+        sh.widths[c] = max(sh.widths.get(c, 0), min(len(head), 18) + 2)
+    for r, o in enumerate(scenarios, start=3):
+        sh.cell(r, 0, o.name)
+        for c, n in enumerate(band_counts(o.schools) + band_counts(o.clusters), start=1):
+            sh.cell(r, c, n)
+    sh.finish(freeze_row=3)
+    sh.ws.set_row(2, 45)
+    print_setup(sh.ws, 2)
+    n = len(scenarios)
+    chart = book.add_chart({"type": "bar", "subtype": "stacked"})
+    for c, band in enumerate(BANDS, start=1):
+        chart.add_series({"name": band, "categories": ["Winners and losers", 3, 0, 2 + n, 0],
+                          "values": ["Winners and losers", 3, c, 2 + n, c]})
+    chart.set_title({"name": "Schools by change against the base, by scenario"})
+    chart.set_y_axis({"reverse": True, "num_font": {"size": 6 if n > 40 else 9}})
+    chart_sheet(book, "Winners chart", chart)

@@ -1,0 +1,187 @@
+"""The papers people publish and use, on the `la` sample with a previous year (SPEC §6, round 2):
+the publishable pack and the cluster packs hold no personal data, every money table adds up,
+the winners and losers are every school, and each cluster pack agrees with clusters.csv."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+
+from senrun.config.loader import load_config
+from senrun.outputs import write_outputs
+from senrun.outputs.common import column_label
+from senrun.pipeline import allocate, read_inputs
+from senrun.yearly.diff import diff_against
+from senrun.yearly.projection import project
+from senrun.yearly.runoff import runoff_by_school
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / "config" / "senrun.yaml"
+#: A UPN: a letter and 12 digits, or a temporary one whose last character is a letter.
+UPN_SHAPE = re.compile(r"[A-Za-z]\s*\d{11}\s*[0-9A-Za-z]")
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """The la sample against last year (its own schools.csv with every total 1% lower, so there
+    are movers), written with packs and without returns."""
+    cfg = load_config(CONFIG)
+    result = allocate(cfg)
+    folder = tmp_path_factory.mktemp("packs")
+    last = result.schools.select("school_id", "cluster_id", (pl.col("total") * 99 // 100).alias("total"))
+    last = last.filter(pl.col("school_id") != result.schools["school_id"][0])  # one school new this year
+    last.with_columns((pl.col("total") / 100).map_elements(lambda v: f"{v:.2f}", return_dtype=pl.String)) \
+        .write_csv(folder / "last.csv")
+    diff = diff_against(result, folder / "last.csv")
+    out = write_outputs(result, folder / "out", returns=False, packs=True, diff=diff)
+    return result, out
+
+
+def cells(path: Path) -> list[tuple[str, object]]:
+    book = openpyxl.load_workbook(path)
+    return [(ws.title, c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row
+            if c.value is not None]
+
+
+def children_dates() -> set[date]:
+    statements = pl.read_excel(ROOT / "sample_data" / "statements.xlsx", sheet_name="Statements")
+    dob = [c for c in statements.columns if "birth" in c.lower()][0]
+    census = pl.read_csv(ROOT / "sample_data" / "census.csv", infer_schema=False)
+    census_dob = [c for c in census.columns if "birth" in c.lower() or c.lower() == "dob"][0]
+    days = {d for d in statements[dob].cast(pl.Date, strict=False).drop_nulls().to_list()}
+    for text in census[census_dob].drop_nulls().unique().to_list():
+        try:
+            days.add(datetime.strptime(text, "%d/%m/%Y").date() if "/" in text else date.fromisoformat(text))
+        except ValueError:
+            pass
+    return days
+
+
+def test_no_upn_or_childs_date_of_birth_in_the_publishable_pack_or_any_cluster_pack(run):
+    _, out = run
+    dobs = children_dates()
+    assert len(dobs) > 1000  # the sample's children
+    books = [out / "allocations.xlsx", *sorted((out / "clusters").glob("*.xlsx"))]
+    assert len(books) == 47
+    for book in books:
+        for sheet, value in cells(book):
+            if isinstance(value, str):
+                assert not UPN_SHAPE.search(value), (book.name, sheet, value)
+                for text in re.findall(r"\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2}", value):
+                    day = (datetime.strptime(text, "%d/%m/%Y") if "/" in text else datetime.fromisoformat(text))
+                    assert day.date() not in dobs, (book.name, sheet, value)
+            if isinstance(value, datetime):
+                assert value.date() not in dobs, (book.name, sheet, value)
+    restricted = cells(out / "pupils.xlsx")
+    assert restricted[0][0] == "About" and "personal data about children" in restricted[0][1]
+    assert any(isinstance(v, str) and UPN_SHAPE.fullmatch(v) for _, v in restricted)
+
+
+def table(ws) -> tuple[list[str], list[tuple], tuple]:
+    """A table sheet's header, data rows and totals row (the last row)."""
+    rows = list(ws.iter_rows(values_only=True))
+    return list(rows[0]), rows[1:-1], rows[-1]
+
+
+def assert_totals_add_up(ws) -> None:
+    header, rows, totals = table(ws)
+    assert "Total" in totals, ws.title
+    for c, name in enumerate(header):
+        if name.endswith("(£)") and "per pupil" not in name:
+            assert round(totals[c] * 100) == sum(round((r[c] or 0) * 100) for r in rows), (ws.title, name)
+
+
+def test_every_money_table_has_a_totals_row_equal_to_the_sum_of_its_rows(run):
+    _, out = run
+    book = openpyxl.load_workbook(out / "allocations.xlsx")
+    for name in ("Clusters", "Schools", "Released"):
+        assert_totals_add_up(book[name])
+    for pack in sorted((out / "clusters").glob("*.xlsx"))[:5]:
+        assert_totals_add_up(openpyxl.load_workbook(pack)["Schools"])
+    _, rows, totals = table(book["Schools"])
+    assert totals[0] is None and totals[1] == "Total"  # a blank id: the sheet still reads back as last year
+
+
+def test_the_winners_and_losers_count_every_school_and_every_cluster_once(run):
+    result, out = run
+    ws = openpyxl.load_workbook(out / "allocations.xlsx")["Winners and losers"]
+    rows = list(ws.iter_rows(min_row=3, max_row=7, values_only=True))
+    assert [r[0] for r in rows] == ["Gain over 5%", "Gain of 0–5%", "No change", "Loss of 0–5%", "Loss over 5%"]
+    assert sum(r[1] for r in rows) == result.schools.height
+    assert sum(r[2] for r in rows) == result.clusters.height
+    assert rows[0][1] >= 1  # the school new this year counts as a gain over 5%
+
+
+def test_each_cluster_pack_shows_its_row_of_clusters_csv(run):
+    result, out = run
+    clusters = pl.read_csv(out / "clusters.csv", infer_schema=False)
+    titles = {e.name: e.title for e in result.config.elements}
+    for row in clusters.iter_rows(named=True):
+        ws = openpyxl.load_workbook(out / "clusters" / f"{row['cluster_id']}.xlsx")["Cluster"]
+        shown = {r[0]: r[1] for r in ws.iter_rows(values_only=True) if r[0]}
+        assert shown["Cluster ID"] == row["cluster_id"]
+        for key, text in row.items():
+            if key in ("cluster_id", "cluster_name"):
+                continue
+            label = column_label(key, titles).replace(" (£)", "")
+            assert round(shown[label] * 100) == round(float(text) * 100), (row["cluster_id"], key)
+
+
+def test_the_packs_run_off_is_the_projections_continuing_psf_next_year():
+    # FAQ 8: PSF runs off over the transition; the packs' cheap run-off agrees with a full projection
+    cfg = load_config(CONFIG)
+    inputs = read_inputs(cfg)
+    result = allocate(cfg)
+    projected = project(inputs, cfg, 2, first=result)
+    runoff = runoff_by_school(result, years=1)
+    assert int(runoff["psf"].sum()) == projected["continuing_psf"][1]
+
+
+def test_a_change_of_exactly_five_per_cent_is_in_the_0_to_5_band_and_a_new_school_gains_over_5():
+    from senrun.outputs.present import BANDS, band_counts
+
+    frame = pl.DataFrame({"change": [500, 501, 0, -500, -501, 100],
+                          "change_pct": [5.0, 5.01, 0.0, -5.0, -5.01, None]})
+    assert dict(zip(BANDS, band_counts(frame))) == {"Gain over 5%": 2, "Gain of 0–5%": 1, "No change": 1,
+                                                    "Loss of 0–5%": 1, "Loss over 5%": 1}
+
+
+def test_packs_follow_no_returns_unless_asked_for(run, tmp_path):
+    result, _ = run
+    write_outputs(result, tmp_path / "none", returns=False)
+    assert not (tmp_path / "none" / "clusters").exists()
+    write_outputs(result, tmp_path / "some", returns=False, packs=True)
+    assert len(list((tmp_path / "some" / "clusters").glob("*.xlsx"))) == result.clusters.height
+
+
+def test_a_return_shows_the_configs_contact_and_issue_date_and_when_each_childs_psf_stops(run):
+    from dataclasses import replace
+
+    from senrun.outputs.returnbook import SchoolReturn, return_bytes
+    from senrun.outputs.returns import plan_returns
+
+    result, _ = run
+    cfg = replace(result.config, contact="SEN funding team, 01603 000000", issued=date(2013, 3, 1))
+    chunk = next(plan_returns(replace(result, config=cfg), 10))
+    lines = list(zip(*chunk.children))
+    fields = chunk.schools[0][:-1]
+    school = SchoolReturn(*fields, children=tuple(lines[:chunk.schools[0][-1]]))
+    ws = openpyxl.load_workbook(__import__("io").BytesIO(return_bytes(school))).active
+    rows = {r[0]: r[1:] for r in ws.iter_rows(values_only=True) if r[0]}
+    assert rows["Issued"][0] == "01/03/2013" and rows["Contact"][0] == "SEN funding team, 01603 000000"
+    child = next(r for r in ws.iter_rows(values_only=True) if isinstance(r[0], str) and UPN_SHAPE.fullmatch(r[0]))
+    # a primary child protected beyond the period: PSF stops on the 1 September after Year 6 (FAQ 3-5)
+    assert child[7] == datetime(2016, 9, 1) and "to the end of primary phase" in child[8] and child[9] == 3
+
+
+def test_this_years_allocations_xlsx_reads_back_as_next_years_previous_despite_labels_and_totals(run):
+    from senrun.yearly.diff import read_previous
+
+    result, out = run
+    back = read_previous(out / "allocations.xlsx")
+    assert back.to_dicts() == result.schools.select("school_id", "cluster_id", "total").to_dicts()
