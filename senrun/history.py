@@ -34,9 +34,8 @@ RATE_EVENTS = (AMENDED, EHC_TRANSFER)
 BLANK_AMOUNT_OK = (AMENDED, EHC_TRANSFER, CEASED)
 KEY = [UPN, STREAM]
 EFF = "_eff"  # the effective date: effective_date, else statement_date
-HIST = "_history"  # 0, 1, …: the statements of one (upn, stream), a reissue starting the next
 GROUP = "_key_id"  # the (upn, stream) as a number, in history order
-ONE = "_history_id"  # the (upn, stream, history) as a number, in history order
+ONE = "_history_id"  # a history as a number: a reissue begins the (upn, stream)'s next history
 FAR_PAST, FAR_FUTURE = date(1, 1, 1), date(9999, 12, 31)
 EMPTY_AMOUNT = "is empty; this column must be filled in on every row"  # = inputs.cells.EMPTY
 
@@ -52,21 +51,21 @@ class Histories:
 
 
 def _ordered(frame: pl.LazyFrame) -> pl.LazyFrame:
-    """Rows in history order, each numbered within its (upn, stream) by the reissues before it.
+    """Rows in history order, each with its history's number (`ONE`) and its (upn, stream)'s (`GROUP`).
 
     An `issued` row straight after a `ceased` row is read as a reissue (the council wrote the
     new statement as issued); two `issued` rows with no ceasing between are the §8 duplicate."""
-    after_ceasing = (pl.col(EVENT).shift(1).over(GROUP) == CEASED).fill_null(False)
+    # sorted, a (upn, stream) is a run of rows: its number (GROUP) and its first row come from the
+    # run, and a history's number (ONE) counts the rows that begin one — no window over strings
+    first = (pl.col(GROUP) != pl.col(GROUP).shift(1)).fill_null(True)
+    after_ceasing = (pl.col(EVENT).shift(1) == CEASED).fill_null(False) & ~first
     starts = (pl.col(EVENT) == REISSUED) | ((pl.col(EVENT) == ISSUED) & after_ceasing)
-    first = pl.int_range(pl.len()).over(GROUP) == 0
-    # the sorted (upn, stream) and (upn, stream, history) as integer run ids: windows over an
-    # integer are far cheaper than over two strings
     return (frame.with_columns(pl.coalesce(EFFECTIVE_DATE, STATEMENT_DATE).alias(EFF))
             .sort(*KEY, EFF, ROW)
             .with_columns(pl.struct(KEY).rle_id().alias(GROUP))
-            .with_columns((starts & ~first).alias("_starts"))
-            .with_columns(pl.col("_starts").cast(pl.Int32).cum_sum().over(GROUP).alias(HIST))
-            .with_columns(pl.struct(GROUP, HIST).rle_id().alias(ONE)))
+            .with_columns((starts & ~first).alias("_starts"), first.alias("_first"))
+            .with_columns((pl.col("_first") | pl.col("_starts")).cum_sum().alias(ONE))
+            .drop("_first"))
 
 
 def _involved(frame: pl.DataFrame) -> pl.DataFrame:
@@ -92,7 +91,7 @@ def collapse(statements: pl.DataFrame) -> Histories:
     if involved.is_empty() or (involved[EVENT].eq(ISSUED).all()
                                and not involved.select(pl.struct(KEY).is_duplicated().any()).item()):
         return Histories(statements, None)  # (keys that only shared a hash)
-    ordered = _ordered(involved.lazy())
+    ordered = _ordered(involved.lazy()).collect().lazy()  # few rows, read three times below
     key = ONE
     # a `ceased` row ends the history on its effective date, as ceased_date does (§11.3)
     ends = pl.min_horizontal(pl.col(CEASED_DATE), pl.when(pl.col(EVENT) == CEASED).then(pl.col(EFF))).min()
