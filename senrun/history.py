@@ -162,9 +162,11 @@ def check(statements: Table, issues: Issues) -> None:
     effective date; an amendment, transfer or ceasing before the statement was issued; a
     reissue with no ceasing before it."""
     frame = statements.frame
+    same = pl.col(GROUP) == pl.col(GROUP).shift(1)  # the row before is of the same (upn, stream)
     ordered = _ordered(_involved(frame).lazy()).with_columns(
-        pl.col(ROW).shift(1).over(GROUP).alias("_prev_row"), pl.col(EVENT).shift(1).over(GROUP).alias("_prev_event"),
-        pl.col(EFF).shift(1).over(GROUP).alias("_prev_eff"),
+        pl.when(same).then(pl.col(ROW).shift(1)).alias("_prev_row"),
+        pl.when(same).then(pl.col(EVENT).shift(1)).alias("_prev_event"),
+        pl.when(same).then(pl.col(EFF).shift(1)).alias("_prev_eff"),
         pl.col(CEASED_DATE).fill_null(FAR_FUTURE).cum_min().shift(1).over(GROUP).alias("_ceased_by"),
         (pl.col(EVENT).is_in([ISSUED, REISSUED]).cast(pl.Int32).cum_sum().over(GROUP) == 0).alias("_unissued"),
         pl.col(ROW).filter(pl.col(EVENT).is_in([ISSUED, REISSUED])).first().over(GROUP).alias("_issued_row"),
