@@ -7,6 +7,8 @@ what SPEC §11 adds, at England's scale:
 
 - one school in seven converts to an academy on 1 September 2013: its row gets `closed`
   2013-08-31 and a `successor_id`, and a new row (a new ID, the same cluster) opens that day;
+  the school's SSA is split between the two rows, 5/12 before and 7/12 after, to the penny
+  (so the SSA column still sums to `budget.ssa_total`);
   for half of them the succession is given by a GIAS-style `links` file instead of the column
   (with as many links of other types, which must be ignored);
 - one statement in ten gets an `amended` row from 1 November 2013 at 5% more;
@@ -26,6 +28,7 @@ from pathlib import Path
 import polars as pl
 import yaml
 
+SSA = "School Specific Allocation"
 CONVERSION = pl.date(2013, 9, 1)
 CLOSED = pl.date(2013, 8, 31)
 AMENDED = pl.date(2013, 11, 1)
@@ -37,16 +40,21 @@ def convert_schools(schools: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     ranked = schools.with_columns(pl.col(sid).rank("ordinal").alias("_rank"))
     converting = pl.col("_rank") % 7 == 0
     by_link = pl.col("_rank") % 14 == 0
+    pence = (pl.col(SSA) * 100).round(0).cast(pl.Int64)
+    before = pence * 5 // 12  # April to August at the closed school, the rest at the academy
+    ranked = ranked.with_columns(pl.when(converting).then(before).otherwise(pence).alias("_before"),
+                                 pl.when(converting).then(pence - before).otherwise(0).alias("_after"))
     old = ranked.with_columns(
+        (pl.col("_before") / 100).alias(SSA),
         pl.when(converting).then(CLOSED).otherwise(None).alias("Closed"),
         pl.when(converting & ~by_link).then(pl.lit("A") + pl.col(sid)).otherwise(None).alias("Successor"),
         pl.lit(None, dtype=pl.Date).alias("Opened"))
     new = (ranked.filter(converting)
-           .with_columns((pl.lit("A") + pl.col(sid)).alias(sid),
+           .with_columns((pl.lit("A") + pl.col(sid)).alias(sid), (pl.col("_after") / 100).alias(SSA),
                          (pl.col("School Name") + pl.lit(" Academy")).alias("School Name"),
                          pl.lit(None, dtype=pl.Date).alias("Closed"), pl.lit(None, dtype=pl.String).alias("Successor"),
                          CONVERSION.alias("Opened")))
-    schools_out = pl.concat([old, new.select(old.columns)]).drop("_rank")
+    schools_out = pl.concat([old, new.select(old.columns)]).drop("_rank", "_before", "_after")
     linked = ranked.filter(by_link)
     links = pl.concat([
         linked.select(pl.col(sid).alias("URN"), (pl.lit("A") + pl.col(sid)).alias("LinkURN"),

@@ -3,6 +3,7 @@
     .venv/bin/python bench/steps.py bench/cache/la-2013/senrun.yaml
     .venv/bin/python bench/steps.py bench/cache/england/senrun.yaml --no-returns
     .venv/bin/python bench/steps.py CONFIG --cprofile 25    # and the 25 costliest functions
+    .venv/bin/python bench/steps.py CONFIG --no-returns --register LAST_YEAR_OUT   # round 2's register
 
 Runs the steps of `senrun allocate` one after another in this process (the command overlaps
 some of them: the CSVs with the workbook, the returns' processes with both), printing each
@@ -48,7 +49,7 @@ class Steps:
         print(f"{'total':<34}{time.perf_counter() - self.total[0]:8.3f}{time.process_time() - self.total[1]:8.3f}")
 
 
-def run(config: Path, returns: bool, jobs: int) -> None:
+def run(config: Path, returns: bool, jobs: int, register: Path | None = None) -> None:
     steps = Steps()
     import polars  # noqa: F401  (what every run imports, counted apart from senrun's own)
 
@@ -65,8 +66,11 @@ def run(config: Path, returns: bool, jobs: int) -> None:
         processes.prepare_workers(jobs)
         steps.done("start the fork server")
     cfg = load_config(config)
-    inp = pipeline.read_inputs(cfg)
+    inp = pipeline.read_inputs(cfg, register=register)
     steps.done("read and check the inputs")
+    counts: dict[str, int] = {}
+    for issue in inp.issues.items:
+        counts[f"{issue.severity} {issue.code}"] = counts.get(f"{issue.severity} {issue.code}", 0) + 1
     pipeline.census_matches(inp)
     steps.done("  census rows of statement children")
     if inp.census is not None:
@@ -76,6 +80,9 @@ def run(config: Path, returns: bool, jobs: int) -> None:
     steps.done("  PSF rules")
     result = pipeline.compute(inp, cfg, psf=psf)
     steps.done("  pot, formula, tables")
+    for issue in result.issues[len(inp.issues.items):]:
+        counts[f"{issue.severity} {issue.code}"] = counts.get(f"{issue.severity} {issue.code}", 0) + 1
+    print("issues:", ", ".join(f"{k} ×{v}" for k, v in sorted(counts.items())))
     del inp, psf
     with tempfile.TemporaryDirectory() as tmp, atomic.staged(Path(tmp) / "out") as staging:
         folder = Folder(staging)
@@ -100,14 +107,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("config", type=Path)
     parser.add_argument("--no-returns", action="store_true")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--register", type=Path, help="last year's psf.csv or its folder (allocate --register)")
     parser.add_argument("--cprofile", type=int, metavar="N", default=0, help="print the N costliest functions")
     args = parser.parse_args(argv)
     if not args.cprofile:
-        run(args.config, not args.no_returns, args.jobs)
+        run(args.config, not args.no_returns, args.jobs, args.register)
         return 0
     profile = cProfile.Profile()
     profile.enable()
-    run(args.config, not args.no_returns, args.jobs)
+    run(args.config, not args.no_returns, args.jobs, args.register)
     profile.disable()
     pstats.Stats(profile).sort_stats("cumulative").print_stats(args.cprofile)
     return 0

@@ -232,7 +232,8 @@ def census_registrations(census: Table, issues: Issues) -> None:
     if ENROL_STATUS not in census.frame.columns or census.frame[ENROL_STATUS].is_in(COUNTED_ENROL).all():
         duplicates(census, [UPN], issues, "UPN")
         return
-    main = census.frame.filter(pl.col(ENROL_STATUS).fill_null("C").is_in(COUNTED_ENROL))
+    # only the columns the check reads: filtering the whole census would copy every column of it
+    main = census.frame.select(ROW, UPN, ENROL_STATUS).filter(pl.col(ENROL_STATUS).fill_null("C").is_in(COUNTED_ENROL))
     duplicates(replace(census, frame=main), [UPN], issues, "UPN (registered C or M)")
 
 

@@ -34,7 +34,8 @@ RATE_EVENTS = (AMENDED, EHC_TRANSFER)
 BLANK_AMOUNT_OK = (AMENDED, EHC_TRANSFER, CEASED)
 KEY = [UPN, STREAM]
 EFF = "_eff"  # the effective date: effective_date, else statement_date
-HIST = "_history"  # 0, 1, …: the statements of one (upn, stream), a reissue starting the next
+GROUP = "_key_id"  # the (upn, stream) as a number, in history order
+ONE = "_history_id"  # a history as a number: a reissue begins the (upn, stream)'s next history
 FAR_PAST, FAR_FUTURE = date(1, 1, 1), date(9999, 12, 31)
 EMPTY_AMOUNT = "is empty; this column must be filled in on every row"  # = inputs.cells.EMPTY
 
@@ -50,17 +51,21 @@ class Histories:
 
 
 def _ordered(frame: pl.LazyFrame) -> pl.LazyFrame:
-    """Rows in history order, each numbered within its (upn, stream) by the reissues before it.
+    """Rows in history order, each with its history's number (`ONE`) and its (upn, stream)'s (`GROUP`).
 
     An `issued` row straight after a `ceased` row is read as a reissue (the council wrote the
     new statement as issued); two `issued` rows with no ceasing between are the §8 duplicate."""
-    after_ceasing = (pl.col(EVENT).shift(1).over(KEY) == CEASED).fill_null(False)
+    # sorted, a (upn, stream) is a run of rows: its number (GROUP) and its first row come from the
+    # run, and a history's number (ONE) counts the rows that begin one — no window over strings
+    first = (pl.col(GROUP) != pl.col(GROUP).shift(1)).fill_null(True)
+    after_ceasing = (pl.col(EVENT).shift(1) == CEASED).fill_null(False) & ~first
     starts = (pl.col(EVENT) == REISSUED) | ((pl.col(EVENT) == ISSUED) & after_ceasing)
-    first = pl.int_range(pl.len()).over(KEY) == 0
     return (frame.with_columns(pl.coalesce(EFFECTIVE_DATE, STATEMENT_DATE).alias(EFF))
             .sort(*KEY, EFF, ROW)
-            .with_columns((starts & ~first).alias("_starts"))
-            .with_columns(pl.col("_starts").cast(pl.Int32).cum_sum().over(KEY).alias(HIST)))
+            .with_columns(pl.struct(KEY).rle_id().alias(GROUP))
+            .with_columns((starts & ~first).alias("_starts"), first.alias("_first"))
+            .with_columns((pl.col("_first") | pl.col("_starts")).cum_sum().alias(ONE))
+            .drop("_first"))
 
 
 def _involved(frame: pl.DataFrame) -> pl.DataFrame:
@@ -86,16 +91,22 @@ def collapse(statements: pl.DataFrame) -> Histories:
     if involved.is_empty() or (involved[EVENT].eq(ISSUED).all()
                                and not involved.select(pl.struct(KEY).is_duplicated().any()).item()):
         return Histories(statements, None)  # (keys that only shared a hash)
-    single = statements.join(involved.select(ROW), on=ROW, how="anti")
-    ordered = _ordered(involved.lazy())
-    key = [*KEY, HIST]
+    ordered = _ordered(involved.lazy()).collect().lazy()  # few rows, read three times below
+    key = ONE
     # a `ceased` row ends the history on its effective date, as ceased_date does (§11.3)
     ends = pl.min_horizontal(pl.col(CEASED_DATE), pl.when(pl.col(EVENT) == CEASED).then(pl.col(EFF))).min()
     rate_rows = pl.col(EVENT) != CEASED
     heads = (ordered.group_by(key, maintain_order=True)
-             .agg(pl.all().exclude(CEASED_DATE).first(), ends.alias(CEASED_DATE),
-                  pl.col(EVENT).filter(rate_rows).len().alias("_rates")))
-    rows = pl.concat([single.lazy(), heads.select(statements.columns)]).sort(ROW)
+             .agg(pl.col(ROW).first(), ends.alias(CEASED_DATE), pl.col(EVENT).filter(rate_rows).len().alias("_rates")))
+    # a history is its first row, with the history's ceasing: the other rows of the involved are dropped,
+    # and the file's order is kept without sorting the whole statements frame
+    later = involved.lazy().select(ROW).join(heads.select(ROW), on=ROW, how="anti")
+    rows = (statements.lazy().join(later, on=ROW, how="anti", maintain_order="left")
+            .join(heads.select(ROW, pl.col(CEASED_DATE).alias("_ends"), pl.lit(True).alias("_head")), on=ROW,
+                  how="left", maintain_order="left")
+            .with_columns(pl.when(pl.col("_head")).then(pl.col("_ends")).otherwise(pl.col(CEASED_DATE))
+                          .alias(CEASED_DATE))
+            .select(statements.columns))
     segments = (ordered.with_columns(pl.col(ROW).first().over(key).alias("_head"))
                 .filter(rate_rows)
                 .with_columns(pl.col(ANNUAL_AMOUNT).forward_fill().over(key).alias("rate"),
@@ -151,12 +162,14 @@ def check(statements: Table, issues: Issues) -> None:
     effective date; an amendment, transfer or ceasing before the statement was issued; a
     reissue with no ceasing before it."""
     frame = statements.frame
+    same = pl.col(GROUP) == pl.col(GROUP).shift(1)  # the row before is of the same (upn, stream)
     ordered = _ordered(_involved(frame).lazy()).with_columns(
-        pl.col(ROW).shift(1).over(KEY).alias("_prev_row"), pl.col(EVENT).shift(1).over(KEY).alias("_prev_event"),
-        pl.col(EFF).shift(1).over(KEY).alias("_prev_eff"),
-        pl.col(CEASED_DATE).fill_null(FAR_FUTURE).cum_min().shift(1).over(KEY).alias("_ceased_by"),
-        (pl.col(EVENT).is_in([ISSUED, REISSUED]).cast(pl.Int32).cum_sum().over(KEY) == 0).alias("_unissued"),
-        pl.col(ROW).filter(pl.col(EVENT).is_in([ISSUED, REISSUED])).first().over(KEY).alias("_issued_row"),
+        pl.when(same).then(pl.col(ROW).shift(1)).alias("_prev_row"),
+        pl.when(same).then(pl.col(EVENT).shift(1)).alias("_prev_event"),
+        pl.when(same).then(pl.col(EFF).shift(1)).alias("_prev_eff"),
+        pl.col(CEASED_DATE).fill_null(FAR_FUTURE).cum_min().shift(1).over(GROUP).alias("_ceased_by"),
+        (pl.col(EVENT).is_in([ISSUED, REISSUED]).cast(pl.Int32).cum_sum().over(GROUP) == 0).alias("_unissued"),
+        pl.col(ROW).filter(pl.col(EVENT).is_in([ISSUED, REISSUED])).first().over(GROUP).alias("_issued_row"),
     ).collect()
     plain = ordered.filter((pl.col(EVENT) == ISSUED) & ~pl.col("_starts")).select(frame.columns)
     checks.duplicates(replace(statements, frame=plain), KEY, issues, "statement (UPN / stream)")

@@ -258,7 +258,7 @@ def school_bases(inp: Inputs, cfg: Config) -> pl.DataFrame:
         pupils = pl.col(PUPILS).fill_null(0).round(0).cast(pl.Int64) if PUPILS in frame.columns else pl.lit(0)
         out = frame.with_columns(pupils.alias("_basis_pupils"))
     else:
-        homes = census_homes(frame, inp.links.frame if inp.links is not None else None, cfg)
+        homes = census_homes(frame, successions_of(inp), cfg)
         out = frame
         for years in [tuple(cfg.pupil_years), *sorted(element_years(cfg))]:
             counts = rehome_counts(census_counts(inp, cfg, years), homes)

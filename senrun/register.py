@@ -139,20 +139,23 @@ def apply(psf: PsfFrames, register: Register, cfg: Config, moves: pl.DataFrame |
     hist = register.histories.join(_reinstated(cfg), on=KEY, how="left")
     stop = hist.filter(pl.col("stopped") & pl.col("reinstate_reason").is_null()).select(
         *KEY, "last_reason", "last_paid_to")
-    lines = psf.lines.join(stop, on=KEY, how="left", maintain_order="left")
+    lines = psf.lines.join(stop, on=KEY, how="left", maintain_order="left").with_row_index("_line")
     held = lines.filter(pl.col("last_reason").is_not_null())
     issues = _overlap(register, cfg) + _resurrected(held, register)
     if not held.is_empty():
+        # each stopped history keeps one line (its first), changed in place: paid nothing at its
+        # statement's school from no date, it sorts where that line was among the lines kept (the
+        # history's other lines are dropped), so psf.csv's order holds with no sort of every line
         one = (held.sort(ROW, pl.col("paid_from").fill_null(pl.date(1, 1, 1)))
-               .group_by(KEY, maintain_order=True).first()
-               .with_columns(pl.col("psf_school_id").alias("paid_school_id"), pl.lit(0, dtype=pl.Int64).alias(
-                   "paid_amount"), pl.lit(0, dtype=pl.Int64).alias("released_amount"),
-                   pl.lit(None, dtype=pl.Date).alias("paid_from"), pl.lit(None, dtype=pl.Date).alias("paid_to"),
-                   pl.lit(STOPPED_LAST_YEAR).alias("reason"), pl.lit(0, dtype=pl.Int32).alias("units"),
-                   pl.lit(cfg.period_start).alias("stop_date")))
-        kept = lines.filter(pl.col("last_reason").is_null())
-        order = ["psf_school_id", UPN, STREAM, pl.col("paid_from").fill_null(pl.date(1, 1, 1)), "paid_school_id", ROW]
-        new_lines = pl.concat([kept, one.select(kept.columns)], how="vertical_relaxed").sort(order)
+               .group_by(KEY, maintain_order=True).first()["_line"].implode())
+        chosen = pl.col("_line").is_in(one)
+        stopped = {"paid_school_id": pl.col("psf_school_id"), "paid_amount": pl.lit(0, dtype=pl.Int64),
+                   "released_amount": pl.lit(0, dtype=pl.Int64), "paid_from": pl.lit(None, dtype=pl.Date),
+                   "paid_to": pl.lit(None, dtype=pl.Date), "reason": pl.lit(STOPPED_LAST_YEAR),
+                   "units": pl.lit(0, dtype=pl.Int32), "stop_date": pl.lit(cfg.period_start)}
+        new_lines = (lines.filter(pl.col("last_reason").is_null() | chosen)
+                     .with_columns(pl.when(chosen).then(value).otherwise(pl.col(name)).alias(name)
+                                   for name, value in stopped.items()))
         rows = (psf.rows.join(stop.select(*KEY, pl.lit(True).alias("_stopped")), on=KEY, how="left",
                               maintain_order="left")
                 .with_columns(pl.when(pl.col("_stopped")).then(pl.lit(STOPPED_LAST_YEAR)).otherwise(pl.col("reason"))
@@ -206,7 +209,7 @@ def _resurrected(held: pl.DataFrame, register: Register) -> list[Issue]:
 def _missing(psf: PsfFrames, hist: pl.DataFrame, register: Register) -> list[Issue]:
     """A history paid and continuing last year that this year's statements do not hold."""
     gone = (hist.filter((pl.col("last_reason") == CONTINUING) & (pl.col("last_paid") > 0))
-            .join(psf.lines.select(*KEY).unique(), on=KEY, how="anti").sort(KEY))
+            .join(psf.lines.select(*KEY), on=KEY, how="anti").sort(KEY))
     return _each(gone, "missing_from_statements", lambda r: (
         f"{r[UPN]} / {r[STREAM]} was paid {fmt_gbp(r['last_paid'])} last year and was continuing, but is not in "
         "this year's statements: nothing is paid"), register.file)

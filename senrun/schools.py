@@ -17,7 +17,8 @@ import polars as pl
 
 from .calendar import units_between
 from .config.loader import Config
-from .inputs.schema import CLOSED, IN_FORMULA, LINK_TYPE, OPENED, SCHOOL_ID, SUCCESSOR_ID
+from .inputs.schema import CLOSED, IN_FORMULA, OPENED, SCHOOL_ID, SUCCESSOR_ID
+from .succession import Successions, declared_pairs
 
 #: The schools frame's flag: the school takes part in the formula (SPEC §11.2: null means yes).
 IN_FORMULA_FLAG = "_in_formula"
@@ -75,23 +76,6 @@ def reduced(units: list[int], den: int) -> int:
     return g or 1
 
 
-def successors(schools: pl.DataFrame, links: pl.DataFrame | None) -> dict[str, list[str]]:
-    """Each school's direct successors: its `successor_id` and the `links` rows of a succession type
-    (SPEC §11.1: a `link_type` beginning with "Successor"; a blank one is ignored; no column, all count)."""
-    out: dict[str, list[str]] = {}
-    if SUCCESSOR_ID in schools.columns:
-        for sid, nxt in schools.filter(pl.col(SUCCESSOR_ID).is_not_null()).select(SCHOOL_ID, SUCCESSOR_ID).iter_rows():
-            out.setdefault(sid, []).append(nxt)
-    if links is not None and links.height:
-        kept = links
-        if LINK_TYPE in links.columns:
-            kept = links.filter(pl.col(LINK_TYPE).str.strip_chars().str.to_lowercase().str.starts_with("successor"))
-        for sid, nxt in kept.select(SCHOOL_ID, SUCCESSOR_ID).drop_nulls().iter_rows():
-            if nxt not in out.setdefault(sid, []):
-                out[sid].append(nxt)
-    return {k: sorted(v) for k, v in out.items()}
-
-
 def nearest_open_successor(start: str, after: dict[str, list[str]], open_ids: set[str]) -> str | None:
     """The nearest school after `start` along its successions (breadth first, ties by school_id) that is
     open at some time in the period; None if there is none."""
@@ -107,7 +91,7 @@ def nearest_open_successor(start: str, after: dict[str, list[str]], open_ids: se
     return None
 
 
-def census_homes(schools: pl.DataFrame, links: pl.DataFrame | None, cfg: Config) -> pl.DataFrame | None:
+def census_homes(schools: pl.DataFrame, successions: Successions, cfg: Config) -> pl.DataFrame | None:
     """Where the census rows of each school count, for the schools whose rows do not count at themselves
     (SPEC §11.11): a school open on census day and in the period counts its own rows; any other school's
     count at its nearest successor open at some time in the period, else nowhere (`_home` null).
@@ -117,7 +101,7 @@ def census_homes(schools: pl.DataFrame, links: pl.DataFrame | None, cfg: Config)
     away = flags.filter(~(pl.col("_on") & pl.col("_in")))
     if away.is_empty():
         return None
-    after = successors(schools, links)
+    after = {school: [successor] for school, successor, _ in successions.edges.iter_rows()}  # the checked ones
     open_ids = set(flags.filter(pl.col("_in"))[SCHOOL_ID].to_list())
     homes = [nearest_open_successor(sid, after, open_ids) for sid in away[SCHOOL_ID].to_list()]
     return pl.DataFrame({SCHOOL_ID: away[SCHOOL_ID], "_home": pl.Series(homes, dtype=pl.String)})
@@ -136,6 +120,8 @@ def rehome_counts(counts: pl.DataFrame, homes: pl.DataFrame | None) -> pl.DataFr
 
 
 def succession_pairs(schools: pl.DataFrame, links: pl.DataFrame | None) -> tuple[tuple[str, str], ...]:
-    """Every (predecessor, successor) pair of the schools' successor_id and the links input."""
-    after = successors(schools, links)
-    return tuple((old, new) for old in sorted(after) for new in after[old])
+    """Every (predecessor, successor) pair of the schools' successor_id and the links input, for
+    `--previous`: a links row of a school gone from this year's schools input still tells which of
+    last year's schools this year's successor continues."""
+    pairs = declared_pairs(schools, links).select(SCHOOL_ID, SUCCESSOR_ID).unique().sort(SCHOOL_ID, SUCCESSOR_ID)
+    return tuple(pairs.iter_rows())

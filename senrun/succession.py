@@ -67,7 +67,7 @@ def read_successions(schools: Table, links: Table | None, issues: Issues) -> Suc
     closed = _dates(frame, CLOSED)
     opened = _dates(frame, OPENED)
     found: dict[str, tuple[str, date | None, dict]] = {}  # school → (successor, link date, where)
-    for school, successor, link_date, where in _declared(schools, links, ids, issues):
+    for school, successor, link_date, where in _declared(schools, links, ids):
         if successor not in ids:
             issues.error("unknown_school", f"successor '{successor}' of school {school} is not in the schools input",
                          **where, value=successor, expected="a school_id of the schools input (add the successor, "
@@ -103,26 +103,36 @@ def _dates(frame: pl.DataFrame, column: str) -> dict[str, date]:
     return dict(frame.filter(pl.col(column).is_not_null()).select(SCHOOL_ID, column).iter_rows())
 
 
-def _declared(schools: Table, links: Table | None, ids: set[str], issues: Issues):
-    """(school, successor, link date, where) from the schools' successor_id column, then the links input.
+def declared_pairs(schools: pl.DataFrame, links: pl.DataFrame | None) -> pl.DataFrame:
+    """Every succession the inputs declare, read one way for every use (the PSF rules, the census
+    counts, `--previous`): the schools' `successor_id`, then the `links` rows in file order.
 
-    GIAS lists links of every kind and of schools all over England: rows whose link_type does not
-    begin with "Successor" (or is blank) are not successions, and a link from a school that is not
-    in the schools input cannot hold PSF here, so both are left out."""
-    frame = schools.frame
-    if SUCCESSOR_ID in frame.columns:
-        for row, school, successor in (frame.filter(pl.col(SUCCESSOR_ID).is_not_null())
-                                       .select(ROW, SCHOOL_ID, SUCCESSOR_ID).iter_rows()):
-            yield school, successor, None, schools.where(SUCCESSOR_ID, row)
-    if links is None:
-        return
-    rows = links.frame.filter(pl.col(SCHOOL_ID).is_in(list(ids)) & pl.col(SUCCESSOR_ID).is_not_null())
-    if LINK_TYPE in rows.columns:
-        rows = rows.filter(pl.col(LINK_TYPE).str.strip_chars().str.to_lowercase().str.starts_with("successor")
-                           .fill_null(False))
-    link_date = pl.col(LINK_DATE) if LINK_DATE in rows.columns else pl.lit(None, dtype=pl.Date)
-    for row, school, successor, on in rows.select(ROW, SCHOOL_ID, SUCCESSOR_ID, link_date).sort(ROW).iter_rows():
-        yield school, successor, on, links.where(SUCCESSOR_ID, row)
+    GIAS lists links of every kind: rows whose link_type does not begin with "Successor" (or is
+    blank) are not successions; without a link_type column every row is one (SPEC §11.1, §11.11).
+    Columns `_links` (the row is the links input's), `_row`, school_id, successor_id, link_date."""
+    parts = []
+    if SUCCESSOR_ID in schools.columns:
+        parts.append(schools.filter(pl.col(SUCCESSOR_ID).is_not_null()).select(
+            pl.lit(False).alias("_links"), ROW, SCHOOL_ID, SUCCESSOR_ID, pl.lit(None, dtype=pl.Date).alias(LINK_DATE)))
+    if links is not None:
+        rows = links.filter(pl.col(SCHOOL_ID).is_not_null() & pl.col(SUCCESSOR_ID).is_not_null())
+        if LINK_TYPE in rows.columns:
+            rows = rows.filter(pl.col(LINK_TYPE).str.strip_chars().str.to_lowercase().str.starts_with("successor")
+                               .fill_null(False))
+        link_date = pl.col(LINK_DATE) if LINK_DATE in rows.columns else pl.lit(None, dtype=pl.Date)
+        parts.append(rows.sort(ROW).select(pl.lit(True).alias("_links"), ROW, SCHOOL_ID, SUCCESSOR_ID,
+                                           link_date.alias(LINK_DATE)))
+    schema = {"_links": pl.Boolean, ROW: pl.Int64, SCHOOL_ID: pl.String, SUCCESSOR_ID: pl.String, LINK_DATE: pl.Date}
+    return pl.concat([p.cast(schema) for p in parts]) if parts else pl.DataFrame(schema=schema)
+
+
+def _declared(schools: Table, links: Table | None, ids: set[str]):
+    """(school, successor, link date, where) of `declared_pairs`; a link from a school that is not in
+    the schools input cannot hold PSF here, so it is left out."""
+    pairs = declared_pairs(schools.frame, links.frame if links is not None else None)
+    pairs = pairs.filter(~pl.col("_links") | pl.col(SCHOOL_ID).is_in(list(ids)))
+    for from_links, row, school, successor, on in pairs.iter_rows():
+        yield school, successor, on, (links if from_links else schools).where(SUCCESSOR_ID, row)
 
 
 def _loops(edges: dict[str, tuple[str, date]], schools: Table, issues: Issues) -> bool:

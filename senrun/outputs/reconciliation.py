@@ -9,6 +9,9 @@ publishable workbook).  Both are None without a register.
 
 from __future__ import annotations
 
+import threading
+import weakref
+
 import polars as pl
 
 from ..result import RunResult
@@ -33,10 +36,27 @@ def _this_year(psf: pl.DataFrame) -> pl.DataFrame:
                  .last().alias("this_year_school")))
 
 
+_LOCK = threading.Lock()
+_MADE: dict[int, pl.DataFrame | None] = {}  # by id of a live RunResult (dropped with it)
+
+
 def reconciliation_frame(result: RunResult) -> pl.DataFrame | None:
     """Child by child (restricted: it names children): each history whose being paid changed
     between last year's register and this year, with both years' figures and the reason —
-    this year's where it stopped or started now, last year's where it stopped then."""
+    this year's where it stopped or started now, last year's where it stopped then.
+
+    Worked out once per run: reconciliation.csv and the workbook's summary both need it (about a
+    second of CPU at England scale), often on two threads at once, so the second waits for the first."""
+    if getattr(result, "register", None) is None:
+        return None
+    with _LOCK:
+        if id(result) not in _MADE:
+            _MADE[id(result)] = _frame(result)
+            weakref.finalize(result, _MADE.pop, id(result), None)
+        return _MADE[id(result)]
+
+
+def _frame(result: RunResult) -> pl.DataFrame | None:
     register = getattr(result, "register", None)
     if register is None:
         return None
