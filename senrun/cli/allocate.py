@@ -89,8 +89,8 @@ def _report(result, diff, out: Path, no_returns: bool, with_packs: bool, quiet: 
 
     if quiet:
         if result.warnings:
-            console.print(f"{len(result.warnings):,} warning(s): see the Summary sheet of {escape(str(out))}/"
-                          "allocations.xlsx")
+            console.print(f"{len(result.warnings):,} warning(s): listed in {escape(str(out))}/pupils.xlsx "
+                          "(restricted) and counted on the Summary sheet of allocations.xlsx")
         return
     print_warning_summary(result.warnings, console)
     print_totals(result, console)

@@ -164,7 +164,8 @@ def print_warning_summary(issues, console: Console) -> None:
         first = group[0]
         table.add_row(code, f"{len(group):,}", escape(f"{first.where()}: {first.message}"))
     console.print(table)
-    console.print("Every warning is listed on the Summary sheet of allocations.xlsx and by `senrun validate`.")
+    console.print("Every warning is listed in pupils.xlsx (restricted: it names children) and by `senrun validate`; "
+                  "the Summary sheet of allocations.xlsx counts them by kind.")
 
 
 def print_whole(console: Console, table: Table, drop: list[str], where: str) -> None:
