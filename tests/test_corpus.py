@@ -5,6 +5,7 @@ failed `allocate` leaves the output folder as it was.  docs/reliability.md has o
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -19,7 +20,9 @@ DOCS = Path(__file__).parent.parent / "docs" / "reliability.md"
 
 
 def _params() -> list:
-    return [pytest.param(case, id=case.name, marks=[pytest.mark.slow] if case.slow else []) for case in CASES]
+    slow = [pytest.mark.slow, pytest.mark.skipif(not os.environ.get("SENRUN_SLOW"),
+                                                 reason="a 100 MB input: `make test-slow` runs it")]
+    return [pytest.param(case, id=case.name, marks=slow if case.slow else []) for case in CASES]
 
 
 def _validate(config: Path) -> tuple[int, dict, str]:

@@ -270,7 +270,7 @@ CASES: list[Case] = [
     Case("formula_text_in_names", "school names beginning =, +, @ and a cluster beginning -",
          "tolerated: kept as text, never written as a formula", use(SC, "formula_text_in_names.csv"), outcome="ok"),
     Case("csv_100mb", "a 100 MB census CSV (2.4 million pupils)", "read in about a second; checks and a dry run follow",
-         made(C, "census_big.csv", gen.big_census), outcome="ok"),
+         made(C, "census_big.csv", gen.big_census), outcome="ok", slow=True),
     # the config
     Case("config_alias_bomb", "a YAML alias bomb ('billion laughs')", "error: refused before expanding",
          config("config_alias_bomb.yaml"), code="config", file="senrun.yaml", words="alias bomb", command="allocate"),
