@@ -105,6 +105,15 @@ def successions_of(inp: Inputs, issues: Issues | None = None) -> succession.Succ
     return inp.derived["successions"]
 
 
+def _succession_pairs(inp: Inputs) -> tuple[tuple[str, str], ...]:
+    """Every declared (predecessor, successor) pair, for `--previous`: read once per set of inputs
+    (simulate computes a run per scenario on the same inputs)."""
+    if "succession_pairs" not in inp.derived:
+        inp.derived["succession_pairs"] = succession_pairs(inp.schools.frame,
+                                                           inp.links.frame if inp.links is not None else None)
+    return inp.derived["succession_pairs"]
+
+
 def _statement_dobs(inp: Inputs) -> pl.DataFrame:
     """Statements win for every use of a child's age (SPEC §8)."""
     return inp.statements.frame.select(UPN, pl.col(DOB).alias("statement_dob")).unique(UPN, keep="first")
@@ -349,7 +358,7 @@ def compute(inp: Inputs, cfg: Config, psf: PsfFrames | None = None, prepared: Pr
         released=prepared.released, workings=work, elements=elements,
         totals=totals, issues=tuple(issues.items), inputs=_input_infos(inp), config_sha256=cfg.sha256,
         checks=_checks_passed(totals, schools_out, elements, cfg),
-        successions=succession_pairs(inp.schools.frame, inp.links.frame if inp.links is not None else None),
+        successions=_succession_pairs(inp),
         no_return=tuple(schools.filter(~pl.col(IN_FORMULA_FLAG) & (pl.col("psf") == 0))[SCHOOL_ID].to_list()),
         register=inp.register)
 

@@ -9,7 +9,7 @@ import polars as pl
 from ..money import pounds
 from .chain_tables import KINDS, YearTables
 from .oracle import POLICY_START, History, Period
-from .write import write_census, write_xlsx
+from .write import FUNDING_TEMPLATE, write_census, write_xlsx
 
 CONFIG = """\
 # senrun configuration for year {label} of a synthetic {scale}-scale chain (seed {seed}),
@@ -33,16 +33,7 @@ budget:
   ssa_total: "{ssa_total}"  # the sum of the schools' SSA column
   pupil_specific_pot: {pot}  # held for the chain: about 1.05 x the first year's annual PSF
 
-topslices:
-  - {{name: auxiliary_aids, amount: {aux}}}  # FAQ 10
-  - {{name: cluster_host, per_cluster: {host}}}  # FAQ 17-19
-
-formula:
-  pupils: {{nc_years: [0, 11]}}
-  elements:
-    - {{name: lump_sum, basis: per_school, rate: 5000}}     # FAQ 2: a fixed sum per school
-    - {{name: per_pupil, basis: pupils, remainder: true}}   # FAQ 2: pupil numbers
-
+""" + FUNDING_TEMPLATE + """
 inputs:
   schools:
     path: schools.xlsx

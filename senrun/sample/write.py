@@ -125,6 +125,19 @@ def row_group_sizes(height: int) -> list[int]:
     return pl.read_parquet(probe).get_column("i").chunk_lengths()
 
 
+#: The top-slices and the formula of every sample config, single year or chain (a format string).
+FUNDING_TEMPLATE = """\
+topslices:
+  - {{name: auxiliary_aids, amount: {aux}}}  # FAQ 10
+  - {{name: cluster_host, per_cluster: {host}}}  # FAQ 17-19
+
+formula:
+  pupils: {{nc_years: [0, 11]}}
+  elements:
+    - {{name: lump_sum, basis: per_school, rate: 5000}}     # FAQ 2: a fixed sum per school
+    - {{name: per_pupil, basis: pupils, remainder: true}}   # FAQ 2: pupil numbers
+"""
+
 CONFIG_TEMPLATE = """\
 # senrun configuration for a synthetic {scale}-scale sample (seed {seed}), written by
 # `senrun sample`: a 2013-14 funding run on the files beside this one.
@@ -143,16 +156,7 @@ budget:
   ssa_total: "{ssa_total}"  # the sum of the schools' SSA column
   pupil_specific_pot: {pot}  # about 1.05 x the statements' annual PSF, to the £1000
 
-topslices:
-  - {{name: auxiliary_aids, amount: {aux}}}  # FAQ 10
-  - {{name: cluster_host, per_cluster: {host}}}  # FAQ 17-19
-
-formula:
-  pupils: {{nc_years: [0, 11]}}
-  elements:
-    - {{name: lump_sum, basis: per_school, rate: 5000}}     # FAQ 2: a fixed sum per school
-    - {{name: per_pupil, basis: pupils, remainder: true}}   # FAQ 2: pupil numbers
-
+""" + FUNDING_TEMPLATE + """
 inputs:
   schools:
     path: {schools}{schools_sheet}
