@@ -89,3 +89,21 @@ def test_explain_command_prints_json_and_exits_0_1_2(explained):
     assert runner.invoke(app, ["explain", "-c", path, "--school", "ZZ"]).exit_code == 1
     assert runner.invoke(app, ["explain", "-c", path]).exit_code == 2
     assert runner.invoke(app, ["explain", "-c", path, "--school", "A", "--upn", U1]).exit_code == 2
+
+
+def test_a_per_cluster_element_is_explained_as_the_clusters_equal_part_shared_by_pupils__faq_17_spec_11_8(tmp_path):
+    # £1,000.01 split equally between K1 and K2 (50,000.5p each, the spare penny to K1); K1's 50,001p by
+    # pupils 30 : 10 → S1 37,500.75p: floor 37,500p + 1p from the largest remainder = £375.01.
+    schools = [{"school_id": "S1", "school_name": "School S1", "cluster_id": "K1", "ssa": "0", "pupils": "30"},
+               {"school_id": "S2", "school_name": "School S2", "cluster_id": "K1", "ssa": "0", "pupils": "10"},
+               {"school_id": "S3", "school_name": "School S3", "cluster_id": "K2", "ssa": "0", "pupils": "20"}]
+    path = write_run(tmp_path, schools=schools, statements=[statement(U1, "2005-05-05", school="S1", annual="0")],
+                     budget={"pupil_specific_pot": "1000.01"},
+                     formula={"elements": [{"name": "host", "basis": "per_cluster", "remainder": True}]})
+    result, _, _ = run_for_explain(load_config(path))
+    step = explain_school(result, "S1")["formula"]["elements"][0]
+    assert (step["units"], step["total_units"], step["amount"]) == ("30", "2", 37501)
+    assert (step["floor_pence"], step["extra_penny"]) == (37500, True)
+    assert "30 pupils of its cluster's equal part of 2 clusters" in step["text"]
+    assert step["text"].endswith("floor 37500p + 1p from the largest-remainder step = £375.01")
+    assert explain_school(result, "S3")["formula"]["elements"][0]["amount"] == 50000
