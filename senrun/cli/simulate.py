@@ -25,14 +25,20 @@ SimOutOpt = Annotated[Optional[Path], typer.Option(
     file_okay=False, show_default=False)]
 
 
+SheetsOpt = Annotated[Optional[str], typer.Option(
+    "--sheets", metavar="all|none|top:N",
+    help="Which scenarios get a sheet of their own in simulate.xlsx: all, none, or top:N, the N that move the "
+         "most money between schools (the sum over schools of |scenario − base|; ties by scenario order). "
+         "Default top:20: every scenario's sheet for a run of 20 or fewer. Every scenario is in scenarios.csv "
+         "and on the Overview whatever this says.", show_default=False)]
 StrictSimOpt = Annotated[bool, typer.Option(
     "--strict", help="Exit 1 if any scenario could not run (the others are still run and written).")]
 
 
 @app.command()
 def simulate(config: ConfigOpt, scenario: ScenarioOpt = None, set_: SetOpt = None, years: YearsOpt = None,
-             out: SimOutOpt = None, register: RegisterOpt = None, strict: StrictSimOpt = False,
-             quiet: QuietOpt = False,
+             out: SimOutOpt = None, sheets: SheetsOpt = None, register: RegisterOpt = None,
+             strict: StrictSimOpt = False, quiet: QuietOpt = False,
              debug: DebugOpt = False) -> None:
     """What-if: compare scenarios or a parameter sweep with the base run, per school and cluster.
 
@@ -40,15 +46,18 @@ def simulate(config: ConfigOpt, scenario: ScenarioOpt = None, set_: SetOpt = Non
     `rate: solve` on one element (with no remainder element) to find the rate that spends the pot.
     A scenario the pot cannot pay is a row marked infeasible, with the reason and the highest
     affordable rate; the others still run.  Exit 0 if at least one scenario ran (with --strict,
-    1 if any could not).
+    1 if any could not).  simulate.xlsx has a sheet per scenario for up to 20 scenarios; a larger
+    sweep gets sheets for the 20 that move the most money (--sheets top:N, all or none), and
+    every scenario is in scenarios.csv and on the Overview.
 
     Example:  [bold]senrun simulate -c config/senrun.yaml --set lump_sum.rate=0,5000,10000 --years 7 -o what-if/[/]
     """
     if not (scenario or set_ or years):
         fail_usage("give at least one --scenario FILE, --set KEY=V1,V2… or --years N")
+    chosen = _sheets(sheets)
     from ..config.loader import load_config
     from ..config.overlay import SetOptionError, load_scenarios, sweep_scenarios, unique_names
-    from ..yearly.simbook import write_simulation
+    from ..yearly.simbook import run_and_write
     from ..errors import SenrunError
     from .notes import print_xlsx_note
     from ..yearly.simulate import simulate as run_simulation
@@ -61,14 +70,18 @@ def simulate(config: ConfigOpt, scenario: ScenarioOpt = None, set_: SetOpt = Non
             fail_usage(str(exc))
         scenarios = load_scenarios(base, list(scenario or [])) + sweep
         unique_names([name for name, _ in scenarios])
-        with steps(quiet) as progress:
-            sim = run_simulation(base, scenarios, years, progress=progress.step, register=register)
-            if scenarios and not sim.scenarios:
+        def check(sim) -> None:
+            if scenarios and not sim.rows:
                 _print_infeasible(sim)
                 raise SenrunError("no scenario could run (each is listed above); nothing was written")
-            if out is not None:
-                progress.step("writing")
-                write_simulation(sim, out)
+
+        with steps(quiet) as progress:
+            if out is None:  # the terminal shows every scenario's row, and no sheet
+                sim = run_simulation(base, scenarios, years, progress=progress.step, register=register,
+                                     sheets=_sheets("none"))
+                check(sim)
+            else:  # scenarios.csv written as the scenarios run; only the sheets' scenarios held
+                sim = run_and_write(base, scenarios, out, years, chosen, progress.step, register, check)
         if out is not None:
             print_xlsx_note(console)
         if not quiet and (console.is_terminal or out is None):
@@ -76,9 +89,32 @@ def simulate(config: ConfigOpt, scenario: ScenarioOpt = None, set_: SetOpt = Non
         if not quiet and out is not None:
             console.print(f"Wrote {escape(str(out))}/ (simulate.xlsx, scenarios.csv{', projection.csv' if years else ''}"
                           f"{', infeasible.csv' if sim.infeasible else ''}, manifest.json).")
+            _print_sheets(sim, chosen)
     _print_infeasible(sim)  # a problem: shown even with --quiet
     if strict and sim.infeasible:
         raise typer.Exit(1)
+
+
+def _sheets(text: str | None):
+    """--sheets as a Sheets (the default when not given); a bad value is a usage error."""
+    from ..yearly.simulate import DEFAULT_SHEETS, Sheets
+
+    try:
+        return Sheets.parse(text) if text is not None else DEFAULT_SHEETS
+    except ValueError as exc:
+        fail_usage(str(exc))
+
+
+def _print_sheets(sim, chosen) -> None:
+    """One line when some scenarios that ran have no sheet: which have, and how to ask for more."""
+    n, shown = len(sim.rows), len(sim.scenarios)
+    if shown == n:
+        return
+    which = {"none": "no scenario has a sheet in simulate.xlsx",
+             "top": f"simulate.xlsx has sheets for the {shown:,} of {n:,} scenarios that move the most money "
+                    "(the Overview's Sheet column names them)"}[chosen.mode]
+    console.print(f"{which}; every scenario is in scenarios.csv and on the Overview. "
+                  f"--sheets all (or top:N) for more.")
 
 
 def _print_infeasible(sim) -> None:
@@ -93,7 +129,7 @@ def _print_infeasible(sim) -> None:
 def _print(sim) -> None:
     if sim.base.warnings:
         console.print(f"{len(sim.base.warnings):,} warning(s) about the inputs: `senrun validate` lists them.")
-    if sim.scenarios:
+    if sim.rows:
         _print_scenarios(sim)
     if sim.projection is not None:
         _print_projection(sim.projection)
@@ -122,7 +158,7 @@ def _print_scenarios(sim) -> None:
 
     from ..money import fmt_gbp
 
-    outcomes, base_pot = sim.scenarios, sim.base.totals.cluster_pot
+    outcomes, base_pot = sim.rows, sim.base.totals.cluster_pot
     optional = {"PSF": any(not o.psf_reused for o in outcomes), "solved rate": any(o.summary.solved for o in outcomes),
                 "cluster pot": any(o.summary.cluster_pot != base_pot for o in outcomes)}
     table = Table(title=f"Scenarios against {escape(sim.base.config.path.name)} (cluster pot {fmt_gbp(base_pot)})",

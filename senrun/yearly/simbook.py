@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -29,7 +30,7 @@ from ..outputs import common
 from ..outputs.xlsx import PCT_FORMAT, close_to_bytes, finish_print, print_setup
 from .simlayout import LABELS, bands_sheet, chart_sheet, with_school_names
 from .projection import PROJECTION_COLUMNS, projection_csv_bytes
-from .simulate import SCENARIO_COLUMNS, SimulationResult, scenarios_frame
+from .simulate import SCENARIO_COLUMNS, SimulationResult, outcomes_frame, scenarios_frame
 
 FIXED_CREATED = datetime(2000, 1, 1)
 MONEY_FORMAT = "£#,##0.00;[Red]-£#,##0.00"
@@ -107,6 +108,13 @@ def sheet_names(names: list[str]) -> list[str]:
     return out
 
 
+def row_sheets(sim: SimulationResult) -> list[str | None]:
+    """Each scenario's sheet name (`sheet_names` of every scenario, so a name does not depend on which
+    scenarios have sheets), or None for a scenario without a sheet."""
+    names, has = sheet_names([r.name for r in sim.rows]), set(sim.sheet_rows)
+    return [name if i in has else None for i, name in enumerate(names)]
+
+
 def _formats(book) -> dict:
     add = book.add_format
     return {"title": add({"bold": True, "font_size": 14}), "bold": add({"bold": True}),
@@ -117,10 +125,11 @@ def _formats(book) -> dict:
             "date": add({"num_format": "dd/mm/yyyy"})}
 
 
-def overview_frame(sim: SimulationResult, sheets: list[str]) -> pl.DataFrame:
-    """One row per scenario: PSF reused, solved rates, the pot, money moved, winners and losers, largest moves."""
+def overview_frame(sim: SimulationResult, sheets: list[str | None]) -> pl.DataFrame:
+    """One row per scenario: its sheet (None if it has none), PSF reused, solved rates, the pot, money moved,
+    winners and losers, largest moves."""
     rows = []
-    for o, sheet in zip(sim.scenarios, sheets):
+    for o, sheet in zip(sim.rows, sheets):
         s = o.summary
         gain, loss, gain_pct, loss_pct = s.largest_gain, s.largest_loss, s.largest_gain_pct, s.largest_loss_pct
         rows.append((o.name, sheet, "reused" if o.psf_reused else "recomputed",
@@ -165,7 +174,8 @@ def _overview(book, f: dict, sim: SimulationResult, sheets: list[str]) -> None:
     frame = with_school_names(overview_frame(sim, sheets), sim.base)
     # for the page: no column that says nothing (no solved rate; sheets named as their scenarios)
     frame = frame.select([c for c in frame.columns if frame[c].null_count() < frame.height or frame.is_empty()])
-    if "sheet" in frame.columns and frame.height and (frame["sheet"] == frame["scenario"]).all():
+    if "sheet" in frame.columns and frame.height and (frame["sheet"] == frame["scenario"]).all() \
+            and len(sim.scenarios) == len(sim.rows):  # else the column says which scenarios have a sheet
         frame = frame.drop("sheet")
     if frame.is_empty():
         sh.ws.write_string(3, 0, "No scenarios: see the Projection sheet.")
@@ -191,7 +201,7 @@ def _overview(book, f: dict, sim: SimulationResult, sheets: list[str]) -> None:
 
 def _bands(book, f: dict, sim: SimulationResult) -> None:
     """Each scenario's schools and clusters counted by band of change against the base, with a chart."""
-    bands_sheet(book, _Sheet(book, "Winners and losers", f), f, sim.scenarios)
+    bands_sheet(book, _Sheet(book, "Winners and losers", f), f, sim.rows)
 
 
 ELEMENT_COLUMNS = ("element", "basis", "kind", "parameter", "units", "total")
@@ -268,7 +278,7 @@ def _cell_xml(book, f: dict, row: int, col: int, value, name: str = "", style: s
     return f'<c r="{ref}"{f" s={chr(34)}{xf}{chr(34)}" if xf else ""} t="s"><v>{index}</v></c>', len(str(value)) + 2
 
 
-def _scenario_sheets(book, f: dict, sim: SimulationResult, sheets: list[str]) -> None:
+def _scenario_sheets(book, f: dict, sim: SimulationResult, sheets: list[str | None]) -> None:
     """A sheet per scenario: its schools and, to their right, its clusters, the formula as applied and the
     cluster pot.  Every scenario's tables are rendered as XML rows in one pass, then put in their sheets."""
     if not sim.scenarios:
@@ -277,7 +287,7 @@ def _scenario_sheets(book, f: dict, sim: SimulationResult, sheets: list[str]) ->
     right = len(school_cols) + 1
     school_rows, school_widths = _tables_xml(book, f, [o.schools for o in sim.scenarios], 0)
     cluster_rows, cluster_widths = _tables_xml(book, f, [o.clusters for o in sim.scenarios], right)
-    for i, (o, sheet) in enumerate(zip(sim.scenarios, sheets)):
+    for i, (o, sheet) in enumerate(zip(sim.scenarios, [sheets[r] for r in sim.sheet_rows])):
         ws = book.add_worksheet(sheet, worksheet_class=TableSheet)
         widths = {}
 
@@ -342,9 +352,9 @@ def workbook_bytes(sim: SimulationResult) -> bytes:
     book.set_properties({"title": f"senrun simulate {sim.base.config.year}", "author": "senrun",
                          "created": FIXED_CREATED})
     f = _formats(book)
-    sheets = sheet_names([o.name for o in sim.scenarios])
+    sheets = row_sheets(sim)
     _overview(book, f, sim, sheets)
-    if sim.scenarios:
+    if sim.rows:
         _bands(book, f, sim)
     _scenario_sheets(book, f, sim, sheets)
     if sim.projection is not None:
@@ -354,40 +364,47 @@ def workbook_bytes(sim: SimulationResult) -> bytes:
     return close_to_bytes(book, buffer)
 
 
-def scenarios_csv_bytes(frame: pl.DataFrame) -> bytes:
+def scenarios_csv_bytes(frame: pl.DataFrame, header: bool = True) -> bytes:
     """scenarios.csv: money as pounds with two decimals from integer pence, change_pct to 2 dp, blank for null."""
     out = frame.select(SCENARIO_COLUMNS).with_columns(
         *[guarded_expr(c) for c in ("scenario", "school_id", "cluster_id")],
         *[pounds_expr(c) for c in ("base_total", "scenario_total", "change")])
-    return out.write_csv(line_terminator="\n", null_value="", float_precision=2).encode("utf-8")
+    return out.write_csv(line_terminator="\n", null_value="", float_precision=2,
+                         include_header=header).encode("utf-8")
 
 
-def manifest_bytes(sim: SimulationResult, files: dict[str, bytes]) -> bytes:
-    """What was run and what was written: version, config fingerprints, scenarios, each file's SHA-256."""
+def manifest_bytes(sim: SimulationResult, files: dict[str, bytes], streamed: dict[str, tuple[str, int]] | None = None
+                   ) -> bytes:
+    """What was run and what was written: version, config fingerprints, scenarios, each file's SHA-256
+    (`streamed`: (SHA-256, bytes) of files written as the run went)."""
     from .. import __version__
 
+    digests = {name: (hashlib.sha256(data).hexdigest(), len(data)) for name, data in files.items()}
+    digests.update(streamed or {})
     manifest = {"senrun_version": __version__, "command": "simulate",
                 "config": {"file": sim.base.config.path.name, "sha256": sim.base.config_sha256},
                 "inputs": [{"name": i.name, "path": i.path, "sha256": i.sha256, "rows": i.rows}
                            for i in sim.base.inputs],
-                "scenarios": [{"name": o.name, "sha256": o.config.sha256 or None,
-                               "psf": "reused" if o.psf_reused else "recomputed"} for o in sim.scenarios]
+                "scenarios": [{"name": o.name, "sha256": o.sha256,
+                               "psf": "reused" if o.psf_reused else "recomputed"} for o in sim.rows]
                 + [{"name": i.name, "sha256": i.config.sha256 or None, "status": "infeasible", "reason": i.reason,
                     "highest_affordable": i.highest} for i in sim.infeasible],
-                "files": {name: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
-                          for name, data in sorted(files.items())}}
+                "files": {name: {"sha256": sha, "bytes": size} for name, (sha, size) in sorted(digests.items())}}
     return (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def output_files(sim: SimulationResult) -> dict[str, bytes]:
-    """Every file simulate writes, by name."""
-    files = {"simulate.xlsx": workbook_bytes(sim), "scenarios.csv": scenarios_csv_bytes(scenarios_frame(sim))}
+def output_files(sim: SimulationResult, streamed: dict[str, tuple[str, int]] | None = None) -> dict[str, bytes]:
+    """Every file simulate writes, by name; scenarios.csv only if it was not `streamed` (written as the
+    scenarios ran: ScenariosCsv)."""
+    files = {"simulate.xlsx": workbook_bytes(sim)}
+    if not streamed:
+        files["scenarios.csv"] = scenarios_csv_bytes(scenarios_frame(sim))
     if sim.infeasible:
         files["infeasible.csv"] = infeasible_frame(sim).with_columns(guarded_expr("scenario")).write_csv(
             line_terminator="\n", null_value="").encode("utf-8")
     if sim.projection is not None:
         files["projection.csv"] = projection_csv_bytes(sim.projection)
-    files["manifest.json"] = manifest_bytes(sim, files)
+    files["manifest.json"] = manifest_bytes(sim, files, streamed)
     return files
 
 
@@ -401,3 +418,63 @@ def write_simulation(sim: SimulationResult, out: Path) -> Path:
         for name, data in files.items():
             atomic.write_file(staging / name, data)
     return Path(out)
+
+
+class ScenariosCsv:
+    """scenarios.csv written a chunk of scenarios at a time as they run (the bytes scenarios_csv_bytes
+    gives for all of them at once), made durable as atomic.write_file makes a file; its SHA-256 and
+    size are worked as it goes, for the manifest."""
+
+    NAME = "scenarios.csv"
+
+    def __init__(self, folder: Path):
+        from ..outputs import atomic
+
+        self.atomic, self.path = atomic, folder / self.NAME
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600)
+        self.handle, self.sha, self.size = open(fd, "wb"), hashlib.sha256(), 0
+        atomic.checkpoint("file-created")
+        self._put(scenarios_csv_bytes(outcomes_frame([])))  # the header
+
+    def _put(self, data: bytes) -> None:
+        self.handle.write(data)
+        self.sha.update(data)
+        self.size += len(data)
+
+    def write(self, rows: pl.DataFrame) -> None:
+        """These rows (SCENARIO_COLUMNS, money in pence), after those written before."""
+        if rows.height:
+            self._put(scenarios_csv_bytes(rows, header=False))
+
+    def close(self) -> tuple[str, int]:
+        """Flush, sync and close; (SHA-256, bytes) for the manifest."""
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        self.handle.close()
+        self.atomic.checkpoint("file-written")
+        return self.sha.hexdigest(), self.size
+
+
+def run_and_write(base_cfg, scenarios: list, out: Path, years: int | None = None, sheets=None, progress=None,
+                  register=None, check=None) -> SimulationResult:
+    """simulate() with its outputs written into `out`, all or nothing: scenarios.csv as the scenarios run,
+    a chunk at a time, so that what is held is the Overview's rows and the scenarios with sheets
+    (`sheets`), whatever the number of scenarios.  `check(sim)` may stop the run before anything else
+    is written (raising: then nothing is)."""
+    from ..outputs import atomic, guard
+    from .simulate import simulate
+
+    say = progress or (lambda message: None)
+    with atomic.staged(Path(out), guard.run_files(base_cfg), guard.output_mode(base_cfg)) as staging:
+        csv = ScenariosCsv(staging)
+        try:
+            sim = simulate(base_cfg, scenarios, years, progress=progress, register=register, sheets=sheets,
+                           sink=csv.write)
+        finally:
+            digest = csv.close()
+        if check is not None:
+            check(sim)
+        say("writing")
+        for name, data in output_files(sim, {ScenariosCsv.NAME: digest}).items():
+            atomic.write_file(staging / name, data)
+    return sim

@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from ..outputs import common
-from ..outputs.present import BANDS, band_counts
+from ..outputs.present import BANDS
 from ..outputs.xlsx import print_setup
 
 #: Headings for people (the CSVs keep the code names).
@@ -41,7 +41,7 @@ def with_school_names(frame: pl.DataFrame, base) -> pl.DataFrame:
 
 
 def bands_sheet(book, sh, f: dict, scenarios) -> None:
-    """Each scenario's schools and clusters counted by band of change against the base (on the
+    """Each scenario's schools and clusters counted by band of change against the base (ScenarioRow.bands, on the
     simbook sheet `sh`), with a stacked bar chart on a sheet of its own."""
     sh.ws.write_string(0, 0, "Winners and losers: each scenario against the base", f["title"])
     heads = ["Scenario"] + [f"Schools: {b.lower()}" for b in BANDS] + [f"Clusters: {b.lower()}" for b in BANDS]
@@ -50,7 +50,7 @@ def bands_sheet(book, sh, f: dict, scenarios) -> None:
         sh.widths[c] = max(sh.widths.get(c, 0), min(len(head), 18) + 2)
     for r, o in enumerate(scenarios, start=3):
         sh.cell(r, 0, o.name)
-        for c, n in enumerate(band_counts(o.schools) + band_counts(o.clusters), start=1):
+        for c, n in enumerate(o.bands, start=1):
             sh.cell(r, c, n)
     sh.finish(freeze_row=3)
     sh.ws.set_row(2, 45)

@@ -11,6 +11,7 @@ of the gains).
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, replace
 
 import polars as pl
@@ -18,7 +19,9 @@ import polars as pl
 from ..config.loader import Config
 from .diff import change_pct_expr
 from ..errors import Issues, SenrunError
+from ..outputs.present import BANDS, band_of
 from ..pipeline import Inputs, check_inputs, compute, prepare, psf_frames, read_inputs
+from .batch import batch_runs, batchable, shape
 from .projection import project
 from ..result import RunResult
 from ..inputs.schema import CLUSTER_ID, CLUSTER_NAME, SCHOOL_ID, SCHOOL_NAME
@@ -77,14 +80,81 @@ class Infeasible:
 
 
 @dataclass(frozen=True)
+class ScenarioRow:
+    """What is kept of every scenario that ran, whether or not it has a sheet: its Overview row, its
+    bands and its line of the manifest."""
+
+    name: str
+    sha256: str | None
+    psf_reused: bool
+    summary: Summary
+    bands: tuple[int, ...]  # the schools' counts in BANDS, then the clusters'
+    moved: int  # Σ over schools of |scenario total − base total|, pence: the order of `--sheets top:N`
+
+
+@dataclass(frozen=True)
 class SimulationResult:
-    """The base run, every scenario's outcome, the run-off projection (with --years) and the scenarios
-    that could not run (each a row marked infeasible; the others still run)."""
+    """The base run, the outcomes of the scenarios that have a sheet (every one unless --sheets says
+    otherwise), the run-off projection (with --years) and the scenarios that could not run (each a
+    row marked infeasible; the others still run).  `rows` has every scenario that ran, in order;
+    `sheet_rows` is the index in `rows` of each of `scenarios`."""
 
     base: RunResult
     scenarios: tuple[Outcome, ...]
     projection: pl.DataFrame | None = None
     infeasible: tuple[Infeasible, ...] = ()
+    rows: tuple[ScenarioRow, ...] = ()
+    sheet_rows: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Sheets:
+    """Which scenarios get a sheet of their own in simulate.xlsx: `all`, `none`, or the `top` N that
+    move the most money between schools (ScenarioRow.moved, largest first, ties by scenario order)."""
+
+    mode: str  # "all", "none" or "top"
+    n: int = 0
+
+    @classmethod
+    def parse(cls, text: str) -> "Sheets":
+        """`all`, `none` or `top:N` (N ≥ 1); ValueError for anything else."""
+        word, _, count = text.strip().lower().partition(":")
+        if word in ("all", "none") and not _:
+            return cls(word)
+        if word == "top" and count.isdigit() and int(count) >= 1:
+            return cls("top", int(count))
+        raise ValueError(f"--sheets {text!r}: expected all, none or top:N with N a whole number of at least 1 "
+                         "(e.g. top:20)")
+
+    def __str__(self) -> str:
+        return f"top:{self.n}" if self.mode == "top" else self.mode
+
+
+#: --sheets when not given: every scenario's sheet for a run of up to 20 scenarios, else the 20 that
+#: move the most (docs/simulate.md, "One sheet per scenario, or the top N").
+DEFAULT_SHEETS = Sheets("top", 20)
+
+
+class Keeper:
+    """The outcomes `Sheets` picks, chosen as they come: a bounded heap for `top:N`."""
+
+    def __init__(self, sheets: Sheets):
+        self.sheets, self.items = sheets, []
+
+    def offer(self, outcomes: list[Outcome], rows: list[ScenarioRow], first: int) -> None:
+        """The outcomes of rows first, first + 1, …"""
+        for i, (o, r) in enumerate(zip(outcomes, rows), start=first):
+            if self.sheets.mode == "all":
+                self.items.append((r.moved, -i, o))
+            elif self.sheets.mode == "top":
+                heapq.heappush(self.items, (r.moved, -i, o))  # the smallest is the least moved, then the latest
+                if len(self.items) > self.sheets.n:
+                    heapq.heappop(self.items)
+
+    def kept(self) -> tuple[tuple[Outcome, ...], tuple[int, ...]]:
+        """The outcomes kept, in scenario order, and their indexes."""
+        chosen = sorted(self.items, key=lambda item: -item[1])
+        return tuple(o for _, _, o in chosen), tuple(-i for _, i, _ in chosen)
 
 
 def infeasible(name: str, base_cfg: Config, cfg: Config, exc: SenrunError) -> Infeasible:
@@ -142,77 +212,107 @@ def solved_rates(result: RunResult) -> tuple[tuple[str, str], ...]:
     return tuple((e.name, e.parameter.split("→", 1)[-1].strip()) for e in result.elements if e.kind == "solve")
 
 
-def compare_all(base: RunResult, results: list[RunResult], key: str) -> list[pl.DataFrame]:
+def _index(frames: list[pl.DataFrame]) -> pl.Series:
+    """`_i`: each row's frame, for the frames stacked."""
+    heights = pl.Series([f.height for f in frames], dtype=pl.UInt32)
+    return pl.select(pl.int_range(len(frames), dtype=pl.Int64).repeat_by(heights).explode().alias("_i")).to_series()
+
+
+def compare_long(base: RunResult, results: list[RunResult], key: str) -> pl.DataFrame:
     """Every result compared with the base (base_total, scenario_total, change, change_pct per school or
-    cluster) in one join over all of them; one frame per result."""
-    if not results:
-        return []
-    frame_of = (lambda r: r.schools.select(SCHOOL_ID, SCHOOL_NAME, CLUSTER_ID, "total")) if key == SCHOOL_ID \
-        else (lambda r: r.clusters.select(CLUSTER_ID, CLUSTER_NAME, "total"))
-    b = frame_of(base).rename({"total": "base_total"})
-    labels = [c for c in b.columns if c not in (key, "base_total")]
+    cluster), stacked with the result's index `_i` and sorted by it and `key`, in one join over all."""
+    cols = [SCHOOL_ID, SCHOOL_NAME, CLUSTER_ID] if key == SCHOOL_ID else [CLUSTER_ID, CLUSTER_NAME]
+    frames = [r.schools if key == SCHOOL_ID else r.clusters for r in results]
+    b = base.schools if key == SCHOOL_ID else base.clusters
+    b = b.select(*cols, pl.col("total").alias("base_total"))
+    labels = [c for c in cols if c != key]
     index = pl.DataFrame({"_i": pl.Series(range(len(results)), dtype=pl.Int64)})
-    s = pl.concat([frame_of(r).rename({"total": "scenario_total"}).with_columns(pl.lit(i, dtype=pl.Int64).alias("_i"))
-                   for i, r in enumerate(results)], how="vertical_relaxed")
+    same = all(f.schema == frames[0].schema for f in frames)  # a sweep's runs: stacked as they are
+    s = pl.concat(frames if same else [f.select(*cols, "total") for f in frames], how="vertical_relaxed",
+                  rechunk=False).select(*cols, pl.col("total").alias("scenario_total")).with_columns(_index(frames))
     joined = index.join(b, how="cross").join(s, on=["_i", key], how="full", coalesce=True, suffix="_scenario")
-    long = (joined.with_columns(*[pl.coalesce(c, f"{c}_scenario").alias(c) for c in labels],
+    return (joined.with_columns(*[pl.coalesce(c, f"{c}_scenario").alias(c) for c in labels],
                                 pl.col("base_total").fill_null(0), pl.col("scenario_total").fill_null(0))
             .with_columns((pl.col("scenario_total") - pl.col("base_total")).alias("change"))
             .with_columns(change_pct_expr("change", "base_total").alias("change_pct"))
             .select("_i", key, *labels, "base_total", "scenario_total", "change", "change_pct")
             .sort("_i", key))
+
+
+def _parts(long: pl.DataFrame, n: int) -> list[pl.DataFrame]:
+    """A stacked frame cut back into its n frames (by `_i`)."""
     empty = long.clear().drop("_i")
     parts = long.partition_by("_i", maintain_order=True, include_key=False, as_dict=True)
-    return [parts.get((i,), empty) for i in range(len(results))]
+    return [parts.get((i,), empty) for i in range(n)]
 
 
-def _movers(schools: list[pl.DataFrame], column: str, largest: bool) -> list[Mover | None]:
-    """`_mover` of every frame, in one sort over all of them."""
-    if not schools:
-        return []
-    long = pl.concat([f.select(SCHOOL_ID, "change", "change_pct").with_columns(pl.lit(i, dtype=pl.Int64).alias("_i"))
-                      for i, f in enumerate(schools)])
+def compare_all(base: RunResult, results: list[RunResult], key: str) -> list[pl.DataFrame]:
+    """`compare_long`, one frame per result."""
+    return _parts(compare_long(base, results, key), len(results)) if results else []
+
+
+def _movers(long: pl.DataFrame, n: int, column: str, largest: bool) -> list[Mover | None]:
+    """Each stacked frame's school with the largest (or most negative) change or change_pct, in one sort;
+    ties by school_id; None where no school moved that way."""
     moved = long.filter(pl.col("change") != 0 if column == "change" else pl.col(column).is_not_null())
     moved = moved.filter(pl.col(column) > 0 if largest else pl.col(column) < 0)
     first = (moved.sort(["_i", column, SCHOOL_ID], descending=[False, largest, False])
              .group_by("_i", maintain_order=True).first())
     found = {i: Mover(sid, change, pct) for i, sid, change, pct
              in first.select("_i", SCHOOL_ID, "change", "change_pct").iter_rows()}
-    return [found.get(i) for i in range(len(schools))]
+    return [found.get(i) for i in range(n)]
+
+
+def _tallies(long: pl.DataFrame, n: int) -> list[tuple[int, ...]]:
+    """Per stacked frame: gaining, losing, unchanged, the gains' sum, the changes' sum either way, and the
+    count in each of BANDS."""
+    band = band_of(pl.col("change_pct"), pl.col("change"))
+    got = long.group_by("_i").agg((pl.col("change") > 0).sum().alias("w"), (pl.col("change") < 0).sum().alias("l"),
+                                  (pl.col("change") == 0).sum().alias("u"),
+                                  pl.col("change").filter(pl.col("change") > 0).sum().alias("m"),
+                                  pl.col("change").abs().sum().alias("a"),
+                                  *[(band == b).sum().alias(f"b{k}") for k, b in enumerate(BANDS)])
+    by = {row[0]: tuple(int(v or 0) for v in row[1:]) for row in got.iter_rows()}
+    return [by.get(i, (0,) * (5 + len(BANDS))) for i in range(n)]
 
 
 def outcomes(base: RunResult, runs: list[tuple[str, Config, RunResult, bool]]) -> list[Outcome]:
     """Every (name, config, run, PSF reused) compared with the base: `outcome` of each, worked out in
     one pass over all of them."""
-    results = [r for _, _, r, _ in runs]
-    schools, clusters = compare_all(base, results, SCHOOL_ID), compare_all(base, results, CLUSTER_ID)
-    counts = [(0, 0, 0, 0)] * len(runs)
-    if runs:
-        school_counts = (pl.concat([f.select(pl.lit(i, dtype=pl.Int64).alias("_i"), "change")
-                                    for i, f in enumerate(schools)])
-                         .group_by("_i").agg((pl.col("change") > 0).sum().alias("w"),
-                                             (pl.col("change") < 0).sum().alias("l"),
-                                             (pl.col("change") == 0).sum().alias("u"),
-                                             pl.col("change").filter(pl.col("change") > 0).sum().alias("m")))
-        by = {i: (w, l, u, m) for i, w, l, u, m in school_counts.iter_rows()}
-        counts = [by.get(i, (0, 0, 0, 0)) for i in range(len(runs))]
-    cluster_counts = [(int((c["change"] > 0).sum()), int((c["change"] < 0).sum())) for c in clusters]
-    movers = [_movers(schools, "change", True), _movers(schools, "change", False),
-              _movers(schools, "change_pct", True), _movers(schools, "change_pct", False)]
-    out = []
+    return compared(base, runs)[0]
+
+
+def compared(base: RunResult, runs: list[tuple[str, Config, RunResult, bool]]
+             ) -> tuple[list[Outcome], list[ScenarioRow], pl.DataFrame]:
+    """`outcomes`, each scenario's row (its bands and the money it moves either way), and scenarios.csv's
+    rows of them all (`outcomes_frame`), worked out in one pass over all of them."""
+    if not runs:
+        return [], [], outcomes_frame([])
+    n, results = len(runs), [r for _, _, r, _ in runs]
+    schools, clusters = compare_long(base, results, SCHOOL_ID), compare_long(base, results, CLUSTER_ID)
+    school_tally, cluster_tally = _tallies(schools, n), _tallies(clusters, n)
+    movers = [_movers(schools, n, "change", True), _movers(schools, n, "change", False),
+              _movers(schools, n, "change_pct", True), _movers(schools, n, "change_pct", False)]
+    school_parts, cluster_parts = _parts(schools, n), _parts(clusters, n)
+    out, rows = [], []
     for i, (name, cfg, result, reused) in enumerate(runs):
-        w, l, u, m = counts[i]
-        summary = Summary(winners=int(w), losers=int(l), unchanged=int(u), cluster_winners=cluster_counts[i][0],
-                          cluster_losers=cluster_counts[i][1], largest_gain=movers[0][i], largest_loss=movers[1][i],
-                          largest_gain_pct=movers[2][i], largest_loss_pct=movers[3][i], money_moved=int(m or 0),
-                          cluster_pot=result.totals.cluster_pot, solved=solved_rates(result))
-        out.append(Outcome(name, cfg, result, schools[i], clusters[i], summary, reused))
-    return out
+        w, l, u, m, a, *bands = school_tally[i]
+        cw, cl, _, _, _, *cluster_bands = cluster_tally[i]
+        summary = Summary(winners=w, losers=l, unchanged=u, cluster_winners=cw, cluster_losers=cl,
+                          largest_gain=movers[0][i], largest_loss=movers[1][i], largest_gain_pct=movers[2][i],
+                          largest_loss_pct=movers[3][i], money_moved=m, cluster_pot=result.totals.cluster_pot,
+                          solved=solved_rates(result))
+        out.append(Outcome(name, cfg, result, school_parts[i], cluster_parts[i], summary, reused))
+        rows.append(ScenarioRow(name, cfg.sha256 or None, reused, summary, tuple(bands) + tuple(cluster_bands), a))
+    names = pl.DataFrame({"_i": pl.Series(range(n), dtype=pl.Int64), "scenario": [name for name, *_ in runs]})
+    csv = schools.join(names, on="_i", how="left", maintain_order="left").select(*SCENARIO_COLUMNS)
+    return out, rows, csv
 
 
-def _run(inp: Inputs, cfg: Config, psf_cache: dict, prepared: dict) -> tuple[RunResult, bool]:
-    """The run of one config, reusing the PSF frames of an earlier run with the same PSF keys, and
-    all that precedes the formula when the inputs and the pupil years are the same too."""
+def _prepared(inp: Inputs, cfg: Config, psf_cache: dict, prepared: dict):
+    """What precedes one config's formula, reusing the PSF frames of an earlier run with the same PSF
+    keys, and all of it when the inputs and the pupil years are the same too; and whether the PSF
+    frames were reused.  Also the key of that Prepared."""
     key = psf_key(cfg)
     reused = key in psf_cache
     if not reused:
@@ -222,16 +322,73 @@ def _run(inp: Inputs, cfg: Config, psf_cache: dict, prepared: dict) -> tuple[Run
     where = (key, cfg.pupil_years, id(inp.schools))
     if where not in prepared:
         prepared[where] = (inp.schools, prepare(inp, cfg, psf_cache[key]))
-    return compute(inp, cfg, prepared=prepared[where][1], workings=False), reused
+    return prepared[where][1], reused, where
+
+
+def _run(inp: Inputs, cfg: Config, psf_cache: dict, prepared: dict) -> tuple[RunResult, bool]:
+    """The run of one config, on what `_prepared` gives."""
+    ready, reused, _ = _prepared(inp, cfg, psf_cache, prepared)
+    return compute(inp, cfg, prepared=ready, workings=False), reused
+
+
+def _run_chunk(base_inp: Inputs, base_cfg: Config, chunk: list[tuple[str, Config]], caches: tuple
+               ) -> tuple[list[tuple[str, Config, RunResult, bool]], list[Infeasible]]:
+    """Run a run of scenarios: those on one Prepared with formulas of one shape together (batch.py),
+    the others one by one.  The runs in scenario order, and the scenarios that could not run."""
+    psf_cache, prepared, read = caches
+    done: dict[int, RunResult | SenrunError] = {}
+    reused_of: dict[int, bool] = {}
+    groups: dict[tuple, list[int]] = {}
+    ready_of: dict[tuple, tuple] = {}
+    for i, (name, cfg) in enumerate(chunk):
+        try:
+            inp = scenario_inputs(base_inp, base_cfg, cfg, read)
+            ready, reused_of[i], where = _prepared(inp, cfg, psf_cache, prepared)
+        except SenrunError as exc:
+            done[i] = exc
+            continue
+        if batchable(cfg):
+            groups.setdefault((where, shape(cfg)), []).append(i)
+            ready_of[(where, shape(cfg))] = (inp, ready)
+        else:
+            done[i] = _computed(inp, cfg, ready)
+    for key, members in groups.items():
+        inp, ready = ready_of[key]
+        try:
+            results = batch_runs(inp, ready, [chunk[i][1] for i in members])
+        except ValueError:  # negative units: compute gives the error
+            results = [_computed(inp, chunk[i][1], ready) for i in members]
+        done.update(zip(members, results))
+    runs, failed = [], []
+    for i, (name, cfg) in enumerate(chunk):
+        if isinstance(done[i], SenrunError):
+            failed.append(infeasible(name, base_cfg, cfg, done[i]))
+        else:
+            runs.append((name, cfg, done[i], reused_of[i]))
+    return runs, failed
+
+
+def _computed(inp: Inputs, cfg: Config, ready) -> RunResult | SenrunError:
+    try:
+        return compute(inp, cfg, prepared=ready, workings=False)
+    except SenrunError as exc:
+        return exc
+
+
+#: Scenarios run and compared at a time: what is held of the scenarios beyond the Overview's rows
+#: (and the scenarios kept for their sheets) is this many scenarios' frames.
+CHUNK = 250
 
 
 def simulate(base_cfg: Config, scenarios: list[tuple[str, Config]], years: int | None = None,
-             progress=None, register=None) -> SimulationResult:
+             progress=None, register=None, sheets: Sheets | None = None, sink=None) -> SimulationResult:
     """Run the base and every (name, Config) scenario on inputs read once; project the run-off with `years`.
 
     Scenario configs come from senrun.config.overlay (load_scenarios, sweep_scenarios), validated
     before this is called.  A scenario that fails is kept as an Infeasible row; the
-    base failing raises SenrunError.
+    base failing raises SenrunError.  The scenarios are run CHUNK at a time; `sink`, if given, is
+    passed each chunk's rows of scenarios.csv as they are made (`outcomes_frame` of them), and
+    only the Outcomes `sheets` picks are kept (default: every one) beside every scenario's row.
     """
     say = progress or (lambda message: None)
     if any(e.solve for e in base_cfg.elements):
@@ -239,28 +396,37 @@ def simulate(base_cfg: Config, scenarios: list[tuple[str, Config]], years: int |
                           "a share or a remainder")
     say("reading inputs")
     base_inp = read_inputs(base_cfg, register=register)  # with last year's register, when given (§11.4)
-    psf_cache: dict = {}
-    prepared: dict = {}
+    caches: tuple = ({}, {}, {})
     say("computing the base")
-    base, _ = _run(base_inp, base_cfg, psf_cache, prepared)
-    read: dict = {}
-    runs, failed = [], []
-    for name, cfg in scenarios:
-        say(f"scenario {name}")
-        try:  # one point that cannot be met does not stop the sweep: it is a row marked infeasible
-            result, reused = _run(scenario_inputs(base_inp, base_cfg, cfg, read), cfg, psf_cache, prepared)
-        except SenrunError as exc:
-            failed.append(infeasible(name, base_cfg, cfg, exc))
-            continue
-        runs.append((name, cfg, result, reused))
-    compared = outcomes(base, runs)  # one join over every scenario, not one per scenario
+    base, _ = _run(base_inp, base_cfg, caches[0], caches[1])
+    keeper = Keeper(sheets or Sheets("all"))
+    rows: list[ScenarioRow] = []
+    failed: list[Infeasible] = []
+    for start in range(0, len(scenarios), CHUNK):
+        chunk = scenarios[start:start + CHUNK]
+        say(f"scenario {chunk[0][0]}" if len(scenarios) == 1 else
+            f"scenarios {start + 1:,}–{start + len(chunk):,} of {len(scenarios):,}")
+        runs, bad = _run_chunk(base_inp, base_cfg, chunk, caches)
+        failed.extend(bad)
+        # one join over the chunk's scenarios, not one per scenario
+        done, made, csv_rows = compared(base, runs)
+        if sink is not None:
+            sink(csv_rows)
+        keeper.offer(done, made, len(rows))
+        rows.extend(made)
     projection = project(base_inp, base_cfg, years, first=base, progress=say) if years else None
-    return SimulationResult(base, tuple(compared), projection, tuple(failed))
+    kept, where = keeper.kept()
+    return SimulationResult(base, kept, projection, tuple(failed), tuple(rows), where)
 
 
 def scenarios_frame(sim: SimulationResult) -> pl.DataFrame:
     """scenarios.csv as a frame: one row per scenario and school (SCENARIO_COLUMNS), money in pence."""
-    frames = [o.schools.select(pl.lit(o.name).alias("scenario"), *SCENARIO_COLUMNS[1:]) for o in sim.scenarios]
+    return outcomes_frame(sim.scenarios)
+
+
+def outcomes_frame(outcomes) -> pl.DataFrame:
+    """scenarios.csv's rows of these Outcomes (SCENARIO_COLUMNS), money in pence."""
+    frames = [o.schools.select(pl.lit(o.name).alias("scenario"), *SCENARIO_COLUMNS[1:]) for o in outcomes]
     if not frames:
         return pl.DataFrame(schema={"scenario": pl.String, SCHOOL_ID: pl.String, CLUSTER_ID: pl.String,
                                     "base_total": pl.Int64, "scenario_total": pl.Int64, "change": pl.Int64,
