@@ -67,6 +67,21 @@ def test_named_items_merge_by_name_a_new_name_is_added_and_remove_drops_one():
     assert merged["topslices"] == [{"name": "aux", "amount": 10}, {"name": "host", "per_cluster": 7}]
 
 
+def test_a_merged_config_shares_nothing_changeable_with_its_base_or_its_overlay():
+    import copy
+
+    before = copy.deepcopy(BASE_RAW)
+    overlay = {"formula": {"elements": [{"name": "lump_sum", "rate": 20}, {"name": "new", "basis": "pupils",
+                                                                          "nc_years": [0, 6]}]}}
+    merged = merge(BASE_RAW, overlay)
+    merged["formula"]["elements"][0]["rate"] = 99
+    merged["formula"]["elements"][2]["nc_years"].append(7)
+    merged["formula"]["pupils"]["nc_years"].append(12)
+    merged["topslices"][0]["amount"] = 0
+    assert BASE_RAW == before
+    assert overlay["formula"]["elements"][1]["nc_years"] == [0, 6]
+
+
 def test_removing_an_item_the_base_does_not_have_is_an_error():
     with pytest.raises(SenrunError, match="removes 'nosuch'"):
         merge(BASE_RAW, {"topslices": [{"name": "nosuch", "remove": True}]})
