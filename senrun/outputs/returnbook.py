@@ -4,7 +4,10 @@ This module runs in the worker processes, so it imports neither Polars nor the r
 parent hands each worker a :class:`ReturnChunk` — a few hundred schools' figures and their
 children's lines as plain columns of text and integers, cheap to pickle — and gets the
 workbooks' bytes back.  The children's rows, most of a return's cells, are rendered as XML
-directly (tablesheet.py), in the cell forms XlsxWriter would write.
+directly (tablesheet.py), in the cell forms XlsxWriter would write.  A return is drawn by
+`draw_return` on a sheet: an XlsxWriter worksheet for the first return of a process (and any
+return the template does not cover), else a sheet that writes the cells' XML at once and is
+packaged from the template the first return gave (xlsxpack.ReturnPacker.pack_drawn).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from .common import notional_note
@@ -29,6 +33,8 @@ CHILD_LABELS = ("UPN", "Funding stream", "Date of birth", "Paid from", "Paid to"
                 "Annual PSF", "Paid this period", "PSF stops on", "Why", "Later years protected")
 #: How each child column is shown: text, a date (Excel serial day), money (pence) or a whole number.
 CHILD_KINDS = ("text", "text", "date", "date", "date", "money", "money", "date", "text", "int")
+#: Each child column's letter and kind.
+CHILD_CELLS = tuple((xl_col_to_name(c), kind) for c, kind in enumerate(CHILD_KINDS))
 ELEMENT_LABELS = ("Element", "Shared by", "Units", "Rate (£ per unit)", "Amount (£)")
 WIDTHS = (36, 22, 12, 16, 12, 14, 16, 14, 46, 20)
 
@@ -87,10 +93,27 @@ def build_chunk(chunk: ReturnChunk | PackChunk) -> list[tuple[str, bytes]]:
 
 def return_bytes(school: SchoolReturn) -> bytes:
     """One school's return workbook."""
+    return PACKER.pack_drawn(return_title(school), lambda ws, fmt: draw_return(ws, fmt, school), new_return_book)
+
+
+def return_title(school: SchoolReturn) -> str:
+    """The workbook's title (its document properties)."""
+    return f"SEN funding return {school.year}: {school.school_id}"
+
+
+def new_return_book(title: str) -> tuple[Workbook, io.BytesIO, TableSheet, Formats]:
+    """An empty return workbook: (book, buffer it writes into, its sheet, its formats)."""
     buffer = io.BytesIO()
-    book, fmt = new_workbook(buffer, f"SEN funding return {school.year}: {school.school_id}")
+    book, fmt = new_workbook(buffer, title)
     register_formats(fmt)  # every return has the same styles, whichever formats its cells use
-    ws = book.add_worksheet("Return", worksheet_class=TableSheet)
+    return book, buffer, book.add_worksheet("Return", worksheet_class=TableSheet), fmt
+
+
+def draw_return(ws: TableSheet, fmt: Formats, school: SchoolReturn) -> None:
+    """A school's return on its sheet: the blocks, widths, print setup and footer.  Only
+    `write_string`, `write_number`, `put_cells`, `set_column`, the print setup and `set_footer`
+    are called on the sheet, which is how most returns are written from a template
+    (xlsxpack.ReturnPacker.pack_drawn); a sheet calling anything else is written by XlsxWriter."""
     print_setup(ws)
     for col, width in enumerate(WIDTHS):
         ws.set_column(col, col, width)
@@ -104,7 +127,6 @@ def return_bytes(school: SchoolReturn) -> bytes:
     ws.write_string(row + 3, 0, notional_note(school.delegation), fmt.bold)
     ws.set_footer(f"&L{school.year.replace('&', '&&')}: {school.school_id.replace('&', '&&')}&CPage &P of &N"
                   f"&RRun {school.reference}")
-    return PACKER.pack(book, buffer)
 
 
 def change_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -> int:
@@ -161,11 +183,10 @@ def children_xml(ws: TableSheet, fmt: Formats, children: tuple[tuple, ...], firs
     dates and money as numbers under their formats (pounds as XlsxWriter writes pence / 100)."""
     index = ws.str_table._get_shared_string_index
     styles = {"date": fmt.date._get_xf_index(), "money": fmt.money._get_xf_index(), "int": fmt.integer._get_xf_index()}
-    columns = [(xl_col_to_name(c), kind) for c, kind in enumerate(CHILD_KINDS)]
     rows = []
     for r, values in enumerate(children, start=first_row + 1):
         cells = []
-        for (col, kind), value in zip(columns, values):
+        for (col, kind), value in zip(CHILD_CELLS, values):
             if value is None:
                 continue
             if kind == "text":
