@@ -27,8 +27,9 @@ ONE = SchoolReturn("returns/S1.xlsx", "S1", "Ash & Elm <Primary>", "C1", "North"
 
 #: Text that XML, Excel or XlsxWriter treat specially.
 AWKWARD = ["=SUM(A1)", "a & b", "<b>bold</b>", "<r>rich</r>", 'say "hi"', "it's", " lead", "trail ", "\ttab",
-           "new\nline", "\x01ctl\x1f", "_x0041_", "a_x00zz_b", "_x005F_", "\ufffe", "\uffff", "é ü ß €", "\u00a0nbsp",
-           "nbsp\u2003", "", " ", "&[Picture]", "&G", "&&", "&L&C&R", "x" * 40_000, "é" * 16_384 + "😀" * 10]
+           "new\nline", "\x01ctl\x1f", "_x0041_", "a_x00zz_b", "_x005F_", "\ufffe", "\uffff", "é ü ß €",
+           "\u00a0nbsp", "nbsp\u2003", "", " ", "&[Picture]", "&G", "&&", "&L&C&R", "x" * 40_000,
+           "é" * 16_384 + "😀" * 10]
 TEXT = st.one_of(st.sampled_from(AWKWARD), st.text(max_size=30))
 MONEY = st.one_of(st.none(), st.integers(-10**13, 10**13))
 #: Units and rates: as the run gives them (exact text), and whatever else could come.
@@ -145,3 +146,20 @@ def test_the_first_return_of_a_process_teaches_the_template_when_it_is_not_unusu
     assert packer._template and packer.from_template == 0
     assert returnbook.return_bytes(AWKWARD_BUT_COVERED[0]) == plain(AWKWARD_BUT_COVERED[0])
     assert packer.from_template == 1
+
+
+FULL_CHILD = st.tuples(TEXT, TEXT, *[st.integers(0, 80_000)] * 3, st.integers(-10**13, 10**13),
+                       st.integers(-10**13, 10**13), st.integers(0, 80_000), TEXT, st.integers(-3, 20))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(FULL_CHILD, CHILD), max_size=8))
+def test_a_childs_row_without_blanks_written_at_once_is_the_row_written_cell_by_cell(children):
+    fmt = PACKER._template.styles
+    at_once, cell_by_cell = xlsxtemplate.CellSheet(), xlsxtemplate.CellSheet()
+    rows = returnbook.children_xml(at_once, fmt, tuple(children), 10)
+    styles = (fmt.date.xf, fmt.money.xf, fmt.integer.xf)
+    index = cell_by_cell.str_table._get_shared_string_index
+    assert rows == [returnbook.child_cells(index, styles, values, r) for r, values in enumerate(children, start=11)]
+    assert at_once.str_table.index == cell_by_cell.str_table.index
+    assert at_once.str_table.count == cell_by_cell.str_table.count

@@ -38,12 +38,13 @@ from datetime import datetime
 from math import isinf, isnan
 from itertools import groupby
 
-from xlsxwriter.utility import _utf16_len, _utf16_truncate, xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import _utf16_len, _utf16_truncate, xl_col_to_name
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.xmlwriter import XMLwriter
 
 from .tablesheet import TableSheet
-from .xlsxfast import CORE_PART, SHEET_PART, STRINGS_PART, VARYING_PARTS, Member, compress, si_xml, zip_entries, zip_entry
+from .xlsxfast import (CORE_PART, SHEET_PART, STRINGS_PART, VARYING_PARTS, Member, compress, si_xml, zip_entries,
+                       zip_entry)
 
 #: Excel's limits, as XlsxWriter checks them: rows, columns, UTF-16 units of text in a cell and in a footer.
 MAX_ROWS = 1_048_576
@@ -52,9 +53,12 @@ MAX_COLS = 1 << COL_BITS
 COL_MASK = MAX_COLS - 1
 ROW_OF = COL_BITS.__rrshift__  # key → row, called from C
 MAX_TEXT = 32_767
+HALF_TEXT = MAX_TEXT // 2  # shorter text cannot be over the limit: XlsxWriter's cheap check first
+NUMBERS = (int, float)
 MAX_FOOTER = 255
 #: Column letters of the columns a template's sheet may use (A to IV), made once.
 COLUMN_NAMES = [xl_col_to_name(c) for c in range(256)]
+NAMED_COLS = len(COLUMN_NAMES)
 #: Shared strings' XML kept per process (the labels every return repeats), up to this many.
 KEEP_STRINGS = 4096
 #: The parts' XML around what varies (XlsxWriter 3's order of elements): the sheet's dimension,
@@ -126,7 +130,7 @@ class CellSheet:
         if string.__class__ is not str:
             raise Unusual("text")
         error = 0
-        if len(string) > MAX_TEXT // 2 and _utf16_len(string) > MAX_TEXT:
+        if len(string) > HALF_TEXT and _utf16_len(string) > MAX_TEXT:
             string, error = _utf16_truncate(string, MAX_TEXT), -2
         strings = self.str_table
         strings.count += 1
@@ -134,21 +138,27 @@ class CellSheet:
         if index is None:
             index = strings.index[string] = len(strings.index)
         try:
-            name = COLUMN_NAMES[col] if 0 <= col < len(COLUMN_NAMES) else _far(col)
-            style = "" if cell_format is None else cell_format.attribute
-            self.cells[(row << COL_BITS) | col] = f'<c r="{name}{row + 1}"{style} t="s"><v>{index}</v></c>'
+            name = COLUMN_NAMES[col] if 0 <= col < NAMED_COLS else _far(col)
+            if cell_format is None:
+                self.cells[(row << COL_BITS) | col] = f'<c r="{name}{row + 1}" t="s"><v>{index}</v></c>'
+            else:
+                style = cell_format.attribute
+                self.cells[(row << COL_BITS) | col] = f'<c r="{name}{row + 1}"{style} t="s"><v>{index}</v></c>'
         except (TypeError, AttributeError) as exc:  # not a cell's place, not a Style
             raise Unusual("cell") from exc
         return error
 
     def write_number(self, row: int, col: int, number: float, cell_format: Style | None = None) -> int:
         """Worksheet.write_number, for ints and floats (NaN and infinities are XlsxWriter's to refuse)."""
-        if number.__class__ not in (int, float) or isnan(number) or isinf(number):
+        if number.__class__ not in NUMBERS or isnan(number) or isinf(number):
             raise Unusual("number")
         try:
-            name = COLUMN_NAMES[col] if 0 <= col < len(COLUMN_NAMES) else _far(col)
-            style = "" if cell_format is None else cell_format.attribute
-            self.cells[(row << COL_BITS) | col] = f'<c r="{name}{row + 1}"{style}><v>{number:.16G}</v></c>'
+            name = COLUMN_NAMES[col] if 0 <= col < NAMED_COLS else _far(col)
+            if cell_format is None:
+                self.cells[(row << COL_BITS) | col] = f'<c r="{name}{row + 1}"><v>{number:.16G}</v></c>'
+            else:
+                style = cell_format.attribute
+                self.cells[(row << COL_BITS) | col] = f'<c r="{name}{row + 1}"{style}><v>{number:.16G}</v></c>'
         except (TypeError, AttributeError) as exc:
             raise Unusual("cell") from exc
         return 0
@@ -202,49 +212,50 @@ def sheet_rows(sheet: CellSheet) -> tuple[str, str]:
     tops, ends = [b[0] for b in blocks], [b[0] + len(b[3]) for b in blocks]
     if any(ends[i] > tops[i + 1] for i in range(len(blocks) - 1)):
         raise Unusual("rows")  # blocks that overlap: TableSheet would join them
-    rows: list[tuple] = []  # (row, how many blocks are above it, its cells' keys, its block of rows' span)
-    spans: dict[tuple[int, int], list[int]] = {}
-    part = 0
+    rows: list[tuple] = []  # (row, how many blocks are above it, its cells' keys, its span's key)
+    spans: dict[int, list[int]] = {}  # (blocks above << 16 | row // 16) → the columns its rows begin and end at
+    part, count = 0, len(blocks)
     for row, group in groupby(sorted(cells), ROW_OF):
         keys = list(group)
-        while part < len(blocks) and row >= tops[part]:
+        while part < count and row >= tops[part]:
             if row < ends[part]:
                 raise Unusual("rows")  # a row written both ways: XlsxWriter's to refuse
             part += 1
-        low, high = keys[0] & COL_MASK, keys[-1] & COL_MASK
-        span = spans.get((part, row >> 4))
-        if span is None:
-            span = spans[(part, row >> 4)] = [low, high]
-        else:
-            span[0], span[1] = min(span[0], low), max(span[1], high)
-        rows.append((row, part, keys, span))
-    out, at = [], 0
-    for part, (top, _, _, xml_rows) in enumerate(blocks):
-        while at < len(rows) and rows[at][1] == part:
-            out.append(_row(cells, *rows[at]))
-            at += 1
-        out.append("".join([f'<row r="{r}">{xml}</row>' for r, xml in enumerate(xml_rows, start=top + 1)]))
-    out += [_row(cells, *entry) for entry in rows[at:]]
+        at = (part << 16) | (row >> 4)
+        spans.setdefault(at, []).extend((keys[0] & COL_MASK, keys[-1] & COL_MASK))
+        rows.append((row, part, keys, at))
+    text = {at: f"{min(cols) + 1}:{max(cols) + 1}" for at, cols in spans.items()}
+    cell = cells.__getitem__
+    out, done = [], 0
+    for row, part, keys, at in rows:
+        while done < part:  # the blocks above the row first
+            out.append(_block_rows(blocks[done]))
+            done += 1
+        out.append(f'<row r="{row + 1}" spans="{text[at]}">{"".join(map(cell, keys))}</row>')
+    out += [_block_rows(block) for block in blocks[done:]]
     return "".join(out), dimension(rows, spans, blocks)
 
 
-def _row(cells: dict[int, str], row: int, _: int, keys: list[int], span: list[int]) -> str:
-    return f'<row r="{row + 1}" spans="{span[0] + 1}:{span[1] + 1}">{"".join([cells[k] for k in keys])}</row>'
+def _block_rows(block: tuple) -> str:
+    top, _, _, xml_rows = block
+    return "".join([f'<row r="{r}">{xml}</row>' for r, xml in enumerate(xml_rows, start=top + 1)])
 
 
 def dimension(rows: list[tuple], spans: dict, blocks: list[tuple]) -> str:
     """The sheet's used range, as `Worksheet._write_dimension` writes it."""
     tops = [rows[0][0], rows[-1][0]] if rows else []
     tops += [b[0] for b in blocks] + [b[0] + len(b[3]) - 1 for b in blocks]
-    cols = [c for span in spans.values() for c in span] + [b[1] for b in blocks] + [b[2] for b in blocks]
+    cols = [min(c) for c in spans.values()] + [max(c) for c in spans.values()] + [b[1] for b in blocks] \
+        + [b[2] for b in blocks]
     if not tops:
         raise Unusual("empty")
     row_min, row_max, col_min, col_max = min(tops), max(tops), min(cols), max(cols)
-    if row_min < 0 or col_min < 0 or row_max >= MAX_ROWS or col_max >= MAX_COLS:
+    if row_min < 0 or col_min < 0 or row_max >= MAX_ROWS or col_max >= NAMED_COLS:
         raise Unusual("cell")
+    first = f"{COLUMN_NAMES[col_min]}{row_min + 1}"
     if row_min == row_max and col_min == col_max:
-        return xl_rowcol_to_cell(row_min, col_min)
-    return f"{xl_rowcol_to_cell(row_min, col_min)}:{xl_rowcol_to_cell(row_max, col_max)}"
+        return first
+    return f"{first}:{COLUMN_NAMES[col_max]}{row_max + 1}"
 
 
 class SheetTemplate:
@@ -269,42 +280,52 @@ class SheetTemplate:
 
     def render(self, title: str, draw: Callable[[object, object], None]) -> bytes | None:
         """The workbook's bytes when `draw(sheet, formats)` draws a sheet the template covers, else None."""
+        parts = self.render_parts(title, draw)
+        return None if parts is None else self.zip(parts)
+
+    def render_parts(self, title: str, draw: Callable[[object, object], None]) -> dict[str, str] | None:
+        """The varying parts' XML when `draw(sheet, formats)` draws a sheet the template covers, else None."""
         sheet = CellSheet()
         try:
             draw(sheet, self.styles)
-            return self.package(sheet, title)
+            return self.parts_of(sheet, title)
         except Unusual:
             return None
 
-    def package(self, sheet: CellSheet, title: str) -> bytes:
-        """The package of a drawn sheet: its three parts written, the others kept."""
+    def parts_of(self, sheet: CellSheet, title: str) -> dict[str, str]:
+        """The XML of a drawn sheet's three varying parts: the sheet, its shared strings, the title."""
         if sheet.settings != self.settings or sheet.footer is None or not sheet.str_table.count:
             raise Unusual("shape")
         rows, ref = sheet_rows(sheet)
         head, views, tail, end = self.sheet
-        xml = "".join((head, ref, views, rows, tail, self.text(sheet.footer), end))
-        varying = {SHEET_PART: xml, STRINGS_PART: self.strings_xml(sheet.str_table),
-                   CORE_PART: "".join((self.core[0], self.text(title), self.core[1]))}
+        return {SHEET_PART: "".join((head, ref, views, rows, tail, self.text(sheet.footer), end)),
+                STRINGS_PART: self.strings_xml(sheet.str_table),
+                CORE_PART: "".join((self.core[0], self.text(title), self.core[1]))}
+
+    def zip(self, varying: dict[str, str]) -> bytes:
+        """The package: the varying parts compressed, zipped with the kept ones in their order."""
         return zip_entries([entry if entry is not None else zip_entry(compress(name, varying[name].encode("utf-8")))
                             for name, entry in self.parts])
 
     def text(self, data: str) -> str:
         """Text as XlsxWriter writes it in an element (`_xml_data_element`)."""
-        return self._escape._escape_control_characters(self._escape._escape_data(data))
+        data = self._escape._escape_data(data)
+        if "_x" in data or not data.isprintable():  # else there is nothing for Excel's escapes to change
+            data = self._escape._escape_control_characters(data)
+        return data
 
     def strings_xml(self, strings: Strings) -> str:
         """The shared-strings part: each string as XlsxWriter writes it (xlsxfast.si_xml), kept for the next return."""
-        known = self.known
-        out = []
-        for string in strings.index:  # in the order of their indexes
-            xml = known.get(string)
-            if xml is None:
-                xml = si_xml(string)
-                if len(known) < KEEP_STRINGS:
-                    known[string] = xml
-            out.append(xml)
+        known = self.known.get
+        out = [known(string) or self._si(string) for string in strings.index]  # in the order of their indexes
         head, middle, close, end = self.strings
         return f"{head}{strings.count}{middle}{len(strings.index)}{close}{''.join(out)}{end}"
+
+    def _si(self, string: str) -> str:
+        xml = si_xml(string)
+        if len(self.known) < KEEP_STRINGS:
+            self.known[string] = xml
+        return xml
 
 
 def learn(book: object, formats: object, data: bytes, title: str,
@@ -327,7 +348,7 @@ def learn(book: object, formats: object, data: bytes, title: str,
         template = SheetTemplate(parts, xml, styles, sheet.settings)
     except ValueError:
         return None
-    return template if template.package(sheet, title) == data else None
+    return template if template.zip(template.parts_of(sheet, title)) == data else None
 
 
 @dataclass(frozen=True)
@@ -348,7 +369,8 @@ def _reference_book(title: str) -> tuple:
     buffer = io.BytesIO()
     book = Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
     book.set_properties({"title": title, "author": "senrun", "created": datetime(2000, 1, 1)})
-    formats = ReferenceFormats(bold=book.add_format({"bold": True}), money=book.add_format({"num_format": "£#,##0.00"}))
+    formats = ReferenceFormats(bold=book.add_format({"bold": True}),
+                               money=book.add_format({"num_format": "£#,##0.00"}))
     for f in fields(formats):
         getattr(formats, f.name)._get_xf_index()
     return book, buffer, book.add_worksheet("Return", worksheet_class=TableSheet), formats
