@@ -4,8 +4,9 @@
   as the same table written by XlsxWriter one cell at a time.
 - Pupils are counted by the statement's date of birth without a join over the census.
 - The age test by a range of birth dates is the age-based year's test.
-- A return packaged from the kept parts of an earlier one (outputs.xlsxfast) is byte for
-  byte the workbook XlsxWriter writes for it; a workbook of another shape is left to XlsxWriter.
+- A return written from the sheet template (outputs.xlsxtemplate), or packaged from the kept
+  parts of an earlier one (outputs.xlsxfast), is byte for byte the workbook XlsxWriter writes
+  for it; a workbook of another shape is left to XlsxWriter.
 - A workbook whose parts are compressed on two threads is byte for byte what XlsxWriter writes.
 """
 
@@ -30,7 +31,8 @@ from senrun.outputs import returnbook
 from senrun.outputs.returnbook import SchoolReturn, return_bytes
 from senrun.outputs.returns import plan_returns
 from senrun.outputs.xlsx import close_to_bytes, new_workbook
-from senrun.outputs.xlsxfast import FastReturnPacker as ReturnPacker
+from senrun.outputs.xlsxfast import FastReturnPacker
+from senrun.outputs.xlsxpack import ReturnPacker
 from senrun.pipeline import allocate
 
 from builders import pupil, run, statement
@@ -97,21 +99,24 @@ def test_pupils_are_counted_by_the_statements_date_of_birth(tmp_path):
 ROOT = Path(__file__).resolve().parents[1]
 
 
-class PlainPacker(ReturnPacker):
-    """Never keeps a package, so every workbook is closed by XlsxWriter in full."""
+def plain_return(school: SchoolReturn) -> bytes:
+    """A school's return as XlsxWriter alone writes it (`Workbook.close`)."""
+    book, buffer, ws, fmt = returnbook.new_return_book(returnbook.return_title(school))
+    returnbook.draw_return(ws, fmt, school)
+    book.close()
+    return buffer.getvalue()
 
-    def _keep(self, key: tuple, data: bytes) -> None:
-        pass
 
-
-def both_ways(schools: list[SchoolReturn], monkeypatch) -> tuple[list[bytes], list[bytes], ReturnPacker]:
-    """Each school's return packaged by one packer in turn, and by XlsxWriter alone."""
+def both_ways(schools: list[SchoolReturn], monkeypatch, template: bool = True) -> tuple[list[bytes], list[bytes],
+                                                                                        ReturnPacker]:
+    """Each school's return written by one packer in turn (from the sheet template, or with
+    `template=False` from the kept parts of XlsxWriter's first package), and by XlsxWriter alone."""
     packer = ReturnPacker()
+    if not template:
+        packer._template = False  # as when the first return did not give a template
     monkeypatch.setattr(returnbook, "PACKER", packer)
     fast = [return_bytes(s) for s in schools]
-    monkeypatch.setattr(returnbook, "PACKER", PlainPacker())
-    plain = [return_bytes(s) for s in schools]
-    return fast, plain, packer
+    return fast, [plain_return(s) for s in schools], packer
 
 
 @pytest.fixture(scope="module")
@@ -119,11 +124,15 @@ def la_result():
     return allocate(load_config(ROOT / "config" / "senrun.yaml"))
 
 
-def test_every_return_of_the_la_sample_is_byte_for_byte_what_xlsxwriter_writes(la_result, monkeypatch):
+@pytest.mark.parametrize("template", [True, False], ids=["sheet template", "kept parts"])
+def test_every_return_of_the_la_sample_is_byte_for_byte_what_xlsxwriter_writes(la_result, monkeypatch, template):
     result = la_result
     schools = [school for chunk in plan_returns(result, 10_000) for school in chunk_schools(chunk)]
-    fast, plain, packer = both_ways(schools, monkeypatch)
-    assert packer._shape is not None, "the fast path was never taken"
+    fast, plain, packer = both_ways(schools, monkeypatch, template)
+    if template:
+        assert packer.from_template == len(schools) - 1, "a return was not written from the template"
+    else:
+        assert packer.from_template == 0 and packer._fast._shape is not None, "the kept parts were never used"
     assert len(fast) == result.schools.height
     for school, a, b in zip(schools, fast, plain):
         assert a == b, school.file_name
@@ -155,16 +164,17 @@ ONE = SchoolReturn("returns/S1.xlsx", "S1", "Ash & Elm <Primary>", "C1", "North"
     replace(ONE, ssa=None, psf=-1, elements=(("Need", "the schools' need column", "41.5", None, 0),)),
     replace(ONE, previous_total=None, contact=None, issued=None, delegation="devolved"),  # no previous year
 ])
-def test_a_later_return_packaged_from_kept_parts_is_what_xlsxwriter_writes(later, monkeypatch):
-    fast, plain, packer = both_ways([ONE, later], monkeypatch)
-    assert packer._shape is not None
+@pytest.mark.parametrize("template", [True, False], ids=["sheet template", "kept parts"])
+def test_a_later_return_packaged_from_kept_parts_is_what_xlsxwriter_writes(later, template, monkeypatch):
+    fast, plain, packer = both_ways([ONE, later], monkeypatch, template)
+    assert packer.from_template == (1 if template else 0)
     assert fast == plain
     ws = openpyxl.load_workbook(io.BytesIO(fast[1]))["Return"]
     assert (ws["A3"].value, ws["B3"].value) == ("School ID", later.school_id)
 
 
 def test_a_workbook_of_another_shape_is_left_to_xlsxwriter():
-    packer = ReturnPacker()
+    packer = FastReturnPacker()
     books = []
     for extra_sheet in (False, True, False):
         buffer = io.BytesIO()

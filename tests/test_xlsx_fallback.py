@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from senrun.outputs import xlsxfast, xlsxpack
+from senrun.outputs import xlsxfast, xlsxpack, xlsxtemplate
 from senrun.outputs.writer import write_outputs
 
 from builders import pupil, run, statement
@@ -43,10 +43,12 @@ def test_the_fast_path_is_in_use_with_the_pinned_xlsxwriter(fresh_door):
     assert xlsxpack.fallback_reason() is None
 
 
-def test_missing_internals_fall_back_to_plain_xlsxwriter_with_the_same_files(fresh_door, tmp_path, monkeypatch):
+@pytest.mark.parametrize("module", ["senrun.outputs.xlsxfast", "senrun.outputs.xlsxtemplate"])
+def test_missing_internals_fall_back_to_plain_xlsxwriter_with_the_same_files(fresh_door, tmp_path, monkeypatch,
+                                                                            module):
     result = small_result(tmp_path / "in")
     write_outputs(result, tmp_path / "fast", jobs=1)
-    monkeypatch.setitem(sys.modules, "senrun.outputs.xlsxfast", None)  # the import now fails
+    monkeypatch.setitem(sys.modules, module, None)  # the import now fails
     xlsxpack.fallback_reason.cache_clear()
     assert "ModuleNotFoundError" in xlsxpack.fallback_reason()
     write_outputs(result, tmp_path / "plain", jobs=1)
@@ -59,6 +61,27 @@ def test_internals_that_package_differently_are_detected_and_not_used(fresh_door
     monkeypatch.setattr(xlsxfast, "_core_xml", lambda book: b"<different/>")
     reason = xlsxpack.fallback_reason()
     assert reason is not None and "differently" in reason
+
+
+def test_a_sheet_template_that_writes_differently_is_detected_and_not_used(fresh_door, monkeypatch):
+    monkeypatch.setattr(xlsxtemplate.SheetTemplate, "text", lambda self, data: data)  # the footer left unescaped
+    reason = xlsxpack.fallback_reason()
+    assert reason is not None and "sheet template" in reason
+
+
+def test_with_the_fallback_returns_are_written_by_plain_xlsxwriter_not_from_a_template(fresh_door, monkeypatch):
+    from senrun.outputs import returnbook
+
+    from test_return_template import ONE, from_template, plain
+
+    monkeypatch.setenv(xlsxpack.PLAIN_ENV, "1")
+    xlsxpack.fallback_reason.cache_clear()
+    assert xlsxpack.fallback_reason() is not None
+    packer = xlsxpack.ReturnPacker()
+    assert [from_template(packer, ONE) for _ in range(3)] == [plain(ONE)] * 3
+    assert packer._template is None and packer._fast is None and packer.from_template == 0
+    monkeypatch.setattr(returnbook, "PACKER", packer)
+    assert returnbook.return_bytes(ONE) == plain(ONE) and packer._template is None
 
 
 def test_another_major_version_of_xlsxwriter_is_not_trusted(fresh_door, monkeypatch):

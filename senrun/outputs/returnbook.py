@@ -4,16 +4,22 @@ This module runs in the worker processes, so it imports neither Polars nor the r
 parent hands each worker a :class:`ReturnChunk` — a few hundred schools' figures and their
 children's lines as plain columns of text and integers, cheap to pickle — and gets the
 workbooks' bytes back.  The children's rows, most of a return's cells, are rendered as XML
-directly (tablesheet.py), in the cell forms XlsxWriter would write.
+directly (tablesheet.py), in the cell forms XlsxWriter would write.  A return is drawn by
+`draw_return` on a sheet: an XlsxWriter worksheet for the first return of a process (and any
+return the template does not cover), else a sheet that writes the cells' XML at once and is
+packaged from the template the first return gave (xlsxpack.ReturnPacker.pack_drawn).
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import cache, lru_cache
 
 from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from .common import notional_note
@@ -29,6 +35,8 @@ CHILD_LABELS = ("UPN", "Funding stream", "Date of birth", "Paid from", "Paid to"
                 "Annual PSF", "Paid this period", "PSF stops on", "Why", "Later years protected")
 #: How each child column is shown: text, a date (Excel serial day), money (pence) or a whole number.
 CHILD_KINDS = ("text", "text", "date", "date", "date", "money", "money", "date", "text", "int")
+#: Each child column's letter and kind.
+CHILD_CELLS = tuple((xl_col_to_name(c), kind) for c, kind in enumerate(CHILD_KINDS))
 ELEMENT_LABELS = ("Element", "Shared by", "Units", "Rate (£ per unit)", "Amount (£)")
 WIDTHS = (36, 22, 12, 16, 12, 14, 16, 14, 46, 20)
 
@@ -77,20 +85,42 @@ def build_chunk(chunk: ReturnChunk | PackChunk) -> list[tuple[str, bytes]]:
     if isinstance(chunk, PackChunk):
         return build_pack_chunk(chunk)
     lines = list(zip(*chunk.children))
-    out, at = [], 0
+    schools, at = [], 0
     for *fields, count in chunk.schools:
-        school = SchoolReturn(*fields, children=tuple(lines[at:at + count]))
+        schools.append(SchoolReturn(*fields, children=tuple(lines[at:at + count])))
         at += count
-        out.append((school.file_name, return_bytes(school)))
-    return out
+    books = PACKER.pack_all([(return_title(s), drawing(s)) for s in schools], new_return_book)
+    return [(school.file_name, data) for school, data in zip(schools, books)]
 
 
 def return_bytes(school: SchoolReturn) -> bytes:
     """One school's return workbook."""
+    return PACKER.pack_drawn(return_title(school), drawing(school), new_return_book)
+
+
+def drawing(school: SchoolReturn) -> Callable[[TableSheet, Formats], None]:
+    """What draws the school's return on a sheet, given the sheet and its formats."""
+    return lambda ws, fmt: draw_return(ws, fmt, school)
+
+
+def return_title(school: SchoolReturn) -> str:
+    """The workbook's title (its document properties)."""
+    return f"SEN funding return {school.year}: {school.school_id}"
+
+
+def new_return_book(title: str) -> tuple[Workbook, io.BytesIO, TableSheet, Formats]:
+    """An empty return workbook: (book, buffer it writes into, its sheet, its formats)."""
     buffer = io.BytesIO()
-    book, fmt = new_workbook(buffer, f"SEN funding return {school.year}: {school.school_id}")
+    book, fmt = new_workbook(buffer, title)
     register_formats(fmt)  # every return has the same styles, whichever formats its cells use
-    ws = book.add_worksheet("Return", worksheet_class=TableSheet)
+    return book, buffer, book.add_worksheet("Return", worksheet_class=TableSheet), fmt
+
+
+def draw_return(ws: TableSheet, fmt: Formats, school: SchoolReturn) -> None:
+    """A school's return on its sheet: the blocks, widths, print setup and footer.  Only
+    `write_string`, `write_number`, `put_cells`, `set_column`, the print setup and `set_footer`
+    are called on the sheet, which is how most returns are written from a template
+    (xlsxpack.ReturnPacker.pack_drawn); a sheet calling anything else is written by XlsxWriter."""
     print_setup(ws)
     for col, width in enumerate(WIDTHS):
         ws.set_column(col, col, width)
@@ -104,7 +134,6 @@ def return_bytes(school: SchoolReturn) -> bytes:
     ws.write_string(row + 3, 0, notional_note(school.delegation), fmt.bold)
     ws.set_footer(f"&L{school.year.replace('&', '&&')}: {school.school_id.replace('&', '&&')}&CPage &P of &N"
                   f"&RRun {school.reference}")
-    return PACKER.pack(book, buffer)
 
 
 def change_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -> int:
@@ -160,22 +189,48 @@ def children_xml(ws: TableSheet, fmt: Formats, children: tuple[tuple, ...], firs
     """Each child's row of cells as XML, from `first_row` (0-based): text as shared strings,
     dates and money as numbers under their formats (pounds as XlsxWriter writes pence / 100)."""
     index = ws.str_table._get_shared_string_index
-    styles = {"date": fmt.date._get_xf_index(), "money": fmt.money._get_xf_index(), "int": fmt.integer._get_xf_index()}
-    columns = [(xl_col_to_name(c), kind) for c, kind in enumerate(CHILD_KINDS)]
+    styles = (fmt.date._get_xf_index(), fmt.money._get_xf_index(), fmt.integer._get_xf_index())
+    whole_row = child_row_format(*styles).format
     rows = []
     for r, values in enumerate(children, start=first_row + 1):
-        cells = []
-        for (col, kind), value in zip(columns, values):
-            if value is None:
-                continue
-            if kind == "text":
-                cells.append(f'<c r="{col}{r}" t="s"><v>{index(fit_text(str(value)))}</v></c>')
-            elif kind in ("date", "int"):
-                cells.append(f'<c r="{col}{r}" s="{styles[kind]}"><v>{value}</v></c>')
-            else:
-                cells.append(f'<c r="{col}{r}" s="{styles[kind]}"><v>{value / 100:.16G}</v></c>')
-        rows.append("".join(cells))
+        if None in values:
+            rows.append(child_cells(index, styles, values, r))
+            continue
+        rows.append(whole_row(r, *[index(fit_text(str(v))) if kind == "text" else v / 100 if kind == "money" else v
+                                  for kind, v in zip(CHILD_KINDS, values)]))
     return rows
+
+
+def child_cells(index: Callable[[str], int], styles: tuple[int, int, int], values: tuple, r: int) -> str:
+    """A child's row of cells (1-based row `r`), cell by cell; a blank value is left out."""
+    xf = dict(zip(("date", "money", "int"), styles))
+    cells = []
+    for (col, kind), value in zip(CHILD_CELLS, values):
+        if value is None:
+            continue
+        if kind == "text":
+            cells.append(f'<c r="{col}{r}" t="s"><v>{index(fit_text(str(value)))}</v></c>')
+        elif kind in ("date", "int"):
+            cells.append(f'<c r="{col}{r}" s="{xf[kind]}"><v>{value}</v></c>')
+        else:
+            cells.append(f'<c r="{col}{r}" s="{xf[kind]}"><v>{value / 100:.16G}</v></c>')
+    return "".join(cells)
+
+
+@cache
+def child_row_format(date_xf: int, money_xf: int, int_xf: int) -> str:
+    """A child's row without blanks as a `str.format` pattern — {0} the row (1-based), then each
+    column's value: a shared string's index, pounds, or the number — giving what child_cells gives."""
+    xf = {"date": date_xf, "money": money_xf, "int": int_xf}
+    cells = []
+    for i, (col, kind) in enumerate(CHILD_CELLS, start=1):
+        if kind == "text":
+            cells.append(f'<c r="{col}{{0}}" t="s"><v>{{{i}}}</v></c>')
+        elif kind in ("date", "int"):
+            cells.append(f'<c r="{col}{{0}}" s="{xf[kind]}"><v>{{{i}}}</v></c>')
+        else:
+            cells.append(f'<c r="{col}{{0}}" s="{xf[kind]}"><v>{{{i}:.16G}}</v></c>')
+    return "".join(cells)
 
 
 def formula_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -> int:
@@ -203,8 +258,12 @@ def formula_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -
 
 def as_number(units: object) -> object:
     """Units given as exact text ('312', '41.5') become numbers for the sheet; others unchanged."""
-    if not isinstance(units, str):
-        return units
+    return text_number(units) if isinstance(units, str) else units
+
+
+@lru_cache(maxsize=4096)  # the rates, and most units, repeat from school to school
+def text_number(units: str) -> object:
+    """as_number for text."""
     try:
         value = Decimal(units)
     except InvalidOperation:

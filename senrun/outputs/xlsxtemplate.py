@@ -1,0 +1,414 @@
+"""One-sheet workbooks of one shape written from a template: the per-school returns.
+
+XlsxWriter spends most of a return's time on things that are the same in every return:
+making a workbook and its formats, a worksheet, a cell object for every value, and the
+sheet's XML around the cells.  A return's drawing code (returnbook.py) only calls a few of a
+worksheet's methods — `write_string`, `write_number`, `put_cells` (tablesheet.py), the
+column widths, the print setup and the footer — so here those calls are taken by a
+:class:`CellSheet`, which writes each cell's XML at once, in the form XlsxWriter writes it
+(shared strings `t="s"` through XlsxWriter's own string table, numbers with `%.16G`, the
+style index of each format), and the sheet is assembled from the template:
+
+- the sheet's XML before its dimension, between the dimension and the rows (sheet view,
+  widths), and after the rows (margins, page setup) up to the footer, which is escaped as
+  XlsxWriter escapes it;
+- the rows as `Worksheet._write_rows` and `TableSheet._write_rows` write them, each with the
+  `spans` of its block of 16 rows (the XML rows of a `put_cells` block without);
+- the shared strings and the core properties (the title) by XlsxWriter's own classes
+  (xlsxfast), and the seven other parts kept, compressed, from the first return.
+
+A process learns its template from the first return XlsxWriter writes in full (`learn`): it
+takes the fixed parts and the style indexes from it, draws the same return again on a
+CellSheet and keeps the template only if that gives the very same bytes.  A later return
+whose drawing calls anything else, passes a value of another kind, or sets other widths or
+print settings than the first (`Unusual`) is left to XlsxWriter.  `self_check` (run by
+xlsxpack before any of this is used) does the same on reference workbooks of its own.
+
+This module reaches into XlsxWriter's private classes; nothing imports it but `xlsxpack`.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, fields, is_dataclass, replace
+from datetime import datetime
+from math import isinf, isnan
+from itertools import groupby
+
+from xlsxwriter.utility import _utf16_len, _utf16_truncate, xl_col_to_name
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.xmlwriter import XMLwriter
+
+from .tablesheet import TableSheet
+from .xlsxfast import (CORE_PART, SHEET_PART, STRINGS_PART, VARYING_PARTS, Member, compress, si_xml, zip_entries,
+                       zip_entry)
+
+#: Excel's limits, as XlsxWriter checks them: rows, columns, UTF-16 units of text in a cell and in a footer.
+MAX_ROWS = 1_048_576
+COL_BITS = 14  # 16,384 columns: a cell's key is row << COL_BITS | column
+MAX_COLS = 1 << COL_BITS
+COL_MASK = MAX_COLS - 1
+ROW_OF = COL_BITS.__rrshift__  # key → row, called from C
+MAX_TEXT = 32_767
+HALF_TEXT = MAX_TEXT // 2  # shorter text cannot be over the limit: XlsxWriter's cheap check first
+NUMBERS = (int, float)
+MAX_FOOTER = 255
+#: Column letters of the columns a template's sheet may use (A to IV), made once.
+COLUMN_NAMES = [xl_col_to_name(c) for c in range(256)]
+NAMED_COLS = len(COLUMN_NAMES)
+#: Shared strings' XML kept per process (the labels every return repeats), up to this many.
+KEEP_STRINGS = 4096
+#: The parts' XML around what varies (XlsxWriter 3's order of elements): the sheet's dimension,
+#: rows and footer; the shared strings' counts and strings; the core properties' title.
+SHEET_SHAPE = re.compile(r'(.*?<dimension ref=")[^"]*("/>.*?<sheetData>)(.*)(</sheetData>.*?<oddFooter>)(.*)'
+                         r'(</oddFooter>.*)', re.S)
+STRINGS_SHAPE = re.compile(r'(.*?<sst [^>]*count=")\d+(" uniqueCount=")\d+(">)(.*)(</sst>.*)', re.S)
+CORE_SHAPE = re.compile(r"(.*?<dc:title>)(.*)(</dc:title>.*)", re.S)
+
+
+class Unusual(Exception):
+    """A sheet the template does not cover; it is written by XlsxWriter instead."""
+
+
+class Style:
+    """A format as a return's cells refer to it: its index in the styles part."""
+
+    __slots__ = ("xf", "attribute")
+
+    def __init__(self, xf: int) -> None:
+        self.xf = xf
+        self.attribute = f' s="{xf}"'
+
+    def _get_xf_index(self) -> int:
+        return self.xf
+
+
+def styles_of(formats: object) -> object:
+    """A copy of a dataclass of XlsxWriter formats (xlsx.Formats) with each format as its Style."""
+    if not is_dataclass(formats):
+        raise Unusual("formats")
+    return replace(formats, **{f.name: Style(getattr(formats, f.name)._get_xf_index()) for f in fields(formats)})
+
+
+class Strings:
+    """A shared-string table as XlsxWriter's (SharedStringTable): each string's index, first come
+    first numbered, and how many cells refer to strings."""
+
+    __slots__ = ("index", "count")
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+        self.count = 0
+
+    def _get_shared_string_index(self, string: str) -> int:
+        self.count += 1
+        index = self.index.get(string)
+        if index is None:
+            index = self.index[string] = len(self.index)
+        return index
+
+
+class CellSheet:
+    """Takes a return's drawing in place of its worksheet, writing each cell's XML as XlsxWriter
+    would; what it does not take raises Unusual (see the module's text)."""
+
+    def __init__(self) -> None:
+        self.str_table = Strings()
+        self.cells: dict[int, str] = {}  # row << COL_BITS | column → the cell's XML (a cell written twice: the last)
+        self.blocks: list[tuple[int, int, int, list[str]]] = []  # put_cells: first row, columns, rows' XML
+        self.settings: list[tuple] = []  # widths and print settings, in order
+        self.footer: str | None = None
+
+    def __getattr__(self, name: str):
+        raise Unusual(name)  # a worksheet method the template does not cover
+
+    def write_string(self, row: int, col: int, string: str, cell_format: Style | None = None) -> int:
+        """Worksheet.write_string: a shared string, cut to Excel's limit as XlsxWriter cuts it."""
+        if string.__class__ is not str:
+            raise Unusual("text")
+        error = 0
+        if len(string) > HALF_TEXT and _utf16_len(string) > MAX_TEXT:
+            string, error = _utf16_truncate(string, MAX_TEXT), -2
+        strings = self.str_table
+        strings.count += 1
+        index = strings.index.get(string)
+        if index is None:
+            index = strings.index[string] = len(strings.index)
+        try:
+            name = COLUMN_NAMES[col] if 0 <= col < NAMED_COLS else _far(col)
+            if cell_format is None:
+                self.cells[(row << COL_BITS) | col] = f'<c r="{name}{row + 1}" t="s"><v>{index}</v></c>'
+            else:
+                style = cell_format.attribute
+                self.cells[(row << COL_BITS) | col] = f'<c r="{name}{row + 1}"{style} t="s"><v>{index}</v></c>'
+        except (TypeError, AttributeError) as exc:  # not a cell's place, not a Style
+            raise Unusual("cell") from exc
+        return error
+
+    def write_number(self, row: int, col: int, number: float, cell_format: Style | None = None) -> int:
+        """Worksheet.write_number, for ints and floats (NaN and infinities are XlsxWriter's to refuse)."""
+        if number.__class__ not in NUMBERS or isnan(number) or isinf(number):
+            raise Unusual("number")
+        try:
+            name = COLUMN_NAMES[col] if 0 <= col < NAMED_COLS else _far(col)
+            if cell_format is None:
+                self.cells[(row << COL_BITS) | col] = f'<c r="{name}{row + 1}"><v>{number:.16G}</v></c>'
+            else:
+                style = cell_format.attribute
+                self.cells[(row << COL_BITS) | col] = f'<c r="{name}{row + 1}"{style}><v>{number:.16G}</v></c>'
+        except (TypeError, AttributeError) as exc:
+            raise Unusual("cell") from exc
+        return 0
+
+    def put_cells(self, first_row: int, first_col: int, last_col: int, rows: list[str]) -> None:
+        """TableSheet.put_cells: rows of ready-made cells."""
+        if not rows:
+            return
+        if first_row.__class__ is not int or first_col.__class__ is not int or last_col.__class__ is not int:
+            raise Unusual("rows")
+        self.blocks.append((first_row, first_col, last_col, rows))
+
+    def set_column(self, first_col: int, last_col: int, width: float | None = None, cell_format: object = None,
+                   options: dict | None = None) -> int:
+        if cell_format is not None or options:
+            raise Unusual("column format")
+        self.settings.append(("set_column", first_col, last_col, width))
+        return 0
+
+    def set_landscape(self) -> None:
+        self.settings.append(("set_landscape",))
+
+    def set_paper(self, paper: int) -> None:
+        self.settings.append(("set_paper", paper))
+
+    def fit_to_pages(self, width: int, height: int) -> None:
+        self.settings.append(("fit_to_pages", width, height))
+
+    def set_footer(self, footer: str = "", options: dict | None = None, margin: float | None = None) -> None:
+        """Worksheet.set_footer for text: what XlsxWriter would refuse (too long, an image) is left to it."""
+        if footer.__class__ is not str or options is not None or margin is not None:
+            raise Unusual("footer")
+        footer = footer.replace("&[Picture]", "&G")
+        if "&G" in footer or _utf16_len(footer) > MAX_FOOTER:
+            raise Unusual("footer")
+        self.footer = footer
+
+
+def _far(col: int) -> str:
+    raise Unusual("column")  # further right than a return goes: left to XlsxWriter
+
+
+def sheet_rows(sheet: CellSheet) -> tuple[str, str]:
+    """The sheet's rows as XlsxWriter's Worksheet and TableSheet write them, and its dimension.
+
+    Cells written one by one go in row and column order, each row with the `spans` of the
+    columns used in its block of 16 rows; where put_cells blocks interrupt the rows, XlsxWriter
+    counts the spans of the rows between two blocks apart from the others."""
+    cells = sheet.cells
+    blocks = sorted(sheet.blocks)
+    tops, ends = [b[0] for b in blocks], [b[0] + len(b[3]) for b in blocks]
+    if any(ends[i] > tops[i + 1] for i in range(len(blocks) - 1)):
+        raise Unusual("rows")  # blocks that overlap: TableSheet would join them
+    rows: list[tuple] = []  # (row, how many blocks are above it, its cells' keys, its span's key)
+    spans: dict[int, list[int]] = {}  # (blocks above << 16 | row // 16) → the columns its rows begin and end at
+    part, count = 0, len(blocks)
+    for row, group in groupby(sorted(cells), ROW_OF):
+        keys = list(group)
+        while part < count and row >= tops[part]:
+            if row < ends[part]:
+                raise Unusual("rows")  # a row written both ways: XlsxWriter's to refuse
+            part += 1
+        at = (part << 16) | (row >> 4)
+        spans.setdefault(at, []).extend((keys[0] & COL_MASK, keys[-1] & COL_MASK))
+        rows.append((row, part, keys, at))
+    text = {at: f"{min(cols) + 1}:{max(cols) + 1}" for at, cols in spans.items()}
+    cell = cells.__getitem__
+    out, done = [], 0
+    for row, part, keys, at in rows:
+        while done < part:  # the blocks above the row first
+            out.append(_block_rows(blocks[done]))
+            done += 1
+        out.append(f'<row r="{row + 1}" spans="{text[at]}">{"".join(map(cell, keys))}</row>')
+    out += [_block_rows(block) for block in blocks[done:]]
+    return "".join(out), dimension(rows, spans, blocks)
+
+
+def _block_rows(block: tuple) -> str:
+    top, _, _, xml_rows = block
+    return "".join([f'<row r="{r}">{xml}</row>' for r, xml in enumerate(xml_rows, start=top + 1)])
+
+
+def dimension(rows: list[tuple], spans: dict, blocks: list[tuple]) -> str:
+    """The sheet's used range, as `Worksheet._write_dimension` writes it."""
+    tops = [rows[0][0], rows[-1][0]] if rows else []
+    tops += [b[0] for b in blocks] + [b[0] + len(b[3]) - 1 for b in blocks]
+    cols = [min(c) for c in spans.values()] + [max(c) for c in spans.values()] + [b[1] for b in blocks] \
+        + [b[2] for b in blocks]
+    if not tops:
+        raise Unusual("empty")
+    row_min, row_max, col_min, col_max = min(tops), max(tops), min(cols), max(cols)
+    if row_min < 0 or col_min < 0 or row_max >= MAX_ROWS or col_max >= NAMED_COLS:
+        raise Unusual("cell")
+    first = f"{COLUMN_NAMES[col_min]}{row_min + 1}"
+    if row_min == row_max and col_min == col_max:
+        return first
+    return f"{first}:{COLUMN_NAMES[col_max]}{row_max + 1}"
+
+
+class SheetTemplate:
+    """The fixed parts of a one-sheet workbook and its varying parts' XML around what varies (see
+    the module's text)."""
+
+    def __init__(self, parts: list[tuple[str, Member | None]], xml: dict[str, str], styles: object,
+                 settings: list) -> None:
+        shapes = [SHEET_SHAPE.fullmatch(xml[SHEET_PART]), STRINGS_SHAPE.fullmatch(xml[STRINGS_PART]),
+                  CORE_SHAPE.fullmatch(xml[CORE_PART])]
+        if None in shapes:
+            raise ValueError("a part is not of the shape the template knows")
+        sheet, strings, core = (m.groups() for m in shapes)
+        self.sheet = sheet[0], sheet[1], sheet[3], sheet[5]
+        self.strings = strings[0], strings[1], strings[2], strings[4]
+        self.core = core[0], core[2]
+        self.parts = [(name, None if m is None else zip_entry(m)) for name, m in parts]
+        self.styles = styles
+        self.settings = settings
+        self.known: dict[str, str] = {}  # shared strings' XML
+        self._escape = XMLwriter()
+
+    def render(self, title: str, draw: Callable[[object, object], None]) -> bytes | None:
+        """The workbook's bytes when `draw(sheet, formats)` draws a sheet the template covers, else None."""
+        parts = self.render_parts(title, draw)
+        return None if parts is None else self.zip(parts)
+
+    def render_parts(self, title: str, draw: Callable[[object, object], None]) -> dict[str, str] | None:
+        """The varying parts' XML when `draw(sheet, formats)` draws a sheet the template covers, else None."""
+        sheet = CellSheet()
+        try:
+            draw(sheet, self.styles)
+            return self.parts_of(sheet, title)
+        except Unusual:
+            return None
+
+    def parts_of(self, sheet: CellSheet, title: str) -> dict[str, str]:
+        """The XML of a drawn sheet's three varying parts: the sheet, its shared strings, the title."""
+        if sheet.settings != self.settings or sheet.footer is None or not sheet.str_table.count:
+            raise Unusual("shape")
+        rows, ref = sheet_rows(sheet)
+        head, views, tail, end = self.sheet
+        return {SHEET_PART: "".join((head, ref, views, rows, tail, self.text(sheet.footer), end)),
+                STRINGS_PART: self.strings_xml(sheet.str_table),
+                CORE_PART: "".join((self.core[0], self.text(title), self.core[1]))}
+
+    def zip(self, varying: dict[str, str]) -> bytes:
+        """The package: the varying parts compressed, zipped with the kept ones in their order."""
+        return zip_entries([entry if entry is not None else zip_entry(compress(name, varying[name].encode("utf-8")))
+                            for name, entry in self.parts])
+
+    def text(self, data: str) -> str:
+        """Text as XlsxWriter writes it in an element (`_xml_data_element`)."""
+        data = self._escape._escape_data(data)
+        if "_x" in data or not data.isprintable():  # else there is nothing for Excel's escapes to change
+            data = self._escape._escape_control_characters(data)
+        return data
+
+    def strings_xml(self, strings: Strings) -> str:
+        """The shared-strings part: each string as XlsxWriter writes it (xlsxfast.si_xml), kept for the next return."""
+        known = self.known.get
+        out = [known(string) or self._si(string) for string in strings.index]  # in the order of their indexes
+        head, middle, close, end = self.strings
+        return f"{head}{strings.count}{middle}{len(strings.index)}{close}{''.join(out)}{end}"
+
+    def _si(self, string: str) -> str:
+        xml = si_xml(string)
+        if len(self.known) < KEEP_STRINGS:
+            self.known[string] = xml
+        return xml
+
+
+def learn(book: object, formats: object, data: bytes, title: str,
+          draw: Callable[[object, object], None]) -> SheetTemplate | None:
+    """A template from a workbook XlsxWriter has just packaged (`data`, from `book`, whose sheet
+    `draw(sheet, formats)` drew), or None if the template does not give back exactly `data`.
+    Raises Unusual when the sheet is not one the template could cover (try a later one)."""
+    sheet = CellSheet()
+    styles = styles_of(formats)
+    draw(sheet, styles)
+    if len(book.worksheets()) != 1:
+        return None
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        names = z.namelist()
+        if not set(VARYING_PARTS) <= set(names):
+            return None
+        parts = [(n, None if n in VARYING_PARTS else compress(n, z.read(n))) for n in names]
+        xml = {n: z.read(n).decode("utf-8") for n in VARYING_PARTS}
+    try:
+        template = SheetTemplate(parts, xml, styles, sheet.settings)
+    except ValueError:
+        return None
+    return template if template.zip(template.parts_of(sheet, title)) == data else None
+
+
+@dataclass(frozen=True)
+class ReferenceFormats:
+    bold: object
+    money: object
+
+
+#: The reference sheets' values: text to escape, to keep as it is, white space to preserve, control
+#: characters, XlsxWriter's own escapes, long text; numbers of every size and sign; footers.
+REFERENCE = (("first return", "School", 1234.5, 7, "2013-14: S1"),
+             (" padded ", "A & B <school> \"quoted\"", -0.1, 10**17, "a&b<c>"),
+             ("_x0041_\x01", "é" * 20_000, 2.5e-20, -3, "x" * 200))
+
+
+def _reference_book(title: str) -> tuple:
+    """A workbook like a return: its formats registered, one sheet taking ready-made rows."""
+    buffer = io.BytesIO()
+    book = Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
+    book.set_properties({"title": title, "author": "senrun", "created": datetime(2000, 1, 1)})
+    formats = ReferenceFormats(bold=book.add_format({"bold": True}),
+                               money=book.add_format({"num_format": "£#,##0.00"}))
+    for f in fields(formats):
+        getattr(formats, f.name)._get_xf_index()
+    return book, buffer, book.add_worksheet("Return", worksheet_class=TableSheet), formats
+
+
+def _reference_draw(values: tuple) -> Callable[[object, object], None]:
+    def draw(sheet, fmt) -> None:
+        title, text, number, whole, footer = values
+        sheet.set_landscape()
+        sheet.fit_to_pages(1, 0)
+        sheet.set_column(0, 0, 30)
+        sheet.set_column(1, 2, 12)
+        sheet.write_string(0, 0, title, fmt.bold)
+        sheet.write_string(1, 1, text)
+        sheet.write_number(1, 0, number, fmt.money)
+        index = sheet.str_table._get_shared_string_index(text)
+        sheet.put_cells(3, 0, 2, [f'<c r="A4" t="s"><v>{index}</v></c><c r="C4"><v>{whole}</v></c>', ""])
+        for row in range(5, 40, 7):
+            sheet.write_number(row, row % 3, whole, fmt.bold)
+        sheet.write_string(40, 3, title)
+        sheet.set_footer(f"&L{footer.replace('&', '&&')}&CPage &P of &N")
+    return draw
+
+
+def self_check() -> str | None:
+    """None when returns drawn on the template give exactly XlsxWriter's bytes on reference
+    workbooks (the first teaches the template, the others are written from it); else what differed."""
+    template = None
+    for values in REFERENCE:
+        draw = _reference_draw(values)
+        book, buffer, sheet, formats = _reference_book(values[0])
+        draw(sheet, formats)
+        book.close()
+        plain = buffer.getvalue()
+        if template is None:
+            template = learn(book, formats, plain, values[0], draw)
+            if template is None:
+                return "the sheet template did not learn a reference return"
+        elif template.render(values[0], draw) != plain:
+            return f"a return written from the sheet template differed from XlsxWriter's own ({values[0]!r})"
+    return None

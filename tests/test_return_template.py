@@ -1,0 +1,165 @@
+"""A return written from the sheet template (outputs/xlsxtemplate.py) is byte for byte the
+workbook XlsxWriter writes for it, whatever the school's values: text that XML or Excel must
+escape, white space to preserve, text over Excel's limit, negative or missing money, units
+and rates as text or numbers, a school with no children, with or without last year.  A
+return the template does not cover is written by XlsxWriter, so it is the same too; and a
+template that would not give XlsxWriter's bytes for the first return is never used."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from senrun.outputs import returnbook, xlsxtemplate
+from senrun.outputs.returnbook import SchoolReturn, draw_return, new_return_book, return_title
+from senrun.outputs.xlsxpack import ReturnPacker
+
+ONE = SchoolReturn("returns/S1.xlsx", "S1", "Ash & Elm <Primary>", "C1", "North", "2013-14",
+                   "1 April 2013 – 31 March 2014", 411523, 250000, 1234567, 1896090, 9999999, 1800000,
+                   "SEN funding team, 01234 567890", "01/04/2013", "delegated", "0a1b2c3d",
+                   (("Lump sum", "a fixed sum per school", 1, "5000", 500000),
+                    ("Per pupil", "pupils", "312", "2354.3814", 734567)),
+                   (("A123456789012", "main", 36000, 41365, 41729, 600000, 250000, 42614,
+                     "continues beyond this period, to the end of primary phase", 2),))
+
+#: Text that XML, Excel or XlsxWriter treat specially.
+AWKWARD = ["=SUM(A1)", "a & b", "<b>bold</b>", "<r>rich</r>", 'say "hi"', "it's", " lead", "trail ", "\ttab",
+           "new\nline", "\x01ctl\x1f", "_x0041_", "a_x00zz_b", "_x005F_", "\ufffe", "\uffff", "é ü ß €",
+           "\u00a0nbsp", "nbsp\u2003", "", " ", "&[Picture]", "&G", "&&", "&L&C&R", "x" * 40_000,
+           "é" * 16_384 + "😀" * 10]
+TEXT = st.one_of(st.sampled_from(AWKWARD), st.text(max_size=30))
+MONEY = st.one_of(st.none(), st.integers(-10**13, 10**13))
+#: Units and rates: as the run gives them (exact text), and whatever else could come.
+NUMBERS = st.one_of(st.none(), st.sampled_from(["312", "41.5", "-0", "0.000001", "1e3", "2354.3814", "-7.25",
+                                                "NaN", "Infinity", "1E+2", " 12 ", "abc", ""]),
+                    st.integers(-10**9, 10**9), TEXT)
+CHILD = st.tuples(st.one_of(st.none(), TEXT), st.one_of(st.none(), TEXT),
+                  *[st.one_of(st.none(), st.integers(0, 80_000))] * 3, MONEY, MONEY,
+                  st.one_of(st.none(), st.integers(0, 80_000)), st.one_of(st.none(), TEXT),
+                  st.one_of(st.none(), st.integers(-3, 20)))
+ELEMENT = st.tuples(TEXT, TEXT, NUMBERS, NUMBERS, MONEY)
+
+
+@st.composite
+def schools(draw) -> SchoolReturn:
+    return replace(
+        ONE, school_id=draw(TEXT), school_name=draw(st.one_of(st.none(), TEXT)), cluster_id=draw(TEXT),
+        cluster_name=draw(st.one_of(st.none(), TEXT)), year=draw(st.one_of(st.just("2013-14"), TEXT)),
+        period=draw(TEXT), ssa=draw(MONEY), psf=draw(MONEY), cluster_share=draw(MONEY), total=draw(MONEY),
+        cluster_allocation=draw(MONEY), previous_total=draw(MONEY), contact=draw(st.one_of(st.none(), TEXT)),
+        issued=draw(st.one_of(st.none(), TEXT)), delegation=draw(st.sampled_from(["delegated", "devolved", "x&y"])),
+        reference=draw(st.one_of(st.just("0a1b2c3d"), TEXT)),
+        elements=tuple(draw(st.lists(ELEMENT, max_size=4))), children=tuple(draw(st.lists(CHILD, max_size=20))))
+
+
+def from_template(packer: ReturnPacker, school: SchoolReturn) -> bytes:
+    """The school's return through the packer (as return_bytes writes it with the process's packer)."""
+    return packer.pack_drawn(return_title(school), lambda ws, fmt: draw_return(ws, fmt, school), new_return_book)
+
+
+def plain(school: SchoolReturn) -> bytes:
+    """The school's return as XlsxWriter alone writes it."""
+    book, buffer, ws, fmt = new_return_book(return_title(school))
+    draw_return(ws, fmt, school)
+    book.close()
+    return buffer.getvalue()
+
+
+def outcome(write, school: SchoolReturn) -> bytes | type:
+    """The bytes written, or the kind of error raised."""
+    try:
+        return write(school)
+    except Exception as exc:  # noqa: BLE001 — both ways must fail alike
+        return type(exc)
+
+
+def learnt_packer() -> ReturnPacker:
+    packer = ReturnPacker()
+    assert from_template(packer, ONE) == plain(ONE)
+    assert packer._template, "the first return did not give a template"
+    return packer
+
+
+PACKER = learnt_packer()
+
+
+@pytest.mark.filterwarnings("ignore:Footer string cannot be longer", "ignore:Number of footer images")
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(schools())
+@example(replace(ONE, elements=(("Huge", "units", "1e400", "1e400", 5),)))  # too large for a float: both fail alike
+@example(replace(ONE, school_id="x" * 300))  # a footer over 255 characters: XlsxWriter leaves it out
+@example(replace(ONE, school_id="&[Picture]"))  # a footer asking for an image: XlsxWriter leaves it out
+def test_any_return_from_the_template_is_what_xlsxwriter_writes(school):
+    assert outcome(lambda s: from_template(PACKER, s), school) == outcome(plain, school)
+
+
+AWKWARD_BUT_COVERED = [
+    replace(ONE, school_id="A&B <1>", school_name=" padded ", cluster_name="_x0041_\x01", period="tab\there"),
+    replace(ONE, school_name="x" * 40_000, contact="é" * 16_384 + "😀" * 10),  # cut to Excel's limit
+    replace(ONE, ssa=-1, psf=None, cluster_share=0, total=-10**12, cluster_allocation=None),
+    replace(ONE, children=()),  # no child: a line of text instead of the table
+    replace(ONE, children=((None,) * 10, ("U", None, 1, None, 2, -5, None, None, "why & how", None))),
+    replace(ONE, previous_total=None, contact=None, issued=None),
+    replace(ONE, previous_total=0),  # new this year
+    replace(ONE, elements=(("Need", "need", "41.5", "0.000001", -3), ("Other", "x", None, "n/a", None),
+                           ("Count", "pupils", 12, None, 10**15))),
+    replace(ONE, elements=()),
+    replace(ONE, children=ONE.children * 40),  # rows beyond the first blocks of 16
+]
+
+
+@pytest.mark.parametrize("school", AWKWARD_BUT_COVERED)
+def test_awkward_values_are_written_from_the_template_as_xlsxwriter_writes_them(school):
+    packer = learnt_packer()
+    assert from_template(packer, school) == plain(school)
+    assert packer.from_template == 1, "the return was not written from the template"
+
+
+@pytest.mark.filterwarnings("ignore:Footer string cannot be longer")
+def test_a_return_the_template_does_not_cover_is_written_by_xlsxwriter():
+    packer = learnt_packer()
+    school = replace(ONE, school_id="x" * 300)  # XlsxWriter leaves out a footer this long
+    assert from_template(packer, school) == plain(school)
+    assert packer.from_template == 0
+    assert from_template(packer, ONE) == plain(ONE) and packer.from_template == 1
+
+
+def test_a_template_that_does_not_give_the_first_returns_bytes_is_never_used(monkeypatch):
+    monkeypatch.setattr(xlsxtemplate, "dimension", lambda *args: "A1:B2")
+    packer = ReturnPacker()
+    for school in (ONE, *AWKWARD_BUT_COVERED[:3]):
+        assert from_template(packer, school) == plain(school)
+    assert packer._template is False and packer.from_template == 0
+
+
+def test_the_first_return_of_a_process_teaches_the_template_when_it_is_not_unusual(monkeypatch):
+    packer = ReturnPacker()
+    monkeypatch.setattr(returnbook, "PACKER", packer)
+    long_footer = replace(ONE, school_id="x" * 300)
+    with pytest.warns(UserWarning, match="Footer"):
+        assert returnbook.return_bytes(long_footer) == plain(long_footer)
+    assert packer._template is None  # not learnt from a sheet it could not cover: the next one teaches it
+    assert returnbook.return_bytes(ONE) == plain(ONE)
+    assert packer._template and packer.from_template == 0
+    assert returnbook.return_bytes(AWKWARD_BUT_COVERED[0]) == plain(AWKWARD_BUT_COVERED[0])
+    assert packer.from_template == 1
+
+
+FULL_CHILD = st.tuples(TEXT, TEXT, *[st.integers(0, 80_000)] * 3, st.integers(-10**13, 10**13),
+                       st.integers(-10**13, 10**13), st.integers(0, 80_000), TEXT, st.integers(-3, 20))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(FULL_CHILD, CHILD), max_size=8))
+def test_a_childs_row_without_blanks_written_at_once_is_the_row_written_cell_by_cell(children):
+    fmt = PACKER._template.styles
+    at_once, cell_by_cell = xlsxtemplate.CellSheet(), xlsxtemplate.CellSheet()
+    rows = returnbook.children_xml(at_once, fmt, tuple(children), 10)
+    styles = (fmt.date.xf, fmt.money.xf, fmt.integer.xf)
+    index = cell_by_cell.str_table._get_shared_string_index
+    assert rows == [returnbook.child_cells(index, styles, values, r) for r, values in enumerate(children, start=11)]
+    assert at_once.str_table.index == cell_by_cell.str_table.index
+    assert at_once.str_table.count == cell_by_cell.str_table.count
