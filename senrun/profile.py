@@ -40,7 +40,8 @@ def send_profile(census: pl.DataFrame | None, cfg) -> pl.DataFrame | None:
                         sen.is_in(SEN_SUPPORT_CODES).fill_null(False).cast(pl.Int64).sum().alias("sen_support"),
                         sen.is_in(SEN_STATEMENT_CODES).fill_null(False).cast(pl.Int64).sum().alias("statements"),
                         fsm.alias("fsm"))
-                   .sort(SCHOOL_ID, "phase"))
+                   .with_columns(pl.col(SCHOOL_ID).cast(pl.String))  # (a compact census: an Enum)
+                   .sort(SCHOOL_ID, "phase"), streaming=True)
 
 
 def with_profile(result: RunResult, census: pl.DataFrame | None) -> RunResult:
