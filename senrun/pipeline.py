@@ -204,10 +204,12 @@ def census_matches(inp: Inputs) -> pl.DataFrame | None:
         census = inp.census.frame
         columns = [SCHOOL_ID, DOB] + [c for c in (SEN_PROVISION, FSM, ENROL_STATUS) if c in census.columns]
         dobs = _statement_dobs(inp)
-        # joined on the census's own UPN keys (a compact census: integers, not 8 million strings)
-        keyed = dobs.lazy().with_columns(inp.census.keys_of(dobs[UPN]).alias("_key"))
-        found = collect(keyed.join(census.lazy().select(pl.col(UPN).alias("_key"), *columns), on="_key",
-                                   how="inner").drop("_key"), streaming=True)
+        # the census's rows of these children, found by its own UPN keys (a compact census: integers, not
+        # 8 million strings) in one streaming pass, then joined with the statements' dates of birth
+        keys = inp.census.keys_of(dobs[UPN]).alias("_key")
+        rows = collect(census.lazy().select(pl.col(UPN).alias("_key"), *columns)
+                       .filter(pl.col("_key").is_in(keys.drop_nulls().implode())), streaming=True)
+        found = dobs.with_columns(keys).join(rows, on="_key", how="inner").drop("_key")
         inp.derived["matches"] = inp.census.readable(found)  # (its school ids and statuses as text)
     return inp.derived["matches"]
 

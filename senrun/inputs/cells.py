@@ -22,7 +22,7 @@ import polars as pl
 from . import parse
 from ..money import ceiling_text
 from .schema import COMPACT_DTYPES, DTYPES, ENROL_CODES, EVENTS, MOVE_REASONS, NULLABLE, SEN_CODES, STREAMS, Column, Kind
-from .upn import UpnKeys, key_expr, keyed, keyed_plan, not_ok
+from .upn import UpnKeys, keyed, keyed_plan, not_ok
 
 EMPTY = "is empty; this column must be filled in on every row"
 IDX = "_idx"  # a cell's position in the column
@@ -201,14 +201,16 @@ def _by_distinct(series: pl.Series, col: Column, dtype: pl.DataType, as_enum: bo
     """Parse each distinct value once and map the results back to the cells (or, when nearly every
     value is distinct, parse the cells themselves).  `as_enum`: the values as an Enum of the parsed
     values found, in their order as text (a census's school ids: two bytes a pupil, not a string)."""
-    if series.dtype == pl.String and col.kind in _CODES and _CATEGORIES:
-        # a code column (a census's years and SEN codes): one pass finds the distinct values and each
-        # cell's index among them, which picks its parsed value
+    if series.dtype == pl.String and (col.kind in _CODES or as_enum) and _CATEGORIES:
+        # a code column (a census's years, SEN codes and school ids): one pass finds the distinct values
+        # and each cell's index among them, which picks its parsed value
         coded = series.cast(pl.Categorical(pl.Categories.random()))  # (kept while its categories are read)
         distinct = coded.dtype.categories.to_series().rename(series.name)  # in the order of the codes
         codes = coded.to_physical()
         del coded
         each = _direct(distinct, col)
+        if as_enum:
+            dtype = pl.Enum(each.values.drop_nulls().unique().sort())
         values = each.values.cast(dtype).gather(codes).rename(col.name)
         del codes
     else:
@@ -296,7 +298,7 @@ def _upns(series: pl.Series, col: Column) -> Cells:
 
 
 def keyed_upns(raw, header: str, col: Column) -> Cells:
-    """A census's UPN column (`header` of `raw`, a reading.Raw) as integer keys (upn.key_expr), worked out
+    """A census's UPN column (`header` of `raw`, a reading.Raw) as integer keys (upn.keyed_plan), worked out
     with the check letters in one pass over the bytes; a Parquet column is read a batch at a time, never
     held whole as text.  Only the cells that are not a capital letter and 12 digits (blanks, spaces or
     lower case to tidy, temporary and malformed UPNs: a few) are read again and parsed as text; those
@@ -316,7 +318,7 @@ def keyed_upns(raw, header: str, col: Column) -> Cells:
         texts = raw.scan(header, lambda frame: frame.with_row_index("\x00i").filter(
             pl.col("\x00i").is_in(idx.implode())).select(header)).to_series()
     sub = _direct(as_text(texts).rename(col.name), col)
-    side = UpnKeys(sub.values.filter(sub.values.to_frame().select(key_expr(pl.col(col.name)).is_null()).to_series()))
+    side = UpnKeys(sub.values.filter(keyed(sub.values)["key"].is_null()))
     values = keys.scatter(idx, side.encode(sub.values)) if len(idx) else keys
     blank = None
     if sub.blank is not None and sub.blank.any():

@@ -130,12 +130,6 @@ def _key(b, digits_ok: pl.Expr, last: pl.Expr) -> pl.Expr:
     return pl.when(shape).then(letter * _TEN12 + half(1, 7) * 1_000_000 + half(7, _WIDTH))
 
 
-def key_expr(upn: pl.Expr) -> pl.Expr:
-    """The integer key of a UPN held as a capital letter then 12 digits; null for any other text."""
-    _, last, digits_ok, _ = _parts(lambda i: _byte(upn, i))
-    return _key(lambda i: _byte(upn, i), digits_ok, last)
-
-
 def keyed_plan(frame: pl.LazyFrame, upn: str) -> pl.LazyFrame:
     """`key` and `fine` of each UPN of `frame`, from its bytes: the key (null where the text is not a
     capital letter and 12 digits) and whether the UPN is 'ok' (as `not_ok`; false for a blank)."""
@@ -163,9 +157,12 @@ class UpnKeys:
 
     def encode(self, upn: pl.Series) -> pl.Series:
         """The keys of UPNs given as text (null for a blank, or for a text no census row holds)."""
+        keys = keyed(upn.cast(pl.String))["key"].rename(upn.name)
+        if self.table.is_empty():
+            return keys
         frame = upn.cast(pl.String).rename("_text").to_frame()
         side = frame.join(self.table, on="_text", how="left", maintain_order="left")["_key"]
-        return frame.select(pl.coalesce(key_expr(pl.col("_text")), side).alias(upn.name))[upn.name]
+        return keys.fill_null(side)
 
     def decode(self, keys: pl.Series) -> pl.Series:
         """The text of each key, as the census holds it."""
