@@ -174,7 +174,8 @@ def _parse_columns(raw: Raw, wanted: dict[str, str], columns: tuple[Column, ...]
     del kept
     if compact:
         table.upn_keys = cells[UPN].upn_keys if UPN in cells else None
-        table.enum_text = tuple(c for c in frame.columns if isinstance(frame.schema[c], pl.Enum)
+        schema = frame.schema  # (once: each Enum's categories, 21,000 school ids, come back to Python)
+        table.enum_text = tuple(c for c in frame.columns if isinstance(schema[c], pl.Enum)
                                 and c in declared and declared[c].kind in (Kind.ID, Kind.ENROL))
     suspects = cells[UPN].suspects if UPN in cells else None
     if suspects is not None:
