@@ -6,7 +6,6 @@ the pipeline raises once with every error found.
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import replace
 from datetime import date
 
@@ -64,7 +63,7 @@ def duplicates(table: Table, keys: list[str], issues: Issues, what: str, detail:
     if detail:
         firsts.append(pl.col(detail).sort_by(ROW).first().over(keys).alias("_first_detail"))
     dup = frame.with_columns(firsts).filter(pl.col(ROW) != pl.col("_first")).sort(ROW)
-    for rec in dup.head(MAX_LISTED).iter_rows(named=True):
+    for rec in table.readable(dup.head(MAX_LISTED)).iter_rows(named=True):
         value = " / ".join(str(rec[k]) for k in keys)
         text = f"{what} {value} appears again (first at row {rec['_first']})"
         if detail and rec[detail] != rec["_first_detail"]:
@@ -94,7 +93,7 @@ def upn_letters(table: Table, issues: Issues) -> None:
     frame = table.frame
     if table.upn_suspects is not None and table.upn_suspects[0] is frame:  # found while parsing
         frame = frame.filter(pl.col(ROW).is_in(table.upn_suspects[1].implode()))
-    checked = upn_problems(frame, UPN, [ROW, UPN]).sort(ROW)
+    checked = upn_problems(table.readable(frame.select(ROW, UPN)), UPN, [ROW, UPN]).sort(ROW)
     messages = {"bad_letter": "has a wrong check letter (a typing slip in the UPN?)",
                 "malformed": "is not a UPN: a check letter, then 12 digits (the last may be a letter)",
                 "temporary": "is a temporary UPN (accepted; replace it with the permanent one when issued)"}
@@ -122,43 +121,35 @@ def school_clusters(schools: Table, issues: Issues) -> None:
 
 def census_outside(census: Table, school_ids: pl.Series, issues: Issues) -> None:
     """Census rows at schools outside the schools input are not counted (e.g. special schools)."""
-    inside = census.frame[SCHOOL_ID].is_in(school_ids.implode())
-    if inside.all():
-        return
-    out = (census.frame.filter(~inside).group_by(SCHOOL_ID)
-           .agg(pl.len().alias("n"), pl.col(ROW).min().alias("first")).sort(SCHOOL_ID))
+    ids = census.frame[SCHOOL_ID]
+    if isinstance(ids.dtype, pl.Enum):  # a compact census: the schools are its categories
+        found = ids.dtype.categories
+        outside = found.filter(~found.is_in(school_ids.implode()))
+        if outside.is_empty():
+            return
+        rows = census.frame.filter(pl.col(SCHOOL_ID).is_in(outside.implode()))
+    else:
+        inside = ids.is_in(school_ids.implode())
+        if inside.all():
+            return
+        rows = census.frame.filter(~inside)
+    out = (census.readable(rows.group_by(SCHOOL_ID).agg(pl.len().alias("n"), pl.col(ROW).min().alias("first")))
+           .sort(SCHOOL_ID))
     for sid, n, first in out.iter_rows():
         issues.warn("census_outside", f"{n:,} census rows at school {sid}, which is not in the schools input: "
                     "not counted", **census.where(SCHOOL_ID, first), value=sid)
 
 
-def other_dobs(census: pl.DataFrame, dobs: pl.DataFrame, matches: pl.DataFrame | None = None) -> pl.DataFrame:
+def other_dobs(matches: pl.DataFrame) -> pl.DataFrame:
     """Children whose statement gives another date of birth than their census row: upn, statement_dob,
-    census_dob.  `dobs` is one row per child (upn, statement_dob).
-
-    This is the one join of the whole census with the statements; `dob_differs` and `taught_years` both
-    need it, so the last answer is kept (for the same census frame and the same statement dates).
-    `matches`, when the caller has it (the statement children's census rows with their statement_dob,
-    as `pipeline.census_matches`), saves the join."""
-    if matches is not None:
-        return (matches.filter(pl.col("statement_dob") != pl.col(DOB))
-                .select(UPN, "statement_dob", pl.col(DOB).alias("census_dob")))
-    key = (dobs.height, int(dobs.hash_rows(_SEED).sum())) if dobs.height else (0, 0)
-    cached = _OTHER_DOBS.get("value")
-    if cached is not None and _OTHER_DOBS["census"]() is census and _OTHER_DOBS["key"] == key:
-        return cached
-    children = census.filter(pl.col(UPN).is_in(dobs[UPN].implode()))  # a set of 430,000, not a join of 8 million
-    value = (dobs.join(children.select(UPN, pl.col(DOB).alias("census_dob")), on=UPN, how="inner")
-             .filter(pl.col("statement_dob") != pl.col("census_dob")))
-    _OTHER_DOBS.update(census=weakref.ref(census), key=key, value=value)
-    return value
-
-
-_OTHER_DOBS: dict = {}
+    census_dob, from `matches` (the statement children's census rows with their statement_dob, as
+    `pipeline.census_matches`: the one join of the census with the statements)."""
+    return (matches.filter(pl.col("statement_dob") != pl.col(DOB))
+            .select(UPN, "statement_dob", pl.col(DOB).alias("census_dob")))
 
 
 def taught_years(census: Table, census_date: date, dobs: pl.DataFrame, issues: Issues,
-                 matches: pl.DataFrame | None = None) -> None:
+                 matches: pl.DataFrame) -> None:
     """A taught year that differs from the age-based year is reported; funding follows age (FAQ 4–5).
 
     The age comes from the statement's date of birth where the child has one (`dobs`: upn,
@@ -166,14 +157,15 @@ def taught_years(census: Table, census_date: date, dobs: pl.DataFrame, issues: I
     census date of birth, and those of children whose statement gives another date of birth."""
     if NC_YEAR_TAUGHT not in census.frame.columns:
         return
-    differ = other_dobs(census.frame, dobs, matches)[UPN]
+    differ = census.keys_of(other_dobs(matches)[UPN])
     taught = census.frame.lazy().select(ROW, UPN, NC_YEAR_TAUGHT, DOB).filter(pl.col(NC_YEAR_TAUGHT).is_not_null())
     maybe = _not_aged(pl.col(NC_YEAR_TAUGHT), pl.col(DOB), census_date)
     if len(differ):
         maybe = maybe | pl.col(UPN).is_in(differ.implode())
-    aged = collect(taught.filter(maybe).join(dobs.lazy(), on=UPN, how="left")
-                   .with_columns(nc_year(pl.coalesce("statement_dob", DOB), census_date).alias("_age"))
-                   .filter(pl.col(NC_YEAR_TAUGHT) != pl.col("_age")).sort(ROW), streaming=True)
+    rows = census.readable(collect(taught.filter(maybe), streaming=True))  # (a few: UPNs as text)
+    aged = (rows.join(dobs, on=UPN, how="left")
+            .with_columns(nc_year(pl.coalesce("statement_dob", DOB), census_date).alias("_age"))
+            .filter(pl.col(NC_YEAR_TAUGHT) != pl.col("_age")).sort(ROW))
     for row, taught, age in aged.select(ROW, NC_YEAR_TAUGHT, "_age").head(MAX_LISTED).iter_rows():
         issues.warn("taught_year", f"taught in year {_year(taught)} but age-based year is {_year(age)}; "
                     "funding follows the age-based year (FAQ 4-5)", **census.where(NC_YEAR_TAUGHT, row),
@@ -201,10 +193,11 @@ def _year(nc: int) -> str:
     return {-2: "N1", -1: "N2", 0: "R"}.get(nc, str(nc))
 
 
-def dob_differs(census: Table, statements: Table, issues: Issues, matches: pl.DataFrame | None = None) -> None:
-    """A date of birth that differs between census and statements: statements win."""
+def dob_differs(statements: Table, issues: Issues, matches: pl.DataFrame) -> None:
+    """A date of birth that differs between census and statements (`matches`, as `other_dobs`): statements
+    win."""
     first = statements.frame.select(ROW, UPN, DOB).unique(UPN, keep="first", maintain_order=True)
-    differ = other_dobs(census.frame, first.select(UPN, pl.col(DOB).alias("statement_dob")), matches)
+    differ = other_dobs(matches)
     # a dual-registered child has several census rows (§11.5): one warning per statement row
     joined = (first.join(differ.select(UPN, "census_dob").unique(UPN, keep="first", maintain_order=True), on=UPN,
                          how="inner").sort(ROW))

@@ -87,7 +87,7 @@ def check_inputs(inp: Inputs, cfg: Config) -> None:
         checks.upn_letters(inp.census, issues)
         checks.census_outside(inp.census, ids, issues)
         matches = census_matches(inp)  # the one join of the census with the statements, kept for the run
-        checks.dob_differs(inp.census, inp.statements, issues, matches)
+        checks.dob_differs(inp.statements, issues, matches)
         checks.taught_years(inp.census, cfg.census_date, _statement_dobs(inp), issues, matches)
     checks.no_statements(inp.statements, issues)
     _check_basis_columns(inp, cfg)
@@ -202,9 +202,15 @@ def census_matches(inp: Inputs) -> pl.DataFrame | None:
         return None
     if "matches" not in inp.derived:
         census = inp.census.frame
-        columns = [UPN, SCHOOL_ID, DOB] + [c for c in (SEN_PROVISION, FSM, ENROL_STATUS) if c in census.columns]
-        inp.derived["matches"] = collect(_statement_dobs(inp).lazy().join(census.lazy().select(columns), on=UPN,
-                                                                            how="inner"), streaming=True)
+        columns = [SCHOOL_ID, DOB] + [c for c in (SEN_PROVISION, FSM, ENROL_STATUS) if c in census.columns]
+        dobs = _statement_dobs(inp)
+        # the census's rows of these children, found by its own UPN keys (a compact census: integers, not
+        # 8 million strings) in one streaming pass, then joined with the statements' dates of birth
+        keys = inp.census.keys_of(dobs[UPN]).alias("_key")
+        rows = collect(census.lazy().select(pl.col(UPN).alias("_key"), *columns)
+                       .filter(pl.col("_key").is_in(keys.drop_nulls().implode())), streaming=True)
+        found = dobs.with_columns(keys).join(rows, on="_key", how="inner").drop("_key")
+        inp.derived["matches"] = inp.census.readable(found)  # (its school ids and statuses as text)
     return inp.derived["matches"]
 
 
@@ -242,9 +248,10 @@ def census_counts(inp: Inputs, cfg: Config, years: tuple[int, int] | None = None
     units = {"_basis_pupils": pl.lit(True), "_basis_sen_support": sen.is_in(SEN_SUPPORT_CODES),
              "_basis_statements": sen.is_in(SEN_STATEMENT_CODES), "_basis_fsm": fsm}
 
-    def tally(frame: pl.LazyFrame) -> pl.LazyFrame:  # each row counts its weight `_w`
+    def tally(frame: pl.LazyFrame) -> pl.LazyFrame:  # each row counts its weight `_w`; school ids as text
         return frame.group_by(SCHOOL_ID).agg(
-            (pl.col("_w") * u.fill_null(False).cast(pl.Int64)).sum().alias(name) for name, u in units.items())
+            (pl.col("_w") * u.fill_null(False).cast(pl.Int64)).sum().alias(name) for name, u in units.items()
+        ).with_columns(pl.col(SCHOOL_ID).cast(pl.String))
 
     as_in_census = census.lazy().filter(counted(pl.col(DOB))).with_columns(pl.lit(1, dtype=pl.Int64).alias("_w"))
     moved = (census_matches(inp).lazy()

@@ -15,6 +15,7 @@ from senrun.cli import app
 from senrun.config.loader import InputSpec
 from senrun.errors import Issues
 from senrun.inputs.load import read_input
+from senrun.inputs.upn import check_letter
 
 STATEMENT_HEADER = ["upn", "date_of_birth", "statement_date", "school_id", "annual_amount"]
 
@@ -119,10 +120,11 @@ def test_parquet_with_typed_columns(tmp_path):
                   "NCyearActual": ["6"], "SENprovision": ["k"], "FSMeligible": [True]}).write_parquet(path)
     columns = {"UPN": "upn", "LAEstab": "school_id", "DOB": "date_of_birth", "NCyearActual": "nc_year_taught",
                "SENprovision": "sen_provision", "FSMeligible": "fsm"}
-    frame = read_ok(path, "census", columns=columns)
-    assert frame.row(0, named=True) == {"_row": 2, "upn": "B801200005001", "school_id": "9262001",
-                                        "date_of_birth": date(2002, 8, 31), "nc_year_taught": 6,
-                                        "sen_provision": "K", "fsm": True, "enrol_status": "C"}
+    table, issues = read(path, "census", columns=columns)
+    assert not issues.items
+    assert table.readable(table.frame).row(0, named=True) == {
+        "_row": 2, "upn": "B801200005001", "school_id": "9262001", "date_of_birth": date(2002, 8, 31),
+        "nc_year_taught": 6, "sen_provision": "K", "fsm": True, "enrol_status": "C"}
 
 
 def test_parquet_money_and_datetimes(tmp_path):
@@ -424,6 +426,50 @@ def test_taught_years(tmp_path):
     table, issues = census(tmp_path, *[f"B8012000050{i:02d},S1,2005-01-01,{y},N,0" for i, y in enumerate(years)])
     assert not issues.items
     assert table.frame["nc_year_taught"].to_list() == [-2, -1, 0, 1, 6, 14, None, None, 0, None]
+
+
+TEMPORARY = check_letter("80120000500Z") + "80120000500Z"  # a temporary UPN: its last character is a letter
+
+
+def test_a_census_holds_upns_as_integer_keys_and_gives_back_the_text_read(tmp_path):
+    """At England scale the census is held compactly (UPNs as integers, school ids as an Enum, narrow
+    rows and years); every UPN, the temporary and malformed ones too, reads back as it was parsed."""
+    texts = ["B801200005001", "b801 2000 05002", TEMPORARY, "X12", "A801200005001", "Z999999999999"]
+    table, issues = census(tmp_path, *[f"{u},S{i % 2},2005-01-01,3,N,0" for i, u in enumerate(texts)])
+    assert not issues.errors
+    frame = table.frame
+    assert (frame.schema["upn"], frame.schema["_row"], frame.schema["nc_year_taught"]) == (pl.Int64, pl.UInt32,
+                                                                                           pl.Int8)
+    assert frame.schema["school_id"] == pl.Enum(["S0", "S1"])
+    assert frame.schema["enrol_status"] == pl.Enum(["C", "M", "S", "G"])
+    parsed = ["B801200005001", "B801200005002", TEMPORARY, "X12", "A801200005001", "Z999999999999"]
+    assert frame["upn"].n_unique() == len(parsed)
+    assert frame["upn"].to_list()[:2] == [1_801_200_005_001, 1_801_200_005_002]  # the letter's index, the digits
+    back = table.readable(frame)
+    assert back["upn"].to_list() == parsed
+    assert back["school_id"].to_list() == ["S0", "S1"] * 3 and back["enrol_status"].to_list() == ["C"] * 6
+    assert table.keys_of(pl.Series(parsed)).to_list() == frame["upn"].to_list()
+    assert table.keys_of(pl.Series(["A80120000501Z", None])).to_list() == [None, None]  # in no census row
+
+
+def test_census_messages_name_upns_and_schools_as_the_file_has_them(tmp_path):
+    from senrun.checks import census_outside, census_registrations, upn_letters
+
+    rows = [f"{TEMPORARY},S1,2005-01-01,3,N,0", "B801200005001,S1,2005-01-01,3,N,0", "X12,S1,2005-01-01,3,N,0",
+            f"{TEMPORARY.lower()},S1,2005-01-01,3,N,0", "B801200005001,S9,2005-01-01,3,N,0"]
+    table, issues = census(tmp_path, *rows)
+    assert not issues.items
+    census_registrations(table, issues)
+    upn_letters(table, issues)
+    census_outside(table, pl.Series(["S1"]), issues)
+    assert [(i.code, i.row, i.value) for i in issues.errors] == [("duplicate", 5, TEMPORARY),
+                                                                ("duplicate", 6, "B801200005001")]
+    assert f"UPN {TEMPORARY} appears again (first at row 2)" in issues.errors[0].message
+    assert [(i.code, i.row, i.value) for i in issues.warnings] == [
+        ("upn_temporary", 2, TEMPORARY), ("upn_malformed", 4, "X12"), ("upn_temporary", 5, TEMPORARY),
+        ("census_outside", 6, "S9")]
+    assert issues.warnings[1].message.startswith('"X12" is not a UPN')
+    assert issues.warnings[3].message.startswith("1 census rows at school S9, which is not in the schools input")
 
 
 @pytest.mark.parametrize("column,text", [("nc_year_taught", "15"), ("nc_year_taught", "Y7"), ("nc_year_taught", "0"),

@@ -21,8 +21,8 @@ import polars as pl
 
 from . import parse
 from ..money import ceiling_text
-from .schema import DTYPES, ENROL_CODES, EVENTS, MOVE_REASONS, NULLABLE, SEN_CODES, STREAMS, Column, Kind
-from .upn import not_ok
+from .schema import COMPACT_DTYPES, DTYPES, ENROL_CODES, EVENTS, MOVE_REASONS, NULLABLE, SEN_CODES, STREAMS, Column, Kind
+from .upn import UpnKeys, keyed, keyed_plan, not_ok
 
 EMPTY = "is empty; this column must be filled in on every row"
 IDX = "_idx"  # a cell's position in the column
@@ -44,23 +44,27 @@ class Cells:
     #: A UPN column: the positions of the only cells whose UPN may not be 'ok' (upn.not_ok); every
     #: other cell holds a valid UPN as it was in the file.  None: not worked out.
     suspects: pl.Series | None = None
+    #: A compact UPN column (integer keys): the texts that are not a letter and 12 digits, with their keys.
+    upn_keys: UpnKeys | None = None
 
 
 def _no_bad() -> pl.DataFrame:
     return pl.DataFrame(schema={IDX: pl.UInt32, "message": pl.String, "value": pl.String})
 
 
-def parse_cells(series: pl.Series, col: Column) -> Cells:
-    """Parse one column by its declared kind (the series is named as the column)."""
+def parse_cells(series: pl.Series, col: Column, compact: bool = False) -> Cells:
+    """Parse one column by its declared kind (the series is named as the column).  `compact` (a census of
+    millions of rows): school ids as an Enum of the ids found, and the narrow types of COMPACT_DTYPES (its
+    UPNs: `keyed_upns`)."""
     if col.kind == Kind.DATE and series.dtype == pl.Date:
         return _typed(series, col)
     if col.kind == Kind.UPN and series.dtype == pl.String:
         return _upns(series, col)
     if col.kind == Kind.MONEY and series.dtype.is_float():
         return _float_money(series, col)
-    cells = _by_distinct(series, col)
-    dtype = DTYPES[col.kind]
-    if isinstance(dtype, pl.Enum) and cells.values.dtype != dtype:
+    dtype = COMPACT_DTYPES.get(col.kind, DTYPES[col.kind]) if compact else DTYPES[col.kind]
+    cells = _by_distinct(series, col, dtype, as_enum=compact and col.kind == Kind.ID)
+    if (isinstance(dtype, pl.Enum) or (compact and col.kind in COMPACT_DTYPES)) and cells.values.dtype != dtype:
         cells.values = cells.values.cast(dtype)
     return cells
 
@@ -193,25 +197,29 @@ def _direct(text: pl.Series, col: Column) -> Cells:
 
 # --- few distinct values: parse each once -----------------------------------------------------
 
-def _by_distinct(series: pl.Series, col: Column) -> Cells:
+def _by_distinct(series: pl.Series, col: Column, dtype: pl.DataType, as_enum: bool = False) -> Cells:
     """Parse each distinct value once and map the results back to the cells (or, when nearly every
-    value is distinct, parse the cells themselves)."""
-    if series.dtype == pl.String and col.kind in _CODES and _CATEGORIES:
-        # a code column (a census's years and SEN codes): one pass finds the distinct values and each
-        # cell's index among them, which picks its parsed value
+    value is distinct, parse the cells themselves).  `as_enum`: the values as an Enum of the parsed
+    values found, in their order as text (a census's school ids: two bytes a pupil, not a string)."""
+    if series.dtype == pl.String and (col.kind in _CODES or as_enum) and _CATEGORIES:
+        # a code column (a census's years, SEN codes and school ids): one pass finds the distinct values
+        # and each cell's index among them, which picks its parsed value
         coded = series.cast(pl.Categorical(pl.Categories.random()))  # (kept while its categories are read)
         distinct = coded.dtype.categories.to_series().rename(series.name)  # in the order of the codes
         codes = coded.to_physical()
         del coded
         each = _direct(distinct, col)
-        values = each.values.cast(DTYPES[col.kind]).gather(codes).rename(col.name)
+        if as_enum:
+            dtype = pl.Enum(each.values.drop_nulls().unique().sort())
+        values = each.values.cast(dtype).gather(codes).rename(col.name)
         del codes
     else:
         distinct = series.drop_nulls().unique()
-        if len(distinct) > FEW_DISTINCT and 4 * len(distinct) > len(series):
+        if len(distinct) > FEW_DISTINCT and 4 * len(distinct) > len(series) and not as_enum:
             return _direct(as_text(series), col)
         each = _direct(as_text(distinct), col)
-        values = _map_values(series, distinct, each.values, col)
+        values = (_enum_values(series, distinct, each.values) if as_enum
+                  else _map_values(series, distinct, each.values, col))
     blank = series.is_null() if series.null_count() else None
     if each.blank is not None:
         in_blank = series.is_in(distinct.filter(each.blank).implode())
@@ -237,6 +245,15 @@ def _map_values(series: pl.Series, distinct: pl.Series, parsed: pl.Series, col: 
     if distinct.dtype == pl.String:  # each cell's index among the distinct values: far less memory than a replace
         return parsed.gather(series.cast(pl.Enum(distinct)).to_physical()).rename(col.name)
     return series.replace_strict(distinct, parsed, default=None, return_dtype=dtype).rename(col.name)
+
+
+def _enum_values(series: pl.Series, distinct: pl.Series, parsed: pl.Series) -> pl.Series:
+    """Each cell's parsed value as an Enum of the parsed values (sorted as text)."""
+    enum = pl.Enum(parsed.drop_nulls().unique().sort())
+    codes = (series.cast(pl.Enum(distinct)).to_physical() if distinct.dtype == pl.String
+             else series.replace_strict(distinct, pl.int_range(len(distinct), dtype=pl.UInt32, eager=True),
+                                        default=None, return_dtype=pl.UInt32))
+    return parsed.cast(enum).gather(codes).rename(series.name)
 
 
 def _map_bad(series: pl.Series, distinct: pl.Series, bad: pl.DataFrame) -> pl.DataFrame:
@@ -278,6 +295,36 @@ def _upns(series: pl.Series, col: Column) -> Cells:
     cells = _mostly(series, col, fine, None)
     cells.suspects = suspects
     return cells
+
+
+def keyed_upns(raw, header: str, col: Column) -> Cells:
+    """A census's UPN column (`header` of `raw`, a reading.Raw) as integer keys (upn.keyed_plan), worked out
+    with the check letters in one pass over the bytes; a Parquet column is read a batch at a time, never
+    held whole as text.  Only the cells that are not a capital letter and 12 digits (blanks, spaces or
+    lower case to tidy, temporary and malformed UPNs: a few) are read again and parsed as text; those
+    still not of that shape after parsing are kept, with their keys, in `Cells.upn_keys`, so that each
+    cell's text can be given back."""
+    out = raw.scan(header, lambda frame: keyed_plan(frame, header))
+    series = None
+    if out is None:  # a text file's column, in memory already
+        series = raw.column(header).alias(col.name)
+        out = keyed(series if series.dtype == pl.String else as_text(series))
+    keys, suspects = out["key"], (~out["fine"]).arg_true().cast(pl.UInt32)
+    del out
+    idx = keys.is_null().arg_true().cast(pl.UInt32)
+    if series is not None:
+        texts = series.gather(idx)
+    else:
+        texts = raw.scan(header, lambda frame: frame.with_row_index("\x00i").filter(
+            pl.col("\x00i").is_in(idx.implode())).select(header)).to_series()
+    sub = _direct(as_text(texts).rename(col.name), col)
+    side = UpnKeys(sub.values.filter(keyed(sub.values)["key"].is_null()))
+    values = keys.scatter(idx, side.encode(sub.values)) if len(idx) else keys
+    blank = None
+    if sub.blank is not None and sub.blank.any():
+        blank = pl.repeat(False, len(keys), eager=True).scatter(idx.filter(sub.blank), True)
+    bad = sub.bad.with_columns(idx.gather(sub.bad[IDX]).alias(IDX))
+    return Cells(values.rename(col.name), blank, bad, suspects, side)
 
 
 def _float_money(series: pl.Series, col: Column) -> Cells:

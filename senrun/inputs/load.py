@@ -12,14 +12,15 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from .cells import EMPTY, IDX, Cells, as_text, parse_cells
+from .cells import EMPTY, IDX, Cells, as_text, keyed_upns, parse_cells
 from ..config.loader import InputSpec
 from ..errors import Issues
 from .excel import Unreadable
 from .headers import find_header, map_columns, targets_for
 from .reading import Raw, read_raw
 from ..money import CEILING_PENCE, ceiling_text, fmt_gbp
-from .schema import DTYPES, ROW, SCHEMAS, UPN, Column, Kind
+from .schema import COMPACT, COMPACT_DTYPES, DTYPES, ROW, SCHEMAS, UPN, Column, Kind
+from .upn import UpnKeys
 
 MAX_ISSUES_PER_COLUMN = 200  # beyond this, one summary line per column and problem
 _FIRST = "\x00first"  # the file's first column, kept while reading to recognise a totals row
@@ -40,6 +41,21 @@ class Table:
     #: (frame, rows): the only rows of `frame` whose UPN may not be 'ok' (by ROW), found while parsing
     #: (cells.Cells.suspects), so that checks.upn_letters need not unpack 8 million UPNs again.
     upn_suspects: tuple[pl.DataFrame, pl.Series] | None = field(default=None, repr=False)
+    #: A compact table (schema.COMPACT): the UPN keys' side table, and the columns held as an Enum that were
+    #: text as read; `readable` gives a few rows back as they were read.
+    upn_keys: UpnKeys | None = field(default=None, repr=False)
+    enum_text: tuple[str, ...] = ()
+
+    def readable(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """`frame` (a few rows of this table) with each UPN key and Enum id as the text read from the file."""
+        if self.upn_keys is not None and UPN in frame.columns and frame.schema[UPN].is_integer():
+            frame = frame.with_columns(self.upn_keys.decode(frame[UPN]))
+        return frame.with_columns(pl.col(c).cast(pl.String) for c in self.enum_text if c in frame.columns)
+
+    def keys_of(self, upns: pl.Series) -> pl.Series:
+        """UPNs as text → as this table's UPN column holds them (a compact table's keys; null for a UPN
+        that no row holds)."""
+        return upns if self.upn_keys is None else self.upn_keys.encode(upns)
 
     def where(self, column: str | None = None, row: int | None = None) -> dict:
         """Keyword arguments locating an Issue in this table."""
@@ -138,19 +154,29 @@ def _parse_columns(raw: Raw, wanted: dict[str, str], columns: tuple[Column, ...]
     """Load and parse the columns one at a time (only one raw column is in memory at once, the UPNs last);
     report each bad or missing value with its row and header; skip spacer and totals rows."""
     declared = {c.name: c for c in columns}
+    compact = table.name in COMPACT
     cells: dict[str, Cells] = {}
     kept: dict[str, pl.Series] = {}
     # The UPNs last: the memory the other raw columns took (and gave back) is there to be reused by the
     # largest column (a census's peak 150 MB lower than reading in the file's order).
     for header, name in sorted(wanted.items(), key=lambda item: item[1] == UPN):
-        series = raw.column(header).alias(name)
-        if name in declared:
-            cells[name] = parse_cells(series, declared[name])
+        if compact and name == UPN:  # integer keys, the text never held whole
+            cells[name] = keyed_upns(raw, header, declared[name])
+            series = cells[name].values
+        else:
+            series = raw.column(header).alias(name)
+        if name in declared and name not in cells:
+            cells[name] = parse_cells(series, declared[name], compact)
             series = cells[name].values = cells[name].values.alias(name)
         kept[name] = series if name != _FIRST else as_text(series).rechunk()
         del series  # the raw column is freed before the next is read
-    frame = pl.DataFrame([raw.rows(), *(kept[n] for n in wanted.values())])
+    frame = pl.DataFrame([raw.rows(pl.UInt32 if compact else pl.Int64), *(kept[n] for n in wanted.values())])
     del kept
+    if compact:
+        table.upn_keys = cells[UPN].upn_keys if UPN in cells else None
+        schema = frame.schema  # (once: each Enum's categories, 21,000 school ids, come back to Python)
+        table.enum_text = tuple(c for c in frame.columns if isinstance(schema[c], pl.Enum)
+                                and c in declared and declared[c].kind in (Kind.ID, Kind.ENROL))
     suspects = cells[UPN].suspects if UPN in cells else None
     if suspects is not None:
         table.upn_suspects = (frame, frame[ROW].gather(suspects))
@@ -158,11 +184,15 @@ def _parse_columns(raw: Raw, wanted: dict[str, str], columns: tuple[Column, ...]
     drop = _totals_rows(frame, cells, _spacer_rows(cells, present, frame.height), table, issues)
     for col in present:
         _report(cells[col.name], col, frame[ROW], drop, table, issues)
-    absent = [pl.lit(c.default, dtype=DTYPES[c.kind]).alias(c.name) for c in columns
+    dtypes = {**DTYPES, **COMPACT_DTYPES} if compact else DTYPES
+    absent = [pl.lit(c.default, dtype=dtypes[c.kind]).alias(c.name) for c in columns
               if c.name not in frame.columns and c.fill_absent]
     defaults = [pl.col(c.name).fill_null(c.default) for c in present if c.default is not None]
     if absent or defaults:
         frame = frame.with_columns(*absent).with_columns(*defaults)
+    if compact:  # an absent registration status is text, like one read
+        table.enum_text += tuple(c.name for c in columns if c.name in frame.columns and c.name not in table.enum_text
+                                 and c.kind == Kind.ENROL)
     if drop.any():
         frame = frame.filter(~drop)
     frame = frame.drop(_FIRST) if _FIRST in frame.columns else frame
@@ -188,11 +218,12 @@ def _totals_rows(frame: pl.DataFrame, cells: dict[str, Cells], drop: pl.Series, 
     first column or a text column: a totals row someone added, skipped with a warning, never read as data."""
     found = pl.concat([c.bad[IDX] for c in cells.values()]).unique().sort()
     found = found.filter(~drop.gather(found)).head(MAX_ISSUES_PER_COLUMN)
-    labelled = [c for c in frame.columns if c != ROW and frame.schema[c] == pl.String]
+    rows = table.readable(frame.select(pl.all().gather(found)))  # (a compact table's UPNs and ids as text)
+    labelled = [c for c in rows.columns if c != ROW and rows.schema[c] == pl.String]
     if found.is_empty() or not labelled:
         return drop
     label = pl.coalesce(pl.when(pl.col(c).str.strip_chars().str.contains(_TOTAL)).then(pl.lit(c)) for c in labelled)
-    rows = frame.select(pl.all().gather(found)).with_columns(found.alias(IDX), label.alias("_in"))
+    rows = rows.with_columns(found.alias(IDX), label.alias("_in"))
     drop = drop.clone()
     for rec in rows.filter(pl.col("_in").is_not_null()).iter_rows(named=True):
         text = rec[rec["_in"]].strip()

@@ -49,7 +49,13 @@ class Raw:
         """One column, every row below the header."""
         raise NotImplementedError
 
-    def rows(self) -> pl.Series:
+    def scan(self, header: str, plan: Callable[[pl.LazyFrame], pl.LazyFrame]) -> pl.DataFrame | None:
+        """`plan` run over one column (a frame of that column alone, named as the header) a batch of rows
+        at a time, the column never held whole; None where the file is not read that way (text files,
+        held whole anyway: use `column`)."""
+        return None
+
+    def rows(self, dtype: pl.DataType = pl.Int64) -> pl.Series:
         """The row a person sees in Excel, for each row below the header."""
         raise NotImplementedError
 
@@ -68,21 +74,24 @@ class _ParquetRaw(Raw):
         self.data = data  # every column comes from these bytes, never from the file again
         self._height: int | None = None
 
-    def _scan(self, expr: pl.Expr) -> pl.DataFrame:
+    def _scan(self, expr: pl.Expr, plan: Callable[[pl.LazyFrame], pl.LazyFrame] = lambda lf: lf) -> pl.DataFrame:
         try:
-            return collect(pl.scan_parquet(self.data).select(expr), streaming=True)
+            return collect(plan(pl.scan_parquet(self.data).select(expr)), streaming=True)
         except Exception as exc:  # a damaged page surfaces only when read
             raise Unreadable(f"could not be read as Parquet ({first_line(exc)})") from None
+
+    def scan(self, header: str, plan: Callable[[pl.LazyFrame], pl.LazyFrame]) -> pl.DataFrame | None:
+        return self._scan(pl.col(header), plan)
 
     def column(self, header: str) -> pl.Series:
         series = self._scan(pl.col(header)).to_series()
         self._height = len(series)
         return series
 
-    def rows(self) -> pl.Series:
+    def rows(self, dtype: pl.DataType = pl.Int64) -> pl.Series:
         if self._height is None:
             self._height = self._scan(pl.len()).item()
-        return pl.int_range(2, self._height + 2, dtype=pl.Int64, eager=True).alias(ROW)
+        return pl.int_range(2, self._height + 2, dtype=dtype, eager=True).alias(ROW)
 
 
 class _FrameRaw(Raw):
@@ -102,8 +111,8 @@ class _FrameRaw(Raw):
         self.body = self.body.drop(header)  # each raw column is freed once it is parsed
         return series
 
-    def rows(self) -> pl.Series:
-        return pl.int_range(self.first, self.first + self._height, dtype=pl.Int64, eager=True).alias(ROW)
+    def rows(self, dtype: pl.DataType = pl.Int64) -> pl.Series:
+        return pl.int_range(self.first, self.first + self._height, dtype=dtype, eager=True).alias(ROW)
 
 
 def sniff(head: bytes) -> str:

@@ -55,6 +55,12 @@ DTYPES = {Kind.ID: pl.String, Kind.UPN: pl.String, Kind.TEXT: pl.String, Kind.DA
           Kind.STREAM: pl.String, Kind.MOVE_REASON: pl.String, Kind.ENROL: pl.String, Kind.EVENT: pl.String}
 
 
+#: A census's narrow types (inputs of COMPACT): a taught year in one byte, a registration status as a code.
+COMPACT_DTYPES = {Kind.NC_YEAR: pl.Int8, Kind.ENROL: pl.Enum(("C", "M", "S", "G"))}
+#: Inputs held compactly (8 million rows at England scale): UPNs as integer keys (inputs/upn.py), school
+#: ids as an Enum, rows as UInt32, and COMPACT_DTYPES.  Messages give back each value's text as read.
+COMPACT = frozenset({"census"})
+
 # Internal column names
 SCHOOL_ID = "school_id"
 SCHOOL_NAME = "school_name"
@@ -98,6 +104,7 @@ ENROL_CODES = ("C", "M", "S", "G")  # current, main (dual), subsidiary (dual), g
 COUNTED_ENROL = ("C", "M")  # the statuses the formula's bases count (SPEC §11.5)
 EVENTS = ("issued", "amended", "ehc_transfer", "ceased", "reissued")
 assert DTYPES[Kind.SEN] == pl.Enum(SEN_CODES)
+assert COMPACT_DTYPES[Kind.ENROL] == pl.Enum(ENROL_CODES)
 SEN_SUPPORT_CODES = ("A", "P", "K")
 SEN_STATEMENT_CODES = ("S", "E")
 

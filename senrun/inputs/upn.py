@@ -104,3 +104,71 @@ def upn_problems(frame: pl.DataFrame, upn: str, keep: list[str]) -> pl.DataFrame
     fine = (first == letter) & (last < 100) & digits_ok
     wrong = lazy.filter(pl.col(upn).is_not_null() & ~fine.fill_null(False))
     return collect(wrong.select(*keep, status.alias("status")), streaming=True)
+
+
+# --- UPNs as integer keys (a census of 8 million children) -------------------------------------
+
+#: A UPN of a capital letter and 12 digits is the key letter × 10¹² + the 12 digits (below 26 × 10¹²,
+#: whatever the letter, so that a wrong check letter keeps its own key); any other text (a temporary
+#: UPN, a malformed one) has a key from SIDE_BASE up, numbered in the side table of its census.
+_TEN12 = 10**12
+SIDE_BASE = 1 << 62
+_LETTERS = pl.Series([chr(65 + i) for i in range(26)], dtype=pl.String)
+
+
+def _key(b, digits_ok: pl.Expr, last: pl.Expr) -> pl.Expr:
+    """The key (Int64) from a UPN's bytes `b(i)`, null unless it is a capital letter then 12 digits.  The
+    digits are summed in two halves of six (32-bit arithmetic), joined once in 64 bits."""
+    def half(lo: int, hi: int) -> pl.Expr:
+        value = b(lo).cast(pl.Int32) - 48
+        for i in range(lo + 1, hi):
+            value = value * 10 + (b(i).cast(pl.Int32) - 48)
+        return value.cast(pl.Int64)
+
+    letter = b(0).cast(pl.Int64) - 65
+    shape = (letter.is_between(0, 25) & digits_ok & (last < 100)).fill_null(False)
+    return pl.when(shape).then(letter * _TEN12 + half(1, 7) * 1_000_000 + half(7, _WIDTH))
+
+
+def keyed_plan(frame: pl.LazyFrame, upn: str) -> pl.LazyFrame:
+    """`key` and `fine` of each UPN of `frame`, from its bytes: the key (null where the text is not a
+    capital letter and 12 digits) and whether the UPN is 'ok' (as `not_ok`; false for a blank)."""
+    cols = [f"\x00b{i}" for i in range(_WIDTH)]
+    lazy, _ = _unpacked(frame.select(pl.col(upn).cast(pl.String)), upn)
+    first, last, digits_ok, letter = _parts(lambda i: pl.col(cols[i]))
+    fine = ((first == letter) & (last < 100) & digits_ok).fill_null(False)
+    return lazy.select(_key(lambda i: pl.col(cols[i]), digits_ok, last).alias("key"), fine.alias("fine"))
+
+
+def keyed(series: pl.Series) -> pl.DataFrame:
+    """`keyed_plan` of a column held in memory, in one streaming pass."""
+    name = series.name or "upn"
+    return collect(keyed_plan(series.rename(name).to_frame().lazy(), name), streaming=True)
+
+
+class UpnKeys:
+    """The census's UPNs that are not a capital letter and 12 digits, each with its key (SIDE_BASE up,
+    in the order of the text): the text of every key can be given back exactly as it was read."""
+
+    def __init__(self, texts: pl.Series):
+        texts = texts.drop_nulls().unique().sort()
+        keys = pl.int_range(SIDE_BASE, SIDE_BASE + len(texts), dtype=pl.Int64, eager=True)
+        self.table = pl.DataFrame({"_text": texts.cast(pl.String), "_key": keys})
+
+    def encode(self, upn: pl.Series) -> pl.Series:
+        """The keys of UPNs given as text (null for a blank, or for a text no census row holds)."""
+        keys = keyed(upn.cast(pl.String))["key"].rename(upn.name)
+        if self.table.is_empty():
+            return keys
+        frame = upn.cast(pl.String).rename("_text").to_frame()
+        side = frame.join(self.table, on="_text", how="left", maintain_order="left")["_key"]
+        return keys.fill_null(side)
+
+    def decode(self, keys: pl.Series) -> pl.Series:
+        """The text of each key, as the census holds it."""
+        frame = keys.rename("_key").to_frame()
+        side = frame.join(self.table, on="_key", how="left", maintain_order="left")["_text"]
+        body = (pl.col("_key") % _TEN12).cast(pl.String).str.zfill(12)
+        plain = pl.lit(_LETTERS).gather((pl.col("_key") // _TEN12).clip(0, 25)) + body
+        return frame.with_columns(side.alias("_side")).select(
+            pl.when(pl.col("_key") < SIDE_BASE).then(plain).otherwise(pl.col("_side")).alias(keys.name))[keys.name]

@@ -25,7 +25,7 @@ import polars as pl
 
 from ..config.loader import Config
 from ..errors import Issues, SenrunError
-from ..pipeline import Inputs, compute, read_inputs, successions_of
+from ..pipeline import Inputs, census_matches, compute, read_inputs, successions_of
 from ..psf import compute_psf
 from ..result import RunResult
 from ..inputs.schema import CLUSTER_ID, PUPILS, SCHOOL_ID
@@ -41,7 +41,7 @@ DIFF_PART_COLUMNS = tuple(f"change_{p}" for p in PARTS)
 def psf_of(inp: Inputs, cfg: Config):
     """The PSF rules applied to a run's inputs (psf.PsfFrames), under its register when it has one."""
     psf = compute_psf(inp.statements.frame, inp.moves.frame if inp.moves else None,
-                      inp.census.frame if inp.census else None, cfg, successions_of(inp))
+                      census_matches(inp), cfg, successions_of(inp))
     if inp.register is None:
         return psf
     from ..register import apply

@@ -19,7 +19,7 @@ from ..calendar import academic_year
 from ..config.loader import Config
 from ..errors import SenrunError
 from ..money import fmt_gbp
-from ..pipeline import Inputs, compute, read_inputs, successions_of
+from ..pipeline import Inputs, census_matches, compute, read_inputs, successions_of
 from ..psf import PsfFrames, compute_psf
 from ..result import RunResult
 from ..inputs.schema import CLUSTER_ID, MOVE_DATE, ROW, SCHOOL_ID, UPN
@@ -47,7 +47,7 @@ def run_for_explain(cfg: Config, register=None) -> tuple[RunResult, PsfFrames, I
         raise SenrunError(f"`rate: solve` is for simulate scenarios, not {cfg.path.name}")
     inp = read_inputs(cfg, register=register)
     psf = compute_psf(inp.statements.frame, inp.moves.frame if inp.moves else None,
-                      inp.census.frame if inp.census else None, cfg, successions_of(inp))
+                      census_matches(inp), cfg, successions_of(inp))
     if inp.register is not None:
         from ..register import apply
 
