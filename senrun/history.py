@@ -15,6 +15,7 @@ No loop over rows: histories are ranked and shifted within each (upn, stream).
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -81,17 +82,33 @@ def _involved(frame: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([repeated, other]).unique(ROW, keep="first")
 
 
+_MADE: dict[int, tuple] = {}  # by id of a statements frame: (a weak reference, its involved rows, in order)
+
+
+def _involved_in_order(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`_involved` and the same rows `_ordered`, worked out once per statements frame: the history
+    check and the PSF rules (once per simulate scenario) both start from them."""
+    made = _MADE.get(id(frame))
+    if made is not None and made[0]() is frame:
+        return made[1], made[2]
+    involved = _involved(frame)
+    ordered = _ordered(involved.lazy()).collect()
+    _MADE[id(frame)] = (weakref.ref(frame), involved, ordered)
+    weakref.finalize(frame, _MADE.pop, id(frame), None)
+    return involved, ordered
+
+
 def collapse(statements: pl.DataFrame) -> Histories:
     """One row per history, in file order, with the statements' columns; and the rate segments.
 
     A file with no `event` other than `issued` and one row per (upn, stream) (every file before
     histories) comes back as it is; otherwise only the rows of histories of several rows (or
     not issued) are worked on."""
-    involved = _involved(statements)
+    involved, ordered = _involved_in_order(statements)
     if involved.is_empty() or (involved[EVENT].eq(ISSUED).all()
                                and not involved.select(pl.struct(KEY).is_duplicated().any()).item()):
         return Histories(statements, None)  # (keys that only shared a hash)
-    ordered = _ordered(involved.lazy()).collect().lazy()  # few rows, read three times below
+    ordered = ordered.lazy()  # few rows, read three times below
     key = ONE
     # a `ceased` row ends the history on its effective date, as ceased_date does (§11.3)
     ends = pl.min_horizontal(pl.col(CEASED_DATE), pl.when(pl.col(EVENT) == CEASED).then(pl.col(EFF))).min()
@@ -163,7 +180,7 @@ def check(statements: Table, issues: Issues) -> None:
     reissue with no ceasing before it."""
     frame = statements.frame
     same = pl.col(GROUP) == pl.col(GROUP).shift(1)  # the row before is of the same (upn, stream)
-    ordered = _ordered(_involved(frame).lazy()).with_columns(
+    ordered = _involved_in_order(frame)[1].lazy().with_columns(
         pl.when(same).then(pl.col(ROW).shift(1)).alias("_prev_row"),
         pl.when(same).then(pl.col(EVENT).shift(1)).alias("_prev_event"),
         pl.when(same).then(pl.col(EFF).shift(1)).alias("_prev_eff"),

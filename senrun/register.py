@@ -8,10 +8,17 @@ even when this year's inputs would pay it (a child who left and reappears in the
 stopped last year (unless the config's `reinstate:` names the child), and finds the
 warnings `resurrected`, `missing_from_statements` and `school_changed`.  Without a
 register nothing here runs: each year stands alone, as in §3.
+
+A history is found by its (upn, stream) hashed to one integer (`HASH`, made as the register is
+read): this year's lines are matched with last year's histories once, on that integer, and the
+text is compared only where two hashes meet, so that two keys that share a hash are never taken
+for one history.  Every rule then works on the history's row number (`history_index`), never
+joining or grouping by the two strings.
 """
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -26,6 +33,8 @@ from .psf import CONTINUING, PsfFrames
 
 STOPPED_LAST_YEAR = "stopped_last_year"
 KEY = [UPN, STREAM]
+HASH = "_key_hash"  # a history's (upn, stream) as one integer (see key_hash)
+_SEED = 20130401
 COLUMNS = ("upn", "stream", "psf_school_id", "paid_school_id", "paid_to", "paid_amount", "reason")
 #: The reasons in the tie order of §11.9: a history's stop reason last year is the first of its lines'.
 REASON_ORDER = ("stream_ended", "phase_end", "casual_move", "transfer", "not_in_census", "ceased", "school_closed",
@@ -35,12 +44,15 @@ REASON_ORDER = ("stream_ended", "phase_end", "casual_move", "transfer", "not_in_
 @dataclass(frozen=True)
 class Register:
     """Last year's histories: upn, stream, last_paid (pence), last_reason (a stop, or `continuing`),
-    last_school (paid_school_id at its last paid day), last_paid_to; and where it came from."""
+    last_school (paid_school_id at its last paid day), last_paid_to, and `HASH` (see key_hash), in no
+    particular order; and where it came from."""
 
     histories: pl.DataFrame
     file: str
     path: str
     sha256: str
+    #: No two histories share a hash (nearly always): a line's history is found by the hash alone.
+    distinct_hashes: bool = True
 
 
 def read_register(path: Path) -> Register:
@@ -74,7 +86,8 @@ def read_register(path: Path) -> Register:
         pl.col("paid_amount").alias("_raw_paid"), pence.alias("paid_amount"), pl.col("reason").str.strip_chars())
     lines = _resaved(lines)
     _check_lines(lines, file.name)
-    return Register(_histories(lines), file.name, str(path), hashlib.sha256(data).hexdigest())
+    histories, distinct = _histories(lines)
+    return Register(histories, file.name, str(path), hashlib.sha256(data).hexdigest(), distinct)
 
 
 def _resaved(lines: pl.DataFrame) -> pl.DataFrame:
@@ -104,26 +117,75 @@ def _check_lines(lines: pl.DataFrame, file: str) -> None:
     raise SenrunError(issues)
 
 
-def _histories(lines: pl.DataFrame) -> pl.DataFrame:
+def key_hash() -> pl.Expr:
+    """A (upn, stream) as one integer: equal keys hash equal, and two different keys almost never
+    do (where they do, `history_index` and the grouping of `_histories` still tell them apart)."""
+    return pl.struct(KEY).hash(_SEED).alias(HASH)
+
+
+def _histories(lines: pl.DataFrame) -> tuple[pl.DataFrame, bool]:
     """One row per (upn, stream): paid in all, its stop reason (or continuing), the school at its last
-    paid day and that day."""
+    paid day and that day; and its `HASH`.  Nearly every history is one line, taken as it is: only
+    the lines whose hash repeats are grouped (by the text itself), so no sort of every line.  And
+    whether no two histories share a hash (only those grouped can)."""
     order = {r: i for i, r in enumerate(REASON_ORDER)}
     stop_rank = pl.col("reason").replace_strict(order, default=None, return_dtype=pl.Int32)
-    last = pl.col("paid_to").fill_null(pl.date(1, 1, 1))
-    # one sort, then plain first/last within each history (no sort within each of 400,000 groups)
-    return (lines.with_columns(stop_rank.alias("_rank"), last.alias("_last")).sort(*KEY, "_last", ROW)
+    lines = lines.with_columns(key_hash())
+    several = pl.col(HASH).is_duplicated()
+    one = lines.filter(~several).select(
+        UPN, STREAM, pl.col("paid_amount").fill_null(0).alias("last_paid"), stop_rank.alias("_stop_rank"),
+        pl.col("paid_school_id").alias("last_school"), pl.col("paid_to").alias("last_paid_to"), HASH)
+    # within a history: its lines by last day paid (then file order); the school at the last of them
+    many = (lines.filter(several).with_columns(stop_rank.alias("_rank"), pl.col("paid_to").fill_null(pl.date(1, 1, 1))
+                                               .alias("_last"))
+            .sort(*KEY, "_last", ROW)
             .group_by(KEY, maintain_order=True)
             .agg(pl.col("paid_amount").fill_null(0).sum().alias("last_paid"),
                  pl.col("_rank").min().alias("_stop_rank"),
                  pl.col("paid_school_id").last().alias("last_school"),
-                 pl.col("paid_to").max().alias("last_paid_to"))
-            .with_columns(pl.col("_stop_rank").is_not_null().alias("stopped"),
-                          pl.col("_stop_rank").replace_strict({i: r for r, i in order.items()}, default=None,
-                                                              return_dtype=pl.String).alias("_stop"))
-            .drop("_stop_rank")
-            .with_columns(pl.when(pl.col("stopped")).then(pl.col("_stop")).otherwise(pl.lit(CONTINUING))
-                          .alias("last_reason"))
-            .drop("_stop").sort(KEY))
+                 pl.col("paid_to").max().alias("last_paid_to"), pl.col(HASH).first()))
+    stop = pl.col("_stop_rank").replace_strict({i: r for r, i in order.items()}, default=None, return_dtype=pl.String)
+    hist = (pl.concat([one, many.select(one.columns)])
+            .select(*KEY, "last_paid", "last_school", "last_paid_to", pl.col("_stop_rank").is_not_null().alias("stopped"),
+                    pl.when(pl.col("_stop_rank").is_not_null()).then(stop).otherwise(pl.lit(CONTINUING))
+                    .alias("last_reason"), HASH))
+    return hist, not many[HASH].is_duplicated().any()
+
+
+_LINES: dict[int, tuple] = {}  # the lines `apply` returned, by id: (a weak reference, their history_index)
+
+
+def history_index(frame: pl.DataFrame, register: Register) -> pl.Series:
+    """For each row of `frame` (a upn and a stream), the row number of its history in the register's
+    histories, or null when last year had none: joined on the hash, then the text compared.  Known
+    already for the lines `apply` returned (the Reconciliation's)."""
+    made = _LINES.get(id(frame))
+    if made is not None and made[0]() is frame and made[1] is register:
+        return made[2]
+    hist = register.histories
+    keys = frame.select(*KEY, key_hash())
+    if not register.distinct_hashes:  # two of last year's histories share a hash: join on the text
+        return keys.join(hist.select(KEY).with_row_index("_h"), on=KEY, how="left", maintain_order="left")["_h"]
+    found = keys.join(hist.select(HASH, pl.col(UPN).alias("_upn"), pl.col(STREAM).alias("_stream"))
+                      .with_row_index("_h"), on=HASH, how="left", maintain_order="left")
+    same = (pl.col("_upn") == pl.col(UPN)) & (pl.col("_stream") == pl.col(STREAM))
+    return found.select(pl.when(same).then(pl.col("_h")).alias("_h")).to_series()
+
+
+def _remember(lines: pl.DataFrame, register: Register, at: pl.Series) -> pl.DataFrame:
+    """Keep `lines`' history_index while they live (the Reconciliation needs it again)."""
+    _LINES[id(lines)] = (weakref.ref(lines), register, at)
+    weakref.finalize(lines, _LINES.pop, id(lines), None)
+    return lines
+
+
+def _named(hist: pl.DataFrame, keys: pl.DataFrame) -> pl.Series:
+    """Whether each history is one of `keys` (a few, such as the config's reinstatements): the
+    hashes pick the candidates, the text decides."""
+    wanted = keys.select(key_hash()).to_series().implode()
+    candidates = hist.select(*KEY, HASH).with_row_index("_h").filter(pl.col(HASH).is_in(wanted))
+    hits = candidates.join(keys.select(KEY), on=KEY, how="semi")["_h"]
+    return pl.int_range(hist.height, dtype=pl.UInt32, eager=True).is_in(hits.implode())
 
 
 def _reinstated(cfg: Config) -> pl.DataFrame:
@@ -136,40 +198,48 @@ def apply(psf: PsfFrames, register: Register, cfg: Config, moves: pl.DataFrame |
           schools: pl.DataFrame | None = None) -> tuple[PsfFrames, list[Issue]]:
     """This year's PSF under last year's register: a history stopped last year is one line, paid 0,
     releasing 0, reason `stopped_last_year` (unless reinstated); and the register's warnings."""
-    hist = register.histories.join(_reinstated(cfg), on=KEY, how="left")
-    stop = hist.filter(pl.col("stopped") & pl.col("reinstate_reason").is_null()).select(
-        *KEY, "last_reason", "last_paid_to")
-    lines = psf.lines.join(stop, on=KEY, how="left", maintain_order="left").with_row_index("_line")
-    held = lines.filter(pl.col("last_reason").is_not_null())
+    hist = register.histories
+    at = history_index(psf.lines, register)  # each line's history last year (a line's key is its row's)
+    stop = hist["stopped"]
+    if cfg.reinstate:
+        stop = stop & ~_named(hist, _reinstated(cfg))
+    held_mask = stop.gather(at).fill_null(False)
+    lines = (psf.lines.select(UPN, STREAM, ROW, "paid_school_id", "paid_from", "paid_amount")
+             .with_columns(at.alias("_h")).with_row_index("_line"))
+    held = lines.filter(held_mask)
+    held = held.with_columns(hist["last_reason"].gather(held["_h"]), hist["last_paid_to"].gather(held["_h"]))
     issues = _overlap(register, cfg) + _resurrected(held, register)
     if not held.is_empty():
         # each stopped history keeps one line (its first), changed in place: paid nothing at its
         # statement's school from no date, it sorts where that line was among the lines kept (the
         # history's other lines are dropped), so psf.csv's order holds with no sort of every line
-        one = (held.sort(ROW, pl.col("paid_from").fill_null(pl.date(1, 1, 1)))
-               .group_by(KEY, maintain_order=True).first()["_line"].implode())
-        chosen = pl.col("_line").is_in(one)
+        one = (held.sort(ROW, pl.col("paid_from").fill_null(pl.date(1, 1, 1)), "_line")
+               .filter(pl.col("_h").is_first_distinct())["_line"])
+        chosen = lines["_line"].is_in(one.implode())
+        kept = ~held_mask | chosen
         stopped = {"paid_school_id": pl.col("psf_school_id"), "paid_amount": pl.lit(0, dtype=pl.Int64),
                    "released_amount": pl.lit(0, dtype=pl.Int64), "paid_from": pl.lit(None, dtype=pl.Date),
                    "paid_to": pl.lit(None, dtype=pl.Date), "reason": pl.lit(STOPPED_LAST_YEAR),
                    "units": pl.lit(0, dtype=pl.Int32), "stop_date": pl.lit(cfg.period_start)}
-        new_lines = (lines.filter(pl.col("last_reason").is_null() | chosen)
-                     .with_columns(pl.when(chosen).then(value).otherwise(pl.col(name)).alias(name)
-                                   for name, value in stopped.items()))
-        rows = (psf.rows.join(stop.select(*KEY, pl.lit(True).alias("_stopped")), on=KEY, how="left",
-                              maintain_order="left")
-                .with_columns(pl.when(pl.col("_stopped")).then(pl.lit(STOPPED_LAST_YEAR)).otherwise(pl.col("reason"))
-                              .alias("reason"),
-                              (pl.col("census_decided") & pl.col("_stopped").is_null()).alias("census_decided"),
-                              # held at nothing from the period's start: nothing is due, so nothing released
-                              pl.when(pl.col("_stopped")).then(pl.lit(cfg.period_start)).otherwise(pl.col("stop_date"))
-                              .alias("stop_date"),
-                              pl.when(pl.col("_stopped")).then(0).otherwise(pl.col("entitlement")).alias("entitlement"))
+        new_lines = (psf.lines.with_columns(chosen.alias("_chosen")).filter(kept)
+                     .select(pl.when(pl.col("_chosen")).then(stopped[name]).otherwise(pl.col(name)).alias(name)
+                             if name in stopped else pl.col(name) for name in psf.lines.columns))
+        # a row is stopped when its lines are: every row has a line, with the row's upn and stream
+        rows = psf.rows.with_columns(pl.col(ROW).is_in(held[ROW].implode()).alias("_stopped"))
+        rows = (rows.with_columns(pl.when(pl.col("_stopped")).then(pl.lit(STOPPED_LAST_YEAR)).otherwise(pl.col("reason"))
+                                  .alias("reason"),
+                                  (pl.col("census_decided") & ~pl.col("_stopped")).alias("census_decided"),
+                                  # held at nothing from the period's start: nothing is due, so nothing released
+                                  pl.when(pl.col("_stopped")).then(pl.lit(cfg.period_start)).otherwise(pl.col("stop_date"))
+                                  .alias("stop_date"),
+                                  pl.when(pl.col("_stopped")).then(0).otherwise(pl.col("entitlement")).alias("entitlement"))
                 .drop("_stopped"))
-        psf = replace(psf, rows=rows, lines=new_lines.select(psf.lines.columns))
-    issues += _missing(psf, hist, register)
-    issues += _school_changed(psf, hist, register, moves, schools)
+        psf, at = replace(psf, rows=rows, lines=new_lines), at.filter(kept)
+    # the lines of histories continuing last year are the same before and after the hold: found once
+    issues += _missing(hist, at, register)
+    issues += _school_changed(lines, hist, register, moves, schools)
     issues += _reinstate_notes(hist, cfg)
+    _remember(psf.lines, register, at)
     return psf, issues
 
 
@@ -197,35 +267,40 @@ def _when(paid_to) -> str:
 
 def _resurrected(held: pl.DataFrame, register: Register) -> list[Issue]:
     """A stopped history that this year's inputs would have paid: the register holds it at 0."""
-    would = (held.group_by(KEY, maintain_order=True)
-             .agg(pl.col("paid_amount").sum(), pl.col("last_reason").first(), pl.col("last_paid_to").first(),
-                  pl.col(ROW).min()).filter(pl.col("paid_amount") > 0).sort(ROW))
+    would = (held.group_by("_h", maintain_order=True)
+             .agg(pl.col(UPN).first(), pl.col(STREAM).first(), pl.col("paid_amount").sum(),
+                  pl.col("last_reason").first(), pl.col("last_paid_to").first(), pl.col(ROW).min())
+             .filter(pl.col("paid_amount") > 0).sort(ROW))
     return _each(would, "resurrected", lambda r: (
         f"{r[UPN]} / {r[STREAM]}: PSF stopped last year ({r['last_reason']}, {_when(r['last_paid_to'])}); this "
         f"year's inputs would pay {fmt_gbp(r['paid_amount'])}, but it stays stopped (name the child under "
         "reinstate: in the config to pay it)"), register.file)
 
 
-def _missing(psf: PsfFrames, hist: pl.DataFrame, register: Register) -> list[Issue]:
-    """A history paid and continuing last year that this year's statements do not hold."""
-    gone = (hist.filter((pl.col("last_reason") == CONTINUING) & (pl.col("last_paid") > 0))
-            .join(psf.lines.select(*KEY), on=KEY, how="anti").sort(KEY))
+def _missing(hist: pl.DataFrame, at: pl.Series, register: Register) -> list[Issue]:
+    """A history paid and continuing last year that this year's statements do not hold (no line of
+    this year's is of it: `at`, each line's history)."""
+    gone = (hist.with_row_index("_h")
+            .filter((pl.col("last_reason") == CONTINUING) & (pl.col("last_paid") > 0)
+                    & ~pl.col("_h").is_in(at.drop_nulls().implode()))
+            .sort(KEY))
     return _each(gone, "missing_from_statements", lambda r: (
         f"{r[UPN]} / {r[STREAM]} was paid {fmt_gbp(r['last_paid'])} last year and was continuing, but is not in "
         "this year's statements: nothing is paid"), register.file)
 
 
-def _school_changed(psf: PsfFrames, hist: pl.DataFrame, register: Register, moves: pl.DataFrame | None,
+def _school_changed(lines: pl.DataFrame, hist: pl.DataFrame, register: Register, moves: pl.DataFrame | None,
                     schools: pl.DataFrame | None) -> list[Issue]:
     """A history continuing last year whose first paid line this year is at another school than last
-    year's at its end, with no recorded move or succession between the two schools."""
-    paid = psf.lines.filter(pl.col("paid_amount") > 0)
-    ends = hist.filter(pl.col("last_reason") == CONTINUING).select(*KEY, "last_school")
+    year's at its end, with no recorded move or succession between the two schools.  `lines` carry
+    their history's row number (`_h`)."""
+    continuing = hist["last_reason"] == CONTINUING
+    paid = lines.filter((pl.col("paid_amount") > 0) & continuing.gather(lines["_h"]).fill_null(False))
+    paid = paid.with_columns(hist["last_school"].gather(paid["_h"]))
     # only a history with a line at another school can begin this year at another school: few
-    elsewhere = paid.join(ends, on=KEY, how="inner").filter(pl.col("paid_school_id") != pl.col("last_school"))
-    first = (paid.join(elsewhere.select(*KEY).unique(), on=KEY, how="semi").sort(pl.col("paid_from"), ROW)
-             .group_by(KEY, maintain_order=True).first()
-             .join(ends, on=KEY, how="inner")
+    elsewhere = paid.filter(pl.col("paid_school_id") != pl.col("last_school"))["_h"].unique().implode()
+    first = (paid.filter(pl.col("_h").is_in(elsewhere)).sort(pl.col("paid_from"), ROW)
+             .group_by("_h", maintain_order=True).first()
              .filter(pl.col("paid_school_id") != pl.col("last_school")))
     known = [pl.DataFrame(schema={UPN: pl.String, "last_school": pl.String, "paid_school_id": pl.String})]
     if moves is not None:
@@ -246,8 +321,9 @@ def _reinstate_notes(hist: pl.DataFrame, cfg: Config) -> list[Issue]:
     """A `reinstate:` entry that names no history stopped last year lifts nothing: say so."""
     if not cfg.reinstate:
         return []
-    stopped = hist.filter(pl.col("stopped")).select(*KEY)
-    idle = _reinstated(cfg).join(stopped, on=KEY, how="anti")
+    wanted = _reinstated(cfg)
+    stopped = hist.filter(pl.col("stopped") & _named(hist, wanted)).select(*KEY)
+    idle = wanted.join(stopped, on=KEY, how="anti", maintain_order="left")
     return [Issue("reinstate_unused", WARNING, f"reinstate: {r[UPN]} / {r[STREAM]} did not stop last year in the "
                   "register: nothing to reinstate", file=cfg.path.name, column="reinstate", value=r[UPN])
             for r in idle.iter_rows(named=True)]
@@ -259,6 +335,8 @@ def reinstated(result) -> list[dict]:
     register = getattr(result, "register", None)
     if register is None or not result.config.reinstate:
         return []
-    hist = register.histories.filter(pl.col("stopped")).join(_reinstated(result.config), on=KEY, how="inner")
+    wanted = _reinstated(result.config)
+    hist = register.histories
+    hist = hist.filter(pl.col("stopped") & _named(hist, wanted)).join(wanted, on=KEY, how="inner")
     return [{"upn": r[UPN], "stream": r[STREAM], "reason": r["reinstate_reason"],
              "stopped_last_year": r["last_reason"]} for r in hist.sort(KEY).iter_rows(named=True)]

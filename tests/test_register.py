@@ -11,6 +11,7 @@ import json
 from decimal import Decimal
 
 import openpyxl
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
@@ -246,3 +247,37 @@ def test_the_attributed_diff_compares_the_run_as_made_under_the_register__spec_1
     for r in diff:
         assert sum(Decimal(r[p]) for p in parts) == Decimal(r["change"])
     assert any(Decimal(r["change_psf_runoff"]) != 0 for r in diff)  # U1's PSF held by the register
+
+
+U3, U4, U5 = "U801200005004", "H801200005005", "E801200005003"  # U5 begins with U2's letter
+
+
+def _every_case(tmp_path, name: str):
+    """A stopped child who reappears, one at another school, one missing, one reinstated, one new."""
+    folder = tmp_path / name
+    folder.mkdir()
+    register = last_year(folder, left(), {"upn": U2, "paid_school_id": "B"}, {"upn": U3}, left(U4, "phase_end"))
+    reinstate = [{"upn": U4, "stream": "PSF", "reason": "kept back a year"}]
+    r = run_with(folder, register, statements=[statement(U, "2005-05-05") for U in (U1, U2, U4, U5)],
+                 reinstate=reinstate)
+    return r, [(w.code, w.message) for w in r.warnings], reconciliation_frame(r)
+
+
+@pytest.mark.parametrize("hashed", ["first letter", "one hash for all"])
+def test_two_keys_that_share_a_hash_are_never_taken_for_one_history__spec_11_4(tmp_path, monkeypatch, hashed):
+    from senrun import register
+
+    plain, plain_warnings, plain_frame = _every_case(tmp_path, "plain")
+    assert lines_of(plain, U1) == [("A", 0, 0, "stopped_last_year")]
+    assert lines_of(plain, U4) == lines_of(plain, U5) == [("A", 840000, 0, "continuing")]
+    assert {"resurrected", "school_changed", "missing_from_statements"} <= {c for c, _ in plain_warnings}
+    # U5 shares U2's hash under "first letter"; every history shares one under "one hash for all"
+    same = pl.col("upn").str.slice(0, 1) if hashed == "first letter" else pl.lit("x")
+    monkeypatch.setattr(register, "key_hash", lambda: same.hash().alias(register.HASH))
+    read = register.read_register(tmp_path / "plain" / "last")
+    assert read.distinct_hashes == (hashed == "first letter") and read.histories.height == 4
+    r, warnings, frame = _every_case(tmp_path, "collided")
+    assert r.psf.equals(plain.psf) and warnings == plain_warnings
+    assert frame.equals(plain_frame)
+    assert frame.select("upn", "reason").rows() == [(U3, "missing_from_statements"),
+                                                    (U5, "not in last year's register"), (U4, "reinstated")]

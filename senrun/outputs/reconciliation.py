@@ -12,8 +12,10 @@ from __future__ import annotations
 import threading
 import weakref
 
+import numpy as np
 import polars as pl
 
+from ..register import history_index
 from ..result import RunResult
 
 KEY = ["upn", "stream"]
@@ -26,10 +28,10 @@ FRAME_COLUMNS = ("movement", "upn", "stream", "last_year_school", "last_year_pai
                  "this_year_school", "this_year_paid", "this_year_reason", "reason")
 
 
-def _this_year(psf: pl.DataFrame) -> pl.DataFrame:
-    """One row per (upn, stream) of this year's lines: paid in all, its reason, its school at the end."""
+def _this_year(psf: pl.DataFrame, by) -> pl.DataFrame:
+    """One row per history (`by`) of this year's lines: paid in all, its reason, its school at the end."""
     rank = pl.col("reason").replace_strict({r: i for i, r in enumerate(ORDER)}, default=None, return_dtype=pl.Int32)
-    return (psf.group_by(KEY)
+    return (psf.group_by(by)
             .agg(pl.col("paid_amount").sum().alias("this_year_paid"),
                  pl.col("reason").sort_by(rank, nulls_last=True).first().alias("this_year_reason"),
                  pl.col("paid_school_id").sort_by(pl.col("paid_to").fill_null(pl.date(1, 1, 1)), "paid_school_id")
@@ -60,16 +62,18 @@ def _frame(result: RunResult) -> pl.DataFrame | None:
     register = getattr(result, "register", None)
     if register is None:
         return None
-    last = register.histories.select(*KEY, pl.col("last_school").alias("last_year_school"),
-                                     pl.col("last_paid").alias("last_year_paid"),
-                                     pl.col("last_reason").alias("last_year_reason"))
-    reinstated = pl.DataFrame({"upn": [r.upn for r in result.config.reinstate],
-                               "stream": [r.stream for r in result.config.reinstate]},
-                              schema={"upn": pl.String, "stream": pl.String}).with_columns(pl.lit(True).alias("_re"))
-    both = (last.join(_this_year(result.psf), on=KEY, how="full", coalesce=True)
-            .join(reinstated, on=KEY, how="left"))
+    both = _both_years(result.psf, register)
     paid_then = pl.col("last_year_paid").fill_null(0) > 0
     paid_now = pl.col("this_year_paid").fill_null(0) > 0
+    changed = both.filter(paid_then != paid_now)
+    if result.config.reinstate:
+        reinstated = pl.DataFrame({"upn": [r.upn for r in result.config.reinstate],
+                                   "stream": [r.stream for r in result.config.reinstate]},
+                                  schema={"upn": pl.String, "stream": pl.String}).unique()
+        changed = changed.join(reinstated.with_columns(pl.lit(True).alias("_re")), on=KEY, how="left",
+                               maintain_order="left")
+    else:
+        changed = changed.with_columns(pl.lit(None, dtype=pl.Boolean).alias("_re"))
     absent = pl.col("this_year_reason").is_null()
     why = (pl.when(absent & (pl.col("last_year_reason") == "continuing")).then(pl.lit("missing_from_statements"))
            .when(absent).then(pl.col("last_year_reason"))  # stopped last year, and gone from the statements
@@ -77,11 +81,35 @@ def _frame(result: RunResult) -> pl.DataFrame | None:
            .when(paid_now & pl.col("_re").fill_null(False)).then(pl.lit("reinstated"))
            .when(paid_now & pl.col("last_year_reason").is_null()).then(pl.lit("not in last year's register"))
            .otherwise(pl.col("this_year_reason")))
-    return (both.filter(paid_then != paid_now)
+    return (changed
             .with_columns(pl.when(paid_then).then(pl.lit(STOPPED)).otherwise(pl.lit(STARTED)).alias("movement"),
                           why.alias("reason"),
                           pl.col("last_year_paid").fill_null(0), pl.col("this_year_paid").fill_null(0))
             .select(FRAME_COLUMNS).sort("movement", "upn", "stream"))
+
+
+def _both_years(psf: pl.DataFrame, register) -> pl.DataFrame:
+    """Every history of either year, with last year's figures (null when it had none) and this
+    year's (null when it has none).  This year's lines are matched with last year's histories by
+    their row number there (register.history_index), not by joining on the two strings: a history
+    of one line this year is that line, only those of several are grouped; only the lines of
+    histories new this year are grouped by their text."""
+    at = history_index(psf, register)
+    n = register.histories.height
+    where = at.fill_null(n).to_numpy()  # n: no history last year
+    lines = psf.select(*KEY, "paid_amount", "reason", "paid_school_id", "paid_to").with_columns(at.alias("_h"))
+    alone = pl.Series(np.bincount(where, minlength=n + 1)[where] == 1) & at.is_not_null()
+    this = pl.concat([lines.filter(alone).select("_h", pl.col("paid_amount").alias("this_year_paid"),
+                                                 pl.col("reason").alias("this_year_reason"),
+                                                 pl.col("paid_school_id").alias("this_year_school")),
+                      _this_year(lines.filter(~alone & at.is_not_null()), "_h")], how="vertical_relaxed")
+    last = register.histories.select(*KEY, pl.col("last_school").alias("last_year_school"),
+                                     pl.col("last_paid").alias("last_year_paid"),
+                                     pl.col("last_reason").alias("last_year_reason"))
+    last = last.with_columns(pl.repeat(None, n, dtype=this.schema[name], eager=True).alias(name)
+                             .scatter(this["_h"], this[name]) for name in this.columns if name != "_h")
+    new = _this_year(lines.filter(at.is_null()), KEY)
+    return pl.concat([last, new], how="diagonal")
 
 
 def reconciliation_summary(result: RunResult) -> pl.DataFrame | None:
