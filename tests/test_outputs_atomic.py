@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import errno
 import json
+import threading
 from pathlib import Path
 
 import pytest
 
 from senrun.errors import SenrunError
-from senrun.outputs import atomic, write_outputs
+from senrun.outputs import atomic, lock, write_outputs
 
 from outputs_fixture import build_result
 
@@ -127,3 +128,44 @@ def test_a_file_is_refused_and_an_empty_folder_or_missing_parents_are_fine(resul
     write_outputs(result, tmp_path / "new" / "deeper", returns=False)
     assert (tmp_path / "empty" / "manifest.json").exists()
     assert (tmp_path / "new" / "deeper" / "manifest.json").exists()
+
+
+def test_in_a_command_the_old_folder_is_deleted_after_the_write_returns_and_the_lock_is_held_till_then(
+        result, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    previous_run(out)
+    real, started, go = atomic.remove, threading.Event(), threading.Event()
+
+    def remove(path):
+        if Path(path) == atomic.old_path(out):
+            started.set()
+            assert go.wait(timeout=60)
+        real(path)
+    monkeypatch.setattr(atomic, "remove", remove)
+    with atomic.removals_after():
+        write_outputs(result, out, returns=False)  # returns with the old folder still to delete
+        assert started.wait(timeout=60)
+        assert json.loads((out / "manifest.json").read_text())["year"] == "2013-14"
+        assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", ".out.senrun-old", "out"]
+        with pytest.raises(SenrunError, match="another senrun run is writing it"):
+            with lock.locked(out, wait=0):
+                pass
+        go.set()
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # the block ended when it was gone
+    with lock.locked(out, wait=0):
+        pass
+
+
+def test_outside_a_command_the_old_folder_is_gone_when_the_write_returns(result, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    previous_run(out)
+    real, deleted_on = atomic.remove, []
+
+    def remove(path):
+        if Path(path) == atomic.old_path(out):
+            deleted_on.append(threading.current_thread())
+        real(path)
+    monkeypatch.setattr(atomic, "remove", remove)
+    write_outputs(result, out, returns=False)
+    assert deleted_on == [threading.current_thread()]  # by the write itself, not on a thread
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]

@@ -78,7 +78,16 @@ def handled(debug: bool = False, as_json: bool = False):
 
     Once the output folder is swapped in, the run has done its work: a failure to show the
     summary (a closed pipe, a terminal that cannot show a character) never fails it, and no
-    message says that nothing was written.  Ctrl-C exits 130, a closed pipe quietly."""
+    message says that nothing was written.  Ctrl-C exits 130, a closed pipe quietly.  The
+    output folder's previous contents are deleted on a thread while the summary is shown;
+    the command ends once they are gone (outputs/atomic.py, `removals_after`)."""
+    with atomic.removals_after(), _handled(debug, as_json):
+        yield
+
+
+@contextmanager
+def _handled(debug: bool, as_json: bool):
+    """handled(), but for the previous folders' deletion."""
     from ..errors import SenrunError
 
     atomic.forget_swapped()

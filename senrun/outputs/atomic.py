@@ -2,7 +2,8 @@
 
 Everything is written into a staging folder beside `out`, `.<name>.senrun-new`.  Only when
 all of it is written is it swapped in: an existing `out` is renamed `.<name>.senrun-old`,
-the staging folder is renamed `out`, and the old one is deleted.  Each rename is atomic on
+the staging folder is renamed `out`, and the old one is deleted (by a command, on a thread
+while it shows its summary: `removals_after`).  Each rename is atomic on
 one file system, and both folders are in the same parent, so a run killed at any point
 leaves either the old folder or the new one whole under the name `out`, or the old one
 under `.<name>.senrun-old` with `out` missing.  `recover` puts that right at the start of
@@ -19,8 +20,9 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from ..errors import SenrunError
@@ -200,8 +202,9 @@ def seal(staging: Path, mode: str = DEFAULT_MODE) -> None:
         sync_dir(Path(root))
 
 
-def swap_in(staging: Path, out: Path) -> None:
-    """Put the finished staging folder in place of `out`, keeping the old one until the new is in."""
+def swap_in(staging: Path, out: Path) -> bool:
+    """Put the finished staging folder in place of `out`, keeping the old one (renamed
+    `.<name>.senrun-old`) until the new is in; whether there is an old one to delete."""
     old = old_path(out)
     had_old = out.exists() or out.is_symlink()
     if had_old:
@@ -214,13 +217,17 @@ def swap_in(staging: Path, out: Path) -> None:
             rename(old, out)
         raise
     checkpoint("new-swapped-in")
-    if had_old:
-        try:
-            remove(old)
-        except OSError:
-            pass  # the new folder is whole; the next run's `recover` deletes the old one
-        else:
-            checkpoint("old-removed")
+    return had_old
+
+
+def remove_old(out: Path) -> None:
+    """Delete the previous folder once the new one is in place.  Not an error if it cannot be
+    deleted: the new folder is whole, and the next run's `recover` deletes the old one."""
+    try:
+        remove(old_path(out))
+    except OSError:
+        return
+    checkpoint("old-removed")
 
 
 #: The output folder this process last swapped in (for the command's messages: after it, a
@@ -250,6 +257,28 @@ def forget_swapped() -> None:
     _swapped.clear()
 
 
+#: While a command runs (`removals_after`), the previous folders' deletions in progress, each on
+#: a thread of its own; None: each is deleted before its write returns, as a library call expects.
+_removals: list[threading.Thread] | None = None
+
+
+@contextmanager
+def removals_after() -> Iterator[None]:
+    """Within the block, the previous folder that a write replaces is deleted on a thread, after
+    the new one is in place, while the command goes on (to its summary); the block ends when every
+    such deletion has.  Each write's lock is held until its old folder is gone, so no other run
+    meets it half deleted; a process killed meanwhile leaves the new folder whole and the rest
+    of the old one as `.<name>.senrun-old`, which the next run's `recover` deletes."""
+    global _removals
+    outer, _removals = _removals, []
+    try:
+        yield
+    finally:
+        pending, _removals = _removals, outer
+        for thread in pending:
+            thread.join()
+
+
 @contextmanager
 def staged(out: Path, protect: Iterable[tuple[str, Path]] = (), mode: str = DEFAULT_MODE) -> Iterator[Path]:
     """Yield an empty staging folder; swap it in if the block succeeds, else delete it.
@@ -258,7 +287,9 @@ def staged(out: Path, protect: Iterable[tuple[str, Path]] = (), mode: str = DEFA
     hold nor lie inside; `mode` is an output_mode (MODES).  An existing `out` is replaced only
     if its manifest lists everything in it (guard.py), and only while this process holds its
     lock (lock.py).  An OSError anywhere (including the swap) becomes a SenrunError naming
-    `out`; `out` is then exactly as it was, and nothing is left beside it.
+    `out`; `out` is then exactly as it was, and nothing is left beside it.  The folder it
+    replaces is deleted after the swap: before this returns, or within `removals_after()` on a
+    thread, which holds the lock until it is done.
     """
     shown = Path(out)  # as the user gave it, for messages
     try:
@@ -266,14 +297,38 @@ def staged(out: Path, protect: Iterable[tuple[str, Path]] = (), mode: str = DEFA
         check_parents(out, shown)
         guard.check_apart(out, protect, shown)
         make_dir(out.parent)
-        with lock.locked(out, shown):
-            yield from _staged_locked(out, shown, mode)
+        with ExitStack() as held:
+            held.enter_context(lock.locked(out, shown))
+            had_old = yield from _staged_locked(out, shown, mode)
+            if had_old:
+                _remove_old(out, held.pop_all())
     except OSError as exc:
         raise SenrunError(f"cannot write to {shown}: {exc.strerror or exc}") from exc
 
 
+def _remove_old(out: Path, held: ExitStack) -> None:
+    """Delete the previous folder of `out`, then release its lock (`held`): here, or on a thread
+    within `removals_after()`."""
+    def remove_and_unlock() -> None:
+        try:
+            remove_old(out)
+        finally:
+            held.close()
+    if _removals is None:
+        remove_and_unlock()
+        return
+    thread = threading.Thread(target=remove_and_unlock, name=f"senrun: deleting {old_path(out).name}")
+    try:
+        thread.start()
+    except RuntimeError:  # no thread to be had (a machine short of memory): delete it here
+        remove_and_unlock()
+        return
+    _removals.append(thread)
+
+
 def _staged_locked(out: Path, shown: Path, mode: str) -> Iterator[Path]:
-    """staged(), once the lock is held: the staging folder is this run's alone to make and discard."""
+    """staged(), once the lock is held: the staging folder is this run's alone to make and
+    discard.  Returns whether the swap put an old folder aside, to be deleted."""
     staging = staging_path(out)
     try:
         recover(out)
@@ -284,13 +339,14 @@ def _staged_locked(out: Path, shown: Path, mode: str) -> Iterator[Path]:
         yield staging
         seal(staging, mode)
         checkpoint("all-written")
-        swap_in(staging, out)
+        had_old = swap_in(staging, out)
         _swapped.append(shown)
         _announce(shown)
         sync_dir(out.parent)
     except BaseException:
         _discard(staging)
         raise
+    return had_old
 
 
 def _discard(staging: Path) -> None:
