@@ -87,7 +87,7 @@ PACKER = learnt_packer()
 
 
 @pytest.mark.filterwarnings("ignore:Footer string cannot be longer", "ignore:Number of footer images")
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(schools())
 @example(replace(ONE, elements=(("Huge", "units", "1e400", "1e400", 5),)))  # too large for a float: both fail alike
 @example(replace(ONE, school_id="x" * 300))  # a footer over 255 characters: XlsxWriter leaves it out
@@ -152,7 +152,7 @@ FULL_CHILD = st.tuples(TEXT, TEXT, *[st.integers(0, 80_000)] * 3, st.integers(-1
                        st.integers(-10**13, 10**13), st.integers(0, 80_000), TEXT, st.integers(-3, 20))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.one_of(FULL_CHILD, CHILD), max_size=8))
 def test_a_childs_row_without_blanks_written_at_once_is_the_row_written_cell_by_cell(children):
     fmt = PACKER._template.styles

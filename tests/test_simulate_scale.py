@@ -19,7 +19,7 @@ from senrun.errors import SenrunError
 from senrun.pipeline import allocate, compute, prepare, read_inputs
 from senrun.yearly.batch import batch_runs, batchable
 from senrun.yearly.simbook import output_files, run_and_write
-from senrun.yearly.simulate import CHUNK, Sheets, simulate
+from senrun.yearly.simulate import Sheets, simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 BEFORE = Path(__file__).resolve().parent / "fixtures" / "simulate_before"
@@ -91,8 +91,11 @@ def test_the_overview_names_the_sheets_when_some_scenarios_have_none(base):
 
 
 @pytest.mark.parametrize("sheets", ["all", "none", "top:1"])
-def test_scenarios_csv_has_every_scenario_whatever_sheets_says(base, tmp_path, sheets):
-    values = ",".join(str(v) for v in range(0, 2 * CHUNK + 15))  # three chunks
+def test_scenarios_csv_has_every_scenario_whatever_sheets_says(base, tmp_path, sheets, monkeypatch):
+    import senrun.yearly.simulate as simulate_module
+
+    monkeypatch.setattr(simulate_module, "CHUNK", 4)  # chunks of 4 scenarios: 11 make three, the last short
+    values = ",".join(str(v) for v in range(0, 2 * 4 + 3))
     out = tmp_path / "sim"
     done = runner.invoke(app, ["simulate", "-c", str(base.path), "--set", f"lump_sum.rate={values}", "--sheets",
                                sheets, "-o", str(out)])
