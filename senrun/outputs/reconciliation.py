@@ -12,7 +12,6 @@ from __future__ import annotations
 import threading
 import weakref
 
-import numpy as np
 import polars as pl
 
 from ..register import history_index
@@ -96,9 +95,9 @@ def _both_years(psf: pl.DataFrame, register) -> pl.DataFrame:
     histories new this year are grouped by their text."""
     at = history_index(psf, register)
     n = register.histories.height
-    where = at.fill_null(n).to_numpy()  # n: no history last year
     lines = psf.select(*KEY, "paid_amount", "reason", "paid_school_id", "paid_to").with_columns(at.alias("_h"))
-    alone = pl.Series(np.bincount(where, minlength=n + 1)[where] == 1) & at.is_not_null()
+    # the only line this year of a history last year had
+    alone = lines.select((pl.len().over("_h") == 1) & pl.col("_h").is_not_null()).to_series()
     this = pl.concat([lines.filter(alone).select("_h", pl.col("paid_amount").alias("this_year_paid"),
                                                  pl.col("reason").alias("this_year_reason"),
                                                  pl.col("paid_school_id").alias("this_year_school")),
