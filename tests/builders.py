@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from senrun.config.loader import load_config
+from senrun.outputs.returnbook import SchoolReturn
 from senrun.pipeline import allocate
 
 BASE_CONFIG = {
@@ -89,3 +90,13 @@ def lines_of(result, upn: str) -> list[tuple]:
     """(paid_school_id, paid_amount, released_amount, reason) for a child, in order."""
     f = result.psf.filter(result.psf["upn"] == upn)
     return [tuple(r) for r in f.select("paid_school_id", "paid_amount", "released_amount", "reason").iter_rows()]
+
+
+#: One school's return with every block filled: the seed the returns' byte-for-byte tests vary.
+ONE_RETURN = SchoolReturn("returns/S1.xlsx", "S1", "Ash & Elm <Primary>", "C1", "North", "2013-14",
+                          "1 April 2013 – 31 March 2014", 411523, 250000, 1234567, 1896090, 9999999, 1800000,
+                          "SEN funding team, 01234 567890", "01/04/2013", "delegated", "0a1b2c3d",
+                          (("Lump sum", "a fixed sum per school", 1, "5000", 500000),
+                           ("Per pupil", "pupils", "312", "2354.3814", 734567)),
+                          (("A123456789012", "main", 36000, 41365, 41729, 600000, 250000, 42614,
+                            "continues beyond this period, to the end of primary phase", 2),))

@@ -35,7 +35,7 @@ from senrun.outputs.xlsxfast import FastReturnPacker
 from senrun.outputs.xlsxpack import ReturnPacker
 from senrun.pipeline import allocate
 
-from builders import pupil, run, statement
+from builders import ONE_RETURN as ONE, pupil, run, statement
 
 AWKWARD = pl.DataFrame({
     "school_id": ["=SUM(A1)", " padded ", "a&b<c>\x01", None, "x" * 40_000, "ü_x0041_"],
@@ -149,13 +149,6 @@ def chunk_schools(chunk) -> list[SchoolReturn]:
     return out
 
 
-ONE = SchoolReturn("returns/S1.xlsx", "S1", "Ash & Elm <Primary>", "C1", "North", "2013-14",
-                   "1 April 2013 – 31 March 2014", 411523, 250000, 1234567, 1896090, 9999999, 1800000,
-                   "SEN funding team, 01234 567890", "01/04/2013", "delegated", "0a1b2c3d",
-                   (("Lump sum", "a fixed sum per school", 1, "5000", 500000),
-                    ("Per pupil", "pupils", "312", "2354.3814", 734567)),
-                   (("A123456789012", "main", 36000, 41365, 41729, 600000, 250000, 42614,
-                     "continues beyond this period, to the end of primary phase", 2),))
 
 
 @pytest.mark.parametrize("later", [

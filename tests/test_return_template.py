@@ -17,13 +17,8 @@ from senrun.outputs import returnbook, xlsxtemplate
 from senrun.outputs.returnbook import SchoolReturn, draw_return, new_return_book, return_title
 from senrun.outputs.xlsxpack import ReturnPacker
 
-ONE = SchoolReturn("returns/S1.xlsx", "S1", "Ash & Elm <Primary>", "C1", "North", "2013-14",
-                   "1 April 2013 – 31 March 2014", 411523, 250000, 1234567, 1896090, 9999999, 1800000,
-                   "SEN funding team, 01234 567890", "01/04/2013", "delegated", "0a1b2c3d",
-                   (("Lump sum", "a fixed sum per school", 1, "5000", 500000),
-                    ("Per pupil", "pupils", "312", "2354.3814", 734567)),
-                   (("A123456789012", "main", 36000, 41365, 41729, 600000, 250000, 42614,
-                     "continues beyond this period, to the end of primary phase", 2),))
+from builders import ONE_RETURN as ONE
+
 
 #: Text that XML, Excel or XlsxWriter treat specially.
 AWKWARD = ["=SUM(A1)", "a & b", "<b>bold</b>", "<r>rich</r>", 'say "hi"', "it's", " lead", "trail ", "\ttab",

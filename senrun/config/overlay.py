@@ -79,17 +79,11 @@ def _merge_into(out: dict, overlay_raw: dict, _path: tuple[str, ...]) -> None:
             out[key] = plain_copy(value)
 
 
-def merge_named(base_items: list, overlay_items: Any, where: str) -> list:
-    """Merge a list of named items: add a new name at the end, drop one with `remove: true`, merge keys
-    (neither list is changed)."""
-    return _merge_named(plain_copy(base_items), overlay_items, where)
-
-
 def _merge_named(items: list, overlay_items: Any, where: str) -> list:
-    """merge_named on `items`, a copy the caller owns."""
+    """Merge a list of named items into `items`, a copy the caller owns: add a new name at the end,
+    drop one with `remove: true`, merge keys."""
     if not isinstance(overlay_items, list):
         raise SenrunError(f"{where} must be a list of items with a name, as in the base config")
-    items = list(items)
     names = [i.get("name") if isinstance(i, dict) else None for i in items]
     for n, item in enumerate(overlay_items):
         if not isinstance(item, dict) or item.get("name") is None:

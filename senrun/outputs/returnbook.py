@@ -15,14 +15,14 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cache, lru_cache
 
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from .common import notional_note
+from .common import notional_note, number_or_text
 from .packbook import PackChunk, build_pack_chunk
 from .tablesheet import TableSheet, fit_text
 from .xlsx import Formats, new_workbook, print_setup, register_formats, write_header, write_money, write_value
@@ -258,16 +258,8 @@ def formula_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -
 
 def as_number(units: object) -> object:
     """Units given as exact text ('312', '41.5') become numbers for the sheet; others unchanged."""
-    return text_number(units) if isinstance(units, str) else units
+    return _text_number(units) if isinstance(units, str) else units
 
 
-@lru_cache(maxsize=4096)  # the rates, and most units, repeat from school to school
-def text_number(units: str) -> object:
-    """as_number for text."""
-    try:
-        value = Decimal(units)
-    except InvalidOperation:
-        return units
-    if not value.is_finite():
-        return units
-    return int(value) if value == value.to_integral_value() else value
+#: common.number_or_text, remembered: the rates, and most units, repeat from school to school.
+_text_number = lru_cache(maxsize=4096)(number_or_text)

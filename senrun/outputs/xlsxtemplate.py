@@ -38,11 +38,11 @@ from datetime import datetime
 from math import isinf, isnan
 from itertools import groupby
 
-from xlsxwriter.utility import _utf16_len, _utf16_truncate, xl_col_to_name
+from xlsxwriter.utility import _utf16_len, xl_col_to_name
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.xmlwriter import XMLwriter
 
-from .tablesheet import TableSheet
+from .tablesheet import TableSheet, fit_text
 from .xlsxfast import (CORE_PART, SHEET_PART, STRINGS_PART, VARYING_PARTS, Member, compress, si_xml, zip_entries,
                        zip_entry)
 
@@ -52,8 +52,6 @@ COL_BITS = 14  # 16,384 columns: a cell's key is row << COL_BITS | column
 MAX_COLS = 1 << COL_BITS
 COL_MASK = MAX_COLS - 1
 ROW_OF = COL_BITS.__rrshift__  # key → row, called from C
-MAX_TEXT = 32_767
-HALF_TEXT = MAX_TEXT // 2  # shorter text cannot be over the limit: XlsxWriter's cheap check first
 NUMBERS = (int, float)
 MAX_FOOTER = 255
 #: Column letters of the columns a template's sheet may use (A to IV), made once.
@@ -129,9 +127,9 @@ class CellSheet:
         """Worksheet.write_string: a shared string, cut to Excel's limit as XlsxWriter cuts it."""
         if string.__class__ is not str:
             raise Unusual("text")
-        error = 0
-        if len(string) > HALF_TEXT and _utf16_len(string) > MAX_TEXT:
-            string, error = _utf16_truncate(string, MAX_TEXT), -2
+        fitted = fit_text(string)
+        error = 0 if fitted is string else -2  # XlsxWriter's code for text cut to Excel's limit
+        string = fitted
         strings = self.str_table
         strings.count += 1
         index = strings.index.get(string)
