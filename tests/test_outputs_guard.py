@@ -176,9 +176,10 @@ def test_outputs_are_readable_by_their_owner_only_unless_output_mode_says_group(
 
 # --- point 17: durable before the swap ----------------------------------------------------------
 
-def test_every_file_and_folder_is_synced_before_the_swap(inputs, tmp_path, monkeypatch):
+def run_recording_syncs(inputs, tmp_path, monkeypatch, syncfs):
+    """Write the outputs with every fsync, syncfs, file write and rename recorded in order."""
     events: list[tuple] = []
-    real_fsync, real_rename = os.fsync, atomic.rename
+    real_fsync, real_rename, real_write = os.fsync, atomic.rename, atomic.write_file
 
     def fsync(fd):
         info = os.fstat(fd)
@@ -188,16 +189,44 @@ def test_every_file_and_folder_is_synced_before_the_swap(inputs, tmp_path, monke
     def rename(src, dst):
         events.append(("rename", Path(src).name, Path(dst).name))
         real_rename(src, dst)
+
+    def write_file(path, data):
+        real_write(path, data)
+        events.append(("written", path.name))
+
+    def recording_syncfs(fd):
+        events.append(("syncfs", os.fstat(fd).st_dev))
+        return syncfs(fd)
     monkeypatch.setattr(os, "fsync", fsync)
     monkeypatch.setattr(atomic, "rename", rename)
+    monkeypatch.setattr(atomic, "write_file", write_file)
+    monkeypatch.setattr(atomic, "_syncfs", lambda: recording_syncfs if syncfs else None)
     out = tmp_path / "out"
     write_outputs(allocate(load_config(inputs)), out, jobs=1)
     swap = events.index(("rename", ".out.senrun-new", "out"))
-    synced_before = {e[1:] for e in events[:swap] if e[0] == "sync"}
-    written = [out, out / "returns", *out.rglob("*")]
-    assert all((p.stat().st_dev, p.stat().st_ino) in synced_before for p in written)
     parent = tmp_path.stat()
     assert ("sync", parent.st_dev, parent.st_ino) in events[swap:]  # the swap itself made durable
+    folders = [out, out / "returns"]
+    synced_before = {e[1:] for e in events[:swap] if e[0] == "sync"}
+    assert all((p.stat().st_dev, p.stat().st_ino) in synced_before for p in folders)
+    last_write = max(i for i, e in enumerate(events) if e[0] == "written")
+    return out, events[last_write:swap], synced_before
+
+
+def test_every_file_is_on_disk_before_the_swap_by_one_syncfs_of_its_file_system(inputs, tmp_path, monkeypatch):
+    if atomic._syncfs() is None:
+        pytest.skip("this system's C library has no syncfs(2)")
+    out, after_writes, _ = run_recording_syncs(inputs, tmp_path, monkeypatch, atomic._syncfs())
+    assert after_writes.count(("syncfs", tmp_path.stat().st_dev)) == 1  # after the last file, before the swap
+
+
+@pytest.mark.parametrize("syncfs", [None, lambda fd: -1], ids=["no syncfs", "syncfs fails"])
+def test_without_syncfs_every_file_and_folder_is_fsynced_before_the_swap(inputs, tmp_path, monkeypatch, syncfs):
+    out, after_writes, synced_before = run_recording_syncs(inputs, tmp_path, monkeypatch, syncfs)
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert (out / "manifest.json") in files and any(p.parent.name == "returns" for p in files)
+    synced_after_writes = {e[1:] for e in after_writes if e[0] == "sync"}
+    assert all((p.stat().st_dev, p.stat().st_ino) in synced_after_writes for p in files)
 
 
 # --- point 6: one run at a time ------------------------------------------------------------------

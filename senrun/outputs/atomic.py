@@ -20,9 +20,11 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import sys
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
+from functools import cache
 from pathlib import Path
 
 from ..errors import SenrunError
@@ -88,8 +90,9 @@ def make_dir(path: Path, mode: int = 0o777) -> None:
 
 
 def write_file(path: Path, data: bytes) -> None:
-    """Write a whole file, readable by its owner only (seal() sets the mode asked for), and make
-    it durable: its bytes reach the disk before the folder that holds it is swapped in."""
+    """Write a whole file, readable by its owner only (seal() sets the mode asked for).  Its bytes
+    are made durable with the rest of the folder before the swap (`make_durable`), not one file
+    at a time: one sync of 21,600 returns is seconds quicker than 21,600 (docs/reliability.md)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600)
     with open(fd, "wb") as handle:
         checkpoint("file-created")
@@ -102,8 +105,47 @@ def write_file(path: Path, data: bytes) -> None:
             checkpoint("file-half-written")
             handle.write(data[half:])
         handle.flush()
-        os.fsync(handle.fileno())
     checkpoint("file-written")
+
+
+@cache
+def _syncfs() -> Callable[[int], int] | None:
+    """Linux's syncfs(2): write every dirty page and entry of one file system to disk in one call;
+    None where the C library has no such function."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        function = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int]
+    return function
+
+
+#: Whether to use syncfs(2) where there is one (Linux); tests set it False to take the other way.
+#: It is looked up at the first sync, not at import (ctypes costs 4 ms).
+USE_SYNCFS = True
+
+
+def make_durable(root: Path, files: list[str]) -> None:
+    """Put every file under `root` (`files`: their paths) on disk before the swap: with one
+    syncfs(2) of the file system where there is one, else (or if it fails) an fsync of each file."""
+    syncfs = _syncfs() if USE_SYNCFS else None
+    if syncfs is not None:
+        fd = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        try:
+            if syncfs(fd) == 0:
+                return
+        finally:
+            os.close(fd)
+    for name in files:
+        fd = os.open(name, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def sync_dir(path: Path) -> None:
@@ -191,15 +233,21 @@ DEFAULT_MODE = "private"
 
 
 def seal(staging: Path, mode: str = DEFAULT_MODE) -> None:
-    """Before the swap: give every folder and file under `staging` its mode, and make the
-    folders durable (their files were synced as they were written), so that after a power cut
-    the swapped-in folder never holds short files behind a whole manifest."""
+    """Before the swap: give every folder and file under `staging` its mode, and make them all
+    durable (`make_durable`, then each folder's entries), so that after a power cut the
+    swapped-in folder never holds short files behind a whole manifest."""
     dir_mode, file_mode = MODES[mode]
+    written, folders = [], []
     for root, dirs, files in os.walk(staging, topdown=False):
         for name in files:
-            os.chmod(os.path.join(root, name), file_mode)
+            path = os.path.join(root, name)
+            os.chmod(path, file_mode)
+            written.append(path)
         os.chmod(root, dir_mode)
-        sync_dir(Path(root))
+        folders.append(Path(root))
+    make_durable(staging, written)
+    for folder in folders:
+        sync_dir(folder)
 
 
 def swap_in(staging: Path, out: Path) -> bool:
