@@ -22,7 +22,7 @@ from senrun.config.loader import InputSpec, load_config
 from senrun.errors import Issues, SenrunError
 from senrun.inputs.load import read_input
 from senrun.pipeline import allocate
-from senrun.inputs.schema import DTYPES, SCHEMAS, Column, Kind
+from senrun.inputs.schema import COMPACT, COMPACT_DTYPES, DTYPES, SCHEMAS, Column, Kind
 
 BASELINE = Path(__file__).parent / "fixtures" / "bad" / "_baseline"
 #: SENRUN_FUZZ_EXAMPLES=2000 for a longer hunt than the suite's.
@@ -54,12 +54,26 @@ def _assert_located(issues) -> None:
     assert all(i.file for i in issues), [str(i) for i in issues if not i.file]
 
 
+def _expected_dtype(name: str, col: Column) -> object:
+    """The type a read table's column has: DTYPES, or a compact table's (schema.COMPACT: UPNs as
+    integer keys, school ids as an Enum of the ids found, COMPACT_DTYPES)."""
+    if name not in COMPACT:
+        return DTYPES[col.kind]
+    if col.kind == Kind.UPN:
+        return pl.Int64
+    if col.kind == Kind.ID:
+        return pl.Enum
+    return COMPACT_DTYPES.get(col.kind, DTYPES[col.kind])
+
+
 def _check_table(table, name: str) -> None:
     if table is None:
         return
     for col in SCHEMAS[name]:
         if col.name in table.frame.columns:
-            assert table.frame.schema[col.name] == DTYPES[col.kind], (col.name, table.frame.schema)
+            dtype = table.frame.schema[col.name]
+            expected = _expected_dtype(name, col)
+            assert (isinstance(dtype, pl.Enum) if expected is pl.Enum else dtype == expected), (col.name, table.frame.schema)
     assert table.frame["_row"].is_sorted() and (table.frame["_row"] >= 2).all()
 
 
