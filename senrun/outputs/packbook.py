@@ -8,14 +8,30 @@ texts, integers (money in pence) and floats (per cents), and gets the workbook's
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 
+from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from .xlsx import Formats, close_to_bytes, finish_print, new_workbook, print_setup, write_money
+from .xlsx import Formats, finish_sheets, new_workbook, print_setup, write_money
+from .xlsxpack import ReturnPacker
 
 #: How a cell of a table or a line is shown.
 TEXT, MONEY, INT, PCT = "text", "money", "int", "pct"
+SHEETS = ("Cluster", "Schools", "SEND profile", "PSF run-off")
+#: The tables' headers: bold, filled and boxed like xlsx.Formats.header, wrapped to the top.
+WRAPPED = {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}
+
+#: This process's packager: every pack of a run has one shape, so most of its package is reused.
+PACKER = ReturnPacker()
+
+
+@dataclass(frozen=True)
+class PackFormats(Formats):
+    """The workbook's formats and the tables' wrapped header."""
+
+    wrapped: object
 
 
 @dataclass(frozen=True)
@@ -52,32 +68,49 @@ class PackChunk:
 
 def build_pack_chunk(chunk: PackChunk) -> list[tuple[str, bytes]]:
     """The packs of a chunk, as (file name, bytes)."""
-    return [(task.file_name, pack_bytes(task)) for task in chunk.packs]
+    books = PACKER.pack_all([(task.title, drawing(task)) for task in chunk.packs], new_pack_book)
+    return [(task.file_name, data) for task, data in zip(chunk.packs, books)]
 
 
 def pack_bytes(task: PackTask) -> bytes:
     """One cluster's pack: Cluster, Schools, SEND profile and PSF run-off sheets."""
+    return PACKER.pack_drawn(task.title, drawing(task), new_pack_book)
+
+
+def drawing(task: PackTask) -> Callable[[list[Worksheet], PackFormats], None]:
+    """What draws the cluster's pack on its sheets, given the sheets and their formats."""
+    return lambda sheets, fmt: draw_pack(sheets, fmt, task)
+
+
+def new_pack_book(title: str) -> tuple[Workbook, io.BytesIO, list[Worksheet], PackFormats]:
+    """An empty pack workbook: (book, buffer it writes into, its sheets, its formats).  The formats
+    are numbered as the cells first use them (no xlsx.register_formats): as packs always were."""
     buffer = io.BytesIO()
-    book, fmt = new_workbook(buffer, task.title)
-    wrapped = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
-                               "valign": "top"})
-    cluster_sheet(book.add_worksheet("Cluster"), fmt, task)
-    ws = book.add_worksheet("Schools")
-    write_table(ws, fmt, task.schools, 0, wrapped, widths=(11, 44))
-    ws = book.add_worksheet("SEND profile")
-    ws.write_string(0, 0, "SEND profile: pupils on roll at the census, by age-based phase (FAQ 12)", fmt.bold)
-    write_table(ws, fmt, task.profile, 1, wrapped, widths=(11, 50), bold_rows=task.profile_bold)
+    book, fmt = new_workbook(buffer, title)
+    formats = PackFormats(*(getattr(fmt, f.name) for f in fields(fmt)), wrapped=book.add_format(WRAPPED))
+    return book, buffer, [book.add_worksheet(name) for name in SHEETS], formats
+
+
+def draw_pack(sheets: list[Worksheet], fmt: PackFormats, task: PackTask) -> None:
+    """The pack on its four sheets.  Only `write_string`, `write_number`, `set_row`, `merge_range`,
+    `set_column`, `freeze_panes`, the print setup and `set_footer` are called on the sheets, which
+    is how most packs are written from a template (xlsxpack.ReturnPacker.pack_drawn); sheets
+    calling anything else are written by XlsxWriter."""
+    cluster, schools, profile, runoff = sheets
+    cluster_sheet(cluster, fmt, task)
+    write_table(schools, fmt, task.schools, 0, fmt.wrapped, widths=(11, 44))
+    profile.write_string(0, 0, "SEND profile: pupils on roll at the census, by age-based phase (FAQ 12)", fmt.bold)
+    write_table(profile, fmt, task.profile, 1, fmt.wrapped, widths=(11, 50), bold_rows=task.profile_bold)
     if not task.profile.rows:
-        ws.write_string(2, 0, "No pupil-level census: no profile.")
-    ws = book.add_worksheet("PSF run-off")
-    ws.write_string(0, 0, "PSF run-off: children still protected, and their PSF, year by year", fmt.bold)
-    write_table(ws, fmt, task.runoff, 1, wrapped, widths=(40,))
-    ws.merge_range(3 + len(task.runoff.rows), 0, 3 + len(task.runoff.rows), 2, "Later years assume no new statements, moves or ceasings: each "
-                    "protected child is paid at this year's rate until the end of their protected phase "
-                    "(FAQ 3–5, 8).", fmt.wrap)
-    ws.set_row(3 + len(task.runoff.rows), 45)
-    finish_print(book, task.footer)
-    return close_to_bytes(book, buffer)
+        profile.write_string(2, 0, "No pupil-level census: no profile.")
+    runoff.write_string(0, 0, "PSF run-off: children still protected, and their PSF, year by year", fmt.bold)
+    write_table(runoff, fmt, task.runoff, 1, fmt.wrapped, widths=(40,))
+    note = 3 + len(task.runoff.rows)
+    runoff.merge_range(note, 0, note, 2, "Later years assume no new statements, moves or ceasings: each "
+                       "protected child is paid at this year's rate until the end of their protected phase "
+                       "(FAQ 3–5, 8).", fmt.wrap)
+    runoff.set_row(note, 45)
+    finish_sheets(sheets, task.footer)
 
 
 def cluster_sheet(ws: Worksheet, fmt: Formats, task: PackTask) -> None:

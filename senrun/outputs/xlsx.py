@@ -151,7 +151,12 @@ def print_setup(ws: Worksheet, header_row: int | None = None) -> None:
 def finish_print(book: Workbook, footer: str) -> None:
     """Every sheet's printed footer (the year, page N of M, the run's reference), set last so that
     no sheet is missed; sheets are landscape and one page wide (print_setup)."""
-    for ws in book.worksheets():
+    finish_sheets(book.worksheets(), footer)
+
+
+def finish_sheets(sheets: list[Worksheet], footer: str) -> None:
+    """finish_print for these sheets (a workbook's, in order)."""
+    for ws in sheets:
         ws.set_footer(footer)
         if not ws.fit_page:
             print_setup(ws)

@@ -21,6 +21,7 @@ import importlib
 import io
 import os
 from collections.abc import Callable
+from dataclasses import fields, is_dataclass
 from functools import cache
 from typing import Any
 
@@ -57,12 +58,13 @@ def close_plain(book: Workbook, buffer: io.BytesIO) -> bytes:
 
 
 class ReturnPacker:
-    """Packages the returns of one process: from a sheet template (`xlsxtemplate`), else through
-    `xlsxfast.FastReturnPacker`, when the fast paths checked out; else with plain XlsxWriter."""
+    """Packages the drawn workbooks of one shape of one process — the returns, or the cluster packs
+    (one packer each): from a template (`xlsxtemplate`), else through `xlsxfast.FastReturnPacker`,
+    when the fast paths checked out; else with plain XlsxWriter."""
 
     def __init__(self) -> None:
         self._fast = None
-        self._template = None  # the process's sheet template; False when the first return did not give one
+        self._template = None  # the process's template; False when the first workbook did not give one
         self.from_template = 0  # how many workbooks were written from it
 
     def pack(self, book: Workbook, buffer: io.BytesIO) -> bytes:
@@ -77,10 +79,11 @@ class ReturnPacker:
 
     def pack_drawn(self, title: str, draw: Callable[[Any, Any], None],
                    new_book: Callable[[str], tuple[Workbook, io.BytesIO, Any, Any]]) -> bytes:
-        """The .xlsx bytes of a one-sheet workbook titled `title` whose sheet `draw(sheet, formats)`
-        draws; `new_book(title)` makes the workbook XlsxWriter would write: (book, buffer, sheet,
-        formats).  Written from the process's template when the sheet is one it covers; else by
-        XlsxWriter (`pack`), and the first such workbook of the process teaches the template."""
+        """The .xlsx bytes of a workbook titled `title` whose sheets `draw(sheets, formats)` draws;
+        `new_book(title)` makes the workbook XlsxWriter would write: (book, buffer, its sheet — or a
+        list of its sheets —, formats).  Written from the process's template when the sheets are
+        ones it covers; else by XlsxWriter (`pack`), and the first such workbook of the process
+        teaches the template."""
         return self.pack_all([(title, draw)], new_book)[0]
 
     def pack_all(self, drawings: list[tuple[str, Callable[[Any, Any], None]]],
@@ -105,8 +108,9 @@ class ReturnPacker:
     def _pack_with_xlsxwriter(self, title: str, draw: Callable[[Any, Any], None],
                               new_book: Callable[[str], tuple[Workbook, io.BytesIO, Any, Any]]) -> bytes:
         """The workbook drawn with XlsxWriter and packed (`pack`); the process's first teaches the template."""
-        book, buffer, sheet, formats = new_book(title)
-        draw(sheet, formats)
+        book, buffer, sheets, formats = new_book(title)
+        numbered = is_dataclass(formats) and all(getattr(formats, f.name).xf_index is not None for f in fields(formats))
+        draw(sheets, formats)
         data = self.pack(book, buffer)
         if self._template is None and fallback_reason() is None:
             from .xlsxfast import keep_freed_heap
@@ -114,7 +118,8 @@ class ReturnPacker:
 
             keep_freed_heap()
             try:
-                self._template = learn(book, formats, data, title, draw) or False
+                single = not isinstance(sheets, list)
+                self._template = learn(book, formats, data, title, draw, single, numbered) or False
             except Unusual:
                 pass  # a sheet the template cannot take: learn from a later one
         return data

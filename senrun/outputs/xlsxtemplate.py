@@ -43,8 +43,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.xmlwriter import XMLwriter
 
 from .tablesheet import TableSheet, fit_text
-from .xlsxfast import (CORE_PART, SHEET_PART, STRINGS_PART, VARYING_PARTS, Member, compress, si_xml, zip_entries,
-                       zip_entry)
+from .xlsxfast import CORE_PART, STRINGS_PART, Member, compress, si_xml, zip_entries, zip_entry
 
 #: Excel's limits, as XlsxWriter checks them: rows, columns, UTF-16 units of text in a cell and in a footer.
 MAX_ROWS = 1_048_576
@@ -53,6 +52,8 @@ MAX_COLS = 1 << COL_BITS
 COL_MASK = MAX_COLS - 1
 ROW_OF = COL_BITS.__rrshift__  # key → row, called from C
 NUMBERS = (int, float)
+#: A row's height in pixels when set_row has not changed it (XlsxWriter's default, 15 points).
+DEFAULT_ROW_PIXELS = 20
 MAX_FOOTER = 255
 #: Column letters of the columns a template's sheet may use (A to IV), made once.
 COLUMN_NAMES = [xl_col_to_name(c) for c in range(256)]
@@ -65,6 +66,9 @@ SHEET_SHAPE = re.compile(r'(.*?<dimension ref=")[^"]*("/>.*?<sheetData>)(.*)(</s
                          r'(</oddFooter>.*)', re.S)
 STRINGS_SHAPE = re.compile(r'(.*?<sst [^>]*count=")\d+(" uniqueCount=")\d+(">)(.*)(</sst>.*)', re.S)
 CORE_SHAPE = re.compile(r"(.*?<dc:title>)(.*)(</dc:title>.*)", re.S)
+#: A sheet's merged ranges, just after its rows; and a cell's style index.
+MERGES = re.compile(r'</sheetData>(?:<mergeCells count="\d+">(?:<mergeCell ref="[^"]*"/>)*</mergeCells>)?')
+STYLE_OF_CELL = re.compile(r' s="(\d+)"')
 
 
 class Unusual(Exception):
@@ -113,12 +117,15 @@ class CellSheet:
     """Takes a return's drawing in place of its worksheet, writing each cell's XML as XlsxWriter
     would; what it does not take raises Unusual (see the module's text)."""
 
-    def __init__(self) -> None:
-        self.str_table = Strings()
+    def __init__(self, strings: Strings | None = None) -> None:
+        self.str_table = strings if strings is not None else Strings()  # a workbook's sheets share one
         self.cells: dict[int, str] = {}  # row << COL_BITS | column → the cell's XML (a cell written twice: the last)
         self.blocks: list[tuple[int, int, int, list[str]]] = []  # put_cells: first row, columns, rows' XML
-        self.settings: list[tuple] = []  # widths and print settings, in order
+        self.settings: list[tuple] = []  # widths, panes and print settings, in order
+        self.heights: dict[int, str] = {}  # set_row: row → its <row> element's height attributes
+        self.merges: list[str] = []  # merge_range: each range's reference, in order
         self.footer: str | None = None
+        self.fit_page = 0  # as Worksheet.fit_page, which xlsx.finish_print reads
 
     def __getattr__(self, name: str):
         raise Unusual(name)  # a worksheet method the template does not cover
@@ -169,6 +176,42 @@ class CellSheet:
             raise Unusual("rows")
         self.blocks.append((first_row, first_col, last_col, rows))
 
+    def set_row(self, row: int, height: float | None = None, cell_format: object = None,
+                options: dict | None = None) -> int:
+        """Worksheet.set_row for a row's height, on a row that has cells (its XML: `_write_row`)."""
+        if cell_format is not None or options or height.__class__ not in NUMBERS or row.__class__ is not int \
+                or not 0 <= row < MAX_ROWS or not self.cells:
+            raise Unusual("row")  # a format, hiding, outlines; or a row that could widen the dimension
+        pixels = int(height * 4.0 / 3.0 + 0.5)
+        if pixels <= 0:
+            raise Unusual("row")  # hidden
+        self.heights[row] = "" if pixels == DEFAULT_ROW_PIXELS else f' ht="{pixels * 0.75:.16g}" customHeight="1"'
+        return 0
+
+    def merge_range(self, first_row: int, first_col: int, last_row: int, last_col: int, data: object,
+                    cell_format: Style | None = None) -> int:
+        """Worksheet.merge_range of text under a format: the text in the first cell, formatted blanks in the others."""
+        if data.__class__ is not str or not data or cell_format is None or self.merges:
+            raise Unusual("merge")  # another kind of value, a blank, or a second range (XlsxWriter checks overlaps)
+        if not (0 <= first_row <= last_row < MAX_ROWS and 0 <= first_col <= last_col < NAMED_COLS) \
+                or (first_row, first_col) == (last_row, last_col):
+            raise Unusual("merge")
+        self.write_string(first_row, first_col, data, cell_format)
+        style = cell_format.attribute
+        for row in range(first_row, last_row + 1):
+            for col in range(first_col, last_col + 1):
+                if row != first_row or col != first_col:
+                    self.cells[(row << COL_BITS) | col] = f'<c r="{COLUMN_NAMES[col]}{row + 1}"{style}/>'
+        self.merges.append(f"{COLUMN_NAMES[first_col]}{first_row + 1}:{COLUMN_NAMES[last_col]}{last_row + 1}")
+        return 0
+
+    def freeze_panes(self, row: int, col: int, top_row: int | None = None, left_col: int | None = None,
+                     pane_type: int = 0) -> None:
+        self.settings.append(("freeze_panes", row, col, top_row, left_col, pane_type))
+
+    def repeat_rows(self, first_row: int, last_row: int | None = None) -> None:
+        self.settings.append(("repeat_rows", first_row, last_row))
+
     def set_column(self, first_col: int, last_col: int, width: float | None = None, cell_format: object = None,
                    options: dict | None = None) -> int:
         if cell_format is not None or options:
@@ -184,10 +227,11 @@ class CellSheet:
 
     def fit_to_pages(self, width: int, height: int) -> None:
         self.settings.append(("fit_to_pages", width, height))
+        self.fit_page = 1
 
     def set_footer(self, footer: str = "", options: dict | None = None, margin: float | None = None) -> None:
         """Worksheet.set_footer for text: what XlsxWriter would refuse (too long, an image) is left to it."""
-        if footer.__class__ is not str or options is not None or margin is not None:
+        if footer.__class__ is not str or not footer or options is not None or margin is not None:
             raise Unusual("footer")
         footer = footer.replace("&[Picture]", "&G")
         if "&G" in footer or _utf16_len(footer) > MAX_FOOTER:
@@ -223,13 +267,17 @@ def sheet_rows(sheet: CellSheet) -> tuple[str, str]:
         spans.setdefault(at, []).extend((keys[0] & COL_MASK, keys[-1] & COL_MASK))
         rows.append((row, part, keys, at))
     text = {at: f"{min(cols) + 1}:{max(cols) + 1}" for at, cols in spans.items()}
+    heights = sheet.heights
+    if heights and not heights.keys() <= {r[0] for r in rows}:
+        raise Unusual("row")  # a height on a row without cells (or on a put_cells row)
     cell = cells.__getitem__
     out, done = [], 0
     for row, part, keys, at in rows:
         while done < part:  # the blocks above the row first
             out.append(_block_rows(blocks[done]))
             done += 1
-        out.append(f'<row r="{row + 1}" spans="{text[at]}">{"".join(map(cell, keys))}</row>')
+        height = heights.get(row, "") if heights else ""
+        out.append(f'<row r="{row + 1}" spans="{text[at]}"{height}>{"".join(map(cell, keys))}</row>')
     out += [_block_rows(block) for block in blocks[done:]]
     return "".join(out), dimension(rows, spans, blocks)
 
@@ -256,49 +304,91 @@ def dimension(rows: list[tuple], spans: dict, blocks: list[tuple]) -> str:
     return f"{first}:{COLUMN_NAMES[col_max]}{row_max + 1}"
 
 
+def merge_cells(sheet: CellSheet) -> str:
+    """The sheet's merged ranges, as `Worksheet._write_merge_cells` writes them."""
+    if not sheet.merges:
+        return ""
+    cells = "".join([f'<mergeCell ref="{ref}"/>' for ref in sheet.merges])
+    return f'<mergeCells count="{len(sheet.merges)}">{cells}</mergeCells>'
+
+
+def style_order(rows: list[str]) -> tuple[str, ...]:
+    """The style indexes of the sheets' cells in the order XlsxWriter meets them as it writes the sheets
+    (`Format._get_xf_index`, called first for a format's first cell, numbers the formats)."""
+    seen: dict[str, None] = {}
+    for xml in rows:
+        seen.update(dict.fromkeys(STYLE_OF_CELL.findall(xml)))
+    return tuple(seen)
+
+
+def sheet_part(number: int) -> str:
+    """The package's name for the workbook's sheet `number` (from 1)."""
+    return f"xl/worksheets/sheet{number}.xml"
+
+
 class SheetTemplate:
-    """The fixed parts of a one-sheet workbook and its varying parts' XML around what varies (see
-    the module's text)."""
+    """The fixed parts of a workbook of one shape and its varying parts' XML around what varies (see
+    the module's text): each sheet's, the shared strings', the title's."""
 
     def __init__(self, parts: list[tuple[str, Member | None]], xml: dict[str, str], styles: object,
-                 settings: list) -> None:
-        shapes = [SHEET_SHAPE.fullmatch(xml[SHEET_PART]), STRINGS_SHAPE.fullmatch(xml[STRINGS_PART]),
-                  CORE_SHAPE.fullmatch(xml[CORE_PART])]
-        if None in shapes:
+                 settings: list[list], single: bool) -> None:
+        shapes = [SHEET_SHAPE.fullmatch(xml[sheet_part(i)]) for i in range(1, len(settings) + 1)]
+        merges = [None if m is None else MERGES.match(m.group(4)) for m in shapes]
+        strings, core = STRINGS_SHAPE.fullmatch(xml[STRINGS_PART]), CORE_SHAPE.fullmatch(xml[CORE_PART])
+        if None in shapes or None in merges or strings is None or core is None:
             raise ValueError("a part is not of the shape the template knows")
-        sheet, strings, core = (m.groups() for m in shapes)
-        self.sheet = sheet[0], sheet[1], sheet[3], sheet[5]
+        # each sheet's XML before its dimension, before its rows, after any merged ranges up to the footer, after it
+        self.sheets = [(m.group(1), m.group(2), m.group(4)[cut.end():], m.group(6)) for m, cut in zip(shapes, merges)]
+        strings, core = strings.groups(), core.groups()
         self.strings = strings[0], strings[1], strings[2], strings[4]
         self.core = core[0], core[2]
         self.parts = [(name, None if m is None else zip_entry(m)) for name, m in parts]
         self.styles = styles
         self.settings = settings
+        self.single = single  # draw takes the one sheet, not a list of them
+        #: The style indexes in the order the sheets' cells first use them, when that order numbers the
+        #: formats (None when the formats were numbered before drawing: xlsx.register_formats).
+        self.style_order: tuple[str, ...] | None = None
         self.known: dict[str, str] = {}  # shared strings' XML
         self._escape = XMLwriter()
 
     def render(self, title: str, draw: Callable[[object, object], None]) -> bytes | None:
-        """The workbook's bytes when `draw(sheet, formats)` draws a sheet the template covers, else None."""
+        """The workbook's bytes when `draw(sheets, formats)` draws sheets the template covers, else None."""
         parts = self.render_parts(title, draw)
         return None if parts is None else self.zip(parts)
 
     def render_parts(self, title: str, draw: Callable[[object, object], None]) -> dict[str, str] | None:
-        """The varying parts' XML when `draw(sheet, formats)` draws a sheet the template covers, else None."""
-        sheet = CellSheet()
+        """The varying parts' XML when `draw(sheets, formats)` draws sheets the template covers, else None."""
+        sheets = self.new_sheets()
         try:
-            draw(sheet, self.styles)
-            return self.parts_of(sheet, title)
+            draw(sheets[0] if self.single else sheets, self.styles)
+            return self.parts_of(sheets, title)
         except Unusual:
             return None
 
-    def parts_of(self, sheet: CellSheet, title: str) -> dict[str, str]:
-        """The XML of a drawn sheet's three varying parts: the sheet, its shared strings, the title."""
-        if sheet.settings != self.settings or sheet.footer is None or not sheet.str_table.count:
+    def new_sheets(self) -> list[CellSheet]:
+        """Sheets to draw on, sharing one string table as a workbook's do."""
+        strings = Strings()
+        return [CellSheet(strings) for _ in self.settings]
+
+    def parts_of(self, sheets: list[CellSheet], title: str) -> dict[str, str]:
+        """The XML of drawn sheets' varying parts: each sheet, their shared strings, the title."""
+        if not sheets[0].str_table.count:
             raise Unusual("shape")
-        rows, ref = sheet_rows(sheet)
-        head, views, tail, end = self.sheet
-        return {SHEET_PART: "".join((head, ref, views, rows, tail, self.text(sheet.footer), end)),
-                STRINGS_PART: self.strings_xml(sheet.str_table),
-                CORE_PART: "".join((self.core[0], self.text(title), self.core[1]))}
+        drawn = []
+        for sheet, settings in zip(sheets, self.settings, strict=True):
+            if sheet.settings != settings or sheet.footer is None:
+                raise Unusual("shape")
+            drawn.append(sheet_rows(sheet))
+        if self.style_order is not None and style_order([rows for rows, _ in drawn]) != self.style_order:
+            raise Unusual("styles")  # formats first used in another order: XlsxWriter would number them otherwise
+        parts = {sheet_part(number): "".join((head, ref, views, rows, "</sheetData>", merge_cells(sheet), tail,
+                                              self.text(sheet.footer), end))
+                 for number, (sheet, (rows, ref), (head, views, tail, end))
+                 in enumerate(zip(sheets, drawn, self.sheets), start=1)}
+        parts[STRINGS_PART] = self.strings_xml(sheets[0].str_table)
+        parts[CORE_PART] = "".join((self.core[0], self.text(title), self.core[1]))
+        return parts
 
     def zip(self, varying: dict[str, str]) -> bytes:
         """The package: the varying parts compressed, zipped with the kept ones in their order."""
@@ -313,7 +403,7 @@ class SheetTemplate:
         return data
 
     def strings_xml(self, strings: Strings) -> str:
-        """The shared-strings part: each string as XlsxWriter writes it (xlsxfast.si_xml), kept for the next return."""
+        """The shared-strings part: each string as XlsxWriter writes it (xlsxfast.si_xml), kept for the next workbook."""
         known = self.known.get
         out = [known(string) or self._si(string) for string in strings.index]  # in the order of their indexes
         head, middle, close, end = self.strings
@@ -326,27 +416,34 @@ class SheetTemplate:
         return xml
 
 
-def learn(book: object, formats: object, data: bytes, title: str,
-          draw: Callable[[object, object], None]) -> SheetTemplate | None:
-    """A template from a workbook XlsxWriter has just packaged (`data`, from `book`, whose sheet
-    `draw(sheet, formats)` drew), or None if the template does not give back exactly `data`.
-    Raises Unusual when the sheet is not one the template could cover (try a later one)."""
-    sheet = CellSheet()
-    styles = styles_of(formats)
-    draw(sheet, styles)
-    if len(book.worksheets()) != 1:
+def learn(book: object, formats: object, data: bytes, title: str, draw: Callable[[object, object], None],
+          single: bool = True, numbered: bool = True) -> SheetTemplate | None:
+    """A template from a workbook XlsxWriter has just packaged (`data`, from `book`, whose sheets
+    `draw(sheets, formats)` drew: the one sheet when `single`), or None if the template does not give
+    back exactly `data`.  `numbered`: the formats had their style indexes before drawing (else the
+    order the cells first use them numbers them).  Raises Unusual when the sheets are not ones the
+    template could cover (try a later workbook)."""
+    count = len(book.worksheets())
+    if count < 1 or (single and count != 1):
         return None
+    styles = styles_of(formats)
+    strings = Strings()
+    sheets = [CellSheet(strings) for _ in range(count)]
+    draw(sheets[0] if single else sheets, styles)
+    varying = [sheet_part(i) for i in range(1, count + 1)] + [STRINGS_PART, CORE_PART]
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         names = z.namelist()
-        if not set(VARYING_PARTS) <= set(names):
+        if not set(varying) <= set(names):
             return None
-        parts = [(n, None if n in VARYING_PARTS else compress(n, z.read(n))) for n in names]
-        xml = {n: z.read(n).decode("utf-8") for n in VARYING_PARTS}
+        parts = [(n, None if n in varying else compress(n, z.read(n))) for n in names]
+        xml = {n: z.read(n).decode("utf-8") for n in varying}
     try:
-        template = SheetTemplate(parts, xml, styles, sheet.settings)
+        template = SheetTemplate(parts, xml, styles, [sheet.settings for sheet in sheets], single)
     except ValueError:
         return None
-    return template if template.zip(template.parts_of(sheet, title)) == data else None
+    if not numbered:
+        template.style_order = style_order([sheet_rows(sheet)[0] for sheet in sheets])
+    return template if template.zip(template.parts_of(sheets, title)) == data else None
 
 
 @dataclass(frozen=True)
