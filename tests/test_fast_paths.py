@@ -6,7 +6,8 @@
 - The age test by a range of birth dates is the age-based year's test.
 - A return written from the sheet template (outputs.xlsxtemplate), or packaged from the kept
   parts of an earlier one (outputs.xlsxfast), is byte for byte the workbook XlsxWriter writes
-  for it; a workbook of another shape is left to XlsxWriter.
+  for it; a workbook of another shape is left to XlsxWriter.  So is every cluster pack, written
+  from the template of its workbook or, with the template refused, by XlsxWriter.
 - A workbook whose parts are compressed on two threads is byte for byte what XlsxWriter writes.
 """
 
@@ -138,6 +139,29 @@ def test_every_return_of_the_la_sample_is_byte_for_byte_what_xlsxwriter_writes(l
         assert a == b, school.file_name
     with zipfile.ZipFile(io.BytesIO(fast[-1])) as z:
         assert z.testzip() is None
+
+
+@pytest.mark.parametrize("template", [True, False], ids=["workbook template", "template refused"])
+def test_every_cluster_pack_of_the_committed_sample_is_byte_for_byte_what_xlsxwriter_writes(monkeypatch, template):
+    from senrun.outputs import packbook
+    from senrun.outputs.clusterpack import plan_packs
+
+    from test_pack_template import plain
+
+    tasks = plan_packs(allocate(load_config(ROOT / "sample_data" / "senrun.yaml")))
+    packer = ReturnPacker()
+    if not template:
+        packer._template = False  # as when the first pack did not give a template
+    monkeypatch.setattr(packbook, "PACKER", packer)
+    fast = packbook.build_pack_chunk(packbook.PackChunk(tuple(tasks[:1]))) + \
+        packbook.build_pack_chunk(packbook.PackChunk(tuple(tasks[1:])))
+    assert packer.from_template == (len(tasks) - 1 if template else 0)
+    assert len(fast) == len(tasks) > 1
+    for task, (name, data) in zip(tasks, fast):
+        assert name == task.file_name and data == plain(task), name
+    assert [packbook.pack_bytes(task) for task in tasks[:2]] == [data for _, data in fast[:2]]
+    with zipfile.ZipFile(io.BytesIO(fast[-1][1])) as z:
+        assert z.testzip() is None and len([n for n in z.namelist() if n.startswith("xl/worksheets/")]) == 4
 
 
 def chunk_schools(chunk) -> list[SchoolReturn]:

@@ -84,6 +84,29 @@ def test_with_the_fallback_returns_are_written_by_plain_xlsxwriter_not_from_a_te
     assert returnbook.return_bytes(ONE) == plain(ONE) and packer._template is None
 
 
+def test_a_workbook_template_of_several_sheets_that_writes_differently_is_detected_and_not_used(fresh_door,
+                                                                                                monkeypatch):
+    monkeypatch.setattr(xlsxtemplate, "merge_cells", lambda sheet: "")  # merged ranges left out
+    reason = xlsxpack.fallback_reason()
+    assert reason is not None and "several sheets" in reason
+
+
+def test_with_the_fallback_packs_are_written_by_plain_xlsxwriter_not_from_a_template(fresh_door, monkeypatch):
+    from senrun.outputs import packbook
+
+    from test_pack_template import AWKWARD_BUT_COVERED, ONE, from_template, plain
+
+    monkeypatch.setenv(xlsxpack.PLAIN_ENV, "1")
+    xlsxpack.fallback_reason.cache_clear()
+    assert xlsxpack.fallback_reason() is not None
+    packer = xlsxpack.ReturnPacker()
+    tasks = [ONE, *AWKWARD_BUT_COVERED[:3]]
+    assert [from_template(packer, task) for task in tasks] == [plain(task) for task in tasks]
+    assert packer._template is None and packer._fast is None and packer.from_template == 0
+    monkeypatch.setattr(packbook, "PACKER", packer)
+    assert packbook.pack_bytes(ONE) == plain(ONE) and packer._template is None
+
+
 def test_another_major_version_of_xlsxwriter_is_not_trusted(fresh_door, monkeypatch):
     import xlsxwriter
 

@@ -490,20 +490,61 @@ def _reference_draw(values: tuple) -> Callable[[object, object], None]:
     return draw
 
 
+def _reference_pack_book(title: str) -> tuple:
+    """A workbook like a cluster pack: formats numbered as the cells first use them, three sheets."""
+    buffer = io.BytesIO()
+    book = Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
+    book.set_properties({"title": title, "author": "senrun", "created": datetime(2000, 1, 1)})
+    formats = ReferenceFormats(bold=book.add_format({"bold": True}),
+                               money=book.add_format({"num_format": "£#,##0.00", "text_wrap": True}))
+    return book, buffer, [book.add_worksheet(name) for name in ("One", "Two & two", "Three")], formats
+
+
+def _reference_pack_draw(values: tuple) -> Callable[[object, object], None]:
+    def draw(sheets, fmt) -> None:
+        title, text, number, whole, footer = values
+        one, two, three = sheets
+        one.set_column(0, 0, 30)
+        one.write_string(0, 0, title, fmt.bold)
+        one.write_number(2, 1, number)
+        one.set_row(2, 32)
+        for row in range(whole % 5 + 1, 20):  # tables of varying length below a frozen, repeated header
+            two.write_string(row, 0, text)
+            two.write_number(row, 2, number, fmt.money)
+        two.write_string(0, 0, title, fmt.bold)
+        two.set_row(0, 30)
+        two.freeze_panes(1, 0)
+        two.repeat_rows(0)
+        three.write_string(0, 1, text, fmt.money)
+        at = whole % 7 + 2
+        three.merge_range(at, 0, at, 2, title, fmt.money)
+        three.set_row(at, 45)
+        three.set_row(0, 15)
+        for sheet in sheets:
+            sheet.set_landscape()
+            sheet.fit_to_pages(1, 0)
+            sheet.set_footer(f"&L{footer.replace('&', '&&')}&CPage &P of &N")
+    return draw
+
+
 def self_check() -> str | None:
-    """None when returns drawn on the template give exactly XlsxWriter's bytes on reference
-    workbooks (the first teaches the template, the others are written from it); else what differed."""
-    template = None
-    for values in REFERENCE:
-        draw = _reference_draw(values)
-        book, buffer, sheet, formats = _reference_book(values[0])
-        draw(sheet, formats)
-        book.close()
-        plain = buffer.getvalue()
-        if template is None:
-            template = learn(book, formats, plain, values[0], draw)
+    """None when returns, and workbooks of several sheets like the cluster packs, drawn on a template
+    give exactly XlsxWriter's bytes on reference workbooks (the first of each teaches the template,
+    the others are written from it); else what differed."""
+    for kind, new_book, new_draw, single, numbered in (
+            ("return", _reference_book, _reference_draw, True, True),
+            ("workbook of several sheets", _reference_pack_book, _reference_pack_draw, False, False)):
+        template = None
+        for values in REFERENCE:
+            draw = new_draw(values)
+            book, buffer, sheets, formats = new_book(values[0])
+            draw(sheets, formats)
+            book.close()
+            plain = buffer.getvalue()
             if template is None:
-                return "the sheet template did not learn a reference return"
-        elif template.render(values[0], draw) != plain:
-            return f"a return written from the sheet template differed from XlsxWriter's own ({values[0]!r})"
+                template = learn(book, formats, plain, values[0], draw, single, numbered)
+                if template is None:
+                    return f"the sheet template did not learn a reference {kind}"
+            elif template.render(values[0], draw) != plain:
+                return f"a {kind} written from the sheet template differed from XlsxWriter's own ({values[0]!r})"
     return None
