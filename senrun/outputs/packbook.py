@@ -3,6 +3,9 @@
 Like returnbook.py, this runs in the processes that write the returns, so it imports neither
 Polars nor the run: the parent (clusterpack.py) hands over each pack as a :class:`PackTask` of
 texts, integers (money in pence) and floats (per cents), and gets the workbook's bytes back.
+A pack is drawn by `draw_pack` on its four sheets: XlsxWriter's for the first pack of a process
+(and any pack the template does not cover), else sheets that write the cells' XML at once and are
+packaged from the template the first pack gave (xlsxpack.ReturnPacker, xlsxtemplate).
 """
 
 from __future__ import annotations

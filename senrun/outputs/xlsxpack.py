@@ -1,14 +1,14 @@
 """The one door to XlsxWriter's internals, with a way out.
 
 Packaging the returns and the large workbooks reuses XlsxWriter's private classes
-(`xlsxfast`; and `xlsxtemplate`, which writes a return's sheet from a template without
-building an XlsxWriter workbook for it).  Private classes can change in any
+(`xlsxfast`; and `xlsxtemplate`, which writes a return, or a cluster pack, from a template
+without building an XlsxWriter workbook for it).  Private classes can change in any
 release, so before a process uses them it checks, once:
 
 - XlsxWriter is the major version senrun is tested with (`TESTED_MAJOR`; pyproject pins it);
 - the private classes import and have what `xlsxfast` calls;
-- reference workbooks packaged by the fast paths, and reference returns written from a sheet
-  template, are byte-identical to XlsxWriter's own.
+- reference workbooks packaged by the fast paths, and reference returns and workbooks of several
+  sheets written from a template, are byte-identical to XlsxWriter's own.
 
 If any check fails (or `SENRUN_PLAIN_XLSX` is set), every workbook of the process is
 written by plain XlsxWriter (`Workbook.close`): the same files, a little slower.  The run

@@ -1,4 +1,4 @@
-"""One-sheet workbooks of one shape written from a template: the per-school returns.
+"""Workbooks of one shape written from a template: the per-school returns, the cluster packs.
 
 XlsxWriter spends most of a return's time on things that are the same in every return:
 making a workbook and its formats, a worksheet, a cell object for every value, and the
@@ -23,6 +23,15 @@ CellSheet and keeps the template only if that gives the very same bytes.  A late
 whose drawing calls anything else, passes a value of another kind, or sets other widths or
 print settings than the first (`Unusual`) is left to XlsxWriter.  `self_check` (run by
 xlsxpack before any of this is used) does the same on reference workbooks of its own.
+
+A workbook of several sheets (a cluster pack: packbook.py) is drawn on one CellSheet per sheet,
+sharing one string table, and each sheet is assembled as above; its merged range (`merge_range`:
+the text and formatted blanks, and `<mergeCells>` after the rows), its rows' heights (`set_row`,
+on rows with cells) and its frozen, repeated header rows (`freeze_panes`, `repeat_rows`, compared
+as settings like the widths) are taken too.  A pack's formats are not registered beforehand, so
+XlsxWriter numbers them in the order its cells first use them, sheet by sheet, row by row: a
+template learnt from such a workbook keeps that order of style indexes, and a later workbook whose
+cells first use them in another order (so whose styles part differs) is left to XlsxWriter.
 
 This module reaches into XlsxWriter's private classes; nothing imports it but `xlsxpack`.
 """
