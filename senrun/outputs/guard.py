@@ -117,38 +117,49 @@ def _listed(manifest: Path) -> dict[str, dict] | None:
 def foreign_entries(out: Path, listed: dict[str, dict]) -> list[str]:
     """What in `out` senrun did not write, or has changed since: anything but a listed regular
     file still as the manifest describes it, a folder holding one, and the manifest.  Symbolic
-    links are never senrun's, and are not followed."""
+    links are never senrun's, and are not followed.  In folder order (a folder's entries by name,
+    its folders before its files, then what is in its folders); each listed file is checked
+    against its size and SHA-256."""
     folders = {"/".join(name.split("/")[:i]) for name in listed for i in range(1, name.count("/") + 1)}
-    foreign: list[str] = []
-    for root, dirs, files in os.walk(out):
-        rel = Path(root).relative_to(out).as_posix()
-        prefix = "" if rel == "." else rel + "/"
-        for name in sorted(dirs):
-            if Path(root, name).is_symlink() or prefix + name not in folders:
-                foreign.append(prefix + name + "/")
-        dirs[:] = sorted(d for d in dirs if prefix + d + "/" not in foreign)
-        for name in sorted(files):
-            path, key = Path(root, name), prefix + name
-            if not prefix and name == MANIFEST and not path.is_symlink():
+    found: list[str | tuple[str, str, dict]] = []  # what is foreign, or (key, path, entry) to check
+    pending = [(os.fspath(out), "")]
+    while pending:
+        root, prefix = pending.pop(0)
+        with os.scandir(root) as scan:
+            entries = sorted(scan, key=lambda e: e.name)
+        below = []
+        for entry in entries:  # os.walk's folders: what is a folder, following a link
+            if entry.is_dir():
+                if entry.is_symlink() or prefix + entry.name not in folders:
+                    found.append(prefix + entry.name + "/")
+                else:
+                    below.append((entry.path, prefix + entry.name + "/"))
+        for entry in entries:
+            if entry.is_dir():
                 continue
-            if path.is_symlink() or not path.is_file() or key not in listed:
-                foreign.append(key)
-            elif not _unchanged(path, listed[key]):
-                foreign.append(f"{key} (changed since senrun wrote it)")
-    return foreign
+            key = prefix + entry.name
+            if not prefix and entry.name == MANIFEST and not entry.is_symlink():
+                continue
+            if entry.is_symlink() or not entry.is_file() or key not in listed:
+                found.append(key)
+            else:
+                found.append((key, entry.path, listed[key]))
+        pending[:0] = below  # os.walk's order: a folder's folders next, before its later siblings
+    return [item if isinstance(item, str) else f"{item[0]} (changed since senrun wrote it)"
+            for item in found if isinstance(item, str) or not _unchanged(item[1], item[2])]
 
 
-def _unchanged(path: Path, entry: dict) -> bool:
+def _unchanged(path: str, entry: dict) -> bool:
     """Whether a file still has the size and SHA-256 its manifest gives (a missing one is not checked)."""
     size, sha = entry.get("bytes"), entry.get("sha256")
-    if isinstance(size, int) and path.stat().st_size != size:
-        return False
-    if isinstance(sha, str):
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
+    with open(path, "rb") as handle:
+        if isinstance(size, int) and os.fstat(handle.fileno()).st_size != size:
+            return False
+        if isinstance(sha, str):
+            digest = hashlib.sha256()
+            for block in iter(lambda: handle.read(1 << 23), b""):
                 digest.update(block)
-        return digest.hexdigest() == sha
+            return digest.hexdigest() == sha
     return True
 
 
