@@ -34,6 +34,11 @@ SEED = 2013
 JOBS = 2
 SCENARIOS = 1000
 POLL_SECONDS = 0.01
+#: Reading a process's PSS walks its page tables (≈18 ms for 600 MB) and holds its memory map's
+#: lock meanwhile: every 10 ms, the readings took a whole core and slowed the command measured
+#: (England in full: 52–61 s measured, 35 s unwatched).  So the PSS sum is read again only after
+#: PSS_PACE times as long as its last reading took: at most a twentieth of a core.
+PSS_PACE = 20
 
 #: England `allocate --no-returns` before round 2's performance work (docs/performance.md), seconds.
 ENGLAND_BEFORE_SECONDS = 4.24
@@ -170,8 +175,8 @@ def measure(command: list[str], env: dict[str, str]) -> Run:
     senrun's command is a small watching process whose child does the work (cli/supervise.py),
     and the returns' workers are children of a fork server the command does not wait for. So
     the figures are read from /proc every 10 ms while the command runs, for the command and every
-    process below it: each one's peak (VmHWM) and CPU time, the last reading kept, and the sum of
-    their PSS at that moment.  The command's own `ru_maxrss` and CPU time from wait4() cover the
+    process below it: each one's peak (VmHWM) and CPU time, the last reading kept; and the sum of
+    their PSS at that moment, as often as PSS_PACE lets it be read.  The command's own `ru_maxrss` and CPU time from wait4() cover the
     processes it waited for, to their end.  What a process does in its last 10 ms could be missed
     by the readings.
     """
@@ -184,14 +189,18 @@ def measure(command: list[str], env: dict[str, str]) -> Run:
     done = threading.Event()
 
     def poll() -> None:
+        pss_due = 0.0
         while not done.is_set():
             if os.path.exists("/proc"):
-                total = 0.0
-                for pid in descendants(process.pid) | {process.pid}:
+                pids = descendants(process.pid) | {process.pid}
+                for pid in pids:
                     peaks[pid] = max(peaks.get(pid, 0.0), high_water_mb(pid))
                     cpu[pid] = max(cpu.get(pid, 0.0), cpu_seconds(pid))
-                    total += pss_mb(pid)
-                together[0] = max(together[0], total)
+                if time.perf_counter() >= pss_due:
+                    began = time.perf_counter()
+                    together[0] = max(together[0], sum(pss_mb(pid) for pid in pids))
+                    took = time.perf_counter() - began
+                    pss_due = began + max(POLL_SECONDS, PSS_PACE * took)
             done.wait(POLL_SECONDS)
 
     watcher = threading.Thread(target=poll, daemon=True)

@@ -6,6 +6,7 @@ writes nothing, and either returns a RunResult or raises SenrunError with every 
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -50,14 +51,17 @@ def read_inputs(cfg: Config, progress=None, register: Path | None = None) -> Inp
     """Read and check every input (and last year's register, when given); raise SenrunError with
     every error found."""
     issues = Issues()
-    tables: dict[str, Table | None] = {}
-    for name in ("schools", "census", "statements", "moves", "links"):
-        spec = cfg.inputs.get(name)
-        if progress:
-            progress(f"reading {name}")
-        tables[name] = read_input(spec, issues) if spec else None
-        if name == "statements":
-            history.blank_amounts(tables[name], issues)
+    tables: dict[str, Table | None] = dict.fromkeys(INPUT_NAMES)
+    given = [name for name in INPUT_NAMES if cfg.inputs.get(name)]
+    # the files are read side by side (Polars and calamine work outside Python's lock: the census
+    # is parsed while the workbooks are); their issues are kept in this order, as if read in turn
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        reading = {name: pool.submit(_read_one, name, cfg.inputs[name]) for name in given}
+        for name in given:
+            if progress:
+                progress(f"reading {name}")
+            tables[name], found = reading[name].result()
+            issues.extend(found.items)
     issues.raise_if_errors()
     inputs = Inputs(tables["schools"], tables["statements"], tables["census"], tables["moves"], issues,
                     links=tables["links"])
@@ -66,6 +70,19 @@ def read_inputs(cfg: Config, progress=None, register: Path | None = None) -> Inp
     check_inputs(inputs, cfg)
     issues.raise_if_errors()
     return inputs
+
+
+#: The inputs, in the order their issues are reported.
+INPUT_NAMES = ("schools", "census", "statements", "moves", "links")
+
+
+def _read_one(name: str, spec) -> tuple[Table | None, Issues]:
+    """One input read and checked on its own (a thread of read_inputs), with its issues."""
+    found = Issues()
+    table = read_input(spec, found)
+    if name == "statements":
+        history.blank_amounts(table, found)
+    return table, found
 
 
 def check_inputs(inp: Inputs, cfg: Config) -> None:
