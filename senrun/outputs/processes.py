@@ -20,8 +20,9 @@ import multiprocessing
 import os
 
 START_METHOD = "forkserver"
-#: The module whose function the workers run (returnbook.build_chunk); the server imports it once.
-WORKER_MODULE = "senrun.outputs.returnbook"
+#: The module whose function the workers run (returnbook.build_chunk), and the checks every worker
+#: would repeat (workerstart): the server imports it once.
+WORKER_MODULE = "senrun.outputs.workerstart"
 
 
 def context() -> multiprocessing.context.BaseContext:
