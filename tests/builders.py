@@ -13,6 +13,7 @@ import yaml
 
 from senrun.config.loader import load_config
 from senrun.outputs.returnbook import SchoolReturn
+from senrun.outputs.xlsxpack import ReturnPacker
 from senrun.pipeline import allocate
 
 BASE_CONFIG = {
@@ -100,3 +101,29 @@ ONE_RETURN = SchoolReturn("returns/S1.xlsx", "S1", "Ash & Elm <Primary>", "C1", 
                            ("Per pupil", "pupils", "312", "2354.3814", 734567)),
                           (("A123456789012", "main", 36000, 41365, 41729, 600000, 250000, 42614,
                             "continues beyond this period, to the end of primary phase", 2),))
+
+
+# --- workbooks from a template against XlsxWriter's own (test_return_template, test_pack_template) ---
+
+def written_plainly(new_book, title: str, draw) -> bytes:
+    """The workbook `new_book(title)` drawn by `draw(sheet or sheets, formats)`, closed by XlsxWriter alone."""
+    book, buffer, sheets, fmt = new_book(title)
+    draw(sheets, fmt)
+    book.close()
+    return buffer.getvalue()
+
+
+def outcome(write, item) -> bytes | type:
+    """The bytes written, or the kind of error raised."""
+    try:
+        return write(item)
+    except Exception as exc:  # noqa: BLE001 — both ways must fail alike
+        return type(exc)
+
+
+def learnt_packer(from_template, plain, first) -> ReturnPacker:
+    """A packer whose template was learnt from `first`, which it wrote as XlsxWriter does."""
+    packer = ReturnPacker()
+    assert from_template(packer, first) == plain(first)
+    assert packer._template, "the first workbook did not give a template"
+    return packer

@@ -16,6 +16,8 @@ from senrun.outputs import xlsxtemplate
 from senrun.outputs.packbook import PackTask, Table, draw_pack, new_pack_book
 from senrun.outputs.xlsxpack import ReturnPacker
 
+import builders
+from builders import outcome, written_plainly
 from test_return_template import AWKWARD
 
 SCHOOLS = Table(headers=("School ID", "School", "Pupils", "SSA (£)", "PSF (£)", "Total (£)"),
@@ -90,25 +92,11 @@ def from_template(packer: ReturnPacker, task: PackTask) -> bytes:
 
 def plain(task: PackTask) -> bytes:
     """The cluster's pack as XlsxWriter alone writes it."""
-    book, buffer, sheets, fmt = new_pack_book(task.title)
-    draw_pack(sheets, fmt, task)
-    book.close()
-    return buffer.getvalue()
-
-
-def outcome(write, task: PackTask) -> bytes | type:
-    """The bytes written, or the kind of error raised."""
-    try:
-        return write(task)
-    except Exception as exc:  # noqa: BLE001 — both ways must fail alike
-        return type(exc)
+    return written_plainly(new_pack_book, task.title, lambda sheets, fmt: draw_pack(sheets, fmt, task))
 
 
 def learnt_packer() -> ReturnPacker:
-    packer = ReturnPacker()
-    assert from_template(packer, ONE) == plain(ONE)
-    assert packer._template, "the first pack did not give a template"
-    return packer
+    return builders.learnt_packer(from_template, plain, ONE)
 
 
 PACKER = learnt_packer()

@@ -17,7 +17,8 @@ from senrun.outputs import returnbook, xlsxtemplate
 from senrun.outputs.returnbook import SchoolReturn, draw_return, new_return_book, return_title
 from senrun.outputs.xlsxpack import ReturnPacker
 
-from builders import ONE_RETURN as ONE
+import builders
+from builders import ONE_RETURN as ONE, outcome, written_plainly
 
 
 #: Text that XML, Excel or XlsxWriter treat specially.
@@ -57,25 +58,11 @@ def from_template(packer: ReturnPacker, school: SchoolReturn) -> bytes:
 
 def plain(school: SchoolReturn) -> bytes:
     """The school's return as XlsxWriter alone writes it."""
-    book, buffer, ws, fmt = new_return_book(return_title(school))
-    draw_return(ws, fmt, school)
-    book.close()
-    return buffer.getvalue()
-
-
-def outcome(write, school: SchoolReturn) -> bytes | type:
-    """The bytes written, or the kind of error raised."""
-    try:
-        return write(school)
-    except Exception as exc:  # noqa: BLE001 — both ways must fail alike
-        return type(exc)
+    return written_plainly(new_return_book, return_title(school), lambda ws, fmt: draw_return(ws, fmt, school))
 
 
 def learnt_packer() -> ReturnPacker:
-    packer = ReturnPacker()
-    assert from_template(packer, ONE) == plain(ONE)
-    assert packer._template, "the first return did not give a template"
-    return packer
+    return builders.learnt_packer(from_template, plain, ONE)
 
 
 PACKER = learnt_packer()

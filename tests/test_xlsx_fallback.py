@@ -69,17 +69,23 @@ def test_a_sheet_template_that_writes_differently_is_detected_and_not_used(fresh
     assert reason is not None and "sheet template" in reason
 
 
+def plain_packer(monkeypatch, from_template, plain, items) -> xlsxpack.ReturnPacker:
+    """With the fallback set, a packer that writes `items` as XlsxWriter alone does, learning nothing."""
+    monkeypatch.setenv(xlsxpack.PLAIN_ENV, "1")
+    xlsxpack.fallback_reason.cache_clear()
+    assert xlsxpack.fallback_reason() is not None
+    packer = xlsxpack.ReturnPacker()
+    assert [from_template(packer, item) for item in items] == [plain(item) for item in items]
+    assert packer._template is None and packer._fast is None and packer.from_template == 0
+    return packer
+
+
 def test_with_the_fallback_returns_are_written_by_plain_xlsxwriter_not_from_a_template(fresh_door, monkeypatch):
     from senrun.outputs import returnbook
 
     from test_return_template import ONE, from_template, plain
 
-    monkeypatch.setenv(xlsxpack.PLAIN_ENV, "1")
-    xlsxpack.fallback_reason.cache_clear()
-    assert xlsxpack.fallback_reason() is not None
-    packer = xlsxpack.ReturnPacker()
-    assert [from_template(packer, ONE) for _ in range(3)] == [plain(ONE)] * 3
-    assert packer._template is None and packer._fast is None and packer.from_template == 0
+    packer = plain_packer(monkeypatch, from_template, plain, [ONE] * 3)
     monkeypatch.setattr(returnbook, "PACKER", packer)
     assert returnbook.return_bytes(ONE) == plain(ONE) and packer._template is None
 
@@ -96,13 +102,7 @@ def test_with_the_fallback_packs_are_written_by_plain_xlsxwriter_not_from_a_temp
 
     from test_pack_template import AWKWARD_BUT_COVERED, ONE, from_template, plain
 
-    monkeypatch.setenv(xlsxpack.PLAIN_ENV, "1")
-    xlsxpack.fallback_reason.cache_clear()
-    assert xlsxpack.fallback_reason() is not None
-    packer = xlsxpack.ReturnPacker()
-    tasks = [ONE, *AWKWARD_BUT_COVERED[:3]]
-    assert [from_template(packer, task) for task in tasks] == [plain(task) for task in tasks]
-    assert packer._template is None and packer._fast is None and packer.from_template == 0
+    packer = plain_packer(monkeypatch, from_template, plain, [ONE, *AWKWARD_BUT_COVERED[:3]])
     monkeypatch.setattr(packbook, "PACKER", packer)
     assert packbook.pack_bytes(ONE) == plain(ONE) and packer._template is None
 
