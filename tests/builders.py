@@ -13,7 +13,7 @@ import yaml
 
 from senrun.config.loader import load_config
 from senrun.outputs.returnbook import SchoolReturn
-from senrun.outputs.xlsxpack import ReturnPacker
+from senrun.outputs.xlsxpack import BookPacker
 from senrun.pipeline import allocate
 
 BASE_CONFIG = {
@@ -121,9 +121,9 @@ def outcome(write, item) -> bytes | type:
         return type(exc)
 
 
-def learnt_packer(from_template, plain, first) -> ReturnPacker:
+def learnt_packer(from_template, plain, first) -> BookPacker:
     """A packer whose template was learnt from `first`, which it wrote as XlsxWriter does."""
-    packer = ReturnPacker()
+    packer = BookPacker()
     assert from_template(packer, first) == plain(first)
     assert packer._template, "the first workbook did not give a template"
     return packer

@@ -33,7 +33,7 @@ from senrun.outputs.returnbook import SchoolReturn, return_bytes
 from senrun.outputs.returns import plan_returns
 from senrun.outputs.xlsx import close_to_bytes, new_workbook
 from senrun.outputs.xlsxfast import FastReturnPacker
-from senrun.outputs.xlsxpack import ReturnPacker
+from senrun.outputs.xlsxpack import BookPacker
 from senrun.pipeline import allocate
 
 from builders import ONE_RETURN as ONE, pupil, run, statement
@@ -109,10 +109,10 @@ def plain_return(school: SchoolReturn) -> bytes:
 
 
 def both_ways(schools: list[SchoolReturn], monkeypatch, template: bool = True) -> tuple[list[bytes], list[bytes],
-                                                                                        ReturnPacker]:
+                                                                                        BookPacker]:
     """Each school's return written by one packer in turn (from the sheet template, or with
     `template=False` from the kept parts of XlsxWriter's first package), and by XlsxWriter alone."""
-    packer = ReturnPacker()
+    packer = BookPacker()
     if not template:
         packer._template = False  # as when the first return did not give a template
     monkeypatch.setattr(returnbook, "PACKER", packer)
@@ -149,7 +149,7 @@ def test_every_cluster_pack_of_the_committed_sample_is_byte_for_byte_what_xlsxwr
     from test_pack_template import plain
 
     tasks = plan_packs(allocate(load_config(ROOT / "sample_data" / "senrun.yaml")))
-    packer = ReturnPacker()
+    packer = BookPacker()
     if not template:
         packer._template = False  # as when the first pack did not give a template
     monkeypatch.setattr(packbook, "PACKER", packer)

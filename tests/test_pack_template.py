@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from senrun.outputs import xlsxtemplate
 from senrun.outputs.packbook import PackTask, Table, draw_pack, new_pack_book
-from senrun.outputs.xlsxpack import ReturnPacker
+from senrun.outputs.xlsxpack import BookPacker
 
 import builders
 from builders import outcome, written_plainly
@@ -85,7 +85,7 @@ def packs(draw) -> PackTask:
                    profile_bold=tuple(draw(st.lists(st.integers(0, 8), max_size=3))), runoff=draw(tables(RUNOFF)))
 
 
-def from_template(packer: ReturnPacker, task: PackTask) -> bytes:
+def from_template(packer: BookPacker, task: PackTask) -> bytes:
     """The cluster's pack through the packer (as packbook.pack_bytes writes it with the process's packer)."""
     return packer.pack_drawn(task.title, lambda sheets, fmt: draw_pack(sheets, fmt, task), new_pack_book)
 
@@ -95,7 +95,7 @@ def plain(task: PackTask) -> bytes:
     return written_plainly(new_pack_book, task.title, lambda sheets, fmt: draw_pack(sheets, fmt, task))
 
 
-def learnt_packer() -> ReturnPacker:
+def learnt_packer() -> BookPacker:
     return builders.learnt_packer(from_template, plain, ONE)
 
 
@@ -145,7 +145,7 @@ def test_a_pack_the_template_does_not_cover_is_written_by_xlsxwriter(task):
 
 def test_a_template_that_does_not_give_the_first_packs_bytes_is_never_used(monkeypatch):
     monkeypatch.setattr(xlsxtemplate, "merge_cells", lambda sheet: "")
-    packer = ReturnPacker()
+    packer = BookPacker()
     for task in (ONE, *AWKWARD_BUT_COVERED[:3]):
         assert from_template(packer, task) == plain(task)
     assert packer._template is False and packer.from_template == 0

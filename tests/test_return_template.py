@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from senrun.outputs import returnbook, xlsxtemplate
 from senrun.outputs.returnbook import SchoolReturn, draw_return, new_return_book, return_title
-from senrun.outputs.xlsxpack import ReturnPacker
+from senrun.outputs.xlsxpack import BookPacker
 
 import builders
 from builders import ONE_RETURN as ONE, outcome, written_plainly
@@ -51,7 +51,7 @@ def schools(draw) -> SchoolReturn:
         elements=tuple(draw(st.lists(ELEMENT, max_size=4))), children=tuple(draw(st.lists(CHILD, max_size=20))))
 
 
-def from_template(packer: ReturnPacker, school: SchoolReturn) -> bytes:
+def from_template(packer: BookPacker, school: SchoolReturn) -> bytes:
     """The school's return through the packer (as return_bytes writes it with the process's packer)."""
     return packer.pack_drawn(return_title(school), lambda ws, fmt: draw_return(ws, fmt, school), new_return_book)
 
@@ -61,7 +61,7 @@ def plain(school: SchoolReturn) -> bytes:
     return written_plainly(new_return_book, return_title(school), lambda ws, fmt: draw_return(ws, fmt, school))
 
 
-def learnt_packer() -> ReturnPacker:
+def learnt_packer() -> BookPacker:
     return builders.learnt_packer(from_template, plain, ONE)
 
 
@@ -111,14 +111,14 @@ def test_a_return_the_template_does_not_cover_is_written_by_xlsxwriter():
 
 def test_a_template_that_does_not_give_the_first_returns_bytes_is_never_used(monkeypatch):
     monkeypatch.setattr(xlsxtemplate, "dimension", lambda *args: "A1:B2")
-    packer = ReturnPacker()
+    packer = BookPacker()
     for school in (ONE, *AWKWARD_BUT_COVERED[:3]):
         assert from_template(packer, school) == plain(school)
     assert packer._template is False and packer.from_template == 0
 
 
 def test_the_first_return_of_a_process_teaches_the_template_when_it_is_not_unusual(monkeypatch):
-    packer = ReturnPacker()
+    packer = BookPacker()
     monkeypatch.setattr(returnbook, "PACKER", packer)
     long_footer = replace(ONE, school_id="x" * 300)
     with pytest.warns(UserWarning, match="Footer"):

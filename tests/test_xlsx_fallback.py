@@ -69,12 +69,12 @@ def test_a_sheet_template_that_writes_differently_is_detected_and_not_used(fresh
     assert reason is not None and "sheet template" in reason
 
 
-def plain_packer(monkeypatch, from_template, plain, items) -> xlsxpack.ReturnPacker:
+def plain_packer(monkeypatch, from_template, plain, items) -> xlsxpack.BookPacker:
     """With the fallback set, a packer that writes `items` as XlsxWriter alone does, learning nothing."""
     monkeypatch.setenv(xlsxpack.PLAIN_ENV, "1")
     xlsxpack.fallback_reason.cache_clear()
     assert xlsxpack.fallback_reason() is not None
-    packer = xlsxpack.ReturnPacker()
+    packer = xlsxpack.BookPacker()
     assert [from_template(packer, item) for item in items] == [plain(item) for item in items]
     assert packer._template is None and packer._fast is None and packer.from_template == 0
     return packer

@@ -5,7 +5,7 @@ Polars nor the run: the parent (clusterpack.py) hands over each pack as a :class
 texts, integers (money in pence) and floats (per cents), and gets the workbook's bytes back.
 A pack is drawn by `draw_pack` on its four sheets: XlsxWriter's for the first pack of a process
 (and any pack the template does not cover), else sheets that write the cells' XML at once and are
-packaged from the template the first pack gave (xlsxpack.ReturnPacker, xlsxtemplate).
+packaged from the template the first pack gave (xlsxpack.BookPacker, xlsxtemplate).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from .xlsx import Formats, finish_sheets, new_workbook, print_setup, write_money
-from .xlsxpack import ReturnPacker
+from .xlsxpack import BookPacker
 
 #: How a cell of a table or a line is shown.
 TEXT, MONEY, INT, PCT = "text", "money", "int", "pct"
@@ -27,7 +27,7 @@ SHEETS = ("Cluster", "Schools", "SEND profile", "PSF run-off")
 WRAPPED = {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}
 
 #: This process's packager: every pack of a run has one shape, so most of its package is reused.
-PACKER = ReturnPacker()
+PACKER = BookPacker()
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def new_pack_book(title: str) -> tuple[Workbook, io.BytesIO, list[Worksheet], Pa
 def draw_pack(sheets: list[Worksheet], fmt: PackFormats, task: PackTask) -> None:
     """The pack on its four sheets.  Only `write_string`, `write_number`, `set_row`, `merge_range`,
     `set_column`, `freeze_panes`, the print setup and `set_footer` are called on the sheets, which
-    is how most packs are written from a template (xlsxpack.ReturnPacker.pack_drawn); sheets
+    is how most packs are written from a template (xlsxpack.BookPacker.pack_drawn); sheets
     calling anything else are written by XlsxWriter."""
     cluster, schools, profile, runoff = sheets
     cluster_sheet(cluster, fmt, task)

@@ -7,7 +7,7 @@ workbooks' bytes back.  The children's rows, most of a return's cells, are rende
 directly (tablesheet.py), in the cell forms XlsxWriter would write.  A return is drawn by
 `draw_return` on a sheet: an XlsxWriter worksheet for the first return of a process (and any
 return the template does not cover), else a sheet that writes the cells' XML at once and is
-packaged from the template the first return gave (xlsxpack.ReturnPacker.pack_drawn).
+packaged from the template the first return gave (xlsxpack.BookPacker.pack_drawn).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from .common import notional_note, number_or_text
 from .packbook import PackChunk, build_pack_chunk
 from .tablesheet import TableSheet, fit_text
 from .xlsx import Formats, new_workbook, print_setup, register_formats, write_header, write_money, write_value
-from .xlsxpack import ReturnPacker
+from .xlsxpack import BookPacker
 
 CHILD_COLUMNS = ("upn", "stream", "date_of_birth", "paid_from", "paid_to",
                  "annual_amount", "paid_amount", "stops_on", "why", "years_left")
@@ -41,7 +41,7 @@ ELEMENT_LABELS = ("Element", "Shared by", "Units", "Rate (£ per unit)", "Amount
 WIDTHS = (36, 22, 12, 16, 12, 14, 16, 14, 46, 20)
 
 #: This process's packager: every return has one shape, so most of its package is reused.
-PACKER = ReturnPacker()
+PACKER = BookPacker()
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ def draw_return(ws: TableSheet, fmt: Formats, school: SchoolReturn) -> None:
     """A school's return on its sheet: the blocks, widths, print setup and footer.  Only
     `write_string`, `write_number`, `put_cells`, `set_column`, the print setup and `set_footer`
     are called on the sheet, which is how most returns are written from a template
-    (xlsxpack.ReturnPacker.pack_drawn); a sheet calling anything else is written by XlsxWriter."""
+    (xlsxpack.BookPacker.pack_drawn); a sheet calling anything else is written by XlsxWriter."""
     print_setup(ws)
     for col, width in enumerate(WIDTHS):
         ws.set_column(col, col, width)

@@ -57,7 +57,7 @@ def close_plain(book: Workbook, buffer: io.BytesIO) -> bytes:
     return buffer.getvalue()
 
 
-class ReturnPacker:
+class BookPacker:
     """Packages the drawn workbooks of one shape of one process — the returns, or the cluster packs
     (one packer each): from a template (`xlsxtemplate`), else through `xlsxfast.FastReturnPacker`,
     when the fast paths checked out; else with plain XlsxWriter."""
