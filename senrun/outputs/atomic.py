@@ -111,7 +111,8 @@ def write_file(path: Path, data: bytes) -> None:
 @cache
 def _syncfs() -> Callable[[int], int] | None:
     """Linux's syncfs(2): write every dirty page and entry of one file system to disk in one call;
-    None where the C library has no such function."""
+    None where the C library has no such function.  Looked up at the first sync, not at import
+    (ctypes costs 4 ms); tests replace this function to take the other way."""
     if not sys.platform.startswith("linux"):
         return None
     try:
@@ -124,15 +125,10 @@ def _syncfs() -> Callable[[int], int] | None:
     return function
 
 
-#: Whether to use syncfs(2) where there is one (Linux); tests set it False to take the other way.
-#: It is looked up at the first sync, not at import (ctypes costs 4 ms).
-USE_SYNCFS = True
-
-
 def make_durable(root: Path, files: list[str]) -> None:
     """Put every file under `root` (`files`: their paths) on disk before the swap: with one
     syncfs(2) of the file system where there is one, else (or if it fails) an fsync of each file."""
-    syncfs = _syncfs() if USE_SYNCFS else None
+    syncfs = _syncfs()
     if syncfs is not None:
         fd = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
         try:

@@ -201,20 +201,20 @@ def children_xml(ws: TableSheet, fmt: Formats, children: tuple[tuple, ...], firs
     return rows
 
 
+def child_cell(col: str, kind: str, xf: dict[str, int], row: object, value: object) -> str:
+    """One cell of a child's row: column `col` of row `row`, holding `value` as written (a shared
+    string's index for text, else the number, money in pounds)."""
+    if kind == "text":
+        return f'<c r="{col}{row}" t="s"><v>{value}</v></c>'
+    return f'<c r="{col}{row}" s="{xf[kind]}"><v>{value}</v></c>'
+
+
 def child_cells(index: Callable[[str], int], styles: tuple[int, int, int], values: tuple, r: int) -> str:
     """A child's row of cells (1-based row `r`), cell by cell; a blank value is left out."""
     xf = dict(zip(("date", "money", "int"), styles))
-    cells = []
-    for (col, kind), value in zip(CHILD_CELLS, values):
-        if value is None:
-            continue
-        if kind == "text":
-            cells.append(f'<c r="{col}{r}" t="s"><v>{index(fit_text(str(value)))}</v></c>')
-        elif kind in ("date", "int"):
-            cells.append(f'<c r="{col}{r}" s="{xf[kind]}"><v>{value}</v></c>')
-        else:
-            cells.append(f'<c r="{col}{r}" s="{xf[kind]}"><v>{value / 100:.16G}</v></c>')
-    return "".join(cells)
+    return "".join(child_cell(col, kind, xf, r, index(fit_text(str(value))) if kind == "text"
+                              else f"{value / 100:.16G}" if kind == "money" else value)
+                   for (col, kind), value in zip(CHILD_CELLS, values) if value is not None)
 
 
 @cache
@@ -222,15 +222,8 @@ def child_row_format(date_xf: int, money_xf: int, int_xf: int) -> str:
     """A child's row without blanks as a `str.format` pattern — {0} the row (1-based), then each
     column's value: a shared string's index, pounds, or the number — giving what child_cells gives."""
     xf = {"date": date_xf, "money": money_xf, "int": int_xf}
-    cells = []
-    for i, (col, kind) in enumerate(CHILD_CELLS, start=1):
-        if kind == "text":
-            cells.append(f'<c r="{col}{{0}}" t="s"><v>{{{i}}}</v></c>')
-        elif kind in ("date", "int"):
-            cells.append(f'<c r="{col}{{0}}" s="{xf[kind]}"><v>{{{i}}}</v></c>')
-        else:
-            cells.append(f'<c r="{col}{{0}}" s="{xf[kind]}"><v>{{{i}:.16G}}</v></c>')
-    return "".join(cells)
+    return "".join(child_cell(col, kind, xf, "{0}", f"{{{i}:.16G}}" if kind == "money" else f"{{{i}}}")
+                   for i, (col, kind) in enumerate(CHILD_CELLS, start=1))
 
 
 def formula_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -> int:

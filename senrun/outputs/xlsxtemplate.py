@@ -151,31 +151,24 @@ class CellSheet:
         index = strings.index.get(string)
         if index is None:
             index = strings.index[string] = len(strings.index)
-        try:
-            name = COLUMN_NAMES[col] if 0 <= col < NAMED_COLS else _far(col)
-            if cell_format is None:
-                self.cells[(row << COL_BITS) | col] = f'<c r="{name}{row + 1}" t="s"><v>{index}</v></c>'
-            else:
-                style = cell_format.attribute
-                self.cells[(row << COL_BITS) | col] = f'<c r="{name}{row + 1}"{style} t="s"><v>{index}</v></c>'
-        except (TypeError, AttributeError) as exc:  # not a cell's place, not a Style
-            raise Unusual("cell") from exc
+        self._put(row, col, cell_format, f' t="s"><v>{index}</v></c>')
         return error
 
     def write_number(self, row: int, col: int, number: float, cell_format: Style | None = None) -> int:
         """Worksheet.write_number, for ints and floats (NaN and infinities are XlsxWriter's to refuse)."""
         if number.__class__ not in NUMBERS or isnan(number) or isinf(number):
             raise Unusual("number")
+        self._put(row, col, cell_format, f'><v>{number:.16G}</v></c>')
+        return 0
+
+    def _put(self, row: int, col: int, cell_format: Style | None, rest: str) -> None:
+        """A cell's XML at (row, col): its reference and style, then `rest` (its type and value)."""
         try:
             name = COLUMN_NAMES[col] if 0 <= col < NAMED_COLS else _far(col)
-            if cell_format is None:
-                self.cells[(row << COL_BITS) | col] = f'<c r="{name}{row + 1}"><v>{number:.16G}</v></c>'
-            else:
-                style = cell_format.attribute
-                self.cells[(row << COL_BITS) | col] = f'<c r="{name}{row + 1}"{style}><v>{number:.16G}</v></c>'
-        except (TypeError, AttributeError) as exc:
+            style = "" if cell_format is None else cell_format.attribute
+            self.cells[(row << COL_BITS) | col] = f'<c r="{name}{row + 1}"{style}{rest}'
+        except (TypeError, AttributeError) as exc:  # not a cell's place, not a Style
             raise Unusual("cell") from exc
-        return 0
 
     def put_cells(self, first_row: int, first_col: int, last_col: int, rows: list[str]) -> None:
         """TableSheet.put_cells: rows of ready-made cells."""

@@ -422,8 +422,9 @@ def write_simulation(sim: SimulationResult, out: Path) -> Path:
 
 class ScenariosCsv:
     """scenarios.csv written a chunk of scenarios at a time as they run (the bytes scenarios_csv_bytes
-    gives for all of them at once), made durable as atomic.write_file makes a file; its SHA-256 and
-    size are worked as it goes, for the manifest."""
+    gives for all of them at once), made durable with the rest of the staged folder as
+    atomic.write_file's files are (atomic.seal); its SHA-256 and size are worked as it goes, for the
+    manifest."""
 
     NAME = "scenarios.csv"
 
@@ -447,9 +448,7 @@ class ScenariosCsv:
             self._put(scenarios_csv_bytes(rows, header=False))
 
     def close(self) -> tuple[str, int]:
-        """Flush, sync and close; (SHA-256, bytes) for the manifest."""
-        self.handle.flush()
-        os.fsync(self.handle.fileno())
+        """Flush and close; (SHA-256, bytes) for the manifest."""
         self.handle.close()
         self.atomic.checkpoint("file-written")
         return self.sha.hexdigest(), self.size
