@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -86,6 +87,49 @@ def test_the_command_line_parses_its_options_without_importing_pydantic(run_dir)
             "except SystemExit as exc:\n    print(exc.code, 'pydantic' in sys.modules)\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.splitlines()[-1].split() == ["0", "False"], done.stderr
+
+
+def _help_text(args: list[str], before: str = "") -> subprocess.CompletedProcess:
+    """`senrun ARGS` in a fresh Python, after running `before` (so each starts with no module loaded)."""
+    code = f"import sys\n{before}\nsys.argv = ['senrun', *{args!r}]\nfrom senrun.cli import main\nmain()\n"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "COLUMNS": "100", "TERM": "dumb"})
+
+
+@pytest.mark.parametrize("args", [["--help"], ["allocate", "--help"], ["simulate", "--help"], []])
+def test_help_is_the_same_whether_or_not_typer_s_unused_rich_modules_are_stood_in(args):
+    """`senrun --help` loads Typer's formatter with stand-ins for rich.markdown and rich.traceback
+    (cli/richhelp.py); loaded the ordinary way first, the same help comes out."""
+    fast = _help_text(args)
+    plain = _help_text(args, before="import typer.rich_utils")
+    assert fast.stdout == plain.stdout and fast.stdout.strip(), (fast.stderr, plain.stderr)
+    assert "Usage: senrun" in fast.stdout
+
+
+def test_help_falls_back_to_the_real_rich_modules_when_typer_imports_more_of_them():
+    """Should a Typer import another name from those modules, the stand-ins are not enough:
+    `richhelp.load` then imports Typer's formatter as it is, and the help is the same."""
+    check = ("import sys\nfrom senrun.cli import richhelp\n"
+             "richhelp.UNUSED['rich.markdown'] = 'NotWhatTyperImports'\n"
+             "used = richhelp.load()\n"
+             "import typer.rich_utils, rich.markdown\n"
+             "print(used, type(sys.modules['rich.markdown']).__name__, typer.rich_utils.Markdown is rich.markdown.Markdown)\n")
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["False", "module", "True"], done.stderr
+
+
+def test_a_stood_in_rich_class_is_the_real_one_when_used():
+    """After `richhelp.load`, the stand-ins are gone from sys.modules, and calling the one Typer
+    holds gives the real Rich object (so Markdown help, were it ever asked for, still works)."""
+    check = ("import sys\nfrom senrun.cli import richhelp\n"
+             "used = richhelp.load()\n"
+             "loaded = 'rich.markdown' in sys.modules\n"
+             "import typer.rich_utils\n"
+             "made = typer.rich_utils.Markdown('**bold**')\n"
+             "import rich.markdown\n"
+             "print(used, loaded, type(made) is rich.markdown.Markdown, type(sys.modules['rich.markdown']).__name__)\n")
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["True", "False", "True", "module"], done.stderr
 
 
 def test_version():

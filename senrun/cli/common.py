@@ -11,7 +11,6 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from ..outputs import atomic
 
 ConfigOpt = Annotated[Path, typer.Option(
     "--config", "-c", help="The run's YAML config (see docs/config.md). Input paths in it are relative to it.",
@@ -67,6 +66,8 @@ def interactive() -> bool:
 
 def _written() -> str:
     """What a run that stops now has written: nothing, or a whole output folder."""
+    from ..outputs import atomic  # (imported when a command runs: `--help` never needs it)
+
     done = atomic.swapped_in()
     return NOTHING_WRITTEN if done is None else f"{done}/ was written in full (its manifest.json lists every file)"
 
@@ -81,6 +82,8 @@ def handled(debug: bool = False, as_json: bool = False):
     message says that nothing was written.  Ctrl-C exits 130, a closed pipe quietly.  The
     output folder's previous contents are deleted on a thread while the summary is shown;
     the command ends once they are gone (outputs/atomic.py, `removals_after`)."""
+    from ..outputs import atomic
+
     with atomic.removals_after(), _handled(debug, as_json):
         yield
 
@@ -89,6 +92,7 @@ def handled(debug: bool = False, as_json: bool = False):
 def _handled(debug: bool, as_json: bool):
     """handled(), but for the previous folders' deletion."""
     from ..errors import SenrunError
+    from ..outputs import atomic
 
     atomic.forget_swapped()
     try:
@@ -124,6 +128,7 @@ def _handled(debug: bool, as_json: bool):
 
 
 def _print_issues(exc, as_json: bool) -> None:
+    from ..outputs import atomic
     from .render import issues_json, print_issues
 
     if as_json:

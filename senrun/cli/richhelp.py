@@ -1,0 +1,65 @@
+"""Typer's help formatter, loaded without the two parts of Rich that senrun's help never uses.
+
+Typer formats help and usage errors with `typer.rich_utils`, which imports `rich.markdown`
+(and with it markdown-it and Pygments) and `rich.traceback` at its top: about 0.1 s of every
+`senrun --help`, a third of it.  senrun's help is Rich markup, never Markdown, and its
+tracebacks are Python's own (`--debug`; Typer's pretty exceptions are off), so neither is
+used.  `load()` imports `typer.rich_utils` with a stand-in for each: a module holding a
+class that, if it were ever called, imports the real module and returns the real object.
+The stand-ins are taken out of `sys.modules` straight after, so that any later
+`import rich.markdown` gets the real one.
+
+This leans on which names Typer imports from those modules (Typer is pinned below 0.20 in
+pyproject.toml).  Should a Typer import another name from them, the import fails and `load()`
+imports `typer.rich_utils` as it is: the same help, only slower (tests/test_cli.py tries both).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+
+#: The modules Typer's formatter imports but senrun's help never uses, and the one name it takes from each.
+UNUSED = {"rich.markdown": "Markdown", "rich.traceback": "Traceback"}
+
+
+class _StandIn(types.ModuleType):
+    """A module of UNUSED while `typer.rich_utils` is imported."""
+
+
+def _stand_in_class(module: str, name: str) -> type:
+    """A class named as the real one; calling it calls the real one (and so imports its module)."""
+
+    def __new__(cls, *args, **kwargs):  # noqa: N807
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    return type(name, (), {"__new__": __new__, "__module__": module,
+                           "__doc__": f"Stands for {module}.{name}, imported when first used."})
+
+
+def load() -> bool:
+    """Import `typer.rich_utils` with the stand-ins; True when they were used, False when it was
+    imported as it is (already imported, a module of UNUSED already loaded, or a Typer that needs
+    more of them)."""
+    if "typer.rich_utils" in sys.modules or any(module in sys.modules for module in UNUSED):
+        return False
+    placed = {}
+    for module, name in UNUSED.items():
+        stand_in = _StandIn(module)
+        setattr(stand_in, name, _stand_in_class(module, name))
+        placed[module] = sys.modules[module] = stand_in
+    try:
+        import typer.rich_utils  # noqa: F401
+
+        used = True
+    except ImportError:  # a Typer that imports other names from them: the real modules, below
+        sys.modules.pop("typer.rich_utils", None)
+        used = False
+    finally:
+        for module, stand_in in placed.items():
+            if sys.modules.get(module) is stand_in:
+                del sys.modules[module]
+    if not used:
+        import typer.rich_utils  # noqa: F401,F811
+    return used
