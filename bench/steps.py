@@ -20,6 +20,7 @@ import pstats
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 
@@ -59,7 +60,7 @@ def run(config: Path, returns: bool, jobs: int, register: Path | None = None) ->
     from senrun.outputs import atomic, processes, returns as returns_
     from senrun.outputs.manifest import manifest_bytes
     from senrun.outputs.workbook import workbook_bytes
-    from senrun.outputs.writer import Folder, csv_contents, write_tables
+    from senrun.outputs.writer import Folder, write_tables
 
     steps.done("import senrun (no CLI)")
     if returns:
@@ -73,12 +74,11 @@ def run(config: Path, returns: bool, jobs: int, register: Path | None = None) ->
         counts[f"{issue.severity} {issue.code}"] = counts.get(f"{issue.severity} {issue.code}", 0) + 1
     pipeline.census_matches(inp)
     steps.done("  census rows of statement children")
-    if inp.census is not None:
-        pipeline.census_counts(inp, cfg)
-        steps.done("  pupil counts per school")
+    profile = pipeline.census_worked_out(inp, cfg)  # as allocate: then the census's rows are let go
+    steps.done("  pupil counts, SEND profile")
     psf = pipeline.psf_frames(inp, cfg)
     steps.done("  PSF rules")
-    result = pipeline.compute(inp, cfg, psf=psf)
+    result = replace(pipeline.compute(inp, cfg, psf=psf), profile=profile)
     steps.done("  pot, formula, tables")
     for issue in result.issues[len(inp.issues.items):]:
         counts[f"{issue.severity} {issue.code}"] = counts.get(f"{issue.severity} {issue.code}", 0) + 1
@@ -86,10 +86,8 @@ def run(config: Path, returns: bool, jobs: int, register: Path | None = None) ->
     del inp, psf
     with tempfile.TemporaryDirectory() as tmp, atomic.staged(Path(tmp) / "out") as staging:
         folder = Folder(staging)
-        files = csv_contents(result, None)
-        steps.done("CSVs (bytes)")
-        rows = write_tables(result, folder, files, None, lambda *a: None)
-        steps.done("CSVs (written)")
+        rows = write_tables(result, folder, None, lambda *a: None)
+        steps.done("CSVs (made and written)")
         folder.write("allocations.xlsx", workbook_bytes(result))
         steps.done("allocations.xlsx")
         if returns:

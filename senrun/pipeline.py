@@ -387,6 +387,24 @@ def compute(inp: Inputs, cfg: Config, psf: PsfFrames | None = None, prepared: Pr
         register=inp.register)
 
 
+def census_worked_out(inp: Inputs, cfg: Config) -> pl.DataFrame | None:
+    """Work out all that a run takes from the pupil-level census — its rows of the children with
+    a statement (census_matches), the pupil counts for each element's years (census_counts) and
+    the cluster packs' SEND profile (FAQ 12), which it returns — then let its rows go, so that
+    the PSF rules and the outputs work in the memory they held (England: 8 million rows, ≈170 MB).
+    For one run: simulate keeps the census, since a scenario may count other years."""
+    if inp.census is None:
+        return None
+    from .profile import send_profile
+
+    census_matches(inp)
+    for years in sorted({tuple(cfg.pupil_years), *element_years(cfg)}):
+        census_counts(inp, cfg, years)
+    profile = send_profile(inp.census.frame, cfg)
+    inp.census = inp.census.released()
+    return profile
+
+
 def _schools_frame(schools: pl.DataFrame, cfg: Config, elements) -> pl.DataFrame:
     formula = [f"formula_{e.name}" for e in elements]
     return schools.select(SCHOOL_ID, SCHOOL_NAME, CLUSTER_ID, CLUSTER_NAME, "pupils", "ssa", "psf", *formula,
@@ -415,7 +433,7 @@ def _released_frame(psf: PsfFrames) -> pl.DataFrame:
 
 def _input_infos(inp: Inputs) -> tuple[InputInfo, ...]:
     tables = [inp.schools, inp.census, inp.statements, inp.moves, inp.links]
-    return tuple(InputInfo(t.name, t.path_text, t.sha256, t.frame.height) for t in tables if t is not None)
+    return tuple(InputInfo(t.name, t.path_text, t.sha256, t.height) for t in tables if t is not None)
 
 
 def _checks_passed(totals: Totals, schools: pl.DataFrame, elements, cfg: Config) -> tuple[str, ...]:
@@ -466,9 +484,8 @@ def allocate(cfg: Config, progress=None, previous: dict[str, int] | None = None,
         inp = read_inputs(cfg, progress, register)
         if progress:
             progress("computing")
-        from .profile import with_profile  # the cluster packs' SEND profile (FAQ 12)
-
-        return with_profile(compute(inp, cfg, previous=previous), inp.census.frame if inp.census else None)
+        profile = census_worked_out(inp, cfg)
+        return replace(compute(inp, cfg, previous=previous), profile=profile)
     except SenrunError as exc:
         from .config.loader import at_lines
 

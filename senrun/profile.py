@@ -9,15 +9,12 @@ registrations the formula counts (enrol_status C or M, SPEC §11.5).  One pass o
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import polars as pl
 
 from .calendar import nc_year_between
 from .engine import collect
 from .inputs.schema import (COUNTED_ENROL, DOB, ENROL_STATUS, FSM, SCHOOL_ID, SEN_PROVISION, SEN_STATEMENT_CODES,
                             SEN_SUPPORT_CODES)
-from .result import RunResult
 
 PROFILE_COLUMNS = ("school_id", "phase", "pupils", "sen_support", "statements", "fsm")
 
@@ -50,8 +47,3 @@ def send_profile(census: pl.DataFrame | None, cfg) -> pl.DataFrame | None:
                    .with_columns(pl.col(SCHOOL_ID).cast(pl.String),  # (a compact census: an Enum)
                                  pl.lit(names).gather(pl.col("phase")).alias("phase"))
                    .sort(SCHOOL_ID, "phase"), streaming=True)
-
-
-def with_profile(result: RunResult, census: pl.DataFrame | None) -> RunResult:
-    """The run with its schools' SEND profile attached (RunResult.profile)."""
-    return replace(result, profile=send_profile(census, result.config))

@@ -340,6 +340,8 @@ def compute_psf(statements: pl.DataFrame, moves: pl.DataFrame | None, census: pl
         census = census.drop(ENROL_STATUS)  # no dual registration: one row per child, as before §11.5
     hist = history.collapse(statements)  # one row per history, and its rate segments (§11.3)
     statements = history.rate_on(hist.rows, hist.segments, pl.max_horizontal(STATEMENT_DATE, pl.lit(cfg.period_start)))
+    segments = hist.segments
+    del hist  # (each frame below is let go once the next is made: at England's scale, ≈60 MB each)
     moves_lf = moves.lazy() if moves is not None else pl.LazyFrame(
         schema={ROW: pl.Int64, UPN: pl.String, FROM_SCHOOL: pl.String, TO_SCHOOL: pl.String,
                 MOVE_DATE: pl.Date, REASON: pl.String})
@@ -349,9 +351,11 @@ def compute_psf(statements: pl.DataFrame, moves: pl.DataFrame | None, census: pl
                      .join(move_stops(ordered), on=ROW, how="left", maintain_order="left")
                      .pipe(school_closings, ordered, successions)
                      .pipe(census_location, ordered, census_lf, cfg, successions, place_only=True))
+    del statements
     rows = collect(census_check(placed.lazy(), ordered, census_lf, cfg, successions)
                    .pipe(first_stop, cfg)
-                   .pipe(entitlement, cfg, hist.segments))
-    lines_df, errors_df = collect_all([lines(rows.lazy(), ordered, cfg, hist.segments, successions),
+                   .pipe(entitlement, cfg, segments))
+    del placed
+    lines_df, errors_df = collect_all([lines(rows.lazy(), ordered, cfg, segments, successions),
                                        move_errors(ordered, successions)])
     return PsfFrames(rows=rows, lines=lines_df, move_errors=errors_df)

@@ -8,7 +8,7 @@ own header.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
@@ -45,6 +45,19 @@ class Table:
     #: text as read; `readable` gives a few rows back as they were read.
     upn_keys: UpnKeys | None = field(default=None, repr=False)
     enum_text: tuple[str, ...] = ()
+    #: The rows read, kept when the frame itself has been let go (`released`).
+    rows_read: int | None = None
+
+    @property
+    def height(self) -> int:
+        """The number of rows read."""
+        return self.frame.height if self.rows_read is None else self.rows_read
+
+    def released(self) -> Table:
+        """This table with its rows let go (every figure needed from them already worked out): its
+        file, headers, UPN keys and row count stay; any use of its frame fails rather than finding
+        no rows."""
+        return replace(self, frame=None, upn_suspects=None, rows_read=self.height)
 
     def readable(self, frame: pl.DataFrame) -> pl.DataFrame:
         """`frame` (a few rows of this table) with each UPN key and Enum id as the text read from the file."""

@@ -79,15 +79,17 @@ def write_outputs(result: RunResult, out: Path, *, returns: bool = True, jobs: i
         # the returns' processes (if any) are at work from here, while this one writes the rest
         folder = Folder(staging)
         with ThreadPoolExecutor(max_workers=1) as thread:
-            # Beside the workbook, on one thread: the CSVs (Polars' work, outside Python's lock), then
-            # the returns' files as the processes finish them (creating a file is a system call, also
-            # outside the lock: 0.1–1 ms each, which would otherwise wait for the workbook)
-            csvs = thread.submit(csv_contents, result, diff)
+            # Beside the workbook, on one thread: the CSVs (Polars' work, outside Python's lock), each
+            # written as soon as it is made (England's psf.csv is 40 MB: none is held while the
+            # workbook is built), then the returns' files as the processes finish them (creating a
+            # file is a system call, also outside the lock: 0.1–1 ms each, which would otherwise
+            # wait for the workbook)
+            csvs = thread.submit(write_tables, result, folder, diff, report)
             written = thread.submit(write_returns, built, result.schools.height, folder.write, report) \
                 if returns else None
             book = workbook_bytes(result, diff)
             restricted = pupils_bytes(result)
-            rows = write_tables(result, folder, csvs.result(), diff, report)
+            rows = csvs.result()
             folder.write("allocations.xlsx", book)
             folder.write(PUPILS_BOOK, restricted)
             report("workbook", 1, 1)
@@ -120,16 +122,11 @@ def csv_files(result: RunResult, diff: pl.DataFrame | None) -> list[tuple[str, p
     return files
 
 
-def csv_contents(result: RunResult, diff: pl.DataFrame | None) -> list[tuple[str, bytes]]:
-    """Each CSV's name and bytes."""
-    return [(name, csv_bytes(frame)) for name, frame in csv_files(result, diff)]
-
-
-def write_tables(result: RunResult, folder: Folder, files: list[tuple[str, bytes]], diff: pl.DataFrame | None,
-                 report: Progress) -> dict[str, int]:
-    """Write the CSVs; returns the row count of every table, for the manifest."""
-    for done, (name, data) in enumerate(files, start=1):
-        folder.write(name, data)
+def write_tables(result: RunResult, folder: Folder, diff: pl.DataFrame | None, report: Progress) -> dict[str, int]:
+    """Write the CSVs, each as soon as it is made; returns the row count of every table, for the manifest."""
+    files = csv_files(result, diff)
+    for done, (name, frame) in enumerate(files, start=1):
+        folder.write(name, csv_bytes(frame))
         report("csv", done, len(files))
     rows = {"schools": result.schools.height, "clusters": result.clusters.height,
             "psf": result.psf.height, "released": result.released.height,
