@@ -281,6 +281,12 @@ def census_counts(inp: Inputs, cfg: Config, years: tuple[int, int] | None = None
     return counts
 
 
+def counted_years(cfg: Config) -> list[tuple[int, int]]:
+    """The age-based year ranges a run counts the census over: `formula.pupils.nc_years`, then each
+    element's own (SPEC §11.8)."""
+    return [tuple(cfg.pupil_years), *sorted(element_years(cfg))]
+
+
 def school_bases(inp: Inputs, cfg: Config) -> pl.DataFrame:
     """Per school: pupils, sen_support, statements, fsm counts at the census date (age-based years),
     each element's own years too (SPEC §11.8); census rows counted where the school is open on census
@@ -293,7 +299,7 @@ def school_bases(inp: Inputs, cfg: Config) -> pl.DataFrame:
     else:
         homes = census_homes(frame, successions_of(inp), cfg)
         out = frame
-        for years in [tuple(cfg.pupil_years), *sorted(element_years(cfg))]:
+        for years in counted_years(cfg):
             counts = rehome_counts(census_counts(inp, cfg, years), homes)
             if years != tuple(cfg.pupil_years):
                 counts = counts.rename({c: f"{c}_{years[0]}_{years[1]}" for c in counts.columns if c != SCHOOL_ID})
@@ -398,7 +404,7 @@ def census_worked_out(inp: Inputs, cfg: Config) -> pl.DataFrame | None:
     from .profile import send_profile
 
     census_matches(inp)
-    for years in sorted({tuple(cfg.pupil_years), *element_years(cfg)}):
+    for years in counted_years(cfg):  # (those school_bases will ask for)
         census_counts(inp, cfg, years)
     profile = send_profile(inp.census.frame, cfg)
     inp.census = inp.census.released()
