@@ -8,7 +8,8 @@
   parts of an earlier one (outputs.xlsxfast), is byte for byte the workbook XlsxWriter writes
   for it; a workbook of another shape is left to XlsxWriter.  So is every cluster pack, written
   from the template of its workbook or, with the template refused, by XlsxWriter.
-- A workbook whose parts are compressed on two threads is byte for byte what XlsxWriter writes.
+- A workbook whose parts are compressed on two threads, its sheets in pieces as they are
+  written, is byte for byte what XlsxWriter writes; so is a table's XML made a few rows at a time.
 """
 
 from __future__ import annotations
@@ -61,6 +62,45 @@ def cells(sheet_class: type[Worksheet], frame: pl.DataFrame) -> list[list[tuple]
 def test_a_table_written_as_xml_reads_back_as_the_table_written_cell_by_cell():
     plain = AWKWARD.with_columns(pl.col("need").fill_nan(None))  # XlsxWriter cannot write NaN
     assert cells(TableSheet, AWKWARD) == cells(Worksheet, plain)
+
+
+def test_a_table_written_a_few_rows_at_a_time_is_the_table_written_at_once(monkeypatch):
+    """A large table's XML is made and written PART_ROWS rows at a time (tables.XmlRows): the
+    workbook is byte for byte the one written with every row in one part."""
+    from senrun.outputs import tables, tablesheet
+
+    frame = pl.concat([AWKWARD] * 4).with_row_index("n").with_columns(pl.col("n").cast(pl.Int64))
+
+    def written() -> bytes:
+        buffer = io.BytesIO()
+        book, fmt = new_workbook(buffer, "t")
+        write_frame(book.add_worksheet("T", worksheet_class=TableSheet), frame, fmt)
+        return close_to_bytes(book, buffer)
+
+    whole = written()
+    for rows in (1, 5, 7):
+        monkeypatch.setattr(tables, "PART_ROWS", rows)
+        monkeypatch.setattr(tablesheet, "PART_ROWS", rows)
+        assert written() == whole
+
+
+def test_rows_made_a_slice_at_a_time_are_the_rows_made_at_once(monkeypatch):
+    from senrun.outputs import tables
+
+    monkeypatch.setattr(tables, "PART_ROWS", 4)
+    columns = [(pl.Series(["a", None, "c"] * 5), None, "s"), (pl.Series(list(range(15))), 3, "")]
+    rows = tables.cells_xml(2, 1, columns)
+    assert isinstance(rows, tables.XmlRows)
+    at_once = rows._body.select(rows._xml).get_column("xml").to_list()
+    assert list(rows) == at_once and len(rows) == 15
+    assert [len(part) for part in rows.parts()] == [4, 4, 4, 3]
+    assert rows[0] == '<c r="B3" t="s"><v>a</v></c><c r="C3" s="3"><v>0</v></c>'
+    assert rows[-1] == at_once[-1] and rows[5] == at_once[5]
+    assert list(rows[5:11]) == at_once[5:11] and list(rows[5:11][1:3]) == at_once[6:8]
+    assert [len(p) for p in rows[5:11].parts()] == [4, 2] and len(rows[12:99]) == 3 and not rows[9:2]
+    assert rows[::2] == at_once[::2]
+    with pytest.raises(IndexError):
+        rows[15]
 
 
 def test_xml_rows_and_ordinary_cells_may_not_share_a_row():
@@ -236,6 +276,33 @@ def test_a_workbook_with_large_and_small_parts_packed_on_threads_is_what_xlsxwri
     packed = xlsxfast.fast_pack(book, buffer, threads=threads)
     book, buffer = book_with_a_chart()
     assert packed == close_to_plain(book, buffer)
+
+
+def test_sheets_compressed_as_they_are_written_are_what_xlsxwriter_writes(monkeypatch):
+    """fast_pack compresses each sheet as it is written, in pieces (DeflatingText), never holding
+    its whole XML: with pieces of a few hundred characters, the package is still byte for byte
+    XlsxWriter's."""
+    from senrun.outputs import xlsxfast
+
+    monkeypatch.setattr(xlsxfast.DeflatingText, "BATCH", 300)
+    monkeypatch.setattr(xlsxfast.DeflatingText, "AHEAD", 1)
+
+    def book_of_tables() -> tuple:
+        buffer = io.BytesIO()
+        book, fmt = new_workbook(buffer, "t")
+        big = pl.concat([AWKWARD] * 50).with_columns(pl.col("need").fill_nan(None))
+        write_frame(book.add_worksheet("Big", worksheet_class=TableSheet), big, fmt)
+        book.add_worksheet("Small")
+        for r in range(200):
+            book.worksheets()[1].write_row(r, 0, [f"school {r}", r * 1.5])
+        return book, buffer
+
+    book, buffer = book_of_tables()
+    packed = xlsxfast.fast_pack(book, buffer, threads=2)
+    book, buffer = book_of_tables()
+    assert packed == close_to_plain(book, buffer)
+    with pytest.raises(TypeError):
+        xlsxfast.DeflatingText("xl/worksheets/sheet1.xml", None).getvalue()
 
 
 def close_to_plain(book, buffer) -> bytes:

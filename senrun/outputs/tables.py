@@ -7,14 +7,14 @@ by the column's type.  Both give the same cells.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 
 import polars as pl
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from . import common
-from .tablesheet import EXCEL_EPOCH, FAKE_LEAP_DAY, TableSheet, fit_text
+from .tablesheet import EXCEL_EPOCH, FAKE_LEAP_DAY, PART_ROWS, TableSheet, fit_text
 from .xlsx import Formats, fit_width, money_text_width, print_setup, write_header
 
 CellWriter = Callable[[int, int, object], object]
@@ -193,9 +193,10 @@ def cell_xml(ref: str, value: pl.Expr, style: int | None, kind: str = "") -> pl.
                          pl.lit("</v></c>")).fill_null("")
 
 
-def cells_xml(first_row: int, first_col: int, columns: list[tuple[pl.Series, int | None, str]]) -> list[str]:
+def cells_xml(first_row: int, first_col: int, columns: list[tuple[pl.Series, int | None, str]]) -> XmlRows | list[str]:
     """Each row's `<c>` elements, from (0-based) first_row and first_col: `columns` holds, per
-    column, its cell values as text, its style index and its cell type; nulls are left out."""
+    column, its cell values as text, its style index and its cell type; nulls are left out.
+    The rows are made as they are written (XmlRows), a slice at a time."""
     if not columns or not len(columns[0][0]):
         return []
     body = pl.DataFrame([values.cast(pl.String).alias(f"_v{c}") for c, (values, _, _) in enumerate(columns)])
@@ -203,4 +204,39 @@ def cells_xml(first_row: int, first_col: int, columns: list[tuple[pl.Series, int
                              .cast(pl.String).alias("_r"))
     cells = [cell_xml(xl_col_to_name(first_col + c), pl.col(f"_v{c}"), style, kind)
              for c, (_, style, kind) in enumerate(columns)]
-    return body.select(pl.concat_str(cells).alias("xml")).get_column("xml").to_list()
+    return XmlRows(body, pl.concat_str(cells).alias("xml"))
+
+
+class XmlRows(Sequence[str]):
+    """A table's rows of `<c>` elements, rendered by Polars a slice of PART_ROWS rows at a time
+    as the sheet is written (TableSheet writes them `in_parts`): a table of 100,000 rows is
+    never in memory as 100,000 strings, nor as one string of its whole XML."""
+
+    def __init__(self, body: pl.DataFrame, xml: pl.Expr, start: int = 0, stop: int | None = None):
+        self._body, self._xml = body, xml
+        self._start, self._stop = start, body.height if stop is None else stop
+
+    def __len__(self) -> int:
+        return self._stop - self._start
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step != 1:
+                return list(self)[index]
+            return XmlRows(self._body, self._xml, self._start + start, self._start + max(start, stop))
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        return self._rendered(self._start + index % len(self), 1)[0]
+
+    def __iter__(self) -> Iterator[str]:
+        for part in self.parts():
+            yield from part
+
+    def parts(self) -> Iterator[list[str]]:
+        """The rows, PART_ROWS at a time."""
+        for at in range(self._start, self._stop, PART_ROWS):
+            yield self._rendered(at, min(PART_ROWS, self._stop - at))
+
+    def _rendered(self, at: int, count: int) -> list[str]:
+        return self._body.slice(at, count).select(self._xml).get_column("xml").to_list()

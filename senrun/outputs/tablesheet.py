@@ -23,6 +23,7 @@ free of Polars: the processes writing the returns use it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import date
 
 from xlsxwriter.worksheet import Worksheet
@@ -42,11 +43,12 @@ class TableSheet(Worksheet):
 
     def __init__(self) -> None:
         super().__init__()
-        self._blocks: list[tuple[int, int, list[str]]] = []  # (first row, first column, each row's cells' XML)
+        self._blocks: list[tuple[int, int, Sequence[str]]] = []  # (first row, first column, each row's cells' XML)
 
-    def put_cells(self, first_row: int, first_col: int, last_col: int, rows: list[str]) -> None:
+    def put_cells(self, first_row: int, first_col: int, last_col: int, rows: Sequence[str]) -> None:
         """Take the `<c>` elements of rows first_row, first_row + 1, … (0-based), one string per
-        row, covering columns first_col..last_col (a null cell is simply left out)."""
+        row (a list, or rows made as they are written: tables.XmlRows), covering columns
+        first_col..last_col (a null cell is simply left out)."""
         if not rows:
             return
         self._check_dimensions(first_row, first_col)
@@ -68,8 +70,10 @@ class TableSheet(Worksheet):
                 if first > start:
                     self.dim_rowmin, self.dim_rowmax = start, first - 1
                     super()._write_rows()
-                self.fh.write("".join([f'<row r="{r}">{cells}</row>'
-                                       for r, cells in enumerate(rows, start=first + 1)]))
+                at = first + 1
+                for part in in_parts(rows):  # a large table a part at a time: never all its XML at once
+                    self.fh.write("".join([f'<row r="{r}">{cells}</row>' for r, cells in enumerate(part, start=at)]))
+                    at += len(part)
                 start = first + len(rows)
             if start <= high:
                 self.dim_rowmin, self.dim_rowmax = start, high
@@ -77,21 +81,37 @@ class TableSheet(Worksheet):
         finally:
             self.dim_rowmin, self.dim_rowmax = low, high
 
-    def _row_runs(self) -> list[tuple[int, list[str]]]:
+    def _row_runs(self) -> list[tuple[int, Sequence[str]]]:
         """The XML rows as runs of consecutive rows, in row order.  Where blocks share rows (tables
         side by side), those rows' cells are joined left to right; elsewhere a block's rows are
         taken as they are."""
         edges = sorted({b[0] for b in self._blocks} | {b[0] + len(b[2]) for b in self._blocks})
         blocks = sorted(self._blocks, key=lambda b: b[1])  # left to right
-        runs: list[tuple[int, list[str]]] = []
+        runs: list[tuple[int, Sequence[str]]] = []
         for low, high in zip(edges, edges[1:]):  # the blocks covering a row are the same all through [low, high)
             here = [(first, rows) for first, _, rows in blocks if first <= low and high <= first + len(rows)]
             if len(here) == 1:
                 first, rows = here[0]
                 runs.append((low, rows[low - first:high - first]))
             elif here:
-                runs.append((low, ["".join(rows[r - first] for first, rows in here) for r in range(low, high)]))
+                parts = [list(rows[low - first:high - first]) for first, rows in here]
+                runs.append((low, ["".join(cells) for cells in zip(*parts)]))
         return runs
+
+
+#: Rows of XML written at a time (a few MB of text).
+PART_ROWS = 8192
+
+
+def in_parts(rows: Sequence[str]) -> Iterator[Sequence[str]]:
+    """The rows a part at a time: as the rows make their parts (tables.XmlRows, rendered by Polars a
+    slice at a time), else slices of the list."""
+    parts = getattr(rows, "parts", None)
+    if parts is not None:
+        yield from parts()
+        return
+    for at in range(0, len(rows), PART_ROWS):
+        yield rows[at:at + PART_ROWS]
 
 
 def fit_text(text: str) -> str:

@@ -34,7 +34,8 @@ import re
 import struct
 import zipfile
 import zlib
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from io import StringIO
@@ -218,27 +219,30 @@ def core_xml(properties: dict) -> bytes:
 
 def fast_pack(book: Workbook, buffer: io.BytesIO, threads: int = 2) -> bytes:
     """The workbook's .xlsx bytes, as `book.close()` would write them into `buffer`, its parts
-    compressed on `threads` threads.  A workbook with a VBA project or zip64 switched on is left
-    to XlsxWriter."""
+    compressed on `threads` threads: each sheet as it is written (DeflatingText, on a thread of
+    its own), the other large parts side by side once all are written.  A workbook with a VBA
+    project or zip64 switched on is left to XlsxWriter."""
     if book.vba_project or book.allow_zip64:
         book.close()
         return buffer.getvalue()
-    parts = _parts(book)
-    if sum(len(data) for _, data in parts) >= ZIP64_FROM:
-        raise FileSizeError("Filesize would require ZIP64 extensions. Use workbook.use_zip64().")  # as XlsxWriter
-    members: list[Member | None] = [None if len(data) >= THREAD_FROM else compress(name, data) for name, data in parts]
-    large = [i for i, member in enumerate(members) if member is None]
-    if large:
-        with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-            for i, member in zip(large, pool.map(lambda i: compress(*parts[i]), large)):
-                members[i] = member
+    with ThreadPoolExecutor(max_workers=1) as deflating, ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        parts = _parts(book, deflating if threads > 1 else None)
+        if sum(data.size if isinstance(data, Member) else len(data) for _, data in parts) >= ZIP64_FROM:
+            raise FileSizeError("Filesize would require ZIP64 extensions. Use workbook.use_zip64().")  # as XlsxWriter
+        members: list[Member | None] = [data if isinstance(data, Member) else None if len(data) >= THREAD_FROM
+                                        else compress(name, data) for name, data in parts]
+        large = [i for i, member in enumerate(members) if member is None]
+        for i, member in zip(large, pool.map(lambda i: compress(*parts[i]), large)):
+            members[i] = member
     return zip_bytes(members)
 
 
-def _parts(book: Workbook) -> list[tuple[str, bytes]]:
+def _parts(book: Workbook, deflating: ThreadPoolExecutor | None = None) -> list[tuple[str, bytes | Member]]:
     """Every part of the package, named and in order, made as `Workbook._store_workbook` makes them
-    (XlsxWriter 3), for a workbook written in memory."""
+    (XlsxWriter 3), for a workbook written in memory; each sheet compressed as it is written
+    (a Member) when given a thread to do it on (`deflating`), or with none, compressed on this one."""
     packager = QuickPackager()
+    packager.deflating = deflating
     if not book.worksheets():
         book.add_worksheet()
     if book.worksheet_meta.activesheet == 0:
@@ -259,7 +263,66 @@ def _parts(book: Workbook) -> list[tuple[str, bytes]]:
     packager._set_in_memory(True)
     files = packager._create_package()
     book.fileclosed = True
-    return [(name, data.getvalue() if binary else data.getvalue().encode("utf-8")) for data, name, binary in files]
+    parts: list[tuple[str, bytes | Member]] = []
+    for data, name, binary in files:
+        parts.append((name, data.member() if isinstance(data, DeflatingText)
+                      else data.getvalue() if binary else data.getvalue().encode("utf-8")))
+        data.close()  # each part's text let go once it is bytes: they are never all held twice
+    return parts
+
+
+class DeflatingText(StringIO):
+    """A sheet part being written, compressed as it comes (to `member()`) rather than kept: a
+    sheet of 100,000 rows is 40 MB of XML, which as a StringIO, its value and its UTF-8 bytes
+    would be held three times over.  The text is gathered into pieces of about BATCH characters,
+    each compressed on `deflating` (one thread, so in order) while the next is written, at most
+    AHEAD pieces waiting.  Deflate's output does not depend on how its input is cut, so the
+    member is exactly what compressing the whole part at once gives (`compress`)."""
+
+    BATCH = 1 << 20
+    AHEAD = 2
+
+    def __init__(self, name: str, deflating: ThreadPoolExecutor):
+        super().__init__()
+        self._name, self._deflating = name, deflating
+        self._texts: list[str] = []
+        self._gathered = 0
+        self._waiting: deque[Future] = deque()
+        self._packer = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+        self._crc = self._size = 0
+        self._out: list[bytes] = []
+
+    def write(self, text: str) -> int:
+        self._texts.append(text)
+        self._gathered += len(text)
+        if self._gathered >= self.BATCH:
+            self._send()
+        return len(text)
+
+    def getvalue(self) -> str:
+        raise TypeError("a DeflatingText keeps no text: take its member()")
+
+    def member(self) -> Member:
+        """The part, compressed."""
+        self._send()
+        while self._waiting:
+            self._waiting.popleft().result()
+        self._out.append(self._packer.flush())
+        return Member(self._name.encode("ascii"), self._crc, self._size, b"".join(self._out))
+
+    def _send(self) -> None:
+        if self._texts:
+            data = "".join(self._texts).encode("utf-8")
+            self._texts.clear()
+            self._gathered = 0
+            self._waiting.append(self._deflating.submit(self._deflate, data))
+        while len(self._waiting) > self.AHEAD:
+            self._waiting.popleft().result()
+
+    def _deflate(self, data: bytes) -> None:
+        self._crc = zlib.crc32(data, self._crc)
+        self._size += len(data)
+        self._out.append(self._packer.compress(data))
 
 
 #: What XlsxWriter changes or marks in a shared string: control characters, the characters XML
@@ -297,7 +360,17 @@ def si_xml(string: str) -> str:
 
 
 class QuickPackager(Packager):
-    """XlsxWriter's packager with the shared strings written by QuickStrings."""
+    """XlsxWriter's packager with the shared strings written by QuickStrings, and, given a thread
+    to compress on (`deflating`), each sheet compressed as it is written (DeflatingText)."""
+
+    deflating: ThreadPoolExecutor | None = None
+
+    def _filename(self, xml_filename: str):
+        if self.deflating is None or not xml_filename.startswith("xl/worksheets/"):
+            return super()._filename(xml_filename)
+        text = DeflatingText(xml_filename, self.deflating)
+        self.filenames.append((text, xml_filename, False))
+        return text
 
     def _write_shared_strings_file(self) -> None:
         if not self.workbook.str_table.count:
