@@ -52,6 +52,9 @@ class Steps:
 
 def run(config: Path, returns: bool, jobs: int, register: Path | None = None) -> None:
     steps = Steps()
+    from senrun import allocator
+
+    allocator.tune()  # as the command does, before Polars is imported
     import polars  # noqa: F401  (what every run imports, counted apart from senrun's own)
 
     steps.done("import polars")

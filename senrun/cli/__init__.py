@@ -3,6 +3,10 @@ options, calls one core function, shows the result, and maps SenrunError to exit
 
 from __future__ import annotations
 
+from .. import allocator
+
+allocator.tune()  # before anything imports Polars, which reads it once (senrun/allocator.py)
+
 import gc
 import inspect
 import os
