@@ -237,7 +237,7 @@ def psf_frames(inp: Inputs, cfg: Config) -> PsfFrames:
                       successions_of(inp))
     if inp.register is None:
         return psf
-    psf, notes = apply_register(psf, inp.register, cfg, inp.moves.frame if inp.moves else None, inp.schools.frame)
+    psf, notes = apply_register(psf, inp.register, cfg, inp.moves.frame if inp.moves else None, successions_of(inp))
     return replace(psf, notes=tuple(notes))
 
 

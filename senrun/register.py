@@ -27,9 +27,11 @@ import polars as pl
 from .config.loader import Config
 from .errors import ERROR, WARNING, Issue, SenrunError
 from .inputs.parse import parse_date, parse_money
-from .inputs.schema import FROM_SCHOOL, ROW, SCHOOL_ID, STREAM, SUCCESSOR_ID, TO_SCHOOL, UPN
+from .inputs.schema import FROM_SCHOOL, ROW, STREAM, TO_SCHOOL, UPN
 from .money import fmt_gbp
+from . import succession
 from .psf import CONTINUING, PsfFrames
+from .succession import Successions
 
 STOPPED_LAST_YEAR = "stopped_last_year"
 KEY = [UPN, STREAM]
@@ -201,7 +203,7 @@ def _reinstated(cfg: Config) -> pl.DataFrame:
 
 
 def apply(psf: PsfFrames, register: Register, cfg: Config, moves: pl.DataFrame | None = None,
-          schools: pl.DataFrame | None = None) -> tuple[PsfFrames, list[Issue]]:
+          successions: Successions | None = None) -> tuple[PsfFrames, list[Issue]]:
     """This year's PSF under last year's register: a history stopped last year is one line, paid 0,
     releasing 0, reason `stopped_last_year` (unless reinstated); and the register's warnings."""
     hist = register.histories
@@ -243,7 +245,7 @@ def apply(psf: PsfFrames, register: Register, cfg: Config, moves: pl.DataFrame |
         psf, at = replace(psf, rows=rows, lines=new_lines), at.filter(kept)
     # the lines of histories continuing last year are the same before and after the hold: found once
     issues += _missing(hist, at, register)
-    issues += _school_changed(lines, hist, register, moves, schools)
+    issues += _school_changed(lines, hist, register, moves, successions)
     issues += _reinstate_notes(hist, cfg)
     _remember(psf.lines, register, at)
     return psf, issues
@@ -296,10 +298,11 @@ def _missing(hist: pl.DataFrame, at: pl.Series, register: Register) -> list[Issu
 
 
 def _school_changed(lines: pl.DataFrame, hist: pl.DataFrame, register: Register, moves: pl.DataFrame | None,
-                    schools: pl.DataFrame | None) -> list[Issue]:
+                    successions: Successions | None) -> list[Issue]:
     """A history continuing last year whose first paid line this year is at another school than last
-    year's at its end, with no recorded move or succession between the two schools.  `lines` carry
-    their history's row number (`_h`)."""
+    year's at its end, with no recorded move between the two schools nor a succession joining them
+    (the schools' `successor_id` or the links input, along a chain: §11.1).  `lines` carry their
+    history's row number (`_h`)."""
     continuing = hist["last_reason"] == CONTINUING
     paid = lines.filter((pl.col("paid_amount") > 0) & continuing.gather(lines["_h"]).fill_null(False))
     paid = paid.with_columns(hist["last_school"].gather(paid["_h"]))
@@ -308,16 +311,11 @@ def _school_changed(lines: pl.DataFrame, hist: pl.DataFrame, register: Register,
     first = (paid.filter(pl.col("_h").is_in(elsewhere)).sort(pl.col("paid_from"), ROW)
              .group_by("_h", maintain_order=True).first()
              .filter(pl.col("paid_school_id") != pl.col("last_school")))
-    known = [pl.DataFrame(schema={UPN: pl.String, "last_school": pl.String, "paid_school_id": pl.String})]
     if moves is not None:
-        known.append(moves.select(UPN, pl.col(FROM_SCHOOL).alias("last_school"),
-                                  pl.col(TO_SCHOOL).alias("paid_school_id")))
-    if schools is not None and SUCCESSOR_ID in schools.columns:
-        succ = schools.filter(pl.col(SUCCESSOR_ID).is_not_null()).select(
-            pl.col(SCHOOL_ID).alias("last_school"), pl.col(SUCCESSOR_ID).alias("paid_school_id"))
-        known.append(first.select(UPN).join(succ, how="cross"))
-    explained = pl.concat(known, how="vertical_relaxed")
-    changed = first.join(explained, on=[UPN, "last_school", "paid_school_id"], how="anti").sort(ROW)
+        recorded = moves.select(UPN, pl.col(FROM_SCHOOL).alias("last_school"), pl.col(TO_SCHOOL).alias("paid_school_id"))
+        first = first.join(recorded, on=[UPN, "last_school", "paid_school_id"], how="anti")
+    changed = (succession.same_chain(first.lazy(), "last_school", "paid_school_id", successions, "_succeeded")
+               .filter(~pl.col("_succeeded")).collect().sort(ROW))
     return _each(changed, "school_changed", lambda r: (
         f"{r[UPN]} / {r[STREAM]} was paid at school '{r['last_school']}' at the end of last year and is paid at "
         f"'{r['paid_school_id']}' this year, with no recorded move or succession between them"), register.file)

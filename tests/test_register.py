@@ -129,6 +129,38 @@ def test_a_child_paid_at_another_school_than_last_year_with_no_recorded_move_is_
     assert lines_of(r, U1) == [("A", 840000, 0, "continuing")]  # a warning: the council decides
 
 
+def _school(sid: str, closed: str = "", successor: str = "", opened: str = "") -> dict:
+    return {"school_id": sid, "school_name": f"School {sid}", "cluster_id": "C1", "ssa": "0.00", "pupils": "100",
+            "opened": opened, "closed": closed, "successor_id": successor}
+
+
+def test_a_child_whose_school_became_an_academy_recorded_in_the_gias_links_is_not_a_school_change__faq_3_6(tmp_path):
+    register = last_year(tmp_path, {"upn": U1, "paid_school_id": "A"})
+    schools = [_school("A", closed="2013-03-31"), _school("AA", opened="2013-04-01"), _school("B")]
+    links = [{"school_id": "A", "successor_id": "AA", "link_date": "2013-04-01", "link_type": "Successor"}]
+    r = run_with(tmp_path, register, schools=schools, links=links,
+                 statements=[statement(U1, "2005-05-05", school="AA")])
+    assert lines_of(r, U1) == [("AA", 840000, 0, "continuing")]
+    assert "school_changed" not in codes(r)
+
+
+def test_a_child_whose_school_converted_twice_along_a_chain_is_not_a_school_change__faq_3_6(tmp_path):
+    register = last_year(tmp_path, {"upn": U1, "paid_school_id": "A"})
+    schools = [_school("A", closed="2013-01-31", successor="AB"), _school("AB", closed="2013-03-31", successor="AC"),
+               _school("AC", opened="2013-04-01"), _school("B")]
+    r = run_with(tmp_path, register, schools=schools, statements=[statement(U1, "2005-05-05", school="AC")])
+    assert lines_of(r, U1) == [("AC", 840000, 0, "continuing")]
+    assert "school_changed" not in codes(r)
+
+
+def test_a_child_paid_at_a_school_outside_their_schools_succession_is_still_a_school_change__faq_3_6(tmp_path):
+    register = last_year(tmp_path, {"upn": U1, "paid_school_id": "A"})
+    schools = [_school("A", closed="2013-03-31", successor="AA"), _school("AA", opened="2013-04-01"), _school("B")]
+    r = run_with(tmp_path, register, schools=schools, statements=[statement(U1, "2005-05-05", school="B")])
+    changed = [w for w in r.warnings if w.code == "school_changed"]
+    assert len(changed) == 1 and "'A'" in changed[0].message and "'B'" in changed[0].message
+
+
 def test_a_stopped_child_missing_from_the_census_is_not_a_census_warning__spec_11_4(tmp_path):
     register = last_year(tmp_path, left(reason="phase_end"))
     r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05"), statement(U2, "2005-05-05")],

@@ -25,8 +25,7 @@ import polars as pl
 
 from ..config.loader import Config
 from ..errors import Issues, SenrunError
-from ..pipeline import Inputs, census_matches, compute, read_inputs, successions_of
-from ..psf import compute_psf
+from ..pipeline import Inputs, compute, psf_frames, read_inputs
 from ..result import RunResult
 from ..inputs.schema import CLUSTER_ID, PUPILS, SCHOOL_ID
 from .diff import diff_frames
@@ -40,14 +39,7 @@ DIFF_PART_COLUMNS = tuple(f"change_{p}" for p in PARTS)
 
 def psf_of(inp: Inputs, cfg: Config):
     """The PSF rules applied to a run's inputs (psf.PsfFrames), under its register when it has one."""
-    psf = compute_psf(inp.statements.frame, inp.moves.frame if inp.moves else None,
-                      census_matches(inp), cfg, successions_of(inp))
-    if inp.register is None:
-        return psf
-    from ..register import apply
-
-    psf, notes = apply(psf, inp.register, cfg, inp.moves.frame if inp.moves else None, inp.schools.frame)
-    return replace(psf, notes=tuple(notes))
+    return psf_frames(inp, cfg)
 
 
 def _column_bases(cfg: Config) -> set[str]:

@@ -10,7 +10,6 @@ walks one child through every PSF rule of SPEC §3 in order.  Both return plain 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import date, timedelta
 
 import polars as pl
@@ -19,8 +18,8 @@ from ..calendar import academic_year
 from ..config.loader import Config
 from ..errors import SenrunError
 from ..money import fmt_gbp
-from ..pipeline import Inputs, census_matches, compute, read_inputs, successions_of
-from ..psf import PsfFrames, compute_psf
+from ..pipeline import Inputs, compute, psf_frames, read_inputs
+from ..psf import PsfFrames
 from ..result import RunResult
 from ..inputs.schema import CLUSTER_ID, MOVE_DATE, ROW, SCHOOL_ID, UPN
 
@@ -46,13 +45,7 @@ def run_for_explain(cfg: Config, register=None) -> tuple[RunResult, PsfFrames, I
     if any(e.solve for e in cfg.elements):
         raise SenrunError(f"`rate: solve` is for simulate scenarios, not {cfg.path.name}")
     inp = read_inputs(cfg, register=register)
-    psf = compute_psf(inp.statements.frame, inp.moves.frame if inp.moves else None,
-                      census_matches(inp), cfg, successions_of(inp))
-    if inp.register is not None:
-        from ..register import apply
-
-        psf, notes = apply(psf, inp.register, cfg, inp.moves.frame if inp.moves else None, inp.schools.frame)
-        psf = replace(psf, notes=tuple(notes))
+    psf = psf_frames(inp, cfg)  # with the register applied, as allocate does
     return compute(inp, cfg, psf=psf), psf, inp
 
 
