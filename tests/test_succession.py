@@ -231,6 +231,31 @@ def test_a_managed_move_to_a_special_school_outside_the_formula_carries_psf_ther
     assert lines_of(r, U1) == [("A", 560000, 0, "continuing"), ("S", 280000, 0, "continuing")]
 
 
+def test_a_special_school_with_no_cluster_that_is_paid_psf_gets_its_return_and_no_cluster_pack__spec_11_2(tmp_path):
+    import openpyxl
+    from typer.testing import CliRunner
+
+    from senrun.cli import app
+    from senrun.outputs import write_outputs
+    from senrun.outputs.returnbook import NO_CLUSTER
+
+    schools = [school("A"), school("B"), school("S", cluster="", in_formula="no"), school("T", cluster="", in_formula="no")]
+    r = run(tmp_path, schools=schools, statements=[statement(U1, PRIMARY, school="S", annual="8400.00")])
+    assert lines_of(r, U1) == [("S", 840000, 0, "continuing")]
+    out = write_outputs(r, tmp_path / "out", jobs=1)
+    made = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.xlsx"))
+    # S is paid PSF, so it has a return; T is paid nothing (no return); neither is a cluster (no pack)
+    assert made == ["allocations.xlsx", "clusters/C1.xlsx", "pupils.xlsx", "returns/A.xlsx", "returns/B.xlsx",
+                    "returns/S.xlsx"]
+    sheet = openpyxl.load_workbook(out / "returns" / "S.xlsx").active
+    heading = {row[0]: row[1] for row in sheet.iter_rows(max_row=6, max_col=2, values_only=True)}
+    assert heading["Cluster"] == NO_CLUSTER
+    told = CliRunner().invoke(app, ["explain", "-c", str(tmp_path / "senrun.yaml"), "--school", "S"])
+    assert told.exit_code == 0, told.output
+    said = " ".join(told.output.split())  # as wrapped at any terminal width
+    assert "S School S — no cluster" in said and "— the allocation's figure" in said
+
+
 # §11.5: census registration status
 
 def test_a_dual_registered_child_is_no_duplicate_and_keeps_psf_at_the_school_holding_it__faq_3_6(tmp_path):

@@ -55,7 +55,8 @@ def _say(text: str, style: str | None = None) -> None:
 
 
 def _print_school(d: dict) -> None:
-    _say(f"{d['school_id']} {d['school_name']} — cluster {d['cluster_id']} ({d['cluster_name']}), {d['year']}, "
+    cluster = f"cluster {d['cluster_id']} ({d['cluster_name']})" if d["cluster_id"] else "no cluster"
+    _say(f"{d['school_id']} {d['school_name']} — {cluster}, {d['year']}, "
          f"period {d['period']['start']} – {d['period']['end']}", "bold")
     _say(f"1. {d['ssa']['text']}")
     _say(f"2. {d['psf']['text']}")

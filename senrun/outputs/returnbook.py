@@ -152,9 +152,14 @@ def change_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) ->
     return row + 5
 
 
+#: What a return says for the cluster of a setting outside the formula given none (SPEC §11.2).
+NO_CLUSTER = "none (a setting outside the formula)"
+
+
 def heading_block(ws: Worksheet, fmt: Formats, school: SchoolReturn) -> int:
     """Title, school, cluster, period and the SSA; returns the next free row."""
-    cluster = school.cluster_id + (f" ({school.cluster_name})" if school.cluster_name else "")
+    cluster = (school.cluster_id + (f" ({school.cluster_name})" if school.cluster_name else "")
+               if school.cluster_id else NO_CLUSTER)  # a setting outside the formula may have none (§11.2)
     ws.write_string(0, 0, f"SEN funding return {school.year}", fmt.title)
     lines = [("School", school.school_name or ""), ("School ID", school.school_id),
              ("Cluster", cluster), ("Funding period", school.period)]

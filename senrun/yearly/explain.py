@@ -81,7 +81,8 @@ def explain_school(result: RunResult, school_id: str) -> dict:
     psf_total = sum(c["amount"] for c in children)
     share = sum(e["amount"] for e in elements)
     total = row["ssa"] + psf_total + share
-    cluster = result.clusters.filter(pl.col(CLUSTER_ID) == row[CLUSTER_ID]).row(0, named=True)
+    # a setting outside the formula may have no cluster (SPEC §11.2): then no cluster allocation
+    cluster = result.clusters.filter(pl.col(CLUSTER_ID).eq_missing(row[CLUSTER_ID]))
     return {
         "school_id": school_id, "school_name": row["school_name"], "cluster_id": row[CLUSTER_ID],
         "cluster_name": row["cluster_name"], "year": result.config.year,
@@ -94,7 +95,7 @@ def explain_school(result: RunResult, school_id: str) -> dict:
                     "text": f"Cluster share: {fmt_gbp(share)} from the cluster pot "
                             f"{fmt_gbp(result.totals.cluster_pot)}. {NOTIONAL}"},
         "total": total, "allocation_total": row["total"], "matches_allocation": total == row["total"],
-        "cluster_allocation": cluster["cluster_allocation"],
+        "cluster_allocation": cluster["cluster_allocation"][0] if cluster.height else None,
         "text": f"Total = SSA {fmt_gbp(row['ssa'])} + PSF {fmt_gbp(psf_total)} + cluster share {fmt_gbp(share)} = "
                 f"{fmt_gbp(total)}" + (" — the allocation's figure." if total == row["total"] else
                                        f", but the allocation shows {fmt_gbp(row['total'])}."),
