@@ -376,7 +376,8 @@ def compute(inp: Inputs, cfg: Config, psf: PsfFrames | None = None, prepared: Pr
     the_pot = pot(cfg, prepared.continuing, inside.height, inside[CLUSTER_ID].drop_nulls().n_unique())
     if cfg.floor_pct is not None and previous is None:
         issues.warn("protection_skipped", "formula.protection is not applied: it needs last year's allocations "
-                    "(allocate --previous)", file=cfg.path.name, column="formula.protection")
+                    "(--previous: last year's schools.csv or allocations.xlsx)", file=cfg.path.name,
+                    column="formula.protection")
     schools, work, elements = apply_formula(schools, cfg, the_pot.cluster_pot, issues, workings, previous)
     schools_out = _schools_frame(schools, cfg, elements)
     ssa_total = int(schools_out["ssa"].sum())
@@ -474,16 +475,18 @@ def _checks_passed(totals: Totals, schools: pl.DataFrame, elements, cfg: Config)
 
 
 def allocate(cfg: Config, progress=None, previous: dict[str, int] | None = None,
-             register: Path | None = None) -> RunResult:
+             register: Path | None = None, floor_needs_previous: bool = True) -> RunResult:
     """The whole funding run for a config: read, check, compute.  Raises SenrunError.  `previous` is last
     year's cluster allocation by cluster_id (yearly.diff.previous_cluster_allocations), which
-    `formula.protection` needs; `register` is last year's psf.csv or its folder (SPEC §11.4)."""
+    `formula.protection` needs (without it: an error, or with `floor_needs_previous` False, as for
+    validate, the floor left out with a `protection_skipped` warning); `register` is last year's
+    psf.csv or its folder (SPEC §11.4)."""
     if any(e.solve for e in cfg.elements):
         raise SenrunError(Issue("config", ERROR, "`rate: solve` is for simulate scenarios; allocate needs a rate, "
                                 "a share or a remainder", file=cfg.path.name, column="formula.elements",
                                 field="formula.elements"))
     try:
-        if cfg.floor_pct is not None and previous is None:
+        if cfg.floor_pct is not None and previous is None and floor_needs_previous:
             raise SenrunError(Issue("config", ERROR, "formula.protection needs last year's allocations: run with "
                                     "--previous (last year's schools.csv or allocations.xlsx)", file=cfg.path.name,
                                     column="formula.protection", field="formula.protection"))

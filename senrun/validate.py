@@ -62,10 +62,11 @@ def acceptances(cfg, accept_file: Path | None) -> tuple | None:
 
 
 def run_validation(config_path: Path, accept_file: Path | None = None, today=None,
-                   register: Path | None = None) -> ValidationReport:
+                   register: Path | None = None, previous: Path | None = None) -> ValidationReport:
     """Load the config, read and check the inputs (and last year's register), and allocate dry;
     collect every issue, and sort the warnings against the accepted ones (the config's `accept:`
-    and `accept_file`)."""
+    and `accept_file`).  With `formula.protection`, the floor is applied from `previous` (last
+    year's schools.csv or allocations.xlsx) when given, else left out with a warning."""
     from .accept import sort_issues
     from .config.loader import load_config
     from .pipeline import allocate
@@ -74,7 +75,12 @@ def run_validation(config_path: Path, accept_file: Path | None = None, today=Non
     try:
         cfg = load_config(config_path)
         entries = acceptances(cfg, accept_file)  # a bad accept file is reported like a bad config
-        result = allocate(cfg, register=register)
+        last = None
+        if cfg.floor_pct is not None and previous is not None:
+            from .yearly.diff import previous_cluster_allocations
+
+            last = previous_cluster_allocations(previous)
+        result = allocate(cfg, register=register, previous=last, floor_needs_previous=False)
     except SenrunError as exc:
         report.issues = list(exc.issues)
         if entries is not None:

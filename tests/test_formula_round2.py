@@ -279,6 +279,58 @@ def test_protection_reads_last_years_cluster_allocation_from_its_schools_csv__sp
     assert previous_cluster_allocations(tmp_path / "last.csv") == {"K1": 200000, "K9": 500}
 
 
+def test_protection_reads_last_years_allocations_workbook_as_its_schools_csv__spec_11_11(tmp_path):
+    """Last year's allocations.xlsx, headed for people, gives the same cluster allocations as its
+    schools.csv (the Schools sheet's totals row is not a cluster)."""
+    from senrun.outputs import write_outputs
+
+    last = allocate(load_config(write_run(tmp_path, schools=PROTECTED, statements=NOBODY,
+                                          budget={"pupil_specific_pot": "9500"},
+                                          formula={"elements": [{"name": "per_pupil", "basis": "pupils",
+                                                                 "remainder": True}]})))
+    out = write_outputs(last, tmp_path / "last", returns=False)
+    from_book = previous_cluster_allocations(out / "allocations.xlsx")
+    assert from_book == previous_cluster_allocations(out / "schools.csv") == {"K1": 190000, "K2": 380000,
+                                                                              "K3": 380000}
+
+
+def test_validate_and_explain_take_last_years_allocations_for_the_floor_or_say_they_leave_it_out__spec_11_8(
+        tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from senrun.cli import app
+
+    (tmp_path / "last.csv").write_text("school_id,cluster_id,cluster_share,total\nS1,K1,3000.00,1\n"
+                                       "S2,K2,3000.00,1\nS3,K3,3500.00,1\n")  # the first test's last year
+    path = write_run(tmp_path, schools=PROTECTED, statements=NOBODY, budget={"pupil_specific_pot": "10000"},
+                     formula={"elements": [{"name": "per_pupil", "basis": "pupils", "remainder": True}],
+                              "protection": {"floor_pct": -10}})
+    runner = CliRunner()
+
+    def validated(*extra: str) -> tuple[int, list[str]]:
+        done = runner.invoke(app, ["validate", "-c", str(path), "--json", *extra])
+        return done.exit_code, [i["code"] for i in json.loads(done.output)["issues"]]
+
+    assert validated() == (0, ["no_census", "protection_skipped"])  # the nightly check runs, and says so
+    assert validated("--previous", str(tmp_path / "last.csv")) == (0, ["no_census"])
+
+    def explained(*extra: str) -> dict:
+        done = runner.invoke(app, ["explain", "-c", str(path), "--school", "S1", "--json", *extra])
+        assert done.exit_code == 0, done.output
+        return json.loads(done.output)
+
+    floored = explained("--previous", str(tmp_path / "last.csv"))
+    assert floored["total"] == 270000 and floored["matches_allocation"] and not floored["notes"]
+    assert [(e["element"], e["amount"]) for e in floored["formula"]["elements"]] == [("per_pupil", 200000),
+                                                                                     ("protection", 70000)]
+    unfloored = explained()
+    assert unfloored["total"] == 200000 and "not applied" in unfloored["notes"][0]
+    told = runner.invoke(app, ["explain", "-c", str(path), "--school", "S1"])
+    assert "before formula.protection's floor" in " ".join(told.output.split())
+
+
 def test_protection_without_previous_stops_allocate__spec_11_8(tmp_path):
     path = write_run(tmp_path, schools=PROTECTED, statements=NOBODY, budget={"pupil_specific_pot": "10000"},
                      formula={"elements": [{"name": "per_pupil", "basis": "pupils", "remainder": True}],

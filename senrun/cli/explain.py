@@ -7,7 +7,8 @@ from typing import Annotated, Optional
 import typer
 
 from .app import app
-from .common import ConfigOpt, DebugOpt, JsonOpt, PersonalOpt, RegisterOpt, console, fail_usage, handled
+from .common import (ConfigOpt, DebugOpt, FloorPreviousOpt, JsonOpt, PersonalOpt, RegisterOpt, console, fail_usage,
+                     handled)
 
 
 @app.command()
@@ -19,6 +20,7 @@ def explain(
                                                show_default=False)] = None,
     as_json: JsonOpt = False,
     register: RegisterOpt = None,
+    previous: FloorPreviousOpt = None,
     debug: DebugOpt = False,
     show_personal: PersonalOpt = False,
 ) -> None:
@@ -36,7 +38,7 @@ def explain(
     from ..yearly.explain import explain_school, explain_upn, run_for_explain, to_json
 
     with handled(debug, as_json):
-        result, psf, inp = run_for_explain(load_config(config), register)
+        result, psf, inp = run_for_explain(load_config(config), register, previous)
         if school is not None:
             data = explain_school(result, school)
         else:
@@ -66,6 +68,8 @@ def _print_school(d: dict) -> None:
     for element in d["formula"]["elements"]:
         _say(f"     • {element['text']}")
     _say(f"4. {d['text']}", "bold green" if d["matches_allocation"] else "bold red")
+    for note in d["notes"]:
+        _say(f"Note: {note}", "yellow")
 
 
 def _print_upn(d: dict) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from .app import app
-from .common import ConfigOpt, DebugOpt, JsonOpt, PersonalOpt, RegisterOpt, console, handled
+from .common import ConfigOpt, DebugOpt, FloorPreviousOpt, JsonOpt, PersonalOpt, RegisterOpt, console, handled
 
 AcceptOpt = Annotated[Optional[Path], typer.Option(
     "--accept", help="A YAML list of known warnings (kind, upn/school/row, reason, until): accepted ones are "
@@ -25,6 +25,7 @@ def validate(
     as_json: JsonOpt = False,
     strict: Annotated[bool, typer.Option("--strict", help="New warnings count as errors (exit 1).")] = False,
     register: RegisterOpt = None,
+    previous: FloorPreviousOpt = None,
     accept: AcceptOpt = None,
     draft_accept: DraftOpt = None,
     debug: DebugOpt = False,
@@ -46,7 +47,7 @@ def validate(
     from .render import issues_json, print_issues
 
     with handled(debug, as_json):
-        report = run_validation(config, accept, register=register)
+        report = run_validation(config, accept, register=register, previous=previous)
         if as_json:
             print(issues_json(report.shown, report.summary()))
         else:

@@ -134,12 +134,20 @@ def previous_cluster_allocations(path: Path) -> dict[str, int]:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         import fastexcel
 
+        wanted = (SCHOOL_ID, CLUSTER_ID, "cluster_share")
+        kinds = {SCHOOL_ID: "string", CLUSTER_ID: "string", "cluster_share": "float"}
+        labels = {COLUMN_LABELS[c]: c for c in wanted}  # headed by labels for people, or (before round 2) code names
         try:
             sheet = fastexcel.read_excel(str(path)).load_sheet(
-                "Schools", dtypes={CLUSTER_ID: "string", "cluster_share": "float"})
+                "Schools", dtypes={**kinds, **{label: kinds[c] for label, c in labels.items()}})
             frame = sheet.to_polars()
         except Exception as exc:  # fastexcel raises its own error types
             raise SenrunError(f"{path.name}: cannot read its Schools sheet ({exc})") from None
+        frame = frame.rename({c: labels[c] for c in frame.columns if c in labels and labels[c] not in frame.columns})
+        if any(c not in frame.columns for c in wanted):
+            raise SenrunError(f"{path.name} › Schools: formula.protection needs its School ID, Cluster ID and "
+                              f"{COLUMN_LABELS['cluster_share']} columns (an allocations.xlsx written by senrun)")
+        frame = frame.filter(pl.col(SCHOOL_ID).is_not_null() & (pl.col(SCHOOL_ID).str.strip_chars() != ""))  # not the totals row
         rows = [(str(c or "").strip(), round(v * 100)) for c, v in
                 zip(frame[CLUSTER_ID].to_list(), frame["cluster_share"].to_list()) if v is not None]
     else:

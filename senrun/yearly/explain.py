@@ -39,14 +39,20 @@ _RULE_TEXT = {
 }
 
 
-def run_for_explain(cfg: Config, register=None) -> tuple[RunResult, PsfFrames, Inputs]:
+def run_for_explain(cfg: Config, register=None, previous=None) -> tuple[RunResult, PsfFrames, Inputs]:
     """Read the inputs (and last year's register), apply the PSF rules once and run the allocation:
-    what explain needs."""
+    what explain needs.  `previous` (last year's schools.csv or allocations.xlsx) gives
+    `formula.protection` its floor; without it the floor is left out, with a warning."""
     if any(e.solve for e in cfg.elements):
         raise SenrunError(f"`rate: solve` is for simulate scenarios, not {cfg.path.name}")
     inp = read_inputs(cfg, register=register)
     psf = psf_frames(inp, cfg)  # with the register applied, as allocate does
-    return compute(inp, cfg, psf=psf), psf, inp
+    last = None
+    if cfg.floor_pct is not None and previous is not None:
+        from .diff import previous_cluster_allocations
+
+        last = previous_cluster_allocations(previous)
+    return compute(inp, cfg, psf=psf, previous=last), psf, inp
 
 
 def nc_year_on(dob: date, on: date) -> int:
@@ -83,6 +89,7 @@ def explain_school(result: RunResult, school_id: str) -> dict:
     total = row["ssa"] + psf_total + share
     # a setting outside the formula may have no cluster (SPEC §11.2): then no cluster allocation
     cluster = result.clusters.filter(pl.col(CLUSTER_ID).eq_missing(row[CLUSTER_ID]))
+    skipped = [i.message for i in result.issues if i.code == "protection_skipped"]  # no --previous for the floor
     return {
         "school_id": school_id, "school_name": row["school_name"], "cluster_id": row[CLUSTER_ID],
         "cluster_name": row["cluster_name"], "year": result.config.year,
@@ -95,10 +102,13 @@ def explain_school(result: RunResult, school_id: str) -> dict:
                     "text": f"Cluster share: {fmt_gbp(share)} from the cluster pot "
                             f"{fmt_gbp(result.totals.cluster_pot)}. {NOTIONAL}"},
         "total": total, "allocation_total": row["total"], "matches_allocation": total == row["total"],
+        # what this explanation leaves out that allocate would apply (formula.protection without --previous)
+        "notes": skipped,
         "cluster_allocation": cluster["cluster_allocation"][0] if cluster.height else None,
         "text": f"Total = SSA {fmt_gbp(row['ssa'])} + PSF {fmt_gbp(psf_total)} + cluster share {fmt_gbp(share)} = "
-                f"{fmt_gbp(total)}" + (" — the allocation's figure." if total == row["total"] else
-                                       f", but the allocation shows {fmt_gbp(row['total'])}."),
+                f"{fmt_gbp(total)}" + (f", but the allocation shows {fmt_gbp(row['total'])}." if total != row["total"]
+                                       else " — before formula.protection's floor, which allocate applies (see the "
+                                            "note)." if skipped else " — the allocation's figure."),
     }
 
 
@@ -136,7 +146,16 @@ def _formula_steps(result: RunResult, school_id: str) -> list[dict]:
     work = {r["element"]: r for r in result.workings.filter(pl.col(SCHOOL_ID) == school_id).iter_rows(named=True)}
     steps = []
     for e in result.elements:
-        w = work[e.name]
+        w = work.get(e.name)
+        if w is None:  # formula.protection: the cluster's adjustment, not units × a rate (SPEC §11.8)
+            amount = int(result.schools.filter(pl.col(SCHOOL_ID) == school_id)[f"formula_{e.name}"][0] or 0)
+            steps.append({
+                "element": e.name, "basis": e.basis, "kind": e.kind, "parameter": e.parameter, "units": None,
+                "total_units": None, "element_total": e.total, "exact_share_pence": None, "floor_pence": None,
+                "extra_penny": False, "amount": amount,
+                "text": (f"{e.name} ({e.parameter}): this school's part of its cluster's adjustment, shared in "
+                         f"proportion to its other elements = {fmt_gbp(amount)}")})
+            continue
         penny = " + 1p from the largest-remainder step" if w["extra_penny"] else ""
         has = (f"{w['units']} of {e.units} units" if e.basis != "per_cluster" else
                f"{w['units']} pupils of its cluster's equal part of {e.units} clusters")  # SPEC §11.8
