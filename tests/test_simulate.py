@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -191,6 +192,21 @@ def test_the_projections_first_year_is_the_allocation(base):
     t = result.totals
     assert (first["year"], first["continuing_psf"], first["released_psf"], first["topslices"], first["cluster_pot"]) \
         == ("2013-14", t.continuing_psf, t.released_psf, t.topslices_total, t.cluster_pot)
+
+
+def test_a_run_off_from_a_period_starting_on_29_february_pays_no_day_twice__faq_8_spec_11_10(tmp_path):
+    # £3,660 a year by days (£10 a day); primary to 31 August 2016.  From 29 February 2012 the years are
+    # 2012-02-29 – 2013-02-28, then 1 March – the last day of February: 2015-16 ends on 29 February 2016,
+    # and 2016-17 begins on 1 March, not on that same day.  Paid over the run-off: every day once.
+    path = write_run(tmp_path, statements=[statement("B801200005001", "2005-05-05", annual="3660.00")],
+                     period={"start": "2012-02-29", "end": "2013-02-28"}, prorate="days",
+                     census_date="2012-01-19", budget={"pupil_specific_pot": "30000"})
+    cfg = load_config(path)
+    frame = project(read_inputs(cfg), cfg, 7)
+    periods = list(zip(frame["period_start"].to_list(), frame["period_end"].to_list()))
+    assert all(later[0] == earlier[1] + timedelta(days=1) for earlier, later in zip(periods, periods[1:]))
+    assert periods[4] == (date(2016, 3, 1), date(2017, 2, 28))
+    assert frame["continuing_psf"].to_list()[3:6] == [366_000, 184_504, 0]  # 184 of 365 days of £3,660
 
 
 def test_psf_runs_off_to_nothing_and_the_cluster_pot_takes_what_is_released__faq_8(base):
