@@ -322,3 +322,24 @@ def test_middle_school_phases_can_be_configured(tmp_path):
 def test_a_topslice_needs_exactly_one_amount(tmp_path):
     issue = only_problem(tmp_path, MINIMAL + "topslices:\n  - {name: aids, amount: 100, per_school: 5}\n")
     assert issue.column == "topslices[0]" and "exactly one of amount" in issue.message
+
+
+@pytest.mark.parametrize("floor", ["5", "0.0001", "-100.5"])
+def test_a_protection_floor_above_0_or_below_minus_100_is_an_error_at_its_line__spec_11_8(tmp_path, floor):
+    text = MINIMAL.replace("formula:\n", f"formula:\n  protection: {{floor_pct: {floor}}}\n")
+    issue = only_problem(tmp_path, text)
+    assert (issue.field or issue.column) == "formula.protection.floor_pct" and issue.row == 6
+    assert "not between -100 and 0" in issue.message
+
+
+@pytest.mark.parametrize("floor", ["0", "-2", "-100"])
+def test_a_protection_floor_from_minus_100_to_0_is_taken_exactly__spec_11_8(tmp_path, floor):
+    text = MINIMAL.replace("formula:\n", f"formula:\n  protection: {{floor_pct: {floor}}}\n")
+    assert load_config(write(tmp_path, text)).floor_pct == Decimal(floor)
+
+
+def test_a_negative_census_move_tolerance_is_an_error_and_a_fraction_is_shown__spec_11_6(tmp_path):
+    issue = only_problem(tmp_path, MINIMAL + "census_move_tolerance_days: -1\n")
+    assert issue.column == "census_move_tolerance_days" and "negative" in issue.message
+    issue = only_problem(tmp_path, MINIMAL + "census_move_tolerance_days: 31.5\n")
+    assert "must be a whole number, not 31.5" in issue.message

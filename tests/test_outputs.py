@@ -198,14 +198,26 @@ def test_return_file_names_are_sanitised(out):
     assert common.return_file_stem("a b/ü-1_2") == "a_b__-1_2"
 
 
-@pytest.mark.parametrize("first, second", [("KS/05", "KS_05"), ("ab-1", "AB-1")])
-def test_two_schools_sharing_a_return_file_stop_the_run_before_anything_is_written(first, second, tmp_path):
+@pytest.mark.parametrize("first, second, why", [("KS/05", "KS_05", "become _"),
+                                                ("ab-1", "AB-1", "differ only in capitals")])
+def test_two_schools_sharing_a_return_file_stop_the_run_before_anything_is_written(first, second, why, tmp_path):
     schools = [SCHOOLS[0], (first, "One", "C1", "North", 10, 0), (second, "Two", "C2", "South", 10, 0)]
     result = assemble(schools, LINES[:1])
     with pytest.raises(SenrunError) as caught:
         write_outputs(result, tmp_path / "out")
-    assert repr(first) in str(caught.value) and repr(second) in str(caught.value)
+    assert repr(first) in str(caught.value) and repr(second) in str(caught.value) and why in str(caught.value)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_school_id_too_long_to_name_its_return_stops_the_run_naming_it(tmp_path):
+    from senrun.outputs.returns import MAX_STEM
+
+    long_id = "S" * (MAX_STEM + 1)
+    result = assemble([SCHOOLS[0], (long_id, "Long", "C1", "North", 10, 0)], LINES[:1])
+    with pytest.raises(SenrunError, match=f"school id 'S{{40}}'… is {MAX_STEM + 1} characters: too long"):
+        write_outputs(result, tmp_path / "out")
+    assert list(tmp_path.iterdir()) == []
+    write_outputs(result, tmp_path / "out", returns=False)  # no return: nothing to name
 
 
 def test_no_returns_when_asked(result, tmp_path):

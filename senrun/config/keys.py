@@ -152,7 +152,8 @@ class ScalarKinds:
 
     def k_int(self, raw, path):
         if isinstance(raw, bool) or not isinstance(raw, int):
-            self.problem(path, f"{path} must be a whole number, not {_kind(raw)}", expected="a whole number",
+            shown = raw if isinstance(raw, (float, Decimal)) else _kind(raw)  # 31.5, or "a list"
+            self.problem(path, f"{path} must be a whole number, not {shown}", expected="a whole number",
                          value=raw)
             return None
         if abs(raw) > MAX_INT:  # a day count or a row number this large is a slip, and would overflow a date
@@ -352,6 +353,14 @@ def semantics(c: dict, check: Checker) -> None:
     shares = sum((e["share"] for e in elements if e.get("share") is not None), Decimal(0))
     if shares > 1:
         check.problem("formula.elements", f"the shares add up to {shares}, more than the whole pot (1)")
+    floor = (c["formula"].get("protection") or {}).get("floor_pct")
+    if floor is not None and not (-100 <= floor <= 0):
+        check.problem("formula.protection.floor_pct", f"floor_pct {floor} is not between -100 and 0: it is the most "
+                      "a cluster's allocation may fall on last year's, in %", expected="e.g. -2 (no cluster loses "
+                      "more than 2%)", value=str(floor))
+    if isinstance(c.get("census_move_tolerance_days"), int) and c["census_move_tolerance_days"] < 0:
+        check.problem("census_move_tolerance_days", f"census_move_tolerance_days {c['census_move_tolerance_days']} "
+                      "is negative", expected="0 or more days", value=c["census_move_tolerance_days"])
     for i, t in enumerate(c.get("topslices") or []):
         given = [k for k in ("amount", "per_cluster", "per_school") if t.get(k) is not None]
         if len(given) != 1:

@@ -40,7 +40,7 @@ def pack_file_names(clusters: pl.DataFrame) -> dict[str, str]:
         other = seen.setdefault(stem.casefold(), cluster_id)
         if other != cluster_id:
             raise SenrunError(f"clusters {other!r} and {cluster_id!r} would share the pack file {PACKS_DIR}/{stem}.xlsx "
-                              "(characters other than letters, digits, - and _ become _); change one of the cluster ids")
+                              f"({common.why_shared(other or '', cluster_id or '')}); change one of the cluster ids")
         names[cluster_id] = f"{PACKS_DIR}/{stem}.xlsx"
     return names
 

@@ -73,6 +73,13 @@ def return_file_stem(school_id: str) -> str:
     return stem + "_" if stem.upper() in WINDOWS_RESERVED else stem
 
 
+def why_shared(first: str, second: str) -> str:
+    """Why two ids would name the same file (return_file_stem, compared ignoring case)."""
+    if first.casefold() == second.casefold():
+        return "names that differ only in capitals are one file on Windows and macOS"
+    return "characters other than letters, digits, - and _ become _"
+
+
 def senrun_version() -> str:
     """senrun's version: `senrun.__version__`, else the installed distribution's, else 0.0.0."""
     try:
