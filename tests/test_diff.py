@@ -129,6 +129,31 @@ def test_the_parts_of_each_schools_change_add_up_exactly_to_the_change(tmp_path)
     assert parts.filter(pl.col("level") == "cluster").select("change").item() == 50_000
 
 
+def test_the_change_at_a_school_that_became_an_academy_is_attributed_with_its_psf_following_it__faq_3_6_spec_11_1(
+        tmp_path):
+    """This year's PSF is paid at the academy, which last year's schools do not have: in the runs on last
+    year's schools it holds its PSF as a setting outside the formula, and its share arrives in `other`."""
+    def school(sid: str, **extra) -> dict:
+        return {"school_id": sid, "school_name": f"School {sid}", "cluster_id": "C1", "ssa": "0.00",
+                "pupils": "100", "opened": "", "closed": "", "successor_id": "", **extra}
+
+    (tmp_path / "last").mkdir()
+    (tmp_path / "this").mkdir()
+    one = [statement("B801200005001", "2005-05-05", annual="1200.00")]
+    prev = load_config(write_run(tmp_path / "last", statements=one, schools=[school("A"), school("B")],
+                                 year="2012-13", period={"start": "2012-04-01", "end": "2013-03-31"},
+                                 census_date="2012-01-19"))
+    cur = load_config(write_run(tmp_path / "this", statements=one, schools=[
+        school("A", closed="2013-08-31", successor_id="AA"), school("AA", opened="2013-09-01"), school("B")]))
+    parts = attribute_change(prev, cur)
+    assert parts.select(pl.sum_horizontal(*PARTS) - pl.col("change")).to_series().abs().max() == 0
+    by_school = {r["school_id"]: r for r in parts.filter(pl.col("level") == "school").iter_rows(named=True)}
+    # A's PSF: £1,200 last year; April–August this year, £500.  The academy: £700 of PSF from September.
+    assert by_school["AA"]["previous_total"] == 0 and by_school["AA"]["psf_runoff"] == 70_000
+    assert by_school["AA"]["current_total"] == 70_000 + by_school["AA"]["other"] + by_school["AA"]["pupil_numbers"] \
+        + by_school["AA"]["formula"]
+
+
 def test_allocate_with_last_years_config_appends_the_parts_to_the_diff(tmp_path):
     from senrun.yearly.attribution import attributed_diff
     from senrun.pipeline import allocate

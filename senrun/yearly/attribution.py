@@ -25,9 +25,10 @@ import polars as pl
 
 from ..config.loader import Config
 from ..errors import Issues, SenrunError
+from ..inputs.load import Table
 from ..pipeline import Inputs, compute, psf_frames, read_inputs
 from ..result import RunResult
-from ..inputs.schema import CLUSTER_ID, PUPILS, SCHOOL_ID
+from ..inputs.schema import CLUSTER_ID, IN_FORMULA, PUPILS, SCHOOL_ID
 from .diff import diff_frames
 
 #: The parts, in the order they are swapped in.
@@ -60,19 +61,35 @@ def schools_with_counts(prev: Inputs, cur: Inputs, cur_cfg: Config):
     return replace(prev.schools, frame=merged)
 
 
+def with_psf_holders(prev: Inputs, cur: Inputs, psf) -> Table:
+    """Last year's schools table, with each school this year's PSF is paid at that it lacks (an academy
+    a school converted into, a new school) taken from this year's as a setting outside the formula
+    (SPEC §11.2): it holds its PSF in the runs on last year's schools and takes no formula share, which
+    arrives with the school itself in `other`."""
+    frame, new = prev.schools.frame, cur.schools.frame
+    paid = psf.lines.filter(pl.col("paid_amount") > 0)["paid_school_id"].unique()
+    missing = new.filter(pl.col(SCHOOL_ID).is_in(paid.implode()) & ~pl.col(SCHOOL_ID).is_in(frame[SCHOOL_ID].implode()))
+    if missing.is_empty():
+        return prev.schools
+    added = missing.select([c for c in frame.columns if c in missing.columns]).with_columns(
+        pl.lit(False).alias(IN_FORMULA))
+    return replace(prev.schools, frame=pl.concat([frame, added], how="diagonal_relaxed"))
+
+
 def attribution_runs(prev_inp: Inputs, prev_cfg: Config, cur_inp: Inputs, cur_cfg: Config
                      ) -> list[tuple[str, RunResult]]:
     """The five runs: last year's, each part swapped in turn, and this year's."""
     psf = psf_of(cur_inp, cur_cfg)
+    held = with_psf_holders(prev_inp, cur_inp, psf)
     cfg1 = replace(prev_cfg, period_start=cur_cfg.period_start, period_end=cur_cfg.period_end,
                    policy_start=cur_cfg.policy_start, prorate=cur_cfg.prorate, transfer=cur_cfg.transfer,
                    missing_from_census=cur_cfg.missing_from_census, phases=cur_cfg.phases)
     cfg2 = replace(cfg1, census_date=cur_cfg.census_date, pupil_years=cur_cfg.pupil_years)
     cfg3 = replace(cfg2, pupil_specific_pot=cur_cfg.pupil_specific_pot, sen_total=cur_cfg.sen_total,
                    ssa_total=cur_cfg.ssa_total, topslices=cur_cfg.topslices, elements=cur_cfg.elements)
-    inp1 = Inputs(prev_inp.schools, cur_inp.statements, prev_inp.census, cur_inp.moves, Issues(), links=prev_inp.links)
-    inp2 = Inputs(schools_with_counts(prev_inp, cur_inp, cur_cfg), cur_inp.statements, cur_inp.census,
-                  cur_inp.moves, Issues(), links=prev_inp.links)
+    inp1 = Inputs(held, cur_inp.statements, prev_inp.census, cur_inp.moves, Issues(), links=prev_inp.links)
+    inp2 = Inputs(schools_with_counts(replace(prev_inp, schools=held), cur_inp, cur_cfg), cur_inp.statements,
+                  cur_inp.census, cur_inp.moves, Issues(), links=prev_inp.links)
     plan = [("previous", prev_inp, prev_cfg, None), ("psf_runoff", inp1, cfg1, psf),
             ("pupil_numbers", inp2, cfg2, psf), ("formula", inp2, cfg3, psf), ("other", cur_inp, cur_cfg, psf)]
     runs = []

@@ -121,7 +121,7 @@ def _read_previous_xlsx(path: Path) -> pl.DataFrame:
     if bad:
         raise SenrunError(f"{path.name} › Schools › row {bad[0] + 2} › total: not an amount")
     return pl.DataFrame({SCHOOL_ID: [(s or "").strip() for s in frame[SCHOOL_ID].to_list()],
-                         CLUSTER_ID: [(c or "").strip() for c in frame[CLUSTER_ID].to_list()],
+                         CLUSTER_ID: [(c or "").strip() or None for c in frame[CLUSTER_ID].to_list()],  # §11.2: none
                          "total": [round(v * 100) for v in totals]},
                         schema={SCHOOL_ID: pl.String, CLUSTER_ID: pl.String, "total": pl.Int64})
 
