@@ -309,7 +309,7 @@ def school_bases(inp: Inputs, cfg: Config) -> pl.DataFrame:
         warn_overrides(out, inp.schools, inp.issues)
         out = out.with_columns(pl.coalesce(pl.col(PUPILS_OVERRIDE).round(0).cast(pl.Int64), "_basis_pupils")
                                .alias("_basis_pupils"))
-    inside = in_formula(out)
+    inside = in_formula(out) & open_in_period(out, cfg)  # a school open on no day of the period takes no share
     return out.with_columns(*[pl.when(inside).then(pl.col(c)).otherwise(0).alias(c)
                               for c in out.columns if c.startswith("_basis_")],
                             inside.alias(IN_FORMULA_FLAG), open_units(out, cfg).alias(OPEN_UNITS))
@@ -357,6 +357,10 @@ def prepare(inp: Inputs, cfg: Config, psf: PsfFrames | None = None) -> Prepared:
                       # a school open on no day of the period has no row (SPEC §11.11), unless PSF was paid there
                       .filter(open_in_period(schools, cfg) | (pl.col("psf") != 0))
                       .sort(SCHOOL_ID))
+    for sid in schools.filter(~open_in_period(schools, cfg))[SCHOOL_ID].to_list():  # held PSF while shut (§11.11)
+        issues.warn("psf_while_shut", f"PSF is paid at school {sid}, which is open on no day of the period: it "
+                    "has a row for that PSF but no formula share; check its opened and closed dates and its "
+                    "predecessor's", **inp.schools.where(SCHOOL_ID), value=sid)
     lines = psf.lines.select(pl.col("paid_amount").sum(), pl.col("released_amount").sum())
     return Prepared(schools, psf, int(lines.item(0, 0)), int(lines.item(0, 1)), _released_frame(psf),
                     tuple(issues.items))

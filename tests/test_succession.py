@@ -97,6 +97,20 @@ def test_psf_carried_by_a_managed_move_follows_the_receiving_schools_conversion_
                                ("BB", 30000, 0, "continuing")]
 
 
+def test_psf_carried_to_a_successor_that_opens_after_the_period_gives_it_no_formula_share_and_a_warning__spec_11_11(
+        tmp_path):
+    # A closes on 28 February 2014; its successor AA opens on 1 June 2014, after the period: March's PSF
+    # follows the succession to AA (the day after A closed), so AA has a row for it, but no share of the
+    # formula (it is open on no day of the period), and the council is told to check the dates.
+    schools = [school("A", closed="2014-02-28", successor="AA"), school("AA", opened="2014-06-01"), school("B")]
+    r = run(tmp_path, schools=schools, statements=[statement(U1, PRIMARY, annual="1200.00")])
+    assert lines_of(r, U1) == [("A", 110000, 0, "continuing"), ("AA", 10000, 0, "continuing")]
+    aa = r.schools.filter(pl.col("school_id") == "AA").row(0, named=True)
+    assert (aa["psf"], aa["pupils"], aa["cluster_share"], aa["total"]) == (10000, 0, 0, 10000)
+    assert int(r.schools["cluster_share"].sum()) == r.totals.cluster_pot and r.totals.identity_holds
+    assert [i.value for i in r.issues if i.code == "psf_while_shut"] == ["AA"]
+
+
 def test_a_school_that_closes_with_no_successor_ends_psf_the_day_after_it_closes__faq_3(tmp_path):
     schools = [school("A", closed="2013-12-31"), school("B")]
     r = run(tmp_path, schools=schools, statements=[statement(U1, PRIMARY, annual="1200.00")])

@@ -223,6 +223,7 @@ WARNING_WORDS = {
     "missing_from_statements": "child paid last year missing from this year's statements",
     "school_changed": "child's school differs from last year's with no recorded move",
     "move_after_census": "managed move just after census day",
+    "psf_while_shut": "PSF paid at a school open on no day of the period",
 }
 
 
