@@ -85,7 +85,8 @@ def read_register(path: Path) -> Register:
     paid = pl.col("paid_amount").str.strip_chars()
     pence = pl.when(paid.str.contains(r"^-?\d+\.\d\d$")).then(paid.str.replace(".", "", literal=True)
                                                              .cast(pl.Int64, strict=False))
-    lines = raw.with_row_index(ROW, offset=2).select(
+    blank = pl.all_horizontal([pl.col(c).str.strip_chars().fill_null("") == "" for c in READ])
+    lines = raw.with_row_index(ROW, offset=2).filter(~blank).select(  # a spreadsheet's ",,,," rows: no line
         ROW, pl.col(UPN).str.replace_all(" ", "", literal=True).str.to_uppercase().alias(UPN),
         pl.col(STREAM).str.strip_chars(), pl.col("paid_school_id").str.strip_chars(),
         pl.col("paid_to").alias("_raw_to"),

@@ -103,7 +103,7 @@ def test_explain_for_an_unknown_school_suggests_the_nearest_ids(tmp_path):
     from senrun.yearly.explain import explain_school
 
     result = allocate(load_config(write_run(tmp_path, statements=[statement(U1, "2005-05-05", school="B")])))
-    with pytest.raises(SenrunError, match=r"school 'Bromwel' is not in .* did you mean B \(Bromwell Primary\)\?"):
+    with pytest.raises(SenrunError, match=r"school 'Bromwel' has no row this period: it is not in .* did you mean B \(Bromwell Primary\)\?"):
         explain_school(result, "Bromwel")
 
 

@@ -69,7 +69,7 @@ def test_explain_upn_names_the_rule_that_stopped_psf(explained):
 
 def test_an_unknown_school_or_upn_is_a_clear_error(explained):
     _, result, psf, _ = explained
-    with pytest.raises(SenrunError, match="school 'ZZ' is not in the schools input"):
+    with pytest.raises(SenrunError, match="school 'ZZ' has no row this period: it is not in the schools input of .*, or is open on no day"):
         explain_school(result, "ZZ")
     with pytest.raises(SenrunError, match="UPN Z999 has no row in the statements input"):
         explain_upn(result, psf.rows, "z999")

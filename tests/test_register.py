@@ -261,6 +261,19 @@ def test_a_register_saved_again_from_a_spreadsheet_is_read_the_same(tmp_path):
     assert "register_overlaps" not in codes(r)
 
 
+def test_a_registers_blank_rows_left_by_a_spreadsheet_are_not_lines_and_a_bad_line_keeps_its_row(tmp_path):
+    register = last_year(tmp_path, {"upn": U1}, left(U2))
+    with register.open("a") as fh:
+        fh.write(",,,,,,,,,\n , ,,,,,,,,\n")
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05"), statement(U2, "2005-05-05")])
+    assert lines_of(r, U2) == [("A", 0, 0, "stopped_last_year")]
+    with register.open("a") as fh:
+        fh.write(f"{U1},PSF,A,A,8400.00,2012-04-01,2013-03-31,8400.00,0.00,no_such_reason\n")
+    with pytest.raises(SenrunError) as caught:
+        run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")])
+    assert [i.row for i in caught.value.issues] == [6]  # the header, two lines, two blank rows, then it
+
+
 def test_the_attributed_diff_compares_the_run_as_made_under_the_register__spec_11_4(tmp_path):
     register = last_year(tmp_path, left())
     path = write_run(tmp_path, statements=[statement(U1, "2005-05-05"), statement(U2, "2005-05-05", school="B")])

@@ -79,7 +79,9 @@ def explain_school(result: RunResult, school_id: str) -> dict:
 
         hint = nearest_schools(school_id, result.schools[SCHOOL_ID], result.schools["school_name"]) or \
             f" ({result.schools.height:,} schools, e.g. {', '.join(result.schools[SCHOOL_ID].head(3))})"
-        raise SenrunError(f"school '{school_id}' is not in the schools input of {result.config.path.name}{hint}")
+        raise SenrunError(f"school '{school_id}' has no row this period: it is not in the schools input of "
+                          f"{result.config.path.name}, or is open on no day of the period (see its opened and "
+                          f"closed dates){hint}")
     row = found.row(0, named=True)
     children = [_child_line(r, result.config) for r in
                 result.psf.filter(pl.col("paid_school_id") == school_id).sort(UPN, "stream").iter_rows(named=True)]
