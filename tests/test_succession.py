@@ -270,6 +270,21 @@ def test_a_special_school_with_no_cluster_that_is_paid_psf_gets_its_return_and_n
     assert "S School S — no cluster" in said and "— the allocation's figure" in said
 
 
+def test_the_terminals_cluster_totals_add_up_to_the_sen_total_with_a_setting_that_has_no_cluster__spec_11_2(tmp_path):
+    from rich.console import Console
+
+    from senrun.cli.render import print_clusters
+
+    schools = [school("A"), school("B"), school("S", cluster="", in_formula="no")]
+    r = run(tmp_path, schools=schools, statements=[statement(U1, PRIMARY, school="S", annual="8400.00")])
+    console = Console(width=160, record=True)
+    print_clusters(r, console)
+    text = console.export_text()
+    assert "(no cluster)" in text
+    total_line = next(line for line in text.splitlines() if "Total" in line)
+    assert total_line.split()[-2] == f"£{r.totals.sen_total / 100:,.2f}"
+
+
 # §11.5: census registration status
 
 def test_a_dual_registered_child_is_no_duplicate_and_keeps_psf_at_the_school_holding_it__faq_3_6(tmp_path):

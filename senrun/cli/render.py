@@ -123,10 +123,11 @@ def print_clusters(result, console: Console, limit: int = 60) -> None:
     narrow for every column, the SSA and PSF columns are left out (clusters.csv has them)."""
     frame = result.clusters
     shown = frame if frame.height <= limit else frame.sort("total", descending=True).head(limit)
-    clusters = _clusters_table(frame, shown, ("ssa", "psf", "cluster_allocation", "total"))
+    outside = _no_cluster(result)
+    clusters = _clusters_table(frame, shown, ("ssa", "psf", "cluster_allocation", "total"), outside)
     narrow = not fits(clusters, console)
     if narrow:
-        clusters = _clusters_table(frame, shown, ("cluster_allocation", "total"))
+        clusters = _clusters_table(frame, shown, ("cluster_allocation", "total"), outside)
     print_whole(console, clusters, ["schools"], "clusters.csv has them")
     if frame.height > limit:
         console.print(f"(the {limit} largest of {frame.height:,} clusters; all are in clusters.csv)")
@@ -137,13 +138,27 @@ def print_clusters(result, console: Console, limit: int = 60) -> None:
 _CLUSTER_FIGURES = {"ssa": "SSA", "psf": "PSF", "cluster_allocation": "cluster allocation", "total": "total"}
 
 
-def _clusters_table(frame, shown, figures: tuple[str, ...]) -> Table:
+def _no_cluster(result) -> dict | None:
+    """The settings outside the formula given no cluster (SPEC §11.2), as one line: their SSA and PSF
+    belong in the total, though no cluster has them."""
+    if "cluster_id" not in result.schools.columns:
+        return None
+    rest = result.schools.filter(result.schools["cluster_id"].is_null())
+    if rest.is_empty():
+        return None
+    return {"cluster_id": "(no cluster)", "cluster_name": "", "schools": rest.height, "ssa": int(rest["ssa"].sum()),
+            "psf": int(rest["psf"].sum()), "cluster_allocation": 0, "total": int(rest["total"].sum())}
+
+
+def _clusters_table(frame, shown, figures: tuple[str, ...], outside: dict | None = None) -> Table:
+    extra = outside or {}
     clusters = Table(title=f"Clusters ({frame.height:,})", title_justify="left", show_footer=True)
     clusters.add_column("cluster", footer="Total")
-    clusters.add_column("schools", justify="right", footer=f"{int(frame['schools'].sum()):,}")
+    clusters.add_column("schools", justify="right", footer=f"{int(frame['schools'].sum()) + extra.get('schools', 0):,}")
     for key in figures:
-        clusters.add_column(_CLUSTER_FIGURES[key], justify="right", footer=fmt_gbp(int(frame[key].sum())))
-    for r in shown.iter_rows(named=True):
+        clusters.add_column(_CLUSTER_FIGURES[key], justify="right",
+                            footer=fmt_gbp(int(frame[key].sum()) + extra.get(key, 0)))
+    for r in [*shown.iter_rows(named=True), *([outside] if outside else [])]:
         name = r["cluster_name"] if r["cluster_name"] != r["cluster_id"] else ""
         clusters.add_row(escape(f"{r['cluster_id']} {name}".strip()), f"{r['schools']:,}",
                          *[fmt_gbp(r[key]) for key in figures])
