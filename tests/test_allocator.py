@@ -15,8 +15,9 @@ from senrun import allocator
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the allocator is tuned on Linux only")
 
-#: Frees ≈250 MB of Polars' strings in chunks (below jemalloc's size for memory of its own), waits
-#: half a second, and prints the memory in use before, while held and after (MB).
+#: Frees ≈250 MB of Polars' strings in chunks (below jemalloc's size for memory of its own), then
+#: prints the memory in use before, while held, and once no more than a quarter of it is left or
+#: half a second has passed (MB), looking every 20 ms.
 FREED = """
 import time
 def rss():
@@ -27,7 +28,9 @@ start = rss()
 frames = [pl.select(pl.int_range(i, i + 200_000).cast(pl.String).alias("s")) for i in range(0, 16_000_000, 200_000)]
 held = rss()
 del frames
-time.sleep(0.5)
+until = time.monotonic() + 0.5
+while time.monotonic() < until and rss() - start >= (held - start) / 4:
+    time.sleep(0.02)
 print(start, held, rss())
 """
 
