@@ -75,12 +75,9 @@ def run_validation(config_path: Path, accept_file: Path | None = None, today=Non
     try:
         cfg = load_config(config_path)
         entries = acceptances(cfg, accept_file)  # a bad accept file is reported like a bad config
-        last = None
-        if cfg.floor_pct is not None and previous is not None:
-            from .yearly.diff import previous_cluster_allocations
+        from .yearly.diff import floor_previous
 
-            last = previous_cluster_allocations(previous)
-        result = allocate(cfg, register=register, previous=last, floor_needs_previous=False)
+        result = allocate(cfg, register=register, previous=floor_previous(cfg, previous), floor_needs_previous=False)
     except SenrunError as exc:
         report.issues = list(exc.issues)
         if entries is not None:

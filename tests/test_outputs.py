@@ -210,7 +210,7 @@ def test_two_schools_sharing_a_return_file_stop_the_run_before_anything_is_writt
 
 
 def test_a_school_id_too_long_to_name_its_return_stops_the_run_naming_it(tmp_path):
-    from senrun.outputs.returns import MAX_STEM
+    from senrun.outputs.common import MAX_STEM
 
     long_id = "S" * (MAX_STEM + 1)
     result = assemble([SCHOOLS[0], (long_id, "Long", "C1", "North", 10, 0)], LINES[:1])

@@ -64,13 +64,10 @@ def _run(config: Path, previous: Path | None, previous_config: Path | None, regi
     from ..config.loader import load_config
     from ..pipeline import allocate as run_allocation
 
-    cfg = load_config(config)
-    last = None
-    if cfg.floor_pct is not None and previous is not None:  # the floor needs last year first
-        from ..yearly.diff import previous_cluster_allocations
+    from ..yearly.diff import floor_previous
 
-        last = previous_cluster_allocations(previous)
-    result = run_allocation(cfg, progress=step, previous=last, register=register)
+    cfg = load_config(config)
+    result = run_allocation(cfg, progress=step, previous=floor_previous(cfg, previous), register=register)
     diff = None
     if previous is not None:
         from ..yearly.diff import diff_against

@@ -141,8 +141,6 @@ _CLUSTER_FIGURES = {"ssa": "SSA", "psf": "PSF", "cluster_allocation": "cluster a
 def _no_cluster(result) -> dict | None:
     """The settings outside the formula given no cluster (SPEC §11.2), as one line: their SSA and PSF
     belong in the total, though no cluster has them."""
-    if "cluster_id" not in result.schools.columns:
-        return None
     rest = result.schools.filter(result.schools["cluster_id"].is_null())
     if rest.is_empty():
         return None

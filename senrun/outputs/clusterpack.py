@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from ..errors import SenrunError
 from ..result import RunResult
 from ..yearly.runoff import runoff_by_school
 from . import common, present
@@ -33,16 +32,7 @@ PROFILE_MEASURES = (("sen_support", "SEN support"), ("statements", "Statements o
 
 def pack_file_names(clusters: pl.DataFrame) -> dict[str, str]:
     """cluster_id → `clusters/<stem>.xlsx` (made safe as the returns' names are); a clash is an error."""
-    names: dict[str, str] = {}
-    seen: dict[str, str] = {}
-    for cluster_id in clusters.get_column("cluster_id").to_list():
-        stem = common.return_file_stem(cluster_id or "")
-        other = seen.setdefault(stem.casefold(), cluster_id)
-        if other != cluster_id:
-            raise SenrunError(f"clusters {other!r} and {cluster_id!r} would share the pack file {PACKS_DIR}/{stem}.xlsx "
-                              f"({common.why_shared(other or '', cluster_id or '')}); change one of the cluster ids")
-        names[cluster_id] = f"{PACKS_DIR}/{stem}.xlsx"
-    return names
+    return common.file_names(clusters.get_column("cluster_id").to_list(), PACKS_DIR, "cluster", "pack")
 
 
 def plan_packs(result: RunResult, diff: pl.DataFrame | None = None) -> list[PackTask]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from ..errors import SenrunError
+
 #: A table with more rows than this is written as CSV only; its sheet says where (SPEC §6).
 MAX_SHEET_ROWS = 100_000
 
@@ -73,7 +75,33 @@ def return_file_stem(school_id: str) -> str:
     return stem + "_" if stem.upper() in WINDOWS_RESERVED else stem
 
 
-def why_shared(first: str, second: str) -> str:
+#: The longest file-name stem (ASCII after return_file_stem) that leaves room for `.xlsx` and the
+#: staging layer's temporary suffixes within the 255 bytes most file systems allow.
+MAX_STEM = 200
+
+
+def file_names(ids: list[str | None], folder: str, owner: str, kind: str) -> dict[str | None, str]:
+    """Each id (a school's, a cluster's: `owner`) → `<folder>/<stem>.xlsx`, its `kind` of file (a
+    return, a pack).  Two ids that would share a file are an error, and so is an id too long to
+    name one.  Names are compared ignoring case too, since the folder may be copied to Windows or
+    a Mac, whose file systems do not tell `AB1.xlsx` from `ab1.xlsx`."""
+    names: dict[str | None, str] = {}
+    seen: dict[str, str | None] = {}
+    for given in ids:
+        text = given or ""
+        stem = return_file_stem(text)
+        if len(stem) > MAX_STEM:
+            raise SenrunError(f"{owner} id {text[:40]!r}… is {len(text):,} characters: too long to name its "
+                              f"{kind} file (at most {MAX_STEM}); shorten it in the schools input")
+        other = seen.setdefault(stem.casefold(), given)
+        if other != given:
+            raise SenrunError(f"{owner}s {other!r} and {given!r} would share the {kind} file {folder}/{stem}.xlsx "
+                              f"({_why_shared(other or '', text)}); change one of the {owner} ids")
+        names[given] = f"{folder}/{stem}.xlsx"
+    return names
+
+
+def _why_shared(first: str, second: str) -> str:
     """Why two ids would name the same file (return_file_stem, compared ignoring case)."""
     if first.casefold() == second.casefold():
         return "names that differ only in capitals are one file on Windows and macOS"

@@ -30,15 +30,12 @@ from ..result import RunResult
 from . import processes
 from ..yearly.projection import shifted_period
 from ..yearly.runoff import MAX_YEARS
-from .common import FORMULA_PREFIX, REASON_WORDS, basis_words, return_file_stem, run_reference, why_shared
+from .common import FORMULA_PREFIX, REASON_WORDS, basis_words, file_names, run_reference
 from .returnbook import CHILD_COLUMNS, CHILD_KINDS, ReturnChunk, build_chunk
 from .tables import excel_serial
 from .workbook import period_text
 
 RETURNS_DIR = "returns"
-#: The longest file-name stem (ASCII after return_file_stem) that leaves room for `.xlsx` and the
-#: staging layer's temporary suffixes within the 255 bytes most file systems allow.
-MAX_STEM = 200
 #: Fewer schools than this per process and the pool costs more than it saves: write in-process.
 MIN_PER_PROCESS = 25
 #: Chunks per process: enough to keep every process busy to the end, few enough to be cheap.
@@ -50,26 +47,9 @@ AHEAD_PER_PROCESS = 2
 
 
 def return_file_names(schools: pl.DataFrame) -> dict[str, str]:
-    """school_id → `returns/<stem>.xlsx`; two ids that would share a file is an error.
-
-    File names are compared ignoring case too, since the folder may be copied to Windows
-    or a Mac, whose file systems do not tell `AB1.xlsx` from `ab1.xlsx`.
-    """
-    names: dict[str, str] = {}
-    seen: dict[str, str] = {}
-    for school_id in schools.get_column("school_id").to_list():
-        stem = return_file_stem(school_id)
-        if len(stem) > MAX_STEM:
-            raise SenrunError(f"school id {school_id[:40]!r}… is {len(school_id):,} characters: too long to name its "
-                              f"return file (at most {MAX_STEM}); shorten it in the schools input")
-        other = seen.setdefault(stem.casefold(), school_id)
-        if other != school_id:
-            raise SenrunError(
-                f"schools {other!r} and {school_id!r} would share the return file "
-                f"{RETURNS_DIR}/{stem}.xlsx ({why_shared(other, school_id)}); change one of the school ids"
-            )
-        names[school_id] = f"{RETURNS_DIR}/{stem}.xlsx"
-    return names
+    """school_id → `returns/<stem>.xlsx`; two ids that would share a file, or an id too long to
+    name one, is an error (common.file_names)."""
+    return file_names(schools.get_column("school_id").to_list(), RETURNS_DIR, "school", "return")
 
 
 def plan_returns(result: RunResult, size: int, diff: pl.DataFrame | None = None) -> Iterator[ReturnChunk]:

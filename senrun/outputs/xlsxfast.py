@@ -102,9 +102,14 @@ def keep_freed_heap() -> None:
         pass  # another C library: compressing is only slower
 
 
+def deflater():
+    """A compressor as zipfile makes one for a member: zlib's default level, raw deflate."""
+    return zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+
+
 def compress(name: str, content: bytes) -> Member:
-    """A part compressed as zipfile compresses it (zlib's default level, raw deflate)."""
-    packer = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+    """A part compressed as zipfile compresses it (`deflater`)."""
+    packer = deflater()
     data = packer.compress(content) + packer.flush()
     return Member(name.encode("ascii"), zlib.crc32(content), len(content), data)
 
@@ -288,7 +293,7 @@ class DeflatingText(StringIO):
         self._texts: list[str] = []
         self._gathered = 0
         self._waiting: deque[Future] = deque()
-        self._packer = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+        self._packer = deflater()
         self._crc = self._size = 0
         self._out: list[bytes] = []
 

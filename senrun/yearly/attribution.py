@@ -38,11 +38,6 @@ ATTRIBUTION_COLUMNS = ("level", SCHOOL_ID, CLUSTER_ID, "previous_total", *PARTS,
 DIFF_PART_COLUMNS = tuple(f"change_{p}" for p in PARTS)
 
 
-def psf_of(inp: Inputs, cfg: Config):
-    """The PSF rules applied to a run's inputs (psf.PsfFrames), under its register when it has one."""
-    return psf_frames(inp, cfg)
-
-
 def _column_bases(cfg: Config) -> set[str]:
     return {e.basis[7:] for e in cfg.elements if e.basis.startswith("column:")}
 
@@ -79,7 +74,7 @@ def with_psf_holders(prev: Inputs, cur: Inputs, psf) -> Table:
 def attribution_runs(prev_inp: Inputs, prev_cfg: Config, cur_inp: Inputs, cur_cfg: Config
                      ) -> list[tuple[str, RunResult]]:
     """The five runs: last year's, each part swapped in turn, and this year's."""
-    psf = psf_of(cur_inp, cur_cfg)
+    psf = psf_frames(cur_inp, cur_cfg)  # under its register when it has one
     held = with_psf_holders(prev_inp, cur_inp, psf)
     cfg1 = replace(prev_cfg, period_start=cur_cfg.period_start, period_end=cur_cfg.period_end,
                    policy_start=cur_cfg.policy_start, prorate=cur_cfg.prorate, transfer=cur_cfg.transfer,

@@ -96,25 +96,31 @@ def _read_previous_csv(path: Path) -> pl.DataFrame:
                          "total": pence}, schema={SCHOOL_ID: pl.String, CLUSTER_ID: pl.String, "total": pl.Int64})
 
 
-def _read_previous_xlsx(path: Path) -> pl.DataFrame:
+def _schools_sheet(path: Path, kinds: dict[str, str]) -> pl.DataFrame:
+    """The Schools sheet of a previous run's allocations.xlsx, its columns (`kinds`: code name → type)
+    by their code names whether headed so (before round 2) or by their labels for people
+    (COLUMN_LABELS), without the totals row below the table (its school id is blank)."""
     import fastexcel
 
+    labels = {COLUMN_LABELS[c]: c for c in kinds}
     try:
         book = fastexcel.read_excel(str(path))
         if "Schools" not in book.sheet_names:
             raise SenrunError(f"{path.name}: no Schools sheet (sheets: {', '.join(book.sheet_names)})")
-        # headed by code names (before round 2) or by their labels for people (COLUMN_LABELS)
-        labels = {COLUMN_LABELS[c]: c for c in PREVIOUS_COLUMNS}
-        kinds = {SCHOOL_ID: "string", CLUSTER_ID: "string", "total": "float"}
         sheet = book.load_sheet("Schools", dtypes={**kinds, **{label: kinds[c] for label, c in labels.items()}})
         frame = sheet.to_polars()
-        frame = frame.rename({c: labels[c] for c in frame.columns if c in labels and labels[c] not in frame.columns})
-        if SCHOOL_ID in frame.columns:  # the totals row below the table has a blank id
-            frame = frame.filter(pl.col(SCHOOL_ID).is_not_null() & (pl.col(SCHOOL_ID).str.strip_chars() != ""))
     except SenrunError:
         raise
     except Exception as exc:  # fastexcel raises its own error types
         raise SenrunError(f"{path.name}: cannot read its Schools sheet ({exc})") from None
+    frame = frame.rename({c: labels[c] for c in frame.columns if c in labels and labels[c] not in frame.columns})
+    if SCHOOL_ID in frame.columns:
+        frame = frame.filter(pl.col(SCHOOL_ID).is_not_null() & (pl.col(SCHOOL_ID).str.strip_chars() != ""))
+    return frame
+
+
+def _read_previous_xlsx(path: Path) -> pl.DataFrame:
+    frame = _schools_sheet(path, {SCHOOL_ID: "string", CLUSTER_ID: "string", "total": "float"})
     _missing_columns(frame, path, " › Schools")
     totals = frame["total"].to_list()
     bad = [i for i, v in enumerate(totals) if v is None]
@@ -132,22 +138,10 @@ def previous_cluster_allocations(path: Path) -> dict[str, int]:
     `formula.protection` reads it before the formula."""
     path = Path(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        import fastexcel
-
-        wanted = (SCHOOL_ID, CLUSTER_ID, "cluster_share")
-        kinds = {SCHOOL_ID: "string", CLUSTER_ID: "string", "cluster_share": "float"}
-        labels = {COLUMN_LABELS[c]: c for c in wanted}  # headed by labels for people, or (before round 2) code names
-        try:
-            sheet = fastexcel.read_excel(str(path)).load_sheet(
-                "Schools", dtypes={**kinds, **{label: kinds[c] for label, c in labels.items()}})
-            frame = sheet.to_polars()
-        except Exception as exc:  # fastexcel raises its own error types
-            raise SenrunError(f"{path.name}: cannot read its Schools sheet ({exc})") from None
-        frame = frame.rename({c: labels[c] for c in frame.columns if c in labels and labels[c] not in frame.columns})
-        if any(c not in frame.columns for c in wanted):
+        frame = _schools_sheet(path, {SCHOOL_ID: "string", CLUSTER_ID: "string", "cluster_share": "float"})
+        if any(c not in frame.columns for c in (SCHOOL_ID, CLUSTER_ID, "cluster_share")):
             raise SenrunError(f"{path.name} › Schools: formula.protection needs its School ID, Cluster ID and "
                               f"{COLUMN_LABELS['cluster_share']} columns (an allocations.xlsx written by senrun)")
-        frame = frame.filter(pl.col(SCHOOL_ID).is_not_null() & (pl.col(SCHOOL_ID).str.strip_chars() != ""))  # not the totals row
         rows = [(str(c or "").strip(), round(v * 100)) for c, v in
                 zip(frame[CLUSTER_ID].to_list(), frame["cluster_share"].to_list()) if v is not None]
     else:
@@ -169,6 +163,14 @@ def previous_cluster_allocations(path: Path) -> dict[str, int]:
         if cluster:
             out[cluster] = out.get(cluster, 0) + pence
     return out
+
+
+def floor_previous(cfg, previous: Path | None) -> dict[str, int] | None:
+    """Last year's cluster allocations for `formula.protection`'s floor, when the config has one and
+    last year's file is given (allocate, validate and explain alike); else None."""
+    if cfg.floor_pct is None or previous is None:
+        return None
+    return previous_cluster_allocations(previous)
 
 
 # --- the comparison ----------------------------------------------------------------------

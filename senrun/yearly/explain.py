@@ -21,6 +21,7 @@ from ..money import fmt_gbp
 from ..pipeline import Inputs, compute, psf_frames, read_inputs
 from ..psf import PsfFrames
 from ..result import RunResult
+from .diff import floor_previous
 from ..inputs.schema import CLUSTER_ID, MOVE_DATE, ROW, SCHOOL_ID, UPN
 
 NOTIONAL = ("The cluster share is notional: the money is delegated to the cluster, which decides how it is "
@@ -47,12 +48,7 @@ def run_for_explain(cfg: Config, register=None, previous=None) -> tuple[RunResul
         raise SenrunError(f"`rate: solve` is for simulate scenarios, not {cfg.path.name}")
     inp = read_inputs(cfg, register=register)
     psf = psf_frames(inp, cfg)  # with the register applied, as allocate does
-    last = None
-    if cfg.floor_pct is not None and previous is not None:
-        from .diff import previous_cluster_allocations
-
-        last = previous_cluster_allocations(previous)
-    return compute(inp, cfg, psf=psf, previous=last), psf, inp
+    return compute(inp, cfg, psf=psf, previous=floor_previous(cfg, previous)), psf, inp
 
 
 def nc_year_on(dob: date, on: date) -> int:
@@ -108,10 +104,17 @@ def explain_school(result: RunResult, school_id: str) -> dict:
         "notes": skipped,
         "cluster_allocation": cluster["cluster_allocation"][0] if cluster.height else None,
         "text": f"Total = SSA {fmt_gbp(row['ssa'])} + PSF {fmt_gbp(psf_total)} + cluster share {fmt_gbp(share)} = "
-                f"{fmt_gbp(total)}" + (f", but the allocation shows {fmt_gbp(row['total'])}." if total != row["total"]
-                                       else " — before formula.protection's floor, which allocate applies (see the "
-                                            "note)." if skipped else " — the allocation's figure."),
+                f"{fmt_gbp(total)}" + _against_allocation(total, row["total"], bool(skipped)),
     }
+
+
+def _against_allocation(total: int, allocated: int, floor_left_out: bool) -> str:
+    """How the explained total stands against the allocation's figure for the school."""
+    if total != allocated:
+        return f", but the allocation shows {fmt_gbp(allocated)}."
+    if floor_left_out:
+        return " — before formula.protection's floor, which allocate applies (see the note)."
+    return " — the allocation's figure."
 
 
 def _child_line(r: dict, cfg: Config) -> dict:
