@@ -8,7 +8,9 @@ keep that quick and sound:
   (PYTHONDONTWRITEBYTECODE, set on some machines) each of those would otherwise compile all of
   senrun again, about 0.2 s of CPU a command;
 - the tests of one module run on one worker (`--dist loadscope`), so that a module-scoped
-  fixture (a run computed once, the kill tests' runs) is computed once, not once a worker.
+  fixture (a run computed once, the kill tests' runs) is computed once, not once a worker;
+- the longest modules are handed out first (`--no-loadscope-reorder` and the order below), so
+  that the workers finish together instead of one waiting while another runs a long module last.
 """
 
 import compileall
@@ -24,3 +26,15 @@ def pytest_configure(config):
     if not hasattr(config, "workerinput"):  # the controlling process (or a run without workers)
         compileall.compile_dir(PACKAGE, quiet=1)
 
+
+
+#: The modules that take longest (seconds of one worker, measured with `pytest --durations=0`),
+#: run first; the others follow in their usual order.  A module missing here only runs later.
+LONGEST_FIRST = ["test_faults", "test_corpus", "test_property", "test_simulate_scale", "test_fast_paths",
+                 "test_chain", "test_bad_inputs", "test_doc_examples", "test_packs", "test_cli",
+                 "test_pack_template", "test_fuzz", "test_allocate_cli", "test_register", "test_outputs_guard"]
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))  # stable: the rest keep their order

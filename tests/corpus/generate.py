@@ -193,9 +193,9 @@ SHEET_HEAD = ('<?xml version="1.0" encoding="UTF-8"?><worksheet '
               'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
 
 
-def raw_workbook(path: Path, sheet_chunks) -> None:
+def raw_workbook(path: Path, sheet_chunks, level: int = 9) -> None:
     """A minimal .xlsx whose one sheet's XML is written from `sheet_chunks` (strings), compressed as it goes."""
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as z:
         z.writestr("[Content_Types].xml", _CT)
         z.writestr("_rels/.rels", _RELS)
         z.writestr("xl/workbook.xml", _WB)
@@ -212,14 +212,15 @@ def header_cells() -> str:
 
 
 def zip_bomb(path: Path) -> None:
-    """A 1.7 MB file whose sheet unpacks to 600 MB: the same empty row, over and over."""
+    """A 3.5 MB file whose sheet unpacks to 600 MB: the same empty row, over and over (compressed at
+    level 1: a third of level 9's time, for twice the bytes)."""
     def chunks():
         yield SHEET_HEAD + header_cells()
         block = '<row><c t="inlineStr"><is><t></t></is></c></row>' * 20_000
         for _ in range(600_000_000 // len(block)):
             yield block
         yield "</sheetData></worksheet>"
-    raw_workbook(path, chunks())
+    raw_workbook(path, chunks(), level=1)
 
 
 def understated_size(path: Path) -> None:

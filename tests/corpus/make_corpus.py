@@ -154,7 +154,7 @@ CASES: list[Case] = [
     Case("xlsx_zip_not_workbook", "a zip of the CSV renamed .xlsx", "error: a zip file but not an Excel workbook",
          made(S, "statements.xlsx", gen.zip_not_workbook), code="unreadable", file="statements.xlsx",
          words="not an Excel workbook"),
-    Case("xlsx_zip_bomb", "a 1.7 MB workbook whose sheet unpacks to 600 MB", "error before unpacking: refused",
+    Case("xlsx_zip_bomb", "a 3.5 MB workbook whose sheet unpacks to 600 MB", "error before unpacking: refused",
          made(S, "statements.xlsx", gen.zip_bomb), code="unreadable", file="statements.xlsx", words="would unpack to",
          command="allocate"),
     Case("xlsx_understated_size", "a crafted workbook whose zip directory says 1,000 bytes for a 4.9 MB sheet",
