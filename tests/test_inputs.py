@@ -362,7 +362,8 @@ def test_dates_iso_dmy_and_excel_cells_mixed_in_one_column(tmp_path):
 
 
 @pytest.mark.parametrize("text,words", [("31/02/2006", "is not a real date"), ("31/08/02", "is not a date"),
-                                        ("2002-8-31", "is not a date"), ("31-08-2002", "is not a date"),
+                                        ("2002-8-31", "is not a date"), ("31-08/2002", "is not a date"),
+                                        ("12-31-1999", "US style"), ("31.02.2006", "is not a real date"),
                                         ("0002-08-31", "is not a date"), ("37499", "is not a date"),
                                         ("next week", "is not a date")])
 def test_what_is_not_a_date(tmp_path, text, words):
@@ -370,6 +371,12 @@ def test_what_is_not_a_date(tmp_path, text, words):
     (issue,) = issues.errors
     assert (issue.code, issue.row, issue.column, issue.value) == ("bad_value", 2, "date_of_birth", text)
     assert words in issue.message and issue.expected == "a date such as 31/08/2002 or 2002-08-31"
+
+
+@pytest.mark.parametrize("text", ["31-08-2002", "31.08.2002", "31-8-2002", " 31-08-2002 00:00 "])
+def test_a_day_first_date_with_dashes_as_gias_exports_them_or_dots_is_read(tmp_path, text):
+    frame = read_ok(statements_csv(tmp_path, f"B801200005001,{text},2010-03-01,A,1"))
+    assert frame["date_of_birth"].to_list() == [date(2002, 8, 31)]
 
 
 @pytest.mark.parametrize("text,pence", [("9876.54", 987654), ("£1,234.50", 123450), (" £ 1,234.5 ", 123450),

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from senrun.cli import app
 from senrun.inputs.upn import check_letter
-from senrun.onboard.match import name_score
-from senrun.onboard.scan import header_index
+from senrun.onboard.match import name_score, propose_columns
+from senrun.onboard.scan import Sheet, header_index
 from senrun.validate import run_validation
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -122,6 +122,24 @@ def test_header_similarity_and_the_header_row_below_a_title():
     rows = [["SEN allocations 2013-14", None, None], [None, None, None], ["UPN", "School", "DOB"],
             ["B801200005001", "2001", "30/01/2006"]]
     assert header_index(rows) == 2
+
+
+def test_dfe_spine_and_gias_headers_with_their_date_forms_are_proposed_for_the_schools_and_links():
+    spine = Sheet(Path("spine.csv"), None, 1, ["URN", "SCHNAME", "Cluster", "OPENDATE", "CLOSEDATE"],
+                  {"URN": ["120777", "139801"], "SCHNAME": ["Aldborough Primary School"], "Cluster": ["C1"],
+                   "OPENDATE": ["41518", "43344"], "CLOSEDATE": ["41517"]})
+    assert {(p.header, p.column) for p in propose_columns(spine, "schools")} == {
+        ("URN", "school_id"), ("SCHNAME", "school_name"), ("Cluster", "cluster_id"), ("OPENDATE", "opened"),
+        ("CLOSEDATE", "closed")}
+    links = Sheet(Path("links.csv"), None, 1, ["URN", "LinkURN", "LinkName", "LinkType", "LinkEstablishedDate"],
+                  {"URN": ["100001"], "LinkURN": ["140001"], "LinkName": ["Ash Academy"], "LinkType": ["Successor"],
+                   "LinkEstablishedDate": ["01-11-2013", "1.9.2014"]})
+    assert {(p.header, p.column, p.confidence) for p in propose_columns(links, "links")} == {
+        ("URN", "school_id", "sure"), ("LinkURN", "successor_id", "sure"), ("LinkType", "link_type", "sure"),
+        ("LinkEstablishedDate", "link_date", "sure")}
+    # a child's date of birth is never a serial number: a column of them is not proposed as one
+    census = Sheet(Path("census.csv"), None, 1, ["UPN", "DOB"], {"UPN": ["B801200005001"], "DOB": ["38412"]})
+    assert "date_of_birth" not in {p.column for p in propose_columns(census, "census")}
 
 
 def test_templates_have_the_headers_validation_an_example_and_instructions_and_validate(tmp_path):

@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import pytest
 
-from builders import lines_of, pupil, run, statement
+import openpyxl
+import yaml
+
+from builders import lines_of, pupil, run, statement, write_run
+from senrun.config.loader import load_config
+from senrun.pipeline import allocate
 from senrun.errors import SenrunError, Issues
 from senrun.inputs.load import Table
 from senrun.succession import read_successions, successor_clusters
@@ -62,6 +67,53 @@ def test_a_gias_links_export_gives_the_succession_and_its_date__faq_3_6(tmp_path
     r = run(tmp_path, schools=schools, links=links, statements=[statement(U1, PRIMARY, annual="1200.00")])
     # Only the Successor row counts; the link date is the academy's first day.
     assert lines_of(r, U1) == [("A", 70000, 0, "continuing"), ("AA", 50000, 0, "continuing")]
+
+
+def test_a_links_file_as_gias_exports_it_with_its_own_headers_and_day_first_dates_gives_the_succession__faq_3_6(
+        tmp_path):
+    # GIAS's links download: URN, LinkURN, LinkName, LinkType, LinkEstablishedDate (dd-mm-yyyy)
+    schools = [school("100001", closed="2013-10-31"), school("140001"), school("B")]
+    links = [{"URN": "100001", "LinkURN": "140001", "LinkName": "Ash Academy", "LinkType": "Successor",
+              "LinkEstablishedDate": "01-11-2013"},
+             {"URN": "140001", "LinkURN": "100001", "LinkName": "Ash Primary", "LinkType": "Predecessor",
+              "LinkEstablishedDate": "01-11-2013"}]
+    config = write_run(tmp_path, schools=schools, links=links,
+                       statements=[statement(U1, PRIMARY, school="100001", annual="1200.00")])
+    cfg = yaml.safe_load(config.read_text())
+    cfg["inputs"]["links"]["columns"] = {"URN": "school_id", "LinkURN": "successor_id", "LinkEstablishedDate": "link_date",
+                                         "LinkType": "link_type"}
+    config.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    r = allocate(load_config(config))
+    assert lines_of(r, U1) == [("100001", 70000, 0, "continuing"), ("140001", 50000, 0, "continuing")]
+
+
+def test_opening_and_closing_dates_as_excel_serial_numbers_as_the_dfe_spine_holds_them_give_the_conversion__faq_3_6(
+        tmp_path):
+    # 41517 is 31 August 2013 and 41518 is 1 September 2013: CSV text, and number cells of a workbook
+    schools = [school("A", closed="41517", successor="AA"), school("AA", opened="41518.0"), school("B")]
+    r = run(tmp_path, schools=schools, statements=[statement(U1, PRIMARY, annual="1200.00")])
+    assert lines_of(r, U1) == [("A", 50000, 0, "continuing"), ("AA", 70000, 0, "continuing")]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(list(schools[0]))
+    for row in schools:
+        sheet.append([int(float(v)) if k in ("opened", "closed") and v else v for k, v in row.items()])
+    book.save(tmp_path / "schools.xlsx")
+    config = tmp_path / "senrun.yaml"
+    cfg = yaml.safe_load(config.read_text())
+    cfg["inputs"]["schools"] = {"path": "schools.xlsx"}
+    config.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    assert lines_of(allocate(load_config(config)), U1) == lines_of(r, U1)
+
+
+def test_a_childs_date_of_birth_as_a_serial_number_is_still_refused_by_cell_but_day_first_with_dashes_is_read(tmp_path):
+    with pytest.raises(SenrunError) as caught:
+        run(tmp_path, statements=[statement(U1, "38412", annual="1200.00")])
+    [issue] = [i for i in caught.value.issues if i.code == "bad_value"]
+    assert (issue.file, issue.row, issue.column) == ("statements.csv", 2, "date_of_birth")
+    assert '"38412" is not a date' in issue.message
+    r = run(tmp_path, statements=[statement(U1, "05-05-2005", annual="1200.00")])
+    assert lines_of(r, U1) == [("A", 120000, 0, "continuing")]
 
 
 def test_a_links_input_without_a_link_type_column_is_all_successions__faq_3_6(tmp_path):

@@ -21,7 +21,8 @@ import polars as pl
 
 from . import parse
 from ..money import ceiling_text
-from .schema import COMPACT_DTYPES, DTYPES, ENROL_CODES, EVENTS, MOVE_REASONS, NULLABLE, SEN_CODES, STREAMS, Column, Kind
+from .schema import (COMPACT_DTYPES, DTYPES, ENROL_CODES, EVENTS, MOVE_REASONS, NULLABLE, SEN_CODES, SERIAL_DATES,
+                     STREAMS, Column, Kind)
 from .upn import UpnKeys, keyed, keyed_plan, not_ok
 
 EMPTY = "is empty; this column must be filled in on every row"
@@ -121,7 +122,7 @@ def value_expr(col: Column) -> pl.Expr:
         Kind.ID: lambda: parse.parse_id(name),
         Kind.UPN: lambda: parse.parse_upn(name),
         Kind.TEXT: lambda: parse.parse_text(name),
-        Kind.DATE: lambda: parse.parse_date(name),
+        Kind.DATE: lambda: parse.parse_date(name, serial=name in SERIAL_DATES),
         Kind.MONEY: lambda: parse.parse_money(name),
         Kind.NUMBER: lambda: parse.parse_number(name),
         Kind.BOOL: lambda: parse.parse_bool(name),
@@ -152,6 +153,11 @@ def shown(name: str) -> pl.Expr:
 _HUGE_FLOAT = r"^\d+(?:\.\d+)?[eE]\+?(?:1[1-9]|[2-9]\d|\d{3,})$"
 
 
+def _one_separator(*parts: str) -> str:
+    """A regex of the parts joined by one of '/', '-' or '.', the same throughout (31/08/2002, 31-08-2002)."""
+    return "^(?:" + "|".join(sep.join(parts) for sep in ("/", "-", r"\.")) + ")$"
+
+
 def bad_message(col: Column) -> pl.Expr:
     """Why a non-blank cell failed, as a Polars expression over the raw text."""
     raw = pl.col(col.name).str.strip_chars()
@@ -168,10 +174,10 @@ def bad_message(col: Column) -> pl.Expr:
                .when(raw.str.contains(r"^[£\d,\s]*\.\d{3,}$")).then(pl.lit(" has more than two decimal places"))
                .otherwise(msg))
     if col.kind == Kind.DATE:
-        msg = (pl.when(raw.str.contains(r"^\d{1,2}/(?:1[3-9]|2\d|3[01])/\d{4}$"))
+        msg = (pl.when(raw.str.contains(_one_separator(r"\d{1,2}", r"(?:1[3-9]|2\d|3[01])", r"\d{4}")))
                .then(pl.lit(" is not a real date: it reads as month/day/year (US style); senrun reads "
                             "day/month/year"))
-               .when(raw.str.contains(r"^\d{1,2}/\d{1,2}/\d{4}$"))
+               .when(raw.str.contains(_one_separator(r"\d{1,2}", r"\d{1,2}", r"\d{4}")))
                .then(pl.lit(" is not a real date (day/month/year)")).otherwise(msg))
     return pl.concat_str([pl.lit('"'), shown(col.name), pl.lit('"'), msg])
 

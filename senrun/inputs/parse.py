@@ -86,17 +86,39 @@ def parse_upn(col: str) -> pl.Expr:
     return parse_text(col).str.replace_all(r"\s+", "").str.to_uppercase()
 
 
-def parse_date(col: str) -> pl.Expr:
-    """ISO text, dd/mm/yyyy text or an Excel date cell (read as 'yyyy-mm-dd hh:mm:ss'), mixed freely.
+def parse_date(col: str, serial: bool = False) -> pl.Expr:
+    """ISO text, day-first text (31/08/2002, 31-08-2002 as GIAS exports dates, 31.08.2002) or an
+    Excel date cell (read as 'yyyy-mm-dd hh:mm:ss'), mixed freely.
 
     A time of day after the date (an Excel date-time cell, or '31/08/2002 00:00' from a CSV
     export) is ignored.  The year must have four digits, from 1900 to 2099: '31/08/02' is
-    refused rather than guessed, and '0002' is a typing slip.
+    refused rather than guessed, and '0002' is a typing slip.  With `serial` (a school's opening
+    and closing dates and a link date, which the DfE's own spreadsheets hold as numbers), an
+    Excel serial day number such as 43344 (1 September 2018) is a date too; a child's dates never
+    are (docs/decisions.md, 37).
     """
     s = pl.col(col).str.strip_chars().str.replace(r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$", "")
     iso = s.str.extract(r"^((?:19|20)\d{2}-\d{2}-\d{2})$", 1).str.to_date("%Y-%m-%d", strict=False)
-    dmy = s.str.extract(r"^(\d{1,2}/\d{1,2}/(?:19|20)\d{2})$", 1).str.to_date("%d/%m/%Y", strict=False)
-    return pl.coalesce(iso, dmy)
+    day_first = s.str.extract(DAY_FIRST, 1).str.replace_all(r"[.-]", "/")
+    dates = [iso, day_first.str.to_date("%d/%m/%Y", strict=False)]
+    if serial:
+        dates.append(excel_serial_date(s))
+    return pl.coalesce(dates)
+
+
+#: Day, month and a four-digit year, separated by '/', '-' or '.' (one separator throughout).
+DAY_FIRST = (r"^(\d{1,2}/\d{1,2}/(?:19|20)\d{2}|\d{1,2}-\d{1,2}-(?:19|20)\d{2}"
+             r"|\d{1,2}\.\d{1,2}\.(?:19|20)\d{2})$")
+#: Excel's serial days of 1 March 1900 (before it, Excel counts a 29 February 1900 that never was)
+#: and of 31 December 2099.
+SERIAL_DAYS = (61, 73050)
+
+
+def excel_serial_date(text: pl.Expr) -> pl.Expr:
+    """An Excel serial day number ('43344', or '43344.0' from a number cell) as its date; null otherwise."""
+    days = text.str.extract(r"^(\d{2,5})(?:\.0+)?$", 1).cast(pl.Int32, strict=False)
+    inside = days.is_between(*SERIAL_DAYS)
+    return pl.when(inside).then(pl.lit(date(1899, 12, 30)) + pl.duration(days=days))
 
 
 #: Pounds: digits with optional thousands commas (1,234 or 1234), then up to two decimals.

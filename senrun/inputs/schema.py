@@ -168,3 +168,8 @@ NULLABLE = {CLUSTER_ID, CLUSTER_NAME, PHASE, SSA, PUPILS, NC_YEAR_TAUGHT, SEN_PR
             ANNUAL_AMOUNT,
             OPENED, CLOSED, SUCCESSOR_ID, IN_FORMULA, PUPILS_OVERRIDE, ENROL_STATUS, EFFECTIVE_DATE, EVENT,
             LINK_DATE, LINK_TYPE}
+
+#: Date columns that may hold an Excel serial day number (43344 for 1 September 2018): a school's
+#: opening and closing dates and a link date, as the DfE's school spreadsheets hold them
+#: (docs/decisions.md, 37).  A child's dates never: a bare number there is refused.
+SERIAL_DATES = {OPENED, CLOSED, LINK_DATE}

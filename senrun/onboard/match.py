@@ -16,13 +16,14 @@ import re
 from dataclasses import dataclass
 
 from ..inputs.headers import norm
-from ..inputs.schema import SCHEMAS, Kind
+from ..inputs.schema import SCHEMAS, SERIAL_DATES, Kind
 from .scan import Sheet
 from .synonyms import SYNONYMS
 
 SURE, LIKELY, CHECK = 0.95, 0.8, 0.6  # how sure a proposed mapping is; under CHECK it is not proposed
 INPUT_ORDER = ("schools", "census", "statements", "moves", "links")
-_DATE = re.compile(r"^(\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2})([ T].*)?$")
+_DATE = re.compile(r"^(\d{1,2}([/.-])\d{1,2}\2\d{4}|\d{4}-\d{2}-\d{2})([ T].*)?$")
+_SERIAL_DAY = re.compile(r"^\d{2,5}(\.0+)?$")  # an Excel serial day (SERIAL_DATES columns only)
 _MONEY = re.compile(r"^£?\s*-?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
 _UPN = re.compile(r"^[A-HJ-NP-RT-Z]\d{11}[0-9A-HJ-NP-RT-Z]$", re.I)
 
@@ -60,12 +61,14 @@ def name_score(header: str, phrasings: list[str]) -> float:
     return best
 
 
-def value_fit(values: list[str], kind: Kind) -> float:
-    """The share of sampled values that look like the column's kind (1 when there is nothing to judge)."""
+def value_fit(values: list[str], kind: Kind, serial: bool = False) -> float:
+    """The share of sampled values that look like the column's kind (1 when there is nothing to judge);
+    with `serial`, an Excel serial day number is a date too (schema.SERIAL_DATES)."""
     sample = values[:200]
     if not sample:
         return 1.0
-    tests = {Kind.DATE: lambda v: bool(_DATE.match(v)), Kind.MONEY: lambda v: bool(_MONEY.match(v.replace(" ", ""))),
+    tests = {Kind.DATE: lambda v: bool(_DATE.match(v) or (serial and _SERIAL_DAY.match(v))),
+             Kind.MONEY: lambda v: bool(_MONEY.match(v.replace(" ", ""))),
              Kind.UPN: lambda v: bool(_UPN.match(v.replace(" ", ""))),
              Kind.NUMBER: lambda v: bool(_MONEY.match(v.lstrip("£"))),
              Kind.NC_YEAR: lambda v: v.upper() in ("N1", "N2", "R", "X") or v.split(".")[0].isdigit()}
@@ -84,7 +87,7 @@ def column_scores(table: Sheet, name: str) -> dict[tuple[str, str], float]:
             score = name_score(header, phrasings)
             if score < 0.5:
                 continue
-            fit = value_fit(table.values.get(header, []), col.kind)
+            fit = value_fit(table.values.get(header, []), col.kind, serial=col.name in SERIAL_DATES)
             out[(header, col.name)] = score * (0.4 + 0.6 * fit) if fit < 0.9 else score
     return out
 

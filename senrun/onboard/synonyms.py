@@ -8,7 +8,7 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "schools": {
         "school_id": ("DfE Number", "DfE No", "LAEstab", "LA Estab", "LA Establishment Number", "Estab",
                       "School ID", "School Code", "DfE", "LA Estab No", "URN"),
-        "school_name": ("School Name", "School", "Establishment Name", "Name"),
+        "school_name": ("School Name", "School", "Establishment Name", "Name", "SCHNAME"),
         "cluster_id": ("Cluster", "Cluster Code", "Cluster ID", "Cluster No", "Locality", "Partnership"),
         "cluster_name": ("Cluster Name", "Locality Name", "Partnership Name"),
         "phase": ("Phase", "Phase of Education", "School Phase", "Sector"),
