@@ -118,3 +118,40 @@ def test_validate_passes_on_real_schools(run):
     clusters = schools["Cluster (postcode district)"].n_unique()
     assert totals["topslices"] == clusters * 300_000
     assert totals["pupil_specific_pot"] == totals["continuing_psf"] + totals["topslices"] + totals["cluster_pot"]
+
+
+def test_the_spines_own_closing_dates_and_successors_carry_a_childs_psf_to_the_academy__faq_3_6(tmp_path):
+    """The spine as the schools input, its dates as it holds them (Excel serial days) and each closed
+    school's OTHERURN as its successor: Corpusty Primary (120799) closed on 31 December 2017 and
+    reopened as an academy (145299) the next day."""
+    spine = pl.read_csv(SPINE, infer_schema=False).filter(pl.col("MINORGROUP") != "College")
+    schools = spine.select(
+        "URN", "SCHNAME", pl.col("POSTCODE").str.strip_chars().str.split(" ").list.first().alias("Cluster"),
+        "OPENDATE", "CLOSEDATE", pl.when(pl.col("ICLOSE") == "2").then(pl.col("OTHERURN")).alias("Successor URN"),
+        pl.when(pl.col("MINORGROUP").is_in(["Maintained School", "Academy"])).then(pl.lit("Yes"))
+        .otherwise(pl.lit("No")).alias("In Formula"))
+    schools.write_csv(tmp_path / "schools.csv")
+    body = "926200010001"
+    (tmp_path / "statements.csv").write_text("Pupil UPN,Date of Birth,Statement Date,PSF School (URN),Annual PSF\n"
+                                            f"{check_letter(body)}{body},01-03-2008,01-06-2014,120799,8400\n")
+    config = tmp_path / "senrun.yaml"
+    config.write_text(CONFIG.replace('"2013-14"', '"2017-18"').replace("2013-04-01", "2017-04-01")
+                      .replace("2014-03-31", "2018-03-31").replace("2013-01-17", "2017-01-19")
+                      .replace("    - {name: sen_support, basis: \"column:sen_support_pupils\", share: 0.10}\n", "")
+                      .replace("basis: pupils,", "basis: per_school,")
+                      .replace('columns: {URN: school_id, SCHNAME: school_name, "Cluster (postcode district)": cluster_id, '
+                               'NOR: pupils,\n              TSENELK: sen_support_pupils}',
+                               'columns: {URN: school_id, SCHNAME: school_name, Cluster: cluster_id, OPENDATE: opened,\n'
+                               '              CLOSEDATE: closed, "Successor URN": successor_id, "In Formula": in_formula}')
+                      + "policy: {start: 2016-09-01}\n")
+    result = CliRunner().invoke(app, ["allocate", "--config", str(config), "--out", str(tmp_path / "out"), "--quiet",
+                                      "--no-returns"])
+    assert result.exit_code == 0, result.output
+    lines = pl.read_csv(tmp_path / "out" / "psf.csv", infer_schema=False)
+    assert lines.select("paid_school_id", "paid_from", "paid_to", "paid_amount", "reason").rows() == [
+        ("120799", "2017-04-01", "2017-12-31", "6300.00", "continuing"),
+        ("145299", "2018-01-01", "2018-03-31", "2100.00", "continuing")]
+    rows = pl.read_csv(tmp_path / "out" / "schools.csv", infer_schema=False)
+    opened_after = schools.filter(pl.col("OPENDATE").cast(pl.Int32) > 43190)["URN"]  # after 31 March 2018
+    assert len(opened_after) > 20 and not set(opened_after) & set(rows["school_id"])  # open on no day of the period
+    assert {"120799", "145299"} <= set(rows["school_id"])
