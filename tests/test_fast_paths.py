@@ -64,6 +64,46 @@ def test_a_table_written_as_xml_reads_back_as_the_table_written_cell_by_cell():
     assert cells(TableSheet, AWKWARD) == cells(Worksheet, plain)
 
 
+def test_texts_added_to_the_shared_strings_in_bulk_take_the_indexes_cell_by_cell_writing_gives_them():
+    """A column of texts none of them near Excel's limit is added to the workbook's shared strings
+    at once (tables.shared_string_indexes); the table of strings is the one XlsxWriter makes writing
+    the cells one by one, across columns and a sheet written before."""
+    frame = pl.DataFrame({"a": ["x", "y", None, "x", "a&b", "z"], "b": ["z", "new", "y", None, "new", " w "]})
+
+    def parts(sheet_class: type[Worksheet]) -> tuple[bytes, list[list]]:
+        buffer = io.BytesIO()
+        book, fmt = new_workbook(buffer, "t")
+        book.add_worksheet("First").write_string(0, 0, "y")  # a string already in the table
+        write_frame(book.add_worksheet("T", worksheet_class=sheet_class), frame, fmt)
+        data = close_to_bytes(book, buffer)
+        rows = [[c.value for c in row] for row in openpyxl.load_workbook(io.BytesIO(data))["T"].iter_rows()]
+        return zipfile.ZipFile(io.BytesIO(data)).read("xl/sharedStrings.xml"), rows
+
+    assert parts(TableSheet) == parts(Worksheet)
+
+
+def test_a_shared_string_table_without_xlsxwriters_internals_is_added_to_one_text_at_a_time():
+    from xlsxwriter.sharedstrings import SharedStringTable
+
+    from senrun.outputs.tables import shared_string_indexes
+
+    class PublicOnly:  # what is left if XlsxWriter renamed its table's attributes
+        def __init__(self):
+            self._real, self.count = SharedStringTable(), 0
+
+        def _get_shared_string_index(self, text):
+            self.count += 1
+            return self._real._get_shared_string_index(text)
+
+    column = pl.Series("a", ["x", "y", None, "x", "z"])
+    bulk, single = SharedStringTable(), PublicOnly()
+    for table in (bulk, single):
+        table._get_shared_string_index("y")
+    assert shared_string_indexes(bulk, column).to_list() == shared_string_indexes(single, column).to_list() == [
+        1, 0, None, 1, 2]
+    assert bulk.count == single.count == 5
+
+
 def test_a_table_written_a_few_rows_at_a_time_is_the_table_written_at_once(monkeypatch):
     """A large table's XML is made and written PART_ROWS rows at a time (tables.XmlRows): the
     workbook is byte for byte the one written with every row in one part."""

@@ -14,7 +14,7 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from . import common
-from .tablesheet import EXCEL_EPOCH, FAKE_LEAP_DAY, PART_ROWS, TableSheet, fit_text
+from .tablesheet import EXCEL_EPOCH, FAKE_LEAP_DAY, MAX_TEXT, PART_ROWS, TableSheet, fit_text
 from .xlsx import Formats, fit_width, money_text_width, print_setup, write_header
 
 CellWriter = Callable[[int, int, object], object]
@@ -172,8 +172,21 @@ def shared_string_indexes(book_strings, series: pl.Series) -> pl.Series:
     first appearance (as writing them cell by cell down the column would)."""
     texts = series.cast(pl.String)
     uniques = texts.drop_nulls().unique(maintain_order=True)
-    indexes = [book_strings._get_shared_string_index(fit_text(text)) for text in uniques.to_list()]
-    book_strings.count += texts.len() - texts.null_count() - len(indexes)  # one count per cell
+    table = getattr(book_strings, "string_table", None)  # XlsxWriter 3's (pinned); else one at a time
+    if (uniques.is_empty() or uniques.str.len_chars().max() > MAX_TEXT // 2 or not isinstance(table, dict)
+            or not isinstance(getattr(book_strings, "unique_count", None), int)):
+        # a text that may be cut to Excel's limit (two could become one): one at a time, as XlsxWriter does
+        indexes = [book_strings._get_shared_string_index(fit_text(text)) for text in uniques.to_list()]
+        book_strings.count += texts.len() - texts.null_count() - len(indexes)  # one count per cell
+    else:
+        # the same table, added to in bulk: the texts not yet in it take the next indexes, in order
+        # (England's Reconciliation sheet: 99,007 UPNs, a tenth of the time of one at a time)
+        listed = uniques.to_list()
+        new = [text for text in listed if text not in table]
+        table.update(zip(new, range(book_strings.unique_count, book_strings.unique_count + len(new))))
+        book_strings.unique_count += len(new)
+        indexes = list(map(table.__getitem__, listed))
+        book_strings.count += texts.len() - texts.null_count()  # one count per cell
     if not indexes:
         return pl.Series(series.name, [None] * series.len(), dtype=pl.UInt32)
     return texts.replace_strict(uniques, pl.Series(indexes, dtype=pl.UInt32), default=None,

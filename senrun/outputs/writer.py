@@ -78,7 +78,7 @@ def write_outputs(result: RunResult, out: Path, *, returns: bool = True, jobs: i
             building_returns(result, jobs, diff, pack_chunks(tasks)) if returns else nullcontext() as built:
         # the returns' processes (if any) are at work from here, while this one writes the rest
         folder = Folder(staging)
-        with ThreadPoolExecutor(max_workers=1) as thread:
+        with ThreadPoolExecutor(max_workers=1) as thread, ThreadPoolExecutor(max_workers=1) as second:
             # Beside the workbook, on one thread: the CSVs (Polars' work, outside Python's lock), each
             # written as soon as it is made (England's psf.csv is 40 MB: none is held while the
             # workbook is built), then the returns' files as the processes finish them (creating a
@@ -87,8 +87,12 @@ def write_outputs(result: RunResult, out: Path, *, returns: bool = True, jobs: i
             csvs = thread.submit(write_tables, result, folder, diff, report)
             written = thread.submit(write_returns, built, result.schools.height, folder.write, report) \
                 if returns else None
+            # pupils.xlsx is built on a thread of its own beside allocations.xlsx: with a register its
+            # Reconciliation sheet is a child a row (99,007 rows at England scale), and much of each
+            # workbook's time is Polars rendering rows and zlib compressing them, outside Python's lock
+            restricted_later = second.submit(pupils_bytes, result)
             book = workbook_bytes(result, diff)
-            restricted = pupils_bytes(result)
+            restricted = restricted_later.result()
             rows = csvs.result()
             folder.write("allocations.xlsx", book)
             folder.write(PUPILS_BOOK, restricted)
