@@ -331,6 +331,15 @@ class Prepared:
     issues: tuple[Issue, ...]  # the inputs', the PSF rules' and the pupil counts'
 
 
+def _no_pupils_because(inp: Inputs, cfg: Config) -> str:
+    """Where a school's pupils were looked for: the census's age-based years, else the schools input."""
+    if inp.census is not None:
+        return f"in age-based years {cfg.pupil_years[0]}–{cfg.pupil_years[1]} of the census"
+    if PUPILS in inp.schools.frame.columns:
+        return f"(its {inp.schools.headers.get(PUPILS, PUPILS)} is blank or 0, and there is no census)"
+    return "(the schools input has no pupils column, and there is no census)"
+
+
 def prepare(inp: Inputs, cfg: Config, psf: PsfFrames | None = None) -> Prepared:
     """The inputs' checks, the PSF rules (unless `psf` is passed in) and the pupil counts; raises
     SenrunError if any of them found an error."""
@@ -345,8 +354,8 @@ def prepare(inp: Inputs, cfg: Config, psf: PsfFrames | None = None) -> Prepared:
     schools = school_bases(run_inp, cfg)
     for sid, name in schools.filter((pl.col("_basis_pupils") == 0) & pl.col(IN_FORMULA_FLAG) & open_in_period(
             schools, cfg)).select(SCHOOL_ID, SCHOOL_NAME).sort(SCHOOL_ID).iter_rows():
-        issues.warn("no_pupils", f"school {sid} ({name}) has no pupils in age-based years "
-                    f"{cfg.pupil_years[0]}–{cfg.pupil_years[1]}", **inp.schools.where(SCHOOL_ID), value=sid)
+        issues.warn("no_pupils", f"school {sid} ({name}) has no pupils {_no_pupils_because(inp, cfg)}",
+                    **inp.schools.where(SCHOOL_ID), value=sid)
     paid = psf.lines.lazy().group_by(pl.col("paid_school_id").alias(SCHOOL_ID)).agg(pl.col("paid_amount").sum().alias("psf"))
     name = pl.col(CLUSTER_NAME) if CLUSTER_NAME in schools.columns else pl.lit(None, dtype=pl.String)
     ssa = pl.col(SSA) if SSA in schools.columns else pl.lit(0, dtype=pl.Int64)

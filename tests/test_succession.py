@@ -417,3 +417,16 @@ def test_explain_says_a_trial_managed_move_over_census_day_moved_the_psf__faq_6(
     [trail] = explain_upn(result, psf.rows, U1, inp.moves.frame)["statements"]
     [census] = [s for s in trail["steps"] if s["rule"] == "census"]
     assert "just after census day" in census["text"]
+
+
+def test_a_school_with_no_pupils_is_told_where_its_pupils_were_looked_for__faq_22(tmp_path):
+    schools = [school("A"), school("B", pupils=""), school("C", closed="2013-08-31", pupils="")]
+    r = run(tmp_path, schools=schools, statements=[statement(U1, PRIMARY, annual="1200.00")])
+    found = [i.message for i in r.issues if i.code == "no_pupils"]
+    assert found == ["school B (School B) has no pupils (its pupils is blank or 0, and there is no census)",
+                     "school C (School C) has no pupils (its pupils is blank or 0, and there is no census)"]
+    census = [pupil(U1, "A", PRIMARY)]
+    r = run(tmp_path, schools=[school("A", pupils=""), school("B", pupils="")], census=census,
+            statements=[statement(U1, PRIMARY, annual="1200.00")])
+    assert [i.message for i in r.issues if i.code == "no_pupils"] == [
+        "school B (School B) has no pupils in age-based years 0–11 of the census"]

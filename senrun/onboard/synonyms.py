@@ -16,7 +16,7 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "pupils": ("Pupils", "NOR", "Number on Roll", "Pupil Numbers", "Roll", "Headcount"),
         "opened": ("Opened", "Open Date", "Date Opened", "Opening Date"),
         "closed": ("Closed", "Close Date", "Date Closed", "Closing Date"),
-        "successor_id": ("Successor", "Successor ID", "Successor School", "Predecessor Of"),
+        "successor_id": ("Successor", "Successor ID", "Successor School", "Successor URN", "Predecessor Of"),
         "in_formula": ("In Formula", "Included", "In Cluster Formula", "Include"),
         "pupils_override": ("Pupils Override", "Agreed Pupils", "Pupil Number Override"),
     },
