@@ -67,6 +67,10 @@ def read_register(path: Path) -> Register:
     if not file.is_file():
         raise SenrunError(Issue("register", ERROR, f"no psf.csv at '{path}': --register takes last year's psf.csv "
                                 "or the folder senrun wrote it in", file=file.name))
+    if file.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".parquet", ".json"):
+        raise SenrunError(Issue("register", ERROR, f"is not a psf.csv: --register takes last year's psf.csv, or the "
+                                f"folder senrun wrote it in, not its {file.suffix.lower()} file", file=file.name,
+                                expected="last year's psf.csv, or its output folder"))
     data = file.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
     try:

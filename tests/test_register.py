@@ -198,6 +198,12 @@ def test_a_register_that_is_not_a_senrun_psf_csv_is_an_error_naming_the_file(tmp
     with pytest.raises(SenrunError) as e:
         run_with(tmp_path, tmp_path / "nowhere", statements=[statement(U1, "2005-05-05")])
     assert "no psf.csv" in str(e.value)
+    workbook = tmp_path / "pupils.xlsx"  # last year's restricted workbook, given by mistake
+    workbook.write_bytes(b"PK\x03\x04")
+    with pytest.raises(SenrunError) as e:
+        run_with(tmp_path, workbook, statements=[statement(U1, "2005-05-05")])
+    [issue] = e.value.issues
+    assert issue.file == "pupils.xlsx" and "not its .xlsx file" in issue.message
 
 
 def test_this_years_own_psf_csv_given_as_the_register_is_a_warning(tmp_path):
