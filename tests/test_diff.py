@@ -92,6 +92,29 @@ def test_a_round_trip_through_last_years_schools_csv_and_workbook_shows_no_chang
     assert read_previous(out / "schools.csv").equals(read_previous(out / "allocations.xlsx"))
 
 
+def test_previous_may_be_last_years_output_folder_as_register_may(tmp_path):
+    from typer.testing import CliRunner
+
+    from senrun.cli import app
+    from senrun.yearly.diff import previous_cluster_allocations
+
+    config = write_run(tmp_path, statements=STATEMENTS)
+    last = tmp_path / "last"
+    runner = CliRunner()
+    assert runner.invoke(app, ["allocate", "-c", str(config), "-o", str(last), "--no-returns", "-q"]).exit_code == 0
+    for given, out in ((last, "a"), (last / "schools.csv", "b")):
+        done = runner.invoke(app, ["allocate", "-c", str(config), "-o", str(tmp_path / out), "--no-returns", "-q",
+                                   "--previous", str(given)])
+        assert done.exit_code == 0, done.output
+    assert (tmp_path / "a" / "diff.csv").read_bytes() == (tmp_path / "b" / "diff.csv").read_bytes()
+    assert previous_cluster_allocations(last) == previous_cluster_allocations(last / "schools.csv") != {}
+    (last / "schools.csv").unlink()  # without it, the folder's allocations.xlsx
+    assert read_previous(last).equals(read_previous(last / "allocations.xlsx"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SenrunError, match="no schools.csv or allocations.xlsx in this folder"):
+        read_previous(tmp_path / "empty")
+
+
 def test_a_previous_file_without_totals_is_a_clear_error(tmp_path):
     bad = tmp_path / "last.csv"
     bad.write_text("school_id,cluster_id,amount\nA,C1,1.00\n")

@@ -19,8 +19,8 @@ def allocate(
     config: ConfigOpt,
     out: OutOpt,
     previous: Annotated[Optional[Path], typer.Option(
-        help="Last year's schools.csv or allocations.xlsx: adds diff.csv and a Diff sheet.",
-        exists=True, dir_okay=False)] = None,
+        help="Last year's schools.csv or allocations.xlsx (or the folder senrun wrote them in): adds diff.csv "
+        "and a Diff sheet.", exists=True)] = None,
     previous_config: Annotated[Optional[Path], typer.Option(
         "--previous-config", help="Last year's config: adds why each total changed (psf_runoff, pupil_numbers, "
         "formula, other) to diff.csv and the Diff sheet.", exists=True, dir_okay=False)] = None,

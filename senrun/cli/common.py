@@ -26,8 +26,9 @@ PersonalOpt = Annotated[bool, typer.Option(
 JobsOpt = Annotated[Optional[int], typer.Option(
     "--jobs", "-j", min=1, help="Processes writing the per-school returns (default: one per CPU).")]
 FloorPreviousOpt = Annotated[Optional[Path], typer.Option(
-    "--previous", help="Last year's schools.csv or allocations.xlsx, for formula.protection's floor (without it "
-    "the floor is left out, with a warning).", exists=True, dir_okay=False, show_default=False)]
+    "--previous", help="Last year's schools.csv or allocations.xlsx (or the folder senrun wrote them in), for "
+    "formula.protection's floor (without it the floor is left out, with a warning).", exists=True,
+    show_default=False)]
 RegisterOpt = Annotated[Optional[Path], typer.Option(
     "--register", help="Last year's psf.csv (or the folder holding it): PSF that stopped last year stays "
     "stopped (see docs/rules.md).", exists=True, show_default=False)]

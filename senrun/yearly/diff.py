@@ -45,13 +45,25 @@ def _unguard(text: str | None) -> str | None:
     return text[1:] if _GUARDED.match(text) else text
 
 
+def previous_file(path: Path) -> Path:
+    """`--previous` as given: a file, or the folder senrun wrote last year (its schools.csv, else its
+    allocations.xlsx), as `--register` takes the folder of psf.csv."""
+    if not path.is_dir():
+        return path
+    for name in ("schools.csv", "allocations.xlsx"):
+        if (path / name).is_file():
+            return path / name
+    raise SenrunError(f"{path}: no schools.csv or allocations.xlsx in this folder (--previous takes last year's "
+                      "schools.csv or allocations.xlsx, or the folder senrun wrote them in)")
+
+
 def read_previous(path: Path, spec: dict | None = None) -> pl.DataFrame:
     """An earlier run's schools: school_id, cluster_id, total (Int64 pence).
 
     `schools.csv` money is pounds text, parsed exactly; `allocations.xlsx` money cells are
     pound numbers written from pence, so round(x × 100) recovers the pence.
     """
-    path = Path(path)
+    path = Path(path) if spec is not None else previous_file(Path(path))
     if not path.is_file():
         raise SenrunError(f"{path}: no such file (the previous run's schools.csv or allocations.xlsx)")
     if spec is not None:  # a council's own spreadsheet, by the config's `previous:` map
@@ -136,7 +148,7 @@ def previous_cluster_allocations(path: Path) -> dict[str, int]:
     """Last year's `cluster_allocation` by cluster_id, as last year's membership was (SPEC §11.11): the sum
     of the `cluster_share` column of its schools.csv or its allocations.xlsx Schools sheet, in pence.
     `formula.protection` reads it before the formula."""
-    path = Path(path)
+    path = previous_file(Path(path))
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         frame = _schools_sheet(path, {SCHOOL_ID: "string", CLUSTER_ID: "string", "cluster_share": "float"})
         if any(c not in frame.columns for c in (SCHOOL_ID, CLUSTER_ID, "cluster_share")):
