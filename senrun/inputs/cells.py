@@ -174,7 +174,7 @@ def bad_message(col: Column) -> pl.Expr:
                .when(raw.str.contains(r"^[£\d,\s]*\.\d{3,}$")).then(pl.lit(" has more than two decimal places"))
                .otherwise(msg))
     if col.kind == Kind.DATE:
-        msg = (pl.when(raw.str.contains(_one_separator(r"\d{1,2}", r"(?:1[3-9]|2\d|3[01])", r"\d{4}")))
+        msg = (pl.when(raw.str.contains(_one_separator(r"(?:0?[1-9]|1[0-2])", r"(?:1[3-9]|2\d|3[01])", r"\d{4}")))
                .then(pl.lit(" is not a real date: it reads as month/day/year (US style); senrun reads "
                             "day/month/year"))
                .when(raw.str.contains(_one_separator(r"\d{1,2}", r"\d{1,2}", r"\d{4}")))
