@@ -103,6 +103,16 @@ def test_a_child_named_under_reinstate_is_paid_again_and_listed_in_the_manifest_
          "stopped_last_year": "not_in_census"}]
 
 
+def test_a_reinstatement_without_a_reason_is_a_config_error_at_its_line__spec_11_4(tmp_path):
+    reinstate = [{"upn": U1, "stream": "PSF", "reason": "  "}, {"upn": "", "reason": "appeal upheld"}]
+    with pytest.raises(SenrunError) as e:
+        load_config(write_run(tmp_path, statements=[statement(U1, "2005-05-05")], reinstate=reinstate))
+    found = sorted((i.column, i.message) for i in e.value.issues)
+    assert found == [("reinstate[0].reason", "reinstate[0].reason is blank"),
+                     ("reinstate[1].upn", "reinstate[1].upn is blank")]
+    assert all(i.file == "senrun.yaml" and i.row for i in e.value.issues)
+
+
 def test_a_history_continuing_last_year_is_paid_as_before__faq_3(tmp_path):
     register = last_year(tmp_path, {"upn": U1})
     r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")])

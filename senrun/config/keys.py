@@ -30,7 +30,8 @@ _INPUT = {"path": ("str", REQUIRED), "sheet": ("str", None), "columns": ("column
 _ELEMENT = {"name": ("name", REQUIRED), "basis": ("basis", REQUIRED), "rate": ("rate", None),
             "share": ("decimal", None), "remainder": ("bool", False), "remove": ("bool", False),
             "nc_years": ("years", None), "label": ("str", None)}
-_REINSTATE = {"upn": ("str", REQUIRED), "stream": (("PSF", "SSMN", "FYS"), "PSF"), "reason": ("str", REQUIRED)}
+_REINSTATE = {"upn": ("nonblank", REQUIRED), "stream": (("PSF", "SSMN", "FYS"), "PSF"),
+              "reason": ("nonblank", REQUIRED)}  # a reinstatement says why: it is listed in the Summary
 _TOPSLICE = {"name": ("name", REQUIRED), "amount": ("money", None), "per_cluster": ("money", None),
              "per_school": ("money", None), "remove": ("bool", False)}
 SPEC: dict[str, tuple] = {
@@ -143,6 +144,13 @@ class ScalarKinds:
             self.problem(path, f"{path} must be text, not {_kind(raw)}", expected="text")
             return None
         return str(raw)
+
+    def k_nonblank(self, raw, path):
+        text = self.k_str(raw, path)
+        if text is not None and not text.strip():
+            self.problem(path, f"{path} is blank", expected="text (for a reinstatement, why the child is paid again)")
+            return None
+        return text
 
     def k_name(self, raw, path):
         text = self.k_str(raw, path)
