@@ -89,6 +89,21 @@ def test_init_drafts_a_config_for_council_spreadsheets_that_validates_as_drafted
     assert report.totals is not None
 
 
+def test_init_says_plainly_why_a_file_cannot_be_read_and_reads_a_csv_saved_as_xlsx_as_the_inputs_do(tmp_path):
+    folder = council_files(tmp_path / "council")
+    (folder / "damaged.xlsx").write_bytes(b"PK\x03\x04" + b"cut short")
+    (folder / "old.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100)
+    (folder / "moves.xlsx").write_text("UPN,From School,To School,Move Date,Reason\n"
+                                       "B801200005001,2001,2002,01/11/2013,managed_move\n")
+    result, out = _init(tmp_path, folder)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "damaged.xlsx: could not be opened as an Excel workbook: it starts like an .xlsx file but is damaged" in said
+    assert "old.xlsx: is a password-protected workbook or an old .xls file" in said
+    assert "CalamineError" not in said
+    assert '"To School": to_school_id' in out.read_text()  # the CSV under an .xlsx name, mapped as the moves
+
+
 def test_init_lists_the_edit_for_a_column_it_cannot_map_and_validates_once_it_is_made(tmp_path):
     result, out = _init(tmp_path, council_files(tmp_path / "council", school_header="Where"))
     assert result.exit_code == 0, result.output

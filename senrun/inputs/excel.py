@@ -134,6 +134,11 @@ def _open(data: bytes) -> zipfile.ZipFile:
     return book
 
 
+def check_zip(data: bytes) -> None:
+    """Unreadable when the bytes are not a workbook's zip, or would unpack to too much (`senrun init`)."""
+    _open(data).close()
+
+
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 

@@ -115,6 +115,11 @@ class _FrameRaw(Raw):
         return pl.int_range(self.first, self.first + self._height, dtype=dtype, eager=True).alias(ROW)
 
 
+#: What is said of an OLE file (a password-protected workbook, or an .xls).
+OLE_WORDS = ("is a password-protected workbook or an old .xls file: save it as an unprotected .xlsx "
+             "(File › Save As › Excel Workbook)")
+
+
 def sniff(head: bytes) -> str:
     """What the file really is, from its first bytes: zip (xlsx), ole, parquet or text."""
     if head[:4] == b"PK\x03\x04":
@@ -142,8 +147,7 @@ def read_raw(path: Path, sheet: str | None, find_header: Callable[[pl.DataFrame]
     snap = read_snapshot(path, max_bytes)
     kind = sniff(snap.data[:HEAD_BYTES])
     if kind == "ole":
-        raise Unreadable("is a password-protected workbook or an old .xls file: save it as an "
-                         "unprotected .xlsx (File › Save As › Excel Workbook)")
+        raise Unreadable(OLE_WORDS)
     if kind == "parquet":
         return _parquet(snap)
     if kind == "zip":

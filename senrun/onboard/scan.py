@@ -89,6 +89,21 @@ def _csv_rows(path: Path) -> list[list[str | None]]:
     return rows
 
 
+def _kind(path: Path) -> str:
+    """zip (a workbook, checked whole), parquet or text; Unreadable for an old or protected workbook, a
+    damaged one, or one that would unpack to too much."""
+    from ..inputs.excel import Unreadable, check_zip
+    from ..inputs.reading import HEAD_BYTES, OLE_WORDS, sniff
+
+    with path.open("rb") as stream:
+        kind = sniff(stream.read(HEAD_BYTES))
+    if kind == "ole":
+        raise Unreadable(OLE_WORDS)
+    if kind == "zip":
+        check_zip(path.read_bytes())
+    return kind
+
+
 def _xlsx_tables(path: Path) -> list[Sheet]:
     import fastexcel
 
@@ -116,16 +131,20 @@ def _parquet_table(path: Path) -> Sheet | None:
 
 def scan(paths: list[Path]) -> tuple[list[Sheet], list[str]]:
     """Every table in the files, and a note for each file that could not be read."""
+    from ..inputs.excel import Unreadable
+
     tables, notes = [], []
     for path in paths:
         try:
-            suffix = path.suffix.lower()
-            if suffix in (".xlsx", ".xlsm"):
+            kind = _kind(path)  # by its bytes, as the inputs are read: a CSV saved as .xlsx is a CSV
+            if kind == "zip":
                 tables += _xlsx_tables(path)
-            elif suffix == ".parquet":
+            elif kind == "parquet":
                 tables += [t for t in [_parquet_table(path)] if t is not None]
             else:
                 tables += [t for t in [_table(path, None, _csv_rows(path))] if t is not None]
+        except Unreadable as exc:  # what the inputs' reader would say of it
+            notes.append(f"{path.name}: {exc}")
         except Exception as exc:  # a file senrun cannot open is reported, the others still drafted  # noqa: BLE001
             notes.append(f"{path.name}: could not be read ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})")
     return tables, notes
