@@ -171,7 +171,7 @@ def test_templates_have_the_headers_validation_an_example_and_instructions_and_v
         'year: "2013-14"\nperiod: {start: 2013-04-01, end: 2014-03-31}\ncensus_date: 2013-01-17\n'
         "budget: {pupil_specific_pot: 100000}\nformula: {elements: [{name: share, basis: pupils, remainder: true}]}\n"
         "inputs:\n" + "".join(f"  {n}: {{path: {n}.xlsx, sheet: {n.capitalize()}}}\n"
-                              for n in ("schools", "census", "statements", "moves")))
+                              for n in ("schools", "census", "statements", "moves", "links")))
     report = run_validation(tmp_path / "senrun.yaml")
     assert report.issues == [], [str(i) for i in report.issues]
     again = CliRunner().invoke(app, ["templates", "--out", str(tmp_path)])

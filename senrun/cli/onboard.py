@@ -68,7 +68,10 @@ def _show(d) -> None:
 @app.command()
 def templates(out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the workbooks into.",
                                                 file_okay=False)] = Path("templates"),
-              force: ForceOpt = False, debug: DebugOpt = False) -> None:
+              force: Annotated[bool, typer.Option(
+                  "--force", help="Replace workbooks of these names already in the folder (by default "
+                  "nothing is written if one is there: a filled-in template is never overwritten).")] = False,
+              debug: DebugOpt = False) -> None:
     """Write blank input workbooks (schools, census, statements, moves, links) with senrun's headers.
 
     Each has data validation on its dates, codes and reasons, one filled example row to replace,

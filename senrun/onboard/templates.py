@@ -17,17 +17,23 @@ from ..inputs.schema import (ENROL_CODES, EVENTS, MOVE_REASONS, SCHEMAS, SEN_COD
 ROWS = 5000  # rows given data validation below the header
 FIXED_CREATED = datetime(2000, 1, 1)  # the same bytes every time
 SHEETS = {"schools": "Schools", "census": "Census", "statements": "Statements", "moves": "Moves", "links": "Links"}
-EXAMPLES: dict[str, dict[str, object]] = {
-    "schools": {"school_id": "9262002", "school_name": "Ashford Primary School", "cluster_id": "C01",
-                "cluster_name": "Ashford", "phase": "Primary", "ssa": 20743.89, "pupils": 210, "in_formula": "yes"},
-    "census": {"upn": "B801200005001", "school_id": "9262002", "date_of_birth": date(2006, 1, 30),
-               "nc_year_taught": "2", "sen_provision": "S", "fsm": "no", "enrol_status": "C"},
-    "statements": {"upn": "B801200005001", "date_of_birth": date(2006, 1, 30), "statement_date": date(2010, 3, 1),
-                   "school_id": "9262002", "annual_amount": 8400.00, "stream": "PSF", "event": "issued"},
-    "moves": {"upn": "B801200005001", "from_school_id": "9262002", "to_school_id": "9262003",
-              "move_date": date(2013, 11, 15), "reason": "casual"},
-    "links": {"school_id": "9262002", "successor_id": "9262099", "link_date": date(2013, 9, 1),
-              "link_type": "Successor"},
+#: Each template's example rows: together they validate (a school that became an academy before
+#: the year, its link, a child with a statement, on the census, moved casually).
+EXAMPLES: dict[str, list[dict[str, object]]] = {
+    "schools": [{"school_id": "9262001", "school_name": "Ashford Primary School (maintained, to 2012)",
+                 "cluster_id": "C01", "cluster_name": "Ashford", "phase": "Primary", "closed": date(2012, 8, 31),
+                 "in_formula": "yes"},
+                {"school_id": "9262002", "school_name": "Ashford Primary Academy", "cluster_id": "C01",
+                 "cluster_name": "Ashford", "phase": "Primary", "ssa": 20743.89, "pupils": 210,
+                 "opened": date(2012, 9, 1), "in_formula": "yes"}],
+    "census": [{"upn": "B801200005001", "school_id": "9262002", "date_of_birth": date(2006, 1, 30),
+                "nc_year_taught": "2", "sen_provision": "S", "fsm": "no", "enrol_status": "C"}],
+    "statements": [{"upn": "B801200005001", "date_of_birth": date(2006, 1, 30), "statement_date": date(2010, 3, 1),
+                    "school_id": "9262002", "annual_amount": 8400.00, "stream": "PSF", "event": "issued"}],
+    "moves": [{"upn": "B801200005001", "from_school_id": "9262002", "to_school_id": "9262003",
+               "move_date": date(2013, 11, 15), "reason": "casual"}],
+    "links": [{"school_id": "9262001", "successor_id": "9262002", "link_date": date(2012, 9, 1),
+               "link_type": "Successor"}],
 }
 CODES = {Kind.STREAM: STREAMS, Kind.MOVE_REASON: MOVE_REASONS, Kind.ENROL: ENROL_CODES, Kind.EVENT: EVENTS,
          Kind.SEN: SEN_CODES, Kind.BOOL: ("yes", "no"),
@@ -78,20 +84,20 @@ def template_columns(name: str) -> list[Column]:
 
 def _input_sheet(book, name: str, f: dict) -> None:
     ws = book.add_worksheet(SHEETS[name])
-    example = EXAMPLES[name]
     for col, c in enumerate(template_columns(name)):
         ws.write_string(0, col, c.name, f["required" if c.required else "optional"])
         ws.write_comment(0, col, f"{'Required' if c.required else 'Optional'}: {c.expected or c.name}.",
                          {"x_scale": 2})
         ws.set_column(col, col, max(14, len(c.name) + 4), f["text"] if c.kind in (Kind.ID, Kind.UPN) else None)
         _validation(ws, col, c, f)
-        value = example.get(c.name)
-        if isinstance(value, date):
-            ws.write_datetime(1, col, datetime(value.year, value.month, value.day), f["date"])
-        elif isinstance(value, (int, float)):
-            ws.write_number(1, col, value, f["money"] if c.kind == Kind.MONEY else None)
-        elif value is not None:
-            ws.write_string(1, col, str(value))
+        for row, example in enumerate(EXAMPLES[name], start=1):
+            value = example.get(c.name)
+            if isinstance(value, date):
+                ws.write_datetime(row, col, datetime(value.year, value.month, value.day), f["date"])
+            elif isinstance(value, (int, float)):
+                ws.write_number(row, col, value, f["money"] if c.kind == Kind.MONEY else None)
+            elif value is not None:
+                ws.write_string(row, col, str(value))
     ws.freeze_panes(1, 0)
 
 
@@ -101,7 +107,8 @@ def _instructions(book, name: str, f: dict) -> None:
     ws.set_column(1, 1, 12)
     ws.set_column(2, 2, 90)
     lines = [(f"senrun {name} input", f["title"]), (PURPOSE[name], None),
-             (f"Fill in the {SHEETS[name]} sheet: one row per record, replacing the example on row 2. Bold "
+             (f"Fill in the {SHEETS[name]} sheet: one row per record, replacing the example "
+              f"{'rows' if len(EXAMPLES[name]) > 1 else 'on row 2'}. Bold "
               "headers are required; keep the headers as they are (or map your own with columns: in the "
               "config). Dates as dates (31/08/2002); money in pounds and pence; codes from the drop-down.", None),
              ("In the config (docs/config.md):", None),
