@@ -360,6 +360,23 @@ def test_an_academy_is_compared_with_the_school_it_converted_from_and_that_schoo
     assert rows == {"B": (40000, 25000, None), "NEW": (70000, 75000, "converted from OLD")}
 
 
+def test_an_academy_that_took_over_during_the_year_is_said_to_be_new_from_its_predecessor__faq_6_spec_11_1(
+        tmp_path):
+    # OLD closes on 31 August 2013, in the year: it has a row this year and keeps last year's £600 to compare
+    # with; NEW (open from 1 September) had no total last year, and its note names where it came from.
+    from senrun.yearly.diff import diff_against
+
+    schools = [school("OLD", closed="2013-08-31", successor_id="NEW"), school("NEW", opened="2013-09-01"),
+               school("B", "K2")]
+    census = census_rows("OLD", 3) + census_rows("B", 1, start=10)
+    r = run(tmp_path, schools=table(schools), census=census, budget={"pupil_specific_pot": "1000"},
+            statements=[statement(U1, "2005-05-05", school="OLD", annual="0")],
+            formula=rules({"name": "per_pupil", "basis": "pupils", "remainder": True}))
+    (tmp_path / "last.csv").write_text("school_id,cluster_id,total\nB,K2,400.00\nOLD,K1,600.00\n")
+    notes = dict(diff_against(r, tmp_path / "last.csv").filter(level="school").select("school_id", "note").iter_rows())
+    assert notes == {"B": None, "OLD": None, "NEW": "new school: took over from OLD during the year"}
+
+
 def test_a_setting_outside_the_formula_gets_a_return_only_if_it_is_paid_psf__spec_11_2(tmp_path):
     # P holds a protected child's PSF: a return.  Q (a special school, in_formula no) is paid nothing: a row
     # in schools.csv (open in the period) but no return.

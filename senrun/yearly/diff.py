@@ -248,14 +248,31 @@ def fold_predecessors(previous: pl.DataFrame, current_ids: set[str], successions
                                       "_from": pl.String}, orient="row")
 
 
-def _school_rows(previous: pl.DataFrame, current: pl.DataFrame, flag_pct: Decimal) -> pl.DataFrame:
+def in_year_successions(current_ids: set[str], successions: tuple[tuple[str, str], ...]) -> pl.DataFrame:
+    """school_id → `_during`: the predecessors it took over from during this year (both have a row this
+    year, so the predecessor keeps last year's total and the successor starts from none)."""
+    during: dict[str, list[str]] = {}
+    for old, new in successions:
+        if old in current_ids and new in current_ids:
+            during.setdefault(new, []).append(old)
+    return pl.DataFrame({SCHOOL_ID: sorted(during), "_during": [", ".join(sorted(during[k])) for k in sorted(during)]},
+                        schema={SCHOOL_ID: pl.String, "_during": pl.String})
+
+
+def _school_rows(previous: pl.DataFrame, current: pl.DataFrame, flag_pct: Decimal,
+                 during: pl.DataFrame | None = None) -> pl.DataFrame:
     cur = current.select(SCHOOL_ID, CLUSTER_ID, "total", pl.lit(True).alias("_in_current"))
     if "_from" not in previous.columns:
         previous = previous.with_columns(pl.lit(None, dtype=pl.String).alias("_from"))
     prev = previous.select(SCHOOL_ID, CLUSTER_ID, "total", "_from", pl.lit(True).alias("_in_previous"))
     out = compare_totals(prev, cur, SCHOOL_ID, flag_pct)
+    if during is None:
+        during = pl.DataFrame(schema={SCHOOL_ID: pl.String, "_during": pl.String})
+    out = out.join(during, on=SCHOOL_ID, how="left", maintain_order="left")
     was, now = pl.col(CLUSTER_ID), pl.col(f"{CLUSTER_ID}_current")
     note = (pl.when(pl.col("_from").is_not_null()).then(pl.lit("converted from ") + pl.col("_from"))
+            .when(pl.col("_in_previous").is_null() & pl.col("_during").is_not_null())
+            .then(pl.lit("new school: took over from ") + pl.col("_during") + pl.lit(" during the year"))
             .when(pl.col("_in_previous").is_null()).then(pl.lit("new school"))
             .when(pl.col("_in_current").is_null()).then(pl.lit("closed school"))
             .when(was != now).then(pl.lit("changed cluster from ") + was)
@@ -282,8 +299,9 @@ def diff_frames(previous: pl.DataFrame, current: pl.DataFrame, flag_pct: Decimal
     """The diff of two (school_id, cluster_id, total) frames: schools by school_id, then clusters by cluster_id.
     With `successions` ((predecessor, successor) pairs), last year's schools gone this year are compared
     within their successor's row (`fold_predecessors`)."""
-    previous = fold_predecessors(previous, set(current[SCHOOL_ID].to_list()), successions)
-    schools = _school_rows(previous, current, flag_pct).sort(SCHOOL_ID)
+    current_ids = set(current[SCHOOL_ID].to_list())
+    previous = fold_predecessors(previous, current_ids, successions)
+    schools = _school_rows(previous, current, flag_pct, in_year_successions(current_ids, successions)).sort(SCHOOL_ID)
     clusters = _cluster_rows(previous, current, flag_pct).sort(CLUSTER_ID)
     return pl.concat([schools, clusters]).select(DIFF_COLUMNS)
 
