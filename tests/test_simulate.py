@@ -297,3 +297,15 @@ def test_simulate_xlsx_counts_each_scenarios_schools_in_bands_and_prints_one_pag
     overview = book["Overview"]
     assert overview.page_setup.orientation == "landscape" and overview.sheet_properties.pageSetUpPr.fitToPage
     assert overview.print_title_rows == "$4:$4" and "Page &P of &N" in overview.oddFooter.center.text
+
+
+def test_a_run_off_year_that_cannot_be_worked_out_is_named_in_the_error__faq_8(tmp_path):
+    # Both schools close in August 2015: the run-off's 2016-17 has no school to share the pot between.
+    schools = [{"school_id": s, "school_name": s, "cluster_id": "C1", "ssa": "0", "pupils": "100",
+                "closed": "2015-08-31"} for s in ("A", "B")]
+    cfg = load_config(write_run(tmp_path, schools=schools, statements=[statement("B801200005001", "2005-05-05")]))
+    with pytest.raises(SenrunError) as e:
+        project(read_inputs(cfg), cfg, 7)
+    [issue] = e.value.errors
+    assert issue.message.startswith("in the run-off's year 2016-17 (01/04/2016 – 31/03/2017): element 'per_pupil'")
+    assert issue.file == "senrun.yaml"

@@ -8,11 +8,13 @@ the cluster pot grows by what is released.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import polars as pl
 
 from ..config.loader import Config
+from ..errors import SenrunError
 from ..money import pounds
 from ..pipeline import Inputs, compute
 from ..result import RunResult
@@ -75,7 +77,12 @@ def project(inputs: Inputs, cfg: Config, years: int, first: RunResult | None = N
             start, end = shifted_period(cfg, k)
             if progress:
                 progress(f"projecting {year_label(start, end)}")
-            result = compute(inputs, cfg.with_period(start, end))
+            try:
+                result = compute(inputs, cfg.with_period(start, end))
+            except SenrunError as exc:  # say which year of the run-off could not be worked out
+                raise SenrunError([replace(i, message=f"in the run-off's year {year_label(start, end)} "
+                                           f"({start:%d/%m/%Y} – {end:%d/%m/%Y}): {i.message}") if i.is_error else i
+                                   for i in exc.issues]) from None
         rows.append(projection_row(result))
     schema = {"year": pl.String, "period_start": pl.Date, "period_end": pl.Date,
               **{c: pl.Int64 for c in PROJECTION_MONEY}}
