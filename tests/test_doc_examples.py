@@ -86,3 +86,33 @@ def test_every_shell_example_in_the_readme_and_docs_runs(workdir):
             failures.append(f"{path.name}:{line}: `{command}` exited {result.returncode} (expected {wanted}):\n"
                             f"{(result.stderr or result.stdout)[-800:]}")
     assert not failures, "\n\n".join(failures)
+
+
+PY_FENCE = re.compile(r"^```python\s*$")
+IMPORT = re.compile(r"^(from senrun[\w.]* import .+|import senrun[\w.]*)$")
+
+
+def python_imports(path: Path) -> list[tuple[int, str]]:
+    """(line number, statement) of every `from senrun… import …` in the `python` blocks of `path`."""
+    found, inside = [], False
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if PY_FENCE.match(line):
+            inside = True
+        elif line.startswith("```"):
+            inside = False
+        elif inside and IMPORT.match(line.strip()):
+            found.append((n, line.strip()))
+    return found
+
+
+def test_every_senrun_import_in_a_python_example_of_the_readme_and_docs_imports():
+    """The library examples name senrun's modules as they are now (the modules moved with the layout)."""
+    statements = [(p, n, s) for p in DOCS for n, s in python_imports(p)]
+    assert any("senrun.yearly.explain" in s for _, _, s in statements)
+    failures = []
+    for path, line, statement in statements:
+        try:
+            exec(compile(statement, f"{path.name}:{line}", "exec"), {})
+        except ImportError as exc:
+            failures.append(f"{path.name}:{line}: `{statement}`: {exc}")
+    assert not failures, "\n".join(failures)

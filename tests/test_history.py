@@ -181,3 +181,27 @@ def test_validate_does_not_warn_for_a_statement_reissued_after_a_ceasing__spec_1
     path = write_run(tmp_path, statements=[])
     write_csv(tmp_path / "statements.csv", rows, HEADER)
     assert not [i for i in run_validation(path).issues if i.code == "recorded_as_new"]
+
+
+def test_explain_itemises_a_history_and_sums_a_line_over_its_rates__faq_3_spec_11_3(tmp_path):
+    from typer.testing import CliRunner
+
+    from senrun.cli import app
+
+    rows = [row(annual="1200.00"), row("amended", "2013-10-15", annual="2400.00"),
+            row("ceased", "2014-02-10", annual="")]
+    history_run(tmp_path, rows)
+    said = CliRunner().invoke(app, ["explain", "-c", str(tmp_path / "senrun.yaml"), "--upn", U1, "--json"])
+    assert said.exit_code == 0, said.output
+    import json
+
+    [trail] = json.loads(said.output)["statements"]
+    [told] = [s["text"] for s in trail["steps"] if s["rule"] == "history"]
+    assert told.startswith("Statement history: row 2 issued 2010-01-01, £1,200.00 a year; row 3 amended "
+                           "2013-10-15, £2,400.00 a year; row 4 ceased 2014-02-10.")
+    # April–October at £1,200 a year (the amendment is mid-October: October at the rate on its 1st),
+    # November–February at £2,400 (funded on 1 February, ceased on the 10th)
+    [line] = trail["lines"]
+    assert line["text"] == ("paid at A: 11 month(s) (2013-04-01 – 2014-02-28) = (£1,200.00 × 7 + £2,400.00 × 4) ÷ 12, "
+                            "rounded once = £1,500.00")
+    assert line["amount"] == 150000

@@ -42,7 +42,7 @@ def explain(
         if school is not None:
             data = explain_school(result, school)
         else:
-            data = explain_upn(result, psf.rows, upn, inp.moves.frame if inp.moves else None)
+            data = explain_upn(result, psf.rows, upn, inp.moves.frame if inp.moves else None, inp.statements.frame)
         if as_json:
             print(to_json(data))
         elif school is not None:

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from ..calendar import academic_year
+from ..calendar import academic_year, units_between, units_in_year
 from ..config.loader import Config
 from ..errors import SenrunError
 from ..money import fmt_gbp
@@ -22,7 +22,9 @@ from ..pipeline import Inputs, compute, psf_frames, read_inputs
 from ..psf import PsfFrames
 from ..result import RunResult
 from .diff import floor_previous
-from ..inputs.schema import CLUSTER_ID, MOVE_DATE, ROW, SCHOOL_ID, UPN
+from .. import history
+from ..inputs.schema import (ANNUAL_AMOUNT, CLUSTER_ID, EFFECTIVE_DATE, EVENT, MOVE_DATE, ROW, SCHOOL_ID,
+                            STATEMENT_DATE, STREAM, UPN)
 
 NOTIONAL = ("The cluster share is notional: the money is delegated to the cluster, which decides how it is "
             "used (FAQ 2, 13).")
@@ -177,21 +179,74 @@ def _formula_steps(result: RunResult, school_id: str) -> list[dict]:
 
 # --- a child --------------------------------------------------------------------------
 
-def explain_upn(result: RunResult, psf_rows: pl.DataFrame, upn: str, moves: pl.DataFrame | None = None) -> dict:
-    """One child's trail through every PSF rule, for each of their statement rows (SPEC §3)."""
+def explain_upn(result: RunResult, psf_rows: pl.DataFrame, upn: str, moves: pl.DataFrame | None = None,
+                statements: pl.DataFrame | None = None) -> dict:
+    """One child's trail through every PSF rule, for each of their statement histories (SPEC §3); with
+    `statements` (the input), a history of several rows is itemised, and each line's rates (§11.3)."""
     upn = "".join(upn.split()).upper()
     rows = psf_rows.filter(pl.col(UPN) == upn).sort(ROW)
     if rows.is_empty():
         raise SenrunError(f"UPN {upn} has no row in the statements input of {result.config.path.name}")
     child_moves = (moves.filter(pl.col(UPN) == upn).sort(MOVE_DATE, ROW).to_dicts()
                    if moves is not None else [])
-    statements = [_statement_trail(r, result, child_moves) for r in rows.iter_rows(named=True)]
+    own = statements.filter(pl.col(UPN) == upn) if statements is not None else None
+    segments = history.collapse(own).segments if own is not None and own.height else None
+    statements = [_statement_trail(r, result, child_moves, _history_of(own, r), _segments_of(segments, r))
+                  for r in rows.iter_rows(named=True)]
     return {UPN: upn, "year": result.config.year,
             "period": {"start": result.config.period_start, "end": result.config.period_end},
             "statements": statements}
 
 
-def _statement_trail(r: dict, result: RunResult, moves: list[dict]) -> dict:
+def _history_of(own: pl.DataFrame | None, r: dict) -> list[dict]:
+    """The input rows of the history whose first row is `r` (same UPN and stream), by effective date."""
+    if own is None:
+        return []
+    same = own.filter(pl.col(STREAM).fill_null("PSF") == (r["stream"] or "PSF"))
+    effective = pl.coalesce(EFFECTIVE_DATE, STATEMENT_DATE) if EFFECTIVE_DATE in same.columns else pl.col(STATEMENT_DATE)
+    return same.with_columns(effective.alias("_eff")).sort("_eff", ROW).to_dicts()
+
+
+def _segments_of(segments: pl.DataFrame | None, r: dict) -> pl.DataFrame | None:
+    """The history's rate segments (seg_from, seg_to, rate) when its rate changes, else None."""
+    if segments is None:
+        return None
+    found = segments.filter(pl.col(ROW) == r[ROW]).sort("seg_from")
+    return found if found.height > 1 else None
+
+
+def _rates_text(x: dict, segments: pl.DataFrame | None, cfg: Config) -> str:
+    """A line's amount as the sum over its rate segments (§11.3): ' = (£a × 7 + £b × 5) ÷ 12'."""
+    if segments is None or not x["units"]:
+        return ""
+    lo, hi = pl.lit(x["paid_from"]), pl.lit(x["paid_to"] + timedelta(days=1))
+    parts = (segments.with_columns(units_between(pl.max_horizontal("seg_from", lo), pl.min_horizontal("seg_to", hi),
+                                                 cfg.prorate).alias("_u"))
+             .filter(pl.col("_u") > 0))
+    if parts.height < 2 or parts["_u"].sum() != x["units"]:  # (a line whose stays there have a gap: not itemised)
+        return ""
+    terms = " + ".join(f"{fmt_gbp(rate)} × {units}" for rate, units in parts.select("rate", "_u").iter_rows())
+    return f" = ({terms}) ÷ {units_in_year(cfg.period_start, cfg.prorate)}, rounded once"
+
+
+def _history_step(history_rows: list[dict]) -> dict | None:
+    """A history of several rows, itemised (SPEC §11.3)."""
+    if len(history_rows) < 2:
+        return None
+    said = []
+    for h in history_rows:
+        event = h.get(EVENT) or "issued"
+        amount = h.get(ANNUAL_AMOUNT)
+        said.append(f"row {h[ROW]} {event} {h['_eff']}"
+                    + ("" if event == "ceased" else f", {fmt_gbp(amount)} a year" if amount is not None
+                       else ", rate unchanged"))
+    return _step("history", "Statement history: " + "; ".join(said) + ". Protection is judged on the first row; "
+                 "from an amendment or EHC transfer its amount is the rate (a month is paid at the rate in force "
+                 "on its first day), and a ceasing ends it (FAQ 3; SPEC §11.3).")
+
+
+def _statement_trail(r: dict, result: RunResult, moves: list[dict], history_rows: list[dict] | None = None,
+                     segments: pl.DataFrame | None = None) -> dict:
     cfg = result.config
     lines = result.psf.filter(pl.col(ROW) == r[ROW]).to_dicts()
     paid = [{"paid_school_id": x["paid_school_id"], "paid_from": x["paid_from"], "paid_to": x["paid_to"],
@@ -199,10 +254,13 @@ def _statement_trail(r: dict, result: RunResult, moves: list[dict]) -> dict:
              "text": (f"paid at {x['paid_school_id']}: {x['units']} "
                       f"{'month(s)' if cfg.prorate == 'months' else 'day(s)'}"
                       + (f" ({x['paid_from']} – {x['paid_to']})" if x["paid_from"] else "")
-                      + f" = {fmt_gbp(x['paid_amount'])}")} for x in lines]
+                      + _rates_text(x, segments, cfg) + f" = {fmt_gbp(x['paid_amount'])}")} for x in lines]
     released = sum(x["released_amount"] for x in lines)
     steps = [*_age_steps(r, cfg), _statement_step(r, cfg), _stream_step(r, cfg), *_move_steps(r, cfg, moves),
              _census_step(r, cfg, result), _ceased_step(r)]
+    told = _history_step(history_rows or [])
+    if told is not None:
+        steps.insert(len(_age_steps(r, cfg)) + 1, told)  # after the statement's own date
     if r.get("succession"):  # the school closed or converted: PSF followed the succession (SPEC §11.1)
         steps.insert(len(steps) - 2, _step("succession", f"School succession: {r['succession']} — the child did "
                                            "not move; PSF continues as if by a managed move (FAQ 3, 6).",
