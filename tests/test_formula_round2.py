@@ -341,22 +341,27 @@ def test_protection_without_previous_stops_allocate__spec_11_8(tmp_path):
 
 # --- §11.1: year on year ---------------------------------------------------------------------
 
+def _school_diff(tmp_path, schools: list[dict], census_at: str, last_year: str) -> dict:
+    """school_id → (previous_total, current_total, note) of this year's run against `last_year` (a schools.csv)."""
+    from senrun.yearly.diff import diff_against
+
+    census = census_rows(census_at, 3) + census_rows("B", 1, start=10)
+    r = run(tmp_path, schools=table(schools), census=census, budget={"pupil_specific_pot": "1000"},
+            statements=[statement(U1, "2005-05-05", school=census_at, annual="0")],
+            formula=rules({"name": "per_pupil", "basis": "pupils", "remainder": True}))
+    (tmp_path / "last.csv").write_text("school_id,cluster_id,total\n" + last_year)
+    diff = diff_against(r, tmp_path / "last.csv").filter(level="school")
+    return {sid: (prev, cur, note) for sid, prev, cur, note in
+            diff.select("school_id", "previous_total", "current_total", "note").iter_rows()}
+
+
 def test_an_academy_is_compared_with_the_school_it_converted_from_and_that_school_has_no_closed_row__faq_6_spec_11_1(
         tmp_path):
     # Last year OLD had £600 and NEW £100 (it opened in January); this year OLD (closed 31 March 2013) has no row
     # and NEW is compared with £600 + £100 = £700: it gets all £1,000, a change of £300.
-    from senrun.yearly.diff import diff_against
-
     schools = [school("OLD", closed="2013-03-31", successor_id="NEW"), school("NEW", opened="2013-01-01"),
                school("B", "K2")]
-    census = census_rows("NEW", 3) + census_rows("B", 1, start=10)
-    r = run(tmp_path, schools=table(schools), census=census, budget={"pupil_specific_pot": "1000"},
-            statements=[statement(U1, "2005-05-05", school="NEW", annual="0")],
-            formula=rules({"name": "per_pupil", "basis": "pupils", "remainder": True}))
-    (tmp_path / "last.csv").write_text("school_id,cluster_id,total\nB,K2,400.00\nNEW,K1,100.00\nOLD,K1,600.00\n")
-    diff = diff_against(r, tmp_path / "last.csv").filter(level="school")
-    rows = {sid: (prev, cur, note) for sid, prev, cur, note in
-            diff.select("school_id", "previous_total", "current_total", "note").iter_rows()}
+    rows = _school_diff(tmp_path, schools, "NEW", "B,K2,400.00\nNEW,K1,100.00\nOLD,K1,600.00\n")
     assert rows == {"B": (40000, 25000, None), "NEW": (70000, 75000, "converted from OLD")}
 
 
@@ -364,17 +369,12 @@ def test_an_academy_that_took_over_during_the_year_is_said_to_be_new_from_its_pr
         tmp_path):
     # OLD closes on 31 August 2013, in the year: it has a row this year and keeps last year's £600 to compare
     # with; NEW (open from 1 September) had no total last year, and its note names where it came from.
-    from senrun.yearly.diff import diff_against
-
     schools = [school("OLD", closed="2013-08-31", successor_id="NEW"), school("NEW", opened="2013-09-01"),
                school("B", "K2")]
-    census = census_rows("OLD", 3) + census_rows("B", 1, start=10)
-    r = run(tmp_path, schools=table(schools), census=census, budget={"pupil_specific_pot": "1000"},
-            statements=[statement(U1, "2005-05-05", school="OLD", annual="0")],
-            formula=rules({"name": "per_pupil", "basis": "pupils", "remainder": True}))
-    (tmp_path / "last.csv").write_text("school_id,cluster_id,total\nB,K2,400.00\nOLD,K1,600.00\n")
-    notes = dict(diff_against(r, tmp_path / "last.csv").filter(level="school").select("school_id", "note").iter_rows())
-    assert notes == {"B": None, "OLD": None, "NEW": "new school: took over from OLD during the year"}
+    rows = _school_diff(tmp_path, schools, "OLD", "B,K2,400.00\nOLD,K1,600.00\n")
+    assert {sid: note for sid, (_, _, note) in rows.items()} == {
+        "B": None, "OLD": None, "NEW": "new school: took over from OLD during the year"}
+    assert rows["OLD"][0] == 60000 and rows["NEW"][0] == 0
 
 
 def test_a_setting_outside_the_formula_gets_a_return_only_if_it_is_paid_psf__spec_11_2(tmp_path):
