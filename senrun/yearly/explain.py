@@ -203,7 +203,8 @@ def _history_of(own: pl.DataFrame | None, r: dict) -> list[dict]:
     if own is None:
         return []
     same = own.filter(pl.col(STREAM).fill_null("PSF") == (r["stream"] or "PSF"))
-    effective = pl.coalesce(EFFECTIVE_DATE, STATEMENT_DATE) if EFFECTIVE_DATE in same.columns else pl.col(STATEMENT_DATE)
+    effective = (pl.coalesce(EFFECTIVE_DATE, STATEMENT_DATE) if EFFECTIVE_DATE in same.columns
+                 else pl.col(STATEMENT_DATE))
     return same.with_columns(effective.alias("_eff")).sort("_eff", ROW).to_dicts()
 
 
@@ -256,11 +257,10 @@ def _statement_trail(r: dict, result: RunResult, moves: list[dict], history_rows
                       + (f" ({x['paid_from']} – {x['paid_to']})" if x["paid_from"] else "")
                       + _rates_text(x, segments, cfg) + f" = {fmt_gbp(x['paid_amount'])}")} for x in lines]
     released = sum(x["released_amount"] for x in lines)
-    steps = [*_age_steps(r, cfg), _statement_step(r, cfg), _stream_step(r, cfg), *_move_steps(r, cfg, moves),
-             _census_step(r, cfg, result), _ceased_step(r)]
-    told = _history_step(history_rows or [])
-    if told is not None:
-        steps.insert(len(_age_steps(r, cfg)) + 1, told)  # after the statement's own date
+    age = _age_steps(r, cfg)
+    told = _history_step(history_rows or [])  # after the statement's own date, when it has several rows
+    steps = [*age, _statement_step(r, cfg), *([told] if told else []), _stream_step(r, cfg),
+             *_move_steps(r, cfg, moves), _census_step(r, cfg, result), _ceased_step(r)]
     if r.get("succession"):  # the school closed or converted: PSF followed the succession (SPEC §11.1)
         steps.insert(len(steps) - 2, _step("succession", f"School succession: {r['succession']} — the child did "
                                            "not move; PSF continues as if by a managed move (FAQ 3, 6).",
