@@ -257,6 +257,22 @@ def test_suggestions_by_initials_words_or_spelling(tmp_path, header, suggested):
     assert (f"did you mean '{suggested}'?" in issue.message) if suggested else ("did you mean" not in issue.message)
 
 
+def test_a_gias_links_file_unmapped_is_told_its_own_headers_and_an_unread_link_date_is_a_warning(tmp_path):
+    gias = "URN,LinkURN,LinkName,LinkType,LinkEstablishedDate\n100001,140001,Ash Academy,Successor,01-09-2013\n"
+    _, issues = read(csv_file(tmp_path, gias, "links.csv"), "links")
+    said = {i.field: i.message for i in issues.errors}
+    assert "did you mean 'URN'?" in said["school_id"] and "did you mean 'LinkURN'?" in said["successor_id"]
+    _, issues = read(csv_file(tmp_path, gias, "links.csv"), "links",
+                     columns={"URN": "school_id", "LinkURN": "successor_id"})
+    (warning,) = issues.items  # LinkType is senrun's link_type, read as it is; LinkEstablishedDate is not read
+    assert (warning.code, warning.severity, warning.column, warning.field) == (
+        "unmapped_column", "warning", "LinkEstablishedDate", "link_date")
+    assert 'inputs.links.columns: {"LinkEstablishedDate": link_date}' in warning.message
+    table, issues = read(csv_file(tmp_path, gias, "links.csv"), "links",
+                         columns={"URN": "school_id", "LinkURN": "successor_id", "LinkEstablishedDate": "link_date"})
+    assert not issues.items and table.frame["link_date"].to_list() == [date(2013, 9, 1)]
+
+
 def test_a_mapped_optional_column_that_is_missing_is_an_error(tmp_path):
     """Else a renamed 'Ceased Date' header would silently pay PSF on every ceased statement."""
     path = statements_csv(tmp_path, "B801200005001,2002-08-31,2010-03-01,A,1,")

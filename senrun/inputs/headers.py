@@ -86,7 +86,9 @@ def _missing_message(spec: InputSpec, col: Column, mapped: list[str], unused: li
         text = f"no column '{mapped[0]}' (the config maps it to {col.name})"
     else:
         text = f"required column '{col.name}' is missing"
-    close = _closest([col.name, *mapped], unused)
+    from ..onboard.synonyms import SYNONYMS  # how councils and GIAS head it (LinkURN for successor_id)
+
+    close = _closest([col.name, *mapped, *SYNONYMS.get(spec.name, {}).get(col.name, ())], unused)
     if close:
         text += (f" — did you mean '{close}'? If so, map it in the config: inputs.{spec.name}.columns: "
                  f'{{"{close}": {col.name}}}')
@@ -126,8 +128,27 @@ def map_columns(headers: list[str], spec: InputSpec, targets: list[dict[str, str
         issues.error("missing_column", _missing_message(spec, col, mapped, unused, found),
                      **{**where, "column": mapped[0] if mapped else col.name, "field": col.name,
                         "expected": f"a column headed '{mapped[0] if mapped else col.name}'"})
+    _unmapped_optional(spec, columns, present, unused, where, issues)
     for header, again in _repeated(headers, mapping, declared):
         issues.error("duplicate_column", f"two columns are headed '{header}' (the second is read as '{again}'; "
                      "one may be hidden): senrun cannot tell which holds the figures; delete or rename one",
                      **{**where, "column": header, "field": mapping[header]})
     return mapping
+
+
+def _unmapped_optional(spec: InputSpec, columns: tuple[Column, ...], present: set[str], unused: list[str],
+                       where: dict, issues: Issues) -> None:
+    """A warning for an optional column left unread though a header is one of the usual names for it
+    (GIAS's `LinkType` for link_type: without it every link would be read as a succession)."""
+    from ..onboard.synonyms import SYNONYMS
+
+    for col in columns:
+        if col.required or col.name in present:
+            continue
+        usual = {norm(s) for s in SYNONYMS.get(spec.name, {}).get(col.name, ())}
+        header = next((h for h in unused if norm(h) in usual), None)
+        if header is not None:
+            issues.warn("unmapped_column", f"column '{header}' looks like senrun's {col.name} but is not read: to "
+                        f"use it, map it in the config: inputs.{spec.name}.columns: {{\"{header}\": {col.name}}}",
+                        **{**where, "column": header, "field": col.name})
+

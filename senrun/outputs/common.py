@@ -239,6 +239,7 @@ PUBLIC_WARNINGS = frozenset({"no_census", "no_pupils", "cluster_names", "census_
                              "pupils_override", "pupils_ignored"})
 
 WARNING_WORDS = {
+    "unmapped_column": "a column that looks like one of senrun's but is not mapped, so not read",
     "census_not_in_census": "child with PSF not found in the census",
     "census_casual_move": "child with PSF found at another school (unrecorded casual move)",
     "dob_differs": "date of birth differs between census and statements",
