@@ -86,7 +86,7 @@ def _missing_message(spec: InputSpec, col: Column, mapped: list[str], unused: li
         text = f"no column '{mapped[0]}' (the config maps it to {col.name})"
     else:
         text = f"required column '{col.name}' is missing"
-    from ..onboard.synonyms import SYNONYMS  # how councils and GIAS head it (LinkURN for successor_id)
+    from .synonyms import SYNONYMS  # how councils and GIAS head it (LinkURN for successor_id)
 
     close = _closest([col.name, *mapped, *SYNONYMS.get(spec.name, {}).get(col.name, ())], unused)
     if close:
@@ -140,7 +140,7 @@ def _unmapped_optional(spec: InputSpec, columns: tuple[Column, ...], present: se
                        where: dict, issues: Issues) -> None:
     """A warning for an optional column left unread though a header is one of the usual names for it
     (GIAS's `LinkType` for link_type: without it every link would be read as a succession)."""
-    from ..onboard.synonyms import SYNONYMS
+    from .synonyms import SYNONYMS
 
     for col in columns:
         if col.required or col.name in present:

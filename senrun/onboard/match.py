@@ -1,7 +1,7 @@
 """Which table is which input, and which header is which column, by similarity (`senrun init`).
 
 A header is compared with senrun's own name for a column and with the phrasings councils use
-(synonyms.py): the same letters and digits score 1, all the words of a phrasing within the
+(inputs/synonyms.py): the same letters and digits score 1, all the words of a phrasing within the
 header 0.85, else how alike the letters are. The column's values then confirm or weaken it:
 a "date of birth" whose values are not dates is not the date of birth. Each input takes the
 table that fits it best, every input at once, so that the census and the statements (which
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from ..inputs.headers import norm
 from ..inputs.schema import SCHEMAS, SERIAL_DATES, Kind
 from .scan import Sheet
-from .synonyms import SYNONYMS
+from ..inputs.synonyms import SYNONYMS
 
 SURE, LIKELY, CHECK = 0.95, 0.8, 0.6  # how sure a proposed mapping is; under CHECK it is not proposed
 INPUT_ORDER = ("schools", "census", "statements", "moves", "links")

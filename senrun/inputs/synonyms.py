@@ -1,6 +1,7 @@
 """How councils head their columns: for each input's column, the phrasings seen in census
 extracts (COLLECT, SIMS, Capita One), SEN team spreadsheets and GIAS downloads. `senrun init`
-compares a file's headers with these (and with senrun's own names) to propose `columns:`."""
+compares a file's headers with these (and with senrun's own names) to propose `columns:`; reading an
+input, a missing column's "did you mean" and the `unmapped_column` warning use them too."""
 
 from __future__ import annotations
 
