@@ -64,6 +64,7 @@ def read_successions(schools: Table, links: Table | None, issues: Issues) -> Suc
     if SUCCESSOR_ID not in frame.columns and links is None and CLOSED not in frame.columns:
         return NONE
     ids = set(frame[SCHOOL_ID].to_list())
+    _links_none_known(links, ids, issues)
     closed = _dates(frame, CLOSED)
     opened = _dates(frame, OPENED)
     found: dict[str, tuple[str, date | None, dict]] = {}  # school → (successor, link date, where)
@@ -124,6 +125,18 @@ def declared_pairs(schools: pl.DataFrame, links: pl.DataFrame | None) -> pl.Data
                                            link_date.alias(LINK_DATE)))
     schema = {"_links": pl.Boolean, ROW: pl.Int64, SCHOOL_ID: pl.String, SUCCESSOR_ID: pl.String, LINK_DATE: pl.Date}
     return pl.concat([p.cast(schema) for p in parts]) if parts else pl.DataFrame(schema=schema)
+
+
+def _links_none_known(links: Table | None, ids: set[str], issues: Issues) -> None:
+    """A warning when the links input has successions but none from a school of the schools input: its
+    ids are likely another kind (URNs against DfE numbers), and every link would be left out unseen."""
+    if links is None:
+        return
+    pairs = declared_pairs(pl.DataFrame(schema={SCHOOL_ID: pl.String}), links.frame)
+    if pairs.height and not pairs[SCHOOL_ID].is_in(list(ids)).any():
+        issues.warn("links_unknown", f"none of the {pairs.height:,} successions in the links input is from a school "
+                    f"of the schools input (such as '{pairs[SCHOOL_ID][0]}'): every one is left out. Are its ids "
+                    "another kind (URNs, where the schools input has DfE numbers)?", **links.where(SCHOOL_ID))
 
 
 def _declared(schools: Table, links: Table | None, ids: set[str]):

@@ -116,6 +116,22 @@ def test_a_childs_date_of_birth_as_a_serial_number_is_still_refused_by_cell_but_
     assert lines_of(r, U1) == [("A", 120000, 0, "continuing")]
 
 
+def test_a_links_file_whose_ids_are_of_another_kind_is_a_warning_not_silence__faq_3_6(tmp_path):
+    # the schools input has DfE numbers; the links file, as GIAS exports it, URNs: no succession can be read
+    schools = [school("9262001"), school("9262002")]
+    links = [{"school_id": "100001", "successor_id": "140001", "link_type": "Successor", "link_date": "2013-09-01"},
+             {"school_id": "140001", "successor_id": "100001", "link_type": "Predecessor", "link_date": "2013-09-01"}]
+    r = run(tmp_path, schools=schools, links=links, statements=[statement(U1, PRIMARY, school="9262001")])
+    [warning] = [i for i in r.issues if i.code == "links_unknown"]
+    assert warning.message.startswith("none of the 1 successions in the links input is from a school of the "
+                                      "schools input (such as '100001')")
+    assert (warning.file, warning.column) == ("links.csv", "school_id")
+    links.append({"school_id": "9262001", "successor_id": "9262002", "link_type": "Successor",
+                  "link_date": "2014-01-01"})
+    r = run(tmp_path, schools=schools, links=links, statements=[statement(U1, PRIMARY, school="9262001")])
+    assert "links_unknown" not in codes(r)
+
+
 def test_a_links_input_without_a_link_type_column_is_all_successions__faq_3_6(tmp_path):
     schools = [school("A"), school("AA"), school("B")]
     links = [{"school_id": "A", "successor_id": "AA", "link_date": "2014-01-01"}]
