@@ -205,3 +205,24 @@ def test_explain_itemises_a_history_and_sums_a_line_over_its_rates__faq_3_spec_1
     assert line["text"] == ("paid at A: 11 month(s) (2013-04-01 – 2014-02-28) = (£1,200.00 × 7 + £2,400.00 × 4) ÷ 12, "
                             "rounded once = £1,500.00")
     assert line["amount"] == 150000
+
+
+@pytest.mark.parametrize("written,read", [("Amendment", "amended"), ("EHCP transfer", "ehc_transfer"),
+                                          ("Transferred to EHC plan", "ehc_transfer"), ("Re-issued", "reissued"),
+                                          ("EHC_Transfer", "ehc_transfer"), ("Cease", "ceased")])
+def test_a_statement_event_as_an_sen_system_writes_it_is_read_as_the_event(tmp_path, written, read):
+    from senrun.errors import Issues
+    from senrun.config.loader import InputSpec
+    from senrun.inputs.load import read_input
+
+    path = write_csv(tmp_path / "st.csv", [row(), row(written, "2013-10-01", annual="")], HEADER)
+    table = read_input(InputSpec("statements", path, path.name), issues := Issues())
+    assert not issues.errors and table.frame["event"].to_list() == ["issued", read]
+
+
+def test_an_event_that_is_no_statement_event_is_an_error_naming_the_cell(tmp_path):
+    with pytest.raises(SenrunError) as e:
+        history_run(tmp_path, [row(), row("Transfer", "2013-10-01")])
+    [issue] = e.value.errors
+    assert (issue.code, issue.row, issue.column) == ("bad_value", 3, "event")
+    assert '"Transfer" is not a statement event' in issue.message

@@ -131,7 +131,7 @@ def value_expr(col: Column) -> pl.Expr:
         Kind.STREAM: lambda: parse.parse_code(name, STREAMS),
         Kind.MOVE_REASON: lambda: parse.parse_code(name, MOVE_REASONS, upper=False),
         Kind.ENROL: lambda: parse.parse_code(name, ENROL_CODES),
-        Kind.EVENT: lambda: parse.parse_code(name, EVENTS, upper=False),
+        Kind.EVENT: lambda: parse.parse_code(name, EVENTS, upper=False, aliases=parse.EVENT_ALIASES),
     }[col.kind]()
 
 

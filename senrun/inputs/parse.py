@@ -173,8 +173,20 @@ def parse_nc_year(col: str) -> pl.Expr:
             .when(num.is_between(1, 14)).then(num).otherwise(None).cast(pl.Int32))
 
 
-def parse_code(col: str, allowed: tuple[str, ...], upper: bool = True) -> pl.Expr:
-    """A code from a fixed list (SEN provision, stream, move reason); null when not allowed."""
+def parse_code(col: str, allowed: tuple[str, ...], upper: bool = True, aliases: dict[str, str] | None = None
+               ) -> pl.Expr:
+    """A code from a fixed list (SEN provision, stream, move reason); null when not allowed.  `aliases`:
+    other words for a code, as councils' systems write them (`amendment` for `amended`)."""
     s = pl.col(col).str.strip_chars()
     s = s.str.to_uppercase() if upper else s.str.to_lowercase().str.replace_all(r"[\s-]+", "_")
+    if aliases:
+        s = s.replace(aliases)
     return pl.when(s.is_in(allowed)).then(s).otherwise(None)
+
+
+#: Other words for a statement event, as an SEN system may export them (lower case, spaces as _).
+EVENT_ALIASES = {"issue": "issued", "new": "issued", "amendment": "amended", "amend": "amended",
+                 "ehcp_transfer": "ehc_transfer", "transferred_to_ehcp": "ehc_transfer",
+                 "transfer_to_ehcp": "ehc_transfer", "transferred_to_ehc_plan": "ehc_transfer",
+                 "transfer_to_ehc_plan": "ehc_transfer", "cease": "ceased", "re_issued": "reissued",
+                 "reissue": "reissued", "re_issue": "reissued"}
