@@ -516,6 +516,10 @@ def test_streams_and_move_reasons(tmp_path):
     table, issues = read(moves, "moves")
     assert table.frame["reason"].to_list() == ["managed_move", "casual", "transfer", None]
     assert bad_cells(issues) == [(5, "reason", "exclusion")]
+    moves = csv_file(tmp_path, "upn,from_school_id,to_school_id,move_date,reason\n"
+                     "B801200005001,A,B,2013-11-15,Casual move\nB801200005002,A,B,2013-11-15,Casual Admission\n"
+                     "B801200005003,A,B,2013-11-15,Managed\n", name="m2.csv")
+    assert read_ok(moves, "moves")["reason"].to_list() == ["casual", "casual", "managed_move"]
 
 
 def test_every_bad_cell_in_a_file_is_reported(tmp_path):

@@ -129,7 +129,7 @@ def value_expr(col: Column) -> pl.Expr:
         Kind.NC_YEAR: lambda: parse.parse_nc_year(name),
         Kind.SEN: lambda: parse.parse_code(name, SEN_CODES),
         Kind.STREAM: lambda: parse.parse_code(name, STREAMS),
-        Kind.MOVE_REASON: lambda: parse.parse_code(name, MOVE_REASONS, upper=False),
+        Kind.MOVE_REASON: lambda: parse.parse_code(name, MOVE_REASONS, upper=False, aliases=parse.MOVE_ALIASES),
         Kind.ENROL: lambda: parse.parse_code(name, ENROL_CODES),
         Kind.EVENT: lambda: parse.parse_code(name, EVENTS, upper=False, aliases=parse.EVENT_ALIASES),
     }[col.kind]()

@@ -184,6 +184,9 @@ def parse_code(col: str, allowed: tuple[str, ...], upper: bool = True, aliases: 
     return pl.when(s.is_in(allowed)).then(s).otherwise(None)
 
 
+#: Other words for a move's reason (lower case, spaces as _): the reason a line ends is `casual_move`,
+#: and "managed" alone is the managed move.
+MOVE_ALIASES = {"casual_move": "casual", "casual_admission": "casual", "managed": "managed_move"}
 #: Other words for a statement event, as an SEN system may export them (lower case, spaces as _).
 EVENT_ALIASES = {"issue": "issued", "new": "issued", "amendment": "amended", "amend": "amended",
                  "ehcp_transfer": "ehc_transfer", "transferred_to_ehcp": "ehc_transfer",
