@@ -15,7 +15,7 @@ import polars as pl
 
 from ..config.loader import InputSpec
 from ..errors import Issues
-from .schema import Column, Kind
+from .schema import PUPILS, Column, Kind
 
 HEADER_SEARCH_ROWS = 20
 
@@ -143,7 +143,7 @@ def _unmapped_optional(spec: InputSpec, columns: tuple[Column, ...], present: se
     from .synonyms import SYNONYMS
 
     for col in columns:
-        if col.required or col.name in present:
+        if col.required or col.name in present or col.name == PUPILS:  # (beside a census, pupils is not read)
             continue
         usual = {norm(s) for s in SYNONYMS.get(spec.name, {}).get(col.name, ())}
         header = next((h for h in unused if norm(h) in usual), None)
