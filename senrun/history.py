@@ -51,6 +51,11 @@ class Histories:
     segments: pl.DataFrame | None
 
 
+def effective_date() -> pl.Expr:
+    """A row's effective date (`EFF`): its effective_date, else its statement_date (§11.3)."""
+    return pl.coalesce(EFFECTIVE_DATE, STATEMENT_DATE).alias(EFF)
+
+
 def _ordered(frame: pl.LazyFrame) -> pl.LazyFrame:
     """Rows in history order, each with its history's number (`ONE`) and its (upn, stream)'s (`GROUP`).
 
@@ -61,7 +66,7 @@ def _ordered(frame: pl.LazyFrame) -> pl.LazyFrame:
     first = (pl.col(GROUP) != pl.col(GROUP).shift(1)).fill_null(True)
     after_ceasing = (pl.col(EVENT).shift(1) == CEASED).fill_null(False) & ~first
     starts = (pl.col(EVENT) == REISSUED) | ((pl.col(EVENT) == ISSUED) & after_ceasing)
-    return (frame.with_columns(pl.coalesce(EFFECTIVE_DATE, STATEMENT_DATE).alias(EFF))
+    return (frame.with_columns(effective_date())
             .sort(*KEY, EFF, ROW)
             .with_columns(pl.struct(KEY).rle_id().alias(GROUP))
             .with_columns((starts & ~first).alias("_starts"), first.alias("_first"))

@@ -64,11 +64,12 @@ def read_successions(schools: Table, links: Table | None, issues: Issues) -> Suc
     if SUCCESSOR_ID not in frame.columns and links is None and CLOSED not in frame.columns:
         return NONE
     ids = set(frame[SCHOOL_ID].to_list())
-    _links_none_known(links, ids, issues)
+    pairs = declared_pairs(frame, links.frame if links is not None else None)
+    _links_none_known(pairs, links, ids, issues)
     closed = _dates(frame, CLOSED)
     opened = _dates(frame, OPENED)
     found: dict[str, tuple[str, date | None, dict]] = {}  # school → (successor, link date, where)
-    for school, successor, link_date, where in _declared(schools, links, ids):
+    for school, successor, link_date, where in _declared(pairs, schools, links, ids):
         if successor not in ids:
             issues.error("unknown_school", f"successor '{successor}' of school {school} is not in the schools input",
                          **where, value=successor, expected="a school_id of the schools input (add the successor, "
@@ -127,22 +128,21 @@ def declared_pairs(schools: pl.DataFrame, links: pl.DataFrame | None) -> pl.Data
     return pl.concat([p.cast(schema) for p in parts]) if parts else pl.DataFrame(schema=schema)
 
 
-def _links_none_known(links: Table | None, ids: set[str], issues: Issues) -> None:
-    """A warning when the links input has successions but none from a school of the schools input: its
-    ids are likely another kind (URNs against DfE numbers), and every link would be left out unseen."""
-    if links is None:
+def _links_none_known(pairs: pl.DataFrame, links: Table | None, ids: set[str], issues: Issues) -> None:
+    """A warning when the links input has successions (`declared_pairs`) but none from a school of the
+    schools input: its ids are likely another kind (URNs against DfE numbers), and every link would
+    be left out unseen."""
+    linked = pairs.filter(pl.col("_links"))
+    if links is None or linked.is_empty() or linked[SCHOOL_ID].is_in(list(ids)).any():
         return
-    pairs = declared_pairs(pl.DataFrame(schema={SCHOOL_ID: pl.String}), links.frame)
-    if pairs.height and not pairs[SCHOOL_ID].is_in(list(ids)).any():
-        issues.warn("links_unknown", f"none of the {pairs.height:,} successions in the links input is from a school "
-                    f"of the schools input (such as '{pairs[SCHOOL_ID][0]}'): every one is left out. Are its ids "
-                    "another kind (URNs, where the schools input has DfE numbers)?", **links.where(SCHOOL_ID))
+    issues.warn("links_unknown", f"none of the {linked.height:,} successions in the links input is from a school "
+                f"of the schools input (such as '{linked[SCHOOL_ID][0]}'): every one is left out. Are its ids "
+                "another kind (URNs, where the schools input has DfE numbers)?", **links.where(SCHOOL_ID))
 
 
-def _declared(schools: Table, links: Table | None, ids: set[str]):
+def _declared(pairs: pl.DataFrame, schools: Table, links: Table | None, ids: set[str]):
     """(school, successor, link date, where) of `declared_pairs`; a link from a school that is not in
     the schools input cannot hold PSF here, so it is left out."""
-    pairs = declared_pairs(schools.frame, links.frame if links is not None else None)
     pairs = pairs.filter(~pl.col("_links") | pl.col(SCHOOL_ID).is_in(list(ids)))
     for from_links, row, school, successor, on in pairs.iter_rows():
         yield school, successor, on, (links if from_links else schools).where(SUCCESSOR_ID, row)

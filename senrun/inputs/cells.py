@@ -153,11 +153,6 @@ def shown(name: str) -> pl.Expr:
 _HUGE_FLOAT = r"^\d+(?:\.\d+)?[eE]\+?(?:1[1-9]|[2-9]\d|\d{3,})$"
 
 
-def _one_separator(*parts: str) -> str:
-    """A regex of the parts joined by one of '/', '-' or '.', the same throughout (31/08/2002, 31-08-2002)."""
-    return "^(?:" + "|".join(sep.join(parts) for sep in ("/", "-", r"\.")) + ")$"
-
-
 def bad_message(col: Column) -> pl.Expr:
     """Why a non-blank cell failed, as a Polars expression over the raw text."""
     raw = pl.col(col.name).str.strip_chars()
@@ -174,10 +169,10 @@ def bad_message(col: Column) -> pl.Expr:
                .when(raw.str.contains(r"^[£\d,\s]*\.\d{3,}$")).then(pl.lit(" has more than two decimal places"))
                .otherwise(msg))
     if col.kind == Kind.DATE:
-        msg = (pl.when(raw.str.contains(_one_separator(r"(?:0?[1-9]|1[0-2])", r"(?:1[3-9]|2\d|3[01])", r"\d{4}")))
+        msg = (pl.when(raw.str.contains(parse.one_separator(r"(?:0?[1-9]|1[0-2])", r"(?:1[3-9]|2\d|3[01])", r"\d{4}")))
                .then(pl.lit(" is not a real date: it reads as month/day/year (US style); senrun reads "
                             "day/month/year"))
-               .when(raw.str.contains(_one_separator(r"\d{1,2}", r"\d{1,2}", r"\d{4}")))
+               .when(raw.str.contains(parse.one_separator(r"\d{1,2}", r"\d{1,2}", r"\d{4}")))
                .then(pl.lit(" is not a real date (day/month/year)")).otherwise(msg))
     return pl.concat_str([pl.lit('"'), shown(col.name), pl.lit('"'), msg])
 

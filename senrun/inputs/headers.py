@@ -16,6 +16,7 @@ import polars as pl
 from ..config.loader import InputSpec
 from ..errors import Issues
 from .schema import PUPILS, Column, Kind
+from .synonyms import usual_names
 
 HEADER_SEARCH_ROWS = 20
 
@@ -86,9 +87,7 @@ def _missing_message(spec: InputSpec, col: Column, mapped: list[str], unused: li
         text = f"no column '{mapped[0]}' (the config maps it to {col.name})"
     else:
         text = f"required column '{col.name}' is missing"
-    from .synonyms import SYNONYMS  # how councils and GIAS head it (LinkURN for successor_id)
-
-    close = _closest([col.name, *mapped, *SYNONYMS.get(spec.name, {}).get(col.name, ())], unused)
+    close = _closest([col.name, *mapped, *usual_names(spec.name, col.name)], unused)  # (GIAS's LinkURN…)
     if close:
         text += (f" — did you mean '{close}'? If so, map it in the config: inputs.{spec.name}.columns: "
                  f'{{"{close}": {col.name}}}')
@@ -140,15 +139,12 @@ def _unmapped_optional(spec: InputSpec, columns: tuple[Column, ...], present: se
                        where: dict, issues: Issues) -> None:
     """A warning for an optional column left unread though a header is one of the usual names for it
     (GIAS's `LinkType` for link_type: without it every link would be read as a succession)."""
-    from .synonyms import SYNONYMS
-
     for col in columns:
         if col.required or col.name in present or col.name == PUPILS:  # (beside a census, pupils is not read)
             continue
-        usual = {norm(s) for s in SYNONYMS.get(spec.name, {}).get(col.name, ())}
+        usual = {norm(s) for s in usual_names(spec.name, col.name)}
         header = next((h for h in unused if norm(h) in usual), None)
         if header is not None:
             issues.warn("unmapped_column", f"column '{header}' looks like senrun's {col.name} but is not read: to "
                         f"use it, map it in the config: inputs.{spec.name}.columns: {{\"{header}\": {col.name}}}",
                         **{**where, "column": header, "field": col.name})
-

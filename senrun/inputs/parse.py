@@ -99,16 +99,20 @@ def parse_date(col: str, serial: bool = False) -> pl.Expr:
     """
     s = pl.col(col).str.strip_chars().str.replace(r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$", "")
     iso = s.str.extract(r"^((?:19|20)\d{2}-\d{2}-\d{2})$", 1).str.to_date("%Y-%m-%d", strict=False)
-    day_first = s.str.extract(DAY_FIRST, 1).str.replace_all(r"[.-]", "/")
+    day_first = s.str.extract(DAY_FIRST, 0).str.replace_all(r"[.-]", "/")
     dates = [iso, day_first.str.to_date("%d/%m/%Y", strict=False)]
     if serial:
         dates.append(excel_serial_date(s))
     return pl.coalesce(dates)
 
 
-#: Day, month and a four-digit year, separated by '/', '-' or '.' (one separator throughout).
-DAY_FIRST = (r"^(\d{1,2}/\d{1,2}/(?:19|20)\d{2}|\d{1,2}-\d{1,2}-(?:19|20)\d{2}"
-             r"|\d{1,2}\.\d{1,2}\.(?:19|20)\d{2})$")
+def one_separator(*parts: str) -> str:
+    """A regex of the parts joined by one of '/', '-' or '.', the same throughout (31/08/2002, 31-08-2002)."""
+    return "^(?:" + "|".join(sep.join(parts) for sep in ("/", "-", r"\.")) + ")$"
+
+
+#: Day, month and a four-digit year from 1900 to 2099.
+DAY_FIRST = one_separator(r"\d{1,2}", r"\d{1,2}", r"(?:19|20)\d{2}")
 #: Excel's serial days of 1 March 1900 (before it, Excel counts a 29 February 1900 that never was)
 #: and of 31 December 2099.
 SERIAL_DAYS = (61, 73050)

@@ -60,3 +60,8 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "link_type": ("LinkType", "Link Type", "Type"),
     },
 }
+
+
+def usual_names(name: str, column: str) -> tuple[str, ...]:
+    """The usual headers of input `name`'s `column` (none for a column without any)."""
+    return SYNONYMS.get(name, {}).get(column, ())

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from ..inputs.headers import norm
 from ..inputs.schema import SCHEMAS, SERIAL_DATES, Kind
 from .scan import Sheet
-from ..inputs.synonyms import SYNONYMS
+from ..inputs.synonyms import usual_names
 
 SURE, LIKELY, CHECK = 0.95, 0.8, 0.6  # how sure a proposed mapping is; under CHECK it is not proposed
 INPUT_ORDER = ("schools", "census", "statements", "moves", "links")
@@ -82,7 +82,7 @@ def column_scores(table: Sheet, name: str) -> dict[tuple[str, str], float]:
     """(header, column) → score, for every pairing worth considering in `table` as input `name`."""
     out = {}
     for col in SCHEMAS[name]:
-        phrasings = [col.name, col.name.replace("_", " "), *SYNONYMS.get(name, {}).get(col.name, ())]
+        phrasings = [col.name, col.name.replace("_", " "), *usual_names(name, col.name)]
         for header in table.headers:
             score = name_score(header, phrasings)
             if score < 0.5:

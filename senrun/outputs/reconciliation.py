@@ -57,11 +57,8 @@ def reconciliation_frame(result: RunResult) -> pl.DataFrame | None:
         return _MADE[id(result)]
 
 
-def _frame(result: RunResult) -> pl.DataFrame | None:
-    register = getattr(result, "register", None)
-    if register is None:
-        return None
-    both = _both_years(result.psf, register)
+def _frame(result: RunResult) -> pl.DataFrame:
+    both = _both_years(result.psf, result.register)
     paid_then = pl.col("last_year_paid").fill_null(0) > 0
     paid_now = pl.col("this_year_paid").fill_null(0) > 0
     changed = both.filter(paid_then != paid_now)

@@ -23,8 +23,7 @@ from ..psf import PsfFrames
 from ..result import RunResult
 from .diff import floor_previous
 from .. import history
-from ..inputs.schema import (ANNUAL_AMOUNT, CLUSTER_ID, EFFECTIVE_DATE, EVENT, MOVE_DATE, ROW, SCHOOL_ID,
-                            STATEMENT_DATE, STREAM, UPN)
+from ..inputs.schema import ANNUAL_AMOUNT, CLUSTER_ID, EVENT, MOVE_DATE, ROW, SCHOOL_ID, STREAM, UPN
 
 NOTIONAL = ("The cluster share is notional: the money is delegated to the cluster, which decides how it is "
             "used (FAQ 2, 13).")
@@ -202,10 +201,8 @@ def _history_of(own: pl.DataFrame | None, r: dict) -> list[dict]:
     """The input rows of the history whose first row is `r` (same UPN and stream), by effective date."""
     if own is None:
         return []
-    same = own.filter(pl.col(STREAM).fill_null("PSF") == (r["stream"] or "PSF"))
-    effective = (pl.coalesce(EFFECTIVE_DATE, STATEMENT_DATE) if EFFECTIVE_DATE in same.columns
-                 else pl.col(STATEMENT_DATE))
-    return same.with_columns(effective.alias("_eff")).sort("_eff", ROW).to_dicts()
+    same = own.filter(pl.col(STREAM) == r["stream"])
+    return same.with_columns(history.effective_date()).sort(history.EFF, ROW).to_dicts()
 
 
 def _segments_of(segments: pl.DataFrame | None, r: dict) -> pl.DataFrame | None:
@@ -238,7 +235,7 @@ def _history_step(history_rows: list[dict]) -> dict | None:
     for h in history_rows:
         event = h.get(EVENT) or "issued"
         amount = h.get(ANNUAL_AMOUNT)
-        said.append(f"row {h[ROW]} {event} {h['_eff']}"
+        said.append(f"row {h[ROW]} {event} {h[history.EFF]}"
                     + ("" if event == "ceased" else f", {fmt_gbp(amount)} a year" if amount is not None
                        else ", rate unchanged"))
     return _step("history", "Statement history: " + "; ".join(said) + ". Protection is judged on the first row; "
