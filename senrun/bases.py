@@ -11,10 +11,13 @@ from decimal import Decimal, InvalidOperation
 import polars as pl
 
 from .checks import MAX_LISTED, MAX_UNITS, MAX_UNITS_TOTAL
+from .config.loader import Config
 from .errors import Issues
 from .inputs.load import Table
-from .inputs.schema import CLUSTER_ID, PUPILS_OVERRIDE, ROW, SCHOOL_ID
-from .schools import in_formula
+from .inputs.schema import CLUSTER_ID, IN_FORMULA, PUPILS_OVERRIDE, ROW, SCHOOL_ID
+from .money import round_half_away
+from .schools import in_formula, shut_all_period, taker
+from .succession import Successions
 
 
 def parse_need_column(schools: Table, name: str, issues: Issues) -> None:
@@ -64,17 +67,57 @@ def exact_number(raw: str | None) -> Decimal | None:
 def check_blank_clusters(schools: Table, issues: Issues) -> None:
     """A blank cluster_id is allowed only for a setting outside the formula (SPEC §11.2); elsewhere it is
     the same "is empty" error as any required cell."""
-    from .inputs.cells import EMPTY
+    from .inputs.reading import empty_message
 
     blank = schools.frame.filter(pl.col(CLUSTER_ID).is_null() & in_formula(schools.frame)).sort(ROW)
     for row in blank.head(MAX_LISTED)[ROW].to_list():
-        issues.error("empty_value", EMPTY, **schools.where(CLUSTER_ID, row),
+        words = empty_message(schools.merged, schools.headers.get(CLUSTER_ID), row)  # (inside merged cells: says so)
+        issues.error("empty_value", words, **schools.where(CLUSTER_ID, row),
                      expected="the cluster the school belongs to (blank only with in_formula: no)")
 
 
+#: The warning on a `pupils_override` that changes nothing (`check_overrides`).
+OVERRIDE_UNUSED = "pupils_override_unused"
+
+
+def check_overrides(schools: Table, successions: Successions, cfg: Config, issues: Issues) -> None:
+    """A warning at each `pupils_override` that sets no school's pupils, saying why: its school is open on no
+    day of the period (it has no row, SPEC §11.11) or is outside the formula (it counts in no basis, §11.2).
+    `warn_overrides` leaves these out of its list of the overrides applied."""
+    frame = schools.frame
+    if PUPILS_OVERRIDE not in frame.columns or frame[PUPILS_OVERRIDE].null_count() == frame.height:
+        return
+    column, given = schools.headers.get(PUPILS_OVERRIDE, PUPILS_OVERRIDE), pl.col(PUPILS_OVERRIDE).is_not_null()
+    values = dict(frame.filter(given).select(ROW, PUPILS_OVERRIDE).iter_rows())
+    unused = []
+    for row, sid, why, _ in shut_all_period(schools, cfg, given):
+        successor = taker(sid, frame, successions, cfg)
+        todo = (f"set it on {successor}, which takes over its pupils, if that was meant, or leave it blank"
+                if successor else "leave it blank")
+        unused.append((row, f"school {sid} is open on no day of the period ({why}), so it has no row: its {column} "
+                       f"{_whole_number(values[row])} sets no school's pupils; {todo}"))
+    shut = {row for row, _ in unused}
+    for row, sid in frame.filter(given & ~in_formula(frame)).select(ROW, SCHOOL_ID).iter_rows():
+        if row not in shut:
+            unused.append((row, f"school {sid} is outside the formula ({schools.headers.get(IN_FORMULA, IN_FORMULA)}: "
+                           f"no), which counts no pupils there (SPEC 11.2): its {column} {_whole_number(values[row])} "
+                           "sets no school's pupils; leave it blank"))
+    for row, text in sorted(unused)[:MAX_LISTED]:
+        issues.warn(OVERRIDE_UNUSED, text, **schools.where(PUPILS_OVERRIDE, row), value=_whole_number(values[row]),
+                    expected="blank")
+    if len(unused) > MAX_LISTED:
+        issues.warn(OVERRIDE_UNUSED, f"{len(unused) - MAX_LISTED:,} more {column} values that set no school's pupils",
+                    **schools.where(PUPILS_OVERRIDE))
+
+
 def warn_overrides(frame: pl.DataFrame, schools: Table, issues: Issues) -> None:
-    """One warning listing every school whose pupils the council set, with the count it replaced (SPEC §11.1)."""
-    rows = frame.filter(pl.col(PUPILS_OVERRIDE).is_not_null()).sort(SCHOOL_ID)
+    """One warning listing every school whose pupils the council set, with the count it replaced (SPEC §11.1):
+    only the overrides applied, not those `check_overrides` found set no school's pupils."""
+    unused = [i.row for i in issues.items if i.code == OVERRIDE_UNUSED and i.file == schools.file and i.row]
+    applied = ~pl.col(ROW).cast(pl.Int64).is_in(pl.Series(unused, dtype=pl.Int64).implode())
+    rows = frame.filter(pl.col(PUPILS_OVERRIDE).is_not_null() & in_formula(frame) & applied).sort(SCHOOL_ID)
+    if rows.is_empty():
+        return
     listed = [f"{sid} {_whole_number(v)} (counted {counted})" for sid, v, counted in
               rows.select(SCHOOL_ID, PUPILS_OVERRIDE, "_basis_pupils").iter_rows()]
     issues.warn("pupils_override", f"pupils_override sets the pupils of {len(listed)} school(s): "
@@ -82,4 +125,6 @@ def warn_overrides(frame: pl.DataFrame, schools: Table, issues: Issues) -> None:
 
 
 def _whole_number(value: float) -> str:
-    return str(int(round(value))) if value == int(value) else f"{value} (rounded to {int(round(value))})"
+    """A council's pupils figure as counted: a whole number, rounded half away from zero (SPEC §1)."""
+    whole = round_half_away(Decimal(repr(value)))
+    return str(whole) if value == whole else f"{value} (rounded to {whole})"

@@ -156,7 +156,8 @@ def solved_rate(e: ElementSpec, total: int, units: int, den: int) -> Decimal | N
     """For `rate: solve`: the £ per unit that spends the pot exactly, to 4 decimal places."""
     if not e.solve or units == 0:
         return None
-    return (Decimal(total) * den / 100 / Decimal(units)).quantize(Decimal("0.0001"))
+    # exactly (total × den ÷ units pence), then rounded once, half away from zero (SPEC §1)
+    return Decimal(round_fraction_half_away(Fraction(total * den * 100, units))).scaleb(-4)
 
 
 def _parameter(e: ElementSpec, solved: Decimal | None) -> str:

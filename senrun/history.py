@@ -117,7 +117,12 @@ def collapse(statements: pl.DataFrame) -> Histories:
     key = ONE
     # a `ceased` row ends the history on its effective date, as ceased_date does (§11.3)
     ends = pl.min_horizontal(pl.col(CEASED_DATE), pl.when(pl.col(EVENT) == CEASED).then(pl.col(EFF))).min()
-    rate_rows = pl.col(EVENT) != CEASED
+    # a rate set on or after the history's ceasing is of no statement in force: ignored (history.check warns)
+    first_row = pl.int_range(pl.len()).over(key) == 0
+    ordered = ordered.with_columns(((pl.col(EVENT) != CEASED)
+                                    & (first_row | ~(pl.col(EFF) >= ends.over(key)).fill_null(False)))
+                                   .alias("_rate_row"))
+    rate_rows = pl.col("_rate_row")
     heads = (ordered.group_by(key, maintain_order=True)
              .agg(pl.col(ROW).first(), ends.alias(CEASED_DATE), pl.col(EVENT).filter(rate_rows).len().alias("_rates")))
     # a history is its first row, with the history's ceasing: the other rows of the involved are dropped,
@@ -182,7 +187,8 @@ def check(statements: Table, issues: Issues) -> None:
     """The errors of a history (§8, §11.3), each naming both rows: a second `issued` row with no
     ceasing between (the §8 duplicate (upn, stream), as before histories); two rows on one
     effective date; an amendment, transfer or ceasing before the statement was issued; a
-    reissue with no ceasing before it."""
+    reissue with no ceasing before it.  And a warning for an amendment or transfer effective on or
+    after the history's ceasing, which `collapse` ignores."""
     frame = statements.frame
     same = pl.col(GROUP) == pl.col(GROUP).shift(1)  # the row before is of the same (upn, stream)
     ordered = _involved_in_order(frame)[1].lazy().with_columns(
@@ -192,6 +198,9 @@ def check(statements: Table, issues: Issues) -> None:
         pl.col(CEASED_DATE).fill_null(FAR_FUTURE).cum_min().shift(1).over(GROUP).alias("_ceased_by"),
         (pl.col(EVENT).is_in([ISSUED, REISSUED]).cast(pl.Int32).cum_sum().over(GROUP) == 0).alias("_unissued"),
         pl.col(ROW).filter(pl.col(EVENT).is_in([ISSUED, REISSUED])).first().over(GROUP).alias("_issued_row"),
+        _ceasing().min().over(ONE).alias("_ceased_on"),
+        pl.col(ROW).filter(_ceasing() == _ceasing().min()).first().over(ONE).alias("_ceased_row"),
+        (pl.col(ONE) != pl.col(ONE).shift(1)).fill_null(True).alias("_history_first"),
     ).collect()
     plain = ordered.filter((pl.col(EVENT) == ISSUED) & ~pl.col("_starts")).select(frame.columns)
     checks.duplicates(replace(statements, frame=plain), KEY, issues, "statement (UPN / stream)")
@@ -201,19 +210,34 @@ def check(statements: Table, issues: Issues) -> None:
     for rec in same.head(checks.MAX_LISTED).iter_rows(named=True):
         issues.error("history_date", f"{rec[UPN]} / {rec[STREAM]} has two rows effective on {rec[EFF]:%d/%m/%Y} "
                      f"(rows {rec['_prev_row']} and {rec[ROW]}): a history needs one row a date",
-                     **statements.where(dated, rec[ROW]), value=rec[UPN])
+                     **statements.where(dated, rec[ROW]), value=rec[UPN], personal=(rec[UPN],))
     early = ordered.filter(pl.col("_unissued") & pl.col(EVENT).is_in([AMENDED, EHC_TRANSFER, CEASED]))
     for rec in early.head(checks.MAX_LISTED).iter_rows(named=True):
         first = (f"the statement is issued at row {rec['_issued_row']}, effective later" if rec["_issued_row"]
                  else "no row issues the statement")
         issues.error("history_order", f"{rec[UPN]} / {rec[STREAM]}: this {rec[EVENT]} row comes before the "
-                     f"statement was issued ({first})", **statements.where(EVENT, rec[ROW]), value=rec[EVENT])
+                     f"statement was issued ({first})", **statements.where(EVENT, rec[ROW]), value=rec[EVENT],
+                     personal=(rec[UPN],))
     orphan = ordered.filter((pl.col(EVENT) == REISSUED) & pl.col("_prev_row").is_not_null()
                             & (pl.col("_prev_event") != CEASED) & ~(pl.col("_ceased_by") <= pl.col(EFF)))
     for rec in orphan.head(checks.MAX_LISTED).iter_rows(named=True):
         issues.error("history_order", f"{rec[UPN]} / {rec[STREAM]}: this reissued row follows row "
                      f"{rec['_prev_row']} with no ceasing between (add a ceased row, or make this row amended)",
-                     **statements.where(EVENT, rec[ROW]), value=rec[EVENT])
+                     **statements.where(EVENT, rec[ROW]), value=rec[EVENT], personal=(rec[UPN],))
+    late = ordered.filter(pl.col(EVENT).is_in(RATE_EVENTS) & ~pl.col("_history_first")
+                          & (pl.col("_ceased_on") <= pl.col(EFF)))
+    for rec in late.head(checks.MAX_LISTED).iter_rows(named=True):
+        issues.warn("amended_after_ceasing", f"{rec[UPN]} / {rec[STREAM]}: this {rec[EVENT]} row is effective on "
+                    f"{rec[EFF]:%d/%m/%Y}, after the statement ceased on {rec['_ceased_on']:%d/%m/%Y} (row "
+                    f"{rec['_ceased_row']}): it is ignored, since a ceased statement has no rate (if a new "
+                    "statement was issued, record it as a reissued row)", **statements.where(EVENT, rec[ROW]),
+                    value=rec[EVENT], personal=(rec[UPN],))
+
+
+def _ceasing() -> pl.Expr:
+    """The day a row ceases its history, if it does: its `ceased_date`, or a `ceased` row's effective date."""
+    ceased_row = pl.when(pl.col(EVENT) == CEASED).then(pl.col(EFF))
+    return pl.min_horizontal(CEASED_DATE, ceased_row)
 
 
 def blank_amounts(statements: Table | None, issues: Issues) -> None:
@@ -252,5 +276,5 @@ def recorded_as_new(result) -> list:
                   f"child's {rec['_funded']} statement is funded: if this is that statement transferred to an EHC "
                   "plan or amended, record it as an ehc_transfer or amended row of the same stream",
                   file=files[0] if files else None, row=rec[ROW], column=STATEMENT_DATE, field=STATEMENT_DATE,
-                  value=rec[UPN])
+                  value=rec[UPN], personal=(rec[UPN],))
             for rec in new.head(checks.MAX_LISTED).iter_rows(named=True)]

@@ -16,19 +16,19 @@ from . import checks, history, succession
 from .calendar import nc_year_between
 from .config.loader import Config
 from .errors import ERROR, Issue, Issues, SenrunError
-from .bases import check_blank_clusters, parse_need_column, warn_overrides
+from .bases import check_blank_clusters, check_overrides, parse_need_column, warn_overrides
 from .formula import apply_formula, element_years, pot
-from .schools import (IN_FORMULA_FLAG, OPEN_UNITS, census_homes, in_formula, open_in_period, open_units,
-                      rehome_counts, succession_pairs)
+from .schools import (IN_FORMULA_FLAG, OPEN_UNITS, census_homes, check_open_dates, check_ssa_of_shut_schools,
+                      in_formula, open_in_period, open_units, rehome_counts, succession_pairs)
 from .inputs.load import Table, read_input
 from .engine import collect
 from .money import fmt_gbp
-from .psf import PsfFrames, compute_psf
+from .psf import PsfFrames, census_stop_words, compute_psf
 from .register import Register, apply as apply_register, read_register
 from .result import InputInfo, RunResult, Totals
 from .inputs.schema import (CLUSTER_ID, CLUSTER_NAME, COUNTED_ENROL, DOB, ENROL_STATUS, FSM, PUPILS, PUPILS_OVERRIDE,
-                            ROW, SCHOOL_ID, SCHOOL_NAME, SEN_PROVISION, SEN_STATEMENT_CODES, SEN_SUPPORT_CODES, SSA,
-                            UPN)
+                            ROW, SCHEMAS, SCHOOL_ID, SCHOOL_NAME, SEN_PROVISION, SEN_STATEMENT_CODES, SEN_SUPPORT_CODES,
+                            SSA, UPN)
 
 
 @dataclass
@@ -47,9 +47,11 @@ class Inputs:
     register: Register | None = None  # last year's psf.csv (§11.4), when --register is given
 
 
-def read_inputs(cfg: Config, progress=None, register: Path | None = None) -> Inputs:
+def read_inputs(cfg: Config, progress=None, register: Path | None = None, budget_later: bool = False) -> Inputs:
     """Read and check every input (and last year's register, when given); raise SenrunError with
-    every error found."""
+    every error found.  With `budget_later`, errors of the budget's sums alone (code `budget`) are
+    kept in the inputs' issues instead, for `compute` to list with the pot's and formula's (SPEC §8:
+    every error of one pass)."""
     issues = Issues()
     tables: dict[str, Table | None] = dict.fromkeys(INPUT_NAMES)
     given = [name for name in INPUT_NAMES if cfg.inputs.get(name)]
@@ -62,14 +64,70 @@ def read_inputs(cfg: Config, progress=None, register: Path | None = None) -> Inp
                 progress(f"reading {name}")
             tables[name], found = reading[name].result()
             issues.extend(found.items)
-    issues.raise_if_errors()
+    if issues.errors:  # with the checks across inputs that the bad cells leave right
+        raise SenrunError(_past_bad_cells(tables, given, issues.items, cfg))
     inputs = Inputs(tables["schools"], tables["statements"], tables["census"], tables["moves"], issues,
                     links=tables["links"])
     if register is not None:
         inputs.register = read_register(register)
     check_inputs(inputs, cfg)
-    issues.raise_if_errors()
+    if not budget_later or not _budget_only(issues):
+        issues.raise_if_errors()
     return inputs
+
+
+#: The code of a budget check's error (budget.ssa_total, budget.sen_total): the run's figures do not
+#: depend on it, so the pot and the formula are still worked out, and their errors listed with it.
+BUDGET = "budget"
+
+
+def _budget_only(issues: Issues) -> bool:
+    """Whether every error is a budget check's."""
+    return all(i.code == BUDGET for i in issues.errors)
+
+
+#: Columns whose blank cell reads as a default (stream PSF, event issued, registration C): a row whose
+#: cell there could not be read is left out of the checks across inputs, where the default would be a guess.
+_DEFAULTED = frozenset(c.name for columns in SCHEMAS.values() for c in columns if c.default is not None)
+_NOT_FOUND = ("unknown_school", "census_outside", "links_unknown")  # the problems of an id not found
+
+
+def _past_bad_cells(tables: dict[str, Table | None], given: list[str], first: list[Issue],
+                    cfg: Config) -> list[Issue]:
+    """The errors of the inputs' own cells, and those of the checks across inputs (SPEC §5, §8: every
+    error found in one pass).  Only when every input was read with its columns and every error is
+    at a cell: the checks then run on the cells that were read (a bad cell is empty), without those
+    that a missing value would make wrong (check_inputs, `whole` False), and a problem at a row
+    already reported is not listed twice.  If the bad cells make a check fail, the cells' errors stand."""
+    if (tables["schools"] is None or any(tables[name] is None for name in given)
+            or any(i.row is None for i in first if i.is_error)):
+        return first
+    reported = {(i.file, i.sheet, i.row) for i in first if i.is_error}
+    ids_read = not tables["schools"].frame[SCHOOL_ID].has_nulls()  # else a school not found may be an unread one
+    found = Issues(list(first))
+    try:
+        kept = {name: _without_guessed(tables[name], first) for name in INPUT_NAMES}
+        check_inputs(Inputs(kept["schools"], kept["statements"], kept["census"], kept["moves"], found,
+                            links=kept["links"]), cfg, whole=False)
+    except MemoryError:
+        raise
+    except Exception:  # (a check that did not expect an empty cell): what the cells say is listed alone
+        return first
+    return first + [i for i in found.items[len(first):] if (i.file, i.sheet, i.row) not in reported
+                    and (ids_read or i.code not in _NOT_FOUND)]
+
+
+def _without_guessed(table: Table | None, found: list[Issue]) -> Table | None:
+    """`table` less its rows with an error in a column whose blank reads as a default (_DEFAULTED)."""
+    if table is None:
+        return None
+    rows = sorted({i.row for i in found if i.is_error and (i.file, i.sheet) == (table.file, table.sheet)
+                   and i.field in _DEFAULTED})
+    if not rows:
+        return table
+    frame = table.frame.filter(~pl.col(ROW).is_in(pl.Series(rows, dtype=table.frame.schema[ROW]).implode()))
+    suspects = (frame, table.upn_suspects[1]) if table.upn_suspects is not None else None
+    return replace(table, frame=frame, upn_suspects=suspects)
 
 
 #: The inputs, in the order their issues are reported.
@@ -85,12 +143,17 @@ def _read_one(name: str, spec) -> tuple[Table | None, Issues]:
     return table, found
 
 
-def check_inputs(inp: Inputs, cfg: Config) -> None:
-    """SPEC §8 across inputs: duplicates, unknown schools, UPNs, census consistency, basis columns."""
+def check_inputs(inp: Inputs, cfg: Config, whole: bool = True) -> None:
+    """SPEC §8 across inputs: duplicates, unknown schools, UPNs, census consistency, basis columns.
+    Not `whole`: some cells could not be read (they are empty here), so the checks that an empty
+    cell would make wrong are left out: the census matching, basis columns and budget sums."""
     issues, schools = inp.issues, inp.schools
     ids = schools.frame[SCHOOL_ID]
     checks.duplicates(schools, [SCHOOL_ID], issues, "school_id")
-    successions_of(inp, issues)
+    check_open_dates(schools, issues)  # a school that closes before it opens (SPEC §11.1)
+    found = successions_of(inp, issues)
+    check_ssa_of_shut_schools(schools, found, cfg, issues)  # SSA of a school with no row (SPEC §1, §11.11)
+    check_overrides(schools, found, cfg, issues)  # a pupils_override that sets no school's pupils
     checks.school_clusters(schools, issues)
     check_blank_clusters(schools, issues)
     history.check(inp.statements, issues)  # §8's duplicate (upn, stream), read as histories (§11.3)
@@ -103,10 +166,13 @@ def check_inputs(inp: Inputs, cfg: Config) -> None:
         checks.census_registrations(inp.census, issues)
         checks.upn_letters(inp.census, issues)
         checks.census_outside(inp.census, ids, issues)
+    if inp.census is not None and whole:
         matches = census_matches(inp)  # the one join of the census with the statements, kept for the run
         checks.dob_differs(inp.statements, issues, matches)
         checks.taught_years(inp.census, cfg.census_date, _statement_dobs(inp), issues, matches)
     checks.no_statements(inp.statements, issues)
+    if not whole:
+        return
     _check_basis_columns(inp, cfg)
     _check_budget(inp, cfg)
 
@@ -201,11 +267,11 @@ def psf_issues(psf: PsfFrames, inp: Inputs, cfg: Config) -> None:
                         UPN, row), value=upn)
     decided = psf.rows.filter(pl.col("census_decided")).sort(ROW)
     severity = "error" if cfg.missing_from_census == "error" else "warning"
+    ends = f"PSF ends {census_stop_words(cfg)}"  # the period's start, or the policy's (§11.11)
     for row, upn, finding, expected, found in decided.select(
             ROW, UPN, "census_finding", "expected_school", "census_school").iter_rows():
-        text = (f"{upn} is not in the census; PSF ends at the period start" if finding == "not_in_census" else
-                f"{upn} is in the census at school '{found}', not '{expected}' (an unrecorded casual move); "
-                "PSF ends at the period start")
+        text = (f"{upn} is not in the census; {ends}" if finding == "not_in_census" else
+                f"{upn} is in the census at school '{found}', not '{expected}' (an unrecorded casual move); {ends}")
         issues.add(f"census_{finding}", severity, text, **inp.statements.where(UPN, row), value=upn)
 
 
@@ -287,6 +353,9 @@ def counted_years(cfg: Config) -> list[tuple[int, int]]:
     return [tuple(cfg.pupil_years), *sorted(element_years(cfg))]
 
 
+HALF_AWAY = "half_away_from_zero"  # a council's pupils figure rounded as every figure is (SPEC §1)
+
+
 def school_bases(inp: Inputs, cfg: Config) -> pl.DataFrame:
     """Per school: pupils, sen_support, statements, fsm counts at the census date (age-based years),
     each element's own years too (SPEC §11.8); census rows counted where the school is open on census
@@ -294,7 +363,8 @@ def school_bases(inp: Inputs, cfg: Config) -> pl.DataFrame:
     formula counted nowhere (SPEC §11.2).  Adds the flags `_in_formula` and `_open_units`."""
     frame = inp.schools.frame
     if inp.census is None:
-        pupils = pl.col(PUPILS).fill_null(0).round(0).cast(pl.Int64) if PUPILS in frame.columns else pl.lit(0)
+        pupils = (pl.col(PUPILS).fill_null(0).round(0, mode=HALF_AWAY).cast(pl.Int64) if PUPILS in frame.columns
+                  else pl.lit(0))
         out = frame.with_columns(pupils.alias("_basis_pupils"))
     else:
         homes = census_homes(frame, successions_of(inp), cfg)
@@ -307,8 +377,8 @@ def school_bases(inp: Inputs, cfg: Config) -> pl.DataFrame:
             out = out.with_columns(pl.col(c).fill_null(0).cast(pl.Int64) for c in counts.columns if c != SCHOOL_ID)
     if PUPILS_OVERRIDE in out.columns and out[PUPILS_OVERRIDE].null_count() < out.height:
         warn_overrides(out, inp.schools, inp.issues)
-        out = out.with_columns(pl.coalesce(pl.col(PUPILS_OVERRIDE).round(0).cast(pl.Int64), "_basis_pupils")
-                               .alias("_basis_pupils"))
+        override = pl.col(PUPILS_OVERRIDE).round(0, mode=HALF_AWAY).cast(pl.Int64)
+        out = out.with_columns(pl.coalesce(override, "_basis_pupils").alias("_basis_pupils"))
     inside = in_formula(out) & open_in_period(out, cfg)  # a school open on no day of the period takes no share
     return out.with_columns(*[pl.when(inside).then(pl.col(c)).otherwise(0).alias(c)
                               for c in out.columns if c.startswith("_basis_")],
@@ -350,7 +420,8 @@ def prepare(inp: Inputs, cfg: Config, psf: PsfFrames | None = None) -> Prepared:
                      register=inp.register)
     psf_issues(psf, run_inp, cfg)
     issues.extend(psf.notes)
-    issues.raise_if_errors()
+    if not _budget_only(issues):  # a budget error alone waits for the pot's (read_inputs, budget_later)
+        issues.raise_if_errors()
     schools = school_bases(run_inp, cfg)
     for sid, name in schools.filter((pl.col("_basis_pupils") == 0) & pl.col(IN_FORMULA_FLAG) & open_in_period(
             schools, cfg)).select(SCHOOL_ID, SCHOOL_NAME).sort(SCHOOL_ID).iter_rows():
@@ -386,25 +457,39 @@ def compute(inp: Inputs, cfg: Config, psf: PsfFrames | None = None, prepared: Pr
     issues = Issues(list(prepared.issues))
     schools = prepared.schools
     inside = schools.filter(pl.col(IN_FORMULA_FLAG))  # top-slices count schools in the formula (SPEC §11.11)
-    the_pot = pot(cfg, prepared.continuing, inside.height, inside[CLUSTER_ID].drop_nulls().n_unique())
-    if cfg.floor_pct is not None and previous is None:
-        issues.warn("protection_skipped", "formula.protection is not applied: it needs last year's allocations "
-                    "(--previous: last year's schools.csv or allocations.xlsx)", file=cfg.path.name,
-                    column="formula.protection")
-    schools, work, elements = apply_formula(schools, cfg, the_pot.cluster_pot, issues, workings, previous)
-    schools_out = _schools_frame(schools, cfg, elements)
-    ssa_total = int(schools_out["ssa"].sum())
-    totals = Totals(the_pot.pupil_specific_pot, prepared.continuing, the_pot.topslices, the_pot.cluster_pot,
-                    prepared.released_total, ssa_total, ssa_total + the_pot.pupil_specific_pot)
+    try:
+        the_pot = pot(cfg, prepared.continuing, inside.height, inside[CLUSTER_ID].drop_nulls().n_unique())
+        if cfg.floor_pct is not None and previous is None:
+            issues.warn("protection_skipped", "formula.protection is not applied: it needs last year's allocations "
+                        "(--previous: last year's schools.csv or allocations.xlsx)", file=cfg.path.name,
+                        column="formula.protection")
+        schools, work, elements = apply_formula(schools, cfg, the_pot.cluster_pot, issues, workings, previous)
+        schools_out = _schools_frame(schools, cfg, elements)
+        ssa_total = int(schools_out["ssa"].sum())
+        totals = Totals(the_pot.pupil_specific_pot, prepared.continuing, the_pot.topslices, the_pot.cluster_pot,
+                        prepared.released_total, ssa_total, ssa_total + the_pot.pupil_specific_pot)
+        passed = _checks_passed(totals, schools_out, elements, cfg)
+    except SenrunError as exc:
+        raise _with_found(exc, issues) from None
+    issues.raise_if_errors()  # a budget error, listed with the run's warnings (read_inputs, budget_later)
     return RunResult(
         config=cfg, schools=schools_out, clusters=_clusters_frame(schools_out, schools[IN_FORMULA_FLAG], elements),
         psf=prepared.psf.lines,
         released=prepared.released, workings=work, elements=elements,
         totals=totals, issues=tuple(issues.items), inputs=_input_infos(inp), config_sha256=cfg.sha256,
-        checks=_checks_passed(totals, schools_out, elements, cfg),
+        checks=passed,
         successions=_succession_pairs(inp),
         no_return=tuple(schools.filter(~pl.col(IN_FORMULA_FLAG) & (pl.col("psf") == 0))[SCHOOL_ID].to_list()),
         register=inp.register)
+
+
+def _with_found(exc: SenrunError, found: Issues) -> SenrunError:
+    """`exc` (the pot's, the formula's or the money identity's error: its type kept, as Unaffordable's
+    highest rates) listing first every issue the run found before it — a budget error, the warnings
+    that explain its figures (SPEC §7: validate lists errors and warnings)."""
+    exc.issues[:0] = found.items
+    exc.args = ("\n".join(str(i) for i in exc.errors or exc.issues),)
+    return exc
 
 
 def census_worked_out(inp: Inputs, cfg: Config) -> pl.DataFrame | None:
@@ -503,7 +588,7 @@ def allocate(cfg: Config, progress=None, previous: dict[str, int] | None = None,
             raise SenrunError(Issue("config", ERROR, "formula.protection needs last year's allocations: run with "
                                     "--previous (last year's schools.csv or allocations.xlsx)", file=cfg.path.name,
                                     column="formula.protection", field="formula.protection"))
-        inp = read_inputs(cfg, progress, register)
+        inp = read_inputs(cfg, progress, register, budget_later=True)  # listed with the pot's errors
         if progress:
             progress("computing")
         profile = census_worked_out(inp, cfg)

@@ -150,10 +150,23 @@ def _census_school(census: pl.LazyFrame) -> pl.LazyFrame:
             .sort("_sub", maintain_order=True).unique(UPN, keep="first", maintain_order=True).drop("_sub"))
 
 
+def census_stop_day(cfg: Config) -> date:
+    """The day a census finding (a missing child, an unrecorded casual move) stops PSF: the period's
+    start, or the policy's when the period starts before it (SPEC §11.11: the old rules pay till then)."""
+    return max(cfg.period_start, cfg.policy_start)
+
+
+def census_stop_words(cfg: Config, dated: bool = False) -> str:
+    """When a census finding stops PSF, in words: "at the period start" (with its date when `dated`),
+    or in a period that starts before the policy, "at the policy start (2012-09-01)"."""
+    if cfg.period_start >= cfg.policy_start:
+        return f"at the period start {cfg.period_start}" if dated else "at the period start"
+    return f"at the policy start {cfg.policy_start}" if dated else f"at the policy start ({cfg.policy_start})"
+
+
 def first_stop(frame: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
     """The cause that stopped the row first, by date; on the same date, the order of REASONS."""
-    # §11.11: a period that starts before the policy is checked from the policy's start (the old rules pay till then)
-    census_on = max(cfg.period_start, cfg.policy_start)
+    census_on = census_stop_day(cfg)
     census_stop = pl.when(pl.col("census_finding").is_not_null()).then(pl.lit(census_on)).otherwise(None)
     frame = frame.with_columns(
         census_stop.cast(pl.Date).alias("stop_census"),

@@ -36,6 +36,7 @@ from .succession import Successions
 STOPPED_LAST_YEAR = "stopped_last_year"
 KEY = [UPN, STREAM]
 HASH = "_key_hash"  # a history's (upn, stream) as one integer (see key_hash)
+REG_ROW = "register_row"  # a history's first line in last year's psf.csv, as a spreadsheet numbers it
 _SEED = 20130401
 COLUMNS = ("upn", "stream", "psf_school_id", "paid_school_id", "paid_to", "paid_amount", "reason")
 READ = tuple(c for c in COLUMNS if c != "psf_school_id")  # (psf_school_id: only checked to be there)
@@ -47,8 +48,8 @@ REASON_ORDER = ("stream_ended", "phase_end", "casual_move", "transfer", "not_in_
 @dataclass(frozen=True)
 class Register:
     """Last year's histories: upn, stream, last_paid (pence), last_reason (a stop, or `continuing`),
-    last_school (paid_school_id at its last paid day), last_paid_to, and `HASH` (see key_hash), in no
-    particular order; and where it came from."""
+    last_school (paid_school_id at its last paid day), last_paid_to, `HASH` (see key_hash) and
+    `REG_ROW` (where its first line is in the file), in no particular order; and where it came from."""
 
     histories: pl.DataFrame
     file: str
@@ -117,16 +118,31 @@ def _resaved(lines: pl.DataFrame) -> pl.DataFrame:
 
 
 def _check_lines(lines: pl.DataFrame, file: str) -> None:
-    """Every line needs a UPN, a stream, a known reason and an amount."""
+    """Every line needs a UPN, a stream, a known reason and an amount, and a date paid to that is a
+    date (or blank): each problem named by its row and column, with the cell's text (not a UPN's)."""
     known = (CONTINUING, *REASON_ORDER)
-    bad = lines.filter(pl.col(UPN).is_null() | pl.col(STREAM).is_null() | ~pl.col("reason").is_in(known)
-                       | (pl.col("paid_amount").is_null() & pl.col("_raw_paid").is_not_null())
-                       | (pl.col("paid_to").is_null() & pl.col("_raw_to").str.strip_chars().ne("").fill_null(False)))
-    if bad.is_empty():
+    problems = (
+        (UPN, pl.col(UPN).is_null(), None, "a UPN"),
+        (STREAM, pl.col(STREAM).is_null(), None, "a stream (PSF, SSMN or FYS)"),
+        ("paid_amount", pl.col("paid_amount").is_null() & pl.col("_raw_paid").is_not_null(), "_raw_paid",
+         "an amount in pounds such as 8400.00"),
+        ("paid_to", pl.col("paid_to").is_null() & pl.col("_raw_to").str.strip_chars().ne("").fill_null(False),
+         "_raw_to", "a date such as 2014-03-31, or blank"),
+        ("reason", ~pl.col("reason").is_in(known).fill_null(False), "reason", f"one of {', '.join(known)}"),
+    )
+    found = lines.select(ROW, *(bad.alias(f"_bad_{column}") for column, bad, _, _ in problems),
+                         *{raw for _, _, raw, _ in problems if raw}).filter(
+        pl.any_horizontal(pl.col(f"_bad_{column}") for column, _, _, _ in problems))
+    if found.is_empty():
         return
-    issues = [Issue("register", ERROR, "not a line of a psf.csv written by senrun (a UPN, a stream, an amount, "
-                    f"a date paid to or blank, and one of the reasons {', '.join(known)})", file=file, row=r)
-              for r in bad[ROW].head(200)]
+    issues = []
+    for rec in found.head(200).iter_rows(named=True):
+        for column, _, raw, expected in problems:
+            if rec[f"_bad_{column}"]:
+                value = rec[raw] if raw else None
+                what = f"'{value}' is not {expected}" if value is not None else f"is empty: it needs {expected}"
+                issues.append(Issue("register", ERROR, f"not a line of a psf.csv written by senrun: {what}",
+                                    file=file, row=rec[ROW], column=column, value=value, expected=expected))
     raise SenrunError(issues)
 
 
@@ -147,7 +163,8 @@ def _histories(lines: pl.DataFrame) -> tuple[pl.DataFrame, bool]:
     several = pl.col(HASH).is_duplicated()
     one = lines.filter(~several).select(
         UPN, STREAM, pl.col("paid_amount").fill_null(0).alias("last_paid"), stop_rank.alias("_stop_rank"),
-        pl.col("paid_school_id").alias("last_school"), pl.col("paid_to").alias("last_paid_to"), HASH)
+        pl.col("paid_school_id").alias("last_school"), pl.col("paid_to").alias("last_paid_to"), HASH,
+        pl.col(ROW).alias(REG_ROW))
     # within a history: its lines by last day paid (then file order); the school at the last of them
     many = (lines.filter(several).with_columns(stop_rank.alias("_rank"), pl.col("paid_to").fill_null(pl.date(1, 1, 1))
                                                .alias("_last"))
@@ -156,12 +173,13 @@ def _histories(lines: pl.DataFrame) -> tuple[pl.DataFrame, bool]:
             .agg(pl.col("paid_amount").fill_null(0).sum().alias("last_paid"),
                  pl.col("_rank").min().alias("_stop_rank"),
                  pl.col("paid_school_id").last().alias("last_school"),
-                 pl.col("paid_to").max().alias("last_paid_to"), pl.col(HASH).first()))
+                 pl.col("paid_to").max().alias("last_paid_to"), pl.col(HASH).first(),
+                 pl.col(ROW).min().alias(REG_ROW)))
     stop = pl.col("_stop_rank").replace_strict({i: r for r, i in order.items()}, default=None, return_dtype=pl.String)
     hist = (pl.concat([one, many.select(one.columns)])
             .select(*KEY, "last_paid", "last_school", "last_paid_to", pl.col("_stop_rank").is_not_null().alias("stopped"),
                     pl.when(pl.col("_stop_rank").is_not_null()).then(stop).otherwise(pl.lit(CONTINUING))
-                    .alias("last_reason"), HASH))
+                    .alias("last_reason"), HASH, REG_ROW))
     return hist, not many[HASH].is_duplicated().any()
 
 
@@ -257,8 +275,10 @@ def apply(psf: PsfFrames, register: Register, cfg: Config, moves: pl.DataFrame |
 
 
 def _each(frame: pl.DataFrame, code: str, text, file: str) -> list[Issue]:
-    """A warning per row (up to 200, then one saying how many more)."""
-    out = [Issue(code, WARNING, text(r), file=file, value=r[UPN]) for r in frame.head(200).iter_rows(named=True)]
+    """A warning per history (up to 200, then one saying how many more), at its first line in last
+    year's psf.csv (`REG_ROW`): the UPN in it is the child's personal data, hidden unless asked for."""
+    out = [Issue(code, WARNING, text(r), file=file, row=r[REG_ROW], column=UPN, field=UPN, value=r[UPN])
+           for r in frame.head(200).iter_rows(named=True)]
     if frame.height > 200:
         out.append(Issue(code, WARNING, f"{frame.height - 200:,} more like this", file=file))
     return out
@@ -284,6 +304,7 @@ def _resurrected(held: pl.DataFrame, register: Register) -> list[Issue]:
              .agg(pl.col(UPN).first(), pl.col(STREAM).first(), pl.col("paid_amount").sum(),
                   pl.col("last_reason").first(), pl.col("last_paid_to").first(), pl.col(ROW).min())
              .filter(pl.col("paid_amount") > 0).sort(ROW))
+    would = would.with_columns(register.histories[REG_ROW].gather(would["_h"]))
     return _each(would, "resurrected", lambda r: (
         f"{r[UPN]} / {r[STREAM]}: PSF stopped last year ({r['last_reason']}, {_when(r['last_paid_to'])}); this "
         f"year's inputs would pay {fmt_gbp(r['paid_amount'])}, but it stays stopped (name the child under "
@@ -305,9 +326,9 @@ def _missing(hist: pl.DataFrame, at: pl.Series, register: Register) -> list[Issu
 def _school_changed(lines: pl.DataFrame, hist: pl.DataFrame, register: Register, moves: pl.DataFrame | None,
                     successions: Successions | None) -> list[Issue]:
     """A history continuing last year whose first paid line this year is at another school than last
-    year's at its end, with no recorded move between the two schools nor a succession joining them
-    (the schools' `successor_id` or the links input, along a chain: §11.1).  `lines` carry their
-    history's row number (`_h`)."""
+    year's at its end, with no way between the two schools by the child's recorded moves and the
+    schools' successions (the schools' `successor_id` or the links input: §11.1), in any number
+    of steps.  `lines` carry their history's row number (`_h`)."""
     continuing = hist["last_reason"] == CONTINUING
     paid = lines.filter((pl.col("paid_amount") > 0) & continuing.gather(lines["_h"]).fill_null(False))
     paid = paid.with_columns(hist["last_school"].gather(paid["_h"]))
@@ -316,14 +337,35 @@ def _school_changed(lines: pl.DataFrame, hist: pl.DataFrame, register: Register,
     first = (paid.filter(pl.col("_h").is_in(elsewhere)).sort(pl.col("paid_from"), ROW)
              .group_by("_h", maintain_order=True).first()
              .filter(pl.col("paid_school_id") != pl.col("last_school")))
-    if moves is not None:
-        recorded = moves.select(UPN, pl.col(FROM_SCHOOL).alias("last_school"), pl.col(TO_SCHOOL).alias("paid_school_id"))
-        first = first.join(recorded, on=[UPN, "last_school", "paid_school_id"], how="anti")
-    changed = (succession.same_chain(first.lazy(), "last_school", "paid_school_id", successions, "_succeeded")
-               .filter(~pl.col("_succeeded")).collect().sort(ROW))
+    reached = _reached(first, moves, successions)
+    changed = (first.join(reached, left_on=["_h", "paid_school_id"], right_on=["_h", "_at"], how="anti")
+               .sort(ROW))
+    changed = changed.with_columns(hist[REG_ROW].gather(changed["_h"]))
     return _each(changed, "school_changed", lambda r: (
         f"{r[UPN]} / {r[STREAM]} was paid at school '{r['last_school']}' at the end of last year and is paid at "
         f"'{r['paid_school_id']}' this year, with no recorded move or succession between them"), register.file)
+
+
+def _reached(first: pl.DataFrame, moves: pl.DataFrame | None, successions: Successions | None) -> pl.DataFrame:
+    """Every school (`_at`) each history (`_h`) of `first` can reach from last year's school by the
+    child's recorded moves and the schools' succession chains, step after step (a managed move,
+    then the receiving school's conversion, then another move...)."""
+    seen = first.select("_h", UPN, pl.col("last_school").alias("_at"))
+    ways = []
+    if moves is not None:
+        ways.append((moves.select(UPN, pl.col(FROM_SCHOOL).alias("_at"), pl.col(TO_SCHOOL).alias("_to")),
+                     [UPN, "_at"]))
+    if successions is not None and not successions.chains.is_empty():
+        ways.append((successions.chains.select(pl.col(succession.SCHOOL_ID).alias("_at"),
+                                               pl.col("member").alias("_to")), ["_at"]))
+    frontier = seen
+    while ways and not frontier.is_empty():
+        step = pl.concat([frontier.join(edges.cast({"_at": frontier.schema["_at"]}), on=on, how="inner")
+                          .select("_h", UPN, pl.col("_to").cast(frontier.schema["_at"]).alias("_at"))
+                          for edges, on in ways])
+        frontier = step.unique(["_h", "_at"]).join(seen, on=["_h", "_at"], how="anti")
+        seen = pl.concat([seen, frontier])
+    return seen.select("_h", "_at")
 
 
 def _reinstate_notes(hist: pl.DataFrame, cfg: Config) -> list[Issue]:
@@ -334,7 +376,8 @@ def _reinstate_notes(hist: pl.DataFrame, cfg: Config) -> list[Issue]:
     stopped = hist.filter(pl.col("stopped") & _named(hist, wanted)).select(*KEY)
     idle = wanted.join(stopped, on=KEY, how="anti", maintain_order="left")
     return [Issue("reinstate_unused", WARNING, f"reinstate: {r[UPN]} / {r[STREAM]} did not stop last year in the "
-                  "register: nothing to reinstate", file=cfg.path.name, column="reinstate", value=r[UPN])
+                  "register: nothing to reinstate", file=cfg.path.name, column="reinstate", field=UPN,
+                  value=r[UPN])
             for r in idle.iter_rows(named=True)]
 
 

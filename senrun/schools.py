@@ -16,8 +16,12 @@ from math import gcd
 import polars as pl
 
 from .calendar import units_between
+from .checks import MAX_LISTED
 from .config.loader import Config
-from .inputs.schema import CLOSED, IN_FORMULA, OPENED, SCHOOL_ID, SUCCESSOR_ID
+from .errors import Issues
+from .inputs.load import Table
+from .inputs.schema import CLOSED, IN_FORMULA, OPENED, ROW, SCHOOL_ID, SSA, SUCCESSOR_ID
+from .money import fmt_gbp
 from .succession import Successions, declared_pairs
 
 #: The schools frame's flag: the school takes part in the formula (SPEC §11.2: null means yes).
@@ -125,3 +129,76 @@ def succession_pairs(schools: pl.DataFrame, links: pl.DataFrame | None) -> tuple
     last year's schools this year's successor continues."""
     pairs = declared_pairs(schools, links).select(SCHOOL_ID, SUCCESSOR_ID).unique().sort(SCHOOL_ID, SUCCESSOR_ID)
     return tuple(pairs.iter_rows())
+
+
+def dates_reversed(frame: pl.DataFrame) -> pl.Expr:
+    """Whether each school's `closed` is before its `opened`: it is open on no day at all."""
+    opened, closed = _column(frame, OPENED, pl.Date), _column(frame, CLOSED, pl.Date)
+    return (closed < opened).fill_null(False)
+
+
+def check_open_dates(schools: Table, issues: Issues) -> None:
+    """A school that closes before it opens is an error at its `closed` cell, with both dates: it would be
+    open on no day, so have no row, share or return, and nothing would say why (SPEC §11.1)."""
+    frame = schools.frame
+    if OPENED not in frame.columns or CLOSED not in frame.columns:
+        return
+    bad = frame.filter(dates_reversed(frame)).sort(ROW)
+    for row, sid, opened, closed in bad.select(ROW, SCHOOL_ID, OPENED, CLOSED).head(MAX_LISTED).iter_rows():
+        issues.error("bad_value", f"school {sid} closes on {closed:%d/%m/%Y}, before it opens on {opened:%d/%m/%Y} "
+                     f"(its {schools.headers.get(OPENED, OPENED)} date): it would be open on no day, so have no row, "
+                     "share or return; correct the date that is wrong", **schools.where(CLOSED, row),
+                     value=f"{closed:%d/%m/%Y}", expected=f"a date on or after {opened:%d/%m/%Y}")
+    if bad.height > MAX_LISTED:
+        issues.error("bad_value", f"{bad.height - MAX_LISTED:,} more schools that close before they open",
+                     **schools.where(CLOSED))
+
+
+def shut_all_period(schools: Table, cfg: Config, having: pl.Expr) -> list[tuple[int, str, str, bool]]:
+    """(row, school_id, why, gone) of the schools open on no day of the period (SPEC §11.11: they have no row)
+    whose rows also meet `having`; `gone`: it closed before the period (else it opens after it).  A school
+    that closes before it opens is left to `check_open_dates`."""
+    frame = schools.frame
+    shut = frame.filter(~open_in_period(frame, cfg) & ~dates_reversed(frame) & having).sort(ROW)
+    opened, closed = _column(frame, OPENED, pl.Date), _column(frame, CLOSED, pl.Date)
+    out = []
+    for row, sid, since, until in shut.select(ROW, SCHOOL_ID, opened.alias("o"), closed.alias("c")).iter_rows():
+        gone = until is not None and until < cfg.period_start
+        why = (f"it closed on {until:%d/%m/%Y}, before the period starts on {cfg.period_start:%d/%m/%Y}" if gone
+               else f"it opens on {since:%d/%m/%Y}, after the period ends on {cfg.period_end:%d/%m/%Y}")
+        out.append((row, sid, why, gone))
+    return out
+
+
+def taker(school: str, schools: pl.DataFrame, successions: Successions, cfg: Config) -> str | None:
+    """The school that takes over `school`'s pupils in the period: its nearest successor open at some time in
+    it (as its census rows count, SPEC §11.11), or None."""
+    after = {s: [t] for s, t, _ in successions.edges.iter_rows()}
+    open_ids = set(schools.filter(open_in_period(schools, cfg))[SCHOOL_ID].to_list())
+    return nearest_open_successor(school, after, open_ids)
+
+
+def check_ssa_of_shut_schools(schools: Table, successions: Successions, cfg: Config, issues: Issues) -> None:
+    """SSA passes through to its school's row (SPEC §1); a school open on no day of the period has no row
+    (SPEC §11.11), so an SSA given to it would be paid to no one while `budget.ssa_total` still matched the
+    column: an error naming the amount and what to do with it."""
+    frame = schools.frame
+    if SSA not in frame.columns:
+        return
+    column = schools.headers.get(SSA, SSA)
+    found = shut_all_period(schools, cfg, pl.col(SSA).fill_null(0) != 0)
+    amounts = dict(frame.select(ROW, SSA).iter_rows()) if found else {}
+    for row, sid, why, gone in found[:MAX_LISTED]:
+        if gone:
+            successor = taker(sid, frame, successions, cfg)
+            todo = (f"Move it to the school that takes over its pupils{f' ({successor})' if successor else ''}, "
+                    "or make it 0 or blank")
+        else:
+            todo = "Make it 0 or blank (it belongs in the run of a period the school is open in)"
+        issues.error("ssa_no_row", f"school {sid} is open on no day of the period ({why}), so it has no row: "
+                     f"its {column} of {fmt_gbp(amounts[row])} would be paid to no school. {todo}",
+                     **schools.where(SSA, row), value=fmt_gbp(amounts[row]).replace("£", ""),
+                     expected="0 or blank")
+    if len(found) > MAX_LISTED:
+        issues.error("ssa_no_row", f"{len(found) - MAX_LISTED:,} more schools open on no day of the period with an "
+                     f"{column}", **schools.where(SSA))

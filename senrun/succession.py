@@ -94,7 +94,7 @@ def read_successions(schools: Table, links: Table | None, issues: Issues) -> Suc
                          "closed date, a link_date, or the successor's opened date", **where, value=successor)
             continue
         edges[school] = (successor, on)
-    if _loops(edges, schools, issues):
+    if _loops(edges, {school: where for school, (_, _, where) in found.items()}, issues):
         return NONE
     return _build(edges, closed)
 
@@ -148,20 +148,32 @@ def _declared(pairs: pl.DataFrame, schools: Table, links: Table | None, ids: set
         yield school, successor, on, (links if from_links else schools).where(SUCCESSOR_ID, row)
 
 
-def _loops(edges: dict[str, tuple[str, date]], schools: Table, issues: Issues) -> bool:
-    """A chain that comes back to a school is an error (it has no end to carry PSF to)."""
+def _loops(edges: dict[str, tuple[str, date]], wheres: dict[str, dict], issues: Issues) -> bool:
+    """A chain that comes back to a school is an error (it has no end to carry PSF to): one error per loop,
+    at the row that declares its first succession, naming the row of each of its successions (`wheres`:
+    where each school's succession was declared, in the order declared)."""
+    looped: set[str] = set()
     for start in edges:
-        seen, cur = {start}, edges[start][0]
-        while cur in edges:
-            if cur == start:
-                issues.error("succession", f"the successions of school {start} come back to it", **schools.where(
-                    SUCCESSOR_ID), value=start)
-                return True
-            if cur in seen:
-                break
-            seen.add(cur)
+        if start in looped:
+            continue
+        path, cur = [start], edges[start][0]
+        while cur in edges and cur not in path:
+            path.append(cur)
             cur = edges[cur][0]
-    return False
+        if cur != start:  # no loop, or a chain that runs into a loop found from one of its own schools
+            continue
+        looped.update(path)
+        steps = [s for s in wheres if s in path]  # as declared: the schools input, then the links input
+        listed = "; ".join(f"{s} → {edges[s][0]} ({_place(wheres[s])})" for s in steps)
+        issues.error("succession", f"the successions of school {start} come back to it, so PSF has no school to "
+                     f"end at: {listed}. Remove the succession that is wrong", **wheres[steps[0]], value=start)
+    return bool(looped)
+
+
+def _place(where: dict) -> str:
+    """`links.csv row 3`, `schools.xlsx › Schools row 4`: where a succession was declared, in a message."""
+    place = " › ".join(p for p in (where["file"], where["sheet"]) if p)
+    return f"{place} row {where['row']}" if where["row"] else place
 
 
 def _build(edges: dict[str, tuple[str, date]], closed: dict[str, date]) -> Successions:

@@ -107,3 +107,12 @@ def test_a_per_cluster_element_is_explained_as_the_clusters_equal_part_shared_by
     assert "30 pupils of its cluster's equal part of 2 clusters" in step["text"]
     assert step["text"].endswith("floor 37500p + 1p from the largest-remainder step = £375.01")
     assert explain_school(result, "S3")["formula"]["elements"][0]["amount"] == 50000
+
+
+@pytest.mark.parametrize("delegation, words", [("devolved", "devolved: held by the local authority"),
+                                               ("delegated", "delegated to school budgets")])
+def test_explain_words_the_cluster_share_as_the_years_delegation__faq_18_27_spec_11_8(tmp_path, delegation, words):
+    path = write_run(tmp_path, statements=[statement(U1, "2005-05-05", annual="0")], delegation=delegation)
+    result, _, _ = run_for_explain(load_config(path))
+    text = explain_school(result, "A")["formula"]["text"]
+    assert words in text and "notional" in text

@@ -161,3 +161,46 @@ def test_a_national_pot_over_a_fine_grained_need_column_does_not_overflow():
     frame = pl.DataFrame({"school_id": ["a", "b", "c"], "units": [10**13, 3 * 10**13, 10**13]})
     shares = apportion(frame, 500_000_000_001, "units", "school_id", "amount").sort("school_id")
     assert shares["amount"].to_list() == [100_000_000_000, 300_000_000_001, 100_000_000_000]
+
+
+@pytest.mark.parametrize("pot_pence, units, shown", [(20001, 200, "1.0001"), (20005, 200, "1.0003"),
+                                                     (20000, 200, "1.0000"), (100, 3, "0.3333")])
+def test_a_solved_rate_is_reported_to_4_places_rounded_half_away_from_zero__spec_1_4(pot_pence, units, shown):
+    from senrun.config.loader import ElementSpec
+    from senrun.formula import solved_rate
+
+    spec = ElementSpec(name="pp", basis="pupils", solve=True)
+    assert str(solved_rate(spec, pot_pence, units, 1)) == shown
+
+
+def test_pupils_set_by_the_council_are_rounded_half_away_from_zero__spec_1_decisions_15(tmp_path):
+    schools = [{"school_id": s, "school_name": s, "cluster_id": "K1", "pupils": p, "ssa": "0"}
+               for s, p in (("S1", "10.5"), ("S2", "11.5"), ("S3", "2.5"))]
+    r = run(tmp_path, schools=schools, statements=[statement(U1, "2005-05-05", school="S1", annual="0")],
+            budget={"pupil_specific_pot": 1000},
+            formula=formula({"name": "per_pupil", "basis": "pupils", "remainder": True}))
+    assert dict(r.schools.select("school_id", "pupils").iter_rows()) == {"S1": 11, "S2": 12, "S3": 3}
+    # £1,000 over 11 + 12 + 3 = 26 pupils: 42,307.69p, 46,153.85p, 11,538.46p; the spare penny to S1
+    assert dict(r.schools.select("school_id", "formula_per_pupil").iter_rows()) == {
+        "S1": 42308, "S2": 46154, "S3": 11538}
+
+
+@pytest.mark.parametrize("column", ["ssa", "pupils", "school_name", "in_formula"])
+def test_a_need_basis_on_one_of_the_schools_own_columns_is_a_config_error_at_its_line__spec_4(tmp_path, column):
+    with pytest.raises(SenrunError) as e:
+        run(tmp_path, schools=THREE, statements=[statement(U1, "2005-05-05", school="S1", annual="0")],
+            budget={"pupil_specific_pot": 500},
+            formula=formula({"name": "by_it", "basis": f"column:{column}", "remainder": True}))
+    [issue] = e.value.errors
+    assert issue.column == "formula.elements[0].basis" and issue.row is not None
+    assert f"column:{column}" in issue.message and "a column of its own" in issue.message
+
+
+@pytest.mark.parametrize("basis", ["per_school", "per_cluster", "column:need"])
+def test_nc_years_on_a_basis_that_counts_no_pupils_is_a_config_error_not_ignored__spec_11_8(tmp_path, basis):
+    with pytest.raises(SenrunError) as e:
+        run(tmp_path, schools=THREE, statements=[statement(U1, "2005-05-05", school="S1", annual="0")],
+            budget={"pupil_specific_pot": 500},
+            formula=formula({"name": "flat", "basis": basis, "nc_years": [0, 6], "remainder": True}))
+    [issue] = e.value.errors
+    assert issue.column == "formula.elements[0].nc_years" and "would change nothing" in issue.message

@@ -226,3 +226,41 @@ def test_an_event_that_is_no_statement_event_is_an_error_naming_the_cell(tmp_pat
     [issue] = e.value.errors
     assert (issue.code, issue.row, issue.column) == ("bad_value", 3, "event")
     assert '"Transfer" is not a statement event' in issue.message
+
+
+def test_an_amendment_after_the_statement_ceased_is_ignored_with_a_warning_naming_both_rows__spec_11_3(tmp_path):
+    # a ceased history ends (§11.3): only a reissued row starts the child's statement again, so an
+    # amendment dated after the ceasing sets no rate — paid April–May 2 × 10,000p, entitlement 12 × 10,000p
+    rows = [row(annual="1200.00"), row("ceased", "2013-06-01", annual=""),
+            row("amended", "2013-09-01", annual="2400.00")]
+    r = history_run(tmp_path, rows)
+    assert lines_of(r, U1) == [("A", 20000, 100000, "ceased")]
+    [issue] = [w for w in r.warnings if w.code == "amended_after_ceasing"]
+    assert (issue.row, issue.column, issue.value) == (4, "event", "amended")
+    assert "ceased on 01/06/2013 (row 3)" in issue.message and "ignored" in issue.message
+
+
+def test_an_ehc_transfer_after_the_ceased_date_of_an_earlier_row_is_ignored_with_a_warning__spec_11_3(tmp_path):
+    rows = [row(annual="1200.00", ceased="2013-06-01"), row("ehc_transfer", "2014-01-01", annual="6000.00")]
+    r = history_run(tmp_path, rows)
+    assert lines_of(r, U1) == [("A", 20000, 100000, "ceased")]
+    assert [(w.row, w.code) for w in r.warnings if w.code == "amended_after_ceasing"] == [
+        (3, "amended_after_ceasing")]
+
+
+def test_a_reissued_statement_after_a_ceasing_may_be_amended__spec_11_3(tmp_path):
+    rows = [row(annual="1200.00"), row("ceased", "2013-06-01", annual=""),
+            row("reissued", "2013-09-01", statement_date="2013-09-01"),
+            row("amended", "2013-12-01", annual="2400.00", statement_date="2013-09-01")]
+    r = history_run(tmp_path, rows)
+    assert sorted(line[3] for line in lines_of(r, U1)) == ["ceased", "post_policy_statement"]
+
+
+def test_a_historys_errors_name_the_rows_and_hide_the_childs_upn_on_the_terminal__uk_gdpr(tmp_path):
+    rows = [row(annual="1200.00", effective="2013-05-01"), row("amended", "2013-05-01", annual="2400.00"),
+            row("reissued", "2013-09-01", upn=U2), row("amended", "2009-01-01", upn=U2)]
+    with pytest.raises(SenrunError) as e:
+        history_run(tmp_path, rows)
+    assert len(e.value.errors) >= 2
+    for issue in e.value.errors:
+        assert issue.row is not None and U1 not in str(issue.hidden()) and U2 not in str(issue.hidden())

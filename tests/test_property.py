@@ -31,6 +31,8 @@ def scenarios(draw):
         later = [f"S{j}" for j in range(i + 1, n_schools)]
         s["closed"] = closes
         s["successor_id"] = draw(st.sampled_from(["", *later])) if closes and later else ""
+        if closes == "2012-12-31":  # open on no day of the period: no row, so no SSA (SPEC §11.11)
+            s["ssa"] = "0.00"
     if all(s["pupils"] == "0" for s in schools):
         schools[0]["pupils"] = "1"
     ids = [s["school_id"] for s in schools]
@@ -114,6 +116,11 @@ def round_two_scenarios(draw):
             "closed": draw(st.sampled_from(["", "", "2013-12-31", "2013-03-31", "2013-08-31"])),
             "in_formula": "no" if outside else draw(st.sampled_from(["", "yes"]))})
     schools[0].update(opened="", closed="")  # one school in the formula all year
+    for s in schools:
+        if s["opened"] and s["closed"] and s["closed"] < s["opened"]:  # closing before opening is an error
+            s["closed"] = ""
+        if s["closed"] == "2013-03-31" or s["opened"] == "2014-06-01":  # no row, so no SSA (SPEC §11.11)
+            s["ssa"] = "0.00"
     statements = []
     for k in range(draw(st.integers(1, 5))):
         statements.append({

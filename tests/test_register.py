@@ -342,3 +342,55 @@ def test_two_keys_that_share_a_hash_are_never_taken_for_one_history__spec_11_4(t
     assert frame.equals(plain_frame)
     assert frame.select("upn", "reason").rows() == [(U3, "missing_from_statements"),
                                                     (U5, "not in last year's register"), (U4, "reinstated")]
+
+
+def _move(upn: str, frm: str, to: str, on: str, reason: str = "managed_move") -> dict:
+    return {"upn": upn, "from_school_id": frm, "to_school_id": to, "move_date": on, "reason": reason}
+
+
+def test_a_child_who_reached_this_years_school_by_two_recorded_managed_moves_is_not_a_school_change__faq_6(tmp_path):
+    register = last_year(tmp_path, {"upn": U1, "paid_school_id": "A"})
+    moves = [_move(U1, "A", "B", "2013-02-01"), _move(U1, "B", "H", "2013-03-01")]
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05", school="A")], moves=moves)
+    assert lines_of(r, U1) == [("H", 840000, 0, "continuing")]
+    assert "school_changed" not in codes(r)
+
+
+def test_a_child_moved_to_a_school_that_then_converted_is_not_a_school_change__faq_3_6(tmp_path):
+    register = last_year(tmp_path, {"upn": U1, "paid_school_id": "A"})
+    schools = [_school("A"), _school("B", closed="2013-02-28", successor="BB"), _school("BB", opened="2013-03-01")]
+    moves = [_move(U1, "A", "B", "2013-02-01")]
+    r = run_with(tmp_path, register, schools=schools, moves=moves,
+                 statements=[statement(U1, "2005-05-05", school="A")])
+    assert lines_of(r, U1) == [("BB", 840000, 0, "continuing")]
+    assert "school_changed" not in codes(r)
+
+
+def test_a_recorded_move_of_another_child_does_not_explain_a_school_change__spec_11_4(tmp_path):
+    register = last_year(tmp_path, {"upn": U1, "paid_school_id": "A"}, {"upn": U2, "paid_school_id": "A"})
+    moves = [_move(U2, "A", "B", "2013-02-01")]
+    r = run_with(tmp_path, register, moves=moves, statements=[statement(U1, "2005-05-05", school="B"),
+                                                               statement(U2, "2005-05-05", school="A")])
+    changed = [w for w in r.warnings if w.code == "school_changed"]
+    assert [(w.row, w.column) for w in changed] == [(2, "upn")]  # U1's line in last year's psf.csv
+
+
+def test_the_registers_warnings_name_last_years_row_and_hide_the_childs_upn_by_default__uk_gdpr(tmp_path):
+    register = last_year(tmp_path, {"upn": U2}, left(U1))
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")])
+    found = {w.code: w for w in r.warnings if w.code in ("resurrected", "missing_from_statements")}
+    assert (found["resurrected"].row, found["missing_from_statements"].row) == (3, 2)
+    for issue in found.values():
+        shown = issue.hidden()
+        assert U1 not in str(shown) and U2 not in str(shown) and shown.value == "[hidden]"
+        assert str(shown).startswith(f"psf.csv › row {issue.row} › upn: [hidden] / PSF")
+    assert U1 in found["resurrected"].message  # pupils.xlsx (restricted) and --show-personal-data keep it
+
+
+def test_a_bad_register_line_names_its_column_and_the_value_found(tmp_path):
+    register = last_year(tmp_path, {"upn": U1, "paid_amount": "lots"}, {"upn": U2, "paid_to": "31-31-2013",
+                                                                        "reason": "gone"})
+    with pytest.raises(SenrunError) as caught:
+        run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")])
+    assert [(i.row, i.column, i.value) for i in caught.value.issues] == [
+        (2, "paid_amount", "lots"), (3, "paid_to", "31-31-2013"), (3, "reason", "gone")]

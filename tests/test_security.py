@@ -135,3 +135,16 @@ def test_an_unexpected_failure_inside_reading_shows_no_pupil_data(run_dir, monke
     assert ("Traceback" in result.output) == debug
     for pupil in ("D926200113001", "W926200111002", "14/11/2001", "2005-03-01"):
         assert pupil not in result.output
+
+
+@pytest.mark.parametrize("upn", ["B801200005001", "B80120000500A"])
+def test_a_upn_in_a_message_is_hidden_even_when_the_check_did_not_mark_it_personal__uk_gdpr(upn):
+    from senrun.errors import Issue
+
+    issue = Issue("some_check", "warning", f"{upn} / PSF: something about this child at school '1234567'",
+                  file="psf.csv", row=4, column="upn", value=upn)
+    shown = issue.hidden()
+    assert str(shown) == "psf.csv › row 4 › upn: [hidden] / PSF: something about this child at school '1234567'"
+    assert shown.value == "[hidden]"
+    plain = Issue("some_check", "warning", "school 'AB1234567890' is a school id, not a UPN: kept", value="9261001")
+    assert plain.hidden() is plain

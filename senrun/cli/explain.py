@@ -40,7 +40,7 @@ def explain(
     with handled(debug, as_json):
         result, psf, inp = run_for_explain(load_config(config), register, previous)
         if school is not None:
-            data = explain_school(result, school)
+            data = explain_school(result, school, personal=show_personal)  # other children: by their row
         else:
             data = explain_upn(result, psf.rows, upn, inp.moves.frame if inp.moves else None, inp.statements.frame)
         if as_json:

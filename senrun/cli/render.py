@@ -140,11 +140,12 @@ _CLUSTER_FIGURES = {"ssa": "SSA", "psf": "PSF", "cluster_allocation": "cluster a
 
 def _no_cluster(result) -> dict | None:
     """The settings outside the formula given no cluster (SPEC §11.2), as one line: their SSA and PSF
-    belong in the total, though no cluster has them."""
+    belong in the total, though no cluster has them.  Its `schools` is 0, as on the Clusters sheet: a blank
+    cluster is allowed only outside the formula, and such a setting is none of a cluster's `schools`."""
     rest = result.schools.filter(result.schools["cluster_id"].is_null())
     if rest.is_empty():
         return None
-    return {"cluster_id": "(no cluster)", "cluster_name": "", "schools": rest.height, "ssa": int(rest["ssa"].sum()),
+    return {"cluster_id": "(no cluster)", "cluster_name": "", "schools": 0, "ssa": int(rest["ssa"].sum()),
             "psf": int(rest["psf"].sum()), "cluster_allocation": 0, "total": int(rest["total"].sum())}
 
 

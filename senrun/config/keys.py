@@ -21,6 +21,8 @@ from ..inputs.parse import config_date, config_decimal
 from ..inputs.schema import SCHEMAS
 
 BASES_FIXED = ("per_school", "per_cluster", "pupils", "sen_support", "statements", "fsm")
+#: The schools input's columns senrun itself reads (SPEC §5, §11.1, §11.2): not a `column:` need basis.
+OWN_SCHOOLS_COLUMNS = frozenset(c.name for c in SCHEMAS["schools"])
 
 # Each entry: key -> (kind, default).  kind is a checker name or a nested dict.
 REQUIRED = object()
@@ -276,6 +278,12 @@ class StructuredKinds:
         if text is not None and text not in BASES_FIXED and not (text.startswith("column:") and len(text) > 7):
             self.problem(path, f"'{text}' is not a basis", value=text,
                          expected=", ".join(BASES_FIXED) + " or column:NAME")
+        elif text is not None and text[7:] in OWN_SCHOOLS_COLUMNS and text.startswith("column:"):
+            name = text[7:]
+            hint = " (for pupil numbers, basis: pupils)" if name == "pupils" else ""
+            self.problem(path, f"'{text}' names the schools input's {name} column, which senrun reads for its own "
+                         f"use: a need basis needs a column of its own (copy the figures to a new column such as "
+                         f"'{name}_need' and name that){hint}", value=text, expected="column:NAME of a need column")
         return text
 
     def k_years(self, raw, path):
@@ -358,6 +366,12 @@ def semantics(c: dict, check: Checker) -> None:
             check.problem(f"formula.elements[{i}].share", f"share {e['share']} is not between 0 and 1")
         if isinstance(e.get("rate"), Decimal) and e["rate"] < 0:
             check.problem(f"formula.elements[{i}].rate", f"rate {e['rate']} is negative")
+        if e.get("nc_years") is not None and e.get("basis") in ("per_school", "per_cluster") or (
+                e.get("nc_years") is not None and str(e.get("basis") or "").startswith("column:")):
+            check.problem(f"formula.elements[{i}].nc_years", f"element '{e.get('name')}' has basis "
+                          f"'{e['basis']}', which counts no pupils: nc_years would change nothing",
+                          expected="nc_years only on a basis counted from the census (pupils, sen_support, "
+                          "statements, fsm); per_cluster splits by formula.pupils")
     shares = sum((e["share"] for e in elements if e.get("share") is not None), Decimal(0))
     if shares > 1:
         check.problem("formula.elements", f"the shares add up to {shares}, more than the whole pot (1)")

@@ -3,7 +3,10 @@
 fastexcel (calamine) does the reading.  What it does not do is done here:
 
 - blank rows above the data are kept (`skip_rows=0`), so a frame row is an Excel row;
-- the first *visible* sheet is "the first sheet": a hidden lookup sheet in front is passed over;
+- the first *visible worksheet* is "the first sheet": a hidden lookup sheet or a chart sheet in
+  front is passed over (calamine would read a chart sheet as empty, and print a line of its own);
+- cells merged across rows are found (`merged_cells`), so that an empty cell inside them is said
+  to be merged rather than merely empty;
 - before calamine sees the file, the zip is checked (`guard`): a workbook that would unpack to
   more than `MAX_XML_BYTES`, or whose sheet spans more than `MAX_CELLS` cells (a "zip bomb",
   or one stray cell in XFD1048576), is refused rather than allowed to exhaust memory;
@@ -78,6 +81,7 @@ class SheetScan:
     failed: dict = field(default_factory=dict)  # (0-based row, 0-based column) → text to show
     loose: int = 0  # cells written without an `r=` reference: calamine puts them from A1 on, one after another
     rows: int = 0  # <row> elements (a row without `r=` follows the one before)
+    merged: list = field(default_factory=list)  # (first row, first col, last row, last col), 0-based
 
     @property
     def cells(self) -> int:
@@ -96,25 +100,61 @@ class SheetScan:
 
 
 
+@dataclass
+class SheetRead:
+    """One sheet as read: its frame (row i is Excel row i + 1), its name, the workbook's sheets, and
+    the cells merged in it as (first row, first column, last row, last column), 0-based in the frame."""
+
+    frame: pl.DataFrame
+    name: str
+    sheets: dict
+    merged: list
+
+
 def read_sheet(path: Path | bytes, sheet: str | None) -> tuple[pl.DataFrame, str]:
-    """The sheet named (else the first visible one) as an all-text frame whose row i is Excel row i + 1.
-    `path` may be the workbook's bytes, already read (what senrun does: the guard and calamine then see
-    the same bytes, whatever happens to the file)."""
+    """The sheet named (else the first visible worksheet) as an all-text frame whose row i is Excel row
+    i + 1, and its name (`read_sheet_found` says more)."""
+    found = read_sheet_found(path, sheet)
+    return found.frame, found.name
+
+
+def read_sheet_found(path: Path | bytes, sheet: str | None) -> SheetRead:
+    """The sheet named (else the first visible worksheet) as an all-text frame whose row i is Excel row
+    i + 1, with its name and merged cells.  `path` may be the workbook's bytes, already read (what senrun
+    does: the guard and calamine then see the same bytes, whatever happens to the file)."""
     import fastexcel
 
     data = path if isinstance(path, bytes) else Path(path).read_bytes()
     with _open(data) as book:
         sheets = _sheets(book)
         name = _choose(sheet, sheets)
-        part = sheets[name][0]
+        part = sheets[name].part
         scan = _scan(book, part) if part else SheetScan()
-        first_col = _first_content_col(book, part) if scan.failed else 0
+        first_col = _first_content_col(book, part) if scan.failed or scan.merged else 0
     try:
         reader = fastexcel.read_excel(data)
         frame = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string").to_polars()
     except Exception as exc:  # calamine raises its own types for corrupt files
         raise Unreadable(f"could not be opened as an Excel workbook ({first_line(exc)})") from None
-    return _with_failed_cells(frame, scan.failed, first_col), name
+    if frame.height == 0:
+        raise Unreadable(f"has nothing on its sheet '{name}' (no row 1 to take the headers from): if the data is "
+                         f"on another sheet, name it with sheet: in the config; {sheet_list(sheets)}")
+    merged = [(r1, c1 - first_col, r2, c2 - first_col) for r1, c1, r2, c2 in scan.merged]
+    return SheetRead(_with_failed_cells(frame, scan.failed, first_col), name, sheets, merged)
+
+
+def worksheets(data: bytes) -> list[str]:
+    """The names of a workbook's worksheets (its tables: not its chart sheets), in workbook order."""
+    with _open(data) as book:
+        return [name for name, s in _sheets(book).items() if s.table]
+
+
+def sheet_list(sheets: dict) -> str:
+    """`its sheets are: Chart (a chart), Lookup (hidden), Schools`, for a message."""
+    def described(name: str, s: SheetEntry) -> str:
+        return f"{name} (a chart)" if not s.table else f"{name} (hidden)" if not s.visible else name
+
+    return "its sheets are: " + ", ".join(described(n, s) for n, s in sheets.items())
 
 
 def _open(data: bytes) -> zipfile.ZipFile:
@@ -143,8 +183,18 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _sheets(book: zipfile.ZipFile) -> dict[str, tuple[str | None, bool]]:
-    """Sheet name → (its zip member, visible), in workbook order (any OOXML namespace)."""
+@dataclass(frozen=True)
+class SheetEntry:
+    """One sheet as the workbook lists it: its zip member, whether it is visible, and whether it is a
+    worksheet (a table of cells) rather than a chart sheet."""
+
+    part: str | None
+    visible: bool
+    table: bool
+
+
+def _sheets(book: zipfile.ZipFile) -> dict[str, SheetEntry]:
+    """Sheet name → its entry, in workbook order (any OOXML namespace)."""
     try:
         workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
         rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
@@ -153,6 +203,8 @@ def _sheets(book: zipfile.ZipFile) -> dict[str, tuple[str | None, bool]]:
     except ElementTree.ParseError as exc:
         raise Unreadable(f"is damaged: its list of sheets cannot be read ({exc})") from None
     targets = {r.get("Id"): r.get("Target") for r in rels if _local(r.tag) == "Relationship"}
+    kinds = {r.get("Id"): (r.get("Type") or "/worksheet").rsplit("/", 1)[-1].lower()
+             for r in rels if _local(r.tag) == "Relationship"}
     out = {}
     for el in workbook.iter():
         if _local(el.tag) != "sheet":
@@ -166,20 +218,28 @@ def _sheets(book: zipfile.ZipFile) -> dict[str, tuple[str | None, bool]]:
         if name in out:  # Excel never writes this; calamine would read the first, a scan by name the last
             raise Unreadable(f"has two sheets named '{name}': it is damaged or was not saved by Excel; "
                              "rename one in Excel and save it again")
-        out[name] = (part, el.get("state", "visible") == "visible")
+        table = kinds.get(rel_id, "worksheet") == "worksheet" and "chartsheets/" not in (part or "")
+        out[name] = SheetEntry(part, el.get("state", "visible") == "visible", table)
     if not out:
         raise Unreadable("is a workbook with no sheets")
     return out
 
 
-def _choose(sheet: str | None, sheets: dict[str, tuple[str | None, bool]]) -> str:
+def _choose(sheet: str | None, sheets: dict[str, SheetEntry]) -> str:
+    """The sheet named, else the first visible worksheet (else the first worksheet, hidden or not)."""
     names = list(sheets)
     if sheet is None:
-        return next((n for n, (_, visible) in sheets.items() if visible), names[0])
+        tables = [n for n, s in sheets.items() if s.table]
+        if not tables:
+            raise Unreadable(f"has no worksheet to read, only charts; {sheet_list(sheets)}")
+        return next((n for n in tables if sheets[n].visible), tables[0])
     if sheet not in sheets:
         close = difflib.get_close_matches(sheet, names, n=1)
         hint = f" — did you mean '{close[0]}'?" if close else ""
         raise Unreadable(f"has no sheet '{sheet}'{hint}; its sheets are: {', '.join(names)}")
+    if not sheets[sheet].table:
+        raise Unreadable(f"has a chart on its sheet '{sheet}', not a table: name the sheet holding the data "
+                         f"with sheet: in the config; {sheet_list(sheets)}")
     return sheet
 
 
@@ -204,6 +264,8 @@ def _scan(book: zipfile.ZipFile, part: str) -> SheetScan:
                 scan.failed.update(_error_cells(data))
             if _maybe_uncalculated(data):
                 scan.failed.update(_uncalculated(data))
+            if b"mergeCell " in data or b":mergeCell" in data:
+                scan.merged = sorted(set(scan.merged) | set(_merged(data)))  # (pieces overlap: once each)
             tail = data[-_OVERLAP:]
     if scan.cells > MAX_CELLS:
         last = max(scan.columns, key=_col_index).decode()
@@ -285,6 +347,14 @@ def _uncalculated(xml: bytes) -> dict[tuple[int, int], str]:
             formula = (m.group(2) or b"").decode("utf-8", "replace").strip()
             found[at] = f"{UNCALCULATED}={formula}" if formula else f"{UNCALCULATED}(a shared formula)"
     return found
+
+
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\sref="([A-Z]{1,3})(\d{1,7}):([A-Z]{1,3})(\d{1,7})"')
+
+
+def _merged(xml: bytes) -> list[tuple[int, int, int, int]]:
+    """(first row, first column, last row, last column), 0-based, of every range of merged cells."""
+    return [(int(r1) - 1, _col_index(c1), int(r2) - 1, _col_index(c2)) for c1, r1, c2, r2 in _MERGE.findall(xml)]
 
 
 def _first_content_col(book: zipfile.ZipFile, part: str) -> int:

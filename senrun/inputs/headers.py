@@ -94,6 +94,18 @@ def _missing_message(spec: InputSpec, col: Column, mapped: list[str], unused: li
     return f"{text}; columns found: {', '.join(found) or '(none)'}"
 
 
+def header_row_hint(spec: InputSpec) -> str:
+    """What to do when the row read as the headers holds none of the required columns: it is not the header
+    row (the real one is further down, or the config's `header_row` names another)."""
+    key = f"inputs.{spec.name}.header_row"
+    if spec.header_row:
+        return (f"Row {spec.header_row} (the config's {key}) does not hold the headers: set {key} to the row "
+                "that does, as Excel numbers it")
+    return (f"The header row is looked for in the top {HEADER_SEARCH_ROWS} rows and none of them holds these "
+            f"headers: if it is further down, give its row number (as Excel shows it) with {key}: N in the "
+            "config, or delete the title rows above it")
+
+
 def _repeated(headers: list[str], mapping: dict[str, str], declared: set[str]) -> list[tuple[str, str]]:
     """(header, its repeat) for each header used by senrun that heads a second column too: which one
     holds the figures cannot be told (one may be a hidden, out-of-date copy)."""
@@ -120,11 +132,13 @@ def map_columns(headers: list[str], spec: InputSpec, targets: list[dict[str, str
     wanted = [c for c in columns if c.required] + [
         Column(name, Kind.TEXT) for name in dict.fromkeys(i for _, i in spec.columns)
         if name not in {c.name for c in columns if c.required}]
+    no_header = not any(c.name in present for c in columns if c.required)
     for col in wanted:
         if col.name in present:
             continue
         mapped = [user for user, internal in spec.columns if internal == col.name]
-        issues.error("missing_column", _missing_message(spec, col, mapped, unused, found),
+        text = _missing_message(spec, col, mapped, unused, found)
+        issues.error("missing_column", f"{text}. {header_row_hint(spec)}" if no_header else text,
                      **{**where, "column": mapped[0] if mapped else col.name, "field": col.name,
                         "expected": f"a column headed '{mapped[0] if mapped else col.name}'"})
     _unmapped_optional(spec, columns, present, unused, where, issues)

@@ -14,10 +14,10 @@ import polars as pl
 
 from .cells import EMPTY, IDX, Cells, as_text, keyed_upns, parse_cells
 from ..config.loader import InputSpec
-from ..errors import Issues
+from ..errors import PERSONAL_FIELDS, Issues
 from .excel import Unreadable
 from .headers import find_header, map_columns, targets_for
-from .reading import Raw, read_raw
+from .reading import Raw, note_merged, read_raw
 from ..money import CEILING_PENCE, ceiling_text, fmt_gbp
 from .schema import COMPACT, COMPACT_DTYPES, DTYPES, ROW, SCHEMAS, UPN, Column, Kind
 from .upn import UpnKeys
@@ -47,6 +47,8 @@ class Table:
     enum_text: tuple[str, ...] = ()
     #: The rows read, kept when the frame itself has been let go (`released`).
     rows_read: int | None = None
+    #: The user's header → {row inside cells merged across rows: the row they start on} (reading.Raw.merged).
+    merged: dict = field(default_factory=dict, repr=False)
 
     @property
     def height(self) -> int:
@@ -99,6 +101,8 @@ def read_input(spec: InputSpec, issues: Issues) -> Table | None:
             issues.error("no_rows", f"{spec.name} file has headers but no rows of data", **table.where())
             return None
         table.frame = _parse_columns(raw, wanted, columns, table, issues)
+        table.merged = raw.merged  # an empty cell inside merged cells says so
+        note_merged(raw, table.frame, wanted, {c.name for c in columns if c.required}, table.where, issues)
         _money_totals(table, columns, issues)
     except Unreadable as exc:
         from ..suggest import missing_file_hint
@@ -240,8 +244,11 @@ def _totals_rows(frame: pl.DataFrame, cells: dict[str, Cells], drop: pl.Series, 
     drop = drop.clone()
     for rec in rows.filter(pl.col("_in").is_not_null()).iter_rows(named=True):
         text = rec[rec["_in"]].strip()
-        issues.warn("totals_row", f'looks like a totals row ("{text}"), not a row of data: skipped',
-                    **table.where(rec["_in"], rec[ROW]), value=text)
+        where = table.where(rec["_in"], rec[ROW])
+        if where["field"] in PERSONAL_FIELDS:  # the label ("Total") is shown: it is not a child's UPN
+            where["field"] = None
+        issues.warn("totals_row", f'looks like a totals row ("{text}"), not a row of data: skipped', **where,
+                    value=text)
         drop[rec[IDX]] = True
     return drop
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import polars as pl
 
 from ..engine import collect
-from .excel import Unreadable, first_line, read_sheet
+from .excel import Unreadable, first_line, read_sheet_found
 from .headers import HEADER_SEARCH_ROWS
 from .schema import ROW
 from .snapshot import DEFAULT_MAX_INPUT_MB, Snapshot, read_snapshot
@@ -41,6 +41,9 @@ class Raw:
     def __init__(self, headers: list[str], sheet: str | None, sha256: str):
         self.headers, self.sheet, self.sha256 = headers, sheet, sha256
         self.dtypes: dict[str, pl.DataType] = {}  # a typed file's column types (Parquet); text files: none
+        #: header → {row of a cell inside merged cells: the row the merged cells start on} (Excel rows), for
+        #: the cells below the first row of a range merged across rows (a workbook's only)
+        self.merged: dict[str, dict[int, int]] = {}
 
     def select(self, wanted: list[str]) -> None:
         """Load what is needed for these columns (a CSV reads only them)."""
@@ -100,7 +103,8 @@ class _FrameRaw(Raw):
 
     def __init__(self, frame: pl.DataFrame, header_index: int, first_row: int, sheet: str | None, sha256: str):
         if header_index >= frame.height:
-            raise Unreadable(f"has no row {first_row + header_index} to take the headers from")
+            on = f" on its sheet '{sheet}'" if sheet else ""
+            raise Unreadable(f"has no row {first_row + header_index} to take the headers from{on}")
         super().__init__(header_names(frame.row(header_index)), sheet, sha256)
         self.body = frame.slice(header_index + 1).rename(dict(zip(frame.columns, self.headers)))
         self.first = first_row + header_index + 1
@@ -180,8 +184,66 @@ def header_names(row: tuple) -> list[str]:
 
 
 def _workbook(snap: Snapshot, sheet: str | None, find_header) -> Raw:
-    frame, name = read_sheet(snap.data, sheet)
-    return _FrameRaw(frame, find_header(frame), 1, name, snap.sha256)
+    found = read_sheet_found(snap.data, sheet)
+    header_index = find_header(found.frame)
+    raw = _FrameRaw(found.frame, header_index, 1, found.name, snap.sha256)
+    for r1, c1, r2, c2 in found.merged:
+        for c in range(max(c1, 0), min(c2 + 1, len(raw.headers))):
+            rows = range(max(r1 + (c == c1), header_index + 1), r2 + 1)  # (the first row's first cell holds the value)
+            raw.merged.setdefault(raw.headers[c], {}).update((r + 1, r1 + 1) for r in rows)
+    return raw
+
+
+#: At most this many cells inside merged cells are each reported (a formatted report can merge thousands).
+MAX_MERGED_NOTES = 200
+
+
+def empty_message(merged: dict[str, dict[int, int]], header: str | None, row: int) -> str:
+    """What to say of an empty required cell: that it is empty, or, inside cells merged across rows, that
+    the value Excel shows there is held only in the merged cells' first row (`merged`: `Raw.merged`)."""
+    from .cells import EMPTY
+
+    first = merged.get(header or "", {}).get(row)
+    return EMPTY if first is None else _merged_words(row, first)
+
+
+def note_merged(raw: Raw, frame: pl.DataFrame, columns: dict[str, str], required: set[str],
+                where: Callable[..., dict], issues) -> None:
+    """An empty cell inside cells merged across rows says so: Excel shows the merged value there, but the
+    file holds it only in the first row.  An 'is empty' error on such a cell is told what happened, and a
+    blank read from one in an optional column is a warning (read as blank, not as the value shown).
+    `frame` is the input as parsed (internal names and ROW), `columns` the user's header → internal name;
+    a `required` column's blanks are errors of the checks (worded by `empty_message`), not warned of here."""
+    from ..errors import Issue
+    from .cells import EMPTY
+
+    if not raw.merged or frame is None or ROW not in frame.columns:
+        return
+    noted = 0
+    for header, inside in raw.merged.items():
+        name = columns.get(header)
+        if name is None or name not in frame.columns:
+            continue
+        for i, issue in enumerate(issues.items):
+            if issue.code == "empty_value" and issue.column == header and issue.row in inside \
+                    and issue.sheet == raw.sheet and issue.message.startswith(EMPTY):
+                issues.items[i] = Issue(issue.code, issue.severity, _merged_words(issue.row, inside[issue.row]),
+                                        issue.file, issue.sheet, issue.row, issue.column, issue.field, issue.value,
+                                        issue.expected)
+        if name in required:
+            continue
+        reported = {i.row for i in issues.items if i.column == header and i.sheet == raw.sheet}
+        rows = pl.Series(sorted(r for r in inside if r not in reported), dtype=frame.schema[ROW])
+        blank = frame.filter(pl.col(ROW).is_in(rows.implode()) & pl.col(name).is_null())[ROW].to_list()
+        for row in blank[:max(0, MAX_MERGED_NOTES - noted)]:
+            issues.warn("merged_cells", _merged_words(row, inside[row], read_blank=True), **where(name, row))
+        noted += len(blank)
+
+
+def _merged_words(row: int, first: int, read_blank: bool = False) -> str:
+    blank = "it is read as blank, not as the value Excel shows there: " if read_blank else ""
+    return f"row {row} is part of cells merged from row {first}, so the file holds no value here; {blank}" \
+           "unmerge the cells and fill in each row"
 
 
 # --- CSV -----------------------------------------------------------------------------------
@@ -212,6 +274,11 @@ def _decoded(data: bytes, encoding: str) -> bytes:
                          f"read in that encoding (the config's `encoding:` names it)", row=row) from None
     _no_nul(text)
     return text.removeprefix("\ufeff").encode("utf-8")
+
+
+def text_utf8(data: bytes) -> bytes:
+    """A text file's bytes as UTF-8, read as the inputs are (`_utf8`); Unreadable says in words why not."""
+    return _utf8(data)
 
 
 def _utf8(data: bytes, encoding: str | None = None) -> bytes:

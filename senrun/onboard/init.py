@@ -2,21 +2,24 @@
 
 It finds which file and sheet is which input by its headers, proposes each `columns:` map by
 header similarity (saying how sure it is of each), suggests the year, period and census date
-from the dates in the data, and marks with `# CHECK` every value a person must look at. What
-it could not map is listed, with the edit to make. The draft is meant to pass `senrun
-validate` once those edits are made.
+from the dates in the data, the policy start and the files' own year labels, and marks with
+`# CHECK` every value a person must look at. What it could not map is listed, with the edit to
+make. The draft is meant to pass `senrun validate` once those edits are made; when no edit is
+listed, the draft has been put through validate's own checks, and anything they find is listed
+as an edit.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from ..errors import SenrunError
+from ..errors import Issues, SenrunError
 from ..inputs.schema import SCHEMAS
 from .match import INPUT_ORDER, Proposal, assign, propose_columns
 from .scan import Sheet, files_in, scan
@@ -72,10 +75,48 @@ def third_thursday_of_january(year: int) -> date:
     return first + timedelta(days=(3 - first.weekday()) % 7 + 14)
 
 
-def suggest_year(found: dict[str, Found]) -> tuple[int, str]:
-    """The financial year (its first calendar year) the data is for, and why: statements are issued up
-    to the run, so the latest statement date up to August precedes the April that year, and from
-    September the next April (cease and move dates may fall inside the funding year: not used)."""
+POLICY_START = date(2012, 9, 1)  # the draft's policy.start (SPEC §9's default)
+#: A financial year as councils label files and sheets: "2013-14", "2013/14", "2013–2014".
+_YEAR_LABEL = re.compile(r"(?<!\d)(20\d\d)\s*[-/–]\s*(?:20)?(\d\d)(?!\d)")
+
+
+def first_year_from(start: date) -> int:
+    """The first financial year (its first calendar year) that begins on or after `start`."""
+    return start.year if start <= date(start.year, 4, 1) else start.year + 1
+
+
+def labelled_year(found: dict[str, Found]) -> tuple[int, str] | None:
+    """The latest financial year named in the found inputs' file or sheet names ("Schools list 2013-14"),
+    and where; None when no name holds one."""
+    labels = []
+    for f in found.values():
+        for text in (f.table.path.stem, f.table.sheet or ""):
+            labels += [(int(a), text) for a, b in _YEAR_LABEL.findall(text) if int(b) == (int(a) + 1) % 100]
+    return max(labels) if labels else None
+
+
+def suggest_year(found: dict[str, Found], policy_start: date = POLICY_START) -> tuple[int, str]:
+    """The financial year (its first calendar year) the data is for, and why: the latest of
+    - the year the statements point to: they are issued up to the run, so the latest statement date up
+      to August precedes the April that year, and from September the next April (cease and move dates
+      may fall inside the funding year: not used);
+    - the first funding year that begins on or after `policy_start` (a cluster-model run; its census,
+      the January before, then falls after the policy start too);
+    - a year the files or sheets are labelled with ("Schools list 2013-14")."""
+    y, why = _statement_year(found)
+    years = [(y, why), (first_year_from(policy_start), f"the start of the cluster model (policy.start "
+                                                          f"{policy_start:%d/%m/%Y})")]
+    label = labelled_year(found)
+    if label:
+        years.append((label[0], f"the label in \"{label[1]}\""))
+    best = max(v for v, _ in years)
+    said = " and ".join(w for v, w in years if v == best)
+    others = "; ".join(f"{w} alone would say {v}-{(v + 1) % 100:02d}" for v, w in years if v != best)
+    return best, f"from {said}" + (f"; {others}" if others else "")
+
+
+def _statement_year(found: dict[str, Found]) -> tuple[int, str]:
+    """The year the latest statement date points to, and why."""
     latest: list[date] = []
     for name, columns in (("statements", ("statement_date", "effective_date")),):
         if name in found:
@@ -86,27 +127,56 @@ def suggest_year(found: dict[str, Found]) -> tuple[int, str]:
                                if d <= date.today()]
     if not latest:
         y = date.today().year
-        return y, f"no statement dates found: this year ({y}) assumed"
+        return y, f"this year ({y}: no statement dates found)"
     d = max(latest)
     y = d.year if d.month < 9 else d.year + 1
-    return y, f"the latest statement date is {d:%d/%m/%Y}"
+    return y, f"the latest statement date ({d:%d/%m/%Y})"
 
 
 def suggest_pot(found: dict[str, Found]) -> int:
     """A starting pupil-specific pot in pounds: the statements' annual amounts added up, rounded up to
-    £1,000 (so that continuing PSF fits); the real figure is the council's budget."""
-    from ..money import to_pence
-
+    £1,000 (so that continuing PSF fits); the real figure is the council's budget.  The statements are
+    read as `validate` reads them (a totals row is skipped, an amount parsed as money); only a file that
+    reader cannot take with the proposed columns is added up from the sampled values instead."""
     if "statements" not in found:
         return 0
     header = next((p.header for p in found["statements"].proposals if p.column == "annual_amount"), None)
+    total = _read_total(found["statements"]) if header else None
+    if total is None:
+        total = _sampled_total(found["statements"], header)
+    return -(-total // 100_000) * 1000
+
+
+def _read_total(f: Found) -> int | None:
+    """The statements' annual amounts in pence, read by the inputs' own reader with the proposed columns;
+    None when it cannot read them so."""
+    import polars as pl
+
+    from ..config.loader import InputSpec
+    from ..inputs.load import read_input
+
+    spec = InputSpec("statements", f.table.path.resolve(), f.table.path.name, f.table.sheet,
+                     tuple((p.header, p.column) for p in f.proposals), header_row=f.table.header_row)
+    try:
+        table = read_input(spec, Issues())
+    except Exception:  # the draft is still written; the sampled values stand in  # noqa: BLE001
+        return None
+    if table is None or "annual_amount" not in table.frame.columns:
+        return None
+    return int(table.frame.select(pl.col("annual_amount").cast(pl.Int64).sum()).item() or 0)
+
+
+def _sampled_total(f: Found, header: str | None) -> int:
+    """The sampled annual amounts in pence (every value that parses as money)."""
+    from ..money import to_pence
+
     total = 0
-    for v in found["statements"].table.values.get(header, []) if header else []:
+    for v in f.table.values.get(header, []) if header else []:
         try:
             total += to_pence(Decimal(v.replace("£", "").replace(",", "").strip()))
         except (ArithmeticError, ValueError):
             continue
-    return -(-total // 100_000) * 1000
+    return total
 
 
 def draft(sources: list[Path], out: Path) -> Draft:
@@ -137,7 +207,35 @@ def draft(sources: list[Path], out: Path) -> Draft:
     d.unmapped += [f"{t.label}: not recognised as any input (headers: {', '.join(t.headers[:8])}"
                    f"{'…' if len(t.headers) > 8 else ''})" for t in tables if id(t) not in taken]
     d.text = render(found, out, d)
+    if not d.edits:
+        d.edits += validation_problems(d.text, out)
     return d
+
+
+#: At most this many of validate's errors on the draft are listed (the first ones lead to the rest).
+MAX_LISTED = 5
+
+
+def validation_problems(text: str, out: Path) -> list[str]:
+    """What `senrun validate` would find wrong in the draft `text` (to be written at `out`), as edits to
+    make: its errors, each as validate words it (no child's personal data), quietly; none when it passes."""
+    from ..config.loader import config_from_mapping
+    from ..config.yamlsafe import load_yaml_bytes
+    from ..pipeline import allocate
+
+    try:
+        raw, lines = load_yaml_bytes(text.encode("utf-8"))
+        cfg = config_from_mapping(raw, out.resolve(), lines)
+        errors = [i for i in allocate(cfg, floor_needs_previous=False).issues if i.is_error]
+    except SenrunError as exc:
+        errors = exc.errors or exc.issues
+    except Exception as exc:  # the draft is still written; the person runs validate  # noqa: BLE001
+        return [f"`senrun validate` could not check this draft ({type(exc).__name__}): run it and make the "
+                "edits it lists"]
+    listed = [f"`senrun validate` finds: {i.hidden()}" for i in errors[:MAX_LISTED]]
+    if len(errors) > MAX_LISTED:
+        listed.append(f"… and {len(errors) - MAX_LISTED:,} more: run `senrun validate` to see them all")
+    return listed
 
 
 def _q(text: str) -> str:

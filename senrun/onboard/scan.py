@@ -72,20 +72,27 @@ def _table(path: Path, sheet: str | None, rows: list[list[str | None]]) -> Sheet
 
 
 def _csv_rows(path: Path) -> list[list[str | None]]:
+    """The top rows of a text file, decoded as the inputs' reader decodes it (Unreadable, in words, for a
+    file that is not text); lines may end in CR LF, LF or a bare CR."""
+    from ..inputs.excel import Unreadable
+    from ..inputs.reading import text_utf8
+
     data = path.read_bytes()[: 64 * 1024 * 1024]
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")  # Excel's "CSV" on Windows
+    text = text_utf8(data).decode("utf-8", errors="replace")
     try:
         dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
-    rows = []
-    for i, row in enumerate(csv.reader(io.StringIO(text), dialect)):
-        if i > SAMPLE_ROWS + TOP_ROWS:
-            break
-        rows.append(row)
+    rows: list[list[str | None]] = []
+    reader = csv.reader(io.StringIO(text, newline=None), dialect)
+    try:
+        for row in reader:
+            if len(rows) > SAMPLE_ROWS + TOP_ROWS:
+                break
+            rows.append(row)
+    except csv.Error:
+        raise Unreadable(f"could not be read as a table of text: row {reader.line_num} cannot be split into cells "
+                         "(it may be damaged, or not a spreadsheet saved as CSV)") from None
     return rows
 
 
@@ -105,11 +112,15 @@ def _kind(path: Path) -> str:
 
 
 def _xlsx_tables(path: Path) -> list[Sheet]:
+    """Every worksheet's table (chart sheets are passed over, never handed to the reader)."""
     import fastexcel
 
-    book = fastexcel.read_excel(str(path))
+    from ..inputs.excel import worksheets
+
+    data = path.read_bytes()
+    book = fastexcel.read_excel(data)
     out = []
-    for name in book.sheet_names:
+    for name in worksheets(data):
         try:
             frame = book.load_sheet(name, header_row=None, n_rows=SAMPLE_ROWS + TOP_ROWS, dtypes="string")
         except Exception:  # an empty or chart-only sheet: nothing to map  # noqa: BLE001
@@ -135,6 +146,7 @@ def scan(paths: list[Path]) -> tuple[list[Sheet], list[str]]:
 
     tables, notes = [], []
     for path in paths:
+        kind = None
         try:
             kind = _kind(path)  # by its bytes, as the inputs are read: a CSV saved as .xlsx is a CSV
             if kind == "zip":
@@ -144,7 +156,9 @@ def scan(paths: list[Path]) -> tuple[list[Sheet], list[str]]:
             else:
                 tables += [t for t in [_table(path, None, _csv_rows(path))] if t is not None]
         except Unreadable as exc:  # what the inputs' reader would say of it
-            notes.append(f"{path.name}: {exc}")
+            named = path.suffix.lower() in (".xlsx", ".xlsm") and kind == "text"
+            notes.append(f"{path.name}: is named {path.suffix} but is not an Excel workbook, and {exc}: it may be "
+                         "damaged; open the original in Excel and save it again" if named else f"{path.name}: {exc}")
         except Exception as exc:  # a file senrun cannot open is reported, the others still drafted  # noqa: BLE001
             notes.append(f"{path.name}: could not be read ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})")
     return tables, notes

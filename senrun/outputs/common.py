@@ -236,7 +236,8 @@ BASIS_WORDS = {
 #: workbook.  Every other kind is counted there and listed only in the restricted pupils.xlsx,
 #: so a kind added later is kept out of the public pack until it is known to be safe.
 PUBLIC_WARNINGS = frozenset({"no_census", "no_pupils", "cluster_names", "census_outside",
-                             "pupils_override", "pupils_ignored", "unmapped_column", "links_unknown"})
+                             "pupils_override", "pupils_ignored", "unmapped_column", "links_unknown",
+                             "pupils_override_unused"})
 
 WARNING_WORDS = {
     "unmapped_column": "a column that looks like one of senrun's but is not mapped, so not read",
@@ -254,6 +255,9 @@ WARNING_WORDS = {
     "school_changed": "child's school differs from last year's with no recorded move",
     "move_after_census": "managed move just after census day",
     "psf_while_shut": "PSF paid at a school open on no day of the period",
+    "pupils_override_unused": "pupils_override on a school it cannot apply to",
+    "amended_after_ceasing": "statement amended after it ceased (the amendment ignored)",
+    "merged_cells": "cells merged down the rows, so read as blank below their first row",
 }
 
 

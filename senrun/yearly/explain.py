@@ -11,22 +11,22 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from pathlib import Path
 
 import polars as pl
 
 from ..calendar import academic_year, units_between, units_in_year
 from ..config.loader import Config
-from ..errors import SenrunError
+from ..errors import HIDDEN, SenrunError
 from ..money import fmt_gbp
+from ..outputs.common import notional_note
 from ..pipeline import Inputs, compute, psf_frames, read_inputs
-from ..psf import PsfFrames
+from ..psf import PsfFrames, census_stop_words
 from ..result import RunResult
 from .diff import floor_previous
 from .. import history
 from ..inputs.schema import ANNUAL_AMOUNT, CLUSTER_ID, EVENT, MOVE_DATE, ROW, SCHOOL_ID, STREAM, UPN
 
-NOTIONAL = ("The cluster share is notional: the money is delegated to the cluster, which decides how it is "
-            "used (FAQ 2, 13).")
 _RULE_TEXT = {
     "stream_ended": "SSMN and FYS funding ends at the policy start (FAQ 9)",
     "phase_end": "the protected phase ended (FAQ 3–5)",
@@ -67,8 +67,12 @@ def year_name(nc: int | None) -> str:
 
 # --- a school ---------------------------------------------------------------------------
 
-def explain_school(result: RunResult, school_id: str) -> dict:
-    """A school's total step by step: SSA, PSF by child, each formula element, the total (checked)."""
+def explain_school(result: RunResult, school_id: str, personal: bool = True) -> dict:
+    """A school's total step by step: SSA, PSF by child, each formula element, the total (checked).
+
+    Without `personal`, each child is shown by the statements input's row (`statements.xlsx row
+    14 (PSF)`) and their UPN and date of birth are `[hidden]`: the school's other children were
+    not asked for by name (docs/decisions.md, personal data in messages)."""
     school_id = school_id.strip()
     found = result.schools.filter(pl.col(SCHOOL_ID) == school_id)
     if found.is_empty():
@@ -80,8 +84,10 @@ def explain_school(result: RunResult, school_id: str) -> dict:
                           f"{result.config.path.name}, or is open on no day of the period (see its opened and "
                           f"closed dates){hint}")
     row = found.row(0, named=True)
-    children = [_child_line(r, result.config) for r in
-                result.psf.filter(pl.col("paid_school_id") == school_id).sort(UPN, "stream").iter_rows(named=True)]
+    lines = result.psf.filter(pl.col("paid_school_id") == school_id)
+    lines = lines.sort(UPN, "stream") if personal else lines.sort(ROW, "paid_from")
+    statements = _statements_file(result)
+    children = [_child_line(r, result.config, statements, personal) for r in lines.iter_rows(named=True)]
     elements = _formula_steps(result, school_id)
     psf_total = sum(c["amount"] for c in children)
     share = sum(e["amount"] for e in elements)
@@ -99,7 +105,8 @@ def explain_school(result: RunResult, school_id: str) -> dict:
                 "text": f"Continuing PSF: {len(children)} line(s), {fmt_gbp(psf_total)}."},
         "formula": {"cluster_pot": result.totals.cluster_pot, "elements": elements, "amount": share,
                     "text": f"Cluster share: {fmt_gbp(share)} from the cluster pot "
-                            f"{fmt_gbp(result.totals.cluster_pot)}. {NOTIONAL}"},
+                            f"{fmt_gbp(result.totals.cluster_pot)}. "
+                            f"{notional_note(result.config.delegation, whose='A school')}"},
         "total": total, "allocation_total": row["total"], "matches_allocation": total == row["total"],
         # what this explanation leaves out that allocate would apply (formula.protection without --previous)
         "notes": skipped,
@@ -118,17 +125,26 @@ def _against_allocation(total: int, allocated: int, floor_left_out: bool) -> str
     return " — the allocation's figure."
 
 
-def _child_line(r: dict, cfg: Config) -> dict:
+def _statements_file(result: RunResult) -> str:
+    """The statements input's file name, as issues name it."""
+    return next((Path(i.path).name for i in result.inputs if i.name == "statements"), "statements")
+
+
+def _child_line(r: dict, cfg: Config, statements: str, personal: bool) -> dict:
+    """One PSF line paid to the school; without `personal`, the child is their statement row."""
     unit = "month(s)" if cfg.prorate == "months" else "day(s)"
     nc = nc_year_on(r["date_of_birth"], cfg.period_start)
     moved_in = r["psf_school_id"] != r["paid_school_id"]
     paid = (f"paid {r['units']} {unit} ({r['paid_from']} – {r['paid_to']})" if r["units"] else "paid nothing")
+    who = (f"{r[UPN]} ({r['stream']}), born {r['date_of_birth']}" if personal
+           else f"{statements} row {r[ROW]} ({r['stream']})")
     return {
-        UPN: r[UPN], "stream": r["stream"], "date_of_birth": r["date_of_birth"], "nc_year_at_period_start": nc,
+        "file": statements, "row": r[ROW], UPN: r[UPN] if personal else HIDDEN, "stream": r["stream"],
+        "date_of_birth": r["date_of_birth"] if personal else HIDDEN, "nc_year_at_period_start": nc,
         "protected_phase": r["protected_phase"], "stop_date": r["stop_date"], "reason": r["reason"],
         "psf_school_id": r["psf_school_id"], "paid_from": r["paid_from"], "paid_to": r["paid_to"],
         "units": r["units"], "annual_amount": r["annual_amount"], "amount": r["paid_amount"],
-        "text": (f"{r[UPN]} ({r['stream']}), born {r['date_of_birth']}, {year_name(nc)} at the period start, "
+        "text": (f"{who}, {year_name(nc)} at the period start, "
                  f"protected phase {r['protected_phase'] or 'none'}"
                  + (f", by managed move from {r['psf_school_id']}" if moved_in else "")
                  + f": annual {fmt_gbp(r['annual_amount'])}, {paid} = {fmt_gbp(r['paid_amount'])}; "
@@ -354,10 +370,10 @@ def _census_step(r: dict, cfg: Config, result: RunResult) -> dict:
     if finding is None:
         return _step("census", f"Census ({cfg.census_date}): at {found}, where the recorded moves put the child.")
     if finding == "not_in_census":
-        return _step("census", f"Census ({cfg.census_date}): not found — the child has left; PSF ends at the "
-                     f"period start {cfg.period_start}.", r["stop_census"])
+        return _step("census", f"Census ({cfg.census_date}): not found — the child has left; PSF ends "
+                     f"{census_stop_words(cfg, dated=True)}.", r["stop_census"])
     return _step("census", f"Census ({cfg.census_date}): at {found}, not {expected} — an unrecorded casual move; "
-                 f"PSF ends at the period start {cfg.period_start}.", r["stop_census"])
+                 f"PSF ends {census_stop_words(cfg, dated=True)}.", r["stop_census"])
 
 
 def _ceased_step(r: dict) -> dict:

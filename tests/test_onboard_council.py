@@ -1,0 +1,212 @@
+"""`senrun init` and the inputs' reader on workbooks as councils really leave them: a totals row
+under the statements, a chart sheet in front, a header row far below the titles, merged cells,
+a damaged file, and senrun's own templates."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import xlsxwriter
+from typer.testing import CliRunner
+
+from senrun.cli import app
+from senrun.config.loader import InputSpec
+from senrun.errors import Issues
+from senrun.inputs.load import read_input
+from senrun.inputs.upn import check_letter
+from senrun.validate import run_validation
+
+CONFIG_HEAD = ('year: "2013-14"\nperiod: {start: 2013-04-01, end: 2014-03-31}\ncensus_date: 2013-01-17\n'
+               "budget: {pupil_specific_pot: 100000}\n"
+               "formula: {elements: [{name: share, basis: per_school, remainder: true}]}\ninputs:\n")
+SCHOOLS_HEADER = ["DfE Number", "School Name", "Cluster Code", "Cluster Name", "SSA (£)"]
+SCHOOLS = [["2001", "Ash Primary", "C1", "North", 10000], ["2002", "Birch Primary", "C1", "North", 12000],
+           ["2003", "Cedar High", "C2", "South", 20000]]
+
+
+def upn(n: int) -> str:
+    body = f"80120000{n:04d}"
+    return check_letter(body) + body
+
+
+def _book(path: Path, sheet: str, rows: list[list], first_row: int = 0, chart_first: bool = False,
+          merge: tuple | None = None) -> Path:
+    """A workbook with `rows` from `first_row` (0-based) on `sheet`; optionally a chart sheet in front of it,
+    or the cells `merge` (first row, col, last row, col, value) merged."""
+    book = xlsxwriter.Workbook(str(path))
+    chart_sheet = book.add_chartsheet("Chart") if chart_first else None
+    ws = book.add_worksheet(sheet)
+    for i, row in enumerate(rows):
+        ws.write_row(first_row + i, 0, row)
+    if chart_sheet is not None:
+        chart = book.add_chart({"type": "column"})
+        chart.add_series({"values": f"='{sheet}'!$E$2:$E$4"})
+        chart_sheet.set_chart(chart)
+        chart_sheet.activate()
+    if merge:
+        ws.merge_range(*merge)
+    book.close()
+    return path
+
+
+def _schools_only(tmp_path: Path, extra: str = "") -> Path:
+    """A config for `schools.xlsx` as made by the test (`extra`: more keys of its input), with one statement."""
+    _book(tmp_path / "statements.xlsx", "Statements", [
+        ["upn", "date_of_birth", "statement_date", "school_id", "annual_amount"],
+        [upn(1), "14/11/2005", "01/05/2010", "2003", 6000]])
+    cfg = tmp_path / "senrun.yaml"
+    cfg.write_text(CONFIG_HEAD + "  statements: {path: statements.xlsx}\n"
+                   "  schools: {path: schools.xlsx, columns: {\"DfE Number\": school_id, "
+                   "\"School Name\": school_name, \"Cluster Code\": cluster_id, \"Cluster Name\": cluster_name, "
+                   f"\"SSA (£)\": ssa}}{extra}}}\n")
+    return cfg
+
+
+def _council(folder: Path, totals: bool = True) -> Path:
+    """A council's folder: titles above the headers, a totals row under the statements."""
+    folder.mkdir(parents=True, exist_ok=True)
+    _book(folder / "Schools list 2013-14.xlsx", "Schools 2013-14", [SCHOOLS_HEADER, *SCHOOLS])
+    census = [["UPN", "LAEstab", "DOB", "NCyearActual", "SENprovision"]]
+    census += [[upn(n), "2001" if n < 3 else "2003", "14/11/2005", "2", "S" if n < 3 else "N"] for n in range(1, 5)]
+    _book(folder / "Census extract.xlsx", "Spring 2013 census", census)
+    statements = [["Statements with Pupil Specific Funding"], [],
+                  ["Pupil UPN", "Date of Birth", "Statement Date", "PSF School (DfE)", "Annual PSF", "Funding Stream"],
+                  [upn(1), "14/11/2005", "01/05/2010", "2001", "£9,876.54", "PSF"],
+                  [upn(2), "14/11/2005", "15/01/2011", "2001", 8400, "PSF"]]
+    if totals:
+        statements += [[], ["Total", None, None, None, 18276.54]]
+    _book(folder / "SEN statements PSF.xlsx", "Statements", statements)
+    return folder
+
+
+def _init(files: Path, out: Path):
+    return CliRunner().invoke(app, ["init", "--from", str(files), "--out", str(out)])
+
+
+# --- 1. the suggested pot ----------------------------------------------------------------------
+
+def test_init_leaves_the_statements_totals_row_out_of_the_suggested_pot_as_validate_skips_it(tmp_path):
+    """The pot is the annual amounts added up (£9,876.54 + £8,400 = £18,276.54 → £19,000), not that doubled by a
+    "Total" row, which validate skips as a totals row (decisions: `senrun init`)."""
+    result = _init(_council(tmp_path / "council"), tmp_path / "draft.yaml")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^  pupil_specific_pot: (\d+) ", (tmp_path / "draft.yaml").read_text(), re.M).group(1) == "19000"
+    plain = _init(_council(tmp_path / "no-total", totals=False), tmp_path / "plain.yaml")
+    assert plain.exit_code == 0, plain.output
+    assert "pupil_specific_pot: 19000 " in (tmp_path / "plain.yaml").read_text()
+
+
+# --- 2. the suggested year, and a draft that validates --------------------------------------------
+
+def test_init_suggests_a_funding_year_from_the_policy_start_and_the_files_label_not_an_old_statement_date(tmp_path):
+    """The latest statement (15/01/2011) alone would say 2011-12, before policy.start (01/09/2012, SPEC §9); the
+    draft says 2013-14, the first funding year after it and the files' own label, with its census in January 2013."""
+    result = _init(_council(tmp_path / "council"), tmp_path / "draft.yaml")
+    text = (tmp_path / "draft.yaml").read_text()
+    assert re.search(r'^year: "2013-14" ', text, re.M), text
+    assert "period: {start: 2013-04-01, end: 2014-03-31}" in text and "census_date: 2013-01-17 " in text
+    assert "No edits needed" in result.output
+    assert run_validation(tmp_path / "draft.yaml").errors == []
+
+
+def test_init_on_senruns_own_templates_drafts_a_config_that_validates(tmp_path):
+    """The templates' academy opened on 01/09/2012; a year from their 2010 statement date had no school with
+    pupils, and validate failed after init said no edits were needed."""
+    assert CliRunner().invoke(app, ["templates", "--out", str(tmp_path / "tpl")]).exit_code == 0
+    result = _init(tmp_path / "tpl", tmp_path / "tpl" / "senrun.yaml")
+    assert result.exit_code == 0, result.output
+    assert 'year: "2013-14"' in (tmp_path / "tpl" / "senrun.yaml").read_text()
+    assert "No edits needed" in result.output
+    report = run_validation(tmp_path / "tpl" / "senrun.yaml")
+    assert [str(i) for i in report.errors] == []
+
+
+def test_init_never_says_no_edits_are_needed_when_validate_would_fail_on_the_draft(tmp_path):
+    """A draft validate rejects (here a school row with no cluster) lists validate's own error as an edit."""
+    folder = _council(tmp_path / "council")
+    _book(folder / "Schools list 2013-14.xlsx", "Schools 2013-14",
+          [SCHOOLS_HEADER, *SCHOOLS, ["2004", "Dale Primary", None, None, 5000]])
+    result = _init(folder, tmp_path / "draft.yaml")
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0, result.output
+    assert "No edits needed" not in said
+    found = "`senrun validate` finds: Schools list 2013-14.xlsx › Schools 2013-14 › row 5 › Cluster Code: is empty"
+    assert found in said
+
+
+# --- 3. a chart sheet in front ------------------------------------------------------------------------
+
+def test_the_first_sheet_is_the_first_visible_worksheet_a_chart_sheet_in_front_is_passed_over(tmp_path, capfd):
+    _book(tmp_path / "schools.xlsx", "Schools", [SCHOOLS_HEADER, *SCHOOLS], chart_first=True)
+    report = run_validation(_schools_only(tmp_path))
+    assert [str(i) for i in report.errors] == []
+    capfd.readouterr()
+    result = _init(tmp_path, tmp_path / "draft.yaml")
+    assert result.exit_code == 0, result.output
+    assert "chartsheet" not in capfd.readouterr().err + result.output  # no line of the reader's own
+    assert 'sheet: "Schools"' in (tmp_path / "draft.yaml").read_text()
+
+
+def test_a_chart_sheet_named_in_the_config_is_said_to_be_a_chart_with_the_sheets_listed(tmp_path):
+    _book(tmp_path / "schools.xlsx", "Schools", [SCHOOLS_HEADER, *SCHOOLS], chart_first=True)
+    report = run_validation(_schools_only(tmp_path, ", sheet: Chart"))
+    assert [i.message for i in report.errors] == [
+        "schools file 'schools.xlsx' has a chart on its sheet 'Chart', not a table: name the sheet holding the data "
+        "with sheet: in the config; its sheets are: Chart (a chart), Schools"]
+
+
+# --- 4. a header row far down ------------------------------------------------------------------------
+
+def test_a_header_row_below_the_searched_rows_is_an_error_saying_how_to_give_its_row(tmp_path):
+    """SPEC §5: the header row is found in the top 20 rows; further down, `header_row:` names it."""
+    _book(tmp_path / "schools.xlsx", "Schools", [["Anytown Borough Council"], *[[]] * 24, SCHOOLS_HEADER, *SCHOOLS])
+    errors = run_validation(_schools_only(tmp_path)).errors
+    assert errors and all("give its row number (as Excel shows it) with inputs.schools.header_row: N in the config"
+                          in i.message for i in errors)
+    assert run_validation(_schools_only(tmp_path, ", header_row: 26")).errors == []
+
+
+# --- 5. a damaged file ---------------------------------------------------------------------------------
+
+def test_init_says_in_plain_words_what_is_wrong_with_a_damaged_file(tmp_path):
+    folder = _council(tmp_path / "council")
+    (folder / "broken.xlsx").write_bytes(bytes(range(1, 256)) * 4 + b"\r\x85\x92\r")
+    result = _init(folder, tmp_path / "draft.yaml")
+    said = " ".join(result.output.split())
+    assert "broken.xlsx: is named .xlsx but is not an Excel workbook, and is not a text file (it looks like " \
+           "binary data): it may be damaged" in said
+    assert "universal-newline" not in said and "Error:" not in said
+
+
+# --- 6. totals rows and merged cells -----------------------------------------------------------------------
+
+def test_a_totals_rows_label_in_the_upn_column_is_shown_it_is_not_a_childs_upn(tmp_path):
+    folder = _council(tmp_path / "council")
+    spec = InputSpec("statements", folder / "SEN statements PSF.xlsx", "SEN statements PSF.xlsx", header_row=3,
+                     columns=(("Pupil UPN", "upn"), ("Annual PSF", "annual_amount"), ("PSF School (DfE)", "school_id")))
+    issues = Issues()
+    read_input(spec, issues)
+    totals = [i.hidden() for i in issues.items if i.code == "totals_row"]
+    assert [(str(i), i.value) for i in totals] == [
+        ('SEN statements PSF.xlsx › Statements › row 7 › Pupil UPN: looks like a totals row ("TOTAL"), not a row '
+         'of data: skipped', "TOTAL")]  # (as the UPN column reads it: in capitals)
+
+
+def test_an_empty_cell_inside_cells_merged_down_the_rows_says_it_is_merged_and_how_to_mend_it(tmp_path):
+    rows = [SCHOOLS_HEADER, ["2001", "Ash Primary", None, None, 10000], ["2002", "Birch Primary", None, None, 12000],
+            ["2003", "Cedar High", "C2", "South", 20000]]
+    _book(tmp_path / "schools.xlsx", "Schools", rows, merge=(1, 2, 2, 2, "C1"))
+    report = run_validation(_schools_only(tmp_path))
+    assert [(i.row, i.column, i.message) for i in report.errors] == [
+        (3, "Cluster Code", "row 3 is part of cells merged from row 2, so the file holds no value here; unmerge the "
+                            "cells and fill in each row")]
+
+
+def test_a_blank_read_from_merged_cells_in_an_optional_column_is_a_warning(tmp_path):
+    rows = [SCHOOLS_HEADER, ["2001", "Ash Primary", "C1", None, 10000], ["2002", "Birch Primary", "C1", None, 12000],
+            ["2003", "Cedar High", "C2", "South", 20000]]
+    _book(tmp_path / "schools.xlsx", "Schools", rows, merge=(1, 3, 2, 3, "North"))
+    report = run_validation(_schools_only(tmp_path))
+    merged = [(i.severity, i.row, i.column) for i in report.issues if i.code == "merged_cells"]
+    assert report.errors == [] and merged == [("warning", 3, "Cluster Name")]

@@ -1,0 +1,189 @@
+"""Every problem of one pass is listed (SPEC §5, §8), with the warnings that explain an error (SPEC §7);
+a census finding says when PSF stops (SPEC §11.11); explain --school names no child unless asked."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from builders import SCHOOLS, pupil, statement, write_run
+from senrun import checks
+from senrun.affordable import Unaffordable
+from senrun.cli import app
+from senrun.config.loader import load_config
+from senrun.errors import SenrunError
+from senrun.pipeline import allocate
+from senrun.validate import run_validation
+from senrun.yearly.explain import explain_upn, run_for_explain
+
+U1, U2, U3, U4 = "B801200005001", "Q801200005002", "E801200005003", "U801200005004"  # valid check letters
+CENSUS = [pupil(U1, "A", "2005-01-01"), pupil(U2, "A", "2005-02-02"), pupil(U3, "B", "2005-03-03"),
+          pupil("H801200009999", "H", "2001-01-01")]
+#: The schools as they are beside a census (which counts the pupils).
+COUNTED = [{k: v for k, v in school.items() if k != "pupils"} for school in SCHOOLS]
+
+
+def errors_of(path) -> list[tuple[str, str, int | None]]:
+    """validate's errors as (code, file, row), in the order listed."""
+    return [(i.code, i.file, i.row) for i in run_validation(path).issues if i.is_error]
+
+
+def codes_of(issues) -> list[tuple[str, str]]:
+    return [(i.code, i.severity) for i in issues]
+
+
+# --- 1. a bad cell hides no error across inputs (SPEC §5, §8) ---------------------------------------
+
+def test_a_bad_cell_does_not_hide_the_errors_across_inputs(tmp_path):
+    schools = [*SCHOOLS, {**SCHOOLS[0], "cluster_id": "C2"}]  # row 5: school A again, in another cluster
+    path = write_run(tmp_path, schools=schools,
+                     statements=[statement(U1, "2005-01-01", stream="XYZ"),       # row 2: not a stream
+                                 statement(U2, "2005-02-02", school="Q")],        # row 3: no school Q
+                     census=[*CENSUS, pupil(U2, "B", "2005-02-02")],              # row 6: U2 again
+                     moves=[{"upn": U3, "from_school_id": "B", "to_school_id": "Z", "move_date": "2013-10-01",
+                             "reason": "managed_move"}])                          # row 2: to no school Z
+    assert errors_of(path) == [("bad_value", "statements.csv", 2),
+                               ("duplicate", "schools.csv", 5),
+                               ("unknown_school", "statements.csv", 3),
+                               ("unknown_school", "moves.csv", 2),
+                               ("duplicate", "census.csv", 6)]
+
+
+def test_a_statement_history_error_is_listed_with_a_blank_amount_elsewhere(tmp_path):
+    rows = [statement(U1, "2005-01-01"), statement(U1, "2005-01-01"),  # rows 2, 3: issued twice (§8, §11.3)
+            statement(U2, "2005-02-02", annual="")]                    # row 4: no amount
+    path = write_run(tmp_path, statements=rows, census=CENSUS)
+    assert errors_of(path) == [("empty_value", "statements.csv", 4), ("duplicate", "statements.csv", 3)]
+
+
+def test_a_row_with_a_bad_cell_is_not_reported_again_by_a_check_across_inputs(tmp_path):
+    rows = [statement(U1, "31/02/2005", school="Q"), statement(U2, "2005-02-02", school="Q")]
+    path = write_run(tmp_path, statements=rows, census=CENSUS)
+    assert errors_of(path) == [("bad_value", "statements.csv", 2), ("unknown_school", "statements.csv", 3)]
+
+
+def test_a_stream_that_could_not_be_read_is_not_taken_for_psf_in_the_duplicate_check(tmp_path):
+    rows = [statement(U1, "2005-01-01", stream="XYZ"), statement(U1, "2005-01-01"),  # row 3 repeats no row
+            statement(U2, "2005-02-02", school="Q")]
+    path = write_run(tmp_path, statements=rows, census=CENSUS)
+    assert errors_of(path) == [("bad_value", "statements.csv", 2), ("unknown_school", "statements.csv", 4)]
+
+
+def test_a_school_id_that_could_not_be_read_makes_no_school_unknown(tmp_path):
+    schools = [{**SCHOOLS[0], "school_id": ""}, *SCHOOLS[1:]]  # school A's id left blank
+    rows = [statement(U1, "2005-01-01", school="A"), statement(U2, "2005-02-02", school="B"),
+            statement(U2, "2005-02-02", school="B")]
+    path = write_run(tmp_path, schools=schools, statements=rows, census=CENSUS)
+    assert errors_of(path) == [("empty_value", "schools.csv", 2), ("duplicate", "statements.csv", 4)]
+
+
+def test_a_check_across_inputs_that_fails_on_the_bad_cells_leaves_their_errors_listed_alone(tmp_path, monkeypatch):
+    rows = [statement(U1, "2005-01-01", stream="XYZ"), statement(U2, "2005-02-02", school="Q")]
+    path = write_run(tmp_path, statements=rows, census=CENSUS)
+
+    tried = []
+
+    def broken(*args, **kwargs):
+        tried.append(args[0].name)
+        raise TypeError("a check that did not expect an empty cell")
+
+    monkeypatch.setattr(checks, "census_outside", broken)  # after the unknown school was found
+    with pytest.raises(SenrunError) as caught:
+        allocate(load_config(path))
+    assert tried == ["census"] and [(i.code, i.row) for i in caught.value.errors] == [("bad_value", 2)]
+
+
+def test_the_errors_of_one_pass_are_listed_in_the_same_order_every_time(tmp_path):
+    schools = [*SCHOOLS, {**SCHOOLS[1], "ssa": "-1.00"}]
+    path = write_run(tmp_path, schools=schools, census=[*CENSUS, pupil(U1, "B", "2005-01-01")],
+                     statements=[statement(U1, "2005-01-01", stream="XYZ"), statement(U2, "2005-02-02", school="Q")])
+    first = [str(i) for i in run_validation(path).issues]
+    assert [str(i) for i in run_validation(path).issues] == first and len(first) == 4
+
+
+# --- 2. a money error carries the warnings found with it (SPEC §7) ----------------------------------
+
+def test_a_negative_cluster_pot_is_listed_with_the_warnings_that_explain_it(tmp_path):
+    rows = [statement(U1, "2005-01-01"), statement(U4, "2005-04-04")]  # U4 is not in the census
+    path = write_run(tmp_path, schools=COUNTED, statements=rows, census=CENSUS, budget={"pupil_specific_pot": 100})
+    report = run_validation(path)
+    assert codes_of(report.issues) == [("census_not_in_census", "warning"), ("formula", "error")]
+    assert "the cluster pot would be negative" in report.errors[0].message
+
+
+def test_a_budget_sen_total_error_and_a_negative_cluster_pot_are_listed_together(tmp_path):
+    path = write_run(tmp_path, schools=COUNTED, statements=[statement(U1, "2005-01-01")], census=CENSUS,
+                     budget={"pupil_specific_pot": 100, "sen_total": 999})
+    assert [(code, file) for code, file, _ in errors_of(path)] == [("budget", "senrun.yaml"),
+                                                                   ("formula", "senrun.yaml")]
+
+
+def test_a_budget_error_alone_still_fails_the_run_with_every_warning(tmp_path):
+    rows = [statement(U1, "2005-01-01"), statement(U4, "2005-04-04")]
+    path = write_run(tmp_path, schools=COUNTED, statements=rows, census=CENSUS,
+                     budget={"pupil_specific_pot": 1000000, "sen_total": 999})
+    assert codes_of(run_validation(path).issues) == [("budget", "error"), ("census_not_in_census", "warning")]
+
+
+def test_an_unaffordable_formula_keeps_its_highest_rates_and_lists_the_warnings(tmp_path):
+    rows = [statement(U1, "2005-01-01"), statement(U4, "2005-04-04")]
+    path = write_run(tmp_path, schools=COUNTED, statements=rows, census=CENSUS,
+                     formula={"elements": [{"name": "lump_sum", "basis": "per_school", "rate": 10_000_000}]})
+    with pytest.raises(Unaffordable) as caught:
+        allocate(load_config(path))
+    assert set(caught.value.highest) == {"lump_sum"}
+    assert codes_of(caught.value.issues) == [("census_not_in_census", "warning"), ("formula", "error")]
+
+
+# --- 3. a census finding before the policy stops PSF at the policy start (SPEC §11.11 Census) -------
+
+PRE_POLICY = {"year": "2012-13", "period": {"start": "2012-04-01", "end": "2013-03-31"}}
+
+
+def test_a_census_finding_in_a_period_before_the_policy_says_psf_ends_at_the_policy_start(tmp_path):
+    rows = [statement(U1, "2005-01-01"), statement(U3, "2005-03-03"), statement(U4, "2005-04-04")]
+    path = write_run(tmp_path, statements=rows, census=[*CENSUS[:2], pupil(U3, "H", "2005-03-03")], **PRE_POLICY)
+    said = {i.row: i.message for i in run_validation(path).issues if i.code.startswith("census_")}
+    assert said == {3: f"{U3} is in the census at school 'H', not 'A' (an unrecorded casual move); PSF ends at "
+                       "the policy start (2012-09-01)",
+                    4: f"{U4} is not in the census; PSF ends at the policy start (2012-09-01)"}
+    result, psf, inp = run_for_explain(load_config(path))
+    [trail] = explain_upn(result, psf.rows, U4, None, inp.statements.frame)["statements"]
+    [census] = [s for s in trail["steps"] if s["rule"] == "census"]
+    assert census["text"] == ("Census (2013-01-17): not found — the child has left; PSF ends at the policy "
+                              "start 2012-09-01.")
+    assert str(census["stops_on"]) == str(trail["stop"]["date"]) == "2012-09-01"
+    # a period that starts on or after the policy start: the words as they were
+    path = write_run(tmp_path, statements=rows[::2], census=CENSUS)
+    [said] = [i.message for i in run_validation(path).issues if i.code == "census_not_in_census"]
+    assert said == f"{U4} is not in the census; PSF ends at the period start"
+    result, psf, inp = run_for_explain(load_config(path))
+    [trail] = explain_upn(result, psf.rows, U4, None, inp.statements.frame)["statements"]
+    [census] = [s["text"] for s in trail["steps"] if s["rule"] == "census"]
+    assert census == "Census (2013-01-17): not found — the child has left; PSF ends at the period start 2013-04-01."
+
+
+# --- 4. explain --school names no child unless asked (docs/decisions.md, personal data) ------------
+
+runner = CliRunner()
+
+
+def test_explain_school_shows_each_child_by_their_statement_row_unless_personal_data_is_asked_for(tmp_path):
+    rows = [statement(U2, "2005-02-02"), statement(U1, "2005-01-01", stream="SSMN")]
+    path = str(write_run(tmp_path, statements=rows, census=CENSUS))
+    text = runner.invoke(app, ["explain", "-c", path, "--school", "A"], terminal_width=300)
+    assert text.exit_code == 0, text.output
+    children = [line.strip() for line in text.output.splitlines() if line.strip().startswith("•")][:2]
+    assert [c.split(",")[0] for c in children] == ["• statements.csv row 2 (PSF)", "• statements.csv row 3 (SSMN)"]
+    assert not any(secret in text.output for secret in (U1, U2, "2005-01-01", "2005-02-02"))
+    data = runner.invoke(app, ["explain", "-c", path, "--school", "A", "--json"])
+    assert data.exit_code == 0, data.output
+    assert not any(secret in data.output for secret in (U1, U2, "2005-01-01", "2005-02-02"))
+    shown = [(c["file"], c["row"], c["upn"], c["date_of_birth"]) for c in json.loads(data.output)["psf"]["children"]]
+    assert shown == [("statements.csv", 2, "[hidden]", "[hidden]"), ("statements.csv", 3, "[hidden]", "[hidden]")]
+    asked = runner.invoke(app, ["explain", "-c", path, "--school", "A", "--json", "--show-personal-data"])
+    shown = [(c["row"], c["upn"], c["date_of_birth"]) for c in json.loads(asked.output)["psf"]["children"]]
+    assert shown == [(3, U1, "2005-01-01"), (2, U2, "2005-02-02")]  # in UPN order, as before
+    assert json.loads(asked.output)["psf"]["children"][0]["text"].startswith(f"{U1} (SSMN), born 2005-01-01, ")

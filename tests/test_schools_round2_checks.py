@@ -1,0 +1,134 @@
+"""Schools that open, close or convert: the inputs' mistakes that must never pass unseen (SPEC §1, §8,
+§11.1, §11.2, §11.11).
+
+A school open on no day of the period has no row, so anything the schools input gives it (SSA, a
+pupils_override) reaches no school; a loop of successions or a school that closes before it opens
+is a mistake in the inputs, reported where it was written.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from builders import pupil, run, statement
+from senrun.errors import SenrunError
+
+U1 = "B801200005001"
+PRIMARY = "2005-05-05"
+
+
+def school(sid: str, cluster: str = "C1", ssa: str = "0.00", opened: str = "", closed: str = "",
+           successor: str = "", in_formula: str = "", pupils_override: str = "") -> dict:
+    return {"school_id": sid, "school_name": f"School {sid}", "cluster_id": cluster, "ssa": ssa, "pupils": "100",
+            "opened": opened,
+            "closed": closed, "successor_id": successor, "in_formula": in_formula, "pupils_override": pupils_override}
+
+
+def errors_of(tmp_path, **kwargs) -> list:
+    with pytest.raises(SenrunError) as caught:
+        run(tmp_path, **kwargs)
+    return caught.value.errors
+
+
+def census_of(*schools: str) -> list[dict]:
+    return [pupil(f"B8012000{50 + i:02d}00{i % 10}", sid, PRIMARY) for i, sid in enumerate(schools)]
+
+
+ONE_CHILD = [statement(U1, PRIMARY, school="B", annual="1200.00")]
+
+
+# SPEC §1 (SSA passes through to its school's row), §11.11 (a school open on no day has no row)
+
+def test_ssa_on_a_school_closed_before_the_period_is_an_error_naming_the_cell_the_amount_and_its_successor(tmp_path):
+    # Z and T have no row either, but nothing to lose: a blank or 0 SSA is no error
+    schools = [school("A", ssa="250.00", closed="2012-12-31", successor="B"), school("B", opened="2013-01-01"),
+               school("C", ssa="100.00"), school("Z", ssa="", closed="2013-03-31"),
+               school("T", ssa="0", opened="2014-04-01")]
+    found = errors_of(tmp_path, schools=schools, statements=ONE_CHILD, budget={"ssa_total": "350.00"})
+    assert [(i.code, i.file, i.row, i.column, i.value) for i in found] == [
+        ("ssa_no_row", "schools.csv", 2, "ssa", "250.00")]
+    assert ("school A is open on no day of the period (it closed on 31/12/2012, before the period starts on "
+            "01/04/2013), so it has no row: its ssa of £250.00 would be paid to no school. Move it to the school "
+            "that takes over its pupils (B), or make it 0 or blank") == found[0].message
+
+
+def test_ssa_on_a_school_that_opens_after_the_period_is_an_error_saying_to_make_it_0_or_blank__spec_11_11(tmp_path):
+    schools = [school("B"), school("T", ssa="500.00", opened="2014-04-01")]
+    found = errors_of(tmp_path, schools=schools, statements=ONE_CHILD)
+    assert [(i.code, i.row, i.column) for i in found] == [("ssa_no_row", 3, "ssa")]
+    assert "opens on 01/04/2014, after the period ends on 31/03/2014" in found[0].message
+    assert "£500.00" in found[0].message and "Make it 0 or blank" in found[0].message
+
+
+# SPEC §11.1: a loop of successions is an error, at the rows that declare it
+
+def test_a_loop_of_successions_in_the_links_input_is_reported_at_the_links_rows_that_declare_it(tmp_path):
+    schools = [school("A", closed="2012-12-31"), school("B", opened="2013-01-01"), school("C")]
+    links = [{"school_id": "C", "successor_id": "C2", "link_date": "", "link_type": "Other"},
+             {"school_id": "A", "successor_id": "B", "link_date": "2013-01-01", "link_type": "Successor"},
+             {"school_id": "B", "successor_id": "A", "link_date": "2013-02-01", "link_type": "Successor"}]
+    found = errors_of(tmp_path, schools=schools, links=links, statements=ONE_CHILD)
+    assert [(i.code, i.file, i.row, i.column) for i in found] == [("succession", "links.csv", 3, "successor_id")]
+    assert "A → B (links.csv row 3); B → A (links.csv row 4)" in found[0].message
+
+
+def test_a_loop_of_successions_in_the_successor_id_column_is_reported_at_its_cells(tmp_path):
+    schools = [school("X"), school("A", closed="2013-08-31", successor="B"), school("B", closed="2013-10-31",
+                                                                                     successor="C"),
+               school("C", closed="2013-12-31", successor="A")]
+    found = errors_of(tmp_path, schools=schools, statements=[statement(U1, PRIMARY, school="X")])
+    assert [(i.code, i.file, i.row, i.column) for i in found] == [("succession", "schools.csv", 3, "successor_id")]
+    assert ("A → B (schools.csv row 3); B → C (schools.csv row 4); C → A (schools.csv row 5)"
+            in found[0].message)
+
+
+# SPEC §11.1: a school is open on the days opened ≤ d ≤ closed
+
+def test_a_school_that_closes_before_it_opens_is_an_error_at_its_closed_cell_giving_both_dates(tmp_path):
+    schools = [school("B"), school("U", opened="2013-10-01", closed="2013-06-30")]
+    found = errors_of(tmp_path, schools=schools, statements=ONE_CHILD)
+    assert [(i.code, i.file, i.row, i.column, i.value) for i in found] == [
+        ("bad_value", "schools.csv", 3, "closed", "30/06/2013")]
+    assert "school U closes on 30/06/2013, before it opens on 01/10/2013" in found[0].message
+
+
+# SPEC §11.1 (the run warns listing each override), §11.2 (outside the formula: in no basis), §11.11
+
+def test_the_pupils_override_warning_lists_only_the_overrides_applied_and_warns_at_each_that_sets_nothing(tmp_path):
+    schools = [school("B"), school("NEW", pupils_override="29"),
+               school("OLD", closed="2013-03-31", successor="B", pupils_override="30"),
+               school("PVI", cluster="", in_formula="no", pupils_override="25")]
+    r = run(tmp_path, schools=schools, statements=ONE_CHILD, census=census_of("B", "NEW", "PVI", "PVI"))
+    listed = [i.message for i in r.warnings if i.code == "pupils_override"]
+    assert listed == ["pupils_override sets the pupils of 1 school(s): NEW 29 (counted 1)"]
+    unused = [(i.file, i.row, i.column, i.value) for i in r.warnings if i.code == "pupils_override_unused"]
+    assert unused == [("schools.csv", 4, "pupils_override", "30"), ("schools.csv", 5, "pupils_override", "25")]
+    said = " ".join(i.message for i in r.warnings if i.code == "pupils_override_unused")
+    assert "school OLD is open on no day of the period" in said and "set it on B" in said
+    assert "school PVI is outside the formula (in_formula: no)" in said
+    assert dict(r.schools.select("school_id", "pupils").iter_rows()) == {"B": 1, "NEW": 29, "PVI": 0}
+
+
+def test_with_no_override_applied_there_is_no_warning_that_overrides_set_pupils__spec_11_1(tmp_path):
+    schools = [school("B"), school("PVI", cluster="", in_formula="no", pupils_override="25")]
+    r = run(tmp_path, schools=schools, statements=ONE_CHILD, census=census_of("B"))
+    assert [i.code for i in r.warnings if i.code.startswith("pupils_override")] == ["pupils_override_unused"]
+
+
+# SPEC §11.2: a setting outside the formula is none of its cluster's `schools`
+
+def test_the_terminals_cluster_table_counts_the_schools_as_the_clusters_sheet_does_with_a_setting_of_no_cluster(
+        tmp_path):
+    from rich.console import Console
+
+    from senrun.cli.render import print_clusters
+
+    schools = [school("A"), school("B"), school("S", cluster="", in_formula="no")]
+    r = run(tmp_path, schools=schools, statements=[statement(U1, PRIMARY, school="S", annual="8400.00")])
+    console = Console(width=160, record=True)
+    print_clusters(r, console)
+    lines = console.export_text().splitlines()
+    cells = [[c.strip() for c in line.split("│")[1:3]] for line in lines if "│" in line]
+    schools_column = {cluster: count for cluster, count in cells if cluster != "cluster"}
+    assert schools_column == {"C1": "2", "(no cluster)": "0", "Total": "2"}
+    assert int(r.clusters["schools"].sum()) == 2  # the Clusters sheet's total
