@@ -373,8 +373,19 @@ def test_an_academy_that_took_over_during_the_year_is_said_to_be_new_from_its_pr
                school("B", "K2")]
     rows = _school_diff(tmp_path, schools, "OLD", "B,K2,400.00\nOLD,K1,600.00\n")
     assert {sid: note for sid, (_, _, note) in rows.items()} == {
-        "B": None, "OLD": None, "NEW": "new school: took over from OLD during the year"}
+        "B": None, "OLD": "taken over by NEW during the year", "NEW": "new school: took over from OLD during the year"}
     assert rows["OLD"][0] == 60000 and rows["NEW"][0] == 0
+
+
+def test_a_school_that_took_over_another_during_the_year_says_so_beside_its_own_last_total__faq_6_spec_11_1(
+        tmp_path):
+    # B (open all along, K2) takes over OLD on 1 September 2013 (an amalgamation): B is compared with its own
+    # £400 of last year, OLD with its £600, and each note says what happened during the year.
+    schools = [school("OLD", "K2", closed="2013-08-31", successor_id="B"), school("B", "K2"), school("A")]
+    rows = _school_diff(tmp_path, schools, "A", "A,K1,100.00\nB,K2,400.00\nOLD,K2,600.00\n")
+    assert {sid: (prev, note) for sid, (prev, _, note) in rows.items()} == {
+        "A": (10000, None), "B": (40000, "took over from OLD during the year"),
+        "OLD": (60000, "taken over by B during the year")}
 
 
 def test_a_setting_outside_the_formula_gets_a_return_only_if_it_is_paid_psf__spec_11_2(tmp_path):

@@ -249,14 +249,19 @@ def fold_predecessors(previous: pl.DataFrame, current_ids: set[str], successions
 
 
 def in_year_successions(current_ids: set[str], successions: tuple[tuple[str, str], ...]) -> pl.DataFrame:
-    """school_id → `_during`: the predecessors it took over from during this year (both have a row this
-    year, so the predecessor keeps last year's total and the successor starts from none)."""
+    """school_id → `_during`: the predecessors it took over from during this year, and `_by`: the
+    successors that took it over during this year (both have a row this year, so the predecessor
+    keeps last year's total and the successor its own, none if it is new)."""
     during: dict[str, list[str]] = {}
+    by: dict[str, list[str]] = {}
     for old, new in successions:
         if old in current_ids and new in current_ids:
             during.setdefault(new, []).append(old)
-    return pl.DataFrame({SCHOOL_ID: sorted(during), "_during": [", ".join(sorted(during[k])) for k in sorted(during)]},
-                        schema={SCHOOL_ID: pl.String, "_during": pl.String})
+            by.setdefault(old, []).append(new)
+    ids = sorted(set(during) | set(by))
+    return pl.DataFrame({SCHOOL_ID: ids, "_during": [", ".join(sorted(during[k])) if k in during else None for k in ids],
+                         "_by": [", ".join(sorted(by[k])) if k in by else None for k in ids]},
+                        schema={SCHOOL_ID: pl.String, "_during": pl.String, "_by": pl.String})
 
 
 def _school_rows(previous: pl.DataFrame, current: pl.DataFrame, flag_pct: Decimal,
@@ -267,7 +272,7 @@ def _school_rows(previous: pl.DataFrame, current: pl.DataFrame, flag_pct: Decima
     prev = previous.select(SCHOOL_ID, CLUSTER_ID, "total", "_from", pl.lit(True).alias("_in_previous"))
     out = compare_totals(prev, cur, SCHOOL_ID, flag_pct)
     if during is None:
-        during = pl.DataFrame(schema={SCHOOL_ID: pl.String, "_during": pl.String})
+        during = pl.DataFrame(schema={SCHOOL_ID: pl.String, "_during": pl.String, "_by": pl.String})
     out = out.join(during, on=SCHOOL_ID, how="left", maintain_order="left")
     was, now = pl.col(CLUSTER_ID), pl.col(f"{CLUSTER_ID}_current")
     note = (pl.when(pl.col("_from").is_not_null()).then(pl.lit("converted from ") + pl.col("_from"))
@@ -275,6 +280,10 @@ def _school_rows(previous: pl.DataFrame, current: pl.DataFrame, flag_pct: Decima
             .then(pl.lit("new school: took over from ") + pl.col("_during") + pl.lit(" during the year"))
             .when(pl.col("_in_previous").is_null()).then(pl.lit("new school"))
             .when(pl.col("_in_current").is_null()).then(pl.lit("closed school"))
+            .when(pl.col("_during").is_not_null())
+            .then(pl.lit("took over from ") + pl.col("_during") + pl.lit(" during the year"))
+            .when(pl.col("_by").is_not_null())
+            .then(pl.lit("taken over by ") + pl.col("_by") + pl.lit(" during the year"))
             .when(was != now).then(pl.lit("changed cluster from ") + was)
             .otherwise(None))
     return out.select(pl.lit("school").alias("level"), SCHOOL_ID, pl.coalesce(now, was).alias(CLUSTER_ID),
