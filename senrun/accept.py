@@ -11,15 +11,34 @@ Errors are never accepted.
 
 from __future__ import annotations
 
+import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable
 
-from .errors import Issue
+from .errors import CONFIG, HIDDEN, WARNING, Issue
 
 ENTRY_KEYS = ("kind", "upn", "school", "row", "file", "all", "reason", "until")
+
+#: Every kind (code) of warning senrun gives: the kinds an entry can accept.  A check that adds a
+#: warning adds its code here (tests/test_simulate_validate_readers.py finds every code in the source).
+WARNING_KINDS = frozenset({
+    "amended_after_ceasing", "census_before_policy", "census_casual_move", "census_not_in_census",
+    "census_outside", "cluster_names", "dob_differs", "links_unknown", "merged_cells", "missing_from_statements",
+    "move_after_census", "no_census", "no_pupils", "no_statements", "now_post_policy", "previous_not_last_year",
+    "previous_register_differ", "protection_skipped", "psf_while_shut", "pupils_ignored", "pupils_override",
+    "pupils_override_unused", "recorded_as_new", "register_overlaps", "register_stale", "reinstate_unused",
+    "resurrected", "school_changed", "successor_not_closed", "taught_year", "totals_row", "unmapped_column",
+    "upn_bad_letter", "upn_malformed", "upn_more", "upn_temporary",
+})
+#: Kinds of problem that are only ever errors (docs/validate.md, "Codes"): never accepted.
+ERROR_KINDS = frozenset({
+    "bad_column", "bad_value", "budget", "config", "duplicate", "duplicate_column", "empty_value", "error",
+    "formula", "history_date", "history_order", "identity", "internal", "missing_column", "move_from", "no_rows",
+    "register", "ssa_no_row", "succession", "too_large", "unknown_school", "unreadable",
+})
 
 
 @dataclass(frozen=True)
@@ -34,6 +53,11 @@ class Acceptance:
     row: int | None = None
     file: str | None = None
     every: bool = False  # `all: true`
+    #: Where the entry is written: its file's name, its YAML line and key path (`accept[1]`); not part of
+    #: what it accepts, nor of the JSON report's entry.
+    source: str | None = field(default=None, compare=False)
+    line: int | None = field(default=None, compare=False)
+    key: str | None = field(default=None, compare=False)
 
     def matches(self, issue: Issue) -> bool:
         """Whether this entry accepts `issue`: same kind, a warning, and every key given agrees."""
@@ -52,6 +76,52 @@ class Acceptance:
         out = {"kind": self.kind, "upn": self.upn, "school": self.school, "row": self.row, "file": self.file,
                "all": self.every or None, "reason": self.reason, "until": self.until.isoformat()}
         return {k: v for k, v in out.items() if v is not None}
+
+    def hidden(self) -> "Acceptance":
+        """The entry without the child's UPN (`[hidden]` in its place): its file and line say which."""
+        return self if self.upn is None else replace(self, upn=HIDDEN)
+
+    def where(self) -> str:
+        """`accept.yaml › line 3 › accept[1]`, as much as is known."""
+        parts = [p for p in (self.source, f"line {self.line}" if self.line is not None else None, self.key) if p]
+        return " › ".join(parts)
+
+    def described(self) -> str:
+        """The entry in brief: its kind and the keys that pick out its warnings (a UPN as held)."""
+        keys = [f"upn {self.upn}" if self.upn is not None else None,
+                f"school {self.school}" if self.school is not None else None,
+                f"file {self.file}" if self.file is not None else None,
+                f"row {self.row}" if self.row is not None else None, "all" if self.every else None]
+        return f"{self.kind} ({', '.join(k for k in keys if k)})"
+
+
+def located(entries: tuple[Acceptance, ...], source: str, lines: dict[str, int], prefix: str
+            ) -> tuple[Acceptance, ...]:
+    """The entries of one accept list (every one checked, so the n-th is the list's n-th), each with its
+    file's name, line and key path (`prefix[n]`)."""
+    return tuple(replace(e, source=source, line=lines.get(f"{prefix}[{n}]"), key=f"{prefix}[{n}]")
+                 for n, e in enumerate(entries))
+
+
+def kind_issues(entries: tuple[Acceptance, ...]) -> list[Issue]:
+    """A warning for each entry whose kind senrun never gives as a warning: a typing slip (`taught_yeer`),
+    or an error's code (`bad_value`), which is never accepted.  Either way the entry accepts nothing."""
+    out = []
+    for e in entries:
+        if e.kind in WARNING_KINDS:
+            continue
+        if e.kind in ERROR_KINDS:
+            text = f"'{e.kind}' is a kind of error, and errors are never accepted, so this entry accepts nothing"
+            expected = "a warning's code: fix what the error says instead"
+        else:
+            close = difflib.get_close_matches(e.kind, sorted(WARNING_KINDS), n=1)
+            text = f"'{e.kind}' is not a kind of warning senrun gives, so this entry accepts nothing" + (
+                f" — did you mean '{close[0]}'?" if close else "")
+            expected = close[0] if close else "a warning's code, as senrun validate lists it"
+        column = f"{e.key}.kind" if e.key else None
+        out.append(Issue(CONFIG, WARNING, text, file=e.source, row=e.line, column=column, field=column,
+                         value=e.kind, expected=expected))
+    return out
 
 
 def _upn(value) -> str:

@@ -11,6 +11,14 @@ from datetime import date
 import polars as pl
 
 
+def shift_years(d: date, years: int) -> date:
+    """The same day `years` later (or earlier); 29 February becomes 1 March in a year without one."""
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:
+        return date(d.year + years, 3, 1)
+
+
 def academic_year(d: date) -> int:
     """The academic year A (1 September A – 31 August A+1) that contains `d`."""
     return d.year if d.month >= 9 else d.year - 1

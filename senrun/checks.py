@@ -51,9 +51,11 @@ def _repeated_keys(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     return frame.filter(hashed().is_in(repeated.implode()))
 
 
-def duplicates(table: Table, keys: list[str], issues: Issues, what: str, detail: str | None = None) -> None:
+def duplicates(table: Table, keys: list[str], issues: Issues, what: str, detail: str | None = None,
+               hint: str = "") -> None:
     """Every row after the first that repeats `keys` is an error naming both rows; with `detail` (a
-    column), the message says when the repeat differs there (a school given two clusters)."""
+    column), the message says when the repeat differs there (a school given two clusters); `hint`
+    is added to each message (what the repeat most likely means)."""
     frame = _repeated_keys(table.frame, keys)
     if detail is None and table.name == "schools" and keys == [SCHOOL_ID]:
         detail = CLUSTER_ID  # a school listed twice in different clusters: say so
@@ -69,7 +71,7 @@ def duplicates(table: Table, keys: list[str], issues: Issues, what: str, detail:
         if detail and rec[detail] != rec["_first_detail"]:
             text += (f", with {table.headers.get(detail, detail)} '{rec[detail]}' here but "
                      f"'{rec['_first_detail']}' there{_WHY.get(detail, '')}")
-        issues.error("duplicate", text, **table.where(keys[0], rec[ROW]), value=value)
+        issues.error("duplicate", text + hint, **table.where(keys[0], rec[ROW]), value=value)
     if dup.height > MAX_LISTED:
         issues.error("duplicate", f"{dup.height - MAX_LISTED:,} more repeated {what}s", **table.where(keys[0]))
 

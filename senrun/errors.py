@@ -49,7 +49,7 @@ class Issue:
         `[hidden]`, and a personal cell value is dropped; file, sheet, row and column still say where."""
         message = self.message
         for text in sorted(self.personal, key=len, reverse=True):
-            message = message.replace(text, HIDDEN)
+            message = _without(message, text)
         message = UPN_SHAPE.sub(HIDDEN, message)
         value = self.value
         if value is not None and (any(p in str(value) for p in self.personal) or UPN_SHAPE.search(str(value))):
@@ -91,6 +91,18 @@ class Issue:
         fields = asdict(self)
         del fields["personal"]
         return fields
+
+
+def _without(message: str, text: str) -> str:
+    """`message` with a personal value hidden.  A value as short as a word ("UPN" in a repeated header
+    row) is hidden where it is quoted as the cell's value, else at its first place only (where a
+    message gives the value), so that the message's own words stay."""
+    if len(text) >= 6:
+        return message.replace(text, HIDDEN)
+    quoted = message
+    for quote in ('"', "'"):
+        quoted = quoted.replace(f"{quote}{text}{quote}", f"{quote}{HIDDEN}{quote}")
+    return quoted if quoted != message else message.replace(text, HIDDEN, 1)
 
 
 class SenrunError(Exception):

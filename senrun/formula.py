@@ -268,19 +268,22 @@ def _units_expr(den: int) -> pl.Expr:
 
 
 def _workings(shares: pl.LazyFrame, e: ElementSpec, den: int, total: int) -> pl.LazyFrame:
-    """Per school: units, the exact share in pence to 4 places, the floor and the extra penny.  `_tot`
+    """Per school: units, the exact share in pence to 4 places (rounded half away from zero), the floor
+    and the extra penny.  `_tot`
     and `_usum` are the amount shared and the units it is shared over (the element's, or for
     `per_cluster` the school's cluster's)."""
     usum = pl.col("_usum").cast(pl.Int128)
     num = pl.col("_tot").cast(pl.Int128) * pl.col("units").cast(pl.Int128)  # see money.apportion
     floor = pl.when(usum > 0).then(num // usum).otherwise(0).cast(pl.Int64)
-    frac = pl.when(usum > 0).then((num % usum) * 10_000 // usum).otherwise(0).cast(pl.Int64)
+    # the exact share shown to 4 places, rounded half away from zero (the floor itself is exact)
+    tenths = pl.when(usum > 0).then(((num % usum) * 20_000 + usum) // (2 * usum)).otherwise(0).cast(pl.Int64)
+    whole, frac = floor + tenths // 10_000, tenths % 10_000
     units = _units_expr(den if e.basis != "per_cluster" else 1)
     return shares.select(SCHOOL_ID, pl.col(f"_u_{e.name}").alias("units"), pl.col(f"formula_{e.name}").alias("amount"),
                          "_tot", "_usum") \
         .select(SCHOOL_ID, pl.lit(e.name).alias("element"), pl.lit(e.basis).alias("basis"), units.alias("units"),
                 pl.lit(_parameter(e, None) if not e.solve else "solve").alias("parameter"),
                 pl.lit(total, dtype=pl.Int64).alias("element_total"),
-                pl.concat_str([floor.cast(pl.String), pl.lit("."), frac.cast(pl.String).str.pad_start(4, "0")])
+                pl.concat_str([whole.cast(pl.String), pl.lit("."), frac.cast(pl.String).str.pad_start(4, "0")])
                 .alias("exact_pence"),
                 floor.alias("floor_pence"), (pl.col("amount") - floor).alias("extra_penny"), pl.col("amount"))

@@ -39,6 +39,9 @@ GROUP = "_key_id"  # the (upn, stream) as a number, in history order
 ONE = "_history_id"  # a history as a number: a reissue begins the (upn, stream)'s next history
 FAR_PAST, FAR_FUTURE = date(1, 1, 1), date(9999, 12, 31)
 EMPTY_AMOUNT = "is empty; this column must be filled in on every row"  # = inputs.cells.EMPTY
+#: What a second `issued` row of one (upn, stream) most likely is (§11.3): said with the §8 duplicate error.
+SECOND_ISSUED = ("; if this row is the same statement amended or transferred to an EHC plan, give it the event "
+                 "amended or ehc_transfer (with its effective_date) instead of a second issued row")
 
 
 @dataclass(frozen=True)
@@ -203,7 +206,8 @@ def check(statements: Table, issues: Issues) -> None:
         (pl.col(ONE) != pl.col(ONE).shift(1)).fill_null(True).alias("_history_first"),
     ).collect()
     plain = ordered.filter((pl.col(EVENT) == ISSUED) & ~pl.col("_starts")).select(frame.columns)
-    checks.duplicates(replace(statements, frame=plain), KEY, issues, "statement (UPN / stream)")
+    checks.duplicates(replace(statements, frame=plain), KEY, issues, "statement (UPN / stream)",
+                      hint=SECOND_ISSUED)
     dated = EFFECTIVE_DATE if EFFECTIVE_DATE in statements.headers else STATEMENT_DATE
     same = ordered.filter((pl.col(EFF) == pl.col("_prev_eff"))
                           & ~((pl.col(EVENT) == ISSUED) & (pl.col("_prev_event") == ISSUED)))

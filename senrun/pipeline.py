@@ -153,6 +153,7 @@ def check_inputs(inp: Inputs, cfg: Config, whole: bool = True) -> None:
     check_open_dates(schools, issues)  # a school that closes before it opens (SPEC §11.1)
     found = successions_of(inp, issues)
     check_ssa_of_shut_schools(schools, found, cfg, issues)  # SSA of a school with no row (SPEC §1, §11.11)
+    succession.unclosed_predecessors(schools, found, cfg.period_end, issues)  # open after its successor took over
     check_overrides(schools, found, cfg, issues)  # a pupils_override that sets no school's pupils
     checks.school_clusters(schools, issues)
     check_blank_clusters(schools, issues)
@@ -423,10 +424,11 @@ def prepare(inp: Inputs, cfg: Config, psf: PsfFrames | None = None) -> Prepared:
     if not _budget_only(issues):  # a budget error alone waits for the pot's (read_inputs, budget_later)
         issues.raise_if_errors()
     schools = school_bases(run_inp, cfg)
-    for sid, name in schools.filter((pl.col("_basis_pupils") == 0) & pl.col(IN_FORMULA_FLAG) & open_in_period(
-            schools, cfg)).select(SCHOOL_ID, SCHOOL_NAME).sort(SCHOOL_ID).iter_rows():
+    row_of = pl.col(ROW) if ROW in schools.columns else pl.lit(None, dtype=pl.Int64)  # the school's row, as Excel shows it
+    for sid, name, row in schools.filter((pl.col("_basis_pupils") == 0) & pl.col(IN_FORMULA_FLAG) & open_in_period(
+            schools, cfg)).select(SCHOOL_ID, SCHOOL_NAME, row_of).sort(SCHOOL_ID).iter_rows():
         issues.warn("no_pupils", f"school {sid} ({name}) has no pupils {_no_pupils_because(inp, cfg)}",
-                    **inp.schools.where(SCHOOL_ID), value=sid)
+                    **inp.schools.where(SCHOOL_ID, row), value=sid)
     paid = psf.lines.lazy().group_by(pl.col("paid_school_id").alias(SCHOOL_ID)).agg(pl.col("paid_amount").sum().alias("psf"))
     name = pl.col(CLUSTER_NAME) if CLUSTER_NAME in schools.columns else pl.lit(None, dtype=pl.String)
     ssa = pl.col(SSA) if SSA in schools.columns else pl.lit(0, dtype=pl.Int64)

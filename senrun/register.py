@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -29,6 +30,7 @@ from .errors import ERROR, WARNING, Issue, SenrunError
 from .inputs.parse import parse_date, parse_money
 from .inputs.schema import FROM_SCHOOL, ROW, STREAM, TO_SCHOOL, UPN
 from .money import fmt_gbp
+from .calendar import shift_years
 from . import succession
 from .psf import CONTINUING, PsfFrames
 from .succession import Successions
@@ -57,6 +59,8 @@ class Register:
     sha256: str
     #: No two histories share a hash (nearly always): a line's history is found by the hash alone.
     distinct_hashes: bool = True
+    #: The period of the run that wrote it (its manifest.json beside it), when that is there.
+    period: tuple[date, date] | None = None
 
 
 def read_register(path: Path) -> Register:
@@ -72,6 +76,7 @@ def read_register(path: Path) -> Register:
         raise SenrunError(Issue("register", ERROR, f"is not a psf.csv: --register takes last year's psf.csv, or the "
                                 f"folder senrun wrote it in, not its {file.suffix.lower()} file", file=file.name,
                                 expected="last year's psf.csv, or its output folder"))
+    label = register_label(file)
     data = file.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
     try:
@@ -80,10 +85,10 @@ def read_register(path: Path) -> Register:
         # only the columns read below (England's register: 40 MB, 430,000 lines)
         raw = None if missing else pl.read_csv(data, infer_schema=False, columns=list(READ))
     except pl.exceptions.PolarsError as exc:
-        raise SenrunError(Issue("register", ERROR, f"cannot be read as CSV ({exc})", file=file.name)) from None
+        raise SenrunError(Issue("register", ERROR, f"cannot be read as CSV ({exc})", file=label)) from None
     if missing:
         raise SenrunError(Issue("register", ERROR, f"is not a psf.csv written by senrun: no column "
-                                f"{', '.join(missing)}", file=file.name, expected=", ".join(COLUMNS)))
+                                f"{', '.join(missing)}", file=label, expected=", ".join(COLUMNS)))
     del data
     # senrun's own formats (ISO dates, pounds with two decimals): read directly, not by the inputs'
     # every-format parsers (a tenth of the time on an England-scale register)
@@ -99,9 +104,27 @@ def read_register(path: Path) -> Register:
         pl.col("paid_amount").alias("_raw_paid"), pence.alias("paid_amount"), pl.col("reason").str.strip_chars())
     del raw
     lines = _resaved(lines)
-    _check_lines(lines, file.name)
+    _check_lines(lines, label)
     histories, distinct = _histories(lines)
-    return Register(histories, file.name, str(path), sha256, distinct)
+    return Register(histories, label, str(path), sha256, distinct, manifest_period(file.parent))
+
+
+def register_label(file: Path) -> str:
+    """How messages and the Summary name the register: its folder and name (`2013-14/psf.csv`), so that
+    last year's psf.csv is never taken for this year's."""
+    return f"{file.parent.name}/{file.name}" if file.parent.name else file.name
+
+
+def manifest_period(folder: Path) -> tuple[date, date] | None:
+    """The period of the senrun run whose output folder this is (its manifest.json), or None when
+    there is no readable manifest there (a psf.csv copied elsewhere)."""
+    import json
+
+    try:
+        period = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["period"]
+        return date.fromisoformat(period["start"]), date.fromisoformat(period["end"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _resaved(lines: pl.DataFrame) -> pl.DataFrame:
@@ -235,11 +258,11 @@ def apply(psf: PsfFrames, register: Register, cfg: Config, moves: pl.DataFrame |
     if cfg.reinstate:
         stop = stop & ~_named(hist, _reinstated(cfg))
     held_mask = stop.gather(at).fill_null(False)
-    lines = (psf.lines.select(UPN, STREAM, ROW, "paid_school_id", "paid_from", "paid_amount")
+    lines = (psf.lines.select(UPN, STREAM, ROW, "paid_school_id", "paid_from", "paid_amount", "reason")
              .with_columns(at.alias("_h")).with_row_index("_line"))
     held = lines.filter(held_mask)
     held = held.with_columns(hist["last_reason"].gather(held["_h"]), hist["last_paid_to"].gather(held["_h"]))
-    issues = _overlap(register, cfg) + _resurrected(held, register)
+    issues = _overlap(register, cfg) + _stale(register, cfg) + _resurrected(held, register)
     if not held.is_empty():
         # each stopped history keeps one line (its first), changed in place: paid nothing at its
         # statement's school from no date, it sorts where that line was among the lines kept (the
@@ -268,6 +291,7 @@ def apply(psf: PsfFrames, register: Register, cfg: Config, moves: pl.DataFrame |
         psf, at = replace(psf, rows=rows, lines=new_lines), at.filter(kept)
     # the lines of histories continuing last year are the same before and after the hold: found once
     issues += _missing(hist, at, register)
+    issues += _now_post_policy(lines.filter(~held_mask), hist, register)
     issues += _school_changed(lines, hist, register, moves, successions)
     issues += _reinstate_notes(hist, cfg)
     _remember(psf.lines, register, at)
@@ -282,6 +306,27 @@ def _each(frame: pl.DataFrame, code: str, text, file: str) -> list[Issue]:
     if frame.height > 200:
         out.append(Issue(code, WARNING, f"{frame.height - 200:,} more like this", file=file))
     return out
+
+
+def _stale(register: Register, cfg: Config) -> list[Issue]:
+    """A register of a run that ended more than a year before this period starts is not last year's: a
+    child stopped in the year between would be paid again (§11.4 takes last year's psf.csv)."""
+    back = shift_years(cfg.period_start, -1)
+    if register.period is not None:
+        start, end = register.period
+        if end < back:
+            return [Issue("register_stale", WARNING, f"the register is of the run of {start:%d/%m/%Y} – {end:%d/%m/%Y}, "
+                          f"more than a year before this period starts ({cfg.period_start:%d/%m/%Y}): --register "
+                          "takes last year's psf.csv, and a child whose PSF stopped in the year between would be "
+                          "paid again", file=register.file)]
+        return []
+    latest = register.histories["last_paid_to"].max()
+    if latest is not None and latest < back:
+        return [Issue("register_stale", WARNING, f"the register's PSF was last paid on {latest:%d/%m/%Y}, more than "
+                      f"a year before this period starts ({cfg.period_start:%d/%m/%Y}): --register takes last "
+                      "year's psf.csv, and a child whose PSF stopped in the year between would be paid again",
+                      file=register.file)]
+    return []
 
 
 def _overlap(register: Register, cfg: Config) -> list[Issue]:
@@ -321,6 +366,23 @@ def _missing(hist: pl.DataFrame, at: pl.Series, register: Register) -> list[Issu
     return _each(gone, "missing_from_statements", lambda r: (
         f"{r[UPN]} / {r[STREAM]} was paid {fmt_gbp(r['last_paid'])} last year and was continuing, but is not in "
         "this year's statements: nothing is paid"), register.file)
+
+
+def _now_post_policy(lines: pl.DataFrame, hist: pl.DataFrame, register: Register) -> list[Issue]:
+    """A history paid and continuing last year whose every line this year is a post-policy statement: its
+    statement row was most likely replaced by the EHC plan (dated after the policy start), which
+    pays nothing, where an `ehc_transfer` row would have kept the child's protection (§11.3)."""
+    continuing = (hist["last_reason"] == CONTINUING) & (hist["last_paid"] > 0)
+    mine = lines.filter(continuing.gather(lines["_h"]).fill_null(False))
+    new = (mine.group_by("_h").agg(pl.col(UPN).first(), pl.col(STREAM).first(), pl.col(ROW).min(),
+                                   (pl.col("reason") == "post_policy_statement").all().alias("_all_new"))
+           .filter("_all_new").sort(ROW))
+    new = new.with_columns(hist["last_paid"].gather(new["_h"]), hist[REG_ROW].gather(new["_h"]))
+    return _each(new, "now_post_policy", lambda r: (
+        f"{r[UPN]} / {r[STREAM]} was paid {fmt_gbp(r['last_paid'])} last year and was continuing, but this year's "
+        "statement is dated on or after the policy start, so it is paid nothing (post_policy_statement): if it is "
+        "the same statement transferred to an EHC plan or amended, keep the first row and add an ehc_transfer or "
+        "amended row (SPEC 11.3)"), register.file)
 
 
 def _school_changed(lines: pl.DataFrame, hist: pl.DataFrame, register: Register, moves: pl.DataFrame | None,

@@ -99,6 +99,23 @@ def read_successions(schools: Table, links: Table | None, issues: Issues) -> Suc
     return _build(edges, closed)
 
 
+def unclosed_predecessors(schools: Table, successions: Successions, period_end: date, issues: Issues) -> None:
+    """A warning for each school succeeded on or before the period's end that has no `closed` date: a
+    blank bound is unbounded (SPEC §11.1), so it is still counted open after its successor took over
+    (a lump sum, its census pupils) — most likely a conversion given only in the links input."""
+    frame = schools.frame
+    closed = frame[CLOSED] if CLOSED in frame.columns else pl.Series([None] * frame.height, dtype=pl.Date)
+    open_ended = frame.filter(closed.is_null()).select(SCHOOL_ID, ROW)
+    found = (successions.edges.filter(pl.col("on") <= period_end).join(open_ended, on=SCHOOL_ID, how="inner")
+             .sort(ROW))
+    column = CLOSED if CLOSED in frame.columns else SCHOOL_ID
+    for school, successor, on, row in found.select(SCHOOL_ID, SUCCESSOR_ID, "on", ROW).iter_rows():
+        issues.warn("successor_not_closed", f"school {school} is succeeded by {successor} from {on:%d/%m/%Y} but has "
+                    "no closed date, so it is still counted open after that day (its lump sum, its census pupils): "
+                    f"if it closed, give it closed {on - timedelta(days=1):%d/%m/%Y}", **schools.where(column, row),
+                    expected="the school's last day open")
+
+
 def _dates(frame: pl.DataFrame, column: str) -> dict[str, date]:
     if column not in frame.columns:
         return {}

@@ -38,12 +38,17 @@ def missing_file_hint(path) -> str:
     from pathlib import Path
 
     path = Path(path)
-    if path.exists():
-        return ""
-    text = f" (looked for {path}: input paths are relative to the config file"
-    folder = path.parent
-    if not folder.is_dir():
-        return text + f"; the folder {folder} does not exist either)"
-    names = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    try:
+        if path.exists():
+            return ""
+        text = f" (looked for {path}: input paths are relative to the config file"
+        folder = path.parent
+        if not folder.is_dir():
+            return text + f"; the folder {folder} does not exist either)"
+        names = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    except PermissionError:  # a folder on the way that this user may not open
+        return f" (looked for {path}: a folder on the way to it cannot be opened by this user: permission denied)"
+    except OSError as exc:
+        return f" (looked for {path}: {exc.strerror or exc})"
     close = difflib.get_close_matches(path.name, names, n=MAX_SUGGESTED, cutoff=0.6)
     return text + (f"; did you mean {' or '.join(close)}?)" if close else ")")

@@ -34,31 +34,62 @@ class ValidationReport:
         """The issues to list: all of them, less the accepted warnings (expired ones stay)."""
         return self.issues if self.accepted is None else self.accepted.issues
 
-    def summary(self) -> dict:
-        """The JSON report's fields beside the issues (docs/validate.schema.json)."""
+    def summary(self, personal: bool = False) -> dict:
+        """The JSON report's fields beside the issues (docs/validate.schema.json).  Without `personal`
+        (`--show-personal-data`), each accepted or expired issue is hidden as the issues are (a child's UPN
+        or date of birth as `[hidden]`), and so is an entry's `upn:`."""
         out = {"ok": not self.errors, "dry_run_totals_pence": self.totals}
         if self.accepted is not None:
             a = self.accepted
+
+            def shown(issue: Issue, entry) -> dict:
+                if not personal:
+                    issue, entry = issue.hidden(), entry.hidden()
+                return {"issue": issue.to_dict(), "acceptance": entry.to_dict()}
+
             out.update({"accepted_warnings": len(a.accepted),
-                        "accepted": [{"issue": i.to_dict(), "acceptance": e.to_dict()} for i, e in a.accepted],
-                        "expired": [{"issue": i.to_dict(), "acceptance": e.to_dict()} for i, e in a.expired],
-                        "unused_acceptances": [e.to_dict() for e in a.unused]})
+                        "accepted": [shown(i, e) for i, e in a.accepted],
+                        "expired": [shown(i, e) for i, e in a.expired],
+                        "unused_acceptances": [(e if personal else e.hidden()).to_dict() for e in a.unused]})
         return out
 
 
 def acceptances(cfg, accept_file: Path | None) -> tuple | None:
-    """The accepted warnings in force: the config's `accept:` (a list, or a file) and `--accept FILE`;
-    None when there are none at all."""
-    from .config.loader import load_accept_file
+    """The accepted warnings in force: the config's `accept:` (a list, or a file) and `--accept FILE`,
+    each entry with its file's name and line; None when there are none at all."""
+    from .accept import located
+    from .config.loader import load_accept_file, read_config_file
+
+    def from_file(path: Path) -> tuple:
+        entries = load_accept_file(path)
+        raw, lines, _ = read_config_file(Path(path))  # the lines of a file just read whole, for where each entry is
+        return located(entries, Path(path).name, lines, "accept" if isinstance(raw, dict) else "")
 
     entries, any_given = [], False
     if cfg is not None and cfg.accept is not None:
         any_given = True
-        entries += list(load_accept_file(cfg.accept) if isinstance(cfg.accept, Path) else cfg.accept)
+        entries += list(from_file(cfg.accept) if isinstance(cfg.accept, Path) else
+                        located(tuple(cfg.accept), cfg.path.name, cfg.lines, "accept"))
     if accept_file is not None:
         any_given = True
-        entries += list(load_accept_file(accept_file))
+        entries += list(from_file(accept_file))
     return tuple(entries) if any_given else None
+
+
+def _file_name_clashes(result) -> list:
+    """The errors `allocate` would meet writing the returns and the cluster packs (SPEC §6: two schools,
+    or two clusters, whose files would share a name), so that the nightly check never passes what the
+    run then refuses."""
+    from .outputs.clusterpack import pack_file_names
+    from .outputs.returns import return_file_names
+
+    found = []
+    for check, frame in ((return_file_names, result.schools), (pack_file_names, result.clusters)):
+        try:
+            check(frame)
+        except SenrunError as exc:
+            found += exc.issues
+    return found
 
 
 def run_validation(config_path: Path, accept_file: Path | None = None, today=None,
@@ -67,7 +98,7 @@ def run_validation(config_path: Path, accept_file: Path | None = None, today=Non
     collect every issue, and sort the warnings against the accepted ones (the config's `accept:`
     and `accept_file`).  With `formula.protection`, the floor is applied from `previous` (last
     year's schools.csv or allocations.xlsx) when given, else left out with a warning."""
-    from .accept import sort_issues
+    from .accept import kind_issues, sort_issues
     from .config.loader import load_config
     from .pipeline import allocate
 
@@ -79,13 +110,14 @@ def run_validation(config_path: Path, accept_file: Path | None = None, today=Non
 
         result = allocate(cfg, register=register, previous=floor_previous(cfg, previous), floor_needs_previous=False)
     except SenrunError as exc:
-        report.issues = list(exc.issues)
+        report.issues = list(exc.issues) + kind_issues(entries or ())
         if entries is not None:
             report.accepted = sort_issues(report.issues, entries, today)
         return report
     from .history import recorded_as_new
 
-    report.issues = list(result.issues) + recorded_as_new(result)
+    report.issues = (list(result.issues) + recorded_as_new(result) + _file_name_clashes(result)
+                     + kind_issues(entries or ()))
     if entries is not None:
         report.accepted = sort_issues(report.issues, entries, today)
     t = result.totals

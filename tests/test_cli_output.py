@@ -104,3 +104,22 @@ def test_a_run_short_of_memory_ends_in_one_line(config, tmp_path, monkeypatch, e
     assert done.output.splitlines() == ["senrun ran out of memory: nothing was written. docs/performance.md gives "
                                         "the memory a run needs; close other programs or use a machine with more "
                                         "memory."]
+
+
+def test_ctrl_c_while_the_command_is_still_loading_says_so_in_one_line_and_exits_130():
+    # the interrupt arrives as the command's module has just been imported (Typer, Rich, Polars still
+    # loading in a real start): one line, no traceback, exit 130
+    code = ("import os, signal, sys; sys.argv = ['senrun', 'allocate']; import senrun.cli; "
+            "os.kill(os.getpid(), signal.SIGINT); import time; time.sleep(5)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 130
+    assert done.stderr == "senrun stopped (Ctrl-C) while starting: nothing was written.\n"
+
+
+def test_a_program_importing_the_command_line_module_keeps_its_own_ctrl_c():
+    import signal
+
+    code = "import signal, senrun.cli; print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "True"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # (pytest's own, in this process)

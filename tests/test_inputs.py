@@ -377,12 +377,13 @@ def test_dates_iso_dmy_and_excel_cells_mixed_in_one_column(tmp_path):
     assert frame.schema["date_of_birth"] == pl.Date
 
 
-@pytest.mark.parametrize("text,words", [("31/02/2006", "is not a real date"), ("31/08/02", "is not a date"),
+@pytest.mark.parametrize("text,words", [("31/02/2006", "is not a real date"), ("31/08/02", "has a two-digit year"),
                                         ("2002-8-31", "is not a date"), ("31-08/2002", "is not a date"),
                                         ("12-31-1999", "US style"), ("31.02.2006", "is not a real date"),
                                         ("31/13/2005", "is not a real date (day/month/year)"),
                                         ("0002-08-31", "is not a date"), ("37499", "is not a date"),
-                                        ("next week", "is not a date")])
+                                        ("next week", "is not a date"), ("2013-02-30", "is not a real date"),
+                                        ("2002-8-31", "two digits each")])
 def test_what_is_not_a_date(tmp_path, text, words):
     _, issues = read(statements_csv(tmp_path, f"B801200005001,{text},2010-03-01,A,1"))
     (issue,) = issues.errors

@@ -187,3 +187,18 @@ def test_explain_school_shows_each_child_by_their_statement_row_unless_personal_
     shown = [(c["row"], c["upn"], c["date_of_birth"]) for c in json.loads(asked.output)["psf"]["children"]]
     assert shown == [(3, U1, "2005-01-01"), (2, U2, "2005-02-02")]  # in UPN order, as before
     assert json.loads(asked.output)["psf"]["children"][0]["text"].startswith(f"{U1} (SSMN), born 2005-01-01, ")
+
+
+@pytest.mark.parametrize("ids, column", [(("A/1", "A_1"), "school_id"), (("ab1", "AB1"), "school_id"),
+                                         (("C/1", "C_1"), "cluster_id")])
+def test_validate_finds_the_file_name_clash_that_allocate_would_stop_at__spec_6_7(tmp_path, ids, column):
+    from senrun.validate import run_validation
+
+    schools = [dict(s) for s in SCHOOLS[:2]]
+    for s, given in zip(schools, ids):
+        s[column] = given
+    config = write_run(tmp_path, schools=schools, statements=[statement("B801200005001", "2005-05-05",
+                                                                        school=schools[0]["school_id"])])
+    report = run_validation(config)
+    [error] = [i for i in report.issues if i.is_error]
+    assert "would share the" in error.message and ids[0] in error.message and ids[1] in error.message

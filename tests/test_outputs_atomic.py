@@ -169,3 +169,36 @@ def test_outside_a_command_the_old_folder_is_gone_when_the_write_returns(result,
     write_outputs(result, out, returns=False)
     assert deleted_on == [threading.current_thread()]  # by the write itself, not on a thread
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def _refusing_old(monkeypatch):
+    """`remove` as on a folder made read-only: the previous folder cannot be deleted."""
+    real = atomic.remove
+
+    def remove(path: Path) -> None:
+        if path.name.endswith(".senrun-old"):
+            raise PermissionError(errno.EACCES, "Permission denied")
+        real(path)
+    monkeypatch.setattr(atomic, "remove", remove)
+
+
+def test_a_previous_folder_that_cannot_be_deleted_is_kept_and_said_with_where_it_is(result, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    previous_run(out)
+    _refusing_old(monkeypatch)
+    atomic.left_behind()
+    write_outputs(result, out, returns=False)  # the new folder is whole: the run stands
+    assert json.loads((out / "manifest.json").read_text())["year"] == "2013-14"
+    assert atomic.left_behind() == [(tmp_path / ".out.senrun-old", "Permission denied")]
+    assert atomic.left_behind() == []
+
+
+def test_the_next_run_says_which_earlier_folder_stops_it_and_what_to_do(result, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    previous_run(out)
+    previous_run(tmp_path / ".out.senrun-old")
+    _refusing_old(monkeypatch)
+    with pytest.raises(SenrunError) as caught:
+        write_outputs(result, out, returns=False)
+    message = str(caught.value)
+    assert ".out.senrun-old" in message and "delete it by hand" in message and "personal data" in message

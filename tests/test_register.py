@@ -383,7 +383,7 @@ def test_the_registers_warnings_name_last_years_row_and_hide_the_childs_upn_by_d
     for issue in found.values():
         shown = issue.hidden()
         assert U1 not in str(shown) and U2 not in str(shown) and shown.value == "[hidden]"
-        assert str(shown).startswith(f"psf.csv › row {issue.row} › upn: [hidden] / PSF")
+        assert str(shown).startswith(f"last/psf.csv › row {issue.row} › upn: [hidden] / PSF")
     assert U1 in found["resurrected"].message  # pupils.xlsx (restricted) and --show-personal-data keep it
 
 
@@ -394,3 +394,53 @@ def test_a_bad_register_line_names_its_column_and_the_value_found(tmp_path):
         run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")])
     assert [(i.row, i.column, i.value) for i in caught.value.issues] == [
         (2, "paid_amount", "lots"), (3, "paid_to", "31-31-2013"), (3, "reason", "gone")]
+
+
+def test_a_register_two_years_old_is_a_warning_that_a_child_stopped_since_would_be_paid_again__spec_11_4(tmp_path):
+    # the register is of 2011-12 (its manifest beside it); this run is 2013-14
+    register = last_year(tmp_path, {"upn": U1, "paid_from": "2011-04-01", "paid_to": "2012-03-31"})
+    (register.parent / "manifest.json").write_text(json.dumps({"period": {"start": "2011-04-01",
+                                                                          "end": "2012-03-31"}}))
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")])
+    [stale] = [w for w in r.warnings if w.code == "register_stale"]
+    assert "01/04/2011 – 31/03/2012" in stale.message and stale.file == "last/psf.csv"
+
+
+def test_without_a_manifest_a_register_last_paid_more_than_a_year_ago_is_stale_too__spec_11_4(tmp_path):
+    register = last_year(tmp_path, {"upn": U1, "paid_from": "2011-04-01", "paid_to": "2012-03-31"})
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")])
+    assert "register_stale" in codes(r)
+    fresh = last_year(tmp_path, {"upn": U1})  # paid to 31/03/2013: last year
+    assert "register_stale" not in codes(run_with(tmp_path, fresh, statements=[statement(U1, "2005-05-05")]))
+
+
+def test_a_child_paid_last_year_whose_statement_is_now_dated_after_the_policy_is_a_warning__spec_11_3_11_4(tmp_path):
+    # the council replaced the statement's row by the EHC plan's date: paid nothing, so say so
+    register = last_year(tmp_path, {"upn": U1})
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05", statement_date="2014-01-10")])
+    assert lines_of(r, U1) == [("A", 0, 0, "post_policy_statement")]
+    [warning] = [w for w in r.warnings if w.code == "now_post_policy"]
+    assert "£8,400.00" in warning.message and "ehc_transfer" in warning.message and warning.row == 2
+
+
+def test_previous_and_register_from_another_year_than_last_are_warnings__spec_11_4(tmp_path):
+    from senrun.config.loader import load_config
+    from senrun.yearly.diff import previous_year_issues
+
+    cfg = load_config(write_run(tmp_path, statements=[statement(U1, "2005-05-05")]))  # 2013-14
+    for year, (start, end) in {"y1": ("2011-04-01", "2012-03-31"), "y2": ("2012-04-01", "2013-03-31")}.items():
+        (tmp_path / year).mkdir()
+        (tmp_path / year / "manifest.json").write_text(json.dumps({"period": {"start": start, "end": end}}))
+    assert previous_year_issues(cfg, tmp_path / "y2", tmp_path / "y2") == []
+    assert [i.code for i in previous_year_issues(cfg, tmp_path / "y1", tmp_path / "y2")] == [
+        "previous_not_last_year", "previous_register_differ"]
+    assert [i.code for i in previous_year_issues(cfg, tmp_path / "y2", tmp_path / "y1")] == ["previous_register_differ"]
+    assert previous_year_issues(cfg, tmp_path / "nowhere.csv") == []  # no manifest: nothing to say
+
+
+def test_the_same_statement_given_a_second_issued_row_is_told_how_to_record_an_ehc_transfer__spec_8_11_3(tmp_path):
+    with pytest.raises(SenrunError) as caught:
+        run_with(tmp_path, None, statements=[statement(U1, "2005-05-05"),
+                                             statement(U1, "2005-05-05", statement_date="2014-09-01")])
+    [issue] = caught.value.errors
+    assert issue.code == "duplicate" and "ehc_transfer" in issue.message and issue.row == 3

@@ -148,3 +148,13 @@ def test_a_upn_in_a_message_is_hidden_even_when_the_check_did_not_mark_it_person
     assert shown.value == "[hidden]"
     plain = Issue("some_check", "warning", "school 'AB1234567890' is a school id, not a UPN: kept", value="9261001")
     assert plain.hidden() is plain
+
+
+def test_a_short_personal_value_is_hidden_where_it_is_given_and_the_messages_own_words_stay__uk_gdpr():
+    from senrun.errors import Issue
+
+    header_again = Issue("upn_bad", "warning", '"UPN" is not a UPN: a check letter, then 12 digits', row=4,
+                         column="upn", field="upn", value="UPN")
+    assert header_again.hidden().message == '"[hidden]" is not a UPN: a check letter, then 12 digits'
+    short = Issue("census_not_in_census", "warning", "B123 is not in the census", field="upn", value="B123")
+    assert short.hidden().message == "[hidden] is not in the census"

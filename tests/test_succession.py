@@ -446,3 +446,23 @@ def test_a_school_with_no_pupils_is_told_where_its_pupils_were_looked_for__faq_2
             statements=[statement(U1, PRIMARY, annual="1200.00")])
     assert [i.message for i in r.issues if i.code == "no_pupils"] == [
         "school B (School B) has no pupils in age-based years 0–11 of the census"]
+
+
+def test_a_school_succeeded_in_the_links_input_but_never_closed_is_a_warning_at_its_closed_cell__spec_11_1(tmp_path):
+    # GIAS says AA took over from A on 1 September 2013, but A has no closed date: a blank bound is
+    # unbounded (SPEC §11.1), so A keeps its lump sum all year — the run says so
+    schools = [school("A"), school("AA", opened="2013-09-01"), school("B")]
+    links = [{"school_id": "A", "successor_id": "AA", "link_date": "2013-09-01", "link_type": "Successor"}]
+    r = run(tmp_path, schools=schools, links=links, statements=[statement(U1, PRIMARY, annual="1200.00")])
+    [warning] = [i for i in r.issues if i.code == "successor_not_closed"]
+    assert (warning.row, warning.column) == (2, "closed") and "31/08/2013" in warning.message
+    closed = [school("A", closed="2013-08-31"), school("AA", opened="2013-09-01"), school("B")]
+    r = run(tmp_path, schools=closed, links=links, statements=[statement(U1, PRIMARY, annual="1200.00")])
+    assert "successor_not_closed" not in codes(r)
+
+
+def test_a_succession_after_the_period_needs_no_closed_date_yet__spec_11_1(tmp_path):
+    schools = [school("A"), school("AA", opened="2014-09-01"), school("B")]
+    links = [{"school_id": "A", "successor_id": "AA", "link_date": "2014-09-01", "link_type": "Successor"}]
+    r = run(tmp_path, schools=schools, links=links, statements=[statement(U1, PRIMARY, annual="1200.00")])
+    assert "successor_not_closed" not in codes(r)

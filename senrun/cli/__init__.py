@@ -3,15 +3,20 @@ options, calls one core function, shows the result, and maps SenrunError to exit
 
 from __future__ import annotations
 
-from .. import allocator
+import os
+import sys
+
+from .interrupt import while_starting
+
+while_starting()  # first: Ctrl-C while Typer, Rich and Polars load is one line, not a traceback
+
+from .. import allocator  # noqa: E402
 
 allocator.tune()  # before anything imports Polars, which reads it once (senrun/allocator.py)
 
-import gc
-import inspect
-import os
-import re
-import sys
+import gc  # noqa: E402
+import inspect  # noqa: E402
+import re  # noqa: E402
 
 from .app import app
 

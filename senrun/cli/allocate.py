@@ -70,8 +70,11 @@ def _run(config: Path, previous: Path | None, previous_config: Path | None, regi
     result = run_allocation(cfg, progress=step, previous=floor_previous(cfg, previous), register=register)
     diff = None
     if previous is not None:
-        from ..yearly.diff import diff_against
+        from dataclasses import replace
 
+        from ..yearly.diff import diff_against, previous_year_issues
+
+        result = replace(result, issues=result.issues + tuple(previous_year_issues(cfg, previous, register)))
         diff = diff_against(result, previous)
     if previous_config is not None:
         from ..yearly.attribution import attributed_diff

@@ -90,6 +90,9 @@ def handled(debug: bool = False, as_json: bool = False):
 
     with atomic.removals_after(), _handled(debug, as_json):
         yield
+    for folder, why in atomic.left_behind():
+        _say(f"warning: the previous output could not be deleted ({why}): it is still at {folder}, with the "
+             "previous run's files, personal data included; make it writable or delete it by hand")
 
 
 @contextmanager
@@ -97,7 +100,9 @@ def _handled(debug: bool, as_json: bool):
     """handled(), but for the previous folders' deletion."""
     from ..errors import SenrunError
     from ..outputs import atomic
+    from .interrupt import started
 
+    started()  # Ctrl-C from here on is reported with what was written
     atomic.forget_swapped()
     try:
         yield

@@ -139,14 +139,18 @@ _CLUSTER_FIGURES = {"ssa": "SSA", "psf": "PSF", "cluster_allocation": "cluster a
 
 
 def _no_cluster(result) -> dict | None:
-    """The settings outside the formula given no cluster (SPEC §11.2), as one line: their SSA and PSF
-    belong in the total, though no cluster has them.  Its `schools` is 0, as on the Clusters sheet: a blank
-    cluster is allowed only outside the formula, and such a setting is none of a cluster's `schools`."""
-    rest = result.schools.filter(result.schools["cluster_id"].is_null())
-    if rest.is_empty():
+    """The settings outside the formula given no cluster (SPEC §11.2), as one line when they hold money:
+    their SSA and PSF belong in the total, though no cluster has them.  The Clusters sheet's "(no cluster)"
+    row, with its figures: `schools` 0 (a blank cluster is allowed only outside the formula, and such a
+    setting is none of a cluster's `schools`), no cluster allocation."""
+    from ..outputs.present import NO_CLUSTER_ID, no_cluster_money
+
+    money = no_cluster_money(result)
+    if money is None:
         return None
-    return {"cluster_id": "(no cluster)", "cluster_name": "", "schools": 0, "ssa": int(rest["ssa"].sum()),
-            "psf": int(rest["psf"].sum()), "cluster_allocation": 0, "total": int(rest["total"].sum())}
+    ssa, psf = money
+    return {"cluster_id": NO_CLUSTER_ID, "cluster_name": "", "schools": 0, "ssa": ssa, "psf": psf,
+            "cluster_allocation": 0, "total": ssa + psf}
 
 
 def _clusters_table(frame, shown, figures: tuple[str, ...], outside: dict | None = None) -> Table:

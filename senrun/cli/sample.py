@@ -52,8 +52,8 @@ def sample(
         check_sample_target(out)
         counts = generate_sample(scale.value, seed, out,
                                  progress=(lambda msg: console.print(f"  {msg}")) if console.is_terminal else None)
-        console.print(f"Wrote {scale.value} sample to {escape(str(out))}: " +
-                      ", ".join(f"{v:,} {k}" for k, v in counts.items() if isinstance(v, int)))
+        console.print(f"Wrote {scale.value} sample (seed {seed}) to {escape(str(out))}: " +
+                      ", ".join(f"{v:,} {k}" for k, v in counts.items() if isinstance(v, int) and k != "seed"))
 
 
 def _chain(scale: Scale, seed: int, years: str, out: Path, debug: bool) -> None:

@@ -69,7 +69,7 @@ def simulate(config: ConfigOpt, scenario: ScenarioOpt = None, set_: SetOpt = Non
         except SetOptionError as exc:
             fail_usage(str(exc))
         scenarios = load_scenarios(base, list(scenario or [])) + sweep
-        unique_names([name for name, _ in scenarios])
+        unique_names([name for name, _ in scenarios], swept=tuple(name for name, _ in sweep))
         def check(sim) -> None:
             if scenarios and not sim.rows:
                 _print_infeasible(sim)

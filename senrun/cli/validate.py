@@ -49,10 +49,10 @@ def validate(
     with handled(debug, as_json):
         report = run_validation(config, accept, register=register, previous=previous)
         if as_json:
-            print(issues_json(report.shown, report.summary()))
+            print(issues_json(report.shown, report.summary(personal=show_personal)))
         else:
             print_issues(report.shown, console)
-            _print_accepted(report)
+            _print_accepted(report, show_personal)
             if report.totals_line:
                 console.print(report.totals_line, soft_wrap=True)
         if draft_accept is not None:
@@ -61,7 +61,9 @@ def validate(
         raise typer.Exit(1 if failed else 0)
 
 
-def _print_accepted(report) -> None:
+def _print_accepted(report, personal: bool = False) -> None:
+    """The count of accepted warnings, each expired acceptance and each entry that accepted nothing, by its
+    file and line (a child's UPN hidden unless `personal`, as in the issues)."""
     a = report.accepted
     if a is None:
         return
@@ -69,8 +71,15 @@ def _print_accepted(report) -> None:
                   f"{len(a.expired):,} acceptance(s) expired; {len(a.unused):,} accepted warning(s) not seen "
                   "this time", soft_wrap=True)
     for issue, entry in a.expired:
+        if not personal:
+            issue, entry = issue.hidden(), entry.hidden()
         console.print(f"expired on {entry.until}: {issue.code} at {issue.where()} (accepted because: "
                       f"{entry.reason})", markup=False, soft_wrap=True)
+    for entry in a.unused:
+        shown = entry if personal else entry.hidden()
+        where = shown.where()
+        console.print(f"not seen this time: {f'{where}: ' if where else ''}{shown.described()} accepted nothing "
+                      "(fixed, or the rows moved?): tidy it away", markup=False, soft_wrap=True)
 
 
 def _draft(report, path: Path) -> None:

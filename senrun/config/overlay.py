@@ -134,11 +134,51 @@ def _relabel(issue: Issue, source: str, merged: dict | None, overlay_raw: dict, 
         return replace(issue, code=CONFIG, file=source, sheet=None, row=None)
     path = overlay_path(column, merged, overlay_raw)
     message = issue.message
-    if "must have exactly one of" in message and "," in message.rpartition("(it has")[2]:  # two kinds at once
-        message += (" — a scenario's keys merge into the base's element, so clear the one it replaces "
-                    "(`remainder: false`, `rate: null` or `share: null`)")
+    if "must have exactly one of" in message:
+        message += _kinds_hint(column, merged, overlay_raw, path)
+    elif issue.is_error:
+        message += _null_hint(path, overlay_raw)
     return replace(issue, code=CONFIG, file=source, sheet=None, row=_line(path, lines),
                    column=path, field=path, message=message)
+
+
+#: The keys that give a named item its kind, one of which it must have (SPEC §4, §9).
+KIND_KEYS = {("formula", "elements"): ("rate", "share", "remainder"), ("topslices",): ("amount", "per_cluster",
+                                                                                      "per_school")}
+
+
+def _kinds_hint(column: str, merged: dict | None, overlay_raw: dict, path: str) -> str:
+    """For an element or top-slice with two kinds at once: the base's key that the scenario's new one
+    should clear (`per_cluster: null`, `remainder: false`), as the scenario's keys merge into the base's item."""
+    for keys, kinds in KIND_KEYS.items():
+        m = re.match(rf"^{re.escape('.'.join(keys))}\[(\d+)\]$", column)
+        if not m or merged is None:
+            continue
+        try:
+            item = _dig(merged, keys)[int(m.group(1))]
+            mine = next(i for i in _dig(overlay_raw, keys) if isinstance(i, dict) and i.get("name") == item["name"])
+        except (KeyError, IndexError, TypeError, StopIteration):
+            return ""
+        given = [k for k in kinds if item.get(k) not in (None, False)]
+        stale = [k for k in given if k not in mine]
+        if len(given) < 2 or not stale:
+            return ""
+        clear = " and ".join(f"`{k}: false`" if k == "remainder" else f"`{k}: null`" for k in stale)
+        what = "element" if keys[0] == "formula" else "top-slice"
+        return (f" — a scenario's keys merge into the base's {what}, so clear the one it replaces: add {clear} "
+                f"to {path}")
+    return ""
+
+
+def _null_hint(path: str, overlay_raw: dict) -> str:
+    """For a phase the scenario sets to null (`phases: {primary: null}`): a phase is a name of the config's
+    own, with no default of its own, so null cannot put it back; `phases: null` puts back the default phases."""
+    parts = path.split(".")
+    if len(parts) != 2 or parts[0] != "phases" or not isinstance(overlay_raw.get("phases"), dict) \
+            or parts[1] not in overlay_raw["phases"] or overlay_raw["phases"][parts[1]] is not None:
+        return ""
+    return (f" — null puts back the default of a key senrun defines, and a phase has none of its own: give "
+            f"{path} its years, or write `phases: null` to put back the default phases")
 
 
 def overlay_path(column: str, merged: dict | None, overlay_raw: dict) -> str:
@@ -216,12 +256,17 @@ def load_scenarios(base_cfg: Config, paths: list[Path]) -> list[tuple[str, Confi
     return out
 
 
-def unique_names(names: list[str]) -> None:
-    """Two scenarios with one name could not be told apart in the outputs."""
+def unique_names(names: list[str], swept: tuple[str, ...] = ()) -> None:
+    """Two scenarios with one name could not be told apart in the outputs.  `swept`: the names of the
+    `--set` points among `names` (a sweep's own points are told apart by `parse_set`)."""
     twice = sorted({n for n in names if names.count(n) > 1})
-    if twice:
-        raise SenrunError(f"two scenarios are named {', '.join(twice)}: scenarios are named by their file's stem, "
-                          "so give the files different names")
+    if not twice:
+        return
+    if any(n in swept for n in twice):
+        raise SenrunError(f"a scenario file and a --set point are both named {', '.join(twice)}: a scenario file is "
+                          "named by its stem, so rename the file")
+    raise SenrunError(f"two scenarios are named {', '.join(twice)}: scenarios are named by their file's stem, "
+                      "so give the files different names")
 
 
 # --- sweeps -------------------------------------------------------------------------------
@@ -251,6 +296,10 @@ def parse_set(option: str) -> tuple[str, list[str]]:
     texts = [v.strip() for v in values.split(",")]
     if not sep or not key or not all(texts):
         raise SetOptionError(f"--set {option!r}: expected KEY=V1,V2,… such as lump_sum.rate=0,5000,10000")
+    twice = [t for n, t in enumerate(texts) if t in texts[:n]]
+    if twice:
+        raise SetOptionError(f"--set {option!r} repeats the value {', '.join(dict.fromkeys(twice))}: each value "
+                             f"makes one scenario, named by it ({key}={twice[0]}), so give each value once")
     return key, texts
 
 

@@ -173,7 +173,16 @@ def bad_message(col: Column) -> pl.Expr:
                .then(pl.lit(" is not a real date: it reads as month/day/year (US style); senrun reads "
                             "day/month/year"))
                .when(raw.str.contains(parse.one_separator(r"\d{1,2}", r"\d{1,2}", r"\d{4}")))
-               .then(pl.lit(" is not a real date (day/month/year)")).otherwise(msg))
+               .then(pl.lit(" is not a real date (day/month/year)"))
+               .when(raw.str.contains(parse.one_separator(r"\d{1,2}", r"\d{1,2}", r"\d{2}")))
+               .then(pl.lit(" has a two-digit year, which could be of either century: write the year in full, "
+                            "such as 01/04/2013"))
+               .when(raw.str.contains(r"^\d{4}-(?:\d-\d{1,2}|\d{1,2}-\d)$"))
+               .then(pl.lit(" is not a date as senrun reads year-month-day: write the month and day with two "
+                            "digits each, such as 2013-04-01"))
+               .when(raw.str.contains(r"^(?:19|20)\d{2}-\d{2}-\d{2}$"))
+               .then(pl.lit(" is not a real date (year-month-day)"))
+               .otherwise(msg))
     return pl.concat_str([pl.lit('"'), shown(col.name), pl.lit('"'), msg])
 
 

@@ -201,7 +201,12 @@ def recover(out: Path) -> None:
     old, staging = old_path(out), staging_path(out)
     if old.exists() or old.is_symlink():
         if out.exists() or out.is_symlink():
-            remove(old)
+            try:
+                remove(old)
+            except OSError as exc:
+                raise SenrunError(f"cannot write to {out}: an earlier run's previous folder, {old}, could not be "
+                                  f"deleted ({exc.strerror or exc}): it holds that run's files, personal data "
+                                  "included; make it writable or delete it by hand, then run again") from None
         else:
             rename(old, out)
     if staging.exists() or staging.is_symlink():
@@ -266,12 +271,25 @@ def swap_in(staging: Path, out: Path) -> bool:
 
 def remove_old(out: Path) -> None:
     """Delete the previous folder once the new one is in place.  Not an error if it cannot be
-    deleted: the new folder is whole, and the next run's `recover` deletes the old one."""
+    deleted (a folder made read-only): the new folder is whole; where the old one stays is
+    kept for the command to say (`left_behind`), since it holds an earlier run's personal data."""
     try:
         remove(old_path(out))
-    except OSError:
+    except OSError as exc:
+        _left_behind.append((old_path(out), exc.strerror or str(exc)))
         return
     checkpoint("old-removed")
+
+
+#: Previous folders that could not be deleted after their swap, with why (see `left_behind`).
+_left_behind: list[tuple[Path, str]] = []
+
+
+def left_behind() -> list[tuple[Path, str]]:
+    """The previous folders this process could not delete since it last asked, with why; and forget them."""
+    found = list(_left_behind)
+    _left_behind.clear()
+    return found
 
 
 #: The output folder this process last swapped in (for the command's messages: after it, a

@@ -26,6 +26,11 @@ from .tables import summed_columns
 from .workbook import footer_text, period_text
 
 PACKS_DIR = "clusters"
+#: What each sheet's last-year figure is (with --previous), so that the two are not read as a contradiction.
+CLUSTER_LAST_YEAR = ("Last year here is the cluster as it was last year: the schools in it then. The Schools "
+                     "sheet's Last year is each of this year's schools' own total last year, so the two can differ.")
+SCHOOLS_LAST_YEAR = ("Last year (£): each school's own total last year, in whichever cluster it was then (0 for a "
+                     "school new this year). The Cluster sheet's Last year is the cluster as it was last year.")
 PROFILE_MEASURES = (("sen_support", "SEN support"), ("statements", "Statements or EHC plans"),
                     ("fsm", "Free school meals"))
 
@@ -76,7 +81,8 @@ def plan_packs(result: RunResult, diff: pl.DataFrame | None = None) -> list[Pack
             file_name=names[cid], title=f"SEN cluster pack {result.config.year}: {row['cluster_name'] or cid}",
             footer=footer, lines=tuple(overview_lines(result, row, period)), schools=schools_shape.table(own),
             profile=Table(tuple(heads), tuple(kinds), tuple(rows + authority_rows)), profile_bold=bold,
-            runoff=Table(("Year", "Protected children", "PSF (£)"), (TEXT, INT, MONEY), tuple(runoff_rows.get(cid, ())))))
+            runoff=Table(("Year", "Protected children", "PSF (£)"), (TEXT, INT, MONEY), tuple(runoff_rows.get(cid, ()))),
+            schools_note=SCHOOLS_LAST_YEAR if "previous_total" in own_columns.columns else None))
     return tasks
 
 
@@ -135,19 +141,26 @@ def rows_of(rows: list[tuple], lead: int) -> list[tuple]:
 
 
 def counts(values: list) -> list:
-    """Pupils, then each measure's count and its per cent of the pupils (to one place)."""
+    """Pupils, then each measure's count and its per cent of the pupils (to one place, half away from zero)."""
     pupils, rest = values[0], values[1:]
     out = [pupils]
     for value in rest:
-        out += [value, None if value is None or not pupils else round(100 * value / pupils, 1)]
+        out += [value, None if value is None or not pupils else per_cent(value, pupils)]
     return out
+
+
+def per_cent(part: int, whole: int) -> float:
+    """part / whole as a per cent to one place, rounded half away from zero by integer arithmetic as every
+    figure is (5 of 16 is 31.25%: 31.3%, where round() would give 31.2)."""
+    tenths = (abs(part) * 2000 + abs(whole)) // (2 * abs(whole))
+    return (-tenths if (part < 0) != (whole < 0) else tenths) / 10
 
 
 def overview_lines(result: RunResult, cluster: dict, period: str) -> list:
     """The Cluster sheet's lines: id and period, the cluster's figures (clusters.csv's row), the
     top-slices held for it, last year against this year, and how its money is held."""
     cfg = result.config
-    titles = {e.name: e.title for e in cfg.elements}
+    titles = common.element_titles(cfg)
     lines: list = [("Cluster ID", cluster["cluster_id"], TEXT), ("Funding period", period, TEXT),
                    None, ("The cluster's funding this year", None, "heading")]
     extra = {"cluster_id", "cluster_name", "previous_total", "change", "change_pct", "change_per_pupil"}
@@ -156,7 +169,7 @@ def overview_lines(result: RunResult, cluster: dict, period: str) -> list:
         lines.append((common.column_label(key, titles).replace(" (£)", ""), cluster[key], kind))
     lines += [None, ("Top-slices kept back before the formula", None, "heading")]
     for t in getattr(cfg, "topslices", ()):
-        label = t.name.replace("_", " ").capitalize()
+        label = common.name_words(t.name)
         if t.per == "per_cluster":
             lines.append((f"{label}: held for this cluster", t.pence, MONEY))
         elif t.per == "per_school":
@@ -168,7 +181,7 @@ def overview_lines(result: RunResult, cluster: dict, period: str) -> list:
         lines += [None, ("Last year and this year (total funding)", None, "heading"),
                   ("Last year", cluster["previous_total"], MONEY), ("This year", cluster["total"], MONEY),
                   ("Change", cluster["change"], MONEY), ("Change (%)", cluster["change_pct"], PCT),
-                  ("Change per pupil", cluster["change_per_pupil"], MONEY)]
+                  ("Change per pupil", cluster["change_per_pupil"], MONEY), (CLUSTER_LAST_YEAR, None, "note3")]
     lines += [None, (common.notional_note(getattr(cfg, "delegation", "delegated"), "A school's"), None, "note")]
     return lines
 

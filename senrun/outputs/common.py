@@ -208,11 +208,32 @@ COLUMN_LABELS = {
 COUNT_COLUMNS = frozenset({"schools", "pupils", "statements"})
 
 
+#: Acronyms kept in capitals when a name is turned into words (`sen_support` → "SEN support").
+ACRONYMS = frozenset({"sen", "send", "ssa", "psf", "fsm", "pvi", "ehc", "ehcp", "ssmn", "fys"})
+
+
+def name_words(name: str) -> str:
+    """A config name in words, as a heading: `per_pupil` → "Per pupil", `sen_support` → "SEN support",
+    `fsm_ever6` → "FSM ever6" (ACRONYMS in capitals)."""
+    words = name.replace("_", " ").capitalize().split(" ")
+    return " ".join(w.upper() if w.lower() in ACRONYMS else w for w in words)
+
+
+def element_title(element) -> str:
+    """An element's title for people: its `label:`, else its name in words (name_words)."""
+    return getattr(element, "label", None) or name_words(element.name)
+
+
+def element_titles(config) -> dict[str, str]:
+    """Each formula element's name → its title (element_title)."""
+    return {e.name: element_title(e) for e in getattr(config, "elements", ())}
+
+
 def column_label(name: str, titles: dict[str, str] | None = None) -> str:
     """A column's heading for people: `formula_<element>` by the element's title, else COLUMN_LABELS."""
     if name.startswith(FORMULA_PREFIX):
         element = name[len(FORMULA_PREFIX):]
-        return f"{(titles or {}).get(element) or element.replace('_', ' ').capitalize()} (£)"
+        return f"{(titles or {}).get(element) or name_words(element)} (£)"
     return COLUMN_LABELS.get(name, name)
 
 
@@ -237,7 +258,8 @@ BASIS_WORDS = {
 #: so a kind added later is kept out of the public pack until it is known to be safe.
 PUBLIC_WARNINGS = frozenset({"no_census", "no_pupils", "cluster_names", "census_outside",
                              "pupils_override", "pupils_ignored", "unmapped_column", "links_unknown",
-                             "pupils_override_unused"})
+                             "pupils_override_unused", "successor_not_closed", "register_stale",
+                             "previous_not_last_year", "previous_register_differ"})
 
 WARNING_WORDS = {
     "unmapped_column": "a column that looks like one of senrun's but is not mapped, so not read",
@@ -256,6 +278,11 @@ WARNING_WORDS = {
     "move_after_census": "managed move just after census day",
     "psf_while_shut": "PSF paid at a school open on no day of the period",
     "pupils_override_unused": "pupils_override on a school it cannot apply to",
+    "successor_not_closed": "school succeeded in the period with no closed date (still counted open)",
+    "register_stale": "register of a run more than a year before this one",
+    "previous_not_last_year": "--previous is not last year's run",
+    "previous_register_differ": "--previous and --register of different years",
+    "now_post_policy": "child paid last year whose statement is now dated after the policy start",
     "amended_after_ceasing": "statement amended after it ceased (the amendment ignored)",
     "merged_cells": "cells merged down the rows, so read as blank below their first row",
 }
@@ -299,6 +326,18 @@ def share_text(share: str) -> str:
 
     pct = Decimal(share) * 100
     return f"{pct.normalize():f}%"
+
+
+#: The diff's columns that diff.csv leaves out (yearly.diff.with_last_year_file): each school's name in last
+#: year's file, and `--previous`'s file as read: {path, sha256, bytes, rows}.
+LAST_YEARS_NAME, LAST_YEARS_FILE = "_school_name", "_previous_file"
+
+
+def last_years_file(diff) -> dict | None:
+    """`--previous`'s file as the diff read it: {path (as given), sha256, bytes, rows}; None without one."""
+    if diff is None or LAST_YEARS_FILE not in diff.columns or not diff.height:
+        return None
+    return diff.get_column(LAST_YEARS_FILE)[0]
 
 
 def run_reference(result) -> str:

@@ -52,11 +52,21 @@ def register_entry(result: RunResult) -> dict:
                          "reinstated": reinstated(result)}}
 
 
-def manifest_bytes(result: RunResult, files: dict[str, tuple[str, int]], rows: dict[str, int]) -> bytes:
+def inputs_entry(result: RunResult, previous: dict | None) -> dict:
+    """Each input's path, SHA-256 and rows; `--previous` (as `previous`) with its size in bytes too."""
+    inputs = {i.name: {"path": i.path, "sha256": i.sha256, "rows": i.rows} for i in result.inputs}
+    if previous is not None and "previous" in inputs:
+        inputs["previous"]["bytes"] = int(previous["bytes"])
+    return inputs
+
+
+def manifest_bytes(result: RunResult, files: dict[str, tuple[str, int]], rows: dict[str, int],
+                   previous: dict | None = None) -> bytes:
     """The manifest: version, year, period, fingerprints, row counts, totals, warnings, files.
 
     `files` maps each written file's path (with / separators, relative to the output
-    folder) to its (sha256, size in bytes); `rows` maps each table to its row count.
+    folder) to its (sha256, size in bytes); `rows` maps each table to its row count;
+    `previous` is `--previous`'s file as read (common.last_years_file), listed among the inputs.
     """
     config = result.config.as_dict()
     body = {
@@ -66,7 +76,7 @@ def manifest_bytes(result: RunResult, files: dict[str, tuple[str, int]], rows: d
         "config_sha256": result.config_sha256,
         "inputs_sha256": inputs_fingerprint(result),
         "run_reference": run_reference(result),
-        "inputs": {i.name: {"path": i.path, "sha256": i.sha256, "rows": i.rows} for i in result.inputs},
+        "inputs": inputs_entry(result, previous),
         "rows": dict(sorted(rows.items())),
         "totals": totals_entry(result),
         "elements": [

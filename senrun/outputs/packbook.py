@@ -26,6 +26,9 @@ SHEETS = ("Cluster", "Schools", "SEND profile", "PSF run-off")
 #: The tables' headers: bold, filled and boxed like xlsx.Formats.header, wrapped to the top.
 WRAPPED = {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}
 
+#: The Cluster sheet's kinds of note (wrapped text) and each one's row height: two lines, three lines.
+NOTES = {"note": 32, "note3": 47}
+
 #: This process's packager: every pack of a run has one shape, so most of its package is reused.
 PACKER = BookPacker()
 
@@ -60,6 +63,7 @@ class PackTask:
     profile: Table
     profile_bold: tuple[int, ...]  # rows of the profile that are the cluster's and the authority's
     runoff: Table
+    schools_note: str | None = None  # beside the Schools sheet's table: what its last-year column is
 
 
 @dataclass(frozen=True)
@@ -101,9 +105,12 @@ def draw_pack(sheets: list[Worksheet], fmt: PackFormats, task: PackTask) -> None
     calling anything else are written by XlsxWriter."""
     cluster, schools, profile, runoff = sheets
     cluster_sheet(cluster, fmt, task)
-    write_table(schools, fmt, task.schools, 0, fmt.wrapped, widths=(11, 44))
+    write_table(schools, fmt, task.schools, 0, fmt.wrapped, widths=(11, 44), filtered=len(task.schools.rows))
+    if task.schools_note:  # beside the header, frozen with it; the table's last row stays its totals
+        schools.write_string(0, len(task.schools.headers), task.schools_note)
     profile.write_string(0, 0, "SEND profile: pupils on roll at the census, by age-based phase (FAQ 12)", fmt.bold)
-    write_table(profile, fmt, task.profile, 1, fmt.wrapped, widths=(11, 50), bold_rows=task.profile_bold)
+    write_table(profile, fmt, task.profile, 1, fmt.wrapped, widths=(11, 50), bold_rows=task.profile_bold,
+                filtered=min(task.profile_bold, default=len(task.profile.rows)))  # the schools' rows
     if not task.profile.rows:
         profile.write_string(2, 0, "No pupil-level census: no profile.")
     runoff.write_string(0, 0, "PSF run-off: children still protected, and their PSF, year by year", fmt.bold)
@@ -125,10 +132,10 @@ def cluster_sheet(ws: Worksheet, fmt: Formats, task: PackTask) -> None:
         if line is None:
             continue
         label, value, kind = line
-        ws.write_string(row, 0, label, fmt.bold if kind == "heading" else fmt.wrap if kind == "note" else None)
-        if kind == "note":
-            ws.set_row(row, 32)  # two lines of wrapped text
-        if kind in ("heading", "note"):
+        ws.write_string(row, 0, label, fmt.bold if kind == "heading" else fmt.wrap if kind in NOTES else None)
+        if kind in NOTES:
+            ws.set_row(row, NOTES[kind])  # its lines of wrapped text
+        if kind == "heading" or kind in NOTES:
             continue
         if value is None:
             ws.write_string(row, 1, "—")
@@ -144,9 +151,10 @@ def cluster_sheet(ws: Worksheet, fmt: Formats, task: PackTask) -> None:
 
 
 def write_table(ws: Worksheet, fmt: Formats, table: Table, first: int, wrapped: object,
-                widths: tuple[int, ...] = (), bold_rows: tuple[int, ...] = ()) -> None:
+                widths: tuple[int, ...] = (), bold_rows: tuple[int, ...] = (), filtered: int = 0) -> None:
     """The table from row `first` (its header, wrapped), its rows by kind and its totals row in bold;
-    frozen under the header, which repeats on every printed page."""
+    frozen under the header, which repeats on every printed page; with `filtered`, a filter on the
+    header over that many rows (the schools', not the totals or the cluster's and authority's rows)."""
     for c, head in enumerate(table.headers):
         ws.write_string(first, c, head, wrapped)
     ws.set_row(first, 30)
@@ -159,6 +167,8 @@ def write_table(ws: Worksheet, fmt: Formats, table: Table, first: int, wrapped: 
     for c in range(len(table.headers)):
         ws.set_column(c, c, widths[c] if c < len(widths) else 14)
     ws.freeze_panes(first + 1, 0)
+    if filtered:
+        ws.autofilter(first, 0, first + filtered, len(table.headers) - 1)
     print_setup(ws, first)
 
 

@@ -20,7 +20,7 @@ BANDS = ("Gain over 5%", "Gain of 0–5%", "No change", "Loss of 0–5%", "Loss 
 
 def headers(frame: pl.DataFrame, result: RunResult) -> list[str]:
     """The frame's column headings for people: elements by their titles, other columns by label."""
-    titles = {e.name: e.title for e in result.config.elements}
+    titles = common.element_titles(result.config)
     return [common.column_label(c, titles) for c in frame.columns]
 
 
@@ -67,6 +67,37 @@ def clusters_table(result: RunResult, diff: pl.DataFrame | None) -> pl.DataFrame
     return with_last_year(visible(result.clusters), diff, "cluster", "cluster_id")
 
 
+#: The Clusters sheet's row for the settings outside the formula given no cluster (SPEC §11.2).
+NO_CLUSTER_ID = "(no cluster)"
+NO_CLUSTER_NAME = "Settings outside the formula with no cluster"
+
+
+def no_cluster_money(result: RunResult) -> tuple[int, int] | None:
+    """(SSA, PSF) of the settings outside the formula given no cluster (SPEC §11.2), or None when
+    there are none or they hold no money: no row of clusters.csv has it, though the totals do."""
+    rest = result.schools.filter(pl.col("cluster_id").is_null())
+    ssa, psf = int(rest.get_column("ssa").sum()), int(rest.get_column("psf").sum())
+    return None if rest.is_empty() or (ssa == 0 and psf == 0) else (ssa, psf)
+
+
+def clusters_sheet_table(result: RunResult, diff: pl.DataFrame | None) -> pl.DataFrame:
+    """The Clusters sheet: `clusters_table`, then a "(no cluster)" row with the SSA and PSF of the
+    settings outside the formula given no cluster, when they hold money (0 schools, 0 pupils, no
+    formula, no last year), so that the sheet's totals are the Summary's."""
+    clusters = clusters_table(result, diff)
+    money = no_cluster_money(result)
+    if money is None:
+        return clusters
+    ssa, psf = money
+    values = {"cluster_id": NO_CLUSTER_ID, "cluster_name": NO_CLUSTER_NAME, "ssa": ssa, "psf": psf,
+              "total": ssa + psf}
+    zero = {"schools", "pupils", "cluster_allocation"} | {c for c in clusters.columns
+                                                         if c.startswith(common.FORMULA_PREFIX)}
+    row = pl.DataFrame([{c: values.get(c, 0 if c in zero else None) for c in clusters.columns}],
+                       schema=clusters.schema)
+    return pl.concat([clusters, row])
+
+
 def released_table(result: RunResult) -> pl.DataFrame:
     """Released PSF by reason, the reasons in words."""
     return words(visible(result.released))
@@ -80,12 +111,14 @@ def names(result: RunResult) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 def diff_table(result: RunResult, diff: pl.DataFrame) -> pl.DataFrame:
     """The Diff sheet: the diff with each school's and cluster's name beside its id (a school
-    closed since last year has none), Yes/No flags."""
+    closed since last year by its name in last year's file, where that file gives one), Yes/No flags."""
     schools, clusters = names(result)
     out = (diff.join(schools, on="school_id", how="left", maintain_order="left")
            .join(clusters, on="cluster_id", how="left", maintain_order="left"))
+    if common.LAST_YEARS_NAME in out.columns:
+        out = out.with_columns(pl.coalesce("school_name", common.LAST_YEARS_NAME).alias("school_name"))
     order = []
-    for c in diff.columns:
+    for c in visible(diff).columns:
         order.append(c)
         if c in ("school_id", "cluster_id"):
             order.append(c.replace("_id", "_name"))
@@ -98,6 +131,10 @@ def psf_table(result: RunResult) -> pl.DataFrame:
     lines = visible(result.psf)
     paid = schools.rename({"school_id": "paid_school_id", "school_name": "paid_school_name"})
     out = lines.join(paid, on="paid_school_id", how="left", maintain_order="left")
+    if "reason" in out.columns:  # a statement issued after the policy began never carried PSF: no phase, no stop
+        never = pl.col("reason") == "post_policy_statement"
+        out = out.with_columns(pl.when(never).then(None).otherwise(pl.col(c)).alias(c)
+                               for c in ("protected_phase", "stop_date") if c in out.columns)
     order = [c for c in lines.columns]
     order.insert(order.index("paid_school_id") + 1, "paid_school_name")
     return words(out.select(order))
@@ -132,7 +169,7 @@ def winners_losers(result: RunResult, diff: pl.DataFrame) -> pl.DataFrame:
 def workings_table(result: RunResult) -> pl.DataFrame:
     """The formula's workings, each school named and each element by its title."""
     schools, _ = names(result)
-    titles = {e.name: e.title for e in result.config.elements}
+    titles = common.element_titles(result.config)
     work = visible(result.workings)
     out = work.join(schools, on="school_id", how="left", maintain_order="left").with_columns(
         pl.col("element").replace_strict(titles, default=pl.col("element"), return_dtype=pl.String))

@@ -45,8 +45,10 @@ def pupils_bytes(result: RunResult) -> bytes:
         about.set_row(row, 36)  # two lines of wrapped text: spreadsheets do not grow a row on their own
     print_setup(about)
     psf = present.psf_table(result)
+    # the annual PSF is a statement's yearly rate, repeated on each of its lines (a child paid at two
+    # schools has two): no total (the Released sheet of allocations.xlsx totals it once per statement)
     write_table_sheet(book.add_worksheet("PSF", worksheet_class=TableSheet), psf, fmt, SHEET_CSV["PSF"],
-                      present.headers(psf, result), totals=True)
+                      present.headers(psf, result), totals=True, unsummed=frozenset({"annual_amount"}))
     warnings = warnings_frame(result).with_columns(
         pl.col("code").map_elements(common.warning_words, return_dtype=pl.String))
     write_table_sheet(book.add_worksheet("Warnings", worksheet_class=TableSheet), warnings, fmt, WARNINGS_CSV,

@@ -68,6 +68,9 @@ class SchoolReturn:
     elements: tuple[tuple, ...]  # title, basis in words, units (text or number), rate in £ (text), pence
     #: CHILD_COLUMNS of the lines paid at this school (paid_amount > 0); dates as Excel serial days
     children: tuple[tuple, ...] = ()
+    #: with --previous, whether the school is new this year (not in last year's file, as diff.csv's note
+    #: says): a school in last year's run with £0 is not; None where not known (then taken as new)
+    new_this_year: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ class ReturnChunk:
 
     schools: list[tuple]  # SchoolReturn's fields up to `elements`, then the number of children
     children: tuple[list, ...]
+    new_this_year: tuple[bool | None, ...] = ()  # each school's SchoolReturn.new_this_year, when known
 
 
 def build_chunk(chunk: ReturnChunk | PackChunk) -> list[tuple[str, bytes]]:
@@ -86,8 +90,9 @@ def build_chunk(chunk: ReturnChunk | PackChunk) -> list[tuple[str, bytes]]:
         return build_pack_chunk(chunk)
     lines = list(zip(*chunk.children))
     schools, at = [], 0
-    for *fields, count in chunk.schools:
-        schools.append(SchoolReturn(*fields, children=tuple(lines[at:at + count])))
+    new = chunk.new_this_year or (None,) * len(chunk.schools)
+    for (*fields, count), fresh in zip(chunk.schools, new, strict=True):
+        schools.append(SchoolReturn(*fields, children=tuple(lines[at:at + count]), new_this_year=fresh))
         at += count
     books = PACKER.pack_all([(return_title(s), drawing(s)) for s in schools], new_return_book)
     return [(school.file_name, data) for school, data in zip(schools, books)]
@@ -126,19 +131,21 @@ def draw_return(ws: TableSheet, fmt: Formats, school: SchoolReturn) -> None:
         ws.set_column(col, col, width)
     row = heading_block(ws, fmt, school)
     row = psf_block(ws, fmt, school, row + 1)
-    row = formula_block(ws, fmt, school, row + 1)
+    row = formula_block(ws, fmt, school, row + 1) if school.cluster_id else outside_block(ws, fmt, school, row + 1)
     if school.previous_total is not None:
         row = change_block(ws, fmt, school, row + 1)
-    ws.write_string(row + 1, 0, "Your cluster's total allocation", fmt.bold)
-    write_money(ws, row + 1, 1, school.cluster_allocation, fmt, bold=True)
-    ws.write_string(row + 3, 0, notional_note(school.delegation), fmt.bold)
+    if school.cluster_id:
+        ws.write_string(row + 1, 0, "Your cluster's total allocation", fmt.bold)
+        write_money(ws, row + 1, 1, school.cluster_allocation, fmt, bold=True)
+        ws.write_string(row + 3, 0, notional_note(school.delegation), fmt.bold)
     ws.set_footer(f"&L{school.year.replace('&', '&&')}: {school.school_id.replace('&', '&&')}&CPage &P of &N"
                   f"&RRun {school.reference}")
 
 
 def change_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -> int:
     """This year's total against last year's, in £ and %; returns the next free row."""
-    ws.write_string(row, 0, "4. Change from last year (total: SSA + PSF + cluster share)", fmt.bold)
+    parts = "SSA + PSF + cluster share" if school.cluster_id else "SSA + PSF"
+    ws.write_string(row, 0, f"4. Change from last year (total: {parts})", fmt.bold)
     before, now = school.previous_total or 0, school.total or 0
     lines = [("Last year", before), ("This year", now), ("Change", now - before)]
     for offset, (label, pence) in enumerate(lines, start=1):
@@ -147,8 +154,10 @@ def change_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) ->
     ws.write_string(row + 4, 0, "Change (%)")
     if before:
         ws.write_number(row + 4, 1, round((now - before) * 100 / before, 2), fmt.pct)
-    else:
+    elif school.new_this_year is not False:
         ws.write_string(row + 4, 1, "new this year")
+    else:  # in last year's run with nothing: no per cent of £0 (diff.csv's change_pct is blank too)
+        ws.write_string(row + 4, 1, "— (last year £0.00)")
     return row + 5
 
 
@@ -244,14 +253,33 @@ def formula_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -
             ws.write_number(r, 3, float(rate_value), fmt.rate)
         write_money(ws, r, 4, pence, fmt)
     row += 2 + len(school.elements)
-    ws.write_string(row, 0, "Units × rate = amount, each rounded to the penny so that the cluster's amounts "
-                    "add up exactly to each element's total.")
+    ws.write_string(row, 0, ROUNDING_NOTE)
     row += 1
     ws.write_string(row, 0, "Cluster share (notional)", fmt.bold)
     write_money(ws, row, 1, school.cluster_share, fmt, bold=True)
     ws.write_string(row + 1, 0, "Total: SSA + PSF + cluster share", fmt.bold)
     write_money(ws, row + 1, 1, school.total, fmt, bold=True)
     return row + 2
+
+
+#: Under the elements (SPEC §1): each element's total is shared to the penny across every school of the
+#: authority at once, by the largest remainder, not within the cluster.
+ROUNDING_NOTE = ("Units × rate = amount, rounded to the penny: each element's total is shared among all the "
+                 "authority's schools at once, the pennies left over going to the largest remainders, so that "
+                 "the schools' amounts add up exactly to the element's total.")
+#: A setting outside the formula with no cluster (SPEC §11.2): no cluster share, only its SSA and PSF.
+OUTSIDE_NOTE = ("This setting is outside the cluster formula and in no cluster: it takes no cluster share and "
+                "is paid only its SSA and its continuing PSF.")
+
+
+def outside_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -> int:
+    """For a setting outside the formula with no cluster, in place of the formula block: why it has no
+    cluster share, and its total (SSA + PSF); next free row."""
+    ws.write_string(row, 0, "3. Cluster formula share: none", fmt.bold)
+    ws.write_string(row + 1, 0, OUTSIDE_NOTE)
+    ws.write_string(row + 2, 0, "Total: SSA + PSF", fmt.bold)
+    write_money(ws, row + 2, 1, school.total, fmt, bold=True)
+    return row + 3
 
 
 def as_number(units: object) -> object:

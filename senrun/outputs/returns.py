@@ -30,7 +30,7 @@ from ..result import RunResult
 from . import processes
 from ..yearly.projection import shifted_period
 from ..yearly.runoff import MAX_YEARS
-from .common import FORMULA_PREFIX, REASON_WORDS, basis_words, file_names, run_reference
+from .common import FORMULA_PREFIX, REASON_WORDS, basis_words, element_titles, file_names, run_reference
 from .returnbook import CHILD_COLUMNS, CHILD_KINDS, ReturnChunk, build_chunk
 from .tables import excel_serial
 from .workbook import period_text
@@ -64,8 +64,9 @@ def plan_returns(result: RunResult, size: int, diff: pl.DataFrame | None = None)
         count = int(part.get_column("_children").sum())
         lines = children.slice(at, count)
         at += count
-        yield ReturnChunk(schools=[school_tuple(row, elements) for row in part.iter_rows()],
-                          children=tuple(lines.get_column(c).to_list() for c in CHILD_COLUMNS))
+        yield ReturnChunk(schools=[school_tuple(row, elements) for row in part.drop(NEW_THIS_YEAR).iter_rows()],
+                          children=tuple(lines.get_column(c).to_list() for c in CHILD_COLUMNS),
+                          new_this_year=tuple(part.get_column(NEW_THIS_YEAR).to_list()))
 
 
 #: SchoolReturn's fields that come from the schools' table, in its order.
@@ -74,14 +75,21 @@ SCHOOL_FIELDS = ("file_name", "school_id", "school_name", "cluster_id", "cluster
                  "delegation", "reference")
 
 
+#: school_fields' last column: with --previous, whether the school is not in last year's file (diff.csv's note).
+NEW_THIS_YEAR = "_new_this_year"
+
+
 def school_fields(result: RunResult, file_names: dict[str, str], elements: list[tuple],
                   diff: pl.DataFrame | None = None) -> pl.DataFrame:
     """One row per school: SCHOOL_FIELDS, each element's units (text) and amount, then how many
-    children's lines the school has."""
+    children's lines the school has and (NEW_THIS_YEAR, with `diff`) whether it is new this year."""
     schools = result.schools.filter(~pl.col("school_id").is_in(list(result.no_return)))  # SPEC §11.2
-    if diff is not None:
-        schools = schools.join(diff.filter(pl.col("level") == "school").select("school_id", "previous_total"),
-                               on="school_id", how="left").with_columns(pl.col("previous_total").fill_null(0))
+    if diff is not None:  # a school new this year is not in last year's file (diff.csv's note), unlike one paid £0
+        last = diff.filter(pl.col("level") == "school").select(
+            "school_id", "previous_total", pl.col("note").str.starts_with("new school").fill_null(False)
+            .alias(NEW_THIS_YEAR))
+        schools = schools.join(last, on="school_id", how="left").with_columns(
+            pl.col("previous_total").fill_null(0), pl.col(NEW_THIS_YEAR).fill_null(True))
     counts = (result.psf.filter(pl.col("paid_amount") > 0)
               .group_by(pl.col("paid_school_id").alias("school_id")).agg(pl.len().alias("_children")))
     units = units_by_school(result.workings)
@@ -105,7 +113,7 @@ def school_fields(result: RunResult, file_names: dict[str, str], elements: list[
         *[fixed[f].alias(f) if f in fixed else column(f).alias(f) for f in SCHOOL_FIELDS],
         *[e for name, *_ in elements for e in (column(f"_units_{name}", pl.String).alias(f"_units_{name}"),
                                                  column(FORMULA_PREFIX + name).alias(FORMULA_PREFIX + name))],
-        pl.col("_children").fill_null(0))
+        pl.col("_children").fill_null(0), column(NEW_THIS_YEAR, pl.Boolean).alias(NEW_THIS_YEAR))
 
 
 def school_tuple(row: tuple, elements: list[tuple]) -> tuple:
@@ -144,11 +152,23 @@ def stop_columns(result: RunResult, columns: list[str]) -> list[pl.Expr]:
     why = (pl.when(continuing).then(pl.lit("continues beyond this period, to the end of ")
                                     + phase.fill_null("the protected phase") + pl.lit(" phase"))
            .when(pl.col("reason") == "continuing").then(pl.lit("moved on: the PSF went with the child"))
+           .when((pl.col("reason") == "phase_end") & phase.is_not_null())  # which phase, and its last year
+           .then(phase.replace_strict(phase_ends(cfg), default=pl.lit(REASON_WORDS["phase_end"]),
+                                      return_dtype=pl.String))
            .otherwise(pl.col("reason").replace_strict(REASON_WORDS, default=pl.col("reason"), return_dtype=pl.String)))
     starts = [shifted_period(cfg, k)[0] for k in range(1, MAX_YEARS + 1)]
     left = pl.sum_horizontal([(pl.lit(s) < stop).cast(pl.Int64) for s in starts]) if starts else pl.lit(0)
     return [pl.when(continuing).then(stop).otherwise(here).alias("stops_on"), why.alias("why"),
             pl.when(continuing).then(left.fill_null(0)).otherwise(0).cast(pl.Int64).alias("years_left")]
+
+
+def phase_ends(cfg) -> dict[str, str]:
+    """Each phase's name → why PSF stops at its end, naming the phase and its last year (SPEC §3):
+    "left the protected phase at the end of secondary (Year 11)"."""
+    def year(nc: int) -> str:
+        return {-2: "N1", -1: "N2", 0: "Reception"}.get(nc, f"Year {nc}")
+
+    return {name: f"left the protected phase at the end of {name} ({year(last)})" for name, _, last in cfg.phases}
 
 
 def units_by_school(workings: pl.DataFrame | None) -> pl.DataFrame | None:
@@ -165,7 +185,7 @@ def element_list(result: RunResult) -> list[tuple[str, str, str, str | None]]:
     from the schools' columns if need be.  A rate element's rate is its own; a share's or the
     remainder's is its total over its units, to 6 places (each school's amount is then rounded
     to the penny so that the amounts add up to the total exactly: SPEC §1)."""
-    titles = {e.name: e.title for e in getattr(result.config, "elements", ())}
+    titles = element_titles(result.config)
     if result.elements:
         return [(e.name, titles.get(e.name, e.name), basis_words(e.basis), unit_rate(e)) for e in result.elements]
     return [(c[len(FORMULA_PREFIX):], c[len(FORMULA_PREFIX):], "", None) for c in result.schools.columns

@@ -104,9 +104,11 @@ def write_frame(ws: Worksheet, frame: pl.DataFrame, fmt: Formats, first_row: int
 
 
 def write_table_sheet(ws: Worksheet, frame: pl.DataFrame, fmt: Formats, csv_name: str,
-                      headers: list[str] | None = None, totals: bool = False) -> bool:
+                      headers: list[str] | None = None, totals: bool = False,
+                      unsummed: frozenset[str] = frozenset()) -> bool:
     """The frame as the sheet's table, or, over the row limit, one line saying where the CSV is;
-    with `totals`, a totals row below it (outside the filter, so sorting leaves it last).
+    with `totals`, a totals row below it (outside the filter, so sorting leaves it last), leaving
+    blank the money columns in `unsummed` (a rate repeated on several lines adds up to nothing).
 
     Returns whether the table was written to the sheet.
     """
@@ -116,7 +118,7 @@ def write_table_sheet(ws: Worksheet, frame: pl.DataFrame, fmt: Formats, csv_name
         return False
     write_frame(ws, frame, fmt, headers=headers)
     if totals:
-        totals_row(ws, frame, fmt, frame.height + 1)
+        totals_row(ws, frame, fmt, frame.height + 1, unsummed)
     return True
 
 
@@ -126,12 +128,13 @@ def summed_columns(frame: pl.DataFrame) -> list[str]:
             and (common.is_money(c) or c in common.COUNT_COLUMNS)]
 
 
-def totals_row(ws: Worksheet, frame: pl.DataFrame, fmt: Formats, row: int) -> None:
+def totals_row(ws: Worksheet, frame: pl.DataFrame, fmt: Formats, row: int,
+               unsummed: frozenset[str] = frozenset()) -> None:
     """"Total" and the exact sum of every money and count column, in bold, on `row` (0-based).
 
     The label goes in the first text column that is not an id (a name), so that a table read
     back by its id column (last year's Schools sheet, SPEC §5 `previous`) sees a blank id there."""
-    summed = summed_columns(frame)
+    summed = [c for c in summed_columns(frame) if c not in unsummed]
     text = [c for c, d in zip(frame.columns, frame.dtypes) if d == pl.String and not c.endswith("_id")]
     label_col = frame.columns.index(text[0]) if text else 0
     ws.write_string(row, label_col, "Total", fmt.bold)

@@ -46,13 +46,15 @@ def workbook_bytes(result: RunResult, diff: pl.DataFrame | None = None) -> bytes
     summary = book.add_worksheet("Summary")
     summary_sheet(summary, fmt, result)
     print_setup(summary)
-    clusters = present.clusters_table(result, diff)
+    clusters = present.clusters_sheet_table(result, diff)
     clusters_ws, written = table("Clusters", clusters)
-    if written:
-        add_cluster_chart(book, clusters_ws, clusters)
+    if written:  # the chart shows the clusters only, not the settings with no cluster
+        add_cluster_chart(book, clusters_ws, clusters.head(result.clusters.height))
+        add_last_year_note(clusters_ws, clusters, CLUSTERS_LAST_YEAR)
     schools_ws, written = table("Schools", present.schools_table(result, diff))
     if written:
         add_notional_note(schools_ws, present.schools_table(result, diff), result.config.delegation)
+        add_last_year_note(schools_ws, present.schools_table(result, diff), SCHOOLS_LAST_YEAR)
     table("Released", present.released_table(result))
     if diff is not None:
         table("Diff", present.diff_table(result, diff), totals=False)
@@ -138,7 +140,7 @@ def identity_block(ws: Worksheet, fmt: Formats, result: RunResult, row: int) -> 
 def elements_block(ws: Worksheet, fmt: Formats, result: RunResult, row: int) -> int:
     """The formula elements as applied, in words, rates in £; returns the next free row."""
     ws.write_string(row, 0, "Formula elements", fmt.bold)
-    titles = {e.name: e.title for e in result.config.elements}
+    titles = common.element_titles(result.config)
     write_header(ws, row + 1, ["Element", "Shared by", "Set as", "Rate (£) or share", "Units", "Total (£)"], fmt)
     for r, e in enumerate(result.elements, start=row + 2):
         ws.write_string(r, 0, titles.get(e.name, e.name))
@@ -248,6 +250,22 @@ def add_notional_note(ws: Worksheet, schools: pl.DataFrame, delegation: str) -> 
                          {"x_scale": 2, "y_scale": 1.2})
 
 
+#: What the Clusters and Schools sheets' last-year column is (with --previous): the two differ where schools
+#: moved cluster, opened or closed, and say so, so that they are not read as a contradiction.
+CLUSTERS_LAST_YEAR = ("Last year: each cluster as it was last year (the schools in it then, as diff.csv's cluster "
+                      "rows). The Schools sheet's Last year is each of this year's schools' own total last year, "
+                      "so a cluster's schools there can add up to another figure.")
+SCHOOLS_LAST_YEAR = ("Last year: each school's own total last year, in whichever cluster it was then (0 for a "
+                     "school new this year). The Clusters sheet's Last year is each cluster as it was last year.")
+
+
+def add_last_year_note(ws: Worksheet, frame: pl.DataFrame, note: str) -> None:
+    """With a previous run, `note` as a comment on the table's last-year header (a comment, not a cell,
+    so that the table reads back clean)."""
+    if "previous_total" in frame.columns:
+        ws.write_comment(0, frame.columns.index("previous_total"), note, {"x_scale": 2, "y_scale": 1.2})
+
+
 def add_cluster_chart(book: Workbook, ws: Worksheet, clusters: pl.DataFrame) -> None:
     """A bar chart of the cluster allocations, on a chart sheet of its own after the Clusters
     sheet, so that it prints on its own page and never shrinks or cuts the table."""
@@ -274,18 +292,51 @@ def add_cluster_chart(book: Workbook, ws: Worksheet, clusters: pl.DataFrame) -> 
     sheet.set_paper(9)
 
 
+#: The Parameters sheet's note on a value the config file leaves out, so senrun's default is in force.
+DEFAULT_NOTE = "default: not set in the config file"
+
+
 def parameters_sheet(ws: Worksheet, fmt: Formats, result: RunResult) -> None:
-    """The config in force, one key path per row, with the senrun version and config fingerprint."""
+    """The config in force, one key path per row: the config file's settings, then every default in
+    force for a key it leaves out (marked so in the Note column), then the senrun version and the
+    config's fingerprint."""
     config = result.config.as_dict()
     if config.get("reinstate"):  # names children: counted here, listed in manifest.json (§11.4)
         config["reinstate"] = f"{len(config['reinstate'])} reinstatement(s), listed in manifest.json"
-    rows = common.flatten_config(config)
-    rows += [("senrun_version", common.senrun_version()), ("config_sha256", result.config_sha256)]
-    frame = pl.DataFrame({"key": [k for k, _ in rows],
-                          "value": [parameter_text(v) for _, v in rows]})
-    write_frame(ws, frame, fmt, headers=["Setting (as in the config file)", "Value"])
+    rows = [(k, v, None) for k, v in common.flatten_config(config)]
+    rows += [(k, v, DEFAULT_NOTE) for k, v in defaults_in_force(result.config)]
+    rows += [("senrun_version", common.senrun_version(), None), ("config_sha256", result.config_sha256, None)]
+    frame = pl.DataFrame({"key": [k for k, _, _ in rows], "value": [parameter_text(v) for _, v, _ in rows],
+                          "note": [n for _, _, n in rows]}, schema={"key": pl.String, "value": pl.String,
+                                                                   "note": pl.String})
+    write_frame(ws, frame, fmt, headers=["Setting (key of the config file)", "Value", "Note"])
     # values are text on purpose (a rate 0.1 stays exactly 0.1): no green "number as text" marks
     ws.ignore_errors({"number_stored_as_text": f"B2:B{frame.height + 1}"})
+
+
+def defaults_in_force(config) -> list[tuple[str, object]]:
+    """(key path, value) of every setting the config file leaves out whose default is in force (SPEC §9:
+    `policy.start`, `prorate`, `phases`, `diff.flag_pct`, `formula.pupils.nc_years`…), in the order the
+    keys are declared; a phase as `phases.<name>`.  Optional blocks left out (`formula.protection`,
+    `previous`) and empty lists (no top-slices) hold no value in force and are not listed."""
+    from ..config.keys import REQUIRED, SPEC
+
+    rows: list[tuple[str, object]] = []
+
+    def walk(spec: dict, given: object, prefix: str) -> None:
+        for key, (kind, default) in spec.items():
+            path = f"{prefix}.{key}" if prefix else key
+            value = given.get(key) if isinstance(given, dict) else None
+            if path == "phases" and value is None:  # its default is the config loader's (DEFAULT_PHASES)
+                rows.extend((f"phases.{name}", [first, last]) for name, first, last in config.phases)
+            elif isinstance(kind, dict):
+                if value is not None or default is not None:
+                    walk(kind, value or {}, path)
+            elif value is None and default is not None and default is not REQUIRED and default != []:
+                rows.append((path, default))
+
+    walk(SPEC, config.as_dict(), "")
+    return rows
 
 
 def parameter_text(value: object) -> str:

@@ -7,12 +7,13 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
 
 from ..errors import SenrunError
-from ..result import RunResult
+from ..result import InputInfo, RunResult
 from . import atomic, common, guard
 from .csvs import clusters_table, csv_bytes, psf_table, schools_table
 from .reconciliation import reconciliation_frame
@@ -21,6 +22,7 @@ from .returns import building_returns, return_file_names, write_returns
 from .clusterpack import pack_chunks, pack_file_names, plan_packs
 from .packbook import PackChunk, build_pack_chunk
 from .pupilbook import pupils_bytes
+from .tables import visible
 from .workbook import PUPILS_BOOK, SHEET_CSV, WARNINGS_CSV, warnings_frame, workbook_bytes
 
 Progress = Callable[[str, int, int], None]
@@ -71,6 +73,7 @@ def write_outputs(result: RunResult, out: Path, *, returns: bool = True, jobs: i
     if packs:
         pack_file_names(result.clusters)
     out = Path(out)
+    result = with_last_years_file(result, diff)  # `--previous` is an input: in manifest.json and the run's reference
     config = result.config
     # the cluster packs are built by the returns' processes (first), or in-process without them
     tasks = plan_packs(result, diff) if packs else []
@@ -104,9 +107,18 @@ def write_outputs(result: RunResult, out: Path, *, returns: bool = True, jobs: i
                 rows["cluster_packs"] = len(tasks)
             if written is not None:
                 rows["returns"] = written.result()
-        folder.write(atomic.MANIFEST, manifest_bytes(result, folder.files, rows))
+        folder.write(atomic.MANIFEST, manifest_bytes(result, folder.files, rows, common.last_years_file(diff)))
         report("manifest", 1, 1)
     return out
+
+
+def with_last_years_file(result: RunResult, diff: pl.DataFrame | None) -> RunResult:
+    """The run with `--previous`'s file (read by yearly.diff) among its inputs, as `previous`, so that
+    manifest.json lists it and the run's reference (every workbook's footer) changes with it."""
+    file = common.last_years_file(diff)
+    if file is None or any(i.name == "previous" for i in result.inputs):
+        return result
+    return replace(result, inputs=(*result.inputs, InputInfo("previous", file["path"], file["sha256"], file["rows"])))
 
 
 def csv_files(result: RunResult, diff: pl.DataFrame | None) -> list[tuple[str, pl.DataFrame]]:
@@ -115,7 +127,7 @@ def csv_files(result: RunResult, diff: pl.DataFrame | None) -> list[tuple[str, p
              ("clusters.csv", clusters_table(result.clusters)),
              ("psf.csv", psf_table(result.psf))]
     if diff is not None:
-        files.append(("diff.csv", diff))
+        files.append(("diff.csv", visible(diff)))  # not last year's names and file (the Diff sheet's, the manifest's)
     reconciliation = reconciliation_frame(result)  # with a register only: names children, like psf.csv
     if reconciliation is not None:
         files.append(("reconciliation.csv", reconciliation))

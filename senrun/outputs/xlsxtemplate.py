@@ -47,7 +47,7 @@ from datetime import datetime
 from math import isinf, isnan
 from itertools import groupby
 
-from xlsxwriter.utility import _utf16_len, xl_col_to_name
+from xlsxwriter.utility import _utf16_len, xl_col_to_name, xl_range, xl_range_abs
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.xmlwriter import XMLwriter
 
@@ -76,7 +76,12 @@ SHEET_SHAPE = re.compile(r'(.*?<dimension ref=")[^"]*("/>.*?<sheetData>)(.*)(</s
 STRINGS_SHAPE = re.compile(r'(.*?<sst [^>]*count=")\d+(" uniqueCount=")\d+(">)(.*)(</sst>.*)', re.S)
 CORE_SHAPE = re.compile(r"(.*?<dc:title>)(.*)(</dc:title>.*)", re.S)
 #: A sheet's merged ranges, just after its rows; and a cell's style index.
-MERGES = re.compile(r'</sheetData>(?:<mergeCells count="\d+">(?:<mergeCell ref="[^"]*"/>)*</mergeCells>)?')
+MERGES = re.compile(r'</sheetData>(?:<autoFilter ref="[^"]*"/>)?'
+                    r'(?:<mergeCells count="\d+">(?:<mergeCell ref="[^"]*"/>)*</mergeCells>)?')
+#: The workbook part, which names each sheet's autofilter range (hidden `_xlnm._FilterDatabase` names).
+WORKBOOK_PART = "xl/workbook.xml"
+FILTER_NAME = re.compile(r'(<definedName name="_xlnm\._FilterDatabase" localSheetId="(\d+)" hidden="1">[^<]*!)'
+                         r'[^<!]*(?=</definedName>)')
 STYLE_OF_CELL = re.compile(r' s="(\d+)"')
 
 
@@ -133,6 +138,7 @@ class CellSheet:
         self.settings: list[tuple] = []  # widths, panes and print settings, in order
         self.heights: dict[int, str] = {}  # set_row: row → its <row> element's height attributes
         self.merges: list[str] = []  # merge_range: each range's reference, in order
+        self.filter: tuple[int, int, int, int] | None = None  # autofilter: first row, column, last row, column
         self.footer: str | None = None
         self.fit_page = 0  # as Worksheet.fit_page, which xlsx.finish_print reads
 
@@ -205,6 +211,17 @@ class CellSheet:
                 if row != first_row or col != first_col:
                     self.cells[(row << COL_BITS) | col] = f'<c r="{COLUMN_NAMES[col]}{row + 1}"{style}/>'
         self.merges.append(f"{COLUMN_NAMES[first_col]}{first_row + 1}:{COLUMN_NAMES[last_col]}{last_row + 1}")
+        return 0
+
+    def autofilter(self, first_row: int, first_col: int, last_row: int, last_col: int) -> int:
+        """Worksheet.autofilter over a range in order (its place in the settings, its range in the
+        sheet's `<autoFilter>` and the workbook's hidden `_xlnm._FilterDatabase` name)."""
+        values = (first_row, first_col, last_row, last_col)
+        if self.filter is not None or any(v.__class__ is not int for v in values) \
+                or not (0 <= first_row <= last_row < MAX_ROWS - 1 and 0 <= first_col <= last_col < NAMED_COLS):
+            raise Unusual("autofilter")  # a second filter, or a range XlsxWriter writes otherwise (whole columns)
+        self.filter = values
+        self.settings.append(("autofilter",))
         return 0
 
     def freeze_panes(self, row: int, col: int, top_row: int | None = None, left_col: int | None = None,
@@ -306,6 +323,11 @@ def dimension(rows: list[tuple], spans: dict, blocks: list[tuple]) -> str:
     return f"{first}:{COLUMN_NAMES[col_max]}{row_max + 1}"
 
 
+def auto_filter(sheet: CellSheet) -> str:
+    """The sheet's autofilter, as `Worksheet._write_auto_filter` writes it (no filter set on a column)."""
+    return "" if sheet.filter is None else f'<autoFilter ref="{xl_range(*sheet.filter)}"/>'
+
+
 def merge_cells(sheet: CellSheet) -> str:
     """The sheet's merged ranges, as `Worksheet._write_merge_cells` writes them."""
     if not sheet.merges:
@@ -337,6 +359,8 @@ class SheetTemplate:
         shapes = [SHEET_SHAPE.fullmatch(xml[sheet_part(i)]) for i in range(1, len(settings) + 1)]
         merges = [None if m is None else MERGES.match(m.group(4)) for m in shapes]
         strings, core = STRINGS_SHAPE.fullmatch(xml[STRINGS_PART]), CORE_SHAPE.fullmatch(xml[CORE_PART])
+        #: with autofilters, the workbook part around each filter's range: texts, and the sheet (0-based) between
+        self.workbook = filter_pieces(xml[WORKBOOK_PART]) if WORKBOOK_PART in xml else None
         if None in shapes or None in merges or strings is None or core is None:
             raise ValueError("a part is not of the shape the template knows")
         # each sheet's XML before its dimension, before its rows, after any merged ranges up to the footer, after it
@@ -384,10 +408,13 @@ class SheetTemplate:
             drawn.append(sheet_rows(sheet))
         if self.style_order is not None and style_order([rows for rows, _ in drawn]) != self.style_order:
             raise Unusual("styles")  # formats first used in another order: XlsxWriter would number them otherwise
-        parts = {sheet_part(number): "".join((head, ref, views, rows, "</sheetData>", merge_cells(sheet), tail,
-                                              self.text(sheet.footer), end))
+        parts = {sheet_part(number): "".join((head, ref, views, rows, "</sheetData>", auto_filter(sheet),
+                                              merge_cells(sheet), tail, self.text(sheet.footer), end))
                  for number, (sheet, (rows, ref), (head, views, tail, end))
                  in enumerate(zip(sheets, drawn, self.sheets), start=1)}
+        if self.workbook is not None:
+            parts[WORKBOOK_PART] = "".join(piece if isinstance(piece, str) else filter_range(sheets[piece])
+                                           for piece in self.workbook)
         parts[STRINGS_PART] = self.strings_xml(sheets[0].str_table)
         parts[CORE_PART] = "".join((self.core[0], self.text(title), self.core[1]))
         return parts
@@ -418,6 +445,24 @@ class SheetTemplate:
         return xml
 
 
+def filter_pieces(xml: str) -> list:
+    """The workbook part cut around each `_xlnm._FilterDatabase` name's range: texts, and in place of
+    each range the index of the sheet it belongs to."""
+    pieces: list = []
+    at = 0
+    for m in FILTER_NAME.finditer(xml):
+        pieces += [xml[at:m.end(1)], int(m.group(2))]
+        at = m.end()
+    return pieces + [xml[at:]]
+
+
+def filter_range(sheet: CellSheet) -> str:
+    """A sheet's autofilter range as its `_xlnm._FilterDatabase` name holds it (`$A$1:$K$6`)."""
+    if sheet.filter is None:
+        raise Unusual("autofilter")
+    return xl_range_abs(*sheet.filter)
+
+
 def learn(book: object, formats: object, data: bytes, title: str, draw: Callable[[object, object], None],
           single: bool = True, numbered: bool = True) -> SheetTemplate | None:
     """A template from a workbook XlsxWriter has just packaged (`data`, from `book`, whose sheets
@@ -435,6 +480,8 @@ def learn(book: object, formats: object, data: bytes, title: str, draw: Callable
     varying = [sheet_part(i) for i in range(1, count + 1)] + [STRINGS_PART, CORE_PART]
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         names = z.namelist()
+        if WORKBOOK_PART in names and b"_xlnm._FilterDatabase" in z.read(WORKBOOK_PART):
+            varying.append(WORKBOOK_PART)  # the filters' ranges vary with the tables' lengths
         if not set(varying) <= set(names):
             return None
         parts = [(n, None if n in varying else compress(n, z.read(n))) for n in names]
@@ -517,6 +564,7 @@ def _reference_pack_draw(values: tuple) -> Callable[[object, object], None]:
         two.set_row(0, 30)
         two.freeze_panes(1, 0)
         two.repeat_rows(0)
+        two.autofilter(0, 0, 19 - whole % 3, 2)  # a filter whose range varies, on a sheet whose name is escaped
         three.write_string(0, 1, text, fmt.money)
         at = whole % 7 + 2
         three.merge_range(at, 0, at, 2, title, fmt.money)

@@ -13,10 +13,13 @@ from pathlib import Path
 
 import polars as pl
 
-from ..errors import SenrunError
+from ..calendar import shift_years
+from ..config.loader import Config
+from ..errors import WARNING, Issue, SenrunError
+from ..register import manifest_period
 from ..result import RunResult
 from ..inputs.schema import CLUSTER_ID, SCHOOL_ID
-from ..outputs.common import COLUMN_LABELS
+from ..outputs.common import COLUMN_LABELS, LAST_YEARS_FILE, LAST_YEARS_NAME
 
 #: The columns of diff.csv and the Diff sheet, in order (SPEC §6).
 DIFF_COLUMNS = ("level", SCHOOL_ID, CLUSTER_ID, "previous_total", "current_total", "change", "change_pct",
@@ -55,6 +58,30 @@ def previous_file(path: Path) -> Path:
             return path / name
     raise SenrunError(f"{path}: no schools.csv or allocations.xlsx in this folder (--previous takes last year's "
                       "schools.csv or allocations.xlsx, or the folder senrun wrote them in)")
+
+
+def previous_year_issues(cfg: Config, previous: Path, register: Path | None = None) -> list[Issue]:
+    """Whether `--previous` (and `--register`) are last year's runs, by the manifest.json senrun wrote
+    beside them: a run that ended more than a year before this period, or not before it, is not last
+    year's (the diff would say "since last year" of another year); the two given from runs of two
+    different periods are most likely a slip.  Nothing to say where there is no manifest."""
+    period = manifest_period(previous if previous.is_dir() else previous.parent)
+    if period is None:
+        return []
+    start, end = period
+    issues = []
+    if end >= cfg.period_start or end < shift_years(cfg.period_start, -1):
+        issues.append(Issue("previous_not_last_year", WARNING, f"--previous is the run of {start:%d/%m/%Y} – "
+                            f"{end:%d/%m/%Y}, not of the year before this period ({cfg.period_start:%d/%m/%Y} – "
+                            f"{cfg.period_end:%d/%m/%Y}): diff.csv and the Diff sheet compare with that run",
+                            file=previous.name))
+    if register is not None:
+        theirs = manifest_period(register if register.is_dir() else register.parent)
+        if theirs is not None and theirs != period:
+            issues.append(Issue("previous_register_differ", WARNING, f"--previous is the run of {start:%d/%m/%Y} – "
+                                f"{end:%d/%m/%Y} but --register the run of {theirs[0]:%d/%m/%Y} – "
+                                f"{theirs[1]:%d/%m/%Y}: both should be last year's output", file=previous.name))
+    return issues
 
 
 def read_previous(path: Path, spec: dict | None = None) -> pl.DataFrame:
@@ -325,7 +352,43 @@ def diff_against(result: RunResult, previous_path: Path) -> pl.DataFrame:
     """
     previous = read_previous(Path(previous_path), result.config.previous)
     current = result.schools.select(SCHOOL_ID, CLUSTER_ID, "total")
-    return diff_frames(previous, current, result.config.flag_pct, result.successions)
+    diff = diff_frames(previous, current, result.config.flag_pct, result.successions)
+    return with_last_year_file(diff, Path(previous_path), result.config.previous, previous.height)
+
+
+#: The diff's columns that diff.csv leaves out: each school's name in last year's file (for the Diff
+#: sheet's closed schools), and last year's file as read, for manifest.json and the run's reference.
+LAST_YEAR_NAME, LAST_YEAR_FILE = LAST_YEARS_NAME, LAST_YEARS_FILE
+
+
+def with_last_year_file(diff: pl.DataFrame, given: Path, spec: dict | None, rows: int) -> pl.DataFrame:
+    """The diff with LAST_YEAR_NAME (a school's name as last year's senrun file gives it) and
+    LAST_YEAR_FILE (its path as given, SHA-256, bytes and rows read, the same on every row)."""
+    import hashlib
+
+    path = given if spec is not None else previous_file(given)
+    data = path.read_bytes()
+    names = _last_year_names(path) if spec is None else None
+    if names is None:
+        names = pl.DataFrame(schema={SCHOOL_ID: pl.String, LAST_YEAR_NAME: pl.String})
+    file = {"path": str(path), "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data), "rows": rows}
+    return (diff.join(names, on=SCHOOL_ID, how="left", maintain_order="left")  # a cluster's row: no school, no name
+            .with_columns(pl.lit(file).alias(LAST_YEAR_FILE)))
+
+
+def _last_year_names(path: Path) -> pl.DataFrame | None:
+    """school_id → school_name from last year's schools.csv or allocations.xlsx (None without the column)."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        frame = _schools_sheet(path, {SCHOOL_ID: "string", "school_name": "string"})
+        ids, names = (frame.get_column(c).to_list() if c in frame.columns else None for c in (SCHOOL_ID, "school_name"))
+    else:
+        raw = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+        ids, names = (raw.get_column(c).to_list() if c in raw.columns else None for c in (SCHOOL_ID, "school_name"))
+    if ids is None or names is None:
+        return None
+    return (pl.DataFrame({SCHOOL_ID: [(_unguard(s) or "") for s in ids], LAST_YEAR_NAME: [_unguard(n) for n in names]},
+                         schema={SCHOOL_ID: pl.String, LAST_YEAR_NAME: pl.String})
+            .unique(SCHOOL_ID, keep="first", maintain_order=True))
 
 
 def largest_movers(diff: pl.DataFrame, n: int = 10) -> pl.DataFrame:

@@ -21,7 +21,7 @@ from ..errors import HIDDEN, SenrunError
 from ..money import fmt_gbp
 from ..outputs.common import notional_note
 from ..pipeline import Inputs, compute, psf_frames, read_inputs
-from ..psf import PsfFrames, census_stop_words
+from ..psf import POST_POLICY, PsfFrames, census_stop_words
 from ..result import RunResult
 from .diff import floor_previous
 from .. import history
@@ -135,20 +135,24 @@ def _child_line(r: dict, cfg: Config, statements: str, personal: bool) -> dict:
     unit = "month(s)" if cfg.prorate == "months" else "day(s)"
     nc = nc_year_on(r["date_of_birth"], cfg.period_start)
     moved_in = r["psf_school_id"] != r["paid_school_id"]
+    # a statement issued on or after the policy start never held funding (SPEC §3): nothing stopped, so no date
+    undated = r["reason"] == POST_POLICY
     paid = (f"paid {r['units']} {unit} ({r['paid_from']} – {r['paid_to']})" if r["units"] else "paid nothing")
     who = (f"{r[UPN]} ({r['stream']}), born {r['date_of_birth']}" if personal
            else f"{statements} row {r[ROW]} ({r['stream']})")
     return {
         "file": statements, "row": r[ROW], UPN: r[UPN] if personal else HIDDEN, "stream": r["stream"],
         "date_of_birth": r["date_of_birth"] if personal else HIDDEN, "nc_year_at_period_start": nc,
-        "protected_phase": r["protected_phase"], "stop_date": r["stop_date"], "reason": r["reason"],
+        "protected_phase": r["protected_phase"], "stop_date": None if undated else r["stop_date"],
+        "reason": r["reason"],
         "psf_school_id": r["psf_school_id"], "paid_from": r["paid_from"], "paid_to": r["paid_to"],
         "units": r["units"], "annual_amount": r["annual_amount"], "amount": r["paid_amount"],
         "text": (f"{who}, {year_name(nc)} at the period start, "
                  f"protected phase {r['protected_phase'] or 'none'}"
                  + (f", by managed move from {r['psf_school_id']}" if moved_in else "")
                  + f": annual {fmt_gbp(r['annual_amount'])}, {paid} = {fmt_gbp(r['paid_amount'])}; "
-                 f"{r['reason']}" + (f" from {r['stop_date']}" if r["reason"] != "continuing" and r["stop_date"]
+                 f"{r['reason']}" + (f" — {_RULE_TEXT[POST_POLICY]}" if r["reason"] == POST_POLICY else
+                                     f" from {r['stop_date']}" if r["reason"] != "continuing" and r["stop_date"]
                                      else "")),
     }
 
@@ -179,14 +183,15 @@ def _formula_steps(result: RunResult, school_id: str) -> list[dict]:
                          f"proportion to its other elements = {fmt_gbp(amount)}")})
             continue
         penny = " + 1p from the largest-remainder step" if w["extra_penny"] else ""
+        exact = w["exact_pence"]  # exact, to 4 places rounded half away from zero (formula._workings)
         has = (f"{w['units']} of {e.units} units" if e.basis != "per_cluster" else
                f"{w['units']} pupils of its cluster's equal part of {e.units} clusters")  # SPEC §11.8
         steps.append({
             "element": e.name, "basis": e.basis, "kind": e.kind, "parameter": e.parameter, "units": w["units"],
-            "total_units": e.units, "element_total": e.total, "exact_share_pence": w["exact_pence"],
+            "total_units": e.units, "element_total": e.total, "exact_share_pence": exact,
             "floor_pence": w["floor_pence"], "extra_penny": w["extra_penny"], "amount": w["amount"],
             "text": (f"{e.name} ({e.basis}): {_element_total_text(e, result.totals.cluster_pot)}; this school has "
-                     f"{has}: exact share {w['exact_pence']}p, floor {w['floor_pence']}p"
+                     f"{has}: exact share {exact}p, floor {w['floor_pence']}p"
                      f"{penny} = {fmt_gbp(w['amount'])}"),
         })
     return steps

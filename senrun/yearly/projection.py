@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from ..calendar import shift_years
 from ..config.loader import Config
 from ..errors import SenrunError
 from ..money import pounds
@@ -22,14 +23,6 @@ from ..result import RunResult
 PROJECTION_COLUMNS = ("year", "period_start", "period_end", "continuing_psf", "released_psf", "topslices",
                       "cluster_pot")
 PROJECTION_MONEY = ("continuing_psf", "released_psf", "topslices", "cluster_pot")
-
-
-def shift_years(d: date, years: int) -> date:
-    """The same day `years` later; 29 February becomes 1 March in a year without one."""
-    try:
-        return d.replace(year=d.year + years)
-    except ValueError:
-        return date(d.year + years, 3, 1)
 
 
 def shifted_period(cfg: Config, years: int) -> tuple[date, date]:

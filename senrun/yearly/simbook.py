@@ -131,12 +131,12 @@ def overview_frame(sim: SimulationResult, sheets: list[str | None]) -> pl.DataFr
     rows = []
     for o, sheet in zip(sim.rows, sheets):
         s = o.summary
-        gain, loss, gain_pct, loss_pct = s.largest_gain, s.largest_loss, s.largest_gain_pct, s.largest_loss_pct
+        gain, loss = s.largest_gain, s.largest_loss  # each % is of the school named beside it, as at the terminal
         rows.append((o.name, sheet, "reused" if o.psf_reused else "recomputed",
                      "; ".join(f"{e} = {r}" for e, r in s.solved) or None, s.cluster_pot, s.money_moved, s.winners,
                      s.losers, s.unchanged, s.cluster_winners, s.cluster_losers, gain and gain.school_id,
-                     gain and gain.change, gain_pct and gain_pct.change_pct, loss and loss.school_id,
-                     loss and loss.change, loss_pct and loss_pct.change_pct))
+                     gain and gain.change, gain and gain.change_pct, loss and loss.school_id,
+                     loss and loss.change, loss and loss.change_pct))
     schema = dict.fromkeys(OVERVIEW_COLUMNS, pl.Int64)
     schema.update({c: pl.String for c in ("scenario", "sheet", "psf", "solved_rate", "largest_gain_school",
                                           "largest_loss_school")})
@@ -381,12 +381,21 @@ def manifest_bytes(sim: SimulationResult, files: dict[str, bytes], streamed: dic
 
     digests = {name: (hashlib.sha256(data).hexdigest(), len(data)) for name, data in files.items()}
     digests.update(streamed or {})
+
+    def listed(inputs) -> list[dict]:
+        return [{"name": i.name, "path": i.path, "sha256": i.sha256, "rows": i.rows} for i in inputs]
+
+    def scenario(o) -> dict:
+        """A scenario's entry; one that read other input files lists every input it read."""
+        entry = {"name": o.name, "sha256": o.sha256, "psf": "reused" if o.psf_reused else "recomputed"}
+        if o.inputs and tuple(o.inputs) != tuple(sim.base.inputs):
+            entry["inputs"] = listed(o.inputs)
+        return entry
+
     manifest = {"senrun_version": __version__, "command": "simulate",
                 "config": {"file": sim.base.config.path.name, "sha256": sim.base.config_sha256},
-                "inputs": [{"name": i.name, "path": i.path, "sha256": i.sha256, "rows": i.rows}
-                           for i in sim.base.inputs],
-                "scenarios": [{"name": o.name, "sha256": o.sha256,
-                               "psf": "reused" if o.psf_reused else "recomputed"} for o in sim.rows]
+                "inputs": listed(sim.base.inputs),
+                "scenarios": [scenario(o) for o in sim.rows]
                 + [{"name": i.name, "sha256": i.config.sha256 or None, "status": "infeasible", "reason": i.reason,
                     "highest_affordable": i.highest} for i in sim.infeasible],
                 "files": {name: {"sha256": sha, "bytes": size} for name, (sha, size) in sorted(digests.items())}}

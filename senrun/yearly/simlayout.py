@@ -18,7 +18,9 @@ LABELS = {**common.COLUMN_LABELS, "scenario": "Scenario", "sheet": "Sheet", "psf
           "largest_loss_school": "Largest loss: school", "largest_loss": "Largest loss (£)",
           "largest_loss_pct": "Largest loss (%)", "base_total": "Base (£)", "scenario_total": "Scenario (£)",
           "kind": "Set as", "continuing_psf": "Continuing PSF (£)", "released_psf": "Released PSF (£)",
-          "topslices": "Top-slices (£)", "year": "Year", "period_start": "Period start", "period_end": "Period end"}
+          "topslices": "Top-slices (£)", "year": "Year", "period_start": "Period start", "period_end": "Period end",
+          # a scenario that could not run (the workbooks' "reason" is why a child's PSF stopped)
+          "status": "Status", "reason": "Why it could not run", "highest_affordable": "Highest affordable"}
 
 
 def chart_sheet(book, name: str, chart) -> None:

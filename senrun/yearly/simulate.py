@@ -90,6 +90,7 @@ class ScenarioRow:
     summary: Summary
     bands: tuple[int, ...]  # the schools' counts in BANDS, then the clusters'
     moved: int  # Σ over schools of |scenario total − base total|, pence: the order of `--sheets top:N`
+    inputs: tuple = ()  # the inputs its run read (result.InputInfo): the base's, unless it names other files
 
 
 @dataclass(frozen=True)
@@ -303,7 +304,8 @@ def compared(base: RunResult, runs: list[tuple[str, Config, RunResult, bool]]
                           largest_loss_pct=movers[3][i], money_moved=m, cluster_pot=result.totals.cluster_pot,
                           solved=solved_rates(result))
         out.append(Outcome(name, cfg, result, school_parts[i], cluster_parts[i], summary, reused))
-        rows.append(ScenarioRow(name, cfg.sha256 or None, reused, summary, tuple(bands) + tuple(cluster_bands), a))
+        rows.append(ScenarioRow(name, cfg.sha256 or None, reused, summary, tuple(bands) + tuple(cluster_bands), a,
+                                result.inputs))
     names = pl.DataFrame({"_i": pl.Series(range(n), dtype=pl.Int64), "scenario": [name for name, *_ in runs]})
     csv = schools.join(names, on="_i", how="left", maintain_order="left").select(*SCENARIO_COLUMNS)
     return out, rows, csv

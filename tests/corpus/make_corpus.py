@@ -189,7 +189,7 @@ CASES: list[Case] = [
          words="US style"),
     Case("date_two_digit_year", "14/11/01", "error naming the cell: a two-digit year is not guessed",
          use(S, "date_two_digit_year.csv"), code="bad_value", file="date_two_digit_year.csv", row=2,
-         column="Date of Birth", words="is not a date"),
+         column="Date of Birth", words="has a two-digit year"),
     Case("date_excel_serial_text", "37209 (an Excel serial number exported as text)",
          "error naming the cell", use(S, "date_excel_serial.csv"), code="bad_value", file="date_excel_serial.csv",
          row=2, column="Date of Birth", words="is not a date"),

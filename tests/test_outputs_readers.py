@@ -1,0 +1,256 @@
+"""What the people who read the outputs see: every figure agrees with the CSVs and with itself, every
+rule in force is shown, and each sheet's wording is true of the school, setting or cluster it is about
+(SPEC §1, §6, §9, §11.2).
+
+One small run: two clusters, a nursery outside the formula with no cluster (paid PSF), a school with no
+pupils, a Year 11 leaver, a nursery leaver and a statement issued after the policy began; and last year's
+schools.csv, in which one school was paid nothing and one has closed since.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+from rich.console import Console
+
+from builders import pupil, statement, write_run
+from senrun.cli.render import print_clusters
+from senrun.config.loader import load_config
+from senrun.outputs import write_outputs
+from senrun.outputs import clusterpack, common, returnbook, workbook
+from senrun.outputs.clusterpack import counts
+from senrun.outputs.common import column_label, run_reference
+from senrun.pipeline import allocate
+from senrun.yearly.diff import DIFF_COLUMNS, diff_against
+
+U_PRIMARY, U_YEAR11, U_NURSERY, U_LATE = "B801200005001", "E801200005002", "E801200005003", "B801200005004"
+
+
+def school(sid: str, name: str, cluster: str, ssa: str = "0.00", in_formula: str = "yes") -> dict:
+    return {"school_id": sid, "school_name": name, "cluster_id": cluster, "ssa": ssa, "in_formula": in_formula}
+
+
+SCHOOLS = [school("A", "Ashford Primary", "C1", "1000.00"), school("B", "Bromwell Primary", "C1", "2000.00"),
+           school("E", "Empty Primary", "C2"), school("H", "Hilltop High", "C2", "3000.00"),
+           school("N", "Little Acorns Nursery", "", "250.00", in_formula="no")]
+STATEMENTS = [statement(U_PRIMARY, "2005-05-05", school="A", annual="8400.00"),
+              statement(U_YEAR11, "1997-03-03", school="H", annual="6000.00"),  # leaves at the end of Year 11
+              statement(U_NURSERY, "2009-02-02", school="N", annual="2400.00"),  # leaves at the end of nursery
+              statement(U_LATE, "2006-06-06", school="A", annual="3000.00", statement_date="2013-01-01")]
+CENSUS = [pupil(U_PRIMARY, "A", "2005-05-05"), pupil(U_YEAR11, "H", "1997-03-03"),
+          pupil(U_NURSERY, "N", "2009-02-02"), pupil(U_LATE, "A", "2006-06-06"),
+          pupil("B801200005005", "B", "2004-04-04"), pupil("B801200005006", "H", "1999-09-09")]
+#: Last year: B was in the run with £0.00, Y has closed since; A is unchanged.
+LAST_YEAR = [("A", "Ashford Primary", "C1", "5000.00"), ("B", "Bromwell Primary", "C1", "0.00"),
+             ("Y", "Yew Tree Primary", "C2", "4000.00")]
+
+
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory):
+    """The run, written twice: with last year's schools.csv (returns and packs), and without it."""
+    folder = tmp_path_factory.mktemp("readers")
+    cfg = load_config(write_run(folder, schools=SCHOOLS, statements=STATEMENTS, census=CENSUS))
+    result = allocate(cfg)
+    last = folder / "last_year.csv"
+    with last.open("w", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(["school_id", "school_name", "cluster_id", "pupils", "ssa", "psf", "cluster_share", "total"])
+        out.writerows([sid, name, cluster, 0, "0.00", "0.00", "0.00", total] for sid, name, cluster, total in LAST_YEAR)
+    diff = diff_against(result, last)
+    with_previous = write_outputs(result, folder / "out", jobs=1, diff=diff)
+    without = write_outputs(result, folder / "plain", returns=False)
+    return result, last, with_previous, without
+
+
+def rows(path: Path, sheet: str | None = None) -> list[tuple]:
+    book = openpyxl.load_workbook(path)
+    ws = book[sheet] if sheet else book.active
+    return [r for r in ws.iter_rows(values_only=True) if any(v is not None for v in r)]
+
+
+def table(path: Path, sheet: str) -> list[dict]:
+    head, *body = rows(path, sheet)
+    return [dict(zip(head, r)) for r in body]
+
+
+def pence(value: float) -> int:
+    return round(value * 100)
+
+
+# 1. SPEC §1, §6, §11.2: the Clusters sheet adds up to the Summary's totals
+
+def test_the_clusters_sheet_has_a_no_cluster_row_so_its_totals_are_the_summarys__spec_11_2(ran):
+    result, _, _, out = ran
+    clusters = table(out / "allocations.xlsx", "Clusters")
+    none = next(r for r in clusters if r["Cluster ID"] == "(no cluster)")
+    total = next(r for r in clusters if r["Cluster"] == "Total")
+    setting = result.schools.filter(pl.col("school_id") == "N").row(0, named=True)
+    assert (none["Schools"], pence(none["SSA (£)"]), pence(none["PSF (£)"]), none["Cluster allocation (£)"]) == \
+        (0, 25_000, setting["psf"], 0)
+    assert setting["psf"] > 0
+    assert (pence(total["SSA (£)"]), pence(total["PSF (£)"]), pence(total["Total (£)"])) == \
+        (result.totals.ssa_total, result.totals.continuing_psf, int(result.schools["total"].sum()))
+    with (out / "clusters.csv").open() as fh:  # the machine-readable table stays one row per cluster
+        assert [r["cluster_id"] for r in csv.DictReader(fh)] == ["C1", "C2"]
+
+
+def test_the_terminal_shows_the_no_cluster_row_with_the_sheets_figures_only_when_it_holds_money__spec_11_2(
+        ran, tmp_path):
+    from dataclasses import replace
+
+    result = ran[0]
+    console = Console(width=200, record=True)
+    print_clusters(result, console)
+    line = next(text for text in console.export_text().splitlines() if "(no cluster)" in text)
+    setting = result.schools.filter(pl.col("school_id") == "N").row(0, named=True)
+    assert [c.strip() for c in line.split("│")[1:-1]] == [
+        "(no cluster)", "0", "£250.00", f"£{setting['psf'] / 100:,.2f}", "£0.00", f"£{setting['total'] / 100:,.2f}"]
+    nothing = result.schools.with_columns(pl.when(pl.col("school_id") == "N").then(0).otherwise(pl.col(c)).alias(c)
+                                          for c in ("ssa", "psf", "total"))
+    console = Console(width=200, record=True)
+    print_clusters(replace(result, schools=nothing), console)
+    assert "(no cluster)" not in console.export_text()
+
+
+# 2. SPEC §6 manifest.json: "SHA-256 of every input"
+
+def test_the_previous_file_is_listed_in_the_manifest_and_counts_in_the_run_reference__spec_6(ran):
+    result, last, out, plain = ran
+    manifest = json.loads((out / "manifest.json").read_text())
+    data = last.read_bytes()
+    import hashlib
+
+    assert manifest["inputs"]["previous"] == {"path": str(last), "sha256": hashlib.sha256(data).hexdigest(),
+                                              "bytes": len(data), "rows": 3}
+    without = json.loads((plain / "manifest.json").read_text())
+    assert "previous" not in without["inputs"] and without["run_reference"] == run_reference(result)
+    assert manifest["run_reference"] != without["run_reference"]
+    footer = openpyxl.load_workbook(out / "returns" / "A.xlsx").active.oddFooter.right.text
+    assert footer == f"Run {manifest['run_reference']}"
+    with (out / "diff.csv").open() as fh:  # the file's details are not columns of diff.csv
+        assert next(csv.reader(fh)) == list(DIFF_COLUMNS)
+
+
+# 3. SPEC §6 "Parameters (the config in force)", §9 defaults
+
+def test_the_parameters_sheet_shows_every_default_in_force_marked_as_a_default__spec_6_9(ran):
+    params = {r[0]: (r[1], r[2]) for r in rows(ran[3] / "allocations.xlsx", "Parameters")[1:]}
+    assert params["policy.start"] == ("2012-09-01", None)  # set in the test's config
+    assert {k: params[k] for k in ("prorate", "transfer", "missing_from_census", "delegation", "diff.flag_pct",
+                                   "census_move_tolerance_days", "formula.pupils.nc_years", "phases.secondary")} == {
+        "prorate": ("months", workbook.DEFAULT_NOTE), "transfer": ("ends", workbook.DEFAULT_NOTE),
+        "missing_from_census": ("cease", workbook.DEFAULT_NOTE), "delegation": ("delegated", workbook.DEFAULT_NOTE),
+        "diff.flag_pct": ("10", workbook.DEFAULT_NOTE), "census_move_tolerance_days": ("31", workbook.DEFAULT_NOTE),
+        "formula.pupils.nc_years": ("[0, 11]", workbook.DEFAULT_NOTE), "phases.secondary": ("[7, 11]", workbook.DEFAULT_NOTE)}
+    assert "formula.protection.floor_pct" not in params and "previous.sheet" not in params
+
+
+# 4. SPEC §6: change_pct is blank where the previous total is 0, and the return agrees with diff.csv
+
+def test_a_return_says_no_per_cent_for_a_school_paid_nothing_last_year_and_new_for_a_new_one__spec_6(ran):
+    out = ran[2]
+
+    def change(sid: str) -> object:
+        return {r[0]: r[1] for r in rows(out / "returns" / f"{sid}.xlsx")}["Change (%)"]
+
+    assert (change("B"), change("H"), change("A")) == ("— (last year £0.00)", "new this year", change("A"))
+    assert isinstance(change("A"), float)
+
+
+# 5. A rate is not additive across lines
+
+def test_the_psf_sheets_annual_psf_column_has_no_total_but_paid_this_period_has__spec_1(ran):
+    result, out = ran[0], ran[3]
+    head, *body = rows(out / "pupils.xlsx", "PSF")
+    total = next(r for r in body if "Total" in r)
+    assert total[head.index("Annual PSF (£)")] is None
+    assert pence(total[head.index("Paid this period (£)")]) == result.totals.continuing_psf
+
+
+# 6. Two last-year figures, each said what it is
+
+def test_each_sheet_says_what_its_last_year_figure_is(ran):
+    out = ran[2]
+    pack = openpyxl.load_workbook(out / "clusters" / "C2.xlsx")
+    cluster_texts = [c.value for r in pack["Cluster"].iter_rows() for c in r]
+    schools_texts = [c.value for r in pack["Schools"].iter_rows() for c in r]
+    assert clusterpack.CLUSTER_LAST_YEAR in cluster_texts and clusterpack.SCHOOLS_LAST_YEAR in schools_texts
+    book = openpyxl.load_workbook(out / "allocations.xlsx")
+    notes = {name: {c.value: c.comment.text for c in book[name][1] if c.comment} for name in ("Clusters", "Schools")}
+    assert notes["Clusters"]["Last year (£)"] == workbook.CLUSTERS_LAST_YEAR
+    assert notes["Schools"]["Last year (£)"] == workbook.SCHOOLS_LAST_YEAR
+    plain = openpyxl.load_workbook(ran[3] / "allocations.xlsx")  # no previous run: no last year, no note
+    assert not any(c.comment for c in plain["Clusters"][1])
+
+
+# 7. Every figure rounds half away from zero
+
+def test_the_send_profiles_per_cents_round_half_away_from_zero():
+    assert counts([16, 5, 1, 0]) == [16, 5, 31.3, 1, 6.3, 0, 0.0]
+    assert counts([8, None]) == [8, None, None] and counts([0, 0]) == [0, 0, None]
+
+
+# 8. What a school or setting reads on its return
+
+def test_the_rounding_note_says_pennies_are_shared_across_the_authority_not_the_cluster__spec_1(ran):
+    texts = [r[0] for r in rows(ran[2] / "returns" / "A.xlsx")]
+    assert returnbook.ROUNDING_NOTE in texts and not any("cluster's amounts" in str(t) for t in texts)
+
+
+def test_a_leaver_at_a_phase_end_is_told_which_phase_ended(ran):
+    why = {r[0]: r[8] for r in rows(ran[2] / "returns" / "H.xlsx") if r[0] == U_YEAR11}
+    assert why == {U_YEAR11: "left the protected phase at the end of secondary (Year 11)"}
+    why = {r[0]: r[8] for r in rows(ran[2] / "returns" / "N.xlsx") if r[0] == U_NURSERY}
+    assert why == {U_NURSERY: "left the protected phase at the end of nursery (N2)"}
+
+
+def test_a_setting_outside_the_formula_with_no_cluster_is_told_it_has_no_cluster_share__spec_11_2(ran):
+    result, out = ran[0], ran[2]
+    lines = {r[0]: r[1] for r in rows(out / "returns" / "N.xlsx")}
+    setting = result.schools.filter(pl.col("school_id") == "N").row(0, named=True)
+    assert returnbook.OUTSIDE_NOTE in lines and pence(lines["Total: SSA + PSF"]) == setting["ssa"] + setting["psf"]
+    assert not {"Your cluster's total allocation", "Cluster share (notional)"} & set(lines)
+    assert not any("notional" in str(t) for t in lines)
+
+
+def test_a_statement_issued_after_the_policy_began_shows_no_protected_phase_or_stop_date__faq_4(ran):
+    head, *body = rows(ran[3] / "pupils.xlsx", "PSF")
+    late = next(r for r in body if r[0] == U_LATE)
+    assert (late[head.index("Protected phase")], late[head.index("PSF stops on")]) == (None, None)
+    primary = next(r for r in body if r[0] == U_PRIMARY)
+    assert primary[head.index("Protected phase")] == "primary"
+
+
+# 9. Small things
+
+def test_the_diff_sheet_names_a_closed_school_by_last_years_name(ran):
+    diff = table(ran[2] / "allocations.xlsx", "Diff")
+    closed = next(r for r in diff if r["School ID"] == "Y")
+    assert (closed["School"], closed["Note"]) == ("Yew Tree Primary", "closed school")
+
+
+def test_the_cluster_packs_schools_and_send_profile_sheets_have_filters(ran):
+    from openpyxl.utils import get_column_letter
+
+    pack = openpyxl.load_workbook(ran[2] / "clusters" / "C2.xlsx")
+    schools, profile = pack["Schools"], pack["SEND profile"]
+    # over the header and the schools' rows: not the totals row, nor the cluster's and the authority's rows
+    assert schools.auto_filter.ref == f"A1:{get_column_letter(schools.max_column - 1)}3"  # E and H (then the note)
+    assert [schools.cell(4, 2).value, profile.cell(4, 2).value] == ["Total", "Cluster (all its schools)"]
+    assert profile.auto_filter.ref == f"A2:{get_column_letter(profile.max_column)}3"  # H's one phase
+
+
+def test_acronyms_stay_in_capitals_when_a_name_is_turned_into_words():
+    assert [common.name_words(n) for n in ("sen_support", "fsm_ever6", "per_pupil", "pvi_ehc_top_up", "auxiliary_aids")] \
+        == ["SEN support", "FSM ever6", "Per pupil", "PVI EHC top up", "Auxiliary aids"]
+    assert column_label("formula_sen_support") == "SEN support (£)"
+
+
+def test_the_no_pupils_warning_names_the_schools_row(ran):
+    warning = next(i for i in ran[0].warnings if i.code == "no_pupils")
+    assert (warning.file, warning.row, warning.column) == ("schools.csv", 4, "school_id")
