@@ -27,7 +27,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 test-slow: $(STAMP)
-	SENRUN_SLOW=1 $(BIN)/python -m pytest -m slow
+	SENRUN_SLOW=1 $(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(if $(QUICK),--quick)

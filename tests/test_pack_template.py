@@ -17,7 +17,7 @@ from senrun.outputs.packbook import PackTask, Table, draw_pack, new_pack_book
 from senrun.outputs.xlsxpack import BookPacker
 
 import builders
-from builders import outcome, written_plainly
+from builders import examples, outcome, written_plainly
 from test_return_template import AWKWARD
 
 SCHOOLS = Table(headers=("School ID", "School", "Pupils", "SSA (£)", "PSF (£)", "Total (£)"),
@@ -104,7 +104,8 @@ PACKER = learnt_packer()
 
 @pytest.mark.filterwarnings("ignore:Footer string cannot be longer", "ignore:Number of footer images",
                             "ignore:Can't merge single cell")
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=examples(60, 300), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(packs())
 def test_any_pack_from_the_template_is_what_xlsxwriter_writes(task):
     assert outcome(lambda t: from_template(PACKER, t), task) == outcome(plain, task)

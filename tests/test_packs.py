@@ -43,9 +43,9 @@ def run(tmp_path_factory):
 
 
 def cells(path: Path) -> list[tuple[str, object]]:
-    book = openpyxl.load_workbook(path)
-    return [(ws.title, c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row
-            if c.value is not None]
+    book = openpyxl.load_workbook(path, read_only=True)
+    return [(ws.title, value) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for value in row
+            if value is not None]
 
 
 def children_dates() -> set[date]:

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from builders import run
+from builders import examples, run
 from senrun.errors import SenrunError
 
 DAY0 = date(1996, 9, 1)
@@ -73,7 +73,8 @@ def scenarios(draw):
                 formula={"elements": elements})
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(40, 200), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(scenarios())
 def test_money_is_conserved_to_the_penny_for_any_input(tmp_path_factory, scenario):
     folder = tmp_path_factory.mktemp("p")
@@ -147,7 +148,8 @@ def round_two_scenarios(draw):
                 previous=previous)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(15, 100), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(round_two_scenarios())
 def test_money_is_conserved_with_open_time_settings_outside_the_formula_per_cluster_and_a_floor(
         tmp_path_factory, scenario):

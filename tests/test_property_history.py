@@ -16,7 +16,7 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from builders import write_csv, write_run
+from builders import examples, write_csv, write_run
 from senrun.config.loader import load_config
 from senrun.pipeline import allocate
 
@@ -83,7 +83,8 @@ def scenarios(draw):
     return statements, register, reinstate, draw(st.sampled_from(["months", "days"]))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(15, 100), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(scenarios())
 def test_histories_and_registers_keep_the_money_whole_and_never_pay_a_stopped_line(tmp_path_factory, scenario):
     statements, register, reinstate, prorate = scenario

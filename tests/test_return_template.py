@@ -18,7 +18,7 @@ from senrun.outputs.returnbook import SchoolReturn, draw_return, new_return_book
 from senrun.outputs.xlsxpack import BookPacker
 
 import builders
-from builders import ONE_RETURN as ONE, outcome, written_plainly
+from builders import examples, ONE_RETURN as ONE, outcome, written_plainly
 
 
 #: Text that XML, Excel or XlsxWriter treat specially.
@@ -69,7 +69,8 @@ PACKER = learnt_packer()
 
 
 @pytest.mark.filterwarnings("ignore:Footer string cannot be longer", "ignore:Number of footer images")
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=examples(70, 360), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(schools())
 @example(replace(ONE, elements=(("Huge", "units", "1e400", "1e400", 5),)))  # too large for a float: both fail alike
 @example(replace(ONE, school_id="x" * 300))  # a footer over 255 characters: XlsxWriter leaves it out
