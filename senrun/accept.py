@@ -103,11 +103,23 @@ def located(entries: tuple[Acceptance, ...], source: str, lines: dict[str, int],
                  for n, e in enumerate(entries))
 
 
+#: How `validate --draft-accept` begins each reason it drafts: until a person replaces it, `--strict` fails.
+UNREVIEWED = "TO CHECK"
+
+
 def kind_issues(entries: tuple[Acceptance, ...]) -> list[Issue]:
     """A warning for each entry whose kind senrun never gives as a warning: a typing slip (`taught_yeer`),
-    or an error's code (`bad_value`), which is never accepted.  Either way the entry accepts nothing."""
+    or an error's code (`bad_value`), which is never accepted.  Either way the entry accepts nothing.
+    And one for each entry whose reason is still the draft's (`UNREVIEWED`): `--strict` fails until a
+    person says why the warning is accepted."""
     out = []
     for e in entries:
+        if e.reason.strip().upper().startswith(UNREVIEWED):  # drafted by --draft-accept, not yet looked at
+            column = f"{e.key}.reason" if e.key else None
+            out.append(Issue(CONFIG, WARNING, "this accepted warning's reason is still the draft's "
+                             f"\"{e.reason.strip()}\": say why it is accepted (who looked, and what they found)",
+                             file=e.source, row=e.line, column=column, field=column, value=e.reason.strip(),
+                             expected="a reason a person wrote"))
         if e.kind in WARNING_KINDS:
             continue
         if e.kind in ERROR_KINDS:

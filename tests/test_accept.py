@@ -209,3 +209,16 @@ def test_the_sample_nightly_check_fails_when_a_new_warning_appears_in_the_data(t
     assert result.exit_code == 1
     assert "census_outside" in result.output or "9269999" in result.output
     assert "0 error(s), 1 warning(s)" in result.output
+
+
+def test_a_drafted_accept_file_fails_strict_until_a_person_gives_each_reason(tmp_path):
+    cfg = _run(tmp_path)  # its one warning: the UPN's wrong check letter
+    runner = CliRunner()
+    drafted = tmp_path / "accepted.yaml"
+    assert runner.invoke(app, ["validate", "--config", str(cfg), "--draft-accept", str(drafted)]).exit_code == 0
+    strict = runner.invoke(app, ["validate", "--config", str(cfg), "--accept", str(drafted), "--strict"])
+    assert strict.exit_code == 1 and "still the draft's" in strict.output
+    drafted.write_text(drafted.read_text().replace("TO CHECK: say why this warning is accepted",
+                                                   "checked with the school office on 3 March 2014"))
+    reviewed = runner.invoke(app, ["validate", "--config", str(cfg), "--accept", str(drafted), "--strict"])
+    assert reviewed.exit_code == 0, reviewed.output

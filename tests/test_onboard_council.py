@@ -210,3 +210,22 @@ def test_a_blank_read_from_merged_cells_in_an_optional_column_is_a_warning(tmp_p
     report = run_validation(_schools_only(tmp_path))
     merged = [(i.severity, i.row, i.column) for i in report.issues if i.code == "merged_cells"]
     assert report.errors == [] and merged == [("warning", 3, "Cluster Name")]
+
+
+def test_a_totals_row_is_left_out_of_the_pot_even_where_init_cannot_map_the_statements(tmp_path):
+    """The school column headed as init does not know it: the statements cannot be read with the draft's
+    columns, so the pot is added up from the values sampled — those of the "Total" row left out too."""
+    folder = _council(tmp_path / "council")
+    rows = [["Pupil UPN", "Date of Birth", "Statement Date", "Funded at", "Annual PSF"],
+            [upn(1), "14/11/2005", "01/05/2010", "2001", "£9,876.54"],
+            [upn(2), "14/11/2005", "15/01/2011", "2001", 8400],
+            ["Total", None, None, None, 18276.54]]
+    _book(folder / "SEN statements PSF.xlsx", "Statements", rows)
+    result = _init(folder, tmp_path / "draft.yaml")
+    assert result.exit_code == 0, result.output
+    assert "pupil_specific_pot: 19000 " in (tmp_path / "draft.yaml").read_text()
+    text = " ".join(result.output.split())
+    assert ("no header found for school_id; add \"Your header\": school_id (one of the columns not mapped: "
+            "Funded at?)") in text
+    assert "SEN statements PSF.xlsx › Statements: not mapped (not read): Funded at" in text
+    assert "Make the edits above" in text

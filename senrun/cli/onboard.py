@@ -37,7 +37,8 @@ def init(from_: FromOpt, out: InitOutOpt = Path("senrun.yaml"), force: ForceOpt 
         _show(d)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(d.text, encoding="utf-8")
-    console.print(f"Wrote {out}. Make the edits above, then:  senrun validate --config {out}", soft_wrap=True)
+    todo = "Make the edits above" if d.edits else "Check the guesses above"
+    console.print(f"Wrote {out}. {todo}, then:  senrun validate --config {out}", soft_wrap=True)
 
 
 def _show(d) -> None:

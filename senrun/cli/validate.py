@@ -85,9 +85,9 @@ def _print_accepted(report, personal: bool = False) -> None:
 def _draft(report, path: Path) -> None:
     import yaml
 
-    from ..accept import draft_entries
+    from ..accept import UNREVIEWED, draft_entries
 
-    entries = draft_entries(report.shown, reason="TO CHECK: say why this warning is accepted")
+    entries = draft_entries(report.shown, reason=f"{UNREVIEWED}: say why this warning is accepted")
     text = ("# Known warnings for `senrun validate --accept` (docs/validate.md). Give each a reason and a\n"
             "# date to look at it again; delete the ones that should be fixed instead.\n")
     path.write_text(text + yaml.safe_dump({"accept": entries}, sort_keys=False, allow_unicode=True),

@@ -24,7 +24,8 @@ from .upn import UpnKeys
 
 MAX_ISSUES_PER_COLUMN = 200  # beyond this, one summary line per column and problem
 _FIRST = "\x00first"  # the file's first column, kept while reading to recognise a totals row
-_TOTAL = r"(?i)^(?:grand\s*|sub-?\s*)?totals?(?:$|[\s:(-].*)"
+#: A totals row's label ("Total", "Grand total", "Sub-total: primary"), in the row's first columns.
+TOTAL_LABEL = r"(?i)^(?:grand\s*|sub-?\s*)?totals?(?:$|[\s:(-].*)"
 
 
 @dataclass
@@ -239,7 +240,7 @@ def _totals_rows(frame: pl.DataFrame, cells: dict[str, Cells], drop: pl.Series, 
     labelled = [c for c in rows.columns if c != ROW and rows.schema[c] == pl.String]
     if found.is_empty() or not labelled:
         return drop
-    label = pl.coalesce(pl.when(pl.col(c).str.strip_chars().str.contains(_TOTAL)).then(pl.lit(c)) for c in labelled)
+    label = pl.coalesce(pl.when(pl.col(c).str.strip_chars().str.contains(TOTAL_LABEL)).then(pl.lit(c)) for c in labelled)
     rows = rows.with_columns(found.alias(IDX), label.alias("_in"))
     drop = drop.clone()
     for rec in rows.filter(pl.col("_in").is_not_null()).iter_rows(named=True):

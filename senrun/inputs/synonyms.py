@@ -23,7 +23,8 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "census": {
         "upn": ("UPN", "Pupil UPN", "Unique Pupil Number"),
-        "school_id": ("LAEstab", "LA Estab", "DfE Number", "School", "School ID", "Estab", "DfE"),
+        "school_id": ("LAEstab", "LA Estab", "DfE Number", "School", "School ID", "Estab", "DfE", "Establishment",
+                      "Establishment Number", "DfE No"),
         "date_of_birth": ("DOB", "Date of Birth", "Birth Date", "Birthdate"),
         "nc_year_taught": ("NCyearActual", "NC Year Actual", "NC Year", "Year Group", "National Curriculum Year",
                            "Actual NC Year"),
@@ -37,7 +38,7 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "statement_date": ("Statement Date", "Date of Statement", "Statement Issued", "Date Issued",
                            "EHCP Date", "Plan Date", "Start Date"),
         "school_id": ("PSF School", "School", "School ID", "DfE Number", "LA Estab", "LAEstab", "Funded School",
-                      "School (DfE)", "PSF School (DfE)"),
+                      "School (DfE)", "PSF School (DfE)", "Establishment", "Establishment Number", "DfE No"),
         "annual_amount": ("Annual PSF", "Annual Amount", "PSF Amount", "Annual Value", "Amount", "Annual Cost",
                           "PSF per year", "Annual Funding", "Yearly Amount"),
         "stream": ("Stream", "Funding Stream", "Budget", "Funding Type"),

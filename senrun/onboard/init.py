@@ -192,17 +192,18 @@ def draft(sources: list[Path], out: Path) -> Draft:
         if name not in found:
             d.edits.append(f"inputs.{name}: no file looked like the {name} input; add its path and columns")
     for f in found.values():
+        spare = [h for h in f.table.headers if h not in {p.header for p in f.proposals}]
+        among = f" (one of the columns not mapped: {', '.join(spare[:8])}?)" if spare else ""
         for col in f.missing:
-            d.edits.append(f"inputs.{f.name}.columns: no header found for {col}; add \"Your header\": {col}")
+            d.edits.append(f"inputs.{f.name}.columns: no header found for {col}; add \"Your header\": {col}{among}")
         for p in f.proposals:
             if p.confidence != "sure":
                 d.checks.append(f"inputs.{f.name}.columns: \"{p.header}\" → {p.column} ({p.confidence}, "
                                 f"{p.score:.2f})")
-        used = {p.header for p in f.proposals}
-        spare = [h for h in f.table.headers if h not in used]
         if spare:
-            d.unmapped.append(f"{f.table.label}: not mapped (kept under their own names, e.g. for a need "
-                              f"column): {', '.join(spare)}")
+            kept = ("kept under their own names, e.g. for a need column" if f.name == "schools" else
+                    "not read")
+            d.unmapped.append(f"{f.table.label}: not mapped ({kept}): {', '.join(spare)}")
     taken = {id(f.table) for f in found.values()}
     d.unmapped += [f"{t.label}: not recognised as any input (headers: {', '.join(t.headers[:8])}"
                    f"{'…' if len(t.headers) > 8 else ''})" for t in tables if id(t) not in taken]

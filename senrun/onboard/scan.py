@@ -9,6 +9,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..inputs.load import TOTAL_LABEL
+
+_TOTAL_LABEL = re.compile(TOTAL_LABEL)
+
 SAMPLE_ROWS = 5000  # enough to see a column's kind of value and its dates; a census may be far longer
 TOP_ROWS = 30  # where a header row is looked for
 READABLE = (".csv", ".txt", ".xlsx", ".xlsm", ".parquet")
@@ -58,15 +62,21 @@ def header_index(rows: list[list[str | None]]) -> int:
     return widths.index(widest)
 
 
+def _totals(row: list[str | None]) -> bool:
+    """Whether a row is a totals row: a cell in it says "Total", "Grand total"… (inputs.load.TOTAL_LABEL)."""
+    return any(isinstance(v, str) and _TOTAL_LABEL.match(v.strip()) for v in row)
+
+
 def _table(path: Path, sheet: str | None, rows: list[list[str | None]]) -> Sheet | None:
     if not rows:
         return None
     h = header_index(rows)
     headers = [str(v).strip() if v not in (None, "") else "" for v in rows[h]]
     found = Sheet(path, sheet, h + 1, [x for x in headers if x])
+    data = [r for r in rows[h + 1:] if not _totals(r)]  # a "Total" row is no data (as validate reads it)
     for c, name in enumerate(headers):
         if name:
-            found.values[name] = [str(r[c]).strip() for r in rows[h + 1:] if c < len(r) and r[c] not in (None, "")
+            found.values[name] = [str(r[c]).strip() for r in data if c < len(r) and r[c] not in (None, "")
                                   and str(r[c]).strip()]
     return found if found.headers else None
 

@@ -4,7 +4,7 @@ Sheets: `Cluster` (the cluster's figures, as in clusters.csv, the top-slices hel
 year against this year, how its money is held), `Schools` (each school's SSA, PSF and notional
 share by element, with a totals row), `SEND profile` (each school's pupils, SEN support,
 statements or EHC plans and free school meals by phase, beside the cluster's and the
-authority's) and `PSF run-off` (protected children and their PSF, this year and each later year
+authority's) and `PSF run-off` (children paid PSF and their PSF, this year and each later year
 of the transition: counts and pounds, no names).  No personal data: children are only counted.
 
 Here, in the parent, the run's frames are split by cluster once and each pack becomes a
@@ -54,8 +54,7 @@ def plan_packs(result: RunResult, diff: pl.DataFrame | None = None) -> list[Pack
     profile = profile.sort("school_id", rank)
     authority = profile.group_by("phase").agg(*phase_sums).sort(rank)
     cluster_profile = profile.group_by("cluster_id", "phase").agg(*phase_sums).sort("cluster_id", rank)
-    runoff = (runoff_table(result).join(membership, on="school_id", how="inner")
-              .group_by("cluster_id", "_k", "year").agg(pl.col("children", "psf").sum()).sort("cluster_id", "_k"))
+    runoff = runoff_table(result, membership)
     fsm = authority.get_column("fsm").null_count() < authority.height  # where the census has the column
     shown = [(c, label) for c, label in PROFILE_MEASURES if c != "fsm" or fsm]
     own_columns = schools.drop("cluster_id", "cluster_name")
@@ -81,7 +80,7 @@ def plan_packs(result: RunResult, diff: pl.DataFrame | None = None) -> list[Pack
             file_name=names[cid], title=f"SEN cluster pack {result.config.year}: {row['cluster_name'] or cid}",
             footer=footer, lines=tuple(overview_lines(result, row, period)), schools=schools_shape.table(own),
             profile=Table(tuple(heads), tuple(kinds), tuple(rows + authority_rows)), profile_bold=bold,
-            runoff=Table(("Year", "Protected children", "PSF (£)"), (TEXT, INT, MONEY), tuple(runoff_rows.get(cid, ()))),
+            runoff=Table(("Year", "Children paid PSF", "PSF (£)"), (TEXT, INT, MONEY), tuple(runoff_rows.get(cid, ()))),
             schools_note=SCHOOLS_LAST_YEAR if "previous_total" in own_columns.columns else None))
     return tasks
 
@@ -170,7 +169,9 @@ def overview_lines(result: RunResult, cluster: dict, period: str) -> list:
     lines += [None, ("Top-slices kept back before the formula", None, "heading")]
     for t in getattr(cfg, "topslices", ()):
         label = common.name_words(t.name)
-        if t.per == "per_cluster":
+        if t.per == "per_cluster" and not cluster["schools"]:  # counts only clusters in the formula (SPEC §11.11)
+            lines.append((f"{label}: none held for this cluster (no school of it is in the formula)", 0, MONEY))
+        elif t.per == "per_cluster":
             lines.append((f"{label}: held for this cluster", t.pence, MONEY))
         elif t.per == "per_school":
             lines.append((f"{label}: held for this cluster's {cluster['schools']} schools",
@@ -194,13 +195,20 @@ def profile_table(result: RunResult) -> pl.DataFrame:
     return result.profile
 
 
-def runoff_table(result: RunResult) -> pl.DataFrame:
-    """Per school and year: this year's protected children and PSF paid, then each later year's run-off."""
+def runoff_table(result: RunResult, membership: pl.DataFrame) -> pl.DataFrame:
+    """Per cluster and year (membership: school_id → cluster_id): this year's children paid PSF at
+    its schools (any PSF in the period, whether or not it continues; a child paid at two of its
+    schools counts once) and the PSF paid, then each later year's run-off."""
     this_year = (result.psf.filter(pl.col("paid_amount") > 0)
-                 .group_by(pl.col("paid_school_id").alias("school_id"))
+                 .join(membership, left_on="paid_school_id", right_on="school_id", how="inner")
+                 .group_by("cluster_id")
                  .agg(pl.col("upn").n_unique().cast(pl.Int64).alias("children"),
                       pl.col("paid_amount").sum().cast(pl.Int64).alias("psf"))
-                 .with_columns(pl.lit(0).alias("_k"), pl.lit(f"{result.config.year} (this year)").alias("year")))
-    later = runoff_by_school(result)
-    return pl.concat([this_year.select(later.columns), later.with_columns(pl.col("_k").cast(pl.Int32))],
-                     how="vertical_relaxed")
+                 .with_columns(pl.lit(0, dtype=pl.Int32).alias("_k"),
+                               pl.lit(f"{result.config.year} (this year)").alias("year")))
+    later = (runoff_by_school(result).join(membership, on="school_id", how="inner")
+             .group_by("cluster_id", "_k", "year").agg(pl.col("children", "psf").sum())
+             .with_columns(pl.col("_k").cast(pl.Int32)))
+    columns = ["cluster_id", "_k", "year", "children", "psf"]
+    return (pl.concat([this_year.select(columns), later.select(columns)], how="vertical_relaxed")
+            .sort("cluster_id", "_k"))

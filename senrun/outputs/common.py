@@ -259,7 +259,7 @@ BASIS_WORDS = {
 PUBLIC_WARNINGS = frozenset({"no_census", "no_pupils", "cluster_names", "census_outside",
                              "pupils_override", "pupils_ignored", "unmapped_column", "links_unknown",
                              "pupils_override_unused", "successor_not_closed", "register_stale",
-                             "previous_not_last_year", "previous_register_differ"})
+                             "previous_not_last_year", "previous_register_differ", "totals_row"})
 
 WARNING_WORDS = {
     "unmapped_column": "a column that looks like one of senrun's but is not mapped, so not read",
@@ -283,6 +283,7 @@ WARNING_WORDS = {
     "previous_not_last_year": "--previous is not last year's run",
     "previous_register_differ": "--previous and --register of different years",
     "now_post_policy": "child paid last year whose statement is now dated after the policy start",
+    "totals_row": "a totals row in an input (skipped)",
     "amended_after_ceasing": "statement amended after it ceased (the amendment ignored)",
     "merged_cells": "cells merged down the rows, so read as blank below their first row",
 }

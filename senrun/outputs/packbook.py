@@ -113,7 +113,8 @@ def draw_pack(sheets: list[Worksheet], fmt: PackFormats, task: PackTask) -> None
                 filtered=min(task.profile_bold, default=len(task.profile.rows)))  # the schools' rows
     if not task.profile.rows:
         profile.write_string(2, 0, "No pupil-level census: no profile.")
-    runoff.write_string(0, 0, "PSF run-off: children still protected, and their PSF, year by year", fmt.bold)
+    runoff.write_string(0, 0, "PSF run-off: the children paid PSF this year (whether or not it continues), "
+                       "then those still protected in each later year, and their PSF", fmt.bold)
     write_table(runoff, fmt, task.runoff, 1, fmt.wrapped, widths=(40,))
     note = 3 + len(task.runoff.rows)
     runoff.merge_range(note, 0, note, 2, "Later years assume no new statements, moves or ceasings: each "

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import os
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -141,16 +142,22 @@ def children_columns(result: RunResult, school_order: pl.Series) -> pl.DataFrame
 
 def stop_columns(result: RunResult, columns: list[str]) -> list[pl.Expr]:
     """`stops_on` (the day the line's PSF stops: its end of phase if it continues, else the day
-    after it was last paid here), `why` (in words) and `years_left` (later funding years in which
-    the child is still protected, if nothing else changes)."""
+    after it was last paid here), `why` (in words: a child still protected on the period's last
+    day whose phase ends that day — stop date the day after — "ends with this period", not
+    "continues beyond" it) and `years_left` (later funding years in which the child is still
+    protected, if nothing else changes)."""
     cfg = result.config
     end = cfg.period_end
     stop = pl.col("stop_date") if "stop_date" in columns else pl.lit(None, dtype=pl.Date)
     continuing = (pl.col("reason") == "continuing") & (pl.col("paid_to") == end)
+    beyond = stop.is_null() | (stop > pl.lit(end + timedelta(days=1)))  # still protected after the period
     here = pl.col("paid_to") + pl.duration(days=1)
     phase = pl.col("protected_phase") if "protected_phase" in columns else pl.lit(None, dtype=pl.String)
-    why = (pl.when(continuing).then(pl.lit("continues beyond this period, to the end of ")
-                                    + phase.fill_null("the protected phase") + pl.lit(" phase"))
+    why = (pl.when(continuing & beyond).then(pl.lit("continues beyond this period, to the end of ")
+                                             + phase.fill_null("the protected phase") + pl.lit(" phase"))
+           .when(continuing).then(phase.replace_strict(phase_ends(cfg, ENDS_WITH_PERIOD), default=None,
+                                                       return_dtype=pl.String)
+                                  .fill_null(pl.lit(ENDS_WITH_PERIOD + "the protected phase")))
            .when(pl.col("reason") == "continuing").then(pl.lit("moved on: the PSF went with the child"))
            .when((pl.col("reason") == "phase_end") & phase.is_not_null())  # which phase, and its last year
            .then(phase.replace_strict(phase_ends(cfg), default=pl.lit(REASON_WORDS["phase_end"]),
@@ -162,13 +169,17 @@ def stop_columns(result: RunResult, columns: list[str]) -> list[pl.Expr]:
             pl.when(continuing).then(left.fill_null(0)).otherwise(0).cast(pl.Int64).alias("years_left")]
 
 
-def phase_ends(cfg) -> dict[str, str]:
+#: Why for a child protected to the period's last day whose phase ends with it (FAQ 3–5).
+ENDS_WITH_PERIOD = "ends with this period, at the end of "
+
+
+def phase_ends(cfg, lead: str = "left the protected phase at the end of ") -> dict[str, str]:
     """Each phase's name → why PSF stops at its end, naming the phase and its last year (SPEC §3):
-    "left the protected phase at the end of secondary (Year 11)"."""
+    "left the protected phase at the end of secondary (Year 11)", or after another `lead`."""
     def year(nc: int) -> str:
         return {-2: "N1", -1: "N2", 0: "Reception"}.get(nc, f"Year {nc}")
 
-    return {name: f"left the protected phase at the end of {name} ({year(last)})" for name, _, last in cfg.phases}
+    return {name: f"{lead}{name} ({year(last)})" for name, _, last in cfg.phases}
 
 
 def units_by_school(workings: pl.DataFrame | None) -> pl.DataFrame | None:

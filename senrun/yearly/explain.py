@@ -10,6 +10,7 @@ walks one child through every PSF rule of SPEC §3 in order.  Both return plain 
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -157,9 +158,19 @@ def _child_line(r: dict, cfg: Config, statements: str, personal: bool) -> dict:
     }
 
 
+def _rate_text(parameter: str) -> str:
+    """A rate as written in the config, in pounds as a finance officer writes them: `1000` → `£1,000.00`,
+    `508.165` → `£508.165` (every digit of a rate is used, so none is dropped)."""
+    try:
+        rate = Decimal(parameter)
+    except ArithmeticError:
+        return f"£{parameter}"
+    return f"£{rate.quantize(Decimal('0.01')) if rate.as_tuple().exponent > -2 else rate:,}"
+
+
 def _element_total_text(e, cluster_pot: int) -> str:
     if e.kind == "rate":
-        return f"rate £{e.parameter} × {e.units} units = {fmt_gbp(e.total)}"
+        return f"rate {_rate_text(e.parameter)} × {e.units} units = {fmt_gbp(e.total)}"
     if e.kind == "share":
         return f"share {e.parameter} × cluster pot {fmt_gbp(cluster_pot)} = {fmt_gbp(e.total)}"
     if e.kind == "solve":

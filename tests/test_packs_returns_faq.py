@@ -1,0 +1,173 @@
+"""The cluster packs and the returns read against the policy FAQ: the SEN host top-slice held only
+for a cluster that counted (FAQ 17–19, SPEC §11.11), a child whose phase ends with the period
+(FAQ 3–5), and a child moved within a cluster counted once in its run-off (FAQ 8, 12)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import polars as pl
+import pytest
+import yaml
+
+from senrun.config.loader import load_config
+from senrun.outputs.clusterpack import plan_packs
+from senrun.outputs.returns import children_columns
+from senrun.pipeline import allocate
+
+from builders import write_csv
+
+SCHOOLS_HEADER = ["school_id", "school_name", "cluster_id", "cluster_name", "ssa", "in_formula"]
+STATEMENTS_HEADER = ["upn", "date_of_birth", "statement_date", "school_id", "annual_amount", "stream", "ceased_date"]
+CENSUS_HEADER = ["upn", "school_id", "date_of_birth", "nc_year_taught", "sen_provision", "fsm"]
+MOVES_HEADER = ["upn", "from_school_id", "to_school_id", "move_date", "reason"]
+
+
+def rows(header: list[str], lines: str) -> list[dict]:
+    return [dict(zip(header, line.split(","))) for line in lines.strip().splitlines()]
+
+
+def run_of(folder: Path, config: dict, schools: str, statements: str, census: str, moves: str):
+    """The inputs and config written into `folder`, allocated."""
+    inputs = {}
+    for name, header, text in (("schools", SCHOOLS_HEADER, schools), ("statements", STATEMENTS_HEADER, statements),
+                               ("census", CENSUS_HEADER, census), ("moves", MOVES_HEADER, moves)):
+        inputs[name] = {"path": write_csv(folder / f"{name}.csv", rows(header, text), header).name}
+    path = folder / "senrun.yaml"
+    path.write_text(yaml.safe_dump({**config, "inputs": inputs}, sort_keys=False))
+    return allocate(load_config(path))
+
+
+#: A financial year; cluster C3's only setting is outside the formula.
+FINANCIAL = {
+    "year": "2012-13", "period": {"start": "2012-04-01", "end": "2013-03-31"}, "census_date": "2013-01-17",
+    "budget": {"pupil_specific_pot": 100000},
+    "topslices": [{"name": "auxiliary_aids", "amount": 5000}, {"name": "cluster_host", "per_cluster": 1000},
+                  {"name": "sen_advice", "per_school": 100}],
+    "formula": {"elements": [{"name": "lump_sum", "basis": "per_school", "rate": 5000},
+                             {"name": "per_pupil", "basis": "pupils", "remainder": True}]},
+    "delegation": "devolved",
+}
+FINANCIAL_SCHOOLS = """
+N1,Little Acorns PVI Nursery,C3,Nursery cluster,0,no
+P1,Alpha Primary,C1,North,1000,yes
+S1,Alpha High,C1,North,2000,yes
+P2,Beta Primary,C2,South,1500,yes
+S2,Beta High,C2,South,2500,yes
+"""
+FINANCIAL_STATEMENTS = """
+G926200112002,2009-01-15,2012-01-10,N1,3000.00,PSF,
+W926200112003,2000-11-14,2009-05-01,P1,7200.00,PSF,
+"""
+FINANCIAL_CENSUS = """
+G926200112002,N1,2009-01-15,N1,S,0
+W926200112003,P1,2000-11-14,6,S,0
+E926200112020,P1,2006-01-01,2,N,0
+X926200112023,S1,2000-01-05,8,N,0
+A926200112025,P2,2006-06-06,1,N,0
+P926200112026,S2,1999-03-03,9,N,0
+"""
+
+#: An academic year: Year 11 and N2 children protected to its last day; N1 (outside the formula) is in C1.
+ACADEMIC = {
+    "year": "2012-13", "period": {"start": "2012-09-01", "end": "2013-08-31"}, "census_date": "2013-01-17",
+    "budget": {"pupil_specific_pot": 50000},
+    "topslices": [{"name": "cluster_host", "per_cluster": 500}],
+    "formula": {"elements": [{"name": "lump_sum", "basis": "per_school", "rate": 1000},
+                             {"name": "per_pupil", "basis": "pupils", "remainder": True}]},
+}
+ACADEMIC_SCHOOLS = """
+N1,Little Acorns PVI Nursery,C1,North,0,no
+P1,Alpha Primary,C1,North,1000,yes
+S1,Alpha High,C1,North,2000,yes
+P2,Beta Primary,C2,South,1500,yes
+S2,Beta High,C2,South,2500,yes
+"""
+ACADEMIC_STATEMENTS = """
+T926200113002,2009-02-02,2011-06-01,N1,2400.00,PSF,
+W926200113004,1997-05-05,2008-06-01,S1,6000.00,PSF,
+Q926200113020,1999-01-01,2010-01-01,S2,3000.00,PSF,
+"""
+ACADEMIC_CENSUS = """
+T926200113002,P1,2009-02-02,N2,S,0
+W926200113004,S1,1997-05-05,11,S,0
+Q926200113020,S2,1999-01-01,9,S,0
+E926200113021,P2,2004-01-01,4,N,0
+"""
+ACADEMIC_MOVES = """
+T926200113002,N1,P1,2013-01-07,managed_move
+W926200113004,S1,S2,2013-06-10,managed_move
+"""
+
+
+@pytest.fixture(scope="module")
+def financial(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("financial")
+    return run_of(folder, FINANCIAL, FINANCIAL_SCHOOLS, FINANCIAL_STATEMENTS, FINANCIAL_CENSUS,
+                  "")
+
+
+@pytest.fixture(scope="module")
+def academic(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("academic")
+    return run_of(folder, ACADEMIC, ACADEMIC_SCHOOLS, ACADEMIC_STATEMENTS, ACADEMIC_CENSUS, ACADEMIC_MOVES)
+
+
+def packs_of(result) -> dict[str, object]:
+    return {task.file_name: task for task in plan_packs(result)}
+
+
+def topslice_lines(task, name: str) -> list[tuple[str, int]]:
+    return [(line[0], line[1]) for line in task.lines if line and line[0].startswith(name)]
+
+
+def test_a_per_cluster_top_slice_is_held_only_for_clusters_with_a_school_in_the_formula_spec_11_11_faq_17(financial):
+    packs = packs_of(financial)
+    for counted in ("C1", "C2"):
+        assert topslice_lines(packs[f"clusters/{counted}.xlsx"], "Cluster host") == [
+            ("Cluster host: held for this cluster", 100000)]
+    assert topslice_lines(packs["clusters/C3.xlsx"], "Cluster host") == [
+        ("Cluster host: none held for this cluster (no school of it is in the formula)", 0)]
+
+
+def test_the_packs_per_cluster_top_slices_add_up_to_what_was_top_sliced(financial):
+    held = sum(pence for task in plan_packs(financial) for _, pence in topslice_lines(task, "Cluster host"))
+    assert held == dict(financial.totals.topslices)["cluster_host"] == 200000
+
+
+def why_of(result, upn: str) -> list[tuple]:
+    """(paid this period, stops on, why, later years protected) of a child's lines on the returns."""
+    lines = children_columns(result, result.schools.get_column("school_id"))
+    found = lines.filter(pl.col("upn") == upn)
+    epoch = date(1899, 12, 30)  # Excel's serial day 0
+    return [(r["paid_amount"], epoch + timedelta(days=r["stops_on"]), r["why"], r["years_left"])
+            for r in found.iter_rows(named=True)]
+
+
+def test_a_year_11_child_protected_to_the_periods_last_day_ends_with_this_period_and_a_year_9_child_continues_faq_3_4(
+        academic):
+    assert why_of(academic, "W926200113004")[-1] == (
+        100000, date(2013, 9, 1), "ends with this period, at the end of secondary (Year 11)", 0)
+    assert why_of(academic, "Q926200113020") == [
+        (300000, date(2015, 9, 1), "continues beyond this period, to the end of secondary phase", 2)]
+
+
+def test_a_nursery_child_protected_to_the_periods_last_day_ends_with_this_period_faq_4(academic):
+    assert why_of(academic, "T926200113002")[-1] == (
+        140000, date(2013, 9, 1), "ends with this period, at the end of nursery (N2)", 0)
+
+
+def test_the_run_off_counts_a_child_paid_at_two_schools_of_a_cluster_once_faq_8_12(academic):
+    runoff = packs_of(academic)["clusters/C1.xlsx"].runoff
+    assert runoff.headers == ("Year", "Children paid PSF", "PSF (£)")
+    # T at N1 then P1 (240000 × parts), W at S1 before moving out of the cluster: 2 children, £7,400
+    assert runoff.rows == (("2012-13 (this year)", 2, 740000),)
+
+
+def test_the_run_off_counts_children_paid_psf_this_year_even_if_it_ended_and_later_only_those_still_protected(
+        academic):
+    runoff = packs_of(academic)["clusters/C2.xlsx"].runoff
+    assert runoff.headers[1] == "Children paid PSF"
+    # this year: W (moved in, protected to the last day) and Q; later years: Q only, to the end of Year 11
+    assert runoff.rows == (("2012-13 (this year)", 2, 400000), ("2013-14", 1, 300000), ("2014-15", 1, 300000))
