@@ -15,8 +15,8 @@ from .calendar import academic_year, nc_year
 from .engine import collect
 from .errors import Issues
 from .inputs.load import Table
-from .inputs.schema import (CLUSTER_ID, CLUSTER_NAME, COUNTED_ENROL, DOB, ENROL_STATUS, NC_YEAR_TAUGHT, REASON, ROW,
-                            SCHOOL_ID, STREAM, TO_SCHOOL, UPN)
+from .inputs.schema import (CEASED_DATE, CLUSTER_ID, CLUSTER_NAME, COUNTED_ENROL, DOB, ENROL_STATUS, NC_YEAR_TAUGHT,
+                            REASON, ROW, SCHOOL_ID, STATEMENT_DATE, STREAM, TO_SCHOOL, UPN)
 from .inputs.upn import upn_problems
 
 MAX_LISTED = 200
@@ -236,6 +236,20 @@ def no_statements(statements: Table, issues: Issues) -> None:
     """A statements input with headers and no rows is valid, but worth saying: all PSF is 0 (§11.10)."""
     if statements.frame.height == 0:
         issues.warn("no_statements", "the statements input has no rows: all PSF is 0", **statements.where())
+
+
+def ceased_before_issued(statements: Table, issues: Issues) -> None:
+    """A warning where a row's `ceased_date` is before its `statement_date`: it is paid nothing, and
+    releases what it would have been due from its date (SPEC §3), but the two dates are most likely
+    a typing slip (a year, or the day and month, swapped)."""
+    frame = statements.frame
+    if CEASED_DATE not in frame.columns:
+        return
+    bad = frame.filter(pl.col(CEASED_DATE) < pl.col(STATEMENT_DATE)).sort(ROW)
+    for row, ceased, issued in bad.select(ROW, CEASED_DATE, STATEMENT_DATE).head(MAX_LISTED).iter_rows():
+        issues.warn("ceased_before_issued", f"ceased on {ceased:%d/%m/%Y}, before the statement's own date "
+                    f"{issued:%d/%m/%Y}: paid nothing (a date typed wrong?)", **statements.where(CEASED_DATE, row),
+                    value=f"{ceased:%d/%m/%Y}", expected=f"a date on or after {issued:%d/%m/%Y}")
 
 
 def statement_keys(statements: Table, issues: Issues) -> None:

@@ -172,6 +172,7 @@ def check_inputs(inp: Inputs, cfg: Config, whole: bool = True) -> None:
         checks.dob_differs(inp.statements, issues, matches)
         checks.taught_years(inp.census, cfg.census_date, _statement_dobs(inp), issues, matches)
     checks.no_statements(inp.statements, issues)
+    checks.ceased_before_issued(inp.statements, issues)
     if not whole:
         return
     _check_basis_columns(inp, cfg)

@@ -264,3 +264,13 @@ def test_a_historys_errors_name_the_rows_and_hide_the_childs_upn_on_the_terminal
     assert len(e.value.errors) >= 2
     for issue in e.value.errors:
         assert issue.row is not None and U1 not in str(issue.hidden()) and U2 not in str(issue.hidden())
+
+
+def test_a_statement_ceased_before_its_own_date_is_paid_nothing_with_a_warning_at_the_ceased_date__spec_3(tmp_path):
+    # ceased 1 May 2012, dated 15 June 2012: no day is funded (§3 rules 2 and 5), so the year's £1,200 is
+    # released; the two dates are most likely a slip
+    rows = [row(annual="1200.00", statement_date="2012-06-15", ceased="2012-05-01")]
+    r = history_run(tmp_path, rows)
+    assert [line[1:] for line in lines_of(r, U1)] == [(0, 120000, "ceased")]
+    [warning] = [w for w in r.warnings if w.code == "ceased_before_issued"]
+    assert (warning.row, warning.column) == (2, "ceased_date") and "15/06/2012" in warning.message

@@ -284,6 +284,7 @@ WARNING_WORDS = {
     "previous_register_differ": "--previous and --register of different years",
     "now_post_policy": "child paid last year whose statement is now dated after the policy start",
     "totals_row": "a totals row in an input (skipped)",
+    "ceased_before_issued": "statement ceased before its own date",
     "amended_after_ceasing": "statement amended after it ceased (the amendment ignored)",
     "merged_cells": "cells merged down the rows, so read as blank below their first row",
 }
