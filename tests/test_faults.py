@@ -90,7 +90,7 @@ SWAPPED = ("new-swapped-in", "half-removed", "old-removed")  # killed after the 
 #: Kills of a first run, into no folder at all.
 FIRST_RUN_KILLS = [("staging-made", 1), ("file-written", MANIFEST), ("all-written", 1), ("new-swapped-in", 1)]
 #: A run killed here is followed by one killed while it clears the litter, then by a clean one.
-TWICE_KILLED = ["old-moved-aside", "new-swapped-in", "file-half-written"]
+TWICE_KILLED = ["new-swapped-in", *(["old-moved-aside", "file-half-written"] if EVERY_FILE else [])]
 
 
 def kill_id(kill: tuple[str, int]) -> str:

@@ -47,7 +47,7 @@ def test_an_alias_bomb_is_refused_before_it_expands():
         yamlsafe.loads_yaml("\n".join(lines) + "\n")
 
 
-def test_yaml_size_and_depth_are_limited(tmp_path):
+def test_yaml_size_and_depth_are_limited(tmp_path, monkeypatch):
     deep = "a: " + "[" * (yamlsafe.MAX_DEPTH + 5) + "]" * (yamlsafe.MAX_DEPTH + 5) + "\n"
     with pytest.raises(yamlsafe.YamlProblem, match="nested more than"):
         yamlsafe.loads_yaml(deep)
@@ -55,6 +55,7 @@ def test_yaml_size_and_depth_are_limited(tmp_path):
     big.write_text("a: 1\n#" + "x" * yamlsafe.MAX_BYTES + "\n")
     with pytest.raises(yamlsafe.YamlProblem, match="a config is at most"):
         yamlsafe.load_yaml(big)
+    monkeypatch.setattr(yamlsafe, "MAX_NODES", 2_000)  # the check, at a size quick to parse
     many = "\n".join(f"k{i}: {i}" for i in range(yamlsafe.MAX_NODES + 1)) + "\n"
     with pytest.raises(yamlsafe.YamlProblem, match="expands to more than"):
         yamlsafe.loads_yaml(many)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from builders import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum.gb import upn as stdnum_upn
@@ -35,7 +36,7 @@ def test_constructed_upns_agree_with_stdnum(body):
     assert status(upn) == ["ok"]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(100, 400), deadline=None)
 @given(la=st.sampled_from(LA_CODES), rest=st.text("0123456789", min_size=9, max_size=9))
 def test_any_permanent_upn_gets_the_same_letter_as_stdnum(la, rest):
     body = la + rest

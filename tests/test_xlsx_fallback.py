@@ -115,9 +115,13 @@ def test_another_major_version_of_xlsxwriter_is_not_trusted(fresh_door, monkeypa
 
 
 def test_the_command_says_so_in_one_line_and_writes_the_same_returns(tmp_path):
+    # on the demo sample (every return of the la sample is compared path by path in test_fast_paths)
     env = {k: v for k, v in os.environ.items() if k != xlsxpack.PLAIN_ENV}
-    senrun = [sys.executable, "-m", "senrun", "allocate", "--config", str(ROOT / "config" / "senrun.yaml"),
-              "--jobs", "2", "--no-packs", "--quiet", "--out"]
+    made = subprocess.run([sys.executable, "-m", "senrun", "sample", "--scale", "demo", "--seed", "7", "--out",
+                           str(tmp_path / "demo")], env=env, capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    senrun = [sys.executable, "-m", "senrun", "allocate", "--config", str(tmp_path / "demo" / "senrun.yaml"),
+              "--jobs", "2", "--packs", "--quiet", "--out"]
     normal = subprocess.run(senrun + [str(tmp_path / "a")], env=env, capture_output=True, text=True)
     assert normal.returncode == 0, normal.stderr
     assert "plain XlsxWriter" not in normal.stdout + normal.stderr
