@@ -16,7 +16,7 @@ from .errors import Issues
 from .inputs.load import Table
 from .inputs.schema import CLUSTER_ID, IN_FORMULA, PUPILS_OVERRIDE, ROW, SCHOOL_ID
 from .money import round_half_away
-from .schools import in_formula, shut_all_period, taker
+from .schools import in_formula, open_in_period, shut_all_period, taker
 from .succession import Successions
 
 
@@ -110,12 +110,12 @@ def check_overrides(schools: Table, successions: Successions, cfg: Config, issue
                     **schools.where(PUPILS_OVERRIDE))
 
 
-def warn_overrides(frame: pl.DataFrame, schools: Table, issues: Issues) -> None:
+def warn_overrides(frame: pl.DataFrame, schools: Table, cfg: Config, issues: Issues) -> None:
     """One warning listing every school whose pupils the council set, with the count it replaced (SPEC §11.1):
-    only the overrides applied, not those `check_overrides` found set no school's pupils."""
-    unused = [i.row for i in issues.items if i.code == OVERRIDE_UNUSED and i.file == schools.file and i.row]
-    applied = ~pl.col(ROW).cast(pl.Int64).is_in(pl.Series(unused, dtype=pl.Int64).implode())
-    rows = frame.filter(pl.col(PUPILS_OVERRIDE).is_not_null() & in_formula(frame) & applied).sort(SCHOOL_ID)
+    only the overrides applied — at a school in the formula with a row this period — not those
+    `check_overrides` found set no school's pupils."""
+    applied = in_formula(frame) & open_in_period(frame, cfg)
+    rows = frame.filter(pl.col(PUPILS_OVERRIDE).is_not_null() & applied).sort(SCHOOL_ID)
     if rows.is_empty():
         return
     listed = [f"{sid} {_whole_number(v)} (counted {counted})" for sid, v, counted in

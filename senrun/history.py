@@ -119,7 +119,7 @@ def collapse(statements: pl.DataFrame) -> Histories:
     ordered = ordered.lazy()  # few rows, read three times below
     key = ONE
     # a `ceased` row ends the history on its effective date, as ceased_date does (§11.3)
-    ends = pl.min_horizontal(pl.col(CEASED_DATE), pl.when(pl.col(EVENT) == CEASED).then(pl.col(EFF))).min()
+    ends = _ceasing().min()
     # a rate set on or after the history's ceasing is of no statement in force: ignored (history.check warns)
     first_row = pl.int_range(pl.len()).over(key) == 0
     ordered = ordered.with_columns(((pl.col(EVENT) != CEASED)
@@ -239,9 +239,9 @@ def check(statements: Table, issues: Issues) -> None:
 
 
 def _ceasing() -> pl.Expr:
-    """The day a row ceases its history, if it does: its `ceased_date`, or a `ceased` row's effective date."""
-    ceased_row = pl.when(pl.col(EVENT) == CEASED).then(pl.col(EFF))
-    return pl.min_horizontal(CEASED_DATE, ceased_row)
+    """The day a row ceases its history, if it does: its `ceased_date`, or a `ceased` row's effective date
+    (the earliest over a history's rows ends it: `collapse`, `check`)."""
+    return pl.min_horizontal(pl.col(CEASED_DATE), pl.when(pl.col(EVENT) == CEASED).then(pl.col(EFF)))
 
 
 def blank_amounts(statements: Table | None, issues: Issues) -> None:

@@ -378,7 +378,7 @@ def school_bases(inp: Inputs, cfg: Config) -> pl.DataFrame:
             out = out.join(counts, on=SCHOOL_ID, how="left", maintain_order="left")
             out = out.with_columns(pl.col(c).fill_null(0).cast(pl.Int64) for c in counts.columns if c != SCHOOL_ID)
     if PUPILS_OVERRIDE in out.columns and out[PUPILS_OVERRIDE].null_count() < out.height:
-        warn_overrides(out, inp.schools, inp.issues)
+        warn_overrides(out, inp.schools, cfg, inp.issues)
         override = pl.col(PUPILS_OVERRIDE).round(0, mode=HALF_AWAY).cast(pl.Int64)
         out = out.with_columns(pl.coalesce(override, "_basis_pupils").alias("_basis_pupils"))
     inside = in_formula(out) & open_in_period(out, cfg)  # a school open on no day of the period takes no share

@@ -310,23 +310,19 @@ def _each(frame: pl.DataFrame, code: str, text, file: str) -> list[Issue]:
 
 def _stale(register: Register, cfg: Config) -> list[Issue]:
     """A register of a run that ended more than a year before this period starts is not last year's: a
-    child stopped in the year between would be paid again (§11.4 takes last year's psf.csv)."""
-    back = shift_years(cfg.period_start, -1)
+    child stopped in the year between would be paid again (§11.4 takes last year's psf.csv).  Its run's
+    period is read from the manifest beside it; without one, its last payment stands for it."""
     if register.period is not None:
-        start, end = register.period
-        if end < back:
-            return [Issue("register_stale", WARNING, f"the register is of the run of {start:%d/%m/%Y} – {end:%d/%m/%Y}, "
-                          f"more than a year before this period starts ({cfg.period_start:%d/%m/%Y}): --register "
-                          "takes last year's psf.csv, and a child whose PSF stopped in the year between would be "
-                          "paid again", file=register.file)]
+        end, what = register.period[1], (f"the register is of the run of {register.period[0]:%d/%m/%Y} – "
+                                         f"{register.period[1]:%d/%m/%Y}")
+    else:
+        end = register.histories["last_paid_to"].max()
+        what = f"the register's PSF was last paid on {end:%d/%m/%Y}" if end is not None else ""
+    if end is None or end >= shift_years(cfg.period_start, -1):
         return []
-    latest = register.histories["last_paid_to"].max()
-    if latest is not None and latest < back:
-        return [Issue("register_stale", WARNING, f"the register's PSF was last paid on {latest:%d/%m/%Y}, more than "
-                      f"a year before this period starts ({cfg.period_start:%d/%m/%Y}): --register takes last "
-                      "year's psf.csv, and a child whose PSF stopped in the year between would be paid again",
-                      file=register.file)]
-    return []
+    return [Issue("register_stale", WARNING, f"{what}, more than a year before this period starts "
+                  f"({cfg.period_start:%d/%m/%Y}): --register takes last year's psf.csv, and a child whose PSF "
+                  "stopped in the year between would be paid again", file=register.file)]
 
 
 def _overlap(register: Register, cfg: Config) -> list[Issue]:
