@@ -115,8 +115,10 @@ def run_validation(config_path: Path, accept_file: Path | None = None, today=Non
             report.accepted = sort_issues(report.issues, entries, today)
         return report
     from .history import recorded_as_new
+    from .yearly.diff import previous_year_issues
 
-    report.issues = (list(result.issues) + recorded_as_new(result) + _file_name_clashes(result)
+    last_year = previous_year_issues(cfg, previous, register) if previous is not None else []
+    report.issues = (list(result.issues) + last_year + recorded_as_new(result) + _file_name_clashes(result)
                      + kind_issues(entries or ()))
     if entries is not None:
         report.accepted = sort_issues(report.issues, entries, today)

@@ -187,6 +187,30 @@ def test_a_usage_error_says_what_is_wrong():
     assert "Missing option '--config'" in words(invoke("validate"))
     assert "'/no/such/senrun.yaml' does not exist" in words(invoke("validate", "--config", "/no/such/senrun.yaml"))
 
+    project = Path(__file__).resolve().parents[1]
+    assert f"'{project / 'sample_data'}' is a folder: give the file itself" in words(
+        invoke("validate", "--config", str(project / "sample_data")))
+    assert "Invalid value for '--register': '/no/such/psf.csv' does not exist" in words(invoke(
+        "allocate", "--config", str(project / "config" / "senrun.yaml"), "--out", "out", "--register", "/no/such/psf.csv"))
+
+
+def test_a_path_behind_a_folder_this_user_cannot_open_is_not_called_missing(monkeypatch, tmp_path):
+    """Click says "does not exist" for a file behind a folder the user may not open (its os.stat
+    fails); senrun says what is wrong. Simulated, as the tests may run with root's rights."""
+    from senrun.cli import common
+
+    def denied(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "stat", denied)
+    assert common.path_problem(tmp_path / "last" / "psf.csv", folder_ok=True) == (
+        f"'{tmp_path / 'last' / 'psf.csv'}' cannot be reached: a folder on the way to it is not open to this "
+        "user (permission denied)")
+    monkeypatch.undo()
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    (tmp_path / "psf.csv").write_text("upn\n")
+    assert common.path_problem(tmp_path / "psf.csv", folder_ok=True) == (
+        f"'{tmp_path / 'psf.csv'}' cannot be read by this user (permission denied)")
 
 # --- validate: the JSON report ----------------------------------------------------------
 

@@ -67,6 +67,23 @@ def test_explain_upn_names_the_rule_that_stopped_psf(explained):
     assert ssmn["stop"]["reason"] == "stream_ended" and "FAQ 9" in ssmn["stop"]["text"]
 
 
+def test_explain_upn_gives_the_school_year_of_birth_not_the_date_unless_personal_data_is_asked_for__faq_4_5(
+        explained):
+    """The age-based year depends only on the school year a child was born in (FAQ 4–5): that is
+    enough to explain the phase, so a terminal shows no date of birth unless --show-personal-data."""
+    path, result, psf, inp = explained
+    [hidden] = explain_upn(result, psf.rows, U1, inp.moves.frame, personal=False)["statements"]
+    assert hidden["steps"][0]["text"].startswith(
+        "Born in the school year 1 September 2001 – 31 August 2002: age-based Year 5 on 2012-08-31")
+    assert hidden["date_of_birth"] == "[hidden]"
+    [shown] = explain_upn(result, psf.rows, U1, inp.moves.frame, personal=True)["statements"]
+    assert shown["steps"][0]["text"].startswith("Born 2002-08-31: age-based Year 5")
+    plain = runner.invoke(app, ["explain", "--config", str(path), "--upn", U1])
+    assert plain.exit_code == 0 and "2002-08-31" not in plain.output and "August 2002" in plain.output
+    asked = runner.invoke(app, ["explain", "--config", str(path), "--upn", U1, "--show-personal-data"])
+    assert asked.exit_code == 0 and "Born 2002-08-31" in asked.output
+
+
 def test_an_unknown_school_or_upn_is_a_clear_error(explained):
     _, result, psf, _ = explained
     with pytest.raises(SenrunError, match="school 'ZZ' has no row this period: it is not in the schools input of .*, or is open on no day"):

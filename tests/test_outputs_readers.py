@@ -136,6 +136,32 @@ def test_the_previous_file_is_listed_in_the_manifest_and_counts_in_the_run_refer
         assert next(csv.reader(fh)) == list(DIFF_COLUMNS)
 
 
+def test_the_register_and_last_years_config_count_in_the_run_reference__spec_6_11_4(ran, tmp_path):
+    """A register changes the money and --previous-config the Diff's reasons: a printed page must say
+    which run it came from, so each changes the reference, and manifest.json lists both files."""
+    import hashlib
+
+    from typer.testing import CliRunner
+
+    from senrun.cli import app
+
+    result, _, _, plain = ran
+    config = result.config.path
+    runs = {"register": ["--register", str(plain / "psf.csv")], "previous_config": ["--previous-config", str(config)]}
+    manifests = {}
+    for name, options in runs.items():
+        outcome = CliRunner().invoke(app, ["allocate", "--config", str(config), "--out", str(tmp_path / name),
+                                           "--no-returns", "--quiet", *options])
+        assert outcome.exit_code == 0, outcome.output
+        manifests[name] = json.loads((tmp_path / name / "manifest.json").read_text())
+    plain_reference = json.loads((plain / "manifest.json").read_text())["run_reference"]
+    assert plain_reference == run_reference(result)
+    assert len({plain_reference, *(m["run_reference"] for m in manifests.values())}) == 3
+    assert manifests["register"]["register"]["sha256"] == hashlib.sha256((plain / "psf.csv").read_bytes()).hexdigest()
+    assert manifests["previous_config"]["inputs"]["previous_config"] == {
+        "path": str(config), "sha256": hashlib.sha256(config.read_bytes()).hexdigest(), "rows": 0}
+
+
 # 3. SPEC §6 "Parameters (the config in force)", §9 defaults
 
 def test_the_parameters_sheet_shows_every_default_in_force_marked_as_a_default__spec_6_9(ran):

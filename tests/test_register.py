@@ -438,6 +438,17 @@ def test_previous_and_register_from_another_year_than_last_are_warnings__spec_11
     assert previous_year_issues(cfg, tmp_path / "nowhere.csv") == []  # no manifest: nothing to say
 
 
+def test_the_nightly_validate_warns_of_a_previous_run_that_is_not_last_years_as_allocate_does__spec_8_11_4(tmp_path):
+    from senrun.validate import run_validation
+
+    config = write_run(tmp_path, statements=[statement(U1, "2005-05-05")])  # 2013-14
+    (tmp_path / "y1").mkdir()
+    (tmp_path / "y1" / "manifest.json").write_text(json.dumps({"period": {"start": "2011-04-01", "end": "2012-03-31"}}))
+    report = run_validation(config, previous=tmp_path / "y1")
+    assert [i.code for i in report.issues if i.code.startswith("previous")] == ["previous_not_last_year"]
+    assert [i.code for i in run_validation(config).issues if i.code.startswith("previous")] == []
+
+
 def test_the_same_statement_given_a_second_issued_row_is_told_how_to_record_an_ehc_transfer__spec_8_11_3(tmp_path):
     with pytest.raises(SenrunError) as caught:
         run_with(tmp_path, None, statements=[statement(U1, "2005-05-05"),

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from .app import app
-from .common import ConfigOpt, DebugOpt, JobsOpt, OutOpt, PersonalOpt, QuietOpt, RegisterOpt, console, handled
+from .common import EXISTING, EXISTING_FILE, ConfigOpt, DebugOpt, JobsOpt, OutOpt, PersonalOpt, QuietOpt, RegisterOpt, console, handled
 from .notes import print_xlsx_note
 from .progress import steps
 
@@ -20,10 +20,10 @@ def allocate(
     out: OutOpt,
     previous: Annotated[Optional[Path], typer.Option(
         help="Last year's schools.csv or allocations.xlsx (or the folder senrun wrote them in): adds diff.csv "
-        "and a Diff sheet.", exists=True)] = None,
+        "and a Diff sheet.", callback=EXISTING)] = None,
     previous_config: Annotated[Optional[Path], typer.Option(
         "--previous-config", help="Last year's config: adds why each total changed (psf_runoff, pupil_numbers, "
-        "formula, other) to diff.csv and the Diff sheet.", exists=True, dir_okay=False)] = None,
+        "formula, other) to diff.csv and the Diff sheet.", callback=EXISTING_FILE)] = None,
     register: RegisterOpt = None,
     no_returns: Annotated[bool, typer.Option("--no-returns", help="Skip the per-school return workbooks.")] = False,
     packs: Annotated[Optional[bool], typer.Option(
@@ -77,9 +77,12 @@ def _run(config: Path, previous: Path | None, previous_config: Path | None, regi
         result = replace(result, issues=result.issues + tuple(previous_year_issues(cfg, previous, register)))
         diff = diff_against(result, previous)
     if previous_config is not None:
+        from ..outputs.writer import with_previous_config
         from ..yearly.attribution import attributed_diff
 
-        diff = attributed_diff(result, load_config(previous_config), diff)
+        last_years = load_config(previous_config)
+        diff = attributed_diff(result, last_years, diff)
+        result = with_previous_config(result, previous_config, last_years.sha256)
     return result, diff
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,9 +13,42 @@ import typer
 from rich.console import Console
 
 
+def path_problem(path: Path, *, folder_ok: bool) -> str:
+    """What stops this user from reading a path given on the command line ("" if nothing), said as
+    Click would not: Click calls a folder on the way that this user may not open "does not exist"."""
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return f"'{path}' does not exist"
+    except PermissionError:
+        return f"'{path}' cannot be reached: a folder on the way to it is not open to this user (permission denied)"
+    except OSError as exc:
+        return f"'{path}' cannot be read: {exc.strerror or exc}"
+    is_folder = stat.S_ISDIR(mode)
+    if is_folder and not folder_ok:
+        return f"'{path}' is a folder: give the file itself"
+    if not os.access(path, os.R_OK | (os.X_OK if is_folder else 0)):
+        return f"'{path}' cannot be read by this user (permission denied)"
+    return ""
+
+
+def _readable(folder_ok: bool):
+    """A Typer callback: the option's path (or each of its paths) must exist and be readable."""
+    def check(value):
+        for path in value if isinstance(value, list) else [value]:
+            if path is not None and (problem := path_problem(path, folder_ok=folder_ok)):
+                raise typer.BadParameter(problem)
+        return value
+    return check
+
+
+#: For a path option that must name an existing file, or a file or folder.
+EXISTING_FILE = _readable(folder_ok=False)
+EXISTING = _readable(folder_ok=True)
+
 ConfigOpt = Annotated[Path, typer.Option(
     "--config", "-c", help="The run's YAML config (see docs/config.md). Input paths in it are relative to it.",
-    exists=True, dir_okay=False, readable=True, show_default=False)]
+    callback=EXISTING_FILE, show_default=False)]
 OutOpt = Annotated[Path, typer.Option(
     "--out", "-o", help="Output folder. Replaced whole, and only when the run succeeds.", file_okay=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON report instead of tables (for scripts).")]
@@ -27,11 +61,11 @@ JobsOpt = Annotated[Optional[int], typer.Option(
     "--jobs", "-j", min=1, help="Processes writing the per-school returns (default: one per CPU).")]
 FloorPreviousOpt = Annotated[Optional[Path], typer.Option(
     "--previous", help="Last year's schools.csv or allocations.xlsx (or the folder senrun wrote them in), for "
-    "formula.protection's floor (without it the floor is left out, with a warning).", exists=True,
+    "formula.protection's floor (without it the floor is left out, with a warning).", callback=EXISTING,
     show_default=False)]
 RegisterOpt = Annotated[Optional[Path], typer.Option(
     "--register", help="Last year's psf.csv (or the folder holding it): PSF that stopped last year stays "
-    "stopped (see docs/rules.md).", exists=True, show_default=False)]
+    "stopped (see docs/rules.md).", callback=EXISTING, show_default=False)]
 
 def _width(stream) -> int | None:
     """A terminal's own width; else (cron, a pipe, a log file) wide enough that no figure is cut."""

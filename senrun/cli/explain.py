@@ -33,7 +33,7 @@ def explain(
         fail_usage("give exactly one of --school ID or --upn UPN")
     from .render import show_personal_data
 
-    show_personal_data(show_personal)  # the child asked for by --upn is shown; other children in messages are not
+    show_personal_data(show_personal)  # the UPN asked for by --upn is shown; other children in messages are not
     from ..config.loader import load_config
     from ..yearly.explain import explain_school, explain_upn, run_for_explain, to_json
 
@@ -42,7 +42,8 @@ def explain(
         if school is not None:
             data = explain_school(result, school, personal=show_personal)  # other children: by their row
         else:
-            data = explain_upn(result, psf.rows, upn, inp.moves.frame if inp.moves else None, inp.statements.frame)
+            data = explain_upn(result, psf.rows, upn, inp.moves.frame if inp.moves else None, inp.statements.frame,
+                               personal=show_personal)  # the UPN asked about is shown; the date of birth is not
         if as_json:
             print(to_json(data))
         elif school is not None:

@@ -8,11 +8,11 @@ from typing import Annotated
 import typer
 
 from .app import app
-from .common import DebugOpt, console, fail_usage, handled
+from .common import EXISTING, DebugOpt, console, fail_usage, handled
 
 FromOpt = Annotated[list[Path], typer.Option(
     "--from", help="A folder of your spreadsheets, or a file (repeat for more): .xlsx, .csv or .parquet.",
-    exists=True, show_default=False)]
+    callback=EXISTING, show_default=False)]
 InitOutOpt = Annotated[Path, typer.Option("--out", "-o", help="The config file to write.", dir_okay=False)]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the config file if it exists.")]
 

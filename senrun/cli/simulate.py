@@ -9,12 +9,12 @@ import typer
 from rich.markup import escape
 
 from .app import app
-from .common import ConfigOpt, DebugOpt, QuietOpt, RegisterOpt, console, err_console, fail_usage, handled
+from .common import EXISTING_FILE, ConfigOpt, DebugOpt, QuietOpt, RegisterOpt, console, err_console, fail_usage, handled
 from .progress import steps
 
 ScenarioOpt = Annotated[Optional[list[Path]], typer.Option(
     "--scenario", "-s", help="A scenario YAML: an overlay merged onto the base config (repeat for more).",
-    exists=True, dir_okay=False, readable=True, show_default=False)]
+    callback=EXISTING_FILE, show_default=False)]
 SetOpt = Annotated[Optional[list[str]], typer.Option(
     "--set", help="A sweep: KEY=V1,V2,… e.g. lump_sum.rate=0,5000 or budget.pupil_specific_pot=16000000; "
                   "several --set make a grid.", show_default=False)]

@@ -8,12 +8,12 @@ from typing import Annotated, Optional
 import typer
 
 from .app import app
-from .common import ConfigOpt, DebugOpt, FloorPreviousOpt, JsonOpt, PersonalOpt, RegisterOpt, console, handled
+from .common import EXISTING_FILE, ConfigOpt, DebugOpt, FloorPreviousOpt, JsonOpt, PersonalOpt, RegisterOpt, console, handled
 
 AcceptOpt = Annotated[Optional[Path], typer.Option(
     "--accept", help="A YAML list of known warnings (kind, upn/school/row, reason, until): accepted ones are "
                      "listed apart and do not fail --strict until their date passes (docs/validate.md).",
-    exists=True, dir_okay=False, readable=True, show_default=False)]
+    callback=EXISTING_FILE, show_default=False)]
 DraftOpt = Annotated[Optional[Path], typer.Option(
     "--draft-accept", help="Write today's warnings as a draft accept file to FILE, to review and give reasons.",
     dir_okay=False, show_default=False)]

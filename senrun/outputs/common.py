@@ -349,8 +349,11 @@ def run_reference(result) -> str:
 
 
 def inputs_fingerprint(result) -> str:
-    """SHA-256 over the config's and every input's SHA-256 (name and fingerprint, in the run's order)."""
+    """SHA-256 over the config's and every input's SHA-256 (name and fingerprint, in the run's order),
+    then the register's (`--register` changes the money) when there is one."""
     import hashlib
 
     lines = [f"config {result.config_sha256}"] + [f"{i.name} {i.sha256}" for i in result.inputs]
+    if result.register is not None:
+        lines.append(f"register {result.register.sha256}")
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()

@@ -121,6 +121,12 @@ def with_last_years_file(result: RunResult, diff: pl.DataFrame | None) -> RunRes
     return replace(result, inputs=(*result.inputs, InputInfo("previous", file["path"], file["sha256"], file["rows"])))
 
 
+def with_previous_config(result: RunResult, path, sha256: str) -> RunResult:
+    """The run with `--previous-config` among its inputs (it decides the Diff's reasons), as
+    `previous_config` (rows: 0, a config has none), listed in manifest.json and counted in the run's reference."""
+    return replace(result, inputs=(*result.inputs, InputInfo("previous_config", str(path), sha256, 0)))
+
+
 def csv_files(result: RunResult, diff: pl.DataFrame | None) -> list[tuple[str, pl.DataFrame]]:
     """The CSVs to write: the three tables, the diff, and any table too long for its sheet."""
     files = [("schools.csv", schools_table(result.schools)),

@@ -211,9 +211,11 @@ def _formula_steps(result: RunResult, school_id: str) -> list[dict]:
 # --- a child --------------------------------------------------------------------------
 
 def explain_upn(result: RunResult, psf_rows: pl.DataFrame, upn: str, moves: pl.DataFrame | None = None,
-                statements: pl.DataFrame | None = None) -> dict:
+                statements: pl.DataFrame | None = None, personal: bool = True) -> dict:
     """One child's trail through every PSF rule, for each of their statement histories (SPEC §3); with
-    `statements` (the input), a history of several rows is itemised, and each line's rates (§11.3)."""
+    `statements` (the input), a history of several rows is itemised, and each line's rates (§11.3).
+    Without `personal`, the date of birth is not shown: the school year of birth, which is all the
+    age-based year depends on, is (docs/decisions.md, personal data in messages)."""
     upn = "".join(upn.split()).upper()
     rows = psf_rows.filter(pl.col(UPN) == upn).sort(ROW)
     if rows.is_empty():
@@ -222,7 +224,7 @@ def explain_upn(result: RunResult, psf_rows: pl.DataFrame, upn: str, moves: pl.D
                    if moves is not None else [])
     own = statements.filter(pl.col(UPN) == upn) if statements is not None else None
     segments = history.collapse(own).segments if own is not None and own.height else None
-    statements = [_statement_trail(r, result, child_moves, _history_of(own, r), _segments_of(segments, r))
+    statements = [_statement_trail(r, result, child_moves, _history_of(own, r), _segments_of(segments, r), personal)
                   for r in rows.iter_rows(named=True)]
     return {UPN: upn, "year": result.config.year,
             "period": {"start": result.config.period_start, "end": result.config.period_end},
@@ -276,7 +278,7 @@ def _history_step(history_rows: list[dict]) -> dict | None:
 
 
 def _statement_trail(r: dict, result: RunResult, moves: list[dict], history_rows: list[dict] | None = None,
-                     segments: pl.DataFrame | None = None) -> dict:
+                     segments: pl.DataFrame | None = None, personal: bool = True) -> dict:
     cfg = result.config
     lines = result.psf.filter(pl.col(ROW) == r[ROW]).to_dicts()
     paid = [{"paid_school_id": x["paid_school_id"], "paid_from": x["paid_from"], "paid_to": x["paid_to"],
@@ -286,7 +288,7 @@ def _statement_trail(r: dict, result: RunResult, moves: list[dict], history_rows
                       + (f" ({x['paid_from']} – {x['paid_to']})" if x["paid_from"] else "")
                       + _rates_text(x, segments, cfg) + f" = {fmt_gbp(x['paid_amount'])}")} for x in lines]
     released = sum(x["released_amount"] for x in lines)
-    age = _age_steps(r, cfg)
+    age = _age_steps(r, cfg, personal)
     told = _history_step(history_rows or [])  # after the statement's own date, when it has several rows
     steps = [*age, _statement_step(r, cfg), *([told] if told else []), _stream_step(r, cfg),
              *_move_steps(r, cfg, moves), _census_step(r, cfg, result), _ceased_step(r)]
@@ -299,7 +301,8 @@ def _statement_trail(r: dict, result: RunResult, moves: list[dict], history_rows
             "text": f"First stop: {reason} — {_RULE_TEXT.get(reason, reason)}"
                     + (f", on {r['stop_date']}" if reason not in ("continuing", "post_policy_statement") else "")
                     + "."}
-    return {"row": r[ROW], "stream": r["stream"], "school_id": r[SCHOOL_ID], "date_of_birth": r["date_of_birth"],
+    return {"row": r[ROW], "stream": r["stream"], "school_id": r[SCHOOL_ID],
+            "date_of_birth": r["date_of_birth"] if personal else HIDDEN,
             "statement_date": r["statement_date"], "annual_amount": r["annual_amount"], "steps": steps,
             "stop": stop, "lines": paid, "paid": sum(x["amount"] for x in paid), "entitlement": r["entitlement"],
             "released": released,
@@ -311,11 +314,11 @@ def _step(rule: str, text: str, stops_on: date | None = None) -> dict:
     return {"rule": rule, "stops_on": stops_on, "text": text}
 
 
-def _age_steps(r: dict, cfg: Config) -> list[dict]:
+def _age_steps(r: dict, cfg: Config, personal: bool = True) -> list[dict]:
     before = cfg.policy_start - timedelta(days=1)
     nc, phase = r["protected_nc"], r["protected_phase"]
     bounds = {name: (lo, hi) for name, lo, hi in cfg.phases}
-    age = _step("age", f"Born {r['date_of_birth']}: age-based {year_name(nc)} on {before}, the day before the "
+    age = _step("age", f"{_born(r['date_of_birth'], personal)}: age-based {year_name(nc)} on {before}, the day before the "
                 f"policy start (funding follows the age-based year, FAQ 4–5).")
     if phase is None:
         return [age, _step("protected_phase", f"{year_name(nc)} is in no configured phase: no protected phase, "
@@ -323,6 +326,15 @@ def _age_steps(r: dict, cfg: Config) -> list[dict]:
     lo, hi = bounds[phase]
     return [age, _step("protected_phase", f"Protected phase: {phase} (years {lo} to {hi}); it ends after "
                        f"{year_name(hi)}, so PSF stops on {r['stop_phase_end']} (FAQ 3–5).", r["stop_phase_end"])]
+
+
+def _born(dob: date | None, personal: bool) -> str:
+    """'Born 2004-12-21', or without personal data the school year it falls in, which is all that
+    decides the age-based year: 'Born in the school year 1 September 2004 – 31 August 2005'."""
+    if personal or dob is None:
+        return f"Born {dob}"
+    start = academic_year(dob)
+    return f"Born in the school year 1 September {start} – 31 August {start + 1}"
 
 
 def _statement_step(r: dict, cfg: Config) -> dict:
