@@ -89,6 +89,8 @@ class RunResult:
     successions: tuple[tuple[str, str], ...] = field(default=())
     #: schools with a row but no return: outside the formula and paid no PSF (SPEC §11.2)
     no_return: tuple[str, ...] = field(default=())
+    #: settings outside the formula (`in_formula: no`, SPEC §11.2): their returns show no formula block
+    outside: tuple[str, ...] = field(default=())
     register: object = None  # register.Register: last year's psf.csv, when the run was given one (§11.4)
     #: the schools' SEND profile from the census (senrun.profile): school_id, phase, pupils, sen_support,
     #: statements, fsm; None without a census or where nothing shows it

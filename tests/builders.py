@@ -107,7 +107,7 @@ def lines_of(result, upn: str) -> list[tuple]:
 #: One school's return with every block filled: the seed the returns' byte-for-byte tests vary.
 ONE_RETURN = SchoolReturn("returns/S1.xlsx", "S1", "Ash & Elm <Primary>", "C1", "North", "2013-14",
                           "1 April 2013 – 31 March 2014", 411523, 250000, 1234567, 1896090, 9999999, 1800000,
-                          "SEN funding team, 01234 567890", "01/04/2013", "delegated", "0a1b2c3d",
+                          "SEN funding team, 01234 567890", "01/04/2013", "delegated", "0a1b2c3d", True,
                           (("Lump sum", "a fixed sum per school", 1, "5000", 500000),
                            ("Per pupil", "pupils", "312", "2354.3814", 734567)),
                           (("A123456789012", "main", 36000, 41365, 41729, 600000, 250000, 42614,

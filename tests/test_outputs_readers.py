@@ -244,6 +244,31 @@ def test_a_setting_outside_the_formula_with_no_cluster_is_told_it_has_no_cluster
     assert not any("notional" in str(t) for t in lines)
 
 
+def test_a_setting_outside_the_formula_in_a_cluster_is_told_it_has_no_share_not_shown_zero_units__spec_11_2(
+        tmp_path):
+    """A special school that belongs to a cluster but is outside the formula: no formula block of
+    zero units (which reads as a lump sum withheld), no 'your share is notional' note; the cluster's
+    allocation is still shown, as it is a member."""
+    special = school("S", "Oak Special School", "C1", "500.00", in_formula="no")
+    cfg = load_config(write_run(tmp_path, schools=[*SCHOOLS, special],
+                                statements=[*STATEMENTS, statement("S801200005009", "2004-04-04", school="S",
+                                                                   annual="6000.00")],
+                                census=[*CENSUS, pupil("S801200005009", "S", "2004-04-04")]))
+    result = allocate(cfg)
+    out = write_outputs(result, tmp_path / "out", jobs=1)
+    lines = {r[0]: r[1] for r in rows(out / "returns" / "S.xlsx")}
+    setting = result.schools.filter(pl.col("school_id") == "S").row(0, named=True)
+    assert setting["cluster_share"] == 0 and setting["psf"] > 0
+    assert returnbook.OUTSIDE_IN_CLUSTER_NOTE in lines
+    assert pence(lines["Total: SSA + PSF"]) == setting["ssa"] + setting["psf"]
+    cluster = result.clusters.filter(pl.col("cluster_id") == "C1").row(0, named=True)
+    assert pence(lines["Your cluster's total allocation"]) == cluster["cluster_allocation"]
+    assert not {"Lump sum", "Cluster share (notional)"} & set(lines)
+    assert not any("notional" in str(t) for t in lines)
+    member = {r[0]: r[1] for r in rows(out / "returns" / "A.xlsx")}  # a school in the formula: as before
+    assert "Cluster share (notional)" in member and "Lump sum" in member
+
+
 def test_a_statement_issued_after_the_policy_began_shows_no_protected_phase_or_stop_date__faq_4(ran):
     head, *body = rows(ran[3] / "pupils.xlsx", "PSF")
     late = next(r for r in body if r[0] == U_LATE)

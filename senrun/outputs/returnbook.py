@@ -65,6 +65,7 @@ class SchoolReturn:
     issued: str | None  # config `issued:`, dd/mm/yyyy
     delegation: str  # config `delegation:`: the wording of the note
     reference: str  # the run's reference (manifest.json `run_reference`), printed in the footer
+    in_formula: bool  # False for a setting outside the formula (SPEC §11.2): no formula block
     elements: tuple[tuple, ...]  # title, basis in words, units (text or number), rate in £ (text), pence
     #: CHILD_COLUMNS of the lines paid at this school (paid_amount > 0); dates as Excel serial days
     children: tuple[tuple, ...] = ()
@@ -131,20 +132,26 @@ def draw_return(ws: TableSheet, fmt: Formats, school: SchoolReturn) -> None:
         ws.set_column(col, col, width)
     row = heading_block(ws, fmt, school)
     row = psf_block(ws, fmt, school, row + 1)
-    row = formula_block(ws, fmt, school, row + 1) if school.cluster_id else outside_block(ws, fmt, school, row + 1)
+    row = formula_block(ws, fmt, school, row + 1) if takes_share(school) else outside_block(ws, fmt, school, row + 1)
     if school.previous_total is not None:
         row = change_block(ws, fmt, school, row + 1)
     if school.cluster_id:
         ws.write_string(row + 1, 0, "Your cluster's total allocation", fmt.bold)
         write_money(ws, row + 1, 1, school.cluster_allocation, fmt, bold=True)
-        ws.write_string(row + 3, 0, notional_note(school.delegation), fmt.bold)
+        if school.in_formula:
+            ws.write_string(row + 3, 0, notional_note(school.delegation), fmt.bold)
     ws.set_footer(f"&L{school.year.replace('&', '&&')}: {school.school_id.replace('&', '&&')}&CPage &P of &N"
                   f"&RRun {school.reference}")
 
 
+def takes_share(school: SchoolReturn) -> bool:
+    """Whether the school takes a cluster share: in a cluster, and in the formula (SPEC §11.2)."""
+    return bool(school.cluster_id) and school.in_formula
+
+
 def change_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -> int:
     """This year's total against last year's, in £ and %; returns the next free row."""
-    parts = "SSA + PSF + cluster share" if school.cluster_id else "SSA + PSF"
+    parts = "SSA + PSF + cluster share" if takes_share(school) else "SSA + PSF"
     ws.write_string(row, 0, f"4. Change from last year (total: {parts})", fmt.bold)
     before, now = school.previous_total or 0, school.total or 0
     lines = [("Last year", before), ("This year", now), ("Change", now - before)]
@@ -267,16 +274,18 @@ def formula_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -
 ROUNDING_NOTE = ("Units × rate = amount, rounded to the penny: each element's total is shared among all the "
                  "authority's schools at once, the pennies left over going to the largest remainders, so that "
                  "the schools' amounts add up exactly to the element's total.")
-#: A setting outside the formula with no cluster (SPEC §11.2): no cluster share, only its SSA and PSF.
+#: A setting outside the formula (SPEC §11.2): no cluster share, only its SSA and PSF; in no cluster, or in one.
 OUTSIDE_NOTE = ("This setting is outside the cluster formula and in no cluster: it takes no cluster share and "
                 "is paid only its SSA and its continuing PSF.")
+OUTSIDE_IN_CLUSTER_NOTE = ("This setting is outside the cluster formula: it takes no share of its cluster's "
+                           "allocation and is paid only its SSA and its continuing PSF.")
 
 
 def outside_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -> int:
-    """For a setting outside the formula with no cluster, in place of the formula block: why it has no
-    cluster share, and its total (SSA + PSF); next free row."""
+    """For a setting outside the formula, in place of the formula block: why it has no cluster share,
+    and its total (SSA + PSF); next free row."""
     ws.write_string(row, 0, "3. Cluster formula share: none", fmt.bold)
-    ws.write_string(row + 1, 0, OUTSIDE_NOTE)
+    ws.write_string(row + 1, 0, OUTSIDE_IN_CLUSTER_NOTE if school.cluster_id else OUTSIDE_NOTE)
     ws.write_string(row + 2, 0, "Total: SSA + PSF", fmt.bold)
     write_money(ws, row + 2, 1, school.total, fmt, bold=True)
     return row + 3

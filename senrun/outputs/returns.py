@@ -73,7 +73,7 @@ def plan_returns(result: RunResult, size: int, diff: pl.DataFrame | None = None)
 #: SchoolReturn's fields that come from the schools' table, in its order.
 SCHOOL_FIELDS = ("file_name", "school_id", "school_name", "cluster_id", "cluster_name", "year", "period",
                  "ssa", "psf", "cluster_share", "total", "cluster_allocation", "previous_total", "contact", "issued",
-                 "delegation", "reference")
+                 "delegation", "reference", "in_formula")
 
 
 #: school_fields' last column: with --previous, whether the school is not in last year's file (diff.csv's note).
@@ -109,6 +109,7 @@ def school_fields(result: RunResult, file_names: dict[str, str], elements: list[
              "issued": pl.lit(issued.strftime("%d/%m/%Y") if issued else None, dtype=pl.String),
              "delegation": pl.lit(getattr(cfg, "delegation", "delegated")),
              "reference": pl.lit(run_reference(result)),
+             "in_formula": ~pl.col("school_id").is_in(list(result.outside)),  # SPEC §11.2
              "school_name": column("school_name", pl.String), "cluster_name": column("cluster_name", pl.String)}
     return frame.select(
         *[fixed[f].alias(f) if f in fixed else column(f).alias(f) for f in SCHOOL_FIELDS],

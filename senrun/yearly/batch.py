@@ -113,9 +113,10 @@ def batch_runs(inp: Inputs, prepared: Prepared, cfgs: list[Config]) -> list[RunR
     cluster_parts = _clusters(long, names).partition_by("_s", maintain_order=True, include_key=False, as_dict=True)
     ssa_total = int(prepared.schools["ssa"].sum())
     no_return = tuple(prepared.schools.filter(~pl.col(IN_FORMULA_FLAG) & (pl.col("psf") == 0))[SCHOOL_ID].to_list())
+    outside = tuple(prepared.schools.filter(~pl.col(IN_FORMULA_FLAG))[SCHOOL_ID].to_list())
     common = dict(psf=prepared.psf.lines, released=prepared.released, workings=None, issues=prepared.issues,
                   inputs=_input_infos(inp), successions=_succession_pairs(inp), no_return=no_return,
-                  register=inp.register)
+                  outside=outside, register=inp.register)
     empty = _clusters(long.clear(), names).drop("_s")  # a run whose schools have no cluster
     out: list[RunResult | SenrunError] = []
     for i, (cfg, plan) in enumerate(zip(cfgs, plans)):
