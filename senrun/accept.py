@@ -78,8 +78,9 @@ class Acceptance:
         return {k: v for k, v in out.items() if v is not None}
 
     def hidden(self) -> "Acceptance":
-        """The entry without the child's UPN (`[hidden]` in its place): its file and line say which."""
-        return self if self.upn is None else replace(self, upn=HIDDEN)
+        """The entry without the child's UPN or its reason (`[hidden]` in their place): a reason is
+        free text, often about a named child; the entry's file and line say where both are."""
+        return replace(self, upn=None if self.upn is None else HIDDEN, reason=HIDDEN)
 
     def where(self) -> str:
         """`accept.yaml › line 3 › accept[1]`, as much as is known."""

@@ -243,9 +243,12 @@ def _named(hist: pl.DataFrame, keys: pl.DataFrame) -> pl.Series:
 
 
 def _reinstated(cfg: Config) -> pl.DataFrame:
+    """`reinstate:` as a frame: upn, stream, reason and the entry's line in the config file."""
     return pl.DataFrame({UPN: [r.upn for r in cfg.reinstate], STREAM: [r.stream for r in cfg.reinstate],
-                         "reinstate_reason": [r.reason for r in cfg.reinstate]},
-                        schema={UPN: pl.String, STREAM: pl.String, "reinstate_reason": pl.String})
+                         "reinstate_reason": [r.reason for r in cfg.reinstate],
+                         "config_line": [cfg.lines.get(f"reinstate[{i}]") for i in range(len(cfg.reinstate))]},
+                        schema={UPN: pl.String, STREAM: pl.String, "reinstate_reason": pl.String,
+                                "config_line": pl.Int64})
 
 
 def apply(psf: PsfFrames, register: Register, cfg: Config, moves: pl.DataFrame | None = None,
@@ -440,13 +443,15 @@ def _reinstate_notes(hist: pl.DataFrame, cfg: Config) -> list[Issue]:
 
 
 def reinstated(result) -> list[dict]:
-    """The reinstatements in force (upn, stream, reason, last year's reason), for the manifest and
-    the Summary sheet; empty without a register."""
+    """The reinstatements in force, for the manifest and the Summary sheet: each by its line in the
+    config file, its stream and last year's reason, in the config's order; empty without a register.
+    Neither may hold personal data (docs/security.md): the child's UPN and the casework reason stay
+    in the config file, where the line points."""
     register = getattr(result, "register", None)
     if register is None or not result.config.reinstate:
         return []
     wanted = _reinstated(result.config)
     hist = register.histories
     hist = hist.filter(pl.col("stopped") & _named(hist, wanted)).join(wanted, on=KEY, how="inner")
-    return [{"upn": r[UPN], "stream": r[STREAM], "reason": r["reinstate_reason"],
-             "stopped_last_year": r["last_reason"]} for r in hist.sort(KEY).iter_rows(named=True)]
+    return [{"config_line": r["config_line"], "stream": r[STREAM], "stopped_last_year": r["last_reason"]}
+            for r in hist.sort("config_line", *KEY).iter_rows(named=True)]

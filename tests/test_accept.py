@@ -73,9 +73,18 @@ def test_a_new_warning_fails_strict_and_an_accepted_one_does_not(tmp_path):
                                             "--json"]).output)
     assert report["warnings"] == 0 and report["issues"] == []
     assert {a["issue"]["code"] for a in report["accepted"]} == {"upn_bad_letter"}
+    # the reason is free text, often about the child: hidden with the UPN; the entry's line says where it is
     assert report["accepted"][0]["acceptance"] == {"kind": "upn_bad_letter", "upn": "[hidden]",
-                                                   "reason": "reported", "until": "2999-12-31"}
+                                                   "reason": "[hidden]", "until": "2999-12-31"}
     assert problems(report, SCHEMA) == []
+    asked = json.loads(runner.invoke(app, ["validate", "--config", str(cfg), "--accept", str(accept), "--json",
+                                           "--show-personal-data"]).output)
+    assert asked["accepted"][0]["acceptance"]["reason"] == "reported"
+    accept.write_text(f"accept:\n  - kind: upn_bad_letter\n    upn: {BAD_LETTER}\n    reason: Ann Smith's mother\n"
+                      "    until: 2001-01-01\n")
+    expired = runner.invoke(app, ["validate", "--config", str(cfg), "--accept", str(accept)])
+    assert "Ann Smith" not in expired.output and BAD_LETTER not in expired.output
+    assert "(accepted at accept.yaml › line 2 › accept[0])" in expired.output
 
 
 def test_an_expired_acceptance_counts_as_new_and_is_listed_apart(tmp_path):
@@ -215,7 +224,10 @@ def test_a_drafted_accept_file_fails_strict_until_a_person_gives_each_reason(tmp
     cfg = _run(tmp_path)  # its one warning: the UPN's wrong check letter
     runner = CliRunner()
     drafted = tmp_path / "accepted.yaml"
+    drafted.write_text("an older draft\n")
+    drafted.chmod(0o644)
     assert runner.invoke(app, ["validate", "--config", str(cfg), "--draft-accept", str(drafted)]).exit_code == 0
+    assert drafted.stat().st_mode & 0o777 == 0o600  # it names children: its owner's only (docs/security.md)
     strict = runner.invoke(app, ["validate", "--config", str(cfg), "--accept", str(drafted), "--strict"])
     assert strict.exit_code == 1 and "still the draft's" in strict.output
     drafted.write_text(drafted.read_text().replace("TO CHECK: say why this warning is accepted",

@@ -97,10 +97,12 @@ def test_a_child_named_under_reinstate_is_paid_again_and_listed_in_the_manifest_
     from senrun.outputs import write_outputs
 
     write_outputs(r, tmp_path / "out", returns=False)
-    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
-    assert manifest["register"]["reinstated"] == [
-        {"upn": U1, "stream": "PSF", "reason": "left in error from the January census",
-         "stopped_last_year": "not_in_census"}]
+    text = (tmp_path / "out" / "manifest.json").read_text()
+    line = r.config.lines["reinstate[0]"]  # the manifest may be shared: the entry's line, not the child
+    assert json.loads(text)["register"]["reinstated"] == [
+        {"config_line": line, "stream": "PSF", "stopped_last_year": "not_in_census"}]
+    assert U1 in r.config.path.read_text().splitlines()[line - 1]
+    assert U1 not in text and "January census" not in text
 
 
 def test_a_reinstatement_without_a_reason_is_a_config_error_at_its_line__spec_11_4(tmp_path):
@@ -242,7 +244,8 @@ def test_validate_simulate_and_explain_take_the_register_too__spec_11_4(tmp_path
 def test_the_summary_counts_reinstatements_without_naming_the_child_or_quoting_the_reason__spec_11_4(tmp_path):
     register = last_year(tmp_path, left())
     reinstate = [{"upn": U1, "stream": "PSF", "reason": "casework note"}]
-    path = write_run(tmp_path, statements=[statement(U1, "2005-05-05")], reinstate=reinstate)
+    accept = [{"kind": "upn_bad_letter", "upn": U1, "reason": "casework: the school typed it", "until": "2099-01-01"}]
+    path = write_run(tmp_path, statements=[statement(U1, "2005-05-05")], reinstate=reinstate, accept=accept)
     out = tmp_path / "out"
     result = CliRunner().invoke(app, ["allocate", "-c", str(path), "-o", str(out), "--register", str(register),
                                       "--no-returns", "-q"])
@@ -256,6 +259,9 @@ def test_the_summary_counts_reinstatements_without_naming_the_child_or_quoting_t
         if ws.title != "PSF":  # (the PSF sheet lists children until it moves to the restricted pupils.xlsx)
             values = [str(v) for row in ws.iter_rows(values_only=True) for v in row if v]
             assert not any(U1 in v or "casework" in v for v in values), ws.title
+    parameters = dict(row[:2] for row in book["Parameters"].iter_rows(values_only=True))
+    assert parameters["accept"] == "1 accepted warning(s), listed in the config file"
+    assert parameters["reinstate"] == "1 reinstatement(s), listed in manifest.json"
 
 
 def test_a_child_whose_psf_ended_last_year_and_who_left_the_statements_is_reconciled_by_last_years_reason__faq_3(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -71,10 +72,11 @@ def _print_accepted(report, personal: bool = False) -> None:
                   f"{len(a.expired):,} acceptance(s) expired; {len(a.unused):,} accepted warning(s) not seen "
                   "this time", soft_wrap=True)
     for issue, entry in a.expired:
-        if not personal:
-            issue, entry = issue.hidden(), entry.hidden()
-        console.print(f"expired on {entry.until}: {issue.code} at {issue.where()} (accepted because: "
-                      f"{entry.reason})", markup=False, soft_wrap=True)
+        why = f"accepted because: {entry.reason}" if personal else f"accepted at {entry.where()}"
+        if not personal:  # the reason is free text, often about the child: the entry's place says where it is
+            issue = issue.hidden()
+        console.print(f"expired on {entry.until}: {issue.code} at {issue.where()} ({why})", markup=False,
+                      soft_wrap=True)
     for entry in a.unused:
         shown = entry if personal else entry.hidden()
         where = shown.where()
@@ -90,6 +92,9 @@ def _draft(report, path: Path) -> None:
     entries = draft_entries(report.shown, reason=f"{UNREVIEWED}: say why this warning is accepted")
     text = ("# Known warnings for `senrun validate --accept` (docs/validate.md). Give each a reason and a\n"
             "# date to look at it again; delete the ones that should be fixed instead.\n")
-    path.write_text(text + yaml.safe_dump({"accept": entries}, sort_keys=False, allow_unicode=True),
-                    encoding="utf-8")
+    # it names children by UPN: readable by its owner only, whatever the umask (docs/security.md)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.chmod(path, 0o600)  # a file that was there keeps its mode through O_TRUNC
+    with open(fd, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text + yaml.safe_dump({"accept": entries}, sort_keys=False, allow_unicode=True))
     console.print(f"Wrote a draft of {len(entries):,} accepted warning(s) to {path}: review it.", soft_wrap=True)

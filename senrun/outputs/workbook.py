@@ -303,6 +303,8 @@ def parameters_sheet(ws: Worksheet, fmt: Formats, result: RunResult) -> None:
     config = result.config.as_dict()
     if config.get("reinstate"):  # names children: counted here, listed in manifest.json (§11.4)
         config["reinstate"] = f"{len(config['reinstate'])} reinstatement(s), listed in manifest.json"
+    if isinstance(config.get("accept"), list):  # names children and quotes why: counted here, like reinstate
+        config["accept"] = f"{len(config['accept'])} accepted warning(s), listed in the config file"
     rows = [(k, v, None) for k, v in common.flatten_config(config)]
     rows += [(k, v, DEFAULT_NOTE) for k, v in defaults_in_force(result.config)]
     rows += [("senrun_version", common.senrun_version(), None), ("config_sha256", result.config_sha256, None)]
