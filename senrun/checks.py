@@ -109,10 +109,11 @@ def upn_letters(table: Table, issues: Issues) -> None:
 
 def school_clusters(schools: Table, issues: Issues) -> None:
     """A blank cluster is caught as an empty value; here, a cluster given two names (the row of the
-    first school whose cluster name differs from the first one seen)."""
+    first school whose cluster name differs from the first one seen).  Schools with no cluster are
+    no cluster's: their names are not compared."""
     if CLUSTER_NAME not in schools.frame.columns:
         return
-    named = schools.frame.filter(pl.col(CLUSTER_NAME).is_not_null()).sort(ROW)
+    named = schools.frame.filter(pl.col(CLUSTER_NAME).is_not_null() & pl.col(CLUSTER_ID).is_not_null()).sort(ROW)
     differs = (named.with_columns(pl.col(CLUSTER_NAME).first().over(CLUSTER_ID).alias("_first_name"))
                .filter(pl.col(CLUSTER_NAME) != pl.col("_first_name")).unique(CLUSTER_ID, keep="first").sort(ROW))
     for rec in differs.iter_rows(named=True):

@@ -143,13 +143,20 @@ def _read_one(name: str, spec) -> tuple[Table | None, Issues]:
     return table, found
 
 
+#: Said of a school_id listed twice where schools open, close or convert: the likeliest cause (SPEC §11.1).
+SAME_ID_CONVERSION = (". If the two rows are a school and the academy it became under the same id (most "
+                      "conversions keep their DfE number), they are one school to senrun: keep one row, with no "
+                      "closed date and no successor, and its children's PSF stays with it (docs/seven-years.md)")
+
+
 def check_inputs(inp: Inputs, cfg: Config, whole: bool = True) -> None:
     """SPEC §8 across inputs: duplicates, unknown schools, UPNs, census consistency, basis columns.
     Not `whole`: some cells could not be read (they are empty here), so the checks that an empty
     cell would make wrong are left out: the census matching, basis columns and budget sums."""
     issues, schools = inp.issues, inp.schools
     ids = schools.frame[SCHOOL_ID]
-    checks.duplicates(schools, [SCHOOL_ID], issues, "school_id")
+    dated = {"opened", "closed", "successor_id"} & set(schools.frame.columns) or inp.links is not None
+    checks.duplicates(schools, [SCHOOL_ID], issues, "school_id", hint=SAME_ID_CONVERSION if dated else "")
     check_open_dates(schools, issues)  # a school that closes before it opens (SPEC §11.1)
     found = successions_of(inp, issues)
     check_ssa_of_shut_schools(schools, found, cfg, issues)  # SSA of a school with no row (SPEC §1, §11.11)
@@ -244,6 +251,28 @@ def _check_budget(inp: Inputs, cfg: Config) -> None:
         inp.issues.error("budget", f"budget.sen_total is {fmt_gbp(cfg.sen_total)} but SSA {fmt_gbp(ssa)} + "
                          f"pupil-specific pot {fmt_gbp(cfg.pupil_specific_pot)} = "
                          f"{fmt_gbp(ssa + cfg.pupil_specific_pot)}", column="budget.sen_total", **where)
+
+
+def closed_school_issues(psf: PsfFrames, inp: Inputs) -> None:
+    """A warning for each school whose closing with no successor ended protected children's PSF (SPEC
+    §11.1, `school_closed`): money leaves the school's children without a child moving, which is
+    right for a real closure and wrong for a conversion or a merger whose successor was not given."""
+    ended = (psf.lines.filter(pl.col("reason") == "school_closed")
+             .group_by("paid_school_id").agg(pl.col(ROW).n_unique().alias("rows"), pl.col("stop_date").min(),
+                                             pl.col("released_amount").sum())
+             .sort("paid_school_id"))
+    if ended.is_empty():
+        return
+    frame = inp.schools.frame
+    rows = dict(frame.select(SCHOOL_ID, ROW).iter_rows())
+    column = "closed" if "closed" in frame.columns else SCHOOL_ID
+    for sid, count, on, released in ended.iter_rows():
+        inp.issues.warn("closed_without_successor", f"school {sid} closes with no successor, so the PSF of {count:,} "
+                        f"protected child(ren) held there ends on {on:%d/%m/%Y} ({fmt_gbp(released)} of this period's "
+                        "PSF released to the cluster pot). If it became an academy or joined another school, give "
+                        "that school as its successor_id, or in the links input: PSF follows a succession (FAQ 3, 6)",
+                        **inp.schools.where(column, rows.get(sid)), value=sid,
+                        expected="a successor_id, if the school's pupils went on to another school")
 
 
 def psf_issues(psf: PsfFrames, inp: Inputs, cfg: Config) -> None:
@@ -403,6 +432,16 @@ class Prepared:
     issues: tuple[Issue, ...]  # the inputs', the PSF rules' and the pupil counts'
 
 
+def _counted_at_predecessor(inp: Inputs, cfg: Config) -> list[str]:
+    """Successors that open after census day: on census day their pupils were at a predecessor, and
+    are counted there (SPEC §11.1), so having no census pupils of their own is no mistake."""
+    frame = inp.schools.frame
+    if inp.census is None or "opened" not in frame.columns:
+        return []
+    successors = list({successor for _, successor in _succession_pairs(inp)})
+    return frame.filter((pl.col("opened") > cfg.census_date) & pl.col(SCHOOL_ID).is_in(successors))[SCHOOL_ID].to_list()
+
+
 def _no_pupils_because(inp: Inputs, cfg: Config) -> str:
     """Where a school's pupils were looked for: the census's age-based years, else the schools input."""
     if inp.census is not None:
@@ -421,13 +460,15 @@ def prepare(inp: Inputs, cfg: Config, psf: PsfFrames | None = None) -> Prepared:
     run_inp = Inputs(inp.schools, inp.statements, inp.census, inp.moves, issues, inp.derived, links=inp.links,
                      register=inp.register)
     psf_issues(psf, run_inp, cfg)
+    closed_school_issues(psf, run_inp)
     issues.extend(psf.notes)
     if not _budget_only(issues):  # a budget error alone waits for the pot's (read_inputs, budget_later)
         issues.raise_if_errors()
     schools = school_bases(run_inp, cfg)
     row_of = pl.col(ROW) if ROW in schools.columns else pl.lit(None, dtype=pl.Int64)  # the school's row, as Excel shows it
+    later = _counted_at_predecessor(inp, cfg)
     for sid, name, row in schools.filter((pl.col("_basis_pupils") == 0) & pl.col(IN_FORMULA_FLAG) & open_in_period(
-            schools, cfg)).select(SCHOOL_ID, SCHOOL_NAME, row_of).sort(SCHOOL_ID).iter_rows():
+            schools, cfg) & ~pl.col(SCHOOL_ID).is_in(later)).select(SCHOOL_ID, SCHOOL_NAME, row_of).sort(SCHOOL_ID).iter_rows():
         issues.warn("no_pupils", f"school {sid} ({name}) has no pupils {_no_pupils_because(inp, cfg)}",
                     **inp.schools.where(SCHOOL_ID, row), value=sid)
     paid = psf.lines.lazy().group_by(pl.col("paid_school_id").alias(SCHOOL_ID)).agg(pl.col("paid_amount").sum().alias("psf"))

@@ -76,7 +76,9 @@ def read_successions(schools: Table, links: Table | None, issues: Issues) -> Suc
                          "with in_formula: no if it is outside the formula)")
             continue
         if successor == school:
-            issues.error("succession", f"school {school} is given as its own successor", **where, value=successor)
+            issues.error("succession", f"school {school} is given as its own successor: a conversion that keeps the "
+                         "school's id needs no succession (leave this link out, and the school open: no closed date)",
+                         **where, value=successor)
             continue
         if school in found and found[school][0] != successor:
             issues.error("succession", f"school {school} has two successors, '{found[school][0]}' and "
@@ -150,11 +152,28 @@ def _links_none_known(pairs: pl.DataFrame, links: Table | None, ids: set[str], i
     schools input: its ids are likely another kind (URNs against DfE numbers), and every link would
     be left out unseen."""
     linked = pairs.filter(pl.col("_links"))
+    if links is not None and linked.is_empty() and LINK_TYPE in links.frame.columns:
+        _links_no_successions(links, issues)
     if links is None or linked.is_empty() or linked[SCHOOL_ID].is_in(list(ids)).any():
         return
     issues.warn("links_unknown", f"none of the {linked.height:,} successions in the links input is from a school "
                 f"of the schools input (such as '{linked[SCHOOL_ID][0]}'): every one is left out. Are its ids "
                 "another kind (URNs, where the schools input has DfE numbers)?", **links.where(SCHOOL_ID))
+
+
+def _links_no_successions(links: Table, issues: Issues) -> None:
+    """A warning when rows of the links input have a link_type but none is a succession: GIAS's
+    groups export (trusts, federations) taken for its links export leaves every conversion out."""
+    types = links.frame[LINK_TYPE].drop_nulls().str.strip_chars()
+    kinds = types.filter(types != "").unique(maintain_order=True)
+    if kinds.is_empty():
+        return
+    shown = ", ".join(f"'{k}'" for k in kinds.head(3).to_list()) + (", …" if kinds.len() > 3 else "")
+    issues.warn("links_no_successions", f"none of the {types.len():,} rows of the links input is a succession: "
+                f"their link_type is {shown}, and only a link_type beginning 'Successor' is read, so no school "
+                "is followed by another. Is it GIAS's groups export (trusts, federations)? senrun needs GIAS's "
+                "links export (URN, LinkURN, LinkType, LinkEstablishedDate)", **links.where(LINK_TYPE),
+                expected="rows with link_type 'Successor' (or a file without a link_type column)")
 
 
 def _declared(pairs: pl.DataFrame, schools: Table, links: Table | None, ids: set[str]):

@@ -267,6 +267,7 @@ def test_a_setting_outside_the_formula_in_a_cluster_is_told_it_has_no_share_not_
     assert not any("notional" in str(t) for t in lines)
     member = {r[0]: r[1] for r in rows(out / "returns" / "A.xlsx")}  # a school in the formula: as before
     assert "Cluster share (notional)" in member and "Lump sum" in member
+    assert member["Cluster"] == "C1"  # no cluster_name column: the id alone, not "C1 (C1)"
 
 
 def test_a_statement_issued_after_the_policy_began_shows_no_protected_phase_or_stop_date__faq_4(ran):

@@ -132,3 +132,13 @@ def test_the_terminals_cluster_table_counts_the_schools_as_the_clusters_sheet_do
     schools_column = {cluster: count for cluster, count in cells if cluster != "cluster"}
     assert schools_column == {"C1": "2", "(no cluster)": "0", "Total": "2"}
     assert int(r.clusters["schools"].sum()) == 2  # the Clusters sheet's total
+
+
+def test_a_cluster_given_two_names_is_a_warning_but_settings_of_no_cluster_are_no_clusters_names__spec_11_2(tmp_path):
+    schools = [{**school("A"), "cluster_name": "North"}, {**school("B"), "cluster_name": "Northern"},
+               {**school("N", cluster="", in_formula="no"), "cluster_name": "Little Acorns"},
+               {**school("S", cluster="", in_formula="no"), "cluster_name": "Oak Special"}]
+    r = run(tmp_path, schools=schools, statements=ONE_CHILD, census=census_of("A", "B"))
+    [named] = [w for w in r.warnings if w.code == "cluster_names"]
+    assert named.message == "cluster C1 is named 'Northern' here but 'North' above; the first name is used"
+    assert (named.row, named.column) == (3, "cluster_name")

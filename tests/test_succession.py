@@ -132,6 +132,25 @@ def test_a_links_file_whose_ids_are_of_another_kind_is_a_warning_not_silence__fa
     assert "links_unknown" not in codes(r)
 
 
+def test_a_links_file_with_no_succession_in_it_is_a_warning_not_a_silent_loss__faq_3_6(tmp_path):
+    """GIAS's groups export (trusts, federations) taken for its links export: every row is left out,
+    so a conversion in it would end its children's PSF as school_closed, said nowhere else."""
+    schools = [school("A", closed="2013-12-31"), school("AA", opened="2014-01-01"), school("B")]
+    groups = [{"school_id": "A", "successor_id": "Ashby Trust", "link_type": "Multi-academy trust", "link_date": ""},
+              {"school_id": "B", "successor_id": "Bly Federation", "link_type": "Federation", "link_date": ""},
+              {"school_id": "AA", "successor_id": "Ashby Trust", "link_type": "Multi-academy trust", "link_date": ""}]
+    r = run(tmp_path, schools=schools, links=groups, statements=[statement(U1, PRIMARY, annual="1200.00")])
+    [warning] = [i for i in r.issues if i.code == "links_no_successions"]
+    assert warning.message.startswith("none of the 3 rows of the links input is a succession: their link_type is "
+                                      "'Multi-academy trust', 'Federation', and only a link_type beginning "
+                                      "'Successor' is read")
+    assert (warning.file, warning.column) == ("links.csv", "link_type")
+    assert lines_of(r, U1)[0][3] == "school_closed"
+    groups.append({"school_id": "A", "successor_id": "AA", "link_type": "Successor", "link_date": "2014-01-01"})
+    r = run(tmp_path, schools=schools, links=groups, statements=[statement(U1, PRIMARY, annual="1200.00")])
+    assert "links_no_successions" not in codes(r) and lines_of(r, U1)[-1] == ("AA", 30000, 0, "continuing")
+
+
 def test_a_links_input_without_a_link_type_column_is_all_successions__faq_3_6(tmp_path):
     schools = [school("A"), school("AA"), school("B")]
     links = [{"school_id": "A", "successor_id": "AA", "link_date": "2014-01-01"}]
@@ -184,6 +203,12 @@ def test_a_school_that_closes_with_no_successor_ends_psf_the_day_after_it_closes
     r = run(tmp_path, schools=schools, statements=[statement(U1, PRIMARY, annual="1200.00")])
     assert lines_of(r, U1) == [("A", 90000, 30000, "school_closed")]
     assert r.psf["stop_date"].to_list()[0].isoformat() == "2014-01-01"
+    # said aloud at the school's closed cell: a conversion whose academy was not given loses money so
+    [warning] = [w for w in r.warnings if w.code == "closed_without_successor"]
+    assert warning.message.startswith("school A closes with no successor, so the PSF of 1 protected child(ren) "
+                                      "held there ends on 01/01/2014 (£300.00 of this period's PSF released")
+    assert (warning.file, warning.row, warning.column) == ("schools.csv", 2, "closed")
+    assert U1 not in warning.message
 
 
 def test_a_ceasing_on_the_day_a_school_closes_is_reported_as_ceased_by_the_tie_order__spec_11_1(tmp_path):
@@ -446,6 +471,13 @@ def test_a_school_with_no_pupils_is_told_where_its_pupils_were_looked_for__faq_2
             statements=[statement(U1, PRIMARY, annual="1200.00")])
     assert [i.message for i in r.issues if i.code == "no_pupils"] == [
         "school B (School B) has no pupils in age-based years 0–11 of the census"]
+    # an academy opening after census day: its pupils were at its predecessor then, and count there (§11.1)
+    schools = [school("A", closed="2013-10-31", successor="AA", pupils=""), school("AA", opened="2013-11-01", pupils=""),
+               school("B", pupils=""), school("BB", opened="2013-11-01", pupils="")]
+    r = run(tmp_path, schools=schools, census=[pupil(U1, "A", PRIMARY)], statements=[statement(U1, PRIMARY)])
+    assert [i.message for i in r.issues if i.code == "no_pupils"] == [
+        "school B (School B) has no pupils in age-based years 0–11 of the census",
+        "school BB (School BB) has no pupils in age-based years 0–11 of the census"]  # new, not a successor
 
 
 def test_a_school_succeeded_in_the_links_input_but_never_closed_is_a_warning_at_its_closed_cell__spec_11_1(tmp_path):

@@ -257,13 +257,15 @@ BASIS_WORDS = {
 #: workbook.  Every other kind is counted there and listed only in the restricted pupils.xlsx,
 #: so a kind added later is kept out of the public pack until it is known to be safe.
 PUBLIC_WARNINGS = frozenset({"no_census", "no_pupils", "cluster_names", "census_outside",
-                             "pupils_override", "pupils_ignored", "unmapped_column", "links_unknown",
+                             "pupils_override", "pupils_ignored", "unmapped_column", "links_unknown", "links_no_successions", "closed_without_successor",
                              "pupils_override_unused", "successor_not_closed", "register_stale",
                              "previous_not_last_year", "previous_register_differ", "totals_row"})
 
 WARNING_WORDS = {
     "unmapped_column": "a column that looks like one of senrun's but is not mapped, so not read",
     "links_unknown": "no succession of the links input is from a known school",
+    "links_no_successions": "no row of the links input is a succession",
+    "closed_without_successor": "school closed with no successor, ending its children's PSF",
     "census_not_in_census": "child with PSF not found in the census",
     "census_casual_move": "child with PSF found at another school (unrecorded casual move)",
     "dob_differs": "date of birth differs between census and statements",

@@ -174,7 +174,8 @@ NO_CLUSTER = "none (a setting outside the formula)"
 
 def heading_block(ws: Worksheet, fmt: Formats, school: SchoolReturn) -> int:
     """Title, school, cluster, period and the SSA; returns the next free row."""
-    cluster = (school.cluster_id + (f" ({school.cluster_name})" if school.cluster_name else "")
+    named = school.cluster_name and school.cluster_name != school.cluster_id  # a cluster without a name has its id
+    cluster = (school.cluster_id + (f" ({school.cluster_name})" if named else "")
                if school.cluster_id else NO_CLUSTER)  # a setting outside the formula may have none (§11.2)
     ws.write_string(0, 0, f"SEN funding return {school.year}", fmt.title)
     lines = [("School", school.school_name or ""), ("School ID", school.school_id),
