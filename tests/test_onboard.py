@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from senrun.cli import app
 from senrun.inputs.upn import check_letter
-from senrun.onboard.match import name_score, propose_columns
+from senrun.onboard.match import SCHOOL_IDS, name_score, propose_columns
 from senrun.onboard.scan import Sheet, header_index
 from senrun.validate import run_validation
 
@@ -204,3 +204,93 @@ def test_every_commands_help_is_whole_cites_only_the_repository_and_names_files_
         for para in (info.callback.__doc__ or "").split("\n\n"):
             for line in para.split("\n")[1:]:
                 assert re.match(r"^(\s{2,}|[A-Z][\w ,()-]{0,24}:\s)", line), (info.callback.__name__, line)
+
+
+# --- the DfE's and GIAS's own downloads, headed as published (rows invented) -----------------------------
+
+SPINE_HEADER = ("URN,LA,ESTAB,LAESTAB,SCHNAME,OTHERSCHNAME,STREET,LOCALITY,ADDRESS3,TOWN,POSTCODE,TELNUM,ICLOSE,"
+                "OPENDATE,CLOSEDATE,ISNEW,MINORGROUP,NFTYPE,OTHERNFTYPE,ISPRIMARY,ISSECONDARY,ISPOST16,AGEL,AGEH,"
+                "GENDER,SIXFGENDER,RELDENOM,ADMPOL,OTHERURN,NEWACFLAG,RE-BROKERED")
+GROUPS_HEADER = (",URN,Group UID,Group ID,Group Name,Companies House Number,Group Type (code),Group Type,Closed Date,"
+                 "Open date,Incorporated on (open date),Group Status (code),Group Status,Joined date,EstablishmentName,"
+                 "TypeOfEstablishment (code),TypeOfEstablishment (name),PhaseOfEducation (code),"
+                 "PhaseOfEducation (name),LA (code),LA (name)")
+VILLAGES = ["Ashwell", "", "Brockley", "", "Coldham", "Dunstow", "", "Eastry", "", "Fenwick"]
+
+
+def dfe_downloads(folder: Path) -> Path:
+    """A school information spine (URN, ESTAB and LAESTAB; LOCALITY an address line, blank on many rows), GIAS's
+    groups export (trusts and federations) and GIAS's links export, each with its published headers."""
+    folder.mkdir(parents=True, exist_ok=True)
+    spine = [f"{130001 + i},926,{2001 + i},{9262001 + i},{v or 'Kingsford'} Primary School,,School Lane,{v},,"
+             f"Kingsford,ZZ9 {i}ZZ,01000 000000,1,,,0,Maintained School,Community school,,1,0,0,4,11,Mixed,Mixed,"
+             "Does not apply,Not recorded,,6,0" for i, v in enumerate(VILLAGES)]
+    (folder / "england_spine.csv").write_text("\n".join([SPINE_HEADER, *spine]) + "\n", encoding="utf-8")
+    groups = [f"{i},{130001 + i},{17001 + i // 3},TR{i // 3:05d},Kingsford Learning Trust {i // 3},0{8000000 + i},"
+              f"06,Multi-academy trust,,2015-09-01,2015-08-01,OPEN,Open,2016-04-01,{v or 'Kingsford'} Primary School,"
+              "34,Academy converter,2,Primary,926,Kingsfordshire" for i, v in enumerate(VILLAGES)]
+    (folder / "group_links.csv").write_text("\n".join([GROUPS_HEADER, *groups]) + "\n", encoding="utf-8")
+    (folder / "links.csv").write_text("URN,LinkURN,LinkName,LinkType,LinkEstablishedDate\n"
+                                      "130002,140002,Brockley Primary Academy,Successor,01-09-2015\n"
+                                      "140002,130002,Brockley Primary School,Predecessor,01-09-2015\n",
+                                      encoding="utf-8")
+    return folder
+
+
+def test_init_takes_the_dfe_number_as_the_school_id_of_a_spine_not_its_estab_and_names_the_urn_beside_it(tmp_path):
+    """ESTAB is the establishment number without the LA code (the same number in every LA); LAESTAB is the DfE
+    number the census's LAEstab holds. With a URN there too, the choice is a CHECK naming the URN."""
+    result, out = _init(tmp_path, dfe_downloads(tmp_path / "downloads"))
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert re.search(r'^ +"LAESTAB": school_id +# likely \(0\.90\) +# CHECK: also possible: URN$', text, re.M), text
+    assert '"ESTAB":' not in text and '"URN": school_id' not in text.split("  links:")[0]
+    assert '"LAESTAB" → school_id (likely, 0.90; also possible: URN)' in " ".join(result.output.split())
+
+
+def test_init_does_not_take_an_address_locality_for_the_cluster_but_a_locality_that_groups_schools_it_checks():
+    """LOCALITY in a spine is an address line between STREET and TOWN: blank on many rows, a different village
+    on most. A council's "Locality" filled on every row, each shared by several schools, is its cluster."""
+    spine = Sheet(Path("spine.csv"), None, 1, ["LAESTAB", "SCHNAME", "STREET", "LOCALITY", "TOWN"],
+                  {"LAESTAB": [str(9262001 + i) for i in range(10)], "SCHNAME": [f"School {i}" for i in range(10)],
+                   "LOCALITY": [v for v in VILLAGES if v] + ["Ashwell"], "TOWN": ["Kingsford"] * 10}, rows=10)
+    assert "cluster_id" not in {p.column for p in propose_columns(spine, "schools")}
+    council = Sheet(Path("schools.xlsx"), None, 1, ["Estab No", "School", "Locality"],
+                    {"Estab No": ["2001", "2002", "2003"], "School": ["Ashby", "Barton", "Cawley"],
+                     "Locality": ["North", "North", "South"]}, rows=3)
+    locality = {p.column: p for p in propose_columns(council, "schools")}["cluster_id"]
+    assert locality.header == "Locality" and locality.confidence != "sure"  # one school alone in a "cluster"
+
+
+def test_a_name_is_never_proposed_as_a_schools_id_and_of_an_estab_and_a_urn_the_urn_is_chosen_naming_the_estab():
+    links = Sheet(Path("links.csv"), None, 1, ["URN", "Linked Establishment", "LinkType"],
+                  {"URN": ["130002"], "Linked Establishment": ["Brockley Primary Academy"], "LinkType": ["Successor"]})
+    assert "successor_id" not in {p.column for p in propose_columns(links, "links")}
+    statements = Sheet(Path("statements.csv"), None, 1, ["UPN", "School", "School Code"],
+                       {"UPN": [upn(1)], "School": ["Ashby Primary School"], "School Code": ["ASH01"]})
+    assert {p.column: p.header for p in propose_columns(statements, "statements")}["school_id"] == "School Code"
+    census = Sheet(Path("census.csv"), None, 1, ["URN", "ESTAB", "NOR"],
+                   {"URN": ["130001", "130002"], "ESTAB": ["2001", "2002"], "NOR": ["210", "98"]})
+    school = {p.column: p for p in propose_columns(census, "schools")}["school_id"]
+    assert (school.header, school.others, school.confidence) == ("URN", ("ESTAB",), "likely")
+
+
+def test_init_says_gias_groups_export_is_not_the_links_export_and_drafts_the_links_export_as_the_links(tmp_path):
+    """GIAS's groups export (a school's trusts and federations) has a URN, a name and a type, but no successor: it
+    is no input, and init says which export senrun needs; the links export beside it is the links input."""
+    result, out = _init(tmp_path, dfe_downloads(tmp_path / "downloads"))
+    assert result.exit_code == 0, result.output
+    said, text = " ".join(result.output.split()), out.read_text()
+    assert ("group_links.csv: not recognised as any input: it looks like GIAS's groups export (trusts and "
+            "federations), not its links export; for schools that closed or converted senrun needs the links "
+            "export (URN, LinkURN, LinkType, LinkEstablishedDate)") in said
+    assert "group_links.csv" not in text and "EstablishmentName" not in text and "Group Type" not in text
+    links = text.split("  links:")[1]
+    for line in ('"URN": school_id   # sure', '"LinkURN": successor_id   # sure', '"LinkType": link_type   # sure',
+                 '"LinkEstablishedDate": link_date   # sure'):
+        assert line in links, line
+    groups = Sheet(Path("group_links.csv"), None, 1, GROUPS_HEADER.split(",")[1:],
+                   {"URN": ["130001"], "EstablishmentName": ["Ashwell Primary School"],
+                    "Group Type": ["Multi-academy trust"]})
+    ids = {p.header for name in ("schools", "links") for p in propose_columns(groups, name) if p.column in SCHOOL_IDS}
+    assert "URN" in ids and "EstablishmentName" not in ids  # a school's name is no ID

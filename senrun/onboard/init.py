@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..errors import Issues, SenrunError
 from ..inputs.schema import SCHEMAS
-from .match import INPUT_ORDER, Proposal, assign, propose_columns
+from .match import INPUT_ORDER, Proposal, assign, other_export, propose_columns
 from .scan import Sheet, files_in, scan
 
 
@@ -199,18 +199,26 @@ def draft(sources: list[Path], out: Path) -> Draft:
         for p in f.proposals:
             if p.confidence != "sure":
                 d.checks.append(f"inputs.{f.name}.columns: \"{p.header}\" → {p.column} ({p.confidence}, "
-                                f"{p.score:.2f})")
+                                f"{p.score:.2f}{_also(p, '; ')})")
         if spare:
             kept = ("kept under their own names, e.g. for a need column" if f.name == "schools" else
                     "not read")
             d.unmapped.append(f"{f.table.label}: not mapped ({kept}): {', '.join(spare)}")
     taken = {id(f.table) for f in found.values()}
-    d.unmapped += [f"{t.label}: not recognised as any input (headers: {', '.join(t.headers[:8])}"
-                   f"{'…' if len(t.headers) > 8 else ''})" for t in tables if id(t) not in taken]
+    d.unmapped += [_not_recognised(t) for t in tables if id(t) not in taken]
     d.text = render(found, out, d)
     if not d.edits:
         d.edits += validation_problems(d.text, out)
     return d
+
+
+def _not_recognised(t: Sheet) -> str:
+    """What is said of a table that is no input: what it looks like (GIAS's groups export), or its headers."""
+    like = other_export(t)
+    if like:
+        return f"{t.label}: not recognised as any input: it {like}"
+    more = "…" if len(t.headers) > 8 else ""
+    return f"{t.label}: not recognised as any input (headers: {', '.join(t.headers[:8])}{more})"
 
 
 #: At most this many of validate's errors on the draft are listed (the first ones lead to the rest).
@@ -253,11 +261,16 @@ def _input_lines(f: Found, out: Path) -> list[str]:
         lines.append(f"    header_row: {f.table.header_row}   # the rows above are titles")
     lines.append("    columns:")
     for p in f.proposals:
-        mark = "" if p.confidence == "sure" else "   # CHECK"
+        mark = "" if p.confidence == "sure" else f"   # CHECK{_also(p, ': ')}"
         lines.append(f"      {_q(p.header)}: {p.column}   # {p.confidence} ({p.score:.2f}){mark}")
     for col in f.missing:
         lines.append(f"      # EDIT: no header found for {col}: add \"Your header\": {col}")
     return lines
+
+
+def _also(p: Proposal, lead: str) -> str:
+    """The other headers that could be `p`'s column, as said after its mark ("" when there are none)."""
+    return f"{lead}also possible: {', '.join(p.others)}" if p.others else ""
 
 
 def render(found: dict[str, Found], out: Path, d: Draft) -> str:

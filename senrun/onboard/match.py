@@ -3,9 +3,12 @@
 A header is compared with senrun's own name for a column and with the phrasings councils use
 (inputs/synonyms.py): the same letters and digits score 1, all the words of a phrasing within the
 header 0.85, else how alike the letters are. The column's values then confirm or weaken it:
-a "date of birth" whose values are not dates is not the date of birth. Each input takes the
-table that fits it best, every input at once, so that the census and the statements (which
-share UPN, school and date of birth) each go where they fit more.
+a "date of birth" whose values are not dates is not the date of birth, a school's name is not its
+ID, and an address's locality (blank on many rows, a different village on most) is not a cluster.
+Where several columns could be a school's ID, the DfE number (what the census's LAEstab holds) is
+preferred and the others are named beside it. Each input takes the table that fits it best,
+every input at once, so that the census and the statements (which share UPN, school and date of
+birth) each go where they fit more.
 """
 
 from __future__ import annotations
@@ -15,10 +18,13 @@ import itertools
 import re
 from dataclasses import dataclass
 
+import polars as pl
+
 from ..inputs.headers import norm
-from ..inputs.schema import SCHEMAS, SERIAL_DATES, Kind
-from .scan import Sheet
+from ..inputs.schema import (CLUSTER_ID, CLUSTER_NAME, FROM_SCHOOL, SCHEMAS, SCHOOL_ID, SERIAL_DATES, SUCCESSOR_ID,
+                             TO_SCHOOL, Column, Kind)
 from ..inputs.synonyms import usual_names
+from .scan import Sheet
 
 SURE, LIKELY, CHECK = 0.95, 0.8, 0.6  # how sure a proposed mapping is; under CHECK it is not proposed
 INPUT_ORDER = ("schools", "census", "statements", "moves", "links")
@@ -26,6 +32,14 @@ _DATE = re.compile(r"^(\d{1,2}([/.-])\d{1,2}\2\d{4}|\d{4}-\d{2}-\d{2})([ T].*)?$
 _SERIAL_DAY = re.compile(r"^\d{2,5}(\.0+)?$")  # an Excel serial day (SERIAL_DATES columns only)
 _MONEY = re.compile(r"^£?\s*-?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
 _UPN = re.compile(r"^[A-HJ-NP-RT-Z]\d{11}[0-9A-HJ-NP-RT-Z]$", re.I)
+#: Columns that hold a school's ID: a number or a code (9262000, 120777, ASH01), never a name.
+SCHOOL_IDS = (SCHOOL_ID, SUCCESSOR_ID, FROM_SCHOOL, TO_SCHOOL)
+_SCHOOL_CODE = re.compile(r"^(?=.*\d)[A-Za-z0-9/.\-]{3,15}$")  # not "Ash Primary", nor a type code "47"
+_DFE_NUMBER = re.compile(r"^\d{3}[/ -]?\d{4}$")  # LA code and establishment number, as the census's LAEstab
+_ESTAB_ALONE = re.compile(r"^\d{4}$")  # the establishment number without its LA code: unique in one LA only
+GROUPS = (CLUSTER_ID, CLUSTER_NAME)  # columns that put schools together: most rows filled, values shared
+#: Headers of GIAS's groups export (trusts, federations), which is not its links export (successions).
+GIAS_GROUP_HEADERS = {"groupuid", "groupid", "groupname", "grouptype"}
 
 
 @dataclass(frozen=True)
@@ -35,6 +49,7 @@ class Proposal:
     header: str
     column: str
     score: float
+    others: tuple[str, ...] = ()  # other headers that could as well be this column (a school's ID)
 
     @property
     def confidence(self) -> str:
@@ -78,8 +93,44 @@ def value_fit(values: list[str], kind: Kind, serial: bool = False) -> float:
     return sum(1 for v in sample if test(v)) / len(sample)
 
 
+def _share(values: list[str], pattern: re.Pattern) -> float:
+    """The share of sampled values that match `pattern` (an Excel number's ".0" aside); 1 when there are none."""
+    sample = [v.removesuffix(".0") for v in values[:200]]
+    return sum(1 for v in sample if pattern.match(v)) / len(sample) if sample else 1.0
+
+
+def grouping(values: list[str], rows: int) -> float:
+    """How much a column looks like groups of schools (a cluster): the share of rows filled, squared (a cluster
+    is blank only for a school outside the formula), times the share of values another school shares. An
+    address's locality is blank on many rows and a different village on most. 1 when too few values to judge."""
+    if len(values) < 2:
+        return 1.0
+    filled = min(1.0, len(values) / max(rows, 1))
+    return filled ** 2 * pl.Series(values).is_duplicated().mean()
+
+
+def column_fit(table: Sheet, header: str, col: Column) -> float:
+    """How well the values under `header` suit column `col` (1 when nothing tells against it)."""
+    values = table.values.get(header, [])
+    if col.name in SCHOOL_IDS:
+        return _share(values, _SCHOOL_CODE)
+    if col.name in GROUPS:
+        return grouping(values, table.rows or max(map(len, table.values.values()), default=0))
+    return value_fit(values, col.kind, serial=col.name in SERIAL_DATES)
+
+
+def id_rank(values: list[str]) -> int:
+    """How good a school ID a column's values make: 0 DfE numbers (LA code and establishment number, as the
+    census's LAEstab), 1 other codes (a URN), 2 establishment numbers alone (unique within one LA only)."""
+    if _share(values, _DFE_NUMBER) >= 0.9:
+        return 0
+    return 2 if _share(values, _ESTAB_ALONE) >= 0.9 else 1
+
+
 def column_scores(table: Sheet, name: str) -> dict[tuple[str, str], float]:
-    """(header, column) → score, for every pairing worth considering in `table` as input `name`."""
+    """(header, column) → score, for every pairing worth considering in `table` as input `name`. Of several
+    headers that could be the school's ID, those less like a DfE number lose 15% a step (a URN beside an
+    LAESTAB is still named as possible; the ESTAB beside it, the same number without the LA code, is not)."""
     out = {}
     for col in SCHEMAS[name]:
         phrasings = [col.name, col.name.replace("_", " "), *usual_names(name, col.name)]
@@ -87,13 +138,18 @@ def column_scores(table: Sheet, name: str) -> dict[tuple[str, str], float]:
             score = name_score(header, phrasings)
             if score < 0.5:
                 continue
-            fit = value_fit(table.values.get(header, []), col.kind, serial=col.name in SERIAL_DATES)
+            fit = column_fit(table, header, col)
             out[(header, col.name)] = score * (0.4 + 0.6 * fit) if fit < 0.9 else score
+    ids = {h: id_rank(table.values[h]) for (h, c), score in out.items()
+           if c == SCHOOL_ID and score >= CHECK and table.values.get(h)}
+    for header, rank in ids.items():
+        out[(header, SCHOOL_ID)] *= 0.85 ** (rank - min(ids.values()))
     return out
 
 
 def propose_columns(table: Sheet, name: str) -> list[Proposal]:
-    """The best one-to-one pairing of headers with columns, greedily by score, each at least CHECK."""
+    """The best one-to-one pairing of headers with columns, greedily by score, each at least CHECK. A school's
+    ID that another header fits at least LIKELY names it and is at best likely (0.9): a person chooses."""
     scores = sorted(column_scores(table, name).items(), key=lambda kv: (-kv[1], kv[0]))
     used_h, used_c, out = set(), set(), []
     for (header, column), score in scores:
@@ -102,18 +158,36 @@ def propose_columns(table: Sheet, name: str) -> list[Proposal]:
         used_h.add(header)
         used_c.add(column)
         out.append(Proposal(header, column, round(score, 2)))
+    for i, p in enumerate(out):
+        others = tuple(h for (h, c), score in scores
+                       if c == p.column and c in SCHOOL_IDS and score >= LIKELY and h not in used_h)
+        if others:
+            out[i] = Proposal(p.header, p.column, min(p.score, 0.9), others)
     order = [c.name for c in SCHEMAS[name]]
     return sorted(out, key=lambda p: order.index(p.column))
 
 
+def other_export(table: Sheet) -> str | None:
+    """What a table that is no input looks like, when it is a known export a council might take for one."""
+    if len(GIAS_GROUP_HEADERS & {norm(h) for h in table.headers}) >= 2:
+        return ("looks like GIAS's groups export (trusts and federations), not its links export; for schools that "
+                "closed or converted senrun needs the links export (URN, LinkURN, LinkType, LinkEstablishedDate)")
+    return None
+
+
 def fit(table: Sheet, name: str) -> float:
-    """How well a table fits an input: mostly its required columns found (by score), a little its optional."""
+    """How well a table fits an input: mostly its required columns found (by score), a little its optional.
+    A table without most of an input's required columns is not that input (a list of schools by URN with
+    no successor is no links input), and a known export that is no input (other_export) fits none."""
+    if other_export(table):
+        return 0.0
     found = {p.column: p.score for p in propose_columns(table, name)}
     required = [c.name for c in SCHEMAS[name] if c.required]
     optional = [c.name for c in SCHEMAS[name] if not c.required]
     req = sum(found.get(c, 0.0) for c in required) / len(required)
     opt = sum(found.get(c, 0.0) for c in optional) / len(optional) if optional else 0.0
-    return req * 0.85 + opt * 0.15 if req >= 0.5 else 0.0
+    most = 2 * sum(1 for c in required if c in found) > len(required)
+    return req * 0.85 + opt * 0.15 if req >= 0.5 and most else 0.0
 
 
 def assign(tables: list[Sheet]) -> dict[str, tuple[Sheet, float]]:

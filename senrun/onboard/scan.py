@@ -28,6 +28,7 @@ class Sheet:
     header_row: int
     headers: list[str]
     values: dict[str, list[str]] = field(default_factory=dict)  # header -> sampled non-blank values
+    rows: int = 0  # the data rows sampled (0: not known, then the longest column of values)
 
     @property
     def label(self) -> str:
@@ -73,7 +74,9 @@ def _table(path: Path, sheet: str | None, rows: list[list[str | None]]) -> Sheet
     h = header_index(rows)
     headers = [str(v).strip() if v not in (None, "") else "" for v in rows[h]]
     found = Sheet(path, sheet, h + 1, [x for x in headers if x])
-    data = [r for r in rows[h + 1:] if not _totals(r)]  # a "Total" row is no data (as validate reads it)
+    data = [r for r in rows[h + 1:] if not _totals(r)  # a "Total" row is no data (as validate reads it)
+            and any(str(v).strip() for v in r if v is not None)]
+    found.rows = len(data)
     for c, name in enumerate(headers):
         if name:
             found.values[name] = [str(r[c]).strip() for r in data if c < len(r) and r[c] not in (None, "")
