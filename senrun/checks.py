@@ -13,7 +13,7 @@ import polars as pl
 
 from .calendar import academic_year, nc_year
 from .engine import collect
-from .errors import Issues
+from .errors import Issues, looks_personal
 from .inputs.load import Table
 from .inputs.schema import (CEASED_DATE, CLUSTER_ID, CLUSTER_NAME, COUNTED_ENROL, DOB, ENROL_STATUS, NC_YEAR_TAUGHT,
                             REASON, ROW, SCHOOL_ID, STATEMENT_DATE, STREAM, TO_SCHOOL, UPN)
@@ -138,9 +138,10 @@ def census_outside(census: Table, school_ids: pl.Series, issues: Issues) -> None
         rows = census.frame.filter(~inside)
     out = (census.readable(rows.group_by(SCHOOL_ID).agg(pl.len().alias("n"), pl.col(ROW).min().alias("first")))
            .sort(SCHOOL_ID))
-    for sid, n, first in out.iter_rows():
+    for sid, n, first in out.iter_rows():  # a UPN or a date of birth pasted into the school cell is hidden
         issues.warn("census_outside", f"{n:,} census rows at school {sid}, which is not in the schools input: "
-                    "not counted", **census.where(SCHOOL_ID, first), value=sid)
+                    "not counted", **census.where(SCHOOL_ID, first), value=sid,
+                    personal=(sid,) if looks_personal(sid) else ())
 
 
 def other_dobs(matches: pl.DataFrame) -> pl.DataFrame:

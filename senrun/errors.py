@@ -20,6 +20,16 @@ HIDDEN = "[hidden]"
 #: A UPN's shape (a letter, 11 digits, a digit or a temporary UPN's letter), hidden wherever it is
 #: found in a message even if the check that wrote it did not mark it personal: a second guard.
 UPN_SHAPE = re.compile(r"(?<![A-Za-z0-9])[A-Z][0-9]{11}[0-9A-Z](?![A-Za-z0-9])")
+#: A cell that holds a child's data where none belongs (a school id, a header, a year or a yes/no): a UPN
+#: however typed (any case, with spaces) or a date, such as a date of birth pasted one column off.
+CHILD_DATA = re.compile(r"\s*(?:[A-Za-z](?:\s*[0-9]){11}\s*[0-9A-Za-z]|[0-9]{1,4}([/.-])[0-9]{1,2}\1[0-9]{1,4}"
+                        r"(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?)\s*")
+
+
+def looks_personal(text: object) -> bool:
+    """Whether a cell's text looks like a child's UPN or date of birth (CHILD_DATA), so that a message
+    quoting it where no such value belongs hides it as personal."""
+    return text is not None and CHILD_DATA.fullmatch(str(text)) is not None
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import polars as pl
 from . import checks, history, succession
 from .calendar import nc_year_between
 from .config.loader import Config
-from .errors import ERROR, Issue, Issues, SenrunError
+from .errors import ERROR, Issue, Issues, SenrunError, looks_personal
 from .bases import check_blank_clusters, check_overrides, parse_need_column, warn_overrides
 from .formula import apply_formula, element_years, pot
 from .schools import (IN_FORMULA_FLAG, OPEN_UNITS, census_homes, check_open_dates, check_ssa_of_shut_schools,
@@ -303,7 +303,8 @@ def psf_issues(psf: PsfFrames, inp: Inputs, cfg: Config) -> None:
             ROW, UPN, "census_finding", "expected_school", "census_school").iter_rows():
         text = (f"{upn} is not in the census; {ends}" if finding == "not_in_census" else
                 f"{upn} is in the census at school '{found}', not '{expected}' (an unrecorded casual move); {ends}")
-        issues.add(f"census_{finding}", severity, text, **inp.statements.where(UPN, row), value=upn)
+        issues.add(f"census_{finding}", severity, text, **inp.statements.where(UPN, row), value=upn,
+                   personal=(upn, found) if looks_personal(found) else (upn,))
 
 
 def census_matches(inp: Inputs) -> pl.DataFrame | None:

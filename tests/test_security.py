@@ -159,3 +159,83 @@ def test_a_short_personal_value_is_hidden_where_it_is_given_and_the_messages_own
     assert header_again.hidden().message == '"[hidden]" is not a UPN: a check letter, then 12 digits'
     short = Issue("census_not_in_census", "warning", "B123 is not in the census", field="upn", value="B123")
     assert short.hidden().message == "[hidden] is not in the census"
+
+
+# --- a child's data typed where it does not belong (UK GDPR) --------------------------------------
+
+def _child_data_run(tmp_path: Path) -> Path:
+    from builders import pupil, statement, write_run
+
+    census = [pupil("B801200005001", "A", "2005-05-05"), pupil("B801200005002", "B801200005002", "2006-06-06"),
+              pupil("B801200005003", "23/12/2007", "2007-12-23"), pupil("B801200005004", "A", "2004-04-04")]
+    return write_run(tmp_path, statements=[statement("B801200005001", "2005-05-05", school="A")], census=census)
+
+
+def test_a_upn_or_a_date_of_birth_typed_in_a_census_school_cell_never_reaches_the_published_workbook(tmp_path):
+    import zipfile
+
+    path = _child_data_run(tmp_path)
+    result = allocate(load_config(path))
+    outside = [w for w in result.warnings if w.code == "census_outside"]
+    assert sorted(w.hidden().message for w in outside) == [
+        "1 census rows at school [hidden], which is not in the schools input: not counted"] * 2
+    assert {w.row for w in outside} == {3, 4}  # where they are: the rows, for the finance team to put right
+    out = write_outputs(result, tmp_path / "out", returns=False)
+    with zipfile.ZipFile(out / "allocations.xlsx") as book:
+        text = b"".join(book.read(part) for part in book.namelist())
+    assert b"census rows at school [hidden]" in text
+    assert b"B801200005002" not in text and b"23/12/2007" not in text
+
+
+def test_a_date_of_birth_pasted_into_a_yes_no_cell_is_hidden_in_the_error_which_still_says_where(tmp_path):
+    path = _child_data_run(tmp_path)
+    census = tmp_path / "census.csv"
+    rows = list(csv.reader(census.open()))
+    rows[0].append("fsm")
+    rows[1].append("05/05/2005")  # the child's date of birth, pasted one column off
+    for r in rows[2:]:
+        r.append("0")
+    with census.open("w", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    import yaml
+
+    config = yaml.safe_load(path.read_text())
+    config["inputs"]["census"]["columns"] = {"fsm": "fsm"}
+    path.write_text(yaml.safe_dump(config))
+    with pytest.raises(SenrunError) as caught:
+        allocate(load_config(path))
+    [bad] = [i for i in caught.value.errors if i.column == "fsm"]
+    assert bad.hidden().message.startswith('"[hidden]" is not a yes/no value') and bad.hidden().value == "[hidden]"
+    assert bad.row == 2
+
+
+def test_an_input_without_its_header_row_is_not_quoted_as_its_headers(tmp_path):
+    path = _child_data_run(tmp_path)
+    census = tmp_path / "census.csv"
+    census.write_text("\n".join(census.read_text().splitlines()[1:]) + "\n")  # saved without its header row
+    result = runner.invoke(app, ["validate", "--config", str(path), "--json"])
+    assert result.exit_code == 1
+    assert "B801200005001" not in result.output and "2005-05-05" not in result.output
+    assert "the row read as the headers holds a child's data (a UPN or a date), not headers" in result.output
+
+
+def test_init_does_not_print_a_childs_row_where_the_headers_should_be(tmp_path):
+    source = tmp_path / "files"
+    source.mkdir()
+    (source / "census.csv").write_text("B801200005001,9262002,08/01/2009,N2\nB801200005002,9262002,09/02/2009,N2\n")
+    result = runner.invoke(app, ["init", "--from", str(source), "--out", str(tmp_path / "draft.yaml")])
+    assert "B801200005001" not in result.output and "08/01/2009" not in result.output
+    assert "its first row holds a child's data (a UPN or a date), not headers: add the header row" in " ".join(
+        result.output.split())
+
+
+def test_a_totals_row_is_quoted_by_its_word_alone_as_its_label_may_name_a_child(tmp_path):
+    from builders import statement, write_run
+
+    path = write_run(tmp_path, statements=[statement("B801200005001", "2005-05-05", school="A")])
+    statements = tmp_path / "statements.csv"
+    statements.write_text(statements.read_text() + "Subtotal: Ann Smith,,,,8400.00,,\n")
+    [total] = [w for w in allocate(load_config(path)).warnings if w.code == "totals_row"]
+    # (the label was in the upn column, read in upper case)
+    assert total.message == 'looks like a totals row ("SUBTOTAL…"), not a row of data: skipped'
+    assert total.row == 3

@@ -84,3 +84,23 @@ def test_simulate_exits_0_when_one_point_ran_1_with_strict_and_1_when_none_ran(c
                                "--out", str(tmp_path / "none")])
     assert none.exit_code == 1 and "no scenario could run" in none.output
     assert not (tmp_path / "none").exists()
+
+
+def test_a_point_that_fails_on_a_childs_data_names_no_child_in_the_files_it_writes(tmp_path):
+    """simulate.xlsx, infeasible.csv and manifest.json may be shared (docs/security.md): the reason a
+    point failed hides a child's UPN there, as validate's report does."""
+    from builders import pupil
+
+    upn = "B801200005001"  # in no census: `missing_from_census: error` makes that an error
+    path = write_run(tmp_path, statements=STATEMENTS, census=[pupil("B801200005002", "A", "2002-08-31")])
+    out = tmp_path / "sim"
+    ran = CliRunner().invoke(app, ["simulate", "--config", str(path), "--set", "missing_from_census=error,cease",
+                                   "--out", str(out)])
+    assert ran.exit_code == 0, ran.output
+    assert "[hidden] is not in the census" in ran.output and upn not in ran.output
+    for name in ("infeasible.csv", "manifest.json"):
+        assert upn not in (out / name).read_text() and "[hidden]" in (out / name).read_text()
+    import zipfile
+
+    with zipfile.ZipFile(out / "simulate.xlsx") as book:
+        assert not any(upn.encode() in book.read(part) for part in book.namelist())

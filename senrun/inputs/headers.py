@@ -14,7 +14,7 @@ import re
 import polars as pl
 
 from ..config.loader import InputSpec
-from ..errors import Issues
+from ..errors import Issues, looks_personal
 from .schema import PUPILS, Column, Kind
 from .synonyms import usual_names
 
@@ -91,6 +91,9 @@ def _missing_message(spec: InputSpec, col: Column, mapped: list[str], unused: li
     if close:
         text += (f" — did you mean '{close}'? If so, map it in the config: inputs.{spec.name}.columns: "
                  f'{{"{close}": {col.name}}}')
+    if any(looks_personal(h) for h in found):  # a child's row read as the headers: not quoted
+        return (f"{text}; the row read as the headers holds a child's data (a UPN or a date), not headers: the "
+                "header row is missing, or header_row names a row of data")
     return f"{text}; columns found: {', '.join(found) or '(none)'}"
 
 

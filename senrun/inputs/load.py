@@ -8,13 +8,14 @@ own header.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 import polars as pl
 
 from .cells import EMPTY, IDX, Cells, as_text, keyed_upns, parse_cells
 from ..config.loader import InputSpec
-from ..errors import PERSONAL_FIELDS, Issues
+from ..errors import PERSONAL_FIELDS, Issues, looks_personal
 from .excel import Unreadable
 from .headers import find_header, map_columns, targets_for
 from .reading import Raw, note_merged, read_raw
@@ -244,7 +245,7 @@ def _totals_rows(frame: pl.DataFrame, cells: dict[str, Cells], drop: pl.Series, 
     rows = rows.with_columns(found.alias(IDX), label.alias("_in"))
     drop = drop.clone()
     for rec in rows.filter(pl.col("_in").is_not_null()).iter_rows(named=True):
-        text = rec[rec["_in"]].strip()
+        text = _total_word(rec[rec["_in"]])
         where = table.where(rec["_in"], rec[ROW])
         if where["field"] in PERSONAL_FIELDS:  # the label ("Total") is shown: it is not a child's UPN
             where["field"] = None
@@ -252,6 +253,14 @@ def _totals_rows(frame: pl.DataFrame, cells: dict[str, Cells], drop: pl.Series, 
                     value=text)
         drop[rec[IDX]] = True
     return drop
+
+
+def _total_word(label: str) -> str:
+    """A totals row's label as quoted: its word alone ('Subtotal…'), since what follows it may name a
+    child ('Subtotal: <a child's name>') and the warning is listed in the publishable workbook."""
+    label = label.strip()
+    word = re.match(r"(?i)(?:grand\s*|sub-?\s*)?totals?", label).group(0)
+    return word if word == label else word + "…"
 
 
 def _report(cells: Cells, col: Column, rows: pl.Series, drop: pl.Series, table: Table, issues: Issues) -> None:
@@ -262,7 +271,10 @@ def _report(cells: Cells, col: Column, rows: pl.Series, drop: pl.Series, table: 
     bad = bad.with_columns(rows.gather(bad[IDX]).alias(ROW)).filter(~drop.gather(bad[IDX]))
     for message, raw, row in bad.head(MAX_ISSUES_PER_COLUMN).select("message", "value", ROW).iter_rows():
         code = "empty_value" if message == EMPTY else "bad_value"
-        issues.error(code, message, **table.where(col.name, row), value=raw or None, expected=col.expected or None)
+        # a UPN or a date of birth pasted into another column (a year, a yes/no) is the child's: hidden
+        personal = (raw,) if col.kind != Kind.DATE and looks_personal(raw) else ()
+        issues.error(code, message, **table.where(col.name, row), value=raw or None, expected=col.expected or None,
+                     personal=personal)
     if bad.height > MAX_ISSUES_PER_COLUMN:
         issues.error("bad_value", f"{bad.height - MAX_ISSUES_PER_COLUMN:,} more problems in this column "
                      f"(rows {bad[ROW][MAX_ISSUES_PER_COLUMN]:,} onwards)", **table.where(col.name),

@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from ..errors import Issues, SenrunError
+from ..errors import Issues, SenrunError, looks_personal
 from ..inputs.schema import SCHEMAS
 from .match import INPUT_ORDER, Proposal, assign, other_export, propose_columns
 from .scan import Sheet, files_in, scan
@@ -217,6 +217,9 @@ def _not_recognised(t: Sheet) -> str:
     like = other_export(t)
     if like:
         return f"{t.label}: not recognised as any input: it {like}"
+    if any(looks_personal(h) for h in t.headers):  # a child's row where the headers should be: not printed
+        return (f"{t.label}: not recognised as any input: its first row holds a child's data (a UPN or a date), "
+                "not headers: add the header row")
     more = "…" if len(t.headers) > 8 else ""
     return f"{t.label}: not recognised as any input (headers: {', '.join(t.headers[:8])}{more})"
 

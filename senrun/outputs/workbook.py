@@ -191,7 +191,10 @@ def warnings_block(ws: Worksheet, fmt: Formats, result: RunResult, row: int) -> 
         ws.write_string(r, 2, "listed below" if common.warning_is_public(code)
                         else f"about children: see {PUPILS_BOOK} (restricted)")
         r += 1
-    public = frame.filter(pl.col("code").is_in(list(common.PUBLIC_WARNINGS)))
+    # listed without personal data even if a cell gave some (a UPN typed into a census school cell)
+    public = pl.DataFrame([(w.code, w.where(), w.hidden().message) for w in result.warnings
+                           if common.warning_is_public(w.code)],
+                          schema={"code": pl.String, "where": pl.String, "message": pl.String}, orient="row")
     if not public.height:
         return
     ws.write_string(r + 1, 0, "Warnings about schools and settings", fmt.bold)

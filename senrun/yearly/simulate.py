@@ -160,8 +160,10 @@ class Keeper:
 
 def infeasible(name: str, base_cfg: Config, cfg: Config, exc: SenrunError) -> Infeasible:
     """The row of a scenario that failed: the reason, and for an overspent formula the highest affordable
-    rate of the elements whose rate the scenario changed (of every rate element if it changed none)."""
-    reason = "; ".join(i.message for i in (exc.errors or exc.issues))
+    rate of the elements whose rate the scenario changed (of every rate element if it changed none).
+    The reason goes into files that may be shared (simulate.xlsx, infeasible.csv, manifest.json): a
+    child's UPN or date of birth in it is `[hidden]`, as in validate's report."""
+    reason = "; ".join(i.hidden().message for i in (exc.errors or exc.issues))
     highest = getattr(exc, "highest", None) or {}
     base_rates = {e.name: e.rate for e in base_cfg.elements}
     changed = {k: v for k, v in highest.items() if base_rates.get(k) != _rate(cfg, k)} or highest
