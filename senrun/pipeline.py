@@ -211,12 +211,33 @@ def _statement_dobs(inp: Inputs) -> pl.DataFrame:
     return inp.statements.frame.select(UPN, pl.col(DOB).alias("statement_dob")).unique(UPN, keep="first")
 
 
+def _unknown_basis_column(inp: Inputs, cfg: Config, n: int, name: str) -> None:
+    """A `column:` basis naming no column of the schools input: an error at its config line, naming the
+    columns `column:` can take (by senrun's name after the `columns:` map) and the likeliest meant."""
+    import difflib
+
+    schools = inp.schools
+    usable = [c for c in schools.frame.columns if c != ROW and c in schools.headers]  # present in the file
+    by_header = {schools.headers[c]: c for c in usable if schools.headers[c] != c}
+    if name in by_header:
+        hint = f": its header '{name}' is mapped to {by_header[name]} (the columns: map), so write column:{by_header[name]}"
+    else:
+        close = difflib.get_close_matches(name, usable, n=1, cutoff=0.6)
+        hint = f": did you mean column:{close[0]}?" if close else ""
+    key = f"formula.elements[{n}].basis"
+    issues = inp.issues
+    issues.error("config", f"element '{cfg.elements[n].name}' uses column '{name}', which the schools input does "
+                 f"not have{hint} (columns: {', '.join(usable)})", file=cfg.path.name, row=cfg.lines.get(key),
+                 column=key, expected="column:<a numeric column of the schools input, by its name after the "
+                 "columns: map>")
+
+
 def _check_basis_columns(inp: Inputs, cfg: Config) -> None:
     schools, issues = inp.schools, inp.issues
     if inp.census is not None and PUPILS in schools.frame.columns:  # never silent (SPEC §11.1)
         issues.warn("pupils_ignored", "the schools input's pupils column is ignored: the census counts pupils "
                     "(use a pupils_override column to set a school's pupils)", **schools.where(PUPILS))
-    for e in cfg.elements:
+    for n, e in enumerate(cfg.elements):
         needs_census = e.basis in ("sen_support", "statements", "fsm")
         if needs_census and inp.census is None:
             issues.error("config", f"element '{e.name}' has basis '{e.basis}', which needs the pupil-level census "
@@ -232,10 +253,7 @@ def _check_basis_columns(inp: Inputs, cfg: Config) -> None:
             continue
         name = e.basis[7:]
         if name not in schools.frame.columns:
-            extra = [c for c in schools.frame.columns if c != ROW]
-            issues.error("missing_column", f"element '{e.name}' uses column '{name}', which the schools input does "
-                         f"not have; columns: {', '.join(schools.headers.get(c, c) for c in extra)}",
-                         **schools.where(), expected=f"a numeric column '{name}'")
+            _unknown_basis_column(inp, cfg, n, name)
             continue
         parse_need_column(schools, name, issues)
 

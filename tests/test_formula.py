@@ -7,7 +7,7 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
-from builders import run, statement
+from builders import run, statement, write_run
 from senrun.errors import SenrunError
 from senrun.money import apportion
 
@@ -70,6 +70,32 @@ def test_a_need_element_can_use_a_numeric_column_of_the_schools_input__faq_22(tm
             budget={"pupil_specific_pot": 400},
             formula=formula({"name": "need", "basis": "column:need", "remainder": True}))
     assert dict(r.schools.select("school_id", "formula_need").iter_rows()) == {"S1": 15000, "S2": 5000, "S3": 20000}
+
+
+def test_a_need_column_named_wrongly_is_a_config_error_at_its_line_naming_the_column_meant__faq_22(tmp_path):
+    import yaml
+
+    from senrun.config.loader import load_config
+    from senrun.pipeline import allocate
+
+    def problem(basis: str, header: str) -> object:
+        schools = [{**s, header: n} for s, n in zip(THREE, ("0.5", "1.5", "2"))]
+        path = write_run(tmp_path, schools=schools, statements=[statement(U1, "2005-05-05", school="S1", annual="0")],
+                         budget={"pupil_specific_pot": 400},
+                         formula=formula({"name": "need", "basis": basis, "remainder": True}))
+        cfg = yaml.safe_load(path.read_text())
+        cfg["inputs"]["schools"]["columns"] = {header: "need"}
+        path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+        with pytest.raises(SenrunError) as e:
+            allocate(load_config(path))
+        [issue] = e.value.errors
+        assert (issue.file, issue.column) == ("senrun.yaml", "formula.elements[0].basis") and issue.row is not None
+        assert "(columns: school_id, school_name, cluster_id, pupils, ssa, need)" in issue.message
+        return issue.message
+
+    assert "did you mean column:need?" in problem("column:ned", "need")
+    assert ("its header 'Need Index' is mapped to need (the columns: map), so write column:need"
+            in problem("column:Need Index", "Need Index"))
 
 
 def test_census_bases_count_only_age_based_years_in_the_formula_range__spec_4(tmp_path):
