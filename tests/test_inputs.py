@@ -257,6 +257,16 @@ def test_suggestions_by_initials_words_or_spelling(tmp_path, header, suggested):
     assert (f"did you mean '{suggested}'?" in issue.message) if suggested else ("did you mean" not in issue.message)
 
 
+def test_another_input_file_given_as_the_census_is_one_error_asking_if_it_is_the_right_file(tmp_path):
+    schools = "DfE Number,School Name,Cluster Code,School Specific Allocation\n9262001,Ash Primary,C1,1000\n"
+    _, issues = read(csv_file(tmp_path, schools, "schools.csv"), "census")
+    [issue] = issues.errors  # not one guess a column, such as 'School Name' for the free school meals flag
+    assert issue.message.startswith("none of the census input's columns (upn, school_id, date_of_birth) is in this "
+                                    "file: is inputs.census.path the right file?")
+    assert issue.message.endswith("; columns found: DfE Number, School Name, Cluster Code, School Specific Allocation")
+    assert "did you mean" not in issue.message
+
+
 def test_a_gias_links_file_unmapped_is_told_its_own_headers_and_an_unread_link_date_is_a_warning(tmp_path):
     gias = "URN,LinkURN,LinkName,LinkType,LinkEstablishedDate\n100001,140001,Ash Academy,Successor,01-09-2013\n"
     _, issues = read(csv_file(tmp_path, gias, "links.csv"), "links")

@@ -87,7 +87,7 @@ def _missing_message(spec: InputSpec, col: Column, mapped: list[str], unused: li
         text = f"no column '{mapped[0]}' (the config maps it to {col.name})"
     else:
         text = f"required column '{col.name}' is missing"
-    close = _closest([col.name, *mapped, *usual_names(spec.name, col.name)], unused)  # (GIAS's LinkURN…)
+    close = _closest(_meant(spec, col), unused)  # (GIAS's LinkURN…)
     if close:
         text += (f" — did you mean '{close}'? If so, map it in the config: inputs.{spec.name}.columns: "
                  f'{{"{close}": {col.name}}}')
@@ -95,6 +95,25 @@ def _missing_message(spec: InputSpec, col: Column, mapped: list[str], unused: li
         return (f"{text}; the row read as the headers holds a child's data (a UPN or a date), not headers: the "
                 "header row is missing, or header_row names a row of data")
     return f"{text}; columns found: {', '.join(found) or '(none)'}"
+
+
+def _meant(spec: InputSpec, col: Column) -> list[str]:
+    """The headers that would be this column: senrun's name, the config's own for it, the usual phrasings."""
+    mapped = [user for user, internal in spec.columns if internal == col.name]
+    return [col.name, *mapped, *usual_names(spec.name, col.name)]
+
+
+def _none_found(spec: InputSpec, missing: list[Column], found: list[str], where: dict, issues: Issues) -> None:
+    """The file has none of the input's columns: most likely another file (the schools workbook given as
+    the census) or a header row not found; one error says both, without guessing a column for each."""
+    names = [next((user for user, internal in spec.columns if internal == c.name), c.name) for c in missing]
+    if any(looks_personal(h) for h in found):
+        seen = "the row read as the headers holds a child's data (a UPN or a date), not headers"
+    else:
+        seen = f"columns found: {', '.join(found) or '(none)'}"
+    issues.error("missing_column", f"none of the {spec.name} input's columns ({', '.join(names)}) is in this file: "
+                 f"is inputs.{spec.name}.path the right file? {header_row_hint(spec)}; {seen}",
+                 **{**where, "expected": f"columns headed {', '.join(repr(n) for n in names)}"})
 
 
 def header_row_hint(spec: InputSpec) -> str:
@@ -136,7 +155,12 @@ def map_columns(headers: list[str], spec: InputSpec, targets: list[dict[str, str
         Column(name, Kind.TEXT) for name in dict.fromkeys(i for _, i in spec.columns)
         if name not in {c.name for c in columns if c.required}]
     no_header = not any(c.name in present for c in columns if c.required)
-    for col in wanted:
+    missing = [c for c in wanted if c.name not in present]
+    like = sum(1 for c in missing if _closest(_meant(spec, c), unused))
+    if no_header and len(missing) > 1 and 2 * like < len(missing):  # not this input's file, most likely: one
+        _none_found(spec, missing, found, where, issues)  # message, not a guess at a header for each column
+        missing = []
+    for col in missing:
         if col.name in present:
             continue
         mapped = [user for user, internal in spec.columns if internal == col.name]
