@@ -32,12 +32,16 @@ def nearest_schools(value: str, ids: pl.Series, names: pl.Series | None = None) 
                                  + shown[-1]) + "?"
 
 
-def missing_file_hint(path) -> str:
+def missing_file_hint(path, written: str | None = None) -> str:
     """For an input that does not exist: where it was looked for (input paths are relative to the
-    config file) and the nearest names in that folder, e.g. school.xlsx for schools.xlsx."""
+    config file) and the nearest names in that folder, e.g. school.xlsx for schools.xlsx.  A path
+    `written` with backslashes (as Windows shows paths) is told to use /, which works everywhere."""
     from pathlib import Path
 
     path = Path(path)
+    if written and "\\" in written and not path.exists():
+        return (f" (paths in the config are written with /, which works on Windows too: write "
+                f"'{written.replace(chr(92), '/')}')")
     try:
         if path.exists():
             return ""

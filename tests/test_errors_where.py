@@ -3,6 +3,8 @@ mean" for an unknown school, and a council's own last-year spreadsheet as --prev
 
 from __future__ import annotations
 
+import os
+
 import polars as pl
 import pytest
 import xlsxwriter
@@ -29,6 +31,22 @@ def test_a_missing_input_gives_the_path_as_written_the_resolved_path_and_the_nea
     assert "schools file 'school.csv' does not exist" in issue.message
     assert f"looked for {tmp_path.resolve() / 'school.csv'}" in issue.message
     assert "relative to the config file" in issue.message and "did you mean schools.csv?" in issue.message
+
+
+@pytest.mark.skipif(os.name == "nt", reason="Windows reads a backslash path as written")
+def test_a_path_written_with_backslashes_is_told_to_use_forward_slashes_which_work_everywhere(tmp_path):
+    cfg = write_run(tmp_path, statements=[statement(U1, "2005-05-05", school="B")])
+    (tmp_path / "data").mkdir()
+    (tmp_path / "schools.csv").rename(tmp_path / "data" / "schools.csv")
+    raw = yaml.safe_load(cfg.read_text())
+    raw["inputs"]["schools"]["path"] = "data\\schools.csv"  # as Windows Explorer shows it
+    cfg.write_text(yaml.safe_dump(raw))
+    (issue,) = [i for i in run_validation(cfg).issues if i.code == "unreadable"]
+    assert issue.message.endswith("(paths in the config are written with /, which works on Windows too: write "
+                                  "'data/schools.csv')")
+    raw["inputs"]["schools"]["path"] = "data/schools.csv"
+    cfg.write_text(yaml.safe_dump(raw))
+    assert not [i for i in run_validation(cfg).issues if i.code == "unreadable"]
 
 
 def test_an_unknown_school_id_suggests_the_nearest_ids_with_their_names(tmp_path):

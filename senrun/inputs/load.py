@@ -109,7 +109,7 @@ def read_input(spec: InputSpec, issues: Issues) -> Table | None:
     except Unreadable as exc:
         from ..suggest import missing_file_hint
 
-        issues.error("unreadable", f"{spec.name} file '{spec.path_text}' {exc}{missing_file_hint(spec.path)}",
+        issues.error("unreadable", f"{spec.name} file '{spec.path_text}' {exc}{missing_file_hint(spec.path, spec.path_text)}",
                      file=spec.path.name, sheet=table.sheet, row=exc.row)
         return None
     table.headers.pop(_FIRST, None)
