@@ -494,7 +494,7 @@ def prepare(inp: Inputs, cfg: Config, psf: PsfFrames | None = None) -> Prepared:
     name = pl.col(CLUSTER_NAME) if CLUSTER_NAME in schools.columns else pl.lit(None, dtype=pl.String)
     ssa = pl.col(SSA) if SSA in schools.columns else pl.lit(0, dtype=pl.Int64)
     schools = collect(schools.lazy().join(paid, on=SCHOOL_ID, how="left")
-                      .with_columns(name.fill_null(pl.col(CLUSTER_ID)).first().over(CLUSTER_ID).alias(CLUSTER_NAME),
+                      .with_columns(name.drop_nulls().first().over(CLUSTER_ID).fill_null(pl.col(CLUSTER_ID)).alias(CLUSTER_NAME),
                                     ssa.fill_null(0).cast(pl.Int64).alias("ssa"),
                                     pl.col("psf").fill_null(0).cast(pl.Int64), pl.col("_basis_pupils").alias("pupils"))
                       # a school open on no day of the period has no row (SPEC §11.11), unless PSF was paid there

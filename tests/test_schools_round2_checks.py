@@ -142,3 +142,13 @@ def test_a_cluster_given_two_names_is_a_warning_but_settings_of_no_cluster_are_n
     [named] = [w for w in r.warnings if w.code == "cluster_names"]
     assert named.message == "cluster C1 is named 'Northern' here but 'North' above; the first name is used"
     assert (named.row, named.column) == (3, "cluster_name")
+
+
+def test_a_cluster_named_on_some_of_its_rows_has_that_name_whichever_row_comes_first__spec_6(tmp_path):
+    """A blank cluster_name is no second name: the outputs must not depend on the order of the rows."""
+    named = [{**school("A"), "cluster_name": ""}, {**school("B"), "cluster_name": "Wortford"}]
+    for schools in (named, named[::-1]):
+        r = run(tmp_path, schools=schools, statements=ONE_CHILD, census=census_of("A", "B"))
+        assert r.clusters.select("cluster_id", "cluster_name").rows() == [("C1", "Wortford")]
+        assert set(r.schools["cluster_name"]) == {"Wortford"}
+        assert not [w for w in r.warnings if w.code == "cluster_names"]
