@@ -140,6 +140,18 @@ def test_parquet_money_and_datetimes(tmp_path):
     assert read_ok(path)["annual_amount"].to_list() == [30, 30030]  # float noise is not a fraction of a penny
 
 
+def test_parquet_date_times_stored_in_utc_are_read_as_the_dates_they_were_in_england(tmp_path):
+    """A database exports midnight of 1 September 2005 (British Summer Time) as 23:00 UTC on 31 August:
+    read as 31 August, a child born on 1 September would be a year older and lose a year of PSF."""
+    path = tmp_path / "s.parquet"
+    births = pl.Series([datetime(2005, 9, 1), datetime(2006, 1, 10)]).dt.replace_time_zone("Europe/London")
+    for zone in ("UTC", "Europe/London", "America/New_York"):
+        pl.DataFrame({"upn": ["B801200005001", "B801200005002"], "date_of_birth": births.dt.convert_time_zone(zone),
+                      "statement_date": ["2010-03-01"] * 2, "school_id": ["A"] * 2,
+                      "annual_amount": [1.0, 2.0]}).write_parquet(path)
+        assert read_ok(path)["date_of_birth"].to_list() == [date(2005, 9, 1), date(2006, 1, 10)], zone
+
+
 def test_a_csv_saved_with_an_xlsx_name_is_read_as_csv(tmp_path):
     path = csv_file(tmp_path, ",".join(STATEMENT_HEADER) + "\nB801200005001,2002-08-31,2010-03-01,A,1\n",
                     name="statements.xlsx")

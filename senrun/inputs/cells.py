@@ -100,13 +100,21 @@ def _empties(blank: pl.Series, col: Column) -> pl.DataFrame:
                          "value": pl.Series([None] * len(idx), dtype=pl.String)})
 
 
+#: The time zone of a council's dates (a date-time stored with another zone is read as England's date).
+ENGLAND = "Europe/London"
+
+
 def as_text(series: pl.Series) -> pl.Series:
     """A typed (Parquet) column as the text a person would see: floats to 15 significant digits,
-    as Excel shows them (0.1 + 0.2 is 0.3); date-times as their date."""
+    as Excel shows them (0.1 + 0.2 is 0.3); date-times as their date — in England: a moment stored
+    with its time zone (a database's UTC: midnight of a summer birthday is 23:00 the day before) is
+    the date it was in England, whatever zone the file stored it in."""
     dtype = series.dtype
     if dtype == pl.String:
         return series
     if isinstance(dtype, pl.Datetime):
+        if dtype.time_zone is not None:
+            series = series.dt.convert_time_zone(ENGLAND)
         return series.dt.date().cast(pl.String)
     if dtype.is_float():
         return series.round_sig_figs(15).cast(pl.String)
