@@ -166,7 +166,8 @@ def test_an_unknown_top_level_key(tmp_path):
     ("rate: 5000", "rate: five thousand", "formula.elements[0].rate", "is not a number"),
     ("census_date: 2013-01-17", "census_date: 17/13/2013", "census_date", "is not a date"),
     ("budget: {pupil_specific_pot: 1000000}", "budget: 1000000", "budget", "must be a mapping"),
-    ("pupil_specific_pot: 1000000", "pupil_specific_pot: -5", "budget.pupil_specific_pot", "not an amount of money"),
+    ("pupil_specific_pot: 1000000", "pupil_specific_pot: -5", "budget.pupil_specific_pot", "-5 is negative"),
+    ("pupil_specific_pot: 1000000", "pupil_specific_pot: lots", "budget.pupil_specific_pot", "not an amount of money"),
     ("pupil_specific_pot: 1000000", "pupil_specific_pot: 10.005", "budget.pupil_specific_pot", "two decimal places"),
     ("remainder: true", "remainder: maybe", "formula.elements[2].remainder", "true or false"),
     ("  elements:\n", "  elements: {name: x}\n  old_elements:\n", "formula.elements", "must be a list"),
@@ -250,9 +251,15 @@ def test_yaml_cannot_build_python_objects(tmp_path):
     assert "not valid YAML" in issue.message
 
 
-def test_infinity_is_not_an_amount(tmp_path):
-    issue = only_problem(tmp_path, MINIMAL.replace("rate: 5000", "rate: .inf"))
-    assert issue.row == 7 and "not an amount" in issue.message
+@pytest.mark.parametrize("old,new,path,line", [
+    ("rate: 5000", "rate: .inf", "formula.elements[0].rate", 7),
+    ("share: 0.1", "share: .nan", "formula.elements[1].share", 8),
+    ("pupil_specific_pot: 1000000", "pupil_specific_pot: -.inf", "budget.pupil_specific_pot", 4),
+])
+def test_infinity_and_not_a_number_are_refused_at_their_key_and_line(tmp_path, old, new, path, line):
+    issue = only_problem(tmp_path, MINIMAL.replace(old, new))
+    assert (issue.file, issue.row, issue.column) == ("senrun.yaml", line, path)
+    assert f"'{new.split(': ')[1]}' is not a" in issue.message and issue.expected
 
 
 def test_a_config_that_is_not_utf8(tmp_path):
@@ -343,3 +350,178 @@ def test_a_negative_census_move_tolerance_is_an_error_and_a_fraction_is_shown__s
     assert issue.column == "census_move_tolerance_days" and "negative" in issue.message
     issue = only_problem(tmp_path, MINIMAL + "census_move_tolerance_days: 31.5\n")
     assert "must be a whole number, not 31.5" in issue.message
+
+
+# --- numbers as a finance officer writes them (YAML 1.1 would read 05000 as octal) ---------
+
+@pytest.mark.parametrize("old,new", [
+    ("rate: 5000", "rate: 05000"),
+    ("pupil_specific_pot: 1000000", "pupil_specific_pot: 01000000"),
+    ("share: 0.1", "share: 00.1"),
+])
+def test_a_number_with_a_leading_zero_is_read_in_decimal_as_excel_reads_it(tmp_path, old, new):
+    leading, plain = (load_config(write(tmp_path, text, name)) for text, name in
+                      ((MINIMAL.replace(old, new), "a.yaml"), (MINIMAL, "b.yaml")))
+    assert (leading.elements, leading.pupil_specific_pot) == (plain.elements, plain.pupil_specific_pot)
+
+
+def test_a_leading_zero_amount_is_paid_as_written_not_as_octal(tmp_path):
+    cfg = load_config(write(tmp_path, MINIMAL.replace("rate: 5000", "rate: 05000")
+                            .replace("pupil_specific_pot: 1000000", "pupil_specific_pot: 0341000")))
+    assert cfg.elements[0].rate == Decimal(5000)  # not 2560
+    assert cfg.pupil_specific_pot == 34_100_000  # pence: £341,000, not £115,200
+
+
+@pytest.mark.parametrize("old,new,path,line,words", [
+    ("pupil_specific_pot: 1000000", "pupil_specific_pot: 1:00", "budget.pupil_specific_pot", 4,
+     "'1:00' is not an amount of money"),
+    ("pupil_specific_pot: 1000000", "pupil_specific_pot: 0x53408", "budget.pupil_specific_pot", 4,
+     "'0x53408' is not an amount of money"),
+    ("rate: 5000", "rate: 0x1388", "formula.elements[0].rate", 7, "'0x1388' is not a number"),
+    ("rate: 5000", "rate: 1:23:20", "formula.elements[0].rate", 7, "'1:23:20' is not a number"),
+    ("share: 0.1", "share: 0b1", "formula.elements[1].share", 8, "'0b1' is not a number"),
+    ("census_date: 2013-01-17", "census_date: 2013-01-17\nmax_input_mb: 0x10", "max_input_mb", 4,
+     "must be a whole number, not '0x10'"),
+])
+def test_hex_binary_and_base_60_numbers_are_not_amounts_and_are_refused_at_their_line(tmp_path, old, new, path,
+                                                                                       line, words):
+    issue = only_problem(tmp_path, MINIMAL.replace(old, new))
+    assert (issue.file, issue.row, issue.column) == ("senrun.yaml", line, path)
+    assert words in issue.message and issue.expected
+
+
+# --- ranges: 1 or more, not negative, at least one phase ------------------------------------
+
+@pytest.mark.parametrize("value", ["0", "-5"])
+def test_max_input_mb_of_0_or_less_is_an_error_at_its_line(tmp_path, value):
+    issue = only_problem(tmp_path, MINIMAL + f"max_input_mb: {value}\n")
+    assert (issue.file, issue.row, issue.column) == ("senrun.yaml", 13, "max_input_mb")
+    assert issue.message == f"must be 1 or more, not {value}" and "1 or more" in issue.expected
+
+
+@pytest.mark.parametrize("where,text,line", [
+    ("inputs.statements.header_row", MINIMAL.replace("statements.csv}", "statements.csv, header_row: {v}}"), 12),
+    ("previous.header_row", MINIMAL + "previous: {columns: {A: school_id, B: cluster_id, C: total}, "
+                                      "header_row: {v}}\n", 13),
+])
+@pytest.mark.parametrize("value", ["0", "-1"])
+def test_a_header_row_of_0_or_less_is_an_error_at_its_line_saying_rows_count_from_1(tmp_path, where, text, line,
+                                                                                     value):
+    issue = only_problem(tmp_path, text.replace("{v}", value))
+    assert (issue.file, issue.row, issue.column) == ("senrun.yaml", line, where)
+    assert f"must be 1 or more, not {value}" in issue.message
+    assert issue.expected == "1 or more: the row as Excel numbers it"
+
+
+def test_a_negative_diff_flag_pct_is_an_error_at_its_line(tmp_path):
+    issue = only_problem(tmp_path, MINIMAL + "diff: {flag_pct: -10}\n")
+    assert (issue.file, issue.row, issue.column) == ("senrun.yaml", 13, "diff.flag_pct")
+    assert "-10 is negative" in issue.message and "0 or more" in issue.expected
+    assert load_config(write(tmp_path, MINIMAL + "diff: {flag_pct: 0}\n")).flag_pct == 0
+
+
+def test_phases_with_no_phase_is_an_error_at_its_line(tmp_path):
+    issue = only_problem(tmp_path, MINIMAL + "phases: {}\n")
+    assert (issue.file, issue.row, issue.column) == ("senrun.yaml", 13, "phases")
+    assert "at least one phase" in issue.message and "replaces the default phases whole" in issue.message
+
+
+@pytest.mark.parametrize("text,path", [
+    (MINIMAL + "phases: {primary: [6, 0]}\n", "phases.primary"),
+    (MINIMAL.replace("formula:\n", "formula:\n  pupils: {nc_years: [11, 0]}\n"), "formula.pupils.nc_years"),
+])
+def test_a_year_span_whose_first_year_is_after_its_last_says_so(tmp_path, text, path):
+    issue = only_problem(tmp_path, text)
+    assert issue.column == path and issue.row is not None
+    assert "the first year must not be after the last" in issue.message
+
+
+# --- one pass, each problem once --------------------------------------------------------
+
+def test_a_missing_top_level_section_is_reported_once_as_required(tmp_path):
+    issues = problems(tmp_path, "accept: []\n")
+    assert [i.message for i in issues] == [f"'{k}' is required" for k in
+                                           ("year", "period", "census_date", "budget", "formula", "inputs")]
+
+
+def test_a_key_given_twice_is_listed_beside_every_other_problem_of_the_file(tmp_path):
+    text = MINIMAL.replace('year: "2013-14"\n', 'year: "2013-14"\nprorate: months\nprorate: days\n'
+                                                 "transfer: end\n").replace("rate: 5000", "rat: 5000")
+    found = {(i.column, i.row): i.message for i in problems(tmp_path, text)}
+    assert found[("prorate", 3)] == "the key 'prorate' is given twice (lines 2 and 3); keep one"
+    assert "not 'end'" in found[("transfer", 4)]
+    assert "unknown key 'rat'" in found[("formula.elements[0].rat", 10)]
+
+
+def test_a_key_given_twice_does_not_hide_a_rule_that_spans_keys(tmp_path):
+    text = MINIMAL.replace("end: 2014-03-31", "end: 2013-03-31") + 'year: "2013-14"\n'
+    assert {i.column for i in problems(tmp_path, text)} == {"year", "period.end"}
+
+
+# --- messages a finance officer can act on ----------------------------------------------
+
+def test_a_negative_amount_of_money_is_said_to_be_negative(tmp_path):
+    issue = only_problem(tmp_path, MINIMAL.replace("pupil_specific_pot: 1000000", 'pupil_specific_pot: "-£5,000"'))
+    assert issue.column == "budget.pupil_specific_pot" and issue.row == 4
+    assert "-£5,000 is negative" in issue.message
+
+
+@pytest.mark.parametrize("old,new,path,words", [
+    ("formula:\n", "diff: {flag_pct: 10%}\nformula:\n", "diff.flag_pct", "write 10, without %"),
+    ("formula:\n", "formula:\n  protection: {floor_pct: \"-5%\"}\n", "formula.protection.floor_pct",
+     "write -5, without %"),
+    ("share: 0.1", "share: 10%", "formula.elements[1].share", "write 0.1 for 10%"),
+])
+def test_a_percentage_written_with_a_percent_sign_says_what_to_write(tmp_path, old, new, path, words):
+    issue = only_problem(tmp_path, MINIMAL.replace(old, new))
+    assert issue.column == path and issue.row is not None and issue.file == "senrun.yaml"
+    assert words in issue.message
+
+
+def test_true_in_quotes_says_to_write_it_without_quotes_and_names_the_key_once(tmp_path):
+    issue = only_problem(tmp_path, MINIMAL.replace("remainder: true", 'remainder: "true"'))
+    assert (issue.column, issue.row) == ("formula.elements[2].remainder", 9)
+    assert issue.message == "'true' in quotes is text: write true without quotes"
+    assert str(issue).count("formula.elements[2].remainder") == 1
+
+
+def test_a_blank_upn_to_reinstate_expects_the_childs_upn(tmp_path):
+    issue = only_problem(tmp_path, MINIMAL + 'reinstate: [{upn: "", stream: PSF, reason: x}]\n')
+    assert (issue.column, issue.row) == ("reinstate[0].upn", 13)
+    assert "UPN" in issue.expected and "why" not in issue.expected
+
+
+@pytest.mark.parametrize("old,new,path", [
+    ("prorate: weekly", "prorate: months\u00a0", "prorate"),
+    ("prorate: weekly", "prorate\u00a0: months", "prorate\u00a0"),
+])
+def test_a_non_breaking_space_in_a_key_or_value_is_named(tmp_path, old, new, path):
+    issue = only_problem(tmp_path, (MINIMAL + "prorate: weekly\n").replace(old, new))
+    assert (issue.column, issue.row) == (path, 13)
+    assert "non-breaking space, U+00A0" in issue.message
+
+
+def test_a_tab_used_for_indenting_says_to_indent_with_spaces(tmp_path):
+    issue = only_problem(tmp_path, MINIMAL.replace("  schools:", "\tschools:"))
+    assert (issue.file, issue.row) == ("senrun.yaml", 11)
+    assert "indent with spaces, not a tab" in issue.message
+
+
+def test_a_config_not_in_utf8_gives_its_line_and_says_to_save_it_as_utf8(tmp_path):
+    path = tmp_path / "senrun.yaml"
+    path.write_bytes(MINIMAL.replace("per_pupil,", "per_pupil, label: \"£ per pupil\",").encode("cp1252"))
+    with pytest.raises(SenrunError) as info:
+        load_config(path)
+    issue = info.value.issues[0]
+    assert (issue.file, issue.row) == ("senrun.yaml", 9)
+    assert "not UTF-8" in issue.message and "save it as UTF-8" in issue.message
+
+
+@pytest.mark.parametrize("name,data", [("schools.xlsx", b"PK\x03\x04rest of a zip"),
+                                       ("census.csv", b"UPN,DOB\nA,2005-01-01\n")])
+def test_a_spreadsheet_given_as_the_config_says_the_config_is_the_yaml_file(tmp_path, name, data):
+    (tmp_path / name).write_bytes(data)
+    with pytest.raises(SenrunError) as info:
+        load_config(tmp_path / name)
+    issue = info.value.issues[0]
+    assert issue.file == name and "not a config" in issue.message and ".yaml file" in issue.message

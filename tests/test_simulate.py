@@ -98,8 +98,8 @@ def test_an_unknown_key_in_a_scenario_is_rejected_naming_the_scenario_file_and_l
     assert str(issue).startswith("tweak.yaml › line 3")
 
 
-def test_an_empty_scenario_changes_nothing_and_reuses_the_psf(base, tmp_path):
-    name, cfg = load_scenario(base, scenario_file(tmp_path, "same.yaml", ""))
+def test_a_scenario_of_an_empty_mapping_changes_nothing_and_reuses_the_psf(base, tmp_path):
+    name, cfg = load_scenario(base, scenario_file(tmp_path, "same.yaml", "{}\n"))
     sim = simulate(base, [(name, cfg)])
     o = sim.scenarios[0]
     assert name == "same" and o.psf_reused
@@ -309,3 +309,67 @@ def test_a_run_off_year_that_cannot_be_worked_out_is_named_in_the_error__faq_8(t
     [issue] = e.value.errors
     assert issue.message.startswith("in the run-off's year 2016-17 (01/04/2016 – 31/03/2017): element 'per_pupil'")
     assert issue.file == "senrun.yaml"
+
+
+# --- slips that would otherwise run quietly as something else --------------------------------
+
+@pytest.mark.parametrize("option,words", [
+    ("lump_sum.rate=£5,000", "write the amount without commas, 5000"),
+    ("lump_sum.rate=5,000,10,000", "write the amount without commas, 5000"),
+    ("budget.pupil_specific_pot=1,250,000", "write the amount without commas, 1250000"),
+    ("lump_sum.rate=2,500", "to run 2 and 500, write the first with its pence: 2.00,500"),
+])
+def test_a_set_value_with_a_thousands_comma_is_refused_saying_commas_separate_values(option, words):
+    with pytest.raises(SetOptionError) as caught:
+        sweep_overlays(BASE_RAW, [option])
+    assert "commas separate the values" in str(caught.value) and words in str(caught.value)
+
+
+@pytest.mark.parametrize("option,values", [
+    ("lump_sum.rate=0,500", ["0", "500"]),
+    ("budget.pupil_specific_pot=90,100", ["90", "100"]),
+    ("lump_sum.rate=2.00,500", ["2.00", "500"]),
+])
+def test_a_sweep_of_values_that_could_not_be_one_amount_runs_as_written(option, values):
+    assert [name.split("=")[1] for name, _ in sweep_overlays(BASE_RAW, [option])] == values
+
+
+@pytest.mark.parametrize("text,path,line,words", [
+    ("formula:\n  elements:\n    - {name: lumpsum, basis: per_school, rate: 0}\n", "formula.elements[0].name", 3,
+     "adds a new element 'lumpsum': did you mean 'lump_sum'?"),
+    ("formula:\n  elements:\n    - {name: Lump_Sum, basis: per_school, rate: 0}\n", "formula.elements[0].name", 3,
+     "adds a new element 'Lump_Sum': did you mean 'lump_sum'?"),
+    ("topslices:\n  - {name: auxiliary_aid, amount: 0}\n", "topslices[0].name", 2,
+     "adds a new top-slice 'auxiliary_aid': did you mean 'auxiliary_aids'?"),
+])
+def test_a_scenario_item_named_one_slip_from_a_base_item_is_an_error_at_its_line(tmp_path, text, path, line, words):
+    base = load_config(write_run(tmp_path, statements=STATEMENTS, topslices=[{"name": "auxiliary_aids", "amount": 1}]))
+    with pytest.raises(SenrunError) as caught:
+        load_scenario(base, scenario_file(tmp_path, "typo.yaml", text))
+    [issue] = caught.value.issues
+    assert (issue.file, issue.row, issue.column) == ("typo.yaml", line, path)
+    assert words in issue.message
+
+
+def test_a_scenario_may_add_an_item_whose_name_differs_by_a_digit_or_more(base):
+    cfg = scenario_config(base, {"formula": {"elements": [{"name": "lump_sum2", "basis": "per_school", "rate": 0},
+                                                          {"name": "need", "basis": "sen_support", "share": 0}]}},
+                          "new.yaml")
+    assert [e.name for e in cfg.elements][-2:] == ["lump_sum2", "need"]
+
+
+def test_a_scenario_problem_names_the_item_by_the_scenarios_own_index(base, tmp_path):
+    path = scenario_file(tmp_path, "sc1.yaml", "formula:\n  elements:\n    - {name: lumpsum, rate: 0}\n")
+    with pytest.raises(SenrunError) as caught:
+        load_scenario(base, path)
+    found = {i.column: i for i in caught.value.issues}
+    assert set(found) == {"formula.elements[0].name", "formula.elements[0].basis"}
+    assert found["formula.elements[0].basis"].message == "'formula.elements[0].basis' is required"
+    assert all(i.row == 3 and i.file == "sc1.yaml" for i in found.values())
+
+
+def test_an_empty_scenario_file_is_an_error(base, tmp_path):
+    with pytest.raises(SenrunError) as caught:
+        load_scenario(base, scenario_file(tmp_path, "sc7.yaml", "# nothing yet\n"))
+    [issue] = caught.value.issues
+    assert issue.file == "sc7.yaml" and "the scenario file is empty" in issue.message

@@ -4,6 +4,7 @@ described by PyYAML's parser, in the same words either way."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,24 @@ def test_a_broken_file_is_described_the_same_way_with_or_without_libyaml(monkeyp
         yamlsafe.loads_yaml(text)
     assert (str(fast.value), fast.value.line) == (str(plain.value), plain.value.line)
     assert fast.value.line == 3
+
+
+@pytest.mark.parametrize("libyaml", [True, False])
+def test_whole_numbers_are_read_in_decimal_and_yaml_1_1_number_forms_stay_as_written(monkeypatch, libyaml):
+    if not libyaml:
+        monkeypatch.setattr(yamlsafe, "_CLoader", None)
+    text = "a: 05000\nb: -0123\nc: 1_000\nd: 0x53408\ne: 1:00\nf: 0b101\ng: .nan\nh: -.inf\ni: 1:30.5\nj: 05000.50\n"
+    assert yamlsafe.loads_yaml(text)[0] == {"a": 5000, "b": -123, "c": 1000, "d": "0x53408", "e": "1:00",
+                                            "f": "0b101", "g": ".nan", "h": "-.inf", "i": "1:30.5",
+                                            "j": Decimal("5000.50")}
+
+
+def test_keys_given_twice_are_each_reported_at_their_line_with_the_file_read_all_the_same():
+    with pytest.raises(yamlsafe.DuplicateKeys) as caught:
+        yamlsafe.loads_yaml("a: 1\nb: {c: 1, c: 2}\na: 3\n")
+    twice = caught.value
+    assert twice.document == {"a": 3, "b": {"c": 2}} and twice.lines["a"] == 3  # YAML keeps the last: its line
+    assert [(str(p), p.line, p.key) for p in twice.problems] == [
+        ("the key 'b.c' is given twice (lines 2 and 2); keep one", 2, "b.c"),
+        ("the key 'a' is given twice (lines 1 and 3); keep one", 3, "a")]
+    assert isinstance(twice, yamlsafe.YamlProblem) and (twice.line, twice.key) == (2, "b.c")

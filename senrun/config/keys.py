@@ -2,7 +2,7 @@
 
 Every key is declared once in `SPEC`: its kind and its default.  `Checker` collects every
 problem with its key path (`formula.elements[1].share`), its line and the keys allowed
-there; `semantics` then checks what spans keys (the period, the elements, the top-slices).
+there; `rules.semantics` then checks what spans keys (the period, the elements, the top-slices).
 """
 
 from __future__ import annotations
@@ -26,9 +26,13 @@ OWN_SCHOOLS_COLUMNS = frozenset(c.name for c in SCHEMAS["schools"])
 
 # Each entry: key -> (kind, default).  kind is a checker name or a nested dict.
 REQUIRED = object()
+NBSP = "\u00a0"
+#: A non-breaking space looks like a space on screen: a message about a name or value holding one says so.
+NBSP_HINT = ("it contains a non-breaking space, U+00A0, as pasted from Word or an e-mail: delete it and type an "
+             "ordinary space if one is needed")
 
 _INPUT = {"path": ("str", REQUIRED), "sheet": ("str", None), "columns": ("columns", None),
-          "header_row": ("int", None), "encoding": ("encoding", None)}
+          "header_row": ("count", None), "encoding": ("encoding", None)}
 _ELEMENT = {"name": ("name", REQUIRED), "basis": ("basis", REQUIRED), "rate": ("rate", None),
             "share": ("decimal", None), "remainder": ("bool", False), "remove": ("bool", False),
             "nc_years": ("years", None), "label": ("str", None)}
@@ -45,7 +49,7 @@ SPEC: dict[str, tuple] = {
     "missing_from_census": (("cease", "error"), "cease"),
     "transfer": (("ends", "keeps"), "ends"),
     "census_move_tolerance_days": ("int", 31),
-    "max_input_mb": ("int", 2048),
+    "max_input_mb": ("count", 2048),
     "delegation": (("devolved", "delegated"), "delegated"),
     "output_mode": (("private", "group"), "private"),  # output folders 0700/0600 or 0750/0640
     "contact": ("str", None),  # a line for the school returns: who to ask about them
@@ -60,7 +64,7 @@ SPEC: dict[str, tuple] = {
                  "protection": ({"floor_pct": ("decimal", REQUIRED)}, None),
                  "elements": (("list", _ELEMENT), REQUIRED)}, REQUIRED),
     "accept": ("accept", None),
-    "previous": ({"columns": ("prevcolumns", REQUIRED), "sheet": ("str", None), "header_row": ("int", None)},
+    "previous": ({"columns": ("prevcolumns", REQUIRED), "sheet": ("str", None), "header_row": ("count", None)},
                  None),  # how to read a council's own last-year spreadsheet given to --previous  # known warnings for validate: a file (relative to the config) or a list
     "inputs": ({"schools": (_INPUT, REQUIRED), "census": (_INPUT, None),
                 "statements": (_INPUT, REQUIRED), "moves": (_INPUT, None),
@@ -82,6 +86,8 @@ class Walker:
     def problem(self, key_path: str, message: str, expected: str | None = None, value: Any = None) -> None:
         """Record a problem at `key_path`, on its line (or its parent's when it has none)."""
         line = self.lines.get(key_path) or self.lines.get(key_path.rsplit(".", 1)[0])
+        if (NBSP in key_path or NBSP in str(value or "")) and NBSP_HINT not in message:
+            message += f" ({NBSP_HINT})"
         self.issues.error(CONFIG, message, file=self.file, row=line, column=key_path,
                           field=key_path, value=None if value is None else str(value), expected=expected)
 
@@ -98,6 +104,7 @@ class Walker:
                 where = f"{path}.{key}" if path else str(key)
                 close = difflib.get_close_matches(str(key), list(spec), n=1)
                 hint = f" — did you mean '{close[0]}'?" if close else ""
+                hint = f" ({NBSP_HINT}){hint}" if NBSP in str(key) else hint
                 self.problem(where, f"unknown key '{key}'{hint}; allowed here: {', '.join(spec)}",
                              expected=", ".join(spec))
         for key, (kind, default) in spec.items():
@@ -105,6 +112,8 @@ class Walker:
             if key not in raw or raw[key] is None:
                 if default is REQUIRED:
                     self.problem(where, f"'{where}' is required")
+                    out[key] = None
+                    continue
                 out[key] = copy.deepcopy(default) if not isinstance(kind, dict) or default is None \
                     else self.mapping(default or {}, kind, where)
                 continue
@@ -150,7 +159,7 @@ class ScalarKinds:
     def k_nonblank(self, raw, path):
         text = self.k_str(raw, path)
         if text is not None and not text.strip():
-            self.problem(path, f"{path} is blank", expected="text (for a reinstatement, why the child is paid again)")
+            self.problem(path, f"{path} is blank", expected=_NONBLANK.get(path.rsplit(".", 1)[-1], "text"))
             return None
         return text
 
@@ -162,8 +171,9 @@ class ScalarKinds:
 
     def k_int(self, raw, path):
         if isinstance(raw, bool) or not isinstance(raw, int):
-            shown = raw if isinstance(raw, (float, Decimal)) else _kind(raw)  # 31.5, or "a list"
-            self.problem(path, f"{path} must be a whole number, not {shown}", expected="a whole number",
+            shown = raw if isinstance(raw, (float, Decimal)) else f"'{_short(raw)}'" if isinstance(raw, str) \
+                else _kind(raw)  # 31.5, '0x1F', or "a list"
+            self.problem(path, f"must be a whole number, not {shown}", expected="a whole number",
                          value=raw)
             return None
         if abs(raw) > MAX_INT:  # a day count or a row number this large is a slip, and would overflow a date
@@ -171,9 +181,20 @@ class ScalarKinds:
             return None
         return raw
 
+    def k_count(self, raw, path):
+        """A whole number of 1 or more: a row as Excel numbers it (`header_row`), or megabytes."""
+        number = self.k_int(raw, path)
+        if number is not None and number < 1:
+            what = "the row as Excel numbers it" if path.endswith("header_row") else "megabytes"
+            self.problem(path, f"must be 1 or more, not {number}", expected=f"1 or more: {what}", value=number)
+            return None
+        return number
+
     def k_bool(self, raw, path):
         if not isinstance(raw, bool):
-            self.problem(path, f"{path} must be true or false", expected="true or false", value=raw)
+            quoted = str(raw).lower() in ("true", "false")
+            self.problem(path, f"'{raw}' in quotes is text: write {str(raw).lower()} without quotes" if quoted else
+                         f"must be true or false, not '{_short(raw)}'", expected="true or false", value=raw)
             return None
         return raw
 
@@ -186,7 +207,9 @@ class ScalarKinds:
     def k_decimal(self, raw, path):
         parsed = config_decimal(raw)
         if parsed is None:
-            self.problem(path, f"'{_short(raw)}' is not a number", expected="a number such as 0.1", value=_short(raw))
+            key = path.rsplit(".", 1)[-1]
+            self.problem(path, f"'{_short(raw)}' is not a number{_percent_hint(raw, key)}",
+                         expected=_NUMBER_EXAMPLES.get(key, "a number such as 0.1"), value=_short(raw))
         elif parsed.copy_abs() > CEILING_POUNDS:  # 1e400 or 1e999999999 would overflow, or take hours, downstream
             self.problem(path, f"{_short(raw)} is too large", expected=f"a number up to {CEILING_POUNDS:,}",
                          value=_short(raw))
@@ -212,8 +235,12 @@ class ScalarKinds:
 
     def k_money(self, raw, path):
         parsed = config_decimal(raw)
-        if parsed is None or parsed < 0:
+        if parsed is None:
             self.problem(path, f"'{_short(raw)}' is not an amount of money",
+                         expected="pounds such as 100000 or 1234.50", value=_short(raw))
+            return None
+        if parsed < 0:
+            self.problem(path, f"{_short(raw)} is negative: an amount of money here is 0 or more",
                          expected="pounds such as 100000 or 1234.50", value=_short(raw))
             return None
         if parsed > CEILING_POUNDS:  # checked before any arithmetic: 1e999999999 × 100 as an int never ends
@@ -288,8 +315,12 @@ class StructuredKinds:
 
     def k_years(self, raw, path):
         if (not isinstance(raw, list) or len(raw) != 2 or not all(isinstance(v, int) and not isinstance(v, bool)
-                                                                  for v in raw) or raw[0] > raw[1]):
+                                                                  for v in raw)):
             self.problem(path, f"{path} must be [first, last] age-based years", expected="e.g. [0, 11]", value=raw)
+            return None
+        if raw[0] > raw[1]:
+            self.problem(path, f"[{raw[0]}, {raw[1]}] starts after it ends: the first year must not be after the "
+                         "last", expected=f"[first, last], e.g. [{raw[1]}, {raw[0]}]", value=raw)
             return None
         return tuple(raw)
 
@@ -297,6 +328,11 @@ class StructuredKinds:
         if not isinstance(raw, dict):
             self.problem(path, "phases must map each phase name to [first, last] years",
                          expected="e.g. {primary: [0, 6]}")
+            return None
+        if not raw:  # no phase at all: no child's PSF would be protected
+            self.problem(path, "phases has no phase: give at least one phase (the map replaces the default "
+                         "phases whole), or leave phases out for the defaults", expected="at least one phase, "
+                         "e.g. {nursery: [-2, -1], primary: [0, 6], secondary: [7, 11], post16: [12, 13]}")
             return None
         phases = {}
         for name, years in raw.items():
@@ -315,6 +351,25 @@ class Checker(Walker, ScalarKinds, StructuredKinds):
 
 
 MAX_INT = 1_000_000  # the largest whole number any config key takes (days, a header row)
+
+
+#: What a number key takes, by its name, for the "expected" of a message.
+_NUMBER_EXAMPLES = {"flag_pct": "a percentage such as 10, without %",
+                    "floor_pct": "a percentage such as -2, without %",
+                    "share": "a fraction of the pot such as 0.1, one tenth",
+                    "rate": "pounds per unit such as 5000 or 40.50"}
+#: What a blank text key should hold, by its name.
+_NONBLANK = {"upn": "the child's UPN, such as B801200005001", "reason": "text: why the child is paid again"}
+
+
+def _percent_hint(raw: Any, key: str) -> str:
+    """For `10%`: a percentage key takes 10; a share takes 0.1."""
+    number = config_decimal(raw.strip().rstrip("%")) if isinstance(raw, str) and raw.strip().endswith("%") else None
+    if number is None:
+        return ""
+    if key == "share":
+        return f": a share is a fraction of the pot, so write {number / 100} for {raw.strip()}"
+    return f": write {number}, without %" if key.endswith("_pct") else ""
 
 
 def _short(raw: Any) -> Any:
@@ -336,62 +391,3 @@ def _kind(value: Any) -> str:
     if isinstance(value, date):
         return "a date"
     return {dict: "a mapping", list: "a list", str: "text", type(None): "empty"}.get(type(value), type(value).__name__)
-
-
-
-def semantics(c: dict, check: Checker) -> None:
-    """Checks that span keys: the period, the elements, the top-slices."""
-    start, end = c["period"].get("start"), c["period"].get("end")
-    if start and end:
-        if end < start:
-            check.problem("period.end", f"the period ends ({end}) before it starts ({start})")
-        elif end >= _add_year(start):
-            check.problem("period.end", f"the period {start} – {end} is longer than a year",
-                          expected="a period of at most one year")
-        if c["prorate"] == "months" and start.day != 1:
-            check.problem("period.start", f"with prorate: months the period must start on the 1st of a month, "
-                          f"not {start}", expected="e.g. 2013-04-01, or prorate: days")
-    elements = c["formula"].get("elements") or []
-    if not elements and "formula" in c:
-        check.problem("formula.elements", "the formula has no elements", expected="at least one element")
-    remainders = [i for i, e in enumerate(elements) if e.get("remainder")]
-    for i in remainders[1:]:
-        check.problem(f"formula.elements[{i}].remainder", "only one element may be the remainder")
-    for i, e in enumerate(elements):
-        given = [k for k in ("rate", "share") if e.get(k) is not None] + (["remainder"] if e.get("remainder") else [])
-        if len(given) != 1:
-            check.problem(f"formula.elements[{i}]", f"element '{e.get('name')}' must have exactly one of rate, "
-                          f"share or remainder: true (it has {', '.join(given) or 'none'})")
-        if e.get("share") is not None and not (0 <= e["share"] <= 1):
-            check.problem(f"formula.elements[{i}].share", f"share {e['share']} is not between 0 and 1")
-        if isinstance(e.get("rate"), Decimal) and e["rate"] < 0:
-            check.problem(f"formula.elements[{i}].rate", f"rate {e['rate']} is negative")
-        if e.get("nc_years") is not None and e.get("basis") in ("per_school", "per_cluster") or (
-                e.get("nc_years") is not None and str(e.get("basis") or "").startswith("column:")):
-            check.problem(f"formula.elements[{i}].nc_years", f"element '{e.get('name')}' has basis "
-                          f"'{e['basis']}', which counts no pupils: nc_years would change nothing",
-                          expected="nc_years only on a basis counted from the census (pupils, sen_support, "
-                          "statements, fsm); per_cluster splits by formula.pupils")
-    shares = sum((e["share"] for e in elements if e.get("share") is not None), Decimal(0))
-    if shares > 1:
-        check.problem("formula.elements", f"the shares add up to {shares}, more than the whole pot (1)")
-    floor = (c["formula"].get("protection") or {}).get("floor_pct")
-    if floor is not None and not (-100 <= floor <= 0):
-        check.problem("formula.protection.floor_pct", f"floor_pct {floor} is not between -100 and 0: it is the most "
-                      "a cluster's allocation may fall on last year's, in %", expected="e.g. -2 (no cluster loses "
-                      "more than 2%)", value=str(floor))
-    if isinstance(c.get("census_move_tolerance_days"), int) and c["census_move_tolerance_days"] < 0:
-        check.problem("census_move_tolerance_days", f"census_move_tolerance_days {c['census_move_tolerance_days']} "
-                      "is negative", expected="0 or more days", value=c["census_move_tolerance_days"])
-    for i, t in enumerate(c.get("topslices") or []):
-        given = [k for k in ("amount", "per_cluster", "per_school") if t.get(k) is not None]
-        if len(given) != 1:
-            check.problem(f"topslices[{i}]", f"top-slice '{t.get('name')}' must have exactly one of amount, "
-                          f"per_cluster or per_school")
-
-
-def _add_year(d: date) -> date:
-    try:
-        return d.replace(year=d.year + 1)
-    except ValueError:  # 29 February
-        return date(d.year + 1, 3, 1)  # a period from 29 February may end on 28 February (SPEC §11.10)

@@ -17,10 +17,11 @@ from functools import lru_cache
 from typing import Any
 
 from ..errors import CONFIG, Issue, Issues, SenrunError
-from .keys import SPEC, Checker, semantics
+from .keys import SPEC, Checker
+from .rules import semantics
 from ..inputs.excel import Unreadable
 from ..inputs.snapshot import read_snapshot
-from .yamlsafe import MAX_BYTES, YamlProblem, load_yaml_bytes
+from .yamlsafe import MAX_BYTES, DuplicateKeys, YamlProblem, load_yaml_bytes
 
 DEFAULT_PHASES = {"nursery": [-2, -1], "primary": [0, 6], "secondary": [7, 11], "post16": [12, 13]}
 INPUT_NAMES = ("schools", "census", "statements", "moves", "links")
@@ -198,12 +199,15 @@ def _build(c: dict, path: Path, raw: dict, sha: str, lines: dict | None = None) 
     )
 
 
-def config_from_mapping(raw: Any, path: Path, lines: dict[str, int] | None = None, sha: str = "") -> Config:
-    """Validate a raw mapping (e.g. a base config with a scenario merged in) into a Config."""
+def config_from_mapping(raw: Any, path: Path, lines: dict[str, int] | None = None, sha: str = "",
+                        found: list[Issue] = ()) -> Config:
+    """Validate a raw mapping (e.g. a base config with a scenario merged in) into a Config.
+    `found`: problems found in reading the file (a key given twice), listed first, beside the checker's."""
     check = Checker(path, lines or {})
     checked = check.mapping(raw, SPEC, "")
     if not check.issues.errors:
-        semantics(checked, check)
+        semantics(checked, check)  # a key given twice has the value YAML kept: checked like any other
+    check.issues.items[:0] = found
     check.issues.raise_if_errors()
     return _build(checked, path, raw, sha, lines)
 
@@ -222,9 +226,27 @@ def at_lines(exc: SenrunError, cfg: Config) -> SenrunError:
     return exc
 
 
+#: The first bytes of a spreadsheet: an .xlsx (a zip) and an old .xls.
+_SPREADSHEET_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+_SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".ods", ".parquet")
+
+
+def _yaml_problem(exc: YamlProblem, name: str) -> Issue:
+    return Issue(CONFIG, "error", str(exc), file=name, row=exc.line, column=exc.key, field=exc.key)
+
+
 def read_config_file(path: Path) -> tuple[Any, dict[str, int], str]:
     """The raw YAML of a config or scenario file, its line map and its SHA-256: the file is read once, and
-    the hash is of the very bytes parsed (a config saved again during the run cannot differ from it)."""
+    the hash is of the very bytes parsed (a config saved again during the run cannot differ from it).
+    A key given twice is an error here; `read_config_checked` lists it with the file's other problems."""
+    raw, lines, sha, twice = read_config_checked(path)
+    if twice:
+        raise SenrunError(twice)
+    return raw, lines, sha
+
+
+def read_config_checked(path: Path) -> tuple[Any, dict[str, int], str, list[Issue]]:
+    """`read_config_file`'s raw YAML, lines and SHA-256, and each key given twice as an Issue."""
     name = path.name
     try:
         snap = read_snapshot(path, MAX_BYTES, "a config is at most {max:,}")
@@ -232,19 +254,24 @@ def read_config_file(path: Path) -> tuple[Any, dict[str, int], str]:
         text = str(exc)
         problem = f"no such config file: {path}" if text == "does not exist" else f"the config {path} {text}"
         raise SenrunError(Issue(CONFIG, "error", problem, file=name)) from None
+    if path.suffix.lower() in _SPREADSHEET_SUFFIXES or snap.data.startswith(_SPREADSHEET_MAGIC):
+        kind = "a CSV file" if path.suffix.lower() == ".csv" else "a spreadsheet"
+        raise SenrunError(Issue(CONFIG, "error", f"this is {kind}, not a config: give the config's .yaml file "
+                                "(such as senrun.yaml), which names the spreadsheets under inputs:", file=name))
     try:
         raw, lines = load_yaml_bytes(snap.data)
+    except DuplicateKeys as exc:  # read all the same: listed with the file's other problems
+        return exc.document, exc.lines, snap.sha256, [_yaml_problem(p, name) for p in exc.problems]
     except YamlProblem as exc:
-        raise SenrunError(Issue(CONFIG, "error", str(exc), file=name, row=exc.line, column=exc.key,
-                                field=exc.key)) from None
-    return raw, lines, snap.sha256
+        raise SenrunError(_yaml_problem(exc, name)) from None
+    return raw, lines, snap.sha256, []
 
 
 def load_config(path: str | Path) -> Config:
     """Read, check and freeze the config at `path`; raise SenrunError listing every problem."""
     path = resolved(Path(path))
-    raw, lines, sha = read_config_file(path)
-    return config_from_mapping(raw, path, lines, sha)
+    raw, lines, sha, twice = read_config_checked(path)
+    return config_from_mapping(raw, path, lines, sha, twice)
 
 
 def load_accept_file(path: Path) -> tuple[Acceptance, ...]:

@@ -23,10 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from .loader import Config, config_from_mapping, read_config_file
+from .slips import NAMED_LISTS, near_misses, thousands_slip
 from ..errors import CONFIG, Issue, SenrunError
 
-#: Lists of named items, by key path: they merge by `name`.
-NAMED_LISTS = (("formula", "elements"), ("topslices",))
 #: The config's top-level keys (SPEC §9): a --set key starting with one is a dotted path.
 TOP_LEVEL = ("year", "period", "census_date", "policy", "prorate", "missing_from_census", "transfer", "diff",
              "phases", "budget", "topslices", "formula", "inputs")
@@ -118,13 +117,18 @@ def scenario_config(base_cfg: Config, overlay_raw: Any, source: str, lines: dict
     if not isinstance(overlay_raw, dict):
         raise SenrunError(Issue(CONFIG, "error", "a scenario must be a mapping of config keys to values",
                                 file=source, row=1))
+    issues = [replace(i, file=source, row=_line(i.column, lines))  # in the scenario's own numbering
+              for i in near_misses(base_cfg.raw, overlay_raw)]
     merged = None
     try:
         merged = merge(base_cfg.raw, overlay_raw)
         check_solve_raw(merged)
-        return config_from_mapping(merged, base_cfg.path, None, sha)
+        cfg = config_from_mapping(merged, base_cfg.path, None, sha)
     except SenrunError as exc:
-        raise SenrunError([_relabel(i, source, merged, overlay_raw, lines) for i in exc.issues]) from None
+        issues += [_relabel(i, source, merged, overlay_raw, lines) for i in exc.issues]
+    if issues:
+        raise SenrunError(issues)
+    return cfg
 
 
 def _relabel(issue: Issue, source: str, merged: dict | None, overlay_raw: dict, lines: dict[str, int]) -> Issue:
@@ -133,7 +137,7 @@ def _relabel(issue: Issue, source: str, merged: dict | None, overlay_raw: dict, 
     if not column:
         return replace(issue, code=CONFIG, file=source, sheet=None, row=None)
     path = overlay_path(column, merged, overlay_raw)
-    message = issue.message
+    message = issue.message.replace(column, path)  # `'formula.elements[0].basis' is required`: the scenario's [0]
     if "must have exactly one of" in message:
         message += _kinds_hint(column, merged, overlay_raw, path)
     elif issue.is_error:
@@ -239,6 +243,10 @@ def load_scenario(base_cfg: Config, path: Path) -> tuple[str, Config]:
     """A scenario file merged onto the base config and validated: (its name — the file's stem —, Config)."""
     path = Path(path)
     raw, lines, sha = read_config_file(path)
+    if raw is None:
+        raise SenrunError(Issue(CONFIG, "error", "the scenario file is empty: give the keys it changes, e.g. "
+                                "budget: {pupil_specific_pot: 17000000} (write {} for a copy of the base config)",
+                                file=path.name))
     return path.stem, scenario_config(base_cfg, raw, path.name, lines, sha)
 
 
@@ -296,6 +304,9 @@ def parse_set(option: str) -> tuple[str, list[str]]:
     texts = [v.strip() for v in values.split(",")]
     if not sep or not key or not all(texts):
         raise SetOptionError(f"--set {option!r}: expected KEY=V1,V2,… such as lump_sum.rate=0,5000,10000")
+    slip = next(filter(None, (thousands_slip(texts[n:]) for n in range(len(texts) - 1))), None)
+    if slip:
+        raise SetOptionError(f"--set {option!r}: {slip}")
     twice = [t for n, t in enumerate(texts) if t in texts[:n]]
     if twice:
         raise SetOptionError(f"--set {option!r} repeats the value {', '.join(dict.fromkeys(twice))}: each value "

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -27,25 +28,48 @@ class YamlProblem(Exception):
         self.key = key  # the key path, when the problem is at one
 
 
+class DuplicateKeys(YamlProblem):
+    """Keys given twice in one mapping (YAML would silently keep the last one).  The file could be read
+    otherwise: `document` and `lines` are what was read (the last value kept), and `problems` has one
+    YamlProblem per key given twice, so that a checker can list them with the file's other problems."""
+
+    def __init__(self, problems: list[YamlProblem], document: object, lines: dict[str, int]):
+        super().__init__(str(problems[0]), problems[0].line, problems[0].key)
+        self.problems, self.document, self.lines = problems, document, lines
+
+
 class _Loader(yaml.SafeLoader):
     """SafeLoader whose floats are exact decimals."""
 
 
-def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
-    text = loader.construct_scalar(node).replace("_", "")
-    lowered = text.lower()
-    if lowered in (".inf", "+.inf", "-.inf", ".nan"):
-        raise YamlProblem(f"{text} is not an amount", node.start_mark.line + 1)
-    return Decimal(text)
+#: A whole number written in decimal digits (`05000`, `-12`, `1_000`): read as written, in base ten.
+_DECIMAL_DIGITS = re.compile(r"[-+]?[0-9]+")
 
 
-def _int(loader: yaml.SafeLoader, node: yaml.ScalarNode):
-    """A whole number; one of more than 30 digits is kept as an exact Decimal, for the checker to call too
-    large (Python refuses to turn more than 4,300 digits into an int, and no config number needs 30)."""
-    text = loader.construct_scalar(node).replace("_", "")
-    if len(text.lstrip("+-")) > 30 and text.lstrip("+-").isdigit():
-        return Decimal(text)
-    return yaml.SafeLoader.construct_yaml_int(loader, node)
+def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal | str:
+    """A number with a point, as an exact decimal.  `.inf`, `.nan` and base-60 `1:30.5` stay text as
+    written, for the checker to refuse at their key."""
+    text = loader.construct_scalar(node)
+    try:
+        value = Decimal(text.replace("_", ""))
+    except ArithmeticError:
+        return text
+    return value if value.is_finite() else text
+
+
+def _int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int | Decimal | str:
+    """A whole number as written in decimal: YAML 1.1 would read `05000` as octal (2560); a finance
+    officer, like Excel, means 5000.  Its other forms (`0x53408` hex, `0b101` binary, `1:00` base 60)
+    stay text as written, for the checker to refuse: no amount is written that way.  One of more than
+    30 digits is kept as an exact Decimal, for the checker to call too large (Python refuses to turn
+    more than 4,300 digits into an int, and no config number needs 30)."""
+    text = loader.construct_scalar(node)
+    digits = text.replace("_", "")
+    if not _DECIMAL_DIGITS.fullmatch(digits):
+        return text
+    if len(digits.lstrip("+-")) > 30:
+        return Decimal(digits)
+    return int(digits, 10)
 
 
 _Loader.add_constructor("tag:yaml.org,2002:float", _decimal)
@@ -64,8 +88,10 @@ if getattr(yaml, "__with_libyaml__", False):
         _CLoader.add_constructor(_tag, _Loader.yaml_constructors[_tag])
 
 
-def _count(node: yaml.Node, depth: int, budget: list[int], lines: dict, path: str) -> None:
-    """Walk the composed tree: enforce depth and node limits (aliases counted each time) and record lines."""
+def _count(node: yaml.Node, depth: int, budget: list[int], lines: dict, path: str,
+           duplicates: list[YamlProblem]) -> None:
+    """Walk the composed tree: enforce depth and node limits (aliases counted each time), record lines,
+    and collect each key given twice in one mapping (YAML would silently keep the last one)."""
     budget[0] -= 1
     if budget[0] < 0:
         raise YamlProblem(f"the YAML expands to more than {MAX_NODES:,} values (an alias bomb?)")
@@ -77,14 +103,16 @@ def _count(node: yaml.Node, depth: int, budget: list[int], lines: dict, path: st
         for key, value in node.value:
             name = key.value if isinstance(key, yaml.ScalarNode) else "?"
             where = f"{path}.{name}" if path else str(name)
-            if name in seen and name != "<<":  # YAML would silently keep the last one
-                raise YamlProblem(f"the key '{where}' is given twice (lines {seen[name]} and "
-                                  f"{key.start_mark.line + 1}); keep one", key.start_mark.line + 1, where)
+            if name in seen and name != "<<":
+                duplicates.append(YamlProblem(f"the key '{where}' is given twice (lines {seen[name]} and "
+                                              f"{key.start_mark.line + 1}); keep one", key.start_mark.line + 1,
+                                              where))
+                lines.pop(where, None)  # YAML keeps the last one: its problems are at its line
             seen[name] = key.start_mark.line + 1
-            _count(value, depth + 1, budget, lines, where)
+            _count(value, depth + 1, budget, lines, where, duplicates)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _count(item, depth + 1, budget, lines, f"{path}[{i}]")
+            _count(item, depth + 1, budget, lines, f"{path}[{i}]", duplicates)
 
 
 def load_yaml(path: Path) -> tuple[object, dict[str, int]]:
@@ -102,7 +130,10 @@ def load_yaml_bytes(raw: bytes) -> tuple[object, dict[str, int]]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise YamlProblem(f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        line = raw[:exc.start].count(b"\n") + 1
+        raise YamlProblem(f"the file is not UTF-8 text (byte {exc.start:,} is not UTF-8: perhaps a £ or an "
+                          "accent saved by an older editor): save it as UTF-8 (in Notepad: Save as, Encoding: "
+                          "UTF-8)", line) from None
     return loads_yaml(text)
 
 
@@ -115,7 +146,10 @@ def _syntax_problem(exc: yaml.YAMLError) -> YamlProblem:
     """Where the YAML broke: the line the parser noticed, and the line where the construct it was
     reading began (an unclosed `{` is usually there), which is the one to look at."""
     mark, context = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
-    text = f"not valid YAML: {getattr(exc, 'problem', None) or exc}"
+    problem = str(getattr(exc, "problem", None) or exc)
+    if mark is not None and ("'\\t'" in problem or " tab " in problem):  # the parser's words for a tab
+        return YamlProblem("a tab where YAML needs spaces: indent with spaces, not a tab", mark.line + 1)
+    text = f"not valid YAML: {problem}"
     if mark is not None:
         text += f" on line {mark.line + 1}"
     if context is not None and getattr(exc, "context", None):
@@ -141,20 +175,33 @@ def _depth_first(text: str, loader: type = _Loader) -> None:
 def loads_yaml(text: str) -> tuple[object, dict[str, int]]:
     """Parse YAML text with the limits above: with libyaml's parser where PyYAML has it (about ten
     times faster), else, and for any text libyaml finds wrong, with PyYAML's own, whose messages
-    say where and what in the words senrun's messages use."""
+    say where and what in the words senrun's messages use.
+
+    Keys given twice in one mapping raise DuplicateKeys, which holds the document read all the same."""
+    found: list[YamlProblem] = []
+    document, lines = _parsed(text, found)
+    if found:
+        raise DuplicateKeys(found, document, lines)
+    return document, lines
+
+
+def _parsed(text: str, duplicates: list[YamlProblem]) -> tuple[object, dict[str, int]]:
+    """`loads_yaml`'s document and lines, from libyaml's parser or, failing that, PyYAML's."""
     if _CLoader is not None:
         try:
-            return _load(text, _CLoader)
+            return _load(text, _CLoader, duplicates)
         except yaml.YAMLError:
-            pass
+            duplicates.clear()
     try:
-        return _load(text, _Loader)
+        return _load(text, _Loader, duplicates)
     except yaml.YAMLError as exc:  # e.g. a !!python/object tag, which a safe loader never constructs
         raise _syntax_problem(exc) from None
 
 
-def _load(text: str, loader_class: type) -> tuple[object, dict[str, int]]:
-    """Check the depth on the events, compose once, check the tree, then construct from that tree."""
+def _load(text: str, loader_class: type,
+          duplicates: list[YamlProblem] | None = None) -> tuple[object, dict[str, int]]:
+    """Check the depth on the events, compose once, check the tree (each key given twice added to
+    `duplicates`), then construct from that tree."""
     _depth_first(text, loader_class)
     loader = loader_class(text)
     try:
@@ -162,7 +209,7 @@ def _load(text: str, loader_class: type) -> tuple[object, dict[str, int]]:
         lines: dict[str, int] = {}
         if node is None:
             return None, lines
-        _count(node, 0, [MAX_NODES], lines, "")
+        _count(node, 0, [MAX_NODES], lines, "", [] if duplicates is None else duplicates)
         try:
             return loader.construct_document(node), lines
         except (ArithmeticError, ValueError) as exc:
