@@ -466,6 +466,13 @@ def test_a_negative_amount_of_money_is_said_to_be_negative(tmp_path):
     assert "-£5,000 is negative" in issue.message
 
 
+@pytest.mark.parametrize("written", ['"34,1000"', '"1.000,50"'])
+def test_a_comma_that_does_not_group_thousands_is_no_amount_not_a_different_one(tmp_path, written):
+    issue = only_problem(tmp_path, MINIMAL.replace("pupil_specific_pot: 1000000", f"pupil_specific_pot: {written}"))
+    assert issue.column == "budget.pupil_specific_pot" and issue.row == 4
+    assert f"'{written.strip(chr(34))}' is not an amount of money" in issue.message
+
+
 @pytest.mark.parametrize("old,new,path,words", [
     ("formula:\n", "diff: {flag_pct: 10%}\nformula:\n", "diff.flag_pct", "write 10, without %"),
     ("formula:\n", "formula:\n  protection: {floor_pct: \"-5%\"}\n", "formula.protection.floor_pct",

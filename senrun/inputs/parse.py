@@ -40,13 +40,17 @@ def config_date(raw) -> date | None:
 
 
 def config_decimal(raw) -> Decimal | None:
-    """An exact decimal from a YAML number or text such as '£1,234.50'."""
+    """An exact decimal from a YAML number or text such as '£1,234.50'.  Commas only group thousands:
+    '34,1000' (a slip) and '1.000,50' (a continental amount) are not amounts, never £341,000 or £1.00."""
     if isinstance(raw, bool):
         return None
     if isinstance(raw, (int, Decimal)):
         return Decimal(raw)
     if isinstance(raw, str):
-        text = raw.strip().replace(",", "").replace("£", "").replace("_", "")
+        text = raw.strip().replace("£", "").replace("_", "")
+        if "," in text and not re.fullmatch(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d*)?", text):
+            return None
+        text = text.replace(",", "")
         try:
             value = Decimal(text)
         except (InvalidOperation, ValueError):
