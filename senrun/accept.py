@@ -109,8 +109,8 @@ UNREVIEWED = "TO CHECK"
 
 
 def kind_issues(entries: tuple[Acceptance, ...]) -> list[Issue]:
-    """A warning for each entry whose kind senrun never gives as a warning: a typing slip (`taught_yeer`),
-    or an error's code (`bad_value`), which is never accepted.  Either way the entry accepts nothing.
+    """A warning for each entry whose kind is an error's code (`bad_value`), which is never accepted, so
+    the entry accepts nothing (a kind that is no code at all, a typing slip, is an error: `_entry`).
     And one for each entry whose reason is still the draft's (`UNREVIEWED`): `--strict` fails until a
     person says why the warning is accepted."""
     out = []
@@ -121,19 +121,12 @@ def kind_issues(entries: tuple[Acceptance, ...]) -> list[Issue]:
                              f"\"{e.reason.strip()}\": say why it is accepted (who looked, and what they found)",
                              file=e.source, row=e.line, column=column, field=column, value=e.reason.strip(),
                              expected="a reason a person wrote"))
-        if e.kind in WARNING_KINDS:
+        if e.kind not in ERROR_KINDS:
             continue
-        if e.kind in ERROR_KINDS:
-            text = f"'{e.kind}' is a kind of error, and errors are never accepted, so this entry accepts nothing"
-            expected = "a warning's code: fix what the error says instead"
-        else:
-            close = difflib.get_close_matches(e.kind, sorted(WARNING_KINDS), n=1)
-            text = f"'{e.kind}' is not a kind of warning senrun gives, so this entry accepts nothing" + (
-                f" — did you mean '{close[0]}'?" if close else "")
-            expected = close[0] if close else "a warning's code, as senrun validate lists it"
         column = f"{e.key}.kind" if e.key else None
-        out.append(Issue(CONFIG, WARNING, text, file=e.source, row=e.line, column=column, field=column,
-                         value=e.kind, expected=expected))
+        out.append(Issue(CONFIG, WARNING, f"'{e.kind}' is a kind of error, and errors are never accepted, so this "
+                         "entry accepts nothing", file=e.source, row=e.line, column=column, field=column,
+                         value=e.kind, expected="a warning's code: fix what the error says instead"))
     return out
 
 
@@ -165,6 +158,12 @@ def check_entries(raw, path: str, problem: Callable[..., None]) -> tuple[Accepta
     return tuple(out)
 
 
+def _did_you_mean(name: str, names) -> str:
+    """' — did you mean 'row'?' for the closest of `names`, or '' when none is close."""
+    close = difflib.get_close_matches(str(name), list(names), n=1)
+    return f" — did you mean '{close[0]}'?" if close else ""
+
+
 def _entry(item, where: str, problem) -> Acceptance | None:
     from .inputs.parse import config_date
 
@@ -174,9 +173,16 @@ def _entry(item, where: str, problem) -> Acceptance | None:
     bad = False
     for key in item:
         if key not in ENTRY_KEYS:
-            problem(f"{where}.{key}", f"unknown key '{key}'; allowed here: {', '.join(ENTRY_KEYS)}",
-                    expected=", ".join(ENTRY_KEYS))
+            problem(f"{where}.{key}", f"unknown key '{key}'{_did_you_mean(key, ENTRY_KEYS)}; allowed here: "
+                    f"{', '.join(ENTRY_KEYS)}", expected=", ".join(ENTRY_KEYS))
             bad = True
+    kind = item.get("kind")
+    if kind not in (None, "") and str(kind) not in WARNING_KINDS | ERROR_KINDS:
+        # a typing slip (`dob_diffs`): an error, so that the entry is put right rather than tidied away
+        problem(f"{where}.kind", f"'{kind}' is not a kind of warning senrun gives"
+                f"{_did_you_mean(str(kind), sorted(WARNING_KINDS))}",
+                expected="a warning's code, as senrun validate lists it")
+        bad = True
     for key in ("kind", "reason", "until"):
         if item.get(key) in (None, ""):
             problem(f"{where}.{key}" if key in item else where, f"'{key}' is required in an accepted warning")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -224,9 +225,11 @@ def test_a_drafted_accept_file_fails_strict_until_a_person_gives_each_reason(tmp
     cfg = _run(tmp_path)  # its one warning: the UPN's wrong check letter
     runner = CliRunner()
     drafted = tmp_path / "accepted.yaml"
-    drafted.write_text("an older draft\n")
-    drafted.chmod(0o644)
-    assert runner.invoke(app, ["validate", "--config", str(cfg), "--draft-accept", str(drafted)]).exit_code == 0
+    umask = os.umask(0o002)  # a umask that would let others read it
+    try:
+        assert runner.invoke(app, ["validate", "--config", str(cfg), "--draft-accept", str(drafted)]).exit_code == 0
+    finally:
+        os.umask(umask)
     assert drafted.stat().st_mode & 0o777 == 0o600  # it names children: its owner's only (docs/security.md)
     strict = runner.invoke(app, ["validate", "--config", str(cfg), "--accept", str(drafted), "--strict"])
     assert strict.exit_code == 1 and "still the draft's" in strict.output
@@ -234,3 +237,45 @@ def test_a_drafted_accept_file_fails_strict_until_a_person_gives_each_reason(tmp
                                                    "checked with the school office on 3 March 2014"))
     reviewed = runner.invoke(app, ["validate", "--config", str(cfg), "--accept", str(drafted), "--strict"])
     assert reviewed.exit_code == 0, reviewed.output
+
+
+@pytest.mark.parametrize("name", ["senrun.yaml", "census.csv", "accepted-warnings.yaml"])
+def test_a_draft_accept_file_never_replaces_a_file_the_config_an_input_or_a_reviewed_accept_list(tmp_path, name):
+    cfg = _run(tmp_path)
+    reviewed = tmp_path / "accepted-warnings.yaml"
+    reviewed.write_text("accept:\n- {kind: upn_bad_letter, all: true, reason: checked with the school, "
+                        "until: 2999-12-31}\n")
+    target = tmp_path / name
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    done = CliRunner().invoke(app, ["validate", "--config", str(cfg), "--draft-accept", str(target)])
+    assert done.exit_code == 2
+    assert (f"--draft-accept {target}: the file exists, and a draft never replaces a file (it may be the config, "
+            "an input or a reviewed accept list); choose a new name, or delete the old draft first"
+            ) in " ".join(done.output.split())
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_under_strict_a_check_failing_on_warnings_alone_ends_saying_so(tmp_path):
+    cfg = _run(tmp_path)
+    done = CliRunner().invoke(app, ["validate", "--config", str(cfg), "--strict"])
+    assert done.exit_code == 1
+    assert done.output.splitlines()[-1] == ("failed under --strict: 2 warning(s) not accepted (new, or their "
+                                           "acceptance has expired)")
+    assert "failed under --strict" not in CliRunner().invoke(app, ["validate", "--config", str(cfg)]).output
+
+
+@pytest.mark.parametrize("entry, said", [
+    ("{kind: upn_bad_leter, all: true, reason: x, until: 2999-12-31}",
+     "accept.yaml › line 2 › accept[0].kind: 'upn_bad_leter' is not a kind of warning senrun gives — did you mean "
+     "'upn_bad_letter'?"),
+    ("{kind: upn_bad_letter, file: census.csv, rows: 3, reason: x, until: 2999-12-31}",
+     "accept.yaml › line 2 › accept[0].rows: unknown key 'rows' — did you mean 'row'?"),
+])
+def test_a_mistyped_kind_or_key_in_an_accept_entry_is_an_error_at_its_line_with_the_closest_name(
+        tmp_path, entry, said):
+    cfg = _run(tmp_path)
+    accept = tmp_path / "accept.yaml"
+    accept.write_text(f"accept:\n- {entry}\n")
+    done = CliRunner().invoke(app, ["validate", "--config", str(cfg), "--accept", str(accept)])
+    assert done.exit_code == 1
+    assert f"error: {said}" in " ".join(done.output.split())

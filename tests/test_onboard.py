@@ -130,6 +130,26 @@ def test_init_does_not_replace_an_existing_config(tmp_path):
     assert result.exit_code == 2 and out.read_text() == "mine"
 
 
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_init_never_writes_its_config_over_a_spreadsheet_or_a_file_it_reads_even_with_force(tmp_path, force):
+    folder = council_files(tmp_path / "council")
+    census = next(p for p in folder.iterdir() if p.suffix == ".xlsx")
+    data = {p.name: p.read_bytes() for p in folder.iterdir()}
+    runner = CliRunner()
+    done = runner.invoke(app, ["init", "--from", str(folder), "--out", str(census), *force])
+    assert done.exit_code == 2
+    said = " ".join(done.output.split())
+    assert (f"--out {census} exists and is not a .yaml file: init writes a config, and never over a spreadsheet or "
+            f"any other file, even with --force; give a new config file name, such as {folder / 'senrun.yaml'}") in said
+    assert "add --force" not in said
+    listed = tmp_path / "listed.yaml"
+    listed.write_text("a file --from names\n")
+    done = runner.invoke(app, ["init", "--from", str(folder), "--from", str(listed), "--out", str(listed), *force])
+    assert done.exit_code == 2 and f"--out {listed} is one of the files --from names" in " ".join(done.output.split())
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == data
+    assert listed.read_text() == "a file --from names\n"
+
+
 def test_header_similarity_and_the_header_row_below_a_title():
     assert name_score("Date of Birth", ["date_of_birth"]) == 1.0
     assert 0.8 <= name_score("SSA 2013-14", ["SSA"]) < 0.95
@@ -176,6 +196,32 @@ def test_templates_have_the_headers_validation_an_example_and_instructions_and_v
     assert report.issues == [], [str(i) for i in report.issues]
     again = CliRunner().invoke(app, ["templates", "--out", str(tmp_path)])
     assert again.exit_code == 1 and "nothing was written" in again.output
+
+
+def test_templates_force_replaces_a_template_still_blank_but_never_a_workbook_holding_data(tmp_path):
+    runner = CliRunner()
+    assert runner.invoke(app, ["templates", "--out", str(tmp_path / "t")]).exit_code == 0
+    blank = runner.invoke(app, ["templates", "--out", str(tmp_path / "t")])
+    assert blank.exit_code == 1
+    assert ("holding only the templates' example rows: nothing was written (add --force to replace them)"
+            in " ".join(blank.output.split()))
+    assert runner.invoke(app, ["templates", "--out", str(tmp_path / "t"), "--force"]).exit_code == 0
+    filled = tmp_path / "t" / "schools.xlsx"
+    book = openpyxl.load_workbook(filled)
+    for row in range(4, 11):  # the council's own schools below the examples
+        book["Schools"].cell(row, 1, f"92620{row:02d}")
+    book.save(filled)
+    (tmp_path / "t" / "moves.xlsx").write_text("not a workbook")
+    before = {p.name: p.read_bytes() for p in (tmp_path / "t").iterdir()}
+    for force in ([], ["--force"]):
+        done = runner.invoke(app, ["templates", "--out", str(tmp_path / "t"), *force])
+        said = " ".join(done.output.split())
+        assert done.exit_code == 1
+        assert (f"{tmp_path / 't'} already has schools.xlsx (7 row(s) of data), moves.xlsx (cannot be read as a "
+                "workbook): nothing was written. Blank templates never replace a workbook that holds data, even "
+                f"with --force: write them to a folder of their own, e.g. --out {tmp_path / 'templates'}/") in said
+        assert "add --force" not in said
+        assert {p.name: p.read_bytes() for p in (tmp_path / "t").iterdir()} == before
 
 
 def test_completion_prints_a_script_for_each_shell_and_refuses_another():

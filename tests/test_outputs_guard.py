@@ -4,6 +4,7 @@ outputs are private and durable (docs/security.md, docs/reliability.md "Round 2:
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -112,6 +113,53 @@ def test_simulate_refuses_an_out_holding_its_config(inputs):
     done = senrun("simulate", "-c", str(inputs), "--set", "lump_sum.rate=0,5", "-o", str(inputs.parent))
     assert done.exit_code == 1 and "it holds the config" in done.output
     assert tree(inputs.parent) == before
+
+
+def test_simulate_never_replaces_a_funding_runs_folder_nor_allocate_a_what_if_folder(inputs, tmp_path):
+    run, what_if = tmp_path / "out", tmp_path / "what-if"
+    assert senrun("allocate", "-c", str(inputs), "-o", str(run), "--no-returns").exit_code == 0
+    assert senrun("simulate", "-c", str(inputs), "--set", "lump_sum.rate=0,5", "-o", str(what_if)).exit_code == 0
+    runs, what_ifs = tree(run), tree(what_if)
+    done = senrun("simulate", "-c", str(inputs), "--set", "lump_sum.rate=0,5", "-o", str(run))
+    assert done.exit_code == 1
+    assert (f"cannot write to {run}: it holds a funding run written by `senrun allocate` for 2013-14 "
+            "(allocations.xlsx, pupils.xlsx, the school returns, psf.csv), which `senrun simulate` would replace; "
+            f"give simulate a folder of its own, e.g. --out {tmp_path / 'what-if'}/") in " ".join(done.output.split())
+    done = senrun("allocate", "-c", str(inputs), "-o", str(what_if), "--no-returns")
+    assert done.exit_code == 1
+    assert (f"cannot write to {what_if}: it holds what-if scenarios written by `senrun simulate` (simulate.xlsx, "
+            "scenarios.csv), which `senrun allocate` would replace; give allocate a folder of its own, e.g. "
+            f"--out {tmp_path / 'allocations'}/") in " ".join(done.output.split())
+    assert (tree(run), tree(what_if)) == (runs, what_ifs)
+    assert senrun("simulate", "-c", str(inputs), "--set", "lump_sum.rate=0,5", "-o", str(what_if)).exit_code == 0
+
+
+def test_an_out_whose_parent_this_user_cannot_write_to_is_said_to_need_its_parent(inputs, tmp_path, monkeypatch):
+    # as the system says it when the lock beside `out` cannot be made (root is refused nothing, so it is faked)
+    def refused(out, shown=None, wait=None):
+        raise PermissionError(errno.EACCES, "Permission denied", str(lock.lock_path(out)))
+
+    (tmp_path / "parent" / "out").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(lock, "locked", refused)
+    done = senrun("allocate", "-c", str(inputs), "-o", "parent/out")
+    assert done.exit_code == 1
+    assert ("cannot write to parent/out: senrun writes the new folder beside it, in parent/, and swaps it in; "
+            "parent/ is not writable for this user (Permission denied): give an --out whose parent folder you can "
+            "write to") in " ".join(done.output.split())
+    assert list((tmp_path / "parent").iterdir()) == [tmp_path / "parent" / "out"]
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs a user whom permissions bind")
+def test_a_writable_out_in_a_read_only_parent_is_refused_naming_the_parent(inputs, tmp_path):
+    (tmp_path / "parent" / "out").mkdir(parents=True)
+    (tmp_path / "parent").chmod(0o555)
+    try:
+        done = senrun("allocate", "-c", str(inputs), "-o", str(tmp_path / "parent" / "out"))
+    finally:
+        (tmp_path / "parent").chmod(0o755)
+    assert done.exit_code == 1
+    assert f"in {tmp_path / 'parent'}/, and swaps it in" in " ".join(done.output.split())
 
 
 # --- issue 13 point 6: sample refuses a folder it did not write ----------------------------------

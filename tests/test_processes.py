@@ -69,3 +69,31 @@ def test_a_run_aborted_in_native_code_ends_in_one_line_and_a_kill_is_passed_on(t
     if line:
         assert run.stderr.splitlines()[-1] == line and "Traceback" not in run.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the watching process is Linux-only")
+def test_an_interrupt_sent_to_senruns_process_alone_stops_the_run_as_ctrl_c_does(tmp_path):
+    # `kill -INT <pid>` or `timeout -s INT` signal the watching process only, not its process group
+    config = write_run(tmp_path, statements=[statement("B801200005001", "2006-05-01", "S01")],
+                       schools=SCHOOLS[:3])
+    working = ("import time, senrun.pipeline as p\n"
+               "def allocate(*a, **k):\n"
+               "    print('working', flush=True)\n"
+               "    time.sleep(60)\n"
+               "p.allocate = allocate\n"
+               "import sys; sys.argv = ['senrun', 'allocate', '-c', sys.argv[1], '-o', sys.argv[2]]\n"
+               "from senrun.cli import main; main()\n")
+    env = {k: v for k, v in os.environ.items() if k != "SENRUN_SUPERVISED"}
+    run = subprocess.Popen([sys.executable, "-c", working, str(config), str(tmp_path / "out")], env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert run.stdout.readline() == "working\n"
+        run.send_signal(signal.SIGINT)
+        _, err = run.communicate(timeout=30)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait()
+    assert run.returncode == 130
+    assert err.splitlines()[-1] == "senrun stopped (Ctrl-C): nothing was written." and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["schools.csv", "senrun.yaml", "statements.csv"]

@@ -246,6 +246,9 @@ def tolerant_streams() -> None:
 
 
 def fail_usage(message: str) -> None:
-    err_console.print(f"[red]Usage error:[/] {message}")
+    """A usage error: one message (plain text: a path is never markup, nor broken across lines), exit 2."""
+    from rich.markup import escape
+
+    err_console.print(f"[red]Usage error:[/] {escape(message)}", soft_wrap=True)
     raise typer.Exit(2)
 

@@ -30,8 +30,7 @@ def init(from_: FromOpt, out: InitOutOpt = Path("senrun.yaml"), force: ForceOpt 
     """
     from ..onboard.init import draft
 
-    if out.exists() and not force:
-        fail_usage(f"{out} exists: choose another --out, or add --force to replace it")
+    _check_config_out(out, from_, force)
     with handled(debug):
         d = draft(list(from_), out)
         _show(d)
@@ -39,6 +38,34 @@ def init(from_: FromOpt, out: InitOutOpt = Path("senrun.yaml"), force: ForceOpt 
         out.write_text(d.text, encoding="utf-8")
     todo = "Make the edits above" if d.edits else "Check the guesses above"
     console.print(f"Wrote {out}. {todo}, then:  senrun validate --config {out}", soft_wrap=True)
+
+
+#: What `init --out` may be called: a config is YAML.
+CONFIG_SUFFIXES = (".yaml", ".yml")
+
+
+def _check_config_out(out: Path, sources: list[Path], force: bool) -> None:
+    """Refuse an `init --out` that is no .yaml file or is one of the files init reads (either may be a
+    council's spreadsheet: never replaced, even with --force), or that exists, without --force."""
+    from ..onboard.scan import files_in
+
+    if out.suffix.lower() not in CONFIG_SUFFIXES:
+        there = " exists and" if out.exists() else ""
+        fail_usage(f"--out {out}{there} is not a .yaml file: init writes a config, and never over a spreadsheet "
+                   f"or any other file, even with --force; give a new config file name{_such_as(out.parent)}")
+    if any(out.resolve() == read.resolve() for read in files_in(list(sources))):
+        fail_usage(f"--out {out} is one of the files --from names, which init reads; it is never replaced, even "
+                   f"with --force: give a new config file name{_such_as(out.parent)}")
+    if out.exists() and not force:
+        fail_usage(f"{out} exists: choose another --out, or add --force to replace it (it must be a config "
+                   "you no longer want)")
+
+
+def _such_as(folder: Path) -> str:
+    """' such as folder/senrun.yaml': a config name there that no file has yet ('' if each has one)."""
+    free = next((folder / name for name in ("senrun.yaml", "my-senrun.yaml", "senrun-draft.yaml")
+                 if not (folder / name).exists()), None)
+    return f", such as {free}" if free else ""
 
 
 def _show(d) -> None:
@@ -70,8 +97,8 @@ def _show(d) -> None:
 def templates(out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the workbooks into.",
                                                 file_okay=False)] = Path("templates"),
               force: Annotated[bool, typer.Option(
-                  "--force", help="Replace workbooks of these names already in the folder (by default "
-                  "nothing is written if one is there: a filled-in template is never overwritten).")] = False,
+                  "--force", help="Replace workbooks of these names already in the folder that still hold "
+                  "only the templates' example rows (a workbook with data is never replaced).")] = False,
               debug: DebugOpt = False) -> None:
     """Write blank input workbooks (schools, census, statements, moves, links) with senrun's headers.
 

@@ -24,7 +24,7 @@ def sample(
     scale: Annotated[Scale, typer.Option(help="demo: a handful of schools; la: ~420 schools, ~110,000 pupils "
                                               "(the reference authority); england: ~21,600 schools, ~8.1M pupils.")]
     = Scale.demo,
-    seed: Annotated[int, typer.Option(help="Same seed, same bytes.")] = 2013,
+    seed: Annotated[int, typer.Option(min=0, help="Same seed, same bytes (0 or more).")] = 2013,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write into.", file_okay=False)] = Path("sample"),
     years: Annotated[str | None, typer.Option(
         help="A chain of funding years such as 2013-14:2019-20 (from 2012-13 to 2019-20): one folder per "

@@ -9,8 +9,9 @@ a child forked at the start, before Polars is loaded; this process only waits fo
   SIGTERM) is mirrored by this process dying of the same signal, as a caller expects;
 - a crash is reported in one line, saying whether the output folder was swapped in (the
   child tells this process through a pipe: outputs/atomic.py, `SWAP_FD`), and exits 1;
-- Ctrl-C reaches both (one process group): this process ignores it and reports the child's
-  130; SIGTERM and SIGHUP sent to this process alone are passed to the child;
+- a terminal's Ctrl-C reaches both (one process group): this process lets the child say what it
+  stopped, and reports its 130; SIGINT (`kill -INT`, `timeout -s INT`), SIGTERM and SIGHUP sent
+  to this process alone are passed to the child, so that they stop the run as Ctrl-C does;
 - if this process is killed outright, the kernel kills the child (PR_SET_PDEATHSIG), whose
   helpers then end too (outputs/processes.py).
 """
@@ -24,6 +25,10 @@ import sys
 #: Commands that read data (and so load Polars); the others run in this process.
 SUPERVISED = frozenset({"allocate", "validate", "simulate", "explain"})
 CRASHES = {signal.SIGABRT: "SIGABRT", signal.SIGSEGV: "SIGSEGV", signal.SIGBUS: "SIGBUS", signal.SIGILL: "SIGILL"}
+#: Signals passed on to the child (waited for with sigwaitinfo, so that each says who sent it).
+FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+#: A signal's si_code when the kernel sent it, as a terminal's Ctrl-C is sent to the whole process group.
+SI_KERNEL = 0x80
 CRASH_LINE = ("senrun stopped: {what} inside Polars' native code ({name}), most often for want of memory; {written}. "
               "docs/performance.md gives the memory a run needs.\n")
 
@@ -63,17 +68,7 @@ def _die_with(parent: int) -> None:
 
 def _wait_and_exit(child: int, read_end: int) -> None:
     """This process: wait for the child, then end as it ended."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the child has it too, and says what it stopped
-    for forwarded in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(forwarded, lambda signum, frame: os.kill(child, signum))
-    while True:
-        try:
-            _, status = os.waitpid(child, 0)
-            break
-        except ChildProcessError:
-            os._exit(1)
-        except InterruptedError:
-            continue
+    status = _wait(child)
     swapped = _read_all(read_end)
     if os.WIFEXITED(status):
         os._exit(os.WEXITSTATUS(status))
@@ -87,8 +82,33 @@ def _wait_and_exit(child: int, read_end: int) -> None:
         signal.signal(sig, signal.SIG_DFL)  # die as the child died, so the caller sees the same
     except (OSError, ValueError):
         pass  # SIGKILL's action is always the default
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {sig})  # blocked while waiting (_wait)
     os.kill(os.getpid(), sig)
     os._exit(128 + sig)
+
+
+def _wait(child: int) -> int:
+    """Wait for the child to end, passing it each of FORWARDED sent to this process; its wait status.
+
+    The signals are blocked and taken with sigwaitinfo, which says who sent each: a terminal's Ctrl-C
+    (sent by the kernel to the whole process group) has reached the child already, and is not passed
+    on again.  SIGCHLD, blocked too, wakes the wait when the child ends."""
+    watched = {*FORWARDED, signal.SIGCHLD}
+    signal.pthread_sigmask(signal.SIG_BLOCK, watched)
+    while True:
+        try:
+            ended, status = os.waitpid(child, os.WNOHANG)
+        except ChildProcessError:
+            os._exit(1)
+        if ended:
+            return status
+        info = signal.sigwaitinfo(watched)
+        if info.si_signo == signal.SIGCHLD or (info.si_signo == signal.SIGINT and info.si_code == SI_KERNEL):
+            continue
+        try:
+            os.kill(child, info.si_signo)
+        except ProcessLookupError:
+            pass  # it has just ended: the next wait says how
 
 
 def _read_all(fd: int) -> str:

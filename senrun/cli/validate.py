@@ -9,14 +9,16 @@ from typing import Annotated, Optional
 import typer
 
 from .app import app
-from .common import EXISTING_FILE, ConfigOpt, DebugOpt, FloorPreviousOpt, JsonOpt, PersonalOpt, RegisterOpt, console, handled
+from .common import (EXISTING_FILE, ConfigOpt, DebugOpt, FloorPreviousOpt, JsonOpt, PersonalOpt, RegisterOpt, console,
+                     fail_usage, handled)
 
 AcceptOpt = Annotated[Optional[Path], typer.Option(
     "--accept", help="A YAML list of known warnings (kind, upn/school/row, reason, until): accepted ones are "
                      "listed apart and do not fail --strict until their date passes (docs/validate.md).",
     callback=EXISTING_FILE, show_default=False)]
 DraftOpt = Annotated[Optional[Path], typer.Option(
-    "--draft-accept", help="Write today's warnings as a draft accept file to FILE, to review and give reasons.",
+    "--draft-accept", help="Write today's warnings as a draft accept file to FILE, to review and give reasons "
+                           "(a new file: an existing one is never replaced).",
     dir_okay=False, show_default=False)]
 
 
@@ -43,6 +45,9 @@ def validate(
     """
     from .render import show_personal_data
 
+    if draft_accept is not None and os.path.lexists(draft_accept):
+        fail_usage(f"--draft-accept {draft_accept}: the file exists, and a draft never replaces a file (it may be "
+                   "the config, an input or a reviewed accept list); choose a new name, or delete the old draft first")
     show_personal_data(show_personal)
     from ..validate import run_validation
     from .render import issues_json, print_issues
@@ -58,6 +63,9 @@ def validate(
                 console.print(report.totals_line, soft_wrap=True)
         if draft_accept is not None:
             _draft(report, draft_accept)
+        if strict and report.shown and not report.errors and not as_json:
+            console.print(f"failed under --strict: {len(report.shown):,} warning(s) not accepted (new, or their "
+                          "acceptance has expired)", soft_wrap=True)
         failed = report.errors or (strict and report.shown)
         raise typer.Exit(1 if failed else 0)
 
@@ -85,6 +93,8 @@ def _print_accepted(report, personal: bool = False) -> None:
 
 
 def _draft(report, path: Path) -> None:
+    """Write today's warnings to a new file `path` as an accept list to review; an existing file is never
+    replaced (checked before the run, and again as the file is created)."""
     import yaml
 
     from ..accept import UNREVIEWED, draft_entries
@@ -93,8 +103,10 @@ def _draft(report, path: Path) -> None:
     text = ("# Known warnings for `senrun validate --accept` (docs/validate.md). Give each a reason and a\n"
             "# date to look at it again; delete the ones that should be fixed instead.\n")
     # it names children by UPN: readable by its owner only, whatever the umask (docs/security.md)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.chmod(path, 0o600)  # a file that was there keeps its mode through O_TRUNC
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # made since the run began
+        fail_usage(f"--draft-accept {path}: the file exists; choose a new name, or delete the old draft first")
     with open(fd, "w", encoding="utf-8", newline="\n") as handle:
         handle.write(text + yaml.safe_dump({"accept": entries}, sort_keys=False, allow_unicode=True))
     console.print(f"Wrote a draft of {len(entries):,} accepted warning(s) to {path}: review it.", soft_wrap=True)

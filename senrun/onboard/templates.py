@@ -148,15 +148,59 @@ def template_bytes(name: str) -> bytes:
     return buffer.getvalue()
 
 
+def _example_rows(name: str) -> set[tuple]:
+    """The template's example rows of an input, as openpyxl reads them back (dates as datetimes)."""
+    def cell(value):
+        return datetime(value.year, value.month, value.day) if isinstance(value, date) else value
+    return {_trimmed(tuple(cell(example.get(c.name)) for c in template_columns(name))) for example in EXAMPLES[name]}
+
+
+def _trimmed(row: tuple) -> tuple:
+    """A row without its blank cells at the end ("" is blank, as Excel shows it)."""
+    row = tuple(None if v == "" else v for v in row)
+    while row and row[-1] is None:
+        row = row[:-1]
+    return row
+
+
+def filled_rows(path: Path, name: str) -> int | None:
+    """How many rows of the workbook `path` (the input `name`) hold data other than the template's
+    example rows: the rows below the header of every sheet but the Instructions.  None when it cannot
+    be read as a workbook (so it may hold anything)."""
+    import openpyxl
+
+    examples = _example_rows(name)
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # not a workbook, or a damaged one: openpyxl and zipfile raise their own types
+        return None
+    try:
+        return sum(1 for ws in book.worksheets if ws.title != "Instructions"
+                   for row in ws.iter_rows(min_row=2, values_only=True)
+                   if _trimmed(row) and _trimmed(row) not in examples)
+    except Exception:
+        return None
+    finally:
+        book.close()
+
+
 def write_templates(out: Path, force: bool = False) -> list[Path]:
-    """Write schools.xlsx, census.xlsx, statements.xlsx, moves.xlsx and links.xlsx into `out`; an
-    existing file is kept unless `force` (so a filled-in template is never overwritten)."""
+    """Write schools.xlsx, census.xlsx, statements.xlsx, moves.xlsx and links.xlsx into `out`.  An
+    existing workbook is replaced only with `force`, and only while it holds nothing but the template's
+    example rows: a filled-in workbook is never replaced by a blank one."""
     out = Path(out)
     targets = [out / f"{name}.xlsx" for name in SHEETS]
-    existing = [p.name for p in targets if p.exists()]
+    existing = {path: filled_rows(path, name) for name, path in zip(SHEETS, targets) if path.exists()}
+    filled = [f"{path.name} ({'cannot be read as a workbook' if rows is None else f'{rows:,} row(s) of data'})"
+              for path, rows in existing.items() if rows != 0]
+    if filled:
+        suggest = out.parent / ("templates" if out.name != "templates" else "blank-templates")
+        raise SenrunError(f"{out} already has {', '.join(filled)}: nothing was written. Blank templates never replace "
+                          f"a workbook that holds data, even with --force: write them to a folder of their own, "
+                          f"e.g. --out {suggest}/")
     if existing and not force:
-        raise SenrunError(f"{out} already has {', '.join(existing)}: nothing was written (add --force to "
-                          "replace them)")
+        raise SenrunError(f"{out} already has {', '.join(p.name for p in existing)}, holding only the templates' "
+                          "example rows: nothing was written (add --force to replace them)")
     out.mkdir(parents=True, exist_ok=True)
     for name, path in zip(SHEETS, targets):
         path.write_bytes(template_bytes(name))

@@ -17,6 +17,7 @@ protocol passes named `CHECKPOINTS`, at which tests/test_faults.py kills a run w
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import signal
@@ -222,9 +223,10 @@ def check_parents(out: Path, shown: Path | None = None) -> None:
             return
 
 
-def check_target(out: Path, shown: Path | None = None) -> None:
-    """Refuse an `out` that is a file, or a non-empty folder holding anything senrun did not write."""
-    guard.check_owned(out, shown or out)
+def check_target(out: Path, shown: Path | None = None, command: str | None = None) -> None:
+    """Refuse an `out` that is a file, or a non-empty folder holding anything senrun did not write
+    (or, given `command`, that the other command wrote: guard.check_owned)."""
+    guard.check_owned(out, shown or out, command)
 
 
 #: output_mode (config) → (folders' mode, files' mode).  Outputs hold personal data about
@@ -342,12 +344,14 @@ def removals_after() -> Iterator[None]:
 
 
 @contextmanager
-def staged(out: Path, protect: Iterable[tuple[str, Path]] = (), mode: str = DEFAULT_MODE) -> Iterator[Path]:
+def staged(out: Path, protect: Iterable[tuple[str, Path]] = (), mode: str = DEFAULT_MODE,
+           command: str | None = None) -> Iterator[Path]:
     """Yield an empty staging folder; swap it in if the block succeeds, else delete it.
 
     `protect` names the run's own files (its config and inputs), which `out` must neither be,
     hold nor lie inside; `mode` is an output_mode (MODES).  An existing `out` is replaced only
-    if its manifest lists everything in it (guard.py), and only while this process holds its
+    if its manifest lists everything in it (guard.py) and, given the `command` writing it
+    (allocate or simulate), only if that command wrote it; and only while this process holds its
     lock (lock.py).  An OSError anywhere (including the swap) becomes a SenrunError naming
     `out`; `out` is then exactly as it was, and nothing is left beside it.  The folder it
     replaces is deleted after the swap: before this returns, or within `removals_after()` on a
@@ -361,11 +365,24 @@ def staged(out: Path, protect: Iterable[tuple[str, Path]] = (), mode: str = DEFA
         make_dir(out.parent)
         with ExitStack() as held:
             held.enter_context(lock.locked(out, shown))
-            had_old = yield from _staged_locked(out, shown, mode)
+            had_old = yield from _staged_locked(out, shown, mode, command)
             if had_old:
                 _remove_old(out, held.pop_all())
     except OSError as exc:
-        raise SenrunError(f"cannot write to {shown}: {exc.strerror or exc}") from exc
+        raise SenrunError(f"cannot write to {shown}: {_why(exc, out, shown)}") from exc
+
+
+def _why(exc: OSError, out: Path, shown: Path) -> str:
+    """Why `out` could not be written, for its message.  A folder beside `out` that cannot be made (the
+    lock, the staging folder, the old one renamed aside) is said to be in `out`'s parent: `out` itself
+    may well be writable for this user, and the error alone would blame it."""
+    why = exc.strerror or str(exc)
+    beside = exc.filename is not None and Path(os.fsdecode(exc.filename)).parent == out.parent
+    if exc.errno not in (errno.EACCES, errno.EPERM) or not beside:  # (a read-only disk says so itself)
+        return why
+    parent = out.parent if shown.parent == Path(".") else shown.parent
+    return (f"senrun writes the new folder beside it, in {parent}/, and swaps it in; {parent}/ is not writable for "
+            f"this user ({why}): give an --out whose parent folder you can write to")
 
 
 def _remove_old(out: Path, held: ExitStack) -> None:
@@ -388,14 +405,14 @@ def _remove_old(out: Path, held: ExitStack) -> None:
     _removals.append(thread)
 
 
-def _staged_locked(out: Path, shown: Path, mode: str) -> Iterator[Path]:
+def _staged_locked(out: Path, shown: Path, mode: str, command: str | None) -> Iterator[Path]:
     """staged(), once the lock is held: the staging folder is this run's alone to make and
     discard.  Returns whether the swap put an old folder aside, to be deleted."""
     staging = staging_path(out)
     try:
         recover(out)
         checkpoint("recovered")
-        check_target(out, shown)
+        check_target(out, shown, command)
         make_dir(staging, 0o700)
         checkpoint("staging-made")
         yield staging

@@ -12,6 +12,8 @@ senrun replaces `--out` whole.  So, before anything is written:
   `manifest.json` lists, the folders that hold them, and the manifest (`check_owned`).
   Anything else in it — a config copied in, last year's spreadsheets, a note — is named in
   the error, and nothing is deleted.
+- and only by the command that wrote it: `simulate` never replaces a funding run's folder
+  (its allocations.xlsx, returns, psf.csv), nor `allocate` a folder of what-if scenarios.
 """
 
 from __future__ import annotations
@@ -79,17 +81,26 @@ def check_apart(out: Path, protected: Iterable[tuple[str, Path]], shown: Path) -
                               f"give an output folder of its own")
 
 
-def check_owned(out: Path, shown: Path) -> None:
-    """Refuse an existing, non-empty `out` holding anything its manifest.json does not list."""
+#: What each command's output folder holds, and the folder to suggest to the other command.
+HOLDS = {"allocate": ("a funding run", "allocations.xlsx, pupils.xlsx, the school returns, psf.csv", "allocations"),
+         "simulate": ("what-if scenarios", "simulate.xlsx, scenarios.csv", "what-if")}
+
+
+def check_owned(out: Path, shown: Path, command: str | None = None) -> None:
+    """Refuse an existing, non-empty `out` holding anything its manifest.json does not list, or
+    (given the `command` about to write it, allocate or simulate) written by the other command."""
     if out.is_file():
         raise SenrunError(f"cannot write to {shown}: it is a file, not a folder")
     if not out.is_dir() or not any(out.iterdir()):
         return
-    listed = _listed(out / MANIFEST)
+    manifest = _manifest(out / MANIFEST)
+    listed = _listed(manifest)
     if listed is None:
         raise SenrunError(
             f"cannot write to {shown}: the folder is not empty and was not written by senrun "
             f"(it has no {MANIFEST} listing its files); give a new or empty folder, or one senrun wrote before")
+    if command is not None:
+        _check_same_command(manifest, shown, command)
     foreign = foreign_entries(out, listed)
     if foreign:
         more = f", … {len(foreign):,} in all" if len(foreign) > NAMED else ""
@@ -100,18 +111,45 @@ def check_owned(out: Path, shown: Path) -> None:
             f"nothing else: move them elsewhere, or give another folder")
 
 
-def _listed(manifest: Path) -> dict[str, dict] | None:
+def _manifest(path: Path) -> dict | None:
+    """A folder's manifest.json as read, or None if there is none that senrun could have written."""
+    try:
+        if path.is_symlink() or not path.is_file():
+            return None
+        body = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _listed(manifest: dict | None) -> dict[str, dict] | None:
     """The files a senrun manifest lists (relative, / separated) with their sha256 and bytes,
     or None if it is not a senrun manifest."""
-    try:
-        if manifest.is_symlink() or not manifest.is_file():
-            return None
-        files = json.loads(manifest.read_bytes()).get("files")
-    except (OSError, ValueError, AttributeError):
-        return None
+    files = manifest.get("files") if manifest is not None else None
     if not isinstance(files, dict):
         return None
     return {name: entry if isinstance(entry, dict) else {} for name, entry in files.items() if isinstance(name, str)}
+
+
+def written_by(manifest: dict) -> str:
+    """Which command wrote a senrun manifest: simulate's says so; allocate's has no `command`."""
+    return "simulate" if manifest.get("command") == "simulate" else "allocate"
+
+
+def _check_same_command(manifest: dict, shown: Path, command: str) -> None:
+    """Refuse to replace one command's output folder with another's: a what-if run over the
+    year's allocations (or the other way round) would delete files a council publishes."""
+    other = written_by(manifest)
+    if other == command:
+        return
+    what, files, _ = HOLDS[other]
+    year = f" for {manifest['year']}" if other == "allocate" and isinstance(manifest.get("year"), str) else ""
+    suggest = Path(shown).parent / HOLDS[command][2]
+    if suggest.name == Path(shown).name:
+        suggest = suggest.with_name(f"{suggest.name}-2")
+    raise SenrunError(
+        f"cannot write to {shown}: it holds {what} written by `senrun {other}`{year} ({files}), which "
+        f"`senrun {command}` would replace; give {command} a folder of its own, e.g. --out {suggest}/")
 
 
 def foreign_entries(out: Path, listed: dict[str, dict]) -> list[str]:

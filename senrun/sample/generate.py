@@ -18,6 +18,7 @@ gives byte-identical files.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -94,13 +95,19 @@ def generate_sample(scale: str, seed: int, out_dir: Path,
         raise ValueError(f"unknown scale {scale!r}: expected {SCALES_HELP}")
     p, say = SCALES[scale], progress or (lambda message: None)
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     data = _draw(rng, p, say)
     say("writing files")
-    files = _write(out_dir, p, data)
-    budget = _budget(p, data)
-    files["config"] = write_config(out_dir, files, scale=scale, seed=seed, **budget["yaml"])
+    made = not out_dir.exists()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        files = _write(out_dir, p, data)
+        budget = _budget(p, data)
+        files["config"] = write_config(out_dir, files, scale=scale, seed=seed, **budget["yaml"])
+    except BaseException:  # a sample that failed (or was stopped) leaves no folder it made
+        if made:
+            shutil.rmtree(out_dir, ignore_errors=True)
+        raise
     return {"scale": scale, "seed": seed, "schools": data["schools"].height,
             "clusters": data["n_clusters"], "pupils": data["pupils"],
             "statements": data["statements"].height, "moves": data["moves"].height,

@@ -1,0 +1,45 @@
+"""Options that would otherwise crash, or leave something behind: `sample --seed`, a sample that fails
+half way, and `allocate --previous-config` given alone."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from senrun.cli import app
+from senrun.sample import generate
+
+from builders import statement, write_run
+
+runner = CliRunner()
+
+
+def test_a_negative_sample_seed_is_a_usage_error_and_makes_no_folder(tmp_path):
+    done = runner.invoke(app, ["sample", "--seed", "-1", "--out", str(tmp_path / "s1")])
+    assert done.exit_code == 2
+    assert "Invalid value for '--seed': -1 is not in the range x>=0." in " ".join(done.output.split())
+    assert not (tmp_path / "s1").exists()
+
+
+def test_a_sample_that_fails_while_writing_leaves_no_folder(tmp_path, monkeypatch):
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(generate, "write_config", full_disk)
+    done = runner.invoke(app, ["sample", "--out", str(tmp_path / "s")])
+    assert done.exit_code == 1 and "nothing was written" in done.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_allocate_with_previous_config_alone_explains_the_change_from_last_years_run_recomputed(tmp_path):
+    """Without --previous, last year's totals are last year's run recomputed from its config."""
+    config = write_run(tmp_path, statements=[statement("B801200005001", "2006-05-01", "A")])
+    done = runner.invoke(app, ["allocate", "-c", str(config), "-o", str(tmp_path / "out"), "--previous-config",
+                               str(config), "--no-returns", "--quiet"])
+    assert done.exit_code == 0, done.output
+    with (tmp_path / "out" / "diff.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows and {(r["previous_total"] == r["current_total"], r["change"], r["change_other"]) for r in rows} == {
+        (True, "0.00", "0.00")}
