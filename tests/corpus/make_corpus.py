@@ -278,7 +278,7 @@ CASES: list[Case] = [
          config("config_is_a_list.yaml"), code="config", file="senrun.yaml", words="not a list",
          command="allocate"),
     Case("config_tab_indent", "a tab used to indent", "error naming the line", config("config_tab_indent.yaml"),
-         code="config", file="senrun.yaml", row=3, words="not valid YAML"),
+         code="config", file="senrun.yaml", row=3, words="indent with spaces, not a tab"),
     Case("config_windows_1252", "a config saved as 'ANSI' (Windows-1252)", "error: not UTF-8 text",
          config("config_windows_1252.yaml"), code="config", file="senrun.yaml", words="not UTF-8"),
     Case("config_deep_nesting", "40 nested lists", "error: nested too deep", config("config_deep_nesting.yaml"),
