@@ -85,9 +85,12 @@ def unknown_schools(table: Table, column: str, school_ids: pl.Series, issues: Is
     frame = table.frame if only is None else table.frame.filter(only)
     bad = frame.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(school_ids.implode())).sort(ROW)
     for rec in bad.head(MAX_LISTED).iter_rows(named=True):
-        issues.error("unknown_school", f"{what} '{rec[column]}' is not in the schools input"
-                     f"{nearest_schools(rec[column], school_ids, names)}",
-                     **table.where(column, rec[ROW]), value=rec[column], expected="a school_id of the schools input")
+        value = rec[column]
+        child = looks_personal(value)  # a UPN or a date of birth typed into the school cell: hidden, no suggestion
+        issues.error("unknown_school", f"{what} '{value}' is not in the schools input"
+                     f"{'' if child else nearest_schools(value, school_ids, names)}",
+                     **table.where(column, rec[ROW]), value=value, expected="a school_id of the schools input",
+                     personal=(value,) if child else ())
 
 
 def upn_letters(table: Table, issues: Issues) -> None:

@@ -24,7 +24,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from .errors import Issues
+from .errors import Issues, looks_personal
 from .inputs.load import Table
 from .inputs.schema import (CLOSED, CLUSTER_ID, LINK_DATE, LINK_TYPE, OPENED, ROW, SCHOOL_ID,
                             SUCCESSOR_ID)
@@ -73,7 +73,8 @@ def read_successions(schools: Table, links: Table | None, issues: Issues) -> Suc
         if successor not in ids:
             issues.error("unknown_school", f"successor '{successor}' of school {school} is not in the schools input",
                          **where, value=successor, expected="a school_id of the schools input (add the successor, "
-                         "with in_formula: no if it is outside the formula)")
+                         "with in_formula: no if it is outside the formula)",
+                         personal=(successor,) if looks_personal(successor) else ())
             continue
         if successor == school:
             issues.error("succession", f"school {school} is given as its own successor: a conversion that keeps the "

@@ -453,6 +453,12 @@ def test_a_key_given_twice_is_listed_beside_every_other_problem_of_the_file(tmp_
     assert "unknown key 'rat'" in found[("formula.elements[0].rat", 10)]
 
 
+def test_a_problem_inside_a_section_given_twice_is_at_the_line_of_the_copy_yaml_keeps(tmp_path):
+    text = MINIMAL + 'budget:\n  pupil_specific_pot: "34,1000"\n'  # the second budget (lines 13-14) is kept
+    found = {(i.column, i.row) for i in problems(tmp_path, text)}
+    assert found == {("budget", 13), ("budget.pupil_specific_pot", 14)}
+
+
 def test_a_key_given_twice_does_not_hide_a_rule_that_spans_keys(tmp_path):
     text = MINIMAL.replace("end: 2014-03-31", "end: 2013-03-31") + 'year: "2013-14"\n'
     assert {i.column for i in problems(tmp_path, text)} == {"year", "period.end"}
@@ -466,7 +472,7 @@ def test_a_negative_amount_of_money_is_said_to_be_negative(tmp_path):
     assert "-£5,000 is negative" in issue.message
 
 
-@pytest.mark.parametrize("written", ['"34,1000"', '"1.000,50"'])
+@pytest.mark.parametrize("written", ['"34,1000"', '"1.000,50"', '"0,500"'])
 def test_a_comma_that_does_not_group_thousands_is_no_amount_not_a_different_one(tmp_path, written):
     issue = only_problem(tmp_path, MINIMAL.replace("pupil_specific_pot: 1000000", f"pupil_specific_pot: {written}"))
     assert issue.column == "budget.pupil_specific_pot" and issue.row == 4

@@ -239,3 +239,16 @@ def test_a_totals_row_is_quoted_by_its_word_alone_as_its_label_may_name_a_child(
     # (the label was in the upn column, read in upper case)
     assert total.message == 'looks like a totals row ("SUBTOTAL…"), not a row of data: skipped'
     assert total.row == 3
+
+
+def test_a_upn_or_a_date_typed_in_a_statements_school_cell_is_hidden_and_no_school_is_suggested(tmp_path):
+    from builders import statement, write_run
+
+    statements = [statement("B801200005001", "2005-05-05", school="a801200005009"),
+                  statement("B801200005002", "2006-06-06", school="23/12/2007")]
+    path = write_run(tmp_path, statements=statements)
+    with pytest.raises(SenrunError) as caught:
+        allocate(load_config(path))
+    unknown = [i.hidden() for i in caught.value.errors if i.code == "unknown_school"]
+    assert [(i.row, i.value) for i in unknown] == [(2, "[hidden]"), (3, "[hidden]")]
+    assert all(i.message == "the school holding the PSF, '[hidden]' is not in the schools input" for i in unknown)

@@ -107,7 +107,8 @@ def _count(node: yaml.Node, depth: int, budget: list[int], lines: dict, path: st
                 duplicates.append(YamlProblem(f"the key '{where}' is given twice (lines {seen[name]} and "
                                               f"{key.start_mark.line + 1}); keep one", key.start_mark.line + 1,
                                               where))
-                lines.pop(where, None)  # YAML keeps the last one: its problems are at its line
+                for inside in [k for k in lines if k == where or k.startswith((f"{where}.", f"{where}["))]:
+                    del lines[inside]  # YAML keeps the last one: its problems are at its lines
             seen[name] = key.start_mark.line + 1
             _count(value, depth + 1, budget, lines, where, duplicates)
     elif isinstance(node, yaml.SequenceNode):

@@ -47,8 +47,8 @@ def config_decimal(raw) -> Decimal | None:
     if isinstance(raw, (int, Decimal)):
         return Decimal(raw)
     if isinstance(raw, str):
-        text = raw.strip().replace("£", "").replace("_", "")
-        if "," in text and not re.fullmatch(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d*)?", text):
+        text = re.sub(r"[£_\s]", "", raw)
+        if "," in text and not re.fullmatch(r"[-+]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d*)?", text):
             return None
         text = text.replace(",", "")
         try:
