@@ -24,6 +24,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from .checks import MAX_LISTED
 from .errors import Issues, looks_personal
 from .inputs.load import Table
 from .inputs.schema import (CLOSED, CLUSTER_ID, LINK_DATE, LINK_TYPE, OPENED, ROW, SCHOOL_ID,
@@ -153,6 +154,8 @@ def _links_none_known(pairs: pl.DataFrame, links: Table | None, ids: set[str], i
     schools input: its ids are likely another kind (URNs against DfE numbers), and every link would
     be left out unseen."""
     linked = pairs.filter(pl.col("_links"))
+    if links is not None:
+        _successions_without_successor(links, issues)
     if links is not None and linked.is_empty() and LINK_TYPE in links.frame.columns:
         _links_no_successions(links, issues)
     if links is None or linked.is_empty() or linked[SCHOOL_ID].is_in(list(ids)).any():
@@ -162,13 +165,26 @@ def _links_none_known(pairs: pl.DataFrame, links: Table | None, ids: set[str], i
                 "another kind (URNs, where the schools input has DfE numbers)?", **links.where(SCHOOL_ID))
 
 
+def _successions_without_successor(links: Table, issues: Issues) -> None:
+    """A succession row of the links input (its link_type begins 'Successor', or the file has no
+    link_type) whose successor_id is blank is an error at that cell: left out, its school's children
+    would lose PSF at its closing with no word."""
+    frame = links.frame
+    kind = (pl.col(LINK_TYPE).str.strip_chars().str.to_lowercase().str.starts_with("successor").fill_null(False)
+            if LINK_TYPE in frame.columns else pl.lit(True))
+    rows = frame.filter(pl.col(SCHOOL_ID).is_not_null() & pl.col(SUCCESSOR_ID).is_null() & kind)[ROW]
+    for row in rows.head(MAX_LISTED).to_list():
+        issues.error("empty_value", "this succession has no successor_id: give the school that took over the "
+                     "pupils", **links.where(SUCCESSOR_ID, row), expected="the successor's school_id")
+
+
 def _links_no_successions(links: Table, issues: Issues) -> None:
     """A warning when rows of the links input have a link_type but none is a succession: GIAS's
     groups export (trusts, federations) taken for its links export leaves every conversion out."""
     types = links.frame[LINK_TYPE].drop_nulls().str.strip_chars()
     kinds = types.filter(types != "").unique(maintain_order=True)
-    if kinds.is_empty():
-        return
+    if kinds.is_empty() or kinds.str.to_lowercase().str.starts_with("successor").any():
+        return  # successions with their ids left blank: those rows' own errors say so
     shown = ", ".join(f"'{k}'" for k in kinds.head(3).to_list()) + (", …" if kinds.len() > 3 else "")
     issues.warn("links_no_successions", f"none of the {types.len():,} rows of the links input is a succession: "
                 f"their link_type is {shown}, and only a link_type beginning 'Successor' is read, so no school "

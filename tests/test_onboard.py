@@ -321,6 +321,13 @@ def test_a_name_is_never_proposed_as_a_schools_id_and_of_an_estab_and_a_urn_the_
     assert (school.header, school.others, school.confidence) == ("URN", ("ESTAB",), "likely")
 
 
+def test_a_dfe_number_written_with_a_space_is_still_taken_as_the_school_id():
+    schools = Sheet(Path("schools.csv"), None, 1, ["DfE Number", "School Name"],
+                    {"DfE Number": ["926 2001", "926 2002"], "School Name": ["Ashby", "Barton"]}, rows=2)
+    school = {p.column: p for p in propose_columns(schools, "schools")}["school_id"]
+    assert (school.header, school.confidence) == ("DfE Number", "sure")
+
+
 def test_init_says_gias_groups_export_is_not_the_links_export_and_drafts_the_links_export_as_the_links(tmp_path):
     """GIAS's groups export (a school's trusts and federations) has a URN, a name and a type, but no successor: it
     is no input, and init says which export senrun needs; the links export beside it is the links input."""

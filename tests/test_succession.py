@@ -149,6 +149,11 @@ def test_a_links_file_with_no_succession_in_it_is_a_warning_not_a_silent_loss__f
     groups.append({"school_id": "A", "successor_id": "AA", "link_type": "Successor", "link_date": "2014-01-01"})
     r = run(tmp_path, schools=schools, links=groups, statements=[statement(U1, PRIMARY, annual="1200.00")])
     assert "links_no_successions" not in codes(r) and lines_of(r, U1)[-1] == ("AA", 30000, 0, "continuing")
+    # successions whose successor ids were left blank are errors at their cells, not a groups export
+    blank = [{"school_id": "A", "successor_id": "", "link_type": "Successor", "link_date": "2014-01-01"}]
+    with pytest.raises(SenrunError) as caught:
+        run(tmp_path, schools=schools, links=blank, statements=[statement(U1, PRIMARY, annual="1200.00")])
+    assert [(i.code, i.column) for i in caught.value.issues if i.file == "links.csv"] == [("empty_value", "successor_id")]
 
 
 def test_a_links_input_without_a_link_type_column_is_all_successions__faq_3_6(tmp_path):

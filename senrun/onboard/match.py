@@ -34,7 +34,9 @@ _MONEY = re.compile(r"^£?\s*-?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
 _UPN = re.compile(r"^[A-HJ-NP-RT-Z]\d{11}[0-9A-HJ-NP-RT-Z]$", re.I)
 #: Columns that hold a school's ID: a number or a code (9262000, 120777, ASH01), never a name.
 SCHOOL_IDS = (SCHOOL_ID, SUCCESSOR_ID, FROM_SCHOOL, TO_SCHOOL)
-_SCHOOL_CODE = re.compile(r"^(?=.*\d)[A-Za-z0-9/.\-]{3,15}$")  # not "Ash Primary", nor a type code "47"
+#: A school's ID: a code with a digit, 3–15 characters, perhaps digits after one space ("926 2002"); not
+#: "Ash Primary", nor a type code "47".
+_SCHOOL_CODE = re.compile(r"^(?=.*\d)(?=.{3,15}$)[A-Za-z0-9/.\-]+(?: \d+)?$")
 _DFE_NUMBER = re.compile(r"^\d{3}[/ -]?\d{4}$")  # LA code and establishment number, as the census's LAEstab
 _ESTAB_ALONE = re.compile(r"^\d{4}$")  # the establishment number without its LA code: unique in one LA only
 GROUPS = (CLUSTER_ID, CLUSTER_NAME)  # columns that put schools together: most rows filled, values shared
