@@ -97,3 +97,35 @@ def test_an_interrupt_sent_to_senruns_process_alone_stops_the_run_as_ctrl_c_does
     assert run.returncode == 130
     assert err.splitlines()[-1] == "senrun stopped (Ctrl-C): nothing was written." and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["schools.csv", "senrun.yaml", "statements.csv"]
+
+
+def test_a_worker_leaves_ctrl_c_to_the_run_that_stops_it():
+    """A terminal's Ctrl-C reaches every process of the group. A worker stopped by it halfway through
+    sending a result left the pool reading the rest for ever (the run hung, its lock held); so the
+    workers ignore it, and the run, interrupted, stops them."""
+    from concurrent.futures import ProcessPoolExecutor
+    from functools import partial
+
+    from senrun.outputs import processes
+
+    workers_end, run_end = processes.lifeline()
+    with ProcessPoolExecutor(max_workers=1, mp_context=processes.context(), initializer=processes.init_worker,
+                             initargs=(workers_end,)) as pool:
+        assert pool.submit(partial(signal.getsignal, signal.SIGINT)).result(timeout=60) == signal.SIG_IGN
+    run_end.close()
+    workers_end.close()
+
+
+def test_the_returns_thread_stops_at_the_next_chunk_once_the_run_has_stopped():
+    from senrun.outputs.returns import write_returns
+
+    stop, written = threading.Event(), []
+
+    def chunks():
+        yield [("returns/A.xlsx", b"a")]
+        stop.set()  # the run is interrupted while the next chunk is built
+        yield [("returns/B.xlsx", b"b")]
+        yield [("returns/C.xlsx", b"c")]
+
+    assert write_returns(chunks(), 3, lambda name, data: written.append(name), stop=stop) == 1
+    assert written == ["returns/A.xlsx"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 
 START_METHOD = "forkserver"
 #: The module whose function the workers run (returnbook.build_chunk), and the checks every worker
@@ -105,6 +106,9 @@ def init_worker(run_end) -> None:
     for fd in (1, 2):
         os.dup2(null, fd)
     os.close(null)
+    # A terminal's Ctrl-C reaches every process of the group: the run stops its workers itself. A worker
+    # stopped by it halfway through sending a result would leave the pool reading the rest for ever.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
     import threading
 

@@ -271,10 +271,13 @@ def in_order(pool: ProcessPoolExecutor, pending: deque, chunks: Iterator[ReturnC
 
 
 def write_returns(built: Iterator[list[tuple[str, bytes]]], total: int, write: Callable[[str, bytes], None],
-                  progress: Callable[[str, int, int], None] | None = None) -> int:
-    """Hand each built file to `write`, in order; returns how many returns were written."""
+                  progress: Callable[[str, int, int], None] | None = None, stop=None) -> int:
+    """Hand each built file to `write`, in order; returns how many returns were written.  Stops at
+    the next chunk once `stop` (a threading.Event) is set: the run has failed or been interrupted."""
     done = 0
     for files in built:
+        if stop is not None and stop.is_set():
+            break
         for name, data in files:
             write(name, data)
         done += sum(name.startswith(RETURNS_DIR + "/") for name, _ in files)  # not the packs built alongside

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from pathlib import Path
 
@@ -81,14 +81,16 @@ def write_outputs(result: RunResult, out: Path, *, returns: bool = True, jobs: i
             building_returns(result, jobs, diff, pack_chunks(tasks)) if returns else nullcontext() as built:
         # the returns' processes (if any) are at work from here, while this one writes the rest
         folder = Folder(staging)
-        with ThreadPoolExecutor(max_workers=1) as thread, ThreadPoolExecutor(max_workers=1) as second:
+        stop = threading.Event()  # set when this thread fails or is interrupted: the returns' thread stops
+        with ThreadPoolExecutor(max_workers=1) as thread, ThreadPoolExecutor(max_workers=1) as second, \
+                _stopping(stop):
             # Beside the workbook, on one thread: the CSVs (Polars' work, outside Python's lock), each
             # written as soon as it is made (England's psf.csv is 40 MB: none is held while the
             # workbook is built), then the returns' files as the processes finish them (creating a
             # file is a system call, also outside the lock: 0.1–1 ms each, which would otherwise
             # wait for the workbook)
             csvs = thread.submit(write_tables, result, folder, diff, report)
-            written = thread.submit(write_returns, built, result.schools.height, folder.write, report) \
+            written = thread.submit(write_returns, built, result.schools.height, folder.write, report, stop) \
                 if returns else None
             # pupils.xlsx is built on a thread of its own beside allocations.xlsx: with a register its
             # Reconciliation sheet is a child a row (99,007 rows at England scale), and much of each
@@ -110,6 +112,17 @@ def write_outputs(result: RunResult, out: Path, *, returns: bool = True, jobs: i
         folder.write(atomic.MANIFEST, manifest_bytes(result, folder.files, rows, common.last_years_file(diff)))
         report("manifest", 1, 1)
     return out
+
+
+@contextmanager
+def _stopping(stop: threading.Event) -> Iterator[None]:
+    """Set `stop` if the block fails (Ctrl-C included), before the thread pools are waited for: else
+    the returns' thread would go on writing every return (21,600 at England scale) after the run had stopped."""
+    try:
+        yield
+    except BaseException:
+        stop.set()
+        raise
 
 
 def with_last_years_file(result: RunResult, diff: pl.DataFrame | None) -> RunResult:
