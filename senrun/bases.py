@@ -6,6 +6,7 @@ Loops here run over schools, never over pupils.
 
 from __future__ import annotations
 
+import difflib
 from decimal import Decimal, InvalidOperation
 
 import polars as pl
@@ -128,3 +129,20 @@ def _whole_number(value: float) -> str:
     """A council's pupils figure as counted: a whole number, rounded half away from zero (SPEC §1)."""
     whole = round_half_away(Decimal(repr(value)))
     return str(whole) if value == whole else f"{value} (rounded to {whole})"
+
+
+def unknown_basis_column(schools: Table, cfg: Config, n: int, name: str, issues: Issues) -> None:
+    """A `column:` basis naming no column of the schools input: an error at its config line, naming the
+    columns `column:` can take (by senrun's name after the `columns:` map) and the likeliest meant."""
+    usable = [c for c in schools.frame.columns if c != ROW and c in schools.headers]  # present in the file
+    by_header = {schools.headers[c]: c for c in usable if schools.headers[c] != c}
+    if name in by_header:
+        hint = f": its header '{name}' is mapped to {by_header[name]} (the columns: map), so write column:{by_header[name]}"
+    else:
+        close = difflib.get_close_matches(name, usable, n=1, cutoff=0.6)
+        hint = f": did you mean column:{close[0]}?" if close else ""
+    key = f"formula.elements[{n}].basis"
+    issues.error("config", f"element '{cfg.elements[n].name}' uses column '{name}', which the schools input does "
+                 f"not have{hint} (columns: {', '.join(usable)})", file=cfg.path.name, row=cfg.lines.get(key),
+                 column=key, expected="column:<a numeric column of the schools input, by its name after the "
+                 "columns: map>")

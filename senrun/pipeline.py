@@ -16,7 +16,7 @@ from . import checks, history, succession
 from .calendar import nc_year_between
 from .config.loader import Config
 from .errors import ERROR, Issue, Issues, SenrunError, looks_personal
-from .bases import check_blank_clusters, check_overrides, parse_need_column, warn_overrides
+from .bases import check_blank_clusters, check_overrides, parse_need_column, unknown_basis_column, warn_overrides
 from .formula import apply_formula, element_years, pot
 from .schools import (IN_FORMULA_FLAG, OPEN_UNITS, census_homes, check_open_dates, check_ssa_of_shut_schools,
                       in_formula, open_in_period, open_units, rehome_counts, succession_pairs)
@@ -211,27 +211,6 @@ def _statement_dobs(inp: Inputs) -> pl.DataFrame:
     return inp.statements.frame.select(UPN, pl.col(DOB).alias("statement_dob")).unique(UPN, keep="first")
 
 
-def _unknown_basis_column(inp: Inputs, cfg: Config, n: int, name: str) -> None:
-    """A `column:` basis naming no column of the schools input: an error at its config line, naming the
-    columns `column:` can take (by senrun's name after the `columns:` map) and the likeliest meant."""
-    import difflib
-
-    schools = inp.schools
-    usable = [c for c in schools.frame.columns if c != ROW and c in schools.headers]  # present in the file
-    by_header = {schools.headers[c]: c for c in usable if schools.headers[c] != c}
-    if name in by_header:
-        hint = f": its header '{name}' is mapped to {by_header[name]} (the columns: map), so write column:{by_header[name]}"
-    else:
-        close = difflib.get_close_matches(name, usable, n=1, cutoff=0.6)
-        hint = f": did you mean column:{close[0]}?" if close else ""
-    key = f"formula.elements[{n}].basis"
-    issues = inp.issues
-    issues.error("config", f"element '{cfg.elements[n].name}' uses column '{name}', which the schools input does "
-                 f"not have{hint} (columns: {', '.join(usable)})", file=cfg.path.name, row=cfg.lines.get(key),
-                 column=key, expected="column:<a numeric column of the schools input, by its name after the "
-                 "columns: map>")
-
-
 def _check_basis_columns(inp: Inputs, cfg: Config) -> None:
     schools, issues = inp.schools, inp.issues
     if inp.census is not None and PUPILS in schools.frame.columns:  # never silent (SPEC §11.1)
@@ -253,7 +232,7 @@ def _check_basis_columns(inp: Inputs, cfg: Config) -> None:
             continue
         name = e.basis[7:]
         if name not in schools.frame.columns:
-            _unknown_basis_column(inp, cfg, n, name)
+            unknown_basis_column(schools, cfg, n, name, issues)
             continue
         parse_need_column(schools, name, issues)
 
@@ -269,28 +248,6 @@ def _check_budget(inp: Inputs, cfg: Config) -> None:
         inp.issues.error("budget", f"budget.sen_total is {fmt_gbp(cfg.sen_total)} but SSA {fmt_gbp(ssa)} + "
                          f"pupil-specific pot {fmt_gbp(cfg.pupil_specific_pot)} = "
                          f"{fmt_gbp(ssa + cfg.pupil_specific_pot)}", column="budget.sen_total", **where)
-
-
-def closed_school_issues(psf: PsfFrames, inp: Inputs) -> None:
-    """A warning for each school whose closing with no successor ended protected children's PSF (SPEC
-    §11.1, `school_closed`): money leaves the school's children without a child moving, which is
-    right for a real closure and wrong for a conversion or a merger whose successor was not given."""
-    ended = (psf.lines.filter(pl.col("reason") == "school_closed")
-             .group_by("paid_school_id").agg(pl.col(ROW).n_unique().alias("rows"), pl.col("stop_date").min(),
-                                             pl.col("released_amount").sum())
-             .sort("paid_school_id"))
-    if ended.is_empty():
-        return
-    frame = inp.schools.frame
-    rows = dict(frame.select(SCHOOL_ID, ROW).iter_rows())
-    column = "closed" if "closed" in frame.columns else SCHOOL_ID
-    for sid, count, on, released in ended.iter_rows():
-        inp.issues.warn("closed_without_successor", f"school {sid} closes with no successor, so the PSF of {count:,} "
-                        f"protected child(ren) held there ends on {on:%d/%m/%Y} ({fmt_gbp(released)} of this period's "
-                        "PSF released to the cluster pot). If it became an academy or joined another school, give "
-                        "that school as its successor_id, or in the links input: PSF follows a succession (FAQ 3, 6)",
-                        **inp.schools.where(column, rows.get(sid)), value=sid,
-                        expected="a successor_id, if the school's pupils went on to another school")
 
 
 def psf_issues(psf: PsfFrames, inp: Inputs, cfg: Config) -> None:
@@ -479,7 +436,7 @@ def prepare(inp: Inputs, cfg: Config, psf: PsfFrames | None = None) -> Prepared:
     run_inp = Inputs(inp.schools, inp.statements, inp.census, inp.moves, issues, inp.derived, links=inp.links,
                      register=inp.register)
     psf_issues(psf, run_inp, cfg)
-    closed_school_issues(psf, run_inp)
+    succession.closed_without_successor(psf.lines, inp.schools, issues)
     issues.extend(psf.notes)
     if not _budget_only(issues):  # a budget error alone waits for the pot's (read_inputs, budget_later)
         issues.raise_if_errors()

@@ -29,6 +29,7 @@ from .errors import Issues, looks_personal
 from .inputs.load import Table
 from .inputs.schema import (CLOSED, CLUSTER_ID, LINK_DATE, LINK_TYPE, OPENED, ROW, SCHOOL_ID,
                             SUCCESSOR_ID)
+from .money import fmt_gbp
 
 DAY0 = date(1, 1, 1)
 FAR_FUTURE = date(9999, 12, 31)
@@ -339,3 +340,25 @@ def same_chain(frame: pl.LazyFrame, a: str, b: str, successions: Successions | N
     pairs = successions.chains.lazy().rename({SCHOOL_ID: a, "member": b}).with_columns(pl.lit(True).alias("_pair"))
     return (frame.join(pairs, on=[a, b], how="left", maintain_order="left", nulls_equal=False)
             .with_columns((same.fill_null(False) | pl.col("_pair").fill_null(False)).alias(alias)).drop("_pair"))
+
+
+def closed_without_successor(lines: pl.DataFrame, schools: Table, issues: Issues) -> None:
+    """A warning for each school whose closing with no successor ended protected children's PSF (SPEC
+    §11.1, `school_closed`): money leaves the school's children without a child moving, which is
+    right for a real closure and wrong for a conversion or a merger whose successor was not given."""
+    ended = (lines.filter(pl.col("reason") == "school_closed")
+             .group_by("paid_school_id").agg(pl.col(ROW).n_unique().alias("rows"), pl.col("stop_date").min(),
+                                             pl.col("released_amount").sum())
+             .sort("paid_school_id"))
+    if ended.is_empty():
+        return
+    frame = schools.frame
+    rows = dict(frame.select(SCHOOL_ID, ROW).iter_rows())
+    column = CLOSED if CLOSED in frame.columns else SCHOOL_ID
+    for sid, count, on, released in ended.iter_rows():
+        issues.warn("closed_without_successor", f"school {sid} closes with no successor, so the PSF of {count:,} "
+                        f"protected child(ren) held there ends on {on:%d/%m/%Y} ({fmt_gbp(released)} of this period's "
+                        "PSF released to the cluster pot). If it became an academy or joined another school, give "
+                        "that school as its successor_id, or in the links input: PSF follows a succession (FAQ 3, 6)",
+                        **schools.where(column, rows.get(sid)), value=sid,
+                        expected="a successor_id, if the school's pupils went on to another school")
