@@ -134,6 +134,24 @@ def test_simulate_never_replaces_a_funding_runs_folder_nor_allocate_a_what_if_fo
     assert senrun("simulate", "-c", str(inputs), "--set", "lump_sum.rate=0,5", "-o", str(what_if)).exit_code == 0
 
 
+@pytest.mark.parametrize("given", [["--register", "{last}"], ["--previous", "{last}"], ["--register", "{last}/psf.csv"],
+                                   ["--previous", "{last}/schools.csv"]])
+def test_next_years_run_never_replaces_the_last_years_folder_it_was_given(inputs, tmp_path, given):
+    """A slip of --out next year: the folder given as --register or --previous is last year's run, the one
+    this run is compared with and the next year's register: it is an input of this run, never replaced."""
+    last = tmp_path / "2013-14"
+    assert senrun("allocate", "-c", str(inputs), "-o", str(last), "--no-returns").exit_code == 0
+    before = tree(last)
+    for command in (["allocate", "--no-returns"], ["simulate", "--set", "lump_sum.rate=0,5"]):
+        if given[0] == "--previous" and command[0] == "simulate":
+            continue  # simulate takes no --previous
+        done = senrun(command[0], "-c", str(inputs), "-o", str(last), *command[1:],
+                      given[0], given[1].format(last=last))
+        assert done.exit_code == 1
+        assert f"cannot write to {last}: it holds last year's" in " ".join(done.output.split())
+    assert tree(last) == before
+
+
 def test_an_out_whose_parent_this_user_cannot_write_to_is_said_to_need_its_parent(inputs, tmp_path, monkeypatch):
     # as the system says it when the lock beside `out` cannot be made (root is refused nothing, so it is faked)
     def refused(out, shown=None, wait=None):

@@ -201,14 +201,26 @@ def _unchanged(path: str, entry: dict) -> bool:
     return True
 
 
-def run_files(config: object) -> list[tuple[str, Path]]:
-    """The run's own files that no output folder may replace: its config and every input it names."""
+#: Last year's files a run may read besides its inputs (result.inputs names), in words.
+LAST_YEARS = {"previous": "last year's run (--previous)", "previous_config": "last year's config (--previous-config)"}
+
+
+def run_files(config: object, result: object = None) -> list[tuple[str, Path]]:
+    """The run's own files that no output folder may replace: its config and every input it names;
+    with the run's `result`, last year's register, --previous and --previous-config too (an --out
+    naming last year's folder would replace the very run this one was compared with)."""
     found: list[tuple[str, Path]] = []
     path = getattr(config, "path", None)
     if path is not None:
         found.append(("the config", Path(path)))
     for name, spec in (getattr(config, "inputs", None) or {}).items():
         found.append((f"the {name} input", Path(spec.path)))
+    for info in getattr(result, "inputs", ()):
+        if info.name in LAST_YEARS:
+            found.append((LAST_YEARS[info.name], Path(info.path)))
+    register = getattr(result, "register", None)
+    if register is not None:
+        found.append(("last year's register (--register)", Path(register.path)))
     return found
 
 

@@ -423,7 +423,7 @@ def write_simulation(sim: SimulationResult, out: Path) -> Path:
 
     files = output_files(sim)
     config = sim.base.config
-    with atomic.staged(Path(out), guard.run_files(config), guard.output_mode(config), "simulate") as staging:
+    with atomic.staged(Path(out), guard.run_files(config, sim.base), guard.output_mode(config), "simulate") as staging:
         for name, data in files.items():
             atomic.write_file(staging / name, data)
     return Path(out)
@@ -473,7 +473,8 @@ def run_and_write(base_cfg, scenarios: list, out: Path, years: int | None = None
     from .simulate import simulate
 
     say = progress or (lambda message: None)
-    with atomic.staged(Path(out), guard.run_files(base_cfg), guard.output_mode(base_cfg), "simulate") as staging:
+    protected = guard.run_files(base_cfg) + ([("last year's register (--register)", Path(register))] if register else [])
+    with atomic.staged(Path(out), protected, guard.output_mode(base_cfg), "simulate") as staging:
         csv = ScenariosCsv(staging)
         try:
             sim = simulate(base_cfg, scenarios, years, progress=progress, register=register, sheets=sheets,
