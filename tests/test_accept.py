@@ -255,6 +255,15 @@ def test_a_draft_accept_file_never_replaces_a_file_the_config_an_input_or_a_revi
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
+def test_a_draft_accept_file_in_a_folder_that_does_not_exist_is_a_usage_error_before_the_check(tmp_path):
+    cfg = _run(tmp_path)
+    target = tmp_path / "nowhere" / "accepted.yaml"
+    done = CliRunner().invoke(app, ["validate", "--config", str(cfg), "--draft-accept", str(target)])
+    assert done.exit_code == 2 and "Traceback" not in done.output
+    assert f"the folder {target.parent} does not exist" in " ".join(done.output.split())
+    assert not target.parent.exists()
+
+
 def test_under_strict_a_check_failing_on_warnings_alone_ends_saying_so(tmp_path):
     cfg = _run(tmp_path)
     done = CliRunner().invoke(app, ["validate", "--config", str(cfg), "--strict"])

@@ -150,6 +150,20 @@ def test_init_never_writes_its_config_over_a_spreadsheet_or_a_file_it_reads_even
     assert listed.read_text() == "a file --from names\n"
 
 
+def test_init_force_replaces_an_old_config_but_never_an_accept_list_or_a_scenario(tmp_path):
+    folder = council_files(tmp_path / "council")
+    runner = CliRunner()
+    accepted = tmp_path / "accepted.yaml"
+    accepted.write_text("accept:\n  - {kind: dob_differs, row: 13, reason: checked with the SENCO, until: 2030-01-01}\n")
+    done = runner.invoke(app, ["init", "--from", str(folder), "--out", str(accepted), "--force"])
+    assert done.exit_code == 2 and "is not a senrun config" in " ".join(done.output.split())
+    assert "checked with the SENCO" in accepted.read_text()
+    old = tmp_path / "old.yaml"
+    old.write_text("year: '2012-13'\nformula: {elements: []}\n")
+    assert runner.invoke(app, ["init", "--from", str(folder), "--out", str(old), "--force"]).exit_code == 0
+    assert "2012-13" not in old.read_text()
+
+
 def test_header_similarity_and_the_header_row_below_a_title():
     assert name_score("Date of Birth", ["date_of_birth"]) == 1.0
     assert 0.8 <= name_score("SSA 2013-14", ["SSA"]) < 0.95

@@ -239,6 +239,11 @@ def test_a_totals_row_is_quoted_by_its_word_alone_as_its_label_may_name_a_child(
     # (the label was in the upn column, read in upper case)
     assert total.message == 'looks like a totals row ("SUBTOTAL…"), not a row of data: skipped'
     assert total.row == 3
+    for label in ("Total PSF", "Subtotal for Ann Smith", "Grand total"):  # read in the upn column as TOTALPSF…
+        statements.write_text(statements.read_text().splitlines()[0] + "\n" + statements.read_text().splitlines()[1]
+                              + f"\n{label},,,,8400.00,,\n")
+        [total] = [w for w in allocate(load_config(path)).warnings if w.code == "totals_row"]
+        assert total.row == 3 and "ANN" not in total.message and "PSF" not in total.message
 
 
 def test_a_upn_or_a_date_typed_in_a_statements_school_cell_is_hidden_and_no_school_is_suggested(tmp_path):

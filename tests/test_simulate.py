@@ -351,6 +351,13 @@ def test_a_scenario_item_named_one_slip_from_a_base_item_is_an_error_at_its_line
     assert words in issue.message
 
 
+def test_a_scenario_that_removes_an_item_may_add_one_of_a_like_name_in_its_place(base):
+    cfg = scenario_config(base, {"formula": {"elements": [{"name": "lump_sum", "remove": True},
+                                                          {"name": "lumpsum", "basis": "per_school", "rate": 4000}]}},
+                          "swap.yaml")
+    assert "lump_sum" not in [e.name for e in cfg.elements] and cfg.elements[-1].name == "lumpsum"
+
+
 def test_a_scenario_may_add_an_item_whose_name_differs_by_a_digit_or_more(base):
     cfg = scenario_config(base, {"formula": {"elements": [{"name": "lump_sum2", "basis": "per_school", "rate": 0},
                                                           {"name": "need", "basis": "sen_support", "share": 0}]}},

@@ -59,6 +59,22 @@ def _check_config_out(out: Path, sources: list[Path], force: bool) -> None:
     if out.exists() and not force:
         fail_usage(f"{out} exists: choose another --out, or add --force to replace it (it must be a config "
                    "you no longer want)")
+    if out.exists() and not _is_config(out):
+        fail_usage(f"--out {out} is not a senrun config (it has no inputs: or formula:), perhaps an accept list or a "
+                   "scenario: init replaces only a config, even with --force; give a new config file name"
+                   f"{_such_as(out.parent)}")
+
+
+def _is_config(path: Path) -> bool:
+    """Whether a YAML file is a senrun config (a mapping with `inputs:` or `formula:`), which `init --force`
+    may replace; an accept list or a scenario is never replaced."""
+    import yaml
+
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError, yaml.YAMLError):
+        return False
+    return isinstance(raw, dict) and bool({"inputs", "formula"} & set(raw))
 
 
 def _such_as(folder: Path) -> str:

@@ -48,6 +48,9 @@ def validate(
     if draft_accept is not None and os.path.lexists(draft_accept):
         fail_usage(f"--draft-accept {draft_accept}: the file exists, and a draft never replaces a file (it may be "
                    "the config, an input or a reviewed accept list); choose a new name, or delete the old draft first")
+    if draft_accept is not None and not draft_accept.absolute().parent.is_dir():
+        fail_usage(f"--draft-accept {draft_accept}: the folder {draft_accept.parent} does not exist; make it first, "
+                   "or write the draft beside the config")
     show_personal_data(show_personal)
     from ..validate import run_validation
     from .render import issues_json, print_issues

@@ -26,7 +26,8 @@ def near_misses(base_raw: dict, overlay_raw: dict) -> list[Issue]:
     is taken as a deliberate new name."""
     out = []
     for keys in NAMED_LISTS:
-        names = [str(i.get("name")) for i in _items(base_raw, keys)]
+        removed = {str(i.get("name")) for i in _items(overlay_raw, keys) if i.get("remove") is True}
+        names = [str(i.get("name")) for i in _items(base_raw, keys) if str(i.get("name")) not in removed]
         for n, item in enumerate(_items(overlay_raw, keys)):
             name = str(item.get("name")) if isinstance(item, dict) and item.get("name") is not None else None
             close = [b for b in names if name is not None and name not in names and _one_slip(name, b)]

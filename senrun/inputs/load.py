@@ -27,6 +27,9 @@ MAX_ISSUES_PER_COLUMN = 200  # beyond this, one summary line per column and prob
 _FIRST = "\x00first"  # the file's first column, kept while reading to recognise a totals row
 #: A totals row's label ("Total", "Grand total", "Sub-total: primary"), in the row's first columns.
 TOTAL_LABEL = r"(?i)^(?:grand\s*|sub-?\s*)?totals?(?:$|[\s:(-].*)"
+#: The same in the upn column, which is read without its spaces in capitals ("Total PSF" is TOTALPSF): no
+#: UPN begins so, so whatever follows the word ("TOTALFORKETMERE") is still a label.
+UPN_TOTAL_LABEL = r"^(?:GRAND|SUB-?)?TOTAL"
 
 
 @dataclass
@@ -241,7 +244,8 @@ def _totals_rows(frame: pl.DataFrame, cells: dict[str, Cells], drop: pl.Series, 
     labelled = [c for c in rows.columns if c != ROW and rows.schema[c] == pl.String]
     if found.is_empty() or not labelled:
         return drop
-    label = pl.coalesce(pl.when(pl.col(c).str.strip_chars().str.contains(TOTAL_LABEL)).then(pl.lit(c)) for c in labelled)
+    label = pl.coalesce(pl.when(pl.col(c).str.strip_chars().str.contains(UPN_TOTAL_LABEL if c == UPN else TOTAL_LABEL))
+                        .then(pl.lit(c)) for c in labelled)
     rows = rows.with_columns(found.alias(IDX), label.alias("_in"))
     drop = drop.clone()
     for rec in rows.filter(pl.col("_in").is_not_null()).iter_rows(named=True):
