@@ -472,6 +472,11 @@ def test_a_negative_amount_of_money_is_said_to_be_negative(tmp_path):
     assert "-£5,000 is negative" in issue.message
 
 
+def test_a_thousands_comma_inside_braces_is_told_it_began_a_new_key(tmp_path):
+    issue = only_problem(tmp_path, MINIMAL.replace("rate: 5000}", "rate: 5,000}"))
+    assert issue.row == 7 and "inside {…} a comma separates keys" in issue.message and "(5000)" in issue.message
+
+
 @pytest.mark.parametrize("written", ['"34,1000"', '"1.000,50"', '"0,500"'])
 def test_a_comma_that_does_not_group_thousands_is_no_amount_not_a_different_one(tmp_path, written):
     issue = only_problem(tmp_path, MINIMAL.replace("pupil_specific_pot: 1000000", f"pupil_specific_pot: {written}"))

@@ -129,3 +129,21 @@ def test_the_returns_thread_stops_at_the_next_chunk_once_the_run_has_stopped():
 
     assert write_returns(chunks(), 3, lambda name, data: written.append(name), stop=stop) == 1
     assert written == ["returns/A.xlsx"]
+
+
+def test_a_second_ctrl_c_does_not_cut_short_the_cleanup_of_the_first():
+    """Ctrl-C pressed twice, or a group's SIGINT also passed on by the watching process: the first
+    stops the run (KeyboardInterrupt); the run then waits for its threads and deletes its staging
+    folder, which a second KeyboardInterrupt would cut short, leaving children's returns beside --out."""
+    from senrun.cli import interrupt
+
+    before = signal.getsignal(signal.SIGINT)
+    try:
+        signal.signal(signal.SIGINT, interrupt._stopped_while_starting)
+        interrupt.started()
+        with pytest.raises(KeyboardInterrupt):
+            signal.raise_signal(signal.SIGINT)
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+        signal.raise_signal(signal.SIGINT)  # ignored: the cleanup goes on
+    finally:
+        signal.signal(signal.SIGINT, before)

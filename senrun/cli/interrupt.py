@@ -1,4 +1,5 @@
-"""Ctrl-C before a command's body: one line, never a traceback (decisions 11).
+"""Ctrl-C before a command's body: one line, never a traceback (decisions 11); in it, one
+KeyboardInterrupt, after which the run's cleanup is not interrupted again (decisions 66).
 
 `while_starting` is the `senrun` command's first act: until a command's body begins
 (`started`, from cli/common.handled) a Ctrl-C while Python is still loading Typer, Rich and
@@ -31,8 +32,16 @@ def while_starting() -> None:
         signal.signal(signal.SIGINT, _stopped_while_starting)
 
 
+def _stop_once(signum, frame) -> None:
+    """Ctrl-C in a command's body: KeyboardInterrupt, once. The run is then stopping: it waits for its
+    threads and deletes its staging folder, and a second Ctrl-C (pressed again, or the same signal
+    passed on by the watching process) must not cut that short and leave children's data beside --out."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
 def started() -> None:
-    """A command's body has begun: Ctrl-C is Python's KeyboardInterrupt again, which the command
-    reports with what it had written."""
+    """A command's body has begun: Ctrl-C is a KeyboardInterrupt again (once: `_stop_once`), which
+    the command reports with what it had written."""
     if signal.getsignal(signal.SIGINT) is _stopped_while_starting:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGINT, _stop_once)

@@ -105,6 +105,9 @@ class Walker:
                 close = difflib.get_close_matches(str(key), list(spec), n=1)
                 hint = f" — did you mean '{close[0]}'?" if close else ""
                 hint = f" ({NBSP_HINT}){hint}" if NBSP in str(key) else hint
+                if str(key).isdigit():  # {rate: 5,000}: the comma began a new key (000, read as 0)
+                    hint = (" — inside {…} a comma separates keys, so '5,000' is read as 5 and a key '000': write "
+                            "amounts without commas (5000)")
                 self.problem(where, f"unknown key '{key}'{hint}; allowed here: {', '.join(spec)}",
                              expected=", ".join(spec))
         for key, (kind, default) in spec.items():
