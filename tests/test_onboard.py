@@ -335,6 +335,15 @@ def test_a_name_is_never_proposed_as_a_schools_id_and_of_an_estab_and_a_urn_the_
     assert (school.header, school.others, school.confidence) == ("URN", ("ESTAB",), "likely")
 
 
+def test_a_need_index_is_never_taken_for_the_cluster_and_an_area_column_is():
+    values = {"DfE Number": ["9262001", "9262002", "9262003", "9262004"], "School Name": ["A", "B", "C", "D"],
+              "SEN Need Index": ["0.25", "0.5", "0.25", "0.5"]}
+    plain = Sheet(Path("schools.csv"), None, 1, list(values), values, rows=4)
+    assert "cluster_id" not in {p.column for p in propose_columns(plain, "schools")}
+    areas = Sheet(Path("schools.csv"), None, 1, [*values, "Area"], {**values, "Area": ["N", "N", "S", "S"]}, rows=4)
+    assert {p.column: p.header for p in propose_columns(areas, "schools")}["cluster_id"] == "Area"
+
+
 def test_a_dfe_number_written_with_a_space_is_still_taken_as_the_school_id():
     schools = Sheet(Path("schools.csv"), None, 1, ["DfE Number", "School Name"],
                     {"DfE Number": ["926 2001", "926 2002"], "School Name": ["Ashby", "Barton"]}, rows=2)

@@ -39,6 +39,7 @@ SCHOOL_IDS = (SCHOOL_ID, SUCCESSOR_ID, FROM_SCHOOL, TO_SCHOOL)
 _SCHOOL_CODE = re.compile(r"^(?=.*\d)(?=.{3,15}$)[A-Za-z0-9/.\-]+(?: \d+)?$")
 _DFE_NUMBER = re.compile(r"^\d{3}[/ -]?\d{4}$")  # LA code and establishment number, as the census's LAEstab
 _ESTAB_ALONE = re.compile(r"^\d{4}$")  # the establishment number without its LA code: unique in one LA only
+_FRACTION = re.compile(r"^-?\d*\.\d+$")  # a number with a fraction: a measure, never a cluster's code
 GROUPS = (CLUSTER_ID, CLUSTER_NAME)  # columns that put schools together: most rows filled, values shared
 #: Headers of GIAS's groups export (trusts, federations), which is not its links export (successions).
 GIAS_GROUP_HEADERS = {"groupuid", "groupid", "groupname", "grouptype"}
@@ -116,8 +117,9 @@ def column_fit(table: Sheet, header: str, col: Column) -> float:
     values = table.values.get(header, [])
     if col.name in SCHOOL_IDS:
         return _share(values, _SCHOOL_CODE)
-    if col.name in GROUPS:
-        return grouping(values, table.rows or max(map(len, table.values.values()), default=0))
+    if col.name in GROUPS:  # (a measure such as a need index, 0.34, is no group of schools)
+        measure = _share(values, _FRACTION) if values else 0.0
+        return (1 - measure) * grouping(values, table.rows or max(map(len, table.values.values()), default=0))
     return value_fit(values, col.kind, serial=col.name in SERIAL_DATES)
 
 
