@@ -180,6 +180,12 @@ def test_usage_errors_exit_2(args):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("args", [["-h"], ["allocate", "-h"], ["validate", "-h"], ["simulate", "-h"]])
+def test_dash_h_is_help_as_most_commands_take_it(args):
+    result = invoke(*args)
+    assert result.exit_code == 0 and "Usage: senrun" in result.output and "-h" in result.output
+
+
 def test_a_usage_error_says_what_is_wrong():
     def words(result) -> str:  # the message may be wrapped inside a box
         return " ".join(result.output.replace("│", " ").split())

@@ -17,6 +17,7 @@ app = typer.Typer(
         "Then:        senrun allocate --config config/senrun.yaml --out out/"
     ),
     no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},  # `senrun -h`, as most commands take it
     add_completion=False,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
