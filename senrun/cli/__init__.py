@@ -63,7 +63,7 @@ def main() -> None:
 
     supervise(sys.argv)  # returns in the process that runs the command
     tolerant_streams()
-    if len(sys.argv) < 2 or "--help" in sys.argv[1:]:
+    if len(sys.argv) < 2 or {"--help", "-h"} & set(sys.argv[1:]):
         from . import richhelp
 
         richhelp.load()  # Typer's help formatter without the parts of Rich it never uses here
