@@ -86,11 +86,10 @@ def unknown_schools(table: Table, column: str, school_ids: pl.Series, issues: Is
     bad = frame.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(school_ids.implode())).sort(ROW)
     for rec in bad.head(MAX_LISTED).iter_rows(named=True):
         value = rec[column]
-        child = looks_personal(value)  # a UPN or a date of birth typed into the school cell: hidden, no suggestion
+        child = looks_personal(value)  # a UPN or a date of birth typed into the school cell: no suggestion
         issues.error("unknown_school", f"{what} '{value}' is not in the schools input"
                      f"{'' if child else nearest_schools(value, school_ids, names)}",
-                     **table.where(column, rec[ROW]), value=value, expected="a school_id of the schools input",
-                     personal=(value,) if child else ())
+                     **table.where(column, rec[ROW]), value=value, expected="a school_id of the schools input")
 
 
 def upn_letters(table: Table, issues: Issues) -> None:
@@ -141,10 +140,9 @@ def census_outside(census: Table, school_ids: pl.Series, issues: Issues) -> None
         rows = census.frame.filter(~inside)
     out = (census.readable(rows.group_by(SCHOOL_ID).agg(pl.len().alias("n"), pl.col(ROW).min().alias("first")))
            .sort(SCHOOL_ID))
-    for sid, n, first in out.iter_rows():  # a UPN or a date of birth pasted into the school cell is hidden
+    for sid, n, first in out.iter_rows():  # (a UPN or a date of birth pasted into the school cell: Issue hides it)
         issues.warn("census_outside", f"{n:,} census rows at school {sid}, which is not in the schools input: "
-                    "not counted", **census.where(SCHOOL_ID, first), value=sid,
-                    personal=(sid,) if looks_personal(sid) else ())
+                    "not counted", **census.where(SCHOOL_ID, first), value=sid)
 
 
 def other_dobs(matches: pl.DataFrame) -> pl.DataFrame:

@@ -16,6 +16,9 @@ WARNING = "warning"
 CONFIG = "config"  # the code of every problem in the config file
 #: Columns whose values are a child's personal data: an issue located in one holds its value as personal.
 PERSONAL_FIELDS = frozenset({"upn", "date_of_birth"})
+#: Columns that hold a school's id: an issue's value there that looks like a child's data (`looks_personal`,
+#: a UPN or a date of birth typed one column off) is personal too.
+SCHOOL_FIELDS = frozenset({"school_id", "successor_id", "from_school_id", "to_school_id"})
 HIDDEN = "[hidden]"
 #: A UPN's shape (a letter, 11 digits, a digit or a temporary UPN's letter), hidden wherever it is
 #: found in a message even if the check that wrote it did not mark it personal: a second guard.
@@ -51,7 +54,9 @@ class Issue:
     personal: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.field in PERSONAL_FIELDS and self.value and self.value not in self.personal:
+        if not self.value or self.value in self.personal:
+            return
+        if self.field in PERSONAL_FIELDS or (self.field in SCHOOL_FIELDS and looks_personal(self.value)):
             object.__setattr__(self, "personal", (*self.personal, str(self.value)))
 
     def hidden(self) -> "Issue":

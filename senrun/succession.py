@@ -25,7 +25,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from .checks import MAX_LISTED
-from .errors import Issues, looks_personal
+from .errors import Issues
 from .inputs.load import Table
 from .inputs.schema import (CLOSED, CLUSTER_ID, LINK_DATE, LINK_TYPE, OPENED, ROW, SCHOOL_ID,
                             SUCCESSOR_ID)
@@ -75,8 +75,7 @@ def read_successions(schools: Table, links: Table | None, issues: Issues) -> Suc
         if successor not in ids:
             issues.error("unknown_school", f"successor '{successor}' of school {school} is not in the schools input",
                          **where, value=successor, expected="a school_id of the schools input (add the successor, "
-                         "with in_formula: no if it is outside the formula)",
-                         personal=(successor,) if looks_personal(successor) else ())
+                         "with in_formula: no if it is outside the formula)")
             continue
         if successor == school:
             issues.error("succession", f"school {school} is given as its own successor: a conversion that keeps the "
@@ -140,9 +139,7 @@ def declared_pairs(schools: pl.DataFrame, links: pl.DataFrame | None) -> pl.Data
             pl.lit(False).alias("_links"), ROW, SCHOOL_ID, SUCCESSOR_ID, pl.lit(None, dtype=pl.Date).alias(LINK_DATE)))
     if links is not None:
         rows = links.filter(pl.col(SCHOOL_ID).is_not_null() & pl.col(SUCCESSOR_ID).is_not_null())
-        if LINK_TYPE in rows.columns:
-            rows = rows.filter(pl.col(LINK_TYPE).str.strip_chars().str.to_lowercase().str.starts_with("successor")
-                               .fill_null(False))
+        rows = rows.filter(is_succession(rows))
         link_date = pl.col(LINK_DATE) if LINK_DATE in rows.columns else pl.lit(None, dtype=pl.Date)
         parts.append(rows.sort(ROW).select(pl.lit(True).alias("_links"), ROW, SCHOOL_ID, SUCCESSOR_ID,
                                            link_date.alias(LINK_DATE)))
@@ -166,14 +163,20 @@ def _links_none_known(pairs: pl.DataFrame, links: Table | None, ids: set[str], i
                 "another kind (URNs, where the schools input has DfE numbers)?", **links.where(SCHOOL_ID))
 
 
+def is_succession(links: pl.DataFrame) -> pl.Expr:
+    """Whether each row of the links input is a succession: its link_type begins "Successor" (GIAS lists
+    links of every kind), or the file has no link_type (SPEC §11.1, §11.11)."""
+    if LINK_TYPE not in links.columns:
+        return pl.lit(True)
+    return pl.col(LINK_TYPE).str.strip_chars().str.to_lowercase().str.starts_with("successor").fill_null(False)
+
+
 def _successions_without_successor(links: Table, issues: Issues) -> None:
     """A succession row of the links input (its link_type begins 'Successor', or the file has no
     link_type) whose successor_id is blank is an error at that cell: left out, its school's children
     would lose PSF at its closing with no word."""
     frame = links.frame
-    kind = (pl.col(LINK_TYPE).str.strip_chars().str.to_lowercase().str.starts_with("successor").fill_null(False)
-            if LINK_TYPE in frame.columns else pl.lit(True))
-    rows = frame.filter(pl.col(SCHOOL_ID).is_not_null() & pl.col(SUCCESSOR_ID).is_null() & kind)[ROW]
+    rows = frame.filter(pl.col(SCHOOL_ID).is_not_null() & pl.col(SUCCESSOR_ID).is_null() & is_succession(frame))[ROW]
     for row in rows.head(MAX_LISTED).to_list():
         issues.error("empty_value", "this succession has no successor_id: give the school that took over the "
                      "pupils", **links.where(SUCCESSOR_ID, row), expected="the successor's school_id")
@@ -184,7 +187,7 @@ def _links_no_successions(links: Table, issues: Issues) -> None:
     groups export (trusts, federations) taken for its links export leaves every conversion out."""
     types = links.frame[LINK_TYPE].drop_nulls().str.strip_chars()
     kinds = types.filter(types != "").unique(maintain_order=True)
-    if kinds.is_empty() or kinds.str.to_lowercase().str.starts_with("successor").any():
+    if kinds.is_empty() or links.frame.select(is_succession(links.frame).any()).item():
         return  # successions with their ids left blank: those rows' own errors say so
     shown = ", ".join(f"'{k}'" for k in kinds.head(3).to_list()) + (", …" if kinds.len() > 3 else "")
     issues.warn("links_no_successions", f"none of the {types.len():,} rows of the links input is a succession: "

@@ -68,11 +68,13 @@ def _check_config_out(out: Path, sources: list[Path], force: bool) -> None:
 def _is_config(path: Path) -> bool:
     """Whether a YAML file is a senrun config (a mapping with `inputs:` or `formula:`), which `init --force`
     may replace; an accept list or a scenario is never replaced."""
-    import yaml
+    from ..config.yamlsafe import DuplicateKeys, YamlProblem, load_yaml
 
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except (OSError, ValueError, yaml.YAMLError):
+        raw, _ = load_yaml(path)  # within the config's limits of size and depth
+    except DuplicateKeys as exc:  # a config all the same (the keys given twice are its own problem)
+        raw = exc.document
+    except (OSError, YamlProblem):
         return False
     return isinstance(raw, dict) and bool({"inputs", "formula"} & set(raw))
 

@@ -91,28 +91,34 @@ def _missing_message(spec: InputSpec, col: Column, mapped: list[str], unused: li
     if close:
         text += (f" — did you mean '{close}'? If so, map it in the config: inputs.{spec.name}.columns: "
                  f'{{"{close}": {col.name}}}')
-    if any(looks_personal(h) for h in found):  # a child's row read as the headers: not quoted
-        return (f"{text}; the row read as the headers holds a child's data (a UPN or a date), not headers: the "
-                "header row is missing, or header_row names a row of data")
-    return f"{text}; columns found: {', '.join(found) or '(none)'}"
+    if any(looks_personal(h) for h in found):
+        return f"{text}; {_found_text(found)}: the header row is missing, or header_row names a row of data"
+    return f"{text}; {_found_text(found)}"
+
+
+def _found_text(found: list[str]) -> str:
+    """The headers found, as said in a message; a child's row read as the headers is not quoted."""
+    if any(looks_personal(h) for h in found):
+        return "the row read as the headers holds a child's data (a UPN or a date), not headers"
+    return f"columns found: {', '.join(found) or '(none)'}"
 
 
 def _meant(spec: InputSpec, col: Column) -> list[str]:
     """The headers that would be this column: senrun's name, the config's own for it, the usual phrasings."""
-    mapped = [user for user, internal in spec.columns if internal == col.name]
-    return [col.name, *mapped, *usual_names(spec.name, col.name)]
+    return [col.name, *_mapped(spec, col.name), *usual_names(spec.name, col.name)]
+
+
+def _mapped(spec: InputSpec, name: str) -> list[str]:
+    """The user's headers that the config's `columns:` maps to senrun's column `name`."""
+    return [user for user, internal in spec.columns if internal == name]
 
 
 def _none_found(spec: InputSpec, missing: list[Column], found: list[str], where: dict, issues: Issues) -> None:
     """The file has none of the input's columns: most likely another file (the schools workbook given as
     the census) or a header row not found; one error says both, without guessing a column for each."""
-    names = [next((user for user, internal in spec.columns if internal == c.name), c.name) for c in missing]
-    if any(looks_personal(h) for h in found):
-        seen = "the row read as the headers holds a child's data (a UPN or a date), not headers"
-    else:
-        seen = f"columns found: {', '.join(found) or '(none)'}"
+    names = [(_mapped(spec, c.name) or [c.name])[0] for c in missing]
     issues.error("missing_column", f"none of the {spec.name} input's columns ({', '.join(names)}) is in this file: "
-                 f"is inputs.{spec.name}.path the right file? {header_row_hint(spec)}; {seen}",
+                 f"is inputs.{spec.name}.path the right file? {header_row_hint(spec)}; {_found_text(found)}",
                  **{**where, "expected": f"columns headed {', '.join(repr(n) for n in names)}"})
 
 
@@ -163,7 +169,7 @@ def map_columns(headers: list[str], spec: InputSpec, targets: list[dict[str, str
     for col in missing:
         if col.name in present:
             continue
-        mapped = [user for user, internal in spec.columns if internal == col.name]
+        mapped = _mapped(spec, col.name)
         text = _missing_message(spec, col, mapped, unused, found)
         issues.error("missing_column", f"{text}. {header_row_hint(spec)}" if no_header else text,
                      **{**where, "column": mapped[0] if mapped else col.name, "field": col.name,

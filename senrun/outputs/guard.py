@@ -201,8 +201,9 @@ def _unchanged(path: str, entry: dict) -> bool:
     return True
 
 
-#: Last year's files a run may read besides its inputs (result.inputs names), in words.
-LAST_YEARS = {"previous": "last year's run (--previous)", "previous_config": "last year's config (--previous-config)"}
+#: Last year's files a run may read besides its inputs (result.inputs names, and the register), in words.
+LAST_YEARS = {"previous": "last year's run (--previous)", "previous_config": "last year's config (--previous-config)",
+              "register": "last year's register (--register)"}
 
 
 def run_files(config: object, result: object = None) -> list[tuple[str, Path]]:
@@ -220,7 +221,7 @@ def run_files(config: object, result: object = None) -> list[tuple[str, Path]]:
             found.append((LAST_YEARS[info.name], Path(info.path)))
     register = getattr(result, "register", None)
     if register is not None:
-        found.append(("last year's register (--register)", Path(register.path)))
+        found.append((LAST_YEARS["register"], Path(register.path)))
     return found
 
 

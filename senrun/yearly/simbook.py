@@ -473,7 +473,7 @@ def run_and_write(base_cfg, scenarios: list, out: Path, years: int | None = None
     from .simulate import simulate
 
     say = progress or (lambda message: None)
-    protected = guard.run_files(base_cfg) + ([("last year's register (--register)", Path(register))] if register else [])
+    protected = guard.run_files(base_cfg) + ([(guard.LAST_YEARS["register"], Path(register))] if register else [])
     with atomic.staged(Path(out), protected, guard.output_mode(base_cfg), "simulate") as staging:
         csv = ScenariosCsv(staging)
         try:
