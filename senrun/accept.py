@@ -31,7 +31,7 @@ WARNING_KINDS = frozenset({
     "previous_register_differ", "protection_skipped", "psf_while_shut", "pupils_ignored", "pupils_override",
     "pupils_override_unused", "recorded_as_new", "register_overlaps", "register_stale", "reinstate_unused",
     "resurrected", "school_changed", "successor_not_closed", "taught_year", "totals_row", "unmapped_column",
-    "upn_bad_letter", "upn_malformed", "upn_more", "upn_temporary",
+    "upn_bad_letter", "upn_malformed", "upn_more", "upn_temporary", "year_label", "census_date_far",
 })
 #: Kinds of problem that are only ever errors (docs/validate.md, "Codes"): never accepted.
 ERROR_KINDS = frozenset({

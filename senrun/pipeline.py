@@ -6,6 +6,7 @@ writes nothing, and either returns a RunResult or raises SenrunError with every 
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -53,6 +54,7 @@ def read_inputs(cfg: Config, progress=None, register: Path | None = None, budget
     kept in the inputs' issues instead, for `compute` to list with the pot's and formula's (SPEC §8:
     every error of one pass)."""
     issues = Issues()
+    check_dates(cfg, issues)
     tables: dict[str, Table | None] = dict.fromkeys(INPUT_NAMES)
     given = [name for name in INPUT_NAMES if cfg.inputs.get(name)]
     # the files are read side by side (Polars and calamine work outside Python's lock: the census
@@ -74,6 +76,38 @@ def read_inputs(cfg: Config, progress=None, register: Path | None = None, budget
     if not budget_later or not _budget_only(issues):
         issues.raise_if_errors()
     return inputs
+
+
+#: A year label as councils write one: 2013-14, 2013/14, 2013-2014, FY 2013/14.
+_YEAR_LABEL = re.compile(r"\s*(?:FY\s*)?(\d{4})\s*[-/\u2013]\s*(\d{2}|\d{4})\s*", re.IGNORECASE)
+
+
+def check_dates(cfg: Config, issues: Issues) -> None:
+    """Warnings for a config copied from last year and changed in one place only: a `year:` label
+    of another year than the period's (every workbook and return is headed with it), and a census
+    date more than a year before the period or after it (it ages the children counted)."""
+    where = {"file": cfg.path.name}
+    label = _YEAR_LABEL.fullmatch(cfg.year or "")
+    if label:
+        first, second = int(label[1]), int(label[2])
+        follows = second == first + 1 if len(label[2]) == 4 else second == (first + 1) % 100
+        if follows and first != cfg.period_start.year:
+            right = f"{cfg.period_start.year}-{(cfg.period_start.year + 1) % 100:02d}"
+            issues.warn("year_label", f"the run is labelled {cfg.year.strip()!r}, but its period is "
+                        f"{cfg.period_start:%d/%m/%Y} – {cfg.period_end:%d/%m/%Y}: every workbook and return is "
+                        "headed with the label; change year: or period: so that they agree", row=cfg.lines.get("year"),
+                        column="year", value=cfg.year, expected=f"year: {right}", **where)
+    year_before = cfg.period_start.replace(year=cfg.period_start.year - 1) if (
+        cfg.period_start.month, cfg.period_start.day) != (2, 29) else cfg.period_start.replace(
+        year=cfg.period_start.year - 1, day=28)
+    if cfg.inputs.get("census") and not (year_before <= cfg.census_date <= cfg.period_end):
+        issues.warn("census_date_far", f"census_date {cfg.census_date:%d/%m/%Y} is "
+                    + ("after the period ends" if cfg.census_date > cfg.period_end else
+                       "more than a year before the period starts")
+                    + f" ({cfg.period_start:%d/%m/%Y} – {cfg.period_end:%d/%m/%Y}): the children's ages, and so "
+                    "the pupils counted and where PSF ends, are taken on that day", row=cfg.lines.get("census_date"),
+                    column="census_date", value=str(cfg.census_date), expected="the date of the census the "
+                    "period is funded from, e.g. January before a financial year", **where)
 
 
 #: The code of a budget check's error (budget.ssa_total, budget.sen_total): the run's figures do not
@@ -264,7 +298,8 @@ def psf_issues(psf: PsfFrames, inp: Inputs, cfg: Config) -> None:
     if cfg.census_date < cfg.policy_start:
         issues.warn("census_before_policy", f"the census ({cfg.census_date}) is before the policy start "
                     f"({cfg.policy_start}): it is not used to check moves, and recorded moves alone decide where PSF "
-                    "is paid (SPEC 11.7)", file=cfg.path.name, column="census_date")
+                    "is paid (SPEC 11.7)", file=cfg.path.name, row=cfg.lines.get("census_date"),
+                    column="census_date")
         return
     for row, upn, found in psf.rows.filter(pl.col("move_after_census")).sort(ROW).select(
             ROW, UPN, "census_school").head(checks.MAX_LISTED).iter_rows():

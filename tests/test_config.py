@@ -543,3 +543,50 @@ def test_a_spreadsheet_given_as_the_config_says_the_config_is_the_yaml_file(tmp_
         load_config(tmp_path / name)
     issue = info.value.issues[0]
     assert issue.file == name and "not a config" in issue.message and ".yaml file" in issue.message
+
+
+# A config copied from last year and changed in one place only: warned, never silent
+
+from builders import pupil, run, statement  # noqa: E402
+
+U1 = "B801200005001"
+
+
+def _warnings(result, code: str) -> list:
+    return [i for i in result.issues if i.code == code]
+
+
+def test_a_year_label_of_another_year_than_the_period_warns_at_its_line_with_the_label_that_fits(tmp_path):
+    r = run(tmp_path, statements=[statement(U1, "2005-05-05")], year="2014-15")
+    (found,) = _warnings(r, "year_label")
+    assert (found.file, found.row, found.column, found.value) == ("senrun.yaml", 1, "year", "2014-15")
+    assert "01/04/2013 – 31/03/2014" in found.message and found.expected == "year: 2013-14"
+    assert not found.is_error  # the label heads the outputs; it changes no figure
+
+
+@pytest.mark.parametrize("label", ["2013-14", "2013/14", "FY 2013-14", "2013-2014", "2013–14", "Financial year A"])
+def test_a_year_label_that_fits_the_period_or_is_free_text_gives_no_warning(tmp_path, label):
+    assert not _warnings(run(tmp_path, statements=[statement(U1, "2005-05-05")], year=label), "year_label")
+
+
+@pytest.mark.parametrize(("census_date", "warned"), [("2013-01-17", False), ("2012-04-01", False),
+                                                     ("2012-03-31", True), ("2014-04-01", True)])
+def test_a_census_date_more_than_a_year_before_the_period_or_after_it_warns(tmp_path, census_date, warned):
+    r = run(tmp_path, statements=[statement(U1, "2005-05-05")], census=[pupil(U1, "A", "2005-05-05")],
+            census_date=census_date, policy={"start": "2011-09-01"})
+    found = _warnings(r, "census_date_far")
+    assert bool(found) == warned
+    if warned:
+        line = (tmp_path / "senrun.yaml").read_text().splitlines().index(f"census_date: '{census_date}'") + 1
+        assert (found[0].file, found[0].row, found[0].column) == ("senrun.yaml", line, "census_date")
+
+
+def test_the_config_s_warnings_are_listed_before_the_inputs(tmp_path):
+    from typer.testing import CliRunner
+    from builders import write_run
+    from senrun.cli import app
+    config = write_run(tmp_path, statements=[statement(U1, "2005-05-05")], year="2014-15",
+                       census=[pupil(U1, "B", "2005-05-05")])  # a casual move: a warning at statements.csv
+    out = CliRunner().invoke(app, ["validate", "--config", str(config)]).output
+    lines = [line for line in out.splitlines() if line.startswith("warning:")]
+    assert lines[0].startswith("warning: senrun.yaml › line 1 › year:") and len(lines) >= 2

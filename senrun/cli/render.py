@@ -29,9 +29,11 @@ def _visible(issues) -> list[Issue]:
 
 
 def print_issues(issues, console: Console, heading: str | None = None, limit: int = MAX_SHOWN) -> None:
-    """Errors then warnings, by file and row: tables on a terminal, one line per issue elsewhere
-    (cron mail, pipes, logs: each line names file, sheet, row and column, so it greps); then counts."""
-    issues = sorted(_visible(issues), key=lambda i: (not i.is_error, i.file or "", i.sheet or "", i.row or 0))
+    """Errors then warnings, the config's (which concern the whole run) first, then by file and row:
+    tables on a terminal, one line per issue elsewhere (cron mail, pipes, logs: each line names file,
+    sheet, row and column, so it greps); then counts."""
+    issues = sorted(_visible(issues), key=lambda i: (not i.is_error, not _of_config(i), i.file or "", i.sheet or "",
+                                                     i.row or 0))
     errors = sum(1 for i in issues if i.is_error)
     if heading and errors:
         console.print(f"[bold red]{escape(heading)}[/]")
@@ -39,6 +41,11 @@ def print_issues(issues, console: Console, heading: str | None = None, limit: in
     if len(issues) > shown:
         console.print(f"… and {len(issues) - shown:,} more (use --json for all of them)")
     console.print(f"{errors:,} error(s), {len(issues) - errors:,} warning(s)")
+
+
+def _of_config(issue: Issue) -> bool:
+    """Whether an issue is the config's own or the whole run's (no file, or the YAML file)."""
+    return issue.file is None or issue.file.lower().endswith((".yaml", ".yml"))
 
 
 def _issue_lines(issues, console: Console, limit: int) -> int:

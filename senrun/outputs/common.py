@@ -259,7 +259,8 @@ BASIS_WORDS = {
 PUBLIC_WARNINGS = frozenset({"no_census", "no_pupils", "cluster_names", "census_outside",
                              "pupils_override", "pupils_ignored", "unmapped_column", "links_unknown", "links_no_successions", "closed_without_successor",
                              "pupils_override_unused", "successor_not_closed", "register_stale",
-                             "previous_not_last_year", "previous_register_differ", "totals_row"})
+                             "previous_not_last_year", "previous_register_differ", "totals_row",
+                             "year_label", "census_date_far"})
 
 WARNING_WORDS = {
     "unmapped_column": "a column that looks like one of senrun's but is not mapped, so not read",
@@ -286,6 +287,8 @@ WARNING_WORDS = {
     "previous_register_differ": "--previous and --register of different years",
     "now_post_policy": "child paid last year whose statement is now dated after the policy start",
     "totals_row": "a totals row in an input (skipped)",
+    "year_label": "the run's year label is not its period's year",
+    "census_date_far": "census date far from the period",
     "ceased_before_issued": "statement ceased before its own date",
     "amended_after_ceasing": "statement amended after it ceased (the amendment ignored)",
     "merged_cells": "cells merged down the rows, so read as blank below their first row",
