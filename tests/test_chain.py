@@ -250,3 +250,40 @@ def _compare(planted: pl.DataFrame, psf: pl.DataFrame, year: str) -> None:
     assert paid.join(paid_got, on=["upn", "stream", "paid_school_id"], how="anti").to_dicts() == [], year
     assert paid.join(paid_got, on=["upn", "stream", "paid_school_id"]).filter(
         pl.col("paid_pence") != pl.col("paid_amount")).to_dicts() == [], year
+
+
+def test_a_chain_is_never_written_over_a_councils_own_year_folder_and_may_rewrite_its_own(tmp_path):
+    runner = CliRunner()
+    own = tmp_path / "data" / "2019-20"
+    own.mkdir(parents=True)
+    (own / "statements.xlsx").write_bytes(b"a council's own statements")
+    refused = runner.invoke(app, ["sample", "--scale", "demo", "--years", "2018-19:2019-20", "--out",
+                                  str(tmp_path / "data")])
+    assert refused.exit_code == 1 and "2019-20" in refused.output and "not empty" in refused.output
+    assert (own / "statements.xlsx").read_bytes() == b"a council's own statements"
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["2019-20"]  # nothing written first
+    args = ["sample", "--scale", "demo", "--years", "2018-19:2019-20", "--out", str(tmp_path / "c")]
+    assert runner.invoke(app, args).exit_code == 0
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0, again.output
+
+
+def test_a_chain_that_fails_halfway_leaves_no_folder_it_made(tmp_path, monkeypatch):
+    from senrun.sample import chain as chain_module
+    written = []
+
+    def write_year(folder, *args):
+        if written:
+            raise OSError(28, "No space left on device")
+        folder.mkdir(parents=True)
+        (folder / "planted.csv").write_text("x")
+        written.append(folder)
+
+    monkeypatch.setattr(chain_module, "write_year", write_year)
+    (tmp_path / "kept").mkdir()
+    with pytest.raises(OSError):
+        chain_module.generate_chain("demo", 1, "2018-19:2019-20", tmp_path / "kept")
+    assert written and list((tmp_path / "kept").iterdir()) == []  # the folder given was there before: kept
+    with pytest.raises(OSError):
+        chain_module.generate_chain("demo", 1, "2018-19:2019-20", tmp_path / "new" / "chain")
+    assert not (tmp_path / "new" / "chain").exists()

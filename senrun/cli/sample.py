@@ -58,6 +58,7 @@ def sample(
 
 def _chain(scale: Scale, seed: int, years: str, out: Path, debug: bool) -> None:
     """`senrun sample --years`: the chain of funding years."""
+    from ..outputs.guard import check_sample_target
     from ..sample.chain import generate_chain, parse_years
 
     if scale == Scale.england:
@@ -67,6 +68,8 @@ def _chain(scale: Scale, seed: int, years: str, out: Path, debug: bool) -> None:
     except ValueError as exc:
         raise typer.BadParameter(str(exc).split(": ", 1)[-1], param_hint="--years") from None
     with handled(debug):
+        for label in labels:  # each year's folder is written in place: never over a council's own files
+            check_sample_target(out / label)
         generate_chain(scale.value, seed, years, out,
                        progress=(lambda msg: console.print(f"  {msg}")) if console.is_terminal else None)
         console.print(f"Wrote a {scale.value} chain of {len(labels)} years to {out}: "

@@ -232,7 +232,7 @@ def output_mode(config: object) -> str:
 
 #: What marks a folder `senrun sample` wrote: its planted.csv, and a config whose opening
 #: comment names the command (sample/write.py CONFIG_TEMPLATE).
-SAMPLE_MARKS = ("planted.csv", "senrun.yaml", b"`senrun sample`")
+SAMPLE_MARKS = ("planted.csv", "senrun.yaml", b"`senrun sample")  # a year of a chain: `senrun sample --years`
 
 
 def check_sample_target(out: Path, shown: Path | None = None) -> None:

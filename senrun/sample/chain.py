@@ -13,6 +13,7 @@ each with the previous year's output as `--register` and `--previous`.
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable
@@ -83,13 +84,19 @@ def generate_chain(scale: str, seed: int, years: str, out_dir: Path,
     last: dict[int, list[Line]] | None = None
     counts = {"scale": scale, "seed": seed, "years": len(labels)}
     pot = _pot(histories, world)
-    for lbl in labels:
-        say(f"writing {lbl}")
-        p = period_of(lbl)
-        expected, last = _expect(histories, p, last, world)
-        tables = year_tables(world, pupils, planted, histories, p)
-        rows = planted_rows(planted, histories, expected, p, world)
-        write_year(out_dir / lbl, tables, rows, p, pot, histories, scale, seed)
+    made = [folder for folder in [out_dir, *(out_dir / lbl for lbl in labels)] if not folder.exists()]
+    try:
+        for lbl in labels:
+            say(f"writing {lbl}")
+            p = period_of(lbl)
+            expected, last = _expect(histories, p, last, world)
+            tables = year_tables(world, pupils, planted, histories, p)
+            rows = planted_rows(planted, histories, expected, p, world)
+            write_year(out_dir / lbl, tables, rows, p, pot, histories, scale, seed)
+    except BaseException:  # a chain that failed (or was stopped) leaves no folder it made, as one year's sample
+        for folder in reversed(made):
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
     counts["planted"] = len(planted)
     counts["statement_children"] = len(histories)
     return counts
