@@ -123,3 +123,36 @@ def test_a_program_importing_the_command_line_module_keeps_its_own_ctrl_c():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "True"
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # (pytest's own, in this process)
+
+
+def test_ctrl_c_while_the_previous_folder_is_deleted_says_the_folder_was_written_and_still_deletes_it(
+        config, tmp_path, monkeypatch):
+    import signal
+    import threading
+    import time
+
+    from senrun.outputs import atomic
+
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["allocate", "-c", str(config), "-o", str(out), "--no-returns"]).exit_code == 0
+    waiting, remove_old, plain = threading.Event(), atomic.remove_old, threading.Thread
+
+    class Watched(plain):
+        def join(self, timeout=None):
+            if self.name.startswith("senrun: deleting"):
+                waiting.set()  # the command has shown its summary and waits for the deletion
+            return super().join(timeout)
+
+    def slow_remove(folder):
+        waiting.wait(30)
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C, while the command waits
+        time.sleep(0.2)
+        remove_old(folder)
+
+    monkeypatch.setattr(threading, "Thread", Watched)
+    monkeypatch.setattr(atomic, "remove_old", slow_remove)
+    done = runner.invoke(app, ["allocate", "-c", str(config), "-o", str(out), "--no-returns"])
+    assert done.exit_code == 130, done.output
+    assert f"senrun stopped (Ctrl-C): {out}/ was written in full" in " ".join(done.output.split())
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".senrun-old")] == []  # the old folder is gone
+    assert (out / "manifest.json").is_file()

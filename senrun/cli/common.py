@@ -122,8 +122,20 @@ def handled(debug: bool = False, as_json: bool = False):
     the command ends once they are gone (outputs/atomic.py, `removals_after`)."""
     from ..outputs import atomic
 
-    with atomic.removals_after(), _handled(debug, as_json):
-        yield
+    try:
+        with atomic.removals_after(), _handled(debug, as_json):
+            yield
+    except KeyboardInterrupt:  # after the summary, while the previous folder was deleted (to its end)
+        _say(f"senrun stopped (Ctrl-C): {_written()}.")
+        _left_behind()
+        raise typer.Exit(130) from None
+    _left_behind()
+
+
+def _left_behind() -> None:
+    """A warning for each previous output folder that could not be deleted."""
+    from ..outputs import atomic
+
     for folder, why in atomic.left_behind():
         _say(f"warning: the previous output could not be deleted ({why}): it is still at {folder}, with the "
              "previous run's files, personal data included; make it writable or delete it by hand")

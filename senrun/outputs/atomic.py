@@ -339,8 +339,15 @@ def removals_after() -> Iterator[None]:
         yield
     finally:
         pending, _removals = _removals, outer
+        stopped: KeyboardInterrupt | None = None
         for thread in pending:
-            thread.join()
+            while thread.is_alive():  # a Ctrl-C now does not stop the deleting of children's data halfway
+                try:
+                    thread.join()
+                except KeyboardInterrupt as exc:
+                    stopped = exc
+        if stopped is not None:
+            raise stopped
 
 
 @contextmanager
