@@ -254,7 +254,9 @@ def lines(rows: pl.LazyFrame, ordered: pl.LazyFrame, cfg: Config, segments: pl.D
     moved = rows.filter(pl.col("_moved_on").is_not_null())
     out = pl.concat([single.with_columns(pl.col("_last_rate").alias(ANNUAL_AMOUNT)).select(LINE_COLUMNS),
                      moved_lines(moved, carried, cfg, segments, successions)], how="vertical_relaxed")
-    return out.sort("psf_school_id", UPN, STREAM, pl.col("paid_from").fill_null(date(1, 1, 1)), "paid_school_id", ROW)
+    # every column psf.csv shows before the row, so that its order never depends on the statements' row order
+    return out.sort("psf_school_id", UPN, STREAM, pl.col("paid_from").fill_null(date(1, 1, 1)), "paid_school_id",
+                    "paid_to", ANNUAL_AMOUNT, "paid_amount", "released_amount", "reason", ROW, nulls_last=False)
 
 
 def _with_units(stays: pl.LazyFrame, cfg: Config, segments: pl.DataFrame | None = None) -> pl.LazyFrame:

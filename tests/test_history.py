@@ -274,3 +274,15 @@ def test_a_statement_ceased_before_its_own_date_is_paid_nothing_with_a_warning_a
     assert [line[1:] for line in lines_of(r, U1)] == [(0, 120000, "ceased")]
     [warning] = [w for w in r.warnings if w.code == "ceased_before_issued"]
     assert (warning.row, warning.column) == (2, "ceased_date") and "15/06/2012" in warning.message
+
+
+def test_psf_csv_lists_a_historys_unpaid_lines_in_the_same_order_whatever_the_statements_row_order(tmp_path):
+    # ceased and reissued before the period: two unpaid lines of one child and stream, tied on school and dates
+    rows = [row(annual="1200.00"), row("ceased", "2013-02-01", annual=""),
+            row("reissued", "2013-03-01", annual="3000.00", statement_date="2013-03-01")]
+    from senrun.outputs.csvs import psf_table
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    first = psf_table(history_run(tmp_path / "a", rows).psf)
+    backwards = psf_table(history_run(tmp_path / "b", rows[::-1]).psf)
+    assert first.height == 2 and first["reason"].n_unique() == 2
+    assert backwards.rows() == first.rows()
