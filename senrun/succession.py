@@ -350,6 +350,7 @@ def closed_without_successor(lines: pl.DataFrame, schools: Table, issues: Issues
     §11.1, `school_closed`): money leaves the school's children without a child moving, which is
     right for a real closure and wrong for a conversion or a merger whose successor was not given."""
     ended = (lines.filter(pl.col("reason") == "school_closed")
+             .sort(ROW, "paid_from", nulls_last=False).group_by(ROW, maintain_order=True).last()  # where it ended
              .group_by("paid_school_id").agg(pl.col(ROW).n_unique().alias("rows"), pl.col("stop_date").min(),
                                              pl.col("released_amount").sum())
              .sort("paid_school_id"))

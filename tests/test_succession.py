@@ -216,6 +216,21 @@ def test_a_school_that_closes_with_no_successor_ends_psf_the_day_after_it_closes
     assert U1 not in warning.message
 
 
+def test_the_closure_warning_names_the_school_that_closed_not_the_one_a_child_moved_from__faq_3_6(tmp_path):
+    # A, open all year (and in a second run closed after the child left), B closes in October with no successor
+    move = [{"upn": U1, "from_school_id": "A", "to_school_id": "B", "move_date": "2013-06-01",
+             "reason": "managed_move"}]
+    for a_closes in ("", "2013-12-31"):
+        schools = [school("A", closed=a_closes), school("B", closed="2013-10-31")]
+        folder = tmp_path / (a_closes or "open")
+        folder.mkdir()
+        r = run(folder, schools=schools, moves=move, statements=[statement(U1, PRIMARY, annual="1200.00")])
+        assert lines_of(r, U1) == [("A", 20000, 0, "school_closed"), ("B", 50000, 50000, "school_closed")]
+        [warning] = [w for w in r.warnings if w.code == "closed_without_successor"]
+        assert warning.value == "B" and warning.row == 3
+        assert "ends on 01/11/2013 (£500.00" in warning.message
+
+
 def test_a_ceasing_on_the_day_a_school_closes_is_reported_as_ceased_by_the_tie_order__spec_11_1(tmp_path):
     schools = [school("A", closed="2013-12-31"), school("B")]
     r = run(tmp_path, schools=schools, statements=[statement(U1, PRIMARY, annual="1200.00", ceased="2014-01-01")])
