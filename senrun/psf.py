@@ -314,10 +314,24 @@ def entitlement(frame: pl.LazyFrame, cfg: Config, segments: pl.DataFrame | None 
             .drop("_entitled", "_last_rate"))
 
 
-def move_errors(ordered: pl.LazyFrame, successions: Successions | None = None) -> pl.LazyFrame:
+def move_errors(ordered: pl.LazyFrame, successions: Successions | None = None,
+                rows: pl.LazyFrame | None = None) -> pl.LazyFrame:
     """Moves whose from_school_id is not where the earlier moves left the child, nor a school of its
     succession chain (a move recorded from the academy, or from the academy not yet open, §11.11),
-    one per move row."""
+    one per move row.
+
+    Given the statement `rows`, a move is checked against a row only while the row could pay: a
+    move on or after the day its PSF ended whatever the moves say (its phase's end, its stream's,
+    its ceasing, its school's closing), or of a statement issued after the policy (paid nothing),
+    moves no money, and the child's school is then not the statements' to know (a Year 6 leaver
+    is at a secondary school that no move records: decisions 68)."""
+    if rows is not None:
+        until = pl.min_horizontal(*(c for c in ("stop_phase_end", "stop_stream_ended", "stop_ceased",
+                                                "stop_school_closed") if c in rows.collect_schema()))
+        live = rows.select(ROW, pl.when(pl.col("post_policy")).then(pl.lit(date(1, 1, 1))).otherwise(until)
+                           .alias("_until"))
+        ordered = (ordered.join(live, on=ROW, how="left", maintain_order="left")
+                   .filter(pl.col("_until").is_null() | (pl.col(MOVE_DATE) < pl.col("_until"))))
     return (ordered.pipe(succession.same_chain, FROM_SCHOOL, "expected_from", successions, "_same")
             .filter(~pl.col("_same"))
             .select("move_row", UPN, FROM_SCHOOL, "expected_from")
@@ -372,5 +386,5 @@ def compute_psf(statements: pl.DataFrame, moves: pl.DataFrame | None, census: pl
                    .pipe(entitlement, cfg, segments))
     del placed
     lines_df, errors_df = collect_all([lines(rows.lazy(), ordered, cfg, segments, successions),
-                                       move_errors(ordered, successions)])
+                                       move_errors(ordered, successions, rows.lazy())])
     return PsfFrames(rows=rows, lines=lines_df, move_errors=errors_df)

@@ -128,6 +128,26 @@ def test_a_move_from_a_school_the_child_was_not_at_is_an_error_naming_its_row__s
     assert (issue.file, issue.row, issue.column, issue.value) == ("moves.csv", 2, "from_school_id", "B")
 
 
+def test_a_move_recorded_after_a_childs_protected_phase_ended_is_not_checked_against_the_statement_school__faq_4_5(
+        tmp_path):
+    # A Year 6 leaver (PSF ends 31 August 2013) goes up to a secondary school no move records; the
+    # council's system then records the child's casual move from that school in November: no money follows it.
+    leaver = statement(U1, "2002-03-01", annual="1200.00")
+    later = {"upn": U1, "from_school_id": "H", "to_school_id": "B", "move_date": "2013-11-04", "reason": "casual"}
+    r = run(tmp_path, statements=[leaver], moves=[later])
+    assert lines_of(r, U1) == [("A", 50000, 70000, "phase_end")]
+    # the same move before the phase ended would move money: still an error at its row
+    with pytest.raises(SenrunError) as err:
+        run(tmp_path, statements=[leaver], moves=[{**later, "move_date": "2013-06-03"}])
+    assert [(i.code, i.row, i.column) for i in err.value.errors] == [("move_from", 2, "from_school_id")]
+
+
+def test_a_move_of_a_child_whose_statement_is_after_the_policy_is_not_checked__faq_3_7(tmp_path):
+    post = statement(U1, "2005-05-05", annual="1200.00", statement_date="2013-01-10")
+    move = {"upn": U1, "from_school_id": "H", "to_school_id": "B", "move_date": "2013-06-03", "reason": "casual"}
+    assert lines_of(run(tmp_path, statements=[post], moves=[move]), U1) == [("A", 0, 0, "post_policy_statement")]
+
+
 def test_a_child_missing_from_the_census_loses_psf_from_the_period_start_with_a_warning__faq_3(tmp_path):
     census = [pupil(U2, "A", "2005-01-01")]
     r = run(tmp_path, statements=[statement(U1, "2005-05-05", annual="1200.00")], census=census)
