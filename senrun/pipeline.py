@@ -73,9 +73,28 @@ def read_inputs(cfg: Config, progress=None, register: Path | None = None, budget
     if register is not None:
         inputs.register = read_register(register)
     check_inputs(inputs, cfg)
+    if issues.errors and not _budget_only(issues):
+        _moves_checked_too(inputs, cfg)
     if not budget_later or not _budget_only(issues):
         issues.raise_if_errors()
     return inputs
+
+
+def _moves_checked_too(inp: Inputs, cfg: Config) -> None:
+    """With errors across the inputs, the moves' from-school check too: it is made by the PSF rules,
+    which do not run on inputs in error, so a move from the wrong school was found only once the
+    other errors were put right (SPEC §5: every error in one pass).  A move row already in error is
+    not listed again; if the inputs' errors leave the rules unable to run, the others stand alone."""
+    if inp.moves is None:
+        return
+    try:
+        psf = compute_psf(inp.statements.frame, inp.moves.frame, None, cfg, successions_of(inp))
+    except MemoryError:
+        raise
+    except Exception:  # (a rule that did not expect the input in error): its errors are listed alone
+        return
+    reported = {i.row for i in inp.issues.errors if (i.file, i.sheet) == (inp.moves.file, inp.moves.sheet)}
+    move_from_errors(psf.move_errors.filter(~pl.col("move_row").is_in(list(reported))), inp)
 
 
 #: A year label as councils write one: 2013-14, 2013/14, 2013-2014, FY 2013/14.
@@ -284,13 +303,18 @@ def _check_budget(inp: Inputs, cfg: Config) -> None:
                          f"{fmt_gbp(ssa + cfg.pupil_specific_pot)}", column="budget.sen_total", **where)
 
 
+def move_from_errors(errors: pl.DataFrame, inp: Inputs) -> None:
+    """An error for each move from a school the child was not at (psf.move_errors)."""
+    for move_row, upn, from_school, expected in errors.head(checks.MAX_LISTED).iter_rows():
+        inp.issues.error("move_from", f"move of {upn} is from school '{from_school}', but the child was then at "
+                         f"'{expected}' (after the earlier moves)", **inp.moves.where("from_school_id", move_row),
+                         value=from_school, expected=f"'{expected}'", personal=(upn,))
+
+
 def psf_issues(psf: PsfFrames, inp: Inputs, cfg: Config) -> None:
     """Moves from the wrong school are errors; census findings that stopped PSF warn (or error)."""
     issues = inp.issues
-    for move_row, upn, from_school, expected in psf.move_errors.head(checks.MAX_LISTED).iter_rows():
-        issues.error("move_from", f"move of {upn} is from school '{from_school}', but the child was then at "
-                     f"'{expected}' (after the earlier moves)", **inp.moves.where("from_school_id", move_row),
-                     value=from_school, expected=f"'{expected}'", personal=(upn,))
+    move_from_errors(psf.move_errors, inp)
     if inp.census is None:
         issues.warn("no_census", "no pupil-level census: recorded moves alone decide where PSF is paid, and pupil "
                     "counts come from the schools input", file=cfg.path.name)

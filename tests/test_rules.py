@@ -128,6 +128,15 @@ def test_a_move_from_a_school_the_child_was_not_at_is_an_error_naming_its_row__s
     assert (issue.file, issue.row, issue.column, issue.value) == ("moves.csv", 2, "from_school_id", "B")
 
 
+def test_a_move_from_the_wrong_school_is_listed_with_a_move_to_an_unknown_school_in_one_pass__spec_5(tmp_path):
+    moves = [{"upn": U1, "from_school_id": "B", "to_school_id": "A", "move_date": "2013-05-01", "reason": "managed_move"},
+             {"upn": U2, "from_school_id": "A", "to_school_id": "S9", "move_date": "2013-05-01", "reason": "managed_move"}]
+    with pytest.raises(SenrunError) as err:
+        run(tmp_path, statements=[statement(U1, "2005-05-05"), statement(U2, "2005-05-05")], moves=moves)
+    assert sorted((i.code, i.row, i.column) for i in err.value.errors) == [
+        ("move_from", 2, "from_school_id"), ("unknown_school", 3, "to_school_id")]
+
+
 def test_a_move_recorded_after_a_childs_protected_phase_ended_is_not_checked_against_the_statement_school__faq_4_5(
         tmp_path):
     # A Year 6 leaver (PSF ends 31 August 2013) goes up to a secondary school no move records; the
