@@ -366,3 +366,21 @@ def closed_without_successor(lines: pl.DataFrame, schools: Table, issues: Issues
                         "that school as its successor_id, or in the links input: PSF follows a succession (FAQ 3, 6)",
                         **schools.where(column, rows.get(sid)), value=sid,
                         expected="a successor_id, if the school's pupils went on to another school")
+
+
+def later_schools(pairs: tuple[tuple[str, str], ...]) -> pl.DataFrame:
+    """`school_id`, `later`: each school and every school after it in its succession chain (its
+    successor, their successor, …), from (predecessor, successor) pairs: one row per pair of schools."""
+    after: dict[str, set[str]] = {}
+    for old, new in pairs:
+        after.setdefault(old, set()).add(new)
+    rows = []
+    for start in sorted(after):
+        seen, todo = set(), list(after[start])
+        while todo:
+            school = todo.pop()
+            if school not in seen and school != start:
+                seen.add(school)
+                todo.extend(after.get(school, ()))
+        rows.extend((start, school) for school in sorted(seen))
+    return pl.DataFrame(rows, schema={SCHOOL_ID: pl.String, "later": pl.String}, orient="row")

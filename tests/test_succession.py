@@ -231,6 +231,24 @@ def test_the_closure_warning_names_the_school_that_closed_not_the_one_a_child_mo
         assert "ends on 01/11/2013 (£500.00" in warning.message
 
 
+def test_a_conversion_is_told_as_a_succession_not_a_move_in_explain_and_on_both_schools_returns__faq_3_6(tmp_path):
+    from senrun.outputs.returns import children_columns
+    from senrun.yearly.explain import explain_school
+
+    move = [{"upn": U2, "from_school_id": "A", "to_school_id": "B", "move_date": "2013-06-01",
+             "reason": "managed_move"}]
+    schools = [school("A", closed="2013-08-31", successor="AA"), school("AA"), school("B")]
+    r = run(tmp_path, schools=schools, moves=move, statements=[statement(U1, PRIMARY, annual="1200.00"),
+                                                                statement(U2, PRIMARY, annual="1200.00")])
+    [converted] = [c for c in explain_school(r, "AA")["psf"]["children"] if c["upn"] == U1]
+    assert ", as the successor of A:" in converted["text"] and "managed move" not in converted["text"]
+    [moved] = [c for c in explain_school(r, "B")["psf"]["children"] if c["upn"] == U2]
+    assert ", by managed move from A:" in moved["text"]
+    why = dict(children_columns(r, pl.Series(["A"])).select("upn", "why").iter_rows())  # A's return
+    assert why[U1] == "the school closed, and its PSF went on to its successor (the child did not move)"
+    assert why[U2] == "moved on: the PSF went with the child"
+
+
 def test_a_ceasing_on_the_day_a_school_closes_is_reported_as_ceased_by_the_tie_order__spec_11_1(tmp_path):
     schools = [school("A", closed="2013-12-31"), school("B")]
     r = run(tmp_path, schools=schools, statements=[statement(U1, PRIMARY, annual="1200.00", ceased="2014-01-01")])

@@ -27,7 +27,9 @@ from itertools import chain, islice
 import polars as pl
 
 from ..errors import SenrunError
+from ..inputs.schema import ROW, SCHOOL_ID
 from ..result import RunResult
+from ..succession import later_schools
 from . import processes
 from ..yearly.projection import shifted_period
 from ..yearly.runoff import MAX_YEARS
@@ -134,8 +136,14 @@ def children_columns(result: RunResult, school_order: pl.Series) -> pl.DataFrame
     psf = result.psf
     order = school_order.to_frame("paid_school_id").with_row_index("_school")
     dates = [c for c, kind in zip(CHILD_COLUMNS, CHILD_KINDS) if kind == "date"]
-    lines = psf.lazy().filter(pl.col("paid_amount") > 0).join(order.lazy(), on="paid_school_id", how="inner")
-    return (lines.with_columns(*stop_columns(result, psf.columns))
+    lines = psf.lazy()
+    if result.successions:  # whether a line that moved on went to a successor of its school (a conversion)
+        later = later_schools(result.successions).lazy().select(
+            pl.col(SCHOOL_ID).alias("paid_school_id"), pl.col("later").alias("_next"), pl.lit(True).alias("_converted"))
+        lines = (lines.with_columns(pl.col("paid_school_id").shift(-1).over(ROW, order_by="paid_from").alias("_next"))
+                 .join(later, on=["paid_school_id", "_next"], how="left", maintain_order="left"))
+    lines = lines.filter(pl.col("paid_amount") > 0).join(order.lazy(), on="paid_school_id", how="inner")
+    return (lines.with_columns(*stop_columns(result, psf.columns + (["_converted"] if result.successions else [])))
             .sort("_school", "upn", "paid_from", "stream")
             .select(*[excel_serial(pl.col(c)).alias(c) if c in dates else pl.col(c) for c in CHILD_COLUMNS])
             .collect())
@@ -154,11 +162,14 @@ def stop_columns(result: RunResult, columns: list[str]) -> list[pl.Expr]:
     beyond = stop.is_null() | (stop > pl.lit(end + timedelta(days=1)))  # still protected after the period
     here = pl.col("paid_to") + pl.duration(days=1)
     phase = pl.col("protected_phase") if "protected_phase" in columns else pl.lit(None, dtype=pl.String)
+    converted = pl.col("_converted").fill_null(False) if "_converted" in columns else pl.lit(False)
     why = (pl.when(continuing & beyond).then(pl.lit("continues beyond this period, to the end of ")
                                              + phase.fill_null("the protected phase") + pl.lit(" phase"))
            .when(continuing).then(phase.replace_strict(phase_ends(cfg, ENDS_WITH_PERIOD), default=None,
                                                        return_dtype=pl.String)
                                   .fill_null(pl.lit(ENDS_WITH_PERIOD + "the protected phase")))
+           .when((pl.col("reason") == "continuing") & converted)
+           .then(pl.lit("the school closed, and its PSF went on to its successor (the child did not move)"))
            .when(pl.col("reason") == "continuing").then(pl.lit("moved on: the PSF went with the child"))
            .when((pl.col("reason") == "phase_end") & phase.is_not_null())  # which phase, and its last year
            .then(phase.replace_strict(phase_ends(cfg), default=pl.lit(REASON_WORDS["phase_end"]),

@@ -26,6 +26,7 @@ from ..psf import POST_POLICY, PsfFrames, census_stop_words
 from ..result import RunResult
 from .diff import floor_previous
 from .. import history
+from ..succession import later_schools
 from ..inputs.schema import ANNUAL_AMOUNT, CLUSTER_ID, EVENT, MOVE_DATE, ROW, SCHOOL_ID, STREAM, UPN
 
 _RULE_TEXT = {
@@ -88,7 +89,8 @@ def explain_school(result: RunResult, school_id: str, personal: bool = True) -> 
     lines = result.psf.filter(pl.col("paid_school_id") == school_id)
     lines = lines.sort(UPN, "stream") if personal else lines.sort(ROW, "paid_from")
     statements = _statements_file(result)
-    children = [_child_line(r, result.config, statements, personal) for r in lines.iter_rows(named=True)]
+    later = set(later_schools(result.successions).iter_rows()) if result.successions else set()
+    children = [_child_line(r, result.config, statements, personal, later) for r in lines.iter_rows(named=True)]
     elements = _formula_steps(result, school_id)
     psf_total = sum(c["amount"] for c in children)
     share = sum(e["amount"] for e in elements)
@@ -131,11 +133,14 @@ def _statements_file(result: RunResult) -> str:
     return next((Path(i.path).name for i in result.inputs if i.name == "statements"), "statements")
 
 
-def _child_line(r: dict, cfg: Config, statements: str, personal: bool) -> dict:
-    """One PSF line paid to the school; without `personal`, the child is their statement row."""
+def _child_line(r: dict, cfg: Config, statements: str, personal: bool, later: set[tuple[str, str]]) -> dict:
+    """One PSF line paid to the school; without `personal`, the child is their statement row.
+    `later`: (school, a school after it in its succession chain) pairs."""
     unit = "month(s)" if cfg.prorate == "months" else "day(s)"
     nc = nc_year_on(r["date_of_birth"], cfg.period_start)
     moved_in = r["psf_school_id"] != r["paid_school_id"]
+    how = ("as the successor of " if (r["psf_school_id"], r["paid_school_id"]) in later
+           else "by managed move from ")
     # a statement issued on or after the policy start never held funding (SPEC §3): nothing stopped, so no date
     undated = r["reason"] == POST_POLICY
     paid = (f"paid {r['units']} {unit} ({r['paid_from']} – {r['paid_to']})" if r["units"] else "paid nothing")
@@ -150,7 +155,7 @@ def _child_line(r: dict, cfg: Config, statements: str, personal: bool) -> dict:
         "units": r["units"], "annual_amount": r["annual_amount"], "amount": r["paid_amount"],
         "text": (f"{who}, {year_name(nc)} at the period start, "
                  f"protected phase {r['protected_phase'] or 'none'}"
-                 + (f", by managed move from {r['psf_school_id']}" if moved_in else "")
+                 + (f", {how}{r['psf_school_id']}" if moved_in else "")
                  + f": annual {fmt_gbp(r['annual_amount'])}, {paid} = {fmt_gbp(r['paid_amount'])}; "
                  f"{r['reason']}" + (f" — {_RULE_TEXT[POST_POLICY]}" if r["reason"] == POST_POLICY else
                                      f" from {r['stop_date']}" if r["reason"] != "continuing" and r["stop_date"]
