@@ -70,7 +70,9 @@ def check_blank_clusters(schools: Table, issues: Issues) -> None:
     the same "is empty" error as any required cell."""
     from .inputs.reading import empty_message
 
-    blank = schools.frame.filter(pl.col(CLUSTER_ID).is_null() & in_formula(schools.frame)).sort(ROW)
+    told = {i.row for i in issues.errors if (i.file, i.sheet, i.field) == (schools.file, schools.sheet, CLUSTER_ID)}
+    blank = schools.frame.filter(pl.col(CLUSTER_ID).is_null() & in_formula(schools.frame)
+                                 & ~pl.col(ROW).is_in(list(told))).sort(ROW)  # (a successor's: said already)
     for row in blank.head(MAX_LISTED)[ROW].to_list():
         words = empty_message(schools.merged, schools.headers.get(CLUSTER_ID), row)  # (inside merged cells: says so)
         issues.error("empty_value", words, **schools.where(CLUSTER_ID, row),

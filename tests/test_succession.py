@@ -345,6 +345,14 @@ def test_a_successor_with_a_blank_cluster_and_predecessors_in_two_clusters_is_an
     assert [(i.code, i.row) for i in issues.errors] == [("succession", 4)]
 
 
+def test_a_successor_with_a_blank_cluster_between_two_clusters_is_one_error_in_a_run_not_two__spec_11_11(tmp_path):
+    schools = [school("I", closed="2013-08-31", successor="P"), school("J", cluster="C2", closed="2013-08-31",
+                                                                      successor="P"), school("P", cluster="")]
+    with pytest.raises(SenrunError) as err:
+        run(tmp_path, schools=schools, statements=[statement(U1, PRIMARY, school="I")])
+    assert [(i.code, i.row, i.column) for i in err.value.errors] == [("succession", 4, "cluster_id")]
+
+
 def test_explain_names_the_succession_that_carried_the_psf__faq_3_6(tmp_path):
     from senrun.config.loader import load_config
     from senrun.yearly.explain import explain_upn, run_for_explain
