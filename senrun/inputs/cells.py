@@ -171,9 +171,12 @@ def bad_message(col: Column) -> pl.Expr:
                         "not calculate formulas): open it in Excel, let it calculate and save it"))
            .otherwise(pl.lit(f" is not {_KIND_WORDS.get(col.kind, 'valid')}")))
     if col.kind == Kind.MONEY:
-        msg = (pl.when(raw.str.contains(r"^[£\s]*[-−(]")).then(pl.lit(" is negative; money must not be negative"))
+        msg = (pl.when(raw.str.contains(r"^[£\s]*[-−(]\s*\d")).then(pl.lit(" is negative; money must not be negative"))
                .when(parse.too_large_money(col.name) | raw.str.contains(_HUGE_FLOAT))
                .then(pl.lit(f" is more than {ceiling_text()}, the most senrun accepts for one amount"))
+               .when(raw.str.contains(r"^[£\d,\s]*\.\d{6,}$")).then(pl.lit(
+                   " has more than two decimal places: a formula's result that Excel shows rounded; round it "
+                   "in the cell, e.g. =ROUND(10000/3, 2)"))
                .when(raw.str.contains(r"^[£\d,\s]*\.\d{3,}$")).then(pl.lit(" has more than two decimal places"))
                .otherwise(msg))
     if col.kind == Kind.DATE:

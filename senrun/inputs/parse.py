@@ -134,13 +134,22 @@ def excel_serial_date(text: pl.Expr) -> pl.Expr:
 MONEY_PATTERN = r"^(\d{1,3}(?:,\d{3})+|\d*)(?:\.(\d{0,2})0*)?$"
 
 
+def money_text(col: str) -> pl.Expr:
+    """A money cell's text as MONEY_PATTERN reads it: without £ and the spaces around the amount, a
+    space inside it read as the thousands comma it stands for (`1 234.50`, as some systems write
+    thousands), so that `8400 9000` or `10235 46` is no amount, not £84,009,000 or £1,023,546; and
+    Excel's accounting-format zero (`-`, `£ -  `) is 0."""
+    s = pl.col(col).str.replace_all("£", "").str.strip_chars().str.replace_all(r"\s*,\s*|\s+", ",")
+    return pl.when(s.str.contains(r"^-+$")).then(pl.lit("0")).otherwise(s)
+
+
 def parse_money(col: str) -> pl.Expr:
     """Pounds as number or text (`£1,234.50`, `1234.5`, `.5`) → Int64 pence; null when not valid money.
 
     Exact: the text is split at the decimal point, never passed through a float.
     More than two decimal places is invalid (SPEC §5); so is a negative amount (SPEC §8).
     """
-    s = pl.col(col).str.strip_chars().str.replace_all(r"[£\s]", "")
+    s = money_text(col)
     m = s.str.extract_groups(MONEY_PATTERN)
     digits = m.struct.field("1").str.replace_all(",", "").str.strip_chars_start("0")
     frac = m.struct.field("2").fill_null("").str.pad_end(2, "0").cast(pl.Int64, strict=False)
@@ -154,7 +163,7 @@ def parse_money(col: str) -> pl.Expr:
 
 def too_large_money(col: str) -> pl.Expr:
     """True where a cell is written as money but is beyond the ceiling (money.CEILING_PENCE)."""
-    s = pl.col(col).str.strip_chars().str.replace_all(r"[£\s]", "")
+    s = money_text(col)
     return s.str.contains(MONEY_PATTERN) & s.str.contains(r"\d") & parse_money(col).is_null()
 
 
