@@ -140,7 +140,19 @@ def census_outside(census: Table, school_ids: pl.Series, issues: Issues) -> None
         rows = census.frame.filter(~inside)
     out = (census.readable(rows.group_by(SCHOOL_ID).agg(pl.len().alias("n"), pl.col(ROW).min().alias("first")))
            .sort(SCHOOL_ID))
+    unpadded = {}
+    for known in school_ids.drop_nulls().unique().sort().to_list():
+        unpadded.setdefault(known.lstrip("0"), known)
     for sid, n, first in out.iter_rows():  # (a UPN or a date of birth pasted into the school cell: Issue hides it)
+        meant = unpadded.get(sid.lstrip("0")) if sid and sid.lstrip("0") else None
+        if meant is not None:  # the census lost (or gained) leading zeros: its children would all look moved
+            issues.error("unknown_school", f"{n:,} census rows at school {sid}, which is not in the schools input, "
+                         f"but {meant} is: the census's school ids have lost their leading zeros (a CSV file opened "
+                         "and saved in Excel drops them), so these children would seem to have left their school",
+                         **census.where(SCHOOL_ID, first), value=sid,
+                         expected=f"'{meant}', as the schools input writes it: export the census again without "
+                         "opening it in Excel, or as .xlsx, with the column as text")
+            continue
         issues.warn("census_outside", f"{n:,} census rows at school {sid}, which is not in the schools input: "
                     "not counted", **census.where(SCHOOL_ID, first), value=sid)
 

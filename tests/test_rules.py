@@ -137,6 +137,27 @@ def test_a_move_from_the_wrong_school_is_listed_with_a_move_to_an_unknown_school
         ("move_from", 2, "from_school_id"), ("unknown_school", 3, "to_school_id")]
 
 
+def test_a_census_whose_school_ids_lost_their_leading_zeros_is_an_error_naming_the_school_meant__faq_3(tmp_path):
+    # Excel drops the zero of 0926 when the census CSV is opened and saved: every child would look moved
+    schools = [{"school_id": "0926", "school_name": "Ashford Primary", "cluster_id": "C1", "ssa": "0", "pupils": "1"},
+               {"school_id": "H", "school_name": "Hilltop High", "cluster_id": "C1", "ssa": "0", "pupils": "1"}]
+    census = [pupil(U1, "926", "2005-05-05"), pupil(U2, "9999", "2005-05-05")]
+    with pytest.raises(SenrunError) as err:
+        run(tmp_path, schools=schools, census=census, statements=[statement(U1, "2005-05-05", school="0926")])
+    [error] = err.value.errors
+    assert (error.code, error.file, error.row, error.column, error.value) == (
+        "unknown_school", "census.csv", 2, "school_id", "926")
+    assert "but 0926 is" in error.message and "leading zeros" in error.message
+    # a school truly outside the schools input (a special school) is still a warning, not counted
+    assert [w.value for w in err.value.issues if w.code == "census_outside"] == ["9999"]
+
+
+def test_an_id_with_a_zero_width_space_pasted_in_is_the_same_school__spec_5(tmp_path):
+    census = [pupil(U1, "A\u200b", "2005-05-05")]
+    r = run(tmp_path, census=census, statements=[statement(U1, "2005-05-05", school="\u200bA", annual="1200.00")])
+    assert lines_of(r, U1) == [("A", 120000, 0, "continuing")]
+
+
 def test_a_move_recorded_after_a_childs_protected_phase_ended_is_not_checked_against_the_statement_school__faq_4_5(
         tmp_path):
     # A Year 6 leaver (PSF ends 31 August 2013) goes up to a secondary school no move records; the

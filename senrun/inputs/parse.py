@@ -78,16 +78,23 @@ def parse_text(col: str) -> pl.Expr:
     return pl.when(failed).then(None).otherwise(s.replace("", None))
 
 
+#: Characters that show as nothing: the soft hyphen, zero-width spaces and joiners, the direction
+#: marks, the word joiner and a byte-order mark inside a cell.
+INVISIBLE = "[\u00ad\u200b-\u200f\u2060\ufeff]"
+
+
 def parse_id(col: str) -> pl.Expr:
     """Trimmed text in Unicode NFC; an Excel number cell `9262001.0` (read as '9262001.0') becomes '9262001'."""
-    # NFC: `école1` typed on a Mac (e + combining accent) and on Windows (é) is one school, not two
-    s = parse_text(col).str.normalize("NFC")
+    # NFC: `école1` typed on a Mac (e + combining accent) and on Windows (é) is one school, not two;
+    # characters that show as nothing (a zero-width space pasted from a web page or e-mail) are dropped
+    s = parse_text(col).str.normalize("NFC").str.replace_all(INVISIBLE, "")
     return pl.when(s.str.contains(r"^\d+\.0+$")).then(s.str.replace(r"\.0+$", "")).otherwise(s)
 
 
 def parse_upn(col: str) -> pl.Expr:
-    """UPNs are compared with spaces removed and letters in upper case (SPEC §5)."""
-    return parse_text(col).str.replace_all(r"\s+", "").str.to_uppercase()
+    """UPNs are compared with spaces (and characters that show as nothing) removed and letters in upper
+    case (SPEC §5)."""
+    return parse_text(col).str.replace_all(r"[\s" + INVISIBLE[1:] + "+", "").str.to_uppercase()
 
 
 def parse_date(col: str, serial: bool = False) -> pl.Expr:
