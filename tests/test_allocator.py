@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="th
 
 #: Frees ≈250 MB of Polars' strings in chunks (below jemalloc's size for memory of its own), then
 #: prints the memory in use before, while held, and once no more than a quarter of it is left or
-#: half a second has passed (MB), looking every 20 ms.
+#: WAIT seconds have passed (MB), looking every 20 ms.
 FREED = """
 import time
 def rss():
@@ -28,30 +28,32 @@ start = rss()
 frames = [pl.select(pl.int_range(i, i + 200_000).cast(pl.String).alias("s")) for i in range(0, 16_000_000, 200_000)]
 held = rss()
 del frames
-until = time.monotonic() + 0.5
+until = time.monotonic() + WAIT
 while time.monotonic() < until and rss() - start >= (held - start) / 4:
     time.sleep(0.02)
 print(start, held, rss())
 """
 
 
-def memory_after_freeing(variable: str | None) -> tuple[int, int, int]:
+def memory_after_freeing(variable: str | None, wait: float) -> tuple[int, int, int]:
     env = {k: v for k, v in os.environ.items() if k != allocator.VARIABLE}
     if variable is not None:
         env[allocator.VARIABLE] = variable
-    out = subprocess.run([sys.executable, "-c", FREED], env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", f"WAIT = {wait}\n" + FREED], env=env, capture_output=True, text=True, check=True)
     start, held, after = map(int, out.stdout.split())
     assert held - start > 150, "the frames were not large enough to tell"
     return start, held, after
 
 
-def test_polars_gives_freed_memory_back_within_half_a_second_with_the_commands_options():
-    start, held, after = memory_after_freeing(allocator.OPTIONS)
+def test_polars_gives_freed_memory_back_promptly_with_the_commands_options():
+    # 0.1 s of decay; up to 3 s allowed so that a machine busy with other work does not fail it (the
+    # default keeps freed memory 10 s, so the two are still told apart)
+    start, held, after = memory_after_freeing(allocator.OPTIONS, wait=3.0)
     assert after - start < (held - start) / 4
 
 
 def test_by_default_polars_keeps_the_memory_it_freed_for_longer():
-    start, held, after = memory_after_freeing("")
+    start, held, after = memory_after_freeing("", wait=0.5)
     assert after - start > (held - start) / 2
 
 

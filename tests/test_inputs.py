@@ -295,6 +295,16 @@ def test_a_gias_links_file_unmapped_is_told_its_own_headers_and_an_unread_link_d
     assert not issues.items and table.frame["link_date"].to_list() == [date(2013, 9, 1)]
 
 
+@pytest.mark.parametrize("header", ["Cease Date", "Date Statement Ceased", "DateStatementCeased", "EHCP ceased?"])
+def test_a_ceased_date_column_however_worded_and_left_unread_is_a_warning_not_silence(tmp_path, header):
+    """Unread, a ceased date pays every ceased statement: its header, worded as councils do, is warned of."""
+    text = f"upn,date_of_birth,statement_date,school_id,annual_amount,Mainstream School,{header}\n" \
+           "B801200005001,2002-08-31,2010-03-01,A,1,Yes,2013-01-31\n"
+    _, issues = read(csv_file(tmp_path, text, "statements.csv"), "statements")
+    (warning,) = issues.items  # (a 'Mainstream School' column is not taken for the stream)
+    assert (warning.code, warning.column, warning.field) == ("unmapped_column", header, "ceased_date")
+
+
 def test_a_mapped_optional_column_that_is_missing_is_an_error(tmp_path):
     """Else a renamed 'Ceased Date' header would silently pay PSF on every ceased statement."""
     path = statements_csv(tmp_path, "B801200005001,2002-08-31,2010-03-01,A,1,")

@@ -16,7 +16,7 @@ import polars as pl
 from ..config.loader import InputSpec
 from ..errors import Issues, looks_personal
 from .schema import PUPILS, Column, Kind
-from .synonyms import usual_names
+from .synonyms import loose_parts, usual_names
 
 HEADER_SEARCH_ROWS = 20
 
@@ -24,6 +24,11 @@ HEADER_SEARCH_ROWS = 20
 def norm(text: str) -> str:
     """A header as compared: lower case, letters and digits only."""
     return re.sub(r"[^a-z0-9]", "", str(text).lower())
+
+
+def _camel_words(header: str) -> list[str]:
+    """A header's words in lower case, camel case split too: "DateStatementCeased" → date, statement, ceased."""
+    return [w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", str(header))]
 
 
 def targets_for(spec: InputSpec, columns: tuple[Column, ...]) -> list[dict[str, str]]:
@@ -190,7 +195,9 @@ def _unmapped_optional(spec: InputSpec, columns: tuple[Column, ...], present: se
         if col.required or col.name in present or col.name == PUPILS:  # (beside a census, pupils is not read)
             continue
         usual = {norm(s) for s in usual_names(spec.name, col.name)}
-        header = next((h for h in unused if norm(h) in usual), None)
+        parts = loose_parts(spec.name, col.name)
+        header = next((h for h in unused if norm(h) in usual), None) or next(
+            (h for h in unused if any(word.startswith(part) for word in _camel_words(h) for part in parts)), None)
         if header is not None:
             issues.warn("unmapped_column", f"column '{header}' looks like senrun's {col.name} but is not read: to "
                         f"use it, map it in the config: inputs.{spec.name}.columns: {{\"{header}\": {col.name}}}",

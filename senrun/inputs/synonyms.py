@@ -43,7 +43,9 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "annual_amount": ("Annual PSF", "Annual Amount", "PSF Amount", "Annual Value", "Amount", "Annual Cost",
                           "PSF per year", "Annual Funding", "Yearly Amount"),
         "stream": ("Stream", "Funding Stream", "Budget", "Funding Type"),
-        "ceased_date": ("Ceased", "Ceased Date", "Date Ceased", "End Date", "Ceased On", "Date Ended"),
+        "ceased_date": ("Ceased", "Ceased Date", "Date Ceased", "End Date", "Ceased On", "Date Ended", "Cease Date",
+                        "Date Statement Ceased", "Statement Ceased", "Cessation Date", "Date of Cessation",
+                        "Plan Ceased", "Plan End Date"),
         "effective_date": ("Effective Date", "Effective From", "Date Effective"),
         "event": ("Event", "Statement Event", "Action"),
     },
@@ -64,6 +66,21 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+#: Parts of a header that say an optional column which changes the money is meant, however the rest
+#: is worded ("Date Statement Was Ceased"): a header holding one, left unread, is warned of
+#: (`unmapped_column`), since a ceased date or a successor not read pays or ends PSF without a word.
+LOOSE: dict[str, dict[str, tuple[str, ...]]] = {
+    "schools": {"successor_id": ("successor",), "closed": ("closed", "closure"), "opened": ("opened",)},
+    "census": {"enrol_status": ("enrol",)},
+    "statements": {"ceased_date": ("ceas", "cessation"), "effective_date": ("effective",), "stream": ("stream",)},
+}
+
+
 def usual_names(name: str, column: str) -> tuple[str, ...]:
     """The usual headers of input `name`'s `column` (none for a column without any)."""
     return SYNONYMS.get(name, {}).get(column, ())
+
+
+def loose_parts(name: str, column: str) -> tuple[str, ...]:
+    """Parts of a header (lower case, letters and digits only) that say input `name`'s `column` is meant."""
+    return LOOSE.get(name, {}).get(column, ())
