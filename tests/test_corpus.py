@@ -108,3 +108,20 @@ def test_a_formula_without_value_is_found_in_pretty_printed_and_namespaced_xml(t
                             "</sheetData></worksheet>"])
     frame, _ = read_sheet(prefixed, None)
     assert frame.row(1)[4] == "#UNCALCULATED:=1+1"
+
+
+def test_a_formula_whose_calculated_result_is_empty_text_is_a_blank_cell_not_an_uncalculated_one(tmp_path):
+    """=IF(H2="Y", DATE(2013,1,31), "") saved by Excel or LibreOffice: `t="str"` and an empty value; an
+    uncalculated formula (as openpyxl writes one) has no type, and its formula is quoted unescaped."""
+    from corpus.generate import SHEET_HEAD, header_cells, raw_workbook
+    from senrun.inputs.excel import read_sheet
+
+    book = tmp_path / "blank.xlsx"
+    raw_workbook(book, [SHEET_HEAD, header_cells(),
+                        '<row r="2"><c r="A2" t="inlineStr"><is><t>B801200005001</t></is></c>'
+                        '<c r="E2" t="str"><f>IF(H2=&quot;Y&quot;,1,&quot;&quot;)</f><v></v></c></row>'
+                        '<row r="3"><c r="A3" t="inlineStr"><is><t>E801200005002</t></is></c>'
+                        '<c r="E3"><f>IF(H3=&quot;Y&quot;,1,&quot;&quot;)</f><v /></c></row></sheetData></worksheet>'])
+    frame, _ = read_sheet(book, None)
+    assert frame.row(1)[4] in (None, "")
+    assert frame.row(2)[4] == '#UNCALCULATED:=IF(H3="Y",1,"")'

@@ -20,6 +20,7 @@ fastexcel (calamine) does the reading.  What it does not do is done here:
 from __future__ import annotations
 
 import difflib
+import html
 import io
 import posixpath
 import re
@@ -51,6 +52,9 @@ _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)<")
 _NO_VALUE = re.compile(rb"<(?:\w+:)?c\b([^>]*)>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)\s*"
                        rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>")
 _ERROR_FLAG = b't="e"'
+#: A formula cell whose result is text, as Excel and LibreOffice mark it once calculated: with an empty
+#: value, the formula gave "" (a writer that does not calculate, such as openpyxl, sets no type).
+_STRING_RESULT = re.compile(rb"""\st\s*=\s*["']str["']""")
 #: A cell calamine keeps (a value, an inline string, an error): the frame starts at the first such column.
 _CONTENT = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})\d+"[^>]*?(?<!/)>\s*'
                       rb'(?:<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)\s*)?<(?:\w+:)?(?:v>\s*[^<\s]|is>)')
@@ -342,9 +346,11 @@ def _uncalculated(xml: bytes) -> dict[tuple[int, int], str]:
     """(0-based row, 0-based column) → `#UNCALCULATED:=formula`, for formula cells saved without a value."""
     found = {}
     for m in _NO_VALUE.finditer(xml):
+        if _STRING_RESULT.search(m.group(1)):  # calculated: its text is "" (=IF(…, "", …), the usual blank)
+            continue
         at = _where(m.group(1))
         if at is not None:
-            formula = (m.group(2) or b"").decode("utf-8", "replace").strip()
+            formula = html.unescape((m.group(2) or b"").decode("utf-8", "replace")).strip()
             found[at] = f"{UNCALCULATED}={formula}" if formula else f"{UNCALCULATED}(a shared formula)"
     return found
 
