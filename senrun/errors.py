@@ -22,11 +22,24 @@ SCHOOL_FIELDS = frozenset({"school_id", "successor_id", "from_school_id", "to_sc
 HIDDEN = "[hidden]"
 #: A UPN's shape (a letter, 11 digits, a digit or a temporary UPN's letter), hidden wherever it is
 #: found in a message even if the check that wrote it did not mark it personal: a second guard.
-UPN_SHAPE = re.compile(r"(?<![A-Za-z0-9])[A-Z][0-9]{11}[0-9A-Z](?![A-Za-z0-9])")
+UPN_SHAPE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z](?:\s?[0-9]){11}\s?[0-9A-Za-z](?![A-Za-z0-9])")  # any case, spaced
+#: A date inside a cell's text ("DOB 21/12/2003", "moved after exclusion on 3.2.2013"): quoted with other
+#: words, it may be a child's date of birth.
+DATE_INSIDE = re.compile(r"(?<![0-9])[0-9]{1,4}([/.-])[0-9]{1,2}\1[0-9]{2,4}(?![0-9])")
 #: A cell that holds a child's data where none belongs (a school id, a header, a year or a yes/no): a UPN
 #: however typed (any case, with spaces) or a date, such as a date of birth pasted one column off.
 CHILD_DATA = re.compile(r"\s*(?:[A-Za-z](?:\s*[0-9]){11}\s*[0-9A-Za-z]|[0-9]{1,4}([/.-])[0-9]{1,2}\1[0-9]{1,4}"
                         r"(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?)\s*")
+
+
+def holds_child_data(text: object) -> bool:
+    """Whether a cell's text holds a UPN (however typed), or a date among other words: quoted in a
+    message, it could be a child's; a cell that is only a date (a bad statement date) is not."""
+    if text is None:
+        return False
+    text = str(text)
+    return UPN_SHAPE.search(text) is not None or (DATE_INSIDE.search(text) is not None
+                                                   and CHILD_DATA.fullmatch(text) is None)
 
 
 def looks_personal(text: object) -> bool:
@@ -56,7 +69,8 @@ class Issue:
     def __post_init__(self) -> None:
         if not self.value or self.value in self.personal:
             return
-        if self.field in PERSONAL_FIELDS or (self.field in SCHOOL_FIELDS and looks_personal(self.value)):
+        if (self.field in PERSONAL_FIELDS or (self.field in SCHOOL_FIELDS and looks_personal(self.value))
+                or holds_child_data(self.value)):
             object.__setattr__(self, "personal", (*self.personal, str(self.value)))
 
     def hidden(self) -> "Issue":

@@ -151,6 +151,27 @@ def test_a_upn_in_a_message_is_hidden_even_when_the_check_did_not_mark_it_person
     assert plain.hidden() is plain
 
 
+@pytest.mark.parametrize("text", ["b801200005001", "B8012 0000 5001", "DOB 21/12/2003",
+                                  "Moved after exclusion - DOB 3.2.2003"])
+def test_a_upn_however_typed_or_a_date_among_words_in_a_bad_cell_is_hidden__uk_gdpr(tmp_path, text):
+    from builders import statement, write_run
+
+    bad = {**statement("B801200005001", "2005-05-05", school="A"), "ceased_date": text}
+    with pytest.raises(SenrunError) as caught:
+        allocate(load_config(write_run(tmp_path, statements=[bad])))
+    [error] = caught.value.errors
+    shown = error.hidden()
+    assert (shown.row, shown.column, shown.value) == (2, "ceased_date", "[hidden]")
+    assert text not in str(shown) and "[hidden]" in shown.message
+
+
+def test_a_bad_date_alone_is_still_quoted_as_it_helps_and_is_no_childs_data():
+    from senrun.errors import Issue
+
+    issue = Issue("bad_value", "error", '"31/02/2013" is not a real date', field="ceased_date", value="31/02/2013")
+    assert issue.hidden() is issue
+
+
 def test_a_short_personal_value_is_hidden_where_it_is_given_and_the_messages_own_words_stay__uk_gdpr():
     from senrun.errors import Issue
 
