@@ -27,7 +27,7 @@ ENTRY_KEYS = ("kind", "upn", "school", "row", "file", "all", "reason", "until")
 WARNING_KINDS = frozenset({
     "amended_after_ceasing", "ceased_before_issued", "census_before_policy", "census_casual_move",
     "census_not_in_census", "census_outside", "closed_without_successor", "cluster_names", "dob_differs", "links_no_successions", "links_unknown", "merged_cells", "missing_from_statements",
-    "move_after_census", "no_census", "no_pupils", "no_statements", "now_post_policy", "previous_not_last_year",
+    "move_after_census", "no_census", "no_pupils", "no_statements", "now_post_policy", "other_sheet", "previous_not_last_year",
     "previous_register_differ", "protection_skipped", "psf_while_shut", "pupils_ignored", "pupils_override",
     "pupils_override_unused", "recorded_as_new", "register_overlaps", "register_stale", "reinstate_unused",
     "resurrected", "school_changed", "successor_not_closed", "taught_year", "totals_row", "unmapped_column",

@@ -611,3 +611,25 @@ inputs:
     report = json.loads(result.stdout)
     assert report["errors"] == 0 and report["ok"] is True
     assert report["dry_run_totals_pence"]["continuing_psf"] == 411523  # Year 6: April–August, SPEC §10
+
+
+def test_a_workbook_read_without_sheet_warns_of_another_sheet_with_the_same_columns(tmp_path):
+    """Last year's sheet first and this year's second: senrun reads the first, and says the other fits."""
+    row = ["B801200005001", date(2002, 8, 31), date(2010, 3, 1), "A", 1200]
+    path = xlsx_file(tmp_path, {"2012-13": [STATEMENT_HEADER, row], "Notes": [["Read me"]],
+                                "2013-14": [STATEMENT_HEADER, row, row]})
+    table, issues = read(path)
+    assert table.sheet == "2012-13" and table.frame.height == 1
+    [warning] = issues.items
+    assert (warning.code, warning.sheet) == ("other_sheet", "2012-13") and "'2013-14'" in warning.message
+    assert "'Notes'" not in warning.message
+    table, issues = read(path, sheet="2013-14")  # named: no warning
+    assert not issues.items and table.frame.height == 2
+
+
+def test_columns_on_another_sheet_than_the_first_are_an_error_naming_the_sheet_to_give(tmp_path):
+    row = ["B801200005001", date(2002, 8, 31), date(2010, 3, 1), "A", 1200]
+    path = xlsx_file(tmp_path, {"Notes": [["Statements list for 2013-14"]], "Statements": [STATEMENT_HEADER, row]})
+    _, issues = read(path)
+    [hint] = [i for i in issues.errors if "on sheet 'Statements'" in i.message]
+    assert hint.expected == 'sheet: "Statements" in inputs.statements of the config'

@@ -147,6 +147,17 @@ def read_sheet_found(path: Path | bytes, sheet: str | None) -> SheetRead:
     return SheetRead(_with_failed_cells(frame, scan.failed, first_col), name, sheets, merged)
 
 
+def sheet_top(data: bytes, name: str, rows: int = 60) -> pl.DataFrame:
+    """The first `rows` rows of sheet `name` as text (for a look at its headers), or an empty frame."""
+    import fastexcel
+
+    try:
+        return fastexcel.read_excel(data).load_sheet(name, header_row=None, n_rows=rows,
+                                                     dtypes="string").to_polars()
+    except Exception:  # (a sheet calamine cannot read is no candidate)
+        return pl.DataFrame()
+
+
 def worksheets(data: bytes) -> list[str]:
     """The names of a workbook's worksheets (its tables: not its chart sheets), in workbook order."""
     with _open(data) as book:

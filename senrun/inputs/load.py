@@ -18,7 +18,7 @@ from ..config.loader import InputSpec
 from ..errors import PERSONAL_FIELDS, Issues, looks_personal
 from .excel import Unreadable
 from .headers import find_header, map_columns, targets_for
-from .reading import Raw, note_merged, read_raw
+from .reading import Raw, header_names, note_merged, read_raw
 from ..money import CEILING_PENCE, ceiling_text, fmt_gbp
 from .schema import COMPACT, COMPACT_DTYPES, DTYPES, ROW, SCHEMAS, UPN, Column, Kind
 from .upn import UpnKeys
@@ -95,8 +95,19 @@ def read_input(spec: InputSpec, issues: Issues) -> Table | None:
         table.sheet, table.sha256 = raw.sheet, raw.sha256
         before = len(issues.errors)
         mapping = map_columns(raw.headers, spec, targets, columns, table.where(), issues)
+        fitting = other_sheets(raw, spec, targets, columns, required)
         if len(issues.errors) > before:
+            if fitting:
+                issues.error("missing_column", f"the {spec.name} input's columns are on sheet '{fitting[0]}', not on "
+                             f"'{raw.sheet}', the first, which senrun reads when the config names none",
+                             **table.where(), expected=f"sheet: \"{fitting[0]}\" in inputs.{spec.name} of the config")
             return None
+        if fitting:
+            issues.warn("other_sheet", f"sheet '{raw.sheet}' was read, the first of the workbook, but "
+                        f"{', '.join(repr(n) for n in fitting)} {'has' if len(fitting) == 1 else 'have'} the "
+                        f"{spec.name} input's columns too: if another is the one meant (this year's, not last "
+                        "year's), name it with sheet: in the config", **table.where(),
+                        expected=f"sheet: in inputs.{spec.name}, to say which")
         wanted = _wanted(raw.headers, mapping, spec, columns)
         if not _plain_types(raw, wanted, table, issues):
             return None
@@ -117,6 +128,33 @@ def read_input(spec: InputSpec, issues: Issues) -> Table | None:
         return None
     table.headers.pop(_FIRST, None)
     return table
+
+
+#: At most this many of a workbook's other sheets are looked at for the input's columns.
+MAX_OTHER_SHEETS = 20
+
+
+def other_sheets(raw, spec: InputSpec, targets: list[dict[str, str]], columns: tuple[Column, ...],
+                 required: list[str]) -> list[str]:
+    """The other visible worksheets of a workbook read without `sheet:` whose headers hold every
+    column of the input the first sheet's do (its required ones, and the config's `columns:`)."""
+    if not raw.other_sheets or raw.book_bytes is None:
+        return []
+    from .excel import sheet_top
+
+    fitting = []
+    for name in raw.other_sheets[:MAX_OTHER_SHEETS]:
+        top = sheet_top(raw.book_bytes, name)
+        if top.height == 0:
+            continue
+        index = spec.header_row - 1 if spec.header_row else find_header(top, targets, required)
+        if index >= top.height:
+            continue
+        scratch = Issues()
+        map_columns(header_names(top.row(index)), spec, targets, columns, {}, scratch)
+        if not scratch.errors:
+            fitting.append(name)
+    return fitting
 
 
 def _money_totals(table: Table, columns: tuple[Column, ...], issues: Issues) -> None:

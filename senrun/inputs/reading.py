@@ -44,6 +44,9 @@ class Raw:
         #: header → {row of a cell inside merged cells: the row the merged cells start on} (Excel rows), for
         #: the cells below the first row of a range merged across rows (a workbook's only)
         self.merged: dict[str, dict[int, int]] = {}
+        #: a workbook read without `sheet:`: its other visible worksheets, and its bytes to look at them
+        self.other_sheets: list[str] = []
+        self.book_bytes: bytes | None = None
 
     def select(self, wanted: list[str]) -> None:
         """Load what is needed for these columns (a CSV reads only them)."""
@@ -187,6 +190,9 @@ def _workbook(snap: Snapshot, sheet: str | None, find_header) -> Raw:
     found = read_sheet_found(snap.data, sheet)
     header_index = find_header(found.frame)
     raw = _FrameRaw(found.frame, header_index, 1, found.name, snap.sha256)
+    if sheet is None:  # the first sheet was taken: the others that could have been meant (load.other_sheets)
+        raw.other_sheets = [n for n, s in found.sheets.items() if s.table and s.visible and n != found.name]
+        raw.book_bytes = snap.data
     for r1, c1, r2, c2 in found.merged:
         for c in range(max(c1, 0), min(c2 + 1, len(raw.headers))):
             rows = range(max(r1 + (c == c1), header_index + 1), r2 + 1)  # (the first row's first cell holds the value)

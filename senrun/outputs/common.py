@@ -260,7 +260,7 @@ PUBLIC_WARNINGS = frozenset({"no_census", "no_pupils", "cluster_names", "census_
                              "pupils_override", "pupils_ignored", "unmapped_column", "links_unknown", "links_no_successions", "closed_without_successor",
                              "pupils_override_unused", "successor_not_closed", "register_stale",
                              "previous_not_last_year", "previous_register_differ", "totals_row",
-                             "year_label", "census_date_far"})
+                             "year_label", "census_date_far", "other_sheet"})
 
 WARNING_WORDS = {
     "unmapped_column": "a column that looks like one of senrun's but is not mapped, so not read",
@@ -289,6 +289,7 @@ WARNING_WORDS = {
     "totals_row": "a totals row in an input (skipped)",
     "year_label": "the run's year label is not its period's year",
     "census_date_far": "census date far from the period",
+    "other_sheet": "a workbook with another sheet that fits, read without sheet:",
     "ceased_before_issued": "statement ceased before its own date",
     "amended_after_ceasing": "statement amended after it ceased (the amendment ignored)",
     "merged_cells": "cells merged down the rows, so read as blank below their first row",
