@@ -229,3 +229,33 @@ def test_a_totals_row_is_left_out_of_the_pot_even_where_init_cannot_map_the_stat
             "Funded at?)") in text
     assert "SEN statements PSF.xlsx › Statements: not mapped (not read): Funded at" in text
     assert "Make the edits above" in text
+
+
+def test_init_takes_this_years_sheet_of_two_alike_and_asks_to_check_the_other(tmp_path):
+    """Statements for 2012-13 and 2013-14 on two sheets of one workbook, last year's first: the draft
+    takes the sheet labelled with the later year and lists the other as a check, not as "no input"."""
+    folder = _council(tmp_path / "council", totals=False)
+    header = ["Pupil UPN", "Date of Birth", "Statement Date", "PSF School (DfE)", "Annual PSF"]
+    book = xlsxwriter.Workbook(str(folder / "SEN statements PSF.xlsx"))
+    book.add_worksheet("2012-13").write_row(0, 0, header)
+    book.get_worksheet_by_name("2012-13").write_row(1, 0, [upn(1), "14/11/2005", "01/05/2010", "2001", 500])
+    this_year = book.add_worksheet("2013-14")
+    for i, row in enumerate([header, [upn(1), "14/11/2005", "01/05/2010", "2001", 9876.54],
+                             [upn(2), "14/11/2005", "15/01/2011", "2001", 8400]]):
+        this_year.write_row(i, 0, row)
+    book.close()
+    result = _init(folder, tmp_path / "draft.yaml")
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "draft.yaml").read_text()
+    assert 'sheet: "2013-14"' in text or "sheet: 2013-14" in text or "sheet: '2013-14'" in text, text
+    said = " ".join(result.output.split())
+    assert "› 2012-13 looks like the statements input too" in said and "not recognised as any input" not in said
+
+
+def test_init_on_a_folder_says_an_old_excel_file_must_be_saved_as_xlsx_not_that_none_looked_like_it(tmp_path):
+    folder = _council(tmp_path / "council")
+    (folder / "SEN statements PSF.xlsx").rename(folder / "Statements.xls")
+    (folder / "Statements.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504)  # an OLE file
+    result = _init(folder, tmp_path / "draft.yaml")
+    said = " ".join(result.output.split())
+    assert "Statements.xls" in said and ".xlsx" in said

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -21,7 +20,7 @@ from pathlib import Path
 
 from ..errors import Issues, SenrunError, looks_personal
 from ..inputs.schema import SCHEMAS
-from .match import INPUT_ORDER, Proposal, assign, other_export, propose_columns
+from .match import INPUT_ORDER, YEAR_LABEL, Proposal, assign, fit, label_year, other_export, propose_columns
 from .scan import Sheet, files_in, scan
 
 
@@ -76,8 +75,6 @@ def third_thursday_of_january(year: int) -> date:
 
 
 POLICY_START = date(2012, 9, 1)  # the draft's policy.start (SPEC §9's default)
-#: A financial year as councils label files and sheets: "2013-14", "2013/14", "2013–2014".
-_YEAR_LABEL = re.compile(r"(?<!\d)(20\d\d)\s*[-/–]\s*(?:20)?(\d\d)(?!\d)")
 
 
 def first_year_from(start: date) -> int:
@@ -91,7 +88,7 @@ def labelled_year(found: dict[str, Found]) -> tuple[int, str] | None:
     labels = []
     for f in found.values():
         for text in (f.table.path.stem, f.table.sheet or ""):
-            labels += [(int(a), text) for a, b in _YEAR_LABEL.findall(text) if int(b) == (int(a) + 1) % 100]
+            labels += [(int(a), text) for a, b in YEAR_LABEL.findall(text) if int(b) == (int(a) + 1) % 100]
     return max(labels) if labels else None
 
 
@@ -205,7 +202,16 @@ def draft(sources: list[Path], out: Path) -> Draft:
                     "not read")
             d.unmapped.append(f"{f.table.label}: not mapped ({kept}): {', '.join(spare)}")
     taken = {id(f.table) for f in found.values()}
-    d.unmapped += [_not_recognised(t) for t in tables if id(t) not in taken]
+    for t in tables:
+        if id(t) in taken:
+            continue
+        also = max(found.values(), key=lambda f: fit(t, f.name), default=None)  # the input it fits best
+        if also is not None and fit(t, also.name) >= 0.5:  # another year's sheet, or a copy: which is meant is the council's to say
+            d.checks.append(f"inputs.{also.name}: {t.label} looks like the {also.name} input too; {also.table.label} "
+                            f"was taken{' (its label names the later year)' if label_year(also.table.label) > label_year(t.label) else ''}"
+                            f": if {t.label} is the one meant, change inputs.{also.name}'s path or sheet")
+        else:
+            d.unmapped.append(_not_recognised(t))
     d.text = render(found, out, d)
     if not d.edits:
         d.edits += validation_problems(d.text, out)

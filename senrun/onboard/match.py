@@ -194,11 +194,22 @@ def fit(table: Sheet, name: str) -> float:
     return req * 0.85 + opt * 0.15 if req >= 0.5 and most else 0.0
 
 
+#: A financial year as councils label files and sheets: "2013-14", "2013/14", "2013–2014".
+YEAR_LABEL = re.compile(r"(?<!\d)(20\d\d)\s*[-/–]\s*(?:20)?(\d\d)(?!\d)")
+
+
+def label_year(label: str) -> int:
+    """The latest financial year (its first calendar year) a file or sheet label names; 0 for none."""
+    return max((int(a) for a, b in YEAR_LABEL.findall(label) if int(b) == (int(a) + 1) % 100), default=0)
+
+
 def assign(tables: list[Sheet]) -> dict[str, tuple[Sheet, float]]:
     """Each input's table: the assignment (one table per input, one input per table) with the highest
     total fit, of the tables that fit each input at least half."""
     fits = {(name, i): fit(t, name) for name in INPUT_ORDER for i, t in enumerate(tables)}
-    options = {name: [None] + [i for i in range(len(tables)) if fits[(name, i)] >= 0.5] for name in INPUT_ORDER}
+    # of tables that fit alike, the one labelled with the latest year first ("2013-14" before "2012-13")
+    by_year = sorted(range(len(tables)), key=lambda i: -label_year(tables[i].label))
+    options = {name: [None] + [i for i in by_year if fits[(name, i)] >= 0.5] for name in INPUT_ORDER}
     best, best_total = {}, -1.0
     for combo in itertools.product(*(options[n] for n in INPUT_ORDER)):
         chosen = [i for i in combo if i is not None]

@@ -16,6 +16,9 @@ _TOTAL_LABEL = re.compile(TOTAL_LABEL)
 SAMPLE_ROWS = 5000  # enough to see a column's kind of value and its dates; a census may be far longer
 TOP_ROWS = 30  # where a header row is looked for
 READABLE = (".csv", ".txt", ".xlsx", ".xlsm", ".parquet")
+#: Spreadsheets senrun does not read, found in a folder all the same so that `init` says to save them as .xlsx
+#: rather than pass over them (the old Excel format, Excel's binary one, OpenDocument, Numbers).
+SAVE_AS_XLSX = (".xls", ".xlsb", ".ods", ".numbers")
 _NUMBERISH = re.compile(r"^[£\-\s\d.,/:]+$")
 
 
@@ -40,8 +43,8 @@ def files_in(sources: list[Path]) -> list[Path]:
     out: list[Path] = []
     for source in sources:
         if source.is_dir():
-            out += sorted(p for p in source.iterdir() if p.is_file() and p.suffix.lower() in READABLE
-                          and not p.name.startswith(("~$", ".")))
+            out += sorted(p for p in source.iterdir() if p.is_file() and p.suffix.lower() in READABLE + SAVE_AS_XLSX
+                          and not p.name.startswith(("~$", ".")))  # (a format senrun cannot read: told so)
         elif source.is_file():
             out.append(source)
     return list(dict.fromkeys(out))
