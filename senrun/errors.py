@@ -25,11 +25,12 @@ HIDDEN = "[hidden]"
 UPN_SHAPE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z](?:\s?[0-9]){11}\s?[0-9A-Za-z](?![A-Za-z0-9])")  # any case, spaced
 #: A date inside a cell's text ("DOB 21/12/2003", "moved after exclusion on 3.2.2013"): quoted with other
 #: words, it may be a child's date of birth.
-DATE_INSIDE = re.compile(r"(?<![0-9])[0-9]{1,4}([/.-])[0-9]{1,2}\1[0-9]{2,4}(?![0-9])")
+DATE_INSIDE = re.compile(r"(?<![0-9])(?:[0-9]{1,4}([/.-])[0-9]{1,2}\1[0-9]{2,4}|[0-9]{1,2}[ -](?:jan|feb|mar|apr|may|"
+                         r"jun|jul|aug|sep|oct|nov|dec)[a-z]*[ -][0-9]{2,4})(?![0-9])", re.IGNORECASE)
 #: A cell that holds a child's data where none belongs (a school id, a header, a year or a yes/no): a UPN
 #: however typed (any case, with spaces) or a date, such as a date of birth pasted one column off.
 CHILD_DATA = re.compile(r"\s*(?:[A-Za-z](?:\s*[0-9]){11}\s*[0-9A-Za-z]|[0-9]{1,4}([/.-])[0-9]{1,2}\1[0-9]{1,4}"
-                        r"(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?)\s*")
+                        r"(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?|[0-9]{1,2}[ -][A-Za-z]{3,9}[ -][0-9]{2,4})\s*")
 
 
 def holds_child_data(text: object) -> bool:

@@ -423,6 +423,19 @@ def test_what_is_not_a_date(tmp_path, text, words):
     assert words in issue.message and issue.expected == "a date such as 31/08/2002 or 2002-08-31"
 
 
+@pytest.mark.parametrize("text", ["31-Aug-2002", "31 Aug 2002", "31 August 2002", "31-aug-2002"])
+def test_a_date_with_the_month_in_words_as_excel_writes_d_mmm_yyyy_to_csv_is_read(tmp_path, text):
+    frame = read_ok(statements_csv(tmp_path, f"B801200005001,{text},2010-03-01,A,1"))
+    assert frame["date_of_birth"].to_list() == [date(2002, 8, 31)]
+
+
+@pytest.mark.parametrize(("text", "words"), [("31-Aug-02", "two-digit year"), ("31 Jun 2013", "is not")])
+def test_a_date_in_words_with_a_two_digit_year_or_no_such_day_is_refused(tmp_path, text, words):
+    _, issues = read(statements_csv(tmp_path, f"B801200005001,2002-08-31,{text},A,1"))
+    (issue,) = issues.errors
+    assert (issue.column, issue.value) == ("statement_date", text) and words in issue.message
+
+
 @pytest.mark.parametrize("text", ["31-08-2002", "31.08.2002", "31-8-2002", " 31-08-2002 00:00 "])
 def test_a_day_first_date_with_dashes_as_gias_exports_them_or_dots_is_read(tmp_path, text):
     frame = read_ok(statements_csv(tmp_path, f"B801200005001,{text},2010-03-01,A,1"))

@@ -185,7 +185,8 @@ def bad_message(col: Column) -> pl.Expr:
                             "day/month/year"))
                .when(raw.str.contains(parse.one_separator(r"\d{1,2}", r"\d{1,2}", r"\d{4}")))
                .then(pl.lit(" is not a real date (day/month/year)"))
-               .when(raw.str.contains(parse.one_separator(r"\d{1,2}", r"\d{1,2}", r"\d{2}")))
+               .when(raw.str.contains(parse.one_separator(r"\d{1,2}", r"\d{1,2}", r"\d{2}"))
+                     | raw.str.contains(r"^\d{1,2}[ -][A-Za-z]{3,9}[ -]\d{2}$"))
                .then(pl.lit(" has a two-digit year, which could be of either century: write the year in full, "
                             "such as 01/04/2013"))
                .when(raw.str.contains(r"^\d{4}-(?:\d-\d{1,2}|\d{1,2}-\d)$"))

@@ -111,7 +111,10 @@ def parse_date(col: str, serial: bool = False) -> pl.Expr:
     s = pl.col(col).str.strip_chars().str.replace(r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$", "")
     iso = s.str.extract(r"^((?:19|20)\d{2}-\d{2}-\d{2})$", 1).str.to_date("%Y-%m-%d", strict=False)
     day_first = s.str.extract(DAY_FIRST, 0).str.replace_all(r"[.-]", "/")
-    dates = [iso, day_first.str.to_date("%d/%m/%Y", strict=False)]
+    named = s.str.extract_groups(MONTH_NAMED)  # 21-Dec-2003, 22 February 2001: as Excel writes d-mmm-yyyy to CSV
+    month = named.struct.field("2").str.to_lowercase().replace_strict(MONTHS, default=None, return_dtype=pl.String)
+    by_name = pl.concat_str(named.struct.field("1"), month, named.struct.field("3"), separator="/")
+    dates = [iso, day_first.str.to_date("%d/%m/%Y", strict=False), by_name.str.to_date("%d/%m/%Y", strict=False)]
     if serial:
         dates.append(excel_serial_date(s))
     return pl.coalesce(dates)
@@ -124,6 +127,12 @@ def one_separator(*parts: str) -> str:
 
 #: Day, month and a four-digit year from 1900 to 2099.
 DAY_FIRST = one_separator(r"\d{1,2}", r"\d{1,2}", r"(?:19|20)\d{2}")
+#: Day, the month in English words (`Dec`, `Sept`, `December`) and a four-digit year, by spaces or dashes.
+MONTH_NAMED = r"^(\d{1,2})[ -]([A-Za-z]{3,9})[ -]((?:19|20)\d{2})$"
+MONTHS = {name: f"{n:02d}" for n, names in enumerate(
+    [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+     ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"),
+     ("nov", "november"), ("dec", "december")], start=1) for name in names}
 #: Excel's serial days of 1 March 1900 (before it, Excel counts a 29 February 1900 that never was)
 #: and of 31 December 2099.
 SERIAL_DAYS = (61, 73050)
