@@ -156,3 +156,16 @@ def test_ctrl_c_while_the_previous_folder_is_deleted_says_the_folder_was_written
     assert f"senrun stopped (Ctrl-C): {out}/ was written in full" in " ".join(done.output.split())
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".senrun-old")] == []  # the old folder is gone
     assert (out / "manifest.json").is_file()
+
+
+def test_a_header_or_cell_with_a_line_break_is_still_one_line_per_issue_for_cron_and_grep(tmp_path):
+    from builders import write_csv
+
+    config = write_run(tmp_path, statements=STATEMENTS)
+    rows = [{"upn": "B801200005001", "date_of_birth": "2006-05-01", "statement_date": "2010-01-01",
+             "school_id": "A\nB", "annual_amount": "8400.00", "stream": "PSF", "ceased_date": ""}]
+    write_csv(tmp_path / "statements.csv", rows)
+    done = runner.invoke(app, ["validate", "-c", str(config)])
+    assert done.exit_code == 1
+    [line] = [line for line in done.output.splitlines() if "school_id" in line]
+    assert line.startswith("error: statements.csv › row 2 › school_id:") and "A B" in line

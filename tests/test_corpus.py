@@ -125,3 +125,20 @@ def test_a_formula_whose_calculated_result_is_empty_text_is_a_blank_cell_not_an_
     frame, _ = read_sheet(book, None)
     assert frame.row(1)[4] in (None, "")
     assert frame.row(2)[4] == '#UNCALCULATED:=IF(H3="Y",1,"")'
+
+
+@pytest.mark.parametrize(("members", "words"), [
+    ({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "content.xml": b"<x/>"}, "OpenDocument"),
+    ({"xl/workbook.bin": b"\0", "[Content_Types].xml": b"<x/>"}, "Excel Binary Workbook (.xlsb)")])
+def test_an_ods_or_xlsb_file_is_named_as_such_and_told_to_be_saved_as_xlsx(tmp_path, members, words):
+    import zipfile
+
+    from senrun.inputs.excel import Unreadable, read_sheet
+
+    path = tmp_path / "statements.xlsx"
+    with zipfile.ZipFile(path, "w") as book:
+        for name, data in members.items():
+            book.writestr(name, data)
+    with pytest.raises(Unreadable) as caught:
+        read_sheet(path, None)
+    assert words in str(caught.value) and "save it as an Excel Workbook (.xlsx)" in str(caught.value)

@@ -50,7 +50,9 @@ def _of_config(issue: Issue) -> bool:
 
 def _issue_lines(issues, console: Console, limit: int) -> int:
     for i in issues[:limit]:
-        console.print(f"{'error' if i.is_error else 'warning'}: {i}", markup=False, highlight=False, soft_wrap=True)
+        line = " ".join(str(i).splitlines())  # (a header or cell typed with a line break: still one line per issue)
+        console.print(f"{'error' if i.is_error else 'warning'}: {line}", markup=False, highlight=False,
+                      soft_wrap=True)
     return min(len(issues), limit)
 
 

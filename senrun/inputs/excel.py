@@ -208,13 +208,24 @@ class SheetEntry:
     table: bool
 
 
+def _other_zip(book: zipfile.ZipFile) -> str:
+    """What a zip file that is no .xlsx workbook is, and what to do with it."""
+    names = set(book.namelist())
+    save = "save it as an Excel Workbook (.xlsx): File › Save As"
+    if "xl/workbook.bin" in names:
+        return f"is an Excel Binary Workbook (.xlsb), which senrun does not read: {save}"
+    if "mimetype" in names and b"opendocument.spreadsheet" in book.read("mimetype")[:100]:
+        return f"is an OpenDocument spreadsheet (.ods), which senrun does not read: {save}"
+    return f"is a zip file but not an Excel workbook (it has no xl/workbook.xml): if it is a spreadsheet, {save}"
+
+
 def _sheets(book: zipfile.ZipFile) -> dict[str, SheetEntry]:
     """Sheet name → its entry, in workbook order (any OOXML namespace)."""
     try:
         workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
         rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
     except KeyError:
-        raise Unreadable("is a zip file but not an Excel workbook (it has no xl/workbook.xml)") from None
+        raise Unreadable(_other_zip(book)) from None
     except ElementTree.ParseError as exc:
         raise Unreadable(f"is damaged: its list of sheets cannot be read ({exc})") from None
     targets = {r.get("Id"): r.get("Target") for r in rels if _local(r.tag) == "Relationship"}
