@@ -193,6 +193,22 @@ def test_a_totals_rows_label_in_the_upn_column_is_shown_it_is_not_a_childs_upn(t
          'of data: skipped', "TOTAL")]  # (as the UPN column reads it: in capitals)
 
 
+def test_excel_data_subtotal_rows_grouped_by_school_are_skipped_as_totals_rows(tmp_path):
+    """Data › Subtotal, at each change in PSF School: a row "2001 Total" under each school's children."""
+    header = ["Pupil UPN", "Date of Birth", "Statement Date", "PSF School (DfE)", "Annual PSF"]
+    rows = [header, [upn(1), "14/11/2005", "01/05/2010", "2001", 9876.54], [None, None, None, "2001 Total", 9876.54],
+            [upn(2), "14/11/2005", "15/01/2011", "2003", 8400], [None, None, None, "2003 Total", 8400],
+            [None, None, None, "Grand Total", 18276.54]]
+    path = _book(tmp_path / "statements.xlsx", "Statements", rows)
+    spec = InputSpec("statements", path, path.name, columns=(("Pupil UPN", "upn"), ("Annual PSF", "annual_amount"),
+                                                             ("PSF School (DfE)", "school_id")))
+    issues = Issues()
+    table = read_input(spec, issues)
+    assert not issues.errors and table.frame["annual_amount"].to_list() == [987654, 840000]
+    assert [(i.code, i.row, i.value) for i in issues.items] == [
+        ("totals_row", 3, "… Total"), ("totals_row", 5, "… Total"), ("totals_row", 6, "Grand Total")]
+
+
 def test_an_empty_cell_inside_cells_merged_down_the_rows_says_it_is_merged_and_how_to_mend_it(tmp_path):
     rows = [SCHOOLS_HEADER, ["2001", "Ash Primary", None, None, 10000], ["2002", "Birch Primary", None, None, 12000],
             ["2003", "Cedar High", "C2", "South", 20000]]

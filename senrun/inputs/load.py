@@ -26,10 +26,10 @@ from .upn import UpnKeys
 MAX_ISSUES_PER_COLUMN = 200  # beyond this, one summary line per column and problem
 _FIRST = "\x00first"  # the file's first column, kept while reading to recognise a totals row
 #: A totals row's label ("Total", "Grand total", "Sub-total: primary"), in the row's first columns.
-TOTAL_LABEL = r"(?i)^(?:grand\s*|sub-?\s*)?totals?(?:$|[\s:(-].*)"
+TOTAL_LABEL = r"(?i)^(?:grand\s*|sub-?\s*)?totals?(?:$|[\s:(-].*)|^\S.*\s(?:total|count)$"  # …, Excel's "9262001 Total"
 #: The same in the upn column, which is read without its spaces in capitals ("Total PSF" is TOTALPSF): no
 #: UPN begins so, so whatever follows the word ("TOTALFORKETMERE") is still a label.
-UPN_TOTAL_LABEL = r"^(?:GRAND|SUB-?)?TOTAL"
+UPN_TOTAL_LABEL = r"^(?:GRAND|SUB-?)?TOTAL|.TOTAL$"
 
 
 @dataclass
@@ -301,7 +301,10 @@ def _total_word(label: str) -> str:
     """A totals row's label as quoted: its word alone ('Subtotal…'), since what follows it may name a
     child ('Subtotal: <a child's name>') and the warning is listed in the publishable workbook."""
     label = label.strip()
-    word = re.match(r"(?i)(?:grand\s*|sub-?\s*)?totals?", label).group(0)
+    found = re.match(r"(?i)(?:grand\s*|sub-?\s*)?totals?", label)
+    if found is None:  # Excel's Data › Subtotal row: "<the group's value> Total"
+        return "… " + re.search(r"(?i)(?:total|count)$", label).group(0)
+    word = found.group(0)
     return word if word == label else word + "…"
 
 
