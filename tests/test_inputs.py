@@ -646,3 +646,12 @@ def test_columns_on_another_sheet_than_the_first_are_an_error_naming_the_sheet_t
     _, issues = read(path)
     [hint] = [i for i in issues.errors if "on sheet 'Statements'" in i.message]
     assert hint.expected == 'sheet: "Statements" in inputs.statements of the config'
+
+
+def test_a_dos_end_of_file_mark_after_the_last_row_of_a_csv_is_no_row(tmp_path):
+    for ending in ("\x1a", "\r\n\x1a", "\n\x1a\r\n"):
+        path = tmp_path / "statements.csv"
+        path.write_bytes(("upn,date_of_birth,statement_date,school_id,annual_amount\r\n"
+                          "B801200005001,2002-08-31,2010-03-01,A,1" + ending).encode())
+        table, issues = read(path)
+        assert not issues.items and table.frame.height == 1, ending
