@@ -119,6 +119,18 @@ def test_a_folder_senrun_did_not_write_is_refused(result, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["mine"]
 
 
+def test_last_years_workbook_open_in_excel_is_said_to_be_open_and_the_folder_kept(result, tmp_path):
+    out = tmp_path / "out"
+    write_outputs(result, out, returns=False)
+    (out / "~$allocations.xlsx").write_bytes(b"Excel's lock file")
+    before = snapshot(out)
+    with pytest.raises(SenrunError) as caught:
+        write_outputs(result, out, returns=False)
+    message = str(caught.value.issues[0])
+    assert "allocations.xlsx is open in Excel (its lock file ~$allocations.xlsx is in the folder)" in message
+    assert snapshot(out) == before
+
+
 def test_a_file_is_refused_and_an_empty_folder_or_missing_parents_are_fine(result, tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(SenrunError, match="it is a file"):

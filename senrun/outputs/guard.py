@@ -102,6 +102,13 @@ def check_owned(out: Path, shown: Path, command: str | None = None) -> None:
     if command is not None:
         _check_same_command(manifest, shown, command)
     foreign = foreign_entries(out, listed)
+    locks = [name for name in foreign if Path(name).name.startswith("~$")]
+    if locks and len(locks) == len(foreign):  # Excel's lock file beside a workbook it has open
+        books = ", ".join(str(Path(name).with_name(Path(name).name[2:])) for name in locks[:NAMED])
+        raise SenrunError(
+            f"cannot write to {shown}: {books} {'is' if len(locks) == 1 else 'are'} open in Excel (its lock file "
+            f"{', '.join(locks[:NAMED])} is in the folder): close {'it' if len(locks) == 1 else 'them'} in "
+            "Excel, then run again; if Excel is closed, the lock file was left behind: delete it")
     if foreign:
         more = f", … {len(foreign):,} in all" if len(foreign) > NAMED else ""
         raise SenrunError(
