@@ -182,6 +182,10 @@ def _successions_without_successor(links: Table, issues: Issues) -> None:
                      "pupils", **links.where(SUCCESSOR_ID, row), expected="the successor's school_id")
 
 
+#: The kinds of group in GIAS's groups export (trusts, federations), as against its kinds of link.
+GROUP_KINDS = r"(?i)trust|federation|collaboration|sponsor|group|umbrella"
+
+
 def _links_no_successions(links: Table, issues: Issues) -> None:
     """A warning when rows of the links input have a link_type but none is a succession: GIAS's
     groups export (trusts, federations) taken for its links export leaves every conversion out."""
@@ -189,6 +193,8 @@ def _links_no_successions(links: Table, issues: Issues) -> None:
     kinds = types.filter(types != "").unique(maintain_order=True)
     if kinds.is_empty() or links.frame.select(is_succession(links.frame).any()).item():
         return  # successions with their ids left blank: those rows' own errors say so
+    if not kinds.str.contains(GROUP_KINDS).any():  # GIAS's own kinds of link ("Other", "Sixth Form Centre
+        return  # Link"): a links export of a year before any conversion, which is no mistake
     shown = ", ".join(f"'{k}'" for k in kinds.head(3).to_list()) + (", …" if kinds.len() > 3 else "")
     issues.warn("links_no_successions", f"none of the {types.len():,} rows of the links input is a succession: "
                 f"their link_type is {shown}, and only a link_type beginning 'Successor' is read, so no school "

@@ -132,6 +132,15 @@ def test_a_links_file_whose_ids_are_of_another_kind_is_a_warning_not_silence__fa
     assert "links_unknown" not in codes(r)
 
 
+def test_a_links_export_of_a_year_before_any_conversion_is_no_warning__spec_11_1(tmp_path):
+    """GIAS's own kinds of link with no succession yet (the first year of the transition) are no mistake."""
+    links = [{"school_id": "A", "successor_id": "B", "link_type": "Other", "link_date": ""},
+             {"school_id": "B", "successor_id": "H", "link_type": "Sixth Form Centre Link", "link_date": ""}]
+    r = run(tmp_path, schools=[school("A"), school("B"), school("H")], links=links,
+            statements=[statement(U1, PRIMARY, annual="1200.00")])
+    assert "links_no_successions" not in codes(r) and lines_of(r, U1) == [("A", 120000, 0, "continuing")]
+
+
 def test_a_links_file_with_no_succession_in_it_is_a_warning_not_a_silent_loss__faq_3_6(tmp_path):
     """GIAS's groups export (trusts, federations) taken for its links export: every row is left out,
     so a conversion in it would end its children's PSF as school_closed, said nowhere else."""
