@@ -560,7 +560,7 @@ def compute(inp: Inputs, cfg: Config, psf: PsfFrames | None = None, prepared: Pr
         successions=_succession_pairs(inp),
         no_return=tuple(schools.filter(~pl.col(IN_FORMULA_FLAG) & (pl.col("psf") == 0))[SCHOOL_ID].to_list()),
         outside=tuple(schools.filter(~pl.col(IN_FORMULA_FLAG))[SCHOOL_ID].to_list()),
-        register=inp.register)
+        register=inp.register, rate_segments=prepared.psf.segments)
 
 
 def _with_found(exc: SenrunError, found: Issues) -> SenrunError:

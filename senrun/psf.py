@@ -37,6 +37,8 @@ class PsfFrames:
     lines: pl.DataFrame
     move_errors: pl.DataFrame  # move _row, upn, from_school_id, expected_school
     notes: tuple = ()  # warnings found while applying last year's register (register.apply)
+    #: the histories' rate segments (history.collapse): ROW, seg_from, seg_to, rate; None when no rate changes
+    segments: pl.DataFrame | None = None
 
 
 def statement_rows(statements: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
@@ -387,4 +389,4 @@ def compute_psf(statements: pl.DataFrame, moves: pl.DataFrame | None, census: pl
     del placed
     lines_df, errors_df = collect_all([lines(rows.lazy(), ordered, cfg, segments, successions),
                                        move_errors(ordered, successions, rows.lazy())])
-    return PsfFrames(rows=rows, lines=lines_df, move_errors=errors_df)
+    return PsfFrames(rows=rows, lines=lines_df, move_errors=errors_df, segments=segments)

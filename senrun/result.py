@@ -92,6 +92,9 @@ class RunResult:
     #: settings outside the formula (`in_formula: no`, SPEC §11.2): their returns show no formula block
     outside: tuple[str, ...] = field(default=())
     register: object = None  # register.Register: last year's psf.csv, when the run was given one (§11.4)
+    #: the statements' rate segments (§11.3: ROW, seg_from, seg_to, rate), for the run-off's later years;
+    #: None when no history changes its rate
+    rate_segments: "pl.DataFrame | None" = None
     #: the schools' SEND profile from the census (senrun.profile): school_id, phase, pupils, sen_support,
     #: statements, fsm; None without a census or where nothing shows it
     profile: "pl.DataFrame | None" = None

@@ -7,6 +7,7 @@ financial year 2013-04-01 – 2014-03-31 by months, the policy starting on 2012-
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 
 from builders import lines_of, write_csv, write_run
@@ -286,3 +287,15 @@ def test_psf_csv_lists_a_historys_unpaid_lines_in_the_same_order_whatever_the_st
     backwards = psf_table(history_run(tmp_path / "b", rows[::-1]).psf)
     assert first.height == 2 and first["reason"].n_unique() == 2
     assert backwards.rows() == first.rows()
+
+
+def test_the_packs_run_off_pays_a_rate_recorded_for_after_the_period_from_its_date__faq_8_spec_11_3(tmp_path):
+    # an EHC transfer on 24 March 2014 at a new rate: March is paid at the old rate, and the run-off's
+    # 2014-15 at the new one, as the projection of simulate --years and next year's run have it
+    from senrun.yearly.runoff import runoff_by_school
+
+    rows = [row(annual="1200.00"), row("ehc_transfer", "2014-03-24", annual="2400.00", statement_date="2014-03-24")]
+    r = history_run(tmp_path, rows)
+    assert lines_of(r, U1) == [("A", 120000, 0, "continuing")]
+    first = runoff_by_school(r, years=2).filter(pl.col("_k") == 1).row(0, named=True)
+    assert (first["school_id"], first["children"], first["psf"]) == ("A", 1, 240000)

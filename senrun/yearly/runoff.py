@@ -14,7 +14,9 @@ from datetime import timedelta
 
 import polars as pl
 
+from .. import history
 from ..calendar import units_between, units_in_year
+from ..inputs.schema import ROW
 from ..money import div_round_half_away
 from ..result import RunResult
 from .projection import shifted_period, year_label
@@ -24,13 +26,14 @@ MAX_YEARS = 15
 
 
 def runoff_lines(result: RunResult) -> pl.DataFrame:
-    """The lines still paid on the period's last day: paid_school_id, annual_amount, stop_date."""
+    """The lines still paid on the period's last day: _row, paid_school_id, annual_amount, stop_date."""
     end = result.config.period_end
     if "stop_date" not in result.psf.columns:  # a result built without the PSF rules' workings
-        return pl.DataFrame(schema={"paid_school_id": pl.String, "annual_amount": pl.Int64, "stop_date": pl.Date})
+        return pl.DataFrame(schema={ROW: pl.Int64, "paid_school_id": pl.String, "annual_amount": pl.Int64,
+                                    "stop_date": pl.Date})
     return (result.psf.lazy()
             .filter((pl.col("reason") == "continuing") & (pl.col("paid_amount") > 0) & (pl.col("paid_to") == end))
-            .select("paid_school_id", "annual_amount", "stop_date").collect())
+            .select(ROW, "paid_school_id", "annual_amount", "stop_date").collect())
 
 
 def runoff_by_school(result: RunResult, years: int | None = None) -> pl.DataFrame:
@@ -45,13 +48,15 @@ def runoff_by_school(result: RunResult, years: int | None = None) -> pl.DataFram
             break
         per_year = units_in_year(start, cfg.prorate)
         stop = pl.min_horizontal(pl.col("stop_date"), pl.lit(end + timedelta(days=1)))
+        # each unit at the rate in force on it: an amendment or EHC transfer already recorded for a later
+        # year changes the rate from its date, as the projection of simulate --years has it (§11.3)
         frames.append(lines.lazy()
                       .with_columns(units_between(pl.lit(start), stop, cfg.prorate).cast(pl.Int64).alias("_units"))
                       .filter(pl.col("_units") > 0)
+                      .pipe(history.rate_units, result.rate_segments, pl.lit(start), stop, cfg.prorate)
                       .group_by(pl.col("paid_school_id").alias("school_id"))
                       .agg(pl.len().cast(pl.Int64).alias("children"),
-                           div_round_half_away(pl.col("annual_amount") * pl.col("_units"), per_year).sum()
-                           .cast(pl.Int64).alias("psf"))
+                           div_round_half_away(pl.col("_rate_units"), per_year).sum().cast(pl.Int64).alias("psf"))
                       .with_columns(pl.lit(k).alias("_k"), pl.lit(year_label(start, end)).alias("year")))
     if not frames:
         return pl.DataFrame(schema={"school_id": pl.String, "_k": pl.Int32, "year": pl.String,
