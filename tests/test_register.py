@@ -190,10 +190,16 @@ def test_the_reconciliation_counts_children_without_naming_them_in_the_publishab
     book = openpyxl.load_workbook(out / "allocations.xlsx", read_only=True)
     rows = list(book["Reconciliation"].iter_rows(values_only=True))
     assert rows[0] == ("Movement", "Why PSF stopped", "Children", "Paid last year (£)", "Paid this year (£)")
-    assert rows[1:] == [("paid last year, not this year", "missing_from_statements", 1, 8400, 0)]
+    assert rows[1:] == [("paid last year, not this year", "paid last year, missing from this year's statements",
+                         1, 8400, 0)]  # reasons in words in the workbooks, codes in the CSVs
     assert not any(U2 in str(v) for row in rows for v in row if v)
     text = (out / "reconciliation.csv").read_text()
     assert f"{U2},PSF,A,8400.00,continuing,,0.00,,missing_from_statements" in text
+    restricted = list(openpyxl.load_workbook(out / "pupils.xlsx", read_only=True)["Reconciliation"]
+                      .iter_rows(values_only=True))
+    row = dict(zip(restricted[0], restricted[1]))
+    assert row["Why it stopped last year"] == "continuing (still protected at the end of the period)"
+    assert row["Why PSF stopped"] == "paid last year, missing from this year's statements"
 
 
 def test_the_reconciliation_summary_is_none_without_a_register(tmp_path):
@@ -253,7 +259,7 @@ def test_the_summary_counts_reinstatements_without_naming_the_child_or_quoting_t
     book = openpyxl.load_workbook(out / "allocations.xlsx", read_only=True)
     cells = [str(v) for row in book["Summary"].iter_rows(values_only=True) for v in row if v]
     assert "Reinstated by the config: 1 (each listed in manifest.json)" in cells
-    assert "  • stopped last year by not_in_census: 1" in cells
+    assert "  • stopped last year (not found in the census): 1" in cells
     assert not any("casework" in c for c in cells)
     for ws in book.worksheets:  # the Parameters sheet too: the config's reinstate: names the child
         if ws.title != "PSF":  # (the PSF sheet lists children until it moves to the restricted pupils.xlsx)

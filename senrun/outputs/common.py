@@ -177,6 +177,8 @@ REASON_WORDS = {
     "school_closed": "school closed with no successor",
     "stopped_last_year": "stopped last year (stays stopped)",
     "post_policy_statement": "statement issued after the cluster model began (no PSF)",
+    "missing_from_statements": "paid last year, missing from this year's statements",
+    "reinstated": "reinstated by the config (paid again)",
 }
 
 #: How the tables' columns are headed in the workbooks (the CSVs keep the code names).

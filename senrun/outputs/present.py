@@ -24,12 +24,15 @@ def headers(frame: pl.DataFrame, result: RunResult) -> list[str]:
     return [common.column_label(c, titles) for c in frame.columns]
 
 
+#: The columns of reasons: each shown in words in the workbooks (the CSVs keep the codes).
+REASON_COLUMNS = ("reason", "last_year_reason", "this_year_reason")
+
+
 def words(frame: pl.DataFrame) -> pl.DataFrame:
     """Reasons in words and Yes/No for true/false."""
-    out = frame
-    if "reason" in out.columns:
-        out = out.with_columns(pl.col("reason").replace_strict(common.REASON_WORDS, default=pl.col("reason"),
-                                                               return_dtype=pl.String))
+    out = frame.with_columns(pl.col(c).replace_strict(common.REASON_WORDS, default=pl.col(c),
+                                                      return_dtype=pl.String)
+                             for c in REASON_COLUMNS if c in frame.columns)
     booleans = [c for c, d in zip(out.columns, out.dtypes) if d == pl.Boolean]
     return out.with_columns(pl.when(pl.col(c)).then(pl.lit("Yes")).when(pl.col(c).is_not_null())
                             .then(pl.lit("No")).alias(c) for c in booleans)

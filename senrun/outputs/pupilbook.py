@@ -55,8 +55,9 @@ def pupils_bytes(result: RunResult) -> bytes:
                       ["Kind", "Where", "Message"])
     reconciliation = reconciliation_frame(result)  # with a register only (§11.4): child by child
     if reconciliation is not None:
-        write_table_sheet(book.add_worksheet("Reconciliation", worksheet_class=TableSheet), reconciliation, fmt,
-                          "reconciliation.csv", present.headers(reconciliation, result))
+        write_table_sheet(book.add_worksheet("Reconciliation", worksheet_class=TableSheet),
+                          present.words(reconciliation), fmt, "reconciliation.csv",
+                          present.headers(reconciliation, result))
     finish_print(book, footer_text(result))
     for ws in book.worksheets():  # every printed page says what it holds
         ws.set_header("&C&\"-,Bold\"RESTRICTED: personal data about children")

@@ -63,7 +63,7 @@ def workbook_bytes(result: RunResult, diff: pl.DataFrame | None = None) -> bytes
         table("Workings", present.workings_table(result), totals=False)
     reconciliation = reconciliation_summary(result)  # with a register only; no child named (§11.4)
     if reconciliation is not None:
-        table("Reconciliation", reconciliation, totals=False)
+        table("Reconciliation", present.words(reconciliation), totals=False)
     parameters_sheet(sheet("Parameters"), fmt, result)
     finish_print(book, footer_text(result))
     return close_to_bytes(book, buffer)
@@ -105,7 +105,7 @@ def reinstated_lines(result: RunResult) -> list[str]:
     kept = Counter(r["stopped_last_year"] for r in reinstated(result))
     lines = [f"{result.register.file}: PSF that stopped last year stays stopped (stopped_last_year)"]
     lines += [f"Reinstated by the config: {sum(kept.values())} (each listed in manifest.json)"] if kept else []
-    lines += [f"  • stopped last year by {reason}: {n}" for reason, n in sorted(kept.items())]
+    lines += [f"  • stopped last year ({common.reason_words(reason)}): {n}" for reason, n in sorted(kept.items())]
     return lines
 
 
