@@ -99,6 +99,16 @@ def test_the_clusters_sheet_has_a_no_cluster_row_so_its_totals_are_the_summarys_
         assert [r["cluster_id"] for r in csv.DictReader(fh)] == ["C1", "C2"]
 
 
+def test_with_last_year_the_clusters_sheets_totals_row_adds_up_with_the_no_cluster_row__spec_11_2(ran):
+    _, _, with_previous, _ = ran
+    clusters = table(with_previous / "allocations.xlsx", "Clusters")
+    none = next(r for r in clusters if r["Cluster ID"] == "(no cluster)")
+    total = next(r for r in clusters if r["Cluster"] == "Total")
+    assert (pence(none["Last year (£)"]), pence(none["Change (£)"])) == (0, pence(none["Total (£)"]))
+    assert pence(total["Total (£)"]) - pence(total["Last year (£)"]) == pence(total["Change (£)"])
+    assert pence(total["Change (£)"]) == sum(pence(r["Change (£)"]) for r in clusters if r is not total)
+
+
 def test_the_terminal_shows_the_no_cluster_row_with_the_sheets_figures_only_when_it_holds_money__spec_11_2(
         ran, tmp_path):
     from dataclasses import replace

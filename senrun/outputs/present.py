@@ -94,6 +94,15 @@ def clusters_sheet_table(result: RunResult, diff: pl.DataFrame | None) -> pl.Dat
     ssa, psf = money
     values = {"cluster_id": NO_CLUSTER_ID, "cluster_name": NO_CLUSTER_NAME, "ssa": ssa, "psf": psf,
               "total": ssa + psf}
+    if diff is not None:  # last year's figures of the same settings, so that the totals row adds up
+        from ..yearly.diff import change_pct_expr
+
+        settings = result.schools.filter(pl.col("cluster_id").is_null()).get_column("school_id")
+        last = diff.filter((pl.col("level") == "school") & pl.col("school_id").is_in(settings.implode()))
+        values["previous_total"] = int(last.get_column("previous_total").fill_null(0).sum())
+        values["change"] = values["total"] - values["previous_total"]
+        values["change_pct"] = pl.DataFrame({"c": [values["change"]], "p": [values["previous_total"]]}).select(
+            change_pct_expr("c", "p")).item()
     zero = {"schools", "pupils", "cluster_allocation"} | {c for c in clusters.columns
                                                          if c.startswith(common.FORMULA_PREFIX)}
     row = pl.DataFrame([{c: values.get(c, 0 if c in zero else None) for c in clusters.columns}],
