@@ -191,3 +191,13 @@ def test_allocate_with_last_years_config_appends_the_parts_to_the_diff(tmp_path)
                             "change_pct", "flag", "note", *DIFF_PART_COLUMNS]
     assert diff.select(pl.sum_horizontal(*DIFF_PART_COLUMNS) - pl.col("change")).to_series().to_list() == [0] * 4
     assert diff["change_psf_runoff"].to_list()[:3] != [0, 0, 0] and diff["change_other"].to_list() == [0] * 4
+
+
+def test_a_school_converted_from_last_years_and_taken_over_this_year_is_told_both__spec_11_1():
+    # A (last year) became B; B was then taken over by C during this year: B's note says both
+    prev = frame([("A", "K", 100_000)])
+    cur = frame([("B", "K", 70_000), ("C", "K", 30_000)])
+    diff = diff_frames(prev, cur, Decimal(10), successions=(("A", "B"), ("B", "C"))).filter(pl.col("level") == "school")
+    notes = dict(diff.select("school_id", "note").rows())
+    assert notes["B"] == "converted from A; taken over by C during the year"
+    assert notes["C"] == "new school: took over from B during the year"

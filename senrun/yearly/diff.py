@@ -302,17 +302,21 @@ def _school_rows(previous: pl.DataFrame, current: pl.DataFrame, flag_pct: Decima
         during = pl.DataFrame(schema={SCHOOL_ID: pl.String, "_during": pl.String, "_by": pl.String})
     out = out.join(during, on=SCHOOL_ID, how="left", maintain_order="left")
     was, now = pl.col(CLUSTER_ID), pl.col(f"{CLUSTER_ID}_current")
-    note = (pl.when(pl.col("_from").is_not_null()).then(pl.lit("converted from ") + pl.col("_from"))
-            .when(pl.col("_in_previous").is_null() & pl.col("_during").is_not_null())
-            .then(pl.lit("new school: took over from ") + pl.col("_during") + pl.lit(" during the year"))
-            .when(pl.col("_in_previous").is_null()).then(pl.lit("new school"))
-            .when(pl.col("_in_current").is_null()).then(pl.lit("closed school"))
-            .when(pl.col("_during").is_not_null())
-            .then(pl.lit("took over from ") + pl.col("_during") + pl.lit(" during the year"))
-            .when(pl.col("_by").is_not_null())
-            .then(pl.lit("taken over by ") + pl.col("_by") + pl.lit(" during the year"))
-            .when(was != now).then(pl.lit("changed cluster from ") + was)
-            .otherwise(None))
+    # every note that applies, in this order ("converted from 9262085; taken over by 9262941 during the year")
+    converted = pl.col("_from").is_not_null()
+    parts = [
+        pl.when(converted).then(pl.lit("converted from ") + pl.col("_from")),
+        pl.when(~converted & pl.col("_in_previous").is_null() & pl.col("_during").is_not_null())
+        .then(pl.lit("new school: took over from ") + pl.col("_during") + pl.lit(" during the year"))
+        .when(~converted & pl.col("_in_previous").is_null()).then(pl.lit("new school"))
+        .when(pl.col("_in_current").is_null()).then(pl.lit("closed school"))
+        .when(~converted & pl.col("_during").is_not_null())
+        .then(pl.lit("took over from ") + pl.col("_during") + pl.lit(" during the year")),
+        pl.when(pl.col("_by").is_not_null()).then(pl.lit("taken over by ") + pl.col("_by") + pl.lit(" during the year")),
+        pl.when(~converted & (was != now)).then(pl.lit("changed cluster from ") + was),
+    ]
+    joined = pl.concat_str(parts, separator="; ", ignore_nulls=True)
+    note = pl.when(joined != "").then(joined)
     return out.select(pl.lit("school").alias("level"), SCHOOL_ID, pl.coalesce(now, was).alias(CLUSTER_ID),
                       "previous_total", "current_total", "change", "change_pct", "flag", note.alias("note"))
 
