@@ -133,3 +133,16 @@ def test_explain_words_the_cluster_share_as_the_years_delegation__faq_18_27_spec
     result, _, _ = run_for_explain(load_config(path))
     text = explain_school(result, "A")["formula"]["text"]
     assert words in text and "notional" in text
+
+
+def test_a_child_moved_twice_is_said_to_come_from_the_school_before_not_the_statements__faq_6(tmp_path):
+    from builders import run, statement
+    from senrun.yearly.explain import explain_school
+
+    moves = [{"upn": U1, "from_school_id": "A", "to_school_id": "B", "move_date": "2013-06-01", "reason": "managed_move"},
+             {"upn": U1, "from_school_id": "B", "to_school_id": "H", "move_date": "2013-10-01", "reason": "managed_move"}]
+    r = run(tmp_path, statements=[statement(U1, "2005-05-05", annual="1200.00")], moves=moves)
+    [line] = explain_school(r, "H")["psf"]["children"]
+    assert ", by managed move from B:" in line["text"] and line["psf_school_id"] == "A"
+    [first] = explain_school(r, "B")["psf"]["children"]
+    assert ", by managed move from A:" in first["text"]

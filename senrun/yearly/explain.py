@@ -86,8 +86,11 @@ def explain_school(result: RunResult, school_id: str, personal: bool = True) -> 
                           f"{result.config.path.name}, or is open on no day of the period (see its opened and "
                           f"closed dates){hint}")
     row = found.row(0, named=True)
-    lines = result.psf.filter(pl.col("paid_school_id") == school_id)
-    lines = lines.sort(UPN, "stream") if personal else lines.sort(ROW, "paid_from")
+    # each line with the school it came from: its row's line before it (a chain of moves A → B → here)
+    came = (result.psf.lazy().sort(ROW, pl.col("paid_from").fill_null(date(1, 1, 1)))
+            .with_columns(pl.col("paid_school_id").shift(1).over(ROW).alias("_came_from"))
+            .filter(pl.col("paid_school_id") == school_id).collect())
+    lines = came.sort(UPN, "stream") if personal else came.sort(ROW, "paid_from")
     statements = _statements_file(result)
     later = set(later_schools(result.successions).iter_rows()) if result.successions else set()
     children = [_child_line(r, result.config, statements, personal, later) for r in lines.iter_rows(named=True)]
@@ -138,9 +141,9 @@ def _child_line(r: dict, cfg: Config, statements: str, personal: bool, later: se
     `later`: (school, a school after it in its succession chain) pairs."""
     unit = "month(s)" if cfg.prorate == "months" else "day(s)"
     nc = nc_year_on(r["date_of_birth"], cfg.period_start)
-    moved_in = r["psf_school_id"] != r["paid_school_id"]
-    how = ("as the successor of " if (r["psf_school_id"], r["paid_school_id"]) in later
-           else "by managed move from ")
+    before = r.get("_came_from") or r["psf_school_id"]  # the school it came from (else the statement's)
+    moved_in = before != r["paid_school_id"]
+    how = "as the successor of " if (before, r["paid_school_id"]) in later else "by managed move from "
     # a statement issued on or after the policy start never held funding (SPEC §3): nothing stopped, so no date
     undated = r["reason"] == POST_POLICY
     paid = (f"paid {r['units']} {unit} ({r['paid_from']} – {r['paid_to']})" if r["units"] else "paid nothing")
@@ -155,7 +158,7 @@ def _child_line(r: dict, cfg: Config, statements: str, personal: bool, later: se
         "units": r["units"], "annual_amount": r["annual_amount"], "amount": r["paid_amount"],
         "text": (f"{who}, {year_name(nc)} at the period start, "
                  f"protected phase {r['protected_phase'] or 'none'}"
-                 + (f", {how}{r['psf_school_id']}" if moved_in else "")
+                 + (f", {how}{before}" if moved_in else "")
                  + f": annual {fmt_gbp(r['annual_amount'])}, {paid} = {fmt_gbp(r['paid_amount'])}; "
                  f"{r['reason']}" + (f" — {_RULE_TEXT[POST_POLICY]}" if r["reason"] == POST_POLICY else
                                      f" from {r['stop_date']}" if r["reason"] != "continuing" and r["stop_date"]
