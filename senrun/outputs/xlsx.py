@@ -22,7 +22,7 @@ from .common import FIXED_CREATED
 MONEY_FORMAT = "£#,##0.00;[Red]-£#,##0.00"
 DATE_FORMAT = "dd/mm/yyyy"
 INT_FORMAT = "#,##0"
-PCT_FORMAT = '0.0"%"'  # change_pct holds per cents (12.5 is 12.5%): shown with the sign, unscaled
+PCT_FORMAT = '0.00"%"'  # change_pct holds per cents (12.5 is 12.5%), to 2 dp as flag_pct is tested: unscaled
 HEADER_FILL = "#DDEBF7"
 RATE_FORMAT = "£#,##0.00####"  # a rate in £ to the pence, more places (up to 6) only where it has them
 MAX_WIDTH = 60
