@@ -272,9 +272,9 @@ def formula_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -
 
 #: Under the elements (SPEC §1): each element's total is shared to the penny across every school of the
 #: authority at once, by the largest remainder, not within the cluster.
-ROUNDING_NOTE = ("Units × rate = amount, rounded to the penny: each element's total is shared among all the "
-                 "authority's schools at once, the pennies left over going to the largest remainders, so that "
-                 "the schools' amounts add up exactly to the element's total.")
+ROUNDING_NOTE = ("Units × rate = amount, to within a penny: each element's total is shared among all the "
+                 "authority's schools at once, rounded down to the penny, and the pennies left over go one each "
+                 "to the largest remainders, so that the schools' amounts add up exactly to the element's total.")
 #: A setting outside the formula (SPEC §11.2): no cluster share, only its SSA and PSF; in no cluster, or in one.
 OUTSIDE_NOTE = ("This setting is outside the cluster formula and in no cluster: it takes no cluster share and "
                 "is paid only its SSA and its continuing PSF.")
