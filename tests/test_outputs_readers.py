@@ -316,3 +316,12 @@ def test_acronyms_stay_in_capitals_when_a_name_is_turned_into_words():
 def test_the_no_pupils_warning_names_the_schools_row(ran):
     warning = next(i for i in ran[0].warnings if i.code == "no_pupils")
     assert (warning.file, warning.row, warning.column) == ("schools.csv", 4, "school_id")
+
+
+def test_the_workings_sheet_holds_units_rates_and_exact_shares_as_numbers_not_text(ran):
+    _, _, _, out = ran
+    book = openpyxl.load_workbook(out / "allocations.xlsx")
+    head, *body = [r for r in book["Workings"].iter_rows(values_only=True) if any(v is not None for v in r)]
+    for name in ("Units", "Rate or share", "Exact share (pence)"):
+        column = [row[head.index(name)] for row in body]
+        assert column and all(isinstance(v, (int, float)) for v in column if v is not None), (name, column[:3])

@@ -187,4 +187,9 @@ def workings_table(result: RunResult) -> pl.DataFrame:
         pl.col("element").replace_strict(titles, default=pl.col("element"), return_dtype=pl.String))
     order = list(work.columns)
     order.insert(order.index("school_id") + 1, "school_name")
-    return out.select(order)
+    # units, rates and exact shares as numbers a finance officer can add up, where every one is a plain
+    # number; part-year units (5/12) keep the column as exact text (workings.csv has them all as text)
+    out = out.select(order)
+    plain = [c for c in ("units", "parameter", "exact_pence") if c in out.columns and out.schema[c] == pl.String
+             and out.get_column(c).replace("", None).drop_nulls().str.contains(r"^-?\d+(?:\.\d+)?$").all()]
+    return out.with_columns(pl.col(c).replace("", None).cast(pl.Float64) for c in plain)
