@@ -254,7 +254,7 @@ def test_a_conversion_is_told_as_a_succession_not_a_move_in_explain_and_on_both_
     [moved] = [c for c in explain_school(r, "B")["psf"]["children"] if c["upn"] == U2]
     assert ", by managed move from A:" in moved["text"]
     why = dict(children_columns(r, pl.Series(["A"])).select("upn", "why").iter_rows())  # A's return
-    assert why[U1] == "the school closed, and its PSF went on to its successor (the child did not move)"
+    assert why[U1] == "school closed: PSF went on to its successor (no move)"
     assert why[U2] == "moved on: the PSF went with the child"
 
 

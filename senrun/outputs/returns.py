@@ -169,7 +169,7 @@ def stop_columns(result: RunResult, columns: list[str]) -> list[pl.Expr]:
                                                        return_dtype=pl.String)
                                   .fill_null(pl.lit(ENDS_WITH_PERIOD + "the protected phase")))
            .when((pl.col("reason") == "continuing") & converted)
-           .then(pl.lit("the school closed, and its PSF went on to its successor (the child did not move)"))
+           .then(pl.lit("school closed: PSF went on to its successor (no move)"))
            .when(pl.col("reason") == "continuing").then(pl.lit("moved on: the PSF went with the child"))
            .when((pl.col("reason") == "phase_end") & phase.is_not_null())  # which phase, and its last year
            .then(phase.replace_strict(phase_ends(cfg), default=pl.lit(REASON_WORDS["phase_end"]),
