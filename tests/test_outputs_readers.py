@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -107,6 +108,21 @@ def test_with_last_year_the_clusters_sheets_totals_row_adds_up_with_the_no_clust
     assert (pence(none["Last year (£)"]), pence(none["Change (£)"])) == (0, pence(none["Total (£)"]))
     assert pence(total["Total (£)"]) - pence(total["Last year (£)"]) == pence(total["Change (£)"])
     assert pence(total["Change (£)"]) == sum(pence(r["Change (£)"]) for r in clusters if r is not total)
+    assert pence(total["Last year (£)"]) == sum(pence(float(t)) for *_, t in LAST_YEAR)  # last year's authority
+
+
+def test_a_setting_in_a_cluster_last_year_and_in_none_now_is_counted_last_year_in_its_cluster_only(tmp_path):
+    from senrun.outputs.present import clusters_sheet_table
+    from senrun.yearly.diff import diff_frames
+
+    result = allocate(load_config(write_run(tmp_path, schools=SCHOOLS, statements=STATEMENTS, census=CENSUS)))
+    previous = pl.DataFrame({"school_id": ["A", "B", "H", "N"], "cluster_id": ["C1", "C1", "C2", "C1"],
+                             "total": [500_000, 10_000, 300_000, 70_000]})
+    diff = diff_frames(previous, result.schools.select("school_id", "cluster_id", "total"), Decimal(10))
+    sheet = clusters_sheet_table(result, diff)
+    last = dict(sheet.select("cluster_id", "previous_total").rows())
+    assert last == {"C1": 580_000, "C2": 300_000, "(no cluster)": 0}
+    assert sum(last.values()) == int(previous["total"].sum())
 
 
 def test_the_terminal_shows_the_no_cluster_row_with_the_sheets_figures_only_when_it_holds_money__spec_11_2(

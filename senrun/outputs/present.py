@@ -97,8 +97,11 @@ def clusters_sheet_table(result: RunResult, diff: pl.DataFrame | None) -> pl.Dat
     if diff is not None:  # last year's figures of the same settings, so that the totals row adds up
         from ..yearly.diff import change_pct_expr
 
-        settings = result.schools.filter(pl.col("cluster_id").is_null()).get_column("school_id")
-        last = diff.filter((pl.col("level") == "school") & pl.col("school_id").is_in(settings.implode()))
+        from ..yearly.diff import NO_CLUSTER_THEN
+
+        # last year's settings with no cluster then (the clusters' rows have every other school as it was)
+        last = (diff.filter((pl.col("level") == "school") & pl.col(NO_CLUSTER_THEN).fill_null(False))
+                if NO_CLUSTER_THEN in diff.columns else diff.clear())
         values["previous_total"] = int(last.get_column("previous_total").fill_null(0).sum())
         values["change"] = values["total"] - values["previous_total"]
         values["change_pct"] = pl.DataFrame({"c": [values["change"]], "p": [values["previous_total"]]}).select(

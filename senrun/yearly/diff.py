@@ -318,7 +318,8 @@ def _school_rows(previous: pl.DataFrame, current: pl.DataFrame, flag_pct: Decima
     joined = pl.concat_str(parts, separator="; ", ignore_nulls=True)
     note = pl.when(joined != "").then(joined)
     return out.select(pl.lit("school").alias("level"), SCHOOL_ID, pl.coalesce(now, was).alias(CLUSTER_ID),
-                      "previous_total", "current_total", "change", "change_pct", "flag", note.alias("note"))
+                      "previous_total", "current_total", "change", "change_pct", "flag", note.alias("note"),
+                      (pl.col("_in_previous").fill_null(False) & was.is_null()).alias(NO_CLUSTER_THEN))
 
 
 def _cluster_rows(previous: pl.DataFrame, current: pl.DataFrame, flag_pct: Decimal) -> pl.DataFrame:
@@ -334,6 +335,11 @@ def _cluster_rows(previous: pl.DataFrame, current: pl.DataFrame, flag_pct: Decim
                       "previous_total", "current_total", "change", "change_pct", "flag", note.alias("note"))
 
 
+#: A school row's mark (diff.csv leaves it out): last year it was a setting with no cluster (SPEC §11.2),
+#: so its last year's total is in no cluster's row (the Clusters sheet's "(no cluster)" row has it).
+NO_CLUSTER_THEN = "_no_cluster_then"
+
+
 def diff_frames(previous: pl.DataFrame, current: pl.DataFrame, flag_pct: Decimal,
                 successions: tuple[tuple[str, str], ...] = ()) -> pl.DataFrame:
     """The diff of two (school_id, cluster_id, total) frames: schools by school_id, then clusters by cluster_id.
@@ -343,7 +349,7 @@ def diff_frames(previous: pl.DataFrame, current: pl.DataFrame, flag_pct: Decimal
     previous = fold_predecessors(previous, current_ids, successions)
     schools = _school_rows(previous, current, flag_pct, in_year_successions(current_ids, successions)).sort(SCHOOL_ID)
     clusters = _cluster_rows(previous, current, flag_pct).sort(CLUSTER_ID)
-    return pl.concat([schools, clusters]).select(DIFF_COLUMNS)
+    return pl.concat([schools, clusters], how="diagonal").select(*DIFF_COLUMNS, NO_CLUSTER_THEN)
 
 
 def diff_against(result: RunResult, previous_path: Path) -> pl.DataFrame:
