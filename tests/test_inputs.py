@@ -655,3 +655,19 @@ def test_a_dos_end_of_file_mark_after_the_last_row_of_a_csv_is_no_row(tmp_path):
                           "B801200005001,2002-08-31,2010-03-01,A,1" + ending).encode())
         table, issues = read(path)
         assert not issues.items and table.frame.height == 1, ending
+
+
+def test_another_sheet_with_a_stray_cell_far_out_is_not_looked_at_and_the_first_is_read(tmp_path):
+    """calamine would hold every cell up to XFD1048576 to give that sheet's first rows: not asked to."""
+    row = ["B801200005001", "2002-08-31", "2010-03-01", "A", 1200]
+    path = tmp_path / "in.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    first = book.add_worksheet("2013-14")
+    for r, values in enumerate([STATEMENT_HEADER, row]):
+        first.write_row(r, 0, values)
+    stray = book.add_worksheet("Notes")
+    stray.write_row(0, 0, STATEMENT_HEADER)
+    stray.write(1048575, 16383, "x")
+    book.close()
+    table, issues = read(path)
+    assert table.frame.height == 1 and not issues.items

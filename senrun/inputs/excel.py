@@ -147,14 +147,26 @@ def read_sheet_found(path: Path | bytes, sheet: str | None) -> SheetRead:
     return SheetRead(_with_failed_cells(frame, scan.failed, first_col), name, sheets, merged)
 
 
+#: The largest sheet (its XML, unpacked) that `sheet_top` looks at: calamine reads a whole sheet to give
+#: its first rows, so a sheet of last year's statements is looked at, a census of 100,000 rows is not.
+MAX_LOOKED_AT = 4 << 20
+
+
 def sheet_top(data: bytes, name: str, rows: int = 60) -> pl.DataFrame:
-    """The first `rows` rows of sheet `name` as text (for a look at its headers), or an empty frame."""
+    """The first `rows` rows of sheet `name` as text (for a look at its headers), or an empty frame
+    for a sheet too large to look at cheaply, or one that `read_sheet` would refuse (a stray cell far
+    out would have calamine hold millions of cells), or one that cannot be read."""
     import fastexcel
 
     try:
+        with _open(data) as book:
+            part = _sheets(book)[name].part
+            if part is None or book.getinfo(part).file_size > MAX_LOOKED_AT:
+                return pl.DataFrame()
+            _scan(book, part)  # (raises Unreadable for a sheet spanning more than MAX_CELLS)
         return fastexcel.read_excel(data).load_sheet(name, header_row=None, n_rows=rows,
                                                      dtypes="string").to_polars()
-    except Exception:  # (a sheet calamine cannot read is no candidate)
+    except Exception:  # (a sheet senrun could not read is no candidate)
         return pl.DataFrame()
 
 
