@@ -93,8 +93,14 @@ def _moves_checked_too(inp: Inputs, cfg: Config) -> None:
         raise
     except Exception:  # (a rule that did not expect the input in error): its errors are listed alone
         return
-    reported = {i.row for i in inp.issues.errors if (i.file, i.sheet) == (inp.moves.file, inp.moves.sheet)}
-    move_from_errors(psf.move_errors.filter(~pl.col("move_row").is_in(list(reported))), inp)
+    # a child with a statement row or a move row in error already: where the rules think the child is may
+    # be that error's doing, so the moves after it are not blamed (the other error is put right first)
+    suspects = set()
+    for table in (inp.statements, inp.moves):
+        rows = [i.row for i in inp.issues.errors if (i.file, i.sheet) == (table.file, table.sheet) and i.row]
+        if rows:
+            suspects.update(table.frame.filter(pl.col(ROW).is_in(rows)).get_column(UPN).drop_nulls().to_list())
+    move_from_errors(psf.move_errors.filter(~pl.col(UPN).is_in(list(suspects))), inp)
 
 
 #: A year label as councils write one: 2013-14, 2013/14, 2013-2014, FY 2013/14.

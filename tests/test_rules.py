@@ -158,6 +158,13 @@ def test_an_id_with_a_zero_width_space_pasted_in_is_the_same_school__spec_5(tmp_
     assert lines_of(r, U1) == [("A", 120000, 0, "continuing")]
 
 
+def test_a_correct_move_is_not_blamed_for_a_mistyped_statement_school__spec_5(tmp_path):
+    move = [{"upn": U1, "from_school_id": "A", "to_school_id": "B", "move_date": "2013-05-01", "reason": "managed_move"}]
+    with pytest.raises(SenrunError) as err:
+        run(tmp_path, statements=[statement(U1, "2005-05-05", school="Q")], moves=move)
+    assert [(i.code, i.file, i.row) for i in err.value.errors] == [("unknown_school", "statements.csv", 2)]
+
+
 def test_a_move_recorded_after_a_childs_protected_phase_ended_is_not_checked_against_the_statement_school__faq_4_5(
         tmp_path):
     # A Year 6 leaver (PSF ends 31 August 2013) goes up to a secondary school no move records; the
