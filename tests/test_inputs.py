@@ -305,6 +305,13 @@ def test_a_ceased_date_column_however_worded_and_left_unread_is_a_warning_not_si
     assert (warning.code, warning.column, warning.field) == ("unmapped_column", header, "ceased_date")
 
 
+def test_gias_reason_columns_are_not_taken_for_the_opened_or_closed_dates(tmp_path):
+    text = ("school_id,school_name,cluster_id,pupils,ReasonEstablishmentOpened (name),"
+            "ReasonEstablishmentClosed (name)\nA,Ash,C1,10,Not applicable,Not applicable\n")
+    _, issues = read(csv_file(tmp_path, text, "schools.csv"), "schools")
+    assert not issues.items
+
+
 def test_a_mapped_optional_column_that_is_missing_is_an_error(tmp_path):
     """Else a renamed 'Ceased Date' header would silently pay PSF on every ceased statement."""
     path = statements_csv(tmp_path, "B801200005001,2002-08-31,2010-03-01,A,1,")
@@ -461,6 +468,7 @@ def test_money_from_excel_number_cells(tmp_path):
 
 
 @pytest.mark.parametrize("text,words", [("-500.00", "is negative"), ("£-5", "is negative"), ("(5.00)", "is negative"),
+                                        ("-£5.00", "is negative"), ("(£5.00)", "is negative"),
                                         ("1234.567", "more than two decimal places"),
                                         ("£1,234.505", "more than two decimal places"),
                                         ("1,2,3", "is not an amount of money"), ("1e3", "is not an amount of money"),
@@ -649,9 +657,10 @@ def test_columns_on_another_sheet_than_the_first_are_an_error_naming_the_sheet_t
 
 
 def test_a_dos_end_of_file_mark_after_the_last_row_of_a_csv_is_no_row(tmp_path):
-    for ending in ("\x1a", "\r\n\x1a", "\n\x1a\r\n"):
+    for newline, ending in (("\r\n", "\x1a"), ("\r\n", "\r\n\x1a"), ("\r\n", "\n\x1a\r\n"),
+                            ("\r", "\r\x1a")):  # (the last: "CSV (Macintosh)", lines ended by a bare CR)
         path = tmp_path / "statements.csv"
-        path.write_bytes(("upn,date_of_birth,statement_date,school_id,annual_amount\r\n"
+        path.write_bytes((f"upn,date_of_birth,statement_date,school_id,annual_amount{newline}"
                           "B801200005001,2002-08-31,2010-03-01,A,1" + ending).encode())
         table, issues = read(path)
         assert not issues.items and table.frame.height == 1, ending

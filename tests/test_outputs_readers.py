@@ -341,3 +341,11 @@ def test_the_workings_sheet_holds_units_rates_and_exact_shares_as_numbers_not_te
     for name in ("Units", "Rate or share", "Exact share (pence)"):
         column = [row[head.index(name)] for row in body]
         assert column and all(isinstance(v, (int, float)) for v in column if v is not None), (name, column[:3])
+
+
+def test_reasons_in_words_whatever_the_columns_type():
+    from senrun.outputs.present import words
+
+    enum = pl.Series("reason", ["phase_end", None], dtype=pl.Enum(["phase_end", "ceased"])).to_frame()
+    assert words(enum)["reason"].to_list() == ["left the protected phase (e.g. end of primary)", None]
+    assert words(pl.Series("this_year_reason", [None, None]).to_frame())["this_year_reason"].to_list() == [None, None]

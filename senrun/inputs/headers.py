@@ -197,7 +197,8 @@ def _unmapped_optional(spec: InputSpec, columns: tuple[Column, ...], present: se
         usual = {norm(s) for s in usual_names(spec.name, col.name)}
         parts = loose_parts(spec.name, col.name)
         header = next((h for h in unused if norm(h) in usual), None) or next(
-            (h for h in unused if any(word.startswith(part) for word in _camel_words(h) for part in parts)), None)
+            (h for h in unused if any(word.startswith(part) for word in _camel_words(h) for part in parts)
+             and "reason" not in _camel_words(h)), None)
         if header is not None:
             issues.warn("unmapped_column", f"column '{header}' looks like senrun's {col.name} but is not read: to "
                         f"use it, map it in the config: inputs.{spec.name}.columns: {{\"{header}\": {col.name}}}",

@@ -438,10 +438,10 @@ def _csv(snap: Snapshot, find_header, encoding: str | None = None) -> Raw:
     if _is_blank(data):
         raise Unreadable("is empty")
     data = _utf8(data, encoding)
-    if data.endswith(b"\x1a") or data.endswith(b"\x1a\n") or data.endswith(b"\x1a\r\n"):
-        data = data.rstrip(b"\r\n").rstrip(b"\x1a") + b"\n"  # an old DOS end-of-file mark (Ctrl-Z): not a row
     if b"\r" in data and b"\n" not in data:  # "CSV (Macintosh)" ends lines with a bare CR
         data = data.replace(b"\r", b"\n")
+    if data.rstrip(b"\r\n").endswith(b"\x1a"):  # an old DOS end-of-file mark (Ctrl-Z): not a row
+        data = data.rstrip(b"\r\n").rstrip(b"\x1a") + b"\n"
     rows, sep, lines_above = _top_rows(data)
     width = max((len(r) for r in rows), default=0)
     top = pl.DataFrame([r + [None] * (width - len(r)) for r in rows], orient="row",

@@ -70,7 +70,7 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
 #: is worded ("Date Statement Was Ceased"): a header holding one, left unread, is warned of
 #: (`unmapped_column`), since a ceased date or a successor not read pays or ends PSF without a word.
 LOOSE: dict[str, dict[str, tuple[str, ...]]] = {
-    "schools": {"successor_id": ("successor",), "closed": ("closed", "closure"), "opened": ("opened",)},
+    "schools": {"successor_id": ("successor",)},  # (opened, closed: GIAS's "ReasonEstablishmentClosed" is no date)
     "census": {"enrol_status": ("enrol",)},
     "statements": {"ceased_date": ("ceas", "cessation"), "effective_date": ("effective",), "stream": ("stream",)},
 }

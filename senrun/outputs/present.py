@@ -30,9 +30,9 @@ REASON_COLUMNS = ("reason", "last_year_reason", "this_year_reason")
 
 def words(frame: pl.DataFrame) -> pl.DataFrame:
     """Reasons in words and Yes/No for true/false."""
-    out = frame.with_columns(pl.col(c).replace_strict(common.REASON_WORDS, default=pl.col(c),
-                                                      return_dtype=pl.String)
-                             for c in REASON_COLUMNS if c in frame.columns)
+    out = frame.with_columns(pl.col(c).cast(pl.String).replace_strict(
+        common.REASON_WORDS, default=pl.col(c).cast(pl.String), return_dtype=pl.String)
+        for c in REASON_COLUMNS if c in frame.columns)
     booleans = [c for c, d in zip(out.columns, out.dtypes) if d == pl.Boolean]
     return out.with_columns(pl.when(pl.col(c)).then(pl.lit("Yes")).when(pl.col(c).is_not_null())
                             .then(pl.lit("No")).alias(c) for c in booleans)
