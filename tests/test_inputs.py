@@ -452,8 +452,7 @@ def test_a_day_first_date_with_dashes_as_gias_exports_them_or_dots_is_read(tmp_p
 @pytest.mark.parametrize("text,pence", [("9876.54", 987654), ("£1,234.50", 123450), (" £ 1,234.5 ", 123450),
                                         ("1234", 123400), ("0", 0), (".5", 50), ("1,234,567.89", 123456789),
                                         ("12.0", 1200), ("1234.500", 123450), ("1 234.50", 123450),
-                                        ("1\u00a0234\u00a0567", 123456700), ("1, 234", 123400),
-                                        ("-", 0), ("£ -   ", 0)])  # a space for the thousands comma; accounting 0
+                                        ("1\u00a0234\u00a0567", 123456700), ("1, 234", 123400)])  # a space: ,
 def test_money_becomes_integer_pence(tmp_path, text, pence):
     frame = read_ok(statements_csv(tmp_path, f'B801200005001,2002-08-31,2010-03-01,A,"{text}"'))
     assert frame["annual_amount"].to_list() == [pence]
@@ -476,7 +475,9 @@ def test_money_from_excel_number_cells(tmp_path):
                                         # a space stands only for a thousands comma: never dropped to join digits
                                         ("8400 9000", "is not an amount of money"),
                                         ("1 2 3", "is not an amount of money"), ("10235 46", "is not an amount"),
-                                        ("3333.333333333", "=ROUND(")])
+                                        ("3333.333333333", "=ROUND("),
+                                        # a dash: accounting-format zero, or "not known": never taken for £0
+                                        ("-", "is a dash, not an amount"), ("£ -", "write 0")])
 def test_what_is_not_money(tmp_path, text, words):
     _, issues = read(statements_csv(tmp_path, f'B801200005001,2002-08-31,2010-03-01,A,"{text}"'))
     (issue,) = issues.errors

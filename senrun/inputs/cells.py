@@ -171,7 +171,10 @@ def bad_message(col: Column) -> pl.Expr:
                         "not calculate formulas): open it in Excel, let it calculate and save it"))
            .otherwise(pl.lit(f" is not {_KIND_WORDS.get(col.kind, 'valid')}")))
     if col.kind == Kind.MONEY:
-        msg = (pl.when(raw.str.contains(r"^[£\s]*[-−(]\s*£?\s*[\d.]")).then(pl.lit(" is negative; money must not be negative"))
+        msg = (pl.when(raw.str.contains(r"^[£\s]*[-−]+\s*$")).then(pl.lit(
+                   " is a dash, not an amount: if it is a zero shown in Excel's accounting format, write 0; if the "
+                   "amount is not known, find it"))
+               .when(raw.str.contains(r"^[£\s]*[-−(]\s*£?\s*[\d.]")).then(pl.lit(" is negative; money must not be negative"))
                .when(parse.too_large_money(col.name) | raw.str.contains(_HUGE_FLOAT))
                .then(pl.lit(f" is more than {ceiling_text()}, the most senrun accepts for one amount"))
                .when(raw.str.contains(r"^[£\d,\s]*\.\d{6,}$")).then(pl.lit(

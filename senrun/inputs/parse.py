@@ -153,10 +153,10 @@ MONEY_PATTERN = r"^(\d{1,3}(?:,\d{3})+|\d*)(?:\.(\d{0,2})0*)?$"
 def money_text(col: str) -> pl.Expr:
     """A money cell's text as MONEY_PATTERN reads it: without £ and the spaces around the amount, a
     space inside it read as the thousands comma it stands for (`1 234.50`, as some systems write
-    thousands), so that `8400 9000` or `10235 46` is no amount, not £84,009,000 or £1,023,546; and
-    Excel's accounting-format zero (`-`, `£ -  `) is 0."""
-    s = pl.col(col).str.replace_all("£", "").str.strip_chars().str.replace_all(r"\s*,\s*|\s+", ",")
-    return pl.when(s.str.contains(r"^-+$")).then(pl.lit("0")).otherwise(s)
+    thousands), so that `8400 9000` or `10235 46` is no amount, not £84,009,000 or £1,023,546.  A
+    dash alone (Excel's accounting-format zero, or "not known") is no amount either: `bad_message`
+    says which to write."""
+    return pl.col(col).str.replace_all("£", "").str.strip_chars().str.replace_all(r"\s*,\s*|\s+", ",")
 
 
 def parse_money(col: str) -> pl.Expr:
