@@ -116,7 +116,7 @@ def batch_runs(inp: Inputs, prepared: Prepared, cfgs: list[Config]) -> list[RunR
     outside = tuple(prepared.schools.filter(~pl.col(IN_FORMULA_FLAG))[SCHOOL_ID].to_list())
     common = dict(psf=prepared.psf.lines, released=prepared.released, workings=None, issues=prepared.issues,
                   inputs=_input_infos(inp), successions=_succession_pairs(inp), no_return=no_return,
-                  outside=outside, register=inp.register)
+                  outside=outside, register=inp.register, rate_segments=prepared.psf.segments)
     empty = _clusters(long.clear(), names).drop("_s")  # a run whose schools have no cluster
     out: list[RunResult | SenrunError] = []
     for i, (cfg, plan) in enumerate(zip(cfgs, plans)):
