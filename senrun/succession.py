@@ -193,6 +193,13 @@ def _links_no_successions(links: Table, issues: Issues) -> None:
     kinds = types.filter(types != "").unique(maintain_order=True)
     if kinds.is_empty() or links.frame.select(is_succession(links.frame).any()).item():
         return  # successions with their ids left blank: those rows' own errors say so
+    if kinds.str.to_lowercase().str.starts_with("predecessor").any():  # one way only: the other way was dropped
+        issues.warn("links_no_successions", f"the links input lists predecessors but no successors: only a "
+                    "link_type beginning 'Successor' is read, so no school is followed by another. GIAS lists each "
+                    "link both ways (URN → its successor, and the successor → its predecessor): export the rows "
+                    "of both kinds, or keep the 'Successor' rows", **links.where(LINK_TYPE),
+                    expected="rows with link_type 'Successor' (or a file without a link_type column)")
+        return
     if not kinds.str.contains(GROUP_KINDS).any():  # GIAS's own kinds of link ("Other", "Sixth Form Centre
         return  # Link"): a links export of a year before any conversion, which is no mistake
     shown = ", ".join(f"'{k}'" for k in kinds.head(3).to_list()) + (", …" if kinds.len() > 3 else "")

@@ -141,6 +141,14 @@ def test_a_links_export_of_a_year_before_any_conversion_is_no_warning__spec_11_1
     assert "links_no_successions" not in codes(r) and lines_of(r, U1) == [("A", 120000, 0, "continuing")]
 
 
+def test_a_links_export_of_predecessors_alone_is_a_warning_not_a_silent_loss__faq_3_6(tmp_path):
+    links = [{"school_id": "AA", "successor_id": "A", "link_type": "Predecessor", "link_date": "2014-01-01"}]
+    schools = [school("A", closed="2013-12-31"), school("AA", opened="2014-01-01"), school("B")]
+    r = run(tmp_path, schools=schools, links=links, statements=[statement(U1, PRIMARY, annual="1200.00")])
+    [warning] = [i for i in r.issues if i.code == "links_no_successions"]
+    assert "lists predecessors but no successors" in warning.message
+
+
 def test_a_links_file_with_no_succession_in_it_is_a_warning_not_a_silent_loss__faq_3_6(tmp_path):
     """GIAS's groups export (trusts, federations) taken for its links export: every row is left out,
     so a conversion in it would end its children's PSF as school_closed, said nowhere else."""
