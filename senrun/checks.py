@@ -96,6 +96,8 @@ def upn_letters(table: Table, issues: Issues) -> None:
     """Wrong check letters and temporary UPNs are warnings: the child may still be matched."""
     frame = table.frame
     if table.upn_suspects is not None and table.upn_suspects[0] is frame:  # found while parsing
+        if table.upn_suspects[1].is_empty():  # every UPN a capital letter, 12 digits and a right check letter
+            return
         frame = frame.filter(pl.col(ROW).is_in(table.upn_suspects[1].implode()))
     checked = upn_problems(table.readable(frame.select(ROW, UPN)), UPN, [ROW, UPN]).sort(ROW)
     messages = {"bad_letter": "has a wrong check letter (a typing slip in the UPN?)",

@@ -193,8 +193,11 @@ def check(statements: Table, issues: Issues) -> None:
     reissue with no ceasing before it.  And a warning for an amendment or transfer effective on or
     after the history's ceasing, which `collapse` ignores."""
     frame = statements.frame
+    involved = _involved_in_order(frame)[1]
+    if involved.is_empty():  # one issued row per (upn, stream), as nearly every file before histories
+        return
     same = pl.col(GROUP) == pl.col(GROUP).shift(1)  # the row before is of the same (upn, stream)
-    ordered = _involved_in_order(frame)[1].lazy().with_columns(
+    ordered = involved.lazy().with_columns(
         pl.when(same).then(pl.col(ROW).shift(1)).alias("_prev_row"),
         pl.when(same).then(pl.col(EVENT).shift(1)).alias("_prev_event"),
         pl.when(same).then(pl.col(EFF).shift(1)).alias("_prev_eff"),
