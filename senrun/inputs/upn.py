@@ -157,6 +157,8 @@ class UpnKeys:
 
     def encode(self, upn: pl.Series) -> pl.Series:
         """The keys of UPNs given as text (null for a blank, or for a text no census row holds)."""
+        if upn.is_empty():
+            return pl.Series(upn.name, [], dtype=pl.Int64)
         keys = keyed(upn.cast(pl.String))["key"].rename(upn.name)
         if self.table.is_empty():
             return keys
