@@ -41,8 +41,13 @@ def supervise(argv: list[str]) -> None:
         return
     read_end, write_end = os.pipe()
     parent = os.getpid()
+    # blocked from before the fork, so that none meets this process between the fork and its wait (a
+    # `kill -INT` sent once the child has started would otherwise take the starting handler's way out)
+    watched = {*FORWARDED, signal.SIGCHLD}
+    signal.pthread_sigmask(signal.SIG_BLOCK, watched)
     child = os.fork()
     if child == 0:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, watched)  # the child takes its signals as usual
         os.close(read_end)
         os.environ["SENRUN_SUPERVISED"] = "1"
         _die_with(parent)
