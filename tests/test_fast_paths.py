@@ -50,6 +50,14 @@ AWKWARD = pl.DataFrame({
 })
 
 
+@pytest.fixture(autouse=True)
+def xml_for_any_table(monkeypatch):
+    """The tables here are small: written as XML all the same, as the large ones of a real run are."""
+    from senrun.outputs import tables
+
+    monkeypatch.setattr(tables, "XML_FROM_ROWS", 1)
+
+
 def cells(sheet_class: type[Worksheet], frame: pl.DataFrame) -> list[list[tuple]]:
     buffer = io.BytesIO()
     book, fmt = new_workbook(buffer, "t")

@@ -7,6 +7,8 @@ by the column's type.  Both give the same cells.
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Callable, Iterator, Sequence
 
 import polars as pl
@@ -33,7 +35,9 @@ def cell_writer(ws: Worksheet, name: str, dtype: pl.DataType, fmt: Formats) -> C
         return lambda r, c, v: ws.write_number(r, c, v, fmt.integer)
     if dtype.is_float() or dtype.is_decimal():
         number_format = fmt.pct if name.endswith("_pct") else None
-        return lambda r, c, v: ws.write_number(r, c, float(v), number_format)
+        # not-a-number and infinities left blank, as float_text leaves them in a table written as XML
+        return lambda r, c, v: (None if not math.isfinite(float(v)) else
+                                ws.write_number(r, c, float(v), number_format))
     if dtype == pl.Boolean:
         return lambda r, c, v: ws.write_boolean(r, c, v)
     if dtype == pl.Date or isinstance(dtype, pl.Datetime):
@@ -72,10 +76,15 @@ def column_cells(ws: TableSheet, name: str, series: pl.Series, fmt: Formats) -> 
     return shared_string_indexes(ws.str_table, series).cast(pl.String), None, "s"
 
 
+#: Fewer rows than this are written cell by cell: a column as XML costs a few Polars operations (about
+#: 2 ms each, whatever its length), more than XlsxWriter takes for a few dozen cells.
+XML_FROM_ROWS = 64
+
+
 def renders_as_xml(ws: Worksheet, frame: pl.DataFrame) -> bool:
-    """Whether the frame's rows can go in as XML: a TableSheet, and types column_cells knows."""
+    """Whether the frame's rows can go in as XML: a TableSheet, enough rows, and types column_cells knows."""
     plain = (pl.String, pl.Boolean, pl.Date)
-    return isinstance(ws, TableSheet) and frame.height > 0 and all(
+    return isinstance(ws, TableSheet) and frame.height >= XML_FROM_ROWS and all(
         d.is_integer() or d.is_float() or d.is_decimal() or d in plain for d in frame.dtypes)
 
 
