@@ -66,7 +66,7 @@ CLUSTERS = len({s["cluster_id"] for s in SCHOOLS})
 FILES = 5 + CLUSTERS + len(SCHOOLS) + 1
 FIRST_RETURN, MANIFEST = 5, FILES
 
-#: The files after which `make test` kills a run: a workbook, the first return (on the
+#: The files after which `make test` kills a run: the third, the first return (on the
 #: returns' thread beside the workbook) and the manifest (`make test-slow`: after every file).
 SOME_FILES = {3, FIRST_RETURN, MANIFEST}
 EVERY_FILE = bool(os.environ.get("SENRUN_SLOW"))
