@@ -135,23 +135,29 @@ def test_ctrl_c_while_the_previous_folder_is_deleted_says_the_folder_was_written
 
     out = tmp_path / "out"
     assert runner.invoke(app, ["allocate", "-c", str(config), "-o", str(out), "--no-returns"]).exit_code == 0
-    waiting, remove_old, plain = threading.Event(), atomic.remove_old, threading.Thread
+    remove_old = atomic.remove_old
 
-    class Watched(plain):
-        def join(self, timeout=None):
-            if self.name.startswith("senrun: deleting"):
-                waiting.set()  # the command has shown its summary and waits for the deletion
-            return super().join(timeout)
+    def main_is_waiting() -> bool:
+        """Whether the command has shown its summary and waits for the deletion (atomic.removals_after)."""
+        frame = sys._current_frames().get(threading.main_thread().ident)
+        while frame is not None and frame.f_code.co_name != "removals_after":
+            frame = frame.f_back
+        return frame is not None
 
     def slow_remove(folder):
-        waiting.wait(30)
+        until = time.monotonic() + 30
+        while not main_is_waiting() and time.monotonic() < until:
+            time.sleep(0.01)
         os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C, while the command waits
         time.sleep(0.2)
         remove_old(folder)
 
-    monkeypatch.setattr(threading, "Thread", Watched)
     monkeypatch.setattr(atomic, "remove_old", slow_remove)
-    done = runner.invoke(app, ["allocate", "-c", str(config), "-o", str(out), "--no-returns"])
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)  # (a shell's background job ignores it)
+    try:
+        done = runner.invoke(app, ["allocate", "-c", str(config), "-o", str(out), "--no-returns"])
+    finally:
+        signal.signal(signal.SIGINT, before)
     assert done.exit_code == 130, done.output
     assert f"senrun stopped (Ctrl-C): {out}/ was written in full" in " ".join(done.output.split())
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".senrun-old")] == []  # the old folder is gone

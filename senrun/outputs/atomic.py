@@ -323,7 +323,7 @@ def forget_swapped() -> None:
 
 #: While a command runs (`removals_after`), the previous folders' deletions in progress, each on
 #: a thread of its own; None: each is deleted before its write returns, as a library call expects.
-_removals: list[threading.Thread] | None = None
+_removals: list[threading.Event] | None = None  # set by each deletion's thread as it ends
 
 
 @contextmanager
@@ -340,10 +340,13 @@ def removals_after() -> Iterator[None]:
     finally:
         pending, _removals = _removals, outer
         stopped: KeyboardInterrupt | None = None
-        for thread in pending:
-            while thread.is_alive():  # a Ctrl-C now does not stop the deleting of children's data halfway
+        for finished in pending:
+            # a Ctrl-C now does not stop the deleting of children's data halfway.  Waited for by the
+            # thread's own flag (a Thread.join cut short by Ctrl-C can mark a running thread as ended),
+            # a tenth of a second at a time: a signal the kernel gives another thread is then taken here
+            while not finished.is_set():
                 try:
-                    thread.join()
+                    finished.wait(0.1)
                 except KeyboardInterrupt as exc:
                     stopped = exc
         if stopped is not None:
@@ -395,11 +398,14 @@ def _why(exc: OSError, out: Path, shown: Path) -> str:
 def _remove_old(out: Path, held: ExitStack) -> None:
     """Delete the previous folder of `out`, then release its lock (`held`): here, or on a thread
     within `removals_after()`."""
+    finished = threading.Event()
+
     def remove_and_unlock() -> None:
         try:
             remove_old(out)
         finally:
             held.close()
+            finished.set()
     if _removals is None:
         remove_and_unlock()
         return
@@ -409,7 +415,7 @@ def _remove_old(out: Path, held: ExitStack) -> None:
     except RuntimeError:  # no thread to be had (a machine short of memory): delete it here
         remove_and_unlock()
         return
-    _removals.append(thread)
+    _removals.append(finished)
 
 
 def _staged_locked(out: Path, shown: Path, mode: str, command: str | None) -> Iterator[Path]:
