@@ -6,9 +6,19 @@ All functions are Polars expressions, so they run over every pupil at once.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import polars as pl
+
+
+#: A year as councils label runs, files and sheets: "2013-14", "2013/14", "2013–2014", "FY 2013-14".
+YEAR_LABEL = re.compile(r"(?<!\d)(20\d\d)\s*[-/\u2013]\s*(?:20)?(\d\d)(?!\d)")
+
+
+def labelled_years(text: str) -> list[int]:
+    """The years (each one's first calendar year) that `text` is labelled with: 2013 for "Schools 2013-14"."""
+    return [int(a) for a, b in YEAR_LABEL.findall(text) if int(b) == (int(a) + 1) % 100]
 
 
 def shift_years(d: date, years: int) -> date:

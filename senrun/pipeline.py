@@ -6,7 +6,6 @@ writes nothing, and either returns a RunResult or raises SenrunError with every 
 
 from __future__ import annotations
 
-import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from . import checks, history, succession
-from .calendar import nc_year_between
+from .calendar import labelled_years, nc_year_between, shift_years
 from .config.loader import Config
 from .errors import ERROR, Issue, Issues, SenrunError, looks_personal
 from .bases import check_blank_clusters, check_overrides, parse_need_column, unknown_basis_column, warn_overrides
@@ -103,29 +102,19 @@ def _moves_checked_too(inp: Inputs, cfg: Config) -> None:
     move_from_errors(psf.move_errors.filter(~pl.col(UPN).is_in(list(suspects))), inp)
 
 
-#: A year label as councils write one: 2013-14, 2013/14, 2013-2014, FY 2013/14.
-_YEAR_LABEL = re.compile(r"\s*(?:FY\s*)?(\d{4})\s*[-/\u2013]\s*(\d{2}|\d{4})\s*", re.IGNORECASE)
-
-
 def check_dates(cfg: Config, issues: Issues) -> None:
     """Warnings for a config copied from last year and changed in one place only: a `year:` label
     of another year than the period's (every workbook and return is headed with it), and a census
     date more than a year before the period or after it (it ages the children counted)."""
     where = {"file": cfg.path.name}
-    label = _YEAR_LABEL.fullmatch(cfg.year or "")
-    if label:
-        first, second = int(label[1]), int(label[2])
-        follows = second == first + 1 if len(label[2]) == 4 else second == (first + 1) % 100
-        if follows and first != cfg.period_start.year:
-            right = f"{cfg.period_start.year}-{(cfg.period_start.year + 1) % 100:02d}"
-            issues.warn("year_label", f"the run is labelled {cfg.year.strip()!r}, but its period is "
-                        f"{cfg.period_start:%d/%m/%Y} – {cfg.period_end:%d/%m/%Y}: every workbook and return is "
-                        "headed with the label; change year: or period: so that they agree", row=cfg.lines.get("year"),
-                        column="year", value=cfg.year, expected=f"year: {right}", **where)
-    year_before = cfg.period_start.replace(year=cfg.period_start.year - 1) if (
-        cfg.period_start.month, cfg.period_start.day) != (2, 29) else cfg.period_start.replace(
-        year=cfg.period_start.year - 1, day=28)
-    if cfg.inputs.get("census") and not (year_before <= cfg.census_date <= cfg.period_end):
+    years = labelled_years(cfg.year or "")
+    if years and cfg.period_start.year not in years:
+        right = f"{cfg.period_start.year}-{(cfg.period_start.year + 1) % 100:02d}"
+        issues.warn("year_label", f"the run is labelled {cfg.year.strip()!r}, but its period is "
+                    f"{cfg.period_start:%d/%m/%Y} – {cfg.period_end:%d/%m/%Y}: every workbook and return is "
+                    "headed with the label; change year: or period: so that they agree", row=cfg.lines.get("year"),
+                    column="year", value=cfg.year, expected=f"year: {right}", **where)
+    if cfg.inputs.get("census") and not (shift_years(cfg.period_start, -1) <= cfg.census_date <= cfg.period_end):
         issues.warn("census_date_far", f"census_date {cfg.census_date:%d/%m/%Y} is "
                     + ("after the period ends" if cfg.census_date > cfg.period_end else
                        "more than a year before the period starts")

@@ -26,9 +26,11 @@ def norm(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", str(text).lower())
 
 
-def _camel_words(header: str) -> list[str]:
-    """A header's words in lower case, camel case split too: "DateStatementCeased" → date, statement, ceased."""
-    return [w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", str(header))]
+def _says(header: str, parts: tuple[str, ...]) -> bool:
+    """Whether a header has a word that begins with one of `parts`, camel case split too ("DateStatementCeased":
+    date, statement, ceased), and is not a reason (GIAS's "ReasonEstablishmentClosed")."""
+    words = [w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", str(header))]
+    return "reason" not in words and any(word.startswith(part) for word in words for part in parts)
 
 
 def targets_for(spec: InputSpec, columns: tuple[Column, ...]) -> list[dict[str, str]]:
@@ -197,8 +199,7 @@ def _unmapped_optional(spec: InputSpec, columns: tuple[Column, ...], present: se
         usual = {norm(s) for s in usual_names(spec.name, col.name)}
         parts = loose_parts(spec.name, col.name)
         header = next((h for h in unused if norm(h) in usual), None) or next(
-            (h for h in unused if any(word.startswith(part) for word in _camel_words(h) for part in parts)
-             and "reason" not in _camel_words(h)), None)
+            (h for h in unused if _says(h, parts)), None)
         if header is not None:
             issues.warn("unmapped_column", f"column '{header}' looks like senrun's {col.name} but is not read: to "
                         f"use it, map it in the config: inputs.{spec.name}.columns: {{\"{header}\": {col.name}}}",

@@ -18,9 +18,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from ..calendar import labelled_years
 from ..errors import Issues, SenrunError, looks_personal
 from ..inputs.schema import SCHEMAS
-from .match import INPUT_ORDER, YEAR_LABEL, Proposal, assign, fit, label_year, other_export, propose_columns
+from .match import INPUT_ORDER, Proposal, assign, fit, label_year, other_export, propose_columns
 from .scan import Sheet, files_in, scan
 
 
@@ -88,7 +89,7 @@ def labelled_year(found: dict[str, Found]) -> tuple[int, str] | None:
     labels = []
     for f in found.values():
         for text in (f.table.path.stem, f.table.sheet or ""):
-            labels += [(int(a), text) for a, b in YEAR_LABEL.findall(text) if int(b) == (int(a) + 1) % 100]
+            labels += [(year, text) for year in labelled_years(text)]
     return max(labels) if labels else None
 
 

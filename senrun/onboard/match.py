@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from ..calendar import labelled_years
 from ..inputs.headers import norm
 from ..inputs.schema import (CLUSTER_ID, CLUSTER_NAME, FROM_SCHOOL, SCHEMAS, SCHOOL_ID, SERIAL_DATES, SUCCESSOR_ID,
                              TO_SCHOOL, Column, Kind)
@@ -194,13 +195,9 @@ def fit(table: Sheet, name: str) -> float:
     return req * 0.85 + opt * 0.15 if req >= 0.5 and most else 0.0
 
 
-#: A financial year as councils label files and sheets: "2013-14", "2013/14", "2013–2014".
-YEAR_LABEL = re.compile(r"(?<!\d)(20\d\d)\s*[-/–]\s*(?:20)?(\d\d)(?!\d)")
-
-
 def label_year(label: str) -> int:
     """The latest financial year (its first calendar year) a file or sheet label names; 0 for none."""
-    return max((int(a) for a, b in YEAR_LABEL.findall(label) if int(b) == (int(a) + 1) % 100), default=0)
+    return max(labelled_years(label), default=0)
 
 
 def assign(tables: list[Sheet]) -> dict[str, tuple[Sheet, float]]:

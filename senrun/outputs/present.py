@@ -95,9 +95,7 @@ def clusters_sheet_table(result: RunResult, diff: pl.DataFrame | None) -> pl.Dat
     values = {"cluster_id": NO_CLUSTER_ID, "cluster_name": NO_CLUSTER_NAME, "ssa": ssa, "psf": psf,
               "total": ssa + psf}
     if diff is not None:  # last year's figures of the same settings, so that the totals row adds up
-        from ..yearly.diff import change_pct_expr
-
-        from ..yearly.diff import NO_CLUSTER_THEN
+        from ..yearly.diff import NO_CLUSTER_THEN, change_pct_expr
 
         # last year's settings with no cluster then (the clusters' rows have every other school as it was)
         last = (diff.filter((pl.col("level") == "school") & pl.col(NO_CLUSTER_THEN).fill_null(False))

@@ -142,8 +142,10 @@ def children_columns(result: RunResult, school_order: pl.Series) -> pl.DataFrame
             pl.col(SCHOOL_ID).alias("paid_school_id"), pl.col("later").alias("_next"), pl.lit(True).alias("_converted"))
         lines = (lines.with_columns(pl.col("paid_school_id").shift(-1).over(ROW, order_by="paid_from").alias("_next"))
                  .join(later, on=["paid_school_id", "_next"], how="left", maintain_order="left"))
+    else:
+        lines = lines.with_columns(pl.lit(False).alias("_converted"))
     lines = lines.filter(pl.col("paid_amount") > 0).join(order.lazy(), on="paid_school_id", how="inner")
-    return (lines.with_columns(*stop_columns(result, psf.columns + (["_converted"] if result.successions else [])))
+    return (lines.with_columns(*stop_columns(result, psf.columns))
             .sort("_school", "upn", "paid_from", "stream")
             .select(*[excel_serial(pl.col(c)).alias(c) if c in dates else pl.col(c) for c in CHILD_COLUMNS])
             .collect())
@@ -162,7 +164,7 @@ def stop_columns(result: RunResult, columns: list[str]) -> list[pl.Expr]:
     beyond = stop.is_null() | (stop > pl.lit(end + timedelta(days=1)))  # still protected after the period
     here = pl.col("paid_to") + pl.duration(days=1)
     phase = pl.col("protected_phase") if "protected_phase" in columns else pl.lit(None, dtype=pl.String)
-    converted = pl.col("_converted").fill_null(False) if "_converted" in columns else pl.lit(False)
+    converted = pl.col("_converted").fill_null(False)  # (children_columns: a line that went on to a successor)
     why = (pl.when(continuing & beyond).then(pl.lit("continues beyond this period, to the end of ")
                                              + phase.fill_null("the protected phase") + pl.lit(" phase"))
            .when(continuing).then(phase.replace_strict(phase_ends(cfg, ENDS_WITH_PERIOD), default=None,
