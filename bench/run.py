@@ -378,6 +378,19 @@ def england_cases(cases: dict[str, Case], senrun: list[str], python: str, work: 
     run_cases([cases["sample england"]], times, env, say)
 
 
+def last_years_config(england: Path) -> Path:
+    """The England config moved back a year (the same inputs, its period a year earlier): the run
+    whose psf.csv is the round-2 case's register, last year's as --register must be."""
+    import re
+
+    text = (england / "senrun.yaml").read_text(encoding="utf-8")
+    text = re.sub(r'(?m)^year: .*$', 'year: "2012-13"', text)
+    text = re.sub(r'(?m)^period: .*$', "period: {start: 2012-04-01, end: 2013-03-31}", text)
+    config = england / "senrun-last-year.yaml"
+    config.write_text(text, encoding="utf-8")
+    return config
+
+
 def round2_case(senrun: list[str], python: str, england: Path, work: Path, env, say) -> Case | None:
     """England with successions, histories, dual registrations and a register (bench/round2_data.py),
     or None where this senrun has no --register yet."""
@@ -391,7 +404,7 @@ def round2_case(senrun: list[str], python: str, england: Path, work: Path, env, 
         subprocess.run([python, str(BENCH / "round2_data.py"), "--from", str(england), "--out", str(data)],
                        check=True, cwd=ROOT, env=env)
     register = work / "en-register"
-    subprocess.run([*senrun, "allocate", "--config", str(england / "senrun.yaml"), "--out", str(register),
+    subprocess.run([*senrun, "allocate", "--config", str(last_years_config(england)), "--out", str(register),
                     "--no-returns", "--quiet"], check=True, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     return Case("england round 2", [*senrun, "allocate", "--config", str(data / "senrun.yaml"), "--out",
                                     str(work / "en2"), "--no-returns", "--quiet", "--register", str(register)])

@@ -26,10 +26,10 @@ ENTRY_KEYS = ("kind", "upn", "school", "row", "file", "all", "reason", "until")
 #: warning adds its code here (tests/test_simulate_validate_readers.py finds every code in the source).
 WARNING_KINDS = frozenset({
     "amended_after_ceasing", "ceased_before_issued", "census_before_policy", "census_casual_move",
-    "census_not_in_census", "census_outside", "closed_without_successor", "cluster_names", "dob_differs", "links_no_successions", "links_unknown", "merged_cells", "missing_from_statements",
+    "census_not_in_census", "census_outside", "closed_without_successor", "cluster_names", "dob_differs", "link_date_differs", "links_no_successions", "links_unknown", "merged_cells", "missing_from_statements",
     "move_after_census", "no_census", "no_pupils", "no_statements", "now_post_policy", "other_sheet", "previous_not_last_year",
     "previous_register_differ", "protection_skipped", "psf_while_shut", "pupils_ignored", "pupils_override",
-    "pupils_override_unused", "recorded_as_new", "register_overlaps", "register_stale", "reinstate_unused",
+    "pupils_override_unused", "recorded_as_new", "register_changed", "register_stale", "not_in_register", "reinstate_unused",
     "resurrected", "school_changed", "successor_not_closed", "taught_year", "totals_row", "unmapped_column",
     "upn_bad_letter", "upn_malformed", "upn_more", "upn_temporary", "year_label", "census_date_far",
 })
@@ -37,7 +37,7 @@ WARNING_KINDS = frozenset({
 ERROR_KINDS = frozenset({
     "bad_column", "bad_value", "budget", "config", "duplicate", "duplicate_column", "empty_value", "error",
     "formula", "history_date", "history_order", "identity", "internal", "missing_column", "move_from", "no_rows",
-    "register", "ssa_no_row", "succession", "too_large", "unknown_school", "unreadable",
+    "register", "register_overlaps", "ssa_no_row", "succession", "too_large", "unknown_school", "unreadable",
 })
 
 

@@ -24,7 +24,7 @@ from .inputs.load import Table, read_input
 from .engine import collect
 from .money import fmt_gbp
 from .psf import PsfFrames, census_stop_words, compute_psf
-from .register import Register, apply as apply_register, read_register
+from .register import Register, apply as apply_register, overlap_errors, read_register, reinstate_without_register
 from .result import InputInfo, RunResult, Totals
 from .inputs.schema import (CLUSTER_ID, CLUSTER_NAME, COUNTED_ENROL, DOB, ENROL_STATUS, FSM, PUPILS, PUPILS_OVERRIDE,
                             ROW, SCHEMAS, SCHOOL_ID, SCHOOL_NAME, SEN_PROVISION, SEN_STATEMENT_CODES, SEN_SUPPORT_CODES,
@@ -71,6 +71,7 @@ def read_inputs(cfg: Config, progress=None, register: Path | None = None, budget
                     links=tables["links"])
     if register is not None:
         inputs.register = read_register(register)
+        issues.extend(overlap_errors(inputs.register, cfg))
     check_inputs(inputs, cfg)
     if issues.errors and not _budget_only(issues):
         _moves_checked_too(inputs, cfg)
@@ -363,8 +364,9 @@ def psf_frames(inp: Inputs, cfg: Config) -> PsfFrames:
     psf = compute_psf(inp.statements.frame, inp.moves.frame if inp.moves else None, census_matches(inp), cfg,
                       successions_of(inp))
     if inp.register is None:
-        return psf
-    psf, notes = apply_register(psf, inp.register, cfg, inp.moves.frame if inp.moves else None, successions_of(inp))
+        return replace(psf, notes=tuple(reinstate_without_register(cfg))) if cfg.reinstate else psf
+    psf, notes = apply_register(psf, inp.register, cfg, inp.moves.frame if inp.moves else None, successions_of(inp),
+                                inp.statements.where)
     return replace(psf, notes=tuple(notes))
 
 

@@ -28,6 +28,7 @@ import polars as pl
 from .config.loader import Config
 from .errors import ERROR, WARNING, Issue, SenrunError
 from .inputs.parse import parse_date, parse_money
+from .inputs.reading import Unreadable, text_utf8
 from .inputs.schema import FROM_SCHOOL, ROW, STREAM, TO_SCHOOL, UPN
 from .money import fmt_gbp
 from .calendar import shift_years
@@ -61,6 +62,8 @@ class Register:
     distinct_hashes: bool = True
     #: The period of the run that wrote it (its manifest.json beside it), when that is there.
     period: tuple[date, date] | None = None
+    #: Warnings about the file itself (`register_changed`), given with the register's others.
+    notes: tuple[Issue, ...] = ()
 
 
 def read_register(path: Path) -> Register:
@@ -79,6 +82,10 @@ def read_register(path: Path) -> Register:
     label = register_label(file)
     data = file.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
+    try:  # as the inputs are read: Excel's "CSV" (Windows-1252) and "Unicode Text" (UTF-16) too
+        data = text_utf8(data)
+    except Unreadable as exc:
+        raise SenrunError(Issue("register", ERROR, str(exc), file=label, row=exc.row)) from None
     try:
         header = pl.read_csv(data, infer_schema=False, n_rows=0).columns
         missing = [c for c in COLUMNS if c not in header]
@@ -106,7 +113,33 @@ def read_register(path: Path) -> Register:
     lines = _resaved(lines)
     _check_lines(lines, label)
     histories, distinct = _histories(lines)
-    return Register(histories, label, str(path), sha256, distinct, manifest_period(file.parent))
+    notes = _changed(file, label, sha256, lines.height)
+    return Register(histories, label, str(path), sha256, distinct, manifest_period(file.parent), tuple(notes))
+
+
+def _changed(file: Path, label: str, sha256: str, lines: int) -> list[Issue]:
+    """A psf.csv whose manifest.json beside it gives another SHA-256 has been changed since senrun wrote
+    it: opened and saved in a spreadsheet (harmless), or edited — a stopped child's reason turned to
+    `continuing`, or rows deleted or filtered out, pays again a child whose PSF stopped last year."""
+    import json
+
+    try:
+        manifest = json.loads((file.parent / "manifest.json").read_text(encoding="utf-8"))
+        entry, rows = manifest["files"][file.name], manifest["rows"]["psf"]
+        wrote = entry["sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    if wrote == sha256:
+        return []
+    if isinstance(rows, int) and rows != lines:
+        what = (f"it has {lines:,} lines where senrun wrote {rows:,}: lines deleted or filtered out in a spreadsheet "
+                "are children the register no longer knows, and one whose PSF stopped last year is paid again")
+    else:
+        what = ("its lines are as many as senrun wrote, but not as it wrote them: if it was only opened and saved in "
+                "a spreadsheet nothing is lost; an edited reason pays again a child whose PSF stopped last year")
+    return [Issue("register_changed", WARNING, f"has been changed since senrun wrote it (its manifest.json gives "
+                  f"another SHA-256): {what}; give the psf.csv as senrun wrote it, and name any child to pay again "
+                  "under reinstate: in the config", file=label)]
 
 
 def register_label(file: Path) -> str:
@@ -252,9 +285,10 @@ def _reinstated(cfg: Config) -> pl.DataFrame:
 
 
 def apply(psf: PsfFrames, register: Register, cfg: Config, moves: pl.DataFrame | None = None,
-          successions: Successions | None = None) -> tuple[PsfFrames, list[Issue]]:
+          successions: Successions | None = None, where=None) -> tuple[PsfFrames, list[Issue]]:
     """This year's PSF under last year's register: a history stopped last year is one line, paid 0,
-    releasing 0, reason `stopped_last_year` (unless reinstated); and the register's warnings."""
+    releasing 0, reason `stopped_last_year` (unless reinstated); and the register's warnings
+    (`where(column, row)`: a place in the statements input, as `Table.where` gives it)."""
     hist = register.histories
     at = history_index(psf.lines, register)  # each line's history last year (a line's key is its row's)
     stop = hist["stopped"]
@@ -265,7 +299,7 @@ def apply(psf: PsfFrames, register: Register, cfg: Config, moves: pl.DataFrame |
              .with_columns(at.alias("_h")).with_row_index("_line"))
     held = lines.filter(held_mask)
     held = held.with_columns(hist["last_reason"].gather(held["_h"]), hist["last_paid_to"].gather(held["_h"]))
-    issues = _overlap(register, cfg) + _stale(register, cfg) + _resurrected(held, register)
+    issues = [*register.notes, *_stale(register, cfg), *_resurrected(held, register)]
     if not held.is_empty():
         # each stopped history keeps one line (its first), changed in place: paid nothing at its
         # statement's school from no date, it sorts where that line was among the lines kept (the
@@ -294,6 +328,8 @@ def apply(psf: PsfFrames, register: Register, cfg: Config, moves: pl.DataFrame |
         psf, at = replace(psf, rows=rows, lines=new_lines), at.filter(kept)
     # the lines of histories continuing last year are the same before and after the hold: found once
     issues += _missing(hist, at, register)
+    issues += _not_in_register(lines, register, where or (lambda column, row: {"file": "statements", "row": row,
+                                                                                "column": column, "field": column}))
     issues += _now_post_policy(lines.filter(~held_mask), hist, register)
     issues += _school_changed(lines, hist, register, moves, successions)
     issues += _reinstate_notes(hist, cfg)
@@ -328,14 +364,24 @@ def _stale(register: Register, cfg: Config) -> list[Issue]:
                   "stopped in the year between would be paid again", file=register.file)]
 
 
-def _overlap(register: Register, cfg: Config) -> list[Issue]:
-    """A register paid on or after this period's start is not last year's: most likely this year's own."""
-    latest = register.histories["last_paid_to"].max()
-    if latest is None or latest < cfg.period_start:
-        return []
-    return [Issue("register_overlaps", WARNING, f"the register has PSF paid up to {latest:%d/%m/%Y}, on or after "
-                  f"this period's start ({cfg.period_start:%d/%m/%Y}): --register takes last year's psf.csv",
-                  file=register.file)]
+def overlap_errors(register: Register, cfg: Config) -> list[Issue]:
+    """A register of this period or a later one is never last year's (most likely this year's own, or
+    next year's): its stops and payments would be taken as last year's, so the run stops.  Its run's
+    period is read from the manifest beside it; without one, a payment on or after this period's start
+    gives it away."""
+    if register.period is not None:
+        if register.period[1] < cfg.period_start:
+            return []
+        what = f"the register is of the run of {register.period[0]:%d/%m/%Y} – {register.period[1]:%d/%m/%Y}"
+    else:
+        latest = register.histories["last_paid_to"].max()
+        if latest is None or latest < cfg.period_start:
+            return []
+        what = f"the register has PSF paid up to {latest:%d/%m/%Y}"
+    return [Issue("register_overlaps", ERROR, f"{what}, not a year before this period "
+                  f"({cfg.period_start:%d/%m/%Y} – {cfg.period_end:%d/%m/%Y}): --register takes last year's psf.csv "
+                  "(this year's own, or a later year's, would stop and pay children as if it were last year)",
+                  file=register.file, expected="last year's psf.csv, or its output folder")]
 
 
 def _when(paid_to) -> str:
@@ -365,6 +411,23 @@ def _missing(hist: pl.DataFrame, at: pl.Series, register: Register) -> list[Issu
     return _each(gone, "missing_from_statements", lambda r: (
         f"{r[UPN]} / {r[STREAM]} was paid {fmt_gbp(r['last_paid'])} last year and was continuing, but is not in "
         "this year's statements: nothing is paid"), register.file)
+
+
+def _not_in_register(lines: pl.DataFrame, register: Register, where) -> list[Issue]:
+    """A child paid this year whose history the register does not hold.  Protection is for statements
+    made before the policy start, so a child paid this year was in last year's statements and in its
+    psf.csv — unless new to the authority, or the register lost rows (deleted or filtered out in a
+    spreadsheet), when a child whose PSF stopped last year is paid again with no other word."""
+    new = (lines.filter(pl.col("_h").is_null() & (pl.col("paid_amount") > 0))
+           .group_by(UPN, STREAM).agg(pl.col("paid_amount").sum(), pl.col(ROW).min()).sort(ROW))
+    out = [Issue("not_in_register", WARNING, f"{r[UPN]} / {r[STREAM]} is paid {fmt_gbp(r['paid_amount'])} this year "
+                 f"but is not in the register ({register.file}): right for a child new to the authority this year; "
+                 "if the register lost rows, a child whose PSF stopped last year is being paid again",
+                 **where(UPN, r[ROW]), value=r[UPN])
+           for r in new.head(200).iter_rows(named=True)]
+    if new.height > 200:
+        out.append(Issue("not_in_register", WARNING, f"{new.height - 200:,} more like this", **where(None, None)))
+    return out
 
 
 def _now_post_policy(lines: pl.DataFrame, hist: pl.DataFrame, register: Register) -> list[Issue]:
@@ -440,6 +503,16 @@ def _reinstate_notes(hist: pl.DataFrame, cfg: Config) -> list[Issue]:
                   "register: nothing to reinstate", file=cfg.path.name, column="reinstate", field=UPN,
                   value=r[UPN])
             for r in idle.iter_rows(named=True)]
+
+
+def reinstate_without_register(cfg: Config) -> list[Issue]:
+    """`reinstate:` lifts last year's stops, which only the register holds: without one it lifts nothing."""
+    if not cfg.reinstate:
+        return []
+    return [Issue("reinstate_unused", WARNING, f"reinstate: names {len(cfg.reinstate)} child(ren), but no --register "
+                  "was given: reinstate: lifts the stops of last year's psf.csv, so without it nothing is reinstated "
+                  "and nothing stopped last year is held; run with --register and last year's output folder",
+                  file=cfg.path.name, column="reinstate")]
 
 
 def reinstated(result) -> list[dict]:

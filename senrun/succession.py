@@ -97,10 +97,29 @@ def read_successions(schools: Table, links: Table | None, issues: Issues) -> Suc
             issues.error("succession", f"school {school} has successor '{successor}' but no date: give the school's "
                          "closed date, a link_date, or the successor's opened date", **where, value=successor)
             continue
+        if link_date:
+            _link_date_differs(school, successor, link_date, closed.get(school), opened.get(successor), where, issues)
         edges[school] = (successor, on)
     if _loops(edges, {school: where for school, (_, _, where) in found.items()}, issues):
         return NONE
     return _build(edges, closed)
+
+
+def _link_date_differs(school: str, successor: str, on: date, closed: date | None, opened: date | None,
+                       where: dict, issues: Issues) -> None:
+    """A link date that is not the day after the school's `closed`, or before its successor's `opened`: PSF
+    follows the link's date (§11.1), so it is paid at the successor while the school is still open, or
+    at a successor not yet open, or at a closed school: one of the dates is most likely wrong."""
+    said = []
+    if closed is not None and on != closed + timedelta(days=1):
+        said.append(f"school {school} closed on {closed:%d/%m/%Y}, so its successor takes over on "
+                    f"{closed + timedelta(days=1):%d/%m/%Y}")
+    if opened is not None and on < opened:
+        said.append(f"the successor {successor} opened on {opened:%d/%m/%Y}")
+    if said:
+        issues.warn("link_date_differs", f"the succession of school {school} by {successor} is dated {on:%d/%m/%Y}, "
+                    f"but {' and '.join(said)}: PSF follows the succession's date, so check which date is right",
+                    **where, value=successor)
 
 
 def unclosed_predecessors(schools: Table, successions: Successions, period_end: date, issues: Issues) -> None:

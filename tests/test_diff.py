@@ -122,6 +122,47 @@ def test_a_previous_file_without_totals_is_a_clear_error(tmp_path):
         read_previous(bad)
 
 
+@pytest.mark.parametrize("total_row", ["Total,,,0,0.00,0.00,0.00,506083.12", ",,,0,0.00,0.00,0.00,506083.12",
+                                       "Grand Total:,,,0,0.00,0.00,0.00,506083.12"])
+def test_a_totals_row_added_to_last_years_schools_csv_is_an_error_at_its_row_not_a_closed_school(tmp_path, total_row):
+    path = write_previous_csv(tmp_path / "schools.csv", [("A", "C1", 100), ("B", "C1", 200)])
+    path.write_text(path.read_text() + total_row + "\n")
+    with pytest.raises(SenrunError) as e:
+        read_previous(path)
+    [issue] = e.value.issues
+    assert (issue.file, issue.row, issue.column) == ("schools.csv", 4, "school_id")
+    assert "is not a school" in issue.message and "totals row" in issue.message
+
+
+def test_a_school_whose_id_only_begins_with_total_is_a_school(tmp_path):
+    path = write_previous_csv(tmp_path / "schools.csv", [("Totally New School", "C1", 100)])
+    assert read_previous(path)["school_id"].to_list() == ["Totally New School"]
+
+
+def test_the_floor_set_against_another_years_allocations_stops_the_run__faq_22_spec_11_8(tmp_path):
+    """formula.protection's floor moves money between clusters by last year's allocations: a --previous of
+    another year (by its manifest) would move it by the wrong year's, so the run stops; the diff alone warns."""
+    import json
+
+    from senrun.yearly.diff import floor_previous
+
+    config = load_config(write_run(tmp_path, statements=STATEMENTS, formula={
+        **load_config(write_run(tmp_path, statements=STATEMENTS)).raw["formula"], "protection": {"floor_pct": -10}}))
+    (tmp_path / "last").mkdir()
+    last = write_previous_csv(tmp_path / "last" / "schools.csv", [("A", "C1", 100)])
+    for period, stops in ((("2012-04-01", "2013-03-31"), False), (("2011-04-01", "2012-03-31"), True),
+                          (("2013-04-01", "2014-03-31"), True)):
+        (last.parent / "manifest.json").write_text(json.dumps({"period": {"start": period[0], "end": period[1]}}))
+        if not stops:
+            assert floor_previous(config, last) == {"C1": 0}
+            continue
+        with pytest.raises(SenrunError) as e:
+            floor_previous(config, last)
+        [issue] = e.value.issues
+        assert (issue.code, issue.file) == ("previous_not_last_year", "last/schools.csv")
+        assert "formula.protection's floor is set by last year's cluster allocations" in issue.message
+
+
 def test_largest_movers_are_the_biggest_changes_either_way_ties_by_school_id():
     prev = frame([("A", "C", 1000), ("B", "C", 1000), ("C", "C", 1000), ("D", "C", 1000)])
     cur = frame([("A", "C", 1500), ("B", "C", 500), ("C", "C", 1100), ("D", "C", 1000)])

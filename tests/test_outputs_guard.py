@@ -141,15 +141,34 @@ def test_next_years_run_never_replaces_the_last_years_folder_it_was_given(inputs
     this run is compared with and the next year's register: it is an input of this run, never replaced."""
     last = tmp_path / "2013-14"
     assert senrun("allocate", "-c", str(inputs), "-o", str(last), "--no-returns").exit_code == 0
+    (tmp_path / "next").mkdir()
+    next_year = write_run(tmp_path / "next", statements=STATEMENTS, schools=SCHOOLS, year="2014-15",
+                          period={"start": "2014-04-01", "end": "2015-03-31"}, census_date="2014-01-16")
     before = tree(last)
     for command in (["allocate", "--no-returns"], ["simulate", "--set", "lump_sum.rate=0,5"]):
         if given[0] == "--previous" and command[0] == "simulate":
             continue  # simulate takes no --previous
-        done = senrun(command[0], "-c", str(inputs), "-o", str(last), *command[1:],
+        done = senrun(command[0], "-c", str(next_year), "-o", str(last), *command[1:],
                       given[0], given[1].format(last=last))
         assert done.exit_code == 1
         assert f"cannot write to {last}: it holds last year's" in " ".join(done.output.split())
     assert tree(last) == before
+
+
+def test_a_years_allocation_is_never_replaced_by_another_years_and_the_same_years_is(inputs, tmp_path):
+    """Last year's output folder is this year's register and previous run: a run of another period into it
+    is refused, and it is left byte for byte; a run of its own period replaces it as before."""
+    last = tmp_path / "2013-14"
+    assert senrun("allocate", "-c", str(inputs), "-o", str(last), "--no-returns").exit_code == 0
+    (tmp_path / "next").mkdir()
+    next_year = write_run(tmp_path / "next", statements=STATEMENTS, schools=SCHOOLS, year="2014-15",
+                          period={"start": "2014-04-01", "end": "2015-03-31"}, census_date="2014-01-16")
+    before = tree(last)
+    done = senrun("allocate", "-c", str(next_year), "-o", str(last), "--no-returns")
+    assert done.exit_code == 1 and tree(last) == before
+    assert (f"cannot write to {last}: it holds the 2013-14 allocation (01/04/2013 – 31/03/2014), and this run is "
+            "of 01/04/2014 – 31/03/2015") in " ".join(done.output.split())
+    assert senrun("allocate", "-c", str(inputs), "-o", str(last), "--no-returns").exit_code == 0
 
 
 def test_an_out_whose_parent_this_user_cannot_write_to_is_said_to_need_its_parent(inputs, tmp_path, monkeypatch):

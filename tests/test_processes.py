@@ -72,8 +72,11 @@ def test_a_run_aborted_in_native_code_ends_in_one_line_and_a_kill_is_passed_on(t
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the watching process is Linux-only")
-def test_an_interrupt_sent_to_senruns_process_alone_stops_the_run_as_ctrl_c_does(tmp_path):
-    # `kill -INT <pid>` or `timeout -s INT` signal the watching process only, not its process group
+@pytest.mark.parametrize("sig, words, code", [(signal.SIGINT, "Ctrl-C", 130), (signal.SIGTERM, "SIGTERM", 143),
+                                              (signal.SIGHUP, "SIGHUP", 129)])
+def test_an_interrupt_sent_to_senruns_process_alone_stops_the_run_as_ctrl_c_does(tmp_path, sig, words, code):
+    # `kill -INT <pid>` or `timeout -s INT` signal the watching process only, not its process group; a
+    # scheduler's SIGTERM and a closed session's SIGHUP stop the run the same way, with their own exit code
     config = write_run(tmp_path, statements=[statement("B801200005001", "2006-05-01", "S01")],
                        schools=SCHOOLS[:3])
     working = ("import time, senrun.pipeline as p\n"
@@ -88,14 +91,14 @@ def test_an_interrupt_sent_to_senruns_process_alone_stops_the_run_as_ctrl_c_does
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         assert run.stdout.readline() == "working\n"
-        run.send_signal(signal.SIGINT)
+        run.send_signal(sig)
         _, err = run.communicate(timeout=30)
     finally:
         if run.poll() is None:
             os.killpg(run.pid, signal.SIGKILL)
             run.wait()
-    assert run.returncode == 130
-    assert err.splitlines()[-1] == "senrun stopped (Ctrl-C): nothing was written." and "Traceback" not in err
+    assert run.returncode == code
+    assert err.splitlines()[-1] == f"senrun stopped ({words}): nothing was written." and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["schools.csv", "senrun.yaml", "statements.csv"]
 
 
@@ -137,13 +140,15 @@ def test_a_second_ctrl_c_does_not_cut_short_the_cleanup_of_the_first():
     folder, which a second KeyboardInterrupt would cut short, leaving children's returns beside --out."""
     from senrun.cli import interrupt
 
-    before = signal.getsignal(signal.SIGINT)
+    before = {sig: signal.getsignal(sig) for sig in interrupt.STOPS}
     try:
         signal.signal(signal.SIGINT, interrupt._stopped_while_starting)
         interrupt.started()
         with pytest.raises(KeyboardInterrupt):
             signal.raise_signal(signal.SIGINT)
-        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+        assert {signal.getsignal(sig) for sig in interrupt.STOPS} == {signal.SIG_IGN}
         signal.raise_signal(signal.SIGINT)  # ignored: the cleanup goes on
+        signal.raise_signal(signal.SIGTERM)  # and so is a scheduler's SIGTERM after it
     finally:
-        signal.signal(signal.SIGINT, before)
+        for sig, handler in before.items():
+            signal.signal(sig, handler)

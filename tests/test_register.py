@@ -224,10 +224,77 @@ def test_a_register_that_is_not_a_senrun_psf_csv_is_an_error_naming_the_file(tmp
     assert issue.file == "pupils.xlsx" and "not its .xlsx file" in issue.message
 
 
-def test_this_years_own_psf_csv_given_as_the_register_is_a_warning(tmp_path):
+def test_this_years_own_psf_csv_given_as_the_register_stops_the_run_naming_it__spec_11_4(tmp_path):
+    """A register paid into this period is not last year's: its stops would be taken as last year's."""
     register = last_year(tmp_path, {"upn": U1, "paid_to": "2013-08-31"})
-    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")])
-    assert "register_overlaps" in codes(r)
+    with pytest.raises(SenrunError) as e:
+        run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")])
+    [issue] = e.value.issues
+    assert (issue.code, issue.severity, issue.file) == ("register_overlaps", "error", "last/psf.csv")
+    assert "paid up to 31/08/2013, not a year before this period (01/04/2013 – 31/03/2014)" in issue.message
+
+
+def test_a_later_years_run_given_as_the_register_stops_the_run_by_its_manifest__spec_11_4(tmp_path):
+    """Next year's folder given by mistake (its manifest says its period), though it paid nothing in this one."""
+    register = last_year(tmp_path, left())
+    (register.parent / "manifest.json").write_text(json.dumps({"period": {"start": "2014-04-01", "end": "2015-03-31"}}))
+    with pytest.raises(SenrunError) as e:
+        run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")])
+    assert [i.code for i in e.value.issues] == ["register_overlaps"]
+    assert "the run of 01/04/2014 – 31/03/2015" in e.value.issues[0].message
+
+
+def _as_senrun_wrote(register, lines: int) -> None:
+    """A manifest.json beside `register` as senrun writes it: the file's SHA-256 and its number of lines."""
+    import hashlib
+
+    sha = hashlib.sha256(register.read_bytes()).hexdigest()
+    (register.parent / "manifest.json").write_text(json.dumps({
+        "period": {"start": "2012-04-01", "end": "2013-03-31"}, "rows": {"psf": lines},
+        "files": {"psf.csv": {"sha256": sha, "bytes": register.stat().st_size}}}))
+
+
+def test_a_register_with_rows_deleted_since_senrun_wrote_it_is_a_warning_and_its_children_are_named__faq_3(tmp_path):
+    """Rows deleted (or filtered out) in a spreadsheet: the child stopped last year is no longer known,
+    and is paid again; the register's manifest shows it changed, and the child paid but not in it is named."""
+    register = last_year(tmp_path, {"upn": U2}, left())
+    _as_senrun_wrote(register, 2)
+    text = register.read_text().splitlines()
+    register.write_text("\n".join(text[:2]) + "\n")  # the stopped child's line deleted
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05"), statement(U2, "2005-05-05")])
+    assert lines_of(r, U1) == [("A", 840000, 0, "continuing")]  # paid: nothing says it stopped
+    [changed] = [w for w in r.warnings if w.code == "register_changed"]
+    assert changed.file == "last/psf.csv" and "it has 1 lines where senrun wrote 2" in changed.message
+    [new] = [w for w in r.warnings if w.code == "not_in_register"]
+    assert (new.file, new.row, new.column, new.value) == ("statements.csv", 2, "upn", U1)
+    assert "is paid £8,400.00 this year but is not in the register (last/psf.csv)" in new.message
+
+
+def test_a_register_edited_in_place_is_a_warning_and_one_as_senrun_wrote_it_none__spec_11_4(tmp_path):
+    register = last_year(tmp_path, {"upn": U2}, left())
+    _as_senrun_wrote(register, 2)
+    kept = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05"), statement(U2, "2005-05-05")])
+    assert "register_changed" not in codes(kept) and "not_in_register" not in codes(kept)
+    register.write_text(register.read_text().replace("not_in_census", "continuing"))  # a stop undone by hand
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05"), statement(U2, "2005-05-05")])
+    [changed] = [w for w in r.warnings if w.code == "register_changed"]
+    assert "its lines are as many as senrun wrote, but not as it wrote them" in changed.message
+
+
+def test_a_register_saved_by_excel_as_windows_1252_csv_is_read_the_same(tmp_path):
+    register = last_year(tmp_path, {"upn": U1, "paid_amount": "£8,400.00"}, left(U2))
+    register.write_bytes(register.read_text(encoding="utf-8").encode("cp1252"))
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05"), statement(U2, "2005-05-05")])
+    assert lines_of(r, U1) == [("A", 840000, 0, "continuing")]
+    assert lines_of(r, U2) == [("A", 0, 0, "stopped_last_year")]
+
+
+def test_reinstate_without_a_register_is_a_warning_that_nothing_is_reinstated__spec_11_4(tmp_path):
+    path = write_run(tmp_path, statements=[statement(U1, "2005-05-05")],
+                     reinstate=[{"upn": U1, "stream": "PSF", "reason": "left out of the census in error"}])
+    r = allocate(load_config(path))
+    [unused] = [w for w in r.warnings if w.code == "reinstate_unused"]
+    assert "no --register was given" in unused.message and U1 not in unused.message
 
 
 def test_validate_simulate_and_explain_take_the_register_too__spec_11_4(tmp_path):

@@ -69,6 +69,23 @@ def test_a_gias_links_export_gives_the_succession_and_its_date__faq_3_6(tmp_path
     assert lines_of(r, U1) == [("A", 70000, 0, "continuing"), ("AA", 50000, 0, "continuing")]
 
 
+def test_a_link_dated_before_the_school_closed_pays_from_its_date_and_is_a_warning_naming_both_dates__spec_11_1(
+        tmp_path):
+    """SPEC 11.1: PSF follows the link date when given; one three months before the school closes (and
+    before its academy opens) is most likely a slip, so it is said, at the link's row."""
+    schools = [school("A", closed="2013-08-31"), school("AA", opened="2013-09-01"), school("B")]
+    links = [{"school_id": "A", "successor_id": "AA", "link_date": "2013-06-01", "link_type": "Successor"}]
+    r = run(tmp_path, schools=schools, links=links, statements=[statement(U1, PRIMARY, annual="1200.00")])
+    assert lines_of(r, U1) == [("A", 20000, 0, "continuing"), ("AA", 100000, 0, "continuing")]
+    [w] = [i for i in r.issues if i.code == "link_date_differs"]
+    assert (w.file, w.row) == ("links.csv", 2)
+    assert ("dated 01/06/2013, but school A closed on 31/08/2013, so its successor takes over on 01/09/2013 and "
+            "the successor AA opened on 01/09/2013") in w.message
+    links[0]["link_date"] = "2013-09-01"  # as the dates say: nothing to say
+    assert "link_date_differs" not in codes(run(tmp_path, schools=schools, links=links,
+                                                statements=[statement(U1, PRIMARY, annual="1200.00")]))
+
+
 def test_a_links_file_as_gias_exports_it_with_its_own_headers_and_day_first_dates_gives_the_succession__faq_3_6(
         tmp_path):
     # GIAS's links download: URN, LinkURN, LinkName, LinkType, LinkEstablishedDate (dd-mm-yyyy)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import os
 import sys
 
-from .interrupt import while_starting
+from .interrupt import std_streams, while_starting
 
 while_starting()  # first: Ctrl-C while Typer, Rich and Polars load is one line, not a traceback
+std_streams()  # a closed stdout or stderr (`>&-`) is the null device, not a file senrun opens next
 
 from .. import allocator  # noqa: E402
 
@@ -52,6 +53,22 @@ for _info in app.registered_commands:
         _info.callback.__doc__ = _reflow(_info.callback.__doc__)
 
 
+def home_expanded(args: list[str]) -> list[str]:
+    """Each argument that begins with `~` (alone, or as `--out=~/…`) with the home folder in its place, as
+    a shell does: one quoted (`--out '~/out'`) or given by a scheduler reaches senrun as typed, and would
+    otherwise name a folder called `~` here while Polars, reading or writing a path, takes `~` for the
+    home folder — two places for one path (decisions 71)."""
+    out = []
+    for arg in args:
+        option, equals, value = arg.partition("=")
+        if not (equals and option.startswith("--")):
+            option, equals, value = "", "", arg
+        if value == "~" or value.startswith("~/"):
+            value = os.path.expanduser(value)
+        out.append(f"{option}={value}" if equals else value)
+    return out
+
+
 def main() -> None:
     """The `senrun` command."""
     if "_SENRUN_COMPLETE" in os.environ:  # a shell asking for completions (`senrun completion SHELL`)
@@ -61,6 +78,7 @@ def main() -> None:
     from .common import OUT_OF_MEMORY, NOTHING_WRITTEN, quiet_pipe, tolerant_streams
     from .supervise import supervise
 
+    sys.argv[1:] = home_expanded(sys.argv[1:])
     supervise(sys.argv)  # returns in the process that runs the command
     tolerant_streams()
     if len(sys.argv) < 2 or {"--help", "-h"} & set(sys.argv[1:]):

@@ -68,10 +68,19 @@ RegisterOpt = Annotated[Optional[Path], typer.Option(
     "stopped (see docs/rules.md).", callback=EXISTING, show_default=False)]
 
 def _width(stream) -> int | None:
-    """A terminal's own width; else (cron, a pipe, a log file) wide enough that no figure is cut."""
-    if stream.isatty() or os.environ.get("COLUMNS"):
+    """A terminal's own width (or COLUMNS, when it is a width at all); else (cron, a pipe, a log file)
+    wide enough that no figure is cut.  COLUMNS=0 or a word would leave Rich no room for any message."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    usable = columns.isdigit() and int(columns) >= 10
+    if usable:
         return None
-    return 140
+    try:
+        terminal = stream is not None and stream.isatty()
+        if terminal and columns:  # a terminal, but COLUMNS says nothing Rich can use: ask the terminal
+            return max(os.get_terminal_size(stream.fileno()).columns, 40)
+    except (OSError, ValueError, AttributeError):
+        terminal = False
+    return None if terminal else 140
 
 
 # emoji=False: a school called "Hill :x: Park" is printed as typed, never with an emoji (and the
@@ -126,10 +135,20 @@ def handled(debug: bool = False, as_json: bool = False):
         with atomic.removals_after(), _handled(debug, as_json):
             yield
     except KeyboardInterrupt:  # after the summary, while the previous folder was deleted (to its end)
-        _say(f"senrun stopped (Ctrl-C): {_written()}.")
-        _left_behind()
-        raise typer.Exit(130) from None
+        _stopped(then=_left_behind)
     _left_behind()
+
+
+def _stopped(then=None) -> None:
+    """Ctrl-C, SIGTERM or SIGHUP: say what stopped the run and what it had written (then `then()`); exit
+    130 (Ctrl-C) or 128 + the signal's number."""
+    from .interrupt import stopped_by
+
+    words, code = stopped_by()
+    _say(f"senrun stopped ({words}): {_written()}.")
+    if then is not None:
+        then()
+    raise typer.Exit(code) from None
 
 
 def _left_behind() -> None:
@@ -158,12 +177,17 @@ def _handled(debug: bool, as_json: bool):
         quiet_pipe()
         raise typer.Exit(0 if atomic.swapped_in() is not None else 141) from None
     except KeyboardInterrupt:
-        _say(f"senrun stopped (Ctrl-C): {_written()}.")
-        raise typer.Exit(130) from None
+        _stopped()
     except MemoryError:
         _out_of_memory()
     except SenrunError as exc:
         _print_issues(exc, as_json)
+        raise typer.Exit(1) from None
+    except OSError as exc:  # the system refused: a folder this user may not write, a full disk, a closed report
+        if atomic.swapped_in() is not None:
+            _say(f"senrun: {_written()}, but the summary could not be shown ({system_words(exc)}).")
+            raise typer.Exit(0) from None
+        _say(f"senrun stopped: {system_words(exc)}: {_written()}.")
         raise typer.Exit(1) from None
     except Exception as exc:  # a bug: say so plainly, keep pupil data out of the message
         if _panic_for_memory(exc):
@@ -180,6 +204,20 @@ def _handled(debug: bool, as_json: bool):
             _out_of_memory()
         _unexpected(exc, debug, as_json)
         raise typer.Exit(1) from None
+
+
+def system_words(exc: OSError) -> str:
+    """What the system said, and of which file, in a line (`/srv/out: Permission denied: this user may not
+    write or read it`); a full disk, a read-only disk and a refused permission with what to do."""
+    import errno
+
+    what = exc.strerror or str(exc) or type(exc).__name__
+    hint = {errno.EACCES: "this user may not write or read it", errno.EPERM: "this user may not write or read it",
+            errno.ENOSPC: "the disk is full: free some space", errno.EROFS: "the disk is read-only",
+            errno.EEXIST: "something of that name is already there",
+            errno.ENOTDIR: "a part of the path is a file, not a folder"}.get(exc.errno)
+    where = f"{os.fsdecode(exc.filename)}: " if exc.filename is not None else "writing to the terminal or the log: "
+    return f"{where}{what}" + (f" ({hint})" if hint else "")
 
 
 def _print_issues(exc, as_json: bool) -> None:

@@ -1,5 +1,6 @@
 """Ctrl-C before a command's body: one line, never a traceback (decisions 11); in it, one
-KeyboardInterrupt, after which the run's cleanup is not interrupted again (decisions 66).
+KeyboardInterrupt, after which the run's cleanup is not interrupted again (decisions 66).  SIGTERM
+and SIGHUP in a command's body stop it the same way (decisions 71).
 
 `while_starting` is the `senrun` command's first act: until a command's body begins
 (`started`, from cli/common.handled) a Ctrl-C while Python is still loading Typer, Rich and
@@ -32,16 +33,58 @@ def while_starting() -> None:
         signal.signal(signal.SIGINT, _stopped_while_starting)
 
 
+#: The signals that stop a command's body as Ctrl-C does (a scheduler's SIGTERM, a closed session's SIGHUP),
+#: each with its words for the message.
+STOPS = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM", signal.SIGHUP: "SIGHUP"}
+_stopped_by = signal.SIGINT
+
+
 def _stop_once(signum, frame) -> None:
-    """Ctrl-C in a command's body: KeyboardInterrupt, once. The run is then stopping: it waits for its
-    threads and deletes its staging folder, and a second Ctrl-C (pressed again, or the same signal
-    passed on by the watching process) must not cut that short and leave children's data beside --out."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """Ctrl-C (or SIGTERM, SIGHUP) in a command's body: KeyboardInterrupt, once. The run is then stopping:
+    it waits for its threads and deletes its staging folder, and a second signal (pressed again, or the
+    same signal passed on by the watching process) must not cut that short and leave children's data
+    beside --out."""
+    global _stopped_by
+    _stopped_by = signum
+    for stop in STOPS:
+        signal.signal(stop, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 
 def started() -> None:
     """A command's body has begun: Ctrl-C is a KeyboardInterrupt again (once: `_stop_once`), which
-    the command reports with what it had written."""
+    the command reports with what it had written; so are SIGTERM and SIGHUP, which would otherwise
+    end the process where it stands and leave its staging folder (children's data) beside --out."""
     if signal.getsignal(signal.SIGINT) is _stopped_while_starting:
-        signal.signal(signal.SIGINT, _stop_once)
+        for stop in STOPS:
+            signal.signal(stop, _stop_once)
+
+
+def stopped_by() -> tuple[str, int]:
+    """What stopped the command (KeyboardInterrupt) in words, and its exit code: 130 for Ctrl-C, else
+    128 + the signal's number (143 for SIGTERM, 129 for SIGHUP), as a shell reports a signal."""
+    return STOPS.get(_stopped_by, "Ctrl-C"), 130 if _stopped_by == signal.SIGINT else 128 + int(_stopped_by)
+
+
+def std_streams() -> None:
+    """A standard stream closed when senrun starts (`>&-`, a daemon's) is opened on the null device:
+    Python would leave sys.stdout None (every message would fail), and the next file senrun opens
+    would take its number, so that the returns' processes, which inherit it as their stdout, could
+    write into an output file."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            try:
+                null = os.open(os.devnull, os.O_RDWR)
+                if null != fd:
+                    os.dup2(null, fd)
+                    os.close(null)
+            except OSError:
+                pass
+    for name, fd, mode in (("stdin", 0, "r"), ("stdout", 1, "w"), ("stderr", 2, "w")):
+        if getattr(sys, name) is None:
+            try:
+                setattr(sys, name, open(fd, mode, closefd=False, encoding="utf-8", errors="replace"))
+            except OSError:
+                pass

@@ -223,10 +223,12 @@ def check_parents(out: Path, shown: Path | None = None) -> None:
             return
 
 
-def check_target(out: Path, shown: Path | None = None, command: str | None = None) -> None:
+def check_target(out: Path, shown: Path | None = None, command: str | None = None,
+                 period: tuple[str, str] | None = None) -> None:
     """Refuse an `out` that is a file, or a non-empty folder holding anything senrun did not write
-    (or, given `command`, that the other command wrote: guard.check_owned)."""
-    guard.check_owned(out, shown or out, command)
+    (or, given `command`, that the other command wrote; given `period`, an allocation of another
+    period: guard.check_owned)."""
+    guard.check_owned(out, shown or out, command, period)
 
 
 #: output_mode (config) → (folders' mode, files' mode).  Outputs hold personal data about
@@ -355,13 +357,14 @@ def removals_after() -> Iterator[None]:
 
 @contextmanager
 def staged(out: Path, protect: Iterable[tuple[str, Path]] = (), mode: str = DEFAULT_MODE,
-           command: str | None = None) -> Iterator[Path]:
+           command: str | None = None, period: tuple[str, str] | None = None) -> Iterator[Path]:
     """Yield an empty staging folder; swap it in if the block succeeds, else delete it.
 
     `protect` names the run's own files (its config and inputs), which `out` must neither be,
     hold nor lie inside; `mode` is an output_mode (MODES).  An existing `out` is replaced only
     if its manifest lists everything in it (guard.py) and, given the `command` writing it
-    (allocate or simulate), only if that command wrote it; and only while this process holds its
+    (allocate or simulate), only if that command wrote it, and given the `period` of an allocation (ISO
+    dates), only if it is of that period; and only while this process holds its
     lock (lock.py).  An OSError anywhere (including the swap) becomes a SenrunError naming
     `out`; `out` is then exactly as it was, and nothing is left beside it.  The folder it
     replaces is deleted after the swap: before this returns, or within `removals_after()` on a
@@ -375,7 +378,7 @@ def staged(out: Path, protect: Iterable[tuple[str, Path]] = (), mode: str = DEFA
         make_dir(out.parent)
         with ExitStack() as held:
             held.enter_context(lock.locked(out, shown))
-            had_old = yield from _staged_locked(out, shown, mode, command)
+            had_old = yield from _staged_locked(out, shown, mode, command, period)
             if had_old:
                 _remove_old(out, held.pop_all())
     except OSError as exc:
@@ -418,14 +421,15 @@ def _remove_old(out: Path, held: ExitStack) -> None:
     _removals.append(finished)
 
 
-def _staged_locked(out: Path, shown: Path, mode: str, command: str | None) -> Iterator[Path]:
+def _staged_locked(out: Path, shown: Path, mode: str, command: str | None,
+                   period: tuple[str, str] | None = None) -> Iterator[Path]:
     """staged(), once the lock is held: the staging folder is this run's alone to make and
     discard.  Returns whether the swap put an old folder aside, to be deleted."""
     staging = staging_path(out)
     try:
         recover(out)
         checkpoint("recovered")
-        check_target(out, shown, command)
+        check_target(out, shown, command, period)
         make_dir(staging, 0o700)
         checkpoint("staging-made")
         yield staging

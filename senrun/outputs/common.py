@@ -259,8 +259,9 @@ BASIS_WORDS = {
 #: workbook.  Every other kind is counted there and listed only in the restricted pupils.xlsx,
 #: so a kind added later is kept out of the public pack until it is known to be safe.
 PUBLIC_WARNINGS = frozenset({"no_census", "no_pupils", "cluster_names", "census_outside",
-                             "pupils_override", "pupils_ignored", "unmapped_column", "links_unknown", "links_no_successions", "closed_without_successor",
-                             "pupils_override_unused", "successor_not_closed", "register_stale",
+                             "pupils_override", "pupils_ignored", "unmapped_column", "links_unknown", "links_no_successions", "link_date_differs",
+                             "closed_without_successor",
+                             "pupils_override_unused", "successor_not_closed", "register_stale", "register_changed",
                              "previous_not_last_year", "previous_register_differ", "totals_row",
                              "year_label", "census_date_far", "other_sheet"})
 
@@ -269,6 +270,7 @@ WARNING_WORDS = {
     "links_unknown": "no succession of the links input is from a known school",
     "links_no_successions": "no row of the links input is a succession",
     "closed_without_successor": "school closed with no successor, ending its children's PSF",
+    "link_date_differs": "a succession dated otherwise than its school's closing or its successor's opening",
     "census_not_in_census": "child with PSF not found in the census",
     "census_casual_move": "child with PSF found at another school (unrecorded casual move)",
     "dob_differs": "date of birth differs between census and statements",
@@ -285,6 +287,8 @@ WARNING_WORDS = {
     "pupils_override_unused": "pupils_override on a school it cannot apply to",
     "successor_not_closed": "school succeeded in the period with no closed date (still counted open)",
     "register_stale": "register of a run more than a year before this one",
+    "register_changed": "register changed since senrun wrote it",
+    "not_in_register": "child paid this year who is not in last year's register",
     "previous_not_last_year": "--previous is not last year's run",
     "previous_register_differ": "--previous and --register of different years",
     "now_post_policy": "child paid last year whose statement is now dated after the policy start",

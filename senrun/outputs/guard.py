@@ -14,6 +14,8 @@ senrun replaces `--out` whole.  So, before anything is written:
   the error, and nothing is deleted.
 - and only by the command that wrote it: `simulate` never replaces a funding run's folder
   (its allocations.xlsx, returns, psf.csv), nor `allocate` a folder of what-if scenarios.
+- and a year's allocation only by an allocation of the same period: last year's folder is this
+  year's register and previous run.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 
 from ..errors import SenrunError
@@ -86,9 +89,10 @@ HOLDS = {"allocate": ("a funding run", "allocations.xlsx, pupils.xlsx, the schoo
          "simulate": ("what-if scenarios", "simulate.xlsx, scenarios.csv", "what-if")}
 
 
-def check_owned(out: Path, shown: Path, command: str | None = None) -> None:
+def check_owned(out: Path, shown: Path, command: str | None = None, period: tuple[str, str] | None = None) -> None:
     """Refuse an existing, non-empty `out` holding anything its manifest.json does not list, or
-    (given the `command` about to write it, allocate or simulate) written by the other command."""
+    (given the `command` about to write it, allocate or simulate) written by the other command, or
+    (given the `period` of an allocation about to be written, ISO dates) an allocation of another period."""
     if out.is_file():
         raise SenrunError(f"cannot write to {shown}: it is a file, not a folder")
     if not out.is_dir() or not any(out.iterdir()):
@@ -101,6 +105,8 @@ def check_owned(out: Path, shown: Path, command: str | None = None) -> None:
             f"(it has no {MANIFEST} listing its files); give a new or empty folder, or one senrun wrote before")
     if command is not None:
         _check_same_command(manifest, shown, command)
+    if period is not None and written_by(manifest) == "allocate":
+        _check_same_period(manifest, shown, period)
     foreign = foreign_entries(out, listed)
     locks = [name for name in foreign if Path(name).name.startswith("~$")]
     if locks and len(locks) == len(foreign):  # Excel's lock file beside a workbook it has open
@@ -157,6 +163,28 @@ def _check_same_command(manifest: dict, shown: Path, command: str) -> None:
     raise SenrunError(
         f"cannot write to {shown}: it holds {what} written by `senrun {other}`{year} ({files}), which "
         f"`senrun {command}` would replace; give {command} a folder of its own, e.g. --out {suggest}/")
+
+
+def _check_same_period(manifest: dict, shown: Path, period: tuple[str, str]) -> None:
+    """Refuse to replace one year's allocation with another year's: last year's output folder is this
+    year's register and previous run, and next year's (its psf.csv is the memory of every stop)."""
+    theirs = manifest.get("period")
+    if not isinstance(theirs, dict) or (theirs.get("start"), theirs.get("end")) == tuple(period):
+        return
+    year = f"{manifest['year']} " if isinstance(manifest.get("year"), str) else ""
+    raise SenrunError(
+        f"cannot write to {shown}: it holds the {year}allocation ({_uk(theirs.get('start'))} – {_uk(theirs.get('end'))}), "
+        f"and this run is of {_uk(period[0])} – {_uk(period[1])}; each year's output folder is the next year's --register and "
+        "--previous, so senrun does not replace one year's with another's: give this year's run a folder of its own "
+        "(a folder a year: docs/seven-years.md), or delete that folder first if it is truly not wanted")
+
+
+def _uk(iso: object) -> str:
+    """An ISO date as messages give dates (31/03/2014); anything else as it is."""
+    try:
+        return date.fromisoformat(str(iso)).strftime("%d/%m/%Y")
+    except ValueError:
+        return str(iso)
 
 
 def foreign_entries(out: Path, listed: dict[str, dict]) -> list[str]:

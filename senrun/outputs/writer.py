@@ -77,7 +77,8 @@ def write_outputs(result: RunResult, out: Path, *, returns: bool = True, jobs: i
     config = result.config
     # the cluster packs are built by the returns' processes (first), or in-process without them
     tasks = plan_packs(result, diff) if packs else []
-    with atomic.staged(out, guard.run_files(config, result), guard.output_mode(config), "allocate") as staging, \
+    period = (config.period_start.isoformat(), config.period_end.isoformat())
+    with atomic.staged(out, guard.run_files(config, result), guard.output_mode(config), "allocate", period) as staging, \
             building_returns(result, jobs, diff, pack_chunks(tasks)) if returns else nullcontext() as built:
         # the returns' processes (if any) are at work from here, while this one writes the rest
         folder = Folder(staging)

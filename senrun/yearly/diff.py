@@ -15,8 +15,8 @@ import polars as pl
 
 from ..calendar import shift_years
 from ..config.loader import Config
-from ..errors import WARNING, Issue, SenrunError
-from ..register import manifest_period
+from ..errors import ERROR, WARNING, Issue, SenrunError
+from ..register import manifest_period, register_label
 from ..result import RunResult
 from ..inputs.schema import CLUSTER_ID, SCHOOL_ID
 from ..outputs.common import COLUMN_LABELS, LAST_YEARS_FILE, LAST_YEARS_NAME
@@ -27,6 +27,7 @@ DIFF_COLUMNS = ("level", SCHOOL_ID, CLUSTER_ID, "previous_total", "current_total
 PREVIOUS_COLUMNS = (SCHOOL_ID, CLUSTER_ID, "total")
 _POUNDS = re.compile(r"^(-)?(\d+)(?:\.(\d{1,2}))?$")
 _GUARDED = re.compile(r"^'[=+\-@\t\r]")  # senrun's CSVs put ' before text a spreadsheet would run
+_TOTALS = re.compile(r"\s*(grand\s+|sub-?\s*)?totals?\s*:?\s*", re.IGNORECASE)
 _GUARDED_INSIDE = re.compile(r"([,;\t]\s*)'([=+\-@])")
 
 
@@ -70,7 +71,7 @@ def previous_year_issues(cfg: Config, previous: Path, register: Path | None = No
         return []
     start, end = period
     issues = []
-    if end >= cfg.period_start or end < shift_years(cfg.period_start, -1):
+    if not _last_year(period, cfg):
         issues.append(Issue("previous_not_last_year", WARNING, f"--previous is the run of {start:%d/%m/%Y} – "
                             f"{end:%d/%m/%Y}, not of the year before this period ({cfg.period_start:%d/%m/%Y} – "
                             f"{cfg.period_end:%d/%m/%Y}): diff.csv and the Diff sheet compare with that run",
@@ -124,6 +125,12 @@ def _read_previous_csv(path: Path) -> pl.DataFrame:
         raise SenrunError(f"{path.name}: cannot read it as CSV ({exc})") from None
     _missing_columns(raw, path, "")
     ids, clusters, totals = (raw[c].to_list() for c in PREVIOUS_COLUMNS)
+    for i, school in enumerate(ids):
+        if not (school or "").strip() or _TOTALS.fullmatch(school):
+            raise SenrunError(Issue("bad_value", ERROR, f"'{(school or '').strip()}' is not a school: a previous run's "
+                                    "schools.csv has a school on every row (a totals row added in a spreadsheet? "
+                                    "delete it)", file=path.name, row=i + 2, column=SCHOOL_ID,
+                                    expected="a school's id"))
     pence = []
     for i, text in enumerate(totals):
         value = pounds_text_to_pence(text or "")
@@ -209,7 +216,20 @@ def floor_previous(cfg, previous: Path | None) -> dict[str, int] | None:
     last year's file is given (allocate, validate and explain alike); else None."""
     if cfg.floor_pct is None or previous is None:
         return None
+    period = manifest_period(previous if previous.is_dir() else previous.parent)
+    if period is not None and not _last_year(period, cfg):
+        raise SenrunError(Issue(
+            "previous_not_last_year", ERROR, f"--previous is the run of {period[0]:%d/%m/%Y} – {period[1]:%d/%m/%Y}, "
+            f"not of the year before this period ({cfg.period_start:%d/%m/%Y} – {cfg.period_end:%d/%m/%Y}): "
+            "formula.protection's floor is set by last year's cluster allocations, and another year's would move "
+            "money between clusters", file=register_label(previous_file(previous)), expected="last year's schools.csv, or its output folder"))
     return previous_cluster_allocations(previous)
+
+
+def _last_year(period, cfg) -> bool:
+    """Whether a run of `period` is the year before this one: it ended before this period starts, and
+    not more than a year before."""
+    return shift_years(cfg.period_start, -1) <= period[1] < cfg.period_start
 
 
 # --- the comparison ----------------------------------------------------------------------
