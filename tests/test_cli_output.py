@@ -175,3 +175,37 @@ def test_a_header_or_cell_with_a_line_break_is_still_one_line_per_issue_for_cron
     assert done.exit_code == 1
     [line] = [line for line in done.output.splitlines() if "school_id" in line]
     assert line.startswith("error: statements.csv › row 2 › school_id:") and "A B" in line
+
+
+def test_a_closed_stdout_or_stderr_is_no_traceback_and_a_clean_check_still_exits_0(config):
+    """`senrun validate … >&-` (a cron line that throws the report away): the stream is the null device."""
+    for closed in (">&-", "2>&-"):
+        done = subprocess.run(["bash", "-c", f'"$0" -m senrun validate -c "$1" {closed}', sys.executable, str(config)],
+                              capture_output=True, timeout=120, text=True)
+        assert done.returncode == 0, (closed, done.stdout, done.stderr)
+        assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_columns_of_zero_or_a_word_still_shows_every_message(tmp_path):
+    config = write_run(tmp_path, statements=STATEMENTS, budget={"pupil_specific_pot": -1})
+    for columns in ("0", "wide"):
+        done = run_cli(["validate", "-c", str(config)], env={**os.environ, "COLUMNS": columns}, text=True)
+        assert done.returncode == 1
+        assert "budget.pupil_specific_pot: -1 is negative" in " ".join((done.stdout + done.stderr).split())
+
+
+def test_an_argument_beginning_with_a_tilde_is_the_home_folder_as_a_shell_makes_it():
+    from senrun.cli import home_expanded
+
+    home = os.path.expanduser("~")
+    assert home_expanded(["allocate", "--out", "~/out", "--register=~/2013-14", "~", "-c", "a~/b", "--set=x=~/y"]) == [
+        "allocate", "--out", f"{home}/out", f"--register={home}/2013-14", home, "-c", "a~/b", "--set=x=~/y"]
+
+
+def test_a_refusal_by_the_system_names_the_file_and_what_to_do_not_a_bug(config, tmp_path):
+    """`init --out` below a file: the system's words, in one line, not "failed unexpectedly … report it"."""
+    (tmp_path / "afile").write_text("")
+    done = runner.invoke(app, ["init", "--from", str(config.parent), "--out", str(tmp_path / "afile" / "x.yaml")])
+    assert done.exit_code == 1
+    said = " ".join(done.output.split())
+    assert f"senrun stopped: {tmp_path / 'afile'}" in said and "unexpectedly" not in said
