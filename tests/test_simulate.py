@@ -126,6 +126,23 @@ def test_a_scenario_that_moves_the_period_recomputes_the_psf(base):
     assert o.result.totals.continuing_psf < simulate(base, []).base.totals.continuing_psf
 
 
+def test_a_scenario_moving_the_period_past_a_schools_closing_is_infeasible_as_allocate_would_stop__spec_11_11(
+        tmp_path):
+    """The school closed in August 2013 keeps an SSA: a period from April 2014 has no row to pay it to, so
+    allocate stops (`ssa_no_row`); the scenario is infeasible for the same reason, never short of the SSA."""
+    schools = [{"school_id": "A", "school_name": "A", "cluster_id": "C1", "ssa": "500.00", "pupils": "100",
+                "opened": "", "closed": "2013-08-31", "successor_id": "B"},
+               {"school_id": "B", "school_name": "B", "cluster_id": "C1", "ssa": "1000.00", "pupils": "100",
+                "opened": "2013-09-01", "closed": "", "successor_id": ""}]
+    base = load_config(write_run(tmp_path, schools=schools, statements=STATEMENTS[1:2]))
+    later = scenario_config(base, {"period": {"start": "2014-04-01", "end": "2015-03-31"}}, "later.yaml")
+    sim = simulate(base, [("later", later)])
+    [failed] = sim.infeasible
+    assert failed.name == "later" and "school A is open on no day of the period" in failed.reason
+    with pytest.raises(SenrunError, match="ssa_no_row|open on no day"):
+        allocate(later)
+
+
 # --- sweeps -------------------------------------------------------------------------
 
 def test_a_sweep_is_the_grid_of_its_sets_named_by_assignment_with_exact_decimal_values():

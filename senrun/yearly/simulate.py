@@ -189,6 +189,13 @@ def _budget(cfg: Config) -> tuple:
     return cfg.pupil_specific_pot, cfg.sen_total, cfg.ssa_total
 
 
+def _checked_by(cfg: Config) -> tuple:
+    """What the checks of the inputs depend on besides the files: the basis columns, the budget, and
+    the dates (a school's SSA is refused when the period has no day it is open: `ssa_no_row`)."""
+    return (_bases(cfg), _budget(cfg), cfg.period_start, cfg.period_end, cfg.census_date, cfg.policy_start,
+            cfg.prorate)
+
+
 def scenario_inputs(base_inp: Inputs, base_cfg: Config, cfg: Config, read: dict) -> Inputs:
     """The inputs a scenario runs on: the base's, re-checked where the scenario needs other columns or
     another budget check; read afresh (once per set of files) if it names other input files."""
@@ -198,7 +205,7 @@ def scenario_inputs(base_inp: Inputs, base_cfg: Config, cfg: Config, read: dict)
             read[key] = read_inputs(cfg)
             read[key].register = base_inp.register  # last year's register holds for every scenario
         return read[key]
-    if _bases(cfg) == _bases(base_cfg) and _budget(cfg) == _budget(base_cfg):
+    if _checked_by(cfg) == _checked_by(base_cfg):
         return base_inp
     # the base's derived work (the census join, pupil counts) does not depend on the schools table: shared
     checked = Inputs(replace(base_inp.schools), base_inp.statements, base_inp.census, base_inp.moves, Issues(),
