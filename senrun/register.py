@@ -142,6 +142,18 @@ def _changed(file: Path, label: str, sha256: str, lines: int) -> list[Issue]:
                   "under reinstate: in the config", file=label)]
 
 
+def carried(result) -> Register:
+    """A run's PSF lines as the next year's register, as if its psf.csv were read back: the run-off's
+    years each remember the one before (SPEC §6 `--years` with `--register`), as a council's runs do."""
+    cfg = result.config
+    lines = result.psf.select(
+        pl.int_range(2, result.psf.height + 2, dtype=pl.Int64).alias(ROW), UPN, STREAM, "paid_school_id",
+        "paid_to", "paid_amount", "reason")
+    histories, distinct = _histories(lines)
+    return Register(histories, f"the run-off's year before {shift_years(cfg.period_start, 1):%Y}", "", "", distinct,
+                    (cfg.period_start, cfg.period_end))
+
+
 def register_label(file: Path) -> str:
     """How messages and the Summary name the register: its folder and name (`2013-14/psf.csv`), so that
     last year's psf.csv is never taken for this year's."""

@@ -534,3 +534,33 @@ def test_the_same_statement_given_a_second_issued_row_is_told_how_to_record_an_e
                                              statement(U1, "2005-05-05", statement_date="2014-09-01")])
     [issue] = caught.value.errors
     assert issue.code == "duplicate" and "ehc_transfer" in issue.message and issue.row == 3
+
+
+def test_the_run_off_under_a_register_is_the_chain_of_allocations_each_with_the_year_befores__faq_8_spec_11_4(tmp_path):
+    """`simulate --years` with last year's register projects what the council's own runs will show, each
+    year given the year before's output as its register: a child whose PSF stops is released once, in
+    the year it stops, not again in every later year."""
+    from senrun.yearly.projection import project
+    from senrun.pipeline import read_inputs
+
+    statements = [statement(U1, "2001-11-14"), statement(U2, "2005-05-05"), statement("H801200005003", "1999-01-10")]
+    register = last_year(tmp_path, {"upn": U1}, {"upn": U2}, {"upn": "H801200005003"})
+    runner = CliRunner()
+    previous, chain = register.parent, []
+    for k, (start, end) in enumerate((("2013-04-01", "2014-03-31"), ("2014-04-01", "2015-03-31"),
+                                      ("2015-04-01", "2016-03-31"))):
+        folder = tmp_path / f"y{k}"
+        folder.mkdir()
+        config = write_run(folder, statements=statements, year=f"{start[:4]}-{end[2:4]}",
+                           period={"start": start, "end": end})
+        done = runner.invoke(app, ["allocate", "-c", str(config), "-o", str(folder / "out"), "--no-returns", "-q",
+                                   "--register", str(previous)])
+        assert done.exit_code == 0, done.output
+        chain.append(json.loads((folder / "out" / "manifest.json").read_text())["totals"])
+        previous = folder / "out"
+    cfg = load_config(tmp_path / "y0" / "senrun.yaml")
+    projected = project(read_inputs(cfg, register=register), cfg, 3)
+    for row, totals in zip(projected.iter_rows(named=True), chain):
+        assert (row["continuing_psf"], row["released_psf"], row["cluster_pot"]) == (
+            totals["continuing_psf"]["pence"], totals["released_psf"]["pence"], totals["cluster_pot"]["pence"])
+    assert projected["released_psf"].to_list()[1:] != [0, 0]  # children stop in these years: released once each

@@ -18,6 +18,7 @@ from ..config.loader import Config
 from ..errors import SenrunError
 from ..money import pounds
 from ..pipeline import Inputs, compute
+from ..register import carried
 from ..result import RunResult
 
 PROJECTION_COLUMNS = ("year", "period_start", "period_end", "continuing_psf", "released_psf", "topslices",
@@ -58,11 +59,13 @@ def project(inputs: Inputs, cfg: Config, years: int, first: RunResult | None = N
             ) -> pl.DataFrame:
     """The base period and the `years - 1` after it: one row per year (PROJECTION_COLUMNS).
 
-    `first` may be the base period's run already computed.
+    `first` may be the base period's run already computed.  With last year's register in `inputs`, each
+    later year has the year before's PSF lines as its register (`register.carried`).
     """
     if years < 1:
         raise ValueError("years must be at least 1")
     rows = []
+    result = None
     for k in range(years):
         if k == 0 and first is not None:
             result = first
@@ -70,8 +73,12 @@ def project(inputs: Inputs, cfg: Config, years: int, first: RunResult | None = N
             start, end = shifted_period(cfg, k)
             if progress:
                 progress(f"projecting {year_label(start, end)}")
+            # with last year's register, each later year is run with the year before's as its register, as a
+            # council runs them: what stopped is held at nothing, and released once, in the year it stopped
+            year_inputs = replace(inputs, register=carried(result)) if k > 0 and inputs.register is not None \
+                else inputs
             try:
-                result = compute(inputs, cfg.with_period(start, end))
+                result = compute(year_inputs, cfg.with_period(start, end))
             except SenrunError as exc:  # say which year of the run-off could not be worked out
                 raise SenrunError([replace(i, message=f"in the run-off's year {year_label(start, end)} "
                                            f"({start:%d/%m/%Y} – {end:%d/%m/%Y}): {i.message}") if i.is_error else i
