@@ -130,9 +130,10 @@ def element_totals(specs: tuple[ElementSpec, ...], units: dict[str, int], scales
     if rest:
         left = cluster_pot - spent
         if left < 0:
-            raise _unaffordable(f"the formula spends {fmt_gbp(spent)} before its remainder element "
-                              f"'{rest[0].name}', more than the cluster pot {fmt_gbp(cluster_pot)}: the remainder "
-                        f"would be {fmt_gbp(left)}", cfg_name, specs, totals, units, scales, cluster_pot)
+            kind = "the element whose rate is solved" if rest[0].solve else "its remainder element"
+            raise _unaffordable(f"the formula spends {fmt_gbp(spent)} before {kind} "
+                                f"'{rest[0].name}', more than the cluster pot {fmt_gbp(cluster_pot)}: the remainder "
+                                f"would be {fmt_gbp(left)}", cfg_name, specs, totals, units, scales, cluster_pot)
         totals[rest[0].name] = left
     else:
         gap = cluster_pot - spent

@@ -146,3 +146,16 @@ def test_a_child_moved_twice_is_said_to_come_from_the_school_before_not_the_stat
     assert ", by managed move from B:" in line["text"] and line["psf_school_id"] == "A"
     [first] = explain_school(r, "B")["psf"]["children"]
     assert ", by managed move from A:" in first["text"]
+
+
+def test_a_school_closed_before_the_period_is_said_to_be_so_and_its_successor_named_not_a_typing_slip__spec_11_1(
+        tmp_path):
+    schools = [{"school_id": s, "school_name": s, "cluster_id": "C1", "ssa": "0", "pupils": "100", "closed": c,
+                "successor_id": n} for s, c, n in (("A", "2012-08-31", "AA"), ("AA", "", ""), ("B", "", ""))]
+    result, _, _ = run_for_explain(load_config(write_run(tmp_path, schools=schools,
+                                                         statements=[statement("B801200005001", "2005-05-05", "AA")])))
+    with pytest.raises(SenrunError) as e:
+        explain_school(result, "A")
+    said = str(e.value)
+    assert "open on no day of the period (see its closed date)" in said and "successor AA" in said
+    assert "did you mean" not in said

@@ -397,3 +397,42 @@ def test_an_empty_scenario_file_is_an_error(base, tmp_path):
         load_scenario(base, scenario_file(tmp_path, "sc7.yaml", "# nothing yet\n"))
     [issue] = caught.value.issues
     assert issue.file == "sc7.yaml" and "the scenario file is empty" in issue.message
+
+
+def test_one_key_in_two_set_options_is_a_usage_error_not_scenarios_named_after_values_never_used(base):
+    """`--set lump_sum.rate=0,5000 --set lump_sum.rate=10000` ran both points at 10000."""
+    with pytest.raises(SetOptionError, match=r"--set lump_sum.rate is given twice .*--set lump_sum.rate=0,5000,10000"):
+        sweep_overlays(base.raw, ["lump_sum.rate=0,5000", "lump_sum.rate=10000"])
+
+
+def test_an_element_named_twice_in_one_scenario_is_an_error_at_its_line_not_the_last_one_winning(base, tmp_path):
+    path = scenario_file(tmp_path, "twice.yaml", "formula:\n  elements:\n    - {name: lump_sum, rate: 6000}\n"
+                                                 "    - {name: lump_sum, rate: 7000}\n")
+    with pytest.raises(SenrunError) as e:
+        load_scenario(base, path)
+    [issue] = e.value.issues
+    assert (issue.file, issue.row, issue.column) == ("twice.yaml", 4, "formula.elements[1].name")
+    assert "the name 'lump_sum' is given twice" in issue.message
+
+
+def test_a_set_giving_an_element_a_second_kind_is_told_the_set_that_clears_the_first(base):
+    with pytest.raises(SenrunError) as e:
+        sweep_scenarios(base, ["per_pupil.share=0.5"])
+    assert "add --set per_pupil.remainder=false" in str(e.value) and "to formula.elements" not in str(e.value)
+
+
+def test_a_spreadsheet_given_as_a_scenario_is_told_what_a_scenario_is(base, tmp_path):
+    path = scenario_file(tmp_path, "scenario.csv", "name,rate\nlump_sum,5000\n")
+    with pytest.raises(SenrunError, match="not a scenario: a scenario is a .yaml file of the config keys it changes"):
+        load_scenario(base, path)
+
+
+def test_an_infeasible_scenario_keeps_the_inputs_place_of_its_reason_with_the_upn_hidden(tmp_path):
+    """With the UPN hidden, the statement's file and row are all an officer has to find the child."""
+    census = [{"upn": U2, "school_id": "B", "date_of_birth": "2005-05-05"},
+              {"upn": U3, "school_id": "H", "date_of_birth": "1999-01-10"}]  # U1 is in no census row
+    cfg = load_config(write_run(tmp_path, statements=STATEMENTS, census=census))
+    strict = scenario_config(cfg, {"missing_from_census": "error"}, "strict.yaml")
+    [failed] = simulate(cfg, [("strict", strict)]).infeasible
+    assert failed.reason.startswith("statements.csv › row 2 › upn: [hidden] is not in the census")
+    assert U1 not in failed.reason

@@ -235,18 +235,19 @@ def _yaml_problem(exc: YamlProblem, name: str) -> Issue:
     return Issue(CONFIG, "error", str(exc), file=name, row=exc.line, column=exc.key, field=exc.key)
 
 
-def read_config_file(path: Path) -> tuple[Any, dict[str, int], str]:
+def read_config_file(path: Path, scenario: bool = False) -> tuple[Any, dict[str, int], str]:
     """The raw YAML of a config or scenario file, its line map and its SHA-256: the file is read once, and
     the hash is of the very bytes parsed (a config saved again during the run cannot differ from it).
     A key given twice is an error here; `read_config_checked` lists it with the file's other problems."""
-    raw, lines, sha, twice = read_config_checked(path)
+    raw, lines, sha, twice = read_config_checked(path, scenario)
     if twice:
         raise SenrunError(twice)
     return raw, lines, sha
 
 
-def read_config_checked(path: Path) -> tuple[Any, dict[str, int], str, list[Issue]]:
-    """`read_config_file`'s raw YAML, lines and SHA-256, and each key given twice as an Issue."""
+def read_config_checked(path: Path, scenario: bool = False) -> tuple[Any, dict[str, int], str, list[Issue]]:
+    """`read_config_file`'s raw YAML, lines and SHA-256, and each key given twice as an Issue (`scenario`: the
+    file is a simulate scenario, and is named so)."""
     name = path.name
     try:
         snap = read_snapshot(path, MAX_BYTES, "a config is at most {max:,}")
@@ -256,6 +257,10 @@ def read_config_checked(path: Path) -> tuple[Any, dict[str, int], str, list[Issu
         raise SenrunError(Issue(CONFIG, "error", problem, file=name)) from None
     if path.suffix.lower() in _SPREADSHEET_SUFFIXES or snap.data.startswith(_SPREADSHEET_MAGIC):
         kind = "a CSV file" if path.suffix.lower() == ".csv" else "a spreadsheet"
+        if scenario:
+            raise SenrunError(Issue(CONFIG, "error", f"this is {kind}, not a scenario: a scenario is a .yaml file of "
+                                    "the config keys it changes, such as budget: {pupil_specific_pot: 17000000} "
+                                    "(docs/simulate.md)", file=name))
         raise SenrunError(Issue(CONFIG, "error", f"this is {kind}, not a config: give the config's .yaml file "
                                 "(such as senrun.yaml), which names the spreadsheets under inputs:", file=name))
     try:

@@ -119,6 +119,7 @@ def scenario_config(base_cfg: Config, overlay_raw: Any, source: str, lines: dict
                                 file=source, row=1))
     issues = [replace(i, file=source, row=_line(i.column, lines))  # in the scenario's own numbering
               for i in near_misses(base_cfg.raw, overlay_raw)]
+    issues += _named_twice(overlay_raw, source, lines)
     merged = None
     try:
         merged = merge(base_cfg.raw, overlay_raw)
@@ -131,6 +132,29 @@ def scenario_config(base_cfg: Config, overlay_raw: Any, source: str, lines: dict
     return cfg
 
 
+def _named_twice(overlay_raw: dict, source: str, lines: dict[str, int]) -> list[Issue]:
+    """An element or top-slice named twice in one scenario: merged by name, the second would replace the
+    first with no word, as a base config naming one twice is refused."""
+    issues = []
+    for keys in KIND_KEYS:
+        items = overlay_raw
+        for key in keys:
+            items = items.get(key) if isinstance(items, dict) else None
+        if not isinstance(items, list):
+            continue
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            name = item.get("name") if isinstance(item, dict) else None
+            if isinstance(name, str) and name in seen:
+                path = f"{'.'.join(keys)}[{i}].name"
+                issues.append(Issue(CONFIG, "error", f"the name '{name}' is given twice in this scenario's "
+                                    f"{'.'.join(keys)}: the second would replace the first; give it once",
+                                    file=source, row=_line(path, lines), column=path, field=path))
+            elif isinstance(name, str):
+                seen.add(name)
+    return issues
+
+
 def _relabel(issue: Issue, source: str, merged: dict | None, overlay_raw: dict, lines: dict[str, int]) -> Issue:
     """The issue, located in the scenario file: its name, and the line of the key where the scenario has it."""
     column = issue.column or issue.field
@@ -139,7 +163,7 @@ def _relabel(issue: Issue, source: str, merged: dict | None, overlay_raw: dict, 
     path = overlay_path(column, merged, overlay_raw)
     message = issue.message.replace(column, path)  # `'formula.elements[0].basis' is required`: the scenario's [0]
     if "must have exactly one of" in message:
-        message += _kinds_hint(column, merged, overlay_raw, path)
+        message += _kinds_hint(column, merged, overlay_raw, path, source)
     elif issue.is_error:
         message += _null_hint(path, overlay_raw)
     return replace(issue, code=CONFIG, file=source, sheet=None, row=_line(path, lines),
@@ -151,7 +175,7 @@ KIND_KEYS = {("formula", "elements"): ("rate", "share", "remainder"), ("topslice
                                                                                       "per_school")}
 
 
-def _kinds_hint(column: str, merged: dict | None, overlay_raw: dict, path: str) -> str:
+def _kinds_hint(column: str, merged: dict | None, overlay_raw: dict, path: str, source: str = "") -> str:
     """For an element or top-slice with two kinds at once: the base's key that the scenario's new one
     should clear (`per_cluster: null`, `remainder: false`), as the scenario's keys merge into the base's item."""
     for keys, kinds in KIND_KEYS.items():
@@ -167,8 +191,11 @@ def _kinds_hint(column: str, merged: dict | None, overlay_raw: dict, path: str) 
         stale = [k for k in given if k not in mine]
         if len(given) < 2 or not stale:
             return ""
-        clear = " and ".join(f"`{k}: false`" if k == "remainder" else f"`{k}: null`" for k in stale)
         what = "element" if keys[0] == "formula" else "top-slice"
+        if source.startswith("--set"):  # no file to edit: the option that clears it
+            clear = " and ".join(f"--set {item['name']}.{k}={'false' if k == 'remainder' else 'null'}" for k in stale)
+            return f" — a --set merges into the base's {what}, so clear the one it replaces: add {clear}"
+        clear = " and ".join(f"`{k}: false`" if k == "remainder" else f"`{k}: null`" for k in stale)
         return (f" — a scenario's keys merge into the base's {what}, so clear the one it replaces: add {clear} "
                 f"to {path}")
     return ""
@@ -242,7 +269,7 @@ def check_solve_raw(merged: dict) -> None:
 def load_scenario(base_cfg: Config, path: Path) -> tuple[str, Config]:
     """A scenario file merged onto the base config and validated: (its name — the file's stem —, Config)."""
     path = Path(path)
-    raw, lines, sha = read_config_file(path)
+    raw, lines, sha = read_config_file(path, scenario=True)
     if raw is None:
         raise SenrunError(Issue(CONFIG, "error", "the scenario file is empty: give the keys it changes, e.g. "
                                 "budget: {pupil_specific_pot: 17000000} (write {} for a copy of the base config)",
@@ -274,7 +301,7 @@ def unique_names(names: list[str], swept: tuple[str, ...] = ()) -> None:
         raise SenrunError(f"a scenario file and a --set point are both named {', '.join(twice)}: a scenario file is "
                           "named by its stem, so rename the file")
     raise SenrunError(f"two scenarios are named {', '.join(twice)}: scenarios are named by their file's stem, "
-                      "so give the files different names")
+                      "so give the files different names (or give a file once)")
 
 
 # --- sweeps -------------------------------------------------------------------------------
@@ -355,9 +382,13 @@ def sweep_overlays(base_raw: dict, options: list[str]) -> list[tuple[str, dict]]
     """The grid of `--set` options (cartesian product, first option slowest), each point (name, overlay)."""
     if not options:
         return []
-    axes = []
+    axes, given = [], {}
     for option in options:
         key, texts = parse_set(option)
+        if key in given:  # each point would take the last option's value, named after both
+            raise SetOptionError(f"--set {key} is given twice ({given[key]!r} and {option!r}): give all its values "
+                                 f"in one --set, such as --set {key}={','.join(dict.fromkeys([*parse_set(given[key])[1], *texts]))}")
+        given[key] = option
         axes.append([(key, text, set_overlay(base_raw, key, parse_value(text))) for text in texts])
     points = []
     for combo in itertools.product(*axes):

@@ -78,6 +78,16 @@ def explain_school(result: RunResult, school_id: str, personal: bool = True) -> 
     school_id = school_id.strip()
     found = result.schools.filter(pl.col(SCHOOL_ID) == school_id)
     if found.is_empty():
+        successors = [b for a, b in result.successions if a == school_id]
+        if successors:  # a school of the schools input, closed before the period: no typing slip to suggest
+            raise SenrunError(f"school '{school_id}' has no row this period: it is in the schools input of "
+                              f"{result.config.path.name} but open on no day of the period (see its closed date), and "
+                              f"its pupils' PSF went on to its successor {', '.join(successors)}: explain --school "
+                              f"{successors[0]} shows it")
+        if school_id in {b for _, b in result.successions}:
+            raise SenrunError(f"school '{school_id}' has no row this period: it is in the schools input of "
+                              f"{result.config.path.name} as a successor, but open on no day of the period (see its "
+                              "opened date)")
         from ..suggest import nearest_schools
 
         hint = nearest_schools(school_id, result.schools[SCHOOL_ID], result.schools["school_name"]) or \

@@ -163,7 +163,9 @@ def infeasible(name: str, base_cfg: Config, cfg: Config, exc: SenrunError) -> In
     rate of the elements whose rate the scenario changed (of every rate element if it changed none).
     The reason goes into files that may be shared (simulate.xlsx, infeasible.csv, manifest.json): a
     child's UPN or date of birth in it is `[hidden]`, as in validate's report."""
-    reason = "; ".join(i.hidden().message for i in (exc.errors or exc.issues))
+    # a problem in an input keeps its place (file, row, column): with the UPN hidden, only that finds the row
+    reason = "; ".join(i.hidden().message if i.in_config or not i.file else str(i.hidden())
+                       for i in (exc.errors or exc.issues))
     highest = getattr(exc, "highest", None) or {}
     base_rates = {e.name: e.rate for e in base_cfg.elements}
     changed = {k: v for k, v in highest.items() if base_rates.get(k) != _rate(cfg, k)} or highest
