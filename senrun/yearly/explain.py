@@ -69,6 +69,28 @@ def year_name(nc: int | None) -> str:
 
 # --- a school ---------------------------------------------------------------------------
 
+def _no_row(result: RunResult, school_id: str) -> SenrunError:
+    """Why a school has no row this period, said as the schools input has it: closed before the period
+    (its successor named), a successor not yet open, or not there at all (a near id suggested)."""
+    successors = [b for a, b in result.successions if a == school_id]
+    if successors:  # a school of the schools input, closed before the period: no typing slip to suggest
+        return SenrunError(f"school '{school_id}' has no row this period: it is in the schools input of "
+                           f"{result.config.path.name} but open on no day of the period (see its closed date), and "
+                           f"its pupils' PSF went on to its successor {', '.join(successors)}: explain --school "
+                           f"{successors[0]} shows it")
+    if school_id in {b for _, b in result.successions}:
+        return SenrunError(f"school '{school_id}' has no row this period: it is in the schools input of "
+                           f"{result.config.path.name} as a successor, but open on no day of the period (see its "
+                           "opened date)")
+    from ..suggest import nearest_schools
+
+    hint = nearest_schools(school_id, result.schools[SCHOOL_ID], result.schools["school_name"]) or \
+        f" ({result.schools.height:,} schools, e.g. {', '.join(result.schools[SCHOOL_ID].head(3))})"
+    return SenrunError(f"school '{school_id}' has no row this period: it is not in the schools input of "
+                      f"{result.config.path.name}, or is open on no day of the period (see its opened and "
+                      f"closed dates){hint}")
+
+
 def explain_school(result: RunResult, school_id: str, personal: bool = True) -> dict:
     """A school's total step by step: SSA, PSF by child, each formula element, the total (checked).
 
@@ -78,23 +100,7 @@ def explain_school(result: RunResult, school_id: str, personal: bool = True) -> 
     school_id = school_id.strip()
     found = result.schools.filter(pl.col(SCHOOL_ID) == school_id)
     if found.is_empty():
-        successors = [b for a, b in result.successions if a == school_id]
-        if successors:  # a school of the schools input, closed before the period: no typing slip to suggest
-            raise SenrunError(f"school '{school_id}' has no row this period: it is in the schools input of "
-                              f"{result.config.path.name} but open on no day of the period (see its closed date), and "
-                              f"its pupils' PSF went on to its successor {', '.join(successors)}: explain --school "
-                              f"{successors[0]} shows it")
-        if school_id in {b for _, b in result.successions}:
-            raise SenrunError(f"school '{school_id}' has no row this period: it is in the schools input of "
-                              f"{result.config.path.name} as a successor, but open on no day of the period (see its "
-                              "opened date)")
-        from ..suggest import nearest_schools
-
-        hint = nearest_schools(school_id, result.schools[SCHOOL_ID], result.schools["school_name"]) or \
-            f" ({result.schools.height:,} schools, e.g. {', '.join(result.schools[SCHOOL_ID].head(3))})"
-        raise SenrunError(f"school '{school_id}' has no row this period: it is not in the schools input of "
-                          f"{result.config.path.name}, or is open on no day of the period (see its opened and "
-                          f"closed dates){hint}")
+        raise _no_row(result, school_id)
     row = found.row(0, named=True)
     # each line with the school it came from: its row's line before it (a chain of moves A → B → here)
     came = (result.psf.lazy().sort(ROW, pl.col("paid_from").fill_null(date(1, 1, 1)))
