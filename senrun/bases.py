@@ -65,14 +65,16 @@ def exact_number(raw: str | None) -> Decimal | None:
     return value
 
 
-def check_blank_clusters(schools: Table, issues: Issues) -> None:
-    """A blank cluster_id is allowed only for a setting outside the formula (SPEC §11.2); elsewhere it is
-    the same "is empty" error as any required cell."""
+def check_blank_clusters(schools: Table, issues: Issues, successors: set[str] = frozenset()) -> None:
+    """A blank cluster_id is allowed only for a setting outside the formula (SPEC §11.2), or a successor,
+    which takes its predecessors' (§11.1; `successors`: those whose succession is in error, said already);
+    elsewhere it is the same "is empty" error as any required cell."""
     from .inputs.reading import empty_message
 
     told = {i.row for i in issues.errors if (i.file, i.sheet, i.field) == (schools.file, schools.sheet, CLUSTER_ID)}
     blank = schools.frame.filter(pl.col(CLUSTER_ID).is_null() & in_formula(schools.frame)
-                                 & ~pl.col(ROW).is_in(list(told))).sort(ROW)  # (a successor's: said already)
+                                 & ~pl.col(ROW).is_in(list(told))  # (a successor's: said already)
+                                 & ~pl.col(SCHOOL_ID).is_in(list(successors))).sort(ROW)
     for row in blank.head(MAX_LISTED)[ROW].to_list():
         words = empty_message(schools.merged, schools.headers.get(CLUSTER_ID), row)  # (inside merged cells: says so)
         issues.error("empty_value", words, **schools.where(CLUSTER_ID, row),

@@ -234,10 +234,12 @@ def check(statements: Table, issues: Issues) -> None:
     late = ordered.filter(pl.col(EVENT).is_in(RATE_EVENTS) & ~pl.col("_history_first")
                           & (pl.col("_ceased_on") <= pl.col(EFF)))
     for rec in late.head(checks.MAX_LISTED).iter_rows(named=True):
+        when = ("the day the statement ceased" if rec[EFF] == rec["_ceased_on"] else
+                f"after the statement ceased on {rec['_ceased_on']:%d/%m/%Y}")
         issues.warn("amended_after_ceasing", f"{rec[UPN]} / {rec[STREAM]}: this {rec[EVENT]} row is effective on "
-                    f"{rec[EFF]:%d/%m/%Y}, after the statement ceased on {rec['_ceased_on']:%d/%m/%Y} (row "
-                    f"{rec['_ceased_row']}): it is ignored, since a ceased statement has no rate (if a new "
-                    "statement was issued, record it as a reissued row)", **statements.where(EVENT, rec[ROW]),
+                    f"{rec[EFF]:%d/%m/%Y}, {when} (row {rec['_ceased_row']}): it is ignored, since a ceased "
+                    "statement has no rate (if a new statement was issued, record it as a reissued row)",
+                    **statements.where(EVENT, rec[ROW]),
                     value=rec[EVENT], personal=(rec[UPN],))
 
 

@@ -212,7 +212,10 @@ def check_inputs(inp: Inputs, cfg: Config, whole: bool = True) -> None:
     succession.unclosed_predecessors(schools, found, cfg.period_end, issues)  # open after its successor took over
     check_overrides(schools, found, cfg, issues)  # a pupils_override that sets no school's pupils
     checks.school_clusters(schools, issues)
-    check_blank_clusters(schools, issues)
+    # a successor's blank cluster comes from its predecessors: when its succession is itself in error, that
+    # error is the one to mend, and the blank is no second error
+    broken = any(i.code in ("succession", "unknown_school") and i.file != inp.statements.file for i in issues.errors)
+    check_blank_clusters(schools, issues, {b for _, b in _succession_pairs(inp)} if broken else set())
     history.check(inp.statements, issues)  # §8's duplicate (upn, stream), read as histories (§11.3)
     names = schools.frame[SCHOOL_NAME] if SCHOOL_NAME in schools.frame.columns else None  # for "did you mean"
     checks.unknown_schools(inp.statements, SCHOOL_ID, ids, issues, "the school holding the PSF,", names=names)

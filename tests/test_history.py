@@ -249,6 +249,12 @@ def test_an_ehc_transfer_after_the_ceased_date_of_an_earlier_row_is_ignored_with
         (3, "amended_after_ceasing")]
 
 
+def test_an_amendment_on_the_day_the_statement_ceased_is_said_to_be_that_day_not_after__spec_11_3(tmp_path):
+    rows = [row(annual="1200.00", ceased="2013-06-01"), row("amended", "2013-06-01", annual="2400.00")]
+    [issue] = [w for w in history_run(tmp_path, rows).warnings if w.code == "amended_after_ceasing"]
+    assert "effective on 01/06/2013, the day the statement ceased (row 2)" in issue.message
+
+
 def test_a_reissued_statement_after_a_ceasing_may_be_amended__spec_11_3(tmp_path):
     rows = [row(annual="1200.00"), row("ceased", "2013-06-01", annual=""),
             row("reissued", "2013-09-01", statement_date="2013-09-01"),

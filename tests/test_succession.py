@@ -340,6 +340,16 @@ def test_a_school_given_two_successors_is_an_error__spec_11_1(tmp_path):
     assert [i.code for i in exc.value.errors] == ["succession"]
 
 
+def test_a_successor_with_a_blank_cluster_whose_succession_is_in_error_gets_that_one_error_only__spec_11_1(
+        tmp_path):
+    """Its blank cluster would come from its predecessor: the loop is the error to mend, not the blank."""
+    schools = [school("A", closed="2013-08-31", successor="AA"), school("AA", cluster="", successor="A",
+                                                                        closed="2013-12-31"), school("B")]
+    with pytest.raises(SenrunError) as exc:
+        run(tmp_path, schools=schools, statements=[statement(U1, PRIMARY, school="B")])
+    assert [i.code for i in exc.value.errors] == ["succession"]
+
+
 def test_a_succession_with_no_date_is_an_error__spec_11_1(tmp_path):
     schools = [school("A", successor="AA"), school("AA"), school("B")]
     with pytest.raises(SenrunError) as exc:
