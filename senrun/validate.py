@@ -62,7 +62,7 @@ def acceptances(cfg, accept_file: Path | None) -> tuple | None:
 
     def from_file(path: Path) -> tuple:
         entries = load_accept_file(path)
-        raw, lines, _ = read_config_file(Path(path))  # the lines of a file just read whole, for where each entry is
+        raw, lines, _ = read_config_file(Path(path), "accept")  # the lines of a file just read whole, for where each entry is
         return located(entries, Path(path).name, lines, "accept" if isinstance(raw, dict) else "")
 
     entries, any_given = [], False

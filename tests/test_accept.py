@@ -288,3 +288,13 @@ def test_a_mistyped_kind_or_key_in_an_accept_entry_is_an_error_at_its_line_with_
     done = CliRunner().invoke(app, ["validate", "--config", str(cfg), "--accept", str(accept)])
     assert done.exit_code == 1
     assert f"error: {said}" in " ".join(done.output.split())
+
+
+def test_a_spreadsheet_given_as_the_accept_list_is_told_what_an_accept_list_is(tmp_path):
+    from senrun.config.loader import load_accept_file
+    from senrun.errors import SenrunError
+
+    path = tmp_path / "census.csv"
+    path.write_text("upn,school_id\n")
+    with pytest.raises(SenrunError, match="this is a CSV file, not an accept list"):
+        load_accept_file(path)

@@ -187,6 +187,30 @@ def test_an_out_whose_parent_this_user_cannot_write_to_is_said_to_need_its_paren
     assert list((tmp_path / "parent").iterdir()) == [tmp_path / "parent" / "out"]
 
 
+@pytest.mark.parametrize("error, words", [
+    (OSError(errno.EBUSY, "Device or resource busy", "{out}"), "Device or resource busy: it is a mount point (or in "
+     "use), and senrun replaces --out whole by swapping a new folder in; give a folder inside it"),
+    (PermissionError(errno.EACCES, "Permission denied", "{out}/psf.csv"), "psf.csv: Permission denied (senrun reads "
+     "each file of the folder it replaces"),
+    (OSError(errno.ENAMETOOLONG, "File name too long", "{staging}"), "File name too long: senrun writes the new "
+     "folder beside it as .out.senrun-new, which is too long a name here: give a shorter --out")])
+def test_what_the_system_refuses_in_replacing_a_folder_is_said_with_its_file_and_what_to_do(inputs, tmp_path,
+                                                                                          monkeypatch, error, words):
+    """A mount point given as --out, a file of last year's folder this user may not read, a name that is
+    legal but whose staging folder's is not (faked where the machine would not refuse root)."""
+    out = tmp_path / "out"
+    assert senrun("allocate", "-c", str(inputs), "-o", str(out), "--no-returns").exit_code == 0
+    error.filename = error.filename.format(out=out, staging=atomic.staging_path(out))
+
+    def refused(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(atomic, "check_target", refused)
+    done = senrun("allocate", "-c", str(inputs), "-o", str(out), "--no-returns")
+    assert done.exit_code == 1
+    assert f"cannot write to {out}: {words}" in " ".join(done.output.split())
+
+
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs a user whom permissions bind")
 def test_a_writable_out_in_a_read_only_parent_is_refused_naming_the_parent(inputs, tmp_path):
     (tmp_path / "parent" / "out").mkdir(parents=True)

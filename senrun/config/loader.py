@@ -235,19 +235,30 @@ def _yaml_problem(exc: YamlProblem, name: str) -> Issue:
     return Issue(CONFIG, "error", str(exc), file=name, row=exc.line, column=exc.key, field=exc.key)
 
 
-def read_config_file(path: Path, scenario: bool = False) -> tuple[Any, dict[str, int], str]:
+#: What to say of a spreadsheet given where a YAML file of each kind is wanted (read_config_checked).
+NOT_A_SPREADSHEET = {
+    "config": "not a config: give the config's .yaml file (such as senrun.yaml), which names the spreadsheets "
+              "under inputs:",
+    "scenario": "not a scenario: a scenario is a .yaml file of the config keys it changes, such as budget: "
+                "{pupil_specific_pot: 17000000} (docs/simulate.md)",
+    "accept": "not an accept list: an accept list is a .yaml file of the warnings accepted, each with its kind, "
+              "reason and until date (docs/validate.md)",
+}
+
+
+def read_config_file(path: Path, kind: str = "config") -> tuple[Any, dict[str, int], str]:
     """The raw YAML of a config or scenario file, its line map and its SHA-256: the file is read once, and
     the hash is of the very bytes parsed (a config saved again during the run cannot differ from it).
     A key given twice is an error here; `read_config_checked` lists it with the file's other problems."""
-    raw, lines, sha, twice = read_config_checked(path, scenario)
+    raw, lines, sha, twice = read_config_checked(path, kind)
     if twice:
         raise SenrunError(twice)
     return raw, lines, sha
 
 
-def read_config_checked(path: Path, scenario: bool = False) -> tuple[Any, dict[str, int], str, list[Issue]]:
-    """`read_config_file`'s raw YAML, lines and SHA-256, and each key given twice as an Issue (`scenario`: the
-    file is a simulate scenario, and is named so)."""
+def read_config_checked(path: Path, kind: str = "config") -> tuple[Any, dict[str, int], str, list[Issue]]:
+    """`read_config_file`'s raw YAML, lines and SHA-256, and each key given twice as an Issue (`kind`: what the
+    file is, a config, a scenario or an accept list, for a spreadsheet given in its place: NOT_A_SPREADSHEET)."""
     name = path.name
     try:
         snap = read_snapshot(path, MAX_BYTES, "a config is at most {max:,}")
@@ -256,13 +267,8 @@ def read_config_checked(path: Path, scenario: bool = False) -> tuple[Any, dict[s
         problem = f"no such config file: {path}" if text == "does not exist" else f"the config {path} {text}"
         raise SenrunError(Issue(CONFIG, "error", problem, file=name)) from None
     if path.suffix.lower() in _SPREADSHEET_SUFFIXES or snap.data.startswith(_SPREADSHEET_MAGIC):
-        kind = "a CSV file" if path.suffix.lower() == ".csv" else "a spreadsheet"
-        if scenario:
-            raise SenrunError(Issue(CONFIG, "error", f"this is {kind}, not a scenario: a scenario is a .yaml file of "
-                                    "the config keys it changes, such as budget: {pupil_specific_pot: 17000000} "
-                                    "(docs/simulate.md)", file=name))
-        raise SenrunError(Issue(CONFIG, "error", f"this is {kind}, not a config: give the config's .yaml file "
-                                "(such as senrun.yaml), which names the spreadsheets under inputs:", file=name))
+        found = "a CSV file" if path.suffix.lower() == ".csv" else "a spreadsheet"
+        raise SenrunError(Issue(CONFIG, "error", f"this is {found}, {NOT_A_SPREADSHEET[kind]}", file=name))
     try:
         raw, lines = load_yaml_bytes(snap.data)
     except DuplicateKeys as exc:  # read all the same: listed with the file's other problems
@@ -284,7 +290,7 @@ def load_accept_file(path: Path) -> tuple[Acceptance, ...]:
     naming each problem's key path and line."""
     from ..accept import check_entries
 
-    raw, lines, _ = read_config_file(Path(path))
+    raw, lines, _ = read_config_file(Path(path), "accept")
     issues = Issues()
     name = Path(path).name
 

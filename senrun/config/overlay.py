@@ -269,7 +269,7 @@ def check_solve_raw(merged: dict) -> None:
 def load_scenario(base_cfg: Config, path: Path) -> tuple[str, Config]:
     """A scenario file merged onto the base config and validated: (its name — the file's stem —, Config)."""
     path = Path(path)
-    raw, lines, sha = read_config_file(path, scenario=True)
+    raw, lines, sha = read_config_file(path, "scenario")
     if raw is None:
         raise SenrunError(Issue(CONFIG, "error", "the scenario file is empty: give the keys it changes, e.g. "
                                 "budget: {pupil_specific_pot: 17000000} (write {} for a copy of the base config)",

@@ -390,7 +390,18 @@ def _why(exc: OSError, out: Path, shown: Path) -> str:
     lock, the staging folder, the old one renamed aside) is said to be in `out`'s parent: `out` itself
     may well be writable for this user, and the error alone would blame it."""
     why = exc.strerror or str(exc)
-    beside = exc.filename is not None and Path(os.fsdecode(exc.filename)).parent == out.parent
+    named = Path(os.fsdecode(exc.filename)) if exc.filename is not None else None
+    if exc.errno == errno.EBUSY and named in (out, old_path(out)):
+        return (f"{why}: it is a mount point (or in use), and senrun replaces --out whole by swapping a new folder in; "
+                "give a folder inside it")
+    if exc.errno == errno.ENAMETOOLONG:
+        return (f"{why}: senrun writes the new folder beside it as {staging_path(out).name}, which is too long a "
+                "name here: give a shorter --out")
+    if named is not None and out in named.parents:  # a file of the folder being replaced, checked or deleted
+        hint = (" (senrun reads each file of the folder it replaces, to check that it wrote it, and then deletes "
+                "it: give this user read and write access to it)" if exc.errno in (errno.EACCES, errno.EPERM) else "")
+        return f"{named.relative_to(out)}: {why}{hint}"
+    beside = named is not None and named.parent == out.parent
     if exc.errno not in (errno.EACCES, errno.EPERM) or not beside:  # (a read-only disk says so itself)
         return why
     parent = out.parent if shown.parent == Path(".") else shown.parent
