@@ -36,7 +36,7 @@ def test_markup_and_emoji_codes_in_names_paths_and_the_year_print_as_typed(confi
     text = " ".join(done.output.split())
     assert "senrun 2013-14 [/]: the money" in text
     assert ":x: [bold]Brook[/] [/]" in text and "❌" not in done.output
-    assert f"Wrote {out}/" in text
+    assert f"Wrote{out}/" in "".join(done.output.split())  # (a long path may wrap at any of its characters)
 
 
 def run_cli(args: list[str], **kwargs) -> subprocess.CompletedProcess:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -173,7 +174,11 @@ def test_the_register_and_last_years_config_count_in_the_run_reference__spec_6_1
 
     result, _, _, plain = ran
     config = result.config.path
-    runs = {"register": ["--register", str(plain / "psf.csv")], "previous_config": ["--previous-config", str(config)]}
+    last = tmp_path / "last" / "psf.csv"  # the run's psf.csv as last year's: its dates a year earlier
+    last.parent.mkdir()
+    last.write_text(re.sub(r"\b(\d{4})-(\d\d-\d\d)\b", lambda m: f"{int(m[1]) - 1}-{m[2]}",
+                           (plain / "psf.csv").read_text()))
+    runs = {"register": ["--register", str(last)], "previous_config": ["--previous-config", str(config)]}
     manifests = {}
     for name, options in runs.items():
         outcome = CliRunner().invoke(app, ["allocate", "--config", str(config), "--out", str(tmp_path / name),
@@ -183,7 +188,7 @@ def test_the_register_and_last_years_config_count_in_the_run_reference__spec_6_1
     plain_reference = json.loads((plain / "manifest.json").read_text())["run_reference"]
     assert plain_reference == run_reference(result)
     assert len({plain_reference, *(m["run_reference"] for m in manifests.values())}) == 3
-    assert manifests["register"]["register"]["sha256"] == hashlib.sha256((plain / "psf.csv").read_bytes()).hexdigest()
+    assert manifests["register"]["register"]["sha256"] == hashlib.sha256(last.read_bytes()).hexdigest()
     assert manifests["previous_config"]["inputs"]["previous_config"] == {
         "path": str(config), "sha256": hashlib.sha256(config.read_bytes()).hexdigest(), "rows": 0}
 
