@@ -37,3 +37,22 @@ def test_the_census_comes_sorted_by_school_then_upn_text(tmp_path: Path):
     census = pl.read_csv(tmp_path / "census.csv", infer_schema=False)
     assert census.height > 0
     assert census.equals(census.sort(["LAEstab", "UPN"]))
+
+
+def test_a_new_sample_folder_appears_only_whole_so_a_sample_killed_outright_leaves_none(tmp_path: Path, monkeypatch):
+    """Its files are written beside it and the folder renamed into place at the end: killed (SIGKILL) while
+    writing, nothing is at --out, and the next `senrun sample` is not refused as facing a council's folder."""
+    import senrun.sample.generate as generate
+
+    out, seen = tmp_path / "sample", []
+    real = generate.write_config
+
+    def config_last(folder, *args, **kwargs):
+        seen.append((out.exists(), sorted(p.name for p in folder.iterdir())))
+        return real(folder, *args, **kwargs)
+
+    monkeypatch.setattr(generate, "write_config", config_last)
+    generate_sample("demo", 7, out)
+    [(there, written)] = seen
+    assert not there and "census.csv" in written  # the data written, and still nothing at --out
+    assert (out / "senrun.yaml").is_file() and [p.name for p in tmp_path.iterdir()] == ["sample"]

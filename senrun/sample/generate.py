@@ -98,15 +98,22 @@ def generate_sample(scale: str, seed: int, out_dir: Path,
     rng = np.random.default_rng(seed)
     data = _draw(rng, p, say)
     say("writing files")
+    # a new folder is written beside it and renamed into place when whole: a sample killed outright
+    # (SIGKILL) leaves no half-written folder that the next `senrun sample` would refuse as not its own
     made = not out_dir.exists()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir.parent / f".{out_dir.name}.senrun-sample-new" if made else out_dir
+    if made:
+        shutil.rmtree(target, ignore_errors=True)  # (one left by a sample killed before)
+    target.mkdir(parents=True, exist_ok=True)
     try:
-        files = _write(out_dir, p, data)
+        files = _write(target, p, data)
         budget = _budget(p, data)
-        files["config"] = write_config(out_dir, files, scale=scale, seed=seed, **budget["yaml"])
+        files["config"] = write_config(target, files, scale=scale, seed=seed, **budget["yaml"])
+        if made:
+            target.rename(out_dir)
     except BaseException:  # a sample that failed (or was stopped) leaves no folder it made
         if made:
-            shutil.rmtree(out_dir, ignore_errors=True)
+            shutil.rmtree(target, ignore_errors=True)
         raise
     return {"scale": scale, "seed": seed, "schools": data["schools"].height,
             "clusters": data["n_clusters"], "pupils": data["pupils"],
