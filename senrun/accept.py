@@ -63,7 +63,7 @@ class Acceptance:
         """Whether this entry accepts `issue`: same kind, a warning, and every key given agrees."""
         if issue.is_error or issue.code != self.kind:
             return False
-        if self.upn is not None and not (issue.field == "upn" and _upn(issue.value) == self.upn):
+        if self.upn is not None and _upn(child_of(issue)) != self.upn:
             return False
         if self.school is not None and not _about_school(issue, self.school):
             return False
@@ -134,6 +134,12 @@ def _upn(value) -> str:
     return str(value or "").replace(" ", "").upper()
 
 
+def child_of(issue: Issue) -> str | None:
+    """The UPN of the child a warning is about: given as such (a taught year, a date of birth that differs),
+    or the warning's UPN cell."""
+    return issue.child or (issue.value if issue.field == "upn" and issue.value else None)
+
+
 def _about_school(issue: Issue, school: str) -> bool:
     """A warning is about a school when its value is that school's ID in an ID column, or its
     message names the ID as a whole word (e.g. "census rows at school 9267001")."""
@@ -187,7 +193,11 @@ def _entry(item, where: str, problem) -> Acceptance | None:
         if item.get(key) in (None, ""):
             problem(f"{where}.{key}" if key in item else where, f"'{key}' is required in an accepted warning")
             bad = True
-    if not any(item.get(k) not in (None, False) for k in ("upn", "school", "row", "all")):
+    for key in ("upn", "school", "file"):
+        if key in item and str(item.get(key) or "").strip() == "":  # blank: would key nothing, and so match all
+            problem(f"{where}.{key}", f"'{key}' is blank: give it, or leave the key out", expected=f"a {key}")
+            bad = True
+    if not any(item.get(k) not in (None, False, "") for k in ("upn", "school", "row", "all")):
         problem(where, "say which warnings: give upn, school, row (with file) or all: true",
                 expected="one of upn, school, row, all")
         bad = True
@@ -224,11 +234,13 @@ def sort_issues(issues: list[Issue], entries: tuple[Acceptance, ...], today: dat
     today = today or date.today()
     kept, accepted, expired, used = [], [], [], set()
     for issue in issues:
-        match = next((e for e in entries if e.matches(issue)), None)
-        if match is None:
+        matching = [e for e in entries if e.matches(issue)]
+        if not matching:
             kept.append(issue)
             continue
-        used.add(match)
+        used.update(matching)  # an entry that matches is never "unused", though another in date wins
+        # an entry in date wins over one expired: a renewal added below the old entry
+        match = next((e for e in matching if e.until >= today), matching[0])
         if match.until < today:
             kept.append(issue)
             expired.append((issue, match))
@@ -239,15 +251,17 @@ def sort_issues(issues: list[Issue], entries: tuple[Acceptance, ...], today: dat
 
 def draft_entries(issues: list[Issue], reason: str, days: int = 365, today: date | None = None) -> list[dict]:
     """An accept list for today's warnings (to review: each reason should say why it is accepted):
-    keyed by UPN where the warning names the child's UPN, by school where it is about a school ID,
-    else by file and row."""
+    keyed by UPN where the warning is about a child (by their UPN, never by a row that moves when the
+    census is exported again), by school where it is about a school ID, else by file and row, or (a
+    warning with no row) every warning of its kind in its file."""
     until = ((today or date.today()) + timedelta(days=days)).isoformat()
     out = []
     for i in issues:
         if i.is_error:
             continue
-        key: dict = {"upn": i.value} if i.field == "upn" and i.value else \
+        key: dict = {"upn": child_of(i)} if child_of(i) else \
             {"school": i.value} if (i.field or "").endswith("school_id") and i.value else \
-            {"file": i.file, "row": i.row}
+            {"file": i.file, "row": i.row} if i.row is not None else \
+            {**({"file": i.file} if i.file else {}), "all": True}  # (no row: every warning of its kind there)
         out.append({"kind": i.code, **key, "reason": reason, "until": until})
     return out

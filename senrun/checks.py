@@ -185,10 +185,10 @@ def taught_years(census: Table, census_date: date, dobs: pl.DataFrame, issues: I
     aged = (rows.join(dobs, on=UPN, how="left")
             .with_columns(nc_year(pl.coalesce("statement_dob", DOB), census_date).alias("_age"))
             .filter(pl.col(NC_YEAR_TAUGHT) != pl.col("_age")).sort(ROW))
-    for row, taught, age in aged.select(ROW, NC_YEAR_TAUGHT, "_age").head(MAX_LISTED).iter_rows():
+    for row, upn, taught, age in aged.select(ROW, UPN, NC_YEAR_TAUGHT, "_age").head(MAX_LISTED).iter_rows():
         issues.warn("taught_year", f"taught in year {_year(taught)} but age-based year is {_year(age)}; "
                     "funding follows the age-based year (FAQ 4-5)", **census.where(NC_YEAR_TAUGHT, row),
-                    value=_year(taught))
+                    value=_year(taught), child=upn)
     if aged.height > MAX_LISTED:
         issues.warn("taught_year", f"{aged.height - MAX_LISTED:,} more taught-year differences",
                     **census.where(NC_YEAR_TAUGHT))
@@ -220,10 +220,10 @@ def dob_differs(statements: Table, issues: Issues, matches: pl.DataFrame) -> Non
     # a dual-registered child has several census rows (§11.5): one warning per statement row
     joined = (first.join(differ.select(UPN, "census_dob").unique(UPN, keep="first", maintain_order=True), on=UPN,
                          how="inner").sort(ROW))
-    for row, _, dob, cdob in joined.head(MAX_LISTED).iter_rows():
+    for row, upn, dob, cdob in joined.head(MAX_LISTED).iter_rows():
         issues.warn("dob_differs", f"date of birth {dob:%d/%m/%Y} differs from the census ({cdob:%d/%m/%Y}); "
                     "the statement's is used", **statements.where(DOB, row),
-                    personal=(f"{dob:%d/%m/%Y}", f"{cdob:%d/%m/%Y}"))
+                    personal=(f"{dob:%d/%m/%Y}", f"{cdob:%d/%m/%Y}"), child=upn)
     if joined.height > MAX_LISTED:
         issues.warn("dob_differs", f"{joined.height - MAX_LISTED:,} more dates of birth differing from the census",
                     **statements.where(DOB))

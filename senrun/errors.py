@@ -66,6 +66,9 @@ class Issue:
     #: A child's personal data (UPN, date of birth) in the message or value: shown only when asked for
     #: (`--show-personal-data`); by default the row reference says where, and `hidden()` leaves them out.
     personal: tuple[str, ...] = ()
+    #: The UPN of the child the issue is about, where the issue is about one: what an accepted warning's
+    #: `upn:` matches.  Never shown: not in the message, the JSON report, nor `hidden()`.
+    child: str | None = None
 
     def __post_init__(self) -> None:
         if not self.value or self.value in self.personal:
@@ -84,9 +87,9 @@ class Issue:
         value = self.value
         if value is not None and (any(p in str(value) for p in self.personal) or UPN_SHAPE.search(str(value))):
             value = HIDDEN
-        if message == self.message and value == self.value and not self.personal:
+        if message == self.message and value == self.value and not self.personal and self.child is None:
             return self
-        return replace(self, message=message, value=value, personal=())
+        return replace(self, message=message, value=value, personal=(), child=None)
 
     @property
     def is_error(self) -> bool:
@@ -119,7 +122,7 @@ class Issue:
     def to_dict(self) -> dict:
         """The issue's fields, as in the JSON report (docs/validate.md)."""
         fields = asdict(self)
-        del fields["personal"]
+        del fields["personal"], fields["child"]
         return fields
 
 

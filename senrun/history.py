@@ -240,7 +240,7 @@ def check(statements: Table, issues: Issues) -> None:
                     f"{rec[EFF]:%d/%m/%Y}, {when} (row {rec['_ceased_row']}): it is ignored, since a ceased "
                     "statement has no rate (if a new statement was issued, record it as a reissued row)",
                     **statements.where(EVENT, rec[ROW]),
-                    value=rec[EVENT], personal=(rec[UPN],))
+                    value=rec[EVENT], personal=(rec[UPN],), child=rec[UPN])
 
 
 def _ceasing() -> pl.Expr:
@@ -285,5 +285,5 @@ def recorded_as_new(result) -> list:
                   f"child's {rec['_funded']} statement is funded: if this is that statement transferred to an EHC "
                   "plan or amended, record it as an ehc_transfer or amended row of the same stream",
                   file=files[0] if files else None, row=rec[ROW], column=STATEMENT_DATE, field=STATEMENT_DATE,
-                  value=rec[UPN], personal=(rec[UPN],))
+                  value=rec[UPN], personal=(rec[UPN],), child=rec[UPN])
             for rec in new.head(checks.MAX_LISTED).iter_rows(named=True)]

@@ -125,8 +125,8 @@ def _changed(file: Path, label: str, sha256: str, lines: int) -> list[Issue]:
 
     try:
         manifest = json.loads((file.parent / "manifest.json").read_text(encoding="utf-8"))
-        entry, rows = manifest["files"][file.name], manifest["rows"]["psf"]
-        wrote = entry["sha256"]
+        wrote = manifest["files"][file.name]["sha256"]
+        rows = (manifest.get("rows") or {}).get("psf")
     except (OSError, ValueError, KeyError, TypeError):
         return []
     if wrote == sha256:
@@ -165,11 +165,14 @@ def manifest_period(folder: Path) -> tuple[date, date] | None:
     there is no readable manifest there (a psf.csv copied elsewhere)."""
     import json
 
+    from .inputs.parse import config_date
+
     try:
         period = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["period"]
-        return date.fromisoformat(period["start"]), date.fromisoformat(period["end"])
+        start, end = config_date(period["start"]), config_date(period["end"])  # as the config gave them
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    return (start, end) if start and end else None
 
 
 def _resaved(lines: pl.DataFrame) -> pl.DataFrame:

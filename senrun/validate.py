@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import Issue, SenrunError
@@ -112,7 +112,9 @@ def run_validation(config_path: Path, accept_file: Path | None = None, today=Non
     except SenrunError as exc:
         report.issues = list(exc.issues) + kind_issues(entries or ())
         if entries is not None:
-            report.accepted = sort_issues(report.issues, entries, today)
+            # stopped on errors, some checks did not run: an entry that matched nothing is not known to be
+            # unused (told "tidy it away", an officer would lose warnings that come back the next night)
+            report.accepted = replace(sort_issues(report.issues, entries, today), unused=[])
         return report
     from .history import recorded_as_new
     from .yearly.diff import previous_year_issues

@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -298,3 +299,72 @@ def test_a_spreadsheet_given_as_the_accept_list_is_told_what_an_accept_list_is(t
     path.write_text("upn,school_id\n")
     with pytest.raises(SenrunError, match="this is a CSV file, not an accept list"):
         load_accept_file(path)
+
+
+def test_a_renewal_added_below_an_expired_entry_accepts_and_neither_is_called_unused(tmp_path):
+    """The officer renews by adding a new entry under the old one: the one in date wins."""
+    cfg = _run(tmp_path)
+    accept = tmp_path / "accept.yaml"
+    accept.write_text(f"- kind: upn_bad_letter\n  upn: {BAD_LETTER}\n  reason: reported\n  until: 2014-03-31\n"
+                      f"- kind: upn_bad_letter\n  upn: {BAD_LETTER}\n  reason: again\n  until: 2015-03-31\n")
+    report = run_validation(cfg, accept, today=date(2014, 6, 1))
+    assert report.shown == [] and report.accepted.expired == [] and report.accepted.unused == []
+    assert {e.until for _, e in report.accepted.accepted} == {date(2015, 3, 31)}
+
+
+def test_entries_that_matched_nothing_are_not_called_unused_when_errors_stopped_the_checks(tmp_path):
+    """One bad cell stops the run before the census checks: their accepted warnings are not "fixed"."""
+    cfg = write_run(tmp_path, statements=[statement("B801200005001", "2005-05-05", school="A")],
+                    census=[pupil("B801200005001", "A", "2005-06-05"), pupil("E801200005003", "H", "2000-01-01")])
+    accept = tmp_path / "accept.yaml"
+    accept.write_text("- kind: dob_differs\n  upn: B801200005001\n  reason: checked\n  until: 2999-12-31\n")
+    assert run_validation(cfg, accept).accepted.unused == []  # it accepts the child's differing date of birth
+    census = tmp_path / "census.csv"
+    census.write_text(census.read_text().replace("2000-01-01", "2000-02-31"))  # a day that does not exist
+    report = run_validation(cfg, accept)
+    assert report.errors and report.accepted.unused == []
+
+
+def test_a_warning_about_a_child_is_accepted_by_their_upn_and_drafted_so_not_by_a_row_that_moves(tmp_path):
+    """A date of birth that differs is about a child whose UPN is in no cell of the warning: `upn:` still
+    matches it, and the draft keys it by UPN (a census exported again moves every row)."""
+    cfg = write_run(tmp_path, statements=[statement("B801200005001", "2005-05-05", school="A")],
+                    census=[pupil("B801200005001", "A", "2005-06-05")])
+    [warning] = [i for i in run_validation(cfg).shown if i.code == "dob_differs"]
+    from senrun.accept import draft_entries
+
+    [drafted] = draft_entries([warning], reason="checked")
+    assert drafted["upn"] == "B801200005001" and "row" not in drafted
+    accept = tmp_path / "accept.yaml"
+    accept.write_text("- kind: dob_differs\n  upn: b8012 0000 5001\n  reason: checked\n  until: 2999-12-31\n")
+    assert [i.code for i in run_validation(cfg, accept).shown if i.code == "dob_differs"] == []
+    assert "B801200005001" not in json.dumps(warning.hidden().to_dict())  # never in the report
+
+
+def test_a_draft_of_a_warning_with_no_row_can_be_loaded_once_reviewed(tmp_path):
+    from senrun.accept import draft_entries
+
+    drafted = draft_entries([Issue("protection_skipped", "warning", "floor left out", file="senrun.yaml")],
+                            reason="reviewed")
+    path = tmp_path / "accept.yaml"
+    path.write_text(yaml.safe_dump({"accept": drafted}))
+    [entry] = load_accept_file(path)
+    assert entry.every and entry.file == "senrun.yaml"
+    assert entry.matches(Issue("protection_skipped", "warning", "floor left out", file="senrun.yaml"))
+
+
+def test_a_blank_school_in_an_accept_entry_is_an_error_not_every_warning_of_its_kind(tmp_path):
+    path = tmp_path / "accept.yaml"
+    path.write_text("- kind: census_casual_move\n  school: ''\n  reason: r\n  until: 2999-12-31\n")
+    with pytest.raises(SenrunError, match=r"'school' is blank"):
+        load_accept_file(path)
+
+
+def test_the_json_report_lists_warnings_by_file_and_row_and_a_draft_says_so_on_stderr(tmp_path):
+    cfg = _run(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "senrun", "validate", "-c", str(cfg), "--json", "--draft-accept",
+                           str(tmp_path / "draft.yaml")], capture_output=True, text=True, timeout=120)
+    report = json.loads(done.stdout)  # the JSON alone on stdout
+    assert "Wrote a draft" in done.stderr
+    places = [(i["file"] or "", i["row"] or 0) for i in report["issues"]]
+    assert places == sorted(places) and len(places) > 1

@@ -36,7 +36,7 @@ def test_markup_and_emoji_codes_in_names_paths_and_the_year_print_as_typed(confi
     text = " ".join(done.output.split())
     assert "senrun 2013-14 [/]: the money" in text
     assert ":x: [bold]Brook[/] [/]" in text and "❌" not in done.output
-    assert f"Wrote{out}/" in "".join(done.output.split())  # (a long path may wrap at any of its characters)
+    assert f"Wrote {out}/ (" in done.output  # on one line, the path whole
 
 
 def run_cli(args: list[str], **kwargs) -> subprocess.CompletedProcess:
@@ -197,9 +197,19 @@ def test_columns_of_zero_or_a_word_still_shows_every_message(tmp_path):
 def test_an_argument_beginning_with_a_tilde_is_the_home_folder_as_a_shell_makes_it():
     from senrun.cli import home_expanded
 
-    home = os.path.expanduser("~")
-    assert home_expanded(["allocate", "--out", "~/out", "--register=~/2013-14", "~", "-c", "a~/b", "--set=x=~/y"]) == [
-        "allocate", "--out", f"{home}/out", f"--register={home}/2013-14", home, "-c", "a~/b", "--set=x=~/y"]
+    home, root = os.path.expanduser("~"), os.path.expanduser("~root")
+    assert home_expanded(["allocate", "--out", "~/out", "--register=~/2013-14", "~", "-c", "a~/b", "--set=x=~/y",
+                          "-o~/x", "~root/y"]) == [
+        "allocate", "--out", f"{home}/out", f"--register={home}/2013-14", home, "-c", "a~/b", "--set=x=~/y",
+        f"-o{home}/x", f"{root}/y"]
+
+
+def test_a_sample_asked_for_in_a_quoted_home_folder_is_written_there_whole(tmp_path):
+    """`senrun sample --out '~/data'` from a scheduler: every file in the home folder's data/, none in `./~`."""
+    done = run_cli(["sample", "--scale", "demo", "--out", "~/data"], cwd=tmp_path,
+                   env={**os.environ, "HOME": str(tmp_path / "home")}, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "home" / "data" / "senrun.yaml").is_file() and not (tmp_path / "~").exists()
 
 
 def test_a_refusal_by_the_system_names_the_file_and_what_to_do_not_a_bug(config, tmp_path):

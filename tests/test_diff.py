@@ -123,7 +123,9 @@ def test_a_previous_file_without_totals_is_a_clear_error(tmp_path):
 
 
 @pytest.mark.parametrize("total_row", ["Total,,,0,0.00,0.00,0.00,506083.12", ",,,0,0.00,0.00,0.00,506083.12",
-                                       "Grand Total:,,,0,0.00,0.00,0.00,506083.12"])
+                                       "Grand Total:,,,0,0.00,0.00,0.00,506083.12",
+                                       "Total (all schools),,,0,0.00,0.00,0.00,506083.12",
+                                       "Total - 2013-14,,,0,0.00,0.00,0.00,506083.12"])
 def test_a_totals_row_added_to_last_years_schools_csv_is_an_error_at_its_row_not_a_closed_school(tmp_path, total_row):
     path = write_previous_csv(tmp_path / "schools.csv", [("A", "C1", 100), ("B", "C1", 200)])
     path.write_text(path.read_text() + total_row + "\n")

@@ -155,6 +155,16 @@ def test_next_years_run_never_replaces_the_last_years_folder_it_was_given(inputs
     assert tree(last) == before
 
 
+def test_a_year_whose_config_types_its_dates_day_first_may_be_run_again_into_its_own_folder(tmp_path):
+    """The manifest keeps the period as the config gave it (`01/04/2013`): read as the config reads it."""
+    (tmp_path / "in").mkdir()
+    config = write_run(tmp_path / "in", statements=STATEMENTS, schools=SCHOOLS,
+                       period={"start": "01/04/2013", "end": "31/03/2014"})
+    for _ in range(2):
+        done = senrun("allocate", "-c", str(config), "-o", str(tmp_path / "out"), "--no-returns")
+        assert done.exit_code == 0, done.output
+
+
 def test_a_years_allocation_is_never_replaced_by_another_years_and_the_same_years_is(inputs, tmp_path):
     """Last year's output folder is this year's register and previous run: a run of another period into it
     is refused, and it is left byte for byte; a run of its own period replaces it as before."""

@@ -114,7 +114,8 @@ def test_a_worker_leaves_ctrl_c_to_the_run_that_stops_it():
     workers_end, run_end = processes.lifeline()
     with ProcessPoolExecutor(max_workers=1, mp_context=processes.context(), initializer=processes.init_worker,
                              initargs=(workers_end,)) as pool:
-        assert pool.submit(partial(signal.getsignal, signal.SIGINT)).result(timeout=60) == signal.SIG_IGN
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # `timeout`'s and a closed session's too
+            assert pool.submit(partial(signal.getsignal, sig)).result(timeout=60) == signal.SIG_IGN
     run_end.close()
     workers_end.close()
 

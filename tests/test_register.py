@@ -270,6 +270,25 @@ def test_a_register_with_rows_deleted_since_senrun_wrote_it_is_a_warning_and_its
     assert "is paid £8,400.00 this year but is not in the register (last/psf.csv)" in new.message
 
 
+def test_a_register_changed_beside_a_manifest_without_line_counts_is_still_a_warning__spec_11_4(tmp_path):
+    register = last_year(tmp_path, {"upn": U2}, left())
+    _as_senrun_wrote(register, 2)
+    manifest = json.loads((register.parent / "manifest.json").read_text())
+    del manifest["rows"]
+    (register.parent / "manifest.json").write_text(json.dumps(manifest))
+    register.write_text(register.read_text().replace("not_in_census", "continuing"))
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05"), statement(U2, "2005-05-05")])
+    assert "register_changed" in codes(r)
+
+
+def test_a_register_whose_manifest_gives_its_period_as_the_config_typed_it_is_still_known__spec_11_4(tmp_path):
+    register = last_year(tmp_path, left())
+    (register.parent / "manifest.json").write_text(json.dumps({"period": {"start": "01/04/2013", "end": "31/03/2014"}}))
+    with pytest.raises(SenrunError) as e:
+        run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")])
+    assert [i.code for i in e.value.issues] == ["register_overlaps"]
+
+
 def test_a_register_edited_in_place_is_a_warning_and_one_as_senrun_wrote_it_none__spec_11_4(tmp_path):
     register = last_year(tmp_path, {"upn": U2}, left())
     _as_senrun_wrote(register, 2)
@@ -543,7 +562,8 @@ def test_the_run_off_under_a_register_is_the_chain_of_allocations_each_with_the_
     from senrun.yearly.projection import project
     from senrun.pipeline import read_inputs
 
-    statements = [statement(U1, "2001-11-14"), statement(U2, "2005-05-05"), statement("H801200005003", "1999-01-10")]
+    # primary ends in August 2013, August 2014 and (secondary) August 2015: one stop in each year
+    statements = [statement(U1, "2001-11-14"), statement(U2, "2003-01-15"), statement("H801200005003", "1999-01-10")]
     register = last_year(tmp_path, {"upn": U1}, {"upn": U2}, {"upn": "H801200005003"})
     runner = CliRunner()
     previous, chain = register.parent, []
@@ -560,7 +580,20 @@ def test_the_run_off_under_a_register_is_the_chain_of_allocations_each_with_the_
         previous = folder / "out"
     cfg = load_config(tmp_path / "y0" / "senrun.yaml")
     projected = project(read_inputs(cfg, register=register), cfg, 3)
+    assert projected.height == len(chain) == 3
     for row, totals in zip(projected.iter_rows(named=True), chain):
         assert (row["continuing_psf"], row["released_psf"], row["cluster_pot"]) == (
             totals["continuing_psf"]["pence"], totals["released_psf"]["pence"], totals["cluster_pot"]["pence"])
-    assert projected["released_psf"].to_list()[1:] != [0, 0]  # children stop in these years: released once each
+    assert all(released > 0 for released in projected["released_psf"].to_list())  # a child stops each year
+
+
+def test_a_scenario_moving_the_period_onto_the_registers_own_is_infeasible_as_allocate_would_stop__spec_11_4(
+        tmp_path):
+    from senrun.config.overlay import scenario_config
+    from senrun.yearly.simulate import simulate
+
+    register = last_year(tmp_path, {"upn": U1})  # last year's: 2012-13
+    base = load_config(write_run(tmp_path, statements=[statement(U1, "2005-05-05")]))
+    back = scenario_config(base, {"period": {"start": "2012-04-01", "end": "2013-03-31"}}, "back.yaml")
+    [failed] = simulate(base, [("back", back)], register=register).infeasible
+    assert failed.name == "back" and "not a year before this period" in failed.reason

@@ -63,9 +63,11 @@ def home_expanded(args: list[str]) -> list[str]:
         option, equals, value = arg.partition("=")
         if not (equals and option.startswith("--")):
             option, equals, value = "", "", arg
-        if value == "~" or value.startswith("~/"):
+        if re.match(r"^-[a-zA-Z]~", arg):  # `-o~/out`: a short option with its value attached
+            option, equals, value = arg[:2], "", arg[2:]
+        if value.startswith("~"):  # `~`, `~/out`, `~user/out`: as Polars would take them
             value = os.path.expanduser(value)
-        out.append(f"{option}={value}" if equals else value)
+        out.append(f"{option}={value}" if equals else f"{option}{value}")
     return out
 
 

@@ -102,4 +102,5 @@ def _report(result, diff, out: Path, no_returns: bool, with_packs: bool, quiet: 
 
         print_movers(diff, console)
     console.print(f"Wrote {escape(str(out))}/ (allocations.xlsx, pupils.xlsx (restricted), schools.csv, clusters.csv, "
-                  f"psf.csv, manifest.json{', returns/' if not no_returns else ''}{', clusters/' if with_packs else ''}).")
+                  f"psf.csv, manifest.json{', returns/' if not no_returns else ''}{', clusters/' if with_packs else ''}).",
+                  soft_wrap=True)  # one line: a path is never broken across lines in a cron mail

@@ -207,8 +207,8 @@ def _handled(debug: bool, as_json: bool):
 
 
 def system_words(exc: OSError) -> str:
-    """What the system said, and of which file, in a line (`/srv/out: Permission denied: this user may not
-    write or read it`); a full disk, a read-only disk and a refused permission with what to do."""
+    """What the system said, and of which file when it says (`/srv/out: Permission denied (this user may not
+    write or read it)`); a full disk, a read-only disk and a refused permission with what to do."""
     import errno
 
     what = exc.strerror or str(exc) or type(exc).__name__
@@ -216,7 +216,7 @@ def system_words(exc: OSError) -> str:
             errno.ENOSPC: "the disk is full: free some space", errno.EROFS: "the disk is read-only",
             errno.EEXIST: "something of that name is already there",
             errno.ENOTDIR: "a part of the path is a file, not a folder"}.get(exc.errno)
-    where = f"{os.fsdecode(exc.filename)}: " if exc.filename is not None else "writing to the terminal or the log: "
+    where = f"{os.fsdecode(exc.filename)}: " if exc.filename is not None else ""
     return f"{where}{what}" + (f" ({hint})" if hint else "")
 
 

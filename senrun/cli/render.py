@@ -28,12 +28,17 @@ def _visible(issues) -> list[Issue]:
     return list(issues) if _PERSONAL["show"] else [i.hidden() for i in issues]
 
 
+def in_order(issues) -> list[Issue]:
+    """Errors then warnings, the config's (which concern the whole run) first, then by file, sheet and row:
+    as the terminal lists them and the JSON report gives them (docs/validate.md)."""
+    return sorted(issues, key=lambda i: (not i.is_error, not _of_config(i), i.file or "", i.sheet or "", i.row or 0))
+
+
 def print_issues(issues, console: Console, heading: str | None = None, limit: int = MAX_SHOWN) -> None:
     """Errors then warnings, the config's (which concern the whole run) first, then by file and row:
     tables on a terminal, one line per issue elsewhere (cron mail, pipes, logs: each line names file,
     sheet, row and column, so it greps); then counts."""
-    issues = sorted(_visible(issues), key=lambda i: (not i.is_error, not _of_config(i), i.file or "", i.sheet or "",
-                                                     i.row or 0))
+    issues = in_order(_visible(issues))
     errors = sum(1 for i in issues if i.is_error)
     if heading and errors:
         console.print(f"[bold red]{escape(heading)}[/]")
@@ -81,7 +86,7 @@ def issues_json(issues, extra: dict | None = None) -> str:
     report = {
         "errors": sum(1 for i in issues if i.is_error),
         "warnings": sum(1 for i in issues if not i.is_error),
-        "issues": [i.to_dict() for i in _visible(issues)],
+        "issues": [i.to_dict() for i in in_order(_visible(issues))],
     }
     report.update(extra or {})
     return json.dumps(report, indent=2, ensure_ascii=False, default=str)

@@ -10,7 +10,7 @@ import typer
 
 from .app import app
 from .common import (EXISTING_FILE, ConfigOpt, DebugOpt, FloorPreviousOpt, JsonOpt, PersonalOpt, RegisterOpt, console,
-                     fail_usage, handled)
+                     err_console, fail_usage, handled)
 
 AcceptOpt = Annotated[Optional[Path], typer.Option(
     "--accept", help="A YAML list of known warnings (kind, upn/school/row, reason, until): accepted ones are "
@@ -65,7 +65,7 @@ def validate(
             if report.totals_line:
                 console.print(report.totals_line, soft_wrap=True)
         if draft_accept is not None:
-            _draft(report, draft_accept)
+            _draft(report, draft_accept, err_console if as_json else console)  # (stdout: the JSON alone)
         if strict and report.shown and not report.errors and not as_json:
             console.print(f"failed under --strict: {len(report.shown):,} warning(s) not accepted (new, or their "
                           "acceptance has expired)", soft_wrap=True)
@@ -95,7 +95,7 @@ def _print_accepted(report, personal: bool = False) -> None:
                       "(fixed, or the rows moved?): tidy it away", markup=False, soft_wrap=True)
 
 
-def _draft(report, path: Path) -> None:
+def _draft(report, path: Path, said=None) -> None:
     """Write today's warnings to a new file `path` as an accept list to review; an existing file is never
     replaced (checked before the run, and again as the file is created)."""
     import yaml
@@ -112,4 +112,5 @@ def _draft(report, path: Path) -> None:
         fail_usage(f"--draft-accept {path}: the file exists; choose a new name, or delete the old draft first")
     with open(fd, "w", encoding="utf-8", newline="\n") as handle:
         handle.write(text + yaml.safe_dump({"accept": entries}, sort_keys=False, allow_unicode=True))
-    console.print(f"Wrote a draft of {len(entries):,} accepted warning(s) to {path}: review it.", soft_wrap=True)
+    (said or console).print(f"Wrote a draft of {len(entries):,} accepted warning(s) to {path}: review it.",
+                            soft_wrap=True)

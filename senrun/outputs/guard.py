@@ -25,7 +25,6 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable
-from datetime import date
 from pathlib import Path
 
 from ..errors import SenrunError
@@ -168,8 +167,14 @@ def _check_same_command(manifest: dict, shown: Path, command: str) -> None:
 def _check_same_period(manifest: dict, shown: Path, period: tuple[str, str]) -> None:
     """Refuse to replace one year's allocation with another year's: last year's output folder is this
     year's register and previous run, and next year's (its psf.csv is the memory of every stop)."""
+    from ..inputs.parse import config_date
+
     theirs = manifest.get("period")
-    if not isinstance(theirs, dict) or (theirs.get("start"), theirs.get("end")) == tuple(period):
+    if not isinstance(theirs, dict):
+        return
+    # as the config gave them (`01/04/2013` or 2013-04-01), read as the config reads them
+    start, end = config_date(theirs.get("start")), config_date(theirs.get("end"))
+    if start is None or end is None or (start.isoformat(), end.isoformat()) == tuple(period):
         return
     year = f"{manifest['year']} " if isinstance(manifest.get("year"), str) else ""
     raise SenrunError(
@@ -179,12 +184,12 @@ def _check_same_period(manifest: dict, shown: Path, period: tuple[str, str]) -> 
         "(a folder a year: docs/seven-years.md), or delete that folder first if it is truly not wanted")
 
 
-def _uk(iso: object) -> str:
-    """An ISO date as messages give dates (31/03/2014); anything else as it is."""
-    try:
-        return date.fromisoformat(str(iso)).strftime("%d/%m/%Y")
-    except ValueError:
-        return str(iso)
+def _uk(text: object) -> str:
+    """A date as messages give dates (31/03/2014); anything else as it is."""
+    from ..inputs.parse import config_date
+
+    found = config_date(text)
+    return found.strftime("%d/%m/%Y") if found else str(text)
 
 
 def foreign_entries(out: Path, listed: dict[str, dict]) -> list[str]:

@@ -106,9 +106,11 @@ def init_worker(run_end) -> None:
     for fd in (1, 2):
         os.dup2(null, fd)
     os.close(null)
-    # A terminal's Ctrl-C reaches every process of the group: the run stops its workers itself. A worker
-    # stopped by it halfway through sending a result would leave the pool reading the rest for ever.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A terminal's Ctrl-C reaches every process of the group, and so do `timeout`'s SIGTERM and a closed
+    # session's SIGHUP: the run stops its workers itself. A worker stopped by one halfway through sending
+    # a result would leave the pool reading the rest for ever.
+    for stop in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop, signal.SIG_IGN)
     _die_with_parent()
     import threading
 

@@ -18,6 +18,7 @@ from ..config.loader import Config
 from ..errors import ERROR, WARNING, Issue, SenrunError
 from ..register import manifest_period, register_label
 from ..result import RunResult
+from ..inputs.load import TOTAL_LABEL
 from ..inputs.schema import CLUSTER_ID, SCHOOL_ID
 from ..outputs.common import COLUMN_LABELS, LAST_YEARS_FILE, LAST_YEARS_NAME
 
@@ -27,7 +28,6 @@ DIFF_COLUMNS = ("level", SCHOOL_ID, CLUSTER_ID, "previous_total", "current_total
 PREVIOUS_COLUMNS = (SCHOOL_ID, CLUSTER_ID, "total")
 _POUNDS = re.compile(r"^(-)?(\d+)(?:\.(\d{1,2}))?$")
 _GUARDED = re.compile(r"^'[=+\-@\t\r]")  # senrun's CSVs put ' before text a spreadsheet would run
-_TOTALS = re.compile(r"\s*(grand\s+|sub-?\s*)?totals?\s*:?\s*", re.IGNORECASE)
 _GUARDED_INSIDE = re.compile(r"([,;\t]\s*)'([=+\-@])")
 
 
@@ -126,7 +126,7 @@ def _read_previous_csv(path: Path) -> pl.DataFrame:
     _missing_columns(raw, path, "")
     ids, clusters, totals = (raw[c].to_list() for c in PREVIOUS_COLUMNS)
     for i, school in enumerate(ids):
-        if not (school or "").strip() or _TOTALS.fullmatch(school):
+        if not (school or "").strip() or re.match(TOTAL_LABEL, school.strip()):
             raise SenrunError(Issue("bad_value", ERROR, f"'{(school or '').strip()}' is not a school: a previous run's "
                                     "schools.csv has a school on every row (a totals row added in a spreadsheet? "
                                     "delete it)", file=path.name, row=i + 2, column=SCHOOL_ID,

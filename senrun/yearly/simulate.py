@@ -20,6 +20,7 @@ from ..config.loader import Config
 from .diff import change_pct_expr
 from ..errors import Issues, SenrunError
 from ..outputs.present import BANDS, band_of
+from ..register import overlap_errors
 from ..pipeline import Inputs, check_inputs, compute, prepare, psf_frames, read_inputs
 from .batch import batch_runs, batchable, shape
 from .projection import project
@@ -209,6 +210,10 @@ def scenario_inputs(base_inp: Inputs, base_cfg: Config, cfg: Config, read: dict)
         return read[key]
     if _checked_by(cfg) == _checked_by(base_cfg):
         return base_inp
+    if base_inp.register is not None:  # a period moved onto the register's own, or past it: as allocate stops
+        overlap = overlap_errors(base_inp.register, cfg)
+        if overlap:
+            raise SenrunError(overlap)
     # the base's derived work (the census join, pupil counts) does not depend on the schools table: shared
     checked = Inputs(replace(base_inp.schools), base_inp.statements, base_inp.census, base_inp.moves, Issues(),
                      base_inp.derived, links=base_inp.links, register=base_inp.register)
