@@ -152,8 +152,9 @@ def check_entries(raw, path: str, problem: Callable[..., None]) -> tuple[Accepta
     """The entries of an `accept:` list, each checked; `problem(key_path, message, expected=…)` records
     what is wrong (the config checker's, so that each problem has its key path and line)."""
     if not isinstance(raw, list):
-        problem(path, f"{path} must be a list of accepted warnings", expected="- {kind: ..., upn: ..., "
-                "reason: ..., until: 2014-03-31}")
+        what = f"{path} must be" if path else "an accept list must be"  # (a file holding the list alone)
+        problem(path, f"{what} a list of accepted warnings{' (the file is empty)' if raw is None else ''}",
+                expected="- {kind: ..., upn: ..., reason: ..., until: 2014-03-31}")
         return ()
     out = []
     for i, item in enumerate(raw):
@@ -206,9 +207,15 @@ def _entry(item, where: str, problem) -> Acceptance | None:
         problem(f"{where}.until", f"'{item['until']}' is not a date", expected="a date such as 2014-03-31")
         bad = True
     row = item.get("row")
-    if row is not None and (isinstance(row, bool) or not isinstance(row, int)):
-        problem(f"{where}.row", "row must be a whole number (the row as Excel shows it)", expected="e.g. 57")
+    if row is not None and (isinstance(row, bool) or not isinstance(row, int) or row < 1):
+        problem(f"{where}.row", "row must be a whole number of 1 or more (the row as Excel shows it)",
+                expected="e.g. 57")
         bad = True
+    for key in ("kind", "reason", "upn", "school", "file"):
+        if isinstance(item.get(key), (list, dict)):
+            problem(f"{where}.{key}", f"'{key}' must be text, not a {'list' if isinstance(item[key], list) else 'mapping'}",
+                    expected=f"one {key}")
+            bad = True
     if bad:
         return None
     return Acceptance(kind=str(item["kind"]), reason=str(item["reason"]), until=until,

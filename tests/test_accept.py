@@ -368,3 +368,16 @@ def test_the_json_report_lists_warnings_by_file_and_row_and_a_draft_says_so_on_s
     assert "Wrote a draft" in done.stderr
     places = [(i["file"] or "", i["row"] or 0) for i in report["issues"]]
     assert places == sorted(places) and len(places) > 1
+
+
+def test_every_fault_of_an_accept_entry_is_named_at_once_and_an_empty_file_is_said_to_be_empty(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- kind: dob_differs\n  row: -3\n  reason: [a, b]\n  until: 2030\n")
+    with pytest.raises(SenrunError) as e:
+        load_accept_file(bad)
+    assert sorted(i.column for i in e.value.issues) == ["[0].reason", "[0].row", "[0].until"]
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    with pytest.raises(SenrunError, match=r"empty.yaml: an accept list must be a list of accepted warnings \(the file "
+                                          r"is empty\)"):
+        load_accept_file(empty)
