@@ -341,18 +341,42 @@ def removals_after() -> Iterator[None]:
         yield
     finally:
         pending, _removals = _removals, outer
-        stopped: KeyboardInterrupt | None = None
-        for finished in pending:
-            # a Ctrl-C now does not stop the deleting of children's data halfway.  Waited for by the
-            # thread's own flag (a Thread.join cut short by Ctrl-C can mark a running thread as ended),
-            # a tenth of a second at a time: a signal the kernel gives another thread is then taken here
-            while not finished.is_set():
-                try:
-                    finished.wait(0.1)
-                except KeyboardInterrupt as exc:
-                    stopped = exc
-        if stopped is not None:
-            raise stopped
+        # a Ctrl-C (or SIGTERM, SIGHUP) now does not stop the deleting of children's data halfway: while
+        # it is awaited, a stop is noted rather than raised (raised between two of the waits, it would
+        # leave the wait), and taken once the deletion is done.  Waited for by the thread's own flag (a
+        # Thread.join cut short by Ctrl-C can mark a running thread as ended), a tenth of a second at a
+        # time: a signal the kernel gives another thread is then taken here
+        with _stops_noted() as noted:
+            for finished in pending:
+                while not finished.wait(0.1):
+                    pass
+        if noted:
+            noted[0]()  # the stop's own handler: KeyboardInterrupt, as if it came now
+
+
+@contextmanager
+def _stops_noted() -> Iterator[list]:
+    """Within the block, Ctrl-C, SIGTERM and SIGHUP (where Python handles them, in the main thread) are
+    noted instead of raised; the list holds, for the first, a call of its own handler."""
+    import signal
+
+    noted: list = []
+    if threading.current_thread() is not threading.main_thread():
+        yield noted
+        return
+    originals = {}
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        handler = signal.getsignal(sig)
+        if callable(handler):
+            def note(signum, frame, handler=handler):
+                if not noted:
+                    noted.append(lambda: handler(signum, None))
+            originals[sig] = signal.signal(sig, note)
+    try:
+        yield noted
+    finally:
+        for sig, handler in originals.items():
+            signal.signal(sig, handler)
 
 
 @contextmanager
