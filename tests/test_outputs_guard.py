@@ -134,16 +134,21 @@ def test_simulate_never_replaces_a_funding_runs_folder_nor_allocate_a_what_if_fo
     assert senrun("simulate", "-c", str(inputs), "--set", "lump_sum.rate=0,5", "-o", str(what_if)).exit_code == 0
 
 
+def last_and_next_year(inputs: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """Last year's run (2013-14, in `2013-14/`) and next year's config (2014-15, the same inputs)."""
+    last = tmp_path / "2013-14"
+    assert senrun("allocate", "-c", str(inputs), "-o", str(last), "--no-returns").exit_code == 0
+    (tmp_path / "next").mkdir()
+    return last, write_run(tmp_path / "next", statements=STATEMENTS, schools=SCHOOLS, year="2014-15",
+                           period={"start": "2014-04-01", "end": "2015-03-31"}, census_date="2014-01-16")
+
+
 @pytest.mark.parametrize("given", [["--register", "{last}"], ["--previous", "{last}"], ["--register", "{last}/psf.csv"],
                                    ["--previous", "{last}/schools.csv"]])
 def test_next_years_run_never_replaces_the_last_years_folder_it_was_given(inputs, tmp_path, given):
     """A slip of --out next year: the folder given as --register or --previous is last year's run, the one
     this run is compared with and the next year's register: it is an input of this run, never replaced."""
-    last = tmp_path / "2013-14"
-    assert senrun("allocate", "-c", str(inputs), "-o", str(last), "--no-returns").exit_code == 0
-    (tmp_path / "next").mkdir()
-    next_year = write_run(tmp_path / "next", statements=STATEMENTS, schools=SCHOOLS, year="2014-15",
-                          period={"start": "2014-04-01", "end": "2015-03-31"}, census_date="2014-01-16")
+    last, next_year = last_and_next_year(inputs, tmp_path)
     before = tree(last)
     for command in (["allocate", "--no-returns"], ["simulate", "--set", "lump_sum.rate=0,5"]):
         if given[0] == "--previous" and command[0] == "simulate":
@@ -168,11 +173,7 @@ def test_a_year_whose_config_types_its_dates_day_first_may_be_run_again_into_its
 def test_a_years_allocation_is_never_replaced_by_another_years_and_the_same_years_is(inputs, tmp_path):
     """Last year's output folder is this year's register and previous run: a run of another period into it
     is refused, and it is left byte for byte; a run of its own period replaces it as before."""
-    last = tmp_path / "2013-14"
-    assert senrun("allocate", "-c", str(inputs), "-o", str(last), "--no-returns").exit_code == 0
-    (tmp_path / "next").mkdir()
-    next_year = write_run(tmp_path / "next", statements=STATEMENTS, schools=SCHOOLS, year="2014-15",
-                          period={"start": "2014-04-01", "end": "2015-03-31"}, census_date="2014-01-16")
+    last, next_year = last_and_next_year(inputs, tmp_path)
     before = tree(last)
     done = senrun("allocate", "-c", str(next_year), "-o", str(last), "--no-returns")
     assert done.exit_code == 1 and tree(last) == before
