@@ -6,6 +6,8 @@ the pipeline raises once with every error found.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import replace
 from datetime import date
 
@@ -84,12 +86,46 @@ def unknown_schools(table: Table, column: str, school_ids: pl.Series, issues: Is
 
     frame = table.frame if only is None else table.frame.filter(only)
     bad = frame.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(school_ids.implode())).sort(ROW)
+    if bad.height >= 0.9 * frame.height and frame.height >= 10:  # (nearly) every row: ids of another kind?
+        other_ids(table, bad[column], school_ids, issues, f"{bad.height:,} of the {frame.height:,} rows of "
+                  f"{table.file} name schools not in the schools input", column)
     for rec in bad.head(MAX_LISTED).iter_rows(named=True):
         value = rec[column]
         child = looks_personal(value)  # a UPN or a date of birth typed into the school cell: no suggestion
         issues.error("unknown_school", f"{what} '{value}' is not in the schools input"
                      f"{'' if child else nearest_schools(value, school_ids, names)}",
                      **table.where(column, rec[ROW]), value=value, expected="a school_id of the schools input")
+
+
+def _id_kind(ids: list[str]) -> str:
+    """What most of a list of school ids are, in words."""
+    ids = [str(i).strip() for i in ids if i]
+    def share(pattern: str) -> float:
+        return sum(1 for i in ids if re.fullmatch(pattern, i)) / max(len(ids), 1)
+    if share(r"[1-9]\d{2}[0-9]\d{3}") >= 0.8:
+        return "7-digit DfE numbers"
+    if share(r"[1-9]\d{5}") >= 0.8:
+        return "6-digit numbers (most likely URNs)"
+    if share(r"\d{4}") >= 0.8:
+        return "4-digit establishment numbers (no LA code)"
+    return "ids of their own"
+
+
+def other_ids(table: Table, found: pl.Series, school_ids: pl.Series, issues: Issues, what: str,
+              column: str = SCHOOL_ID) -> None:
+    """One error where (nearly) every row of an input names a school the schools input does not hold: most
+    often the two give schools by ids of different kinds (URNs against DfE numbers), and each row's own
+    error would not say so."""
+    theirs = found.drop_nulls().unique().sort().head(200).to_list()
+    ours = school_ids.drop_nulls().unique().sort().head(200).to_list()
+    kinds = (_id_kind(theirs), _id_kind(ours))
+    told = (f"{table.file} gives schools by {kinds[0]} such as {theirs[0]}, the schools input by "
+            f"{kinds[1]} such as {ours[0]}" if kinds[0] != kinds[1] and theirs and ours else
+            f"such as {', '.join(theirs[:3])}, where the schools input has {', '.join(ours[:3])}")
+    issues.error("unknown_school", f"{what}: {told}. Give both inputs the same kind of school id: map the schools "
+                 "input's column of that kind as school_id (a DfE number is the LA code and the establishment "
+                 "number together, 926 and 2004 → 9262004; in Excel, =LA*10000+EstablishmentNumber)",
+                 **table.where(column), expected="school ids of the schools input's kind")
 
 
 def upn_letters(table: Table, issues: Issues) -> None:
@@ -142,6 +178,10 @@ def census_outside(census: Table, school_ids: pl.Series, issues: Issues) -> None
         rows = census.frame.filter(~inside)
     out = (census.readable(rows.group_by(SCHOOL_ID).agg(pl.len().alias("n"), pl.col(ROW).min().alias("first")))
            .sort(SCHOOL_ID))
+    if rows.height >= 0.9 * census.frame.height and census.frame.height >= 10:  # (nearly) no child at a known school
+        other_ids(census, out[SCHOOL_ID], school_ids, issues, f"{rows.height:,} of the census's "
+                  f"{census.frame.height:,} rows are at schools not in the schools input")
+        return
     unpadded = {}
     for known in school_ids.drop_nulls().unique().sort().to_list():
         unpadded.setdefault(known.lstrip("0"), known)

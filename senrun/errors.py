@@ -19,6 +19,10 @@ PERSONAL_FIELDS = frozenset({"upn", "date_of_birth"})
 #: Columns that hold a school's id: an issue's value there that looks like a child's data (`looks_personal`,
 #: a UPN or a date of birth typed one column off) is personal too.
 SCHOOL_FIELDS = frozenset({"school_id", "successor_id", "from_school_id", "to_school_id"})
+#: A user's header that says its cells are a child's date of birth or UPN, whatever senrun column it was mapped
+#: to (a `Date of Birth` column mapped as a move's date by mistake): its values are the child's personal data
+#: (a cell's value, `field` given; a totals row's label, shown on purpose, has none).
+PERSONAL_HEADER = re.compile(r"(?i)(\bbirth|\bdob\b|\bd\.o\.b\b|\bupn\b|unique pupil)")
 HIDDEN = "[hidden]"
 #: A UPN's shape (a letter, 11 digits, a digit or a temporary UPN's letter), hidden wherever it is
 #: found in a message even if the check that wrote it did not mark it personal: a second guard.
@@ -74,6 +78,7 @@ class Issue:
         if not self.value or self.value in self.personal:
             return
         if (self.field in PERSONAL_FIELDS or (self.field in SCHOOL_FIELDS and looks_personal(self.value))
+                or (self.field is not None and self.column is not None and PERSONAL_HEADER.search(str(self.column)))
                 or holds_child_data(self.value)):
             object.__setattr__(self, "personal", (*self.personal, str(self.value)))
 

@@ -195,7 +195,9 @@ def _read_one(name: str, spec) -> tuple[Table | None, Issues]:
 #: Said of a school_id listed twice where schools open, close or convert: the likeliest cause (SPEC §11.1).
 SAME_ID_CONVERSION = (". If the two rows are a school and the academy it became under the same id (most "
                       "conversions keep their DfE number), they are one school to senrun: keep one row, with no "
-                      "closed date and no successor, and its children's PSF stays with it (docs/seven-years.md)")
+                      "closed date, no successor and no opened date (the academy's opening date would leave out "
+                      "the census pupils counted before it), and its children's PSF stays with it "
+                      "(docs/seven-years.md)")
 
 
 def check_inputs(inp: Inputs, cfg: Config, whole: bool = True) -> None:

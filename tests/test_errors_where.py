@@ -135,3 +135,42 @@ def test_a_formula_the_pot_cannot_pay_is_located_at_its_key_and_yaml_line(tmp_pa
     assert (issue.file, issue.column, issue.row) == ("senrun.yaml", "formula.elements", line)
     assert issue.where() == f"senrun.yaml › line {line} › formula.elements"
     assert "the highest rate the pot can pay" in issue.message
+
+
+def _urn_schools(n: int) -> list[dict]:
+    return [{"school_id": str(120777 + i), "school_name": f"School {i}", "cluster_id": "C1", "ssa": "0",
+             "pupils": "100"} for i in range(n)]
+
+
+def test_statements_giving_schools_by_another_kind_of_id_are_told_so_in_one_error_first(tmp_path):
+    """Schools by URN, statements by DfE number (LAEstab): every row's own error says "not in the schools input";
+    the one before them says why, and how to make the ids alike."""
+    statements = [statement(f"B8012000050{i:02d}", "2005-05-05", school=str(9262004 + i)) for i in range(12)]
+    with pytest.raises(SenrunError) as e:
+        allocate(load_config(write_run(tmp_path, statements=statements, schools=_urn_schools(12))))
+    first = e.value.errors[0]
+    assert first.code == "unknown_school" and first.row is None and first.file == "statements.csv"
+    assert ("12 of the 12 rows of statements.csv name schools not in the schools input: statements.csv gives "
+            "schools by 7-digit DfE numbers such as 9262004, the schools input by 6-digit numbers (most likely URNs) "
+            "such as 120777") in first.message
+
+
+def test_a_census_of_which_no_child_is_at_a_known_school_is_an_error_not_a_warning_and_a_casual_move_each(tmp_path):
+    """Schools and statements by URN, the census by LAEstab: every protected child seemed to have moved casually,
+    PSF ended for all (£0 continuing) with warnings only."""
+    schools = _urn_schools(3)
+    statements = [statement(f"B8012000050{i:02d}", "2005-05-05", school="120777") for i in range(3)]
+    census = [{"upn": f"C8012000051{i:02d}", "school_id": str(9262004 + i % 3), "date_of_birth": "2005-05-05"}
+              for i in range(12)]
+    with pytest.raises(SenrunError) as e:
+        allocate(load_config(write_run(tmp_path, statements=statements, schools=schools, census=census)))
+    [error] = [i for i in e.value.errors if i.file == "census.csv"]
+    assert "12 of the census's 12 rows are at schools not in the schools input" in error.message
+
+
+def test_a_value_in_a_column_headed_date_of_birth_is_hidden_whatever_it_was_mapped_to():
+    from senrun.errors import Issue
+
+    slip = Issue("bad_value", "error", '"14/03/05" has a two-digit year', file="moves.xlsx", row=4,
+                 column="Date of Birth", field="move_date", value="14/03/05")
+    assert "14/03/05" not in str(slip.hidden()) and "Date of Birth" in str(slip.hidden())

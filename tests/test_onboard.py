@@ -370,3 +370,22 @@ def test_init_says_gias_groups_export_is_not_the_links_export_and_drafts_the_lin
                     "Group Type": ["Multi-academy trust"]})
     ids = {p.header for name in ("schools", "links") for p in propose_columns(groups, name) if p.column in SCHOOL_IDS}
     assert "URN" in ids and "EstablishmentName" not in ids  # a school's name is no ID
+
+
+@pytest.mark.parametrize("name, headers, values, column, wrong", [
+    ("statements", ["UPN", "DOB", "Weekly Amount £"], {"Weekly Amount £": ["161.54"]}, "annual_amount",
+     "Weekly Amount £"),
+    ("statements", ["UPN", "DOB", "Date of Statement", "Date Amended"], {"Date Amended": ["01/11/2013"]},
+     "ceased_date", "Date Amended"),
+    ("moves", ["UPN", "From School", "To School", "Date of Birth", "Transfer Effective"],
+     {"Date of Birth": ["14/03/2005"], "Transfer Effective": ["01/11/2013"]}, "move_date", "Date of Birth"),
+])
+def test_a_header_whose_words_say_it_is_something_else_is_never_proposed_for_a_money_column(name, headers, values,
+                                                                                          column, wrong):
+    """A weekly amount is not the annual one, an amendment's date not the ceasing's, a date of birth not a move's:
+    each, proposed as 'likely', moved money with no error (the moves' real date was then left unmapped)."""
+    sheet = Sheet(Path(f"{name}.xlsx"), None, 1, headers, {h: values.get(h, ["x"]) for h in headers}, rows=1)
+    proposed = {p.column: p.header for p in propose_columns(sheet, name)}
+    assert proposed.get(column) != wrong
+    if name == "moves":
+        assert proposed["move_date"] == "Transfer Effective"

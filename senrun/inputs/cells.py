@@ -197,6 +197,10 @@ def bad_message(col: Column) -> pl.Expr:
                             "digits each, such as 2013-04-01"))
                .when(raw.str.contains(r"^(?:19|20)\d{2}-\d{2}-\d{2}$"))
                .then(pl.lit(" is not a real date (year-month-day)"))
+               .when(raw.str.contains(r"^\s*[1-7]\d{4}(?:\.0+)?\s*$"))
+               .then(pl.lit(" is not a date but a number: it looks like the day number Excel keeps a date as, "
+                            "written to the file without its date format; format the column as a date in Excel "
+                            "(such as dd/mm/yyyy) and save it again"))
                .otherwise(msg))
     return pl.concat_str([pl.lit('"'), shown(col.name), pl.lit('"'), msg])
 

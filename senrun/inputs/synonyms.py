@@ -54,7 +54,8 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "from_school_id": ("From School", "From", "Old School", "Previous School", "Leaving School",
                            "From School (DfE)"),
         "to_school_id": ("To School", "To", "New School", "Receiving School", "To School (DfE)"),
-        "move_date": ("Move Date", "Date of Move", "Date Moved", "Transfer Date", "Date"),
+        "move_date": ("Move Date", "Date of Move", "Date Moved", "Transfer Date", "Date of Transfer", "Transfer Effective",
+                      "Move Effective", "Date"),
         "reason": ("Reason", "Move Type", "Type of Move", "Move Reason", "Type"),
     },
     "links": {

@@ -22,8 +22,9 @@ import polars as pl
 
 from ..calendar import labelled_years
 from ..inputs.headers import norm
-from ..inputs.schema import (CLUSTER_ID, CLUSTER_NAME, FROM_SCHOOL, SCHEMAS, SCHOOL_ID, SERIAL_DATES, SUCCESSOR_ID,
-                             TO_SCHOOL, Column, Kind)
+from ..inputs.schema import (ANNUAL_AMOUNT, CEASED_DATE, CLOSED, CLUSTER_ID, CLUSTER_NAME, DOB, EFFECTIVE_DATE,
+                             FROM_SCHOOL, LINK_DATE, MOVE_DATE, OPENED, SCHEMAS, SCHOOL_ID, SERIAL_DATES,
+                             STATEMENT_DATE, SUCCESSOR_ID, TO_SCHOOL, Column, Kind)
 from ..inputs.synonyms import usual_names
 from .scan import Sheet
 
@@ -132,6 +133,26 @@ def id_rank(values: list[str]) -> int:
     return 2 if _share(values, _ESTAB_ALONE) >= 0.9 else 1
 
 
+_BIRTH = {"birth", "dob", "born"}
+#: Words that, in a header, say it is not the column, however alike the rest is: a weekly amount is not the
+#: annual one, an amendment's date not the ceasing's, a date of birth not a move's — each read so would move
+#: money (`Weekly Amount £` was proposed as annual_amount, `Date Amended` as ceased_date).
+SAYS_OTHERWISE = {
+    ANNUAL_AMOUNT: {"week", "weekly", "wk", "pw", "month", "monthly", "term", "termly", "hour", "hours", "hourly",
+                    "hrs", "day", "daily"},
+    CEASED_DATE: {"amended", "amendment", "amend", "review", "reviewed", "issued", "issue", "start", "started",
+                  "effective", "transfer", "transferred", *_BIRTH},
+    MOVE_DATE: _BIRTH, STATEMENT_DATE: {*_BIRTH, "ceased", "cease", "ceasing"}, EFFECTIVE_DATE: _BIRTH,
+    DOB: {"statement", "move", "moved", "ceased", "cease", "transfer", "amended", "review", "issued", "plan"},
+    OPENED: _BIRTH, CLOSED: _BIRTH, LINK_DATE: _BIRTH,
+}
+
+
+def _says_otherwise(header: str, column: str) -> bool:
+    """Whether the header's own words say it is something else than `column` (SAYS_OTHERWISE)."""
+    return bool(SAYS_OTHERWISE.get(column, set()) & set(_words(header)))
+
+
 def column_scores(table: Sheet, name: str) -> dict[tuple[str, str], float]:
     """(header, column) → score, for every pairing worth considering in `table` as input `name`. Of several
     headers that could be the school's ID, those less like a DfE number lose 15% a step (a URN beside an
@@ -141,7 +162,7 @@ def column_scores(table: Sheet, name: str) -> dict[tuple[str, str], float]:
         phrasings = [col.name, col.name.replace("_", " "), *usual_names(name, col.name)]
         for header in table.headers:
             score = name_score(header, phrasings)
-            if score < 0.5:
+            if score < 0.5 or _says_otherwise(header, col.name):
                 continue
             fit = column_fit(table, header, col)
             out[(header, col.name)] = score * (0.4 + 0.6 * fit) if fit < 0.9 else score
