@@ -15,10 +15,10 @@ import polars as pl
 
 from .calendar import academic_year, nc_year
 from .engine import collect
-from .errors import Issues, looks_personal
+from .errors import UPN_SHAPE, Issues, looks_personal
 from .inputs.load import Table
 from .inputs.schema import (CEASED_DATE, CLUSTER_ID, CLUSTER_NAME, COUNTED_ENROL, DOB, ENROL_STATUS, NC_YEAR_TAUGHT,
-                            REASON, ROW, SCHOOL_ID, STATEMENT_DATE, STREAM, TO_SCHOOL, UPN)
+                            REASON, ROW, SCHOOL_ID, SCHOOL_NAME, STATEMENT_DATE, STREAM, TO_SCHOOL, UPN)
 from .inputs.upn import upn_problems
 
 MAX_LISTED = 200
@@ -126,6 +126,24 @@ def other_ids(table: Table, found: pl.Series, school_ids: pl.Series, issues: Iss
                  "input's column of that kind as school_id (a DfE number is the LA code and the establishment "
                  "number together, 926 and 2004 → 9262004; in Excel, =LA*10000+EstablishmentNumber)",
                  **table.where(column), expected="school ids of the schools input's kind")
+
+
+def upns_in_names(schools: Table, issues: Issues) -> None:
+    """A school's or a cluster's name that holds a UPN (however typed): names are published in the Schools
+    Forum pack, the cluster packs and every return, so a child's UPN there would be too: an error at the cell,
+    the UPN hidden."""
+    for column in (SCHOOL_NAME, CLUSTER_NAME):
+        if column not in schools.frame.columns:
+            continue
+        # (a few thousand names at most, read by Python's regex: the look-arounds that keep a UPN whole)
+        found = [(row, text) for row, text in schools.frame.select(ROW, column).sort(ROW).iter_rows()
+                 if text and UPN_SHAPE.search(text)]
+        for row, text in found[:MAX_LISTED]:
+            issues.error("bad_value", f'"{text}" holds what looks like a child\'s UPN: names are published (the '
+                         "Schools Forum pack, the cluster packs, the returns), so correct the name",
+                         **schools.where(column, row), value=text, personal=tuple(m.group(0) for m in
+                                                                                   UPN_SHAPE.finditer(text)),
+                         expected="a name with no child's UPN in it")
 
 
 def upn_letters(table: Table, issues: Issues) -> None:

@@ -10,6 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from datetime import date
+
 import polars as pl
 
 from . import checks, history, succession
@@ -214,6 +216,7 @@ def check_inputs(inp: Inputs, cfg: Config, whole: bool = True) -> None:
     succession.unclosed_predecessors(schools, found, cfg.period_end, issues)  # open after its successor took over
     check_overrides(schools, found, cfg, issues)  # a pupils_override that sets no school's pupils
     checks.school_clusters(schools, issues)
+    checks.upns_in_names(schools, issues)  # names are published: no child's UPN in one
     # a successor's blank cluster comes from its predecessors: when its succession is itself in error, that
     # error is the one to mend, and the blank is no second error
     broken = any(i.code in ("succession", "unknown_school") and i.file != inp.statements.file for i in issues.errors)
@@ -612,8 +615,14 @@ def _clusters_frame(schools: pl.DataFrame, inside: pl.Series, elements) -> pl.Da
 
 
 def _released_frame(psf: PsfFrames) -> pl.DataFrame:
-    """By reason: how many statement rows, their annual PSF, paid and released in the period."""
-    rows = psf.rows.lazy().group_by("reason").agg(pl.len().cast(pl.Int64).alias("statements"), pl.col("annual_amount").sum())
+    """By reason: how many statement rows, their annual PSF, paid and released in the period.  A row's annual PSF
+    is its rate at its last line's end, as psf.csv and the returns give it: an amendment or an EHC transfer that
+    changed the rate in the year counts at its new rate, not the history's first."""
+    last_rate = (psf.lines.lazy().sort(ROW, pl.col("paid_to").fill_null(date(1, 1, 1)))
+                 .group_by(ROW).agg(pl.col("annual_amount").last().alias("_rate")))
+    rows = (psf.rows.lazy().join(last_rate, on=ROW, how="left")
+            .group_by("reason").agg(pl.len().cast(pl.Int64).alias("statements"),
+                                    pl.coalesce("_rate", "annual_amount").sum().alias("annual_amount")))
     paid = psf.lines.lazy().group_by("reason").agg(pl.col("paid_amount").sum(), pl.col("released_amount").sum())
     return collect(rows.join(paid, on="reason", how="left").sort("reason"))
 

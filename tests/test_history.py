@@ -305,3 +305,12 @@ def test_the_packs_run_off_pays_a_rate_recorded_for_after_the_period_from_its_da
     assert lines_of(r, U1) == [("A", 120000, 0, "continuing")]
     first = runoff_by_school(r, years=2).filter(pl.col("_k") == 1).row(0, named=True)
     assert (first["school_id"], first["children"], first["psf"]) == ("A", 1, 240000)
+
+
+def test_the_released_tables_annual_psf_is_the_rate_in_force_at_the_end_as_psf_csv_gives_it__spec_11_3(tmp_path):
+    """An amendment doubling the rate from October: paid 6 × £100 + 6 × £200 = £1,800 this period, shown beside an
+    annual PSF of £2,400 (the rate psf.csv and the return give), not the first rate's £1,200 (paid above annual)."""
+    r = history_run(tmp_path, [row(annual="1200.00"), row("amended", "2013-10-01", annual="2400.00")])
+    [continuing] = r.released.filter(pl.col("reason") == "continuing").iter_rows(named=True)
+    assert (continuing["annual_amount"], continuing["paid_amount"]) == (240000, 180000)
+    assert r.psf["annual_amount"].to_list()[-1] == 240000

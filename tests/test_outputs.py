@@ -265,3 +265,24 @@ def test_two_runs_give_byte_identical_files_in_process_or_in_a_pool(out, result,
 def test_jobs_must_be_positive(result, tmp_path):
     with pytest.raises(SenrunError, match="at least 1"):
         write_outputs(result, tmp_path / "out", jobs=0)
+
+
+def test_a_totals_row_wider_than_any_cell_above_it_widens_its_column_so_excel_shows_no_hashes(tmp_path):
+    """At England's scale the Clusters sheet's total SSA is £3,823,503,038.01, wider than any cluster's: the
+    column is made wide enough for the sum too (it showed ### printed)."""
+    import io
+
+    from senrun.outputs.tables import write_table_sheet
+    from senrun.outputs.xlsx import new_workbook
+
+    buffer = io.BytesIO()
+    book, fmt = new_workbook(buffer, "t")
+    ws = book.add_worksheet("Clusters")
+    frame = pl.DataFrame({"cluster_name": ["A", "B"], "ssa": [99_999_999_999, 99_999_999_999]})  # £999,999,999.99 each
+    write_table_sheet(ws, frame, fmt, "clusters.csv", totals=True)
+    book.close()
+    sheet = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))["Clusters"]
+    assert sheet["B4"].value == 1_999_999_999.98
+    from senrun.outputs.xlsx import fit_width, money_text_width
+
+    assert int(sheet.column_dimensions["B"].width) == fit_width("ssa", money_text_width(199_999_999_998))  # (+ padding)

@@ -204,7 +204,7 @@ def test_a_upn_or_a_date_of_birth_typed_in_a_census_school_cell_never_reaches_th
     out = write_outputs(result, tmp_path / "out", returns=False)
     with zipfile.ZipFile(out / "allocations.xlsx") as book:
         text = b"".join(book.read(part) for part in book.namelist())
-    assert b"census rows at school [hidden]" in text
+    assert b"census rows at school" not in text  # counted there, listed in the restricted pupils.xlsx only
     assert b"B801200005002" not in text and b"23/12/2007" not in text
 
 
@@ -278,3 +278,32 @@ def test_a_upn_or_a_date_typed_in_a_statements_school_cell_is_hidden_and_no_scho
     unknown = [i.hidden() for i in caught.value.errors if i.code == "unknown_school"]
     assert [(i.row, i.value) for i in unknown] == [(2, "[hidden]"), (3, "[hidden]")]
     assert all(i.message == "the school holding the PSF, '[hidden]' is not in the schools input" for i in unknown)
+
+
+def test_a_childs_upn_typed_into_a_school_or_cluster_name_is_an_error_at_its_cell_never_published(tmp_path):
+    """Names are published in the Schools Forum pack, the cluster packs and every return."""
+    from builders import SCHOOLS, statement, write_run
+
+    schools = [{**SCHOOLS[0], "school_name": "Wenburgh V926200306019 Primary", "cluster_name": "North"},
+               {**SCHOOLS[1], "cluster_name": "v 9262 0030 6019"}, {**SCHOOLS[2], "cluster_name": "North"}]
+    with pytest.raises(SenrunError) as e:
+        allocate(load_config(write_run(tmp_path, schools=schools, statements=[statement("B801200005001", "2005-05-05")])))
+    found = [(i.row, i.column) for i in e.value.errors]
+    assert found == [(2, "school_name"), (3, "cluster_name")]
+    assert all("V926200306019" not in str(i.hidden()) and "v 9262 0030 6019" not in str(i.hidden())
+               for i in e.value.errors)
+
+
+def test_a_childs_name_in_the_census_school_column_is_counted_in_the_published_pack_not_listed(tmp_path):
+    """Census rows at a school not in the schools input are listed in the restricted pupils.xlsx only: a row
+    shifted a column in an export puts a child's name where the school's id belongs."""
+    import zipfile
+
+    from builders import pupil, statement, write_run
+
+    census = [pupil("B801200005001", "A", "2005-05-05"), pupil("E801200005002", "Jayden Smith", "2005-05-05")]
+    config = write_run(tmp_path, statements=[statement("B801200005001", "2005-05-05")], census=census)
+    done = CliRunner().invoke(app, ["allocate", "-c", str(config), "-o", str(tmp_path / "out"), "--no-returns", "-q"])
+    assert done.exit_code == 0, done.output
+    with zipfile.ZipFile(tmp_path / "out" / "allocations.xlsx") as book:
+        assert not any(b"Jayden" in book.read(part) for part in book.namelist())

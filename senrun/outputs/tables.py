@@ -89,9 +89,9 @@ def renders_as_xml(ws: Worksheet, frame: pl.DataFrame) -> bool:
 
 
 def write_frame(ws: Worksheet, frame: pl.DataFrame, fmt: Formats, first_row: int = 0,
-                headers: list[str] | None = None) -> None:
+                headers: list[str] | None = None, below: dict[str, int] | None = None) -> None:
     """The frame as a table from `first_row`: header (`headers`, default the column names), values
-    by type, widths, freeze, filter."""
+    by type, widths (wide enough too for `below`: the totals row's sums), freeze, filter."""
     names = frame.columns
     shown = headers or names
     write_header(ws, first_row, shown, fmt)
@@ -105,7 +105,10 @@ def write_frame(ws: Worksheet, frame: pl.DataFrame, fmt: Formats, first_row: int
             for r, value in enumerate(series.to_list(), start=first_row + 1):
                 if value is not None:
                     write(r, c, value)
-        ws.set_column(c, c, fit_width(shown[c], content_width(series)))
+        width = content_width(series)
+        if below and name in below:  # (a sum is wider than any of its cells: at England's scale, £3,823,503,038.01)
+            width = max(width, content_width(pl.Series(name, [below[name]], dtype=series.dtype)))
+        ws.set_column(c, c, fit_width(shown[c], width))
     ws.freeze_panes(first_row + 1, 0)
     print_setup(ws, first_row)
     if names:
@@ -125,7 +128,8 @@ def write_table_sheet(ws: Worksheet, frame: pl.DataFrame, fmt: Formats, csv_name
         ws.write_string(0, 0, f"{frame.height:,} rows: see {csv_name}", fmt.bold)
         ws.set_column(0, 0, 40)
         return False
-    write_frame(ws, frame, fmt, headers=headers)
+    sums = {c: int(frame.get_column(c).sum()) for c in summed_columns(frame) if c not in unsummed} if totals else None
+    write_frame(ws, frame, fmt, headers=headers, below=sums)
     if totals:
         totals_row(ws, frame, fmt, frame.height + 1, unsummed)
     return True
