@@ -204,7 +204,7 @@ def test_a_upn_or_a_date_of_birth_typed_in_a_census_school_cell_never_reaches_th
     out = write_outputs(result, tmp_path / "out", returns=False)
     with zipfile.ZipFile(out / "allocations.xlsx") as book:
         text = b"".join(book.read(part) for part in book.namelist())
-    assert b"census rows at school" not in text  # counted there, listed in the restricted pupils.xlsx only
+    assert b"which is not in the schools input" not in text  # counted there, listed in pupils.xlsx (restricted) only
     assert b"B801200005002" not in text and b"23/12/2007" not in text
 
 
