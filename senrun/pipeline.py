@@ -228,6 +228,9 @@ def check_inputs(inp: Inputs, cfg: Config, whole: bool = True) -> None:
     if inp.moves is not None:
         checks.moves_reasons(inp.moves, ids, issues, transfer_keeps=cfg.transfer == "keeps", names=names)
     if inp.census is not None:
+        ids = inp.census.frame[SCHOOL_ID]  # the schools with census rows (a compact census's are its categories)
+        inp.derived["census_schools"] = (ids.dtype.categories if isinstance(ids.dtype, pl.Enum) else ids.unique()
+                                         ).cast(pl.String)
         checks.census_registrations(inp.census, issues)
         checks.upn_letters(inp.census, issues)
         checks.census_outside(inp.census, ids, issues)
@@ -482,6 +485,21 @@ def _counted_at_predecessor(inp: Inputs, cfg: Config) -> list[str]:
     return frame.filter((pl.col("opened") > cfg.census_date) & pl.col(SCHOOL_ID).is_in(successors))[SCHOOL_ID].to_list()
 
 
+def _opened_after_census(inp: Inputs, cfg: Config) -> dict:
+    """Schools that open after census day and have census rows, with their opening date: those rows are not
+    counted."""
+    frame = inp.schools.frame
+    if inp.census is None or "opened" not in frame.columns:
+        return {}
+    late = frame.filter(pl.col("opened") > cfg.census_date).select(SCHOOL_ID, "opened")
+    if late.is_empty():
+        return {}
+    present = inp.derived.get("census_schools")  # (kept by check_inputs: the census's rows may be let go since)
+    if present is None:
+        return {}
+    return dict(late.filter(pl.col(SCHOOL_ID).is_in(present.implode())).iter_rows())
+
+
 def _no_pupils_because(inp: Inputs, cfg: Config) -> str:
     """Where a school's pupils were looked for: the census's age-based years, else the schools input."""
     if inp.census is not None:
@@ -507,10 +525,15 @@ def prepare(inp: Inputs, cfg: Config, psf: PsfFrames | None = None) -> Prepared:
     schools = school_bases(run_inp, cfg)
     row_of = pl.col(ROW) if ROW in schools.columns else pl.lit(None, dtype=pl.Int64)  # the school's row, as Excel shows it
     later = _counted_at_predecessor(inp, cfg)
+    opened = _opened_after_census(inp, cfg)
     for sid, name, row in schools.filter((pl.col("_basis_pupils") == 0) & pl.col(IN_FORMULA_FLAG) & open_in_period(
             schools, cfg) & ~pl.col(SCHOOL_ID).is_in(later)).select(SCHOOL_ID, SCHOOL_NAME, row_of).sort(SCHOOL_ID).iter_rows():
-        issues.warn("no_pupils", f"school {sid} ({name}) has no pupils {_no_pupils_because(inp, cfg)}",
-                    **inp.schools.where(SCHOOL_ID, row), value=sid)
+        why = (f"counted: it opened on {opened[sid]:%d/%m/%Y}, after census day ({cfg.census_date:%d/%m/%Y}), so its "
+               "census rows are not counted (SPEC 11.1); if it is the school that was there before under the same id "
+               "(an academy that kept its DfE number), clear its opened date") if sid in opened else \
+            _no_pupils_because(inp, cfg)
+        issues.warn("no_pupils", f"school {sid} ({name}) has no pupils {why}", **inp.schools.where(SCHOOL_ID, row),
+                    value=sid)
     paid = psf.lines.lazy().group_by(pl.col("paid_school_id").alias(SCHOOL_ID)).agg(pl.col("paid_amount").sum().alias("psf"))
     name = pl.col(CLUSTER_NAME) if CLUSTER_NAME in schools.columns else pl.lit(None, dtype=pl.String)
     ssa = pl.col(SSA) if SSA in schools.columns else pl.lit(0, dtype=pl.Int64)

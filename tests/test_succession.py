@@ -588,3 +588,14 @@ def test_a_succession_after_the_period_needs_no_closed_date_yet__spec_11_1(tmp_p
     links = [{"school_id": "A", "successor_id": "AA", "link_date": "2014-09-01", "link_type": "Successor"}]
     r = run(tmp_path, schools=schools, links=links, statements=[statement(U1, PRIMARY, annual="1200.00")])
     assert "successor_not_closed" not in codes(r)
+
+
+def test_a_school_opening_after_census_day_with_census_rows_is_told_why_they_are_not_counted__spec_11_1(tmp_path):
+    """An academy that kept its DfE number, given GIAS's opening date: its census rows are not counted (§11.1),
+    and the warning says so and what to do, rather than that the census holds none."""
+    schools = [school("A", opened="2013-04-01"), school("B")]
+    census = [pupil("E801200005002", "A", "2005-05-05"), pupil(U1, "B", "2005-05-05")]
+    r = run(tmp_path, schools=schools, statements=[statement(U1, PRIMARY, school="B")], census=census)
+    [w] = [i for i in r.issues if i.code == "no_pupils"]
+    assert "opened on 01/04/2013, after census day (17/01/2013), so its census rows are not counted" in w.message
+    assert "clear its opened date" in w.message
