@@ -228,8 +228,8 @@ def check_inputs(inp: Inputs, cfg: Config, whole: bool = True) -> None:
     if inp.moves is not None:
         checks.moves_reasons(inp.moves, ids, issues, transfer_keeps=cfg.transfer == "keeps", names=names)
     if inp.census is not None:
-        ids = inp.census.frame[SCHOOL_ID]  # the schools with census rows (a compact census's are its categories)
-        inp.derived["census_schools"] = (ids.dtype.categories if isinstance(ids.dtype, pl.Enum) else ids.unique()
+        at = inp.census.frame[SCHOOL_ID]  # the schools with census rows (a compact census's are its categories)
+        inp.derived["census_schools"] = (at.dtype.categories if isinstance(at.dtype, pl.Enum) else at.unique()
                                          ).cast(pl.String)
         checks.census_registrations(inp.census, issues)
         checks.upn_letters(inp.census, issues)
