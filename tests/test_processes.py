@@ -72,11 +72,11 @@ def test_a_run_aborted_in_native_code_ends_in_one_line_and_a_kill_is_passed_on(t
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the watching process is Linux-only")
-@pytest.mark.parametrize("sig, words, code", [(signal.SIGINT, "Ctrl-C", 130), (signal.SIGTERM, "SIGTERM", 143),
-                                              (signal.SIGHUP, "SIGHUP", 129)])
+@pytest.mark.parametrize("sig, words, code", [(signal.SIGINT, "Ctrl-C", 130), (signal.SIGTERM, "SIGTERM", 143)])
 def test_an_interrupt_sent_to_senruns_process_alone_stops_the_run_as_ctrl_c_does(tmp_path, sig, words, code):
     # `kill -INT <pid>` or `timeout -s INT` signal the watching process only, not its process group; a
-    # scheduler's SIGTERM and a closed session's SIGHUP stop the run the same way, with their own exit code
+    # scheduler's SIGTERM stops the run the same way, with its own exit code (a closed session's SIGHUP takes
+    # the same path: interrupt.STOPS, test_a_second_ctrl_c_does_not_cut_short_the_cleanup_of_the_first)
     config = write_run(tmp_path, statements=[statement("B801200005001", "2006-05-01", "S01")],
                        schools=SCHOOLS[:3])
     working = ("import time, senrun.pipeline as p\n"
@@ -153,3 +153,12 @@ def test_a_second_ctrl_c_does_not_cut_short_the_cleanup_of_the_first():
     finally:
         for sig, handler in before.items():
             signal.signal(sig, handler)
+
+
+def test_each_stopping_signal_is_said_by_name_and_ends_with_the_shells_code_for_it(monkeypatch):
+    from senrun.cli import interrupt
+
+    for sig, said in ((signal.SIGINT, ("Ctrl-C", 130)), (signal.SIGTERM, ("SIGTERM", 143)),
+                      (signal.SIGHUP, ("SIGHUP", 129))):
+        monkeypatch.setattr(interrupt, "_stopped_by", sig)
+        assert interrupt.stopped_by() == said
