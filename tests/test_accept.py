@@ -362,8 +362,7 @@ def test_a_blank_school_in_an_accept_entry_is_an_error_not_every_warning_of_its_
 
 def test_the_json_report_lists_warnings_by_file_and_row_and_a_draft_says_so_on_stderr(tmp_path):
     cfg = _run(tmp_path)
-    done = subprocess.run([sys.executable, "-m", "senrun", "validate", "-c", str(cfg), "--json", "--draft-accept",
-                           str(tmp_path / "draft.yaml")], capture_output=True, text=True, timeout=120)
+    done = CliRunner().invoke(app, ["validate", "-c", str(cfg), "--json", "--draft-accept", str(tmp_path / "draft.yaml")])
     report = json.loads(done.stdout)  # the JSON alone on stdout
     assert "Wrote a draft" in done.stderr
     places = [(i["file"] or "", i["row"] or 0) for i in report["issues"]]
