@@ -389,3 +389,28 @@ def test_a_header_whose_words_say_it_is_something_else_is_never_proposed_for_a_m
     assert proposed.get(column) != wrong
     if name == "moves":
         assert proposed["move_date"] == "Transfer Effective"
+
+
+def test_a_schools_list_is_never_taken_for_the_links_input_by_its_establishment_number():
+    """A successor is named as such, or as a link (GIAS's LinkURN), never by an id column alone: a schools list
+    with URN and EstablishmentNumber was taken for the links input, and every input moved one place."""
+    gias = Sheet(Path("schools.csv"), None, 1, ["URN", "EstablishmentNumber", "EstablishmentName"],
+                 {"URN": ["120777", "120778"], "EstablishmentNumber": ["2000", "2001"],
+                  "EstablishmentName": ["Ashby Primary", "Barton Primary"]}, rows=2)
+    assert "successor_id" not in {p.column for p in propose_columns(gias, "links")}
+    links = Sheet(Path("links.csv"), None, 1, ["URN", "LinkURN", "LinkType"],
+                  {"URN": ["120777"], "LinkURN": ["139204"], "LinkType": ["Successor"]}, rows=1)
+    assert {p.column: p.header for p in propose_columns(links, "links")}["successor_id"] == "LinkURN"
+
+
+def test_of_two_censuses_alike_the_later_years_spring_census_is_taken():
+    from senrun.onboard.match import assign
+
+    def census(label: str) -> Sheet:
+        headers = ["UPN", "LAEstab", "DOB", "NCyearActual"]
+        values = {"UPN": [upn(i) for i in range(3)], "LAEstab": ["9262001"] * 3, "DOB": ["01/05/2005"] * 3,
+                  "NCyearActual": ["3"] * 3}
+        return Sheet(Path(f"{label}.xlsx"), "Pupils", 1, headers, values, rows=3)
+
+    tables = [census("Autumn Census 2012"), census("Spring Census 2013"), census("Summer Census 2012")]
+    assert assign(tables)["census"][0].path.name == "Spring Census 2013.xlsx"

@@ -148,8 +148,17 @@ SAYS_OTHERWISE = {
 }
 
 
+#: Parts one of which a header must hold to be the column: a school's successor is named as such, or as a
+#: link (GIAS's LinkURN), never by an id alone (a schools list's EstablishmentNumber was taken for one, and the
+#: whole list for the links input).
+MUST_SAY = {SUCCESSOR_ID: ("link", "success", "predecess", "new", "became", "into")}
+
+
 def _says_otherwise(header: str, column: str) -> bool:
-    """Whether the header's own words say it is something else than `column` (SAYS_OTHERWISE)."""
+    """Whether the header's own words say it is something else than `column` (SAYS_OTHERWISE), or fail to say
+    what it must (MUST_SAY)."""
+    if column in MUST_SAY and not any(part in norm(header) for part in MUST_SAY[column]):
+        return True
     return bool(SAYS_OTHERWISE.get(column, set()) & set(_words(header)))
 
 
@@ -221,12 +230,21 @@ def label_year(label: str) -> int:
     return max(labelled_years(label), default=0)
 
 
+def _label_rank(label: str) -> tuple[int, int, int]:
+    """How late a file or sheet label says its data is: its financial year, else a calendar year, then whether it
+    is a spring (January) census."""
+    years = [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", label)]
+    spring = re.search(r"(?i)spring|january|\bjan\b", label) is not None
+    return label_year(label), max(years, default=0), int(spring)
+
+
 def assign(tables: list[Sheet]) -> dict[str, tuple[Sheet, float]]:
     """Each input's table: the assignment (one table per input, one input per table) with the highest
     total fit, of the tables that fit each input at least half."""
     fits = {(name, i): fit(t, name) for name in INPUT_ORDER for i, t in enumerate(tables)}
-    # of tables that fit alike, the one labelled with the latest year first ("2013-14" before "2012-13")
-    by_year = sorted(range(len(tables)), key=lambda i: -label_year(tables[i].label))
+    # of tables that fit alike, the one labelled with the latest year first ("2013-14" before "2012-13", "2013"
+    # before "2012"), and of a year's censuses the spring one (January's: the one a funding year is counted from)
+    by_year = sorted(range(len(tables)), key=lambda i: _label_rank(tables[i].label), reverse=True)
     options = {name: [None] + [i for i in by_year if fits[(name, i)] >= 0.5] for name in INPUT_ORDER}
     best, best_total = {}, -1.0
     for combo in itertools.product(*(options[n] for n in INPUT_ORDER)):
