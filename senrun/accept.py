@@ -266,7 +266,8 @@ def draft_entries(issues: list[Issue], reason: str, days: int = 365, today: date
     for i in issues:
         if i.is_error:
             continue
-        key: dict = {"upn": child_of(i)} if child_of(i) else \
+        child = child_of(i)
+        key: dict = {"upn": child} if child else \
             {"school": i.value} if (i.field or "").endswith("school_id") and i.value else \
             {"file": i.file, "row": i.row} if i.row is not None else \
             {**({"file": i.file} if i.file else {}), "all": True}  # (no row: every warning of its kind there)

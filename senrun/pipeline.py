@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from pathlib import Path
-
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 

@@ -27,7 +27,7 @@ import polars as pl
 
 from .config.loader import Config
 from .errors import ERROR, WARNING, Issue, SenrunError
-from .inputs.parse import parse_date, parse_money
+from .inputs.parse import config_period, parse_date, parse_money
 from .inputs.reading import Unreadable, text_utf8
 from .inputs.schema import FROM_SCHOOL, ROW, STREAM, TO_SCHOOL, UPN
 from .money import fmt_gbp
@@ -113,21 +113,19 @@ def read_register(path: Path) -> Register:
     lines = _resaved(lines)
     _check_lines(lines, label)
     histories, distinct = _histories(lines)
-    notes = _changed(file, label, sha256, lines.height)
-    return Register(histories, label, str(path), sha256, distinct, manifest_period(file.parent), tuple(notes))
+    manifest = _manifest(file.parent)
+    return Register(histories, label, str(path), sha256, distinct, config_period(manifest.get("period")),
+                    tuple(_changed(manifest, file, label, sha256, lines.height)))
 
 
-def _changed(file: Path, label: str, sha256: str, lines: int) -> list[Issue]:
+def _changed(manifest: dict, file: Path, label: str, sha256: str, lines: int) -> list[Issue]:
     """A psf.csv whose manifest.json beside it gives another SHA-256 has been changed since senrun wrote
     it: opened and saved in a spreadsheet (harmless), or edited — a stopped child's reason turned to
     `continuing`, or rows deleted or filtered out, pays again a child whose PSF stopped last year."""
-    import json
-
     try:
-        manifest = json.loads((file.parent / "manifest.json").read_text(encoding="utf-8"))
         wrote = manifest["files"][file.name]["sha256"]
         rows = (manifest.get("rows") or {}).get("psf")
-    except (OSError, ValueError, KeyError, TypeError):
+    except (KeyError, TypeError, AttributeError):
         return []
     if wrote == sha256:
         return []
@@ -163,16 +161,18 @@ def register_label(file: Path) -> str:
 def manifest_period(folder: Path) -> tuple[date, date] | None:
     """The period of the senrun run whose output folder this is (its manifest.json), or None when
     there is no readable manifest there (a psf.csv copied elsewhere)."""
+    return config_period(_manifest(folder).get("period"))  # (as the config gave it: `01/04/2013` or ISO)
+
+
+def _manifest(folder: Path) -> dict:
+    """The manifest.json senrun wrote in `folder`, or {} when there is none it could read."""
     import json
 
-    from .inputs.parse import config_date
-
     try:
-        period = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["period"]
-        start, end = config_date(period["start"]), config_date(period["end"])  # as the config gave them
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return (start, end) if start and end else None
+        found = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 def _resaved(lines: pl.DataFrame) -> pl.DataFrame:
@@ -343,8 +343,7 @@ def apply(psf: PsfFrames, register: Register, cfg: Config, moves: pl.DataFrame |
         psf, at = replace(psf, rows=rows, lines=new_lines), at.filter(kept)
     # the lines of histories continuing last year are the same before and after the hold: found once
     issues += _missing(hist, at, register)
-    issues += _not_in_register(lines, register, where or (lambda column, row: {"file": "statements", "row": row,
-                                                                                "column": column, "field": column}))
+    issues += _not_in_register(lines, register, where)
     issues += _now_post_policy(lines.filter(~held_mask), hist, register)
     issues += _school_changed(lines, hist, register, moves, successions)
     issues += _reinstate_notes(hist, cfg)
@@ -352,13 +351,15 @@ def apply(psf: PsfFrames, register: Register, cfg: Config, moves: pl.DataFrame |
     return psf, issues
 
 
-def _each(frame: pl.DataFrame, code: str, text, file: str) -> list[Issue]:
+def _each(frame: pl.DataFrame, code: str, text, file: str, where=None) -> list[Issue]:
     """A warning per history (up to 200, then one saying how many more), at its first line in last
-    year's psf.csv (`REG_ROW`): the UPN in it is the child's personal data, hidden unless asked for."""
-    out = [Issue(code, WARNING, text(r), file=file, row=r[REG_ROW], column=UPN, field=UPN, value=r[UPN])
+    year's psf.csv (`REG_ROW`), or given `where(column, row)`, at its row (`ROW`) there: the UPN in it
+    is the child's personal data, hidden unless asked for."""
+    at = where or (lambda column, row: {"file": file, "row": row, "column": column, "field": column})
+    out = [Issue(code, WARNING, text(r), **at(UPN, r[ROW] if where else r[REG_ROW]), value=r[UPN])
            for r in frame.head(200).iter_rows(named=True)]
     if frame.height > 200:
-        out.append(Issue(code, WARNING, f"{frame.height - 200:,} more like this", file=file))
+        out.append(Issue(code, WARNING, f"{frame.height - 200:,} more like this", **at(None, None)))
     return out
 
 
@@ -435,14 +436,11 @@ def _not_in_register(lines: pl.DataFrame, register: Register, where) -> list[Iss
     spreadsheet), when a child whose PSF stopped last year is paid again with no other word."""
     new = (lines.filter(pl.col("_h").is_null() & (pl.col("paid_amount") > 0))
            .group_by(UPN, STREAM).agg(pl.col("paid_amount").sum(), pl.col(ROW).min()).sort(ROW))
-    out = [Issue("not_in_register", WARNING, f"{r[UPN]} / {r[STREAM]} is paid {fmt_gbp(r['paid_amount'])} this year "
-                 f"but is not in the register ({register.file}): right for a child new to the authority this year; "
-                 "if the register lost rows, a child whose PSF stopped last year is being paid again",
-                 **where(UPN, r[ROW]), value=r[UPN])
-           for r in new.head(200).iter_rows(named=True)]
-    if new.height > 200:
-        out.append(Issue("not_in_register", WARNING, f"{new.height - 200:,} more like this", **where(None, None)))
-    return out
+    where = where or (lambda column, row: {"file": "statements", "row": row, "column": column, "field": column})
+    return _each(new, "not_in_register", lambda r: (
+        f"{r[UPN]} / {r[STREAM]} is paid {fmt_gbp(r['paid_amount'])} this year but is not in the register "
+        f"({register.file}): right for a child new to the authority this year; if the register lost rows, a child "
+        "whose PSF stopped last year is being paid again"), register.file, where)
 
 
 def _now_post_policy(lines: pl.DataFrame, hist: pl.DataFrame, register: Register) -> list[Issue]:

@@ -386,9 +386,10 @@ def sweep_overlays(base_raw: dict, options: list[str]) -> list[tuple[str, dict]]
     for option in options:
         key, texts = parse_set(option)
         if key in given:  # each point would take the last option's value, named after both
-            raise SetOptionError(f"--set {key} is given twice ({given[key]!r} and {option!r}): give all its values "
-                                 f"in one --set, such as --set {key}={','.join(dict.fromkeys([*parse_set(given[key])[1], *texts]))}")
-        given[key] = option
+            first, before = given[key]
+            raise SetOptionError(f"--set {key} is given twice ({first!r} and {option!r}): give all its values in "
+                                 f"one --set, such as --set {key}={','.join(dict.fromkeys([*before, *texts]))}")
+        given[key] = (option, texts)
         axes.append([(key, text, set_overlay(base_raw, key, parse_value(text))) for text in texts])
     points = []
     for combo in itertools.product(*axes):

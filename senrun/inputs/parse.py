@@ -39,6 +39,15 @@ def config_date(raw) -> date | None:
     return None
 
 
+def config_period(raw) -> tuple[date, date] | None:
+    """A `period:` mapping ({start, end}) as a config or a run's manifest.json gives it (as the config was
+    typed: `01/04/2013` or 2013-04-01), or None when it is not one."""
+    if not isinstance(raw, dict):
+        return None
+    start, end = config_date(raw.get("start")), config_date(raw.get("end"))
+    return (start, end) if start and end else None
+
+
 def config_decimal(raw) -> Decimal | None:
     """An exact decimal from a YAML number or text such as '£1,234.50'.  Commas only group thousands:
     '34,1000' (a slip) and '1.000,50' (a continental amount) are not amounts, never £341,000 or £1.00."""

@@ -25,6 +25,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 
 from ..errors import SenrunError
@@ -167,29 +168,18 @@ def _check_same_command(manifest: dict, shown: Path, command: str) -> None:
 def _check_same_period(manifest: dict, shown: Path, period: tuple[str, str]) -> None:
     """Refuse to replace one year's allocation with another year's: last year's output folder is this
     year's register and previous run, and next year's (its psf.csv is the memory of every stop)."""
-    from ..inputs.parse import config_date
+    from ..inputs.parse import config_period
 
-    theirs = manifest.get("period")
-    if not isinstance(theirs, dict):
-        return
-    # as the config gave them (`01/04/2013` or 2013-04-01), read as the config reads them
-    start, end = config_date(theirs.get("start")), config_date(theirs.get("end"))
-    if start is None or end is None or (start.isoformat(), end.isoformat()) == tuple(period):
+    theirs = config_period(manifest.get("period"))  # as the config gave it (`01/04/2013` or 2013-04-01)
+    if theirs is None or (theirs[0].isoformat(), theirs[1].isoformat()) == tuple(period):
         return
     year = f"{manifest['year']} " if isinstance(manifest.get("year"), str) else ""
+    ours = [date.fromisoformat(d) for d in period]
     raise SenrunError(
-        f"cannot write to {shown}: it holds the {year}allocation ({_uk(theirs.get('start'))} – {_uk(theirs.get('end'))}), "
-        f"and this run is of {_uk(period[0])} – {_uk(period[1])}; each year's output folder is the next year's --register and "
+        f"cannot write to {shown}: it holds the {year}allocation ({theirs[0]:%d/%m/%Y} – {theirs[1]:%d/%m/%Y}), "
+        f"and this run is of {ours[0]:%d/%m/%Y} – {ours[1]:%d/%m/%Y}; each year's output folder is the next year's --register and "
         "--previous, so senrun does not replace one year's with another's: give this year's run a folder of its own "
         "(a folder a year: docs/seven-years.md), or delete that folder first if it is truly not wanted")
-
-
-def _uk(text: object) -> str:
-    """A date as messages give dates (31/03/2014); anything else as it is."""
-    from ..inputs.parse import config_date
-
-    found = config_date(text)
-    return found.strftime("%d/%m/%Y") if found else str(text)
 
 
 def foreign_entries(out: Path, listed: dict[str, dict]) -> list[str]:

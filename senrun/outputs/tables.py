@@ -131,7 +131,7 @@ def write_table_sheet(ws: Worksheet, frame: pl.DataFrame, fmt: Formats, csv_name
     sums = {c: int(frame.get_column(c).sum()) for c in summed_columns(frame) if c not in unsummed} if totals else None
     write_frame(ws, frame, fmt, headers=headers, below=sums)
     if totals:
-        totals_row(ws, frame, fmt, frame.height + 1, unsummed)
+        totals_row(ws, frame, fmt, frame.height + 1, sums)
     return True
 
 
@@ -141,18 +141,16 @@ def summed_columns(frame: pl.DataFrame) -> list[str]:
             and (common.is_money(c) or c in common.COUNT_COLUMNS)]
 
 
-def totals_row(ws: Worksheet, frame: pl.DataFrame, fmt: Formats, row: int,
-               unsummed: frozenset[str] = frozenset()) -> None:
-    """"Total" and the exact sum of every money and count column, in bold, on `row` (0-based).
+def totals_row(ws: Worksheet, frame: pl.DataFrame, fmt: Formats, row: int, sums: dict[str, int]) -> None:
+    """"Total" and the exact sum of each money and count column (`sums`: column → its sum), in bold, on
+    `row` (0-based).
 
     The label goes in the first text column that is not an id (a name), so that a table read
     back by its id column (last year's Schools sheet, SPEC §5 `previous`) sees a blank id there."""
-    summed = [c for c in summed_columns(frame) if c not in unsummed]
     text = [c for c, d in zip(frame.columns, frame.dtypes) if d == pl.String and not c.endswith("_id")]
     label_col = frame.columns.index(text[0]) if text else 0
     ws.write_string(row, label_col, "Total", fmt.bold)
-    for name in summed:
-        value = int(frame.get_column(name).sum())
+    for name, value in sums.items():
         col = frame.columns.index(name)
         if common.is_money(name):
             ws.write_number(row, col, value / 100, fmt.money_bold)

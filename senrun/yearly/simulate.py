@@ -203,6 +203,11 @@ def scenario_inputs(base_inp: Inputs, base_cfg: Config, cfg: Config, read: dict)
     """The inputs a scenario runs on: the base's, re-checked where the scenario needs other columns or
     another budget check; read afresh (once per set of files) if it names other input files."""
     key = tuple(sorted(cfg.inputs.items()))
+    if base_inp.register is not None and (cfg.period_start, cfg.period_end) != (base_cfg.period_start,
+                                                                                base_cfg.period_end):
+        overlap = overlap_errors(base_inp.register, cfg)  # a period moved onto the register's own, or past it
+        if overlap:
+            raise SenrunError(overlap)
     if cfg.inputs != base_cfg.inputs:
         if key not in read:
             read[key] = read_inputs(cfg)
@@ -210,10 +215,6 @@ def scenario_inputs(base_inp: Inputs, base_cfg: Config, cfg: Config, read: dict)
         return read[key]
     if _checked_by(cfg) == _checked_by(base_cfg):
         return base_inp
-    if base_inp.register is not None:  # a period moved onto the register's own, or past it: as allocate stops
-        overlap = overlap_errors(base_inp.register, cfg)
-        if overlap:
-            raise SenrunError(overlap)
     # the base's derived work (the census join, pupil counts) does not depend on the schools table: shared
     checked = Inputs(replace(base_inp.schools), base_inp.statements, base_inp.census, base_inp.moves, Issues(),
                      base_inp.derived, links=base_inp.links, register=base_inp.register)
