@@ -15,7 +15,7 @@ import polars as pl
 
 from . import checks, history, succession
 from .calendar import labelled_years, nc_year_between, shift_years
-from .config.loader import Config
+from .config.loader import Config, ConfigError, load_config
 from .errors import ERROR, Issue, Issues, SenrunError, looks_personal
 from .bases import check_blank_clusters, check_overrides, parse_need_column, unknown_basis_column, warn_overrides
 from .formula import apply_formula, element_years, pot
@@ -182,6 +182,23 @@ def _without_guessed(table: Table | None, found: list[Issue]) -> Table | None:
 
 #: The inputs, in the order their issues are reported.
 INPUT_NAMES = ("schools", "census", "statements", "moves", "links")
+
+
+def load_checked_config(path: Path) -> Config:
+    """The config at `path` (config.loader.load_config).  When it is in error but its `inputs:` are
+    right (a slip in the formula or the budget), each input is read and its cells checked too, and
+    their problems listed after the config's: every problem in one pass (SPEC §8), not the config's
+    alone and then, once those are put right, the census's."""
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        if not exc.inputs:
+            raise
+        found = []
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for reading in [pool.submit(_read_one, name, spec) for name, spec in exc.inputs.items()]:
+                found.extend(reading.result()[1].items)
+        raise SenrunError(exc.issues + found) from None
 
 
 def _read_one(name: str, spec) -> tuple[Table | None, Issues]:

@@ -99,12 +99,11 @@ def run_validation(config_path: Path, accept_file: Path | None = None, today=Non
     and `accept_file`).  With `formula.protection`, the floor is applied from `previous` (last
     year's schools.csv or allocations.xlsx) when given, else left out with a warning."""
     from .accept import kind_issues, sort_issues
-    from .config.loader import load_config
-    from .pipeline import allocate
+    from .pipeline import allocate, load_checked_config
 
     report, cfg, entries = ValidationReport(), None, None
     try:
-        cfg = load_config(config_path)
+        cfg = load_checked_config(config_path)
         entries = acceptances(cfg, accept_file)  # a bad accept file is reported like a bad config
         from .yearly.diff import floor_previous
 

@@ -51,6 +51,24 @@ def test_a_bad_cell_does_not_hide_the_errors_across_inputs(tmp_path):
                                ("duplicate", "census.csv", 6)]
 
 
+def test_a_slip_in_the_config_is_listed_with_the_inputs_bad_cells_in_one_pass(tmp_path):
+    path = write_run(tmp_path, statements=[statement(U1, "2005-01-01", annual="12x"),   # row 2: not money
+                                           statement(U2, "2005-02-02")],
+                     census=CENSUS, prorate="weeks")                                    # not months or days
+    assert errors_of(path) == [("config", "senrun.yaml", 19), ("bad_value", "statements.csv", 2)]
+    result = CliRunner().invoke(app, ["allocate", "-c", str(path), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1 and not (tmp_path / "out").exists()
+    assert "prorate" in result.output and "statements.csv › row 2 › annual_amount" in result.output
+
+
+def test_a_config_whose_inputs_section_is_in_error_lists_the_config_alone(tmp_path):
+    path = write_run(tmp_path, statements=[statement(U1, "2005-01-01", annual="12x")], census=CENSUS,
+                     prorate="weeks")
+    text = path.read_text().replace("  schools:\n", "  schools:\n    sheet_name: Schools\n", 1)
+    path.write_text(text)  # an unknown key under inputs: how the inputs are read is not known
+    assert [(code, file) for code, file, _ in errors_of(path)] == [("config", "senrun.yaml")] * 2
+
+
 def test_a_statement_history_error_is_listed_with_a_blank_amount_elsewhere(tmp_path):
     rows = [statement(U1, "2005-01-01"), statement(U1, "2005-01-01"),  # rows 2, 3: issued twice (§8, §11.3)
             statement(U2, "2005-02-02", annual="")]                    # row 4: no amount

@@ -62,11 +62,11 @@ def allocate(
 def _run(config: Path, previous: Path | None, previous_config: Path | None, register: Path | None, step):
     """The year's allocation and, with --previous or --previous-config, its diff against last year."""
     from ..config.loader import load_config
-    from ..pipeline import allocate as run_allocation
+    from ..pipeline import allocate as run_allocation, load_checked_config
 
     from ..yearly.diff import floor_previous
 
-    cfg = load_config(config)
+    cfg = load_checked_config(config)
     result = run_allocation(cfg, progress=step, previous=floor_previous(cfg, previous), register=register)
     diff = None
     if previous is not None:

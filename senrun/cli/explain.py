@@ -34,11 +34,11 @@ def explain(
     from .render import show_personal_data
 
     show_personal_data(show_personal)  # the UPN asked for by --upn is shown; other children in messages are not
-    from ..config.loader import load_config
+    from ..pipeline import load_checked_config
     from ..yearly.explain import explain_school, explain_upn, run_for_explain, to_json
 
     with handled(debug, as_json):
-        result, psf, inp = run_for_explain(load_config(config), register, previous)
+        result, psf, inp = run_for_explain(load_checked_config(config), register, previous)
         if school is not None:
             data = explain_school(result, school, personal=show_personal)  # other children: by their row
         else:

@@ -55,7 +55,7 @@ def simulate(config: ConfigOpt, scenario: ScenarioOpt = None, set_: SetOpt = Non
     if not (scenario or set_ or years):
         fail_usage("give at least one --scenario FILE, --set KEY=V1,V2… or --years N")
     chosen = _sheets(sheets)
-    from ..config.loader import load_config
+    from ..pipeline import load_checked_config
     from ..config.overlay import SetOptionError, load_scenarios, sweep_scenarios, unique_names
     from ..yearly.simbook import run_and_write
     from ..errors import SenrunError
@@ -63,7 +63,7 @@ def simulate(config: ConfigOpt, scenario: ScenarioOpt = None, set_: SetOpt = Non
     from ..yearly.simulate import simulate as run_simulation
 
     with handled(debug):
-        base = load_config(config)
+        base = load_checked_config(config)
         try:
             sweep = sweep_scenarios(base, list(set_ or []))
         except SetOptionError as exc:

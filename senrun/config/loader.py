@@ -208,8 +208,34 @@ def config_from_mapping(raw: Any, path: Path, lines: dict[str, int] | None = Non
     if not check.issues.errors:
         semantics(checked, check)  # a key given twice has the value YAML kept: checked like any other
     check.issues.items[:0] = found
-    check.issues.raise_if_errors()
+    if check.issues.errors:
+        raise ConfigError(check.issues.items, _readable_inputs(checked, path, check.issues.errors))
     return _build(checked, path, raw, sha, lines)
+
+
+class ConfigError(SenrunError):
+    """A config in error; `inputs`: its input specs when its `inputs:` section is right all the same
+    (a typing slip in the formula), so that the inputs' own cells can be checked in the same pass."""
+
+    def __init__(self, issues: list[Issue], inputs: dict[str, InputSpec] | None = None):
+        super().__init__(issues)
+        self.inputs = inputs
+
+
+#: The keys an input is read by: a problem under another key leaves the inputs readable.
+_READING_KEYS = ("inputs", "max_input_mb")
+
+
+def _readable_inputs(checked: dict, path: Path, errors: list[Issue]) -> dict[str, InputSpec] | None:
+    """The input specs of a config whose errors are all under other keys than `_READING_KEYS`, else None."""
+    if not isinstance(checked.get("inputs"), dict) or not isinstance(checked.get("max_input_mb"), int):
+        return None
+    if any(not i.field or i.field.split(".")[0].split("[")[0] in (*_READING_KEYS, "(top level)") for i in errors):
+        return None
+    try:
+        return _input_specs(checked, path.parent)
+    except (KeyError, TypeError, AttributeError, ValueError):  # (a section the checker left unfilled)
+        return None
 
 
 def at_lines(exc: SenrunError, cfg: Config) -> SenrunError:
