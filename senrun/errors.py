@@ -17,7 +17,7 @@ CONFIG = "config"  # the code of every problem in the config file
 #: Columns whose values are a child's personal data: an issue located in one holds its value as personal.
 PERSONAL_FIELDS = frozenset({"upn", "date_of_birth"})
 #: Columns that hold a school's id: an issue's value there that looks like a child's data (`looks_personal`,
-#: a UPN or a date of birth typed one column off) is personal too.
+#: a UPN or a date of birth typed one column off, or `words_not_an_id`, a name) is personal too.
 SCHOOL_FIELDS = frozenset({"school_id", "successor_id", "from_school_id", "to_school_id"})
 #: A user's header that says its cells are a child's date of birth or UPN, whatever senrun column it was mapped
 #: to (a `Date of Birth` column mapped as a move's date by mistake): its values are the child's personal data
@@ -45,6 +45,14 @@ def holds_child_data(text: object) -> bool:
     text = str(text)
     return UPN_SHAPE.search(text) is not None or (DATE_INSIDE.search(text) is not None
                                                    and CHILD_DATA.fullmatch(text) is None)
+
+
+def words_not_an_id(text: object) -> bool:
+    """Whether a school cell holds words and no digit, as a child's name does (a census's Surname column
+    mapped as the school, or a row shifted one column): every school id has a digit (a DfE number, a
+    URN, an LAEstab), so such a cell is hidden as a name could be."""
+    text = str(text or "")
+    return not any(ch.isdigit() for ch in text) and sum(ch.isalpha() for ch in text) >= 4
 
 
 def looks_personal(text: object) -> bool:
@@ -77,7 +85,8 @@ class Issue:
     def __post_init__(self) -> None:
         if not self.value or self.value in self.personal:
             return
-        if (self.field in PERSONAL_FIELDS or (self.field in SCHOOL_FIELDS and looks_personal(self.value))
+        if (self.field in PERSONAL_FIELDS
+                or (self.field in SCHOOL_FIELDS and (looks_personal(self.value) or words_not_an_id(self.value)))
                 or (self.field is not None and self.column is not None and PERSONAL_HEADER.search(str(self.column)))
                 or holds_child_data(self.value)):
             object.__setattr__(self, "personal", (*self.personal, str(self.value)))

@@ -16,7 +16,7 @@ import polars as pl
 from . import checks, history, succession
 from .calendar import labelled_years, nc_year_between, shift_years
 from .config.loader import Config, ConfigError, load_config
-from .errors import ERROR, Issue, Issues, SenrunError, looks_personal
+from .errors import ERROR, Issue, Issues, SenrunError, looks_personal, words_not_an_id
 from .bases import check_blank_clusters, check_overrides, parse_need_column, unknown_basis_column, warn_overrides
 from .formula import apply_formula, element_years, pot
 from .schools import (IN_FORMULA_FLAG, OPEN_UNITS, census_homes, check_open_dates, check_ssa_of_shut_schools,
@@ -352,7 +352,8 @@ def psf_issues(psf: PsfFrames, inp: Inputs, cfg: Config) -> None:
             ROW, UPN, "census_school").head(checks.MAX_LISTED).iter_rows():
         issues.warn("move_after_census", f"{upn} is in the census at school '{found}', where a managed move recorded "
                     "just after census day takes the child: PSF moves on the move's date", **inp.statements.where(
-                        UPN, row), value=upn)
+                        UPN, row), value=upn,
+                    personal=(upn, found) if looks_personal(found) or words_not_an_id(found) else (upn,))
     decided = psf.rows.filter(pl.col("census_decided")).sort(ROW)
     severity = "error" if cfg.missing_from_census == "error" else "warning"
     ends = f"PSF ends {census_stop_words(cfg)}"  # the period's start, or the policy's (§11.11)
@@ -361,7 +362,7 @@ def psf_issues(psf: PsfFrames, inp: Inputs, cfg: Config) -> None:
         text = (f"{upn} is not in the census; {ends}" if finding == "not_in_census" else
                 f"{upn} is in the census at school '{found}', not '{expected}' (an unrecorded casual move); {ends}")
         issues.add(f"census_{finding}", severity, text, **inp.statements.where(UPN, row), value=upn,
-                   personal=(upn, found) if looks_personal(found) else (upn,))
+                   personal=(upn, found) if looks_personal(found) or words_not_an_id(found) else (upn,))
 
 
 def census_matches(inp: Inputs) -> pl.DataFrame | None:

@@ -183,7 +183,7 @@ def build_diff() -> pl.DataFrame:
         "previous_total": [40_000_000, 1_000_005, 0],
         "current_total": [39_000_000, 999_999, 5],
         "change": [-1_000_000, -6, 5],
-        "change_pct": [-2.5, -0.0006, None],
+        "change_pct": [-2.5, 0.0, None],
         "flag": [False, False, True],
         "note": [None, None, "new"],
     }, schema_overrides={"school_id": pl.String, "note": pl.String})

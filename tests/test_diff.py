@@ -136,6 +136,16 @@ def test_a_totals_row_added_to_last_years_schools_csv_is_an_error_at_its_row_not
     assert "is not a school" in issue.message and "totals row" in issue.message
 
 
+def test_a_row_of_last_years_schools_csv_with_a_cell_too_many_is_an_error_at_its_row(tmp_path):
+    path = write_previous_csv(tmp_path / "schools.csv", [("A", "C1", 100), ("B", "C1", 200)])
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([*lines[:2], lines[2] + ",1,000.00", *lines[3:]]) + "\n")
+    with pytest.raises(SenrunError) as e:
+        read_previous(path)
+    [issue] = e.value.issues
+    assert (issue.file, issue.row) == ("schools.csv", 3) and "more cells than the header" in issue.message
+
+
 def test_a_school_whose_id_only_begins_with_total_is_a_school(tmp_path):
     path = write_previous_csv(tmp_path / "schools.csv", [("Totally New School", "C1", 100)])
     assert read_previous(path)["school_id"].to_list() == ["Totally New School"]

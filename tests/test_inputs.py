@@ -87,6 +87,26 @@ def test_optional_columns_a_file_lacks_are_there_blank_except_pupils(tmp_path):
                                       "pupils_override": pl.Float64})
 
 
+def test_an_amount_split_by_a_comma_outside_quotes_is_an_error_at_its_row_not_read_as_one_pound(tmp_path):
+    """SPEC §5, §8: `£1,200.00` unquoted is two cells, `£1` and `200.00`; read silently it paid £1."""
+    path = statements_csv(tmp_path, "B801200005001,2002-08-31,2010-03-01,9262001,1500.00",
+                          "Q801200005002,2002-08-31,2010-03-01,9262001,£1,200.00",
+                          "E801200005003,2002-08-31,2010-03-01,9262001,700.00,")   # a blank cell past: nothing
+    _, issues = read(path)
+    assert [(i.code, i.file, i.row) for i in issues.errors] == [("extra_cells", "in.csv", 3)]
+    assert "annual_amount" in issues.errors[0].message  # the last column, by the file's own header
+
+
+def test_cells_past_the_header_are_found_below_title_lines_and_across_crlf(tmp_path):
+    text = "Statements 2013-14\r\n\r\n" + ",".join(STATEMENT_HEADER) + "\r\n" + \
+        "B801200005001,2002-08-31,2010-03-01,9262001,1500.00\r\n" + \
+        "Q801200005002,2002-08-31,2010-03-01,9262001,1500.00,,,note\r\n"
+    _, issues = read(csv_file(tmp_path, text))
+    assert [(i.code, i.row) for i in issues.errors] == [("extra_cells", 5)]
+    frame = read_ok(csv_file(tmp_path, text.replace(",,,note", ""), "ok.csv"))
+    assert frame["annual_amount"].to_list() == [150000, 150000]
+
+
 def test_xlsx_reads_the_named_sheet(tmp_path):
     path = xlsx_file(tmp_path, {"Notes": [["Read me first"]],
                                 "Statements": [STATEMENT_HEADER, ["B801200005001", date(2002, 8, 31),

@@ -66,7 +66,7 @@ def test_money_in_the_csvs_is_pounds_with_two_decimals(out):
     assert psf[1][4:10] == ["9876.54", "2013-04-01", "2013-08-31", "4115.23", "5761.31", "phase_end"]
     assert psf[6][5:8] == ["", "", "0.00"]  # a row paid nothing: no dates
     diff = csv_rows(out / "diff.csv")
-    assert diff[2][3:7] == ["10000.05", "9999.99", "-0.06", "-0.0006"]
+    assert diff[2][3:7] == ["10000.05", "9999.99", "-0.06", "0.00"]  # -0.0006 % to two places
     assert diff[3][6] == ""  # change_pct blank where the previous total is 0
 
 
@@ -286,3 +286,10 @@ def test_a_totals_row_wider_than_any_cell_above_it_widens_its_column_so_excel_sh
     from senrun.outputs.xlsx import fit_width, money_text_width
 
     assert int(sheet.column_dimensions["B"].width) == fit_width("ssa", money_text_width(199_999_999_998))  # (+ padding)
+
+
+def test_diff_csvs_change_pct_always_has_two_decimals_as_it_is_held__spec_6():
+    """0.00 and 12.50 beside -1.62, as the value is rounded (decisions 24): not Polars' 0.0 and 12.5."""
+    frame = pl.DataFrame({"school_id": ["A", "B", "C", "D", "E"], "change_pct": [0.0, 12.5, -1.62, None, 0.29]})
+    assert csv_bytes(frame).decode().splitlines() == ["school_id,change_pct", "A,0.00", "B,12.50", "C,-1.62", "D,",
+                                                      "E,0.29"]

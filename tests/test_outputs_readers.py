@@ -261,9 +261,9 @@ def test_the_rounding_note_says_pennies_are_shared_across_the_authority_not_the_
 
 def test_a_leaver_at_a_phase_end_is_told_which_phase_ended(ran):
     why = {r[0]: r[8] for r in rows(ran[2] / "returns" / "H.xlsx") if r[0] == U_YEAR11}
-    assert why == {U_YEAR11: "left the protected phase at the end of secondary (Year 11)"}
+    assert why == {U_YEAR11: "phase_end: left the protected phase at the end of secondary (Year 11)"}
     why = {r[0]: r[8] for r in rows(ran[2] / "returns" / "N.xlsx") if r[0] == U_NURSERY}
-    assert why == {U_NURSERY: "left the protected phase at the end of nursery (N2)"}
+    assert why == {U_NURSERY: "phase_end: left the protected phase at the end of nursery (N2)"}
 
 
 def test_a_setting_outside_the_formula_with_no_cluster_is_told_it_has_no_cluster_share__spec_11_2(ran):
@@ -352,5 +352,5 @@ def test_reasons_in_words_whatever_the_columns_type():
     from senrun.outputs.present import words
 
     enum = pl.Series("reason", ["phase_end", None], dtype=pl.Enum(["phase_end", "ceased"])).to_frame()
-    assert words(enum)["reason"].to_list() == ["left the protected phase (e.g. end of primary)", None]
+    assert words(enum)["reason"].to_list() == ["phase_end: left the protected phase (e.g. end of primary)", None]
     assert words(pl.Series("this_year_reason", [None, None]).to_frame())["this_year_reason"].to_list() == [None, None]

@@ -148,14 +148,14 @@ def why_of(result, upn: str) -> list[tuple]:
 def test_a_year_11_child_protected_to_the_periods_last_day_ends_with_this_period_and_a_year_9_child_continues_faq_3_4(
         academic):
     assert why_of(academic, "W926200113004")[-1] == (
-        100000, date(2013, 9, 1), "ends with this period, at the end of secondary (Year 11)", 0)
+        100000, date(2013, 9, 1), "continuing: ends with this period, at the end of secondary (Year 11)", 0)
     assert why_of(academic, "Q926200113020") == [
-        (300000, date(2015, 9, 1), "continues beyond this period, to the end of secondary phase", 2)]
+        (300000, date(2015, 9, 1), "continuing: continues beyond this period, to the end of secondary phase", 2)]
 
 
 def test_a_nursery_child_protected_to_the_periods_last_day_ends_with_this_period_faq_4(academic):
     assert why_of(academic, "T926200113002")[-1] == (
-        140000, date(2013, 9, 1), "ends with this period, at the end of nursery (N2)", 0)
+        140000, date(2013, 9, 1), "continuing: ends with this period, at the end of nursery (N2)", 0)
 
 
 def test_the_run_off_counts_a_child_paid_at_two_schools_of_a_cluster_once_faq_8_12(academic):

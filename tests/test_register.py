@@ -190,7 +190,7 @@ def test_the_reconciliation_counts_children_without_naming_them_in_the_publishab
     book = openpyxl.load_workbook(out / "allocations.xlsx", read_only=True)
     rows = list(book["Reconciliation"].iter_rows(values_only=True))
     assert rows[0] == ("Movement", "Why PSF stopped", "Children", "Paid last year (£)", "Paid this year (£)")
-    assert rows[1:] == [("paid last year, not this year", "paid last year, missing from this year's statements",
+    assert rows[1:] == [("paid last year, not this year", "missing_from_statements: paid last year, missing from this year's statements",
                          1, 8400, 0)]  # reasons in words in the workbooks, codes in the CSVs
     assert not any(U2 in str(v) for row in rows for v in row if v)
     text = (out / "reconciliation.csv").read_text()
@@ -198,8 +198,8 @@ def test_the_reconciliation_counts_children_without_naming_them_in_the_publishab
     restricted = list(openpyxl.load_workbook(out / "pupils.xlsx", read_only=True)["Reconciliation"]
                       .iter_rows(values_only=True))
     row = dict(zip(restricted[0], restricted[1]))
-    assert row["Why it stopped last year"] == "continuing (still protected at the end of the period)"
-    assert row["Why PSF stopped"] == "paid last year, missing from this year's statements"
+    assert row["Why it stopped last year"] == "continuing: still protected at the end of the period"
+    assert row["Why PSF stopped"] == "missing_from_statements: paid last year, missing from this year's statements"
 
 
 def test_the_reconciliation_summary_is_none_without_a_register(tmp_path):
@@ -344,8 +344,10 @@ def test_the_summary_counts_reinstatements_without_naming_the_child_or_quoting_t
     assert result.exit_code == 0, result.output
     book = openpyxl.load_workbook(out / "allocations.xlsx", read_only=True)
     cells = [str(v) for row in book["Summary"].iter_rows(values_only=True) for v in row if v]
-    assert "Reinstated by the config: 1 (each listed in manifest.json)" in cells
-    assert "  • stopped last year (not found in the census): 1" in cells
+    assert "Reinstated by the config: 1 (each listed in manifest.json too)" in cells
+    assert "  • stopped last year (not_in_census: not found in the census): 1" in cells
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), start=1) if U1 in text)
+    assert f"  • senrun.yaml line {line}: PSF, stopped last year (not_in_census: not found in the census)" in cells
     assert not any("casework" in c for c in cells)
     for ws in book.worksheets:  # the Parameters sheet too: the config's reinstate: names the child
         if ws.title != "PSF":  # (the PSF sheet lists children until it moves to the restricted pupils.xlsx)

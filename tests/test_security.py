@@ -307,3 +307,21 @@ def test_a_childs_name_in_the_census_school_column_is_counted_in_the_published_p
     assert done.exit_code == 0, done.output
     with zipfile.ZipFile(tmp_path / "out" / "allocations.xlsx") as book:
         assert not any(b"Jayden" in book.read(part) for part in book.namelist())
+
+
+def test_a_childs_name_in_a_census_school_cell_is_never_in_a_terminal_message_or_the_json_report__uk_gdpr(tmp_path):
+    """A census's Surname column mapped as the school, or a row shifted one column: the school cell holds a
+    name. Every school id has a digit, so a school cell of words is hidden as a name could be."""
+    from builders import pupil, statement, write_run
+
+    census = [pupil("B801200005001", "Jayden Smith", "2005-05-05"), pupil("E801200005002", "Okafor", "2005-05-05"),
+              pupil("Q801200005003", "Q", "2005-05-05")]
+    config = write_run(tmp_path, statements=[statement("B801200005001", "2005-05-05")], census=census)
+    for args in (["validate", "-c", str(config)], ["validate", "-c", str(config), "--json"],
+                 ["allocate", "-c", str(config), "-o", str(tmp_path / "out"), "--no-returns"]):
+        done = CliRunner().invoke(app, args)
+        assert "Jayden" not in done.output and "Okafor" not in done.output, done.output
+        assert "row 2" in done.output or '"row": 2' in done.output  # still said where
+    assert "school Q," in CliRunner().invoke(app, ["validate", "-c", str(config)]).output  # an id is shown
+    shown = CliRunner().invoke(app, ["validate", "-c", str(config), "--show-personal-data"])
+    assert "Jayden Smith" in shown.output

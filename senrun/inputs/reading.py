@@ -394,13 +394,30 @@ def _split(lines: list[str], sep: str) -> list[list[str]]:
         return [line.split(sep) for line in lines]
 
 
-class _CsvRaw(_FrameRaw):
-    """A CSV: its header line is read first, then only the columns wanted (a census export has dozens)."""
+#: The names given to the fields added at the end of a CSV's header line: a row's first cells past the
+#: last header are read into them, so that a row with more cells than the header is found
+#: (`_CsvRaw.ragged`); three, since a split cell's row may end in blank optional cells.
+_PAST_HEADER = ("senrun: past the last header", "senrun: past the last header 2", "senrun: past the last header 3")
 
-    def __init__(self, data: bytes, sep: str, skip: int, sha256: str, header_row: int | None = None):
+
+class _CsvRaw(_FrameRaw):
+    """A CSV: its header line is read first, then only the columns wanted (a census export has dozens).
+
+    `ragged`: the rows with a cell past the last header (not blank), each as a person counts rows.  Such
+    a cell is not read, and is most often half of one split by a comma outside quotes (`£1,200.00`
+    read as £1 and `200.00`): the row's cells after it have moved, so it is an error (load.py)."""
+
+    def __init__(self, data: bytes, sep: str, skip: int, sha256: str, header_row: int | None = None,
+                 header_end: int | None = None):
+        if header_end is not None:  # more fields on the header line: the first cells past it, on any row
+            data = data[:header_end] + "".join(sep + name for name in _PAST_HEADER).encode() + data[header_end:]
         self.data, self.options = data, dict(has_header=False, infer_schema=False, separator=sep, skip_lines=skip,
                                              truncate_ragged_lines=True, raise_if_empty=False)
+        self.ragged: list[int] = []
         super().__init__(self._read(n_rows=1), 0, header_row or skip + 1, None, sha256)
+        self.past = len(self.headers) - len(_PAST_HEADER) if header_end is not None else None
+        if self.past is not None:
+            self.headers = self.headers[:self.past]
 
     def _read(self, **more) -> pl.DataFrame:
         try:
@@ -417,11 +434,33 @@ class _CsvRaw(_FrameRaw):
 
     def select(self, wanted: list[str]) -> None:
         indices = sorted(self.headers.index(h) for h in wanted)
-        frame = self._read(columns=indices or [0])
+        past = [] if self.past is None else [self.past + i for i in range(len(_PAST_HEADER))]
+        frame = self._read(columns=(indices or [0]) + past)
         self.data = b""
+        if past:
+            extra = frame.columns[-len(past):]
+            found = frame.slice(1).select(pl.any_horizontal(pl.col(c).str.strip_chars().ne("") for c in extra)
+                                          .fill_null(False)).to_series()
+            self.ragged = [self.first + i for i in found.arg_true().to_list()]
+            frame = frame.drop(extra)
         names = [self.headers[i] for i in indices] if indices else [self.headers[0]]
         self.body = frame.slice(1).rename(dict(zip(frame.columns, names)))
         self._height = self.body.height
+
+
+def longer_row(path: Path) -> int | None:
+    """The first row (as a person counts them, the header row 1) with more cells than the header of a
+    comma-separated file; None when there is none or the file cannot be read."""
+    try:
+        with path.open(newline="", encoding="utf-8", errors="replace") as stream:
+            reader = csv.reader(stream)
+            width = len(next(reader, []))
+            for number, row in enumerate(reader, start=2):
+                if len(row) > width:
+                    return number
+    except (OSError, csv.Error):
+        return None
+    return None
 
 
 def unclosed_quote(data: bytes) -> int | None:
@@ -451,4 +490,19 @@ def _csv(snap: Snapshot, find_header, encoding: str | None = None) -> Raw:
         raise Unreadable(f"has no row {header_index + 1} to take the headers from")
     # the lines above the header (title rows) are skipped as lines (Polars does not read quotes while
     # skipping), and the header's row is numbered as a person counts rows
-    return _CsvRaw(data, sep, lines_above[header_index] if rows else 0, sha, header_index + 1)
+    skip = lines_above[header_index] if rows else 0
+    return _CsvRaw(data, sep, skip, sha, header_index + 1,
+                   _record_end(data, lines_above[header_index + 1] if header_index + 1 < len(rows) else skip + 1))
+
+
+def _record_end(data: bytes, next_line: int) -> int | None:
+    """Where the record that ends before line `next_line` (0-based) ends, before its line break; None
+    when the data has no such line (a header with no row below it)."""
+    start = 0
+    for _ in range(next_line):
+        found = data.find(b"\n", start)
+        if found < 0:
+            return None
+        start = found + 1
+    end = start - 1
+    return end - 1 if end > 0 and data[end - 1:end] == b"\r" else end

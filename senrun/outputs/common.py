@@ -165,9 +165,9 @@ def plain_text(value: object) -> str:
 
 # --- words for people (plain English in every workbook) ------------------------------------
 
-#: Each reason of SPEC §11.9 in words, for every workbook (the CSVs keep the codes).
-REASON_WORDS = {
-    "continuing": "continuing (still protected at the end of the period)",
+#: Each reason of SPEC §11.9 explained, after its code in every workbook (REASON_WORDS).
+REASON_TEXT = {
+    "continuing": "still protected at the end of the period",
     "stream_ended": "funding stream ended (SSMN or FYS, FAQ 9)",
     "phase_end": "left the protected phase (e.g. end of primary)",
     "casual_move": "moved school (casual admission)",
@@ -180,6 +180,9 @@ REASON_WORDS = {
     "missing_from_statements": "paid last year, missing from this year's statements",
     "reinstated": "reinstated by the config (paid again)",
 }
+#: Each reason as every workbook shows it: SPEC §11.9's own word, which every output that lists reasons
+#: uses (the CSVs hold it alone), then what it means for a reader who does not know the codes.
+REASON_WORDS = {code: f"{code}: {text}" for code, text in REASON_TEXT.items()}
 
 #: How the tables' columns are headed in the workbooks (the CSVs keep the code names).
 COLUMN_LABELS = {

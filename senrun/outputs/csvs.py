@@ -46,7 +46,12 @@ def psf_table(psf: pl.DataFrame) -> pl.DataFrame:
 
 def pounds_expr(name: str) -> pl.Expr:
     """Integer pence as pounds text with two decimals, by integer arithmetic: -5 → '-0.05'."""
-    pence = pl.col(name).cast(pl.Int64)
+    return two_places(pl.col(name).cast(pl.Int64)).alias(name)
+
+
+def two_places(hundredths: pl.Expr) -> pl.Expr:
+    """A whole number of hundredths as text with two decimals: -5 → '-0.05', 1250 → '12.50'."""
+    pence = hundredths
     magnitude = pence.abs()
     sign = pl.when(pence < 0).then(pl.lit("-")).otherwise(pl.lit(""))
     return pl.concat_str(
@@ -54,7 +59,7 @@ def pounds_expr(name: str) -> pl.Expr:
         (magnitude // 100).cast(pl.String),
         pl.lit("."),
         (magnitude % 100).cast(pl.String).str.zfill(2),
-    ).alias(name)
+    )
 
 
 #: Text beginning with any of FORMULA_TRIGGERS (one pass over a column, not one per trigger).
@@ -83,7 +88,13 @@ def csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
             exprs.append(guarded_expr(name))
         elif is_money(name) and dtype.is_integer():
             exprs.append(pounds_expr(name))
+        elif name in TWO_PLACES and dtype.is_float():  # 0.00 and 12.50, as -1.62 is: not Polars' 0.0 and 12.5
+            exprs.append(two_places((pl.col(name) * 100).round(0).cast(pl.Int64)).alias(name))
     return frame.with_columns(exprs) if exprs else frame
+
+
+#: Columns of numbers held to two decimals (diff.csv's per cents), written with both places.
+TWO_PLACES = ("change_pct",)
 
 
 def csv_bytes(frame: pl.DataFrame) -> bytes:

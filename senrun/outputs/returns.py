@@ -33,7 +33,7 @@ from ..succession import later_schools
 from . import processes
 from ..yearly.projection import shifted_period
 from ..yearly.runoff import MAX_YEARS
-from .common import FORMULA_PREFIX, REASON_WORDS, basis_words, element_titles, file_names, run_reference
+from .common import FORMULA_PREFIX, REASON_TEXT, basis_words, element_titles, file_names, run_reference
 from .returnbook import CHILD_COLUMNS, CHILD_KINDS, ReturnChunk, build_chunk
 from .tables import excel_serial
 from .workbook import period_text
@@ -171,12 +171,13 @@ def stop_columns(result: RunResult, columns: list[str]) -> list[pl.Expr]:
                                                        return_dtype=pl.String)
                                   .fill_null(pl.lit(ENDS_WITH_PERIOD + "the protected phase")))
            .when((pl.col("reason") == "continuing") & converted)
-           .then(pl.lit("school closed: PSF went on to its successor (no move)"))
-           .when(pl.col("reason") == "continuing").then(pl.lit("moved on: the PSF went with the child"))
+           .then(pl.lit("school closed, its PSF went on to its successor (no move)"))
+           .when(pl.col("reason") == "continuing").then(pl.lit("moved on, the PSF went with the child"))
            .when((pl.col("reason") == "phase_end") & phase.is_not_null())  # which phase, and its last year
-           .then(phase.replace_strict(phase_ends(cfg), default=pl.lit(REASON_WORDS["phase_end"]),
+           .then(phase.replace_strict(phase_ends(cfg), default=pl.lit(REASON_TEXT["phase_end"]),
                                       return_dtype=pl.String))
-           .otherwise(pl.col("reason").replace_strict(REASON_WORDS, default=pl.col("reason"), return_dtype=pl.String)))
+           .otherwise(pl.col("reason").replace_strict(REASON_TEXT, default=None, return_dtype=pl.String)))
+    why = pl.col("reason") + pl.when(why.is_not_null()).then(pl.lit(": ") + why).otherwise(pl.lit(""))
     starts = [shifted_period(cfg, k)[0] for k in range(1, MAX_YEARS + 1)]
     left = pl.sum_horizontal([(pl.lit(s) < stop).cast(pl.Int64) for s in starts]) if starts else pl.lit(0)
     return [pl.when(continuing).then(stop).otherwise(here).alias("stops_on"), why.alias("why"),

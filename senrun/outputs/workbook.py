@@ -96,16 +96,21 @@ def summary_sheet(ws: Worksheet, fmt: Formats, result: RunResult) -> None:
 
 
 def reinstated_lines(result: RunResult) -> list[str]:
-    """The register's file and the reinstatements, counted by last year's reason: the Summary is
-    published, so it names no child and quotes no casework (manifest.json lists each one)."""
+    """The register's file and each reinstatement (SPEC §11.4), counted by last year's reason and then
+    listed by its line in the config file, as manifest.json lists it: the Summary is published, so it
+    names no child and quotes no casework (the config's line holds both)."""
     from collections import Counter
 
     from ..register import reinstated
 
-    kept = Counter(r["stopped_last_year"] for r in reinstated(result))
+    each = reinstated(result)
+    kept = Counter(r["stopped_last_year"] for r in each)
     lines = [f"{result.register.file}: PSF that stopped last year stays stopped (stopped_last_year)"]
-    lines += [f"Reinstated by the config: {sum(kept.values())} (each listed in manifest.json)"] if kept else []
+    lines += [f"Reinstated by the config: {len(each)} (each listed in manifest.json too)"] if each else []
     lines += [f"  • stopped last year ({common.reason_words(reason)}): {n}" for reason, n in sorted(kept.items())]
+    config = result.config.path.name
+    lines += [f"  • {config} line {r['config_line']}: {r['stream']}, stopped last year "
+              f"({common.reason_words(r['stopped_last_year'])})" for r in each]
     return lines
 
 

@@ -18,7 +18,9 @@ from ..config.loader import Config
 from ..errors import ERROR, WARNING, Issue, SenrunError
 from ..register import manifest_period, register_label
 from ..result import RunResult
+from ..inputs.excel import first_line
 from ..inputs.load import TOTAL_LABEL
+from ..inputs.reading import longer_row
 from ..inputs.schema import CLUSTER_ID, SCHOOL_ID
 from ..outputs.common import COLUMN_LABELS, LAST_YEARS_FILE, LAST_YEARS_NAME
 
@@ -118,11 +120,21 @@ def _missing_columns(frame: pl.DataFrame, path: Path, where: str) -> None:
                           f"senrun has {', '.join(PREVIOUS_COLUMNS)} (columns found: {', '.join(frame.columns)})")
 
 
-def _read_previous_csv(path: Path) -> pl.DataFrame:
+def _csv_of_senrun(path: Path) -> pl.DataFrame:
+    """A CSV senrun wrote last year, read as text; SenrunError naming the row where it cannot be read."""
     try:
-        raw = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+        return pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
     except (pl.exceptions.PolarsError, OSError) as exc:
-        raise SenrunError(f"{path.name}: cannot read it as CSV ({exc})") from None
+        row = longer_row(path)
+        if row is not None:
+            raise SenrunError(Issue("unreadable", ERROR, "this row has more cells than the header: a comma outside "
+                                    "quotes, added by hand? (put the cell in quotes, or take the comma out)",
+                                    file=path.name, row=row)) from None
+        raise SenrunError(f"{path.name}: cannot read it as CSV ({first_line(exc)})") from None
+
+
+def _read_previous_csv(path: Path) -> pl.DataFrame:
+    raw = _csv_of_senrun(path)
     _missing_columns(raw, path, "")
     ids, clusters, totals = (raw[c].to_list() for c in PREVIOUS_COLUMNS)
     for i, school in enumerate(ids):
@@ -191,10 +203,7 @@ def previous_cluster_allocations(path: Path) -> dict[str, int]:
         rows = [(str(c or "").strip(), round(v * 100)) for c, v in
                 zip(frame[CLUSTER_ID].to_list(), frame["cluster_share"].to_list()) if v is not None]
     else:
-        try:
-            raw = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
-        except (pl.exceptions.PolarsError, OSError) as exc:
-            raise SenrunError(f"{path.name}: cannot read it as CSV ({exc})") from None
+        raw = _csv_of_senrun(path)
         if "cluster_share" not in raw.columns or CLUSTER_ID not in raw.columns:
             raise SenrunError(f"{path.name}: formula.protection needs its cluster_id and cluster_share columns "
                               "(a schools.csv written by senrun)")
@@ -412,7 +421,7 @@ def _last_year_names(path: Path) -> pl.DataFrame | None:
         frame = _schools_sheet(path, {SCHOOL_ID: "string", "school_name": "string"})
         ids, names = (frame.get_column(c).to_list() if c in frame.columns else None for c in (SCHOOL_ID, "school_name"))
     else:
-        raw = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+        raw = _csv_of_senrun(path)
         ids, names = (raw.get_column(c).to_list() if c in raw.columns else None for c in (SCHOOL_ID, "school_name"))
     if ids is None or names is None:
         return None

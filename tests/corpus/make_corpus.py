@@ -95,6 +95,12 @@ def build(case: Case, folder: Path) -> Path:
     return folder / "senrun.yaml"
 
 
+def _trailing_commas(path: Path) -> None:
+    """The baseline statements with blank cells past the last header on every row (,, at each line's end)."""
+    lines = (BASELINE / "statements.csv").read_text().splitlines()
+    path.write_text("\n".join([lines[0], *(line + ",,  ," for line in lines[1:])]) + "\n")
+
+
 # --- the corpus ----------------------------------------------------------------------------------
 
 S, C, SC = "statements", "census", "schools"
@@ -252,9 +258,13 @@ CASES: list[Case] = [
          outcome="ok"),
     Case("nul_bytes", "NUL bytes inside a CSV (a binary file)", "error: not a text file",
          use(S, "nul_bytes.csv"), code="unreadable", file="nul_bytes.csv", words="not a text file"),
-    Case("ragged_rows", "a row with extra trailing fields, one with the last field missing",
-         "tolerated: extra fields ignored, a missing optional field is blank", use(S, "ragged_rows.csv"),
-         outcome="ok"),
+    Case("ragged_rows", "a row with cells past the last header, one with the last field missing",
+         "error at the row with cells past the header (a comma outside quotes splits a cell and moves the "
+         "row's later cells: £1,200.00 read as £1); a missing optional last field is blank",
+         use(S, "ragged_rows.csv"), code="extra_cells", file="ragged_rows.csv", row=2, words="past the last column"),
+    Case("ragged_trailing_commas", "rows ending in blank cells past the last header (,,)",
+         "tolerated: blank cells past the header are nothing", made(S, "ragged_trailing_commas.csv",
+                                                                     _trailing_commas), outcome="ok"),
     Case("unclosed_quote", 'a quote opened ("9,876.54) and never closed', "error naming the row the quote opens on",
          use(S, "unclosed_quote.csv"), code="unreadable", file="unclosed_quote.csv", row=2, words="never closed"),
     Case("headers_in_other_case", "'  PUPIL UPN ', 'Statement-Date', 'psf school'",
