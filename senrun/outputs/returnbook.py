@@ -38,7 +38,7 @@ CHILD_KINDS = ("text", "text", "date", "date", "date", "money", "money", "date",
 #: Each child column's letter and kind.
 CHILD_CELLS = tuple((xl_col_to_name(c), kind) for c, kind in enumerate(CHILD_KINDS))
 ELEMENT_LABELS = ("Element", "Shared by", "Units", "Rate (£ per unit)", "Amount (£)")
-WIDTHS = (36, 22, 12, 16, 12, 14, 16, 14, 60, 20)  # "Why": its longest words ("continues beyond this period, to the end of secondary phase")
+WIDTHS = (36, 22, 12, 16, 12, 14, 16, 14, 80, 20)  # "Why": its longest words ("post_policy_statement: statement issued after the cluster model began (no PSF)")
 
 #: This process's packager: every return has one shape, so most of its package is reused.
 PACKER = BookPacker()
