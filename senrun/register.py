@@ -236,13 +236,16 @@ def _histories(lines: pl.DataFrame) -> tuple[pl.DataFrame, bool]:
         UPN, STREAM, pl.col("paid_amount").fill_null(0).alias("last_paid"), stop_rank.alias("_stop_rank"),
         pl.col("paid_school_id").alias("last_school"), pl.col("paid_to").alias("last_paid_to"), HASH,
         pl.col(ROW).alias(REG_ROW))
-    # within a history: its lines by last day paid (then file order); the school at the last of them
+    # within a history: its lines by last day paid (then file order); the school at the last of them.  A
+    # (upn, stream) of two histories (a statement ceased, then reissued, §11.3) is as its latest one
+    # was: the lines of one history share its reason, and a reissue's lines come after the ceasing's
+    # (a ceased history paid nothing, or was paid up to the day before the reissue)
     many = (lines.filter(several).with_columns(stop_rank.alias("_rank"), pl.col("paid_to").fill_null(pl.date(1, 1, 1))
                                                .alias("_last"))
             .sort(*KEY, "_last", ROW)
             .group_by(KEY, maintain_order=True)
             .agg(pl.col("paid_amount").fill_null(0).sum().alias("last_paid"),
-                 pl.col("_rank").min().alias("_stop_rank"),
+                 pl.col("_rank").last().alias("_stop_rank"),
                  pl.col("paid_school_id").last().alias("last_school"),
                  pl.col("paid_to").max().alias("last_paid_to"), pl.col(HASH).first(),
                  pl.col(ROW).min().alias(REG_ROW)))

@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from builders import lines_of, pupil, statement, write_run
+from builders import lines_of, pupil, statement, write_csv, write_run
 from senrun.cli import app
 from senrun.config.loader import load_config
 from senrun.errors import SenrunError
@@ -121,6 +121,36 @@ def test_a_history_continuing_last_year_is_paid_as_before__faq_3(tmp_path):
     assert lines_of(r, U1) == [("A", 840000, 0, "continuing")]
     assert not {"resurrected", "missing_from_statements", "school_changed"} & set(codes(r))
     assert reconciliation_frame(r).is_empty()
+
+
+def reissued_run(tmp_path, register):
+    """This year's run of a statement issued in 2009, ceased in 2011 and reissued in January 2012, before the policy."""
+    ceased = {**statement(U1, "2005-05-05", statement_date="2009-01-01", ceased="2011-06-01"), "event": "issued",
+              "effective_date": ""}
+    reissued = {**statement(U1, "2005-05-05", annual="6000.00", statement_date="2012-01-01"), "event": "reissued",
+                "effective_date": "2012-01-01"}
+    path = write_run(tmp_path, statements=[])
+    write_csv(tmp_path / "statements.csv", [ceased, reissued], list(ceased))
+    return allocate(load_config(path), register=register)
+
+
+def test_a_statement_ceased_and_reissued_before_the_policy_is_as_its_reissue_was_last_year_continuing__faq_3_spec_11_3(
+        tmp_path):
+    """Last year's psf.csv has two lines for the child's (upn, stream): the ceased statement's (paid nothing)
+    and the reissue's (continuing). The (upn, stream) is as its latest history: continuing, paid again.
+    Its ceasing had been taken for the whole: £6,000 held at nothing and the reissue's line gone."""
+    register = last_year(tmp_path, left(reason="ceased"), {"upn": U1, "annual_amount": "6000.00",
+                                                           "paid_amount": "6000.00"})
+    r = reissued_run(tmp_path, register)
+    assert lines_of(r, U1) == [("A", 0, 840000, "ceased"), ("A", 600000, 0, "continuing")]
+    assert "resurrected" not in codes(r)
+
+
+def test_a_reissue_that_stopped_last_year_holds_its_statement_stopped__spec_11_4(tmp_path):
+    register = last_year(tmp_path, left(reason="ceased"), {**left(reason="not_in_census"), "annual_amount": "6000.00"})
+    r = reissued_run(tmp_path, register)
+    assert [line[1] for line in lines_of(r, U1)] == [0] * len(lines_of(r, U1))
+    assert {line[3] for line in lines_of(r, U1)} == {"stopped_last_year"}
 
 
 def test_a_child_paid_last_year_and_missing_from_this_years_statements_is_a_warning_not_a_line__spec_11_4(tmp_path):
