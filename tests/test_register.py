@@ -629,3 +629,25 @@ def test_a_scenario_moving_the_period_onto_the_registers_own_is_infeasible_as_al
     back = scenario_config(base, {"period": {"start": "2012-04-01", "end": "2013-03-31"}}, "back.yaml")
     [failed] = simulate(base, [("back", back)], register=register).infeasible
     assert failed.name == "back" and "not a year before this period" in failed.reason
+
+
+def test_a_childs_school_change_is_listed_in_the_restricted_pupils_workbook_never_the_published_one__uk_gdpr(tmp_path):
+    """school_changed is about one child (where they were paid last year and now): the Summary of the
+    publishable allocations.xlsx counts it; only pupils.xlsx lists it."""
+    import zipfile
+
+    from senrun.outputs import write_outputs
+
+    register = last_year(tmp_path, {"upn": U1, "paid_school_id": "B"})
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05", school="A")])
+    [changed] = [w.hidden().message for w in r.warnings if w.code == "school_changed"]
+    out = write_outputs(r, tmp_path / "out", returns=False)
+
+    def text(name: str) -> str:
+        with zipfile.ZipFile(out / name) as book:
+            return b"".join(book.read(part) for part in book.namelist()).decode("utf-8", "replace")
+
+    words = "was paid at school 'B'"  # (its UPN is shown in the restricted workbook)
+    assert words in changed and words.replace("'", "&apos;") not in text("allocations.xlsx")
+    assert words not in text("allocations.xlsx")
+    assert words in text("pupils.xlsx") or words.replace("'", "&apos;") in text("pupils.xlsx")

@@ -325,3 +325,47 @@ def test_a_childs_name_in_a_census_school_cell_is_never_in_a_terminal_message_or
     assert "school Q," in CliRunner().invoke(app, ["validate", "-c", str(config)]).output  # an id is shown
     shown = CliRunner().invoke(app, ["validate", "-c", str(config), "--show-personal-data"])
     assert "Jayden Smith" in shown.output
+
+
+@pytest.mark.parametrize("header", ["date_of_birth", "D.O.B", "Pupil DOB"])
+def test_a_bad_date_of_birth_is_hidden_under_senruns_own_header_or_a_councils__uk_gdpr(tmp_path, header):
+    """A date of birth is personal even when it is not a date (`31/02/2005`): the error says where, not what."""
+    from builders import statement, write_run
+
+    bad = {**statement("B801200005001", "31/02/2005", school="A")}
+    path = write_run(tmp_path, statements=[bad])
+    text = path.read_text()
+    if header != "date_of_birth":  # the council's own header, mapped in the config
+        (tmp_path / "statements.csv").write_text((tmp_path / "statements.csv").read_text().replace(
+            "date_of_birth", header, 1))
+        path.write_text(text.replace("statements:\n    path: statements.csv\n",
+                                     f"statements:\n    path: statements.csv\n    columns: {{'{header}': date_of_birth}}\n"))
+    done = CliRunner().invoke(app, ["validate", "-c", str(path), "--json"])
+    assert done.exit_code == 1 and "date" in done.output.lower()
+    assert "31/02/2005" not in done.output, done.output
+
+
+@pytest.mark.parametrize("name", ["Lily", "Mo Li", "O'Neil"])
+def test_a_short_name_in_a_census_school_cell_is_hidden_too__uk_gdpr(tmp_path, name):
+    from builders import pupil, statement, write_run
+
+    census = [pupil("B801200005001", name, "2005-05-05")]
+    config = write_run(tmp_path, statements=[statement("B801200005001", "2005-05-05")], census=census)
+    done = CliRunner().invoke(app, ["validate", "-c", str(config)])
+    assert name not in done.output and "row 2" in done.output, done.output
+
+
+@pytest.mark.parametrize("header", ["D.O.B", "d.o.b.", "Date of Birth"])
+def test_a_value_under_a_date_of_birth_header_mapped_as_another_column_is_hidden__uk_gdpr(tmp_path, header):
+    """A council's date-of-birth column mapped by mistake as the ceased date: its values are still the
+    child's, so its bad cell is told by where it is, not what it holds (decisions 75)."""
+    from builders import statement, write_run
+
+    path = write_run(tmp_path, statements=[statement("B801200005001", "2005-05-05", school="A", ceased="31/02/2005")])
+    (tmp_path / "statements.csv").write_text((tmp_path / "statements.csv").read_text().replace(
+        "ceased_date", header, 1))
+    path.write_text(path.read_text().replace("statements:\n    path: statements.csv\n",
+                                             f"statements:\n    path: statements.csv\n    columns: {{'{header}': ceased_date}}\n"))
+    done = CliRunner().invoke(app, ["validate", "-c", str(path)])
+    assert done.exit_code == 1 and "row 2" in done.output
+    assert "31/02/2005" not in done.output, done.output
