@@ -314,3 +314,30 @@ def test_the_released_tables_annual_psf_is_the_rate_in_force_at_the_end_as_psf_c
     [continuing] = r.released.filter(pl.col("reason") == "continuing").iter_rows(named=True)
     assert (continuing["annual_amount"], continuing["paid_amount"]) == (240000, 180000)
     assert r.psf["annual_amount"].to_list()[-1] == 240000
+
+
+def error_codes(excinfo) -> list[str]:
+    return [i.code for i in excinfo.value.issues if i.is_error]
+
+
+def test_two_issued_rows_on_one_date_are_the_duplicate_statement_error_alone_not_a_second_history_error__spec_8(
+        tmp_path):
+    with pytest.raises(SenrunError) as e:
+        history_run(tmp_path, [row(annual="1200.00"), row(annual="1300.00")])
+    assert error_codes(e) == ["duplicate"]
+
+
+def test_a_ceasing_before_the_statement_was_issued_is_an_error__spec_11_3(tmp_path):
+    rows = [row("ceased", "2009-06-01", annual=""), row(annual="1200.00", effective="2010-01-01")]
+    with pytest.raises(SenrunError) as e:
+        history_run(tmp_path, rows)
+    assert error_codes(e) == ["history_order"] and "before the statement was issued" in messages(e)
+
+
+def test_a_reissue_on_the_day_the_statement_ceased_follows_its_ceasing__spec_11_3(tmp_path):
+    """A ceased_date of 1 June 2011 and a reissue effective that day: the ceasing is before the reissue, as
+    on a ceased row of that date; no error, and the reissue (before the policy) is funded."""
+    rows = [row(annual="1200.00", ceased="2011-06-01"),
+            row("reissued", "2011-06-01", annual="2400.00", statement_date="2011-06-01")]
+    r = history_run(tmp_path, rows)
+    assert ("A", 240000, 0, "continuing") in lines_of(r, U1)
