@@ -651,3 +651,13 @@ def test_a_childs_school_change_is_listed_in_the_restricted_pupils_workbook_neve
     assert words in changed and words.replace("'", "&apos;") not in text("allocations.xlsx")
     assert words not in text("allocations.xlsx")
     assert words in text("pupils.xlsx") or words.replace("'", "&apos;") in text("pupils.xlsx")
+
+
+def test_a_statement_paid_nothing_this_year_is_not_told_as_missing_from_the_register__spec_11_4(tmp_path):
+    """not_in_register is for a child paid this year whom the register does not know (a register that lost
+    rows pays a stopped child again); a statement issued under the cluster model is paid nothing: no word."""
+    register = last_year(tmp_path, {"upn": U2})
+    r = run_with(tmp_path, register, statements=[statement(U2, "2005-05-05"),
+                                                 statement(U1, "2005-05-05", statement_date="2013-02-01")])
+    assert lines_of(r, U1) == [("A", 0, 0, "post_policy_statement")]
+    assert "not_in_register" not in codes(r)
