@@ -409,3 +409,23 @@ def test_a_blank_cluster_is_still_an_error_for_a_school_in_the_formula__spec_8_1
         run(tmp_path, schools=table(schools), statements=NOBODY, budget={"pupil_specific_pot": "100"})
     (issue,) = caught.value.errors
     assert (issue.code, issue.row, issue.column) == ("empty_value", 3, "cluster_id")
+
+
+def test_a_census_row_with_a_blank_registration_status_counts_as_a_main_registration__spec_11_5(tmp_path):
+    """enrol_status is optional, and a blank is C (SPEC §11.5): A's 3 rows, one blank, are 3 pupils;
+    B's guest row (G) is not counted."""
+    census = (census_rows("A", 2, enrol_status="C") + census_rows("A", 1, start=10, enrol_status="")
+              + census_rows("B", 1, start=20, enrol_status="M") + census_rows("B", 1, start=30, enrol_status="G"))
+    r = run(tmp_path, schools=table([school("A"), school("B")]), census=census, statements=[],
+            budget={"pupil_specific_pot": "4000"}, formula=rules({"name": "per_pupil", "basis": "pupils",
+                                                                  "remainder": True}))
+    assert shares(r, "pupils") == {"A": 3, "B": 1}
+
+
+def test_a_pupils_override_of_a_half_is_rounded_half_away_from_zero__spec_1_11_1(tmp_path):
+    """212.5 pupils count as 213, as every figure rounds (SPEC §1), not to the even 212."""
+    schools = [school("A"), school("NEW", pupils_override="212.5"), school("OLD", pupils_override="213.5")]
+    r = run(tmp_path, schools=table(schools), census=census_rows("A", 1), statements=[],
+            budget={"pupil_specific_pot": "4000"}, formula=rules({"name": "per_pupil", "basis": "pupils",
+                                                                  "remainder": True}))
+    assert shares(r, "pupils") == {"A": 1, "NEW": 213, "OLD": 214}

@@ -341,3 +341,13 @@ def test_a_reissue_on_the_day_the_statement_ceased_follows_its_ceasing__spec_11_
             row("reissued", "2011-06-01", annual="2400.00", statement_date="2011-06-01")]
     r = history_run(tmp_path, rows)
     assert ("A", 240000, 0, "continuing") in lines_of(r, U1)
+
+
+def test_the_packs_run_off_by_days_pays_each_later_year_to_its_last_day__faq_8_spec_3(tmp_path):
+    """By days, a child protected all of 2014-15 is paid its 365 days of £1,200.00 a year: the whole rate,
+    not 364 days' £1,196.71."""
+    from senrun.yearly.runoff import runoff_by_school
+
+    r = history_run(tmp_path, [row(annual="1200.00")], prorate="days")
+    first = runoff_by_school(r, years=1).filter(pl.col("_k") == 1).row(0, named=True)
+    assert (first["school_id"], first["children"], first["psf"]) == ("A", 1, 120000)

@@ -436,3 +436,14 @@ def test_an_infeasible_scenario_keeps_the_inputs_place_of_its_reason_with_the_up
     [failed] = simulate(cfg, [("strict", strict)]).infeasible
     assert failed.reason.startswith("statements.csv › row 2 › upn: [hidden] is not in the census")
     assert U1 not in failed.reason
+
+
+def test_a_scenario_that_only_changes_transfer_works_the_psf_out_again__faq_3_spec_3(tmp_path):
+    """A recorded transfer on 1 September ends PSF under `transfer: ends` (April–August paid, £3,500.00)
+    and keeps it under `transfer: keeps` (the year, £8,400.00): the scenario is not the base's PSF again."""
+    move = {"upn": "B801200005001", "from_school_id": "A", "to_school_id": "B", "move_date": "2013-09-01",
+            "reason": "transfer"}
+    base = load_config(write_run(tmp_path, statements=[statement("B801200005001", "2005-05-05")], moves=[move]))
+    sim = simulate(base, [("keeps", scenario_config(base, {"transfer": "keeps"}, "keeps.yaml"))])
+    assert sim.base.totals.continuing_psf == 350000
+    assert sim.scenarios[0].result.totals.continuing_psf == 840000
