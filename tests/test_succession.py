@@ -599,3 +599,13 @@ def test_a_school_opening_after_census_day_with_census_rows_is_told_why_they_are
     [w] = [i for i in r.issues if i.code == "no_pupils"]
     assert "opened on 01/04/2013, after census day (17/01/2013), so its census rows are not counted" in w.message
     assert "clear its opened date" in w.message
+
+
+def test_one_succession_given_twice_with_two_dates_follows_the_earlier__spec_11_1(tmp_path):
+    """A links export with the Successor row twice (1 October and 1 November): PSF goes on to the academy
+    from the first date it was linked, as the earlier row says; April–September at A, October on at AA."""
+    schools = [school("A", closed="2013-09-30"), school("AA"), school("B")]
+    links = [{"school_id": "A", "successor_id": "AA", "link_date": "2013-11-01", "link_type": "Successor"},
+             {"school_id": "A", "successor_id": "AA", "link_date": "2013-10-01", "link_type": "Successor"}]
+    r = run(tmp_path, schools=schools, links=links, statements=[statement(U1, PRIMARY, annual="1200.00")])
+    assert lines_of(r, U1) == [("A", 60000, 0, "continuing"), ("AA", 60000, 0, "continuing")]
