@@ -609,3 +609,13 @@ def test_one_succession_given_twice_with_two_dates_follows_the_earlier__spec_11_
              {"school_id": "A", "successor_id": "AA", "link_date": "2013-10-01", "link_type": "Successor"}]
     r = run(tmp_path, schools=schools, links=links, statements=[statement(U1, PRIMARY, annual="1200.00")])
     assert lines_of(r, U1) == [("A", 60000, 0, "continuing"), ("AA", 60000, 0, "continuing")]
+
+
+def test_a_chain_whose_links_are_dated_out_of_order_pays_no_month_twice__spec_11_1(tmp_path):
+    """A → B from 1 November, but B → C already from 1 October: the child reaches B when B has already
+    become C, so goes on to C on 1 November. April–October at A (7 months), November–March at C (5)."""
+    schools = [school("A", closed="2013-10-31"), school("B", closed="2013-09-30"), school("C")]
+    links = [{"school_id": "A", "successor_id": "B", "link_date": "2013-11-01", "link_type": "Successor"},
+             {"school_id": "B", "successor_id": "C", "link_date": "2013-10-01", "link_type": "Successor"}]
+    r = run(tmp_path, schools=schools, links=links, statements=[statement(U1, PRIMARY, annual="1200.00")])
+    assert lines_of(r, U1) == [("A", 70000, 0, "continuing"), ("C", 50000, 0, "continuing")]
