@@ -17,7 +17,7 @@ CONFIG = "config"  # the code of every problem in the config file
 #: Columns whose values are a child's personal data: an issue located in one holds its value as personal.
 PERSONAL_FIELDS = frozenset({"upn", "date_of_birth"})
 #: Columns that hold a school's id: an issue's value there that looks like a child's data (`looks_personal`,
-#: a UPN or a date of birth typed one column off, or `words_not_an_id`, a name) is personal too.
+#: `school_cell_personal`: a UPN or a date of birth typed one column off, or a name) is personal too.
 SCHOOL_FIELDS = frozenset({"school_id", "successor_id", "from_school_id", "to_school_id"})
 #: A user's header that says its cells are a child's date of birth or UPN, whatever senrun column it was mapped
 #: to (a `Date of Birth` column mapped as a move's date by mistake): its values are the child's personal data
@@ -61,6 +61,12 @@ def looks_personal(text: object) -> bool:
     return text is not None and CHILD_DATA.fullmatch(str(text)) is not None
 
 
+def school_cell_personal(text: object) -> bool:
+    """Whether a school cell's text is to be hidden as a child's: a UPN or a date (`looks_personal`), or a
+    name (`words_not_an_id`)."""
+    return looks_personal(text) or words_not_an_id(text)
+
+
 @dataclass(frozen=True)
 class Issue:
     """One problem, located as precisely as its source allows."""
@@ -86,7 +92,7 @@ class Issue:
         if not self.value or self.value in self.personal:
             return
         if (self.field in PERSONAL_FIELDS
-                or (self.field in SCHOOL_FIELDS and (looks_personal(self.value) or words_not_an_id(self.value)))
+                or (self.field in SCHOOL_FIELDS and school_cell_personal(self.value))
                 or (self.field is not None and self.column is not None and PERSONAL_HEADER.search(str(self.column)))
                 or holds_child_data(self.value)):
             object.__setattr__(self, "personal", (*self.personal, str(self.value)))

@@ -6,6 +6,7 @@ writes nothing, and either returns a RunResult or raises SenrunError with every 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -16,7 +17,7 @@ import polars as pl
 from . import checks, history, succession
 from .calendar import labelled_years, nc_year_between, shift_years
 from .config.loader import Config, ConfigError, load_config
-from .errors import ERROR, Issue, Issues, SenrunError, looks_personal, words_not_an_id
+from .errors import ERROR, Issue, Issues, SenrunError, school_cell_personal
 from .bases import check_blank_clusters, check_overrides, parse_need_column, unknown_basis_column, warn_overrides
 from .formula import apply_formula, element_years, pot
 from .schools import (IN_FORMULA_FLAG, OPEN_UNITS, census_homes, check_open_dates, check_ssa_of_shut_schools,
@@ -57,15 +58,9 @@ def read_inputs(cfg: Config, progress=None, register: Path | None = None, budget
     check_dates(cfg, issues)
     tables: dict[str, Table | None] = dict.fromkeys(INPUT_NAMES)
     given = [name for name in INPUT_NAMES if cfg.inputs.get(name)]
-    # the files are read side by side (Polars and calamine work outside Python's lock: the census
-    # is parsed while the workbooks are); their issues are kept in this order, as if read in turn
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        reading = {name: pool.submit(_read_one, name, cfg.inputs[name]) for name in given}
-        for name in given:
-            if progress:
-                progress(f"reading {name}")
-            tables[name], found = reading[name].result()
-            issues.extend(found.items)
+    for name, table, found in _read_each({name: cfg.inputs[name] for name in given}, progress):
+        tables[name] = table
+        issues.extend(found.items)
     if issues.errors:  # with the checks across inputs that the bad cells leave right
         raise SenrunError(_past_bad_cells(tables, given, issues.items, cfg))
     inputs = Inputs(tables["schools"], tables["statements"], tables["census"], tables["moves"], issues,
@@ -194,11 +189,20 @@ def load_checked_config(path: Path) -> Config:
     except ConfigError as exc:
         if not exc.inputs:
             raise
-        found = []
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            for reading in [pool.submit(_read_one, name, spec) for name, spec in exc.inputs.items()]:
-                found.extend(reading.result()[1].items)
+        found = [issue for _, _, read in _read_each(exc.inputs) for issue in read.items]
         raise SenrunError(exc.issues + found) from None
+
+
+def _read_each(specs: dict, progress=None) -> Iterator[tuple[str, Table | None, Issues]]:
+    """Each input read and checked on its own, with its issues, in the order given.  The files are read
+    side by side (Polars and calamine work outside Python's lock: the census is parsed while the
+    workbooks are); their issues come in this order, as if read in turn."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        reading = {name: pool.submit(_read_one, name, spec) for name, spec in specs.items()}
+        for name, future in reading.items():
+            if progress:
+                progress(f"reading {name}")
+            yield (name, *future.result())
 
 
 def _read_one(name: str, spec) -> tuple[Table | None, Issues]:
@@ -353,7 +357,7 @@ def psf_issues(psf: PsfFrames, inp: Inputs, cfg: Config) -> None:
         issues.warn("move_after_census", f"{upn} is in the census at school '{found}', where a managed move recorded "
                     "just after census day takes the child: PSF moves on the move's date", **inp.statements.where(
                         UPN, row), value=upn,
-                    personal=(upn, found) if looks_personal(found) or words_not_an_id(found) else (upn,))
+                    personal=(upn, found) if school_cell_personal(found) else (upn,))
     decided = psf.rows.filter(pl.col("census_decided")).sort(ROW)
     severity = "error" if cfg.missing_from_census == "error" else "warning"
     ends = f"PSF ends {census_stop_words(cfg)}"  # the period's start, or the policy's (§11.11)
@@ -362,7 +366,7 @@ def psf_issues(psf: PsfFrames, inp: Inputs, cfg: Config) -> None:
         text = (f"{upn} is not in the census; {ends}" if finding == "not_in_census" else
                 f"{upn} is in the census at school '{found}', not '{expected}' (an unrecorded casual move); {ends}")
         issues.add(f"census_{finding}", severity, text, **inp.statements.where(UPN, row), value=upn,
-                   personal=(upn, found) if looks_personal(found) or words_not_an_id(found) else (upn,))
+                   personal=(upn, found) if school_cell_personal(found) else (upn,))
 
 
 def census_matches(inp: Inputs) -> pl.DataFrame | None:

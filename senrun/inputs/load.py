@@ -131,24 +131,20 @@ def read_input(spec: InputSpec, issues: Issues) -> Table | None:
     return table
 
 
-#: At most this many rows are listed for one problem of a file's shape (then how many more).
-MAX_ROWS_LISTED = 200
-
-
 def _cells_past_the_header(raw: Raw, table: Table, issues: Issues) -> None:
     """An error at each CSV row with a cell past the last header (`_CsvRaw.ragged`): most often a
     comma outside quotes in an amount or a name, which split the cell in two and moved the row's later
     cells along (`£1,200.00` read as £1), so that what was read of the row cannot be trusted."""
-    rows = getattr(raw, "ragged", [])
+    rows = raw.ragged
     last = raw.headers[-1] if raw.headers else ""
-    for row in rows[:MAX_ROWS_LISTED]:
+    for row in rows[:MAX_ISSUES_PER_COLUMN]:
         issues.error("extra_cells", f"this row has a cell past the last column headed '{last}', which is not read: a "
                      "comma outside quotes (in £1,200.00, or in a name) splits a cell in two and moves the row's "
                      "later cells along, so its values would be read in the wrong columns",
                      **table.where(None, row), expected="as many cells as the header has: put a cell holding a "
                      "comma in quotes, write amounts without thousands commas, or give the extra column a header")
-    if len(rows) > MAX_ROWS_LISTED:
-        issues.error("extra_cells", f"{len(rows) - MAX_ROWS_LISTED:,} more rows with a cell past the last column",
+    if len(rows) > MAX_ISSUES_PER_COLUMN:
+        issues.error("extra_cells", f"{len(rows) - MAX_ISSUES_PER_COLUMN:,} more rows with a cell past the last column",
                      **table.where())
 
 

@@ -47,6 +47,8 @@ class Raw:
         #: a workbook read without `sheet:`: its other visible worksheets, and its bytes to look at them
         self.other_sheets: list[str] = []
         self.book_bytes: bytes | None = None
+        #: the rows (as a person counts them) with a cell past the last header: a CSV's only (`_CsvRaw`)
+        self.ragged: list[int] = []
 
     def select(self, wanted: list[str]) -> None:
         """Load what is needed for these columns (a CSV reads only them)."""
@@ -413,7 +415,6 @@ class _CsvRaw(_FrameRaw):
             data = data[:header_end] + "".join(sep + name for name in _PAST_HEADER).encode() + data[header_end:]
         self.data, self.options = data, dict(has_header=False, infer_schema=False, separator=sep, skip_lines=skip,
                                              truncate_ragged_lines=True, raise_if_empty=False)
-        self.ragged: list[int] = []
         super().__init__(self._read(n_rows=1), 0, header_row or skip + 1, None, sha256)
         self.past = len(self.headers) - len(_PAST_HEADER) if header_end is not None else None
         if self.past is not None:

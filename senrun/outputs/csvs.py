@@ -51,9 +51,8 @@ def pounds_expr(name: str) -> pl.Expr:
 
 def two_places(hundredths: pl.Expr) -> pl.Expr:
     """A whole number of hundredths as text with two decimals: -5 → '-0.05', 1250 → '12.50'."""
-    pence = hundredths
-    magnitude = pence.abs()
-    sign = pl.when(pence < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    magnitude = hundredths.abs()
+    sign = pl.when(hundredths < 0).then(pl.lit("-")).otherwise(pl.lit(""))
     return pl.concat_str(
         sign,
         (magnitude // 100).cast(pl.String),
@@ -80,6 +79,10 @@ def guarded_expr(name: str) -> pl.Expr:
     return pl.when(text.str.contains(RISKY_START)).then(pl.lit("'") + text).otherwise(text).alias(name)
 
 
+#: Columns of numbers held to two decimals (diff.csv's per cents), written with both places.
+TWO_PLACES = ("change_pct",)
+
+
 def csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
     """Text guarded, integer money as pounds text; other columns unchanged."""
     exprs = []
@@ -91,10 +94,6 @@ def csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
         elif name in TWO_PLACES and dtype.is_float():  # 0.00 and 12.50, as -1.62 is: not Polars' 0.0 and 12.5
             exprs.append(two_places((pl.col(name) * 100).round(0).cast(pl.Int64)).alias(name))
     return frame.with_columns(exprs) if exprs else frame
-
-
-#: Columns of numbers held to two decimals (diff.csv's per cents), written with both places.
-TWO_PLACES = ("change_pct",)
 
 
 def csv_bytes(frame: pl.DataFrame) -> bytes:
