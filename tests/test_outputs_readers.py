@@ -24,7 +24,7 @@ from builders import pupil, statement, write_run
 from senrun.cli.render import print_clusters
 from senrun.config.loader import load_config
 from senrun.outputs import write_outputs
-from senrun.outputs import clusterpack, common, returnbook, workbook
+from senrun.outputs import clusterpack, common, returnbook, workbook, xlsx
 from senrun.outputs.clusterpack import counts
 from senrun.outputs.common import column_label, run_reference
 from senrun.pipeline import allocate
@@ -354,3 +354,69 @@ def test_reasons_in_words_whatever_the_columns_type():
     enum = pl.Series("reason", ["phase_end", None], dtype=pl.Enum(["phase_end", "ceased"])).to_frame()
     assert words(enum)["reason"].to_list() == ["phase_end: left the protected phase (e.g. end of primary)", None]
     assert words(pl.Series("this_year_reason", [None, None]).to_frame())["this_year_reason"].to_list() == [None, None]
+
+
+# Printing: every page carries its footer, and chart sheets hold only what a chart sheet may
+
+def test_a_long_year_label_is_cut_in_the_printed_footer_and_never_leaves_a_page_without_one(tmp_path, recwarn):
+    year = "2013-14 " + "Y" * 300 + " & more"
+    result = allocate(load_config(write_run(tmp_path, statements=[statement("B801200005001", "2005-05-05")],
+                                            year=year)))
+    out = write_outputs(result, tmp_path / "out", jobs=1)
+    books = [out / "allocations.xlsx", out / "pupils.xlsx", out / "returns" / "A.xlsx",
+             *sorted((out / "clusters").glob("*.xlsx"))]
+    for path in books:
+        for ws in openpyxl.load_workbook(path).worksheets:
+            left = ws.oddFooter.left.text
+            assert left and left.startswith("2013-14 YYY") and left.endswith("…"), (path.name, ws.title)
+            assert ws.oddFooter.center.text.startswith("Page ")
+    assert not [w for w in recwarn if "Footer" in str(w.message)]
+
+
+def test_a_footer_is_within_excels_255_characters_and_never_splits_an_escaped_ampersand():
+    from senrun.outputs.xlsx import MAX_FOOTER, footer
+
+    assert footer("2013-14", "Run abc") == "&L2013-14&CPage &P of &N&RRun abc"
+    assert footer("A & B") == "&LA && B&CPage &P of &N"
+    for n in range(200, 260):
+        for left in ("&" * n, "x" * n + "&" * 10, "😀" * n):
+            text = footer(left, "Run 0123456789ab")
+            assert len(text.encode("utf-16-le")) // 2 <= MAX_FOOTER
+            body = text[2:text.index("&CPage")]
+            assert len(body.replace("&&", "")) == len(body.replace("&&", "").lstrip("&")) and "&…" not in body.replace(
+                "&&", "")
+
+
+def test_chart_sheets_carry_no_page_fitting_which_only_a_worksheet_may_have(ran):
+    import zipfile
+
+    _, _, out, _ = ran
+    with zipfile.ZipFile(out / "allocations.xlsx") as book:
+        charts = [n for n in book.namelist() if n.startswith("xl/chartsheets/sheet")]
+        assert charts
+        for name in charts:
+            xml = book.read(name).decode()
+            assert "fitToPage" not in xml and "fitToHeight" not in xml and "fitToWidth" not in xml
+            assert 'orientation="landscape"' in xml and 'paperSize="9"' in xml
+
+
+def workings_parameters(folder: Path, formula: dict) -> set[tuple]:
+    folder.mkdir()
+    result = allocate(load_config(write_run(folder, statements=[statement("B801200005001", "2005-05-05")],
+                                            formula=formula)))
+    ws = openpyxl.load_workbook(write_outputs(result, folder / "out", returns=False) / "allocations.xlsx")["Workings"]
+    header = [c.value for c in ws[1]]
+    element, col = header.index("Element") + 1, header.index("Rate or share") + 1
+    return {(ws.cell(r, element).value, ws.cell(r, col).value, ws.cell(r, col).number_format)
+            for r in range(2, ws.max_row + 1) if ws.cell(r, col).value not in (None, "")}
+
+
+def test_the_workings_show_a_rate_in_pounds_and_a_share_of_the_pot_as_a_per_cent(tmp_path):
+    rates = {"elements": [{"name": "lump_sum", "basis": "per_school", "rate": 10.5},
+                          {"name": "per_pupil", "basis": "pupils", "remainder": True}]}
+    assert workings_parameters(tmp_path / "rates", rates) == {("Lump sum", 10.5, xlsx.RATE_FORMAT)}
+    both = {"elements": [{"name": "lump_sum", "basis": "per_school", "rate": 10},
+                         {"name": "need", "basis": "pupils", "share": 0.25},
+                         {"name": "per_pupil", "basis": "pupils", "remainder": True}]}
+    assert workings_parameters(tmp_path / "both", both) == {("Lump sum", "£10.00", "General"),
+                                                            ("Need", "25%", "General")}

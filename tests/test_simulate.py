@@ -263,6 +263,25 @@ def test_scenario_sheet_names_are_valid_and_unique():
     assert names == ["a_b", "A_B (2)", "x" * 31, "x" * 27 + " (2)", "Overview (2)", "rate=1;share=0.5"]
 
 
+def test_scenario_sheet_names_are_cut_as_excel_counts_and_never_hold_what_excel_or_xml_refuses():
+    names = sheet_names(["Lump sum 4500 for our schools 🏫", "Raise lump sum for each school's budget",
+                         "Fixed\x01sum\tnow", "   ", "'quoted'", "x\ud800y", "🏫" * 20])
+    assert names == ["Lump sum 4500 for our schools", "Raise lump sum for each school", "Fixed_sum_now",
+                     "Scenario 4", "quoted", "x_y", "🏫" * 15]
+
+
+def test_a_scenario_named_with_an_emoji_an_apostrophe_or_a_control_character_gives_a_workbook_excel_opens(base):
+    import io
+
+    import openpyxl
+
+    names = ["Lump sum 4500 for our schools 🏫", "Raise lump sum for each school's budget", "Fixed\x01sum"]
+    scenarios = [(name, cfg) for name, (_, cfg) in zip(names, sweep_scenarios(base, ["lump_sum.rate=10,20,30"]))]
+    book = openpyxl.load_workbook(io.BytesIO(output_files(simulate(base, scenarios))["simulate.xlsx"]))
+    assert {"Lump sum 4500 for our schools", "Raise lump sum for each school", "Fixed_sum"} <= set(book.sheetnames)
+    assert all(len(name.encode("utf-16-le")) <= 62 for name in book.sheetnames)
+
+
 def test_simulate_writes_its_files_byte_identically_with_money_as_pounds_text(base, tmp_path):
     scenarios = [("lump", scenario_config(base, {"formula": {"elements": [{"name": "lump_sum", "rate": 20}]}},
                                           "lump.yaml"))]

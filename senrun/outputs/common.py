@@ -59,6 +59,11 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 FILE_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 
+#: Columns of rates in £ per unit (the Workings' `parameter` once its shares read as per cents), shown under
+#: the rate format: to the penny, and more places only where a rate has them.
+RATE_COLUMNS = frozenset({"parameter"})
+
+
 def is_money(name: str) -> bool:
     """Whether a column of that name holds integer pence."""
     return name in MONEY_COLUMNS or name.startswith(FORMULA_PREFIX)
@@ -335,6 +340,18 @@ def number_or_text(text: object) -> object:
     if not value.is_finite():
         return text
     return int(value) if value == value.to_integral_value() else value
+
+
+def rate_text(parameter: str) -> str:
+    """A rate as written in the config, in pounds as a finance officer writes them: `1000` → `£1,000.00`,
+    `508.165` → `£508.165` (every digit of a rate is used, so none is dropped)."""
+    from decimal import Decimal
+
+    try:
+        rate = Decimal(parameter)
+    except ArithmeticError:
+        return f"£{parameter}"
+    return f"£{rate.quantize(Decimal('0.01')) if rate.as_tuple().exponent > -2 else rate:,}"
 
 
 def share_text(share: str) -> str:

@@ -189,8 +189,16 @@ def workings_table(result: RunResult) -> pl.DataFrame:
     order = list(work.columns)
     order.insert(order.index("school_id") + 1, "school_name")
     # units, rates and exact shares as numbers a finance officer can add up, where every one is a plain
-    # number; part-year units (5/12) keep the column as exact text (workings.csv has them all as text)
+    # number; part-year units (5/12) keep the column as exact text (workings.csv has them all as text).
+    # A rate reads in £ (common.RATE_COLUMNS), a share of the pot as a per cent, as on the Summary: as text
+    # where the column holds both
     out = out.select(order)
+    elements = result.config.elements
+    if any(e.share is not None for e in elements) and "parameter" in out.columns:
+        texts = {e.name: common.share_text(str(e.share)) if e.share is not None else common.rate_text(str(e.rate))
+                 for e in elements if e.share is not None or (e.rate is not None and not e.solve)}
+        shown = work["element"].replace_strict(texts, default=None, return_dtype=pl.String)
+        out = out.with_columns(pl.coalesce(shown, "parameter").alias("parameter"))
     plain = [c for c in ("units", "parameter", "exact_pence") if c in out.columns and out.schema[c] == pl.String
              and out.get_column(c).replace("", None).drop_nulls().str.contains(r"^-?\d+(?:\.\d+)?$").all()]
     return out.with_columns(pl.col(c).replace("", None).cast(pl.Float64) for c in plain)

@@ -25,7 +25,7 @@ from xlsxwriter.worksheet import Worksheet
 from .common import notional_note, number_or_text
 from .packbook import PackChunk, build_pack_chunk
 from .tablesheet import TableSheet, fit_text
-from .xlsx import Formats, new_workbook, print_setup, register_formats, write_header, write_money, write_value
+from .xlsx import Formats, footer, new_workbook, print_setup, register_formats, write_header, write_money, write_value
 from .xlsxpack import BookPacker
 
 CHILD_COLUMNS = ("upn", "stream", "date_of_birth", "paid_from", "paid_to",
@@ -140,8 +140,7 @@ def draw_return(ws: TableSheet, fmt: Formats, school: SchoolReturn) -> None:
         write_money(ws, row + 1, 1, school.cluster_allocation, fmt, bold=True)
         if school.in_formula:
             ws.write_string(row + 3, 0, notional_note(school.delegation), fmt.bold)
-    ws.set_footer(f"&L{school.year.replace('&', '&&')}: {school.school_id.replace('&', '&&')}&CPage &P of &N"
-                  f"&RRun {school.reference}")
+    ws.set_footer(footer(f"{school.year}: {school.school_id}", f"Run {school.reference}"))
 
 
 def takes_share(school: SchoolReturn) -> bool:

@@ -34,7 +34,7 @@ def cell_writer(ws: Worksheet, name: str, dtype: pl.DataType, fmt: Formats) -> C
     if dtype.is_integer():
         return lambda r, c, v: ws.write_number(r, c, v, fmt.integer)
     if dtype.is_float() or dtype.is_decimal():
-        number_format = fmt.pct if name.endswith("_pct") else None
+        number_format = float_format(name, fmt)
         # not-a-number and infinities left blank, as float_text leaves them in a table written as XML
         return lambda r, c, v: (None if not math.isfinite(float(v)) else
                                 ws.write_number(r, c, float(v), number_format))
@@ -43,6 +43,11 @@ def cell_writer(ws: Worksheet, name: str, dtype: pl.DataType, fmt: Formats) -> C
     if dtype == pl.Date or isinstance(dtype, pl.Datetime):
         return lambda r, c, v: ws.write_datetime(r, c, v, fmt.date)
     return lambda r, c, v: ws.write_string(r, c, str(v))
+
+
+def float_format(name: str, fmt: Formats):
+    """The number format of a column of decimals: per cents, rates in £, or General."""
+    return fmt.pct if name.endswith("_pct") else fmt.rate if name in common.RATE_COLUMNS else None
 
 
 def content_width(series: pl.Series) -> int:
@@ -68,7 +73,8 @@ def column_cells(ws: TableSheet, name: str, series: pl.Series, fmt: Formats) -> 
     if dtype.is_integer():
         return series.cast(pl.String), fmt.integer._get_xf_index(), ""
     if dtype.is_float() or dtype.is_decimal():
-        return float_text(series), fmt.pct._get_xf_index() if name.endswith("_pct") else None, ""
+        number_format = float_format(name, fmt)
+        return float_text(series), number_format._get_xf_index() if number_format else None, ""
     if dtype == pl.Boolean:
         return series.cast(pl.UInt8).cast(pl.String), None, "b"
     if dtype == pl.Date:

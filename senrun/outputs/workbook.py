@@ -20,7 +20,7 @@ from . import common, present
 from .tables import visible, write_frame, write_table_sheet
 from .reconciliation import reconciliation_summary
 from .tablesheet import TableSheet
-from .xlsx import (Formats, close_to_bytes, finish_print, new_workbook, print_setup, write_header, write_money,
+from .xlsx import (Formats, close_to_bytes, finish_print, footer, new_workbook, print_setup, write_header, write_money,
                    write_value)
 
 SHEET_CSV = {"Clusters": "clusters.csv", "Schools": "schools.csv", "PSF": "psf.csv",
@@ -240,8 +240,7 @@ def winners_sheet(book: Workbook, ws: Worksheet, fmt: Formats, bands: pl.DataFra
 def footer_text(result: RunResult) -> str:
     """The printed footer: the year on the left, page N of M in the middle, the run's reference
     on the right (the first characters of the inputs' fingerprint in manifest.json)."""
-    year = str(result.config.year).replace("&", "&&")
-    return f"&L{year}&CPage &P of &N&RRun {common.run_reference(result)}"
+    return footer(str(result.config.year), f"Run {common.run_reference(result)}")
 
 
 def add_notional_note(ws: Worksheet, schools: pl.DataFrame, delegation: str) -> None:

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import xlsxwriter
+from xlsxwriter.chartsheet import Chartsheet
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -27,6 +28,7 @@ HEADER_FILL = "#DDEBF7"
 RATE_FORMAT = "£#,##0.00####"  # a rate in £ to the pence, more places (up to 6) only where it has them
 MAX_WIDTH = 60
 MIN_WIDTH = 6
+MAX_FOOTER = 255  # Excel's limit on a printed footer, its & codes included (XlsxWriter drops a longer one)
 
 WORKBOOK_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                     "strings_to_numbers": False}
@@ -139,10 +141,27 @@ def close_to_bytes(book: Workbook, buffer: io.BytesIO) -> bytes:
     return pack(book, buffer)
 
 
+def footer(left: str, right: str = "") -> str:
+    """A printed footer: `left` on the left, page N of M in the middle, `right` on the right, each & doubled
+    so that it prints as itself.  Within Excel's 255 characters: an overlong `left` (a long year label
+    or school id) is cut and ends in '…', where XlsxWriter would leave the whole footer out."""
+    from xlsxwriter.utility import _utf16_len, _utf16_truncate
+
+    tail = "&CPage &P of &N" + (f"&R{right.replace('&', '&&')}" if right else "")
+    text, room = left.replace("&", "&&"), MAX_FOOTER - len("&L") - _utf16_len(tail)
+    if _utf16_len(text) > room:
+        text = _utf16_truncate(text, room - 1)
+        text = (text[:-1] if (len(text) - len(text.rstrip("&"))) % 2 else text) + "…"  # never half an &&
+    return f"&L{text}{tail}"
+
+
 def print_setup(ws: Worksheet, header_row: int | None = None) -> None:
-    """Printed, a sheet fits the page width in landscape and repeats its header on every page."""
+    """Printed, a sheet fits the page width in landscape and repeats its header on every page
+    (a chart sheet is one page already: fitting is a worksheet's setting, not a chart sheet's)."""
     ws.set_landscape()
     ws.set_paper(9)  # A4
+    if isinstance(ws, Chartsheet):
+        return
     ws.fit_to_pages(1, 0)
     if header_row is not None:
         ws.repeat_rows(header_row)

@@ -10,7 +10,6 @@ walks one child through every PSF rule of SPEC §3 in order.  Both return plain 
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from ..calendar import academic_year, units_between, units_in_year
 from ..config.loader import Config
 from ..errors import HIDDEN, SenrunError
 from ..money import fmt_gbp
-from ..outputs.common import notional_note
+from ..outputs.common import notional_note, rate_text
 from ..pipeline import Inputs, compute, psf_frames, read_inputs
 from ..psf import POST_POLICY, PsfFrames, census_stop_words
 from ..result import RunResult
@@ -182,19 +181,9 @@ def _child_line(r: dict, cfg: Config, statements: str, personal: bool, later: se
     }
 
 
-def _rate_text(parameter: str) -> str:
-    """A rate as written in the config, in pounds as a finance officer writes them: `1000` → `£1,000.00`,
-    `508.165` → `£508.165` (every digit of a rate is used, so none is dropped)."""
-    try:
-        rate = Decimal(parameter)
-    except ArithmeticError:
-        return f"£{parameter}"
-    return f"£{rate.quantize(Decimal('0.01')) if rate.as_tuple().exponent > -2 else rate:,}"
-
-
 def _element_total_text(e, cluster_pot: int) -> str:
     if e.kind == "rate":
-        return f"rate {_rate_text(e.parameter)} × {e.units} units = {fmt_gbp(e.total)}"
+        return f"rate {rate_text(e.parameter)} × {e.units} units = {fmt_gbp(e.total)}"
     if e.kind == "share":
         return f"share {e.parameter} × cluster pot {fmt_gbp(cluster_pot)} = {fmt_gbp(e.total)}"
     if e.kind == "solve":

@@ -27,7 +27,7 @@ from ..outputs.csvs import guarded_expr, pounds_expr
 from ..outputs.tables import cell_xml, float_text, pounds_text, shared_string_indexes
 from ..outputs.tablesheet import TableSheet, fit_text
 from ..outputs import common
-from ..outputs.xlsx import PCT_FORMAT, close_to_bytes, finish_print, print_setup
+from ..outputs.xlsx import PCT_FORMAT, close_to_bytes, finish_print, footer, print_setup
 from .simlayout import LABELS, bands_sheet, chart_sheet, with_school_names
 from .projection import PROJECTION_COLUMNS, projection_csv_bytes
 from .simulate import SCENARIO_COLUMNS, SimulationResult, outcomes_frame, scenarios_frame
@@ -38,7 +38,9 @@ MONEY = {"base_total", "scenario_total", "change", "cluster_pot", "money_moved",
          "total", "continuing_psf", "released_psf", "topslices"}
 RESERVED = {"overview", "projection", "history", "overview chart", "winners and losers", "winners chart",
             "projection chart"}
-_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+#: What Excel refuses in a sheet name, and what XML cannot hold (control characters, lone surrogates)
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\\x00-\x1f\ud800-\udfff\ufffe\uffff]")
+SHEET_NAME_MAX = 31  # Excel's limit, in UTF-16 units as Excel counts (an emoji is two)
 OVERVIEW_COLUMNS = ("scenario", "sheet", "psf", "solved_rate", "cluster_pot", "money_moved", "winners", "losers",
                     "unchanged", "cluster_winners", "cluster_losers", "largest_gain_school", "largest_gain",
                     "largest_gain_pct", "largest_loss_school", "largest_loss", "largest_loss_pct")
@@ -94,18 +96,26 @@ class _Sheet:
 
 
 def sheet_names(names: list[str]) -> list[str]:
-    """Excel sheet names for the scenarios: no []:*?/\\, at most 31 characters, unique ignoring case."""
+    """Excel sheet names for the scenarios: no []:*?/\\ or control character, at most 31 characters
+    (as Excel counts them), not beginning or ending with an apostrophe, unique ignoring case."""
     used, out = set(RESERVED), []
     for i, name in enumerate(names, start=1):
-        clean = _BAD_SHEET_CHARS.sub("_", name).strip("'") or f"Scenario {i}"
-        candidate = clean[:31]
+        clean = _BAD_SHEET_CHARS.sub("_", name)
+        candidate = _cut(clean, SHEET_NAME_MAX) or f"Scenario {i}"
         n = 2
         while candidate.lower() in used:
             suffix = f" ({n})"
-            candidate, n = clean[:31 - len(suffix)] + suffix, n + 1
+            candidate, n = (_cut(clean, SHEET_NAME_MAX - len(suffix)) or f"Scenario {i}") + suffix, n + 1
         used.add(candidate.lower())
         out.append(candidate)
     return out
+
+
+def _cut(name: str, room: int) -> str:
+    """`name` within `room` UTF-16 units, without the apostrophes and spaces Excel refuses at its ends."""
+    from xlsxwriter.utility import _utf16_len, _utf16_truncate
+
+    return (_utf16_truncate(name, room) if _utf16_len(name) > room else name).strip("' ")
 
 
 def row_sheets(sim: SimulationResult) -> list[str | None]:
@@ -359,8 +369,7 @@ def workbook_bytes(sim: SimulationResult) -> bytes:
     _scenario_sheets(book, f, sim, sheets)
     if sim.projection is not None:
         _projection(book, f, sim.projection)
-    year = str(sim.base.config.year).replace("&", "&&")
-    finish_print(book, f"&L{year}: what-if scenarios&CPage &P of &N&RRun {common.run_reference(sim.base)}")
+    finish_print(book, footer(f"{sim.base.config.year}: what-if scenarios", f"Run {common.run_reference(sim.base)}"))
     return close_to_bytes(book, buffer)
 
 
