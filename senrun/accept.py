@@ -32,11 +32,13 @@ WARNING_KINDS = frozenset({
     "pupils_override_unused", "recorded_as_new", "register_changed", "register_stale", "not_in_register", "reinstate_unused",
     "resurrected", "school_changed", "successor_not_closed", "taught_year", "totals_row", "unmapped_column",
     "upn_bad_letter", "upn_malformed", "upn_more", "upn_temporary", "year_label", "census_date_far",
+    "amount_not_annual", "census_date_year",
 })
 #: Kinds of problem that are only ever errors (docs/validate.md, "Codes"): never accepted.
 ERROR_KINDS = frozenset({
     "bad_column", "bad_value", "budget", "config", "duplicate", "duplicate_column", "empty_value", "error",
-    "formula", "history_date", "history_order", "identity", "internal", "missing_column", "move_from", "no_rows",
+    "cluster_spelling", "formula", "history_date", "history_order", "identity", "internal", "missing_column",
+    "move_from", "no_rows",
     "register", "register_overlaps", "ssa_no_row", "succession", "too_large", "unknown_school", "unreadable",
 })
 

@@ -86,15 +86,31 @@ def unknown_schools(table: Table, column: str, school_ids: pl.Series, issues: Is
 
     frame = table.frame if only is None else table.frame.filter(only)
     bad = frame.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(school_ids.implode())).sort(ROW)
+    named = school_names(school_ids, names)
     if bad.height >= 0.9 * frame.height and frame.height >= 10:  # (nearly) every row: ids of another kind?
         other_ids(table, bad[column], school_ids, issues, f"{bad.height:,} of the {frame.height:,} rows of "
-                  f"{table.file} name schools not in the schools input", column)
+                  f"{table.file} name schools not in the schools input", column, named)
     for rec in bad.head(MAX_LISTED).iter_rows(named=True):
         value = rec[column]
+        school = named.get(str(value).strip().casefold())
+        if school is not None:  # a school's name, as the schools input has it: public, no child's
+            issues.error("unknown_school", f"{what} '{value}' is a school's name, not its id: the schools input "
+                         f"gives {str(value).strip()} the id {school}", **table.where(column, rec[ROW]),
+                         expected=f"the school's id ({school}): map the column holding schools' ids as {column}")
+            continue
         child = looks_personal(value)  # a UPN or a date of birth typed into the school cell: no suggestion
         issues.error("unknown_school", f"{what} '{value}' is not in the schools input"
                      f"{'' if child else nearest_schools(value, school_ids, names)}",
                      **table.where(column, rec[ROW]), value=value, expected="a school_id of the schools input")
+
+
+def school_names(school_ids: pl.Series, names: pl.Series | None) -> dict[str, str]:
+    """A school's name as compared (no case, no spaces at the ends) → its id, for the names given once."""
+    if names is None:
+        return {}
+    pairs = pl.DataFrame({"id": school_ids, "name": names.cast(pl.String).str.strip_chars().str.to_lowercase()})
+    once = pairs.filter(pl.col("name").is_not_null() & (pl.len().over("name") == 1))
+    return dict(zip(once["name"].to_list(), once["id"].cast(pl.String).to_list()))
 
 
 def _id_kind(ids: list[str]) -> str:
@@ -112,12 +128,20 @@ def _id_kind(ids: list[str]) -> str:
 
 
 def other_ids(table: Table, found: pl.Series, school_ids: pl.Series, issues: Issues, what: str,
-              column: str = SCHOOL_ID) -> None:
+              column: str = SCHOOL_ID, named: dict[str, str] | None = None) -> None:
     """One error where (nearly) every row of an input names a school the schools input does not hold: most
-    often the two give schools by ids of different kinds (URNs against DfE numbers), and each row's own
-    error would not say so."""
+    often the two give schools by ids of different kinds (URNs against DfE numbers), or by their names
+    (`named`: school_names), and each row's own error would not say so."""
     theirs = found.drop_nulls().unique().sort().head(200).to_list()
     ours = school_ids.drop_nulls().unique().sort().head(200).to_list()
+    names = [t for t in theirs if str(t).strip().casefold() in (named or {})]
+    if theirs and len(names) >= len(theirs) / 2:
+        issues.error("unknown_school", f"{what}: {table.file} gives schools by their names, such as {names[0]}, "
+                     f"where the schools input gives ids, such as {ours[0] if ours else '—'}. Map {table.file}'s "
+                     f"column of school ids as {column}; if it has none, add one (in Excel, look each name up in "
+                     "the schools list with XLOOKUP)", **table.where(column), expected="school ids of the schools "
+                     "input's kind")
+        return
     kinds = (_id_kind(theirs), _id_kind(ours))
     told = (f"{table.file} gives schools by {kinds[0]} such as {theirs[0]}, the schools input by "
             f"{kinds[1]} such as {ours[0]}" if kinds[0] != kinds[1] and theirs and ours else
@@ -243,6 +267,7 @@ def taught_years(census: Table, census_date: date, dobs: pl.DataFrame, issues: I
     aged = (rows.join(dobs, on=UPN, how="left")
             .with_columns(nc_year(pl.coalesce("statement_dob", DOB), census_date).alias("_age"))
             .filter(pl.col(NC_YEAR_TAUGHT) != pl.col("_age")).sort(ROW))
+    census_date_off(census, census_date, aged, issues)
     for row, upn, taught, age in aged.select(ROW, UPN, NC_YEAR_TAUGHT, "_age").head(MAX_LISTED).iter_rows():
         issues.warn("taught_year", f"taught in year {_year(taught)} but age-based year is {_year(age)}; "
                     "funding follows the age-based year (FAQ 4-5)", **census.where(NC_YEAR_TAUGHT, row),
@@ -250,6 +275,26 @@ def taught_years(census: Table, census_date: date, dobs: pl.DataFrame, issues: I
     if aged.height > MAX_LISTED:
         issues.warn("taught_year", f"{aged.height - MAX_LISTED:,} more taught-year differences",
                     **census.where(NC_YEAR_TAUGHT))
+
+
+def census_date_off(census: Table, census_date: date, aged: pl.DataFrame, issues: Issues) -> None:
+    """One warning, before the rows' own, when most pupils with a year taught are taught a year above (or
+    below) their age-based year, by the same year: ages are then worked out on the wrong day, and the
+    likeliest cause is a census_date a year out (the funding year's label taken for the census's)."""
+    given = census.frame.height - census.frame[NC_YEAR_TAUGHT].null_count()
+    if given < 20 or aged.height < given / 2:
+        return
+    off, n = aged.select((pl.col(NC_YEAR_TAUGHT) - pl.col("_age")).alias("_off")).to_series().value_counts(
+        sort=True).row(0)
+    if abs(off) != 1 or n < aged.height * 0.8:
+        return
+    fits = census_date.replace(year=census_date.year + off) if (census_date.month, census_date.day) != (2, 29) \
+        else census_date.replace(year=census_date.year + off, day=28)
+    issues.warn("census_date_year", f"{n:,} of the {given:,} pupils with a year taught are taught a year "
+                f"{'above' if off > 0 else 'below'} their age-based year on census_date {census_date:%d/%m/%Y}: "
+                f"census_date is most likely a year {'early' if off > 0 else 'late'} (their years fit a census "
+                f"in January {fits.year}), and every age, phase and pupil count of the run with it",
+                **census.where(NC_YEAR_TAUGHT), expected="the day the census was taken, as census_date in the config")
 
 
 _TAUGHT = range(-2, 15)  # every taught year a census cell parses to (N1 … 14)

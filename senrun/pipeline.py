@@ -18,17 +18,18 @@ from . import checks, history, succession
 from .calendar import labelled_years, nc_year_between, shift_years
 from .config.loader import Config, ConfigError, load_config
 from .errors import ERROR, Issue, Issues, SenrunError, school_cell_personal
-from .bases import check_blank_clusters, check_overrides, parse_need_column, unknown_basis_column, warn_overrides
+from .bases import check_blank_clusters, check_cluster_spelling, check_overrides, parse_need_column, unknown_basis_column, warn_overrides
 from .formula import apply_formula, element_years, pot
 from .schools import (IN_FORMULA_FLAG, OPEN_UNITS, census_homes, check_open_dates, check_ssa_of_shut_schools,
                       in_formula, open_in_period, open_units, rehome_counts, succession_pairs)
+from .inputs.headers import not_annual
 from .inputs.load import Table, read_input
 from .engine import collect
 from .money import fmt_gbp
 from .psf import PsfFrames, census_stop_words, compute_psf
 from .register import Register, apply as apply_register, overlap_errors, read_register, reinstate_without_register
 from .result import InputInfo, RunResult, Totals
-from .inputs.schema import (CLUSTER_ID, CLUSTER_NAME, COUNTED_ENROL, DOB, ENROL_STATUS, FSM, PUPILS, PUPILS_OVERRIDE,
+from .inputs.schema import (ANNUAL_AMOUNT, CLUSTER_ID, CLUSTER_NAME, COUNTED_ENROL, DOB, ENROL_STATUS, FSM, PUPILS, PUPILS_OVERRIDE,
                             ROW, SCHEMAS, SCHOOL_ID, SCHOOL_NAME, SEN_PROVISION, SEN_STATEMENT_CODES, SEN_SUPPORT_CODES,
                             SSA, UPN)
 
@@ -211,7 +212,20 @@ def _read_one(name: str, spec) -> tuple[Table | None, Issues]:
     table = read_input(spec, found)
     if name == "statements":
         history.blank_amounts(table, found)
+        amount_header(table, found)
     return table, found
+
+
+def amount_header(statements: Table | None, issues: Issues) -> None:
+    """A warning when the column read as the annual amount is headed as a week's, month's or term's amount
+    (`Weekly amount`): every figure would be paid as a year's."""
+    header = statements.headers.get(ANNUAL_AMOUNT) if statements is not None else None
+    if header and not_annual(header):
+        issues.warn("amount_not_annual", f"the column read as annual_amount is headed '{header}': senrun pays "
+                    "each figure in it as the amount for a whole year (SPEC §3: annual_amount is a rate per year)",
+                    **statements.where(ANNUAL_AMOUNT),
+                    expected="the yearly amount: add a column of it (for a weekly amount, the weekly figure × the "
+                    "weeks a year your policy pays) and map that one as annual_amount")
 
 
 #: Said of a school_id listed twice where schools open, close or convert: the likeliest cause (SPEC §11.1).
@@ -241,6 +255,7 @@ def check_inputs(inp: Inputs, cfg: Config, whole: bool = True) -> None:
     # error is the one to mend, and the blank is no second error
     broken = any(i.code in ("succession", "unknown_school") and i.file != inp.statements.file for i in issues.errors)
     check_blank_clusters(schools, issues, {b for _, b in _succession_pairs(inp)} if broken else set())
+    check_cluster_spelling(schools, issues)
     history.check(inp.statements, issues)  # §8's duplicate (upn, stream), read as histories (§11.3)
     names = schools.frame[SCHOOL_NAME] if SCHOOL_NAME in schools.frame.columns else None  # for "did you mean"
     checks.unknown_schools(inp.statements, SCHOOL_ID, ids, issues, "the school holding the PSF,", names=names)

@@ -75,7 +75,8 @@ def read_successions(schools: Table, links: Table | None, issues: Issues) -> Suc
         if successor not in ids:
             issues.error("unknown_school", f"successor '{successor}' of school {school} is not in the schools input",
                          **where, value=successor, expected="a school_id of the schools input (add the successor, "
-                         "with in_formula: no if it is outside the formula)")
+                         "with in_formula: no if it is outside the formula; a school that closes after this period "
+                         "needs no successor yet: leave it blank until the year of the run the school closes in)")
             continue
         if successor == school:
             issues.error("succession", f"school {school} is given as its own successor: a conversion that keeps the "

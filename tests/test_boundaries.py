@@ -175,3 +175,32 @@ def test_a_upn_written_into_a_message_by_a_check_that_did_not_say_so_is_still_hi
     """No value, no `personal`: only the message's own text shows the UPN, and it is hidden all the same."""
     issue = Issue("some_check", "warning", f"the history of {U1} / PSF was looked at", file="psf.csv", row=4)
     assert issue.hidden().message == "the history of [hidden] / PSF was looked at"
+
+
+# FAQ 4-5: ages are worked out on census_date; a census_date a year out shifts every child's year
+
+def _census_taught(years_above: list[int]) -> list[dict]:
+    """Pupils born 5 May 2005 (age-based Year 3 on 17 January 2013), taught the given years above it."""
+    upns = [f"B8012000{50 + i // 10:02d}00{i % 10}" for i in range(len(years_above))]
+    from senrun.inputs.upn import check_letter
+
+    return [{**pupil(check_letter(u[1:]) + u[1:], "A", "2005-05-05"), "nc_year_taught": str(3 + up)}
+            for u, up in zip(upns, years_above)]
+
+
+def test_most_pupils_taught_a_year_above_their_age_based_year_say_census_date_is_a_year_early__faq_4_5(tmp_path):
+    result = run(tmp_path, census=_census_taught([1] * 24 + [0] * 6),
+                 statements=[statement("B801200005001", "2005-05-05")])
+    [said] = [i for i in result.issues if i.code == "census_date_year"]
+    assert said.message.startswith("24 of the 30 pupils with a year taught are taught a year above their age-based "
+                                   "year on census_date 17/01/2013: census_date is most likely a year early (their "
+                                   "years fit a census in January 2014)")
+    assert (said.file, said.column, said.row) == ("census.csv", "nc_year_taught", None)
+
+
+@pytest.mark.parametrize("years_above", [[1] * 14 + [0] * 16, [1] * 12 + [-1] * 12 + [0] * 6, [2] * 24 + [0] * 6,
+                                         [1] * 10])
+def test_a_few_pupils_out_of_their_year_or_no_one_year_in_common_say_nothing_of_census_date__faq_4_5(
+        tmp_path, years_above):
+    result = run(tmp_path, census=_census_taught(years_above), statements=[statement("B801200005001", "2005-05-05")])
+    assert not [i for i in result.issues if i.code == "census_date_year"]

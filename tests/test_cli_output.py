@@ -224,3 +224,16 @@ def test_a_refusal_by_the_system_names_the_file_and_what_to_do_not_a_bug(config,
     assert done.exit_code == 1
     said = " ".join(done.output.split())
     assert f"senrun stopped: {tmp_path / 'afile'}" in said and "unexpectedly" not in said
+
+
+def test_an_error_about_a_whole_file_is_listed_before_the_rows_errors_it_explains():
+    """A census given by URN against schools by DfE number: its one error says why every row is unknown, and is
+    what a reader must see first, whichever file's name sorts first (docs/validate.md)."""
+    from senrun.cli.render import in_order
+    from senrun.errors import ERROR, WARNING, Issue
+
+    rows = [Issue("unknown_school", ERROR, "unknown", file="a_moves.csv", row=r, column="To") for r in (5, 2)]
+    whole = Issue("unknown_school", ERROR, "115,078 of the census's 115,078 rows …", file="z_census.csv")
+    config = Issue("config", ERROR, "bad rate", file="senrun.yaml", row=3)
+    warning = Issue("taught_year", WARNING, "year", file="a_moves.csv")
+    assert in_order([*rows, warning, whole, config]) == [config, whole, rows[1], rows[0], warning]

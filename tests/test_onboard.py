@@ -414,3 +414,40 @@ def test_of_two_censuses_alike_the_later_years_spring_census_is_taken():
 
     tables = [census("Autumn Census 2012"), census("Spring Census 2013"), census("Summer Census 2012")]
     assert assign(tables)["census"][0].path.name == "Spring Census 2013.xlsx"
+
+
+def test_a_weekly_amount_is_never_offered_as_the_annual_amount_and_init_says_what_to_add_instead(tmp_path):
+    folder = council_files(tmp_path / "council")
+    book = openpyxl.load_workbook(folder / "SEN statements.xlsx")
+    book.active["E3"] = "Weekly amount"  # the 'Annual Value' column becomes a weekly figure
+    book.save(folder / "SEN statements.xlsx")
+    result, out = _init(tmp_path, folder)
+    said = " ".join(result.output.split())
+    assert "no header found for annual_amount" in said
+    offered = re.search(r"no header found for annual_amount; add \"Your header\": annual_amount( \(one of the columns "
+                        r"not mapped: ([^?]*)\?\))?", said)
+    assert offered and "Weekly amount" not in (offered.group(2) or "")
+    assert "'Weekly amount' is not a yearly amount" in said
+
+
+@pytest.mark.parametrize("header, warned", [("Weekly amount", True), ("PSF per week", True),
+                                             ("Monthly PSF £", True), ("Annual PSF (weekly rate x 52)", False),
+                                             ("Annual Value", False), ("Amount", False)])
+def test_validate_warns_when_the_column_read_as_the_annual_amount_is_headed_as_a_weeks_or_a_months(
+        tmp_path, header, warned):
+    """A weekly figure read as a year's pays a fortieth of the PSF with no error (SPEC §3: annual_amount is a
+    rate per year): the run says so, by file and column, and what to map instead."""
+    folder = council_files(tmp_path / "council")
+    result, out = _init(tmp_path, folder)
+    text = out.read_text().replace('"Annual Value": annual_amount', f'"{header}": annual_amount')
+    out.write_text(text)
+    book = openpyxl.load_workbook(folder / "SEN statements.xlsx")
+    book.active["E3"] = header
+    book.save(folder / "SEN statements.xlsx")
+    report = run_validation(out)
+    found = [i for i in report.issues if i.code == "amount_not_annual"]
+    assert bool(found) == warned and report.errors == []
+    if warned:
+        [issue] = found
+        assert (issue.file, issue.column) == ("SEN statements.xlsx", header) and issue.row is None
+        assert "annual_amount" in (issue.expected or "")

@@ -152,3 +152,43 @@ def test_a_cluster_named_on_some_of_its_rows_has_that_name_whichever_row_comes_f
         assert r.clusters.select("cluster_id", "cluster_name").rows() == [("C1", "Wortford")]
         assert set(r.schools["cluster_name"]) == {"Wortford"}
         assert not [w for w in r.warnings if w.code == "cluster_names"]
+
+
+# FAQ 2, 13: the pot is shared between the clusters the council set up; a cluster typed two ways is not two
+
+def test_cluster_ids_that_differ_only_in_capitals_or_spaces_are_an_error_at_the_later_spelling__faq_2(tmp_path):
+    schools = [school("A", "Thetford"), school("B", "thetford"), school("H", "North  East"),
+               school("D", "North East"), school("E", "Thetford")]
+    found = [e for e in errors_of(tmp_path, schools=schools, statements=ONE_CHILD) if e.code == "cluster_spelling"]
+    assert [(e.row, e.column, e.value) for e in found] == [(3, "cluster_id", "thetford"), (5, "cluster_id", "North East")]
+    assert found[0].message == ("cluster_id 'thetford' differs from 'Thetford' (row 2) only in capitals or spaces: "
+                                "they would be two clusters, each with its own share")
+
+
+def test_a_blank_cluster_says_how_a_setting_outside_the_formula_is_given__spec_11_2(tmp_path):
+    [error] = [e for e in errors_of(tmp_path, schools=[school("A", ""), school("B")], statements=ONE_CHILD)
+               if e.code == "empty_value"]
+    assert error.row == 2 and "in_formula column" in error.expected and "map the column as in_formula" in error.expected
+
+
+def test_a_statement_giving_its_school_by_name_is_told_the_schools_id_and_the_name_is_not_hidden__spec_8(tmp_path):
+    """A school's name is public (the schools input lists it): only a cell of words that is no school's name is
+    hidden, as a child's name could be."""
+    statements = [statement(U1, PRIMARY, school="School B", annual="1200.00"),
+                  statement("B801200005002", PRIMARY, school="John Smith", annual="1200.00")]
+    found = [e.hidden() for e in errors_of(tmp_path, statements=statements,
+                                           schools=[school("A"), school("B")]) if e.code == "unknown_school"]
+    by_row = {e.row: e for e in found}
+    assert by_row[2].message == ("the school holding the PSF, 'School B' is a school's name, not its id: the "
+                                 "schools input gives School B the id B")
+    assert "John Smith" not in by_row[3].message and "[hidden]" in by_row[3].message
+
+
+def test_statements_whose_schools_are_all_given_by_name_get_one_error_saying_so_first__spec_8(tmp_path):
+    schools = [school(str(9262000 + i)) for i in range(12)]
+    statements = [statement(f"B8012000{50 + i:02d}001", PRIMARY, school=f"School {9262000 + i}") for i in range(12)]
+    found = [e for e in errors_of(tmp_path, statements=statements, schools=schools) if e.code == "unknown_school"]
+    [summary] = [e for e in found if e.row is None]
+    assert summary.message.startswith("12 of the 12 rows of statements.csv name schools not in the schools input: "
+                                      "statements.csv gives schools by their names, such as School 9262000, where "
+                                      "the schools input gives ids, such as 9262000")

@@ -29,9 +29,11 @@ def _visible(issues) -> list[Issue]:
 
 
 def in_order(issues) -> list[Issue]:
-    """Errors then warnings, the config's (which concern the whole run) first, then by file, sheet and row:
-    as the terminal lists them and the JSON report gives them (docs/validate.md)."""
-    return sorted(issues, key=lambda i: (not i.is_error, not _of_config(i), i.file or "", i.sheet or "", i.row or 0))
+    """Errors then warnings, the config's (which concern the whole run) first, then those of a whole file or
+    column (one such often explains a thousand rows' errors: ids of another kind), then by file, sheet and
+    row: as the terminal lists them and the JSON report gives them (docs/validate.md)."""
+    return sorted(issues, key=lambda i: (not i.is_error, not _of_config(i), i.row is not None, i.file or "",
+                                         i.sheet or "", i.row or 0))
 
 
 def print_issues(issues, console: Console, heading: str | None = None, limit: int = MAX_SHOWN) -> None:

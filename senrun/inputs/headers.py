@@ -26,6 +26,19 @@ def norm(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", str(text).lower())
 
 
+#: Words that, in a money header, say it holds another period's amount than a year's (`Weekly amount`).
+NOT_ANNUAL = frozenset({"week", "weekly", "wk", "pw", "month", "monthly", "term", "termly", "hour", "hours",
+                        "hourly", "hrs", "day", "daily"})
+#: Words that say a year's amount, whatever else the header says (`Annual (weekly rate x 52)`).
+ANNUAL = frozenset({"annual", "annually", "year", "yearly", "pa", "annum", "yr"})
+
+
+def not_annual(header: str) -> bool:
+    """Whether a money header says it is a week's, month's, term's, day's or hour's amount, and not a year's."""
+    words = set(_words(header))
+    return bool(words & NOT_ANNUAL) and not words & ANNUAL
+
+
 def _says(header: str, parts: tuple[str, ...]) -> bool:
     """Whether a header has a word that begins with one of `parts`, camel case split too ("DateStatementCeased":
     date, statement, ceased), and is not a reason (GIAS's "ReasonEstablishmentClosed")."""

@@ -20,8 +20,9 @@ from pathlib import Path
 
 from ..calendar import labelled_years
 from ..errors import Issues, SenrunError, looks_personal
-from ..inputs.schema import SCHEMAS
-from .match import INPUT_ORDER, Proposal, assign, fit, label_year, other_export, propose_columns
+from ..inputs.headers import not_annual
+from ..inputs.schema import ANNUAL_AMOUNT, SCHEMAS
+from .match import INPUT_ORDER, Proposal, assign, fit, label_year, other_export, propose_columns, says_otherwise
 from .scan import Sheet, files_in, scan
 
 
@@ -191,9 +192,14 @@ def draft(sources: list[Path], out: Path) -> Draft:
             d.edits.append(f"inputs.{name}: no file looked like the {name} input; add its path and columns")
     for f in found.values():
         spare = [h for h in f.table.headers if h not in {p.header for p in f.proposals}]
-        among = f" (one of the columns not mapped: {', '.join(spare[:8])}?)" if spare else ""
         for col in f.missing:
+            fits = [h for h in spare if not says_otherwise(h, col)]  # never a `Weekly amount` for annual_amount
+            among = f" (one of the columns not mapped: {', '.join(fits[:8])}?)" if fits else ""
             d.edits.append(f"inputs.{f.name}.columns: no header found for {col}; add \"Your header\": {col}{among}")
+            if col == ANNUAL_AMOUNT and (other := [h for h in spare if not_annual(h)]):
+                d.edits.append(f"inputs.{f.name}: '{other[0]}' is not a yearly amount; senrun pays annual_amount as a "
+                               "year's: add a column of the yearly figure (the weekly figure × the weeks a year your "
+                               "policy pays) and map that one")
         for p in f.proposals:
             if p.confidence != "sure":
                 d.checks.append(f"inputs.{f.name}.columns: \"{p.header}\" → {p.column} ({p.confidence}, "

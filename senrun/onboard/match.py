@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from ..calendar import labelled_years
-from ..inputs.headers import norm
+from ..inputs.headers import NOT_ANNUAL, norm
 from ..inputs.schema import (ANNUAL_AMOUNT, CEASED_DATE, CLOSED, CLUSTER_ID, CLUSTER_NAME, DOB, EFFECTIVE_DATE,
                              FROM_SCHOOL, LINK_DATE, MOVE_DATE, OPENED, SCHEMAS, SCHOOL_ID, SERIAL_DATES,
                              STATEMENT_DATE, SUCCESSOR_ID, TO_SCHOOL, Column, Kind)
@@ -138,8 +138,7 @@ _BIRTH = {"birth", "dob", "born"}
 #: annual one, an amendment's date not the ceasing's, a date of birth not a move's — each read so would move
 #: money (`Weekly Amount £` was proposed as annual_amount, `Date Amended` as ceased_date).
 SAYS_OTHERWISE = {
-    ANNUAL_AMOUNT: {"week", "weekly", "wk", "pw", "month", "monthly", "term", "termly", "hour", "hours", "hourly",
-                    "hrs", "day", "daily"},
+    ANNUAL_AMOUNT: NOT_ANNUAL,
     CEASED_DATE: {"amended", "amendment", "amend", "review", "reviewed", "issued", "issue", "start", "started",
                   "effective", "transfer", "transferred", *_BIRTH},
     MOVE_DATE: _BIRTH, STATEMENT_DATE: {*_BIRTH, "ceased", "cease", "ceasing"}, EFFECTIVE_DATE: _BIRTH,
@@ -154,7 +153,7 @@ SAYS_OTHERWISE = {
 MUST_SAY = {SUCCESSOR_ID: ("link", "success", "predecess", "new", "became", "into")}
 
 
-def _says_otherwise(header: str, column: str) -> bool:
+def says_otherwise(header: str, column: str) -> bool:
     """Whether the header's own words say it is something else than `column` (SAYS_OTHERWISE), or fail to say
     what it must (MUST_SAY)."""
     if column in MUST_SAY and not any(part in norm(header) for part in MUST_SAY[column]):
@@ -171,7 +170,7 @@ def column_scores(table: Sheet, name: str) -> dict[tuple[str, str], float]:
         phrasings = [col.name, col.name.replace("_", " "), *usual_names(name, col.name)]
         for header in table.headers:
             score = name_score(header, phrasings)
-            if score < 0.5 or _says_otherwise(header, col.name):
+            if score < 0.5 or says_otherwise(header, col.name):
                 continue
             fit = column_fit(table, header, col)
             out[(header, col.name)] = score * (0.4 + 0.6 * fit) if fit < 0.9 else score
