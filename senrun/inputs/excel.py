@@ -10,6 +10,9 @@ fastexcel (calamine) does the reading.  What it does not do is done here:
 - before calamine sees the file, the zip is checked (`guard`): a workbook that would unpack to
   more than `MAX_XML_BYTES`, or whose sheet spans more than `MAX_CELLS` cells (a "zip bomb",
   or one stray cell in XFD1048576), is refused rather than allowed to exhaust memory;
+- rows hidden in Excel (filtered out, hidden by hand, in a collapsed group) are found (`hidden`), and
+  the sheet's autofilter when it filters: calamine reads them like any other, and so does senrun, but a
+  person looking at the sheet does not see them, so they are warned of (load.py);
 - a cell showing an Excel error (`#N/A`, `#DIV/0!`, `#REF!`) would come back blank, and a
   failed VLOOKUP in an SSA column would silently read as £0; a formula saved without its value
   (by a program that does not calculate) would too.  Such cells are found in the sheet's XML
@@ -86,6 +89,9 @@ class SheetScan:
     loose: int = 0  # cells written without an `r=` reference: calamine puts them from A1 on, one after another
     rows: int = 0  # <row> elements (a row without `r=` follows the one before)
     merged: list = field(default_factory=list)  # (first row, first col, last row, last col), 0-based
+    hidden: set = field(default_factory=set)  # 0-based rows marked hidden (rows without `r=` are not found)
+    filter_range: str | None = None  # the autofilter's range ("A1:F30"), when one is set on the sheet
+    filtering: bool = False  # … and filters a column (not only its buttons shown)
 
     @property
     def cells(self) -> int:
@@ -107,12 +113,15 @@ class SheetScan:
 @dataclass
 class SheetRead:
     """One sheet as read: its frame (row i is Excel row i + 1), its name, the workbook's sheets, and
-    the cells merged in it as (first row, first column, last row, last column), 0-based in the frame."""
+    the cells merged in it as (first row, first column, last row, last column), 0-based in the frame; the
+    rows hidden in Excel (0-based, empty ones too), and the range of the autofilter that filters, if any."""
 
     frame: pl.DataFrame
     name: str
     sheets: dict
     merged: list
+    hidden: list = field(default_factory=list)
+    filter_range: str | None = None
 
 
 def read_sheet(path: Path | bytes, sheet: str | None) -> tuple[pl.DataFrame, str]:
@@ -144,7 +153,8 @@ def read_sheet_found(path: Path | bytes, sheet: str | None) -> SheetRead:
         raise Unreadable(f"has nothing on its sheet '{name}' (no row 1 to take the headers from): if the data is "
                          f"on another sheet, name it with sheet: in the config; {sheet_list(sheets)}")
     merged = [(r1, c1 - first_col, r2, c2 - first_col) for r1, c1, r2, c2 in scan.merged]
-    return SheetRead(_with_failed_cells(frame, scan.failed, first_col), name, sheets, merged)
+    return SheetRead(_with_failed_cells(frame, scan.failed, first_col), name, sheets, merged, sorted(scan.hidden),
+                     scan.filter_range if scan.filtering else None)
 
 
 #: The largest sheet (its XML, unpacked) that `sheet_top` looks at: calamine reads a whole sheet to give
@@ -304,6 +314,7 @@ def _scan(book: zipfile.ZipFile, part: str) -> SheetScan:
                 scan.failed.update(_uncalculated(data))
             if b"mergeCell " in data or b":mergeCell" in data:
                 scan.merged = sorted(set(scan.merged) | set(_merged(data)))  # (pieces overlap: once each)
+            _hidden(scan, data)
             tail = data[-_OVERLAP:]
     if scan.cells > MAX_CELLS:
         last = max(scan.columns, key=_col_index).decode()
@@ -387,6 +398,37 @@ def _uncalculated(xml: bytes) -> dict[tuple[int, int], str]:
             formula = html.unescape((m.group(2) or b"").decode("utf-8", "replace")).strip()
             found[at] = f"{UNCALCULATED}={formula}" if formula else f"{UNCALCULATED}(a shared formula)"
     return found
+
+
+#: A row's start tag, up to a hidden flag found in it; the row's number there; a hidden flag's value.
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\s")
+_ROW_NUMBER = re.compile(rb"""\sr\s*=\s*["'](\d{1,7})["']""")
+_HIDDEN_VALUE = re.compile(rb"""hidden=["'](?:1|true)["']""")
+_AUTOFILTER = re.compile(rb"""<(?:\w+:)?autoFilter\b[^>]*?\sref\s*=\s*["']"""
+                         rb"""([A-Z]{1,3}\d{1,7}(?::[A-Z]{1,3}\d{1,7})?)["']""")
+
+
+def _hidden(scan: SheetScan, data: bytes) -> None:
+    """Add the rows of `data` marked hidden (`hidden="1"`, or LibreOffice's `"true"`), and the sheet's
+    autofilter once a row is hidden: its range, and whether it filters a column (a `filterColumn` holds the
+    criteria; an autofilter without one only shows its buttons).  Found by searching for bytes, not by a
+    pattern over every row: a census of 100,000 rows with none hidden costs one search a piece."""
+    at = data.find(b"hidden=")
+    while at >= 0:
+        start = data.rfind(b"<", 0, at)
+        tag = data[start:at]
+        if _ROW_TAG.match(tag) and b">" not in tag and _HIDDEN_VALUE.match(data, at):
+            number = _ROW_NUMBER.search(tag)
+            if number:
+                scan.hidden.add(int(number.group(1)) - 1)
+        at = data.find(b"hidden=", at + 7)
+    # the autofilter follows the rows (the sheet's XML puts it after them), and matters only for hidden rows
+    at = data.find(b"autoFilter") if scan.hidden else -1
+    if at >= 0:
+        found = _AUTOFILTER.match(data, data.rfind(b"<", 0, at))
+        if found:
+            scan.filter_range = found.group(1).decode()
+            scan.filtering = scan.filtering or data.find(b"filterColumn", found.end()) >= 0
 
 
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\sref="([A-Z]{1,3})(\d{1,7}):([A-Z]{1,3})(\d{1,7})"')

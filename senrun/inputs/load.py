@@ -114,6 +114,7 @@ def read_input(spec: InputSpec, issues: Issues) -> Table | None:
         table.headers = {v: k for k, v in wanted.items()}  # with the first column's, for a totals row
         raw.select(list(wanted))
         _cells_past_the_header(raw, table, issues)
+        _hidden_rows(raw, table, issues)
         if raw.height == 0 and spec.name == "schools":  # any other input may be empty: no moves is normal (§11.10)
             issues.error("no_rows", f"{spec.name} file has headers but no rows of data", **table.where())
             return None
@@ -146,6 +147,41 @@ def _cells_past_the_header(raw: Raw, table: Table, issues: Issues) -> None:
     if len(rows) > MAX_ISSUES_PER_COLUMN:
         issues.error("extra_cells", f"{len(rows) - MAX_ISSUES_PER_COLUMN:,} more rows with a cell past the last column",
                      **table.where())
+
+
+#: At most this many runs of hidden rows are listed in the warning (`row_runs`); the rest are counted.
+MAX_ROW_RUNS = 20
+
+
+def _hidden_rows(raw: Raw, table: Table, issues: Issues) -> None:
+    """A warning naming a workbook's rows of data that are hidden in Excel (`Raw.hidden_rows`).  senrun reads
+    them as it reads every row, and the money is the same as with them shown, but a person looking at the
+    sheet does not see them: the "Ceased" rows of a statements list filtered to "Current" would be paid
+    unseen.  Only the rows' numbers are given, never what they hold."""
+    rows = raw.hidden_rows
+    if not rows:
+        return
+    how = (f"the sheet is filtered, on {raw.filter_range}" if raw.filter_range
+           else "hidden by hand, by a table's filter, or in a collapsed group")
+    see = "clear the filter" if raw.filter_range else "unhide them"
+    issues.warn("hidden_rows", f"{row_runs(rows)} {'is' if len(rows) == 1 else 'are'} hidden in Excel ({how}): "
+                f"senrun reads every row, hidden or not; delete the rows that should not count, or {see} to see "
+                "them", **table.where())
+
+
+def row_runs(rows: list[int], limit: int = MAX_ROW_RUNS) -> str:
+    """`rows 20–22, 31`: rows (sorted, as Excel numbers them) in runs; past `limit` runs, the rest counted
+    (`rows 2–4, 9, … and 1,234 more`)."""
+    runs: list[list[int]] = []
+    for row in rows:
+        if runs and row == runs[-1][1] + 1:
+            runs[-1][1] = row
+        else:
+            runs.append([row, row])
+    words = [str(a) if a == b else f"{a}–{b}" for a, b in runs[:limit]]
+    rest = sum(b - a + 1 for a, b in runs[limit:])
+    listed = ", ".join(words) + (f", … and {rest:,} more" if rest else "")
+    return f"{'row' if len(rows) == 1 else 'rows'} {listed}"
 
 
 #: At most this many of a workbook's other sheets are looked at for the input's columns.

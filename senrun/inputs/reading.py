@@ -49,6 +49,10 @@ class Raw:
         self.book_bytes: bytes | None = None
         #: the rows (as a person counts them) with a cell past the last header: a CSV's only (`_CsvRaw`)
         self.ragged: list[int] = []
+        #: a workbook's rows below the header that are hidden in Excel and hold a value (as Excel numbers
+        #: them), and the range of the sheet's autofilter when it filters: read like any other row
+        self.hidden_rows: list[int] = []
+        self.filter_range: str | None = None
 
     def select(self, wanted: list[str]) -> None:
         """Load what is needed for these columns (a CSV reads only them)."""
@@ -195,11 +199,24 @@ def _workbook(snap: Snapshot, sheet: str | None, find_header) -> Raw:
     if sheet is None:  # the first sheet was taken: the others that could have been meant (load.other_sheets)
         raw.other_sheets = [n for n, s in found.sheets.items() if s.table and s.visible and n != found.name]
         raw.book_bytes = snap.data
+    raw.hidden_rows = hidden_with_data(found.frame, found.hidden, header_index)
+    raw.filter_range = found.filter_range
     for r1, c1, r2, c2 in found.merged:
         for c in range(max(c1, 0), min(c2 + 1, len(raw.headers))):
             rows = range(max(r1 + (c == c1), header_index + 1), r2 + 1)  # (the first row's first cell holds the value)
             raw.merged.setdefault(raw.headers[c], {}).update((r + 1, r1 + 1) for r in rows)
     return raw
+
+
+def hidden_with_data(frame: pl.DataFrame, hidden: list[int], header_index: int) -> list[int]:
+    """The rows of `hidden` (0-based, as `frame`'s) below the header row that hold a value, as Excel numbers
+    them: a hidden title row above the header, or a hidden empty row, is nothing to warn of."""
+    below = [r for r in hidden if header_index < r < frame.height]
+    if not below:
+        return []
+    held = frame.select(pl.all().gather(below)).select(
+        pl.any_horizontal(pl.all().cast(pl.String).str.strip_chars().str.len_bytes() > 0).fill_null(False)).to_series()
+    return [r + 1 for r, value in zip(below, held.to_list()) if value]
 
 
 #: At most this many cells inside merged cells are each reported (a formatted report can merge thousands).

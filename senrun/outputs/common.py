@@ -271,7 +271,7 @@ PUBLIC_WARNINGS = frozenset({"no_census", "no_pupils", "cluster_names",
                              "closed_without_successor",
                              "pupils_override_unused", "successor_not_closed", "register_stale", "register_changed",
                              "previous_not_last_year", "previous_register_differ", "totals_row",
-                             "year_label", "census_date_far", "other_sheet"})
+                             "year_label", "census_date_far", "other_sheet", "hidden_rows"})
 
 WARNING_WORDS = {
     "unmapped_column": "a column that looks like one of senrun's but is not mapped, so not read",
@@ -307,6 +307,7 @@ WARNING_WORDS = {
     "ceased_before_issued": "statement ceased before its own date",
     "amended_after_ceasing": "statement amended after it ceased (the amendment ignored)",
     "merged_cells": "cells merged down the rows, so read as blank below their first row",
+    "hidden_rows": "rows of data hidden in Excel (read, as every row is)",
 }
 
 

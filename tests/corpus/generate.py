@@ -24,8 +24,10 @@ SCHOOLS = [[9262001, "Ashwell Primary", "C1", 1000, 210], [9262002, "Brook Prima
 # --- workbooks ---------------------------------------------------------------------------------
 
 def workbook(path: Path, sheets: dict[str, list[list]], *, merges: dict | None = None,
-             hidden_columns: dict | None = None, hidden_sheets: tuple = (), first_row: int = 1) -> None:
-    """An .xlsx as Excel saves one (openpyxl): dates as date cells, merges, hidden columns and sheets."""
+             hidden_columns: dict | None = None, hidden_sheets: tuple = (), first_row: int = 1,
+             hidden_rows: dict | None = None, filters: dict | None = None) -> None:
+    """An .xlsx as Excel saves one (openpyxl): dates as date cells, merges, hidden columns, rows and sheets,
+    and autofilters (sheet → (range, 0-based column, the values it shows))."""
     import openpyxl
 
     book = openpyxl.Workbook()
@@ -42,6 +44,12 @@ def workbook(path: Path, sheets: dict[str, list[list]], *, merges: dict | None =
             ws.merge_cells(merged)
         for letter in (hidden_columns or {}).get(name, ()):
             ws.column_dimensions[letter].hidden = True
+        for row in (hidden_rows or {}).get(name, ()):
+            ws.row_dimensions[row].hidden = True
+        if name in (filters or {}):
+            ref, column, shown = filters[name]
+            ws.auto_filter.ref = ref
+            ws.auto_filter.add_filter_column(column, list(shown))
         if name in hidden_sheets:
             ws.sheet_state = "hidden"
     book.save(path)
@@ -74,6 +82,13 @@ def hidden_duplicate_column(path: Path) -> None:
 def hidden_notes_column(path: Path) -> None:
     rows = [row + ["checked by JB"] for row in STATEMENTS]
     statements_book(path, rows=rows, header=STATEMENT_HEADER + ["Notes"], hidden_columns={"Statements": ["G"]})
+
+
+def filtered_rows(path: Path) -> None:
+    """The statements filtered to Status = "Current" in Excel: the two "Ceased" rows, 3 and 4, hidden."""
+    rows = [row + [status] for row, status in zip(STATEMENTS, ("Current", "Ceased", "Ceased", "Current"))]
+    statements_book(path, rows=rows, header=STATEMENT_HEADER + ["Status"], hidden_rows={"Statements": (3, 4)},
+                    filters={"Statements": ("A1:G5", 6, ("Current",))})
 
 
 def hidden_first_sheet(path: Path) -> None:
