@@ -31,7 +31,8 @@ from .register import Register, apply as apply_register, overlap_errors, read_re
 from .result import InputInfo, RunResult, Totals
 from .inputs.schema import (ANNUAL_AMOUNT, CLUSTER_ID, CLUSTER_NAME, COUNTED_ENROL, DOB, ENROL_STATUS, FSM, PUPILS, PUPILS_OVERRIDE,
                             ROW, SCHEMAS, SCHOOL_ID, SCHOOL_NAME, SEN_PROVISION, SEN_STATEMENT_CODES, SEN_SUPPORT_CODES,
-                            SSA, UPN)
+                            SSA, UPN, URN)
+from .urns import links_in_school_ids
 
 
 @dataclass
@@ -236,6 +237,11 @@ SAME_ID_CONVERSION = (". If the two rows are a school and the academy it became 
                       "(docs/seven-years.md)")
 
 
+#: Said of a URN listed twice in the schools input (urns.py).
+URN_TWICE = (": a URN names one school, and the links input's URNs are read as the school_id of the school "
+             "with that URN; correct the URN that is wrong")
+
+
 def check_inputs(inp: Inputs, cfg: Config, whole: bool = True) -> None:
     """SPEC §8 across inputs: duplicates, unknown schools, UPNs, census consistency, basis columns.
     Not `whole`: some cells could not be read (they are empty here), so the checks that an empty
@@ -244,6 +250,11 @@ def check_inputs(inp: Inputs, cfg: Config, whole: bool = True) -> None:
     ids = schools.frame[SCHOOL_ID]
     dated = {"opened", "closed", "successor_id"} & set(schools.frame.columns) or inp.links is not None
     checks.duplicates(schools, [SCHOOL_ID], issues, "school_id", hint=SAME_ID_CONVERSION if dated else "")
+    if URN in schools.frame.columns:  # a URN names one school: the links are read through it
+        checks.duplicates(schools, [URN], issues, "URN", hint=URN_TWICE)
+    if "links_by_id" not in inp.derived:  # GIAS's URNs read as school_ids (§11.1), once per set of inputs
+        inp.derived["links_by_id"] = links_in_school_ids(schools, inp.links, issues)
+    inp.links = inp.derived["links_by_id"]
     check_open_dates(schools, issues)  # a school that closes before it opens (SPEC §11.1)
     found = successions_of(inp, issues)
     check_ssa_of_shut_schools(schools, found, cfg, issues)  # SSA of a school with no row (SPEC §1, §11.11)

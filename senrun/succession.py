@@ -28,7 +28,7 @@ from .checks import MAX_LISTED
 from .errors import Issues
 from .inputs.load import Table
 from .inputs.schema import (CLOSED, CLUSTER_ID, LINK_DATE, LINK_TYPE, OPENED, ROW, SCHOOL_ID,
-                            SUCCESSOR_ID)
+                            SUCCESSOR_ID, URN)
 from .money import fmt_gbp
 
 DAY0 = date(1, 1, 1)
@@ -36,6 +36,8 @@ FAR_FUTURE = date(9999, 12, 31)
 _EDGE_SCHEMA = {SCHOOL_ID: pl.String, SUCCESSOR_ID: pl.String, "on": pl.Date}
 _TIMELINE_SCHEMA = {SCHOOL_ID: pl.String, "at_school": pl.String, "t0": pl.Date, "t1": pl.Date}
 _CHAIN_SCHEMA = {SCHOOL_ID: pl.String, "member": pl.String}
+#: Said of a links input's successor not found, when the schools input has URNs too (urns.py).
+_NOR_URN = " (neither a school_id nor a URN of its urn column)"
 
 
 @dataclass(frozen=True)
@@ -67,13 +69,14 @@ def read_successions(schools: Table, links: Table | None, issues: Issues) -> Suc
         return NONE
     ids = set(frame[SCHOOL_ID].to_list())
     pairs = declared_pairs(frame, links.frame if links is not None else None)
-    _links_none_known(pairs, links, ids, issues)
+    _links_none_known(pairs, links, schools, ids, issues)
     closed = _dates(frame, CLOSED)
     opened = _dates(frame, OPENED)
     found: dict[str, tuple[str, date | None, dict]] = {}  # school → (successor, link date, where)
-    for school, successor, link_date, where in _declared(pairs, schools, links, ids):
+    for school, successor, link_date, where, from_links in _declared(pairs, schools, links, ids):
         if successor not in ids:
-            issues.error("unknown_school", f"successor '{successor}' of school {school} is not in the schools input",
+            issues.error("unknown_school", f"successor '{successor}' of school {school} is not in the schools input"
+                         f"{_NOR_URN if from_links and URN in frame.columns else ''}",
                          **where, value=successor, expected="a school_id of the schools input (add the successor, "
                          "with in_formula: no if it is outside the formula; a school that closes after this period "
                          "needs no successor yet: leave it blank until the year of the run the school closes in)")
@@ -167,10 +170,12 @@ def declared_pairs(schools: pl.DataFrame, links: pl.DataFrame | None) -> pl.Data
     return pl.concat([p.cast(schema) for p in parts]) if parts else pl.DataFrame(schema=schema)
 
 
-def _links_none_known(pairs: pl.DataFrame, links: Table | None, ids: set[str], issues: Issues) -> None:
+def _links_none_known(pairs: pl.DataFrame, links: Table | None, schools: Table, ids: set[str],
+                      issues: Issues) -> None:
     """A warning when the links input has successions (`declared_pairs`) but none from a school of the
     schools input: its ids are likely another kind (URNs against DfE numbers), and every link would
-    be left out unseen."""
+    be left out unseen.  It says what to do: map the schools list's URN column as `urn` (or, with one
+    mapped, that neither kind matched)."""
     linked = pairs.filter(pl.col("_links"))
     if links is not None:
         _successions_without_successor(links, issues)
@@ -178,9 +183,16 @@ def _links_none_known(pairs: pl.DataFrame, links: Table | None, ids: set[str], i
         _links_no_successions(links, issues)
     if links is None or linked.is_empty() or linked[SCHOOL_ID].is_in(list(ids)).any():
         return
+    if URN in schools.frame.columns:
+        todo = (f"Its ids are neither school_ids nor URNs of the schools input's {schools.headers.get(URN, URN)} "
+                "column: is it the links export of the schools listed?")
+    else:
+        todo = ("Are its ids another kind (URNs, where the schools input has DfE numbers)? If so, map the schools "
+                "list's URN column as urn (inputs.schools.columns: {\"URN\": urn}): each URN is then read as its "
+                "school's school_id")
     issues.warn("links_unknown", f"none of the {linked.height:,} successions in the links input is from a school "
-                f"of the schools input (such as '{linked[SCHOOL_ID][0]}'): every one is left out. Are its ids "
-                "another kind (URNs, where the schools input has DfE numbers)?", **links.where(SCHOOL_ID))
+                f"of the schools input (such as '{linked[SCHOOL_ID][0]}'): every one is left out. {todo}",
+                **links.where(SCHOOL_ID), expected="the school_ids of the schools input, or their URNs")
 
 
 def is_succession(links: pl.DataFrame) -> pl.Expr:
@@ -231,11 +243,11 @@ def _links_no_successions(links: Table, issues: Issues) -> None:
 
 
 def _declared(pairs: pl.DataFrame, schools: Table, links: Table | None, ids: set[str]):
-    """(school, successor, link date, where) of `declared_pairs`; a link from a school that is not in
-    the schools input cannot hold PSF here, so it is left out."""
+    """(school, successor, link date, where, from the links input) of `declared_pairs`; a link from a school
+    that is not in the schools input cannot hold PSF here, so it is left out."""
     pairs = pairs.filter(~pl.col("_links") | pl.col(SCHOOL_ID).is_in(list(ids)))
     for from_links, row, school, successor, on in pairs.iter_rows():
-        yield school, successor, on, (links if from_links else schools).where(SUCCESSOR_ID, row)
+        yield school, successor, on, (links if from_links else schools).where(SUCCESSOR_ID, row), from_links
 
 
 def _loops(edges: dict[str, tuple[str, date]], wheres: dict[str, dict], issues: Issues) -> bool:

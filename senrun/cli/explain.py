@@ -14,7 +14,7 @@ from .common import (ConfigOpt, DebugOpt, FloorPreviousOpt, JsonOpt, PersonalOpt
 @app.command()
 def explain(
     config: ConfigOpt,
-    school: Annotated[Optional[str], typer.Option("--school", help="A school_id: its total step by step.",
+    school: Annotated[Optional[str], typer.Option("--school", help="A school_id (or its URN): its total step by step.",
                                                   show_default=False)] = None,
     upn: Annotated[Optional[str], typer.Option("--upn", help="A child's UPN: their PSF through every rule.",
                                                show_default=False)] = None,
@@ -40,7 +40,8 @@ def explain(
     with handled(debug, as_json):
         result, psf, inp = run_for_explain(load_checked_config(config), register, previous)
         if school is not None:
-            data = explain_school(result, school, personal=show_personal)  # other children: by their row
+            data = explain_school(result, school, personal=show_personal,  # other children: by their row
+                                  schools=inp.schools.frame)  # a URN of the schools' urn column: its school
         else:
             data = explain_upn(result, psf.rows, upn, inp.moves.frame if inp.moves else None, inp.statements.frame,
                                personal=show_personal)  # the UPN asked about is shown; the date of birth is not

@@ -88,6 +88,7 @@ CLOSED = "closed"
 SUCCESSOR_ID = "successor_id"
 IN_FORMULA = "in_formula"
 PUPILS_OVERRIDE = "pupils_override"
+URN = "urn"  # GIAS's unique reference number, beside a school_id of another kind (SPEC §11.1)
 ENROL_STATUS = "enrol_status"
 EFFECTIVE_DATE = "effective_date"
 EVENT = "event"
@@ -122,6 +123,8 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         Column(SUCCESSOR_ID, Kind.ID, required=False, expected="the school that took over its pupils, or blank"),
         Column(IN_FORMULA, Kind.BOOL, required=False, expected="yes or no (blank is yes)"),
         Column(PUPILS_OVERRIDE, Kind.NUMBER, required=False, expected="a number of pupils, or blank"),
+        # the school's URN where its school_id is another kind (a DfE number): GIAS's links are read through it
+        Column(URN, Kind.ID, required=False, fill_absent=False, expected="the school's URN as GIAS lists it, or blank"),
     ),
     "census": (
         Column(UPN, Kind.UPN, expected="a 13-character UPN such as B801200005001"),
@@ -166,7 +169,7 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
 #: (A blank annual_amount is allowed on an amendment or a ceasing only: history.blank_amounts.)
 NULLABLE = {CLUSTER_ID, CLUSTER_NAME, PHASE, SSA, PUPILS, NC_YEAR_TAUGHT, SEN_PROVISION, FSM, STREAM, CEASED_DATE,
             ANNUAL_AMOUNT,
-            OPENED, CLOSED, SUCCESSOR_ID, IN_FORMULA, PUPILS_OVERRIDE, ENROL_STATUS, EFFECTIVE_DATE, EVENT,
+            OPENED, CLOSED, SUCCESSOR_ID, IN_FORMULA, PUPILS_OVERRIDE, URN, ENROL_STATUS, EFFECTIVE_DATE, EVENT,
             LINK_DATE, LINK_TYPE}
 
 #: Date columns that may hold an Excel serial day number (43344 for 1 September 2018): a school's

@@ -21,6 +21,7 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "successor_id": ("Successor", "Successor ID", "Successor School", "Successor URN", "Predecessor Of"),
         "in_formula": ("In Formula", "Included", "In Cluster Formula", "Include"),
         "pupils_override": ("Pupils Override", "Agreed Pupils", "Pupil Number Override"),
+        "urn": ("URN", "Unique Reference Number", "School URN"),
     },
     "census": {
         "upn": ("UPN", "Pupil UPN", "Unique Pupil Number"),

@@ -241,9 +241,15 @@ def _not_recognised(t: Sheet) -> str:
 MAX_LISTED = 5
 
 
+#: Warnings of validate that are edits all the same: a links input none of whose ids is a school's leaves
+#: every conversion out, and PSF at a converted school ends as if it had closed (docs/seven-years.md).
+EDIT_WARNINGS = ("links_unknown",)
+
+
 def validation_problems(text: str, out: Path) -> list[str]:
     """What `senrun validate` would find wrong in the draft `text` (to be written at `out`), as edits to
-    make: its errors, each as validate words it (no child's personal data), quietly; none when it passes."""
+    make: its errors and the warnings that are edits (EDIT_WARNINGS), each as validate words it (no child's
+    personal data), quietly; none when it passes."""
     from ..config.loader import config_from_mapping
     from ..config.yamlsafe import load_yaml_bytes
     from ..pipeline import allocate
@@ -251,7 +257,8 @@ def validation_problems(text: str, out: Path) -> list[str]:
     try:
         raw, lines = load_yaml_bytes(text.encode("utf-8"))
         cfg = config_from_mapping(raw, out.resolve(), lines)
-        errors = [i for i in allocate(cfg, floor_needs_previous=False).issues if i.is_error]
+        errors = [i for i in allocate(cfg, floor_needs_previous=False).issues
+                  if i.is_error or i.code in EDIT_WARNINGS]
     except SenrunError as exc:
         errors = exc.errors or exc.issues
     except Exception as exc:  # the draft is still written; the person runs validate  # noqa: BLE001

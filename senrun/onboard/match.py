@@ -24,7 +24,7 @@ from ..calendar import labelled_years
 from ..inputs.headers import NOT_ANNUAL, norm
 from ..inputs.schema import (ANNUAL_AMOUNT, CEASED_DATE, CLOSED, CLUSTER_ID, CLUSTER_NAME, DOB, EFFECTIVE_DATE,
                              FROM_SCHOOL, LINK_DATE, MOVE_DATE, OPENED, SCHEMAS, SCHOOL_ID, SERIAL_DATES,
-                             STATEMENT_DATE, SUCCESSOR_ID, TO_SCHOOL, Column, Kind)
+                             STATEMENT_DATE, SUCCESSOR_ID, TO_SCHOOL, URN, Column, Kind)
 from ..inputs.synonyms import usual_names
 from .scan import Sheet
 
@@ -35,7 +35,7 @@ _SERIAL_DAY = re.compile(r"^\d{2,5}(\.0+)?$")  # an Excel serial day (SERIAL_DAT
 _MONEY = re.compile(r"^£?\s*-?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
 _UPN = re.compile(r"^[A-HJ-NP-RT-Z]\d{11}[0-9A-HJ-NP-RT-Z]$", re.I)
 #: Columns that hold a school's ID: a number or a code (9262000, 120777, ASH01), never a name.
-SCHOOL_IDS = (SCHOOL_ID, SUCCESSOR_ID, FROM_SCHOOL, TO_SCHOOL)
+SCHOOL_IDS = (SCHOOL_ID, SUCCESSOR_ID, FROM_SCHOOL, TO_SCHOOL, URN)
 #: A school's ID: a code with a digit, 3–15 characters, perhaps digits after one space ("926 2002"); not
 #: "Ash Primary", nor a type code "47".
 _SCHOOL_CODE = re.compile(r"^(?=.*\d)(?=.{3,15}$)[A-Za-z0-9/.\-]+(?: \d+)?$")
@@ -183,7 +183,9 @@ def column_scores(table: Sheet, name: str) -> dict[tuple[str, str], float]:
 
 def propose_columns(table: Sheet, name: str) -> list[Proposal]:
     """The best one-to-one pairing of headers with columns, greedily by score, each at least CHECK. A school's
-    ID that another header fits at least LIKELY names it and is at best likely (0.9): a person chooses."""
+    ID that another header fits at least LIKELY names it and is at best likely (0.9): a person chooses.  A
+    schools list's URN beside its DfE number is its `urn` (GIAS's links are read through it), and is still
+    named as a possible school ID; a list with a URN alone has it as its school ID."""
     scores = sorted(column_scores(table, name).items(), key=lambda kv: (-kv[1], kv[0]))
     used_h, used_c, out = set(), set(), []
     for (header, column), score in scores:
@@ -192,9 +194,11 @@ def propose_columns(table: Sheet, name: str) -> list[Proposal]:
         used_h.add(header)
         used_c.add(column)
         out.append(Proposal(header, column, round(score, 2)))
+    urn = {p.header for p in out if p.column == URN}  # taken as the urn, but a school ID a person may choose
     for i, p in enumerate(out):
         others = tuple(h for (h, c), score in scores
-                       if c == p.column and c in SCHOOL_IDS and score >= LIKELY and h not in used_h)
+                       if c == p.column and c in SCHOOL_IDS and score >= LIKELY and h != p.header
+                       and (h not in used_h or h in urn))
         if others:
             out[i] = Proposal(p.header, p.column, min(p.score, 0.9), others)
     order = [c.name for c in SCHEMAS[name]]

@@ -26,6 +26,7 @@ from ..result import RunResult
 from .diff import floor_previous
 from .. import history
 from ..succession import later_schools
+from ..urns import school_by_urn
 from ..inputs.schema import ANNUAL_AMOUNT, CLUSTER_ID, EVENT, MOVE_DATE, ROW, SCHOOL_ID, STREAM, UPN
 
 _RULE_TEXT = {
@@ -90,16 +91,23 @@ def _no_row(result: RunResult, school_id: str) -> SenrunError:
                       f"closed dates){hint}")
 
 
-def explain_school(result: RunResult, school_id: str, personal: bool = True) -> dict:
+def explain_school(result: RunResult, school_id: str, personal: bool = True,
+                   schools: pl.DataFrame | None = None) -> dict:
     """A school's total step by step: SSA, PSF by child, each formula element, the total (checked).
 
     Without `personal`, each child is shown by the statements input's row (`statements.xlsx row
     14 (PSF)`) and their UPN and date of birth are `[hidden]`: the school's other children were
-    not asked for by name (docs/decisions.md, personal data in messages)."""
+    not asked for by name (docs/decisions.md, personal data in messages).  With `schools` (the
+    schools input), a URN of its `urn` column that is no school_id asks for that school, and
+    the first note says which it is (GIAS's links name schools by URN: docs/seven-years.md)."""
     school_id = school_id.strip()
+    by_urn = school_by_urn(schools, school_id) if schools is not None else None
+    asked = f"URN {school_id} is school {by_urn[0]} ({by_urn[1]}) of the schools input" if by_urn else ""
+    school_id = by_urn[0] if by_urn else school_id
     found = result.schools.filter(pl.col(SCHOOL_ID) == school_id)
     if found.is_empty():
-        raise _no_row(result, school_id)
+        error = _no_row(result, school_id)
+        raise SenrunError(f"{asked}, and {error.issues[0].message}") if asked else error
     row = found.row(0, named=True)
     # each line with the school it came from: its row's line before it (a chain of moves A → B → here)
     came = (result.psf.lazy().sort(ROW, pl.col("paid_from").fill_null(date(1, 1, 1)))
@@ -130,7 +138,7 @@ def explain_school(result: RunResult, school_id: str, personal: bool = True) -> 
                             f"{notional_note(result.config.delegation, whose='A school')}"},
         "total": total, "allocation_total": row["total"], "matches_allocation": total == row["total"],
         # what this explanation leaves out that allocate would apply (formula.protection without --previous)
-        "notes": skipped,
+        "notes": [asked] * bool(asked) + skipped,
         "cluster_allocation": cluster["cluster_allocation"][0] if cluster.height else None,
         "text": f"Total = SSA {fmt_gbp(row['ssa'])} + PSF {fmt_gbp(psf_total)} + cluster share {fmt_gbp(share)} = "
                 f"{fmt_gbp(total)}" + _against_allocation(total, row["total"], bool(skipped)),
