@@ -258,6 +258,17 @@ def sort_issues(issues: list[Issue], entries: tuple[Acceptance, ...], today: dat
     return Sorted(kept, accepted, expired, [e for e in entries if e not in used])
 
 
+def _school_of(issue: Issue) -> str | None:
+    """The school a warning is about, for a draft's key: its value in a school ID column, or a value the
+    message names as "school <value>" (a school's `closed` cell: "school 9262010 closes with no successor")."""
+    value = str(issue.value) if issue.value else None
+    if value is None:
+        return None
+    if (issue.field or "").endswith("school_id"):
+        return value
+    return value if re.search(rf"(?<![\w])school {re.escape(value)}(?![\w])", issue.message or "") else None
+
+
 def draft_entries(issues: list[Issue], reason: str, days: int = 365, today: date | None = None) -> list[dict]:
     """An accept list for today's warnings (to review: each reason should say why it is accepted):
     keyed by UPN where the warning is about a child (by their UPN, never by a row that moves when the
@@ -268,9 +279,9 @@ def draft_entries(issues: list[Issue], reason: str, days: int = 365, today: date
     for i in issues:
         if i.is_error:
             continue
-        child = child_of(i)
+        child, school = child_of(i), _school_of(i)
         key: dict = {"upn": child} if child else \
-            {"school": i.value} if (i.field or "").endswith("school_id") and i.value else \
+            {"school": school} if school else \
             {"file": i.file, "row": i.row} if i.row is not None else \
             {**({"file": i.file} if i.file else {}), "all": True}  # (no row: every warning of its kind there)
         out.append({"kind": i.code, **key, "reason": reason, "until": until})

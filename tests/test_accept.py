@@ -379,3 +379,21 @@ def test_every_fault_of_an_accept_entry_is_named_at_once_and_an_empty_file_is_sa
     with pytest.raises(SenrunError, match=r"empty.yaml: an accept list must be a list of accepted warnings \(the file "
                                           r"is empty\)"):
         load_accept_file(empty)
+
+
+def test_a_warning_about_a_school_is_drafted_by_the_school_so_a_reordered_schools_list_keeps_it_accepted(tmp_path):
+    """A school that closes with no successor is warned of at its `closed` cell: the draft keys it by the
+    school, not by a row that moves when the schools list is sorted again (the nightly --strict check)."""
+    from senrun.accept import draft_entries
+
+    schools = [{**s, "closed": "2013-12-31" if s["school_id"] == "B" else ""} for s in SCHOOLS]
+    cfg = write_run(tmp_path, statements=[statement("B801200005001", "2005-05-05", school="B")], schools=schools)
+    [warning] = [i for i in run_validation(cfg).shown if i.code == "closed_without_successor"]
+    [drafted] = draft_entries([warning], reason="closed for good")
+    assert drafted["school"] == "B" and "row" not in drafted and "file" not in drafted
+    accept = tmp_path / "accept.yaml"
+    accept.write_text(yaml.safe_dump([{**drafted, "until": "2999-12-31"}]))
+    write_run(tmp_path, statements=[statement("B801200005001", "2005-05-05", school="B")], schools=schools[::-1])
+    report = run_validation(cfg, accept)
+    assert [i.code for i in report.shown if i.code == "closed_without_successor"] == []
+    assert report.accepted.unused == []

@@ -230,6 +230,40 @@ def test_the_change_at_a_school_that_became_an_academy_is_attributed_with_its_ps
         + by_school["AA"]["formula"]
 
 
+def test_a_school_gone_this_year_is_folded_into_its_academy_whose_parts_add_up_to_its_change__faq_3_6_spec_11_1(
+        tmp_path):
+    """A converted before this period: its academy AA's previous total is A's (SPEC §11.1, "Year on year"),
+    with --previous or with last year's config alone, and AA's four parts add up to that change."""
+    from senrun.pipeline import allocate
+    from senrun.outputs import write_outputs
+    from senrun.yearly.attribution import attributed_diff
+
+    def school(sid: str, **extra) -> dict:
+        return {"school_id": sid, "school_name": f"School {sid}", "cluster_id": "C1", "ssa": "0.00",
+                "pupils": "100", "opened": "", "closed": "", "successor_id": "", **extra}
+
+    (tmp_path / "last").mkdir()
+    (tmp_path / "this").mkdir()
+    one = [statement("B801200005001", "2005-05-05", annual="1200.00")]
+    prev = load_config(write_run(tmp_path / "last", statements=one, schools=[school("A"), school("B")],
+                                 year="2012-13", period={"start": "2012-04-01", "end": "2013-03-31"},
+                                 census_date="2012-01-19"))
+    cur = load_config(write_run(tmp_path / "this", statements=one, schools=[
+        school("A", closed="2013-03-31", successor_id="AA"), school("AA", opened="2013-04-01"), school("B")]))
+    last = write_outputs(allocate(prev), tmp_path / "out-last", returns=False)
+    result = allocate(cur)
+    with_file = attributed_diff(result, prev, diff_against(result, last / "schools.csv"))
+    alone = attributed_diff(result, prev)
+    for diff in (with_file, alone):
+        schools = {r["school_id"]: r for r in diff.filter(pl.col("level") == "school").iter_rows(named=True)}
+        assert set(schools) == {"AA", "B"}  # no closed row for A: it is in its academy's
+        aa = schools["AA"]
+        assert aa["note"] == "converted from A" and aa["previous_total"] > 0
+        assert sum(aa[c] for c in DIFF_PART_COLUMNS) == aa["change"] == aa["current_total"] - aa["previous_total"]
+    same = ["level", "school_id", "previous_total", "current_total", "change", *DIFF_PART_COLUMNS]
+    assert with_file.select(same).equals(alone.select(same))
+
+
 def test_allocate_with_last_years_config_appends_the_parts_to_the_diff(tmp_path):
     from senrun.yearly.attribution import attributed_diff
     from senrun.pipeline import allocate

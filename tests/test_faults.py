@@ -462,3 +462,32 @@ def test_a_run_killed_while_processes_write_the_returns_leaves_no_process_behind
                 os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
+
+
+def _signals_held(pid: int) -> set[int]:
+    """The signals a process blocks or ignores (/proc/PID/status SigBlk and SigIgn)."""
+    masks = {k: int(v, 16) for k, v in (line.split(":\t") for line in
+                                        Path(f"/proc/{pid}/status").read_text().splitlines()
+                                        if line.startswith(("SigBlk", "SigIgn")))}
+    held = masks["SigBlk"] | masks["SigIgn"]
+    return {n for n in range(1, 65) if held >> (n - 1) & 1}
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_the_return_writers_helpers_live_through_the_hangup_or_terminate_sent_to_the_whole_group():
+    """A closed ssh session sends SIGHUP, systemd SIGTERM, to every process of the run: the fork server dying
+    killed the workers halfway through sending a result and the pool waited for ever, and the resource
+    tracker dying printed tracebacks. The run takes the signal and stops; its helpers end with it."""
+    script = ("import sys\nfrom multiprocessing import forkserver, resource_tracker\n"
+              "from senrun.outputs import processes\nprocesses.start_helpers()\n"
+              "print(forkserver._forkserver._forkserver_pid, resource_tracker._resource_tracker._pid)\n"
+              "sys.stdout.flush(); sys.stdin.read()\n")
+    run = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        server, tracker = (int(p) for p in run.stdout.readline().split())
+        for pid in (server, tracker):
+            assert {signal.SIGHUP, signal.SIGTERM} <= _signals_held(pid), pid
+        assert not {signal.SIGHUP, signal.SIGTERM} & _signals_held(run.pid)  # the run itself still takes them
+    finally:
+        run.stdin.close()
+        run.wait(timeout=30)

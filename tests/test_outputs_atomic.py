@@ -109,6 +109,65 @@ def test_an_old_folder_left_beside_a_whole_new_one_is_deleted(tmp_path):
     assert snapshot(out) == new and [p.name for p in tmp_path.iterdir()] == ["out"]
 
 
+def interrupted_at(monkeypatch, out: Path, when: str) -> None:
+    """Ctrl-C just after one of the swap's renames: `aside` (last year's folder renamed away), or `in` (the
+    new folder renamed into place), as a signal arriving between two lines of Python would."""
+    real = atomic.rename
+
+    def rename(src, dst):
+        real(src, dst)
+        if (when == "aside" and Path(dst) == atomic.old_path(out)) or (when == "in" and Path(dst) == out):
+            monkeypatch.setattr(atomic, "rename", real)  # (the undo renames as usual)
+            raise KeyboardInterrupt
+    monkeypatch.setattr(atomic, "rename", rename)
+
+
+def test_ctrl_c_just_after_last_years_folder_is_renamed_aside_puts_it_back_and_leaves_no_litter(
+        result, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    before = previous_run(out)
+    interrupted_at(monkeypatch, out, "aside")
+    atomic.forget_swapped()
+    with pytest.raises(KeyboardInterrupt):
+        write_outputs(result, out, returns=False)
+    assert snapshot(out) == before and [p.name for p in tmp_path.iterdir()] == ["out"]
+    assert atomic.swapped_in() is None  # "nothing was written" is true
+
+
+def test_ctrl_c_just_after_the_new_folder_is_renamed_in_keeps_it_and_says_it_was_written(result, tmp_path,
+                                                                                         monkeypatch):
+    out = tmp_path / "out"
+    previous_run(out)
+    interrupted_at(monkeypatch, out, "in")
+    atomic.forget_swapped()
+    with pytest.raises(KeyboardInterrupt):
+        write_outputs(result, out, returns=False)
+    assert json.loads((out / "manifest.json").read_text())["year"] == "2013-14"
+    assert atomic.swapped_in() == out  # the command says the folder was written in full
+    atomic.recover(out)  # the next run deletes last year's folder left aside
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_a_folder_of_the_users_made_where_an_interrupted_swap_left_none_keeps_both_and_is_refused(tmp_path):
+    out = tmp_path / "out"
+    old = tmp_path / ".out.senrun-old"
+    before = previous_run(old)  # killed after `out` was renamed away; the user then made `out` anew
+    out.mkdir()
+    (out / "README.txt").write_text("my notes\n")
+    with pytest.raises(SenrunError) as caught:
+        atomic.recover(out)
+    assert "holds files senrun did not write" in str(caught.value) and str(old) in str(caught.value)
+    assert snapshot(old) == before and snapshot(out) == {"README.txt": b"my notes\n"}
+
+
+def test_an_empty_folder_made_where_an_interrupted_swap_left_none_gets_last_years_back(tmp_path):
+    out = tmp_path / "out"
+    before = previous_run(tmp_path / ".out.senrun-old")
+    out.mkdir()
+    atomic.recover(out)
+    assert snapshot(out) == before and [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
 def test_a_folder_senrun_did_not_write_is_refused(result, tmp_path):
     out = tmp_path / "mine"
     out.mkdir()

@@ -146,9 +146,18 @@ def test_a_change_of_exactly_five_per_cent_is_in_the_0_to_5_band_and_a_new_schoo
     from senrun.outputs.present import BANDS, band_counts
 
     frame = pl.DataFrame({"change": [500, 501, 0, -500, -501, 100],
-                          "change_pct": [5.0, 5.01, 0.0, -5.0, -5.01, None]})
+                          "previous_total": [10_000, 10_000, 10_000, 10_000, 10_000, 0]})
     assert dict(zip(BANDS, band_counts(frame))) == {"Gain over 5%": 2, "Gain of 0–5%": 1, "No change": 1,
                                                     "Loss of 0–5%": 1, "Loss over 5%": 1}
+
+
+def test_a_change_a_hair_over_five_per_cent_is_over_5_though_its_per_cent_shows_5_00():
+    from senrun.outputs.present import BANDS, band_counts
+
+    # 4,079.05 on 81,531.99 is +5.003% (shown 5.00); -5.004% likewise; diff.csv's flag compares exactly too
+    frame = pl.DataFrame({"change": [407_905, -407_986, 407_659], "previous_total": [8_153_199] * 3})
+    assert dict(zip(BANDS, band_counts(frame))) == {"Gain over 5%": 1, "Gain of 0–5%": 1, "No change": 0,
+                                                    "Loss of 0–5%": 0, "Loss over 5%": 1}
 
 
 def test_packs_follow_no_returns_unless_asked_for(run, tmp_path):

@@ -57,7 +57,7 @@ def simulate(config: ConfigOpt, scenario: ScenarioOpt = None, set_: SetOpt = Non
     chosen = _sheets(sheets)
     from ..pipeline import load_checked_config
     from ..config.overlay import SetOptionError, load_scenarios, sweep_scenarios, unique_names
-    from ..yearly.simbook import run_and_write
+    from ..yearly.simbook import FLOOR_LEFT_OUT, floor_left_out, run_and_write
     from ..errors import SenrunError
     from .notes import print_xlsx_note
     from ..yearly.simulate import simulate as run_simulation
@@ -86,6 +86,8 @@ def simulate(config: ConfigOpt, scenario: ScenarioOpt = None, set_: SetOpt = Non
             print_xlsx_note(console)
         if not quiet and (console.is_terminal or out is None):
             _print(sim)
+        if not quiet and floor_left_out(sim):
+            console.print(f"[yellow]{escape(FLOOR_LEFT_OUT)}[/]")
         if not quiet and out is not None:
             console.print(f"Wrote {escape(str(out))}/ (simulate.xlsx, scenarios.csv{', projection.csv' if years else ''}"
                           f"{', infeasible.csv' if sim.infeasible else ''}, manifest.json).")

@@ -197,11 +197,25 @@ def old_path(out: Path) -> Path:
 
 # --- the protocol -------------------------------------------------------------------
 
-def recover(out: Path) -> None:
-    """Finish or undo a swap that a killed run left half done, and clear a stale staging folder."""
+def recover(out: Path, shown: Path | None = None) -> None:
+    """Finish or undo a swap that a killed run left half done, and clear a stale staging folder.
+
+    The previous folder put aside is deleted only when `out` is a folder senrun wrote (the swap had
+    finished): when `out` is gone (or an empty folder made in its place), it is put back; when `out` holds
+    anything else (a folder of the user's own made in its place), nothing is touched and the run is
+    refused, naming both."""
     old, staging = old_path(out), staging_path(out)
+    if _exists(old) and out.is_dir() and not out.is_symlink() and not any(out.iterdir()):
+        os.rmdir(out)  # an empty folder made where the output went missing: the output goes back
     if old.exists() or old.is_symlink():
         if out.exists() or out.is_symlink():
+            try:
+                guard.check_owned(out, shown or out)
+            except SenrunError:
+                raise SenrunError(f"cannot write to {shown or out}: it holds files senrun did not write, and an "
+                                  f"earlier run's output folder, interrupted as it was being replaced, is beside it "
+                                  f"as {old} (personal data included): move {shown or out} or that folder "
+                                  "elsewhere, then run again") from None
             try:
                 remove(old)
             except OSError as exc:
@@ -260,17 +274,26 @@ def swap_in(staging: Path, out: Path) -> bool:
     `.<name>.senrun-old`) until the new is in; whether there is an old one to delete."""
     old = old_path(out)
     had_old = out.exists() or out.is_symlink()
-    if had_old:
-        rename(out, old)
-        checkpoint("old-moved-aside")
     try:
-        rename(staging, out)
-    except BaseException:
         if had_old:
+            rename(out, old)
+            checkpoint("old-moved-aside")
+        rename(staging, out)
+    except BaseException:  # a failed rename, or Ctrl-C anywhere in between: whatever has happened is undone
+        if had_old and not _exists(out) and _exists(old):  # (a signal just after the last rename: it stands)
             rename(old, out)
         raise
     checkpoint("new-swapped-in")
     return had_old
+
+
+def _exists(path: Path) -> bool:
+    return path.exists() or path.is_symlink()
+
+
+def is_swapped_in(staging: Path, out: Path) -> bool:
+    """Whether the staging folder has become `out` (the swap's last rename is done)."""
+    return not _exists(staging) and _exists(out)
 
 
 def remove_old(out: Path) -> None:
@@ -462,7 +485,7 @@ def _staged_locked(out: Path, shown: Path, mode: str, command: str | None,
     discard.  Returns whether the swap put an old folder aside, to be deleted."""
     staging = staging_path(out)
     try:
-        recover(out)
+        recover(out, shown)
         checkpoint("recovered")
         check_target(out, shown, command, period)
         make_dir(staging, 0o700)
@@ -470,9 +493,12 @@ def _staged_locked(out: Path, shown: Path, mode: str, command: str | None,
         yield staging
         seal(staging, mode)
         checkpoint("all-written")
-        had_old = swap_in(staging, out)
-        _swapped.append(shown)
-        _announce(shown)
+        try:
+            had_old = swap_in(staging, out)
+        finally:
+            if is_swapped_in(staging, out):  # in place, even if a signal came just as the swap ended
+                _swapped.append(shown)
+                _announce(shown)
         sync_dir(out.parent)
     except BaseException:
         _discard(staging)

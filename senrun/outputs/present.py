@@ -153,16 +153,19 @@ def psf_table(result: RunResult) -> pl.DataFrame:
     return words(out.select(order))
 
 
-def band_of(pct: pl.Expr, change: pl.Expr) -> pl.Expr:
-    """A change's band (BANDS): by its exact sign, then its per cent; from nothing is a gain over 5%."""
+def band_of(change: pl.Expr, previous: pl.Expr) -> pl.Expr:
+    """A change's band (BANDS): by its exact sign, then whether it is over 5% of the previous total, compared
+    exactly in pence (as diff.flag_expr: a change of 5.003% is over 5%, though its per cent shows 5.00); from
+    nothing is a gain over 5%."""
+    over = (previous == 0) | (change.abs() * 20 > previous.abs())
     return (pl.when(change == 0).then(pl.lit(BANDS[2]))
-            .when(change > 0).then(pl.when(pct.is_null() | (pct > 5)).then(pl.lit(BANDS[0])).otherwise(pl.lit(BANDS[1])))
-            .otherwise(pl.when(pct.is_null() | (pct < -5)).then(pl.lit(BANDS[4])).otherwise(pl.lit(BANDS[3]))))
+            .when(change > 0).then(pl.when(over).then(pl.lit(BANDS[0])).otherwise(pl.lit(BANDS[1])))
+            .otherwise(pl.when(over).then(pl.lit(BANDS[4])).otherwise(pl.lit(BANDS[3]))))
 
 
-def band_counts(frame: pl.DataFrame, change: str = "change", pct: str = "change_pct") -> list[int]:
+def band_counts(frame: pl.DataFrame, change: str = "change", previous: str = "previous_total") -> list[int]:
     """How many rows of the frame fall in each of BANDS, in order."""
-    got = frame.select(band_of(pl.col(pct), pl.col(change)).alias("band")).get_column("band").value_counts()
+    got = frame.select(band_of(pl.col(change), pl.col(previous)).alias("band")).get_column("band").value_counts()
     counts = dict(got.iter_rows())
     return [int(counts.get(b, 0)) for b in BANDS]
 

@@ -56,9 +56,22 @@ def start_helpers() -> None:
     context()
     from multiprocessing import forkserver, resource_tracker
 
-    with _quiet_std_fds():
-        resource_tracker.ensure_running()
-        forkserver.ensure_running()
+    # Started with SIGTERM and SIGHUP blocked (a mask a new process keeps), the helpers live through the
+    # signal a closed session or systemd sends the whole group: the fork server dying would kill the workers
+    # halfway through sending a result (the pool then waits for ever), and the resource tracker dying
+    # prints tracebacks.  The run itself takes the signal, stops, and its helpers end with it.  Blocked
+    # rather than ignored here, a signal sent meanwhile still reaches the run once they have started.
+    # (Blocked again before each: the resource tracker's start unblocks SIGTERM as it returns.)
+    stops = {signal.SIGTERM, signal.SIGHUP} if hasattr(signal, "pthread_sigmask") else set()
+    try:
+        with _quiet_std_fds():
+            for start in (resource_tracker.ensure_running, forkserver.ensure_running):
+                if stops:
+                    signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+                start()
+    finally:
+        if stops:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
 
 
 class _quiet_std_fds:

@@ -29,7 +29,7 @@ from ..inputs.load import Table
 from ..pipeline import Inputs, compute, psf_frames, read_inputs
 from ..result import RunResult
 from ..inputs.schema import CLUSTER_ID, IN_FORMULA, PUPILS, SCHOOL_ID
-from .diff import diff_frames
+from .diff import diff_frames, folded_into
 
 #: The parts, in the order they are swapped in.
 PARTS = ("psf_runoff", "pupil_numbers", "formula", "other")
@@ -113,6 +113,8 @@ def attribution_frame(runs: list[tuple[str, RunResult]], level: str) -> pl.DataF
             frame = step
             continue
         frame = frame.join(step, on=key, how="full", coalesce=True, suffix=f"_{i}")
+    if level == "school":
+        frame = _folded(frame, runs[-1][1], len(runs))
     totals = [pl.col(f"_t{i}").fill_null(0) for i in range(len(runs))]
     parts = [(totals[i] - totals[i - 1]).alias(names[i]) for i in range(1, len(runs))]
     if level == "school":
@@ -124,6 +126,26 @@ def attribution_frame(runs: list[tuple[str, RunResult]], level: str) -> pl.DataF
     out = frame.select(pl.lit(level).alias("level"), school, cluster, totals[0].alias("previous_total"), *parts,
                        totals[-1].alias("current_total"), (totals[-1] - totals[0]).alias("change"))
     return out.sort(key)
+
+
+def _folded(frame: pl.DataFrame, current: RunResult, n: int) -> pl.DataFrame:
+    """Each school with no row this year added into its successor's row, step by step (SPEC §11.1, as the
+    diff compares a converted school: diff.fold_predecessors), so that its parts add up to its change."""
+    into = folded_into(frame[SCHOOL_ID].to_list(), set(current.schools[SCHOOL_ID].to_list()), current.successions)
+    if not into:
+        return frame
+    clusters = [c for c in frame.columns if c.startswith(CLUSTER_ID)]
+    return (frame.with_columns(pl.col(SCHOOL_ID).is_in(list(into)).alias("_folded"),
+                               pl.col(SCHOOL_ID).replace(into).alias(SCHOOL_ID))
+            .sort("_folded", maintain_order=True)  # the successor's own clusters first
+            .group_by(SCHOOL_ID, maintain_order=True)
+            .agg(*[_sum_or_null(f"_t{i}") for i in range(n)],
+                 *[pl.col(c).drop_nulls().first() for c in clusters]))
+
+
+def _sum_or_null(column: str) -> pl.Expr:
+    """A step's total over a school and its predecessors: null when none of them has a row in that run."""
+    return pl.when(pl.col(column).is_not_null().any()).then(pl.col(column).sum()).alias(column)
 
 
 def _checked_runs(prev_cfg: Config, cur_cfg: Config, register=None) -> list[tuple[str, RunResult]]:
@@ -162,7 +184,8 @@ def attributed_diff(result: RunResult, prev_cfg: Config, diff: pl.DataFrame | No
     runs = _checked_runs(prev_cfg, result.config, result.register)
     if diff is None:
         cols = [SCHOOL_ID, CLUSTER_ID, "total"]
-        diff = diff_frames(runs[0][1].schools.select(cols), result.schools.select(cols), result.config.flag_pct)
+        diff = diff_frames(runs[0][1].schools.select(cols), result.schools.select(cols), result.config.flag_pct,
+                           result.successions)
     parts = _parts(runs)
     named = [pl.col(p).alias(f"change_{p}") for p in PARTS]
     by_school = parts.filter(pl.col("level") == "school").select(SCHOOL_ID, *named)

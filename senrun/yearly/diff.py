@@ -275,17 +275,7 @@ def fold_predecessors(previous: pl.DataFrame, current_ids: set[str], successions
     """Last year's schools with each one that has no row this year folded into its nearest successor that
     has (SPEC §11.1, §11.11): the successor's previous total is its own (if any) plus its predecessors', in
     its own previous cluster (else its first predecessor's), and `_from` lists the predecessors."""
-    if not successions:
-        return previous.with_columns(pl.lit(None, dtype=pl.String).alias("_from"))
-    from ..schools import nearest_open_successor
-
-    after: dict[str, list[str]] = {}
-    for old, new in successions:
-        after.setdefault(old, []).append(new)
-    after = {k: sorted(v) for k, v in after.items()}
-    gone = [sid for sid in previous[SCHOOL_ID].to_list() if sid not in current_ids]
-    into = {sid: nearest_open_successor(sid, after, current_ids) for sid in gone}
-    into = {k: v for k, v in into.items() if v is not None}
+    into = folded_into(previous[SCHOOL_ID].to_list(), current_ids, successions)
     if not into:
         return previous.with_columns(pl.lit(None, dtype=pl.String).alias("_from"))
     folded: dict[str, list[str]] = {}
@@ -302,6 +292,20 @@ def fold_predecessors(previous: pl.DataFrame, current_ids: set[str], successions
             rows.append((sid, own[olds[0]][0], sum(own[o][1] for o in olds), ", ".join(olds)))
     return pl.DataFrame(rows, schema={SCHOOL_ID: pl.String, CLUSTER_ID: pl.String, "total": pl.Int64,
                                       "_from": pl.String}, orient="row")
+
+
+def folded_into(ids: list[str], current_ids: set[str], successions: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """Each of last year's `ids` with no row this year → its nearest successor that has one (SPEC §11.1, §11.11)."""
+    if not successions:
+        return {}
+    from ..schools import nearest_open_successor
+
+    after: dict[str, list[str]] = {}
+    for old, new in successions:
+        after.setdefault(old, []).append(new)
+    after = {k: sorted(v) for k, v in after.items()}
+    into = {sid: nearest_open_successor(sid, after, current_ids) for sid in ids if sid not in current_ids}
+    return {k: v for k, v in into.items() if v is not None}
 
 
 def in_year_successions(current_ids: set[str], successions: tuple[tuple[str, str], ...]) -> pl.DataFrame:

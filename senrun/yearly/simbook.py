@@ -95,6 +95,16 @@ class _Sheet:
             self.ws.freeze_panes(freeze_row, 0)
 
 
+#: Said on the terminal and the Overview when the base config has a protection floor (SPEC §11.8).
+FLOOR_LEFT_OUT = ("formula.protection is not applied in these figures: the floor needs last year's allocations, "
+                  "which simulate is not given; allocate --previous applies it, so its totals will differ")
+
+
+def floor_left_out(sim: SimulationResult) -> bool:
+    """Whether the base run left out formula.protection's floor (its `protection_skipped` warning)."""
+    return any(i.code == "protection_skipped" for i in sim.base.issues)
+
+
 def sheet_names(names: list[str]) -> list[str]:
     """Excel sheet names for the scenarios: no []:*?/\\ or control character, at most 31 characters
     (as Excel counts them), not beginning or ending with an apostrophe, unique ignoring case."""
@@ -181,6 +191,8 @@ def _overview(book, f: dict, sim: SimulationResult, sheets: list[str]) -> None:
     sh.ws.write_string(1, 0, f"Period {cfg.period_start:%d/%m/%Y} – {cfg.period_end:%d/%m/%Y}; base cluster pot "
                              f"{fmt_gbp(sim.base.totals.cluster_pot)}. Changes are scenario − base, per school "
                              "total (SSA + PSF + cluster share).")
+    if floor_left_out(sim):
+        sh.ws.write_string(2, 0, FLOOR_LEFT_OUT, f["bold"])
     frame = with_school_names(overview_frame(sim, sheets), sim.base)
     # for the page: no column that says nothing (no solved rate; sheets named as their scenarios)
     frame = frame.select([c for c in frame.columns if frame[c].null_count() < frame.height or frame.is_empty()])

@@ -284,7 +284,7 @@ def _movers(long: pl.DataFrame, n: int, column: str, largest: bool) -> list[Move
 def _tallies(long: pl.DataFrame, n: int) -> list[tuple[int, ...]]:
     """Per stacked frame: gaining, losing, unchanged, the gains' sum, the changes' sum either way, and the
     count in each of BANDS."""
-    band = band_of(pl.col("change_pct"), pl.col("change"))
+    band = band_of(pl.col("change"), pl.col("base_total"))
     got = long.group_by("_i").agg((pl.col("change") > 0).sum().alias("w"), (pl.col("change") < 0).sum().alias("l"),
                                   (pl.col("change") == 0).sum().alias("u"),
                                   pl.col("change").filter(pl.col("change") > 0).sum().alias("m"),
