@@ -32,8 +32,8 @@ test-slow: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(if $(QUICK),--quick)
 
-# The long fault loops (docs/reliability.md): 100 random SIGKILLs of `allocate --jobs 2`, and
-# runs under `ulimit -v` from 150 MB to 1 GB.  KILLS=20 for fewer.
+# The long fault loops (docs/reliability.md): 100 random SIGKILLs of `allocate --jobs 2`, 20 SIGHUPs
+# and SIGTERMs to its whole process group, and runs under `ulimit -v` from 150 MB to 1 GB.  KILLS=20 for fewer.
 soak: $(STAMP)
 	$(BIN)/python bench/soak.py --memory $(if $(KILLS),--kills $(KILLS))
 render: $(STAMP)

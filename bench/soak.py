@@ -3,6 +3,7 @@
     python bench/soak.py                 # or: make soak
     python bench/soak.py --kills 20      # fewer kills
     python bench/soak.py --memory        # also the low-memory loop (ulimit -v, Linux)
+    python bench/soak.py --kills 0 --hangups 40   # only the hang-up loop
 
 1. **Kills**: `senrun allocate --jobs 2` on the committed sample (`config/senrun.yaml`, about
    420 schools, so two processes build the returns), killed with SIGKILL at a random moment,
@@ -11,7 +12,12 @@
    longer than 20 s after the kill (a helper of the run holding its output would make it
    last for ever), and after the next run's recovery (`atomic.recover`) the output folder
    must be the complete run.
-2. **Memory** (`--memory`): `senrun allocate` under `ulimit -v` from 150 MB to 1 GB; every run
+2. **Hang-ups** (`--hangups N`, default 20): the same run in a session of its own, sent SIGHUP or SIGTERM
+   (in turn) to its whole process group at a random moment, as a closed ssh session or systemd does.
+   Each run must end within 60 s (none may hang), print no traceback, exit 0 or with the signal's
+   code (129, 143; or die of it while Python is still starting, before senrun's handlers are in
+   place), and leave the output folder whole and nothing beside it.
+3. **Memory** (`--memory`): `senrun allocate` under `ulimit -v` from 150 MB to 1 GB; every run
    must end with exit 0, or exit 1 with senrun's one line last on stderr and no traceback
    (an allocation failing inside Polars prints Rust's own line before it).
 """
@@ -102,6 +108,40 @@ def kills(n: int, seed: int) -> int:
     return len(problems)
 
 
+def hangups(n: int, seed: int) -> int:
+    rng = random.Random(seed)
+    problems = 0
+    with tempfile.TemporaryDirectory(prefix="senrun-hup-") as tmp:
+        out = Path(tmp) / "out"
+        started = time.monotonic()
+        allocate(out).communicate()
+        span = time.monotonic() - started
+        for i in range(n):
+            stop = (signal.SIGHUP, signal.SIGTERM)[i % 2]
+            run = allocate(out, start_new_session=True)
+            time.sleep(rng.uniform(0.2, span))
+            try:
+                os.killpg(run.pid, stop)
+            except ProcessLookupError:
+                pass
+            try:
+                _, err = run.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(run.pid, signal.SIGKILL)
+                run.communicate()
+                err, problem = b"", "hung: still running 60 s after the signal"
+            else:
+                litter = [p.name for p in Path(tmp).iterdir() if p.name != "out" and "senrun" in p.name]
+                problem = ("a traceback" if b"Traceback" in err else
+                           f"exit {run.returncode}" if run.returncode not in (0, 128 + stop, -stop) else
+                           f"left {litter}" if litter else
+                           "the folder is not a whole run" if not (out / atomic.MANIFEST).is_file() else None)
+            problems += problem is not None
+            print(f"{stop.name} to the group {i + 1}/{n}: {problem or 'ok'}", flush=True)
+    print(f"{n} hang-ups and terminations of the whole group: {n - problems} ended cleanly")
+    return problems
+
+
 def memory() -> int:
     bad = 0
     aborts = 0
@@ -131,9 +171,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kills", type=int, default=100)
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument("--hangups", type=int, default=20)
     parser.add_argument("--memory", action="store_true")
     args = parser.parse_args()
     failed = kills(args.kills, args.seed) if args.kills else 0
+    failed += hangups(args.hangups, args.seed) if args.hangups else 0
     if args.memory:
         failed += memory()
     sys.exit(1 if failed else 0)

@@ -451,3 +451,17 @@ def test_validate_warns_when_the_column_read_as_the_annual_amount_is_headed_as_a
         [issue] = found
         assert (issue.file, issue.column) == ("SEN statements.xlsx", header) and issue.row is None
         assert "annual_amount" in (issue.expected or "")
+
+
+def test_a_year_label_in_the_files_wins_over_the_clock_when_no_statement_date_can_be_read(tmp_path):
+    """With no statement date to go by, the files' own label ('Schools 2013-14') says the year; this year
+    is the guess only when nothing in the files says."""
+    folder = council_files(tmp_path / "council")
+    book = openpyxl.load_workbook(folder / "SEN statements.xlsx")
+    for row in book.active.iter_rows(min_row=4, min_col=3, max_col=3):  # the statement dates made unreadable
+        for cell in row:
+            cell.value = "TBC"
+    book.save(folder / "SEN statements.xlsx")
+    result, out = _init(tmp_path, folder)
+    assert result.exit_code == 0, result.output
+    assert 'year: "2013-14"' in out.read_text() and "no statement dates" not in out.read_text()

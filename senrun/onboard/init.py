@@ -102,10 +102,11 @@ def suggest_year(found: dict[str, Found], policy_start: date = POLICY_START) -> 
     - the first funding year that begins on or after `policy_start` (a cluster-model run; its census,
       the January before, then falls after the policy start too);
     - a year the files or sheets are labelled with ("Schools list 2013-14")."""
-    y, why = _statement_year(found)
-    years = [(y, why), (first_year_from(policy_start), f"the start of the cluster model (policy.start "
-                                                          f"{policy_start:%d/%m/%Y})")]
-    label = labelled_year(found)
+    stated, label = _statement_year(found), labelled_year(found)
+    if stated is None and not label:  # nothing in the files says: this year
+        stated = (date.today().year, f"this year ({date.today().year}: no statement dates or year labels found)")
+    years = [*([stated] if stated else []),
+             (first_year_from(policy_start), f"the start of the cluster model (policy.start {policy_start:%d/%m/%Y})")]
     if label:
         years.append((label[0], f"the label in \"{label[1]}\""))
     best = max(v for v, _ in years)
@@ -114,8 +115,8 @@ def suggest_year(found: dict[str, Found], policy_start: date = POLICY_START) -> 
     return best, f"from {said}" + (f"; {others}" if others else "")
 
 
-def _statement_year(found: dict[str, Found]) -> tuple[int, str]:
-    """The year the latest statement date points to, and why."""
+def _statement_year(found: dict[str, Found]) -> tuple[int, str] | None:
+    """The year the latest statement date points to, and why; None when no statement date is found."""
     latest: list[date] = []
     for name, columns in (("statements", ("statement_date", "effective_date")),):
         if name in found:
@@ -125,8 +126,7 @@ def _statement_year(found: dict[str, Found]) -> tuple[int, str]:
                     latest += [d for d in _dates(found[name].table.values.get(by_column[c], []))
                                if d <= date.today()]
     if not latest:
-        y = date.today().year
-        return y, f"this year ({y}: no statement dates found)"
+        return None
     d = max(latest)
     y = d.year if d.month < 9 else d.year + 1
     return y, f"the latest statement date ({d:%d/%m/%Y})"
