@@ -205,22 +205,29 @@ def test_the_parts_of_each_schools_change_add_up_exactly_to_the_change(tmp_path)
     assert parts.filter(pl.col("level") == "cluster").select("change").item() == 50_000
 
 
-def test_the_change_at_a_school_that_became_an_academy_is_attributed_with_its_psf_following_it__faq_3_6_spec_11_1(
-        tmp_path):
-    """This year's PSF is paid at the academy, which last year's schools do not have: in the runs on last
-    year's schools it holds its PSF as a setting outside the formula, and its share arrives in `other`."""
+def converting_years(folder: Path, closed: str, opened: str):
+    """Last year's config (schools A and B, 2012-13) and this year's (A closes on `closed`, succeeded by the
+    academy AA opened on `opened`), with one child's £1,200 statement at A."""
     def school(sid: str, **extra) -> dict:
         return {"school_id": sid, "school_name": f"School {sid}", "cluster_id": "C1", "ssa": "0.00",
                 "pupils": "100", "opened": "", "closed": "", "successor_id": "", **extra}
 
-    (tmp_path / "last").mkdir()
-    (tmp_path / "this").mkdir()
+    (folder / "last").mkdir()
+    (folder / "this").mkdir()
     one = [statement("B801200005001", "2005-05-05", annual="1200.00")]
-    prev = load_config(write_run(tmp_path / "last", statements=one, schools=[school("A"), school("B")],
+    prev = load_config(write_run(folder / "last", statements=one, schools=[school("A"), school("B")],
                                  year="2012-13", period={"start": "2012-04-01", "end": "2013-03-31"},
                                  census_date="2012-01-19"))
-    cur = load_config(write_run(tmp_path / "this", statements=one, schools=[
-        school("A", closed="2013-08-31", successor_id="AA"), school("AA", opened="2013-09-01"), school("B")]))
+    cur = load_config(write_run(folder / "this", statements=one, schools=[
+        school("A", closed=closed, successor_id="AA"), school("AA", opened=opened), school("B")]))
+    return prev, cur
+
+
+def test_the_change_at_a_school_that_became_an_academy_is_attributed_with_its_psf_following_it__faq_3_6_spec_11_1(
+        tmp_path):
+    """This year's PSF is paid at the academy, which last year's schools do not have: in the runs on last
+    year's schools it holds its PSF as a setting outside the formula, and its share arrives in `other`."""
+    prev, cur = converting_years(tmp_path, closed="2013-08-31", opened="2013-09-01")
     parts = attribute_change(prev, cur)
     assert parts.select(pl.sum_horizontal(*PARTS) - pl.col("change")).to_series().abs().max() == 0
     by_school = {r["school_id"]: r for r in parts.filter(pl.col("level") == "school").iter_rows(named=True)}
@@ -238,18 +245,7 @@ def test_a_school_gone_this_year_is_folded_into_its_academy_whose_parts_add_up_t
     from senrun.outputs import write_outputs
     from senrun.yearly.attribution import attributed_diff
 
-    def school(sid: str, **extra) -> dict:
-        return {"school_id": sid, "school_name": f"School {sid}", "cluster_id": "C1", "ssa": "0.00",
-                "pupils": "100", "opened": "", "closed": "", "successor_id": "", **extra}
-
-    (tmp_path / "last").mkdir()
-    (tmp_path / "this").mkdir()
-    one = [statement("B801200005001", "2005-05-05", annual="1200.00")]
-    prev = load_config(write_run(tmp_path / "last", statements=one, schools=[school("A"), school("B")],
-                                 year="2012-13", period={"start": "2012-04-01", "end": "2013-03-31"},
-                                 census_date="2012-01-19"))
-    cur = load_config(write_run(tmp_path / "this", statements=one, schools=[
-        school("A", closed="2013-03-31", successor_id="AA"), school("AA", opened="2013-04-01"), school("B")]))
+    prev, cur = converting_years(tmp_path, closed="2013-03-31", opened="2013-04-01")
     last = write_outputs(allocate(prev), tmp_path / "out-last", returns=False)
     result = allocate(cur)
     with_file = attributed_diff(result, prev, diff_against(result, last / "schools.csv"))
