@@ -13,9 +13,9 @@ from datetime import date
 
 import polars as pl
 
-from .calendar import academic_year, nc_year
+from .calendar import academic_year, nc_year, shift_years
 from .engine import collect
-from .errors import UPN_SHAPE, Issues, looks_personal
+from .errors import UPN_SHAPE, Issues, looks_personal, school_cell_personal
 from .inputs.load import Table
 from .inputs.schema import (CEASED_DATE, CLUSTER_ID, CLUSTER_NAME, COUNTED_ENROL, DOB, ENROL_STATUS, NC_YEAR_TAUGHT,
                             REASON, ROW, SCHOOL_ID, SCHOOL_NAME, STATEMENT_DATE, STREAM, TO_SCHOOL, UPN)
@@ -94,9 +94,12 @@ def unknown_schools(table: Table, column: str, school_ids: pl.Series, issues: Is
         value = rec[column]
         school = named.get(str(value).strip().casefold())
         if school is not None:  # a school's name, as the schools input has it: public, no child's
+            spelt, ids = school
+            gives = (f"gives {spelt} the id {ids[0]}" if len(ids) == 1 else
+                     f"has {len(ids)} schools of that name, with the ids {', '.join(ids)}")
             issues.error("unknown_school", f"{what} '{value}' is a school's name, not its id: the schools input "
-                         f"gives {str(value).strip()} the id {school}", **table.where(column, rec[ROW]),
-                         expected=f"the school's id ({school}): map the column holding schools' ids as {column}")
+                         f"{gives}", **table.where(column, rec[ROW]),
+                         expected=f"the school's id: map the column holding schools' ids as {column}")
             continue
         child = looks_personal(value)  # a UPN or a date of birth typed into the school cell: no suggestion
         issues.error("unknown_school", f"{what} '{value}' is not in the schools input"
@@ -104,13 +107,16 @@ def unknown_schools(table: Table, column: str, school_ids: pl.Series, issues: Is
                      **table.where(column, rec[ROW]), value=value, expected="a school_id of the schools input")
 
 
-def school_names(school_ids: pl.Series, names: pl.Series | None) -> dict[str, str]:
-    """A school's name as compared (no case, no spaces at the ends) → its id, for the names given once."""
+def school_names(school_ids: pl.Series, names: pl.Series | None) -> dict[str, tuple[str, list[str]]]:
+    """A school's name as compared (no case, no spaces at the ends) → the name as the schools input spells
+    it, and the ids of the schools of that name (an academy often keeps its school's name)."""
     if names is None:
         return {}
-    pairs = pl.DataFrame({"id": school_ids, "name": names.cast(pl.String).str.strip_chars().str.to_lowercase()})
-    once = pairs.filter(pl.col("name").is_not_null() & (pl.len().over("name") == 1))
-    return dict(zip(once["name"].to_list(), once["id"].cast(pl.String).to_list()))
+    pairs = pl.DataFrame({"id": school_ids.cast(pl.String), "name": names.cast(pl.String).str.strip_chars()})
+    grouped = (pairs.filter(pl.col("name").is_not_null() & (pl.col("name") != ""))
+               .group_by(pl.col("name").str.to_lowercase().alias("_key"), maintain_order=True)
+               .agg(pl.col("name").first(), pl.col("id").unique(maintain_order=True)))
+    return {key: (name, ids) for key, name, ids in grouped.iter_rows()}
 
 
 def _id_kind(ids: list[str]) -> str:
@@ -128,7 +134,7 @@ def _id_kind(ids: list[str]) -> str:
 
 
 def other_ids(table: Table, found: pl.Series, school_ids: pl.Series, issues: Issues, what: str,
-              column: str = SCHOOL_ID, named: dict[str, str] | None = None) -> None:
+              column: str = SCHOOL_ID, named: dict[str, tuple[str, list[str]]] | None = None) -> None:
     """One error where (nearly) every row of an input names a school the schools input does not hold: most
     often the two give schools by ids of different kinds (URNs against DfE numbers), or by their names
     (`named`: school_names), and each row's own error would not say so."""
@@ -143,13 +149,15 @@ def other_ids(table: Table, found: pl.Series, school_ids: pl.Series, issues: Iss
                      "input's kind")
         return
     kinds = (_id_kind(theirs), _id_kind(ours))
+    # examples that could be a child's (a name, a UPN: a column mapped one off) are hidden as any such cell is
+    personal = tuple(str(t) for t in theirs[:3] if school_cell_personal(t))
     told = (f"{table.file} gives schools by {kinds[0]} such as {theirs[0]}, the schools input by "
             f"{kinds[1]} such as {ours[0]}" if kinds[0] != kinds[1] and theirs and ours else
             f"such as {', '.join(theirs[:3])}, where the schools input has {', '.join(ours[:3])}")
     issues.error("unknown_school", f"{what}: {told}. Give both inputs the same kind of school id: map the schools "
                  "input's column of that kind as school_id (a DfE number is the LA code and the establishment "
                  "number together, 926 and 2004 → 9262004; in Excel, =LA*10000+EstablishmentNumber)",
-                 **table.where(column), expected="school ids of the schools input's kind")
+                 **table.where(column), expected="school ids of the schools input's kind", personal=personal)
 
 
 def upns_in_names(schools: Table, issues: Issues) -> None:
@@ -288,12 +296,11 @@ def census_date_off(census: Table, census_date: date, aged: pl.DataFrame, issues
         sort=True).row(0)
     if abs(off) != 1 or n < aged.height * 0.8:
         return
-    fits = census_date.replace(year=census_date.year + off) if (census_date.month, census_date.day) != (2, 29) \
-        else census_date.replace(year=census_date.year + off, day=28)
+    fits = shift_years(census_date, off)
     issues.warn("census_date_year", f"{n:,} of the {given:,} pupils with a year taught are taught a year "
                 f"{'above' if off > 0 else 'below'} their age-based year on census_date {census_date:%d/%m/%Y}: "
-                f"census_date is most likely a year {'early' if off > 0 else 'late'} (their years fit a census "
-                f"in January {fits.year}), and every age, phase and pupil count of the run with it",
+                f"census_date is most likely a year {'early' if off > 0 else 'late'} (their years fit a census_date "
+                f"of {fits:%d/%m/%Y}), and every age, phase and pupil count of the run with it",
                 **census.where(NC_YEAR_TAUGHT), expected="the day the census was taken, as census_date in the config")
 
 

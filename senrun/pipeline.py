@@ -32,7 +32,7 @@ from .result import InputInfo, RunResult, Totals
 from .inputs.schema import (ANNUAL_AMOUNT, CLUSTER_ID, CLUSTER_NAME, COUNTED_ENROL, DOB, ENROL_STATUS, FSM, PUPILS, PUPILS_OVERRIDE,
                             ROW, SCHEMAS, SCHOOL_ID, SCHOOL_NAME, SEN_PROVISION, SEN_STATEMENT_CODES, SEN_SUPPORT_CODES,
                             SSA, UPN, URN)
-from .urns import links_in_school_ids
+from .urns import given_urn, links_in_school_ids, urn_schools
 
 
 @dataclass
@@ -251,12 +251,13 @@ def check_inputs(inp: Inputs, cfg: Config, whole: bool = True) -> None:
     dated = {"opened", "closed", "successor_id"} & set(schools.frame.columns) or inp.links is not None
     checks.duplicates(schools, [SCHOOL_ID], issues, "school_id", hint=SAME_ID_CONVERSION if dated else "")
     if URN in schools.frame.columns:  # a URN names one school: the links are read through it
-        checks.duplicates(schools, [URN], issues, "URN", hint=URN_TWICE)
+        checks.duplicates(replace(schools, frame=schools.frame.filter(given_urn())), [URN], issues, "URN",
+                          hint=URN_TWICE)
     if "links_by_id" not in inp.derived:  # GIAS's URNs read as school_ids (§11.1), once per set of inputs
         inp.derived["links_by_id"] = links_in_school_ids(schools, inp.links, issues)
     inp.links = inp.derived["links_by_id"]
     check_open_dates(schools, issues)  # a school that closes before it opens (SPEC §11.1)
-    found = successions_of(inp, issues)
+    found = successions_of(inp, issues, cfg.period_end)
     check_ssa_of_shut_schools(schools, found, cfg, issues)  # SSA of a school with no row (SPEC §1, §11.11)
     succession.unclosed_predecessors(schools, found, cfg.period_end, issues)  # open after its successor took over
     check_overrides(schools, found, cfg, issues)  # a pupils_override that sets no school's pupils
@@ -292,12 +293,12 @@ def check_inputs(inp: Inputs, cfg: Config, whole: bool = True) -> None:
     _check_budget(inp, cfg)
 
 
-def successions_of(inp: Inputs, issues: Issues | None = None) -> succession.Successions:
+def successions_of(inp: Inputs, issues: Issues | None = None, period_end=None) -> succession.Successions:
     """The schools' successions (SPEC §11.1), read once per set of inputs; a successor's blank
     cluster is filled from its predecessors'."""
     if "successions" not in inp.derived:
         issues = issues if issues is not None else Issues()
-        found = succession.read_successions(inp.schools, inp.links, issues)
+        found = succession.read_successions(inp.schools, inp.links, issues, period_end, urn_schools(inp.schools.frame))
         succession.successor_clusters(inp.schools, found, issues)
         inp.derived["successions"] = found
     return inp.derived["successions"]

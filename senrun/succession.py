@@ -58,12 +58,16 @@ NONE = Successions(pl.DataFrame(schema=_EDGE_SCHEMA), pl.DataFrame(schema=_TIMEL
                    pl.DataFrame(schema=_CHAIN_SCHEMA))
 
 
-def read_successions(schools: Table, links: Table | None, issues: Issues) -> Successions:
+def read_successions(schools: Table, links: Table | None, issues: Issues, period_end: date | None = None,
+                     urn_of: dict[str, str] | None = None) -> Successions:
     """The successions of the schools input and the links input; problems go to `issues`.
 
     Errors: a successor not in the schools input, a school given two different successors, a
     school succeeding itself or a loop, a succession with no date (no link date, no `closed`
-    and no `opened` of the successor)."""
+    and no `opened` of the successor).  A succession dated after `period_end` (the run's period)
+    whose successor is not in the schools input is left out, with no error: it moves no money this
+    period, and GIAS's links export holds every conversion, later ones too.  `urn_of` (URN → school_id,
+    urns.urn_schools) names the school a successor given by its URN is."""
     frame = schools.frame
     if SUCCESSOR_ID not in frame.columns and links is None and CLOSED not in frame.columns:
         return NONE
@@ -75,11 +79,9 @@ def read_successions(schools: Table, links: Table | None, issues: Issues) -> Suc
     found: dict[str, tuple[str, date | None, dict]] = {}  # school → (successor, link date, where)
     for school, successor, link_date, where, from_links in _declared(pairs, schools, links, ids):
         if successor not in ids:
-            issues.error("unknown_school", f"successor '{successor}' of school {school} is not in the schools input"
-                         f"{_NOR_URN if from_links and URN in frame.columns else ''}",
-                         **where, value=successor, expected="a school_id of the schools input (add the successor, "
-                         "with in_formula: no if it is outside the formula; a school that closes after this period "
-                         "needs no successor yet: leave it blank until the year of the run the school closes in)")
+            on = link_date or (closed[school] + timedelta(days=1) if closed.get(school) else None)
+            if period_end is None or on is None or on <= period_end:  # (after the period: not listed yet)
+                _unknown_successor(school, successor, where, from_links and URN in frame.columns, urn_of, issues)
             continue
         if successor == school:
             issues.error("succession", f"school {school} is given as its own successor: a conversion that keeps the "
@@ -107,6 +109,21 @@ def read_successions(schools: Table, links: Table | None, issues: Issues) -> Suc
     if _loops(edges, {school: where for school, (_, _, where) in found.items()}, issues):
         return NONE
     return _build(edges, closed)
+
+
+def _unknown_successor(school: str, successor: str, where: dict, urns_too: bool, urn_of: dict[str, str] | None,
+                       issues: Issues) -> None:
+    """The error for a successor that is no school of the schools input: the school it is the URN of, when it
+    is one (the schools' own successor_id column is in the council's ids, urns.py), else what to add."""
+    if successor in (urn_of or {}):
+        issues.error("unknown_school", f"successor '{successor}' of school {school} is the URN of school "
+                     f"{urn_of[successor]}, not a school_id", **where, value=successor,
+                     expected=f"the successor's school_id ({urn_of[successor]})")
+        return
+    issues.error("unknown_school", f"successor '{successor}' of school {school} is not in the schools input"
+                 f"{_NOR_URN if urns_too else ''}", **where, value=successor,
+                 expected="a school_id of the schools input (add the successor, with in_formula: no if it is "
+                 "outside the formula)")
 
 
 def _link_date_differs(school: str, successor: str, on: date, closed: date | None, opened: date | None,

@@ -38,12 +38,18 @@ def has_urns(schools: pl.DataFrame) -> bool:
     return URN in schools.columns
 
 
+def given_urn() -> pl.Expr:
+    """A `urn` cell that gives one: a placeholder with no digit ('n/a', '-', 'none', for a nursery with no
+    URN) is read as blank."""
+    return pl.col(URN).is_not_null() & pl.col(URN).cast(pl.String).str.contains(r"\d")
+
+
 def urn_schools(schools: pl.DataFrame) -> dict[str, str]:
     """URN → school_id, of the schools with a URN.  A URN given twice is an error of its own (checks
     across inputs); here it reads as its first row's school."""
     if not has_urns(schools):
         return {}
-    rows = (schools.filter(pl.col(URN).is_not_null() & pl.col(SCHOOL_ID).is_not_null())
+    rows = (schools.filter(given_urn() & pl.col(SCHOOL_ID).is_not_null())
             .unique(URN, keep="first", maintain_order=True))
     return dict(rows.select(URN, SCHOOL_ID).iter_rows())
 

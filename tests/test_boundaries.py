@@ -194,7 +194,7 @@ def test_most_pupils_taught_a_year_above_their_age_based_year_say_census_date_is
     [said] = [i for i in result.issues if i.code == "census_date_year"]
     assert said.message.startswith("24 of the 30 pupils with a year taught are taught a year above their age-based "
                                    "year on census_date 17/01/2013: census_date is most likely a year early (their "
-                                   "years fit a census in January 2014)")
+                                   "years fit a census_date of 17/01/2014)")
     assert (said.file, said.column, said.row) == ("census.csv", "nc_year_taught", None)
 
 

@@ -151,6 +151,17 @@ def test_a_urn_given_to_two_schools_is_an_error_at_the_second_row_naming_the_fir
     assert U1 not in str(caught.value) and PRIMARY not in str(caught.value)  # no child's data in the message
 
 
+def test_a_placeholder_in_the_urn_column_of_two_settings_is_read_as_blank_not_as_one_urn_twice__spec_11_1(
+        tmp_path):
+    """A private nursery has no URN: a council writes 'n/a' (or '-'), and two of them are not one URN given twice."""
+    schools = [*SCHOOLS, school("9268001", "n/a"), school("9268002", "n/a"), school("9268003", "-")]
+    result = allocate(load_config(gias_run(tmp_path, schools=schools)))
+    assert "duplicate" not in codes(result)
+    psf = {sid: paid for sid, (paid, _) in money(result).items()}
+    assert psf == {sid: paid for sid, (paid, _) in money(allocate(load_config(gias_run(tmp_path / "plain")))).items()} \
+        | {"9268001": 0, "9268002": 0, "9268003": 0}  # the PSF followed the conversion as before
+
+
 def test_explain_by_an_academys_urn_explains_the_school_with_that_urn_and_says_which_it_is__spec_7(tmp_path):
     config = gias_run(tmp_path)
     result, _, inp = run_for_explain(load_config(config))
@@ -227,3 +238,15 @@ def test_init_maps_the_urn_so_gias_links_reach_schools_by_dfe_number_and_says_no
     assert "No edits needed" not in said
     assert "`senrun validate` finds: links.csv › URN: none of the 1 successions in the links input" in said
     assert "map the schools list's URN column as urn" in said
+
+
+def test_init_lists_the_links_warning_beside_the_errors_it_causes__faq_3_6(tmp_path):
+    """An academy's blank cluster is its predecessor's through the succession: when the links cannot be read,
+    validate finds the blank cluster too, and init must still list the links warning that explains it."""
+    folder = council_with_gias_links(tmp_path / "without", urn=False)
+    schools = folder / "Schools list 2013-14.csv"
+    schools.write_text(schools.read_text(encoding="utf-8").replace("Ash Academy,C1", "Ash Academy,"), encoding="utf-8")
+    result = CliRunner().invoke(app, ["init", "--from", str(folder), "--out", str(tmp_path / "draft.yaml")])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0, result.output
+    assert "map the schools list's URN column as urn" in said and "Cluster" in said

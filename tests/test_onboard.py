@@ -431,8 +431,11 @@ def test_a_weekly_amount_is_never_offered_as_the_annual_amount_and_init_says_wha
 
 
 @pytest.mark.parametrize("header, warned", [("Weekly amount", True), ("PSF per week", True),
-                                             ("Monthly PSF £", True), ("Annual PSF (weekly rate x 52)", False),
-                                             ("Annual Value", False), ("Amount", False)])
+                                             ("Monthly PSF £", True), ("Cost (p.w.)", True), ("Cost pcm", True),
+                                             ("Annual PSF (weekly rate x 52)", False), ("Annual Value", False),
+                                             ("Amount", False), ("Annualised weekly cost", False),
+                                             ("Weekly cost (£) x 52", False), ("FYE (weekly x 39)", False),
+                                             ("52-week cost", False), ("12 month cost", False)])
 def test_validate_warns_when_the_column_read_as_the_annual_amount_is_headed_as_a_weeks_or_a_months(
         tmp_path, header, warned):
     """A weekly figure read as a year's pays a fortieth of the PSF with no error (SPEC §3: annual_amount is a

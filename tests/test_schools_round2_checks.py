@@ -156,13 +156,14 @@ def test_a_cluster_named_on_some_of_its_rows_has_that_name_whichever_row_comes_f
 
 # FAQ 2, 13: the pot is shared between the clusters the council set up; a cluster typed two ways is not two
 
-def test_cluster_ids_that_differ_only_in_capitals_or_spaces_are_an_error_at_the_later_spelling__faq_2(tmp_path):
+def test_cluster_ids_that_differ_only_in_capitals_spaces_or_punctuation_are_an_error_at_the_later_spelling__faq_2(
+        tmp_path):
     schools = [school("A", "Thetford"), school("B", "thetford"), school("H", "North  East"),
-               school("D", "North East"), school("E", "Thetford")]
+               school("D", "North-East"), school("E", "Thetford")]
     found = [e for e in errors_of(tmp_path, schools=schools, statements=ONE_CHILD) if e.code == "cluster_spelling"]
-    assert [(e.row, e.column, e.value) for e in found] == [(3, "cluster_id", "thetford"), (5, "cluster_id", "North East")]
-    assert found[0].message == ("cluster_id 'thetford' differs from 'Thetford' (row 2) only in capitals or spaces: "
-                                "they would be two clusters, each with its own share")
+    assert [(e.row, e.column, e.value) for e in found] == [(3, "cluster_id", "thetford"), (5, "cluster_id", "North-East")]
+    assert found[0].message == ("cluster_id 'thetford' differs from 'Thetford' (row 2) only in capitals, spaces or "
+                                "punctuation: they would be two clusters, each with its own share")
 
 
 def test_a_blank_cluster_says_how_a_setting_outside_the_formula_is_given__spec_11_2(tmp_path):
@@ -192,3 +193,42 @@ def test_statements_whose_schools_are_all_given_by_name_get_one_error_saying_so_
     assert summary.message.startswith("12 of the 12 rows of statements.csv name schools not in the schools input: "
                                       "statements.csv gives schools by their names, such as School 9262000, where "
                                       "the schools input gives ids, such as 9262000")
+
+
+def test_a_name_two_schools_share_is_told_with_both_ids_and_a_childs_name_in_every_row_stays_hidden__spec_8(
+        tmp_path):
+    """An academy often keeps its school's name: both ids are given. And a column of children's names mapped
+    as the school (every row unknown) is told in one error whose examples are hidden, as each row's are."""
+    schools = [school("A"), school("B"), {**school("AA"), "school_name": "School A"}]
+    statements = [statement(U1, PRIMARY, school="school a ", annual="1200.00")]
+    (tmp_path / "one").mkdir()
+    [named] = [e.hidden() for e in errors_of(tmp_path / "one", statements=statements, schools=schools)
+               if e.code == "unknown_school"]
+    assert named.message == ("the school holding the PSF, 'school a' is a school's name, not its id: the schools "
+                             "input has 2 schools of that name, with the ids A, AA")
+    children = [statement(f"B8012000{50 + i:02d}001", PRIMARY, school=name) for i, name in
+                enumerate(["Amelia Jones", "Oliver Smith", "Isla Brown", "Noah Patel", "Ava Khan", "Leo Green",
+                           "Mia White", "Jack Hall", "Ella King", "Alfie Wood", "Lily Scott", "Jacob Hill"])]
+    (tmp_path / "two").mkdir()
+    found = [e.hidden() for e in errors_of(tmp_path / "two", statements=children) if e.code == "unknown_school"]
+    [summary] = [e for e in found if e.row is None]
+    assert "Amelia Jones" not in summary.message and "[hidden]" in summary.message
+
+
+def test_a_conversion_after_the_period_needs_no_academy_in_the_schools_input_yet__spec_11_1(tmp_path):
+    """GIAS's links export holds every conversion, later ones too: one dated after this period moves no money
+    now, and its academy need not be listed until the year it opens."""
+    schools = [school("A", closed="2014-11-30", successor="Z"), school("B")]
+    result = run(tmp_path, schools=schools, statements=ONE_CHILD)
+    assert [i for i in result.issues if i.code in ("unknown_school", "succession")] == []
+    (tmp_path / "now").mkdir()
+    schools = [school("A", closed="2013-11-30", successor="Z"), school("B")]  # within the period: an error still
+    assert [e.code for e in errors_of(tmp_path / "now", schools=schools, statements=ONE_CHILD)] == ["unknown_school"]
+
+
+def test_a_successor_given_by_its_urn_in_the_schools_successor_column_is_told_its_school_id__spec_11_1(tmp_path):
+    schools = [{**school("A", closed="2013-08-31", successor="140001"), "urn": "100001"},
+               {**school("AA", opened="2013-09-01"), "urn": "140001"}, {**school("B"), "urn": "100002"}]
+    [error] = [e for e in errors_of(tmp_path, schools=schools, statements=ONE_CHILD) if e.code == "unknown_school"]
+    assert error.message == "successor '140001' of school A is the URN of school AA, not a school_id"
+    assert (error.row, error.column, error.expected) == (2, "successor_id", "the successor's school_id (AA)")

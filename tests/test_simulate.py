@@ -491,3 +491,6 @@ def test_a_floor_simulate_cannot_apply_is_said_on_the_terminal_and_the_overview_
     quiet = runner.invoke(app, ["simulate", "-c", str(plain.path), "--set", "lump_sum.rate=20", "-o",
                                 str(tmp_path / "sim2")])
     assert quiet.exit_code == 0 and "formula.protection" not in quiet.output
+    added = scenario_file(tmp_path, "floor.yaml", "formula: {protection: {floor_pct: -2}}\n")  # a scenario's own
+    said = runner.invoke(app, ["simulate", "-c", str(plain.path), "-s", str(added), "-o", str(tmp_path / "sim3")])
+    assert said.exit_code == 0 and "formula.protection is not applied in these figures" in " ".join(said.output.split())

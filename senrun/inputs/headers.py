@@ -26,17 +26,25 @@ def norm(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", str(text).lower())
 
 
-#: Words that, in a money header, say it holds another period's amount than a year's (`Weekly amount`).
-NOT_ANNUAL = frozenset({"week", "weekly", "wk", "pw", "month", "monthly", "term", "termly", "hour", "hours",
-                        "hourly", "hrs", "day", "daily"})
-#: Words that say a year's amount, whatever else the header says (`Annual (weekly rate x 52)`).
-ANNUAL = frozenset({"annual", "annually", "year", "yearly", "pa", "annum", "yr"})
+#: Words that, in a money header, say it holds another period's amount than a year's (`Weekly amount`, `Cost pcm`).
+NOT_ANNUAL = frozenset({"week", "weekly", "wk", "pw", "month", "monthly", "mth", "pcm", "term", "termly", "hour",
+                        "hours", "hourly", "hrs", "day", "daily"})
+#: Words that say a year's amount, whatever else the header says (`Annualised weekly cost`, `FYE`).
+ANNUAL = frozenset({"annual", "annually", "annualised", "annualized", "year", "yearly", "pa", "annum", "yr", "fye",
+                    "fy"})
+#: A week's or month's rate multiplied up, or a year counted in weeks or months: `x 52`, `× 39`, `52-week`.
+_YEAR_OF = re.compile(r"(?:[x×*]\s*\d+)|(?:\b(?:52|39|38|12)[\s-]*(?:weeks?|wks?|months?|mths?)\b)")
+#: `p.w.`, `p/w`: per week, written with stops or a slash.
+_PER_WEEK = re.compile(r"\bp\s*[./]\s*w\b")
 
 
 def not_annual(header: str) -> bool:
     """Whether a money header says it is a week's, month's, term's, day's or hour's amount, and not a year's."""
-    words = set(_words(header))
-    return bool(words & NOT_ANNUAL) and not words & ANNUAL
+    text = str(header).lower()
+    words = set(_words(text))
+    if words & ANNUAL or _YEAR_OF.search(text):
+        return False
+    return bool(words & NOT_ANNUAL) or _PER_WEEK.search(text) is not None
 
 
 def _says(header: str, parts: tuple[str, ...]) -> bool:

@@ -259,8 +259,9 @@ def validation_problems(text: str, out: Path) -> list[str]:
         cfg = config_from_mapping(raw, out.resolve(), lines)
         errors = [i for i in allocate(cfg, floor_needs_previous=False).issues
                   if i.is_error or i.code in EDIT_WARNINGS]
-    except SenrunError as exc:
-        errors = exc.errors or exc.issues
+    except SenrunError as exc:  # its errors, and the warnings that are edits (a cluster left blank can be theirs)
+        errors = ([i for i in exc.issues if i.code in EDIT_WARNINGS] + list(exc.errors)) if exc.errors \
+            else list(exc.issues)
     except Exception as exc:  # the draft is still written; the person runs validate  # noqa: BLE001
         return [f"`senrun validate` could not check this draft ({type(exc).__name__}): run it and make the "
                 "edits it lists"]

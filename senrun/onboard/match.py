@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from ..calendar import labelled_years
-from ..inputs.headers import NOT_ANNUAL, norm
+from ..inputs.headers import norm, not_annual
 from ..inputs.schema import (ANNUAL_AMOUNT, CEASED_DATE, CLOSED, CLUSTER_ID, CLUSTER_NAME, DOB, EFFECTIVE_DATE,
                              FROM_SCHOOL, LINK_DATE, MOVE_DATE, OPENED, SCHEMAS, SCHOOL_ID, SERIAL_DATES,
                              STATEMENT_DATE, SUCCESSOR_ID, TO_SCHOOL, URN, Column, Kind)
@@ -138,7 +138,6 @@ _BIRTH = {"birth", "dob", "born"}
 #: annual one, an amendment's date not the ceasing's, a date of birth not a move's — each read so would move
 #: money (`Weekly Amount £` was proposed as annual_amount, `Date Amended` as ceased_date).
 SAYS_OTHERWISE = {
-    ANNUAL_AMOUNT: NOT_ANNUAL,
     CEASED_DATE: {"amended", "amendment", "amend", "review", "reviewed", "issued", "issue", "start", "started",
                   "effective", "transfer", "transferred", *_BIRTH},
     MOVE_DATE: _BIRTH, STATEMENT_DATE: {*_BIRTH, "ceased", "cease", "ceasing"}, EFFECTIVE_DATE: _BIRTH,
@@ -158,6 +157,8 @@ def says_otherwise(header: str, column: str) -> bool:
     what it must (MUST_SAY)."""
     if column in MUST_SAY and not any(part in norm(header) for part in MUST_SAY[column]):
         return True
+    if column == ANNUAL_AMOUNT:  # (`Annualised weekly cost` is a year's; `Cost p.w.` is not)
+        return not_annual(header)
     return bool(SAYS_OTHERWISE.get(column, set()) & set(_words(header)))
 
 

@@ -101,8 +101,8 @@ FLOOR_LEFT_OUT = ("formula.protection is not applied in these figures: the floor
 
 
 def floor_left_out(sim: SimulationResult) -> bool:
-    """Whether the base run left out formula.protection's floor (its `protection_skipped` warning)."""
-    return any(i.code == "protection_skipped" for i in sim.base.issues)
+    """Whether the base run or a scenario's left out formula.protection's floor (`protection_skipped`)."""
+    return any(i.code == "protection_skipped" for i in sim.base.issues) or any(r.floor_left_out for r in sim.rows)
 
 
 def sheet_names(names: list[str]) -> list[str]:

@@ -92,6 +92,7 @@ class ScenarioRow:
     bands: tuple[int, ...]  # the schools' counts in BANDS, then the clusters'
     moved: int  # Σ over schools of |scenario total − base total|, pence: the order of `--sheets top:N`
     inputs: tuple = ()  # the inputs its run read (result.InputInfo): the base's, unless it names other files
+    floor_left_out: bool = False  # its config has formula.protection, left out: no last year's allocations
 
 
 @dataclass(frozen=True)
@@ -322,7 +323,7 @@ def compared(base: RunResult, runs: list[tuple[str, Config, RunResult, bool]]
                           solved=solved_rates(result))
         out.append(Outcome(name, cfg, result, school_parts[i], cluster_parts[i], summary, reused))
         rows.append(ScenarioRow(name, cfg.sha256 or None, reused, summary, tuple(bands) + tuple(cluster_bands), a,
-                                result.inputs))
+                                result.inputs, floor_left_out=any(i.code == "protection_skipped" for i in result.issues)))
     names = pl.DataFrame({"_i": pl.Series(range(n), dtype=pl.Int64), "scenario": [name for name, *_ in runs]})
     csv = schools.join(names, on="_i", how="left", maintain_order="left").select(*SCENARIO_COLUMNS)
     return out, rows, csv
