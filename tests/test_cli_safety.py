@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from senrun.cli import app
@@ -43,3 +44,15 @@ def test_allocate_with_previous_config_alone_explains_the_change_from_last_years
         rows = list(csv.DictReader(handle))
     assert rows and {(r["previous_total"] == r["current_total"], r["change"], r["change_other"]) for r in rows} == {
         (True, "0.00", "0.00")}
+
+
+def test_a_sample_workbook_that_cannot_be_written_is_the_systems_own_error_not_an_unexpected_one(tmp_path):
+    """A full disk or a missing folder under a sample's workbook is said as the system says it (senrun
+    stopped: No such file or directory), not as a failure of senrun itself."""
+    import polars as pl
+
+    from senrun.sample.write import write_xlsx
+
+    with pytest.raises(OSError) as caught:  # (XlsxWriter's own FileCreateError is no OSError)
+        write_xlsx(tmp_path / "gone" / "schools.xlsx", "Schools", pl.DataFrame({"a": ["x"]}), {"a": "text"})
+    assert caught.value.strerror == "No such file or directory"

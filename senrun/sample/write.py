@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 from polars.io.plugins import register_io_source
 import xlsxwriter
+from xlsxwriter.exceptions import FileCreateError
 
 FIXED_CREATED = datetime(2013, 1, 1)
 _FORMATS = {
@@ -47,7 +48,11 @@ def write_xlsx(path: Path, sheet: str, frame: pl.DataFrame, kinds: dict[str, str
         for col, value in enumerate(values):
             if value is not None:
                 writers[col](row, col, value)
-    workbook.close()
+    try:
+        workbook.close()
+    except FileCreateError as exc:  # the file could not be written (a full disk): the system's own error, said so
+        cause = exc.__context__
+        raise (cause if isinstance(cause, OSError) else OSError(str(exc))) from None
 
 
 def _text_width(series: pl.Series) -> int:
