@@ -115,6 +115,34 @@ def test_previous_may_be_last_years_output_folder_as_register_may(tmp_path):
         read_previous(tmp_path / "empty")
 
 
+def test_with_a_previous_map_in_the_config_senruns_own_folder_and_workbook_are_still_read_as_senruns(tmp_path):
+    """docs/your-data.md: a council's first year maps its own spreadsheet (`previous:`); the year after,
+    --previous is senrun's output (its folder, schools.csv or allocations.xlsx) with the map still there."""
+    from senrun.pipeline import allocate
+    from senrun.outputs import write_outputs
+
+    (tmp_path / "run").mkdir()
+    last = write_outputs(allocate(load_config(write_run(tmp_path / "run", statements=STATEMENTS))),
+                         tmp_path / "last", returns=False)
+    spec = {"sheet": "2012-13", "columns": {"LA Estab": "school_id", "Locality": "cluster_id", "Total": "total"}}
+    own = read_previous(last / "schools.csv")
+    for given in (last, last / "schools.csv", last / "allocations.xlsx"):
+        assert read_previous(given, spec).equals(own), given
+
+
+def test_last_years_run_of_another_year_names_the_year_expected(tmp_path):
+    from senrun.outputs import write_outputs
+    from senrun.pipeline import allocate
+    from senrun.yearly.diff import previous_year_issues
+
+    (tmp_path / "run").mkdir()
+    cfg = load_config(write_run(tmp_path / "run", statements=STATEMENTS))
+    same = write_outputs(allocate(cfg), tmp_path / "same", returns=False)
+    [issue] = previous_year_issues(cfg, same)
+    assert issue.message.startswith("--previous is the run of 01/04/2013 – 31/03/2014, not of the year before this "
+                                    "period (01/04/2012 – 31/03/2013)")
+
+
 def test_a_previous_file_without_totals_is_a_clear_error(tmp_path):
     bad = tmp_path / "last.csv"
     bad.write_text("school_id,cluster_id,amount\nA,C1,1.00\n")

@@ -8,6 +8,7 @@ compares each school's and each cluster's total with this year's, in integer pen
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -75,9 +76,8 @@ def previous_year_issues(cfg: Config, previous: Path, register: Path | None = No
     issues = []
     if not _last_year(period, cfg):
         issues.append(Issue("previous_not_last_year", WARNING, f"--previous is the run of {start:%d/%m/%Y} – "
-                            f"{end:%d/%m/%Y}, not of the year before this period ({cfg.period_start:%d/%m/%Y} – "
-                            f"{cfg.period_end:%d/%m/%Y}): diff.csv and the Diff sheet compare with that run",
-                            file=previous.name))
+                            f"{end:%d/%m/%Y}, not of the year before this period ({_year_before(cfg)}): diff.csv "
+                            "and the Diff sheet compare with that run", file=previous.name))
     if register is not None:
         theirs = manifest_period(register if register.is_dir() else register.parent)
         if theirs is not None and theirs != period:
@@ -93,10 +93,11 @@ def read_previous(path: Path, spec: dict | None = None) -> pl.DataFrame:
     `schools.csv` money is pounds text, parsed exactly; `allocations.xlsx` money cells are
     pound numbers written from pence, so round(x × 100) recovers the pence.
     """
-    path = Path(path) if spec is not None else previous_file(Path(path))
+    given = Path(path)
+    path = given if spec is not None and not given.is_dir() else previous_file(given)  # (a folder is senrun's)
     if not path.is_file():
         raise SenrunError(f"{path}: no such file (the previous run's schools.csv or allocations.xlsx)")
-    if spec is not None:  # a council's own spreadsheet, by the config's `previous:` map
+    if spec is not None and not given.is_dir():  # a council's own spreadsheet, by the config's `previous:` map
         from .previous_map import read_mapped_previous
 
         frame = read_mapped_previous(path, spec, own=_read_previous_own)
@@ -229,10 +230,15 @@ def floor_previous(cfg, previous: Path | None) -> dict[str, int] | None:
     if period is not None and not _last_year(period, cfg):
         raise SenrunError(Issue(
             "previous_not_last_year", ERROR, f"--previous is the run of {period[0]:%d/%m/%Y} – {period[1]:%d/%m/%Y}, "
-            f"not of the year before this period ({cfg.period_start:%d/%m/%Y} – {cfg.period_end:%d/%m/%Y}): "
+            f"not of the year before this period ({_year_before(cfg)}): "
             "formula.protection's floor is set by last year's cluster allocations, and another year's would move "
             "money between clusters", file=register_label(previous_file(previous)), expected="last year's schools.csv, or its output folder"))
     return previous_cluster_allocations(previous)
+
+
+def _year_before(cfg) -> str:
+    """The year before this period, in words: `01/04/2012 – 31/03/2013` for a period from 1 April 2013."""
+    return f"{shift_years(cfg.period_start, -1):%d/%m/%Y} – {cfg.period_start - timedelta(days=1):%d/%m/%Y}"
 
 
 def _last_year(period, cfg) -> bool:

@@ -44,7 +44,12 @@ def read_mapped_previous(path: Path, spec: dict, own=None) -> pl.DataFrame:
     columns = dict(spec["columns"])
     try:
         raw = read_raw(path, spec.get("sheet"), _finder(list(columns), spec.get("header_row")))
-    except Unreadable as exc:
+    except Unreadable as exc:  # (senrun's allocations.xlsx has no sheet of the map's name)
+        if own is not None:
+            try:
+                return own(path)
+            except SenrunError:
+                pass
         raise SenrunError(f"{path.name}: {exc}") from None
     by_norm = {norm(h): h for h in raw.headers}
     missing = [h for h in columns if norm(h) not in by_norm]
