@@ -18,7 +18,8 @@ from . import checks, history, succession
 from .calendar import labelled_years, nc_year_between, shift_years
 from .config.loader import Config, ConfigError, load_config
 from .errors import ERROR, Issue, Issues, SenrunError, school_cell_personal
-from .bases import check_blank_clusters, check_cluster_spelling, check_overrides, parse_need_column, unknown_basis_column, warn_overrides
+from .bases import (check_blank_clusters, check_cluster_spelling, check_overrides, parse_need_column,
+                    unknown_basis_column, warn_overrides)
 from .formula import apply_formula, element_years, pot
 from .schools import (IN_FORMULA_FLAG, OPEN_UNITS, census_homes, check_open_dates, check_ssa_of_shut_schools,
                       in_formula, open_in_period, open_units, rehome_counts, succession_pairs)
@@ -29,8 +30,8 @@ from .money import fmt_gbp
 from .psf import PsfFrames, census_stop_words, compute_psf
 from .register import Register, apply as apply_register, overlap_errors, read_register, reinstate_without_register
 from .result import InputInfo, RunResult, Totals
-from .inputs.schema import (ANNUAL_AMOUNT, CLUSTER_ID, CLUSTER_NAME, COUNTED_ENROL, DOB, ENROL_STATUS, FSM, PUPILS, PUPILS_OVERRIDE,
-                            ROW, SCHEMAS, SCHOOL_ID, SCHOOL_NAME, SEN_PROVISION, SEN_STATEMENT_CODES, SEN_SUPPORT_CODES,
+from .inputs.schema import (ANNUAL_AMOUNT, CLUSTER_ID, CLUSTER_NAME, COUNTED_ENROL, DOB, ENROL_STATUS, FSM, PUPILS,
+                            PUPILS_OVERRIDE, ROW, SCHEMAS, SCHOOL_ID, SCHOOL_NAME, SEN_PROVISION, SEN_STATEMENT_CODES, SEN_SUPPORT_CODES,
                             SSA, UPN, URN)
 from .urns import given_urn, links_in_school_ids, urn_schools
 

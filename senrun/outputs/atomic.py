@@ -207,8 +207,8 @@ def recover(out: Path, shown: Path | None = None) -> None:
     old, staging = old_path(out), staging_path(out)
     if _exists(old) and out.is_dir() and not out.is_symlink() and not any(out.iterdir()):
         os.rmdir(out)  # an empty folder made where the output went missing: the output goes back
-    if old.exists() or old.is_symlink():
-        if out.exists() or out.is_symlink():
+    if _exists(old):
+        if _exists(out):
             try:
                 guard.check_owned(out, shown or out)
             except SenrunError:
@@ -224,7 +224,7 @@ def recover(out: Path, shown: Path | None = None) -> None:
                                   "included; make it writable or delete it by hand, then run again") from None
         else:
             rename(old, out)
-    if staging.exists() or staging.is_symlink():
+    if _exists(staging):
         remove(staging)
 
 
@@ -273,7 +273,7 @@ def swap_in(staging: Path, out: Path) -> bool:
     """Put the finished staging folder in place of `out`, keeping the old one (renamed
     `.<name>.senrun-old`) until the new is in; whether there is an old one to delete."""
     old = old_path(out)
-    had_old = out.exists() or out.is_symlink()
+    had_old = _exists(out)
     try:
         if had_old:
             rename(out, old)

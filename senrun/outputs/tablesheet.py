@@ -33,6 +33,7 @@ EXCEL_EPOCH = date(1899, 12, 31)
 FAKE_LEAP_DAY = 59
 #: XlsxWriter truncates longer text to this many UTF-16 units; so does this module.
 MAX_TEXT = 32_767
+MAX_FOOTER = 255  # Excel's limit on a printed header or footer, its & codes included
 
 
 class TableSheet(Worksheet):
@@ -116,8 +117,18 @@ def in_parts(rows: Sequence[str]) -> Iterator[Sequence[str]]:
 
 def fit_text(text: str) -> str:
     """Text within Excel's cell limit (checked cheaply first, as XlsxWriter does)."""
-    if len(text) <= MAX_TEXT // 2:
-        return text
-    from xlsxwriter.utility import _utf16_len, _utf16_truncate
+    return text if len(text) <= MAX_TEXT // 2 else fit_units(text, MAX_TEXT)
 
-    return _utf16_truncate(text, MAX_TEXT) if _utf16_len(text) > MAX_TEXT else text
+
+def utf16_units(text: str) -> int:
+    """How long Excel counts `text`: in UTF-16 units (an emoji is two)."""
+    from xlsxwriter.utility import _utf16_len
+
+    return _utf16_len(text)
+
+
+def fit_units(text: str, room: int) -> str:
+    """`text` cut to at most `room` UTF-16 units, as Excel counts them (a cell, a footer, a sheet name)."""
+    from xlsxwriter.utility import _utf16_truncate
+
+    return _utf16_truncate(text, room) if utf16_units(text) > room else text

@@ -19,6 +19,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from .common import FIXED_CREATED
+from .tablesheet import MAX_FOOTER, fit_units, utf16_units
 
 MONEY_FORMAT = "£#,##0.00;[Red]-£#,##0.00"
 DATE_FORMAT = "dd/mm/yyyy"
@@ -28,7 +29,6 @@ HEADER_FILL = "#DDEBF7"
 RATE_FORMAT = "£#,##0.00####"  # a rate in £ to the pence, more places (up to 6) only where it has them
 MAX_WIDTH = 60
 MIN_WIDTH = 6
-MAX_FOOTER = 255  # Excel's limit on a printed footer, its & codes included (XlsxWriter drops a longer one)
 
 WORKBOOK_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                     "strings_to_numbers": False}
@@ -145,12 +145,10 @@ def footer(left: str, right: str = "") -> str:
     """A printed footer: `left` on the left, page N of M in the middle, `right` on the right, each & doubled
     so that it prints as itself.  Within Excel's 255 characters: an overlong `left` (a long year label
     or school id) is cut and ends in '…', where XlsxWriter would leave the whole footer out."""
-    from xlsxwriter.utility import _utf16_len, _utf16_truncate
-
     tail = "&CPage &P of &N" + (f"&R{right.replace('&', '&&')}" if right else "")
-    text, room = left.replace("&", "&&"), MAX_FOOTER - len("&L") - _utf16_len(tail)
-    if _utf16_len(text) > room:
-        text = _utf16_truncate(text, room - 1)
+    text, room = left.replace("&", "&&"), MAX_FOOTER - len("&L") - utf16_units(tail)
+    if utf16_units(text) > room:
+        text = fit_units(text, room - 1)
         text = (text[:-1] if (len(text) - len(text.rstrip("&"))) % 2 else text) + "…"  # never half an &&
     return f"&L{text}{tail}"
 

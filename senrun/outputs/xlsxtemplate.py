@@ -47,14 +47,14 @@ from datetime import datetime
 from math import isinf, isnan
 from itertools import groupby
 
-from xlsxwriter.utility import _utf16_len, xl_col_to_name, xl_range, xl_range_abs
+from xlsxwriter.utility import xl_col_to_name, xl_range, xl_range_abs
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.xmlwriter import XMLwriter
 
-from .tablesheet import TableSheet, fit_text
+from .tablesheet import MAX_FOOTER, TableSheet, fit_text, utf16_units
 from .xlsxfast import CORE_PART, STRINGS_PART, Member, compress, si_xml, zip_entries, zip_entry
 
-#: Excel's limits, as XlsxWriter checks them: rows, columns, UTF-16 units of text in a cell and in a footer.
+#: Excel's limits, as XlsxWriter checks them: rows and columns (and, in tablesheet.py, text in a cell and a footer).
 MAX_ROWS = 1_048_576
 COL_BITS = 14  # 16,384 columns: a cell's key is row << COL_BITS | column
 MAX_COLS = 1 << COL_BITS
@@ -63,7 +63,6 @@ ROW_OF = COL_BITS.__rrshift__  # key → row, called from C
 NUMBERS = (int, float)
 #: A row's height in pixels when set_row has not changed it (XlsxWriter's default, 15 points).
 DEFAULT_ROW_PIXELS = 20
-MAX_FOOTER = 255
 #: Column letters of the columns a template's sheet may use (A to IV), made once.
 COLUMN_NAMES = [xl_col_to_name(c) for c in range(256)]
 NAMED_COLS = len(COLUMN_NAMES)
@@ -253,7 +252,7 @@ class CellSheet:
         if footer.__class__ is not str or not footer or options is not None or margin is not None:
             raise Unusual("footer")
         footer = footer.replace("&[Picture]", "&G")
-        if "&G" in footer or _utf16_len(footer) > MAX_FOOTER:
+        if "&G" in footer or utf16_units(footer) > MAX_FOOTER:
             raise Unusual("footer")
         self.footer = footer
 

@@ -93,11 +93,11 @@ def read_previous(path: Path, spec: dict | None = None) -> pl.DataFrame:
     `schools.csv` money is pounds text, parsed exactly; `allocations.xlsx` money cells are
     pound numbers written from pence, so round(x × 100) recovers the pence.
     """
-    given = Path(path)
-    path = given if spec is not None and not given.is_dir() else previous_file(given)  # (a folder is senrun's)
+    mapped = spec is not None and not Path(path).is_dir()  # (a folder is senrun's, whatever the config maps)
+    path = Path(path) if mapped else previous_file(Path(path))
     if not path.is_file():
         raise SenrunError(f"{path}: no such file (the previous run's schools.csv or allocations.xlsx)")
-    if spec is not None and not given.is_dir():  # a council's own spreadsheet, by the config's `previous:` map
+    if mapped:  # a council's own spreadsheet, by the config's `previous:` map
         from .previous_map import read_mapped_previous
 
         frame = read_mapped_previous(path, spec, own=_read_previous_own)

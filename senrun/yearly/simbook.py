@@ -25,7 +25,7 @@ from xlsxwriter.utility import xl_col_to_name
 from ..money import fmt_gbp
 from ..outputs.csvs import guarded_expr, pounds_expr
 from ..outputs.tables import cell_xml, float_text, pounds_text, shared_string_indexes
-from ..outputs.tablesheet import TableSheet, fit_text
+from ..outputs.tablesheet import TableSheet, fit_text, fit_units
 from ..outputs import common
 from ..outputs.xlsx import PCT_FORMAT, close_to_bytes, finish_print, footer, print_setup
 from .simlayout import LABELS, bands_sheet, chart_sheet, with_school_names
@@ -123,9 +123,7 @@ def sheet_names(names: list[str]) -> list[str]:
 
 def _cut(name: str, room: int) -> str:
     """`name` within `room` UTF-16 units, without the apostrophes and spaces Excel refuses at its ends."""
-    from xlsxwriter.utility import _utf16_len, _utf16_truncate
-
-    return (_utf16_truncate(name, room) if _utf16_len(name) > room else name).strip("' ")
+    return fit_units(name, room).strip("' ")
 
 
 def row_sheets(sim: SimulationResult) -> list[str | None]:
