@@ -162,3 +162,46 @@ def test_each_stopping_signal_is_said_by_name_and_ends_with_the_shells_code_for_
                       (signal.SIGHUP, ("SIGHUP", 129))):
         monkeypatch.setattr(interrupt, "_stopped_by", sig)
         assert interrupt.stopped_by() == said
+
+
+WORKER_PROBE = '''
+import sys
+from senrun.cli import main  # as the `senrun` script begins
+
+
+def imported_in_worker():
+    from senrun.outputs import workerstart
+    return sorted(name for name in set(sys.modules) - workerstart.PRELOADED if "." not in name)
+
+
+if __name__ == "__main__":
+    from concurrent.futures import ProcessPoolExecutor
+    from senrun.outputs import processes
+
+    processes.start_helpers()
+    with ProcessPoolExecutor(max_workers=1, mp_context=processes.context()) as pool:
+        print(" ".join(pool.submit(imported_in_worker).result()))
+'''
+
+
+def test_a_worker_forked_for_the_returns_imports_nothing_of_the_command_line_again(tmp_path):
+    """The fork server imports the command line once: each worker, which runs the `senrun` script
+    again, finds Typer, Click and Rich imported (≈0.1 s of CPU a worker at the busiest moment of a run)."""
+    script = tmp_path / "senrun_like"
+    script.write_text(WORKER_PROBE, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    imported_after_fork = set(done.stdout.split())
+    assert not imported_after_fork & {"typer", "click", "rich", "senrun", "xlsxwriter", "polars"}, imported_after_fork
+
+
+def test_allocate_starts_the_returns_fork_server_before_it_imports_polars(tmp_path):
+    """The server's start (≈0.2 s of CPU) then runs beside the import of Polars on the other core."""
+    config = write_run(tmp_path, statements=[statement("B801200005001", "2006-05-01", "S01")], schools=SCHOOLS)
+    probe = ("import sys\nfrom senrun.outputs import processes\nstart = processes.start_helpers\n"
+             "def noted():\n    print('polars loaded when the server started:', 'polars' in sys.modules, file=sys.stderr)\n"
+             "    start()\nprocesses.start_helpers = noted\nfrom senrun.cli import main\nsys.argv = ['senrun'] + sys.argv[1:]\nmain()\n")
+    done = subprocess.run([sys.executable, "-c", probe, "allocate", "-c", str(config), "-o", str(tmp_path / "out"),
+                           "--jobs", "2", "--quiet"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[0] == "polars loaded when the server started: False"

@@ -41,13 +41,13 @@ def allocate(
 
     Example:  [bold]senrun allocate --config config/senrun.yaml --out out/[/]
     """
-    from .render import show_personal_data
-
-    show_personal_data(show_personal)
-    if not no_returns:  # the returns' processes get ready while the run reads and computes
+    if not no_returns:  # the returns' processes get ready while this one imports Polars, reads and computes
         from ..outputs.processes import prepare_workers
 
         prepare_workers(jobs)
+    from .render import show_personal_data
+
+    show_personal_data(show_personal)
     from ..outputs import write_outputs
 
     with handled(debug):

@@ -9,9 +9,15 @@ clean single-threaded server that has preloaded only XlsxWriter and this package
 Polars-free modules.
 
 The server takes a moment to start and import those (about 0.3 s on a 2-core laptop,
-most of it importing the caller's `__main__`, which for the command line is Typer and
-Rich); `prepare_workers` starts it early, beside the run, instead of when the returns are
-due.  This module is free of Polars, so calling it costs the caller nothing to import.
+most of it the command line's Typer, Click and Rich); `prepare_workers` starts it early,
+beside the run, instead of when the returns are due.  This module is free of Polars, so
+calling it costs the caller nothing to import.
+
+The command line's modules are named to the server themselves (`MAIN_MODULES`): its
+`"__main__"` preload never imports a script (CPython's forkserver passes the server the
+preparation data's `main_path`, which that data never holds; seen on 3.11), so each worker
+forked from it ran the `senrun` script again and imported Typer, Click and Rich itself,
+after the fork: ≈0.1 s of CPU a worker, on the run's critical path.
 """
 
 from __future__ import annotations
@@ -19,11 +25,15 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
 
 START_METHOD = "forkserver"
 #: The module whose function the workers run (returnbook.build_chunk), and the checks every worker
 #: would repeat (workerstart): the server imports it once.
 WORKER_MODULE = "senrun.outputs.workerstart"
+#: What the `senrun` script imports: a worker runs the script again (as `__mp_main__`) and finds
+#: these already imported, forked from the server that did.
+MAIN_MODULES = ("senrun.cli",)
 
 
 def context() -> multiprocessing.context.BaseContext:
@@ -31,8 +41,13 @@ def context() -> multiprocessing.context.BaseContext:
     ctx = multiprocessing.get_context(START_METHOD)
     if START_METHOD == "forkserver":
         # the server imports these once; each worker forked from it then starts warm
-        ctx.set_forkserver_preload(["__main__", WORKER_MODULE])
+        ctx.set_forkserver_preload(["__main__", *preloaded_main(), WORKER_MODULE])
     return ctx
+
+
+def preloaded_main() -> list[str]:
+    """The command line's modules when this process is running it (they import no Polars), else none."""
+    return [name for name in MAIN_MODULES if name in sys.modules]
 
 
 def prepare_workers(jobs: int | None = None) -> None:

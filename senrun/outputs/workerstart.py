@@ -9,7 +9,17 @@ of CPU at the busiest moment of a run).  Nothing else imports it.
 
 from __future__ import annotations
 
+import sys
+
+# what a worker needs to take its work from the pool, imported once here rather than in each worker
+import concurrent.futures.process  # noqa: F401
+import multiprocessing.queues  # noqa: F401
+import multiprocessing.synchronize  # noqa: F401
+
 from . import packbook, returnbook  # noqa: F401  (imported for the workers)
 from .xlsxpack import fallback_reason
 
 fallback_reason()
+
+#: Every module the server had imported when it was ready: a worker forked from it has these already.
+PRELOADED = frozenset(sys.modules)
