@@ -79,9 +79,10 @@ def duplicates(table: Table, keys: list[str], issues: Issues, what: str, detail:
 
 
 def unknown_schools(table: Table, column: str, school_ids: pl.Series, issues: Issues, what: str,
-                    only: pl.Expr | None = None, names: pl.Series | None = None) -> None:
+                    only: pl.Expr | None = None, names: pl.Series | None = None, census: Table | None = None) -> None:
     """Rows whose `column` names a school that the schools input does not hold (with the nearest
-    IDs, and their `names`, as suggestions)."""
+    IDs, and their `names`, as suggestions; or, for a school the `census` has pupils at, that it does:
+    most often a special school or another setting outside the formula, left off the list)."""
     from .suggest import nearest_schools
 
     frame = table.frame if only is None else table.frame.filter(only)
@@ -90,6 +91,7 @@ def unknown_schools(table: Table, column: str, school_ids: pl.Series, issues: Is
     if bad.height >= 0.9 * frame.height and frame.height >= 10:  # (nearly) every row: ids of another kind?
         other_ids(table, bad[column], school_ids, issues, f"{bad.height:,} of the {frame.height:,} rows of "
                   f"{table.file} name schools not in the schools input", column, named)
+    pupils = _census_pupils(census, bad[column]) if bad.height else {}
     for rec in bad.head(MAX_LISTED).iter_rows(named=True):
         value = rec[column]
         school = named.get(str(value).strip().casefold())
@@ -102,9 +104,37 @@ def unknown_schools(table: Table, column: str, school_ids: pl.Series, issues: Is
                          expected=f"the school's id: map the column holding schools' ids as {column}")
             continue
         child = looks_personal(value)  # a UPN or a date of birth typed into the school cell: no suggestion
+        if str(value) in pupils:
+            issues.error("unknown_school", f"{what} '{value}' is not in the schools input, though the census has "
+                         f"{pupils[str(value)]:,} pupils there{IN_CENSUS_ONLY}", **table.where(column, rec[ROW]),
+                         value=value, expected="a school_id of the schools input")
+            continue
         issues.error("unknown_school", f"{what} '{value}' is not in the schools input"
                      f"{'' if child else nearest_schools(value, school_ids, names)}",
                      **table.where(column, rec[ROW]), value=value, expected="a school_id of the schools input")
+    if bad.height > MAX_LISTED:
+        more = bad.slice(MAX_LISTED)
+        counts = more.group_by(column).len().sort(["len", column], descending=[True, False])
+        listed = [f"{school} ({n:,})" for school, n in counts.head(5).iter_rows()
+                  if not school_cell_personal(school)]
+        issues.error("unknown_school", f"{more.height:,} more rows (from row {more[ROW][0]:,}) name schools not in "
+                     f"the schools input" + (f", most often {', '.join(listed)}" if listed else ""),
+                     **table.where(column), expected="a school_id of the schools input")
+
+
+#: Said of a school that the census has pupils at and the schools input does not list.
+IN_CENSUS_ONLY = (": add it to the schools input (a setting outside the formula, such as a special school or a "
+                  "pupil referral unit, with in_formula: no; docs/your-data.md)")
+
+
+def _census_pupils(census: Table | None, ids: pl.Series) -> dict[str, int]:
+    """How many census rows each of `ids` has (only those with any)."""
+    if census is None or SCHOOL_ID not in census.frame.columns:
+        return {}
+    wanted = ids.cast(pl.String).unique()
+    found = (census.frame.lazy().select(pl.col(SCHOOL_ID).cast(pl.String)).filter(pl.col(SCHOOL_ID).is_in(wanted.implode()))
+             .group_by(SCHOOL_ID).len())
+    return dict(collect(found).iter_rows())
 
 
 def school_names(school_ids: pl.Series, names: pl.Series | None) -> dict[str, tuple[str, list[str]]]:
@@ -119,6 +149,11 @@ def school_names(school_ids: pl.Series, names: pl.Series | None) -> dict[str, tu
     return {key: (name, ids) for key, name, ids in grouped.iter_rows()}
 
 
+#: A DfE number written as the LA code and the establishment number apart (929/2044, 929-2044, 929 2044).
+SLASHED_DFE = r"[1-9]\d{2}\s*[/\-\s]\s*\d{4}"
+SLASHED = "DfE numbers written with a separator"
+
+
 def _id_kind(ids: list[str]) -> str:
     """What most of a list of school ids are, in words."""
     ids = [str(i).strip() for i in ids if i]
@@ -126,6 +161,8 @@ def _id_kind(ids: list[str]) -> str:
         return sum(1 for i in ids if re.fullmatch(pattern, i)) / max(len(ids), 1)
     if share(r"[1-9]\d{2}[0-9]\d{3}") >= 0.8:
         return "7-digit DfE numbers"
+    if share(SLASHED_DFE) >= 0.8:
+        return SLASHED
     if share(r"[1-9]\d{5}") >= 0.8:
         return "6-digit numbers (most likely URNs)"
     if share(r"\d{4}") >= 0.8:
@@ -149,6 +186,16 @@ def other_ids(table: Table, found: pl.Series, school_ids: pl.Series, issues: Iss
                      "input's kind")
         return
     kinds = (_id_kind(theirs), _id_kind(ours))
+    if SLASHED in kinds and "7-digit DfE numbers" in kinds:  # the same numbers, one input with a '/' in them
+        slashed, plain = (theirs[0], ours[0]) if kinds[0] == SLASHED else (ours[0], theirs[0])
+        whose = table.file if kinds[0] == SLASHED else "the schools input"
+        digits = "".join(ch for ch in str(slashed) if ch.isdigit())
+        issues.error("unknown_school", f"{what}: {whose} writes DfE numbers with a separator, such as {slashed}, "
+                     f"where the other gives them as 7 digits, such as {plain}. Take the separator out of "
+                     f"{whose}'s school ids ({slashed} → {digits}; in Excel, Find and Replace '/' with nothing)",
+                     **table.where(column),
+                     expected="school ids of the schools input's kind")
+        return
     # examples that could be a child's (a name, a UPN: a column mapped one off) are hidden as any such cell is
     personal = tuple(str(t) for t in theirs[:3] if school_cell_personal(t))
     told = (f"{table.file} gives schools by {kinds[0]} such as {theirs[0]}, the schools input by "

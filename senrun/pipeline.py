@@ -271,7 +271,8 @@ def check_inputs(inp: Inputs, cfg: Config, whole: bool = True) -> None:
     check_cluster_spelling(schools, issues)
     history.check(inp.statements, issues)  # §8's duplicate (upn, stream), read as histories (§11.3)
     names = schools.frame[SCHOOL_NAME] if SCHOOL_NAME in schools.frame.columns else None  # for "did you mean"
-    checks.unknown_schools(inp.statements, SCHOOL_ID, ids, issues, "the school holding the PSF,", names=names)
+    checks.unknown_schools(inp.statements, SCHOOL_ID, ids, issues, "the school holding the PSF,", names=names,
+                           census=inp.census)
     checks.upn_letters(inp.statements, issues)
     if inp.moves is not None:
         checks.moves_reasons(inp.moves, ids, issues, transfer_keeps=cfg.transfer == "keeps", names=names)

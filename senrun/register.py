@@ -79,7 +79,7 @@ def read_register(path: Path) -> Register:
         raise SenrunError(Issue("register", ERROR, f"is not a psf.csv: --register takes last year's psf.csv, or the "
                                 f"folder senrun wrote it in, not its {file.suffix.lower()} file", file=file.name,
                                 expected="last year's psf.csv, or its output folder"))
-    label = register_label(file)
+    label = register_label(file.resolve())  # its folder's own name, however the path was typed (`.`, `psf.csv`)
     data = file.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
     try:  # as the inputs are read: Excel's "CSV" (Windows-1252) and "Unicode Text" (UTF-16) too
@@ -114,7 +114,7 @@ def read_register(path: Path) -> Register:
     _check_lines(lines, label)
     histories, distinct = _histories(lines)
     manifest = _manifest(file.parent)
-    return Register(histories, label, str(path), sha256, distinct, config_period(manifest.get("period")),
+    return Register(histories, label, str(file), sha256, distinct, config_period(manifest.get("period")),
                     tuple(_changed(manifest, file, label, sha256, lines.height)))
 
 

@@ -295,8 +295,18 @@ def test_a_period_that_ends_before_it_starts(tmp_path):
 
 def test_a_months_period_must_start_on_the_first(tmp_path):
     issue = only_problem(tmp_path, MINIMAL.replace("start: 2013-04-01, end: 2014-03-31",
-                                                   "start: 2013-04-06, end: 2014-04-05"))
+                                                   "start: 2013-04-06, end: 2014-03-31"))
     assert issue.column == "period.start" and "1st of a month" in issue.message
+
+
+@pytest.mark.parametrize("end", ["2013-06-01", "2013-06-20", "2014-03-30"])
+def test_a_months_period_must_end_on_a_months_last_day_else_its_part_month_would_be_paid_whole(tmp_path, end):
+    """A period of 1–20 June by months paid a whole month, to 30 June, after the period had ended (SPEC §2:
+    by months the period is split into calendar months)."""
+    issue = only_problem(tmp_path, MINIMAL.replace("end: 2014-03-31", f"end: {end}"))
+    assert issue.column == "period.end" and "last day of a month" in issue.message and end in issue.message
+    text = MINIMAL.replace("end: 2014-03-31", f"end: {end}")
+    assert load_config(write(tmp_path, text + "prorate: days\n")).period_end == date.fromisoformat(end)
 
 
 def test_a_days_period_may_start_on_any_day(tmp_path):

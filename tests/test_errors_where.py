@@ -174,3 +174,47 @@ def test_a_value_in_a_column_headed_date_of_birth_is_hidden_whatever_it_was_mapp
     slip = Issue("bad_value", "error", '"14/03/05" has a two-digit year', file="moves.xlsx", row=4,
                  column="Date of Birth", field="move_date", value="14/03/05")
     assert "14/03/05" not in str(slip.hidden()) and "Date of Birth" in str(slip.hidden())
+
+
+def _slashed_schools(n: int) -> list[dict]:
+    return [{"school_id": f"929/{2001 + i}", "school_name": f"School {i}", "cluster_id": "C1", "ssa": "0",
+             "pupils": "100"} for i in range(n)]
+
+
+def test_a_schools_list_of_dfe_numbers_written_with_a_slash_is_told_to_take_the_slash_out(tmp_path):
+    """A council's list gives LAESTAB as 929/2001, the census as 9292001: the error said "ids of their own" and
+    told the officer to map a column of that kind, which the list does not have."""
+    census = [{"upn": f"C8012000051{i:02d}", "school_id": str(9292001 + i % 12), "date_of_birth": "2005-05-05"}
+              for i in range(24)]
+    statements = [statement("B801200005001", "2005-05-05", school="929/2001")]
+    with pytest.raises(SenrunError) as e:
+        allocate(load_config(write_run(tmp_path, statements=statements, schools=_slashed_schools(12), census=census)))
+    (told,) = [i for i in e.value.errors if i.file == "census.csv" and i.row is None]
+    assert ("the schools input writes DfE numbers with a separator, such as 929/2001, where the other gives them as "
+            "7 digits, such as 9292001. Take the separator out of the schools input's school ids (929/2001 → 9292001")\
+        in told.message
+
+
+def test_a_statement_at_a_school_the_census_has_pupils_at_but_the_list_leaves_out_says_so_not_did_you_mean(tmp_path):
+    """A special school left off the schools list (SPEC §11.2): "did you mean" offered three unrelated schools;
+    the census knew it had pupils there."""
+    census = [{"upn": f"C8012000051{i:02d}", "school_id": "S7", "date_of_birth": "2005-05-05"} for i in range(3)]
+    statements = [statement("B801200005001", "2005-05-05", school="S7")]
+    (issue,) = [i for i in run_validation(write_run(tmp_path, statements=statements, census=census)).errors
+                if i.code == "unknown_school"]
+    assert issue.row == 2 and issue.column == "school_id"
+    assert ("the school holding the PSF, 'S7' is not in the schools input, though the census has 3 pupils there: add "
+            "it to the schools input (a setting outside the formula, such as a special school or a pupil referral "
+            "unit, with in_formula: no") in issue.message
+    assert "did you mean" not in issue.message
+
+
+def test_more_than_200_statement_rows_at_unknown_schools_end_with_a_count_of_the_rest_and_their_schools(tmp_path):
+    """The first 200 are listed row by row; the rest were dropped without a word, in the terminal and in --json."""
+    statements = [statement(f"B8012{i:08d}", "2005-05-05", school="X1" if i < 250 else "X2") for i in range(260)]
+    statements += [statement(f"C8012{i:08d}", "2005-05-05", school="A") for i in range(30)]  # not nearly every row
+    errors = [i for i in run_validation(write_run(tmp_path, statements=statements)).errors if i.code == "unknown_school"]
+    assert len(errors) == 201 and [i.row for i in errors[:200]] == list(range(2, 202))
+    assert errors[-1].row is None and errors[-1].column == "school_id"
+    assert errors[-1].message == ("60 more rows (from row 202) name schools not in the schools input, most often "
+                                  "X1 (50), X2 (10)")

@@ -159,3 +159,14 @@ def test_a_school_closed_before_the_period_is_said_to_be_so_and_its_successor_na
     said = str(e.value)
     assert "open on no day of the period (see its closed date)" in said and "successor AA" in said
     assert "did you mean" not in said
+
+
+def test_a_schools_psf_text_counts_its_stopped_lines_apart_from_the_continuing_ones(explained):
+    """School A's lines include a Year 6 leaver (phase_end, paid April–August): the text said "Continuing PSF:
+    N line(s)" as though every child listed were still paid."""
+    _, result, _, _ = explained
+    psf = explain_school(result, "A")["psf"]
+    stopped = [c for c in psf["children"] if c["reason"] != "continuing"]
+    assert stopped and any(c["reason"] == "phase_end" for c in stopped)
+    assert psf["text"] == (f"Continuing PSF: £{psf['amount'] / 100:,.2f} from {len(psf['children'])} line(s), "
+                           f"{len(stopped)} of them stopped (paid to their stop date, or nothing).")

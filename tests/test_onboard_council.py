@@ -110,6 +110,21 @@ def test_init_suggests_a_funding_year_from_the_policy_start_and_the_files_label_
     assert run_validation(tmp_path / "draft.yaml").errors == []
 
 
+def test_init_takes_the_files_labelled_year_over_a_statement_dated_inside_it(tmp_path):
+    """Files labelled 2013-14 whose latest plan is dated 20/02/2014, inside that financial year: a council's
+    working file gains plans all year, so the draft says 2013-14 (the label) and names the other reading,
+    not 2014-15 (it had, and its census date, links and checks were then a year out)."""
+    folder = _council(tmp_path / "council")
+    statements = [["Pupil UPN", "Date of Birth", "Statement Date", "PSF School (DfE)", "Annual PSF", "Funding Stream"],
+                  [upn(1), "14/11/2005", "01/05/2010", "2001", "£9,876.54", "PSF"],
+                  [upn(2), "14/11/2005", "20/02/2014", "2001", 8400, "PSF"]]
+    _book(folder / "SEN statements PSF.xlsx", "Statements", statements)
+    result = _init(folder, tmp_path / "draft.yaml")
+    text = (tmp_path / "draft.yaml").read_text()
+    assert re.search(r'^year: "2013-14" ', text, re.M), text
+    assert "the latest statement date (20/02/2014) alone would say 2014-15" in text + result.output
+
+
 def test_init_on_senruns_own_templates_drafts_a_config_that_validates(tmp_path):
     """The templates' academy opened on 01/09/2012; a year from their 2010 statement date had no school with
     pupils, and validate failed after init said no edits were needed."""

@@ -420,3 +420,20 @@ def test_the_workings_show_a_rate_in_pounds_and_a_share_of_the_pot_as_a_per_cent
                          {"name": "per_pupil", "basis": "pupils", "remainder": True}]}
     assert workings_parameters(tmp_path / "both", both) == {("Lump sum", "£10.00", "General"),
                                                             ("Need", "25%", "General")}
+
+
+def test_a_totals_row_leaves_the_change_per_pupil_blank_on_every_sheet_and_pack_it_is_a_rate_not_a_sum(ran):
+    """The Schools and Clusters sheets' and each cluster pack's totals rows added up the rows' per-pupil changes
+    (one total showed −£687.52 for a change of +£8,001.00 over 74 pupils); docs/outputs.md: a per-pupil rate
+    is left blank there."""
+    _, _, with_previous, _ = ran
+    books = [(with_previous / "allocations.xlsx", "Schools"), (with_previous / "allocations.xlsx", "Clusters")]
+    books += [(pack, "Schools") for pack in sorted((with_previous / "clusters").glob("*.xlsx"))]
+    for path, sheet in books:
+        found = rows(path, sheet)  # (a pack's sheet may have lines above its header)
+        at = next(i for i, r in enumerate(found) if "Change per pupil (£)" in r)
+        body = [dict(zip(found[at], r)) for r in found[at + 1:]]
+        total = next(r for r in body if "Total" in r.values())
+        per_pupil = [r["Change per pupil (£)"] for r in body if r is not total]
+        assert any(v not in (None, "") for v in per_pupil), (path.name, sheet)
+        assert total["Change per pupil (£)"] in (None, ""), (path.name, sheet, total)

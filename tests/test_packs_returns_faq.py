@@ -171,3 +171,18 @@ def test_the_run_off_counts_children_paid_psf_this_year_even_if_it_ended_and_lat
     assert runoff.headers[1] == "Children paid PSF"
     # this year: W (moved in, protected to the last day) and Q; later years: Q only, to the end of Year 11
     assert runoff.rows == (("2012-13 (this year)", 2, 400000), ("2013-14", 1, 300000), ("2014-15", 1, 300000))
+
+
+def test_a_child_moved_on_by_managed_move_before_its_phase_ended_is_told_so_on_the_first_schools_return_faq_3_6(
+        tmp_path):
+    """Year 6 in 2012/13, moved P1 → P2 on 1 June 2013, phase over on 31 August: P1's return said "phase_end: left
+    the protected phase" for a child who had left P1 by managed move (docs/decisions.md: "continuing: moved on");
+    P2's return gives the phase end."""
+    config = {**FINANCIAL, "year": "2013-14", "period": {"start": "2013-04-01", "end": "2014-03-31"},
+              "census_date": "2014-01-16"}
+    statements = FINANCIAL_STATEMENTS.replace("W926200112003,2000-11-14,", "W926200112003,2002-03-03,")
+    census = FINANCIAL_CENSUS.replace("W926200112003,P1,2000-11-14,6,", "W926200112003,P2,2002-03-03,7,")
+    moved = run_of(tmp_path, config, FINANCIAL_SCHOOLS, statements, census, "W926200112003,P1,P2,2013-06-01,managed_move")
+    assert why_of(moved, "W926200112003") == [
+        (120000, date(2013, 6, 1), "continuing: moved on, the PSF went with the child", 0),
+        (180000, date(2013, 9, 1), "phase_end: left the protected phase at the end of primary (Year 6)", 0)]

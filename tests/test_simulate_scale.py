@@ -133,7 +133,8 @@ def _values(path_or_bytes) -> dict:
 
 @pytest.mark.parametrize("sheets", [None, "all", "top:20"])
 def test_a_small_sweep_writes_what_simulate_wrote_before_its_sheets_were_chosen(tmp_path, sheets):
-    """The reference files are simulate's outputs for this command before --sheets existed."""
+    """The reference files are simulate's outputs for this command before --sheets existed (simulate.xlsx's
+    formula tables since written in words and numbers, as the Summary's: rates in £, units as numbers)."""
     config = ROOT / "config" / "senrun.yaml"
     if not (ROOT / "sample_data" / "census.csv").is_file():
         pytest.skip("the committed sample data is not there")
@@ -179,3 +180,17 @@ def test_the_written_run_keeps_only_the_chosen_scenarios_frames(base, tmp_path):
     assert [o.name for o in sim.scenarios] == ["lump_sum.rate=0", "lump_sum.rate=25"] and sim.sheet_rows == (0, 1)
     assert len(sim.rows) == 4
     assert sorted(p.name for p in (tmp_path / "sim").iterdir()) == ["manifest.json", "scenarios.csv", "simulate.xlsx"]
+
+
+def test_a_scenarios_formula_table_gives_rates_and_units_as_numbers_in_words_as_the_summary_does(base, tmp_path):
+    """The rate (4000) and units (3) were text cells headed by code words (`lump_sum`, `rate`), where the Summary
+    and docs/simulate.md give a number in £ and words."""
+    done = runner.invoke(app, ["simulate", "-c", str(base.path), "--set", "lump_sum.rate=4000", "-o", str(tmp_path / "sim")])
+    assert done.exit_code == 0, done.output
+    sheet = openpyxl.load_workbook(tmp_path / "sim" / "simulate.xlsx")["lump_sum.rate=4000"]
+    [row] = [r for r in sheet.iter_rows() if any(c.value == "Lump sum" for c in r)]
+    at = next(i for i, c in enumerate(row) if c.value == "Lump sum")
+    _, shared_by, set_as, rate, units, total = row[at:at + 6]
+    assert (shared_by.value, set_as.value) == ("a fixed sum per school", "a rate per unit")
+    assert rate.value == 4000 and "£" in rate.number_format
+    assert units.value == 3 and total.value == 12000 and "£" in total.number_format

@@ -3,7 +3,7 @@ percentages, run by `config_from_mapping` once every key has been checked on its
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from .keys import Checker
@@ -21,6 +21,10 @@ def semantics(c: dict, check: Checker) -> None:
         if c["prorate"] == "months" and start.day != 1:
             check.problem("period.start", f"with prorate: months the period must start on the 1st of a month, "
                           f"not {start}", expected="e.g. 2013-04-01, or prorate: days")
+        if c["prorate"] == "months" and start <= end < _add_year(start) and (end + timedelta(days=1)).day != 1:
+            # a month is paid whole or not at all: a part month would be paid whole, to a day after the period
+            check.problem("period.end", f"with prorate: months the period must end on the last day of a month, "
+                          f"not {end}", expected="e.g. 2014-03-31, or prorate: days")
     elements = c["formula"].get("elements") or []
     if not elements and "formula" in c:
         check.problem("formula.elements", "the formula has no elements", expected="at least one element")

@@ -95,21 +95,21 @@ def labelled_year(found: dict[str, Found]) -> tuple[int, str] | None:
 
 
 def suggest_year(found: dict[str, Found], policy_start: date = POLICY_START) -> tuple[int, str]:
-    """The financial year (its first calendar year) the data is for, and why: the latest of
-    - the year the statements point to: they are issued up to the run, so the latest statement date up
-      to August precedes the April that year, and from September the next April (cease and move dates
-      may fall inside the funding year: not used);
+    """The financial year (its first calendar year) the data is for, and why: the later of
+    - a year the files or sheets are labelled with ("Schools list 2013-14"): the council's own word,
+      or, with no label, the year the statements point to (they are issued up to the run, so the latest
+      statement date up to August precedes the April that year, and from September the next April;
+      cease and move dates may fall inside the funding year: not used). A statement dated inside the
+      labelled year is no sign of the next one: a council's working file gains plans all year;
     - the first funding year that begins on or after `policy_start` (a cluster-model run; its census,
-      the January before, then falls after the policy start too);
-    - a year the files or sheets are labelled with ("Schools list 2013-14")."""
+      the January before, then falls after the policy start too)."""
     stated, label = _statement_year(found), labelled_year(found)
     if stated is None and not label:  # nothing in the files says: this year
         stated = (date.today().year, f"this year ({date.today().year}: no statement dates or year labels found)")
-    years = [*([stated] if stated else []),
-             (first_year_from(policy_start), f"the start of the cluster model (policy.start {policy_start:%d/%m/%Y})")]
-    if label:
-        years.append((label[0], f"the label in \"{label[1]}\""))
-    best = max(v for v, _ in years)
+    policy = (first_year_from(policy_start), f"the start of the cluster model (policy.start {policy_start:%d/%m/%Y})")
+    files_say = (label[0], f"the label in \"{label[1]}\"") if label else stated
+    best = max(files_say[0], policy[0])
+    years = [files_say, policy, *([stated] if label and stated else [])]  # the statements' year, said beside a label
     said = " and ".join(w for v, w in years if v == best)
     others = "; ".join(f"{w} alone would say {v}-{(v + 1) % 100:02d}" for v, w in years if v != best)
     return best, f"from {said}" + (f"; {others}" if others else "")

@@ -50,8 +50,8 @@ MONEY_COLUMNS = frozenset({
     "change_psf_runoff", "change_pupil_numbers", "change_formula", "change_other", "change_per_pupil",
     "last_year_paid", "this_year_paid",  # the Reconciliation with last year's register (§11.4)
 })
-#: Money columns that are rates, not amounts: a totals row leaves them blank.
-RATE_COLUMNS = frozenset({"change_per_pupil"})
+#: Money columns that are rates, not amounts: a totals row leaves them blank (docs/outputs.md).
+UNSUMMED_RATES = frozenset({"change_per_pupil"})
 
 #: A cell beginning with one of these is run as a formula by spreadsheets (OWASP "CSV injection").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -326,6 +326,11 @@ def warning_words(code: str) -> str:
 def warning_is_public(code: str) -> bool:
     """Whether warnings of this kind may be listed in the publishable workbook (they name no child)."""
     return code in PUBLIC_WARNINGS
+
+
+#: How an element is set, in words (the Summary's and simulate's formula tables).
+KIND_WORDS = {"rate": "a rate per unit", "share": "a share of the cluster pot",
+              "remainder": "what is left of the cluster pot"}
 
 
 def number_or_text(text: object) -> object:

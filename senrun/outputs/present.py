@@ -156,7 +156,7 @@ def psf_table(result: RunResult) -> pl.DataFrame:
 def band_of(change: pl.Expr, previous: pl.Expr) -> pl.Expr:
     """A change's band (BANDS): by its exact sign, then whether it is over 5% of the previous total, compared
     exactly in pence (as diff.flag_expr: a change of 5.003% is over 5%, though its per cent shows 5.00); from
-    nothing is a gain over 5%."""
+    nothing to something is a gain over 5% (nothing to nothing, no change)."""
     over = (previous == 0) | (change.abs() * 20 > previous.abs())
     return (pl.when(change == 0).then(pl.lit(BANDS[2]))
             .when(change > 0).then(pl.when(over).then(pl.lit(BANDS[0])).otherwise(pl.lit(BANDS[1])))
@@ -172,7 +172,7 @@ def band_counts(frame: pl.DataFrame, change: str = "change", previous: str = "pr
 
 def winners_losers(result: RunResult, diff: pl.DataFrame) -> pl.DataFrame:
     """This year's schools and clusters counted by band of change against last year (a school new
-    this year counts as a gain over 5%; one closed since is not counted): the schools' counts add
+    this year counts as a gain over 5%, or no change when it has nothing; one closed since is not counted): the schools' counts add
     up to the run's schools, the clusters' to its clusters."""
     schools = band_counts(diff.filter((pl.col("level") == "school")
                                       & pl.col("school_id").is_in(result.schools.get_column("school_id").implode())))

@@ -165,19 +165,22 @@ def stop_columns(result: RunResult, columns: list[str]) -> list[pl.Expr]:
     here = pl.col("paid_to") + pl.duration(days=1)
     phase = pl.col("protected_phase") if "protected_phase" in columns else pl.lit(None, dtype=pl.String)
     converted = pl.col("_converted").fill_null(False)  # (children_columns: a line that went on to a successor)
+    # a line that ended here before its history stopped (a managed move, a successor): the PSF went on, whatever
+    # stopped it later elsewhere (a phase end at the next school is that school's to say)
+    went_on = ~continuing & ((pl.col("reason") == "continuing") | (here < stop).fill_null(False))
     why = (pl.when(continuing & beyond).then(pl.lit("continues beyond this period, to the end of ")
                                              + phase.fill_null("the protected phase") + pl.lit(" phase"))
            .when(continuing).then(phase.replace_strict(phase_ends(cfg, ENDS_WITH_PERIOD), default=None,
                                                        return_dtype=pl.String)
                                   .fill_null(pl.lit(ENDS_WITH_PERIOD + "the protected phase")))
-           .when((pl.col("reason") == "continuing") & converted)
-           .then(pl.lit("school closed, its PSF went on to its successor (no move)"))
-           .when(pl.col("reason") == "continuing").then(pl.lit("moved on, the PSF went with the child"))
+           .when(went_on & converted).then(pl.lit("school closed, its PSF went on to its successor (no move)"))
+           .when(went_on).then(pl.lit("moved on, the PSF went with the child"))
            .when((pl.col("reason") == "phase_end") & phase.is_not_null())  # which phase, and its last year
            .then(phase.replace_strict(phase_ends(cfg), default=pl.lit(REASON_TEXT["phase_end"]),
                                       return_dtype=pl.String))
            .otherwise(pl.col("reason").replace_strict(REASON_TEXT, default=None, return_dtype=pl.String)))
-    why = pl.col("reason") + pl.when(why.is_not_null()).then(pl.lit(": ") + why).otherwise(pl.lit(""))
+    code = pl.when(went_on).then(pl.lit("continuing")).otherwise(pl.col("reason"))
+    why = code + pl.when(why.is_not_null()).then(pl.lit(": ") + why).otherwise(pl.lit(""))
     starts = [shifted_period(cfg, k)[0] for k in range(1, MAX_YEARS + 1)]
     left = pl.sum_horizontal([(pl.lit(s) < stop).cast(pl.Int64) for s in starts]) if starts else pl.lit(0)
     return [pl.when(continuing).then(stop).otherwise(here).alias("stops_on"), why.alias("why"),

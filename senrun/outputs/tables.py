@@ -143,7 +143,7 @@ def write_table_sheet(ws: Worksheet, frame: pl.DataFrame, fmt: Formats, csv_name
 
 def summed_columns(frame: pl.DataFrame) -> list[str]:
     """The columns a totals row adds up: money (integer pence) and counts."""
-    return [c for c, d in zip(frame.columns, frame.dtypes) if d.is_integer() and c not in common.RATE_COLUMNS
+    return [c for c, d in zip(frame.columns, frame.dtypes) if d.is_integer() and c not in common.UNSUMMED_RATES
             and (common.is_money(c) or c in common.COUNT_COLUMNS)]
 
 

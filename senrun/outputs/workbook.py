@@ -150,8 +150,7 @@ def elements_block(ws: Worksheet, fmt: Formats, result: RunResult, row: int) -> 
     for r, e in enumerate(result.elements, start=row + 2):
         ws.write_string(r, 0, titles.get(e.name, e.name))
         ws.write_string(r, 1, common.basis_words(e.basis))
-        ws.write_string(r, 2, {"rate": "a rate per unit", "share": "a share of the cluster pot",
-                               "remainder": "what is left of the cluster pot"}.get(e.kind, e.kind))
+        ws.write_string(r, 2, common.KIND_WORDS.get(e.kind, e.kind))
         write_parameter(ws, r, 3, e.kind, e.parameter, fmt)
         write_value(ws, r, 4, common.number_or_text(e.units), fmt)
         write_money(ws, r, 5, e.total, fmt)

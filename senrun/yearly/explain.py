@@ -131,7 +131,7 @@ def explain_school(result: RunResult, school_id: str, personal: bool = True,
         "ssa": {"amount": row["ssa"], "text": f"School specific allocation: {fmt_gbp(row['ssa'])}, passed through "
                 "unchanged from the schools input (FAQ 1)."},
         "psf": {"children": children, "amount": psf_total,
-                "text": f"Continuing PSF: {len(children)} line(s), {fmt_gbp(psf_total)}."},
+                "text": f"Continuing PSF: {fmt_gbp(psf_total)} from {len(children)} line(s)" + _stopped_lines(children)},
         "formula": {"cluster_pot": result.totals.cluster_pot, "elements": elements, "amount": share,
                     "text": f"Cluster share: {fmt_gbp(share)} from the cluster pot "
                             f"{fmt_gbp(result.totals.cluster_pot)}. "
@@ -143,6 +143,13 @@ def explain_school(result: RunResult, school_id: str, personal: bool = True,
         "text": f"Total = SSA {fmt_gbp(row['ssa'])} + PSF {fmt_gbp(psf_total)} + cluster share {fmt_gbp(share)} = "
                 f"{fmt_gbp(total)}" + _against_allocation(total, row["total"], bool(skipped)),
     }
+
+
+def _stopped_lines(children: list[dict]) -> str:
+    """How many of a school's lines stopped (a child who left the phase or the school, a ceased plan):
+    listed with the continuing ones, they are paid for the months before they stopped, or nothing."""
+    stopped = sum(1 for c in children if c["reason"] != "continuing")
+    return f", {stopped} of them stopped (paid to their stop date, or nothing)." if stopped else "."
 
 
 def _against_allocation(total: int, allocated: int, floor_left_out: bool) -> str:

@@ -15,6 +15,7 @@ import json
 import os
 import re
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -27,7 +28,7 @@ from ..outputs.csvs import guarded_expr, pounds_expr
 from ..outputs.tables import cell_xml, float_text, pounds_text, shared_string_indexes
 from ..outputs.tablesheet import TableSheet, fit_text, fit_units
 from ..outputs import common
-from ..outputs.xlsx import PCT_FORMAT, close_to_bytes, finish_print, footer, print_setup
+from ..outputs.xlsx import PCT_FORMAT, RATE_FORMAT, close_to_bytes, finish_print, footer, print_setup
 from .simlayout import LABELS, bands_sheet, chart_sheet, with_school_names
 from .projection import PROJECTION_COLUMNS, projection_csv_bytes
 from .simulate import SCENARIO_COLUMNS, SimulationResult, outcomes_frame, scenarios_frame
@@ -140,7 +141,7 @@ def _formats(book) -> dict:
             "header_wrap": add({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}),
             "money": add({"num_format": MONEY_FORMAT}), "money_bold": add({"num_format": MONEY_FORMAT, "bold": True}),
             "int": add({"num_format": "#,##0"}), "pct": add({"num_format": PCT_FORMAT}),
-            "date": add({"num_format": "dd/mm/yyyy"})}
+            "date": add({"num_format": "dd/mm/yyyy"}), "rate": add({"num_format": RATE_FORMAT})}
 
 
 def overview_frame(sim: SimulationResult, sheets: list[str | None]) -> pl.DataFrame:
@@ -289,13 +290,23 @@ def _cell_xml(book, f: dict, row: int, col: int, value, name: str = "", style: s
         return "", 2
     if isinstance(value, int) and name in MONEY:
         return f'<c r="{ref}" s="{f["money"]._get_xf_index()}"><v>{value / 100:.16G}</v></c>', len(fmt_gbp(value)) + 2
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        xf = f["pct" if name.endswith("_pct") else "int"]._get_xf_index()
-        return f'<c r="{ref}" s="{xf}"><v>{value:.16G}</v></c>', len(f"{value:,}") + 2
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        # a rate in £, a per cent, a whole count; a number with decimals (a column basis's units) as Excel shows it
+        key = style or ("pct" if name.endswith("_pct") else "int" if value == int(value) else None)
+        xf = f' s="{f[key]._get_xf_index()}"' if key else ""
+        return f'<c r="{ref}"{xf}><v>{float(value):.16G}</v></c>', len(f"{value:,}") + 2
     text = fit_text(str(value))
     index = book.str_table._get_shared_string_index(text)
     xf = f[style]._get_xf_index() if style else 0
     return f'<c r="{ref}"{f" s={chr(34)}{xf}{chr(34)}" if xf else ""} t="s"><v>{index}</v></c>', len(str(value)) + 2
+
+
+def _parameter_cell(kind: str, parameter: str) -> tuple:
+    """An element's rate as a number in £ (the rate format), its share as a per cent, else its text."""
+    value = common.number_or_text(parameter)
+    if not parameter or isinstance(value, str):
+        return (parameter or None, "", None)
+    return (common.share_text(parameter), "", None) if kind == "share" else (value, "", "rate")
 
 
 def _scenario_sheets(book, f: dict, sim: SimulationResult, sheets: list[str | None]) -> None:
@@ -337,9 +348,11 @@ def _scenario_sheets(book, f: dict, sim: SimulationResult, sheets: list[str | No
         row = o.clusters.height + 1
         line(row + 1, [(f"Formula in scenario {o.name}", "", "bold")])
         line(row + 2, [(LABELS.get(name, name), "", "header") for name in ELEMENT_COLUMNS])
-        for r, e in enumerate(o.result.elements, start=row + 3):
-            line(r, [(e.name, "", None), (common.basis_words(e.basis), "", None), (e.kind, "", None), (e.parameter, "", None),
-                     (e.units, "", None), (e.total, "total", None)])
+        titles = common.element_titles(o.result.config)
+        for r, e in enumerate(o.result.elements, start=row + 3):  # in words and numbers, as on the Summary
+            line(r, [(titles.get(e.name, e.name), "", None), (common.basis_words(e.basis), "", None),
+                     (common.KIND_WORDS.get(e.kind, e.kind), "", None), _parameter_cell(e.kind, e.parameter),
+                     (common.number_or_text(e.units), "", None), (e.total, "total", None)])
         row += 3 + len(o.result.elements)
         line(row + 1, [("Cluster pot", "", "bold"), (o.result.totals.cluster_pot, "cluster_pot", None)])
         for col, width in widths.items():
