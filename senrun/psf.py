@@ -65,22 +65,36 @@ def statement_rows(statements: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
 
 
 def moves_in_order(moves: pl.LazyFrame, statements: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
-    """Each statement row's moves from policy.start on, in date (then file) order, with the
-    school the child should be leaving and whether the move ends PSF (FAQ 3, 6).
+    """Each statement row's moves from policy.start on, in date order, with the school the child
+    should be leaving and whether the move ends PSF (FAQ 3, 6).  Two moves of a child on one date
+    are taken as a chain (A → B, then B → C), whichever the file lists first; else in file order.
 
     Small: one row per move and statement row of the child moved, never one per pupil."""
     ending = ["casual"] + (["transfer"] if cfg.transfer == "ends" else [])
+    moved = (moves.filter(pl.col(MOVE_DATE) >= pl.lit(cfg.policy_start)).rename({ROW: "move_row"})
+             .join(statements.select(ROW, UPN, pl.col(SCHOOL_ID).alias("psf_school_id")), on=UPN, how="inner"))
     return (
-        moves.filter(pl.col(MOVE_DATE) >= pl.lit(cfg.policy_start))
-        .rename({ROW: "move_row"})
-        .join(statements.select(ROW, UPN, pl.col(SCHOOL_ID).alias("psf_school_id")), on=UPN, how="inner")
-        .sort(ROW, MOVE_DATE, "move_row")
+        in_chain_order(moved, [ROW], "move_row")
         .with_columns(
             pl.col(TO_SCHOOL).shift(1).over(ROW).fill_null(pl.col("psf_school_id")).alias("expected_from"),
             pl.col(REASON).is_in(ending).alias("ends"),
         )
         .with_columns(pl.col("ends").cast(pl.Int32).cum_sum().over(ROW).alias("_ends_so_far"))
     )
+
+
+def in_chain_order(moves: pl.LazyFrame, by: list[str], row: str) -> pl.LazyFrame:
+    """`moves` sorted by `by`, date, then `row` (their order in the file), except that of two moves on one
+    date (within `by`), the one leaving the school the other arrives at comes second, unless it is that
+    move's way back (A → B, B → A: the file's order)."""
+    other = moves.select(*by, MOVE_DATE, pl.col(row).alias("_other"), pl.col(FROM_SCHOOL).alias("_other_from"),
+                         pl.col(TO_SCHOOL).alias("_other_to"))
+    follows = (pl.col(FROM_SCHOOL) == pl.col("_other_to")) & (pl.col(TO_SCHOOL) != pl.col("_other_from"))
+    second = (moves.select(*by, MOVE_DATE, row, FROM_SCHOOL, TO_SCHOOL).join(other, on=[*by, MOVE_DATE])
+              .filter((pl.col("_other") != pl.col(row)) & follows)
+              .select(*by, row).unique().with_columns(pl.lit(True).alias("_follows")))
+    return (moves.join(second, on=[*by, row], how="left")
+            .sort(*by, MOVE_DATE, pl.col("_follows").fill_null(False), row).drop("_follows"))
 
 
 def move_stops(ordered: pl.LazyFrame) -> pl.LazyFrame:

@@ -170,3 +170,14 @@ def test_a_schools_psf_text_counts_its_stopped_lines_apart_from_the_continuing_o
     assert stopped and any(c["reason"] == "phase_end" for c in stopped)
     assert psf["text"] == (f"Continuing PSF: £{psf['amount'] / 100:,.2f} from {len(psf['children'])} line(s), "
                            f"{len(stopped)} of them stopped (paid to their stop date, or nothing).")
+
+
+def test_explain_upn_lists_two_moves_on_one_day_in_the_order_the_rules_take_them__faq_6(tmp_path):
+    """Listed B → H before A → B (both 10 June), the trail gave the moves in the file's order, not the chain's."""
+    moves = [{"upn": U1, "from_school_id": "B", "to_school_id": "H", "move_date": "2013-06-10", "reason": "managed_move"},
+             {"upn": U1, "from_school_id": "A", "to_school_id": "B", "move_date": "2013-06-10", "reason": "managed_move"}]
+    path = write_run(tmp_path, statements=[statement(U1, "2005-05-05", annual="1200.00")], moves=moves)
+    result, psf, inp = run_for_explain(load_config(path))
+    [trail] = explain_upn(result, psf.rows, U1, inp.moves.frame)["statements"]
+    moved = [s["text"] for s in trail["steps"] if s["rule"] == "move"]
+    assert [m.split(" (")[0] for m in moved] == ["Move on 2013-06-10 from A to B", "Move on 2013-06-10 from B to H"]

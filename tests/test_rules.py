@@ -52,6 +52,19 @@ def test_a_chain_of_managed_moves_carries_psf_along_and_a_return_to_a_school_is_
     assert sorted(lines_of(r, U1)) == [("A", 50000, 0, "continuing"), ("B", 70000, 0, "continuing")]
 
 
+@pytest.mark.parametrize("order", ["as they happened", "listed the other way round"])
+def test_two_managed_moves_on_one_day_are_taken_as_a_chain_whichever_the_file_lists_first__faq_6(tmp_path, order):
+    """A → B then B → H on 10 June: listed B → H first, the run stopped ("from school 'B', but the child was then
+    at 'A'") though the file was right; the outcome depended on the rows' order."""
+    moves = [{"upn": U1, "from_school_id": "A", "to_school_id": "B", "move_date": "2013-06-10",
+              "reason": "managed_move"},
+             {"upn": U1, "from_school_id": "B", "to_school_id": "H", "move_date": "2013-06-10",
+              "reason": "managed_move"}]
+    r = run(tmp_path, statements=[statement(U1, "2005-05-05", annual="1200.00")],
+            moves=moves if order == "as they happened" else moves[::-1])
+    assert lines_of(r, U1) == [("A", 30000, 0, "continuing"), ("H", 90000, 0, "continuing")]
+
+
 def test_a_casual_move_ends_psf_on_its_date__faq_3(tmp_path):
     r = run(tmp_path, statements=[statement(U1, "2005-05-05", annual="1200.00")],
             moves=[{"upn": U1, "from_school_id": "A", "to_school_id": "B", "move_date": "2013-10-15",

@@ -21,7 +21,7 @@ from ..errors import HIDDEN, SenrunError
 from ..money import fmt_gbp
 from ..outputs.common import notional_note, rate_text
 from ..pipeline import Inputs, compute, psf_frames, read_inputs
-from ..psf import POST_POLICY, PsfFrames, census_stop_words
+from ..psf import POST_POLICY, PsfFrames, census_stop_words, in_chain_order
 from ..result import RunResult
 from .diff import floor_previous
 from .. import history
@@ -248,8 +248,8 @@ def explain_upn(result: RunResult, psf_rows: pl.DataFrame, upn: str, moves: pl.D
     rows = psf_rows.filter(pl.col(UPN) == upn).sort(ROW)
     if rows.is_empty():
         raise SenrunError(f"UPN {upn} has no row in the statements input of {result.config.path.name}")
-    child_moves = (moves.filter(pl.col(UPN) == upn).sort(MOVE_DATE, ROW).to_dicts()
-                   if moves is not None else [])
+    child_moves = (in_chain_order(moves.lazy().filter(pl.col(UPN) == upn), [], ROW).collect().to_dicts()
+                   if moves is not None else [])  # in the order the rules take them
     own = statements.filter(pl.col(UPN) == upn) if statements is not None else None
     segments = history.collapse(own).segments if own is not None and own.height else None
     statements = [_statement_trail(r, result, child_moves, _history_of(own, r), _segments_of(segments, r), personal)
