@@ -186,3 +186,27 @@ def test_a_child_moved_on_by_managed_move_before_its_phase_ended_is_told_so_on_t
     assert why_of(moved, "W926200112003") == [
         (120000, date(2013, 6, 1), "continuing: moved on, the PSF went with the child", 0),
         (180000, date(2013, 9, 1), "phase_end: left the protected phase at the end of primary (Year 6)", 0)]
+
+
+@pytest.mark.parametrize("case", ["ceased mid-month", "back at the first school"])
+def test_a_line_that_stopped_at_its_own_school_gives_its_own_reason_not_moved_on(tmp_path, case):
+    """A line ceased on 10 May (paid, by months, to the end of May) and a child who came back to the first school
+    and ended the phase there (one line there, before and after the other school's): neither moved on with its
+    PSF, so neither return line may say so."""
+    config = {**FINANCIAL, "year": "2013-14", "period": {"start": "2013-04-01", "end": "2014-03-31"},
+              "census_date": "2014-01-16"}
+    statements = FINANCIAL_STATEMENTS.replace("W926200112003,2000-11-14,", "W926200112003,2002-03-03,")
+    census = FINANCIAL_CENSUS.replace("W926200112003,P1,2000-11-14,6,", "W926200112003,P1,2002-03-03,7,")
+    moves = ""
+    if case == "ceased mid-month":
+        statements = statements.replace("W926200112003,2002-03-03,2009-05-01,P1,7200.00,PSF,",
+                                        "W926200112003,2002-03-03,2009-05-01,P1,7200.00,PSF,2013-05-10")
+    else:
+        moves = "W926200112003,P1,P2,2013-05-01,managed_move\nW926200112003,P2,P1,2013-07-01,managed_move"
+    ran = run_of(tmp_path, config, FINANCIAL_SCHOOLS, statements, census, moves)
+    whys = {why.split(":")[0] for _, _, why, _ in why_of(ran, "W926200112003")}
+    assert whys == ({"ceased"} if case == "ceased mid-month" else {"phase_end", "continuing"}), whys
+    at_p1 = [why for paid, _, why, _ in why_of(ran, "W926200112003")
+             if ran.psf.filter((pl.col("upn") == "W926200112003") & (pl.col("paid_amount") == paid))
+             ["paid_school_id"].to_list() == ["P1"]]
+    assert not any("moved on" in why for why in at_p1), at_p1

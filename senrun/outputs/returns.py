@@ -144,6 +144,8 @@ def children_columns(result: RunResult, school_order: pl.Series) -> pl.DataFrame
                  .join(later, on=["paid_school_id", "_next"], how="left", maintain_order="left"))
     else:
         lines = lines.with_columns(pl.lit(False).alias("_converted"))
+    # a line paid up to a day before its history's last paid day: the PSF went on from here to another school
+    lines = lines.with_columns((pl.col("paid_to") < pl.col("paid_to").max().over(ROW)).fill_null(False).alias("_went_on"))
     lines = lines.filter(pl.col("paid_amount") > 0).join(order.lazy(), on="paid_school_id", how="inner")
     return (lines.with_columns(*stop_columns(result, psf.columns))
             .sort("_school", "upn", "paid_from", "stream")
@@ -165,9 +167,9 @@ def stop_columns(result: RunResult, columns: list[str]) -> list[pl.Expr]:
     here = pl.col("paid_to") + pl.duration(days=1)
     phase = pl.col("protected_phase") if "protected_phase" in columns else pl.lit(None, dtype=pl.String)
     converted = pl.col("_converted").fill_null(False)  # (children_columns: a line that went on to a successor)
-    # a line that ended here before its history stopped (a managed move, a successor): the PSF went on, whatever
-    # stopped it later elsewhere (a phase end at the next school is that school's to say)
-    went_on = ~continuing & ((pl.col("reason") == "continuing") | (here < stop).fill_null(False))
+    # a line that ended here before its history was last paid (a managed move, a successor): the PSF went on,
+    # whatever stopped it later elsewhere (a phase end at the next school is that school's to say)
+    went_on = ~continuing & ((pl.col("reason") == "continuing") | pl.col("_went_on"))
     why = (pl.when(continuing & beyond).then(pl.lit("continues beyond this period, to the end of ")
                                              + phase.fill_null("the protected phase") + pl.lit(" phase"))
            .when(continuing).then(phase.replace_strict(phase_ends(cfg, ENDS_WITH_PERIOD), default=None,
