@@ -15,7 +15,7 @@ from .checks import MAX_LISTED, MAX_UNITS, MAX_UNITS_TOTAL
 from .config.loader import Config
 from .errors import Issues
 from .inputs.load import Table
-from .inputs.schema import CLUSTER_ID, IN_FORMULA, PUPILS_OVERRIDE, ROW, SCHOOL_ID
+from .inputs.schema import CLUSTER_ID, IN_FORMULA, PUPILS, PUPILS_OVERRIDE, ROW, SCHOOL_ID
 from .money import round_half_away
 from .schools import in_formula, open_in_period, shut_all_period, taker
 from .succession import Successions
@@ -44,6 +44,24 @@ def parse_need_column(schools: Table, name: str, issues: Issues) -> None:
         issues.error("too_large", f"the column adds up to {total:,.0f} units, more than the {MAX_UNITS_TOTAL:,} "
                      "senrun can share a pot by", **schools.where(name))
     schools.frame = schools.frame.with_columns(pl.Series(name, exact, dtype=pl.String))
+
+
+#: The most pupils one school's cell may give (no school has a million; the bound keeps every sum exact).
+MAX_PUPILS = 1_000_000
+
+
+def check_pupil_columns(schools: Table, issues: Issues) -> None:
+    """The `pupils` and `pupils_override` cells: a number of pupils from 0 to MAX_PUPILS (rounded to a
+    whole pupil where used).  A negative count or 10^30 had been taken as given: shares below zero, or a
+    sum that wrapped round (SPEC §1, §5)."""
+    for column in (PUPILS, PUPILS_OVERRIDE):
+        if column not in schools.frame.columns or not schools.frame.schema[column].is_numeric():
+            continue
+        value = pl.col(column)
+        bad = schools.frame.filter(value.is_not_null() & (value.is_nan() | (value < 0) | (value > MAX_PUPILS)))
+        for row, number in bad.select(ROW, column).head(MAX_LISTED).iter_rows():
+            issues.error("bad_value", f"{number:,g} is not a number of pupils from 0 to {MAX_PUPILS:,}",
+                         **schools.where(column, row), value=f"{number:g}", expected=f"a number of pupils, 0 to {MAX_PUPILS:,}")
 
 
 #: The most decimal places a need value may have (its units are whole 10^-15ths at the finest).

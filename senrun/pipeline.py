@@ -18,7 +18,7 @@ from . import checks, history, succession
 from .calendar import labelled_years, nc_year_between, shift_years
 from .config.loader import Config, ConfigError, load_config
 from .errors import ERROR, Issue, Issues, SenrunError, school_cell_personal
-from .bases import (check_blank_clusters, check_cluster_spelling, check_overrides, parse_need_column,
+from .bases import (check_blank_clusters, check_cluster_spelling, check_overrides, check_pupil_columns, parse_need_column,
                     unknown_basis_column, warn_overrides)
 from .formula import apply_formula, element_years, pot
 from .schools import (IN_FORMULA_FLAG, OPEN_UNITS, census_homes, check_open_dates, check_ssa_of_shut_schools,
@@ -261,6 +261,7 @@ def check_inputs(inp: Inputs, cfg: Config, whole: bool = True) -> None:
     found = successions_of(inp, issues, cfg.period_end)
     check_ssa_of_shut_schools(schools, found, cfg, issues)  # SSA of a school with no row (SPEC §1, §11.11)
     succession.unclosed_predecessors(schools, found, cfg.period_end, issues)  # open after its successor took over
+    check_pupil_columns(schools, issues)  # 0 to a million pupils a school: no negative share, no sum wrapped round
     check_overrides(schools, found, cfg, issues)  # a pupils_override that sets no school's pupils
     checks.school_clusters(schools, issues)
     checks.upns_in_names(schools, issues)  # names are published: no child's UPN in one

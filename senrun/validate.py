@@ -92,6 +92,18 @@ def _file_name_clashes(result) -> list:
     return found
 
 
+def _previous_read(result, previous: Path) -> list[Issue]:
+    """What `allocate --previous` would say of last year's file, read as it reads it for the Diff: a file
+    allocate would refuse (not a schools table, a totals row) fails validate too."""
+    from .yearly.diff import diff_against
+
+    try:
+        diff_against(result, previous)
+    except SenrunError as exc:
+        return list(exc.issues)
+    return []
+
+
 def run_validation(config_path: Path, accept_file: Path | None = None, today=None,
                    register: Path | None = None, previous: Path | None = None) -> ValidationReport:
     """Load the config, read and check the inputs (and last year's register), and allocate dry;
@@ -118,7 +130,8 @@ def run_validation(config_path: Path, accept_file: Path | None = None, today=Non
     from .history import recorded_as_new
     from .yearly.diff import previous_year_issues
 
-    last_year = previous_year_issues(cfg, previous, register) if previous is not None else []
+    last_year = previous_year_issues(cfg, previous, register) + _previous_read(result, previous) \
+        if previous is not None else []
     report.issues = (list(result.issues) + last_year + recorded_as_new(result) + _file_name_clashes(result)
                      + kind_issues(entries or ()))
     if entries is not None:

@@ -233,6 +233,9 @@ def test_a_drafted_accept_file_fails_strict_until_a_person_gives_each_reason(tmp
     assert drafted.stat().st_mode & 0o777 == 0o600  # it names children: its owner's only (docs/security.md)
     strict = runner.invoke(app, ["validate", "--config", str(cfg), "--accept", str(drafted), "--strict"])
     assert strict.exit_code == 1 and "still the draft's" in strict.output
+    # the summary line says why: not "1 warning(s) not accepted (new, or their acceptance has expired)"
+    summary = " ".join(strict.output.split()).split("failed under --strict: ")[1]
+    assert "acceptance(s) whose reason is still the draft's \"TO CHECK\"" in summary and "not accepted" not in summary
     drafted.write_text(drafted.read_text().replace("TO CHECK: say why this warning is accepted",
                                                    "checked with the school office on 3 March 2014"))
     reviewed = runner.invoke(app, ["validate", "--config", str(cfg), "--accept", str(drafted), "--strict"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -341,3 +342,14 @@ def test_no_figure_is_cut_short_on_a_terminal_of_any_width(width):
     wide = width >= 140
     assert (" SSA " in shown) is wide  # the clusters' SSA column, left out on a narrow terminal, and said so
     assert ("SSA and PSF by cluster are in clusters.csv" in shown) is not wide
+
+
+@pytest.mark.parametrize("args", [["allocate", "--help"], ["simulate", "--help"], ["validate", "--help"]])
+def test_an_option_name_too_long_for_an_80_column_terminal_folds_onto_the_next_line_and_is_never_cut(args):
+    """At 80 columns `allocate --help` showed `--show-personal-…` and `clusters/<cluster…`: a name cut short
+    cannot be typed."""
+    shown = subprocess.run([sys.executable, "-m", "senrun", *args], capture_output=True, text=True, timeout=120,
+                           env={**os.environ, "COLUMNS": "80", "TERM": "dumb"})
+    assert shown.returncode == 0 and "Usage: " in shown.stdout, shown.stderr
+    cut = re.compile(r"[\w\-\[<>/.]…")  # a word cut short (an ellipsis after a list, "V1,V2,…", is the help's own)
+    assert not cut.search(shown.stdout), [line for line in shown.stdout.splitlines() if cut.search(line)]

@@ -237,3 +237,21 @@ def test_an_error_about_a_whole_file_is_listed_before_the_rows_errors_it_explain
     config = Issue("config", ERROR, "bad rate", file="senrun.yaml", row=3)
     warning = Issue("taught_year", WARNING, "year", file="a_moves.csv")
     assert in_order([*rows, warning, whole, config]) == [config, whole, rows[1], rows[0], warning]
+
+
+def test_the_largest_changes_name_each_school_and_head_the_flag_by_its_threshold_and_top_slices_are_told(
+        tmp_path, monkeypatch):
+    """The table gave school ids alone and a column "flag" of "yes"; and the clusters' total sat under a SEN
+    total larger by the top-slices, with nothing to say why."""
+    from senrun.cli.common import console
+
+    monkeypatch.setattr(console, "_width", 200)  # wide enough for every column (narrower, some are left out)
+    config = write_run(tmp_path, statements=STATEMENTS, topslices=[{"name": "auxiliary_aids", "amount": 100}])
+    last = tmp_path / "last.csv"
+    last.write_text("school_id,cluster_id,total\nA,C1,100.00\nB,C1,2000.00\nH,C1,9000.00\n", encoding="utf-8")
+    done = runner.invoke(app, ["allocate", "-c", str(config), "-o", str(tmp_path / "out"), "--no-returns",
+                               "--previous", str(last)])
+    assert done.exit_code == 0, done.output
+    text = " ".join(done.output.split())
+    assert "Largest changes since last year" in text and "Ashford Primary" in text and "over 10%" in text
+    assert "(paid to schools: the top-slices, £100.00, are held back from the SEN total)" in text

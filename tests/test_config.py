@@ -535,6 +535,17 @@ def test_a_tab_used_for_indenting_says_to_indent_with_spaces(tmp_path):
     assert "indent with spaces, not a tab" in issue.message
 
 
+def test_a_quote_opened_and_not_closed_is_said_so_at_its_line_not_in_the_parsers_words(tmp_path):
+    """`year: "2013-14` read "not valid YAML: expected <block end>, but found '<scalar>' on line 14 (while parsing a
+    block mapping …)"; a quote closed on its line, and one inside a comment, are not blamed."""
+    text = MINIMAL.replace('year: "2013-14"', 'year: "2013-14')
+    issue = only_problem(tmp_path, text)
+    assert (issue.file, issue.row) == ("senrun.yaml", 1)
+    assert issue.message.startswith('a quote (") opens on this line and is not closed')
+    broken_later = MINIMAL.replace('year: "2013-14"', 'year: "2013-14"  # "the" year').replace("}", "", 1)
+    assert "a quote" not in only_problem(tmp_path, broken_later).message
+
+
 def test_a_config_not_in_utf8_gives_its_line_and_says_to_save_it_as_utf8(tmp_path):
     path = tmp_path / "senrun.yaml"
     path.write_bytes(MINIMAL.replace("per_pupil,", "per_pupil, label: \"£ per pupil\",").encode("cp1252"))

@@ -181,3 +181,22 @@ def test_explain_upn_lists_two_moves_on_one_day_in_the_order_the_rules_take_them
     [trail] = explain_upn(result, psf.rows, U1, inp.moves.frame)["statements"]
     moved = [s["text"] for s in trail["steps"] if s["rule"] == "move"]
     assert [m.split(" (")[0] for m in moved] == ["Move on 2013-06-10 from A to B", "Move on 2013-06-10 from B to H"]
+
+
+def test_explain_stopped_by_a_problem_says_it_stopped_not_that_nothing_was_written(explained):
+    """explain writes no file: "senrun stopped: nothing was written." read as though it might have."""
+    stopped = runner.invoke(app, ["explain", "-c", str(explained[0]), "--school", "ZZ"])
+    assert stopped.exit_code == 1
+    assert "written" not in stopped.output and stopped.output.startswith("senrun stopped:\n")
+    assert "school 'ZZ' has no row this period" in stopped.output
+
+
+def test_explain_marks_thousands_in_a_count_of_units_as_in_its_money(tmp_path):
+    """"this school has 117 of 109280 units" beside "£1,063,400.19": a count reads as the money does."""
+    from builders import SCHOOLS
+
+    schools = [{**s, "pupils": str(int(s["pupils"]) * 10)} for s in SCHOOLS]  # 1,000 + 2,000 + 3,000 pupils
+    result = run_for_explain(load_config(write_run(tmp_path, statements=[statement(U1, "2005-05-05")],
+                                                   schools=schools)))[0]
+    [per_pupil] = [e for e in explain_school(result, "A")["formula"]["elements"] if e["element"] == "per_pupil"]
+    assert "this school has 1,000 of 6,000 units" in per_pupil["text"]

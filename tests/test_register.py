@@ -661,3 +661,25 @@ def test_a_statement_paid_nothing_this_year_is_not_told_as_missing_from_the_regi
                                                  statement(U1, "2005-05-05", statement_date="2013-02-01")])
     assert lines_of(r, U1) == [("A", 0, 0, "post_policy_statement")]
     assert "not_in_register" not in codes(r)
+
+
+def test_the_nightly_validate_refuses_a_previous_file_that_allocate_would_refuse__spec_5(tmp_path):
+    """`validate --previous census.csv` passed (exit 0) where `allocate --previous` stops: a clean nightly check
+    must mean the year's run can go."""
+    from senrun.validate import run_validation
+
+    config = write_run(tmp_path, statements=[statement(U1, "2005-05-05")],
+                       census=[pupil(U1, "A", "2005-05-05")])
+    [error] = run_validation(config, previous=tmp_path / "census.csv").errors
+    with pytest.raises(SenrunError) as refused:
+        allocate_cli_diff(config, tmp_path / "census.csv")
+    assert (error.code, error.file, error.message) == (refused.value.errors[0].code, refused.value.errors[0].file,
+                                                       refused.value.errors[0].message)
+    assert "no column" in error.message
+
+
+def allocate_cli_diff(config, previous):
+    """What allocate does with --previous: the run, then its diff against last year's file."""
+    from senrun.yearly.diff import diff_against
+
+    return diff_against(allocate(load_config(config)), previous)

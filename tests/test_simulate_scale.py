@@ -194,3 +194,19 @@ def test_a_scenarios_formula_table_gives_rates_and_units_as_numbers_in_words_as_
     assert (shared_by.value, set_as.value) == ("a fixed sum per school", "a rate per unit")
     assert rate.value == 4000 and "£" in rate.number_format
     assert units.value == 3 and total.value == 12000 and "£" in total.number_format
+
+
+def test_a_pot_swept_past_the_sen_totals_check_is_told_how_to_drop_the_check_and_the_helps_example_runs(tmp_path):
+    """The help's own example (--set budget.pupil_specific_pot=16000000) failed on a config with budget.sen_total,
+    saying only that the totals disagree; it now says how, and the help gives the pair of --set that runs."""
+    budget = {"pupil_specific_pot": 1000000, "sen_total": "1006000", "ssa_total": "6000"}
+    config = write_run(tmp_path, statements=STATEMENTS, budget=budget)
+    alone = runner.invoke(app, ["simulate", "-c", str(config), "--set", "budget.pupil_specific_pot=1200000",
+                                "-o", str(tmp_path / "alone")])
+    assert alone.exit_code == 1 and "--set budget.sen_total=null" in " ".join(alone.output.split())
+    both = runner.invoke(app, ["simulate", "-c", str(config), "--set", "budget.pupil_specific_pot=1200000",
+                               "--set", "budget.sen_total=null", "-o", str(tmp_path / "both")])
+    assert both.exit_code == 0, both.output
+    from senrun.cli.simulate import SetOpt
+
+    assert "--set budget.pupil_specific_pot=16000000 --set budget.sen_total=null" in SetOpt.__metadata__[0].help

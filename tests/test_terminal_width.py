@@ -81,3 +81,16 @@ def test_allocate_figures_are_whole_at_any_width(cfg, terminal, tmp_path, width)
     shown = _figures(result.output)
     assert shown and all(WHOLE.match(f) for f in shown), shown
     assert "£21,000,000.00" in shown  # the pupil-specific pot, in the money table
+
+
+@pytest.mark.parametrize("width", [79, 40])
+def test_validate_on_a_narrow_terminal_lists_each_problem_on_lines_of_its_own_with_no_word_split(cfg, terminal, width):
+    """Below 80 columns the problems' table split words ("expect|ed", "census_casua|l_move"); each problem is now
+    one line saying where and what, as in a log, and wraps between words."""
+    terminal(width)
+    schools = cfg.parent / "schools.csv"
+    schools.write_text(schools.read_text().replace("1000.00", "1000.0x"), encoding="utf-8")  # a bad SSA cell
+    result = CliRunner().invoke(app, ["validate", "--config", str(cfg)])
+    text = ANSI.sub("", result.output)
+    assert result.exit_code == 1 and "┃" not in text and "│" not in text
+    assert "error: schools.csv › row 2 › ssa:" in " ".join(text.split())

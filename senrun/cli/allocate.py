@@ -100,7 +100,8 @@ def _report(result, diff, out: Path, no_returns: bool, with_packs: bool, quiet: 
     if diff is not None:
         from .simulate import print_movers
 
-        print_movers(diff, console)
+        print_movers(diff, console, names=dict(result.schools.select("school_id", "school_name").iter_rows()),
+                     flag_pct=result.config.flag_pct)
     console.print(f"Wrote {escape(str(out))}/ (allocations.xlsx, pupils.xlsx (restricted), schools.csv, clusters.csv, "
                   f"psf.csv, manifest.json{', returns/' if not no_returns else ''}{', clusters/' if with_packs else ''}).",
                   soft_wrap=True)  # one line: a path is never broken across lines in a cron mail

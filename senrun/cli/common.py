@@ -61,7 +61,8 @@ JobsOpt = Annotated[Optional[int], typer.Option(
     "--jobs", "-j", min=1, help="Processes writing the per-school returns (default: one per CPU).")]
 FloorPreviousOpt = Annotated[Optional[Path], typer.Option(
     "--previous", help="Last year's schools.csv or allocations.xlsx (or the folder senrun wrote them in), for "
-    "formula.protection's floor (without it the floor is left out, with a warning).", callback=EXISTING,
+    "formula.protection's floor (without it the floor is left out, with a warning); validate also reads it as "
+    "allocate --previous does, so that a file allocate would refuse fails the check.", callback=EXISTING,
     show_default=False)]
 RegisterOpt = Annotated[Optional[Path], typer.Option(
     "--register", help="Last year's psf.csv (or the folder holding it): PSF that stopped last year stays "
@@ -120,7 +121,7 @@ def _written() -> str:
 
 
 @contextmanager
-def handled(debug: bool = False, as_json: bool = False):
+def handled(debug: bool = False, as_json: bool = False, writes: bool = True):
     """Run a command body: SenrunError → its issues and exit 1; anything else → a short
     message (a traceback only with --debug, never with local variables) and exit 1.
 
@@ -128,11 +129,12 @@ def handled(debug: bool = False, as_json: bool = False):
     summary (a closed pipe, a terminal that cannot show a character) never fails it, and no
     message says that nothing was written.  Ctrl-C exits 130, a closed pipe quietly.  The
     output folder's previous contents are deleted on a thread while the summary is shown;
-    the command ends once they are gone (outputs/atomic.py, `removals_after`)."""
+    the command ends once they are gone (outputs/atomic.py, `removals_after`).  A command that
+    writes nothing (`writes=False`: explain) says only that it stopped."""
     from ..outputs import atomic
 
     try:
-        with atomic.removals_after(), _handled(debug, as_json):
+        with atomic.removals_after(), _handled(debug, as_json, writes):
             yield
     except KeyboardInterrupt:  # after the summary, while the previous folder was deleted (to its end)
         _stopped(then=_left_behind)
@@ -161,7 +163,7 @@ def _left_behind() -> None:
 
 
 @contextmanager
-def _handled(debug: bool, as_json: bool):
+def _handled(debug: bool, as_json: bool, writes: bool = True):
     """handled(), but for the previous folders' deletion."""
     from ..errors import SenrunError
     from ..outputs import atomic
@@ -181,13 +183,13 @@ def _handled(debug: bool, as_json: bool):
     except MemoryError:
         _out_of_memory()
     except SenrunError as exc:
-        _print_issues(exc, as_json)
+        _print_issues(exc, as_json, writes)
         raise typer.Exit(1) from None
     except OSError as exc:  # the system refused: a folder this user may not write, a full disk, a closed report
         if atomic.swapped_in() is not None:
             _say(f"senrun: {_written()}, but the summary could not be shown ({system_words(exc)}).")
             raise typer.Exit(0) from None
-        _say(f"senrun stopped: {system_words(exc)}: {_written()}.")
+        _say(f"senrun stopped: {system_words(exc)}" + (f": {_written()}." if writes else "."))
         raise typer.Exit(1) from None
     except Exception as exc:  # a bug: say so plainly, keep pupil data out of the message
         if _panic_for_memory(exc):
@@ -220,7 +222,7 @@ def system_words(exc: OSError) -> str:
     return f"{where}{what}" + (f" ({hint})" if hint else "")
 
 
-def _print_issues(exc, as_json: bool) -> None:
+def _print_issues(exc, as_json: bool, writes: bool = True) -> None:
     from ..outputs import atomic
     from .render import issues_json, print_issues
 
@@ -228,7 +230,8 @@ def _print_issues(exc, as_json: bool) -> None:
         print(issues_json(exc.issues))
     else:
         done = atomic.swapped_in()
-        heading = "senrun stopped: nothing was written." if done is None else f"senrun stopped: {_written()}."
+        heading = (f"senrun stopped: {_written()}." if done is not None else
+                   "senrun stopped: nothing was written." if writes else "senrun stopped:")
         print_issues(exc.issues, err_console, heading=heading)
 
 

@@ -37,7 +37,7 @@ def explain(
     from ..pipeline import load_checked_config
     from ..yearly.explain import explain_school, explain_upn, run_for_explain, to_json
 
-    with handled(debug, as_json):
+    with handled(debug, as_json, writes=False):
         result, psf, inp = run_for_explain(load_checked_config(config), register, previous)
         if school is not None:
             data = explain_school(result, school, personal=show_personal,  # other children: by their row

@@ -120,7 +120,7 @@ def templates(out: Annotated[Path, typer.Option("--out", "-o", help="Folder to w
               debug: DebugOpt = False) -> None:
     """Write blank input workbooks (schools, census, statements, moves, links) with senrun's headers.
 
-    Each has data validation on its dates, codes and reasons, one filled example row to replace,
+    Each has data validation on its dates, codes and reasons, filled example rows to replace,
     and an Instructions sheet.
 
     Example:  [bold]senrun templates --out templates/[/]

@@ -14,6 +14,8 @@ from ..errors import CONFIG, Issue
 from ..money import fmt_gbp
 
 MAX_SHOWN = 60
+#: The narrowest terminal that gets the problems as tables; narrower, one line each (as in a log).
+TABLES_FROM = 80
 #: Whether issues show a child's UPN and date of birth (`--show-personal-data`); by default they are
 #: left out and the file, sheet, row and column say where to look (a cron mail is not the place for them).
 _PERSONAL = {"show": False}
@@ -38,13 +40,14 @@ def in_order(issues) -> list[Issue]:
 
 def print_issues(issues, console: Console, heading: str | None = None, limit: int = MAX_SHOWN) -> None:
     """Errors then warnings, the config's (which concern the whole run) first, then by file and row:
-    tables on a terminal, one line per issue elsewhere (cron mail, pipes, logs: each line names file,
+    tables on a terminal of 80 columns or more, one line per issue elsewhere (cron mail, pipes, logs: each line names file,
     sheet, row and column, so it greps); then counts."""
     issues = in_order(_visible(issues))
     errors = sum(1 for i in issues if i.is_error)
     if heading and errors:
         console.print(f"[bold red]{escape(heading)}[/]")
-    shown = _issue_tables(issues, console, limit) if console.is_terminal else _issue_lines(issues, console, limit)
+    tables = console.is_terminal and console.width >= TABLES_FROM  # narrower, a table splits every word
+    shown = _issue_tables(issues, console, limit) if tables else _issue_lines(issues, console, limit)
     if len(issues) > shown:
         console.print(f"… and {len(issues) - shown:,} more (use --json for all of them)")
     console.print(f"{errors:,} error(s), {len(issues) - errors:,} warning(s)")
@@ -147,6 +150,9 @@ def print_clusters(result, console: Console, limit: int = 60) -> None:
     print_whole(console, clusters, ["schools"], "clusters.csv has them")
     if frame.height > limit:
         console.print(f"(the {limit} largest of {frame.height:,} clusters; all are in clusters.csv)")
+    held = result.totals.topslices_total
+    if held:  # the clusters' total is what reaches schools: the SEN total above it less the top-slices
+        console.print(f"(paid to schools: the top-slices, {fmt_gbp(held)}, are held back from the SEN total)")
     if narrow:
         console.print("(SSA and PSF by cluster are in clusters.csv and the workbook; a wider terminal shows them here)")
 

@@ -41,7 +41,13 @@ def _stand_in_class(module: str, name: str) -> type:
 def load() -> bool:
     """Import `typer.rich_utils` with the stand-ins; True when they were used, False when it was
     imported as it is (already imported, a module of UNUSED already loaded, or a Typer that needs
-    more of them)."""
+    more of them).  Either way, its words then fold rather than being cut (`_fold_long_words`)."""
+    used = _load()
+    _fold_long_words()
+    return used
+
+
+def _load() -> bool:
     if "typer.rich_utils" in sys.modules or any(module in sys.modules for module in UNUSED):
         return False
     placed = {}
@@ -63,3 +69,40 @@ def load() -> bool:
     if not used:
         import typer.rich_utils  # noqa: F401,F811
     return used
+
+
+def _fold_long_words() -> None:
+    """An option's name and its help fold a word too long for a narrow terminal onto the next line,
+    where Typer's table cut it short (`--show-personal-…` at 80 columns, `--regis…` at 40): a name
+    a finance officer cannot read whole cannot be typed.  Left as Typer has it if its formatter
+    no longer has these (the help is then only cut, as before)."""
+    import typer.rich_utils as rich_utils
+
+    for name in ("highlighter", "negative_highlighter"):
+        marker = getattr(rich_utils, name, None)
+        if marker is None or getattr(marker, "_senrun_folds", False):
+            continue
+        setattr(rich_utils, name, _Folding(marker))
+    helped = getattr(rich_utils, "_get_parameter_help", None)
+    if helped is not None and not getattr(helped, "_senrun_folds", False):
+        def folded_help(*args, **kwargs):
+            text = helped(*args, **kwargs)
+            text.overflow = "fold"
+            return text
+
+        folded_help._senrun_folds = True
+        rich_utils._get_parameter_help = folded_help
+
+
+class _Folding:
+    """A Rich highlighter whose text folds rather than being cut with an ellipsis."""
+
+    _senrun_folds = True
+
+    def __init__(self, highlighter) -> None:
+        self._highlighter = highlighter
+
+    def __call__(self, text):
+        out = self._highlighter(text)
+        out.overflow = "fold"
+        return out

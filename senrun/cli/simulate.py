@@ -16,12 +16,14 @@ ScenarioOpt = Annotated[Optional[list[Path]], typer.Option(
     "--scenario", "-s", help="A scenario YAML: an overlay merged onto the base config (repeat for more).",
     callback=EXISTING_FILE, show_default=False)]
 SetOpt = Annotated[Optional[list[str]], typer.Option(
-    "--set", help="A sweep: KEY=V1,V2,… e.g. lump_sum.rate=0,5000 or budget.pupil_specific_pot=16000000; "
-                  "several --set make a grid.", show_default=False)]
+    "--set", help="Try several values of one setting: KEY=V1,V2,… e.g. lump_sum.rate=0,5000; a pot too, with "
+                  "the SEN total's check dropped: --set budget.pupil_specific_pot=16000000 --set budget.sen_total=null. "
+                  "Several --set try every combination.", show_default=False)]
 YearsOpt = Annotated[Optional[int], typer.Option(
-    "--years", min=1, max=50, help="Project the PSF run-off over N years from the base period.", show_default=False)]
+    "--years", min=1, max=50, help="Project the PSF run-off over N years, this year's included.", show_default=False)]
 SimOutOpt = Annotated[Optional[Path], typer.Option(
-    "--out", "-o", help="Write simulate.xlsx, scenarios.csv (and projection.csv) here, all or nothing.",
+    "--out", "-o", help="Write simulate.xlsx, scenarios.csv, infeasible.csv, manifest.json (and projection.csv) "
+    "here, all or nothing.",
     file_okay=False, show_default=False)]
 
 
@@ -194,8 +196,9 @@ def _mover(m) -> str:
     return f"{escape(m.school_id)}\n{sign}{fmt_gbp(m.change)}{pct}"
 
 
-def print_movers(diff, out=None, n: int = 10) -> None:
-    """The schools whose totals moved most since last year (allocate --previous), as a table."""
+def print_movers(diff, out=None, n: int = 10, names: dict | None = None, flag_pct=None) -> None:
+    """The schools whose totals moved most since last year (allocate --previous), as a table: each school
+    by its id and `names` (this year's), the flag headed by its threshold (`flag_pct`, diff.flag_pct)."""
     from rich.markup import escape
     from rich.table import Table
 
@@ -206,14 +209,16 @@ def print_movers(diff, out=None, n: int = 10) -> None:
     if movers.is_empty():
         return
     table = Table(title="Largest changes since last year", title_justify="left")
-    for name in ("school", "cluster", "previous", "current", "change", "%", "flag", "note"):
+    flag = f"over {flag_pct.normalize():f}%" if flag_pct is not None else "flag"
+    for name in ("school", "name", "cluster", "previous", "current", "change", "%", flag, "note"):
         table.add_column(name, justify="right" if name in ("previous", "current", "change", "%") else "left")
     for r in movers.iter_rows(named=True):
-        table.add_row(escape(r["school_id"]), escape(r["cluster_id"] or ""), fmt_gbp(r["previous_total"]),
+        table.add_row(escape(r["school_id"]), escape((names or {}).get(r["school_id"]) or ""),
+                      escape(r["cluster_id"] or ""), fmt_gbp(r["previous_total"]),
                       fmt_gbp(r["current_total"]), f"{'+' if r['change'] > 0 else ''}{fmt_gbp(r['change'])}",
                       "" if r["change_pct"] is None else f"{r['change_pct']:+.2f}", "yes" if r["flag"] else "",
                       escape(r["note"] or ""))
     from .render import print_whole
 
-    print_whole(out or console, table, ["note", "flag", "cluster", "%", "previous"],
+    print_whole(out or console, table, ["note", flag, "name", "cluster", "%", "previous"],
                 "diff.csv and the Diff sheet have them")

@@ -67,10 +67,24 @@ def validate(
         if draft_accept is not None:
             _draft(report, draft_accept, err_console if as_json else console)  # (stdout: the JSON alone)
         if strict and report.shown and not report.errors and not as_json:
-            console.print(f"failed under --strict: {len(report.shown):,} warning(s) not accepted (new, or their "
-                          "acceptance has expired)", soft_wrap=True)
+            console.print(f"failed under --strict: {_strict_failures(report.shown)}", soft_wrap=True)
         failed = report.errors or (strict and report.shown)
         raise typer.Exit(1 if failed else 0)
+
+
+def _strict_failures(shown) -> str:
+    """Why --strict failed, in words: warnings not accepted, and acceptances whose reason is still the draft's
+    (the likelier cause the morning after --draft-accept, and not told apart before)."""
+    from ..accept import UNREVIEWED
+    from ..errors import CONFIG
+
+    drafted = sum(1 for i in shown if i.code == CONFIG and str(i.value or "").upper().startswith(UNREVIEWED))
+    parts = [f"{len(shown) - drafted:,} warning(s) not accepted (new, or their acceptance has expired)"] * bool(
+        len(shown) - drafted)
+    if drafted:
+        parts.append(f"{drafted:,} acceptance(s) whose reason is still the draft's \"{UNREVIEWED}\": write why each "
+                     "warning is accepted in the accept file")
+    return "; ".join(parts)
 
 
 def _print_accepted(report, personal: bool = False) -> None:

@@ -196,7 +196,20 @@ def _parsed(text: str, duplicates: list[YamlProblem]) -> tuple[object, dict[str,
     try:
         return _load(text, _Loader, duplicates)
     except yaml.YAMLError as exc:  # e.g. a !!python/object tag, which a safe loader never constructs
-        raise _syntax_problem(exc) from None
+        raise _unclosed_quote(text, exc) or _syntax_problem(exc) from None
+
+
+def _unclosed_quote(text: str, exc: yaml.YAMLError) -> YamlProblem | None:
+    """A line, up to where the parser stopped, that opens a quote and does not close it (`year: "2013-14`):
+    said so at that line, not in the parser's words ("expected <block end>, but found '<scalar>'")."""
+    mark = getattr(exc, "problem_mark", None)
+    last = mark.line + 1 if mark is not None else None
+    for number, line in enumerate(text.splitlines()[:last], start=1):
+        value = line.partition(":")[2].lstrip() if ":" in line else line.lstrip().removeprefix("- ").lstrip()
+        if value.startswith('"') and not re.search(r'(?<!\\)"', value[1:]):
+            return YamlProblem(f'a quote (") opens on this line and is not closed: close it (e.g. year: "2013-14")',
+                               number)
+    return None
 
 
 def _load(text: str, loader_class: type,

@@ -7,6 +7,7 @@ compares each school's and each cluster's total with this year's, in integer pen
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -23,6 +24,7 @@ from ..inputs.excel import first_line
 from ..inputs.load import TOTAL_LABEL
 from ..inputs.reading import longer_row
 from ..inputs.schema import CLUSTER_ID, SCHOOL_ID
+from ..money import CEILING_PENCE, ceiling_text, fmt_gbp
 from ..outputs.common import COLUMN_LABELS, LAST_YEARS_FILE, LAST_YEARS_NAME
 
 #: The columns of diff.csv and the Diff sheet, in order (SPEC §6).
@@ -150,9 +152,18 @@ def _read_previous_csv(path: Path) -> pl.DataFrame:
         if value is None:
             raise SenrunError(f"{path.name} › row {i + 2} › total: \"{text}\" is not an amount in pounds "
                               "(expected e.g. 1234.56)")
+        _within_ceiling(value, path, f"row {i + 2}")
         pence.append(value)
     return pl.DataFrame({SCHOOL_ID: [_unguard(s) for s in ids], CLUSTER_ID: [_unguard(c) for c in clusters],
                          "total": pence}, schema={SCHOOL_ID: pl.String, CLUSTER_ID: pl.String, "total": pl.Int64})
+
+
+def _within_ceiling(pence: int, path: Path, where: str) -> None:
+    """Last year's total of one school, refused beyond the ceiling every amount of the inputs has (SPEC §1):
+    a larger one had wrapped round in the diff's sums (a cluster's last year shown as −£0.04)."""
+    if abs(pence) > CEILING_PENCE:
+        raise SenrunError(f"{path.name} › {where} › total: {fmt_gbp(pence)} is more than {ceiling_text()}, the most "
+                          "senrun accepts for one amount")
 
 
 def _schools_sheet(path: Path, kinds: dict[str, str]) -> pl.DataFrame:
@@ -185,9 +196,12 @@ def _read_previous_xlsx(path: Path) -> pl.DataFrame:
     bad = [i for i, v in enumerate(totals) if v is None]
     if bad:
         raise SenrunError(f"{path.name} › Schools › row {bad[0] + 2} › total: not an amount")
+    pence = [round(v * 100) if math.isfinite(v) else CEILING_PENCE + 1 for v in totals]
+    for i, value in enumerate(pence):
+        _within_ceiling(value, path, f"Schools › row {i + 2}")
     return pl.DataFrame({SCHOOL_ID: [(s or "").strip() for s in frame[SCHOOL_ID].to_list()],
                          CLUSTER_ID: [(c or "").strip() or None for c in frame[CLUSTER_ID].to_list()],  # §11.2: none
-                         "total": [round(v * 100) for v in totals]},
+                         "total": pence},
                         schema={SCHOOL_ID: pl.String, CLUSTER_ID: pl.String, "total": pl.Int64})
 
 

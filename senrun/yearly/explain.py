@@ -19,7 +19,7 @@ from ..calendar import academic_year, units_between, units_in_year
 from ..config.loader import Config
 from ..errors import HIDDEN, SenrunError
 from ..money import fmt_gbp
-from ..outputs.common import notional_note, rate_text
+from ..outputs.common import notional_note, number_or_text, rate_text
 from ..pipeline import Inputs, compute, psf_frames, read_inputs
 from ..psf import POST_POLICY, PsfFrames, census_stop_words, in_chain_order
 from ..result import RunResult
@@ -198,12 +198,18 @@ def _child_line(r: dict, cfg: Config, statements: str, personal: bool, later: se
 
 def _element_total_text(e, cluster_pot: int) -> str:
     if e.kind == "rate":
-        return f"rate {rate_text(e.parameter)} × {e.units} units = {fmt_gbp(e.total)}"
+        return f"rate {rate_text(e.parameter)} × {_count(e.units)} units = {fmt_gbp(e.total)}"
     if e.kind == "share":
         return f"share {e.parameter} × cluster pot {fmt_gbp(cluster_pot)} = {fmt_gbp(e.total)}"
     if e.kind == "solve":
-        return f"what the other elements leave, {fmt_gbp(e.total)} over {e.units} units: {e.parameter}"
+        return f"what the other elements leave, {fmt_gbp(e.total)} over {_count(e.units)} units: {e.parameter}"
     return f"the remainder: the cluster pot less the other elements = {fmt_gbp(e.total)}"
+
+
+def _count(units) -> str:
+    """A number of units as written exactly, with thousands marked (109,280; 12.5; a part year's 5/12 as it is)."""
+    value = number_or_text(str(units))
+    return f"{value:,}" if not isinstance(value, str) else value
 
 
 def _formula_steps(result: RunResult, school_id: str) -> list[dict]:
@@ -223,8 +229,8 @@ def _formula_steps(result: RunResult, school_id: str) -> list[dict]:
             continue
         penny = " + 1p from the largest-remainder step" if w["extra_penny"] else ""
         exact = w["exact_pence"]  # exact, to 4 places rounded half away from zero (formula._workings)
-        has = (f"{w['units']} of {e.units} units" if e.basis != "per_cluster" else
-               f"{w['units']} pupils of its cluster's equal part of {e.units} clusters")  # SPEC §11.8
+        has = (f"{_count(w['units'])} of {_count(e.units)} units" if e.basis != "per_cluster" else
+               f"{_count(w['units'])} pupils of its cluster's equal part of {_count(e.units)} clusters")  # SPEC §11.8
         steps.append({
             "element": e.name, "basis": e.basis, "kind": e.kind, "parameter": e.parameter, "units": w["units"],
             "total_units": e.units, "element_total": e.total, "exact_share_pence": exact,

@@ -168,6 +168,9 @@ def infeasible(name: str, base_cfg: Config, cfg: Config, exc: SenrunError) -> In
     # a problem in an input keeps its place (file, row, column): with the UPN hidden, only that finds the row
     reason = "; ".join(i.hidden().message if i.in_config or not i.file else str(i.hidden())
                        for i in (exc.errors or exc.issues))
+    if any(i.column == "budget.sen_total" for i in (exc.errors or exc.issues)) \
+            and base_cfg.pupil_specific_pot != cfg.pupil_specific_pot:  # the pot moved, and the SEN total with it
+        reason += " (a scenario that moves the pot drops that check with budget.sen_total: null, --set budget.sen_total=null)"
     highest = getattr(exc, "highest", None) or {}
     base_rates = {e.name: e.rate for e in base_cfg.elements}
     changed = {k: v for k, v in highest.items() if base_rates.get(k) != _rate(cfg, k)} or highest

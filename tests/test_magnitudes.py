@@ -1,0 +1,45 @@
+"""Numbers far outside any council's, where 64-bit sums would wrap round: each is a clear error at its
+cell, never a crash and never money below zero (SPEC §1: conserved to the penny; §5: bad input named)."""
+
+from __future__ import annotations
+
+import pytest
+
+from builders import SCHOOLS, statement, write_run
+from senrun.config.loader import load_config
+from senrun.errors import SenrunError
+from senrun.pipeline import allocate
+from senrun.validate import run_validation
+from senrun.yearly.diff import diff_against
+
+U1 = "B801200005001"
+
+
+@pytest.mark.parametrize("column, value", [("pupils", "-50"), ("pupils", "1e30"), ("pupils", "6917529027641081856"),
+                                           ("pupils_override", "2000000")])
+def test_a_pupil_count_below_zero_or_beyond_a_million_is_an_error_at_its_cell_not_a_wrapped_share(tmp_path, column,
+                                                                                                value):
+    """Two schools of 6,917,529,027,641,081,856 pupils each ran (exit 0) with schools paid −£76,861,100.30 from a
+    £1,000 pot: the count's sum wrapped round 64 bits; 10^30 stopped with "failed unexpectedly"."""
+    schools = [{**s, column: ""} for s in SCHOOLS]
+    schools[1][column] = value
+    report = run_validation(write_run(tmp_path, statements=[statement(U1, "2005-05-05")], schools=schools))
+    [error] = report.errors
+    assert (error.code, error.file, error.row, error.column) == ("bad_value", "schools.csv", 3, column)
+    assert "is not a number of pupils from 0 to 1,000,000" in error.message
+
+
+def test_last_years_total_beyond_the_ceiling_is_an_error_at_its_row_not_a_diff_wrapped_round(tmp_path):
+    """A schools.csv total of £92,233,720,368,547,758.07 gave a cluster's last year as −£0.04 in diff.csv; one
+    penny more stopped with "failed unexpectedly (TypeError)"."""
+    config = write_run(tmp_path, statements=[statement(U1, "2005-05-05")])
+    result = allocate(load_config(config))
+    for total in ("92233720368547758.07", "92233720368547758.08", "10000000000.01"):
+        last = tmp_path / "last.csv"
+        last.write_text(f"school_id,cluster_id,total\nA,C1,100.00\nB,C1,{total}\n", encoding="utf-8")
+        with pytest.raises(SenrunError) as refused:
+            diff_against(result, last)
+        assert str(refused.value).startswith("last.csv › row 3 › total: £") and "more than £10,000,000,000.00" in \
+            str(refused.value)
+    last.write_text("school_id,cluster_id,total\nA,C1,100.00\nB,C1,10000000000.00\n", encoding="utf-8")
+    assert diff_against(result, last).height > 0  # the ceiling itself is an amount
