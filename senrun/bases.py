@@ -60,8 +60,9 @@ def check_pupil_columns(schools: Table, issues: Issues) -> None:
         value = pl.col(column)
         bad = schools.frame.filter(value.is_not_null() & (value.is_nan() | (value < 0) | (value > MAX_PUPILS)))
         for row, number in bad.select(ROW, column).head(MAX_LISTED).iter_rows():
-            issues.error("bad_value", f"{number:,g} is not a number of pupils from 0 to {MAX_PUPILS:,}",
-                         **schools.where(column, row), value=f"{number:g}", expected=f"a number of pupils, 0 to {MAX_PUPILS:,}")
+            shown = f"{number:,.2f}".rstrip("0").rstrip(".") if abs(number) < 1e15 else f"{number:g}"  # 1,000,001
+            issues.error("bad_value", f"{shown} is not a number of pupils from 0 to {MAX_PUPILS:,}",
+                         **schools.where(column, row), value=shown, expected=f"a number of pupils, 0 to {MAX_PUPILS:,}")
 
 
 #: The most decimal places a need value may have (its units are whole 10^-15ths at the finest).

@@ -190,9 +190,11 @@ def other_ids(table: Table, found: pl.Series, school_ids: pl.Series, issues: Iss
         slashed, plain = (theirs[0], ours[0]) if kinds[0] == SLASHED else (ours[0], theirs[0])
         whose = table.file if kinds[0] == SLASHED else "the schools input"
         digits = "".join(ch for ch in str(slashed) if ch.isdigit())
+        mark = next((ch for ch in str(slashed).strip() if not ch.isdigit()), "/")
+        named = "a space" if mark.isspace() else f"'{mark}'"
         issues.error("unknown_school", f"{what}: {whose} writes DfE numbers with a separator, such as {slashed}, "
                      f"where the other gives them as 7 digits, such as {plain}. Take the separator out of "
-                     f"{whose}'s school ids ({slashed} → {digits}; in Excel, Find and Replace '/' with nothing)",
+                     f"{whose}'s school ids ({slashed} → {digits}; in Excel, Find and Replace {named} with nothing)",
                      **table.where(column),
                      expected="school ids of the schools input's kind")
         return

@@ -126,16 +126,22 @@ def collapse(statements: pl.DataFrame) -> Histories:
                                     & (first_row | ~(pl.col(EFF) >= ends.over(key)).fill_null(False)))
                                    .alias("_rate_row"))
     rate_rows = pl.col("_rate_row")
-    heads = (ordered.group_by(key, maintain_order=True)
-             .agg(pl.col(ROW).first(), ends.alias(CEASED_DATE), pl.col(EVENT).filter(rate_rows).len().alias("_rates")))
+    # a reissue (a history that begins after an earlier one of its child and stream) is a statement of its own
+    # date, its effective date: its statement_date is one of a later row's, informative (§11.3), and a reissue
+    # read from an older statement_date had been paid again for the months its ceased statement was paid
+    heads = (ordered.with_columns((pl.col(GROUP) == pl.col(GROUP).shift(1)).fill_null(False).alias("_later"))
+             .group_by(key, maintain_order=True)
+             .agg(pl.col(ROW).first(), ends.alias(CEASED_DATE), pl.col(EVENT).filter(rate_rows).len().alias("_rates"),
+                  pl.when(pl.col("_later").first()).then(pl.col(EFF).first()).alias("_reissued")))
     # a history is its first row, with the history's ceasing: the other rows of the involved are dropped,
     # and the file's order is kept without sorting the whole statements frame
     later = involved.lazy().select(ROW).join(heads.select(ROW), on=ROW, how="anti")
     rows = (statements.lazy().join(later, on=ROW, how="anti", maintain_order="left")
-            .join(heads.select(ROW, pl.col(CEASED_DATE).alias("_ends"), pl.lit(True).alias("_head")), on=ROW,
-                  how="left", maintain_order="left")
+            .join(heads.select(ROW, pl.col(CEASED_DATE).alias("_ends"), pl.lit(True).alias("_head"), "_reissued"),
+                  on=ROW, how="left", maintain_order="left")
             .with_columns(pl.when(pl.col("_head")).then(pl.col("_ends")).otherwise(pl.col(CEASED_DATE))
-                          .alias(CEASED_DATE))
+                          .alias(CEASED_DATE),
+                          pl.coalesce("_reissued", STATEMENT_DATE).alias(STATEMENT_DATE))
             .select(statements.columns))
     segments = (ordered.with_columns(pl.col(ROW).first().over(key).alias("_head"))
                 .filter(rate_rows)

@@ -66,8 +66,8 @@ def statement_rows(statements: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
 
 def moves_in_order(moves: pl.LazyFrame, statements: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
     """Each statement row's moves from policy.start on, in date order, with the school the child
-    should be leaving and whether the move ends PSF (FAQ 3, 6).  Two moves of a child on one date
-    are taken as a chain (A → B, then B → C), whichever the file lists first; else in file order.
+    should be leaving and whether the move ends PSF (FAQ 3, 6).  A child's moves on one date are
+    taken as a chain (A → B, then B → C), whichever the file lists first (`in_chain_order`).
 
     Small: one row per move and statement row of the child moved, never one per pupil."""
     ending = ["casual"] + (["transfer"] if cfg.transfer == "ends" else [])
@@ -84,17 +84,35 @@ def moves_in_order(moves: pl.LazyFrame, statements: pl.LazyFrame, cfg: Config) -
 
 
 def in_chain_order(moves: pl.LazyFrame, by: list[str], row: str) -> pl.LazyFrame:
-    """`moves` sorted by `by`, date, then `row` (their order in the file), except that of two moves on one
-    date (within `by`), the one leaving the school the other arrives at comes second, unless it is that
-    move's way back (A → B, B → A: the file's order)."""
-    other = moves.select(*by, MOVE_DATE, pl.col(row).alias("_other"), pl.col(FROM_SCHOOL).alias("_other_from"),
-                         pl.col(TO_SCHOOL).alias("_other_to"))
-    follows = (pl.col(FROM_SCHOOL) == pl.col("_other_to")) & (pl.col(TO_SCHOOL) != pl.col("_other_from"))
-    second = (moves.select(*by, MOVE_DATE, row, FROM_SCHOOL, TO_SCHOOL).join(other, on=[*by, MOVE_DATE])
-              .filter((pl.col("_other") != pl.col(row)) & follows)
-              .select(*by, row).unique().with_columns(pl.lit(True).alias("_follows")))
-    return (moves.join(second, on=[*by, row], how="left")
-            .sort(*by, MOVE_DATE, pl.col("_follows").fill_null(False), row).drop("_follows"))
+    """`moves` sorted by `by`, date, then `row` (their order in the file), except that several moves on one
+    date (within `by`) are taken as a chain: a move leaving the school another of them arrives at comes
+    after it (A → B, B → D, D → E, however listed), unless it is that move's way back (A → B and B → A keep
+    the file's order).  Such days are few: they are collected and ordered here, the rest untouched."""
+    keys = [*by, MOVE_DATE]
+    same_day = collect(moves.filter(pl.len().over(keys) > 1).select(*keys, row, FROM_SCHOOL, TO_SCHOOL).sort(row))
+    ranks = pl.DataFrame(_chain_ranks(same_day, keys, row),
+                         schema={**same_day.select(*keys, row).schema, "_rank": pl.Int32}, orient="row")
+    return (moves.join(ranks.lazy(), on=[*keys, row], how="left")
+            .sort(*by, MOVE_DATE, pl.col("_rank").fill_null(0), row).drop("_rank"))
+
+
+def _chain_ranks(same_day: pl.DataFrame, keys: list[str], row: str) -> list[tuple]:
+    """(keys…, row, rank) of each move of a day with several: each next the first, in the file's order,
+    that no other move left to take arrives before (its way back aside)."""
+    out = []
+    for group in same_day.partition_by(keys, maintain_order=True):
+        left = group.to_dicts()
+        for rank in range(len(left)):
+            first = next((m for m in left if not _arrived_at_first(m, left)), left[0])
+            out.append((*(first[k] for k in keys), first[row], rank))
+            left.remove(first)
+    return out
+
+
+def _arrived_at_first(move: dict, others: list[dict]) -> bool:
+    """Whether another of `others` arrives at the school `move` leaves, and is not `move`'s way back."""
+    return any(o is not move and o[TO_SCHOOL] == move[FROM_SCHOOL] and o[FROM_SCHOOL] != move[TO_SCHOOL]
+               for o in others)
 
 
 def move_stops(ordered: pl.LazyFrame) -> pl.LazyFrame:

@@ -544,6 +544,11 @@ def test_a_quote_opened_and_not_closed_is_said_so_at_its_line_not_in_the_parsers
     assert issue.message.startswith('a quote (") opens on this line and is not closed')
     broken_later = MINIMAL.replace('year: "2013-14"', 'year: "2013-14"  # "the" year').replace("}", "", 1)
     assert "a quote" not in only_problem(tmp_path, broken_later).message
+    # a comment line and a value ending in an escaped backslash are no open quote: the real error is told
+    for innocent in ('# year: "2012-13 as it was', 'contact: "SEN team \\\\"'):
+        text = MINIMAL.replace('year: "2013-14"', f'year: "2013-14"\n{innocent}').replace("}", "", 1)
+        issue = only_problem(tmp_path, text)
+        assert "a quote" not in issue.message and issue.row != 2, (innocent, issue.message)
 
 
 def test_a_config_not_in_utf8_gives_its_line_and_says_to_save_it_as_utf8(tmp_path):

@@ -107,6 +107,19 @@ def test_a_statement_reissued_after_a_ceasing_under_the_cluster_model_is_paid_no
     assert r.totals.continuing_psf == 30000
 
 
+def test_a_reissue_carrying_its_first_statements_date_is_dated_by_its_effective_date_and_never_paid_twice__spec_11_3(
+        tmp_path):
+    """Ceased 1 July 2013, reissued from 1 November with the old statement's date (2010) kept on the row: the
+    reissue was read as funded from 2010 and paid the whole year, April to June twice over (£1,200 + £3,000
+    for a child whose statement stopped in July). A later row's statement_date is informative (§11.3): the
+    reissue is of 1 November 2013, after the policy began, and so pays nothing (FAQ 3, 7)."""
+    rows = [row(annual="1200.00"), row("ceased", "2013-07-01", annual=""),
+            row("reissued", "2013-11-01", annual="3000.00", statement_date="2010-01-01")]
+    r = history_run(tmp_path, rows)
+    assert sorted(lines_of(r, U1)) == [("A", 0, 0, "post_policy_statement"), ("A", 30000, 90000, "ceased")]
+    assert r.totals.continuing_psf == 30000
+
+
 def test_an_issued_row_straight_after_a_ceased_row_is_read_as_a_reissue__spec_11_3(tmp_path):
     rows = [row(annual="1200.00"), row("ceased", "2013-07-01", annual=""),
             row("issued", "2013-11-01", annual="3000.00", statement_date="2013-11-01")]

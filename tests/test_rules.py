@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from builders import lines_of, pupil, run, statement
+from builders import SCHOOLS, lines_of, pupil, run, statement
 from senrun.errors import SenrunError
 
 U1, U2, U3 = "B801200005001", "E801200005002", "H801200005003"
@@ -63,6 +63,19 @@ def test_two_managed_moves_on_one_day_are_taken_as_a_chain_whichever_the_file_li
     r = run(tmp_path, statements=[statement(U1, "2005-05-05", annual="1200.00")],
             moves=moves if order == "as they happened" else moves[::-1])
     assert lines_of(r, U1) == [("A", 30000, 0, "continuing"), ("H", 90000, 0, "continuing")]
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (2, 1, 0), (0, 2, 1), (1, 0, 2)])
+def test_three_managed_moves_on_one_day_are_taken_as_one_chain_in_any_order_in_the_file__faq_6(tmp_path, order):
+    """A → B → H → C on 10 June, listed in any order: only two moves had been ordered as a chain, and a
+    third listed out of place stopped the run with move_from."""
+    moves = [{"upn": U1, "from_school_id": a, "to_school_id": b, "move_date": "2013-06-10", "reason": "managed_move"}
+             for a, b in (("A", "B"), ("B", "H"), ("H", "C"))]
+    schools = [*SCHOOLS, {"school_id": "C", "school_name": "Cedar Primary", "cluster_id": "C1", "ssa": "0",
+                          "pupils": "10"}]
+    r = run(tmp_path, statements=[statement(U1, "2005-05-05", annual="1200.00")], schools=schools,
+            moves=[moves[i] for i in order])
+    assert lines_of(r, U1) == [("A", 30000, 0, "continuing"), ("C", 90000, 0, "continuing")]
 
 
 def test_a_casual_move_ends_psf_on_its_date__faq_3(tmp_path):

@@ -200,16 +200,41 @@ def _parsed(text: str, duplicates: list[YamlProblem]) -> tuple[object, dict[str,
 
 
 def _unclosed_quote(text: str, exc: yaml.YAMLError) -> YamlProblem | None:
-    """A line, up to where the parser stopped, that opens a quote and does not close it (`year: "2013-14`):
-    said so at that line, not in the parser's words ("expected <block end>, but found '<scalar>'")."""
+    """A line, up to where the parser stopped, whose value opens a double quote and does not close it
+    (`year: "2013-14`), said so at that line rather than in the parser's words ("expected <block end>,
+    but found '<scalar>'") — only when closing it there mends the file or moves its first error later
+    (a quote that legitimately runs on to the next line, or a comment, is never blamed)."""
     mark = getattr(exc, "problem_mark", None)
-    last = mark.line + 1 if mark is not None else None
-    for number, line in enumerate(text.splitlines()[:last], start=1):
+    lines = text.splitlines()
+    for number, line in enumerate(lines[:mark.line + 1 if mark is not None else None], start=1):
+        if line.lstrip().startswith("#"):
+            continue
         value = line.partition(":")[2].lstrip() if ":" in line else line.lstrip().removeprefix("- ").lstrip()
-        if value.startswith('"') and not re.search(r'(?<!\\)"', value[1:]):
-            return YamlProblem(f'a quote (") opens on this line and is not closed: close it (e.g. year: "2013-14")',
-                               number)
+        if not value.startswith('"') or _closes(value[1:]):
+            continue
+        mended = "\n".join([*lines[:number - 1], line + '"', *lines[number:]])
+        try:
+            yaml.safe_load(mended)
+        except yaml.YAMLError as still:
+            later = getattr(still, "problem_mark", None)
+            if mark is None or later is None or later.line <= mark.line:
+                return None
+        return YamlProblem('a quote (") opens on this line and is not closed: close it (e.g. year: "2013-14")',
+                           number)
     return None
+
+
+def _closes(rest: str) -> bool:
+    """Whether a double-quoted YAML value's text after its opening quote closes it (`\\"` is no close)."""
+    escaped = False
+    for ch in rest:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == '"':
+            return True
+    return False
 
 
 def _load(text: str, loader_class: type,
