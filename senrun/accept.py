@@ -32,7 +32,7 @@ WARNING_KINDS = frozenset({
     "pupils_override_unused", "recorded_as_new", "register_changed", "register_stale", "not_in_register", "reinstate_unused",
     "resurrected", "school_changed", "successor_not_closed", "taught_year", "totals_row", "unmapped_column",
     "upn_bad_letter", "upn_malformed", "upn_more", "upn_temporary", "year_label", "census_date_far",
-    "amount_not_annual", "census_date_year", "hidden_rows",
+    "amount_not_annual", "census_date_year", "hidden_rows", "born_after_statement", "need_blank",
 })
 #: Kinds of problem that are only ever errors (docs/validate.md, "Codes"): never accepted.
 ERROR_KINDS = frozenset({

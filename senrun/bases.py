@@ -43,7 +43,23 @@ def parse_need_column(schools: Table, name: str, issues: Issues) -> None:
     if total > MAX_UNITS_TOTAL:
         issues.error("too_large", f"the column adds up to {total:,.0f} units, more than the {MAX_UNITS_TOTAL:,} "
                      "senrun can share a pot by", **schools.where(name))
+    _warn_blank_need(schools, name, texts, issues)
     schools.frame = schools.frame.with_columns(pl.Series(name, exact, dtype=pl.String))
+
+
+def _warn_blank_need(schools: Table, name: str, texts: pl.Series, issues: Issues) -> None:
+    """One warning where schools in the formula have a blank need cell: read as 0, each gets nothing from
+    the element shared by that column, which a cell left empty by mistake would not mean (all blank: the
+    column is no need measure at all, said by the formula's own check)."""
+    blank = texts.cast(pl.String).str.strip_chars().fill_null("") == ""
+    taking = schools.frame.select(in_formula(schools.frame)).to_series()
+    rows = schools.frame.filter(blank & taking).select(ROW, SCHOOL_ID)
+    if rows.is_empty() or rows.height == int(taking.sum()):
+        return
+    listed = ", ".join(f"{school} (row {row:,})" for row, school in rows.head(5).iter_rows())
+    issues.warn("need_blank", f"{rows.height:,} school(s) in the formula have no value in this need column, read "
+                f"as 0 (nothing from the element it shares): {listed}{' …' if rows.height > 5 else ''}",
+                **schools.where(name), expected="a number for every school in the formula, 0 where it is 0")
 
 
 #: The most pupils one school's cell may give (no school has a million; the bound keeps every sum exact).

@@ -428,6 +428,22 @@ def ceased_before_issued(statements: Table, issues: Issues) -> None:
                     value=f"{ceased:%d/%m/%Y}", expected=f"a date on or after {issued:%d/%m/%Y}")
 
 
+def born_after_statement(statements: Table, issues: Issues) -> None:
+    """A warning where a child's date of birth is after the statement's date: no statement is made for a child
+    not yet born, so one of the two is typed wrong (a year slipped), and the date of birth decides the
+    age-based year, the phase, and so the PSF (SPEC §2, §3).  The date of birth is hidden as always."""
+    frame = statements.frame
+    bad = frame.filter(pl.col(DOB) > pl.col(STATEMENT_DATE)).sort(ROW)
+    for row, upn, dob, issued in bad.select(ROW, UPN, DOB, STATEMENT_DATE).head(MAX_LISTED).iter_rows():
+        issues.warn("born_after_statement", f"date of birth {dob:%d/%m/%Y} is after the statement's date "
+                    f"{issued:%d/%m/%Y}: one of them is typed wrong (the date of birth sets the child's year, and "
+                    "so when PSF ends)", **statements.where(DOB, row), personal=(f"{dob:%d/%m/%Y}",), child=upn,
+                    expected=f"a date of birth before {issued:%d/%m/%Y}")
+    if bad.height > MAX_LISTED:
+        issues.warn("born_after_statement", f"{bad.height - MAX_LISTED:,} more dates of birth after their "
+                    "statement's date", **statements.where(DOB))
+
+
 def statement_keys(statements: Table, issues: Issues) -> None:
     """One row per child and stream (a blank stream was read as PSF)."""
     duplicates(statements, [UPN, STREAM], issues, "statement (UPN / stream)")

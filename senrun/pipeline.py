@@ -290,6 +290,7 @@ def check_inputs(inp: Inputs, cfg: Config, whole: bool = True) -> None:
         checks.taught_years(inp.census, cfg.census_date, _statement_dobs(inp), issues, matches)
     checks.no_statements(inp.statements, issues)
     checks.ceased_before_issued(inp.statements, issues)
+    checks.born_after_statement(inp.statements, issues)  # a year typed wrong: the phase follows the birth
     if not whole:
         return
     _check_basis_columns(inp, cfg)

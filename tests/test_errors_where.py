@@ -218,3 +218,29 @@ def test_more_than_200_statement_rows_at_unknown_schools_end_with_a_count_of_the
     assert errors[-1].row is None and errors[-1].column == "school_id"
     assert errors[-1].message == ("60 more rows (from row 202) name schools not in the schools input, most often "
                                   "X1 (50), X2 (10)")
+
+
+def test_a_child_born_after_the_statements_date_is_warned_of_at_the_date_of_birth_which_stays_hidden(tmp_path):
+    """Born 2020 (a year typed wrong) on a statement of 2010: paid under the old rules with no word, though the
+    date of birth decides the child's year and so when PSF ends (SPEC §2, §3)."""
+    report = run_validation(write_run(tmp_path, statements=[statement(U1, "2020-05-05", statement_date="2010-01-01")]))
+    [warning] = [i for i in report.issues if i.code == "born_after_statement"]
+    assert (warning.file, warning.row, warning.column) == ("statements.csv", 2, "date_of_birth")
+    assert str(warning.hidden()).count("05/05/2020") == 0 and "after the statement's date 01/01/2010" in warning.message
+    (tmp_path / "fine").mkdir()
+    assert [i.code for i in run_validation(write_run(tmp_path / "fine", statements=[
+        statement(U1, "2005-05-05")])).issues if i.code == "born_after_statement"] == []
+
+
+def test_a_school_in_the_formula_with_a_blank_need_cell_is_warned_of_once_as_read_as_zero(tmp_path):
+    """A need index left empty for a school was read as 0 without a word: that school got nothing from the
+    element shared by the column."""
+    schools = [{**s, "idaci": v} for s, v in zip(SCHOOLS, ["0.25", "", "0.5"])]
+    formula = {"elements": [{"name": "need", "basis": "column:idaci", "share": "0.5"},
+                            {"name": "per_pupil", "basis": "pupils", "remainder": True}]}
+    report = run_validation(write_run(tmp_path, statements=[statement(U1, "2005-05-05")], schools=schools,
+                                      formula=formula))
+    [warning] = [i for i in report.issues if i.code == "need_blank"]
+    assert (warning.file, warning.column, warning.row) == ("schools.csv", "idaci", None)
+    assert warning.message.startswith("1 school(s) in the formula have no value in this need column, read as 0")
+    assert "B (row 3)" in warning.message and report.errors == []
