@@ -164,7 +164,10 @@ def solved_rate(e: ElementSpec, total: int, units: int, den: int) -> Decimal | N
 def _parameter(e: ElementSpec, solved: Decimal | None) -> str:
     if e.solve:
         return f"solve → {solved}" if solved is not None else "solve"
-    return str(e.rate if e.rate is not None else e.share if e.share is not None else "")
+    value = e.rate if e.rate is not None else e.share
+    if value is None:
+        return ""
+    return format(value, "f") if isinstance(value, Decimal) else str(value)  # 0.000000000001, never 1E-12
 
 
 def _clusters_in_formula(schools: pl.DataFrame) -> int:

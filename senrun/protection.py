@@ -95,6 +95,6 @@ def protect(shares: pl.DataFrame, previous: dict[str, int], cfg: Config) -> tupl
     out = out.with_columns((pl.col("cluster_share") + pl.col("formula_protection")).alias("cluster_share"))
     shown = (Decimal(s.numerator) / Decimal(s.denominator)).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
     element = Element(PROTECTION, "floor", PROTECTION,
-                      f"floor_pct {cfg.floor_pct}; s = {shown} (floors cost {fmt_gbp(_whole(cost))} of gains "
+                      f"floor_pct {format(cfg.floor_pct, 'f')}; s = {shown} (floors cost {fmt_gbp(_whole(cost))} of gains "
                       f"{fmt_gbp(_whole(gains))})", "", 0)
     return out.drop("_adj", "_w"), element

@@ -236,11 +236,17 @@ def test_a_per_cluster_rate_gives_each_cluster_the_rate__faq_17_spec_11_8(tmp_pa
 PROTECTED = [school("S1", "K1", pupils="20"), school("S2", "K2", pupils="40"), school("S3", "K3", pupils="40")]
 
 
-def protected_run(tmp_path: Path, previous: dict[str, int]):
+def protected_run(tmp_path: Path, previous: dict[str, int], floor_pct="-10"):
     path = write_run(tmp_path, schools=PROTECTED, statements=NOBODY, budget={"pupil_specific_pot": "10000"},
                      formula={"elements": [{"name": "per_pupil", "basis": "pupils", "remainder": True}],
-                              "protection": {"floor_pct": -10}})
+                              "protection": {"floor_pct": floor_pct}})
     return allocate(load_config(path), previous=previous)
+
+
+def test_a_tiny_floor_is_shown_as_typed_not_in_exponent_form(tmp_path):
+    """`floor_pct: "-0.000000000001"` read "floor_pct -1E-12" on the Summary."""
+    r = protected_run(tmp_path, {"K1": 300000, "K2": 300000, "K3": 350000}, floor_pct="-0.000000000001")
+    assert r.elements[-1].parameter.startswith("floor_pct -0.000000000001; s = ")
 
 
 def test_a_floor_raises_a_losing_cluster_and_scales_the_gainers_by_one_factor__faq_2_22_spec_11_8(tmp_path):

@@ -45,3 +45,21 @@ def test_last_years_total_beyond_the_ceiling_is_an_error_at_its_row_not_a_diff_w
             str(refused.value)
     last.write_text("school_id,cluster_id,total\nA,C1,100.00\nB,C1,10000000000.00\n", encoding="utf-8")
     assert diff_against(result, last).height > 0  # the ceiling itself is an amount
+
+
+def test_a_tiny_share_is_shown_as_typed_in_the_manifest_and_the_workbook_not_in_exponent_form(tmp_path):
+    """`share: "0.000000000001"` was shown as 1E-12 in manifest.json and the workbook, a form no finance officer
+    types."""
+    import openpyxl
+
+    from senrun.outputs import write_outputs
+
+    formula = {"elements": [{"name": "tiny", "basis": "pupils", "share": "0.000000000001"},
+                            {"name": "per_pupil", "basis": "pupils", "remainder": True}]}
+    result = allocate(load_config(write_run(tmp_path, statements=[statement(U1, "2005-05-05")], formula=formula)))
+    out = write_outputs(result, tmp_path / "out", returns=False)
+    assert [e.parameter for e in result.elements] == ["0.000000000001", ""]
+    assert "E-12" not in (out / "manifest.json").read_text() and '"parameter": "0.000000000001"' in \
+        (out / "manifest.json").read_text()
+    for sheet in openpyxl.load_workbook(out / "allocations.xlsx"):
+        assert not any("E-1" in str(c) for row in sheet.iter_rows(values_only=True) for c in row), sheet.title
