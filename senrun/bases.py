@@ -21,7 +21,7 @@ from .schools import in_formula, open_in_period, shut_all_period, taker
 from .succession import Successions
 
 
-def parse_need_column(schools: Table, name: str, issues: Issues) -> None:
+def parse_need_column(schools: Table, name: str, issues: Issues, cfg=None) -> None:
     """A need column's values kept exactly as written, as decimal text ("0.34234786"; blank is 0): the
     formula uses every digit (SPEC §1), so it is never turned into a binary float."""
     from .inputs.cells import as_text
@@ -43,16 +43,17 @@ def parse_need_column(schools: Table, name: str, issues: Issues) -> None:
     if total > MAX_UNITS_TOTAL:
         issues.error("too_large", f"the column adds up to {total:,.0f} units, more than the {MAX_UNITS_TOTAL:,} "
                      "senrun can share a pot by", **schools.where(name))
-    _warn_blank_need(schools, name, texts, issues)
+    _warn_blank_need(schools, name, texts, issues, cfg)
     schools.frame = schools.frame.with_columns(pl.Series(name, exact, dtype=pl.String))
 
 
-def _warn_blank_need(schools: Table, name: str, texts: pl.Series, issues: Issues) -> None:
-    """One warning where schools in the formula have a blank need cell: read as 0, each gets nothing from
-    the element shared by that column, which a cell left empty by mistake would not mean (all blank: the
-    column is no need measure at all, said by the formula's own check)."""
+def _warn_blank_need(schools: Table, name: str, texts: pl.Series, issues: Issues, cfg=None) -> None:
+    """One warning where schools in the formula (open in the period, with `cfg`) have a blank need cell: read
+    as 0, each gets nothing from the element shared by that column, which a cell left empty by mistake would
+    not mean (all blank: the column is no need measure at all, said by the formula's own check)."""
     blank = texts.cast(pl.String).str.strip_chars().fill_null("") == ""
-    taking = schools.frame.select(in_formula(schools.frame)).to_series()
+    taking_expr = in_formula(schools.frame) & (open_in_period(schools.frame, cfg) if cfg is not None else True)
+    taking = schools.frame.select(taking_expr).to_series()
     rows = schools.frame.filter(blank & taking).select(ROW, SCHOOL_ID)
     if rows.is_empty() or rows.height == int(taking.sum()):
         return
@@ -76,9 +77,15 @@ def check_pupil_columns(schools: Table, issues: Issues) -> None:
         value = pl.col(column)
         bad = schools.frame.filter(value.is_not_null() & (value.is_nan() | (value < 0) | (value > MAX_PUPILS)))
         for row, number in bad.select(ROW, column).head(MAX_LISTED).iter_rows():
-            shown = f"{number:,.2f}".rstrip("0").rstrip(".") if abs(number) < 1e15 else f"{number:g}"  # 1,000,001
+            shown = _as_written(number)
             issues.error("bad_value", f"{shown} is not a number of pupils from 0 to {MAX_PUPILS:,}",
                          **schools.where(column, row), value=shown, expected=f"a number of pupils, 0 to {MAX_PUPILS:,}")
+
+
+def _as_written(number: float) -> str:
+    """A count as a person wrote it (1,000,001; 1,000,000.004; -0.001), never rounded onto a bound."""
+    shown = f"{number:,.6f}".rstrip("0").rstrip(".") if abs(number) < 1e15 else f"{number:g}"
+    return shown if float(shown.replace(",", "")) == number else repr(number)
 
 
 #: The most decimal places a need value may have (its units are whole 10^-15ths at the finest).

@@ -190,7 +190,8 @@ def other_ids(table: Table, found: pl.Series, school_ids: pl.Series, issues: Iss
         slashed, plain = (theirs[0], ours[0]) if kinds[0] == SLASHED else (ours[0], theirs[0])
         whose = table.file if kinds[0] == SLASHED else "the schools input"
         digits = "".join(ch for ch in str(slashed) if ch.isdigit())
-        mark = next((ch for ch in str(slashed).strip() if not ch.isdigit()), "/")
+        marks = [ch for ch in str(slashed).strip() if not ch.isdigit()]
+        mark = next((ch for ch in marks if not ch.isspace()), marks[0] if marks else "/")  # `926 / 2002`: the /
         named = "a space" if mark.isspace() else f"'{mark}'"
         issues.error("unknown_school", f"{what}: {whose} writes DfE numbers with a separator, such as {slashed}, "
                      f"where the other gives them as 7 digits, such as {plain}. Take the separator out of "

@@ -345,7 +345,7 @@ def _check_basis_columns(inp: Inputs, cfg: Config) -> None:
         if name not in schools.frame.columns:
             unknown_basis_column(schools, cfg, n, name, issues)
             continue
-        parse_need_column(schools, name, issues)
+        parse_need_column(schools, name, issues, cfg)
 
 
 def _check_budget(inp: Inputs, cfg: Config) -> None:

@@ -244,3 +244,10 @@ def test_a_school_in_the_formula_with_a_blank_need_cell_is_warned_of_once_as_rea
     assert (warning.file, warning.column, warning.row) == ("schools.csv", "idaci", None)
     assert warning.message.startswith("1 school(s) in the formula have no value in this need column, read as 0")
     assert "B (row 3)" in warning.message and report.errors == []
+    # a school shut all the period has no row and no share: its blank cell is nobody's concern
+    shut = [{**s, "closed": "", "ssa": "0"} for s in schools]
+    shut[1]["closed"] = "2012-12-31"
+    (tmp_path / "shut").mkdir()
+    quiet = run_validation(write_run(tmp_path / "shut", statements=[statement(U1, "2005-05-05")], schools=shut,
+                                     formula=formula))
+    assert [i for i in quiet.issues if i.code == "need_blank"] == [], [str(i) for i in quiet.issues]

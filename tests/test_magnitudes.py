@@ -16,8 +16,9 @@ U1 = "B801200005001"
 
 
 @pytest.mark.parametrize("column, value, shown", [("pupils", "-50", "-50"), ("pupils", "1e30", "1e+30"),
-                                                  ("pupils", "6917529027641081856", "6.91753e+18"),
+                                                  ("pupils", "6917529027641081856", "6.917529027641082e+18"),
                                                   ("pupils", "1000001", "1,000,001"),
+                                                  ("pupils", "1000000.004", "1,000,000.004"), ("pupils", "-0.001", "-0.001"),
                                                   ("pupils_override", "2000000", "2,000,000")])
 def test_a_pupil_count_below_zero_or_beyond_a_million_is_an_error_at_its_cell_not_a_wrapped_share(tmp_path, column,
                                                                                                 value, shown):
