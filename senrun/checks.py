@@ -92,6 +92,7 @@ def unknown_schools(table: Table, column: str, school_ids: pl.Series, issues: Is
         other_ids(table, bad[column], school_ids, issues, f"{bad.height:,} of the {frame.height:,} rows of "
                   f"{table.file} name schools not in the schools input", column, named)
     pupils = _census_pupils(census, bad[column]) if bad.height else {}
+    slashed = _slashed_ids(school_ids) if bad.height else {}
     for rec in bad.head(MAX_LISTED).iter_rows(named=True):
         value = rec[column]
         school = named.get(str(value).strip().casefold())
@@ -104,6 +105,12 @@ def unknown_schools(table: Table, column: str, school_ids: pl.Series, issues: Is
                          expected=f"the school's id: map the column holding schools' ids as {column}")
             continue
         child = looks_personal(value)  # a UPN or a date of birth typed into the school cell: no suggestion
+        written = slashed.get(str(value).strip())
+        if written is not None:  # the school is there, written with a separator (the first error says so)
+            issues.error("unknown_school", f"{what} '{value}' is not in the schools input, which writes it {written}: "
+                         "give both inputs the same form (take the separator out of the schools input's ids)",
+                         **table.where(column, rec[ROW]), value=value, expected="a school_id of the schools input")
+            continue
         if str(value) in pupils:
             issues.error("unknown_school", f"{what} '{value}' is not in the schools input, though the census has "
                          f"{pupils[str(value)]:,} pupils there{IN_CENSUS_ONLY}", **table.where(column, rec[ROW]),
@@ -125,6 +132,12 @@ def unknown_schools(table: Table, column: str, school_ids: pl.Series, issues: Is
 #: Said of a school that the census has pupils at and the schools input does not list.
 IN_CENSUS_ONLY = (": add it to the schools input (a setting outside the formula, such as a special school or a "
                   "pupil referral unit, with in_formula: no; docs/your-data.md)")
+
+
+def _slashed_ids(school_ids: pl.Series) -> dict[str, str]:
+    """The schools input's ids written as DfE numbers with a separator (929/2044), by their 7 digits."""
+    return {"".join(ch for ch in i if ch.isdigit()): i for i in school_ids.drop_nulls().cast(pl.String).to_list()
+            if re.fullmatch(SLASHED_DFE, i.strip())}
 
 
 def _census_pupils(census: Table | None, ids: pl.Series) -> dict[str, int]:

@@ -193,6 +193,14 @@ def test_a_schools_list_of_dfe_numbers_written_with_a_slash_is_told_to_take_the_
     assert ("the schools input writes DfE numbers with a separator, such as 929/2001, where the other gives them as "
             "7 digits, such as 9292001. Take the separator out of the schools input's school ids (929/2001 → 9292001")\
         in told.message
+    # a statement at the school by its 7 digits is told where the school is, not to add it (the census has pupils there)
+    (tmp_path / "digits").mkdir()
+    statements = [statement("B801200005001", "2005-05-05", school="9292001")]
+    report = run_validation(write_run(tmp_path / "digits", statements=statements, schools=_slashed_schools(12),
+                                      census=census))
+    [row_error] = [i for i in report.errors if i.file == "statements.csv" and i.row == 2]
+    assert "'9292001' is not in the schools input, which writes it 929/2001" in row_error.message
+    assert "in_formula" not in row_error.message
 
 
 def test_a_statement_at_a_school_the_census_has_pupils_at_but_the_list_leaves_out_says_so_not_did_you_mean(tmp_path):

@@ -200,3 +200,13 @@ def test_explain_marks_thousands_in_a_count_of_units_as_in_its_money(tmp_path):
                                                    schools=schools)))[0]
     [per_pupil] = [e for e in explain_school(result, "A")["formula"]["elements"] if e["element"] == "per_pupil"]
     assert "this school has 1,000 of 6,000 units" in per_pupil["text"]
+
+
+def test_a_statement_issued_after_the_policy_began_is_not_counted_as_a_stopped_line__faq_3_7(tmp_path):
+    """A line that never paid (a statement issued after the policy began) was counted among the "stopped" ones."""
+    statements = [statement(U1, "2005-05-05", annual="1200.00"),
+                  statement(U2, "2005-05-05", annual="1200.00", statement_date="2013-01-01")]
+    result = run_for_explain(load_config(write_run(tmp_path, statements=statements)))[0]
+    psf = explain_school(result, "A")["psf"]
+    assert psf["text"] == ("Continuing PSF: £1,200.00 from 2 line(s), 1 of them statements issued after the policy "
+                           "began (never paid).")

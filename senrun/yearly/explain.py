@@ -148,8 +148,11 @@ def explain_school(result: RunResult, school_id: str, personal: bool = True,
 def _stopped_lines(children: list[dict]) -> str:
     """How many of a school's lines stopped (a child who left the phase or the school, a ceased plan):
     listed with the continuing ones, they are paid for the months before they stopped, or nothing."""
-    stopped = sum(1 for c in children if c["reason"] != "continuing")
-    return f", {stopped} of them stopped (paid to their stop date, or nothing)." if stopped else "."
+    stopped = sum(1 for c in children if c["reason"] not in ("continuing", POST_POLICY))
+    late = sum(1 for c in children if c["reason"] == POST_POLICY)
+    parts = [f"{stopped} of them stopped (paid to their stop date, or nothing)"] * bool(stopped)
+    parts += [f"{late} of them statements issued after the policy began (never paid)"] * bool(late)
+    return (", " + " and ".join(parts) + ".") if parts else "."
 
 
 def _against_allocation(total: int, allocated: int, floor_left_out: bool) -> str:
