@@ -299,7 +299,7 @@ def test_a_months_period_must_start_on_the_first(tmp_path):
     assert issue.column == "period.start" and "1st of a month" in issue.message
 
 
-@pytest.mark.parametrize("end", ["2013-06-01", "2013-06-20", "2014-03-30"])
+@pytest.mark.parametrize("end", ["2013-04-01", "2013-06-01", "2013-06-20", "2014-03-30"])
 def test_a_months_period_must_end_on_a_months_last_day_else_its_part_month_would_be_paid_whole(tmp_path, end):
     """A period of 1–20 June by months paid a whole month, to 30 June, after the period had ended (SPEC §2:
     by months the period is split into calendar months)."""

@@ -259,3 +259,61 @@ def test_a_school_in_the_formula_with_a_blank_need_cell_is_warned_of_once_as_rea
     quiet = run_validation(write_run(tmp_path / "shut", statements=[statement(U1, "2005-05-05")], schools=shut,
                                      formula=formula))
     assert [i for i in quiet.issues if i.code == "need_blank"] == [], [str(i) for i in quiet.issues]
+
+
+def _need_run(folder, cells: list[str], in_formula: list[str] | None = None):
+    schools = [{"school_id": f"S{i}", "school_name": f"School {i}", "cluster_id": "C1", "ssa": "0", "pupils": "10",
+                "in_formula": (in_formula or ["yes"] * len(cells))[i], "idaci": v} for i, v in enumerate(cells)]
+    formula = {"elements": [{"name": "need", "basis": "column:idaci", "share": "0.5"},
+                            {"name": "per_pupil", "basis": "pupils", "remainder": True}]}
+    folder.mkdir(exist_ok=True)
+    report = run_validation(write_run(folder, statements=[statement(U1, "2005-05-05", school="S0")], schools=schools,
+                                      formula=formula))
+    return [i.message for i in report.issues if i.code == "need_blank"]
+
+
+def test_need_blank_lists_five_then_says_there_are_more_and_counts_a_cell_of_spaces_but_not_a_setting_outside(tmp_path):
+    assert _need_run(tmp_path / "five", ["1"] + [""] * 5)[0].endswith("S5 (row 7)")
+    assert _need_run(tmp_path / "six", ["1"] + [""] * 6)[0].endswith("S5 (row 7) …")
+    assert _need_run(tmp_path / "spaces", ["1", "   "])[0].startswith("1 school(s)")
+    assert _need_run(tmp_path / "outside", ["1", ""], in_formula=["yes", "no"]) == []
+    assert _need_run(tmp_path / "all", ["", ""]) == []  # every cell blank: the formula's own check speaks
+
+
+def test_born_after_statement_is_quiet_on_the_statements_own_day_and_warns_of_each_child(tmp_path):
+    statements = [statement(U1, "2010-01-01", statement_date="2010-01-01"),
+                  statement("E801200005002", "2011-01-01", statement_date="2010-01-01"),
+                  statement("H801200005003", "2012-01-01", statement_date="2010-01-01")]
+    warned = [i.row for i in run_validation(write_run(tmp_path, statements=statements)).issues
+              if i.code == "born_after_statement"]
+    assert warned == [3, 4]
+
+
+@pytest.mark.parametrize("written", ["929/2001", "929-2001", "929 2001", "929 / 2001"])
+def test_dfe_numbers_written_with_any_separator_in_the_census_are_told_which_to_take_out(tmp_path, written):
+    """The census (not the schools list) writes them apart: the advice names that file and the separator used."""
+    schools = [{"school_id": str(9292001 + i), "school_name": f"School {i}", "cluster_id": "C1", "ssa": "0",
+                "pupils": "100"} for i in range(12)]
+    census = [{"upn": f"C8012000051{i:02d}", "school_id": written[:-1] + str(1 + i % 9), "date_of_birth": "2005-05-05"}
+              for i in range(24)]
+    report = run_validation(write_run(tmp_path, statements=[statement(U1, "2005-05-05", school="9292001")],
+                                      schools=schools, census=census))
+    [told] = [i for i in report.errors if i.file == "census.csv" and i.row is None]
+    mark = "'-'" if "-" in written else "'/'" if "/" in written else "a space"
+    assert "census.csv writes DfE numbers with a separator" in told.message
+    assert f"Find and Replace {mark} with nothing" in told.message
+
+
+def test_exactly_200_unknown_rows_are_listed_with_no_count_of_more_and_a_childs_upn_is_never_a_most_given_school(
+        tmp_path):
+    statements = [statement(f"B8012{i:08d}", "2005-05-05", school="X1") for i in range(200)]
+    statements += [statement(f"C8012{i:08d}", "2005-05-05", school="A") for i in range(30)]
+    errors = [i for i in run_validation(write_run(tmp_path, statements=statements)).errors if i.code == "unknown_school"]
+    assert len(errors) == 200 and all(i.row is not None for i in errors)
+    (tmp_path / "upn").mkdir()
+    statements = [statement(f"B8012{i:08d}", "2005-05-05", school="X1") for i in range(200)]
+    statements += [statement(f"C8012{i:08d}", "2005-05-05", school="K801200005099") for i in range(3)]
+    statements += [statement(f"D8012{i:08d}", "2005-05-05", school="A") for i in range(30)]
+    [more] = [i for i in run_validation(write_run(tmp_path / "upn", statements=statements)).errors
+              if i.code == "unknown_school" and i.row is None]
+    assert "K801200005099" not in more.message and more.message.startswith("3 more rows (from row 202)")

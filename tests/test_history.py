@@ -364,3 +364,35 @@ def test_the_packs_run_off_by_days_pays_each_later_year_to_its_last_day__faq_8_s
     r = history_run(tmp_path, [row(annual="1200.00")], prorate="days")
     first = runoff_by_school(r, years=1).filter(pl.col("_k") == 1).row(0, named=True)
     assert (first["school_id"], first["children"], first["psf"]) == ("A", 1, 120000)
+
+
+YEAR_2012 = {"year": "2012-13", "period": {"start": "2012-04-01", "end": "2013-03-31"}, "census_date": "2012-01-19"}
+
+
+def test_a_first_statement_recorded_with_a_later_effective_date_keeps_its_own_statement_date__spec_11_3(tmp_path):
+    """Issued 1 June 2012, effective from 1 October (after the policy began), then amended: a first row is dated by
+    its statement_date, as §3 has it; only a reissue is dated by its effective date."""
+    rows = [row(statement_date="2012-06-01", effective="2012-10-01"), row("amended", "2013-01-01", annual="2400.00")]
+    assert lines_of(history_run(tmp_path, rows), U1)[0][3] == "continuing"
+
+
+def test_a_reissue_before_the_policy_later_amended_is_dated_by_the_reissue_not_the_amendment__spec_11_3(tmp_path):
+    """Issued 2008, ceased July 2011, reissued from March 2012 (the 2008 date kept on the row), amended in October
+    2012: the reissue is of March 2012, before the policy began, so funded; its amendment is no new statement."""
+    rows = [row(statement_date="2008-01-01"), row("ceased", "2011-07-01", annual="", statement_date="2008-01-01"),
+            row("reissued", "2012-03-01", annual="1200.00", statement_date="2008-01-01"),
+            row("amended", "2012-10-01", annual="2400.00", statement_date="2008-01-01")]
+    paid = [line for line in lines_of(history_run(tmp_path, rows, **YEAR_2012), U1) if line[1]]
+    assert paid == [("A", 180000, 0, "continuing")]  # April–September at £1,200, October–March at £2,400
+
+
+def test_a_ceased_line_followed_by_a_paid_reissue_reads_ceased_on_the_return_not_moved_on__spec_11_3(tmp_path):
+    """Ceased 1 May 2012 and reissued from 1 June, before the policy began: two statements at one school; the first
+    stopped (its return line says so), the second was not where the first one's PSF went."""
+    from senrun.outputs.returns import children_columns
+
+    rows = [row(statement_date="2008-01-01"), row("ceased", "2012-05-01", annual=""),
+            row("reissued", "2012-06-01", annual="1200.00", statement_date="2012-06-01")]
+    result = history_run(tmp_path, rows, **YEAR_2012)
+    whys = sorted(children_columns(result, result.schools.get_column("school_id")).get_column("why").to_list())
+    assert whys[0].startswith("ceased") and whys[1].startswith("continuing: continues beyond"), whys

@@ -64,3 +64,29 @@ def test_a_tiny_share_is_shown_as_typed_in_the_manifest_and_the_workbook_not_in_
         (out / "manifest.json").read_text()
     for sheet in openpyxl.load_workbook(out / "allocations.xlsx"):
         assert not any("E-1" in str(c) for row in sheet.iter_rows(values_only=True) for c in row), sheet.title
+
+
+def test_a_million_pupils_is_the_most_a_school_may_have_and_each_bad_count_is_its_own_error(tmp_path):
+    schools = [{**s, "pupils": v} for s, v in zip(SCHOOLS, ["1000000", "-1", "1000001"])]
+    errors = run_validation(write_run(tmp_path, statements=[statement(U1, "2005-05-05")], schools=schools)).errors
+    assert [(e.row, e.value) for e in errors] == [(3, "-1"), (4, "1,000,001")]
+
+
+@pytest.mark.parametrize("total", ["-10000000000.01", "10000000000.01"])
+def test_last_years_total_beyond_the_ceiling_either_way_is_refused_from_an_allocations_workbook_too(tmp_path, total):
+    """The ceiling holds below zero too, and for last year's allocations.xlsx as for its schools.csv."""
+    import xlsxwriter
+
+    config = write_run(tmp_path, statements=[statement(U1, "2005-05-05")])
+    result = allocate(load_config(config))
+    last = tmp_path / "last.csv"
+    last.write_text(f"school_id,cluster_id,total\nA,C1,{total}\n", encoding="utf-8")
+    with pytest.raises(SenrunError, match="more than £10,000,000,000.00"):
+        diff_against(result, last)
+    book = xlsxwriter.Workbook(tmp_path / "allocations.xlsx")
+    sheet = book.add_worksheet("Schools")
+    for r, values in enumerate([("School ID", "Cluster ID", "Total (£)"), ("A", "C1", float(total))]):
+        sheet.write_row(r, 0, values)
+    book.close()
+    with pytest.raises(SenrunError, match=r"allocations.xlsx › Schools › row 2 › total: .* more than £10,000,000,000.00"):
+        diff_against(result, tmp_path / "allocations.xlsx")

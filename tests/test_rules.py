@@ -304,3 +304,31 @@ def test_a_statement_dated_inside_the_period_is_paid_from_its_date__spec_3(tmp_p
             period={"start": "2012-04-01", "end": "2013-03-31"})
     # Paid July 2012 – March 2013 (funded on the 1st of each month from July): 9 months.
     assert lines_of(r, U1) == [("A", 90000, 0, "continuing")]
+
+
+@pytest.mark.parametrize("order, fails", [((0, 1), False), ((1, 0), True)])
+def test_a_move_and_its_way_back_on_one_day_keep_the_files_order__faq_6(tmp_path, order, fails):
+    """A → B and B → A on 10 June cannot be told apart by the schools they name: the file's order stands (a child
+    at A listed as leaving B first is a move from the wrong school)."""
+    moves = [{"upn": U1, "from_school_id": a, "to_school_id": b, "move_date": "2013-06-10", "reason": "managed_move"}
+             for a, b in (("A", "B"), ("B", "A"))]
+    args = dict(statements=[statement(U1, "2005-05-05", annual="1200.00")], moves=[moves[i] for i in order])
+    if fails:
+        with pytest.raises(SenrunError) as stopped:
+            run(tmp_path, **args)
+        assert [i.code for i in stopped.value.errors] == ["move_from"]
+    else:
+        assert lines_of(run(tmp_path, **args), U1) == [("A", 120000, 0, "continuing")]
+
+
+@pytest.mark.parametrize("order, fails", [((0, 1, 2), False), ((1, 2, 0), True)])
+def test_a_round_trip_on_one_day_keeps_the_files_order__faq_6(tmp_path, order, fails):
+    """A → B → H → A on 10 June: no move is first by the schools alone, so the file's order stands."""
+    moves = [{"upn": U1, "from_school_id": a, "to_school_id": b, "move_date": "2013-06-10", "reason": "managed_move"}
+             for a, b in (("A", "B"), ("B", "H"), ("H", "A"))]
+    args = dict(statements=[statement(U1, "2005-05-05", annual="1200.00")], moves=[moves[i] for i in order])
+    if fails:
+        with pytest.raises(SenrunError):
+            run(tmp_path, **args)
+    else:
+        assert lines_of(run(tmp_path, **args), U1) == [("A", 120000, 0, "continuing")]
