@@ -21,7 +21,7 @@ from .schools import in_formula, open_in_period, shut_all_period, taker
 from .succession import Successions
 
 
-def parse_need_column(schools: Table, name: str, issues: Issues, cfg=None) -> None:
+def parse_need_column(schools: Table, name: str, issues: Issues, cfg: Config) -> None:
     """A need column's values kept exactly as written, as decimal text ("0.34234786"; blank is 0): the
     formula uses every digit (SPEC §1), so it is never turned into a binary float."""
     from .inputs.cells import as_text
@@ -47,13 +47,12 @@ def parse_need_column(schools: Table, name: str, issues: Issues, cfg=None) -> No
     schools.frame = schools.frame.with_columns(pl.Series(name, exact, dtype=pl.String))
 
 
-def _warn_blank_need(schools: Table, name: str, texts: pl.Series, issues: Issues, cfg=None) -> None:
-    """One warning where schools in the formula (open in the period, with `cfg`) have a blank need cell: read
+def _warn_blank_need(schools: Table, name: str, texts: pl.Series, issues: Issues, cfg: Config) -> None:
+    """One warning where schools in the formula (and open in the period) have a blank need cell: read
     as 0, each gets nothing from the element shared by that column, which a cell left empty by mistake would
     not mean (all blank: the column is no need measure at all, said by the formula's own check)."""
     blank = texts.cast(pl.String).str.strip_chars().fill_null("") == ""
-    taking_expr = in_formula(schools.frame) & (open_in_period(schools.frame, cfg) if cfg is not None else True)
-    taking = schools.frame.select(taking_expr).to_series()
+    taking = schools.frame.select(in_formula(schools.frame) & open_in_period(schools.frame, cfg)).to_series()
     rows = schools.frame.filter(blank & taking).select(ROW, SCHOOL_ID)
     if rows.is_empty() or rows.height == int(taking.sum()):
         return

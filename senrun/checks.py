@@ -136,8 +136,13 @@ IN_CENSUS_ONLY = (": add it to the schools input (a setting outside the formula,
 
 def _slashed_ids(school_ids: pl.Series) -> dict[str, str]:
     """The schools input's ids written as DfE numbers with a separator (929/2044), by their 7 digits."""
-    return {"".join(ch for ch in i if ch.isdigit()): i for i in school_ids.drop_nulls().cast(pl.String).to_list()
+    return {_digits(i): i for i in school_ids.drop_nulls().cast(pl.String).to_list()
             if re.fullmatch(SLASHED_DFE, i.strip())}
+
+
+def _digits(text: object) -> str:
+    """A DfE number written apart, as 7 digits: 929/2044 → 9292044."""
+    return "".join(ch for ch in str(text) if ch.isdigit())
 
 
 def _census_pupils(census: Table | None, ids: pl.Series) -> dict[str, int]:
@@ -145,8 +150,8 @@ def _census_pupils(census: Table | None, ids: pl.Series) -> dict[str, int]:
     if census is None or SCHOOL_ID not in census.frame.columns:
         return {}
     wanted = ids.cast(pl.String).unique()
-    found = (census.frame.lazy().select(pl.col(SCHOOL_ID).cast(pl.String)).filter(pl.col(SCHOOL_ID).is_in(wanted.implode()))
-             .group_by(SCHOOL_ID).len())
+    found = (census.frame.lazy().select(pl.col(SCHOOL_ID).cast(pl.String))
+             .filter(pl.col(SCHOOL_ID).is_in(wanted.implode())).group_by(SCHOOL_ID).len())
     return dict(collect(found).iter_rows())
 
 
@@ -202,13 +207,13 @@ def other_ids(table: Table, found: pl.Series, school_ids: pl.Series, issues: Iss
     if SLASHED in kinds and "7-digit DfE numbers" in kinds:  # the same numbers, one input with a '/' in them
         slashed, plain = (theirs[0], ours[0]) if kinds[0] == SLASHED else (ours[0], theirs[0])
         whose = table.file if kinds[0] == SLASHED else "the schools input"
-        digits = "".join(ch for ch in str(slashed) if ch.isdigit())
         marks = [ch for ch in str(slashed).strip() if not ch.isdigit()]
         mark = next((ch for ch in marks if not ch.isspace()), marks[0] if marks else "/")  # `926 / 2002`: the /
         named = "a space" if mark.isspace() else f"'{mark}'"
         issues.error("unknown_school", f"{what}: {whose} writes DfE numbers with a separator, such as {slashed}, "
                      f"where the other gives them as 7 digits, such as {plain}. Take the separator out of "
-                     f"{whose}'s school ids ({slashed} → {digits}; in Excel, Find and Replace {named} with nothing)",
+                     f"{whose}'s school ids ({slashed} → {_digits(slashed)}; in Excel, Find and Replace {named} "
+                     "with nothing)",
                      **table.where(column),
                      expected="school ids of the schools input's kind")
         return

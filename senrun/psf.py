@@ -71,8 +71,10 @@ def moves_in_order(moves: pl.LazyFrame, statements: pl.LazyFrame, cfg: Config) -
 
     Small: one row per move and statement row of the child moved, never one per pupil."""
     ending = ["casual"] + (["transfer"] if cfg.transfer == "ends" else [])
-    moved = (moves.filter(pl.col(MOVE_DATE) >= pl.lit(cfg.policy_start)).rename({ROW: "move_row"})
-             .join(statements.select(ROW, UPN, pl.col(SCHOOL_ID).alias("psf_school_id")), on=UPN, how="inner"))
+    # made once (few rows: the moves of children with a statement): the chain order reads its same-day moves
+    moved = collect(moves.filter(pl.col(MOVE_DATE) >= pl.lit(cfg.policy_start)).rename({ROW: "move_row"})
+                    .join(statements.select(ROW, UPN, pl.col(SCHOOL_ID).alias("psf_school_id")), on=UPN,
+                          how="inner")).lazy()
     return (
         in_chain_order(moved, [ROW], "move_row")
         .with_columns(
@@ -87,7 +89,8 @@ def in_chain_order(moves: pl.LazyFrame, by: list[str], row: str) -> pl.LazyFrame
     """`moves` sorted by `by`, date, then `row` (their order in the file), except that several moves on one
     date (within `by`) are taken as a chain: a move leaving the school another of them arrives at comes
     after it (A → B, B → D, D → E, however listed), unless it is that move's way back (A → B and B → A keep
-    the file's order, as does a round trip A → B → C → A: which came first cannot be told from them).  Such days are few: they are collected and ordered here, the rest untouched."""
+    the file's order, as does a round trip A → B → C → A: which came first cannot be told from them).
+    Such days are few: they are collected and ordered here, the rest untouched."""
     keys = [*by, MOVE_DATE]
     same_day = collect(moves.filter(pl.len().over(keys) > 1).select(*keys, row, FROM_SCHOOL, TO_SCHOOL).sort(row))
     ranks = pl.DataFrame(_chain_ranks(same_day, keys, row),

@@ -109,6 +109,8 @@ def assemble(schools: list[tuple], lines: list[tuple], issues: tuple[Issue, ...]
              budget: int = POT) -> RunResult:
     """A RunResult from schools and PSF lines: the pot, the two elements, clusters, totals."""
     psf = pl.DataFrame(lines, schema=PSF_SCHEMA, orient="row")
+    # each (upn, stream) its statement's row number, as a run's lines carry it (`_row`)
+    psf = psf.with_columns((pl.struct("upn", "stream").rank("dense") + 1).cast(pl.Int64).alias("_row"))
     paid = dict(psf.group_by("paid_school_id").agg(pl.col("paid_amount").sum()).iter_rows())
     continuing = int(psf["paid_amount"].sum())
     clusters_n = len({s[2] for s in schools})

@@ -549,6 +549,9 @@ def test_a_quote_opened_and_not_closed_is_said_so_at_its_line_not_in_the_parsers
         text = MINIMAL.replace('year: "2013-14"', f'year: "2013-14"\n{innocent}').replace("}", "", 1)
         issue = only_problem(tmp_path, text)
         assert "a quote" not in issue.message and issue.row != 2, (innocent, issue.message)
+    # closing the quote would leave a file nested 50,000 deep: a clear error still, never a crash
+    deep = MINIMAL.replace('year: "2013-14"', 'year: "2013-14') + "x: " + "[" * 50_000 + "]" * 50_000 + "\n"
+    assert "not valid YAML" in only_problem(tmp_path, deep).message
 
 
 def test_a_config_not_in_utf8_gives_its_line_and_says_to_save_it_as_utf8(tmp_path):

@@ -79,8 +79,9 @@ def _strict_failures(shown) -> str:
     from ..errors import CONFIG
 
     drafted = sum(1 for i in shown if i.code == CONFIG and str(i.value or "").upper().startswith(UNREVIEWED))
-    parts = [f"{len(shown) - drafted:,} warning(s) not accepted (new, or their acceptance has expired)"] * bool(
-        len(shown) - drafted)
+    parts = []
+    if len(shown) > drafted:
+        parts.append(f"{len(shown) - drafted:,} warning(s) not accepted (new, or their acceptance has expired)")
     if drafted:
         parts.append(f"{drafted:,} acceptance(s) whose reason is still the draft's \"{UNREVIEWED}\": write why each "
                      "warning is accepted in the accept file")

@@ -214,11 +214,13 @@ def _unclosed_quote(text: str, exc: yaml.YAMLError) -> YamlProblem | None:
             continue
         mended = "\n".join([*lines[:number - 1], line + '"', *lines[number:]])
         try:
-            yaml.safe_load(mended)
+            _load(mended, _Loader)  # with its limits: a mended file nested 50,000 deep is no crash
         except yaml.YAMLError as still:
             later = getattr(still, "problem_mark", None)
             if mark is None or later is None or later.line <= mark.line:
                 return None
+        except YamlProblem:  # mended, but beyond a limit: the parser's own words then
+            return None
         return YamlProblem('a quote (") opens on this line and is not closed: close it (e.g. year: "2013-14")',
                            number)
     return None

@@ -145,8 +145,8 @@ def children_columns(result: RunResult, school_order: pl.Series) -> pl.DataFrame
     else:
         lines = lines.with_columns(pl.lit(False).alias("_converted"))
     # a line paid up to a day before its history's last paid day: the PSF went on from here to another school
-    # a child's statement history (SPEC §11.3): its first row's ROW; a ceased statement and its reissue are two
-    history = pl.col("paid_to").max().over(ROW if ROW in psf.columns else ["upn", "stream"])
+    # a child's statement history (SPEC §11.3), by its first row's ROW: a ceased statement and its reissue are two
+    history = pl.col("paid_to").max().over(ROW)
     lines = lines.with_columns((pl.col("paid_to") < history).fill_null(False).alias("_went_on"))
     lines = lines.filter(pl.col("paid_amount") > 0).join(order.lazy(), on="paid_school_id", how="inner")
     return (lines.with_columns(*stop_columns(result, psf.columns))

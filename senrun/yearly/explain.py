@@ -150,8 +150,11 @@ def _stopped_lines(children: list[dict]) -> str:
     listed with the continuing ones, they are paid for the months before they stopped, or nothing."""
     stopped = sum(1 for c in children if c["reason"] not in ("continuing", POST_POLICY))
     late = sum(1 for c in children if c["reason"] == POST_POLICY)
-    parts = [f"{stopped} of them stopped (paid to their stop date, or nothing)"] * bool(stopped)
-    parts += [f"{late} of them statements issued after the policy began (never paid)"] * bool(late)
+    parts = []
+    if stopped:
+        parts.append(f"{stopped} of them stopped (paid to their stop date, or nothing)")
+    if late:
+        parts.append(f"{late} of them statements issued after the policy began (never paid)")
     return (", " + " and ".join(parts) + ".") if parts else "."
 
 
