@@ -620,7 +620,8 @@ def compute(inp: Inputs, cfg: Config, psf: PsfFrames | None = None, prepared: Pr
         the_pot = pot(cfg, prepared.continuing, inside.height, inside[CLUSTER_ID].drop_nulls().n_unique())
         if cfg.floor_pct is not None and previous is None:
             issues.warn("protection_skipped", "formula.protection is not applied: it needs last year's allocations "
-                        "(--previous: last year's schools.csv or allocations.xlsx)", file=cfg.path.name,
+                        "(--previous: last year's schools.csv or allocations.xlsx); `allocate` stops without them, "
+                        "so give validate the --previous the run will have", file=cfg.path.name,
                         column="formula.protection")
         schools, work, elements = apply_formula(schools, cfg, the_pot.cluster_pot, issues, workings, previous)
         schools_out = _schools_frame(schools, cfg, elements)
@@ -750,11 +751,17 @@ def allocate(cfg: Config, progress=None, previous: dict[str, int] | None = None,
                                 "a share or a remainder", file=cfg.path.name, column="formula.elements",
                                 field="formula.elements"))
     try:
+        no_floor = None
         if cfg.floor_pct is not None and previous is None and floor_needs_previous:
-            raise SenrunError(Issue("config", ERROR, "formula.protection needs last year's allocations: run with "
-                                    "--previous (last year's schools.csv or allocations.xlsx)", file=cfg.path.name,
-                                    column="formula.protection", field="formula.protection"))
-        inp = read_inputs(cfg, progress, register, budget_later=True)  # listed with the pot's errors
+            no_floor = Issue("config", ERROR, "formula.protection needs last year's allocations: run with "
+                             "--previous (last year's schools.csv or allocations.xlsx)", file=cfg.path.name,
+                             column="formula.protection", field="formula.protection")
+        try:
+            inp = read_inputs(cfg, progress, register, budget_later=True)  # listed with the pot's errors
+        except SenrunError as exc:  # listed with the inputs' problems: every problem in one pass (SPEC §8)
+            raise SenrunError([no_floor, *exc.issues] if no_floor else exc.issues) from None
+        if no_floor:
+            raise SenrunError(no_floor)
         if progress:
             progress("computing")
         profile = census_worked_out(inp, cfg)

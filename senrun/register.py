@@ -29,7 +29,7 @@ from .config.loader import Config
 from .errors import ERROR, WARNING, Issue, SenrunError
 from .inputs.parse import config_period, parse_date, parse_money
 from .inputs.reading import Unreadable, text_utf8
-from .inputs.schema import FROM_SCHOOL, ROW, STREAM, TO_SCHOOL, UPN
+from .inputs.schema import FROM_SCHOOL, ROW, STREAM, STREAMS, TO_SCHOOL, UPN
 from .money import fmt_gbp
 from .calendar import shift_years
 from . import succession
@@ -64,6 +64,8 @@ class Register:
     period: tuple[date, date] | None = None
     #: Warnings about the file itself (`register_changed`), given with the register's others.
     notes: tuple[Issue, ...] = ()
+    #: Whether the run that wrote it had a register of its own (its manifest.json says); None without one.
+    had_register: bool | None = None
 
 
 def read_register(path: Path) -> Register:
@@ -105,7 +107,7 @@ def read_register(path: Path) -> Register:
     blank = pl.all_horizontal([pl.col(c).str.strip_chars().fill_null("") == "" for c in READ])
     lines = raw.with_row_index(ROW, offset=2).filter(~blank).select(  # a spreadsheet's ",,,," rows: no line
         ROW, pl.col(UPN).str.replace_all(" ", "", literal=True).str.to_uppercase().alias(UPN),
-        pl.col(STREAM).str.strip_chars(), pl.col("paid_school_id").str.strip_chars(),
+        pl.col(STREAM).str.strip_chars().str.to_uppercase(), pl.col("paid_school_id").str.strip_chars(),
         pl.col("paid_to").alias("_raw_to"),
         pl.col("paid_to").str.strip_chars().str.to_date("%Y-%m-%d", strict=False).alias("paid_to"),
         pl.col("paid_amount").alias("_raw_paid"), pence.alias("paid_amount"), pl.col("reason").str.strip_chars())
@@ -115,7 +117,8 @@ def read_register(path: Path) -> Register:
     histories, distinct = _histories(lines)
     manifest = _manifest(file.parent)
     return Register(histories, label, str(file), sha256, distinct, config_period(manifest.get("period")),
-                    tuple(_changed(manifest, file, label, sha256, lines.height)))
+                    tuple(_changed(manifest, file, label, sha256, lines.height)),
+                    ("register" in manifest) if manifest.get("run_reference") else None)
 
 
 def _changed(manifest: dict, file: Path, label: str, sha256: str, lines: int) -> list[Issue]:
@@ -194,7 +197,7 @@ def _check_lines(lines: pl.DataFrame, file: str) -> None:
     known = (CONTINUING, *REASON_ORDER)
     problems = (
         (UPN, pl.col(UPN).is_null(), None, "a UPN"),
-        (STREAM, pl.col(STREAM).is_null(), None, "a stream (PSF, SSMN or FYS)"),
+        (STREAM, ~pl.col(STREAM).is_in(STREAMS).fill_null(False), STREAM, "a stream (PSF, SSMN or FYS)"),
         ("paid_amount", pl.col("paid_amount").is_null() & pl.col("_raw_paid").is_not_null(), "_raw_paid",
          "an amount in pounds such as 8400.00"),
         ("paid_to", pl.col("paid_to").is_null() & pl.col("_raw_to").str.strip_chars().ne("").fill_null(False),
@@ -317,7 +320,7 @@ def apply(psf: PsfFrames, register: Register, cfg: Config, moves: pl.DataFrame |
              .with_columns(at.alias("_h")).with_row_index("_line"))
     held = lines.filter(held_mask)
     held = held.with_columns(hist["last_reason"].gather(held["_h"]), hist["last_paid_to"].gather(held["_h"]))
-    issues = [*register.notes, *_stale(register, cfg), *_resurrected(held, register)]
+    issues = [*register.notes, *_stale(register, cfg), *_unregistered(register, cfg), *_resurrected(held, register)]
     if not held.is_empty():
         # each stopped history keeps one line (its first), changed in place: paid nothing at its
         # statement's school from no date, it sorts where that line was among the lines kept (the
@@ -381,6 +384,20 @@ def _stale(register: Register, cfg: Config) -> list[Issue]:
     return [Issue("register_stale", WARNING, f"{what}, more than a year before this period starts "
                   f"({cfg.period_start:%d/%m/%Y}): --register takes last year's psf.csv, and a child whose PSF "
                   "stopped in the year between would be paid again", file=register.file)]
+
+
+def _unregistered(register: Register, cfg: Config) -> list[Issue]:
+    """A register written by a run without a register of its own, in a year after the policy began: the
+    stops of the years before it are not in it (a child stopped then, paid again in that run, is carried
+    as continuing).  Right where that run was senrun's first year under the policy; said, not stopped."""
+    if register.had_register is not False or register.period is None or register.period[0] <= cfg.policy_start:
+        return []
+    return [Issue("register_without_register", WARNING, f"the register is the psf.csv of a run "
+                  f"({register.period[0]:%d/%m/%Y} – {register.period[1]:%d/%m/%Y}) that was given no --register "
+                  "of its own: PSF that stopped before that year is not held stopped in it, and a child paid again "
+                  "in that run is carried as continuing. Nothing is wrong if that run was the first senrun made "
+                  "under the policy; otherwise run that year again with its --register, then this one",
+                  file=register.file, expected="each year's run given last year's psf.csv as --register")]
 
 
 def overlap_errors(register: Register, cfg: Config) -> list[Issue]:

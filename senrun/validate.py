@@ -95,17 +95,31 @@ def _file_name_clashes(result) -> list:
 def _previous_read(result, previous: Path) -> list[Issue]:
     """What `allocate --previous` would say of last year's file, read as it reads it for the Diff: a file
     allocate would refuse (not a schools table, a totals row) fails validate too."""
-    from .yearly.diff import diff_against
+    from .yearly.diff import diff_against, few_in_common
 
     try:
-        diff_against(result, previous)
+        return few_in_common(diff_against(result, previous), previous)
+    except SenrunError as exc:
+        return list(exc.issues)
+
+
+def _previous_config_read(result, previous_config: Path) -> list[Issue]:
+    """What `allocate --previous-config` would meet in last year's config and inputs (it re-runs last year to
+    say why each total changed): a problem there stops the run, so it fails the check too."""
+    from .config.loader import load_config
+    from .yearly.attribution import attributed_diff, last_years_run
+
+    try:
+        with last_years_run(previous_config):
+            attributed_diff(result, load_config(previous_config), None)
     except SenrunError as exc:
         return list(exc.issues)
     return []
 
 
 def run_validation(config_path: Path, accept_file: Path | None = None, today=None,
-                   register: Path | None = None, previous: Path | None = None) -> ValidationReport:
+                   register: Path | None = None, previous: Path | None = None,
+                   previous_config: Path | None = None) -> ValidationReport:
     """Load the config, read and check the inputs (and last year's register), and allocate dry;
     collect every issue, and sort the warnings against the accepted ones (the config's `accept:`
     and `accept_file`).  With `formula.protection`, the floor is applied from `previous` (last
@@ -132,6 +146,8 @@ def run_validation(config_path: Path, accept_file: Path | None = None, today=Non
 
     last_year = previous_year_issues(cfg, previous, register) + _previous_read(result, previous) \
         if previous is not None else []
+    if previous_config is not None:
+        last_year += _previous_config_read(result, previous_config)
     report.issues = (list(result.issues) + last_year + recorded_as_new(result) + _file_name_clashes(result)
                      + kind_issues(entries or ()))
     if entries is not None:

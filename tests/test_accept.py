@@ -400,3 +400,20 @@ def test_a_warning_about_a_school_is_drafted_by_the_school_so_a_reordered_school
     report = run_validation(cfg, accept)
     assert [i.code for i in report.shown if i.code == "closed_without_successor"] == []
     assert report.accepted.unused == []
+
+
+def test_an_accept_list_the_config_names_is_checked_by_every_command_beside_the_inputs__spec_8(tmp_path):
+    """validate had failed on a missing or mistyped accept file alone (hiding the census's bad cells) while
+    allocate ignored it; a mistyped inline `accept:` list stopped both."""
+    config = _run(tmp_path, accept="accepted-warnings.yaml")
+    census = tmp_path / "census.csv"
+    census.write_text(census.read_text().replace("2005-01-01", "31/02/2005"))
+    for accept, said in ((None, "no such accept list file"), ("accept:\n- {kind: taught_yeer, all: true, reason: x}\n",
+                                                             "did you mean 'taught_year'")):
+        if accept:
+            (tmp_path / "accepted-warnings.yaml").write_text(accept)
+        found = [(i.file, i.code) for i in run_validation(config).errors]
+        assert found[0][0] == "accepted-warnings.yaml" and ("census.csv", "bad_value") in found, found
+        ran = CliRunner().invoke(app, ["allocate", "-c", str(config), "-o", str(tmp_path / "out"), "--quiet"])
+        assert ran.exit_code == 1 and not (tmp_path / "out").exists()
+        assert said in " ".join(ran.output.split()) and "census.csv" in ran.output

@@ -46,6 +46,23 @@ def test_allocate_with_previous_config_alone_explains_the_change_from_last_years
         (True, "0.00", "0.00")}
 
 
+def test_a_slip_in_last_years_config_is_said_to_be_last_years_and_fails_the_nightly_check_as_the_run(tmp_path):
+    """Both years' configs are senrun.yaml: `allocate --previous-config` had stopped on "senrun.yaml › line 9"
+    without saying which year's, and validate, which had no --previous-config, passed."""
+    config = write_run(tmp_path, statements=[statement("B801200005001", "2006-05-01", "A")])
+    last = tmp_path / "last"
+    last.mkdir()
+    write_run(last, statements=[statement("B801200005001", "2006-05-01", "A")])
+    (last / "senrun.yaml").write_text((last / "senrun.yaml").read_text() + "prorates: months\n")
+    said = f"in last year's run (--previous-config {last / 'senrun.yaml'}): unknown key 'prorates'"
+    ran = runner.invoke(app, ["allocate", "-c", str(config), "-o", str(tmp_path / "out"), "--previous-config",
+                              str(last / "senrun.yaml"), "--no-returns", "--quiet"])
+    assert ran.exit_code == 1 and said in " ".join(ran.output.split())
+    ran = runner.invoke(app, ["validate", "-c", str(config), "--previous-config", str(last / "senrun.yaml")])
+    assert ran.exit_code == 1 and said in " ".join(ran.output.split())
+    assert runner.invoke(app, ["validate", "-c", str(config), "--previous-config", str(config)]).exit_code == 0
+
+
 def test_a_sample_workbook_that_cannot_be_written_is_the_systems_own_error_not_an_unexpected_one(tmp_path):
     """A full disk or a missing folder under a sample's workbook is said as the system says it (senrun
     stopped: No such file or directory), not as a failure of senrun itself."""

@@ -313,3 +313,25 @@ def test_a_school_converted_from_last_years_and_taken_over_this_year_is_told_bot
     notes = dict(diff.select("school_id", "note").rows())
     assert notes["B"] == "converted from A; taken over by C during the year"
     assert notes["C"] == "new school: took over from B during the year"
+
+
+def test_a_previous_file_sharing_few_of_this_years_schools_is_a_warning_that_it_is_another_authoritys__spec_6():
+    from senrun.yearly.diff import few_in_common
+
+    this_year = frame([(f"9262{i:03d}", "C", 100) for i in range(12)])
+    other = frame([(f"8011{i:03d}", "C", 100) for i in range(11)] + [("9262000", "C", 100)])
+    [issue] = few_in_common(diff_frames(other, this_year, Decimal(10)), Path("last/schools.csv"))
+    assert (issue.code, issue.severity, issue.file) == ("previous_other_schools", "warning", "schools.csv")
+    assert "only 1 of this year's 12 schools" in issue.message
+    # half of them found (the rest new this year, or converted under new ids without links): no warning
+    half = frame([(f"9262{i:03d}", "C", 100) for i in range(6)])
+    assert few_in_common(diff_frames(half, this_year, Decimal(10)), Path("schools.csv")) == []
+    # a predecessor counts as the school: six academies converted from last year's schools
+    converted = diff_frames(frame([(f"9262{i:03d}", "C", 100) for i in range(6)] + [(f"7{i:06d}", "C", 100)
+                                                                                     for i in range(6)]),
+                            frame([(f"9262{i:03d}", "C", 100) for i in range(6)] + [(f"9263{i:03d}", "C", 100)
+                                                                                     for i in range(6)]),
+                            Decimal(10), successions=tuple((f"7{i:06d}", f"9263{i:03d}") for i in range(6)))
+    assert few_in_common(converted, Path("schools.csv")) == []
+    # a tiny authority: too few schools to tell
+    assert few_in_common(diff_frames(other.head(5), this_year.head(5), Decimal(10)), Path("schools.csv")) == []

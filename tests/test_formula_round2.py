@@ -435,3 +435,15 @@ def test_a_pupils_override_of_a_half_is_rounded_half_away_from_zero__spec_1_11_1
             budget={"pupil_specific_pot": "4000"}, formula=rules({"name": "per_pupil", "basis": "pupils",
                                                                   "remainder": True}))
     assert shares(r, "pupils") == {"A": 1, "NEW": 213, "OLD": 214}
+
+
+def test_the_floor_without_last_years_allocations_is_listed_with_the_inputs_bad_cells_in_one_pass__spec_8(tmp_path):
+    """`allocate` had stopped on formula.protection alone; once given --previous, it stopped again on the census."""
+    path = write_run(tmp_path, schools=PROTECTED, statements=[statement("B801200005001", "31/02/2005", "S1")],
+                     budget={"pupil_specific_pot": "10000"},
+                     formula={"elements": [{"name": "per_pupil", "basis": "pupils", "remainder": True}],
+                              "protection": {"floor_pct": "-10"}})
+    with pytest.raises(SenrunError) as caught:
+        allocate(load_config(path))
+    assert [(i.code, i.column) for i in caught.value.errors] == [
+        ("config", "formula.protection"), ("bad_value", "date_of_birth")]

@@ -91,10 +91,30 @@ def test_an_amount_split_by_a_comma_outside_quotes_is_an_error_at_its_row_not_re
     """SPEC §5, §8: `£1,200.00` unquoted is two cells, `£1` and `200.00`; read silently it paid £1."""
     path = statements_csv(tmp_path, "B801200005001,2002-08-31,2010-03-01,9262001,1500.00",
                           "Q801200005002,2002-08-31,2010-03-01,9262001,£1,200.00",
-                          "E801200005003,2002-08-31,2010-03-01,9262001,700.00,")   # a blank cell past: nothing
+                          "E801200005003,2002-08-31,2010-03-01,9262001,700.00")
     _, issues = read(path)
     assert [(i.code, i.file, i.row) for i in issues.errors] == [("extra_cells", "in.csv", 3)]
     assert "annual_amount" in issues.errors[0].message  # the last column, by the file's own header
+
+
+def test_an_amount_split_into_an_unread_column_leaving_a_blank_cell_past_the_header_is_an_error_too(tmp_path):
+    """SPEC §5, §8: `18,370.04` unquoted before a Notes column (or the unheaded blank column Excel's "Save as
+    CSV" leaves) puts `370.04` in the unread column and a blank cell past the header: £18 was paid, exit 0."""
+    for last in ("notes", ""):
+        header = ",".join([*STATEMENT_HEADER, last])
+        path = statements_csv(tmp_path, "B801200005001,2002-08-31,2010-03-01,9262001,1500.00,",
+                              "Q801200005002,2002-08-31,2010-03-01,9262001,18,370.04,",
+                              "E801200005003,2002-08-31,2010-03-01,9262001,700.00,", header=header)
+        _, issues = read(path)
+        assert [(i.code, i.row) for i in issues.errors] == [("extra_cells", 3)], last
+    # a separator ending every row of data (the header without one) moves nothing: read as before
+    path = statements_csv(tmp_path, "B801200005001,2002-08-31,2010-03-01,9262001,1500.00,",
+                          "E801200005003,2002-08-31,2010-03-01,9262001,700.00,")
+    assert read_ok(path)["annual_amount"].to_list() == [150000, 70000]
+    # a row's separator inside quotes is no cell's end
+    path = statements_csv(tmp_path, 'B801200005001,2002-08-31,2010-03-01,9262001,"1,500.00"',
+                          "E801200005003,2002-08-31,2010-03-01,9262001,700.00")
+    assert read_ok(path)["annual_amount"].to_list() == [150000, 70000]
 
 
 def test_cells_past_the_header_are_found_below_title_lines_and_across_crlf(tmp_path):
@@ -158,6 +178,20 @@ def test_parquet_money_and_datetimes(tmp_path):
                   "statement_date": ["2010-03-01"] * 2, "school_id": ["A"] * 2,
                   "annual_amount": [0.1 + 0.2, 100.1 * 3]}).write_parquet(path)
     assert read_ok(path)["annual_amount"].to_list() == [30, 30030]  # float noise is not a fraction of a penny
+
+
+def test_a_single_precision_money_column_is_read_to_the_penny_below_131072_pounds_and_refused_above(tmp_path):
+    """SPEC §1, §5: a float32 holds 250000.01 as 250000.015625, whose shortest text is 250000.02: a penny
+    was added silently.  Below £131,072 every amount in pence is its own float32 and reads exactly."""
+    path = tmp_path / "s.parquet"
+    rows = {"upn": ["B801200005001", "B801200005002"], "date_of_birth": ["2002-08-31"] * 2,
+            "statement_date": ["2010-03-01"] * 2, "school_id": ["A"] * 2}
+    pl.DataFrame({**rows, "annual_amount": pl.Series([1234.56, 131071.99], dtype=pl.Float32)}).write_parquet(path)
+    assert read_ok(path)["annual_amount"].to_list() == [123456, 13107199]
+    pl.DataFrame({**rows, "annual_amount": pl.Series([1234.56, 250000.01], dtype=pl.Float32)}).write_parquet(path)
+    _, issues = read(path)
+    [issue] = issues.errors
+    assert (issue.row, issue.column) == (3, "annual_amount") and "single-precision (float32)" in issue.message
 
 
 def test_parquet_date_times_stored_in_utc_are_read_as_the_dates_they_were_in_england(tmp_path):
@@ -330,6 +364,39 @@ def test_gias_reason_columns_are_not_taken_for_the_opened_or_closed_dates(tmp_pa
             "ReasonEstablishmentClosed (name)\nA,Ash,C1,10,Not applicable,Not applicable\n")
     _, issues = read(csv_file(tmp_path, text, "schools.csv"), "schools")
     assert not issues.items
+
+
+def test_a_schools_opening_date_typed_as_a_number_in_a_1904_workbook_counts_from_1904__spec_11_1(tmp_path):
+    """A workbook saved with Excel for Mac's 1904 date system holds 1 September 2013 as 40056 (from 1904);
+    read from 1900 it was 31 August 2009, and a school opening this year counted for the whole year."""
+    import openpyxl
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    for epoch, opened in ((CALENDAR_MAC_1904, date(2013, 9, 1)), (None, date(2009, 8, 31))):
+        book = openpyxl.Workbook()
+        if epoch is not None:
+            book.epoch = epoch
+        sheet = book.active
+        sheet.append(["school_id", "school_name", "cluster_id", "pupils", "opened", "closed"])
+        sheet.append(["A", "Ash", "C1", 10, 40056, None])
+        sheet.append(["B", "Birch", "C1", 10, date(2013, 9, 1), None])  # a date cell: the date it shows
+        path = tmp_path / "schools.xlsx"
+        book.save(path)
+        frame = read_ok(path, "schools")
+        assert frame["opened"].to_list() == [opened, date(2013, 9, 1)], epoch
+
+
+def test_utf16_text_without_its_byte_order_mark_is_told_by_its_encoding_not_called_binary(tmp_path):
+    text = ",".join(STATEMENT_HEADER) + "\nB801200005001,2002-08-31,2010-03-01,9262001,£1500.00\n"
+    for encoding in ("utf-16-le", "utf-16-be"):
+        path = csv_file(tmp_path, text, encoding=encoding)
+        _, issues = read(path)
+        [issue] = issues.errors
+        assert "looks like UTF-16 text" in issue.message and f"encoding: {encoding}" in issue.message
+        assert read_ok(path, encoding=encoding)["annual_amount"].to_list() == [150000]
+    (tmp_path / "bin.csv").write_bytes(bytes(range(256)) * 20)
+    [issue] = read(tmp_path / "bin.csv")[1].errors
+    assert "binary data" in issue.message
 
 
 def test_a_mapped_optional_column_that_is_missing_is_an_error(tmp_path):

@@ -205,3 +205,58 @@ def test_allocate_starts_the_returns_fork_server_before_it_imports_polars(tmp_pa
                            "--jobs", "2", "--quiet"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stderr.splitlines()[0] == "polars loaded when the server started: False"
+
+
+def test_the_cluster_packs_are_planned_only_once_every_returns_chunk_is_handed_out(tmp_path, monkeypatch):
+    """The returns' processes start on the returns at once; the packs (planned in ≈30 ms at la scale,
+    with the other core idle) come after them, planned when the processes ask for them."""
+    from senrun.config.loader import load_config
+    from senrun.outputs import clusterpack, returns, writer
+    from senrun.pipeline import allocate
+
+    result = allocate(load_config(write_run(tmp_path, statements=[statement("B801200005001", "2006-05-01", "S01")],
+                                            schools=SCHOOLS)))
+    handed: list[str] = []
+    plan_returns, plan_packs = returns.plan_returns, clusterpack.plan_packs
+
+    def returns_noted(*args):
+        for chunk in plan_returns(*args):
+            handed.append("returns")
+            yield chunk
+
+    def packs_noted(*args):
+        handed.append("packs planned")
+        return plan_packs(*args)
+
+    monkeypatch.setattr(returns, "plan_returns", returns_noted)
+    monkeypatch.setattr(writer, "plan_packs", packs_noted)
+    later = writer.PacksLater(result, None)
+    assert later.planned == 0  # nothing planned until asked
+    with returns.building_returns(result, 1, None, later) as built:
+        names = [name for files in built for name, _ in files]
+    assert handed[-1] == "packs planned" and handed.count("returns") >= 1
+    assert later.planned == result.clusters.height == sum(n.startswith("clusters/") for n in names)
+    assert [n.split("/")[0] for n in names] == sorted(n.split("/")[0] for n in names)[::-1]  # returns/ then clusters/
+    out = writer.write_outputs(result, tmp_path / "out", jobs=2)
+    import json
+    rows = json.loads((out / "manifest.json").read_text())["rows"]
+    assert rows["cluster_packs"] == result.clusters.height and rows["returns"] == result.schools.height
+
+
+def test_the_watched_run_ends_at_once_with_its_exit_code_and_every_line_of_its_output(tmp_path):
+    """The command's child ends with os._exit once its output is flushed (the interpreter's teardown of
+    Polars' memory, ≈40 ms, is skipped): its last words and its exit code must still reach the caller."""
+    from senrun.cli import _end_now
+
+    _end_now("a message")  # a code that is text takes the usual way out (SystemExit prints it): no exit here
+    config = write_run(tmp_path, statements=[statement("B801200005001", "2006-05-01", "S01")], schools=SCHOOLS)
+    done = subprocess.run([sys.executable, "-m", "senrun", "allocate", "-c", str(config), "-o", str(tmp_path / "out"),
+                           "--jobs", "2"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith("manifest.json, returns/, clusters/).")
+    bad = config.read_text().replace("year:", "yeer:")
+    config.write_text(bad)
+    done = subprocess.run([sys.executable, "-m", "senrun", "validate", "-c", str(config), "--json"],
+                          capture_output=True, text=True, timeout=120)
+    import json
+    assert done.returncode == 1 and json.loads(done.stdout)["ok"] is False

@@ -526,6 +526,17 @@ def test_a_bad_register_line_names_its_column_and_the_value_found(tmp_path):
         (2, "paid_amount", "lots"), (3, "paid_to", "31-31-2013"), (3, "reason", "gone")]
 
 
+def test_a_register_line_of_an_unknown_stream_is_an_error_at_its_cell_and_a_streams_case_is_not__spec_11_4(tmp_path):
+    """`PSX` had been read as a history no statement could match: its child's stop was lost without a word."""
+    register = last_year(tmp_path, {"upn": U1, "stream": "PSX"}, {"upn": U2, "stream": "ssmn"})
+    with pytest.raises(SenrunError) as caught:
+        run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")])
+    assert [(i.row, i.column, i.value) for i in caught.value.issues] == [(2, "stream", "PSX")]
+    register = last_year(tmp_path, left(), {"upn": U2, "stream": "psf"})  # as a spreadsheet may have saved it
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05"), statement(U2, "2005-05-05")])
+    assert lines_of(r, U1) == [("A", 0, 0, "stopped_last_year")] and "not_in_register" not in codes(r)
+
+
 def test_a_register_two_years_old_is_a_warning_that_a_child_stopped_since_would_be_paid_again__spec_11_4(tmp_path):
     # the register is of 2011-12 (its manifest beside it); this run is 2013-14
     register = last_year(tmp_path, {"upn": U1, "paid_from": "2011-04-01", "paid_to": "2012-03-31"})
@@ -683,3 +694,34 @@ def allocate_cli_diff(config, previous):
     from senrun.yearly.diff import diff_against
 
     return diff_against(allocate(load_config(config)), previous)
+
+
+def test_previous_of_last_year_beside_its_psf_csv_but_no_register_is_a_warning_that_stops_can_be_paid_again__spec_11_4(
+        tmp_path):
+    from senrun.yearly.diff import previous_year_issues
+
+    cfg = load_config(write_run(tmp_path, statements=[statement(U1, "2005-05-05")]))  # 2013-14
+    last = last_year(tmp_path, left()).parent  # last year's folder, with its psf.csv
+    (last / "manifest.json").write_text(json.dumps({"period": {"start": "2012-04-01", "end": "2013-03-31"}}))
+    [issue] = previous_year_issues(cfg, last)
+    assert issue.code == "register_not_given" and issue.severity == "warning"
+    assert "--register last/psf.csv" in issue.expected
+    assert previous_year_issues(cfg, last, last) == []  # given: nothing to say
+    (last / "psf.csv").unlink()  # a folder without one (only schools.csv kept): no register to give
+    assert previous_year_issues(cfg, last) == []
+
+
+def test_a_register_whose_own_run_had_no_register_after_the_first_year_is_a_warning__spec_11_4(tmp_path):
+    register = last_year(tmp_path, {"upn": U1})
+
+    def warned(period: tuple[str, str], manifest: dict) -> list[str]:
+        (register.parent / "manifest.json").write_text(json.dumps(
+            {"run_reference": "senrun-x", "period": {"start": period[0], "end": period[1]}, **manifest}))
+        r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")],
+                     period={"start": "2014-04-01", "end": "2015-03-31"}, year="2014-15")
+        return [w.message for w in r.warnings if w.code == "register_without_register"]
+
+    [message] = warned(("2013-04-01", "2014-03-31"), {})  # 2013-14, after policy.start (01/09/2012): should have had one
+    assert "01/04/2013 – 31/03/2014" in message and "no --register of its own" in message
+    assert warned(("2013-04-01", "2014-03-31"), {"register": {"path": "psf.csv"}}) == []
+    assert warned(("2012-04-01", "2013-03-31"), {}) == []  # the policy's first year (from 01/09/2012): none before it

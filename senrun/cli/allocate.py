@@ -9,7 +9,8 @@ import typer
 from rich.markup import escape
 
 from .app import app
-from .common import EXISTING, EXISTING_FILE, ConfigOpt, DebugOpt, JobsOpt, OutOpt, PersonalOpt, QuietOpt, RegisterOpt, console, handled
+from .common import (EXISTING, ConfigOpt, DebugOpt, JobsOpt, OutOpt, PersonalOpt, PreviousConfigOpt, QuietOpt,
+                     RegisterOpt, console, handled, import_beside)
 from .notes import print_xlsx_note
 from .progress import steps
 
@@ -21,9 +22,7 @@ def allocate(
     previous: Annotated[Optional[Path], typer.Option(
         help="Last year's schools.csv or allocations.xlsx (or the folder senrun wrote them in): adds diff.csv "
         "and a Diff sheet.", callback=EXISTING)] = None,
-    previous_config: Annotated[Optional[Path], typer.Option(
-        "--previous-config", help="Last year's config: adds why each total changed (psf_runoff, pupil_numbers, "
-        "formula, other) to diff.csv and the Diff sheet.", callback=EXISTING_FILE)] = None,
+    previous_config: PreviousConfigOpt = None,
     register: RegisterOpt = None,
     no_returns: Annotated[bool, typer.Option("--no-returns", help="Skip the per-school return workbooks.")] = False,
     packs: Annotated[Optional[bool], typer.Option(
@@ -67,21 +66,26 @@ def _run(config: Path, previous: Path | None, previous_config: Path | None, regi
     from ..yearly.diff import floor_previous
 
     cfg = load_checked_config(config)
+    # the output writers (XlsxWriter and senrun.outputs, ≈30 ms) load while Polars reads the inputs, outside
+    # Python's lock; nothing the reading and the rules import imports them (data flows one way)
+    import_beside("senrun.outputs.writer")
     result = run_allocation(cfg, progress=step, previous=floor_previous(cfg, previous), register=register)
     diff = None
     if previous is not None:
         from dataclasses import replace
 
-        from ..yearly.diff import diff_against, previous_year_issues
+        from ..yearly.diff import diff_against, few_in_common, previous_year_issues
 
-        result = replace(result, issues=result.issues + tuple(previous_year_issues(cfg, previous, register)))
         diff = diff_against(result, previous)
+        result = replace(result, issues=result.issues + tuple(previous_year_issues(cfg, previous, register))
+                         + tuple(few_in_common(diff, previous)))
     if previous_config is not None:
         from ..outputs.writer import with_previous_config
-        from ..yearly.attribution import attributed_diff
+        from ..yearly.attribution import attributed_diff, last_years_run
 
-        last_years = load_config(previous_config)
-        diff = attributed_diff(result, last_years, diff)
+        with last_years_run(previous_config):
+            last_years = load_config(previous_config)
+            diff = attributed_diff(result, last_years, diff)
         result = with_previous_config(result, previous_config, last_years.sha256)
     return result, diff
 

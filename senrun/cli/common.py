@@ -67,6 +67,10 @@ FloorPreviousOpt = Annotated[Optional[Path], typer.Option(
 RegisterOpt = Annotated[Optional[Path], typer.Option(
     "--register", help="Last year's psf.csv (or the folder holding it): PSF that stopped last year stays "
     "stopped (see docs/rules.md).", callback=EXISTING, show_default=False)]
+PreviousConfigOpt = Annotated[Optional[Path], typer.Option(
+    "--previous-config", help="Last year's config: adds why each total changed (psf_runoff, pupil_numbers, "
+    "formula, other) to diff.csv and the Diff sheet; validate checks it and last year's inputs as allocate "
+    "reads them.", callback=EXISTING_FILE, show_default=False)]
 
 def _width(stream) -> int | None:
     """A terminal's own width (or COLUMNS, when it is a width at all); else (cron, a pipe, a log file)
@@ -275,6 +279,23 @@ def _say(line: str) -> None:
         err_console.print(line, markup=False, soft_wrap=True)
     except (OSError, ValueError, UnicodeError):
         pass
+
+
+def import_beside(module: str) -> None:
+    """Start importing `module` on a thread of its own, so that it is loaded by the time it is needed.
+
+    For a module needed after a step that leaves Python's lock free (Polars reading files).  A failure is
+    left for the import that needs the module, which then tries again and reports it as usual."""
+    import threading
+    from importlib import import_module
+
+    def load() -> None:
+        try:
+            import_module(module)
+        except BaseException:  # noqa: BLE001 (the import that needs it says what went wrong)
+            pass
+
+    threading.Thread(target=load, name=f"senrun-import-{module}", daemon=True).start()
 
 
 def quiet_pipe() -> None:

@@ -9,8 +9,8 @@ from typing import Annotated, Optional
 import typer
 
 from .app import app
-from .common import (EXISTING_FILE, ConfigOpt, DebugOpt, FloorPreviousOpt, JsonOpt, PersonalOpt, RegisterOpt, console,
-                     err_console, fail_usage, handled)
+from .common import (EXISTING_FILE, ConfigOpt, DebugOpt, FloorPreviousOpt, JsonOpt, PersonalOpt, PreviousConfigOpt,
+                     RegisterOpt, console, err_console, fail_usage, handled)
 
 AcceptOpt = Annotated[Optional[Path], typer.Option(
     "--accept", help="A YAML list of known warnings (kind, upn/school/row, reason, until): accepted ones are "
@@ -29,6 +29,7 @@ def validate(
     strict: Annotated[bool, typer.Option("--strict", help="New warnings count as errors (exit 1).")] = False,
     register: RegisterOpt = None,
     previous: FloorPreviousOpt = None,
+    previous_config: PreviousConfigOpt = None,
     accept: AcceptOpt = None,
     draft_accept: DraftOpt = None,
     debug: DebugOpt = False,
@@ -56,7 +57,7 @@ def validate(
     from .render import issues_json, print_issues
 
     with handled(debug, as_json):
-        report = run_validation(config, accept, register=register, previous=previous)
+        report = run_validation(config, accept, register=register, previous=previous, previous_config=previous_config)
         if as_json:
             print(issues_json(report.shown, report.summary(personal=show_personal)))
         else:

@@ -290,7 +290,8 @@ def read_config_checked(path: Path, kind: str = "config") -> tuple[Any, dict[str
         snap = read_snapshot(path, MAX_BYTES, "a config is at most {max:,}")
     except Unreadable as exc:
         text = str(exc)
-        problem = f"no such config file: {path}" if text == "does not exist" else f"the config {path} {text}"
+        what = "accept list" if kind == "accept" else kind
+        problem = f"no such {what} file: {path}" if text == "does not exist" else f"the {what} {path} {text}"
         raise SenrunError(Issue(CONFIG, "error", problem, file=name)) from None
     if path.suffix.lower() in _SPREADSHEET_SUFFIXES or snap.data.startswith(_SPREADSHEET_MAGIC):
         found = "a CSV file" if path.suffix.lower() == ".csv" else "a spreadsheet"
@@ -308,7 +309,13 @@ def load_config(path: str | Path) -> Config:
     """Read, check and freeze the config at `path`; raise SenrunError listing every problem."""
     path = resolved(Path(path))
     raw, lines, sha, twice = read_config_checked(path)
-    return config_from_mapping(raw, path, lines, sha, twice)
+    cfg = config_from_mapping(raw, path, lines, sha, twice)
+    if isinstance(cfg.accept, Path):  # the accept list the config names is part of it: checked as the inline one is
+        try:
+            load_accept_file(cfg.accept)
+        except SenrunError as exc:
+            raise ConfigError(list(exc.issues), inputs=cfg.inputs) from None
+    return cfg
 
 
 def load_accept_file(path: Path) -> tuple[Acceptance, ...]:

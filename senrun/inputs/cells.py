@@ -360,7 +360,34 @@ def _float_money(series: pl.Series, col: Column) -> Cells:
     """Pounds in a float column: whole pence when the value, shown as Excel shows it (15 significant
     digits), is exactly the float of a two-decimal amount; anything else goes through the text rules
     (negative, a third decimal, NaN) so that the messages are the same as for text."""
+    if series.dtype == pl.Float32:
+        return _single_money(series, col)
     as_excel = series.round_sig_figs(15)
     pence = (as_excel * 100).round(0)
     fine = (series.is_finite() & (series >= 0) & (series < 1e10) & (pence / 100 == as_excel)).fill_null(False)
     return _mostly(series, col, fine, pence.cast(pl.Int64, strict=False))
+
+
+#: From £131,072 (2¹⁷) up, a single-precision float is more than a penny from its neighbours: it cannot hold
+#: every amount in pence, and the amount it holds is not the one typed (250000.01 is kept as 250000.015625).
+SINGLE_MONEY_LIMIT = 131072
+
+
+def _single_money(series: pl.Series, col: Column) -> Cells:
+    """Pounds in a single-precision (float32) Parquet column: below SINGLE_MONEY_LIMIT each two-decimal
+    amount is its own float, read by its shortest text as for double precision; from it up, an error."""
+    high = (series.abs() >= SINGLE_MONEY_LIMIT).fill_null(False)
+    double = series.cast(pl.String).cast(pl.Float64)  # its shortest text: 1234.56, not 1234.56005859375
+    cells = _float_money(double.scatter(high.arg_true(), None) if high.any() else double, col)
+    if not high.any():
+        return cells
+    idx = high.arg_true().cast(pl.UInt32)
+    shown = series.gather(idx).cast(pl.String)
+    bad = pl.DataFrame({IDX: idx, "message": "a single-precision (float32) column cannot hold " + shown + " to the "
+                        "penny (from £131,072 up it is more than a penny from the next number it can hold): save "
+                        "the money column as a double (float64) or a decimal", "value": shown})
+    blank = cells.blank
+    if blank is not None:
+        blank = blank.scatter(idx, False)
+    return Cells(cells.values, blank if blank is not None and blank.any() else None,
+                 pl.concat([cells.bad.filter(~pl.col(IDX).is_in(idx.implode())), bad]).sort(IDX))

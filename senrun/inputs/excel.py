@@ -122,6 +122,8 @@ class SheetRead:
     merged: list
     hidden: list = field(default_factory=list)
     filter_range: str | None = None
+    #: the workbook counts its dates from 1904 (Excel for Mac's old "1904 date system")
+    date1904: bool = False
 
 
 def read_sheet(path: Path | bytes, sheet: str | None) -> tuple[pl.DataFrame, str]:
@@ -140,6 +142,7 @@ def read_sheet_found(path: Path | bytes, sheet: str | None) -> SheetRead:
     data = path if isinstance(path, bytes) else Path(path).read_bytes()
     with _open(data) as book:
         sheets = _sheets(book)
+        date1904 = _date1904(book)
         name = _choose(sheet, sheets)
         part = sheets[name].part
         scan = _scan(book, part) if part else SheetScan()
@@ -154,7 +157,7 @@ def read_sheet_found(path: Path | bytes, sheet: str | None) -> SheetRead:
                          f"on another sheet, name it with sheet: in the config; {sheet_list(sheets)}")
     merged = [(r1, c1 - first_col, r2, c2 - first_col) for r1, c1, r2, c2 in scan.merged]
     return SheetRead(_with_failed_cells(frame, scan.failed, first_col), name, sheets, merged, sorted(scan.hidden),
-                     scan.filter_range if scan.filtering else None)
+                     scan.filter_range if scan.filtering else None, date1904)
 
 
 #: The largest sheet (its XML, unpacked) that `sheet_top` looks at: calamine reads a whole sheet to give
@@ -271,6 +274,20 @@ def _sheets(book: zipfile.ZipFile) -> dict[str, SheetEntry]:
     if not out:
         raise Unreadable("is a workbook with no sheets")
     return out
+
+
+def _date1904(book: zipfile.ZipFile) -> bool:
+    """Whether the workbook's dates count from 1 January 1904 (`<workbookPr date1904="1"/>`), not 1900.  Its
+    date cells are read as the dates they show whichever it is; a date typed as a plain number is a count of
+    days from the workbook's own start (SERIAL_DATES, parse.py)."""
+    try:
+        workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
+    except (KeyError, ElementTree.ParseError):
+        return False
+    for el in workbook.iter():
+        if _local(el.tag) == "workbookPr":
+            return (el.get("date1904") or "").strip().lower() in ("1", "true")
+    return False
 
 
 def _choose(sheet: str | None, sheets: dict[str, SheetEntry]) -> str:

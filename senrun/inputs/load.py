@@ -20,7 +20,8 @@ from .excel import Unreadable
 from .headers import find_header, map_columns, targets_for
 from .reading import Raw, header_names, note_merged, read_raw
 from ..money import CEILING_PENCE, ceiling_text, fmt_gbp
-from .schema import COMPACT, COMPACT_DTYPES, DTYPES, ROW, SCHEMAS, UPN, Column, Kind
+from .parse import from_1904
+from .schema import COMPACT, COMPACT_DTYPES, DTYPES, ROW, SCHEMAS, SERIAL_DATES, UPN, Column, Kind
 from .upn import UpnKeys
 
 MAX_ISSUES_PER_COLUMN = 200  # beyond this, one summary line per column and problem
@@ -281,6 +282,8 @@ def _parse_columns(raw: Raw, wanted: dict[str, str], columns: tuple[Column, ...]
             series = raw.column(header).alias(name)
         if name in declared and name not in cells:
             cells[name] = parse_cells(series, declared[name], compact)
+            if raw.date1904 and name in SERIAL_DATES:
+                cells[name].values = from_1904(series, cells[name].values)
             series = cells[name].values = cells[name].values.alias(name)
         kept[name] = series if name != _FIRST else as_text(series).rechunk()
         del series  # the raw column is freed before the next is read

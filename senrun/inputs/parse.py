@@ -147,11 +147,29 @@ MONTHS = {name: f"{n:02d}" for n, names in enumerate(
 SERIAL_DAYS = (61, 73050)
 
 
+#: An Excel serial day number as text: '43344', or '43344.0' from a number cell.
+SERIAL_TEXT = r"^(\d{2,5})(?:\.0+)?$"
+
+
 def excel_serial_date(text: pl.Expr) -> pl.Expr:
     """An Excel serial day number ('43344', or '43344.0' from a number cell) as its date; null otherwise."""
-    days = text.str.extract(r"^(\d{2,5})(?:\.0+)?$", 1).cast(pl.Int32, strict=False)
+    days = text.str.extract(SERIAL_TEXT, 1).cast(pl.Int32, strict=False)
     inside = days.is_between(*SERIAL_DAYS)
     return pl.when(inside).then(pl.lit(date(1899, 12, 30)) + pl.duration(days=days))
+
+
+#: From day 0 of Excel's 1900 date system (as excel_serial_date counts, 30 December 1899) to day 0 of its
+#: 1904 date system (1 January 1904, Excel for Mac's old default).
+DAYS_TO_1904 = (date(1904, 1, 1) - date(1899, 12, 30)).days
+
+
+def from_1904(text: pl.Series, dates: pl.Series) -> pl.Series:
+    """`dates` parsed from the cells `text` of a workbook whose dates count from 1904: those that were
+    serial day numbers (excel_serial_date, which counts from 1900) moved to the 1904 system's day; a
+    date cell is read as the date it shows, whichever system, and is left as it is."""
+    serial = text.cast(pl.String).str.strip_chars().str.contains(SERIAL_TEXT).fill_null(False)
+    return pl.select(pl.when(serial).then(dates + pl.duration(days=DAYS_TO_1904)).otherwise(dates)
+                     .alias(dates.name)).to_series()
 
 
 #: Pounds: digits with optional thousands commas (1,234 or 1234), then up to two decimals.

@@ -53,6 +53,8 @@ class Raw:
         #: them), and the range of the sheet's autofilter when it filters: read like any other row
         self.hidden_rows: list[int] = []
         self.filter_range: str | None = None
+        #: a workbook whose dates count from 1904: a date typed as a plain number is days from then
+        self.date1904 = False
 
     def select(self, wanted: list[str]) -> None:
         """Load what is needed for these columns (a CSV reads only them)."""
@@ -201,6 +203,7 @@ def _workbook(snap: Snapshot, sheet: str | None, find_header) -> Raw:
         raw.book_bytes = snap.data
     raw.hidden_rows = hidden_with_data(found.frame, found.hidden, header_index)
     raw.filter_range = found.filter_range
+    raw.date1904 = found.date1904
     for r1, c1, r2, c2 in found.merged:
         for c in range(max(c1, 0), min(c2 + 1, len(raw.headers))):
             rows = range(max(r1 + (c == c1), header_index + 1), r2 + 1)  # (the first row's first cell holds the value)
@@ -321,6 +324,10 @@ def _utf8(data: bytes, encoding: str | None = None) -> bytes:
         _no_nul(text)
         return text.removeprefix("\ufeff").encode("utf-8")
     if b"\x00" in data:
+        order = _utf16_order(data)
+        if order:
+            raise Unreadable(f"looks like UTF-16 text without the mark at its start that says so (a byte-order mark): "
+                             f"save it as \"CSV UTF-8\", or name its encoding with `encoding: {order}` in the config")
         raise Unreadable("is not a text file (it looks like binary data)")
     if data[:3] == b"\xef\xbb\xbf":
         data = data[3:]
@@ -339,6 +346,18 @@ def _utf8(data: bytes, encoding: str | None = None) -> bytes:
     if text[:4096].count("\ufffd") > 8:
         raise Unreadable("is not a text file (it looks like binary data)")
     return text.encode("utf-8")
+
+
+def _utf16_order(data: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when the top of the file is text in that encoding (a NUL beside nearly
+    every character, all on one side: the Latin letters, digits and punctuation of a council's file), else
+    None."""
+    head = data[:4096]
+    head = head[:len(head) - len(head) % 2]
+    for name, nuls, chars in (("utf-16-le", head[1::2], head[0::2]), ("utf-16-be", head[0::2], head[1::2])):
+        if nuls and nuls.count(0) >= 0.9 * len(nuls) and b"\n" in chars and not chars.count(0):
+            return name
+    return None
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -432,6 +451,7 @@ class _CsvRaw(_FrameRaw):
             data = data[:header_end] + "".join(sep + name for name in _PAST_HEADER).encode() + data[header_end:]
         self.data, self.options = data, dict(has_header=False, infer_schema=False, separator=sep, skip_lines=skip,
                                              truncate_ragged_lines=True, raise_if_empty=False)
+        self.sep, self.skip = sep, skip
         super().__init__(self._read(n_rows=1), 0, header_row or skip + 1, None, sha256)
         self.past = len(self.headers) - len(_PAST_HEADER) if header_end is not None else None
         if self.past is not None:
@@ -454,16 +474,42 @@ class _CsvRaw(_FrameRaw):
         indices = sorted(self.headers.index(h) for h in wanted)
         past = [] if self.past is None else [self.past + i for i in range(len(_PAST_HEADER))]
         frame = self._read(columns=(indices or [0]) + past)
-        self.data = b""
         if past:
             extra = frame.columns[-len(past):]
             found = frame.slice(1).select(pl.any_horizontal(pl.col(c).str.strip_chars().ne("") for c in extra)
                                           .fill_null(False)).to_series()
+            found = found | self._blank_past_header(frame.height, found)
             self.ragged = [self.first + i for i in found.arg_true().to_list()]
             frame = frame.drop(extra)
+        self.data = b""
         names = [self.headers[i] for i in indices] if indices else [self.headers[0]]
         self.body = frame.slice(1).rename(dict(zip(frame.columns, names)))
         self._height = self.body.height
+
+
+    def _blank_past_header(self, rows: int, found: pl.Series) -> pl.Series:
+        """The rows with more cells than the header whose extra cells are blank (`18,370.04,` read as £18 with
+        the last column's blank moved past it), which Polars reads as it reads a row with no extra cell.  Taken
+        from the lines themselves: a line with more separators than the header, ending in one.  Not where
+        every row of data has as many (a file whose every row ends in a separator), and not in a line with a
+        quote (a separator inside quotes is no cell's end), nor in a file whose rows are not one a line."""
+        none = pl.repeat(False, rows - 1, eager=True)
+        sep = self.sep.encode()
+        if rows < 2 or (sep + b"\n" not in self.data and sep + b"\r" not in self.data and not self.data.endswith(sep)):
+            return none
+        try:
+            lines = pl.read_csv(self.data, has_header=False, infer_schema=False, separator="\x1f", quote_char=None,
+                                skip_lines=self.skip, truncate_ragged_lines=True, raise_if_empty=False,
+                                new_columns=["line"])["line"]
+        except pl.exceptions.PolarsError:
+            return none
+        if len(lines) != rows:
+            return none
+        line = lines.slice(1).str.strip_suffix("\r")
+        more = (line.str.count_matches(self.sep, literal=True) >= self.past).fill_null(False)
+        if more.all():
+            return none
+        return (more & line.str.ends_with(self.sep) & ~line.str.contains('"', literal=True)).fill_null(False) & ~found
 
 
 def longer_row(path: Path) -> int | None:

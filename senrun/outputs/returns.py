@@ -18,7 +18,7 @@ import os
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -253,15 +253,16 @@ def worker_count(jobs: int | None, schools: int) -> int:
 
 @contextmanager
 def building_returns(result: RunResult, jobs: int | None, diff: pl.DataFrame | None = None,
-                     first: list | None = None) -> Iterator[Iterator[list[tuple[str, bytes]]]]:
+                     then: Iterable = ()) -> Iterator[Iterator[list[tuple[str, bytes]]]]:
     """Start building the returns and give their files, chunk by chunk in school order.
 
     With more than one process, the first chunks are handed to the pool at once, so the
     processes work while the caller writes the other outputs; they are collected as the
     caller iterates.  In-process, each chunk is built when it is asked for."""
     workers = worker_count(jobs, result.schools.height)
-    # `first`: other chunks for the same processes (the cluster packs), handed out before the returns
-    chunks = chain(first or (), plan_returns(result, chunk_size(result.schools.height, workers), diff))
+    # `then`: other chunks for the same processes (the cluster packs), handed out after the returns, and only
+    # worked out when the processes are ready for them: the processes start on the returns meanwhile
+    chunks = chain(plan_returns(result, chunk_size(result.schools.height, workers), diff), then)
     if workers == 1:
         yield map(build_chunk, chunks)
         return

@@ -75,11 +75,11 @@ def write_outputs(result: RunResult, out: Path, *, returns: bool = True, jobs: i
     out = Path(out)
     result = with_last_years_file(result, diff)  # `--previous` is an input: in manifest.json and the run's reference
     config = result.config
-    # the cluster packs are built by the returns' processes (first), or in-process without them
-    tasks = plan_packs(result, diff) if packs else []
+    # the cluster packs are built by the returns' processes (after the returns: PacksLater), or in-process without them
+    tasks, later = plan_packs(result, diff) if packs and not returns else [], PacksLater(result if packs else None, diff)
     period = (config.period_start.isoformat(), config.period_end.isoformat())
     with atomic.staged(out, guard.run_files(config, result), guard.output_mode(config), "allocate", period) as staging, \
-            building_returns(result, jobs, diff, pack_chunks(tasks)) if returns else nullcontext() as built:
+            building_returns(result, jobs, diff, later) if returns else nullcontext() as built:
         # the returns' processes (if any) are at work from here, while this one writes the rest
         folder = Folder(staging)
         stop = threading.Event()  # set when this thread fails or is interrupted: the returns' thread stops
@@ -103,16 +103,32 @@ def write_outputs(result: RunResult, out: Path, *, returns: bool = True, jobs: i
             folder.write("allocations.xlsx", book)
             folder.write(PUPILS_BOOK, restricted)
             report("workbook", 1, 1)
-            if packs:
-                if not returns:
-                    for name, data in build_pack_chunk(PackChunk(tuple(tasks))):
-                        folder.write(name, data)
-                rows["cluster_packs"] = len(tasks)
+            if packs and not returns:
+                for name, data in build_pack_chunk(PackChunk(tuple(tasks))):
+                    folder.write(name, data)
             if written is not None:
                 rows["returns"] = written.result()
+            if packs:
+                rows["cluster_packs"] = len(tasks) if not returns else later.planned
         folder.write(atomic.MANIFEST, manifest_bytes(result, folder.files, rows, common.last_years_file(diff)))
         report("manifest", 1, 1)
     return out
+
+
+class PacksLater:
+    """The cluster packs' chunks for the returns' processes, planned when they are first asked for: after
+    every return's chunk has been handed out, so the processes start on the returns at once instead of
+    waiting for the packs to be planned (≈30 ms at la scale).  `planned`: how many packs, once planned."""
+
+    def __init__(self, result: RunResult | None, diff: pl.DataFrame | None):
+        self.result, self.diff, self.planned = result, diff, 0
+
+    def __iter__(self) -> Iterator[PackChunk]:
+        if self.result is None:
+            return
+        tasks = plan_packs(self.result, self.diff)
+        self.planned = len(tasks)
+        yield from pack_chunks(tasks)
 
 
 @contextmanager

@@ -19,7 +19,10 @@ exactly, to the penny, for every school and every cluster.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
+from pathlib import Path
 
 import polars as pl
 
@@ -30,6 +33,17 @@ from ..pipeline import Inputs, compute, psf_frames, read_inputs
 from ..result import RunResult
 from ..inputs.schema import CLUSTER_ID, IN_FORMULA, PUPILS, SCHOOL_ID
 from .diff import diff_frames, folded_into
+
+@contextmanager
+def last_years_run(previous_config: Path) -> Iterator[None]:
+    """Problems of last year's config or inputs (`--previous-config`) said to be last year's: both years'
+    configs are most often named senrun.yaml, and their inputs census.csv."""
+    try:
+        yield
+    except SenrunError as exc:
+        raise SenrunError([replace(i, message=f"in last year's run (--previous-config {previous_config}): {i.message}")
+                           for i in exc.issues]) from None
+
 
 #: The parts, in the order they are swapped in.
 PARTS = ("psf_runoff", "pupil_numbers", "formula", "other")

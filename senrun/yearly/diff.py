@@ -80,6 +80,12 @@ def previous_year_issues(cfg: Config, previous: Path, register: Path | None = No
         issues.append(Issue("previous_not_last_year", WARNING, f"--previous is the run of {start:%d/%m/%Y} – "
                             f"{end:%d/%m/%Y}, not of the year before this period ({_year_before(cfg)}): diff.csv "
                             "and the Diff sheet compare with that run", file=previous.name))
+    folder = previous if previous.is_dir() else previous.parent
+    if register is None and _last_year(period, cfg) and (folder / "psf.csv").is_file():
+        issues.append(Issue("register_not_given", WARNING, f"--previous is last year's run, beside its psf.csv, but no "
+                            "--register was given: PSF that stopped last year (a phase end, a casual move, a ceasing) "
+                            "is paid again wherever this year's inputs would pay it (SPEC §11.4)", file=previous.name,
+                            expected=f"--register {folder.name}/psf.csv (last year's psf.csv) beside --previous"))
     if register is not None:
         theirs = manifest_period(register if register.is_dir() else register.parent)
         if theirs is not None and theirs != period:
@@ -417,6 +423,26 @@ def diff_against(result: RunResult, previous_path: Path) -> pl.DataFrame:
     current = result.schools.select(SCHOOL_ID, CLUSTER_ID, "total")
     diff = diff_frames(previous, current, result.config.flag_pct, result.successions)
     return with_last_year_file(diff, Path(previous_path), result.config.previous, previous.height)
+
+
+#: Below this many of this year's schools, no warning that few are in last year's file (a tiny authority).
+FEW_SCHOOLS = 10
+
+
+def few_in_common(diff: pl.DataFrame, given: Path) -> list[Issue]:
+    """A warning when fewer than half of this year's schools are in last year's file (by id, or by a
+    predecessor there): most likely another authority's run, or a file keyed by URN where this year's
+    inputs use DfE numbers.  Money is not changed; diff.csv would call most schools new and closed."""
+    schools = diff.filter(pl.col("level") == "school")
+    note = pl.col("note").fill_null("")
+    now = schools.filter(~note.str.starts_with("closed school"))
+    found = now.filter(~note.str.starts_with("new school")).height
+    if now.height < FEW_SCHOOLS or 2 * found >= now.height:
+        return []
+    return [Issue("previous_other_schools", WARNING, f"only {found:,} of this year's {now.height:,} schools are in "
+                  f"--previous ({given.name}), by id or by a predecessor: is it last year's run for this authority, "
+                  "with the same school ids? diff.csv and the Diff sheet call the others new and closed",
+                  file=given.name, expected="last year's schools.csv or allocations.xlsx for this authority")]
 
 
 #: The diff's columns that diff.csv leaves out: each school's name in last year's file (for the Diff
