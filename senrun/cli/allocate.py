@@ -10,7 +10,7 @@ from rich.markup import escape
 
 from .app import app
 from .common import (EXISTING, ConfigOpt, DebugOpt, JobsOpt, OutOpt, PersonalOpt, PreviousConfigOpt, QuietOpt,
-                     RegisterOpt, console, handled, import_beside)
+                     RegisterOpt, console, handled)
 from .notes import print_xlsx_note
 from .progress import steps
 
@@ -66,9 +66,6 @@ def _run(config: Path, previous: Path | None, previous_config: Path | None, regi
     from ..yearly.diff import floor_previous
 
     cfg = load_checked_config(config)
-    # the output writers (XlsxWriter and senrun.outputs, ≈30 ms) load while Polars reads the inputs, outside
-    # Python's lock; nothing the reading and the rules import imports them (data flows one way)
-    import_beside("senrun.outputs.writer")
     result = run_allocation(cfg, progress=step, previous=floor_previous(cfg, previous), register=register)
     diff = None
     if previous is not None:

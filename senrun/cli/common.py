@@ -281,23 +281,6 @@ def _say(line: str) -> None:
         pass
 
 
-def import_beside(module: str) -> None:
-    """Start importing `module` on a thread of its own, so that it is loaded by the time it is needed.
-
-    For a module needed after a step that leaves Python's lock free (Polars reading files).  A failure is
-    left for the import that needs the module, which then tries again and reports it as usual."""
-    import threading
-    from importlib import import_module
-
-    def load() -> None:
-        try:
-            import_module(module)
-        except BaseException:  # noqa: BLE001 (the import that needs it says what went wrong)
-            pass
-
-    threading.Thread(target=load, name=f"senrun-import-{module}", daemon=True).start()
-
-
 def quiet_pipe() -> None:
     """stdout's reader has gone (`| head`): send what is left to the null device, so that the
     interpreter's last flush does not complain either."""

@@ -486,7 +486,6 @@ class _CsvRaw(_FrameRaw):
         self.body = frame.slice(1).rename(dict(zip(frame.columns, names)))
         self._height = self.body.height
 
-
     def _blank_past_header(self, rows: int, found: pl.Series) -> pl.Series:
         """The rows with more cells than the header whose extra cells are blank (`18,370.04,` read as £18 with
         the last column's blank moved past it), which Polars reads as it reads a row with no extra cell.  Taken
