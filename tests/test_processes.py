@@ -260,3 +260,25 @@ def test_the_watched_run_ends_at_once_with_its_exit_code_and_every_line_of_its_o
                           capture_output=True, text=True, timeout=120)
     import json
     assert done.returncode == 1 and json.loads(done.stdout)["ok"] is False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the watching process is Linux-only")
+def test_the_watching_process_sees_its_child_end_though_the_childs_signal_never_reaches_it():
+    """SIGCHLD can go to another thread than the waiting one (a program that loaded Polars, whose threads do not
+    block it, before calling main): the child's end was then never seen and the run waited for ever.  Here the
+    first look finds the child still running and the signal is lost, as it then would be."""
+    probe = ("import os, signal\n"
+             "from senrun.cli import supervise\n"
+             "child = os.fork()\n"
+             "if child == 0:\n    os._exit(7)\n"
+             "looks = []\n"
+             "real = os.waitpid\n"
+             "def waitpid(pid, flags):\n"
+             "    looks.append(pid)\n"
+             "    return (0, 0) if len(looks) == 1 else real(pid, flags)\n"
+             "os.waitpid = waitpid\n"
+             "import time; time.sleep(0.3)  # the child has ended, its SIGCHLD discarded (not blocked here yet)\n"
+             "print(os.WEXITSTATUS(supervise._wait(child)), len(looks))\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["7", "2"]

@@ -29,6 +29,8 @@ CRASHES = {signal.SIGABRT: "SIGABRT", signal.SIGSEGV: "SIGSEGV", signal.SIGBUS: 
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 #: A signal's si_code when the kernel sent it, as a terminal's Ctrl-C is sent to the whole process group.
 SI_KERNEL = 0x80
+#: Seconds between looks at whether the child has ended, should its SIGCHLD not reach the waiting thread.
+WAIT_STEP = 0.1
 CRASH_LINE = ("senrun stopped: {what} inside Polars' native code ({name}), most often for want of memory; {written}. "
               "docs/performance.md gives the memory a run needs.\n")
 
@@ -108,8 +110,11 @@ def _wait(child: int) -> int:
             os._exit(1)
         if ended:
             return status
-        info = signal.sigwaitinfo(watched)
-        if info.si_signo == signal.SIGCHLD or (info.si_signo == signal.SIGINT and info.si_code == SI_KERNEL):
+        # with a timeout, in case SIGCHLD went to another thread (a program that loaded Polars, whose threads
+        # do not block it, before calling main): then the child's end is found by the next waitpid
+        info = signal.sigtimedwait(watched, WAIT_STEP)
+        if info is None or info.si_signo == signal.SIGCHLD or (
+                info.si_signo == signal.SIGINT and info.si_code == SI_KERNEL):
             continue
         try:
             os.kill(child, info.si_signo)
