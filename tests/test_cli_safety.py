@@ -61,6 +61,13 @@ def test_a_slip_in_last_years_config_is_said_to_be_last_years_and_fails_the_nigh
     ran = runner.invoke(app, ["validate", "-c", str(config), "--previous-config", str(last / "senrun.yaml")])
     assert ran.exit_code == 1 and said in " ".join(ran.output.split())
     assert runner.invoke(app, ["validate", "-c", str(config), "--previous-config", str(config)]).exit_code == 0
+    # last year's inputs are read as the run reads them: one gone fails the check as it would stop the run
+    (last / "senrun.yaml").write_text((last / "senrun.yaml").read_text().replace("prorates: months\n", ""))
+    (last / "statements.csv").unlink()
+    for command in (["validate", "-c", str(config)], ["allocate", "-c", str(config), "-o", str(tmp_path / "out"),
+                                                       "--no-returns", "--quiet"]):
+        ran = runner.invoke(app, [*command, "--previous-config", str(last / "senrun.yaml")])
+        assert ran.exit_code == 1 and "in last year's run" in ran.output and "statements.csv" in ran.output, command
 
 
 def test_a_sample_workbook_that_cannot_be_written_is_the_systems_own_error_not_an_unexpected_one(tmp_path):

@@ -117,6 +117,25 @@ def test_an_amount_split_into_an_unread_column_leaving_a_blank_cell_past_the_hea
     assert read_ok(path)["annual_amount"].to_list() == [150000, 70000]
 
 
+@pytest.mark.parametrize("rows, split_at", [
+    # every row but one ends in a separator: the usual row has that cell, and only the split one more
+    (["B801200005001,2002-08-31,2010-03-01,9262001,1500.00,", "E801200005003,2002-08-31,2010-03-01,9262001,700.00"],
+     None),
+    (["B801200005001,2002-08-31,2010-03-01,9262001,1500.00,", "E801200005003,2002-08-31,2010-03-01,9262001,700.00,",
+      "Q801200005002,2002-08-31,2010-03-01,9262001,18,370.04,"], 4),
+    # a blank row as wide as a spreadsheet's, and a totals line: no row of data to have split
+    (["B801200005001,2002-08-31,2010-03-01,9262001,1500.00", ",,,,,,,,,", "Total,,,,1500.00,,,,"], None),
+    # quoted elsewhere on the split row, a space after its last separator, a quoted line break on another row
+    (['"B801200005001",2002-08-31,2010-03-01,9262001,18,370.04,', "E801200005003,2002-08-31,2010-03-01,9262001,1.00"], 2),
+    (["B801200005001,2002-08-31,2010-03-01,9262001,18,370.04, ", "E801200005003,2002-08-31,2010-03-01,9262001,1.00"], 2),
+    (['E801200005003,2002-08-31,2010-03-01,"9262001\nsee note",1.00', "B801200005001,2002-08-31,2010-03-01,9262001,18,370.04,"],
+     3),
+])
+def test_a_split_row_is_told_against_the_usual_row_of_the_file_quotes_respected(tmp_path, rows, split_at):
+    _, issues = read(statements_csv(tmp_path, *rows))
+    assert [i.row for i in issues.errors if i.code == "extra_cells"] == ([split_at] if split_at else [])
+
+
 def test_cells_past_the_header_are_found_below_title_lines_and_across_crlf(tmp_path):
     text = "Statements 2013-14\r\n\r\n" + ",".join(STATEMENT_HEADER) + "\r\n" + \
         "B801200005001,2002-08-31,2010-03-01,9262001,1500.00\r\n" + \
@@ -192,6 +211,11 @@ def test_a_single_precision_money_column_is_read_to_the_penny_below_131072_pound
     _, issues = read(path)
     [issue] = issues.errors
     assert (issue.row, issue.column) == (3, "annual_amount") and "single-precision (float32)" in issue.message
+    # a negative amount or not a number is told as it would be in any column, not as float32's limit
+    pl.DataFrame({**rows, "annual_amount": pl.Series([-250000.0, float("nan")], dtype=pl.Float32)}).write_parquet(path)
+    _, issues = read(path)
+    assert len(issues.errors) == 2 and not any("float32" in i.message for i in issues.errors)
+    assert "negative" in issues.errors[0].message
 
 
 def test_parquet_date_times_stored_in_utc_are_read_as_the_dates_they_were_in_england(tmp_path):
@@ -366,13 +390,31 @@ def test_gias_reason_columns_are_not_taken_for_the_opened_or_closed_dates(tmp_pa
     assert not issues.items
 
 
+def _with_workbook_pr(data: bytes, element: str) -> bytes:
+    """A workbook's bytes with its xl/workbook.xml's <workbookPr …/> replaced by `element`."""
+    import io
+    import re
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as old, zipfile.ZipFile(out, "w") as new:
+        for item in old.infolist():
+            part = old.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                part = re.sub(rb"<workbookPr[^>]*/>", element.encode(), part)
+            new.writestr(item, part)
+    return out.getvalue()
+
+
 def test_a_schools_opening_date_typed_as_a_number_in_a_1904_workbook_counts_from_1904__spec_11_1(tmp_path):
     """A workbook saved with Excel for Mac's 1904 date system holds 1 September 2013 as 40056 (from 1904);
     read from 1900 it was 31 August 2009, and a school opening this year counted for the whole year."""
     import openpyxl
     from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-    for epoch, opened in ((CALENDAR_MAC_1904, date(2013, 9, 1)), (None, date(2009, 8, 31))):
+    # (the flag spelt "true" is taken as "1" is; spelt otherwise, the date cells are read from 1900 too)
+    for epoch, spelt, opened in ((CALENDAR_MAC_1904, None, date(2013, 9, 1)), (None, None, date(2009, 8, 31)),
+                                 (CALENDAR_MAC_1904, "true", date(2013, 9, 1)), (None, "TRUE", date(2009, 8, 31))):
         book = openpyxl.Workbook()
         if epoch is not None:
             book.epoch = epoch
@@ -382,13 +424,16 @@ def test_a_schools_opening_date_typed_as_a_number_in_a_1904_workbook_counts_from
         sheet.append(["B", "Birch", "C1", 10, date(2013, 9, 1), None])  # a date cell: the date it shows
         path = tmp_path / "schools.xlsx"
         book.save(path)
+        if spelt:  # the flag as another program might spell it
+            path.write_bytes(_with_workbook_pr(path.read_bytes(), f'<workbookPr date1904="{spelt}"/>'))
         frame = read_ok(path, "schools")
-        assert frame["opened"].to_list() == [opened, date(2013, 9, 1)], epoch
+        assert frame["opened"].to_list() == [opened, date(2013, 9, 1)], (epoch, spelt)
 
 
 def test_utf16_text_without_its_byte_order_mark_is_told_by_its_encoding_not_called_binary(tmp_path):
     text = ",".join(STATEMENT_HEADER) + "\nB801200005001,2002-08-31,2010-03-01,9262001,£1500.00\n"
-    for encoding in ("utf-16-le", "utf-16-be"):
+    for encoding, text in [(e, t) for e in ("utf-16-le", "utf-16-be")
+                           for t in (text, text.replace("\n", "\r"), "Statements " * 300 + "\n" + text)]:
         path = csv_file(tmp_path, text, encoding=encoding)
         _, issues = read(path)
         [issue] = issues.errors

@@ -243,25 +243,6 @@ def test_the_cluster_packs_are_planned_only_once_every_returns_chunk_is_handed_o
     assert rows["cluster_packs"] == result.clusters.height and rows["returns"] == result.schools.height
 
 
-def test_the_watched_run_ends_at_once_with_its_exit_code_and_every_line_of_its_output(tmp_path):
-    """The command's child ends with os._exit once its output is flushed (the interpreter's teardown of
-    Polars' memory, ≈40 ms, is skipped): its last words and its exit code must still reach the caller."""
-    from senrun.cli import _end_now
-
-    _end_now("a message")  # a code that is text takes the usual way out (SystemExit prints it): no exit here
-    config = write_run(tmp_path, statements=[statement("B801200005001", "2006-05-01", "S01")], schools=SCHOOLS)
-    done = subprocess.run([sys.executable, "-m", "senrun", "allocate", "-c", str(config), "-o", str(tmp_path / "out"),
-                           "--jobs", "2"], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.rstrip().endswith("manifest.json, returns/, clusters/).")
-    bad = config.read_text().replace("year:", "yeer:")
-    config.write_text(bad)
-    done = subprocess.run([sys.executable, "-m", "senrun", "validate", "-c", str(config), "--json"],
-                          capture_output=True, text=True, timeout=120)
-    import json
-    assert done.returncode == 1 and json.loads(done.stdout)["ok"] is False
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the watching process is Linux-only")
 def test_the_watching_process_sees_its_child_end_though_the_childs_signal_never_reaches_it():
     """SIGCHLD can go to another thread than the waiting one (a program that loaded Polars, whose threads do not
@@ -282,3 +263,25 @@ def test_the_watching_process_sees_its_child_end_though_the_childs_signal_never_
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["7", "2"]
+
+
+def test_the_commands_imports_are_made_with_the_collector_off_and_then_frozen_out_of_its_sight(monkeypatch):
+    """≈40 ms of CPU at la scale went on collections walking the libraries' objects again and again as they
+    loaded; a program that imports the command line (a test) keeps its collector as it was."""
+    import gc
+
+    from senrun.cli import collector
+
+    frozen = gc.get_freeze_count()
+    with collector.importing():
+        assert gc.isenabled()  # not the command: nothing changed
+    assert gc.get_freeze_count() == frozen
+    monkeypatch.setattr(collector, "is_the_command", lambda: True)
+    try:
+        with collector.importing():
+            assert not gc.isenabled()
+            made = [[] for _ in range(1000)]
+        assert gc.isenabled() and gc.get_freeze_count() >= frozen + len(made)
+    finally:
+        gc.unfreeze()
+        gc.enable()

@@ -725,3 +725,13 @@ def test_a_register_whose_own_run_had_no_register_after_the_first_year_is_a_warn
     assert "01/04/2013 – 31/03/2014" in message and "no --register of its own" in message
     assert warned(("2013-04-01", "2014-03-31"), {"register": {"path": "psf.csv"}}) == []
     assert warned(("2012-04-01", "2013-03-31"), {}) == []  # the policy's first year (from 01/09/2012): none before it
+    assert warned(("2012-09-01", "2013-08-31"), {}) == []  # a year that starts on the policy's first day: the first
+    # a manifest not written by senrun's allocate (no run reference), or none: nothing known of its register
+    (register.parent / "manifest.json").write_text(json.dumps({"period": {"start": "2013-04-01", "end": "2014-03-31"}}))
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")],
+                 period={"start": "2014-04-01", "end": "2015-03-31"}, year="2014-15")
+    assert "register_without_register" not in codes(r)
+    (register.parent / "manifest.json").unlink()
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")],
+                 period={"start": "2014-04-01", "end": "2015-03-31"}, year="2014-15")
+    assert "register_without_register" not in codes(r)

@@ -19,14 +19,17 @@ import gc  # noqa: E402
 import inspect  # noqa: E402
 import re  # noqa: E402
 
-from .app import app
+from .collector import importing  # noqa: E402
 
-from . import allocate as _allocate  # noqa: E402,F401  (registers the commands)
-from . import explain as _explain  # noqa: E402,F401
-from . import onboard as _onboard  # noqa: E402,F401
-from . import sample as _sample  # noqa: E402,F401
-from . import simulate as _simulate  # noqa: E402,F401
-from . import validate as _validate  # noqa: E402,F401
+with importing():  # Typer, Click and Rich: what they make lives for the whole run (cli/collector.py)
+    from .app import app
+
+    from . import allocate as _allocate  # noqa: E402,F401  (registers the commands)
+    from . import explain as _explain  # noqa: E402,F401
+    from . import onboard as _onboard  # noqa: E402,F401
+    from . import sample as _sample  # noqa: E402,F401
+    from . import simulate as _simulate  # noqa: E402,F401
+    from . import validate as _validate  # noqa: E402,F401
 
 
 _LABEL = re.compile(r"^(\s{2,}|[A-Z][\w ,()-]{0,24}:\s)")  # an indented line, or "Examples: …", "bash: …"
@@ -81,7 +84,7 @@ def main() -> None:
     from .supervise import supervise
 
     sys.argv[1:] = home_expanded(sys.argv[1:])
-    watched = supervise(sys.argv)  # returns in the process that runs the command
+    supervise(sys.argv)  # returns in the process that runs the command
     tolerant_streams()
     if len(sys.argv) < 2 or {"--help", "-h"} & set(sys.argv[1:]):
         from . import richhelp
@@ -98,34 +101,15 @@ def main() -> None:
         sys.stderr.write(f"senrun could not start ({type(exc).__name__}): {NOTHING_WRITTEN}. Run again with "
                          "--debug for the traceback; if memory is short, docs/performance.md gives what a run needs.\n")
         raise SystemExit(1) from None
-    except SystemExit as exc:
+    except SystemExit:
         try:  # the last of stdout, now: a reader that has gone (`| head`) is no failure of the run
             sys.stdout.flush()
         except BrokenPipeError:
             quiet_pipe()
         except (OSError, ValueError):
             pass
-        if watched:
-            _end_now(exc.code)
         raise
     finally:
         # The run is over: keep the interpreter's last collections from walking every object it made
         # (Polars', Typer's, the workbooks'), ≈0.1 s of the exit; nothing is left to free but memory.
         gc.freeze()
-
-
-def _end_now(code) -> None:
-    """End the watched child (cli/supervise.py) at once with the command's exit code, its output flushed.
-
-    The command has finished: its files are written or its staging folder deleted, its threads and
-    processes waited for, and the watching process passes the code on.  What the interpreter would still
-    do is tear down Polars' memory and every module, ≈40 ms at la scale that the user waits for.  A code
-    that is text (a message) takes the usual way out, which prints it."""
-    if code is not None and not isinstance(code, int):
-        return
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):
-            pass
-    os._exit(code or 0)

@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 
 from .app import app
+from .collector import importing
 from .common import (EXISTING, ConfigOpt, DebugOpt, JobsOpt, OutOpt, PersonalOpt, PreviousConfigOpt, QuietOpt,
                      RegisterOpt, console, handled)
 from .notes import print_xlsx_note
@@ -44,10 +45,12 @@ def allocate(
         from ..outputs.processes import prepare_workers
 
         prepare_workers(jobs)
-    from .render import show_personal_data
+    with importing():  # Polars, XlsxWriter and senrun's modules: they live for the whole run (cli/collector.py)
+        from .render import show_personal_data
+        from ..outputs import write_outputs, writer  # noqa: F401  (writer: what write_outputs imports)
+        from ..pipeline import allocate as _  # noqa: F401  (what _run imports)
 
     show_personal_data(show_personal)
-    from ..outputs import write_outputs
 
     with handled(debug):
         with steps(quiet) as progress:

@@ -20,7 +20,7 @@ def _stopped_while_starting(signum, frame) -> None:
     os._exit(130)
 
 
-def _is_the_command() -> bool:
+def is_the_command() -> bool:
     """Whether this process is the `senrun` command (its script, or `python -m senrun`)."""
     script = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
     return script in ("senrun", "senrun.exe") or (
@@ -29,7 +29,7 @@ def _is_the_command() -> bool:
 
 def while_starting() -> None:
     """In the `senrun` command, set the one-line Ctrl-C until a command's body begins."""
-    if _is_the_command():
+    if is_the_command():
         signal.signal(signal.SIGINT, _stopped_while_starting)
 
 

@@ -35,13 +35,12 @@ CRASH_LINE = ("senrun stopped: {what} inside Polars' native code ({name}), most 
               "docs/performance.md gives the memory a run needs.\n")
 
 
-def supervise(argv: list[str]) -> bool:
-    """Return in the child (which then runs the command), True; in this process, wait and exit as it did.
-    False where the command runs unwatched, in this process."""
+def supervise(argv: list[str]) -> None:
+    """Return in the child (which then runs the command); in this process, wait and exit as it did."""
     if not sys.platform.startswith("linux") or len(argv) < 2 or argv[1] not in SUPERVISED:
-        return False
+        return
     if os.environ.get("SENRUN_SUPERVISED"):  # already inside one (a test calling main twice)
-        return False
+        return
     read_end, write_end = os.pipe()
     parent = os.getpid()
     # blocked from before the fork, so that none meets this process between the fork and its wait (a
@@ -57,7 +56,7 @@ def supervise(argv: list[str]) -> bool:
         from ..outputs import atomic
 
         atomic.SWAP_FD = write_end
-        return True
+        return
     os.close(write_end)
     _wait_and_exit(child, read_end)
 

@@ -376,7 +376,7 @@ SINGLE_MONEY_LIMIT = 131072
 def _single_money(series: pl.Series, col: Column) -> Cells:
     """Pounds in a single-precision (float32) Parquet column: below SINGLE_MONEY_LIMIT each two-decimal
     amount is its own float, read by its shortest text as for double precision; from it up, an error."""
-    high = (series.abs() >= SINGLE_MONEY_LIMIT).fill_null(False)
+    high = (series.is_finite() & (series >= SINGLE_MONEY_LIMIT)).fill_null(False)  # (NaN, negatives: as for text)
     double = series.cast(pl.String).cast(pl.Float64)  # its shortest text: 1234.56, not 1234.56005859375
     cells = _float_money(double.scatter(high.arg_true(), None) if high.any() else double, col)
     if not high.any():

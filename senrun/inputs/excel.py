@@ -286,7 +286,7 @@ def _date1904(book: zipfile.ZipFile) -> bool:
         return False
     for el in workbook.iter():
         if _local(el.tag) == "workbookPr":
-            return (el.get("date1904") or "").strip().lower() in ("1", "true")
+            return el.get("date1904") in ("1", "true")  # as the reader of the cells (calamine) takes it
     return False
 
 

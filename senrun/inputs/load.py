@@ -21,13 +21,11 @@ from .headers import find_header, map_columns, targets_for
 from .reading import Raw, header_names, note_merged, read_raw
 from ..money import CEILING_PENCE, ceiling_text, fmt_gbp
 from .parse import from_1904
-from .schema import COMPACT, COMPACT_DTYPES, DTYPES, ROW, SCHEMAS, SERIAL_DATES, UPN, Column, Kind
+from .schema import COMPACT, COMPACT_DTYPES, DTYPES, ROW, SCHEMAS, SERIAL_DATES, TOTAL_LABEL, UPN, Column, Kind
 from .upn import UpnKeys
 
 MAX_ISSUES_PER_COLUMN = 200  # beyond this, one summary line per column and problem
 _FIRST = "\x00first"  # the file's first column, kept while reading to recognise a totals row
-#: A totals row's label ("Total", "Grand total", "Sub-total: primary"), in the row's first columns.
-TOTAL_LABEL = r"(?i)^(?:grand\s*|sub-?\s*)?totals?(?:$|[\s:(-].*)|^\S.*\s(?:total|count)$"  # …, Excel's "9262001 Total"
 #: The same in the upn column, which is read without its spaces in capitals ("Total PSF" is TOTALPSF): no
 #: UPN begins so, so whatever follows the word ("TOTALFORKETMERE") is still a label.
 UPN_TOTAL_LABEL = r"^(?:GRAND|SUB-?)?TOTAL|.TOTAL$"

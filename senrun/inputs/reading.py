@@ -23,7 +23,7 @@ import polars as pl
 from ..engine import collect
 from .excel import Unreadable, first_line, read_sheet_found
 from .headers import HEADER_SEARCH_ROWS
-from .schema import ROW
+from .schema import ROW, TOTAL_LABEL
 from .snapshot import DEFAULT_MAX_INPUT_MB, Snapshot, read_snapshot
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -352,10 +352,10 @@ def _utf16_order(data: bytes) -> str | None:
     """'utf-16-le' or 'utf-16-be' when the top of the file is text in that encoding (a NUL beside nearly
     every character, all on one side: the Latin letters, digits and punctuation of a council's file), else
     None."""
-    head = data[:4096]
+    head = data[:HEAD_BYTES]
     head = head[:len(head) - len(head) % 2]
     for name, nuls, chars in (("utf-16-le", head[1::2], head[0::2]), ("utf-16-be", head[0::2], head[1::2])):
-        if nuls and nuls.count(0) >= 0.9 * len(nuls) and b"\n" in chars and not chars.count(0):
+        if nuls and nuls.count(0) >= 0.9 * len(nuls) and not chars.count(0) and any(c in chars for c in b"\n\r,;\t"):
             return name
     return None
 
@@ -488,27 +488,49 @@ class _CsvRaw(_FrameRaw):
 
     def _blank_past_header(self, rows: int, found: pl.Series) -> pl.Series:
         """The rows with more cells than the header whose extra cells are blank (`18,370.04,` read as £18 with
-        the last column's blank moved past it), which Polars reads as it reads a row with no extra cell.  Taken
-        from the lines themselves: a line with more separators than the header, ending in one.  Not where
-        every row of data has as many (a file whose every row ends in a separator), and not in a line with a
-        quote (a separator inside quotes is no cell's end), nor in a file whose rows are not one a line."""
+        the last column's blank moved past it), which Polars reads as it reads a row with no extra cell.  A row
+        is counted against the header and against the usual row of the file, whichever has more cells (an
+        export may end every row in a separator); a row of one value or none (a blank or a totals line) is
+        no split row.  Only looked at where a line ends in a separator, as such a row's does."""
         none = pl.repeat(False, rows - 1, eager=True)
         sep = self.sep.encode()
-        if rows < 2 or (sep + b"\n" not in self.data and sep + b"\r" not in self.data and not self.data.endswith(sep)):
+        if rows < 2 or not (any(sep + end in self.data for end in (b"\n", b"\r", b" "))
+                            or self.data.rstrip().endswith(sep)):
             return none
-        try:
-            lines = pl.read_csv(self.data, has_header=False, infer_schema=False, separator="\x1f", quote_char=None,
-                                skip_lines=self.skip, truncate_ragged_lines=True, raise_if_empty=False,
-                                new_columns=["line"])["line"]
-        except pl.exceptions.PolarsError:
+        shapes = self._row_shapes(rows)
+        if shapes is None:
             return none
+        cells, filled, first = shapes
+        usual = cells.filter(filled >= 2).mode().max()
+        total = first.str.strip_chars().str.contains(TOTAL_LABEL).fill_null(False)
+        return (cells > max(self.past, usual or 0)) & (filled >= 2) & ~total & ~found
+
+    def _row_shapes(self, rows: int) -> tuple[pl.Series, pl.Series, pl.Series] | None:
+        """For each row below the header: its cells, how many are not blank, and its first cell, quotes
+        respected.  Lines are split by Polars, a line with a quote by the csv module; where a quoted line
+        break makes rows and lines differ, the csv module reads the rows.  None if they cannot be matched."""
+        lines = pl.read_csv(self.data, has_header=False, infer_schema=False, separator="\x1f", quote_char=None,
+                            skip_lines=self.skip, truncate_ragged_lines=True, raise_if_empty=False,
+                            new_columns=["line"])["line"]
         if len(lines) != rows:
-            return none
-        line = lines.slice(1).str.strip_suffix("\r")
-        more = (line.str.count_matches(self.sep, literal=True) >= self.past).fill_null(False)
-        if more.all():
-            return none
-        return (more & line.str.ends_with(self.sep) & ~line.str.contains('"', literal=True)).fill_null(False) & ~found
+            text = self.data.decode("utf-8", "replace").split("\n", self.skip)[-1]
+            parsed = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=self.sep) if r][1:]
+            if len(parsed) != rows - 1:
+                return None
+            return (pl.Series([len(r) for r in parsed], dtype=pl.UInt32),
+                    pl.Series([sum(bool(c.strip()) for c in r) for r in parsed], dtype=pl.UInt32),
+                    pl.Series([r[0] for r in parsed], dtype=pl.String))
+        body = lines.slice(1).str.strip_suffix("\r").fill_null("")
+        split = body.str.split(self.sep)
+        cells, first = split.list.len(), split.list.first()
+        filled = split.list.eval(pl.element().str.strip_chars() != "").list.sum().cast(pl.UInt32)
+        quoted = body.str.contains('"', literal=True).arg_true()
+        if len(quoted):
+            parsed = [next(csv.reader([line], delimiter=self.sep), []) for line in body.gather(quoted)]
+            cells = cells.scatter(quoted, [len(r) for r in parsed])
+            filled = filled.scatter(quoted, [sum(bool(c.strip()) for c in r) for r in parsed])
+            first = first.scatter(quoted, [r[0] if r else "" for r in parsed])
+        return cells, filled, first
 
 
 def longer_row(path: Path) -> int | None:

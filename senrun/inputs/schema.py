@@ -176,3 +176,6 @@ NULLABLE = {CLUSTER_ID, CLUSTER_NAME, PHASE, SSA, PUPILS, NC_YEAR_TAUGHT, SEN_PR
 #: opening and closing dates and a link date, as the DfE's school spreadsheets hold them
 #: (docs/decisions.md, 37).  A child's dates never: a bare number there is refused.
 SERIAL_DATES = {OPENED, CLOSED, LINK_DATE}
+
+#: A totals row's label ("Total", "Grand total", "Sub-total: primary"), in the row's first columns.
+TOTAL_LABEL = r"(?i)^(?:grand\s*|sub-?\s*)?totals?(?:$|[\s:(-].*)|^\S.*\s(?:total|count)$"  # …, Excel's "9262001 Total"
