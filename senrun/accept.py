@@ -37,7 +37,7 @@ WARNING_KINDS = frozenset({
 })
 #: Kinds of problem that are only ever errors (docs/validate.md, "Codes"): never accepted.
 ERROR_KINDS = frozenset({
-    "bad_column", "bad_value", "budget", "config", "duplicate", "duplicate_column", "empty_value", "error",
+    "bad_column", "bad_value", "budget", "config", "duplicate", "duplicate_column", "empty_value", "error", "extra_cells",
     "cluster_spelling", "formula", "history_date", "history_order", "identity", "internal", "missing_column",
     "move_from", "no_rows",
     "register", "register_overlaps", "ssa_no_row", "succession", "too_large", "unknown_school", "unreadable",

@@ -108,13 +108,15 @@ def _previous_config_read(result, previous_config: Path) -> list[Issue]:
     say why each total changed): a problem there stops the run, so it fails the check too."""
     from .config.loader import load_config
     from .yearly.attribution import attributed_diff, last_years_run
+    from .yearly.diff import previous_config_issues
 
     try:
         with last_years_run(previous_config):
-            attributed_diff(result, load_config(previous_config), None)
+            last_years = load_config(previous_config)
+            attributed_diff(result, last_years, None)
     except SenrunError as exc:
         return list(exc.issues)
-    return []
+    return previous_config_issues(result.config, last_years, previous_config)
 
 
 def run_validation(config_path: Path, accept_file: Path | None = None, today=None,

@@ -211,6 +211,7 @@ def test_a_single_precision_money_column_is_read_to_the_penny_below_131072_pound
     _, issues = read(path)
     [issue] = issues.errors
     assert (issue.row, issue.column) == (3, "annual_amount") and "single-precision (float32)" in issue.message
+    assert "it holds 250000.015625 here" in issue.message
     # a negative amount or not a number is told as it would be in any column, not as float32's limit
     pl.DataFrame({**rows, "annual_amount": pl.Series([-250000.0, float("nan")], dtype=pl.Float32)}).write_parquet(path)
     _, issues = read(path)

@@ -10,7 +10,7 @@ from rich.markup import escape
 
 from .app import app
 from .collector import importing
-from .common import (EXISTING, ConfigOpt, DebugOpt, JobsOpt, OutOpt, PersonalOpt, PreviousConfigOpt, QuietOpt,
+from .common import (EXISTING, EXISTING_FILE, ConfigOpt, DebugOpt, JobsOpt, OutOpt, PersonalOpt, QuietOpt,
                      RegisterOpt, console, handled)
 from .notes import print_xlsx_note
 from .progress import steps
@@ -23,7 +23,9 @@ def allocate(
     previous: Annotated[Optional[Path], typer.Option(
         help="Last year's schools.csv or allocations.xlsx (or the folder senrun wrote them in): adds diff.csv "
         "and a Diff sheet.", callback=EXISTING)] = None,
-    previous_config: PreviousConfigOpt = None,
+    previous_config: Annotated[Optional[Path], typer.Option(
+        "--previous-config", help="Last year's config: adds why each total changed (psf_runoff, pupil_numbers, "
+        "formula, other) to diff.csv and the Diff sheet.", callback=EXISTING_FILE, show_default=False)] = None,
     register: RegisterOpt = None,
     no_returns: Annotated[bool, typer.Option("--no-returns", help="Skip the per-school return workbooks.")] = False,
     packs: Annotated[Optional[bool], typer.Option(
@@ -80,12 +82,16 @@ def _run(config: Path, previous: Path | None, previous_config: Path | None, regi
         result = replace(result, issues=result.issues + tuple(previous_year_issues(cfg, previous, register))
                          + tuple(few_in_common(diff, previous)))
     if previous_config is not None:
+        from dataclasses import replace
+
         from ..outputs.writer import with_previous_config
         from ..yearly.attribution import attributed_diff, last_years_run
+        from ..yearly.diff import previous_config_issues
 
         with last_years_run(previous_config):
             last_years = load_config(previous_config)
             diff = attributed_diff(result, last_years, diff)
+        result = replace(result, issues=result.issues + tuple(previous_config_issues(cfg, last_years, previous_config)))
         result = with_previous_config(result, previous_config, last_years.sha256)
     return result, diff
 

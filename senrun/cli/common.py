@@ -67,10 +67,6 @@ FloorPreviousOpt = Annotated[Optional[Path], typer.Option(
 RegisterOpt = Annotated[Optional[Path], typer.Option(
     "--register", help="Last year's psf.csv (or the folder holding it): PSF that stopped last year stays "
     "stopped (see docs/rules.md).", callback=EXISTING, show_default=False)]
-PreviousConfigOpt = Annotated[Optional[Path], typer.Option(
-    "--previous-config", help="Last year's config: adds why each total changed (psf_runoff, pupil_numbers, "
-    "formula, other) to diff.csv and the Diff sheet; validate checks it and last year's inputs as allocate "
-    "reads them.", callback=EXISTING_FILE, show_default=False)]
 
 def _width(stream) -> int | None:
     """A terminal's own width (or COLUMNS, when it is a width at all); else (cron, a pipe, a log file)

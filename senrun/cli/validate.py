@@ -9,8 +9,8 @@ from typing import Annotated, Optional
 import typer
 
 from .app import app
-from .common import (EXISTING_FILE, ConfigOpt, DebugOpt, FloorPreviousOpt, JsonOpt, PersonalOpt, PreviousConfigOpt,
-                     RegisterOpt, console, err_console, fail_usage, handled)
+from .common import (EXISTING_FILE, ConfigOpt, DebugOpt, FloorPreviousOpt, JsonOpt, PersonalOpt, RegisterOpt, console,
+                     err_console, fail_usage, handled)
 
 AcceptOpt = Annotated[Optional[Path], typer.Option(
     "--accept", help="A YAML list of known warnings (kind, upn/school/row, reason, until): accepted ones are "
@@ -29,7 +29,9 @@ def validate(
     strict: Annotated[bool, typer.Option("--strict", help="New warnings count as errors (exit 1).")] = False,
     register: RegisterOpt = None,
     previous: FloorPreviousOpt = None,
-    previous_config: PreviousConfigOpt = None,
+    previous_config: Annotated[Optional[Path], typer.Option(
+        "--previous-config", help="Last year's config, as allocate --previous-config takes it: checked, with last "
+        "year's inputs, as the run will read them.", callback=EXISTING_FILE, show_default=False)] = None,
     accept: AcceptOpt = None,
     draft_accept: DraftOpt = None,
     debug: DebugOpt = False,

@@ -383,9 +383,10 @@ def _single_money(series: pl.Series, col: Column) -> Cells:
         return cells
     idx = high.arg_true().cast(pl.UInt32)
     shown = series.gather(idx).cast(pl.String)
-    bad = pl.DataFrame({IDX: idx, "message": "a single-precision (float32) column cannot hold " + shown + " to the "
-                        "penny (from £131,072 up it is more than a penny from the next number it can hold): save "
-                        "the money column as a double (float64) or a decimal", "value": shown})
+    held = series.gather(idx).cast(pl.Float64).cast(pl.String)  # exactly what the file holds (250000.015625)
+    bad = pl.DataFrame({IDX: idx, "message": "a single-precision (float32) column cannot be trusted to the penny from "
+                        "£131,072 up (it holds " + held + " here): save the money column as a double (float64) or "
+                        "a decimal", "value": shown})
     blank = cells.blank
     if blank is not None:
         blank = blank.scatter(idx, False)

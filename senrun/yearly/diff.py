@@ -85,7 +85,8 @@ def previous_year_issues(cfg: Config, previous: Path, register: Path | None = No
         issues.append(Issue("register_not_given", WARNING, f"--previous is last year's run, beside its psf.csv, but no "
                             "--register was given: PSF that stopped last year (a phase end, a casual move, a ceasing) "
                             "is paid again wherever this year's inputs would pay it (SPEC §11.4)", file=previous.name,
-                            expected=f"--register {folder.name}/psf.csv (last year's psf.csv) beside --previous"))
+                            expected=f"--register {folder} (last year's output folder, with its psf.csv) beside "
+                            "--previous"))
     if register is not None:
         theirs = manifest_period(register if register.is_dir() else register.parent)
         if theirs is not None and theirs != period:
@@ -254,6 +255,17 @@ def floor_previous(cfg, previous: Path | None) -> dict[str, int] | None:
             "formula.protection's floor is set by last year's cluster allocations, and another year's would move "
             "money between clusters", file=register_label(previous_file(previous)), expected="last year's schools.csv, or its output folder"))
     return previous_cluster_allocations(previous)
+
+
+def previous_config_issues(cfg: Config, last_years: Config, given: Path) -> list[Issue]:
+    """A warning when `--previous-config` is not last year's config (this year's own, given twice, or one of
+    another year): why each total changed would be told against that year's run."""
+    if _last_year((last_years.period_start, last_years.period_end), cfg):
+        return []
+    return [Issue("previous_not_last_year", WARNING, f"--previous-config is the config of "
+                  f"{last_years.period_start:%d/%m/%Y} – {last_years.period_end:%d/%m/%Y}, not of the year before this "
+                  f"period ({_year_before(cfg)}): diff.csv's reasons for each change compare with that year",
+                  file=given.name, expected="last year's config")]
 
 
 def _year_before(cfg) -> str:
