@@ -392,7 +392,7 @@ def closure_stops(stays: pl.LazyFrame, successions: Successions | None) -> pl.La
                  pl.concat_str(pl.lit("from "), pl.col("_on").cast(pl.String),
                                pl.when(pl.col("at_school").is_null()).then(pl.lit(" the school closed with no successor"))
                                .otherwise(pl.concat_str(pl.lit(" at "), pl.col("at_school"),
-                                                        pl.lit(" (successor of "), pl.col("paid_school_id"),
+                                                        pl.lit(" (in the succession from "), pl.col("paid_school_id"),
                                                         pl.lit(")"))))
                  .str.join("; ").alias("succession")))
 

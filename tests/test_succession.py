@@ -406,7 +406,47 @@ def test_explain_names_the_succession_that_carried_the_psf__faq_3_6(tmp_path):
     result, psf, inp = run_for_explain(load_config(path))
     [trail] = explain_upn(result, psf.rows, U1)["statements"]
     [step] = [s for s in trail["steps"] if s["rule"] == "succession"]
-    assert "from 2013-09-01 at AA (successor of A)" in step["text"]
+    assert "from 2013-09-01 at AA (in the succession from A)" in step["text"]
+    assert "continues at the successor as if by a managed move" in step["text"]
+
+
+def test_a_successors_return_says_whose_totals_its_last_year_holds__spec_11_1(tmp_path):
+    """An academy's return showed last year's total of its predecessor and itself as its own "Last year", twice
+    what its own return had said a year before, with no word why (diff.csv alone said "converted from A")."""
+    from typer.testing import CliRunner
+
+    from builders import write_run
+    from senrun.cli import app
+
+    schools = [school("A", closed="2013-03-31", successor="AA"), school("AA", opened="2013-04-01"), school("B")]
+    config = write_run(tmp_path, schools=schools, statements=[statement(U1, PRIMARY, annual="1200.00")])
+    (tmp_path / "last.csv").write_text("school_id,cluster_id,total\nA,C1,500.00\nB,C1,300.00\n")
+    ran = CliRunner().invoke(app, ["allocate", "-c", str(config), "-o", str(tmp_path / "out"), "--previous",
+                                   str(tmp_path / "last.csv"), "--jobs", "1", "--quiet"])
+    assert ran.exit_code == 0, ran.output
+
+    def labels(school: str) -> list:
+        sheet = openpyxl.load_workbook(tmp_path / "out" / "returns" / f"{school}.xlsx").active
+        return [(r[0].value, r[1].value) for r in sheet.iter_rows() if str(r[0].value or "").startswith("Last year")]
+
+    assert labels("AA") == [("Last year (with A, which became this school)", 500)]
+    assert labels("B") == [("Last year", 300)]
+
+
+def test_explain_says_a_school_closed_with_no_successor_ends_the_psf_held_there__spec_11_1(tmp_path):
+    """It had said "the child did not move; PSF continues as if by a managed move" of a closure with no successor,
+    two lines above "First stop: school_closed"."""
+    from senrun.config.loader import load_config
+    from senrun.yearly.explain import explain_upn, run_for_explain
+    from builders import write_run
+
+    schools = [school("A", closed="2013-12-31"), school("AA", opened="2014-01-01"), school("B")]
+    path = write_run(tmp_path, schools=schools, statements=[statement(U1, PRIMARY, annual="1200.00")])
+    result, psf, inp = run_for_explain(load_config(path))
+    [trail] = explain_upn(result, psf.rows, U1)["statements"]
+    [step] = [s for s in trail["steps"] if s["rule"] == "succession"]
+    assert "the school closed with no successor" in step["text"] and "continues" not in step["text"]
+    assert "ends that day (school_closed)" in step["text"] and trail["stop"]["reason"] == "school_closed"
 
 
 # §11.2: settings outside the formula

@@ -72,6 +72,9 @@ class SchoolReturn:
     #: with --previous, whether the school is new this year (not in last year's file, as diff.csv's note
     #: says): a school in last year's run with £0 is not; None where not known (then taken as new)
     new_this_year: bool | None = None
+    #: with --previous, the schools that became this one since (diff.csv's "converted from …"): their totals
+    #: last year are in its own (SPEC §11.1)
+    last_year_with: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,7 @@ class ReturnChunk:
     schools: list[tuple]  # SchoolReturn's fields up to `elements`, then the number of children
     children: tuple[list, ...]
     new_this_year: tuple[bool | None, ...] = ()  # each school's SchoolReturn.new_this_year, when known
+    last_year_with: tuple[str | None, ...] = ()  # each school's SchoolReturn.last_year_with, when known
 
 
 def build_chunk(chunk: ReturnChunk | PackChunk) -> list[tuple[str, bytes]]:
@@ -92,8 +96,10 @@ def build_chunk(chunk: ReturnChunk | PackChunk) -> list[tuple[str, bytes]]:
     lines = list(zip(*chunk.children))
     schools, at = [], 0
     new = chunk.new_this_year or (None,) * len(chunk.schools)
-    for (*fields, count), fresh in zip(chunk.schools, new, strict=True):
-        schools.append(SchoolReturn(*fields, children=tuple(lines[at:at + count]), new_this_year=fresh))
+    before = chunk.last_year_with or (None,) * len(chunk.schools)
+    for (*fields, count), fresh, was in zip(chunk.schools, new, before, strict=True):
+        schools.append(SchoolReturn(*fields, children=tuple(lines[at:at + count]), new_this_year=fresh,
+                                    last_year_with=was))
         at += count
     books = PACKER.pack_all([(return_title(s), drawing(s)) for s in schools], new_return_book)
     return [(school.file_name, data) for school, data in zip(schools, books)]
@@ -153,7 +159,9 @@ def change_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) ->
     parts = "SSA + PSF + cluster share" if takes_share(school) else "SSA + PSF"
     ws.write_string(row, 0, f"4. Change from last year (total: {parts})", fmt.bold)
     before, now = school.previous_total or 0, school.total or 0
-    lines = [("Last year", before), ("This year", now), ("Change", now - before)]
+    last_year = f"Last year (with {school.last_year_with}, which became this school)" if school.last_year_with \
+        else "Last year"
+    lines = [(last_year, before), ("This year", now), ("Change", now - before)]
     for offset, (label, pence) in enumerate(lines, start=1):
         ws.write_string(row + offset, 0, label)
         write_money(ws, row + offset, 1, pence, fmt)

@@ -67,9 +67,11 @@ def plan_returns(result: RunResult, size: int, diff: pl.DataFrame | None = None)
         count = int(part.get_column("_children").sum())
         lines = children.slice(at, count)
         at += count
-        yield ReturnChunk(schools=[school_tuple(row, elements) for row in part.drop(NEW_THIS_YEAR).iter_rows()],
+        yield ReturnChunk(schools=[school_tuple(row, elements) for row in part.drop(NEW_THIS_YEAR, LAST_YEAR_WITH)
+                                   .iter_rows()],
                           children=tuple(lines.get_column(c).to_list() for c in CHILD_COLUMNS),
-                          new_this_year=tuple(part.get_column(NEW_THIS_YEAR).to_list()))
+                          new_this_year=tuple(part.get_column(NEW_THIS_YEAR).to_list()),
+                          last_year_with=tuple(part.get_column(LAST_YEAR_WITH).to_list()))
 
 
 #: SchoolReturn's fields that come from the schools' table, in its order.
@@ -78,8 +80,9 @@ SCHOOL_FIELDS = ("file_name", "school_id", "school_name", "cluster_id", "cluster
                  "delegation", "reference", "in_formula")
 
 
-#: school_fields' last column: with --previous, whether the school is not in last year's file (diff.csv's note).
-NEW_THIS_YEAR = "_new_this_year"
+#: school_fields' last columns, with --previous: whether the school is not in last year's file, and the schools
+#: that became it since (diff.csv's note "converted from …"), whose totals last year are in its own.
+NEW_THIS_YEAR, LAST_YEAR_WITH = "_new_this_year", "_last_year_with"
 
 
 def school_fields(result: RunResult, file_names: dict[str, str], elements: list[tuple],
@@ -90,7 +93,7 @@ def school_fields(result: RunResult, file_names: dict[str, str], elements: list[
     if diff is not None:  # a school new this year is not in last year's file (diff.csv's note), unlike one paid £0
         last = diff.filter(pl.col("level") == "school").select(
             "school_id", "previous_total", pl.col("note").str.starts_with("new school").fill_null(False)
-            .alias(NEW_THIS_YEAR))
+            .alias(NEW_THIS_YEAR), pl.col("note").str.extract(r"^converted from ([^;]+)").alias(LAST_YEAR_WITH))
         schools = schools.join(last, on="school_id", how="left").with_columns(
             pl.col("previous_total").fill_null(0), pl.col(NEW_THIS_YEAR).fill_null(True))
     counts = (result.psf.filter(pl.col("paid_amount") > 0)
@@ -117,7 +120,8 @@ def school_fields(result: RunResult, file_names: dict[str, str], elements: list[
         *[fixed[f].alias(f) if f in fixed else column(f).alias(f) for f in SCHOOL_FIELDS],
         *[e for name, *_ in elements for e in (column(f"_units_{name}", pl.String).alias(f"_units_{name}"),
                                                  column(FORMULA_PREFIX + name).alias(FORMULA_PREFIX + name))],
-        pl.col("_children").fill_null(0), column(NEW_THIS_YEAR, pl.Boolean).alias(NEW_THIS_YEAR))
+        pl.col("_children").fill_null(0), column(NEW_THIS_YEAR, pl.Boolean).alias(NEW_THIS_YEAR),
+        column(LAST_YEAR_WITH, pl.String).alias(LAST_YEAR_WITH))
 
 
 def school_tuple(row: tuple, elements: list[tuple]) -> tuple:

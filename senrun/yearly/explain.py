@@ -317,6 +317,17 @@ def _history_step(history_rows: list[dict]) -> dict | None:
                  "on its first day), and a ceasing ends it (FAQ 3; SPEC §11.3).")
 
 
+def _succession_words(r: dict) -> str:
+    """What a row's successions did to its PSF: followed a conversion as a managed move would, or ended where a
+    school closed with no successor (SPEC §11.1)."""
+    converted = " at " in r["succession"]  # "from … at <successor> (…)": a conversion or amalgamation
+    closed = r.get("stop_school_closed") is not None
+    if closed and not converted:
+        return "the child did not move, but PSF held at a school that closes with no successor ends that day (school_closed)"
+    words = "the child did not move; PSF continues at the successor as if by a managed move (FAQ 3, 6)"
+    return words + ("; it ends where a school closed with no successor (school_closed)" if closed else "")
+
+
 def _statement_trail(r: dict, result: RunResult, moves: list[dict], history_rows: list[dict] | None = None,
                      segments: pl.DataFrame | None = None, personal: bool = True) -> dict:
     cfg = result.config
@@ -333,9 +344,8 @@ def _statement_trail(r: dict, result: RunResult, moves: list[dict], history_rows
     steps = [*age, _statement_step(r, cfg), *([told] if told else []), _stream_step(r, cfg),
              *_move_steps(r, cfg, moves), _census_step(r, cfg, result), _ceased_step(r)]
     if r.get("succession"):  # the school closed or converted: PSF followed the succession (SPEC §11.1)
-        steps.insert(len(steps) - 2, _step("succession", f"School succession: {r['succession']} — the child did "
-                                           "not move; PSF continues as if by a managed move (FAQ 3, 6).",
-                                           r.get("stop_school_closed")))
+        steps.insert(len(steps) - 2, _step("succession", f"School succession: {r['succession']} — "
+                                           + _succession_words(r) + ".", r.get("stop_school_closed")))
     reason = r["reason"]
     stop = {"date": None if reason in ("continuing", "post_policy_statement") else r["stop_date"], "reason": reason,
             "text": f"First stop: {reason} — {_RULE_TEXT.get(reason, reason)}"
