@@ -58,6 +58,21 @@ def test_an_ehc_transfer_with_a_new_amount_pays_the_new_rate_from_its_date__faq_
     assert r.psf["annual_amount"].to_list() == [240000]  # the rate at the line's last paid month
 
 
+def test_a_return_says_the_rates_a_line_was_paid_at_where_its_statement_changed_amount__spec_11_3(tmp_path):
+    """A school was shown the annual PSF at the last rate (£6,018.04) beside three times as much paid, with no
+    word of the earlier rate; an amendment that kept the amount is not worded."""
+    from senrun.outputs.returns import children_columns
+
+    rows = [row(annual="1200.00"), row("ehc_transfer", "2014-09-01", annual="2400.00", statement_date="2014-09-01"),
+            row(upn="E801200005002", annual="600.00"), row("amended", "2014-10-15", upn="E801200005002",
+                                                           annual="600.00")]
+    r = history_run(tmp_path, rows, **YEAR_2014)
+    why = dict(children_columns(r, r.schools["school_id"]).select("upn", "why").iter_rows())
+    assert why[U1].endswith("; paid at £1,200.00 a year, then £2,400.00 a year from 01/09/2014 (a month is paid at "
+                            "the rate in force on its first day)")
+    assert "paid at" not in why["E801200005002"]
+
+
 def test_a_line_over_two_rates_is_summed_exactly_and_rounded_once__spec_11_3(tmp_path):
     rows = [row(annual="100.01"), row("amended", "2013-10-01", annual="100.03")]
     r = history_run(tmp_path, rows)

@@ -735,3 +735,21 @@ def test_a_register_whose_own_run_had_no_register_after_the_first_year_is_a_warn
     r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")],
                  period={"start": "2014-04-01", "end": "2015-03-31"}, year="2014-15")
     assert "register_without_register" not in codes(r)
+
+
+def test_a_return_lists_the_children_paid_there_last_year_and_not_this_year_and_why__faq_3_spec_11_4(tmp_path):
+    """A school whose return had fewer children than last year's was not told which went, or why: only the
+    restricted pupils.xlsx said so."""
+    register = last_year(tmp_path, {"upn": U1}, {"upn": U2, "paid_amount": "700.00"})
+    config = write_run(tmp_path, statements=[statement(U1, "2005-05-05"), statement(U2, "2005-06-06")],
+                       census=[pupil(U1, "A", "2005-05-05"), pupil("H801200005009", "A", "2005-01-01")])
+    ran = CliRunner().invoke(app, ["allocate", "-c", str(config), "-o", str(tmp_path / "out"), "--register",
+                                   str(register), "--jobs", "1", "--quiet"])
+    assert ran.exit_code == 0, ran.output
+    sheet = openpyxl.load_workbook(tmp_path / "out" / "returns" / "A.xlsx").active
+    rows = [tuple(c.value for c in r) for r in sheet.iter_rows()]
+    at = next(i for i, r in enumerate(rows) if r[0] == "Paid PSF here last year, not this year")
+    assert [(r[0], r[1], r[6], r[8]) for r in rows[at + 2:at + 3]] == [
+        (U2, "PSF", 700, "not_in_census: not found in the census")]
+    assert rows[at + 3][0] is None or not str(rows[at + 3][0]).startswith("E8")  # U1 is still paid: not listed
+    assert U1 in [r[0] for r in rows[:at]]

@@ -75,6 +75,9 @@ class SchoolReturn:
     #: with --previous, the schools that became this one since (diff.csv's "converted from …"): their totals
     #: last year are in its own (SPEC §11.1)
     last_year_with: str | None = None
+    #: with --register, the children paid PSF here last year and not this year: (UPN, stream, paid last year in
+    #: pence, why in words)
+    stopped: tuple[tuple, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,7 @@ class ReturnChunk:
     children: tuple[list, ...]
     new_this_year: tuple[bool | None, ...] = ()  # each school's SchoolReturn.new_this_year, when known
     last_year_with: tuple[str | None, ...] = ()  # each school's SchoolReturn.last_year_with, when known
+    stopped: tuple[tuple, ...] = ()  # each school's SchoolReturn.stopped, with a register
 
 
 def build_chunk(chunk: ReturnChunk | PackChunk) -> list[tuple[str, bytes]]:
@@ -97,9 +101,10 @@ def build_chunk(chunk: ReturnChunk | PackChunk) -> list[tuple[str, bytes]]:
     schools, at = [], 0
     new = chunk.new_this_year or (None,) * len(chunk.schools)
     before = chunk.last_year_with or (None,) * len(chunk.schools)
-    for (*fields, count), fresh, was in zip(chunk.schools, new, before, strict=True):
+    gone = chunk.stopped or ((),) * len(chunk.schools)
+    for (*fields, count), fresh, was, left in zip(chunk.schools, new, before, gone, strict=True):
         schools.append(SchoolReturn(*fields, children=tuple(lines[at:at + count]), new_this_year=fresh,
-                                    last_year_with=was))
+                                    last_year_with=was, stopped=left))
         at += count
     books = PACKER.pack_all([(return_title(s), drawing(s)) for s in schools], new_return_book)
     return [(school.file_name, data) for school, data in zip(schools, books)]
@@ -211,7 +216,26 @@ def psf_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -> in
         row = last + 1
     ws.write_string(row, 0, "Total continuing PSF", fmt.bold)
     write_money(ws, row, 1, school.psf, fmt, bold=True)
-    return row + 1
+    return row + 1 if not school.stopped else stopped_block(ws, fmt, school, row + 2)
+
+
+#: Where the children paid here last year and not this year are shown: under the UPN, stream, paid and why of
+#: the children's table above.
+STOPPED_COLUMNS = ((0, "UPN"), (1, "Funding stream"), (6, "Paid here last year"), (8, "Why not this year"))
+
+
+def stopped_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -> int:
+    """The children paid PSF here last year and not this year, and why (with a register): the first question
+    of a school whose return lists fewer children than last year's; returns the next free row."""
+    ws.write_string(row, 0, "Paid PSF here last year, not this year", fmt.bold)
+    for col, label in STOPPED_COLUMNS:
+        ws.write_string(row + 1, col, label, fmt.header)
+    for r, (upn, stream, paid, why) in enumerate(school.stopped, start=row + 2):
+        ws.write_string(r, 0, upn)
+        ws.write_string(r, 1, stream)
+        write_money(ws, r, 6, paid, fmt)
+        ws.write_string(r, 8, fit_text(why))
+    return row + 2 + len(school.stopped)
 
 
 def children_xml(ws: TableSheet, fmt: Formats, children: tuple[tuple, ...], first_row: int) -> list[str]:

@@ -28,12 +28,14 @@ import polars as pl
 
 from ..errors import SenrunError
 from ..inputs.schema import ROW, SCHOOL_ID
+from ..money import fmt_gbp
 from ..result import RunResult
 from ..succession import later_schools
 from . import processes
 from ..yearly.projection import shifted_period
 from ..yearly.runoff import MAX_YEARS
-from .common import FORMULA_PREFIX, REASON_TEXT, basis_words, element_titles, file_names, run_reference
+from .common import (FORMULA_PREFIX, REASON_TEXT, REASON_WORDS, basis_words, element_titles, file_names,
+                     run_reference)
 from .returnbook import CHILD_COLUMNS, CHILD_KINDS, ReturnChunk, build_chunk
 from .tables import excel_serial
 from .workbook import period_text
@@ -61,6 +63,7 @@ def plan_returns(result: RunResult, size: int, diff: pl.DataFrame | None = None)
     elements = element_list(result)
     schools = school_fields(result, return_file_names(result.schools), elements, diff)
     children = children_columns(result, schools.get_column("school_id"))
+    gone = stopped_here(result, set(schools.get_column("school_id").to_list()))
     at = 0
     for start in range(0, schools.height, size):
         part = schools.slice(start, size)
@@ -71,7 +74,8 @@ def plan_returns(result: RunResult, size: int, diff: pl.DataFrame | None = None)
                                    .iter_rows()],
                           children=tuple(lines.get_column(c).to_list() for c in CHILD_COLUMNS),
                           new_this_year=tuple(part.get_column(NEW_THIS_YEAR).to_list()),
-                          last_year_with=tuple(part.get_column(LAST_YEAR_WITH).to_list()))
+                          last_year_with=tuple(part.get_column(LAST_YEAR_WITH).to_list()),
+                          stopped=tuple(gone.get(sid, ()) for sid in part.get_column("school_id").to_list()))
 
 
 #: SchoolReturn's fields that come from the schools' table, in its order.
@@ -153,10 +157,62 @@ def children_columns(result: RunResult, school_order: pl.Series) -> pl.DataFrame
     history = pl.col("paid_to").max().over(ROW)
     lines = lines.with_columns((pl.col("paid_to") < history).fill_null(False).alias("_went_on"))
     lines = lines.filter(pl.col("paid_amount") > 0).join(order.lazy(), on="paid_school_id", how="inner")
-    return (lines.with_columns(*stop_columns(result, psf.columns))
-            .sort("_school", "upn", "paid_from", "stream")
+    lines = with_rates(lines.with_columns(*stop_columns(result, psf.columns)), result)
+    return (lines.sort("_school", "upn", "paid_from", "stream")
             .select(*[excel_serial(pl.col(c)).alias(c) if c in dates else pl.col(c) for c in CHILD_COLUMNS])
             .collect())
+
+
+def stopped_here(result: RunResult, schools: set[str]) -> dict[str, tuple[tuple, ...]]:
+    """With a register: school_id → the children paid PSF there last year and not this year, each as (UPN,
+    stream, paid last year in pence, why in words), by UPN.  A school that became another since (a conversion)
+    has its children listed at the school it became (SPEC §11.1).  Empty without a register."""
+    from .reconciliation import STOPPED, reconciliation_frame
+    from ..yearly.diff import folded_into
+
+    frame = reconciliation_frame(result)
+    if frame is None:
+        return {}
+    gone = frame.filter(pl.col("movement") == STOPPED)
+    last = gone.get_column("last_year_school").unique().drop_nulls().to_list()
+    into = folded_into(last, schools, tuple(getattr(result, "successions", ()) or ()))
+    gone = (gone.with_columns(pl.col("last_year_school").replace(into).alias("_school"),
+                              pl.col("reason").replace_strict(REASON_WORDS, default=pl.col("reason")).alias("_why"))
+            .filter(pl.col("_school").is_in(list(schools))).sort("_school", "upn", "stream"))
+    out: dict[str, list[tuple]] = {}
+    for sid, upn, stream, paid, why in gone.select("_school", "upn", "stream", "last_year_paid", "_why").iter_rows():
+        out.setdefault(sid, []).append((upn, stream, paid, why))
+    return {sid: tuple(rows) for sid, rows in out.items()}
+
+
+def with_rates(lines: pl.LazyFrame, result: RunResult) -> pl.LazyFrame:
+    """`why` with the rates a line was paid at, where its statement's rate changed within it (an amendment, an
+    EHC transfer with a new amount: SPEC §11.3): the annual PSF shown is the last rate, and the amount paid is
+    the sum over the rates, which a school cannot otherwise work out.  Only the few such lines are worded."""
+    segments = getattr(result, "rate_segments", None)
+    if segments is None:
+        return lines
+    # a line is its statement row and its first day paid (two lines of one row are paid over different days)
+    parts = (lines.select(ROW, "paid_from", "paid_to").join(segments.lazy(), on=ROW, how="inner")
+             .select(ROW, "paid_from", pl.max_horizontal("seg_from", "paid_from").alias("_from"),
+                     pl.min_horizontal("seg_to", pl.col("paid_to") + pl.duration(days=1)).alias("_to"), "rate")
+             .filter(pl.col("_from") < pl.col("_to")).sort(ROW, "paid_from", "_from").collect())
+    months = " (a month is paid at the rate in force on its first day)" if result.config.prorate == "months" else ""
+    worded = {}
+    for key, part in parts.group_by(ROW, "paid_from", maintain_order=True):
+        changes = [(start, rate) for i, (start, rate) in enumerate(part.select("_from", "rate").iter_rows())
+                   if i == 0 or rate != part["rate"][i - 1]]  # (an amendment that kept the amount changes nothing)
+        if len(changes) > 1:
+            rates = [f"{fmt_gbp(rate)} a year" + ("" if i == 0 else f" from {start:%d/%m/%Y}")
+                     for i, (start, rate) in enumerate(changes)]
+            worded[key] = "; paid at " + ", then ".join(rates) + months
+    if not worded:
+        return lines
+    texts = pl.LazyFrame({ROW: [row for row, _ in worded], "paid_from": [day for _, day in worded],
+                          "_rates": list(worded.values())},
+                         schema={ROW: parts.schema[ROW], "paid_from": pl.Date, "_rates": pl.String})
+    return (lines.join(texts, on=[ROW, "paid_from"], how="left", maintain_order="left")
+            .with_columns(pl.col("why") + pl.col("_rates").fill_null("")).drop("_rates"))
 
 
 def stop_columns(result: RunResult, columns: list[str]) -> list[pl.Expr]:
