@@ -279,8 +279,8 @@ def test_a_conversion_is_told_as_a_succession_not_a_move_in_explain_and_on_both_
     [moved] = [c for c in explain_school(r, "B")["psf"]["children"] if c["upn"] == U2]
     assert ", by managed move from A:" in moved["text"]
     why = dict(children_columns(r, pl.Series(["A"])).select("upn", "why").iter_rows())  # A's return
-    assert why[U1] == "continuing: school closed, its PSF went on to its successor (no move)"
-    assert why[U2] == "continuing: moved on, the PSF went with the child"
+    assert why[U1] == "continuing: school closed, its PSF went on to its successor AA (no move)"
+    assert why[U2] == "continuing: moved on to B, the PSF went with the child"  # (the school, not only "moved on")
 
 
 def test_a_ceasing_on_the_day_a_school_closes_is_reported_as_ceased_by_the_tie_order__spec_11_1(tmp_path):

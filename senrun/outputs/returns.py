@@ -144,12 +144,12 @@ def children_columns(result: RunResult, school_order: pl.Series) -> pl.DataFrame
     psf = result.psf
     order = school_order.to_frame("paid_school_id").with_row_index("_school")
     dates = [c for c, kind in zip(CHILD_COLUMNS, CHILD_KINDS) if kind == "date"]
-    lines = psf.lazy()
+    # the school a line's PSF went on to, if it went on (a managed move, a successor): its statement row's next line
+    lines = psf.lazy().with_columns(pl.col("paid_school_id").shift(-1).over(ROW, order_by="paid_from").alias("_next"))
     if result.successions:  # whether a line that moved on went to a successor of its school (a conversion)
         later = later_schools(result.successions).lazy().select(
             pl.col(SCHOOL_ID).alias("paid_school_id"), pl.col("later").alias("_next"), pl.lit(True).alias("_converted"))
-        lines = (lines.with_columns(pl.col("paid_school_id").shift(-1).over(ROW, order_by="paid_from").alias("_next"))
-                 .join(later, on=["paid_school_id", "_next"], how="left", maintain_order="left"))
+        lines = lines.join(later, on=["paid_school_id", "_next"], how="left", maintain_order="left")
     else:
         lines = lines.with_columns(pl.lit(False).alias("_converted"))
     # a line paid up to a day before its history's last paid day: the PSF went on from here to another school
@@ -157,7 +157,7 @@ def children_columns(result: RunResult, school_order: pl.Series) -> pl.DataFrame
     history = pl.col("paid_to").max().over(ROW)
     lines = lines.with_columns((pl.col("paid_to") < history).fill_null(False).alias("_went_on"))
     lines = lines.filter(pl.col("paid_amount") > 0).join(order.lazy(), on="paid_school_id", how="inner")
-    lines = with_rates(lines.with_columns(*stop_columns(result, psf.columns)), result)
+    lines = with_rates(lines.with_columns(*stop_columns(result, [*psf.columns, "_next"])), result)
     return (lines.sort("_school", "upn", "paid_from", "stream")
             .select(*[excel_serial(pl.col(c)).alias(c) if c in dates else pl.col(c) for c in CHILD_COLUMNS])
             .collect())
@@ -232,13 +232,16 @@ def stop_columns(result: RunResult, columns: list[str]) -> list[pl.Expr]:
     # a line that ended here before its history was last paid (a managed move, a successor): the PSF went on,
     # whatever stopped it later elsewhere (a phase end at the next school is that school's to say)
     went_on = ~continuing & ((pl.col("reason") == "continuing") | pl.col("_went_on"))
+    nxt = pl.col("_next") if "_next" in columns else pl.lit(None, dtype=pl.String)  # where the PSF went on to
+    to_next, moved_to = (pl.lit(" ") + nxt).fill_null(""), (pl.lit(" to ") + nxt).fill_null("")
     why = (pl.when(continuing & beyond).then(pl.lit("continues beyond this period, to the end of ")
                                              + phase.fill_null("the protected phase") + pl.lit(" phase"))
            .when(continuing).then(phase.replace_strict(phase_ends(cfg, ENDS_WITH_PERIOD), default=None,
                                                        return_dtype=pl.String)
                                   .fill_null(pl.lit(ENDS_WITH_PERIOD + "the protected phase")))
-           .when(went_on & converted).then(pl.lit("school closed, its PSF went on to its successor (no move)"))
-           .when(went_on).then(pl.lit("moved on, the PSF went with the child"))
+           .when(went_on & converted).then(pl.lit("school closed, its PSF went on to its successor") + to_next
+                                            + pl.lit(" (no move)"))
+           .when(went_on).then(pl.lit("moved on") + moved_to + pl.lit(", the PSF went with the child"))
            .when((pl.col("reason") == "phase_end") & phase.is_not_null())  # which phase, and its last year
            .then(phase.replace_strict(phase_ends(cfg), default=pl.lit(REASON_TEXT["phase_end"]),
                                       return_dtype=pl.String))
