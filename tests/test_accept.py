@@ -417,3 +417,17 @@ def test_an_accept_list_the_config_names_is_checked_by_every_command_beside_the_
         ran = CliRunner().invoke(app, ["allocate", "-c", str(config), "-o", str(tmp_path / "out"), "--quiet"])
         assert ran.exit_code == 1 and not (tmp_path / "out").exists()
         assert said in " ".join(ran.output.split()) and "census.csv" in ran.output
+
+
+def test_an_accept_entry_naming_an_error_code_of_a_split_csv_row_is_told_errors_are_never_accepted(tmp_path):
+    """`extra_cells` (a CSV row split by a comma outside quotes) is an error code: an entry naming it had been
+    refused as an unknown kind ("did you mean 'merged_cells'?"), stopping every command."""
+    from senrun.accept import ERROR_KINDS
+
+    assert "extra_cells" in ERROR_KINDS
+    cfg = _run(tmp_path)
+    accept = tmp_path / "accept.yaml"
+    accept.write_text("accept:\n- {kind: extra_cells, all: true, reason: known, until: 2999-01-01}\n")
+    done = CliRunner().invoke(app, ["validate", "--config", str(cfg), "--accept", str(accept)])
+    assert "did you mean" not in done.output and "is not a kind of warning" not in done.output
+

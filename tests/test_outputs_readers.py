@@ -241,6 +241,8 @@ def test_each_sheet_says_what_its_last_year_figure_is(ran):
     notes = {name: {c.value: c.comment.text for c in book[name][1] if c.comment} for name in ("Clusters", "Schools")}
     assert notes["Clusters"]["Last year (£)"] == workbook.CLUSTERS_LAST_YEAR
     assert notes["Schools"]["Last year (£)"] == workbook.SCHOOLS_LAST_YEAR
+    # a successor's last year holds its predecessors' totals (SPEC §11.1): both notes say so (decisions 87)
+    assert all("schools it has taken over since" in n for n in (workbook.SCHOOLS_LAST_YEAR, clusterpack.SCHOOLS_LAST_YEAR))
     plain = openpyxl.load_workbook(ran[3] / "allocations.xlsx")  # no previous run: no last year, no note
     assert not any(c.comment for c in plain["Clusters"][1])
 
