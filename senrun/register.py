@@ -66,6 +66,9 @@ class Register:
     notes: tuple[Issue, ...] = ()
     #: Whether the run that wrote it had a register of its own (its manifest.json says); None without one.
     had_register: bool | None = None
+    #: For the few histories paid last year at more than one school (a managed move): upn, stream, school and
+    #: what was paid there (pence); None when every history was paid at one school.
+    paid_at: pl.DataFrame | None = None
 
 
 def read_register(path: Path) -> Register:
@@ -118,7 +121,7 @@ def read_register(path: Path) -> Register:
     manifest = _manifest(file.parent)
     return Register(histories, label, str(file), sha256, distinct, config_period(manifest.get("period")),
                     tuple(_changed(manifest, file, label, sha256, lines.height)),
-                    ("register" in manifest) if manifest.get("run_reference") else None)
+                    ("register" in manifest) if manifest.get("run_reference") else None, _paid_at(lines))
 
 
 def _changed(manifest: dict, file: Path, label: str, sha256: str, lines: int) -> list[Issue]:
@@ -218,6 +221,15 @@ def _check_lines(lines: pl.DataFrame, file: str) -> None:
                 issues.append(Issue("register", ERROR, f"not a line of a psf.csv written by senrun: {what}",
                                     file=file, row=rec[ROW], column=column, value=value, expected=expected))
     raise SenrunError(issues)
+
+
+def _paid_at(lines: pl.DataFrame) -> pl.DataFrame | None:
+    """What each history paid at more than one school last year paid at each (a school's return lists a child
+    paid there last year and not this year with what was paid there); None when there is none."""
+    paid = pl.col("paid_amount").fill_null(0)
+    several = (lines.filter(paid > 0).group_by(*KEY, "paid_school_id").agg(paid.sum().alias("paid"))
+               .filter(pl.len().over(KEY) > 1))
+    return several.sort(*KEY, "paid_school_id") if several.height else None
 
 
 def key_hash() -> pl.Expr:

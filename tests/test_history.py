@@ -63,14 +63,22 @@ def test_a_return_says_the_rates_a_line_was_paid_at_where_its_statement_changed_
     word of the earlier rate; an amendment that kept the amount is not worded."""
     from senrun.outputs.returns import children_columns
 
+    U2, U3, U4 = "E801200005002", "H801200005003", "K801200005004"
     rows = [row(annual="1200.00"), row("ehc_transfer", "2014-09-01", annual="2400.00", statement_date="2014-09-01"),
-            row(upn="E801200005002", annual="600.00"), row("amended", "2014-10-15", upn="E801200005002",
-                                                           annual="600.00")]
+            row(upn=U2, annual="600.00"), row("amended", "2014-10-15", upn=U2, annual="600.00"),
+            # by months, March is paid at the rate in force on 1 March: the amount of 15 March is never paid
+            row(upn=U3, annual="600.00"), row("amended", "2015-03-15", upn=U3, annual="900.00"),
+            # two amendments in October: November is the first month at a new rate, the last of them
+            row(upn=U4, annual="1200.00"), row("amended", "2014-10-05", upn=U4, annual="20000.00"),
+            row("amended", "2014-10-20", upn=U4, annual="15000.00")]
     r = history_run(tmp_path, rows, **YEAR_2014)
     why = dict(children_columns(r, r.schools["school_id"]).select("upn", "why").iter_rows())
     assert why[U1].endswith("; paid at £1,200.00 a year, then £2,400.00 a year from 01/09/2014 (a month is paid at "
                             "the rate in force on its first day)")
-    assert "paid at" not in why["E801200005002"]
+    assert "paid at" not in why[U2] and "paid at" not in why[U3]
+    assert why[U4].endswith("; paid at £1,200.00 a year, then £15,000.00 a year from 01/11/2014 (a month is paid at "
+                            "the rate in force on its first day)")
+    assert lines_of(r, U4) == [("A", (120000 * 7 + 1500000 * 5 + 6) // 12, 0, "continuing")]
 
 
 def test_a_line_over_two_rates_is_summed_exactly_and_rounded_once__spec_11_3(tmp_path):

@@ -753,3 +753,24 @@ def test_a_return_lists_the_children_paid_there_last_year_and_not_this_year_and_
         (U2, "PSF", 700, "not_in_census: not found in the census")]
     assert rows[at + 3][0] is None or not str(rows[at + 3][0]).startswith("E8")  # U1 is still paid: not listed
     assert U1 in [r[0] for r in rows[:at]]
+
+
+def test_a_child_paid_at_two_schools_last_year_is_listed_at_each_with_what_was_paid_there__spec_11_4(tmp_path):
+    """A child moved by managed move last year had been listed at the last school alone, with the whole year's
+    PSF as "paid here last year"."""
+    register = last_year(tmp_path, {"upn": U2, "paid_amount": "800.00", "paid_to": "2012-11-30",
+                                    "reason": "continuing"},
+                         {"upn": U2, "paid_school_id": "B", "paid_from": "2012-12-01", "paid_amount": "400.00"})
+    config = write_run(tmp_path, statements=[statement(U2, "2005-06-06")],
+                       census=[pupil("H801200005009", "A", "2005-01-01")])
+    ran = CliRunner().invoke(app, ["allocate", "-c", str(config), "-o", str(tmp_path / "out"), "--register",
+                                   str(register), "--jobs", "1", "--quiet"])
+    assert ran.exit_code == 0, ran.output
+
+    def listed(school: str) -> list:
+        rows = [tuple(c.value for c in r) for r in openpyxl.load_workbook(
+            tmp_path / "out" / "returns" / f"{school}.xlsx").active.iter_rows()]
+        at = next(i for i, r in enumerate(rows) if r[0] == "Paid PSF here last year, not this year")
+        return [(r[0], r[6]) for r in rows[at + 2:] if r[0] == U2]
+
+    assert listed("A") == [(U2, 800)] and listed("B") == [(U2, 400)]

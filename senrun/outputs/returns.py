@@ -174,6 +174,12 @@ def stopped_here(result: RunResult, schools: set[str]) -> dict[str, tuple[tuple,
     if frame is None:
         return {}
     gone = frame.filter(pl.col("movement") == STOPPED)
+    paid_at = getattr(result.register, "paid_at", None)
+    if paid_at is not None:  # a child paid at two schools last year: listed at each, with what was paid there
+        split = gone.join(paid_at, on=["upn", "stream"], how="inner").with_columns(
+            pl.col("paid_school_id").alias("last_year_school"), pl.col("paid").alias("last_year_paid"))
+        gone = pl.concat([gone.join(paid_at.select("upn", "stream").unique(), on=["upn", "stream"], how="anti"),
+                          split.select(gone.columns)])
     last = gone.get_column("last_year_school").unique().drop_nulls().to_list()
     into = folded_into(last, schools, tuple(getattr(result, "successions", ()) or ()))
     gone = (gone.with_columns(pl.col("last_year_school").replace(into).alias("_school"),
@@ -192,12 +198,15 @@ def with_rates(lines: pl.LazyFrame, result: RunResult) -> pl.LazyFrame:
     segments = getattr(result, "rate_segments", None)
     if segments is None:
         return lines
-    # a line is its statement row and its first day paid (two lines of one row are paid over different days)
+    # a line is its statement row and its first day paid (two lines of one row are paid over different days);
+    # by months, a rate is paid from the first month that begins under it (a month at the rate on its first day)
+    by_months = result.config.prorate == "months"
     parts = (lines.select(ROW, "paid_from", "paid_to").join(segments.lazy(), on=ROW, how="inner")
              .select(ROW, "paid_from", pl.max_horizontal("seg_from", "paid_from").alias("_from"),
                      pl.min_horizontal("seg_to", pl.col("paid_to") + pl.duration(days=1)).alias("_to"), "rate")
+             .with_columns([_month_up(pl.col(c)).alias(c) for c in ("_from", "_to")] if by_months else [])
              .filter(pl.col("_from") < pl.col("_to")).sort(ROW, "paid_from", "_from").collect())
-    months = " (a month is paid at the rate in force on its first day)" if result.config.prorate == "months" else ""
+    months = " (a month is paid at the rate in force on its first day)" if by_months else ""
     worded = {}
     for key, part in parts.group_by(ROW, "paid_from", maintain_order=True):
         changes = [(start, rate) for i, (start, rate) in enumerate(part.select("_from", "rate").iter_rows())
@@ -213,6 +222,12 @@ def with_rates(lines: pl.LazyFrame, result: RunResult) -> pl.LazyFrame:
                          schema={ROW: parts.schema[ROW], "paid_from": pl.Date, "_rates": pl.String})
     return (lines.join(texts, on=[ROW, "paid_from"], how="left", maintain_order="left")
             .with_columns(pl.col("why") + pl.col("_rates").fill_null("")).drop("_rates"))
+
+
+def _month_up(day: pl.Expr) -> pl.Expr:
+    """A day, or the first of the next month when it is not a first: where a rate starting (or ending) on it
+    starts (or stops) being paid by months."""
+    return pl.when(day.dt.day() == 1).then(day).otherwise(day.dt.month_start().dt.offset_by("1mo"))
 
 
 def stop_columns(result: RunResult, columns: list[str]) -> list[pl.Expr]:
