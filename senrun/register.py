@@ -117,6 +117,7 @@ def read_register(path: Path) -> Register:
     del raw
     lines = _resaved(lines)
     _check_lines(lines, label)
+    lines = lines.with_columns(key_hash())
     histories, distinct = _histories(lines)
     manifest = _manifest(file.parent)
     return Register(histories, label, str(file), sha256, distinct, config_period(manifest.get("period")),
@@ -227,7 +228,8 @@ def _paid_at(lines: pl.DataFrame) -> pl.DataFrame | None:
     """What each history paid at more than one school last year paid at each (a school's return lists a child
     paid there last year and not this year with what was paid there); None when there is none."""
     paid = pl.col("paid_amount").fill_null(0)
-    several = (lines.filter(paid > 0).group_by(*KEY, "paid_school_id").agg(paid.sum().alias("paid"))
+    several = (lines.filter(pl.col(HASH).is_duplicated()).filter(paid > 0)  # (histories of one line: paid at one)
+               .group_by(*KEY, "paid_school_id").agg(paid.sum().alias("paid"))
                .filter(pl.len().over(KEY) > 1))
     return several.sort(*KEY, "paid_school_id") if several.height else None
 
@@ -245,7 +247,8 @@ def _histories(lines: pl.DataFrame) -> tuple[pl.DataFrame, bool]:
     whether no two histories share a hash (only those grouped can)."""
     order = {r: i for i, r in enumerate(REASON_ORDER)}
     stop_rank = pl.col("reason").replace_strict(order, default=None, return_dtype=pl.Int32)
-    lines = lines.with_columns(key_hash())
+    if HASH not in lines.columns:
+        lines = lines.with_columns(key_hash())
     several = pl.col(HASH).is_duplicated()
     one = lines.filter(~several).select(
         UPN, STREAM, pl.col("paid_amount").fill_null(0).alias("last_paid"), stop_rank.alias("_stop_rank"),
