@@ -105,6 +105,24 @@ def test_a_child_named_under_reinstate_is_paid_again_and_listed_in_the_manifest_
     assert U1 not in text and "January census" not in text
 
 
+def test_explain_tells_a_reinstated_child_stopped_last_year_and_reinstated_by_the_configs_line__spec_11_4(tmp_path):
+    """explain had said "First stop: continuing — nothing stopped it" of a child the register held stopped, with
+    no word of the reinstatement that pays them again (the Summary and the Reconciliation said so)."""
+    from senrun.yearly.explain import explain_upn, run_for_explain
+
+    register = last_year(tmp_path, left())
+    reinstate = [{"upn": U1, "stream": "PSF", "reason": "left in error from the January census"}]
+    cfg = load_config(write_run(tmp_path, statements=[statement(U1, "2005-05-05")], reinstate=reinstate))
+    result, psf, _ = run_for_explain(cfg, register=register)
+    [trail] = explain_upn(result, psf.rows, U1)["statements"]
+    [step] = [s for s in trail["steps"] if s["rule"] == "register"]
+    line = cfg.lines["reinstate[0]"]
+    assert step["text"] == (f"Register: PSF stopped last year (not_in_census); reinstated by reinstate: in senrun.yaml "
+                            f"line {line}, so it is paid again as this year's inputs pay it (SPEC §11.4).")
+    result, psf, _ = run_for_explain(cfg)  # no register: nothing was stopped, nothing to say
+    assert not [s for s in explain_upn(result, psf.rows, U1)["statements"][0]["steps"] if s["rule"] == "register"]
+
+
 def test_a_reinstatement_without_a_reason_is_a_config_error_at_its_line__spec_11_4(tmp_path):
     reinstate = [{"upn": U1, "stream": "PSF", "reason": "  "}, {"upn": "", "reason": "appeal upheld"}]
     with pytest.raises(SenrunError) as e:

@@ -317,6 +317,22 @@ def _history_step(history_rows: list[dict]) -> dict | None:
                  "on its first day), and a ceasing ends it (FAQ 3; SPEC §11.3).")
 
 
+def _reinstated_step(r: dict, result: RunResult) -> dict | None:
+    """A history stopped last year that the config's `reinstate:` names, paid again this year (SPEC §11.4): the
+    register's stop and the config line that lifts it, which the rest of the trail would not show."""
+    register, cfg = getattr(result, "register", None), result.config
+    named = [i for i, x in enumerate(cfg.reinstate) if (x.upn, x.stream) == (r[UPN], r["stream"])]
+    if register is None or not named:
+        return None
+    last = register.histories.filter((pl.col(UPN) == r[UPN]) & (pl.col(STREAM) == r["stream"]) & pl.col("stopped"))
+    if last.is_empty():
+        return None
+    line = cfg.lines.get(f"reinstate[{named[0]}]")
+    where = f"{cfg.path.name}" + (f" line {line}" if line else "")
+    return _step("register", f"Register: PSF stopped last year ({last['last_reason'][0]}); reinstated by reinstate: in "
+                 f"{where}, so it is paid again as this year's inputs pay it (SPEC §11.4).")
+
+
 def _succession_words(r: dict) -> str:
     """What a row's successions did to its PSF: followed a conversion as a managed move would, or ended where a
     school closed with no successor (SPEC §11.1)."""
@@ -341,7 +357,8 @@ def _statement_trail(r: dict, result: RunResult, moves: list[dict], history_rows
     released = sum(x["released_amount"] for x in lines)
     age = _age_steps(r, cfg, personal)
     told = _history_step(history_rows or [])  # after the statement's own date, when it has several rows
-    steps = [*age, _statement_step(r, cfg), *([told] if told else []), _stream_step(r, cfg),
+    again = _reinstated_step(r, result)
+    steps = [*age, _statement_step(r, cfg), *([told] if told else []), *([again] if again else []), _stream_step(r, cfg),
              *_move_steps(r, cfg, moves), _census_step(r, cfg, result), _ceased_step(r)]
     if r.get("succession"):  # the school closed or converted: PSF followed the succession (SPEC §11.1)
         steps.insert(len(steps) - 2, _step("succession", f"School succession: {r['succession']} — "
