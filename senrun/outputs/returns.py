@@ -266,7 +266,9 @@ def stop_columns(result: RunResult, columns: list[str]) -> list[pl.Expr]:
     starts = [shifted_period(cfg, k)[0] for k in range(1, MAX_YEARS + 1)]
     left = pl.sum_horizontal([(pl.lit(s) < stop).cast(pl.Int64) for s in starts]) if starts else pl.lit(0)
     return [pl.when(continuing).then(stop).otherwise(here).alias("stops_on"), why.alias("why"),
-            pl.when(continuing).then(left.fill_null(0)).otherwise(0).cast(pl.Int64).alias("years_left")]
+            # (a line that went on: the child's later years are the next school's to show, so none here, not 0)
+            pl.when(continuing).then(left.fill_null(0)).when(went_on).then(None).otherwise(0).cast(pl.Int64)
+            .alias("years_left")]
 
 
 #: Why for a child protected to the period's last day whose phase ends with it (FAQ 3–5).
