@@ -201,7 +201,8 @@ def with_rates(lines: pl.LazyFrame, result: RunResult) -> pl.LazyFrame:
     # a line is its statement row and its first day paid (two lines of one row are paid over different days);
     # by months, a rate is paid from the first month that begins under it (a month at the rate on its first day)
     by_months = result.config.prorate == "months"
-    parts = (lines.select(ROW, "paid_from", "paid_to").join(segments.lazy(), on=ROW, how="inner")
+    paid = result.psf.lazy().filter(pl.col("paid_amount") > 0)  # (not `lines`' plan again: only the few rows with rates)
+    parts = (paid.select(ROW, "paid_from", "paid_to").join(segments.lazy(), on=ROW, how="inner")
              .select(ROW, "paid_from", pl.max_horizontal("seg_from", "paid_from").alias("_from"),
                      pl.min_horizontal("seg_to", pl.col("paid_to") + pl.duration(days=1)).alias("_to"), "rate")
              .with_columns([_month_up(pl.col(c)).alias(c) for c in ("_from", "_to")] if by_months else [])
