@@ -106,17 +106,12 @@ def _previous_read(result, previous: Path) -> list[Issue]:
 def _previous_config_read(result, previous_config: Path) -> list[Issue]:
     """What `allocate --previous-config` would meet in last year's config and inputs (it re-runs last year to
     say why each total changed): a problem there stops the run, so it fails the check too."""
-    from .config.loader import load_config
-    from .yearly.attribution import attributed_diff, last_years_run
-    from .yearly.diff import previous_config_issues
+    from .yearly.attribution import from_last_years_config
 
     try:
-        with last_years_run(previous_config):
-            last_years = load_config(previous_config)
-            attributed_diff(result, last_years, None)
+        return from_last_years_config(result, previous_config, None)[2]
     except SenrunError as exc:
         return list(exc.issues)
-    return previous_config_issues(result.config, last_years, previous_config)
 
 
 def run_validation(config_path: Path, accept_file: Path | None = None, today=None,

@@ -65,9 +65,7 @@ def allocate(
 
 def _run(config: Path, previous: Path | None, previous_config: Path | None, register: Path | None, step):
     """The year's allocation and, with --previous or --previous-config, its diff against last year."""
-    from ..config.loader import load_config
     from ..pipeline import allocate as run_allocation, load_checked_config
-
     from ..yearly.diff import floor_previous
 
     cfg = load_checked_config(config)
@@ -85,14 +83,11 @@ def _run(config: Path, previous: Path | None, previous_config: Path | None, regi
         from dataclasses import replace
 
         from ..outputs.writer import with_previous_config
-        from ..yearly.attribution import attributed_diff, last_years_run
-        from ..yearly.diff import previous_config_issues
+        from ..yearly.attribution import from_last_years_config
 
-        with last_years_run(previous_config):
-            last_years = load_config(previous_config)
-            diff = attributed_diff(result, last_years, diff)
-        result = replace(result, issues=result.issues + tuple(previous_config_issues(cfg, last_years, previous_config)))
-        result = with_previous_config(result, previous_config, last_years.sha256)
+        diff, last_years, found = from_last_years_config(result, previous_config, diff)
+        result = with_previous_config(replace(result, issues=result.issues + tuple(found)), previous_config,
+                                      last_years.sha256)
     return result, diff
 
 

@@ -141,8 +141,7 @@ def read_sheet_found(path: Path | bytes, sheet: str | None) -> SheetRead:
 
     data = path if isinstance(path, bytes) else Path(path).read_bytes()
     with _open(data) as book:
-        sheets = _sheets(book)
-        date1904 = _date1904(book)
+        sheets, date1904 = _book(book)
         name = _choose(sheet, sheets)
         part = sheets[name].part
         scan = _scan(book, part) if part else SheetScan()
@@ -246,6 +245,12 @@ def _other_zip(book: zipfile.ZipFile) -> str:
 
 def _sheets(book: zipfile.ZipFile) -> dict[str, SheetEntry]:
     """Sheet name → its entry, in workbook order (any OOXML namespace)."""
+    return _book(book)[0]
+
+
+def _book(book: zipfile.ZipFile) -> tuple[dict[str, SheetEntry], bool]:
+    """The workbook's sheets (`_sheets`) and whether its dates count from 1904 (`_date1904`), from one reading
+    of its xl/workbook.xml."""
     try:
         workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
         rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
@@ -273,17 +278,13 @@ def _sheets(book: zipfile.ZipFile) -> dict[str, SheetEntry]:
         out[name] = SheetEntry(part, el.get("state", "visible") == "visible", table)
     if not out:
         raise Unreadable("is a workbook with no sheets")
-    return out
+    return out, _date1904(workbook)
 
 
-def _date1904(book: zipfile.ZipFile) -> bool:
-    """Whether the workbook's dates count from 1 January 1904 (`<workbookPr date1904="1"/>`), not 1900.  Its
-    date cells are read as the dates they show whichever it is; a date typed as a plain number is a count of
-    days from the workbook's own start (SERIAL_DATES, parse.py)."""
-    try:
-        workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
-    except (KeyError, ElementTree.ParseError):
-        return False
+def _date1904(workbook: ElementTree.Element) -> bool:
+    """Whether the workbook (its xl/workbook.xml) counts its dates from 1 January 1904 (`<workbookPr
+    date1904="1"/>`), not 1900.  Its date cells are read as the dates they show whichever it is; a date typed
+    as a plain number is a count of days from the workbook's own start (SERIAL_DATES, parse.py)."""
     for el in workbook.iter():
         if _local(el.tag) == "workbookPr":
             return el.get("date1904") in ("1", "true")  # as the reader of the cells (calamine) takes it

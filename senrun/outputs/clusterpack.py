@@ -29,10 +29,7 @@ PACKS_DIR = "clusters"
 #: What each sheet's last-year figure is (with --previous), so that the two are not read as a contradiction.
 CLUSTER_LAST_YEAR = ("Last year here is the cluster as it was last year: the schools in it then. The Schools "
                      "sheet's Last year is each of this year's schools' own total last year, so the two can differ.")
-SCHOOLS_LAST_YEAR = ("Last year (£): each school's own total last year, with those of the schools it has taken over since "
-                     "(an academy conversion, an amalgamation: diff.csv notes \"converted from …\"), in whichever "
-                     "cluster it was then (0 for a "
-                     "school new this year). The Cluster sheet's Last year is the cluster as it was last year.")
+SCHOOLS_LAST_YEAR = f"Last year (£): {common.SCHOOL_LAST_YEAR}. The Cluster sheet's Last year is the cluster as it was last year."
 PROFILE_MEASURES = (("sen_support", "SEN support"), ("statements", "Statements or EHC plans"),
                     ("fsm", "Free school meals"))
 

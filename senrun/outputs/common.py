@@ -371,6 +371,10 @@ def share_text(share: str) -> str:
 #: The diff's columns that diff.csv leaves out (yearly.diff.with_last_year_file): each school's name in last
 #: year's file, and `--previous`'s file as read: {path, sha256, bytes, rows}.
 LAST_YEARS_NAME, LAST_YEARS_FILE = "_school_name", "_previous_file"
+#: What a school's last-year figure is, in the notes of allocations.xlsx's Schools sheet and the packs'.
+SCHOOL_LAST_YEAR = ("each school's own total last year, with those of the schools it has taken over since (an academy "
+                    "conversion, an amalgamation: diff.csv notes \"converted from …\"), in whichever cluster it was "
+                    "then (0 for a school new this year)")
 
 
 def last_years_file(diff) -> dict | None:

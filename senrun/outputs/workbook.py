@@ -261,10 +261,7 @@ def add_notional_note(ws: Worksheet, schools: pl.DataFrame, delegation: str) -> 
 CLUSTERS_LAST_YEAR = ("Last year: each cluster as it was last year (the schools in it then, as diff.csv's cluster "
                       "rows). The Schools sheet's Last year is each of this year's schools' own total last year, "
                       "so a cluster's schools there can add up to another figure.")
-SCHOOLS_LAST_YEAR = ("Last year: each school's own total last year, with those of the schools it has taken over since "
-                     "(an academy conversion, an amalgamation: diff.csv notes \"converted from …\"), in whichever "
-                     "cluster it was then (0 for a "
-                     "school new this year). The Clusters sheet's Last year is each cluster as it was last year.")
+SCHOOLS_LAST_YEAR = f"Last year: {common.SCHOOL_LAST_YEAR}. The Clusters sheet's Last year is each cluster as it was last year."
 
 
 def add_last_year_note(ws: Worksheet, frame: pl.DataFrame, note: str) -> None:

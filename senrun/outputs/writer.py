@@ -75,11 +75,11 @@ def write_outputs(result: RunResult, out: Path, *, returns: bool = True, jobs: i
     out = Path(out)
     result = with_last_years_file(result, diff)  # `--previous` is an input: in manifest.json and the run's reference
     config = result.config
-    # the cluster packs are built by the returns' processes (after the returns: PacksLater), or in-process without them
-    tasks, later = plan_packs(result, diff) if packs and not returns else [], PacksLater(result if packs else None, diff)
+    # the cluster packs: built by the returns' processes after the returns, or in-process without them
+    packed = PacksLater(result if packs else None, diff)
     period = (config.period_start.isoformat(), config.period_end.isoformat())
     with atomic.staged(out, guard.run_files(config, result), guard.output_mode(config), "allocate", period) as staging, \
-            building_returns(result, jobs, diff, later) if returns else nullcontext() as built:
+            building_returns(result, jobs, diff, packed) if returns else nullcontext() as built:
         # the returns' processes (if any) are at work from here, while this one writes the rest
         folder = Folder(staging)
         stop = threading.Event()  # set when this thread fails or is interrupted: the returns' thread stops
@@ -103,13 +103,14 @@ def write_outputs(result: RunResult, out: Path, *, returns: bool = True, jobs: i
             folder.write("allocations.xlsx", book)
             folder.write(PUPILS_BOOK, restricted)
             report("workbook", 1, 1)
-            if packs and not returns:
-                for name, data in build_pack_chunk(PackChunk(tuple(tasks))):
-                    folder.write(name, data)
+            if not returns:
+                for chunk in packed:
+                    for name, data in build_pack_chunk(chunk):
+                        folder.write(name, data)
             if written is not None:
                 rows["returns"] = written.result()
             if packs:
-                rows["cluster_packs"] = len(tasks) if not returns else later.planned
+                rows["cluster_packs"] = packed.planned
         folder.write(atomic.MANIFEST, manifest_bytes(result, folder.files, rows, common.last_years_file(diff)))
         report("manifest", 1, 1)
     return out

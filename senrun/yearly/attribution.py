@@ -19,30 +19,32 @@ exactly, to the penny, for every school and every cluster.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
 
-from ..config.loader import Config
-from ..errors import Issues, SenrunError
+from ..config.loader import Config, load_config
+from ..errors import Issue, Issues, SenrunError
 from ..inputs.load import Table
 from ..pipeline import Inputs, compute, psf_frames, read_inputs
 from ..result import RunResult
 from ..inputs.schema import CLUSTER_ID, IN_FORMULA, PUPILS, SCHOOL_ID
-from .diff import diff_frames, folded_into
+from .diff import diff_frames, folded_into, previous_config_issues
 
-@contextmanager
-def last_years_run(previous_config: Path) -> Iterator[None]:
-    """Problems of last year's config or inputs (`--previous-config`) said to be last year's: both years'
-    configs are most often named senrun.yaml, and their inputs census.csv."""
+
+def from_last_years_config(result: RunResult, previous_config: Path,
+                           diff: pl.DataFrame | None) -> tuple[pl.DataFrame, Config, list[Issue]]:
+    """`--previous-config`: last year's config read and why each total changed added to `diff`
+    (attributed_diff); and the warning when it is not last year's.  A problem in last year's config or inputs
+    is said to be last year's: both years' configs are most often named senrun.yaml, and their inputs census.csv."""
     try:
-        yield
+        last_years = load_config(previous_config)
+        diff = attributed_diff(result, last_years, diff)
     except SenrunError as exc:
         raise SenrunError([replace(i, message=f"in last year's run (--previous-config {previous_config}): {i.message}")
                            for i in exc.issues]) from None
+    return diff, last_years, previous_config_issues(result.config, last_years, previous_config)
 
 
 #: The parts, in the order they are swapped in.
