@@ -273,3 +273,58 @@ def test_the_next_run_says_which_earlier_folder_stops_it_and_what_to_do(result, 
         write_outputs(result, out, returns=False)
     message = str(caught.value)
     assert ".out.senrun-old" in message and "delete it by hand" in message and "personal data" in message
+
+
+def _large_folder(root: Path, files: int) -> Path:
+    """A folder of `files` small files, most in a `returns` folder as a run's, with a link out of it."""
+    root.mkdir()
+    (root / "returns").mkdir()
+    for i in range(files):
+        (root / "returns" / f"{i:05d}.xlsx").write_bytes(b"x")
+    (root / "manifest.json").write_text("{}")
+    return root
+
+
+def test_a_large_folder_is_deleted_by_several_threads_at_once_and_wholly(tmp_path, monkeypatch):
+    target = tmp_path / "kept.txt"
+    target.write_text("not senrun's")
+    folder = _large_folder(tmp_path / "old", atomic.MANY_FILES + 10)
+    (folder / "returns" / "link").symlink_to(target)
+    (folder / "linked-folder").symlink_to(tmp_path, target_is_directory=True)
+    real, threads = atomic.os.unlink, set()
+
+    def unlink(path, *args, **kwargs):
+        threads.add(threading.get_ident())
+        return real(path, *args, **kwargs)
+    monkeypatch.setattr(atomic.os, "unlink", unlink)
+    atomic.remove(folder)
+    assert not folder.exists()
+    assert len(threads) > 1  # the disk's waits overlap (decisions 88)
+    assert target.read_text() == "not senrun's"  # a link is deleted, never followed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.txt"]
+
+
+def test_a_file_of_a_large_folder_that_cannot_be_deleted_is_an_error_not_a_silence(tmp_path, monkeypatch):
+    folder = _large_folder(tmp_path / "old", atomic.MANY_FILES + 10)
+    real = atomic.os.unlink
+
+    def unlink(path, *args, **kwargs):
+        if str(path).endswith("00007.xlsx"):
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real(path, *args, **kwargs)
+    monkeypatch.setattr(atomic.os, "unlink", unlink)
+    with pytest.raises(PermissionError):
+        atomic.remove(folder)
+    assert [p.name for p in (folder / "returns").iterdir()] == ["00007.xlsx"]  # the rest went
+
+
+def test_a_small_folder_is_deleted_on_one_thread(tmp_path, monkeypatch):
+    folder = _large_folder(tmp_path / "old", 20)
+    real, threads = atomic.os.unlink, set()
+
+    def unlink(path, *args, **kwargs):
+        threads.add(threading.get_ident())
+        return real(path, *args, **kwargs)
+    monkeypatch.setattr(atomic.os, "unlink", unlink)
+    atomic.remove(folder)
+    assert not folder.exists() and threads == {threading.get_ident()}

@@ -172,7 +172,55 @@ def remove(path: Path) -> None:
     else:
         if _KILL_AT is not None:  # a kill test: die with the folder half deleted
             _remove_half(path)
+        _unlink_files_side_by_side(path)
         shutil.rmtree(path)
+
+
+#: A folder with at least this many files has them deleted by UNLINKERS threads at once
+#: (decisions 88): most of a deletion's time is the disk's, not the CPU's, and one
+#: thread waits for each file in turn (England's 24,057 files: 1.7–2.2 s on one thread,
+#: 0.6–0.8 s on eight, the same CPU).
+MANY_FILES = 512
+UNLINKERS = 8
+
+
+def _unlink_files_side_by_side(path: Path) -> None:
+    """Delete the files (and symbolic links) under the folder `path`, several at a time, if it
+    holds MANY_FILES or more; the folders, and anything that could not be deleted, are left
+    for shutil.rmtree, which then deletes them or raises its error.  No link is followed."""
+    by_folder: list[tuple[str, list[str]]] = []
+    count, todo = 0, [os.fspath(path)]
+    try:
+        while todo:
+            folder = todo.pop()
+            names = []
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        todo.append(entry.path)
+                    else:
+                        names.append(entry.name)
+            by_folder.append((folder, names))
+            count += len(names)
+    except OSError:
+        return  # rmtree meets the same problem and says so
+    if count < MANY_FILES:
+        return
+    work = [(folder, names[start::UNLINKERS]) for folder, names in by_folder
+            for start in range(min(UNLINKERS, len(names)))]
+
+    def unlink(task: tuple[str, list[str]]) -> None:
+        folder, names = task
+        for name in names:
+            try:
+                os.unlink(os.path.join(folder, name))
+            except OSError:
+                continue  # left for rmtree, which raises it
+
+    from concurrent.futures import ThreadPoolExecutor  # only a large folder's deletion needs it
+
+    with ThreadPoolExecutor(max_workers=UNLINKERS) as threads:
+        list(threads.map(unlink, work))
 
 
 def _remove_half(path: Path) -> None:
