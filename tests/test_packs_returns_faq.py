@@ -148,14 +148,14 @@ def why_of(result, upn: str) -> list[tuple]:
 def test_a_year_11_child_protected_to_the_periods_last_day_ends_with_this_period_and_a_year_9_child_continues_faq_3_4(
         academic):
     assert why_of(academic, "W926200113004")[-1] == (
-        100000, date(2013, 9, 1), "continuing: ends with this period, at the end of secondary (Year 11)", 0)
+        100000, date(2013, 9, 1), "continuing: ends with this period, at the end of secondary (Year 11); came from S1 by managed move", 0)
     assert why_of(academic, "Q926200113020") == [
         (300000, date(2015, 9, 1), "continuing: continues beyond this period, to the end of secondary phase", 2)]
 
 
 def test_a_nursery_child_protected_to_the_periods_last_day_ends_with_this_period_faq_4(academic):
     assert why_of(academic, "T926200113002")[-1] == (
-        140000, date(2013, 9, 1), "continuing: ends with this period, at the end of nursery (N2)", 0)
+        140000, date(2013, 9, 1), "continuing: ends with this period, at the end of nursery (N2); came from N1 by managed move", 0)
 
 
 def test_the_run_off_counts_a_child_paid_at_two_schools_of_a_cluster_once_faq_8_12(academic):
@@ -186,7 +186,8 @@ def test_a_child_moved_on_by_managed_move_before_its_phase_ended_is_told_so_on_t
     assert why_of(moved, "W926200112003") == [
         # (no later years shown at P1: the child stays protected at P2, whose return shows them, not 0 here)
         (120000, date(2013, 6, 1), "continuing: moved on to P2, the PSF went with the child", None),
-        (180000, date(2013, 9, 1), "phase_end: left the protected phase at the end of primary (Year 6)", 0)]
+        (180000, date(2013, 9, 1), "phase_end: left the protected phase at the end of primary (Year 6); "
+                                    "came from P1 by managed move", 0)]
 
 
 @pytest.mark.parametrize("case", ["ceased mid-month", "back at the first school"])

@@ -283,6 +283,26 @@ def test_a_conversion_is_told_as_a_succession_not_a_move_in_explain_and_on_both_
     assert why[U2] == "continuing: moved on to B, the PSF went with the child"  # (the school, not only "moved on")
 
 
+def test_the_receiving_schools_return_says_where_the_psf_came_from_by_managed_move_or_by_succession__faq_3_6(
+        tmp_path):
+    """The school a child's PSF arrives at is told where it came from, as the school it left is told where it went:
+    its first question is why it is paid for a child whose statement names another school."""
+    from senrun.outputs.returns import children_columns
+
+    move = [{"upn": U2, "from_school_id": "A", "to_school_id": "B", "move_date": "2013-06-01",
+             "reason": "managed_move"}]
+    schools = [school("A", closed="2013-08-31", successor="AA"), school("AA"), school("B")]
+    r = run(tmp_path, schools=schools, moves=move, statements=[statement(U1, PRIMARY, annual="1200.00"),
+                                                                statement(U2, PRIMARY, annual="1200.00")])
+    whys = children_columns(r, pl.Series(["A", "AA", "B"])).select("upn", "why").rows()
+    assert whys == [
+        (U1, "continuing: school closed, its PSF went on to its successor AA (no move)"),
+        (U2, "continuing: moved on to B, the PSF went with the child"),  # (A's own lines: nothing came to A)
+        (U1, "continuing: continues beyond this period, to the end of primary phase; "
+             "came from A, which became this school (no move)"),
+        (U2, "continuing: continues beyond this period, to the end of primary phase; came from A by managed move")]
+
+
 def test_a_ceasing_on_the_day_a_school_closes_is_reported_as_ceased_by_the_tie_order__spec_11_1(tmp_path):
     schools = [school("A", closed="2013-12-31"), school("B")]
     r = run(tmp_path, schools=schools, statements=[statement(U1, PRIMARY, annual="1200.00", ceased="2014-01-01")])

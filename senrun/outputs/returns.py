@@ -145,22 +145,43 @@ def children_columns(result: RunResult, school_order: pl.Series) -> pl.DataFrame
     order = school_order.to_frame("paid_school_id").with_row_index("_school")
     dates = [c for c, kind in zip(CHILD_COLUMNS, CHILD_KINDS) if kind == "date"]
     # the school a line's PSF went on to, if it went on (a managed move, a successor): its statement row's next line
-    lines = psf.lazy().with_columns(pl.col("paid_school_id").shift(-1).over(ROW, order_by="paid_from").alias("_next"))
-    if result.successions:  # whether a line that moved on went to a successor of its school (a conversion)
-        later = later_schools(result.successions).lazy().select(
-            pl.col(SCHOOL_ID).alias("paid_school_id"), pl.col("later").alias("_next"), pl.lit(True).alias("_converted"))
-        lines = lines.join(later, on=["paid_school_id", "_next"], how="left", maintain_order="left")
+    lines = psf.lazy().with_columns(pl.col("paid_school_id").shift(-1).over(ROW, order_by="paid_from").alias("_next"),
+                                    # and the school it came from: the line before, else the statement's school
+                                    pl.col("paid_school_id").shift(1).over(ROW, order_by="paid_from")
+                                    .fill_null(pl.col("psf_school_id")).alias("_came_from"))
+    if result.successions:  # whether a line that moved on went to a successor of its school (a conversion), and
+        # whether one that came from another school came from a school that became this one
+        later = later_schools(result.successions).lazy()
+        lines = (lines.join(later.select(pl.col(SCHOOL_ID).alias("paid_school_id"), pl.col("later").alias("_next"),
+                                         pl.lit(True).alias("_converted")),
+                            on=["paid_school_id", "_next"], how="left", maintain_order="left")
+                 .join(later.select(pl.col(SCHOOL_ID).alias("_came_from"), pl.col("later").alias("paid_school_id"),
+                                    pl.lit(True).alias("_succeeded")),
+                       on=["_came_from", "paid_school_id"], how="left", maintain_order="left"))
     else:
-        lines = lines.with_columns(pl.lit(False).alias("_converted"))
+        lines = lines.with_columns(pl.lit(False).alias("_converted"), pl.lit(False).alias("_succeeded"))
     # a line paid up to a day before its history's last paid day: the PSF went on from here to another school
     # a child's statement history (SPEC §11.3), by its first row's ROW: a ceased statement and its reissue are two
     history = pl.col("paid_to").max().over(ROW)
     lines = lines.with_columns((pl.col("paid_to") < history).fill_null(False).alias("_went_on"))
     lines = lines.filter(pl.col("paid_amount") > 0).join(order.lazy(), on="paid_school_id", how="inner")
     lines = with_rates(lines.with_columns(*stop_columns(result, [*psf.columns, "_next"])), result)
+    lines = lines.with_columns(pl.col("why") + came_from())
     return (lines.sort("_school", "upn", "paid_from", "stream")
             .select(*[excel_serial(pl.col(c)).alias(c) if c in dates else pl.col(c) for c in CHILD_COLUMNS])
             .collect())
+
+
+def came_from() -> pl.Expr:
+    """What a line paid at a school other than its statement's says of where the child's PSF came from (the
+    receiving school's first question, as "moved on to" is the giving school's): "; came from X by managed move"
+    (a transfer under `transfer: keeps` is one too: SPEC §3), or "; came from X, which became this school (no
+    move)" for a succession (SPEC §11.1); nothing for a line at the school it was at before."""
+    before, here = pl.col("_came_from"), pl.col("paid_school_id")
+    return (pl.when(before.is_null() | (before == here)).then(pl.lit(""))
+            .when(pl.col("_succeeded").fill_null(False))
+            .then(pl.lit("; came from ") + before + pl.lit(", which became this school (no move)"))
+            .otherwise(pl.lit("; came from ") + before + pl.lit(" by managed move")))
 
 
 def stopped_here(result: RunResult, schools: set[str]) -> dict[str, tuple[tuple, ...]]:
