@@ -66,9 +66,12 @@ CENSUS_BASES = ("pupils", "sen_support", "statements", "fsm")
 
 def basis_column(spec: ElementSpec, pupil_years: tuple[int, int]) -> str:
     """The schools frame's column holding an element's census count: its own `nc_years` (SPEC §11.8)
-    have their own column; otherwise the count over `formula.pupils.nc_years`."""
+    have their own column; otherwise the count over `formula.pupils.nc_years`.  A `pupils` element with
+    its own `nc_years` counts the census even where they are `formula.pupils.nc_years`: `pupils_override`
+    replaces only the `formula.pupils` count, that of the elements without their own (SPEC §11.11)."""
     years = spec.nc_years
-    if years is not None and tuple(years) != tuple(pupil_years) and spec.basis in CENSUS_BASES:
+    if years is not None and spec.basis in CENSUS_BASES and (tuple(years) != tuple(pupil_years)
+                                                             or spec.basis == "pupils"):
         return f"_basis_{spec.basis}_{years[0]}_{years[1]}"
     return f"_basis_{spec.basis}"
 

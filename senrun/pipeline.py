@@ -501,6 +501,9 @@ def school_bases(inp: Inputs, cfg: Config) -> pl.DataFrame:
                 counts = counts.rename({c: f"{c}_{years[0]}_{years[1]}" for c in counts.columns if c != SCHOOL_ID})
             out = out.join(counts, on=SCHOOL_ID, how="left", maintain_order="left")
             out = out.with_columns(pl.col(c).fill_null(0).cast(pl.Int64) for c in counts.columns if c != SCHOOL_ID)
+    if inp.census is not None:  # the census's count over formula.pupils' years, for an element naming those years
+        low, high = cfg.pupil_years  # as its own (basis_column): pupils_override replaces only `_basis_pupils`
+        out = out.with_columns(pl.col("_basis_pupils").alias(f"_basis_pupils_{low}_{high}"))
     if PUPILS_OVERRIDE in out.columns and out[PUPILS_OVERRIDE].null_count() < out.height:
         warn_overrides(out, inp.schools, cfg, inp.issues)
         override = pl.col(PUPILS_OVERRIDE).round(0, mode=HALF_AWAY).cast(pl.Int64)

@@ -155,6 +155,24 @@ def test_pupils_override_replaces_the_census_count_and_the_run_says_so_once__faq
     assert said == ["pupils_override sets the pupils of 1 school(s): NEW 29 (counted 1)"]
 
 
+@pytest.mark.parametrize("own_years", [None, [0, 11], [0, 10]])
+def test_pupils_override_replaces_only_the_formula_pupils_count_not_an_elements_own_years__spec_11_11(
+        tmp_path, own_years):
+    """§11.11: pupils_override "replaces only the formula.pupils count (elements of basis pupils without their own
+    nc_years, …)". An element naming its own years counts the census, even years the same as formula.pupils':
+    NEW's census has 1 child, the council sets 29; A has 10. £3,900 by the override is £1,000 and £2,900; by
+    the census, £3,545.45 and £354.55."""
+    element = {"name": "per_pupil", "basis": "pupils", "remainder": True}
+    if own_years is not None:
+        element["nc_years"] = own_years
+    schools = [school("A"), school("NEW", pupils_override="29")]
+    census = census_rows("A", 10) + census_rows("NEW", 1, start=50)
+    r = run(tmp_path, schools=table(schools), census=census, budget={"pupil_specific_pot": "3900"},
+            statements=[statement(U1, "2005-05-05", school="A", annual="0")], formula=rules(element))
+    assert shares(r, "pupils") == {"A": 10, "NEW": 29}  # the `pupils` column: formula.pupils' count, overridden
+    assert shares(r) == ({"A": 100000, "NEW": 290000} if own_years is None else {"A": 354545, "NEW": 35455})
+
+
 def test_a_pupils_column_beside_a_census_is_ignored_with_a_warning_never_silently__spec_11_1(tmp_path):
     schools = [school("A", pupils="999"), school("B", pupils="1")]
     census = census_rows("A", 1) + census_rows("B", 3, start=10)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import threading
 from pathlib import Path
 
@@ -146,6 +147,48 @@ def test_ctrl_c_just_after_the_new_folder_is_renamed_in_keeps_it_and_says_it_was
     assert atomic.swapped_in() == out  # the command says the folder was written in full
     atomic.recover(out)  # the next run deletes last year's folder left aside
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def _signalled_during(monkeypatch, name: str, when) -> None:
+    """A real Ctrl-C (SIGINT to this process) sent from inside atomic's `name` (sync_dir, or threading's Thread.start
+    as the deletion's thread starts) when `when(args)` holds: as a signal arriving at the worst moment would."""
+    import signal
+
+    owner = threading.Thread if name == "start" else atomic
+    real = getattr(owner, name)
+
+    def signalled(*args):
+        if when(args):
+            os.kill(os.getpid(), signal.SIGINT)
+        return real(*args)
+    monkeypatch.setattr(owner, name, signalled)
+
+
+@pytest.mark.parametrize(("moment", "in_a_command"), [
+    ("syncing the parent folder after the swap", False), ("syncing the parent folder after the swap", True),
+    ("starting the deletion's thread", True)])  # (a library call deletes it on its own thread)
+def test_ctrl_c_between_the_swap_and_the_deletion_still_deletes_last_years_folder(result, tmp_path, monkeypatch,
+                                                                                  moment, in_a_command):
+    """Ctrl-C as the new folder is swapped in had left last year's whole folder (children's data) beside `out`
+    until the next run; it is now taken once the deletion is under way, and the command still ends with it."""
+    import signal
+    from contextlib import nullcontext
+
+    out = tmp_path / "out"
+    previous_run(out)
+    if moment.startswith("syncing"):
+        _signalled_during(monkeypatch, "sync_dir", lambda args: Path(args[0]) == tmp_path)
+    else:
+        _signalled_during(monkeypatch, "start", lambda args: args[0].name.startswith("senrun: deleting"))
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with atomic.removals_after() if in_a_command else nullcontext():
+                write_outputs(result, out, returns=False)
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert json.loads((out / "manifest.json").read_text())["year"] == "2013-14"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # last year's folder gone, and the lock
 
 
 def test_a_folder_of_the_users_made_where_an_interrupted_swap_left_none_keeps_both_and_is_refused(tmp_path):

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from builders import run, statement, write_run
+from builders import SCHOOLS, run, statement, write_run
 from senrun.cli import app
 from senrun.config.loader import load_config
 from senrun.errors import SenrunError
@@ -494,3 +494,75 @@ def test_a_floor_simulate_cannot_apply_is_said_on_the_terminal_and_the_overview_
     added = scenario_file(tmp_path, "floor.yaml", "formula: {protection: {floor_pct: -2}}\n")  # a scenario's own
     said = runner.invoke(app, ["simulate", "-c", str(plain.path), "-s", str(added), "-o", str(tmp_path / "sim3")])
     assert said.exit_code == 0 and "formula.protection is not applied in these figures" in " ".join(said.output.split())
+
+
+def test_a_scenario_that_only_changes_the_census_move_window_works_the_psf_out_again__spec_11_6_faq_3(tmp_path):
+    """A managed move dated ten days after census day, the child already at the new school on it: within the
+    default 31 days' window it is the trial placement of a managed move (the year paid, £8,400.00); with a window
+    of 0 days the census finds an unrecorded casual move, which ends the PSF (nothing paid). The scenario had been
+    given the base's PSF again: the same figures as the base, where allocate on the edited config differs."""
+    move = {"upn": U2, "from_school_id": "A", "to_school_id": "B", "move_date": "2013-01-27", "reason": "managed_move"}
+    schools = [{k: v for k, v in s.items() if k != "pupils"} for s in SCHOOLS]
+    kwargs = dict(schools=schools, statements=[statement(U2, "2005-05-05")], moves=[move],
+                  census=[{"upn": U2, "school_id": "B", "date_of_birth": "2005-05-05"}])
+    base = load_config(write_run(tmp_path, **kwargs))
+    sim = simulate(base, [("none", scenario_config(base, {"census_move_tolerance_days": 0}, "none.yaml"))])
+    (tmp_path / "edited").mkdir()
+    edited = run(tmp_path / "edited", census_move_tolerance_days=0, **kwargs)
+    assert sim.base.totals.continuing_psf == 840000 and edited.totals.continuing_psf == 0
+    [o] = sim.scenarios
+    assert not o.psf_reused
+    assert o.schools.select("school_id", "scenario_total").rows() == edited.schools.select("school_id", "total").rows()
+
+
+def test_a_scenario_that_drops_a_reinstatement_stops_the_child_again_as_allocate_would__spec_11_4(tmp_path):
+    """The base pays a child stopped last year again under `reinstate:`; a scenario of `reinstate: null` (or
+    without that line) holds the child at £0, as allocate on the config without it does."""
+    register = tmp_path / "last" / "psf.csv"
+    register.parent.mkdir()
+    register.write_text("upn,stream,psf_school_id,paid_school_id,annual_amount,paid_from,paid_to,paid_amount,"
+                        f"released_amount,reason\n{U2},PSF,A,A,8400.00,,,0.00,8400.00,not_in_census\n")
+    kwargs = dict(statements=[statement(U2, "2005-05-05")])
+    reinstate = [{"upn": U2, "stream": "PSF", "reason": "left out of the January census in error"}]
+    base = load_config(write_run(tmp_path, reinstate=reinstate, **kwargs))
+    sim = simulate(base, [("no reinstatement", scenario_config(base, {"reinstate": None}, "none.yaml"))],
+                   register=register)
+    (tmp_path / "edited").mkdir()
+    edited = allocate(load_config(write_run(tmp_path / "edited", **kwargs)), register=register)
+    assert sim.base.totals.continuing_psf == 840000 and edited.totals.continuing_psf == 0
+    [o] = sim.scenarios
+    assert not o.psf_reused
+    assert o.schools.select("school_id", "scenario_total").rows() == edited.schools.select("school_id", "total").rows()
+
+
+def test_scenarios_giving_an_element_other_years_each_count_their_own_as_allocate_would__spec_11_8(tmp_path):
+    """Two scenarios, each counting the per-pupil element over its own years, had stopped simulate with an
+    internal error (the second reused the first's counts, which had no column for its years)."""
+    pupils = [{"upn": f"B8012000050{i:02d}", "school_id": school, "date_of_birth": dob}
+              for i, (school, dob) in enumerate([("A", "2005-05-05"), ("A", "2006-05-05"), ("B", "2000-05-05"),
+                                                 ("H", "1999-05-05"), ("H", "2000-02-02")])]
+    schools = [{k: v for k, v in s.items() if k != "pupils"} for s in SCHOOLS]
+    kwargs = dict(schools=schools, statements=STATEMENTS, census=pupils)
+    base = load_config(write_run(tmp_path, **kwargs))
+    runs = []
+    for name, years in (("primary", [0, 6]), ("secondary", [7, 11])):
+        overlay = {"formula": {"elements": [{"name": "per_pupil", "nc_years": years}]}}
+        runs.append((name, scenario_config(base, overlay, f"{name}.yaml")))
+    sim = simulate(base, runs)
+    assert not sim.infeasible
+    for (name, _), o in zip(runs, sim.scenarios, strict=True):
+        (tmp_path / name).mkdir()
+        years = [0, 6] if name == "primary" else [7, 11]
+        edited = run(tmp_path / name, formula={"elements": [
+            {"name": "lump_sum", "basis": "per_school", "rate": 10},
+            {"name": "per_pupil", "basis": "pupils", "remainder": True, "nc_years": years}]}, **kwargs)
+        assert o.schools.select("school_id", "scenario_total").rows() == \
+            edited.schools.select("school_id", "total").rows(), name
+    assert sim.scenarios[0].schools["scenario_total"].to_list() != sim.scenarios[1].schools["scenario_total"].to_list()
+
+
+@pytest.mark.parametrize(("option", "overlay"), [("census_move_tolerance_days=0", {"census_move_tolerance_days": 0}),
+                                                 ("delegation=devolved", {"delegation": "devolved"})])
+def test_a_set_of_any_top_level_config_key_is_a_dotted_config_key(option, overlay):
+    """docs/simulate.md: KEY may be "a dotted config key"; the keys of §11 had been refused as unknown."""
+    assert sweep_overlays(BASE_RAW, [option]) == [(option, overlay)]

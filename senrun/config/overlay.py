@@ -22,13 +22,13 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from .keys import SPEC as CONFIG_KEYS
 from .loader import Config, config_from_mapping, read_config_file
 from .slips import NAMED_LISTS, near_misses, thousands_slip
 from ..errors import CONFIG, Issue, SenrunError
 
-#: The config's top-level keys (SPEC §9): a --set key starting with one is a dotted path.
-TOP_LEVEL = ("year", "period", "census_date", "policy", "prorate", "missing_from_census", "transfer", "diff",
-             "phases", "budget", "topslices", "formula", "inputs")
+#: The config's top-level keys (SPEC §9, §11): a --set key starting with one is a dotted path.
+TOP_LEVEL = tuple(CONFIG_KEYS)
 _INT = re.compile(r"^[+-]?\d+$")
 
 

@@ -180,7 +180,7 @@ def remove(path: Path) -> None:
 #: (decisions 88): most of a deletion's time is the disk's, not the CPU's, and one
 #: thread waits for each file in turn (England's 24,057 files: 1.7–2.2 s on one thread,
 #: 0.6–0.8 s on eight, the same CPU).
-MANY_FILES = 512
+MANY_FILES = 64
 UNLINKERS = 8
 
 
@@ -219,8 +219,11 @@ def _unlink_files_side_by_side(path: Path) -> None:
 
     from concurrent.futures import ThreadPoolExecutor  # only a large folder's deletion needs it
 
-    with ThreadPoolExecutor(max_workers=UNLINKERS) as threads:
-        list(threads.map(unlink, work))
+    try:
+        with ThreadPoolExecutor(max_workers=UNLINKERS) as threads:
+            list(threads.map(unlink, work))
+    except RuntimeError:  # no new thread to be had (Python ending, a machine short of memory): rmtree does it all
+        pass
 
 
 def _remove_half(path: Path) -> None:
@@ -473,9 +476,7 @@ def staged(out: Path, protect: Iterable[tuple[str, Path]] = (), mode: str = DEFA
         make_dir(out.parent)
         with ExitStack() as held:
             held.enter_context(lock.locked(out, shown))
-            had_old = yield from _staged_locked(out, shown, mode, command, period)
-            if had_old:
-                _remove_old(out, held.pop_all())
+            yield from _staged_locked(out, shown, mode, command, period, held)
     except OSError as exc:
         raise SenrunError(f"cannot write to {shown}: {_why(exc, out, shown)}") from exc
 
@@ -528,9 +529,9 @@ def _remove_old(out: Path, held: ExitStack) -> None:
 
 
 def _staged_locked(out: Path, shown: Path, mode: str, command: str | None,
-                   period: tuple[str, str] | None = None) -> Iterator[Path]:
-    """staged(), once the lock is held: the staging folder is this run's alone to make and
-    discard.  Returns whether the swap put an old folder aside, to be deleted."""
+                   period: tuple[str, str] | None, held: ExitStack) -> Iterator[Path]:
+    """staged(), once the lock (in `held`) is held: the staging folder is this run's alone to make and
+    discard.  The folder the swap puts aside is then deleted (`_remove_old`), and the lock released with it."""
     staging = staging_path(out)
     try:
         recover(out, shown)
@@ -541,17 +542,23 @@ def _staged_locked(out: Path, shown: Path, mode: str, command: str | None,
         yield staging
         seal(staging, mode)
         checkpoint("all-written")
-        try:
-            had_old = swap_in(staging, out)
-        finally:
-            if is_swapped_in(staging, out):  # in place, even if a signal came just as the swap ended
-                _swapped.append(shown)
-                _announce(shown)
-        sync_dir(out.parent)
+        # from the swap until the old folder's deletion is under way, a Ctrl-C (SIGTERM, SIGHUP) is noted and
+        # taken after: raised in between, it would leave last year's whole folder, children's data, beside `out`
+        with _stops_noted() as noted:
+            try:
+                had_old = swap_in(staging, out)
+            finally:
+                if is_swapped_in(staging, out):  # in place, even if a signal came just as the swap ended
+                    _swapped.append(shown)
+                    _announce(shown)
+            sync_dir(out.parent)
+            if had_old:
+                _remove_old(out, held.pop_all())
+        if noted:
+            noted[0]()  # the stop's own handler, as if it came now
     except BaseException:
         _discard(staging)
         raise
-    return had_old
 
 
 def _discard(staging: Path) -> None:

@@ -2,8 +2,9 @@
 
 The inputs are read once and the PSF rules applied once; each scenario reuses them unless
 it changes what PSF depends on (the period, census date, policy, pro-rating, census
-handling, transfers, phases or the inputs), and reuses all the rest that precedes the
-formula (pipeline.Prepared) unless it also changes the pupil years or the need columns.
+handling, transfers, phases, the census-move window, reinstatements or the inputs), and
+reuses all the rest that precedes the formula (pipeline.Prepared) unless it also changes the
+years the census is counted over (formula.pupils' or an element's own) or the need columns.
 Each scenario's run is compared with the base's per school and per cluster: winners and
 losers, the largest gains and losses in pounds and per cent, and the money moved (the sum
 of the gains).
@@ -21,7 +22,7 @@ from .diff import change_pct_expr
 from ..errors import Issues, SenrunError
 from ..outputs.present import BANDS, band_of
 from ..register import overlap_errors
-from ..pipeline import Inputs, check_inputs, compute, prepare, psf_frames, read_inputs
+from ..pipeline import Inputs, check_inputs, compute, counted_years, prepare, psf_frames, read_inputs
 from .batch import batch_runs, batchable, shape
 from .projection import project
 from ..result import RunResult
@@ -185,7 +186,8 @@ def _rate(cfg: Config, name: str):
 def psf_key(cfg: Config) -> tuple:
     """Everything the PSF rules depend on: equal keys give identical PSF frames."""
     return (cfg.period_start, cfg.period_end, cfg.census_date, cfg.policy_start, cfg.prorate,
-            cfg.missing_from_census, cfg.transfer, cfg.phases, tuple(sorted(cfg.inputs.items())))
+            cfg.missing_from_census, cfg.transfer, cfg.phases, tuple(sorted(cfg.inputs.items())),
+            cfg.census_move_tolerance_days, cfg.reinstate)  # (§11.6's window; §11.4's reinstatements)
 
 
 def _bases(cfg: Config) -> set[str]:
@@ -342,7 +344,7 @@ def _prepared(inp: Inputs, cfg: Config, psf_cache: dict, prepared: dict):
         psf_cache[key] = psf_frames(inp, cfg)  # the census rows it needs are looked up once per inputs
     # keyed by the schools table's identity, which the entry keeps alive (scenarios that parse other
     # need columns or check another budget run on a copy of it)
-    where = (key, cfg.pupil_years, id(inp.schools))
+    where = (key, tuple(counted_years(cfg)), id(inp.schools))  # (the census's year ranges: the elements' own too)
     if where not in prepared:
         prepared[where] = (inp.schools, prepare(inp, cfg, psf_cache[key]))
     return prepared[where][1], reused, where
