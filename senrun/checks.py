@@ -79,10 +79,12 @@ def duplicates(table: Table, keys: list[str], issues: Issues, what: str, detail:
 
 
 def unknown_schools(table: Table, column: str, school_ids: pl.Series, issues: Issues, what: str,
-                    only: pl.Expr | None = None, names: pl.Series | None = None, census: Table | None = None) -> None:
+                    only: pl.Expr | None = None, names: pl.Series | None = None, census: Table | None = None,
+                    urns: dict[str, str] | None = None) -> None:
     """Rows whose `column` names a school that the schools input does not hold (with the nearest
     IDs, and their `names`, as suggestions; or, for a school the `census` has pupils at, that it does:
-    most often a special school or another setting outside the formula, left off the list)."""
+    most often a special school or another setting outside the formula, left off the list; or, for a
+    school's URN given in the schools input's `urn` column (`urns`: URN → school_id), whose it is)."""
     from .suggest import nearest_schools
 
     frame = table.frame if only is None else table.frame.filter(only)
@@ -103,6 +105,14 @@ def unknown_schools(table: Table, column: str, school_ids: pl.Series, issues: Is
             issues.error("unknown_school", f"{what} '{value}' is a school's name, not its id: the schools input "
                          f"{gives}", **table.where(column, rec[ROW]),
                          expected=f"the school's id: map the column holding schools' ids as {column}")
+            continue
+        owner = (urns or {}).get(str(value).strip())
+        if owner is not None:  # the school's URN where its school_id (most often its DfE number) was wanted
+            issues.error("unknown_school", f"{what} '{value}' is not a school_id of the schools input but the URN of "
+                         f"school {owner}{_called(owner, school_ids, names)}, as the schools input's urn column "
+                         "gives it",
+                         **table.where(column, rec[ROW]), value=value,
+                         expected=f"'{owner}', the school's school_id as the schools input gives it")
             continue
         child = looks_personal(value)  # a UPN or a date of birth typed into the school cell: no suggestion
         written = slashed.get(str(value).strip())
@@ -280,8 +290,19 @@ def school_clusters(schools: Table, issues: Issues) -> None:
                     **schools.where(CLUSTER_NAME, rec[ROW]), value=rec[CLUSTER_NAME])
 
 
-def census_outside(census: Table, school_ids: pl.Series, issues: Issues) -> None:
-    """Census rows at schools outside the schools input are not counted (e.g. special schools)."""
+def _called(sid: str, school_ids: pl.Series, names: pl.Series | None) -> str:
+    """' (Ashford Primary)': a school's name from the schools input, or '' without one."""
+    if names is None:
+        return ""
+    found = names.filter(school_ids == sid)
+    return f" ({found[0]})" if len(found) and found[0] not in (None, "", sid) else ""
+
+
+def census_outside(census: Table, school_ids: pl.Series, issues: Issues, urns: dict[str, str] | None = None,
+                   names: pl.Series | None = None) -> None:
+    """Census rows at schools outside the schools input are not counted (e.g. special schools); but rows at a
+    school the schools input holds under another form of its id (leading zeros lost; its URN, `urns`: URN →
+    school_id) are an error: the children would otherwise all seem to have left their school."""
     ids = census.frame[SCHOOL_ID]
     if isinstance(ids.dtype, pl.Enum):  # a compact census: the schools are its categories
         found = ids.dtype.categories
@@ -304,6 +325,16 @@ def census_outside(census: Table, school_ids: pl.Series, issues: Issues) -> None
     for known in school_ids.drop_nulls().unique().sort().to_list():
         unpadded.setdefault(known.lstrip("0"), known)
     for sid, n, first in out.iter_rows():  # (a UPN or a date of birth pasted into the school cell: Issue hides it)
+        owner = (urns or {}).get(sid) if sid else None
+        if owner is not None:  # the school given by its URN, where the schools input keys it by its DfE number
+            issues.error("unknown_school", f"{n:,} census rows at school {sid}, which is not a school_id of the "
+                         f"schools input but the URN of school {owner}{_called(owner, school_ids, names)}, as the "
+                         "schools input's urn column gives it: read as another school, these children would seem to "
+                         "have left theirs",
+                         **census.where(SCHOOL_ID, first), value=sid,
+                         expected=f"'{owner}', the school's school_id as the schools input gives it (the census's "
+                         "school ids are to be of the same kind as the schools input's)")
+            continue
         meant = unpadded.get(sid.lstrip("0")) if sid and sid.lstrip("0") else None
         if meant is not None:  # the census lost (or gained) leading zeros: its children would all look moved
             issues.error("unknown_school", f"{n:,} census rows at school {sid}, which is not in the schools input, "
@@ -408,12 +439,12 @@ def dob_differs(statements: Table, issues: Issues, matches: pl.DataFrame) -> Non
 
 
 def moves_reasons(moves: Table, school_ids: pl.Series, issues: Issues, transfer_keeps: bool = False,
-                  names: pl.Series | None = None) -> None:
+                  names: pl.Series | None = None, urns: dict[str, str] | None = None) -> None:
     """A managed move's receiving school must be in the schools input (it carries PSF there); so must a
     transfer's under `transfer: keeps`, which carries PSF the same way (SPEC §11.10)."""
     carrying = ["managed_move", "transfer"] if transfer_keeps else ["managed_move"]
     unknown_schools(moves, TO_SCHOOL, school_ids, issues, "receiving school",
-                    only=pl.col(REASON).is_in(carrying), names=names)
+                    only=pl.col(REASON).is_in(carrying), names=names, urns=urns)
 
 
 def census_registrations(census: Table, issues: Issues) -> None:

@@ -272,18 +272,19 @@ def check_inputs(inp: Inputs, cfg: Config, whole: bool = True) -> None:
     check_cluster_spelling(schools, issues)
     history.check(inp.statements, issues)  # §8's duplicate (upn, stream), read as histories (§11.3)
     names = schools.frame[SCHOOL_NAME] if SCHOOL_NAME in schools.frame.columns else None  # for "did you mean"
+    urns = urn_schools(schools.frame)  # (a school's URN given where its school_id was wanted is said so)
     checks.unknown_schools(inp.statements, SCHOOL_ID, ids, issues, "the school holding the PSF,", names=names,
-                           census=inp.census)
+                           census=inp.census, urns=urns)
     checks.upn_letters(inp.statements, issues)
     if inp.moves is not None:
-        checks.moves_reasons(inp.moves, ids, issues, transfer_keeps=cfg.transfer == "keeps", names=names)
+        checks.moves_reasons(inp.moves, ids, issues, transfer_keeps=cfg.transfer == "keeps", names=names, urns=urns)
     if inp.census is not None:
         at = inp.census.frame[SCHOOL_ID]  # the schools with census rows (a compact census's are its categories)
         inp.derived["census_schools"] = (at.dtype.categories if isinstance(at.dtype, pl.Enum) else at.unique()
                                          ).cast(pl.String)
         checks.census_registrations(inp.census, issues)
         checks.upn_letters(inp.census, issues)
-        checks.census_outside(inp.census, ids, issues)
+        checks.census_outside(inp.census, ids, issues, urns, names)
     if inp.census is not None and whole:
         matches = census_matches(inp)  # the one join of the census with the statements, kept for the run
         checks.dob_differs(inp.statements, issues, matches)
@@ -599,10 +600,19 @@ def prepare(inp: Inputs, cfg: Config, psf: PsfFrames | None = None) -> Prepared:
                       # a school open on no day of the period has no row (SPEC §11.11), unless PSF was paid there
                       .filter(open_in_period(schools, cfg) | (pl.col("psf") != 0))
                       .sort(SCHOOL_ID))
-    for sid in schools.filter(~open_in_period(schools, cfg))[SCHOOL_ID].to_list():  # held PSF while shut (§11.11)
-        issues.warn("psf_while_shut", f"PSF is paid at school {sid}, which is open on no day of the period: it "
-                    "has a row for that PSF but no formula share; check its opened and closed dates and its "
-                    "predecessor's", **inp.schools.where(SCHOOL_ID), value=sid)
+    shut = schools.filter(~open_in_period(schools, cfg)).select(SCHOOL_ID, row_of)  # held PSF while shut (§11.11)
+    if not shut.is_empty():
+        held = (psf.lines.filter(pl.col("paid_school_id").is_in(shut[SCHOOL_ID].implode()) & (pl.col("paid_amount") > 0))
+                .group_by("paid_school_id").agg(pl.col(ROW).unique().sort().alias("rows")))
+        rows_of = dict(held.iter_rows())
+        statements = inp.statements.file
+        for sid, row in shut.iter_rows():
+            rows = rows_of.get(sid) or []
+            which = (f" (by {len(rows):,} statement row(s) of {statements}, the first row {rows[0]})" if rows else "")
+            issues.warn("psf_while_shut", f"PSF is paid at school {sid}{which}, which is open on no day of the period: "
+                        "it has a row for that PSF but no formula share; check its opened and closed dates and its "
+                        "predecessor's, and the school holding each child's PSF", **inp.schools.where(SCHOOL_ID, row),
+                        value=sid)
     lines = psf.lines.select(pl.col("paid_amount").sum(), pl.col("released_amount").sum())
     return Prepared(schools, psf, int(lines.item(0, 0)), int(lines.item(0, 1)), _released_frame(psf),
                     tuple(issues.items))

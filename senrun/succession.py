@@ -120,10 +120,13 @@ def _unknown_successor(school: str, successor: str, where: dict, urns_too: bool,
                      f"{urn_of[successor]}, not a school_id", **where, value=successor,
                      expected=f"the successor's school_id ({urn_of[successor]})")
         return
+    kept = (f"; or, if school {school} kept its school_id when it became an academy, '{successor}' is most likely "
+            "its new URN: give that in the school's urn column (GIAS's link from its old URN is then left out, as a "
+            "school that keeps its id needs none)") if urns_too else ""
     issues.error("unknown_school", f"successor '{successor}' of school {school} is not in the schools input"
                  f"{_NOR_URN if urns_too else ''}", **where, value=successor,
                  expected="a school_id of the schools input (add the successor, with in_formula: no if it is "
-                 "outside the formula)")
+                 f"outside the formula){kept}")
 
 
 def _link_date_differs(school: str, successor: str, on: date, closed: date | None, opened: date | None,

@@ -250,3 +250,59 @@ def test_init_lists_the_links_warning_beside_the_errors_it_causes__faq_3_6(tmp_p
     said = " ".join(result.output.split())
     assert result.exit_code == 0, result.output
     assert "map the schools list's URN column as urn" in said and "Cluster" in said
+
+
+def _errors_of(config: Path) -> list:
+    with pytest.raises(SenrunError) as stopped:
+        allocate(load_config(config))
+    return [i for i in stopped.value.issues if i.severity == "error"]
+
+
+def test_a_census_giving_a_school_by_its_urn_is_an_error_naming_the_school_not_a_casual_move_of_its_children__faq_3_6(
+        tmp_path):
+    """A census whose rows at the academy give its URN (140001) where the schools input keys it by DfE number
+    (9264001): read as a school outside the authority, the academy's protected children had all seemed to make
+    an unrecorded casual move, their PSF ended with a warning, and the run exited 0 (docs/decisions.md, 69, 88)."""
+    census = [{"upn": U1, "school_id": "140001", "date_of_birth": PRIMARY},
+              {"upn": U2, "school_id": "9262003", "date_of_birth": PRIMARY}]
+    path = gias_run(tmp_path)
+    cfg = yaml.safe_load(path.read_text())
+    cfg["inputs"]["census"] = {"path": write_csv(tmp_path / "census.csv", census).name}
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    [error] = _errors_of(path)
+    assert (error.code, error.file, error.row, error.column, error.value) == (
+        "unknown_school", "census.csv", 2, "school_id", "140001")
+    assert "the URN of school 9264001 (School 9264001)" in error.message
+    assert error.expected.startswith("'9264001', the school's school_id")
+
+
+@pytest.mark.parametrize("where", ["statements", "moves"])
+def test_a_statement_or_a_move_giving_a_school_by_its_urn_is_told_whose_urn_it_is__spec_5(tmp_path, where):
+    """The "did you mean" of an unknown school had offered three other schools whose DfE numbers look like the
+    URN: a finance officer following it would put the PSF at a wrong school."""
+    statements = STATEMENTS
+    folder = tmp_path / where
+    if where == "statements":
+        statements = [statement(U1, PRIMARY, school="100003", annual="1200.00"), STATEMENTS[1]]
+    path = gias_run(folder, statements=statements)
+    if where == "moves":
+        cfg = yaml.safe_load(path.read_text())
+        move = {"upn": U2, "from_school_id": "9262003", "to_school_id": "100001", "move_date": "2013-06-01",
+                "reason": "managed_move"}
+        cfg["inputs"]["moves"] = {"path": write_csv(folder / "moves.csv", [move]).name}
+        path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    [error] = _errors_of(path)
+    meant = "9262003" if where == "statements" else "9262001"
+    assert (error.code, error.file, error.row) == ("unknown_school", f"{where}.csv", 2)
+    assert f"is not a school_id of the schools input but the URN of school {meant} (School {meant})" in error.message
+    assert "did you mean" not in error.message and error.expected.startswith(f"'{meant}'")
+
+
+def test_a_gias_successor_unknown_by_urn_is_told_it_may_be_a_kept_id_schools_new_urn__spec_11_1(tmp_path):
+    """A school that kept its DfE number when it converted, listed with its old URN: GIAS's link to the new URN
+    named a successor to add, which would be the same school twice; the error now says what else it may be."""
+    links = [gias_link("100003", "140003", "Successor", "Elm Academy")]
+    [error] = _errors_of(gias_run(tmp_path, links=links))
+    assert (error.code, error.value) == ("unknown_school", "140003")
+    assert ("if school 9262003 kept its school_id when it became an academy, '140003' is most likely its new URN: "
+            "give that in the school's urn column") in error.expected

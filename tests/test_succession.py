@@ -234,7 +234,9 @@ def test_psf_carried_to_a_successor_that_opens_after_the_period_gives_it_no_form
     aa = r.schools.filter(pl.col("school_id") == "AA").row(0, named=True)
     assert (aa["psf"], aa["pupils"], aa["cluster_share"], aa["total"]) == (10000, 0, 0, 10000)
     assert int(r.schools["cluster_share"].sum()) == r.totals.cluster_pot and r.totals.identity_holds
-    assert [i.value for i in r.issues if i.code == "psf_while_shut"] == ["AA"]
+    [shut] = [i for i in r.issues if i.code == "psf_while_shut"]
+    assert (shut.value, shut.file, shut.row) == ("AA", "schools.csv", 3)  # the school's own row
+    assert "PSF is paid at school AA (by 1 statement row(s) of statements.csv, the first row 2)" in shut.message
 
 
 def test_a_school_that_closes_with_no_successor_ends_psf_the_day_after_it_closes__faq_3(tmp_path):
