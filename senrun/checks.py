@@ -15,7 +15,7 @@ import polars as pl
 
 from .calendar import academic_year, nc_year, shift_years
 from .engine import collect
-from .errors import UPN_SHAPE, Issues, looks_personal, school_cell_personal
+from .errors import DATE_INSIDE, UPN_SHAPE, Issues, looks_personal, school_cell_personal
 from .inputs.load import Table
 from .inputs.schema import (CEASED_DATE, CLUSTER_ID, CLUSTER_NAME, COUNTED_ENROL, DOB, ENROL_STATUS, NC_YEAR_TAUGHT,
                             REASON, ROW, SCHOOL_ID, SCHOOL_NAME, STATEMENT_DATE, STREAM, TO_SCHOOL, UPN)
@@ -239,21 +239,25 @@ def other_ids(table: Table, found: pl.Series, school_ids: pl.Series, issues: Iss
 
 
 def upns_in_names(schools: Table, issues: Issues) -> None:
-    """A school's or a cluster's name that holds a UPN (however typed): names are published in the Schools
-    Forum pack, the cluster packs and every return, so a child's UPN there would be too: an error at the cell,
-    the UPN hidden."""
-    for column in (SCHOOL_NAME, CLUSTER_NAME):
+    """A school's or a cluster's id or name that holds a UPN (however typed), or a name that holds a date (a
+    date of birth typed beside it): ids and names are published in the Schools Forum pack, the cluster packs,
+    every return and its file name, so a child's data there would be too: an error at the cell, the data hidden."""
+    for column in (SCHOOL_ID, CLUSTER_ID, SCHOOL_NAME, CLUSTER_NAME):
         if column not in schools.frame.columns:
             continue
-        # (a few thousand names at most, read by Python's regex: the look-arounds that keep a UPN whole)
-        found = [(row, text) for row, text in schools.frame.select(ROW, column).sort(ROW).iter_rows()
-                 if text and UPN_SHAPE.search(text)]
-        for row, text in found[:MAX_LISTED]:
-            issues.error("bad_value", f'"{text}" holds what looks like a child\'s UPN: names are published (the '
-                         "Schools Forum pack, the cluster packs, the returns), so correct the name",
-                         **schools.where(column, row), value=text, personal=tuple(m.group(0) for m in
-                                                                                   UPN_SHAPE.finditer(text)),
-                         expected="a name with no child's UPN in it")
+        named = column in (SCHOOL_NAME, CLUSTER_NAME)
+        # (a few thousand cells at most, read by Python's regex: the look-arounds that keep a UPN whole)
+        found = [(row, text, [m.group(0) for m in UPN_SHAPE.finditer(text)]
+                  + ([m.group(0) for m in DATE_INSIDE.finditer(text)] if named else []))
+                 for row, text in schools.frame.select(ROW, pl.col(column).cast(pl.String)).sort(ROW).iter_rows()
+                 if text and (UPN_SHAPE.search(text) or (named and DATE_INSIDE.search(text)))]
+        what = "names" if named else "ids"
+        for row, text, personal in found[:MAX_LISTED]:
+            kind = "a child's UPN" if any(UPN_SHAPE.fullmatch(p) for p in personal) else "a date (of birth?)"
+            issues.error("bad_value", f'"{text}" holds what looks like {kind}: schools\' and clusters\' {what} are '
+                         "published (the Schools Forum pack, the cluster packs, the returns), so correct it",
+                         **schools.where(column, row), value=text, personal=tuple(personal),
+                         expected=f"a{' name' if named else 'n id'} with no child's data in it")
 
 
 def upn_letters(table: Table, issues: Issues) -> None:

@@ -107,9 +107,13 @@ class Issue:
         value = self.value
         if value is not None and (any(p in str(value) for p in self.personal) or UPN_SHAPE.search(str(value))):
             value = HIDDEN
-        if message == self.message and value == self.value and not self.personal and self.child is None:
+        # (a column's header, or what was expected, may quote a UPN too: a header row of a child's data mapped)
+        column = UPN_SHAPE.sub(HIDDEN, self.column) if isinstance(self.column, str) else self.column
+        expected = UPN_SHAPE.sub(HIDDEN, self.expected) if isinstance(self.expected, str) else self.expected
+        if (message, value, column, expected) == (self.message, self.value, self.column, self.expected) \
+                and not self.personal and self.child is None:
             return self
-        return replace(self, message=message, value=value, personal=(), child=None)
+        return replace(self, message=message, value=value, column=column, expected=expected, personal=(), child=None)
 
     @property
     def is_error(self) -> bool:

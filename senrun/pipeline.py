@@ -652,6 +652,7 @@ def compute(inp: Inputs, cfg: Config, psf: PsfFrames | None = None, prepared: Pr
         totals=totals, issues=tuple(issues.items), inputs=_input_infos(inp), config_sha256=cfg.sha256,
         checks=passed,
         successions=_succession_pairs(inp),
+        takeovers=tuple(successions_of(inp).edges.select(SCHOOL_ID, "on").iter_rows()),
         no_return=tuple(schools.filter(~pl.col(IN_FORMULA_FLAG) & (pl.col("psf") == 0))[SCHOOL_ID].to_list()),
         outside=tuple(schools.filter(~pl.col(IN_FORMULA_FLAG))[SCHOOL_ID].to_list()),
         register=inp.register, rate_segments=prepared.psf.segments)

@@ -87,6 +87,9 @@ class RunResult:
     checks: tuple[str, ...] = field(default=())  # human sentences: the checks that passed
     #: (predecessor, successor) pairs of the schools input and links (SPEC §11.1), for `--previous`
     successions: tuple[tuple[str, str], ...] = field(default=())
+    #: each predecessor school and the day its successor took over (SPEC §11.1): whether a line came by
+    #: succession or by a move before it (senrun.neighbours)
+    takeovers: tuple[tuple[str, "date"], ...] = field(default=())
     #: schools with a row but no return: outside the formula and paid no PSF (SPEC §11.2)
     no_return: tuple[str, ...] = field(default=())
     #: settings outside the formula (`in_formula: no`, SPEC §11.2): their returns show no formula block

@@ -173,6 +173,17 @@ def test_pupils_override_replaces_only_the_formula_pupils_count_not_an_elements_
     assert shares(r) == ({"A": 100000, "NEW": 290000} if own_years is None else {"A": 354545, "NEW": 35455})
 
 
+def test_a_sen_support_element_naming_formula_pupils_years_counts_them_from_the_census__spec_11_8(tmp_path):
+    """Only `pupils` elements have a count of their own for formula.pupils' years (pupils_override replaces the
+    other); a sen_support element naming those years is counted as one without them."""
+    elements = [{"name": "support", "basis": "sen_support", "nc_years": [0, 11], "share": "0.5"},
+                {"name": "per_pupil", "basis": "pupils", "remainder": True}]
+    census = census_rows("A", 3, sen_provision="K") + census_rows("B", 1, start=20, sen_provision="K")
+    r = run(tmp_path, schools=table([school("A"), school("B")]), census=census, budget={"pupil_specific_pot": "800"},
+            statements=[statement(U1, "2005-05-05", school="A", annual="0")], formula=rules(*elements))
+    assert r.schools.select("school_id", "formula_support").rows() == [("A", 30000), ("B", 10000)]
+
+
 def test_a_pupils_column_beside_a_census_is_ignored_with_a_warning_never_silently__spec_11_1(tmp_path):
     schools = [school("A", pupils="999"), school("B", pupils="1")]
     census = census_rows("A", 1) + census_rows("B", 3, start=10)

@@ -371,3 +371,53 @@ def test_a_small_folder_is_deleted_on_one_thread(tmp_path, monkeypatch):
     monkeypatch.setattr(atomic.os, "unlink", unlink)
     atomic.remove(folder)
     assert not folder.exists() and threads == {threading.get_ident()}
+
+
+def test_a_folder_swapped_for_a_link_while_its_files_are_deleted_leads_nowhere_else(tmp_path, monkeypatch):
+    """The deletion opens each folder once, refusing a link, and deletes through that handle (as rmtree's own
+    walk does): a sub-folder swapped for a link to another folder meanwhile must not have that folder emptied."""
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    for i in range(20):
+        (victim / f"f{i}").write_text("not senrun's")
+    folder = _large_folder(tmp_path / "old", atomic.MANY_FILES)
+    inner = folder / "d0" / "x" / "y"
+    inner.mkdir(parents=True)
+    for i in range(20):
+        (inner / f"f{i}").write_text("old")
+    real, swapped = atomic.os.unlink, []
+
+    def unlink(path, *args, **kwargs):
+        if not swapped:  # the first file deleted: swap the inner folder for a link out
+            swapped.append(True)
+            inner.rename(tmp_path / "moved-aside")
+            inner.symlink_to(victim, target_is_directory=True)
+        return real(path, *args, **kwargs)
+    monkeypatch.setattr(atomic.os, "unlink", unlink)
+    atomic.remove(folder)
+    assert swapped and not folder.exists()
+    assert sorted(p.name for p in victim.iterdir()) == sorted(f"f{i}" for i in range(20))
+
+
+@pytest.mark.parametrize("files", [atomic.MANY_FILES - 1, atomic.MANY_FILES])
+def test_a_folder_is_deleted_side_by_side_from_many_files_on_each_file_once(tmp_path, monkeypatch, files):
+    folder = tmp_path / "old"
+    folder.mkdir()
+    for i in range(files):
+        (folder / f"{i:05d}.xlsx").write_bytes(b"x")
+    real, calls = atomic.os.unlink, []
+
+    def unlink(path, *args, **kwargs):
+        calls.append((str(path), threading.get_ident()))
+        return real(path, *args, **kwargs)
+    monkeypatch.setattr(atomic.os, "unlink", unlink)
+    atomic.remove(folder)
+    assert not folder.exists()
+    assert sorted(name for name, _ in calls) == sorted(f"{i:05d}.xlsx" for i in range(files))  # each once
+    assert (len({thread for _, thread in calls}) > 1) == (files >= atomic.MANY_FILES)
+
+
+def test_a_write_to_a_new_folder_has_no_old_folder_to_delete_or_report(result, tmp_path):
+    atomic.left_behind()
+    write_outputs(result, tmp_path / "new", returns=False)
+    assert atomic.left_behind() == [] and [p.name for p in tmp_path.iterdir()] == ["new"]

@@ -294,6 +294,22 @@ def test_a_childs_upn_typed_into_a_school_or_cluster_name_is_an_error_at_its_cel
                for i in e.value.errors)
 
 
+def test_a_childs_upn_as_a_school_or_cluster_id_or_a_date_in_a_name_is_an_error_never_published(tmp_path):
+    """Ids are published as names are (the Schools and Clusters sheets, the packs, each return's file name): a UPN
+    as a cluster's or a school's id, or a date of birth typed beside a school's name, had run to exit 0 and been
+    published in allocations.xlsx, the cluster packs and their file names."""
+    from builders import SCHOOLS, statement, write_run
+
+    schools = [{**SCHOOLS[0], "cluster_id": "C926200205003"}, {**SCHOOLS[1], "school_name": "Smith 16/07/2002"},
+               {**SCHOOLS[2], "school_id": "c 9262 0020 5003"}]
+    with pytest.raises(SenrunError) as e:
+        allocate(load_config(write_run(tmp_path, schools=schools, statements=[statement("B801200005001", "2005-05-05")])))
+    found = sorted((i.row, i.column) for i in e.value.errors if i.code == "bad_value")
+    assert found == [(2, "cluster_id"), (3, "school_name"), (4, "school_id")]
+    shown = " ".join(str(i.hidden()) for i in e.value.errors)
+    assert "C926200205003" not in shown and "16/07/2002" not in shown and "9262 0020 5003" not in shown
+
+
 def test_a_childs_name_in_the_census_school_column_is_counted_in_the_published_pack_not_listed(tmp_path):
     """Census rows at a school not in the schools input are listed in the restricted pupils.xlsx only: a row
     shifted a column in an export puts a child's name where the school's id belongs."""
@@ -369,3 +385,23 @@ def test_a_value_under_a_date_of_birth_header_mapped_as_another_column_is_hidden
     done = CliRunner().invoke(app, ["validate", "-c", str(path)])
     assert done.exit_code == 1 and "row 2" in done.output
     assert "31/02/2005" not in done.output, done.output
+
+
+def test_a_upn_given_as_a_columns_header_in_the_config_is_hidden_wherever_the_message_says_it(tmp_path):
+    """A config mapping a column headed with a child's UPN (a row of data taken for the header row) had the UPN
+    hidden in the message but printed in the message's place and in what was expected."""
+    import yaml
+
+    from builders import statement, write_run
+
+    path = write_run(tmp_path, statements=[statement("B801200005001", "2005-05-05")])
+    cfg = yaml.safe_load(path.read_text())
+    cfg["inputs"]["statements"]["columns"] = {"P926200209902": "upn"}
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    text = (tmp_path / "statements.csv").read_text()
+    (tmp_path / "statements.csv").write_text(text.replace("upn,", "Pupil Ref,", 1))
+    with pytest.raises(SenrunError) as e:
+        allocate(load_config(path))
+    [issue] = [i.hidden() for i in e.value.errors]
+    assert "P926200209902" not in f"{issue.where()} {issue.message} {issue.expected}"
+    assert issue.column == "[hidden]" and issue.file == "statements.csv"

@@ -566,3 +566,22 @@ def test_scenarios_giving_an_element_other_years_each_count_their_own_as_allocat
 def test_a_set_of_any_top_level_config_key_is_a_dotted_config_key(option, overlay):
     """docs/simulate.md: KEY may be "a dotted config key"; the keys of §11 had been refused as unknown."""
     assert sweep_overlays(BASE_RAW, [option]) == [(option, overlay)]
+
+
+def test_an_element_or_top_slice_named_like_a_single_valued_config_key_is_still_set_by_its_name():
+    """`contact` and `delegation` are config keys of one value: `contact.amount` can only mean a top-slice named
+    contact; a name shared with a config key of several (`previous`) is asked to be written in full."""
+    base = {"formula": {"elements": [{"name": "previous", "basis": "pupils", "remainder": True},
+                                     {"name": "delegation", "basis": "per_school", "rate": 1}]},
+            "topslices": [{"name": "contact", "amount": 10}]}
+    assert sweep_overlays(base, ["contact.amount=20"]) == [
+        ("contact.amount=20", {"topslices": [{"name": "contact", "amount": 20}]})]
+    assert sweep_overlays(base, ["delegation.rate=2"]) == [
+        ("delegation.rate=2", {"formula": {"elements": [{"name": "delegation", "rate": 2}]}})]
+    assert sweep_overlays(base, ["delegation=devolved"]) == [("delegation=devolved", {"delegation": "devolved"})]
+    with pytest.raises(SetOptionError, match="write formula.elements.previous.rate for the element"):
+        sweep_overlays(base, ["previous.rate=7"])
+    assert sweep_overlays(base, ["formula.elements.previous.rate=7"]) == [
+        ("formula.elements.previous.rate=7", {"formula": {"elements": [{"name": "previous", "rate": 7}]}})]
+    with pytest.raises(SetOptionError, match="no element is named 'nosuch'"):
+        sweep_overlays(base, ["formula.elements.nosuch.rate=7"])

@@ -681,3 +681,66 @@ def test_a_chain_whose_links_are_dated_out_of_order_pays_no_month_twice__spec_11
              {"school_id": "B", "successor_id": "C", "link_date": "2013-10-01", "link_type": "Successor"}]
     r = run(tmp_path, schools=schools, links=links, statements=[statement(U1, PRIMARY, annual="1200.00")])
     assert lines_of(r, U1) == [("A", 70000, 0, "continuing"), ("C", 50000, 0, "continuing")]
+
+
+def _whys(r, *schools: str) -> dict[str, list[str]]:
+    """Each school's return lines' `why`, in order."""
+    from senrun.outputs.returns import children_columns
+
+    return {sid: children_columns(r, pl.Series([sid]))["why"].to_list() for sid in schools}
+
+
+def _managed(upn: str, a: str, b: str, day: str) -> dict:
+    return {"upn": upn, "from_school_id": a, "to_school_id": b, "move_date": day, "reason": "managed_move"}
+
+
+def test_after_a_round_trip_each_school_is_told_where_the_psf_went_and_came_from_by_its_days_not_its_order__faq_6(
+        tmp_path):
+    """A → B on 1 June, back to A on 1 August, on to H on 1 October: A's one line spans the stay at B, so the line
+    before H's by date is B's, though the child came to H from A (the returns had said so, and A's "moved on to
+    B"). A line came from the line paid the day before it began, and went on to the one paid the day after."""
+    from senrun.yearly.explain import explain_school
+
+    moves = [_managed(U1, "A", "B", "2013-06-01"), _managed(U1, "B", "A", "2013-08-01"),
+             _managed(U1, "A", "H", "2013-10-01")]
+    r = run(tmp_path, schools=[school("A"), school("B"), school("H")], moves=moves,
+            statements=[statement(U1, PRIMARY, annual="1200.00")])
+    assert _whys(r, "A", "B", "H") == {
+        "A": ["continuing: moved on to H, the PSF went with the child"],
+        "B": ["continuing: moved on to A, the PSF went with the child; came from A by managed move"],
+        "H": ["continuing: continues beyond this period, to the end of primary phase; came from A by managed move"]}
+    [at_h] = explain_school(r, "H")["psf"]["children"]
+    assert ", by managed move from A:" in at_h["text"]
+
+
+def test_a_managed_move_to_the_school_that_later_succeeds_the_first_is_told_as_a_move_not_a_succession__faq_3_6(
+        tmp_path):
+    """Moved A → B on 1 June; A closes on 31 August with B its successor: the child came by managed move, before
+    the succession (both returns had said "no move")."""
+    from senrun.yearly.explain import explain_school
+
+    schools = [school("A", closed="2013-08-31", successor="B"), school("B"), school("H")]
+    r = run(tmp_path, schools=schools, moves=[_managed(U1, "A", "B", "2013-06-01")],
+            statements=[statement(U1, PRIMARY, annual="1200.00"), statement(U2, PRIMARY, annual="1200.00")])
+    whys = _whys(r, "A", "B")
+    assert whys["A"] == ["continuing: moved on to B, the PSF went with the child",
+                         "continuing: school closed, its PSF went on to its successor B (no move)"]
+    assert whys["B"] == [
+        "continuing: continues beyond this period, to the end of primary phase; came from A by managed move",
+        "continuing: continues beyond this period, to the end of primary phase; "
+        "came from A, which became this school (no move)"]
+    texts = {c["upn"]: c["text"] for c in explain_school(r, "B")["psf"]["children"]}
+    assert ", by managed move from A:" in texts[U1] and ", as the successor of A:" in texts[U2]
+
+
+def test_a_child_paid_all_year_away_from_the_statements_school_is_told_the_psf_came_from_it__faq_6(tmp_path):
+    """Moved A → B in October 2012, before this period: no line of the period comes before B's, so the school
+    it came from may not be A (it may have passed through others), only the statement's school is known."""
+    from senrun.yearly.explain import explain_school
+
+    r = run(tmp_path, schools=[school("A"), school("B")], moves=[_managed(U1, "A", "B", "2012-10-01")],
+            statements=[statement(U1, PRIMARY, annual="1200.00")])
+    assert _whys(r, "B") == {"B": ["continuing: continues beyond this period, to the end of primary phase; "
+                                   "the PSF came here from A, the statement's school"]}
+    [line] = explain_school(r, "B")["psf"]["children"]
+    assert ", with PSF from the statement's school, A:" in line["text"]

@@ -27,8 +27,11 @@ from .loader import Config, config_from_mapping, read_config_file
 from .slips import NAMED_LISTS, near_misses, thousands_slip
 from ..errors import CONFIG, Issue, SenrunError
 
-#: The config's top-level keys (SPEC §9, §11): a --set key starting with one is a dotted path.
+#: The config's top-level keys (SPEC §9, §11): a --set key starting with one is a dotted path, except that one of a
+#: single value (`contact`, `delegation`, …) followed by a dot is an element's or a top-slice's of that name.
 TOP_LEVEL = tuple(CONFIG_KEYS)
+_SINGLE_VALUED = frozenset(k for k, (kind, _) in CONFIG_KEYS.items()
+                           if kind in ("str", "int", "count", "date") or (isinstance(kind, tuple) and kind[0] != "list"))
 _INT = re.compile(r"^[+-]?\d+$")
 
 
@@ -352,16 +355,25 @@ def _names(base_raw: dict, keys: tuple[str, ...]) -> list[str]:
 def set_overlay(base_raw: dict, key: str, value: Any) -> dict:
     """The overlay that one assignment makes: `<element>.<key>`, `<topslice>.<key>` or a dotted config key."""
     parts = key.split(".")
+    elements, topslices = _names(base_raw, ("formula", "elements")), _names(base_raw, ("topslices",))
     if parts[0] == "formula" and len(parts) == 4 and parts[1] == "elements":
-        parts = parts[2:]
-    elif parts[0] == "topslices" and len(parts) == 3:
+        if parts[2] not in elements:
+            raise SetOptionError(f"--set {key}: no element is named '{parts[2]}' (elements: "
+                                 f"{', '.join(elements) or 'none'})")
+        return {"formula": {"elements": [{"name": parts[2], parts[3]: value}]}}
+    if parts[0] == "topslices" and len(parts) == 3:
         return {"topslices": [{"name": parts[1], parts[2]: value}]}
-    elif parts[0] in TOP_LEVEL:
+    named = len(parts) == 2 and parts[0] in (*elements, *topslices)
+    if parts[0] in TOP_LEVEL and named and parts[0] not in _SINGLE_VALUED:
+        kind = "element" if parts[0] in elements else "top-slice"
+        whole = f"formula.elements.{key}" if kind == "element" else f"topslices.{key}"
+        raise SetOptionError(f"--set {key}: '{parts[0]}' is both a config key and a{'n' if kind == 'element' else ''} "
+                             f"{kind}'s name; write {whole} for the {kind}")
+    if parts[0] in TOP_LEVEL and not named:
         overlay: Any = value
         for part in reversed(parts):
             overlay = {part: overlay}
         return overlay
-    elements, topslices = _names(base_raw, ("formula", "elements")), _names(base_raw, ("topslices",))
     if len(parts) != 2 or not all(parts):
         raise SetOptionError(f"--set {key}: expected <element>.<key>, <top-slice>.<key> or a config key such as "
                              "budget.pupil_specific_pot")

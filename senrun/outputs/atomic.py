@@ -187,33 +187,53 @@ UNLINKERS = 8
 def _unlink_files_side_by_side(path: Path) -> None:
     """Delete the files (and symbolic links) under the folder `path`, several at a time, if it
     holds MANY_FILES or more; the folders, and anything that could not be deleted, are left
-    for shutil.rmtree, which then deletes them or raises its error.  No link is followed."""
-    by_folder: list[tuple[str, list[str]]] = []
-    count, todo = 0, [os.fspath(path)]
+    for shutil.rmtree, which then deletes them or raises its error.  No link is followed: each
+    folder is opened once, refusing a link, and its files are deleted through that handle, so a
+    folder swapped for a link meanwhile leads nowhere else (as rmtree's own walk).  Where the
+    system cannot delete through a folder's handle (Windows), rmtree does it all."""
+    if not _BY_HANDLE:
+        return
+    flags = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    folders: list[tuple[int, list[str]]] = []  # each folder's handle and its files' names, the folder first
     try:
-        while todo:
-            folder = todo.pop()
-            names = []
-            with os.scandir(folder) as entries:
+        folders.append((os.open(path, flags), []))
+        walked = 0
+        while walked < len(folders):
+            handle, names = folders[walked]
+            with os.scandir(handle) as entries:
                 for entry in entries:
-                    if entry.is_dir(follow_symlinks=False):
-                        todo.append(entry.path)
-                    else:
+                    if not entry.is_dir(follow_symlinks=False):
                         names.append(entry.name)
-            by_folder.append((folder, names))
-            count += len(names)
+                    elif len(folders) >= MAX_FOLDERS:
+                        return  # (not a folder senrun laid out: rmtree's walk alone)
+                    else:
+                        folders.append((os.open(entry.name, flags, dir_fd=handle), []))
+            walked += 1
+        if sum(len(names) for _, names in folders) >= MANY_FILES:
+            _unlink_all([(handle, names[start::UNLINKERS]) for handle, names in folders
+                         for start in range(min(UNLINKERS, len(names)))])
     except OSError:
         return  # rmtree meets the same problem and says so
-    if count < MANY_FILES:
-        return
-    work = [(folder, names[start::UNLINKERS]) for folder, names in by_folder
-            for start in range(min(UNLINKERS, len(names)))]
+    finally:
+        for handle, _ in folders:
+            os.close(handle)
 
-    def unlink(task: tuple[str, list[str]]) -> None:
-        folder, names = task
+
+#: Whether this system deletes a file through its folder's handle (not Windows).
+_BY_HANDLE = {os.open, os.unlink} <= os.supports_dir_fd and os.scandir in os.supports_fd
+#: More folders than this under a folder being deleted, and it is left to rmtree alone (one handle is held open
+#: per folder while its files are deleted; a run's output has three).
+MAX_FOLDERS = 64
+
+
+def _unlink_all(work: list[tuple[int, list[str]]]) -> None:
+    """Delete each (folder's handle, names) task's files, UNLINKERS threads at once; a file that cannot be
+    deleted is left (for rmtree, which raises its error)."""
+    def unlink(task: tuple[int, list[str]]) -> None:
+        handle, names = task
         for name in names:
             try:
-                os.unlink(os.path.join(folder, name))
+                os.unlink(name, dir_fd=handle)
             except OSError:
                 continue  # left for rmtree, which raises it
 

@@ -27,10 +27,10 @@ from itertools import chain, islice
 import polars as pl
 
 from ..errors import SenrunError
-from ..inputs.schema import ROW, SCHOOL_ID
+from ..inputs.schema import ROW
 from ..money import fmt_gbp
 from ..result import RunResult
-from ..succession import later_schools
+from ..neighbours import CAME_BY_SUCCESSION, CAME_EARLIER, CAME_FROM, neighbours
 from . import processes
 from ..yearly.projection import shifted_period
 from ..yearly.runoff import MAX_YEARS
@@ -144,22 +144,9 @@ def children_columns(result: RunResult, school_order: pl.Series) -> pl.DataFrame
     psf = result.psf
     order = school_order.to_frame("paid_school_id").with_row_index("_school")
     dates = [c for c, kind in zip(CHILD_COLUMNS, CHILD_KINDS) if kind == "date"]
-    # the school a line's PSF went on to, if it went on (a managed move, a successor): its statement row's next line
-    lines = psf.lazy().with_columns(pl.col("paid_school_id").shift(-1).over(ROW, order_by="paid_from").alias("_next"),
-                                    # and the school it came from: the line before, else the statement's school
-                                    pl.col("paid_school_id").shift(1).over(ROW, order_by="paid_from")
-                                    .fill_null(pl.col("psf_school_id")).alias("_came_from"))
-    if result.successions:  # whether a line that moved on went to a successor of its school (a conversion), and
-        # whether one that came from another school came from a school that became this one
-        later = later_schools(result.successions).lazy()
-        lines = (lines.join(later.select(pl.col(SCHOOL_ID).alias("paid_school_id"), pl.col("later").alias("_next"),
-                                         pl.lit(True).alias("_converted")),
-                            on=["paid_school_id", "_next"], how="left", maintain_order="left")
-                 .join(later.select(pl.col(SCHOOL_ID).alias("_came_from"), pl.col("later").alias("paid_school_id"),
-                                    pl.lit(True).alias("_succeeded")),
-                       on=["_came_from", "paid_school_id"], how="left", maintain_order="left"))
-    else:
-        lines = lines.with_columns(pl.lit(False).alias("_converted"), pl.lit(False).alias("_succeeded"))
+    # the school a line's PSF went on to, if it went on (a managed move, a successor), and the school it came from,
+    # each by a move or by succession (senrun.neighbours)
+    lines = neighbours(psf.lazy(), result.successions, getattr(result, "takeovers", ()))
     # a line paid up to a day before its history's last paid day: the PSF went on from here to another school
     # a child's statement history (SPEC §11.3), by its first row's ROW: a ceased statement and its reissue are two
     history = pl.col("paid_to").max().over(ROW)
@@ -175,12 +162,16 @@ def children_columns(result: RunResult, school_order: pl.Series) -> pl.DataFrame
 def came_from() -> pl.Expr:
     """What a line paid at a school other than its statement's says of where the child's PSF came from (the
     receiving school's first question, as "moved on to" is the giving school's): "; came from X by managed move"
-    (a transfer under `transfer: keeps` is one too: SPEC §3), or "; came from X, which became this school (no
-    move)" for a succession (SPEC §11.1); nothing for a line at the school it was at before."""
-    before, here = pl.col("_came_from"), pl.col("paid_school_id")
-    return (pl.when(before.is_null() | (before == here)).then(pl.lit(""))
-            .when(pl.col("_succeeded").fill_null(False))
+    (a transfer under `transfer: keeps` is one too: SPEC §3), "; came from X, which became this school (no
+    move)" for a succession (SPEC §11.1), or, where no line of this period comes before it, "; the PSF came
+    here from X, the statement's school" (perhaps by other schools); nothing for a line at the statement's school
+    with none before it."""
+    before = pl.col(CAME_FROM)
+    return (pl.when(before.is_null()).then(pl.lit(""))
+            .when(pl.col(CAME_BY_SUCCESSION))
             .then(pl.lit("; came from ") + before + pl.lit(", which became this school (no move)"))
+            .when(pl.col(CAME_EARLIER)).then(pl.lit("; the PSF came here from ") + before
+                                            + pl.lit(", the statement's school"))
             .otherwise(pl.lit("; came from ") + before + pl.lit(" by managed move")))
 
 

@@ -25,7 +25,7 @@ from ..psf import POST_POLICY, PsfFrames, census_stop_words, in_chain_order
 from ..result import RunResult
 from .diff import floor_previous
 from .. import history
-from ..succession import later_schools
+from ..neighbours import CAME_BY_SUCCESSION, CAME_EARLIER, CAME_FROM, neighbours
 from ..urns import school_by_urn
 from ..inputs.schema import ANNUAL_AMOUNT, CLUSTER_ID, EVENT, MOVE_DATE, ROW, SCHOOL_ID, STREAM, UPN
 
@@ -109,14 +109,12 @@ def explain_school(result: RunResult, school_id: str, personal: bool = True,
         error = _no_row(result, school_id)
         raise SenrunError(f"{asked}, and {error.issues[0].message}") if asked else error
     row = found.row(0, named=True)
-    # each line with the school it came from: its row's line before it (a chain of moves A → B → here)
-    came = (result.psf.lazy().sort(ROW, pl.col("paid_from").fill_null(date(1, 1, 1)))
-            .with_columns(pl.col("paid_school_id").shift(1).over(ROW).alias("_came_from"))
+    # each line with the school it came from, by a move or by succession (a chain of moves A → B → here: B)
+    came = (neighbours(result.psf.lazy(), result.successions, getattr(result, "takeovers", ()))
             .filter(pl.col("paid_school_id") == school_id).collect())
     lines = came.sort(UPN, "stream") if personal else came.sort(ROW, "paid_from")
     statements = _statements_file(result)
-    later = set(later_schools(result.successions).iter_rows()) if result.successions else set()
-    children = [_child_line(r, result.config, statements, personal, later) for r in lines.iter_rows(named=True)]
+    children = [_child_line(r, result.config, statements, personal) for r in lines.iter_rows(named=True)]
     elements = _formula_steps(result, school_id)
     psf_total = sum(c["amount"] for c in children)
     share = sum(e["amount"] for e in elements)
@@ -172,14 +170,15 @@ def _statements_file(result: RunResult) -> str:
     return next((Path(i.path).name for i in result.inputs if i.name == "statements"), "statements")
 
 
-def _child_line(r: dict, cfg: Config, statements: str, personal: bool, later: set[tuple[str, str]]) -> dict:
-    """One PSF line paid to the school; without `personal`, the child is their statement row.
-    `later`: (school, a school after it in its succession chain) pairs."""
+def _child_line(r: dict, cfg: Config, statements: str, personal: bool) -> dict:
+    """One PSF line paid to the school (with the school it came from: senrun.neighbours); without `personal`,
+    the child is their statement row."""
     unit = "month(s)" if cfg.prorate == "months" else "day(s)"
     nc = nc_year_on(r["date_of_birth"], cfg.period_start)
-    before = r.get("_came_from") or r["psf_school_id"]  # the school it came from (else the statement's)
-    moved_in = before != r["paid_school_id"]
-    how = "as the successor of " if (before, r["paid_school_id"]) in later else "by managed move from "
+    before = r.get(CAME_FROM)  # the school it came from (else the statement's: senrun.neighbours)
+    moved_in = before is not None and before != r["paid_school_id"]
+    how = ("as the successor of " if r.get(CAME_BY_SUCCESSION) else
+           "with PSF from the statement's school, " if r.get(CAME_EARLIER) else "by managed move from ")
     # a statement issued on or after the policy start never held funding (SPEC §3): nothing stopped, so no date
     undated = r["reason"] == POST_POLICY
     paid = (f"paid {r['units']} {unit} ({r['paid_from']} – {r['paid_to']})" if r["units"] else "paid nothing")
