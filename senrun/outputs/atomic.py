@@ -562,8 +562,9 @@ def _staged_locked(out: Path, shown: Path, mode: str, command: str | None,
         yield staging
         seal(staging, mode)
         checkpoint("all-written")
-        # from the swap until the old folder's deletion is under way, a Ctrl-C (SIGTERM, SIGHUP) is noted and
-        # taken after: raised in between, it would leave last year's whole folder, children's data, beside `out`
+        # from the swap until the old folder's deletion is under way (on its thread, in a command; whole, in a
+        # library call), a Ctrl-C (SIGTERM, SIGHUP) is noted and taken after: raised in between, it would leave
+        # last year's whole folder, children's data, beside `out`
         with _stops_noted() as noted:
             try:
                 had_old = swap_in(staging, out)
