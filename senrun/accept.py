@@ -33,7 +33,7 @@ WARNING_KINDS = frozenset({
     "resurrected", "school_changed", "successor_not_closed", "taught_year", "totals_row", "unmapped_column",
     "upn_bad_letter", "upn_malformed", "upn_more", "upn_temporary", "year_label", "census_date_far",
     "amount_not_annual", "census_date_year", "hidden_rows", "born_after_statement", "need_blank",
-    "register_not_given", "register_without_register", "previous_other_schools",
+    "register_not_given", "register_without_register", "register_doubtful", "previous_other_schools",
 })
 #: Kinds of problem that are only ever errors (docs/validate.md, "Codes"): never accepted.
 ERROR_KINDS = frozenset({

@@ -66,6 +66,9 @@ class Register:
     notes: tuple[Issue, ...] = ()
     #: Whether the run that wrote it had a register of its own (its manifest.json says); None without one.
     had_register: bool | None = None
+    #: The warnings about its own register that the run that wrote it was given (its manifest.json's codes among
+    #: DOUBTS), by code with their counts: its stops may be incomplete.
+    doubts: tuple[tuple[str, int], ...] = ()
     #: For the few histories paid last year at more than one school (a managed move): upn, stream, school and
     #: what was paid there (pence); None when every history was paid at one school.
     paid_at: pl.DataFrame | None = None
@@ -122,7 +125,21 @@ def read_register(path: Path) -> Register:
     manifest = _manifest(file.parent)
     return Register(histories, label, str(file), sha256, distinct, config_period(manifest.get("period")),
                     tuple(_changed(manifest, file, label, sha256, lines.height)),
-                    ("register" in manifest) if manifest.get("run_reference") else None, _paid_at(lines))
+                    ("register" in manifest) if manifest.get("run_reference") else None, _doubts(manifest),
+                    _paid_at(lines))
+
+
+#: Warnings about a run's own register that make the register it writes doubtful for the year after: its stops
+#: may be incomplete (SPEC §11.4).
+DOUBTS = ("register_stale", "register_changed", "register_without_register", "register_doubtful")
+
+
+def _doubts(manifest: dict) -> tuple[tuple[str, int], ...]:
+    """The DOUBTS among the warnings a run's manifest.json counts, with their counts."""
+    counts = (manifest.get("warnings") or {}).get("by_code") if isinstance(manifest.get("warnings"), dict) else None
+    if not isinstance(counts, dict):
+        return ()
+    return tuple((code, int(counts[code])) for code in DOUBTS if isinstance(counts.get(code), int) and counts[code])
 
 
 def _changed(manifest: dict, file: Path, label: str, sha256: str, lines: int) -> list[Issue]:
@@ -335,7 +352,8 @@ def apply(psf: PsfFrames, register: Register, cfg: Config, moves: pl.DataFrame |
              .with_columns(at.alias("_h")).with_row_index("_line"))
     held = lines.filter(held_mask)
     held = held.with_columns(hist["last_reason"].gather(held["_h"]), hist["last_paid_to"].gather(held["_h"]))
-    issues = [*register.notes, *_stale(register, cfg), *_unregistered(register, cfg), *_resurrected(held, register)]
+    issues = [*register.notes, *_stale(register, cfg), *_unregistered(register, cfg), *_doubtful(register),
+              *_resurrected(held, register)]
     if not held.is_empty():
         # each stopped history keeps one line (its first), changed in place: paid nothing at its
         # statement's school from no date, it sorts where that line was among the lines kept (the
@@ -399,6 +417,21 @@ def _stale(register: Register, cfg: Config) -> list[Issue]:
     return [Issue("register_stale", WARNING, f"{what}, more than a year before this period starts "
                   f"({cfg.period_start:%d/%m/%Y}): --register takes last year's psf.csv, and a child whose PSF "
                   "stopped in the year between would be paid again", file=register.file)]
+
+
+def _doubtful(register: Register) -> list[Issue]:
+    """A register written by a run that was itself warned of its register (stale, changed, or itself written
+    without one): what that run held stopped may be short, and the doubt carries on to every later year until
+    a year is run again with the right register.  Said, not stopped: the warning may have been looked into."""
+    if not register.doubts:
+        return []
+    said = ", ".join(f"{code} ×{n}" for code, n in register.doubts)
+    when = (f" ({register.period[0]:%d/%m/%Y} – {register.period[1]:%d/%m/%Y})" if register.period else "")
+    return [Issue("register_doubtful", WARNING, f"the register is the psf.csv of a run{when} that was warned of "
+                  f"its own register ({said}, in its manifest.json): a child whose PSF had stopped may be carried in "
+                  "it as continuing, and is then paid this year. If those warnings were not looked into, run that "
+                  "year again with the psf.csv of the year before it, as senrun wrote it, then this one",
+                  file=register.file, expected="each year's run given last year's psf.csv, unchanged, as --register")]
 
 
 def _unregistered(register: Register, cfg: Config) -> list[Issue]:

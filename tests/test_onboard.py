@@ -468,3 +468,15 @@ def test_a_year_label_in_the_files_wins_over_the_clock_when_no_statement_date_ca
     result, out = _init(tmp_path, folder)
     assert result.exit_code == 0, result.output
     assert 'year: "2013-14"' in out.read_text() and "no statement dates" not in out.read_text()
+
+
+def test_a_second_column_that_may_hold_the_ssa_is_named_and_the_proposal_asks_for_a_check():
+    """A hidden "SSA" column of last year's figures beside this year's "School Specific Allocation": the draft
+    had mapped "SSA" as sure, with nothing to say the other might be it, and every school was paid £1,000."""
+    schools = Sheet(Path("schools.xlsx"), "Schools", 1, ["DfE Number", "School Name", "Cluster", "SSA",
+                                                         "School Specific Allocation"],
+                    {"DfE Number": ["9262001", "9262002"], "School Name": ["Ash", "Elm"], "Cluster": ["C1", "C1"],
+                     "SSA": ["1000", "1000"], "School Specific Allocation": ["9351.88", "8123.45"]}, rows=2)
+    ssa = {p.column: p for p in propose_columns(schools, "schools")}["ssa"]
+    assert ssa.others and ssa.confidence != "sure"
+    assert {ssa.header, *ssa.others} == {"SSA", "School Specific Allocation"}

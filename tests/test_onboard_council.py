@@ -290,3 +290,24 @@ def test_init_on_a_folder_says_an_old_excel_file_must_be_saved_as_xlsx_not_that_
     result = _init(folder, tmp_path / "draft.yaml")
     said = " ".join(result.output.split())
     assert "Statements.xls" in said and ".xlsx" in said
+
+
+def test_init_takes_the_later_sheet_of_a_workbook_whose_own_name_names_a_year(tmp_path):
+    """"Schools list 2013-14.xlsx" holding sheets "Schools 2012-13" then "Schools 2013-14": the file's year is
+    each sheet's too, so the two had tied and the first sheet, last year's, was taken (its SSA then paid)."""
+    folder = _council(tmp_path / "council", totals=False)
+    header = ["Pupil UPN", "Date of Birth", "Statement Date", "PSF School (DfE)", "Annual PSF"]
+    (folder / "SEN statements PSF.xlsx").unlink()
+    book = xlsxwriter.Workbook(str(folder / "SEN statements PSF 2013-14.xlsx"))
+    for name, amount in (("Statements 2012-13", 500), ("Statements 2013-14", 9876.54)):
+        sheet = book.add_worksheet(name)
+        sheet.write_row(0, 0, header)
+        sheet.write_row(1, 0, [upn(1), "14/11/2005", "01/05/2010", "2001", amount])
+    book.close()
+    result = _init(folder, tmp_path / "draft.yaml")
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "draft.yaml").read_text()
+    assert "Statements 2013-14" in text and "Statements 2012-13" not in text, text
+    said = " ".join(result.output.split())
+    assert "› Statements 2012-13 looks like the statements input too" in said
+    assert "(its label names the later year)" in said

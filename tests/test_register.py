@@ -792,3 +792,31 @@ def test_a_child_paid_at_two_schools_last_year_is_listed_at_each_with_what_was_p
         return [(r[0], r[6]) for r in rows[at + 2:] if r[0] == U2]
 
     assert listed("A") == [(U2, 800)] and listed("B") == [(U2, 400)]
+
+
+def test_a_register_written_by_a_run_warned_of_its_own_register_is_doubtful_the_year_after__spec_11_4(tmp_path):
+    """A year run with a stale register (or an edited one) was warned; the next year, given that run's psf.csv,
+    had said nothing, though a child stopped two years ago could be carried in it as continuing and paid."""
+    import json as json_
+
+    register = last_year(tmp_path, {"upn": U1})
+    manifest = {"run_reference": "abc", "period": {"start": "2012-04-01", "end": "2013-03-31"}, "register": {},
+                "warnings": {"by_code": {"register_stale": 1, "taught_year": 3}, "count": 4}}
+    (register.parent / "manifest.json").write_text(json_.dumps(manifest))
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")])
+    [doubt] = [w for w in r.warnings if w.code == "register_doubtful"]
+    assert "(register_stale ×1, in its manifest.json)" in doubt.message and doubt.file == "last/psf.csv"
+    assert lines_of(r, U1) == [("A", 840000, 0, "continuing")]  # said, not stopped
+    manifest["warnings"]["by_code"] = {"taught_year": 3}
+    (register.parent / "manifest.json").write_text(json_.dumps(manifest))
+    assert "register_doubtful" not in codes(run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")]))
+
+
+def test_allocate_without_a_register_in_a_later_year_says_so_on_the_terminal_unless_quiet__spec_11_4(tmp_path):
+    config = write_run(tmp_path, statements=[statement(U1, "2005-05-05")])  # 2013-14, the policy from 2012
+    loud = CliRunner().invoke(app, ["allocate", "-c", str(config), "-o", str(tmp_path / "out"), "--no-returns"])
+    assert loud.exit_code == 0, loud.output
+    assert "Note: no --register was given, in a year after the policy began (01/09/2012)" in " ".join(
+        loud.output.split())
+    quiet = CliRunner().invoke(app, ["allocate", "-c", str(config), "-o", str(tmp_path / "out"), "--no-returns", "-q"])
+    assert quiet.exit_code == 0 and "--register" not in quiet.output

@@ -107,6 +107,12 @@ def _report(result, diff, out: Path, no_returns: bool, with_packs: bool, quiet: 
 
         print_movers(diff, console, names=dict(result.schools.select("school_id", "school_name").iter_rows()),
                      flag_pct=result.config.flag_pct)
+    cfg = result.config
+    if result.register is None and diff is None and cfg.policy_start < cfg.period_start:  # no memory of last year
+        console.print(f"Note: no --register was given, in a year after the policy began ({cfg.policy_start:%d/%m/%Y}): "
+                      "PSF that stopped in an earlier year is paid again wherever this year's inputs would pay it. "
+                      "Give last year's output folder as --register and --previous (docs/seven-years.md); nothing "
+                      "is wrong if this is senrun's first year under the policy.")
     console.print(f"Wrote {escape(str(out))}/ (allocations.xlsx, pupils.xlsx (restricted), schools.csv, clusters.csv, "
                   f"psf.csv, manifest.json{', returns/' if not no_returns else ''}{', clusters/' if with_packs else ''}).",
                   soft_wrap=True)  # one line: a path is never broken across lines in a cron mail

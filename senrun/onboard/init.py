@@ -22,7 +22,7 @@ from ..calendar import labelled_years
 from ..errors import Issues, SenrunError, looks_personal
 from ..inputs.headers import not_annual
 from ..inputs.schema import ANNUAL_AMOUNT, SCHEMAS
-from .match import INPUT_ORDER, Proposal, assign, fit, label_year, other_export, propose_columns, says_otherwise
+from .match import INPUT_ORDER, Proposal, assign, fit, label_rank, other_export, propose_columns, says_otherwise
 from .scan import Sheet, files_in, scan
 
 
@@ -215,7 +215,7 @@ def draft(sources: list[Path], out: Path) -> Draft:
         also = max(found.values(), key=lambda f: fit(t, f.name), default=None)  # the input it fits best
         if also is not None and fit(t, also.name) >= 0.5:  # another year's sheet, or a copy: which is meant is the council's to say
             d.checks.append(f"inputs.{also.name}: {t.label} looks like the {also.name} input too; {also.table.label} "
-                            f"was taken{' (its label names the later year)' if label_year(also.table.label) > label_year(t.label) else ''}"
+                            f"was taken{' (its label names the later year)' if label_rank(also.table)[:2] > label_rank(t)[:2] else ''}"
                             f": if {t.label} is the one meant, change inputs.{also.name}'s path or sheet")
         else:
             d.unmapped.append(_not_recognised(t))

@@ -24,7 +24,7 @@ from ..calendar import labelled_years
 from ..inputs.headers import norm, not_annual
 from ..inputs.schema import (ANNUAL_AMOUNT, CEASED_DATE, CLOSED, CLUSTER_ID, CLUSTER_NAME, DOB, EFFECTIVE_DATE,
                              FROM_SCHOOL, LINK_DATE, MOVE_DATE, OPENED, SCHEMAS, SCHOOL_ID, SERIAL_DATES,
-                             STATEMENT_DATE, SUCCESSOR_ID, TO_SCHOOL, URN, Column, Kind)
+                             PUPILS, PUPILS_OVERRIDE, SSA, STATEMENT_DATE, SUCCESSOR_ID, TO_SCHOOL, URN, Column, Kind)
 from ..inputs.synonyms import usual_names
 from .scan import Sheet
 
@@ -36,6 +36,10 @@ _MONEY = re.compile(r"^£?\s*-?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
 _UPN = re.compile(r"^[A-HJ-NP-RT-Z]\d{11}[0-9A-HJ-NP-RT-Z]$", re.I)
 #: Columns that hold a school's ID: a number or a code (9262000, 120777, ASH01), never a name.
 SCHOOL_IDS = (SCHOOL_ID, SUCCESSOR_ID, FROM_SCHOOL, TO_SCHOOL, URN)
+#: Columns that a second header fitting them names as possible, the proposal then at best likely: a school's ID,
+#: and the money and counts a stale or hidden copy beside this year's would silently replace (an "SSA" column of
+#: last year's figures beside "School Specific Allocation").
+SECOND_LOOK = (*SCHOOL_IDS, SSA, ANNUAL_AMOUNT, PUPILS, PUPILS_OVERRIDE)
 #: A school's ID: a code with a digit, 3–15 characters, perhaps digits after one space ("926 2002"); not
 #: "Ash Primary", nor a type code "47".
 _SCHOOL_CODE = re.compile(r"^(?=.*\d)(?=.{3,15}$)[A-Za-z0-9/.\-]+(?: \d+)?$")
@@ -198,7 +202,7 @@ def propose_columns(table: Sheet, name: str) -> list[Proposal]:
     urn = {p.header for p in out if p.column == URN}  # taken as the urn, but a school ID a person may choose
     for i, p in enumerate(out):
         others = tuple(h for (h, c), score in scores
-                       if c == p.column and c in SCHOOL_IDS and score >= LIKELY and h != p.header
+                       if c == p.column and c in SECOND_LOOK and score >= LIKELY and h != p.header
                        and (h not in used_h or h in urn))
         if others:
             out[i] = Proposal(p.header, p.column, min(p.score, 0.9), others)
@@ -234,12 +238,16 @@ def label_year(label: str) -> int:
     return max(labelled_years(label), default=0)
 
 
-def _label_rank(label: str) -> tuple[int, int, int]:
-    """How late a file or sheet label says its data is: its financial year, else a calendar year, then whether it
-    is a spring (January) census."""
-    years = [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", label)]
-    spring = re.search(r"(?i)spring|january|\bjan\b", label) is not None
-    return label_year(label), max(years, default=0), int(spring)
+def label_rank(table: Sheet) -> tuple[int, ...]:
+    """How late a table's labels say its data is: its sheet's own financial year first, then its file's (a file
+    "Schools 2013-14.xlsx" holding sheets "2012-13" and "2013-14" names its later sheet's year), else a calendar
+    year (the sheet's, then the file's), then whether it is a spring (January) census."""
+    sheet, file = table.sheet or "", table.path.name
+
+    def years(label: str) -> int:
+        return max((int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", label)), default=0)
+    spring = re.search(r"(?i)spring|january|\bjan\b", table.label) is not None
+    return label_year(sheet), label_year(file), years(sheet), years(file), int(spring)
 
 
 def assign(tables: list[Sheet]) -> dict[str, tuple[Sheet, float]]:
@@ -248,7 +256,7 @@ def assign(tables: list[Sheet]) -> dict[str, tuple[Sheet, float]]:
     fits = {(name, i): fit(t, name) for name in INPUT_ORDER for i, t in enumerate(tables)}
     # of tables that fit alike, the one labelled with the latest year first ("2013-14" before "2012-13", "2013"
     # before "2012"), and of a year's censuses the spring one (January's: the one a funding year is counted from)
-    by_year = sorted(range(len(tables)), key=lambda i: _label_rank(tables[i].label), reverse=True)
+    by_year = sorted(range(len(tables)), key=lambda i: label_rank(tables[i]), reverse=True)
     options = {name: [None] + [i for i in by_year if fits[(name, i)] >= 0.5] for name in INPUT_ORDER}
     best, best_total = {}, -1.0
     for combo in itertools.product(*(options[n] for n in INPUT_ORDER)):
