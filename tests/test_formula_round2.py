@@ -476,3 +476,21 @@ def test_the_floor_without_last_years_allocations_is_listed_with_the_inputs_bad_
         allocate(load_config(path))
     assert [(i.code, i.column) for i in caught.value.errors] == [
         ("config", "formula.protection"), ("bad_value", "date_of_birth")]
+
+
+def test_the_summary_gives_the_floor_in_words_and_its_working_on_a_line_of_its_own__spec_11_8(tmp_path):
+    """The Summary's protection row had its working ("floor_pct -10; s = 0.466667 (floors cost …)") in a narrow
+    column stopped by an empty cell beside it, showing "floor_pc", and "protection / floor" in code words."""
+    import openpyxl
+
+    from senrun.outputs import write_outputs
+
+    r = protected_run(tmp_path, {"K1": 300000, "K2": 300000, "K3": 350000})
+    out = write_outputs(r, tmp_path / "out", returns=False)
+    ws = openpyxl.load_workbook(out / "allocations.xlsx")["Summary"]
+    rows = [tuple(c for c in row) for row in ws.iter_rows(values_only=True)]
+    [floor] = [row for row in rows if row[0] == "protection"]
+    assert floor[1:5] == ("each cluster's change from last year", "a floor, paid for by the gains", "floor_pct -10",
+                          None)
+    assert ("protection: floor_pct -10; s = 0.466667 (floors cost £700.00 of gains £1,500.00)",) == \
+        tuple(row[0] for row in rows if str(row[0]).startswith("protection: "))

@@ -194,3 +194,19 @@ def test_this_years_allocations_xlsx_reads_back_as_next_years_previous_despite_l
     result, out = run
     back = read_previous(out / "allocations.xlsx")
     assert back.to_dicts() == result.schools.select("school_id", "cluster_id", "total").to_dicts()
+
+
+def test_a_packs_school_names_are_shown_whole_up_to_excels_usual_widest_column(run):
+    """The Schools and SEND profile sheets' name columns had fixed widths (44 and 50), so "Dingstead Community
+    Primary and Nursery School" was cut: a name column is as wide as its longest name, up to 60 (outputs.md)."""
+    result, out = run
+    longest = 0
+    for path in sorted((out / "clusters").glob("*.xlsx")):
+        book = openpyxl.load_workbook(path)
+        for sheet in ("Schools", "SEND profile"):
+            ws = book[sheet]
+            names = [c.value for c in ws["B"] if isinstance(c.value, str)][1:]
+            widest = max((len(n) for n in names), default=0)
+            longest = max(longest, widest)
+            assert ws.column_dimensions["B"].width >= min(60, widest + 2) - 1, (path.name, sheet)
+    assert longest > 44  # (the sample has names wider than the old fixed width)

@@ -261,6 +261,7 @@ BASIS_WORDS = {
     "per_school": "a fixed sum per school", "per_cluster": "a fixed sum per cluster", "pupils": "pupils",
     "sen_support": "pupils on SEN support", "statements": "pupils with a statement or EHC plan",
     "fsm": "pupils eligible for free school meals",
+    "floor": "each cluster's change from last year",  # formula.protection's floor (SPEC §11.8)
 }
 
 #: Warnings that name no child (schools, clusters, settings): listed in full in the publishable
@@ -330,7 +331,7 @@ def warning_is_public(code: str) -> bool:
 
 #: How an element is set, in words (the Summary's and simulate's formula tables).
 KIND_WORDS = {"rate": "a rate per unit", "share": "a share of the cluster pot",
-              "remainder": "what is left of the cluster pot"}
+              "remainder": "what is left of the cluster pot", "protection": "a floor, paid for by the gains"}
 
 
 def number_or_text(text: object) -> object:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from .xlsx import Formats, finish_sheets, new_workbook, print_setup, write_money
+from .xlsx import MAX_WIDTH, Formats, finish_sheets, new_workbook, print_setup, write_money
 from .xlsxpack import BookPacker
 
 #: How a cell of a table or a line is shown.
@@ -98,6 +98,11 @@ def new_pack_book(title: str) -> tuple[Workbook, io.BytesIO, list[Worksheet], Pa
     return book, buffer, [book.add_worksheet(name) for name in SHEETS], formats
 
 
+#: The width of a pack's school-name columns: the widest any table of senrun's is (docs/outputs.md), the same in
+#: every pack (each is written from one template: a width of its own would write every pack the slow way).
+NAME_WIDTH = MAX_WIDTH
+
+
 def draw_pack(sheets: list[Worksheet], fmt: PackFormats, task: PackTask) -> None:
     """The pack on its four sheets.  Only `write_string`, `write_number`, `set_row`, `merge_range`,
     `set_column`, `freeze_panes`, the print setup and `set_footer` are called on the sheets, which
@@ -105,11 +110,11 @@ def draw_pack(sheets: list[Worksheet], fmt: PackFormats, task: PackTask) -> None
     calling anything else are written by XlsxWriter."""
     cluster, schools, profile, runoff = sheets
     cluster_sheet(cluster, fmt, task)
-    write_table(schools, fmt, task.schools, 0, fmt.wrapped, widths=(11, 44), filtered=len(task.schools.rows))
+    write_table(schools, fmt, task.schools, 0, fmt.wrapped, widths=(11, NAME_WIDTH), filtered=len(task.schools.rows))
     if task.schools_note:  # beside the header, frozen with it; the table's last row stays its totals
         schools.write_string(0, len(task.schools.headers), task.schools_note)
     profile.write_string(0, 0, "SEND profile: pupils on roll at the census, by age-based phase (FAQ 12)", fmt.bold)
-    write_table(profile, fmt, task.profile, 1, fmt.wrapped, widths=(11, 50), bold_rows=task.profile_bold,
+    write_table(profile, fmt, task.profile, 1, fmt.wrapped, widths=(11, NAME_WIDTH), bold_rows=task.profile_bold,
                 filtered=min(task.profile_bold, default=len(task.profile.rows)))  # the schools' rows
     if not task.profile.rows:
         profile.write_string(2, 0, "No pupil-level census: no profile.")

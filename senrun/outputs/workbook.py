@@ -147,17 +147,25 @@ def elements_block(ws: Worksheet, fmt: Formats, result: RunResult, row: int) -> 
     ws.write_string(row, 0, "Formula elements", fmt.bold)
     titles = common.element_titles(result.config)
     write_header(ws, row + 1, ["Element", "Shared by", "Set as", "Rate (£) or share", "Units", "Total (£)"], fmt)
+    said = []  # the protection floor's working, too long for its cell: a line of its own below the table
     for r, e in enumerate(result.elements, start=row + 2):
         ws.write_string(r, 0, titles.get(e.name, e.name))
         ws.write_string(r, 1, common.basis_words(e.basis))
         ws.write_string(r, 2, common.KIND_WORDS.get(e.kind, e.kind))
-        write_parameter(ws, r, 3, e.kind, e.parameter, fmt)
-        write_value(ws, r, 4, common.number_or_text(e.units), fmt)
+        parameter = e.parameter
+        if e.kind == "protection" and "; " in parameter:
+            parameter, working = parameter.split("; ", 1)
+            said.append(f"{titles.get(e.name, e.name)}: {parameter}; {working}")
+        write_parameter(ws, r, 3, e.kind, parameter, fmt)
+        if e.units != "":  # (an empty cell, not an empty text, lets the text beside it show whole)
+            write_value(ws, r, 4, common.number_or_text(e.units), fmt)
         write_money(ws, r, 5, e.total, fmt)
     last = row + 2 + len(result.elements)
     ws.write_string(last, 0, "Total", fmt.bold)
     write_money(ws, last, 5, sum(e.total for e in result.elements), fmt, bold=True)
-    return last + 1
+    for offset, line in enumerate(said, start=1):
+        ws.write_string(last + offset, 0, line)
+    return last + 1 + len(said)
 
 
 def write_parameter(ws: Worksheet, row: int, col: int, kind: str, parameter: str, fmt: Formats) -> None:
