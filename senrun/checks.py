@@ -15,7 +15,7 @@ import polars as pl
 
 from .calendar import academic_year, nc_year, shift_years
 from .engine import collect
-from .errors import DATE_INSIDE, UPN_SHAPE, Issues, looks_personal, school_cell_personal
+from .errors import UPN_SHAPE, Issues, looks_personal, school_cell_personal
 from .inputs.load import Table
 from .inputs.schema import (CEASED_DATE, CLUSTER_ID, CLUSTER_NAME, COUNTED_ENROL, DOB, ENROL_STATUS, NC_YEAR_TAUGHT,
                             REASON, ROW, SCHOOL_ID, SCHOOL_NAME, STATEMENT_DATE, STREAM, TO_SCHOOL, UPN)
@@ -238,6 +238,14 @@ def other_ids(table: Table, found: pl.Series, school_ids: pl.Series, issues: Iss
                  **table.where(column), expected="school ids of the schools input's kind", personal=personal)
 
 
+#: A date of birth in a name: a day, month and four-digit year of a child's lifetime (16/07/2002, 2002-07-16,
+#: 16 July 2002), never a school's "16-19", "11-16-19" or "Mayfield 16".
+NAME_DATE = re.compile(r"(?<![0-9])(?:[0-9]{1,2}([/.-])[0-9]{1,2}\1(?:19[89][0-9]|20[0-3][0-9])|(?:19[89][0-9]|20[0-3][0-9])"
+                       r"-[0-9]{2}-[0-9]{2}|[0-9]{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|"
+                       r"february|march|april|june|july|august|september|october|november|december) "
+                       r"(?:19[89][0-9]|20[0-3][0-9]))(?![0-9])", re.IGNORECASE)
+
+
 def upns_in_names(schools: Table, issues: Issues) -> None:
     """A school's or a cluster's id or name that holds a UPN (however typed), or a name that holds a date (a
     date of birth typed beside it): ids and names are published in the Schools Forum pack, the cluster packs,
@@ -248,9 +256,9 @@ def upns_in_names(schools: Table, issues: Issues) -> None:
         named = column in (SCHOOL_NAME, CLUSTER_NAME)
         # (a few thousand cells at most, read by Python's regex: the look-arounds that keep a UPN whole)
         found = [(row, text, [m.group(0) for m in UPN_SHAPE.finditer(text)]
-                  + ([m.group(0) for m in DATE_INSIDE.finditer(text)] if named else []))
+                  + ([m.group(0) for m in NAME_DATE.finditer(text)] if named else []))
                  for row, text in schools.frame.select(ROW, pl.col(column).cast(pl.String)).sort(ROW).iter_rows()
-                 if text and (UPN_SHAPE.search(text) or (named and DATE_INSIDE.search(text)))]
+                 if text and (UPN_SHAPE.search(text) or (named and NAME_DATE.search(text)))]
         what = "names" if named else "ids"
         for row, text, personal in found[:MAX_LISTED]:
             kind = "a child's UPN" if any(UPN_SHAPE.fullmatch(p) for p in personal) else "a date (of birth?)"

@@ -6,6 +6,9 @@ child came from or went to.  Here a line came from the other line of its row tha
 it began, and went on to the other line paid on the day after it ended; and it came (or went) by succession
 (SPEC §11.1) when the schools are of one succession chain and the earlier school's successor had taken over
 by then, else by a move (a managed move, or a `transfer` under `transfer: keeps`, which is paid as one).
+By months a line begins on a month's first day, so a managed move earlier in the month in which the school it
+left was taken over reads as the succession; and a line with no line before it this period came from the
+statement's school by a way its lines do not tell (docs/decisions.md, 88).
 
 Loops here run over schools, never over pupils.
 """
@@ -61,7 +64,10 @@ def neighbours(lines: pl.LazyFrame, successions: tuple[tuple[str, str], ...] = (
         return (out.select(*columns, begins.alias("_begins")).join(found, on=[earlier, later_])
                 .filter(pl.col("_on") <= pl.col("_begins")).select(*keys, pl.lit(True).alias(name)).unique(keys))
 
-    came = by_succession(CAME_FROM, "paid_school_id", pl.col("paid_from"), CAME_BY_SUCCESSION)
+    # (a line with none before it this period came from the statement's school before the period, by a move or
+    # a succession that its lines cannot tell apart: neither is claimed)
+    came = by_succession(CAME_FROM, "paid_school_id", pl.col("paid_from"), CAME_BY_SUCCESSION) \
+        .join(out.filter(pl.col(CAME_EARLIER)).select(keys), on=keys, how="anti")
     went = by_succession("paid_school_id", WENT_TO, pl.col("paid_to") + day, WENT_BY_SUCCESSION)
     return (out.join(came, on=keys, how="left", maintain_order="left")
             .join(went, on=keys, how="left", maintain_order="left")

@@ -794,18 +794,20 @@ def test_a_child_paid_at_two_schools_last_year_is_listed_at_each_with_what_was_p
     assert listed("A") == [(U2, 800)] and listed("B") == [(U2, 400)]
 
 
-def test_a_register_written_by_a_run_warned_of_its_own_register_is_doubtful_the_year_after__spec_11_4(tmp_path):
+@pytest.mark.parametrize("code", ["register_stale", "register_changed", "register_without_register",
+                                  "register_doubtful"])
+def test_a_register_written_by_a_run_warned_of_its_own_register_is_doubtful_the_year_after__spec_11_4(tmp_path, code):
     """A year run with a stale register (or an edited one) was warned; the next year, given that run's psf.csv,
     had said nothing, though a child stopped two years ago could be carried in it as continuing and paid."""
     import json as json_
 
     register = last_year(tmp_path, {"upn": U1})
     manifest = {"run_reference": "abc", "period": {"start": "2012-04-01", "end": "2013-03-31"}, "register": {},
-                "warnings": {"by_code": {"register_stale": 1, "taught_year": 3}, "count": 4}}
+                "warnings": {"by_code": {code: 1, "taught_year": 3}, "count": 4}}
     (register.parent / "manifest.json").write_text(json_.dumps(manifest))
     r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")])
     [doubt] = [w for w in r.warnings if w.code == "register_doubtful"]
-    assert "(register_stale ×1, in its manifest.json)" in doubt.message and doubt.file == "last/psf.csv"
+    assert f"({code} ×1, in its manifest.json)" in doubt.message and doubt.file == "last/psf.csv"
     assert lines_of(r, U1) == [("A", 840000, 0, "continuing")]  # said, not stopped
     manifest["warnings"]["by_code"] = {"taught_year": 3}
     (register.parent / "manifest.json").write_text(json_.dumps(manifest))
@@ -820,3 +822,11 @@ def test_allocate_without_a_register_in_a_later_year_says_so_on_the_terminal_unl
         loud.output.split())
     quiet = CliRunner().invoke(app, ["allocate", "-c", str(config), "-o", str(tmp_path / "out"), "--no-returns", "-q"])
     assert quiet.exit_code == 0 and "--register" not in quiet.output
+    compared = CliRunner().invoke(app, ["allocate", "-c", str(config), "-o", str(tmp_path / "again"), "--no-returns",
+                                        "--previous", str(tmp_path / "out")])
+    assert compared.exit_code == 0 and "Note: no --register" not in compared.output  # (register_not_given says it)
+    (tmp_path / "first").mkdir()
+    first = write_run(tmp_path / "first", statements=[statement(U1, "2005-05-05")],
+                      policy={"start": "2013-04-01"})  # the policy's first year: nothing to remember
+    said = CliRunner().invoke(app, ["allocate", "-c", str(first), "-o", str(tmp_path / "first" / "out"), "--no-returns"])
+    assert said.exit_code == 0 and "Note: no --register" not in said.output

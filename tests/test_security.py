@@ -405,3 +405,33 @@ def test_a_upn_given_as_a_columns_header_in_the_config_is_hidden_wherever_the_me
     [issue] = [i.hidden() for i in e.value.errors]
     assert "P926200209902" not in f"{issue.where()} {issue.message} {issue.expected}"
     assert issue.column == "[hidden]" and issue.file == "statements.csv"
+
+
+def test_school_names_with_age_ranges_or_key_stages_are_not_taken_for_dates_of_birth(tmp_path):
+    """"KS4 Mayfield 16-19 Unit", "Harbour 11-16-19 Centre" and "St Mary 1.2.10 Annexe" had stopped the run as
+    names holding a date: only a day, month and a four-digit year of a child's lifetime are."""
+    from builders import SCHOOLS, statement, write_run
+
+    names = ["KS4 Mayfield 16-19 Unit", "Harbour 11-16-19 Centre", "St Mary 1.2.10 Annexe"]
+    schools = [{**s, "school_name": name} for s, name in zip(SCHOOLS, names)]
+    r = allocate(load_config(write_run(tmp_path, schools=schools, statements=[statement("B801200005001", "2005-05-05")])))
+    assert r.schools["school_name"].to_list() == names
+
+
+def test_a_date_of_birth_in_a_name_is_hidden_in_the_message_as_a_upn_is():
+    from senrun.checks import NAME_DATE
+    from senrun.errors import ERROR, Issue
+
+    issue = Issue("bad_value", ERROR, '"Smith 16/07/2002" holds what looks like a date (of birth?)', file="schools.csv",
+                  row=3, column="school_name", value="Smith 16/07/2002",
+                  personal=tuple(m.group(0) for m in NAME_DATE.finditer("Smith 16/07/2002")))
+    assert "16/07/2002" not in f"{issue.hidden().message} {issue.hidden().value}"
+
+
+def test_a_upn_only_in_the_column_or_the_expected_text_is_hidden_too():
+    from senrun.errors import ERROR, Issue
+
+    issue = Issue("missing_column", ERROR, "no column here", file="statements.csv", column="P926200209902",
+                  expected="a column headed 'P926200209902'")
+    hidden = issue.hidden()
+    assert (hidden.column, hidden.expected) == ("[hidden]", "a column headed '[hidden]'")

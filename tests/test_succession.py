@@ -744,3 +744,30 @@ def test_a_child_paid_all_year_away_from_the_statements_school_is_told_the_psf_c
                                    "the PSF came here from A, the statement's school"]}
     [line] = explain_school(r, "B")["psf"]["children"]
     assert ", with PSF from the statement's school, A:" in line["text"]
+
+
+def test_a_move_before_the_period_to_the_school_that_took_over_at_its_start_is_not_claimed_a_succession__faq_6(
+        tmp_path):
+    """Moved A → B in October 2012; A closed on 31 March 2013, B its successor from 1 April, the period's first
+    day: the child's lines begin at B with none before them, and cannot tell a move from the succession."""
+    from senrun.yearly.explain import explain_school
+
+    schools = [school("A", closed="2013-03-31", successor="B"), school("B")]
+    r = run(tmp_path, schools=schools, moves=[_managed(U1, "A", "B", "2012-10-01")],
+            statements=[statement(U1, PRIMARY, annual="1200.00")])
+    assert _whys(r, "B")["B"] == ["continuing: continues beyond this period, to the end of primary phase; "
+                                  "the PSF came here from A, the statement's school"]
+    [line] = explain_school(r, "B")["psf"]["children"]
+    assert ", with PSF from the statement's school, A:" in line["text"]
+
+
+def test_a_child_moved_on_twice_and_back_is_told_the_latest_school_it_left_each_time__faq_6(tmp_path):
+    """A → B on 1 June, B → C on 1 August, C → A on 1 October (by days): C came from B and went on to A; B went on
+    to C, not to A (A's one line spans the whole period)."""
+    moves = [_managed(U1, "A", "B", "2013-06-01"), _managed(U1, "B", "H", "2013-08-01"),
+             _managed(U1, "H", "A", "2013-10-01")]
+    r = run(tmp_path, schools=[school("A"), school("B"), school("H")], moves=moves, prorate="days",
+            statements=[statement(U1, PRIMARY, annual="1200.00")])
+    whys = _whys(r, "B", "H")
+    assert whys["B"] == ["continuing: moved on to H, the PSF went with the child; came from A by managed move"]
+    assert whys["H"] == ["continuing: moved on to A, the PSF went with the child; came from B by managed move"]
