@@ -328,21 +328,27 @@ def _large_folder(root: Path, files: int) -> Path:
     return root
 
 
+def _recording_unlinks(monkeypatch) -> list[tuple[str, int]]:
+    """Each file atomic deletes from now on, as (the name or path given, the thread that deleted it)."""
+    real, calls = atomic.os.unlink, []
+
+    def unlink(path, *args, **kwargs):
+        calls.append((str(path), threading.get_ident()))
+        return real(path, *args, **kwargs)
+    monkeypatch.setattr(atomic.os, "unlink", unlink)
+    return calls
+
+
 def test_a_large_folder_is_deleted_by_several_threads_at_once_and_wholly(tmp_path, monkeypatch):
     target = tmp_path / "kept.txt"
     target.write_text("not senrun's")
     folder = _large_folder(tmp_path / "old", atomic.MANY_FILES + 10)
     (folder / "returns" / "link").symlink_to(target)
     (folder / "linked-folder").symlink_to(tmp_path, target_is_directory=True)
-    real, threads = atomic.os.unlink, set()
-
-    def unlink(path, *args, **kwargs):
-        threads.add(threading.get_ident())
-        return real(path, *args, **kwargs)
-    monkeypatch.setattr(atomic.os, "unlink", unlink)
+    calls = _recording_unlinks(monkeypatch)
     atomic.remove(folder)
     assert not folder.exists()
-    assert len(threads) > 1  # the disk's waits overlap (decisions 88)
+    assert len({thread for _, thread in calls}) > 1  # the disk's waits overlap (decisions 88)
     assert target.read_text() == "not senrun's"  # a link is deleted, never followed
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.txt"]
 
@@ -363,14 +369,9 @@ def test_a_file_of_a_large_folder_that_cannot_be_deleted_is_an_error_not_a_silen
 
 def test_a_small_folder_is_deleted_on_one_thread(tmp_path, monkeypatch):
     folder = _large_folder(tmp_path / "old", 20)
-    real, threads = atomic.os.unlink, set()
-
-    def unlink(path, *args, **kwargs):
-        threads.add(threading.get_ident())
-        return real(path, *args, **kwargs)
-    monkeypatch.setattr(atomic.os, "unlink", unlink)
+    calls = _recording_unlinks(monkeypatch)
     atomic.remove(folder)
-    assert not folder.exists() and threads == {threading.get_ident()}
+    assert not folder.exists() and {thread for _, thread in calls} == {threading.get_ident()}
 
 
 def test_a_folder_swapped_for_a_link_while_its_files_are_deleted_leads_nowhere_else(tmp_path, monkeypatch):
@@ -405,12 +406,7 @@ def test_a_folder_is_deleted_side_by_side_from_many_files_on_each_file_once(tmp_
     folder.mkdir()
     for i in range(files):
         (folder / f"{i:05d}.xlsx").write_bytes(b"x")
-    real, calls = atomic.os.unlink, []
-
-    def unlink(path, *args, **kwargs):
-        calls.append((str(path), threading.get_ident()))
-        return real(path, *args, **kwargs)
-    monkeypatch.setattr(atomic.os, "unlink", unlink)
+    calls = _recording_unlinks(monkeypatch)
     atomic.remove(folder)
     assert not folder.exists()
     assert sorted(name for name, _ in calls) == sorted(f"{i:05d}.xlsx" for i in range(files))  # each once
