@@ -95,6 +95,9 @@ def unknown_schools(table: Table, column: str, school_ids: pl.Series, issues: Is
                   f"{table.file} name schools not in the schools input", column, named)
     pupils = _census_pupils(census, bad[column]) if bad.height else {}
     slashed = _slashed_ids(school_ids) if bad.height else {}
+    unpadded: dict[str, str] = {}  # a school id without its leading zeros → the id (the first of any that tie)
+    for known in (school_ids.drop_nulls().unique().sort().to_list() if bad.height else []):
+        unpadded.setdefault(known.lstrip("0"), known)
     for rec in bad.head(MAX_LISTED).iter_rows(named=True):
         value = rec[column]
         school = named.get(str(value).strip().casefold())
@@ -106,13 +109,10 @@ def unknown_schools(table: Table, column: str, school_ids: pl.Series, issues: Is
                          f"{gives}", **table.where(column, rec[ROW]),
                          expected=f"the school's id: map the column holding schools' ids as {column}")
             continue
-        owner = (urns or {}).get(str(value).strip())
-        if owner is not None:  # the school's URN where its school_id (most often its DfE number) was wanted
-            issues.error("unknown_school", f"{what} '{value}' is not a school_id of the schools input but the URN of "
-                         f"school {owner}{_called(owner, school_ids, names)}, as the schools input's urn column "
-                         "gives it",
-                         **table.where(column, rec[ROW]), value=value,
-                         expected=f"'{owner}', the school's school_id as the schools input gives it")
+        other = _another_form(str(value).strip(), unpadded, urns or {}, school_ids, names, table.file)
+        if other is not None:  # the school is there, its id written another way (leading zeros lost, its URN)
+            issues.error("unknown_school", f"{what} '{value}' {other[0]}", **table.where(column, rec[ROW]), value=value,
+                         expected=other[1])
             continue
         child = looks_personal(value)  # a UPN or a date of birth typed into the school cell: no suggestion
         written = slashed.get(str(value).strip())
@@ -300,6 +300,23 @@ def school_clusters(schools: Table, issues: Issues) -> None:
         issues.warn("cluster_names", f"cluster {rec[CLUSTER_ID]} is named '{rec[CLUSTER_NAME]}' here but "
                     f"'{rec['_first_name']}' above; the first name is used",
                     **schools.where(CLUSTER_NAME, rec[ROW]), value=rec[CLUSTER_NAME])
+
+
+def _another_form(value: str, unpadded: dict[str, str], urns: dict[str, str], school_ids: pl.Series,
+                  names: pl.Series | None, file: str) -> tuple[str, str] | None:
+    """(what is wrong, what was expected) for an unknown school id that is a school of the schools input written
+    another way: without (or with more) leading zeros, or as its URN (`urns`: URN → school_id); else None."""
+    meant = unpadded.get(value.lstrip("0")) if value.lstrip("0") else None
+    if meant is not None and meant != value:  # lost (or gained) leading zeros, as a census's can
+        return (f"is not in the schools input, but {meant} is: the ids of {file} have lost their leading zeros (a "
+                "CSV file opened and saved in Excel drops them)",
+                f"'{meant}', as the schools input writes it: keep the column as text")
+    owner = urns.get(value)
+    if owner is not None:  # the school's URN where its school_id (most often its DfE number) was wanted
+        return (f"is not a school_id of the schools input but the URN of school {owner}"
+                f"{_called(owner, school_ids, names)}, as the schools input's urn column gives it",
+                f"'{owner}', the school's school_id as the schools input gives it")
+    return None
 
 
 def _called(sid: str, school_ids: pl.Series, names: pl.Series | None) -> str:

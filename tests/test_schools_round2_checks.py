@@ -162,8 +162,27 @@ def test_cluster_ids_that_differ_only_in_capitals_spaces_or_punctuation_are_an_e
                school("D", "North-East"), school("E", "Thetford")]
     found = [e for e in errors_of(tmp_path, schools=schools, statements=ONE_CHILD) if e.code == "cluster_spelling"]
     assert [(e.row, e.column, e.value) for e in found] == [(3, "cluster_id", "thetford"), (5, "cluster_id", "North-East")]
-    assert found[0].message == ("cluster_id 'thetford' differs from 'Thetford' (row 2) only in capitals, spaces or "
-                                "punctuation: they would be two clusters, each with its own share")
+    assert found[0].message == ("cluster_id 'thetford' differs from 'Thetford' (row 2) only in capitals, spaces, "
+                                "punctuation or leading zeros: they would be two clusters, each with its own share")
+
+
+def test_cluster_ids_1_and_01_are_one_cluster_typed_two_ways_an_error__faq_2(tmp_path):
+    """A cluster column of numbers with a few cells typed as text: 1 and 01 had been two clusters with no word,
+    and per-cluster top-slices and bases counted four clusters for two."""
+    schools = [school("A", "1"), school("B", "01"), school("H", "926-02"), school("D", "926-2"), school("E", "10")]
+    found = [e for e in errors_of(tmp_path, schools=schools, statements=ONE_CHILD) if e.code == "cluster_spelling"]
+    assert [(e.row, e.value) for e in found] == [(3, "01"), (5, "926-2")]
+
+
+def test_a_statements_school_id_that_lost_its_leading_zeros_is_told_which_school_it_is__spec_8(tmp_path):
+    """The schools input's ids are 0101…; a statements file saved through Excel has 101: it had been told to add
+    school 101 to the schools input, which would make a school that does not exist."""
+    schools = [school("0101"), school("B")]
+    found = [e for e in errors_of(tmp_path, schools=schools, statements=[statement(U1, "2005-05-05", school="101")])
+             if e.code == "unknown_school"]
+    assert [(e.file, e.row, e.value) for e in found] == [("statements.csv", 2, "101")]
+    assert "but 0101 is" in found[0].message and "leading zeros" in found[0].message
+    assert found[0].expected.startswith("'0101', as the schools input writes it")
 
 
 def test_a_blank_cluster_says_how_a_setting_outside_the_formula_is_given__spec_11_2(tmp_path):
