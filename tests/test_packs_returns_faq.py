@@ -212,3 +212,12 @@ def test_a_line_that_stopped_at_its_own_school_gives_its_own_reason_not_moved_on
              if ran.psf.filter((pl.col("upn") == "W926200112003") & (pl.col("paid_amount") == paid))
              ["paid_school_id"].to_list() == ["P1"]]
     assert not any("moved on" in why for why in at_p1), at_p1
+
+
+def test_a_cluster_with_no_child_paid_psf_shows_this_years_run_off_row_as_none_not_an_empty_table__faq_8(tmp_path):
+    """A pack's PSF run-off had only its headings where no child of the cluster was paid PSF this year."""
+    from builders import run, statement
+
+    r = run(tmp_path, statements=[statement("B801200005001", "2005-05-05", annual="0")])
+    [pack] = packs_of(r).values()
+    assert pack.runoff.rows == ((f"{r.config.year} (this year)", 0, 0),)

@@ -198,12 +198,14 @@ def runoff_table(result: RunResult, membership: pl.DataFrame) -> pl.DataFrame:
     """Per cluster and year (membership: school_id → cluster_id): this year's children paid PSF at
     its schools (any PSF in the period, whether or not it continues; a child paid at two of its
     schools counts once) and the PSF paid, then each later year's run-off."""
-    this_year = (result.psf.filter(pl.col("paid_amount") > 0)
-                 .join(membership, left_on="paid_school_id", right_on="school_id", how="inner")
-                 .group_by("cluster_id")
-                 .agg(pl.col("upn").n_unique().cast(pl.Int64).alias("children"),
-                      pl.col("paid_amount").sum().cast(pl.Int64).alias("psf"))
-                 .with_columns(pl.lit(0, dtype=pl.Int32).alias("_k"),
+    paid = (result.psf.filter(pl.col("paid_amount") > 0)
+            .join(membership, left_on="paid_school_id", right_on="school_id", how="inner")
+            .group_by("cluster_id")
+            .agg(pl.col("upn").n_unique().cast(pl.Int64).alias("children"),
+                 pl.col("paid_amount").sum().cast(pl.Int64).alias("psf")))
+    # every cluster has this year's row, 0 children and £0.00 where none is paid PSF (not an empty table)
+    this_year = (membership.select("cluster_id").drop_nulls().unique().join(paid, on="cluster_id", how="left")
+                 .with_columns(pl.col("children", "psf").fill_null(0), pl.lit(0, dtype=pl.Int32).alias("_k"),
                                pl.lit(f"{result.config.year} (this year)").alias("year")))
     later = (runoff_by_school(result).join(membership, on="school_id", how="inner")
              .group_by("cluster_id", "_k", "year").agg(pl.col("children", "psf").sum())
