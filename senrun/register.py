@@ -580,10 +580,25 @@ def _reinstate_notes(hist: pl.DataFrame, cfg: Config) -> list[Issue]:
     wanted = _reinstated(cfg)
     stopped = hist.filter(pl.col("stopped") & _named(hist, wanted)).select(*KEY)
     idle = wanted.join(stopped, on=KEY, how="anti", maintain_order="left")
-    return [Issue("reinstate_unused", WARNING, f"reinstate: {r[UPN]} / {r[STREAM]} did not stop last year in the "
-                  "register: nothing to reinstate", file=cfg.path.name, column="reinstate", field=UPN,
-                  value=r[UPN])
+    if idle.is_empty():
+        return []
+    known = hist.filter(pl.col(UPN).is_in(idle[UPN].implode())).select(UPN, STREAM, "stopped")
+    return [Issue("reinstate_unused", WARNING, f"reinstate: {r[UPN]} / {r[STREAM]} {_not_stopped(known, r)}: nothing "
+                  "to reinstate", file=cfg.path.name, column="reinstate", field=UPN, value=r[UPN])
             for r in idle.iter_rows(named=True)]
+
+
+def _not_stopped(known: pl.DataFrame, entry: dict) -> str:
+    """Why a reinstatement lifts nothing: the child is not in the register, or has no history of that stream
+    there (naming the streams it has, and whether they stopped), or that history did not stop."""
+    mine = known.filter(pl.col(UPN) == entry[UPN])
+    if mine.is_empty():
+        return "is not in the register (last year's psf.csv has no line for this child)"
+    streams = dict(mine.select(STREAM, "stopped").iter_rows())
+    if entry[STREAM] not in streams:
+        said = ", ".join(f"{stream} ({'stopped' if stop else 'continuing'})" for stream, stop in sorted(streams.items()))
+        return f"has no {entry[STREAM]} history in the register, only {said}: name the stream that stopped"
+    return "did not stop last year in the register (it was continuing)"
 
 
 def reinstate_without_register(cfg: Config) -> list[Issue]:

@@ -830,3 +830,20 @@ def test_allocate_without_a_register_in_a_later_year_says_so_on_the_terminal_unl
                       policy={"start": "2013-04-01"})  # the policy's first year: nothing to remember
     said = CliRunner().invoke(app, ["allocate", "-c", str(first), "-o", str(tmp_path / "first" / "out"), "--no-returns"])
     assert said.exit_code == 0 and "Note: no --register" not in said.output
+
+
+def test_a_reinstatement_that_lifts_nothing_says_why_the_child_was_not_stopped__spec_11_4(tmp_path):
+    """"did not stop last year" had been said alike of a child not in the register at all, of a stream the child
+    has no history of (a PSF stop named as SSMN), and of a history that was continuing."""
+    register = last_year(tmp_path, left(), {"upn": U2})  # U1's PSF stopped; U2's continued
+    reinstate = [{"upn": U1, "stream": "SSMN", "reason": "r"}, {"upn": U2, "stream": "PSF", "reason": "r"},
+                 {"upn": "H801200005003", "stream": "PSF", "reason": "r"}]
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05"), statement(U2, "2005-05-05")],
+                 reinstate=reinstate)
+    said = [w.message for w in r.warnings if w.code == "reinstate_unused"]
+    assert said == [
+        f"reinstate: {U1} / SSMN has no SSMN history in the register, only PSF (stopped): name the stream that "
+        "stopped: nothing to reinstate",
+        f"reinstate: {U2} / PSF did not stop last year in the register (it was continuing): nothing to reinstate",
+        "reinstate: H801200005003 / PSF is not in the register (last year's psf.csv has no line for this child): "
+        "nothing to reinstate"]
