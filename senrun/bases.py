@@ -128,7 +128,7 @@ def check_cluster_spelling(schools: Table, issues: Issues) -> None:
     """Cluster ids that differ only in capitals, spaces, punctuation or a number's leading zeros ('Thetford',
     'thetford', 'North-East', 'North East'; '1' typed as a number and '01' as text) are an error: they would be
     two clusters, each with its own share, where the council meant one."""
-    same = (pl.col(CLUSTER_ID).str.to_lowercase().str.replace_all(r"(^|[^0-9])0+([0-9])", "${1}${2}")
+    same = (pl.col(CLUSTER_ID).str.to_lowercase().str.replace_all(r"(^|[^0-9.])0+([0-9])", "${1}${2}")
             .str.replace_all(r"[\s\-_.,/']+", ""))
     ids = (schools.frame.filter(pl.col(CLUSTER_ID).is_not_null()).sort(ROW)
            .select(ROW, CLUSTER_ID, same.alias("_same"))

@@ -95,9 +95,9 @@ def unknown_schools(table: Table, column: str, school_ids: pl.Series, issues: Is
                   f"{table.file} name schools not in the schools input", column, named)
     pupils = _census_pupils(census, bad[column]) if bad.height else {}
     slashed = _slashed_ids(school_ids) if bad.height else {}
-    unpadded: dict[str, str] = {}  # a school id without its leading zeros → the id (the first of any that tie)
+    unpadded: dict[str, list[str]] = {}  # a school id without its leading zeros → the ids that are so
     for known in (school_ids.drop_nulls().unique().sort().to_list() if bad.height else []):
-        unpadded.setdefault(known.lstrip("0"), known)
+        unpadded.setdefault(known.lstrip("0"), []).append(known)
     for rec in bad.head(MAX_LISTED).iter_rows(named=True):
         value = rec[column]
         school = named.get(str(value).strip().casefold())
@@ -238,12 +238,27 @@ def other_ids(table: Table, found: pl.Series, school_ids: pl.Series, issues: Iss
                  **table.where(column), expected="school ids of the schools input's kind", personal=personal)
 
 
-#: A date of birth in a name: a day, month and four-digit year of a child's lifetime (16/07/2002, 2002-07-16,
-#: 16 July 2002), never a school's "16-19", "11-16-19" or "Mayfield 16".
-NAME_DATE = re.compile(r"(?<![0-9])(?:[0-9]{1,2}([/.-])[0-9]{1,2}\1(?:19[89][0-9]|20[0-3][0-9])|(?:19[89][0-9]|20[0-3][0-9])"
-                       r"-[0-9]{2}-[0-9]{2}|[0-9]{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|"
-                       r"february|march|april|june|july|august|september|october|november|december) "
-                       r"(?:19[89][0-9]|20[0-3][0-9]))(?![0-9])", re.IGNORECASE)
+#: Dates in a name, checked one by one (`name_dates`): a day, a month and a year, numeric (16/07/2002, 16-07-2002,
+#: 16.07.2002, 16/07/02 with slashes only), ISO (2002-07-16) or with the month in words (16 Jul 2002, 16-Jul-12,
+#: 16th July 2002).  A school's "16-19", "11-16-19" (no month 16) or "Mayfield 16" is none.
+_NUM_DATE = re.compile(r"(?<![0-9])([0-9]{1,2})([/.-])([0-9]{1,2})\2([0-9]{4}|[0-9]{2})(?![0-9])")
+_ISO_DATE = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})-([0-9]{2})-([0-9]{2})(?![0-9])")
+_WORD_DATE = re.compile(r"(?<![0-9])([0-9]{1,2})(?:st|nd|rd|th)?[ \-](jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|"
+                        r"dec|january|february|march|april|june|july|august|september|october|november|december)"
+                        r"\.?[ ,\-]+([0-9]{4}|[0-9]{2})(?![0-9])", re.IGNORECASE)
+
+
+def name_dates(text: str) -> list[str]:
+    """The dates in a school's or a cluster's name that could be a child's date of birth (a real day and month;
+    a four-digit year from 1980 to 2039, or two digits where the form leaves no doubt that it is a date)."""
+    def year_ok(year: str, short_ok: bool) -> bool:
+        return 1980 <= int(year) <= 2039 if len(year) == 4 else short_ok
+    found = [m[0] for m in _NUM_DATE.finditer(text)
+             if 1 <= int(m[1]) <= 31 and 1 <= int(m[3]) <= 12 and year_ok(m[4], m[2] == "/")]
+    found += [m[0] for m in _ISO_DATE.finditer(text)
+              if 1980 <= int(m[1]) <= 2039 and 1 <= int(m[2]) <= 12 and 1 <= int(m[3]) <= 31]
+    found += [m[0] for m in _WORD_DATE.finditer(text) if 1 <= int(m[1]) <= 31 and year_ok(m[3], True)]
+    return found
 
 
 def upns_in_names(schools: Table, issues: Issues) -> None:
@@ -256,9 +271,9 @@ def upns_in_names(schools: Table, issues: Issues) -> None:
         named = column in (SCHOOL_NAME, CLUSTER_NAME)
         # (a few thousand cells at most, read by Python's regex: the look-arounds that keep a UPN whole)
         found = [(row, text, [m.group(0) for m in UPN_SHAPE.finditer(text)]
-                  + ([m.group(0) for m in NAME_DATE.finditer(text)] if named else []))
+                  + (name_dates(text) if named else []))
                  for row, text in schools.frame.select(ROW, pl.col(column).cast(pl.String)).sort(ROW).iter_rows()
-                 if text and (UPN_SHAPE.search(text) or (named and NAME_DATE.search(text)))]
+                 if text and (UPN_SHAPE.search(text) or (named and name_dates(text)))]
         what = "names" if named else "ids"
         for row, text, personal in found[:MAX_LISTED]:
             kind = "a child's UPN" if any(UPN_SHAPE.fullmatch(p) for p in personal) else "a date (of birth?)"
@@ -302,21 +317,23 @@ def school_clusters(schools: Table, issues: Issues) -> None:
                     **schools.where(CLUSTER_NAME, rec[ROW]), value=rec[CLUSTER_NAME])
 
 
-def _another_form(value: str, unpadded: dict[str, str], urns: dict[str, str], school_ids: pl.Series,
+def _another_form(value: str, unpadded: dict[str, list[str]], urns: dict[str, str], school_ids: pl.Series,
                   names: pl.Series | None, file: str) -> tuple[str, str] | None:
     """(what is wrong, what was expected) for an unknown school id that is a school of the schools input written
-    another way: without (or with more) leading zeros, or as its URN (`urns`: URN → school_id); else None."""
-    meant = unpadded.get(value.lstrip("0")) if value.lstrip("0") else None
-    if meant is not None and meant != value:  # lost (or gained) leading zeros, as a census's can
-        return (f"is not in the schools input, but {meant} is: the ids of {file} have lost their leading zeros (a "
-                "CSV file opened and saved in Excel drops them)",
-                f"'{meant}', as the schools input writes it: keep the column as text")
+    another way: as its URN (`urns`: URN → school_id), or with fewer or more leading zeros (`unpadded`: an id
+    without them → the schools' ids); else None."""
     owner = urns.get(value)
     if owner is not None:  # the school's URN where its school_id (most often its DfE number) was wanted
         return (f"is not a school_id of the schools input but the URN of school {owner}"
                 f"{_called(owner, school_ids, names)}, as the schools input's urn column gives it",
                 f"'{owner}', the school's school_id as the schools input gives it")
-    return None
+    meant = [sid for sid in unpadded.get(value.lstrip("0"), []) if sid != value] if value.lstrip("0") else []
+    if not meant:
+        return None
+    said = " or ".join(f"{sid}{_called(sid, school_ids, names)}" for sid in meant)
+    return (f"is not in the schools input, but {said} {'is' if len(meant) == 1 else 'are'}: the ids of {file} "
+            "have lost (or gained) leading zeros (a CSV file opened and saved in Excel drops them)",
+            f"{' or '.join(repr(sid) for sid in meant)}, as the schools input writes it: keep the column as text")
 
 
 def _called(sid: str, school_ids: pl.Series, names: pl.Series | None) -> str:

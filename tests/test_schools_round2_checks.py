@@ -172,6 +172,10 @@ def test_cluster_ids_1_and_01_are_one_cluster_typed_two_ways_an_error__faq_2(tmp
     schools = [school("A", "1"), school("B", "01"), school("H", "926-02"), school("D", "926-2"), school("E", "10")]
     found = [e for e in errors_of(tmp_path, schools=schools, statements=ONE_CHILD) if e.code == "cluster_spelling"]
     assert [(e.row, e.value) for e in found] == [(3, "01"), (5, "926-2")]
+    (tmp_path / "decimals").mkdir()
+    decimals = [school("A", "1.5"), school("B", "1.05")]  # (a decimal's zeros are no leading zeros)
+    assert sorted(run(tmp_path / "decimals", schools=decimals, statements=ONE_CHILD).clusters["cluster_id"]) == [
+        "1.05", "1.5"]
 
 
 def test_a_statements_school_id_that_lost_its_leading_zeros_is_told_which_school_it_is__spec_8(tmp_path):
@@ -181,8 +185,15 @@ def test_a_statements_school_id_that_lost_its_leading_zeros_is_told_which_school
     found = [e for e in errors_of(tmp_path, schools=schools, statements=[statement(U1, "2005-05-05", school="101")])
              if e.code == "unknown_school"]
     assert [(e.file, e.row, e.value) for e in found] == [("statements.csv", 2, "101")]
-    assert "but 0101 is" in found[0].message and "leading zeros" in found[0].message
+    assert "but 0101 (School 0101) is" in found[0].message and "leading zeros" in found[0].message
     assert found[0].expected.startswith("'0101', as the schools input writes it")
+
+
+def test_a_statements_school_id_that_two_schools_fit_but_for_leading_zeros_names_both__spec_8(tmp_path):
+    schools = [school("01"), school("001"), school("B")]
+    found = [e for e in errors_of(tmp_path, schools=schools, statements=[statement(U1, "2005-05-05", school="1")])
+             if e.code == "unknown_school"]
+    assert "but 001 (School 001) or 01 (School 01) are" in found[0].message
 
 
 def test_a_blank_cluster_says_how_a_setting_outside_the_formula_is_given__spec_11_2(tmp_path):

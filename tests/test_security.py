@@ -418,13 +418,24 @@ def test_school_names_with_age_ranges_or_key_stages_are_not_taken_for_dates_of_b
     assert r.schools["school_name"].to_list() == names
 
 
+@pytest.mark.parametrize(("name", "dates"), [
+    ("Smith 16/07/2002", ["16/07/2002"]), ("Smith 16-Jul-2012", ["16-Jul-2012"]), ("Smith 16/07/12", ["16/07/12"]),
+    ("Smith 16th July 2012", ["16th July 2012"]), ("DOB 2002-07-16", ["2002-07-16"]), ("Smith 16.07.2012", ["16.07.2012"]),
+    ("KS4 Mayfield 16-19 Unit", []), ("Harbour 11-16-19 Centre", []), ("St Mary 1.2.10 Annexe", []),
+    ("Smith 99/99/2012", []), ("Ash Primary 2013-14", [])])
+def test_only_a_real_day_month_and_year_in_a_name_is_taken_for_a_date_of_birth(name, dates):
+    from senrun.checks import name_dates
+
+    assert name_dates(name) == dates
+
+
 def test_a_date_of_birth_in_a_name_is_hidden_in_the_message_as_a_upn_is():
-    from senrun.checks import NAME_DATE
+    from senrun.checks import name_dates
     from senrun.errors import ERROR, Issue
 
     issue = Issue("bad_value", ERROR, '"Smith 16/07/2002" holds what looks like a date (of birth?)', file="schools.csv",
                   row=3, column="school_name", value="Smith 16/07/2002",
-                  personal=tuple(m.group(0) for m in NAME_DATE.finditer("Smith 16/07/2002")))
+                  personal=tuple(name_dates("Smith 16/07/2002")))
     assert "16/07/2002" not in f"{issue.hidden().message} {issue.hidden().value}"
 
 
