@@ -328,12 +328,16 @@ def _large_folder(root: Path, files: int) -> Path:
     return root
 
 
-def _recording_unlinks(monkeypatch) -> list[tuple[str, int]]:
-    """Each file atomic deletes from now on, as (the name or path given, the thread that deleted it)."""
+def _recording_unlinks(monkeypatch, wait: float = 0.0) -> list[tuple[str, int, bool]]:
+    """Each file atomic deletes from now on, as (the name or path given, the thread that deleted it, whether
+    through its folder's handle); each deletion waiting `wait` seconds, as a disk's does."""
+    import time
+
     real, calls = atomic.os.unlink, []
 
     def unlink(path, *args, **kwargs):
-        calls.append((str(path), threading.get_ident()))
+        calls.append((str(path), threading.get_ident(), kwargs.get("dir_fd") is not None))
+        time.sleep(wait)
         return real(path, *args, **kwargs)
     monkeypatch.setattr(atomic.os, "unlink", unlink)
     return calls
@@ -345,10 +349,10 @@ def test_a_large_folder_is_deleted_by_several_threads_at_once_and_wholly(tmp_pat
     folder = _large_folder(tmp_path / "old", atomic.MANY_FILES + 10)
     (folder / "returns" / "link").symlink_to(target)
     (folder / "linked-folder").symlink_to(tmp_path, target_is_directory=True)
-    calls = _recording_unlinks(monkeypatch)
+    calls = _recording_unlinks(monkeypatch, wait=0.002)
     atomic.remove(folder)
     assert not folder.exists()
-    assert len({thread for _, thread in calls}) > 1  # the disk's waits overlap (decisions 88)
+    assert len({thread for _, thread, _ in calls}) > 1  # the disk's waits overlap (decisions 88)
     assert target.read_text() == "not senrun's"  # a link is deleted, never followed
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.txt"]
 
@@ -371,7 +375,7 @@ def test_a_small_folder_is_deleted_on_one_thread(tmp_path, monkeypatch):
     folder = _large_folder(tmp_path / "old", 20)
     calls = _recording_unlinks(monkeypatch)
     atomic.remove(folder)
-    assert not folder.exists() and {thread for _, thread in calls} == {threading.get_ident()}
+    assert not folder.exists() and {thread for _, thread, _ in calls} == {threading.get_ident()}
 
 
 def test_a_folder_swapped_for_a_link_while_its_files_are_deleted_leads_nowhere_else(tmp_path, monkeypatch):
@@ -409,8 +413,10 @@ def test_a_folder_is_deleted_side_by_side_from_many_files_on_each_file_once(tmp_
     calls = _recording_unlinks(monkeypatch)
     atomic.remove(folder)
     assert not folder.exists()
-    assert sorted(name for name, _ in calls) == sorted(f"{i:05d}.xlsx" for i in range(files))  # each once
-    assert (len({thread for _, thread in calls}) > 1) == (files >= atomic.MANY_FILES)
+    assert sorted(name for name, _, _ in calls) == sorted(f"{i:05d}.xlsx" for i in range(files))  # each once
+    # from MANY_FILES on, by the deletion's threads; below it, by rmtree alone, on this thread
+    side_by_side = any(thread != threading.get_ident() for _, thread, _ in calls)
+    assert side_by_side == (files >= atomic.MANY_FILES)
 
 
 def test_a_write_to_a_new_folder_has_no_old_folder_to_delete_or_report(result, tmp_path):
