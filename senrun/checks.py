@@ -95,9 +95,7 @@ def unknown_schools(table: Table, column: str, school_ids: pl.Series, issues: Is
                   f"{table.file} name schools not in the schools input", column, named)
     pupils = _census_pupils(census, bad[column]) if bad.height else {}
     slashed = _slashed_ids(school_ids) if bad.height else {}
-    unpadded: dict[str, list[str]] = {}  # a school id without its leading zeros → the ids that are so
-    for known in (school_ids.drop_nulls().unique().sort().to_list() if bad.height else []):
-        unpadded.setdefault(known.lstrip("0"), []).append(known)
+    unpadded = _unpadded(school_ids) if bad.height else {}
     for rec in bad.head(MAX_LISTED).iter_rows(named=True):
         value = rec[column]
         school = named.get(str(value).strip().casefold())
@@ -315,6 +313,14 @@ def school_clusters(schools: Table, issues: Issues) -> None:
         issues.warn("cluster_names", f"cluster {rec[CLUSTER_ID]} is named '{rec[CLUSTER_NAME]}' here but "
                     f"'{rec['_first_name']}' above; the first name is used",
                     **schools.where(CLUSTER_NAME, rec[ROW]), value=rec[CLUSTER_NAME])
+
+
+def _unpadded(school_ids: pl.Series) -> dict[str, list[str]]:
+    """Each school id without its leading zeros → the schools' ids that are so (for `_another_form`)."""
+    found: dict[str, list[str]] = {}
+    for known in school_ids.drop_nulls().unique().sort().to_list():
+        found.setdefault(known.lstrip("0"), []).append(known)
+    return found
 
 
 def _another_form(value: str, unpadded: dict[str, list[str]], urns: dict[str, str], school_ids: pl.Series,

@@ -318,6 +318,11 @@ def _succession_pairs(inp: Inputs) -> tuple[tuple[str, str], ...]:
     return inp.derived["succession_pairs"]
 
 
+def _takeovers(inp: Inputs) -> tuple[tuple[str, date], ...]:
+    """Each predecessor school and the day its successor took over (RunResult.takeovers)."""
+    return tuple(successions_of(inp).edges.select(SCHOOL_ID, "on").iter_rows())
+
+
 def _statement_dobs(inp: Inputs) -> pl.DataFrame:
     """Statements win for every use of a child's age (SPEC §8)."""
     return inp.statements.frame.select(UPN, pl.col(DOB).alias("statement_dob")).unique(UPN, keep="first")
@@ -652,7 +657,7 @@ def compute(inp: Inputs, cfg: Config, psf: PsfFrames | None = None, prepared: Pr
         totals=totals, issues=tuple(issues.items), inputs=_input_infos(inp), config_sha256=cfg.sha256,
         checks=passed,
         successions=_succession_pairs(inp),
-        takeovers=tuple(successions_of(inp).edges.select(SCHOOL_ID, "on").iter_rows()),
+        takeovers=_takeovers(inp),
         no_return=tuple(schools.filter(~pl.col(IN_FORMULA_FLAG) & (pl.col("psf") == 0))[SCHOOL_ID].to_list()),
         outside=tuple(schools.filter(~pl.col(IN_FORMULA_FLAG))[SCHOOL_ID].to_list()),
         register=inp.register, rate_segments=prepared.psf.segments)

@@ -146,7 +146,7 @@ def children_columns(result: RunResult, school_order: pl.Series) -> pl.DataFrame
     dates = [c for c, kind in zip(CHILD_COLUMNS, CHILD_KINDS) if kind == "date"]
     # the school a line's PSF went on to, if it went on (a managed move, a successor), and the school it came from,
     # each by a move or by succession (senrun.neighbours)
-    lines = neighbours(psf.lazy(), result.successions, getattr(result, "takeovers", ()))
+    lines = neighbours(psf.lazy(), result.successions, result.takeovers)
     # a line paid up to a day before its history's last paid day: the PSF went on from here to another school
     # a child's statement history (SPEC §11.3), by its first row's ROW: a ceased statement and its reissue are two
     history = pl.col("paid_to").max().over(ROW)

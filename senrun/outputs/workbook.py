@@ -153,9 +153,9 @@ def elements_block(ws: Worksheet, fmt: Formats, result: RunResult, row: int) -> 
         ws.write_string(r, 1, common.basis_words(e.basis))
         ws.write_string(r, 2, common.KIND_WORDS.get(e.kind, e.kind))
         parameter = e.parameter
-        if e.kind == "protection" and "; " in parameter:
-            parameter, working = parameter.split("; ", 1)
-            said.append(f"{titles.get(e.name, e.name)}: {parameter}; {working}")
+        if e.kind == "protection" and "; " in parameter:  # (its floor in the cell, the whole below)
+            parameter = parameter.split("; ", 1)[0]
+            said.append(f"{titles.get(e.name, e.name)}: {e.parameter}")
         write_parameter(ws, r, 3, e.kind, parameter, fmt)
         if e.units != "":  # (an empty cell, not an empty text, lets the text beside it show whole)
             write_value(ws, r, 4, common.number_or_text(e.units), fmt)

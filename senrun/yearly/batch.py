@@ -23,7 +23,7 @@ from ..errors import SenrunError
 from ..formula import _parameter, _units_text, element_totals, element_units, pot, solved_rate
 from ..inputs.schema import CLUSTER_ID, CLUSTER_NAME, SCHOOL_ID, SCHOOL_NAME
 from ..money import apportion
-from ..pipeline import Inputs, Prepared, _checks_passed, _input_infos, _succession_pairs, successions_of
+from ..pipeline import Inputs, Prepared, _checks_passed, _input_infos, _succession_pairs, _takeovers
 from ..result import Element, RunResult, Totals
 from ..schools import IN_FORMULA_FLAG
 
@@ -115,8 +115,8 @@ def batch_runs(inp: Inputs, prepared: Prepared, cfgs: list[Config]) -> list[RunR
     no_return = tuple(prepared.schools.filter(~pl.col(IN_FORMULA_FLAG) & (pl.col("psf") == 0))[SCHOOL_ID].to_list())
     outside = tuple(prepared.schools.filter(~pl.col(IN_FORMULA_FLAG))[SCHOOL_ID].to_list())
     common = dict(psf=prepared.psf.lines, released=prepared.released, workings=None, issues=prepared.issues,
-                  inputs=_input_infos(inp), successions=_succession_pairs(inp),
-                  takeovers=tuple(successions_of(inp).edges.select(SCHOOL_ID, "on").iter_rows()), no_return=no_return,
+                  inputs=_input_infos(inp), successions=_succession_pairs(inp), takeovers=_takeovers(inp),
+                  no_return=no_return,
                   outside=outside, register=inp.register, rate_segments=prepared.psf.segments)
     empty = _clusters(long.clear(), names).drop("_s")  # a run whose schools have no cluster
     out: list[RunResult | SenrunError] = []

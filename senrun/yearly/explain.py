@@ -110,7 +110,7 @@ def explain_school(result: RunResult, school_id: str, personal: bool = True,
         raise SenrunError(f"{asked}, and {error.issues[0].message}") if asked else error
     row = found.row(0, named=True)
     # each line with the school it came from, by a move or by succession (a chain of moves A → B → here: B)
-    came = (neighbours(result.psf.lazy(), result.successions, getattr(result, "takeovers", ()))
+    came = (neighbours(result.psf.lazy(), result.successions, result.takeovers)
             .filter(pl.col("paid_school_id") == school_id).collect())
     lines = came.sort(UPN, "stream") if personal else came.sort(ROW, "paid_from")
     statements = _statements_file(result)
