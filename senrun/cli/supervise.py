@@ -58,7 +58,17 @@ def supervise(argv: list[str]) -> None:
         atomic.SWAP_FD = write_end
         return
     os.close(write_end)
+    for sig in FORWARDED:  # one that another thread of this process takes (a thread a program started before calling
+        signal.signal(sig, lambda signum, frame: _forward(child, signum))  # main) is passed on by its handler
     _wait_and_exit(child, read_end)
+
+
+def _forward(child: int, sig: int) -> None:
+    """Pass a signal on to the child, unless it has ended."""
+    try:
+        os.kill(child, sig)
+    except ProcessLookupError:
+        pass  # it has just ended: the wait says how
 
 
 def _die_with(parent: int) -> None:
@@ -115,10 +125,7 @@ def _wait(child: int) -> int:
         if info is None or info.si_signo == signal.SIGCHLD or (
                 info.si_signo == signal.SIGINT and info.si_code == SI_KERNEL):
             continue
-        try:
-            os.kill(child, info.si_signo)
-        except ProcessLookupError:
-            pass  # it has just ended: the next wait says how
+        _forward(child, info.si_signo)
 
 
 def _read_all(fd: int) -> str:
