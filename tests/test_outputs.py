@@ -109,6 +109,18 @@ def test_table_sheets_have_currency_frozen_header_and_filter(out):
     assert book["Schools"].column_dimensions["B"].width >= len("=Beech Infant")
 
 
+def test_the_released_column_says_why_it_is_not_always_annual_less_paid(out):
+    """A reader's check of the Released sheet (Annual − Paid = Released) failed by a post-policy statement's
+    annual amount, which is listed but neither paid nor released, and by a penny where a line's rounding
+    pays one more: the header's comment now says both."""
+    ws = openpyxl.load_workbook(out / "allocations.xlsx")["Released"]
+    header = [c.value for c in ws[1]]
+    comment = ws.cell(1, header.index("Released (£)") + 1).comment
+    assert comment is not None and "issued after the cluster model began" in comment.text
+    assert "Annual − Paid" in comment.text and "a penny" in comment.text
+    assert all(ws.cell(1, i + 1).comment is None for i, h in enumerate(header) if h != "Released (£)")
+
+
 def test_a_name_beginning_with_equals_is_a_string_cell_not_a_formula(out):
     cell = openpyxl.load_workbook(out / "allocations.xlsx")["Schools"]["B3"]
     assert cell.value == "=Beech Infant" and cell.data_type == "s"

@@ -131,6 +131,22 @@ def test_a_per_cluster_top_slice_is_held_only_for_clusters_with_a_school_in_the_
         ("Cluster host: none held for this cluster (no school of it is in the formula)", 0)]
 
 
+def test_a_packs_cluster_sheet_counts_the_settings_outside_the_formula_its_schools_sheet_lists_faq_1_spec_11_2(financial):
+    """A cluster's Schools figure counts the schools in the formula, but its pack's Schools sheet lists its settings
+    outside the formula too (their PSF is in the cluster's figures): a reader saw 0 schools beside one listed."""
+    from senrun.outputs.clusterpack import OUTSIDE_LINE
+
+    packs = packs_of(financial)
+
+    def counts(cluster: str) -> list[tuple[str, int]]:
+        return [(line[0], line[1]) for line in packs[f"clusters/{cluster}.xlsx"].lines
+                if line and line[0] in ("Schools", OUTSIDE_LINE)]
+
+    assert counts("C3") == [("Schools", 0), (OUTSIDE_LINE, 1)]
+    assert len(packs["clusters/C3.xlsx"].schools.rows) == 1  # Little Acorns PVI Nursery, listed
+    assert counts("C1") == [("Schools", 2)]  # no such setting: no such line
+
+
 def test_the_packs_per_cluster_top_slices_add_up_to_what_was_top_sliced(financial):
     held = sum(pence for task in plan_packs(financial) for _, pence in topslice_lines(task, "Cluster host"))
     assert held == dict(financial.totals.topslices)["cluster_host"] == 200000

@@ -209,7 +209,8 @@ def test_allocate_starts_the_returns_fork_server_before_it_imports_polars(tmp_pa
 
 def test_the_cluster_packs_are_planned_only_once_every_returns_chunk_is_handed_out(tmp_path, monkeypatch):
     """The returns' processes start on the returns at once; the packs (planned in ≈30 ms at la scale,
-    with the other core idle) come after them, planned when the processes ask for them."""
+    with the other core idle) come after them, planned when the processes ask for them (in a whole run,
+    the command's thread may plan them first: the next test)."""
     from senrun.config.loader import load_config
     from senrun.outputs import clusterpack, returns, writer
     from senrun.pipeline import allocate
@@ -241,6 +242,50 @@ def test_the_cluster_packs_are_planned_only_once_every_returns_chunk_is_handed_o
     import json
     rows = json.loads((out / "manifest.json").read_text())["rows"]
     assert rows["cluster_packs"] == result.clusters.height and rows["returns"] == result.schools.height
+
+
+def test_the_cluster_packs_are_planned_once_by_the_command_while_the_processes_build_the_returns(tmp_path, monkeypatch):
+    """Planned only when the processes asked for them, the packs kept both processes waiting between the
+    returns and the packs (≈0.5 s at England scale): the command's own thread, idle once its workbooks
+    are written, plans them then; whichever of it and the processes comes first plans them, once."""
+    import threading
+
+    from senrun.config.loader import load_config
+    from senrun.outputs import writer
+    from senrun.pipeline import allocate
+
+    result = allocate(load_config(write_run(tmp_path, statements=[statement("B801200005001", "2006-05-01", "S01")],
+                                            schools=SCHOOLS)))
+    planners: list[str] = []
+    plan_packs = writer.plan_packs
+
+    def noted(*args):
+        planners.append(threading.current_thread().name)
+        return plan_packs(*args)
+
+    monkeypatch.setattr(writer, "plan_packs", noted)
+    asked: list[str] = []
+    plan = writer.PacksLater.plan
+
+    def asked_by(self):
+        asked.append(threading.current_thread().name)
+        plan(self)
+
+    monkeypatch.setattr(writer.PacksLater, "plan", asked_by)
+    out = writer.write_outputs(result, tmp_path / "out", jobs=2)
+    assert threading.current_thread().name in asked  # the command's thread asks, whatever the processes do
+    assert len(planners) == 1  # and the packs are planned once, by whichever asked first
+    assert len(list((out / "clusters").iterdir())) == result.clusters.height
+
+    later = writer.PacksLater(result, None)
+    both = [threading.Thread(target=later.plan) for _ in range(2)]
+    for thread in both:
+        thread.start()
+    for thread in both:
+        thread.join()
+    assert len(planners) == 2 and later.planned == result.clusters.height  # two threads at once: planned once
+    assert [chunk for chunk in later] == [chunk for chunk in later]  # iterating plans nothing more
+    assert len(planners) == 2
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the watching process is Linux-only")

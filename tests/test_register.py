@@ -814,6 +814,33 @@ def test_a_register_written_by_a_run_warned_of_its_own_register_is_doubtful_the_
     assert "register_doubtful" not in codes(run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")]))
 
 
+def test_a_warning_about_the_register_or_last_years_file_is_listed_in_full_on_the_publishable_summary(tmp_path):
+    """Such warnings name files, not children: they had been counted on the Summary as "about children: see
+    pupils.xlsx (restricted)", so a Schools Forum reader of allocations.xlsx could not see what was doubted."""
+    import io
+    import json as json_
+
+    from senrun.outputs import common
+    from senrun.outputs.workbook import workbook_bytes
+
+    register = last_year(tmp_path, {"upn": U1})
+    (register.parent / "manifest.json").write_text(json_.dumps(
+        {"run_reference": "abc", "period": {"start": "2012-04-01", "end": "2013-03-31"}, "register": {},
+         "warnings": {"by_code": {"register_stale": 1}, "count": 1}}))
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")])
+    [doubt] = [w for w in r.warnings if w.code == "register_doubtful"]
+    summary = openpyxl.load_workbook(io.BytesIO(workbook_bytes(r)))["Summary"]
+    rows = [tuple(c.value for c in row) for row in summary.iter_rows()]
+    at = [row[0] for row in rows].index("Warnings about schools and settings")
+    counted = [row[2] for row in rows[:at] if row[0] == common.warning_words("register_doubtful")]
+    assert counted == ["listed below"]
+    listed = rows[at + 1:]
+    assert any(doubt.message in (row[2] or "") for row in listed)
+    assert not any(U1 in str(cell) for row in rows for cell in row if cell is not None)
+    for code in ("register_not_given", "register_without_register", "register_doubtful", "previous_other_schools"):
+        assert common.warning_is_public(code), code
+
+
 def test_allocate_without_a_register_in_a_later_year_says_so_on_the_terminal_unless_quiet__spec_11_4(tmp_path):
     config = write_run(tmp_path, statements=[statement(U1, "2005-05-05")])  # 2013-14, the policy from 2012
     loud = CliRunner().invoke(app, ["allocate", "-c", str(config), "-o", str(tmp_path / "out"), "--no-returns"])

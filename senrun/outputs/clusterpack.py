@@ -77,7 +77,8 @@ def plan_packs(result: RunResult, diff: pl.DataFrame | None = None) -> list[Pack
         bold = tuple(range(first_bold, len(rows) + len(authority_rows)))
         tasks.append(PackTask(
             file_name=names[cid], title=f"SEN cluster pack {result.config.year}: {row['cluster_name'] or cid}",
-            footer=footer, lines=tuple(overview_lines(result, row, period)), schools=schools_shape.table(own),
+            footer=footer, lines=tuple(overview_lines(result, row, period, len(own) - int(row["schools"] or 0))),
+            schools=schools_shape.table(own),
             profile=Table(tuple(heads), tuple(kinds), tuple(rows + authority_rows)), profile_bold=bold,
             runoff=Table(("Year", "Children paid PSF", "PSF (£)"), (TEXT, INT, MONEY), tuple(runoff_rows.get(cid, ()))),
             schools_note=SCHOOLS_LAST_YEAR if "previous_total" in own_columns.columns else None))
@@ -154,9 +155,15 @@ def per_cent(part: int, whole: int) -> float:
     return (-tenths if (part < 0) != (whole < 0) else tenths) / 10
 
 
-def overview_lines(result: RunResult, cluster: dict, period: str) -> list:
+#: The Cluster sheet's line under Schools where the Schools sheet lists more: settings outside the formula (and
+#: a school paid PSF while shut) are not among a cluster's `schools`, though their PSF is in its figures.
+OUTSIDE_LINE = "Settings outside the formula (on the Schools sheet: PSF only, not counted in Schools)"
+
+
+def overview_lines(result: RunResult, cluster: dict, period: str, outside: int = 0) -> list:
     """The Cluster sheet's lines: id and period, the cluster's figures (clusters.csv's row), the
-    top-slices held for it, last year against this year, and how its money is held."""
+    top-slices held for it, last year against this year, and how its money is held.  `outside`: how many
+    of the schools listed on the pack's Schools sheet are not counted in its `schools`."""
     cfg = result.config
     titles = common.element_titles(cfg)
     lines: list = [("Cluster ID", cluster["cluster_id"], TEXT), ("Funding period", period, TEXT),
@@ -165,6 +172,8 @@ def overview_lines(result: RunResult, cluster: dict, period: str) -> list:
     for key in [k for k in cluster if k not in extra and not k.startswith("_")]:
         kind = ("money_bold" if key in ("cluster_allocation", "total") else MONEY) if common.is_money(key) else INT
         lines.append((common.column_label(key, titles).replace(" (£)", ""), cluster[key], kind))
+        if key == "schools" and outside > 0:
+            lines.append((OUTSIDE_LINE, outside, INT))
     lines += [None, ("Top-slices kept back before the formula", None, "heading")]
     for t in getattr(cfg, "topslices", ()):
         label = common.name_words(t.name)

@@ -272,7 +272,10 @@ PUBLIC_WARNINGS = frozenset({"no_census", "no_pupils", "cluster_names",
                              "closed_without_successor",
                              "pupils_override_unused", "successor_not_closed", "register_stale", "register_changed",
                              "previous_not_last_year", "previous_register_differ", "totals_row",
-                             "year_label", "census_date_far", "other_sheet", "hidden_rows"})
+                             "year_label", "census_date_far", "other_sheet", "hidden_rows",
+                             # about the register and last year's files, never a child
+                             "register_not_given", "register_without_register", "register_doubtful",
+                             "previous_other_schools"})
 
 WARNING_WORDS = {
     "unmapped_column": "a column that looks like one of senrun's but is not mapped, so not read",

@@ -55,7 +55,11 @@ def workbook_bytes(result: RunResult, diff: pl.DataFrame | None = None) -> bytes
     if written:
         add_notional_note(schools_ws, present.schools_table(result, diff), result.config.delegation)
         add_last_year_note(schools_ws, present.schools_table(result, diff), SCHOOLS_LAST_YEAR)
-    table("Released", present.released_table(result))
+    released = present.released_table(result)
+    released_ws, written = table("Released", released)
+    if written and "released_amount" in released.columns:
+        released_ws.write_comment(0, released.columns.index("released_amount"), RELEASED_NOTE,
+                                  {"x_scale": 2.4, "y_scale": 1.6})
     if diff is not None:
         table("Diff", present.diff_table(result, diff), totals=False)
         winners_sheet(book, sheet("Winners and losers"), fmt, present.winners_losers(result, diff))
@@ -270,6 +274,14 @@ CLUSTERS_LAST_YEAR = ("Last year: each cluster as it was last year (the schools 
                       "rows). The Schools sheet's Last year is each of this year's schools' own total last year, "
                       "so a cluster's schools there can add up to another figure.")
 SCHOOLS_LAST_YEAR = f"Last year: {common.SCHOOL_LAST_YEAR}. The Clusters sheet's Last year is each cluster as it was last year."
+
+
+#: What the Released sheet's Released column is, where Annual − Paid would not give it (a comment on its header).
+RELEASED_NOTE = ("Released: each statement's PSF for this period (its annual PSF for the months or days of the "
+                 "period) less what its lines pay. A statement issued after the cluster model began never carried "
+                 "PSF: its annual amount is listed, but nothing is paid or released for it, so on its row, and in "
+                 "the total, Released is not Annual − Paid. Each line is rounded to the penny on its own, so a "
+                 "statement paid at two schools can release a penny less than nothing, or a penny more.")
 
 
 def add_last_year_note(ws: Worksheet, frame: pl.DataFrame, note: str) -> None:

@@ -59,11 +59,11 @@ def write_outputs(result: RunResult, out: Path, *, returns: bool = True, jobs: i
                   packs: bool | None = None) -> Path:
     """Write the run's outputs into the folder `out`, all or nothing; returns `out`.
 
-    Files: allocations.xlsx (publishable), pupils.xlsx (restricted: children's data), schools.csv, clusters.csv, psf.csv, diff.csv (with `diff`),
-    returns/<school>.xlsx (unless `returns` is False; built by `jobs` processes, default the
-    CPU count), clusters/<cluster>.xlsx (`packs`; by default as `returns`), manifest.json.  Any failure raises SenrunError and leaves an existing `out`
-    exactly as it was.  `progress(step, done, total)` is called as steps complete.
-    """
+    Files: allocations.xlsx (publishable), pupils.xlsx (restricted: children's data), schools.csv, clusters.csv,
+    psf.csv, diff.csv (with `diff`), returns/<school>.xlsx (unless `returns` is False; built by `jobs` processes,
+    default the CPU count), clusters/<cluster>.xlsx (`packs`; by default as `returns`), manifest.json.  Any failure
+    raises SenrunError and leaves an existing `out` exactly as it was; `progress(step, done, total)` is called as
+    steps complete."""
     report = progress or (lambda step, done, total: None)
     if jobs is not None and jobs < 1:
         raise SenrunError(f"--jobs must be at least 1, not {jobs}")
@@ -85,11 +85,9 @@ def write_outputs(result: RunResult, out: Path, *, returns: bool = True, jobs: i
         stop = threading.Event()  # set when this thread fails or is interrupted: the returns' thread stops
         with ThreadPoolExecutor(max_workers=1) as thread, ThreadPoolExecutor(max_workers=1) as second, \
                 _stopping(stop):
-            # Beside the workbook, on one thread: the CSVs (Polars' work, outside Python's lock), each
-            # written as soon as it is made (England's psf.csv is 40 MB: none is held while the
-            # workbook is built), then the returns' files as the processes finish them (creating a
-            # file is a system call, also outside the lock: 0.1–1 ms each, which would otherwise
-            # wait for the workbook)
+            # Beside the workbook, on one thread: the CSVs (Polars' work, outside Python's lock), each written as
+            # soon as it is made (England's psf.csv is 40 MB: none is held while the workbook is built), then the
+            # returns' files as the processes finish them (creating a file is a system call, also outside the lock)
             csvs = thread.submit(write_tables, result, folder, diff, report)
             written = thread.submit(write_returns, built, result.schools.height, folder.write, report, stop) \
                 if returns else None
@@ -103,6 +101,8 @@ def write_outputs(result: RunResult, out: Path, *, returns: bool = True, jobs: i
             folder.write("allocations.xlsx", book)
             folder.write(PUPILS_BOOK, restricted)
             report("workbook", 1, 1)
+            if returns:
+                packed.plan()  # while the processes are at work on the returns, so they never wait for it
             if not returns:
                 for chunk in packed:
                     for name, data in build_pack_chunk(chunk):
@@ -117,19 +117,28 @@ def write_outputs(result: RunResult, out: Path, *, returns: bool = True, jobs: i
 
 
 class PacksLater:
-    """The cluster packs' chunks for the returns' processes, planned when they are first asked for: after
-    every return's chunk has been handed out, so the processes start on the returns at once instead of
-    waiting for the packs to be planned (≈30 ms at la scale).  `planned`: how many packs, once planned."""
+    """The cluster packs' chunks for the returns' processes, planned once the processes are at work on the
+    returns: by the command's own thread when its workbooks are written (`plan`), or when the processes first
+    ask for them, whichever comes first.  Planned before the processes start, they would wait for it (≈30 ms
+    at la scale); planned only when asked for, the processes would wait between the returns and the packs
+    (≈0.5 s at England scale).  `planned`: how many packs, once planned."""
 
     def __init__(self, result: RunResult | None, diff: pl.DataFrame | None):
         self.result, self.diff, self.planned = result, diff, 0
+        self._chunks: list[PackChunk] | None = None
+        self._planning = threading.Lock()
+
+    def plan(self) -> None:
+        """Plan the packs now, if not yet planned (from either thread)."""
+        with self._planning:
+            if self._chunks is None and self.result is not None:
+                tasks = plan_packs(self.result, self.diff)
+                self.planned = len(tasks)
+                self._chunks = pack_chunks(tasks)
 
     def __iter__(self) -> Iterator[PackChunk]:
-        if self.result is None:
-            return
-        tasks = plan_packs(self.result, self.diff)
-        self.planned = len(tasks)
-        yield from pack_chunks(tasks)
+        self.plan()
+        yield from self._chunks or ()
 
 
 @contextmanager
