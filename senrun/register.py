@@ -72,6 +72,8 @@ class Register:
     #: For the few histories paid last year at more than one school (a managed move): upn, stream, school and
     #: what was paid there (pence); None when every history was paid at one school.
     paid_at: pl.DataFrame | None = None
+    #: Written by a release of senrun from before it took a register (its manifest has no run reference).
+    by_earlier_senrun: bool = False
 
 
 def read_register(path: Path) -> Register:
@@ -123,10 +125,18 @@ def read_register(path: Path) -> Register:
     lines = lines.with_columns(key_hash())
     histories, distinct = _histories(lines)
     manifest = _manifest(file.parent)
+    earlier = _by_earlier_senrun(manifest)
     return Register(histories, label, str(file), sha256, distinct, config_period(manifest.get("period")),
                     tuple(_changed(manifest, file, label, sha256, lines.height)),
-                    ("register" in manifest) if manifest.get("run_reference") else None, _doubts(manifest),
-                    _paid_at(lines))
+                    ("register" in manifest) if manifest.get("run_reference") else False if earlier else None,
+                    _doubts(manifest), _paid_at(lines), earlier)
+
+
+def _by_earlier_senrun(manifest: dict) -> bool:
+    """Whether a manifest was written by a release of senrun from before it took a register: senrun's own
+    (its version, totals and files) but with no run reference, which every release since writes."""
+    return (not manifest.get("run_reference") and bool(manifest.get("senrun_version"))
+            and isinstance(manifest.get("totals"), dict) and isinstance(manifest.get("files"), dict))
 
 
 #: Warnings about a run's own register that make the register it writes doubtful for the year after: its stops
@@ -440,12 +450,16 @@ def _unregistered(register: Register, cfg: Config) -> list[Issue]:
     as continuing).  Right where that run was senrun's first year under the policy; said, not stopped."""
     if register.had_register is not False or register.period is None or register.period[0] <= cfg.policy_start:
         return []
+    given = ("written by an earlier release of senrun, which took no --register" if register.by_earlier_senrun
+             else "that was given no --register of its own")
+    again = ("run the years before it again with this release, in order from the policy's first year, each with "
+             "the last one's output folder as --register, then this one" if register.by_earlier_senrun
+             else "run that year again with its --register, then this one")
     return [Issue("register_without_register", WARNING, f"the register is the psf.csv of a run "
-                  f"({register.period[0]:%d/%m/%Y} – {register.period[1]:%d/%m/%Y}) that was given no --register "
-                  "of its own: PSF that stopped before that year is not held stopped in it, and a child paid again "
-                  "in that run is carried as continuing. Nothing is wrong if that run was the first senrun made "
-                  "under the policy; otherwise run that year again with its --register, then this one",
-                  file=register.file, expected="each year's run given last year's psf.csv as --register")]
+                  f"({register.period[0]:%d/%m/%Y} – {register.period[1]:%d/%m/%Y}) {given}: PSF that stopped "
+                  "before that year is not held stopped in it, and a child paid again in that run is carried as "
+                  "continuing. Nothing is wrong if that run was the first senrun made under the policy; otherwise "
+                  f"{again}", file=register.file, expected="each year's run given last year's psf.csv as --register")]
 
 
 def overlap_errors(register: Register, cfg: Config) -> list[Issue]:

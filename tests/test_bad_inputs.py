@@ -123,3 +123,47 @@ def test_problems_in_several_inputs_are_all_reported_in_one_pass_by_file_as_the_
     assert [i["file"] for i in errors] == sorted(planted)
     assert [i["code"] for i in errors] == [yaml.safe_load((BAD / planted[f] / "expect.yaml").read_text())["code"]
                                            for f in sorted(planted)]
+
+
+def test_two_inputs_naming_the_same_file_are_one_error_at_the_configs_line_not_columns_to_map(tmp_path):
+    """The statements input pointed at the census file had given six errors telling the user to map the census's
+    columns as the statements' (`inputs.statements.columns: {"DOB": date_of_birth}`), which would hide the slip."""
+    import openpyxl
+
+    from builders import SCHOOLS, statement, write_run
+    from senrun.config.loader import load_config
+
+    config = write_run(tmp_path, statements=[statement("B801200005001", "2006-05-01")],
+                       census=[{"upn": "B801200005001", "school_id": "A", "date_of_birth": "2006-05-01"}])
+    cfg = yaml.safe_load(config.read_text())
+    cfg["inputs"]["statements"]["path"] = "census.csv"
+    config.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    done = runner.invoke(app, ["validate", "-c", str(config)])
+    assert done.exit_code == 1
+    lines = [line for line in " ".join(done.output.split()).split("error: ") if line.strip()]
+    assert len(lines) == 1, done.output  # that one error alone: neither file's columns told to be mapped
+    at = load_config(config).lines["inputs.statements.path"]
+    assert lines[0].startswith(f"senrun.yaml › line {at} › inputs.statements.path: inputs.statements names the "
+                               "same file as inputs.census (census.csv)"), lines[0]
+    assert "columns" not in done.output
+
+    # one workbook holding the schools and the statements, each on a sheet of its own, is right
+    book = openpyxl.Workbook()
+    schools = book.active
+    schools.title = "Schools"
+    for row in [list(SCHOOLS[0]), *[list(s.values()) for s in SCHOOLS]]:
+        schools.append(row)
+    statements = book.create_sheet("Statements")
+    row = statement("B801200005001", "2006-05-01")
+    statements.append(list(row))
+    statements.append(list(row.values()))
+    book.save(tmp_path / "inputs.xlsx")
+    cfg["inputs"] = {"schools": {"path": "inputs.xlsx", "sheet": "Schools"},
+                     "statements": {"path": "inputs.xlsx", "sheet": "Statements"}}
+    config.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    assert runner.invoke(app, ["validate", "-c", str(config)]).exit_code == 0
+    cfg["inputs"]["statements"] = {"path": "inputs.xlsx"}  # no sheet: the first, the schools' own
+    config.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    done = runner.invoke(app, ["validate", "-c", str(config)])
+    assert done.exit_code == 1 and "inputs.statements names the same file as inputs.schools (inputs.xlsx)" in " ".join(
+        done.output.split())

@@ -217,13 +217,26 @@ def test_a_sample_asked_for_in_a_quoted_home_folder_is_written_there_whole(tmp_p
     assert (tmp_path / "home" / "data" / "senrun.yaml").is_file() and not (tmp_path / "~").exists()
 
 
-def test_a_refusal_by_the_system_names_the_file_and_what_to_do_not_a_bug(config, tmp_path):
-    """`init --out` below a file: the system's words, in one line, not "failed unexpectedly … report it"."""
-    (tmp_path / "afile").write_text("")
-    done = runner.invoke(app, ["init", "--from", str(config.parent), "--out", str(tmp_path / "afile" / "x.yaml")])
+def test_a_refusal_by_the_system_names_the_file_and_what_to_do_not_a_bug(config, tmp_path, monkeypatch):
+    """`init` refused the writing of its config: the system's words, in one line, not "failed unexpectedly …
+    report it"."""
+    import errno
+    from pathlib import Path
+
+    out = tmp_path / "x.yaml"
+    write_text = Path.write_text
+
+    def refused(self, *args, **kwargs):
+        if self == out:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return write_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", refused)
+    done = runner.invoke(app, ["init", "--from", str(config.parent), "--out", str(out)])
     assert done.exit_code == 1
     said = " ".join(done.output.split())
-    assert f"senrun stopped: {tmp_path / 'afile'}" in said and "unexpectedly" not in said
+    assert f"senrun stopped: {out}: Permission denied (this user may not write or read it)" in said
+    assert "unexpectedly" not in said and not out.exists()
 
 
 def test_an_error_about_a_whole_file_is_listed_before_the_rows_errors_it_explains():

@@ -187,7 +187,7 @@ def test_explain_stopped_by_a_problem_says_it_stopped_not_that_nothing_was_writt
     """explain writes no file: "senrun stopped: nothing was written." read as though it might have."""
     stopped = runner.invoke(app, ["explain", "-c", str(explained[0]), "--school", "ZZ"])
     assert stopped.exit_code == 1
-    assert "written" not in stopped.output and stopped.output.startswith("senrun stopped:\n")
+    assert "written" not in stopped.output and stopped.output.startswith("senrun stopped.\n")
     assert "school 'ZZ' has no row this period" in stopped.output
 
 

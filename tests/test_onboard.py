@@ -130,6 +130,17 @@ def test_init_does_not_replace_an_existing_config(tmp_path):
     assert result.exit_code == 2 and out.read_text() == "mine"
 
 
+def test_init_into_a_folder_that_is_a_file_says_so_before_drafting(tmp_path):
+    """It had drafted and shown the whole summary, then stopped with "File exists (something of that name is
+    already there)", which did not say that a file stood where a folder was needed."""
+    (tmp_path / "afile").write_text("mine")
+    done = CliRunner().invoke(app, ["init", "--from", str(ROOT / "sample_data"), "--out",
+                                    str(tmp_path / "afile" / "senrun.yaml")])
+    assert done.exit_code == 2 and (tmp_path / "afile").read_text() == "mine"
+    said = " ".join(done.output.split())
+    assert f"{tmp_path / 'afile'} is a file, not a folder" in said and "columns mapped" not in said
+
+
 @pytest.mark.parametrize("force", [[], ["--force"]])
 def test_init_never_writes_its_config_over_a_spreadsheet_or_a_file_it_reads_even_with_force(tmp_path, force):
     folder = council_files(tmp_path / "council")

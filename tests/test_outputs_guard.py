@@ -62,6 +62,27 @@ def test_the_reported_sequence_is_refused_and_every_file_stays(inputs, tmp_path)
     assert tree(work) == before
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_an_out_that_is_a_device_or_a_named_pipe_is_refused_and_left_where_it_is(inputs, tmp_path):
+    """Only a plain file had been refused: `--out /dev/null` (run as root) moved the system's null device aside
+    as the old output and put a folder in its place, and a named pipe hung the run after it said it had written."""
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    outs = [(pipe, "a named pipe")]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # making a device needs root
+        device = tmp_path / "null"
+        os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+        outs.append((device, "a device"))
+    for out, words in outs:
+        for command in (["allocate", "-c", str(inputs), "-o", str(out), "--no-returns"],
+                        ["simulate", "-c", str(inputs), "--set", "lump_sum.rate=0,5000", "-o", str(out)]):
+            done = senrun(*command)
+            assert done.exit_code == 1, done.output
+            assert f"cannot write to {out}: it is {words}, not a folder" in " ".join(done.output.split())
+            assert not out.is_dir() and not (out.is_file() and not out.is_symlink())  # still what it was
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["in", *(out.name for out, _ in outs)])
+
+
 def test_an_out_above_the_inputs_folder_is_refused(inputs, tmp_path):
     before = tree(tmp_path)
     done = senrun("allocate", "-c", str(inputs), "-o", str(tmp_path))

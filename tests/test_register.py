@@ -755,6 +755,28 @@ def test_a_register_whose_own_run_had_no_register_after_the_first_year_is_a_warn
     assert "register_without_register" not in codes(r)
 
 
+def test_a_register_written_by_an_earlier_release_of_senrun_is_one_whose_run_had_no_register__spec_11_4(tmp_path):
+    """A council upgrading gives last year's folder, written by the release before senrun took a register: its
+    manifest (senrun's version, totals and files, no run reference) had been read as not senrun's, so nothing
+    was said, though no stop of the years before it is in that psf.csv."""
+    register = last_year(tmp_path, {"upn": U1})
+    earlier = {"senrun_version": "0.1.0", "year": "2013-14", "period": {"start": "2013-04-01", "end": "2014-03-31"},
+               "totals": {"continuing_psf": {"pence": 840000, "pounds": "8400.00"}},
+               "files": {"psf.csv": {"sha256": "0" * 64, "bytes": 1}}}
+    (register.parent / "manifest.json").write_text(json.dumps(earlier))
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")],
+                 period={"start": "2014-04-01", "end": "2015-03-31"}, year="2014-15")
+    [message] = [w.message for w in r.warnings if w.code == "register_without_register"]
+    assert "(01/04/2013 – 31/03/2014) written by an earlier release of senrun, which took no --register" in message
+    assert "run the years before it again with this release, in order from the policy's first year" in message
+    assert lines_of(r, U1) == [("A", 840000, 0, "continuing")]  # said, not stopped
+    del earlier["totals"]  # not senrun's manifest after all: nothing known of its register, nothing said
+    (register.parent / "manifest.json").write_text(json.dumps(earlier))
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")],
+                 period={"start": "2014-04-01", "end": "2015-03-31"}, year="2014-15")
+    assert "register_without_register" not in codes(r)
+
+
 def test_a_return_lists_the_children_paid_there_last_year_and_not_this_year_and_why__faq_3_spec_11_4(tmp_path):
     """A school whose return had fewer children than last year's was not told which went, or why: only the
     restricted pupils.xlsx said so."""

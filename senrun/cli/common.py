@@ -231,7 +231,7 @@ def _print_issues(exc, as_json: bool, writes: bool = True) -> None:
     else:
         done = atomic.swapped_in()
         heading = (f"senrun stopped: {_written()}." if done is not None else
-                   "senrun stopped: nothing was written." if writes else "senrun stopped:")
+                   "senrun stopped: nothing was written." if writes else "senrun stopped.")
         print_issues(exc.issues, err_console, heading=heading)
 
 

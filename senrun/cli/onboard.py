@@ -53,6 +53,9 @@ def _check_config_out(out: Path, sources: list[Path], force: bool) -> None:
         there = " exists and" if out.exists() else ""
         fail_usage(f"--out {out}{there} is not a .yaml file: init writes a config, and never over a spreadsheet "
                    f"or any other file, even with --force; give a new config file name{_such_as(out.parent)}")
+    blocker = next((folder for folder in out.parents if folder.exists() and not folder.is_dir()), None)
+    if blocker is not None:  # checked before the files are read and the draft shown, not once it is written
+        fail_usage(f"--out {out}: {blocker} is a file, not a folder: give a config file name in a folder")
     if any(out.resolve() == read.resolve() for read in files_in(list(sources))):
         fail_usage(f"--out {out} is one of the files --from names, which init reads; it is never replaced, even "
                    f"with --force: give a new config file name{_such_as(out.parent)}")

@@ -188,6 +188,16 @@ def worksheets(data: bytes) -> list[str]:
         return [name for name, s in _sheets(book).items() if s.table]
 
 
+def sheet_chosen(data: bytes, sheet: str | None) -> str | None:
+    """The name of the sheet that would be read for `sheet` (None: the first visible worksheet); None where
+    the workbook or the sheet cannot be read (reading it says why)."""
+    try:
+        with _open(data) as book:
+            return _choose(sheet, _sheets(book))
+    except Exception:  # noqa: BLE001 - any problem is reported when the input is read
+        return None
+
+
 def sheet_list(sheets: dict) -> str:
     """`its sheets are: Chart (a chart), Lookup (hidden), Schools`, for a message."""
     def described(name: str, s: SheetEntry) -> str:

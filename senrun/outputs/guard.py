@@ -24,6 +24,7 @@ import errno
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
@@ -93,8 +94,8 @@ def check_owned(out: Path, shown: Path, command: str | None = None, period: tupl
     """Refuse an existing, non-empty `out` holding anything its manifest.json does not list, or
     (given the `command` about to write it, allocate or simulate) written by the other command, or
     (given the `period` of an allocation about to be written, ISO dates) an allocation of another period."""
-    if out.is_file():
-        raise SenrunError(f"cannot write to {shown}: it is a file, not a folder")
+    if out.exists() and not out.is_dir():  # a device or a named pipe too: the swap would move it aside
+        raise SenrunError(f"cannot write to {shown}: it is {not_a_folder(out)}, not a folder")
     if not out.is_dir() or not any(out.iterdir()):
         return
     manifest = _manifest(out / MANIFEST)
@@ -122,6 +123,16 @@ def check_owned(out: Path, shown: Path, command: str | None = None, period: tupl
             f"({', '.join(foreign[:NAMED])}{more}); "
             f"senrun replaces a folder only when its {MANIFEST} lists everything in it, and deletes "
             f"nothing else: move them elsewhere, or give another folder")
+
+
+def not_a_folder(path: Path) -> str:
+    """What an existing `path` that is not a folder is, in words: "a file", "a device", …"""
+    mode = path.stat().st_mode
+    for test, words in ((stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISFIFO, "a named pipe"),
+                        (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return words
+    return "a file"
 
 
 def _manifest(path: Path) -> dict | None:
@@ -271,7 +282,7 @@ def check_sample_target(out: Path, shown: Path | None = None) -> None:
     shown = shown or out
     out = resolve_out(out)
     if out.exists() and not out.is_dir():
-        raise SenrunError(f"cannot write to {shown}: it is a file, not a folder")
+        raise SenrunError(f"cannot write to {shown}: it is {not_a_folder(out)}, not a folder")
     if not out.is_dir() or not any(out.iterdir()):
         return
     planted, config, mark = SAMPLE_MARKS
