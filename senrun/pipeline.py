@@ -6,7 +6,6 @@ writes nothing, and either returns a RunResult or raises SenrunError with every 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -26,8 +25,7 @@ from .schools import (IN_FORMULA_FLAG, OPEN_UNITS, census_homes, check_open_date
                       in_formula, open_in_period, open_units, rehome_counts, succession_pairs)
 from .inputs.headers import not_annual
 from .inputs.load import Table, read_input
-from .inputs.excel import sheet_chosen
-from .inputs.reading import sniff
+from .inputs.samefile import same_file_errors
 from .engine import collect
 from .money import fmt_gbp
 from .psf import PsfFrames, census_stop_words, compute_psf
@@ -81,52 +79,6 @@ def read_inputs(cfg: Config, progress=None, register: Path | None = None, budget
     if not budget_later or not _budget_only(issues):
         issues.raise_if_errors()
     return inputs
-
-
-def same_file_errors(cfg: Config, issues: Issues) -> list[str]:
-    """An input that names the same file (and sheet) as an input before it: an error at its config line; and
-    the names of both, not to be read (either may be the slip, and each one's columns would be told to be
-    mapped as the other's)."""
-    seen: dict[str, list[str]] = {}
-    again = []
-    for name in INPUT_NAMES:
-        spec = cfg.inputs.get(name)
-        if not spec:
-            continue
-        try:
-            path = os.path.normcase(os.path.realpath(spec.path))
-        except (OSError, ValueError):  # a path no file can have (a NUL character): reading it says so
-            continue
-        same = [other for other in seen.get(path, []) if not _sheets_differ(cfg.inputs[other], spec)]
-        seen.setdefault(path, []).append(name)
-        if not same:
-            continue
-        again += [name, *same]
-        seen[path].remove(name)
-        sheet = f", sheet {spec.sheet!r}" if spec.sheet and _is_workbook(spec.path) else ""  # (a CSV has none)
-        issues.error("config", f"inputs.{name} names the same file as inputs.{same[0]} ({spec.path_text}{sheet}): "
-                     "each input is a file of its own, or a sheet of its own in one workbook", file=cfg.path.name,
-                     row=cfg.lines.get(f"inputs.{name}.path"), column=f"inputs.{name}.path", value=spec.path_text,
-                     expected=f"the {name} file")
-    return again
-
-
-def _sheets_differ(one, other) -> bool:
-    """Whether two inputs of one file read different sheets of a workbook (no sheet named: the first)."""
-    if not _is_workbook(one.path):
-        return False
-    data = one.path.read_bytes()
-    first, second = sheet_chosen(data, one.sheet), sheet_chosen(data, other.sheet)
-    return first is None or second is None or first != second  # (a sheet that cannot be read is told so)
-
-
-def _is_workbook(path: Path) -> bool:
-    """Whether the file is a workbook (a zip), whatever its name says; not when it cannot be read."""
-    try:
-        with open(path, "rb") as stream:
-            return sniff(stream.read(8)) == "zip"
-    except OSError:
-        return False
 
 
 def _moves_checked_too(inp: Inputs, cfg: Config) -> None:

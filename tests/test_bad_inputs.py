@@ -167,3 +167,36 @@ def test_two_inputs_naming_the_same_file_are_one_error_at_the_configs_line_not_c
     done = runner.invoke(app, ["validate", "-c", str(config)])
     assert done.exit_code == 1 and "inputs.statements names the same file as inputs.schools (inputs.xlsx)" in " ".join(
         done.output.split())
+
+
+def test_the_same_file_check_leaves_to_the_reader_what_it_cannot_look_into_and_knows_a_file_by_any_path(tmp_path):
+    """Two inputs on one old .xls (or protected) workbook had been told "the same file" instead of "save it as
+    .xlsx"; on one named pipe the run hung; on one missing file the user was not told it was missing. A hard
+    link to the census is the census."""
+    import os
+
+    from builders import statement, write_run
+
+    config = write_run(tmp_path, statements=[statement("B801200005001", "2006-05-01")],
+                       moves=[])
+    cfg = yaml.safe_load(config.read_text())
+
+    def said(statements: dict, moves: dict) -> str:
+        cfg["inputs"]["statements"], cfg["inputs"]["moves"] = statements, moves
+        config.write_text(yaml.safe_dump(cfg, sort_keys=False))
+        done = runner.invoke(app, ["validate", "-c", str(config)])
+        assert done.exit_code == 1
+        return " ".join(done.output.split())
+
+    (tmp_path / "all.xls").write_bytes(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1" + b"\0" * 600)
+    told = said({"path": "all.xls", "sheet": "Statements"}, {"path": "all.xls", "sheet": "Moves"})
+    assert "names the same file" not in told and "old .xls" in told
+    told = said({"path": "nothere.csv"}, {"path": "nothere.csv"})
+    assert "names the same file" not in told and "nothere.csv" in told
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "pipe.csv")
+        told = said({"path": "pipe.csv"}, {"path": "pipe.csv"})  # answered at once: not opened to be compared
+        assert "names the same file" not in told and "named pipe" in told
+    os.link(tmp_path / "statements.csv", tmp_path / "linked.csv")
+    told = said({"path": "statements.csv"}, {"path": "./linked.csv"})
+    assert "inputs.moves names the same file as inputs.statements (./linked.csv)" in told

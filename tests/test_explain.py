@@ -183,6 +183,18 @@ def test_explain_upn_lists_two_moves_on_one_day_in_the_order_the_rules_take_them
     assert [m.split(" (")[0] for m in moved] == ["Move on 2013-06-10 from A to B", "Move on 2013-06-10 from B to H"]
 
 
+def test_explain_stopped_by_ctrl_c_says_it_stopped_not_that_nothing_was_written(explained, monkeypatch):
+    from senrun.yearly import explain as explaining
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(explaining, "run_for_explain", interrupted)
+    stopped = runner.invoke(app, ["explain", "-c", str(explained[0]), "--school", "A"])
+    assert stopped.exit_code == 130
+    assert stopped.output.strip().splitlines()[-1] == "senrun stopped (Ctrl-C)."
+
+
 def test_explain_stopped_by_a_problem_says_it_stopped_not_that_nothing_was_written(explained):
     """explain writes no file: "senrun stopped: nothing was written." read as though it might have."""
     stopped = runner.invoke(app, ["explain", "-c", str(explained[0]), "--school", "ZZ"])

@@ -419,6 +419,24 @@ def test_a_folder_is_deleted_side_by_side_from_many_files_on_each_file_once(tmp_
     assert side_by_side == (files >= atomic.MANY_FILES)
 
 
+def test_where_a_folder_cannot_be_opened_for_its_files_rmtree_alone_deletes_a_folder_of_many_files(tmp_path,
+                                                                                                    monkeypatch):
+    """Windows deletes no file through a folder's handle (`_BY_HANDLE` false there): a folder of many files,
+    with folders in it, is then deleted by rmtree alone, on this thread, each file once."""
+    monkeypatch.setattr(atomic, "_BY_HANDLE", False)
+    folder = tmp_path / "old"
+    (folder / "returns").mkdir(parents=True)
+    for i in range(atomic.MANY_FILES + 5):
+        (folder / "returns" / f"{i:05d}.xlsx").write_bytes(b"x")
+    (folder / "manifest.json").write_bytes(b"{}")
+    calls = _recording_unlinks(monkeypatch)
+    atomic.remove(folder)
+    assert not folder.exists() and list(tmp_path.iterdir()) == []
+    assert sorted(name for name, _, _ in calls) == sorted(
+        ["manifest.json", *(f"{i:05d}.xlsx" for i in range(atomic.MANY_FILES + 5))])
+    assert {thread for _, thread, _ in calls} == {threading.get_ident()}
+
+
 def test_a_write_to_a_new_folder_has_no_old_folder_to_delete_or_report(result, tmp_path):
     atomic.left_behind()
     write_outputs(result, tmp_path / "new", returns=False)

@@ -141,13 +141,13 @@ def handled(debug: bool = False, as_json: bool = False, writes: bool = True):
     _left_behind()
 
 
-def _stopped(then=None) -> None:
-    """Ctrl-C, SIGTERM or SIGHUP: say what stopped the run and what it had written (then `then()`); exit
-    130 (Ctrl-C) or 128 + the signal's number."""
+def _stopped(then=None, writes: bool = True) -> None:
+    """Ctrl-C, SIGTERM or SIGHUP: say what stopped the run and what it had written, for a command that writes
+    (then `then()`); exit 130 (Ctrl-C) or 128 + the signal's number."""
     from .interrupt import stopped_by
 
     words, code = stopped_by()
-    _say(f"senrun stopped ({words}): {_written()}.")
+    _say(f"senrun stopped ({words})" + (f": {_written()}." if writes else "."))
     if then is not None:
         then()
     raise typer.Exit(code) from None
@@ -179,7 +179,7 @@ def _handled(debug: bool, as_json: bool, writes: bool = True):
         quiet_pipe()
         raise typer.Exit(0 if atomic.swapped_in() is not None else 141) from None
     except KeyboardInterrupt:
-        _stopped()
+        _stopped(writes=writes)
     except MemoryError:
         _out_of_memory()
     except SenrunError as exc:

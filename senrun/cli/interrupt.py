@@ -14,6 +14,8 @@ import os
 import signal
 import sys
 
+from ..outputs.stops import STOP_WORDS
+
 
 def _stopped_while_starting(signum, frame) -> None:
     os.write(2, b"senrun stopped (Ctrl-C) while starting: nothing was written.\n")
@@ -35,7 +37,7 @@ def while_starting() -> None:
 
 #: The signals that stop a command's body as Ctrl-C does (a scheduler's SIGTERM, a closed session's SIGHUP),
 #: each with its words for the message.
-STOPS = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM", signal.SIGHUP: "SIGHUP"}
+STOPS = STOP_WORDS  # (SIGHUP where the system has one)
 _stopped_by = signal.SIGINT
 
 

@@ -22,11 +22,13 @@ import os
 import signal
 import sys
 
+from ..outputs.stops import STOP_SIGNALS, present
+
 #: Commands that read data (and so load Polars); the others run in this process.
 SUPERVISED = frozenset({"allocate", "validate", "simulate", "explain"})
-CRASHES = {signal.SIGABRT: "SIGABRT", signal.SIGSEGV: "SIGSEGV", signal.SIGBUS: "SIGBUS", signal.SIGILL: "SIGILL"}
+CRASHES = {sig: sig.name for sig in present("SIGABRT", "SIGSEGV", "SIGBUS", "SIGILL")}
 #: Signals passed on to the child (waited for with sigwaitinfo, so that each says who sent it).
-FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+FORWARDED = STOP_SIGNALS
 #: A signal's si_code when the kernel sent it, as a terminal's Ctrl-C is sent to the whole process group.
 SI_KERNEL = 0x80
 #: Seconds between looks at whether the child has ended, should its SIGCHLD not reach the waiting thread.

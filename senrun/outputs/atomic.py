@@ -29,6 +29,7 @@ from functools import cache
 from pathlib import Path
 
 from ..errors import SenrunError
+from .stops import STOP_SIGNALS
 from . import guard, lock
 
 MANIFEST = guard.MANIFEST
@@ -304,7 +305,8 @@ def check_parents(out: Path, shown: Path | None = None) -> None:
     for parent in out.parents:
         if parent.exists() or parent.is_symlink():
             if not parent.is_dir():
-                raise SenrunError(f"cannot write to {shown or out}: {parent} is a file, not a folder")
+                what = guard.not_a_folder(parent) if parent.exists() else "a link to nothing"
+                raise SenrunError(f"cannot write to {shown or out}: {parent} is {what}, not a folder")
             return
 
 
@@ -459,7 +461,7 @@ def _stops_noted() -> Iterator[list]:
         yield noted
         return
     originals = {}
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    for sig in STOP_SIGNALS:
         handler = signal.getsignal(sig)
         if callable(handler):
             def note(signum, frame, handler=handler):

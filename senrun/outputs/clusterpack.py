@@ -157,7 +157,7 @@ def per_cent(part: int, whole: int) -> float:
 
 #: The Cluster sheet's line under Schools where the Schools sheet lists more: settings outside the formula (and
 #: a school paid PSF while shut) are not among a cluster's `schools`, though their PSF is in its figures.
-OUTSIDE_LINE = "Settings outside the formula (on the Schools sheet: PSF only, not counted in Schools)"
+OUTSIDE_LINE = "Also on the Schools sheet, not counted in Schools (settings outside the formula, or shut: PSF only)"
 
 
 def overview_lines(result: RunResult, cluster: dict, period: str, outside: int = 0) -> list:

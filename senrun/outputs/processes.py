@@ -27,7 +27,10 @@ import os
 import signal
 import sys
 
-START_METHOD = "forkserver"
+from .stops import STOP_SIGNALS
+
+#: A fork server where the system has one (Linux, macOS); else (Windows) each worker starts afresh.
+START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 #: The module whose function the workers run (returnbook.build_chunk), and the checks every worker
 #: would repeat (workerstart): the server imports it once.
 WORKER_MODULE = "senrun.outputs.workerstart"
@@ -137,7 +140,7 @@ def init_worker(run_end) -> None:
     # A terminal's Ctrl-C reaches every process of the group, and so do `timeout`'s SIGTERM and a closed
     # session's SIGHUP: the run stops its workers itself. A worker stopped by one halfway through sending
     # a result would leave the pool reading the rest for ever.
-    for stop in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    for stop in STOP_SIGNALS:
         signal.signal(stop, signal.SIG_IGN)
     _die_with_parent()
     import threading

@@ -1,0 +1,73 @@
+"""senrun on a system without Linux's signals and fork server (Windows, where most councils run it), shown on
+this one: a `sitecustomize` module, loaded by every Python process started with it on the path (the
+command's and each worker's), takes away what Windows' `signal` module lacks and leaves multiprocessing
+only its "spawn" start method."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from senrun.cli import app
+
+from builders import statement, write_run
+
+#: What Windows' Python lacks, taken away in every process that starts with it.
+WINDOWS_LIKE = '''
+import multiprocessing
+import signal
+
+for name in ("SIGHUP", "SIGBUS", "SIGKILL", "SIGCHLD", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM",
+             "pthread_sigmask", "sigtimedwait", "sigwaitinfo", "pthread_kill"):
+    if hasattr(signal, name):
+        delattr(signal, name)
+multiprocessing.get_all_start_methods = lambda: ["spawn"]
+'''
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def windows_like(tmp_path: Path) -> dict[str, str]:
+    """An environment whose Python processes start without SIGHUP, SIGKILL, … and with no fork server."""
+    site = tmp_path / "windows-like"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(WINDOWS_LIKE)
+    env = {k: v for k, v in os.environ.items() if k != "SENRUN_SUPERVISED"}
+    env["PYTHONPATH"] = os.pathsep.join([str(site), str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env["SENRUN_SUPERVISED"] = "1"  # the watching process is Linux's alone (os.fork): not started on Windows
+    return env
+
+
+def test_senrun_starts_and_writes_every_return_by_several_processes_where_the_system_has_no_sighup_nor_fork_server(
+        tmp_path):
+    """senrun stopped at its import on Windows, whose `signal` module has no SIGHUP or SIGBUS, for every
+    command, `--help` too; and asked for a fork server, which Windows has not, wherever the returns were built
+    by more than one process (the default)."""
+    env = windows_like(tmp_path)
+    probe = subprocess.run([sys.executable, "-c", "import signal; from senrun.outputs import processes; "
+                            "print(processes.START_METHOD, hasattr(signal, 'SIGHUP'))"],
+                           env=env, capture_output=True, text=True, timeout=120)
+    assert probe.stdout.split() == ["spawn", "False"], probe.stderr
+    schools = [{"school_id": f"S{i:02d}", "school_name": f"School {i}", "cluster_id": f"C{i % 3}",
+                "ssa": "1000.00", "pupils": "100"} for i in range(60)]  # 60 schools: two processes (25 each at least)
+    config = write_run(tmp_path, statements=[statement("B801200005001", "2006-05-01", "S01")], schools=schools)
+    helped = subprocess.run([sys.executable, "-m", "senrun", "--help"], env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert helped.returncode == 0 and "allocate" in helped.stdout, helped.stderr
+    done = subprocess.run([sys.executable, "-m", "senrun", "allocate", "-c", str(config), "-o", str(tmp_path / "win"),
+                           "--jobs", "2", "--quiet"], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    plain = CliRunner().invoke(app, ["allocate", "-c", str(config), "-o", str(tmp_path / "linux"), "--jobs", "1",
+                                     "--quiet"])
+    assert plain.exit_code == 0, plain.output
+
+    def tree(folder: Path) -> dict[str, bytes]:
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+    assert len([n for n in tree(tmp_path / "win") if n.startswith("returns/")]) == 60
+    assert tree(tmp_path / "win") == tree(tmp_path / "linux")  # the same bytes, however they were made
