@@ -79,12 +79,21 @@ def test_an_interrupt_sent_to_senruns_process_alone_stops_the_run_as_ctrl_c_does
     # the same path: interrupt.STOPS, test_a_second_ctrl_c_does_not_cut_short_the_cleanup_of_the_first)
     config = write_run(tmp_path, statements=[statement("B801200005001", "2006-05-01", "S01")],
                        schools=SCHOOLS[:3])
-    working = ("import time, senrun.pipeline as p\n"
-               "def allocate(*a, **k):\n"
-               "    print('working', flush=True)\n"
-               "    time.sleep(60)\n"
-               "p.allocate = allocate\n"
-               "import sys; sys.argv = ['senrun', 'allocate', '-c', sys.argv[1], '-o', sys.argv[2]]\n"
+    # the run is made to wait in the working process alone: Polars is loaded there, after the fork, as in a
+    # `senrun` run (loaded before it, Polars 2.0's exit hook waited for ever in the working process for a thread
+    # the fork did not copy)
+    working = ("import sys, time\n"
+               "sys.argv = ['senrun', 'allocate', '-c', sys.argv[1], '-o', sys.argv[2]]  # before senrun.cli loads\n"
+               "from senrun.cli import supervise as s\n"
+               "watch = s.supervise\n"
+               "def supervise(argv):\n"
+               "    watch(argv)  # returns in the working process only\n"
+               "    import senrun.pipeline as p\n"
+               "    def allocate(*a, **k):\n"
+               "        print('working', flush=True)\n"
+               "        time.sleep(60)\n"
+               "    p.allocate = allocate\n"
+               "s.supervise = supervise\n"
                "from senrun.cli import main; main()\n")
     env = {k: v for k, v in os.environ.items() if k != "SENRUN_SUPERVISED"}
     run = subprocess.Popen([sys.executable, "-c", working, str(config), str(tmp_path / "out")], env=env,

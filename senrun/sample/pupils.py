@@ -22,7 +22,7 @@ SEN_NONE, SEN_ACTION, SEN_PLUS, SEN_STATEMENT = range(4)
 def sep1(years) -> np.ndarray:
     """1 September of each year, as datetime64[D]."""
     y = np.asarray(years, dtype=np.int64) - 1970
-    return (y.astype("datetime64[Y]").astype("datetime64[M]") + 8).astype("datetime64[D]")
+    return (y.astype("datetime64[Y]").astype("datetime64[M]") + np.timedelta64(8, "M")).astype("datetime64[D]")
 
 
 def cohort_of(dob: np.ndarray) -> np.ndarray:
@@ -42,7 +42,7 @@ def dob_for_year(rng: np.random.Generator, nc: np.ndarray) -> np.ndarray:
     cohort = CENSUS_YEAR - np.asarray(nc) - 5
     start = sep1(cohort)
     days = (sep1(cohort + 1) - start).astype(np.int64)
-    return start + (rng.random(len(start)) * days).astype(np.int64)
+    return start + (rng.random(len(start)) * days).astype(np.int64).astype("timedelta64[D]")
 
 
 def check_index(body: np.ndarray) -> np.ndarray:

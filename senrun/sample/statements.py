@@ -59,7 +59,7 @@ def statement_dates(rng: np.random.Generator, dob: np.ndarray) -> np.ndarray:
     """A statement date after 2004, at least six months after birth, before policy start."""
     lower = np.maximum(dob + np.timedelta64(183, "D"), EARLIEST_STATEMENT)
     days = (POLICY_START - lower).astype(np.int64)
-    return lower + (rng.random(len(dob)) * np.maximum(days, 1)).astype(np.int64)
+    return lower + (rng.random(len(dob)) * np.maximum(days, 1)).astype(np.int64).astype("timedelta64[D]")
 
 
 def select_ordinary(rng: np.random.Generator, kind: np.ndarray, nc: np.ndarray,

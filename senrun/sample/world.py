@@ -248,9 +248,9 @@ def draw_pupils(rng: np.random.Generator, s: Schools, world: World) -> Pupils:
     slot = np.repeat(np.repeat(np.arange(n_slots), len(cohorts)), counts)
     cohort = np.repeat(np.tile(cohorts, n_slots), counts)
     n = len(slot)
-    start = (cohort - 1970).astype("datetime64[Y]").astype("datetime64[M]") + 8
-    days = ((start + 12).astype("datetime64[D]") - start.astype("datetime64[D]")).astype(np.int64)
-    dob = start.astype("datetime64[D]") + (rng.random(n) * days).astype(np.int64)
+    start = (cohort - 1970).astype("datetime64[Y]").astype("datetime64[M]") + np.timedelta64(8, "M")
+    days = ((start + np.timedelta64(12, "M")).astype("datetime64[D]") - start.astype("datetime64[D]")).astype(np.int64)
+    dob = start.astype("datetime64[D]") + (rng.random(n) * days).astype(np.int64).astype("timedelta64[D]")
     u = rng.random(n)
     sen = np.where(u < 0.08, 2, np.where(u < 0.20, 1, 0))
     fsm = rng.random(n) < 0.15
