@@ -100,6 +100,8 @@ def read_input(spec: InputSpec, issues: Issues) -> Table | None:
                 issues.error("missing_column", f"the {spec.name} input's columns are on sheet '{fitting[0]}', not on "
                              f"'{raw.sheet}', the first, which senrun reads when the config names none",
                              **table.where(), expected=f"sheet: \"{fitting[0]}\" in inputs.{spec.name} of the config")
+            else:
+                _cells_of_the_columns_found(raw, mapping, spec, columns, table, issues)
             return None
         if fitting:
             issues.warn("other_sheet", f"sheet '{raw.sheet}' was read, the first of the workbook, but "
@@ -129,6 +131,26 @@ def read_input(spec: InputSpec, issues: Issues) -> Table | None:
         return None
     table.headers.pop(_FIRST, None)
     return table
+
+
+def _cells_of_the_columns_found(raw: Raw, mapping: dict[str, str], spec: InputSpec, columns: tuple[Column, ...],
+                                table: Table, issues: Issues) -> None:
+    """A file with a column missing is not used, but the cells of the columns it has are checked all the same,
+    so that every problem of the file is listed in one pass (SPEC §8), not its other cells' once the column is
+    put right.  Best effort: a check that needs the missing column is left to the next run."""
+    found = Issues()
+    try:
+        wanted = _wanted(raw.headers, mapping, spec, columns)
+        if _plain_types(raw, wanted, table, found):
+            table.headers = {v: k for k, v in wanted.items()}  # each cell told by the file's own header
+            raw.select(list(wanted))
+            _cells_past_the_header(raw, table, found)
+            _parse_columns(raw, wanted, columns, table, found)
+    except MemoryError:
+        raise
+    except Exception:  # noqa: BLE001 - the missing column's error stands alone
+        return
+    issues.extend(i for i in found.items if i.is_error)
 
 
 def _cells_past_the_header(raw: Raw, table: Table, issues: Issues) -> None:
