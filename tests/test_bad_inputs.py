@@ -218,3 +218,50 @@ def test_a_file_missing_a_mapped_column_still_has_its_other_cells_checked_in_the
     assert "census.csv › date_of_birth: required column 'date_of_birth' is missing" in said
     assert 'census.csv › row 3 › nc_year_taught: "abc" is not a National Curriculum year' in said
     assert said.count("error: ") == 2  # the missing column's rows are not each told it is missing
+
+
+def test_on_a_drive_that_gives_every_file_inode_0_different_files_are_not_the_same_file(tmp_path, monkeypatch):
+    """Some network drives on Windows give every file inode 0: compared by (device, inode) alone, every two
+    inputs on such a drive had been "the same file", and every run stopped."""
+    import os
+
+    from builders import pupil, statement, write_run
+    from senrun.inputs import samefile
+
+    config = write_run(tmp_path, statements=[statement("B801200005001", "2006-05-01")],
+                       census=[pupil("B801200005001", "A", "2006-05-01")])
+    class Inode0:
+        """The os module as the same-file check sees it on such a drive (the rest of senrun reads as usual)."""
+
+        def __getattr__(self, name):
+            return getattr(os, name)
+
+        @staticmethod
+        def stat(path, *args, **kwargs):
+            found = os.stat(path, *args, **kwargs)
+            return os.stat_result((found.st_mode, 0, *found[2:10]))
+
+    monkeypatch.setattr(samefile, "os", Inode0())
+    assert runner.invoke(app, ["validate", "-c", str(config)]).exit_code == 0
+    cfg = yaml.safe_load(config.read_text())
+    cfg["inputs"]["census"]["path"] = "statements.csv"  # still told where it is the same file
+    config.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    done = runner.invoke(app, ["validate", "-c", str(config)])
+    assert done.exit_code == 1 and "names the same file" in done.output
+
+
+def test_a_file_whose_header_row_was_not_found_has_no_cells_told_wrong_beside_its_missing_columns(tmp_path):
+    """A title line above renamed headers is read as the header: none of the input's columns is found, and each
+    row's "cells" would each be an error of their own (86 `extra_cells` in a council's census)."""
+    from builders import pupil, statement, write_run
+
+    census = [pupil(f"B8012000050{i:02d}", "A", "2006-05-01") for i in range(1, 30)]
+    config = write_run(tmp_path, statements=[statement("B801200005001", "2006-05-01")], census=census)
+    lines = (tmp_path / "census.csv").read_text().splitlines()
+    lines[0] = "Pupil,Establishment,Birth"
+    (tmp_path / "census.csv").write_text("\n".join(["School Census January 2013", *lines]) + "\n")
+    done = runner.invoke(app, ["validate", "-c", str(config)])
+    assert done.exit_code == 1
+    said = " ".join(done.output.split())
+    assert "extra_cells" not in said and "past the last column" not in said
+    assert said.count("error: ") <= 3, said

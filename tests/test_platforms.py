@@ -19,12 +19,17 @@ from builders import statement, write_run
 #: What Windows' Python lacks, taken away in every process that starts with it.
 WINDOWS_LIKE = '''
 import multiprocessing
+import os
 import signal
 
 for name in ("SIGHUP", "SIGBUS", "SIGKILL", "SIGCHLD", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM",
              "pthread_sigmask", "sigtimedwait", "sigwaitinfo", "pthread_kill"):
     if hasattr(signal, name):
         delattr(signal, name)
+for name in ("O_NONBLOCK", "O_DIRECTORY", "O_NOFOLLOW", "O_CLOEXEC", "fork", "killpg", "setsid"):
+    if hasattr(os, name):
+        delattr(os, name)
+os.supports_dir_fd = set()  # no file opened or deleted through a folder's handle
 multiprocessing.get_all_start_methods = lambda: ["spawn"]
 '''
 
@@ -45,23 +50,26 @@ def windows_like(tmp_path: Path) -> dict[str, str]:
 def test_senrun_starts_and_writes_every_return_by_several_processes_where_the_system_has_no_sighup_nor_fork_server(
         tmp_path):
     """senrun stopped at its import on Windows, whose `signal` module has no SIGHUP or SIGBUS, for every
-    command, `--help` too; and asked for a fork server, which Windows has not, wherever the returns were built
-    by more than one process (the default)."""
+    command, `--help` too; asked for a fork server, which Windows has not, wherever the returns were built by
+    more than one process (the default); and opened every input with O_NONBLOCK, which Windows' `os` has not.
+    Here an allocation with returns is run twice, so that the second replaces the first."""
     env = windows_like(tmp_path)
-    probe = subprocess.run([sys.executable, "-c", "import signal; from senrun.outputs import processes; "
-                            "print(processes.START_METHOD, hasattr(signal, 'SIGHUP'))"],
-                           env=env, capture_output=True, text=True, timeout=120)
-    assert probe.stdout.split() == ["spawn", "False"], probe.stderr
+    probe = subprocess.run([sys.executable, "-c", "import os, signal; from senrun.outputs import atomic, processes; "
+                            "print(processes.START_METHOD, hasattr(signal, 'SIGHUP'), hasattr(os, 'O_NONBLOCK'), "
+                            "atomic._BY_HANDLE)"], env=env, capture_output=True, text=True, timeout=120)
+    assert probe.stdout.split() == ["spawn", "False", "False", "False"], probe.stderr
     schools = [{"school_id": f"S{i:02d}", "school_name": f"School {i}", "cluster_id": f"C{i % 3}",
                 "ssa": "1000.00", "pupils": "100"} for i in range(60)]  # 60 schools: two processes (25 each at least)
     config = write_run(tmp_path, statements=[statement("B801200005001", "2006-05-01", "S01")], schools=schools)
     helped = subprocess.run([sys.executable, "-m", "senrun", "--help"], env=env, capture_output=True, text=True,
                             timeout=120)
     assert helped.returncode == 0 and "allocate" in helped.stdout, helped.stderr
-    done = subprocess.run([sys.executable, "-m", "senrun", "allocate", "-c", str(config), "-o", str(tmp_path / "win"),
-                           "--jobs", "2", "--quiet"], env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    assert "Traceback" not in done.stderr
+    for _ in range(2):  # the second replaces the first: the old folder deleted without a folder's handle
+        done = subprocess.run([sys.executable, "-m", "senrun", "allocate", "-c", str(config), "-o",
+                               str(tmp_path / "win"), "--jobs", "2", "--quiet"], env=env, capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert "Traceback" not in done.stderr and "failed unexpectedly" not in done.stderr
     plain = CliRunner().invoke(app, ["allocate", "-c", str(config), "-o", str(tmp_path / "linux"), "--jobs", "1",
                                      "--quiet"])
     assert plain.exit_code == 0, plain.output
@@ -71,3 +79,13 @@ def test_senrun_starts_and_writes_every_return_by_several_processes_where_the_sy
 
     assert len([n for n in tree(tmp_path / "win") if n.startswith("returns/")]) == 60
     assert tree(tmp_path / "win") == tree(tmp_path / "linux")  # the same bytes, however they were made
+
+
+def test_a_pool_of_processes_is_never_asked_for_more_than_windows_allows(monkeypatch):
+    """concurrent.futures refuses more than 61 processes on Windows: the default --jobs (the CPU count) on a
+    larger machine had stopped the run as an unexpected failure."""
+    from senrun.outputs import returns
+
+    assert returns.worker_count(64, 100_000) == 64
+    monkeypatch.setattr(returns.sys, "platform", "win32")
+    assert returns.worker_count(64, 100_000) == 61 and returns.worker_count(8, 100_000) == 8

@@ -137,7 +137,12 @@ def _cells_of_the_columns_found(raw: Raw, mapping: dict[str, str], spec: InputSp
                                 table: Table, issues: Issues) -> None:
     """A file with a column missing is not used, but the cells of the columns it has are checked all the same,
     so that every problem of the file is listed in one pass (SPEC §8), not its other cells' once the column is
-    put right.  Best effort: a check that needs the missing column is left to the next run."""
+    put right.  Best effort: a check that needs the missing column is left to the next run.  Not where no
+    column of the input was found at all: the header row itself is then most likely not the one read (a
+    title line above it), and its "cells" would each be told wrong."""
+    declared = {c.name for c in columns}
+    if not declared & set(mapping.values()):
+        return
     found = Issues()
     try:
         wanted = _wanted(raw.headers, mapping, spec, columns)
@@ -148,8 +153,8 @@ def _cells_of_the_columns_found(raw: Raw, mapping: dict[str, str], spec: InputSp
             _parse_columns(raw, wanted, columns, table, found)
     except MemoryError:
         raise
-    except Exception:  # noqa: BLE001 - the missing column's error stands alone
-        return
+    except Exception:  # noqa: BLE001 - a check that needed the missing column: what was found before it stands
+        pass
     issues.extend(i for i in found.items if i.is_error)
 
 

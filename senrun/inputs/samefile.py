@@ -21,8 +21,8 @@ from .reading import sniff
 def same_file_errors(cfg: Config, issues: Issues) -> list[str]:
     """An input that reads the same table as an input before it: an error at its `path:` line; and the
     names of both, not to be read."""
-    seen: dict[tuple[int, int], list[str]] = {}
-    books: dict[tuple[int, int], bytes | None] = {}
+    seen: dict[tuple, list[str]] = {}
+    books: dict[tuple, bytes | None] = {}
     again: list[str] = []
     for name in INPUT_NAMES:
         spec = cfg.inputs.get(name)
@@ -43,21 +43,23 @@ def same_file_errors(cfg: Config, issues: Issues) -> list[str]:
     return again
 
 
-def _plain_file(path) -> tuple[tuple[int, int], str] | None:
+def _plain_file(path) -> tuple[tuple[int, int | str], str] | None:
     """An existing plain file's identity (device, inode) and what it holds (reading.sniff); None for anything
-    else: a missing file, a folder, a named pipe, a path no file can have (a NUL character)."""
+    else: a missing file, a folder, a named pipe, a path no file can have (a NUL character).  Where the file
+    system gives every file inode 0 (some network drives on Windows), the file is known by its full path."""
     try:
         found = os.stat(path)
         if not stat.S_ISREG(found.st_mode):
             return None
         with open(path, "rb") as stream:
             head = stream.read(8)
+        where = found.st_ino or os.path.normcase(os.path.realpath(path))
     except (OSError, ValueError):
         return None
-    return (found.st_dev, found.st_ino), sniff(head)
+    return (found.st_dev, where), sniff(head)
 
 
-def _same_table(kind: str, one, other, books: dict, key: tuple[int, int]) -> bool:
+def _same_table(kind: str, one, other, books: dict, key: tuple) -> bool:
     """Whether two inputs of one file read the same table: a CSV or Parquet file is one table; a workbook's
     inputs are the same where they read the same sheet (none named: the first); an old .xls or a protected
     workbook cannot be looked into here (its reader says so): not flagged."""
@@ -66,7 +68,10 @@ def _same_table(kind: str, one, other, books: dict, key: tuple[int, int]) -> boo
     if kind != "zip":
         return True
     if key not in books:  # read once, and not at all above the size the reader would refuse
-        books[key] = one.path.read_bytes() if os.path.getsize(one.path) <= one.max_bytes else None
+        try:
+            books[key] = one.path.read_bytes() if os.path.getsize(one.path) <= one.max_bytes else None
+        except OSError:  # gone since it was looked at: the reader says so
+            books[key] = None
     data = books[key]
     if data is None:
         return False

@@ -97,7 +97,7 @@ def _read_fd(fd: int, max_bytes: int) -> bytes:
 
 def _open(path: Path) -> int:
     try:  # not blocking: a path swapped for a FIFO after the check must not wait for a writer
-        return os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        return os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))  # (Windows has neither)
     except OSError as exc:
         raise Unreadable(f"cannot be read ({exc.strerror})") from None
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from collections import deque
@@ -49,6 +50,8 @@ CHUNKS_PER_PROCESS = 4
 MAX_CHUNK = 250
 #: Chunks handed to the pool ahead of the one being written, per process.
 AHEAD_PER_PROCESS = 2
+#: The most processes a pool may have on Windows (concurrent.futures refuses more than 61).
+WINDOWS_MOST_PROCESSES = 61
 
 
 def return_file_names(schools: pl.DataFrame) -> dict[str, str]:
@@ -341,7 +344,8 @@ def worker_count(jobs: int | None, schools: int) -> int:
     wanted = jobs if jobs is not None else (os.cpu_count() or 1)
     if wanted < 1:
         raise SenrunError(f"--jobs must be at least 1, not {wanted}")
-    return max(1, min(wanted, schools // MIN_PER_PROCESS))
+    most = WINDOWS_MOST_PROCESSES if sys.platform == "win32" else wanted  # (a pool's limit there)
+    return max(1, min(wanted, most, schools // MIN_PER_PROCESS))
 
 
 @contextmanager
