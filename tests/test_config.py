@@ -487,11 +487,19 @@ def test_a_thousands_comma_inside_braces_is_told_it_began_a_new_key(tmp_path):
     assert issue.row == 7 and "inside {…} a comma separates keys" in issue.message and "(5000)" in issue.message
 
 
-@pytest.mark.parametrize("written", ['"34,1000"', '"1.000,50"', '"0,500"'])
-def test_a_comma_that_does_not_group_thousands_is_no_amount_not_a_different_one(tmp_path, written):
+@pytest.mark.parametrize("written", ['"34,1000"', '"1.000,50"', '"0,500"', "1000 50", "16117000 50", '"1 000 000,00"'])
+def test_a_comma_or_a_space_that_does_not_group_thousands_is_no_amount_not_a_different_one(tmp_path, written):
+    """A space had been deleted wherever it was: `amount: 1000 50` (£1,000.50 mistyped) was read as £100,050."""
     issue = only_problem(tmp_path, MINIMAL.replace("pupil_specific_pot: 1000000", f"pupil_specific_pot: {written}"))
     assert issue.column == "budget.pupil_specific_pot" and issue.row == 4
     assert f"'{written.strip(chr(34))}' is not an amount of money" in issue.message
+
+
+@pytest.mark.parametrize("written", ["16 117 000", '"£16,117,000"', '"16\u00a0117\u00a0000"', '"£ 16,117,000.00"'])
+def test_thousands_grouped_by_spaces_or_commas_are_the_amount_written(tmp_path, written):
+    path = tmp_path / "senrun.yaml"
+    path.write_text(MINIMAL.replace("pupil_specific_pot: 1000000", f"pupil_specific_pot: {written}"))
+    assert load_config(path).pupil_specific_pot == 1611700000
 
 
 @pytest.mark.parametrize("old,new,path,words", [

@@ -50,13 +50,15 @@ def config_period(raw) -> tuple[date, date] | None:
 
 def config_decimal(raw) -> Decimal | None:
     """An exact decimal from a YAML number or text such as '£1,234.50'.  Commas only group thousands:
-    '34,1000' (a slip) and '1.000,50' (a continental amount) are not amounts, never £341,000 or £1.00."""
+    '34,1000' (a slip) and '1.000,50' (a continental amount) are not amounts, never £341,000 or £1.00.  A
+    space inside is read as the comma it stands for, as in a cell (`money_text`): '16 117 000' is an
+    amount, '1000 50' (£1,000.50 mistyped, or two figures) is not, never £100,050."""
     if isinstance(raw, bool):
         return None
     if isinstance(raw, (int, Decimal)):
         return Decimal(raw)
     if isinstance(raw, str):
-        text = re.sub(r"[£_\s]", "", raw)
+        text = re.sub(r"\s*,\s*|\s+", ",", re.sub(r"[£_]", "", raw).strip())
         if "," in text and not re.fullmatch(r"[-+]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d*)?", text):
             return None
         text = text.replace(",", "")
