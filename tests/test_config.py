@@ -627,3 +627,14 @@ def test_the_config_s_warnings_are_listed_before_the_inputs(tmp_path):
     out = CliRunner().invoke(app, ["validate", "--config", str(config)]).output
     lines = [line for line in out.splitlines() if line.startswith("warning:")]
     assert lines[0].startswith("warning: senrun.yaml › line 1 › year:") and len(lines) >= 2
+
+
+def test_a_text_key_keeps_what_was_typed_a_telephone_numbers_leading_zero_and_not_words_quotes(tmp_path):
+    """`contact: 01603 000000` written without its space is digits to YAML: every return had been headed
+    "1603000000"; and `year: “2013-14”` (Word's quotes) had headed every workbook with the quotes."""
+    path = tmp_path / "senrun.yaml"
+    path.write_text(MINIMAL.replace('year: "2013-14"', "year: “2013-14”").replace("rate: 5000", "rate: 05000")
+                    + "contact: 01603000000\n")
+    cfg = load_config(path)
+    assert cfg.contact == "01603000000" and cfg.year == "2013-14"
+    assert [e.rate for e in cfg.elements if e.name == "lump_sum"] == [Decimal(5000)]  # a number is still one

@@ -157,7 +157,9 @@ class ScalarKinds:
         if isinstance(raw, (dict, list)):
             self.problem(path, f"{path} must be text, not {_kind(raw)}", expected="text")
             return None
-        return str(raw)
+        text = getattr(raw, "written", None) or str(raw)  # digits as written: `01603 000000`'s leading zero
+        quoted = re.fullmatch(r"\s*[“‘](.*)[”’]\s*", text)  # Word's quotes, where YAML's were meant
+        return quoted.group(1) if quoted else text
 
     def k_nonblank(self, raw, path):
         text = self.k_str(raw, path)

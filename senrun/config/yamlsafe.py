@@ -57,6 +57,22 @@ def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal | str:
     return value if value.is_finite() else text
 
 
+class WrittenInt(int):
+    """A whole number whose digits were written otherwise than Python writes it (`01603000000`, `1_000`):
+    the number for a key that takes one, and the text as written for a key that takes text (keys.k_str), so
+    that a telephone number keeps its leading zero."""
+
+    written: str
+
+    def __new__(cls, value: int, written: str) -> "WrittenInt":
+        number = super().__new__(cls, value)
+        number.written = written
+        return number
+
+    def __reduce__(self):
+        return (WrittenInt, (int(self), self.written))
+
+
 def _int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int | Decimal | str:
     """A whole number as written in decimal: YAML 1.1 would read `05000` as octal (2560); a finance
     officer, like Excel, means 5000.  Its other forms (`0x53408` hex, `0b101` binary, `1:00` base 60)
@@ -69,7 +85,8 @@ def _int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int | Decimal | str:
         return text
     if len(digits.lstrip("+-")) > 30:
         return Decimal(digits)
-    return int(digits, 10)
+    value = int(digits, 10)
+    return value if str(value) == text else WrittenInt(value, text)
 
 
 _Loader.add_constructor("tag:yaml.org,2002:float", _decimal)
