@@ -638,3 +638,35 @@ def test_a_text_key_keeps_what_was_typed_a_telephone_numbers_leading_zero_and_no
     cfg = load_config(path)
     assert cfg.contact == "01603000000" and cfg.year == "2013-14"
     assert [e.rate for e in cfg.elements if e.name == "lump_sum"] == [Decimal(5000)]  # a number is still one
+
+
+def test_a_text_key_given_yes_or_no_is_told_to_quote_it_not_read_as_false(tmp_path):
+    """`sheet: No` was told "has no sheet 'False'", and an element `name: on` became an element called True."""
+    path = tmp_path / "senrun.yaml"
+    path.write_text(MINIMAL.replace("inputs:\n  schools: {path: data/schools.xlsx}",
+                                    "inputs:\n  schools: {path: data/schools.xlsx, sheet: No}"))
+    with pytest.raises(SenrunError) as caught:
+        load_config(path)
+    [issue] = [i for i in caught.value.issues if i.column == "inputs.schools.sheet"]
+    assert "is read as false" in issue.message and "put text in quotes" in issue.message
+
+
+def test_words_quotes_are_taken_away_only_where_one_pair_wraps_the_whole_value_and_set_keeps_digits_as_typed():
+    """A first version took away the outer quotes of `‘Base’ lump sum per ‘school’`, leaving `Base’ lump sum per
+    ‘school`; and `simulate --set contact=01603000000` lost the zero the config file keeps."""
+    from senrun.config.overlay import parse_value
+    from senrun.config.yamlsafe import typed_text
+    from senrun.outputs.common import plain_text
+
+    assert typed_text("‘Base’ lump sum per ‘school’") == "‘Base’ lump sum per ‘school’"
+    assert typed_text("‘x”") == "‘x”" and typed_text(" “2013-14” ") == "2013-14"
+    assert typed_text(parse_value("01603000000")) == "01603000000" and parse_value("01603000000") == 1603000000
+    assert parse_value("5000") == 5000 and type(parse_value("5000")) is int
+    assert plain_text(parse_value("01603000000")) == "01603000000"  # the Parameters sheet: as the returns say
+
+
+@pytest.mark.parametrize("written,value", [('"- 2"', Decimal(-2)), ('"-£ 1,000"', Decimal(-1000))])
+def test_a_sign_written_with_a_space_after_it_is_still_the_sign(written, value):
+    from senrun.inputs.parse import config_decimal
+
+    assert config_decimal(written.strip('"')) == value

@@ -19,6 +19,7 @@ from ..errors import CONFIG, Issues
 from ..money import CEILING_POUNDS, ceiling_text, to_pence
 from ..inputs.parse import config_date, config_decimal
 from ..inputs.schema import SCHEMAS
+from .yamlsafe import typed_text
 
 BASES_FIXED = ("per_school", "per_cluster", "pupils", "sen_support", "statements", "fsm")
 #: The schools input's columns senrun itself reads (SPEC §5, §11.1, §11.2): not a `column:` need basis.
@@ -157,9 +158,12 @@ class ScalarKinds:
         if isinstance(raw, (dict, list)):
             self.problem(path, f"{path} must be text, not {_kind(raw)}", expected="text")
             return None
-        text = getattr(raw, "written", None) or str(raw)  # digits as written: `01603 000000`'s leading zero
-        quoted = re.fullmatch(r"\s*[“‘](.*)[”’]\s*", text)  # Word's quotes, where YAML's were meant
-        return quoted.group(1) if quoted else text
+        if isinstance(raw, bool):  # `sheet: No`: YAML's, before senrun sees it
+            self.problem(path, f"{path} is read as {str(raw).lower()}: YAML takes Yes, No, On and Off (in any case) "
+                         "as true or false; put text in quotes", expected=f'{path.rsplit(".", 1)[-1]}: "No", '
+                         "in quotes", value=str(raw).lower())
+            return None
+        return typed_text(raw)  # digits as typed (a leading zero), Word's quotes read as YAML's
 
     def k_nonblank(self, raw, path):
         text = self.k_str(raw, path)

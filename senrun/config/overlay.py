@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .keys import SPEC as CONFIG_KEYS
+from .yamlsafe import WrittenInt
 from .loader import Config, config_from_mapping, read_config_file
 from .slips import NAMED_LISTS, near_misses, thousands_slip
 from ..errors import CONFIG, Issue, SenrunError
@@ -313,7 +314,7 @@ def parse_value(text: str) -> Any:
     """A --set value: a whole number, an exact decimal, true/false, `solve`, or text (e.g. a date)."""
     t = text.strip()
     if _INT.match(t) and len(t) <= 30:  # longer: an exact Decimal, for the checker to call too large
-        return int(t)
+        return int(t) if str(int(t)) == t else WrittenInt(int(t), t)  # `contact=01603000000` keeps its zero
     if t.lower() in ("true", "false"):
         return t.lower() == "true"
     if t.lower() in ("null", "none"):

@@ -73,6 +73,18 @@ class WrittenInt(int):
         return (WrittenInt, (int(self), self.written))
 
 
+#: A value wrapped in one pair of Word's curly quotes, with none of the same kind inside.
+_WORD_QUOTED = re.compile(r"\s*(?:“([^“”]*)”|‘([^‘’]*)’)\s*")
+
+
+def typed_text(value: object) -> str:
+    """A config value as text, as the officer meant it: digits as typed (a WrittenInt's leading zero), and a
+    value wrapped in Word's curly quotes as if they were YAML's straight ones."""
+    text = getattr(value, "written", None) or str(value)
+    quoted = _WORD_QUOTED.fullmatch(text)
+    return next(part for part in quoted.groups() if part is not None) if quoted else text
+
+
 def _int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int | Decimal | str:
     """A whole number as written in decimal: YAML 1.1 would read `05000` as octal (2560); a finance
     officer, like Excel, means 5000.  Its other forms (`0x53408` hex, `0b101` binary, `1:00` base 60)

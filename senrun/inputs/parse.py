@@ -58,7 +58,8 @@ def config_decimal(raw) -> Decimal | None:
     if isinstance(raw, (int, Decimal)):
         return Decimal(raw)
     if isinstance(raw, str):
-        text = re.sub(r"\s*,\s*|\s+", ",", re.sub(r"[£_]", "", raw).strip())
+        text = re.sub(r"^([-+])\s+", r"\1", re.sub(r"[£_]", "", raw).strip())  # `- 2`: the sign, then the figure
+        text = re.sub(r"\s*,\s*|\s+", ",", text)
         if "," in text and not re.fullmatch(r"[-+]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d*)?", text):
             return None
         text = text.replace(",", "")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from ..config.yamlsafe import typed_text
 from ..errors import SenrunError
 
 #: A table with more rows than this is written as CSV only; its sheet says where (SPEC §6).
@@ -165,7 +166,7 @@ def plain_text(value: object) -> str:
         return "true" if value else "false"
     if value is None:
         return ""
-    return str(value)
+    return typed_text(value)  # digits as typed (a telephone number's leading zero), Word's quotes as YAML's
 
 
 # --- words for people (plain English in every workbook) ------------------------------------
