@@ -47,15 +47,18 @@ CONFIG_SUFFIXES = (".yaml", ".yml")
 def _check_config_out(out: Path, sources: list[Path], force: bool) -> None:
     """Refuse an `init --out` that is no .yaml file or is one of the files init reads (either may be a
     council's spreadsheet: never replaced, even with --force), or that exists, without --force."""
+    from ..errors import SenrunError
     from ..onboard.scan import files_in
+    from ..outputs.atomic import check_parents
 
     if out.suffix.lower() not in CONFIG_SUFFIXES:
         there = " exists and" if out.exists() else ""
         fail_usage(f"--out {out}{there} is not a .yaml file: init writes a config, and never over a spreadsheet "
                    f"or any other file, even with --force; give a new config file name{_such_as(out.parent)}")
-    blocker = next((folder for folder in out.parents if folder.exists() and not folder.is_dir()), None)
-    if blocker is not None:  # checked before the files are read and the draft shown, not once it is written
-        fail_usage(f"--out {out}: {blocker} is a file, not a folder: give a config file name in a folder")
+    try:  # a file where a folder of --out should be: said before the files are read and the draft shown
+        check_parents(out)
+    except SenrunError as exc:
+        fail_usage(f"{exc}: give a config file name in a folder")
     if any(out.resolve() == read.resolve() for read in files_in(list(sources))):
         fail_usage(f"--out {out} is one of the files --from names, which init reads; it is never replaced, even "
                    f"with --force: give a new config file name{_such_as(out.parent)}")

@@ -26,10 +26,10 @@ def same_file_errors(cfg: Config, issues: Issues) -> list[str]:
     again: list[str] = []
     for name in INPUT_NAMES:
         spec = cfg.inputs.get(name)
-        found = _plain_file(spec.path) if spec else None
-        if found is None:
+        key = _plain_file(spec.path) if spec else None
+        if key is None:
             continue
-        key, kind = found
+        kind = _kind(spec.path) if seen.get(key) else None  # looked into only when a file is named twice
         same = [other for other in seen.get(key, []) if _same_table(kind, cfg.inputs[other], spec, books, key)]
         seen.setdefault(key, []).append(name)
         if not same:
@@ -43,27 +43,33 @@ def same_file_errors(cfg: Config, issues: Issues) -> list[str]:
     return again
 
 
-def _plain_file(path) -> tuple[tuple[int, int | str], str] | None:
-    """An existing plain file's identity (device, inode) and what it holds (reading.sniff); None for anything
-    else: a missing file, a folder, a named pipe, a path no file can have (a NUL character).  Where the file
-    system gives every file inode 0 (some network drives on Windows), the file is known by its full path."""
+def _plain_file(path) -> tuple[int, int | str] | None:
+    """An existing plain file's identity (device, inode); None for anything else: a missing file, a folder, a
+    named pipe, a path no file can have (a NUL character).  Where the file system gives every file inode 0
+    (some network drives on Windows), the file is known by its full path."""
     try:
         found = os.stat(path)
         if not stat.S_ISREG(found.st_mode):
             return None
-        with open(path, "rb") as stream:
-            head = stream.read(8)
-        where = found.st_ino or os.path.normcase(os.path.realpath(path))
+        return found.st_dev, found.st_ino or os.path.normcase(os.path.realpath(path))
     except (OSError, ValueError):
         return None
-    return (found.st_dev, where), sniff(head)
 
 
-def _same_table(kind: str, one, other, books: dict, key: tuple) -> bool:
+def _kind(path) -> str | None:
+    """What a plain file holds (reading.sniff: zip, ole, parquet, text); None if it cannot be read now."""
+    try:
+        with open(path, "rb") as stream:
+            return sniff(stream.read(8))
+    except OSError:
+        return None
+
+
+def _same_table(kind: str | None, one, other, books: dict, key: tuple) -> bool:
     """Whether two inputs of one file read the same table: a CSV or Parquet file is one table; a workbook's
     inputs are the same where they read the same sheet (none named: the first); an old .xls or a protected
     workbook cannot be looked into here (its reader says so): not flagged."""
-    if kind == "ole":
+    if kind in ("ole", None):
         return False
     if kind != "zip":
         return True

@@ -103,7 +103,7 @@ def write_outputs(result: RunResult, out: Path, *, returns: bool = True, jobs: i
             report("workbook", 1, 1)
             if returns:
                 packed.plan()  # while the processes are at work on the returns, so they never wait for it
-            if not returns:
+            else:
                 for chunk in packed:
                     for name, data in build_pack_chunk(chunk):
                         folder.write(name, data)
