@@ -26,7 +26,7 @@ ENTRY_KEYS = ("kind", "upn", "school", "row", "file", "all", "reason", "until")
 #: warning adds its code here (tests/test_simulate_validate_readers.py finds every code in the source).
 WARNING_KINDS = frozenset({
     "amended_after_ceasing", "ceased_before_issued", "census_before_policy", "census_casual_move",
-    "census_not_in_census", "census_outside", "closed_without_successor", "cluster_names", "dob_differs", "link_date_differs", "links_no_successions", "links_unknown", "merged_cells", "missing_from_statements",
+    "census_not_in_census", "census_outside", "closed_without_successor", "cluster_names", "dob_differs", "dob_rows_differ", "link_date_differs", "links_no_successions", "links_unknown", "merged_cells", "missing_from_statements",
     "move_after_census", "no_census", "no_pupils", "no_statements", "now_post_policy", "other_sheet", "previous_not_last_year",
     "previous_register_differ", "protection_skipped", "psf_while_shut", "pupils_ignored", "pupils_override",
     "pupils_override_unused", "recorded_as_new", "register_changed", "register_stale", "not_in_register", "reinstate_unused",

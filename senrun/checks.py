@@ -473,10 +473,9 @@ def _year(nc: int) -> str:
     return {-2: "N1", -1: "N2", 0: "R"}.get(nc, str(nc))
 
 
-def dob_differs(statements: Table, issues: Issues, matches: pl.DataFrame) -> None:
+def dob_differs(statements: Table, issues: Issues, matches: pl.DataFrame, first: pl.DataFrame) -> None:
     """A date of birth that differs between census and statements (`matches`, as `other_dobs`): statements
-    win."""
-    first = statements.frame.select(ROW, UPN, DOB).unique(UPN, keep="first", maintain_order=True)
+    win, the date of each child's first statement row (`first`: `_row`, upn, date_of_birth)."""
     differ = other_dobs(matches)
     # a dual-registered child has several census rows (§11.5): one warning per statement row
     joined = (first.join(differ.select(UPN, "census_dob").unique(UPN, keep="first", maintain_order=True), on=UPN,
@@ -544,6 +543,24 @@ def born_after_statement(statements: Table, issues: Issues) -> None:
     if bad.height > MAX_LISTED:
         issues.warn("born_after_statement", f"{bad.height - MAX_LISTED:,} more dates of birth after their "
                     "statement's date", **statements.where(DOB))
+
+
+def dob_rows_differ(statements: Table, issues: Issues, first: pl.DataFrame, several: pl.DataFrame) -> None:
+    """A warning on each statement row whose date of birth differs from the child's first row's (`first`:
+    `_row`, upn, date_of_birth; SPEC §11.11: the first row's holds for the history, and for the child's
+    age wherever it is used): one of them is typed wrong.  `several`: the rows of children with more
+    than one (the others cannot differ).  The dates are hidden as always."""
+    other = (several.lazy().select(ROW, UPN, DOB)
+             .join(first.lazy().select(UPN, pl.col(ROW).alias("_first"), pl.col(DOB).alias("_first_dob")), on=UPN)
+             .filter(pl.col(DOB) != pl.col("_first_dob")).sort(ROW).collect())
+    for row, upn, dob, first_row, first_dob in other.head(MAX_LISTED).iter_rows():
+        issues.warn("dob_rows_differ", f"date of birth {dob:%d/%m/%Y} differs from the one on row {first_row} "
+                    f"({first_dob:%d/%m/%Y}), the child's first statement row, which is used: one of them is typed "
+                    "wrong", **statements.where(DOB, row), personal=(f"{dob:%d/%m/%Y}", f"{first_dob:%d/%m/%Y}"),
+                    child=upn, expected=f"the date of birth of row {first_row}")
+    if other.height > MAX_LISTED:
+        issues.warn("dob_rows_differ", f"{other.height - MAX_LISTED:,} more statement rows whose date of birth "
+                    "differs from the child's first row's", **statements.where(DOB))
 
 
 def statement_keys(statements: Table, issues: Issues) -> None:

@@ -31,9 +31,9 @@ from .money import fmt_gbp
 from .psf import PsfFrames, census_stop_words, compute_psf
 from .register import Register, apply as apply_register, overlap_errors, read_register, reinstate_without_register
 from .result import InputInfo, RunResult, Totals
-from .inputs.schema import (ANNUAL_AMOUNT, CLUSTER_ID, CLUSTER_NAME, COUNTED_ENROL, DOB, ENROL_STATUS, FSM, PUPILS,
+from .inputs.schema import (ANNUAL_AMOUNT, CLUSTER_ID, CLUSTER_NAME, COUNTED_ENROL, DOB, EFFECTIVE_DATE, ENROL_STATUS, FSM, PUPILS,
                             PUPILS_OVERRIDE, ROW, SCHEMAS, SCHOOL_ID, SCHOOL_NAME, SEN_PROVISION, SEN_STATEMENT_CODES, SEN_SUPPORT_CODES,
-                            SSA, UPN, URN)
+                            SSA, STATEMENT_DATE, UPN, URN)
 from .urns import given_urn, links_in_school_ids, urn_schools
 
 
@@ -289,11 +289,12 @@ def check_inputs(inp: Inputs, cfg: Config, whole: bool = True) -> None:
         checks.census_outside(inp.census, ids, issues, urns, names)
     if inp.census is not None and whole:
         matches = census_matches(inp)  # the one join of the census with the statements, kept for the run
-        checks.dob_differs(inp.statements, issues, matches)
+        checks.dob_differs(inp.statements, issues, matches, _first_statement_rows(inp)[0])
         checks.taught_years(inp.census, cfg.census_date, _statement_dobs(inp), issues, matches)
     checks.no_statements(inp.statements, issues)
     checks.ceased_before_issued(inp.statements, issues)
     checks.born_after_statement(inp.statements, issues)  # a year typed wrong: the phase follows the birth
+    checks.dob_rows_differ(inp.statements, issues, *_first_statement_rows(inp))  # the first row's is used
     if not whole:
         return
     _check_basis_columns(inp, cfg)
@@ -325,9 +326,27 @@ def _takeovers(inp: Inputs) -> tuple[tuple[str, date], ...]:
     return tuple(successions_of(inp).edges.select(SCHOOL_ID, "on").iter_rows())
 
 
+def _first_statement_rows(inp: Inputs) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Each child's first statement row (`_row`, upn, date_of_birth): the earliest by effective date (its
+    statement_date where it has none), then by row.  A history's first row holds its date of birth
+    (SPEC §11.11), however the file orders its rows.  And the rows of the children with several (found
+    by hashing, as the duplicate check does: nearly every child has one row, kept as it is).  Kept
+    for the run."""
+    if "first_rows" not in inp.derived:
+        frame = inp.statements.frame
+        eff = (pl.coalesce(EFFECTIVE_DATE, STATEMENT_DATE) if EFFECTIVE_DATE in frame.columns
+               else pl.col(STATEMENT_DATE))
+        several = checks._repeated_keys(frame, [UPN]).select(ROW, UPN, DOB, eff.alias("_eff"))
+        firsts = several.sort("_eff", ROW, nulls_last=True).unique(UPN, keep="first").drop("_eff")
+        alone = frame.select(ROW, UPN, DOB).filter(~pl.col(ROW).is_in(several[ROW].implode()))
+        inp.derived["first_rows"] = (pl.concat([alone, firsts]).sort(ROW), several.drop("_eff"))
+    return inp.derived["first_rows"]
+
+
 def _statement_dobs(inp: Inputs) -> pl.DataFrame:
-    """Statements win for every use of a child's age (SPEC §8)."""
-    return inp.statements.frame.select(UPN, pl.col(DOB).alias("statement_dob")).unique(UPN, keep="first")
+    """Statements win for every use of a child's age (SPEC §8): the date of birth of the child's first
+    statement row."""
+    return _first_statement_rows(inp)[0].select(UPN, pl.col(DOB).alias("statement_dob"))
 
 
 def _check_basis_columns(inp: Inputs, cfg: Config) -> None:

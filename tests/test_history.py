@@ -419,3 +419,26 @@ def test_a_ceased_line_followed_by_a_paid_reissue_reads_ceased_on_the_return_not
     result = history_run(tmp_path, rows, **YEAR_2012)
     whys = sorted(children_columns(result, result.schools.get_column("school_id")).get_column("why").to_list())
     assert whys[0].startswith("ceased") and whys[1].startswith("continuing: continues beyond"), whys
+
+
+def test_a_child_is_aged_by_the_first_row_of_the_history_whatever_the_files_order__spec_11_11_faq_3(tmp_path):
+    """A history whose EHC plan row came first in the file, giving another date of birth, had aged the child by
+    it for the pupil counts (Year 12, not counted), while the PSF used the first row's: one child aged two ways
+    in one run, and a school's share of the formula moved to the others."""
+    census = [{"upn": U1, "school_id": "A", "date_of_birth": "2005-05-05"},
+              {"upn": U2, "school_id": "B", "date_of_birth": "2005-05-05"}]
+    issued = row(annual="1200.00")
+    ehc = row("ehc_transfer", "2013-09-01", annual="2400.00", statement_date="2013-09-01", dob="1995-05-05")
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    in_order = history_run(tmp_path / "a", [issued, ehc], census=census)
+    backwards = history_run(tmp_path / "b", [ehc, issued], census=census)
+    pupils = dict(backwards.schools.select("school_id", "pupils").iter_rows())
+    assert pupils["A"] == 1 and pupils["B"] == 1
+    assert backwards.schools.rows() == in_order.schools.rows()
+    assert lines_of(backwards, U1) == lines_of(in_order, U1) == [("A", 190000, 0, "continuing")]
+    # the row that differs from the first is told, whichever comes first in the file; never the first row itself
+    [told] = [w for w in backwards.warnings if w.code == "dob_rows_differ"]
+    assert (told.file, told.row, told.column) == ("statements.csv", 2, "date_of_birth")
+    assert "row 3" in told.message and "first statement row" in told.message
+    assert [w.code for w in backwards.warnings if w.code == "dob_differs"] == []
+    assert [(w.row, w.code) for w in in_order.warnings if w.code == "dob_rows_differ"] == [(3, "dob_rows_differ")]

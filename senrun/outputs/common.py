@@ -287,6 +287,7 @@ WARNING_WORDS = {
     "census_not_in_census": "child with PSF not found in the census",
     "census_casual_move": "child with PSF found at another school (unrecorded casual move)",
     "dob_differs": "date of birth differs between census and statements",
+    "dob_rows_differ": "date of birth differs between a child's statement rows",
     "taught_year": "taught year differs from the age-based year",
     "upn_bad_letter": "UPN with a wrong check letter", "upn_temporary": "temporary UPN",
     "upn_more": "more UPNs with a problem", "no_census": "no pupil-level census",
