@@ -210,6 +210,7 @@ def check(statements: Table, issues: Issues) -> None:
         pl.col(CEASED_DATE).fill_null(FAR_FUTURE).cum_min().shift(1).over(GROUP).alias("_ceased_by"),
         (pl.col(EVENT).is_in([ISSUED, REISSUED]).cast(pl.Int32).cum_sum().over(GROUP) == 0).alias("_unissued"),
         pl.col(ROW).filter(pl.col(EVENT).is_in([ISSUED, REISSUED])).first().over(GROUP).alias("_issued_row"),
+        pl.col(EFF).filter(pl.col(EVENT).is_in([ISSUED, REISSUED])).first().over(GROUP).alias("_issued_eff"),
         _ceasing().min().over(ONE).alias("_ceased_on"),
         pl.col(ROW).filter(_ceasing() == _ceasing().min()).first().over(ONE).alias("_ceased_row"),
         (pl.col(ONE) != pl.col(ONE).shift(1)).fill_null(True).alias("_history_first"),
@@ -224,7 +225,9 @@ def check(statements: Table, issues: Issues) -> None:
         issues.error("history_date", f"{rec[UPN]} / {rec[STREAM]} has two rows effective on {rec[EFF]:%d/%m/%Y} "
                      f"(rows {rec['_prev_row']} and {rec[ROW]}): a history needs one row a date",
                      **statements.where(dated, rec[ROW]), value=rec[UPN], personal=(rec[UPN],))
-    early = ordered.filter(pl.col("_unissued") & pl.col(EVENT).is_in([AMENDED, EHC_TRANSFER, CEASED]))
+    # (a row on the issued row's own date is told above, two rows on one date, whichever the file lists first)
+    early = ordered.filter(pl.col("_unissued") & pl.col(EVENT).is_in([AMENDED, EHC_TRANSFER, CEASED])
+                           & ~(pl.col(EFF) == pl.col("_issued_eff")).fill_null(False))
     for rec in early.head(checks.MAX_LISTED).iter_rows(named=True):
         first = (f"the statement is issued at row {rec['_issued_row']}, effective later" if rec["_issued_row"]
                  else "no row issues the statement")

@@ -183,6 +183,18 @@ def test_an_amendment_before_the_statement_was_issued_is_an_error_naming_both_ro
     assert "row 3" in text and "issued at row 2" in text
 
 
+@pytest.mark.parametrize("amended_first", [False, True])
+def test_an_amendment_on_the_issued_rows_own_date_is_one_error_whichever_row_the_file_lists_first__spec_11_3(
+        tmp_path, amended_first):
+    """Listed first, it had been a second error too, saying the statement was issued "effective later"
+    though both rows are effective on the same day."""
+    rows = [row(annual="1200.00"), row("amended", "2010-01-01", annual="2400.00")]
+    with pytest.raises(SenrunError) as e:
+        history_run(tmp_path, rows[::-1] if amended_first else rows)
+    assert [(i.code, i.row) for i in e.value.errors] == [("history_date", 3)]
+    assert "two rows effective on 01/01/2010 (rows 2 and 3)" in messages(e)
+
+
 def test_two_issued_rows_with_no_ceasing_between_are_the_duplicate_statement_error__spec_8(tmp_path):
     rows = [row(annual="1200.00"), row(annual="2400.00", statement_date="2011-01-01")]
     with pytest.raises(SenrunError) as e:
