@@ -263,11 +263,10 @@ def blank_amounts(statements: Table | None, issues: Issues) -> None:
     or a ceasing; anywhere else it is the same error as any required cell left empty."""
     if statements is None or statements.frame.is_empty():
         return
-    # a cell that is not money is null too, and already reported where it was read
-    reported = [i.row for i in issues.items if i.field == ANNUAL_AMOUNT and i.file == statements.file]
+    # a cell that is not money is null too, and already told where it was read (listed, or counted beyond them)
+    told = statements.told_rows.get(ANNUAL_AMOUNT, pl.Series([], dtype=statements.frame.schema[ROW]))
     bad = statements.frame.filter(pl.col(ANNUAL_AMOUNT).is_null() & ~pl.col(EVENT).is_in(BLANK_AMOUNT_OK)
-                                  & ~pl.col(ROW).is_in(pl.Series(reported, dtype=statements.frame.schema[ROW]).implode())
-                                  ).sort(ROW)
+                                  & ~pl.col(ROW).is_in(told.implode())).sort(ROW)
     for row in bad[ROW].head(checks.MAX_LISTED):
         issues.error("empty_value", EMPTY_AMOUNT, **statements.where(ANNUAL_AMOUNT, row),
                      expected="an amount in pounds such as 9876.54")

@@ -124,10 +124,12 @@ def read_register(path: Path) -> Register:
     _check_lines(lines, label)
     lines = lines.with_columns(key_hash())
     histories, distinct = _histories(lines)
+    _continuing_unpaid(histories, label)
     manifest = _manifest(file.parent)
     earlier = _by_earlier_senrun(manifest)
     return Register(histories, label, str(file), sha256, distinct, config_period(manifest.get("period")),
-                    tuple(_changed(manifest, file, label, sha256, lines.height)),
+                    tuple(_changed(manifest, file, label, sha256, lines.height)
+                          + _unreadable_manifest(file.parent, manifest, label)),
                     ("register" in manifest) if manifest.get("run_reference") else False if earlier else None,
                     _doubts(manifest), _paid_at(lines), earlier)
 
@@ -199,14 +201,46 @@ def manifest_period(folder: Path) -> tuple[date, date] | None:
 
 
 def _manifest(folder: Path) -> dict:
-    """The manifest.json senrun wrote in `folder`, or {} when there is none it could read."""
+    """The manifest.json senrun wrote in `folder` (saved again by Notepad with a byte-order mark, still
+    itself), or {} when there is none it could read."""
     import json
 
     try:
-        found = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        found = json.loads((folder / "manifest.json").read_text(encoding="utf-8-sig"))
     except (OSError, ValueError):
         return {}
     return found if isinstance(found, dict) else {}
+
+
+def _unreadable_manifest(folder: Path, manifest: dict, label: str) -> list[Issue]:
+    """A manifest.json beside the register that cannot be read as senrun's: whether the psf.csv was
+    changed since senrun wrote it (and which year it is of) can no longer be checked.  None there at
+    all is a psf.csv sent on its own, as --register takes it: nothing is said."""
+    if manifest.get("files") or not (folder / "manifest.json").exists():
+        return []
+    return [Issue("register_changed", WARNING, "its folder's manifest.json cannot be read as the one senrun wrote "
+                  "(edited, emptied or saved as another kind of file), so whether the psf.csv was changed since "
+                  "then, and which year it is of, cannot be checked; give the folder as senrun wrote it",
+                  file=label)]
+
+
+def _continuing_unpaid(histories: pl.DataFrame, file: str) -> None:
+    """A history `continuing` that was not paid to the day the period ended (the latest day any line
+    of the register was paid to): senrun never writes one, so a stop's reason was changed by hand, which
+    would pay again a child whose PSF stopped (SPEC §11.4: `reinstate:` is the way).  Named by row."""
+    end = histories["last_paid_to"].max()
+    short = pl.col("last_paid_to").is_null() | ((pl.col("last_paid_to") < end) if end is not None else pl.lit(False))
+    odd = histories.filter(~pl.col("stopped") & short).sort(REG_ROW)
+    if odd.is_empty():
+        return
+    others = f", though others were paid to {end:%d/%m/%Y}" if end else ""
+    raise SenrunError([Issue(
+        "register", ERROR, f"reason 'continuing' on a history paid {'nothing' if to is None else f'to {to:%d/%m/%Y}'}"
+        f"{others}: senrun writes continuing only where a child was paid to the period's end, so a stop's reason has "
+        "been changed by hand, which would pay again a child whose PSF stopped; put back the reason senrun wrote, "
+        "and name any child to pay again under reinstate: in the config",
+        file=file, row=row, column="reason", value=CONTINUING, expected="the reason senrun wrote")
+        for row, to in odd.select(REG_ROW, "last_paid_to").head(200).iter_rows()])
 
 
 def _resaved(lines: pl.DataFrame) -> pl.DataFrame:

@@ -814,3 +814,37 @@ def test_another_sheet_with_a_stray_cell_far_out_is_not_looked_at_and_the_first_
     book.close()
     table, issues = read(path)
     assert table.frame.height == 1 and not issues.items
+
+
+@pytest.mark.parametrize("marked", ["'{}", '="{}"', " '{} "])
+def test_a_upn_or_id_marked_as_text_by_a_spreadsheet_is_read_without_its_mark__spec_5(tmp_path, marked):
+    """A leading apostrophe (as some MIS exports write codes) or Excel's ="…" had been kept: every child so
+    marked was missed in the census and their PSF ended, with warnings only and exit 0."""
+    path = statements_csv(tmp_path, ",".join([marked.format("B801200005001"), "2002-08-31", "2010-03-01",
+                                              marked.format("9262001"), "9876.54"]))
+    frame = read_ok(path)
+    assert frame.select("upn", "school_id").row(0) == ("B801200005001", "9262001")
+
+
+def test_a_child_whose_upn_is_marked_as_text_in_the_statements_alone_is_found_in_the_census__spec_5_faq_3(tmp_path):
+    from builders import lines_of, pupil, run, statement
+
+    plain = statement("B801200005001", "2005-05-05")
+    marked = {**plain, "upn": "'B801200005001"}
+    census = [pupil("B801200005001", "A", "2005-05-05")]
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    as_typed = run(tmp_path / "a", statements=[marked], census=census)
+    assert lines_of(as_typed, "B801200005001") == [("A", 840000, 0, "continuing")]
+    assert as_typed.schools.rows() == run(tmp_path / "b", statements=[plain], census=census).schools.rows()
+
+
+def test_bad_amounts_beyond_those_listed_are_counted_once_never_told_again_as_empty__spec_8(tmp_path):
+    """Past the 200 listed, the bad amounts had each been told a second time, as empty cells."""
+    from senrun.pipeline import _read_one
+
+    rows = [f'B8012000{n:05d},2002-08-31,2010-03-01,9262001,"{100 + n},50"' for n in range(260)]
+    path = statements_csv(tmp_path, *rows)
+    _, issues = _read_one("statements", InputSpec("statements", path, path.name))
+    assert {(i.code, i.column) for i in issues.errors} == {("bad_value", "annual_amount")}
+    assert "60 more problems in this column (rows 202 onwards)" in issues.errors[-1].message
+    assert "comma for the decimal point" in issues.errors[0].message

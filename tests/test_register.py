@@ -324,7 +324,7 @@ def test_a_register_changed_beside_a_manifest_without_line_counts_is_still_a_war
     manifest = json.loads((register.parent / "manifest.json").read_text())
     del manifest["rows"]
     (register.parent / "manifest.json").write_text(json.dumps(manifest))
-    register.write_text(register.read_text().replace("not_in_census", "continuing"))
+    register.write_text(register.read_text().replace("not_in_census", "casual_move"))
     r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05"), statement(U2, "2005-05-05")])
     assert "register_changed" in codes(r)
 
@@ -342,10 +342,62 @@ def test_a_register_edited_in_place_is_a_warning_and_one_as_senrun_wrote_it_none
     _as_senrun_wrote(register, 2)
     kept = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05"), statement(U2, "2005-05-05")])
     assert "register_changed" not in codes(kept) and "not_in_register" not in codes(kept)
-    register.write_text(register.read_text().replace("not_in_census", "continuing"))  # a stop undone by hand
+    register.write_text(register.read_text().replace("not_in_census", "casual_move"))  # a stop's reason retyped
     r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05"), statement(U2, "2005-05-05")])
     [changed] = [w for w in r.warnings if w.code == "register_changed"]
     assert "its lines are as many as senrun wrote, but not as it wrote them" in changed.message
+
+
+@pytest.mark.parametrize("with_manifest", [True, False])
+@pytest.mark.parametrize("stopped", [left(U2), {"upn": U2, "paid_to": "2012-10-31", "paid_amount": "4900.00",
+                                             "released_amount": "3500.00", "reason": "casual_move"}])
+def test_a_stop_turned_to_continuing_by_hand_stops_the_run_at_its_row_manifest_or_none__spec_11_4_faq_3(
+        tmp_path, with_manifest, stopped):
+    """A reason changed to continuing in a spreadsheet paid again a child whose PSF stopped, with only a warning
+    that the file had changed (none at all for a psf.csv sent without its manifest).  senrun writes continuing
+    only on a history paid to the period's end; reinstate: is the way to pay such a child again."""
+    register = last_year(tmp_path, {"upn": U1}, stopped)
+    if with_manifest:
+        _as_senrun_wrote(register, 2)
+    register.write_text(register.read_text().replace(stopped["reason"], "continuing"))
+    with pytest.raises(SenrunError) as e:
+        run_with(tmp_path, register, statements=[statement(U1, "2005-05-05"), statement(U2, "2005-05-05")])
+    [told] = e.value.issues
+    assert (told.code, told.file, told.row, told.column) == ("register", "last/psf.csv", 3, "reason")
+    paid = "nothing" if stopped["paid_to"] == "" else "to 31/10/2012"
+    assert f"reason 'continuing' on a history paid {paid}, though others were paid to 31/03/2013" in told.message
+    assert "reinstate:" in told.message and U2 not in told.message
+
+
+def test_a_managed_moves_earlier_line_is_continuing_though_paid_to_before_the_periods_end__spec_11_4_faq_6(tmp_path):
+    moved = {"upn": U2, "paid_to": "2012-11-30", "paid_amount": "5600.00"}
+    register = last_year(tmp_path, {"upn": U1}, moved,
+                         {"upn": U2, "paid_school_id": "B", "paid_from": "2012-12-01", "paid_amount": "2800.00"})
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05"), statement(U2, "2005-05-05", "B")])
+    assert lines_of(r, U2) == [("B", 840000, 0, "continuing")]
+
+
+def test_a_manifest_saved_again_with_a_byte_order_mark_is_still_read__spec_11_4(tmp_path):
+    """Notepad's UTF-8 puts a byte-order mark first: the manifest had been taken as none, and every check it
+    carries (the register's year, a changed file, last year's own doubts) went without a word."""
+    register = last_year(tmp_path, left())
+    (register.parent / "manifest.json").write_bytes(
+        "\ufeff".encode() + json.dumps({"period": {"start": "2014-04-01", "end": "2015-03-31"}}).encode())
+    with pytest.raises(SenrunError) as e:
+        run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")])
+    assert [i.code for i in e.value.issues] == ["register_overlaps"]
+
+
+@pytest.mark.parametrize("text", ["", "{not json", "[]", '{"period": {"start": "2012-04-01"}}'])
+def test_a_manifest_beside_the_register_that_cannot_be_read_is_a_warning_naming_the_register__spec_11_4(
+        tmp_path, text):
+    register = last_year(tmp_path, {"upn": U1})
+    (register.parent / "manifest.json").write_text(text)
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")])
+    [told] = [w for w in r.warnings if w.code == "register_changed"]
+    assert told.file == "last/psf.csv" and "manifest.json cannot be read as the one senrun wrote" in told.message
+    (register.parent / "manifest.json").unlink()  # a psf.csv on its own, as --register takes it: nothing said
+    assert "register_changed" not in codes(run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")]))
 
 
 def test_a_register_saved_by_excel_as_windows_1252_csv_is_read_the_same(tmp_path):

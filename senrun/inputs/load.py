@@ -53,6 +53,9 @@ class Table:
     rows_read: int | None = None
     #: The user's header → {row inside cells merged across rows: the row they start on} (reading.Raw.merged).
     merged: dict = field(default_factory=dict, repr=False)
+    #: Column → the rows (`_row`) of its cells already told as bad or empty where it was read, those
+    #: beyond the listed ones too: a later check of the same cells (a blank amount) tells none again.
+    told_rows: dict = field(default_factory=dict, repr=False)
 
     @property
     def height(self) -> int:
@@ -326,6 +329,8 @@ def _parse_columns(raw: Raw, wanted: dict[str, str], columns: tuple[Column, ...]
     drop = _totals_rows(frame, cells, _spacer_rows(cells, present, frame.height), table, issues)
     for col in present:
         _report(cells[col.name], col, frame[ROW], drop, table, issues)
+        if not cells[col.name].bad.is_empty():
+            table.told_rows[col.name] = frame[ROW].gather(cells[col.name].bad[IDX])
     dtypes = {**DTYPES, **COMPACT_DTYPES} if compact else DTYPES
     absent = [pl.lit(c.default, dtype=dtypes[c.kind]).alias(c.name) for c in columns
               if c.name not in frame.columns and c.fill_absent]

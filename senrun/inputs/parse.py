@@ -95,18 +95,26 @@ def parse_text(col: str) -> pl.Expr:
 INVISIBLE = "[\u00ad\u200b-\u200f\u2060\ufeff]"
 
 
+def without_text_marker(s: pl.Expr) -> pl.Expr:
+    """A code as a spreadsheet marks it to be kept as text, unmarked: a leading apostrophe (`'B926…`, as
+    some MIS exports and pastes write it) and Excel's `="…"` (a CSV trick that keeps leading zeros).
+    Neither is ever part of a UPN or an id; kept, every child so marked was missed in the census."""
+    return s.str.replace(r'^="(.*)"$', "${1}").str.replace(r"^'", "").str.strip_chars().replace("", None)
+
+
 def parse_id(col: str) -> pl.Expr:
-    """Trimmed text in Unicode NFC; an Excel number cell `9262001.0` (read as '9262001.0') becomes '9262001'."""
+    """Trimmed text in Unicode NFC, unmarked (`without_text_marker`); an Excel number cell `9262001.0`
+    (read as '9262001.0') becomes '9262001'."""
     # NFC: `école1` typed on a Mac (e + combining accent) and on Windows (é) is one school, not two;
     # characters that show as nothing (a zero-width space pasted from a web page or e-mail) are dropped
-    s = parse_text(col).str.normalize("NFC").str.replace_all(INVISIBLE, "")
+    s = without_text_marker(parse_text(col).str.normalize("NFC").str.replace_all(INVISIBLE, ""))
     return pl.when(s.str.contains(r"^\d+\.0+$")).then(s.str.replace(r"\.0+$", "")).otherwise(s)
 
 
 def parse_upn(col: str) -> pl.Expr:
     """UPNs are compared with spaces (and characters that show as nothing) removed and letters in upper
-    case (SPEC §5)."""
-    return parse_text(col).str.replace_all(r"[\s" + INVISIBLE[1:] + "+", "").str.to_uppercase()
+    case (SPEC §5), unmarked (`without_text_marker`)."""
+    return without_text_marker(parse_text(col).str.replace_all(r"[\s" + INVISIBLE[1:] + "+", "")).str.to_uppercase()
 
 
 def parse_date(col: str, serial: bool = False) -> pl.Expr:

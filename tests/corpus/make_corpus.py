@@ -218,7 +218,7 @@ CASES: list[Case] = [
     Case("money_decimal_comma", "a European export: semicolons and 9876,54",
          "error naming the cell: a decimal comma is not guessed", use(S, "money_decimal_comma.csv"),
          code="bad_value", file="money_decimal_comma.csv", row=2, column="Annual PSF",
-         words="is not an amount of money"),
+         words="looks like pounds with a comma for the decimal point"),
     Case("money_words", "TBC in the money column", "error naming the cell", use(S, "money_words.csv"),
          code="bad_value", file="money_words.csv", row=5, column="Annual PSF", words="is not an amount of money"),
     Case("money_excel_error_text", "#N/A exported into a CSV", "error naming the cell: an Excel error",
