@@ -651,6 +651,19 @@ def test_a_text_key_given_yes_or_no_is_told_to_quote_it_not_read_as_false(tmp_pa
     assert "is read as false" in issue.message and "put text in quotes" in issue.message
 
 
+@pytest.mark.parametrize("header", ["Yes", "No", "on", "OFF"])
+def test_a_header_yes_or_no_in_a_column_map_is_told_to_quote_it_not_read_as_a_header_true(tmp_path, header):
+    """`columns: {Yes: upn}` had been taken as a header called "True", which no file has."""
+    path = tmp_path / "senrun.yaml"
+    path.write_text(MINIMAL.replace("inputs:\n  schools: {path: data/schools.xlsx}",
+                                    "inputs:\n  schools: {path: data/schools.xlsx, columns: {" + header
+                                    + ": school_id}}"))
+    with pytest.raises(SenrunError) as caught:
+        load_config(path)
+    [issue] = [i for i in caught.value.issues if i.column.startswith("inputs.schools.columns")]
+    assert "read by YAML as true or false, not as the header: put it in quotes" in issue.message
+
+
 def test_words_quotes_are_taken_away_only_where_one_pair_wraps_the_whole_value_and_set_keeps_digits_as_typed():
     """A first version took away the outer quotes of `‘Base’ lump sum per ‘school’`, leaving `Base’ lump sum per
     ‘school`; and `simulate --set contact=01603000000` lost the zero the config file keeps."""

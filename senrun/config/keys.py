@@ -262,6 +262,11 @@ class ScalarKinds:
         return to_pence(parsed)
 
 
+#: A header Yes, No, On or Off unquoted in a column map: YAML reads it as true or false, never as the header.
+_BOOL_HEADER = ("a header written Yes, No, On or Off (or True or False) is read by YAML as true or false, not as "
+                "the header: put it in quotes")
+
+
 class StructuredKinds:
     """Checkers of the kinds made of several values: column maps, bases, year spans, phases."""
 
@@ -276,7 +281,9 @@ class StructuredKinds:
         seen: dict[str, str] = {}
         for header, target in raw.items():
             where = f"{path}.{header}"
-            if target not in known and (name != "schools" or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", target)):
+            if isinstance(header, bool):
+                self.problem(where, _BOOL_HEADER, value=target, expected='"Yes": ' + target)
+            elif target not in known and (name != "schools" or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", target)):
                 self.problem(where, f"'{target}' is not a column of the {name} input", value=target,
                              expected=", ".join(known) + (", or a need column's name" if name == "schools" else ""))
             elif target in seen:
@@ -293,7 +300,9 @@ class StructuredKinds:
                          expected='{"LA Estab": school_id, "Cluster": cluster_id, "Total": total}')
             return None
         for header, target in raw.items():
-            if target not in wanted:
+            if isinstance(header, bool):
+                self.problem(f"{path}.{header}", _BOOL_HEADER, value=target, expected='"Yes": ' + target)
+            elif target not in wanted:
                 self.problem(f"{path}.{header}", f"'{target}' is not one of {', '.join(wanted)}", value=target,
                              expected=", ".join(wanted))
         missing = [w for w in wanted if w not in raw.values()]
