@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -39,6 +39,7 @@ from .succession import Successions
 STOPPED_LAST_YEAR = "stopped_last_year"
 KEY = [UPN, STREAM]
 HASH = "_key_hash"  # a history's (upn, stream) as one integer (see key_hash)
+RELEASED = "released_amount"
 REG_ROW = "register_row"  # a history's first line in last year's psf.csv, as a spreadsheet numbers it
 _SEED = 20130401
 COLUMNS = ("upn", "stream", "psf_school_id", "paid_school_id", "paid_to", "paid_amount", "reason")
@@ -74,6 +75,8 @@ class Register:
     paid_at: pl.DataFrame | None = None
     #: Written by a release of senrun from before it took a register (its manifest has no run reference).
     by_earlier_senrun: bool = False
+    #: The `policy.start` of the run that wrote it (its manifest.json), when that says it.
+    policy_start: date | None = None
 
 
 def read_register(path: Path) -> Register:
@@ -100,7 +103,8 @@ def read_register(path: Path) -> Register:
         header = pl.read_csv(data, infer_schema=False, n_rows=0).columns
         missing = [c for c in COLUMNS if c not in header]
         # only the columns read below (England's register: 40 MB, 430,000 lines)
-        raw = None if missing else pl.read_csv(data, infer_schema=False, columns=list(READ))
+        raw = None if missing else pl.read_csv(data, infer_schema=False, columns=list(READ) + [
+            c for c in (RELEASED,) if c in header])  # (released: a stop undone by hand, `_continuing_unpaid`)
     except pl.exceptions.PolarsError as exc:
         raise SenrunError(Issue("register", ERROR, f"cannot be read as CSV ({exc})", file=label)) from None
     if missing:
@@ -118,20 +122,29 @@ def read_register(path: Path) -> Register:
         pl.col(STREAM).str.strip_chars().str.to_uppercase(), pl.col("paid_school_id").str.strip_chars(),
         pl.col("paid_to").alias("_raw_to"),
         pl.col("paid_to").str.strip_chars().str.to_date("%Y-%m-%d", strict=False).alias("paid_to"),
-        pl.col("paid_amount").alias("_raw_paid"), pence.alias("paid_amount"), pl.col("reason").str.strip_chars())
+        pl.col("paid_amount").alias("_raw_paid"), pence.alias("paid_amount"), pl.col("reason").str.strip_chars(),
+        (parse_money(RELEASED) if RELEASED in raw.columns else pl.lit(None, dtype=pl.Int64)).alias(RELEASED))
     del raw
     lines = _resaved(lines)
     _check_lines(lines, label)
     lines = lines.with_columns(key_hash())
     histories, distinct = _histories(lines)
-    _continuing_unpaid(histories, label)
+    _continuing_unpaid(lines, histories, label)
     manifest = _manifest(file.parent)
     earlier = _by_earlier_senrun(manifest)
     return Register(histories, label, str(file), sha256, distinct, config_period(manifest.get("period")),
                     tuple(_changed(manifest, file, label, sha256, lines.height)
                           + _unreadable_manifest(file.parent, manifest, label)),
                     ("register" in manifest) if manifest.get("run_reference") else False if earlier else None,
-                    _doubts(manifest), _paid_at(lines), earlier)
+                    _doubts(manifest), _paid_at(lines), earlier, _manifest_date(manifest.get("policy_start")))
+
+
+def _manifest_date(text) -> date | None:
+    """A date as the manifest writes it (ISO), or None."""
+    try:
+        return date.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
 
 
 def _by_earlier_senrun(manifest: dict) -> bool:
@@ -224,23 +237,33 @@ def _unreadable_manifest(folder: Path, manifest: dict, label: str) -> list[Issue
                   file=label)]
 
 
-def _continuing_unpaid(histories: pl.DataFrame, file: str) -> None:
-    """A history `continuing` that was not paid to the day the period ended (the latest day any line
-    of the register was paid to): senrun never writes one, so a stop's reason was changed by hand, which
-    would pay again a child whose PSF stopped (SPEC §11.4: `reinstate:` is the way).  Named by row."""
+def _continuing_unpaid(lines: pl.DataFrame, histories: pl.DataFrame, file: str) -> None:
+    """A stop's reason changed to `continuing` by hand, which would pay again a child whose PSF stopped
+    (SPEC §11.4: `reinstate:` is the way), named by row.  senrun writes `continuing` on a history paid
+    to the day the period ended (the latest day any line of the register was paid to), or on a line
+    paid nothing and releasing nothing (a statement too late in the period for a paid month); a stop
+    it writes on a line paid nothing releases the child's entitlement.  So a history `continuing` last
+    paid before the period's end, or a line paid nothing that released money, was edited."""
     end = histories["last_paid_to"].max()
-    short = pl.col("last_paid_to").is_null() | ((pl.col("last_paid_to") < end) if end is not None else pl.lit(False))
-    odd = histories.filter(~pl.col("stopped") & short).sort(REG_ROW)
+    short = (histories.filter(~pl.col("stopped") & (pl.col("last_paid_to") < end)).select(REG_ROW, "last_paid_to")
+             if end is not None else histories.clear().select(REG_ROW, "last_paid_to"))
+    unpaid = lines.filter((pl.col("reason") == CONTINUING) & pl.col("paid_to").is_null()
+                          & (pl.col(RELEASED).fill_null(0) > 0)).select(pl.col(ROW).alias(REG_ROW), "paid_to")
+    odd = pl.concat([short, unpaid.rename({"paid_to": "last_paid_to"})]).sort(REG_ROW)
     if odd.is_empty():
         return
-    others = f", though others were paid to {end:%d/%m/%Y}" if end else ""
+
+    def what(to) -> str:
+        return ("line paid to no date that released money" if to is None
+                else f"history last paid to {to:%d/%m/%Y}, though others were paid to {end:%d/%m/%Y}")
+
     raise SenrunError([Issue(
-        "register", ERROR, f"reason 'continuing' on a history paid {'nothing' if to is None else f'to {to:%d/%m/%Y}'}"
-        f"{others}: senrun writes continuing only where a child was paid to the period's end, so a stop's reason has "
-        "been changed by hand, which would pay again a child whose PSF stopped; put back the reason senrun wrote, "
-        "and name any child to pay again under reinstate: in the config",
+        "register", ERROR, f"reason 'continuing' on a {what(to)}: senrun writes continuing only where a child was "
+        "paid to the period's end or was due nothing, so a stop's reason has been changed by hand, which would pay "
+        "again a child whose PSF stopped; put back the reason senrun wrote, and name any child to pay again under "
+        "reinstate: in the config",
         file=file, row=row, column="reason", value=CONTINUING, expected="the reason senrun wrote")
-        for row, to in odd.select(REG_ROW, "last_paid_to").head(200).iter_rows()])
+        for row, to in odd.head(200).iter_rows()])
 
 
 def _resaved(lines: pl.DataFrame) -> pl.DataFrame:
@@ -428,6 +451,7 @@ def apply(psf: PsfFrames, register: Register, cfg: Config, moves: pl.DataFrame |
     issues += _missing(hist, at, register)
     issues += _not_in_register(lines, register, where)
     issues += _now_post_policy(lines.filter(~held_mask), hist, register)
+    issues += _stopped_within_last_year(psf.rows, lines.filter(~held_mask), hist, register.file, where)
     issues += _school_changed(lines, hist, register, moves, successions)
     issues += _reinstate_notes(hist, cfg)
     _remember(psf.lines, register, at)
@@ -456,8 +480,15 @@ def _stale(register: Register, cfg: Config) -> list[Issue]:
     else:
         end = register.histories["last_paid_to"].max()
         what = f"the register's PSF was last paid on {end:%d/%m/%Y}" if end is not None else ""
-    if end is None or end >= shift_years(cfg.period_start, -1):
+    if end is None:
         return []
+    if end >= shift_years(cfg.period_start, -1):
+        if end >= cfg.period_start - timedelta(days=1):
+            return []
+        return [Issue("register_gap", WARNING, f"{what}; this period starts {cfg.period_start:%d/%m/%Y}: PSF for "
+                      f"{end + timedelta(days=1):%d/%m/%Y} – {cfg.period_start - timedelta(days=1):%d/%m/%Y} is paid "
+                      "by no run (a period moved to the academic year needs a run for the months between)",
+                      file=register.file)]
     return [Issue("register_stale", WARNING, f"{what}, more than a year before this period starts "
                   f"({cfg.period_start:%d/%m/%Y}): --register takes last year's psf.csv, and a child whose PSF "
                   "stopped in the year between would be paid again", file=register.file)]
@@ -497,6 +528,26 @@ def _unregistered(register: Register, cfg: Config) -> list[Issue]:
 
 
 def overlap_errors(register: Register, cfg: Config) -> list[Issue]:
+    """The errors a register stops the run with, before any rule is applied: one of this period or a
+    later one (`_overlaps`), or one written under another `policy.start` (`_other_policy`)."""
+    return [*_overlaps(register, cfg), *_other_policy(register, cfg)]
+
+
+def _other_policy(register: Register, cfg: Config) -> list[Issue]:
+    """A register written under another `policy.start` than this config's: the cluster model began once,
+    and a protected phase judged on another day stops or pays children unlike every year before (a
+    continuing child stopped as a phase end, a funded statement taken for a post-policy one)."""
+    if register.policy_start is None or register.policy_start == cfg.policy_start:
+        return []
+    return [Issue("register_policy", ERROR, f"the register's run had policy.start {register.policy_start:%d/%m/%Y}, "
+                  f"this config has {cfg.policy_start:%d/%m/%Y}: the cluster model began once, and a different "
+                  "start judges every child's protection on another day; give policy.start as the years before "
+                  "had it, or, if theirs was wrong, run those years again with the right one, in order",
+                  file=cfg.path.name, column="policy.start", value=f"{cfg.policy_start:%Y-%m-%d}",
+                  expected=f"{register.policy_start:%Y-%m-%d}, as in the register's run ({register.file})")]
+
+
+def _overlaps(register: Register, cfg: Config) -> list[Issue]:
     """A register of this period or a later one is never last year's (most likely this year's own, or
     next year's): its stops and payments would be taken as last year's, so the run stops.  Its run's
     period is read from the manifest beside it; without one, a payment on or after this period's start
@@ -574,6 +625,27 @@ def _now_post_policy(lines: pl.DataFrame, hist: pl.DataFrame, register: Register
         "statement is dated on or after the policy start, so it is paid nothing (post_policy_statement): if it is "
         "the same statement transferred to an EHC plan or amended, keep the first row and add an ehc_transfer or "
         "amended row (SPEC 11.3)"), register.file)
+
+
+def _stopped_within_last_year(rows: pl.DataFrame, lines: pl.DataFrame, hist: pl.DataFrame, file: str,
+                              where=None) -> list[Issue]:
+    """A history last year's run paid as continuing that this year's inputs stop on a day it paid: a
+    ceasing or a move recorded since, or a rule changed in the config (`transfer:`, the phases).  Last
+    year's payment after that day stands; this year pays nothing.  Said, so that it is looked into."""
+    continuing = hist["last_reason"] == CONTINUING
+    mine = (lines.filter(continuing.gather(lines["_h"]).fill_null(False)).group_by(ROW).agg(pl.col("_h").first()))
+    if mine.is_empty():
+        return []
+    found = rows.select(ROW, UPN, STREAM, "reason", "stop_date").join(mine, on=ROW)
+    found = (found.with_columns(hist["last_paid_to"].gather(found["_h"]), hist[REG_ROW].gather(found["_h"]))
+             .filter((pl.col("reason") != CONTINUING) & (pl.col("reason") != "post_policy_statement")
+                     & (pl.col("stop_date") <= pl.col("last_paid_to")))
+             .sort(ROW))
+    return _each(found, "stopped_within_last_year", lambda r: (
+        f"{r[UPN]} / {r[STREAM]} was paid to {r['last_paid_to']:%d/%m/%Y} by last year's run, continuing, but this "
+        f"year's inputs stop it on {r['stop_date']:%d/%m/%Y} ({r['reason']}), a day last year paid: a ceasing or a "
+        "move recorded since, or a rule changed in the config (transfer:, the phases)? Last year's payment stands; "
+        "nothing is paid this year"), file, where)
 
 
 def _school_changed(lines: pl.DataFrame, hist: pl.DataFrame, register: Register, moves: pl.DataFrame | None,

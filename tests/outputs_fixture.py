@@ -36,6 +36,7 @@ class StandInConfig:
                 ElementSpec("per_pupil", "pupils", remainder=True))
     delegation = "delegated"
     period_start, period_end = date(2013, 4, 1), date(2014, 3, 31)
+    policy_start = date(2012, 9, 1)
     phases = (("nursery", -2, -1), ("primary", 0, 6), ("secondary", 7, 11), ("post16", 12, 13))
     prorate = "months"
     contact = None

@@ -848,3 +848,16 @@ def test_bad_amounts_beyond_those_listed_are_counted_once_never_told_again_as_em
     assert {(i.code, i.column) for i in issues.errors} == {("bad_value", "annual_amount")}
     assert "60 more problems in this column (rows 202 onwards)" in issues.errors[-1].message
     assert "comma for the decimal point" in issues.errors[0].message
+
+
+@pytest.mark.parametrize("text", ["8.400", "12.500", "1.234.567", "£750.500"])
+def test_an_amount_that_reads_as_pence_or_as_thousands_after_a_full_stop_is_an_error_never_a_guess__spec_1(
+        tmp_path, text):
+    """`8.400` had been read as £8.40, with a trailing zero past the pence: a European export's £8,400 paid as
+    £8.40, silently."""
+    path = statements_csv(tmp_path, f'B801200005001,2002-08-31,2010-03-01,9262001,"{text}"',
+                          "Q801200005002,2002-08-31,2010-03-01,9262001,6775.860")
+    table, issues = read(path)
+    assert bad_cells(issues) == [(2, "annual_amount", text)]
+    assert "or thousands after a full stop" in issues.errors[0].message
+    assert table.frame["annual_amount"].to_list()[1] == 677586  # a padded amount of four digits is still read

@@ -364,8 +364,9 @@ def test_a_stop_turned_to_continuing_by_hand_stops_the_run_at_its_row_manifest_o
         run_with(tmp_path, register, statements=[statement(U1, "2005-05-05"), statement(U2, "2005-05-05")])
     [told] = e.value.issues
     assert (told.code, told.file, told.row, told.column) == ("register", "last/psf.csv", 3, "reason")
-    paid = "nothing" if stopped["paid_to"] == "" else "to 31/10/2012"
-    assert f"reason 'continuing' on a history paid {paid}, though others were paid to 31/03/2013" in told.message
+    assert ("reason 'continuing' on a line paid to no date that released money" if stopped["paid_to"] == "" else
+            "reason 'continuing' on a history last paid to 31/10/2012, though others were paid to 31/03/2013"
+            ) in told.message
     assert "reinstate:" in told.message and U2 not in told.message
 
 
@@ -948,3 +949,70 @@ def test_a_reinstatement_that_lifts_nothing_says_why_the_child_was_not_stopped__
         f"reinstate: {U2} / PSF did not stop last year in the register (it was continuing): nothing to reinstate",
         "reinstate: H801200005003 / PSF is not in the register (last year's psf.csv has no line for this child): "
         "nothing to reinstate"]
+
+
+def test_a_register_written_under_another_policy_start_stops_the_run_at_the_configs_policy_start__faq_3_spec_11_4(
+        tmp_path):
+    """policy.start changed by mistake in a later year had judged every child's protection on another day: eight
+    continuing children stopped (three as phase ends with no word), and the first error named a moves row."""
+    register = last_year(tmp_path, {"upn": U1})
+    _as_senrun_wrote(register, 1)
+    manifest = json.loads((register.parent / "manifest.json").read_text())
+    (register.parent / "manifest.json").write_text(json.dumps({**manifest, "policy_start": "2012-09-01"}))
+    assert lines_of(run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")]), U1)[0][3] == "continuing"
+    with pytest.raises(SenrunError) as e:
+        run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")], policy={"start": "2011-09-01"})
+    [told] = e.value.issues
+    assert (told.code, told.file, told.column) == ("register_policy", "senrun.yaml", "policy.start")
+    assert "the register's run had policy.start 01/09/2012, this config has 01/09/2011" in told.message
+
+
+def test_the_manifest_records_the_policy_start_the_run_was_made_under__spec_11_4(tmp_path):
+    from senrun.outputs.manifest import manifest_bytes
+
+    r = run_with(tmp_path, None, statements=[statement(U1, "2005-05-05")], policy={"start": "2012-10-15"})
+    assert json.loads(manifest_bytes(r, {}, {}))["policy_start"] == "2012-10-15"
+
+
+def test_days_between_the_registers_period_and_this_one_are_a_warning_that_no_run_pays_them__spec_11_4(tmp_path):
+    """A period moved to the academic year with no run for April to August had been accepted without a word:
+    every continuing child went unpaid for those months."""
+    register = last_year(tmp_path, {"upn": U1})
+    _as_senrun_wrote(register, 1)
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")],
+                 period={"start": "2013-09-01", "end": "2014-08-31"})
+    [gap] = [w for w in r.warnings if w.code == "register_gap"]
+    assert gap.file == "last/psf.csv" and "PSF for 01/04/2013 – 31/08/2013 is paid by no run" in gap.message
+    follows = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")])
+    assert "register_gap" not in codes(follows) and "register_stale" not in codes(follows)
+
+
+def test_a_child_paid_last_year_whom_this_years_inputs_stop_on_a_day_last_year_paid_is_a_warning__faq_3_spec_11_4(
+        tmp_path):
+    """A ceasing recorded late (or a rule changed in the config) stops a history on a day last year's run paid
+    it as continuing: nothing had been said but a line of the Reconciliation sheet."""
+    register = last_year(tmp_path, {"upn": U1}, {"upn": U2})
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05", ceased="2012-12-01"),
+                                                 statement(U2, "2005-05-05", ceased="2013-06-01")])
+    assert lines_of(r, U1) == [("A", 0, 840000, "ceased")]  # its entitlement released, as §3 reads (decisions 90)
+    [told] = [w for w in r.warnings if w.code == "stopped_within_last_year"]
+    assert (told.file, told.row, told.column) == ("statements.csv", 2, "upn")
+    assert "was paid to 31/03/2013 by last year's run, continuing, but this year's inputs stop it on 01/12/2012 " \
+           "(ceased)" in told.message
+
+
+def test_a_statement_too_late_in_a_year_before_the_policy_for_a_paid_month_is_read_back_as_senrun_wrote_it__spec_11_4(
+        tmp_path):
+    """senrun writes such a history continuing, paid nothing and releasing nothing: the next year had refused
+    last year's psf.csv as a stop changed by hand."""
+    from senrun.outputs.csvs import psf_table
+
+    late = [statement(U1, "2005-05-05"), statement(U2, "2005-05-05", statement_date="2013-03-15")]
+    first = allocate(load_config(write_run(tmp_path, statements=late, policy={"start": "2013-09-01"}, year="2012-13",
+                                           period={"start": "2012-04-01", "end": "2013-03-31"},
+                                           census_date="2012-01-19")))
+    (tmp_path / "last").mkdir()
+    psf_table(first.psf).write_csv(tmp_path / "last" / "psf.csv")
+    assert lines_of(first, U2) == [("A", 0, 0, "continuing")]
+    r = run_with(tmp_path, tmp_path / "last" / "psf.csv", statements=late, policy={"start": "2013-09-01"})
+    assert [line[3] for line in lines_of(r, U2)] == ["continuing"]

@@ -186,6 +186,9 @@ def from_1904(text: pl.Series, dates: pl.Series) -> pl.Series:
 #: Pounds: digits with optional thousands commas (1,234 or 1234), then up to two decimals.
 #: Trailing zeros past the pence (1234.500, as some exports pad) are not fractions of a penny.
 MONEY_PATTERN = r"^(\d{1,3}(?:,\d{3})+|\d*)(?:\.(\d{0,2})0*)?$"
+#: Up to three digits, then groups of three after full stops (8.400, 1.234.567): a European export's thousands as
+#: much as pence padded to three decimals, so never read as either (£8.40 for £8,400 would go unseen).
+DOT_THOUSANDS = r"^[1-9]\d{0,2}(?:\.\d{3})+$"
 
 
 def money_text(col: str) -> pl.Expr:
@@ -212,13 +215,15 @@ def parse_money(col: str) -> pl.Expr:
     # Pounds of more than 11 digits are beyond the ceiling, and are never multiplied (×100 could wrap 64 bits).
     fits = digits.str.len_chars() <= 11
     pence = pl.when(fits).then(whole * 100 + frac)
-    return pl.when(has_digit & digits.is_not_null() & (pence <= CEILING_PENCE)).then(pence).otherwise(None)
+    return (pl.when(has_digit & digits.is_not_null() & (pence <= CEILING_PENCE) & ~s.str.contains(DOT_THOUSANDS))
+            .then(pence).otherwise(None))
 
 
 def too_large_money(col: str) -> pl.Expr:
     """True where a cell is written as money but is beyond the ceiling (money.CEILING_PENCE)."""
     s = money_text(col)
-    return s.str.contains(MONEY_PATTERN) & s.str.contains(r"\d") & parse_money(col).is_null()
+    return (s.str.contains(MONEY_PATTERN) & s.str.contains(r"\d") & ~s.str.contains(DOT_THOUSANDS)
+            & parse_money(col).is_null())
 
 
 def parse_number(col: str) -> pl.Expr:

@@ -294,6 +294,8 @@ WARNING_WORDS = {
     "no_pupils": "school with no pupils in the counted years", "cluster_names": "cluster named differently",
     "census_outside": "census rows at schools outside the schools input",
     "resurrected": "child stopped last year whom this year's inputs would pay",
+    "stopped_within_last_year": "child paid last year whom this year's inputs stop on a day last year paid",
+    "register_gap": "days between the register's period and this one paid by no run",
     "missing_from_statements": "child paid last year missing from this year's statements",
     "school_changed": "child's school differs from last year's with no recorded move",
     "move_after_census": "managed move just after census day",

@@ -73,6 +73,7 @@ def manifest_bytes(result: RunResult, files: dict[str, tuple[str, int]], rows: d
         "senrun_version": senrun_version(),
         "year": str(result.config.year),
         "period": config.get("period"),
+        "policy_start": f"{result.config.policy_start:%Y-%m-%d}",
         "config_sha256": result.config_sha256,
         "inputs_sha256": inputs_fingerprint(result),
         "run_reference": run_reference(result),
