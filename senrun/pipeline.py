@@ -419,6 +419,10 @@ def psf_issues(psf: PsfFrames, inp: Inputs, cfg: Config) -> None:
     decided = psf.rows.filter(pl.col("census_decided")).sort(ROW)
     severity = "error" if cfg.missing_from_census == "error" else "warning"
     ends = f"PSF ends {census_stop_words(cfg)}"  # the period's start, or the policy's (§11.11)
+    if severity == "error":  # nothing is paid or ended: the run stops, and says what would let it go on
+        ends = ("with missing_from_census: error the run stops: record the child's move in the moves input, "
+                "end the statement (ceased_date), correct the census, or set missing_from_census: cease to end "
+                f"PSF {census_stop_words(cfg)}")
     for row, upn, finding, expected, found in decided.select(
             ROW, UPN, "census_finding", "expected_school", "census_school").iter_rows():
         text = (f"{upn} is not in the census; {ends}" if finding == "not_in_census" else

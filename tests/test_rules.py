@@ -237,6 +237,9 @@ def test_missing_from_census_error_makes_the_census_finding_an_error__spec_3(tmp
         run(tmp_path, statements=[statement(U1, "2005-05-05")], census=[pupil(U2, "A", "2005-01-01")],
             missing_from_census="error")
     assert [i.code for i in err.value.errors] == ["census_not_in_census"]
+    # nothing was paid or ended: the error says what would let the run go on, not that PSF ends
+    [told] = err.value.errors
+    assert "PSF ends" not in told.message and "set missing_from_census: cease" in told.message
 
 
 def test_a_move_recorded_before_the_census_date_explains_where_the_census_finds_the_child__faq_6(tmp_path):
