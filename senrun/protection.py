@@ -50,9 +50,13 @@ def cluster_adjustments(before: dict[str, int], previous: dict[str, int], floor_
     if cost == 0:
         return {c: 0 for c in before}, Fraction(0), cost, gains
     if cost > gains:
+        new = sorted(c for c in before if c not in previous)
+        also = (f" (clusters new this year, not in last year's file, are neither floored nor scaled, so their gain "
+                f"pays nothing: {', '.join(new[:5])}{' …' if len(new) > 5 else ''}; a cluster renamed or split is new)"
+                if new else "")
         raise _stop(f"the floor of {floor_pct}% costs {fmt_gbp(_whole(cost))} but the clusters that gained on last "
-                    f"year gained only {fmt_gbp(_whole(gains))}: the scaling factor would be more than 1; lower the "
-                    "floor (a more negative floor_pct)", cfg)
+                    f"year gained only {fmt_gbp(_whole(gains))}{also}: the scaling factor would be more than 1; lower "
+                    "the floor (a more negative floor_pct)", cfg)
     s = cost / gains
     for c, u in before.items():
         if c in previous and u > previous[c]:

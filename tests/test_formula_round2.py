@@ -308,6 +308,16 @@ def test_a_floor_the_gains_cannot_pay_for_is_an_error_naming_both_figures__spec_
     assert "£7,000.00" in text and "£2,000.00" in text
 
 
+def test_a_floor_the_gains_cannot_pay_for_names_the_clusters_new_this_year_whose_gain_pays_nothing__spec_11_11(
+        tmp_path):
+    """A cluster split or renamed is new, and its gain pays nothing: "gained only £1,000.00" beside a new
+    cluster that had plainly gained had puzzled the reader."""
+    with pytest.raises(SenrunError) as caught:
+        protected_run(tmp_path, {"K1": 1000000, "K2": 300000})
+    assert "clusters new this year, not in last year's file, are neither floored nor scaled" in str(caught.value)
+    assert "pays nothing: K3; a cluster renamed or split is new" in str(caught.value)
+
+
 def test_protection_reads_last_years_cluster_allocation_from_its_schools_csv__spec_11_11(tmp_path):
     (tmp_path / "last.csv").write_text("school_id,cluster_id,cluster_share,total\nS1,K1,1000.50,1\n"
                                        "S2,K1,999.50,1\nS9,K9,5.00,1\n")
