@@ -483,7 +483,9 @@ def _stale(register: Register, cfg: Config) -> list[Issue]:
     if end is None:
         return []
     if end >= shift_years(cfg.period_start, -1):
-        if end >= cfg.period_start - timedelta(days=1):
+        # (without a manifest, the last payment stands for the period's end only while some child was continuing)
+        known = register.period is not None or bool((~register.histories["stopped"]).any())
+        if end >= cfg.period_start - timedelta(days=1) or not known:
             return []
         return [Issue("register_gap", WARNING, f"{what}; this period starts {cfg.period_start:%d/%m/%Y}: PSF for "
                       f"{end + timedelta(days=1):%d/%m/%Y} – {cfg.period_start - timedelta(days=1):%d/%m/%Y} is paid "

@@ -985,6 +985,10 @@ def test_days_between_the_registers_period_and_this_one_are_a_warning_that_no_ru
     assert gap.file == "last/psf.csv" and "PSF for 01/04/2013 – 31/08/2013 is paid by no run" in gap.message
     follows = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")])
     assert "register_gap" not in codes(follows) and "register_stale" not in codes(follows)
+    # a psf.csv on its own, every child stopped before the end: its last payment is not its period's end
+    ended = last_year(tmp_path, {"upn": U1, "paid_to": "2012-10-31", "paid_amount": "4900.00", "reason": "phase_end"})
+    (ended.parent / "manifest.json").unlink()
+    assert "register_gap" not in codes(run_with(tmp_path, ended, statements=[statement(U1, "2005-05-05")]))
 
 
 def test_a_child_paid_last_year_whom_this_years_inputs_stop_on_a_day_last_year_paid_is_a_warning__faq_3_spec_11_4(
