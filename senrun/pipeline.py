@@ -295,6 +295,7 @@ def check_inputs(inp: Inputs, cfg: Config, whole: bool = True) -> None:
     checks.ceased_before_issued(inp.statements, issues)
     checks.born_after_statement(inp.statements, issues)  # a year typed wrong: the phase follows the birth
     checks.dob_rows_differ(inp.statements, issues, *_first_statement_rows(inp))  # the first row's is used
+    inp.derived.pop("first_rows", None)  # (≈15 MB at England's scale, not held through the PSF step)
     if not whole:
         return
     _check_basis_columns(inp, cfg)

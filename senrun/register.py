@@ -123,7 +123,10 @@ def read_register(path: Path) -> Register:
         pl.col("paid_to").alias("_raw_to"),
         pl.col("paid_to").str.strip_chars().str.to_date("%Y-%m-%d", strict=False).alias("paid_to"),
         pl.col("paid_amount").alias("_raw_paid"), pence.alias("paid_amount"), pl.col("reason").str.strip_chars(),
-        (parse_money(RELEASED) if RELEASED in raw.columns else pl.lit(None, dtype=pl.Int64)).alias(RELEASED))
+        # (released: read only where a stop undone by hand could be, `_continuing_unpaid`)
+        (pl.when((pl.col("reason").str.strip_chars() == CONTINUING)
+                 & (pl.col("paid_to").str.strip_chars().fill_null("") == "")).then(parse_money(RELEASED))
+         if RELEASED in raw.columns else pl.lit(None, dtype=pl.Int64)).alias(RELEASED))
     del raw
     lines = _resaved(lines)
     _check_lines(lines, label)
@@ -451,7 +454,8 @@ def apply(psf: PsfFrames, register: Register, cfg: Config, moves: pl.DataFrame |
     issues += _missing(hist, at, register)
     issues += _not_in_register(lines, register, where)
     issues += _now_post_policy(lines.filter(~held_mask), hist, register)
-    issues += _stopped_within_last_year(psf.rows, lines.filter(~held_mask), hist, register.file, where)
+    issues += _stopped_within_last_year(psf.rows, lines.filter(~held_mask), hist, register.file, cfg.period_start,
+                                        where)
     issues += _school_changed(lines, hist, register, moves, successions)
     issues += _reinstate_notes(hist, cfg)
     _remember(psf.lines, register, at)
@@ -630,18 +634,20 @@ def _now_post_policy(lines: pl.DataFrame, hist: pl.DataFrame, register: Register
 
 
 def _stopped_within_last_year(rows: pl.DataFrame, lines: pl.DataFrame, hist: pl.DataFrame, file: str,
-                              where=None) -> list[Issue]:
+                              period_start: date, where=None) -> list[Issue]:
     """A history last year's run paid as continuing that this year's inputs stop on a day it paid: a
     ceasing or a move recorded since, or a rule changed in the config (`transfer:`, the phases).  Last
-    year's payment after that day stands; this year pays nothing.  Said, so that it is looked into."""
-    continuing = hist["last_reason"] == CONTINUING
-    mine = (lines.filter(continuing.gather(lines["_h"]).fill_null(False)).group_by(ROW).agg(pl.col("_h").first()))
-    if mine.is_empty():
+    year's payment stands; this year pays nothing.  Said, so that it is looked into.  Only a row stopped
+    before this period starts can be (last year's payments all are): those few are looked up."""
+    stopped = rows.filter(~pl.col("reason").is_in([CONTINUING, "post_policy_statement"])
+                          & (pl.col("stop_date") < period_start)).select(ROW, UPN, STREAM, "reason", "stop_date")
+    if stopped.is_empty():
         return []
-    found = rows.select(ROW, UPN, STREAM, "reason", "stop_date").join(mine, on=ROW)
-    found = (found.with_columns(hist["last_paid_to"].gather(found["_h"]), hist[REG_ROW].gather(found["_h"]))
-             .filter((pl.col("reason") != CONTINUING) & (pl.col("reason") != "post_policy_statement")
-                     & (pl.col("stop_date") <= pl.col("last_paid_to")))
+    mine = lines.filter(pl.col(ROW).is_in(stopped[ROW].implode())).group_by(ROW).agg(pl.col("_h").first())
+    found = stopped.join(mine, on=ROW).filter(pl.col("_h").is_not_null())
+    found = (found.with_columns(hist["last_reason"].gather(found["_h"]), hist["last_paid_to"].gather(found["_h"]),
+                                hist[REG_ROW].gather(found["_h"]))
+             .filter((pl.col("last_reason") == CONTINUING) & (pl.col("stop_date") <= pl.col("last_paid_to")))
              .sort(ROW))
     return _each(found, "stopped_within_last_year", lambda r: (
         f"{r[UPN]} / {r[STREAM]} was paid to {r['last_paid_to']:%d/%m/%Y} by last year's run, continuing, but this "
