@@ -111,24 +111,8 @@ def read_register(path: Path) -> Register:
         raise SenrunError(Issue("register", ERROR, f"is not a psf.csv written by senrun: no column "
                                 f"{', '.join(missing)}", file=label, expected=", ".join(COLUMNS)))
     del data
-    # senrun's own formats (ISO dates, pounds with two decimals): read directly, not by the inputs'
-    # every-format parsers (a tenth of the time on an England-scale register)
-    paid = pl.col("paid_amount").str.strip_chars()
-    pence = pl.when(paid.str.contains(r"^-?\d+\.\d\d$")).then(paid.str.replace(".", "", literal=True)
-                                                             .cast(pl.Int64, strict=False))
-    blank = pl.all_horizontal([pl.col(c).str.strip_chars().fill_null("") == "" for c in READ])
-    lines = raw.with_row_index(ROW, offset=2).filter(~blank).select(  # a spreadsheet's ",,,," rows: no line
-        ROW, pl.col(UPN).str.replace_all(" ", "", literal=True).str.to_uppercase().alias(UPN),
-        pl.col(STREAM).str.strip_chars().str.to_uppercase(), pl.col("paid_school_id").str.strip_chars(),
-        pl.col("paid_to").alias("_raw_to"),
-        pl.col("paid_to").str.strip_chars().str.to_date("%Y-%m-%d", strict=False).alias("paid_to"),
-        pl.col("paid_amount").alias("_raw_paid"), pence.alias("paid_amount"), pl.col("reason").str.strip_chars(),
-        # (released: read only where a stop undone by hand could be, `_continuing_unpaid`)
-        (pl.when((pl.col("reason").str.strip_chars() == CONTINUING)
-                 & (pl.col("paid_to").str.strip_chars().fill_null("") == "")).then(parse_money(RELEASED))
-         if RELEASED in raw.columns else pl.lit(None, dtype=pl.Int64)).alias(RELEASED))
+    lines = _resaved(_lines_of(raw))
     del raw
-    lines = _resaved(lines)
     _check_lines(lines, label)
     lines = lines.with_columns(key_hash())
     histories, distinct = _histories(lines)
@@ -140,6 +124,27 @@ def read_register(path: Path) -> Register:
                           + _unreadable_manifest(file.parent, manifest, label)),
                     ("register" in manifest) if manifest.get("run_reference") else False if earlier else None,
                     _doubts(manifest), _paid_at(lines), earlier, _manifest_date(manifest.get("policy_start")))
+
+
+def _lines_of(raw: pl.DataFrame) -> pl.DataFrame:
+    """The psf.csv's lines as read (text): each with its row, in senrun's own formats (ISO dates, pounds
+    with two decimals) read directly, not by the inputs' every-format parsers (a tenth of the time on an
+    England-scale register); a spreadsheet's ",,,," rows are no line."""
+    paid = pl.col("paid_amount").str.strip_chars()
+    pence = pl.when(paid.str.contains(r"^-?\d+\.\d\d$")).then(paid.str.replace(".", "", literal=True)
+                                                             .cast(pl.Int64, strict=False))
+    blank = pl.all_horizontal([pl.col(c).str.strip_chars().fill_null("") == "" for c in READ])
+    # released: read only where a stop undone by hand could be (`_continuing_unpaid`)
+    released = (pl.when((pl.col("reason").str.strip_chars() == CONTINUING)
+                        & (pl.col("paid_to").str.strip_chars().fill_null("") == "")).then(parse_money(RELEASED))
+                if RELEASED in raw.columns else pl.lit(None, dtype=pl.Int64))
+    return raw.with_row_index(ROW, offset=2).filter(~blank).select(
+        ROW, pl.col(UPN).str.replace_all(" ", "", literal=True).str.to_uppercase().alias(UPN),
+        pl.col(STREAM).str.strip_chars().str.to_uppercase(), pl.col("paid_school_id").str.strip_chars(),
+        pl.col("paid_to").alias("_raw_to"),
+        pl.col("paid_to").str.strip_chars().str.to_date("%Y-%m-%d", strict=False).alias("paid_to"),
+        pl.col("paid_amount").alias("_raw_paid"), pence.alias("paid_amount"), pl.col("reason").str.strip_chars(),
+        released.alias(RELEASED))
 
 
 def _manifest_date(text) -> date | None:
