@@ -332,7 +332,7 @@ def _first_statement_rows(inp: Inputs) -> tuple[pl.DataFrame, pl.DataFrame]:
     statement_date where it has none), then by row.  A history's first row holds its date of birth
     (SPEC §11.11), however the file orders its rows.  And the rows of the children with several (found
     by hashing, as the duplicate check does: nearly every child has one row, kept as it is).  Kept
-    for the run."""
+    until the input checks are done (`check_inputs`), then worked out again if asked for."""
     if "first_rows" not in inp.derived:
         frame = inp.statements.frame
         eff = (pl.coalesce(EFFECTIVE_DATE, STATEMENT_DATE) if EFFECTIVE_DATE in frame.columns
