@@ -713,6 +713,23 @@ def test_a_scenario_moving_the_period_onto_the_registers_own_is_infeasible_as_al
     assert failed.name == "back" and "not a year before this period" in failed.reason
 
 
+def test_a_scenario_changing_policy_start_from_the_registers_run_is_infeasible_as_allocate_would_stop__spec_11_4(
+        tmp_path):
+    from senrun.config.overlay import scenario_config
+    from senrun.yearly.simulate import simulate
+
+    register = last_year(tmp_path, {"upn": U1})
+    _as_senrun_wrote(register, 1)
+    manifest = json.loads((register.parent / "manifest.json").read_text())
+    (register.parent / "manifest.json").write_text(json.dumps({**manifest, "policy_start": "2012-09-01"}))
+    base = load_config(write_run(tmp_path, statements=[statement(U1, "2005-05-05")]))
+    moved = scenario_config(base, {"policy": {"start": "2011-09-01"}}, "moved.yaml")
+    same = scenario_config(base, {"policy": {"start": "2012-09-01"}}, "same.yaml")
+    run = simulate(base, [("moved", moved), ("same", same)], register=register)
+    assert [(f.name, "the register's run had policy.start 01/09/2012" in f.reason) for f in run.infeasible] == [
+        ("moved", True)]
+
+
 def test_a_childs_school_change_is_listed_in_the_restricted_pupils_workbook_never_the_published_one__uk_gdpr(tmp_path):
     """school_changed is about one child (where they were paid last year and now): the Summary of the
     publishable allocations.xlsx counts it; only pupils.xlsx lists it."""

@@ -209,9 +209,10 @@ def scenario_inputs(base_inp: Inputs, base_cfg: Config, cfg: Config, read: dict)
     """The inputs a scenario runs on: the base's, re-checked where the scenario needs other columns or
     another budget check; read afresh (once per set of files) if it names other input files."""
     key = tuple(sorted(cfg.inputs.items()))
-    if base_inp.register is not None and (cfg.period_start, cfg.period_end) != (base_cfg.period_start,
-                                                                                base_cfg.period_end):
-        overlap = overlap_errors(base_inp.register, cfg)  # a period moved onto the register's own, or past it
+    if base_inp.register is not None and (cfg.period_start, cfg.period_end, cfg.policy_start) != (
+            base_cfg.period_start, base_cfg.period_end, base_cfg.policy_start):
+        # a period moved onto the register's own or past it, or a policy.start other than the register's run's
+        overlap = overlap_errors(base_inp.register, cfg)
         if overlap:
             raise SenrunError(overlap)
     if cfg.inputs != base_cfg.inputs:
