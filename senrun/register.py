@@ -27,7 +27,7 @@ import polars as pl
 
 from .config.loader import Config
 from .errors import ERROR, WARNING, Issue, SenrunError
-from .inputs.parse import config_period, parse_date, parse_money
+from .inputs.parse import config_date, config_period, parse_date, parse_money
 from .inputs.reading import Unreadable, text_utf8
 from .inputs.schema import FROM_SCHOOL, ROW, STREAM, STREAMS, TO_SCHOOL, UPN
 from .money import fmt_gbp
@@ -123,7 +123,7 @@ def read_register(path: Path) -> Register:
                     tuple(_changed(manifest, file, label, sha256, lines.height)
                           + _unreadable_manifest(file.parent, manifest, label)),
                     ("register" in manifest) if manifest.get("run_reference") else False if earlier else None,
-                    _doubts(manifest), _paid_at(lines), earlier, _manifest_date(manifest.get("policy_start")))
+                    _doubts(manifest), _paid_at(lines), earlier, config_date(manifest.get("policy_start")))
 
 
 def _lines_of(raw: pl.DataFrame) -> pl.DataFrame:
@@ -145,14 +145,6 @@ def _lines_of(raw: pl.DataFrame) -> pl.DataFrame:
         pl.col("paid_to").str.strip_chars().str.to_date("%Y-%m-%d", strict=False).alias("paid_to"),
         pl.col("paid_amount").alias("_raw_paid"), pence.alias("paid_amount"), pl.col("reason").str.strip_chars(),
         released.alias(RELEASED))
-
-
-def _manifest_date(text) -> date | None:
-    """A date as the manifest writes it (ISO), or None."""
-    try:
-        return date.fromisoformat(text) if isinstance(text, str) else None
-    except ValueError:
-        return None
 
 
 def _by_earlier_senrun(manifest: dict) -> bool:
@@ -253,11 +245,11 @@ def _continuing_unpaid(lines: pl.DataFrame, histories: pl.DataFrame, file: str) 
     it writes on a line paid nothing releases the child's entitlement.  So a history `continuing` last
     paid before the period's end, or a line paid nothing that released money, was edited."""
     end = histories["last_paid_to"].max()
-    short = (histories.filter(~pl.col("stopped") & (pl.col("last_paid_to") < end)).select(REG_ROW, "last_paid_to")
-             if end is not None else histories.clear().select(REG_ROW, "last_paid_to"))
+    short = histories.filter(~pl.col("stopped") & (pl.col("last_paid_to") < pl.lit(end, dtype=pl.Date)))
     unpaid = lines.filter((pl.col("reason") == CONTINUING) & pl.col("paid_to").is_null()
-                          & (pl.col(RELEASED).fill_null(0) > 0)).select(pl.col(ROW).alias(REG_ROW), "paid_to")
-    odd = pl.concat([short, unpaid.rename({"paid_to": "last_paid_to"})]).sort(REG_ROW)
+                          & (pl.col(RELEASED).fill_null(0) > 0))
+    odd = pl.concat([short.select(REG_ROW, "last_paid_to"),
+                     unpaid.select(pl.col(ROW).alias(REG_ROW), pl.col("paid_to").alias("last_paid_to"))]).sort(REG_ROW)
     if odd.is_empty():
         return
 

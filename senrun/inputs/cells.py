@@ -175,7 +175,7 @@ def bad_message(col: Column) -> pl.Expr:
                    " is a dash, not an amount: if it is a zero shown in Excel's accounting format, write 0; if the "
                    "amount is not known, find it"))
                .when(raw.str.contains(r"^[£\s]*[-−(]\s*£?\s*[\d.]")).then(pl.lit(" is negative; money must not be negative"))
-               .when(raw.str.replace_all("£", "").str.strip_chars().str.contains(parse.DOT_THOUSANDS)).then(pl.lit(
+               .when(parse.money_text(col.name).str.contains(parse.DOT_THOUSANDS)).then(pl.lit(
                    " could be pounds and pence with a third decimal, or thousands after a full stop (as much of "
                    "Europe writes them): write it as 8400 or as 8.40, whichever it is"))
                .when(parse.too_large_money(col.name) | raw.str.contains(_HUGE_FLOAT))
