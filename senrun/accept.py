@@ -34,13 +34,14 @@ WARNING_KINDS = frozenset({
     "upn_bad_letter", "upn_malformed", "upn_more", "upn_temporary", "year_label", "census_date_far",
     "amount_not_annual", "census_date_year", "hidden_rows", "born_after_statement", "need_blank",
     "register_not_given", "register_without_register", "register_doubtful", "previous_other_schools",
-    "register_gap", "stopped_within_last_year",
+    "register_gap", "stopped_within_last_year", "previous_period_length",
+    "protection_new_clusters",
 })
 #: Kinds of problem that are only ever errors (docs/validate.md, "Codes"): never accepted.
 ERROR_KINDS = frozenset({
     "bad_column", "bad_value", "budget", "config", "duplicate", "duplicate_column", "empty_value", "error", "extra_cells",
     "cluster_spelling", "formula", "history_date", "history_order", "identity", "internal", "missing_column",
-    "move_from", "no_rows",
+    "move_from", "no_rows", "previous",
     "register", "register_overlaps", "register_policy", "ssa_no_row", "succession", "too_large", "unknown_school", "unreadable",
 })
 
@@ -257,7 +258,8 @@ def sort_issues(issues: list[Issue], entries: tuple[Acceptance, ...], today: dat
             expired.append((issue, match))
         else:
             accepted.append((issue, match))
-    return Sorted(kept, accepted, expired, [e for e in entries if e not in used])
+    # (an entry naming an error's kind can never accept anything: kind_issues says so, not "fixed, or moved?")
+    return Sorted(kept, accepted, expired, [e for e in entries if e not in used and e.kind not in ERROR_KINDS])
 
 
 def _school_of(issue: Issue) -> str | None:

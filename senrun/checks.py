@@ -378,8 +378,9 @@ def census_outside(census: Table, school_ids: pl.Series, issues: Issues, urns: d
         unpadded.setdefault(known.lstrip("0"), known)
     for sid, n, first in out.iter_rows():  # (a UPN or a date of birth pasted into the school cell: Issue hides it)
         owner = (urns or {}).get(sid) if sid else None
+        at = f"{n:,} census row{'s' if n != 1 else ''} at school {sid}"
         if owner is not None:  # the school given by its URN, where the schools input keys it by its DfE number
-            issues.error("unknown_school", f"{n:,} census rows at school {sid}, which is not a school_id of the "
+            issues.error("unknown_school", f"{at}, which is not a school_id of the "
                          f"schools input but the URN of school {owner}{_called(owner, school_ids, names)}, as the "
                          "schools input's urn column gives it: read as another school, these children would seem to "
                          "have left theirs",
@@ -389,14 +390,14 @@ def census_outside(census: Table, school_ids: pl.Series, issues: Issues, urns: d
             continue
         meant = unpadded.get(sid.lstrip("0")) if sid and sid.lstrip("0") else None
         if meant is not None:  # the census lost (or gained) leading zeros: its children would all look moved
-            issues.error("unknown_school", f"{n:,} census rows at school {sid}, which is not in the schools input, "
+            issues.error("unknown_school", f"{at}, which is not in the schools input, "
                          f"but {meant} is: the census's school ids have lost their leading zeros (a CSV file opened "
                          "and saved in Excel drops them), so these children would seem to have left their school",
                          **census.where(SCHOOL_ID, first), value=sid,
                          expected=f"'{meant}', as the schools input writes it: export the census again without "
                          "opening it in Excel, or as .xlsx, with the column as text")
             continue
-        issues.warn("census_outside", f"{n:,} census rows at school {sid}, which is not in the schools input: "
+        issues.warn("census_outside", f"{at}, which is not in the schools input: "
                     "not counted", **census.where(SCHOOL_ID, first), value=sid)
 
 

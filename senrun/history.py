@@ -224,7 +224,7 @@ def check(statements: Table, issues: Issues) -> None:
     for rec in same.head(checks.MAX_LISTED).iter_rows(named=True):
         issues.error("history_date", f"{rec[UPN]} / {rec[STREAM]} has two rows effective on {rec[EFF]:%d/%m/%Y} "
                      f"(rows {rec['_prev_row']} and {rec[ROW]}): a history needs one row a date",
-                     **statements.where(dated, rec[ROW]), value=rec[UPN], personal=(rec[UPN],))
+                     **statements.where(dated, rec[ROW]), value=f"{rec[EFF]:%d/%m/%Y}", personal=(rec[UPN],))
     # (a row on the issued row's own date is told above, two rows on one date, whichever the file lists first)
     early = ordered.filter(pl.col("_unissued") & pl.col(EVENT).is_in([AMENDED, EHC_TRANSFER, CEASED])
                            & ~(pl.col(EFF) == pl.col("_issued_eff")).fill_null(False))
@@ -287,11 +287,12 @@ def recorded_as_new(result) -> list:
                       & (pl.len().over(KEY) == 1))
            .join(funded, on=UPN, how="inner").filter(pl.col("_funded") != pl.col(STREAM))
            .unique(ROW, keep="first").sort(ROW))
-    files = [Path(i.path).name for i in result.inputs if i.name == "statements"]
+    info = next((i for i in result.inputs if i.name == "statements"), None)
+    header = dict(info.headers).get(STATEMENT_DATE, STATEMENT_DATE) if info else STATEMENT_DATE  # (the file's own)
     return [Issue("recorded_as_new", WARNING,
                   f"{rec[UPN]} / {rec[STREAM]} is a new statement under the cluster model (paid nothing), but the "
                   f"child's {rec['_funded']} statement is funded: if this is that statement transferred to an EHC "
                   "plan or amended, record it as an ehc_transfer or amended row of the same stream",
-                  file=files[0] if files else None, row=rec[ROW], column=STATEMENT_DATE, field=STATEMENT_DATE,
-                  value=rec[UPN], personal=(rec[UPN],), child=rec[UPN])
+                  file=Path(info.path).name if info else None, sheet=info.sheet if info else None, row=rec[ROW],
+                  column=header, field=STATEMENT_DATE, personal=(rec[UPN],), child=rec[UPN])
             for rec in new.head(checks.MAX_LISTED).iter_rows(named=True)]

@@ -63,16 +63,18 @@ def read_inputs(cfg: Config, progress=None, register: Path | None = None, budget
     tables: dict[str, Table | None] = dict.fromkeys(INPUT_NAMES)
     again = same_file_errors(cfg, issues)
     given = [name for name in INPUT_NAMES if cfg.inputs.get(name) and name not in again]
-    for name, table, found in _read_each({name: cfg.inputs[name] for name in given}, progress):
-        tables[name] = table
-        issues.extend(found.items)
-    if issues.errors:  # with the checks across inputs that the bad cells leave right
-        raise SenrunError(_past_bad_cells(tables, given, issues.items, cfg))
-    inputs = Inputs(tables["schools"], tables["statements"], tables["census"], tables["moves"], issues,
-                    links=tables["links"])
-    if register is not None:
-        inputs.register = read_register(register)
-        issues.extend(overlap_errors(inputs.register, cfg))
+    with ThreadPoolExecutor(max_workers=1) as beside:  # last year's register is read while the inputs are
+        last_year = beside.submit(read_register, register) if register is not None else None
+        for name, table, found in _read_each({name: cfg.inputs[name] for name in given}, progress):
+            tables[name] = table
+            issues.extend(found.items)
+        if issues.errors:  # with the checks across inputs that the bad cells leave right (the register's wait)
+            raise SenrunError(_past_bad_cells(tables, given, issues.items, cfg))
+        inputs = Inputs(tables["schools"], tables["statements"], tables["census"], tables["moves"], issues,
+                        links=tables["links"])
+        if last_year is not None:
+            inputs.register = last_year.result()
+            issues.extend(overlap_errors(inputs.register, cfg))
     check_inputs(inputs, cfg)
     if issues.errors and not _budget_only(issues):
         _moves_checked_too(inputs, cfg)
@@ -666,7 +668,7 @@ def compute(inp: Inputs, cfg: Config, psf: PsfFrames | None = None, prepared: Pr
             issues.warn("protection_skipped", "formula.protection is not applied: it needs last year's allocations "
                         "(--previous: last year's schools.csv or allocations.xlsx); `allocate` stops without them, "
                         "so give validate the --previous the run will have", file=cfg.path.name,
-                        column="formula.protection")
+                        row=cfg.lines.get("formula.protection"), column="formula.protection")
         schools, work, elements = apply_formula(schools, cfg, the_pot.cluster_pot, issues, workings, previous)
         schools_out = _schools_frame(schools, cfg, elements)
         ssa_total = int(schools_out["ssa"].sum())
@@ -750,7 +752,8 @@ def _released_frame(psf: PsfFrames) -> pl.DataFrame:
 
 def _input_infos(inp: Inputs) -> tuple[InputInfo, ...]:
     tables = [inp.schools, inp.census, inp.statements, inp.moves, inp.links]
-    return tuple(InputInfo(t.name, t.path_text, t.sha256, t.height) for t in tables if t is not None)
+    return tuple(InputInfo(t.name, t.path_text, t.sha256, t.height, t.sheet, tuple(t.headers.items()))
+                 for t in tables if t is not None)
 
 
 def _checks_passed(totals: Totals, schools: pl.DataFrame, elements, cfg: Config) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ from math import floor
 import polars as pl
 
 from .config.loader import Config
-from .errors import ERROR, Issue, SenrunError
+from .errors import ERROR, Issue, Issues, SenrunError
 from .inputs.schema import CLUSTER_ID, SCHOOL_ID
 from .money import apportion, fmt_gbp
 from .result import Element
@@ -77,6 +77,21 @@ def signed_largest_remainder(exact: dict[str, Fraction]) -> dict[str, int]:
     for k in order[:left]:
         floors[k] += 1
     return floors
+
+
+def new_clusters(shares: pl.DataFrame, previous: dict[str, int], cfg: Config, issues: Issues) -> None:
+    """A warning naming this year's clusters that last year's file has not: the floor protects none of
+    them, and a cluster renamed or re-keyed since last year is one of them."""
+    inside = pl.col(IN_FORMULA_FLAG) if IN_FORMULA_FLAG in shares.columns else pl.lit(True)
+    new = sorted(set(shares.filter(inside)[CLUSTER_ID].drop_nulls().to_list()) - set(previous))
+    if new:
+        issues.warn("protection_new_clusters", f"formula.protection floors no cluster that is not in last year's "
+                    f"file (--previous): {len(new)} of this year's clusters {'is' if len(new) == 1 else 'are'} not "
+                    f"({', '.join(new[:5])}"
+                    f"{' …' if len(new) > 5 else ''}), so they are neither floored nor scaled; a cluster renamed, "
+                    "split or re-keyed since last year is new", file=cfg.path.name,
+                    row=cfg.lines.get("formula.protection"), column="formula.protection",
+                    expected="last year's cluster_ids, or a --previous that has these clusters")
 
 
 def protect(shares: pl.DataFrame, previous: dict[str, int], cfg: Config) -> tuple[pl.DataFrame, Element]:

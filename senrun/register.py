@@ -709,7 +709,8 @@ def _reinstate_notes(hist: pl.DataFrame, cfg: Config) -> list[Issue]:
         return []
     known = hist.filter(pl.col(UPN).is_in(idle[UPN].implode())).select(UPN, STREAM, "stopped")
     return [Issue("reinstate_unused", WARNING, f"reinstate: {r[UPN]} / {r[STREAM]} {_not_stopped(known, r)}: nothing "
-                  "to reinstate", file=cfg.path.name, column="reinstate", field=UPN, value=r[UPN])
+                  "to reinstate", file=cfg.path.name, row=r["config_line"], column="reinstate", field=UPN,
+                  value=r[UPN])
             for r in idle.iter_rows(named=True)]
 
 
@@ -733,7 +734,7 @@ def reinstate_without_register(cfg: Config) -> list[Issue]:
     return [Issue("reinstate_unused", WARNING, f"reinstate: names {len(cfg.reinstate)} child(ren), but no --register "
                   "was given: reinstate: lifts the stops of last year's psf.csv, so without it nothing is reinstated "
                   "and nothing stopped last year is held; run with --register and last year's output folder",
-                  file=cfg.path.name, column="reinstate")]
+                  file=cfg.path.name, row=cfg.lines.get("reinstate"), column="reinstate")]
 
 
 def reinstated(result) -> list[dict]:

@@ -53,6 +53,9 @@ class InputInfo:
     path: str  # as the user wrote it in the config
     sha256: str
     rows: int
+    sheet: str | None = None  # the sheet read, for a workbook
+    #: (senrun's column name, the file's own header) for each column read: a later message names the user's header
+    headers: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)

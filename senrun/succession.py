@@ -104,7 +104,9 @@ def read_successions(schools: Table, links: Table | None, issues: Issues, period
                          "closed date, a link_date, or the successor's opened date", **where, value=successor)
             continue
         if link_date:
-            _link_date_differs(school, successor, link_date, closed.get(school), opened.get(successor), where, issues)
+            dated = (links.where(LINK_DATE, where["row"]) if links is not None
+                     and (where["file"], where["sheet"]) == (links.file, links.sheet) else where)  # (its date's cell)
+            _link_date_differs(school, successor, link_date, closed.get(school), opened.get(successor), dated, issues)
         edges[school] = (successor, on)
     if _loops(edges, {school: where for school, (_, _, where) in found.items()}, issues):
         return NONE
@@ -141,9 +143,11 @@ def _link_date_differs(school: str, successor: str, on: date, closed: date | Non
     if opened is not None and on < opened:
         said.append(f"the successor {successor} opened on {opened:%d/%m/%Y}")
     if said:
+        right = (f"{closed + timedelta(days=1):%d/%m/%Y}, the day after the school closed" if closed is not None
+                 else f"on or after {opened:%d/%m/%Y}, when the successor opened")
         issues.warn("link_date_differs", f"the succession of school {school} by {successor} is dated {on:%d/%m/%Y}, "
                     f"but {' and '.join(said)}: PSF follows the succession's date, so check which date is right",
-                    **where, value=successor)
+                    **where, value=f"{on:%d/%m/%Y}", expected=right)
 
 
 def unclosed_predecessors(schools: Table, successions: Successions, period_end: date, issues: Issues) -> None:
@@ -155,7 +159,7 @@ def unclosed_predecessors(schools: Table, successions: Successions, period_end: 
     open_ended = frame.filter(closed.is_null()).select(SCHOOL_ID, ROW)
     found = (successions.edges.filter(pl.col("on") <= period_end).join(open_ended, on=SCHOOL_ID, how="inner")
              .sort(ROW))
-    column = CLOSED if CLOSED in frame.columns else SCHOOL_ID
+    column = CLOSED if CLOSED in schools.headers else SCHOOL_ID  # (a `closed` column read, not one made blank)
     for school, successor, on, row in found.select(SCHOOL_ID, SUCCESSOR_ID, "on", ROW).iter_rows():
         issues.warn("successor_not_closed", f"school {school} is succeeded by {successor} from {on:%d/%m/%Y} but has "
                     "no closed date, so it is still counted open after that day (its lump sum, its census pupils): "
@@ -423,7 +427,7 @@ def closed_without_successor(lines: pl.DataFrame, schools: Table, issues: Issues
         return
     frame = schools.frame
     rows = dict(frame.select(SCHOOL_ID, ROW).iter_rows())
-    column = CLOSED if CLOSED in frame.columns else SCHOOL_ID
+    column = CLOSED if CLOSED in schools.headers else SCHOOL_ID  # (a `closed` column read, not one made blank)
     for sid, count, on, released in ended.iter_rows():
         issues.warn("closed_without_successor", f"school {sid} closes with no successor, so the PSF of {count:,} "
                         f"protected child(ren) held there ends on {on:%d/%m/%Y} ({fmt_gbp(released)} of this period's "

@@ -146,8 +146,11 @@ def test_last_years_run_of_another_year_names_the_year_expected(tmp_path):
 def test_a_previous_file_without_totals_is_a_clear_error(tmp_path):
     bad = tmp_path / "last.csv"
     bad.write_text("school_id,cluster_id,amount\nA,C1,1.00\n")
-    with pytest.raises(SenrunError, match="last.csv: no column total"):
+    with pytest.raises(SenrunError) as refused:
         read_previous(bad)
+    [told] = refused.value.issues
+    assert (told.code, told.file) == ("previous", "last.csv")
+    assert told.message.startswith("(given as --previous) no column total; a previous run's file written by senrun")
 
 
 @pytest.mark.parametrize("total_row", ["Total,,,0,0.00,0.00,0.00,506083.12", ",,,0,0.00,0.00,0.00,506083.12",
@@ -335,3 +338,50 @@ def test_a_previous_file_sharing_few_of_this_years_schools_is_a_warning_that_it_
     assert few_in_common(converted, Path("schools.csv")) == []
     # a tiny authority: too few schools to tell
     assert few_in_common(diff_frames(other.head(5), this_year.head(5), Decimal(10)), Path("schools.csv")) == []
+
+
+def test_a_previous_of_the_policys_first_short_period_warns_that_the_changes_are_mostly_the_lengths__spec_11_7(
+        tmp_path):
+    """The policy's first period ran from September (SPEC §11.7, FAQ 8): compared with a whole year, every school
+    was flagged in diff.csv with no word of why.  A month's difference, or a leap day, is not worth one."""
+    import json
+
+    from senrun.yearly.diff import previous_year_issues
+
+    config = load_config(write_run(tmp_path, statements=STATEMENTS))
+    assert (config.period_start.isoformat(), config.period_end.isoformat()) == ("2013-04-01", "2014-03-31")
+    (tmp_path / "last").mkdir()
+    last = write_previous_csv(tmp_path / "last" / "schools.csv", [("A", "C1", 100)])
+    told = {}
+    for start, end in (("2012-09-01", "2013-03-31"), ("2012-04-01", "2013-03-31"), ("2012-04-01", "2013-02-28"),
+                       ("2012-02-01", "2013-03-31")):
+        (last.parent / "manifest.json").write_text(json.dumps({"period": {"start": start, "end": end}}))
+        told[start, end] = [(i.code, i.severity, i.file, i.message) for i in previous_year_issues(config, last)
+                            if i.code == "previous_period_length"]
+    assert told == {
+        ("2012-09-01", "2013-03-31"): [("previous_period_length", "warning", "schools.csv",
+                                        "--previous is the run of 01/09/2012 – 31/03/2013, 212 days, and this period "
+                                        "is 365 days: PSF is paid for the days of a period, so diff.csv and the Diff "
+                                        "sheet show most schools changed by the difference in length (shorter last "
+                                        "year), not by this year's figures alone")],
+        ("2012-04-01", "2013-03-31"): [], ("2012-04-01", "2013-02-28"): [],
+        ("2012-02-01", "2013-03-31"): [("previous_period_length", "warning", "schools.csv",
+                                        "--previous is the run of 01/02/2012 – 31/03/2013, 425 days, and this period "
+                                        "is 365 days: PSF is paid for the days of a period, so diff.csv and the Diff "
+                                        "sheet show most schools changed by the difference in length (longer last "
+                                        "year), not by this year's figures alone")]}
+
+
+def test_the_census_given_as_previous_by_mistake_is_told_as_the_previous_file_not_the_census_input__spec_8(tmp_path):
+    """`--previous census.csv` read "error: census.csv: no column school_id …", code `error`, no file: as if the
+    census input were wrong, and nothing said it was the file given as --previous."""
+    from senrun.validate import run_validation
+
+    config = write_run(tmp_path, statements=STATEMENTS)
+    (tmp_path / "last").mkdir()
+    wrong = tmp_path / "last" / "census.csv"
+    wrong.write_text("UPN,LAEstab,DOB\nA123,A,2005-05-05\n", encoding="utf-8")
+    [told] = [i for i in run_validation(config, previous=wrong).issues if i.is_error]
+    assert (told.code, told.file, told.row, told.column) == ("previous", "census.csv", None, None)
+    assert told.message == ("(given as --previous) no column school_id, cluster_id, total; a previous run's file "
+                            "written by senrun has school_id, cluster_id, total (columns found: UPN, LAEstab, DOB)")

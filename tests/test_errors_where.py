@@ -103,7 +103,8 @@ def test_previous_names_a_mapped_header_it_cannot_find_and_a_bad_amount_by_row(t
     cfg_path.write_text(cfg_path.read_text().replace("Total 2012-13", "Total allocation"))
     result = allocate(load_config(cfg_path))
     bad = _council_previous(tmp_path / "bad.xlsx", [("A", "C1", "about £1k")])
-    with pytest.raises(SenrunError, match=r"bad.xlsx › row 4 › Total allocation: \"about £1k\" is not an amount"):
+    with pytest.raises(SenrunError, match=r"bad.xlsx › 2012-13 › row 4 › Total allocation: \(given as --previous\) "
+                       r"\"about £1k\" is not an amount"):  # (at its sheet too)
         diff_against(result, bad)
 
 

@@ -359,6 +359,9 @@ def test_validate_and_explain_take_last_years_allocations_for_the_floor_or_say_t
         return done.exit_code, [i["code"] for i in json.loads(done.output)["issues"]]
 
     assert validated() == (0, ["no_census", "protection_skipped"])  # the nightly check runs, and says so
+    skipped = json.loads(runner.invoke(app, ["validate", "-c", str(path), "--json"]).output)["issues"][-1]
+    assert skipped["row"] == load_config(path).lines["formula.protection"] and skipped["row"], \
+        "at the config's line of formula.protection, as its error is"
     assert validated("--previous", str(tmp_path / "last.csv")) == (0, ["no_census"])
 
     def explained(*extra: str) -> dict:
@@ -504,3 +507,22 @@ def test_the_summary_gives_the_floor_in_words_and_its_working_on_a_line_of_its_o
                           None)
     assert ("protection: floor_pct -10; s = 0.466667 (floors cost £700.00 of gains £1,500.00)",) == \
         tuple(row[0] for row in rows if str(row[0]).startswith("protection: "))
+
+
+def test_clusters_not_in_last_years_file_are_named_as_unprotected_by_the_floor__faq_22_spec_11_11(tmp_path):
+    """A cluster renamed or re-keyed since last year is new, and the floor protects none: every cluster so
+    renamed had gone unprotected with no word (the Summary showed only "s = 0")."""
+    def told(previous):
+        return [(i.code, i.severity, i.file, i.column, i.message) for i in protected_run(tmp_path, previous).issues
+                if i.code == "protection_new_clusters"]
+
+    [line] = [i.row for i in protected_run(tmp_path, {"K1": 210000}).issues if i.code == "protection_new_clusters"]
+    assert line == load_config(tmp_path / "senrun.yaml").lines["formula.protection"] and line
+
+    assert told({"K1": 210000, "K2": 300000, "K3": 350000}) == []
+    assert told({"K1": 210000, "K2": 300000}) == [(
+        "protection_new_clusters", "warning", "senrun.yaml", "formula.protection",
+        "formula.protection floors no cluster that is not in last year's file (--previous): 1 of this year's clusters "
+        "is not (K3), so they are neither floored nor scaled; a cluster renamed, split or re-keyed since last year "
+        "is new")]
+    assert "(K1, K2, K3)" in told({"926-01": 300000, "926-02": 300000})[0][4]  # every cluster re-keyed: none protected

@@ -10,6 +10,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from senrun.accept import child_of
+
 from builders import lines_of, write_csv, write_run
 from senrun.config.loader import load_config
 from senrun.errors import SenrunError
@@ -193,6 +195,8 @@ def test_an_amendment_on_the_issued_rows_own_date_is_one_error_whichever_row_the
         history_run(tmp_path, rows[::-1] if amended_first else rows)
     assert [(i.code, i.row) for i in e.value.errors] == [("history_date", 3)]
     assert "two rows effective on 01/01/2010 (rows 2 and 3)" in messages(e)
+    [told] = e.value.errors  # the value is the date in the column named, not the child's UPN
+    assert (told.field, told.value) == ("effective_date", "01/01/2010")
 
 
 def test_two_issued_rows_with_no_ceasing_between_are_the_duplicate_statement_error__spec_8(tmp_path):
@@ -218,8 +222,23 @@ def test_validate_warns_when_an_ehc_plan_looks_recorded_as_a_new_statement_besid
     write_csv(tmp_path / "statements.csv", rows, HEADER)
     report = run_validation(path)
     warned = [i for i in report.issues if i.code == "recorded_as_new"]
-    assert [(i.row, i.value) for i in warned] == [(3, U1)]
+    assert [(i.row, i.value) for i in warned] == [(3, None)] and child_of(warned[0]) == U1
     assert "ehc_transfer" in warned[0].message
+
+
+def test_the_ehc_plan_recorded_as_new_is_told_at_the_files_own_statement_date_header__spec_8_11_3(tmp_path):
+    """recorded_as_new had named senrun's `statement_date`, not the council's header, and given the child's UPN as
+    the value of that column."""
+    from senrun.validate import run_validation
+
+    rows = [row(annual="8400.00"), row(annual="8400.00", statement_date="2014-09-01", stream="FYS")]
+    path = write_run(tmp_path, statements=[], **YEAR_2014)
+    header = [{"statement_date": "Statement Date"}.get(h, h) for h in HEADER]
+    write_csv(tmp_path / "statements.csv", [{{"statement_date": "Statement Date"}.get(k, k): v for k, v in r.items()}
+                                            for r in rows], header)
+    [warned] = [i for i in run_validation(path).issues if i.code == "recorded_as_new"]
+    assert (warned.file, warned.row, warned.column, warned.field, warned.value) == (
+        "statements.csv", 3, "Statement Date", "statement_date", None)
 
 
 def test_validate_does_not_warn_for_a_statement_reissued_after_a_ceasing__spec_11_3(tmp_path):
@@ -454,3 +473,25 @@ def test_a_child_is_aged_by_the_first_row_of_the_history_whatever_the_files_orde
     assert "row 3" in told.message and "first statement row" in told.message
     assert [w.code for w in backwards.warnings if w.code == "dob_differs"] == []
     assert [(w.row, w.code) for w in in_order.warnings if w.code == "dob_rows_differ"] == [(3, "dob_rows_differ")]
+
+
+def test_explain_school_sums_a_line_paid_at_two_rates_over_its_rates_not_the_last_rate_alone__faq_3_spec_11_3(
+        tmp_path):
+    """`explain --school` had read "annual £2,400.00, paid 11 month(s) … = £1,500.00": the last rate, which does not
+    give the amount; `--upn` and the return itemised it.  A line at one rate is as it was."""
+    from typer.testing import CliRunner
+
+    from senrun.cli import app
+
+    rows = [row(annual="1200.00"), row("amended", "2013-10-15", annual="2400.00"),
+            row("ceased", "2014-02-10", annual="")]
+    history_run(tmp_path, rows)
+    said = CliRunner().invoke(app, ["explain", "-c", str(tmp_path / "senrun.yaml"), "--school", "A", "--json",
+                                    "--show-personal-data"])
+    assert said.exit_code == 0, said.output
+    import json
+
+    [child] = json.loads(said.output)["psf"]["children"]
+    assert ("annual £2,400.00 (the last rate), paid 11 month(s) (2013-04-01 – 2014-02-28) = (£1,200.00 × 7 + "
+            "£2,400.00 × 4) ÷ 12, rounded once = £1,500.00; ceased") in child["text"]
+    assert child["amount"] == 150000

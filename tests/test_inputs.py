@@ -687,7 +687,7 @@ def test_census_messages_name_upns_and_schools_as_the_file_has_them(tmp_path):
         ("upn_temporary", 2, TEMPORARY), ("upn_malformed", 4, "X12"), ("upn_temporary", 5, TEMPORARY),
         ("census_outside", 6, "S9")]
     assert issues.warnings[1].message.startswith('"X12" is not a UPN')
-    assert issues.warnings[3].message.startswith("1 census rows at school S9, which is not in the schools input")
+    assert issues.warnings[3].message.startswith("1 census row at school S9, which is not in the schools input")
 
 
 @pytest.mark.parametrize("column,text", [("nc_year_taught", "15"), ("nc_year_taught", "Y7"), ("nc_year_taught", "0"),
@@ -850,14 +850,20 @@ def test_bad_amounts_beyond_those_listed_are_counted_once_never_told_again_as_em
     assert "comma for the decimal point" in issues.errors[0].message
 
 
-@pytest.mark.parametrize("text", ["8.400", "12.500", "1.234.567", "£750.500"])
+@pytest.mark.parametrize("text, advice", [
+    ("8.400", "could be pounds with a third decimal, or thousands after a full stop (as much of Europe writes them): "
+              "write it as 8400 or as 8.40, whichever it is"),
+    ("12.500", "write it as 12500 or as 12.50, whichever it is"),
+    ("12.345", "write it as 12345 or, in pounds, rounded to the penny, whichever it is"),
+    ("1.234.567", "is thousands after full stops (as much of Europe writes them): write it as 1234567"),
+    ("£750.500", "write it as 750500 or as 750.50, whichever it is")])
 def test_an_amount_that_reads_as_pence_or_as_thousands_after_a_full_stop_is_an_error_never_a_guess__spec_1(
-        tmp_path, text):
+        tmp_path, text, advice):
     """`8.400` had been read as £8.40, with a trailing zero past the pence: a European export's £8,400 paid as
-    £8.40, silently."""
+    £8.40, silently.  The advice is the cell's own figures (it had said "8400 or 8.40" of every such cell)."""
     path = statements_csv(tmp_path, f'B801200005001,2002-08-31,2010-03-01,9262001,"{text}"',
                           "Q801200005002,2002-08-31,2010-03-01,9262001,6775.860")
     table, issues = read(path)
     assert bad_cells(issues) == [(2, "annual_amount", text)]
-    assert "or thousands after a full stop" in issues.errors[0].message
+    assert advice in issues.errors[0].message, issues.errors[0].message
     assert table.frame["annual_amount"].to_list()[1] == 677586  # a padded amount of four digits is still read

@@ -42,7 +42,7 @@ def test_last_years_total_beyond_the_ceiling_is_an_error_at_its_row_not_a_diff_w
         last.write_text(f"school_id,cluster_id,total\nA,C1,100.00\nB,C1,{total}\n", encoding="utf-8")
         with pytest.raises(SenrunError) as refused:
             diff_against(result, last)
-        assert str(refused.value).startswith("last.csv › row 3 › total: £") and "more than £10,000,000,000.00" in \
+        assert str(refused.value).startswith("last.csv › row 3 › total: (given as --previous) £") and "more than £10,000,000,000.00" in \
             str(refused.value)
     last.write_text("school_id,cluster_id,total\nA,C1,100.00\nB,C1,10000000000.00\n", encoding="utf-8")
     assert diff_against(result, last).height > 0  # the ceiling itself is an amount

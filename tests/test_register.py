@@ -657,8 +657,8 @@ def test_the_nightly_validate_warns_of_a_previous_run_that_is_not_last_years_as_
     (tmp_path / "y1").mkdir()
     (tmp_path / "y1" / "manifest.json").write_text(json.dumps({"period": {"start": "2011-04-01", "end": "2012-03-31"}}))
     report = run_validation(config, previous=tmp_path / "y1")
-    assert [i.code for i in report.issues if i.code.startswith("previous")] == ["previous_not_last_year"]
-    assert [i.code for i in run_validation(config).issues if i.code.startswith("previous")] == []
+    assert [i.code for i in report.issues if i.code.startswith("previous_")] == ["previous_not_last_year"]
+    assert [i.code for i in run_validation(config).issues if i.code.startswith("previous_")] == []
 
 
 def test_the_same_statement_given_a_second_issued_row_is_told_how_to_record_an_ehc_transfer__spec_8_11_3(tmp_path):
@@ -981,6 +981,8 @@ def test_a_register_written_under_another_policy_start_stops_the_run_at_the_conf
         run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")], policy={"start": "2011-09-01"})
     [told] = e.value.issues
     assert (told.code, told.file, told.column) == ("register_policy", "senrun.yaml", "policy.start")
+    config = (tmp_path / "senrun.yaml").read_text().splitlines()
+    assert config[told.row - 1].strip().startswith(("policy:", "start:")), "the config's line of policy.start"
     assert "the register's run had policy.start 01/09/2012, this config has 01/09/2011" in told.message
 
 
@@ -1037,3 +1039,18 @@ def test_a_statement_too_late_in_a_year_before_the_policy_for_a_paid_month_is_re
     assert lines_of(first, U2) == [("A", 0, 0, "continuing")]
     r = run_with(tmp_path, tmp_path / "last" / "psf.csv", statements=late, policy={"start": "2013-09-01"})
     assert [line[3] for line in lines_of(r, U2)] == ["continuing"]
+
+
+def test_a_reinstatement_that_lifts_nothing_is_told_at_its_own_line_of_the_config__spec_8_11_4(tmp_path):
+    """reinstate_unused named the config but no line, unlike the config's other warnings and errors."""
+    register = last_year(tmp_path, left(), {"upn": U2})
+    reinstate = [{"upn": U1, "stream": "PSF", "reason": "r"}, {"upn": U2, "stream": "PSF", "reason": "r"}]
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05"), statement(U2, "2005-05-05")],
+                 reinstate=reinstate)
+    config = (tmp_path / "senrun.yaml").read_text().splitlines()
+    [told] = [w for w in r.warnings if w.code == "reinstate_unused"]
+    assert (told.file, told.column) == ("senrun.yaml", "reinstate") and U2 in config[told.row - 1], told.row
+    alone = allocate(load_config(write_run(tmp_path, statements=[statement(U1, "2005-05-05")], reinstate=reinstate)))
+    [told] = [w for w in alone.warnings if w.code == "reinstate_unused"]  # no --register: at reinstate: itself
+    assert (told.file, told.column, told.row) == ("senrun.yaml", "reinstate",
+                                                   load_config(tmp_path / "senrun.yaml").lines["reinstate"])

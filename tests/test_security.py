@@ -199,7 +199,7 @@ def test_a_upn_or_a_date_of_birth_typed_in_a_census_school_cell_never_reaches_th
     result = allocate(load_config(path))
     outside = [w for w in result.warnings if w.code == "census_outside"]
     assert sorted(w.hidden().message for w in outside) == [
-        "1 census rows at school [hidden], which is not in the schools input: not counted"] * 2
+        "1 census row at school [hidden], which is not in the schools input: not counted"] * 2
     assert {w.row for w in outside} == {3, 4}  # where they are: the rows, for the finance team to put right
     out = write_outputs(result, tmp_path / "out", returns=False)
     with zipfile.ZipFile(out / "allocations.xlsx") as book:

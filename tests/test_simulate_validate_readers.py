@@ -112,6 +112,8 @@ def test_an_accept_entry_whose_kind_is_an_errors_code_is_itself_a_warning_at_its
     runner = CliRunner()
     out = runner.invoke(app, ["validate", "--config", str(cfg), "--accept", str(accept)]).output
     assert f"warning: accept.yaml › line 3 › accept[1].kind: {said}" in out
+    assert "accept[1]: bad_value" not in out  # not also "not seen this time … (fixed, or the rows moved?)"
+    assert "0 accepted warning(s) not seen this time" in out or "not seen this time" not in out
     report = json.loads(runner.invoke(app, ["validate", "--config", str(cfg), "--accept", str(accept),
                                             "--json"]).output)
     flagged = [i for i in report["issues"] if i["column"] == "accept[1].kind"]

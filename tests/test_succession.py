@@ -79,6 +79,8 @@ def test_a_link_dated_before_the_school_closed_pays_from_its_date_and_is_a_warni
     assert lines_of(r, U1) == [("A", 20000, 0, "continuing"), ("AA", 100000, 0, "continuing")]
     [w] = [i for i in r.issues if i.code == "link_date_differs"]
     assert (w.file, w.row) == ("links.csv", 2)
+    # at the link's date, the cell to check (it had named the successor's column and value), with the day expected
+    assert (w.column, w.value, w.expected) == ("link_date", "01/06/2013", "01/09/2013, the day after the school closed")
     assert ("dated 01/06/2013, but school A closed on 31/08/2013, so its successor takes over on 01/09/2013 and "
             "the successor AA opened on 01/09/2013") in w.message
     links[0]["link_date"] = "2013-09-01"  # as the dates say: nothing to say
@@ -643,6 +645,17 @@ def test_a_school_succeeded_in_the_links_input_but_never_closed_is_a_warning_at_
     closed = [school("A", closed="2013-08-31"), school("AA", opened="2013-09-01"), school("B")]
     r = run(tmp_path, schools=closed, links=links, statements=[statement(U1, PRIMARY, annual="1200.00")])
     assert "successor_not_closed" not in codes(r)
+
+
+def test_a_school_succeeded_but_never_closed_in_a_schools_input_with_no_closed_column_is_told_at_its_id__spec_11_1(
+        tmp_path):
+    """successor_not_closed had named a column `closed` that the council's file does not have."""
+    schools = [{k: v for k, v in school(sid).items() if k not in ("opened", "closed")} for sid in ("A", "AA", "B")]
+    links = [{"school_id": "A", "successor_id": "AA", "link_date": "2013-09-01", "link_type": "Successor"}]
+    r = run(tmp_path, schools=schools, links=links, statements=[statement(U1, PRIMARY, annual="1200.00")])
+    [warning] = [i for i in r.issues if i.code == "successor_not_closed"]
+    assert (warning.file, warning.row, warning.column) == ("schools.csv", 2, "school_id")
+    assert "closed" not in (tmp_path / "schools.csv").read_text().splitlines()[0]
 
 
 def test_a_succession_after_the_period_needs_no_closed_date_yet__spec_11_1(tmp_path):

@@ -161,6 +161,23 @@ def shown(name: str) -> pl.Expr:
 _HUGE_FLOAT = r"^\d+(?:\.\d+)?[eE]\+?(?:1[1-9]|[2-9]\d|\d{3,})$"
 
 
+def _dot_thousands(column: str) -> pl.Expr:
+    """What to write for an amount with full stops between groups of three digits (`8.400`, `1.234.567`), from
+    the cell's own figures: thousands as much of Europe writes them (8400), or, with one full stop, pounds with
+    a third decimal (8.40 where the digits after the pence are noughts)."""
+    text = parse.money_text(column)
+    thousands = text.str.replace_all(".", "", literal=True)
+    pence = text.str.extract(r"^(\d+\.\d\d)0+$")
+    return (pl.when(text.str.count_matches(r"\.", literal=False) > 1)
+            .then(pl.concat_str(pl.lit(" is thousands after full stops (as much of Europe writes them): write it as "),
+                                thousands))
+            .otherwise(pl.concat_str(
+                pl.lit(" could be pounds with a third decimal, or thousands after a full stop (as much of Europe "
+                       "writes them): write it as "), thousands,
+                pl.when(pence.is_not_null()).then(pl.concat_str(pl.lit(" or as "), pence))
+                .otherwise(pl.lit(" or, in pounds, rounded to the penny")), pl.lit(", whichever it is"))))
+
+
 def bad_message(col: Column) -> pl.Expr:
     """Why a non-blank cell failed, as a Polars expression over the raw text."""
     raw = pl.col(col.name).str.strip_chars()
@@ -175,9 +192,7 @@ def bad_message(col: Column) -> pl.Expr:
                    " is a dash, not an amount: if it is a zero shown in Excel's accounting format, write 0; if the "
                    "amount is not known, find it"))
                .when(raw.str.contains(r"^[£\s]*[-−(]\s*£?\s*[\d.]")).then(pl.lit(" is negative; money must not be negative"))
-               .when(parse.money_text(col.name).str.contains(parse.DOT_THOUSANDS)).then(pl.lit(
-                   " could be pounds and pence with a third decimal, or thousands after a full stop (as much of "
-                   "Europe writes them): write it as 8400 or as 8.40, whichever it is"))
+               .when(parse.money_text(col.name).str.contains(parse.DOT_THOUSANDS)).then(_dot_thousands(col.name))
                .when(parse.too_large_money(col.name) | raw.str.contains(_HUGE_FLOAT))
                .then(pl.lit(f" is more than {ceiling_text()}, the most senrun accepts for one amount"))
                .when(raw.str.contains(r"^[£\d,\s]*\.\d{6,}$")).then(pl.lit(

@@ -276,7 +276,8 @@ PUBLIC_WARNINGS = frozenset({"no_census", "no_pupils", "cluster_names",
                              "year_label", "census_date_far", "other_sheet", "hidden_rows",
                              # about the register and last year's files, never a child
                              "register_not_given", "register_without_register", "register_doubtful",
-                             "previous_other_schools"})
+                             "previous_other_schools", "previous_period_length",
+                             "protection_new_clusters"})
 
 WARNING_WORDS = {
     "unmapped_column": "a column that looks like one of senrun's but is not mapped, so not read",
@@ -306,6 +307,8 @@ WARNING_WORDS = {
     "register_changed": "register changed since senrun wrote it",
     "not_in_register": "child paid this year who is not in last year's register",
     "previous_not_last_year": "--previous is not last year's run",
+    "previous_period_length": "--previous is of a period much shorter or longer than this one",
+    "protection_new_clusters": "clusters not in last year's file, which the floor does not protect",
     "previous_register_differ": "--previous and --register of different years",
     "now_post_policy": "child paid last year whose statement is now dated after the policy start",
     "totals_row": "a totals row in an input (skipped)",

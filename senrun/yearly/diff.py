@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from ..inputs.reading import longer_row
 from ..inputs.schema import CLUSTER_ID, SCHOOL_ID
 from ..money import CEILING_PENCE, ceiling_text, fmt_gbp
 from ..outputs.common import COLUMN_LABELS, LAST_YEARS_FILE, LAST_YEARS_NAME
+from .previous_map import last_years_file
 
 #: The columns of diff.csv and the Diff sheet, in order (SPEC §6).
 DIFF_COLUMNS = ("level", SCHOOL_ID, CLUSTER_ID, "previous_total", "current_total", "change", "change_pct",
@@ -62,8 +63,8 @@ def previous_file(path: Path) -> Path:
     for name in ("schools.csv", "allocations.xlsx"):
         if (path / name).is_file():
             return path / name
-    raise SenrunError(f"{path}: no schools.csv or allocations.xlsx in this folder (--previous takes last year's "
-                      "schools.csv or allocations.xlsx, or the folder senrun wrote them in)")
+    raise last_years_file(path, "no schools.csv or allocations.xlsx in this folder (--previous takes last year's "
+                          "schools.csv or allocations.xlsx, or the folder senrun wrote them in)")
 
 
 def previous_year_issues(cfg: Config, previous: Path, register: Path | None = None) -> list[Issue]:
@@ -80,6 +81,7 @@ def previous_year_issues(cfg: Config, previous: Path, register: Path | None = No
         issues.append(Issue("previous_not_last_year", WARNING, f"--previous is the run of {start:%d/%m/%Y} – "
                             f"{end:%d/%m/%Y}, not of the year before this period ({_year_before(cfg)}): diff.csv "
                             "and the Diff sheet compare with that run", file=previous.name))
+    issues += _other_length(period, cfg, previous)
     folder = previous if previous.is_dir() else previous.parent
     if register is None and _last_year(period, cfg) and (folder / "psf.csv").is_file():
         issues.append(Issue("register_not_given", WARNING, f"--previous is last year's run, beside its psf.csv, but no "
@@ -96,6 +98,28 @@ def previous_year_issues(cfg: Config, previous: Path, register: Path | None = No
     return issues
 
 
+#: Periods whose lengths differ by more than this many days are not compared figure for figure without a word
+#: (a leap year's day, or a month's difference in a period's end, is not worth one).
+LENGTHS_DIFFER_DAYS = 31
+
+
+def _other_length(period: tuple[date, date], cfg: Config, previous: Path) -> list[Issue]:
+    """A warning when last year's run was of a period much shorter or longer than this one (the policy's first
+    period from September to March, SPEC §11.7; a period moved to the academic year): its PSF and formula were
+    for that many days, so every school's change in diff.csv is mostly the periods' lengths."""
+    if not _last_year(period, cfg):  # (another year's run is told as such)
+        return []
+    theirs, ours = (period[1] - period[0]).days + 1, (cfg.period_end - cfg.period_start).days + 1
+    if abs(theirs - ours) <= LENGTHS_DIFFER_DAYS:
+        return []
+    return [Issue("previous_period_length", WARNING, f"--previous is the run of {period[0]:%d/%m/%Y} – "
+                  f"{period[1]:%d/%m/%Y}, {theirs:,} days, and this period is {ours:,} days: PSF is paid for the days of a period, so "
+                  "diff.csv and the Diff sheet show most schools changed by the difference in length "
+                  f"({'shorter' if theirs < ours else 'longer'} last year), not by this year's figures alone",
+                  file=previous.name,
+                  expected="a --previous of a period as long as this one, or read the changes with the lengths in mind")]
+
+
 def read_previous(path: Path, spec: dict | None = None) -> pl.DataFrame:
     """An earlier run's schools: school_id, cluster_id, total (Int64 pence).
 
@@ -105,7 +129,7 @@ def read_previous(path: Path, spec: dict | None = None) -> pl.DataFrame:
     mapped = spec is not None and not Path(path).is_dir()  # (a folder is senrun's, whatever the config maps)
     path = Path(path) if mapped else previous_file(Path(path))
     if not path.is_file():
-        raise SenrunError(f"{path}: no such file (the previous run's schools.csv or allocations.xlsx)")
+        raise last_years_file(path, "no such file (the previous run's schools.csv or allocations.xlsx)")
     if mapped:  # a council's own spreadsheet, by the config's `previous:` map
         from .previous_map import read_mapped_previous
 
@@ -114,7 +138,7 @@ def read_previous(path: Path, spec: dict | None = None) -> pl.DataFrame:
         frame = _read_previous_own(path)
     dupes = frame.filter(pl.col(SCHOOL_ID).is_duplicated())[SCHOOL_ID].unique().sort().to_list()
     if dupes:
-        raise SenrunError(f"{path.name}: school_id {', '.join(dupes[:10])} appears more than once")
+        raise last_years_file(path, f"school_id {', '.join(dupes[:10])} appears more than once")
     return frame.sort(SCHOOL_ID)
 
 
@@ -123,11 +147,11 @@ def _read_previous_own(path: Path) -> pl.DataFrame:
     return _read_previous_xlsx(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _read_previous_csv(path)
 
 
-def _missing_columns(frame: pl.DataFrame, path: Path, where: str) -> None:
+def _missing_columns(frame: pl.DataFrame, path: Path, sheet: str | None) -> None:
     missing = [c for c in PREVIOUS_COLUMNS if c not in frame.columns]
     if missing:
-        raise SenrunError(f"{path.name}{where}: no column {', '.join(missing)}; a previous run's file written by "
-                          f"senrun has {', '.join(PREVIOUS_COLUMNS)} (columns found: {', '.join(frame.columns)})")
+        raise last_years_file(path, f"no column {', '.join(missing)}; a previous run's file written by senrun has "
+                              f"{', '.join(PREVIOUS_COLUMNS)} (columns found: {', '.join(frame.columns)})", sheet=sheet)
 
 
 def _csv_of_senrun(path: Path) -> pl.DataFrame:
@@ -140,12 +164,12 @@ def _csv_of_senrun(path: Path) -> pl.DataFrame:
             raise SenrunError(Issue("unreadable", ERROR, "this row has more cells than the header: a comma outside "
                                     "quotes, added by hand? (put the cell in quotes, or take the comma out)",
                                     file=path.name, row=row)) from None
-        raise SenrunError(f"{path.name}: cannot read it as CSV ({first_line(exc)})") from None
+        raise last_years_file(path, f"cannot read it as CSV ({first_line(exc)})") from None
 
 
 def _read_previous_csv(path: Path) -> pl.DataFrame:
     raw = _csv_of_senrun(path)
-    _missing_columns(raw, path, "")
+    _missing_columns(raw, path, None)
     ids, clusters, totals = (raw[c].to_list() for c in PREVIOUS_COLUMNS)
     for i, school in enumerate(ids):
         if not (school or "").strip() or re.match(TOTAL_LABEL, school.strip()):
@@ -157,20 +181,20 @@ def _read_previous_csv(path: Path) -> pl.DataFrame:
     for i, text in enumerate(totals):
         value = pounds_text_to_pence(text or "")
         if value is None:
-            raise SenrunError(f"{path.name} › row {i + 2} › total: \"{text}\" is not an amount in pounds "
-                              "(expected e.g. 1234.56)")
-        _within_ceiling(value, path, f"row {i + 2}")
+            raise last_years_file(path, f"\"{text}\" is not an amount in pounds (expected e.g. 1234.56)", row=i + 2,
+                                  column="total")
+        _within_ceiling(value, path, i + 2)
         pence.append(value)
     return pl.DataFrame({SCHOOL_ID: [_unguard(s) for s in ids], CLUSTER_ID: [_unguard(c) for c in clusters],
                          "total": pence}, schema={SCHOOL_ID: pl.String, CLUSTER_ID: pl.String, "total": pl.Int64})
 
 
-def _within_ceiling(pence: int, path: Path, where: str) -> None:
+def _within_ceiling(pence: int, path: Path, row: int, sheet: str | None = None) -> None:
     """Last year's total of one school, refused beyond the ceiling every amount of the inputs has (SPEC §1):
     a larger one had wrapped round in the diff's sums (a cluster's last year shown as −£0.04)."""
     if abs(pence) > CEILING_PENCE:
-        raise SenrunError(f"{path.name} › {where} › total: {fmt_gbp(pence)} is more than {ceiling_text()}, the most "
-                          "senrun accepts for one amount")
+        raise last_years_file(path, f"{fmt_gbp(pence)} is more than {ceiling_text()}, the most senrun accepts for "
+                              "one amount", sheet=sheet, row=row, column="total")
 
 
 def _schools_sheet(path: Path, kinds: dict[str, str]) -> pl.DataFrame:
@@ -183,13 +207,13 @@ def _schools_sheet(path: Path, kinds: dict[str, str]) -> pl.DataFrame:
     try:
         book = fastexcel.read_excel(str(path))
         if "Schools" not in book.sheet_names:
-            raise SenrunError(f"{path.name}: no Schools sheet (sheets: {', '.join(book.sheet_names)})")
+            raise last_years_file(path, f"no Schools sheet (sheets: {', '.join(book.sheet_names)})")
         sheet = book.load_sheet("Schools", dtypes={**kinds, **{label: kinds[c] for label, c in labels.items()}})
         frame = sheet.to_polars()
     except SenrunError:
         raise
     except Exception as exc:  # fastexcel raises its own error types
-        raise SenrunError(f"{path.name}: cannot read its Schools sheet ({exc})") from None
+        raise last_years_file(path, f"cannot read its Schools sheet ({exc})") from None
     frame = frame.rename({c: labels[c] for c in frame.columns if c in labels and labels[c] not in frame.columns})
     if SCHOOL_ID in frame.columns:
         frame = frame.filter(pl.col(SCHOOL_ID).is_not_null() & (pl.col(SCHOOL_ID).str.strip_chars() != ""))
@@ -198,14 +222,14 @@ def _schools_sheet(path: Path, kinds: dict[str, str]) -> pl.DataFrame:
 
 def _read_previous_xlsx(path: Path) -> pl.DataFrame:
     frame = _schools_sheet(path, {SCHOOL_ID: "string", CLUSTER_ID: "string", "total": "float"})
-    _missing_columns(frame, path, " › Schools")
+    _missing_columns(frame, path, "Schools")
     totals = frame["total"].to_list()
     bad = [i for i, v in enumerate(totals) if v is None]
     if bad:
-        raise SenrunError(f"{path.name} › Schools › row {bad[0] + 2} › total: not an amount")
+        raise last_years_file(path, "not an amount", sheet="Schools", row=bad[0] + 2, column="total")
     pence = [round(v * 100) if math.isfinite(v) else CEILING_PENCE + 1 for v in totals]
     for i, value in enumerate(pence):
-        _within_ceiling(value, path, f"Schools › row {i + 2}")
+        _within_ceiling(value, path, i + 2, "Schools")
     return pl.DataFrame({SCHOOL_ID: [(s or "").strip() for s in frame[SCHOOL_ID].to_list()],
                          CLUSTER_ID: [(c or "").strip() or None for c in frame[CLUSTER_ID].to_list()],  # §11.2: none
                          "total": pence},
@@ -220,20 +244,21 @@ def previous_cluster_allocations(path: Path) -> dict[str, int]:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         frame = _schools_sheet(path, {SCHOOL_ID: "string", CLUSTER_ID: "string", "cluster_share": "float"})
         if any(c not in frame.columns for c in (SCHOOL_ID, CLUSTER_ID, "cluster_share")):
-            raise SenrunError(f"{path.name} › Schools: formula.protection needs its School ID, Cluster ID and "
-                              f"{COLUMN_LABELS['cluster_share']} columns (an allocations.xlsx written by senrun)")
+            raise last_years_file(path, f"formula.protection needs its School ID, Cluster ID and "
+                                  f"{COLUMN_LABELS['cluster_share']} columns (an allocations.xlsx written by senrun)",
+                                  sheet="Schools")
         rows = [(str(c or "").strip(), round(v * 100)) for c, v in
                 zip(frame[CLUSTER_ID].to_list(), frame["cluster_share"].to_list()) if v is not None]
     else:
         raw = _csv_of_senrun(path)
         if "cluster_share" not in raw.columns or CLUSTER_ID not in raw.columns:
-            raise SenrunError(f"{path.name}: formula.protection needs its cluster_id and cluster_share columns "
-                              "(a schools.csv written by senrun)")
+            raise last_years_file(path, "formula.protection needs its cluster_id and cluster_share columns (a "
+                                  "schools.csv written by senrun)")
         rows = []
         for i, (cluster, text) in enumerate(zip(raw[CLUSTER_ID].to_list(), raw["cluster_share"].to_list())):
             pence = pounds_text_to_pence(text or "")
             if pence is None:
-                raise SenrunError(f"{path.name} › row {i + 2} › cluster_share: \"{text}\" is not an amount in pounds")
+                raise last_years_file(path, f"\"{text}\" is not an amount in pounds", row=i + 2, column="cluster_share")
             rows.append((_unguard(cluster) or "", pence))
     out: dict[str, int] = {}
     for cluster, pence in rows:
@@ -451,7 +476,7 @@ def few_in_common(diff: pl.DataFrame, given: Path) -> list[Issue]:
     found = now.filter(~note.str.starts_with("new school")).height
     if now.height < FEW_SCHOOLS or 2 * found >= now.height:
         return []
-    return [Issue("previous_other_schools", WARNING, f"only {found:,} of this year's {now.height:,} schools are in "
+    return [Issue("previous_other_schools", WARNING, f"only {found:,} of this year's {now.height:,} schools {'is' if found == 1 else 'are'} in "
                   f"--previous ({given.name}), by id or by a predecessor: is it last year's run for this authority, "
                   "with the same school ids? diff.csv and the Diff sheet call the others new and closed",
                   file=given.name, expected="last year's schools.csv or allocations.xlsx for this authority")]

@@ -114,7 +114,8 @@ def explain_school(result: RunResult, school_id: str, personal: bool = True,
             .filter(pl.col("paid_school_id") == school_id).collect())
     lines = came.sort(UPN, "stream") if personal else came.sort(ROW, "paid_from")
     statements = _statements_file(result)
-    children = [_child_line(r, result.config, statements, personal) for r in lines.iter_rows(named=True)]
+    children = [_child_line(r, result.config, statements, personal, _segments_of(result.rate_segments, r))
+                for r in lines.iter_rows(named=True)]
     elements = _formula_steps(result, school_id)
     psf_total = sum(c["amount"] for c in children)
     share = sum(e["amount"] for e in elements)
@@ -170,9 +171,9 @@ def _statements_file(result: RunResult) -> str:
     return next((Path(i.path).name for i in result.inputs if i.name == "statements"), "statements")
 
 
-def _child_line(r: dict, cfg: Config, statements: str, personal: bool) -> dict:
+def _child_line(r: dict, cfg: Config, statements: str, personal: bool, segments: pl.DataFrame | None = None) -> dict:
     """One PSF line paid to the school (with the school it came from: senrun.neighbours); without `personal`,
-    the child is their statement row."""
+    the child is their statement row.  A line paid at more than one rate (§11.3 `segments`) is itemised."""
     unit = "month(s)" if cfg.prorate == "months" else "day(s)"
     nc = nc_year_on(r["date_of_birth"], cfg.period_start)
     before = r.get(CAME_FROM)  # the school it came from (else the statement's: senrun.neighbours)
@@ -182,6 +183,7 @@ def _child_line(r: dict, cfg: Config, statements: str, personal: bool) -> dict:
     # a statement issued on or after the policy start never held funding (SPEC §3): nothing stopped, so no date
     undated = r["reason"] == POST_POLICY
     paid = (f"paid {r['units']} {unit} ({r['paid_from']} – {r['paid_to']})" if r["units"] else "paid nothing")
+    rates = _rates_text(r, segments, cfg)  # (the annual amount is then the last rate)
     who = (f"{r[UPN]} ({r['stream']}), born {r['date_of_birth']}" if personal
            else f"{statements} row {r[ROW]} ({r['stream']})")
     return {
@@ -194,7 +196,8 @@ def _child_line(r: dict, cfg: Config, statements: str, personal: bool) -> dict:
         "text": (f"{who}, {year_name(nc)} at the period start, "
                  f"protected phase {r['protected_phase'] or 'none'}"
                  + (f", {how}{before}" if moved_in else "")
-                 + f": annual {fmt_gbp(r['annual_amount'])}, {paid} = {fmt_gbp(r['paid_amount'])}; "
+                 + f": annual {fmt_gbp(r['annual_amount'])}{' (the last rate)' if rates else ''}, {paid}{rates} = "
+                 f"{fmt_gbp(r['paid_amount'])}; "
                  f"{r['reason']}" + (f" — {_RULE_TEXT[POST_POLICY]}" if r["reason"] == POST_POLICY else
                                      f" from {r['stop_date']}" if r["reason"] != "continuing" and r["stop_date"]
                                      else "")),

@@ -13,12 +13,21 @@ from pathlib import Path
 
 import polars as pl
 
-from ..errors import SenrunError
+from ..errors import ERROR, Issue, SenrunError
 from ..inputs.headers import norm
 from ..inputs.parse import parse_money
 from ..inputs.schema import CLUSTER_ID, SCHOOL_ID
 
 HEADER_SEARCH_ROWS = 30
+
+#: The code of a problem with the file given as --previous (last year's run), not with an input.
+PREVIOUS = "previous"
+
+
+def last_years_file(path: Path, message: str, **where) -> SenrunError:
+    """A problem with the file given as `--previous`, named as such: a census given by mistake read "census.csv: no
+    column school_id", as if the census input were wrong."""
+    return SenrunError(Issue(PREVIOUS, ERROR, f"(given as --previous) {message}", file=path.name, **where))
 
 
 def _finder(headers: list[str], header_row: int | None):
@@ -50,7 +59,7 @@ def read_mapped_previous(path: Path, spec: dict, own=None) -> pl.DataFrame:
                 return own(path)
             except SenrunError:
                 pass
-        raise SenrunError(f"{path.name}: {exc}") from None
+        raise last_years_file(path, str(exc)) from None
     by_norm = {norm(h): h for h in raw.headers}
     missing = [h for h in columns if norm(h) not in by_norm]
     if missing and own is not None:
@@ -59,9 +68,8 @@ def read_mapped_previous(path: Path, spec: dict, own=None) -> pl.DataFrame:
         except SenrunError:
             pass  # neither: report the mapped headers it lacks
     if missing:
-        raise SenrunError(f"{path.name}{' › ' + raw.sheet if raw.sheet else ''}: no column "
-                          f"{', '.join(repr(m) for m in missing)} (named in the config's previous.columns); "
-                          f"columns found: {', '.join(raw.headers)}")
+        raise last_years_file(path, f"no column {', '.join(repr(m) for m in missing)} (named in the config's "
+                              f"previous.columns); columns found: {', '.join(raw.headers)}", sheet=raw.sheet or None)
     found = {target: by_norm[norm(h)] for h, target in columns.items()}
     raw.select(list(found.values()))
     frame = pl.DataFrame({t: raw.column(h).cast(pl.String) for t, h in found.items()}).with_columns(
@@ -72,6 +80,7 @@ def read_mapped_previous(path: Path, spec: dict, own=None) -> pl.DataFrame:
     bad = frame.filter(pl.col("_pence").is_null())
     if bad.height:
         row, text = bad.row(0, named=True)["_row"], bad.row(0, named=True)["total"]
-        raise SenrunError(f"{path.name} › row {row} › {found['total']}: \"{text}\" is not an amount in pounds "
-                          f"(expected e.g. £1,234.56){f' — and {bad.height - 1:,} more' if bad.height > 1 else ''}")
+        raise last_years_file(path, f"\"{text}\" is not an amount in pounds (expected e.g. £1,234.56)"
+                              f"{f' — and {bad.height - 1:,} more' if bad.height > 1 else ''}", sheet=raw.sheet or None,
+                              row=row, column=found['total'])
     return frame.select(SCHOOL_ID, CLUSTER_ID, pl.col("_pence").alias("total"))
