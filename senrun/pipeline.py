@@ -63,18 +63,16 @@ def read_inputs(cfg: Config, progress=None, register: Path | None = None, budget
     tables: dict[str, Table | None] = dict.fromkeys(INPUT_NAMES)
     again = same_file_errors(cfg, issues)
     given = [name for name in INPUT_NAMES if cfg.inputs.get(name) and name not in again]
-    with ThreadPoolExecutor(max_workers=1) as beside:  # last year's register is read while the inputs are
-        last_year = beside.submit(read_register, register) if register is not None else None
-        for name, table, found in _read_each({name: cfg.inputs[name] for name in given}, progress):
-            tables[name] = table
-            issues.extend(found.items)
-        if issues.errors:  # with the checks across inputs that the bad cells leave right (the register's wait)
-            raise SenrunError(_past_bad_cells(tables, given, issues.items, cfg))
-        inputs = Inputs(tables["schools"], tables["statements"], tables["census"], tables["moves"], issues,
-                        links=tables["links"])
-        if last_year is not None:
-            inputs.register = last_year.result()
-            issues.extend(overlap_errors(inputs.register, cfg))
+    for name, table, found in _read_each({name: cfg.inputs[name] for name in given}, progress):
+        tables[name] = table
+        issues.extend(found.items)
+    if issues.errors:  # with the checks across inputs that the bad cells leave right
+        raise SenrunError(_past_bad_cells(tables, given, issues.items, cfg))
+    inputs = Inputs(tables["schools"], tables["statements"], tables["census"], tables["moves"], issues,
+                    links=tables["links"])
+    if register is not None:
+        inputs.register = read_register(register)
+        issues.extend(overlap_errors(inputs.register, cfg))
     check_inputs(inputs, cfg)
     if issues.errors and not _budget_only(issues):
         _moves_checked_too(inputs, cfg)
