@@ -581,10 +581,13 @@ def _resurrected(held: pl.DataFrame, register: Register) -> list[Issue]:
                   pl.col("last_reason").first(), pl.col("last_paid_to").first(), pl.col(ROW).min())
              .filter(pl.col("paid_amount") > 0).sort(ROW))
     would = would.with_columns(register.histories[REG_ROW].gather(would["_h"]))
+    def stopped(r: dict) -> str:  # (held last year for a stop of a year before: that year's reason is in its psf.csv)
+        return ("PSF stopped in an earlier year and was held stopped last year" if r["last_reason"] == STOPPED_LAST_YEAR
+                else f"PSF stopped last year ({r['last_reason']}, {_when(r['last_paid_to'])})")
+
     return _each(would, "resurrected", lambda r: (
-        f"{r[UPN]} / {r[STREAM]}: PSF stopped last year ({r['last_reason']}, {_when(r['last_paid_to'])}); this "
-        f"year's inputs would pay {fmt_gbp(r['paid_amount'])}, but it stays stopped (name the child under "
-        "reinstate: in the config to pay it)"), register.file)
+        f"{r[UPN]} / {r[STREAM]}: {stopped(r)}; this year's inputs would pay {fmt_gbp(r['paid_amount'])}, but it "
+        "stays stopped (name the child under reinstate: in the config to pay it)"), register.file)
 
 
 def _missing(hist: pl.DataFrame, at: pl.Series, register: Register) -> list[Issue]:

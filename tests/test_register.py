@@ -121,6 +121,10 @@ def test_explain_tells_a_reinstated_child_stopped_last_year_and_reinstated_by_th
                             f"line {line}, so it is paid again as this year's inputs pay it (SPEC §11.4).")
     result, psf, _ = run_for_explain(cfg)  # no register: nothing was stopped, nothing to say
     assert not [s for s in explain_upn(result, psf.rows, U1)["statements"][0]["steps"] if s["rule"] == "register"]
+    earlier = last_year(tmp_path, {**left(), "reason": "stopped_last_year", "released_amount": "0.00"})
+    result, psf, _ = run_for_explain(cfg, register=earlier)  # held last year for a stop of the year before
+    [step] = [s for s in explain_upn(result, psf.rows, U1)["statements"][0]["steps"] if s["rule"] == "register"]
+    assert step["text"].startswith("Register: PSF stopped in an earlier year, held stopped last year; reinstated")
 
 
 def test_a_reinstatement_without_a_reason_is_a_config_error_at_its_line__spec_11_4(tmp_path):
@@ -1054,3 +1058,18 @@ def test_a_reinstatement_that_lifts_nothing_is_told_at_its_own_line_of_the_confi
     [told] = [w for w in alone.warnings if w.code == "reinstate_unused"]  # no --register: at reinstate: itself
     assert (told.file, told.column, told.row) == ("senrun.yaml", "reinstate",
                                                    load_config(tmp_path / "senrun.yaml").lines["reinstate"])
+
+
+def test_a_child_held_stopped_for_an_earlier_years_stop_is_told_so_not_as_stopped_last_year_by_stopped_last_year__faq_3(
+        tmp_path):
+    """From the third year on, a child stopped two years ago had been told "PSF stopped last year
+    (stopped_last_year, paid nothing last year)": a reason that names no stop."""
+    register = last_year(tmp_path, {**left(U1, "stopped_last_year"), "released_amount": "0.00"},
+                         left(U2, "casual_move"))
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05"), statement(U2, "2005-05-05")])
+    said = sorted(w.message for w in r.warnings if w.code == "resurrected")
+    assert said == [
+        f"{U1} / PSF: PSF stopped in an earlier year and was held stopped last year; this year's inputs would pay "
+        "£8,400.00, but it stays stopped (name the child under reinstate: in the config to pay it)",
+        f"{U2} / PSF: PSF stopped last year (casual_move, paid nothing last year); this year's inputs would pay "
+        "£8,400.00, but it stays stopped (name the child under reinstate: in the config to pay it)"]

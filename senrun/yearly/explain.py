@@ -331,8 +331,11 @@ def _reinstated_step(r: dict, result: RunResult) -> dict | None:
         return None
     line = cfg.lines.get(f"reinstate[{named[0]}]")
     where = f"{cfg.path.name}" + (f" line {line}" if line else "")
-    return _step("register", f"Register: PSF stopped last year ({last['last_reason'][0]}); reinstated by reinstate: in "
-                 f"{where}, so it is paid again as this year's inputs pay it (SPEC §11.4).")
+    reason = last["last_reason"][0]
+    stopped = ("PSF stopped in an earlier year, held stopped last year" if reason == "stopped_last_year"
+               else f"PSF stopped last year ({reason})")
+    return _step("register", f"Register: {stopped}; reinstated by reinstate: in {where}, so it is paid again as this "
+                 "year's inputs pay it (SPEC §11.4).")
 
 
 def _succession_words(r: dict) -> str:
