@@ -80,11 +80,12 @@ def duplicates(table: Table, keys: list[str], issues: Issues, what: str, detail:
 
 def unknown_schools(table: Table, column: str, school_ids: pl.Series, issues: Issues, what: str,
                     only: pl.Expr | None = None, names: pl.Series | None = None, census: Table | None = None,
-                    urns: dict[str, str] | None = None) -> None:
+                    urns: dict[str, str] | None = None, hint: str = "") -> None:
     """Rows whose `column` names a school that the schools input does not hold (with the nearest
     IDs, and their `names`, as suggestions; or, for a school the `census` has pupils at, that it does:
     most often a special school or another setting outside the formula, left off the list; or, for a
-    school's URN given in the schools input's `urn` column (`urns`: URN → school_id), whose it is)."""
+    school's URN given in the schools input's `urn` column (`urns`: URN → school_id), whose it is).  `hint`
+    ends the message of an id that is none of these."""
     from .suggest import nearest_schools
 
     frame = table.frame if only is None else table.frame.filter(only)
@@ -124,8 +125,9 @@ def unknown_schools(table: Table, column: str, school_ids: pl.Series, issues: Is
                          f"{pupils[str(value)]:,} pupils there{IN_CENSUS_ONLY}", **table.where(column, rec[ROW]),
                          value=value, expected="a school_id of the schools input")
             continue
-        issues.error("unknown_school", f"{what} '{value}' is not in the schools input"
-                     f"{'' if child else nearest_schools(value, school_ids, names)}",
+        near = "" if child else nearest_schools(value, school_ids, names)
+        near += f"{'' if near.endswith('?') else '.'} {hint}" if hint and not child else ""
+        issues.error("unknown_school", f"{what} '{value}' is not in the schools input{near}",
                      **table.where(column, rec[ROW]), value=value, expected="a school_id of the schools input")
     if bad.height > MAX_LISTED:
         more = bad.slice(MAX_LISTED)

@@ -81,6 +81,12 @@ def read_inputs(cfg: Config, progress=None, register: Path | None = None, budget
     return inputs
 
 
+def _successions_given(inp: Inputs) -> bool:
+    """Whether the inputs record schools that open, close or convert (a column of the schools input read, or a
+    links input)."""
+    return bool({"opened", "closed", "successor_id"} & set(inp.schools.headers)) or inp.links is not None
+
+
 def _moves_checked_too(inp: Inputs, cfg: Config) -> None:
     """With errors across the inputs, the moves' from-school check too: it is made by the PSF rules,
     which do not run on inputs in error, so a move from the wrong school was found only once the
@@ -240,6 +246,13 @@ SAME_ID_CONVERSION = (". If the two rows are a school and the academy it became 
                       "(docs/seven-years.md)")
 
 
+#: Said of a statement's school that is not in a schools input of openings, closings or successions: most
+#: likely a school that closed or converted, whose row was deleted (SPEC §11.1).
+KEEP_SHUT_ROWS = ("If it is a school that closed or became an academy, keep its row, with its closed date, "
+                  "beside its successor's: PSF follows a succession only from a school the schools input holds "
+                  "(docs/seven-years.md)")
+
+
 #: Said of a URN listed twice in the schools input (urns.py).
 URN_TWICE = (": a URN names one school, and the links input's URNs are read as the school_id of the school "
              "with that URN; correct the URN that is wrong")
@@ -276,7 +289,7 @@ def check_inputs(inp: Inputs, cfg: Config, whole: bool = True) -> None:
     names = schools.frame[SCHOOL_NAME] if SCHOOL_NAME in schools.frame.columns else None  # for "did you mean"
     urns = urn_schools(schools.frame)  # (a school's URN given where its school_id was wanted is said so)
     checks.unknown_schools(inp.statements, SCHOOL_ID, ids, issues, "the school holding the PSF,", names=names,
-                           census=inp.census, urns=urns)
+                           census=inp.census, urns=urns, hint=KEEP_SHUT_ROWS if _successions_given(inp) else "")
     checks.upn_letters(inp.statements, issues)
     if inp.moves is not None:
         checks.moves_reasons(inp.moves, ids, issues, transfer_keeps=cfg.transfer == "keeps", names=names, urns=urns)

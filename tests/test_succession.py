@@ -784,3 +784,22 @@ def test_a_child_moved_on_twice_and_back_is_told_the_latest_school_it_left_each_
     whys = _whys(r, "B", "H")
     assert whys["B"] == ["continuing: moved on to H, the PSF went with the child; came from A by managed move"]
     assert whys["H"] == ["continuing: moved on to A, the PSF went with the child; came from B by managed move"]
+
+
+def test_a_statement_at_a_converted_school_whose_row_was_deleted_is_told_to_keep_the_row__faq_3_6_spec_11_1(tmp_path):
+    """A council that deleted the row of a school converted before the period had been offered only the spelling
+    of three unrelated schools; its links still recorded the conversion.  Without dates or links, no such word."""
+    statements = [statement(U1, PRIMARY, school="A", annual="1200.00")]
+    links = [{"school_id": "A", "successor_id": "AA", "link_date": "2012-09-01", "link_type": "Successor"}]
+    with pytest.raises(SenrunError) as caught:
+        run(tmp_path, schools=[school("AA", opened="2012-09-01"), school("B")], links=links, statements=statements)
+    [told] = [i for i in caught.value.errors if i.code == "unknown_school" and i.file == "statements.csv"]
+    assert told.message.endswith("If it is a school that closed or became an academy, keep its row, with its closed "
+                                 "date, beside its successor's: PSF follows a succession only from a school the "
+                                 "schools input holds (docs/seven-years.md)")
+    plain = [{k: v for k, v in school(sid).items() if k not in ("opened", "closed", "successor_id")}
+             for sid in ("AA", "B")]
+    with pytest.raises(SenrunError) as caught:
+        run(tmp_path, schools=plain, statements=statements)
+    [told] = [i for i in caught.value.errors if i.code == "unknown_school" and i.file == "statements.csv"]
+    assert "closed or became an academy" not in told.message
