@@ -210,3 +210,24 @@ def test_a_packs_school_names_are_shown_whole_up_to_excels_usual_widest_column(r
             longest = max(longest, widest)
             assert ws.column_dimensions["B"].width >= min(60, widest + 2) - 1, (path.name, sheet)
     assert longest > 44  # (the sample has names wider than the old fixed width)
+
+
+def _empty_text_cells(path: Path) -> list[str]:
+    """The cells of a workbook that hold a text of nothing (a shared string ""): not blank to Excel."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        strings = re.findall(r"<si>(.*?)</si>", z.read("xl/sharedStrings.xml").decode(), re.S)
+        empty = {str(i) for i, s in enumerate(strings) if re.sub(r"<[^>]+>", "", s) == ""}
+        return [f"{name} {ref}" for name in z.namelist() if name.startswith("xl/worksheets/sheet")
+                for ref, index in re.findall(r'<c r="([A-Z]+\d+)"[^>]*t="s"[^>]*><v>(\d+)</v>', z.read(name).decode())
+                if index in empty]
+
+
+def test_a_cell_with_nothing_in_it_is_blank_not_a_text_of_nothing_in_every_workbook(run):
+    """The Summary's remainder element had its rate written as "", and each pack's cluster and authority rows of
+    the SEND profile their School ID: Excel's ISBLANK is false and COUNTA counts such a cell."""
+    result, out = run
+    books = [out / "allocations.xlsx", *sorted((out / "clusters").glob("*.xlsx"))[:3]]
+    assert all(book.is_file() for book in books), books
+    assert {book.name: _empty_text_cells(book) for book in books} == {book.name: [] for book in books}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -280,6 +281,28 @@ def test_a_scenario_named_with_an_emoji_an_apostrophe_or_a_control_character_giv
     book = openpyxl.load_workbook(io.BytesIO(output_files(simulate(base, scenarios))["simulate.xlsx"]))
     assert {"Lump sum 4500 for our schools", "Raise lump sum for each school", "Fixed_sum"} <= set(book.sheetnames)
     assert all(len(name.encode("utf-16-le")) <= 62 for name in book.sheetnames)
+
+
+def test_a_scenario_sheet_has_no_filter_that_would_hide_the_clusters_and_formula_beside_its_schools(base):
+    """Excel's filter hides whole rows: the scenario sheets' filter over the schools had hidden the clusters and
+    the formula as applied, which sit in the same rows to the right."""
+    import io
+    import zipfile
+
+    import openpyxl
+
+    scenarios = sweep_scenarios(base, ["lump_sum.rate=0,10000"])
+    data = output_files(simulate(base, scenarios))["simulate.xlsx"]
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    sheet = book["lump_sum.rate=0"]
+    assert sheet["A1"].value == "School ID" and sheet.freeze_panes == "A2"
+    beside = [c for c in sheet[2] if c.column > 8 and c.value is not None]  # the clusters table, in row 2
+    assert beside, "the clusters table sits beside the schools"
+    assert sheet.auto_filter.ref is None
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        names = z.read("xl/workbook.xml").decode()
+    filtered = re.findall(r'name="_xlnm._FilterDatabase"[^>]*>([^<]*)<', names)
+    assert not [f for f in filtered if "lump_sum" in f], filtered
 
 
 def test_simulate_writes_its_files_byte_identically_with_money_as_pounds_text(base, tmp_path):

@@ -179,8 +179,12 @@ def write_table(ws: Worksheet, fmt: Formats, table: Table, first: int, wrapped: 
 
 
 def cell(ws: Worksheet, fmt: Formats, row: int, col: int, value: object, kind: str, bold: bool) -> None:
-    """One cell by its kind; None is left blank."""
+    """One cell by its kind; None, or no text, is left blank (a cell of "" is not blank to Excel: ISBLANK, COUNTA)."""
     if value is None:
+        return
+    if kind == TEXT and str(value) == "":
+        if bold:
+            ws.write_blank(row, col, None, fmt.bold)
         return
     if kind == TEXT:
         ws.write_string(row, col, str(value), fmt.bold if bold else None)

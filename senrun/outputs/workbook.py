@@ -175,7 +175,9 @@ def elements_block(ws: Worksheet, fmt: Formats, result: RunResult, row: int) -> 
 def write_parameter(ws: Worksheet, row: int, col: int, kind: str, parameter: str, fmt: Formats) -> None:
     """A rate as £ (under the rate format), a share as a per cent; the exact text where it is not a number."""
     value = common.number_or_text(parameter)
-    if isinstance(value, str) or not parameter:
+    if not parameter:  # (a remainder element has no rate: a blank cell, not one of no text)
+        return
+    if isinstance(value, str):
         ws.write_string(row, col, parameter)
     elif kind == "share":
         ws.write_string(row, col, common.share_text(parameter))

@@ -166,6 +166,12 @@ class CellSheet:
         self._put(row, col, cell_format, f'><v>{number:.16G}</v></c>')
         return 0
 
+    def write_blank(self, row: int, col: int, blank: object, cell_format: Style | None = None) -> int:
+        """Worksheet.write_blank: a formatted cell with no value (none at all without a format)."""
+        if cell_format is not None:
+            self._put(row, col, cell_format, "/>")
+        return 0
+
     def _put(self, row: int, col: int, cell_format: Style | None, rest: str) -> None:
         """A cell's XML at (row, col): its reference and style, then `rest` (its type and value)."""
         try:

@@ -311,7 +311,8 @@ def _parameter_cell(kind: str, parameter: str) -> tuple:
 
 def _scenario_sheets(book, f: dict, sim: SimulationResult, sheets: list[str | None]) -> None:
     """A sheet per scenario: its schools and, to their right, its clusters, the formula as applied and the
-    cluster pot.  Every scenario's tables are rendered as XML rows in one pass, then put in their sheets."""
+    cluster pot (with no filter, which would hide the tables beside the rows it hid).  Every scenario's tables
+    are rendered as XML rows in one pass, then put in their sheets."""
     if not sim.scenarios:
         return
     school_cols, cluster_cols = sim.scenarios[0].schools.columns, sim.scenarios[0].clusters.columns
@@ -333,7 +334,7 @@ def _scenario_sheets(book, f: dict, sim: SimulationResult, sheets: list[str | No
                 widen(col, width)
         ws.put_cells(1, 0, len(school_cols) - 1, school_rows[i])
         ws.put_cells(1, right, right + len(cluster_cols) - 1, cluster_rows[i])
-        ws.autofilter(0, 0, o.schools.height, len(school_cols) - 1)
+        # no filter: Excel's filter hides whole rows, and the clusters and the formula sit in the schools' rows
 
         def line(row: int, cells: list[tuple]) -> None:
             """One row of cells from column `right`: (value, money column name, style)."""
