@@ -17,7 +17,7 @@ import polars as pl
 from . import checks, history, succession
 from .calendar import labelled_years, nc_year_between, shift_years
 from .config.loader import Config, ConfigError, load_config
-from .errors import ERROR, Issue, Issues, SenrunError, school_cell_personal
+from .errors import ERROR, UPN_SHAPE, Issue, Issues, SenrunError, school_cell_personal
 from .bases import (check_blank_clusters, check_cluster_spelling, check_overrides, check_pupil_columns, parse_need_column,
                     unknown_basis_column, warn_overrides)
 from .formula import apply_formula, element_years, pot
@@ -113,7 +113,8 @@ def _moves_checked_too(inp: Inputs, cfg: Config) -> None:
 def check_dates(cfg: Config, issues: Issues) -> None:
     """Warnings for a config copied from last year and changed in one place only: a `year:` label
     of another year than the period's (every workbook and return is headed with it), and a census
-    date more than a year before the period or after it (it ages the children counted)."""
+    date more than a year before the period or after it (it ages the children counted).  And an
+    error for a child's UPN in the `contact:` line, which every return carries."""
     where = {"file": cfg.path.name}
     years = labelled_years(cfg.year or "")
     if years and cfg.period_start.year not in years:
@@ -122,6 +123,12 @@ def check_dates(cfg: Config, issues: Issues) -> None:
                     f"{cfg.period_start:%d/%m/%Y} – {cfg.period_end:%d/%m/%Y}: every workbook and return is "
                     "headed with the label; change year: or period: so that they agree", row=cfg.lines.get("year"),
                     column="year", value=cfg.year, expected=f"year: {right}", **where)
+    upns = [m.group(0) for m in UPN_SHAPE.finditer(cfg.contact or "")]
+    if upns:  # (the contact line is printed on every school's return and in the published workbook)
+        issues.error("config", "contact: holds what looks like a child's UPN: the line is printed on every school's "
+                     "return and on the allocation workbook's Parameters sheet, which are sent out; take it out",
+                     row=cfg.lines.get("contact"), column="contact", value=cfg.contact, personal=tuple(upns),
+                     expected="who schools ask about their return, with no child's data", **where)
     if cfg.inputs.get("census") and not (shift_years(cfg.period_start, -1) <= cfg.census_date <= cfg.period_end):
         issues.warn("census_date_far", f"census_date {cfg.census_date:%d/%m/%Y} is "
                     + ("after the period ends" if cfg.census_date > cfg.period_end else

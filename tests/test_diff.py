@@ -385,3 +385,24 @@ def test_the_census_given_as_previous_by_mistake_is_told_as_the_previous_file_no
     assert (told.code, told.file, told.row, told.column) == ("previous", "census.csv", None, None)
     assert told.message == ("(given as --previous) no column school_id, cluster_id, total; a previous run's file "
                             "written by senrun has school_id, cluster_id, total (columns found: UPN, LAEstab, DOB)")
+
+
+def test_a_childs_upn_or_date_in_last_years_ids_or_names_stops_the_diff_with_it_hidden_never_published(tmp_path):
+    """Last year's ids and names go into diff.csv, the Diff sheet and the terminal's table, which are shared: a
+    school named "Closed Sch B801200005001 born 31/08/2002", or a UPN as a school's id, in a schools.csv edited by
+    hand had been published as it was, with exit 0 (this year's schools input refuses the same)."""
+    from senrun.pipeline import allocate
+
+    result = allocate(load_config(write_run(tmp_path, statements=STATEMENTS)))
+    last = tmp_path / "last.csv"
+    last.write_text("school_id,school_name,cluster_id,total\nA,School A,C1,100.00\n"
+                    f"Z9,Closed Sch {U1} born 31/08/2002,C1,5.00\n{U1},School Q,C1,7.00\nB,School B,C1,1.00\n",
+                    encoding="utf-8")
+    with pytest.raises(SenrunError) as refused:
+        diff_against(result, last)
+    told = [(i.code, i.file, i.row, i.column) for i in refused.value.issues]
+    assert told == [("previous", "last.csv", 4, "school_id"), ("previous", "last.csv", 3, "school_name")]
+    shown = " ".join(str(i.hidden()) for i in refused.value.issues)  # as the terminal and the logs have them
+    assert U1 not in shown and "31/08/2002" not in shown and '"[hidden]" holds' in shown
+    assert "holds what looks like a child's UPN: last year's school and cluster ids and names are published" in \
+        refused.value.issues[0].message

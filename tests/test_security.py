@@ -446,3 +446,17 @@ def test_a_upn_only_in_the_column_or_the_expected_text_is_hidden_too():
                   expected="a column headed 'P926200209902'")
     hidden = issue.hidden()
     assert (hidden.column, hidden.expected) == ("[hidden]", "a column headed '[hidden]'")
+
+
+def test_a_childs_upn_in_the_contact_line_stops_the_run_before_it_is_printed_on_every_return(run_dir):
+    """`contact: "… re E926200211002 born 23/12/2007"` had gone onto every school's return and the Parameters
+    sheet, with exit 0: the line is the authority's own text, but the returns are sent to every school."""
+    config = run_dir / "senrun.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + 'contact: "SEN team, re B801200005001"\n', encoding="utf-8")
+    with pytest.raises(SenrunError) as refused:
+        allocate(load_config(config))
+    [told] = [i for i in refused.value.issues if i.column == "contact"]
+    assert (told.code, told.file, told.row) == ("config", "senrun.yaml", load_config(config).lines["contact"])
+    assert "B801200005001" not in str(told.hidden()) and "contact: holds what looks like a child's UPN" in told.message
+    said = runner.invoke(app, ["validate", "--config", str(config)])
+    assert said.exit_code == 1 and "B801200005001" not in said.output and "line" in said.output

@@ -26,7 +26,7 @@ from ..inputs.reading import longer_row
 from ..inputs.schema import CLUSTER_ID, SCHOOL_ID
 from ..money import CEILING_PENCE, ceiling_text, fmt_gbp
 from ..outputs.common import COLUMN_LABELS, LAST_YEARS_FILE, LAST_YEARS_NAME
-from .previous_map import last_years_file
+from .previous_map import PREVIOUS, last_years_file
 
 #: The columns of diff.csv and the Diff sheet, in order (SPEC §6).
 DIFF_COLUMNS = ("level", SCHOOL_ID, CLUSTER_ID, "previous_total", "current_total", "change", "change_pct",
@@ -459,7 +459,64 @@ def diff_against(result: RunResult, previous_path: Path) -> pl.DataFrame:
     previous = read_previous(Path(previous_path), result.config.previous)
     current = result.schools.select(SCHOOL_ID, CLUSTER_ID, "total")
     diff = diff_frames(previous, current, result.config.flag_pct, result.successions)
-    return with_last_year_file(diff, Path(previous_path), result.config.previous, previous.height)
+    diff = with_last_year_file(diff, Path(previous_path), result.config.previous, previous.height)
+    _nothing_of_a_child(previous, diff, Path(previous_path))
+    return diff
+
+
+def _nothing_of_a_child(previous: pl.DataFrame, diff: pl.DataFrame, given: Path) -> None:
+    """Last year's school and cluster ids and school names are published (diff.csv, the Diff sheet, the terminal's
+    table): one holding what looks like a child's UPN, or a name holding a date (of birth?), is an error with the
+    data hidden, as in this year's schools input (checks.upns_in_names).  A file of last year's that senrun wrote
+    from a checked input has none; one edited by hand, or a council's own, may."""
+    from ..checks import MAX_LISTED, name_dates
+    from ..errors import UPN_SHAPE
+
+    found = []
+    for frame, column in ((previous, SCHOOL_ID), (previous, CLUSTER_ID), (diff, LAST_YEAR_NAME)):
+        if column not in frame.columns:
+            continue
+        texts = frame.get_column(column).drop_nulls()
+        for text in texts.filter(texts.str.contains(r"\d")).unique(maintain_order=True).to_list():
+            personal = [m.group(0) for m in UPN_SHAPE.finditer(text)] + (
+                name_dates(text) if column == LAST_YEAR_NAME else [])
+            if personal:
+                found.append((column, text, personal))
+    if not found:
+        return
+    path = given if given.is_file() else previous_file(given)
+    rows = _rows_holding(path, found)
+    raise SenrunError([Issue(
+        PREVIOUS, ERROR, f'(given as --previous) "{text}" holds what looks like '
+        f"{'a child' + chr(39) + 's UPN' if any(UPN_SHAPE.fullmatch(p) for p in personal) else 'a date (of birth?)'}: "
+        "last year's school and cluster ids and names are published (diff.csv, the Diff sheet), so correct it in "
+        "that file", file=path.name, sheet="Schools" if path.suffix.lower() in (".xlsx", ".xlsm") else None,
+        row=rows.get((column, text)), column=_named(column), value=text, personal=tuple(personal),
+        expected="an id or a name with no child's data in it")
+        for column, text, personal in found[:MAX_LISTED]])
+
+
+def _named(column: str) -> str:
+    return "school_name" if column == LAST_YEAR_NAME else column
+
+
+def _rows_holding(path: Path, found: list[tuple[str, str, list[str]]]) -> dict[tuple[str, str], int]:
+    """Where each (column, text) of `found` first is in last year's file, as a spreadsheet numbers its rows (senrun's
+    own schools.csv or allocations.xlsx; none for a council's file read through the config's map)."""
+    try:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            frame = _schools_sheet(path, {SCHOOL_ID: "string", CLUSTER_ID: "string", "school_name": "string"})
+        else:
+            frame = _csv_of_senrun(path)
+    except SenrunError:
+        return {}
+    rows = {}
+    for column, text, _ in found:
+        if _named(column) in frame.columns:
+            at = [i for i, v in enumerate(frame.get_column(_named(column)).to_list()) if (_unguard(v) or "") == text]
+            if at:
+                rows[column, text] = at[0] + 2
+    return rows
 
 
 #: Below this many of this year's schools, no warning that few are in last year's file (a tiny authority).
