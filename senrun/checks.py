@@ -261,6 +261,17 @@ def name_dates(text: str) -> list[str]:
     return found
 
 
+def child_data_in(text: str, named: bool) -> list[str]:
+    """What in an id's or a name's text looks like a child's: a UPN (however typed), and in a name a date (of a
+    birth typed beside it).  Ids and names are published."""
+    return [m.group(0) for m in UPN_SHAPE.finditer(text)] + (name_dates(text) if named else [])
+
+
+def child_data_kind(found: list[str]) -> str:
+    """`child_data_in`'s finds in words: a child's UPN, or a date (of birth?)."""
+    return "a child's UPN" if any(UPN_SHAPE.fullmatch(p) for p in found) else "a date (of birth?)"
+
+
 def upns_in_names(schools: Table, issues: Issues) -> None:
     """A school's or a cluster's id or name that holds a UPN (however typed), or a name that holds a date (a
     date of birth typed beside it): ids and names are published in the Schools Forum pack, the cluster packs,
@@ -270,15 +281,14 @@ def upns_in_names(schools: Table, issues: Issues) -> None:
             continue
         named = column in (SCHOOL_NAME, CLUSTER_NAME)
         # (a few thousand cells at most, read by Python's regex: the look-arounds that keep a UPN whole)
-        found = [(row, text, [m.group(0) for m in UPN_SHAPE.finditer(text)]
-                  + (name_dates(text) if named else []))
+        found = [(row, text, child_data_in(text, named))
                  for row, text in schools.frame.select(ROW, pl.col(column).cast(pl.String)).sort(ROW).iter_rows()
                  if text and (UPN_SHAPE.search(text) or (named and name_dates(text)))]
         what = "names" if named else "ids"
         for row, text, personal in found[:MAX_LISTED]:
-            kind = "a child's UPN" if any(UPN_SHAPE.fullmatch(p) for p in personal) else "a date (of birth?)"
-            issues.error("bad_value", f'"{text}" holds what looks like {kind}: schools\' and clusters\' {what} are '
-                         "published (the Schools Forum pack, the cluster packs, the returns), so correct it",
+            issues.error("bad_value", f'"{text}" holds what looks like {child_data_kind(personal)}: schools\' and '
+                         f"clusters' {what} are published (the Schools Forum pack, the cluster packs, the returns), "
+                         "so correct it",
                          **schools.where(column, row), value=text, personal=tuple(personal),
                          expected=f"a{' name' if named else 'n id'} with no child's data in it")
 

@@ -226,14 +226,7 @@ def check(statements: Table, issues: Issues) -> None:
                      f"(rows {rec['_prev_row']} and {rec[ROW]}): a history needs one row a date",
                      **statements.where(dated, rec[ROW]), value=f"{rec[EFF]:%d/%m/%Y}", personal=(rec[UPN],))
     # (a row on the issued row's own date is told above, two rows on one date, whichever the file lists first)
-    early = ordered.filter(pl.col("_unissued") & pl.col(EVENT).is_in([AMENDED, EHC_TRANSFER, CEASED])
-                           & ~(pl.col(EFF) == pl.col("_issued_eff")).fill_null(False))
-    for rec in early.head(checks.MAX_LISTED).iter_rows(named=True):
-        first = (f"the statement is issued at row {rec['_issued_row']}, effective later" if rec["_issued_row"]
-                 else "no row issues the statement")
-        issues.error("history_order", f"{rec[UPN]} / {rec[STREAM]}: this {rec[EVENT]} row comes before the "
-                     f"statement was issued ({first})", **statements.where(EVENT, rec[ROW]), value=rec[EVENT],
-                     personal=(rec[UPN],))
+    _before_issued(ordered, statements, issues)
     orphan = ordered.filter((pl.col(EVENT) == REISSUED) & pl.col("_prev_row").is_not_null()
                             & (pl.col("_prev_event") != CEASED) & ~(pl.col("_ceased_by") <= pl.col(EFF)))
     for rec in orphan.head(checks.MAX_LISTED).iter_rows(named=True):
@@ -250,6 +243,24 @@ def check(statements: Table, issues: Issues) -> None:
                     "statement has no rate (if a new statement was issued, record it as a reissued row)",
                     **statements.where(EVENT, rec[ROW]),
                     value=rec[EVENT], personal=(rec[UPN],), child=rec[UPN])
+
+
+def _before_issued(ordered: pl.DataFrame, statements: Table, issues: Issues) -> None:
+    """An amendment, transfer or ceasing before the statement was issued (not on its date: `check` tells two rows
+    on one date), or in a history no row issues: a file of one row per statement, its latest event given."""
+    early = ordered.filter(pl.col("_unissued") & pl.col(EVENT).is_in([AMENDED, EHC_TRANSFER, CEASED])
+                           & ~(pl.col(EFF) == pl.col("_issued_eff")).fill_null(False))
+    for rec in early.head(checks.MAX_LISTED).iter_rows(named=True):
+        if not rec["_issued_row"]:
+            issues.error("history_order", f"{rec[UPN]} / {rec[STREAM]}: no row issues the statement, and this row is "
+                         f"marked {rec[EVENT]}: where a file has one row per statement, mark it issued (or leave "
+                         "the event blank) and give its ending in the ceased date column; otherwise add the row "
+                         "that issued it", **statements.where(EVENT, rec[ROW]),
+                         value=rec[EVENT], personal=(rec[UPN],), expected="issued, or blank")
+            continue
+        issues.error("history_order", f"{rec[UPN]} / {rec[STREAM]}: this {rec[EVENT]} row comes before the "
+                     f"statement was issued (the statement is issued at row {rec['_issued_row']}, effective later)",
+                     **statements.where(EVENT, rec[ROW]), value=rec[EVENT], personal=(rec[UPN],))
 
 
 def _ceasing() -> pl.Expr:
@@ -282,7 +293,9 @@ def recorded_as_new(result) -> list:
     likely mistake of recording the EHC plan as a new statement (paid nothing) instead of as an
     `ehc_transfer` row of the funded history."""
     psf = result.psf
-    funded = psf.filter(pl.col("reason") != "post_policy_statement").select(UPN, pl.col(STREAM).alias("_funded"))
+    # (an SSMN or FYS history that ended at the policy start is no statement the new plan could have continued)
+    funded = psf.filter(~pl.col("reason").is_in(["post_policy_statement", "stream_ended"])).select(
+        UPN, pl.col(STREAM).alias("_funded"))
     new = (psf.filter((pl.col("reason") == "post_policy_statement") & (pl.col(ANNUAL_AMOUNT) != 0)
                       & (pl.len().over(KEY) == 1))
            .join(funded, on=UPN, how="inner").filter(pl.col("_funded") != pl.col(STREAM))

@@ -52,8 +52,7 @@ def cluster_adjustments(before: dict[str, int], previous: dict[str, int], floor_
     if cost > gains:
         new = sorted(c for c in before if c not in previous)
         also = (f" (clusters new this year, not in last year's file, are neither floored nor scaled, so their gain "
-                f"pays nothing: {', '.join(new[:5])}{' …' if len(new) > 5 else ''}; a cluster renamed or split is new)"
-                if new else "")
+                f"pays nothing: {_listed(new)}; a cluster renamed or split is new)" if new else "")
         raise _stop(f"the floor of {floor_pct}% costs {fmt_gbp(_whole(cost))} but the clusters that gained on last "
                     f"year gained only {fmt_gbp(_whole(gains))}{also}: the scaling factor would be more than 1; lower "
                     "the floor (a more negative floor_pct)", cfg)
@@ -62,6 +61,11 @@ def cluster_adjustments(before: dict[str, int], previous: dict[str, int], floor_
         if c in previous and u > previous[c]:
             exact[c] = -s * (u - previous[c])
     return signed_largest_remainder(exact), s, cost, gains
+
+
+def _listed(clusters: list[str]) -> str:
+    """The first five clusters, and " …" for more."""
+    return f"{', '.join(clusters[:5])}{' …' if len(clusters) > 5 else ''}"
 
 
 def _whole(value: Fraction) -> int:
@@ -85,11 +89,11 @@ def new_clusters(shares: pl.DataFrame, previous: dict[str, int], cfg: Config, is
     inside = pl.col(IN_FORMULA_FLAG) if IN_FORMULA_FLAG in shares.columns else pl.lit(True)
     new = sorted(set(shares.filter(inside)[CLUSTER_ID].drop_nulls().to_list()) - set(previous))
     if new:
+        one = len(new) == 1
         issues.warn("protection_new_clusters", f"formula.protection floors no cluster that is not in last year's "
-                    f"file (--previous): {len(new)} of this year's clusters {'is' if len(new) == 1 else 'are'} not "
-                    f"({', '.join(new[:5])}"
-                    f"{' …' if len(new) > 5 else ''}), so they are neither floored nor scaled; a cluster renamed, "
-                    "split or re-keyed since last year is new", file=cfg.path.name,
+                    f"file (--previous): {len(new)} of this year's clusters {'is' if one else 'are'} not "
+                    f"({_listed(new)}), so {'it is' if one else 'they are'} neither floored nor scaled; a cluster "
+                    "renamed, split or re-keyed since last year is new", file=cfg.path.name,
                     row=cfg.lines.get("formula.protection"), column="formula.protection",
                     expected="last year's cluster_ids, or a --previous that has these clusters")
 

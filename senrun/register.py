@@ -581,13 +581,18 @@ def _resurrected(held: pl.DataFrame, register: Register) -> list[Issue]:
                   pl.col("last_reason").first(), pl.col("last_paid_to").first(), pl.col(ROW).min())
              .filter(pl.col("paid_amount") > 0).sort(ROW))
     would = would.with_columns(register.histories[REG_ROW].gather(would["_h"]))
-    def stopped(r: dict) -> str:  # (held last year for a stop of a year before: that year's reason is in its psf.csv)
-        return ("PSF stopped in an earlier year and was held stopped last year" if r["last_reason"] == STOPPED_LAST_YEAR
-                else f"PSF stopped last year ({r['last_reason']}, {_when(r['last_paid_to'])})")
-
     return _each(would, "resurrected", lambda r: (
-        f"{r[UPN]} / {r[STREAM]}: {stopped(r)}; this year's inputs would pay {fmt_gbp(r['paid_amount'])}, but it "
-        "stays stopped (name the child under reinstate: in the config to pay it)"), register.file)
+        f"{r[UPN]} / {r[STREAM]}: {last_years_stop(r['last_reason'], _when(r['last_paid_to']))}; this year's inputs "
+        f"would pay {fmt_gbp(r['paid_amount'])}, but it stays stopped (name the child under reinstate: in the config "
+        "to pay it)"), register.file)
+
+
+def last_years_stop(reason: str, when: str = "") -> str:
+    """A history's stop in last year's register, in words: a stop of last year's with its reason (and `when`), or
+    one held last year for a stop of a year before (whose reason that year's psf.csv has)."""
+    if reason == STOPPED_LAST_YEAR:
+        return "PSF stopped in an earlier year and was held stopped last year"
+    return f"PSF stopped last year ({reason}{', ' + when if when else ''})"
 
 
 def _missing(hist: pl.DataFrame, at: pl.Series, register: Register) -> list[Issue]:

@@ -361,14 +361,14 @@ def test_a_previous_of_the_policys_first_short_period_warns_that_the_changes_are
     assert told == {
         ("2012-09-01", "2013-03-31"): [("previous_period_length", "warning", "schools.csv",
                                         "--previous is the run of 01/09/2012 – 31/03/2013, 212 days, and this period "
-                                        "is 365 days: PSF is paid for the days of a period, so diff.csv and the Diff "
-                                        "sheet show most schools changed by the difference in length (shorter last "
+                                        "is 365 days: PSF is paid for the part of a year a period covers, so diff.csv "
+                                        "and the Diff sheet show most schools changed by the difference in length (shorter last "
                                         "year), not by this year's figures alone")],
         ("2012-04-01", "2013-03-31"): [], ("2012-04-01", "2013-02-28"): [],
         ("2012-02-01", "2013-03-31"): [("previous_period_length", "warning", "schools.csv",
                                         "--previous is the run of 01/02/2012 – 31/03/2013, 425 days, and this period "
-                                        "is 365 days: PSF is paid for the days of a period, so diff.csv and the Diff "
-                                        "sheet show most schools changed by the difference in length (longer last "
+                                        "is 365 days: PSF is paid for the part of a year a period covers, so diff.csv "
+                                        "and the Diff sheet show most schools changed by the difference in length (longer last "
                                         "year), not by this year's figures alone")]}
 
 
@@ -406,3 +406,22 @@ def test_a_childs_upn_or_date_in_last_years_ids_or_names_stops_the_diff_with_it_
     assert U1 not in shown and "31/08/2002" not in shown and '"[hidden]" holds' in shown
     assert "holds what looks like a child's UPN: last year's school and cluster ids and names are published" in \
         refused.value.issues[0].message
+
+
+def test_every_problem_reading_the_previous_file_is_told_as_the_previous_files_with_a_childs_data_hidden(tmp_path):
+    """A row with one cell too many had been code `unreadable` at "schools.csv › row 3", as if this year's schools
+    input were wrong; and a file given with no header row listed a child's date of birth among "columns found"."""
+    long = tmp_path / "last" / "schools.csv"
+    long.parent.mkdir()
+    long.write_text("school_id,cluster_id,total\nA,C1,1.00\nB,C1,2.00,extra\n", encoding="utf-8")
+    with pytest.raises(SenrunError) as refused:
+        read_previous(long)
+    [told] = refused.value.issues
+    assert (told.code, told.file, told.row) == ("previous", "schools.csv", 3)
+    assert told.message.startswith("(given as --previous) this row has more cells than the header")
+    headless = tmp_path / "p.csv"
+    headless.write_text("A123456789012,13/09/2008,9262002\nA123456789013,14/09/2008,9262002\n", encoding="utf-8")
+    with pytest.raises(SenrunError) as refused:
+        read_previous(headless)
+    [told] = refused.value.issues
+    assert told.message.endswith("(columns found: [hidden], [hidden], 9262002)"), told.message

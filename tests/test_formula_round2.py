@@ -523,6 +523,6 @@ def test_clusters_not_in_last_years_file_are_named_as_unprotected_by_the_floor__
     assert told({"K1": 210000, "K2": 300000}) == [(
         "protection_new_clusters", "warning", "senrun.yaml", "formula.protection",
         "formula.protection floors no cluster that is not in last year's file (--previous): 1 of this year's clusters "
-        "is not (K3), so they are neither floored nor scaled; a cluster renamed, split or re-keyed since last year "
+        "is not (K3), so it is neither floored nor scaled; a cluster renamed, split or re-keyed since last year "
         "is new")]
     assert "(K1, K2, K3)" in told({"926-01": 300000, "926-02": 300000})[0][4]  # every cluster re-keyed: none protected

@@ -495,3 +495,33 @@ def test_explain_school_sums_a_line_paid_at_two_rates_over_its_rates_not_the_las
     assert ("annual £2,400.00 (the last rate), paid 11 month(s) (2013-04-01 – 2014-02-28) = (£1,200.00 × 7 + "
             "£2,400.00 × 4) ÷ 12, rounded once = £1,500.00; ceased") in child["text"]
     assert child["amount"] == 150000
+
+
+def test_a_file_of_one_row_per_statement_marked_ceased_is_told_how_to_give_the_ending__spec_11_3(tmp_path):
+    """A case-management export of one row per plan, its latest event given ("Ceased") beside its own statement
+    and ceased dates, had been told "this ceased row comes before the statement was issued", which was not true of
+    it, and not what to do."""
+    with pytest.raises(SenrunError) as e:
+        history_run(tmp_path, [row("ceased", annual="1200.00", ceased="2013-10-01")])
+    [told] = e.value.errors
+    assert (told.code, told.row, told.field, told.expected) == ("history_order", 2, "event", "issued, or blank")
+    assert told.message == (f"{U1} / PSF: no row issues the statement, and this row is marked ceased: where a file "
+                            "has one row per statement, mark it issued (or leave the event blank) and give its ending "
+                            "in the ceased date column; otherwise add the row that issued it")
+
+
+def test_a_new_plan_for_a_child_whose_fys_funding_ended_at_the_policy_start_is_not_warned_as_recorded_as_new__faq_3(
+        tmp_path):
+    """FYS and SSMN end at the policy start (SPEC §3): a child with such funding who later has a plan is an
+    ordinary case, and an ehc_transfer of the ended stream would pay nothing either; recorded_as_new had called
+    the FYS statement "funded" and failed the nightly --strict check."""
+    from senrun.validate import run_validation
+
+    rows = [row(annual="3000.00", stream="FYS", statement_date="2011-09-20"),
+            row(annual="7000.00", statement_date="2014-09-01", stream="PSF")]
+    path = write_run(tmp_path, statements=[], **YEAR_2014)
+    write_csv(tmp_path / "statements.csv", rows, HEADER)
+    assert not [i for i in run_validation(path).issues if i.code == "recorded_as_new"]
+    rows[0]["stream"] = "SSMN"
+    write_csv(tmp_path / "statements.csv", rows, HEADER)
+    assert not [i for i in run_validation(path).issues if i.code == "recorded_as_new"]

@@ -292,22 +292,38 @@ def test_init_on_a_folder_says_an_old_excel_file_must_be_saved_as_xlsx_not_that_
     assert "Statements.xls" in said and ".xlsx" in said
 
 
-def test_init_takes_the_later_sheet_of_a_workbook_whose_own_name_names_a_year(tmp_path):
-    """"Schools list 2013-14.xlsx" holding sheets "Schools 2012-13" then "Schools 2013-14": the file's year is
-    each sheet's too, so the two had tied and the first sheet, last year's, was taken (its SSA then paid)."""
+def _init_on_two_sheets(tmp_path, file_name: str, sheets: tuple[tuple[str, float], ...]) -> tuple[str, str]:
+    """init on the council's files with its statements as one workbook of two sheets (name, one row's amount):
+    the draft config and what init said, on one line."""
     folder = _council(tmp_path / "council", totals=False)
     header = ["Pupil UPN", "Date of Birth", "Statement Date", "PSF School (DfE)", "Annual PSF"]
     (folder / "SEN statements PSF.xlsx").unlink()
-    book = xlsxwriter.Workbook(str(folder / "SEN statements PSF 2013-14.xlsx"))
-    for name, amount in (("Statements 2012-13", 500), ("Statements 2013-14", 9876.54)):
+    book = xlsxwriter.Workbook(str(folder / file_name))
+    for name, amount in sheets:
         sheet = book.add_worksheet(name)
         sheet.write_row(0, 0, header)
         sheet.write_row(1, 0, [upn(1), "14/11/2005", "01/05/2010", "2001", amount])
     book.close()
     result = _init(folder, tmp_path / "draft.yaml")
     assert result.exit_code == 0, result.output
-    text = (tmp_path / "draft.yaml").read_text()
+    return (tmp_path / "draft.yaml").read_text(), " ".join(result.output.split())
+
+
+def test_init_takes_the_later_sheet_of_a_workbook_whose_own_name_names_a_year(tmp_path):
+    """"Schools list 2013-14.xlsx" holding sheets "Schools 2012-13" then "Schools 2013-14": the file's year is
+    each sheet's too, so the two had tied and the first sheet, last year's, was taken (its SSA then paid)."""
+    text, said = _init_on_two_sheets(tmp_path, "SEN statements PSF 2013-14.xlsx",
+                                     (("Statements 2012-13", 500), ("Statements 2013-14", 9876.54)))
     assert "Statements 2013-14" in text and "Statements 2012-13" not in text, text
-    said = " ".join(result.output.split())
     assert "› Statements 2012-13 looks like the statements input too" in said
     assert "(its label names the later year)" in said
+
+
+def test_init_takes_this_years_sheet_over_one_named_as_a_previous_extract_though_only_that_names_a_year(tmp_path):
+    """A case-management workbook of "EHCP Extract" (this year's) then "Previous extract Oct 2012": the year in the
+    second's name had made it the later, so init took last year's 20 plans of 36, and validate passed."""
+    text, said = _init_on_two_sheets(tmp_path, "EHCP export.xlsx",
+                                     (("EHCP Extract", 9876.54), ("Previous extract Oct 2012", 500)))
+    assert "EHCP Extract" in text and "Previous extract" not in text, text
+    assert "› Previous extract Oct 2012 looks like the statements input too" in said
+    assert "(EHCP export.xlsx › Previous extract Oct 2012 is named as an earlier copy)" in said, said

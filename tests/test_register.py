@@ -124,7 +124,7 @@ def test_explain_tells_a_reinstated_child_stopped_last_year_and_reinstated_by_th
     earlier = last_year(tmp_path, {**left(), "reason": "stopped_last_year", "released_amount": "0.00"})
     result, psf, _ = run_for_explain(cfg, register=earlier)  # held last year for a stop of the year before
     [step] = [s for s in explain_upn(result, psf.rows, U1)["statements"][0]["steps"] if s["rule"] == "register"]
-    assert step["text"].startswith("Register: PSF stopped in an earlier year, held stopped last year; reinstated")
+    assert step["text"].startswith("Register: PSF stopped in an earlier year and was held stopped last year; reinstated")
 
 
 def test_a_reinstatement_without_a_reason_is_a_config_error_at_its_line__spec_11_4(tmp_path):

@@ -460,3 +460,43 @@ def test_a_childs_upn_in_the_contact_line_stops_the_run_before_it_is_printed_on_
     assert "B801200005001" not in str(told.hidden()) and "contact: holds what looks like a child's UPN" in told.message
     said = runner.invoke(app, ["validate", "--config", str(config)])
     assert said.exit_code == 1 and "B801200005001" not in said.output and "line" in said.output
+    for line in ("SEN team, T 01632 960001 E sen@example.gov.uk", "M 07700 900123 T 020 7946 0018",
+                 "SEN finance, 01603 000000, updated 01/03/2013"):  # a phone between two letters is no UPN
+        config.write_text(config.read_text(encoding="utf-8").rsplit("contact:", 1)[0] + f'contact: "{line}"\n',
+                          encoding="utf-8")
+        assert allocate(load_config(config)).config.contact == line
+
+
+@pytest.mark.parametrize("footer", [  # (in the UPN column, read squeezed: not quoted)
+    "Report generated 01/03/2013 by jsmith (SIMS Reporting Engine)", "Page 3 of 7", "End of report"])
+def test_a_reports_footer_below_the_data_is_skipped_with_a_warning_not_told_as_empty_cells(tmp_path, footer):
+    """A MIS report's footer line had been told as "is empty; this column must be filled in" at each required
+    column: the wrong remedy. It is skipped as a totals row is, the person or date in it never quoted."""
+    from builders import statement, write_run
+
+    path = write_run(tmp_path, statements=[statement("B801200005001", "2005-05-05", school="A")])
+    statements = tmp_path / "statements.csv"
+    statements.write_text(statements.read_text() + f'"{footer}",,,,,,\n')
+    run = allocate(load_config(path))
+    [told] = [w for w in run.warnings if w.code == "totals_row"]
+    assert (told.row, told.message) == (3, "looks like a report's footer or note, not a row of data: skipped")
+    assert "jsmith" not in str(told) and "01/03/2013" not in str(told)
+
+
+def test_a_footer_in_a_text_column_is_quoted_by_its_first_words_and_a_row_of_data_never_taken_for_one(tmp_path):
+    from builders import SCHOOLS, statement, write_run
+
+    path = write_run(tmp_path, statements=[statement("B801200005001", "2005-05-05", school="A")])
+    schools = tmp_path / "schools.csv"
+    header = schools.read_text().splitlines()[0].split(",")
+    row = ["Printed on 01/03/2013 by jsmith" if h == "school_name" else "" for h in header]
+    schools.write_text(schools.read_text() + ",".join(row) + "\n")
+    [told] = [w for w in allocate(load_config(path)).warnings if w.code == "totals_row"]
+    assert told.message == 'looks like a report\'s footer or note ("Printed on…"), not a row of data: skipped'
+    # a row with its data, whose name begins like a footer, is a school: read, and never skipped
+    row = ["Z" if h == "school_id" else "Printed on Demand Academy" if h == "school_name" else "C1" if h == "cluster_id"
+           else "" for h in header]
+    schools.write_text(schools.read_text().splitlines()[0] + "\n" + "\n".join(schools.read_text().splitlines()[1:-1])
+                       + "\n" + ",".join(row) + "\n")
+    run = allocate(load_config(path))
+    assert "Z" in run.schools["school_id"].to_list() and not [w for w in run.warnings if w.code == "totals_row"]

@@ -803,3 +803,17 @@ def test_a_statement_at_a_converted_school_whose_row_was_deleted_is_told_to_keep
         run(tmp_path, schools=plain, statements=statements)
     [told] = [i for i in caught.value.errors if i.code == "unknown_school" and i.file == "statements.csv"]
     assert "closed or became an academy" not in told.message
+
+
+def test_a_link_dated_the_day_after_the_closing_but_before_its_successor_opens_expects_the_opening__spec_11_1():
+    """The warning had given as expected the very date it warned about (the day after the closing), where only the
+    successor's opening was later."""
+    from datetime import date
+
+    from senrun.succession import _link_date_differs
+
+    issues = Issues()
+    _link_date_differs("S1", "S2", date(2013, 9, 1), date(2013, 8, 31), date(2013, 10, 1), {"file": "links.csv"},
+                       issues)
+    [told] = issues.items
+    assert (told.value, told.expected) == ("01/09/2013", "on or after 01/10/2013, when the successor opened")

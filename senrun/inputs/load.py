@@ -371,17 +371,45 @@ def _totals_rows(frame: pl.DataFrame, cells: dict[str, Cells], drop: pl.Series, 
         return drop
     label = pl.coalesce(pl.when(pl.col(c).str.strip_chars().str.contains(UPN_TOTAL_LABEL if c == UPN else TOTAL_LABEL))
                         .then(pl.lit(c)) for c in labelled)
-    rows = rows.with_columns(found.alias(IDX), label.alias("_in"))
+    # a report's footer ("Report generated 01/03/2013 by …"): its one cell, every other column blank
+    blank = [cells[c].blank.gather(found) for c in labelled if c in cells and cells[c].blank is not None]
+    alone = (pl.sum_horizontal((~pl.col(f"_blank{i}")).cast(pl.Int32) for i in range(len(blank))) <= 1 if blank
+             else pl.lit(False))
+    footer = pl.coalesce(pl.when(pl.col(c).str.strip_chars().str.contains(UPN_FOOTER_LABEL if c == UPN else
+                                                                          FOOTER_LABEL)).then(pl.lit(c))
+                         for c in labelled)
+    rows = (rows.with_columns(found.alias(IDX), label.alias("_in"), *(b.alias(f"_blank{i}") for i, b in enumerate(blank)))
+            .with_columns(pl.when(pl.col("_in").is_null() & alone.fill_null(False)).then(footer).alias("_footer")))
     drop = drop.clone()
-    for rec in rows.filter(pl.col("_in").is_not_null()).iter_rows(named=True):
-        text = _total_word(rec[rec["_in"]])
-        where = table.where(rec["_in"], rec[ROW])
+    for rec in rows.filter(pl.col("_in").is_not_null() | pl.col("_footer").is_not_null()).iter_rows(named=True):
+        column = rec["_in"] or rec["_footer"]
+        text = _total_word(rec[column]) if rec["_in"] else None if column == UPN else _footer_word(rec[column])
+        where = table.where(column, rec[ROW])
         if where["field"] in PERSONAL_FIELDS:  # the label ("Total") is shown: it is not a child's UPN
             where["field"] = None
-        issues.warn("totals_row", f'looks like a totals row ("{text}"), not a row of data: skipped', **where,
-                    value=text)
+        what = "a totals row" if rec["_in"] else "a report's footer or note"  # (a UPN column's text is squeezed)
+        issues.warn("totals_row", f"looks like {what}{f' ({chr(34)}{text}{chr(34)})' if text else ''}, not a row of "
+                    "data: skipped", **where, value=text)
         drop[rec[IDX]] = True
     return drop
+
+
+#: A report's footer or note line, below (or between) the rows of data: "Report generated 01/03/2013 by …",
+#: "Printed on …", "End of report", "Page 3 of 7", "Source: …".
+FOOTER_LABEL = (r"(?i)^(?:report\s+)?(?:generated|printed|produced|exported|created|run)\s+(?:on|by|at|from)\b"
+                r"|^report\s+(?:generated|printed|produced|run)\b|^end\s+of\s+(?:report|data|list)\b"
+                r"|^page\s+\d+(?:\s+of\s+\d+)?$|^source\s*:")
+
+
+#: FOOTER_LABEL as a UPN column holds it: its spaces taken out, in capitals.
+UPN_FOOTER_LABEL = (r"^(?:REPORT)?(?:GENERATED|PRINTED|PRODUCED|EXPORTED|CREATED|RUN)(?:ON|BY|AT|FROM)"
+                    r"|^REPORT(?:GENERATED|PRINTED|PRODUCED|RUN)|^ENDOF(?:REPORT|DATA|LIST)|^PAGE\d+(?:OF\d+)?$|^SOURCE:")
+
+
+def _footer_word(label: str) -> str:
+    """A footer's first words as quoted ("Report generated…"): what follows may name a person or a date."""
+    found = re.match(r"(?i)(?:report\s+)?\w+(?:\s+(?:on|by|at|from|of))?", label.strip())
+    return (found.group(0) if found else label.strip()[:12]) + "…"
 
 
 def _total_word(label: str) -> str:

@@ -215,7 +215,7 @@ def draft(sources: list[Path], out: Path) -> Draft:
         also = max(found.values(), key=lambda f: fit(t, f.name), default=None)  # the input it fits best
         if also is not None and fit(t, also.name) >= 0.5:  # another year's sheet, or a copy: which is meant is the council's to say
             d.checks.append(f"inputs.{also.name}: {t.label} looks like the {also.name} input too; {also.table.label} "
-                            f"was taken{' (its label names the later year)' if label_rank(also.table)[:2] > label_rank(t)[:2] else ''}"
+                            f"was taken{_why_taken(also.table, t)}"
                             f": if {t.label} is the one meant, change inputs.{also.name}'s path or sheet")
         else:
             d.unmapped.append(_not_recognised(t))
@@ -330,3 +330,11 @@ def render(found: dict[str, Found], out: Path, d: Draft) -> str:
             lines += [f"  {name}:   # EDIT: no file looked like the {name} input",
                       f"    path: \"{name}.xlsx\"   # EDIT"]
     return "\n".join(lines) + "\n"
+
+
+def _why_taken(taken, other) -> str:
+    """Why a table was taken for an input before another that fits it too: its label (match.label_rank)."""
+    ours, theirs = label_rank(taken), label_rank(other)
+    if ours[0] > theirs[0]:
+        return f" ({other.label} is named as an earlier copy)"
+    return " (its label names the later year)" if ours[:3] > theirs[:3] else ""

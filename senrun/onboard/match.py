@@ -238,16 +238,24 @@ def label_year(label: str) -> int:
     return max(labelled_years(label), default=0)
 
 
+#: A sheet or file named as an earlier copy ("Previous extract Oct 2012", "Old data", "Archive"): never this year's
+#: by its label, whatever year it names.
+EARLIER = re.compile(r"(?i)(?<![a-z])(previous|prev|old|last|prior|archived?|backup|superseded)(?![a-z])")
+
+
 def label_rank(table: Sheet) -> tuple[int, ...]:
-    """How late a table's labels say its data is: its sheet's own financial year first, then its file's (a file
-    "Schools 2013-14.xlsx" holding sheets "2012-13" and "2013-14" names its later sheet's year), else a calendar
-    year (the sheet's, then the file's), then whether it is a spring (January) census."""
+    """How late a table's labels say its data is: not named as an earlier copy (EARLIER: a current sheet
+    "EHCP Extract" beside "Previous extract Oct 2012" is the one meant, though only the other names a year); then
+    its sheet's own financial year, then its file's (a file "Schools 2013-14.xlsx" holding sheets "2012-13" and
+    "2013-14" names its later sheet's year), else a calendar year (the sheet's, then the file's), then whether it
+    is a spring (January) census."""
     sheet, file = table.sheet or "", table.path.name
 
     def years(label: str) -> int:
         return max((int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", label)), default=0)
     spring = re.search(r"(?i)spring|january|\bjan\b", table.label) is not None
-    return label_year(sheet), label_year(file), years(sheet), years(file), int(spring)
+    current = EARLIER.search(sheet) is None and EARLIER.search(file) is None
+    return int(current), label_year(sheet), label_year(file), years(sheet), years(file), int(spring)
 
 
 def assign(tables: list[Sheet]) -> dict[str, tuple[Sheet, float]]:

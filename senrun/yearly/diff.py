@@ -26,7 +26,7 @@ from ..inputs.reading import longer_row
 from ..inputs.schema import CLUSTER_ID, SCHOOL_ID
 from ..money import CEILING_PENCE, ceiling_text, fmt_gbp
 from ..outputs.common import COLUMN_LABELS, LAST_YEARS_FILE, LAST_YEARS_NAME
-from .previous_map import PREVIOUS, last_years_file
+from .previous_map import PREVIOUS, headers_text, last_years_file
 
 #: The columns of diff.csv and the Diff sheet, in order (SPEC §6).
 DIFF_COLUMNS = ("level", SCHOOL_ID, CLUSTER_ID, "previous_total", "current_total", "change", "change_pct",
@@ -113,8 +113,8 @@ def _other_length(period: tuple[date, date], cfg: Config, previous: Path) -> lis
     if abs(theirs - ours) <= LENGTHS_DIFFER_DAYS:
         return []
     return [Issue("previous_period_length", WARNING, f"--previous is the run of {period[0]:%d/%m/%Y} – "
-                  f"{period[1]:%d/%m/%Y}, {theirs:,} days, and this period is {ours:,} days: PSF is paid for the days of a period, so "
-                  "diff.csv and the Diff sheet show most schools changed by the difference in length "
+                  f"{period[1]:%d/%m/%Y}, {theirs:,} days, and this period is {ours:,} days: PSF is paid for the part of a year a period covers, "
+                  "so diff.csv and the Diff sheet show most schools changed by the difference in length "
                   f"({'shorter' if theirs < ours else 'longer'} last year), not by this year's figures alone",
                   file=previous.name,
                   expected="a --previous of a period as long as this one, or read the changes with the lengths in mind")]
@@ -151,7 +151,8 @@ def _missing_columns(frame: pl.DataFrame, path: Path, sheet: str | None) -> None
     missing = [c for c in PREVIOUS_COLUMNS if c not in frame.columns]
     if missing:
         raise last_years_file(path, f"no column {', '.join(missing)}; a previous run's file written by senrun has "
-                              f"{', '.join(PREVIOUS_COLUMNS)} (columns found: {', '.join(frame.columns)})", sheet=sheet)
+                              f"{', '.join(PREVIOUS_COLUMNS)} (columns found: {headers_text(frame.columns)})",
+                              sheet=sheet)
 
 
 def _csv_of_senrun(path: Path) -> pl.DataFrame:
@@ -161,9 +162,8 @@ def _csv_of_senrun(path: Path) -> pl.DataFrame:
     except (pl.exceptions.PolarsError, OSError) as exc:
         row = longer_row(path)
         if row is not None:
-            raise SenrunError(Issue("unreadable", ERROR, "this row has more cells than the header: a comma outside "
-                                    "quotes, added by hand? (put the cell in quotes, or take the comma out)",
-                                    file=path.name, row=row)) from None
+            raise last_years_file(path, "this row has more cells than the header: a comma outside quotes, added by "
+                                  "hand? (put the cell in quotes, or take the comma out)", row=row) from None
         raise last_years_file(path, f"cannot read it as CSV ({first_line(exc)})") from None
 
 
@@ -469,31 +469,24 @@ def _nothing_of_a_child(previous: pl.DataFrame, diff: pl.DataFrame, given: Path)
     table): one holding what looks like a child's UPN, or a name holding a date (of birth?), is an error with the
     data hidden, as in this year's schools input (checks.upns_in_names).  A file of last year's that senrun wrote
     from a checked input has none; one edited by hand, or a council's own, may."""
-    from ..checks import MAX_LISTED, name_dates
-    from ..errors import UPN_SHAPE
+    from ..checks import MAX_LISTED, child_data_in, child_data_kind
 
     found = []
     for frame, column in ((previous, SCHOOL_ID), (previous, CLUSTER_ID), (diff, LAST_YEAR_NAME)):
-        if column not in frame.columns:
-            continue
-        texts = frame.get_column(column).drop_nulls()
-        for text in texts.filter(texts.str.contains(r"\d")).unique(maintain_order=True).to_list():
-            personal = [m.group(0) for m in UPN_SHAPE.finditer(text)] + (
-                name_dates(text) if column == LAST_YEAR_NAME else [])
-            if personal:
-                found.append((column, text, personal))
+        if column in frame.columns:
+            texts = frame.get_column(column).drop_nulls()
+            found += [(column, text, personal) for text in texts.filter(texts.str.contains(r"\d")).unique(
+                maintain_order=True).to_list() if (personal := child_data_in(text, column == LAST_YEAR_NAME))]
     if not found:
         return
     path = given if given.is_file() else previous_file(given)
     rows = _rows_holding(path, found)
-    raise SenrunError([Issue(
-        PREVIOUS, ERROR, f'(given as --previous) "{text}" holds what looks like '
-        f"{'a child' + chr(39) + 's UPN' if any(UPN_SHAPE.fullmatch(p) for p in personal) else 'a date (of birth?)'}: "
-        "last year's school and cluster ids and names are published (diff.csv, the Diff sheet), so correct it in "
-        "that file", file=path.name, sheet="Schools" if path.suffix.lower() in (".xlsx", ".xlsm") else None,
-        row=rows.get((column, text)), column=_named(column), value=text, personal=tuple(personal),
-        expected="an id or a name with no child's data in it")
-        for column, text, personal in found[:MAX_LISTED]])
+    raise SenrunError([last_years_file(
+        path, f'"{text}" holds what looks like {child_data_kind(personal)}: last year\'s school and cluster ids and '
+        "names are published (diff.csv, the Diff sheet), so correct it in that file",
+        sheet="Schools" if path.suffix.lower() in (".xlsx", ".xlsm") else None, row=rows.get((column, text)),
+        column=_named(column), value=text, personal=tuple(personal),
+        expected="an id or a name with no child's data in it").issues[0] for column, text, personal in found[:MAX_LISTED]])
 
 
 def _named(column: str) -> str:

@@ -22,6 +22,7 @@ from ..money import fmt_gbp
 from ..outputs.common import notional_note, number_or_text, rate_text
 from ..pipeline import Inputs, compute, psf_frames, read_inputs
 from ..psf import POST_POLICY, PsfFrames, census_stop_words, in_chain_order
+from ..register import last_years_stop
 from ..result import RunResult
 from .diff import floor_previous
 from .. import history
@@ -331,11 +332,8 @@ def _reinstated_step(r: dict, result: RunResult) -> dict | None:
         return None
     line = cfg.lines.get(f"reinstate[{named[0]}]")
     where = f"{cfg.path.name}" + (f" line {line}" if line else "")
-    reason = last["last_reason"][0]
-    stopped = ("PSF stopped in an earlier year, held stopped last year" if reason == "stopped_last_year"
-               else f"PSF stopped last year ({reason})")
-    return _step("register", f"Register: {stopped}; reinstated by reinstate: in {where}, so it is paid again as this "
-                 "year's inputs pay it (SPEC §11.4).")
+    return _step("register", f"Register: {last_years_stop(last['last_reason'][0])}; reinstated by reinstate: in "
+                 f"{where}, so it is paid again as this year's inputs pay it (SPEC §11.4).")
 
 
 def _succession_words(r: dict) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ..errors import ERROR, Issue, SenrunError
+from ..errors import ERROR, HIDDEN, Issue, SenrunError, holds_child_data, looks_personal
 from ..inputs.headers import norm
 from ..inputs.parse import parse_money
 from ..inputs.schema import CLUSTER_ID, SCHOOL_ID
@@ -28,6 +28,12 @@ def last_years_file(path: Path, message: str, **where) -> SenrunError:
     """A problem with the file given as `--previous`, named as such: a census given by mistake read "census.csv: no
     column school_id", as if the census input were wrong."""
     return SenrunError(Issue(PREVIOUS, ERROR, f"(given as --previous) {message}", file=path.name, **where))
+
+
+def headers_text(headers) -> str:
+    """A file's header cells as a message lists them, each that looks like a child's UPN or date of birth hidden:
+    a file given with no header row has a child's row there."""
+    return ", ".join(HIDDEN if holds_child_data(h) or looks_personal(h) else str(h) for h in headers)
 
 
 def _finder(headers: list[str], header_row: int | None):
@@ -69,7 +75,7 @@ def read_mapped_previous(path: Path, spec: dict, own=None) -> pl.DataFrame:
             pass  # neither: report the mapped headers it lacks
     if missing:
         raise last_years_file(path, f"no column {', '.join(repr(m) for m in missing)} (named in the config's "
-                              f"previous.columns); columns found: {', '.join(raw.headers)}", sheet=raw.sheet or None)
+                              f"previous.columns); columns found: {headers_text(raw.headers)}", sheet=raw.sheet or None)
     found = {target: by_norm[norm(h)] for h, target in columns.items()}
     raw.select(list(found.values()))
     frame = pl.DataFrame({t: raw.column(h).cast(pl.String) for t, h in found.items()}).with_columns(
