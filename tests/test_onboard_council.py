@@ -327,3 +327,20 @@ def test_init_takes_this_years_sheet_over_one_named_as_a_previous_extract_though
     assert "EHCP Extract" in text and "Previous extract" not in text, text
     assert "› Previous extract Oct 2012 looks like the statements input too" in said
     assert "(EHCP export.xlsx › Previous extract Oct 2012 is named as an earlier copy)" in said, said
+
+
+def test_init_asks_for_the_date_of_each_statement_a_status_column_marks_ceased_which_senrun_cannot_read(tmp_path):
+    """A case-management export whose ceasings are a "Plan Status" of Ceased, with no date: init listed the column
+    as not read and said no edit was needed, and every ceased plan was paid as continuing, with no word."""
+    folder = _council(tmp_path / "council", totals=False)
+    header = ["Pupil UPN", "Date of Birth", "Statement Date", "PSF School (DfE)", "Annual PSF", "Plan Status"]
+    _book(folder / "SEN statements PSF.xlsx", "Statements", [header, [upn(1), "14/11/2005", "01/05/2010", "2001",
+                                                                    9876.54, "Active"],
+                                                           [upn(2), "14/11/2005", "15/01/2011", "2001", 8400, "Ceased"]])
+    result = _init(folder, tmp_path / "draft.yaml")
+    said = " ".join(result.output.split())
+    assert ("inputs.statements: 'Plan Status' marks statements as ended, but senrun ends a statement only on a date: "
+            "map a column of the date each ended as ceased_date") in said, said
+    header[-1], rows = "Ceased Date", [[upn(1), "14/11/2005", "01/05/2010", "2001", 9876.54, ""]]
+    _book(folder / "SEN statements PSF.xlsx", "Statements", [header, *rows])  # the dates given: nothing to ask
+    assert "marks statements as ended" not in " ".join(_init(folder, tmp_path / "draft2.yaml").output.split())

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -21,7 +22,7 @@ from pathlib import Path
 from ..calendar import labelled_years
 from ..errors import Issues, SenrunError, looks_personal
 from ..inputs.headers import not_annual
-from ..inputs.schema import ANNUAL_AMOUNT, SCHEMAS
+from ..inputs.schema import ANNUAL_AMOUNT, CEASED_DATE, EVENT, SCHEMAS
 from .match import INPUT_ORDER, Proposal, assign, fit, label_rank, other_export, propose_columns, says_otherwise
 from .scan import Sheet, files_in, scan
 
@@ -178,6 +179,25 @@ def _sampled_total(f: Found, header: str | None) -> int:
     return total
 
 
+#: A status that says a statement or plan has ended ("Ceased", "Closed", "Ended"), in a column senrun does not read.
+_ENDED = re.compile(r"(?i)^\s*(?:ceased|closed|ended|discontinued|cancelled|inactive)\b")
+
+
+def _ceased_by_status(f: Found, spare: list[str]) -> list[str]:
+    """An edit for a statements table whose ceasings are given only by a status column ("Plan Status": Ceased) and
+    no date: senrun ends a statement on a date (ceased_date, or a ceased row's effective date), so each such
+    statement would be paid as continuing, with no word."""
+    mapped = {p.column for p in f.proposals}
+    if f.name != "statements" or mapped & {CEASED_DATE, EVENT}:
+        return []
+    status = next((h for h in spare if any(_ENDED.match(v or "") for v in f.table.values.get(h, []))), None)
+    if status is None:
+        return []
+    return [f"inputs.statements: '{status}' marks statements as ended, but senrun ends a statement only on a date: "
+            "map a column of the date each ended as ceased_date (an ended statement with no date is paid as "
+            "continuing)"]
+
+
 def draft(sources: list[Path], out: Path) -> Draft:
     """Scan `sources` (files or folders), match tables to inputs and draft the config to be written at `out`."""
     paths = files_in([Path(s) for s in sources])
@@ -204,6 +224,7 @@ def draft(sources: list[Path], out: Path) -> Draft:
             if p.confidence != "sure":
                 d.checks.append(f"inputs.{f.name}.columns: \"{p.header}\" → {p.column} ({p.confidence}, "
                                 f"{p.score:.2f}{_also(p, '; ')})")
+        d.edits += _ceased_by_status(f, spare)
         if spare:
             kept = ("kept under their own names, e.g. for a need column" if f.name == "schools" else
                     "not read")
