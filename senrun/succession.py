@@ -143,9 +143,13 @@ def _link_date_differs(school: str, successor: str, on: date, closed: date | Non
     if opened is not None and on < opened:
         said.append(f"the successor {successor} opened on {opened:%d/%m/%Y}")
     if said:
-        right = (f"{closed + timedelta(days=1):%d/%m/%Y}, the day after the school closed"
-                 if closed is not None and on != closed + timedelta(days=1)
-                 else f"on or after {opened:%d/%m/%Y}, when the successor opened")
+        if closed is not None and opened is not None and opened != closed + timedelta(days=1):
+            right = (f"the school's closed date ({closed:%d/%m/%Y}) and its successor's opened date ({opened:%d/%m/%Y}) "
+                     "a day apart, and the succession on the opening: they disagree now")
+        elif closed is not None:
+            right = f"{closed + timedelta(days=1):%d/%m/%Y}, the day after the school closed"
+        else:
+            right = f"on or after {opened:%d/%m/%Y}, when the successor opened"
         issues.warn("link_date_differs", f"the succession of school {school} by {successor} is dated {on:%d/%m/%Y}, "
                     f"but {' and '.join(said)}: PSF follows the succession's date, so check which date is right",
                     **where, value=f"{on:%d/%m/%Y}", expected=right)

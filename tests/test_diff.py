@@ -425,3 +425,21 @@ def test_every_problem_reading_the_previous_file_is_told_as_the_previous_files_w
         read_previous(headless)
     [told] = refused.value.issues
     assert told.message.endswith("(columns found: [hidden], [hidden], 9262002)"), told.message
+
+
+def test_a_totals_row_or_a_date_in_the_previous_files_totals_is_told_as_the_previous_files_with_a_date_hidden(
+        tmp_path):
+    """A review found two --previous messages still told as an input's (code bad_value) or quoting a cell that
+    could be a child's date of birth: a census given where last year's totals were looked for."""
+    last = tmp_path / "last.csv"
+    last.write_text("school_id,cluster_id,total\nA,C1,1.00\nGrand Total,,1.00\n", encoding="utf-8")
+    with pytest.raises(SenrunError) as refused:
+        read_previous(last)
+    [told] = refused.value.issues
+    assert (told.code, told.row, told.column) == ("previous", 3, "school_id")
+    last.write_text("school_id,cluster_id,total\nA,C1,13/09/2008\n", encoding="utf-8")
+    with pytest.raises(SenrunError) as refused:
+        read_previous(last)
+    [told] = refused.value.issues
+    assert (told.code, told.row, told.column) == ("previous", 2, "total")
+    assert "13/09/2008" not in str(told.hidden()) and "[hidden]" in str(told.hidden())

@@ -327,6 +327,9 @@ def test_init_takes_this_years_sheet_over_one_named_as_a_previous_extract_though
     assert "EHCP Extract" in text and "Previous extract" not in text, text
     assert "› Previous extract Oct 2012 looks like the statements input too" in said
     assert "(EHCP export.xlsx › Previous extract Oct 2012 is named as an earlier copy)" in said, said
+    text, said = _init_on_two_sheets(tmp_path / "again", "EHCP export.xlsx",  # "last updated" names no earlier copy
+                                     (("2013-14 last updated 1 Mar", 9876.54), ("2012-13", 500)))
+    assert "2013-14 last updated 1 Mar" in text and "sheet: 2012-13" not in text, text
 
 
 def test_init_asks_for_the_date_of_each_statement_a_status_column_marks_ceased_which_senrun_cannot_read(tmp_path):
@@ -344,3 +347,8 @@ def test_init_asks_for_the_date_of_each_statement_a_status_column_marks_ceased_w
     header[-1], rows = "Ceased Date", [[upn(1), "14/11/2005", "01/05/2010", "2001", 9876.54, ""]]
     _book(folder / "SEN statements PSF.xlsx", "Statements", [header, *rows])  # the dates given: nothing to ask
     assert "marks statements as ended" not in " ".join(_init(folder, tmp_path / "draft2.yaml").output.split())
+    for other, value in (("Notes", "Ended respite care 2012"), ("School Status", "Closed"),
+                         ("Transport", "Cancelled - parent drives")):  # not the plan's status: nothing to ask
+        header[-1], rows = other, [[upn(1), "14/11/2005", "01/05/2010", "2001", 9876.54, value]]
+        _book(folder / "SEN statements PSF.xlsx", "Statements", [header, *rows])
+        assert "marks statements as ended" not in " ".join(_init(folder, tmp_path / f"{other}.yaml").output.split())

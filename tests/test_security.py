@@ -493,10 +493,23 @@ def test_a_footer_in_a_text_column_is_quoted_by_its_first_words_and_a_row_of_dat
     schools.write_text(schools.read_text() + ",".join(row) + "\n")
     [told] = [w for w in allocate(load_config(path)).warnings if w.code == "totals_row"]
     assert told.message == 'looks like a report\'s footer or note ("Printed on…"), not a row of data: skipped'
-    # a row with its data, whose name begins like a footer, is a school: read, and never skipped
+    # a row with its data, whose name begins like a footer, is a school: read, and never skipped; with a bad cell,
+    # that cell is the error (a review found such a row skipped where a column of it had no blank cell anywhere)
     row = ["Z" if h == "school_id" else "Printed on Demand Academy" if h == "school_name" else "C1" if h == "cluster_id"
            else "" for h in header]
     schools.write_text(schools.read_text().splitlines()[0] + "\n" + "\n".join(schools.read_text().splitlines()[1:-1])
                        + "\n" + ",".join(row) + "\n")
     run = allocate(load_config(path))
     assert "Z" in run.schools["school_id"].to_list() and not [w for w in run.warnings if w.code == "totals_row"]
+    lines = schools.read_text().splitlines()
+    bad = [("1000.00x" if h == "ssa" else v) for h, v in zip(header, row)]
+    schools.write_text("\n".join(lines[:-1]) + "\n" + ",".join(bad) + "\n")
+    with pytest.raises(SenrunError) as e:
+        allocate(load_config(path))
+    assert [(i.code, i.field) for i in e.value.errors] == [("bad_value", "ssa")]
+    assert not [i for i in e.value.issues if i.code == "totals_row"]
+    unnamed = [("" if h == "school_id" else "1000.00" if h == "ssa" else v) for h, v in zip(header, row)]
+    schools.write_text("\n".join(lines[:-1]) + "\n" + ",".join(unnamed) + "\n")  # its id left out: an error
+    with pytest.raises(SenrunError) as e:
+        allocate(load_config(path))
+    assert [(i.code, i.field) for i in e.value.errors] == [("empty_value", "school_id")]

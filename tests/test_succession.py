@@ -805,15 +805,20 @@ def test_a_statement_at_a_converted_school_whose_row_was_deleted_is_told_to_keep
     assert "closed or became an academy" not in told.message
 
 
-def test_a_link_dated_the_day_after_the_closing_but_before_its_successor_opens_expects_the_opening__spec_11_1():
-    """The warning had given as expected the very date it warned about (the day after the closing), where only the
-    successor's opening was later."""
+def test_a_link_between_a_closing_and_an_opening_a_month_apart_expects_the_two_dates_to_agree__spec_11_1():
+    """The warning had given as expected the very date it warned about (the day after the closing), where the
+    successor opened a month later: no link date could have satisfied it, and the dates' disagreement went unsaid."""
     from datetime import date
 
     from senrun.succession import _link_date_differs
 
-    issues = Issues()
-    _link_date_differs("S1", "S2", date(2013, 9, 1), date(2013, 8, 31), date(2013, 10, 1), {"file": "links.csv"},
-                       issues)
-    [told] = issues.items
-    assert (told.value, told.expected) == ("01/09/2013", "on or after 01/10/2013, when the successor opened")
+    for on in (date(2013, 9, 1), date(2013, 9, 15), date(2013, 10, 1)):
+        issues = Issues()
+        _link_date_differs("S1", "S2", on, date(2013, 8, 31), date(2013, 10, 1), {"file": "links.csv"}, issues)
+        [told] = issues.items
+        assert (told.value, told.expected) == (f"{on:%d/%m/%Y}", "the school's closed date (31/08/2013) and its "
+                                               "successor's opened date (01/10/2013) a day apart, and the succession "
+                                               "on the opening: they disagree now")
+    issues = Issues()  # the dates agree: the link's own date is the one to mend
+    _link_date_differs("S1", "S2", date(2013, 6, 1), date(2013, 8, 31), date(2013, 9, 1), {"file": "links.csv"}, issues)
+    assert [i.expected for i in issues.items] == ["01/09/2013, the day after the school closed"]

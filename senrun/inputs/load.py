@@ -372,9 +372,10 @@ def _totals_rows(frame: pl.DataFrame, cells: dict[str, Cells], drop: pl.Series, 
     label = pl.coalesce(pl.when(pl.col(c).str.strip_chars().str.contains(UPN_TOTAL_LABEL if c == UPN else TOTAL_LABEL))
                         .then(pl.lit(c)) for c in labelled)
     # a report's footer ("Report generated 01/03/2013 by …"): its one cell, every other column blank
-    blank = [cells[c].blank.gather(found) for c in labelled if c in cells and cells[c].blank is not None]
-    alone = (pl.sum_horizontal((~pl.col(f"_blank{i}")).cast(pl.Int32) for i in range(len(blank))) <= 1 if blank
-             else pl.lit(False))
+    # (every column read counts, text or not; one with no blank cell at all is filled on this row too)
+    blank = [cells[c].blank.gather(found) if cells[c].blank is not None else pl.repeat(False, found.len(), eager=True)
+             for c in cells]
+    alone = pl.sum_horizontal((~pl.col(f"_blank{i}")).cast(pl.Int32) for i in range(len(blank))) <= 1
     footer = pl.coalesce(pl.when(pl.col(c).str.strip_chars().str.contains(UPN_FOOTER_LABEL if c == UPN else
                                                                           FOOTER_LABEL)).then(pl.lit(c))
                          for c in labelled)

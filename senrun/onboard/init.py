@@ -179,6 +179,9 @@ def _sampled_total(f: Found, header: str | None) -> int:
     return total
 
 
+#: A column headed as a plan's status ("Plan Status", "Stage", "Outcome"): not a note or another service's column.
+_STATUS = re.compile(r"(?i)status|stage|state|outcome")
+_NOT_THE_PLANS = re.compile(r"(?i)school|setting|provider|placement|transport")  # ("School Status: Closed")
 #: A status that says a statement or plan has ended ("Ceased", "Closed", "Ended"), in a column senrun does not read.
 _ENDED = re.compile(r"(?i)^\s*(?:ceased|closed|ended|discontinued|cancelled|inactive)\b")
 
@@ -190,7 +193,8 @@ def _ceased_by_status(f: Found, spare: list[str]) -> list[str]:
     mapped = {p.column for p in f.proposals}
     if f.name != "statements" or mapped & {CEASED_DATE, EVENT}:
         return []
-    status = next((h for h in spare if any(_ENDED.match(v or "") for v in f.table.values.get(h, []))), None)
+    status = next((h for h in spare if _STATUS.search(h) and not _NOT_THE_PLANS.search(h)
+                   and any(_ENDED.match(v or "") for v in f.table.values.get(h, []))), None)
     if status is None:
         return []
     return [f"inputs.statements: '{status}' marks statements as ended, but senrun ends a statement only on a date: "

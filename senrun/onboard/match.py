@@ -240,7 +240,7 @@ def label_year(label: str) -> int:
 
 #: A sheet or file named as an earlier copy ("Previous extract Oct 2012", "Old data", "Archive"): never this year's
 #: by its label, whatever year it names.
-EARLIER = re.compile(r"(?i)(?<![a-z])(previous|prev|old|last|prior|archived?|backup|superseded)(?![a-z])")
+EARLIER = re.compile(r"(?i)(?<![a-z])(previous|prev|old|prior|archived?|backup|superseded)(?![a-z])")
 
 
 def label_rank(table: Sheet) -> tuple[int, ...]:

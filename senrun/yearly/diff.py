@@ -173,16 +173,15 @@ def _read_previous_csv(path: Path) -> pl.DataFrame:
     ids, clusters, totals = (raw[c].to_list() for c in PREVIOUS_COLUMNS)
     for i, school in enumerate(ids):
         if not (school or "").strip() or re.match(TOTAL_LABEL, school.strip()):
-            raise SenrunError(Issue("bad_value", ERROR, f"'{(school or '').strip()}' is not a school: a previous run's "
-                                    "schools.csv has a school on every row (a totals row added in a spreadsheet? "
-                                    "delete it)", file=path.name, row=i + 2, column=SCHOOL_ID,
-                                    expected="a school's id"))
+            raise last_years_file(path, f"'{(school or '').strip()}' is not a school: a previous run's schools.csv "
+                                  "has a school on every row (a totals row added in a spreadsheet? delete it)",
+                                  row=i + 2, column=SCHOOL_ID, value=(school or "").strip(), expected="a school's id")
     pence = []
     for i, text in enumerate(totals):
         value = pounds_text_to_pence(text or "")
         if value is None:
             raise last_years_file(path, f"\"{text}\" is not an amount in pounds (expected e.g. 1234.56)", row=i + 2,
-                                  column="total")
+                                  column="total", value=text)
         _within_ceiling(value, path, i + 2)
         pence.append(value)
     return pl.DataFrame({SCHOOL_ID: [_unguard(s) for s in ids], CLUSTER_ID: [_unguard(c) for c in clusters],

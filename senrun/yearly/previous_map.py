@@ -26,7 +26,11 @@ PREVIOUS = "previous"
 
 def last_years_file(path: Path, message: str, **where) -> SenrunError:
     """A problem with the file given as `--previous`, named as such: a census given by mistake read "census.csv: no
-    column school_id", as if the census input were wrong."""
+    column school_id", as if the census input were wrong.  A cell's `value` quoted in it that looks like a child's
+    UPN or date of birth is hidden (a census's row where last year's totals were looked for)."""
+    value = where.get("value")
+    if value is not None and "personal" not in where and (looks_personal(value) or holds_child_data(value)):
+        where["personal"] = (str(value),)
     return SenrunError(Issue(PREVIOUS, ERROR, f"(given as --previous) {message}", file=path.name, **where))
 
 
@@ -88,5 +92,5 @@ def read_mapped_previous(path: Path, spec: dict, own=None) -> pl.DataFrame:
         row, text = bad.row(0, named=True)["_row"], bad.row(0, named=True)["total"]
         raise last_years_file(path, f"\"{text}\" is not an amount in pounds (expected e.g. £1,234.56)"
                               f"{f' — and {bad.height - 1:,} more' if bad.height > 1 else ''}", sheet=raw.sheet or None,
-                              row=row, column=found['total'])
+                              row=row, column=found['total'], value=text)
     return frame.select(SCHOOL_ID, CLUSTER_ID, pl.col("_pence").alias("total"))
