@@ -545,14 +545,16 @@ def ceased_before_issued(statements: Table, issues: Issues) -> None:
 def born_after_statement(statements: Table, issues: Issues) -> None:
     """A warning where a child's date of birth is after the statement's date: no statement is made for a child
     not yet born, so one of the two is typed wrong (a year slipped), and the date of birth decides the
-    age-based year, the phase, and so the PSF (SPEC §2, §3).  The date of birth is hidden as always."""
+    age-based year, the phase, and so the PSF (SPEC §2, §3).  Both dates are hidden: either may be the birth."""
     frame = statements.frame
     bad = frame.filter(pl.col(DOB) > pl.col(STATEMENT_DATE)).sort(ROW)
     for row, upn, dob, issued in bad.select(ROW, UPN, DOB, STATEMENT_DATE).head(MAX_LISTED).iter_rows():
         issues.warn("born_after_statement", f"date of birth {dob:%d/%m/%Y} is after the statement's date "
                     f"{issued:%d/%m/%Y}: one of them is typed wrong (the date of birth sets the child's year, and "
-                    "so when PSF ends)", **statements.where(DOB, row), personal=(f"{dob:%d/%m/%Y}",), child=upn,
-                    expected=f"a date of birth before {issued:%d/%m/%Y}")
+                    "so when PSF ends)", **statements.where(DOB, row), child=upn,
+                    # (both hidden: the statement's date may be the date of birth, the two columns swapped)
+                    personal=(f"{dob:%d/%m/%Y}", f"{issued:%d/%m/%Y}"), expected="a date of birth before the "
+                    "statement's date")
     if bad.height > MAX_LISTED:
         issues.warn("born_after_statement", f"{bad.height - MAX_LISTED:,} more dates of birth after their "
                     "statement's date", **statements.where(DOB))

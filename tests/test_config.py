@@ -683,3 +683,32 @@ def test_a_sign_written_with_a_space_after_it_is_still_the_sign(written, value):
     from senrun.inputs.parse import config_decimal
 
     assert config_decimal(written.strip('"')) == value
+
+
+@pytest.mark.parametrize("edit, key, shown", [
+    (("census_date: 2013-01-17", "census_date: 9999-12-31"), "census_date", "31/12/9999"),
+    (("census_date: 2013-01-17", "census_date: 0013-01-17"), "census_date", "17/01/0013"),
+    (("period: {start: 2013-04-01, end: 2014-03-31}", "period: {start: 2013-04-01, end: 2140-03-31}"), "period.end",
+     "31/03/2140"),
+    (("census_date: 2013-01-17", "census_date: 2013-01-17\npolicy: {start: 0001-01-01}"), "policy.start",
+     "01/01/0001")])
+def test_a_config_date_of_a_year_typed_wrong_is_an_error_at_its_key_never_an_unexpected_failure(tmp_path, edit, key,
+                                                                                                  shown):
+    """A census date of 9999-12-31, or a policy start or period of year 1, had stopped every command with "senrun
+    failed unexpectedly (OverflowError)" or (ValueError): ages and periods went out of Python's dates."""
+    told = only_problem(tmp_path, MINIMAL.replace(*edit))
+    assert (told.field, told.message) == (key, f"{shown} is not a date of the years senrun funds (1990–2099): a year "
+                                               "typed wrong?")
+
+
+@pytest.mark.parametrize("text, key", [("phases: {primary: [0, 6], secondary: [7, 3000]}", "phases.secondary"),
+                                       ("formula:\n  pupils: {nc_years: [-40, 11]}", "formula.pupils.nc_years")])
+def test_an_age_based_year_no_child_is_in_is_an_error_at_its_key_never_an_unexpected_failure(tmp_path, text, key):
+    """`secondary: [7, 3000]` had stopped validate with "failed unexpectedly (ValueError: year -993 is out of
+    range)" as the years were turned into dates of birth."""
+    config = MINIMAL.replace("formula:\n", f"{text}\n" + ("" if text.startswith("formula") else "formula:\n"), 1)
+    config = config.replace("formula:\n  pupils: {nc_years: [-40, 11]}\n  elements:", "formula:\n  pupils: "
+                            "{nc_years: [-40, 11]}\n  elements:")
+    told = [i for i in problems(tmp_path, config) if i.field == key]
+    assert told and "holds a year no child is in: age-based years run from -5" in told[0].message, \
+        [str(i) for i in problems(tmp_path, config)]

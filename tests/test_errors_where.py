@@ -236,6 +236,9 @@ def test_a_child_born_after_the_statements_date_is_warned_of_at_the_date_of_birt
     [warning] = [i for i in report.issues if i.code == "born_after_statement"]
     assert (warning.file, warning.row, warning.column) == ("statements.csv", 2, "date_of_birth")
     assert str(warning.hidden()).count("05/05/2020") == 0 and "after the statement's date 01/01/2010" in warning.message
+    # the statement's date hidden too: with the two columns mapped the wrong way round, it is the date of birth
+    assert "01/01/2010" not in str(warning.hidden()) and "is after the statement's date [hidden]" in str(
+        warning.hidden())
     (tmp_path / "fine").mkdir()
     assert [i.code for i in run_validation(write_run(tmp_path / "fine", statements=[
         statement(U1, "2005-05-05")])).issues if i.code == "born_after_statement"] == []

@@ -227,6 +227,20 @@ def test_a_run_off_from_a_period_starting_on_29_february_pays_no_day_twice__faq_
     assert frame["continuing_psf"].to_list()[3:6] == [366_000, 184_504, 0]  # 184 of 365 days of £3,660
 
 
+def test_a_run_off_from_a_period_of_29_february_alone_has_a_day_every_year__spec_11_10(tmp_path):
+    """A one-day period on 29 February had a projected year that ended before it began (1 March – 28 February)
+    and stopped `simulate --years 2` with "failed unexpectedly (ZeroDivisionError)"."""
+    path = write_run(tmp_path, statements=[statement("B801200005001", "2007-05-05", annual="3660.00")],
+                     period={"start": "2016-02-29", "end": "2016-02-29"}, prorate="days",
+                     census_date="2016-01-21", budget={"pupil_specific_pot": "30000"})
+    cfg = load_config(path)
+    frame = project(read_inputs(cfg), cfg, 3)
+    assert list(zip(frame["period_start"].to_list(), frame["period_end"].to_list())) == [
+        (date(2016, 2, 29), date(2016, 2, 29)), (date(2017, 2, 28), date(2017, 2, 28)),
+        (date(2018, 2, 28), date(2018, 2, 28))]
+    assert frame["continuing_psf"].to_list() == [1000, 1003, 1003]  # a day of £3,660 a year: of 366, then 365 days
+
+
 def test_psf_runs_off_to_nothing_and_the_cluster_pot_takes_what_is_released__faq_8(base):
     frame = project(read_inputs(base), base, 5)
     assert frame["year"].to_list() == ["2013-14", "2014-15", "2015-16", "2016-17", "2017-18"]

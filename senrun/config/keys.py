@@ -27,6 +27,10 @@ OWN_SCHOOLS_COLUMNS = frozenset(c.name for c in SCHEMAS["schools"])
 
 # Each entry: key -> (kind, default).  kind is a checker name or a nested dict.
 REQUIRED = object()
+#: The config's dates (period, census, policy start) are of these years: any other is a year typed wrong.
+DATES = (date(1990, 1, 1), date(2099, 12, 31))
+#: The age-based years a child can be in: a two-year-old's nursery year (-2) and earlier, to a plan's end at 25.
+YEARS = (-5, 20)
 NBSP = "\u00a0"
 #: A non-breaking space looks like a space on screen: a message about a name or value holding one says so.
 NBSP_HINT = ("it contains a non-breaking space, U+00A0, as pasted from Word or an e-mail: delete it and type an "
@@ -211,6 +215,11 @@ class ScalarKinds:
         parsed = config_date(raw)
         if parsed is None:
             self.problem(path, f"'{raw}' is not a date", expected="a date such as 2013-04-01", value=raw)
+        elif not DATES[0] <= parsed <= DATES[1]:  # (a year typed wrong: 0013, 9999; ages and periods go out of range)
+            shown = f"{parsed.day:02d}/{parsed.month:02d}/{parsed.year:04d}"
+            self.problem(path, f"{shown} is not a date of the years senrun funds ({DATES[0].year}–{DATES[1].year}): "
+                         "a year typed wrong?", expected="a date such as 2013-04-01", value=raw)
+            return None
         return parsed
 
     def k_decimal(self, raw, path):
@@ -339,6 +348,11 @@ class StructuredKinds:
         if raw[0] > raw[1]:
             self.problem(path, f"[{raw[0]}, {raw[1]}] starts after it ends: the first year must not be after the "
                          "last", expected=f"[first, last], e.g. [{raw[1]}, {raw[0]}]", value=raw)
+            return None
+        if not all(YEARS[0] <= v <= YEARS[1] for v in raw):
+            self.problem(path, f"[{raw[0]}, {raw[1]}] holds a year no child is in: age-based years run from "
+                         f"{YEARS[0]} (a two-year-old's nursery year is -2) to {YEARS[1]} (a plan runs to 25)",
+                         expected=f"years between {YEARS[0]} and {YEARS[1]}, e.g. [0, 11]", value=raw)
             return None
         return tuple(raw)
 

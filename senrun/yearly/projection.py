@@ -30,10 +30,10 @@ def shifted_period(cfg: Config, years: int) -> tuple[date, date]:
     """The period moved by whole years; the end moves with the day after it, and a start never falls
     on the year before's last day (a period from 29 February: 2016's would begin on 29 February,
     the day 2015-16's ends, so it begins on 1 March), so the periods tile: no day in two of them."""
-    start = shift_years(cfg.period_start, years)
+    start, end = shift_years(cfg.period_start, years), _shifted_end(cfg, years)
     if years > 0:
         start = max(start, _shifted_end(cfg, years - 1) + timedelta(days=1))
-    return start, _shifted_end(cfg, years)
+    return min(start, end), end  # (a period of 29 February alone is of 28 February in a year with no 29th)
 
 
 def _shifted_end(cfg: Config, years: int) -> date:
