@@ -37,6 +37,16 @@ CHILD_DATA = re.compile(r"\s*(?:[A-Za-z](?:\s*[0-9]){11}\s*[0-9A-Za-z]|[0-9]{1,4
                         r"(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?|[0-9]{1,2}[ -][A-Za-z]{3,9}[ -][0-9]{2,4})\s*")
 
 
+#: Control characters a cell may hold (an escape, a carriage return, a bell): printed as they are, a cell's
+#: text could recolour, move or rewrite the terminal's lines.  A line break and a tab are left as they are.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def shown_safely(text: str) -> str:
+    """`text` for a terminal or a log: each control character written as its code (`\\x1b`)."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def holds_child_data(text: object) -> bool:
     """Whether a cell's text holds a UPN (however typed), or a date among other words: quoted in a
     message, it could be a child's; a cell that is only a date (a bad statement date) is not."""
@@ -141,7 +151,7 @@ class Issue:
         text = f"{where}: {self.message}" if where else self.message
         if self.expected and "expected" not in self.message and self.expected not in self.message:
             text += f" (expected {self.expected})"
-        return text
+        return shown_safely(text)
 
     def to_dict(self) -> dict:
         """The issue's fields, as in the JSON report (docs/validate.md)."""

@@ -513,3 +513,21 @@ def test_a_footer_in_a_text_column_is_quoted_by_its_first_words_and_a_row_of_dat
     with pytest.raises(SenrunError) as e:
         allocate(load_config(path))
     assert [(i.code, i.field) for i in e.value.errors] == [("empty_value", "school_id")]
+
+
+def test_a_control_character_in_an_input_cell_never_reaches_the_terminal_as_itself(tmp_path):
+    """A school id or a cluster name holding an escape ("926\\x1b[31m…") had been printed raw by validate's
+    warnings and allocate's clusters table, recolouring (or moving about) the officer's terminal."""
+    from builders import SCHOOLS, statement, write_run
+
+    schools = [dict(s) for s in SCHOOLS]
+    schools[0]["cluster_name"] = "North \x1b[31mRED\x1b[0m"
+    path = write_run(tmp_path, statements=[statement("B801200005001", "2005-05-05", school="Q\x1b[2J")],
+                     schools=schools)
+    checked = runner.invoke(app, ["validate", "--config", str(path)])
+    assert "\x1b" not in checked.output and "Q\\x1b[2J" in checked.output, checked.output
+    statements = tmp_path / "statements.csv"
+    statements.write_text(statements.read_text().replace("Q\x1b[2J", schools[0]["school_id"]))
+    done = runner.invoke(app, ["allocate", "--config", str(path), "--out", str(tmp_path / "out"), "--no-returns"])
+    assert done.exit_code == 0, done.output
+    assert "\x1b" not in done.output and "North \\x1b[31mRED\\x1b[0m" in done.output

@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
 
 from .app import app
 from .collector import importing
 from .common import (EXISTING, EXISTING_FILE, ConfigOpt, DebugOpt, JobsOpt, OutOpt, PersonalOpt, QuietOpt,
                      RegisterOpt, console, handled)
+from .text import escape
 from .notes import print_xlsx_note
 from .progress import steps
 

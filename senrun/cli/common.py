@@ -12,6 +12,8 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
+from .text import escape
+
 
 def path_problem(path: Path, *, folder_ok: bool) -> str:
     """What stops this user from reading a path given on the command line ("" if nothing), said as
@@ -300,8 +302,6 @@ def tolerant_streams() -> None:
 
 def fail_usage(message: str) -> None:
     """A usage error: one message (plain text: a path is never markup, nor broken across lines), exit 2."""
-    from rich.markup import escape
-
     err_console.print(f"[red]Usage error:[/] {escape(message)}", soft_wrap=True)
     raise typer.Exit(2)
 

@@ -6,6 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..errors import shown_safely
 from .app import app
 from .common import (ConfigOpt, DebugOpt, FloorPreviousOpt, JsonOpt, PersonalOpt, RegisterOpt, console, fail_usage,
                      handled)
@@ -54,8 +55,8 @@ def explain(
 
 
 def _say(text: str, style: str | None = None) -> None:
-    """Data as plain text: a school name with [brackets] is not Rich markup."""
-    console.print(text, markup=False, style=style)
+    """Data as plain text: a school name with [brackets] is not Rich markup, nor an escape in it the terminal's."""
+    console.print(shown_safely(text), markup=False, style=style)
 
 
 def _print_school(d: dict) -> None:

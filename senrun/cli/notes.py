@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.markup import escape
+from .text import escape
 
 
 def print_xlsx_note(console: Console) -> None:

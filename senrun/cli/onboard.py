@@ -93,7 +93,7 @@ def _such_as(folder: Path) -> str:
 
 
 def _show(d) -> None:
-    from rich.markup import escape
+    from .text import escape
     from rich.table import Table
 
     from .render import figures_whole

@@ -7,7 +7,7 @@ from collections import defaultdict
 
 from rich.console import Console
 from rich.cells import cell_len
-from rich.markup import escape
+from .text import escape
 from rich.table import Table
 
 from ..errors import CONFIG, Issue

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
+from .text import escape
 
 from .app import app
 from .common import DebugOpt, console, handled

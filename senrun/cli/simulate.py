@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
+from .text import escape
 
 from .app import app
 from .common import EXISTING_FILE, ConfigOpt, DebugOpt, QuietOpt, RegisterOpt, console, err_console, fail_usage, handled
@@ -123,8 +123,6 @@ def _print_sheets(sim, chosen) -> None:
 
 def _print_infeasible(sim) -> None:
     """The scenarios that could not run, each with its reason and the highest affordable value."""
-    from rich.markup import escape
-
     for i in sim.infeasible:
         highest = f" Highest affordable: {escape(i.highest)}." if i.highest and "highest" not in i.reason else ""
         err_console.print(f"[yellow]infeasible[/] {escape(i.name)}: {escape(i.reason)}.{highest}")
@@ -157,7 +155,6 @@ def _print_projection(frame) -> None:
 
 def _print_scenarios(sim) -> None:
     """One row per scenario; the PSF, solved-rate and pot columns only where they say something."""
-    from rich.markup import escape
     from rich.table import Table
 
     from ..money import fmt_gbp
@@ -185,8 +182,6 @@ def _print_scenarios(sim) -> None:
 
 
 def _mover(m) -> str:
-    from rich.markup import escape
-
     from ..money import fmt_gbp
 
     if m is None:
@@ -199,7 +194,6 @@ def _mover(m) -> str:
 def print_movers(diff, out=None, n: int = 10, names: dict | None = None, flag_pct=None) -> None:
     """The schools whose totals moved most since last year (allocate --previous), as a table: each school
     by its id and `names` (this year's), the flag headed by its threshold (`flag_pct`, diff.flag_pct)."""
-    from rich.markup import escape
     from rich.table import Table
 
     from ..yearly.diff import largest_movers
