@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+
 from .text import escape
 
 

@@ -7,11 +7,11 @@ from collections import defaultdict
 
 from rich.console import Console
 from rich.cells import cell_len
-from .text import escape
 from rich.table import Table
 
 from ..errors import CONFIG, Issue
 from ..money import fmt_gbp
+from .text import escape
 
 MAX_SHOWN = 60
 #: The narrowest terminal that gets the problems as tables; narrower, one line each (as in a log).

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from .text import escape
 
 from .app import app
 from .common import DebugOpt, console, handled
+from .text import escape
 
 
 class Scale(str, Enum):

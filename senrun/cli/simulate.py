@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from .text import escape
 
 from .app import app
 from .common import EXISTING_FILE, ConfigOpt, DebugOpt, QuietOpt, RegisterOpt, console, err_console, fail_usage, handled
 from .progress import steps
+from .text import escape
 
 ScenarioOpt = Annotated[Optional[list[Path]], typer.Option(
     "--scenario", "-s", help="A scenario YAML: an overlay merged onto the base config (repeat for more).",
