@@ -531,3 +531,18 @@ def test_a_control_character_in_an_input_cell_never_reaches_the_terminal_as_itse
     done = runner.invoke(app, ["allocate", "--config", str(path), "--out", str(tmp_path / "out"), "--no-returns"])
     assert done.exit_code == 0, done.output
     assert "\x1b" not in done.output and "North \\x1b[31mRED\\x1b[0m" in done.output
+
+
+def test_a_totals_row_in_the_schools_id_column_is_quoted_by_its_word_not_hidden_as_a_name(tmp_path):
+    """A "Total" under the schools' ids was warned as looks like a totals row ("[hidden]"): a school cell that is
+    not id-shaped is hidden as a possible name, but the totals row's word alone is quoted, never what follows."""
+    from builders import statement, write_run
+
+    path = write_run(tmp_path, statements=[statement("B801200005001", "2005-05-05", school="A")])
+    schools = tmp_path / "schools.csv"
+    header = schools.read_text().splitlines()[0].split(",")
+    schools.write_text(schools.read_text() + ",".join("Total for Ann Smith" if h == "school_id" else "" for h in header)
+                       + "\n")
+    [told] = [w for w in allocate(load_config(path)).warnings if w.code == "totals_row"]
+    assert str(told.hidden()).endswith('looks like a totals row ("Total…"), not a row of data: skipped'), str(told)
+    assert "Ann Smith" not in str(told.hidden())

@@ -15,7 +15,7 @@ import polars as pl
 
 from .cells import EMPTY, IDX, Cells, as_text, keyed_upns, parse_cells
 from ..config.loader import InputSpec
-from ..errors import PERSONAL_FIELDS, Issues, looks_personal
+from ..errors import PERSONAL_FIELDS, SCHOOL_FIELDS, Issues, looks_personal
 from .excel import Unreadable
 from .headers import find_header, map_columns, targets_for
 from .reading import Raw, header_names, note_merged, read_raw
@@ -386,7 +386,7 @@ def _totals_rows(frame: pl.DataFrame, cells: dict[str, Cells], drop: pl.Series, 
         column = rec["_in"] or rec["_footer"]
         text = _total_word(rec[column]) if rec["_in"] else None if column == UPN else _footer_word(rec[column])
         where = table.where(column, rec[ROW])
-        if where["field"] in PERSONAL_FIELDS:  # the label ("Total") is shown: it is not a child's UPN
+        if where["field"] in PERSONAL_FIELDS | SCHOOL_FIELDS:  # the label's word is shown: no child's UPN or name
             where["field"] = None
         what = "a totals row" if rec["_in"] else "a report's footer or note"  # (a UPN column's text is squeezed)
         issues.warn("totals_row", f"looks like {what}{f' ({chr(34)}{text}{chr(34)})' if text else ''}, not a row of "
