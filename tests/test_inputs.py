@@ -690,7 +690,7 @@ def test_census_messages_name_upns_and_schools_as_the_file_has_them(tmp_path):
     assert issues.warnings[3].message.startswith("1 census row at school S9, which is not in the schools input")
 
 
-@pytest.mark.parametrize("column,text", [("nc_year_taught", "15"), ("nc_year_taught", "Y7"), ("nc_year_taught", "0"),
+@pytest.mark.parametrize("column,text", [("nc_year_taught", "15"), ("nc_year_taught", "Y15"), ("nc_year_taught", "0"),
                                          ("sen_provision", "Q"), ("sen_provision", "SA"), ("fsm", "maybe")])
 def test_codes_that_are_not_allowed(tmp_path, column, text):
     row = {"nc_year_taught": "3", "sen_provision": "N", "fsm": "0", column: text}
@@ -867,3 +867,25 @@ def test_an_amount_that_reads_as_pence_or_as_thousands_after_a_full_stop_is_an_e
     assert bad_cells(issues) == [(2, "annual_amount", text)]
     assert advice in issues.errors[0].message, issues.errors[0].message
     assert table.frame["annual_amount"].to_list()[1] == 677586  # a padded amount of four digits is still read
+
+
+def test_a_census_exported_with_its_codes_in_words_reads_as_the_codes_themselves(tmp_path):
+    """A MIS report gives the census's codes in words ("Year 5", "Reception", "S - Statement", "Single
+    Registration"): each row had been refused, with no way to recode them but to edit the export."""
+    header = "UPN,LAEstab,DOB,NCyearActual,SENprovision,EnrolStatus"
+    worded = csv_file(tmp_path, "\n".join([
+        header, "D926200113001,9262001,14/11/2001,Year 5,S - Statement,Single Registration",
+        "W926200111002,9262002,2005-03-01,Reception,SEN Support,Main (dual registration)",
+        "A926200111003,9262002,2005-03-01,Nursery 2,EHC Plan,Subsidiary",
+        "B926200111004,9262002,2005-03-01,Y11,K: SEN support,Guest"]) + "\n", name="worded.csv")
+    coded = csv_file(tmp_path, "\n".join([header, "D926200113001,9262001,14/11/2001,5,S,C",
+                                          "W926200111002,9262002,2005-03-01,R,K,M",
+                                          "A926200111003,9262002,2005-03-01,N2,E,S",
+                                          "B926200111004,9262002,2005-03-01,11,K,G"]) + "\n", name="coded.csv")
+    columns = {"UPN": "upn", "LAEstab": "school_id", "DOB": "date_of_birth", "NCyearActual": "nc_year_taught",
+               "SENprovision": "sen_provision", "EnrolStatus": "enrol_status"}
+    (words, said), (codes, _) = (read(p, "census", columns=dict(columns)) for p in (worded, coded))
+    assert not said.errors, [str(i) for i in said.errors]
+    shown = [c for c in codes.frame.columns if c != "_row"]
+    assert words.readable(words.frame.select(shown)).equals(codes.readable(codes.frame.select(shown)))
+    assert codes.readable(codes.frame)["nc_year_taught"].to_list() == [5, 0, -1, 11]

@@ -135,10 +135,10 @@ def value_expr(col: Column) -> pl.Expr:
         Kind.NUMBER: lambda: parse.parse_number(name),
         Kind.BOOL: lambda: parse.parse_bool(name),
         Kind.NC_YEAR: lambda: parse.parse_nc_year(name),
-        Kind.SEN: lambda: parse.parse_code(name, SEN_CODES),
+        Kind.SEN: lambda: parse.parse_code(name, SEN_CODES, aliases=parse.SEN_ALIASES, led=True),
         Kind.STREAM: lambda: parse.parse_code(name, STREAMS),
         Kind.MOVE_REASON: lambda: parse.parse_code(name, MOVE_REASONS, upper=False, aliases=parse.MOVE_ALIASES),
-        Kind.ENROL: lambda: parse.parse_code(name, ENROL_CODES),
+        Kind.ENROL: lambda: parse.parse_code(name, ENROL_CODES, aliases=parse.ENROL_ALIASES, led=True),
         Kind.EVENT: lambda: parse.parse_code(name, EVENTS, upper=False, aliases=parse.EVENT_ALIASES),
     }[col.kind]()
 

@@ -242,22 +242,38 @@ def parse_bool(col: str) -> pl.Expr:
 
 
 def parse_nc_year(col: str) -> pl.Expr:
-    """Census taught year: N1 → -2, N2 → -1, R → 0, 1–14, X (no year) → null-but-valid."""
-    s = pl.col(col).str.strip_chars().str.to_uppercase().str.replace(r"^(\d+)\.0+$", "$1")
+    """Census taught year: N1 → -2, N2 → -1, R → 0, 1–14, X (no year) → null-but-valid; in words as a MIS's
+    report gives them too: Year 5, Y5, Reception, Nursery 1."""
+    s = (pl.col(col).str.strip_chars().str.to_uppercase().str.replace(r"^(\d+)\.0+$", "$1")
+         .str.replace(r"^(?:YEAR|YR|Y)\s*(\d{1,2})$", "$1").str.replace(r"^NURSERY\s*([12])$", "N$1")
+         .str.replace(r"^RECEPTION$", "R"))
     num = s.cast(pl.Int32, strict=False)
     return (pl.when(s == "N1").then(-2).when(s == "N2").then(-1).when(s == "R").then(0)
             .when(num.is_between(1, 14)).then(num).otherwise(None).cast(pl.Int32))
 
 
-def parse_code(col: str, allowed: tuple[str, ...], upper: bool = True, aliases: dict[str, str] | None = None
-               ) -> pl.Expr:
+def parse_code(col: str, allowed: tuple[str, ...], upper: bool = True, aliases: dict[str, str] | None = None,
+               led: bool = False) -> pl.Expr:
     """A code from a fixed list (SEN provision, stream, move reason); null when not allowed.  `aliases`:
-    other words for a code, as councils' systems write them (`amendment` for `amended`)."""
+    other words for a code, as councils' systems write them (`amendment` for `amended`).  `led`: a one-letter
+    code may lead its words, as a MIS's report writes it ("S - Statement", "K: SEN support")."""
     s = pl.col(col).str.strip_chars()
     s = s.str.to_uppercase() if upper else s.str.to_lowercase().str.replace_all(r"[\s-]+", "_")
+    if led:
+        s = s.str.replace(r"^([A-Z])\s*[-–:]\s*\S.*$", "$1")
     if aliases:
         s = s.replace(aliases)
     return pl.when(s.is_in(allowed)).then(s).otherwise(None)
+
+
+#: SEN provision in words, as a MIS's report may give it (upper case).
+SEN_ALIASES = {"NO SPECIAL EDUCATIONAL NEED": "N", "NO SEN": "N", "SCHOOL ACTION": "A", "SCHOOL ACTION PLUS": "P",
+               "STATEMENT": "S", "STATEMENT OF SEN": "S", "SEN SUPPORT": "K", "EHC PLAN": "E", "EHCP": "E",
+               "EDUCATION, HEALTH AND CARE PLAN": "E"}
+#: A pupil's enrolment status in words, as the school census's descriptions give it (upper case).
+ENROL_ALIASES = {"CURRENT": "C", "SINGLE REGISTRATION": "C", "CURRENT (SINGLE REGISTRATION)": "C", "MAIN": "M",
+                 "MAIN (DUAL REGISTRATION)": "M", "DUAL MAIN": "M", "SUBSIDIARY": "S", "DUAL SUBSIDIARY": "S",
+                 "SUBSIDIARY (DUAL REGISTRATION)": "S", "GUEST": "G"}
 
 
 #: Other words for a move's reason (lower case, spaces as _): the reason a line ends is `casual_move`,
