@@ -27,6 +27,9 @@ HIDDEN = "[hidden]"
 #: A UPN's shape (a letter, 11 digits, a digit or a temporary UPN's letter), hidden wherever it is
 #: found in a message even if the check that wrote it did not mark it personal: a second guard.
 UPN_SHAPE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z](?:\s?[0-9]){11}\s?[0-9A-Za-z](?![A-Za-z0-9])")  # any case, spaced
+#: A UPN as it would be typed into a line of text: a letter and twelve digits (the last may be a letter), unspaced.
+#: (UPN_SHAPE also reads a spaced one, which a phone number between two letters is: "T 01632 960001 E …".)
+TYPED_UPN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][0-9]{11}[0-9A-Za-z](?![A-Za-z0-9])")
 #: A date inside a cell's text ("DOB 21/12/2003", "moved after exclusion on 3.2.2013"): quoted with other
 #: words, it may be a child's date of birth.
 DATE_INSIDE = re.compile(r"(?<![0-9])(?:[0-9]{1,4}([/.-])[0-9]{1,2}\1[0-9]{2,4}|[0-9]{1,2}[ -](?:jan|feb|mar|apr|may|"

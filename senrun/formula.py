@@ -244,10 +244,9 @@ def apply_formula(schools: pl.DataFrame, cfg: Config, cluster_pot: int, issues: 
         for e in specs)
     columns = [f"formula_{e.name}" for e in specs]
     if cfg.floor_pct is not None and previous is not None:
-        from .protection import new_clusters, protect
+        from .protection import protect
 
-        shares, element = protect(shares, previous, cfg)
-        new_clusters(shares, previous, cfg, issues)
+        shares, element = protect(shares, previous, cfg, issues)
         elements, columns = elements + (element,), columns + ["formula_protection"]
     # the shares are in the schools' row order (every step above keeps it)
     return schools.hstack(shares.select(*columns, "cluster_share")), work, elements

@@ -6,7 +6,6 @@ writes nothing, and either returns a RunResult or raises SenrunError with every 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -18,7 +17,7 @@ import polars as pl
 from . import checks, history, succession
 from .calendar import labelled_years, nc_year_between, shift_years
 from .config.loader import Config, ConfigError, load_config
-from .errors import ERROR, Issue, Issues, SenrunError, school_cell_personal
+from .errors import ERROR, TYPED_UPN, Issue, Issues, SenrunError, school_cell_personal
 from .bases import (check_blank_clusters, check_cluster_spelling, check_overrides, check_pupil_columns, parse_need_column,
                     unknown_basis_column, warn_overrides)
 from .formula import apply_formula, element_years, pot
@@ -138,11 +137,6 @@ def check_dates(cfg: Config, issues: Issues) -> None:
                     "the pupils counted and where PSF ends, are taken on that day", row=cfg.lines.get("census_date"),
                     column="census_date", value=str(cfg.census_date), expected="the date of the census the "
                     "period is funded from, e.g. January before a financial year", **where)
-
-
-#: A UPN as it would be typed into a line of text: a letter and twelve digits (the last may be a letter), unspaced.
-#: (UPN_SHAPE also reads a spaced one, which a phone number between two letters is: "T 01632 960001 E …".)
-TYPED_UPN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][0-9]{11}[0-9A-Za-z](?![A-Za-z0-9])")
 
 
 #: The code of a budget check's error (budget.ssa_total, budget.sen_total): the run's figures do not

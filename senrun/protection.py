@@ -83,11 +83,9 @@ def signed_largest_remainder(exact: dict[str, Fraction]) -> dict[str, int]:
     return floors
 
 
-def new_clusters(shares: pl.DataFrame, previous: dict[str, int], cfg: Config, issues: Issues) -> None:
-    """A warning naming this year's clusters that last year's file has not: the floor protects none of
+def _new_clusters(new: list[str], cfg: Config, issues: Issues) -> None:
+    """A warning naming this year's clusters that last year's file has not (`new`): the floor protects none of
     them, and a cluster renamed or re-keyed since last year is one of them."""
-    inside = pl.col(IN_FORMULA_FLAG) if IN_FORMULA_FLAG in shares.columns else pl.lit(True)
-    new = sorted(set(shares.filter(inside)[CLUSTER_ID].drop_nulls().to_list()) - set(previous))
     if new:
         one = len(new) == 1
         issues.warn("protection_new_clusters", f"formula.protection floors no cluster that is not in last year's "
@@ -98,13 +96,17 @@ def new_clusters(shares: pl.DataFrame, previous: dict[str, int], cfg: Config, is
                     expected="last year's cluster_ids, or a --previous that has these clusters")
 
 
-def protect(shares: pl.DataFrame, previous: dict[str, int], cfg: Config) -> tuple[pl.DataFrame, Element]:
+def protect(shares: pl.DataFrame, previous: dict[str, int], cfg: Config, issues: Issues | None = None
+            ) -> tuple[pl.DataFrame, Element]:
     """Add `formula_protection` to the schools' shares and to their `cluster_share`; return also the
-    element as applied, its parameter showing `s` to 6 decimal places (the Summary's elements)."""
+    element as applied, its parameter showing `s` to 6 decimal places (the Summary's elements).  The
+    clusters the floor cannot protect, new since last year, are a warning in `issues`."""
     inside = pl.col(IN_FORMULA_FLAG) if IN_FORMULA_FLAG in shares.columns else pl.lit(True)
     counted = shares.filter(inside & pl.col(CLUSTER_ID).is_not_null())
     before = dict(counted.group_by(CLUSTER_ID).agg(pl.col("cluster_share").sum()).iter_rows())
     adjust, s, cost, gains = cluster_adjustments(before, previous, cfg.floor_pct, cfg)
+    if issues is not None:
+        _new_clusters(sorted(c for c in before if c not in previous), cfg, issues)
     amounts = pl.DataFrame({CLUSTER_ID: list(adjust), "_adj": list(adjust.values())},
                            schema={CLUSTER_ID: pl.String, "_adj": pl.Int64})
     # within a cluster, by the schools' other elements; a cluster whose schools have none shares equally

@@ -373,14 +373,13 @@ def _totals_rows(frame: pl.DataFrame, cells: dict[str, Cells], drop: pl.Series, 
                         .then(pl.lit(c)) for c in labelled)
     # a report's footer ("Report generated 01/03/2013 by …"): its one cell, every other column blank
     # (every column read counts, text or not; one with no blank cell at all is filled on this row too)
-    blank = [cells[c].blank.gather(found) if cells[c].blank is not None else pl.repeat(False, found.len(), eager=True)
-             for c in cells]
-    alone = pl.sum_horizontal((~pl.col(f"_blank{i}")).cast(pl.Int32) for i in range(len(blank))) <= 1
+    filled = sum(((~c.blank.gather(found)).cast(pl.Int32) if c.blank is not None else 1 for c in cells.values()),
+                 pl.zeros(found.len(), pl.Int32, eager=True))
     footer = pl.coalesce(pl.when(pl.col(c).str.strip_chars().str.contains(UPN_FOOTER_LABEL if c == UPN else
                                                                           FOOTER_LABEL)).then(pl.lit(c))
                          for c in labelled)
-    rows = (rows.with_columns(found.alias(IDX), label.alias("_in"), *(b.alias(f"_blank{i}") for i, b in enumerate(blank)))
-            .with_columns(pl.when(pl.col("_in").is_null() & alone.fill_null(False)).then(footer).alias("_footer")))
+    rows = (rows.with_columns(found.alias(IDX), label.alias("_in"), (filled <= 1).alias("_alone"))
+            .with_columns(pl.when(pl.col("_in").is_null() & pl.col("_alone")).then(footer).alias("_footer")))
     drop = drop.clone()
     for rec in rows.filter(pl.col("_in").is_not_null() | pl.col("_footer").is_not_null()).iter_rows(named=True):
         column = rec["_in"] or rec["_footer"]

@@ -26,7 +26,7 @@ from ..inputs.reading import longer_row
 from ..inputs.schema import CLUSTER_ID, SCHOOL_ID
 from ..money import CEILING_PENCE, ceiling_text, fmt_gbp
 from ..outputs.common import COLUMN_LABELS, LAST_YEARS_FILE, LAST_YEARS_NAME
-from .previous_map import PREVIOUS, headers_text, last_years_file
+from .previous_map import headers_text, last_years_file, last_years_issue
 
 #: The columns of diff.csv and the Diff sheet, in order (SPEC §6).
 DIFF_COLUMNS = ("level", SCHOOL_ID, CLUSTER_ID, "previous_total", "current_total", "change", "change_pct",
@@ -113,10 +113,10 @@ def _other_length(period: tuple[date, date], cfg: Config, previous: Path) -> lis
     if abs(theirs - ours) <= LENGTHS_DIFFER_DAYS:
         return []
     return [Issue("previous_period_length", WARNING, f"--previous is the run of {period[0]:%d/%m/%Y} – "
-                  f"{period[1]:%d/%m/%Y}, {theirs:,} days, and this period is {ours:,} days: PSF is paid for the part of a year a period covers, "
-                  "so diff.csv and the Diff sheet show most schools changed by the difference in length "
-                  f"({'shorter' if theirs < ours else 'longer'} last year), not by this year's figures alone",
-                  file=previous.name,
+                  f"{period[1]:%d/%m/%Y}, {theirs:,} days, and this period is {ours:,} days: PSF is paid for the "
+                  "part of a year a period covers, so diff.csv and the Diff sheet show most schools changed by the "
+                  f"difference in length ({'shorter' if theirs < ours else 'longer'} last year), not by this year's "
+                  "figures alone", file=previous.name,
                   expected="a --previous of a period as long as this one, or read the changes with the lengths in mind")]
 
 
@@ -480,12 +480,12 @@ def _nothing_of_a_child(previous: pl.DataFrame, diff: pl.DataFrame, given: Path)
         return
     path = given if given.is_file() else previous_file(given)
     rows = _rows_holding(path, found)
-    raise SenrunError([last_years_file(
+    raise SenrunError([last_years_issue(
         path, f'"{text}" holds what looks like {child_data_kind(personal)}: last year\'s school and cluster ids and '
         "names are published (diff.csv, the Diff sheet), so correct it in that file",
         sheet="Schools" if path.suffix.lower() in (".xlsx", ".xlsm") else None, row=rows.get((column, text)),
         column=_named(column), value=text, personal=tuple(personal),
-        expected="an id or a name with no child's data in it").issues[0] for column, text, personal in found[:MAX_LISTED]])
+        expected="an id or a name with no child's data in it") for column, text, personal in found[:MAX_LISTED]])
 
 
 def _named(column: str) -> str:
@@ -525,9 +525,10 @@ def few_in_common(diff: pl.DataFrame, given: Path) -> list[Issue]:
     found = now.filter(~note.str.starts_with("new school")).height
     if now.height < FEW_SCHOOLS or 2 * found >= now.height:
         return []
-    return [Issue("previous_other_schools", WARNING, f"only {found:,} of this year's {now.height:,} schools {'is' if found == 1 else 'are'} in "
-                  f"--previous ({given.name}), by id or by a predecessor: is it last year's run for this authority, "
-                  "with the same school ids? diff.csv and the Diff sheet call the others new and closed",
+    return [Issue("previous_other_schools", WARNING, f"only {found:,} of this year's {now.height:,} schools "
+                  f"{'is' if found == 1 else 'are'} in --previous ({given.name}), by id or by a predecessor: is it "
+                  "last year's run for this authority, with the same school ids? diff.csv and the Diff sheet call the "
+                  "others new and closed",
                   file=given.name, expected="last year's schools.csv or allocations.xlsx for this authority")]
 
 

@@ -24,20 +24,30 @@ HEADER_SEARCH_ROWS = 30
 PREVIOUS = "previous"
 
 
-def last_years_file(path: Path, message: str, **where) -> SenrunError:
+def last_years_issue(path: Path, message: str, **where) -> Issue:
     """A problem with the file given as `--previous`, named as such: a census given by mistake read "census.csv: no
     column school_id", as if the census input were wrong.  A cell's `value` quoted in it that looks like a child's
     UPN or date of birth is hidden (a census's row where last year's totals were looked for)."""
     value = where.get("value")
-    if value is not None and "personal" not in where and (looks_personal(value) or holds_child_data(value)):
+    if value is not None and "personal" not in where and _a_childs(value):
         where["personal"] = (str(value),)
-    return SenrunError(Issue(PREVIOUS, ERROR, f"(given as --previous) {message}", file=path.name, **where))
+    return Issue(PREVIOUS, ERROR, f"(given as --previous) {message}", file=path.name, **where)
+
+
+def last_years_file(path: Path, message: str, **where) -> SenrunError:
+    """`last_years_issue`, to raise."""
+    return SenrunError(last_years_issue(path, message, **where))
 
 
 def headers_text(headers) -> str:
     """A file's header cells as a message lists them, each that looks like a child's UPN or date of birth hidden:
     a file given with no header row has a child's row there."""
-    return ", ".join(HIDDEN if holds_child_data(h) or looks_personal(h) else str(h) for h in headers)
+    return ", ".join(HIDDEN if _a_childs(h) else str(h) for h in headers)
+
+
+def _a_childs(text: object) -> bool:
+    """Whether a cell quoted from last year's file could be a child's UPN or date of birth, alone or among words."""
+    return looks_personal(text) or holds_child_data(text)
 
 
 def _finder(headers: list[str], header_row: int | None):
