@@ -280,10 +280,11 @@ def upns_in_names(schools: Table, issues: Issues) -> None:
         if column not in schools.frame.columns:
             continue
         named = column in (SCHOOL_NAME, CLUSTER_NAME)
-        # (a few thousand cells at most, read by Python's regex: the look-arounds that keep a UPN whole)
-        found = [(row, text, child_data_in(text, named))
-                 for row, text in schools.frame.select(ROW, pl.col(column).cast(pl.String)).sort(ROW).iter_rows()
-                 if text and (UPN_SHAPE.search(text) or (named and name_dates(text)))]
+        # (only the cells with a digit, which a UPN and a date both hold, read by Python's regex: the
+        # look-arounds that keep a UPN whole)
+        cells = schools.frame.select(ROW, pl.col(column).cast(pl.String)).filter(pl.col(column).str.contains(r"\d"))
+        found = [(row, text, child_data_in(text, named)) for row, text in cells.sort(ROW).iter_rows()
+                 if UPN_SHAPE.search(text) or (named and name_dates(text))]
         what = "names" if named else "ids"
         for row, text, personal in found[:MAX_LISTED]:
             issues.error("bad_value", f'"{text}" holds what looks like {child_data_kind(personal)}: schools\' and '
