@@ -443,3 +443,31 @@ def test_a_totals_row_or_a_date_in_the_previous_files_totals_is_told_as_the_prev
     [told] = refused.value.issues
     assert (told.code, told.row, told.column) == ("previous", 2, "total")
     assert "13/09/2008" not in str(told.hidden()) and "[hidden]" in str(told.hidden())
+
+
+def test_a_problem_with_last_years_allocations_workbook_names_its_columns_as_the_schools_sheet_heads_them(tmp_path):
+    """An allocations.xlsx given as --previous is headed for people ("School ID", "Total (£)"): its errors name
+    those headers, not senrun's codes (`total`), so that a finance officer finds the column (SPEC §6, §8)."""
+    import xlsxwriter
+
+    def book(name: str, rows: list[list]) -> Path:
+        path = tmp_path / name
+        with xlsxwriter.Workbook(path) as wb:
+            sheet = wb.add_worksheet("Schools")
+            for r, row in enumerate(rows):
+                sheet.write_row(r, 0, row)
+        return path
+
+    no_total = book("no_total.xlsx", [["School ID", "Cluster ID", "Amount (£)"], ["A", "C1", 1.0]])
+    with pytest.raises(SenrunError) as refused:
+        read_previous(no_total)
+    [told] = refused.value.issues
+    assert (told.code, told.sheet) == ("previous", "Schools")
+    assert told.message.startswith("(given as --previous) no column Total (£); a previous run's file written by "
+                                   "senrun has School ID, Cluster ID, Total (£) (columns found: School ID, Cluster ID, "
+                                   "Amount (£))")
+    huge = book("huge.xlsx", [["School ID", "Cluster ID", "Total (£)"], ["A", "C1", 1.0], ["B", "C1", 1e15]])
+    with pytest.raises(SenrunError) as refused:
+        read_previous(huge)
+    [told] = refused.value.issues
+    assert (told.sheet, told.row, told.column) == ("Schools", 3, "Total (£)")

@@ -148,11 +148,15 @@ def _read_previous_own(path: Path) -> pl.DataFrame:
 
 
 def _missing_columns(frame: pl.DataFrame, path: Path, sheet: str | None) -> None:
+    """The columns last year's file lacks, named as the file heads them: a schools.csv by its codes, an
+    allocations.xlsx's Schools sheet by its labels for people (`School ID`, `Total (£)`)."""
+    def named(columns) -> list[str]:
+        return [COLUMN_LABELS.get(c, c) if sheet else c for c in columns]
     missing = [c for c in PREVIOUS_COLUMNS if c not in frame.columns]
     if missing:
-        raise last_years_file(path, f"no column {', '.join(missing)}; a previous run's file written by senrun has "
-                              f"{', '.join(PREVIOUS_COLUMNS)} (columns found: {headers_text(frame.columns)})",
-                              sheet=sheet)
+        raise last_years_file(path, f"no column {', '.join(named(missing))}; a previous run's file written by senrun "
+                              f"has {', '.join(named(PREVIOUS_COLUMNS))} (columns found: "
+                              f"{headers_text(named(frame.columns))})", sheet=sheet)
 
 
 def _csv_of_senrun(path: Path) -> pl.DataFrame:
@@ -193,7 +197,7 @@ def _within_ceiling(pence: int, path: Path, row: int, sheet: str | None = None) 
     a larger one had wrapped round in the diff's sums (a cluster's last year shown as −£0.04)."""
     if abs(pence) > CEILING_PENCE:
         raise last_years_file(path, f"{fmt_gbp(pence)} is more than {ceiling_text()}, the most senrun accepts for "
-                              "one amount", sheet=sheet, row=row, column="total")
+                              "one amount", sheet=sheet, row=row, column=COLUMN_LABELS["total"] if sheet else "total")
 
 
 def _schools_sheet(path: Path, kinds: dict[str, str]) -> pl.DataFrame:
@@ -225,7 +229,7 @@ def _read_previous_xlsx(path: Path) -> pl.DataFrame:
     totals = frame["total"].to_list()
     bad = [i for i, v in enumerate(totals) if v is None]
     if bad:
-        raise last_years_file(path, "not an amount", sheet="Schools", row=bad[0] + 2, column="total")
+        raise last_years_file(path, "not an amount", sheet="Schools", row=bad[0] + 2, column=COLUMN_LABELS["total"])
     pence = [round(v * 100) if math.isfinite(v) else CEILING_PENCE + 1 for v in totals]
     for i, value in enumerate(pence):
         _within_ceiling(value, path, i + 2, "Schools")
