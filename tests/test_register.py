@@ -890,6 +890,37 @@ def test_a_child_paid_at_two_schools_last_year_is_listed_at_each_with_what_was_p
     assert listed("A") == [(U2, 800)] and listed("B") == [(U2, 400)]
 
 
+def test_a_return_lists_a_child_paid_there_last_year_who_is_paid_at_another_school_this_year__faq_7_spec_11_4(
+        tmp_path):
+    """A child who left by managed move during last year was paid at the school they left for part of it: that
+    school's PSF falls by that amount this year, and its return's list of the children paid there last year and
+    not this year had left the child out (it listed only children paid nowhere this year), so the fall could not
+    be reconciled.  The school the child is paid at now lists nothing."""
+    register = last_year(tmp_path, {"upn": U2, "paid_amount": "800.00", "paid_to": "2012-11-30",
+                                    "reason": "continuing"},
+                         {"upn": U2, "paid_school_id": "B", "paid_from": "2012-12-01", "paid_amount": "400.00"})
+    (tmp_path / "moved").mkdir()  # and a child paid at A alone last year whose statement now names B
+    moved = last_year(tmp_path / "moved", {"upn": U1})
+    with register.open("a") as fh:
+        fh.write(moved.read_text().splitlines()[1] + "\n")
+    config = write_run(tmp_path, statements=[statement(U2, "2005-06-06", school="B"),
+                                             statement(U1, "2005-05-05", school="B")],
+                       census=[pupil(U2, "B", "2005-06-06"), pupil(U1, "B", "2005-05-05")])
+    ran = CliRunner().invoke(app, ["allocate", "-c", str(config), "-o", str(tmp_path / "out"), "--register",
+                                   str(register), "--jobs", "1", "--quiet"])
+    assert ran.exit_code == 0, ran.output
+
+    def listed(school: str) -> list:
+        rows = [tuple(c.value for c in r) for r in openpyxl.load_workbook(
+            tmp_path / "out" / "returns" / f"{school}.xlsx").active.iter_rows()]
+        at = [i for i, r in enumerate(rows) if r[0] == "Paid PSF here last year, not this year"]
+        return [(r[0], r[6], r[8]) for r in rows[at[0] + 2:] if r[0] in (U1, U2)] if at else []
+
+    elsewhere = "paid at another school this year (a managed move, or the statement names another school)"
+    assert listed("A") == [(U1, 8400, elsewhere), (U2, 800, elsewhere)]
+    assert listed("B") == []
+
+
 @pytest.mark.parametrize("code", ["register_stale", "register_changed", "register_without_register",
                                   "register_doubtful"])
 def test_a_register_written_by_a_run_warned_of_its_own_register_is_doubtful_the_year_after__spec_11_4(tmp_path, code):

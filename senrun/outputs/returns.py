@@ -179,31 +179,52 @@ def came_from() -> pl.Expr:
 
 
 def stopped_here(result: RunResult, schools: set[str]) -> dict[str, tuple[tuple, ...]]:
-    """With a register: school_id → the children paid PSF there last year and not this year, each as (UPN,
-    stream, paid last year in pence, why in words), by UPN.  A school that became another since (a conversion)
-    has its children listed at the school it became (SPEC §11.1).  Empty without a register."""
+    """With a register: school_id → the children paid PSF there last year and not there this year, each as (UPN,
+    stream, paid there last year in pence, why in words), by UPN: a child whose PSF stopped, with its reason, and
+    one paid at another school this year (a managed move, or a statement that now names another school), whose
+    PSF last year is otherwise missing from the school's figures.  A school that became another since (a
+    conversion) has its children listed at the school it became (SPEC §11.1).  Empty without a register."""
     from .reconciliation import STOPPED, reconciliation_frame
     from ..yearly.diff import folded_into
 
     frame = reconciliation_frame(result)
     if frame is None:
         return {}
-    gone = frame.filter(pl.col("movement") == STOPPED)
-    paid_at = getattr(result.register, "paid_at", None)
-    if paid_at is not None:  # a child paid at two schools last year: listed at each, with what was paid there
-        split = gone.join(paid_at, on=["upn", "stream"], how="inner").with_columns(
-            pl.col("paid_school_id").alias("last_year_school"), pl.col("paid").alias("last_year_paid"))
-        gone = pl.concat([gone.join(paid_at.select("upn", "stream").unique(), on=["upn", "stream"], how="anti"),
-                          split.select(gone.columns)])
-    last = gone.get_column("last_year_school").unique().drop_nulls().to_list()
-    into = folded_into(last, schools, tuple(getattr(result, "successions", ()) or ()))
-    gone = (gone.with_columns(pl.col("last_year_school").replace(into).alias("_school"),
-                              pl.col("reason").replace_strict(REASON_WORDS, default=pl.col("reason")).alias("_why"))
-            .filter(pl.col("_school").is_in(list(schools))).sort("_school", "upn", "stream"))
+    last = _paid_last_year_by_school(result.register)
+    into = folded_into(last.get_column("_school").unique().to_list(), schools,
+                       tuple(getattr(result, "successions", ()) or ()))
+    now = (result.psf.filter(pl.col("paid_amount") > 0)
+           .select(pl.col("upn"), pl.col("stream"), pl.col("paid_school_id").alias("_school")).unique())
+    stopped = (frame.filter(pl.col("movement") == STOPPED)
+               .select("upn", "stream", pl.col("reason").replace_strict(REASON_WORDS, default=pl.col("reason"))
+                       .alias("_why")))
+    gone = (last.with_columns(pl.col("_school").replace(into))
+            .filter(pl.col("_school").is_in(list(schools)))
+            .join(now, on=["upn", "stream", "_school"], how="anti")
+            .join(stopped, on=["upn", "stream"], how="left")
+            .with_columns(pl.col("_why").fill_null(pl.lit(PAID_ELSEWHERE)))
+            .sort("_school", "upn", "stream"))
     out: dict[str, list[tuple]] = {}
-    for sid, upn, stream, paid, why in gone.select("_school", "upn", "stream", "last_year_paid", "_why").iter_rows():
+    for sid, upn, stream, paid, why in gone.select("_school", "upn", "stream", "_paid", "_why").iter_rows():
         out.setdefault(sid, []).append((upn, stream, paid, why))
     return {sid: tuple(rows) for sid, rows in out.items()}
+
+
+#: Why a child paid at a school last year is not paid there this year, though paid PSF at another school.
+PAID_ELSEWHERE = "paid at another school this year (a managed move, or the statement names another school)"
+
+
+def _paid_last_year_by_school(register) -> pl.DataFrame:
+    """upn, stream, `_school`, `_paid`: what each of last year's histories was paid at each school (pence), for
+    those paid anything: at the school of its last paid day, or at each school for the few paid at several."""
+    hist = register.histories.filter(pl.col("last_paid") > 0).select(
+        "upn", "stream", pl.col("last_school").alias("_school"), pl.col("last_paid").alias("_paid"))
+    several = register.paid_at
+    if several is None:
+        return hist
+    return pl.concat([hist.join(several.select("upn", "stream").unique(), on=["upn", "stream"], how="anti"),
+                      several.select("upn", "stream", pl.col("paid_school_id").alias("_school"),
+                                     pl.col("paid").alias("_paid"))])
 
 
 def with_rates(lines: pl.LazyFrame, result: RunResult) -> pl.LazyFrame:
