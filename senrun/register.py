@@ -570,7 +570,8 @@ def _overlaps(register: Register, cfg: Config) -> list[Issue]:
                   file=register.file, expected="last year's psf.csv, or its output folder")]
 
 
-def _when(paid_to) -> str:
+def last_paid_words(paid_to) -> str:
+    """A stopped history's last day paid last year, in words."""
     return f"last paid to {paid_to:%d/%m/%Y}" if paid_to else "paid nothing last year"
 
 
@@ -582,7 +583,7 @@ def _resurrected(held: pl.DataFrame, register: Register) -> list[Issue]:
              .filter(pl.col("paid_amount") > 0).sort(ROW))
     would = would.with_columns(register.histories[REG_ROW].gather(would["_h"]))
     return _each(would, "resurrected", lambda r: (
-        f"{r[UPN]} / {r[STREAM]}: {last_years_stop(r['last_reason'], _when(r['last_paid_to']))}; this year's inputs "
+        f"{r[UPN]} / {r[STREAM]}: {last_years_stop(r['last_reason'], last_paid_words(r['last_paid_to']))}; this year's inputs "
         f"would pay {fmt_gbp(r['paid_amount'])}, but it stays stopped (name the child under reinstate: in the config "
         "to pay it)"), register.file)
 

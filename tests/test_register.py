@@ -117,7 +117,8 @@ def test_explain_tells_a_reinstated_child_stopped_last_year_and_reinstated_by_th
     [trail] = explain_upn(result, psf.rows, U1)["statements"]
     [step] = [s for s in trail["steps"] if s["rule"] == "register"]
     line = cfg.lines["reinstate[0]"]
-    assert step["text"] == (f"Register: PSF stopped last year (not_in_census); reinstated by reinstate: in senrun.yaml "
+    assert step["text"] == ("Register: PSF stopped last year (not_in_census, paid nothing last year); reinstated by "
+                            f"reinstate: in senrun.yaml "
                             f"line {line}, so it is paid again as this year's inputs pay it (SPEC §11.4).")
     result, psf, _ = run_for_explain(cfg)  # no register: nothing was stopped, nothing to say
     assert not [s for s in explain_upn(result, psf.rows, U1)["statements"][0]["steps"] if s["rule"] == "register"]
@@ -125,6 +126,29 @@ def test_explain_tells_a_reinstated_child_stopped_last_year_and_reinstated_by_th
     result, psf, _ = run_for_explain(cfg, register=earlier)  # held last year for a stop of the year before
     [step] = [s for s in explain_upn(result, psf.rows, U1)["statements"][0]["steps"] if s["rule"] == "register"]
     assert step["text"].startswith("Register: PSF stopped in an earlier year and was held stopped last year; reinstated")
+
+
+def test_explain_tells_a_child_held_stopped_why_last_years_psf_stopped_and_what_the_council_can_do__faq_3_spec_11_4(
+        tmp_path):
+    """A school asks why a child on its roll, in the census, with a statement, is paid £0: every step of the trail
+    found nothing wrong, and the stop said only "stopped_last_year", with neither last year's reason nor the
+    remedy if that stop was a mistake."""
+    from senrun.yearly.explain import explain_upn, run_for_explain
+
+    register = last_year(tmp_path, {**left(), "paid_from": "2012-04-01", "paid_to": "2013-01-31",
+                                    "paid_amount": "5600.00", "released_amount": "2800.00"})
+    cfg = load_config(write_run(tmp_path, statements=[statement(U1, "2005-05-05")],
+                                census=[pupil(U1, "A", "2005-05-05")]))
+    result, psf, _ = run_for_explain(cfg, register=register)
+    [trail] = explain_upn(result, psf.rows, U1)["statements"]
+    assert trail["stop"]["reason"] == "stopped_last_year" and trail["paid"] == 0
+    [step] = [s for s in trail["steps"] if s["rule"] == "register"]
+    assert step["text"] == (
+        "Register: PSF stopped last year (not_in_census, last paid to 31/01/2013), so it stays stopped this year "
+        "and is paid nothing (FAQ 3; SPEC §11.4). If that stop was a mistake (a child left out of last January's "
+        "census in error), the council can pay it again by naming the child under reinstate: in the config, with "
+        "the reason (docs/seven-years.md).")
+    assert U1 not in step["text"]
 
 
 def test_a_reinstatement_without_a_reason_is_a_config_error_at_its_line__spec_11_4(tmp_path):

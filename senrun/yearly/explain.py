@@ -22,7 +22,7 @@ from ..money import fmt_gbp
 from ..outputs.common import notional_note, number_or_text, rate_text
 from ..pipeline import Inputs, compute, psf_frames, read_inputs
 from ..psf import POST_POLICY, PsfFrames, census_stop_words, in_chain_order
-from ..register import last_years_stop
+from ..register import last_paid_words, last_years_stop
 from ..result import RunResult
 from .diff import floor_previous
 from .. import history
@@ -320,20 +320,27 @@ def _history_step(history_rows: list[dict]) -> dict | None:
                  "on its first day), and a ceasing ends it (FAQ 3; SPEC §11.3).")
 
 
-def _reinstated_step(r: dict, result: RunResult) -> dict | None:
-    """A history stopped last year that the config's `reinstate:` names, paid again this year (SPEC §11.4): the
-    register's stop and the config line that lifts it, which the rest of the trail would not show."""
+def _register_step(r: dict, result: RunResult) -> dict | None:
+    """A history stopped last year (SPEC §11.4): the register's stop, with its reason and its last day paid, and
+    either the config line that lifts it (`reinstate:`) or what the council can do if the stop was wrong: the
+    rest of the trail finds nothing wrong with such a child this year, and a school asks why it is paid £0."""
     register, cfg = getattr(result, "register", None), result.config
-    named = [i for i, x in enumerate(cfg.reinstate) if (x.upn, x.stream) == (r[UPN], r["stream"])]
-    if register is None or not named:
+    if register is None:
         return None
     last = register.histories.filter((pl.col(UPN) == r[UPN]) & (pl.col(STREAM) == r["stream"]) & pl.col("stopped"))
-    if last.is_empty():
+    named = [i for i, x in enumerate(cfg.reinstate) if (x.upn, x.stream) == (r[UPN], r["stream"])]
+    if last.is_empty() or not (named or r["reason"] == "stopped_last_year"):
         return None
+    stop = last_years_stop(last["last_reason"][0], last_paid_words(last["last_paid_to"][0]))
+    if not named:
+        return _step("register", f"Register: {stop}, so it stays stopped this year and is paid nothing (FAQ 3; "
+                     "SPEC §11.4). If that stop was a mistake (a child left out of last January's census in error), "
+                     "the council can pay it again by naming the child under reinstate: in the config, with the "
+                     "reason (docs/seven-years.md).")
     line = cfg.lines.get(f"reinstate[{named[0]}]")
     where = f"{cfg.path.name}" + (f" line {line}" if line else "")
-    return _step("register", f"Register: {last_years_stop(last['last_reason'][0])}; reinstated by reinstate: in "
-                 f"{where}, so it is paid again as this year's inputs pay it (SPEC §11.4).")
+    return _step("register", f"Register: {stop}; reinstated by reinstate: in {where}, so it is paid again as this "
+                 "year's inputs pay it (SPEC §11.4).")
 
 
 def _succession_words(r: dict) -> str:
@@ -360,7 +367,7 @@ def _statement_trail(r: dict, result: RunResult, moves: list[dict], history_rows
     released = sum(x["released_amount"] for x in lines)
     age = _age_steps(r, cfg, personal)
     told = _history_step(history_rows or [])  # after the statement's own date, when it has several rows
-    again = _reinstated_step(r, result)
+    again = _register_step(r, result)
     steps = [*age, _statement_step(r, cfg), *([told] if told else []), *([again] if again else []), _stream_step(r, cfg),
              *_move_steps(r, cfg, moves), _census_step(r, cfg, result), _ceased_step(r)]
     if r.get("succession"):  # the school closed or converted: PSF followed the succession (SPEC §11.1)
