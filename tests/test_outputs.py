@@ -118,6 +118,12 @@ def test_the_released_column_says_why_it_is_not_always_annual_less_paid(out):
     comment = ws.cell(1, header.index("Released (£)") + 1).comment
     assert comment is not None and "issued after the cluster model began" in comment.text
     assert "Annual − Paid" in comment.text and "a penny" in comment.text
+    # and, in the years with a register and statement histories, a stop of an earlier year (released then)
+    # and a rate changed in the period, which left £131,262.54 of a Forum pack's Annual − Paid unexplained
+    assert "stopped in an earlier year (stopped_last_year" in comment.text
+    assert "an amendment, an EHC transfer" in comment.text
+    summary = [r[0] for r in openpyxl.load_workbook(out / "allocations.xlsx")["Summary"].iter_rows(values_only=True)]
+    assert "Released PSF (this period's PSF not paid because it stopped)" in summary
     assert all(ws.cell(1, i + 1).comment is None for i, h in enumerate(header) if h != "Released (£)")
 
 

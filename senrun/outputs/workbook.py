@@ -139,7 +139,7 @@ def identity_block(ws: Worksheet, fmt: Formats, result: RunResult, row: int) -> 
     ws.write_string(row + 1, 1, verdict, fmt.bold)
     others = [("School specific allocation (SSA) total", t.ssa_total),
               ("SEN total (SSA + pupil specific pot)", t.sen_total),
-              ("Released PSF (statements' annual PSF not paid this period)", t.released_psf)]
+              ("Released PSF (this period's PSF not paid because it stopped)", t.released_psf)]
     for offset, (label, pence) in enumerate(others, start=3):
         ws.write_string(row + offset, 0, label)
         write_money(ws, row + offset, 1, pence, fmt)
@@ -280,10 +280,14 @@ SCHOOLS_LAST_YEAR = f"Last year: {common.SCHOOL_LAST_YEAR}. The Clusters sheet's
 
 #: What the Released sheet's Released column is, where Annual − Paid would not give it (a comment on its header).
 RELEASED_NOTE = ("Released: each statement's PSF for this period (its annual PSF for the months or days of the "
-                 "period) less what its lines pay. A statement issued after the cluster model began never carried "
-                 "PSF: its annual amount is listed, but nothing is paid or released for it, so on its row, and in "
-                 "the total, Released is not Annual − Paid. Each line is rounded to the penny on its own, so a "
-                 "statement paid at two schools can release a penny less than nothing, or a penny more.")
+                 "period) less what its lines pay, for the PSF that stopped this period. So on a row, and in the "
+                 "total, Released is not always Annual − Paid: a statement issued after the cluster model began "
+                 "never carried PSF, and one whose PSF stopped in an earlier year (stopped_last_year, with a "
+                 "register) was released that year: each is listed with its annual amount, but nothing is paid or "
+                 "released for it. A statement whose amount changed in the period (an amendment, an EHC transfer) "
+                 "shows its rate at its last line's end (as psf.csv does), and is paid and released at each rate for "
+                 "its months or days. Each line is rounded to the penny on its own, so a statement paid at two schools can "
+                 "release a penny less than nothing, or a penny more.")
 
 
 def add_last_year_note(ws: Worksheet, frame: pl.DataFrame, note: str) -> None:
