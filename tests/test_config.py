@@ -537,6 +537,22 @@ def test_a_non_breaking_space_in_a_key_or_value_is_named(tmp_path, old, new, pat
     assert "non-breaking space, U+00A0" in issue.message
 
 
+@pytest.mark.parametrize("pasted", ["prorate:\u00a0months", "prorate:\u00a0\u00a0months"])
+def test_a_non_breaking_space_pasted_after_a_colon_is_named_at_its_line_not_the_next(tmp_path, pasted):
+    """Pasted after the colon, where it looks right on screen, YAML reads the key and value as one word and the
+    parser stopped at the next line ("could not find expected ':'"), with no word of the hidden character
+    (config.md: a non-breaking space in a key or value is named as such)."""
+    issue = only_problem(tmp_path, MINIMAL + pasted + "\nyear: 2013-14\n")
+    assert issue.row == 13
+    assert issue.message.startswith("not valid YAML: this line holds a non-breaking space, U+00A0")
+    assert "delete it and type an ordinary space" in issue.message
+
+
+def test_a_non_breaking_space_inside_a_value_that_yaml_reads_is_not_blamed_for_another_lines_error(tmp_path):
+    issue = only_problem(tmp_path, MINIMAL + 'contact: "Finance\u00a0team"\nyear: [2013\n')
+    assert "non-breaking" not in issue.message
+
+
 def test_a_tab_used_for_indenting_says_to_indent_with_spaces(tmp_path):
     issue = only_problem(tmp_path, MINIMAL.replace("  schools:", "\tschools:"))
     assert (issue.file, issue.row) == ("senrun.yaml", 11)

@@ -19,7 +19,7 @@ from ..errors import CONFIG, Issues
 from ..money import CEILING_POUNDS, ceiling_text, to_pence
 from ..inputs.parse import config_date, config_decimal
 from ..inputs.schema import SCHEMAS
-from .yamlsafe import typed_text
+from .yamlsafe import NBSP, NBSP_HINT, typed_text
 
 BASES_FIXED = ("per_school", "per_cluster", "pupils", "sen_support", "statements", "fsm")
 #: The schools input's columns senrun itself reads (SPEC §5, §11.1, §11.2): not a `column:` need basis.
@@ -31,10 +31,6 @@ REQUIRED = object()
 DATES = (date(1990, 1, 1), date(2099, 12, 31))
 #: The age-based years a child can be in: a two-year-old's nursery year (-2) and earlier, to a plan's end at 25.
 YEARS = (-5, 20)
-NBSP = "\u00a0"
-#: A non-breaking space looks like a space on screen: a message about a name or value holding one says so.
-NBSP_HINT = ("it contains a non-breaking space, U+00A0, as pasted from Word or an e-mail: delete it and type an "
-             "ordinary space if one is needed")
 
 _INPUT = {"path": ("str", REQUIRED), "sheet": ("str", None), "columns": ("columns", None),
           "header_row": ("count", None), "encoding": ("encoding", None)}

@@ -225,7 +225,7 @@ def _parsed(text: str, duplicates: list[YamlProblem]) -> tuple[object, dict[str,
     try:
         return _load(text, _Loader, duplicates)
     except yaml.YAMLError as exc:  # e.g. a !!python/object tag, which a safe loader never constructs
-        raise _unclosed_quote(text, exc) or _syntax_problem(exc) from None
+        raise _unclosed_quote(text, exc) or _non_breaking_space(text, exc) or _syntax_problem(exc) from None
 
 
 def _unclosed_quote(text: str, exc: yaml.YAMLError) -> YamlProblem | None:
@@ -252,6 +252,39 @@ def _unclosed_quote(text: str, exc: yaml.YAMLError) -> YamlProblem | None:
             return None
         return YamlProblem('a quote (") opens on this line and is not closed: close it (e.g. year: "2013-14")',
                            number)
+    return None
+
+
+NBSP = "\u00a0"
+#: A non-breaking space looks like a space on screen: a message about a name or value holding one says so.
+NBSP_HINT = ("it contains a non-breaking space, U+00A0, as pasted from Word or an e-mail: delete it and type an "
+             "ordinary space if one is needed")
+
+
+def _non_breaking_space(text: str, exc: yaml.YAMLError) -> YamlProblem | None:
+    """The line nearest where the parser stopped that holds a non-breaking space, said so at that line, where
+    an ordinary space there mends the file or moves its first error later: pasted after a colon
+    (`prorate:\u00a0months`), it looks right on screen, and YAML reads the key and value as one word, so the
+    parser's words ("could not find expected ':'") were about the line after it."""
+    mark = getattr(exc, "problem_mark", None)
+    lines = text.splitlines()
+    upto = lines[:mark.line + 1] if mark is not None else lines
+    for number in range(len(upto), 0, -1):
+        line = upto[number - 1]
+        if NBSP not in line.partition("#")[0]:
+            continue
+        mended = "\n".join([*lines[:number - 1], line.replace(NBSP, " "), *lines[number:]])
+        try:
+            _load(mended, _Loader)
+        except yaml.YAMLError as still:
+            later = getattr(still, "problem_mark", None)
+            if mark is None or later is None or later.line <= mark.line:
+                return None
+        except YamlProblem:
+            return None
+        return YamlProblem("not valid YAML: this line holds a non-breaking space, U+00A0, as pasted from Word or an "
+                           "e-mail: it looks like a space, but YAML does not read it as one (after a colon, the key "
+                           "and its value are read as one word); delete it and type an ordinary space", number)
     return None
 
 
