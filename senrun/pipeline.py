@@ -271,8 +271,8 @@ def check_inputs(inp: Inputs, cfg: Config, whole: bool = True) -> None:
     cell would make wrong are left out: the census matching, basis columns and budget sums."""
     issues, schools = inp.issues, inp.schools
     ids = schools.frame[SCHOOL_ID]
-    dated = {"opened", "closed", "successor_id"} & set(schools.frame.columns) or inp.links is not None
-    checks.duplicates(schools, [SCHOOL_ID], issues, "school_id", hint=SAME_ID_CONVERSION if dated else "")
+    checks.duplicates(schools, [SCHOOL_ID], issues, "school_id", hint=SAME_ID_CONVERSION if _successions_given(inp)
+                      else "")
     if URN in schools.frame.columns:  # a URN names one school: the links are read through it
         checks.duplicates(replace(schools, frame=schools.frame.filter(given_urn())), [URN], issues, "URN",
                           hint=URN_TWICE)

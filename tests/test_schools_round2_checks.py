@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from builders import pupil, run, statement
+from builders import SCHOOLS, pupil, run, statement
 from senrun.errors import SenrunError
 
 U1 = "B801200005001"
@@ -262,3 +262,20 @@ def test_a_successor_given_by_its_urn_in_the_schools_successor_column_is_told_it
     [error] = [e for e in errors_of(tmp_path, schools=schools, statements=ONE_CHILD) if e.code == "unknown_school"]
     assert error.message == "successor '140001' of school A is the URN of school AA, not a school_id"
     assert (error.row, error.column, error.expected) == (2, "successor_id", "the successor's school_id (AA)")
+
+
+def test_a_school_id_given_twice_is_told_of_a_conversion_only_where_the_schools_input_records_them__spec_8(tmp_path):
+    """The hint "if the two rows are a school and the academy it became … keep one row" was given for every
+    duplicate id, the optional opened/closed/successor columns being always there once read: where the id is
+    mistyped, keeping one row deletes a real school.  It is given where the file records openings, closings or
+    successors (SPEC §11.1), or a links input is given."""
+    twice = [*SCHOOLS, {**SCHOOLS[0], "school_name": "Another Primary"}]
+    with pytest.raises(SenrunError) as plain:
+        run(tmp_path, statements=[statement("A801200001001", "2005-05-05")], schools=twice)
+    [told] = [i for i in plain.value.issues if i.code == "duplicate"]
+    assert "academy it became" not in told.message
+    dated = [{**s, "closed": ""} for s in twice]
+    with pytest.raises(SenrunError) as recorded:
+        run(tmp_path, statements=[statement("A801200001001", "2005-05-05")], schools=dated)
+    [told] = [i for i in recorded.value.issues if i.code == "duplicate"]
+    assert "If the two rows are a school and the academy it became under the same id" in told.message
