@@ -119,7 +119,8 @@ def check_blank_clusters(schools: Table, issues: Issues, successors: set[str] = 
     for row in blank.head(MAX_LISTED)[ROW].to_list():
         words = empty_message(schools.merged, schools.headers.get(CLUSTER_ID), row)  # (inside merged cells: says so)
         issues.error("empty_value", words, **schools.where(CLUSTER_ID, row),
-                     expected="the cluster the school belongs to; a special school, PRU, nursery or other setting "
+                     expected="the cluster the school belongs to (every mainstream school has one, and shares in the "
+                     "formula through it); a special school, PRU, nursery or other setting "
                      "outside the formula may be left blank if the schools input says so in an in_formula column "
                      "(no on its row; map the column as in_formula)")
 

@@ -122,7 +122,8 @@ def unknown_schools(table: Table, column: str, school_ids: pl.Series, issues: Is
             continue
         if str(value) in pupils:
             issues.error("unknown_school", f"{what} '{value}' is not in the schools input, though the census has "
-                         f"{pupils[str(value)]:,} pupils there{IN_CENSUS_ONLY}", **table.where(column, rec[ROW]),
+                         f"{pupils[str(value)]:,} pupils there{IN_CENSUS_ONLY}{'. ' + hint if hint else ''}",
+                         **table.where(column, rec[ROW]),
                          value=value, expected="a school_id of the schools input")
             continue
         near = "" if child else nearest_schools(value, school_ids, names)
@@ -140,8 +141,9 @@ def unknown_schools(table: Table, column: str, school_ids: pl.Series, issues: Is
 
 
 #: Said of a school that the census has pupils at and the schools input does not list.
-IN_CENSUS_ONLY = (": add it to the schools input (a setting outside the formula, such as a special school or a "
-                  "pupil referral unit, with in_formula: no; docs/your-data.md)")
+IN_CENSUS_ONLY = (": add its row to the schools input, with its cluster (a mainstream school shares in the "
+                  "formula); only a setting outside the formula, such as a special school or a pupil referral unit, "
+                  "is given in_formula: no (docs/your-data.md)")
 
 
 def _slashed_ids(school_ids: pl.Series) -> dict[str, str]:

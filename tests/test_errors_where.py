@@ -213,9 +213,17 @@ def test_a_statement_at_a_school_the_census_has_pupils_at_but_the_list_leaves_ou
                 if i.code == "unknown_school"]
     assert issue.row == 2 and issue.column == "school_id"
     assert ("the school holding the PSF, 'S7' is not in the schools input, though the census has 3 pupils there: add "
-            "it to the schools input (a setting outside the formula, such as a special school or a pupil referral "
-            "unit, with in_formula: no") in issue.message
+            "its row to the schools input, with its cluster (a mainstream school shares in the formula); only a "
+            "setting outside the formula, such as a special school or a pupil referral unit, is given in_formula: "
+            "no (docs/your-data.md)") in issue.message
     assert "did you mean" not in issue.message
+    # the same school left out of a schools input that records successions: it may be one that closed or converted
+    schools = [{**s, "closed": ""} for s in SCHOOLS]
+    (issue,) = [i for i in run_validation(write_run(tmp_path, statements=statements, census=census,
+                                                    schools=schools)).errors if i.code == "unknown_school"]
+    assert issue.message.endswith("If it is a school that closed or became an academy, keep its row, with its closed "
+                                  "date, beside its successor's: PSF follows a succession only from a school the "
+                                  "schools input holds (docs/seven-years.md)")
 
 
 def test_more_than_200_statement_rows_at_unknown_schools_end_with_a_count_of_the_rest_and_their_schools(tmp_path):
