@@ -491,3 +491,39 @@ def test_a_second_column_that_may_hold_the_ssa_is_named_and_the_proposal_asks_fo
     ssa = {p.column: p for p in propose_columns(schools, "schools")}["ssa"]
     assert ssa.others and ssa.confidence != "sure"
     assert {ssa.header, *ssa.others} == {"SSA", "School Specific Allocation"}
+
+
+def test_a_funding_stream_or_event_column_no_header_names_is_found_by_its_codes_and_left_for_a_person_to_check():
+    """A statements list's `Type` column of PSF, SSMN and FYS was left unmapped ("not read"), so every SSMN and FYS
+    row was read as PSF (FAQ 9: SSMN and FYS are paid as PSF is, but each is its own stream): £46,471.62 of a
+    cluster pot moved with no word once the duplicates that followed were "mended" as amendments.  A column of
+    values that are all a stream's codes (or all events, in words) is proposed as that column, as likely."""
+    values = {"UPN": [upn(1), upn(2), upn(3)], "Type": ["PSF", "SSMN", "fys"], "Annual Amount": ["8400", "1200", "600"],
+              "Entry": ["Issued", "Amendment", "EHCP transfer"], "Notes": ["PSF", "see file", ""]}
+    sheet = Sheet(Path("statements.xlsx"), None, 1, list(values), values, rows=3)
+    proposed = {p.column: p for p in propose_columns(sheet, "statements")}
+    assert (proposed["stream"].header, proposed["stream"].confidence) == ("Type", "likely")
+    assert (proposed["event"].header, proposed["event"].confidence) == ("Entry", "likely")
+    assert proposed["annual_amount"].header == "Annual Amount"
+    mixed = {**values, "Type": ["PSF", "Statement", "SSMN"]}  # not every value a stream: not proposed
+    sheet = Sheet(Path("statements.xlsx"), None, 1, list(mixed), mixed, rows=3)
+    assert "stream" not in {p.column for p in propose_columns(sheet, "statements")}
+
+
+def test_init_suggests_for_an_unmapped_money_column_only_the_columns_whose_values_are_amounts(tmp_path):
+    """init offered "(one of the columns not mapped: Type?)" for annual_amount, a column of PSF and SSMN codes:
+    following it gave an error on every row ("PSF is not an amount of money")."""
+    folder = council_files(tmp_path / "council")
+    book = folder / "SEN statements.xlsx"
+    _xlsx(book, "PSF", "Statements with PSF — SEN team extract",
+          ["Child UPN", "DOB", "Date of Statement", "Funded School", "Top-up", "Kind", "Date Ended", "Caseworker"],
+          [(*row[:5], "SSMN" if i % 2 else "PSF", *row[6:]) for i, row in enumerate(STATEMENTS)])
+    result, out = _init(tmp_path, folder)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "no header found for annual_amount" in said
+    among = re.search(r"no header found for annual_amount; add \S+ \S+ annual_amount \(one of the columns not "
+                      r"mapped: ([^?]*)\?\)", said)
+    assert among is not None and "Top-up" in among.group(1).split(", ")
+    assert "Kind" not in among.group(1) and "Caseworker" not in among.group(1)
+    assert '"Kind": stream' in out.read_text()  # the codes found as the stream, for a person to check

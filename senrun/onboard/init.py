@@ -23,7 +23,8 @@ from ..calendar import labelled_years
 from ..errors import Issues, SenrunError, looks_personal
 from ..inputs.headers import not_annual
 from ..inputs.schema import ANNUAL_AMOUNT, CEASED_DATE, EVENT, SCHEMAS
-from .match import INPUT_ORDER, Proposal, assign, fit, label_rank, other_export, propose_columns, says_otherwise
+from .match import (INPUT_ORDER, LIKELY, Proposal, assign, column_fit, fit, label_rank, other_export, propose_columns,
+                    says_otherwise)
 from .scan import Sheet, files_in, scan
 
 
@@ -217,7 +218,9 @@ def draft(sources: list[Path], out: Path) -> Draft:
     for f in found.values():
         spare = [h for h in f.table.headers if h not in {p.header for p in f.proposals}]
         for col in f.missing:
-            fits = [h for h in spare if not says_otherwise(h, col)]  # never a `Weekly amount` for annual_amount
+            # never a `Weekly amount` for annual_amount, nor a column whose values are not amounts (a `Type` of PSF)
+            column = next(c for c in SCHEMAS[f.name] if c.name == col)
+            fits = [h for h in spare if not says_otherwise(h, col) and column_fit(f.table, h, column) >= LIKELY]
             among = f" (one of the columns not mapped: {', '.join(fits[:8])}?)" if fits else ""
             d.edits.append(f"inputs.{f.name}.columns: no header found for {col}; add \"Your header\": {col}{among}")
             if col == ANNUAL_AMOUNT and (other := [h for h in spare if not_annual(h)]):

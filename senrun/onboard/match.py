@@ -22,9 +22,10 @@ import polars as pl
 
 from ..calendar import labelled_years
 from ..inputs.headers import norm, not_annual
-from ..inputs.schema import (ANNUAL_AMOUNT, CEASED_DATE, CLOSED, CLUSTER_ID, CLUSTER_NAME, DOB, EFFECTIVE_DATE,
-                             FROM_SCHOOL, LINK_DATE, MOVE_DATE, OPENED, SCHEMAS, SCHOOL_ID, SERIAL_DATES,
-                             PUPILS, PUPILS_OVERRIDE, SSA, STATEMENT_DATE, SUCCESSOR_ID, TO_SCHOOL, URN, Column, Kind)
+from ..inputs.parse import EVENT_ALIASES
+from ..inputs.schema import (ANNUAL_AMOUNT, CEASED_DATE, CLOSED, CLUSTER_ID, CLUSTER_NAME, DOB, EFFECTIVE_DATE, EVENTS,
+                             FROM_SCHOOL, LINK_DATE, MOVE_DATE, OPENED, PUPILS, PUPILS_OVERRIDE, SCHEMAS, SCHOOL_ID,
+                             SERIAL_DATES, SSA, STATEMENT_DATE, STREAMS, SUCCESSOR_ID, TO_SCHOOL, URN, Column, Kind)
 from ..inputs.synonyms import usual_names
 from .scan import Sheet
 
@@ -199,6 +200,7 @@ def propose_columns(table: Sheet, name: str) -> list[Proposal]:
         used_h.add(header)
         used_c.add(column)
         out.append(Proposal(header, column, round(score, 2)))
+    out += _coded_by_values(table, name, used_h, used_c)
     urn = {p.header for p in out if p.column == URN}  # taken as the urn, but a school ID a person may choose
     for i, p in enumerate(out):
         others = tuple(h for (h, c), score in scores
@@ -208,6 +210,32 @@ def propose_columns(table: Sheet, name: str) -> list[Proposal]:
             out[i] = Proposal(p.header, p.column, min(p.score, 0.9), others)
     order = [c.name for c in SCHEMAS[name]]
     return sorted(out, key=lambda p: order.index(p.column))
+
+
+def _is_code(value: str, kind: Kind) -> bool:
+    """Whether a cell holds one of a coded column's codes, as senrun reads them (any case; an event in words)."""
+    if kind == Kind.STREAM:
+        return value.strip().upper() in STREAMS
+    word = re.sub(r"[\s-]+", "_", value.strip().lower())
+    return word in EVENTS or word in EVENT_ALIASES
+
+
+def _coded_by_values(table: Sheet, name: str, used_h: set[str], used_c: set[str]) -> list[Proposal]:
+    """A funding stream or a statement event that no header names, found by its values: a column headed `Type`
+    or `Category` that holds only PSF, SSMN and FYS is the stream (left out, every SSMN and FYS row was read as
+    PSF, and paid and shared as PSF).  Likely, not sure: a person checks it."""
+    out = []
+    for col in SCHEMAS[name]:
+        if col.kind not in (Kind.STREAM, Kind.EVENT) or col.name in used_c:
+            continue
+        for header in table.headers:
+            values = table.values.get(header, [])
+            if header not in used_h and values and all(_is_code(v, col.kind) for v in values[:200]):
+                used_h.add(header)
+                used_c.add(col.name)
+                out.append(Proposal(header, col.name, LIKELY))
+                break
+    return out
 
 
 def other_export(table: Sheet) -> str | None:
