@@ -42,9 +42,14 @@ def _stop(message: str, cfg_name: str, key: str = "formula.elements") -> SenrunE
 
 
 def _unaffordable(message: str, cfg_name: str, specs, totals, units, scales, cluster_pot) -> Unaffordable:
-    """An overspent formula, with the highest rate of each rate element the pot can pay."""
+    """An overspent formula, with the highest rate of each rate element the pot can pay.  With no remainder element,
+    the highest rate still leaves pence to pounds of the pot unspent, which is refused in turn: said so, so that the
+    rate is not typed in only to meet the next error."""
     highest = highest_rates(specs, totals, units, scales, cluster_pot)
     text = f"{message}; {highest_text(highest)}" if highest else message
+    if highest and not any(e.remainder or e.solve for e in specs):
+        text += (" (with no remainder element, a rate at most that high still leaves part of the pot unspent, which "
+                 "is refused too: make one element the remainder, and it takes what the others leave)")
     return Unaffordable(_stop(text, cfg_name).issues, highest)
 
 

@@ -138,6 +138,24 @@ def test_a_formula_the_pot_cannot_pay_is_located_at_its_key_and_yaml_line(tmp_pa
     assert "the highest rate the pot can pay" in issue.message
 
 
+def test_an_overspent_formula_with_no_remainder_says_the_highest_rate_alone_will_not_do__spec_4(tmp_path):
+    """Told "the highest rate the pot can pay … per_pupil £9.73", an officer typed 9.73 and met the next error: it
+    "leaves £105.79 … and no element is the remainder" (a rate never spends a pot to the penny).  The first message
+    now says so, and what does work."""
+    cfg_path = write_run(tmp_path, statements=[statement(U1, "2005-05-05", school="B")],
+                         formula={"elements": [{"name": "per_pupil", "basis": "pupils", "rate": 10000000}]})
+    (issue,) = run_validation(cfg_path).errors
+    assert "the highest rate the pot can pay" in issue.message
+    assert issue.message.endswith("(with no remainder element, a rate at most that high still leaves part of the pot "
+                                  "unspent, which is refused too: make one element the remainder, and it takes what "
+                                  "the others leave)")
+    with_rest = write_run(tmp_path, statements=[statement(U1, "2005-05-05", school="B")],
+                          formula={"elements": [{"name": "lump_sum", "basis": "per_school", "rate": 10000000},
+                                                {"name": "per_pupil", "basis": "pupils", "remainder": True}]})
+    (issue,) = run_validation(with_rest).errors
+    assert "no remainder element" not in issue.message
+
+
 def _urn_schools(n: int) -> list[dict]:
     return [{"school_id": str(120777 + i), "school_name": f"School {i}", "cluster_id": "C1", "ssa": "0",
              "pupils": "100"} for i in range(n)]
