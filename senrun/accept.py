@@ -15,7 +15,7 @@ import difflib
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Callable
 
 from .errors import CONFIG, HIDDEN, WARNING, Issue
@@ -74,7 +74,8 @@ class Acceptance:
             return False
         if self.row is not None and issue.row != self.row:
             return False
-        return self.file is None or issue.file == self.file
+        return self.file is None or issue.file == self.file or (issue.file is not None
+                                                                 and _file_name(issue.file) == _file_name(self.file))
 
     def to_dict(self) -> dict:
         """The entry as in the JSON report: only the keys it gives."""
@@ -133,6 +134,12 @@ def kind_issues(entries: tuple[Acceptance, ...]) -> list[Issue]:
                          "entry accepts nothing", file=e.source, row=e.line, column=column, field=column,
                          value=e.kind, expected="a warning's code: fix what the error says instead"))
     return out
+
+
+def _file_name(path: str) -> str:
+    """A file as an entry's `file:` may name it: its name alone, in any case, whatever folder is typed before it
+    (`sample_data/census.csv`, `Census.CSV`); warnings name an input by its file's name."""
+    return PurePosixPath(str(path).replace("\\", "/")).name.casefold()
 
 
 def _upn(value) -> str:

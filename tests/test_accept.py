@@ -133,6 +133,16 @@ def test_entries_match_by_kind_and_school_or_row_and_never_accept_an_error():
     assert sort_issues([warning, error], (by_school,)).issues == [error]
 
 
+@pytest.mark.parametrize("typed", ["sample_data/census.csv", "Census.CSV", "..\\sample_data\\census.csv"])
+def test_an_entry_names_its_file_by_the_files_name_whatever_folder_or_capitals_are_typed(typed):
+    """`file: sample_data/census.csv` (the path as the config gives it) had accepted nothing, and was then listed as
+    "not seen this time … tidy it away": deleting it made the warning new, and `--strict` still failed."""
+    warning = Issue("census_outside", "warning", "28 census rows at school 9267001", file="census.csv", row=9)
+    assert Acceptance("census_outside", "known", date(2999, 1, 1), row=9, file=typed).matches(warning)
+    assert not Acceptance("census_outside", "known", date(2999, 1, 1), row=9, file="statements.csv").matches(warning)
+    assert not Acceptance("census_outside", "known", date(2999, 1, 1), row=9, file="census.csv.bak").matches(warning)
+
+
 def test_a_config_date_that_does_not_exist_names_its_key_and_line(tmp_path):
     cfg = _run(tmp_path)
     text = cfg.read_text()
