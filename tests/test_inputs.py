@@ -838,6 +838,19 @@ def test_a_child_whose_upn_is_marked_as_text_in_the_statements_alone_is_found_in
     assert as_typed.schools.rows() == run(tmp_path / "b", statements=[plain], census=census).schools.rows()
 
 
+@pytest.mark.parametrize("typed, written", [("20.468,39", "20468.39"), ("£1 234,5", "1234.5"), ("84,00", "84.00")])
+def test_pounds_with_a_decimal_comma_are_told_as_the_cells_own_figure_written_the_uk_way(tmp_path, typed, written):
+    """Told "write the pence after a full stop" of 20.468,39, an officer typed 20.468.39 and met a bare "is not an
+    amount of money": the message now gives the cell's own figure as senrun reads it."""
+    from senrun.pipeline import _read_one
+
+    path = statements_csv(tmp_path, f'B801200000001,2002-08-31,2010-03-01,9262001,"{typed}"')
+    _, issues = _read_one("statements", InputSpec("statements", path, path.name))
+    [error] = issues.errors
+    assert error.message.endswith(f"looks like pounds with a comma for the decimal point (as much of Europe writes "
+                                  f"them): write it as {written}, or save the file with UK number settings")
+
+
 def test_bad_amounts_beyond_those_listed_are_counted_once_never_told_again_as_empty__spec_8(tmp_path):
     """Past the 200 listed, the bad amounts had each been told a second time, as empty cells."""
     from senrun.pipeline import _read_one

@@ -199,9 +199,10 @@ def bad_message(col: Column) -> pl.Expr:
                    " has more than two decimal places: a formula's result that Excel shows rounded; round it "
                    "in the cell, e.g. =ROUND(10000/3, 2)"))
                .when(raw.str.contains(r"^[£\d,\s]*\.\d{3,}$")).then(pl.lit(" has more than two decimal places"))
-               .when(raw.str.contains(r"^[£\s]*\d+(?:[.\s]\d{3})*,\d{1,2}$")).then(pl.lit(
-                   " looks like pounds with a comma for the decimal point (as much of Europe writes them): senrun "
-                   "reads 9876.54; save the file with UK number settings, or write the pence after a full stop"))
+               .when(raw.str.contains(r"^[£\s]*\d+(?:[.\s]\d{3})*,\d{1,2}$")).then(pl.concat_str(pl.lit(
+                   " looks like pounds with a comma for the decimal point (as much of Europe writes them): write it "
+                   "as "), raw.str.replace_all(r"[£\s.]", "").str.replace(",", ".", literal=True),
+                   pl.lit(", or save the file with UK number settings")))
                .otherwise(msg))
     if col.kind == Kind.DATE:
         msg = (pl.when(raw.str.contains(parse.one_separator(r"(?:0?[1-9]|1[0-2])", r"(?:1[3-9]|2\d|3[01])", r"\d{4}")))
