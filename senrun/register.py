@@ -605,7 +605,8 @@ def _missing(hist: pl.DataFrame, at: pl.Series, register: Register) -> list[Issu
             .sort(KEY))
     return _each(gone, "missing_from_statements", lambda r: (
         f"{r[UPN]} / {r[STREAM]} was paid {fmt_gbp(r['last_paid'])} last year and was continuing, but is not in "
-        "this year's statements: nothing is paid"), register.file)
+        "this year's statements: nothing is paid. Usually a row lost in the export: give it again; if the statement "
+        "ended, add its ceased row (or ceased_date), and the warning goes (docs/seven-years.md)"), register.file)
 
 
 def _not_in_register(lines: pl.DataFrame, register: Register, where) -> list[Issue]:

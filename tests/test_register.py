@@ -205,6 +205,10 @@ def test_a_child_paid_last_year_and_missing_from_this_years_statements_is_a_warn
     assert lines_of(r, U2) == []
     missing = [w for w in r.warnings if w.code == "missing_from_statements"]
     assert [(w.value, "£8,400.00" in w.message) for w in missing] == [(U2, True)]
+    # and what to do, which only docs/seven-years.md had said
+    assert missing[0].message.endswith("nothing is paid. Usually a row lost in the export: give it again; if the "
+                                       "statement ended, add its ceased row (or ceased_date), and the warning goes "
+                                       "(docs/seven-years.md)")
     assert reconciliation_frame(r).select("upn", "last_year_paid", "this_year_paid", "reason").rows() == [
         (U2, 840000, 0, "missing_from_statements")]
 
