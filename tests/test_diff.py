@@ -384,7 +384,9 @@ def test_the_census_given_as_previous_by_mistake_is_told_as_the_previous_file_no
     [told] = [i for i in run_validation(config, previous=wrong).issues if i.is_error]
     assert (told.code, told.file, told.row, told.column) == ("previous", "census.csv", None, None)
     assert told.message == ("(given as --previous) no column school_id, cluster_id, total; a previous run's file "
-                            "written by senrun has school_id, cluster_id, total (columns found: UPN, LAEstab, DOB)")
+                            "written by senrun has school_id, cluster_id, total (columns found: UPN, LAEstab, DOB). "
+                            "For last year's figures in a spreadsheet of your own, map its columns under previous: columns: in "
+                            "the config (docs/config.md)")
 
 
 def test_a_childs_upn_or_date_in_last_years_ids_or_names_stops_the_diff_with_it_hidden_never_published(tmp_path):
@@ -424,7 +426,7 @@ def test_every_problem_reading_the_previous_file_is_told_as_the_previous_files_w
     with pytest.raises(SenrunError) as refused:
         read_previous(headless)
     [told] = refused.value.issues
-    assert told.message.endswith("(columns found: [hidden], [hidden], 9262002)"), told.message
+    assert "(columns found: [hidden], [hidden], 9262002). For last year's" in told.message, told.message
 
 
 def test_a_totals_row_or_a_date_in_the_previous_files_totals_is_told_as_the_previous_files_with_a_date_hidden(

@@ -156,7 +156,9 @@ def _missing_columns(frame: pl.DataFrame, path: Path, sheet: str | None) -> None
     if missing:
         raise last_years_file(path, f"no column {', '.join(named(missing))}; a previous run's file written by senrun "
                               f"has {', '.join(named(PREVIOUS_COLUMNS))} (columns found: "
-                              f"{headers_text(named(frame.columns))})", sheet=sheet)
+                              f"{headers_text(named(frame.columns))}). For last year's figures in a spreadsheet of "
+                              "your own, map its columns under previous: columns: in the config (docs/config.md)",
+                              sheet=sheet)
 
 
 def _csv_of_senrun(path: Path) -> pl.DataFrame:
