@@ -26,7 +26,7 @@ MAX_UNITS = 1_000_000_000  # the most units of need in one school's cell of a ne
 #: … and in the whole column: scaled to millionths of a unit (formula.COLUMN_SCALE_DIGITS) its sum fits 64 bits.
 MAX_UNITS_TOTAL = 1_000_000_000_000
 _SEED = 20130117
-_WHY = {CLUSTER_ID: ": a school belongs to one cluster"}  # why a repeat that differs in this column matters
+_WHY = {CLUSTER_ID: ": a school belongs to one cluster", SCHOOL_ID: ""}  # why a repeat that differs in this column matters
 
 
 def _repeated_keys(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
@@ -514,11 +514,18 @@ def moves_reasons(moves: Table, school_ids: pl.Series, issues: Issues, transfer_
                     only=pl.col(REASON).is_in(carrying), names=names, urns=urns)
 
 
+#: Said of a UPN on two census rows where the census gives no enrolment status.
+DUAL_REGISTERED = (". If the child is on two schools' rolls (a dual registration), give the census's enrolment status "
+                   "column (C, M, S, G), mapped as enrol_status: only the main registration, C or M, is counted "
+                   "(docs/inputs.md)")
+
+
 def census_registrations(census: Table, issues: Issues) -> None:
     """One UPN may be on several census rows only if at most one of them is a main registration,
     C or M; subsidiary (S) and guest (G) rows may repeat it (a dual registration, SPEC §11.5)."""
     if ENROL_STATUS not in census.frame.columns or census.frame[ENROL_STATUS].is_in(COUNTED_ENROL).all():
-        duplicates(census, [UPN], issues, "UPN")
+        duplicates(census, [UPN], issues, "UPN", detail=SCHOOL_ID if SCHOOL_ID in census.frame.columns else None,
+                   hint="" if ENROL_STATUS in census.headers else DUAL_REGISTERED)
         return
     # only the columns the check reads: filtering the whole census would copy every column of it
     main = census.frame.select(ROW, UPN, ENROL_STATUS).filter(pl.col(ENROL_STATUS).fill_null("C").is_in(COUNTED_ENROL))

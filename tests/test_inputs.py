@@ -683,6 +683,12 @@ def test_census_messages_name_upns_and_schools_as_the_file_has_them(tmp_path):
     assert [(i.code, i.row, i.value) for i in issues.errors] == [("duplicate", 5, TEMPORARY),
                                                                 ("duplicate", 6, "B801200005001")]
     assert f"UPN {TEMPORARY} appears again (first at row 2)" in issues.errors[0].message
+    # a UPN at two schools, with no enrolment status given: told the school of each row, and how to give a dual
+    # registration (the repeat had been told with no advice, and the council had no way on but deleting a row)
+    assert issues.errors[1].message == (
+        "UPN B801200005001 appears again (first at row 3), with school_id 'S9' here but 'S1' there. If the child is "
+        "on two schools' rolls (a dual registration), give the census's enrolment status column (C, M, S, G), mapped "
+        "as enrol_status: only the main registration, C or M, is counted (docs/inputs.md)")
     assert [(i.code, i.row, i.value) for i in issues.warnings] == [
         ("upn_temporary", 2, TEMPORARY), ("upn_malformed", 4, "X12"), ("upn_temporary", 5, TEMPORARY),
         ("census_outside", 6, "S9")]
