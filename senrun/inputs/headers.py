@@ -117,8 +117,8 @@ def _missing_message(spec: InputSpec, col: Column, mapped: list[str], unused: li
         text = f"required column '{col.name}' is missing"
     close = _closest(_meant(spec, col), unused)  # (GIAS's LinkURN…)
     if close:
-        text += (f" — did you mean '{close}'? If so, map it in the config: inputs.{spec.name}.columns: "
-                 f'{{"{close}": {col.name}}}')
+        text += (f" — did you mean '{close}'? If so, map it in the config, under inputs: {spec.name}: columns: "
+                 f'{{"{close}": {col.name}}}' + (f" (in place of \"{mapped[0]}\": {col.name})" if mapped else ""))
     if any(looks_personal(h) for h in found):
         return f"{text}; {_found_text(found)}: the header row is missing, or header_row names a row of data"
     return f"{text}; {_found_text(found)}"
@@ -223,5 +223,6 @@ def _unmapped_optional(spec: InputSpec, columns: tuple[Column, ...], present: se
             (h for h in unused if _says(h, parts)), None)
         if header is not None:
             issues.warn("unmapped_column", f"column '{header}' looks like senrun's {col.name} but is not read: to "
-                        f"use it, map it in the config: inputs.{spec.name}.columns: {{\"{header}\": {col.name}}}",
+                        f"use it, map it in the config, under inputs: {spec.name}: columns: "
+                        f"{{\"{header}\": {col.name}}}",
                         **{**where, "column": header, "field": col.name})
