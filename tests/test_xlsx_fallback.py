@@ -131,3 +131,26 @@ def test_the_command_says_so_in_one_line_and_writes_the_same_returns(tmp_path):
     notes = [line for line in (plain.stdout + plain.stderr).splitlines() if "plain XlsxWriter" in line]
     assert len(notes) == 1
     assert files_of(tmp_path / "b") == files_of(tmp_path / "a")
+
+
+def test_an_xlsxwriter_without_the_private_utf16_helpers_still_writes_the_same_files(fresh_door, tmp_path,
+                                                                                     monkeypatch):
+    """XlsxWriter before 3.3 (which pyproject allows) has no `_utf16_len` nor `_utf16_truncate`: senrun imported
+    them, and every run stopped with "failed unexpectedly (ImportError)".  Its own count and cut are used now,
+    and give what XlsxWriter 3.3's give."""
+    import xlsxwriter.utility as utility
+
+    from senrun.outputs.tablesheet import fit_units, utf16_units
+
+    texts = ["", "a", "£" * 40, "🙂" * 5, "a🙂b🙂", "x" * 31 + "🙂", "🙂" * 16 + "z"]
+    for text in texts:
+        assert utf16_units(text) == utility._utf16_len(text), text
+        for room in (0, 1, 2, 3, 31, 32, 33):
+            assert fit_units(text, room) == utility._utf16_truncate(text, room), (text, room)
+    result = small_result(tmp_path / "in")
+    write_outputs(result, tmp_path / "with", jobs=1)
+    monkeypatch.delattr(utility, "_utf16_len")
+    monkeypatch.delattr(utility, "_utf16_truncate")
+    write_outputs(result, tmp_path / "without", jobs=1)
+    written = files_of(tmp_path / "without")
+    assert any(name.startswith("returns") for name in written) and written == files_of(tmp_path / "with")

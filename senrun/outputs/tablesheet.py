@@ -121,14 +121,19 @@ def fit_text(text: str) -> str:
 
 
 def utf16_units(text: str) -> int:
-    """How long Excel counts `text`: in UTF-16 units (an emoji is two)."""
-    from xlsxwriter.utility import _utf16_len
-
-    return _utf16_len(text)
+    """How long Excel counts `text`: in UTF-16 units (an emoji is two).  senrun's own, as XlsxWriter 3.3 counts
+    (its `_utf16_len` is private: the releases before 3.3 that pyproject allows have none)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def fit_units(text: str, room: int) -> str:
-    """`text` cut to at most `room` UTF-16 units, as Excel counts them (a cell, a footer, a sheet name)."""
-    from xlsxwriter.utility import _utf16_truncate
-
-    return _utf16_truncate(text, room) if utf16_units(text) > room else text
+    """`text` cut to at most `room` UTF-16 units, as Excel counts them (a cell, a footer, a sheet name), never
+    inside a character above U+FFFF: as XlsxWriter 3.3 cuts a cell's text."""
+    if utf16_units(text) <= room:
+        return text
+    length = 0
+    for index, char in enumerate(text):
+        length += 2 if ord(char) > 0xFFFF else 1
+        if length > room:
+            return text[:index]
+    return text
