@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 import xlsxwriter
 from typer.testing import CliRunner
 
@@ -204,8 +205,21 @@ def test_a_totals_rows_label_in_the_upn_column_is_shown_it_is_not_a_childs_upn(t
     read_input(spec, issues)
     totals = [i.hidden() for i in issues.items if i.code == "totals_row"]
     assert [(str(i), i.value) for i in totals] == [
-        ('SEN statements PSF.xlsx › Statements › row 7 › Pupil UPN: looks like a totals row ("TOTAL"), not a row '
-         'of data: skipped', "TOTAL")]  # (as the UPN column reads it: in capitals)
+        ('SEN statements PSF.xlsx › Statements › row 7 › Pupil UPN: looks like a totals row ("Total"), not a row '
+         'of data: skipped', "Total")]  # (the UPN column reads it in capitals, without spaces: quoted as words)
+
+
+@pytest.mark.parametrize("squeezed, quoted", [("TOTAL", "Total"), ("TOTALS", "Totals"), ("GRANDTOTAL", "Grand total"),
+                                              ("SUBTOTAL", "Subtotal"), ("SUB-TOTAL", "Sub-total"),
+                                              ("TOTALPSF", "Total…"), ("GRANDTOTALFORKETMERE", "Grand total…"),
+                                              ("KETMERETOTAL", "… Total")])
+def test_a_totals_label_read_from_the_upn_column_is_quoted_as_its_words_not_in_capitals_run_together(squeezed,
+                                                                                                    quoted):
+    """docs/inputs.md: the warning quotes the label's word ("Subtotal…"); a label in the UPN column was quoted as
+    that column reads it, "GRANDTOTAL" for "Grand total"."""
+    from senrun.inputs.load import _total_word
+
+    assert _total_word(squeezed, squeezed=True) == quoted
 
 
 def test_excel_data_subtotal_rows_grouped_by_school_are_skipped_as_totals_rows(tmp_path):

@@ -383,7 +383,8 @@ def _totals_rows(frame: pl.DataFrame, cells: dict[str, Cells], drop: pl.Series, 
     drop = drop.clone()
     for rec in rows.filter(pl.col("_in").is_not_null() | pl.col("_footer").is_not_null()).iter_rows(named=True):
         column = rec["_in"] or rec["_footer"]
-        text = _total_word(rec[column]) if rec["_in"] else None if column == UPN else _footer_word(rec[column])
+        text = (_total_word(rec[column], squeezed=column == UPN) if rec["_in"]
+                else None if column == UPN else _footer_word(rec[column]))
         where = table.where(column, rec[ROW])
         if where["field"] in PERSONAL_FIELDS | SCHOOL_FIELDS:  # the label's word is shown: no child's UPN or name
             where["field"] = None
@@ -412,10 +413,18 @@ def _footer_word(label: str) -> str:
     return (found.group(0) if found else label.strip()[:12]) + "…"
 
 
-def _total_word(label: str) -> str:
+def _total_word(label: str, squeezed: bool = False) -> str:
     """A totals row's label as quoted: its word alone ('Subtotal…'), since what follows it may name a
-    child ('Subtotal: <a child's name>') and the warning is listed in the publishable workbook."""
+    child ('Subtotal: <a child's name>') and the warning is listed in the publishable workbook.  `squeezed`:
+    read from the UPN column, without its spaces in capitals (GRANDTOTAL): quoted as the words are written."""
     label = label.strip()
+    if squeezed:
+        found = re.match(r"(GRAND|SUB-?)?(TOTALS?)", label)
+        if found is None:
+            return "… Total"
+        word = {"GRAND": "Grand total", "SUB": "Subtotal", "SUB-": "Sub-total"}.get(found.group(1) or "",
+                                                                                  found.group(2).capitalize())
+        return word + ("…" if len(found.group(0)) < len(label) else "")
     found = re.match(r"(?i)(?:grand\s*|sub-?\s*)?totals?", label)
     if found is None:  # Excel's Data › Subtotal row: "<the group's value> Total"
         return "… " + re.search(r"(?i)(?:total|count)$", label).group(0)
