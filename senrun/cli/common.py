@@ -66,6 +66,10 @@ FloorPreviousOpt = Annotated[Optional[Path], typer.Option(
     "formula.protection's floor (without it the floor is left out, with a warning); validate also reads it as "
     "allocate --previous does, so that a file allocate would refuse fails the check.", callback=EXISTING,
     show_default=False)]
+ExplainPreviousOpt = Annotated[Optional[Path], typer.Option(
+    "--previous", help="Last year's schools.csv or allocations.xlsx (or the folder senrun wrote them in), as the "
+    "run being explained was given it: formula.protection's floor then shapes the figures explained as it shaped "
+    "the figures paid (without it the floor is left out, with a warning).", callback=EXISTING, show_default=False)]
 RegisterOpt = Annotated[Optional[Path], typer.Option(
     "--register", help="Last year's psf.csv (or the folder holding it): PSF that stopped last year stays "
     "stopped (see docs/rules.md).", callback=EXISTING, show_default=False)]

@@ -8,7 +8,7 @@ import typer
 
 from ..errors import shown_safely
 from .app import app
-from .common import (ConfigOpt, DebugOpt, FloorPreviousOpt, JsonOpt, PersonalOpt, RegisterOpt, console, fail_usage,
+from .common import (ConfigOpt, DebugOpt, ExplainPreviousOpt, JsonOpt, PersonalOpt, RegisterOpt, console, fail_usage,
                      handled)
 
 
@@ -21,7 +21,7 @@ def explain(
                                                show_default=False)] = None,
     as_json: JsonOpt = False,
     register: RegisterOpt = None,
-    previous: FloorPreviousOpt = None,
+    previous: ExplainPreviousOpt = None,
     debug: DebugOpt = False,
     show_personal: PersonalOpt = False,
 ) -> None:

@@ -333,7 +333,8 @@ def render(found: dict[str, Found], out: Path, d: Draft) -> str:
     pupils = "census" in found or any(p.column == "pupils" for p in found.get("schools", Found("", None, 0, [])).proposals)
     basis = "pupils" if pupils else "per_school"
     d.checks[:0] = [f"year, period and census_date: suggested for {y}-{(y + 1) % 100:02d} ({why})",
-                    f"budget.pupil_specific_pot: £{pot:,} is the statements' annual amounts added up, not a budget",
+                    f"budget.pupil_specific_pot: £{pot:,} is the statements' annual amounts added up (rounded up to "
+                    "£1,000), not a budget",
                     "formula.elements: one element sharing the cluster pot by " + basis + "; set your formula"]
     lines = ["# senrun config drafted by `senrun init` from your files. Every line marked CHECK is a guess",
              "# to look at; every EDIT must be done before `senrun validate` passes. Keys: docs/config.md.",
@@ -344,7 +345,7 @@ def render(found: dict[str, Found], out: Path, d: Draft) -> str:
              "prorate: months", "missing_from_census: cease", "transfer: ends", "",
              "budget:",
              f"  pupil_specific_pot: {pot}   # CHECK: your pupil-specific pot in pounds (this is only the "
-             "statements' annual amounts added up)",
+             "statements' annual amounts added up, rounded up to £1,000)",
              "  # sen_total: ...   # optional: checked against SSA + the pot", "",
              "topslices: []   # CHECK: amounts kept back before the formula (docs/config.md)", "",
              "formula:", "  elements:",
