@@ -857,6 +857,17 @@ def test_pounds_with_a_decimal_comma_are_told_as_the_cells_own_figure_written_th
                                   f"them): write it as {written}, or save the file with UK number settings")
 
 
+def test_a_blank_upn_is_told_what_a_upn_is_in_words_not_by_an_example_the_message_must_hide(tmp_path):
+    """"expected a 13-character UPN such as [hidden]": the example, shaped as a child's UPN, was hidden in every
+    message that gave it."""
+    from senrun.pipeline import _read_one
+
+    path = statements_csv(tmp_path, ',2002-08-31,2010-03-01,9262001,8400.00')
+    _, issues = _read_one("statements", InputSpec("statements", path, path.name))
+    [error] = issues.errors
+    assert error.hidden().expected == "a 13-character UPN: a capital letter, then 12 digits (the last may be a letter)"
+
+
 def test_bad_amounts_beyond_those_listed_are_counted_once_never_told_again_as_empty__spec_8(tmp_path):
     """Past the 200 listed, the bad amounts had each been told a second time, as empty cells."""
     from senrun.pipeline import _read_one

@@ -13,6 +13,10 @@ from enum import Enum
 import polars as pl
 
 
+#: What a UPN cell expects, in words: an example UPN would be hidden as a child's in every message.
+UPN_EXPECTED = "a 13-character UPN: a capital letter, then 12 digits (the last may be a letter)"
+
+
 class Kind(str, Enum):
     """How a column's text is parsed."""
 
@@ -127,7 +131,7 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         Column(URN, Kind.ID, required=False, fill_absent=False, expected="the school's URN as GIAS lists it, or blank"),
     ),
     "census": (
-        Column(UPN, Kind.UPN, expected="a 13-character UPN such as B801200005001"),
+        Column(UPN, Kind.UPN, expected=UPN_EXPECTED),
         Column(SCHOOL_ID, Kind.ID, expected="a school identifier"),
         Column(DOB, Kind.DATE, expected="a date such as 31/08/2002 or 2002-08-31"),
         Column(NC_YEAR_TAUGHT, Kind.NC_YEAR, required=False, expected="N1, N2, R, 1-14 or X"),
@@ -136,7 +140,7 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         Column(ENROL_STATUS, Kind.ENROL, required=False, expected="C, M, S or G (blank is C)", default="C"),
     ),
     "statements": (
-        Column(UPN, Kind.UPN, expected="a 13-character UPN such as B801200005001"),
+        Column(UPN, Kind.UPN, expected=UPN_EXPECTED),
         Column(DOB, Kind.DATE, expected="a date such as 31/08/2002 or 2002-08-31"),
         Column(STATEMENT_DATE, Kind.DATE, expected="a date such as 01/03/2010 or 2010-03-01"),
         Column(SCHOOL_ID, Kind.ID, expected="the school that holds the PSF"),
@@ -148,7 +152,7 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
                expected="issued, amended, ehc_transfer, ceased or reissued (blank is issued)"),
     ),
     "moves": (
-        Column(UPN, Kind.UPN, expected="a 13-character UPN such as B801200005001"),
+        Column(UPN, Kind.UPN, expected=UPN_EXPECTED),
         Column(FROM_SCHOOL, Kind.ID, expected="the school the child left"),
         Column(TO_SCHOOL, Kind.ID, expected="the school the child joined"),
         Column(MOVE_DATE, Kind.DATE, expected="a date such as 15/11/2013 or 2013-11-15"),
