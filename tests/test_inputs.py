@@ -368,7 +368,7 @@ def test_a_gias_links_file_unmapped_is_told_its_own_headers_and_an_unread_link_d
     (warning,) = issues.items  # LinkType is senrun's link_type, read as it is; LinkEstablishedDate is not read
     assert (warning.code, warning.severity, warning.column, warning.field) == (
         "unmapped_column", "warning", "LinkEstablishedDate", "link_date")
-    assert 'inputs.links.columns: {"LinkEstablishedDate": link_date}' in warning.message
+    assert 'under inputs: links: columns: {"LinkEstablishedDate": link_date}' in warning.message
     table, issues = read(csv_file(tmp_path, gias, "links.csv"), "links",
                          columns={"URN": "school_id", "LinkURN": "successor_id", "LinkEstablishedDate": "link_date"})
     assert not issues.items and table.frame["link_date"].to_list() == [date(2013, 9, 1)]
