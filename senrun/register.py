@@ -108,8 +108,10 @@ def read_register(path: Path) -> Register:
     except pl.exceptions.PolarsError as exc:
         raise SenrunError(Issue("register", ERROR, f"cannot be read as CSV ({exc})", file=label)) from None
     if missing:
+        beside = (f": the psf.csv beside it is; give that, or the folder {file.parent.name or '.'}/"
+                  if file.name != "psf.csv" and (file.parent / "psf.csv").is_file() else "")
         raise SenrunError(Issue("register", ERROR, f"is not a psf.csv written by senrun: no column "
-                                f"{', '.join(missing)}", file=label, expected=", ".join(COLUMNS)))
+                                f"{', '.join(missing)}{beside}", file=label, expected=", ".join(COLUMNS)))
     del data
     lines = _resaved(_lines_of(raw))
     del raw

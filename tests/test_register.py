@@ -1132,3 +1132,23 @@ def test_a_child_held_stopped_for_an_earlier_years_stop_is_told_so_not_as_stoppe
         "£8,400.00, but it stays stopped (name the child under reinstate: in the config to pay it)",
         f"{U2} / PSF: PSF stopped last year (casual_move, paid nothing last year); this year's inputs would pay "
         "£8,400.00, but it stays stopped (name the child under reinstate: in the config to pay it)"]
+
+
+def test_a_register_given_as_last_years_schools_csv_is_told_of_the_psf_csv_beside_it__spec_11_4(tmp_path):
+    """`--register last/schools.csv` had been told only "is not a psf.csv written by senrun: no column upn, …"."""
+    from senrun.register import read_register
+
+    psf = last_year(tmp_path, {"upn": U1})
+    schools = psf.parent / "schools.csv"
+    schools.write_text("school_id,school_name,cluster_id,total\nA,Ashford Primary,C1,8400.00\n")
+    with pytest.raises(SenrunError) as refused:
+        read_register(schools)
+    [told] = refused.value.issues
+    assert told.code == "register" and told.message.endswith(": the psf.csv beside it is; give that, or the folder "
+                                                             "last/")
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / "schools.csv").write_text(schools.read_text())
+    with pytest.raises(SenrunError) as refused:
+        read_register(alone / "schools.csv")
+    assert "beside it" not in refused.value.issues[0].message
