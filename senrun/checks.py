@@ -17,8 +17,8 @@ from .calendar import academic_year, nc_year, shift_years
 from .engine import collect
 from .errors import UPN_SHAPE, Issues, looks_personal, school_cell_personal
 from .inputs.load import Table
-from .inputs.schema import (CEASED_DATE, CLUSTER_ID, CLUSTER_NAME, COUNTED_ENROL, DOB, ENROL_STATUS, NC_YEAR_TAUGHT,
-                            REASON, ROW, SCHOOL_ID, SCHOOL_NAME, STATEMENT_DATE, STREAM, TO_SCHOOL, UPN)
+from .inputs.schema import (CEASED_DATE, CLUSTER_ID, CLUSTER_NAME, COUNTED_ENROL, DOB, ENROL_STATUS, FROM_SCHOOL,
+                            NC_YEAR_TAUGHT, REASON, ROW, SCHOOL_ID, SCHOOL_NAME, STATEMENT_DATE, STREAM, TO_SCHOOL, UPN)
 from .inputs.upn import upn_problems
 
 MAX_LISTED = 200
@@ -512,6 +512,19 @@ def moves_reasons(moves: Table, school_ids: pl.Series, issues: Issues, transfer_
     carrying = ["managed_move", "transfer"] if transfer_keeps else ["managed_move"]
     unknown_schools(moves, TO_SCHOOL, school_ids, issues, "receiving school",
                     only=pl.col(REASON).is_in(carrying), names=names, urns=urns)
+    same_school_moves(moves, issues)
+
+
+def same_school_moves(moves: Table, issues: Issues) -> None:
+    """A warning for a move whose receiving school is the school it is from: most often one school typed in both
+    cells, and as a casual move (or a transfer under `transfer: ends`) it ends the child's PSF (SPEC §3) though
+    the child stays where they were."""
+    same = moves.frame.filter(pl.col(FROM_SCHOOL) == pl.col(TO_SCHOOL)).sort(ROW)
+    for row, school, reason in same.select(ROW, FROM_SCHOOL, REASON).head(MAX_LISTED).iter_rows():
+        issues.warn("move_same_school", f"moves the child from {school} to the same school ({reason}): one school "
+                    "typed in both cells? A casual move, or a transfer under transfer: ends, ends the child's PSF "
+                    "though the child stays where they were",
+                    **moves.where(TO_SCHOOL, row), value=str(school), expected="the school the child moved to")
 
 
 #: Said of a UPN on two census rows where the census gives no enrolment status.

@@ -335,3 +335,21 @@ def test_a_round_trip_on_one_day_keeps_the_files_order__faq_6(tmp_path, order, f
             run(tmp_path, **args)
     else:
         assert lines_of(run(tmp_path, **args), U1) == [("A", 120000, 0, "continuing")]
+
+
+def test_a_casual_move_from_a_school_to_itself_ends_psf_as_recorded_and_is_a_warning_at_its_row__faq_3(tmp_path):
+    """A move with one school typed in both cells had passed with no word: as a casual move it ends the child's
+    PSF (FAQ 3) though the child stays where they were.  It is still read as recorded (the council may mean a
+    casual readmission), and warned of at the receiving school's cell."""
+    r = run(tmp_path, statements=[statement(U1, "2005-05-05", annual="8400.00")],
+            moves=[{"upn": U1, "from_school_id": "A", "to_school_id": "A", "move_date": "2013-11-15",
+                    "reason": "casual"}])
+    assert lines_of(r, U1)[0][3] == "casual_move"
+    [warning] = [w for w in r.warnings if w.code == "move_same_school"]
+    assert (warning.file, warning.row, warning.column, warning.value) == ("moves.csv", 2, "to_school_id", "A")
+    assert warning.message.startswith("moves the child from A to the same school (casual): one school typed in "
+                                      "both cells?")
+    plain = run(tmp_path, statements=[statement(U1, "2005-05-05", annual="8400.00")],
+                moves=[{"upn": U1, "from_school_id": "A", "to_school_id": "B", "move_date": "2013-11-15",
+                        "reason": "casual"}])
+    assert "move_same_school" not in {w.code for w in plain.warnings}
