@@ -336,7 +336,7 @@ def test_a_missing_column_suggests_the_closest_header(tmp_path):
     assert (issue.code, issue.file, issue.column, issue.field) == ("missing_column", "in.csv", "Date of Birth",
                                                                    "date_of_birth")
     assert "did you mean 'Pupil Date of Birth'?" in issue.message
-    assert 'inputs.statements.columns: {"Pupil Date of Birth": date_of_birth}' in issue.message
+    assert 'under inputs: statements: columns: {"Pupil Date of Birth": date_of_birth} (in place of "Date of Birth": date_of_birth)' in issue.message
 
 
 @pytest.mark.parametrize("header,suggested", [("DOB", "DOB"), ("Birth Date", "Birth Date"),

@@ -257,8 +257,8 @@ def test_a_totals_row_is_quoted_by_its_word_alone_as_its_label_may_name_a_child(
     statements = tmp_path / "statements.csv"
     statements.write_text(statements.read_text() + "Subtotal: Ann Smith,,,,8400.00,,\n")
     [total] = [w for w in allocate(load_config(path)).warnings if w.code == "totals_row"]
-    # (the label was in the upn column, read in upper case)
-    assert total.message == 'looks like a totals row ("SUBTOTAL…"), not a row of data: skipped'
+    # (the label was in the upn column, read in upper case: quoted as its words)
+    assert total.message == 'looks like a totals row ("Subtotal…"), not a row of data: skipped'
     assert total.row == 3
     for label in ("Total PSF", "Subtotal for Ann Smith", "Grand total"):  # read in the upn column as TOTALPSF…
         statements.write_text(statements.read_text().splitlines()[0] + "\n" + statements.read_text().splitlines()[1]
