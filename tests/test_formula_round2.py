@@ -436,6 +436,35 @@ def test_a_school_that_took_over_another_during_the_year_says_so_beside_its_own_
         "OLD": (60000, "taken over by B during the year")}
 
 
+def test_an_academy_that_took_over_during_the_year_is_told_where_its_predecessors_figures_are__faq_6_spec_11_1(
+        tmp_path):
+    """A school asked "we converted in September; where is our money from before?": its return said "new this
+    year" beside last year's £0, and explain "0 of 3 units" with no reason, though diff.csv knew it took over from
+    OLD, whose pupils the January census counted (the academy was not open on census day)."""
+    import openpyxl
+
+    from senrun.outputs import write_outputs
+    from senrun.yearly.diff import diff_against
+    from senrun.yearly.explain import explain_school
+
+    schools = table([school("OLD", closed="2013-08-31", successor_id="NEW"), school("NEW", opened="2013-09-01"),
+                     school("B", "K2")])
+    path = write_run(tmp_path, schools=schools, census=census_rows("OLD", 3) + census_rows("B", 1, start=10),
+                     budget={"pupil_specific_pot": "1000"}, statements=[statement(U1, "2005-05-05", school="OLD",
+                                                                                   annual="0")],
+                     formula=rules({"name": "per_pupil", "basis": "pupils", "remainder": True}))
+    r = allocate(load_config(path))
+    (tmp_path / "last.csv").write_text("school_id,cluster_id,total\nB,K2,400.00\nOLD,K1,600.00\n")
+    write_outputs(r, tmp_path / "out", diff=diff_against(r, tmp_path / "last.csv"), jobs=1)
+    cells = [c for row in openpyxl.load_workbook(tmp_path / "out" / "returns" / "NEW.xlsx").active.iter_rows(
+        values_only=True) for c in row if isinstance(c, str)]
+    assert ("new this year: took over from OLD during the year (its figures are on its own return)") in cells
+    said = explain_school(r, "NEW")["formula"]["text"]
+    assert ("It took over from OLD on 01/09/2013, after the census date 17/01/2013: the census counted those pupils "
+            "there, and their share of the formula is that school's (SPEC §11.1).") in said
+    assert "took over" not in explain_school(r, "B")["formula"]["text"]
+
+
 def test_a_setting_outside_the_formula_gets_a_return_only_if_it_is_paid_psf__spec_11_2(tmp_path):
     # P holds a protected child's PSF: a return.  Q (a special school, in_formula no) is paid nothing: a row
     # in schools.csv (open in the period) but no return.
@@ -449,6 +478,12 @@ def test_a_setting_outside_the_formula_gets_a_return_only_if_it_is_paid_psf__spe
     assert r.schools["school_id"].to_list() == ["A", "P", "Q"] and r.no_return == ("Q",)
     fields = school_fields(r, return_file_names(r.schools), element_list(r))
     assert fields["school_id"].to_list() == ["A", "P"]
+    # and explain says why P shares in no element, where it had said "0 of 3 units" alone
+    from senrun.yearly.explain import explain_school
+
+    assert "It is a setting outside the formula (in_formula: no): it shares in no element, and is paid its SSA and " \
+           "PSF only (SPEC §11.2)." in explain_school(r, "P")["formula"]["text"]
+    assert "outside the formula" not in explain_school(r, "A")["formula"]["text"]
 
 
 def test_a_blank_cluster_is_still_an_error_for_a_school_in_the_formula__spec_8_11_2(tmp_path):

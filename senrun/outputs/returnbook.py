@@ -70,8 +70,9 @@ class SchoolReturn:
     #: CHILD_COLUMNS of the lines paid at this school (paid_amount > 0); dates as Excel serial days
     children: tuple[tuple, ...] = ()
     #: with --previous, whether the school is new this year (not in last year's file, as diff.csv's note
-    #: says): a school in last year's run with £0 is not; None where not known (then taken as new)
-    new_this_year: bool | None = None
+    #: says): a school in last year's run with £0 is not; None where not known (then taken as new); or, for one
+    #: that took over from another during the year, the words its return gives
+    new_this_year: bool | str | None = None
     #: with --previous, the schools that became this one since (diff.csv's "converted from …"): their totals
     #: last year are in its own (SPEC §11.1)
     last_year_with: str | None = None
@@ -173,8 +174,8 @@ def change_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) ->
     ws.write_string(row + 4, 0, "Change (%)")
     if before:
         ws.write_number(row + 4, 1, round((now - before) * 100 / before, 2), fmt.pct)
-    elif school.new_this_year is not False:
-        ws.write_string(row + 4, 1, "new this year")
+    elif school.new_this_year is not False:  # (words of its own for a school that took over during the year)
+        ws.write_string(row + 4, 1, school.new_this_year if isinstance(school.new_this_year, str) else "new this year")
     else:  # in last year's run with nothing: no per cent of £0 (diff.csv's change_pct is blank too)
         ws.write_string(row + 4, 1, "— (last year £0.00)")
     return row + 5

@@ -73,10 +73,12 @@ def plan_returns(result: RunResult, size: int, diff: pl.DataFrame | None = None)
         count = int(part.get_column("_children").sum())
         lines = children.slice(at, count)
         at += count
-        yield ReturnChunk(schools=[school_tuple(row, elements) for row in part.drop(NEW_THIS_YEAR, LAST_YEAR_WITH)
+        yield ReturnChunk(schools=[school_tuple(row, elements) for row in part.drop(NEW_THIS_YEAR, LAST_YEAR_WITH,
+                                                                                      TOOK_OVER)
                                    .iter_rows()],
                           children=tuple(lines.get_column(c).to_list() for c in CHILD_COLUMNS),
-                          new_this_year=tuple(part.get_column(NEW_THIS_YEAR).to_list()),
+                          new_this_year=tuple(words or new for new, words in zip(part.get_column(NEW_THIS_YEAR),
+                                                                                 part.get_column(TOOK_OVER))),
                           last_year_with=tuple(part.get_column(LAST_YEAR_WITH).to_list()),
                           stopped=tuple(gone.get(sid, ()) for sid in part.get_column("school_id").to_list()))
 
@@ -90,6 +92,9 @@ SCHOOL_FIELDS = ("file_name", "school_id", "school_name", "cluster_id", "cluster
 #: school_fields' last columns, with --previous: whether the school is not in last year's file, and the schools
 #: that became it since (diff.csv's note "converted from …"), whose totals last year are in its own.
 NEW_THIS_YEAR, LAST_YEAR_WITH = "_new_this_year", "_last_year_with"
+#: And, for a school new this year that took over from another during it (diff.csv's "new school: took over from
+#: … during the year"), what its return says in place of a change per cent: the other's figures are on its own.
+TOOK_OVER = "_took_over"
 
 
 def school_fields(result: RunResult, file_names: dict[str, str], elements: list[tuple],
@@ -100,7 +105,10 @@ def school_fields(result: RunResult, file_names: dict[str, str], elements: list[
     if diff is not None:  # a school new this year is not in last year's file (diff.csv's note), unlike one paid £0
         last = diff.filter(pl.col("level") == "school").select(
             "school_id", "previous_total", pl.col("note").str.starts_with("new school").fill_null(False)
-            .alias(NEW_THIS_YEAR), pl.col("note").str.extract(r"^converted from ([^;]+)").alias(LAST_YEAR_WITH))
+            .alias(NEW_THIS_YEAR), pl.col("note").str.extract(r"^converted from ([^;]+)").alias(LAST_YEAR_WITH),
+            (pl.lit("new this year: took over from ") + pl.col("note").str.extract(r"^new school: took over from (.+) "
+                                                                                   r"during the year")
+             + pl.lit(" during the year (its figures are on its own return)")).alias(TOOK_OVER))
         schools = schools.join(last, on="school_id", how="left").with_columns(
             pl.col("previous_total").fill_null(0), pl.col(NEW_THIS_YEAR).fill_null(True))
     counts = (result.psf.filter(pl.col("paid_amount") > 0)
@@ -128,7 +136,7 @@ def school_fields(result: RunResult, file_names: dict[str, str], elements: list[
         *[e for name, *_ in elements for e in (column(f"_units_{name}", pl.String).alias(f"_units_{name}"),
                                                  column(FORMULA_PREFIX + name).alias(FORMULA_PREFIX + name))],
         pl.col("_children").fill_null(0), column(NEW_THIS_YEAR, pl.Boolean).alias(NEW_THIS_YEAR),
-        column(LAST_YEAR_WITH, pl.String).alias(LAST_YEAR_WITH))
+        column(LAST_YEAR_WITH, pl.String).alias(LAST_YEAR_WITH), column(TOOK_OVER, pl.String).alias(TOOK_OVER))
 
 
 def school_tuple(row: tuple, elements: list[tuple]) -> tuple:

@@ -134,7 +134,7 @@ def explain_school(result: RunResult, school_id: str, personal: bool = True,
                 "text": f"Continuing PSF: {fmt_gbp(psf_total)} from {len(children)} line(s)" + _stopped_lines(children)},
         "formula": {"cluster_pot": result.totals.cluster_pot, "elements": elements, "amount": share,
                     "text": f"Cluster share: {fmt_gbp(share)} from the cluster pot "
-                            f"{fmt_gbp(result.totals.cluster_pot)}. "
+                            f"{fmt_gbp(result.totals.cluster_pot)}. {_formula_place(result, school_id)}"
                             f"{notional_note(result.config.delegation, whose='A school')}"},
         "total": total, "allocation_total": row["total"], "matches_allocation": total == row["total"],
         # what this explanation leaves out that allocate would apply (formula.protection without --previous)
@@ -213,6 +213,23 @@ def _element_total_text(e, cluster_pot: int) -> str:
     if e.kind == "solve":
         return f"what the other elements leave, {fmt_gbp(e.total)} over {_count(e.units)} units: {e.parameter}"
     return f"the remainder: the cluster pot less the other elements = {fmt_gbp(e.total)}"
+
+
+def _formula_place(result: RunResult, school_id: str) -> str:
+    """Why a school's units may be none, where the rest of the trail would not say: a setting outside the formula
+    (SPEC §11.2), or a successor that took over after the census date, whose pupils the census counted at the school
+    it took over from (SPEC §11.1)."""
+    if school_id in result.outside:
+        return ("It is a setting outside the formula (in_formula: no): it shares in no element, and is paid its SSA "
+                "and PSF only (SPEC §11.2). ")
+    census = result.config.census_date
+    before = {old for old, new in result.successions if new == school_id}
+    late = sorted((old, day) for old, day in result.takeovers if old in before and day > census)
+    if not late:
+        return ""
+    told = ", ".join(f"{old} on {day:%d/%m/%Y}" for old, day in late)
+    return (f"It took over from {told}, after the census date {census:%d/%m/%Y}: the census counted those pupils "
+            "there, and their share of the formula is that school's (SPEC §11.1). ")
 
 
 def _count(units) -> str:
