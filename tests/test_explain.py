@@ -63,6 +63,9 @@ def test_explain_upn_names_the_rule_that_stopped_psf(explained):
     [phase] = explain_upn(result, psf.rows, U1, inp.moves.frame)["statements"]
     assert phase["stop"]["reason"] == "phase_end" and "Year 6" in phase["steps"][1]["text"]
     assert [(x["units"], x["amount"]) for x in phase["lines"]] == [(5, 50_000)]
+    # where the released money goes, which a school asks of its Year 6 leaver (FAQ 3)
+    assert phase["released"] > 0 and phase["text"].endswith(
+        "What is released goes into the pot the clusters share (FAQ 3).")
     [ssmn] = explain_upn(result, psf.rows, U4, inp.moves.frame)["statements"]
     assert ssmn["stop"]["reason"] == "stream_ended" and "FAQ 9" in ssmn["stop"]["text"]
 

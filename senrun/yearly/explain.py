@@ -401,7 +401,8 @@ def _statement_trail(r: dict, result: RunResult, moves: list[dict], history_rows
             "stop": stop, "lines": paid, "paid": sum(x["amount"] for x in paid), "entitlement": r["entitlement"],
             "released": released,
             "text": f"Entitlement for the period {fmt_gbp(r['entitlement'])}; paid "
-                    f"{fmt_gbp(sum(x['amount'] for x in paid))}; released {fmt_gbp(released)}."}
+                    f"{fmt_gbp(sum(x['amount'] for x in paid))}; released {fmt_gbp(released)}."
+                    + (" What is released goes into the pot the clusters share (FAQ 3)." if released > 0 else "")}
 
 
 def _step(rule: str, text: str, stops_on: date | None = None) -> dict:
