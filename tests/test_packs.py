@@ -132,6 +132,27 @@ def test_each_cluster_pack_shows_its_row_of_clusters_csv(run):
             assert round(shown[label] * 100) == round(float(text) * 100), (row["cluster_id"], key)
 
 
+def test_a_cluster_lead_can_rebuild_the_clusters_share_from_its_pack_to_within_the_rounding_pennies__faq_2_spec_4(
+        run):
+    """A cluster lead asked "how was our share worked out?": the pack gave the cluster's pupils and its per-pupil
+    money, but not the pot, the authority's units nor the £ per unit, so the share could not be rebuilt.  From the
+    pack alone, units × £ per unit is now each element's amount to within a penny a school (SPEC §1)."""
+    from decimal import Decimal
+
+    result, out = run
+    for row in result.clusters.iter_rows(named=True):
+        ws = openpyxl.load_workbook(out / "clusters" / f"{row['cluster_id']}.xlsx")["Cluster"]
+        shown = {r[0]: r[1] for r in ws.iter_rows(values_only=True) if r[0]}
+        assert round(shown["Cluster pot, shared across the authority by the formula"] * 100) == \
+            result.totals.cluster_pot
+        assert shown["Lump sum: the authority's units (a fixed sum per school)"] == "431"
+        assert shown["Per pupil: the authority's units (pupils)"] == "109,280"
+        for title, units in (("Lump sum", shown["Schools"]), ("Per pupil", shown["Pupils"])):
+            rate = Decimal(shown[f"{title}: £ per unit"].lstrip("£").replace(",", ""))
+            rebuilt = units * rate * 100
+            assert abs(rebuilt - round(Decimal(str(shown[title])) * 100)) <= shown["Schools"], (row["cluster_id"], title)
+
+
 def test_the_packs_run_off_is_the_projections_continuing_psf_next_year():
     # FAQ 8: PSF runs off over the transition; the packs' cheap run-off agrees with a full projection
     cfg = load_config(CONFIG)

@@ -15,6 +15,7 @@ write the returns, or in-process without them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import polars as pl
 
@@ -186,6 +187,7 @@ def overview_lines(result: RunResult, cluster: dict, period: str, outside: int =
                           t.pence * int(cluster["schools"]), MONEY))
         else:
             lines.append((f"{label}: held by the authority for all clusters", t.pence, MONEY))
+    lines += share_lines(result)
     if "previous_total" in cluster:
         lines += [None, ("Last year and this year (total funding)", None, "heading"),
                   ("Last year", cluster["previous_total"], MONEY), ("This year", cluster["total"], MONEY),
@@ -193,6 +195,38 @@ def overview_lines(result: RunResult, cluster: dict, period: str, outside: int =
                   ("Change per pupil", cluster["change_per_pupil"], MONEY), (CLUSTER_LAST_YEAR, None, "note3")]
     lines += [None, (common.notional_note(getattr(cfg, "delegation", "delegated"), "A school's"), None, "note")]
     return lines
+
+
+#: How a school's share of an element is rounded, under the figures that let a cluster rebuild its share.
+SHARE_ROUNDING = ("A school's share of an element is its units × the £ per unit, rounded down to the penny; the pennies "
+                  "left over go one each to the schools with the largest remainders, across the authority (SPEC §1), "
+                  "so the cluster's sum can differ from its units × the £ per unit by a few pence.")
+
+
+def _pounds_text(rate: str) -> str:
+    """A £ per unit as text: to the penny, with thousands marked (£5,000.00), or to every place it has (£9.730968)."""
+    value = Decimal(rate)
+    return f"£{value:,.2f}" if value == round(value, 2) else f"£{value:,}"
+
+
+def share_lines(result: RunResult) -> list:
+    """What a cluster needs to rebuild its share from its own units (the Pupils line, its schools): the cluster pot
+    and, for each element, the authority's units and the £ per unit (the same on every cluster's pack)."""
+    from .returns import unit_rate
+
+    titles = common.element_titles(result.config)
+    lines: list = [None, ("How the cluster's share is worked out", None, "heading"),
+                   ("Cluster pot, shared across the authority by the formula", result.totals.cluster_pot, MONEY)]
+    for e in result.elements:
+        rate = unit_rate(e)
+        if e.units is None or rate is None:  # formula.protection's adjustment: no units (SPEC §11.8)
+            continue
+        units = common.number_or_text(str(e.units))
+        title = titles.get(e.name, e.name)
+        lines += [(f"{title}: the authority's units ({common.basis_words(e.basis)})",
+                   f"{units:,}" if not isinstance(units, str) else units, TEXT),
+                  (f"{title}: £ per unit", _pounds_text(rate), TEXT)]
+    return lines + [(SHARE_ROUNDING, None, "note3")]
 
 
 def profile_table(result: RunResult) -> pl.DataFrame:
