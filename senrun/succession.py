@@ -217,8 +217,9 @@ def _links_none_known(pairs: pl.DataFrame, links: Table | None, schools: Table, 
                 "column: is it the links export of the schools listed?")
     else:
         todo = ("Are its ids another kind (URNs, where the schools input has DfE numbers)? If so, map the schools "
-                "list's URN column as urn (inputs.schools.columns: {\"URN\": urn}): each URN is then read as its "
-                "school's school_id")
+                "list's URN column as urn (under inputs: schools: columns: {\"URN\": urn}; a list with no URN "
+                "column takes one from GIAS's download of the same schools, matched by DfE number): each URN is then "
+                "read as its school's school_id")
     issues.warn("links_unknown", f"none of the {linked.height:,} successions in the links input is from a school "
                 f"of the schools input (such as '{linked[SCHOOL_ID][0]}'): every one is left out. {todo}",
                 **links.where(SCHOOL_ID), expected="the school_ids of the schools input, or their URNs")

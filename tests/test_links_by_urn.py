@@ -97,7 +97,8 @@ def test_without_the_urn_column_the_conversion_is_lost_and_the_warning_says_to_m
     [warning] = [i for i in result.issues if i.code == "links_unknown"]
     assert (warning.file, warning.column) == ("links.csv", "URN")
     assert "(such as '100001')" in warning.message
-    assert "map the schools list's URN column as urn (inputs.schools.columns: {\"URN\": urn})" in warning.message
+    assert "map the schools list's URN column as urn (under inputs: schools: columns: {\"URN\": urn}; a list with " \
+           "no URN column takes one from GIAS's download of the same schools, matched by DfE number)" in warning.message
 
 
 def test_a_links_file_mixing_urns_and_dfe_numbers_reads_each_id_as_the_school_it_names__spec_11_1(tmp_path):
