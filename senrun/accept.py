@@ -74,8 +74,7 @@ class Acceptance:
             return False
         if self.row is not None and issue.row != self.row:
             return False
-        return self.file is None or issue.file == self.file or (issue.file is not None
-                                                                 and _file_name(issue.file) == _file_name(self.file))
+        return self.file is None or (issue.file is not None and _same_file(self.file, issue.file))
 
     def to_dict(self) -> dict:
         """The entry as in the JSON report: only the keys it gives."""
@@ -136,10 +135,15 @@ def kind_issues(entries: tuple[Acceptance, ...]) -> list[Issue]:
     return out
 
 
-def _file_name(path: str) -> str:
-    """A file as an entry's `file:` may name it: its name alone, in any case, whatever folder is typed before it
-    (`sample_data/census.csv`, `Census.CSV`); warnings name an input by its file's name."""
-    return PurePosixPath(str(path).replace("\\", "/")).name.casefold()
+def _same_file(entry: str, issue: str) -> bool:
+    """Whether an entry's `file:` names the file a warning names.  Warnings name an input by its file's name alone:
+    the entry may give it in any capitals, whatever folder is typed before it (`sample_data/census.csv`,
+    `Census.CSV`).  A warning about last year's register names its folder too (`2013-14/psf.csv`): the folder says
+    which year's, and must be the same (an entry for one year's psf.csv accepts nothing of the next's)."""
+    entry, issue = str(entry).replace("\\", "/").casefold(), str(issue).replace("\\", "/").casefold()
+    if "/" in issue:
+        return entry == issue or entry.endswith("/" + issue)
+    return PurePosixPath(entry).name == issue
 
 
 def _upn(value) -> str:

@@ -143,6 +143,16 @@ def test_an_entry_names_its_file_by_the_files_name_whatever_folder_or_capitals_a
     assert not Acceptance("census_outside", "known", date(2999, 1, 1), row=9, file="census.csv.bak").matches(warning)
 
 
+def test_an_entry_for_one_years_register_accepts_nothing_of_another_years_at_the_same_row__spec_11_4():
+    """A register's warnings name its folder (`2013-14/psf.csv`): matched by the file's name alone, an entry written
+    for last year's psf.csv had accepted another child's warning at the same row of the next year's."""
+    warning = Issue("resurrected", "warning", "PSF stopped last year", file="2013-14/psf.csv", row=5)
+    for other in ("2012-13/psf.csv", "psf.csv", "out/psf.csv"):
+        assert not Acceptance("resurrected", "known", date(2999, 1, 1), row=5, file=other).matches(warning), other
+    for same in ("2013-14/psf.csv", "2013-14\\PSF.csv", "chain/2013-14/psf.csv"):
+        assert Acceptance("resurrected", "known", date(2999, 1, 1), row=5, file=same).matches(warning), same
+
+
 def test_a_config_date_that_does_not_exist_names_its_key_and_line(tmp_path):
     cfg = _run(tmp_path)
     text = cfg.read_text()
