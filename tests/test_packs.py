@@ -147,10 +147,37 @@ def test_a_cluster_lead_can_rebuild_the_clusters_share_from_its_pack_to_within_t
             result.totals.cluster_pot
         assert shown["Lump sum: the authority's units (a fixed sum per school)"] == "431"
         assert shown["Per pupil: the authority's units (pupils)"] == "109,280"
-        for title, units in (("Lump sum", shown["Schools"]), ("Per pupil", shown["Pupils"])):
+        assert shown["Lump sum: this cluster's units"] == str(shown["Schools"])
+        assert shown["Per pupil: this cluster's units"] == f"{shown['Pupils']:,}"
+        for title in ("Lump sum", "Per pupil"):
             rate = Decimal(shown[f"{title}: £ per unit"].lstrip("£").replace(",", ""))
-            rebuilt = units * rate * 100
+            rebuilt = Decimal(shown[f"{title}: this cluster's units"].replace(",", "")) * rate * 100
             assert abs(rebuilt - round(Decimal(str(shown[title])) * 100)) <= shown["Schools"], (row["cluster_id"], title)
+
+
+def test_a_pack_gives_a_part_years_lump_sums_as_the_fraction_of_a_unit_they_are_and_a_remainders_rate__spec_11_1(
+        tmp_path):
+    """A school open from September has 7/12 of a lump sum's unit: the pack had given the cluster's units as its
+    count of schools (5 × £5,000 against £17,083.33 shown), and skipped a remainder element over such units."""
+    from decimal import Decimal
+    from fractions import Fraction
+
+    from builders import run as run_of, statement
+    from senrun.outputs.clusterpack import plan_packs
+
+    schools = [{"school_id": s, "school_name": s, "cluster_id": c, "ssa": "0", "pupils": "10", "opened": o}
+               for s, c, o in (("A", "K1", ""), ("NEW", "K1", "2013-09-01"), ("B", "K2", ""))]
+    r = run_of(tmp_path, schools=schools, statements=[statement("B801200005001", "2005-05-05", annual="0")],
+               budget={"pupil_specific_pot": "1000"},
+               formula={"elements": [{"name": "per_pupil", "basis": "pupils", "rate": 1},
+                                     {"name": "lump_sum", "basis": "per_school", "remainder": True}]})
+    [k1] = [t for t in plan_packs(r) if "K1" in t.file_name]
+    shown = {line[0]: line[1] for line in k1.lines if line}
+    assert shown["Lump sum: the authority's units (a fixed sum per school)"] == "31/12"
+    assert shown["Lump sum: this cluster's units"] == "19/12"
+    rate = Decimal(shown["Lump sum: £ per unit"].lstrip("£").replace(",", ""))
+    amount = dict(r.clusters.select("cluster_id", "formula_lump_sum").iter_rows())["K1"]
+    assert abs(Fraction(19, 12) * Fraction(rate) * 100 - amount) <= 2
 
 
 def test_the_packs_run_off_is_the_projections_continuing_psf_next_year():

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
 import polars as pl
 
@@ -68,6 +69,7 @@ def plan_packs(result: RunResult, diff: pl.DataFrame | None = None) -> list[Pack
     kinds = [TEXT, TEXT, TEXT, INT] + [k for _ in shown for k in (INT, PCT)]
     schools_shape = SchoolsShape.of(result, own_columns)
     footer, period, tasks = footer_text(result), period_text(result.config.as_dict()), []
+    units = cluster_units(result)
     for row in present.clusters_table(result, diff).iter_rows(named=True):
         cid = row["cluster_id"]
         own = school_rows.get(cid, [])
@@ -78,7 +80,8 @@ def plan_packs(result: RunResult, diff: pl.DataFrame | None = None) -> list[Pack
         bold = tuple(range(first_bold, len(rows) + len(authority_rows)))
         tasks.append(PackTask(
             file_name=names[cid], title=f"SEN cluster pack {result.config.year}: {row['cluster_name'] or cid}",
-            footer=footer, lines=tuple(overview_lines(result, row, period, len(own) - int(row["schools"] or 0))),
+            footer=footer, lines=tuple(overview_lines(result, row, period, len(own) - int(row["schools"] or 0),
+                                                      units.get(cid, {}))),
             schools=schools_shape.table(own),
             profile=Table(tuple(heads), tuple(kinds), tuple(rows + authority_rows)), profile_bold=bold,
             runoff=Table(("Year", "Children paid PSF", "PSF (£)"), (TEXT, INT, MONEY), tuple(runoff_rows.get(cid, ()))),
@@ -161,10 +164,12 @@ def per_cent(part: int, whole: int) -> float:
 OUTSIDE_LINE = "Also on the Schools sheet, not counted in Schools (settings outside the formula, or shut: PSF only)"
 
 
-def overview_lines(result: RunResult, cluster: dict, period: str, outside: int = 0) -> list:
+def overview_lines(result: RunResult, cluster: dict, period: str, outside: int = 0,
+                   units: dict[str, Fraction] | None = None) -> list:
     """The Cluster sheet's lines: id and period, the cluster's figures (clusters.csv's row), the
-    top-slices held for it, last year against this year, and how its money is held.  `outside`: how many
-    of the schools listed on the pack's Schools sheet are not counted in its `schools`."""
+    top-slices held for it, how its share is worked out (`units`: its units of each element), last year
+    against this year, and how its money is held.  `outside`: how many of the schools listed on the pack's
+    Schools sheet are not counted in its `schools`."""
     cfg = result.config
     titles = common.element_titles(cfg)
     lines: list = [("Cluster ID", cluster["cluster_id"], TEXT), ("Funding period", period, TEXT),
@@ -187,7 +192,7 @@ def overview_lines(result: RunResult, cluster: dict, period: str, outside: int =
                           t.pence * int(cluster["schools"]), MONEY))
         else:
             lines.append((f"{label}: held by the authority for all clusters", t.pence, MONEY))
-    lines += share_lines(result)
+    lines += share_lines(result, units or {})
     if "previous_total" in cluster:
         lines += [None, ("Last year and this year (total funding)", None, "heading"),
                   ("Last year", cluster["previous_total"], MONEY), ("This year", cluster["total"], MONEY),
@@ -209,9 +214,9 @@ def _pounds_text(rate: str) -> str:
     return f"£{value:,.2f}" if value == round(value, 2) else f"£{value:,}"
 
 
-def share_lines(result: RunResult) -> list:
-    """What a cluster needs to rebuild its share from its own units (the Pupils line, its schools): the cluster pot
-    and, for each element, the authority's units and the £ per unit (the same on every cluster's pack)."""
+def share_lines(result: RunResult, units: dict[str, Fraction]) -> list:
+    """What a cluster needs to rebuild its share: the cluster pot and, for each element, the authority's units, the
+    £ per unit and the cluster's own units (`units`, by element: a part year's lump sums are fractions)."""
     from .returns import unit_rate
 
     titles = common.element_titles(result.config)
@@ -219,14 +224,35 @@ def share_lines(result: RunResult) -> list:
                    ("Cluster pot, shared across the authority by the formula", result.totals.cluster_pot, MONEY)]
     for e in result.elements:
         rate = unit_rate(e)
-        if e.units is None or rate is None:  # formula.protection's adjustment: no units (SPEC §11.8)
+        if e.units is None or rate is None:  # formula.protection's adjustment, or an element with no units
             continue
-        units = common.number_or_text(str(e.units))
         title = titles.get(e.name, e.name)
-        lines += [(f"{title}: the authority's units ({common.basis_words(e.basis)})",
-                   f"{units:,}" if not isinstance(units, str) else units, TEXT),
-                  (f"{title}: £ per unit", _pounds_text(rate), TEXT)]
+        lines += [(f"{title}: the authority's units ({common.basis_words(e.basis)})", _units_text(e.units), TEXT),
+                  (f"{title}: £ per unit", _pounds_text(rate), TEXT),
+                  (f"{title}: this cluster's units", _units_text(units.get(e.name, 0)), TEXT)]
     return lines + [(SHARE_ROUNDING, None, "note3")]
+
+
+def _units_text(units: object) -> str:
+    """A count of units as written exactly, with thousands marked (109,280; 0.5; a part year's 59/12)."""
+    value = common.number_or_text(str(units))
+    return f"{value:,}" if not isinstance(value, str) else value
+
+
+def cluster_units(result: RunResult) -> dict[str, dict[str, Fraction]]:
+    """cluster_id → element → the cluster's units of it, summed exactly over its schools' workings (a school open
+    part of the period has a fraction of a lump sum's unit); a `per_cluster` element's unit is the cluster."""
+    membership = result.schools.select("school_id", "cluster_id")
+    work = result.workings.join(membership, on="school_id", how="inner").filter(pl.col("cluster_id").is_not_null())
+    basis = {e.name: e.basis for e in result.elements}
+    out: dict[str, dict[str, Fraction]] = {}
+    for cluster, element, units in work.select("cluster_id", "element", "units").iter_rows():
+        mine = out.setdefault(cluster, {})
+        if basis.get(element) == "per_cluster":
+            mine[element] = Fraction(1)
+        elif units is not None:
+            mine[element] = mine.get(element, Fraction(0)) + Fraction(str(units))
+    return out
 
 
 def profile_table(result: RunResult) -> pl.DataFrame:

@@ -17,7 +17,8 @@ import math
 import os
 import sys
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -354,13 +355,15 @@ def unit_rate(element) -> str | None:
     """An element's £ per unit, exactly as configured for a rate, else its total ÷ its units to 6 places."""
     if element.kind == "rate" and element.parameter:
         return element.parameter
-    try:
-        units = Decimal(element.units)
-    except (InvalidOperation, TypeError):
+    try:  # (a part year's lump sums are a fraction: 77/12)
+        units = Fraction(str(element.units))
+    except (ValueError, ZeroDivisionError, TypeError):
         return None
     if not units:
         return None
-    return str((Decimal(element.total) / 100 / units).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP))
+    exact = Fraction(element.total) / 100 / units
+    return str((Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(Decimal("0.000001"),
+                                                                                rounding=ROUND_HALF_UP))
 
 
 def chunk_size(schools: int, workers: int) -> int:
