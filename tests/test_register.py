@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from builders import lines_of, pupil, statement, write_csv, write_run
+from builders import SCHOOLS, lines_of, pupil, statement, write_csv, write_run
 from senrun.cli import app
 from senrun.config.loader import load_config
 from senrun.errors import SenrunError
@@ -947,6 +947,26 @@ def test_a_return_lists_a_child_paid_there_last_year_who_is_paid_at_another_scho
     elsewhere = "paid at another school this year (a managed move, or the statement names another school)"
     assert listed("A") == [(U1, 8400, elsewhere), (U2, 800, elsewhere)]
     assert listed("B") == []
+
+
+def test_a_child_paid_last_year_at_a_school_and_the_academy_it_became_is_listed_once_with_the_sum__spec_11_1_11_4(
+        tmp_path):
+    """X became A on 1 September last year: a child paid at both last year was listed twice on A's return, each
+    row with part of the year, in no fixed order."""
+    from senrun.outputs.returns import PAID_ELSEWHERE, stopped_here
+
+    register = last_year(tmp_path, *[line for upn in (U1, U2) for line in (
+        {"upn": upn, "psf_school_id": "X", "paid_school_id": "X", "paid_to": "2012-08-31", "paid_amount": "3500.00"},
+        {"upn": upn, "paid_from": "2012-09-01", "paid_amount": "4900.00"})])
+    schools = [dict(s, successor_id="", closed="") for s in SCHOOLS] + [
+        {"school_id": "X", "school_name": "Old X", "cluster_id": "C1", "ssa": "0", "pupils": "0",
+         "closed": "2012-08-31", "successor_id": "A"}]
+    r = run_with(tmp_path, register, schools=schools,
+                 statements=[statement(U1, "2005-05-05", ceased="2013-03-01"), statement(U2, "2005-05-05", school="B")],
+                 census=[pupil(U1, "A", "2005-05-05"), pupil(U2, "B", "2005-05-05")])
+    listed = stopped_here(r, set(r.schools.get_column("school_id").to_list()))
+    assert [(upn, paid, why == PAID_ELSEWHERE) for upn, _, paid, why in listed["A"]] == [
+        (U1, 840000, False), (U2, 840000, True)]
 
 
 @pytest.mark.parametrize("code", ["register_stale", "register_changed", "register_without_register",
