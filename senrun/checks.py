@@ -519,12 +519,16 @@ def same_school_moves(moves: Table, issues: Issues) -> None:
     """A warning for a move whose receiving school is the school it is from: most often one school typed in both
     cells, and as a casual move (or a transfer under `transfer: ends`) it ends the child's PSF (SPEC §3) though
     the child stays where they were."""
-    same = moves.frame.filter(pl.col(FROM_SCHOOL) == pl.col(TO_SCHOOL)).sort(ROW)
-    for row, school, reason in same.select(ROW, FROM_SCHOOL, REASON).head(MAX_LISTED).iter_rows():
-        issues.warn("move_same_school", f"moves the child from {school} to the same school ({reason}): one school "
-                    "typed in both cells? A casual move, or a transfer under transfer: ends, ends the child's PSF "
-                    "though the child stays where they were",
-                    **moves.where(TO_SCHOOL, row), value=str(school), expected="the school the child moved to")
+    def folded(col: str) -> pl.Expr:  # (a casual move's receiving school is not looked up: ASH01 and ash01 too)
+        return pl.col(col).cast(pl.String).str.strip_chars().str.to_lowercase()
+
+    same = moves.frame.filter(folded(FROM_SCHOOL) == folded(TO_SCHOOL)).sort(ROW)
+    for row, school, to, reason in same.select(ROW, FROM_SCHOOL, TO_SCHOOL, REASON).head(MAX_LISTED).iter_rows():
+        to_words = "the same school" if to == school else f"{to}, the same school in other capitals"
+        issues.warn("move_same_school", f"moves the child from {school} to {to_words} ({reason}): one school typed "
+                    "in both cells? A casual move, or a transfer under transfer: ends, ends the child's PSF though the "
+                    "child stays where they were", **moves.where(TO_SCHOOL, row), value=str(to),
+                    expected="the school the child moved to")
 
 
 #: Said of a UPN on two census rows where the census gives no enrolment status.

@@ -349,6 +349,11 @@ def test_a_casual_move_from_a_school_to_itself_ends_psf_as_recorded_and_is_a_war
     assert (warning.file, warning.row, warning.column, warning.value) == ("moves.csv", 2, "to_school_id", "A")
     assert warning.message.startswith("moves the child from A to the same school (casual): one school typed in "
                                       "both cells?")
+    capitals = run(tmp_path, statements=[statement(U1, "2005-05-05", annual="8400.00")],
+                   moves=[{"upn": U1, "from_school_id": "A", "to_school_id": "a", "move_date": "2013-11-15",
+                           "reason": "casual"}])
+    [warning] = [w for w in capitals.warnings if w.code == "move_same_school"]
+    assert warning.message.startswith("moves the child from A to a, the same school in other capitals (casual)")
     plain = run(tmp_path, statements=[statement(U1, "2005-05-05", annual="8400.00")],
                 moves=[{"upn": U1, "from_school_id": "A", "to_school_id": "B", "move_date": "2013-11-15",
                         "reason": "casual"}])
