@@ -149,6 +149,13 @@ def test_explain_tells_a_child_held_stopped_why_last_years_psf_stopped_and_what_
         "census in error), the council can pay it again by naming the child under reinstate: in the config, with "
         "the reason (docs/seven-years.md).")
     assert U1 not in step["text"]
+    # the example of a mistaken stop is of last year's own reason, and none is given for a phase's end
+    register = last_year(tmp_path, {**left(reason="phase_end"), "paid_from": "2012-04-01", "paid_to": "2012-08-31",
+                                    "paid_amount": "3500.00", "released_amount": "4900.00"})
+    result, psf, _ = run_for_explain(cfg, register=register)
+    [step] = [s for s in explain_upn(result, psf.rows, U1)["statements"][0]["steps"] if s["rule"] == "register"]
+    assert "(phase_end, last paid to 31/08/2012)" in step["text"] and "census" not in step["text"]
+    assert "If that stop was a mistake, the council can pay it again" in step["text"]
 
 
 def test_a_reinstatement_without_a_reason_is_a_config_error_at_its_line__spec_11_4(tmp_path):

@@ -337,6 +337,12 @@ def _history_step(history_rows: list[dict]) -> dict | None:
                  "on its first day), and a ceasing ends it (FAQ 3; SPEC §11.3).")
 
 
+#: A stop of last year's that can be a mistake, by its reason: what the mistake most often is.
+_MISTAKEN_STOP = {"not_in_census": "a child left out of last January's census in error",
+                  "casual_move": "a move recorded as casual that was a managed move",
+                  "ceased": "a statement recorded as ceased in error"}
+
+
 def _register_step(r: dict, result: RunResult) -> dict | None:
     """A history stopped last year (SPEC §11.4): the register's stop, with its reason and its last day paid, and
     either the config line that lifts it (`reinstate:`) or what the council can do if the stop was wrong: the
@@ -350,10 +356,11 @@ def _register_step(r: dict, result: RunResult) -> dict | None:
         return None
     stop = last_years_stop(last["last_reason"][0], last_paid_words(last["last_paid_to"][0]))
     if not named:
+        example = _MISTAKEN_STOP.get(last["last_reason"][0])
         return _step("register", f"Register: {stop}, so it stays stopped this year and is paid nothing (FAQ 3; "
-                     "SPEC §11.4). If that stop was a mistake (a child left out of last January's census in error), "
-                     "the council can pay it again by naming the child under reinstate: in the config, with the "
-                     "reason (docs/seven-years.md).")
+                     f"SPEC §11.4). If that stop was a mistake{f' ({example})' if example else ''}, the council can "
+                     "pay it again by naming the child under reinstate: in the config, with the reason "
+                     "(docs/seven-years.md).")
     line = cfg.lines.get(f"reinstate[{named[0]}]")
     where = f"{cfg.path.name}" + (f" line {line}" if line else "")
     return _step("register", f"Register: {stop}; reinstated by reinstate: in {where}, so it is paid again as this "
