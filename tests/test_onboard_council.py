@@ -211,6 +211,7 @@ def test_a_totals_rows_label_in_the_upn_column_is_shown_it_is_not_a_childs_upn(t
 
 @pytest.mark.parametrize("squeezed, quoted", [("TOTAL", "Total"), ("TOTALS", "Totals"), ("GRANDTOTAL", "Grand total"),
                                               ("SUBTOTAL", "Subtotal"), ("SUB-TOTAL", "Sub-total"),
+                                              ("SUB-TOTALS", "Sub-totals"), ("GRANDTOTALS", "Grand totals"),
                                               ("TOTALPSF", "Total…"), ("GRANDTOTALFORKETMERE", "Grand total…"),
                                               ("KETMERETOTAL", "… Total")])
 def test_a_totals_label_read_from_the_upn_column_is_quoted_as_its_words_not_in_capitals_run_together(squeezed,

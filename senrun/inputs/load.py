@@ -422,8 +422,9 @@ def _total_word(label: str, squeezed: bool = False) -> str:
         found = re.match(r"(GRAND|SUB-?)?(TOTALS?)", label)
         if found is None:
             return "… Total"
+        plural = "s" if found.group(2).endswith("S") else ""
         word = {"GRAND": "Grand total", "SUB": "Subtotal", "SUB-": "Sub-total"}.get(found.group(1) or "",
-                                                                                  found.group(2).capitalize())
+                                                                                  "Total") + plural
         return word + ("…" if len(found.group(0)) < len(label) else "")
     found = re.match(r"(?i)(?:grand\s*|sub-?\s*)?totals?", label)
     if found is None:  # Excel's Data › Subtotal row: "<the group's value> Total"
