@@ -236,7 +236,11 @@ def test_each_sheet_says_what_its_last_year_figure_is(ran):
     pack = openpyxl.load_workbook(out / "clusters" / "C2.xlsx")
     cluster_texts = [c.value for r in pack["Cluster"].iter_rows() for c in r]
     schools_texts = [c.value for r in pack["Schools"].iter_rows() for c in r]
-    assert clusterpack.CLUSTER_LAST_YEAR in cluster_texts and clusterpack.SCHOOLS_LAST_YEAR in schools_texts
+    assert clusterpack.CLUSTER_LAST_YEAR in cluster_texts and clusterpack.SCHOOLS_LAST_YEAR in cluster_texts
+    # nothing beside the Schools sheet's table: a note there had widened its printed page to 3-point figures
+    width = len(next(pack["Schools"].iter_rows(max_row=1, values_only=True)))
+    assert width == len([c for c in next(pack["Schools"].iter_rows(max_row=1, values_only=True)) if c])
+    assert not any(clusterpack.SCHOOLS_LAST_YEAR == t for t in schools_texts)
     book = openpyxl.load_workbook(out / "allocations.xlsx")
     notes = {name: {c.value: c.comment.text for c in book[name][1] if c.comment} for name in ("Clusters", "Schools")}
     assert notes["Clusters"]["Last year (£)"] == workbook.CLUSTERS_LAST_YEAR
@@ -325,7 +329,7 @@ def test_the_cluster_packs_schools_and_send_profile_sheets_have_filters(ran):
     pack = openpyxl.load_workbook(ran[2] / "clusters" / "C2.xlsx")
     schools, profile = pack["Schools"], pack["SEND profile"]
     # over the header and the schools' rows: not the totals row, nor the cluster's and the authority's rows
-    assert schools.auto_filter.ref == f"A1:{get_column_letter(schools.max_column - 1)}3"  # E and H (then the note)
+    assert schools.auto_filter.ref == f"A1:{get_column_letter(schools.max_column)}3"  # E and H (no note beside it)
     assert [schools.cell(4, 2).value, profile.cell(4, 2).value] == ["Total", "Cluster (all its schools)"]
     assert profile.auto_filter.ref == f"A2:{get_column_letter(profile.max_column)}3"  # H's one phase
 

@@ -29,9 +29,11 @@ from .workbook import footer_text, period_text
 
 PACKS_DIR = "clusters"
 #: What each sheet's last-year figure is (with --previous), so that the two are not read as a contradiction.
-CLUSTER_LAST_YEAR = ("Last year here is the cluster as it was last year: the schools in it then. The Schools "
-                     "sheet's Last year is each of this year's schools' own total last year, so the two can differ.")
-SCHOOLS_LAST_YEAR = f"Last year (£): {common.SCHOOL_LAST_YEAR}. The Cluster sheet's Last year is the cluster as it was last year."
+CLUSTER_LAST_YEAR = ("Last year here is the cluster as it was last year: the schools in it then, so it can differ from "
+                     "the sum of the Schools sheet's Last year.")
+#: What the Schools sheet's Last year is, said on the Cluster sheet (a note beside that sheet's table had widened
+#: its printed page until its figures were too small to read).
+SCHOOLS_LAST_YEAR = f"The Schools sheet's Last year (£) is {common.SCHOOL_LAST_YEAR}."
 PROFILE_MEASURES = (("sen_support", "SEN support"), ("statements", "Statements or EHC plans"),
                     ("fsm", "Free school meals"))
 
@@ -84,8 +86,7 @@ def plan_packs(result: RunResult, diff: pl.DataFrame | None = None) -> list[Pack
                                                       units.get(cid, {}))),
             schools=schools_shape.table(own),
             profile=Table(tuple(heads), tuple(kinds), tuple(rows + authority_rows)), profile_bold=bold,
-            runoff=Table(("Year", "Children paid PSF", "PSF (£)"), (TEXT, INT, MONEY), tuple(runoff_rows.get(cid, ()))),
-            schools_note=SCHOOLS_LAST_YEAR if "previous_total" in own_columns.columns else None))
+            runoff=Table(("Year", "Children paid PSF", "PSF (£)"), (TEXT, INT, MONEY), tuple(runoff_rows.get(cid, ())))))
     return tasks
 
 
@@ -197,7 +198,8 @@ def overview_lines(result: RunResult, cluster: dict, period: str, outside: int =
         lines += [None, ("Last year and this year (total funding)", None, "heading"),
                   ("Last year", cluster["previous_total"], MONEY), ("This year", cluster["total"], MONEY),
                   ("Change", cluster["change"], MONEY), ("Change (%)", cluster["change_pct"], PCT),
-                  ("Change per pupil", cluster["change_per_pupil"], MONEY), (CLUSTER_LAST_YEAR, None, "note3")]
+                  ("Change per pupil", cluster["change_per_pupil"], MONEY), (CLUSTER_LAST_YEAR, None, "note"),
+                  (SCHOOLS_LAST_YEAR, None, "note4")]
     lines += [None, (common.notional_note(getattr(cfg, "delegation", "delegated"), "A school's"), None, "note")]
     return lines
 
@@ -230,7 +232,7 @@ def share_lines(result: RunResult, units: dict[str, Fraction]) -> list:
         lines += [(f"{title}: the authority's units ({common.basis_words(e.basis)})", _units_text(e.units), TEXT),
                   (f"{title}: £ per unit", _pounds_text(rate), TEXT),
                   (f"{title}: this cluster's units", _units_text(units.get(e.name, 0)), TEXT)]
-    return lines + [(SHARE_ROUNDING, None, "note3")]
+    return lines + [(SHARE_ROUNDING, None, "note4")]
 
 
 def _units_text(units: object) -> str:

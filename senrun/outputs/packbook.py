@@ -26,8 +26,8 @@ SHEETS = ("Cluster", "Schools", "SEND profile", "PSF run-off")
 #: The tables' headers: bold, filled and boxed like xlsx.Formats.header, wrapped to the top.
 WRAPPED = {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}
 
-#: The Cluster sheet's kinds of note (wrapped text) and each one's row height: two lines, three lines.
-NOTES = {"note": 32, "note3": 47}
+#: The Cluster sheet's kinds of note (wrapped text) and each one's row height: two, three, four lines.
+NOTES = {"note": 32, "note3": 47, "note4": 62}
 
 #: This process's packager: every pack of a run has one shape, so most of its package is reused.
 PACKER = BookPacker()
@@ -63,7 +63,6 @@ class PackTask:
     profile: Table
     profile_bold: tuple[int, ...]  # rows of the profile that are the cluster's and the authority's
     runoff: Table
-    schools_note: str | None = None  # beside the Schools sheet's table: what its last-year column is
 
 
 @dataclass(frozen=True)
@@ -111,8 +110,6 @@ def draw_pack(sheets: list[Worksheet], fmt: PackFormats, task: PackTask) -> None
     cluster, schools, profile, runoff = sheets
     cluster_sheet(cluster, fmt, task)
     write_table(schools, fmt, task.schools, 0, fmt.wrapped, widths=(11, NAME_WIDTH), filtered=len(task.schools.rows))
-    if task.schools_note:  # beside the header, frozen with it; the table's last row stays its totals
-        schools.write_string(0, len(task.schools.headers), task.schools_note)
     profile.write_string(0, 0, "SEND profile: pupils on roll at the census, by age-based phase (FAQ 12)", fmt.bold)
     write_table(profile, fmt, task.profile, 1, fmt.wrapped, widths=(11, NAME_WIDTH), bold_rows=task.profile_bold,
                 filtered=min(task.profile_bold, default=len(task.profile.rows)))  # the schools' rows
