@@ -311,3 +311,18 @@ def test_diff_csvs_change_pct_always_has_two_decimals_as_it_is_held__spec_6():
     frame = pl.DataFrame({"school_id": ["A", "B", "C", "D", "E"], "change_pct": [0.0, 12.5, -1.62, None, 0.29]})
     assert csv_bytes(frame).decode().splitlines() == ["school_id,change_pct", "A,0.00", "B,12.50", "C,-1.62", "D,",
                                                       "E,0.29"]
+
+
+def test_a_long_warning_on_the_summary_wraps_within_the_page_and_its_row_is_as_tall_as_its_lines(tmp_path):
+    """A warning's message about the run (a year label, the register) had run on across the sheet in one cell:
+    printed one page wide, the whole Summary, the Forum pack's front page, came out in 4-point type."""
+    from builders import run, statement
+
+    result = run(tmp_path, statements=[statement("B801200005001", "2005-05-05")], year="2011-12")
+    [warning] = [w for w in result.warnings if w.code == "year_label"]
+    write_outputs(result, tmp_path / "out", returns=False)
+    ws = openpyxl.load_workbook(tmp_path / "out" / "allocations.xlsx")["Summary"]
+    [row] = [r for r in range(1, ws.max_row + 1) if ws.cell(r, 3).value == warning.hidden().message]
+    assert f"C{row}:F{row}" in {str(m) for m in ws.merged_cells.ranges}
+    assert ws.cell(row, 3).alignment.wrap_text
+    assert ws.row_dimensions[row].height == 15 * -(-len(warning.message) // 78) >= 30

@@ -221,9 +221,21 @@ def warnings_block(ws: Worksheet, fmt: Formats, result: RunResult, row: int) -> 
         return
     write_header(ws, r + 2, ["Kind", "Where", "Message"], fmt)
     for i, (code, where, message) in enumerate(public.iter_rows(), start=r + 3):
-        ws.write_string(i, 0, common.warning_words(code))
-        ws.write_string(i, 1, where)
-        ws.write_string(i, 2, message)
+        ws.write_string(i, 0, common.warning_words(code), fmt.wrap)
+        ws.write_string(i, 1, where, fmt.wrap)
+        # wrapped across C:F, its row as tall as its lines: a message left to run on had widened the printed
+        # page until the whole Summary was too small to read
+        ws.merge_range(i, 2, i, 5, message, fmt.wrap)
+        ws.set_row(i, LINE_HEIGHT * max(_lines(common.warning_words(code), 62), _lines(where, 26),
+                                        _lines(message, 78)))
+
+
+#: A line of 11-point text, in points; and how many lines a text takes in a wrapped cell `width` characters wide.
+LINE_HEIGHT = 15
+
+
+def _lines(text: str, width: int) -> int:
+    return max(1, -(-len(text) // width))
 
 
 def winners_sheet(book: Workbook, ws: Worksheet, fmt: Formats, bands: pl.DataFrame) -> None:
