@@ -23,7 +23,7 @@ import polars as pl
 from ..result import RunResult
 from ..yearly.runoff import runoff_by_school
 from . import common, present
-from .packbook import INT, MONEY, PCT, TEXT, PackChunk, PackTask, Table
+from .packbook import INT, MONEY, PCT, RATE, TEXT, PackChunk, PackTask, Table
 from .tables import summed_columns
 from .workbook import footer_text, period_text
 
@@ -210,12 +210,6 @@ SHARE_ROUNDING = ("A school's share of an element is its units × the £ per uni
                   "so the cluster's sum can differ from its units × the £ per unit by a few pence.")
 
 
-def _pounds_text(rate: str) -> str:
-    """A £ per unit as text: to the penny, with thousands marked (£5,000.00), or to every place it has (£9.730968)."""
-    value = Decimal(rate)
-    return f"£{value:,.2f}" if value == round(value, 2) else f"£{value:,}"
-
-
 def share_lines(result: RunResult, units: dict[str, Fraction]) -> list:
     """What a cluster needs to rebuild its share: the cluster pot and, for each element, the authority's units, the
     £ per unit and the cluster's own units (`units`, by element: a part year's lump sums are fractions)."""
@@ -229,16 +223,22 @@ def share_lines(result: RunResult, units: dict[str, Fraction]) -> list:
         if e.units is None or rate is None:  # formula.protection's adjustment, or an element with no units
             continue
         title = titles.get(e.name, e.name)
-        lines += [(f"{title}: the authority's units ({common.basis_words(e.basis)})", _units_text(e.units), TEXT),
-                  (f"{title}: £ per unit", _pounds_text(rate), TEXT),
-                  (f"{title}: this cluster's units", _units_text(units.get(e.name, 0)), TEXT)]
+        lines += [(f"{title}: the authority's units ({common.basis_words(e.basis)})", *_units_line(e.units)),
+                  (f"{title}: £ per unit", Decimal(rate), RATE),
+                  (f"{title}: this cluster's units", *_units_line(units.get(e.name, 0)))]
     return lines + [(SHARE_ROUNDING, None, "note4")]
 
 
-def _units_text(units: object) -> str:
-    """A count of units as written exactly, with thousands marked (109,280; 0.5; a part year's 59/12)."""
-    value = common.number_or_text(str(units))
-    return f"{value:,}" if not isinstance(value, str) else value
+def _units_line(units: object) -> tuple[object, str]:
+    """A count of units as a line's value and kind: a whole number as a number (109,280); else exactly, as text: a
+    need column's 12.5, or a part year's lump sums as a whole number and a fraction (430 5/12, not 5165/12)."""
+    value = Fraction(str(units))
+    if value.denominator == 1:
+        return int(value), INT
+    if "/" not in str(units):
+        return str(units), TEXT
+    whole, part = divmod(value, 1)
+    return (f"{whole:,} {part}" if whole else str(part)), TEXT
 
 
 def cluster_units(result: RunResult) -> dict[str, dict[str, Fraction]]:

@@ -21,7 +21,7 @@ from .xlsx import MAX_WIDTH, Formats, finish_sheets, new_workbook, print_setup, 
 from .xlsxpack import BookPacker
 
 #: How a cell of a table or a line is shown.
-TEXT, MONEY, INT, PCT = "text", "money", "int", "pct"
+TEXT, MONEY, INT, PCT, RATE = "text", "money", "int", "pct", "rate"
 SHEETS = ("Cluster", "Schools", "SEND profile", "PSF run-off")
 #: The tables' headers: bold, filled and boxed like xlsx.Formats.header, wrapped to the top.
 WRAPPED = {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}
@@ -53,7 +53,7 @@ class Table:
 @dataclass(frozen=True)
 class PackTask:
     """Everything one cluster's pack shows.  `lines` are the Cluster sheet's rows: (label, value,
-    kind), kind one of heading, note, text, money, money_bold, int, pct; None is a blank row."""
+    kind), kind one of heading, a note (NOTES), text, money, money_bold, int, pct, rate; None is a blank row."""
 
     file_name: str
     title: str
@@ -148,6 +148,8 @@ def cluster_sheet(ws: Worksheet, fmt: Formats, task: PackTask) -> None:
             ws.write_number(row, 1, value, fmt.integer)
         elif kind == PCT:
             ws.write_number(row, 1, value, fmt.pct)
+        elif kind == RATE:  # £ per unit: to the penny, or to every place it has (up to 6)
+            ws.write_number(row, 1, float(value), fmt.rate)
         else:
             ws.write_string(row, 1, str(value))
     print_setup(ws)
