@@ -443,3 +443,10 @@ def test_a_totals_row_leaves_the_change_per_pupil_blank_on_every_sheet_and_pack_
         per_pupil = [r["Change per pupil (£)"] for r in body if r is not total]
         assert any(v not in (None, "") for v in per_pupil), (path.name, sheet)
         assert total["Change per pupil (£)"] in (None, ""), (path.name, sheet, total)
+
+
+def test_a_part_years_units_are_shown_as_a_whole_number_and_a_proper_fraction():
+    """The Summary's Formula elements table showed a lump sum's units as 5165/12 (430 schools and 5 months of
+    another), which a reader had to divide out."""
+    assert [common.units_value(t) for t in ("5165/12", "7/12", "24/12", "109280", "12.5")] == [
+        "430 5/12", "7/12", 2, 109280, Decimal("12.5")]

@@ -232,13 +232,8 @@ def share_lines(result: RunResult, units: dict[str, Fraction]) -> list:
 def _units_line(units: object) -> tuple[object, str]:
     """A count of units as a line's value and kind: a whole number as a number (109,280); else exactly, as text: a
     need column's 12.5, or a part year's lump sums as a whole number and a fraction (430 5/12, not 5165/12)."""
-    value = Fraction(str(units))
-    if value.denominator == 1:
-        return int(value), INT
-    if "/" not in str(units):
-        return str(units), TEXT
-    whole, part = divmod(value, 1)
-    return (f"{whole:,} {part}" if whole else str(part)), TEXT
+    value = common.units_value(str(units))
+    return (value, INT) if isinstance(value, int) else (str(value), TEXT)
 
 
 def cluster_units(result: RunResult) -> dict[str, dict[str, Fraction]]:

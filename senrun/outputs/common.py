@@ -359,6 +359,20 @@ def number_or_text(text: object) -> object:
     return int(value) if value == value.to_integral_value() else value
 
 
+def units_value(text: object) -> object:
+    """A count of units as a cell shows it: a number as number_or_text gives it, and a part year's fraction as a
+    whole number and a proper fraction ('5165/12' → '430 5/12', '7/12' as it is)."""
+    from fractions import Fraction
+
+    if isinstance(text, str) and "/" in text:
+        try:
+            whole, part = divmod(Fraction(text), 1)
+        except (ValueError, ZeroDivisionError):
+            return text
+        return int(whole) if not part else f"{whole:,} {part}" if whole else str(part)
+    return number_or_text(text)
+
+
 def rate_text(parameter: str) -> str:
     """A rate as written in the config, in pounds as a finance officer writes them: `1000` → `£1,000.00`,
     `508.165` → `£508.165` (every digit of a rate is used, so none is dropped)."""

@@ -162,7 +162,7 @@ def elements_block(ws: Worksheet, fmt: Formats, result: RunResult, row: int) -> 
             said.append(f"{titles.get(e.name, e.name)}: {e.parameter}")
         write_parameter(ws, r, 3, e.kind, parameter, fmt)
         if e.units != "":  # (an empty cell, not an empty text, lets the text beside it show whole)
-            write_value(ws, r, 4, common.number_or_text(e.units), fmt)
+            write_value(ws, r, 4, common.units_value(e.units), fmt)
         write_money(ws, r, 5, e.total, fmt)
     last = row + 2 + len(result.elements)
     ws.write_string(last, 0, "Total", fmt.bold)
