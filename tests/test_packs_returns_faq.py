@@ -237,3 +237,23 @@ def test_a_cluster_with_no_child_paid_psf_shows_this_years_run_off_row_as_none_n
     r = run(tmp_path, statements=[statement("B801200005001", "2005-05-05", annual="0")])
     [pack] = packs_of(r).values()
     assert pack.runoff.rows == ((f"{r.config.year} (this year)", 0, 0),)
+
+
+def test_a_cluster_sheet_label_too_long_for_its_column_is_wrapped_on_two_lines_not_cut_in_print():
+    """"Also on the Schools sheet, not counted in Schools (settings outside the fo…" printed cut at column A's
+    edge: a label longer than the column shows is wrapped on two lines, its row as tall as both."""
+    import io
+
+    import openpyxl
+
+    from senrun.outputs.clusterpack import OUTSIDE_LINE
+    from senrun.outputs.packbook import INT, LABEL_ROOM, PackTask, Table, pack_bytes
+
+    empty = Table(("School ID",), ("text",), ())
+    task = PackTask(file_name="clusters/C3.xlsx", title="SEN cluster pack", footer="&L2013-14&RPage &P of &N",
+                    lines=(("Schools", 0, INT), (OUTSIDE_LINE, 1, INT)), schools=empty, profile=empty,
+                    profile_bold=(), runoff=empty)
+    ws = openpyxl.load_workbook(io.BytesIO(pack_bytes(task)))["Cluster"]
+    assert len(OUTSIDE_LINE) > LABEL_ROOM and ws["A3"].value == OUTSIDE_LINE
+    assert ws["A3"].alignment.wrap_text and ws.row_dimensions[3].height >= 30  # (XlsxWriter: 32.25)
+    assert not ws["A2"].alignment.wrap_text and ws.row_dimensions[2].height is None

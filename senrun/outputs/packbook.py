@@ -28,6 +28,8 @@ WRAPPED = {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, 
 
 #: The Cluster sheet's kinds of note (wrapped text) and each one's row height: two, three, four lines.
 NOTES = {"note": 32, "note3": 47, "note4": 62}
+#: The most characters of a label that column A shows on one line; a longer one is wrapped on two.
+LABEL_ROOM = 70
 
 #: This process's packager: every pack of a run has one shape, so most of its package is reused.
 PACKER = BookPacker()
@@ -135,9 +137,10 @@ def cluster_sheet(ws: Worksheet, fmt: Formats, task: PackTask) -> None:
         if line is None:
             continue
         label, value, kind = line
-        ws.write_string(row, 0, label, fmt.bold if kind == "heading" else fmt.wrap if kind in NOTES else None)
-        if kind in NOTES:
-            ws.set_row(row, NOTES[kind])  # its lines of wrapped text
+        long = kind != "heading" and kind not in NOTES and len(label) > LABEL_ROOM  # wrapped on two lines, not cut
+        ws.write_string(row, 0, label, fmt.bold if kind == "heading" else fmt.wrap if kind in NOTES or long else None)
+        if kind in NOTES or long:
+            ws.set_row(row, NOTES.get(kind, NOTES["note"]))  # its lines of wrapped text
         if kind == "heading" or kind in NOTES:
             continue
         if value is None:
