@@ -954,6 +954,10 @@ def test_a_return_lists_a_child_paid_there_last_year_who_is_paid_at_another_scho
     elsewhere = "paid at another school this year (a managed move, or the statement names another school)"
     assert listed("A") == [(U1, 8400, elsewhere), (U2, 800, elsewhere)]
     assert listed("B") == []
+    rows = [tuple(c.value for c in r) for r in openpyxl.load_workbook(
+        tmp_path / "out" / "returns" / "A.xlsx").active.iter_rows()]
+    [total] = [r for r in rows if r[0] == "Total paid here last year for these children"]
+    assert total[6] == 9200  # the school's fall in PSF from these children, against last year's return
 
 
 def test_a_child_paid_last_year_at_a_school_and_the_academy_it_became_is_listed_once_with_the_sum__spec_11_1_11_4(

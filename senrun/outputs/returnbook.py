@@ -236,7 +236,10 @@ def stopped_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -
         ws.write_string(r, 1, stream)
         write_money(ws, r, 6, paid, fmt)
         ws.write_string(r, 8, fit_text(why))
-    return row + 2 + len(school.stopped)
+    total = row + 2 + len(school.stopped)  # what the school's PSF falls by, against last year, for these children
+    ws.write_string(total, 0, "Total paid here last year for these children", fmt.bold)
+    write_money(ws, total, 6, sum(paid for _, _, paid, _ in school.stopped), fmt, bold=True)
+    return total + 1
 
 
 def children_xml(ws: TableSheet, fmt: Formats, children: tuple[tuple, ...], first_row: int) -> list[str]:
