@@ -904,6 +904,26 @@ def test_a_return_lists_the_children_paid_there_last_year_and_not_this_year_and_
     assert U1 in [r[0] for r in rows[:at]]
 
 
+def returns_with_register(config, register, out):
+    """`allocate` with last year's register, its returns written in this process; the output folder."""
+    ran = CliRunner().invoke(app, ["allocate", "-c", str(config), "-o", str(out), "--register", str(register),
+                                   "--jobs", "1", "--quiet"])
+    assert ran.exit_code == 0, ran.output
+    return out
+
+
+def return_rows(out, school: str) -> list[tuple]:
+    return [tuple(c.value for c in r) for r in openpyxl.load_workbook(out / "returns" / f"{school}.xlsx").active
+            .iter_rows()]
+
+
+def stopped_listed(out, school: str, upns: tuple, columns: tuple = (0, 6)) -> list[tuple]:
+    """The `columns` of a return's rows under "Paid PSF here last year, not this year" for the children `upns`."""
+    rows = return_rows(out, school)
+    at = [i for i, r in enumerate(rows) if r[0] == "Paid PSF here last year, not this year"]
+    return [tuple(r[c] for c in columns) for r in rows[at[0] + 2:] if r[0] in upns] if at else []
+
+
 def test_a_child_paid_at_two_schools_last_year_is_listed_at_each_with_what_was_paid_there__spec_11_4(tmp_path):
     """A child moved by managed move last year had been listed at the last school alone, with the whole year's
     PSF as "paid here last year"."""
@@ -912,17 +932,8 @@ def test_a_child_paid_at_two_schools_last_year_is_listed_at_each_with_what_was_p
                          {"upn": U2, "paid_school_id": "B", "paid_from": "2012-12-01", "paid_amount": "400.00"})
     config = write_run(tmp_path, statements=[statement(U2, "2005-06-06")],
                        census=[pupil("H801200005009", "A", "2005-01-01")])
-    ran = CliRunner().invoke(app, ["allocate", "-c", str(config), "-o", str(tmp_path / "out"), "--register",
-                                   str(register), "--jobs", "1", "--quiet"])
-    assert ran.exit_code == 0, ran.output
-
-    def listed(school: str) -> list:
-        rows = [tuple(c.value for c in r) for r in openpyxl.load_workbook(
-            tmp_path / "out" / "returns" / f"{school}.xlsx").active.iter_rows()]
-        at = next(i for i, r in enumerate(rows) if r[0] == "Paid PSF here last year, not this year")
-        return [(r[0], r[6]) for r in rows[at + 2:] if r[0] == U2]
-
-    assert listed("A") == [(U2, 800)] and listed("B") == [(U2, 400)]
+    out = returns_with_register(config, register, tmp_path / "out")
+    assert stopped_listed(out, "A", (U2,)) == [(U2, 800)] and stopped_listed(out, "B", (U2,)) == [(U2, 400)]
 
 
 def test_a_return_lists_a_child_paid_there_last_year_who_is_paid_at_another_school_this_year__faq_7_spec_11_4(
@@ -941,22 +952,11 @@ def test_a_return_lists_a_child_paid_there_last_year_who_is_paid_at_another_scho
     config = write_run(tmp_path, statements=[statement(U2, "2005-06-06", school="B"),
                                              statement(U1, "2005-05-05", school="B")],
                        census=[pupil(U2, "B", "2005-06-06"), pupil(U1, "B", "2005-05-05")])
-    ran = CliRunner().invoke(app, ["allocate", "-c", str(config), "-o", str(tmp_path / "out"), "--register",
-                                   str(register), "--jobs", "1", "--quiet"])
-    assert ran.exit_code == 0, ran.output
-
-    def listed(school: str) -> list:
-        rows = [tuple(c.value for c in r) for r in openpyxl.load_workbook(
-            tmp_path / "out" / "returns" / f"{school}.xlsx").active.iter_rows()]
-        at = [i for i, r in enumerate(rows) if r[0] == "Paid PSF here last year, not this year"]
-        return [(r[0], r[6], r[8]) for r in rows[at[0] + 2:] if r[0] in (U1, U2)] if at else []
-
+    out = returns_with_register(config, register, tmp_path / "out")
     elsewhere = "paid at another school this year (a managed move, or the statement names another school)"
-    assert listed("A") == [(U1, 8400, elsewhere), (U2, 800, elsewhere)]
-    assert listed("B") == []
-    rows = [tuple(c.value for c in r) for r in openpyxl.load_workbook(
-        tmp_path / "out" / "returns" / "A.xlsx").active.iter_rows()]
-    [total] = [r for r in rows if r[0] == "Total paid here last year for these children"]
+    assert stopped_listed(out, "A", (U1, U2), (0, 6, 8)) == [(U1, 8400, elsewhere), (U2, 800, elsewhere)]
+    assert stopped_listed(out, "B", (U1, U2)) == []
+    [total] = [r for r in return_rows(out, "A") if r[0] == "Total paid here last year for these children"]
     assert total[6] == 9200  # the school's fall in PSF from these children, against last year's return
 
 
