@@ -124,7 +124,7 @@ def read_register(path: Path) -> Register:
     return Register(histories, label, str(file), sha256, distinct, config_period(manifest.get("period")),
                     tuple(_changed(manifest, file, label, sha256, lines.height)
                           + _unreadable_manifest(file.parent, manifest, label)),
-                    ("register" in manifest) if manifest.get("run_reference") else False if earlier else None,
+                    _had_register(manifest, earlier),
                     _doubts(manifest), _paid_at(lines), earlier, config_date(manifest.get("policy_start")))
 
 
@@ -151,14 +151,24 @@ def _lines_of(raw: pl.DataFrame) -> pl.DataFrame:
 
 def _by_earlier_senrun(manifest: dict) -> bool:
     """Whether a manifest was written by a release of senrun from before it took a register: senrun's own
-    (its version, totals and files) but with no run reference, which every release since writes."""
-    return (not manifest.get("run_reference") and bool(manifest.get("senrun_version"))
+    (its version, totals and files) with no run reference, which every release since writes, and no register
+    (a release that took one records it, with or without a run reference)."""
+    return (not manifest.get("run_reference") and "register" not in manifest and bool(manifest.get("senrun_version"))
             and isinstance(manifest.get("totals"), dict) and isinstance(manifest.get("files"), dict))
+
+
+def _had_register(manifest: dict, earlier: bool) -> bool | None:
+    """Whether the run that wrote a register was given one of its own: its manifest's `register`, which a release
+    that took registers writes whenever it was given one; None where the manifest does not say (not senrun's)."""
+    if "register" in manifest:
+        return True
+    return False if manifest.get("run_reference") or earlier else None
 
 
 #: Warnings about a run's own register that make the register it writes doubtful for the year after: its stops
 #: may be incomplete (SPEC §11.4).
-DOUBTS = ("register_stale", "register_changed", "register_without_register", "register_doubtful")
+DOUBTS = ("register_stale", "register_changed", "register_without_register", "register_doubtful",
+          "register_earlier_release")
 
 
 def _doubts(manifest: dict) -> tuple[tuple[str, int], ...]:
@@ -518,6 +528,8 @@ def _unregistered(register: Register, cfg: Config) -> list[Issue]:
     """A register written by a run without a register of its own, in a year after the policy began: the
     stops of the years before it are not in it (a child stopped then, paid again in that run, is carried
     as continuing).  Right where that run was senrun's first year under the policy; said, not stopped."""
+    if register.by_earlier_senrun and register.period is not None and register.period[0] <= cfg.policy_start:
+        return [_earlier_rules(register)]
     if register.had_register is not False or register.period is None or register.period[0] <= cfg.policy_start:
         return []
     given = ("written by an earlier release of senrun, which took no --register" if register.by_earlier_senrun
@@ -530,6 +542,18 @@ def _unregistered(register: Register, cfg: Config) -> list[Issue]:
                   "before that year is not held stopped in it, and a child paid again in that run is carried as "
                   "continuing. Nothing is wrong if that run was the first senrun made under the policy; otherwise "
                   f"{again}", file=register.file, expected="each year's run given last year's psf.csv as --register")]
+
+
+def _earlier_rules(register: Register) -> Issue:
+    """The policy's first year, written by a release of senrun from before it took a register: no stop of an
+    earlier year is missing from it, but its stops follow that release's rules, some corrected since (a census
+    dated before the policy start read as a move check, SPEC §11.7 and §11.10), and this year holds them all."""
+    return Issue("register_earlier_release", WARNING, f"the register is the psf.csv of a run ({register.period[0]:%d/%m/%Y} "
+                 f"– {register.period[1]:%d/%m/%Y}) written by an earlier release of senrun, before it took a register: "
+                 "its stops follow that release's rules, some of which have been corrected since (a census dated "
+                 "before the policy start is no longer read as a check of moves, SPEC §11.7), and each is held this "
+                 "year. Run that year again with this release and give its output folder as --register",
+                 file=register.file, expected="last year's psf.csv as this release writes it")
 
 
 def overlap_errors(register: Register, cfg: Config) -> list[Issue]:

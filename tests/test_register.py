@@ -864,6 +864,45 @@ def test_a_register_whose_own_run_had_no_register_after_the_first_year_is_a_warn
     assert "register_without_register" not in codes(r)
 
 
+def test_a_first_year_register_written_by_an_earlier_release_is_said_to_follow_that_releases_rules__spec_11_7(
+        tmp_path):
+    """A council upgrading after the policy's first year: that year's psf.csv, written before senrun took a
+    register, held stops made under rules corrected since (a census dated before the policy start read as a move
+    check: 13 lines of a sample stopped that this release keeps paying), and the year after held them all with
+    no word but `resurrected`, which called the stops right."""
+    register = last_year(tmp_path, {"upn": U1})
+    earlier = {"senrun_version": "0.1.0", "year": "2012-13", "period": {"start": "2012-04-01", "end": "2013-03-31"},
+               "totals": {}, "files": {}}
+    (register.parent / "manifest.json").write_text(json.dumps(earlier))
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")], policy={"start": "2012-09-01"})
+    [said] = [w for w in r.warnings if w.code == "register_earlier_release"]
+    assert said.message.startswith("the register is the psf.csv of a run (01/04/2012 – 31/03/2013) written by an "
+                                   "earlier release of senrun, before it took a register: its stops follow that "
+                                   "release's rules")
+    assert said.file == "last/psf.csv" and "register_without_register" not in codes(r)
+    recorded = {**earlier, "register": {"path": "x", "sha256": "0" * 64}}  # a release that took one, no reference
+    (register.parent / "manifest.json").write_text(json.dumps(recorded))
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")], policy={"start": "2012-09-01"})
+    assert not {"register_earlier_release", "register_without_register"} & set(codes(r))
+
+
+def test_a_register_whose_run_recorded_a_register_of_its_own_is_not_said_to_have_had_none__spec_11_4(tmp_path):
+    """A release that took a register before it wrote a run reference records the register it was given: its
+    psf.csv had been called that of "an earlier release of senrun, which took no --register"."""
+    register = last_year(tmp_path, {"upn": U1})
+    manifest = {"senrun_version": "0.2.0", "period": {"start": "2013-04-01", "end": "2014-03-31"}, "totals": {},
+                "files": {}, "register": {"path": "2012-13/psf.csv", "sha256": "0" * 64}}
+    (register.parent / "manifest.json").write_text(json.dumps(manifest))
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")],
+                 period={"start": "2014-04-01", "end": "2015-03-31"}, year="2014-15")
+    assert "register_without_register" not in codes(r)
+    del manifest["register"]  # the same release given no register: said, as before
+    (register.parent / "manifest.json").write_text(json.dumps(manifest))
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")],
+                 period={"start": "2014-04-01", "end": "2015-03-31"}, year="2014-15")
+    assert "register_without_register" in codes(r)
+
+
 def test_a_register_written_by_an_earlier_release_of_senrun_is_one_whose_run_had_no_register__spec_11_4(tmp_path):
     """A council upgrading gives last year's folder, written by the release before senrun took a register: its
     manifest (senrun's version, totals and files, no run reference) had been read as not senrun's, so nothing

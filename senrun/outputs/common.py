@@ -276,6 +276,7 @@ PUBLIC_WARNINGS = frozenset({"no_census", "no_pupils", "cluster_names",
                              "year_label", "census_date_far", "other_sheet", "hidden_rows",
                              # about the register and last year's files, never a child
                              "register_not_given", "register_without_register", "register_doubtful",
+                             "register_earlier_release",
                              "previous_other_schools", "previous_period_length",
                              "protection_new_clusters"})
 
@@ -297,6 +298,8 @@ WARNING_WORDS = {
     "resurrected": "child stopped last year whom this year's inputs would pay",
     "stopped_within_last_year": "child paid last year whom this year's inputs stop on a day last year paid",
     "register_gap": "days between the register's period and this one paid by no run",
+    "register_earlier_release": "a register written by an earlier release of senrun, under rules corrected since",
+    "move_same_school": "a move whose receiving school is the school it is from",
     "missing_from_statements": "child paid last year missing from this year's statements",
     "school_changed": "child's school differs from last year's with no recorded move",
     "move_after_census": "managed move just after census day",
