@@ -313,9 +313,9 @@ def fails(real, error: OSError, on_call: int = 1, only=lambda path: True):
 
 
 FAULTS = {
-    "no permission to make the staging folder": ("make_dir", EACCES, 1, lambda p: p.name.endswith(".senrun-new")),
+    "no permission to make the staging folder": ("make_own_dir", EACCES, 1, lambda p: p.name.endswith(".senrun-new")),
     "no permission to make returns/": ("make_dir", EACCES, 1, lambda p: p.name == "returns"),
-    "disk full making the staging folder": ("make_dir", ENOSPC, 1, lambda p: p.name.endswith(".senrun-new")),
+    "disk full making the staging folder": ("make_own_dir", ENOSPC, 1, lambda p: p.name.endswith(".senrun-new")),
     "no permission to write the first file": ("write_file", EACCES, 1, lambda p: True),
     "disk full at the first file": ("write_file", ENOSPC, 1, lambda p: True),
     "disk full at a return": ("write_file", ENOSPC, FIRST_RETURN + 1, lambda p: True),
@@ -334,6 +334,49 @@ def test_a_folder_that_cannot_be_written_or_a_full_disk_is_a_clear_error_and_cha
         write_outputs(world.result, out, jobs=1)
     assert str(caught.value) == f"cannot write to {out}: {error.strerror}"
     assert snapshot(out) == world.old and beside(tmp_path) == ["out"]
+
+
+def test_a_staging_folder_planted_while_senrun_starts_is_refused_and_nothing_goes_through_its_links(
+        world, tmp_path, monkeypatch):
+    """Anyone who can write beside --out (a team's shared parent folder) could make the staging folder between
+    senrun clearing the way and making it, with a link named psf.csv in it: the run wrote every child's lines
+    through the link to a file of theirs, and said "Wrote …"."""
+    out = last_years_run(tmp_path, world)
+    stolen = tmp_path / "elsewhere" / "psf.csv"
+    stolen.parent.mkdir()
+    real_check = atomic.check_target
+
+    def planted(*args, **kwargs):  # the race, won: just before senrun makes its staging folder
+        real_check(*args, **kwargs)
+        staging = atomic.staging_path(out)
+        staging.mkdir(mode=0o777)
+        (staging / "psf.csv").symlink_to(stolen)
+
+    monkeypatch.setattr(atomic, "check_target", planted)
+    with pytest.raises(SenrunError) as caught:
+        write_outputs(world.result, out, jobs=1)
+    assert str(caught.value) == (f"cannot write to {out}: .out.senrun-new appeared beside it while senrun was "
+                                 "starting, made by another program or person; nothing was written. Find who made "
+                                 "it, delete it, and run again")
+    assert not stolen.exists() and snapshot(out) == world.old
+
+
+@pytest.mark.parametrize("planted", ["link", "folder"])
+def test_a_link_or_a_folder_where_senrun_keeps_its_lock_is_refused_and_nothing_is_made_where_it_points(
+        world, tmp_path, planted):
+    """A link planted as the lock file had senrun create a file wherever it pointed (as root under cron,
+    anywhere); a folder there was told as "cannot write to …/out: Is a directory"."""
+    out = last_years_run(tmp_path, world)
+    target = tmp_path / "elsewhere" / "made-by-senrun"
+    target.parent.mkdir()
+    lock_file = tmp_path / ".out.lock"
+    lock_file.symlink_to(target) if planted == "link" else lock_file.mkdir()
+    with pytest.raises(SenrunError) as caught:
+        write_outputs(world.result, out, jobs=1)
+    assert str(caught.value) == (f"cannot write to {out}: .out.lock beside it, where senrun keeps its lock while it "
+                                 f"writes, is a {planted}, not senrun's lock file; nothing was written. Delete it (no "
+                                 "senrun run makes one) and run again")
+    assert not target.exists() and snapshot(out) == world.old
 
 
 @pytest.mark.parametrize("error", [EACCES, ENOSPC], ids=["EACCES", "ENOSPC"])

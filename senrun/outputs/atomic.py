@@ -91,11 +91,25 @@ def make_dir(path: Path, mode: int = 0o777) -> None:
     os.makedirs(path, mode=mode, exist_ok=True)
 
 
+def make_own_dir(path: Path, shown: Path) -> None:
+    """Create the staging folder, this run's alone (owner only), or stop: one that is there already was made by
+    someone else since `recover` cleared the way, and links planted in it would take the outputs, children's
+    data among them, wherever they point (docs/security.md)."""
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        raise SenrunError(f"cannot write to {shown}: {path.name} appeared beside it while senrun was starting, "
+                          "made by another program or person; nothing was written. Find who made it, delete it, "
+                          "and run again") from None
+
+
 def write_file(path: Path, data: bytes) -> None:
     """Write a whole file, readable by its owner only (seal() sets the mode asked for).  Its bytes
     are made durable with the rest of the folder before the swap (`make_durable`), not one file
-    at a time: one sync of 21,600 returns is seconds quicker than 21,600 (docs/reliability.md)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600)
+    at a time: one sync of 21,600 returns is seconds quicker than 21,600 (docs/reliability.md).
+    A link in its place is never followed (the staging folder is the run's own: none can be)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+                 | getattr(os, "O_NOFOLLOW", 0), 0o600)
     with open(fd, "wb") as handle:
         checkpoint("file-created")
         if _KILL_AT is None:
@@ -559,7 +573,7 @@ def _staged_locked(out: Path, shown: Path, mode: str, command: str | None,
         recover(out, shown)
         checkpoint("recovered")
         check_target(out, shown, command, period)
-        make_dir(staging, 0o700)
+        make_own_dir(staging, shown)
         checkpoint("staging-made")
         yield staging
         seal(staging, mode)

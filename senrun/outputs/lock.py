@@ -45,7 +45,7 @@ def locked(out: Path, shown: Path | None = None, wait: float | None = None) -> I
     path, wait = lock_path(out), wait_seconds() if wait is None else wait
     deadline = time.monotonic() + wait
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+        fd = _open_lock(path, shown or out)
         if _try_lock(fd) and _still_named(fd, path):
             break
         os.close(fd)
@@ -62,6 +62,21 @@ def locked(out: Path, shown: Path | None = None, wait: float | None = None) -> I
         except OSError:
             pass
         os.close(fd)
+
+
+def _open_lock(path: Path, shown: Path) -> int:
+    """The lock file, created if need be; never through a link (one planted there would have senrun create a
+    file wherever it points), nor a folder of that name: either is said, to be deleted."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0),
+                       0o600)
+    except OSError as exc:
+        if not (path.is_symlink() or path.is_dir()):
+            raise
+        what = "a link" if path.is_symlink() else "a folder"
+        raise SenrunError(f"cannot write to {shown}: {path.name} beside it, where senrun keeps its lock while it "
+                          f"writes, is {what}, not senrun's lock file; nothing was written. Delete it (no senrun "
+                          "run makes one) and run again") from exc
 
 
 def _still_named(fd: int, path: Path) -> bool:
