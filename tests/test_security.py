@@ -546,3 +546,29 @@ def test_a_totals_row_in_the_schools_id_column_is_quoted_by_its_word_not_hidden_
     [told] = [w for w in allocate(load_config(path)).warnings if w.code == "totals_row"]
     assert str(told.hidden()).endswith('looks like a totals row ("Total…"), not a row of data: skipped'), str(told)
     assert "Ann Smith" not in str(told.hidden())
+
+
+def test_the_published_parameters_sheet_gives_each_input_by_its_files_name_not_the_machines_path(tmp_path):
+    """The config's input paths were printed as typed on the Parameters sheet of allocations.xlsx, which is
+    published: a path such as C:\\Users\\j.bloggs\\OneDrive - Council\\SEN\\census.csv names a member of staff
+    and the council's folders.  manifest.json, which is not published, keeps the path as given."""
+    import json
+
+    import openpyxl
+
+    from builders import statement, write_run
+    from senrun.outputs import write_outputs
+
+    home = tmp_path / "home" / "jbloggs"
+    home.mkdir(parents=True)
+    path = write_run(home, statements=[statement("B801200005001", "2005-05-05")])
+    text = path.read_text()
+    assert "path: statements.csv" in text
+    path.write_text(text.replace("path: statements.csv", f"path: {home / 'statements.csv'}"))
+    result = allocate(load_config(path))
+    write_outputs(result, tmp_path / "out", returns=False)
+    rows = {r[0]: r[1:] for r in openpyxl.load_workbook(tmp_path / "out" / "allocations.xlsx")["Parameters"]
+            .iter_rows(values_only=True)}
+    assert rows["inputs.statements.path"] == ("statements.csv", "the file's name; manifest.json has its path")
+    assert not any("jbloggs" in str(v) for r in rows.values() for v in r)
+    assert "jbloggs" in (tmp_path / "out" / "manifest.json").read_text()

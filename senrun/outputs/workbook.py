@@ -337,6 +337,14 @@ def add_cluster_chart(book: Workbook, ws: Worksheet, clusters: pl.DataFrame) -> 
 
 #: The Parameters sheet's note on a value the config file leaves out, so senrun's default is in force.
 DEFAULT_NOTE = "default: not set in the config file"
+#: And on an input's path, shown by its file's name: a path names the machine's folders, often a person's
+#: (C:\Users\j.bloggs\…), and this sheet is published; manifest.json, which is not, has it as given.
+PATH_NOTE = "the file's name; manifest.json has its path"
+
+
+def file_name_of(path: object) -> object:
+    """A path as typed in the config (either kind of slash), by its file's name alone."""
+    return str(path).replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] if isinstance(path, str) else path
 
 
 def parameters_sheet(ws: Worksheet, fmt: Formats, result: RunResult) -> None:
@@ -348,7 +356,8 @@ def parameters_sheet(ws: Worksheet, fmt: Formats, result: RunResult) -> None:
         config["reinstate"] = f"{len(config['reinstate'])} reinstatement(s), listed in manifest.json"
     if isinstance(config.get("accept"), list):  # names children and quotes why: counted here, like reinstate
         config["accept"] = f"{len(config['accept'])} accepted warning(s), listed in the config file"
-    rows = [(k, v, None) for k, v in common.flatten_config(config)]
+    rows = [(k, file_name_of(v), PATH_NOTE) if k.startswith("inputs.") and k.endswith(".path") else (k, v, None)
+            for k, v in common.flatten_config(config)]
     rows += [(k, v, DEFAULT_NOTE) for k, v in defaults_in_force(result.config)]
     rows += [("senrun_version", common.senrun_version(), None), ("config_sha256", result.config_sha256, None)]
     frame = pl.DataFrame({"key": [k for k, _, _ in rows], "value": [parameter_text(v) for _, v, _ in rows],
