@@ -391,6 +391,9 @@ def test_a_run_off_year_that_cannot_be_worked_out_is_named_in_the_error__faq_8(t
     ("lump_sum.rate=5,000,10,000", "write the amount without commas, 5000"),
     ("budget.pupil_specific_pot=1,250,000", "write the amount without commas, 1250000"),
     ("lump_sum.rate=2,500", "to run 2 and 500, write the first with its pence: 2.00,500"),
+    # a second value ten times the first or more: "6,500" had run as two scenarios, £6 and £500, exit 0
+    ("lump_sum.rate=6,500", "to run 6 and 500, write the first with its pence: 6.00,500"),
+    ("lump_sum.rate=45,750", "write the amount without commas, 45750"),
 ])
 def test_a_set_value_with_a_thousands_comma_is_refused_saying_commas_separate_values(option, words):
     with pytest.raises(SetOptionError) as caught:

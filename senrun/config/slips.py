@@ -64,13 +64,14 @@ def _items(raw: dict, keys: tuple[str, ...]) -> list[dict]:
 def thousands_slip(texts: list[str]) -> str | None:
     """What is wrong when `texts` (a --set's values, from one on) start with `£5,000`, `5,000` or `2,500`:
     split on its commas it would be two scenarios, 5 and 000.  Values of a like size (`90,100`), a first
-    value of 0 (`0,500`) and a first value with pence (`10.00,200`) are a sweep."""
+    value of 0 (`0,500`) and a first value with pence (`10.00,200`) are a sweep; a second value ten times the
+    first or more (`6,500`, `45,750`) is the thousands, refused with both readings offered."""
     before, groups = texts[0], list(itertools.takewhile(_THOUSANDS.fullmatch, texts[1:]))
     if not groups or not _THOUSANDS_BEFORE.fullmatch(before) or before.lstrip("+-£") == "0":
         return None
     pounds, after = before.replace("£", ""), groups[0]
     surely = "£" in before or after.startswith("0")  # no one sweeps £5 and 000
-    if not surely and Decimal(after) < 100 * abs(Decimal(pounds)):
+    if not surely and Decimal(after) < 10 * abs(Decimal(pounds)):  # (6,500 had run as £6 and £500)
         return None
     two = "" if surely else f"; to run {pounds} and {after}, write the first with its pence: {pounds}.00,{after}"
     return (f"commas separate the values, so '{before},{after}' would be two scenarios, {before} and {after}: "
