@@ -47,10 +47,25 @@ def _unaffordable(message: str, cfg_name: str, specs, totals, units, scales, clu
     rate is not typed in only to meet the next error."""
     highest = highest_rates(specs, totals, units, scales, cluster_pot)
     text = f"{message}; {highest_text(highest)}" if highest else message
-    if highest and not any(e.remainder or e.solve for e in specs):
+    if highest and not any(e.remainder or e.solve for e in specs) and not _any_spends_the_pot(
+            highest, totals, units, scales, cluster_pot, len(specs)):
         text += (" (with no remainder element, a rate at most that high still leaves part of the pot unspent, which "
                  "is refused too: make one element the remainder, and it takes what the others leave)")
     return Unaffordable(_stop(text, cfg_name).issues, highest)
+
+
+def _any_spends_the_pot(highest: dict, totals: dict[str, int], units: dict[str, int], scales: dict[str, int],
+                        cluster_pot: int, slack: int) -> bool:
+    """Whether one element at its highest rate, the others as set, spends the pot to within a penny an element
+    (`slack`), as a formula with no remainder must (shares that add up to the whole pot leave a rate of 0 so)."""
+    spent = sum(totals.values())
+    for name, rate in highest.items():
+        if rate is None:
+            continue
+        at = round_fraction_half_away(Fraction(rate) * 100 * units[name] / scales[name])
+        if abs(cluster_pot - (spent - totals.get(name, 0) + at)) <= slack:
+            return True
+    return False
 
 
 def pot(cfg: Config, continuing_psf: int, n_schools: int, n_clusters: int) -> Pot:

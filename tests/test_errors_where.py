@@ -154,6 +154,12 @@ def test_an_overspent_formula_with_no_remainder_says_the_highest_rate_alone_will
                                                 {"name": "per_pupil", "basis": "pupils", "remainder": True}]})
     (issue,) = run_validation(with_rest).errors
     assert "no remainder element" not in issue.message
+    # shares that spend the whole pot leave a rate of £0.00 that runs: no such caveat then
+    filled = write_run(tmp_path, statements=[statement(U1, "2005-05-05", school="B")],
+                       formula={"elements": [{"name": "lump_sum", "basis": "per_school", "rate": 10000000},
+                                             {"name": "per_pupil", "basis": "pupils", "share": 1}]})
+    (issue,) = run_validation(filled).errors
+    assert "lump_sum £0.00" in issue.message and "no remainder element" not in issue.message
 
 
 def _urn_schools(n: int) -> list[dict]:
