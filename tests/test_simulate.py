@@ -192,6 +192,21 @@ def test_solve_finds_the_rate_to_4_dp_that_spends_the_cluster_pot(base):
     assert int(o.result.schools["cluster_share"].sum()) == o.result.totals.cluster_pot
 
 
+def test_a_solved_rate_on_the_terminal_says_to_pay_that_scenario_by_the_remainder_not_the_rate(base):
+    """The solved rate, shown to 4 places and typed into next year's config, paid a penny differently at two
+    schools, or overspent the pot by £3.49 and was refused: the remainder pays the scenario exactly."""
+    ran = CliRunner().invoke(app, ["simulate", "-c", str(base.path), "--set", "per_pupil.remainder=false",
+                                   "--set", "per_pupil.share=0.5", "--set", "lump_sum.rate=solve"],
+                             env={"COLUMNS": "200"})
+    assert ran.exit_code == 0, ran.output
+    said = " ".join(ran.output.split())
+    assert ("A solved rate is shown to 4 places. To pay that scenario exactly, make its element the remainder "
+            "(remainder: true) in the config, not the rate: docs/simulate.md.") in said
+    plain = CliRunner().invoke(app, ["simulate", "-c", str(base.path), "--set", "lump_sum.rate=0"],
+                               env={"COLUMNS": "200"})
+    assert plain.exit_code == 0 and "A solved rate" not in plain.output
+
+
 def test_solve_beside_a_remainder_element_is_an_error_that_says_what_to_do(base):
     with pytest.raises(SenrunError, match="no element may be the remainder, but 'per_pupil' is: remove it"):
         scenario_config(base, {"formula": {"elements": [{"name": "lump_sum", "rate": "solve"}]}}, "solve.yaml")

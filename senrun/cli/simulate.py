@@ -153,6 +153,11 @@ def _print_projection(frame) -> None:
     print_whole(console, table, ["top-slices", "released PSF", "continuing PSF"], "projection.csv has them")
 
 
+#: Under the scenarios, where a rate was solved: the rate shown is rounded, the remainder pays exactly.
+SOLVED_NOTE = ("A solved rate is shown to 4 places. To pay that scenario exactly, make its element the remainder "
+               "(remainder: true) in the config, not the rate: docs/simulate.md.")
+
+
 def _print_scenarios(sim) -> None:
     """One row per scenario; the PSF, solved-rate and pot columns only where they say something."""
     from rich.table import Table
@@ -163,7 +168,8 @@ def _print_scenarios(sim) -> None:
     optional = {"PSF": any(not o.psf_reused for o in outcomes), "solved rate": any(o.summary.solved for o in outcomes),
                 "cluster pot": any(o.summary.cluster_pot != base_pot for o in outcomes)}
     table = Table(title=f"Scenarios against {escape(sim.base.config.path.name)} (cluster pot {fmt_gbp(base_pot)})",
-                  title_justify="left")
+                  title_justify="left", caption_justify="left",
+                  caption=SOLVED_NOTE if optional["solved rate"] else None)
     table.add_column("scenario", overflow="fold")
     for name in [k for k, shown in optional.items() if shown] + ["money moved", "winners / losers", "largest gain",
                                                                  "largest loss"]:
