@@ -416,6 +416,16 @@ def test_a_set_value_with_a_thousands_comma_is_refused_saying_commas_separate_va
     assert "commas separate the values" in str(caught.value) and words in str(caught.value)
 
 
+def test_a_set_key_in_other_capitals_or_with_spaces_is_told_the_name_meant_or_read_as_it():
+    """`--set Lump_Sum.rate=6000` listed every key but the one meant; `--set " lump_sum . rate=6000"` named an
+    element 'lump_sum ' with a space no one could see."""
+    with pytest.raises(SetOptionError) as caught:
+        sweep_overlays(BASE_RAW, ["Lump_Sum.rate=6000"])
+    assert "no element or top-slice is named 'Lump_Sum' — did you mean 'lump_sum.rate'?" in str(caught.value)
+    assert sweep_overlays(BASE_RAW, [" lump_sum . rate=6000"]) == [
+        ("lump_sum.rate=6000", {"formula": {"elements": [{"name": "lump_sum", "rate": 6000}]}})]
+
+
 @pytest.mark.parametrize("option,values", [
     ("lump_sum.rate=0,500", ["0", "500"]),
     ("budget.pupil_specific_pot=90,100", ["90", "100"]),

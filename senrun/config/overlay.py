@@ -25,7 +25,7 @@ from typing import Any
 from .keys import SPEC as CONFIG_KEYS
 from .yamlsafe import WrittenInt
 from .loader import Config, config_from_mapping, read_config_file
-from .slips import NAMED_LISTS, near_misses, thousands_slip
+from .slips import NAMED_LISTS, near_misses, one_slip, thousands_slip
 from ..errors import CONFIG, Issue, SenrunError
 
 #: The config's top-level keys (SPEC §9, §11): a --set key starting with one is a dotted path, except that one of a
@@ -331,7 +331,7 @@ def parse_value(text: str) -> Any:
 def parse_set(option: str) -> tuple[str, list[str]]:
     """`lump_sum.rate=0,5000,10000` → ('lump_sum.rate', ['0', '5000', '10000'])."""
     key, sep, values = option.partition("=")
-    key = key.strip()
+    key = ".".join(part.strip() for part in key.split("."))  # (`lump_sum . rate`: the spaces are no part of a name)
     texts = [v.strip() for v in values.split(",")]
     if not sep or not key or not all(texts):
         raise SetOptionError(f"--set {option!r}: expected KEY=V1,V2,… such as lump_sum.rate=0,5000,10000")
@@ -359,7 +359,9 @@ def set_overlay(base_raw: dict, key: str, value: Any) -> dict:
     elements, topslices = _names(base_raw, ("formula", "elements")), _names(base_raw, ("topslices",))
     if parts[0] == "formula" and len(parts) == 4 and parts[1] == "elements":
         if parts[2] not in elements:
-            raise SetOptionError(f"--set {key}: no element is named '{parts[2]}' (elements: "
+            close = [n for n in elements if one_slip(parts[2], n)]
+            meant = f" — did you mean '{close[0]}'?" if close else ""
+            raise SetOptionError(f"--set {key}: no element is named '{parts[2]}'{meant} (elements: "
                                  f"{', '.join(elements) or 'none'})")
         return {"formula": {"elements": [{"name": parts[2], parts[3]: value}]}}
     if parts[0] == "topslices" and len(parts) == 3:
@@ -386,7 +388,9 @@ def set_overlay(base_raw: dict, key: str, value: Any) -> dict:
         return {"formula": {"elements": [{"name": name, field: value}]}}
     if name in topslices:
         return {"topslices": [{"name": name, field: value}]}
-    raise SetOptionError(f"--set {key}: no element or top-slice is named '{name}' (elements: "
+    close = [n for n in (*elements, *topslices) if one_slip(name, n)]
+    meant = f" — did you mean '{close[0]}.{field}'?" if close else ""
+    raise SetOptionError(f"--set {key}: no element or top-slice is named '{name}'{meant} (elements: "
                          f"{', '.join(elements) or 'none'}; top-slices: {', '.join(topslices) or 'none'}; "
                          f"or a config key: {', '.join(TOP_LEVEL)})")
 

@@ -30,7 +30,7 @@ def near_misses(base_raw: dict, overlay_raw: dict) -> list[Issue]:
         names = [str(i.get("name")) for i in _items(base_raw, keys) if str(i.get("name")) not in removed]
         for n, item in enumerate(_items(overlay_raw, keys)):
             name = str(item.get("name")) if isinstance(item, dict) and item.get("name") is not None else None
-            close = [b for b in names if name is not None and name not in names and _one_slip(name, b)]
+            close = [b for b in names if name is not None and name not in names and one_slip(name, b)]
             if close:
                 what, a = ("element", "an") if keys[0] == "formula" else ("top-slice", "a")
                 out.append(Issue(CONFIG, "error", f"adds a new {what} '{name}': did you mean '{close[0]}'? A "
@@ -40,7 +40,7 @@ def near_misses(base_raw: dict, overlay_raw: dict) -> list[Issue]:
     return out
 
 
-def _one_slip(typed: str, name: str) -> bool:
+def one_slip(typed: str, name: str) -> bool:
     """Whether `typed` is `name` but for case, `_` and `-`, or one letter added, dropped, changed or swapped."""
     a, b = (re.sub(r"[_\-\s]", "", t.lower()) for t in (typed, name))
     if a == b:
