@@ -561,6 +561,35 @@ def test_a_floor_simulate_cannot_apply_is_said_on_the_terminal_and_the_overview_
     assert said.exit_code == 0 and "formula.protection is not applied in these figures" in " ".join(said.output.split())
 
 
+def test_a_scenario_with_a_floor_given_last_years_file_is_what_allocate_pays_to_the_penny__spec_11_8(tmp_path):
+    """Finance officers put the scenario they choose into next year's config, so its figures must be what
+    allocate pays. simulate had no --previous: a floor that bites was left out, and 431 of 434 schools of a
+    chain differed from allocate's (£54,575.21 against £54,298.35 at one)."""
+    from senrun.yearly.diff import previous_cluster_allocations
+
+    schools = [{**s, "cluster_id": c} for s, c in zip(SCHOOLS, ("C1", "C1", "C2"))]
+    formula = {"elements": [{"name": "lump_sum", "basis": "per_school", "rate": 10},
+                            {"name": "per_pupil", "basis": "pupils", "remainder": True}],
+               "protection": {"floor_pct": 0}}
+    cfg = load_config(write_run(tmp_path, schools=schools, statements=STATEMENTS, formula=formula))
+    last = tmp_path / "last.csv"  # C2 had more last year than the formula gives it: the floor bites
+    last.write_text("school_id,cluster_id,cluster_share,total\nA,C1,100000.00,100000.00\nB,C1,100000.00,100000.00\n"
+                    "H,C2,600000.00,600000.00\n")
+    scenario = scenario_config(cfg, {"formula": {"elements": [{"name": "lump_sum", "rate": 20}]}}, "twenty.yaml")
+    sim = simulate(cfg, [("twenty", scenario)], previous=previous_cluster_allocations(last))
+    (tmp_path / "paid").mkdir()
+    paid = allocate(load_config(write_run(tmp_path / "paid", schools=schools, statements=STATEMENTS, formula={
+        **formula, "elements": [{**formula["elements"][0], "rate": 20}, formula["elements"][1]]})),
+        previous=previous_cluster_allocations(last))
+    [o] = sim.scenarios
+    assert o.schools.select("school_id", "scenario_total").rows() == paid.schools.select("school_id", "total").rows()
+    assert "protection_skipped" not in {i.code for i in o.result.issues}
+    floored = dict(paid.schools.select("school_id", "formula_protection").iter_rows())
+    assert floored["H"] > 0  # the floor did bite: the comparison is of a floored run
+    told = runner.invoke(app, ["simulate", "-c", str(cfg.path), "--set", "lump_sum.rate=20", "--previous", str(last)])
+    assert told.exit_code == 0 and "formula.protection is not applied" not in told.output
+
+
 def test_a_scenario_that_only_changes_the_census_move_window_works_the_psf_out_again__spec_11_6_faq_3(tmp_path):
     """A managed move dated ten days after census day, the child already at the new school on it: within the
     default 31 days' window it is the trial placement of a managed move (the year paid, £8,400.00); with a window

@@ -8,7 +8,8 @@ from typing import Annotated, Optional
 import typer
 
 from .app import app
-from .common import EXISTING_FILE, ConfigOpt, DebugOpt, QuietOpt, RegisterOpt, console, err_console, fail_usage, handled
+from .common import (EXISTING, EXISTING_FILE, ConfigOpt, DebugOpt, QuietOpt, RegisterOpt, console, err_console,
+                     fail_usage, handled)
 from .progress import steps
 from .text import escape
 
@@ -33,6 +34,11 @@ SheetsOpt = Annotated[Optional[str], typer.Option(
          "most money between schools (the sum over schools of |scenario − base|; ties by scenario order). "
          "Default top:20: every scenario's sheet for a run of 20 or fewer. Every scenario is in scenarios.csv "
          "and on the Overview whatever this says.", show_default=False)]
+SimPreviousOpt = Annotated[Optional[Path], typer.Option(
+    "--previous", help="Last year's schools.csv or allocations.xlsx (or the folder senrun wrote them in), as "
+    "allocate --previous takes it: formula.protection's floor is then applied to the base and to every scenario "
+    "that has one, so each is what allocate would pay (without it the floor is left out, with a note).",
+    callback=EXISTING, show_default=False)]
 StrictSimOpt = Annotated[bool, typer.Option(
     "--strict", help="Exit 1 if any scenario could not run (the others are still run and written).")]
 
@@ -40,7 +46,7 @@ StrictSimOpt = Annotated[bool, typer.Option(
 @app.command()
 def simulate(config: ConfigOpt, scenario: ScenarioOpt = None, set_: SetOpt = None, years: YearsOpt = None,
              out: SimOutOpt = None, sheets: SheetsOpt = None, register: RegisterOpt = None,
-             strict: StrictSimOpt = False, quiet: QuietOpt = False,
+             previous: SimPreviousOpt = None, strict: StrictSimOpt = False, quiet: QuietOpt = False,
              debug: DebugOpt = False) -> None:
     """What-if: compare scenarios or a parameter sweep with the base run, per school and cluster.
 
@@ -72,6 +78,7 @@ def simulate(config: ConfigOpt, scenario: ScenarioOpt = None, set_: SetOpt = Non
             fail_usage(str(exc))
         scenarios = load_scenarios(base, list(scenario or [])) + sweep
         unique_names([name for name, _ in scenarios], swept=tuple(name for name, _ in sweep))
+        last_year = _floor_of(base, scenarios, previous)
         def check(sim) -> None:
             if scenarios and not sim.rows:
                 _print_infeasible(sim)
@@ -80,10 +87,10 @@ def simulate(config: ConfigOpt, scenario: ScenarioOpt = None, set_: SetOpt = Non
         with steps(quiet) as progress:
             if out is None:  # the terminal shows every scenario's row, and no sheet
                 sim = run_simulation(base, scenarios, years, progress=progress.step, register=register,
-                                     sheets=_sheets("none"))
+                                     sheets=_sheets("none"), previous=last_year[1] if last_year else None)
                 check(sim)
             else:  # scenarios.csv written as the scenarios run; only the sheets' scenarios held
-                sim = run_and_write(base, scenarios, out, years, chosen, progress.step, register, check)
+                sim = run_and_write(base, scenarios, out, years, chosen, progress.step, register, check, last_year)
         if out is not None:
             print_xlsx_note(console)
         if not quiet and (console.is_terminal or out is None):
@@ -107,6 +114,17 @@ def _sheets(text: str | None):
         return Sheets.parse(text) if text is not None else DEFAULT_SHEETS
     except ValueError as exc:
         fail_usage(str(exc))
+
+
+def _floor_of(base, scenarios: list, previous: Path | None) -> tuple[Path, dict[str, int]] | None:
+    """Last year's file and its cluster allocations, read as allocate --previous reads them for formula.protection's
+    floor, where the base or a scenario has one; None otherwise (the floor is then left out, with a note)."""
+    from ..yearly.diff import floor_previous
+
+    floored = next((cfg for cfg in [base, *[cfg for _, cfg in scenarios]] if cfg.floor_pct is not None), None)
+    if previous is None or floored is None:
+        return None
+    return previous, floor_previous(floored, previous)
 
 
 def _print_sheets(sim, chosen) -> None:

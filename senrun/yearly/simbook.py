@@ -97,8 +97,8 @@ class _Sheet:
 
 
 #: Said on the terminal and the Overview when the base config has a protection floor (SPEC §11.8).
-FLOOR_LEFT_OUT = ("formula.protection is not applied in these figures: the floor needs last year's allocations, "
-                  "which simulate is not given; allocate --previous applies it, so its totals will differ")
+FLOOR_LEFT_OUT = ("formula.protection is not applied in these figures: the floor needs last year's allocations; "
+                  "give simulate --previous, as allocate is given it, and each scenario is what allocate would pay")
 
 
 def floor_left_out(sim: SimulationResult) -> bool:
@@ -497,21 +497,23 @@ class ScenariosCsv:
 
 
 def run_and_write(base_cfg, scenarios: list, out: Path, years: int | None = None, sheets=None, progress=None,
-                  register=None, check=None) -> SimulationResult:
+                  register=None, check=None, previous: tuple[Path, dict[str, int]] | None = None) -> SimulationResult:
     """simulate() with its outputs written into `out`, all or nothing: scenarios.csv as the scenarios run,
     a chunk at a time, so that what is held is the Overview's rows and the scenarios with sheets
     (`sheets`), whatever the number of scenarios.  `check(sim)` may stop the run before anything else
-    is written (raising: then nothing is)."""
+    is written (raising: then nothing is).  `previous`: last year's file and its cluster allocations, for
+    formula.protection's floor."""
     from ..outputs import atomic, guard
     from .simulate import simulate
 
     say = progress or (lambda message: None)
-    protected = guard.run_files(base_cfg) + ([(guard.LAST_YEARS["register"], Path(register))] if register else [])
+    protected = (guard.run_files(base_cfg) + ([(guard.LAST_YEARS["register"], Path(register))] if register else [])
+                 + ([(guard.LAST_YEARS["previous"], Path(previous[0]))] if previous else []))
     with atomic.staged(Path(out), protected, guard.output_mode(base_cfg), "simulate") as staging:
         csv = ScenariosCsv(staging)
         try:
             sim = simulate(base_cfg, scenarios, years, progress=progress, register=register, sheets=sheets,
-                           sink=csv.write)
+                           sink=csv.write, previous=previous[1] if previous else None)
         finally:
             digest = csv.close()
         if check is not None:

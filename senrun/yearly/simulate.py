@@ -351,14 +351,17 @@ def _prepared(inp: Inputs, cfg: Config, psf_cache: dict, prepared: dict):
     return prepared[where][1], reused, where
 
 
-def _run(inp: Inputs, cfg: Config, psf_cache: dict, prepared: dict) -> tuple[RunResult, bool]:
-    """The run of one config, on what `_prepared` gives."""
+def _run(inp: Inputs, cfg: Config, psf_cache: dict, prepared: dict,
+         previous: dict[str, int] | None = None) -> tuple[RunResult, bool]:
+    """The run of one config, on what `_prepared` gives (`previous`: last year's cluster allocations, for
+    formula.protection's floor)."""
     ready, reused, _ = _prepared(inp, cfg, psf_cache, prepared)
-    return compute(inp, cfg, prepared=ready, workings=False), reused
+    return compute(inp, cfg, prepared=ready, workings=False, previous=previous), reused
 
 
-def _run_chunk(base_inp: Inputs, base_cfg: Config, chunk: list[tuple[str, Config]], caches: tuple
-               ) -> tuple[list[tuple[str, Config, RunResult, bool]], list[Infeasible]]:
+def _run_chunk(base_inp: Inputs, base_cfg: Config, chunk: list[tuple[str, Config]], caches: tuple,
+               previous: dict[str, int] | None = None) -> tuple[list[tuple[str, Config, RunResult, bool]],
+                                                                list[Infeasible]]:
     """Run a run of scenarios: those on one Prepared with formulas of one shape together (batch.py),
     the others one by one.  The runs in scenario order, and the scenarios that could not run."""
     psf_cache, prepared, read = caches
@@ -377,7 +380,7 @@ def _run_chunk(base_inp: Inputs, base_cfg: Config, chunk: list[tuple[str, Config
             groups.setdefault((where, shape(cfg)), []).append(i)
             ready_of[(where, shape(cfg))] = (inp, ready)
         else:
-            done[i] = _computed(inp, cfg, ready)
+            done[i] = _computed(inp, cfg, ready, previous)
     for key, members in groups.items():
         inp, ready = ready_of[key]
         try:
@@ -394,9 +397,9 @@ def _run_chunk(base_inp: Inputs, base_cfg: Config, chunk: list[tuple[str, Config
     return runs, failed
 
 
-def _computed(inp: Inputs, cfg: Config, ready) -> RunResult | SenrunError:
+def _computed(inp: Inputs, cfg: Config, ready, previous: dict[str, int] | None = None) -> RunResult | SenrunError:
     try:
-        return compute(inp, cfg, prepared=ready, workings=False)
+        return compute(inp, cfg, prepared=ready, workings=False, previous=previous)
     except SenrunError as exc:
         return exc
 
@@ -407,14 +410,17 @@ CHUNK = 250
 
 
 def simulate(base_cfg: Config, scenarios: list[tuple[str, Config]], years: int | None = None,
-             progress=None, register=None, sheets: Sheets | None = None, sink=None) -> SimulationResult:
+             progress=None, register=None, sheets: Sheets | None = None, sink=None,
+             previous: dict[str, int] | None = None) -> SimulationResult:
     """Run the base and every (name, Config) scenario on inputs read once; project the run-off with `years`.
 
     Scenario configs come from senrun.config.overlay (load_scenarios, sweep_scenarios), validated
     before this is called.  A scenario that fails is kept as an Infeasible row; the
     base failing raises SenrunError.  The scenarios are run CHUNK at a time; `sink`, if given, is
     passed each chunk's rows of scenarios.csv as they are made (`outcomes_frame` of them), and
-    only the Outcomes `sheets` picks are kept (default: every one) beside every scenario's row.
+    only the Outcomes `sheets` picks are kept (default: every one) beside every scenario's row.  With
+    `previous` (last year's cluster allocations), formula.protection's floor is applied wherever a config has
+    one, as `allocate --previous` applies it.
     """
     say = progress or (lambda message: None)
     if any(e.solve for e in base_cfg.elements):
@@ -424,7 +430,7 @@ def simulate(base_cfg: Config, scenarios: list[tuple[str, Config]], years: int |
     base_inp = read_inputs(base_cfg, register=register)  # with last year's register, when given (§11.4)
     caches: tuple = ({}, {}, {})
     say("computing the base")
-    base, _ = _run(base_inp, base_cfg, caches[0], caches[1])
+    base, _ = _run(base_inp, base_cfg, caches[0], caches[1], previous)
     keeper = Keeper(sheets or Sheets("all"))
     rows: list[ScenarioRow] = []
     failed: list[Infeasible] = []
@@ -432,7 +438,7 @@ def simulate(base_cfg: Config, scenarios: list[tuple[str, Config]], years: int |
         chunk = scenarios[start:start + CHUNK]
         say(f"scenario {chunk[0][0]}" if len(scenarios) == 1 else
             f"scenarios {start + 1:,}–{start + len(chunk):,} of {len(scenarios):,}")
-        runs, bad = _run_chunk(base_inp, base_cfg, chunk, caches)
+        runs, bad = _run_chunk(base_inp, base_cfg, chunk, caches, previous)
         failed.extend(bad)
         # one join over the chunk's scenarios, not one per scenario
         done, made, csv_rows = compared(base, runs)
