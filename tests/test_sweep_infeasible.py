@@ -79,7 +79,10 @@ def test_simulate_exits_0_when_one_point_ran_1_with_strict_and_1_when_none_ran(c
     ok = runner.invoke(app, [*args, "--out", str(tmp_path / "sim")])
     assert ok.exit_code == 0, ok.output
     assert "infeasible lump_sum.rate=10000000" in ok.output and (tmp_path / "sim" / "infeasible.csv").exists()
-    assert runner.invoke(app, [*args, "--strict", "-q"]).exit_code == 1
+    strict = runner.invoke(app, [*args, "--strict", "-q"])
+    assert strict.exit_code == 1  # and says why, where it had said only "Wrote …"
+    assert ("--strict: 1 scenario(s) could not run (listed above), so the exit status is 1; the others ran and were "
+            "written") in " ".join(strict.output.split())
     none = runner.invoke(app, ["simulate", "--config", str(cfg.path), "--set", "lump_sum.rate=10000000",
                                "--out", str(tmp_path / "none")])
     assert none.exit_code == 1 and "no scenario could run" in none.output

@@ -103,6 +103,8 @@ def simulate(config: ConfigOpt, scenario: ScenarioOpt = None, set_: SetOpt = Non
             _print_sheets(sim, chosen)
     _print_infeasible(sim)  # a problem: shown even with --quiet
     if strict and sim.infeasible:
+        err_console.print(f"--strict: {len(sim.infeasible):,} scenario(s) could not run (listed above), so the exit "
+                          "status is 1; the others ran and were written", markup=False)
         raise typer.Exit(1)
 
 
