@@ -104,7 +104,7 @@ def simulate(config: ConfigOpt, scenario: ScenarioOpt = None, set_: SetOpt = Non
     _print_infeasible(sim)  # a problem: shown even with --quiet
     if strict and sim.infeasible:
         err_console.print(f"--strict: {len(sim.infeasible):,} scenario(s) could not run (listed above), so the exit "
-                          "status is 1; the others ran and were written", markup=False)
+                          f"status is 1; the others ran{' and were written' if out is not None else ''}", markup=False)
         raise typer.Exit(1)
 
 
