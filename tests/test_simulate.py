@@ -442,6 +442,14 @@ def test_a_sweep_of_values_that_could_not_be_one_amount_runs_as_written(option, 
      "adds a new element 'Lump_Sum': did you mean 'lump_sum'?"),
     ("topslices:\n  - {name: auxiliary_aid, amount: 0}\n", "topslices[0].name", 2,
      "adds a new top-slice 'auxiliary_aid': did you mean 'auxiliary_aids'?"),
+    # the slip alone, where it had also been told "basis is required" of the new element it would have made
+    ("formula:\n  elements:\n    - {name: lumpsum, rate: 6000}\n", "formula.elements[0].name", 3,
+     "adds a new element 'lumpsum': did you mean 'lump_sum'?"),
+    # a removal at its line, with the name meant (it had no line, and a second error besides)
+    ("formula:\n  elements:\n    - {name: Per_Pupil, remove: true}\n", "formula.elements[0].name", 3,
+     "removes 'Per_Pupil', which the base config does not have: did you mean 'per_pupil'?"),
+    ("formula:\n  elements:\n    - {name: ghost, remove: true}\n", "formula.elements[0].name", 3,
+     "removes 'ghost', which the base config does not have (it has lump_sum, per_pupil)"),
 ])
 def test_a_scenario_item_named_one_slip_from_a_base_item_is_an_error_at_its_line(tmp_path, text, path, line, words):
     base = load_config(write_run(tmp_path, statements=STATEMENTS, topslices=[{"name": "auxiliary_aids", "amount": 1}]))
@@ -467,11 +475,11 @@ def test_a_scenario_may_add_an_item_whose_name_differs_by_a_digit_or_more(base):
 
 
 def test_a_scenario_problem_names_the_item_by_the_scenarios_own_index(base, tmp_path):
-    path = scenario_file(tmp_path, "sc1.yaml", "formula:\n  elements:\n    - {name: lumpsum, rate: 0}\n")
+    path = scenario_file(tmp_path, "sc1.yaml", "formula:\n  elements:\n    - {name: top_up, rate: 0}\n")
     with pytest.raises(SenrunError) as caught:
         load_scenario(base, path)
     found = {i.column: i for i in caught.value.issues}
-    assert set(found) == {"formula.elements[0].name", "formula.elements[0].basis"}
+    assert set(found) == {"formula.elements[0].basis"}  # (the merged config's [2]: told by the scenario's own [0])
     assert found["formula.elements[0].basis"].message == "'formula.elements[0].basis' is required"
     assert all(i.row == 3 and i.file == "sc1.yaml" for i in found.values())
 

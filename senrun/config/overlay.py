@@ -94,8 +94,11 @@ def _merge_named(items: list, overlay_items: Any, where: str) -> list:
         name = item["name"]
         if name not in names:
             if item.get("remove"):
-                raise SenrunError(f"{where}[{n}] removes '{name}', which the base config does not have "
-                                  f"(it has {', '.join(map(str, names)) or 'none'})")
+                close = [b for b in names if b is not None and one_slip(str(name), str(b))]
+                meant = f": did you mean '{close[0]}'?" if close else ""
+                raise SenrunError(Issue(CONFIG, "error", f"removes '{name}', which the base config does not have"
+                                        f"{meant} (it has {', '.join(map(str, names)) or 'none'})",
+                                        column=f"{where}[{n}].name", field=f"{where}[{n}].name", value=str(name)))
             items.append(plain_copy(item))
             names.append(name)
             continue
@@ -127,10 +130,17 @@ def scenario_config(base_cfg: Config, overlay_raw: Any, source: str, lines: dict
     merged = None
     try:
         merged = merge(base_cfg.raw, overlay_raw)
+    except SenrunError as exc:  # (located in the scenario already: its own list's index)
+        raise SenrunError(issues + [replace(i, code=CONFIG, file=source, row=_line(i.column, lines) if i.column
+                                            else None) for i in exc.issues]) from None
+    try:
         check_solve_raw(merged)
         cfg = config_from_mapping(merged, base_cfg.path, None, sha)
     except SenrunError as exc:
-        issues += [_relabel(i, source, merged, overlay_raw, lines) for i in exc.issues]
+        # an item named one slip from the base's is told so; what it then lacks as a new item is no second error
+        slipped = tuple(i.column.removesuffix("name") for i in issues if i.column and i.column.endswith("].name"))
+        issues += [i for i in (_relabel(i, source, merged, overlay_raw, lines) for i in exc.issues)
+                   if not (i.column and i.column.startswith(slipped) and slipped)]
     if issues:
         raise SenrunError(issues)
     return cfg

@@ -29,6 +29,8 @@ def near_misses(base_raw: dict, overlay_raw: dict) -> list[Issue]:
         removed = {str(i.get("name")) for i in _items(overlay_raw, keys) if i.get("remove") is True}
         names = [str(i.get("name")) for i in _items(base_raw, keys) if str(i.get("name")) not in removed]
         for n, item in enumerate(_items(overlay_raw, keys)):
+            if item.get("remove") is True:  # (one that removes a name the base lacks is told so, with the name meant)
+                continue
             name = str(item.get("name")) if isinstance(item, dict) and item.get("name") is not None else None
             close = [b for b in names if name is not None and name not in names and one_slip(name, b)]
             if close:
