@@ -572,3 +572,15 @@ def test_the_published_parameters_sheet_gives_each_input_by_its_files_name_not_t
     assert rows["inputs.statements.path"] == ("statements.csv", "the file's name; manifest.json has its path")
     assert not any("jbloggs" in str(v) for r in rows.values() for v in r)
     assert "jbloggs" in (tmp_path / "out" / "manifest.json").read_text()
+
+
+def test_a_school_id_in_full_width_digits_is_the_same_school_not_a_second_one_with_its_own_lump_sum(tmp_path):
+    """`９２６２００２` looks like 9262002 in Excel: added beside it, it had been a second school, with its own
+    lump sum and SSA taken from every other school's share, and no word but "has no pupils"."""
+    from builders import SCHOOLS, statement, write_run
+
+    twice = [*SCHOOLS, {**SCHOOLS[0], "school_id": "\uff21"}]  # a full-width A beside A
+    with pytest.raises(SenrunError) as caught:
+        allocate(load_config(write_run(tmp_path, schools=twice, statements=[statement("B801200005001", "2005-05-05")])))
+    [told] = [i for i in caught.value.issues if i.code == "duplicate"]
+    assert told.row == 5 and told.message.startswith("school_id A appears again (first at row 2)")
