@@ -596,6 +596,11 @@ def test_a_scenario_with_a_floor_given_last_years_file_is_what_allocate_pays_to_
     assert floored["H"] > 0  # the floor did bite: the comparison is of a floored run
     told = runner.invoke(app, ["simulate", "-c", str(cfg.path), "--set", "lump_sum.rate=20", "--previous", str(last)])
     assert told.exit_code == 0 and "formula.protection is not applied" not in told.output
+    (tmp_path / "plain").mkdir()  # no floor anywhere: --previous is said to be unused, not taken in silence
+    plain = load_config(write_run(tmp_path / "plain", schools=schools, statements=STATEMENTS))
+    told = runner.invoke(app, ["simulate", "-c", str(plain.path), "--set", "lump_sum.rate=20", "--previous", str(last)])
+    assert told.exit_code == 0 and "--previous is not used: neither the base nor any scenario has formula.protection" \
+        in " ".join(told.output.split())
 
 
 def test_a_scenario_that_only_changes_the_census_move_window_works_the_psf_out_again__spec_11_6_faq_3(tmp_path):

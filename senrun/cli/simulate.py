@@ -65,7 +65,7 @@ def simulate(config: ConfigOpt, scenario: ScenarioOpt = None, set_: SetOpt = Non
     chosen = _sheets(sheets)
     from ..pipeline import load_checked_config
     from ..config.overlay import SetOptionError, load_scenarios, sweep_scenarios, unique_names
-    from ..yearly.simbook import FLOOR_LEFT_OUT, floor_left_out, run_and_write
+    from ..yearly.simbook import run_and_write
     from ..errors import SenrunError
     from .notes import print_xlsx_note
     from ..yearly.simulate import simulate as run_simulation
@@ -79,6 +79,9 @@ def simulate(config: ConfigOpt, scenario: ScenarioOpt = None, set_: SetOpt = Non
         scenarios = load_scenarios(base, list(scenario or [])) + sweep
         unique_names([name for name, _ in scenarios], swept=tuple(name for name, _ in sweep))
         last_year = _floor_of(base, scenarios, previous)
+        if previous is not None and last_year is None and not quiet:
+            console.print("Note: --previous is not used: neither the base nor any scenario has formula.protection, "
+                          "whose floor it is for.", markup=False)
         def check(sim) -> None:
             if scenarios and not sim.rows:
                 _print_infeasible(sim)
@@ -93,14 +96,8 @@ def simulate(config: ConfigOpt, scenario: ScenarioOpt = None, set_: SetOpt = Non
                 sim = run_and_write(base, scenarios, out, years, chosen, progress.step, register, check, last_year)
         if out is not None:
             print_xlsx_note(console)
-        if not quiet and (console.is_terminal or out is None):
-            _print(sim)
-        if not quiet and floor_left_out(sim):
-            console.print(f"[yellow]{escape(FLOOR_LEFT_OUT)}[/]")
-        if not quiet and out is not None:
-            console.print(f"Wrote {escape(str(out))}/ (simulate.xlsx, scenarios.csv{', projection.csv' if years else ''}"
-                          f"{', infeasible.csv' if sim.infeasible else ''}, manifest.json).")
-            _print_sheets(sim, chosen)
+        if not quiet:
+            _said(sim, out, years, chosen)
     _print_infeasible(sim)  # a problem: shown even with --quiet
     if strict and sim.infeasible:
         err_console.print(f"--strict: {len(sim.infeasible):,} scenario(s) could not run (listed above), so the exit "
@@ -116,6 +113,21 @@ def _sheets(text: str | None):
         return Sheets.parse(text) if text is not None else DEFAULT_SHEETS
     except ValueError as exc:
         fail_usage(str(exc))
+
+
+def _said(sim, out: Path | None, years: int | None, chosen) -> None:
+    """What a run that was not --quiet says: the scenarios (on a terminal, or with no --out), a floor left out,
+    and what was written."""
+    from ..yearly.simbook import FLOOR_LEFT_OUT, floor_left_out
+
+    if console.is_terminal or out is None:
+        _print(sim)
+    if floor_left_out(sim):
+        console.print(f"[yellow]{escape(FLOOR_LEFT_OUT)}[/]")
+    if out is not None:
+        console.print(f"Wrote {escape(str(out))}/ (simulate.xlsx, scenarios.csv{', projection.csv' if years else ''}"
+                      f"{', infeasible.csv' if sim.infeasible else ''}, manifest.json).")
+        _print_sheets(sim, chosen)
 
 
 def _floor_of(base, scenarios: list, previous: Path | None) -> tuple[Path, dict[str, int]] | None:
