@@ -594,8 +594,14 @@ def test_a_scenario_with_a_floor_given_last_years_file_is_what_allocate_pays_to_
     assert "protection_skipped" not in {i.code for i in o.result.issues}
     floored = dict(paid.schools.select("school_id", "formula_protection").iter_rows())
     assert floored["H"] > 0  # the floor did bite: the comparison is of a floored run
-    told = runner.invoke(app, ["simulate", "-c", str(cfg.path), "--set", "lump_sum.rate=20", "--previous", str(last)])
+    told = runner.invoke(app, ["simulate", "-c", str(cfg.path), "--set", "lump_sum.rate=20", "--previous", str(last),
+                               "-o", str(tmp_path / "sim")])
     assert told.exit_code == 0 and "formula.protection is not applied" not in told.output
+    import hashlib
+    import json
+
+    manifest = json.loads((tmp_path / "sim" / "manifest.json").read_text())  # which file set the floor
+    assert manifest["previous"] == {"path": str(last), "sha256": hashlib.sha256(last.read_bytes()).hexdigest()}
     (tmp_path / "plain").mkdir()  # no floor anywhere: --previous is said to be unused, not taken in silence
     plain = load_config(write_run(tmp_path / "plain", schools=schools, statements=STATEMENTS))
     told = runner.invoke(app, ["simulate", "-c", str(plain.path), "--set", "lump_sum.rate=20", "--previous", str(last)])

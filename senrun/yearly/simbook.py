@@ -14,6 +14,7 @@ import io
 import json
 import os
 import re
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -427,7 +428,7 @@ def manifest_bytes(sim: SimulationResult, files: dict[str, bytes], streamed: dic
 
     manifest = {"senrun_version": __version__, "command": "simulate",
                 "config": {"file": sim.base.config.path.name, "sha256": sim.base.config_sha256},
-                "inputs": listed(sim.base.inputs),
+                "inputs": listed(sim.base.inputs), **({"previous": sim.previous} if sim.previous else {}),
                 "scenarios": [scenario(o) for o in sim.rows]
                 + [{"name": i.name, "sha256": i.config.sha256 or None, "status": "infeasible", "reason": i.reason,
                     "highest_affordable": i.highest} for i in sim.infeasible],
@@ -514,6 +515,12 @@ def run_and_write(base_cfg, scenarios: list, out: Path, years: int | None = None
         try:
             sim = simulate(base_cfg, scenarios, years, progress=progress, register=register, sheets=sheets,
                            sink=csv.write, previous=previous[1] if previous else None)
+            if previous:  # which file set the floor: the figures depend on it
+                from .diff import previous_file
+
+                given = previous_file(Path(previous[0]))
+                sim = replace(sim, previous={"path": str(previous[0]),
+                                             "sha256": hashlib.sha256(given.read_bytes()).hexdigest()})
         finally:
             digest = csv.close()
         if check is not None:

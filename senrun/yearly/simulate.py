@@ -109,6 +109,8 @@ class SimulationResult:
     infeasible: tuple[Infeasible, ...] = ()
     rows: tuple[ScenarioRow, ...] = ()
     sheet_rows: tuple[int, ...] = ()
+    #: last year's file given as --previous for formula.protection's floor: its path as given and SHA-256
+    previous: dict | None = None
 
 
 @dataclass(frozen=True)
