@@ -129,8 +129,8 @@ def check_cluster_spelling(schools: Table, issues: Issues) -> None:
     """Cluster ids that differ only in capitals, spaces, punctuation or a number's leading zeros ('Thetford',
     'thetford', 'North-East', 'North East'; '1' typed as a number and '01' as text) are an error: they would be
     two clusters, each with its own share, where the council meant one."""
-    same = (pl.col(CLUSTER_ID).str.to_lowercase().str.replace_all(r"(^|[^0-9.])0+([0-9])", "${1}${2}")
-            .str.replace_all(r"[\s\-_.,/']+", ""))
+    same = (pl.col(CLUSTER_ID).str.normalize("NFKC").str.to_lowercase()  # (Ⅱ and II, ２ and 2: alike on screen)
+            .str.replace_all(r"(^|[^0-9.])0+([0-9])", "${1}${2}").str.replace_all(r"[\s\-_.,/']+", ""))
     ids = (schools.frame.filter(pl.col(CLUSTER_ID).is_not_null()).sort(ROW)
            .select(ROW, CLUSTER_ID, same.alias("_same"))
            .with_columns(pl.col(CLUSTER_ID).first().over("_same").alias("_first"),
@@ -138,8 +138,8 @@ def check_cluster_spelling(schools: Table, issues: Issues) -> None:
            .filter(pl.col(CLUSTER_ID) != pl.col("_first")).unique(CLUSTER_ID, keep="first").sort(ROW))
     for row, cluster, first, first_row in ids.select(ROW, CLUSTER_ID, "_first", "_first_row").head(MAX_LISTED).rows():
         issues.error("cluster_spelling", f"cluster_id '{cluster}' differs from '{first}' (row {first_row}) only in "
-                     "capitals, spaces, punctuation or leading zeros: they would be two clusters, each with its own "
-                     "share",
+                     "capitals, spaces, punctuation, leading zeros or characters that look alike (full-width, Roman "
+                     "numerals): they would be two clusters, each with its own share",
                      **schools.where(CLUSTER_ID, row), value=cluster,
                      expected=f"the same spelling on every row of one cluster ('{first}')")
 

@@ -78,6 +78,23 @@ def duplicates(table: Table, keys: list[str], issues: Issues, what: str, detail:
         issues.error("duplicate", f"{dup.height - MAX_LISTED:,} more repeated {what}s", **table.where(keys[0]))
 
 
+def lookalike_ids(schools: Table, issues: Issues) -> None:
+    """A school id that is another's in characters that look alike (９２６２００２ in full-width digits beside
+    9262002, as some keyboards type them): the same school listed twice, which Excel shows as one; kept apart,
+    it would have had a second lump sum and SSA.  An error at the later row, as a duplicate id is."""
+    ids = (schools.frame.filter(pl.col(SCHOOL_ID).is_not_null()).sort(ROW)
+           .select(ROW, SCHOOL_ID, pl.col(SCHOOL_ID).str.normalize("NFKC").str.to_lowercase().alias("_alike"))
+           .with_columns(pl.col(SCHOOL_ID).first().over("_alike").alias("_first"),
+                         pl.col(ROW).first().over("_alike").alias("_first_row"))
+           .filter(pl.col(SCHOOL_ID) != pl.col("_first"))
+           .filter(pl.col(SCHOOL_ID).str.to_lowercase() != pl.col("_first").str.to_lowercase()))
+    for row, school, first, first_row in ids.select(ROW, SCHOOL_ID, "_first", "_first_row").head(MAX_LISTED).rows():
+        issues.error("duplicate", f"school_id '{school}' is '{first}' (row {first_row}) written in characters that "
+                     "look alike (full-width digits or letters, as some keyboards type them): one school listed "
+                     "twice, with two lump sums", **schools.where(SCHOOL_ID, row), value=school,
+                     expected=f"one row for the school, its id written '{first}'")
+
+
 def unknown_schools(table: Table, column: str, school_ids: pl.Series, issues: Issues, what: str,
                     only: pl.Expr | None = None, names: pl.Series | None = None, census: Table | None = None,
                     urns: dict[str, str] | None = None, hint: str = "") -> None:

@@ -273,6 +273,7 @@ def check_inputs(inp: Inputs, cfg: Config, whole: bool = True) -> None:
     ids = schools.frame[SCHOOL_ID]
     checks.duplicates(schools, [SCHOOL_ID], issues, "school_id", hint=SAME_ID_CONVERSION if _successions_given(inp)
                       else "")
+    checks.lookalike_ids(schools, issues)  # ９２６２００２ beside 9262002: one school, listed twice
     if URN in schools.frame.columns:  # a URN names one school: the links are read through it
         checks.duplicates(replace(schools, frame=schools.frame.filter(given_urn())), [URN], issues, "URN",
                           hint=URN_TWICE)

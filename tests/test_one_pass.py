@@ -210,7 +210,7 @@ def test_explain_school_shows_each_child_by_their_statement_row_unless_personal_
 @pytest.mark.parametrize("ids, column, said", [
     (("A/1", "A_1"), "school_id", "would share the"), (("ab1", "AB1"), "school_id", "would share the"),
     # two cluster ids one file name apart are one cluster spelt two ways: said as such, before their packs
-    (("C/1", "C_1"), "cluster_id", "only in capitals, spaces, punctuation or leading zeros")])
+    (("C/1", "C_1"), "cluster_id", "only in capitals, spaces, punctuation, leading zeros")])
 def test_validate_finds_the_file_name_clash_that_allocate_would_stop_at__spec_6_7(tmp_path, ids, column, said):
     from senrun.validate import run_validation
 

@@ -163,7 +163,8 @@ def test_cluster_ids_that_differ_only_in_capitals_spaces_or_punctuation_are_an_e
     found = [e for e in errors_of(tmp_path, schools=schools, statements=ONE_CHILD) if e.code == "cluster_spelling"]
     assert [(e.row, e.column, e.value) for e in found] == [(3, "cluster_id", "thetford"), (5, "cluster_id", "North-East")]
     assert found[0].message == ("cluster_id 'thetford' differs from 'Thetford' (row 2) only in capitals, spaces, "
-                                "punctuation or leading zeros: they would be two clusters, each with its own share")
+                                "punctuation, leading zeros or characters that look alike (full-width, Roman "
+                                "numerals): they would be two clusters, each with its own share")
 
 
 def test_cluster_ids_1_and_01_are_one_cluster_typed_two_ways_an_error__faq_2(tmp_path):

@@ -574,13 +574,27 @@ def test_the_published_parameters_sheet_gives_each_input_by_its_files_name_not_t
     assert "jbloggs" in (tmp_path / "out" / "manifest.json").read_text()
 
 
-def test_a_school_id_in_full_width_digits_is_the_same_school_not_a_second_one_with_its_own_lump_sum(tmp_path):
+@pytest.mark.parametrize("alike", ["\uff21", "\uff41"])  # a full-width A, and a full-width a
+def test_a_school_id_in_full_width_characters_beside_its_own_is_refused_not_a_second_school(tmp_path, alike):
     """`９２６２００２` looks like 9262002 in Excel: added beside it, it had been a second school, with its own
-    lump sum and SSA taken from every other school's share, and no word but "has no pupils"."""
+    lump sum and SSA taken from every other school's share, and no word but "has no pupils".  It is refused at
+    its row; ids are still compared as written elsewhere (folded, two clusters II and Ⅱ had been merged)."""
     from builders import SCHOOLS, statement, write_run
 
-    twice = [*SCHOOLS, {**SCHOOLS[0], "school_id": "\uff21"}]  # a full-width A beside A
+    twice = [*SCHOOLS, {**SCHOOLS[0], "school_id": alike}]
     with pytest.raises(SenrunError) as caught:
         allocate(load_config(write_run(tmp_path, schools=twice, statements=[statement("B801200005001", "2005-05-05")])))
     [told] = [i for i in caught.value.issues if i.code == "duplicate"]
-    assert told.row == 5 and told.message.startswith("school_id A appears again (first at row 2)")
+    assert told.row == 5 and told.message.startswith(f"school_id '{alike}' is 'A' (row 2) written in characters "
+                                                     "that look alike")
+
+
+def test_two_clusters_alike_only_in_a_roman_numeral_are_told_as_one_cluster_spelt_two_ways(tmp_path):
+    from builders import SCHOOLS, statement, write_run
+
+    schools = [{**s, "cluster_id": c} for s, c in zip(SCHOOLS, ("\u2161", "II", "C2"))]  # Ⅱ and II
+    with pytest.raises(SenrunError) as caught:
+        allocate(load_config(write_run(tmp_path, schools=schools,
+                                       statements=[statement("B801200005001", "2005-05-05")])))
+    [told] = [i for i in caught.value.issues if i.code == "cluster_spelling"]
+    assert told.row == 3 and "differs from '\u2161' (row 2) only in" in told.message

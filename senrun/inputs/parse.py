@@ -103,13 +103,13 @@ def without_text_marker(s: pl.Expr) -> pl.Expr:
 
 
 def parse_id(col: str) -> pl.Expr:
-    """Trimmed text in Unicode NFKC, unmarked (`without_text_marker`); an Excel number cell `9262001.0`
+    """Trimmed text in Unicode NFC, unmarked (`without_text_marker`); an Excel number cell `9262001.0`
     (read as '9262001.0') becomes '9262001'."""
-    # NFKC: `école1` typed on a Mac (e + combining accent) and on Windows (é) is one school, not two, and
-    # so is an id in full-width digits (９２６２００２, as an East Asian keyboard types them), which looks the
-    # same in Excel and had been a second school with its own lump sum; characters that show as nothing (a
-    # zero-width space pasted from a web page or e-mail) are dropped
-    s = without_text_marker(parse_text(col).str.normalize("NFKC").str.replace_all(INVISIBLE, ""))
+    # NFC: `école1` typed on a Mac (e + combining accent) and on Windows (é) is one school, not two;
+    # characters that show as nothing (a zero-width space pasted from a web page or e-mail) are dropped.
+    # (Ids alike only in NFKC, such as ９２６２００２ in full-width digits beside 9262002, are kept as written and
+    # refused by the schools' checks: folded, two clusters II and Ⅱ would have been merged without a word.)
+    s = without_text_marker(parse_text(col).str.normalize("NFC").str.replace_all(INVISIBLE, ""))
     return pl.when(s.str.contains(r"^\d+\.0+$")).then(s.str.replace(r"\.0+$", "")).otherwise(s)
 
 
