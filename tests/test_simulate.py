@@ -430,6 +430,10 @@ def test_a_set_key_in_other_capitals_or_with_spaces_is_told_the_name_meant_or_re
     ("lump_sum.rate=0,500", ["0", "500"]),
     ("budget.pupil_specific_pot=90,100", ["90", "100"]),
     ("lump_sum.rate=2.00,500", ["2.00", "500"]),
+    # three or more values rising are a sweep, and a count's second value is thousands only at 100 times the first
+    ("lump_sum.rate=0,10,100", ["0", "10", "100"]),
+    ("lump_sum.rate=25,250,2500", ["25", "250", "2500"]),
+    ("census_move_tolerance_days=14,365", ["14", "365"]),
 ])
 def test_a_sweep_of_values_that_could_not_be_one_amount_runs_as_written(option, values):
     assert [name.split("=")[1] for name, _ in sweep_overlays(BASE_RAW, [option])] == values

@@ -25,7 +25,7 @@ from typing import Any
 from .keys import SPEC as CONFIG_KEYS
 from .yamlsafe import WrittenInt
 from .loader import Config, config_from_mapping, read_config_file
-from .slips import NAMED_LISTS, near_misses, one_slip, thousands_slip
+from .slips import MONEY_KEYS, NAMED_LISTS, a_sweep, near_misses, one_slip, thousands_slip
 from ..errors import CONFIG, Issue, SenrunError
 
 #: The config's top-level keys (SPEC §9, §11): a --set key starting with one is a dotted path, except that one of a
@@ -345,7 +345,9 @@ def parse_set(option: str) -> tuple[str, list[str]]:
     texts = [v.strip() for v in values.split(",")]
     if not sep or not key or not all(texts):
         raise SetOptionError(f"--set {option!r}: expected KEY=V1,V2,… such as lump_sum.rate=0,5000,10000")
-    slip = next(filter(None, (thousands_slip(texts[n:]) for n in range(len(texts) - 1))), None)
+    money = key.rsplit(".", 1)[-1] in MONEY_KEYS
+    slip = None if a_sweep(texts) else next(filter(None, (thousands_slip(texts[n:], money)
+                                                          for n in range(len(texts) - 1))), None)
     if slip:
         raise SetOptionError(f"--set {option!r}: {slip}")
     twice = [t for n, t in enumerate(texts) if t in texts[:n]]

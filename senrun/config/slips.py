@@ -63,17 +63,33 @@ def _items(raw: dict, keys: tuple[str, ...]) -> list[dict]:
     return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
 
 
-def thousands_slip(texts: list[str]) -> str | None:
+#: The last part of a --set key that is an amount of money: there a second value ten times the first is taken for
+#: the thousands (`6,500`); of a count of days, megabytes or a per cent, only one a hundred times it.
+MONEY_KEYS = frozenset({"rate", "amount", "per_cluster", "per_school", "pupil_specific_pot", "sen_total", "ssa_total"})
+
+
+def a_sweep(texts: list[str]) -> bool:
+    """Whether values are plainly a sweep: three or more plain numbers rising (`0,10,100`, `25,250,2500`)."""
+    try:
+        values = [Decimal(t) for t in texts]
+    except ArithmeticError:
+        return False
+    return len(values) >= 3 and all(a < b for a, b in zip(values, values[1:])) and not any(
+        t.startswith("0") and len(t) > 1 and "." not in t for t in texts)
+
+
+def thousands_slip(texts: list[str], money: bool = True) -> str | None:
     """What is wrong when `texts` (a --set's values, from one on) start with `£5,000`, `5,000` or `2,500`:
     split on its commas it would be two scenarios, 5 and 000.  Values of a like size (`90,100`), a first
-    value of 0 (`0,500`) and a first value with pence (`10.00,200`) are a sweep; a second value ten times the
-    first or more (`6,500`, `45,750`) is the thousands, refused with both readings offered."""
+    value of 0 (`0,500`) and a first value with pence (`10.00,200`) are a sweep; of an amount of money (`money`),
+    a second value ten times the first or more (`6,500`, `45,750`) is the thousands, refused with both readings
+    offered (of a count, a hundred times)."""
     before, groups = texts[0], list(itertools.takewhile(_THOUSANDS.fullmatch, texts[1:]))
     if not groups or not _THOUSANDS_BEFORE.fullmatch(before) or before.lstrip("+-£") == "0":
         return None
     pounds, after = before.replace("£", ""), groups[0]
     surely = "£" in before or after.startswith("0")  # no one sweeps £5 and 000
-    if not surely and Decimal(after) < 10 * abs(Decimal(pounds)):  # (6,500 had run as £6 and £500)
+    if not surely and Decimal(after) < (10 if money else 100) * abs(Decimal(pounds)):  # (6,500 ran as £6 and £500)
         return None
     two = "" if surely else f"; to run {pounds} and {after}, write the first with its pence: {pounds}.00,{after}"
     return (f"commas separate the values, so '{before},{after}' would be two scenarios, {before} and {after}: "
