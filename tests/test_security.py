@@ -564,12 +564,15 @@ def test_the_published_parameters_sheet_gives_each_input_by_its_files_name_not_t
     path = write_run(home, statements=[statement("B801200005001", "2005-05-05")])
     text = path.read_text()
     assert "path: statements.csv" in text
-    path.write_text(text.replace("path: statements.csv", f"path: {home / 'statements.csv'}"))
+    (home / "known.yaml").write_text("- {kind: no_statements, all: true, reason: x, until: 2999-01-01}\n")
+    path.write_text(text.replace("path: statements.csv", f"path: {home / 'statements.csv'}")
+                    + f"accept: {home / 'known.yaml'}\n")
     result = allocate(load_config(path))
     write_outputs(result, tmp_path / "out", returns=False)
     rows = {r[0]: r[1:] for r in openpyxl.load_workbook(tmp_path / "out" / "allocations.xlsx")["Parameters"]
             .iter_rows(values_only=True)}
     assert rows["inputs.statements.path"] == ("statements.csv", "the file's name; manifest.json has its path")
+    assert rows["accept"] == ("known.yaml", "the file's name; the config gives its path")
     assert not any("jbloggs" in str(v) for r in rows.values() for v in r)
     assert "jbloggs" in (tmp_path / "out" / "manifest.json").read_text()
 

@@ -340,6 +340,13 @@ DEFAULT_NOTE = "default: not set in the config file"
 #: And on an input's path, shown by its file's name: a path names the machine's folders, often a person's
 #: (C:\Users\j.bloggs\…), and this sheet is published; manifest.json, which is not, has it as given.
 PATH_NOTE = "the file's name; manifest.json has its path"
+ACCEPT_NOTE = "the file's name; the config gives its path"
+
+
+def _a_path(key: str, value: object) -> bool:
+    """Whether a Parameters row is a file's path: an input's, or the accept list's (`accept: lists/known.yaml`)."""
+    return (key.startswith("inputs.") and key.endswith(".path")) or (key == "accept" and isinstance(value, str)
+                                                                      and "listed in the config" not in value)
 
 
 def file_name_of(path: object) -> object:
@@ -356,7 +363,7 @@ def parameters_sheet(ws: Worksheet, fmt: Formats, result: RunResult) -> None:
         config["reinstate"] = f"{len(config['reinstate'])} reinstatement(s), listed in manifest.json"
     if isinstance(config.get("accept"), list):  # names children and quotes why: counted here, like reinstate
         config["accept"] = f"{len(config['accept'])} accepted warning(s), listed in the config file"
-    rows = [(k, file_name_of(v), PATH_NOTE) if k.startswith("inputs.") and k.endswith(".path") else (k, v, None)
+    rows = [(k, file_name_of(v), PATH_NOTE if k != "accept" else ACCEPT_NOTE) if _a_path(k, v) else (k, v, None)
             for k, v in common.flatten_config(config)]
     rows += [(k, v, DEFAULT_NOTE) for k, v in defaults_in_force(result.config)]
     rows += [("senrun_version", common.senrun_version(), None), ("config_sha256", result.config_sha256, None)]
