@@ -475,7 +475,8 @@ class ScenariosCsv:
         from ..outputs import atomic
 
         self.atomic, self.path = atomic, folder / self.NAME
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600)
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+                     | getattr(os, "O_NOFOLLOW", 0), 0o600)  # (as atomic.write_file: never through a link)
         self.handle, self.sha, self.size = open(fd, "wb"), hashlib.sha256(), 0
         atomic.checkpoint("file-created")
         self._put(scenarios_csv_bytes(outcomes_frame([])))  # the header
