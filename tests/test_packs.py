@@ -279,3 +279,17 @@ def test_a_cell_with_nothing_in_it_is_blank_not_a_text_of_nothing_in_every_workb
     books = [out / "allocations.xlsx", *sorted((out / "clusters").glob("*.xlsx"))[:3]]
     assert all(book.is_file() for book in books), books
     assert {book.name: _empty_text_cells(book) for book in books} == {book.name: [] for book in books}
+
+
+def test_a_packs_cluster_sheet_prints_upright_on_one_page_and_its_tables_one_page_wide(run):
+    """The Cluster sheet printed landscape over two pages, its "Last year" block split from its heading: it is the
+    page a cluster meeting reads, two columns, so it prints upright on one page; the tables stay landscape."""
+    _, out = run
+    book = openpyxl.load_workbook(sorted((out / "clusters").glob("*.xlsx"))[0])
+    cluster = book["Cluster"]
+    fit = cluster.sheet_properties.pageSetUpPr.fitToPage
+    # (1 page wide and 1 high is the file's default, which is written as nothing: read back as None)
+    assert (cluster.page_setup.orientation, fit, cluster.page_setup.fitToWidth, cluster.page_setup.fitToHeight) in {
+        ("portrait", True, w, h) for w in (None, 1) for h in (None, 1)}
+    schools = book["Schools"]
+    assert schools.page_setup.orientation == "landscape" and schools.page_setup.fitToHeight == 0

@@ -246,6 +246,9 @@ class CellSheet:
     def set_landscape(self) -> None:
         self.settings.append(("set_landscape",))
 
+    def set_portrait(self) -> None:
+        self.settings.append(("set_portrait",))
+
     def set_paper(self, paper: int) -> None:
         self.settings.append(("set_paper", paper))
 
