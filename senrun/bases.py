@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 import polars as pl
 
-from .checks import MAX_LISTED, MAX_UNITS, MAX_UNITS_TOTAL
+from .checks import MAX_LISTED, MAX_UNITS, MAX_UNITS_TOTAL, spelt_otherwise
 from .config.loader import Config
 from .errors import Issues
 from .inputs.load import Table
@@ -131,11 +131,7 @@ def check_cluster_spelling(schools: Table, issues: Issues) -> None:
     two clusters, each with its own share, where the council meant one."""
     same = (pl.col(CLUSTER_ID).str.normalize("NFKC").str.to_lowercase()  # (Ⅱ and II, ２ and 2: alike on screen)
             .str.replace_all(r"(^|[^0-9.])0+([0-9])", "${1}${2}").str.replace_all(r"[\s\-_.,/']+", ""))
-    ids = (schools.frame.filter(pl.col(CLUSTER_ID).is_not_null()).sort(ROW)
-           .select(ROW, CLUSTER_ID, same.alias("_same"))
-           .with_columns(pl.col(CLUSTER_ID).first().over("_same").alias("_first"),
-                         pl.col(ROW).first().over("_same").alias("_first_row"))
-           .filter(pl.col(CLUSTER_ID) != pl.col("_first")).unique(CLUSTER_ID, keep="first").sort(ROW))
+    ids = spelt_otherwise(schools.frame, CLUSTER_ID, same).unique(CLUSTER_ID, keep="first").sort(ROW)
     for row, cluster, first, first_row in ids.select(ROW, CLUSTER_ID, "_first", "_first_row").head(MAX_LISTED).rows():
         issues.error("cluster_spelling", f"cluster_id '{cluster}' differs from '{first}' (row {first_row}) only in "
                      "capitals, spaces, punctuation, leading zeros or characters that look alike (full-width, Roman "

@@ -78,16 +78,22 @@ def duplicates(table: Table, keys: list[str], issues: Issues, what: str, detail:
         issues.error("duplicate", f"{dup.height - MAX_LISTED:,} more repeated {what}s", **table.where(keys[0]))
 
 
+def spelt_otherwise(frame: pl.DataFrame, column: str, same: pl.Expr) -> pl.DataFrame:
+    """The rows whose `column` is written otherwise than the first row (in file order) that `same` finds alike: ROW,
+    `column`, and that first row's `_first` and `_first_row`.  Two spellings of one id (a cluster's, a school's)."""
+    return (frame.filter(pl.col(column).is_not_null()).sort(ROW)
+            .select(ROW, column, same.alias("_same"))
+            .with_columns(pl.col(column).first().over("_same").alias("_first"),
+                          pl.col(ROW).first().over("_same").alias("_first_row"))
+            .filter(pl.col(column) != pl.col("_first")))
+
+
 def lookalike_ids(schools: Table, issues: Issues) -> None:
     """A school id that is another's in characters that look alike (９２６２００２ in full-width digits beside
     9262002, as some keyboards type them): the same school listed twice, which Excel shows as one; kept apart,
     it would have had a second lump sum and SSA.  An error at the later row, as a duplicate id is."""
-    ids = (schools.frame.filter(pl.col(SCHOOL_ID).is_not_null()).sort(ROW)
-           .select(ROW, SCHOOL_ID, pl.col(SCHOOL_ID).str.normalize("NFKC").str.to_lowercase().alias("_alike"))
-           .with_columns(pl.col(SCHOOL_ID).first().over("_alike").alias("_first"),
-                         pl.col(ROW).first().over("_alike").alias("_first_row"))
-           .filter(pl.col(SCHOOL_ID) != pl.col("_first"))
-           .filter(pl.col(SCHOOL_ID).str.to_lowercase() != pl.col("_first").str.to_lowercase()))
+    ids = (spelt_otherwise(schools.frame, SCHOOL_ID, pl.col(SCHOOL_ID).str.normalize("NFKC").str.to_lowercase())
+           .filter(pl.col(SCHOOL_ID).str.to_lowercase() != pl.col("_first").str.to_lowercase()))  # (not in case alone)
     for row, school, first, first_row in ids.select(ROW, SCHOOL_ID, "_first", "_first_row").head(MAX_LISTED).rows():
         issues.error("duplicate", f"school_id '{school}' is '{first}' (row {first_row}) written in characters that "
                      "look alike (full-width digits or letters, as some keyboards type them): one school listed "

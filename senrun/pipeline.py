@@ -271,8 +271,8 @@ def check_inputs(inp: Inputs, cfg: Config, whole: bool = True) -> None:
     cell would make wrong are left out: the census matching, basis columns and budget sums."""
     issues, schools = inp.issues, inp.schools
     ids = schools.frame[SCHOOL_ID]
-    checks.duplicates(schools, [SCHOOL_ID], issues, "school_id", hint=SAME_ID_CONVERSION if _successions_given(inp)
-                      else "")
+    dated = _successions_given(inp)  # (the schools input records openings, closings or successors)
+    checks.duplicates(schools, [SCHOOL_ID], issues, "school_id", hint=SAME_ID_CONVERSION if dated else "")
     checks.lookalike_ids(schools, issues)  # ９２６２００２ beside 9262002: one school, listed twice
     if URN in schools.frame.columns:  # a URN names one school: the links are read through it
         checks.duplicates(replace(schools, frame=schools.frame.filter(given_urn())), [URN], issues, "URN",
@@ -297,7 +297,7 @@ def check_inputs(inp: Inputs, cfg: Config, whole: bool = True) -> None:
     names = schools.frame[SCHOOL_NAME] if SCHOOL_NAME in schools.frame.columns else None  # for "did you mean"
     urns = urn_schools(schools.frame)  # (a school's URN given where its school_id was wanted is said so)
     checks.unknown_schools(inp.statements, SCHOOL_ID, ids, issues, "the school holding the PSF,", names=names,
-                           census=inp.census, urns=urns, hint=KEEP_SHUT_ROWS if _successions_given(inp) else "")
+                           census=inp.census, urns=urns, hint=KEEP_SHUT_ROWS if dated else "")
     checks.upn_letters(inp.statements, issues)
     if inp.moves is not None:
         checks.moves_reasons(inp.moves, ids, issues, transfer_keeps=cfg.transfer == "keeps", names=names, urns=urns)

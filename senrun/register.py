@@ -431,8 +431,8 @@ def apply(psf: PsfFrames, register: Register, cfg: Config, moves: pl.DataFrame |
              .with_columns(at.alias("_h")).with_row_index("_line"))
     held = lines.filter(held_mask)
     held = held.with_columns(hist["last_reason"].gather(held["_h"]), hist["last_paid_to"].gather(held["_h"]))
-    issues = [*register.notes, *_stale(register, cfg), *_unregistered(register, cfg), *_doubtful(register),
-              *_resurrected(held, register)]
+    issues = [*register.notes, *_stale(register, cfg), *_earlier_rules(register, cfg), *_unregistered(register, cfg),
+              *_doubtful(register), *_resurrected(held, register)]
     if not held.is_empty():
         # each stopped history keeps one line (its first), changed in place: paid nothing at its
         # statement's school from no date, it sorts where that line was among the lines kept (the
@@ -528,8 +528,6 @@ def _unregistered(register: Register, cfg: Config) -> list[Issue]:
     """A register written by a run without a register of its own, in a year after the policy began: the
     stops of the years before it are not in it (a child stopped then, paid again in that run, is carried
     as continuing).  Right where that run was senrun's first year under the policy; said, not stopped."""
-    if register.by_earlier_senrun and register.period is not None and register.period[0] <= cfg.policy_start:
-        return [_earlier_rules(register)]
     if register.had_register is not False or register.period is None or register.period[0] <= cfg.policy_start:
         return []
     given = ("written by an earlier release of senrun, which took no --register" if register.by_earlier_senrun
@@ -544,16 +542,19 @@ def _unregistered(register: Register, cfg: Config) -> list[Issue]:
                   f"{again}", file=register.file, expected="each year's run given last year's psf.csv as --register")]
 
 
-def _earlier_rules(register: Register) -> Issue:
+def _earlier_rules(register: Register, cfg: Config) -> list[Issue]:
     """The policy's first year, written by a release of senrun from before it took a register: no stop of an
     earlier year is missing from it, but its stops follow that release's rules, some corrected since (a census
-    dated before the policy start read as a move check, SPEC §11.7 and §11.10), and this year holds them all."""
-    return Issue("register_earlier_release", WARNING, f"the register is the psf.csv of a run ({register.period[0]:%d/%m/%Y} "
+    dated before the policy start read as a move check, SPEC §11.7 and §11.10), and this year holds them all.
+    (A later year's such register is `_unregistered`'s.)"""
+    if not register.by_earlier_senrun or register.period is None or register.period[0] > cfg.policy_start:
+        return []
+    return [Issue("register_earlier_release", WARNING, f"the register is the psf.csv of a run ({register.period[0]:%d/%m/%Y} "
                  f"– {register.period[1]:%d/%m/%Y}) written by an earlier release of senrun, before it took a register: "
                  "its stops follow that release's rules, some of which have been corrected since (a census dated "
                  "before the policy start is no longer read as a check of moves, SPEC §11.7), and each is held this "
                  "year. Run that year again with this release and give its output folder as --register",
-                 file=register.file, expected="last year's psf.csv as this release writes it")
+                 file=register.file, expected="last year's psf.csv as this release writes it")]
 
 
 def overlap_errors(register: Register, cfg: Config) -> list[Issue]:

@@ -130,15 +130,20 @@ def _said(sim, out: Path | None, years: int | None, chosen) -> None:
         _print_sheets(sim, chosen)
 
 
-def _floor_of(base, scenarios: list, previous: Path | None) -> tuple[Path, dict[str, int]] | None:
-    """Last year's file and its cluster allocations, read as allocate --previous reads them for formula.protection's
-    floor, where the base or a scenario has one; None otherwise (the floor is then left out, with a note)."""
-    from ..yearly.diff import floor_previous
+def _floor_of(base, scenarios: list, previous: Path | None) -> tuple[dict, dict[str, int]] | None:
+    """Last year's file as the manifest records it (its path as given, and SHA-256) and its cluster allocations,
+    read as allocate --previous reads them for formula.protection's floor, where the base or a scenario has one;
+    None otherwise (the floor is then left out, with a note)."""
+    import hashlib
+
+    from ..yearly.diff import floor_previous, previous_file
 
     floored = next((cfg for cfg in [base, *[cfg for _, cfg in scenarios]] if cfg.floor_pct is not None), None)
     if previous is None or floored is None:
         return None
-    return previous, floor_previous(floored, previous)
+    allocations = floor_previous(floored, previous)
+    digest = hashlib.sha256(previous_file(previous).read_bytes()).hexdigest()
+    return {"path": str(previous), "sha256": digest}, allocations
 
 
 def _print_sheets(sim, chosen) -> None:

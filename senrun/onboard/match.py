@@ -21,11 +21,11 @@ from dataclasses import dataclass
 import polars as pl
 
 from ..calendar import labelled_years
+from ..inputs.cells import value_expr
 from ..inputs.headers import norm, not_annual
-from ..inputs.parse import EVENT_ALIASES
-from ..inputs.schema import (ANNUAL_AMOUNT, CEASED_DATE, CLOSED, CLUSTER_ID, CLUSTER_NAME, DOB, EFFECTIVE_DATE, EVENTS,
+from ..inputs.schema import (ANNUAL_AMOUNT, CEASED_DATE, CLOSED, CLUSTER_ID, CLUSTER_NAME, DOB, EFFECTIVE_DATE,
                              FROM_SCHOOL, LINK_DATE, MOVE_DATE, OPENED, PUPILS, PUPILS_OVERRIDE, SCHEMAS, SCHOOL_ID,
-                             SERIAL_DATES, SSA, STATEMENT_DATE, STREAMS, SUCCESSOR_ID, TO_SCHOOL, URN, Column, Kind)
+                             SERIAL_DATES, SSA, STATEMENT_DATE, SUCCESSOR_ID, TO_SCHOOL, URN, Column, Kind)
 from ..inputs.synonyms import usual_names
 from .scan import Sheet
 
@@ -212,12 +212,11 @@ def propose_columns(table: Sheet, name: str) -> list[Proposal]:
     return sorted(out, key=lambda p: order.index(p.column))
 
 
-def _is_code(value: str, kind: Kind) -> bool:
-    """Whether a cell holds one of a coded column's codes, as senrun reads them (any case; an event in words)."""
-    if kind == Kind.STREAM:
-        return value.strip().upper() in STREAMS
-    word = re.sub(r"[\s-]+", "_", value.strip().lower())
-    return word in EVENTS or word in EVENT_ALIASES
+def _all_codes(values: list[str], col: Column) -> bool:
+    """Whether every value is one of a coded column's codes, read as the inputs read it (`cells.value_expr`: any case,
+    an event in words, its aliases)."""
+    return pl.DataFrame({col.name: values}, schema={col.name: pl.String}).select(
+        value_expr(col).is_not_null().all()).item()
 
 
 def _coded_by_values(table: Sheet, name: str, used_h: set[str], used_c: set[str]) -> list[Proposal]:
@@ -230,7 +229,7 @@ def _coded_by_values(table: Sheet, name: str, used_h: set[str], used_c: set[str]
             continue
         for header in table.headers:
             values = table.values.get(header, [])
-            if header not in used_h and values and all(_is_code(v, col.kind) for v in values[:200]):
+            if header not in used_h and values and _all_codes(values[:200], col):
                 used_h.add(header)
                 used_c.add(col.name)
                 out.append(Proposal(header, col.name, LIKELY))

@@ -238,17 +238,23 @@ def _units_line(units: object) -> tuple[object, str]:
 
 def cluster_units(result: RunResult) -> dict[str, dict[str, Fraction]]:
     """cluster_id → element → the cluster's units of it, summed exactly over its schools' workings (a school open
-    part of the period has a fraction of a lump sum's unit); a `per_cluster` element's unit is the cluster."""
+    part of the period has a fraction of a lump sum's unit); a `per_cluster` element's unit is the cluster.
+    Whole units are summed in one pass; only the others (a part year's 5/12, a need column's 0.342) one by one."""
     membership = result.schools.select("school_id", "cluster_id")
-    work = result.workings.join(membership, on="school_id", how="inner").filter(pl.col("cluster_id").is_not_null())
-    basis = {e.name: e.basis for e in result.elements}
+    work = (result.workings.join(membership, on="school_id", how="inner")
+            .filter(pl.col("cluster_id").is_not_null() & pl.col("units").is_not_null()))
+    whole = pl.col("units").str.contains(r"^\d+$")
     out: dict[str, dict[str, Fraction]] = {}
-    for cluster, element, units in work.select("cluster_id", "element", "units").iter_rows():
+    summed = work.filter(whole).group_by("cluster_id", "element").agg(pl.col("units").cast(pl.Int64).sum())
+    for cluster, element, units in summed.iter_rows():
+        out.setdefault(cluster, {})[element] = Fraction(units)
+    for cluster, element, units in work.filter(~whole).select("cluster_id", "element", "units").iter_rows():
         mine = out.setdefault(cluster, {})
-        if basis.get(element) == "per_cluster":
-            mine[element] = Fraction(1)
-        elif units is not None:
-            mine[element] = mine.get(element, Fraction(0)) + Fraction(str(units))
+        mine[element] = mine.get(element, Fraction(0)) + Fraction(units)
+    for e in result.elements:
+        if e.basis == "per_cluster":  # (its workings' units are the school's part of the cluster's: the unit is one)
+            for mine in out.values():
+                mine[e.name] = Fraction(1)
     return out
 
 

@@ -155,9 +155,7 @@ def cluster_sheet(ws: Worksheet, fmt: Formats, task: PackTask) -> None:
             ws.write_number(row, 1, float(value), fmt.rate)
         else:
             ws.write_string(row, 1, str(value))
-    print_setup(ws)
-    ws.set_portrait()  # (two columns: upright, as a letter is read)
-    ws.fit_to_pages(1, 1)  # one page: the cluster's figures, its share's working and last year read together
+    print_setup(ws, upright=True)  # one page: the cluster's figures, its share's working and last year together
 
 
 def write_table(ws: Worksheet, fmt: Formats, table: Table, first: int, wrapped: object,

@@ -221,13 +221,13 @@ def warnings_block(ws: Worksheet, fmt: Formats, result: RunResult, row: int) -> 
         return
     write_header(ws, r + 2, ["Kind", "Where", "Message"], fmt)
     for i, (code, where, message) in enumerate(public.iter_rows(), start=r + 3):
-        ws.write_string(i, 0, common.warning_words(code), fmt.wrap)
+        kind = common.warning_words(code)
+        ws.write_string(i, 0, kind, fmt.wrap)
         ws.write_string(i, 1, where, fmt.wrap)
         # wrapped across C:F, its row as tall as its lines: a message left to run on had widened the printed
         # page until the whole Summary was too small to read
         ws.merge_range(i, 2, i, 5, message, fmt.wrap)
-        ws.set_row(i, LINE_HEIGHT * max(_lines(common.warning_words(code), 62), _lines(where, 26),
-                                        _lines(message, 78)))
+        ws.set_row(i, LINE_HEIGHT * max(_lines(kind, 62), _lines(where, 26), _lines(message, 78)))
 
 
 #: A line of 11-point text, in points; and how many lines a text takes in a wrapped cell `width` characters wide.
@@ -343,12 +343,6 @@ PATH_NOTE = "the file's name; manifest.json has its path"
 ACCEPT_NOTE = "the file's name; the config gives its path"
 
 
-def _a_path(key: str, value: object) -> bool:
-    """Whether a Parameters row is a file's path: an input's, or the accept list's (`accept: lists/known.yaml`)."""
-    return (key.startswith("inputs.") and key.endswith(".path")) or (key == "accept" and isinstance(value, str)
-                                                                      and "listed in the config" not in value)
-
-
 def file_name_of(path: object) -> object:
     """A path as typed in the config (either kind of slash), by its file's name alone."""
     return str(path).replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] if isinstance(path, str) else path
@@ -359,12 +353,14 @@ def parameters_sheet(ws: Worksheet, fmt: Formats, result: RunResult) -> None:
     force for a key it leaves out (marked so in the Note column), then the senrun version and the
     config's fingerprint."""
     config = result.config.as_dict()
+    paths = {"accept": ACCEPT_NOTE} if isinstance(config.get("accept"), str) else {}  # (a file's name, not the list)
     if config.get("reinstate"):  # names children: counted here, listed in manifest.json (§11.4)
         config["reinstate"] = f"{len(config['reinstate'])} reinstatement(s), listed in manifest.json"
     if isinstance(config.get("accept"), list):  # names children and quotes why: counted here, like reinstate
         config["accept"] = f"{len(config['accept'])} accepted warning(s), listed in the config file"
-    rows = [(k, file_name_of(v), PATH_NOTE if k != "accept" else ACCEPT_NOTE) if _a_path(k, v) else (k, v, None)
-            for k, v in common.flatten_config(config)]
+    flat = common.flatten_config(config)
+    paths.update((k, PATH_NOTE) for k, _ in flat if k.startswith("inputs.") and k.endswith(".path"))
+    rows = [(k, file_name_of(v), paths[k]) if k in paths else (k, v, None) for k, v in flat]
     rows += [(k, v, DEFAULT_NOTE) for k, v in defaults_in_force(result.config)]
     rows += [("senrun_version", common.senrun_version(), None), ("config_sha256", result.config_sha256, None)]
     frame = pl.DataFrame({"key": [k for k, _, _ in rows], "value": [parameter_text(v) for _, v, _ in rows],

@@ -153,14 +153,15 @@ def footer(left: str, right: str = "") -> str:
     return f"&L{text}{tail}"
 
 
-def print_setup(ws: Worksheet, header_row: int | None = None) -> None:
+def print_setup(ws: Worksheet, header_row: int | None = None, upright: bool = False) -> None:
     """Printed, a sheet fits the page width in landscape and repeats its header on every page
-    (a chart sheet is one page already: fitting is a worksheet's setting, not a chart sheet's)."""
-    ws.set_landscape()
+    (a chart sheet is one page already: fitting is a worksheet's setting, not a chart sheet's);
+    `upright`, a sheet of a column or two (a cluster pack's Cluster sheet) fits one page, portrait."""
+    ws.set_portrait() if upright else ws.set_landscape()
     ws.set_paper(9)  # A4
     if isinstance(ws, Chartsheet):
         return
-    ws.fit_to_pages(1, 0)
+    ws.fit_to_pages(1, 1 if upright else 0)
     if header_row is not None:
         ws.repeat_rows(header_row)
 

@@ -499,29 +499,25 @@ class ScenariosCsv:
 
 
 def run_and_write(base_cfg, scenarios: list, out: Path, years: int | None = None, sheets=None, progress=None,
-                  register=None, check=None, previous: tuple[Path, dict[str, int]] | None = None) -> SimulationResult:
+                  register=None, check=None, previous: tuple[dict, dict[str, int]] | None = None) -> SimulationResult:
     """simulate() with its outputs written into `out`, all or nothing: scenarios.csv as the scenarios run,
     a chunk at a time, so that what is held is the Overview's rows and the scenarios with sheets
     (`sheets`), whatever the number of scenarios.  `check(sim)` may stop the run before anything else
-    is written (raising: then nothing is).  `previous`: last year's file and its cluster allocations, for
-    formula.protection's floor."""
+    is written (raising: then nothing is).  `previous`: last year's file as the manifest records it (path and
+    SHA-256) and its cluster allocations, for formula.protection's floor."""
     from ..outputs import atomic, guard
     from .simulate import simulate
 
     say = progress or (lambda message: None)
     protected = (guard.run_files(base_cfg) + ([(guard.LAST_YEARS["register"], Path(register))] if register else [])
-                 + ([(guard.LAST_YEARS["previous"], Path(previous[0]))] if previous else []))
+                 + ([(guard.LAST_YEARS["previous"], Path(previous[0]["path"]))] if previous else []))
     with atomic.staged(Path(out), protected, guard.output_mode(base_cfg), "simulate") as staging:
         csv = ScenariosCsv(staging)
         try:
             sim = simulate(base_cfg, scenarios, years, progress=progress, register=register, sheets=sheets,
                            sink=csv.write, previous=previous[1] if previous else None)
             if previous:  # which file set the floor: the figures depend on it
-                from .diff import previous_file
-
-                given = previous_file(Path(previous[0]))
-                sim = replace(sim, previous={"path": str(previous[0]),
-                                             "sha256": hashlib.sha256(given.read_bytes()).hexdigest()})
+                sim = replace(sim, previous=previous[0])
         finally:
             digest = csv.close()
         if check is not None:
