@@ -267,7 +267,7 @@ def chunk_schools(chunk) -> list[SchoolReturn]:
     replace(ONE, school_id="S2", children=()),  # no child: the date format is never used
     replace(ONE, school_id="=SUM(A1)", school_name="ü\x01" + "x" * 40_000, cluster_name=None),
     replace(ONE, ssa=None, psf=-1, elements=(("Need", "the schools' need column", "41.5", None, 0),)),
-    replace(ONE, previous_total=None, contact=None, issued=None, delegation="devolved"),  # no previous year
+    replace(ONE, previous_total=None, delegation="devolved"),  # no previous year
 ])
 @pytest.mark.parametrize("template", [True, False], ids=["sheet template", "kept parts"])
 def test_a_later_return_packaged_from_kept_parts_is_what_xlsxwriter_writes(later, template, monkeypatch):
@@ -276,6 +276,19 @@ def test_a_later_return_packaged_from_kept_parts_is_what_xlsxwriter_writes(later
     assert fast == plain
     ws = openpyxl.load_workbook(io.BytesIO(fast[1]))["Return"]
     assert (ws["A3"].value, ws["B3"].value) == ("School ID", later.school_id)
+
+
+def test_a_return_whose_heading_has_other_lines_repeats_its_own_header_row_and_is_written_by_xlsxwriter(monkeypatch):
+    # Every return of a run has the run's heading (its `issued:` and `contact:`), so one template covers them; a
+    # return with other heading lines puts its children's header elsewhere, which the printed pages repeat.
+    later = replace(ONE, contact=None, issued=None)
+    fast, plain, packer = both_ways([ONE, later], monkeypatch, True)
+    assert packer.from_template == 0 and fast == plain
+    titles = []
+    for data in fast:
+        ws = openpyxl.load_workbook(io.BytesIO(data))["Return"]
+        titles.append((ws.print_title_rows, ws[ws.print_title_rows.split(":")[0].replace("$", "A")].value))
+    assert titles == [("$12:$12", "UPN"), ("$10:$10", "UPN")]
 
 
 def test_a_workbook_of_another_shape_is_left_to_xlsxwriter():

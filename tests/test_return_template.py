@@ -85,7 +85,7 @@ AWKWARD_BUT_COVERED = [
     replace(ONE, ssa=-1, psf=None, cluster_share=0, total=-10**12, cluster_allocation=None),
     replace(ONE, children=()),  # no child: a line of text instead of the table
     replace(ONE, children=((None,) * 10, ("U", None, 1, None, 2, -5, None, None, "why & how", None))),
-    replace(ONE, previous_total=None, contact=None, issued=None),
+    replace(ONE, previous_total=None),  # (another heading, without `issued:` or `contact:`, is another run's shape)
     replace(ONE, previous_total=0),  # new this year
     replace(ONE, elements=(("Need", "need", "41.5", "0.000001", -3), ("Other", "x", None, "n/a", None),
                            ("Count", "pupils", 12, None, 10**15))),
@@ -141,7 +141,7 @@ def test_a_childs_row_without_blanks_written_at_once_is_the_row_written_cell_by_
     fmt = PACKER._template.styles
     at_once, cell_by_cell = xlsxtemplate.CellSheet(), xlsxtemplate.CellSheet()
     rows = returnbook.children_xml(at_once, fmt, tuple(children), 10)
-    styles = (fmt.date.xf, fmt.money.xf, fmt.integer.xf)
+    styles = (fmt.date.xf, fmt.money.xf, fmt.integer.xf, fmt.why.xf)
     index = cell_by_cell.str_table._get_shared_string_index
     assert rows == [returnbook.child_cells(index, styles, values, r) for r, values in enumerate(children, start=11)]
     assert at_once.str_table.index == cell_by_cell.str_table.index

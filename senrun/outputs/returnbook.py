@@ -13,8 +13,9 @@ packaged from the template the first return gave (xlsxpack.BookPacker.pack_drawn
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from functools import cache, lru_cache
 
@@ -25,7 +26,7 @@ from xlsxwriter.worksheet import Worksheet
 from .common import notional_note, number_or_text
 from .packbook import PackChunk, build_pack_chunk
 from .tablesheet import TableSheet, fit_text
-from .xlsx import Formats, footer, new_workbook, print_setup, register_formats, write_header, write_money, write_value
+from .xlsx import Formats, footer, new_workbook, print_setup, register_formats, write_money, write_value
 from .xlsxpack import BookPacker
 
 CHILD_COLUMNS = ("upn", "stream", "date_of_birth", "paid_from", "paid_to",
@@ -33,15 +34,42 @@ CHILD_COLUMNS = ("upn", "stream", "date_of_birth", "paid_from", "paid_to",
 #: The headers a school business manager reads above those columns.
 CHILD_LABELS = ("UPN", "Funding stream", "Date of birth", "Paid from", "Paid to",
                 "Annual PSF", "Paid this period", "PSF stops on", "Why", "Later years protected")
-#: How each child column is shown: text, a date (Excel serial day), money (pence) or a whole number.
-CHILD_KINDS = ("text", "text", "date", "date", "date", "money", "money", "date", "text", "int")
+#: How each child column is shown: text, a date (Excel serial day), money (pence), a whole number, or text wrapped
+#: within its column ("Why").
+CHILD_KINDS = ("text", "text", "date", "date", "date", "money", "money", "date", "wrap", "int")
 #: Each child column's letter and kind.
 CHILD_CELLS = tuple((xl_col_to_name(c), kind) for c, kind in enumerate(CHILD_KINDS))
 ELEMENT_LABELS = ("Element", "Shared by", "Units", "Rate (£ per unit)", "Amount (£)")
-WIDTHS = (36, 22, 12, 16, 12, 14, 16, 14, 80, 20)  # "Why": its longest words ("post_policy_statement: statement issued after the cluster model began (no PSF)")
+#: The columns' widths.  Printed on A4 landscape, one page wide, they make the text about 9 points: column A holds
+#: the blocks' labels, the money columns a school's largest figures, "Why" wraps its words on two or three lines,
+#: and the headers wrap (a finance officer prints a return to check it; at its old widths it printed at 6 points).
+WIDTHS = (36, 16, 11, 12, 13, 12, 13, 11, 36, 10)
+#: The left and right margins on paper, in inches (Excel's "Narrow" is 0.25, its "Normal" 0.7).
+SIDE_MARGIN = 0.4
+#: A line's height in points, and about how many pixels a character of text takes at 11 points (bold the wider):
+#: Excel and LibreOffice keep a row at the height the file gives it, so a row whose cell wraps is given its lines.
+LINE_POINTS = 15
+CHAR_PIXELS, BOLD_PIXELS = 6.0, 6.8
+#: The most characters of a note on one printed line (the columns hold about 170 digits' width); a longer note is
+#: written on as many rows as it needs, since text that runs past the last column does not print.
+NOTE_ROOM = 150
 
 #: This process's packager: every return has one shape, so most of its package is reused.
 PACKER = BookPacker()
+
+
+@dataclass(frozen=True)
+class ReturnFormats(Formats):
+    """The workbook's formats, the children's table's wrapped header and its wrapped "Why" cells."""
+
+    header_wrap: object
+    why: object
+
+
+#: The children's table's header: as xlsx.Formats.header, wrapped within its column.
+HEADER_WRAP = {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True}
+#: A "Why" cell: its words wrapped within the column, at the foot of the row like the cells beside it.
+WHY = {"text_wrap": True}
 
 
 @dataclass(frozen=True)
@@ -129,7 +157,9 @@ def return_title(school: SchoolReturn) -> str:
 def new_return_book(title: str) -> tuple[Workbook, io.BytesIO, TableSheet, Formats]:
     """An empty return workbook: (book, buffer it writes into, its sheet, its formats)."""
     buffer = io.BytesIO()
-    book, fmt = new_workbook(buffer, title)
+    book, base = new_workbook(buffer, title)
+    fmt = ReturnFormats(*(getattr(base, f.name) for f in fields(base)), header_wrap=book.add_format(HEADER_WRAP),
+                        why=book.add_format(WHY))
     register_formats(fmt)  # every return has the same styles, whichever formats its cells use
     return book, buffer, book.add_worksheet("Return", worksheet_class=TableSheet), fmt
 
@@ -139,7 +169,8 @@ def draw_return(ws: TableSheet, fmt: Formats, school: SchoolReturn) -> None:
     `write_string`, `write_number`, `put_cells`, `set_column`, the print setup and `set_footer`
     are called on the sheet, which is how most returns are written from a template
     (xlsxpack.BookPacker.pack_drawn); a sheet calling anything else is written by XlsxWriter."""
-    print_setup(ws)
+    print_setup(ws, header_row=children_header_row(school))
+    ws.set_margins(left=SIDE_MARGIN, right=SIDE_MARGIN)
     for col, width in enumerate(WIDTHS):
         ws.set_column(col, col, width)
     row = heading_block(ws, fmt, school)
@@ -151,8 +182,36 @@ def draw_return(ws: TableSheet, fmt: Formats, school: SchoolReturn) -> None:
         ws.write_string(row + 1, 0, "Your cluster's total allocation", fmt.bold)
         write_money(ws, row + 1, 1, school.cluster_allocation, fmt, bold=True)
         if school.in_formula:
-            ws.write_string(row + 3, 0, notional_note(school.delegation), fmt.bold)
+            write_note(ws, row + 3, notional_note(school.delegation), fmt.bold)
     ws.set_footer(footer(f"{school.year}: {school.school_id}", f"Run {school.reference}"))
+
+
+def children_header_row(school: SchoolReturn) -> int:
+    """The row (0-based) of the children's table's header, which every printed page repeats: the same in every
+    return of a run (the heading's lines are the run's), so that every return is written from one template."""
+    return len(heading_lines(school)) + 5
+
+
+@lru_cache(maxsize=4096)
+def lines_in(text: str, width: float, bold: bool = False) -> int:
+    """How many lines `text` takes wrapped in a column `width` characters wide (at least one)."""
+    room = max(1, int(width * 7 / (BOLD_PIXELS if bold else CHAR_PIXELS)))
+    return max(1, len(textwrap.wrap(text, room)))
+
+
+def fit_row(ws: Worksheet, row: int, cells: tuple[tuple[str, int], ...], bold: bool = False) -> None:
+    """Give `row` the height of its tallest wrapped cell, of (text, column) `cells`, where it needs more than one line."""
+    lines = max(lines_in(text, WIDTHS[col], bold) for text, col in cells)
+    if lines > 1:
+        ws.set_row(row, LINE_POINTS * lines)
+
+
+def write_note(ws: Worksheet, row: int, text: str, cell_format: object = None) -> int:
+    """A note from column A, on as many rows as it needs to print whole (NOTE_ROOM); returns the next free row."""
+    for line in textwrap.wrap(text, NOTE_ROOM, break_long_words=False, break_on_hyphens=False) or [text]:
+        ws.write_string(row, 0, line, cell_format) if cell_format is not None else ws.write_string(row, 0, line)
+        row += 1
+    return row
 
 
 def takes_share(school: SchoolReturn) -> bool:
@@ -169,8 +228,9 @@ def change_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) ->
         else "Last year"
     lines = [(last_year, before), ("This year", now), ("Change", now - before)]
     for offset, (label, pence) in enumerate(lines, start=1):
-        ws.write_string(row + offset, 0, label)
+        ws.write_string(row + offset, 0, label, fmt.why)
         write_money(ws, row + offset, 1, pence, fmt)
+        fit_row(ws, row + offset, ((label, 0),))
     ws.write_string(row + 4, 0, "Change (%)")
     if before:
         ws.write_number(row + 4, 1, round((now - before) * 100 / before, 2), fmt.pct)
@@ -185,16 +245,22 @@ def change_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) ->
 NO_CLUSTER = "none (a setting outside the formula)"
 
 
-def heading_block(ws: Worksheet, fmt: Formats, school: SchoolReturn) -> int:
-    """Title, school, cluster, period and the SSA; returns the next free row."""
+def heading_lines(school: SchoolReturn) -> list[tuple[str, str]]:
+    """The heading's (label, text) lines under the title: the school, its cluster, the period, and the run's
+    issue date and contact where the config gives them."""
     named = school.cluster_name and school.cluster_name != school.cluster_id  # a cluster without a name has its id
     cluster = (school.cluster_id + (f" ({school.cluster_name})" if named else "")
                if school.cluster_id else NO_CLUSTER)  # a setting outside the formula may have none (§11.2)
-    ws.write_string(0, 0, f"SEN funding return {school.year}", fmt.title)
     lines = [("School", school.school_name or ""), ("School ID", school.school_id),
              ("Cluster", cluster), ("Funding period", school.period)]
     lines += [("Issued", school.issued)] if school.issued else []
-    lines += [("Contact", school.contact)] if school.contact else []
+    return lines + ([("Contact", school.contact)] if school.contact else [])
+
+
+def heading_block(ws: Worksheet, fmt: Formats, school: SchoolReturn) -> int:
+    """Title, school, cluster, period and the SSA; returns the next free row."""
+    ws.write_string(0, 0, f"SEN funding return {school.year}", fmt.title)
+    lines = heading_lines(school)
     for row, (label, text) in enumerate(lines, start=1):
         ws.write_string(row, 0, label, fmt.bold)
         ws.write_string(row, 1, text)
@@ -207,13 +273,16 @@ def heading_block(ws: Worksheet, fmt: Formats, school: SchoolReturn) -> int:
 def psf_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -> int:
     """Continuing PSF by child, paid at this school; returns the next free row."""
     ws.write_string(row, 0, "2. Continuing pupil specific funding (PSF), by child", fmt.bold)
+    for col, label in enumerate(CHILD_LABELS):  # (with no children too: every return's printed pages repeat it)
+        ws.write_string(row + 1, col, label, fmt.header_wrap)
+    fit_row(ws, row + 1, tuple((label, col) for col, label in enumerate(CHILD_LABELS)), bold=True)
     if not school.children:
-        ws.write_string(row + 1, 0, "No child has continuing PSF at this school in this period.")
-        row += 2
+        ws.write_string(row + 2, 0, "No child has continuing PSF at this school in this period.")
+        row += 3
     else:
-        write_header(ws, row + 1, CHILD_LABELS, fmt)
         last = row + 1 + len(school.children)
-        ws.put_cells(row + 2, 0, len(CHILD_COLUMNS) - 1, children_xml(ws, fmt, school.children, row + 2))
+        ws.put_cells(row + 2, 0, len(CHILD_COLUMNS) - 1, children_xml(ws, fmt, school.children, row + 2),
+                     why_heights(school.children, row + 2))
         row = last + 1
     ws.write_string(row, 0, "Total continuing PSF", fmt.bold)
     write_money(ws, row, 1, school.psf, fmt, bold=True)
@@ -230,12 +299,14 @@ def stopped_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -
     of a school whose return lists fewer children than last year's; returns the next free row."""
     ws.write_string(row, 0, "Paid PSF here last year, not this year", fmt.bold)
     for col, label in STOPPED_COLUMNS:
-        ws.write_string(row + 1, col, label, fmt.header)
+        ws.write_string(row + 1, col, label, fmt.header_wrap)
+    fit_row(ws, row + 1, tuple((label, col) for col, label in STOPPED_COLUMNS), bold=True)
     for r, (upn, stream, paid, why) in enumerate(school.stopped, start=row + 2):
         ws.write_string(r, 0, upn)
         ws.write_string(r, 1, stream)
         write_money(ws, r, 6, paid, fmt)
-        ws.write_string(r, 8, fit_text(why))
+        ws.write_string(r, 8, fit_text(why), fmt.why)
+        fit_row(ws, r, ((fit_text(why), 8),))
     total = row + 2 + len(school.stopped)  # what the school's PSF falls by, against last year, for these children
     ws.write_string(total, 0, "Total paid here last year for these children", fmt.bold)
     write_money(ws, total, 6, sum(paid for _, _, paid, _ in school.stopped), fmt, bold=True)
@@ -246,16 +317,30 @@ def children_xml(ws: TableSheet, fmt: Formats, children: tuple[tuple, ...], firs
     """Each child's row of cells as XML, from `first_row` (0-based): text as shared strings,
     dates and money as numbers under their formats (pounds as XlsxWriter writes pence / 100)."""
     index = ws.str_table._get_shared_string_index
-    styles = (fmt.date._get_xf_index(), fmt.money._get_xf_index(), fmt.integer._get_xf_index())
+    styles = (fmt.date._get_xf_index(), fmt.money._get_xf_index(), fmt.integer._get_xf_index(),
+              fmt.why._get_xf_index())
     whole_row = child_row_format(*styles).format
     rows = []
     for r, values in enumerate(children, start=first_row + 1):
         if None in values:
             rows.append(child_cells(index, styles, values, r))
             continue
-        rows.append(whole_row(r, *[index(fit_text(str(v))) if kind == "text" else v / 100 if kind == "money" else v
-                                  for kind, v in zip(CHILD_KINDS, values)]))
+        rows.append(whole_row(r, *[index(fit_text(str(v))) if kind in TEXT_KINDS else v / 100 if kind == "money"
+                                  else v for kind, v in zip(CHILD_KINDS, values)]))
     return rows
+
+
+#: The kinds of child cell that hold text (as shared strings).
+TEXT_KINDS = ("text", "wrap")
+#: The kinds of child cell under a format of their own, in the order children_xml gives their style indexes.
+STYLED_KINDS = ("date", "money", "int", "wrap")
+
+
+def why_heights(children: tuple[tuple, ...], first_row: int) -> dict[int, float]:
+    """The children's rows (0-based, from `first_row`) whose "Why" wraps on more than one line, and their heights."""
+    why, width = CHILD_COLUMNS.index("why"), WIDTHS[CHILD_COLUMNS.index("why")]
+    lines = [lines_in(fit_text(str(values[why])), width) if values[why] is not None else 1 for values in children]
+    return {first_row + at: LINE_POINTS * n for at, n in enumerate(lines) if n > 1}
 
 
 def child_cell(col: str, kind: str, xf: dict[str, int], row: object, value: object) -> str:
@@ -263,22 +348,24 @@ def child_cell(col: str, kind: str, xf: dict[str, int], row: object, value: obje
     string's index for text, else the number, money in pounds)."""
     if kind == "text":
         return f'<c r="{col}{row}" t="s"><v>{value}</v></c>'
+    if kind == "wrap":
+        return f'<c r="{col}{row}" s="{xf[kind]}" t="s"><v>{value}</v></c>'
     return f'<c r="{col}{row}" s="{xf[kind]}"><v>{value}</v></c>'
 
 
-def child_cells(index: Callable[[str], int], styles: tuple[int, int, int], values: tuple, r: int) -> str:
+def child_cells(index: Callable[[str], int], styles: tuple[int, ...], values: tuple, r: int) -> str:
     """A child's row of cells (1-based row `r`), cell by cell; a blank value is left out."""
-    xf = dict(zip(("date", "money", "int"), styles))
-    return "".join(child_cell(col, kind, xf, r, index(fit_text(str(value))) if kind == "text"
+    xf = dict(zip(STYLED_KINDS, styles))
+    return "".join(child_cell(col, kind, xf, r, index(fit_text(str(value))) if kind in TEXT_KINDS
                               else f"{value / 100:.16G}" if kind == "money" else value)
                    for (col, kind), value in zip(CHILD_CELLS, values) if value is not None)
 
 
 @cache
-def child_row_format(date_xf: int, money_xf: int, int_xf: int) -> str:
+def child_row_format(*styles: int) -> str:
     """A child's row without blanks as a `str.format` pattern — {0} the row (1-based), then each
     column's value: a shared string's index, pounds, or the number — giving what child_cells gives."""
-    xf = {"date": date_xf, "money": money_xf, "int": int_xf}
+    xf = dict(zip(STYLED_KINDS, styles))
     return "".join(child_cell(col, kind, xf, "{0}", f"{{{i}:.16G}}" if kind == "money" else f"{{{i}}}")
                    for i, (col, kind) in enumerate(CHILD_CELLS, start=1))
 
@@ -286,18 +373,19 @@ def child_row_format(date_xf: int, money_xf: int, int_xf: int) -> str:
 def formula_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -> int:
     """The formula share by element, the cluster share and the school's total; next free row."""
     ws.write_string(row, 0, "3. Cluster formula share by element (notional: see the note below)", fmt.bold)
-    write_header(ws, row + 1, ELEMENT_LABELS, fmt)
+    for col, label in enumerate(ELEMENT_LABELS):
+        ws.write_string(row + 1, col, label, fmt.header_wrap)
+    fit_row(ws, row + 1, tuple((label, col) for col, label in enumerate(ELEMENT_LABELS)), bold=True)
     for r, (title, basis, units, rate, pence) in enumerate(school.elements, start=row + 2):
-        ws.write_string(r, 0, title)
-        ws.write_string(r, 1, basis)
+        ws.write_string(r, 0, title, fmt.why)
+        ws.write_string(r, 1, basis, fmt.why)
+        fit_row(ws, r, ((title, 0), (basis, 1)))
         write_value(ws, r, 2, as_number(units), fmt)
         rate_value = as_number(rate)
         if isinstance(rate_value, (int, Decimal)):
             ws.write_number(r, 3, float(rate_value), fmt.rate)
         write_money(ws, r, 4, pence, fmt)
-    row += 2 + len(school.elements)
-    ws.write_string(row, 0, ROUNDING_NOTE)
-    row += 1
+    row = write_note(ws, row + 2 + len(school.elements), ROUNDING_NOTE)
     ws.write_string(row, 0, "Cluster share (notional)", fmt.bold)
     write_money(ws, row, 1, school.cluster_share, fmt, bold=True)
     ws.write_string(row + 1, 0, "Total: SSA + PSF + cluster share", fmt.bold)
@@ -321,10 +409,10 @@ def outside_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -
     """For a setting outside the formula, in place of the formula block: why it has no cluster share,
     and its total (SSA + PSF); next free row."""
     ws.write_string(row, 0, "3. Cluster formula share: none", fmt.bold)
-    ws.write_string(row + 1, 0, OUTSIDE_IN_CLUSTER_NOTE if school.cluster_id else OUTSIDE_NOTE)
-    ws.write_string(row + 2, 0, "Total: SSA + PSF", fmt.bold)
-    write_money(ws, row + 2, 1, school.total, fmt, bold=True)
-    return row + 3
+    row = write_note(ws, row + 1, OUTSIDE_IN_CLUSTER_NOTE if school.cluster_id else OUTSIDE_NOTE)
+    ws.write_string(row, 0, "Total: SSA + PSF", fmt.bold)
+    write_money(ws, row, 1, school.total, fmt, bold=True)
+    return row + 1
 
 
 def as_number(units: object) -> object:

@@ -45,16 +45,20 @@ class TableSheet(Worksheet):
     def __init__(self) -> None:
         super().__init__()
         self._blocks: list[tuple[int, int, Sequence[str]]] = []  # (first row, first column, each row's cells' XML)
+        self._tall: dict[int, str] = {}  # a row (1-based) of the XML rows with a height of its own → its attributes
 
-    def put_cells(self, first_row: int, first_col: int, last_col: int, rows: Sequence[str]) -> None:
+    def put_cells(self, first_row: int, first_col: int, last_col: int, rows: Sequence[str],
+                  heights: dict[int, float] | None = None) -> None:
         """Take the `<c>` elements of rows first_row, first_row + 1, … (0-based), one string per
         row (a list, or rows made as they are written: tables.XmlRows), covering columns
-        first_col..last_col (a null cell is simply left out)."""
+        first_col..last_col (a null cell is simply left out); `heights` gives the rows (0-based)
+        that are taller than the default, in points (a cell whose text wraps on several lines)."""
         if not rows:
             return
         self._check_dimensions(first_row, first_col)
         self._check_dimensions(first_row + len(rows) - 1, last_col)
         self._blocks.append((first_row, first_col, rows))
+        self._tall.update({row + 1: height_attributes(points) for row, points in (heights or {}).items()})
 
     def _write_rows(self) -> None:
         """XlsxWriter's rows, with the XML rows in their places."""
@@ -72,8 +76,10 @@ class TableSheet(Worksheet):
                     self.dim_rowmin, self.dim_rowmax = start, first - 1
                     super()._write_rows()
                 at = first + 1
+                tall = self._tall.get
                 for part in in_parts(rows):  # a large table a part at a time: never all its XML at once
-                    self.fh.write("".join([f'<row r="{r}">{cells}</row>' for r, cells in enumerate(part, start=at)]))
+                    self.fh.write("".join([f'<row r="{r}"{tall(r, "")}>{cells}</row>' if self._tall else
+                                           f'<row r="{r}">{cells}</row>' for r, cells in enumerate(part, start=at)]))
                     at += len(part)
                 start = first + len(rows)
             if start <= high:
@@ -98,6 +104,16 @@ class TableSheet(Worksheet):
                 parts = [list(rows[low - first:high - first]) for first, rows in here]
                 runs.append((low, ["".join(cells) for cells in zip(*parts)]))
         return runs
+
+
+#: A row's height in pixels when it has none of its own (15 points).
+DEFAULT_ROW_PIXELS = 20
+
+
+def height_attributes(points: float) -> str:
+    """A `<row>`'s attributes for a height in points, as XlsxWriter's `set_row` writes them (none for the default)."""
+    pixels = int(points * 4.0 / 3.0 + 0.5)
+    return "" if pixels == DEFAULT_ROW_PIXELS else f' ht="{pixels * 0.75:.16g}" customHeight="1"'
 
 
 #: Rows of XML written at a time (a few MB of text).

@@ -51,7 +51,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_range, xl_range_abs
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.xmlwriter import XMLwriter
 
-from .tablesheet import MAX_FOOTER, TableSheet, fit_text, utf16_units
+from .tablesheet import MAX_FOOTER, TableSheet, fit_text, height_attributes, utf16_units
 from .xlsxfast import CORE_PART, STRINGS_PART, Member, compress, si_xml, zip_entries, zip_entry
 
 #: Excel's limits, as XlsxWriter checks them: rows and columns (and, in tablesheet.py, text in a cell and a footer).
@@ -61,8 +61,6 @@ MAX_COLS = 1 << COL_BITS
 COL_MASK = MAX_COLS - 1
 ROW_OF = COL_BITS.__rrshift__  # key → row, called from C
 NUMBERS = (int, float)
-#: A row's height in pixels when set_row has not changed it (XlsxWriter's default, 15 points).
-DEFAULT_ROW_PIXELS = 20
 #: Column letters of the columns a template's sheet may use (A to IV), made once.
 COLUMN_NAMES = [xl_col_to_name(c) for c in range(256)]
 NAMED_COLS = len(COLUMN_NAMES)
@@ -136,6 +134,7 @@ class CellSheet:
         self.blocks: list[tuple[int, int, int, list[str]]] = []  # put_cells: first row, columns, rows' XML
         self.settings: list[tuple] = []  # widths, panes and print settings, in order
         self.heights: dict[int, str] = {}  # set_row: row → its <row> element's height attributes
+        self.tall: dict[int, str] = {}  # put_cells' rows (1-based) with a height of their own → its attributes
         self.merges: list[str] = []  # merge_range: each range's reference, in order
         self.filter: tuple[int, int, int, int] | None = None  # autofilter: first row, column, last row, column
         self.footer: str | None = None
@@ -181,13 +180,15 @@ class CellSheet:
         except (TypeError, AttributeError) as exc:  # not a cell's place, not a Style
             raise Unusual("cell") from exc
 
-    def put_cells(self, first_row: int, first_col: int, last_col: int, rows: list[str]) -> None:
-        """TableSheet.put_cells: rows of ready-made cells."""
+    def put_cells(self, first_row: int, first_col: int, last_col: int, rows: list[str],
+                  heights: dict[int, float] | None = None) -> None:
+        """TableSheet.put_cells: rows of ready-made cells, some of them taller than the default."""
         if not rows:
             return
         if first_row.__class__ is not int or first_col.__class__ is not int or last_col.__class__ is not int:
             raise Unusual("rows")
         self.blocks.append((first_row, first_col, last_col, rows))
+        self.tall.update({row + 1: height_attributes(points) for row, points in (heights or {}).items()})
 
     def set_row(self, row: int, height: float | None = None, cell_format: object = None,
                 options: dict | None = None) -> int:
@@ -195,10 +196,9 @@ class CellSheet:
         if cell_format is not None or options or height.__class__ not in NUMBERS or row.__class__ is not int \
                 or not 0 <= row < MAX_ROWS or not self.cells:
             raise Unusual("row")  # a format, hiding, outlines; or a row that could widen the dimension
-        pixels = int(height * 4.0 / 3.0 + 0.5)
-        if pixels <= 0:
+        if int(height * 4.0 / 3.0 + 0.5) <= 0:
             raise Unusual("row")  # hidden
-        self.heights[row] = "" if pixels == DEFAULT_ROW_PIXELS else f' ht="{pixels * 0.75:.16g}" customHeight="1"'
+        self.heights[row] = height_attributes(height)
         return 0
 
     def merge_range(self, first_row: int, first_col: int, last_row: int, last_col: int, data: object,
@@ -252,6 +252,9 @@ class CellSheet:
     def set_paper(self, paper: int) -> None:
         self.settings.append(("set_paper", paper))
 
+    def set_margins(self, left: float = 0.7, right: float = 0.7, top: float = 0.75, bottom: float = 0.75) -> None:
+        self.settings.append(("set_margins", left, right, top, bottom))
+
     def fit_to_pages(self, width: int, height: int) -> None:
         self.settings.append(("fit_to_pages", width, height))
         self.fit_page = 1
@@ -301,16 +304,18 @@ def sheet_rows(sheet: CellSheet) -> tuple[str, str]:
     out, done = [], 0
     for row, part, keys, at in rows:
         while done < part:  # the blocks above the row first
-            out.append(_block_rows(blocks[done]))
+            out.append(_block_rows(blocks[done], sheet.tall))
             done += 1
         height = heights.get(row, "") if heights else ""
         out.append(f'<row r="{row + 1}" spans="{text[at]}"{height}>{"".join(map(cell, keys))}</row>')
-    out += [_block_rows(block) for block in blocks[done:]]
+    out += [_block_rows(block, sheet.tall) for block in blocks[done:]]
     return "".join(out), dimension(rows, spans, blocks)
 
 
-def _block_rows(block: tuple) -> str:
+def _block_rows(block: tuple, tall: dict[int, str]) -> str:
     top, _, _, xml_rows = block
+    if tall:
+        return "".join([f'<row r="{r}"{tall.get(r, "")}>{xml}</row>' for r, xml in enumerate(xml_rows, start=top + 1)])
     return "".join([f'<row r="{r}">{xml}</row>' for r, xml in enumerate(xml_rows, start=top + 1)])
 
 
