@@ -221,9 +221,14 @@ def check(statements: Table, issues: Issues) -> None:
     dated = EFFECTIVE_DATE if EFFECTIVE_DATE in statements.headers else STATEMENT_DATE
     same = ordered.filter((pl.col(EFF) == pl.col("_prev_eff"))
                           & ~((pl.col(EVENT) == ISSUED) & (pl.col("_prev_event") == ISSUED)))
+    # (without an effective_date column every row is dated by its statement date, which a history's rows share)
+    unmapped = "" if dated == EFFECTIVE_DATE else (
+        f"; no {EFFECTIVE_DATE} column is read, so each row is dated by its {statements.headers.get(STATEMENT_DATE)}: "
+        f"if a column gives each row's own date (such as \"Change Date\"), map it under inputs: statements: columns: "
+        f"{{\"Change Date\": {EFFECTIVE_DATE}}}")
     for rec in same.head(checks.MAX_LISTED).iter_rows(named=True):
         issues.error("history_date", f"{rec[UPN]} / {rec[STREAM]} has two rows effective on {rec[EFF]:%d/%m/%Y} "
-                     f"(rows {rec['_prev_row']} and {rec[ROW]}): a history needs one row a date",
+                     f"(rows {rec['_prev_row']} and {rec[ROW]}): a history needs one row a date{unmapped}",
                      **statements.where(dated, rec[ROW]), value=f"{rec[EFF]:%d/%m/%Y}", personal=(rec[UPN],))
     # (a row on the issued row's own date is told above, two rows on one date, whichever the file lists first)
     _before_issued(ordered, statements, issues)

@@ -22,7 +22,8 @@ from .bases import (check_blank_clusters, check_cluster_spelling, check_override
                     unknown_basis_column, warn_overrides)
 from .formula import apply_formula, element_years, pot
 from .schools import (IN_FORMULA_FLAG, OPEN_UNITS, census_homes, check_open_dates, check_ssa_of_shut_schools,
-                      in_formula, open_in_period, open_units, rehome_counts, succession_pairs)
+                      census_rows_at_closed, in_formula, open_in_period, open_units, rehome_counts, succession_pairs,
+                      warn_census_nowhere)
 from .inputs.headers import not_annual
 from .inputs.load import Table, read_input
 from .inputs.samefile import same_file_errors
@@ -305,6 +306,7 @@ def check_inputs(inp: Inputs, cfg: Config, whole: bool = True) -> None:
         at = inp.census.frame[SCHOOL_ID]  # the schools with census rows (a compact census's are its categories)
         inp.derived["census_schools"] = (at.dtype.categories if isinstance(at.dtype, pl.Enum) else at.unique()
                                          ).cast(pl.String)
+        inp.derived["census_at_closed"] = census_rows_at_closed(inp.schools.frame, inp.census.frame, cfg)
         checks.census_registrations(inp.census, issues)
         checks.upn_letters(inp.census, issues)
         checks.census_outside(inp.census, ids, issues, urns, names)
@@ -631,6 +633,7 @@ def prepare(inp: Inputs, cfg: Config, psf: PsfFrames | None = None) -> Prepared:
     if not _budget_only(issues):  # a budget error alone waits for the pot's (read_inputs, budget_later)
         issues.raise_if_errors()
     schools = school_bases(run_inp, cfg)
+    warn_census_nowhere(inp.schools, successions_of(inp), cfg, inp.derived.get("census_at_closed", {}), issues)
     row_of = pl.col(ROW) if ROW in schools.columns else pl.lit(None, dtype=pl.Int64)  # the school's row, as Excel shows it
     later = _counted_at_predecessor(inp, cfg)
     opened = _opened_after_census(inp, cfg)

@@ -202,3 +202,40 @@ def check_ssa_of_shut_schools(schools: Table, successions: Successions, cfg: Con
     if len(found) > MAX_LISTED:
         issues.error("ssa_no_row", f"{len(found) - MAX_LISTED:,} more schools open on no day of the period with an "
                      f"{column}", **schools.where(SSA))
+
+
+
+def census_rows_at_closed(schools: pl.DataFrame, census: pl.DataFrame, cfg: Config) -> dict[str, int]:
+    """How many census rows each school closed before census day has (most years: none closed, nothing read)."""
+    if CLOSED not in schools.columns:
+        return {}
+    shut = schools.filter(pl.col(CLOSED) < cfg.census_date)[SCHOOL_ID].drop_nulls()
+    if shut.is_empty():
+        return {}
+    at = pl.col(SCHOOL_ID).cast(pl.String)
+    return dict(census.lazy().filter(at.is_in(shut.implode())).group_by(at).len().collect().iter_rows())
+
+
+def warn_census_nowhere(schools: Table, successions: Successions, cfg: Config, rows: dict[str, int],
+                        issues: Issues) -> None:
+    """A school closed before census day with rows in the census (`rows`: census_rows_at_closed), and no
+    successor open in the period: those rows count at no school (SPEC §11.11), so its pupils take no share
+    anywhere.  A warning at its `closed` cell says how many rows and what to check (its closed date, or its
+    successor): else the census and the schools input disagree about whether the school was open, and the
+    formula moves money without a word."""
+    frame = schools.frame
+    if not rows:
+        return
+    homes = census_homes(frame, successions, cfg)
+    if homes is None:
+        return
+    nowhere = homes.filter(pl.col("_home").is_null() & pl.col(SCHOOL_ID).is_in(list(rows)))[SCHOOL_ID]
+    shut = frame.filter(pl.col(SCHOOL_ID).is_in(nowhere.implode()))
+    for sid, closed, row in shut.select(SCHOOL_ID, CLOSED, ROW).sort(ROW).head(MAX_LISTED).iter_rows():
+        count = rows[sid]
+        issues.warn("census_at_closed", f"{count:,} census row{'s are' if count != 1 else ' is'} at school {sid}, "
+                    f"which closed on {closed:%d/%m/%Y}, before census day ({cfg.census_date:%d/%m/%Y}), and has no "
+                    "successor open in the period: they count at no school, so those pupils take no share of the "
+                    "formula (SPEC 11.11); check its closed date against the census, or give the school that took "
+                    f"its pupils as its {schools.headers.get(SUCCESSOR_ID, SUCCESSOR_ID)}",
+                    **schools.where(CLOSED, row), value=sid)

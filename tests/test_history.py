@@ -525,3 +525,33 @@ def test_a_new_plan_for_a_child_whose_fys_funding_ended_at_the_policy_start_is_n
     rows[0]["stream"] = "SSMN"
     write_csv(tmp_path / "statements.csv", rows, HEADER)
     assert not [i for i in run_validation(path).issues if i.code == "recorded_as_new"]
+
+
+def test_a_history_without_an_effective_date_column_is_told_which_column_to_map__spec_11_3(tmp_path):
+    # A council's "Change Date" column left unmapped: every row is dated by its statement date, so an amendment
+    # falls on the issued row's date.  The error had said only that a history needs one row a date.
+    header = [h for h in HEADER if h != "effective_date"] + ["Change Date"]
+    rows = [{**row(annual="1200.00"), "Change Date": ""}, {**row("amended", annual="2400.00"), "Change Date": "2013-09-01"}]
+    path = write_run(tmp_path, statements=[])
+    write_csv(tmp_path / "statements.csv", [{k: r[k] for k in header} for r in rows], header)
+    with pytest.raises(SenrunError) as e:
+        allocate(load_config(path))
+    [told] = e.value.errors
+    assert (told.code, told.row, told.field) == ("history_date", 3, "statement_date")
+    assert told.message.endswith("no effective_date column is read, so each row is dated by its statement_date: if a "
+                                 "column gives each row's own date (such as \"Change Date\"), map it under inputs: "
+                                 "statements: columns: {\"Change Date\": effective_date}")
+
+
+@pytest.mark.parametrize("header", ["Change Date", "Date of Change", "Event Date", "Amendment Date"])
+def test_init_proposes_a_councils_change_date_column_as_each_history_rows_effective_date__spec_11_3(header):
+    from pathlib import Path
+
+    from senrun.onboard.match import propose_columns
+    from senrun.onboard.scan import Sheet
+
+    headers = ["UPN", "DOB", "Statement Date", "Change Type", header]
+    values = {"Change Type": ["Issued", "Amendment"], header: ["01/01/2010", "01/09/2013"]}
+    sheet = Sheet(Path("statements.xlsx"), None, 1, headers, {h: values.get(h, ["x", "y"]) for h in headers}, rows=2)
+    proposed = {p.column: p.header for p in propose_columns(sheet, "statements")}
+    assert proposed.get("effective_date") == header and proposed.get("event") == "Change Type"

@@ -822,3 +822,19 @@ def test_a_link_between_a_closing_and_an_opening_a_month_apart_expects_the_two_d
     issues = Issues()  # the dates agree: the link's own date is the one to mend
     _link_date_differs("S1", "S2", date(2013, 6, 1), date(2013, 8, 31), date(2013, 9, 1), {"file": "links.csv"}, issues)
     assert [i.expected for i in issues.items] == ["01/09/2013, the day after the school closed"]
+
+
+def test_census_rows_at_a_school_closed_before_census_day_with_no_successor_are_a_warning_at_its_closed_cell__spec_11_11(
+        tmp_path):
+    # The schools input closes S on 31/12/2012, but the January census still has two children there: they count
+    # at no school (SPEC §11.11), so S's pupils take no share anywhere.  Nothing had said so; the council is told
+    # to check the date or give the successor.  A closed school with a successor counts its rows there: no warning.
+    schools = [school("A"), school("S", closed="2012-12-31"), school("T", closed="2012-12-31", successor="A")]
+    census = [pupil(U1, "S", PRIMARY), pupil(U2, "S", PRIMARY), pupil(U3, "T", PRIMARY)]
+    r = run(tmp_path, schools=schools, census=census, statements=[statement(U1, PRIMARY, annual="1200.00")])
+    [nowhere] = [i for i in r.issues if i.code == "census_at_closed"]
+    assert (nowhere.value, nowhere.file, nowhere.row, nowhere.column) == ("S", "schools.csv", 3, "closed")
+    assert nowhere.message.startswith("2 census rows are at school S, which closed on 31/12/2012, before census day "
+                                      "(17/01/2013), and has no successor open in the period")
+    assert "check its closed date against the census" in nowhere.message
+    assert by_school(r).keys() == {"A"} and r.schools.filter(pl.col("school_id") == "A")["pupils"].item() == 1

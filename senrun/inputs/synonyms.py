@@ -47,8 +47,9 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "ceased_date": ("Ceased", "Ceased Date", "Date Ceased", "End Date", "Ceased On", "Date Ended", "Cease Date",
                         "Date Statement Ceased", "Statement Ceased", "Cessation Date", "Date of Cessation",
                         "Plan Ceased", "Plan End Date"),
-        "effective_date": ("Effective Date", "Effective From", "Date Effective"),
-        "event": ("Event", "Statement Event", "Action"),
+        "effective_date": ("Effective Date", "Effective From", "Date Effective", "Change Date", "Date of Change",
+                           "Date Changed", "Event Date", "Date of Event", "Amendment Date"),
+        "event": ("Event", "Statement Event", "Action", "Change Type", "Type of Change", "Event Type"),
     },
     "moves": {
         "upn": ("UPN", "Pupil UPN", "Unique Pupil Number"),

@@ -276,7 +276,7 @@ PUBLIC_WARNINGS = frozenset({"no_census", "no_pupils", "cluster_names",
                              "year_label", "census_date_far", "other_sheet", "hidden_rows",
                              # about the register and last year's files, never a child
                              "register_not_given", "register_without_register", "register_doubtful",
-                             "register_earlier_release",
+                             "register_earlier_release", "census_at_closed",
                              "previous_other_schools", "previous_period_length",
                              "protection_new_clusters"})
 
@@ -304,6 +304,7 @@ WARNING_WORDS = {
     "school_changed": "child's school differs from last year's with no recorded move",
     "move_after_census": "managed move just after census day",
     "psf_while_shut": "PSF paid at a school open on no day of the period",
+    "census_at_closed": "census rows at a school closed before census day, counted at no school",
     "pupils_override_unused": "pupils_override on a school it cannot apply to",
     "successor_not_closed": "school succeeded in the period with no closed date (still counted open)",
     "register_stale": "register of a run more than a year before this one",
