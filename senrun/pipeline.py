@@ -29,12 +29,12 @@ from .inputs.load import Table, read_input
 from .inputs.samefile import same_file_errors
 from .engine import collect
 from .money import fmt_gbp
-from .psf import PsfFrames, census_stop_words, compute_psf
+from .psf import PsfFrames, census_stop_words, compute_psf, late_managed_move
 from .register import Register, apply as apply_register, overlap_errors, read_register, reinstate_without_register
 from .result import InputInfo, RunResult, Totals
 from .inputs.schema import (ANNUAL_AMOUNT, CLUSTER_ID, CLUSTER_NAME, COUNTED_ENROL, DOB, EFFECTIVE_DATE, ENROL_STATUS, FSM, PUPILS,
                             PUPILS_OVERRIDE, ROW, SCHEMAS, SCHOOL_ID, SCHOOL_NAME, SEN_PROVISION, SEN_STATEMENT_CODES, SEN_SUPPORT_CODES,
-                            SSA, STATEMENT_DATE, UPN, URN)
+                            MOVE_DATE, REASON, SSA, STATEMENT_DATE, TO_SCHOOL, UPN, URN)
 from .urns import given_urn, links_in_school_ids, urn_schools
 
 
@@ -447,12 +447,26 @@ def psf_issues(psf: PsfFrames, inp: Inputs, cfg: Config) -> None:
         ends = ("with missing_from_census: error the run stops: record the child's move in the moves input, "
                 "end the statement (ceased_date), correct the census, or set missing_from_census: cease to end "
                 f"PSF {census_stop_words(cfg)}")
+    later = _later_moves(inp, decided.filter(pl.col("census_finding") == "casual_move"))
     for row, upn, finding, expected, found in decided.select(
             ROW, UPN, "census_finding", "expected_school", "census_school").iter_rows():
+        late = late_managed_move(later.get(upn, []), found, cfg) if finding == "casual_move" else ""
         text = (f"{upn} is not in the census; {ends}" if finding == "not_in_census" else
-                f"{upn} is in the census at school '{found}', not '{expected}' (an unrecorded casual move); {ends}")
+                f"{upn} is in the census at school '{found}', not '{expected}' (an unrecorded casual move"
+                f"{': ' + late if late else ''}); {ends}")
         issues.add(f"census_{finding}", severity, text, **inp.statements.where(UPN, row), value=upn,
                    personal=(upn, found) if school_cell_personal(found) else (upn,))
+
+
+def _later_moves(inp: Inputs, casual: pl.DataFrame) -> dict[str, list[dict]]:
+    """The recorded moves of the children the census finds elsewhere (a few), by UPN, for their messages."""
+    if inp.moves is None or casual.is_empty():
+        return {}
+    found = inp.moves.frame.filter(pl.col(UPN).is_in(casual[UPN].implode())).select(UPN, TO_SCHOOL, MOVE_DATE, REASON)
+    out: dict[str, list[dict]] = {}
+    for move in found.to_dicts():
+        out.setdefault(move[UPN], []).append(move)
+    return out
 
 
 def census_matches(inp: Inputs) -> pl.DataFrame | None:

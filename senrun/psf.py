@@ -187,6 +187,21 @@ def _census_school(census: pl.LazyFrame) -> pl.LazyFrame:
             .sort("_sub", maintain_order=True).unique(UPN, keep="first", maintain_order=True).drop("_sub"))
 
 
+def late_managed_move(moves: list[dict], found: str, cfg: Config) -> str:
+    """For a child the census finds at `found`: the managed move there recorded after census day but beyond
+    `census_move_tolerance_days` (SPEC §11.6), in words, with what to change if it was a trial placement over
+    census day; "" when there is none."""
+    last = cfg.census_date + timedelta(days=cfg.census_move_tolerance_days)
+    later = [m for m in moves if m[REASON] == "managed_move" and m[TO_SCHOOL] == found and m[MOVE_DATE] > last]
+    if not later:
+        return ""
+    day = min(m[MOVE_DATE] for m in later)
+    days = (day - cfg.census_date).days
+    return (f"the managed move to {found} recorded on {day:%d/%m/%Y} is {days} days after census day, beyond "
+            f"census_move_tolerance_days ({cfg.census_move_tolerance_days}); if the child was already there on a "
+            f"trial placement on census day, check the move's date, or raise census_move_tolerance_days to {days}")
+
+
 def census_stop_day(cfg: Config) -> date:
     """The day a census finding (a missing child, an unrecorded casual move) stops PSF: the period's
     start, or the policy's when the period starts before it (SPEC §11.11: the old rules pay till then)."""

@@ -576,6 +576,32 @@ def test_a_managed_move_after_the_tolerance_leaves_the_census_finding_a_casual_m
             statements=[statement(U1, PRIMARY, annual="1200.00")],
             period={"start": "2012-04-01", "end": "2013-03-31"}, policy={"start": "2012-04-01"})
     assert lines_of(r, U1) == [("A", 0, 120000, "casual_move")]
+    # the warning names the recorded move, how far after census day it is, and what would read it as a trial
+    [told] = [i.message for i in r.issues if i.code == "census_casual_move"]
+    assert ("(an unrecorded casual move: the managed move to B recorded on 01/02/2013 is 15 days after census day, "
+            "beyond census_move_tolerance_days (14); if the child was already there on a trial placement on census "
+            "day, check the move's date, or raise census_move_tolerance_days to 15)") in told
+
+
+def test_explain_names_a_managed_move_recorded_beyond_the_tolerance_and_a_finding_that_changes_nothing__faq_6(
+        tmp_path):
+    from senrun.config.loader import load_config
+    from senrun.yearly.explain import explain_upn, run_for_explain
+    from builders import write_run
+
+    def census_step(folder, **config) -> str:
+        path = write_run(folder, census=[pupil(U1, "B", PRIMARY), pupil(U2, "B", "2001-05-05")], moves=TRIAL,
+                         statements=[statement(U1, PRIMARY, annual="1200.00"), statement(U2, "2001-05-05")], **config)
+        result, psf, inp = run_for_explain(load_config(path))
+        return {upn: [s["text"] for s in explain_upn(result, psf.rows, upn, inp.moves.frame)["statements"][0]["steps"]
+                      if s["rule"] == "census"][0] for upn in (U1, U2)}
+
+    told = census_step(tmp_path, census_move_tolerance_days=14)
+    assert "an unrecorded casual move (the managed move to B recorded on 01/02/2013 is 15 days after census day" \
+        in told[U1]
+    # U2's primary phase ended on 1 September 2012, before the period: at B, not A, is the move to secondary school
+    assert told[U2] == ("Census (2013-01-17): at B, not A — no effect: the PSF had already stopped (phase_end, on "
+                        "2012-09-01).")
 
 
 # §11.7: a census before the policy

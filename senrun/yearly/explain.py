@@ -21,7 +21,7 @@ from ..errors import HIDDEN, SenrunError
 from ..money import fmt_gbp
 from ..outputs.common import notional_note, number_or_text, rate_text
 from ..pipeline import Inputs, compute, psf_frames, read_inputs
-from ..psf import POST_POLICY, PsfFrames, census_stop_words, in_chain_order
+from ..psf import POST_POLICY, PsfFrames, census_stop_words, in_chain_order, late_managed_move
 from ..register import last_paid_words, last_years_stop
 from ..result import RunResult
 from .diff import floor_previous
@@ -393,7 +393,7 @@ def _statement_trail(r: dict, result: RunResult, moves: list[dict], history_rows
     told = _history_step(history_rows or [])  # after the statement's own date, when it has several rows
     again = _register_step(r, result)
     steps = [*age, _statement_step(r, cfg), *([told] if told else []), *([again] if again else []), _stream_step(r, cfg),
-             *_move_steps(r, cfg, moves), _census_step(r, cfg, result), _ceased_step(r)]
+             *_move_steps(r, cfg, moves), _census_step(r, cfg, result, moves), _ceased_step(r)]
     if r.get("succession"):  # the school closed or converted: PSF followed the succession (SPEC §11.1)
         steps.insert(len(steps) - 2, _step("succession", f"School succession: {r['succession']} — "
                                            + _succession_words(r) + ".", r.get("stop_school_closed")))
@@ -482,7 +482,7 @@ def _move_steps(r: dict, cfg: Config, moves: list[dict]) -> list[dict]:
     return out
 
 
-def _census_step(r: dict, cfg: Config, result: RunResult) -> dict:
+def _census_step(r: dict, cfg: Config, result: RunResult, moves: list[dict] = ()) -> dict:
     has_census = any(i.name == "census" for i in result.inputs)
     if not has_census:
         return _step("census", "No pupil-level census: recorded moves alone decide where PSF is paid.")
@@ -502,8 +502,13 @@ def _census_step(r: dict, cfg: Config, result: RunResult) -> dict:
     if finding == "not_in_census":
         return _step("census", f"Census ({cfg.census_date}): not found — the child has left; PSF ends "
                      f"{census_stop_words(cfg, dated=True)}.", r["stop_census"])
-    return _step("census", f"Census ({cfg.census_date}): at {found}, not {expected} — an unrecorded casual move; "
-                 f"PSF ends {census_stop_words(cfg, dated=True)}.", r["stop_census"])
+    if not r.get("census_decided", True):  # stopped before, or by another rule on the same day: the finding changes nothing
+        return _step("census", f"Census ({cfg.census_date}): at {found}, not {expected} — no effect: the PSF had "
+                     f"already stopped ({r['reason']}, on {r['stop_date']}).")
+    late = late_managed_move(moves, found, cfg)
+    return _step("census", f"Census ({cfg.census_date}): at {found}, not {expected} — an unrecorded casual move"
+                 f"{f' ({late})' if late else ''}; PSF ends {census_stop_words(cfg, dated=True)}.", r["stop_census"])
+
 
 
 def _ceased_step(r: dict) -> dict:
