@@ -268,3 +268,20 @@ def test_the_largest_changes_name_each_school_and_head_the_flag_by_its_threshold
     text = " ".join(done.output.split())
     assert "Largest changes since last year" in text and "Ashford Primary" in text and "over 10%" in text
     assert "(paid to schools: the top-slices, £100.00, are held back from the SEN total)" in text
+
+
+def test_a_school_closed_since_last_year_is_named_in_the_largest_changes_by_its_name_in_last_years_file__spec_5(
+        tmp_path, monkeypatch):
+    """It is in no row of this year's run, so the table had left its name blank beside its −100%."""
+    from senrun.cli.common import console
+
+    monkeypatch.setattr(console, "_width", 200)
+    config = write_run(tmp_path, statements=STATEMENTS)
+    last = tmp_path / "last.csv"
+    last.write_text("school_id,school_name,cluster_id,total\nA,Ashford Primary,C1,100.00\n"
+                    "Z,Zetland Junior School,C1,90000.00\n", encoding="utf-8")
+    done = runner.invoke(app, ["allocate", "-c", str(config), "-o", str(tmp_path / "out"), "--no-returns",
+                               "--previous", str(last)])
+    assert done.exit_code == 0, done.output
+    [line] = [line for line in done.output.splitlines() if line.startswith("│ Z ")]
+    assert [c.strip() for c in line.split("│")[1:4]] == ["Z", "Zetland Junior School", "C1"]

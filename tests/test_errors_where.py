@@ -126,6 +126,17 @@ def test_explain_for_an_unknown_school_suggests_the_nearest_ids(tmp_path):
         explain_school(result, "Bromwel")
 
 
+def test_explain_given_a_schools_name_for_its_id_says_which_id_to_give(tmp_path):
+    """It had been told that the school has no row this period, 'or is open on no day of the period'."""
+    from senrun.yearly.explain import explain_school
+
+    result = allocate(load_config(write_run(tmp_path, statements=[statement(U1, "2005-05-05", school="B")])))
+    with pytest.raises(SenrunError) as caught:
+        explain_school(result, " bromwell primary")
+    assert str(caught.value) == ("--school takes a school's id, and 'bromwell primary' is the name of school B: "
+                                 "explain --school B shows it")
+
+
 def test_a_formula_the_pot_cannot_pay_is_located_at_its_key_and_yaml_line(tmp_path):
     cfg_path = write_run(tmp_path, statements=[statement(U1, "2005-05-05", school="B")],
                          formula={"elements": [{"name": "lump_sum", "basis": "per_school", "rate": 10000000},

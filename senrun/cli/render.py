@@ -170,9 +170,9 @@ def _no_cluster(result) -> dict | None:
     money = no_cluster_money(result)
     if money is None:
         return None
-    ssa, psf = money
-    return {"cluster_id": NO_CLUSTER_ID, "cluster_name": "", "schools": 0, "ssa": ssa, "psf": psf,
-            "cluster_allocation": 0, "total": ssa + psf}
+    ssa, psf = money  # (named, as on the Clusters sheet: its 0 schools beside its PSF is no mistake)
+    return {"cluster_id": NO_CLUSTER_ID, "cluster_name": "settings outside the formula", "schools": 0, "ssa": ssa,
+            "psf": psf, "cluster_allocation": 0, "total": ssa + psf}
 
 
 def _clusters_table(frame, shown, figures: tuple[str, ...], outside: dict | None = None) -> Table:

@@ -236,15 +236,21 @@ def _mover(m) -> str:
 
 def print_movers(diff, out=None, n: int = 10, names: dict | None = None, flag_pct=None) -> None:
     """The schools whose totals moved most since last year (allocate --previous), as a table: each school
-    by its id and `names` (this year's), the flag headed by its threshold (`flag_pct`, diff.flag_pct)."""
+    by its id and `names` (this year's; a school closed since, by its name in last year's file), the flag
+    headed by its threshold (`flag_pct`, diff.flag_pct)."""
     from rich.table import Table
 
-    from ..yearly.diff import largest_movers
+    from ..yearly.diff import LAST_YEAR_NAME, largest_movers
     from ..money import fmt_gbp
 
     movers = largest_movers(diff, n)
     if movers.is_empty():
         return
+    if LAST_YEAR_NAME in diff.columns:  # (a closed school is not among this year's)
+        import polars as pl
+
+        last = diff.filter(pl.col(LAST_YEAR_NAME).is_not_null()).select("school_id", LAST_YEAR_NAME).iter_rows()
+        names = {**dict(last), **{k: v for k, v in (names or {}).items() if v}}
     table = Table(title="Largest changes since last year", title_justify="left")
     flag = f"over {flag_pct.normalize():f}%" if flag_pct is not None else "flag"
     for name in ("school", "name", "cluster", "previous", "current", "change", "%", flag, "note"):

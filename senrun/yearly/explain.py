@@ -83,6 +83,11 @@ def _no_row(result: RunResult, school_id: str) -> SenrunError:
         return SenrunError(f"school '{school_id}' has no row this period: it is in the schools input of "
                            f"{result.config.path.name} as a successor, but open on no day of the period (see its "
                            "opened date)")
+    named = result.schools.filter(pl.col("school_name").str.strip_chars().str.to_lowercase()
+                                  == school_id.strip().lower())[SCHOOL_ID].to_list()
+    if named:  # a school's name typed for its id
+        return SenrunError(f"--school takes a school's id, and '{school_id}' is the name of school "
+                           f"{' and '.join(named)}: explain --school {named[0]} shows it")
     from ..suggest import nearest_schools
 
     hint = nearest_schools(school_id, result.schools[SCHOOL_ID], result.schools["school_name"]) or \
