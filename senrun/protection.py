@@ -47,20 +47,43 @@ def cluster_adjustments(before: dict[str, int], previous: dict[str, int], floor_
             cost += bottom - u
         elif u > previous[c]:
             gains += u - previous[c]
+    if cost > gains:
+        _unpayable(before, previous, floor_pct, cost, gains, cfg)
     if cost == 0:
         return {c: 0 for c in before}, Fraction(0), cost, gains
-    if cost > gains:
-        new = sorted(c for c in before if c not in previous)
-        also = (f" (clusters new this year, not in last year's file, are neither floored nor scaled, so their gain "
-                f"pays nothing: {_listed(new)}; a cluster renamed or split is new)" if new else "")
-        raise _stop(f"the floor of {floor_pct}% costs {fmt_gbp(_whole(cost))} but the clusters that gained on last "
-                    f"year gained only {fmt_gbp(_whole(gains))}{also}: the scaling factor would be more than 1; lower "
-                    "the floor (a more negative floor_pct)", cfg)
     s = cost / gains
     for c, u in before.items():
         if c in previous and u > previous[c]:
             exact[c] = -s * (u - previous[c])
     return signed_largest_remainder(exact), s, cost, gains
+
+
+def _unpayable(before: dict[str, int], previous: dict[str, int], floor_pct: Decimal, cost: Fraction,
+               gains: Fraction, cfg: Config) -> None:
+    """The error for a floor that costs more than the gains it is paid from, with the least negative floor the
+    gains can pay (to 2 decimal places): a finance officer lowering it by guesswork was refused again and again."""
+    new = sorted(c for c in before if c not in previous)
+    also = (f" (clusters new this year, not in last year's file, are neither floored nor scaled, so their gain "
+            f"pays nothing: {_listed(new)}; a cluster renamed or split is new)" if new else "")
+    raise _stop(f"the floor of {floor_pct}% costs {fmt_gbp(_whole(cost))} but the clusters that gained on last "
+                f"year gained only {fmt_gbp(_whole(gains))}{also}: the scaling factor would be more than 1; lower "
+                f"the floor (a more negative floor_pct): the least negative floor they can pay is "
+                f"{payable_floor(before, previous, gains, floor_pct)}%", cfg)
+
+
+def payable_floor(before: dict[str, int], previous: dict[str, int], gains: Fraction, floor_pct: Decimal) -> Decimal:
+    """The highest floor_pct below `floor_pct`, in hundredths of a per cent, whose floors cost no more than `gains`
+    (a floor of −100% costs nothing): found by halving, since a floor's cost only grows as it rises."""
+    def cost(hundredths: int) -> Fraction:
+        keep = 1 + Fraction(hundredths, 10_000)
+        return sum((previous[c] * keep - u for c, u in before.items()
+                    if c in previous and u < previous[c] * keep), Fraction(0))
+
+    low, high = -10_000, int(floor_pct * 100)  # cost(low) == 0 <= gains; the answer is in [low, high]
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if cost(middle) <= gains else (low, middle - 1)
+    return Decimal(low).scaleb(-2)
 
 
 def _listed(clusters: list[str]) -> str:

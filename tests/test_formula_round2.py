@@ -308,6 +308,20 @@ def test_a_floor_the_gains_cannot_pay_for_is_an_error_naming_both_figures__spec_
     assert "£7,000.00" in text and "£2,000.00" in text
 
 
+def test_a_floor_the_gains_cannot_pay_for_names_the_least_negative_floor_they_can_pay__faq_22_spec_11_8(tmp_path):
+    """An officer told only to lower the floor was refused at −7%, −11% and again until a guess paid.  K1 £2,000
+    against £10,000 last year; K2 and K3 gained £1,000 each: a floor P costs £10,000 × (1 + P/100) − £2,000, which
+    £2,000 pays down to P = −60%."""
+    last = {"K1": 1000000, "K2": 300000, "K3": 300000}
+    with pytest.raises(SenrunError) as caught:
+        protected_run(tmp_path, last)
+    assert str(caught.value).endswith("the least negative floor they can pay is -60.00%")
+    with pytest.raises(SenrunError):
+        protected_run(tmp_path, last, floor_pct="-59.99")
+    r = protected_run(tmp_path, last, floor_pct="-60.00")  # the advice followed: the run pays, every gain taken
+    assert shares(r, "formula_protection") == {"S1": 200000, "S2": -100000, "S3": -100000}
+
+
 def test_a_floor_the_gains_cannot_pay_for_names_the_clusters_new_this_year_whose_gain_pays_nothing__spec_11_11(
         tmp_path):
     """A cluster split or renamed is new, and its gain pays nothing: "gained only £1,000.00" beside a new
