@@ -225,6 +225,11 @@ def manifest_period(folder: Path) -> tuple[date, date] | None:
     return config_period(_manifest(folder).get("period"))  # (as the config gave it: `01/04/2013` or ISO)
 
 
+def manifest_of(folder: Path) -> dict:
+    """The manifest.json senrun wrote in an output folder, or {} when there is none it could read."""
+    return _manifest(folder)
+
+
 def _manifest(folder: Path) -> dict:
     """The manifest.json senrun wrote in `folder` (saved again by Notepad with a byte-order mark, still
     itself), or {} when there is none it could read."""

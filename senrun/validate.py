@@ -103,13 +103,13 @@ def _previous_read(result, previous: Path) -> list[Issue]:
         return list(exc.issues)
 
 
-def _previous_config_read(result, previous_config: Path) -> list[Issue]:
+def _previous_config_read(result, previous_config: Path, previous: Path | None = None) -> list[Issue]:
     """What `allocate --previous-config` would meet in last year's config and inputs (it re-runs last year to
     say why each total changed): a problem there stops the run, so it fails the check too."""
     from .yearly.attribution import from_last_years_config
 
     try:
-        return from_last_years_config(result, previous_config, None)[2]
+        return from_last_years_config(result, previous_config, None, previous)[2]
     except SenrunError as exc:
         return list(exc.issues)
 
@@ -144,7 +144,7 @@ def run_validation(config_path: Path, accept_file: Path | None = None, today=Non
     last_year = previous_year_issues(cfg, previous, register) + _previous_read(result, previous) \
         if previous is not None else []
     if previous_config is not None:
-        last_year += _previous_config_read(result, previous_config)
+        last_year += _previous_config_read(result, previous_config, previous)
     report.issues = (list(result.issues) + last_year + recorded_as_new(result) + _file_name_clashes(result)
                      + kind_issues(entries or ()))
     if entries is not None:

@@ -236,9 +236,9 @@ def test_the_parts_of_each_schools_change_add_up_exactly_to_the_change(tmp_path)
     assert parts.filter(pl.col("level") == "cluster").select("change").item() == 50_000
 
 
-def converting_years(folder: Path, closed: str, opened: str):
+def converting_years(folder: Path, closed: str, opened: str, academy_ssa: str = "0.00"):
     """Last year's config (schools A and B, 2012-13) and this year's (A closes on `closed`, succeeded by the
-    academy AA opened on `opened`), with one child's £1,200 statement at A."""
+    academy AA opened on `opened`, with `academy_ssa`), with one child's £1,200 statement at A."""
     def school(sid: str, **extra) -> dict:
         return {"school_id": sid, "school_name": f"School {sid}", "cluster_id": "C1", "ssa": "0.00",
                 "pupils": "100", "opened": "", "closed": "", "successor_id": "", **extra}
@@ -250,7 +250,7 @@ def converting_years(folder: Path, closed: str, opened: str):
                                  year="2012-13", period={"start": "2012-04-01", "end": "2013-03-31"},
                                  census_date="2012-01-19"))
     cur = load_config(write_run(folder / "this", statements=one, schools=[
-        school("A", closed=closed, successor_id="AA"), school("AA", opened=opened), school("B")]))
+        school("A", closed=closed, successor_id="AA"), school("AA", opened=opened, ssa=academy_ssa), school("B")]))
     return prev, cur
 
 
@@ -473,3 +473,148 @@ def test_a_problem_with_last_years_allocations_workbook_names_its_columns_as_the
         read_previous(huge)
     [told] = refused.value.issues
     assert (told.sheet, told.row, told.column) == ("Schools", 3, "Total (£)")
+
+
+# --- last year recomputed as it was paid: its register, its floor (docs/diff.md) -------------------------
+
+def _allocate(*args: str):
+    """`senrun allocate` through the command line, without returns; the run must succeed."""
+    from typer.testing import CliRunner
+
+    from senrun.cli import app
+
+    result = CliRunner().invoke(app, ["allocate", *args, "--no-returns", "-q"])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def _rows(out: Path) -> list[dict]:
+    import csv
+
+    return list(csv.DictReader((out / "diff.csv").open(encoding="utf-8")))
+
+
+def _parts_off(rows: list[dict]) -> dict[str, Decimal]:
+    """Each row whose change_* parts do not add up to its change, by how much."""
+    return {r["school_id"] or r["cluster_id"]: Decimal(r["change"]) - sum(Decimal(r[c]) for c in DIFF_PART_COLUMNS)
+            for r in rows if sum(Decimal(r[c]) for c in DIFF_PART_COLUMNS) != Decimal(r["change"])}
+
+
+def _paid(out: Path) -> dict[str, str]:
+    import csv
+
+    return {r["school_id"]: r["total"] for r in csv.DictReader((out / "schools.csv").open(encoding="utf-8"))}
+
+
+def _register_chain(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """Two years run as a council runs them: 2013-14 under a register (2012-13's psf.csv) in which U2's PSF
+    stopped, so 2013-14 holds it stopped though its statement is still there; then 2014-15's config, with
+    the same statements.  Returns 2013-14's config and output folder, and 2014-15's config."""
+    import csv
+
+    for name in ("2012-13", "2013-14", "2014-15"):
+        (tmp_path / name).mkdir()
+    with (tmp_path / "2012-13" / "psf.csv").open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["upn", "stream", "psf_school_id", "paid_school_id", "annual_amount", "paid_from", "paid_to",
+                    "paid_amount", "released_amount", "reason"])
+        w.writerow([U1, "PSF", "A", "A", "1200.00", "2012-04-01", "2013-03-31", "1200.00", "0.00", "continuing"])
+        w.writerow([U2, "PSF", "B", "B", "8400.00", "", "", "0.00", "8400.00", "not_in_census"])
+    statements = [statement(U1, "2005-05-05", school="A", annual="1200.00"), statement(U2, "2005-05-05", school="B")]
+    last = write_run(tmp_path / "2013-14", statements=statements)
+    paid = tmp_path / "2013-14" / "out"
+    _allocate("-c", str(last), "-o", str(paid), "--register", str(tmp_path / "2012-13"))
+    this = write_run(tmp_path / "2014-15", statements=statements, year="2014-15", census_date="2014-01-16",
+                     period={"start": "2014-04-01", "end": "2015-03-31"})
+    return last, paid, this
+
+
+def test_the_change_parts_add_up_to_the_change_in_a_chain_with_a_register__spec_11_4(tmp_path):
+    """Last year is recomputed under its own register (its manifest.json's): a child it held stopped is not paid
+    again in it, so the parts add up to each change that --previous (what was paid) gives."""
+    last, paid, this = _register_chain(tmp_path)
+    out = tmp_path / "2014-15" / "out"
+    _allocate("-c", str(this), "-o", str(out), "--register", str(paid), "--previous", str(paid),
+              "--previous-config", str(last))
+    rows = _rows(out)
+    assert len(rows) == 4 and _parts_off(rows) == {}
+    assert {r["school_id"]: r["previous_total"] for r in rows if r["level"] == "school"} == _paid(paid)
+
+
+def test_last_year_without_previous_is_what_was_paid_not_a_recomputation_without_its_register__spec_11_4(tmp_path):
+    """--previous-config alone: diff.csv's previous_total ("Last year") is what last year's run paid."""
+    last, paid, this = _register_chain(tmp_path)
+    out = tmp_path / "2014-15" / "out"
+    _allocate("-c", str(this), "-o", str(out), "--register", str(paid), "--previous-config", str(last))
+    rows = _rows(out)
+    assert {r["school_id"]: r["previous_total"] for r in rows if r["level"] == "school"} == _paid(paid)
+    assert _parts_off(rows) == {}
+
+
+def test_last_years_register_that_cannot_be_found_is_said_in_one_warning__spec_11_4(tmp_path):
+    """Last year's manifest.json records its register; moved away since, last year is recomputed without it,
+    and the run says so (never silently)."""
+    from senrun.pipeline import allocate
+    from senrun.yearly.attribution import from_last_years_config
+
+    last, paid, this = _register_chain(tmp_path)
+    (tmp_path / "2012-13" / "psf.csv").rename(tmp_path / "2012-13" / "moved.csv")
+    result = allocate(load_config(this), register=paid)
+    found = from_last_years_config(result, last, None)[2]
+    assert [i.code for i in found] == ["previous_config_incomplete"]
+    assert "without its register" in found[0].message and "\n" not in found[0].message
+
+
+def _two_clusters(pupils_h: str) -> list[dict]:
+    return [{"school_id": "A", "school_name": "School A", "cluster_id": "C1", "ssa": "0.00", "pupils": "100"},
+            {"school_id": "B", "school_name": "School B", "cluster_id": "C1", "ssa": "0.00", "pupils": "200"},
+            {"school_id": "H", "school_name": "School H", "cluster_id": "C2", "ssa": "0.00", "pupils": pupils_h}]
+
+
+def test_a_binding_protection_floor_is_its_own_part_and_the_parts_add_up_to_the_change__spec_11_8(tmp_path):
+    """Both years floored (2013-14 from 2012-13's allocations, 2014-15 from 2013-14's), and H's cluster losing
+    pupils each year: last year is recomputed with its floor, and change_protection is this year's floor
+    adjustment less last year's, so that the five parts add up to each change."""
+    years = {"2012-13": ("2012-04-01", "2013-03-31", "2012-01-19", "600"),
+             "2013-14": ("2013-04-01", "2014-03-31", "2013-01-17", "300"),
+             "2014-15": ("2014-04-01", "2015-03-31", "2014-01-16", "150")}
+    configs, before = {}, None
+    for year, (start, end, census, pupils_h) in years.items():
+        (tmp_path / year).mkdir()
+        formula = {"elements": [{"name": "lump_sum", "basis": "per_school", "rate": 10},
+                                {"name": "per_pupil", "basis": "pupils", "remainder": True}]}
+        if before is not None:
+            formula["protection"] = {"floor_pct": -2}
+        configs[year] = write_run(tmp_path / year, statements=STATEMENTS, schools=_two_clusters(pupils_h), year=year,
+                                  period={"start": start, "end": end}, census_date=census, formula=formula)
+        args = ["-c", str(configs[year]), "-o", str(tmp_path / year / "out")]
+        if year == "2014-15":
+            args += ["--previous-config", str(configs["2013-14"])]
+        _allocate(*args, *(["--previous", str(before)] if before else []))
+        before = tmp_path / year / "out"
+    import csv
+
+    rows = _rows(before)
+    floors = {y: {r["school_id"]: Decimal(r["formula_protection"])
+                  for r in csv.DictReader((tmp_path / y / "out" / "schools.csv").open(encoding="utf-8"))}
+              for y in ("2013-14", "2014-15")}
+    assert floors["2013-14"]["H"] > 0 and floors["2014-15"]["H"] > 0  # binding in both years
+    assert _parts_off(rows) == {}
+    schools = {r["school_id"]: r for r in rows if r["level"] == "school"}
+    assert {s: r["previous_total"] for s, r in schools.items()} == _paid(tmp_path / "2013-14" / "out")
+    assert {s: Decimal(r["change_protection"]) for s, r in schools.items()} == {
+        s: floors["2014-15"][s] - floors["2013-14"][s] for s in schools}
+
+
+def test_a_school_that_only_this_year_holds_psf_has_its_ssa_in_other_not_in_psf_runoff__faq_3_6_spec_11_1(tmp_path):
+    """The academy AA holds its £700 of PSF from the psf_runoff step; its £500 of SSA arrives with the school
+    itself, in `other`."""
+    academy = {}
+    for ssa in ("0.00", "500.00"):
+        (tmp_path / ssa).mkdir()
+        parts = attribute_change(*converting_years(tmp_path / ssa, closed="2013-08-31", opened="2013-09-01",
+                                                   academy_ssa=ssa))
+        assert parts.select(pl.sum_horizontal(*PARTS) - pl.col("change")).to_series().abs().max() == 0
+        academy[ssa] = parts.filter(pl.col("school_id") == "AA").row(0, named=True)
+    assert academy["500.00"]["psf_runoff"] == academy["0.00"]["psf_runoff"] == 70_000
+    assert academy["500.00"]["other"] - academy["0.00"]["other"] == 50_000

@@ -85,7 +85,7 @@ def _run(config: Path, previous: Path | None, previous_config: Path | None, regi
         from ..outputs.writer import with_previous_config
         from ..yearly.attribution import from_last_years_config
 
-        diff, last_years, found = from_last_years_config(result, previous_config, diff)
+        diff, last_years, found = from_last_years_config(result, previous_config, diff, previous)
         result = with_previous_config(replace(result, issues=result.issues + tuple(found)), previous_config,
                                       last_years.sha256)
     return result, diff

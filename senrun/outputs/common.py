@@ -48,7 +48,8 @@ MONEY_COLUMNS = frozenset({
     "ssa", "psf", "cluster_share", "cluster_allocation", "total",
     "annual_amount", "paid_amount", "released_amount", "amount",
     "previous_total", "current_total", "change", "element_total", "entitlement",
-    "change_psf_runoff", "change_pupil_numbers", "change_formula", "change_other", "change_per_pupil",
+    "change_psf_runoff", "change_pupil_numbers", "change_formula", "change_other", "change_protection",
+    "change_per_pupil",
     "last_year_paid", "this_year_paid",  # the Reconciliation with last year's register (§11.4)
 })
 #: Money columns that are rates, not amounts: a totals row leaves them blank (docs/outputs.md).
@@ -207,6 +208,7 @@ COLUMN_LABELS = {
     "extra_penny": "Extra penny", "amount": "Amount (£)", "key": "Setting", "value": "Value",
     "change_psf_runoff": "Change: PSF run-off (£)", "change_pupil_numbers": "Change: pupil numbers (£)",
     "change_formula": "Change: formula (£)", "change_other": "Change: other (£)",
+    "change_protection": "Change: protection floor (£)",
     "code": "Kind", "where": "Where", "message": "Message", "count": "How many", "basis": "Shared by",
     "element_total": "Element total (£)", "exact_pence": "Exact share (pence)",
     "movement": "Movement", "histories": "Children", "last_year_school": "School last year (ID)",
@@ -278,7 +280,7 @@ PUBLIC_WARNINGS = frozenset({"no_census", "no_pupils", "cluster_names",
                              "register_not_given", "register_without_register", "register_doubtful",
                              "register_earlier_release", "census_at_closed",
                              "previous_other_schools", "previous_period_length",
-                             "protection_new_clusters"})
+                             "protection_new_clusters", "previous_config_incomplete"})
 
 WARNING_WORDS = {
     "unmapped_column": "a column that looks like one of senrun's but is not mapped, so not read",
@@ -313,6 +315,7 @@ WARNING_WORDS = {
     "previous_not_last_year": "--previous is not last year's run",
     "previous_period_length": "--previous is of a period much shorter or longer than this one",
     "protection_new_clusters": "clusters not in last year's file, which the floor does not protect",
+    "previous_config_incomplete": "last year recomputed without its register or floor (--previous-config)",
     "previous_register_differ": "--previous and --register of different years",
     "now_post_policy": "child paid last year whose statement is now dated after the policy start",
     "totals_row": "a totals row in an input (skipped)",

@@ -3,7 +3,8 @@
 The change from last year's run to this year's is split by re-running the allocation with
 one thing changed at a time, in a fixed order (docs/diff.md):
 
-0. last year's run, as it was;
+0. last year's run, as it was: under its own register, and with its `formula.protection` floor
+   (yearly.lastrun finds both from last year's manifest.json);
 1. `psf_runoff`: this year's period, policy dates, PSF rules, statements and moves — PSF
    computed exactly as this year's run computes it — with last year's schools, census
    and formula (the released PSF flows into last year's formula);
@@ -11,10 +12,12 @@ one thing changed at a time, in a fixed order (docs/diff.md):
    columns and the counted years (`formula.pupils`);
 3. `formula`: this year's budget, top-slices and formula elements;
 4. `other`: this year's run as it is — SSA, cluster membership, schools that opened or
-   closed, anything else.
+   closed, anything else — before its floor;
+5. `protection`: this year's `formula.protection` adjustment less last year's.
 
-Each part is the difference between consecutive runs, so the parts add up to the change
-exactly, to the penny, for every school and every cluster.
+Each of parts 1–4 is the difference between consecutive runs with each run's floor adjustment
+(its `formula_protection`) taken out, and the floors' difference is the fifth part, so the parts
+add up to the change exactly, to the penny, for every school and every cluster.
 """
 
 from __future__ import annotations
@@ -29,26 +32,42 @@ from ..errors import Issue, Issues, SenrunError
 from ..inputs.load import Table
 from ..pipeline import Inputs, compute, psf_frames, read_inputs
 from ..result import RunResult
-from ..inputs.schema import CLUSTER_ID, IN_FORMULA, PUPILS, SCHOOL_ID
+from ..inputs.schema import CLUSTER_ID, IN_FORMULA, PUPILS, SCHOOL_ID, SSA
 from .diff import diff_frames, folded_into, previous_config_issues
+from .lastrun import LastRun, last_run
 
 
-def from_last_years_config(result: RunResult, previous_config: Path,
-                           diff: pl.DataFrame | None) -> tuple[pl.DataFrame, Config, list[Issue]]:
+def from_last_years_config(result: RunResult, previous_config: Path, diff: pl.DataFrame | None,
+                           previous: Path | None = None) -> tuple[pl.DataFrame, Config, list[Issue]]:
     """`--previous-config`: last year's config read and why each total changed added to `diff`
-    (attributed_diff); and the warning when it is not last year's.  A problem in last year's config or inputs
-    is said to be last year's: both years' configs are most often named senrun.yaml, and their inputs census.csv."""
+    (attributed_diff), last year recomputed under the register and floor its run had (found from the
+    manifest.json in the folder of this year's register, else of `previous`: yearly.lastrun); and the
+    warnings when it is not last year's or one of those cannot be found.  A problem in last year's config or
+    inputs is said to be last year's: both years' configs are most often named senrun.yaml, and their inputs
+    census.csv."""
     try:
         last_years = load_config(previous_config)
-        diff = attributed_diff(result, last_years, diff)
+        last = last_run(last_years, last_years_folder(result, previous), previous_config)
+        diff = attributed_diff(result, last_years, diff, last)
     except SenrunError as exc:
         raise SenrunError([replace(i, message=f"in last year's run (--previous-config {previous_config}): {i.message}")
                            for i in exc.issues]) from None
-    return diff, last_years, previous_config_issues(result.config, last_years, previous_config)
+    return diff, last_years, previous_config_issues(result.config, last_years, previous_config) + list(last.issues)
+
+
+def last_years_folder(result: RunResult, previous: Path | None) -> Path | None:
+    """Last year's output folder: that of this year's register (last year's psf.csv), else of --previous."""
+    if result.register is not None and result.register.path:
+        return Path(result.register.path).parent
+    if previous is not None:
+        return previous if previous.is_dir() else previous.parent
+    return None
 
 
 #: The parts, in the order they are swapped in.
-PARTS = ("psf_runoff", "pupil_numbers", "formula", "other")
+PARTS = ("psf_runoff", "pupil_numbers", "formula", "other", "protection")
+#: Each run's floor adjustment (SPEC §11.8), taken out of its total for parts 1–4 and making the fifth.
+PROTECTION = "formula_protection"
 ATTRIBUTION_COLUMNS = ("level", SCHOOL_ID, CLUSTER_ID, "previous_total", *PARTS, "current_total", "change")
 #: The parts as extra columns of diff.csv (Int64 pence): change_psf_runoff, change_pupil_numbers, …
 DIFF_PART_COLUMNS = tuple(f"change_{p}" for p in PARTS)
@@ -84,12 +103,16 @@ def with_psf_holders(prev: Inputs, cur: Inputs, psf) -> Table:
         return prev.schools
     added = missing.select([c for c in frame.columns if c in missing.columns]).with_columns(
         pl.lit(False).alias(IN_FORMULA))
+    if SSA in added.columns:  # its SSA arrives with the school, in `other` (docs/diff.md)
+        added = added.with_columns(pl.lit(None, dtype=added.schema[SSA]).alias(SSA))
     return replace(prev.schools, frame=pl.concat([frame, added], how="diagonal_relaxed"))
 
 
-def attribution_runs(prev_inp: Inputs, prev_cfg: Config, cur_inp: Inputs, cur_cfg: Config
+def attribution_runs(prev_inp: Inputs, prev_cfg: Config, cur_inp: Inputs, cur_cfg: Config,
+                     floor: dict[str, int] | None = None, current: RunResult | None = None
                      ) -> list[tuple[str, RunResult]]:
-    """The five runs: last year's, each part swapped in turn, and this year's."""
+    """The five runs: last year's (with its floor, from `floor`: last year's previous cluster allocations),
+    each part swapped in turn, and this year's (`current`, as allocate made it, when given)."""
     psf = psf_frames(cur_inp, cur_cfg)  # under its register when it has one
     held = with_psf_holders(prev_inp, cur_inp, psf)
     cfg1 = replace(prev_cfg, period_start=cur_cfg.period_start, period_end=cur_cfg.period_end,
@@ -101,21 +124,27 @@ def attribution_runs(prev_inp: Inputs, prev_cfg: Config, cur_inp: Inputs, cur_cf
     inp1 = Inputs(held, cur_inp.statements, prev_inp.census, cur_inp.moves, Issues(), links=prev_inp.links)
     inp2 = Inputs(schools_with_counts(replace(prev_inp, schools=held), cur_inp, cur_cfg), cur_inp.statements,
                   cur_inp.census, cur_inp.moves, Issues(), links=prev_inp.links)
-    plan = [("previous", prev_inp, prev_cfg, None), ("psf_runoff", inp1, cfg1, psf),
-            ("pupil_numbers", inp2, cfg2, psf), ("formula", inp2, cfg3, psf), ("other", cur_inp, cur_cfg, psf)]
+    plan = [("previous", prev_inp, prev_cfg, None, floor), ("psf_runoff", inp1, cfg1, psf, None),
+            ("pupil_numbers", inp2, cfg2, psf, None), ("formula", inp2, cfg3, psf, None),
+            ("other", cur_inp, cur_cfg, psf, None)]
     runs = []
-    for name, inp, cfg, frames in plan:
+    for name, inp, cfg, frames, previous in plan:
+        if name == "other" and current is not None:
+            runs.append((name, current))
+            continue
         try:
-            runs.append((name, compute(inp, cfg, psf=frames)))
+            runs.append((name, compute(inp, cfg, psf=frames, previous=previous)))
         except SenrunError as exc:
             raise SenrunError(f"attributing the change: the run with '{name}' swapped in failed: {exc}") from None
     return runs
 
 
-def _totals(result: RunResult, level: str, alias: str) -> pl.DataFrame:
-    if level == "school":
-        return result.schools.select(SCHOOL_ID, CLUSTER_ID, pl.col("total").alias(alias))
-    return result.clusters.select(CLUSTER_ID, pl.col("total").alias(alias))
+def _totals(result: RunResult, level: str, i: int) -> pl.DataFrame:
+    """A run's total (`_t<i>`) and its floor adjustment (`_q<i>`, 0 without a floor) by school or cluster."""
+    frame = result.schools if level == "school" else result.clusters
+    floor = pl.col(PROTECTION) if PROTECTION in frame.columns else pl.lit(0, dtype=pl.Int64)
+    keys = (SCHOOL_ID, CLUSTER_ID) if level == "school" else (CLUSTER_ID,)
+    return frame.select(*keys, pl.col("total").alias(f"_t{i}"), floor.alias(f"_q{i}"))
 
 
 def attribution_frame(runs: list[tuple[str, RunResult]], level: str) -> pl.DataFrame:
@@ -124,7 +153,7 @@ def attribution_frame(runs: list[tuple[str, RunResult]], level: str) -> pl.DataF
     names = [name for name, _ in runs]
     frame = None
     for i, (_, result) in enumerate(runs):
-        step = _totals(result, level, f"_t{i}")
+        step = _totals(result, level, i)
         if frame is None:
             frame = step
             continue
@@ -132,7 +161,10 @@ def attribution_frame(runs: list[tuple[str, RunResult]], level: str) -> pl.DataF
     if level == "school":
         frame = _folded(frame, runs[-1][1], len(runs))
     totals = [pl.col(f"_t{i}").fill_null(0) for i in range(len(runs))]
-    parts = [(totals[i] - totals[i - 1]).alias(names[i]) for i in range(1, len(runs))]
+    floors = [pl.col(f"_q{i}").fill_null(0) for i in range(len(runs))]
+    bases = [t - q for t, q in zip(totals, floors)]  # each run before its floor
+    parts = [(bases[i] - bases[i - 1]).alias(names[i]) for i in range(1, len(runs))]
+    parts.append((floors[-1] - floors[0]).alias(PARTS[-1]))
     if level == "school":
         clusters = [f"{CLUSTER_ID}_{i}" for i in range(len(runs) - 1, 0, -1)] + [CLUSTER_ID]
         cluster = pl.coalesce(*clusters).alias(CLUSTER_ID)
@@ -155,7 +187,7 @@ def _folded(frame: pl.DataFrame, current: RunResult, n: int) -> pl.DataFrame:
                                pl.col(SCHOOL_ID).replace(into).alias(SCHOOL_ID))
             .sort("_folded", maintain_order=True)  # the successor's own clusters first
             .group_by(SCHOOL_ID, maintain_order=True)
-            .agg(*[_sum_or_null(f"_t{i}") for i in range(n)],
+            .agg(*[_sum_or_null(f"_{x}{i}") for i in range(n) for x in "tq"],
                  *[pl.col(c).drop_nulls().first() for c in clusters]))
 
 
@@ -164,13 +196,18 @@ def _sum_or_null(column: str) -> pl.Expr:
     return pl.when(pl.col(column).is_not_null().any()).then(pl.col(column).sum()).alias(column)
 
 
-def _checked_runs(prev_cfg: Config, cur_cfg: Config, register=None) -> list[tuple[str, RunResult]]:
+def _checked_runs(prev_cfg: Config, cur_cfg: Config, current: RunResult | None = None,
+                  last: LastRun | None = None) -> list[tuple[str, RunResult]]:
+    """The runs, last year's under its own register and floor (`last`), this year's `current` when given."""
     for cfg in (prev_cfg, cur_cfg):
         if any(e.solve for e in cfg.elements):
             raise SenrunError(f"`rate: solve` is for simulate scenarios, not a year's config ({cfg.path.name})")
+    last = last or LastRun()
     cur_inp = read_inputs(cur_cfg)
-    cur_inp.register = register  # this year's run under last year's register (§11.4), as allocate ran it
-    return attribution_runs(read_inputs(prev_cfg), prev_cfg, cur_inp, cur_cfg)
+    # this year's run under last year's register (§11.4), as allocate ran it; last year's under its own
+    cur_inp.register = current.register if current is not None else None
+    prev_inp = read_inputs(prev_cfg, register=last.register)
+    return attribution_runs(prev_inp, prev_cfg, cur_inp, cur_cfg, last.previous, current)
 
 
 def _parts(runs: list[tuple[str, RunResult]]) -> pl.DataFrame:
@@ -178,26 +215,28 @@ def _parts(runs: list[tuple[str, RunResult]]) -> pl.DataFrame:
         ATTRIBUTION_COLUMNS)
 
 
-def attribute_change(prev_cfg: Config, cur_cfg: Config) -> pl.DataFrame:
+def attribute_change(prev_cfg: Config, cur_cfg: Config, last: LastRun | None = None) -> pl.DataFrame:
     """Split each school's and cluster's change since last year into PSF run-off, pupil numbers,
-    formula parameters and other (see the module docstring and docs/diff.md).
+    formula parameters, other and protection (see the module docstring and docs/diff.md).  Both years
+    are run without a register, and without a floor, unless `last` gives last year's (yearly.lastrun).
 
     Columns: level, school_id, cluster_id, previous_total, psf_runoff, pupil_numbers, formula,
-    other, current_total, change — Int64 pence; the four parts add up to the change exactly.
-    Schools by school_id, then clusters by cluster_id.
+    other, protection, current_total, change — Int64 pence; the five parts add up to the change
+    exactly.  Schools by school_id, then clusters by cluster_id.
     """
-    return _parts(_checked_runs(prev_cfg, cur_cfg))
+    return _parts(_checked_runs(prev_cfg, cur_cfg, last=last))
 
 
-def attributed_diff(result: RunResult, prev_cfg: Config, diff: pl.DataFrame | None = None) -> pl.DataFrame:
-    """The diff (SPEC §6) with the four parts appended as DIFF_PART_COLUMNS, for `allocate --previous-config`.
+def attributed_diff(result: RunResult, prev_cfg: Config, diff: pl.DataFrame | None = None,
+                    last: LastRun | None = None) -> pl.DataFrame:
+    """The diff (SPEC §6) with the five parts appended as DIFF_PART_COLUMNS, for `allocate --previous-config`.
 
-    With `diff` (from --previous) the parts are joined onto its rows; without, the diff is
-    taken against last year's run recomputed from `prev_cfg`, so the parts add up to each
-    row's change exactly.  Rows the runs do not have (e.g. a school only in the previous
-    file) get null parts.
+    Last year is recomputed from `prev_cfg` under `last` (its register and floor: yearly.lastrun), this
+    year is `result` itself.  With `diff` (from --previous) the parts are joined onto its rows; without,
+    the diff is taken against last year's run recomputed, so the parts add up to each row's change
+    exactly.  Rows the runs do not have (e.g. a school only in the previous file) get null parts.
     """
-    runs = _checked_runs(prev_cfg, result.config, result.register)
+    runs = _checked_runs(prev_cfg, result.config, result, last)
     if diff is None:
         cols = [SCHOOL_ID, CLUSTER_ID, "total"]
         diff = diff_frames(runs[0][1].schools.select(cols), result.schools.select(cols), result.config.flag_pct,

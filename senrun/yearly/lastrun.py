@@ -1,0 +1,103 @@
+"""Last year's run as it was made: the register and the `--previous` it was given, found from the
+manifest.json it wrote, so that `allocate --previous-config` recomputes last year as it was paid
+(docs/diff.md): without its register, children it held stopped would be paid again in it; without its
+`--previous`, a `formula.protection` floor would be left out.
+
+Last year's output folder is the folder of this year's `--register` (last year's psf.csv), else of
+`--previous`. Its manifest.json records each file by the path it was given as (often relative to the
+folder senrun was run from) and its SHA-256: a file is taken only when its SHA-256 is the one recorded,
+at that path or, where the years' folders sit side by side, in the folder of the same name beside last
+year's. Where one cannot be found, last year is recomputed without it and a warning says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config.loader import Config
+from ..errors import WARNING, Issue
+from ..inputs.parse import config_period
+from ..register import manifest_of
+from .diff import floor_previous
+
+#: The warning that last year is recomputed without something its run had (docs/diff.md).
+INCOMPLETE = "previous_config_incomplete"
+
+
+@dataclass(frozen=True)
+class LastRun:
+    """What last year's run read besides its config and inputs, for the recomputation of it."""
+
+    #: Last year's own register (the psf.csv of the year before it), when it had one and it was found.
+    register: Path | None = None
+    #: Last year's floor's previous cluster allocations by cluster_id, when its config has a floor.
+    previous: dict[str, int] | None = None
+    #: A warning for each thing last year's run had that cannot be found.
+    issues: tuple[Issue, ...] = ()
+
+
+def last_run(last_years: Config, folder: Path | None, given: Path) -> LastRun:
+    """Last year's register and floor, from the manifest.json in last year's output `folder` (None when
+    neither --register nor --previous names it); `given` is the --previous-config, named in the warnings."""
+    wanted = " or ".join(w for w, needed in (("its register", last_years.policy_start < last_years.period_start),
+                                             ("its formula.protection floor", last_years.floor_pct is not None))
+                         if needed)
+    manifest = manifest_of(folder) if folder is not None else {}
+    if not manifest:
+        if not wanted:  # the policy's first year, with no floor: nothing to find
+            return LastRun()
+        why = (f"there is no manifest.json senrun wrote in {folder.name or folder}/" if folder is not None else
+               "no --register or --previous names last year's output folder, whose manifest.json records them")
+        return LastRun(issues=(_missing(given, wanted, why),))
+    period = config_period(manifest.get("period"))
+    if period is not None and period != (last_years.period_start, last_years.period_end):
+        return LastRun(issues=(_missing(given, wanted, f"{folder.name or folder}/ is the run of {period[0]:%d/%m/%Y} "
+                                        f"– {period[1]:%d/%m/%Y}, not of that config's period"),) if wanted else ())
+    issues = []
+    register = None
+    recorded = manifest.get("register")
+    if isinstance(recorded, dict):
+        register = found(recorded, folder)
+        if register is None:
+            issues.append(_missing(given, "its register", _not_there(recorded, folder)))
+    previous = None
+    if last_years.floor_pct is not None:
+        inputs = manifest.get("inputs")
+        recorded = inputs.get("previous") if isinstance(inputs, dict) else None
+        path = found(recorded, folder) if isinstance(recorded, dict) else None
+        if path is None:
+            issues.append(_missing(given, "its formula.protection floor", _not_there(recorded, folder)
+                                   if isinstance(recorded, dict) else "its manifest.json records no --previous"))
+        else:
+            previous = floor_previous(last_years, path)
+    return LastRun(register, previous, tuple(issues))
+
+
+def found(recorded: dict, folder: Path) -> Path | None:
+    """The file a manifest.json in `folder` records (`path` as it was given, `sha256`): at that path, or in
+    the folder of the same name beside `folder`; only with the SHA-256 recorded, else None."""
+    text, sha256 = str(recorded.get("path") or ""), recorded.get("sha256")
+    if not text or not sha256:
+        return None
+    path = Path(text)
+    for candidate in dict.fromkeys((path, folder.parent / path.parent.name / path.name)):
+        try:
+            if candidate.is_file() and hashlib.sha256(candidate.read_bytes()).hexdigest() == sha256:
+                return candidate
+        except OSError:
+            continue
+    return None
+
+
+def _not_there(recorded: dict, folder: Path) -> str:
+    return (f"{recorded.get('path')}, as {folder.name or folder}/manifest.json records it, is not there as "
+            "that run read it")
+
+
+def _missing(given: Path, what: str, why: str) -> Issue:
+    """One line: what last year's recomputation lacks, why, and what that does to the parts."""
+    return Issue(INCOMPLETE, WARNING, f"last year's run is recomputed without {what} ({why}), so it may differ "
+                 "from what was paid: without --previous, diff.csv's previous_total by as much; with it, the sum of "
+                 "the change_* parts from each change (docs/diff.md)", file=given.name)
