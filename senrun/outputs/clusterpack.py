@@ -70,7 +70,7 @@ def plan_packs(result: RunResult, diff: pl.DataFrame | None = None) -> list[Pack
     heads = ["School ID", "School", "Phase", "Pupils"] + [h for _, label in shown for h in (label, f"{label} (%)")]
     kinds = [TEXT, TEXT, TEXT, INT] + [k for _ in shown for k in (INT, PCT)]
     schools_shape = SchoolsShape.of(result, own_columns)
-    footer, period, tasks = footer_text(result), period_text(result.config.as_dict()), []
+    period, tasks = period_text(result.config.as_dict()), []
     units = cluster_units(result)
     for row in present.clusters_table(result, diff).iter_rows(named=True):
         cid = row["cluster_id"]
@@ -82,8 +82,8 @@ def plan_packs(result: RunResult, diff: pl.DataFrame | None = None) -> list[Pack
         bold = tuple(range(first_bold, len(rows) + len(authority_rows)))
         tasks.append(PackTask(
             file_name=names[cid], title=f"SEN cluster pack {result.config.year}: {row['cluster_name'] or cid}",
-            footer=footer, lines=tuple(overview_lines(result, row, period, len(own) - int(row["schools"] or 0),
-                                                      units.get(cid, {}))),
+            footer=footer_text(result, " ".join(filter(None, ("cluster", cid, row["cluster_name"])))),  # whose pages
+            lines=tuple(overview_lines(result, row, period, len(own) - int(row["schools"] or 0), units.get(cid, {}))),
             schools=schools_shape.table(own),
             profile=Table(tuple(heads), tuple(kinds), tuple(rows + authority_rows)), profile_bold=bold,
             runoff=Table(("Year", "Children paid PSF", "PSF (£)"), (TEXT, INT, MONEY), tuple(runoff_rows.get(cid, ())))))

@@ -18,10 +18,11 @@ from ..money import fmt_gbp
 from ..result import RunResult
 from . import common, present
 from .tables import visible, write_frame, write_table_sheet
+from .charts import axis_name, chart_sheet
 from .reconciliation import reconciliation_summary
 from .tablesheet import TableSheet
-from .xlsx import (Formats, close_to_bytes, finish_print, footer, new_workbook, print_setup, write_header, write_money,
-                   write_value)
+from .xlsx import (ROW_POINTS, Formats, close_to_bytes, finish_print, footer, keep_together, new_workbook, page_height,
+                   print_setup, write_header, write_money, write_value)
 
 SHEET_CSV = {"Clusters": "clusters.csv", "Schools": "schools.csv", "PSF": "psf.csv",
              "Released": "released.csv", "Diff": "diff.csv", "Workings": "workings.csv"}
@@ -82,9 +83,8 @@ def warnings_frame(result: RunResult) -> pl.DataFrame:
 
 def summary_sheet(ws: Worksheet, fmt: Formats, result: RunResult) -> None:
     """Title, the money identity to the penny, totals, elements, checks, the note, warnings."""
-    ws.set_column(0, 0, 52)
-    ws.set_column(1, 1, 22)
-    ws.set_column(2, 5, 16)
+    for col, width in enumerate(SUMMARY_WIDTHS):
+        ws.set_column(col, col, width)
     ws.write_string(0, 0, f"SEN funding allocations {result.config.year}", fmt.title)
     ws.write_string(1, 0, "Funding period")
     ws.write_string(1, 1, period_text(result.config.as_dict()))
@@ -96,7 +96,15 @@ def summary_sheet(ws: Worksheet, fmt: Formats, result: RunResult) -> None:
     if result.register is not None:  # §11.4: the register in force and each reinstatement
         row = text_block(ws, fmt, "Last year's register", reinstated_lines(result), row + 1)
     ws.write_string(row + 1, 0, common.notional_note(result.config.delegation, "A school's"), fmt.bold)
-    warnings_block(ws, fmt, result, row + 3)
+    blocks = warnings_block(ws, fmt, result, row + 3)
+    # the warnings' tables start a page where they would not fit on the rest of one (they had been split after
+    # their header and first row); every row above is one line high but the title's
+    keep_together(ws, (row + 3) * ROW_POINTS + TITLE_EXTRA, blocks, page_height(SUMMARY_WIDTHS))
+
+
+#: The Summary's column widths; and how much taller than a row of text its title's row is, in points.
+SUMMARY_WIDTHS = (52, 22, 16, 16, 16, 16)
+TITLE_EXTRA = 3.75
 
 
 def reinstated_lines(result: RunResult) -> list[str]:
@@ -193,13 +201,14 @@ def text_block(ws: Worksheet, fmt: Formats, heading: str, lines: list[str], row:
     return row + 1 + len(lines)
 
 
-def warnings_block(ws: Worksheet, fmt: Formats, result: RunResult, row: int) -> None:
+def warnings_block(ws: Worksheet, fmt: Formats, result: RunResult, row: int) -> list[tuple[int, float]]:
     """The warnings counted by kind; those about schools listed in full, those about children only
-    counted, with where their details are (the restricted pupils.xlsx): no personal data here."""
+    counted, with where their details are (the restricted pupils.xlsx): no personal data here.  Returns
+    the first row and the height in points of each of its two blocks (the count by kind; the list)."""
     frame = warnings_frame(result)
     ws.write_string(row, 0, f"Warnings: {frame.height:,}", fmt.bold)
     if not frame.height:
-        return
+        return [(row, ROW_POINTS)]
     kinds = frame.group_by("code", maintain_order=True).len().sort("code")
     write_header(ws, row + 1, ["Kind of warning", "How many", "Details"], fmt)
     r = row + 2
@@ -213,13 +222,15 @@ def warnings_block(ws: Worksheet, fmt: Formats, result: RunResult, row: int) -> 
     public = pl.DataFrame([(w.code, w.where(), w.hidden().message) for w in result.warnings
                            if common.warning_is_public(w.code)],
                           schema={"code": pl.String, "where": pl.String, "message": pl.String}, orient="row")
+    counted = [(row, (r - row) * ROW_POINTS)]
     if not public.height:
-        return
+        return counted
     ws.write_string(r + 1, 0, "Warnings about schools and settings", fmt.bold)
     if public.height > common.MAX_SHEET_ROWS:
         ws.write_string(r + 2, 0, f"{public.height:,} rows: see {WARNINGS_CSV}")
-        return
+        return counted + [(r + 1, 3 * ROW_POINTS)]
     write_header(ws, r + 2, ["Kind", "Where", "Message"], fmt)
+    listed = 3 * ROW_POINTS  # the blank row above it, its heading and header
     for i, (code, where, message) in enumerate(public.iter_rows(), start=r + 3):
         kind = common.warning_words(code)
         ws.write_string(i, 0, kind, fmt.wrap)
@@ -227,7 +238,10 @@ def warnings_block(ws: Worksheet, fmt: Formats, result: RunResult, row: int) -> 
         # wrapped across C:F, its row as tall as its lines: a message left to run on had widened the printed
         # page until the whole Summary was too small to read
         ws.merge_range(i, 2, i, 5, message, fmt.wrap)
-        ws.set_row(i, LINE_HEIGHT * max(_lines(kind, 62), _lines(where, 26), _lines(message, 78)))
+        height = LINE_HEIGHT * max(_lines(kind, 62), _lines(where, 26), _lines(message, 78))
+        ws.set_row(i, height)
+        listed += height
+    return counted + [(r + 1, listed)]
 
 
 #: A line of 11-point text, in points; and how many lines a text takes in a wrapped cell `width` characters wide.
@@ -257,15 +271,23 @@ def winners_sheet(book: Workbook, ws: Worksheet, fmt: Formats, bands: pl.DataFra
         chart.add_series({"name": name, "categories": [ws.name, 2, 0, last - 1, 0],
                           "values": [ws.name, 2, col, last - 1, col]})
     chart.set_title({"name": "Schools and clusters by change against last year"})
+    chart.set_x_axis(axis_name("Change in total funding against last year"))
+    chart.set_y_axis({**axis_name("Number of schools or clusters"), "num_format": "#,##0"})
     chart.set_size({"width": 640, "height": 320})
-    ws.insert_chart(last + 2, 0, chart)  # below the table: it prints on the same page, never cut
+    counts = "; ".join(f"{band.lower()}: schools {schools:,}, clusters {clusters:,}"
+                       for band, schools, clusters in bands.iter_rows())
+    # below the table: it prints on the same page, never cut
+    ws.insert_chart(last + 2, 0, chart, {"description": f"Column chart of schools and clusters by change in "
+                                                        f"total funding against last year: {counts}."})
     print_setup(ws, 1)
 
 
-def footer_text(result: RunResult) -> str:
-    """The printed footer: the year on the left, page N of M in the middle, the run's reference
-    on the right (the first characters of the inputs' fingerprint in manifest.json)."""
-    return footer(str(result.config.year), f"Run {common.run_reference(result)}")
+def footer_text(result: RunResult, whose: str = "") -> str:
+    """The printed footer: the year (and `whose` pages they are: a cluster's id and name) and the sheet's name
+    on the left, page N of M in the middle, the run's reference on the right (the first characters of the
+    inputs' fingerprint in manifest.json)."""
+    year = str(result.config.year)
+    return footer(f"{year}: {whose}" if whose else year, f"Run {common.run_reference(result)}", sheet=True)
 
 
 def add_notional_note(ws: Worksheet, schools: pl.DataFrame, delegation: str) -> None:
@@ -327,12 +349,11 @@ def add_cluster_chart(book: Workbook, ws: Worksheet, clusters: pl.DataFrame) -> 
     })
     chart.set_title({"name": "Cluster allocations"})
     chart.set_legend({"none": True})
-    chart.set_x_axis({"num_format": "£#,##0", "major_gridlines": {"visible": True}})
-    chart.set_y_axis({"reverse": True, "num_font": {"size": 7 if n > 30 else 9}})
-    sheet = book.add_chartsheet("Clusters chart")
-    sheet.set_chart(chart)
-    sheet.set_landscape()
-    sheet.set_paper(9)
+    chart.set_x_axis({**axis_name("Cluster allocation (£)"), "num_format": "£#,##0",
+                      "major_gridlines": {"visible": True}})
+    chart.set_y_axis({**axis_name("Cluster"), "reverse": True, "num_font": {"size": 7 if n > 30 else 9}})
+    chart_sheet(book, "Clusters chart", chart, f"Bar chart of the cluster allocation of each of the {n:,} "
+                f"clusters, in £, in the order of the Clusters sheet, which lists the figures.")
 
 
 #: The Parameters sheet's note on a value the config file leaves out, so senrun's default is in force.

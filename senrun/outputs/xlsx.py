@@ -141,16 +141,23 @@ def close_to_bytes(book: Workbook, buffer: io.BytesIO) -> bytes:
     return pack(book, buffer)
 
 
-def footer(left: str, right: str = "") -> str:
-    """A printed footer: `left` on the left, page N of M in the middle, `right` on the right, each & doubled
-    so that it prints as itself.  Within Excel's 255 characters: an overlong `left` (a long year label
-    or school id) is cut and ends in '…', where XlsxWriter would leave the whole footer out."""
+#: After a footer's left text, the name of the sheet the page is of (Excel's &A code), so that a page
+#: loose from its workbook still says whose it is ("2013-14 – Clusters").
+SHEET_NAME = " – &A"
+
+
+def footer(left: str, right: str = "", sheet: bool = False) -> str:
+    """A printed footer: `left` (and, with `sheet`, the sheet's name after it) on the left, page N of M in
+    the middle, `right` on the right, each & doubled so that it prints as itself.  Within Excel's 255
+    characters: an overlong `left` (a long year label or school id) is cut and ends in '…', where XlsxWriter
+    would leave the whole footer out; the sheet's name is never cut off."""
     tail = "&CPage &P of &N" + (f"&R{right.replace('&', '&&')}" if right else "")
-    text, room = left.replace("&", "&&"), MAX_FOOTER - len("&L") - utf16_units(tail)
+    name = SHEET_NAME if sheet else ""
+    text, room = left.replace("&", "&&"), MAX_FOOTER - len("&L") - utf16_units(name) - utf16_units(tail)
     if utf16_units(text) > room:
         text = fit_units(text, room - 1)
         text = (text[:-1] if (len(text) - len(text.rstrip("&"))) % 2 else text) + "…"  # never half an &&
-    return f"&L{text}{tail}"
+    return f"&L{text}{name}{tail}"
 
 
 def print_setup(ws: Worksheet, header_row: int | None = None, upright: bool = False) -> None:
@@ -164,6 +171,36 @@ def print_setup(ws: Worksheet, header_row: int | None = None, upright: bool = Fa
     ws.fit_to_pages(1, 1 if upright else 0)
     if header_row is not None:
         ws.repeat_rows(header_row)
+
+
+#: A4's sides, in inches, and the margins XlsxWriter sets (0.7 in left and right, 0.75 in top and bottom).
+A4_SHORT, A4_LONG, SIDE_MARGINS, TOP_BOTTOM_MARGINS = 8.27, 11.69, 1.4, 1.5
+#: Excel's default row height (Calibri 11), in points.  LibreOffice's rows are shorter, so a block that
+#: fits on a page by this height fits there too.
+ROW_POINTS = 15.0
+
+
+def page_height(widths: list[float]) -> float:
+    """How much of a sheet, in points of its rows, one page holds when a sheet of these column widths
+    prints landscape on A4 one page wide (print_setup): the page's height between its margins, over the
+    scale that fits the columns' width between the margins (a column of width w is 7w + 5 pixels)."""
+    pixels = sum(int(w * 7 + 0.5) + 5 for w in widths)
+    scale = min(1.0, (A4_LONG - SIDE_MARGINS) * 72 / (pixels * 0.75))
+    return (A4_SHORT - TOP_BOTTOM_MARGINS) * 72 / scale
+
+
+def keep_together(ws: Worksheet, above: float, blocks: list[tuple[int, float]], page: float) -> None:
+    """Page breaks before the blocks (first row, height in points; in order, below `above` points of rows)
+    that would not fit on what is left of the page they start on, so that a table prints with its heading
+    and header rather than split after its first row.  A block taller than a page starts a page."""
+    used, breaks = above % page, []
+    for row, height in blocks:
+        if used > 0 and used + height > page:
+            breaks.append(row)
+            used = 0.0
+        used = (used + height) % page
+    if breaks:
+        ws.set_h_pagebreaks(breaks)
 
 
 def finish_print(book: Workbook, footer: str) -> None:

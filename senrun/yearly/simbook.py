@@ -30,7 +30,8 @@ from ..outputs.tables import cell_xml, float_text, pounds_text, shared_string_in
 from ..outputs.tablesheet import TableSheet, fit_text, fit_units
 from ..outputs import common
 from ..outputs.xlsx import PCT_FORMAT, RATE_FORMAT, close_to_bytes, finish_print, footer, print_setup
-from .simlayout import LABELS, bands_sheet, chart_sheet, with_school_names
+from ..outputs.charts import axis_name, category_axis, chart_sheet
+from .simlayout import LABELS, bands_sheet, with_school_names
 from .projection import PROJECTION_COLUMNS, projection_csv_bytes
 from .simulate import SCENARIO_COLUMNS, SimulationResult, outcomes_frame, scenarios_frame
 
@@ -216,9 +217,10 @@ def _overview(book, f: dict, sim: SimulationResult, sheets: list[str]) -> None:
                       "values": ["Overview", 4, col, 3 + frame.height, col]})
     chart.set_title({"name": "Money moved between schools, by scenario"})
     chart.set_legend({"none": True})
-    chart.set_x_axis({"num_format": "£#,##0"})
-    chart.set_y_axis({"reverse": True, "num_font": {"size": 6 if frame.height > 40 else 9}})
-    chart_sheet(book, "Overview chart", chart)
+    chart.set_x_axis({**axis_name("Money moved between schools (£)"), "num_format": "£#,##0"})
+    chart.set_y_axis(category_axis("Scenario", frame.height, reverse=True))
+    chart_sheet(book, "Overview chart", chart, f"Bar chart of the money each of the {frame.height:,} scenarios "
+                "moves between schools, in £; the Overview sheet lists the figures.")
 
 
 def _bands(book, f: dict, sim: SimulationResult) -> None:
@@ -374,8 +376,10 @@ def _projection(book, f: dict, frame: pl.DataFrame) -> None:
         chart.add_series({"name": ["Projection", 0, col], "categories": ["Projection", 1, 0, n, 0],
                           "values": ["Projection", 1, col, n, col], "marker": {"type": "circle"}})
     chart.set_title({"name": "PSF run-off and the cluster pot"})
-    chart.set_y_axis({"num_format": "£#,##0"})
-    chart_sheet(book, "Projection chart", chart)
+    chart.set_x_axis(axis_name("Year"))
+    chart.set_y_axis({**axis_name("£ in the year"), "num_format": "£#,##0"})
+    chart_sheet(book, "Projection chart", chart, f"Line chart of continuing PSF, released PSF and the cluster pot "
+                f"in each of the {n:,} years projected, in £; the Projection sheet lists the figures.")
     print_setup(sh.ws, 0)
 
 
@@ -394,7 +398,8 @@ def workbook_bytes(sim: SimulationResult) -> bytes:
     _scenario_sheets(book, f, sim, sheets)
     if sim.projection is not None:
         _projection(book, f, sim.projection)
-    finish_print(book, footer(f"{sim.base.config.year}: what-if scenarios", f"Run {common.run_reference(sim.base)}"))
+    finish_print(book, footer(f"{sim.base.config.year}: what-if scenarios", f"Run {common.run_reference(sim.base)}",
+                              sheet=True))
     return close_to_bytes(book, buffer)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from ..outputs import common
+from ..outputs.charts import axis_name, band_series, category_axis, chart_sheet
 from ..outputs.present import BANDS
 from ..outputs.xlsx import print_setup
 
@@ -21,14 +22,6 @@ LABELS = {**common.COLUMN_LABELS, "scenario": "Scenario", "sheet": "Sheet", "psf
           "topslices": "Top-slices (£)", "year": "Year", "period_start": "Period start", "period_end": "Period end",
           # a scenario that could not run (the workbooks' "reason" is why a child's PSF stopped)
           "status": "Status", "reason": "Why it could not run", "highest_affordable": "Highest affordable"}
-
-
-def chart_sheet(book, name: str, chart) -> None:
-    """A chart on a sheet of its own: printed on its own landscape page, never across a table's."""
-    sheet = book.add_chartsheet(name)
-    sheet.set_chart(chart)
-    sheet.set_landscape()
-    sheet.set_paper(9)
 
 
 def with_school_names(frame: pl.DataFrame, base) -> pl.DataFrame:
@@ -59,9 +52,13 @@ def bands_sheet(book, sh, f: dict, scenarios) -> None:
     print_setup(sh.ws, 2)
     n = len(scenarios)
     chart = book.add_chart({"type": "bar", "subtype": "stacked"})
-    for c, band in enumerate(BANDS, start=1):
+    for c, band in enumerate(BANDS, start=1):  # each band its own fill and hatching: not told apart by colour alone
         chart.add_series({"name": band, "categories": ["Winners and losers", 3, 0, 2 + n, 0],
-                          "values": ["Winners and losers", 3, c, 2 + n, c]})
+                          "values": ["Winners and losers", 3, c, 2 + n, c], "gap": 40, **band_series(c - 1)})
     chart.set_title({"name": "Schools by change against the base, by scenario"})
-    chart.set_y_axis({"reverse": True, "num_font": {"size": 6 if n > 40 else 9}})
-    chart_sheet(book, "Winners chart", chart)
+    chart.set_x_axis({**axis_name("Number of schools"), "num_format": "#,##0"})
+    chart.set_y_axis(category_axis("Scenario", n, reverse=True))
+    chart.set_legend({"position": "bottom"})
+    chart_sheet(book, "Winners chart", chart, f"Stacked bar chart of each of the {n:,} scenarios' schools by "
+                f"change against the base, in five bands ({', '.join(b.lower() for b in BANDS)}); the Winners "
+                "and losers sheet lists the counts.")
