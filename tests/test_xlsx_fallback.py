@@ -154,3 +154,28 @@ def test_an_xlsxwriter_without_the_private_utf16_helpers_still_writes_the_same_f
     write_outputs(result, tmp_path / "without", jobs=1)
     written = files_of(tmp_path / "without")
     assert any(name.startswith("returns") for name in written) and written == files_of(tmp_path / "with")
+
+
+def test_a_chart_sheets_alt_text_is_left_out_not_the_run_with_an_xlsxwriter_whose_drawing_takes_no_frame(
+        monkeypatch):
+    """XlsxWriter before 3.2 (which pyproject allows) writes a chart sheet's frame from its index alone, with no
+    frame object to carry a description: the chart sheet that adds the alt text had stopped every run with
+    "failed unexpectedly (TypeError)".  It now passes the call on as it came, and the chart goes without it."""
+    from xlsxwriter.drawing import Drawing
+
+    from senrun.outputs.charts import _DescribedDrawing
+
+    calls = []
+    monkeypatch.setattr(Drawing, "_write_absolute_anchor", lambda self, frame_index: calls.append(frame_index))
+    drawing = _DescribedDrawing()
+    drawing.description = "Each cluster's allocation"
+    drawing._write_absolute_anchor(1)
+    assert calls == [1]
+
+    class Frame:
+        _description = None
+
+    frame = Frame()
+    monkeypatch.setattr(Drawing, "_write_absolute_anchor", lambda self, index, shown: calls.append(shown._description))
+    drawing._write_absolute_anchor(1, frame)
+    assert calls == [1, "Each cluster's allocation"]

@@ -24,13 +24,18 @@ LABEL_POINTS = 8
 
 
 class _DescribedDrawing(Drawing):
-    """A chart sheet's drawing whose chart has a description (XlsxWriter 3 writes it without one)."""
+    """A chart sheet's drawing whose chart has a description (XlsxWriter 3 writes it without one).  These are
+    XlsxWriter's internals, which differ between the releases pyproject allows: where the chart's frame has no
+    `_description` (releases before 3.2 write a chart sheet's frame from no object at all), the chart is written
+    as XlsxWriter writes it, without its alt text, rather than the run failing (tests/test_xlsx_fallback.py)."""
 
     description = ""
 
-    def _write_absolute_anchor(self, index, drawing) -> None:
-        drawing._description = self.description
-        super()._write_absolute_anchor(index, drawing)
+    def _write_absolute_anchor(self, *args) -> None:
+        for frame in args:
+            if hasattr(frame, "_description"):
+                frame._description = self.description
+        super()._write_absolute_anchor(*args)
 
 
 class DescribedChartsheet(Chartsheet):
@@ -38,11 +43,12 @@ class DescribedChartsheet(Chartsheet):
 
     description = ""
 
-    def _prepare_chart(self, index, chart_id, drawing_id) -> None:
-        super()._prepare_chart(index, chart_id, drawing_id)
-        drawing = _DescribedDrawing()
-        drawing.orientation, drawing.description = self.drawing.orientation, self.description
-        self.drawing = drawing
+    def _prepare_chart(self, *args) -> None:
+        super()._prepare_chart(*args)
+        if isinstance(getattr(self, "drawing", None), Drawing):
+            drawing = _DescribedDrawing()
+            drawing.orientation, drawing.description = self.drawing.orientation, self.description
+            self.drawing = drawing
 
 
 def chart_sheet(book, name: str, chart, description: str) -> Chartsheet:
