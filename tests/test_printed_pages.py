@@ -7,11 +7,13 @@ page's width between its margins) and read the print settings back from the file
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import replace
-import re
+from pathlib import Path
 
 import openpyxl
+import pytest
 
 from builders import ONE_RETURN as ONE
 from senrun.outputs import returnbook
@@ -66,3 +68,83 @@ def test_a_childs_reason_that_wraps_is_given_the_height_of_its_lines_and_a_short
     assert [ws.cell(header + k, 9).value for k in (1, 2, 3)] == [c[8] for c in children]
     assert heights[0] == 30 and heights[1] is None and heights[2] == 45  # two lines, one line (the default), three
     assert ws.cell(header + 3, 9).alignment.wrap_text
+
+
+# --- the tables of the workbook, the restricted workbook and a cluster pack -----------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def sample_out(tmp_path_factory) -> Path:
+    """The committed sample's allocation (431 schools, names up to 82 characters), without the returns."""
+    from typer.testing import CliRunner
+
+    from senrun.cli import app
+
+    out = tmp_path_factory.mktemp("sample") / "out"
+    done = CliRunner().invoke(app, ["allocate", "--config", str(ROOT / "config" / "senrun.yaml"), "--out", str(out),
+                                    "--no-returns", "--packs", "--quiet"])
+    assert done.exit_code == 0, done.output
+    return out
+
+
+def sheets_on_paper(data: bytes) -> dict[str, tuple[float, int, int]]:
+    """Each worksheet printed one or more pages wide: (the text's size on paper in points, pages wide, the
+    columns repeated on every page), the way Excel fits it (its columns, and those repeated on each page
+    after the first, scaled into that many pages' width)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        book = z.read("xl/workbook.xml").decode()
+        names = re.findall(r'<sheet name="([^"]+)" sheetId="\d+" r:id="(rId\d+)"', book)
+        parts = dict(re.findall(r'Id="(rId\d+)" Type="[^"]+" Target="([^"]+)"',
+                                z.read("xl/_rels/workbook.xml.rels").decode()))
+        titles = dict(re.findall(r'<definedName name="_xlnm.Print_Titles" localSheetId="(\d+)">([^<]+)<', book))
+        out = {}
+        for index, (name, rid) in enumerate(names):
+            part = "xl/" + parts[rid]
+            if not part.startswith("xl/worksheets/"):
+                continue  # a chart sheet
+            sheet = z.read(part).decode()
+            if 'fitToPage="1"' not in sheet:
+                continue
+            widths = []
+            for low, high, width in re.findall(r'<col min="(\d+)" max="(\d+)" width="([0-9.]+)"', sheet):
+                widths += [float(width)] * (int(high) - int(low) + 1)
+            wide = int((re.search(r'fitToWidth="(\d+)"', sheet) or [None, "1"])[1])
+            columns = re.search(r"\$([A-Z]+):\$([A-Z]+)", titles.get(str(index), ""))
+            repeated = (ord(columns[2]) - ord("A") + 1) if columns else 0
+            margins = re.search(r'<pageMargins left="([0-9.]+)" right="([0-9.]+)"', sheet)
+            page = (A4_LONG - float(margins[1]) - float(margins[2])) * 72
+            pixels = sum(int(w * 7) for w in widths) + (wide - 1) * sum(int(w * 7) for w in widths[:repeated])
+            out[name] = (FONT * min(1.0, wide * page / (pixels * 0.75)), wide, repeated)
+    return out
+
+
+def test_every_table_of_the_workbooks_prints_at_nine_points_or_more_repeating_its_id_and_name__spec_6(sample_out):
+    # The Schools sheet had printed at about 5 points one page wide (its headers as wide as their words), the PSF
+    # sheet of pupils.xlsx at 4 and a cluster pack's Schools sheet at 6.  A table too wide for one page prints on
+    # as many as it needs, its id and name columns on every page.
+    books = {"allocations.xlsx": sample_out / "allocations.xlsx", "pupils.xlsx": sample_out / "pupils.xlsx",
+             "a cluster pack": sorted((sample_out / "clusters").glob("*.xlsx"))[0]}
+    for label, path in books.items():
+        for sheet, (points, wide, repeated) in sheets_on_paper(path.read_bytes()).items():
+            assert points >= 8.95, (label, sheet, points)
+            assert wide == 1 or repeated >= 1, (label, sheet)
+    schools = sheets_on_paper((sample_out / "allocations.xlsx").read_bytes())["Schools"]
+    assert schools[1] > 1 and schools[2] == 2  # the school's id and its name on every page
+
+
+def test_a_tables_header_wraps_in_its_column_and_its_row_is_as_tall_as_its_lines__spec_6(sample_out):
+    ws = openpyxl.load_workbook(sample_out / "allocations.xlsx")["Clusters"]
+    header = [cell for cell in ws[1] if cell.value]
+    assert all(cell.alignment.wrap_text for cell in header)
+    widths = {cell.column_letter: ws.column_dimensions[cell.column_letter].width for cell in header}
+    assert any(len(cell.value) + 2 > widths[cell.column_letter] for cell in header)  # one wraps, at least
+    assert ws.row_dimensions[1].height in (30, 45)
+
+
+def test_a_returns_printed_footer_names_its_school_as_well_as_its_id__spec_6():
+    ws = openpyxl.load_workbook(io.BytesIO(return_bytes(ONE)))["Return"]
+    assert ws.oddFooter.left.text == "2013-14: S1 Ash && Elm <Primary>"  # (&& prints as &)
+    assert openpyxl.load_workbook(io.BytesIO(return_bytes(replace(ONE, school_name=None))))["Return"] \
+        .oddFooter.left.text == "2013-14: S1"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from .xlsx import MAX_WIDTH, Formats, finish_sheets, new_workbook, print_setup, write_money
+from .xlsx import MAX_WIDTH, Formats, finish_sheets, new_workbook, pages_wide, print_setup, write_money
 from .xlsxpack import BookPacker
 
 #: How a cell of a table or a line is shown.
@@ -111,10 +111,11 @@ def draw_pack(sheets: list[Worksheet], fmt: PackFormats, task: PackTask) -> None
     calling anything else are written by XlsxWriter."""
     cluster, schools, profile, runoff = sheets
     cluster_sheet(cluster, fmt, task)
-    write_table(schools, fmt, task.schools, 0, fmt.wrapped, widths=(11, NAME_WIDTH), filtered=len(task.schools.rows))
+    write_table(schools, fmt, task.schools, 0, fmt.wrapped, widths=(11, NAME_WIDTH), filtered=len(task.schools.rows),
+                repeated=2)
     profile.write_string(0, 0, "SEND profile: pupils on roll at the census, by age-based phase (FAQ 12)", fmt.bold)
     write_table(profile, fmt, task.profile, 1, fmt.wrapped, widths=(11, NAME_WIDTH), bold_rows=task.profile_bold,
-                filtered=min(task.profile_bold, default=len(task.profile.rows)))  # the schools' rows
+                filtered=min(task.profile_bold, default=len(task.profile.rows)), repeated=2)  # the schools' rows
     if not task.profile.rows:
         profile.write_string(2, 0, "No pupil-level census: no profile.")
     runoff.write_string(0, 0, "PSF run-off: the children paid PSF this year (whether or not it continues), "
@@ -159,10 +160,12 @@ def cluster_sheet(ws: Worksheet, fmt: Formats, task: PackTask) -> None:
 
 
 def write_table(ws: Worksheet, fmt: Formats, table: Table, first: int, wrapped: object,
-                widths: tuple[int, ...] = (), bold_rows: tuple[int, ...] = (), filtered: int = 0) -> None:
+                widths: tuple[int, ...] = (), bold_rows: tuple[int, ...] = (), filtered: int = 0,
+                repeated: int = 1) -> None:
     """The table from row `first` (its header, wrapped), its rows by kind and its totals row in bold;
     frozen under the header, which repeats on every printed page; with `filtered`, a filter on the
-    header over that many rows (the schools', not the totals or the cluster's and authority's rows)."""
+    header over that many rows (the schools', not the totals or the cluster's and authority's rows).  A table
+    too wide for one legible page prints on several, its first `repeated` columns on each (xlsx.pages_wide)."""
     for c, head in enumerate(table.headers):
         ws.write_string(first, c, head, wrapped)
     ws.set_row(first, 30)
@@ -172,12 +175,13 @@ def write_table(ws: Worksheet, fmt: Formats, table: Table, first: int, wrapped: 
         bold = r == last_bold or r in bold_rows
         for c, (value, kind) in enumerate(zip(values, table.kinds)):
             cell(ws, fmt, first + 1 + r, c, value, TEXT if isinstance(value, str) else kind, bold)
-    for c in range(len(table.headers)):
-        ws.set_column(c, c, widths[c] if c < len(widths) else 14)
+    shown = [widths[c] if c < len(widths) else 14 for c in range(len(table.headers))]
+    for c, width in enumerate(shown):
+        ws.set_column(c, c, width)
     ws.freeze_panes(first + 1, 0)
     if filtered:
         ws.autofilter(first, 0, first + filtered, len(table.headers) - 1)
-    print_setup(ws, first)
+    print_setup(ws, first, wide=pages_wide(shown, repeated), repeated=repeated)
 
 
 def cell(ws: Worksheet, fmt: Formats, row: int, col: int, value: object, kind: str, bold: bool) -> None:

@@ -26,7 +26,8 @@ from xlsxwriter.worksheet import Worksheet
 from .common import notional_note, number_or_text
 from .packbook import PackChunk, build_pack_chunk
 from .tablesheet import TableSheet, fit_text
-from .xlsx import Formats, footer, new_workbook, print_setup, register_formats, write_money, write_value
+from .xlsx import (LINE_POINTS, Formats, footer, lines_in, new_workbook, print_setup, register_formats, write_money,
+                   write_value)
 from .xlsxpack import BookPacker
 
 CHILD_COLUMNS = ("upn", "stream", "date_of_birth", "paid_from", "paid_to",
@@ -46,10 +47,6 @@ ELEMENT_LABELS = ("Element", "Shared by", "Units", "Rate (£ per unit)", "Amount
 WIDTHS = (36, 16, 11, 12, 13, 12, 13, 11, 36, 10)
 #: The left and right margins on paper, in inches (Excel's "Narrow" is 0.25, its "Normal" 0.7).
 SIDE_MARGIN = 0.4
-#: A line's height in points, and about how many pixels a character of text takes at 11 points (bold the wider):
-#: Excel and LibreOffice keep a row at the height the file gives it, so a row whose cell wraps is given its lines.
-LINE_POINTS = 15
-CHAR_PIXELS, BOLD_PIXELS = 6.0, 6.8
 #: The most characters of a note on one printed line (the columns hold about 170 digits' width); a longer note is
 #: written on as many rows as it needs, since text that runs past the last column does not print.
 NOTE_ROOM = 150
@@ -60,14 +57,11 @@ PACKER = BookPacker()
 
 @dataclass(frozen=True)
 class ReturnFormats(Formats):
-    """The workbook's formats, the children's table's wrapped header and its wrapped "Why" cells."""
+    """The workbook's formats and the children's table's wrapped "Why" cells."""
 
-    header_wrap: object
     why: object
 
 
-#: The children's table's header: as xlsx.Formats.header, wrapped within its column.
-HEADER_WRAP = {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True}
 #: A "Why" cell: its words wrapped within the column, at the foot of the row like the cells beside it.
 WHY = {"text_wrap": True}
 
@@ -158,8 +152,7 @@ def new_return_book(title: str) -> tuple[Workbook, io.BytesIO, TableSheet, Forma
     """An empty return workbook: (book, buffer it writes into, its sheet, its formats)."""
     buffer = io.BytesIO()
     book, base = new_workbook(buffer, title)
-    fmt = ReturnFormats(*(getattr(base, f.name) for f in fields(base)), header_wrap=book.add_format(HEADER_WRAP),
-                        why=book.add_format(WHY))
+    fmt = ReturnFormats(*(getattr(base, f.name) for f in fields(base)), why=book.add_format(WHY))
     register_formats(fmt)  # every return has the same styles, whichever formats its cells use
     return book, buffer, book.add_worksheet("Return", worksheet_class=TableSheet), fmt
 
@@ -183,20 +176,14 @@ def draw_return(ws: TableSheet, fmt: Formats, school: SchoolReturn) -> None:
         write_money(ws, row + 1, 1, school.cluster_allocation, fmt, bold=True)
         if school.in_formula:
             write_note(ws, row + 3, notional_note(school.delegation), fmt.bold)
-    ws.set_footer(footer(f"{school.year}: {school.school_id}", f"Run {school.reference}"))
+    named = f"{school.school_id} {school.school_name}" if school.school_name else school.school_id
+    ws.set_footer(footer(f"{school.year}: {named}", f"Run {school.reference}"))  # a loose page says whose it is
 
 
 def children_header_row(school: SchoolReturn) -> int:
     """The row (0-based) of the children's table's header, which every printed page repeats: the same in every
     return of a run (the heading's lines are the run's), so that every return is written from one template."""
     return len(heading_lines(school)) + 5
-
-
-@lru_cache(maxsize=4096)
-def lines_in(text: str, width: float, bold: bool = False) -> int:
-    """How many lines `text` takes wrapped in a column `width` characters wide (at least one)."""
-    room = max(1, int(width * 7 / (BOLD_PIXELS if bold else CHAR_PIXELS)))
-    return max(1, len(textwrap.wrap(text, room)))
 
 
 def fit_row(ws: Worksheet, row: int, cells: tuple[tuple[str, int], ...], bold: bool = False) -> None:

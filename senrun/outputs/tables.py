@@ -17,7 +17,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from . import common
 from .tablesheet import EXCEL_EPOCH, FAKE_LEAP_DAY, MAX_TEXT, PART_ROWS, TableSheet, fit_text
-from .xlsx import Formats, fit_width, money_text_width, print_setup, write_header
+from .xlsx import Formats, fit_wrapped, money_text_width, pages_wide, print_setup, wrapped_header
 
 CellWriter = Callable[[int, int, object], object]
 
@@ -100,10 +100,10 @@ def write_frame(ws: Worksheet, frame: pl.DataFrame, fmt: Formats, first_row: int
     by type, widths (wide enough too for `below`: the totals row's sums), freeze, filter."""
     names = frame.columns
     shown = headers or names
-    write_header(ws, first_row, shown, fmt)
     if renders_as_xml(ws, frame):
         cells = [column_cells(ws, name, frame.get_column(name), fmt) for name in names]
         ws.put_cells(first_row + 1, 0, len(names) - 1, cells_xml(first_row + 1, 0, cells))
+    widths: list[float] = []
     for c, name in enumerate(names):
         series = frame.get_column(name)
         if not renders_as_xml(ws, frame):
@@ -114,9 +114,12 @@ def write_frame(ws: Worksheet, frame: pl.DataFrame, fmt: Formats, first_row: int
         width = content_width(series)
         if below and name in below:  # (a sum is wider than any of its cells: at England's scale, £3,823,503,038.01)
             width = max(width, content_width(pl.Series(name, [below[name]], dtype=series.dtype)))
-        ws.set_column(c, c, fit_width(shown[c], width))
+        widths.append(fit_wrapped(shown[c], width))
+        ws.set_column(c, c, widths[-1])
+    wrapped_header(ws, first_row, shown, widths, fmt)
     ws.freeze_panes(first_row + 1, 0)
-    print_setup(ws, first_row)
+    repeated = 2 if len(names) > 2 and names[1].endswith("_name") else 1  # the id, and the name beside it
+    print_setup(ws, first_row, wide=pages_wide(widths, repeated), repeated=repeated)
     if names:
         ws.autofilter(first_row, 0, first_row + frame.height, len(names) - 1)
 

@@ -9,9 +9,11 @@ Kept free of Polars so that the processes writing the returns start quickly.
 from __future__ import annotations
 
 import io
+import textwrap
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 import xlsxwriter
 from xlsxwriter.chartsheet import Chartsheet
@@ -49,6 +51,7 @@ class Formats:
     wrap: object
     integer_bold: object
     rate: object
+    header_wrap: object
 
 
 def new_workbook(buffer: io.BytesIO, title: str) -> tuple[Workbook, Formats]:
@@ -68,6 +71,7 @@ def new_workbook(buffer: io.BytesIO, title: str) -> tuple[Workbook, Formats]:
         wrap=add({"text_wrap": True, "valign": "top"}),
         integer_bold=add({"num_format": INT_FORMAT, "bold": True}),
         rate=add({"num_format": RATE_FORMAT}),
+        header_wrap=add({"bold": True, "bg_color": HEADER_FILL, "border": 1, "text_wrap": True}),
     )
     return book, formats
 
@@ -125,6 +129,62 @@ def fit_width(header: str, longest: int) -> float:
     return float(min(MAX_WIDTH, max(MIN_WIDTH, len(header) + 2, longest + 2)))
 
 
+#: A header wraps on at most this many lines.
+HEADER_LINES = 3
+
+
+def fit_wrapped(header: str, longest: int) -> float:
+    """A column width from its longest content and its header wrapped (fmt.header_wrap): wide enough for the
+    header's longest word, and for the header on HEADER_LINES lines; within limits.  A header as wide as its
+    words had made a sheet of many columns print at 5 points ("Schools gaining" above a 3-digit count)."""
+    words = max((len(word) for word in header.split()), default=0)
+    return float(min(MAX_WIDTH, max(MIN_WIDTH, words + 2, -(-len(header) // HEADER_LINES) + 2, longest + 2)))
+
+
+#: A line's height in points, and about how many pixels a character of 11-point text takes (bold the wider):
+#: Excel and LibreOffice keep a row at the height the file gives it, so a row whose cell wraps is given its lines.
+LINE_POINTS = 15
+CHAR_PIXELS, BOLD_PIXELS = 6.0, 6.8
+
+
+@lru_cache(maxsize=4096)
+def lines_in(text: str, width: float, bold: bool = False) -> int:
+    """How many lines `text` takes wrapped in a column `width` characters wide (at least one)."""
+    room = max(1, int(width * 7 / (BOLD_PIXELS if bold else CHAR_PIXELS)))
+    return max(1, len(textwrap.wrap(text, room)))
+
+
+def wrapped_header(ws: Worksheet, row: int, names: list[str] | tuple[str, ...], widths: list[float],
+                   fmt: Formats) -> None:
+    """A bold, filled header row wrapped within its columns (`widths`), as tall as its tallest header."""
+    for col, name in enumerate(names):
+        ws.write_string(row, col, name, fmt.header_wrap)
+    lines = max((lines_in(name, width, bold=True) for name, width in zip(names, widths)), default=1)
+    if lines > 1:
+        ws.set_row(row, LINE_POINTS * lines)
+
+
+#: The widest, in pixels, that a sheet's columns may add up to and still print one A4 landscape page wide at
+#: about 9 points (11-point text scaled by 9/11), between Excel's default 0.7-inch margins.
+PAGE_PIXELS_AT_9PT = int((11.69 - 2 * 0.7) * 72 / 0.75 * 11 / 9)
+
+
+def column_pixels(width: float) -> int:
+    """A column's width in pixels, as Excel draws a width in characters of Calibri 11."""
+    return int(width * 7 + 5)
+
+
+def pages_wide(widths: list[float], repeated: int) -> int:
+    """How many pages wide a sheet of these column widths prints at about 9 points, its first `repeated`
+    columns printed on every page: one where they fit, else as many as they need."""
+    total = sum(column_pixels(w) for w in widths)
+    if total <= PAGE_PIXELS_AT_9PT:
+        return 1
+    kept = sum(column_pixels(w) for w in widths[:repeated])
+    room = max(PAGE_PIXELS_AT_9PT - kept, PAGE_PIXELS_AT_9PT // 3)
+    return -(-(total - kept) // room)
+
+
 def money_text_width(pence: int | None) -> int:
     """How wide £-1,234,567.89 is when shown."""
     if pence is None:
@@ -160,17 +220,22 @@ def footer(left: str, right: str = "", sheet: bool = False) -> str:
     return f"&L{text}{name}{tail}"
 
 
-def print_setup(ws: Worksheet, header_row: int | None = None, upright: bool = False) -> None:
+def print_setup(ws: Worksheet, header_row: int | None = None, upright: bool = False, wide: int = 1,
+                repeated: int = 0) -> None:
     """Printed, a sheet fits the page width in landscape and repeats its header on every page
     (a chart sheet is one page already: fitting is a worksheet's setting, not a chart sheet's);
-    `upright`, a sheet of a column or two (a cluster pack's Cluster sheet) fits one page, portrait."""
+    `upright`, a sheet of a column or two (a cluster pack's Cluster sheet) fits one page, portrait.
+    A table too wide to print legibly on one page prints `wide` pages wide, its first `repeated` columns
+    (the id and the name) on every page (pages_wide)."""
     ws.set_portrait() if upright else ws.set_landscape()
     ws.set_paper(9)  # A4
     if isinstance(ws, Chartsheet):
         return
-    ws.fit_to_pages(1, 1 if upright else 0)
+    ws.fit_to_pages(wide, 1 if upright else 0)
     if header_row is not None:
         ws.repeat_rows(header_row)
+    if wide > 1 and repeated:
+        ws.repeat_columns(0, repeated - 1)
 
 
 #: A4's sides, in inches, and the margins XlsxWriter sets (0.7 in left and right, 0.75 in top and bottom).

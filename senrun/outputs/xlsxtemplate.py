@@ -236,6 +236,9 @@ class CellSheet:
     def repeat_rows(self, first_row: int, last_row: int | None = None) -> None:
         self.settings.append(("repeat_rows", first_row, last_row))
 
+    def repeat_columns(self, first_col: int, last_col: int | None = None) -> None:
+        self.settings.append(("repeat_columns", first_col, last_col))
+
     def set_column(self, first_col: int, last_col: int, width: float | None = None, cell_format: object = None,
                    options: dict | None = None) -> int:
         if cell_format is not None or options:
