@@ -186,16 +186,29 @@ def children_header_row(school: SchoolReturn) -> int:
     return len(heading_lines(school)) + 5
 
 
+@lru_cache(maxsize=1024)
+def row_lines(cells: tuple[tuple[str, int], ...], bold: bool) -> int:
+    """The lines of a row's tallest wrapped cell, of (text, column) `cells` (the headers repeat on every return)."""
+    return max(lines_in(text, WIDTHS[col], bold) for text, col in cells)
+
+
 def fit_row(ws: Worksheet, row: int, cells: tuple[tuple[str, int], ...], bold: bool = False) -> None:
     """Give `row` the height of its tallest wrapped cell, of (text, column) `cells`, where it needs more than one line."""
-    lines = max(lines_in(text, WIDTHS[col], bold) for text, col in cells)
+    lines = row_lines(cells, bold)
     if lines > 1:
         ws.set_row(row, LINE_POINTS * lines)
 
 
+@lru_cache(maxsize=256)
+def note_lines(text: str) -> tuple[str, ...]:
+    """A note's printed lines (NOTE_ROOM characters at most, unless a word is longer): the same few notes on
+    every return, so each is split once."""
+    return tuple(textwrap.wrap(text, NOTE_ROOM, break_long_words=False, break_on_hyphens=False)) or (text,)
+
+
 def write_note(ws: Worksheet, row: int, text: str, cell_format: object = None) -> int:
     """A note from column A, on as many rows as it needs to print whole (NOTE_ROOM); returns the next free row."""
-    for line in textwrap.wrap(text, NOTE_ROOM, break_long_words=False, break_on_hyphens=False) or [text]:
+    for line in note_lines(text):
         ws.write_string(row, 0, line, cell_format) if cell_format is not None else ws.write_string(row, 0, line)
         row += 1
     return row
@@ -262,7 +275,7 @@ def psf_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -> in
     ws.write_string(row, 0, "2. Continuing pupil specific funding (PSF), by child", fmt.bold)
     for col, label in enumerate(CHILD_LABELS):  # (with no children too: every return's printed pages repeat it)
         ws.write_string(row + 1, col, label, fmt.header_wrap)
-    fit_row(ws, row + 1, tuple((label, col) for col, label in enumerate(CHILD_LABELS)), bold=True)
+    fit_row(ws, row + 1, HEADER_CELLS[CHILD_LABELS], bold=True)
     if not school.children:
         ws.write_string(row + 2, 0, "No child has continuing PSF at this school in this period.")
         row += 3
@@ -279,6 +292,10 @@ def psf_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -> in
 #: Where the children paid here last year and not this year are shown: under the UPN, stream, paid and why of
 #: the children's table above.
 STOPPED_COLUMNS = ((0, "UPN"), (1, "Funding stream"), (6, "Paid here last year"), (8, "Why not this year"))
+#: Each table's header as (text, column) cells, for the header row's height (fit_row).
+HEADER_CELLS = {CHILD_LABELS: tuple((label, col) for col, label in enumerate(CHILD_LABELS)),
+                ELEMENT_LABELS: tuple((label, col) for col, label in enumerate(ELEMENT_LABELS)),
+                STOPPED_COLUMNS: tuple((label, col) for col, label in STOPPED_COLUMNS)}
 
 
 def stopped_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -> int:
@@ -287,7 +304,7 @@ def stopped_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -
     ws.write_string(row, 0, "Paid PSF here last year, not this year", fmt.bold)
     for col, label in STOPPED_COLUMNS:
         ws.write_string(row + 1, col, label, fmt.header_wrap)
-    fit_row(ws, row + 1, tuple((label, col) for col, label in STOPPED_COLUMNS), bold=True)
+    fit_row(ws, row + 1, HEADER_CELLS[STOPPED_COLUMNS], bold=True)
     for r, (upn, stream, paid, why) in enumerate(school.stopped, start=row + 2):
         ws.write_string(r, 0, upn)
         ws.write_string(r, 1, stream)
@@ -362,7 +379,7 @@ def formula_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -
     ws.write_string(row, 0, "3. Cluster formula share by element (notional: see the note below)", fmt.bold)
     for col, label in enumerate(ELEMENT_LABELS):
         ws.write_string(row + 1, col, label, fmt.header_wrap)
-    fit_row(ws, row + 1, tuple((label, col) for col, label in enumerate(ELEMENT_LABELS)), bold=True)
+    fit_row(ws, row + 1, HEADER_CELLS[ELEMENT_LABELS], bold=True)
     for r, (title, basis, units, rate, pence) in enumerate(school.elements, start=row + 2):
         ws.write_string(r, 0, title, fmt.why)
         ws.write_string(r, 1, basis, fmt.why)
