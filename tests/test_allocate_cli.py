@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -87,3 +88,29 @@ def test_the_terminal_summary_shows_the_money_identity(first_run, tmp_path):
     assert result.exit_code == 0
     assert "£16,117,000.00" in result.output and "cluster pot" in result.output
     assert not (tmp_path / "o" / "returns").exists()
+
+
+def test_a_rerun_that_replaces_another_run_of_the_year_says_so_with_both_references__spec_6(tmp_path):
+    """A correction re-run into the issued run's folder had replaced it with the usual "Wrote …" and no word: the
+    returns sent to schools, and next year's register, were another run's without anyone being told."""
+    from senrun.cli.common import console
+
+    out = tmp_path / "out"
+    first = runner.invoke(app, ["allocate", "--config", str(CONFIG), "--out", str(out), "--no-returns"])
+    assert first.exit_code == 0 and "Replaced" not in first.output
+    before = json.loads((out / "manifest.json").read_text())["run_reference"]
+    same = runner.invoke(app, ["allocate", "--config", str(CONFIG), "--out", str(out), "--no-returns"])
+    assert same.exit_code == 0 and "Replaced" not in same.output  # the same run again replaces nothing of note
+    corrected = tmp_path / "senrun.yaml"
+    corrected.write_text(CONFIG.read_text(encoding="utf-8").replace("../sample_data/", f"{CONFIG.parent.parent}/sample_data/")
+                         .replace("rate: 5000}", "rate: 4000}"), encoding="utf-8")
+    width = console.width
+    console.width = 400  # one line
+    try:
+        again = runner.invoke(app, ["allocate", "--config", str(corrected), "--out", str(out), "--no-returns"])
+    finally:
+        console.width = width
+    after = json.loads((out / "manifest.json").read_text())["run_reference"]
+    assert again.exit_code == 0 and before != after
+    assert (f"Replaced the earlier run in {out} (Run {before} in its footers) with this one (Run {after}): if that "
+            "run was issued to schools, keep each issue in a folder of its own") in again.output

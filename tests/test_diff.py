@@ -565,6 +565,23 @@ def test_last_years_register_that_cannot_be_found_is_said_in_one_warning__spec_1
     assert "without its register" in found[0].message and "\n" not in found[0].message
 
 
+def test_a_previous_config_other_than_the_one_last_years_run_was_made_with_is_a_warning__spec_11_4(tmp_path):
+    """A copy of the Forum's config (another pot) given as --previous-config: last year was recomputed from it and
+    the parts missed each change by the budget's difference, with no word (the manifest holds both hashes)."""
+    from senrun.pipeline import allocate
+    from senrun.yearly.attribution import from_last_years_config
+
+    last, paid, this = _register_chain(tmp_path)
+    result = allocate(load_config(this), register=paid)
+    assert [i.code for i in from_last_years_config(result, last, None)[2]] == []  # the config it was made with
+    forum = last.with_name("senrun-forum.yaml")
+    forum.write_text(last.read_text(encoding="utf-8") + "# the Forum's copy\n", encoding="utf-8")
+    [told] = from_last_years_config(result, forum, None)[2]
+    assert (told.code, told.file) == ("previous_config_differs", "senrun-forum.yaml")
+    assert told.message.startswith("senrun-forum.yaml is not the config last year's run was made with (its SHA-256 "
+                                   "is not the config_sha256 of out/manifest.json)")
+
+
 def _two_clusters(pupils_h: str) -> list[dict]:
     return [{"school_id": "A", "school_name": "School A", "cluster_id": "C1", "ssa": "0.00", "pupils": "100"},
             {"school_id": "B", "school_name": "School B", "cluster_id": "C1", "ssa": "0.00", "pupils": "200"},

@@ -229,7 +229,22 @@ def test_last_years_workbook_open_in_excel_is_said_to_be_open_and_the_folder_kep
     with pytest.raises(SenrunError) as caught:
         write_outputs(result, out, returns=False)
     message = str(caught.value.issues[0])
-    assert "allocations.xlsx is open in Excel (its lock file ~$allocations.xlsx is in the folder)" in message
+    assert "allocations.xlsx is open in Excel or LibreOffice (its lock file ~$allocations.xlsx is in the folder)" \
+        in message
+    assert snapshot(out) == before
+
+
+def test_a_workbook_open_in_libreoffice_is_said_to_be_open_and_the_folder_kept(result, tmp_path):
+    """LibreOffice's lock file had been told as a file senrun did not write, to be moved elsewhere."""
+    out = tmp_path / "out"
+    write_outputs(result, out, returns=False)
+    (out / ".~lock.allocations.xlsx#").write_bytes(b"LibreOffice's lock file")
+    before = snapshot(out)
+    with pytest.raises(SenrunError) as caught:
+        write_outputs(result, out, returns=False)
+    message = str(caught.value.issues[0])
+    assert ("allocations.xlsx is open in Excel or LibreOffice (its lock file .~lock.allocations.xlsx# is in the "
+            "folder): close it, then run again") in message
     assert snapshot(out) == before
 
 

@@ -50,6 +50,7 @@ def allocate(
     with importing():  # Polars, XlsxWriter and senrun's modules: they live for the whole run (cli/collector.py)
         from .render import show_personal_data
         from ..outputs import write_outputs, writer  # noqa: F401  (writer: what write_outputs imports)
+        from ..outputs.guard import run_in
         from ..pipeline import allocate as _  # noqa: F401  (what _run imports)
 
     show_personal_data(show_personal)
@@ -57,10 +58,26 @@ def allocate(
     with handled(debug):
         with steps(quiet) as progress:
             result, diff = _run(config, previous, previous_config, register, progress.step)
+            earlier = run_in(out)
             write_outputs(result, out, returns=not no_returns, jobs=jobs, diff=diff, progress=progress.advance,
                           packs=packs)
         print_xlsx_note(console)
         _report(result, diff, out, no_returns, (not no_returns) if packs is None else packs, quiet)
+        _replaced(earlier, out, quiet)
+
+
+def _replaced(earlier: str | None, out: Path, quiet: bool) -> None:
+    """Say so when the run replaced another allocation in --out (other inputs or config): its figures, and the
+    returns that may have gone to schools, are gone, and next year's --register and --previous are this run."""
+    from ..outputs.guard import run_in
+
+    now = run_in(out)
+    if quiet or earlier is None or earlier == now:
+        return
+    console.print(f"Replaced the earlier run in {escape(str(out))} (Run {earlier} in its footers) with this one "
+                  f"(Run {now}): if that run was issued to schools, keep each issue in a folder of its own; next "
+                  "year's --register and --previous are the folder of the last issue (docs/outputs.md, "
+                  "\"Re-running a year\").")
 
 
 def _run(config: Path, previous: Path | None, previous_config: Path | None, register: Path | None, step):

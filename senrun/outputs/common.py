@@ -280,7 +280,8 @@ PUBLIC_WARNINGS = frozenset({"no_census", "no_pupils", "cluster_names",
                              "register_not_given", "register_without_register", "register_doubtful",
                              "register_earlier_release", "census_at_closed",
                              "previous_other_schools", "previous_period_length",
-                             "protection_new_clusters", "previous_config_incomplete"})
+                             "protection_new_clusters", "previous_config_incomplete",
+                             "previous_config_differs"})
 
 WARNING_WORDS = {
     "unmapped_column": "a column that looks like one of senrun's but is not mapped, so not read",
@@ -316,6 +317,7 @@ WARNING_WORDS = {
     "previous_period_length": "--previous is of a period much shorter or longer than this one",
     "protection_new_clusters": "clusters not in last year's file, which the floor does not protect",
     "previous_config_incomplete": "last year recomputed without its register or floor (--previous-config)",
+    "previous_config_differs": "--previous-config is not the config last year's run was made with",
     "previous_register_differ": "--previous and --register of different years",
     "now_post_policy": "child paid last year whose statement is now dated after the policy start",
     "totals_row": "a totals row in an input (skipped)",

@@ -109,13 +109,14 @@ def check_owned(out: Path, shown: Path, command: str | None = None, period: tupl
     if period is not None and written_by(manifest) == "allocate":
         _check_same_period(manifest, shown, period)
     foreign = foreign_entries(out, listed)
-    locks = [name for name in foreign if Path(name).name.startswith("~$")]
-    if locks and len(locks) == len(foreign):  # Excel's lock file beside a workbook it has open
-        books = ", ".join(str(Path(name).with_name(Path(name).name[2:])) for name in locks[:NAMED])
+    locks = {name: book for name in foreign if (book := locked_book(name)) is not None}
+    if locks and len(locks) == len(foreign):  # Excel's (or LibreOffice's) lock file beside a workbook it has open
+        books = ", ".join(list(locks.values())[:NAMED])
+        one = len(locks) == 1
         raise SenrunError(
-            f"cannot write to {shown}: {books} {'is' if len(locks) == 1 else 'are'} open in Excel (its lock file "
-            f"{', '.join(locks[:NAMED])} is in the folder): close {'it' if len(locks) == 1 else 'them'} in "
-            "Excel, then run again; if Excel is closed, the lock file was left behind: delete it")
+            f"cannot write to {shown}: {books} {'is' if one else 'are'} open in Excel or LibreOffice (its lock file "
+            f"{', '.join(list(locks)[:NAMED])} is in the folder): close {'it' if one else 'them'}, then run again; "
+            "if nothing has it open, the lock file was left behind: delete it")
     if foreign:
         more = f", … {len(foreign):,} in all" if len(foreign) > NAMED else ""
         raise SenrunError(
@@ -123,6 +124,17 @@ def check_owned(out: Path, shown: Path, command: str | None = None, period: tupl
             f"({', '.join(foreign[:NAMED])}{more}); "
             f"senrun replaces a folder only when its {MANIFEST} lists everything in it, and deletes "
             f"nothing else: move them elsewhere, or give another folder")
+
+
+def locked_book(name: str) -> str | None:
+    """The workbook a lock file stands for, in the folder: Excel's `~$9262002.xlsx` (the name's first two
+    characters replaced), LibreOffice's `.~lock.9262002.xlsx#`; None for any other file."""
+    path = Path(name)
+    if path.name.startswith("~$"):
+        return str(path.with_name(path.name[2:]))
+    if path.name.startswith(".~lock.") and path.name.endswith("#"):
+        return str(path.with_name(path.name[len(".~lock."):-1]))
+    return None
 
 
 def not_a_folder(path: Path) -> str:
@@ -153,6 +165,14 @@ def _listed(manifest: dict | None) -> dict[str, dict] | None:
     if not isinstance(files, dict):
         return None
     return {name: entry if isinstance(entry, dict) else {} for name, entry in files.items() if isinstance(name, str)}
+
+
+def run_in(out: Path) -> str | None:
+    """The run reference of the allocation in `out` (its manifest.json's `run_reference`), or None: a re-run into
+    the folder replaces it, and the command says which run that was (cli/allocate.py)."""
+    manifest = _manifest(Path(out) / MANIFEST)
+    reference = manifest.get("run_reference") if manifest and written_by(manifest) == "allocate" else None
+    return reference if isinstance(reference, str) else None
 
 
 def written_by(manifest: dict) -> str:

@@ -51,11 +51,11 @@ def last_run(last_years: Config, folder: Path | None, given: Path) -> LastRun:
         why = (f"there is no manifest.json senrun wrote in {folder.name or folder}/" if folder is not None else
                "no --register or --previous names last year's output folder, whose manifest.json records them")
         return LastRun(issues=(_missing(given, wanted, why),))
+    issues = list(_another_config(manifest, given, folder))
     period = config_period(manifest.get("period"))
     if period is not None and period != (last_years.period_start, last_years.period_end):
         return LastRun(issues=(_missing(given, wanted, f"{folder.name or folder}/ is the run of {period[0]:%d/%m/%Y} "
                                         f"– {period[1]:%d/%m/%Y}, not of that config's period"),) if wanted else ())
-    issues = []
     register = None
     recorded = manifest.get("register")
     if isinstance(recorded, dict):
@@ -73,6 +73,27 @@ def last_run(last_years: Config, folder: Path | None, given: Path) -> LastRun:
         else:
             previous = floor_previous(last_years, path)
     return LastRun(register, previous, tuple(issues))
+
+
+#: The warning that --previous-config is not the config last year's run was made with.
+ANOTHER_CONFIG = "previous_config_differs"
+
+
+def _another_config(manifest: dict, given: Path, folder: Path) -> tuple[Issue, ...]:
+    """A warning when the --previous-config file is not the one last year's run was made with (its manifest's
+    config_sha256): a config of the Forum's or an older copy recomputes another last year, so the parts do not
+    add up to the change (a budget changed between them falls in no part)."""
+    recorded = manifest.get("config_sha256")
+    try:
+        ours = hashlib.sha256(given.read_bytes()).hexdigest()
+    except OSError:
+        return ()
+    if not isinstance(recorded, str) or recorded == ours:
+        return ()
+    return (Issue(ANOTHER_CONFIG, WARNING, f"{given.name} is not the config last year's run was made with (its "
+                  f"SHA-256 is not the config_sha256 of {folder.name or folder}/manifest.json): last year is "
+                  "recomputed from it, so the change_* parts need not add up to the change; give the config that "
+                  "run was made with", file=given.name),)
 
 
 def found(recorded: dict, folder: Path) -> Path | None:
