@@ -156,11 +156,11 @@ def test_an_xlsxwriter_without_the_private_utf16_helpers_still_writes_the_same_f
     assert any(name.startswith("returns") for name in written) and written == files_of(tmp_path / "with")
 
 
-def test_a_chart_sheets_alt_text_is_left_out_not_the_run_with_an_xlsxwriter_whose_drawing_takes_no_frame(
-        monkeypatch):
-    """XlsxWriter before 3.2 (which pyproject allows) writes a chart sheet's frame from its index alone, with no
+def test_a_chart_sheets_alt_text_is_written_with_an_xlsxwriter_whose_drawing_takes_no_frame(monkeypatch):
+    """XlsxWriter before 3.3 (which pyproject allows) writes a chart sheet's frame from its index alone, with no
     frame object to carry a description: the chart sheet that adds the alt text had stopped every run with
-    "failed unexpectedly (TypeError)".  It now passes the call on as it came, and the chart goes without it."""
+    "failed unexpectedly (TypeError)".  The call is passed on as it came, and the description goes to the
+    frame's name and description (index, name, description, decorative), as those releases take them."""
     from xlsxwriter.drawing import Drawing
 
     from senrun.outputs.charts import _DescribedDrawing
@@ -179,3 +179,7 @@ def test_a_chart_sheets_alt_text_is_left_out_not_the_run_with_an_xlsxwriter_whos
     monkeypatch.setattr(Drawing, "_write_absolute_anchor", lambda self, index, shown: calls.append(shown._description))
     drawing._write_absolute_anchor(1, frame)
     assert calls == [1, "Each cluster's allocation"]
+    monkeypatch.setattr(Drawing, "_write_nv_graphic_frame_pr", lambda self, *args: calls.append(args))
+    drawing._write_nv_graphic_frame_pr(1, None, None, None)  # before 3.3
+    drawing._write_nv_graphic_frame_pr(1, frame)  # 3.3: the frame carries it
+    assert calls[2:] == [(1, None, "Each cluster's allocation", None), (1, frame)]

@@ -25,9 +25,11 @@ LABEL_POINTS = 8
 
 class _DescribedDrawing(Drawing):
     """A chart sheet's drawing whose chart has a description (XlsxWriter 3 writes it without one).  These are
-    XlsxWriter's internals, which differ between the releases pyproject allows: where the chart's frame has no
-    `_description` (releases before 3.2 write a chart sheet's frame from no object at all), the chart is written
-    as XlsxWriter writes it, without its alt text, rather than the run failing (tests/test_xlsx_fallback.py)."""
+    XlsxWriter's internals, which differ between the releases pyproject allows: from 3.3 the chart's frame is an
+    object that carries its `_description`; before, the frame is written from its index, and its name and
+    description are passed to `_write_nv_graphic_frame_pr` (index, name, description, decorative).  Both are
+    given the description; a call of any other shape is passed on as it came, so that an unknown release writes
+    the chart without its alt text rather than the run failing (tests/test_xlsx_fallback.py)."""
 
     description = ""
 
@@ -36,6 +38,11 @@ class _DescribedDrawing(Drawing):
             if hasattr(frame, "_description"):
                 frame._description = self.description
         super()._write_absolute_anchor(*args)
+
+    def _write_nv_graphic_frame_pr(self, *args) -> None:
+        if len(args) == 4 and not args[2] and isinstance(args[1], (str, type(None))):  # before 3.3: no frame object
+            args = (args[0], args[1], self.description, args[3])
+        super()._write_nv_graphic_frame_pr(*args)
 
 
 class DescribedChartsheet(Chartsheet):
