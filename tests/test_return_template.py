@@ -85,12 +85,18 @@ AWKWARD_BUT_COVERED = [
     replace(ONE, ssa=-1, psf=None, cluster_share=0, total=-10**12, cluster_allocation=None),
     replace(ONE, children=()),  # no child: a line of text instead of the table
     replace(ONE, children=((None,) * 10, ("U", None, 1, None, 2, -5, None, None, "why & how", None))),
-    replace(ONE, previous_total=None),  # (another heading, without `issued:` or `contact:`, is another run's shape)
     replace(ONE, previous_total=0),  # new this year
+    replace(ONE, elements=(("Need", "need", "41.5", "0.000001", -3), ("Count", "pupils", 12, None, 10**15))),
+    replace(ONE, children=ONE.children * 40),  # rows beyond the first blocks of 16
+]
+#: Returns of another run's shape (the children's section, last, starts on another row: without a last year,
+#: with another number of elements, without `issued:` or `contact:`): every return of a run has the run's shape.
+OTHER_SHAPES = [
+    replace(ONE, previous_total=None),
     replace(ONE, elements=(("Need", "need", "41.5", "0.000001", -3), ("Other", "x", None, "n/a", None),
                            ("Count", "pupils", 12, None, 10**15))),
     replace(ONE, elements=()),
-    replace(ONE, children=ONE.children * 40),  # rows beyond the first blocks of 16
+    replace(ONE, issued=None, contact=None),
 ]
 
 
@@ -99,6 +105,13 @@ def test_awkward_values_are_written_from_the_template_as_xlsxwriter_writes_them(
     packer = learnt_packer()
     assert from_template(packer, school) == plain(school)
     assert packer.from_template == 1, "the return was not written from the template"
+
+
+@pytest.mark.parametrize("school", OTHER_SHAPES)
+def test_a_return_of_another_runs_shape_is_written_by_xlsxwriter_as_it_would_write_it(school):
+    packer = learnt_packer()
+    assert from_template(packer, school) == plain(school)
+    assert packer.from_template == 0
 
 
 @pytest.mark.filterwarnings("ignore:Number of footer images")

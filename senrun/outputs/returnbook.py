@@ -26,7 +26,7 @@ from xlsxwriter.worksheet import Worksheet
 from .common import notional_note, number_or_text
 from .packbook import PackChunk, build_pack_chunk
 from .tablesheet import TableSheet, fit_text
-from .xlsx import (LINE_POINTS, Formats, footer, lines_in, new_workbook, print_setup, register_formats, write_money,
+from .xlsx import (Formats, footer, lines_height, lines_in, new_workbook, print_setup, register_formats, write_money,
                    write_value)
 from .xlsxpack import BookPacker
 
@@ -162,28 +162,29 @@ def draw_return(ws: TableSheet, fmt: Formats, school: SchoolReturn) -> None:
     `write_string`, `write_number`, `put_cells`, `set_column`, the print setup and `set_footer`
     are called on the sheet, which is how most returns are written from a template
     (xlsxpack.BookPacker.pack_drawn); a sheet calling anything else is written by XlsxWriter."""
-    print_setup(ws, header_row=children_header_row(school))
     ws.set_margins(left=SIDE_MARGIN, right=SIDE_MARGIN)
     for col, width in enumerate(WIDTHS):
         ws.set_column(col, col, width)
     row = heading_block(ws, fmt, school)
-    row = psf_block(ws, fmt, school, row + 1)
+    children = 5 if school.previous_total is not None else 4  # the children's section: the last, numbered so
+    ws.write_string(row + 1, 0, "2. Continuing pupil specific funding", fmt.bold)
+    write_money(ws, row + 1, 1, school.psf, fmt, bold=True)
+    ws.write_string(row + 1, 2, f"(PSF: each child in section {children})")
+    row += 2
     row = formula_block(ws, fmt, school, row + 1) if takes_share(school) else outside_block(ws, fmt, school, row + 1)
     if school.previous_total is not None:
         row = change_block(ws, fmt, school, row + 1)
     if school.cluster_id:
         ws.write_string(row + 1, 0, "Your cluster's total allocation", fmt.bold)
         write_money(ws, row + 1, 1, school.cluster_allocation, fmt, bold=True)
+        row += 2
         if school.in_formula:
-            write_note(ws, row + 3, notional_note(school.delegation), fmt.bold)
+            row = write_note(ws, row + 1, notional_note(school.delegation), fmt.bold)
+    # the children last, so that the header their pages repeat heads only their table (and those paid here last
+    # year, under the same columns): Excel repeats a sheet's title rows on every page after them
+    print_setup(ws, header_row=psf_block(ws, fmt, school, row + 1, children))
     named = f"{school.school_id} {school.school_name}" if school.school_name else school.school_id
     ws.set_footer(footer(f"{school.year}: {named}", f"Run {school.reference}"))  # a loose page says whose it is
-
-
-def children_header_row(school: SchoolReturn) -> int:
-    """The row (0-based) of the children's table's header, which every printed page repeats: the same in every
-    return of a run (the heading's lines are the run's), so that every return is written from one template."""
-    return len(heading_lines(school)) + 5
 
 
 @lru_cache(maxsize=1024)
@@ -196,7 +197,7 @@ def fit_row(ws: Worksheet, row: int, cells: tuple[tuple[str, int], ...], bold: b
     """Give `row` the height of its tallest wrapped cell, of (text, column) `cells`, where it needs more than one line."""
     lines = row_lines(cells, bold)
     if lines > 1:
-        ws.set_row(row, LINE_POINTS * lines)
+        ws.set_row(row, lines_height(lines))
 
 
 @lru_cache(maxsize=256)
@@ -270,12 +271,14 @@ def heading_block(ws: Worksheet, fmt: Formats, school: SchoolReturn) -> int:
     return row + 1
 
 
-def psf_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -> int:
-    """Continuing PSF by child, paid at this school; returns the next free row."""
-    ws.write_string(row, 0, "2. Continuing pupil specific funding (PSF), by child", fmt.bold)
-    for col, label in enumerate(CHILD_LABELS):  # (with no children too: every return's printed pages repeat it)
-        ws.write_string(row + 1, col, label, fmt.header_wrap)
-    fit_row(ws, row + 1, HEADER_CELLS[CHILD_LABELS], bold=True)
+def psf_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int, number: int) -> int:
+    """Continuing PSF by child, paid at this school, as section `number`, and those paid here last year and not
+    this year; returns the row of the children's header (which the printed pages repeat)."""
+    ws.write_string(row, 0, f"{number}. Continuing pupil specific funding (PSF), by child", fmt.bold)
+    header = row + 1
+    for col, label in enumerate(CHILD_LABELS):  # (with no children too: every return of a run has one shape)
+        ws.write_string(header, col, label, fmt.header_wrap)
+    fit_row(ws, header, HEADER_CELLS[CHILD_LABELS], bold=True)
     if not school.children:
         ws.write_string(row + 2, 0, "No child has continuing PSF at this school in this period.")
         row += 3
@@ -286,7 +289,9 @@ def psf_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -> in
         row = last + 1
     ws.write_string(row, 0, "Total continuing PSF", fmt.bold)
     write_money(ws, row, 1, school.psf, fmt, bold=True)
-    return row + 1 if not school.stopped else stopped_block(ws, fmt, school, row + 2)
+    if school.stopped:
+        stopped_block(ws, fmt, school, row + 2)
+    return header
 
 
 #: Where the children paid here last year and not this year are shown: under the UPN, stream, paid and why of
@@ -344,7 +349,7 @@ def why_heights(children: tuple[tuple, ...], first_row: int) -> dict[int, float]
     """The children's rows (0-based, from `first_row`) whose "Why" wraps on more than one line, and their heights."""
     why, width = CHILD_COLUMNS.index("why"), WIDTHS[CHILD_COLUMNS.index("why")]
     lines = [lines_in(fit_text(str(values[why])), width) if values[why] is not None else 1 for values in children]
-    return {first_row + at: LINE_POINTS * n for at, n in enumerate(lines) if n > 1}
+    return {first_row + at: lines_height(n) for at, n in enumerate(lines) if n > 1}
 
 
 def child_cell(col: str, kind: str, xf: dict[str, int], row: object, value: object) -> str:

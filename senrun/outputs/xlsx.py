@@ -145,6 +145,14 @@ def fit_wrapped(header: str, longest: int) -> float:
 #: Excel and LibreOffice keep a row at the height the file gives it, so a row whose cell wraps is given its lines.
 LINE_POINTS = 15
 CHAR_PIXELS, BOLD_PIXELS = 6.0, 6.8
+#: Excel's tallest row, in points.
+MOST_POINTS = 409
+
+
+def lines_height(lines: int) -> float:
+    """A row's height for `lines` lines of wrapped text, within Excel's tallest row (a cell of thousands of
+    characters shows its first screenfuls, as Excel itself would)."""
+    return min(MOST_POINTS, LINE_POINTS * lines)
 
 
 @lru_cache(maxsize=4096)
@@ -161,7 +169,7 @@ def wrapped_header(ws: Worksheet, row: int, names: list[str] | tuple[str, ...], 
         ws.write_string(row, col, name, fmt.header_wrap)
     lines = max((lines_in(name, width, bold=True) for name, width in zip(names, widths)), default=1)
     if lines > 1:
-        ws.set_row(row, LINE_POINTS * lines)
+        ws.set_row(row, lines_height(lines))
 
 
 #: The widest, in pixels, that a sheet's columns may add up to and still print one A4 landscape page wide at
@@ -234,8 +242,10 @@ def print_setup(ws: Worksheet, header_row: int | None = None, upright: bool = Fa
     ws.fit_to_pages(wide, 1 if upright else 0)
     if header_row is not None:
         ws.repeat_rows(header_row)
-    if wide > 1 and repeated:
-        ws.repeat_columns(0, repeated - 1)
+    if wide > 1:  # each band of rows printed across before the next (a school's total beside its other figures)
+        ws.print_across()
+        if repeated:
+            ws.repeat_columns(0, repeated - 1)
 
 
 #: A4's sides, in inches, and the margins XlsxWriter sets (0.7 in left and right, 0.75 in top and bottom).

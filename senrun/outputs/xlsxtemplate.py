@@ -239,6 +239,9 @@ class CellSheet:
     def repeat_columns(self, first_col: int, last_col: int | None = None) -> None:
         self.settings.append(("repeat_columns", first_col, last_col))
 
+    def print_across(self) -> None:
+        self.settings.append(("print_across",))
+
     def set_column(self, first_col: int, last_col: int, width: float | None = None, cell_format: object = None,
                    options: dict | None = None) -> int:
         if cell_format is not None or options:

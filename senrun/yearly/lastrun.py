@@ -114,7 +114,8 @@ def found(recorded: dict, folder: Path) -> Path | None:
 
 def _not_there(recorded: dict, folder: Path) -> str:
     return (f"{recorded.get('path')}, as {folder.name or folder}/manifest.json records it, is not there as "
-            "that run read it")
+            "that run read it: the path is as it was typed, from the folder senrun was run in, so run this year's "
+            "from that folder too, or keep the years' output folders side by side")
 
 
 def _missing(given: Path, what: str, why: str) -> Issue:
