@@ -132,6 +132,9 @@ def test_every_table_of_the_workbooks_prints_at_nine_points_or_more_repeating_it
             assert wide == 1 or repeated >= 1, (label, sheet)
     schools = sheets_on_paper((sample_out / "allocations.xlsx").read_bytes())["Schools"]
     assert schools[1] > 1 and schools[2] == 2  # the school's id and its name on every page
+    # printed across, then down: a school's total on the page after its other figures, not a dozen pages on
+    ws = openpyxl.load_workbook(sample_out / "allocations.xlsx")["Schools"]
+    assert ws.page_setup.pageOrder == "overThenDown"
 
 
 def test_a_tables_header_wraps_in_its_column_and_its_row_is_as_tall_as_its_lines__spec_6(sample_out):
