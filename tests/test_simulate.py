@@ -312,26 +312,103 @@ def test_a_scenario_named_with_an_emoji_an_apostrophe_or_a_control_character_giv
     assert all(len(name.encode("utf-16-le")) <= 62 for name in book.sheetnames)
 
 
-def test_a_scenario_sheet_has_no_filter_that_would_hide_the_clusters_and_formula_beside_its_schools(base):
-    """Excel's filter hides whole rows: the scenario sheets' filter over the schools had hidden the clusters and
-    the formula as applied, which sit in the same rows to the right."""
+def test_a_scenarios_schools_and_its_clusters_with_the_formula_are_tables_on_sheets_of_their_own__docs_simulate_md(
+        base):
+    """The clusters and the formula had sat beside the schools, in their rows: a screen reader read a school and a
+    cluster as one row, Excel's filter could not be given, and the formula's words widened a column of money."""
     import io
-    import zipfile
 
     import openpyxl
 
-    scenarios = sweep_scenarios(base, ["lump_sum.rate=0,10000"])
-    data = output_files(simulate(base, scenarios))["simulate.xlsx"]
+    data = output_files(simulate(base, sweep_scenarios(base, ["lump_sum.rate=0,10000"])))["simulate.xlsx"]
     book = openpyxl.load_workbook(io.BytesIO(data))
-    sheet = book["lump_sum.rate=0"]
-    assert sheet["A1"].value == "School ID" and sheet.freeze_panes == "A2"
-    beside = [c for c in sheet[2] if c.column > 8 and c.value is not None]  # the clusters table, in row 2
-    assert beside, "the clusters table sits beside the schools"
-    assert sheet.auto_filter.ref is None
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        names = z.read("xl/workbook.xml").decode()
-    filtered = re.findall(r'name="_xlnm._FilterDatabase"[^>]*>([^<]*)<', names)
-    assert not [f for f in filtered if "lump_sum" in f], filtered
+    assert book.sheetnames[-4:] == ["lump_sum.rate=0", "Clusters lump_sum.rate=0", "lump_sum.rate=10000",
+                                    "Clusters lump_sum.rate=10000"]
+    schools, clusters = book["lump_sum.rate=0"], book["Clusters lump_sum.rate=0"]
+    assert [c.value for c in schools[1]] == ["School ID", "School", "Cluster ID", "Base (£)", "Scenario (£)",
+                                             "Change (£)", "Change (%)"]
+    assert schools.max_column == 7 and schools.max_row == 4 and schools.auto_filter.ref == "A1:G4"
+    assert schools.freeze_panes == "A2" and schools.print_title_rows == "$1:$1"
+    rows = [[c.value for c in row if c.value is not None] for row in clusters.iter_rows()]
+    assert rows[0] == ["Cluster ID", "Cluster", "Base (£)", "Scenario (£)", "Change (£)", "Change (%)"]
+    assert clusters.auto_filter.ref == "A1:F2" and rows[2] == []  # the filter's rows are the clusters' only
+    assert rows[3] == ["Formula in scenario lump_sum.rate=0"] and rows[4][0] == "Element"
+    assert rows[-1][0] == "Cluster pot" and clusters.max_column == 6
+    # no header repeated above the formula, were it to begin a page
+    assert clusters.print_title_rows is None and clusters.freeze_panes == "A2"
+    # the formula's words wrap within the clusters' columns: a money column is as wide as its money
+    kind = next(row[2] for row in clusters.iter_rows() if row[0].value == "Lump sum")
+    assert kind.value == "a rate per unit" and kind.alignment.wrap_text
+    assert clusters.column_dimensions["C"].width <= max(len("Base (£)"), len("£3,218,400.19")) + 3
+
+
+def test_every_sheet_of_simulate_xlsx_prints_at_nine_points_or_more_with_the_scenario_on_every_page__spec_6():
+    """The Overview of 100 scenarios had printed at about 4.6 points on two pages, the scenario sheets at 5.5
+    and Winners and losers at 6.4."""
+    from test_printed_pages import sheets_on_paper
+
+    config = ROOT / "config" / "senrun.yaml"
+    if not (ROOT / "sample_data" / "census.csv").is_file():
+        pytest.skip("the committed sample data is not there")
+    base = load_config(config)
+    data = output_files(simulate(base, sweep_scenarios(base, ["lump_sum.rate=0,3000,6000"])))["simulate.xlsx"]
+    printed = sheets_on_paper(data)
+    assert {"Overview", "Winners and losers", "lump_sum.rate=0", "Clusters lump_sum.rate=0"} <= set(printed)
+    for sheet, (points, wide, repeated) in printed.items():
+        assert points >= 8.95, (sheet, points)
+        assert wide == 1 or repeated == 1, sheet  # the scenario's name on every page
+    assert printed["Overview"][1:] == (2, 1)
+    import io
+
+    import openpyxl
+
+    overview = openpyxl.load_workbook(io.BytesIO(data))["Overview"]
+    assert overview.print_title_rows == "$4:$4" and overview.print_title_cols == "$A:$A"
+    header = {c.value: c for c in overview[4] if c.value}
+    assert all(c.alignment.wrap_text for c in header.values())
+    gaining = header["Schools gaining"].column_letter  # as wide as its count and its header's longest word
+    assert overview.column_dimensions[gaining].width < len("Schools gaining") + 2
+
+
+def test_a_long_school_name_on_the_overview_wraps_in_a_row_as_tall_as_its_lines_not_cut__docs_simulate_md():
+    """The largest gain and loss columns were 30 characters wide, cutting '9263066 Scobury Church of England
+    Infant School' beside the £ that follows it; a name wraps (in a column at most 45 wide) instead."""
+    import io
+
+    import openpyxl
+
+    from senrun.outputs.xlsx import LINE_POINTS, lines_in
+
+    config = ROOT / "config" / "senrun.yaml"
+    if not (ROOT / "sample_data" / "census.csv").is_file():
+        pytest.skip("the committed sample data is not there")
+    base = load_config(config)
+    data = output_files(simulate(base, sweep_scenarios(base, ["lump_sum.rate=0,6000"])))["simulate.xlsx"]
+    overview = openpyxl.load_workbook(io.BytesIO(data))["Overview"]
+    columns = [c.column_letter for c in overview[4] if c.value in ("Largest gain: school", "Largest loss: school")]
+    names = [overview[f"{col}{row}"] for col in columns for row in (5, 6)]
+    assert "9263066 Scobury Church of England Infant School" in [c.value for c in names]
+    for cell in names:
+        width = overview.column_dimensions[cell.column_letter].width
+        assert width <= 46
+        lines = lines_in(cell.value, width)
+        if lines > 1:
+            assert cell.alignment.wrap_text and overview.row_dimensions[cell.row].height >= LINE_POINTS * lines
+        else:  # on one line in a column wide enough for it
+            assert width * 7 / 6 >= len(cell.value)
+
+
+def test_a_scenarios_clusters_sheet_is_named_within_31_characters_and_never_as_another_sheet__docs_simulate_md():
+    from senrun.yearly.simbook import cluster_sheet_names
+
+    sheets = sheet_names(["Raise lump sum for each school's budget", "Raise lump sum for each school's budget too",
+                          "Clusters x", "x", "Overview"])
+    names = cluster_sheet_names(sheets)
+    assert sheets[2:] == ["Clusters x", "x", "Overview (2)"]
+    assert names == ["Clusters Raise lump sum for eac", "Clusters Raise lump sum for (2)", "Clusters Clusters x",
+                     "Clusters x (2)", "Clusters Overview (2)"]
+    assert all(len(n.encode("utf-16-le")) <= 62 for n in names)
+    assert len({n.lower() for n in names + sheets}) == len(names) + len(sheets)
 
 
 def test_simulate_writes_its_files_byte_identically_with_money_as_pounds_text(base, tmp_path):

@@ -18,6 +18,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 import polars as pl
 import xlsxwriter
@@ -29,7 +30,8 @@ from ..outputs.csvs import guarded_expr, pounds_expr
 from ..outputs.tables import cell_xml, float_text, pounds_text, shared_string_indexes
 from ..outputs.tablesheet import TableSheet, fit_text, fit_units
 from ..outputs import common
-from ..outputs.xlsx import PCT_FORMAT, RATE_FORMAT, close_to_bytes, finish_print, footer, print_setup
+from ..outputs.xlsx import (LINE_POINTS, PCT_FORMAT, RATE_FORMAT, close_to_bytes, finish_print, fit_wrapped, footer,
+                             lines_in, pages_wide, print_setup, wrapped_header)
 from ..outputs.charts import axis_name, category_axis, chart_sheet
 from .simlayout import LABELS, bands_sheet, with_school_names
 from .projection import PROJECTION_COLUMNS, projection_csv_bytes
@@ -77,9 +79,10 @@ class _Sheet:
             self.ws.write_string(row, col, shown, self.f["bold"] if bold else None)
         self.widths[col] = max(self.widths.get(col, 0), len(shown) + 2)
 
-    def table(self, row: int, col: int, frame: pl.DataFrame, filters: bool = False) -> int:
-        """A header and the frame's rows from (row, col); returns the next free row."""
-        for c, name in enumerate(frame.columns):
+    def table(self, row: int, col: int, frame: pl.DataFrame, filters: bool = False, header: bool = True) -> int:
+        """A header (unless the caller writes its own: `header`) and the frame's rows from (row, col), the widths
+        measured from both; returns the next free row."""
+        for c, name in enumerate(frame.columns if header else ()):
             label = LABELS.get(name, name)
             self.ws.write_string(row, col + c, label, self.f["header"])
             self.widths[col + c] = max(self.widths.get(col + c, 0), len(label) + 2)
@@ -136,6 +139,34 @@ def row_sheets(sim: SimulationResult) -> list[str | None]:
     return [name if i in has else None for i, name in enumerate(names)]
 
 
+#: A scenario's clusters sheet is named as its schools sheet after this ("Clusters lump_sum.rate=4000"), so that a
+#: name still begins the scenario's own sheet and a reader finding it by its name is not given its clusters.
+CLUSTERS_PREFIX = "Clusters "
+
+
+def cluster_sheet_names(names: list[str]) -> list[str]:
+    """The clusters sheet of each scenario sheet in `names` (sheet_names): CLUSTERS_PREFIX and the sheet's name,
+    cut to 31 characters as Excel counts them, unique ignoring case among the scenario sheets and each other
+    (" (2)", " (3)"… where a cut name or a scenario's own name is taken)."""
+    used, out = set(RESERVED) | {name.lower() for name in names}, []
+    for name in names:
+        candidate, n = CLUSTERS_PREFIX + _cut(name, SHEET_NAME_MAX - len(CLUSTERS_PREFIX)), 2
+        while candidate.lower() in used:
+            suffix = f" ({n})"
+            candidate, n = CLUSTERS_PREFIX + _cut(name, SHEET_NAME_MAX - len(CLUSTERS_PREFIX) - len(suffix)) + suffix, \
+                n + 1
+        used.add(candidate.lower())
+        out.append(candidate)
+    return out
+
+
+def row_cluster_sheets(sim: SimulationResult) -> list[str | None]:
+    """Each scenario's clusters sheet name (cluster_sheet_names of every scenario's sheet name, as row_sheets),
+    or None for a scenario without a sheet."""
+    names, has = cluster_sheet_names(sheet_names([r.name for r in sim.rows])), set(sim.sheet_rows)
+    return [name if i in has else None for i, name in enumerate(names)]
+
+
 def _formats(book) -> dict:
     add = book.add_format
     return {"title": add({"bold": True, "font_size": 14}), "bold": add({"bold": True}),
@@ -143,7 +174,8 @@ def _formats(book) -> dict:
             "header_wrap": add({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}),
             "money": add({"num_format": MONEY_FORMAT}), "money_bold": add({"num_format": MONEY_FORMAT, "bold": True}),
             "int": add({"num_format": "#,##0"}), "pct": add({"num_format": PCT_FORMAT}),
-            "date": add({"num_format": "dd/mm/yyyy"}), "rate": add({"num_format": RATE_FORMAT})}
+            "date": add({"num_format": "dd/mm/yyyy"}), "rate": add({"num_format": RATE_FORMAT}),
+            "wrap": add({"text_wrap": True})}
 
 
 def overview_frame(sim: SimulationResult, sheets: list[str | None]) -> pl.DataFrame:
@@ -204,13 +236,7 @@ def _overview(book, f: dict, sim: SimulationResult, sheets: list[str]) -> None:
         sh.ws.write_string(3, 0, "No scenarios: see the Projection sheet.")
         sh.finish()
         return
-    sh.table(3, 0, frame, filters=True)
-    for c, name in enumerate(frame.columns):  # long school names wrap in the width of a column
-        if name.endswith("_school"):
-            sh.widths[c] = min(sh.widths.get(c, 0), 30)
-    sh.finish(freeze_row=4)
-    sh.ws.set_row(3, 30, f["header_wrap"])
-    print_setup(sh.ws, 3)
+    _overview_table(sh, f, frame)
     chart = book.add_chart({"type": "bar"})
     col = frame.columns.index("money_moved")
     chart.add_series({"name": "Money moved", "categories": ["Overview", 4, 0, 3 + frame.height, 0],
@@ -221,6 +247,36 @@ def _overview(book, f: dict, sim: SimulationResult, sheets: list[str]) -> None:
     chart.set_y_axis(category_axis("Scenario", frame.height, reverse=True))
     chart_sheet(book, "Overview chart", chart, f"Bar chart of the money each of the {frame.height:,} scenarios "
                 "moves between schools, in £; the Overview sheet lists the figures.")
+
+
+#: The Overview's school columns (an id and a name) are at most this wide (a name of about 50 characters on a
+#: line); a longer name wraps on more lines rather than being cut.
+SCHOOL_WIDTH = 45
+
+
+def _overview_table(sh: _Sheet, f: dict, frame: pl.DataFrame) -> None:
+    """The Overview's table from row 4: headers wrapped in columns sized by their contents (fit_wrapped), a long
+    school name wrapped in its row rather than cut, printed as many pages wide as 9-point text needs with the
+    scenario's name on every page (pages_wide), the header row on every page."""
+    labels = [LABELS.get(name, name) for name in frame.columns]
+    sh.table(3, 0, frame, filters=True, header=False)
+    widths = [max(8.0, fit_wrapped(label, sh.widths.get(c, 2) - 2)) for c, label in enumerate(labels)]
+    schools = [c for c, name in enumerate(frame.columns) if name.endswith("_school")]
+    tall: dict[int, int] = {}
+    for c in schools:
+        widths[c] = min(widths[c], SCHOOL_WIDTH)
+        for r, text in enumerate(frame.get_column(frame.columns[c]).to_list(), start=4):
+            lines = lines_in(text, widths[c]) if text else 1
+            if lines > 1:
+                sh.ws.write_string(r, c, text, f["wrap"])
+                tall[r] = max(tall.get(r, 1), lines)
+    for r, lines in sorted(tall.items()):
+        sh.ws.set_row(r, LINE_POINTS * lines)
+    wrapped_header(sh.ws, 3, labels, widths, SimpleNamespace(header_wrap=f["header_wrap"]))
+    sh.widths = dict(enumerate(widths))
+    sh.finish()
+    sh.ws.freeze_panes(4, 1)  # the header and the scenario's name stay in view
+    print_setup(sh.ws, 3, wide=pages_wide(widths, 1), repeated=1)
 
 
 def _bands(book, f: dict, sim: SimulationResult) -> None:
@@ -312,57 +368,82 @@ def _parameter_cell(kind: str, parameter: str) -> tuple:
     return (common.share_text(parameter), "", None) if kind == "share" else (value, "", "rate")
 
 
-def _scenario_sheets(book, f: dict, sim: SimulationResult, sheets: list[str | None]) -> None:
-    """A sheet per scenario: its schools and, to their right, its clusters, the formula as applied and the
-    cluster pot (with no filter, which would hide the tables beside the rows it hid).  Every scenario's tables
-    are rendered as XML rows in one pass, then put in their sheets."""
+def _scenario_sheets(book, f: dict, sim: SimulationResult, sheets: list[str | None],
+                     clusters: list[str | None]) -> None:
+    """Two sheets per scenario, each table on its own: its schools (`sheets`), then its clusters with the formula
+    as applied and the cluster pot below them (`clusters`: cluster_sheet_names).  Every scenario's tables are
+    rendered as XML rows in one pass, then put in their sheets."""
     if not sim.scenarios:
         return
     school_cols, cluster_cols = sim.scenarios[0].schools.columns, sim.scenarios[0].clusters.columns
-    right = len(school_cols) + 1
     school_rows, school_widths = _tables_xml(book, f, [o.schools for o in sim.scenarios], 0)
-    cluster_rows, cluster_widths = _tables_xml(book, f, [o.clusters for o in sim.scenarios], right)
-    for i, (o, sheet) in enumerate(zip(sim.scenarios, [sheets[r] for r in sim.sheet_rows])):
-        ws = book.add_worksheet(sheet, worksheet_class=TableSheet)
-        widths = {}
-
-        def widen(col: int, width: int) -> None:
-            widths[col] = max(widths.get(col, 0), width)
-
-        for col, name in (*enumerate(school_cols), *enumerate(cluster_cols, start=right)):
-            ws.write_string(0, col, LABELS.get(name, name), f["header"])
-            widen(col, len(LABELS.get(name, name)) + 2)
-        for (j, col), width in (*school_widths.items(), *cluster_widths.items()):
-            if j == i:
-                widen(col, width)
+    cluster_rows, cluster_widths = _tables_xml(book, f, [o.clusters for o in sim.scenarios], 0)
+    for i, (o, r) in enumerate(zip(sim.scenarios, sim.sheet_rows)):
+        ws = book.add_worksheet(sheets[r], worksheet_class=TableSheet)
+        widths = _header(ws, f, school_cols, school_widths, i)
         ws.put_cells(1, 0, len(school_cols) - 1, school_rows[i])
-        ws.put_cells(1, right, right + len(cluster_cols) - 1, cluster_rows[i])
-        # no filter: Excel's filter hides whole rows, and the clusters and the formula sit in the schools' rows
+        ws.autofilter(0, 0, o.schools.height, len(school_cols) - 1)  # alone on its sheet: a filter hides nothing else
+        _finish_table(ws, widths, header=0)  # the schools' header on every page: no other table below them
+        ws = book.add_worksheet(clusters[r], worksheet_class=TableSheet)
+        widths = _header(ws, f, cluster_cols, cluster_widths, i)
+        ws.put_cells(1, 0, len(cluster_cols) - 1, cluster_rows[i])
+        ws.autofilter(0, 0, o.clusters.height, len(cluster_cols) - 1)  # its rows only: not the formula's below
+        _formula_block(book, ws, f, o, o.clusters.height + 2, widths)
+        # the clusters' header is not repeated: it would head the formula where that begins a page
+        _finish_table(ws, widths, header=None)
 
-        def line(row: int, cells: list[tuple]) -> None:
-            """One row of cells from column `right`: (value, money column name, style)."""
-            xml = []
-            for c, (value, name, style) in enumerate(cells):
-                text, width = _cell_xml(book, f, row, right + c, value, name, style)
-                xml.append(text)
-                if style != "bold":  # the bold labels run on into the next columns: not measured
-                    widen(right + c, width)
-            ws.put_cells(row, right, right + len(cells) - 1, ["".join(xml)])
 
-        row = o.clusters.height + 1
-        line(row + 1, [(f"Formula in scenario {o.name}", "", "bold")])
-        line(row + 2, [(LABELS.get(name, name), "", "header") for name in ELEMENT_COLUMNS])
-        titles = common.element_titles(o.result.config)
-        for r, e in enumerate(o.result.elements, start=row + 3):  # in words and numbers, as on the Summary
-            line(r, [(titles.get(e.name, e.name), "", None), (common.basis_words(e.basis), "", None),
-                     (common.KIND_WORDS.get(e.kind, e.kind), "", None), _parameter_cell(e.kind, e.parameter),
-                     (common.number_or_text(e.units), "", None), (e.total, "total", None)])
-        row += 3 + len(o.result.elements)
-        line(row + 1, [("Cluster pot", "", "bold"), (o.result.totals.cluster_pot, "cluster_pot", None)])
-        for col, width in widths.items():
-            ws.set_column(col, col, float(min(60, max(8, width))))
-        ws.freeze_panes(1, 0)
-        print_setup(ws, 0)
+def _header(ws, f: dict, columns: list[str], table_widths: dict, i: int) -> dict[int, float]:
+    """A table's header row at the top of `ws`; its columns' widths from the header and scenario `i`'s cells."""
+    widths = {}
+    for col, name in enumerate(columns):
+        ws.write_string(0, col, LABELS.get(name, name), f["header"])
+        widths[col] = max(len(LABELS.get(name, name)) + 2, table_widths.get((i, col), 0))
+    return widths
+
+
+def _finish_table(ws, widths: dict[int, float], header: int | None) -> None:
+    """Column widths (8 to 60), the header row frozen, printed one page wide (at about 11 points: the widths
+    make no table too wide for that), with its `header` row on every page."""
+    for col, width in widths.items():
+        ws.set_column(col, col, float(min(60, max(8, width))))
+    ws.freeze_panes(1, 0)
+    print_setup(ws, header)
+
+
+def _formula_block(book, ws, f: dict, o, row: int, widths: dict[int, float]) -> None:
+    """The formula as applied in scenario `o`, and its cluster pot, from `row` of its clusters sheet, in words and
+    numbers as on the Summary.  Its words wrap within the clusters' columns (widened only to its longest word), so
+    that a column of money is not made wide by the words below it; a bold label runs on into the empty cells."""
+    titles = common.element_titles(o.result.config)
+    lines = {row: [(f"Formula in scenario {o.name}", "", "bold")],
+             row + 1: [(LABELS.get(name, name), "", "header_wrap") for name in ELEMENT_COLUMNS]}
+    for r, e in enumerate(o.result.elements, start=row + 2):
+        lines[r] = [(titles.get(e.name, e.name), "", None), (common.basis_words(e.basis), "", None),
+                    (common.KIND_WORDS.get(e.kind, e.kind), "", None), _parameter_cell(e.kind, e.parameter),
+                    (common.number_or_text(e.units), "", None), (e.total, "total", None)]
+    lines[row + 3 + len(o.result.elements)] = [("Cluster pot", "", "bold"),
+                                                (o.result.totals.cluster_pot, "cluster_pot", None)]
+    for cells in lines.values():  # the columns' widths first, then each row's height from them
+        for c, (value, name, style) in enumerate(cells):
+            if style == "bold" or value is None:
+                continue
+            words = value.split() if isinstance(value, str) else None
+            wide = max(map(len, words), default=0) if words is not None else _shown_width(value, name)
+            widths[c] = max(widths.get(c, 0), wide + 2)
+    for at, cells in lines.items():
+        xml, tall = [], 1
+        for c, (value, name, style) in enumerate(cells):
+            if isinstance(value, str) and style != "bold":
+                tall = max(tall, lines_in(value, min(60, max(8, widths[c])), bold=style == "header_wrap"))
+                style = style or "wrap"
+            xml.append(_cell_xml(book, f, at, c, value, name, style)[0])
+        ws.put_cells(at, 0, len(cells) - 1, ["".join(xml)], heights={at: LINE_POINTS * tall} if tall > 1 else None)
+
+
+def _shown_width(value, name: str) -> int:
+    """How wide a number of the formula block is shown (as _cell_xml measures it)."""
+    return len(fmt_gbp(value)) if isinstance(value, int) and name in MONEY else len(f"{value:,}")
 
 
 def _projection(book, f: dict, frame: pl.DataFrame) -> None:
@@ -395,7 +476,7 @@ def workbook_bytes(sim: SimulationResult) -> bytes:
     _overview(book, f, sim, sheets)
     if sim.rows:
         _bands(book, f, sim)
-    _scenario_sheets(book, f, sim, sheets)
+    _scenario_sheets(book, f, sim, sheets, row_cluster_sheets(sim))
     if sim.projection is not None:
         _projection(book, f, sim.projection)
     finish_print(book, footer(f"{sim.base.config.year}: what-if scenarios", f"Run {common.run_reference(sim.base)}",

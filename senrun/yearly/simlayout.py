@@ -3,12 +3,14 @@ charts on sheets of their own (docs/simulate.md).  Used by simbook.py."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import polars as pl
 
 from ..outputs import common
 from ..outputs.charts import axis_name, band_series, category_axis, chart_sheet
 from ..outputs.present import BANDS
-from ..outputs.xlsx import print_setup
+from ..outputs.xlsx import fit_wrapped, pages_wide, print_setup, wrapped_header
 
 #: Headings for people (the CSVs keep the code names).
 LABELS = {**common.COLUMN_LABELS, "scenario": "Scenario", "sheet": "Sheet", "psf": "PSF", "solved_rate": "Solved rate",
@@ -40,16 +42,16 @@ def bands_sheet(book, sh, f: dict, scenarios) -> None:
     simbook sheet `sh`), with a stacked bar chart on a sheet of its own."""
     sh.ws.write_string(0, 0, "Winners and losers: each scenario against the base", f["title"])
     heads = ["Scenario"] + [f"Schools: {b.lower()}" for b in BANDS] + [f"Clusters: {b.lower()}" for b in BANDS]
-    for c, head in enumerate(heads):
-        sh.ws.write_string(2, c, head, f["header_wrap"])
-        sh.widths[c] = max(sh.widths.get(c, 0), min(len(head), 18) + 2)
     for r, o in enumerate(scenarios, start=3):
         sh.cell(r, 0, o.name)
         for c, n in enumerate(o.bands, start=1):
             sh.cell(r, c, n)
+    # headers wrapped in columns sized by their counts: as wide as their words had printed it at about 6 points
+    widths = [max(8.0, fit_wrapped(head, sh.widths.get(c, 2) - 2)) for c, head in enumerate(heads)]
+    wrapped_header(sh.ws, 2, heads, widths, SimpleNamespace(header_wrap=f["header_wrap"]))
+    sh.widths = dict(enumerate(widths))
     sh.finish(freeze_row=3)
-    sh.ws.set_row(2, 45)
-    print_setup(sh.ws, 2)
+    print_setup(sh.ws, 2, wide=pages_wide(widths, 1), repeated=1)
     n = len(scenarios)
     chart = book.add_chart({"type": "bar", "subtype": "stacked"})
     for c, band in enumerate(BANDS, start=1):  # each band its own fill and hatching: not told apart by colour alone
