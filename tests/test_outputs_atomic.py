@@ -221,30 +221,19 @@ def test_a_folder_senrun_did_not_write_is_refused(result, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["mine"]
 
 
-def test_last_years_workbook_open_in_excel_is_said_to_be_open_and_the_folder_kept(result, tmp_path):
-    out = tmp_path / "out"
-    write_outputs(result, out, returns=False)
-    (out / "~$allocations.xlsx").write_bytes(b"Excel's lock file")
-    before = snapshot(out)
-    with pytest.raises(SenrunError) as caught:
-        write_outputs(result, out, returns=False)
-    message = str(caught.value.issues[0])
-    assert "allocations.xlsx is open in Excel or LibreOffice (its lock file ~$allocations.xlsx is in the folder)" \
-        in message
-    assert snapshot(out) == before
-
-
-def test_a_workbook_open_in_libreoffice_is_said_to_be_open_and_the_folder_kept(result, tmp_path):
+@pytest.mark.parametrize("lock", ["~$allocations.xlsx", ".~lock.allocations.xlsx#"], ids=["Excel", "LibreOffice"])
+def test_last_years_workbook_open_in_excel_or_libreoffice_is_said_to_be_open_and_the_folder_kept(result, tmp_path,
+                                                                                                 lock):
     """LibreOffice's lock file had been told as a file senrun did not write, to be moved elsewhere."""
     out = tmp_path / "out"
     write_outputs(result, out, returns=False)
-    (out / ".~lock.allocations.xlsx#").write_bytes(b"LibreOffice's lock file")
+    (out / lock).write_bytes(b"a lock file")
     before = snapshot(out)
     with pytest.raises(SenrunError) as caught:
         write_outputs(result, out, returns=False)
     message = str(caught.value.issues[0])
-    assert ("allocations.xlsx is open in Excel or LibreOffice (its lock file .~lock.allocations.xlsx# is in the "
-            "folder): close it, then run again") in message
+    assert (f"allocations.xlsx is open in Excel or LibreOffice (its lock file {lock} is in the folder): close it, "
+            "then run again") in message
     assert snapshot(out) == before
 
 
