@@ -112,5 +112,5 @@ def test_a_rerun_that_replaces_another_run_of_the_year_says_so_with_both_referen
         console.width = width
     after = json.loads((out / "manifest.json").read_text())["run_reference"]
     assert again.exit_code == 0 and before != after
-    assert (f"Replaced the earlier run in {out} (Run {before} in its footers) with this one (Run {after}): if that "
-            "run was issued to schools, keep each issue in a folder of its own") in again.output
+    assert (f"Replaced the earlier run in {out} (Run {before} in its footers) with this one (Run {after}). If that "
+            "run was issued to schools, it can be made again, byte for byte, from its config and inputs") in again.output

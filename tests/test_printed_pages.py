@@ -156,14 +156,21 @@ def test_a_returns_printed_footer_names_its_school_as_well_as_its_id__spec_6():
 def test_the_childrens_section_is_a_returns_last_so_its_repeated_header_heads_only_children__spec_6():
     # Excel repeats a sheet's title rows on every page after them: with the children's table in the middle, the
     # formula block and the notes had printed under a header of UPN, stream and dates.
-    school = replace(ONE, children=ONE.children * 60, stopped=(("B801200005001", "PSF", 120000, "ceased: ended"),))
+    # Those paid here last year and not this year come before the children, as a section of their own: after
+    # them, a page break in their rows had printed last year's money under the children's "Paid this period".
+    stopped = (("B801200005001", "PSF", 120000, "ceased: ended"),) * 4
+    school = replace(ONE, children=ONE.children * 60, stopped=stopped)
     ws = openpyxl.load_workbook(io.BytesIO(return_bytes(school)))["Return"]
     header = int(ws.print_title_rows.split(":")[0].strip("$"))
     above = [str(c.value) for c in ws["A"][:header - 1] if c.value is not None]
     below = [str(c.value) for c in ws["A"][header:] if c.value is not None]
-    assert [t[:2] for t in above if t[:2] in ("1.", "2.", "3.", "4.", "5.")] == ["1.", "2.", "3.", "4.", "5."]
-    assert above[-1] == "5. Continuing pupil specific funding (PSF), by child"
-    assert set(below) == {ONE.children[0][0], "Total continuing PSF", "Paid PSF here last year, not this year",
-                          "UPN", "B801200005001", "Total paid here last year for these children"}
+    sections = [t for t in above if t[:2] in ("1.", "2.", "3.", "4.", "5.", "6.")]
+    assert [t[:2] for t in sections] == ["1.", "2.", "3.", "4.", "5.", "6."]
+    assert sections[-2:] == ["5. Paid PSF here last year, not this year",
+                             "6. Continuing pupil specific funding (PSF), by child"]
+    assert set(below) == {ONE.children[0][0], "Total continuing PSF"}
     [total] = [r for r in ws.iter_rows(max_row=header) if r[0].value == "2. Continuing pupil specific funding"]
-    assert (total[1].value, total[2].value) == (school.psf / 100, "(PSF: each child in section 5)")
+    assert (total[1].value, total[2].value) == (school.psf / 100, "(PSF: each child in section 6)")
+    none = openpyxl.load_workbook(io.BytesIO(return_bytes(replace(ONE, children=()))))["Return"]
+    assert [r[2].value for r in none.iter_rows() if r[0].value == "2. Continuing pupil specific funding"] == [
+        "(PSF: no child this period; section 5)"]

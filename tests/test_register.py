@@ -936,11 +936,11 @@ def test_a_return_lists_the_children_paid_there_last_year_and_not_this_year_and_
     assert ran.exit_code == 0, ran.output
     sheet = openpyxl.load_workbook(tmp_path / "out" / "returns" / "A.xlsx").active
     rows = [tuple(c.value for c in r) for r in sheet.iter_rows()]
-    at = next(i for i, r in enumerate(rows) if r[0] == "Paid PSF here last year, not this year")
+    at = next(i for i, r in enumerate(rows) if str(r[0]).endswith(". Paid PSF here last year, not this year"))
     assert [(r[0], r[1], r[6], r[8]) for r in rows[at + 2:at + 3]] == [
         (U2, "PSF", 700, "not_in_census: not found in the census")]
     assert rows[at + 3][0] is None or not str(rows[at + 3][0]).startswith("E8")  # U1 is still paid: not listed
-    assert U1 in [r[0] for r in rows[:at]]
+    assert U1 in [r[0] for r in rows[at + 3:]]  # in the children's section, the last
 
 
 def returns_with_register(config, register, out):
@@ -959,8 +959,11 @@ def return_rows(out, school: str) -> list[tuple]:
 def stopped_listed(out, school: str, upns: tuple, columns: tuple = (0, 6)) -> list[tuple]:
     """The `columns` of a return's rows under "Paid PSF here last year, not this year" for the children `upns`."""
     rows = return_rows(out, school)
-    at = [i for i, r in enumerate(rows) if r[0] == "Paid PSF here last year, not this year"]
-    return [tuple(r[c] for c in columns) for r in rows[at[0] + 2:] if r[0] in upns] if at else []
+    at = [i for i, r in enumerate(rows) if str(r[0]).endswith(". Paid PSF here last year, not this year")]
+    if not at:
+        return []
+    end = next(i for i, r in enumerate(rows) if r[0] == "Total paid here last year for these children")
+    return [tuple(r[c] for c in columns) for r in rows[at[0] + 2:end] if r[0] in upns]
 
 
 def test_a_child_paid_at_two_schools_last_year_is_listed_at_each_with_what_was_paid_there__spec_11_4(tmp_path):

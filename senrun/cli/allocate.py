@@ -63,21 +63,22 @@ def allocate(
                           packs=packs)
         print_xlsx_note(console)
         _report(result, diff, out, no_returns, (not no_returns) if packs is None else packs, quiet)
-        _replaced(earlier, out, quiet)
+        _replaced(earlier, out)  # (under --quiet too: a run that went to schools may just have been replaced)
 
 
-def _replaced(earlier: str | None, out: Path, quiet: bool) -> None:
+def _replaced(earlier: str | None, out: Path) -> None:
     """Say so when the run replaced another allocation in --out (other inputs or config): its figures, and the
     returns that may have gone to schools, are gone, and next year's --register and --previous are this run."""
     from ..outputs.guard import run_in
 
     now = run_in(out)
-    if quiet or earlier is None or earlier == now:
+    if earlier is None or earlier == now:
         return
     console.print(f"Replaced the earlier run in {escape(str(out))} (Run {earlier} in its footers) with this one "
-                  f"(Run {now}): if that run was issued to schools, keep each issue in a folder of its own; next "
-                  "year's --register and --previous are the folder of the last issue (docs/outputs.md, "
-                  "\"Re-running a year\").")
+                  f"(Run {now}). If that run was issued to schools, it can be made again, byte for byte, from its "
+                  "config and inputs by this version of senrun; keep each issue in a folder of its own, and give the "
+                  "last issue's folder as next year's --register and --previous (docs/outputs.md, \"Re-running a "
+                  "year\").")
 
 
 def _run(config: Path, previous: Path | None, previous_config: Path | None, register: Path | None, step):

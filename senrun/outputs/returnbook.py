@@ -166,10 +166,12 @@ def draw_return(ws: TableSheet, fmt: Formats, school: SchoolReturn) -> None:
     for col, width in enumerate(WIDTHS):
         ws.set_column(col, col, width)
     row = heading_block(ws, fmt, school)
-    children = 5 if school.previous_total is not None else 4  # the children's section: the last, numbered so
+    # the children's section is the last: after the change from last year and those paid here last year, if any
+    children = 4 + (school.previous_total is not None) + bool(school.stopped)
     ws.write_string(row + 1, 0, "2. Continuing pupil specific funding", fmt.bold)
     write_money(ws, row + 1, 1, school.psf, fmt, bold=True)
-    ws.write_string(row + 1, 2, f"(PSF: each child in section {children})")
+    ws.write_string(row + 1, 2, f"(PSF: each child in section {children})" if school.children else
+                    f"(PSF: no child this period; section {children})")
     row += 2
     row = formula_block(ws, fmt, school, row + 1) if takes_share(school) else outside_block(ws, fmt, school, row + 1)
     if school.previous_total is not None:
@@ -180,8 +182,10 @@ def draw_return(ws: TableSheet, fmt: Formats, school: SchoolReturn) -> None:
         row += 2
         if school.in_formula:
             row = write_note(ws, row + 1, notional_note(school.delegation), fmt.bold)
-    # the children last, so that the header their pages repeat heads only their table (and those paid here last
-    # year, under the same columns): Excel repeats a sheet's title rows on every page after them
+    if school.stopped:  # before the children: under the children's repeated header its columns would be misread
+        row = stopped_block(ws, fmt, school, row + 1, children - 1)
+    # the children last, so that the header their pages repeat heads only their table: Excel repeats a sheet's
+    # title rows on every page after them
     print_setup(ws, header_row=psf_block(ws, fmt, school, row + 1, children))
     named = f"{school.school_id} {school.school_name}" if school.school_name else school.school_id
     ws.set_footer(footer(f"{school.year}: {named}", f"Run {school.reference}"))  # a loose page says whose it is
@@ -272,8 +276,8 @@ def heading_block(ws: Worksheet, fmt: Formats, school: SchoolReturn) -> int:
 
 
 def psf_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int, number: int) -> int:
-    """Continuing PSF by child, paid at this school, as section `number`, and those paid here last year and not
-    this year; returns the row of the children's header (which the printed pages repeat)."""
+    """Continuing PSF by child, paid at this school, as section `number`; returns the row of the children's
+    header (which the printed pages repeat)."""
     ws.write_string(row, 0, f"{number}. Continuing pupil specific funding (PSF), by child", fmt.bold)
     header = row + 1
     for col, label in enumerate(CHILD_LABELS):  # (with no children too: every return of a run has one shape)
@@ -289,13 +293,11 @@ def psf_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int, numbe
         row = last + 1
     ws.write_string(row, 0, "Total continuing PSF", fmt.bold)
     write_money(ws, row, 1, school.psf, fmt, bold=True)
-    if school.stopped:
-        stopped_block(ws, fmt, school, row + 2)
     return header
 
 
-#: Where the children paid here last year and not this year are shown: under the UPN, stream, paid and why of
-#: the children's table above.
+#: Where the children paid here last year and not this year are shown: in the columns of the UPN, stream, paid and
+#: why of the children's table below, under headers of their own.
 STOPPED_COLUMNS = ((0, "UPN"), (1, "Funding stream"), (6, "Paid here last year"), (8, "Why not this year"))
 #: Each table's header as (text, column) cells, for the header row's height (fit_row).
 HEADER_CELLS = {CHILD_LABELS: tuple((label, col) for col, label in enumerate(CHILD_LABELS)),
@@ -303,10 +305,12 @@ HEADER_CELLS = {CHILD_LABELS: tuple((label, col) for col, label in enumerate(CHI
                 STOPPED_COLUMNS: tuple((label, col) for col, label in STOPPED_COLUMNS)}
 
 
-def stopped_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -> int:
-    """The children paid PSF here last year and not this year, and why (with a register): the first question
-    of a school whose return lists fewer children than last year's; returns the next free row."""
-    ws.write_string(row, 0, "Paid PSF here last year, not this year", fmt.bold)
+def stopped_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int, number: int) -> int:
+    """The children paid PSF here last year and not this year, and why (with a register), as section `number`:
+    the first question of a school whose return lists fewer children than last year's; returns the next free
+    row.  Its rows vary in number, so a return with them starts its children on a row of its own and is written
+    by XlsxWriter rather than the run's template."""
+    ws.write_string(row, 0, f"{number}. Paid PSF here last year, not this year", fmt.bold)
     for col, label in STOPPED_COLUMNS:
         ws.write_string(row + 1, col, label, fmt.header_wrap)
     fit_row(ws, row + 1, HEADER_CELLS[STOPPED_COLUMNS], bold=True)
