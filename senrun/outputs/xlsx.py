@@ -144,7 +144,9 @@ def fit_wrapped(header: str, longest: int) -> float:
 #: A line's height in points, and about how many pixels a character of 11-point text takes (bold the wider):
 #: Excel and LibreOffice keep a row at the height the file gives it, so a row whose cell wraps is given its lines.
 LINE_POINTS = 15
-CHAR_PIXELS, BOLD_PIXELS = 6.0, 6.8
+CHAR_PIXELS, BOLD_PIXELS = 6.5, 7.2
+#: The pixels of a cell's width that its text cannot use (its margins).
+CELL_PADDING = 4
 #: Excel's tallest row, in points.
 MOST_POINTS = 409
 
@@ -158,7 +160,7 @@ def lines_height(lines: int) -> float:
 @lru_cache(maxsize=4096)
 def lines_in(text: str, width: float, bold: bool = False) -> int:
     """How many lines `text` takes wrapped in a column `width` characters wide (at least one)."""
-    room = max(1, int(width * 7 / (BOLD_PIXELS if bold else CHAR_PIXELS)))
+    room = max(1, int((width * 7 - CELL_PADDING) / (BOLD_PIXELS if bold else CHAR_PIXELS)))
     return max(1, len(textwrap.wrap(text, room)))
 
 
