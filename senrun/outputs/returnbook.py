@@ -159,8 +159,8 @@ def new_return_book(title: str) -> tuple[Workbook, io.BytesIO, TableSheet, Forma
 
 def draw_return(ws: TableSheet, fmt: Formats, school: SchoolReturn) -> None:
     """A school's return on its sheet: the blocks, widths, print setup and footer.  Only
-    `write_string`, `write_number`, `put_cells`, `set_column`, the print setup and `set_footer`
-    are called on the sheet, which is how most returns are written from a template
+    `write_string`, `write_number`, `put_cells`, `set_column`, `set_row` (a height), `set_margins`, the print
+    setup and `set_footer` are called on the sheet, which is how most returns are written from a template
     (xlsxpack.BookPacker.pack_drawn); a sheet calling anything else is written by XlsxWriter."""
     ws.set_margins(left=SIDE_MARGIN, right=SIDE_MARGIN)
     for col, width in enumerate(WIDTHS):
