@@ -30,16 +30,17 @@ def pytest_configure(config):
 
 #: The modules from longest to shortest (seconds of one worker, summed from `pytest --junitxml`), so
 #: that each worker takes the longest module left when it is free and the two finish together; the
-#: others (each under 2.5 s) follow in their usual order.  A module missing here only runs later.
-LONGEST_FIRST = ["test_faults", "test_corpus", "test_doc_examples", "test_bad_inputs", "test_cli", "test_property",
-                 "test_chain", "test_fast_paths", "test_succession", "test_outputs_guard", "test_simulate_scale",
-                 "test_packs", "test_register", "test_onboard", "test_onboard_council", "test_rules", "test_fuzz",
-                 "test_processes", "test_accept", "test_inputs", "test_xlsx_fallback", "test_simulate",
-                 "test_formula_round2", "test_history", "test_cli_output", "test_allocate_cli", "test_inputs_round2",
-                 "test_pack_template", "test_return_template", "test_simulate_validate_readers",
-                 "test_property_history", "test_explain", "test_one_pass", "test_outputs_readers", "test_allocator",
-                 "test_terminal_width", "test_security", "test_diff", "test_sample", "test_config", "test_formula",
-                 "test_layout", "test_corrections"]
+#: others (each under 2 s) follow in their usual order.  A module missing here only runs later.
+LONGEST_FIRST = ["test_faults", "test_register", "test_corpus", "test_onboard", "test_succession", "test_bad_inputs",
+                 "test_outputs_guard", "test_simulate", "test_doc_examples", "test_property", "test_cli", "test_diff",
+                 "test_onboard_council", "test_fast_paths", "test_simulate_scale", "test_packs", "test_processes",
+                 "test_security", "test_chain", "test_history", "test_formula_round2", "test_rules", "test_accept",
+                 "test_allocate_cli", "test_cli_output", "test_inputs", "test_fuzz", "test_explain",
+                 "test_inputs_round2", "test_xlsx_fallback", "test_errors_where", "test_links_by_urn",
+                 "test_outputs_readers", "test_one_pass", "test_platforms", "test_allocator", "test_pack_template",
+                 "test_schools_round2_checks", "test_simulate_validate_readers", "test_return_template",
+                 "test_terminal_width", "test_property_history", "test_sample", "test_config", "test_boundaries",
+                 "test_formula", "test_layout"]
 
 
 def pytest_collection_modifyitems(items):

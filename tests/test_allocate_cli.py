@@ -93,21 +93,21 @@ def test_the_terminal_summary_shows_the_money_identity(first_run, tmp_path):
 def test_a_rerun_that_replaces_another_run_of_the_year_says_so_with_both_references__spec_6(tmp_path):
     """A correction re-run into the issued run's folder had replaced it with the usual "Wrote …" and no word: the
     returns sent to schools, and next year's register, were another run's without anyone being told."""
+    from builders import statement, write_run
     from senrun.cli.common import console
 
+    config = write_run(tmp_path, statements=[statement("B801200005001", "2005-05-05")])
     out = tmp_path / "out"
-    first = runner.invoke(app, ["allocate", "--config", str(CONFIG), "--out", str(out), "--no-returns"])
+    first = runner.invoke(app, ["allocate", "--config", str(config), "--out", str(out), "--no-returns"])
     assert first.exit_code == 0 and "Replaced" not in first.output
     before = json.loads((out / "manifest.json").read_text())["run_reference"]
-    same = runner.invoke(app, ["allocate", "--config", str(CONFIG), "--out", str(out), "--no-returns"])
+    same = runner.invoke(app, ["allocate", "--config", str(config), "--out", str(out), "--no-returns"])
     assert same.exit_code == 0 and "Replaced" not in same.output  # the same run again replaces nothing of note
-    corrected = tmp_path / "senrun.yaml"
-    corrected.write_text(CONFIG.read_text(encoding="utf-8").replace("../sample_data/", f"{CONFIG.parent.parent}/sample_data/")
-                         .replace("rate: 5000}", "rate: 4000}"), encoding="utf-8")
+    config.write_text(config.read_text(encoding="utf-8") + "issued: 02/05/2013\n", encoding="utf-8")  # a correction
     width = console.width
     console.width = 400  # one line
     try:
-        again = runner.invoke(app, ["allocate", "--config", str(corrected), "--out", str(out), "--no-returns"])
+        again = runner.invoke(app, ["allocate", "--config", str(config), "--out", str(out), "--no-returns", "-q"])
     finally:
         console.width = width
     after = json.loads((out / "manifest.json").read_text())["run_reference"]
