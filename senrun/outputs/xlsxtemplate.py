@@ -64,6 +64,8 @@ NUMBERS = (int, float)
 #: Column letters of the columns a template's sheet may use (A to IV), made once.
 COLUMN_NAMES = [xl_col_to_name(c) for c in range(256)]
 NAMED_COLS = len(COLUMN_NAMES)
+#: Workbook parts' zip entries kept per process, by their text (a few: the rows the pages repeat, filters' ranges).
+KEEP_WORKBOOKS = 64
 #: Shared strings' XML kept per process (the labels every return repeats), up to this many.
 KEEP_STRINGS = 4096
 #: The parts' XML around what varies (XlsxWriter 3's order of elements): the sheet's dimension,
@@ -79,6 +81,10 @@ MERGES = re.compile(r'</sheetData>(?:<autoFilter ref="[^"]*"/>)?'
 WORKBOOK_PART = "xl/workbook.xml"
 FILTER_NAME = re.compile(r'(<definedName name="_xlnm\._FilterDatabase" localSheetId="(\d+)" hidden="1">[^<]*!)'
                          r'[^<!]*(?=</definedName>)')
+#: A sheet's print-title rows in the workbook part (`Return!$25:$25`, after any repeated columns): where a return's
+#: children's header falls varies with what comes before it.
+TITLES_NAME = re.compile(r'(<definedName name="_xlnm\.Print_Titles" localSheetId="(\d+)">[^<]*!)\$\d+:\$\d+'
+                         r'(?=</definedName>)')
 STYLE_OF_CELL = re.compile(r' s="(\d+)"')
 
 
@@ -380,6 +386,8 @@ class SheetTemplate:
         strings, core = STRINGS_SHAPE.fullmatch(xml[STRINGS_PART]), CORE_SHAPE.fullmatch(xml[CORE_PART])
         #: with autofilters, the workbook part around each filter's range: texts, and the sheet (0-based) between
         self.workbook = filter_pieces(xml[WORKBOOK_PART]) if WORKBOOK_PART in xml else None
+        #: whether the rows a sheet's printed pages repeat are written for each workbook (settings_shape)
+        self.titles = any(isinstance(piece, tuple) for piece in self.workbook or ())
         if None in shapes or None in merges or strings is None or core is None:
             raise ValueError("a part is not of the shape the template knows")
         # each sheet's XML before its dimension, before its rows, after any merged ranges up to the footer, after it
@@ -395,6 +403,7 @@ class SheetTemplate:
         #: formats (None when the formats were numbered before drawing: xlsx.register_formats).
         self.style_order: tuple[str, ...] | None = None
         self.known: dict[str, str] = {}  # shared strings' XML
+        self.workbooks: dict[str, tuple] = {}  # the workbook part's zip entry by its text
         self._escape = XMLwriter()
 
     def render(self, title: str, draw: Callable[[object, object], None]) -> bytes | None:
@@ -422,7 +431,8 @@ class SheetTemplate:
             raise Unusual("shape")
         drawn = []
         for sheet, settings in zip(sheets, self.settings, strict=True):
-            if sheet.settings != settings or sheet.footer is None:
+            if settings_shape(sheet.settings, self.titles) != settings_shape(settings, self.titles) \
+                    or sheet.footer is None:
                 raise Unusual("shape")
             drawn.append(sheet_rows(sheet))
         if self.style_order is not None and style_order([rows for rows, _ in drawn]) != self.style_order:
@@ -432,16 +442,28 @@ class SheetTemplate:
                  for number, (sheet, (rows, ref), (head, views, tail, end))
                  in enumerate(zip(sheets, drawn, self.sheets), start=1)}
         if self.workbook is not None:
-            parts[WORKBOOK_PART] = "".join(piece if isinstance(piece, str) else filter_range(sheets[piece])
+            parts[WORKBOOK_PART] = "".join(piece if isinstance(piece, str) else title_rows(sheets[piece[1]])
+                                           if isinstance(piece, tuple) else filter_range(sheets[piece])
                                            for piece in self.workbook)
         parts[STRINGS_PART] = self.strings_xml(sheets[0].str_table)
         parts[CORE_PART] = "".join((self.core[0], self.text(title), self.core[1]))
         return parts
 
     def zip(self, varying: dict[str, str]) -> bytes:
-        """The package: the varying parts compressed, zipped with the kept ones in their order."""
-        return zip_entries([entry if entry is not None else zip_entry(compress(name, varying[name].encode("utf-8")))
+        """The package: the varying parts compressed, zipped with the kept ones in their order.  The workbook
+        part, which varies only with the tables' lengths and the rows the pages repeat, is compressed once for
+        each text it takes (most workbooks of a run share it)."""
+        return zip_entries([entry if entry is not None else self._workbook_entry(varying[name])
+                            if name == WORKBOOK_PART else zip_entry(compress(name, varying[name].encode("utf-8")))
                             for name, entry in self.parts])
+
+    def _workbook_entry(self, text: str) -> tuple:
+        entry = self.workbooks.get(text)
+        if entry is None:
+            entry = zip_entry(compress(WORKBOOK_PART, text.encode("utf-8")))
+            if len(self.workbooks) < KEEP_WORKBOOKS:
+                self.workbooks[text] = entry
+        return entry
 
     def text(self, data: str) -> str:
         """Text as XlsxWriter writes it in an element (`_xml_data_element`)."""
@@ -465,14 +487,32 @@ class SheetTemplate:
 
 
 def filter_pieces(xml: str) -> list:
-    """The workbook part cut around each `_xlnm._FilterDatabase` name's range: texts, and in place of
-    each range the index of the sheet it belongs to."""
+    """The workbook part cut around each `_xlnm._FilterDatabase` name's range and each `_xlnm.Print_Titles`
+    name's rows: texts, and in place of each range the index of the sheet it belongs to (a filter's), or
+    ("rows", that index) (the rows a sheet's printed pages repeat)."""
     pieces: list = []
     at = 0
-    for m in FILTER_NAME.finditer(xml):
-        pieces += [xml[at:m.end(1)], int(m.group(2))]
+    found = sorted([(m, False) for m in FILTER_NAME.finditer(xml)] + [(m, True) for m in TITLES_NAME.finditer(xml)],
+                   key=lambda found: found[0].start())
+    for m, titles in found:
+        pieces += [xml[at:m.end(1)], ("rows", int(m.group(2))) if titles else int(m.group(2))]
         at = m.end()
     return pieces + [xml[at:]]
+
+
+def title_rows(sheet: CellSheet) -> str:
+    """The rows a sheet's printed pages repeat as its `_xlnm.Print_Titles` name holds them (`$25:$25`)."""
+    rows = [setting for setting in sheet.settings if setting[0] == "repeat_rows"]
+    if len(rows) != 1:
+        raise Unusual("repeat_rows")
+    _, first, last = rows[0]
+    return f"${first + 1}:${(first if last is None else last) + 1}"
+
+
+def settings_shape(settings: list[tuple], rows_vary: bool) -> list[tuple]:
+    """A sheet's settings as a template compares them: where the workbook part is written for each workbook
+    (`rows_vary`), the rows its printed pages repeat may be any."""
+    return [("repeat_rows",) if rows_vary and setting[0] == "repeat_rows" else setting for setting in settings]
 
 
 def filter_range(sheet: CellSheet) -> str:
@@ -499,8 +539,9 @@ def learn(book: object, formats: object, data: bytes, title: str, draw: Callable
     varying = [sheet_part(i) for i in range(1, count + 1)] + [STRINGS_PART, CORE_PART]
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         names = z.namelist()
-        if WORKBOOK_PART in names and b"_xlnm._FilterDatabase" in z.read(WORKBOOK_PART):
-            varying.append(WORKBOOK_PART)  # the filters' ranges vary with the tables' lengths
+        if WORKBOOK_PART in names and any(name in z.read(WORKBOOK_PART)
+                                          for name in (b"_xlnm._FilterDatabase", b"_xlnm.Print_Titles")):
+            varying.append(WORKBOOK_PART)  # the filters' ranges vary with the tables' lengths, the title rows too
         if not set(varying) <= set(names):
             return None
         parts = [(n, None if n in varying else compress(n, z.read(n))) for n in names]
