@@ -204,7 +204,6 @@ def check_ssa_of_shut_schools(schools: Table, successions: Successions, cfg: Con
                      f"{column}", **schools.where(SSA))
 
 
-
 def census_rows_at_closed(schools: pl.DataFrame, census: pl.DataFrame, cfg: Config) -> dict[str, int]:
     """How many census rows each school closed before census day has (most years: none closed, nothing read)."""
     if CLOSED not in schools.columns:

@@ -214,7 +214,7 @@ def note_lines(text: str) -> tuple[str, ...]:
 def write_note(ws: Worksheet, row: int, text: str, cell_format: object = None) -> int:
     """A note from column A, on as many rows as it needs to print whole (NOTE_ROOM); returns the next free row."""
     for line in note_lines(text):
-        ws.write_string(row, 0, line, cell_format) if cell_format is not None else ws.write_string(row, 0, line)
+        ws.write_string(row, 0, line, cell_format)
         row += 1
     return row
 
@@ -280,9 +280,7 @@ def psf_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int, numbe
     header (which the printed pages repeat)."""
     ws.write_string(row, 0, f"{number}. Continuing pupil specific funding (PSF), by child", fmt.bold)
     header = row + 1
-    for col, label in enumerate(CHILD_LABELS):  # (with no children too: every return of a run has one shape)
-        ws.write_string(header, col, label, fmt.header_wrap)
-    fit_row(ws, header, HEADER_CELLS[CHILD_LABELS], bold=True)
+    table_header(ws, fmt, header, CHILD_LABELS)  # (with no children too: the row the printed pages repeat)
     if not school.children:
         ws.write_string(row + 2, 0, "No child has continuing PSF at this school in this period.")
         row += 3
@@ -299,21 +297,26 @@ def psf_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int, numbe
 #: Where the children paid here last year and not this year are shown: in the columns of the UPN, stream, paid and
 #: why of the children's table below, under headers of their own.
 STOPPED_COLUMNS = ((0, "UPN"), (1, "Funding stream"), (6, "Paid here last year"), (8, "Why not this year"))
-#: Each table's header as (text, column) cells, for the header row's height (fit_row).
+#: Each table's header as (text, column) cells: the children's, the elements' (their labels in order) and those
+#: paid here last year (in some of the children's columns).
 HEADER_CELLS = {CHILD_LABELS: tuple((label, col) for col, label in enumerate(CHILD_LABELS)),
                 ELEMENT_LABELS: tuple((label, col) for col, label in enumerate(ELEMENT_LABELS)),
                 STOPPED_COLUMNS: tuple((label, col) for col, label in STOPPED_COLUMNS)}
 
 
+def table_header(ws: Worksheet, fmt: Formats, row: int, table: tuple) -> None:
+    """A table's header (HEADER_CELLS[table]) on `row`, wrapped, the row as tall as its tallest label."""
+    for label, col in HEADER_CELLS[table]:
+        ws.write_string(row, col, label, fmt.header_wrap)
+    fit_row(ws, row, HEADER_CELLS[table], bold=True)
+
+
 def stopped_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int, number: int) -> int:
     """The children paid PSF here last year and not this year, and why (with a register), as section `number`:
     the first question of a school whose return lists fewer children than last year's; returns the next free
-    row.  Its rows vary in number, so a return with them starts its children on a row of its own and is written
-    by XlsxWriter rather than the run's template."""
+    row."""
     ws.write_string(row, 0, f"{number}. Paid PSF here last year, not this year", fmt.bold)
-    for col, label in STOPPED_COLUMNS:
-        ws.write_string(row + 1, col, label, fmt.header_wrap)
-    fit_row(ws, row + 1, HEADER_CELLS[STOPPED_COLUMNS], bold=True)
+    table_header(ws, fmt, row + 1, STOPPED_COLUMNS)
     for r, (upn, stream, paid, why) in enumerate(school.stopped, start=row + 2):
         ws.write_string(r, 0, upn)
         ws.write_string(r, 1, stream)
@@ -386,9 +389,7 @@ def child_row_format(*styles: int) -> str:
 def formula_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -> int:
     """The formula share by element, the cluster share and the school's total; next free row."""
     ws.write_string(row, 0, "3. Cluster formula share by element (notional: see the note below)", fmt.bold)
-    for col, label in enumerate(ELEMENT_LABELS):
-        ws.write_string(row + 1, col, label, fmt.header_wrap)
-    fit_row(ws, row + 1, HEADER_CELLS[ELEMENT_LABELS], bold=True)
+    table_header(ws, fmt, row + 1, ELEMENT_LABELS)
     for r, (title, basis, units, rate, pence) in enumerate(school.elements, start=row + 2):
         ws.write_string(r, 0, title, fmt.why)
         ws.write_string(r, 1, basis, fmt.why)

@@ -116,7 +116,7 @@ def write_frame(ws: Worksheet, frame: pl.DataFrame, fmt: Formats, first_row: int
             width = max(width, content_width(pl.Series(name, [below[name]], dtype=series.dtype)))
         widths.append(fit_wrapped(shown[c], width))
         ws.set_column(c, c, widths[-1])
-    wrapped_header(ws, first_row, shown, widths, fmt)
+    wrapped_header(ws, first_row, shown, widths, fmt.header_wrap)
     ws.freeze_panes(first_row + 1, 0)
     repeated = 2 if len(names) > 2 and names[1].endswith("_name") else 1  # the id, and the name beside it
     print_setup(ws, first_row, wide=pages_wide(widths, repeated), repeated=repeated)

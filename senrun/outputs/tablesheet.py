@@ -76,10 +76,8 @@ class TableSheet(Worksheet):
                     self.dim_rowmin, self.dim_rowmax = start, first - 1
                     super()._write_rows()
                 at = first + 1
-                tall = self._tall.get
                 for part in in_parts(rows):  # a large table a part at a time: never all its XML at once
-                    self.fh.write("".join([f'<row r="{r}"{tall(r, "")}>{cells}</row>' if self._tall else
-                                           f'<row r="{r}">{cells}</row>' for r, cells in enumerate(part, start=at)]))
+                    self.fh.write(row_elements(part, at, self._tall))
                     at += len(part)
                 start = first + len(rows)
             if start <= high:
@@ -104,6 +102,14 @@ class TableSheet(Worksheet):
                 parts = [list(rows[low - first:high - first]) for first, rows in here]
                 runs.append((low, ["".join(cells) for cells in zip(*parts)]))
         return runs
+
+
+def row_elements(rows: Sequence[str], first: int, tall: dict[int, str]) -> str:
+    """Rows of cells' XML as `<row>` elements numbered from `first` (1-based), each with its height's
+    attributes from `tall` (height_attributes, by row) where it has one."""
+    if tall:
+        return "".join([f'<row r="{r}"{tall.get(r, "")}>{cells}</row>' for r, cells in enumerate(rows, start=first)])
+    return "".join([f'<row r="{r}">{cells}</row>' for r, cells in enumerate(rows, start=first)])
 
 
 #: A row's height in pixels when it has none of its own (15 points).

@@ -21,7 +21,7 @@ from .tables import visible, write_frame, write_table_sheet
 from .charts import axis_name, chart_sheet
 from .reconciliation import reconciliation_summary
 from .tablesheet import TableSheet
-from .xlsx import (ROW_POINTS, Formats, close_to_bytes, finish_print, footer, keep_together, new_workbook, page_height,
+from .xlsx import (LINE_POINTS, Formats, close_to_bytes, finish_print, footer, keep_together, new_workbook, page_height,
                    print_setup, write_header, write_money, write_value)
 
 SHEET_CSV = {"Clusters": "clusters.csv", "Schools": "schools.csv", "PSF": "psf.csv",
@@ -99,7 +99,7 @@ def summary_sheet(ws: Worksheet, fmt: Formats, result: RunResult) -> None:
     blocks = warnings_block(ws, fmt, result, row + 3)
     # the warnings' tables start a page where they would not fit on the rest of one (they had been split after
     # their header and first row); every row above is one line high but the title's
-    keep_together(ws, (row + 3) * ROW_POINTS + TITLE_EXTRA, blocks, page_height(SUMMARY_WIDTHS))
+    keep_together(ws, (row + 3) * LINE_POINTS + TITLE_EXTRA, blocks, page_height(SUMMARY_WIDTHS))
 
 
 #: The Summary's column widths; and how much taller than a row of text its title's row is, in points.
@@ -208,7 +208,7 @@ def warnings_block(ws: Worksheet, fmt: Formats, result: RunResult, row: int) -> 
     frame = warnings_frame(result)
     ws.write_string(row, 0, f"Warnings: {frame.height:,}", fmt.bold)
     if not frame.height:
-        return [(row, ROW_POINTS)]
+        return [(row, LINE_POINTS)]
     kinds = frame.group_by("code", maintain_order=True).len().sort("code")
     write_header(ws, row + 1, ["Kind of warning", "How many", "Details"], fmt)
     r = row + 2
@@ -222,15 +222,15 @@ def warnings_block(ws: Worksheet, fmt: Formats, result: RunResult, row: int) -> 
     public = pl.DataFrame([(w.code, w.where(), w.hidden().message) for w in result.warnings
                            if common.warning_is_public(w.code)],
                           schema={"code": pl.String, "where": pl.String, "message": pl.String}, orient="row")
-    counted = [(row, (r - row) * ROW_POINTS)]
+    counted = [(row, (r - row) * LINE_POINTS)]
     if not public.height:
         return counted
     ws.write_string(r + 1, 0, "Warnings about schools and settings", fmt.bold)
     if public.height > common.MAX_SHEET_ROWS:
         ws.write_string(r + 2, 0, f"{public.height:,} rows: see {WARNINGS_CSV}")
-        return counted + [(r + 1, 3 * ROW_POINTS)]
+        return counted + [(r + 1, 3 * LINE_POINTS)]
     write_header(ws, r + 2, ["Kind", "Where", "Message"], fmt)
-    listed = 3 * ROW_POINTS  # the blank row above it, its heading and header
+    listed = 3 * LINE_POINTS  # the blank row above it, its heading and header
     for i, (code, where, message) in enumerate(public.iter_rows(), start=r + 3):
         kind = common.warning_words(code)
         ws.write_string(i, 0, kind, fmt.wrap)
@@ -238,17 +238,14 @@ def warnings_block(ws: Worksheet, fmt: Formats, result: RunResult, row: int) -> 
         # wrapped across C:F, its row as tall as its lines: a message left to run on had widened the printed
         # page until the whole Summary was too small to read
         ws.merge_range(i, 2, i, 5, message, fmt.wrap)
-        height = LINE_HEIGHT * max(_lines(kind, 62), _lines(where, 26), _lines(message, 78))
+        height = LINE_POINTS * max(_lines(kind, 62), _lines(where, 26), _lines(message, 78))
         ws.set_row(i, height)
         listed += height
     return counted + [(r + 1, listed)]
 
 
-#: A line of 11-point text, in points; and how many lines a text takes in a wrapped cell `width` characters wide.
-LINE_HEIGHT = 15
-
-
 def _lines(text: str, width: int) -> int:
+    """How many lines a warning's text takes in a wrapped cell `width` characters wide, by its length."""
     return max(1, -(-len(text) // width))
 
 

@@ -141,8 +141,10 @@ def fit_wrapped(header: str, longest: int) -> float:
     return float(min(MAX_WIDTH, max(MIN_WIDTH, words + 2, -(-len(header) // HEADER_LINES) + 2, longest + 2)))
 
 
-#: A line's height in points, and about how many pixels a character of 11-point text takes (bold the wider):
-#: Excel and LibreOffice keep a row at the height the file gives it, so a row whose cell wraps is given its lines.
+#: A line's height in points, Excel's default row (Calibri 11; LibreOffice's rows are shorter, so a block that fits
+#: a page by this height fits there too); and about how many pixels a character of 11-point text takes (bold the
+#: wider): Excel and LibreOffice keep a row at the height the file gives it, so a row whose cell wraps is given its
+#: lines.
 LINE_POINTS = 15
 CHAR_PIXELS, BOLD_PIXELS = 6.5, 7.2
 #: The pixels of a cell's width that its text cannot use (its margins).
@@ -165,23 +167,27 @@ def lines_in(text: str, width: float, bold: bool = False) -> int:
 
 
 def wrapped_header(ws: Worksheet, row: int, names: list[str] | tuple[str, ...], widths: list[float],
-                   fmt: Formats) -> None:
-    """A bold, filled header row wrapped within its columns (`widths`), as tall as its tallest header."""
+                   header_format: object) -> None:
+    """A header row in `header_format` (Formats.header_wrap, or a workbook's own), wrapped within its columns
+    (`widths`), as tall as its tallest header."""
     for col, name in enumerate(names):
-        ws.write_string(row, col, name, fmt.header_wrap)
+        ws.write_string(row, col, name, header_format)
     lines = max((lines_in(name, width, bold=True) for name, width in zip(names, widths)), default=1)
     if lines > 1:
         ws.set_row(row, lines_height(lines))
 
 
+#: A4's sides, in inches, and the margins XlsxWriter sets (0.7 in left and right, 0.75 in top and bottom).
+A4_SHORT, A4_LONG, SIDE_MARGINS, TOP_BOTTOM_MARGINS = 8.27, 11.69, 1.4, 1.5
 #: The widest, in pixels, that a sheet's columns may add up to and still print one A4 landscape page wide at
-#: about 9 points (11-point text scaled by 9/11), between Excel's default 0.7-inch margins.
-PAGE_PIXELS_AT_9PT = int((11.69 - 2 * 0.7) * 72 / 0.75 * 11 / 9)
+#: about 9 points (11-point text scaled by 9/11), between Excel's default margins.
+PAGE_PIXELS_AT_9PT = int((A4_LONG - SIDE_MARGINS) * 72 / 0.75 * 11 / 9)
 
 
 def column_pixels(width: float) -> int:
-    """A column's width in pixels, as Excel draws a width in characters of Calibri 11."""
-    return int(width * 7 + 5)
+    """A column's width in pixels, as XlsxWriter works it out for a width in characters of Calibri 11 (its
+    seven-pixel digit, rounded, and five pixels of margin)."""
+    return int(width * 7 + 0.5) + 5
 
 
 def pages_wide(widths: list[float], repeated: int) -> int:
@@ -250,18 +256,11 @@ def print_setup(ws: Worksheet, header_row: int | None = None, upright: bool = Fa
             ws.repeat_columns(0, repeated - 1)
 
 
-#: A4's sides, in inches, and the margins XlsxWriter sets (0.7 in left and right, 0.75 in top and bottom).
-A4_SHORT, A4_LONG, SIDE_MARGINS, TOP_BOTTOM_MARGINS = 8.27, 11.69, 1.4, 1.5
-#: Excel's default row height (Calibri 11), in points.  LibreOffice's rows are shorter, so a block that
-#: fits on a page by this height fits there too.
-ROW_POINTS = 15.0
-
-
 def page_height(widths: list[float]) -> float:
     """How much of a sheet, in points of its rows, one page holds when a sheet of these column widths
     prints landscape on A4 one page wide (print_setup): the page's height between its margins, over the
     scale that fits the columns' width between the margins (a column of width w is 7w + 5 pixels)."""
-    pixels = sum(int(w * 7 + 0.5) + 5 for w in widths)
+    pixels = sum(column_pixels(w) for w in widths)
     scale = min(1.0, (A4_LONG - SIDE_MARGINS) * 72 / (pixels * 0.75))
     return (A4_SHORT - TOP_BOTTOM_MARGINS) * 72 / scale
 

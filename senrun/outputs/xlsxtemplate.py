@@ -51,7 +51,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_range, xl_range_abs
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.xmlwriter import XMLwriter
 
-from .tablesheet import MAX_FOOTER, TableSheet, fit_text, height_attributes, utf16_units
+from .tablesheet import MAX_FOOTER, TableSheet, fit_text, height_attributes, row_elements, utf16_units
 from .xlsxfast import CORE_PART, STRINGS_PART, Member, compress, si_xml, zip_entries, zip_entry
 
 #: Excel's limits, as XlsxWriter checks them: rows and columns (and, in tablesheet.py, text in a cell and a footer).
@@ -326,9 +326,7 @@ def sheet_rows(sheet: CellSheet) -> tuple[str, str]:
 
 def _block_rows(block: tuple, tall: dict[int, str]) -> str:
     top, _, _, xml_rows = block
-    if tall:
-        return "".join([f'<row r="{r}"{tall.get(r, "")}>{xml}</row>' for r, xml in enumerate(xml_rows, start=top + 1)])
-    return "".join([f'<row r="{r}">{xml}</row>' for r, xml in enumerate(xml_rows, start=top + 1)])
+    return row_elements(xml_rows, top + 1, tall)
 
 
 def dimension(rows: list[tuple], spans: dict, blocks: list[tuple]) -> str:

@@ -18,7 +18,6 @@ from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from types import SimpleNamespace
 
 import polars as pl
 import xlsxwriter
@@ -30,8 +29,8 @@ from ..outputs.csvs import guarded_expr, pounds_expr
 from ..outputs.tables import cell_xml, float_text, pounds_text, shared_string_indexes
 from ..outputs.tablesheet import TableSheet, fit_text, fit_units
 from ..outputs import common
-from ..outputs.xlsx import (LINE_POINTS, PCT_FORMAT, RATE_FORMAT, close_to_bytes, finish_print, fit_wrapped, footer,
-                             lines_in, pages_wide, print_setup, wrapped_header)
+from ..outputs.xlsx import (PCT_FORMAT, RATE_FORMAT, close_to_bytes, finish_print, fit_wrapped, footer,
+                             lines_height, lines_in, pages_wide, print_setup, wrapped_header)
 from ..outputs.charts import axis_name, category_axis, chart_sheet
 from .simlayout import LABELS, bands_sheet, with_school_names
 from .projection import PROJECTION_COLUMNS, projection_csv_bytes
@@ -271,8 +270,8 @@ def _overview_table(sh: _Sheet, f: dict, frame: pl.DataFrame) -> None:
                 sh.ws.write_string(r, c, text, f["wrap"])
                 tall[r] = max(tall.get(r, 1), lines)
     for r, lines in sorted(tall.items()):
-        sh.ws.set_row(r, LINE_POINTS * lines)
-    wrapped_header(sh.ws, 3, labels, widths, SimpleNamespace(header_wrap=f["header_wrap"]))
+        sh.ws.set_row(r, lines_height(lines))
+    wrapped_header(sh.ws, 3, labels, widths, f["header_wrap"])
     sh.widths = dict(enumerate(widths))
     sh.finish()
     sh.ws.freeze_panes(4, 1)  # the header and the scenario's name stay in view
@@ -438,7 +437,7 @@ def _formula_block(book, ws, f: dict, o, row: int, widths: dict[int, float]) -> 
                 tall = max(tall, lines_in(value, min(60, max(8, widths[c])), bold=style == "header_wrap"))
                 style = style or "wrap"
             xml.append(_cell_xml(book, f, at, c, value, name, style)[0])
-        ws.put_cells(at, 0, len(cells) - 1, ["".join(xml)], heights={at: LINE_POINTS * tall} if tall > 1 else None)
+        ws.put_cells(at, 0, len(cells) - 1, ["".join(xml)], heights={at: lines_height(tall)} if tall > 1 else None)
 
 
 def _shown_width(value, name: str) -> int:

@@ -3,8 +3,6 @@ charts on sheets of their own (docs/simulate.md).  Used by simbook.py."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import polars as pl
 
 from ..outputs import common
@@ -48,7 +46,7 @@ def bands_sheet(book, sh, f: dict, scenarios) -> None:
             sh.cell(r, c, n)
     # headers wrapped in columns sized by their counts: as wide as their words had printed it at about 6 points
     widths = [max(8.0, fit_wrapped(head, sh.widths.get(c, 2) - 2)) for c, head in enumerate(heads)]
-    wrapped_header(sh.ws, 2, heads, widths, SimpleNamespace(header_wrap=f["header_wrap"]))
+    wrapped_header(sh.ws, 2, heads, widths, f["header_wrap"])
     sh.widths = dict(enumerate(widths))
     sh.finish(freeze_row=3)
     print_setup(sh.ws, 2, wide=pages_wide(widths, 1), repeated=1)
