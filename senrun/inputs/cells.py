@@ -4,6 +4,7 @@ What a cell means is said once, by the expressions in `parse.py`; this module de
 apply them to eight million rows without eight million regex calls:
 
 - a column that already has the right type (a Parquet date column) is kept as it is;
+- a short column (a schools list, a council's statements) is parsed cell by cell;
 - a column with few distinct values (school ids, dates, years, codes: a national census has
   some 21,000 schools and 6,000 birthdays among 8 million pupils) is parsed one distinct value
   at a time and mapped back, or kept as it is when parsing changes nothing;
@@ -29,6 +30,9 @@ EMPTY = "is empty; this column must be filled in on every row"
 IDX = "_idx"  # a cell's position in the column
 #: Parse value by value when the column has at most this many distinct values, or fewer than a quarter.
 FEW_DISTINCT = 50_000
+#: A column of at most this many rows (a schools list, a council's statements) is parsed cell by cell: finding
+#: its distinct values and mapping them back costs more than the cells themselves.
+FEW_ROWS = 2_000
 _UPN_CLEAN = r"^[A-Z0-9]+$"
 #: Kinds with a handful of possible values, whatever the file: their text columns are coded in one pass.
 _CODES = {Kind.NC_YEAR, Kind.SEN, Kind.BOOL, Kind.STREAM, Kind.MOVE_REASON, Kind.ENROL, Kind.EVENT}
@@ -64,7 +68,10 @@ def parse_cells(series: pl.Series, col: Column, compact: bool = False) -> Cells:
     if col.kind == Kind.MONEY and series.dtype.is_float():
         return _float_money(series, col)
     dtype = COMPACT_DTYPES.get(col.kind, DTYPES[col.kind]) if compact else DTYPES[col.kind]
-    cells = _by_distinct(series, col, dtype, as_enum=compact and col.kind == Kind.ID)
+    if len(series) <= FEW_ROWS and not compact:
+        cells = _direct(as_text(series), col)
+    else:
+        cells = _by_distinct(series, col, dtype, as_enum=compact and col.kind == Kind.ID)
     if (isinstance(dtype, pl.Enum) or (compact and col.kind in COMPACT_DTYPES)) and cells.values.dtype != dtype:
         cells.values = cells.values.cast(dtype)
     return cells

@@ -14,6 +14,7 @@ birth) each go where they fit more.
 from __future__ import annotations
 
 import difflib
+import functools
 import itertools
 import re
 from dataclasses import dataclass
@@ -70,19 +71,36 @@ def _words(text: str) -> list[str]:
     return [w for w in re.split(r"[^a-z0-9]+", str(text).lower()) if w]
 
 
-def name_score(header: str, phrasings: list[str]) -> float:
-    """How alike a header is to the best of the phrasings (1 = the same letters and digits)."""
+@functools.lru_cache(maxsize=4096)
+def _phrasing(phrasing: str) -> tuple[str, frozenset[str], int, difflib.SequenceMatcher]:
+    """A phrasing's letters and digits, its words, how many, and a matcher holding what it works out about
+    them once (difflib caches its second sequence: each header is then compared with it as the first)."""
+    n, words = norm(phrasing), _words(phrasing)
+    return n, frozenset(words), len(words), difflib.SequenceMatcher(None, "", n)
+
+
+def _may_beat(matcher: difflib.SequenceMatcher, floor: float, best: float) -> bool:
+    """Whether 0.9 × the matcher's ratio could reach `floor` and beat `best`, by its quick upper bounds."""
+    return all(floor <= 0.9 * bound() > best for bound in (matcher.real_quick_ratio, matcher.quick_ratio))
+
+
+def name_score(header: str, phrasings: tuple[str, ...] | list[str], floor: float = 0.0) -> float:
+    """How alike a header is to the best of the phrasings (1 = the same letters and digits); with `floor`, a
+    score below it may be given as any lower score.  The letters' likeness (difflib's ratio) is worked out only
+    where its quick upper bounds could beat the best so far and reach the floor: the same score, without most
+    of its cost (`senrun init` compares every header with 290 phrasings)."""
     h, hw, best = norm(header), set(_words(header)), 0.0
     for p in phrasings:
-        n = norm(p)
+        n, words, count, matcher = _phrasing(p)
         if not n or not h:
             continue
         if h == n:
             return 1.0
-        words = _words(p)
-        if words and set(words) <= hw:
-            best = max(best, 0.85 - 0.02 * (len(hw) - len(words)))
-        best = max(best, 0.9 * difflib.SequenceMatcher(None, h, n).ratio())
+        if count and words <= hw:
+            best = max(best, 0.85 - 0.02 * (len(hw) - count))
+        matcher.set_seq1(h)
+        if _may_beat(matcher, max(best, floor), best):
+            best = max(best, 0.9 * matcher.ratio())
     return best
 
 
@@ -167,15 +185,22 @@ def says_otherwise(header: str, column: str) -> bool:
     return bool(SAYS_OTHERWISE.get(column, set()) & set(_words(header)))
 
 
+@functools.lru_cache(maxsize=8192)
+def _header_score(header: str, name: str, column: str) -> float:
+    """name_score of a header against a column's name and the phrasings councils use for it in input `name`,
+    exact from 0.5 up (below it a header is not considered): once per header and column, though `init` weighs
+    each table as every input, then its own input again."""
+    return name_score(header, (column, column.replace("_", " "), *usual_names(name, column)), floor=0.5)
+
+
 def column_scores(table: Sheet, name: str) -> dict[tuple[str, str], float]:
     """(header, column) → score, for every pairing worth considering in `table` as input `name`. Of several
     headers that could be the school's ID, those less like a DfE number lose 15% a step (a URN beside an
     LAESTAB is still named as possible; the ESTAB beside it, the same number without the LA code, is not)."""
     out = {}
     for col in SCHEMAS[name]:
-        phrasings = [col.name, col.name.replace("_", " "), *usual_names(name, col.name)]
         for header in table.headers:
-            score = name_score(header, phrasings)
+            score = _header_score(header, name, col.name)
             if score < 0.5 or says_otherwise(header, col.name):
                 continue
             fit = column_fit(table, header, col)
