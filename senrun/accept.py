@@ -15,7 +15,7 @@ import difflib
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Callable
 
 from .errors import CONFIG, HIDDEN, WARNING, Issue

@@ -18,7 +18,7 @@ from .engine import collect
 from .errors import UPN_SHAPE, Issues, looks_personal, school_cell_personal
 from .inputs.load import Table
 from .inputs.schema import (CEASED_DATE, CLUSTER_ID, CLUSTER_NAME, COUNTED_ENROL, DOB, ENROL_STATUS, FROM_SCHOOL,
-                            NC_YEAR_TAUGHT, REASON, ROW, SCHOOL_ID, SCHOOL_NAME, STATEMENT_DATE, STREAM, TO_SCHOOL, UPN)
+                            NC_YEAR_TAUGHT, REASON, ROW, SCHOOL_ID, SCHOOL_NAME, STATEMENT_DATE, TO_SCHOOL, UPN)
 from .inputs.upn import upn_problems
 
 MAX_LISTED = 200
@@ -627,7 +627,3 @@ def dob_rows_differ(statements: Table, issues: Issues, first: pl.DataFrame, seve
         issues.warn("dob_rows_differ", f"{other.height - MAX_LISTED:,} more statement rows whose date of birth "
                     "differs from the child's first row's", **statements.where(DOB))
 
-
-def statement_keys(statements: Table, issues: Issues) -> None:
-    """One row per child and stream (a blank stream was read as PSF)."""
-    duplicates(statements, [UPN, STREAM], issues, "statement (UPN / stream)")

@@ -184,7 +184,17 @@ class SenrunError(Exception):
         elif isinstance(issues, Issue):
             issues = [issues]
         self.issues: list[Issue] = list(issues)
-        super().__init__("\n".join(str(i) for i in self.errors or self.issues))
+        super().__init__(self.text())
+
+    def text(self) -> str:
+        """Its errors (else its issues), one a line, each child's personal data hidden: an exception's text
+        goes where senrun does not decide (a program calling the library logs it; UK GDPR)."""
+        return "\n".join(str(i.hidden()) for i in self.errors or self.issues)
+
+    def relisted(self) -> "SenrunError":
+        """The error, its text made again from its issues (after they were added to or located)."""
+        self.args = (self.text(),)
+        return self
 
     @property
     def errors(self) -> list[Issue]:

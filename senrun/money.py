@@ -11,7 +11,6 @@ from fractions import Fraction
 
 import polars as pl
 
-PENNY = Decimal("0.01")
 #: The largest amount senrun accepts, in pence: £10 billion, for any single amount (a cell, a config
 #: amount or rate) and for every total (a column's sum, a pot).  Far above any council's SEN budget, and
 #: far below what 64-bit pence hold (about £92 million billion), so no sum of accepted amounts can wrap.

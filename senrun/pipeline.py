@@ -16,7 +16,7 @@ import polars as pl
 
 from . import checks, history, succession
 from .calendar import labelled_years, nc_year_between, shift_years
-from .config.loader import Config, ConfigError, load_config
+from .config.loader import Config, ConfigError, load_config, refuse_solve
 from .errors import ERROR, TYPED_UPN, Issue, Issues, SenrunError, school_cell_personal
 from .bases import (check_blank_clusters, check_cluster_spelling, check_overrides, check_pupil_columns, parse_need_column,
                     unknown_basis_column, warn_overrides)
@@ -732,8 +732,7 @@ def _with_found(exc: SenrunError, found: Issues) -> SenrunError:
     highest rates) listing first every issue the run found before it — a budget error, the warnings
     that explain its figures (SPEC §7: validate lists errors and warnings)."""
     exc.issues[:0] = found.items
-    exc.args = ("\n".join(str(i) for i in exc.errors or exc.issues),)
-    return exc
+    return exc.relisted()
 
 
 def census_worked_out(inp: Inputs, cfg: Config) -> pl.DataFrame | None:
@@ -830,10 +829,7 @@ def allocate(cfg: Config, progress=None, previous: dict[str, int] | None = None,
     `formula.protection` needs (without it: an error, or with `floor_needs_previous` False, as for
     validate, the floor left out with a `protection_skipped` warning); `register` is last year's
     psf.csv or its folder (SPEC §11.4)."""
-    if any(e.solve for e in cfg.elements):
-        raise SenrunError(Issue("config", ERROR, "`rate: solve` is for simulate scenarios; allocate needs a rate, "
-                                "a share or a remainder", file=cfg.path.name, column="formula.elements",
-                                field="formula.elements"))
+    refuse_solve(cfg, "allocate")
     try:
         no_floor = None
         if cfg.floor_pct is not None and previous is None and floor_needs_previous:

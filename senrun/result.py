@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # keep `senrun --help` fast: Polars is imported only where it is used
+    from datetime import date
+
     import polars as pl
 
     from .config.loader import Config
@@ -92,7 +94,7 @@ class RunResult:
     successions: tuple[tuple[str, str], ...] = field(default=())
     #: each predecessor school and the day its successor took over (SPEC §11.1): whether a line came by
     #: succession or by a move before it (senrun.neighbours)
-    takeovers: tuple[tuple[str, "date"], ...] = field(default=())
+    takeovers: tuple[tuple[str, date], ...] = field(default=())
     #: schools with a row but no return: outside the formula and paid no PSF (SPEC §11.2)
     no_return: tuple[str, ...] = field(default=())
     #: settings outside the formula (`in_formula: no`, SPEC §11.2): their returns show no formula block

@@ -256,7 +256,7 @@ def _links_no_successions(links: Table, issues: Issues) -> None:
     if kinds.is_empty() or links.frame.select(is_succession(links.frame).any()).item():
         return  # successions with their ids left blank: those rows' own errors say so
     if kinds.str.to_lowercase().str.starts_with("predecessor").any():  # one way only: the other way was dropped
-        issues.warn("links_no_successions", f"the links input lists predecessors but no successors: only a "
+        issues.warn("links_no_successions", "the links input lists predecessors but no successors: only a "
                     "link_type beginning 'Successor' is read, so no school is followed by another. GIAS lists each "
                     "link both ways (URN → its successor, and the successor → its predecessor): export the rows "
                     "of both kinds, or keep the 'Successor' rows", **links.where(LINK_TYPE),

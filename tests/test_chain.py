@@ -78,6 +78,7 @@ def test_each_year_runs_april_to_march_with_the_january_census_and_the_2012_poli
 def test_the_same_seed_gives_the_same_bytes_and_a_shorter_chain_is_the_start_of_the_long_one(chain, tmp_path):
     generate_chain("demo", SEED, "2012-13:2013-14", tmp_path)
     for year in ("2012-13", "2013-14"):
+        assert sorted(p.name for p in (tmp_path / year).iterdir()) == sorted(p.name for p in (chain / year).iterdir())
         for f in (chain / year).iterdir():
             assert (tmp_path / year / f.name).read_bytes() == f.read_bytes(), (year, f.name)
 

@@ -4,7 +4,6 @@ half way, and `allocate --previous-config` given alone."""
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner

@@ -364,3 +364,23 @@ def test_exactly_200_unknown_rows_are_listed_with_no_count_of_more_and_a_childs_
     [more] = [i for i in run_validation(write_run(tmp_path / "upn", statements=statements)).errors
               if i.code == "unknown_school" and i.row is None]
     assert "K801200005099" not in more.message and more.message.startswith("3 more rows (from row 202)")
+
+
+def test_rate_solve_in_a_years_config_is_an_error_at_its_elements_line_for_allocate_explain_and_simulate__spec_7(
+        tmp_path):
+    """`rate: solve` is for a simulate scenario: a year's config holding it is refused by each command alike, at
+    the line of the element's rate, so that the officer finds it."""
+    from senrun.yearly.explain import run_for_explain
+    from senrun.yearly.simulate import simulate
+
+    path = write_run(tmp_path, statements=[statement(U1, "2005-05-05")],
+                     formula={"elements": [{"name": "lump", "basis": "per_school", "rate": 100},
+                                           {"name": "per_pupil", "basis": "pupils", "rate": "solve"}]})
+    cfg = load_config(path)
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if "solve" in text)
+    for command in (lambda: allocate(cfg), lambda: run_for_explain(cfg), lambda: simulate(cfg, [])):
+        with pytest.raises(SenrunError) as refused:
+            command()
+        [issue] = refused.value.errors
+        assert (issue.file, issue.row, issue.column) == ("senrun.yaml", line, "formula.elements[1].rate")
+        assert "`rate: solve` is for simulate scenarios" in issue.message

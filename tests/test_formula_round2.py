@@ -316,8 +316,9 @@ def test_a_floor_the_gains_cannot_pay_for_names_the_least_negative_floor_they_ca
     with pytest.raises(SenrunError) as caught:
         protected_run(tmp_path, last)
     assert str(caught.value).endswith("the least negative floor they can pay is -60.00%")
-    with pytest.raises(SenrunError):
+    with pytest.raises(SenrunError) as still:
         protected_run(tmp_path, last, floor_pct="-59.99")
+    assert str(still.value).endswith("the least negative floor they can pay is -60.00%")
     r = protected_run(tmp_path, last, floor_pct="-60.00")  # the advice followed: the run pays, every gain taken
     assert shares(r, "formula_protection") == {"S1": 200000, "S2": -100000, "S3": -100000}
 

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 import yaml
 
-from builders import SCHOOLS, statement, write_csv, write_run
+from builders import SCHOOLS, statement, write_run
 from senrun.config.loader import load_config
 from senrun.errors import SenrunError
 from senrun.money import CEILING_PENCE

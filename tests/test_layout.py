@@ -13,7 +13,7 @@ TOP_LEVEL = {"__init__.py", "__main__.py", "calendar.py", "checks.py", "engine.p
              "history.py", "money.py", "pipeline.py", "psf.py", "register.py", "result.py", "schools.py",
              "succession.py", "validate.py", "py.typed", "bases.py", "protection.py",
              "accept.py", "affordable.py", "suggest.py", "profile.py", "allocator.py", "urns.py", "neighbours.py"}
-SUBPACKAGES = {"cli", "config", "inputs", "outputs", "sample", "yearly", "onboard", "data"}
+SUBPACKAGES = {"cli", "config", "inputs", "outputs", "sample", "yearly", "onboard"}
 
 
 def modules() -> dict[str, Path]:

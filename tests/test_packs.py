@@ -159,7 +159,6 @@ def test_a_pack_gives_a_part_years_lump_sums_as_the_fraction_of_a_unit_they_are_
         tmp_path):
     """A school open from September has 7/12 of a lump sum's unit: the pack had given the cluster's units as its
     count of schools (5 × £5,000 against £17,083.33 shown), and skipped a remainder element over such units."""
-    from decimal import Decimal
     from fractions import Fraction
 
     from builders import run as run_of, statement

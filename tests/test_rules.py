@@ -331,8 +331,9 @@ def test_a_round_trip_on_one_day_keeps_the_files_order__faq_6(tmp_path, order, f
              for a, b in (("A", "B"), ("B", "H"), ("H", "A"))]
     args = dict(statements=[statement(U1, "2005-05-05", annual="1200.00")], moves=[moves[i] for i in order])
     if fails:
-        with pytest.raises(SenrunError):
+        with pytest.raises(SenrunError) as stopped:
             run(tmp_path, **args)
+        assert [i.code for i in stopped.value.errors] == ["move_from"]
     else:
         assert lines_of(run(tmp_path, **args), U1) == [("A", 120000, 0, "continuing")]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+from types import SimpleNamespace
 from pathlib import Path
 
 import openpyxl
@@ -14,8 +15,9 @@ from typer.testing import CliRunner
 from senrun.config import yamlsafe
 from senrun.cli import app
 from senrun.config.loader import load_config
-from senrun.errors import SenrunError
+from senrun.errors import WARNING, Issue, SenrunError
 from senrun.outputs import write_outputs
+from senrun.outputs.workbook import public_warnings
 from senrun.pipeline import allocate
 
 BASELINE = Path(__file__).parent / "fixtures" / "bad" / "_baseline"
@@ -208,7 +210,8 @@ def test_a_upn_or_a_date_of_birth_typed_in_a_census_school_cell_never_reaches_th
     assert b"B801200005002" not in text and b"23/12/2007" not in text
 
 
-def test_a_date_of_birth_pasted_into_a_yes_no_cell_is_hidden_in_the_error_which_still_says_where(tmp_path):
+def _dob_in_a_yes_no_cell(tmp_path):
+    """A run whose census has the first child's date of birth (05/05/2005) pasted one column off, in fsm."""
     path = _child_data_run(tmp_path)
     census = tmp_path / "census.csv"
     rows = list(csv.reader(census.open()))
@@ -223,11 +226,26 @@ def test_a_date_of_birth_pasted_into_a_yes_no_cell_is_hidden_in_the_error_which_
     config = yaml.safe_load(path.read_text())
     config["inputs"]["census"]["columns"] = {"fsm": "fsm"}
     path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def test_a_date_of_birth_pasted_into_a_yes_no_cell_is_hidden_in_the_error_which_still_says_where(tmp_path):
     with pytest.raises(SenrunError) as caught:
-        allocate(load_config(path))
+        allocate(load_config(_dob_in_a_yes_no_cell(tmp_path)))
     [bad] = [i for i in caught.value.errors if i.column == "fsm"]
     assert bad.hidden().message.startswith('"[hidden]" is not a yes/no value') and bad.hidden().value == "[hidden]"
     assert bad.row == 2
+
+
+def test_an_errors_text_as_a_program_calling_senrun_would_log_it_hides_the_childs_data_and_says_where__uk_gdpr(
+        tmp_path):
+    """The library's error, printed or logged by a program calling it (`str(exc)`), says where as the
+    terminal does and never gives the child's date of birth."""
+    with pytest.raises(SenrunError) as caught:
+        allocate(load_config(_dob_in_a_yes_no_cell(tmp_path)))
+    text = str(caught.value)
+    assert "05/05/2005" in {p for i in caught.value.errors for p in i.personal}  # (the issue still has it, marked)
+    assert "05/05/2005" not in text and 'census.csv › row 2 › fsm: "[hidden]" is not a yes/no value' in text
 
 
 def test_an_input_without_its_header_row_is_not_quoted_as_its_headers(tmp_path):
@@ -484,7 +502,7 @@ def test_a_reports_footer_below_the_data_is_skipped_with_a_warning_not_told_as_e
 
 
 def test_a_footer_in_a_text_column_is_quoted_by_its_first_words_and_a_row_of_data_never_taken_for_one(tmp_path):
-    from builders import SCHOOLS, statement, write_run
+    from builders import statement, write_run
 
     path = write_run(tmp_path, statements=[statement("B801200005001", "2005-05-05", school="A")])
     schools = tmp_path / "schools.csv"
@@ -552,7 +570,6 @@ def test_the_published_parameters_sheet_gives_each_input_by_its_files_name_not_t
     """The config's input paths were printed as typed on the Parameters sheet of allocations.xlsx, which is
     published: a path such as C:\\Users\\j.bloggs\\OneDrive - Council\\SEN\\census.csv names a member of staff
     and the council's folders.  manifest.json, which is not published, keeps the path as given."""
-    import json
 
     import openpyxl
 
@@ -601,3 +618,13 @@ def test_two_clusters_alike_only_in_a_roman_numeral_are_told_as_one_cluster_spel
                                        statements=[statement("B801200005001", "2005-05-05")])))
     [told] = [i for i in caught.value.issues if i.code == "cluster_spelling"]
     assert told.row == 3 and "differs from '\u2161' (row 2) only in" in told.message
+
+
+def test_a_public_warning_at_a_column_headed_with_a_upn_is_listed_in_the_published_workbook_with_it_hidden__uk_gdpr():
+    """The Summary lists the warnings about schools in full; where one is at a column whose header is a child's
+    UPN (a header row of a child's data, mapped), the place it gives hides it as the message does."""
+    upn = "B801200005001"
+    warned = Issue("unmapped_column", WARNING, f"the column '{upn}' is not mapped", file="census.csv", column=upn)
+    child = Issue("duplicate_upn", WARNING, f"UPN {upn} twice", file="census.csv", row=3, column="upn")
+    listed = public_warnings(SimpleNamespace(warnings=[warned, child]))
+    assert listed.rows() == [("unmapped_column", "census.csv › [hidden]", "the column '[hidden]' is not mapped")]

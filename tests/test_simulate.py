@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -626,7 +625,6 @@ def test_a_floor_simulate_cannot_apply_is_said_on_the_terminal_and_the_overview_
     """formula.protection needs last year's allocations, which simulate is not given: its figures leave the
     floor out, and differ from what allocate --previous pays; a warning counted among the inputs' was all
     that said so."""
-    import io
 
     import openpyxl
 

@@ -302,3 +302,20 @@ def test_sample_prints_its_seed_as_a_plain_number(tmp_path):
     assert result.exit_code == 0, result.output
     assert "(seed 2013)" in result.output
     assert "2,013" not in result.output and " seed," not in result.output
+
+
+@pytest.mark.parametrize("overlay, key", [("formula:\n  elements:\n    name: lump\n", "formula.elements"),
+                                          ("formula:\n  elements:\n    - basis: pupils\n", "formula.elements[0]")])
+def test_a_scenarios_list_without_names_is_an_error_at_its_line_in_the_scenario__spec_7(tmp_path, overlay, key):
+    """A scenario's list of elements that is no list, or an item without its name, is told at the scenario's
+    own line, as every other scenario problem is."""
+    from senrun.config.loader import load_config
+    from senrun.config.overlay import load_scenario
+
+    base = load_config(write_run(tmp_path, statements=[statement("B801200005001", "2005-05-05")]))
+    scenario = tmp_path / "what-if.yaml"
+    scenario.write_text(overlay)
+    with pytest.raises(SenrunError) as refused:
+        load_scenario(base, scenario)
+    [issue] = refused.value.errors
+    assert (issue.file, issue.row, issue.column) == ("what-if.yaml", 3, key)

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.cells import cell_len
 from rich.table import Table
 
-from ..errors import CONFIG, Issue
+from ..errors import Issue
 from ..money import fmt_gbp
 from .text import escape
 

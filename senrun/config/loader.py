@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import CONFIG, Issue, Issues, SenrunError
 from .keys import SPEC, Checker
@@ -22,6 +22,9 @@ from .rules import semantics
 from ..inputs.excel import Unreadable
 from ..inputs.snapshot import read_snapshot
 from .yamlsafe import MAX_BYTES, DuplicateKeys, YamlProblem, load_yaml_bytes
+
+if TYPE_CHECKING:
+    from ..accept import Acceptance
 
 DEFAULT_PHASES = {"nursery": [-2, -1], "primary": [0, 6], "secondary": [7, 11], "post16": [12, 13]}
 INPUT_NAMES = ("schools", "census", "statements", "moves", "links")
@@ -238,6 +241,17 @@ def _readable_inputs(checked: dict, path: Path, errors: list[Issue]) -> dict[str
         return None
 
 
+def refuse_solve(cfg: Config, who: str) -> None:
+    """A year's config (`who`: allocate, explain, last year's run, simulate's base) cannot have `rate: solve`,
+    which only a simulate scenario may: an error at the first such element's line."""
+    solving = [i for i, e in enumerate(cfg.elements) if e.solve]
+    if solving:
+        key = f"formula.elements[{solving[0]}].rate"
+        raise SenrunError(Issue(CONFIG, "error", f"`rate: solve` is for simulate scenarios; {who} needs a rate, a "
+                                "share or a remainder", file=cfg.path.name, row=cfg.lines.get(key), column=key,
+                                field=key))
+
+
 def at_lines(exc: SenrunError, cfg: Config) -> SenrunError:
     """`exc` with each problem that names a key of `cfg`'s file (a formula the pot cannot pay, a
     budget check) given that key's YAML line, so that every config problem says where."""
@@ -248,8 +262,7 @@ def at_lines(exc: SenrunError, cfg: Config) -> SenrunError:
         return i
 
     exc.issues[:] = [located(i) for i in exc.issues]
-    exc.args = ("\n".join(str(i) for i in exc.errors or exc.issues),)
-    return exc
+    return exc.relisted()
 
 
 #: The first bytes of a spreadsheet: an .xlsx (a zip) and an old .xls.

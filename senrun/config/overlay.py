@@ -86,11 +86,13 @@ def _merge_named(items: list, overlay_items: Any, where: str) -> list:
     """Merge a list of named items into `items`, a copy the caller owns: add a new name at the end,
     drop one with `remove: true`, merge keys."""
     if not isinstance(overlay_items, list):
-        raise SenrunError(f"{where} must be a list of items with a name, as in the base config")
+        raise SenrunError(Issue(CONFIG, "error", "must be a list of items with a name, as in the base config",
+                                column=where))
     names = [i.get("name") if isinstance(i, dict) else None for i in items]
     for n, item in enumerate(overlay_items):
         if not isinstance(item, dict) or item.get("name") is None:
-            raise SenrunError(f"{where}[{n}] needs a name: an overlay finds the item it changes by its name")
+            raise SenrunError(Issue(CONFIG, "error", "needs a name: an overlay finds the item it changes by its name",
+                                    column=f"{where}[{n}]"))
         name = item["name"]
         if name not in names:
             if item.get("remove"):

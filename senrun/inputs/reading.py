@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import hashlib
 import io
 import re
 from collections.abc import Callable
@@ -144,15 +143,6 @@ def sniff(head: bytes) -> str:
     if head[:4] == b"PAR1":
         return "parquet"
     return "text"
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file, read in chunks (a census can be hundreds of megabytes)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def read_raw(path: Path, sheet: str | None, find_header: Callable[[pl.DataFrame], int],

@@ -29,7 +29,7 @@ _LAST = _table({**{48 + d: d for d in range(10)}, **{ord(c): 100 + i for i, c in
 
 
 def check_letter(body: str) -> str:
-    """The check letter for the 12 characters after it (plain Python, for tests and samples).
+    """The check letter for the 12 characters after it (plain Python, for the tests).
 
     Digits count as themselves; a temporary UPN's final letter as its index in ALPHABET."""
     total = 0
@@ -68,42 +68,35 @@ def upn_status(upn: pl.Expr) -> pl.Expr:
     return _status(*_parts(lambda i: _byte(upn, i)))
 
 
-def _fine(b) -> pl.Expr:
-    """Whether a UPN (as `b(i)`, its bytes) is 'ok': a valid check letter and 12 digits."""
-    first, last, digits_ok, letter = _parts(b)
+def _fine(first: pl.Expr, last: pl.Expr, digits_ok: pl.Expr, letter: pl.Expr) -> pl.Expr:
+    """Whether a UPN (its `_parts`) is 'ok': a valid check letter and 12 digits."""
     return (first == letter) & (last < 100) & digits_ok
 
 
-def _unpacked(frame: pl.LazyFrame, upn: str) -> tuple[pl.LazyFrame, pl.Expr]:
-    """`frame` with each UPN's 13 bytes as columns, and the expression that is true for an 'ok' UPN."""
+def _unpacked(frame: pl.LazyFrame, upn: str) -> tuple[pl.LazyFrame, tuple[pl.Expr, ...]]:
+    """`frame` with each UPN's 13 bytes as columns, and the UPN's `_parts` from them."""
     as_bytes = pl.col(upn).cast(pl.Binary).bin.reinterpret(dtype=pl.Array(pl.UInt8, _WIDTH))
     cols = [f"\x00b{i}" for i in range(_WIDTH)]
     lazy = (frame.with_columns(as_bytes.alias("\x00b"))
             .with_columns(pl.col("\x00b").arr.get(i).alias(c) for i, c in enumerate(cols)))
-    return lazy, _fine(lambda i: pl.col(cols[i]))
+    return lazy, _parts(lambda i: pl.col(cols[i]))
 
 
 def not_ok(series: pl.Series) -> pl.Series:
     """The positions (UInt32) of the UPNs that are not 'ok' (temporary, wrong letter, malformed or blank),
     in one streaming pass: every other UPN needs neither parsing nor a check-letter warning."""
     name = series.name or "upn"
-    lazy, fine = _unpacked(series.rename(name).to_frame().lazy().with_row_index("\x00i"), name)
-    return collect(lazy.filter(~fine.fill_null(False)).select("\x00i"), streaming=True).to_series()
+    lazy, parts = _unpacked(series.rename(name).to_frame().lazy().with_row_index("\x00i"), name)
+    return collect(lazy.filter(~_fine(*parts).fill_null(False)).select("\x00i"), streaming=True).to_series()
 
 
 def upn_problems(frame: pl.DataFrame, upn: str, keep: list[str]) -> pl.DataFrame:
     """The rows of `frame` with a UPN that is not 'ok': the `keep` columns and `status`.  Run by the
     streaming engine, a batch of rows at a time on every core, so that the bytes of 8 million UPNs
     are never all unpacked at once."""
-    as_bytes = pl.col(upn).cast(pl.Binary).bin.reinterpret(dtype=pl.Array(pl.UInt8, _WIDTH))
-    cols = [f"\x00b{i}" for i in range(_WIDTH)]
-    lazy = (frame.lazy().select(*dict.fromkeys([*keep, upn]), as_bytes.alias("\x00b"))
-            .with_columns(pl.col("\x00b").arr.get(i).alias(c) for i, c in enumerate(cols)))
-    first, last, digits_ok, letter = _parts(lambda i: pl.col(cols[i]))
-    status = _status(first, last, digits_ok, letter)
-    fine = (first == letter) & (last < 100) & digits_ok
-    wrong = lazy.filter(pl.col(upn).is_not_null() & ~fine.fill_null(False))
-    return collect(wrong.select(*keep, status.alias("status")), streaming=True)
+    lazy, parts = _unpacked(frame.lazy().select(*dict.fromkeys([*keep, upn])), upn)
+    wrong = lazy.filter(pl.col(upn).is_not_null() & ~_fine(*parts).fill_null(False))
+    return collect(wrong.select(*keep, _status(*parts).alias("status")), streaming=True)
 
 
 # --- UPNs as integer keys (a census of 8 million children) -------------------------------------
@@ -134,9 +127,8 @@ def keyed_plan(frame: pl.LazyFrame, upn: str) -> pl.LazyFrame:
     """`key` and `fine` of each UPN of `frame`, from its bytes: the key (null where the text is not a
     capital letter and 12 digits) and whether the UPN is 'ok' (as `not_ok`; false for a blank)."""
     cols = [f"\x00b{i}" for i in range(_WIDTH)]
-    lazy, _ = _unpacked(frame.select(pl.col(upn).cast(pl.String)), upn)
-    first, last, digits_ok, letter = _parts(lambda i: pl.col(cols[i]))
-    fine = ((first == letter) & (last < 100) & digits_ok).fill_null(False)
+    lazy, (first, last, digits_ok, letter) = _unpacked(frame.select(pl.col(upn).cast(pl.String)), upn)
+    fine = _fine(first, last, digits_ok, letter).fill_null(False)
     return lazy.select(_key(lambda i: pl.col(cols[i]), digits_ok, last).alias("key"), fine.alias("fine"))
 
 

@@ -15,7 +15,6 @@ from ..errors import SenrunError
 from ..inputs.schema import (ENROL_CODES, EVENTS, MOVE_REASONS, SCHEMAS, SEN_CODES, STREAMS, Column, Kind)
 
 ROWS = 5000  # rows given data validation below the header
-FIXED_CREATED = datetime(2000, 1, 1)  # the same bytes every time
 SHEETS = {"schools": "Schools", "census": "Census", "statements": "Statements", "moves": "Moves", "links": "Links"}
 #: Each template's example rows: together they validate (a school that became an academy before
 #: the year, its link, a child with a statement, on the census, moved casually).
@@ -131,12 +130,10 @@ def template_bytes(name: str) -> bytes:
     """One input's template workbook, as bytes (the same every time)."""
     import io
 
-    import xlsxwriter
+    from ..outputs.xlsx import open_book
 
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False,
-                                        "strings_to_formulas": False, "strings_to_urls": False})
-    book.set_properties({"title": f"senrun {name} template", "author": "senrun", "created": FIXED_CREATED})
+    book = open_book(buffer, f"senrun {name} template")
     f = {"required": book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1}),
          "optional": book.add_format({"bg_color": "#F2F2F2", "border": 1}),
          "date": book.add_format({"num_format": "dd/mm/yyyy"}), "money": book.add_format({"num_format": "#,##0.00"}),

@@ -17,16 +17,6 @@ MAX_SHEET_ROWS = 100_000
 #: The creation time stamped in every workbook, so that re-runs are byte-identical (SPEC §6).
 FIXED_CREATED = datetime(2000, 1, 1)
 
-#: FAQ 2 and 13: the formula share is delegated to the cluster, not paid to the school.
-NOTIONAL_NOTE = (
-    "Your cluster share is notional: the money is delegated to your cluster, "
-    "which decides how it is used (FAQ 2, 13)."
-)
-NOTIONAL_NOTE_WORKBOOK = (
-    "A school's cluster_share is notional: the money is delegated to its cluster, "
-    "which decides how it is used (FAQ 2, 13)."
-)
-
 #: SPEC §11.8 `delegation:`: how the cluster's money is held this year (FAQ 18, 27).
 HELD = {
     "devolved": "devolved: held by the local authority for the cluster to decide how it is used",
@@ -253,11 +243,6 @@ def column_label(name: str, titles: dict[str, str] | None = None) -> str:
 def reason_words(code: str | None) -> str | None:
     """A reason code in words (an unknown code as it is)."""
     return None if code is None else REASON_WORDS.get(code, code)
-
-
-def yes_no(value: bool | None) -> str | None:
-    """Yes / No for a workbook; None stays blank."""
-    return None if value is None else ("Yes" if value else "No")
 
 
 BASIS_WORDS = {

@@ -17,7 +17,7 @@ from xlsxwriter.worksheet import Worksheet
 from ..money import fmt_gbp
 from ..result import RunResult
 from . import common, present
-from .tables import visible, write_frame, write_table_sheet
+from .tables import write_frame, write_table_sheet
 from .charts import axis_name, chart_sheet
 from .reconciliation import reconciliation_summary
 from .tablesheet import TableSheet
@@ -52,10 +52,11 @@ def workbook_bytes(result: RunResult, diff: pl.DataFrame | None = None) -> bytes
     if written:  # the chart shows the clusters only, not the settings with no cluster
         add_cluster_chart(book, clusters_ws, clusters.head(result.clusters.height))
         add_last_year_note(clusters_ws, clusters, CLUSTERS_LAST_YEAR)
-    schools_ws, written = table("Schools", present.schools_table(result, diff))
+    schools = present.schools_table(result, diff)
+    schools_ws, written = table("Schools", schools)
     if written:
-        add_notional_note(schools_ws, present.schools_table(result, diff), result.config.delegation)
-        add_last_year_note(schools_ws, present.schools_table(result, diff), SCHOOLS_LAST_YEAR)
+        add_notional_note(schools_ws, schools, result.config.delegation)
+        add_last_year_note(schools_ws, schools, SCHOOLS_LAST_YEAR)
     released = present.released_table(result)
     released_ws, written = table("Released", released)
     if written and "released_amount" in released.columns:
@@ -79,6 +80,15 @@ def warnings_frame(result: RunResult) -> pl.DataFrame:
     rows = [(w.code, w.where(), w.message) for w in result.warnings]
     return pl.DataFrame(rows, schema={"code": pl.String, "where": pl.String, "message": pl.String},
                         orient="row")
+
+
+def public_warnings(result: RunResult) -> pl.DataFrame:
+    """The warnings the publishable workbook lists (code, where, message), without personal data even if a
+    cell gave some (a UPN typed into a census school cell), in their place too (a column's header may be a
+    UPN, where a header row of a child's data was mapped)."""
+    rows = [(h.code, h.where(), h.message) for h in (w.hidden() for w in result.warnings
+                                                     if common.warning_is_public(w.code))]
+    return pl.DataFrame(rows, schema={"code": pl.String, "where": pl.String, "message": pl.String}, orient="row")
 
 
 def summary_sheet(ws: Worksheet, fmt: Formats, result: RunResult) -> None:
@@ -218,10 +228,7 @@ def warnings_block(ws: Worksheet, fmt: Formats, result: RunResult, row: int) -> 
         ws.write_string(r, 2, "listed below" if common.warning_is_public(code)
                         else f"about children: see {PUPILS_BOOK} (restricted)")
         r += 1
-    # listed without personal data even if a cell gave some (a UPN typed into a census school cell)
-    public = pl.DataFrame([(w.code, w.where(), w.hidden().message) for w in result.warnings
-                           if common.warning_is_public(w.code)],
-                          schema={"code": pl.String, "where": pl.String, "message": pl.String}, orient="row")
+    public = public_warnings(result)
     counted = [(row, (r - row) * LINE_POINTS)]
     if not public.height:
         return counted

@@ -54,10 +54,17 @@ class Formats:
     header_wrap: object
 
 
-def new_workbook(buffer: io.BytesIO, title: str) -> tuple[Workbook, Formats]:
-    """A workbook writing into `buffer`, with fixed properties and the shared formats."""
+def open_book(buffer: io.BytesIO, title: str) -> Workbook:
+    """A workbook writing into `buffer`: text never read as a formula, a link or a number, and fixed properties
+    (the same bytes for the same figures)."""
     book = xlsxwriter.Workbook(buffer, WORKBOOK_OPTIONS)
     book.set_properties({"title": title, "author": "senrun", "created": FIXED_CREATED})
+    return book
+
+
+def new_workbook(buffer: io.BytesIO, title: str) -> tuple[Workbook, Formats]:
+    """A workbook writing into `buffer` (open_book), with the shared formats."""
+    book = open_book(buffer, title)
     add = book.add_format
     formats = Formats(
         title=add({"bold": True, "font_size": 14}),
@@ -113,20 +120,6 @@ def write_money(ws: Worksheet, row: int, col: int, pence: int | None, fmt: Forma
     """Pence as a pounds number under the currency format."""
     if pence is not None:
         ws.write_number(row, col, pence / 100, fmt.money_bold if bold else fmt.money)
-
-
-def write_rows(ws: Worksheet, first_row: int, names: list[str], rows: list[tuple], fmt: Formats,
-               money: set[str] | frozenset[str] = frozenset()) -> None:
-    """A header and rows of Python values below it; columns in `money` hold pence."""
-    write_header(ws, first_row, names, fmt)
-    for r, values in enumerate(rows, start=first_row + 1):
-        for c, value in enumerate(values):
-            write_value(ws, r, c, value, fmt, money=names[c] in money)
-
-
-def fit_width(header: str, longest: int) -> float:
-    """A column width from its header and its longest content, within limits."""
-    return float(min(MAX_WIDTH, max(MIN_WIDTH, len(header) + 2, longest + 2)))
 
 
 #: A header wraps on at most this many lines.

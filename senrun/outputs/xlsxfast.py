@@ -37,7 +37,6 @@ import zlib
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
 from io import StringIO
 
 from xlsxwriter.core import Core
@@ -45,6 +44,8 @@ from xlsxwriter.exceptions import FileSizeError
 from xlsxwriter.packager import Packager
 from xlsxwriter.sharedstrings import SharedStrings, SharedStringTable
 from xlsxwriter.workbook import Workbook
+
+from .common import FIXED_CREATED
 
 SHEET_PART = "xl/worksheets/sheet1.xml"
 STRINGS_PART = "xl/sharedStrings.xml"
@@ -391,7 +392,7 @@ def _reference_book(title: str) -> tuple[Workbook, io.BytesIO]:
     title, widths, strings that need escaping and strings that do not, numbers, a print setup."""
     buffer = io.BytesIO()
     book = Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
-    book.set_properties({"title": title, "author": "senrun", "created": datetime(2000, 1, 1)})
+    book.set_properties({"title": title, "author": "senrun", "created": FIXED_CREATED})
     money = book.add_format({"num_format": "£#,##0.00", "bold": True})
     plain = book.add_format({"text_wrap": True})
     sheet = book.add_worksheet("Return")

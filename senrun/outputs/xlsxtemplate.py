@@ -43,7 +43,6 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, fields, is_dataclass, replace
-from datetime import datetime
 from math import isinf, isnan
 from itertools import groupby
 
@@ -51,6 +50,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_range, xl_range_abs
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.xmlwriter import XMLwriter
 
+from .common import FIXED_CREATED
 from .tablesheet import MAX_FOOTER, TableSheet, fit_text, height_attributes, row_elements, utf16_units
 from .xlsxfast import CORE_PART, STRINGS_PART, Member, compress, si_xml, zip_entries, zip_entry
 
@@ -570,7 +570,7 @@ def _reference_book(title: str) -> tuple:
     """A workbook like a return: its formats registered, one sheet taking ready-made rows."""
     buffer = io.BytesIO()
     book = Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
-    book.set_properties({"title": title, "author": "senrun", "created": datetime(2000, 1, 1)})
+    book.set_properties({"title": title, "author": "senrun", "created": FIXED_CREATED})
     formats = ReferenceFormats(bold=book.add_format({"bold": True}),
                                money=book.add_format({"num_format": "£#,##0.00"}))
     for f in fields(formats):
@@ -601,7 +601,7 @@ def _reference_pack_book(title: str) -> tuple:
     """A workbook like a cluster pack: formats numbered as the cells first use them, three sheets."""
     buffer = io.BytesIO()
     book = Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
-    book.set_properties({"title": title, "author": "senrun", "created": datetime(2000, 1, 1)})
+    book.set_properties({"title": title, "author": "senrun", "created": FIXED_CREATED})
     formats = ReferenceFormats(bold=book.add_format({"bold": True}),
                                money=book.add_format({"num_format": "£#,##0.00", "text_wrap": True}))
     return book, buffer, [book.add_worksheet(name) for name in ("One", "Two & two", "Three")], formats

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from ..inputs.upn import ALPHABET
 from .schools import HIGH, SPECIAL, Schools, rank_within
 
 CENSUS_YEAR = 2012  # the academic year 2012/13 of the January 2013 census
-UPN_LETTERS = np.array(list("ABCDEFGHJKLMNPQRTUVWXYZ"))
+UPN_LETTERS = np.array(list(ALPHABET))
 SEN_CODES = np.array(["N", "A", "P", "S"])
 SEN_NONE, SEN_ACTION, SEN_PLUS, SEN_STATEMENT = range(4)
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ..config.loader import Config, load_config
+from ..config.loader import Config, load_config, refuse_solve
 from ..errors import Issue, Issues, SenrunError
 from ..inputs.load import Table
 from ..pipeline import Inputs, compute, psf_frames, read_inputs
@@ -134,8 +134,9 @@ def attribution_runs(prev_inp: Inputs, prev_cfg: Config, cur_inp: Inputs, cur_cf
             continue
         try:
             runs.append((name, compute(inp, cfg, psf=frames, previous=previous)))
-        except SenrunError as exc:
-            raise SenrunError(f"attributing the change: the run with '{name}' swapped in failed: {exc}") from None
+        except SenrunError as exc:  # (each problem kept with its place, its child's data still marked)
+            raise SenrunError([replace(i, message=f"attributing the change: the run with '{name}' swapped in failed: "
+                                                  f"{i.message}") for i in exc.errors or exc.issues]) from None
     return runs
 
 
@@ -200,8 +201,7 @@ def _checked_runs(prev_cfg: Config, cur_cfg: Config, current: RunResult | None =
                   last: LastRun | None = None) -> list[tuple[str, RunResult]]:
     """The runs, last year's under its own register and floor (`last`), this year's `current` when given."""
     for cfg in (prev_cfg, cur_cfg):
-        if any(e.solve for e in cfg.elements):
-            raise SenrunError(f"`rate: solve` is for simulate scenarios, not a year's config ({cfg.path.name})")
+        refuse_solve(cfg, "a year's run")
     last = last or LastRun()
     cur_inp = read_inputs(cur_cfg)
     # this year's run under last year's register (§11.4), as allocate ran it; last year's under its own

@@ -84,7 +84,7 @@ def previous_year_issues(cfg: Config, previous: Path, register: Path | None = No
     issues += _other_length(period, cfg, previous)
     folder = previous if previous.is_dir() else previous.parent
     if register is None and _last_year(period, cfg) and (folder / "psf.csv").is_file():
-        issues.append(Issue("register_not_given", WARNING, f"--previous is last year's run, beside its psf.csv, but no "
+        issues.append(Issue("register_not_given", WARNING, "--previous is last year's run, beside its psf.csv, but no "
                             "--register was given: PSF that stopped last year (a phase end, a casual move, a ceasing) "
                             "is paid again wherever this year's inputs would pay it (SPEC §11.4)", file=previous.name,
                             expected=f"--register {folder} (last year's output folder, with its psf.csv) beside "

@@ -10,13 +10,14 @@ walks one child through every PSF rule of SPEC §3 in order.  Both return plain 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
 
 from ..calendar import academic_year, units_between, units_in_year
-from ..config.loader import Config
+from ..config.loader import Config, refuse_solve
 from ..errors import HIDDEN, SenrunError
 from ..money import fmt_gbp
 from ..outputs.common import notional_note, number_or_text, rate_text
@@ -48,8 +49,7 @@ def run_for_explain(cfg: Config, register=None, previous=None) -> tuple[RunResul
     """Read the inputs (and last year's register), apply the PSF rules once and run the allocation:
     what explain needs.  `previous` (last year's schools.csv or allocations.xlsx) gives
     `formula.protection` its floor; without it the floor is left out, with a warning."""
-    if any(e.solve for e in cfg.elements):
-        raise SenrunError(f"`rate: solve` is for simulate scenarios, not {cfg.path.name}")
+    refuse_solve(cfg, "explain")
     inp = read_inputs(cfg, register=register)
     psf = psf_frames(inp, cfg)  # with the register applied, as allocate does
     return compute(inp, cfg, psf=psf, previous=floor_previous(cfg, previous)), psf, inp
@@ -113,7 +113,7 @@ def explain_school(result: RunResult, school_id: str, personal: bool = True,
     found = result.schools.filter(pl.col(SCHOOL_ID) == school_id)
     if found.is_empty():
         error = _no_row(result, school_id)
-        raise SenrunError(f"{asked}, and {error.issues[0].message}") if asked else error
+        raise SenrunError([replace(i, message=f"{asked}, and {i.message}") for i in error.issues]) if asked else error
     row = found.row(0, named=True)
     # each line with the school it came from, by a move or by succession (a chain of moves A → B → here: B)
     came = (neighbours(result.psf.lazy(), result.successions, result.takeovers)

@@ -20,7 +20,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
-import xlsxwriter
 
 from xlsxwriter.utility import xl_col_to_name
 
@@ -30,13 +29,12 @@ from ..outputs.tables import cell_xml, float_text, pounds_text, shared_string_in
 from ..outputs.tablesheet import TableSheet, fit_text, fit_units
 from ..outputs import common
 from ..outputs.xlsx import (PCT_FORMAT, RATE_FORMAT, close_to_bytes, finish_print, fit_wrapped, footer,
-                             lines_height, lines_in, pages_wide, print_setup, wrapped_header)
+                             lines_height, lines_in, open_book, pages_wide, print_setup, wrapped_header)
 from ..outputs.charts import axis_name, category_axis, chart_sheet
 from .simlayout import LABELS, bands_sheet, with_school_names
 from .projection import PROJECTION_COLUMNS, projection_csv_bytes
 from .simulate import SCENARIO_COLUMNS, SimulationResult, outcomes_frame, scenarios_frame
 
-FIXED_CREATED = datetime(2000, 1, 1)
 MONEY_FORMAT = "£#,##0.00;[Red]-£#,##0.00"
 MONEY = {"base_total", "scenario_total", "change", "cluster_pot", "money_moved", "largest_gain", "largest_loss",
          "total", "continuing_psf", "released_psf", "topslices"}
@@ -466,10 +464,7 @@ def _projection(book, f: dict, frame: pl.DataFrame) -> None:
 def workbook_bytes(sim: SimulationResult) -> bytes:
     """simulate.xlsx as bytes (byte-identical for identical inputs)."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                        "strings_to_numbers": False})
-    book.set_properties({"title": f"senrun simulate {sim.base.config.year}", "author": "senrun",
-                         "created": FIXED_CREATED})
+    book = open_book(buffer, f"senrun simulate {sim.base.config.year}")
     f = _formats(book)
     sheets = row_sheets(sim)
     _overview(book, f, sim, sheets)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 import polars as pl
 
-from ..config.loader import Config
+from ..config.loader import Config, refuse_solve
 from .diff import change_pct_expr
 from ..errors import Issues, SenrunError
 from ..outputs.present import BANDS, band_of
@@ -273,11 +273,6 @@ def _parts(long: pl.DataFrame, n: int) -> list[pl.DataFrame]:
     return [parts.get((i,), empty) for i in range(n)]
 
 
-def compare_all(base: RunResult, results: list[RunResult], key: str) -> list[pl.DataFrame]:
-    """`compare_long`, one frame per result."""
-    return _parts(compare_long(base, results, key), len(results)) if results else []
-
-
 def _movers(long: pl.DataFrame, n: int, column: str, largest: bool) -> list[Mover | None]:
     """Each stacked frame's school with the largest (or most negative) change or change_pct, in one sort;
     ties by school_id; None where no school moved that way."""
@@ -425,9 +420,7 @@ def simulate(base_cfg: Config, scenarios: list[tuple[str, Config]], years: int |
     one, as `allocate --previous` applies it.
     """
     say = progress or (lambda message: None)
-    if any(e.solve for e in base_cfg.elements):
-        raise SenrunError(f"`rate: solve` belongs in a scenario; the base config {base_cfg.path.name} needs a rate, "
-                          "a share or a remainder")
+    refuse_solve(base_cfg, "the base config")
     say("reading inputs")
     base_inp = read_inputs(base_cfg, register=register)  # with last year's register, when given (§11.4)
     caches: tuple = ({}, {}, {})
