@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import senrun.inputs.cells
+import senrun.inputs.load
 from senrun.inputs.cells import _direct, _float_money, as_text, parse_cells
 from senrun.config.loader import InputSpec, load_config
 from senrun.errors import Issues, SenrunError
@@ -155,6 +156,30 @@ def test_any_workbook_gives_issues_never_an_exception(tmp_path_factory, name, da
 
     _assert_located(issues.items)
     _check_table(table, name)
+
+
+@FUZZ
+@given(name=st.sampled_from(sorted(set(SCHEMAS) - set(COMPACT))), data=st.data())
+def test_a_short_table_is_read_as_a_long_one_is_to_every_value_and_message(tmp_path_factory, name, data):
+    """A short table's text columns are parsed together (cells.parse_together); a long table's one by one, by
+    their distinct values.  Any cells give the same table and the same issues either way."""
+    headers = [c.name for c in SCHEMAS[name]]
+    rows = data.draw(st.lists(st.lists(_cells(), min_size=len(headers), max_size=len(headers)), max_size=8))
+    path = tmp_path_factory.mktemp("short") / f"{name}.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([headers, *rows])
+    read = []
+    for few_rows in (senrun.inputs.cells.FEW_ROWS, -1):
+        issues = Issues()
+        with mock.patch.object(senrun.inputs.cells, "FEW_ROWS", few_rows), \
+                mock.patch.object(senrun.inputs.load, "FEW_ROWS", few_rows):
+            table = read_input(InputSpec(name, path, path.name), issues)
+        read.append((None if table is None else table.frame, [str(i) for i in issues.items]))
+    (short, told), (long, told_long) = read
+    assert told == told_long
+    assert (short is None) == (long is None)
+    if short is not None:
+        assert short.schema == long.schema and short.equals(long, null_equal=True)
 
 
 # --- the config ------------------------------------------------------------------------------------

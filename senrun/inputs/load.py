@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 import polars as pl
 
-from .cells import EMPTY, IDX, Cells, as_text, keyed_upns, parse_cells
+from .cells import EMPTY, FEW_ROWS, IDX, Cells, as_text, keyed_upns, parse_cells, parse_together
 from ..config.loader import InputSpec
 from ..errors import PERSONAL_FIELDS, SCHOOL_FIELDS, Issues, looks_personal
 from .excel import Unreadable
@@ -292,6 +292,23 @@ def _wanted(headers: list[str], mapping: dict[str, str], spec: InputSpec, column
     return wanted
 
 
+def _parse_short(raw: Raw, wanted: dict[str, str], declared: dict[str, Column]) -> dict[str, tuple[pl.Series, Cells]]:
+    """A short table's columns read and parsed (name → its raw column, its cells): the text ones together
+    (cells.parse_together), in a few passes for them all; UPNs and typed columns (a workbook's numbers and
+    dates) one by one, as a long table's."""
+    texts, out = {}, {}
+    for header, name in wanted.items():
+        if name in declared:
+            series = raw.column(header).alias(name)
+            if series.dtype == pl.String and declared[name].kind != Kind.UPN:
+                texts[name] = series
+            else:
+                out[name] = (series, parse_cells(series, declared[name]))
+    parsed = parse_together(list(texts.values()), [declared[name] for name in texts]) if texts else []
+    out.update((name, (series, one)) for (name, series), one in zip(texts.items(), parsed))
+    return out
+
+
 def _parse_columns(raw: Raw, wanted: dict[str, str], columns: tuple[Column, ...], table: Table,
                    issues: Issues) -> pl.DataFrame:
     """Load and parse the columns one at a time (only one raw column is in memory at once, the UPNs last);
@@ -300,16 +317,18 @@ def _parse_columns(raw: Raw, wanted: dict[str, str], columns: tuple[Column, ...]
     compact = table.name in COMPACT
     cells: dict[str, Cells] = {}
     kept: dict[str, pl.Series] = {}
+    short = _parse_short(raw, wanted, declared) if not compact and raw.height <= FEW_ROWS else {}
     # The UPNs last: the memory the other raw columns took (and gave back) is there to be reused by the
     # largest column (a census's peak 150 MB lower than reading in the file's order).
     for header, name in sorted(wanted.items(), key=lambda item: item[1] == UPN):
+        parsed = short.pop(name, None)
         if compact and name == UPN:  # integer keys, the text never held whole
             cells[name] = keyed_upns(raw, header, declared[name])
             series = cells[name].values
         else:
-            series = raw.column(header).alias(name)
+            series = parsed[0] if parsed else raw.column(header).alias(name)
         if name in declared and name not in cells:
-            cells[name] = parse_cells(series, declared[name], compact)
+            cells[name] = parsed[1] if parsed else parse_cells(series, declared[name], compact)
             if raw.date1904 and name in SERIAL_DATES:
                 cells[name].values = from_1904(series, cells[name].values)
             series = cells[name].values = cells[name].values.alias(name)
