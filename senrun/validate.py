@@ -80,16 +80,9 @@ def _file_name_clashes(result) -> list:
     """The errors `allocate` would meet writing the returns and the cluster packs (SPEC §6: two schools,
     or two clusters, whose files would share a name), so that the nightly check never passes what the
     run then refuses."""
-    from .outputs.clusterpack import pack_file_names
-    from .outputs.returns import return_file_names
+    from .outputs.writer import file_name_problems
 
-    found = []
-    for check, frame in ((return_file_names, result.schools), (pack_file_names, result.clusters)):
-        try:
-            check(frame)
-        except SenrunError as exc:
-            found += exc.issues
-    return found
+    return file_name_problems(result)
 
 
 def _previous_read(result, previous: Path) -> list[Issue]:

@@ -222,3 +222,17 @@ def test_validate_finds_the_file_name_clash_that_allocate_would_stop_at__spec_6_
     report = run_validation(config)
     [error] = [i for i in report.issues if i.is_error]
     assert said in error.message and ids[0] in error.message and ids[1] in error.message
+
+
+def test_every_school_id_that_would_share_a_return_file_is_told_at_once_at_the_schools_inputs_column__spec_6_8(
+        tmp_path):
+    """Two clashes of return names (A/1 beside A_1, ab1 beside AB1) are two errors in one pass, each at the
+    schools input's school_id column: the officer mends both before the next run, not one a night."""
+    from senrun.validate import run_validation
+
+    schools = [{**SCHOOLS[0], "school_id": sid} for sid in ("A/1", "A_1", "ab1", "AB1")]
+    config = write_run(tmp_path, schools=schools, statements=[statement("B801200005001", "2005-05-05", school="A/1")])
+    errors = [i for i in run_validation(config).issues if i.is_error]
+    assert [(i.code, i.file, i.column, i.value) for i in errors] == [("file_name", "schools.csv", "school_id", "A_1"),
+                                                                     ("file_name", "schools.csv", "school_id", "ab1")]
+    assert "'A/1' and 'A_1' would share the return file returns/A_1.xlsx" in errors[0].message

@@ -9,7 +9,7 @@ import re
 from datetime import datetime
 
 from ..config.yamlsafe import typed_text
-from ..errors import SenrunError
+from ..errors import Issues, SenrunError
 
 #: A table with more rows than this is written as CSV only; its sheet says where (SPEC §6).
 MAX_SHEET_ROWS = 100_000
@@ -77,24 +77,31 @@ def return_file_stem(school_id: str) -> str:
 MAX_STEM = 200
 
 
-def file_names(ids: list[str | None], folder: str, owner: str, kind: str) -> dict[str | None, str]:
+def file_names(ids: list[str | None], folder: str, owner: str, kind: str,
+               source: str | None = None) -> dict[str | None, str]:
     """Each id (a school's, a cluster's: `owner`) → `<folder>/<stem>.xlsx`, its `kind` of file (a
     return, a pack).  Two ids that would share a file are an error, and so is an id too long to
-    name one.  Names are compared ignoring case too, since the folder may be copied to Windows or
-    a Mac, whose file systems do not tell `AB1.xlsx` from `ab1.xlsx`."""
+    name one: every such id at once, at its column of the schools input (`source`, its file's name).
+    Names are compared ignoring case too, since the folder may be copied to Windows or a Mac, whose
+    file systems do not tell `AB1.xlsx` from `ab1.xlsx`."""
     names: dict[str | None, str] = {}
     seen: dict[str, str | None] = {}
+    found = Issues()
     for given in ids:
         text = given or ""
         stem = return_file_stem(text)
+        where = {"file": source, "column": f"{owner}_id", "field": f"{owner}_id", "value": text[:40]}
         if len(stem) > MAX_STEM:
-            raise SenrunError(f"{owner} id {text[:40]!r}… is {len(text):,} characters: too long to name its "
-                              f"{kind} file (at most {MAX_STEM}); shorten it in the schools input")
+            found.error("file_name", f"{owner} id {text[:40]!r}… is {len(text):,} characters: too long to name its "
+                        f"{kind} file (at most {MAX_STEM}); shorten it in the schools input", **where)
+            continue
         other = seen.setdefault(stem.casefold(), given)
         if other != given:
-            raise SenrunError(f"{owner}s {other!r} and {given!r} would share the {kind} file {folder}/{stem}.xlsx "
-                              f"({_why_shared(other or '', text)}); change one of the {owner} ids")
+            found.error("file_name", f"{owner}s {other!r} and {given!r} would share the {kind} file "
+                        f"{folder}/{stem}.xlsx ({_why_shared(other or '', text)}); change one of the {owner} ids",
+                        **where)
         names[given] = f"{folder}/{stem}.xlsx"
+    found.raise_if_errors()
     return names
 
 

@@ -54,6 +54,21 @@ class Folder:
             self.files[name] = (fingerprint, len(data))
 
 
+def file_name_problems(result: RunResult, returns: bool = True, packs: bool = True) -> list:
+    """Every school and cluster id that cannot name its return or pack file (two would share one, or one is too
+    long), at its column of the schools input: what `allocate` stops at before any write, and `validate` tells."""
+    inputs = getattr(result.config, "inputs", {})  # (a result made by hand may have no inputs)
+    source = inputs["schools"].path.name if "schools" in inputs else None
+    found = []
+    for wanted, names, frame in ((returns, return_file_names, result.schools), (packs, pack_file_names, result.clusters)):
+        try:
+            if wanted:
+                names(frame, source)
+        except SenrunError as exc:
+            found += exc.issues
+    return found
+
+
 def write_outputs(result: RunResult, out: Path, *, returns: bool = True, jobs: int | None = None,
                   diff: pl.DataFrame | None = None, progress: Progress | None = None,
                   packs: bool | None = None) -> Path:
@@ -68,10 +83,9 @@ def write_outputs(result: RunResult, out: Path, *, returns: bool = True, jobs: i
     if jobs is not None and jobs < 1:
         raise SenrunError(f"--jobs must be at least 1, not {jobs}")
     packs = returns if packs is None else packs
-    if returns:
-        return_file_names(result.schools)  # a clash of file names stops the run before any write
-    if packs:
-        pack_file_names(result.clusters)
+    clashes = file_name_problems(result, returns, packs)  # a clash of file names stops the run before any write
+    if clashes:
+        raise SenrunError(clashes)
     out = Path(out)
     result = with_last_years_file(result, diff)  # `--previous` is an input: in manifest.json and the run's reference
     config = result.config
