@@ -9,7 +9,7 @@ import re
 from datetime import datetime
 
 from ..config.yamlsafe import typed_text
-from ..errors import Issues, SenrunError
+from ..errors import Issues
 
 #: A table with more rows than this is written as CSV only; its sheet says where (SPEC §6).
 MAX_SHEET_ROWS = 100_000
