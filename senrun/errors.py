@@ -113,20 +113,23 @@ class Issue:
     def hidden(self) -> "Issue":
         """The issue without the child's personal data: each personal value in the message becomes
         `[hidden]`, and a personal cell value is dropped; file, sheet, row and column still say where."""
-        message = self.message
-        for text in sorted(self.personal, key=len, reverse=True):
-            message = _without(message, text)
-        message = UPN_SHAPE.sub(HIDDEN, message)
+        message = self._without_personal(self.message)
         value = self.value
         if value is not None and (any(p in str(value) for p in self.personal) or UPN_SHAPE.search(str(value))):
             value = HIDDEN
-        # (a column's header, or what was expected, may quote a UPN too: a header row of a child's data mapped)
-        column = UPN_SHAPE.sub(HIDDEN, self.column) if isinstance(self.column, str) else self.column
-        expected = UPN_SHAPE.sub(HIDDEN, self.expected) if isinstance(self.expected, str) else self.expected
+        # (a column's header, or what was expected, may quote a child's data too: a header row of it mapped)
+        column = self._without_personal(self.column) if isinstance(self.column, str) else self.column
+        expected = self._without_personal(self.expected) if isinstance(self.expected, str) else self.expected
         if (message, value, column, expected) == (self.message, self.value, self.column, self.expected) \
                 and not self.personal and self.child is None:
             return self
         return replace(self, message=message, value=value, column=column, expected=expected, personal=(), child=None)
+
+    def _without_personal(self, text: str) -> str:
+        """`text` with each of the issue's personal values, and anything shaped as a UPN, hidden."""
+        for personal in sorted(self.personal, key=len, reverse=True):
+            text = _without(text, personal)
+        return UPN_SHAPE.sub(HIDDEN, text)
 
     @property
     def is_error(self) -> bool:

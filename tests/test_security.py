@@ -628,3 +628,12 @@ def test_a_public_warning_at_a_column_headed_with_a_upn_is_listed_in_the_publish
     child = Issue("duplicate_upn", WARNING, f"UPN {upn} twice", file="census.csv", row=3, column="upn")
     listed = public_warnings(SimpleNamespace(warnings=[warned, child]))
     assert listed.rows() == [("unmapped_column", "census.csv › [hidden]", "the column '[hidden]' is not mapped")]
+
+
+def test_a_childs_date_of_birth_as_a_columns_header_is_hidden_in_the_place_an_issue_gives__uk_gdpr():
+    """A header row of a child's data, mapped: the column the issue is at is that child's date of birth, hidden in
+    its place as in its message (the Summary lists public warnings with their place)."""
+    issue = Issue("unmapped_column", WARNING, "the column '05/05/2005' is not mapped", file="census.csv",
+                  column="05/05/2005", expected="a header such as 05/05/2005's", personal=("05/05/2005",))
+    shown = issue.hidden()
+    assert shown.where() == "census.csv › [hidden]" and "05/05/2005" not in str(shown) + (shown.expected or "")

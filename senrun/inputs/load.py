@@ -295,7 +295,7 @@ def _wanted(headers: list[str], mapping: dict[str, str], spec: InputSpec, column
 def _parse_short(raw: Raw, wanted: dict[str, str], declared: dict[str, Column]) -> dict[str, tuple[pl.Series, Cells]]:
     """A short table's columns read and parsed (name → its raw column, its cells): the text ones together
     (cells.parse_together), in a few passes for them all; UPNs and typed columns (a workbook's numbers and
-    dates) one by one, as a long table's."""
+    dates) one by one (cells.parse_cells)."""
     texts, out = {}, {}
     for header, name in wanted.items():
         if name in declared:
@@ -311,8 +311,9 @@ def _parse_short(raw: Raw, wanted: dict[str, str], declared: dict[str, Column]) 
 
 def _parse_columns(raw: Raw, wanted: dict[str, str], columns: tuple[Column, ...], table: Table,
                    issues: Issues) -> pl.DataFrame:
-    """Load and parse the columns one at a time (only one raw column is in memory at once, the UPNs last);
-    report each bad or missing value with its row and header; skip spacer and totals rows."""
+    """Load and parse the columns one at a time (only one raw column is in memory at once, the UPNs last; a
+    short table's all at once, `_parse_short`); report each bad or missing value with its row and header; skip
+    spacer and totals rows."""
     declared = {c.name: c for c in columns}
     compact = table.name in COMPACT
     cells: dict[str, Cells] = {}

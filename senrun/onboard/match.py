@@ -17,6 +17,7 @@ import difflib
 import functools
 import itertools
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import polars as pl
@@ -72,16 +73,21 @@ def _words(text: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _phrasing(phrasing: str) -> tuple[str, frozenset[str], int, difflib.SequenceMatcher]:
-    """A phrasing's letters and digits, its words, how many, and a matcher holding what it works out about
-    them once (difflib caches its second sequence: each header is then compared with it as the first)."""
+def _phrasing(phrasing: str) -> tuple[str, frozenset[str], int, Counter]:
+    """A phrasing's letters and digits, its words, how many, and how often each letter comes (worked out once;
+    nothing that changes is kept, so that threads may share it)."""
     n, words = norm(phrasing), _words(phrasing)
-    return n, frozenset(words), len(words), difflib.SequenceMatcher(None, "", n)
+    return n, frozenset(words), len(words), Counter(n)
 
 
-def _may_beat(matcher: difflib.SequenceMatcher, floor: float, best: float) -> bool:
-    """Whether 0.9 × the matcher's ratio could reach `floor` and beat `best`, by its quick upper bounds."""
-    return all(floor <= 0.9 * bound() > best for bound in (matcher.real_quick_ratio, matcher.quick_ratio))
+def _worth_ratio(h: str, letters: Counter, n: str, n_letters: Counter, need: float, best: float) -> bool:
+    """Whether 0.9 × difflib's ratio of `h` and `n` could reach `need` and beat `best`, by its quick upper
+    bounds, worked out as difflib does (real_quick_ratio: the shorter's length; quick_ratio: the letters they
+    share, each as often as the rarer has it)."""
+    total = len(h) + len(n)
+    if 0.9 * (2.0 * min(len(h), len(n)) / total) < need:
+        return False
+    return need <= 0.9 * (2.0 * sum((letters & n_letters).values()) / total) > best
 
 
 def name_score(header: str, phrasings: tuple[str, ...] | list[str], floor: float = 0.0) -> float:
@@ -90,17 +96,17 @@ def name_score(header: str, phrasings: tuple[str, ...] | list[str], floor: float
     where its quick upper bounds could beat the best so far and reach the floor: the same score, without most
     of its cost (`senrun init` compares every header with 290 phrasings)."""
     h, hw, best = norm(header), set(_words(header)), 0.0
+    letters = Counter(h)
     for p in phrasings:
-        n, words, count, matcher = _phrasing(p)
+        n, words, count, n_letters = _phrasing(p)
         if not n or not h:
             continue
         if h == n:
             return 1.0
         if count and words <= hw:
             best = max(best, 0.85 - 0.02 * (len(hw) - count))
-        matcher.set_seq1(h)
-        if _may_beat(matcher, max(best, floor), best):
-            best = max(best, 0.9 * matcher.ratio())
+        if _worth_ratio(h, letters, n, n_letters, max(best, floor), best):
+            best = max(best, 0.9 * difflib.SequenceMatcher(None, h, n).ratio())
     return best
 
 
