@@ -1,0 +1,153 @@
+"""Cases the reading of inputs, the year-on-year diff and its parts, the run-off and the workbooks' figures
+could get wrong without another test noticing: each a sentence citing the SPEC section, FAQ answer or
+documented decision it encodes.  Amounts are integer pence, dates exact.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+import pytest
+import yaml
+
+from builders import SCHOOLS, run, statement, write_run
+from senrun.config.loader import load_config
+from senrun.inputs.cells import parse_cells
+from senrun.inputs.headers import not_annual
+from senrun.inputs.schema import Column, Kind
+from senrun.outputs.present import no_cluster_money, per_pupil, winners_losers
+from senrun.yearly.attribution import attribute_change
+from senrun.yearly.diff import diff_frames, previous_config_issues
+from senrun.yearly.runoff import runoff_by_school
+from test_inputs import csv_file, read, read_ok
+
+U1, U2 = "B801200005001", "E801200005002"
+
+
+def _schools_csv(tmp_path: Path, opened: list[str]) -> Path:
+    rows = [f"S{i},School {i},C1,10,{value}" for i, value in enumerate(opened)]
+    return csv_file(tmp_path, "\n".join(["school_id,school_name,cluster_id,pupils,opened", *rows]) + "\n")
+
+
+def _messages(issues) -> dict[int, str]:
+    return {i.row: i.message for i in issues.errors}
+
+
+def _codes(kind: Kind, name: str, texts: list[str]) -> list:
+    return parse_cells(pl.Series(name, texts), Column(name, kind, required=False)).values.cast(pl.String).to_list()
+
+
+# --- dates -------------------------------------------------------------------------------------
+
+def test_an_opening_date_as_excel_serial_days_is_read_from_1_march_1900_to_31_december_2099_only__spec_11_1(
+        tmp_path):
+    # Excel's day 60 is 29 February 1900, a day that never was (read as a date it would be 28 February);
+    # day 73051 is 1 January 2100, past the years senrun reads; 43344.5 is midday, a date-time, not a day
+    table, issues = read(_schools_csv(tmp_path, ["61", "73050", "60", "73051", "43344.5", "43344.0"]), "schools")
+    assert table.frame["opened"].to_list() == [date(1900, 3, 1), date(2099, 12, 31), None, None, None,
+                                               date(2018, 9, 1)]
+    assert sorted(_messages(issues)) == [4, 5, 6]
+
+
+def test_a_date_with_its_month_written_sept_is_read_as_september__spec_5(tmp_path):
+    frame = read_ok(_schools_csv(tmp_path, ["1-Sept-2013", "1 Sep 2013", "01 September 2013"]), "schools")
+    assert frame["opened"].to_list() == [date(2013, 9, 1)] * 3
+
+
+def test_a_parquet_date_after_2099_is_refused_as_a_text_date_would_be__spec_5(tmp_path):
+    path = tmp_path / "schools.parquet"
+    pl.DataFrame({"school_id": ["A", "B"], "school_name": ["Ash", "Birch"], "cluster_id": ["C1", "C1"],
+                  "pupils": ["10", "10"], "opened": [date(2099, 12, 31), date(2100, 1, 1)]}).write_parquet(path)
+    table, issues = read(path, "schools")
+    assert table.frame["opened"].to_list() == [date(2099, 12, 31), None]
+    assert _messages(issues) == {3: '"2100-01-01" is not a date from 1900 to 2099'}
+
+
+def test_a_childs_date_of_birth_as_a_serial_number_from_70000_is_told_as_excels_day_number__spec_5(tmp_path):
+    path = csv_file(tmp_path, "upn,date_of_birth,statement_date,school_id,annual_amount\n"
+                              f"{U1},72000,2010-03-01,A,100.00\n")
+    _, issues = read(path)
+    assert "looks like the day number Excel keeps a date as" in _messages(issues)[2]
+
+
+# --- years and codes ---------------------------------------------------------------------------
+
+def test_a_taught_year_written_yr5_is_year_5__spec_5():
+    assert _codes(Kind.NC_YEAR, "nc_year_taught", ["YR5", "Yr 6", "Year 7", "Y8"]) == ["5", "6", "7", "8"]
+
+
+@pytest.mark.parametrize("kind,name,written,code", [
+    (Kind.SEN, "sen_provision", "No special educational need", "N"), (Kind.SEN, "sen_provision", "No SEN", "N"),
+    (Kind.SEN, "sen_provision", "School Action", "A"), (Kind.SEN, "sen_provision", "School Action Plus", "P"),
+    (Kind.SEN, "sen_provision", "Statement", "S"), (Kind.SEN, "sen_provision", "Statement of SEN", "S"),
+    (Kind.SEN, "sen_provision", "SEN support", "K"), (Kind.SEN, "sen_provision", "EHC plan", "E"),
+    (Kind.SEN, "sen_provision", "EHCP", "E"), (Kind.SEN, "sen_provision", "Education, Health and Care plan", "E"),
+    (Kind.ENROL, "enrol_status", "Current", "C"), (Kind.ENROL, "enrol_status", "Single registration", "C"),
+    (Kind.ENROL, "enrol_status", "Current (single registration)", "C"), (Kind.ENROL, "enrol_status", "Main", "M"),
+    (Kind.ENROL, "enrol_status", "Main (dual registration)", "M"), (Kind.ENROL, "enrol_status", "Dual main", "M"),
+    (Kind.ENROL, "enrol_status", "Subsidiary", "S"), (Kind.ENROL, "enrol_status", "Dual subsidiary", "S"),
+    (Kind.ENROL, "enrol_status", "Subsidiary (dual registration)", "S"), (Kind.ENROL, "enrol_status", "Guest", "G"),
+    (Kind.EVENT, "event", "Issue", "issued"), (Kind.EVENT, "event", "New", "issued"),
+    (Kind.EVENT, "event", "Amend", "amended"), (Kind.EVENT, "event", "Amendment", "amended"),
+    (Kind.EVENT, "event", "Transfer to EHCP", "ehc_transfer"), (Kind.EVENT, "event", "Transferred to EHCP",
+                                                                  "ehc_transfer"),
+    (Kind.EVENT, "event", "Transfer to EHC plan", "ehc_transfer"), (Kind.EVENT, "event", "Reissue", "reissued"),
+    (Kind.EVENT, "event", "Re-issue", "reissued"), (Kind.MOVE_REASON, "reason", "Casual move", "casual")])
+def test_a_code_written_in_words_as_a_mis_or_sen_system_exports_it_is_read_as_its_code__spec_5_11_3_11_5(
+        kind, name, written, code):
+    assert _codes(kind, name, [written]) == [code]
+
+
+# --- money -------------------------------------------------------------------------------------
+
+def _money_messages(tmp_path: Path, cells: list[str]) -> dict[int, str]:
+    rows = [f"B8012000050{i:02d},2002-08-31,2010-03-01,A,{cell}" for i, cell in enumerate(cells)]
+    _, issues = read(csv_file(tmp_path, "upn,date_of_birth,statement_date,school_id,annual_amount\n"
+                              + "\n".join(rows) + "\n"))
+    return _messages(issues)
+
+
+def test_an_amount_with_a_unicode_minus_is_refused_as_negative__spec_8(tmp_path):
+    assert _money_messages(tmp_path, ["\u22121234.00", "(50.00)"]) == {
+        2: '"\u22121234.00" is negative; money must not be negative', 3: '"(50.00)" is negative; money must not be negative'}
+
+
+def test_an_amount_with_six_decimals_is_told_to_round_it_in_the_cell_and_one_with_three_is_not__spec_5(tmp_path):
+    messages = _money_messages(tmp_path, ["3333.333333", "3333.333"])
+    assert messages[2].endswith("round it in the cell, e.g. =ROUND(10000/3, 2)")
+    assert messages[3] == '"3333.333" has more than two decimal places'
+
+
+def test_an_amount_written_1e11_is_told_as_beyond_the_ceiling_not_as_no_amount__spec_1(tmp_path):
+    for i, message in _money_messages(tmp_path, ["1E+11", "1e11"]).items():
+        assert message.endswith("is more than £10,000,000,000.00, the most senrun accepts for one amount"), i
+
+
+def test_a_parquet_float_amount_beyond_the_ceiling_is_refused_not_read_as_pence__spec_1(tmp_path):
+    path = tmp_path / "s.parquet"
+    pl.DataFrame({"upn": [U1, U2], "date_of_birth": ["2002-08-31"] * 2, "statement_date": ["2010-03-01"] * 2,
+                  "school_id": ["A"] * 2, "annual_amount": [10_000_000_000.0, 20_000_000_000.0]}).write_parquet(path)
+    table, issues = read(path)
+    assert table.frame["annual_amount"].to_list() == [1_000_000_000_000, None]
+    assert list(_messages(issues)) == [3] and "is more than £10,000,000,000.00" in _messages(issues)[3]
+
+
+# --- headers -----------------------------------------------------------------------------------
+
+def test_a_header_row_below_fourteen_title_rows_is_found__spec_5(tmp_path):
+    titles = [f"Statements report line {i}" for i in range(14)]
+    path = csv_file(tmp_path, "\n".join([*titles, "upn,date_of_birth,statement_date,school_id,annual_amount",
+                                         f"{U1},2002-08-31,2010-03-01,A,100.00"]) + "\n")
+    assert read_ok(path)["annual_amount"].to_list() == [10000]
+
+
+@pytest.mark.parametrize("header,weekly", [
+    ("Cost pw", True), ("Amount p/w", True), ("Amount p.w.", True), ("Hours", True), ("Cost pcm", True),
+    ("Weekly rate, FY", False), ("Weekly cost (39 weeks)", False), ("Weekly cost x 39", False), ("Annual amount", False),
+    ("Weekly cost, annualised", False)])
+def test_a_money_header_saying_a_weeks_or_months_amount_is_told_from_a_years__spec_3(header, weekly):
+    # annual_amount is a rate per year (SPEC §3): a weekly figure read as one pays a child a fiftieth
+    assert not_annual(header) is weekly
