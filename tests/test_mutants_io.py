@@ -6,6 +6,7 @@ documented decision it encodes.  Amounts are integer pence, dates exact.
 from __future__ import annotations
 
 from datetime import date
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,7 +20,9 @@ from senrun.inputs.cells import parse_cells
 from senrun.inputs.headers import not_annual
 from senrun.inputs.schema import Column, Kind
 from senrun.outputs.present import no_cluster_money, per_pupil, winners_losers
-from senrun.yearly.attribution import attribute_change
+from senrun.errors import Issues
+from senrun.pipeline import read_inputs
+from senrun.yearly.attribution import PARTS, attribution_frame, attribution_runs
 from senrun.yearly.diff import diff_frames, previous_config_issues
 from senrun.yearly.runoff import runoff_by_school
 from test_inputs import csv_file, read, read_ok
@@ -151,3 +154,92 @@ def test_a_header_row_below_fourteen_title_rows_is_found__spec_5(tmp_path):
 def test_a_money_header_saying_a_weeks_or_months_amount_is_told_from_a_years__spec_3(header, weekly):
     # annual_amount is a rate per year (SPEC §3): a weekly figure read as one pays a child a fiftieth
     assert not_annual(header) is weekly
+
+
+# --- the year-on-year diff ---------------------------------------------------------------------
+
+def _frame(rows: list[tuple[str, str, int]]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema={"school_id": pl.String, "cluster_id": pl.String, "total": pl.Int64},
+                        orient="row")
+
+
+def _rows(diff: pl.DataFrame, level: str) -> dict:
+    key = "school_id" if level == "school" else "cluster_id"
+    return {r[key]: (r["previous_total"], r["note"]) for r in diff.filter(pl.col("level") == level).iter_rows(named=True)}
+
+
+def test_an_academy_of_two_schools_of_two_clusters_counts_last_year_in_its_first_predecessors_cluster__spec_11_1():
+    previous = _frame([("P1", "K1", 10_000), ("P2", "K2", 20_000), ("B", "K2", 5_000)])
+    current = _frame([("N", "K3", 40_000), ("B", "K2", 6_000)])
+    diff = diff_frames(previous, current, Decimal(5), (("P2", "N"), ("P1", "N")))
+    assert _rows(diff, "school") == {"B": (5_000, None), "N": (30_000, "converted from P1, P2")}
+    assert _rows(diff, "cluster") == {"K1": (30_000, "closed cluster"), "K2": (5_000, None), "K3": (0, "new cluster")}
+
+
+def test_a_school_split_into_two_new_schools_is_compared_within_the_first_by_school_id__spec_6_11_1():
+    previous = _frame([("A", "K1", 90_000)])
+    current = _frame([("C", "K1", 50_000), ("B", "K1", 45_000)])
+    diff = diff_frames(previous, current, Decimal(5), (("A", "C"), ("A", "B")))
+    assert _rows(diff, "school") == {"B": (90_000, "converted from A"), "C": (0, "new school")}
+
+
+def test_a_succession_to_a_school_not_in_this_years_run_is_no_takeover_during_the_year__spec_11_1():
+    previous = _frame([("A", "K1", 10_000)])
+    current = _frame([("A", "K1", 10_000), ("C", "K1", 5_000)])
+    diff = diff_frames(previous, current, Decimal(5), (("A", "B"), ("B", "C")))
+    assert _rows(diff, "school") == {"A": (10_000, None), "C": (0, "new school")}
+
+
+def test_a_previous_config_whose_period_ended_exactly_a_year_before_this_one_began_is_last_years__spec_6(tmp_path):
+    (tmp_path / "this").mkdir()
+    (tmp_path / "last").mkdir()
+    this = load_config(write_run(tmp_path / "this", statements=[statement(U1, "2005-05-05")]))
+    last = load_config(write_run(tmp_path / "last", statements=[statement(U1, "2005-05-05")], prorate="days",
+                                 period={"start": "2011-04-02", "end": "2012-04-01"}))
+    assert previous_config_issues(this, last, tmp_path / "last" / "senrun.yaml") == []
+
+
+# --- the parts of a school's change (docs/diff.md) ---------------------------------------------
+
+def _parts(tmp_path: Path, this: dict, **inputs) -> dict:
+    """Each school's parts when the same inputs are run under the base config and then with `this` changed."""
+    (tmp_path / "last").mkdir()
+    (tmp_path / "this").mkdir()
+    last_cfg = load_config(write_run(tmp_path / "last", **inputs))
+    this_cfg = load_config(write_run(tmp_path / "this", **inputs, **this))
+    same = read_inputs(last_cfg)  # (the inputs are the same both years)
+    parts = attribution_frame(attribution_runs(same, last_cfg, replace(same, issues=Issues()), this_cfg), "school")
+    return {r["school_id"]: tuple(r[p] for p in PARTS) for r in parts.iter_rows(named=True)}
+
+
+def test_a_change_of_top_slice_is_the_formula_part_and_of_the_years_counted_the_pupil_numbers_part__spec_4_faq_10(tmp_path):
+    """The same year run twice: this year keeps £100 back for auxiliary aids (FAQ 10) and counts only Years 0–6
+    in a census where H's pupils are in Year 7: the £100 leaves each school's share in `formula`, the counting
+    moves H's share to A and B in `pupil_numbers` (docs/diff.md)."""
+    census = [{"upn": f"B8012000051{i:02d}", "school_id": s, "date_of_birth": dob}
+              for i, (s, dob) in enumerate([("A", "2005-05-05"), ("B", "2005-05-05"), ("H", "2000-05-05")])]
+    parts = _parts(tmp_path, {"topslices": [{"name": "aids", "amount": 100}],
+                                  "formula": {**_formula(), "pupils": {"nc_years": [0, 6]}}},
+                   statements=[statement(U1, "2005-05-05", annual="0.00")], census=census)
+    # (H's three pupils' worth of the per-pupil remainder, £333,323.33, goes to A and B)
+    assert parts == {"A": (0, 16_666_166, -5_000, 0, 0), "B": (0, 16_666_167, -5_000, 0, 0),
+                     "H": (0, -33_332_333, 0, 0, 0)}
+
+
+def _formula() -> dict:
+    return {"elements": [{"name": "lump_sum", "basis": "per_school", "rate": 10},
+                         {"name": "per_pupil", "basis": "pupils", "remainder": True}]}
+
+
+def test_a_change_of_transfer_rule_and_of_phase_ends_is_the_psf_runoff_part__faq_3_6_spec_3(tmp_path):
+    """The same year run twice: this year a transfer keeps PSF (U2, £1,200 a year, infant A to junior B in
+    September) and primary runs to Year 8 (U1, £2,400 a year, in Year 6 in 2012/13): both are PSF computed
+    otherwise, so `psf_runoff` — not `other` (docs/diff.md)."""
+    moves = [{"upn": U2, "from_school_id": "A", "to_school_id": "B", "move_date": "2013-09-01", "reason": "transfer"}]
+    statements = [statement(U1, "2002-08-31", school="H", annual="2400.00"),
+                  statement(U2, "2006-05-05", school="A", annual="1200.00")]
+    parts = _parts(tmp_path, {"transfer": "keeps", "phases": {"nursery": [-2, -1], "primary": [0, 8],
+                                                                   "secondary": [9, 11], "post16": [12, 13]}},
+                   statements=statements, moves=moves)
+    # £700 more PSF at B and £1,400 at H; the pot £2,100 less, shared 100:200:300 by pupils
+    assert parts == {"A": (-35_000, 0, 0, 0, 0), "B": (0, 0, 0, 0, 0), "H": (35_000, 0, 0, 0, 0)}
