@@ -9,23 +9,26 @@ from datetime import date
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 import polars as pl
 import pytest
 import yaml
 
-from builders import SCHOOLS, run, statement, write_run
+from builders import lines_of, run, statement, write_run
 from senrun.config.loader import load_config
 from senrun.inputs.cells import parse_cells
 from senrun.inputs.headers import not_annual
 from senrun.inputs.schema import Column, Kind
 from senrun.outputs.present import no_cluster_money, per_pupil, winners_losers
 from senrun.errors import Issues
-from senrun.pipeline import read_inputs
+from senrun.pipeline import allocate, read_inputs
 from senrun.yearly.attribution import PARTS, attribution_frame, attribution_runs
 from senrun.yearly.diff import diff_frames, previous_config_issues
+from senrun.yearly.projection import project
 from senrun.yearly.runoff import runoff_by_school
 from test_inputs import csv_file, read, read_ok
+from test_links_by_urn import gias_run, school as urn_school
 
 U1, U2 = "B801200005001", "E801200005002"
 
@@ -115,7 +118,8 @@ def _money_messages(tmp_path: Path, cells: list[str]) -> dict[int, str]:
 
 def test_an_amount_with_a_unicode_minus_is_refused_as_negative__spec_8(tmp_path):
     assert _money_messages(tmp_path, ["\u22121234.00", "(50.00)"]) == {
-        2: '"\u22121234.00" is negative; money must not be negative', 3: '"(50.00)" is negative; money must not be negative'}
+        2: '"\u22121234.00" is negative; money must not be negative',
+        3: '"(50.00)" is negative; money must not be negative'}
 
 
 def test_an_amount_with_six_decimals_is_told_to_round_it_in_the_cell_and_one_with_three_is_not__spec_5(tmp_path):
@@ -149,7 +153,8 @@ def test_a_header_row_below_fourteen_title_rows_is_found__spec_5(tmp_path):
 
 @pytest.mark.parametrize("header,weekly", [
     ("Cost pw", True), ("Amount p/w", True), ("Amount p.w.", True), ("Hours", True), ("Cost pcm", True),
-    ("Weekly rate, FY", False), ("Weekly cost (39 weeks)", False), ("Weekly cost x 39", False), ("Annual amount", False),
+    ("Weekly rate, FY", False), ("Weekly cost (39 weeks)", False), ("Weekly cost x 39", False),
+    ("Annual amount", False),
     ("Weekly cost, annualised", False)])
 def test_a_money_header_saying_a_weeks_or_months_amount_is_told_from_a_years__spec_3(header, weekly):
     # annual_amount is a rate per year (SPEC §3): a weekly figure read as one pays a child a fiftieth
@@ -165,7 +170,8 @@ def _frame(rows: list[tuple[str, str, int]]) -> pl.DataFrame:
 
 def _rows(diff: pl.DataFrame, level: str) -> dict:
     key = "school_id" if level == "school" else "cluster_id"
-    return {r[key]: (r["previous_total"], r["note"]) for r in diff.filter(pl.col("level") == level).iter_rows(named=True)}
+    rows = diff.filter(pl.col("level") == level).iter_rows(named=True)
+    return {r[key]: (r["previous_total"], r["note"]) for r in rows}
 
 
 def test_an_academy_of_two_schools_of_two_clusters_counts_last_year_in_its_first_predecessors_cluster__spec_11_1():
@@ -212,7 +218,8 @@ def _parts(tmp_path: Path, this: dict, **inputs) -> dict:
     return {r["school_id"]: tuple(r[p] for p in PARTS) for r in parts.iter_rows(named=True)}
 
 
-def test_a_change_of_top_slice_is_the_formula_part_and_of_the_years_counted_the_pupil_numbers_part__spec_4_faq_10(tmp_path):
+def test_a_change_of_top_slice_is_the_formula_part_and_of_the_years_counted_the_pupil_numbers_part__spec_4_faq_10(
+        tmp_path):
     """The same year run twice: this year keeps £100 back for auxiliary aids (FAQ 10) and counts only Years 0–6
     in a census where H's pupils are in Year 7: the £100 leaves each school's share in `formula`, the counting
     moves H's share to A and B in `pupil_numbers` (docs/diff.md)."""
@@ -243,3 +250,63 @@ def test_a_change_of_transfer_rule_and_of_phase_ends_is_the_psf_runoff_part__faq
                    statements=statements, moves=moves)
     # £700 more PSF at B and £1,400 at H; the pot £2,100 less, shared 100:200:300 by pupils
     assert parts == {"A": (-35_000, 0, 0, 0, 0), "B": (0, 0, 0, 0, 0), "H": (35_000, 0, 0, 0, 0)}
+
+
+# --- the run-off -------------------------------------------------------------------------------
+
+def test_the_run_off_of_an_all_through_phase_runs_to_the_end_of_year_13_fourteen_years_on__faq_8_spec_2(tmp_path):
+    """A council whose one phase runs from nursery to Year 13: a child in N1 on 31 August 2012 (born 1 January
+    2009) is protected to 31 August 2027, so the pack's run-off runs to 2027-28, five months of it paid."""
+    result = run(tmp_path, statements=[statement(U1, "2009-01-01", annual="1200.00")],
+                 phases={"all_through": [-2, 13]})
+    runoff = runoff_by_school(result)
+    assert runoff.select("year", "children", "psf").rows() == [
+        *[(f"{y}-{(y + 1) % 100:02d}", 1, 120_000) for y in range(2014, 2027)], ("2027-28", 1, 50_000)]
+
+
+def test_each_projected_year_keeps_its_top_slices_out_of_the_cluster_pot__spec_1_spec_6(tmp_path):
+    cfg = load_config(write_run(tmp_path, statements=[statement(U1, "2002-08-31", annual="1200.00")],
+                                topslices=[{"name": "aids", "amount": 500}]))
+    frame = project(read_inputs(cfg), cfg, 2)
+    assert frame.select("continuing_psf", "released_psf", "topslices", "cluster_pot").rows() == [
+        (50_000, 70_000, 50_000, 100_000_000 - 100_000), (0, 120_000, 50_000, 100_000_000 - 50_000)]
+
+
+# --- figures shown in the workbooks ------------------------------------------------------------
+
+def test_the_change_per_pupil_is_rounded_half_away_from_zero_to_the_penny_and_keeps_its_sign__spec_1():
+    frame = pl.DataFrame({"change": [-250, 250, -249, 251, 7], "pupils": [100, 100, 100, 100, 0]})
+    assert frame.select(per_pupil("change", "pupils")).to_series().to_list() == [-3, 3, -2, 3, None]
+
+
+def _run_of(schools: list[tuple], clusters: list[str]) -> SimpleNamespace:
+    frame = pl.DataFrame(schools, schema={"school_id": pl.String, "cluster_id": pl.String, "ssa": pl.Int64,
+                                          "psf": pl.Int64}, orient="row")
+    return SimpleNamespace(schools=frame, clusters=pl.DataFrame({"cluster_id": clusters}))
+
+
+def test_a_setting_with_no_cluster_holding_ssa_and_no_psf_has_its_row_on_the_clusters_sheet__spec_11_2():
+    assert no_cluster_money(_run_of([("A", "C1", 100, 0), ("S", None, 50_000, 0)], ["C1"])) == (50_000, 0)
+    assert no_cluster_money(_run_of([("A", "C1", 100, 0), ("S", None, 0, 7_000)], ["C1"])) == (0, 7_000)
+    assert no_cluster_money(_run_of([("A", "C1", 100, 0), ("S", None, 0, 0)], ["C1"])) is None
+
+
+def test_winners_and_losers_count_this_years_schools_not_one_closed_since__spec_6():
+    result = _run_of([("A", "C1", 0, 0), ("B", "C1", 0, 0)], ["C1"])
+    diff = pl.DataFrame({"level": ["school", "school", "school", "cluster"], "school_id": ["A", "B", "Z", None],
+                         "cluster_id": ["C1", "C1", "C1", "C1"], "previous_total": [100, 100, 100, 300],
+                         "change": [10, 0, -100, -90]})
+    assert winners_losers(result, diff).rows() == [
+        ("Gain over 5%", 1, 0), ("Gain of 0–5%", 0, 0), ("No change", 1, 0), ("Loss of 0–5%", 0, 0),
+        ("Loss over 5%", 0, 1)]
+
+
+# --- schools by URN ----------------------------------------------------------------------------
+
+def test_a_school_whose_urn_is_its_own_school_id_is_no_ambiguity_and_its_academy_keeps_the_psf__spec_11_1(
+        tmp_path):
+    schools = [urn_school("100001", "100001", closed="2013-08-31"), urn_school("140001", "140001", opened="2013-09-01"),
+               urn_school("100003", "100003")]
+    statements = [statement(U1, "2005-05-05", school="100001", annual="1200.00")]
+    result = allocate(load_config(gias_run(tmp_path, schools=schools, statements=statements)))
+    assert lines_of(result, U1) == [("100001", 50_000, 0, "continuing"), ("140001", 70_000, 0, "continuing")]
