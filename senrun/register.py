@@ -119,7 +119,7 @@ def read_register(path: Path) -> Register:
     lines = lines.with_columns(key_hash())
     histories, distinct = _histories(lines)
     _continuing_unpaid(lines, histories, label)
-    manifest = _manifest(file.parent)
+    manifest = manifest_of(file.parent)
     earlier = _by_earlier_senrun(manifest)
     return Register(histories, label, str(file), sha256, distinct, config_period(manifest.get("period")),
                     tuple(_changed(manifest, file, label, sha256, lines.height)
@@ -222,17 +222,12 @@ def register_label(file: Path) -> str:
 def manifest_period(folder: Path) -> tuple[date, date] | None:
     """The period of the senrun run whose output folder this is (its manifest.json), or None when
     there is no readable manifest there (a psf.csv copied elsewhere)."""
-    return config_period(_manifest(folder).get("period"))  # (as the config gave it: `01/04/2013` or ISO)
+    return config_period(manifest_of(folder).get("period"))  # (as the config gave it: `01/04/2013` or ISO)
 
 
 def manifest_of(folder: Path) -> dict:
-    """The manifest.json senrun wrote in an output folder, or {} when there is none it could read."""
-    return _manifest(folder)
-
-
-def _manifest(folder: Path) -> dict:
-    """The manifest.json senrun wrote in `folder` (saved again by Notepad with a byte-order mark, still
-    itself), or {} when there is none it could read."""
+    """The manifest.json senrun wrote in an output folder (saved again by Notepad with a byte-order mark,
+    still itself), or {} when there is none it could read."""
     import json
 
     try:

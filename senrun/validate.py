@@ -76,15 +76,6 @@ def acceptances(cfg, accept_file: Path | None) -> tuple | None:
     return tuple(entries) if any_given else None
 
 
-def _file_name_clashes(result) -> list:
-    """The errors `allocate` would meet writing the returns and the cluster packs (SPEC §6: two schools,
-    or two clusters, whose files would share a name), so that the nightly check never passes what the
-    run then refuses."""
-    from .outputs.writer import file_name_problems
-
-    return file_name_problems(result)
-
-
 def _previous_read(result, previous: Path) -> list[Issue]:
     """What `allocate --previous` would say of last year's file, read as it reads it for the Diff: a file
     allocate would refuse (not a schools table, a totals row) fails validate too."""
@@ -132,13 +123,14 @@ def run_validation(config_path: Path, accept_file: Path | None = None, today=Non
             report.accepted = replace(sort_issues(report.issues, entries, today), unused=[])
         return report
     from .history import recorded_as_new
+    from .outputs.writer import file_name_problems  # (what allocate would stop at writing its files: SPEC §6)
     from .yearly.diff import previous_year_issues
 
     last_year = previous_year_issues(cfg, previous, register) + _previous_read(result, previous) \
         if previous is not None else []
     if previous_config is not None:
         last_year += _previous_config_read(result, previous_config, previous)
-    report.issues = (list(result.issues) + last_year + recorded_as_new(result) + _file_name_clashes(result)
+    report.issues = (list(result.issues) + last_year + recorded_as_new(result) + file_name_problems(result)
                      + kind_issues(entries or ()))
     if entries is not None:
         report.accepted = sort_issues(report.issues, entries, today)

@@ -38,9 +38,9 @@ PROFILE_MEASURES = (("sen_support", "SEN support"), ("statements", "Statements o
                     ("fsm", "Free school meals"))
 
 
-def pack_file_names(clusters: pl.DataFrame, source: str | None = None) -> dict[str, str]:
+def pack_file_names(clusters: pl.DataFrame) -> dict[str, str]:
     """cluster_id → `clusters/<stem>.xlsx` (made safe as the returns' names are); a clash is an error."""
-    return common.file_names(clusters.get_column("cluster_id").to_list(), PACKS_DIR, "cluster", "pack", source)
+    return common.file_names(clusters.get_column("cluster_id").to_list(), PACKS_DIR, "cluster", "pack")
 
 
 def plan_packs(result: RunResult, diff: pl.DataFrame | None = None) -> list[PackTask]:

@@ -77,20 +77,19 @@ def return_file_stem(school_id: str) -> str:
 MAX_STEM = 200
 
 
-def file_names(ids: list[str | None], folder: str, owner: str, kind: str,
-               source: str | None = None) -> dict[str | None, str]:
+def file_names(ids: list[str | None], folder: str, owner: str, kind: str) -> dict[str | None, str]:
     """Each id (a school's, a cluster's: `owner`) → `<folder>/<stem>.xlsx`, its `kind` of file (a
     return, a pack).  Two ids that would share a file are an error, and so is an id too long to
-    name one: every such id at once, at its column of the schools input (`source`, its file's name).
-    Names are compared ignoring case too, since the folder may be copied to Windows or a Mac, whose
-    file systems do not tell `AB1.xlsx` from `ab1.xlsx`."""
+    name one: every such id at once, each at its field (`school_id`, `cluster_id`).  Names are
+    compared ignoring case too, since the folder may be copied to Windows or a Mac, whose file
+    systems do not tell `AB1.xlsx` from `ab1.xlsx`."""
     names: dict[str | None, str] = {}
     seen: dict[str, str | None] = {}
     found = Issues()
     for given in ids:
         text = given or ""
         stem = return_file_stem(text)
-        where = {"file": source, "column": f"{owner}_id", "field": f"{owner}_id", "value": text[:40]}
+        where = {"column": f"{owner}_id", "field": f"{owner}_id", "value": text[:40]}
         if len(stem) > MAX_STEM:
             found.error("file_name", f"{owner} id {text[:40]!r}… is {len(text):,} characters: too long to name its "
                         f"{kind} file (at most {MAX_STEM}); shorten it in the schools input", **where)

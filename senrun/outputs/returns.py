@@ -55,10 +55,10 @@ AHEAD_PER_PROCESS = 2
 WINDOWS_MOST_PROCESSES = 61
 
 
-def return_file_names(schools: pl.DataFrame, source: str | None = None) -> dict[str, str]:
+def return_file_names(schools: pl.DataFrame) -> dict[str, str]:
     """school_id → `returns/<stem>.xlsx`; two ids that would share a file, or an id too long to
-    name one, is an error (common.file_names; `source`: the schools input's file name)."""
-    return file_names(schools.get_column("school_id").to_list(), RETURNS_DIR, "school", "return", source)
+    name one, is an error (common.file_names)."""
+    return file_names(schools.get_column("school_id").to_list(), RETURNS_DIR, "school", "return")
 
 
 def plan_returns(result: RunResult, size: int, diff: pl.DataFrame | None = None) -> Iterator[ReturnChunk]:

@@ -56,16 +56,18 @@ class Folder:
 
 def file_name_problems(result: RunResult, returns: bool = True, packs: bool = True) -> list:
     """Every school and cluster id that cannot name its return or pack file (two would share one, or one is too
-    long), at its column of the schools input: what `allocate` stops at before any write, and `validate` tells."""
-    inputs = getattr(result.config, "inputs", {})  # (a result made by hand may have no inputs)
-    source = inputs["schools"].path.name if "schools" in inputs else None
+    long), at its column of the schools input, under the file's own header: what `allocate` stops at before any
+    write, and `validate` tells."""
+    schools = next((i for i in result.inputs if i.name == "schools"), None)
+    headers = dict(schools.headers) if schools else {}
     found = []
     for wanted, names, frame in ((returns, return_file_names, result.schools), (packs, pack_file_names, result.clusters)):
         try:
             if wanted:
-                names(frame, source)
+                names(frame)
         except SenrunError as exc:
-            found += exc.issues
+            found += [replace(i, file=Path(schools.path).name if schools else None,
+                              column=headers.get(i.field, i.column)) for i in exc.issues]
     return found
 
 
