@@ -649,13 +649,19 @@ def prepare(inp: Inputs, cfg: Config, psf: PsfFrames | None = None) -> Prepared:
     schools = school_bases(run_inp, cfg)
     warn_census_nowhere(inp.schools, successions_of(inp), cfg, inp.derived.get("census_at_closed", {}), issues)
     row_of = pl.col(ROW) if ROW in schools.columns else pl.lit(None, dtype=pl.Int64)  # the school's row, as Excel shows it
-    later = _counted_at_predecessor(inp, cfg)
     opened = _opened_after_census(inp, cfg)
+    # a successor's census pupils count at its predecessor only when the census lists them there; rows under the
+    # successor's own id, open after census day, count nowhere (SPEC 11.11) and are told
+    successors = set(_counted_at_predecessor(inp, cfg))
+    later = [sid for sid in sorted(successors) if sid not in opened]
     for sid, name, row in schools.filter((pl.col("_basis_pupils") == 0) & pl.col(IN_FORMULA_FLAG) & open_in_period(
             schools, cfg) & ~pl.col(SCHOOL_ID).is_in(later)).select(SCHOOL_ID, SCHOOL_NAME, row_of).sort(SCHOOL_ID).iter_rows():
         why = (f"counted: it opened on {opened[sid]:%d/%m/%Y}, after census day ({cfg.census_date:%d/%m/%Y}), so its "
-               "census rows are not counted (SPEC 11.1); if it is the school that was there before under the same id "
-               "(an academy that kept its DfE number), clear its opened date") if sid in opened else \
+               "census rows are not counted (SPEC 11.1); " + (
+                   "the census lists under its new id pupils who were at the school it took over from: give them that "
+                   "school's id, as on census day, or give it a pupils_override" if sid in successors else
+                   "if it is the school that was there before under the same id (an academy that kept its DfE "
+                   "number), clear its opened date")) if sid in opened else \
             _no_pupils_because(inp, cfg)
         issues.warn("no_pupils", f"school {sid} ({name}) has no pupils {why}", **inp.schools.where(SCHOOL_ID, row),
                     value=sid)

@@ -864,3 +864,19 @@ def test_census_rows_at_a_school_closed_before_census_day_with_no_successor_are_
                                       "(17/01/2013), and has no successor open in the period")
     assert "check its closed date against the census" in nowhere.message
     assert by_school(r).keys() == {"A"} and r.schools.filter(pl.col("school_id") == "A")["pupils"].item() == 1
+
+
+def test_an_academy_opening_after_census_day_whose_census_rows_are_under_its_own_new_id_is_told_they_count_nowhere__spec_11_11(
+        tmp_path):
+    """A census row at a school not open on census day counts at its nearest successor open in the period,
+    else nowhere (SPEC 11.11). An academy with a new id that opened after census day, whose pupils the census
+    extract already lists under that new id (none at its predecessor), so has none counted: the run must say
+    so at its row, not stay silent because it is a successor (its predecessor holds none of those rows)."""
+    schools = [school("A", closed="2013-03-31", successor="AA", pupils=""), school("AA", opened="2013-04-01", pupils=""),
+               school("B", pupils="")]
+    census = [pupil("E801200005002", "AA", "2005-05-05"), pupil(U1, "B", "2005-05-05")]
+    r = run(tmp_path, schools=schools, census=census, statements=[statement(U1, PRIMARY, school="B")])
+    assert dict(r.schools.select("school_id", "pupils").iter_rows())["AA"] == 0
+    [w] = [i for i in r.issues if i.code == "no_pupils"]
+    assert w.row == 3 and "school AA" in w.message
+    assert "opened on 01/04/2013, after census day (17/01/2013), so its census rows are not counted" in w.message
