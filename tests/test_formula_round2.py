@@ -576,3 +576,24 @@ def test_clusters_not_in_last_years_file_are_named_as_unprotected_by_the_floor__
         "is not (K3), so it is neither floored nor scaled; a cluster renamed, split or re-keyed since last year "
         "is new")]
     assert "(K1, K2, K3)" in told({"926-01": 300000, "926-02": 300000})[0][4]  # every cluster re-keyed: none protected
+
+
+def test_explain_of_an_academy_whose_predecessor_closed_before_the_period_says_its_census_pupils_count_here__spec_11_11(
+        tmp_path):
+    """A conversion on 1 April, after the January census: OLD is open on no day of the period, so its census rows
+    count at NEW (SPEC 11.11) and NEW is paid their share. explain had said the census counted them at OLD and
+    their share was OLD's, beside NEW's own 3 of 4 units."""
+    from senrun.yearly.explain import explain_school
+
+    schools = table([school("OLD", closed="2013-03-31", successor_id="NEW"), school("NEW", opened="2013-04-01"),
+                     school("B", "K2")])
+    path = write_run(tmp_path, schools=schools, census=census_rows("OLD", 3) + census_rows("B", 1, start=10),
+                     budget={"pupil_specific_pot": "1000"}, statements=[statement(U1, "2005-05-05", school="B",
+                                                                                   annual="0")],
+                     formula=rules({"name": "per_pupil", "basis": "pupils", "remainder": True}))
+    r = allocate(load_config(path))
+    assert dict(r.schools.select("school_id", "pupils").iter_rows())["NEW"] == 3
+    said = explain_school(r, "NEW")["formula"]["text"]
+    assert "their share of the formula is that school's" not in said
+    assert ("It took over from OLD on 01/04/2013, after the census date 17/01/2013, and that school is open on no day "
+            "of the period: the census rows there count here (SPEC §11.11).") in said

@@ -232,9 +232,20 @@ def _formula_place(result: RunResult, school_id: str) -> str:
     late = sorted((old, day) for old, day in result.takeovers if old in before and day > census)
     if not late:
         return ""
-    told = ", ".join(f"{old} on {day:%d/%m/%Y}" for old, day in late)
-    return (f"It took over from {told}, after the census date {census:%d/%m/%Y}: the census counted those pupils "
-            "there, and their share of the formula is that school's (SPEC §11.1). ")
+    with_row = set(result.schools["school_id"].to_list())  # a predecessor open on no day of the period has no row
+    kept = [(old, day) for old, day in late if old in with_row]
+    gone = [(old, day) for old, day in late if old not in with_row]
+    text = ""
+    if kept:
+        told = ", ".join(f"{old} on {day:%d/%m/%Y}" for old, day in kept)
+        text += (f"It took over from {told}, after the census date {census:%d/%m/%Y}: the census counted those pupils "
+                 "there, and their share of the formula is that school's (SPEC §11.1). ")
+    if gone:
+        told = ", ".join(f"{old} on {day:%d/%m/%Y}" for old, day in gone)
+        text += (f"It took over from {told}, after the census date {census:%d/%m/%Y}, and "
+                 f"{'that school is' if len(gone) == 1 else 'those schools are'} open on no day of the period: "
+                 "the census rows there count here (SPEC §11.11). ")
+    return text
 
 
 def _count(units) -> str:
