@@ -56,6 +56,8 @@ def test_an_opening_date_as_excel_serial_days_is_read_from_1_march_1900_to_31_de
     assert table.frame["opened"].to_list() == [date(1900, 3, 1), date(2099, 12, 31), None, None, None,
                                                date(2018, 9, 1)]
     assert sorted(_messages(issues)) == [4, 5, 6]
+    assert _messages(issues)[5] == ('"73051" is a day number Excel shows as a date after 31/12/2099; senrun reads '
+                                    'dates from 1900 to 2099: check the date')
 
 
 def test_a_date_with_its_month_written_sept_is_read_as_september__spec_5(tmp_path):
@@ -129,8 +131,14 @@ def test_an_amount_with_six_decimals_is_told_to_round_it_in_the_cell_and_one_wit
 
 
 def test_an_amount_written_1e11_is_told_as_beyond_the_ceiling_not_as_no_amount__spec_1(tmp_path):
-    for i, message in _money_messages(tmp_path, ["1E+11", "1e11"]).items():
+    for i, message in _money_messages(tmp_path, ["1E+11", "1e11", "2.5E+10", "1.0000001e10"]).items():
         assert message.endswith("is more than £10,000,000,000.00, the most senrun accepts for one amount"), i
+
+
+def test_an_amount_in_exponent_form_within_the_ceiling_is_told_as_no_amount__spec_1(tmp_path):
+    """Only an amount beyond £10,000,000,000 is told as beyond it; `9.5E+09` is not written as money."""
+    assert _money_messages(tmp_path, ["9.5E+09", "1E+10"]) == {
+        2: '"9.5E+09" is not an amount of money', 3: '"1E+10" is not an amount of money'}
 
 
 def test_a_parquet_float_amount_beyond_the_ceiling_is_refused_not_read_as_pence__spec_1(tmp_path):

@@ -22,7 +22,7 @@ from datetime import date
 import polars as pl
 
 from . import parse
-from ..money import ceiling_text
+from ..money import CEILING_PENCE, ceiling_text
 from .schema import (COMPACT_DTYPES, DTYPES, ENROL_CODES, EVENTS, MOVE_REASONS, NULLABLE, SEN_CODES, SERIAL_DATES,
                      STREAMS, Column, Kind)
 from .upn import UpnKeys, keyed, keyed_plan, not_ok
@@ -168,8 +168,13 @@ def shown(name: str) -> pl.Expr:
     return pl.when(uncalculated).then(raw.str.strip_prefix(parse.UNCALCULATED)).otherwise(raw)
 
 
-#: A float cell shown in exponent form beyond 10¹⁰ pounds (`1e+17`): more than the ceiling, not a typing slip.
-_HUGE_FLOAT = r"^\d+(?:\.\d+)?[eE]\+?(?:1[1-9]|[2-9]\d|\d{3,})$"
+#: A number in exponent form (`2.5E+10`, as Excel shows a wide number): beyond the ceiling it says so, not a slip.
+_EXPONENT = r"^\d+(?:\.\d+)?[eE][+-]?\d+$"
+
+
+def _huge_exponent(raw: pl.Expr) -> pl.Expr:
+    """True where a cell in exponent form is more pounds than the ceiling (`2.5E+10`, `1e17`)."""
+    return raw.str.contains(_EXPONENT) & (raw.cast(pl.Float64, strict=False) > float(CEILING_PENCE // 100))
 
 
 def _dot_thousands(column: str) -> pl.Expr:
@@ -204,7 +209,7 @@ def bad_message(col: Column) -> pl.Expr:
                    "amount is not known, find it"))
                .when(raw.str.contains(r"^[£\s]*[-−(]\s*£?\s*[\d.]")).then(pl.lit(" is negative; money must not be negative"))
                .when(parse.money_text(col.name).str.contains(parse.DOT_THOUSANDS)).then(_dot_thousands(col.name))
-               .when(parse.too_large_money(col.name) | raw.str.contains(_HUGE_FLOAT))
+               .when(parse.too_large_money(col.name) | _huge_exponent(raw))
                .then(pl.lit(f" is more than {ceiling_text()}, the most senrun accepts for one amount"))
                .when(raw.str.contains(r"^[£\d,\s]*\.\d{6,}$")).then(pl.lit(
                    " has more than two decimal places: a formula's result that Excel shows rounded; round it "
@@ -235,6 +240,12 @@ def bad_message(col: Column) -> pl.Expr:
                             "written to the file without its date format; format the column as a date in Excel "
                             "(such as dd/mm/yyyy) and save it again"))
                .otherwise(msg))
+        if col.name in SERIAL_DATES:  # a school's dates, where a day number is read (SPEC §11.1)
+            days = raw.str.extract(parse.SERIAL_TEXT, 1).cast(pl.Int32, strict=False)
+            msg = (pl.when(days > parse.SERIAL_DAYS[1])
+                   .then(pl.lit(" is a day number Excel shows as a date after 31/12/2099; senrun reads dates from "
+                                "1900 to 2099: check the date"))
+                   .otherwise(msg))
     return pl.concat_str([pl.lit('"'), shown(col.name), pl.lit('"'), msg])
 
 
