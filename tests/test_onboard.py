@@ -346,6 +346,18 @@ def test_a_name_is_never_proposed_as_a_schools_id_and_of_an_estab_and_a_urn_the_
     assert (school.header, school.others, school.confidence) == ("URN", ("ESTAB",), "likely")
 
 
+def test_a_statements_setting_column_of_dfe_numbers_is_proposed_as_the_school_that_holds_the_psf__spec_2():
+    """SEN teams head the school a child's plan names "Setting" (a plan names an educational setting); a column of
+    DfE numbers under it is the statements' school, and a column of settings' names is not."""
+    statements = Sheet(Path("statements.xlsx"), "Plans", 3, ["Pupil UPN", "D.O.B.", "Setting", "Annual PSF £"],
+                       {"Pupil UPN": [upn(1), upn(2)], "D.O.B.": ["30/01/2006"], "Setting": ["8882014", "8884005"],
+                        "Annual PSF £": ["£3,263.00"]}, rows=2)
+    assert {p.column: p.header for p in propose_columns(statements, "statements")}["school_id"] == "Setting"
+    named = Sheet(Path("statements.xlsx"), "Plans", 3, ["Pupil UPN", "Setting"],
+                  {"Pupil UPN": [upn(1)], "Setting": ["North Road Primary School", "Casterton Primary School"]}, rows=2)
+    assert "school_id" not in {p.column for p in propose_columns(named, "statements")}
+
+
 def test_a_need_index_is_never_taken_for_the_cluster_and_an_area_column_is():
     values = {"DfE Number": ["9262001", "9262002", "9262003", "9262004"], "School Name": ["A", "B", "C", "D"],
               "SEN Need Index": ["0.25", "0.5", "0.25", "0.5"]}
