@@ -285,3 +285,18 @@ def test_a_school_closed_since_last_year_is_named_in_the_largest_changes_by_its_
     assert done.exit_code == 0, done.output
     [line] = [line for line in done.output.splitlines() if line.startswith("│ Z ")]
     assert [c.strip() for c in line.split("│")[1:4]] == ["Z", "Zetland Junior School", "C1"]
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "ascii"])
+def test_a_json_report_is_utf_8_whatever_the_locale_so_same_inputs_give_the_same_bytes(config, encoding):
+    # SPEC §6: outputs depend only on inputs, config and version; a JSON report (`explain --json`,
+    # `validate --json`, docs/explain.md and docs/validate.md) is read by programs, and JSON exchanged
+    # between systems is UTF-8 (RFC 8259): a £ is never a ? or a Latin-1 byte because of the locale
+    args = ["explain", "-c", str(config), "--school", "A", "--json"]
+    plain = run_cli(args, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    other = run_cli(args, env={**os.environ, "PYTHONIOENCODING": encoding})
+    assert plain.returncode == 0 and other.returncode == 0, other.stderr
+    assert "£" in plain.stdout.decode("utf-8")
+    assert other.stdout == plain.stdout
+    import json
+    assert json.loads(other.stdout.decode("utf-8")) == json.loads(plain.stdout.decode("utf-8"))

@@ -233,7 +233,7 @@ def _print_issues(exc, as_json: bool, writes: bool = True) -> None:
     from .render import issues_json, print_issues
 
     if as_json:
-        print(issues_json(exc.issues))
+        print_json(issues_json(exc.issues))
     else:
         done = atomic.swapped_in()
         heading = (f"senrun stopped: {_written()}." if done is not None else
@@ -247,8 +247,8 @@ def _unexpected(exc: BaseException, debug: bool, as_json: bool) -> None:
         from ..errors import ERROR, Issue
         from .render import issues_json
 
-        print(issues_json([Issue("internal", ERROR, f"senrun failed unexpectedly ({type(exc).__name__}); "
-                                 "run again with --debug for the traceback, and report it")]))
+        print_json(issues_json([Issue("internal", ERROR, f"senrun failed unexpectedly ({type(exc).__name__}); "
+                                      "run again with --debug for the traceback, and report it")]))
     if debug:
         import traceback
 
@@ -292,6 +292,19 @@ def quiet_pipe() -> None:
         os.close(null)
     except (OSError, ValueError, AttributeError):
         pass
+
+
+def print_json(text: str) -> None:
+    """A JSON report on standard output, as UTF-8 with `\n` line ends whatever the locale or
+    console: JSON passed between programs is UTF-8 (RFC 8259), and the same inputs give the same
+    bytes everywhere (a £ is never a ? on an ASCII locale, nor a Latin-1 byte)."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a stream with no bytes under it (a test's StringIO): it holds text
+        print(text)
+        return
+    sys.stdout.flush()
+    buffer.write(text.encode("utf-8") + b"\n")
+    buffer.flush()
 
 
 def tolerant_streams() -> None:

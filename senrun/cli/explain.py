@@ -9,7 +9,7 @@ import typer
 from ..errors import shown_safely
 from .app import app
 from .common import (ConfigOpt, DebugOpt, ExplainPreviousOpt, JsonOpt, PersonalOpt, RegisterOpt, console, fail_usage,
-                     handled)
+                     handled, print_json)
 
 
 @app.command()
@@ -47,7 +47,7 @@ def explain(
             data = explain_upn(result, psf.rows, upn, inp.moves.frame if inp.moves else None, inp.statements.frame,
                                personal=show_personal)  # the UPN asked about is shown; the date of birth is not
         if as_json:
-            print(to_json(data))
+            print_json(to_json(data))
         elif school is not None:
             _print_school(data)
         else:

@@ -10,7 +10,7 @@ import typer
 
 from .app import app
 from .common import (EXISTING_FILE, ConfigOpt, DebugOpt, FloorPreviousOpt, JsonOpt, PersonalOpt, RegisterOpt, console,
-                     err_console, fail_usage, handled)
+                     err_console, fail_usage, handled, print_json)
 
 AcceptOpt = Annotated[Optional[Path], typer.Option(
     "--accept", help="A YAML list of known warnings (kind, upn/school/row, reason, until): accepted ones are "
@@ -61,7 +61,7 @@ def validate(
     with handled(debug, as_json):
         report = run_validation(config, accept, register=register, previous=previous, previous_config=previous_config)
         if as_json:
-            print(issues_json(report.shown, report.summary(personal=show_personal)))
+            print_json(issues_json(report.shown, report.summary(personal=show_personal)))
         else:
             print_issues(report.shown, console)
             _print_accepted(report, show_personal)
