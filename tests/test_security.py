@@ -637,3 +637,30 @@ def test_a_childs_date_of_birth_as_a_columns_header_is_hidden_in_the_place_an_is
                   column="05/05/2005", expected="a header such as 05/05/2005's", personal=("05/05/2005",))
     shown = issue.hidden()
     assert shown.where() == "census.csv › [hidden]" and "05/05/2005" not in str(shown) + (shown.expected or "")
+
+
+def test_a_sheet_named_with_a_childs_date_of_birth_is_hidden_where_the_workbooks_sheets_are_listed(tmp_path):
+    """docs/security.md: a message never quotes a child's date of birth, nor a date among other words where
+    one does not belong. A workbook with a tab per child ("Ben Carter 04-12-2003") and a `sheet:` typed wrong
+    printed every sheet's name in the error; the sheet that holds a date among words is now `[hidden]`."""
+    import yaml
+    from builders import statement, write_run
+
+    config = write_run(tmp_path, statements=[statement("B801200005001", "2006-05-01", "A")])
+    rows = list(csv.reader((tmp_path / "statements.csv").open()))
+    book = openpyxl.Workbook()
+    book.active.title = "Statements"
+    for row in rows:
+        book.active.append(row)
+    book.create_sheet("Ben Carter 04-12-2003")
+    book.create_sheet("Lookup")
+    book.save(tmp_path / "statements.xlsx")
+    cfg = yaml.safe_load(config.read_text())
+    cfg["inputs"]["statements"] = {"path": "statements.xlsx", "sheet": "Statments"}
+    config.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    for args in (["validate", "-c", str(config)], ["validate", "-c", str(config), "--json"]):
+        done = runner.invoke(app, args)
+        assert done.exit_code == 1, done.output
+        assert "04-12-2003" not in done.output and "Ben Carter" not in done.output
+        assert "its sheets are: Statements, [hidden], Lookup" in done.output
+        assert "did you mean 'Statements'?" in done.output

@@ -35,6 +35,7 @@ from xml.etree import ElementTree
 
 import polars as pl
 
+from ..errors import HIDDEN, holds_child_data
 from .parse import UNCALCULATED
 
 MAX_XML_BYTES = 500_000_000  # what a workbook's parts may unpack to, in all
@@ -198,9 +199,16 @@ def sheet_chosen(data: bytes, sheet: str | None) -> str | None:
         return None
 
 
+def _listed(name: str) -> str:
+    """A sheet's name as a message lists it: `[hidden]` where it holds what looks like a child's data (a
+    tab per child, "Ben Carter 04-12-2003"), as a cell's text would be (docs/security.md)."""
+    return HIDDEN if holds_child_data(name) else name
+
+
 def sheet_list(sheets: dict) -> str:
     """`its sheets are: Chart (a chart), Lookup (hidden), Schools`, for a message."""
     def described(name: str, s: SheetEntry) -> str:
+        name = _listed(name)
         return f"{name} (a chart)" if not s.table else f"{name} (hidden)" if not s.visible else name
 
     return "its sheets are: " + ", ".join(described(n, s) for n, s in sheets.items())
@@ -310,9 +318,9 @@ def _choose(sheet: str | None, sheets: dict[str, SheetEntry]) -> str:
             raise Unreadable(f"has no worksheet to read, only charts; {sheet_list(sheets)}")
         return next((n for n in tables if sheets[n].visible), tables[0])
     if sheet not in sheets:
-        close = difflib.get_close_matches(sheet, names, n=1)
+        close = [n for n in difflib.get_close_matches(sheet, names, n=1) if not holds_child_data(n)]
         hint = f" — did you mean '{close[0]}'?" if close else ""
-        raise Unreadable(f"has no sheet '{sheet}'{hint}; its sheets are: {', '.join(names)}")
+        raise Unreadable(f"has no sheet '{sheet}'{hint}; its sheets are: {', '.join(map(_listed, names))}")
     if not sheets[sheet].table:
         raise Unreadable(f"has a chart on its sheet '{sheet}', not a table: name the sheet holding the data "
                          f"with sheet: in the config; {sheet_list(sheets)}")
