@@ -89,6 +89,22 @@ def test_init_drafts_a_config_for_council_spreadsheets_that_validates_as_drafted
     assert report.totals is not None
 
 
+def test_a_header_holding_a_childs_upn_or_date_of_birth_is_hidden_where_init_lists_the_columns_not_mapped__uk_gdpr(
+        tmp_path):
+    """A census pasted under its headers with one column's header overwritten by a child's UPN, and a sheet
+    of notes headed by a child's name and date of birth: init lists what it left unmapped, never the child."""
+    folder = council_files(tmp_path / "council")
+    census = folder / "Spring census.csv"
+    census.write_text(census.read_text().replace("Forename", upn(7), 1), encoding="utf-8")
+    (folder / "notes.csv").write_text("Ben Carter 04-12-2003,Agreed\nForum,yes\n", encoding="utf-8")
+    result, out = _init(tmp_path, folder)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "Spring census.csv: not mapped (not read): [hidden]" in said
+    assert "notes.csv: not recognised as any input (headers: [hidden], Agreed)" in said
+    assert upn(7) not in result.output and "04-12-2003" not in result.output and upn(7) not in out.read_text()
+
+
 def test_init_says_plainly_why_a_file_cannot_be_read_and_reads_a_csv_saved_as_xlsx_as_the_inputs_do(tmp_path):
     folder = council_files(tmp_path / "council")
     (folder / "damaged.xlsx").write_bytes(b"PK\x03\x04" + b"cut short")

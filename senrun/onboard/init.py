@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..calendar import labelled_years
-from ..errors import Issues, SenrunError, looks_personal
+from ..errors import HIDDEN, Issues, SenrunError, holds_child_data, looks_personal
 from ..inputs.headers import not_annual
 from ..inputs.schema import ANNUAL_AMOUNT, CEASED_DATE, EVENT, SCHEMAS
 from .match import (INPUT_ORDER, LIKELY, Proposal, assign, column_fit, fit, label_rank, other_export, propose_columns,
@@ -221,7 +221,7 @@ def draft(sources: list[Path], out: Path) -> Draft:
             # never a `Weekly amount` for annual_amount, nor a column whose values are not amounts (a `Type` of PSF)
             column = next(c for c in SCHEMAS[f.name] if c.name == col)
             fits = [h for h in spare if not says_otherwise(h, col) and column_fit(f.table, h, column) >= LIKELY]
-            among = f" (one of the columns not mapped: {', '.join(fits[:8])}?)" if fits else ""
+            among = f" (one of the columns not mapped: {', '.join(map(_header, fits[:8]))}?)" if fits else ""
             d.edits.append(f"inputs.{f.name}.columns: no header found for {col}; add \"Your header\": {col}{among}")
             if col == ANNUAL_AMOUNT and (other := [h for h in spare if not_annual(h)]):
                 d.edits.append(f"inputs.{f.name}: '{other[0]}' is not a yearly amount; senrun pays annual_amount as a "
@@ -229,13 +229,13 @@ def draft(sources: list[Path], out: Path) -> Draft:
                                "policy pays) and map that one")
         for p in f.proposals:
             if p.confidence != "sure":
-                d.checks.append(f"inputs.{f.name}.columns: \"{p.header}\" → {p.column} ({p.confidence}, "
+                d.checks.append(f"inputs.{f.name}.columns: \"{_header(p.header)}\" → {p.column} ({p.confidence}, "
                                 f"{p.score:.2f}{_also(p, '; ')})")
         d.edits += _ceased_by_status(f, spare)
         if spare:
             kept = ("kept under their own names, e.g. for a need column" if f.name == "schools" else
                     "not read")
-            d.unmapped.append(f"{f.table.label}: not mapped ({kept}): {', '.join(spare)}")
+            d.unmapped.append(f"{f.table.label}: not mapped ({kept}): {', '.join(map(_header, spare))}")
     taken = {id(f.table) for f in found.values()}
     for t in tables:
         if id(t) in taken:
@@ -262,7 +262,13 @@ def _not_recognised(t: Sheet) -> str:
         return (f"{t.label}: not recognised as any input: its first row holds a child's data (a UPN or a date), "
                 "not headers: add the header row")
     more = "…" if len(t.headers) > 8 else ""
-    return f"{t.label}: not recognised as any input (headers: {', '.join(t.headers[:8])}{more})"
+    return f"{t.label}: not recognised as any input (headers: {', '.join(map(_header, t.headers[:8]))}{more})"
+
+
+def _header(text: str) -> str:
+    """A header as init prints it: hidden where it holds what looks like a child's data (a UPN, or a date among
+    words), as a cell's text would be (docs/security.md)."""
+    return HIDDEN if holds_child_data(text) or looks_personal(text) else text
 
 
 #: At most this many of validate's errors on the draft are listed (the first ones lead to the rest).
