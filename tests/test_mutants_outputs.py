@@ -458,3 +458,52 @@ def test_the_workings_sheet_names_each_school_just_after_its_id__spec_6():
     work = present.workings_table(build_result())
     assert work.columns[:3] == ["school_id", "school_name", "element"]
     assert work.row(0)[:3] == ("3301001", "Alder Primary", "Lump sum")
+
+
+def test_a_totals_rows_change_in_per_cent_is_rounded_half_away_from_zero_as_each_rows_is__spec_6_decisions_24(
+        tmp_path):
+    """Last year 100,480,000p, this year 125,600p more: exactly 0.125%. diff.csv's cluster row gives 0.13 (half away
+    from zero, integer arithmetic); the Total rows of the Schools and Clusters sheets and of a pack's Schools sheet
+    gave round()'s 0.12 beside it."""
+    import openpyxl
+
+    from senrun.outputs.clusterpack import plan_packs
+    from senrun.outputs.workbook import workbook_bytes
+
+    schools = [{"school_id": s, "school_name": n, "cluster_id": "C1", "ssa": ssa, "pupils": p}
+               for s, n, ssa, p in (("A", "Ash", "1000.00", "100"), ("B", "Birch", "2000.00", "200"),
+                                    ("H", "Holly", "3056.00", "300"))]
+    result = run(tmp_path, statements=[], schools=schools)
+    now = dict(result.schools.select("school_id", "total").iter_rows())
+    assert sum(now.values()) == 100_605_600  # so that last year's 100,480,000p is 125,600p less: 0.125%
+    prev = pl.DataFrame({"school_id": ["A", "B", "H"], "cluster_id": ["C1"] * 3,
+                         "total": [now["A"] - 125_600, now["B"], now["H"]]})
+    diff = diff_frames(prev, result.schools.select("school_id", "cluster_id", "total"), Decimal(10))
+    assert diff.filter(pl.col("level") == "cluster")["change_pct"].to_list() == [0.13]
+    book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(result, diff)))
+    for sheet in ("Schools", "Clusters"):
+        rows = list(book[sheet].iter_rows(values_only=True))
+        [total] = [r for r in rows if "Total" in r]
+        assert dict(zip(rows[0], total))["Change (%)"] == 0.13, sheet
+    [task] = plan_packs(result, diff)
+    assert dict(zip(task.schools.headers, task.schools.totals))["Change (%)"] == 0.13
+
+
+def test_a_schools_return_gives_its_change_in_per_cent_rounded_half_away_from_zero_as_diff_csv_does__spec_6(
+        tmp_path):
+    """One school, the whole pot its own: 100,605,600p this year against 100,480,000p, exactly 0.125%. diff.csv
+    gives 0.13; the school's return gave round()'s 0.12."""
+    import openpyxl
+
+    from senrun.outputs.returnbook import build_chunk
+    from senrun.outputs.returns import plan_returns
+
+    schools = [{"school_id": "A", "school_name": "Ash", "cluster_id": "C1", "ssa": "6056.00", "pupils": "600"}]
+    result = run(tmp_path, statements=[], schools=schools)
+    assert result.schools["total"].to_list() == [100_605_600]
+    prev = pl.DataFrame({"school_id": ["A"], "cluster_id": ["C1"], "total": [100_480_000]})
+    diff = diff_frames(prev, result.schools.select("school_id", "cluster_id", "total"), Decimal(10))
+    assert diff.filter(pl.col("level") == "school")["change_pct"].to_list() == [0.13]
+    [(_, data)] = build_chunk(next(plan_returns(result, 10, diff)))
+    rows = {r[0]: r[1] for r in openpyxl.load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True) if r[0]}
+    assert rows["Change (%)"] == 0.13

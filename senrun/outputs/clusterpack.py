@@ -121,7 +121,7 @@ class SchoolsShape:
             return sum(r[i] for r in rows if r[i] is not None)
         totals = ["Total" if c == "school_name" else total(c) if c in self.summed else None for c in self.columns]
         if {"change_pct", "change", "previous_total"} <= set(self.columns) and total("previous_total"):
-            totals[self.columns.index("change_pct")] = round(total("change") * 100 / total("previous_total"), 2)
+            totals[self.columns.index("change_pct")] = common.percent_change(total("change"), total("previous_total"))
         return Table(self.headers, self.kinds, tuple(rows), tuple(totals))
 
 

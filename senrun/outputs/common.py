@@ -424,3 +424,14 @@ def inputs_fingerprint(result) -> str:
     if result.register is not None:
         lines.append(f"register {result.register.sha256}")
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+
+
+def percent_change(change: int, previous: int) -> float | None:
+    """change ÷ previous × 100 to two places, half away from zero by integer arithmetic (as the diff's
+    `change_pct`, yearly.diff.change_pct_expr); None when previous is 0. A totals row's per cent is the
+    same figure as a row's would be for the same pence (0.125% is 0.13, never round()'s 0.12)."""
+    if previous == 0:
+        return None
+    num = change * 10_000 * (1 if previous > 0 else -1)
+    q = (abs(num) * 2 + abs(previous)) // (abs(previous) * 2)
+    return (-q if num < 0 else q) / 100

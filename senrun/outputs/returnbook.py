@@ -23,7 +23,7 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from .common import notional_note, number_or_text
+from .common import notional_note, number_or_text, percent_change
 from .packbook import PackChunk, build_pack_chunk
 from .tablesheet import TableSheet, fit_text
 from .xlsx import (Formats, footer, lines_height, lines_in, new_workbook, print_setup, register_formats, write_money,
@@ -238,7 +238,7 @@ def change_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) ->
         fit_row(ws, row + offset, ((label, 0),))
     ws.write_string(row + 4, 0, "Change (%)")
     if before:
-        ws.write_number(row + 4, 1, round((now - before) * 100 / before, 2), fmt.pct)
+        ws.write_number(row + 4, 1, percent_change(now - before, before), fmt.pct)
     elif school.new_this_year is not False:  # (words of its own for a school that took over during the year)
         ws.write_string(row + 4, 1, school.new_this_year if isinstance(school.new_this_year, str) else "new this year")
     else:  # in last year's run with nothing: no per cent of £0 (diff.csv's change_pct is blank too)

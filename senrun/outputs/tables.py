@@ -166,9 +166,9 @@ def totals_row(ws: Worksheet, frame: pl.DataFrame, fmt: Formats, row: int, sums:
         else:
             ws.write_number(row, col, value, fmt.integer_bold)
     if {"change_pct", "change", "previous_total"} <= set(frame.columns):  # the whole table's change in %
-        before, change = int(frame["previous_total"].sum()), int(frame["change"].sum())
-        if before:
-            ws.write_number(row, frame.columns.index("change_pct"), round(change * 100 / before, 2), fmt.pct)
+        pct = common.percent_change(int(frame["change"].sum()), int(frame["previous_total"].sum()))
+        if pct is not None:
+            ws.write_number(row, frame.columns.index("change_pct"), pct, fmt.pct)
 
 
 # --- rows as XML, column by column (for a TableSheet) ------------------------------------
