@@ -170,8 +170,10 @@ def test_a_schools_psf_text_counts_its_stopped_lines_apart_from_the_continuing_o
     _, result, _, _ = explained
     psf = explain_school(result, "A")["psf"]
     stopped = [c for c in psf["children"] if c["reason"] != "continuing"]
-    assert stopped and any(c["reason"] == "phase_end" for c in stopped)
+    moved = [c for c in psf["children"] if c["went_to"]]  # (U2's managed move to B: its PSF went on, FAQ 6)
+    assert stopped and any(c["reason"] == "phase_end" for c in stopped) and moved
     assert psf["text"] == (f"Continuing PSF: £{psf['amount'] / 100:,.2f} from {len(psf['children'])} line(s), "
+                           f"{len(moved)} of them moved on (the PSF went with the child) and "
                            f"{len(stopped)} of them stopped (paid to their stop date, or nothing).")
 
 
@@ -225,3 +227,23 @@ def test_a_statement_issued_after_the_policy_began_is_not_counted_as_a_stopped_l
     psf = explain_school(result, "A")["psf"]
     assert psf["text"] == ("Continuing PSF: £1,200.00 from 2 line(s), 1 of them statements issued after the policy "
                            "began (never paid).")
+
+
+def test_a_school_a_child_left_by_managed_move_is_said_to_have_moved_on_with_the_psf_not_to_have_stopped__faq_6(
+        tmp_path):
+    """PSF follows a managed move (FAQ 6): the giving school's line ends on the move, before the statement's
+    first stop (a Year 6 child's phase end on 1 September).  Its explanation says where the PSF went, as its
+    return does, and does not count the line among those stopped 'paid to their stop date'."""
+    path = write_run(tmp_path, statements=[STATEMENTS[0]], census=CENSUS,
+                     moves=[{"upn": U1, "from_school_id": "A", "to_school_id": "B", "move_date": "2013-05-13",
+                             "reason": "managed_move"}])
+    result, _, _ = run_for_explain(load_config(path))
+    e = explain_school(result, "A")
+    [line] = e["psf"]["children"]
+    assert (line["paid_to"].isoformat(), line["stop_date"].isoformat(), line["reason"], line["went_to"]) == (
+        "2013-05-31", "2013-09-01", "phase_end", "B")
+    assert "moved on to B, the PSF went with the child; the statement's first stop: phase_end from 2013-09-01" \
+        in line["text"]
+    assert e["psf"]["text"].endswith("from 1 line(s), 1 of them moved on (the PSF went with the child).")
+    [received] = explain_school(result, "B")["psf"]["children"]
+    assert received["went_to"] is None and received["text"].endswith("phase_end from 2013-09-01")

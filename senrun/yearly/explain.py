@@ -27,7 +27,7 @@ from ..register import last_paid_words, last_years_stop
 from ..result import RunResult
 from .diff import floor_previous
 from .. import history
-from ..neighbours import CAME_BY_SUCCESSION, CAME_EARLIER, CAME_FROM, neighbours
+from ..neighbours import CAME_BY_SUCCESSION, CAME_EARLIER, CAME_FROM, WENT_BY_SUCCESSION, WENT_TO, neighbours
 from ..urns import school_by_urn
 from ..inputs.schema import ANNUAL_AMOUNT, CLUSTER_ID, EVENT, MOVE_DATE, ROW, SCHOOL_ID, STREAM, UPN
 
@@ -153,9 +153,12 @@ def explain_school(result: RunResult, school_id: str, personal: bool = True,
 def _stopped_lines(children: list[dict]) -> str:
     """How many of a school's lines stopped (a child who left the phase or the school, a ceased plan):
     listed with the continuing ones, they are paid for the months before they stopped, or nothing."""
-    stopped = sum(1 for c in children if c["reason"] not in ("continuing", POST_POLICY))
+    went = sum(1 for c in children if c["went_to"] is not None)
+    stopped = sum(1 for c in children if c["reason"] not in ("continuing", POST_POLICY) and c["went_to"] is None)
     late = sum(1 for c in children if c["reason"] == POST_POLICY)
     parts = []
+    if went:
+        parts.append(f"{went} of them moved on (the PSF went with the child)")
     if stopped:
         parts.append(f"{stopped} of them stopped (paid to their stop date, or nothing)")
     if late:
@@ -186,6 +189,11 @@ def _child_line(r: dict, cfg: Config, statements: str, personal: bool, segments:
     moved_in = before is not None and before != r["paid_school_id"]
     how = ("as the successor of " if r.get(CAME_BY_SUCCESSION) else
            "with PSF from the statement's school, " if r.get(CAME_EARLIER) else "by managed move from ")
+    # the school the PSF went on to from here (a managed move, a successor), as the returns say it: the line
+    # ended here, but the child's PSF did not stop; what stops it later is the next school's (FAQ 6; SPEC §11.1)
+    went = r.get(WENT_TO)
+    went_on = (f"school closed, its PSF went on to its successor {went} (no move)" if r.get(WENT_BY_SUCCESSION)
+               else f"moved on to {went}, the PSF went with the child") if went is not None else ""
     # a statement issued on or after the policy start never held funding (SPEC §3): nothing stopped, so no date
     undated = r["reason"] == POST_POLICY
     paid = (f"paid {r['units']} {unit} ({r['paid_from']} – {r['paid_to']})" if r["units"] else "paid nothing")
@@ -198,13 +206,15 @@ def _child_line(r: dict, cfg: Config, statements: str, personal: bool, segments:
         "protected_phase": r["protected_phase"], "stop_date": None if undated else r["stop_date"],
         "reason": r["reason"],
         "psf_school_id": r["psf_school_id"], "paid_from": r["paid_from"], "paid_to": r["paid_to"],
-        "units": r["units"], "annual_amount": r["annual_amount"], "amount": r["paid_amount"],
+        "units": r["units"], "annual_amount": r["annual_amount"], "amount": r["paid_amount"], "went_to": went,
         "text": (f"{who}, {year_name(nc)} at the period start, "
                  f"protected phase {r['protected_phase'] or 'none'}"
                  + (f", {how}{before}" if moved_in else "")
                  + f": annual {fmt_gbp(r['annual_amount'])}{' (the last rate)' if rates else ''}, {paid}{rates} = "
                  f"{fmt_gbp(r['paid_amount'])}; "
-                 f"{r['reason']}" + (f" — {_RULE_TEXT[POST_POLICY]}" if r["reason"] == POST_POLICY else
+                 + (f"{went_on}; " + ("the statement's first stop: " if r["reason"] != "continuing" else "")
+                    if went_on else "")
+                 + f"{r['reason']}" + (f" — {_RULE_TEXT[POST_POLICY]}" if r["reason"] == POST_POLICY else
                                      f" from {r['stop_date']}" if r["reason"] != "continuing" and r["stop_date"]
                                      else "")),
     }
