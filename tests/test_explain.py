@@ -247,3 +247,18 @@ def test_a_school_a_child_left_by_managed_move_is_said_to_have_moved_on_with_the
     assert e["psf"]["text"].endswith("from 1 line(s), 1 of them moved on (the PSF went with the child).")
     [received] = explain_school(result, "B")["psf"]["children"]
     assert received["went_to"] is None and received["text"].endswith("phase_end from 2013-09-01")
+
+
+def test_explain_upn_does_not_say_a_statement_issued_after_the_policy_start_has_psf_that_continues_or_stops__faq_3_7(
+        tmp_path):
+    """A statement issued on or after the policy start generates no funding (FAQ 3, 7; SPEC §3): its trail said
+    'PSF stops on 2017-09-01' and 'Stream PSF: continues under the cluster model', of PSF it never had."""
+    path = write_run(tmp_path, statements=[statement(U2, "2005-05-05", statement_date="2013-02-01")], census=CENSUS)
+    result, psf, inp = run_for_explain(load_config(path))
+    [s] = explain_upn(result, psf.rows, U2)["statements"]
+    steps = {x["rule"]: x for x in s["steps"]}
+    assert s["stop"]["reason"] == "post_policy_statement" and s["paid"] == 0
+    assert steps["protected_phase"]["text"] == ("Phase: primary (years 0 to 6), to the end of Year 6; but this "
+                                                "statement carries no funding, so there is no PSF to protect (FAQ 3, 7).")
+    assert steps["protected_phase"]["stops_on"] is None
+    assert steps["stream"]["text"] == "Stream PSF: no effect — the statement carries no funding."

@@ -452,6 +452,9 @@ def _age_steps(r: dict, cfg: Config, personal: bool = True) -> list[dict]:
         return [age, _step("protected_phase", f"{year_name(nc)} is in no configured phase: no protected phase, "
                            "so no PSF from the policy start.", r["stop_phase_end"])]
     lo, hi = bounds[phase]
+    if r["post_policy"]:  # a statement issued on or after the policy start has no PSF to protect (FAQ 3, 7)
+        return [age, _step("protected_phase", f"Phase: {phase} (years {lo} to {hi}), to the end of {year_name(hi)}; "
+                           "but this statement carries no funding, so there is no PSF to protect (FAQ 3, 7).")]
     return [age, _step("protected_phase", f"Protected phase: {phase} (years {lo} to {hi}); it ends after "
                        f"{year_name(hi)}, so PSF stops on {r['stop_phase_end']} (FAQ 3–5).", r["stop_phase_end"])]
 
@@ -474,6 +477,8 @@ def _statement_step(r: dict, cfg: Config) -> dict:
 
 
 def _stream_step(r: dict, cfg: Config) -> dict:
+    if r["post_policy"]:  # nothing to continue or to end (FAQ 3, 7)
+        return _step("stream", f"Stream {r['stream']}: no effect — the statement carries no funding.")
     if r["stop_stream_ended"] is not None:
         return _step("stream", f"Stream {r['stream']}: paid up to the day before the policy start, stops on "
                      f"{cfg.policy_start} (FAQ 9).", r["stop_stream_ended"])
