@@ -164,7 +164,7 @@ def check_overrides(schools: Table, successions: Successions, cfg: Config, issue
     for row, sid in frame.filter(given & ~in_formula(frame)).select(ROW, SCHOOL_ID).iter_rows():
         if row not in shut:
             unused.append((row, f"school {sid} is outside the formula ({schools.headers.get(IN_FORMULA, IN_FORMULA)}: "
-                           f"no), which counts no pupils there (SPEC 11.2): its {column} {_whole_number(values[row])} "
+                           f"no), which counts no pupils there (SPEC §11.2): its {column} {_whole_number(values[row])} "
                            "sets no school's pupils; leave it blank"))
     for row, text in sorted(unused)[:MAX_LISTED]:
         issues.warn(OVERRIDE_UNUSED, text, **schools.where(PUPILS_OVERRIDE, row), value=_whole_number(values[row]),

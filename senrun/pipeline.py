@@ -431,7 +431,7 @@ def psf_issues(psf: PsfFrames, inp: Inputs, cfg: Config) -> None:
     if cfg.census_date < cfg.policy_start:
         issues.warn("census_before_policy", f"the census ({cfg.census_date}) is before the policy start "
                     f"({cfg.policy_start}): it is not used to check moves, and recorded moves alone decide where PSF "
-                    "is paid (SPEC 11.7)", file=cfg.path.name, row=cfg.lines.get("census_date"),
+                    "is paid (SPEC §11.7)", file=cfg.path.name, row=cfg.lines.get("census_date"),
                     column="census_date")
         return
     for row, upn, found in psf.rows.filter(pl.col("move_after_census")).sort(ROW).select(
@@ -651,13 +651,13 @@ def prepare(inp: Inputs, cfg: Config, psf: PsfFrames | None = None) -> Prepared:
     row_of = pl.col(ROW) if ROW in schools.columns else pl.lit(None, dtype=pl.Int64)  # the school's row, as Excel shows it
     opened = _opened_after_census(inp, cfg)
     # a successor's census pupils count at its predecessor only when the census lists them there; rows under the
-    # successor's own id, open after census day, count nowhere (SPEC 11.11) and are told
+    # successor's own id, open after census day, count nowhere (SPEC §11.11) and are told
     successors = set(_counted_at_predecessor(inp, cfg))
     later = [sid for sid in sorted(successors) if sid not in opened]
     for sid, name, row in schools.filter((pl.col("_basis_pupils") == 0) & pl.col(IN_FORMULA_FLAG) & open_in_period(
             schools, cfg) & ~pl.col(SCHOOL_ID).is_in(later)).select(SCHOOL_ID, SCHOOL_NAME, row_of).sort(SCHOOL_ID).iter_rows():
         why = (f"counted: it opened on {opened[sid]:%d/%m/%Y}, after census day ({cfg.census_date:%d/%m/%Y}), so its "
-               "census rows are not counted (SPEC 11.1); " + (
+               "census rows are not counted (SPEC §11.1); " + (
                    "the census lists under its new id pupils who were at the school it took over from: give them that "
                    "school's id, as on census day, or give it a pupils_override" if sid in successors else
                    "if it is the school that was there before under the same id (an academy that kept its DfE "

@@ -664,7 +664,7 @@ def _now_post_policy(lines: pl.DataFrame, hist: pl.DataFrame, register: Register
         f"{r[UPN]} / {r[STREAM]} was paid {fmt_gbp(r['last_paid'])} last year and was continuing, but this year's "
         "statement is dated on or after the policy start, so it is paid nothing (post_policy_statement): if it is "
         "the same statement transferred to an EHC plan or amended, keep the first row and add an ehc_transfer or "
-        "amended row (SPEC 11.3)"), register.file)
+        "amended row (SPEC §11.3)"), register.file)
 
 
 def _stopped_within_last_year(rows: pl.DataFrame, lines: pl.DataFrame, hist: pl.DataFrame, file: str,

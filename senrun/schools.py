@@ -235,6 +235,6 @@ def warn_census_nowhere(schools: Table, successions: Successions, cfg: Config, r
         issues.warn("census_at_closed", f"{count:,} census row{'s are' if count != 1 else ' is'} at school {sid}, "
                     f"which closed on {closed:%d/%m/%Y}, before census day ({cfg.census_date:%d/%m/%Y}), and has no "
                     "successor open in the period: they count at no school, so those pupils take no share of the "
-                    "formula (SPEC 11.11); check its closed date against the census, or give the school that took "
+                    "formula (SPEC §11.11); check its closed date against the census, or give the school that took "
                     f"its pupils as its {schools.headers.get(SUCCESSOR_ID, SUCCESSOR_ID)}",
                     **schools.where(CLOSED, row), value=sid)

@@ -23,7 +23,7 @@ policy: {{start: 2012-09-01}}                      # the cluster model began (FA
 prorate: months
 missing_from_census: cease
 transfer: ends
-census_move_tolerance_days: 31                   # a trial managed move just after census day (SPEC 11.6)
+census_move_tolerance_days: 31                   # a trial managed move just after census day (SPEC §11.6)
 delegation: {delegation}                         # FAQ 18, 27: devolved in 2012-13, delegated from 2013
 diff: {{flag_pct: 10}}
 phases: {{nursery: [-2, -1], primary: [0, 6], secondary: [7, 11], post16: [12, 13]}}
@@ -80,7 +80,7 @@ def write_year(folder: Path, t: YearTables, planted: pl.DataFrame, p: Period, po
     ssa = int(t.schools["School Specific Allocation"].sum())
     scale_p = SCALES[scale]
     back = [h for h in histories if h.reinstate_in == p.label]
-    reinstate = "reinstate:                                       # children paid again (SPEC 11.4)\n" + "".join(
+    reinstate = "reinstate:                                       # children paid again (SPEC §11.4)\n" + "".join(
         f'  - {{upn: {h.upn}, stream: {h.stream}, reason: "census return corrected: on roll all year"}}\n'
         for h in back) if back else ""
     text = CONFIG.format(label=p.label, scale=scale, seed=seed, start=p.start, end=p.end, census=p.census_date,

@@ -520,7 +520,7 @@ def _census_step(r: dict, cfg: Config, result: RunResult, moves: list[dict] = ()
     finding, expected, found = r["census_finding"], r["expected_school"], r["census_school"]
     if cfg.census_date < cfg.policy_start:
         return _step("census", f"Census ({cfg.census_date}) taken before the policy start: not used to check moves; "
-                     "recorded moves alone decide (SPEC 11.7).")
+                     "recorded moves alone decide (SPEC §11.7).")
     if finding is None and r.get("move_after_census"):
         return _step("census", f"Census ({cfg.census_date}): at {found}, where a managed move recorded just after "
                      "census day takes the child (a trial placement over census day): PSF moves on the move's date "
