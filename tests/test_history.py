@@ -83,6 +83,21 @@ def test_a_return_says_the_rates_a_line_was_paid_at_where_its_statement_changed_
     assert lines_of(r, U4) == [("A", (120000 * 7 + 1500000 * 5 + 6) // 12, 0, "continuing")]
 
 
+def test_explain_gives_a_line_whose_ehc_transfer_kept_the_amount_as_one_rate_not_itemised__spec_11_3(tmp_path):
+    """An EHC transfer at the same amount changes no rate: explain had itemised the line as (£1,200.00 × 5 +
+    £1,200.00 × 7) ÷ 12 and called £1,200.00 "the last rate"; a line over two rates is still itemised."""
+    from senrun.yearly.explain import explain_school
+
+    rows = [row(annual="1200.00"), row("ehc_transfer", "2014-09-01", annual="1200.00", statement_date="2014-09-01"),
+            row(upn=U2, annual="1200.00"), row("ehc_transfer", "2014-09-01", upn=U2, annual="2400.00",
+                                                 statement_date="2014-09-01")]
+    r = history_run(tmp_path, rows, **YEAR_2014)
+    text = {c["upn"]: c["text"] for c in explain_school(r, "A")["psf"]["children"]}
+    assert text[U1].endswith(": annual £1,200.00, paid 12 month(s) (2014-04-01 – 2015-03-31) = £1,200.00; continuing")
+    assert ("annual £2,400.00 (the last rate), paid 12 month(s) (2014-04-01 – 2015-03-31) = (£1,200.00 × 5 + "
+            "£2,400.00 × 7) ÷ 12, rounded once = £1,900.00; continuing") in text[U2]
+
+
 def test_a_line_over_two_rates_is_summed_exactly_and_rounded_once__spec_11_3(tmp_path):
     rows = [row(annual="100.01"), row("amended", "2013-10-01", annual="100.03")]
     r = history_run(tmp_path, rows)

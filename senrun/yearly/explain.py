@@ -341,9 +341,17 @@ def _rates_text(x: dict, segments: pl.DataFrame | None, cfg: Config) -> str:
     parts = (segments.with_columns(units_between(pl.max_horizontal("seg_from", lo), pl.min_horizontal("seg_to", hi),
                                                  cfg.prorate).alias("_u"))
              .filter(pl.col("_u") > 0))
-    if parts.height < 2 or parts["_u"].sum() != x["units"]:  # (a line whose stays there have a gap: not itemised)
+    if parts["_u"].sum() != x["units"]:  # (a line whose stays there have a gap: not itemised)
         return ""
-    terms = " + ".join(f"{fmt_gbp(rate)} × {units}" for rate, units in parts.select("rate", "_u").iter_rows())
+    merged: list[list[int]] = []  # a change that kept the rate (an EHC transfer at the same amount) is one term
+    for rate, units in parts.select("rate", "_u").iter_rows():
+        if merged and merged[-1][0] == rate:
+            merged[-1][1] += units
+        else:
+            merged.append([rate, units])
+    if len(merged) < 2:
+        return ""
+    terms = " + ".join(f"{fmt_gbp(rate)} × {units}" for rate, units in merged)
     return f" = ({terms}) ÷ {units_in_year(cfg.period_start, cfg.prorate)}, rounded once"
 
 
