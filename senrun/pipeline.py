@@ -350,6 +350,18 @@ def _takeovers(inp: Inputs) -> tuple[tuple[str, date], ...]:
     return tuple(successions_of(inp).edges.select(SCHOOL_ID, "on").iter_rows())
 
 
+def _succession_timeline(inp: Inputs) -> pl.DataFrame | None:
+    """RunResult.succession_timeline: the successions' timeline with each successor's cluster (a school
+    the run-off's later years reach may have no row this year: a successor opening after the period)."""
+    found = successions_of(inp)
+    if found.edges.is_empty():
+        return None
+    clusters = inp.schools.frame.select(pl.col(SCHOOL_ID).alias("at_school"), pl.col(CLUSTER_ID).alias("at_cluster"))
+    return (found.timeline.filter(pl.col("at_school").is_not_null())
+            .join(clusters, on="at_school", how="left", maintain_order="left")
+            .select(SCHOOL_ID, "at_school", "at_cluster", "t0", "t1"))
+
+
 def _first_statement_rows(inp: Inputs) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Each child's first statement row (`_row`, upn, date_of_birth): the earliest by effective date (its
     statement_date where it has none), then by row.  A history's first row holds its date of birth
@@ -730,7 +742,8 @@ def compute(inp: Inputs, cfg: Config, psf: PsfFrames | None = None, prepared: Pr
         takeovers=_takeovers(inp),
         no_return=tuple(schools.filter(~pl.col(IN_FORMULA_FLAG) & (pl.col("psf") == 0))[SCHOOL_ID].to_list()),
         outside=tuple(schools.filter(~pl.col(IN_FORMULA_FLAG))[SCHOOL_ID].to_list()),
-        register=inp.register, rate_segments=prepared.psf.segments)
+        register=inp.register, rate_segments=prepared.psf.segments,
+        succession_timeline=_succession_timeline(inp))
 
 
 def _with_found(exc: SenrunError, found: Issues) -> SenrunError:

@@ -103,6 +103,10 @@ class RunResult:
     #: the statements' rate segments (§11.3: ROW, seg_from, seg_to, rate), for the run-off's later years;
     #: None when no history changes its rate
     rate_segments: "pl.DataFrame | None" = None
+    #: where a line held at a school of a succession is, day by day (SPEC §11.1), for the run-off's later
+    #: years: school_id, at_school, at_cluster (the school's cluster, its predecessors' when blank), t0, t1
+    #: ([t0, t1)); None when no school has a successor
+    succession_timeline: "pl.DataFrame | None" = None
     #: the schools' SEND profile from the census (senrun.profile): school_id, phase, pupils, sen_support,
     #: statements, fsm; None without a census or where nothing shows it
     profile: "pl.DataFrame | None" = None

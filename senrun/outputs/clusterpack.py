@@ -20,8 +20,9 @@ from fractions import Fraction
 
 import polars as pl
 
+from ..inputs.schema import ROW
 from ..result import RunResult
-from ..yearly.runoff import runoff_by_school
+from ..yearly.runoff import runoff_by_line
 from . import common, present
 from .packbook import INT, MONEY, PCT, RATE, TEXT, PackChunk, PackTask, Table
 from .tables import summed_columns
@@ -279,8 +280,12 @@ def runoff_table(result: RunResult, membership: pl.DataFrame) -> pl.DataFrame:
     this_year = (membership.select("cluster_id").drop_nulls().unique().join(paid, on="cluster_id", how="left")
                  .with_columns(pl.col("children", "psf").fill_null(0), pl.lit(0, dtype=pl.Int32).alias("_k"),
                                pl.lit(f"{result.config.year} (this year)").alias("year")))
-    later = (runoff_by_school(result).join(membership, on="school_id", how="inner")
-             .group_by("cluster_id", "_k", "year").agg(pl.col("children", "psf").sum())
+    # a school with no row this year (a successor opening later) is in its cluster of the schools input
+    later = (runoff_by_line(result).join(membership, on="school_id", how="left", suffix="_now")
+             .with_columns(pl.coalesce("cluster_id_now", "cluster_id").alias("cluster_id"))
+             .filter(pl.col("cluster_id").is_in(membership["cluster_id"].drop_nulls().implode()))
+             .group_by("cluster_id", "_k", "year")  # a child paid at two schools of a cluster counts once
+             .agg(pl.col(ROW).n_unique().cast(pl.Int64).alias("children"), pl.col("psf").sum().cast(pl.Int64))
              .with_columns(pl.col("_k").cast(pl.Int32)))
     columns = ["cluster_id", "_k", "year", "children", "psf"]
     return (pl.concat([this_year.select(columns), later.select(columns)], how="vertical_relaxed")

@@ -4,13 +4,15 @@ For the cluster packs (SPEC §6, round 2): no run of the formula per year, only 
 child's line carried forward.  A line still paid on the period's last day keeps its school and
 its annual rate, and is paid in each later period (the period shifted by whole years, as
 yearly/projection.py shifts it) up to its `stop_date` — the 1 September that ends the child's
-protected phase (FAQ 3–5).  No new statements, moves or ceasings: the same assumptions as the
-projection of `simulate --years`, whose continuing PSF this reproduces for such lines.
+protected phase (FAQ 3–5), or an earlier recorded ceasing, casual move or closing — and from the
+day a recorded succession takes over its school, at the successor (SPEC §11.1).  No new statements,
+moves or ceasings: the same assumptions as the projection of `simulate --years`, whose continuing
+PSF this reproduces for such lines (a managed move recorded for a later year is not followed here).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import polars as pl
 
@@ -36,10 +38,23 @@ def runoff_lines(result: RunResult) -> pl.DataFrame:
             .select(ROW, "paid_school_id", "annual_amount", "stop_date").collect())
 
 
-def runoff_by_school(result: RunResult, years: int | None = None) -> pl.DataFrame:
-    """Per school and year after this one (while any child stays protected, or `years` of them):
-    school_id, year, children (protected in that year), psf (pence paid in that year)."""
+def runoff_by_line(result: RunResult, years: int | None = None) -> pl.DataFrame:
+    """Per line still paid on the period's last day, school and year after this one (while any child stays
+    protected, or `years` of them): _row, school_id, cluster_id (the school's, from the schools input, for a
+    school with no row this year: a successor opening later), _k, year, psf (pence paid there in that year,
+    rounded per line and school as allocate rounds a line).  A line at a school that a succession already
+    recorded takes over goes on at the successor from the day it takes over (SPEC §11.1), as the projection
+    of simulate --years, and the later years' own runs, pay it."""
     cfg, lines = result.config, runoff_lines(result)
+    timeline = result.succession_timeline
+    if timeline is not None:  # each line split into its stays along its school's succession chain
+        lines = (lines.join(timeline.rename({"school_id": "paid_school_id"}), on="paid_school_id", how="left")
+                 .with_columns(pl.coalesce("at_school", "paid_school_id").alias("paid_school_id"),
+                               pl.col("t0").fill_null(date(1, 1, 1)), pl.col("t1").fill_null(date(9999, 12, 31)))
+                 .drop("at_school"))
+    else:
+        lines = lines.with_columns(pl.lit(None, dtype=pl.String).alias("at_cluster"),
+                                   pl.lit(date(1, 1, 1)).alias("t0"), pl.lit(date(9999, 12, 31)).alias("t1"))
     frames: list[pl.LazyFrame] = []
     last = lines.get_column("stop_date").max() if lines.height else None
     for k in range(1, (years or MAX_YEARS) + 1):
@@ -47,18 +62,29 @@ def runoff_by_school(result: RunResult, years: int | None = None) -> pl.DataFram
         if last is None or (years is None and start >= last):
             break
         per_year = units_in_year(start, cfg.prorate)
-        stop = pl.min_horizontal(pl.col("stop_date"), pl.lit(end + timedelta(days=1)))
+        lo = pl.max_horizontal(pl.lit(start), pl.col("t0"))
+        stop = pl.min_horizontal(pl.col("stop_date"), pl.lit(end + timedelta(days=1)), pl.col("t1"))
         # each unit at the rate in force on it: an amendment or EHC transfer already recorded for a later
         # year changes the rate from its date, as the projection of simulate --years has it (§11.3)
         frames.append(lines.lazy()
-                      .with_columns(units_between(pl.lit(start), stop, cfg.prorate).cast(pl.Int64).alias("_units"))
+                      .with_columns(units_between(lo, stop, cfg.prorate).cast(pl.Int64).alias("_units"))
                       .filter(pl.col("_units") > 0)
-                      .pipe(history.rate_units, result.rate_segments, pl.lit(start), stop, cfg.prorate)
-                      .group_by(pl.col("paid_school_id").alias("school_id"))
-                      .agg(pl.len().cast(pl.Int64).alias("children"),
-                           div_round_half_away(pl.col("_rate_units"), per_year).sum().cast(pl.Int64).alias("psf"))
-                      .with_columns(pl.lit(k).alias("_k"), pl.lit(year_label(start, end)).alias("year")))
+                      .pipe(history.rate_units, result.rate_segments, lo, stop, cfg.prorate)
+                      .group_by(ROW, pl.col("paid_school_id").alias("school_id"))
+                      .agg(pl.col("at_cluster").first().alias("cluster_id"), pl.col("_rate_units").sum())
+                      .with_columns(div_round_half_away(pl.col("_rate_units"), per_year).cast(pl.Int64).alias("psf"),
+                                    pl.lit(k).alias("_k"), pl.lit(year_label(start, end)).alias("year")))
+    columns = [ROW, "school_id", "cluster_id", "_k", "year", "psf"]
     if not frames:
-        return pl.DataFrame(schema={"school_id": pl.String, "_k": pl.Int32, "year": pl.String,
-                                    "children": pl.Int64, "psf": pl.Int64})
-    return pl.concat(pl.collect_all(frames)).select("school_id", "_k", "year", "children", "psf")
+        return pl.DataFrame(schema={ROW: pl.Int64, "school_id": pl.String, "cluster_id": pl.String, "_k": pl.Int32,
+                                    "year": pl.String, "psf": pl.Int64})
+    return pl.concat(pl.collect_all(frames)).select(columns).sort("_k", "school_id", ROW)
+
+
+def runoff_by_school(result: RunResult, years: int | None = None) -> pl.DataFrame:
+    """Per school and year after this one (while any child stays protected, or `years` of them):
+    school_id, year, children (protected in that year), psf (pence paid in that year)."""
+    return (runoff_by_line(result, years)
+            .group_by("school_id", "_k", "year", maintain_order=True)
+            .agg(pl.len().cast(pl.Int64).alias("children"), pl.col("psf").sum().cast(pl.Int64))
+            .select("school_id", "_k", "year", "children", "psf"))
