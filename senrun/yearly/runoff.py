@@ -70,21 +70,21 @@ def runoff_by_line(result: RunResult, years: int | None = None) -> pl.DataFrame:
                       .with_columns(units_between(lo, stop, cfg.prorate).cast(pl.Int64).alias("_units"))
                       .filter(pl.col("_units") > 0)
                       .pipe(history.rate_units, result.rate_segments, lo, stop, cfg.prorate)
-                      .group_by(ROW, pl.col("paid_school_id").alias("school_id"))
-                      .agg(pl.col("at_cluster").first().alias("cluster_id"), pl.col("_rate_units").sum())
-                      .with_columns(div_round_half_away(pl.col("_rate_units"), per_year).cast(pl.Int64).alias("psf"),
-                                    pl.lit(k).alias("_k"), pl.lit(year_label(start, end)).alias("year")))
-    columns = [ROW, "school_id", "cluster_id", "_k", "year", "psf"]
+                      # one row a line and stay (a stay is one school of its succession chain), rounded as allocate
+                      # rounds a line at a school
+                      .select(ROW, pl.col("paid_school_id").alias("school_id"), pl.col("at_cluster").alias("cluster_id"),
+                              pl.lit(k, dtype=pl.Int32).alias("_k"), pl.lit(year_label(start, end)).alias("year"),
+                              div_round_half_away(pl.col("_rate_units"), per_year).cast(pl.Int64).alias("psf")))
     if not frames:
         return pl.DataFrame(schema={ROW: pl.Int64, "school_id": pl.String, "cluster_id": pl.String, "_k": pl.Int32,
                                     "year": pl.String, "psf": pl.Int64})
-    return pl.concat(pl.collect_all(frames)).select(columns).sort("_k", "school_id", ROW)
+    return pl.concat(pl.collect_all(frames))
 
 
 def runoff_by_school(result: RunResult, years: int | None = None) -> pl.DataFrame:
     """Per school and year after this one (while any child stays protected, or `years` of them):
     school_id, year, children (protected in that year), psf (pence paid in that year)."""
     return (runoff_by_line(result, years)
-            .group_by("school_id", "_k", "year", maintain_order=True)
+            .group_by("school_id", "_k", "year")
             .agg(pl.len().cast(pl.Int64).alias("children"), pl.col("psf").sum().cast(pl.Int64))
-            .select("school_id", "_k", "year", "children", "psf"))
+            .sort("_k", "school_id"))
