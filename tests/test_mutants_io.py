@@ -13,7 +13,6 @@ from types import SimpleNamespace
 
 import polars as pl
 import pytest
-import yaml
 
 from builders import lines_of, run, statement, write_run
 from senrun.config.loader import load_config
