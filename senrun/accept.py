@@ -208,7 +208,8 @@ def _entry(item, where: str, problem) -> Acceptance | None:
                 expected="a warning's code, as senrun validate lists it")
         bad = True
     for key in ("kind", "reason", "until"):
-        if item.get(key) in (None, ""):
+        value = item.get(key)
+        if value in (None, "") or (isinstance(value, str) and value.strip() == ""):  # "  " is no reason
             problem(f"{where}.{key}" if key in item else where, f"'{key}' is required in an accepted warning")
             bad = True
     for key in ("upn", "school", "file"):

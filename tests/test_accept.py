@@ -120,6 +120,18 @@ def test_a_bad_accept_entry_names_its_key_and_line(tmp_path):
     assert "'reason' is required" in str(caught.value)
 
 
+def test_an_accept_entry_whose_reason_is_only_spaces_has_no_reason_and_is_an_error_at_its_line(tmp_path):
+    # docs/validate.md: "`reason:` and `until:` are required"; a reason of spaces says nothing a person
+    # looked at, and would let --strict pass on a warning nobody explained (SPEC §7: validate for cron)
+    bad = tmp_path / "accept.yaml"
+    bad.write_text("accept:\n  - kind: taught_year\n    all: true\n    reason: '   '\n    until: 2014-07-31\n")
+    with pytest.raises(SenrunError) as caught:
+        load_accept_file(bad)
+    [issue] = caught.value.issues
+    assert (issue.column, issue.row) == ("accept[0].reason", 4)
+    assert "'reason' is required" in issue.message
+
+
 def test_entries_match_by_kind_and_school_or_row_and_never_accept_an_error():
     warning = Issue("census_outside", "warning", "28 census rows at school 9267001, which is not in the schools "
                     "input", file="census.csv", row=9, column="LAEstab", field="school_id", value="9267001")
