@@ -353,3 +353,22 @@ def test_an_option_name_too_long_for_an_80_column_terminal_folds_onto_the_next_l
     assert shown.returncode == 0 and "Usage: " in shown.stdout, shown.stderr
     cut = re.compile(r"[\w\-\[<>/.]…")  # a word cut short (an ellipsis after a list, "V1,V2,…", is the help's own)
     assert not cut.search(shown.stdout), [line for line in shown.stdout.splitlines() if cut.search(line)]
+
+
+def test_a_command_with_no_config_beside_a_senrun_yaml_is_a_usage_error_naming_that_config(tmp_path):
+    """SPEC §7: a command-line usage error exits 2. Typed in the folder of the config, `senrun allocate
+    --out out/` said only "Missing option '--config'"; it now says which config is here, and the
+    command with it, without running it (a run pays real money: senrun never picks a config itself)."""
+    (tmp_path / "senrun.yaml").write_text("year: '2013-14'\n")
+    shown = subprocess.run([sys.executable, "-m", "senrun", "allocate", "--out", "out"], capture_output=True,
+                           text=True, timeout=120, cwd=tmp_path,
+                           env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    assert shown.returncode == 2, shown.stderr
+    assert "senrun allocate --config senrun.yaml --out out" in shown.stderr
+    assert not (tmp_path / "out").exists()
+    from senrun.cli import missing_config_hint
+
+    assert missing_config_hint(["validate", "-c", "x.yaml"], tmp_path) is None  # given: nothing to say
+    assert missing_config_hint(["validate", "--help"], tmp_path) is None
+    assert missing_config_hint(["sample", "--out", "s"], tmp_path) is None  # needs no config
+    assert missing_config_hint(["validate"], tmp_path / "elsewhere") is None  # none here: Click's own message

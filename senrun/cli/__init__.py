@@ -18,6 +18,8 @@ allocator.tune()  # before anything imports Polars, which reads it once (senrun/
 import gc  # noqa: E402
 import inspect  # noqa: E402
 import re  # noqa: E402
+import shlex  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 from .collector import importing  # noqa: E402
 
@@ -74,6 +76,29 @@ def home_expanded(args: list[str]) -> list[str]:
     return out
 
 
+#: The commands that read a run's config, and where one is usually kept (docs/config.md, the sample).
+NEEDS_CONFIG = ("allocate", "validate", "simulate", "explain")
+CONFIG_HERE = ("senrun.yaml", "config/senrun.yaml")
+
+
+def missing_config_hint(args: list[str], cwd: Path | None = None) -> str | None:
+    """For `senrun allocate --out out/` typed beside a senrun.yaml: the usage error, saying which config is
+    here and the command with it (senrun never takes one unasked: a run pays real money). None when the
+    command has its --config, is asking for help, or no config is here (Click then says --config is missing)."""
+    if not args or args[0] not in NEEDS_CONFIG:
+        return None
+    rest = args[1:]
+    if {"-h", "--help"} & set(rest) or any(a in ("-c", "--config") or a.startswith("--config=")
+                                          or (a.startswith("-c") and not a.startswith("--")) for a in rest):
+        return None
+    here = [name for name in CONFIG_HERE if ((cwd or Path.cwd()) / name).is_file()]
+    if not here:
+        return None
+    command = shlex.join(["senrun", args[0], "--config", here[0], *rest])
+    return (f"no --config given: senrun never picks a config by itself, but {' and '.join(here)} "
+            f"{'is' if len(here) == 1 else 'are'} here. If that is the run meant:  {command}")
+
+
 def main() -> None:
     """The `senrun` command."""
     if "_SENRUN_COMPLETE" in os.environ:  # a shell asking for completions (`senrun completion SHELL`)
@@ -86,6 +111,10 @@ def main() -> None:
     sys.argv[1:] = home_expanded(sys.argv[1:])
     supervise(sys.argv)  # returns in the process that runs the command
     tolerant_streams()
+    hint = missing_config_hint(sys.argv[1:])
+    if hint:  # a usage error (SPEC §7: exit 2), said with the config that is here
+        sys.stderr.write(f"Usage error: {hint}\n")
+        raise SystemExit(2)
     if len(sys.argv) < 2 or {"--help", "-h"} & set(sys.argv[1:]):
         from . import richhelp
 
