@@ -919,3 +919,23 @@ def test_a_census_exported_with_its_codes_in_words_reads_as_the_codes_themselves
     shown = [c for c in codes.frame.columns if c != "_row"]
     assert words.readable(words.frame.select(shown)).equals(codes.readable(codes.frame.select(shown)))
     assert codes.readable(codes.frame)["nc_year_taught"].to_list() == [5, 0, -1, 11]
+
+
+def test_a_csv_that_ends_inside_its_last_row_is_told_it_looks_cut_off_as_a_file_still_being_written__spec_8(
+        tmp_path):
+    """A census copied over the network while the nightly check ran ends mid-row: its last row's empty cells
+    were told, but not that the file itself was cut short (so that its later rows are missing too)."""
+    u1, u2 = "B801200005001", "E801200005002"
+    whole = f"{','.join(STATEMENT_HEADER)}\n{u1},2002-08-31,2010-03-01,A,100.00\n"
+    _, issues = read(csv_file(tmp_path, whole + f"{u2},2003-0", "cut.csv"))
+    [cut] = [i for i in issues.items if i.code == "cut_short"]
+    assert (cut.severity, cut.file, cut.row) == ("warning", "cut.csv", 3)
+    assert cut.message.startswith("the file ends inside this row, its last: 2 of the header's 5 cells")
+    # a whole last row with no line break after it, or a short row that is not the last, is no cut file
+    _, issues = read(csv_file(tmp_path, whole + f"{u2},2003-01-01,2010-03-01,A,100.00", "whole.csv"))
+    assert "cut_short" not in {i.code for i in issues.items}
+    _, issues = read(csv_file(tmp_path, whole + f"{u2},2003-0\n", "short.csv"))
+    assert "cut_short" not in {i.code for i in issues.items}
+    for end in ("Total,200.00", "  "):  # a totals line or a blank one last, with no line break after it
+        _, issues = read(csv_file(tmp_path, whole + end, "ends.csv"))
+        assert "cut_short" not in {i.code for i in issues.items}, end

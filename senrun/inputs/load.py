@@ -118,6 +118,7 @@ def read_input(spec: InputSpec, issues: Issues) -> Table | None:
         table.headers = {v: k for k, v in wanted.items()}  # with the first column's, for a totals row
         raw.select(list(wanted))
         _cells_past_the_header(raw, table, issues)
+        _cut_short(raw, table, issues)
         _hidden_rows(raw, table, issues)
         if raw.height == 0 and spec.name == "schools":  # any other input may be empty: no moves is normal (§11.10)
             issues.error("no_rows", f"{spec.name} file has headers but no rows of data", **table.where())
@@ -176,6 +177,18 @@ def _cells_past_the_header(raw: Raw, table: Table, issues: Issues) -> None:
     if len(rows) > MAX_ISSUES_PER_COLUMN:
         issues.error("extra_cells", f"{len(rows) - MAX_ISSUES_PER_COLUMN:,} more rows with a cell past the last column",
                      **table.where())
+
+
+def _cut_short(raw: Raw, table: Table, issues: Issues) -> None:
+    """A warning where a CSV ends inside its last row: fewer cells than the header and no line break after them,
+    as a file still being written or copied when senrun read it ends (its other rows may be missing too)."""
+    cells = getattr(raw, "last_cells", None)
+    if cells is None or cells >= len(raw.headers) or raw.height == 0:
+        return
+    issues.warn("cut_short", f"the file ends inside this row, its last: {cells} of the header's {len(raw.headers)} "
+                "cells and no line break after them, as a file still being written or copied ends; its later rows "
+                "may be missing too", **table.where(None, raw.rows()[-1]),
+                expected="the whole file: read it again once it is written (or copied) in full")
 
 
 #: At most this many runs of hidden rows are listed in the warning (`row_runs`); the rest are counted.

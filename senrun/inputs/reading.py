@@ -428,6 +428,23 @@ def _split(lines: list[str], sep: str) -> list[list[str]]:
 _PAST_HEADER = ("senrun: past the last header", "senrun: past the last header 2", "senrun: past the last header 3")
 
 
+def last_line_cells(data: bytes, sep: str) -> int | None:
+    """The cells of a CSV's last line when the file does not end with a line break (None when it does, is a
+    single line, or ends in a blank or a totals line): a file still being written or copied when it was read
+    ends inside a row."""
+    if not data or data.endswith((b"\n", b"\r")):
+        return None
+    start = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
+    line = data[start:].decode("utf-8", "replace")
+    if start == 0 or not line.strip():
+        return None
+    try:
+        cells = next(csv.reader([line], delimiter=sep))
+    except (csv.Error, StopIteration):
+        return None
+    return None if re.search(TOTAL_LABEL, cells[0].strip()) else len(cells)
+
+
 class _CsvRaw(_FrameRaw):
     """A CSV: its header line is read first, then only the columns wanted (a census export has dozens).
 
@@ -437,6 +454,7 @@ class _CsvRaw(_FrameRaw):
 
     def __init__(self, data: bytes, sep: str, skip: int, sha256: str, header_row: int | None = None,
                  header_end: int | None = None):
+        self.last_cells = last_line_cells(data, sep)
         if header_end is not None:  # more fields on the header line: the first cells past it, on any row
             data = data[:header_end] + "".join(sep + name for name in _PAST_HEADER).encode() + data[header_end:]
         self.data, self.options = data, dict(has_header=False, infer_schema=False, separator=sep, skip_lines=skip,

@@ -272,7 +272,7 @@ PUBLIC_WARNINGS = frozenset({"no_census", "no_pupils", "cluster_names",
                              "register_earlier_release", "census_at_closed",
                              "previous_other_schools", "previous_period_length",
                              "protection_new_clusters", "previous_config_incomplete",
-                             "previous_config_differs"})
+                             "previous_config_differs", "cut_short"})
 
 WARNING_WORDS = {
     "unmapped_column": "a column that looks like one of senrun's but is not mapped, so not read",
@@ -319,6 +319,7 @@ WARNING_WORDS = {
     "amended_after_ceasing": "statement amended after it ceased (the amendment ignored)",
     "merged_cells": "cells merged down the rows, so read as blank below their first row",
     "hidden_rows": "rows of data hidden in Excel (read, as every row is)",
+    "cut_short": "a CSV that ends inside its last row (still being written or copied when read?)",
 }
 
 
