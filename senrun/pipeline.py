@@ -362,6 +362,16 @@ def _succession_timeline(inp: Inputs) -> pl.DataFrame | None:
             .select(SCHOOL_ID, "at_school", "at_cluster", "t0", "t1"))
 
 
+def _moves_after(inp: Inputs, psf: PsfFrames) -> pl.DataFrame | None:
+    """RunResult.later_moves: the managed moves' stays reaching past the period, with each receiving school's
+    cluster of the schools input (a school the run-off's later years reach may have no row this year)."""
+    if psf.later is None:
+        return None
+    clusters = inp.schools.frame.select(pl.col(SCHOOL_ID).alias("paid_school_id"), pl.col(CLUSTER_ID).alias("at_cluster"))
+    return (psf.later.join(clusters, on="paid_school_id", how="left", maintain_order="left")
+            .select(ROW, "paid_school_id", "at_cluster", "seg_start", "seg_end"))
+
+
 def _first_statement_rows(inp: Inputs) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Each child's first statement row (`_row`, upn, date_of_birth): the earliest by effective date (its
     statement_date where it has none), then by row.  A history's first row holds its date of birth
@@ -743,7 +753,7 @@ def compute(inp: Inputs, cfg: Config, psf: PsfFrames | None = None, prepared: Pr
         no_return=tuple(schools.filter(~pl.col(IN_FORMULA_FLAG) & (pl.col("psf") == 0))[SCHOOL_ID].to_list()),
         outside=tuple(schools.filter(~pl.col(IN_FORMULA_FLAG))[SCHOOL_ID].to_list()),
         register=inp.register, rate_segments=prepared.psf.segments,
-        succession_timeline=_succession_timeline(inp))
+        succession_timeline=_succession_timeline(inp), later_moves=_moves_after(inp, prepared.psf))
 
 
 def _with_found(exc: SenrunError, found: Issues) -> SenrunError:

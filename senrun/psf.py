@@ -39,6 +39,9 @@ class PsfFrames:
     notes: tuple = ()  # warnings found while applying last year's register (register.apply)
     #: the histories' rate segments (history.collapse): ROW, seg_from, seg_to, rate; None when no rate changes
     segments: pl.DataFrame | None = None
+    #: the stays that managed moves begin and that reach past the period (`later_stays`): ROW, paid_school_id,
+    #: seg_start, seg_end; None when there are none
+    later: pl.DataFrame | None = None
 
 
 def statement_rows(statements: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
@@ -262,6 +265,19 @@ def carried_stays(ordered: pl.LazyFrame) -> pl.LazyFrame:
             .with_columns(pl.col("seg_start").shift(-1).over(ROW).fill_null(FAR_FUTURE).alias("seg_end")))
 
 
+def later_stays(ordered: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
+    """Where the recorded managed moves have a child after the period (FAQ 6), for the cluster packs' run-off:
+    of each statement row with a carried stay (`carried_stays`) that the period pays nothing of — begun after
+    its end, or by months after the 1st of its last month (that month is paid at the school before: SPEC §3) —
+    its stays that reach past the period's end.  Nothing for the others (nearly all, moved or not): their line
+    at the period's end is where they stay.  Small: a row per move."""
+    after = cfg.period_end if cfg.prorate == "days" else cfg.period_end.replace(day=1)
+    carried = carried_stays(ordered)
+    return (carried.filter(pl.col("seg_end") > pl.lit(cfg.period_end + timedelta(days=1)))
+            .join(carried.filter(pl.col("seg_start") > pl.lit(after)).select(ROW).unique(), on=ROW, how="semi")
+            .select(ROW, "paid_school_id", "seg_start", "seg_end"))
+
+
 def _paid_bounds(lo: pl.Expr, hi: pl.Expr, prorate: str) -> tuple[pl.Expr, pl.Expr]:
     """First and last day paid in [lo, hi): whole months under `months` (the months paid)."""
     if prorate == "days":
@@ -437,6 +453,7 @@ def compute_psf(statements: pl.DataFrame, moves: pl.DataFrame | None, census: pl
                    .pipe(first_stop, cfg)
                    .pipe(entitlement, cfg, segments))
     del placed
-    lines_df, errors_df = collect_all([lines(rows.lazy(), ordered, cfg, segments, successions),
-                                       move_errors(ordered, successions, rows.lazy())])
-    return PsfFrames(rows=rows, lines=lines_df, move_errors=errors_df, segments=segments)
+    lines_df, errors_df, later = collect_all([lines(rows.lazy(), ordered, cfg, segments, successions),
+                                              move_errors(ordered, successions, rows.lazy()), later_stays(ordered, cfg)])
+    return PsfFrames(rows=rows, lines=lines_df, move_errors=errors_df, segments=segments,
+                     later=None if later.is_empty() else later)

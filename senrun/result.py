@@ -107,6 +107,10 @@ class RunResult:
     #: years: school_id, at_school, at_cluster (the school's cluster, its predecessors' when blank), t0, t1
     #: ([t0, t1)); None when no school has a successor
     succession_timeline: "pl.DataFrame | None" = None
+    #: where the managed moves recorded have a child after the period (SPEC §3, FAQ 6), for the run-off's
+    #: later years: _row, paid_school_id (the receiving school), at_cluster (its cluster in the schools input),
+    #: seg_start, seg_end ([seg_start, seg_end)); None when no such stay reaches past the period
+    later_moves: "pl.DataFrame | None" = None
     #: the schools' SEND profile from the census (senrun.profile): school_id, phase, pupils, sen_support,
     #: statements, fsm; None without a census or where nothing shows it
     profile: "pl.DataFrame | None" = None

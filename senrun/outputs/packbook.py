@@ -122,11 +122,12 @@ def draw_pack(sheets: list[Worksheet], fmt: PackFormats, task: PackTask) -> None
                        "then those still protected in each later year, and their PSF", fmt.bold)
     write_table(runoff, fmt, task.runoff, 1, fmt.wrapped, widths=(40,))
     note = 3 + len(task.runoff.rows)
-    runoff.merge_range(note, 0, note, 2, "Later years assume no new statements and no managed moves after this "
-                       "period; the ceasings, amendments, casual moves and schools' successors already recorded are "
-                       "followed: each protected child is paid at the rate recorded for that year, at their school "
-                       "or its successor, until the end of their protected phase (FAQ 3–5, 8).", fmt.wrap)
-    runoff.set_row(note, 75)
+    runoff.merge_range(note, 0, note, 2, "Later years assume no new statements, moves or ceasings beyond those "
+                       "already recorded: the ceasings, amendments, managed and casual moves and schools' successors "
+                       "recorded are followed, so each protected child is paid at the rate recorded for that year, at "
+                       "the school their recorded managed moves take them to, or its successor, until the end of "
+                       "their protected phase (FAQ 3–6, 8).", fmt.wrap)
+    runoff.set_row(note, 90)
     finish_sheets(sheets, task.footer)
 
 

@@ -23,8 +23,8 @@ from ..errors import SenrunError
 from ..formula import _parameter, _units_text, element_totals, element_units, pot, solved_rate
 from ..inputs.schema import CLUSTER_ID, CLUSTER_NAME, SCHOOL_ID, SCHOOL_NAME
 from ..money import apportion
-from ..pipeline import (Inputs, Prepared, _checks_passed, _input_infos, _succession_pairs, _succession_timeline,
-                        _takeovers)
+from ..pipeline import (Inputs, Prepared, _checks_passed, _input_infos, _moves_after, _succession_pairs,
+                        _succession_timeline, _takeovers)
 from ..result import Element, RunResult, Totals
 from ..schools import IN_FORMULA_FLAG
 
@@ -119,7 +119,7 @@ def batch_runs(inp: Inputs, prepared: Prepared, cfgs: list[Config]) -> list[RunR
                   inputs=_input_infos(inp), successions=_succession_pairs(inp), takeovers=_takeovers(inp),
                   no_return=no_return,
                   outside=outside, register=inp.register, rate_segments=prepared.psf.segments,
-                  succession_timeline=_succession_timeline(inp))
+                  succession_timeline=_succession_timeline(inp), later_moves=_moves_after(inp, prepared.psf))
     empty = _clusters(long.clear(), names).drop("_s")  # a run whose schools have no cluster
     out: list[RunResult | SenrunError] = []
     for i, (cfg, plan) in enumerate(zip(cfgs, plans)):
