@@ -939,3 +939,18 @@ def test_a_csv_that_ends_inside_its_last_row_is_told_it_looks_cut_off_as_a_file_
     for end in ("Total,200.00", "  "):  # a totals line or a blank one last, with no line break after it
         _, issues = read(csv_file(tmp_path, whole + end, "ends.csv"))
         assert "cut_short" not in {i.code for i in issues.items}, end
+
+
+@pytest.mark.parametrize("note", ['"moved in\nfrom Kent"', '"moved in\r\nfrom Kent, then Essex"', '"a ""quoted""\nnote"'])
+def test_a_csv_whose_last_row_ends_in_a_quoted_note_over_two_lines_with_no_line_break_after_it_is_not_cut_short(
+        tmp_path, note):
+    """A quoted cell may hold line breaks (RFC 4180; Excel's Alt+Enter): a last row whose note spans two lines
+    is whole, though its last line alone has one cell of the header's six.  Only a row that really ends early is
+    the warning cut_short (SPEC §8's warnings)."""
+    u1, u2 = "B801200005001", "E801200005002"
+    whole = f"{','.join(STATEMENT_HEADER)},note\n{u1},2002-08-31,2010-03-01,A,100.00,\n"
+    table, issues = read(csv_file(tmp_path, whole + f"{u2},2003-01-01,2010-03-01,A,100.00,{note}", "notes.csv"))
+    assert table.frame.height == 2
+    assert "cut_short" not in {i.code for i in issues.items}
+    _, issues = read(csv_file(tmp_path, whole + f"{u2},2003-01-01,2010-03-01", "cut.csv"))
+    assert [i.row for i in issues.items if i.code == "cut_short"] == [3]

@@ -429,20 +429,39 @@ _PAST_HEADER = ("senrun: past the last header", "senrun: past the last header 2"
 
 
 def last_line_cells(data: bytes, sep: str) -> int | None:
-    """The cells of a CSV's last line when the file does not end with a line break (None when it does, is a
+    """The cells of a CSV's last row when the file does not end with a line break (None when it does, is a
     single line, or ends in a blank or a totals line): a file still being written or copied when it was read
-    ends inside a row."""
+    ends inside a row.  The last row may span lines: a quoted cell (a note) can hold line breaks."""
     if not data or data.endswith((b"\n", b"\r")):
         return None
-    start = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
+    start = _last_row_start(data)
     line = data[start:].decode("utf-8", "replace")
     if start == 0 or not line.strip():
         return None
     try:
-        cells = next(csv.reader([line], delimiter=sep))
+        cells = next(csv.reader(io.StringIO(line, newline=""), delimiter=sep))
     except (csv.Error, StopIteration):
         return None
     return None if re.search(TOTAL_LABEL, cells[0].strip()) else len(cells)
+
+
+#: How far back a last row's quoted line breaks are followed (a long note); past it, its last line is read alone.
+_LAST_ROW_BYTES = 1 << 16
+
+
+def _last_row_start(data: bytes) -> int:
+    """Where a CSV's last row begins: after the last line break outside quotes.  A line break inside a quoted
+    cell has an odd number of quote characters after it to the end of the row (an escaped quote is two);
+    one with an even number ends a row.  Falls back to the last line break (a row cut inside its quotes)."""
+    last = start = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
+    quotes, floor = data.count(b'"', start), max(0, len(data) - _LAST_ROW_BYTES)
+    while start > 0 and quotes % 2:
+        before = max(data.rfind(b"\n", floor, start - 1), data.rfind(b"\r", floor, start - 1)) + 1
+        if before == 0 and floor > 0:
+            return last
+        quotes += data.count(b'"', before, start)
+        start = before
+    return last if quotes % 2 else start
 
 
 class _CsvRaw(_FrameRaw):
