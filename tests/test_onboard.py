@@ -105,6 +105,23 @@ def test_a_header_holding_a_childs_upn_or_date_of_birth_is_hidden_where_init_lis
     assert upn(7) not in result.output and "04-12-2003" not in result.output and upn(7) not in out.read_text()
 
 
+def test_a_sheet_named_after_a_child_is_hidden_where_init_lists_the_tables_it_did_not_recognise__uk_gdpr(tmp_path):
+    """A statements workbook with a tab per child ("Ben Carter 04-12-2003": the child's notes) beside the
+    statements' own sheet: init lists the tab as not recognised, by its file and [hidden], never by the child's
+    name and date of birth (docs/security.md), as the inputs' readers list a workbook's sheets."""
+    folder = council_files(tmp_path / "council")
+    book = xlsxwriter.Workbook(str(folder / "Plans.xlsx"))
+    book.add_worksheet("Plans").write_row(0, 0, ["Reviewed", "By"])
+    book.add_worksheet("Ben Carter 04-12-2003").write_row(0, 0, ["Provision", "Hours", "Provider"])
+    book.close()
+    result, out = _init(tmp_path, folder)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "Plans.xlsx › [hidden]: not recognised as any input (headers: Provision, Hours, Provider)" in said
+    assert "Plans.xlsx › Plans: not recognised" in said
+    assert "Carter" not in result.output and "04-12-2003" not in result.output and "Carter" not in out.read_text()
+
+
 def test_init_says_plainly_why_a_file_cannot_be_read_and_reads_a_csv_saved_as_xlsx_as_the_inputs_do(tmp_path):
     folder = council_files(tmp_path / "council")
     (folder / "damaged.xlsx").write_bytes(b"PK\x03\x04" + b"cut short")

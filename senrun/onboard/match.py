@@ -311,7 +311,7 @@ def label_rank(table: Sheet) -> tuple[int, ...]:
 
     def years(label: str) -> int:
         return max((int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", label)), default=0)
-    spring = re.search(r"(?i)spring|january|\bjan\b", table.label) is not None
+    spring = re.search(r"(?i)spring|january|\bjan\b", f"{file} {sheet}") is not None
     current = EARLIER.search(sheet) is None and EARLIER.search(file) is None
     return int(current), label_year(sheet), label_year(file), years(sheet), years(file), int(spring)
 

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import HIDDEN, holds_child_data
 from ..inputs.load import TOTAL_LABEL
 
 _TOTAL_LABEL = re.compile(TOTAL_LABEL)
@@ -35,7 +36,11 @@ class Sheet:
 
     @property
     def label(self) -> str:
-        return f"{self.path.name} › {self.sheet}" if self.sheet else self.path.name
+        """`statements.xlsx › Statements`, as init lists a table: a sheet name that holds what looks like a
+        child's data (a tab per child, "Ben Carter 04-12-2003") is shown as [hidden] (docs/security.md)."""
+        if not self.sheet:
+            return self.path.name
+        return f"{self.path.name} › {HIDDEN if holds_child_data(self.sheet) else self.sheet}"
 
 
 def files_in(sources: list[Path]) -> list[Path]:
