@@ -664,3 +664,22 @@ def test_a_sheet_named_with_a_childs_date_of_birth_is_hidden_where_the_workbooks
         assert "04-12-2003" not in done.output and "Ben Carter" not in done.output
         assert "its sheets are: Statements, [hidden], Lookup" in done.output
         assert "did you mean 'Statements'?" in done.output
+
+
+def test_a_sheet_named_with_a_childs_date_of_birth_is_hidden_where_last_years_workbook_without_a_schools_sheet_is_told(
+        tmp_path):
+    """docs/security.md: --previous given the wrong workbook (a tab per child, "Ben Carter 04-12-2003") is told
+    it has no Schools sheet and lists the sheets it has; the one that holds a date among words is `[hidden]`, as
+    where an input's sheets are listed."""
+    from senrun.errors import SenrunError
+    from senrun.yearly.diff import read_previous
+
+    book = openpyxl.Workbook()
+    book.active.title = "Contents"
+    book.create_sheet("Ben Carter 04-12-2003")
+    book.save(tmp_path / "allocations.xlsx")
+    with pytest.raises(SenrunError) as told:
+        read_previous(tmp_path / "allocations.xlsx")
+    said = " ".join(i.message for i in told.value.issues)
+    assert "no Schools sheet (sheets: Contents, [hidden])" in said
+    assert "04-12-2003" not in said and "Carter" not in said

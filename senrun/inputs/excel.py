@@ -199,7 +199,7 @@ def sheet_chosen(data: bytes, sheet: str | None) -> str | None:
         return None
 
 
-def _listed(name: str) -> str:
+def listed_name(name: str) -> str:
     """A sheet's name as a message lists it: `[hidden]` where it holds what looks like a child's data (a
     tab per child, "Ben Carter 04-12-2003"), as a cell's text would be (docs/security.md)."""
     return HIDDEN if holds_child_data(name) else name
@@ -208,7 +208,7 @@ def _listed(name: str) -> str:
 def sheet_list(sheets: dict) -> str:
     """`its sheets are: Chart (a chart), Lookup (hidden), Schools`, for a message."""
     def described(name: str, s: SheetEntry) -> str:
-        name = _listed(name)
+        name = listed_name(name)
         return f"{name} (a chart)" if not s.table else f"{name} (hidden)" if not s.visible else name
 
     return "its sheets are: " + ", ".join(described(n, s) for n, s in sheets.items())
@@ -320,7 +320,7 @@ def _choose(sheet: str | None, sheets: dict[str, SheetEntry]) -> str:
     if sheet not in sheets:
         close = [n for n in difflib.get_close_matches(sheet, names, n=1) if not holds_child_data(n)]
         hint = f" — did you mean '{close[0]}'?" if close else ""
-        raise Unreadable(f"has no sheet '{sheet}'{hint}; its sheets are: {', '.join(map(_listed, names))}")
+        raise Unreadable(f"has no sheet '{sheet}'{hint}; its sheets are: {', '.join(map(listed_name, names))}")
     if not sheets[sheet].table:
         raise Unreadable(f"has a chart on its sheet '{sheet}', not a table: name the sheet holding the data "
                          f"with sheet: in the config; {sheet_list(sheets)}")

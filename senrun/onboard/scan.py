@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import HIDDEN, holds_child_data
+from ..inputs.excel import listed_name
 from ..inputs.load import TOTAL_LABEL
 
 _TOTAL_LABEL = re.compile(TOTAL_LABEL)
@@ -40,7 +40,7 @@ class Sheet:
         child's data (a tab per child, "Ben Carter 04-12-2003") is shown as [hidden] (docs/security.md)."""
         if not self.sheet:
             return self.path.name
-        return f"{self.path.name} › {HIDDEN if holds_child_data(self.sheet) else self.sheet}"
+        return f"{self.path.name} › {listed_name(self.sheet)}"
 
 
 def files_in(sources: list[Path]) -> list[Path]:

@@ -20,7 +20,7 @@ from ..config.loader import Config
 from ..errors import ERROR, WARNING, Issue, SenrunError
 from ..register import manifest_period, register_label
 from ..result import RunResult
-from ..inputs.excel import first_line
+from ..inputs.excel import first_line, listed_name
 from ..inputs.load import TOTAL_LABEL
 from ..inputs.reading import longer_row
 from ..inputs.schema import CLUSTER_ID, SCHOOL_ID
@@ -212,7 +212,7 @@ def _schools_sheet(path: Path, kinds: dict[str, str]) -> pl.DataFrame:
     try:
         book = fastexcel.read_excel(str(path))
         if "Schools" not in book.sheet_names:
-            raise last_years_file(path, f"no Schools sheet (sheets: {', '.join(book.sheet_names)})")
+            raise last_years_file(path, f"no Schools sheet (sheets: {', '.join(map(listed_name, book.sheet_names))})")
         sheet = book.load_sheet("Schools", dtypes={**kinds, **{label: kinds[c] for label, c in labels.items()}})
         frame = sheet.to_polars()
     except SenrunError:
