@@ -372,3 +372,16 @@ def test_a_command_with_no_config_beside_a_senrun_yaml_is_a_usage_error_naming_t
     assert missing_config_hint(["validate", "--help"], tmp_path) is None
     assert missing_config_hint(["sample", "--out", "s"], tmp_path) is None  # needs no config
     assert missing_config_hint(["validate"], tmp_path / "elsewhere") is None  # none here: Click's own message
+
+
+def test_a_command_with_no_config_typed_in_a_folder_deleted_under_the_shell_is_clicks_usage_error_not_a_traceback(
+        tmp_path, monkeypatch):
+    """SPEC §7: a usage error exits 2 with its message. Looking for a senrun.yaml beside the command must not fail
+    where the working folder is gone (removed by another window, a cleaned build folder): nothing is here."""
+    from senrun.cli import missing_config_hint
+
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    assert missing_config_hint(["allocate", "--out", "out"]) is None

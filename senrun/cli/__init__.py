@@ -91,7 +91,11 @@ def missing_config_hint(args: list[str], cwd: Path | None = None) -> str | None:
     if {"-h", "--help"} & set(rest) or any(a in ("-c", "--config") or a.startswith("--config=")
                                           or (a.startswith("-c") and not a.startswith("--")) for a in rest):
         return None
-    here = [name for name in CONFIG_HERE if ((cwd or Path.cwd()) / name).is_file()]
+    try:
+        folder = cwd or Path.cwd()
+    except OSError:  # a working folder deleted under the shell: nothing is here, Click says --config is missing
+        return None
+    here = [name for name in CONFIG_HERE if (folder / name).is_file()]
     if not here:
         return None
     command = shlex.join(["senrun", args[0], "--config", here[0], *rest])
