@@ -120,10 +120,13 @@ class Issue:
         # (a column's header, or what was expected, may quote a child's data too: a header row of it mapped)
         column = self._without_personal(self.column) if isinstance(self.column, str) else self.column
         expected = self._without_personal(self.expected) if isinstance(self.expected, str) else self.expected
-        if (message, value, column, expected) == (self.message, self.value, self.column, self.expected) \
-                and not self.personal and self.child is None:
+        # a sheet named after a child (a tab per child, "J Smith 04-12-2003") says where as [hidden]
+        sheet = HIDDEN if isinstance(self.sheet, str) and holds_child_data(self.sheet) else self.sheet
+        if (message, value, column, expected, sheet) == (self.message, self.value, self.column, self.expected,
+                                                         self.sheet) and not self.personal and self.child is None:
             return self
-        return replace(self, message=message, value=value, column=column, expected=expected, personal=(), child=None)
+        return replace(self, message=message, value=value, column=column, expected=expected, sheet=sheet,
+                       personal=(), child=None)
 
     def _without_personal(self, text: str) -> str:
         """`text` with each of the issue's personal values, and anything shaped as a UPN, hidden."""

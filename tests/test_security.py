@@ -683,3 +683,30 @@ def test_a_sheet_named_with_a_childs_date_of_birth_is_hidden_where_last_years_wo
     said = " ".join(i.message for i in told.value.issues)
     assert "no Schools sheet (sheets: Contents, [hidden])" in said
     assert "04-12-2003" not in said and "Carter" not in said
+
+
+def test_a_problem_on_a_sheet_named_after_a_child_gives_its_place_with_the_sheet_hidden(tmp_path):
+    """docs/security.md: the statements read from a sheet named after a child (a tab per child, "Ben Carter
+    04-12-2003", named in `sheet:`): a bad cell there was told at "statements.xlsx › Ben Carter 04-12-2003 ›
+    row 2", the child's name and date of birth on the terminal, in --json and in the publishable Summary's
+    place. The sheet is now `[hidden]` there, as a cell's text would be; file, row and column still say where."""
+    import yaml
+    from builders import statement, write_run
+
+    config = write_run(tmp_path, statements=[statement("B801200005001", "2006-05-01", "A", annual="12x")])
+    rows = list(csv.reader((tmp_path / "statements.csv").open()))
+    book = openpyxl.Workbook()
+    book.active.title = "Ben Carter 04-12-2003"
+    for row in rows:
+        book.active.append(row)
+    book.save(tmp_path / "statements.xlsx")
+    cfg = yaml.safe_load(config.read_text())
+    cfg["inputs"]["statements"] = {"path": "statements.xlsx", "sheet": "Ben Carter 04-12-2003"}
+    config.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    for args in (["validate", "-c", str(config)], ["validate", "-c", str(config), "--json"]):
+        done = runner.invoke(app, args)
+        assert done.exit_code == 1, done.output
+        assert "04-12-2003" not in done.output and "Ben Carter" not in done.output
+        said = " ".join(done.output.split())
+        assert ("statements.xlsx › [hidden] › row 2" in said if "--json" not in args else
+                '"sheet": "[hidden]"' in said and '"row": 2' in said), said
