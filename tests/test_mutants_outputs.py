@@ -507,3 +507,27 @@ def test_a_schools_return_gives_its_change_in_per_cent_rounded_half_away_from_ze
     [(_, data)] = build_chunk(next(plan_returns(result, 10, diff)))
     rows = {r[0]: r[1] for r in openpyxl.load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True) if r[0]}
     assert rows["Change (%)"] == 0.13
+
+
+def test_a_per_cent_worked_out_in_python_is_the_diffs_change_pct_for_any_pence__decisions_24():
+    """The totals rows and the returns (outputs.common.percent_change, plain Python) and diff.csv
+    (yearly.diff.change_pct_expr, Polars) round a change in per cent the same way, for any pence either side
+    of zero, ties included."""
+    from hypothesis import given, settings, strategies as st
+
+    from senrun.outputs.common import percent_change
+    from senrun.yearly.diff import change_pct_expr
+
+    pence = st.integers(-10**12, 10**12)
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.tuples(pence, pence), min_size=1, max_size=20))
+    def agree(pairs):
+        frame = pl.DataFrame({"change": [c for c, _ in pairs], "previous": [p for _, p in pairs]},
+                             schema={"change": pl.Int64, "previous": pl.Int64})
+        expr = frame.select(change_pct_expr("change", "previous"))["change"].to_list()
+        assert expr == [percent_change(c, p) for c, p in pairs]
+
+    agree()
+    assert percent_change(125_600, 100_480_000) == 0.13 and percent_change(-125_600, 100_480_000) == -0.13
+    assert percent_change(5, 0) is None
