@@ -405,6 +405,14 @@ def _check_basis_columns(inp: Inputs, cfg: Config) -> None:
         if needs_census and inp.census is None:
             issues.error("config", f"element '{e.name}' has basis '{e.basis}', which needs the pupil-level census "
                          "(inputs.census)", file=cfg.path.name, column="formula.elements")
+        needs_column = {"sen_support": SEN_PROVISION, "statements": SEN_PROVISION, "fsm": FSM}.get(e.basis)
+        if needs_column and inp.census is not None and needs_column not in inp.census.headers:
+            # else every school has 0 units: a rate pays nothing and its money goes to the other elements, unsaid
+            key = f"formula.elements[{n}].basis"
+            issues.error("config", f"element '{e.name}' has basis '{e.basis}', which counts the census's "
+                         f"{needs_column} column, but {inp.census.file} has no {needs_column} column (add it, or map "
+                         f"its header to {needs_column} in inputs.census.columns)", file=cfg.path.name,
+                         row=cfg.lines.get(key), column=key, expected=f"a census with a {needs_column} column")
         if e.basis == "pupils" and inp.census is None and PUPILS not in schools.frame.columns:
             issues.error("config", f"element '{e.name}' counts pupils, but there is no census and the schools "
                          "input has no pupils column", file=cfg.path.name, column="formula.elements")

@@ -230,3 +230,20 @@ def test_nc_years_on_a_basis_that_counts_no_pupils_is_a_config_error_not_ignored
             formula=formula({"name": "flat", "basis": basis, "nc_years": [0, 6], "remainder": True}))
     [issue] = e.value.errors
     assert issue.column == "formula.elements[0].nc_years" and "would change nothing" in issue.message
+
+
+@pytest.mark.parametrize("basis, column", [("sen_support", "sen_provision"), ("statements", "sen_provision"),
+                                           ("fsm", "fsm")])
+def test_a_census_basis_on_a_census_without_its_column_is_an_error_at_its_line_not_zero_units__spec_4(
+        tmp_path, basis, column):
+    """A census extract without sen_provision (or fsm) had every school at 0 units: a rate element paid
+    nothing and its money went to the remainder, with no word said."""
+    census = [{"upn": U1, "school_id": "S1", "date_of_birth": "2005-05-05"}]
+    with pytest.raises(SenrunError) as e:
+        run(tmp_path, schools=THREE, census=census, budget={"pupil_specific_pot": 100},
+            statements=[statement(U1, "2005-05-05", school="S1", annual="0")],
+            formula=formula({"name": "need", "basis": basis, "rate": 10},
+                            {"name": "per_pupil", "basis": "pupils", "remainder": True}))
+    [issue] = e.value.errors
+    assert issue.column == "formula.elements[0].basis" and issue.row is not None
+    assert f"census.csv has no {column} column" in issue.message
