@@ -169,10 +169,10 @@ def element_totals(specs: tuple[ElementSpec, ...], units: dict[str, int], scales
                 raise _unaffordable(message, cfg_name, specs, totals, units, scales, cluster_pot)
             raise _stop(message, cfg_name)
         totals[specs[-1].name] += gap  # within a penny per element: the last declared takes it
-    for e in specs:
+    for n, e in enumerate(specs):
         if totals[e.name] != 0 and units[e.name] == 0:
             raise _stop(f"element '{e.name}' has {fmt_gbp(totals[e.name])} to share but no school has any "
-                        f"units of its basis '{e.basis}'", cfg_name)
+                        f"units of its basis '{e.basis}'", cfg_name, f"formula.elements[{n}]")
     return totals
 
 

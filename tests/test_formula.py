@@ -247,3 +247,15 @@ def test_a_census_basis_on_a_census_without_its_column_is_an_error_at_its_line_n
     [issue] = e.value.errors
     assert issue.column == "formula.elements[0].basis" and issue.row is not None
     assert f"census.csv has no {column} column" in issue.message
+
+
+def test_an_element_with_money_but_no_units_is_told_at_its_own_line_not_at_the_first_elements__spec_4_5(tmp_path):
+    schools = [dict(s, need="0") for s in THREE]
+    with pytest.raises(SenrunError) as e:
+        run(tmp_path, schools=schools, statements=[statement(U1, "2005-05-05", school="S1", annual="0")],
+            formula=formula({"name": "lump_sum", "basis": "per_school", "rate": 1},
+                            {"name": "need", "basis": "column:need", "remainder": True}))
+    [issue] = e.value.errors
+    lines = (tmp_path / "senrun.yaml").read_text().splitlines()
+    assert "no school has any units" in issue.message and issue.column == "formula.elements[1]"
+    assert lines[issue.row - 1].strip() == "- name: need"
