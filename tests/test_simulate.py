@@ -777,3 +777,34 @@ def test_an_element_or_top_slice_named_like_a_single_valued_config_key_is_still_
         ("formula.elements.previous.rate=7", {"formula": {"elements": [{"name": "previous", "rate": 7}]}})]
     with pytest.raises(SetOptionError, match="no element is named 'nosuch'"):
         sweep_overlays(base, ["formula.elements.nosuch.rate=7"])
+
+
+# --- what a scenario or a sweep cannot say ---------------------------------------------
+
+def test_a_scenario_whose_formula_is_not_a_mapping_is_an_error_at_its_line_not_a_crash__spec_8(base, tmp_path):
+    path = scenario_file(tmp_path, "odd.yaml", "# a list where the formula belongs\nformula: [1, 2]\n")
+    with pytest.raises(SenrunError) as caught:
+        load_scenario(base, path)
+    [issue] = caught.value.issues
+    assert (issue.file, issue.row, issue.column) == ("odd.yaml", 2, "formula")
+    assert "formula must be a mapping of keys to values, not a list" in issue.message
+    with pytest.raises(SenrunError, match="formula must be a mapping of keys to values, not a number"):
+        scenario_config(base, {"formula": 5}, "--set formula=5")
+
+
+def test_a_sweep_of_a_top_slice_by_its_full_path_must_name_one_the_base_has__spec_7():
+    [(_, overlay)] = sweep_overlays(BASE_RAW, ["topslices.host.per_cluster=3"])
+    assert overlay == {"topslices": [{"name": "host", "per_cluster": 3}]}
+    with pytest.raises(SetOptionError, match="no top-slice is named 'hots' — did you mean 'host'"):
+        sweep_overlays(BASE_RAW, ["topslices.hots.per_cluster=3"])
+    with pytest.raises(SetOptionError, match="no top-slice is named 'nosuch'"):
+        sweep_overlays(BASE_RAW, ["topslices.nosuch.amount=5"])
+
+
+def test_a_sweep_cannot_rename_an_element_or_top_slice_as_it_finds_the_item_by_its_name__spec_6():
+    for option in ("lump_sum.name=foo", "formula.elements.lump_sum.name=foo", "host.name=foo",
+                   "topslices.host.name=foo"):
+        with pytest.raises(SetOptionError, match="cannot change the name"):
+            sweep_overlays(BASE_RAW, [option])
+    [(_, overlay)] = sweep_overlays(BASE_RAW, ["lump_sum.label=Fixed sum"])
+    assert overlay == {"formula": {"elements": [{"name": "lump_sum", "label": "Fixed sum"}]}}

@@ -261,7 +261,10 @@ def _dig(raw: Any, keys: tuple[str, ...]) -> Any:
 
 def check_solve_raw(merged: dict) -> None:
     """`rate: solve` is allowed only where no element is the remainder (SPEC §4), and once."""
-    elements = ((merged.get("formula") or {}).get("elements")) or []
+    formula = merged.get("formula")
+    elements = formula.get("elements") if isinstance(formula, dict) else None
+    if not isinstance(elements, list):  # (not a formula at all: the config check says what is wrong with it)
+        return
     elements = [e for e in elements if isinstance(e, dict) and not e.get("remove")]
     solving = [e.get("name") for e in elements if e.get("rate") == "solve"]
     if not solving:
@@ -367,6 +370,16 @@ def _names(base_raw: dict, keys: tuple[str, ...]) -> list[str]:
     return [str(i.get("name")) for i in items or [] if isinstance(i, dict)]
 
 
+def _not_the_name(key: str, field: str, kind: str, name: str) -> None:
+    """`--set lump_sum.name=…` would not rename the element: the overlay finds its item by name, so it would
+    add a new item of that name with nothing else set, and the config check would then ask for its basis."""
+    if field == "name":
+        raise SetOptionError(f"--set {key}: a{'n' if kind == 'element' else ''} {kind} is found by its name, so "
+                             f"--set cannot change the name (it would add a new {kind} with nothing else set); to "
+                             f"rename '{name}', write a scenario file that removes it ({{name: {name}, remove: "
+                             f"true}}) and adds it again under the new name")
+
+
 def set_overlay(base_raw: dict, key: str, value: Any) -> dict:
     """The overlay that one assignment makes: `<element>.<key>`, `<topslice>.<key>` or a dotted config key."""
     parts = key.split(".")
@@ -377,8 +390,15 @@ def set_overlay(base_raw: dict, key: str, value: Any) -> dict:
             meant = f" — did you mean '{close[0]}'?" if close else ""
             raise SetOptionError(f"--set {key}: no element is named '{parts[2]}'{meant} (elements: "
                                  f"{', '.join(elements) or 'none'})")
+        _not_the_name(key, parts[3], "element", parts[2])
         return {"formula": {"elements": [{"name": parts[2], parts[3]: value}]}}
     if parts[0] == "topslices" and len(parts) == 3:
+        if parts[1] not in topslices:
+            close = [n for n in topslices if one_slip(parts[1], n)]
+            meant = f" — did you mean '{close[0]}'?" if close else ""
+            raise SetOptionError(f"--set {key}: no top-slice is named '{parts[1]}'{meant} (top-slices: "
+                                 f"{', '.join(topslices) or 'none'})")
+        _not_the_name(key, parts[2], "top-slice", parts[1])
         return {"topslices": [{"name": parts[1], parts[2]: value}]}
     named = len(parts) == 2 and parts[0] in (*elements, *topslices)
     if parts[0] in TOP_LEVEL and named and parts[0] not in _SINGLE_VALUED:
@@ -399,8 +419,10 @@ def set_overlay(base_raw: dict, key: str, value: Any) -> dict:
         raise SetOptionError(f"--set {key}: '{name}' is both an element and a top-slice; write "
                              f"formula.elements.{name}.{field} or topslices.{name}.{field}")
     if name in elements:
+        _not_the_name(key, field, "element", name)
         return {"formula": {"elements": [{"name": name, field: value}]}}
     if name in topslices:
+        _not_the_name(key, field, "top-slice", name)
         return {"topslices": [{"name": name, field: value}]}
     close = [n for n in (*elements, *topslices) if one_slip(name, n)]
     meant = f" — did you mean '{close[0]}.{field}'?" if close else ""
