@@ -22,7 +22,7 @@ from ..register import manifest_period, register_label
 from ..result import RunResult
 from ..inputs.excel import first_line, listed_name
 from ..inputs.load import TOTAL_LABEL
-from ..inputs.reading import longer_row
+from ..inputs.reading import Unreadable, longer_row, text_utf8
 from ..inputs.schema import CLUSTER_ID, SCHOOL_ID
 from ..money import CEILING_PENCE, ceiling_text, fmt_gbp
 from ..outputs.common import COLUMN_LABELS, LAST_YEARS_FILE, LAST_YEARS_NAME
@@ -156,15 +156,30 @@ def _missing_columns(frame: pl.DataFrame, path: Path, sheet: str | None) -> None
     if missing:
         raise last_years_file(path, f"no column {', '.join(named(missing))}; a previous run's file written by senrun "
                               f"has {', '.join(named(PREVIOUS_COLUMNS))} (columns found: "
-                              f"{headers_text(named(frame.columns))}). For last year's figures in a spreadsheet of "
+                              f"{headers_text(named([c for c in frame.columns if c != CSV_ROW]))}). For last year's figures in a spreadsheet of "
                               "your own, map its columns under previous: columns: in the config (docs/config.md)",
                               sheet=sheet)
 
 
+#: The row of last year's CSV as a spreadsheet numbers it (the header is row 1), beside its cells.
+CSV_ROW = "_row"
+
+
 def _csv_of_senrun(path: Path) -> pl.DataFrame:
-    """A CSV senrun wrote last year, read as text; SenrunError naming the row where it cannot be read."""
+    """A CSV senrun wrote last year, read as text, with each row's number (CSV_ROW); SenrunError naming the row
+    where it cannot be read.  Saved again by a spreadsheet it is still itself: in Windows-1252 (Excel's "CSV",
+    whose `£` is one byte) or UTF-16 (its "Unicode Text"), as the inputs and the register are read, and
+    without the rows of empty cells (`,,,,`) a spreadsheet leaves below a table."""
     try:
-        return pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+        data = text_utf8(path.read_bytes())
+    except Unreadable as exc:
+        raise last_years_file(path, str(exc), row=exc.row) from None
+    except OSError as exc:
+        raise last_years_file(path, f"cannot read it ({first_line(exc)})") from None
+    try:
+        raw = pl.read_csv(data, infer_schema=False).with_row_index(CSV_ROW, offset=2)
+        cells = [c for c in raw.columns if c != CSV_ROW]
+        return raw.filter(~pl.all_horizontal([pl.col(c).str.strip_chars().fill_null("") == "" for c in cells]))
     except (pl.exceptions.PolarsError, OSError) as exc:
         row = longer_row(path)
         if row is not None:
@@ -176,19 +191,19 @@ def _csv_of_senrun(path: Path) -> pl.DataFrame:
 def _read_previous_csv(path: Path) -> pl.DataFrame:
     raw = _csv_of_senrun(path)
     _missing_columns(raw, path, None)
-    ids, clusters, totals = (raw[c].to_list() for c in PREVIOUS_COLUMNS)
-    for i, school in enumerate(ids):
+    ids, clusters, totals, at = (raw[c].to_list() for c in (*PREVIOUS_COLUMNS, CSV_ROW))
+    for row, school in zip(at, ids):
         if not (school or "").strip() or re.match(TOTAL_LABEL, school.strip()):
             raise last_years_file(path, f"'{(school or '').strip()}' is not a school: a previous run's schools.csv "
                                   "has a school on every row (a totals row added in a spreadsheet? delete it)",
-                                  row=i + 2, column=SCHOOL_ID, value=(school or "").strip(), expected="a school's id")
+                                  row=row, column=SCHOOL_ID, value=(school or "").strip(), expected="a school's id")
     pence = []
-    for i, text in enumerate(totals):
+    for row, text in zip(at, totals):
         value = pounds_text_to_pence(text or "")
         if value is None:
-            raise last_years_file(path, f"\"{text}\" is not an amount in pounds (expected e.g. 1234.56)", row=i + 2,
+            raise last_years_file(path, f"\"{text}\" is not an amount in pounds (expected e.g. 1234.56)", row=row,
                                   column="total", value=text)
-        _within_ceiling(value, path, i + 2)
+        _within_ceiling(value, path, row)
         pence.append(value)
     return pl.DataFrame({SCHOOL_ID: [_unguard(s) for s in ids], CLUSTER_ID: [_unguard(c) for c in clusters],
                          "total": pence}, schema={SCHOOL_ID: pl.String, CLUSTER_ID: pl.String, "total": pl.Int64})
@@ -260,10 +275,11 @@ def previous_cluster_allocations(path: Path) -> dict[str, int]:
             raise last_years_file(path, "formula.protection needs its cluster_id and cluster_share columns (a "
                                   "schools.csv written by senrun)")
         rows = []
-        for i, (cluster, text) in enumerate(zip(raw[CLUSTER_ID].to_list(), raw["cluster_share"].to_list())):
+        for row, cluster, text in zip(raw[CSV_ROW].to_list(), raw[CLUSTER_ID].to_list(),
+                                      raw["cluster_share"].to_list()):
             pence = pounds_text_to_pence(text or "")
             if pence is None:
-                raise last_years_file(path, f"\"{text}\" is not an amount in pounds", row=i + 2, column="cluster_share")
+                raise last_years_file(path, f"\"{text}\" is not an amount in pounds", row=row, column="cluster_share")
             rows.append((_unguard(cluster) or "", pence))
     out: dict[str, int] = {}
     for cluster, pence in rows:
@@ -511,9 +527,10 @@ def _rows_holding(path: Path, found: list[tuple[str, str, list[str]]]) -> dict[t
     rows = {}
     for column, text, _ in found:
         if _named(column) in frame.columns:
-            at = [i for i, v in enumerate(frame.get_column(_named(column)).to_list()) if (_unguard(v) or "") == text]
+            numbers = frame[CSV_ROW].to_list() if CSV_ROW in frame.columns else range(2, frame.height + 2)
+            at = [n for n, v in zip(numbers, frame.get_column(_named(column)).to_list()) if (_unguard(v) or "") == text]
             if at:
-                rows[column, text] = at[0] + 2
+                rows[column, text] = at[0]
     return rows
 
 
