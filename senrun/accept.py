@@ -34,7 +34,7 @@ WARNING_KINDS = frozenset({
     "upn_bad_letter", "upn_malformed", "upn_more", "upn_temporary", "year_label", "census_date_far",
     "amount_not_annual", "census_date_year", "hidden_rows", "born_after_statement", "need_blank",
     "register_not_given", "register_without_register", "register_doubtful", "previous_other_schools",
-    "register_gap", "stopped_within_last_year", "previous_period_length",
+    "register_gap", "stopped_within_last_year", "previous_period_length", "previous_changed",
     "protection_new_clusters", "move_same_school", "register_earlier_release", "census_at_closed",
     "previous_config_incomplete", "previous_config_differs", "cut_short",
 })

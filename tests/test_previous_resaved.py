@@ -35,3 +35,55 @@ def test_rows_of_empty_cells_a_spreadsheet_leaves_below_last_years_schools_csv_a
     path.write_bytes(path.read_bytes() + b",,,,,,,\r\n" * 3)
     assert read_previous(path)["school_id"].to_list() == ["9262002", "9262005"]
     assert previous_cluster_allocations(path) == {"926-01": 125000, "926-02": 60025}
+
+
+def _last_years_folder(tmp_path: Path) -> Path:
+    from builders import run, statement
+    from senrun.outputs import write_outputs
+
+    result = run(tmp_path, statements=[statement("B801200005001", "2002-08-31", school="A", annual="1200.00"),
+                                       statement("E801200005002", "2005-05-05", school="B", annual="8400.00")])
+    return write_outputs(result, tmp_path / "last", returns=False)
+
+
+def _edit_csv(path: Path, edit) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_bytes(("\r\n".join(edit(lines)) + "\r\n").encode("utf-8"))
+
+
+def test_last_years_schools_csv_sorted_or_noted_in_a_spreadsheet_is_not_told_as_changed__spec_5_6(tmp_path):
+    from senrun.yearly.diff import previous_changed
+
+    last = _last_years_folder(tmp_path)
+    assert previous_changed(last / "schools.csv") == [] and previous_changed(last) == []
+    _edit_csv(last / "schools.csv", lambda lines: [lines[0] + ",Notes"] + [f"{line},seen" for line in lines[:0:-1]])
+    assert previous_changed(last / "schools.csv") == []
+
+
+def test_a_figure_typed_over_or_a_row_deleted_in_last_years_schools_csv_is_told_by_row_and_column__spec_5_6_11_8(
+        tmp_path):
+    """diff.csv states last year from the file, and formula.protection's floor is set from its cluster shares: a
+    figure typed over moved money between clusters with nothing said."""
+    from senrun.yearly.diff import previous_changed
+
+    last = _last_years_folder(tmp_path)
+    header = (last / "schools.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
+    share = header.index("cluster_share")
+
+    def typed_over(lines):
+        cells = lines[1].split(",")
+        cells[share] = f"{float(cells[share]) + 30000:.2f}"
+        return [lines[0], ",".join(cells), *lines[2:]]
+
+    _edit_csv(last / "schools.csv", typed_over)
+    found = previous_changed(last / "schools.csv")
+    assert [i.code for i in found] == ["previous_changed"] and found[0].column == "cluster_share"
+    assert "cluster C1" in found[0].message and "allocations.xlsx beside it" in found[0].message
+
+    _edit_csv(last / "schools.csv", lambda lines: [lines[0], *lines[2:]])  # the first school's row deleted
+    [missing] = [i for i in previous_changed(last / "schools.csv") if "row is missing" in i.message]
+    assert missing.file == "schools.csv" and missing.expected == "school A"
+
+    (last / "allocations.xlsx").write_bytes(b"")  # neither file as senrun wrote it: the manifest's totals
+    assert any("where senrun wrote 4" in i.message or "cluster pot" in i.message
+               for i in previous_changed(last / "schools.csv"))

@@ -270,7 +270,7 @@ PUBLIC_WARNINGS = frozenset({"no_census", "no_pupils", "cluster_names",
                              # about the register and last year's files, never a child
                              "register_not_given", "register_without_register", "register_doubtful",
                              "register_earlier_release", "census_at_closed",
-                             "previous_other_schools", "previous_period_length",
+                             "previous_other_schools", "previous_period_length", "previous_changed",
                              "protection_new_clusters", "previous_config_incomplete",
                              "previous_config_differs", "cut_short"})
 
@@ -303,6 +303,7 @@ WARNING_WORDS = {
     "successor_not_closed": "school succeeded in the period with no closed date (still counted open)",
     "register_stale": "register of a run more than a year before this one",
     "register_changed": "register changed since senrun wrote it",
+    "previous_changed": "last year's file (--previous) changed since senrun wrote it",
     "not_in_register": "child paid this year who is not in last year's register",
     "previous_not_last_year": "--previous is not last year's run",
     "previous_period_length": "--previous is of a period much shorter or longer than this one",

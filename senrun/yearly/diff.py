@@ -18,7 +18,7 @@ import polars as pl
 from ..calendar import shift_years
 from ..config.loader import Config
 from ..errors import ERROR, WARNING, Issue, SenrunError
-from ..register import manifest_period, register_label
+from ..register import manifest_of, manifest_period, register_label
 from ..result import RunResult
 from ..inputs.excel import first_line, listed_name
 from ..inputs.load import TOTAL_LABEL
@@ -82,6 +82,7 @@ def previous_year_issues(cfg: Config, previous: Path, register: Path | None = No
                             f"{end:%d/%m/%Y}, not of the year before this period ({_year_before(cfg)}): diff.csv "
                             "and the Diff sheet compare with that run", file=previous.name))
     issues += _other_length(period, cfg, previous)
+    issues += previous_changed(previous)
     folder = previous if previous.is_dir() else previous.parent
     if register is None and _last_year(period, cfg) and (folder / "psf.csv").is_file():
         issues.append(Issue("register_not_given", WARNING, "--previous is last year's run, beside its psf.csv, but no "
@@ -95,6 +96,117 @@ def previous_year_issues(cfg: Config, previous: Path, register: Path | None = No
             issues.append(Issue("previous_register_differ", WARNING, f"--previous is the run of {start:%d/%m/%Y} – "
                                 f"{end:%d/%m/%Y} but --register the run of {theirs[0]:%d/%m/%Y} – "
                                 f"{theirs[1]:%d/%m/%Y}: both should be last year's output", file=previous.name))
+    return issues
+
+
+#: The most differences `previous_changed` lists one by one (then how many more).
+CHANGED_LISTED = 20
+
+
+def previous_changed(previous: Path) -> list[Issue]:
+    """Warnings where last year's schools.csv or allocations.xlsx no longer holds what senrun wrote: its
+    manifest.json beside it gives another SHA-256, and the figures read from it differ from those of the other of
+    the two files beside it that is still as senrun wrote it (else from the totals the manifest records).  A
+    spreadsheet's re-save, a sort, a filter or a column of notes changes no figure and is not told; a row deleted
+    or a figure typed over is, by school, row and column, with the figure senrun wrote: diff.csv states last
+    year from the file as given, and formula.protection's floor (SPEC §11.8) is set from its cluster shares."""
+    import hashlib
+
+    try:
+        file = previous_file(previous)
+    except SenrunError:  # (told where the file is read)
+        return []
+    manifest = manifest_of(file.parent)
+    files = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
+
+    def intact(path: Path) -> bool:
+        entry = files.get(path.name)
+        return (isinstance(entry, dict) and path.is_file()
+                and hashlib.sha256(path.read_bytes()).hexdigest() == entry.get("sha256"))
+
+    if file.name not in files or intact(file):
+        return []
+    try:
+        given = read_previous(file)
+        shares = previous_cluster_allocations(file)
+    except SenrunError:  # (told where the file is read)
+        return []
+    others = [file.parent / n for n in ("schools.csv", "allocations.xlsx") if n != file.name]
+    reference = next((o for o in others if intact(o)), None)
+    if reference is not None:
+        issues = _differences(file, given, shares, read_previous(reference), previous_cluster_allocations(reference),
+                              reference.name)
+    else:
+        issues = _against_totals(file, given, shares, manifest)
+    if len(issues) > CHANGED_LISTED:
+        more = len(issues) - CHANGED_LISTED
+        issues = issues[:CHANGED_LISTED] + [Issue("previous_changed", WARNING, f"and {more:,} more difference(s) from "
+                                                  "what senrun wrote", file=file.name)]
+    return issues
+
+
+def _changed_issue(file: Path, what: str, **where) -> Issue:
+    return Issue("previous_changed", WARNING, f"(given as --previous) not as senrun wrote it: {what}; diff.csv and the "
+                 "Diff sheet state last year from the file as given (and formula.protection's floor from its cluster "
+                 "shares): give last year's file as senrun wrote it", file=file.name, **where)
+
+
+def _differences(file: Path, given: pl.DataFrame, shares: dict[str, int], wrote: pl.DataFrame,
+                 wrote_shares: dict[str, int], reference: str) -> list[Issue]:
+    """`previous_changed` by school: rows deleted, added or typed over, against the intact file beside it."""
+    sheet = "Schools" if file.suffix.lower() in (".xlsx", ".xlsm") else None
+    total = COLUMN_LABELS["total"] if sheet else "total"
+    both = wrote.join(given, on=SCHOOL_ID, how="full", suffix="_given", coalesce=True).sort(SCHOOL_ID)
+    rows = {} if sheet else _rows_holding(file, [(SCHOOL_ID, sid, []) for sid in both[SCHOOL_ID].to_list()])
+    issues = []
+    for rec in both.iter_rows(named=True):
+        sid, row = rec[SCHOOL_ID], rows.get((SCHOOL_ID, rec[SCHOOL_ID]))
+        if rec["total"] is None:
+            issues.append(_changed_issue(file, f"a row of a school that is not in the {reference} beside it", row=row,
+                                         sheet=sheet, column=SCHOOL_ID if not sheet else COLUMN_LABELS[SCHOOL_ID]))
+        elif rec["total_given"] is None:
+            issues.append(_changed_issue(file, f"school {sid}'s row is missing (deleted, or filtered out and not saved), "
+                                         f"so it is compared as a new school; the {reference} beside it has it at "
+                                         f"{fmt_gbp(rec['total'])}", sheet=sheet, expected=f"school {sid}"))
+        elif rec["total"] != rec["total_given"] or rec[CLUSTER_ID] != rec[f"{CLUSTER_ID}_given"]:
+            column = total if rec["total"] != rec["total_given"] else (COLUMN_LABELS[CLUSTER_ID] if sheet else CLUSTER_ID)
+            value, expected = ((fmt_gbp(rec["total_given"]), fmt_gbp(rec["total"])) if column == total
+                               else (rec[f"{CLUSTER_ID}_given"], rec[CLUSTER_ID]))
+            issues.append(_changed_issue(file, f"school {sid}'s {column} is {value} where the {reference} beside it "
+                                         f"has {expected}", row=row, sheet=sheet, column=column, value=value,
+                                         expected=expected))
+    for cluster in sorted(set(shares) | set(wrote_shares)):
+        if shares.get(cluster, 0) != wrote_shares.get(cluster, 0):
+            named = f"cluster {cluster}" if cluster in wrote_shares else "a cluster"  # (a typed cell: never quoted)
+            issues.append(_changed_issue(file, f"its cluster shares add up to {fmt_gbp(shares.get(cluster, 0))} for "
+                                         f"{named} where the {reference} beside it has "
+                                         f"{fmt_gbp(wrote_shares.get(cluster, 0))}", sheet=sheet,
+                                         column=COLUMN_LABELS["cluster_share"] if sheet else "cluster_share",
+                                         expected=fmt_gbp(wrote_shares.get(cluster, 0))))
+    return issues
+
+
+def _against_totals(file: Path, given: pl.DataFrame, shares: dict[str, int], manifest: dict) -> list[Issue]:
+    """`previous_changed` where neither file beside it is as senrun wrote it: the count of schools and the sums
+    against the manifest's (each school's total is its SSA, PSF and cluster share; the shares make the cluster pot)."""
+    def pence(key: str) -> int | None:
+        entry = (manifest.get("totals") or {}).get(key)
+        return entry.get("pence") if isinstance(entry, dict) and isinstance(entry.get("pence"), int) else None
+
+    issues = []
+    rows = (manifest.get("rows") or {}).get("schools")
+    if isinstance(rows, int) and rows != given.height:
+        issues.append(_changed_issue(file, f"it has {given.height:,} schools where senrun wrote {rows:,} (rows deleted, "
+                                     "or added)", expected=f"{rows:,} schools"))
+    pot, ssa, psf = pence("cluster_pot"), pence("ssa_total"), pence("continuing_psf")
+    if pot is not None and sum(shares.values()) != pot:
+        issues.append(_changed_issue(file, f"its cluster shares add up to {fmt_gbp(sum(shares.values()))} where "
+                                     f"last year's cluster pot was {fmt_gbp(pot)} (its manifest.json)",
+                                     expected=fmt_gbp(pot)))
+    if None not in (pot, ssa, psf) and int(given["total"].sum()) != pot + ssa + psf:
+        issues.append(_changed_issue(file, f"its totals add up to {fmt_gbp(int(given['total'].sum()))} where last "
+                                     f"year's run paid schools {fmt_gbp(pot + ssa + psf)} (its manifest.json: SSA, "
+                                     "PSF and the cluster pot)", expected=fmt_gbp(pot + ssa + psf)))
     return issues
 
 
