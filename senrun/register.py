@@ -28,7 +28,7 @@ import polars as pl
 from .config.loader import Config
 from .errors import ERROR, WARNING, Issue, SenrunError
 from .inputs.parse import config_date, config_period, parse_date, parse_money
-from .inputs.reading import Unreadable, text_utf8
+from .inputs.reading import Unreadable, header_separator, text_utf8
 from .inputs.schema import FROM_SCHOOL, ROW, STREAM, STREAMS, TO_SCHOOL, UPN
 from .money import fmt_gbp
 from .calendar import shift_years
@@ -100,10 +100,11 @@ def read_register(path: Path) -> Register:
     except Unreadable as exc:
         raise SenrunError(Issue("register", ERROR, str(exc), file=label, row=exc.row)) from None
     try:
-        header = pl.read_csv(data, infer_schema=False, n_rows=0).columns
+        sep = header_separator(data)
+        header = pl.read_csv(data, infer_schema=False, n_rows=0, separator=sep).columns
         missing = [c for c in COLUMNS if c not in header]
         # only the columns read below (England's register: 40 MB, 430,000 lines)
-        raw = None if missing else pl.read_csv(data, infer_schema=False, columns=list(READ) + [
+        raw = None if missing else pl.read_csv(data, infer_schema=False, separator=sep, columns=list(READ) + [
             c for c in (RELEASED,) if c in header])  # (released: a stop undone by hand, `_continuing_unpaid`)
     except pl.exceptions.PolarsError as exc:
         raise SenrunError(Issue("register", ERROR, f"cannot be read as CSV ({exc})", file=label)) from None
@@ -190,9 +191,13 @@ def _changed(manifest: dict, file: Path, label: str, sha256: str, lines: int) ->
         return []
     if wrote == sha256:
         return []
-    if isinstance(rows, int) and rows != lines:
+    if isinstance(rows, int) and rows > lines:
         what = (f"it has {lines:,} lines where senrun wrote {rows:,}: lines deleted or filtered out in a spreadsheet "
                 "are children the register no longer knows, and one whose PSF stopped last year is paid again")
+    elif isinstance(rows, int) and rows < lines:
+        what = (f"it has {lines:,} lines where senrun wrote {rows:,}: lines copied or added in a spreadsheet count "
+                "again what a child was paid last year, and a line added as continuing pays again a child whose PSF "
+                "stopped")
     else:
         what = ("its lines are as many as senrun wrote, but not as it wrote them: if it was only opened and saved in "
                 "a spreadsheet nothing is lost; an edited reason pays again a child whose PSF stopped last year")

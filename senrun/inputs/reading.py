@@ -368,6 +368,13 @@ def _is_blank(data: bytes) -> bool:
     return not data[:HEAD_BYTES].strip() and not data.strip()
 
 
+def header_separator(data: bytes) -> str:
+    """The separator of a CSV that senrun wrote and a spreadsheet may have saved again (UTF-8 bytes): a comma, or the
+    tab of Excel's "Unicode Text" (or a semicolon), whichever splits its header row into the most cells."""
+    line = data.split(b"\n", 1)[0].decode("utf-8", "replace")
+    return max((",", "\t", ";"), key=lambda sep: len(line.split(sep)))
+
+
 def _separator(lines: list[str]) -> str:
     """The delimiter that splits the top lines into the most rows of one width (quotes respected)."""
     def score(sep: str) -> tuple[int, int]:

@@ -22,7 +22,7 @@ from ..register import manifest_of, manifest_period, register_label
 from ..result import RunResult
 from ..inputs.excel import first_line, listed_name
 from ..inputs.load import TOTAL_LABEL
-from ..inputs.reading import Unreadable, longer_row, text_utf8
+from ..inputs.reading import Unreadable, header_separator, longer_row, text_utf8
 from ..inputs.schema import CLUSTER_ID, SCHOOL_ID
 from ..money import CEILING_PENCE, ceiling_text, fmt_gbp
 from ..outputs.common import COLUMN_LABELS, LAST_YEARS_FILE, LAST_YEARS_NAME
@@ -289,7 +289,8 @@ def _csv_of_senrun(path: Path) -> pl.DataFrame:
     except OSError as exc:
         raise last_years_file(path, f"cannot read it ({first_line(exc)})") from None
     try:
-        raw = pl.read_csv(data, infer_schema=False).with_row_index(CSV_ROW, offset=2)
+        raw = pl.read_csv(data, infer_schema=False, separator=header_separator(data)).with_row_index(
+            CSV_ROW, offset=2)
         cells = [c for c in raw.columns if c != CSV_ROW]
         return raw.filter(~pl.all_horizontal([pl.col(c).str.strip_chars().fill_null("") == "" for c in cells]))
     except (pl.exceptions.PolarsError, OSError) as exc:
