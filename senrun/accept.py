@@ -14,10 +14,11 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date
 from pathlib import PurePosixPath
 from typing import Callable
 
+from .calendar import shift_years
 from .errors import CONFIG, HIDDEN, WARNING, Issue
 
 ENTRY_KEYS = ("kind", "upn", "school", "row", "file", "all", "reason", "until")
@@ -286,12 +287,12 @@ def _school_of(issue: Issue) -> str | None:
     return value if re.search(rf"(?<![\w])school {re.escape(value)}(?![\w])", issue.message or "") else None
 
 
-def draft_entries(issues: list[Issue], reason: str, days: int = 365, today: date | None = None) -> list[dict]:
+def draft_entries(issues: list[Issue], reason: str, today: date | None = None) -> list[dict]:
     """An accept list for today's warnings (to review: each reason should say why it is accepted):
     keyed by UPN where the warning is about a child (by their UPN, never by a row that moves when the
     census is exported again), by school where it is about a school ID, else by file and row, or (a
     warning with no row) every warning of its kind in its file."""
-    until = ((today or date.today()) + timedelta(days=days)).isoformat()
+    until = shift_years(today or date.today(), 1).isoformat()  # a year: the same day next year (29 Feb: 1 March)
     out = []
     for i in issues:
         if i.is_error:

@@ -390,6 +390,10 @@ def test_a_drafted_accept_entry_is_valid_for_a_year():
     (entry,) = draft_entries([warning], reason="TO CHECK: say why", today=date(2013, 4, 1))
     assert entry == {"kind": "taught_year", "file": "census.csv", "row": 215, "reason": "TO CHECK: say why",
                      "until": "2014-04-01"}
+    # a year across a leap day is the same day next year, not 365 days (2016-02-29), and 29 February's is 1 March
+    assert [draft_entries([warning], reason="r", today=day)[0]["until"] for day in (date(2015, 3, 1),
+                                                                                    date(2016, 2, 29))] == [
+        "2016-03-01", "2017-03-01"]
 
 
 # --- simulate's overlays (SPEC §6; docs/simulate.md) -------------------------------------------
