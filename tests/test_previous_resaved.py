@@ -87,3 +87,35 @@ def test_a_figure_typed_over_or_a_row_deleted_in_last_years_schools_csv_is_told_
     (last / "allocations.xlsx").write_bytes(b"")  # neither file as senrun wrote it: the manifest's totals
     assert any("where senrun wrote 4" in i.message or "cluster pot" in i.message
                for i in previous_changed(last / "schools.csv"))
+
+
+def test_finding_the_rows_of_last_years_schools_reads_each_cell_once_not_once_per_school__spec_5_6(
+        tmp_path, monkeypatch):
+    """England's schools.csv has 21,600 schools: a re-save is compared school by school in every allocate and
+    validate with --previous, and looking each school up in the whole column took a quarter of an hour."""
+    from senrun.yearly import diff
+
+    path = tmp_path / "schools.csv"
+    path.write_text(HEADER + "\n" + "".join(f"{9260000 + i},School {i},926-01,1,0,0,1.00,1.00\n"
+                                              for i in range(300)), encoding="utf-8")
+    calls = []
+    unguard = diff._unguard
+    monkeypatch.setattr(diff, "_unguard", lambda text: calls.append(text) or unguard(text))
+    rows = diff._rows_holding(path, [(diff.SCHOOL_ID, str(9260000 + i), []) for i in range(300)])
+    assert rows[diff.SCHOOL_ID, "9260000"] == 2 and rows[diff.SCHOOL_ID, "9260299"] == 301
+    assert len(calls) <= 300
+
+
+def test_a_manifest_whose_rows_or_totals_are_not_a_mapping_is_no_crash_when_neither_file_is_as_senrun_wrote_it__spec_11_8(
+        tmp_path):
+    import json
+
+    from senrun.yearly.diff import previous_changed
+
+    last = _last_years_folder(tmp_path)
+    _edit_csv(last / "schools.csv", lambda lines: lines)  # saved again: line ends of a spreadsheet
+    (last / "allocations.xlsx").write_bytes(b"")
+    manifest = json.loads((last / "manifest.json").read_text(encoding="utf-8"))
+    for rows, totals in (([4], manifest["totals"]), (manifest["rows"], "edited"), (None, [1])):
+        (last / "manifest.json").write_text(json.dumps({**manifest, "rows": rows, "totals": totals}), encoding="utf-8")
+        assert previous_changed(last / "schools.csv") == []

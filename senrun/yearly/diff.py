@@ -189,12 +189,15 @@ def _differences(file: Path, given: pl.DataFrame, shares: dict[str, int], wrote:
 def _against_totals(file: Path, given: pl.DataFrame, shares: dict[str, int], manifest: dict) -> list[Issue]:
     """`previous_changed` where neither file beside it is as senrun wrote it: the count of schools and the sums
     against the manifest's (each school's total is its SSA, PSF and cluster share; the shares make the cluster pot)."""
+    def mapping(key: str) -> dict:  # (a manifest of another layout, or edited: nothing to compare)
+        return manifest.get(key) if isinstance(manifest.get(key), dict) else {}
+
     def pence(key: str) -> int | None:
-        entry = (manifest.get("totals") or {}).get(key)
+        entry = mapping("totals").get(key)
         return entry.get("pence") if isinstance(entry, dict) and isinstance(entry.get("pence"), int) else None
 
     issues = []
-    rows = (manifest.get("rows") or {}).get("schools")
+    rows = mapping("rows").get("schools")
     if isinstance(rows, int) and rows != given.height:
         issues.append(_changed_issue(file, f"it has {given.height:,} schools where senrun wrote {rows:,} (rows deleted, "
                                      "or added)", expected=f"{rows:,} schools"))
@@ -637,14 +640,14 @@ def _rows_holding(path: Path, found: list[tuple[str, str, list[str]]]) -> dict[t
             frame = _csv_of_senrun(path)
     except SenrunError:
         return {}
-    rows = {}
-    for column, text, _ in found:
+    numbers = frame[CSV_ROW].to_list() if CSV_ROW in frame.columns else range(2, frame.height + 2)
+    first: dict[str, dict[str, int]] = {}  # each column read once: a lookup per school (England: 21,600 of them)
+    for column in dict.fromkeys(c for c, _, _ in found):
         if _named(column) in frame.columns:
-            numbers = frame[CSV_ROW].to_list() if CSV_ROW in frame.columns else range(2, frame.height + 2)
-            at = [n for n, v in zip(numbers, frame.get_column(_named(column)).to_list()) if (_unguard(v) or "") == text]
-            if at:
-                rows[column, text] = at[0]
-    return rows
+            first[column] = {}
+            for n, v in zip(numbers, frame.get_column(_named(column)).to_list()):
+                first[column].setdefault(_unguard(v) or "", n)
+    return {(column, text): first[column][text] for column, text, _ in found if text in first.get(column, {})}
 
 
 #: Below this many of this year's schools, no warning that few are in last year's file (a tiny authority).
