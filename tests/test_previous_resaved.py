@@ -119,3 +119,24 @@ def test_a_manifest_whose_rows_or_totals_are_not_a_mapping_is_no_crash_when_neit
     for rows, totals in (([4], manifest["totals"]), (manifest["rows"], "edited"), (None, [1])):
         (last / "manifest.json").write_text(json.dumps({**manifest, "rows": rows, "totals": totals}), encoding="utf-8")
         assert previous_changed(last / "schools.csv") == []
+
+
+def test_a_cluster_id_typed_over_in_last_years_schools_csv_is_told_without_quoting_what_was_typed__spec_11_8(
+        tmp_path):
+    """previous_changed is a public warning (allocations.xlsx's Warnings sheet): a cell a person typed could hold
+    anything, a child's name among it."""
+    from senrun.yearly.diff import previous_changed
+
+    last = _last_years_folder(tmp_path)
+    header = (last / "schools.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
+    cluster = header.index("cluster_id")
+
+    def typed_over(lines):
+        cells = lines[1].split(",")
+        cells[cluster] = "Jane Doe 01-02-2010"
+        return [lines[0], ",".join(cells), *lines[2:]]
+
+    _edit_csv(last / "schools.csv", typed_over)
+    [found] = [i for i in previous_changed(last / "schools.csv") if i.column == "cluster_id"]
+    assert found.row == 2 and found.expected == "C1" and "another cluster" in found.message
+    assert not any("Jane" in f"{i.message} {i.value}" for i in previous_changed(last / "schools.csv"))

@@ -170,9 +170,13 @@ def _differences(file: Path, given: pl.DataFrame, shares: dict[str, int], wrote:
                                          f"{fmt_gbp(rec['total'])}", sheet=sheet, expected=f"school {sid}"))
         elif rec["total"] != rec["total_given"] or rec[CLUSTER_ID] != rec[f"{CLUSTER_ID}_given"]:
             column = total if rec["total"] != rec["total_given"] else (COLUMN_LABELS[CLUSTER_ID] if sheet else CLUSTER_ID)
-            value, expected = ((fmt_gbp(rec["total_given"]), fmt_gbp(rec["total"])) if column == total
-                               else (rec[f"{CLUSTER_ID}_given"], rec[CLUSTER_ID]))
-            issues.append(_changed_issue(file, f"school {sid}'s {column} is {value} where the {reference} beside it "
+            if column == total:
+                value = said = fmt_gbp(rec["total_given"])
+                expected = fmt_gbp(rec["total"])
+            else:  # a typed cell, shown in the public Warnings sheet: never quoted (it could be anything)
+                value, said = None, "blank" if rec[f"{CLUSTER_ID}_given"] is None else "another cluster"
+                expected = rec[CLUSTER_ID] or "no cluster"
+            issues.append(_changed_issue(file, f"school {sid}'s {column} is {said} where the {reference} beside it "
                                          f"has {expected}", row=row, sheet=sheet, column=column, value=value,
                                          expected=expected))
     for cluster in sorted(set(shares) | set(wrote_shares)):
