@@ -371,7 +371,8 @@ def _is_blank(data: bytes) -> bool:
 def header_separator(data: bytes) -> str:
     """The separator of a CSV that senrun wrote and a spreadsheet may have saved again (UTF-8 bytes): a comma, or the
     tab of Excel's "Unicode Text" (or a semicolon), whichever splits its header row into the most cells."""
-    line = data.split(b"\n", 1)[0].decode("utf-8", "replace")
+    end = data.find(b"\n")
+    line = data[:end if end >= 0 else len(data)].decode("utf-8", "replace")  # (the header alone: no copy of the file)
     return max((",", "\t", ";"), key=lambda sep: len(line.split(sep)))
 
 
