@@ -116,7 +116,7 @@ def test_the_released_column_says_why_it_is_not_always_annual_less_paid(out):
     ws = openpyxl.load_workbook(out / "allocations.xlsx")["Released"]
     header = [c.value for c in ws[1]]
     comment = ws.cell(1, header.index("Released (£)") + 1).comment
-    assert comment is not None and "issued after the cluster model began" in comment.text
+    assert comment is not None and "issued on or after the day the cluster model began" in comment.text
     assert "Annual − Paid" in comment.text and "a penny" in comment.text
     # and, in the years with a register and statement histories, a stop of an earlier year (released then)
     # and a rate changed in the period, which left £131,262.54 of a Forum pack's Annual − Paid unexplained

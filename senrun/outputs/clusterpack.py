@@ -24,7 +24,7 @@ from ..inputs.schema import ROW
 from ..result import RunResult
 from ..yearly.runoff import runoff_by_line
 from . import common, present
-from .packbook import INT, MONEY, PCT, RATE, TEXT, PackChunk, PackTask, Table
+from .packbook import INT, MONEY, PCT, PCT1, RATE, TEXT, PackChunk, PackTask, Table
 from .tables import summed_columns
 from .workbook import footer_text, period_text
 
@@ -69,7 +69,7 @@ def plan_packs(result: RunResult, diff: pl.DataFrame | None = None) -> list[Pack
     authority_rows = [("", "Authority (all schools)", *rest)
                       for rest in rows_of(authority.select(profile_columns(None, shown)).rows(), 1)]
     heads = ["School ID", "School", "Phase", "Pupils"] + [h for _, label in shown for h in (label, f"{label} (%)")]
-    kinds = [TEXT, TEXT, TEXT, INT] + [k for _ in shown for k in (INT, PCT)]
+    kinds = [TEXT, TEXT, TEXT, INT] + [k for _ in shown for k in (INT, PCT1)]
     schools_shape = SchoolsShape.of(result, own_columns)
     period, tasks = period_text(result.config.as_dict()), []
     units = cluster_units(result)

@@ -179,7 +179,7 @@ REASON_TEXT = {
     "ceased": "statement or plan ceased",
     "school_closed": "school closed with no successor",
     "stopped_last_year": "stopped last year (stays stopped)",
-    "post_policy_statement": "statement issued after the cluster model began (no PSF)",
+    "post_policy_statement": "statement issued on or after the day the cluster model began (no PSF)",
     "missing_from_statements": "paid last year, missing from this year's statements",
     "reinstated": "reinstated by the config (paid again)",
 }
@@ -234,8 +234,11 @@ def element_title(element) -> str:
 
 
 def element_titles(config) -> dict[str, str]:
-    """Each formula element's name → its title (element_title)."""
-    return {e.name: element_title(e) for e in getattr(config, "elements", ())}
+    """Each formula element's name → its title (element_title); with them `protection`, the column
+    formula.protection adds (SPEC §11.8), titled as its column is headed ("Protection")."""
+    titles = {e.name: element_title(e) for e in getattr(config, "elements", ())}
+    titles.setdefault("protection", name_words("protection"))
+    return titles
 
 
 def column_label(name: str, titles: dict[str, str] | None = None) -> str:

@@ -22,6 +22,9 @@ from .xlsxpack import BookPacker
 
 #: How a cell of a table or a line is shown.
 TEXT, MONEY, INT, PCT, RATE = "text", "money", "int", "pct", "rate"
+#: A per cent to one place (the SEND profile's, rounded to one place: 5 of 16 shows 31.3%, not 31.30%).
+PCT1 = "pct1"
+PCT1_FORMAT = '0.0"%"'
 SHEETS = ("Cluster", "Schools", "SEND profile", "PSF run-off")
 #: The tables' headers: bold, filled and boxed like xlsx.Formats.header, wrapped to the top.
 WRAPPED = {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}
@@ -37,9 +40,10 @@ PACKER = BookPacker()
 
 @dataclass(frozen=True)
 class PackFormats(Formats):
-    """The workbook's formats and the tables' wrapped header."""
+    """The workbook's formats, the tables' wrapped header and the SEND profile's per cent to one place."""
 
     wrapped: object
+    pct1: object
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,8 @@ def new_pack_book(title: str) -> tuple[Workbook, io.BytesIO, list[Worksheet], Pa
     are numbered as the cells first use them (no xlsx.register_formats): as packs always were."""
     buffer = io.BytesIO()
     book, fmt = new_workbook(buffer, title)
-    formats = PackFormats(*(getattr(fmt, f.name) for f in fields(fmt)), wrapped=book.add_format(WRAPPED))
+    formats = PackFormats(*(getattr(fmt, f.name) for f in fields(fmt)), wrapped=book.add_format(WRAPPED),
+                          pct1=book.add_format({"num_format": PCT1_FORMAT}))
     return book, buffer, [book.add_worksheet(name) for name in SHEETS], formats
 
 
@@ -200,5 +205,7 @@ def cell(ws: Worksheet, fmt: Formats, row: int, col: int, value: object, kind: s
         write_money(ws, row, col, value, fmt, bold=bold)
     elif kind == PCT:
         ws.write_number(row, col, value, fmt.pct)
+    elif kind == PCT1:
+        ws.write_number(row, col, value, fmt.pct1)
     else:
         ws.write_number(row, col, value, fmt.integer_bold if bold else fmt.integer)

@@ -319,8 +319,8 @@ SCHOOLS_LAST_YEAR = f"Last year: {common.SCHOOL_LAST_YEAR}. The Clusters sheet's
 #: What the Released sheet's Released column is, where Annual − Paid would not give it (a comment on its header).
 RELEASED_NOTE = ("Released: each statement's PSF for this period (its annual PSF for the months or days of the "
                  "period) less what its lines pay, for the PSF that stopped this period. So on a row, and in the "
-                 "total, Released is not always Annual − Paid: a statement issued after the cluster model began "
-                 "never carried PSF, and one whose PSF stopped in an earlier year (stopped_last_year, with a "
+                 "total, Released is not always Annual − Paid: a statement issued on or after the day the cluster "
+                 "model began never carried PSF, and one whose PSF stopped in an earlier year (stopped_last_year, with a "
                  "register) was released that year: each is listed with its annual amount, but nothing is paid or "
                  "released for it. A statement whose amount changed in the period (an amendment, an EHC transfer) "
                  "shows its rate at its last line's end (as psf.csv does), and is paid and released at each rate for "
