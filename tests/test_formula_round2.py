@@ -552,11 +552,11 @@ def test_the_summary_gives_the_floor_in_words_and_its_working_on_a_line_of_its_o
     out = write_outputs(r, tmp_path / "out", returns=False)
     ws = openpyxl.load_workbook(out / "allocations.xlsx")["Summary"]
     rows = [tuple(c for c in row) for row in ws.iter_rows(values_only=True)]
-    [floor] = [row for row in rows if row[0] == "protection"]
+    [floor] = [row for row in rows if row[0] == "Protection"]  # titled as its column is (SPEC §11.8)
     assert floor[1:5] == ("each cluster's change from last year", "a floor, paid for by the gains", "floor_pct -10",
                           None)
-    assert ("protection: floor_pct -10; s = 0.466667 (floors cost £700.00 of gains £1,500.00)",) == \
-        tuple(row[0] for row in rows if str(row[0]).startswith("protection: "))
+    assert ("Protection: floor_pct -10; s = 0.466667 (floors cost £700.00 of gains £1,500.00)",) == \
+        tuple(row[0] for row in rows if str(row[0]).startswith("Protection: "))
 
 
 def test_clusters_not_in_last_years_file_are_named_as_unprotected_by_the_floor__faq_22_spec_11_11(tmp_path):
@@ -597,3 +597,15 @@ def test_explain_of_an_academy_whose_predecessor_closed_before_the_period_says_i
     assert "their share of the formula is that school's" not in said
     assert ("It took over from OLD on 01/04/2013, after the census date 17/01/2013, and that school is open on no day "
             "of the period: the census rows there count here (SPEC §11.11).") in said
+
+
+def test_a_return_of_a_school_that_took_over_from_two_says_their_figures_are_on_their_own_returns__spec_11_1():
+    """An amalgamation: the new school's return named both schools it took over from, then "(its figures are
+    on its own return)" of the two."""
+    import polars as pl
+
+    from senrun.outputs.returns import _took_over
+
+    said = pl.select(_took_over(pl.Series(["OLD", "INF, JUN"]))).to_series().to_list()
+    assert said == ["new this year: took over from OLD during the year (its figures are on its own return)",
+                    "new this year: took over from INF, JUN during the year (their figures are on their own returns)"]

@@ -98,6 +98,15 @@ NEW_THIS_YEAR, LAST_YEAR_WITH = "_new_this_year", "_last_year_with"
 TOOK_OVER = "_took_over"
 
 
+def _took_over(schools: pl.Expr) -> pl.Expr:
+    """A return's words for a school new this year that took over from `schools` (one id, or several joined by
+    commas) during the year: whose figures are on their own returns."""
+    whose = pl.when(schools.str.contains(",", literal=True)).then(pl.lit("their figures are on their own returns")) \
+        .otherwise(pl.lit("its figures are on its own return"))
+    return pl.concat_str(pl.lit("new this year: took over from "), schools, pl.lit(" during the year ("), whose,
+                         pl.lit(")"))
+
+
 def school_fields(result: RunResult, file_names: dict[str, str], elements: list[tuple],
                   diff: pl.DataFrame | None = None) -> pl.DataFrame:
     """One row per school: SCHOOL_FIELDS, each element's units (text) and amount, then how many
@@ -107,9 +116,7 @@ def school_fields(result: RunResult, file_names: dict[str, str], elements: list[
         last = diff.filter(pl.col("level") == "school").select(
             "school_id", "previous_total", pl.col("note").str.starts_with("new school").fill_null(False)
             .alias(NEW_THIS_YEAR), pl.col("note").str.extract(r"^converted from ([^;]+)").alias(LAST_YEAR_WITH),
-            (pl.lit("new this year: took over from ") + pl.col("note").str.extract(r"^new school: took over from (.+) "
-                                                                                   r"during the year")
-             + pl.lit(" during the year (its figures are on its own return)")).alias(TOOK_OVER))
+            _took_over(pl.col("note").str.extract(r"^new school: took over from (.+) during the year")).alias(TOOK_OVER))
         schools = schools.join(last, on="school_id", how="left").with_columns(
             pl.col("previous_total").fill_null(0), pl.col(NEW_THIS_YEAR).fill_null(True))
     counts = (result.psf.filter(pl.col("paid_amount") > 0)
