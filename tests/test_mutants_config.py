@@ -13,26 +13,7 @@ import pytest
 from senrun.config.loader import load_config
 from senrun.errors import SenrunError
 
-MINIMAL = """\
-year: "2013-14"
-period: {start: 2013-04-01, end: 2014-03-31}
-census_date: 2013-01-17
-budget: {pupil_specific_pot: 1000000}
-formula:
-  elements:
-    - {name: lump_sum, basis: per_school, rate: 5000}
-    - {name: need, basis: sen_support, share: 0.1}
-    - {name: per_pupil, basis: pupils, remainder: true}
-inputs:
-  schools: {path: data/schools.xlsx}
-  statements: {path: ../shared/statements.csv}
-"""
-
-
-def write(tmp_path: Path, text: str, name: str = "senrun.yaml") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
+from test_config import MINIMAL, write  # the config every test here changes one thing of
 
 
 def loaded(tmp_path: Path, text: str):

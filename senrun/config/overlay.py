@@ -380,25 +380,25 @@ def _not_the_name(key: str, field: str, kind: str, name: str) -> None:
                              f"true}}) and adds it again under the new name")
 
 
+def _named(key: str, name: str, field: str, names: list[str], kind: str) -> None:
+    """`--set formula.elements.<name>.<field>` or `topslices.<name>.<field>`: a usage error unless the base has an
+    item of that `name` (with the nearest as a suggestion), or if `field` is the name itself."""
+    if name not in names:
+        close = [n for n in names if one_slip(name, n)]
+        meant = f" — did you mean '{close[0]}'?" if close else ""
+        raise SetOptionError(f"--set {key}: no {kind} is named '{name}'{meant} ({kind}s: {', '.join(names) or 'none'})")
+    _not_the_name(key, field, kind, name)
+
+
 def set_overlay(base_raw: dict, key: str, value: Any) -> dict:
     """The overlay that one assignment makes: `<element>.<key>`, `<topslice>.<key>` or a dotted config key."""
     parts = key.split(".")
     elements, topslices = _names(base_raw, ("formula", "elements")), _names(base_raw, ("topslices",))
     if parts[0] == "formula" and len(parts) == 4 and parts[1] == "elements":
-        if parts[2] not in elements:
-            close = [n for n in elements if one_slip(parts[2], n)]
-            meant = f" — did you mean '{close[0]}'?" if close else ""
-            raise SetOptionError(f"--set {key}: no element is named '{parts[2]}'{meant} (elements: "
-                                 f"{', '.join(elements) or 'none'})")
-        _not_the_name(key, parts[3], "element", parts[2])
+        _named(key, parts[2], parts[3], elements, "element")
         return {"formula": {"elements": [{"name": parts[2], parts[3]: value}]}}
     if parts[0] == "topslices" and len(parts) == 3:
-        if parts[1] not in topslices:
-            close = [n for n in topslices if one_slip(parts[1], n)]
-            meant = f" — did you mean '{close[0]}'?" if close else ""
-            raise SetOptionError(f"--set {key}: no top-slice is named '{parts[1]}'{meant} (top-slices: "
-                                 f"{', '.join(topslices) or 'none'})")
-        _not_the_name(key, parts[2], "top-slice", parts[1])
+        _named(key, parts[1], parts[2], topslices, "top-slice")
         return {"topslices": [{"name": parts[1], parts[2]: value}]}
     named = len(parts) == 2 and parts[0] in (*elements, *topslices)
     if parts[0] in TOP_LEVEL and named and parts[0] not in _SINGLE_VALUED:
