@@ -53,8 +53,10 @@ def test_polars_gives_freed_memory_back_promptly_with_the_commands_options():
 
 
 def test_by_default_polars_keeps_the_memory_it_freed_for_longer():
+    # three quarters of it still held after 0.5 s on a quiet machine, under half beside a busy test suite: more
+    # than the quarter the command's options leave within 3 s (the test above) either way
     start, held, after = memory_after_freeing("", wait=0.5)
-    assert after - start > (held - start) / 2
+    assert after - start > (held - start) / 4
 
 
 def test_the_command_sets_the_options_before_polars_is_imported_and_keeps_the_users_own():
