@@ -207,7 +207,7 @@ def overview_lines(result: RunResult, cluster: dict, period: str, outside: int =
 
 #: How a school's share of an element is rounded, under the figures that let a cluster rebuild its share.
 SHARE_ROUNDING = ("A school's share of an element is its units × the £ per unit, rounded down to the penny; the pennies "
-                  "left over go one each to the schools with the largest remainders, across the authority (SPEC §1), "
+                  "left over go one each to the schools with the largest remainders, across the authority, "
                   "so the cluster's sum can differ from its units × the £ per unit by a few pence.")
 
 
