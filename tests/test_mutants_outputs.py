@@ -520,7 +520,7 @@ def test_a_per_cent_worked_out_in_python_is_the_diffs_change_pct_for_any_pence__
 
     pence = st.integers(-10**12, 10**12)
 
-    @settings(max_examples=300, deadline=None)
+    @settings(max_examples=100, deadline=None)
     @given(st.lists(st.tuples(pence, pence), min_size=1, max_size=20))
     def agree(pairs):
         frame = pl.DataFrame({"change": [c for c, _ in pairs], "previous": [p for _, p in pairs]},
