@@ -13,23 +13,11 @@ import pytest
 from senrun.config.loader import load_config
 from senrun.errors import SenrunError
 
-from test_config import MINIMAL, write  # the config every test here changes one thing of
+from test_config import MINIMAL, only_problem, write  # the config each test changes one thing of
 
 
 def loaded(tmp_path: Path, text: str):
     return load_config(write(tmp_path, text))
-
-
-def problems(tmp_path: Path, text: str) -> list:
-    with pytest.raises(SenrunError) as info:
-        load_config(write(tmp_path, text))
-    return info.value.issues
-
-
-def only_problem(tmp_path: Path, text: str):
-    issues = problems(tmp_path, text)
-    assert len(issues) == 1, [str(i) for i in issues]
-    return issues[0]
 
 
 # --- defaults (docs/config.md, "Every key") ------------------------------------------------

@@ -639,25 +639,32 @@ def test_a_childs_date_of_birth_as_a_columns_header_is_hidden_in_the_place_an_is
     assert shown.where() == "census.csv › [hidden]" and "05/05/2005" not in str(shown) + (shown.expected or "")
 
 
+def _statements_in_a_workbook(tmp_path, title: str, sheet: str, annual: str, others: tuple[str, ...] = ()):
+    """A run whose one statement is read from statements.xlsx, on the sheet `title` beside `others`, with the
+    config's `sheet:` set to `sheet`; returns the config's path."""
+    import yaml
+    from builders import statement, write_run
+
+    config = write_run(tmp_path, statements=[statement("B801200005001", "2006-05-01", "A", annual=annual)])
+    book = openpyxl.Workbook()
+    book.active.title = title
+    for row in csv.reader((tmp_path / "statements.csv").open()):
+        book.active.append(row)
+    for name in others:
+        book.create_sheet(name)
+    book.save(tmp_path / "statements.xlsx")
+    cfg = yaml.safe_load(config.read_text())
+    cfg["inputs"]["statements"] = {"path": "statements.xlsx", "sheet": sheet}
+    config.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return config
+
+
 def test_a_sheet_named_with_a_childs_date_of_birth_is_hidden_where_the_workbooks_sheets_are_listed(tmp_path):
     """docs/security.md: a message never quotes a child's date of birth, nor a date among other words where
     one does not belong. A workbook with a tab per child ("Ben Carter 04-12-2003") and a `sheet:` typed wrong
     printed every sheet's name in the error; the sheet that holds a date among words is now `[hidden]`."""
-    import yaml
-    from builders import statement, write_run
-
-    config = write_run(tmp_path, statements=[statement("B801200005001", "2006-05-01", "A")])
-    rows = list(csv.reader((tmp_path / "statements.csv").open()))
-    book = openpyxl.Workbook()
-    book.active.title = "Statements"
-    for row in rows:
-        book.active.append(row)
-    book.create_sheet("Ben Carter 04-12-2003")
-    book.create_sheet("Lookup")
-    book.save(tmp_path / "statements.xlsx")
-    cfg = yaml.safe_load(config.read_text())
-    cfg["inputs"]["statements"] = {"path": "statements.xlsx", "sheet": "Statments"}
-    config.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    config = _statements_in_a_workbook(tmp_path, "Statements", "Statments", annual="8400.00",
+                                       others=("Ben Carter 04-12-2003", "Lookup"))
     for args in (["validate", "-c", str(config)], ["validate", "-c", str(config), "--json"]):
         done = runner.invoke(app, args)
         assert done.exit_code == 1, done.output
@@ -690,19 +697,7 @@ def test_a_problem_on_a_sheet_named_after_a_child_gives_its_place_with_the_sheet
     04-12-2003", named in `sheet:`): a bad cell there was told at "statements.xlsx › Ben Carter 04-12-2003 ›
     row 2", the child's name and date of birth on the terminal, in --json and in the publishable Summary's
     place. The sheet is now `[hidden]` there, as a cell's text would be; file, row and column still say where."""
-    import yaml
-    from builders import statement, write_run
-
-    config = write_run(tmp_path, statements=[statement("B801200005001", "2006-05-01", "A", annual="12x")])
-    rows = list(csv.reader((tmp_path / "statements.csv").open()))
-    book = openpyxl.Workbook()
-    book.active.title = "Ben Carter 04-12-2003"
-    for row in rows:
-        book.active.append(row)
-    book.save(tmp_path / "statements.xlsx")
-    cfg = yaml.safe_load(config.read_text())
-    cfg["inputs"]["statements"] = {"path": "statements.xlsx", "sheet": "Ben Carter 04-12-2003"}
-    config.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    config = _statements_in_a_workbook(tmp_path, "Ben Carter 04-12-2003", "Ben Carter 04-12-2003", annual="12x")
     for args in (["validate", "-c", str(config)], ["validate", "-c", str(config), "--json"]):
         done = runner.invoke(app, args)
         assert done.exit_code == 1, done.output

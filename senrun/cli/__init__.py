@@ -18,7 +18,6 @@ allocator.tune()  # before anything imports Polars, which reads it once (senrun/
 import gc  # noqa: E402
 import inspect  # noqa: E402
 import re  # noqa: E402
-import shlex  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from .collector import importing  # noqa: E402
@@ -98,6 +97,8 @@ def missing_config_hint(args: list[str], cwd: Path | None = None) -> str | None:
     here = [name for name in CONFIG_HERE if (folder / name).is_file()]
     if not here:
         return None
+    import shlex  # (only when the hint is given: not on every start)
+
     command = shlex.join(["senrun", args[0], "--config", here[0], *rest])
     return (f"no --config given: senrun never picks a config by itself, but {' and '.join(here)} "
             f"{'is' if len(here) == 1 else 'are'} here. If that is the run meant:  {command}")

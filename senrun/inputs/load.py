@@ -182,7 +182,7 @@ def _cells_past_the_header(raw: Raw, table: Table, issues: Issues) -> None:
 def _cut_short(raw: Raw, table: Table, issues: Issues) -> None:
     """A warning where a CSV ends inside its last row: fewer cells than the header and no line break after them,
     as a file still being written or copied when senrun read it ends (its other rows may be missing too)."""
-    cells = getattr(raw, "last_cells", None)
+    cells = raw.last_cells
     if cells is None or cells >= len(raw.headers) or raw.height == 0:
         return
     issues.warn("cut_short", f"the file ends inside this row, its last: {cells} of the header's {len(raw.headers)} "

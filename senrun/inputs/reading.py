@@ -48,6 +48,8 @@ class Raw:
         self.book_bytes: bytes | None = None
         #: the rows (as a person counts them) with a cell past the last header: a CSV's only (`_CsvRaw`)
         self.ragged: list[int] = []
+        #: the cells of a CSV's last row when the file ends inside it, with no line break (`last_line_cells`)
+        self.last_cells: int | None = None
         #: a workbook's rows below the header that are hidden in Excel and hold a value (as Excel numbers
         #: them), and the range of the sheet's autofilter when it filters: read like any other row
         self.hidden_rows: list[int] = []
@@ -481,13 +483,14 @@ class _CsvRaw(_FrameRaw):
 
     def __init__(self, data: bytes, sep: str, skip: int, sha256: str, header_row: int | None = None,
                  header_end: int | None = None):
-        self.last_cells = last_line_cells(data, sep)
+        last_cells = last_line_cells(data, sep)
         if header_end is not None:  # more fields on the header line: the first cells past it, on any row
             data = data[:header_end] + "".join(sep + name for name in _PAST_HEADER).encode() + data[header_end:]
         self.data, self.options = data, dict(has_header=False, infer_schema=False, separator=sep, skip_lines=skip,
                                              truncate_ragged_lines=True, raise_if_empty=False)
         self.sep, self.skip = sep, skip
         super().__init__(self._read(n_rows=1), 0, header_row or skip + 1, None, sha256)
+        self.last_cells = last_cells
         self.past = len(self.headers) - len(_PAST_HEADER) if header_end is not None else None
         if self.past is not None:
             self.headers = self.headers[:self.past]
