@@ -31,16 +31,22 @@ def pytest_configure(config):
 #: The modules from longest to shortest (seconds of one worker, summed from `pytest --junitxml`), so
 #: that each worker takes the longest module left when it is free and the two finish together; the
 #: others (each under 2 s) follow in their usual order.  A module missing here only runs later.
-LONGEST_FIRST = ["test_faults", "test_register", "test_corpus", "test_onboard", "test_succession", "test_bad_inputs",
-                 "test_outputs_guard", "test_simulate", "test_doc_examples", "test_property", "test_cli", "test_diff",
-                 "test_onboard_council", "test_fast_paths", "test_simulate_scale", "test_packs", "test_processes",
-                 "test_security", "test_chain", "test_history", "test_formula_round2", "test_rules", "test_accept",
-                 "test_allocate_cli", "test_cli_output", "test_inputs", "test_fuzz", "test_explain",
-                 "test_inputs_round2", "test_xlsx_fallback", "test_errors_where", "test_links_by_urn",
-                 "test_outputs_readers", "test_one_pass", "test_platforms", "test_allocator", "test_pack_template",
-                 "test_schools_round2_checks", "test_simulate_validate_readers", "test_return_template",
-                 "test_terminal_width", "test_property_history", "test_sample", "test_config", "test_boundaries",
-                 "test_formula", "test_layout"]
+LONGEST_FIRST = ["test_processes", "test_register", "test_simulate_scale", "test_security",
+                 "test_faults", "test_diff", "test_fast_paths", "test_inputs", "test_cli",
+                 "test_cli_output", "test_doc_examples", "test_accept", "test_fuzz", "test_property",
+                 "test_simulate", "test_succession", "test_corpus", "test_bad_inputs",
+                 "test_outputs_guard", "test_onboard", "test_packs", "test_chain", "test_history",
+                 "test_formula_round2", "test_onboard_council", "test_allocate_cli", "test_rules",
+                 "test_explain", "test_inputs_round2", "test_xlsx_fallback", "test_platforms",
+                 "test_pack_template", "test_errors_where", "test_schools_round2_checks",
+                 "test_mutants_outputs", "test_return_template", "test_simulate_validate_readers",
+                 "test_printed_text", "test_one_pass", "test_allocator", "test_layout", "test_outputs",
+                 "test_printed_pages", "test_links_by_urn", "test_outputs_readers", "test_formula",
+                 "test_outputs_atomic", "test_terminal_width", "test_runoff_moves", "test_mutants",
+                 "test_property_history", "test_config", "test_sample", "test_cli_safety",
+                 "test_boundaries", "test_corrections", "test_magnitudes", "test_sweep_infeasible",
+                 "test_hidden_rows", "test_packs_returns_faq", "test_mutants_config", "test_realdata",
+                 "test_mutants_io", "test_printed_workbooks"]
 
 
 def pytest_collection_modifyitems(items):
