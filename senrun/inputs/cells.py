@@ -426,7 +426,7 @@ def _float_money(series: pl.Series, col: Column) -> Cells:
     """Pounds in a float column: whole pence when the value, shown as Excel shows it (15 significant
     digits), is exactly the float of a two-decimal amount; anything else goes through the text rules
     (negative, a third decimal, NaN) so that the messages are the same as for text."""
-    if series.dtype == pl.Float32:
+    if series.dtype in (pl.Float32, pl.Float16):
         return _single_money(series, col)
     as_excel = series.round_sig_figs(15)
     pence = (as_excel * 100).round(0)
@@ -438,11 +438,20 @@ def _float_money(series: pl.Series, col: Column) -> Cells:
 #: every amount in pence, and the amount it holds is not the one typed (250000.01 is kept as 250000.015625).
 SINGLE_MONEY_LIMIT = 131072
 
+#: Where a float column stops holding every amount in pence, and the words that say so.  A half-precision
+#: float keeps about three significant digits (17854.79 is kept as 17856), and Polars writes one as its
+#: exact binary value (12.34 as 12.34375), so no cell of such a column is read as money.
+_NARROW_MONEY = {pl.Float32: (SINGLE_MONEY_LIMIT, "a single-precision (float32) column cannot be trusted to the "
+                              "penny from £131,072 up"),
+                 pl.Float16: (0, "a half-precision (float16) column cannot hold amounts of money to the penny")}
+
 
 def _single_money(series: pl.Series, col: Column) -> Cells:
-    """Pounds in a single-precision (float32) Parquet column: below SINGLE_MONEY_LIMIT each two-decimal
-    amount is its own float, read by its shortest text as for double precision; from it up, an error."""
-    high = (series.is_finite() & (series >= SINGLE_MONEY_LIMIT)).fill_null(False)  # (NaN, negatives: as for text)
+    """Pounds in a single- or half-precision Parquet column: below its limit (float32: SINGLE_MONEY_LIMIT;
+    float16: none) each two-decimal amount is its own float, read by its shortest text as for double
+    precision; from it up, an error."""
+    limit, words = _NARROW_MONEY[series.dtype]
+    high = (series.is_finite() & (series >= limit)).fill_null(False)  # (NaN, negatives: as for text)
     double = series.cast(pl.String).cast(pl.Float64)  # its shortest text: 1234.56, not 1234.56005859375
     cells = _float_money(double.scatter(high.arg_true(), None) if high.any() else double, col)
     if not high.any():
@@ -450,9 +459,8 @@ def _single_money(series: pl.Series, col: Column) -> Cells:
     idx = high.arg_true().cast(pl.UInt32)
     shown = series.gather(idx).cast(pl.String)
     held = series.gather(idx).cast(pl.Float64).cast(pl.String)  # exactly what the file holds (250000.015625)
-    bad = pl.DataFrame({IDX: idx, "message": "a single-precision (float32) column cannot be trusted to the penny from "
-                        "£131,072 up (it holds " + held + " here): save the money column as a double (float64) or "
-                        "a decimal", "value": shown})
+    bad = pl.DataFrame({IDX: idx, "message": words + " (it holds " + held + " here): save the money column as a "
+                        "double (float64) or a decimal", "value": shown})
     blank = cells.blank
     if blank is not None:
         blank = blank.scatter(idx, False)
