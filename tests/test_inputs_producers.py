@@ -30,3 +30,31 @@ def test_a_half_precision_money_column_is_refused_at_each_cell_never_read_rounde
     assert all("half-precision (float16)" in i.message for i in issues.errors)
     assert "it holds 17856.0 here" in issues.errors[0].message
     assert {i.file for i in issues.errors} == {"s.parquet"}
+
+
+def _zone_relabelled(data: bytes, old: bytes, new: bytes) -> bytes:
+    """A Parquet file with its date-time column's zone name changed in the Arrow schema the footer carries."""
+    import base64
+    import re
+
+    encoded = re.search(rb"ARROW:schema.{0,8}?([A-Za-z0-9+/=]{16,})", data, re.S).group(1)
+    relabelled = base64.b64encode(base64.b64decode(encoded).replace(old, new))
+    assert len(relabelled) == len(encoded)
+    return data.replace(encoded, relabelled)
+
+
+def test_a_parquet_date_time_labelled_with_a_zone_polars_does_not_know_is_read_as_its_date_in_england_spec_5(tmp_path):
+    """SPEC §5, §8: a date-of-birth column labelled "BST" (not a zone name Polars knows) made the run stop with a
+    Rust panic and no file, row or column; Parquet holds its values in UTC, so midnight of 1 September 2005
+    in summer time (23:00 UTC on 31 August) is 1 September, as in any other zone."""
+    from datetime import date, datetime
+
+    path = tmp_path / "s.parquet"
+    moments = pl.Series([datetime(2005, 8, 31, 23), datetime(2002, 1, 5)]).dt.replace_time_zone("UTC")
+    pl.DataFrame({**STATEMENTS, "date_of_birth": moments.dt.convert_time_zone("EST"),
+                  "annual_amount": [1234.5, 10.0]}).write_parquet(path)
+    path.write_bytes(_zone_relabelled(path.read_bytes(), b"EST", b"BST"))
+    table, issues = read(path)
+    assert not issues.errors, [str(i) for i in issues.errors]
+    assert table.frame["date_of_birth"].to_list() == [date(2005, 9, 1), date(2002, 1, 5)]
+    assert table.frame["annual_amount"].to_list() == [123450, 1000]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -164,6 +165,13 @@ def read_raw(path: Path, sheet: str | None, find_header: Callable[[pl.DataFrame]
 
 
 # --- Parquet and workbooks --------------------------------------------------------------
+
+#: A Parquet date-time column labelled with a zone Polars does not know ("BST", as some exporters write it) made
+#: Polars panic while reading the schema, past every error senrun handles.  Parquet stores such a column's values
+#: as instants in UTC whatever the label, so the label is let through and the dates are taken in England, as for
+#: any zone (cells.as_text).
+os.environ.setdefault("POLARS_IGNORE_TIMEZONE_PARSE_ERROR", "1")
+
 
 def _parquet(snap: Snapshot) -> Raw:
     try:
