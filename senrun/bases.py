@@ -100,6 +100,8 @@ def exact_number(raw: str | None) -> Decimal | None:
         value = Decimal(text)
     except InvalidOperation:
         return None
+    if value.is_finite() and value.as_tuple().exponent < -MAX_DECIMALS:
+        value = value.normalize()  # zeros past the 15th place are no digits (a decimal(38, 18) column's 84.5)
     # inf, NaN, 1e308 and 1e-400 are refused: a need value is a count or an index, not a limit case
     if not value.is_finite() or value < 0 or value > MAX_UNITS or -value.as_tuple().exponent > MAX_DECIMALS:
         return None

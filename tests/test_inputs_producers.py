@@ -58,3 +58,31 @@ def test_a_parquet_date_time_labelled_with_a_zone_polars_does_not_know_is_read_a
     assert not issues.errors, [str(i) for i in issues.errors]
     assert table.frame["date_of_birth"].to_list() == [date(2005, 9, 1), date(2002, 1, 5)]
     assert table.frame["annual_amount"].to_list() == [123450, 1000]
+
+
+def test_a_need_column_stored_as_a_wide_decimal_is_used_exactly_not_refused_for_its_trailing_zeros_spec_1(tmp_path):
+    """SPEC §1: need values are used to every digit as written.  A warehouse's decimal(38, 18) column (Spark's
+    default scale) holds 84.5 as 84.500000000000000000: refused as "more than 15 decimal places", though its
+    value has one; a true sixteenth decimal place is still refused, at its row and column."""
+    from datetime import date
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    from senrun.bases import parse_need_column
+
+    period = SimpleNamespace(period_start=date(2013, 4, 1), period_end=date(2014, 3, 31))
+
+    path = tmp_path / "schools.parquet"
+    need = pl.Series([Decimal("84.5"), Decimal("100"), Decimal("0.123456789012345")], dtype=pl.Decimal(38, 18))
+    pl.DataFrame({"school_id": ["1", "2", "3"], "school_name": ["A", "B", "C"], "cluster_id": ["K"] * 3,
+                  "need_index": need}).write_parquet(path)
+    table, issues = read(path, "schools")
+    parse_need_column(table, "need_index", issues, period)
+    assert not issues.errors, [str(i) for i in issues.errors]
+    assert [Decimal(v) for v in table.frame["need_index"]] == [Decimal("84.5"), 100, Decimal("0.123456789012345")]
+    pl.DataFrame({"school_id": ["1"], "school_name": ["A"], "cluster_id": ["K"],
+                  "need_index": pl.Series([Decimal("0.1234567890123456")], dtype=pl.Decimal(38, 18))}).write_parquet(path)
+    table, issues = read(path, "schools")
+    parse_need_column(table, "need_index", issues, period)
+    [issue] = issues.errors
+    assert (issue.file, issue.row, issue.column) == ("schools.parquet", 2, "need_index") and "15 decimal" in issue.message
