@@ -86,3 +86,27 @@ def test_a_need_column_stored_as_a_wide_decimal_is_used_exactly_not_refused_for_
     parse_need_column(table, "need_index", issues, period)
     [issue] = issues.errors
     assert (issue.file, issue.row, issue.column) == ("schools.parquet", 2, "need_index") and "15 decimal" in issue.message
+
+
+def test_two_columns_whose_headers_differ_only_in_capitals_or_spaces_are_an_error_not_the_first_read_spec_8(tmp_path):
+    """SPEC §5, §8: a warehouse table with 'Annual Amount' beside 'annual_amount ' (a trailing space, kept by
+    Parquet) had the first read with no word, whichever held the figures, as a column headed twice is not."""
+    from decimal import Decimal
+
+    path = tmp_path / "s.parquet"
+    amounts = {"Annual Amount": [Decimal("1.00"), Decimal("2.00")], "annual_amount ": [Decimal("1234.50"), Decimal("10")]}
+    pl.DataFrame({**amounts, **STATEMENTS}).write_parquet(path)
+    _, issues = read(path)
+    [issue] = issues.errors
+    assert (issue.code, issue.file, issue.column) == ("duplicate_column", "s.parquet", "Annual Amount")
+    assert "'Annual Amount' and 'annual_amount '" in issue.message
+    csv = tmp_path / "s.csv"
+    csv.write_text("UPN,upn,date_of_birth,statement_date,school_id,annual_amount\n"
+                   "B801200005001,B801200005002,2002-08-31,2010-03-01,A,10\n")
+    _, issues = read(csv)
+    assert [(i.code, i.column) for i in issues.errors] == [("duplicate_column", "UPN")]
+    csv.write_text("Pupil UPN,upn,date_of_birth,statement_date,school_id,annual_amount\n"  # a mapped header wins, as before
+                   "B801200005001,B801200005002,2002-08-31,2010-03-01,A,10\n")
+    issues = Issues()
+    table = read_input(InputSpec("statements", csv, csv.name, columns=(("Pupil UPN", "upn"),)), issues)
+    assert not issues.errors and table.frame["upn"].to_list() == ["B801200005001"]

@@ -207,7 +207,20 @@ def map_columns(headers: list[str], spec: InputSpec, targets: list[dict[str, str
         issues.error("duplicate_column", f"two columns are headed '{header}' (the second is read as '{again}'; "
                      "one may be hidden): senrun cannot tell which holds the figures; delete or rename one",
                      **{**where, "column": header, "field": mapping[header]})
+    for header, again in _alike(headers, mapping, declared):
+        issues.error("duplicate_column", f"two columns are headed '{header}' and '{again}', which differ only in "
+                     "capitals, spaces or punctuation (one may be hidden): senrun cannot tell which holds the figures; "
+                     "delete or rename one", **{**where, "column": header, "field": mapping[header]})
     return mapping
+
+
+def _alike(headers: list[str], mapping: dict[str, str], declared: set[str]) -> list[tuple[str, str]]:
+    """(header read, another header) for each column senrun reads whose header another column repeats but for
+    capitals, spaces or punctuation ('UPN' and 'upn'; a Parquet 'Annual PSF ' with its trailing space): only the
+    first had been read, with no word, whichever held the figures."""
+    used = {norm(h): h for h in headers if mapping.get(h) in declared}
+    return [(used[norm(h)], h) for h in headers
+            if norm(h) in used and used[norm(h)] != h and mapping.get(h) not in declared]
 
 
 def _unmapped_optional(spec: InputSpec, columns: tuple[Column, ...], present: set[str], unused: list[str],
