@@ -495,10 +495,11 @@ def test_a_multi_line_cell_counts_as_one_row_as_in_excel(tmp_path):
     assert bad_cells(issues) == [(3, "date_of_birth", "x")]
 
 
-@pytest.mark.parametrize("sep", [";", "\t"])
-def test_semicolon_and_tab_separated_files(tmp_path, sep):
+@pytest.mark.parametrize("sep, first", [(";", ""), ("\t", ""), ("|", ""), ("|", "sep=|\n")])
+def test_semicolon_tab_and_pipe_separated_files__spec_7(tmp_path, sep, first):
+    # a pipe-separated export, even with Excel's `sep=|` line that Excel opens it by, was "none of the columns"
     row = ["B801200005001", "2002-08-31", "2010-03-01", "A", "1,234"]
-    text = sep.join(STATEMENT_HEADER) + "\n" + sep.join(row) + "\n"
+    text = first + sep.join(STATEMENT_HEADER) + "\n" + sep.join(row) + "\n"
     frame = read_ok(csv_file(tmp_path, text))
     assert frame.select("school_id", "annual_amount").row(0) == ("A", 123400)
 

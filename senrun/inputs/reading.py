@@ -387,7 +387,8 @@ def header_separator(data: bytes) -> str:
 
 
 def _separator(lines: list[str]) -> str:
-    """The delimiter that splits the top lines into the most rows of one width (quotes respected)."""
+    """The delimiter that splits the top lines into the most rows of one width (quotes respected): a comma, a
+    semicolon, a tab, or a pipe (as many data warehouses export, with or without Excel's `sep=|` line)."""
     def score(sep: str) -> tuple[int, int]:
         widths = [len(r) for r in _split(lines, sep) if len(r) > 1]
         if not widths:
@@ -395,7 +396,7 @@ def _separator(lines: list[str]) -> str:
         common = max(set(widths), key=lambda w: (widths.count(w), w))
         return (widths.count(common), common)
 
-    return max((",", ";", "\t"), key=score)
+    return max((",", ";", "\t", "|"), key=score)
 
 
 def _head(data: bytes) -> bytes:
