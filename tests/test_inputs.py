@@ -556,7 +556,11 @@ def test_dates_iso_dmy_and_excel_cells_mixed_in_one_column(tmp_path):
                                         ("31/13/2005", "is not a real date (day/month/year)"),
                                         ("0002-08-31", "is not a date"), ("37499", "is not a date"),
                                         ("next week", "is not a date"), ("2013-02-30", "is not a real date"),
-                                        ("2002-8-31", "two digits each")])
+                                        ("2002-8-31", "two digits each"),
+                                        # a stand-in for "no date", and a date-time with its zone as a warehouse
+                                        # or SheetJS writes it, had been told only "is not a date"
+                                        ("9999-12-31", "from 1900 to 2099"), ("2002-08-31T00:00:00Z", "time zone"),
+                                        ("2002-08-31 00:00:00+01:00", "time zone"), ("2002-08-31T00:00 UTC", "zone")])
 def test_what_is_not_a_date(tmp_path, text, words):
     _, issues = read(statements_csv(tmp_path, f"B801200005001,{text},2010-03-01,A,1"))
     (issue,) = issues.errors

@@ -235,6 +235,12 @@ def bad_message(col: Column) -> pl.Expr:
                             "digits each, such as 2013-04-01"))
                .when(raw.str.contains(r"^(?:19|20)\d{2}-\d{2}-\d{2}$"))
                .then(pl.lit(" is not a real date (year-month-day)"))
+               .when(raw.str.contains(r"^\d{4}-\d{2}-\d{2}$"))
+               .then(pl.lit(" is not a date from 1900 to 2099 (senrun reads no stand-in such as 9999-12-31 for "
+                            "'no date')"))
+               .when(raw.str.contains(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)$"))
+               .then(pl.lit(" is a date and time with a time zone, which senrun does not read: write the date "
+                            "alone (such as 2013-04-01), or save the column as dates"))
                .when(raw.str.contains(r"^\s*[1-7]\d{4}(?:\.0+)?\s*$"))
                .then(pl.lit(" is not a date but a number: it looks like the day number Excel keeps a date as, "
                             "written to the file without its date format; format the column as a date in Excel "
