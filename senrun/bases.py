@@ -24,8 +24,13 @@ from .succession import Successions
 def parse_need_column(schools: Table, name: str, issues: Issues, cfg: Config) -> None:
     """A need column's values kept exactly as written, as decimal text ("0.34234786"; blank is 0): the
     formula uses every digit (SPEC §1), so it is never turned into a binary float."""
-    from .inputs.cells import as_text
+    from .inputs.cells import HALF_FLOAT, HALF_WORDS, as_text
 
+    if schools.frame.schema[name] == HALF_FLOAT:  # no value of it is as meant: one error, at the column
+        issues.error("bad_value", HALF_WORDS[0].upper() + HALF_WORDS[1:], **schools.where(name),
+                     expected="a double (float64) or decimal column")
+        schools.frame = schools.frame.with_columns(pl.lit("0").alias(name))
+        return
     if schools.frame.schema[name] == pl.String:
         texts = schools.frame[name]
     else:

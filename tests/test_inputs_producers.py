@@ -110,3 +110,25 @@ def test_two_columns_whose_headers_differ_only_in_capitals_or_spaces_are_an_erro
     issues = Issues()
     table = read_input(InputSpec("statements", csv, csv.name, columns=(("Pupil UPN", "upn"),)), issues)
     assert not issues.errors and table.frame["upn"].to_list() == ["B801200005001"]
+
+
+def test_a_half_precision_pupils_or_need_column_is_refused_never_read_to_three_digits_spec_1_and_8(tmp_path):
+    """SPEC §1, §8: a float16 holds 2101 as 2100 and 76.4 as 76.375; a pupils column (a school's count) and a
+    need column of that type had been read at those values, moving the formula's money with no word."""
+    from datetime import date
+    from types import SimpleNamespace
+
+    from senrun.bases import parse_need_column
+
+    path = tmp_path / "schools.parquet"
+    pl.DataFrame({"school_id": ["1", "2"], "school_name": ["A", "B"], "cluster_id": ["K"] * 2,
+                  "pupils": pl.Series([2101, None], dtype=pl.Float16),
+                  "need_index": pl.Series([76.4, 1.0], dtype=pl.Float16)}).write_parquet(path)
+    table, issues = read(path, "schools")
+    assert [(i.file, i.row, i.column, i.value) for i in issues.errors] == [("schools.parquet", 2, "pupils", "2100.0")]
+    assert "half-precision (float16)" in issues.errors[0].message
+    period = SimpleNamespace(period_start=date(2013, 4, 1), period_end=date(2014, 3, 31))
+    issues = Issues()
+    parse_need_column(table, "need_index", issues, period)
+    [issue] = issues.errors
+    assert (issue.file, issue.column) == ("schools.parquet", "need_index") and "float16" in issue.message

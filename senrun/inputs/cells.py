@@ -69,6 +69,8 @@ def parse_cells(series: pl.Series, col: Column, compact: bool = False) -> Cells:
         return _upns(series, col)
     if col.kind == Kind.MONEY and series.dtype.is_float():
         return _float_money(series, col)
+    if series.dtype == HALF_FLOAT:
+        return _half_precision(series, col)
     dtype = COMPACT_DTYPES.get(col.kind, DTYPES[col.kind]) if compact else DTYPES[col.kind]
     if len(series) <= FEW_ROWS and not compact:
         cells = _direct(as_text(series), col)
@@ -80,6 +82,23 @@ def parse_cells(series: pl.Series, col: Column, compact: bool = False) -> Cells:
 
 
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2099, 12, 31)  # as parse.parse_date reads text dates
+
+#: Polars' half-precision float (None in a Polars without one).  Such a float keeps about three significant
+#: digits: 2101 is held as 2100, 76.4 as 76.375, so no value of a float16 column is read as it was meant.
+HALF_FLOAT = getattr(pl, "Float16", None)
+HALF_WORDS = ("a half-precision (float16) column holds each value to about three significant digits (2101 is kept "
+              "as 2100, 76.4 as 76.375): save the column as a double (float64), an integer or a decimal")
+
+
+def _half_precision(series: pl.Series, col: Column) -> Cells:
+    """A float16 column other than money (float_money): every value in it an error, none guessed at."""
+    held = series.is_not_null()
+    idx = held.arg_true().cast(pl.UInt32)
+    shown = series.gather(idx).cast(pl.Float64).cast(pl.String)
+    bad = pl.DataFrame({IDX: idx, "message": '"' + shown + '": ' + HALF_WORDS, "value": shown})
+    blank = ~held
+    values = pl.Series(col.name, [None] * len(series), dtype=DTYPES[col.kind])
+    return Cells(values, blank if blank.any() else None, pl.concat([bad, _empties(blank, col)]).sort(IDX))
 
 
 def _typed(series: pl.Series, col: Column) -> Cells:
@@ -432,7 +451,7 @@ def _float_money(series: pl.Series, col: Column) -> Cells:
     """Pounds in a float column: whole pence when the value, shown as Excel shows it (15 significant
     digits), is exactly the float of a two-decimal amount; anything else goes through the text rules
     (negative, a third decimal, NaN) so that the messages are the same as for text."""
-    if series.dtype in (pl.Float32, pl.Float16):
+    if series.dtype in _NARROW_MONEY:
         return _single_money(series, col)
     as_excel = series.round_sig_figs(15)
     pence = (as_excel * 100).round(0)
@@ -448,8 +467,9 @@ SINGLE_MONEY_LIMIT = 131072
 #: float keeps about three significant digits (17854.79 is kept as 17856), and Polars writes one as its
 #: exact binary value (12.34 as 12.34375), so no cell of such a column is read as money.
 _NARROW_MONEY = {pl.Float32: (SINGLE_MONEY_LIMIT, "a single-precision (float32) column cannot be trusted to the "
-                              "penny from £131,072 up"),
-                 pl.Float16: (0, "a half-precision (float16) column cannot hold amounts of money to the penny")}
+                              "penny from £131,072 up")}
+if HALF_FLOAT is not None:
+    _NARROW_MONEY[HALF_FLOAT] = (0, "a half-precision (float16) column cannot hold amounts of money to the penny")
 
 
 def _single_money(series: pl.Series, col: Column) -> Cells:
