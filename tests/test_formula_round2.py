@@ -333,6 +333,33 @@ def test_a_floor_the_gains_cannot_pay_for_names_the_clusters_new_this_year_whose
     assert "pays nothing: K3; a cluster renamed or split is new" in str(caught.value)
 
 
+def test_a_floor_the_gains_cannot_pay_is_told_at_its_config_line_by_explain_and_simulate_as_by_allocate__spec_8_11_8(
+        tmp_path):
+    """allocate and validate said `senrun.yaml › line N › formula.protection.floor_pct`; explain and simulate gave
+    the same error with no line (a base formula the pot cannot pay alike)."""
+    from senrun.config.overlay import sweep_scenarios
+    from senrun.yearly.explain import run_for_explain
+    from senrun.yearly.simulate import simulate
+
+    (tmp_path / "last.csv").write_text("school_id,cluster_id,cluster_share,total\nS1,K1,10000.00,1\n"
+                                       "S2,K2,3000.00,1\nS3,K3,3000.00,1\n")  # K1's floor costs £7,000 of £2,000
+    path = write_run(tmp_path, schools=PROTECTED, statements=NOBODY, budget={"pupil_specific_pot": "10000"},
+                     formula={"elements": [{"name": "per_pupil", "basis": "pupils", "remainder": True}],
+                              "protection": {"floor_pct": -10}})
+    cfg = load_config(path)
+    line = cfg.lines["formula.protection.floor_pct"]
+    where = []
+    for run_it in (lambda: allocate(cfg, previous=previous_cluster_allocations(tmp_path / "last.csv")),
+                   lambda: run_for_explain(cfg, previous=tmp_path / "last.csv"),
+                   lambda: simulate(cfg, sweep_scenarios(cfg, ["per_pupil.remainder=true"]),
+                                    previous=previous_cluster_allocations(tmp_path / "last.csv"))):
+        with pytest.raises(SenrunError) as caught:
+            run_it()
+        [error] = caught.value.errors
+        where.append((error.file, error.row, error.column))
+    assert line and where == [("senrun.yaml", line, "formula.protection.floor_pct")] * 3
+
+
 def test_protection_reads_last_years_cluster_allocation_from_its_schools_csv__spec_11_11(tmp_path):
     (tmp_path / "last.csv").write_text("school_id,cluster_id,cluster_share,total\nS1,K1,1000.50,1\n"
                                        "S2,K1,999.50,1\nS9,K9,5.00,1\n")

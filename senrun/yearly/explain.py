@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from ..calendar import academic_year, units_between, units_in_year
-from ..config.loader import Config, refuse_solve
+from ..config.loader import Config, at_lines, refuse_solve
 from ..errors import HIDDEN, SenrunError
 from ..money import fmt_gbp
 from ..outputs.common import notional_note, number_or_text, rate_text
@@ -50,9 +50,12 @@ def run_for_explain(cfg: Config, register=None, previous=None) -> tuple[RunResul
     what explain needs.  `previous` (last year's schools.csv or allocations.xlsx) gives
     `formula.protection` its floor; without it the floor is left out, with a warning."""
     refuse_solve(cfg, "explain")
-    inp = read_inputs(cfg, register=register)
-    psf = psf_frames(inp, cfg)  # with the register applied, as allocate does
-    return compute(inp, cfg, psf=psf, previous=floor_previous(cfg, previous)), psf, inp
+    try:
+        inp = read_inputs(cfg, register=register)
+        psf = psf_frames(inp, cfg)  # with the register applied, as allocate does
+        return compute(inp, cfg, psf=psf, previous=floor_previous(cfg, previous)), psf, inp
+    except SenrunError as exc:  # a problem of a config key at its line, as allocate and validate give it
+        raise at_lines(exc, cfg) from None
 
 
 def nc_year_on(dob: date, on: date) -> int:

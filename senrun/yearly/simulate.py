@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 import polars as pl
 
-from ..config.loader import Config, refuse_solve
+from ..config.loader import Config, at_lines, refuse_solve
 from .diff import change_pct_expr
 from ..errors import Issues, SenrunError
 from ..outputs.present import BANDS, band_of
@@ -422,10 +422,13 @@ def simulate(base_cfg: Config, scenarios: list[tuple[str, Config]], years: int |
     say = progress or (lambda message: None)
     refuse_solve(base_cfg, "the base config")
     say("reading inputs")
-    base_inp = read_inputs(base_cfg, register=register)  # with last year's register, when given (§11.4)
     caches: tuple = ({}, {}, {})
-    say("computing the base")
-    base, _ = _run(base_inp, base_cfg, caches[0], caches[1], previous)
+    try:
+        base_inp = read_inputs(base_cfg, register=register)  # with last year's register, when given (§11.4)
+        say("computing the base")
+        base, _ = _run(base_inp, base_cfg, caches[0], caches[1], previous)
+    except SenrunError as exc:  # a problem of a config key at its line, as allocate and validate give it
+        raise at_lines(exc, base_cfg) from None
     keeper = Keeper(sheets or Sheets("all"))
     rows: list[ScenarioRow] = []
     failed: list[Infeasible] = []
