@@ -262,3 +262,15 @@ def test_explain_upn_does_not_say_a_statement_issued_after_the_policy_start_has_
                                                 "statement carries no funding, so there is no PSF to protect (FAQ 3, 7).")
     assert steps["protected_phase"]["stops_on"] is None
     assert steps["stream"]["text"] == "Stream PSF: no effect — the statement carries no funding."
+
+
+def test_explain_without_previous_tells_its_user_to_give_explain_the_previous_not_validate__spec_11_8(tmp_path):
+    """The note explain prints when formula.protection is left out was validate's warning word for word:
+    "so give validate the --previous the run will have", to someone running explain."""
+    path = write_run(tmp_path, statements=STATEMENTS, census=CENSUS,
+                     formula={"elements": [{"name": "per_pupil", "basis": "pupils", "remainder": True}],
+                              "protection": {"floor_pct": -10}})
+    result, _, _ = run_for_explain(load_config(path))
+    [note] = explain_school(result, "A")["notes"]
+    assert note.startswith("formula.protection is not applied: it needs last year's allocations")
+    assert note.endswith("so give explain the --previous the run was given") and "validate" not in note

@@ -131,7 +131,9 @@ def explain_school(result: RunResult, school_id: str, personal: bool = True,
     total = row["ssa"] + psf_total + share
     # a setting outside the formula may have no cluster (SPEC §11.2): then no cluster allocation
     cluster = result.clusters.filter(pl.col(CLUSTER_ID).eq_missing(row[CLUSTER_ID]))
-    skipped = [i.message for i in result.issues if i.code == "protection_skipped"]  # no --previous for the floor
+    skipped = [i.message.replace("so give validate the --previous the run will have",  # said to validate's user
+                                 "so give explain the --previous the run was given")
+               for i in result.issues if i.code == "protection_skipped"]  # no --previous for the floor
     return {
         "school_id": school_id, "school_name": row["school_name"], "cluster_id": row[CLUSTER_ID],
         "cluster_name": row["cluster_name"], "year": result.config.year,
