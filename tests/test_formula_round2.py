@@ -507,6 +507,32 @@ def test_an_academy_that_took_over_during_the_year_is_told_where_its_predecessor
     assert "took over" not in explain_school(r, "B")["formula"]["text"]
 
 
+def test_an_academy_counting_pupils_of_its_own_is_not_told_the_census_counted_them_at_its_predecessor__spec_11_1(
+        tmp_path):
+    """Without a pupil-level census (the schools input's pupils column), or with a pupils_override, an academy that
+    took over after census day counts pupils of its own; explain said all the same that "the census counted those
+    pupils there, and their share of the formula is that school's", beside its per-pupil share."""
+    from senrun.yearly.explain import explain_school
+
+    formula = rules({"name": "per_pupil", "basis": "pupils", "remainder": True})
+    old_new = [school("OLD", closed="2013-08-31"), school("NEW", opened="2013-09-01"), school("B", "K2")]
+    links = [{"school_id": "OLD", "successor_id": "NEW", "link_type": "Successor - academy",
+              "link_date": "2013-09-01"}]
+    nobody = [statement(U1, "2005-05-05", school="B", annual="0")]
+    gias = write_run(tmp_path, schools=table([dict(s, pupils="30") for s in old_new]), links=links, formula=formula,
+                     budget={"pupil_specific_pot": "900"}, statements=nobody)
+    (tmp_path / "override").mkdir()
+    overridden = write_run(tmp_path / "override", schools=table([dict(s, pupils_override="30" * (s["school_id"] == "NEW"))
+                                                                 for s in old_new]),
+                           links=links, formula=formula, budget={"pupil_specific_pot": "900"}, statements=nobody,
+                           census=census_rows("OLD", 30) + census_rows("B", 30, start=100))
+    for path in (gias, overridden):
+        r = allocate(load_config(path))
+        assert shares(r, "formula_per_pupil")["NEW"] == 30000, "NEW counts 30 of the 90 pupils"
+        said = explain_school(r, "NEW")["formula"]["text"]
+        assert "the census counted those pupils there" not in said and "took over" not in said
+
+
 def test_a_setting_outside_the_formula_gets_a_return_only_if_it_is_paid_psf__spec_11_2(tmp_path):
     # P holds a protected child's PSF: a return.  Q (a special school, in_formula no) is paid nothing: a row
     # in schools.csv (open in the period) but no return.

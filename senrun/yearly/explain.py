@@ -242,6 +242,8 @@ def _formula_place(result: RunResult, school_id: str) -> str:
     if school_id in result.outside:
         return ("It is a setting outside the formula (in_formula: no): it shares in no element, and is paid its SSA "
                 "and PSF only (SPEC §11.2). ")
+    if not result.config.inputs.get("census"):  # pupils are the schools input's own figures: no census placed them
+        return ""
     census = result.config.census_date
     before = {old for old, new in result.successions if new == school_id}
     late = sorted((old, day) for old, day in result.takeovers if old in before and day > census)
@@ -251,7 +253,8 @@ def _formula_place(result: RunResult, school_id: str) -> str:
     kept = [(old, day) for old, day in late if old in with_row]
     gone = [(old, day) for old, day in late if old not in with_row]
     text = ""
-    if kept:
+    counted = result.schools.filter(pl.col(SCHOOL_ID) == school_id)["pupils"].sum()  # a pupils_override's, if any
+    if kept and not counted:
         told = ", ".join(f"{old} on {day:%d/%m/%Y}" for old, day in kept)
         text += (f"It took over from {told}, after the census date {census:%d/%m/%Y}: the census counted those pupils "
                  "there, and their share of the formula is that school's (SPEC §11.1). ")
