@@ -15,7 +15,7 @@ from .checks import MAX_LISTED, MAX_UNITS, MAX_UNITS_TOTAL, spelt_otherwise
 from .config.loader import Config
 from .errors import Issues
 from .inputs.load import Table
-from .inputs.schema import CLUSTER_ID, IN_FORMULA, PUPILS, PUPILS_OVERRIDE, ROW, SCHOOL_ID
+from .inputs.schema import CLUSTER_ID, IN_FORMULA, PUPILS, PUPILS_OVERRIDE, ROW, SCHOOL_ID, SUCCESSOR_ID
 from .money import round_half_away
 from .schools import in_formula, open_in_period, shut_all_period, taker
 from .succession import Successions
@@ -193,6 +193,28 @@ def warn_overrides(frame: pl.DataFrame, schools: Table, cfg: Config, issues: Iss
               rows.select(SCHOOL_ID, PUPILS_OVERRIDE, "_basis_pupils").iter_rows()]
     issues.warn("pupils_override", f"pupils_override sets the pupils of {len(listed)} school(s): "
                 + "; ".join(listed), **schools.where(PUPILS_OVERRIDE))
+
+
+def warn_pupils_twice(frame: pl.DataFrame, schools: Table, edges: pl.DataFrame, cfg: Config, issues: Issues) -> None:
+    """Without a pupil-level census, a school and its successor in the period that each count pupils from the
+    schools input's `pupils` column: each count is the council's figure for the whole year, however long the
+    school is open (SPEC §11.11), so the pupils who went from one to the other would be counted twice.  One
+    warning, at the successor's pupils cell, naming both counts."""
+    counted = frame.filter(in_formula(frame) & open_in_period(frame, cfg) & (pl.col("_basis_pupils") > 0))
+    pairs = (edges.join(counted.select(SCHOOL_ID, pl.col("_basis_pupils").alias("_was")), on=SCHOOL_ID)
+             .join(counted.select(pl.col(SCHOOL_ID).alias(SUCCESSOR_ID), "_basis_pupils", ROW), on=SUCCESSOR_ID)
+             .sort(ROW))
+    if pairs.is_empty():
+        return
+    column = schools.headers.get(PUPILS, PUPILS)
+    listed = "; ".join(f"{old} ({was:,}) and {new} ({now:,}), which took over on {on:%d/%m/%Y}" for old, new, on, was, now
+                       in pairs.head(MAX_LISTED).select(SCHOOL_ID, SUCCESSOR_ID, "on", "_was", "_basis_pupils").iter_rows())
+    more = f"; and {pairs.height - MAX_LISTED:,} more" if pairs.height > MAX_LISTED else ""
+    issues.warn("pupils_twice", f"a school and the school that took over from it in the period both count pupils in "
+                f"the {column} column (or their pupils_override): {listed}{more}. Without a pupil-level census each figure counts for the whole "
+                "year, however long the school is open (SPEC §11.11), so children who moved with the change are "
+                "counted at both; give each school the pupils it should count (0 for a school whose pupils the "
+                "other counts)", **schools.where(PUPILS, pairs[ROW][0]))
 
 
 def _whole_number(value: float) -> str:

@@ -19,7 +19,7 @@ from .calendar import labelled_years, nc_year_between, shift_years
 from .config.loader import Config, ConfigError, load_config, refuse_solve
 from .errors import ERROR, TYPED_UPN, Issue, Issues, SenrunError, school_cell_personal
 from .bases import (check_blank_clusters, check_cluster_spelling, check_overrides, check_pupil_columns, parse_need_column,
-                    unknown_basis_column, warn_overrides)
+                    unknown_basis_column, warn_overrides, warn_pupils_twice)
 from .formula import apply_formula, element_years, pot
 from .schools import (IN_FORMULA_FLAG, OPEN_UNITS, census_homes, check_open_dates, check_ssa_of_shut_schools,
                       census_rows_at_closed, in_formula, open_in_period, open_units, rehome_counts, succession_pairs,
@@ -607,6 +607,8 @@ def school_bases(inp: Inputs, cfg: Config) -> pl.DataFrame:
         warn_overrides(out, inp.schools, cfg, inp.issues)
         override = pl.col(PUPILS_OVERRIDE).round(0, mode=HALF_AWAY).cast(pl.Int64)
         out = out.with_columns(pl.coalesce(override, "_basis_pupils").alias("_basis_pupils"))
+    if inp.census is None and PUPILS in frame.columns:  # the council's counts, each for the whole year
+        warn_pupils_twice(out, inp.schools, successions_of(inp).edges, cfg, inp.issues)
     inside = in_formula(out) & open_in_period(out, cfg)  # a school open on no day of the period takes no share
     return out.with_columns(*[pl.when(inside).then(pl.col(c)).otherwise(0).alias(c)
                               for c in out.columns if c.startswith("_basis_")],

@@ -662,3 +662,22 @@ def test_a_return_of_a_school_that_took_over_from_two_says_their_figures_are_on_
     said = pl.select(_took_over(pl.Series(["OLD", "INF, JUN"]))).to_series().to_list()
     assert said == ["new this year: took over from OLD during the year (its figures are on its own return)",
                     "new this year: took over from INF, JUN during the year (their figures are on their own returns)"]
+
+
+def test_without_a_census_a_school_and_its_successor_both_counting_pupils_is_a_warning__spec_11_11(tmp_path):
+    # No pupil-level census: each school's pupils figure counts for the whole year.  OLD converts to NEW on
+    # 1 September 2013 and both rows carry the October count, 490: 980 pupils counted for 490 children.
+    converting = [school("OLD", pupils="490", closed="2013-08-31", successor_id="NEW"),
+                  school("NEW", pupils="490", opened="2013-09-01"), school("B", pupils="100")]
+    r = run(tmp_path, schools=table(converting), statements=[statement(U1, "2005-05-05", school="B", annual="0")],
+            budget={"pupil_specific_pot": "1080"}, formula=rules({"name": "per_pupil", "basis": "pupils",
+                                                                  "remainder": True}))
+    [twice] = [i for i in r.warnings if i.code == "pupils_twice"]
+    assert (twice.file, twice.row, twice.column) == ("schools.csv", 3, "pupils")
+    assert "OLD (490) and NEW (490), which took over on 01/09/2013" in twice.message
+    assert shares(r, "pupils") == {"OLD": 490, "NEW": 490, "B": 100}  # counted as given: the council decides
+    converting[0]["pupils"] = "0"  # the academy counts them: nothing to say
+    r = run(tmp_path, schools=table(converting), statements=[statement(U1, "2005-05-05", school="B", annual="0")],
+            budget={"pupil_specific_pot": "1080"}, formula=rules({"name": "per_pupil", "basis": "pupils",
+                                                                  "remainder": True}))
+    assert not [i for i in r.warnings if i.code == "pupils_twice"]

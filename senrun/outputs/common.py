@@ -275,7 +275,7 @@ PUBLIC_WARNINGS = frozenset({"no_census", "no_pupils", "cluster_names",
                              "register_earlier_release", "census_at_closed",
                              "previous_other_schools", "previous_period_length", "previous_changed",
                              "protection_new_clusters", "previous_config_incomplete",
-                             "previous_config_differs", "cut_short"})
+                             "previous_config_differs", "cut_short", "pupils_twice"})
 
 WARNING_WORDS = {
     "unmapped_column": "a column that looks like one of senrun's but is not mapped, so not read",
@@ -302,6 +302,7 @@ WARNING_WORDS = {
     "move_after_census": "managed move just after census day",
     "psf_while_shut": "PSF paid at a school open on no day of the period",
     "census_at_closed": "census rows at a school closed before census day, counted at no school",
+    "pupils_twice": "a school and its successor both counting pupils for the whole year",
     "pupils_override_unused": "pupils_override on a school it cannot apply to",
     "successor_not_closed": "school succeeded in the period with no closed date (still counted open)",
     "register_stale": "register of a run more than a year before this one",
