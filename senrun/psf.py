@@ -236,6 +236,9 @@ def first_stop(frame: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
         "school_closed": pl.col("stop_school_closed"),
     }
     stop = pl.min_horizontal(*candidates.values())
+    # every other cause: one on the census's own day already ended the PSF (a ceasing or a recorded casual move
+    # takes effect on its date, SPEC §3), so the finding stopped no line still funded (§11.11 "Census")
+    others = pl.min_horizontal(*(pl.col(f"stop_{name}") for name in REASONS if name != "not_in_census"))
     reason = pl.lit(CONTINUING)  # nothing stopped it by the period's end
     for name in reversed(REASONS):
         reason = pl.when(candidates[name] == pl.col("stop_date")).then(pl.lit(name)).otherwise(reason)
@@ -245,7 +248,8 @@ def first_stop(frame: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
                           .otherwise(reason).alias("reason"))
             .with_columns(
                 # the census check decided the outcome: the run warns (or errors) about it
-                ((pl.col("reason") == pl.col("census_finding")) & (pl.col("stop_date") == pl.col("stop_census")))
+                ((pl.col("reason") == pl.col("census_finding")) & (pl.col("stop_date") == pl.col("stop_census"))
+                 & (others.is_null() | (others > pl.col("stop_census"))))
                 .fill_null(False).alias("census_decided")))
 
 

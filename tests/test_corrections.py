@@ -128,6 +128,27 @@ def test_missing_from_census_error_spares_a_year_11_leaver_whose_psf_had_already
     assert lines_of(r, U1) == [("A", 0, 120000, "phase_end")]  # released since the policy began
 
 
+def test_missing_from_census_error_spares_a_statement_ceased_on_the_first_day_of_the_period__spec_11_11(tmp_path):
+    # A ceasing takes effect on its own date (SPEC §3): on 1 April the line was no longer funded when the
+    # finding stopped it, so the finding decided nothing; the tie order still names it (§3: not_in_census first).
+    r = run(tmp_path, missing_from_census="error", census=[pupil(U2, "A", "2005-05-05")],
+            statements=[statement(U1, "2005-05-05", annual="1200.00", ceased="2013-04-01"),
+                        statement(U2, "2005-05-05", annual="1200.00")])
+    assert lines_of(r, U1) == [("A", 0, 120000, "not_in_census")]
+    assert not [i for i in r.issues if i.code.startswith("census_")]
+
+
+def test_missing_from_census_error_spares_a_recorded_casual_move_on_the_first_day_of_the_period__spec_11_11(tmp_path):
+    # The census (17 January) has the child at H, the moves file at A until a casual move to B on 1 April:
+    # the recorded move ends the PSF on the day the finding would, so the finding changes nothing.
+    r = run(tmp_path, missing_from_census="error", census=[pupil(U1, "H", "2005-05-05")],
+            statements=[statement(U1, "2005-05-05", annual="1200.00")],
+            moves=[{"upn": U1, "from_school_id": "A", "to_school_id": "B", "move_date": "2013-04-01",
+                    "reason": "casual"}])
+    assert lines_of(r, U1) == [("A", 0, 120000, "casual_move")]
+    assert not [i for i in r.issues if i.code.startswith("census_")]
+
+
 def test_missing_from_census_error_stops_the_run_for_a_child_still_funded__faq_3(tmp_path):
     with pytest.raises(SenrunError) as exc:
         run(tmp_path, missing_from_census="error", census=[pupil(U2, "A", "2005-05-05")],
