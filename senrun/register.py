@@ -446,11 +446,17 @@ def apply(psf: PsfFrames, register: Register, cfg: Config, moves: pl.DataFrame |
                .filter(pl.col("_h").is_first_distinct())["_line"])
         chosen = lines["_line"].is_in(one.implode())
         kept = ~held_mask | chosen
-        stopped = {"paid_school_id": pl.col("psf_school_id"), "paid_amount": pl.lit(0, dtype=pl.Int64),
+        # a line paid nothing shows the rate in force on the later of the period start and the statement date,
+        # as its row holds it (psf.statement_rows), not the line's last rate
+        stopped = {"annual_amount": pl.col("_row_rate"),
+                   "paid_school_id": pl.col("psf_school_id"), "paid_amount": pl.lit(0, dtype=pl.Int64),
                    "released_amount": pl.lit(0, dtype=pl.Int64), "paid_from": pl.lit(None, dtype=pl.Date),
                    "paid_to": pl.lit(None, dtype=pl.Date), "reason": pl.lit(STOPPED_LAST_YEAR),
                    "units": pl.lit(0, dtype=pl.Int32), "stop_date": pl.lit(cfg.period_start)}
-        new_lines = (psf.lines.with_columns(chosen.alias("_chosen")).filter(kept)
+        row_rate = (psf.rows.filter(pl.col(ROW).is_in(held[ROW].implode()))
+                    .select(ROW, pl.col("annual_amount").alias("_row_rate")).unique(ROW, keep="first"))
+        new_lines = (psf.lines.with_columns(chosen.alias("_chosen"))
+                     .join(row_rate, on=ROW, how="left", maintain_order="left").filter(kept)
                      .select(pl.when(pl.col("_chosen")).then(stopped[name]).otherwise(pl.col(name)).alias(name)
                              if name in stopped else pl.col(name) for name in psf.lines.columns))
         # a row is stopped when its lines are: every row has a line, with the row's upn and stream

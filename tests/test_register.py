@@ -1225,3 +1225,20 @@ def test_a_register_given_as_last_years_schools_csv_is_told_of_the_psf_csv_besid
     with pytest.raises(SenrunError) as refused:
         read_register(alone / "schools.csv")
     assert "beside it" not in refused.value.issues[0].message
+
+
+def test_a_history_stopped_last_year_shows_the_rate_in_force_at_the_periods_start_not_a_later_amendments__spec_11_3(
+        tmp_path):
+    # Issued at £8,400 a year; amended to £6,000 from 30 April 2013, within this year (2013-14).  Held stopped,
+    # the line is paid nothing and shows the rate in force on 1 April 2013, the later of the period start and
+    # the statement date (decisions: a line paid nothing), as the Released sheet does: £8,400, not £6,000.
+    register = last_year(tmp_path, left())
+    header = ["upn", "date_of_birth", "statement_date", "school_id", "annual_amount", "stream", "ceased_date",
+              "effective_date", "event"]
+    path = write_run(tmp_path, statements=[])
+    write_csv(tmp_path / "statements.csv", [
+        {**statement(U1, "2005-05-05"), "effective_date": "", "event": "issued"},
+        {**statement(U1, "2005-05-05", annual="6000.00"), "effective_date": "2013-04-30", "event": "amended"}], header)
+    r = allocate(load_config(path), register=register)
+    assert r.psf.filter(pl.col("upn") == U1).select("annual_amount", "paid_amount", "reason").rows() == \
+        [(840000, 0, "stopped_last_year")]
