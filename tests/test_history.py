@@ -570,3 +570,18 @@ def test_init_proposes_a_councils_change_date_column_as_each_history_rows_effect
     sheet = Sheet(Path("statements.xlsx"), None, 1, headers, {h: values.get(h, ["x", "y"]) for h in headers}, rows=2)
     proposed = {p.column: p.header for p in propose_columns(sheet, "statements")}
     assert proposed.get("effective_date") == header and proposed.get("event") == "Change Type"
+
+
+def test_an_issued_row_after_an_earlier_rows_ceased_date_is_read_as_the_reissue_it_is__spec_11_3(tmp_path):
+    # A statement ceased on 31 March 2011 (its ceased_date) and a new one issued on 1 September 2011, both written
+    # "issued": the second had been the §8 duplicate, with advice to make it an amendment.  Read as a reissue, it
+    # is paid as the same rows with the event "reissued" are: £6,000 a year, protected from before the policy.
+    def rows(second: str) -> list[dict]:
+        return [row(annual="8400.00", statement_date="2008-01-01", ceased="2011-03-31"),
+                row(second, "2011-09-01", annual="6000.00", statement_date="2011-09-01")]
+
+    (tmp_path / "issued").mkdir(), (tmp_path / "reissued").mkdir()
+    issued = history_run(tmp_path / "issued", rows("issued"))
+    reissued = history_run(tmp_path / "reissued", rows("reissued"))
+    assert lines_of(issued, U1) == lines_of(reissued, U1)
+    assert ("A", 600000, 0, "continuing") in lines_of(issued, U1)
