@@ -207,14 +207,15 @@ def warn_pupils_twice(frame: pl.DataFrame, schools: Table, edges: pl.DataFrame, 
     if pairs.is_empty():
         return
     column = schools.headers.get(PUPILS, PUPILS)
-    listed = "; ".join(f"{old} ({was:,}) and {new} ({now:,}), which took over on {on:%d/%m/%Y}" for old, new, on, was, now
-                       in pairs.head(MAX_LISTED).select(SCHOOL_ID, SUCCESSOR_ID, "on", "_was", "_basis_pupils").iter_rows())
+    shown = pairs.head(MAX_LISTED).select(SCHOOL_ID, SUCCESSOR_ID, "on", "_was", "_basis_pupils").iter_rows()
+    listed = "; ".join(f"{old} ({was:,}) and {new} ({now:,}), which took over on {on:%d/%m/%Y}"
+                       for old, new, on, was, now in shown)
     more = f"; and {pairs.height - MAX_LISTED:,} more" if pairs.height > MAX_LISTED else ""
     issues.warn("pupils_twice", f"a school and the school that took over from it in the period both count pupils in "
-                f"the {column} column (or their pupils_override): {listed}{more}. Without a pupil-level census each figure counts for the whole "
-                "year, however long the school is open (SPEC §11.11), so children who moved with the change are "
-                "counted at both; give each school the pupils it should count (0 for a school whose pupils the "
-                "other counts)", **schools.where(PUPILS, pairs[ROW][0]))
+                f"the {column} column (or their pupils_override): {listed}{more}. Without a pupil-level census each "
+                "figure counts for the whole year, however long the school is open (SPEC §11.11), so children who "
+                "moved with the change are counted at both; give each school the pupils it should count (0 for a "
+                "school whose pupils the other counts)", **schools.where(PUPILS, pairs[ROW][0]))
 
 
 def _whole_number(value: float) -> str:
