@@ -171,14 +171,30 @@ def _past_bad_cells(tables: dict[str, Table | None], given: list[str], first: li
     found = Issues(list(first))
     try:
         kept = {name: _without_guessed(tables[name], first) for name in INPUT_NAMES}
-        check_inputs(Inputs(kept["schools"], kept["statements"], kept["census"], kept["moves"], found,
-                            links=kept["links"]), cfg, whole=False)
+        inputs = Inputs(kept["schools"], kept["statements"], kept["census"], kept["moves"], found, links=kept["links"])
+        check_inputs(inputs, cfg, whole=False)
+        if ids_read and not _successions_in_error(first, tables):  # (else where a child was is not known)
+            _moves_checked_too(inputs, cfg)
     except MemoryError:
         raise
     except Exception:  # (a check that did not expect an empty cell): what the cells say is listed alone
         return first
     return first + [i for i in found.items[len(first):] if (i.file, i.sheet, i.row) not in reported
                     and (ids_read or i.code not in _NOT_FOUND)]
+
+
+#: The cells that say where a school's children went when it closed (SPEC §11.1): with one of them in error,
+#: the schools a move may be from are not known, and no move is blamed.
+_SUCCESSION_FIELDS = frozenset({SCHOOL_ID, "opened", "closed", "successor_id"})
+
+
+def _successions_in_error(first: list[Issue], tables: dict[str, Table | None]) -> bool:
+    """Whether a cell the schools' successions are read from could not be read (the schools' ids, dates
+    and successors, or any cell of the links input)."""
+    schools, links = tables["schools"], tables["links"]
+    return any(i.is_error and ((i.file, i.sheet) == (schools.file, schools.sheet) and i.field in _SUCCESSION_FIELDS
+                               or links is not None and (i.file, i.sheet) == (links.file, links.sheet))
+               for i in first)
 
 
 def _without_guessed(table: Table | None, found: list[Issue]) -> Table | None:

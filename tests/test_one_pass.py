@@ -121,6 +121,35 @@ def test_the_errors_of_one_pass_are_listed_in_the_same_order_every_time(tmp_path
     assert [str(i) for i in run_validation(path).issues] == first and len(first) == 4
 
 
+
+def where_of(path) -> list[tuple[str, str, int | None, str | None]]:
+    """validate's errors as (code, file, row, column), in the order listed."""
+    return [(i.code, i.file, i.row, i.column) for i in run_validation(path).issues if i.is_error]
+
+
+MOVED_FROM_B = {"upn": U1, "from_school_id": "B", "to_school_id": "H", "move_date": "2013-10-01",
+                "reason": "managed_move"}  # U1's PSF is held at A: the move is from a school the child was not at
+
+
+def test_a_bad_cell_in_the_census_does_not_hide_a_move_from_a_school_the_child_was_not_at__spec_5_8(tmp_path):
+    census = [*CENSUS[:2], pupil(U3, "B", "31/02/2005")]  # row 4: not a real date
+    path = write_run(tmp_path, schools=COUNTED, statements=[statement(U1, "2005-01-01"), statement(U2, "2005-02-02")],
+                     census=census, moves=[MOVED_FROM_B])
+    assert where_of(path) == [("bad_value", "census.csv", 4, "date_of_birth"),
+                              ("move_from", "moves.csv", 2, "from_school_id")]
+
+
+def test_a_move_is_not_blamed_when_a_cell_the_schools_successions_are_read_from_could_not_be_read__spec_5_11_1(
+        tmp_path):
+    schools = [{**s, "closed": "", "successor_id": ""} for s in COUNTED]
+    schools[0].update(closed="2013-09-30", successor_id="B")  # A became B: U1's PSF follows it there (§11.1)
+    moves = [{**MOVED_FROM_B, "move_date": "2013-10-15"}]
+    path = write_run(tmp_path, schools=schools, statements=[statement(U1, "2005-01-01")], census=CENSUS[:2], moves=moves)
+    assert where_of(path) == []
+    schools[0]["closed"] = "31/09/2013"  # row 2: not a real date, so where U1 was in October is not known
+    path = write_run(tmp_path, schools=schools, statements=[statement(U1, "2005-01-01")], census=CENSUS[:2], moves=moves)
+    assert where_of(path) == [("bad_value", "schools.csv", 2, "closed")]
+
 # --- 2. a money error carries the warnings found with it (SPEC §7) ----------------------------------
 
 def test_a_negative_cluster_pot_is_listed_with_the_warnings_that_explain_it(tmp_path):
