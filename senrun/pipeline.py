@@ -34,7 +34,7 @@ from .register import Register, apply as apply_register, overlap_errors, read_re
 from .result import InputInfo, RunResult, Totals
 from .inputs.schema import (ANNUAL_AMOUNT, CLUSTER_ID, CLUSTER_NAME, COUNTED_ENROL, DOB, EFFECTIVE_DATE, ENROL_STATUS, FSM, PUPILS,
                             PUPILS_OVERRIDE, ROW, SCHEMAS, SCHOOL_ID, SCHOOL_NAME, SEN_PROVISION, SEN_STATEMENT_CODES, SEN_SUPPORT_CODES,
-                            MOVE_DATE, REASON, SSA, STATEMENT_DATE, TO_SCHOOL, UPN, URN)
+                            MOVE_DATE, REASON, SSA, STATEMENT_DATE, SUCCESSOR_ID, TO_SCHOOL, UPN, URN)
 from .urns import given_urn, links_in_school_ids, urn_schools
 
 
@@ -165,7 +165,7 @@ def _past_bad_cells(tables: dict[str, Table | None], given: list[str], first: li
     already reported is not listed twice.  If the bad cells make a check fail, the cells' errors stand."""
     if (tables["schools"] is None or any(tables[name] is None for name in given)
             or any(i.row is None for i in first if i.is_error)):
-        return first
+        return first + blank_clusters_alone(tables, given, first)
     reported = {(i.file, i.sheet, i.row) for i in first if i.is_error}
     ids_read = not tables["schools"].frame[SCHOOL_ID].has_nulls()  # else a school not found may be an unread one
     found = Issues(list(first))
@@ -197,6 +197,27 @@ def _successions_in_error(first: list[Issue], tables: dict[str, Table | None]) -
                for i in first)
 
 
+def blank_clusters_alone(tables: dict[str, Table | None], given, first: list[Issue]) -> list[Issue]:
+    """The blank cluster_id of a school in the formula (the same "is empty" error as any required cell,
+    SPEC §8, §11.2), when the checks across inputs wait for other errors to be put right: a cell error
+    found in the same pass as the others.  Not of a school any input names as a successor (it may take its
+    predecessors' cluster, §11.1), nor of any school while a links input could not be read."""
+    schools, links = tables.get("schools"), tables.get("links")
+    if schools is None or CLUSTER_ID not in schools.frame.columns or ("links" in given and links is None):
+        return []
+    named = set()
+    for table in (schools, links):
+        if table is not None and SUCCESSOR_ID in table.frame.columns:
+            named.update(table.frame[SUCCESSOR_ID].drop_nulls().cast(pl.String).to_list())
+    if URN in schools.frame.columns:  # (a links input in URNs names its successors by URN)
+        named.update(schools.frame.filter(pl.col(URN).cast(pl.String).is_in(list(named)))[SCHOOL_ID]
+                     .drop_nulls().cast(pl.String).to_list())
+    found = Issues()
+    check_blank_clusters(_without_guessed(schools, first), found, named)
+    reported = {(i.file, i.sheet, i.row) for i in first if i.is_error}
+    return [i for i in found.items if (i.file, i.sheet, i.row) not in reported]
+
+
 def _without_guessed(table: Table | None, found: list[Issue]) -> Table | None:
     """`table` less its rows with an error in a column whose blank reads as a default (_DEFAULTED)."""
     if table is None:
@@ -224,8 +245,11 @@ def load_checked_config(path: Path) -> Config:
     except ConfigError as exc:
         if not exc.inputs:
             raise
-        found = [issue for _, _, read in _read_each(exc.inputs) for issue in read.items]
-        raise SenrunError(exc.issues + found) from None
+        tables, found = {}, []
+        for name, table, read in _read_each(exc.inputs):
+            tables[name] = table
+            found += read.items
+        raise SenrunError(exc.issues + found + blank_clusters_alone(tables, list(exc.inputs), found)) from None
 
 
 def _read_each(specs: dict, progress=None) -> Iterator[tuple[str, Table | None, Issues]]:

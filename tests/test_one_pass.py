@@ -143,12 +143,36 @@ def test_a_move_is_not_blamed_when_a_cell_the_schools_successions_are_read_from_
         tmp_path):
     schools = [{**s, "closed": "", "successor_id": ""} for s in COUNTED]
     schools[0].update(closed="2013-09-30", successor_id="B")  # A became B: U1's PSF follows it there (§11.1)
-    moves = [{**MOVED_FROM_B, "move_date": "2013-10-15"}]
-    path = write_run(tmp_path, schools=schools, statements=[statement(U1, "2005-01-01")], census=CENSUS[:2], moves=moves)
-    assert where_of(path) == []
+    moves = [{**MOVED_FROM_B, "move_date": "2013-10-15"}]  # right with A closed on 30/09/2013: U1 was then at B
     schools[0]["closed"] = "31/09/2013"  # row 2: not a real date, so where U1 was in October is not known
     path = write_run(tmp_path, schools=schools, statements=[statement(U1, "2005-01-01")], census=CENSUS[:2], moves=moves)
     assert where_of(path) == [("bad_value", "schools.csv", 2, "closed")]
+
+
+NO_CLUSTER = [COUNTED[0], {**COUNTED[1], "cluster_id": ""}, COUNTED[2]]  # row 3: school B, in the formula, no cluster
+
+
+def test_a_school_in_the_formula_with_no_cluster_is_listed_with_a_slip_in_the_config__spec_8_11_2(tmp_path):
+    path = write_run(tmp_path, schools=NO_CLUSTER, statements=[statement(U1, "2005-01-01")], census=CENSUS,
+                     prorate="weeks")
+    assert where_of(path) == [("config", "senrun.yaml", 19, "prorate"), ("empty_value", "schools.csv", 3, "cluster_id")]
+
+
+def test_a_school_in_the_formula_with_no_cluster_is_listed_with_a_missing_column_elsewhere__spec_5_8(tmp_path):
+    path = write_run(tmp_path, schools=NO_CLUSTER, statements=[statement(U1, "2005-01-01")], census=CENSUS)
+    census = tmp_path / "census.csv"
+    census.write_text(census.read_text().replace(",date_of_birth", ",born", 1))  # the column is not found
+    assert where_of(path) == [("missing_column", "census.csv", None, "date_of_birth"),
+                              ("empty_value", "schools.csv", 3, "cluster_id")]
+
+
+def test_a_successor_with_no_cluster_is_not_told_so_while_the_other_checks_wait__spec_11_1(tmp_path):
+    schools = [{**s, "closed": "", "successor_id": ""} for s in NO_CLUSTER]
+    schools[0].update(closed="2013-09-30", successor_id="B")  # B takes A's cluster (§11.1)
+    path = write_run(tmp_path, schools=schools, statements=[statement(U1, "2005-01-01")], census=CENSUS,
+                     prorate="weeks")
+    assert where_of(path) == [("config", "senrun.yaml", 19, "prorate")]
+
 
 # --- 2. a money error carries the warnings found with it (SPEC §7) ----------------------------------
 
