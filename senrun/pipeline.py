@@ -32,7 +32,7 @@ from .money import fmt_gbp
 from .psf import PsfFrames, census_stop_words, compute_psf, late_managed_move
 from .register import Register, apply as apply_register, overlap_errors, read_register, reinstate_without_register
 from .result import InputInfo, RunResult, Totals
-from .inputs.schema import (ANNUAL_AMOUNT, CLUSTER_ID, CLUSTER_NAME, COUNTED_ENROL, DOB, EFFECTIVE_DATE, ENROL_STATUS, FSM, PUPILS,
+from .inputs.schema import (ANNUAL_AMOUNT, CLUSTER_ID, CLUSTER_NAME, COUNTED_ENROL, DOB, EFFECTIVE_DATE, ENROL_STATUS, EVENT, FSM, PUPILS,
                             PUPILS_OVERRIDE, ROW, SCHEMAS, SCHOOL_ID, SCHOOL_NAME, SEN_PROVISION, SEN_STATEMENT_CODES, SEN_SUPPORT_CODES,
                             MOVE_DATE, REASON, SSA, STATEMENT_DATE, SUCCESSOR_ID, TO_SCHOOL, UPN, URN)
 from .urns import given_urn, links_in_school_ids, urn_schools
@@ -267,7 +267,7 @@ def _read_each(specs: dict, progress=None) -> Iterator[tuple[str, Table | None, 
 def _read_one(name: str, spec) -> tuple[Table | None, Issues]:
     """One input read and checked on its own (a thread of read_inputs), with its issues."""
     found = Issues()
-    table = read_input(spec, found)
+    table = read_input(spec, found, [(history.blank_amounts, (ANNUAL_AMOUNT, EVENT))] if name == "statements" else ())
     if name == "statements":
         history.blank_amounts(table, found)
         amount_header(table, found)

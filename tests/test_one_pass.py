@@ -145,7 +145,8 @@ def test_a_move_is_not_blamed_when_a_cell_the_schools_successions_are_read_from_
     schools[0].update(closed="2013-09-30", successor_id="B")  # A became B: U1's PSF follows it there (§11.1)
     moves = [{**MOVED_FROM_B, "move_date": "2013-10-15"}]  # right with A closed on 30/09/2013: U1 was then at B
     schools[0]["closed"] = "31/09/2013"  # row 2: not a real date, so where U1 was in October is not known
-    path = write_run(tmp_path, schools=schools, statements=[statement(U1, "2005-01-01")], census=CENSUS[:2], moves=moves)
+    path = write_run(tmp_path, schools=schools, statements=[statement(U1, "2005-01-01")], census=CENSUS[:2],
+                     moves=moves)
     assert where_of(path) == [("bad_value", "schools.csv", 2, "closed")]
 
 
@@ -173,6 +174,24 @@ def test_a_successor_with_no_cluster_is_not_told_so_while_the_other_checks_wait_
                      prorate="weeks")
     assert where_of(path) == [("config", "senrun.yaml", 19, "prorate")]
 
+
+
+def test_a_blank_amount_is_listed_with_a_column_missing_from_the_statements__spec_5_8(tmp_path):
+    path = write_run(tmp_path, statements=[statement(U1, "2005-01-01"), statement(U2, "2005-02-02", annual="")],
+                     census=CENSUS)  # row 3: no amount, on the statement's only row
+    statements = tmp_path / "statements.csv"
+    statements.write_text(statements.read_text().replace(",statement_date,", ",issued_on,", 1))
+    assert where_of(path) == [("missing_column", "statements.csv", None, "statement_date"),
+                              ("empty_value", "statements.csv", 3, "annual_amount")]
+
+
+def test_a_blank_amount_is_not_judged_while_the_event_column_that_may_allow_it_is_missing__spec_11_3(tmp_path):
+    path = write_run(tmp_path, statements=[statement(U1, "2005-01-01")], census=CENSUS)
+    (tmp_path / "statements.csv").write_text(  # row 3: an amendment, whose blank amount keeps the rate (§11.3)
+        "upn,date_of_birth,statement_date,school_id,annual_amount,effective_date,status\n"
+        f"{U1},2005-01-01,2010-01-01,A,8400.00,,issued\n{U1},2005-01-01,2010-01-01,A,,2013-09-01,amended\n")
+    path.write_text(path.read_text().replace("statements.csv\n", "statements.csv\n    columns: {Event: event}\n", 1))
+    assert where_of(path) == [("missing_column", "statements.csv", None, "Event")]
 
 # --- 2. a money error carries the warnings found with it (SPEC §7) ----------------------------------
 

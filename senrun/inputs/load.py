@@ -85,8 +85,11 @@ class Table:
                 "column": self.headers.get(column, column) if column else None, "field": column}
 
 
-def read_input(spec: InputSpec, issues: Issues) -> Table | None:
-    """Read, map and parse one input; problems go to `issues`; None if it could not be read at all."""
+def read_input(spec: InputSpec, issues: Issues, cell_checks=()) -> Table | None:
+    """Read, map and parse one input; problems go to `issues`; None if it could not be read at all.
+    `cell_checks` (each `(check, names)`: `check(table, issues)` reads the columns `names`) are checks of the
+    input's own cells that its caller runs on the table read: they are run here too, on the columns found,
+    when a column is missing that none of them reads."""
     columns = SCHEMAS[spec.name]
     table = Table(spec.name, spec.path.name, spec.sheet, pl.DataFrame(), path_text=spec.path_text)
     required = [c.name for c in columns if c.required]
@@ -104,7 +107,7 @@ def read_input(spec: InputSpec, issues: Issues) -> Table | None:
                              f"'{raw.sheet}', the first, which senrun reads when the config names none",
                              **table.where(), expected=f"sheet: \"{fitting[0]}\" in inputs.{spec.name} of the config")
             else:
-                _cells_of_the_columns_found(raw, mapping, spec, columns, table, issues)
+                _cells_of_the_columns_found(raw, mapping, spec, columns, table, issues, cell_checks)
             return None
         if fitting:
             issues.warn("other_sheet", f"sheet '{raw.sheet}' was read, the first of the workbook, but "
@@ -138,7 +141,7 @@ def read_input(spec: InputSpec, issues: Issues) -> Table | None:
 
 
 def _cells_of_the_columns_found(raw: Raw, mapping: dict[str, str], spec: InputSpec, columns: tuple[Column, ...],
-                                table: Table, issues: Issues) -> None:
+                                table: Table, issues: Issues, cell_checks=()) -> None:
     """A file with a column missing is not used, but the cells of the columns it has are checked all the same,
     so that every problem of the file is listed in one pass (SPEC §8), not its other cells' once the column is
     put right.  Best effort: a check that needs the missing column is left to the next run.  Not where no
@@ -154,7 +157,12 @@ def _cells_of_the_columns_found(raw: Raw, mapping: dict[str, str], spec: InputSp
             table.headers = {v: k for k, v in wanted.items()}  # each cell told by the file's own header
             raw.select(list(wanted))
             _cells_past_the_header(raw, table, found)
-            _parse_columns(raw, wanted, columns, table, found)
+            table.frame = _parse_columns(raw, wanted, columns, table, found)
+            missing = ({c.name for c in columns if c.required} | {name for _, name in spec.columns}) - set(
+                mapping.values())
+            for check, names in cell_checks:  # (a blank amount: read_input's caller checks it on a table read whole)
+                if not missing & set(names):
+                    check(table, found)
     except MemoryError:
         raise
     except Exception:  # noqa: BLE001 - a check that needed the missing column: what was found before it stands
