@@ -73,7 +73,8 @@ def duplicates(table: Table, keys: list[str], issues: Issues, what: str, detail:
         if detail and rec[detail] != rec["_first_detail"]:
             text += (f", with {table.headers.get(detail, detail)} '{rec[detail]}' here but "
                      f"'{rec['_first_detail']}' there{_WHY.get(detail, '')}")
-        issues.error("duplicate", text + hint, **table.where(keys[0], rec[ROW]), value=value)
+        issues.error("duplicate", text + hint, **table.where(keys[0], rec[ROW]), value=value,
+                     expected=f"each {what} on one row")
     if dup.height > MAX_LISTED:
         issues.error("duplicate", f"{dup.height - MAX_LISTED:,} more repeated {what}s", **table.where(keys[0]))
 

@@ -239,7 +239,8 @@ def check(statements: Table, issues: Issues) -> None:
     for rec in orphan.head(checks.MAX_LISTED).iter_rows(named=True):
         issues.error("history_order", f"{rec[UPN]} / {rec[STREAM]}: this reissued row follows row "
                      f"{rec['_prev_row']} with no ceasing between (add a ceased row, or make this row amended)",
-                     **statements.where(EVENT, rec[ROW]), value=rec[EVENT], personal=(rec[UPN],))
+                     **statements.where(EVENT, rec[ROW]), value=rec[EVENT], personal=(rec[UPN],),
+                     expected="a ceasing before a reissued row (a ceased row, or a ceased date), else amended")
     late = ordered.filter(pl.col(EVENT).is_in(RATE_EVENTS) & ~pl.col("_history_first")
                           & (pl.col("_ceased_on") <= pl.col(EFF)))
     for rec in late.head(checks.MAX_LISTED).iter_rows(named=True):
@@ -267,7 +268,8 @@ def _before_issued(ordered: pl.DataFrame, statements: Table, issues: Issues) -> 
             continue
         issues.error("history_order", f"{rec[UPN]} / {rec[STREAM]}: this {rec[EVENT]} row comes before the "
                      f"statement was issued (the statement is issued at row {rec['_issued_row']}, effective later)",
-                     **statements.where(EVENT, rec[ROW]), value=rec[EVENT], personal=(rec[UPN],))
+                     **statements.where(EVENT, rec[ROW]), value=rec[EVENT], personal=(rec[UPN],),
+                     expected="an effective date on or after the issued row's")
 
 
 def _ceasing() -> pl.Expr:

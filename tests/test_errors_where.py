@@ -384,3 +384,13 @@ def test_rate_solve_in_a_years_config_is_an_error_at_its_elements_line_for_alloc
         [issue] = refused.value.errors
         assert (issue.file, issue.row, issue.column) == ("senrun.yaml", line, "formula.elements[1].rate")
         assert "`rate: solve` is for simulate scenarios" in issue.message
+
+
+def test_a_repeated_statement_or_school_says_what_was_expected_as_every_error_does__spec_5(tmp_path):
+    # The duplicate errors gave where and what but no "expected" (null in --json): SPEC §5 asks for all three.
+    cfg = write_run(tmp_path, statements=[statement(U1, "2005-05-05"), statement(U1, "2005-05-05")],
+                    schools=[*SCHOOLS, SCHOOLS[0]])
+    issues = [i for i in run_validation(cfg).issues if i.code == "duplicate"]
+    assert [(i.file, i.row, i.expected) for i in issues] == [
+        ("schools.csv", len(SCHOOLS) + 2, "each school_id on one row"),
+        ("statements.csv", 3, "each statement (UPN / stream) on one row")]
