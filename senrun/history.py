@@ -216,6 +216,9 @@ def check(statements: Table, issues: Issues) -> None:
         _ceasing().min().over(ONE).alias("_ceased_on"),
         pl.col(ROW).filter(_ceasing() == _ceasing().min()).first().over(ONE).alias("_ceased_row"),
         (pl.col(ONE) != pl.col(ONE).shift(1)).fill_null(True).alias("_history_first"),
+        pl.col(EVENT).eq(CEASED).cum_sum().over(ONE).alias("_ceased_rows"),
+    ).with_columns(  # a ceased row anywhere in the history before, not only the row straight before (§11.3)
+        pl.when(same).then(pl.col("_ceased_rows").shift(1)).fill_null(0).alias("_ceased_rows_before"),
     ).collect()
     plain = ordered.filter((pl.col(EVENT) == ISSUED) & ~pl.col("_starts")).select(frame.columns)
     checks.duplicates(replace(statements, frame=plain), KEY, issues, "statement (UPN / stream)",
@@ -235,7 +238,7 @@ def check(statements: Table, issues: Issues) -> None:
     # (a row on the issued row's own date is told above, two rows on one date, whichever the file lists first)
     _before_issued(ordered, statements, issues)
     orphan = ordered.filter((pl.col(EVENT) == REISSUED) & pl.col("_prev_row").is_not_null()
-                            & (pl.col("_prev_event") != CEASED) & ~(pl.col("_ceased_by") <= pl.col(EFF)))
+                            & (pl.col("_ceased_rows_before") == 0) & ~(pl.col("_ceased_by") <= pl.col(EFF)))
     for rec in orphan.head(checks.MAX_LISTED).iter_rows(named=True):
         issues.error("history_order", f"{rec[UPN]} / {rec[STREAM]}: this reissued row follows row "
                      f"{rec['_prev_row']} with no ceasing between (add a ceased row, or make this row amended)",
