@@ -62,14 +62,15 @@ def effective_date() -> pl.Expr:
 def _ordered(frame: pl.LazyFrame) -> pl.LazyFrame:
     """Rows in history order, each with its history's number (`ONE`) and its (upn, stream)'s (`GROUP`).
 
-    An `issued` row after a ceasing (straight after a `ceased` row, or on or after an earlier row's
-    `ceased_date`) is read as a reissue (the council wrote the new statement as issued); two `issued`
+    An `issued` row after a ceasing (after a `ceased` row, even with an amendment ignored between them,
+    or on or after an earlier row's `ceased_date`) is read as a reissue (the council wrote the new statement as issued); two `issued`
     rows with no ceasing between are the §8 duplicate."""
     # sorted, a (upn, stream) is a run of rows: its number (GROUP) and its first row come from the
     # run, and a history's number (ONE) counts the rows that begin one — no window over strings
     first = (pl.col(GROUP) != pl.col(GROUP).shift(1)).fill_null(True)
-    ceased_before = (pl.col(CEASED_DATE).fill_null(FAR_FUTURE).cum_min().shift(1).over(GROUP) <= pl.col(EFF))
-    after_ceasing = ((pl.col(EVENT).shift(1) == CEASED).fill_null(False) | ceased_before.fill_null(False)) & ~first
+    ceased_before = ((pl.col(CEASED_DATE).fill_null(FAR_FUTURE).cum_min().shift(1).over(GROUP) <= pl.col(EFF))
+                     | ((pl.col(EVENT) == CEASED).cum_sum().shift(1).over(GROUP) > 0))  # (an amendment may follow)
+    after_ceasing = ceased_before.fill_null(False) & ~first
     starts = (pl.col(EVENT) == REISSUED) | ((pl.col(EVENT) == ISSUED) & after_ceasing)
     return (frame.with_columns(effective_date())
             .sort(*KEY, EFF, ROW)

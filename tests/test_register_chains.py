@@ -35,3 +35,12 @@ def test_a_reissue_after_a_ceasing_is_a_new_statement_though_an_amendment_ignore
                         row("reissued", "2013-09-01", "9000.00", statement_date="2013-09-01")])
     assert sorted(lines_of(r, U1)) == [("A", 0, 0, "post_policy_statement"), ("A", 140000, 700000, "ceased")]
     assert [w.code for w in r.warnings if w.code.startswith("amended")] == ["amended_after_ceasing"]
+
+
+def test_an_issued_row_after_a_ceasing_and_an_ignored_amendment_is_the_reissue_it_is__spec_11_3(tmp_path):
+    # The same history with the new statement written "issued", as a council's system may: it had been the §8
+    # duplicate, with advice to make it an amendment.  It is the reissue above, paid as that is.
+    r = year(tmp_path, [row("issued", amount="8400.00"), row("ceased", "2013-06-01"),
+                        row("amended", "2013-07-01", "9000.00"),
+                        row("issued", "2013-09-01", "9000.00", statement_date="2013-09-01")])
+    assert sorted(lines_of(r, U1)) == [("A", 0, 0, "post_policy_statement"), ("A", 140000, 700000, "ceased")]
