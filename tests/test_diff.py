@@ -635,3 +635,16 @@ def test_a_school_that_only_this_year_holds_psf_has_its_ssa_in_other_not_in_psf_
         academy[ssa] = parts.filter(pl.col("school_id") == "AA").row(0, named=True)
     assert academy["500.00"]["psf_runoff"] == academy["0.00"]["psf_runoff"] == 70_000
     assert academy["500.00"]["other"] - academy["0.00"]["other"] == 50_000
+
+
+def test_cluster_rows_compare_last_years_clusters_as_they_were_when_schools_of_two_clusters_amalgamate__spec_6_11_1():
+    # P (cluster K1) and Q (K2) amalgamated into N (K1) at the year's start: N is compared with both, but
+    # last year's clusters are as they were then (docs/diff.md), so K2 is a closed cluster of £200.00
+    prev = frame([("P", "K1", 10_000), ("Q", "K2", 20_000), ("R", "K1", 5_000)])
+    cur = frame([("N", "K1", 33_000), ("R", "K1", 5_000)])
+    diff = diff_frames(prev, cur, Decimal(10), successions=(("P", "N"), ("Q", "N")))
+    assert diff.filter(pl.col("level") == "school").select("school_id", "previous_total", "note").rows() == [
+        ("N", 30_000, "converted from P, Q"), ("R", 5_000, None)]
+    assert diff.filter(pl.col("level") == "cluster").select(
+        "cluster_id", "previous_total", "current_total", "change", "note").rows() == [
+        ("K1", 15_000, 38_000, 23_000, None), ("K2", 20_000, 0, -20_000, "closed cluster")]

@@ -583,8 +583,9 @@ def diff_frames(previous: pl.DataFrame, current: pl.DataFrame, flag_pct: Decimal
     With `successions` ((predecessor, successor) pairs), last year's schools gone this year are compared
     within their successor's row (`fold_predecessors`)."""
     current_ids = set(current[SCHOOL_ID].to_list())
-    previous = fold_predecessors(previous, current_ids, successions)
-    schools = _school_rows(previous, current, flag_pct, in_year_successions(current_ids, successions)).sort(SCHOOL_ID)
+    folded = fold_predecessors(previous, current_ids, successions)
+    schools = _school_rows(folded, current, flag_pct, in_year_successions(current_ids, successions)).sort(SCHOOL_ID)
+    # last year's clusters as they were then: a school folded into a successor in another cluster stays in its own
     clusters = _cluster_rows(previous, current, flag_pct).sort(CLUSTER_ID)
     return pl.concat([schools, clusters], how="diagonal").select(*DIFF_COLUMNS, NO_CLUSTER_THEN)
 
