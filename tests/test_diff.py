@@ -11,7 +11,8 @@ import pytest
 from builders import SCHOOLS, run, statement, write_run
 from senrun.yearly.attribution import DIFF_PART_COLUMNS, PARTS, attribute_change
 from senrun.config.loader import load_config
-from senrun.yearly.diff import diff_against, diff_frames, largest_movers, pounds_text_to_pence, read_previous
+from senrun.yearly.diff import (NO_CLUSTER_THEN, diff_against, diff_frames, largest_movers, pounds_text_to_pence,
+                                read_previous)
 from senrun.errors import SenrunError
 from senrun.money import pounds
 
@@ -648,3 +649,17 @@ def test_cluster_rows_compare_last_years_clusters_as_they_were_when_schools_of_t
     assert diff.filter(pl.col("level") == "cluster").select(
         "cluster_id", "previous_total", "current_total", "change", "note").rows() == [
         ("K1", 15_000, 38_000, 23_000, None), ("K2", 20_000, 0, -20_000, "closed cluster")]
+
+
+def test_last_year_of_a_setting_with_no_cluster_stays_out_of_the_cluster_rows_when_a_school_takes_it_over__spec_11_2():
+    # the nursery P (no cluster) was taken over by N (K1): N is compared with both, K1's last year is N's own
+    # alone, and P's total is last year's "(no cluster)" figure, so the Clusters sheet's last year adds up
+    prev = frame([("P", None, 7_000), ("N", "K1", 10_000), ("Q", None, 5)])
+    cur = frame([("N", "K1", 20_000), ("Q", None, 9)])
+    diff = diff_frames(prev, cur, Decimal(10), successions=(("P", "N"),))
+    schools = diff.filter(pl.col("level") == "school")
+    assert schools.select("school_id", "previous_total", NO_CLUSTER_THEN).rows() == [("N", 17_000, 7_000),
+                                                                                       ("Q", 5, 5)]
+    clusters = diff.filter(pl.col("level") == "cluster")
+    assert clusters.select("cluster_id", "previous_total").rows() == [("K1", 10_000)]
+    assert clusters["previous_total"].sum() + schools[NO_CLUSTER_THEN].sum() == prev["total"].sum()

@@ -98,9 +98,8 @@ def clusters_sheet_table(result: RunResult, diff: pl.DataFrame | None) -> pl.Dat
         from ..yearly.diff import NO_CLUSTER_THEN, change_pct_expr
 
         # last year's settings with no cluster then (the clusters' rows have every other school as it was)
-        last = (diff.filter((pl.col("level") == "school") & pl.col(NO_CLUSTER_THEN).fill_null(False))
-                if NO_CLUSTER_THEN in diff.columns else diff.clear())
-        values["previous_total"] = int(last.get_column("previous_total").fill_null(0).sum())
+        values["previous_total"] = (int(diff.filter(pl.col("level") == "school").get_column(NO_CLUSTER_THEN)
+                                        .fill_null(0).sum()) if NO_CLUSTER_THEN in diff.columns else 0)
         values["change"] = values["total"] - values["previous_total"]
         values["change_pct"] = pl.DataFrame({"c": [values["change"]], "p": [values["previous_total"]]}).select(
             change_pct_expr("c", "p")).item()

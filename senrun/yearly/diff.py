@@ -474,6 +474,12 @@ def compare_totals(previous: pl.DataFrame, current: pl.DataFrame, key: str, flag
                           flag_expr("change", "previous_total", flag_pct).alias("flag")))
 
 
+#: A school row's part of its last year's total (pence; diff.csv leaves it out) that was in no cluster then: a
+#: setting with no cluster (SPEC §11.2), itself or a predecessor folded into it, is in no cluster's row (the
+#: Clusters sheet's "(no cluster)" row has it).
+NO_CLUSTER_THEN = "_no_cluster_then"
+
+
 def fold_predecessors(previous: pl.DataFrame, current_ids: set[str], successions: tuple[tuple[str, str], ...]
                       ) -> pl.DataFrame:
     """Last year's schools with each one that has no row this year folded into its nearest successor that
@@ -481,21 +487,28 @@ def fold_predecessors(previous: pl.DataFrame, current_ids: set[str], successions
     its own previous cluster (else its first predecessor's), and `_from` lists the predecessors."""
     into = folded_into(previous[SCHOOL_ID].to_list(), current_ids, successions)
     if not into:
-        return previous.with_columns(pl.lit(None, dtype=pl.String).alias("_from"))
+        return previous.with_columns(pl.lit(None, dtype=pl.String).alias("_from"),
+                                     pl.when(pl.col(CLUSTER_ID).is_null()).then(pl.col("total")).otherwise(0)
+                                     .cast(pl.Int64).alias(NO_CLUSTER_THEN))
     folded: dict[str, list[str]] = {}
     for old, new in sorted(into.items()):
         folded.setdefault(new, []).append(old)
     own = {sid: (cluster, total) for sid, cluster, total in previous.select(SCHOOL_ID, CLUSTER_ID, "total").iter_rows()}
+
+    def no_cluster(ids: list[str]) -> int:  # last year's totals in no cluster (SPEC §11.2), for the Clusters sheet
+        return sum(own[o][1] for o in ids if own[o][0] is None)
+
     rows = []
     for sid, (cluster, total) in own.items():
         if sid not in into:
             olds = folded.get(sid, [])
-            rows.append((sid, cluster, total + sum(own[o][1] for o in olds), ", ".join(olds) or None))
+            rows.append((sid, cluster, total + sum(own[o][1] for o in olds), ", ".join(olds) or None,
+                         no_cluster([sid, *olds])))
     for sid, olds in folded.items():
         if sid not in own:
-            rows.append((sid, own[olds[0]][0], sum(own[o][1] for o in olds), ", ".join(olds)))
+            rows.append((sid, own[olds[0]][0], sum(own[o][1] for o in olds), ", ".join(olds), no_cluster(olds)))
     return pl.DataFrame(rows, schema={SCHOOL_ID: pl.String, CLUSTER_ID: pl.String, "total": pl.Int64,
-                                      "_from": pl.String}, orient="row")
+                                      "_from": pl.String, NO_CLUSTER_THEN: pl.Int64}, orient="row")
 
 
 def folded_into(ids: list[str], current_ids: set[str], successions: tuple[tuple[str, str], ...]) -> dict[str, str]:
@@ -533,7 +546,10 @@ def _school_rows(previous: pl.DataFrame, current: pl.DataFrame, flag_pct: Decima
     cur = current.select(SCHOOL_ID, CLUSTER_ID, "total", pl.lit(True).alias("_in_current"))
     if "_from" not in previous.columns:
         previous = previous.with_columns(pl.lit(None, dtype=pl.String).alias("_from"))
-    prev = previous.select(SCHOOL_ID, CLUSTER_ID, "total", "_from", pl.lit(True).alias("_in_previous"))
+    if NO_CLUSTER_THEN not in previous.columns:
+        previous = previous.with_columns(pl.when(pl.col(CLUSTER_ID).is_null()).then(pl.col("total")).otherwise(0)
+                                         .cast(pl.Int64).alias(NO_CLUSTER_THEN))
+    prev = previous.select(SCHOOL_ID, CLUSTER_ID, "total", "_from", NO_CLUSTER_THEN, pl.lit(True).alias("_in_previous"))
     out = compare_totals(prev, cur, SCHOOL_ID, flag_pct)
     if during is None:
         during = pl.DataFrame(schema={SCHOOL_ID: pl.String, "_during": pl.String, "_by": pl.String})
@@ -556,7 +572,7 @@ def _school_rows(previous: pl.DataFrame, current: pl.DataFrame, flag_pct: Decima
     note = pl.when(joined != "").then(joined)
     return out.select(pl.lit("school").alias("level"), SCHOOL_ID, pl.coalesce(now, was).alias(CLUSTER_ID),
                       "previous_total", "current_total", "change", "change_pct", "flag", note.alias("note"),
-                      (pl.col("_in_previous").fill_null(False) & was.is_null()).alias(NO_CLUSTER_THEN))
+                      pl.col(NO_CLUSTER_THEN).fill_null(0))
 
 
 def _cluster_rows(previous: pl.DataFrame, current: pl.DataFrame, flag_pct: Decimal) -> pl.DataFrame:
@@ -572,9 +588,6 @@ def _cluster_rows(previous: pl.DataFrame, current: pl.DataFrame, flag_pct: Decim
                       "previous_total", "current_total", "change", "change_pct", "flag", note.alias("note"))
 
 
-#: A school row's mark (diff.csv leaves it out): last year it was a setting with no cluster (SPEC §11.2),
-#: so its last year's total is in no cluster's row (the Clusters sheet's "(no cluster)" row has it).
-NO_CLUSTER_THEN = "_no_cluster_then"
 
 
 def diff_frames(previous: pl.DataFrame, current: pl.DataFrame, flag_pct: Decimal,
