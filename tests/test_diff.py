@@ -663,3 +663,15 @@ def test_last_year_of_a_setting_with_no_cluster_stays_out_of_the_cluster_rows_wh
     clusters = diff.filter(pl.col("level") == "cluster")
     assert clusters.select("cluster_id", "previous_total").rows() == [("K1", 10_000)]
     assert clusters["previous_total"].sum() + schools[NO_CLUSTER_THEN].sum() == prev["total"].sum()
+
+
+def test_a_school_that_took_another_over_and_moved_cluster_is_told_both__docs_diff_note_spec_11_1():
+    # S was in K1 last year, is in K2 this year, and took over P at the year's start: "where two apply, both"
+    prev = frame([("S", "K1", 10_000), ("P", "K2", 3_000)])
+    cur = frame([("S", "K2", 14_000), ("A", "K2", 1_000)])
+    diff = diff_frames(prev, cur, Decimal(10), successions=(("P", "S"), ("Q", "A")))
+    assert dict(diff.filter(pl.col("level") == "school").select("school_id", "note").rows()) == {
+        "A": "new school", "S": "converted from P; changed cluster from K1"}
+    # an academy new since has no cluster of its own last year: its predecessor's cluster is not a change of its
+    diff = diff_frames(frame([("P", "K1", 3_000)]), frame([("A", "K2", 4_000)]), Decimal(10), successions=(("P", "A"),))
+    assert diff.filter(pl.col("level") == "school")["note"].to_list() == ["converted from P"]

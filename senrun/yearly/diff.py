@@ -487,7 +487,7 @@ def fold_predecessors(previous: pl.DataFrame, current_ids: set[str], successions
     its own previous cluster (else its first predecessor's), and `_from` lists the predecessors."""
     into = folded_into(previous[SCHOOL_ID].to_list(), current_ids, successions)
     if not into:
-        return previous.with_columns(pl.lit(None, dtype=pl.String).alias("_from"),
+        return previous.with_columns(pl.lit(None, dtype=pl.String).alias("_from"), pl.lit(True).alias("_own"),
                                      pl.when(pl.col(CLUSTER_ID).is_null()).then(pl.col("total")).otherwise(0)
                                      .cast(pl.Int64).alias(NO_CLUSTER_THEN))
     folded: dict[str, list[str]] = {}
@@ -503,12 +503,14 @@ def fold_predecessors(previous: pl.DataFrame, current_ids: set[str], successions
         if sid not in into:
             olds = folded.get(sid, [])
             rows.append((sid, cluster, total + sum(own[o][1] for o in olds), ", ".join(olds) or None,
-                         no_cluster([sid, *olds])))
+                         no_cluster([sid, *olds]), True))
     for sid, olds in folded.items():
         if sid not in own:
-            rows.append((sid, own[olds[0]][0], sum(own[o][1] for o in olds), ", ".join(olds), no_cluster(olds)))
+            rows.append((sid, own[olds[0]][0], sum(own[o][1] for o in olds), ", ".join(olds), no_cluster(olds),
+                         False))
     return pl.DataFrame(rows, schema={SCHOOL_ID: pl.String, CLUSTER_ID: pl.String, "total": pl.Int64,
-                                      "_from": pl.String, NO_CLUSTER_THEN: pl.Int64}, orient="row")
+                                      "_from": pl.String, NO_CLUSTER_THEN: pl.Int64, "_own": pl.Boolean},
+                        orient="row")
 
 
 def folded_into(ids: list[str], current_ids: set[str], successions: tuple[tuple[str, str], ...]) -> dict[str, str]:
@@ -546,10 +548,13 @@ def _school_rows(previous: pl.DataFrame, current: pl.DataFrame, flag_pct: Decima
     cur = current.select(SCHOOL_ID, CLUSTER_ID, "total", pl.lit(True).alias("_in_current"))
     if "_from" not in previous.columns:
         previous = previous.with_columns(pl.lit(None, dtype=pl.String).alias("_from"))
+    if "_own" not in previous.columns:
+        previous = previous.with_columns(pl.lit(True).alias("_own"))
     if NO_CLUSTER_THEN not in previous.columns:
         previous = previous.with_columns(pl.when(pl.col(CLUSTER_ID).is_null()).then(pl.col("total")).otherwise(0)
                                          .cast(pl.Int64).alias(NO_CLUSTER_THEN))
-    prev = previous.select(SCHOOL_ID, CLUSTER_ID, "total", "_from", NO_CLUSTER_THEN, pl.lit(True).alias("_in_previous"))
+    prev = previous.select(SCHOOL_ID, CLUSTER_ID, "total", "_from", NO_CLUSTER_THEN, "_own",
+                           pl.lit(True).alias("_in_previous"))
     out = compare_totals(prev, cur, SCHOOL_ID, flag_pct)
     if during is None:
         during = pl.DataFrame(schema={SCHOOL_ID: pl.String, "_during": pl.String, "_by": pl.String})
@@ -566,7 +571,9 @@ def _school_rows(previous: pl.DataFrame, current: pl.DataFrame, flag_pct: Decima
         .when(~converted & pl.col("_during").is_not_null())
         .then(pl.lit("took over from ") + pl.col("_during") + pl.lit(" during the year")),
         pl.when(pl.col("_by").is_not_null()).then(pl.lit("taken over by ") + pl.col("_by") + pl.lit(" during the year")),
-        pl.when(~converted & (was != now)).then(pl.lit("changed cluster from ") + was),
+        # a school of last year that moved cluster, whether or not it took others over (an academy new since has
+        # no cluster of its own last year: its predecessors' are on their rows last year)
+        pl.when(pl.col("_own") & (was != now)).then(pl.lit("changed cluster from ") + was),
     ]
     joined = pl.concat_str(parts, separator="; ", ignore_nulls=True)
     note = pl.when(joined != "").then(joined)
