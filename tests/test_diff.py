@@ -675,3 +675,12 @@ def test_a_school_that_took_another_over_and_moved_cluster_is_told_both__docs_di
     # an academy new since has no cluster of its own last year: its predecessor's cluster is not a change of its
     diff = diff_frames(frame([("P", "K1", 3_000)]), frame([("A", "K2", 4_000)]), Decimal(10), successions=(("P", "A"),))
     assert diff.filter(pl.col("level") == "school")["note"].to_list() == ["converted from P"]
+
+
+def test_a_school_converted_from_one_and_taking_another_over_during_the_year_is_told_both__decisions_48_spec_11_1():
+    # P became N at the year's start; N then took Q over during the year (both N and Q have a row this year)
+    prev = frame([("P", "K", 10_000), ("Q", "K", 5_000)])
+    cur = frame([("N", "K", 12_000), ("Q", "K", 2_000)])
+    diff = diff_frames(prev, cur, Decimal(10), successions=(("P", "N"), ("Q", "N")))
+    assert dict(diff.filter(pl.col("level") == "school").select("school_id", "note").rows()) == {
+        "N": "converted from P; took over from Q during the year", "Q": "taken over by N during the year"}

@@ -568,7 +568,7 @@ def _school_rows(previous: pl.DataFrame, current: pl.DataFrame, flag_pct: Decima
         .then(pl.lit("new school: took over from ") + pl.col("_during") + pl.lit(" during the year"))
         .when(~converted & pl.col("_in_previous").is_null()).then(pl.lit("new school"))
         .when(pl.col("_in_current").is_null()).then(pl.lit("closed school"))
-        .when(~converted & pl.col("_during").is_not_null())
+        .when(pl.col("_during").is_not_null())
         .then(pl.lit("took over from ") + pl.col("_during") + pl.lit(" during the year")),
         pl.when(pl.col("_by").is_not_null()).then(pl.lit("taken over by ") + pl.col("_by") + pl.lit(" during the year")),
         # a school of last year that moved cluster, whether or not it took others over (an academy new since has
