@@ -595,8 +595,6 @@ def _cluster_rows(previous: pl.DataFrame, current: pl.DataFrame, flag_pct: Decim
                       "previous_total", "current_total", "change", "change_pct", "flag", note.alias("note"))
 
 
-
-
 def diff_frames(previous: pl.DataFrame, current: pl.DataFrame, flag_pct: Decimal,
                 successions: tuple[tuple[str, str], ...] = ()) -> pl.DataFrame:
     """The diff of two (school_id, cluster_id, total) frames: schools by school_id, then clusters by cluster_id.
