@@ -181,12 +181,14 @@ def _rows(diff: pl.DataFrame, level: str) -> dict:
     return {r[key]: (r["previous_total"], r["note"]) for r in rows}
 
 
-def test_an_academy_of_two_schools_of_two_clusters_counts_last_year_in_its_first_predecessors_cluster__spec_11_1():
+def test_an_academy_of_two_schools_of_two_clusters_counts_both_on_its_row_and_each_cluster_as_it_was__spec_11_1():
+    # the school row folds both predecessors in; the cluster rows are last year's clusters as they were then
+    # (docs/diff.md): K1 had P1, K2 had P2 and B, so the change parts, worked on each run's clusters, add up there
     previous = _frame([("P1", "K1", 10_000), ("P2", "K2", 20_000), ("B", "K2", 5_000)])
     current = _frame([("N", "K3", 40_000), ("B", "K2", 6_000)])
     diff = diff_frames(previous, current, Decimal(5), (("P2", "N"), ("P1", "N")))
     assert _rows(diff, "school") == {"B": (5_000, None), "N": (30_000, "converted from P1, P2")}
-    assert _rows(diff, "cluster") == {"K1": (30_000, "closed cluster"), "K2": (5_000, None), "K3": (0, "new cluster")}
+    assert _rows(diff, "cluster") == {"K1": (10_000, "closed cluster"), "K2": (25_000, None), "K3": (0, "new cluster")}
 
 
 def test_a_school_split_into_two_new_schools_is_compared_within_the_first_by_school_id__spec_6_11_1():
