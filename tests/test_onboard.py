@@ -572,3 +572,16 @@ def test_init_suggests_for_an_unmapped_money_column_only_the_columns_whose_value
     assert among is not None and "Top-up" in among.group(1).split(", ")
     assert "Kind" not in among.group(1) and "Caseworker" not in among.group(1)
     assert '"Kind": stream' in out.read_text()  # the codes found as the stream, for a person to check
+
+
+@pytest.mark.parametrize("name", ["census", "statements"])
+def test_a_former_upn_is_never_proposed_as_the_childs_upn_and_the_upn_beside_it_is__spec_5(name):
+    """SPEC §5 matches a child by the UPN. A council's "Former UPN" column (a valid UPN, the child's old one) beside
+    "UPN No" tied with it on the word UPN and won on the alphabet: the census check then found no child, and init
+    said no edit was needed."""
+    headers = ["UPN No", "Former UPN", "School", "DOB"]
+    values = {"UPN No": [upn(1), upn(2)], "Former UPN": [upn(7), upn(8)], "School": ["2001", "2002"],
+              "DOB": ["30/01/2006", "05/05/2005"]}
+    sheet = Sheet(Path(f"{name}.xlsx"), None, 1, headers, values, rows=2)
+    proposed = {p.column: p.header for p in propose_columns(sheet, name)}
+    assert proposed["upn"] == "UPN No"

@@ -27,7 +27,7 @@ from ..inputs.cells import value_expr
 from ..inputs.headers import norm, not_annual
 from ..inputs.schema import (ANNUAL_AMOUNT, CEASED_DATE, CLOSED, CLUSTER_ID, CLUSTER_NAME, DOB, EFFECTIVE_DATE,
                              FROM_SCHOOL, LINK_DATE, MOVE_DATE, OPENED, PUPILS, PUPILS_OVERRIDE, SCHEMAS, SCHOOL_ID,
-                             SERIAL_DATES, SSA, STATEMENT_DATE, SUCCESSOR_ID, TO_SCHOOL, URN, Column, Kind)
+                             SERIAL_DATES, SSA, STATEMENT_DATE, SUCCESSOR_ID, TO_SCHOOL, UPN, URN, Column, Kind)
 from ..inputs.synonyms import usual_names
 from .scan import Sheet
 
@@ -163,6 +163,7 @@ def id_rank(values: list[str]) -> int:
 
 
 _BIRTH = {"birth", "dob", "born"}
+_EARLIER = {"former", "previous", "prev", "old", "prior"}  # a child's old UPN or school, not the one that counts
 #: Words that, in a header, say it is not the column, however alike the rest is: a weekly amount is not the
 #: annual one, an amendment's date not the ceasing's, a date of birth not a move's — each read so would move
 #: money (`Weekly Amount £` was proposed as annual_amount, `Date Amended` as ceased_date).
@@ -170,6 +171,7 @@ SAYS_OTHERWISE = {
     CEASED_DATE: {"amended", "amendment", "amend", "review", "reviewed", "issued", "issue", "start", "started",
                   "effective", "transfer", "transferred", *_BIRTH},
     MOVE_DATE: _BIRTH, STATEMENT_DATE: {*_BIRTH, "ceased", "cease", "ceasing"}, EFFECTIVE_DATE: _BIRTH,
+    UPN: _EARLIER, SCHOOL_ID: _EARLIER,
     DOB: {"statement", "move", "moved", "ceased", "cease", "transfer", "amended", "review", "issued", "plan"},
     OPENED: _BIRTH, CLOSED: _BIRTH, LINK_DATE: _BIRTH,
 }
