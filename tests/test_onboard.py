@@ -585,3 +585,14 @@ def test_a_former_upn_is_never_proposed_as_the_childs_upn_and_the_upn_beside_it_
     sheet = Sheet(Path(f"{name}.xlsx"), None, 1, headers, values, rows=2)
     proposed = {p.column: p.header for p in propose_columns(sheet, name)}
     assert proposed["upn"] == "UPN No"
+
+
+def test_a_review_date_is_never_proposed_as_a_statements_effective_date_or_its_date__spec_11_3():
+    """SPEC §11.3: an effective date starts a row of a statement's history. "Date of Review" was proposed as the
+    effective date (check): the draft's year moved to the one after the latest review, and some lines' money with it."""
+    headers = ["UPN", "DOB", "Date of Review", "School", "Annual PSF"]
+    values = {"UPN": [upn(1)], "DOB": ["30/01/2006"], "Date of Review": ["12/10/2013"], "School": ["2001"],
+              "Annual PSF": ["8400.00"]}
+    sheet = Sheet(Path("statements.xlsx"), None, 1, headers, values, rows=1)
+    proposed = {p.header: p.column for p in propose_columns(sheet, "statements")}
+    assert "Date of Review" not in proposed

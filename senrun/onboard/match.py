@@ -163,6 +163,7 @@ def id_rank(values: list[str]) -> int:
 
 
 _BIRTH = {"birth", "dob", "born"}
+_REVIEW = {"review", "reviewed", "reviews"}  # an annual review's date: neither the statement's nor a change's
 _EARLIER = {"former", "previous", "prev", "old", "prior"}  # a child's old UPN or school, not the one that counts
 #: Words that, in a header, say it is not the column, however alike the rest is: a weekly amount is not the
 #: annual one, an amendment's date not the ceasing's, a date of birth not a move's — each read so would move
@@ -170,8 +171,8 @@ _EARLIER = {"former", "previous", "prev", "old", "prior"}  # a child's old UPN o
 SAYS_OTHERWISE = {
     CEASED_DATE: {"amended", "amendment", "amend", "review", "reviewed", "issued", "issue", "start", "started",
                   "effective", "transfer", "transferred", *_BIRTH},
-    MOVE_DATE: _BIRTH, STATEMENT_DATE: {*_BIRTH, "ceased", "cease", "ceasing"}, EFFECTIVE_DATE: _BIRTH,
-    UPN: _EARLIER, SCHOOL_ID: _EARLIER,
+    MOVE_DATE: _BIRTH, STATEMENT_DATE: {*_BIRTH, *_REVIEW, "ceased", "cease", "ceasing"},
+    EFFECTIVE_DATE: {*_BIRTH, *_REVIEW}, UPN: _EARLIER, SCHOOL_ID: _EARLIER,
     DOB: {"statement", "move", "moved", "ceased", "cease", "transfer", "amended", "review", "issued", "plan"},
     OPENED: _BIRTH, CLOSED: _BIRTH, LINK_DATE: _BIRTH,
 }
