@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from senrun.cli import app
 from senrun.inputs.upn import check_letter
 from senrun.onboard.match import SCHOOL_IDS, name_score, propose_columns
-from senrun.onboard.scan import Sheet, header_index
+from senrun.onboard.scan import Sheet, _table, header_index
 from senrun.validate import run_validation
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -596,3 +596,15 @@ def test_a_review_date_is_never_proposed_as_a_statements_effective_date_or_its_d
     sheet = Sheet(Path("statements.xlsx"), None, 1, headers, values, rows=1)
     proposed = {p.header: p.column for p in propose_columns(sheet, "statements")}
     assert "Date of Review" not in proposed
+
+
+def test_a_footer_line_under_a_short_schools_list_does_not_turn_init_from_its_dfe_numbers_to_its_urns__spec_5():
+    """SPEC §5: ids are the schools' own, as the census's LAEstab gives them. `validate` skips a report's footer
+    ("End of report", "Printed on …"); init sampled it as a value, and under a list of seven schools that one cell in
+    eight made the DfE numbers look less like ids than the URN beside them: the URN was drafted as the school id."""
+    rows = [["LA Estab No", "School Name", "Cluster", "URN"]]
+    rows += [[f"926200{n}", f"School {n}", "C1" if n < 4 else "C2", f"12200{n}"] for n in range(1, 8)]
+    rows += [[None] * 4, ["End of report", None, None, None]]
+    table = _table(Path("schools.xlsx"), "Schools", rows)
+    proposed = {p.column: p.header for p in propose_columns(table, "schools")}
+    assert proposed["school_id"] == "LA Estab No" and proposed["urn"] == "URN"

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..inputs.excel import listed_name
-from ..inputs.load import TOTAL_LABEL
+from ..inputs.load import FOOTER_LABEL, TOTAL_LABEL
 
 _TOTAL_LABEL = re.compile(TOTAL_LABEL)
+_FOOTER_LABEL = re.compile(FOOTER_LABEL)
 
 SAMPLE_ROWS = 5000  # enough to see a column's kind of value and its dates; a census may be far longer
 TOP_ROWS = 30  # where a header row is looked for
@@ -72,7 +73,11 @@ def header_index(rows: list[list[str | None]]) -> int:
 
 
 def _totals(row: list[str | None]) -> bool:
-    """Whether a row is a totals row: a cell in it says "Total", "Grand total"… (inputs.load.TOTAL_LABEL)."""
+    """Whether a row is a totals row: a cell in it says "Total", "Grand total"… (inputs.load.TOTAL_LABEL); or a
+    report's footer, its one cell saying "End of report", "Printed on …" (inputs.load.FOOTER_LABEL)."""
+    filled = [v for v in row if v is not None and str(v).strip()]
+    if len(filled) == 1 and isinstance(filled[0], str) and _FOOTER_LABEL.search(filled[0].strip()):
+        return True
     return any(isinstance(v, str) and _TOTAL_LABEL.match(v.strip()) for v in row)
 
 
@@ -82,7 +87,7 @@ def _table(path: Path, sheet: str | None, rows: list[list[str | None]]) -> Sheet
     h = header_index(rows)
     headers = [str(v).strip() if v not in (None, "") else "" for v in rows[h]]
     found = Sheet(path, sheet, h + 1, [x for x in headers if x])
-    data = [r for r in rows[h + 1:] if not _totals(r)  # a "Total" row is no data (as validate reads it)
+    data = [r for r in rows[h + 1:] if not _totals(r)  # a "Total" row or a footer is no data (as validate reads it)
             and any(str(v).strip() for v in r if v is not None)]
     found.rows = len(data)
     for c, name in enumerate(headers):
