@@ -608,3 +608,14 @@ def test_a_footer_line_under_a_short_schools_list_does_not_turn_init_from_its_df
     table = _table(Path("schools.xlsx"), "Schools", rows)
     proposed = {p.column: p.header for p in propose_columns(table, "schools")}
     assert proposed["school_id"] == "LA Estab No" and proposed["urn"] == "URN"
+
+
+def test_of_two_ssa_columns_labelled_with_years_the_later_years_is_proposed_and_the_other_named__spec_6():
+    """SPEC §6: a school's total is its SSA and more. A schools list keeping "SSA 2012-13" beside "SSA 2013-14"
+    tied on the word SSA and the earlier year's won on the alphabet: last year's SSA was drafted for this year's."""
+    schools = Sheet(Path("schools.xlsx"), "Schools", 1, ["DfE Number", "School Name", "Cluster", "SSA 2012-13",
+                                                         "SSA 2013-14"],
+                    {"DfE Number": ["9262001", "9262002"], "School Name": ["Ash", "Elm"], "Cluster": ["C1", "C1"],
+                     "SSA 2012-13": ["9000.00", "8000.00"], "SSA 2013-14": ["9351.88", "8123.45"]}, rows=2)
+    ssa = {p.column: p for p in propose_columns(schools, "schools")}["ssa"]
+    assert ssa.header == "SSA 2013-14" and ssa.others == ("SSA 2012-13",) and ssa.confidence != "sure"

@@ -222,11 +222,12 @@ def column_scores(table: Sheet, name: str) -> dict[tuple[str, str], float]:
 
 
 def propose_columns(table: Sheet, name: str) -> list[Proposal]:
-    """The best one-to-one pairing of headers with columns, greedily by score, each at least CHECK. A school's
-    ID that another header fits at least LIKELY names it and is at best likely (0.9): a person chooses.  A
+    """The best one-to-one pairing of headers with columns, greedily by score (of two money columns alike, the one
+    labelled with the later year first: `_later`), each at least CHECK. A school's ID that another header fits at
+    least LIKELY names it and is at best likely (0.9): a person chooses.  A
     schools list's URN beside its DfE number is its `urn` (GIAS's links are read through it), and is still
     named as a possible school ID; a list with a URN alone has it as its school ID."""
-    scores = sorted(column_scores(table, name).items(), key=lambda kv: (-kv[1], kv[0]))
+    scores = sorted(column_scores(table, name).items(), key=lambda kv: (-kv[1], -_later(*kv[0]), kv[0]))
     used_h, used_c, out = set(), set(), []
     for (header, column), score in scores:
         if score < CHECK or header in used_h or column in used_c:
@@ -244,6 +245,12 @@ def propose_columns(table: Sheet, name: str) -> list[Proposal]:
             out[i] = Proposal(p.header, p.column, min(p.score, 0.9), others)
     order = [c.name for c in SCHEMAS[name]]
     return sorted(out, key=lambda p: order.index(p.column))
+
+
+def _later(header: str, column: str) -> int:
+    """Of two headers alike for a money or count column, the year a header is labelled with, so that the later comes
+    first ("SSA 2013-14" before "SSA 2012-13", which had won on the alphabet); 0 for a school's ID or no label."""
+    return label_year(header) if column in SECOND_LOOK and column not in SCHOOL_IDS else 0
 
 
 def _all_codes(values: list[str], col: Column) -> bool:
