@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from senrun.cli import app
 from senrun.inputs.upn import check_letter
+from senrun.onboard.init import draft
 from senrun.onboard.match import SCHOOL_IDS, name_score, propose_columns
 from senrun.onboard.scan import Sheet, _table, header_index
 from senrun.validate import run_validation
@@ -619,3 +620,25 @@ def test_of_two_ssa_columns_labelled_with_years_the_later_years_is_proposed_and_
                      "SSA 2012-13": ["9000.00", "8000.00"], "SSA 2013-14": ["9351.88", "8123.45"]}, rows=2)
     ssa = {p.column: p for p in propose_columns(schools, "schools")}["ssa"]
     assert ssa.header == "SSA 2013-14" and ssa.others == ("SSA 2012-13",) and ssa.confidence != "sure"
+
+
+@pytest.mark.parametrize("current", ["Statements", "Current"])
+def test_a_sheet_labelled_with_a_year_before_the_first_funded_year_is_not_taken_over_the_current_sheet__spec_5(
+        tmp_path, current):
+    """SPEC §5: an input is one sheet. A draft's period never starts before the policy (2013-14 at the earliest). A
+    statements workbook keeping its live sheet ("Statements", "Current") beside last year's ("2012-13") had the
+    2012-13 sheet taken, for its label alone, in a draft for 2013-14, with "its label names the later year"."""
+    header = ["UPN", "DOB", "Statement Date", "School", "Annual PSF"]
+    this = [[upn(n), "30/01/2006", "01/03/2010", "2001", "8400.00"] for n in (1, 2, 3)]
+    book = xlsxwriter.Workbook(str(tmp_path / "statements.xlsx"))
+    for sheet, rows in (("2012-13", this[:2]), (current, this)):
+        ws = book.add_worksheet(sheet)
+        for i, row in enumerate([header, *rows]):
+            ws.write_row(i, 0, row)
+    book.close()
+    (tmp_path / "census.csv").write_text("UPN,LAEstab,DOB,NCyearActual\n" + "".join(
+        f"{u},{s},{d},{y}\n" for u, s, d, y, _, _ in PUPILS), encoding="utf-8")
+    d = draft([tmp_path], tmp_path / "senrun.yaml")
+    assert d.found["statements"].table.sheet == current
+    other = next(c for c in d.checks if "2012-13 looks like the statements input too" in c)
+    assert "later year" not in other and "before the cluster model's first funding year, 2013-14" in other

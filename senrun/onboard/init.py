@@ -23,8 +23,8 @@ from ..calendar import labelled_years
 from ..errors import HIDDEN, Issues, SenrunError, holds_child_data, looks_personal
 from ..inputs.headers import not_annual
 from ..inputs.schema import ANNUAL_AMOUNT, CEASED_DATE, EVENT, SCHEMAS
-from .match import (INPUT_ORDER, LIKELY, Proposal, assign, column_fit, fit, label_rank, other_export, propose_columns,
-                    says_otherwise)
+from .match import (INPUT_ORDER, LIKELY, Proposal, assign, before_policy, column_fit, fit, label_rank, other_export,
+                    propose_columns, says_otherwise)
 from .scan import Sheet, files_in, scan
 
 
@@ -240,7 +240,10 @@ def draft(sources: list[Path], out: Path) -> Draft:
     for t in tables:
         if id(t) in taken:
             continue
-        also = max(found.values(), key=lambda f: fit(t, f.name), default=None)  # the input it fits best
+        # the input it fits best; of inputs it fits alike (a census and the statements share UPN, school and date of
+        # birth), the one whose table has more of its headers: last year's statements sheet is said to be that
+        also = max(found.values(), key=lambda f: (fit(t, f.name), len(set(t.headers) & set(f.table.headers))),
+                   default=None)
         if also is not None and fit(t, also.name) >= 0.5:  # another year's sheet, or a copy: which is meant is the council's to say
             d.checks.append(f"inputs.{also.name}: {t.label} looks like the {also.name} input too; {also.table.label} "
                             f"was taken{_why_taken(also.table, t)}"
@@ -370,6 +373,12 @@ def render(found: dict[str, Found], out: Path, d: Draft) -> str:
 def _why_taken(taken, other) -> str:
     """Why a table was taken for an input before another that fits it too: its label (match.label_rank)."""
     ours, theirs = label_rank(taken), label_rank(other)
+    if any(theirs[1:3]) and ours[1:3] > theirs[1:3]:
+        return " (its label names the later year)"
+    if ours[0] > theirs[0] and before_policy(other):
+        first = first_year_from(POLICY_START)
+        return (f" ({other.label} is labelled with a year before the cluster model's first funding year, "
+                f"{first}-{(first + 1) % 100:02d})")
     if ours[0] > theirs[0]:
         return f" ({other.label} is named as an earlier copy)"
-    return " (its label names the later year)" if ours[:3] > theirs[:3] else ""
+    return " (its label names a year, the other's none)" if ours[:3] > theirs[:3] else ""

@@ -313,7 +313,8 @@ EARLIER = re.compile(r"(?i)(?<![a-z])(previous|prev|old|prior|archived?|backup|s
 
 def label_rank(table: Sheet) -> tuple[int, ...]:
     """How late a table's labels say its data is: not named as an earlier copy (EARLIER: a current sheet
-    "EHCP Extract" beside "Previous extract Oct 2012" is the one meant, though only the other names a year); then
+    "EHCP Extract" beside "Previous extract Oct 2012" is the one meant, though only the other names a year) nor
+    labelled with a year before the policy's first (before_policy); then
     its sheet's own financial year, then its file's (a file "Schools 2013-14.xlsx" holding sheets "2012-13" and
     "2013-14" names its later sheet's year), else a calendar year (the sheet's, then the file's), then whether it
     is a spring (January) census."""
@@ -322,8 +323,18 @@ def label_rank(table: Sheet) -> tuple[int, ...]:
     def years(label: str) -> int:
         return max((int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", label)), default=0)
     spring = re.search(r"(?i)spring|january|\bjan\b", f"{file} {sheet}") is not None
-    current = EARLIER.search(sheet) is None and EARLIER.search(file) is None
+    current = EARLIER.search(sheet) is None and EARLIER.search(file) is None and not before_policy(table)
     return int(current), label_year(sheet), label_year(file), years(sheet), years(file), int(spring)
+
+
+def before_policy(table: Sheet) -> bool:
+    """Whether a table's label names a financial year before the cluster model's first (2013-14 for a policy.start
+    of 1 September 2012): a draft is never for such a year (init.suggest_year), so a sheet "2012-13" beside a current
+    "Statements" or "Current" is last year's, though only it names a year."""
+    from .init import POLICY_START, first_year_from  # (init imports this module)
+
+    named = label_year(table.sheet or "") or label_year(table.path.name)
+    return 0 < named < first_year_from(POLICY_START)
 
 
 def assign(tables: list[Sheet]) -> dict[str, tuple[Sheet, float]]:
