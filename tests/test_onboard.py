@@ -642,3 +642,19 @@ def test_a_sheet_labelled_with_a_year_before_the_first_funded_year_is_not_taken_
     assert d.found["statements"].table.sheet == current
     other = next(c for c in d.checks if "2012-13 looks like the statements input too" in c)
     assert "later year" not in other and "before the cluster model's first funding year, 2013-14" in other
+
+
+@pytest.mark.parametrize("last, this", [("Last Year", "This Year"), ("Last year's list", "Schools"),
+                                        ("LAST YEAR", "Current")])
+def test_a_sheet_named_last_year_is_not_taken_over_this_years_sheet_beside_it__spec_5(last, this):
+    """SPEC §5: an input is one sheet. A schools workbook of sheets "Last Year" then "This Year" tied on their labels
+    and the first was taken: last year's SSA was drafted for this year's. "Last year" names an earlier copy, as
+    "Previous" and "Old" did ("Last updated" still names none)."""
+    from senrun.onboard.match import assign, label_rank
+
+    def schools(sheet: str) -> Sheet:
+        values = {"DfE Number": ["9262001", "9262002"], "School Name": ["Ash", "Elm"], "Cluster": ["C1", "C1"]}
+        return Sheet(Path("schools.xlsx"), sheet, 1, list(values), values, rows=2)
+
+    assert assign([schools(last), schools(this)])["schools"][0].sheet == this
+    assert label_rank(schools("2013-14 last updated 1 Mar"))[0] == 1

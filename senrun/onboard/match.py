@@ -306,9 +306,9 @@ def label_year(label: str) -> int:
     return max(labelled_years(label), default=0)
 
 
-#: A sheet or file named as an earlier copy ("Previous extract Oct 2012", "Old data", "Archive"): never this year's
-#: by its label, whatever year it names.
-EARLIER = re.compile(r"(?i)(?<![a-z])(previous|prev|old|prior|archived?|backup|superseded)(?![a-z])")
+#: A sheet or file named as an earlier copy ("Previous extract Oct 2012", "Old data", "Archive", "Last Year"): never
+#: this year's by its label, whatever year it names ("Last updated" is no earlier copy).
+EARLIER = re.compile(r"(?i)(?<![a-z])(previous|prev|old|prior|archived?|backup|superseded|last\s*(?:year|yr))(?![a-z])")
 
 
 def label_rank(table: Sheet) -> tuple[int, ...]:
