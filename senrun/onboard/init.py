@@ -23,8 +23,8 @@ from ..calendar import labelled_years
 from ..errors import HIDDEN, Issues, SenrunError, holds_child_data, looks_personal
 from ..inputs.headers import not_annual
 from ..inputs.schema import ANNUAL_AMOUNT, CEASED_DATE, EVENT, SCHEMAS
-from .match import (INPUT_ORDER, LIKELY, Proposal, assign, before_policy, column_fit, fit, label_rank, other_export,
-                    propose_columns, says_otherwise)
+from .match import (INPUT_ORDER, LIKELY, POLICY_START, Proposal, assign, before_policy, column_fit, first_year_from,
+                    fit, label_rank, other_export, propose_columns, says_otherwise)
 from .scan import Sheet, files_in, scan
 
 
@@ -76,14 +76,6 @@ def third_thursday_of_january(year: int) -> date:
     """The spring school census day: the third Thursday of January."""
     first = date(year, 1, 1)
     return first + timedelta(days=(3 - first.weekday()) % 7 + 14)
-
-
-POLICY_START = date(2012, 9, 1)  # the draft's policy.start (SPEC §9's default)
-
-
-def first_year_from(start: date) -> int:
-    """The first financial year (its first calendar year) that begins on or after `start`."""
-    return start.year if start <= date(start.year, 4, 1) else start.year + 1
 
 
 def labelled_year(found: dict[str, Found]) -> tuple[int, str] | None:

@@ -19,6 +19,7 @@ import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 
 import polars as pl
 
@@ -327,12 +328,18 @@ def label_rank(table: Sheet) -> tuple[int, ...]:
     return int(current), label_year(sheet), label_year(file), years(sheet), years(file), int(spring)
 
 
+POLICY_START = date(2012, 9, 1)  # the draft's policy.start (SPEC §9's default)
+
+
+def first_year_from(start: date) -> int:
+    """The first financial year (its first calendar year) that begins on or after `start`."""
+    return start.year if start <= date(start.year, 4, 1) else start.year + 1
+
+
 def before_policy(table: Sheet) -> bool:
     """Whether a table's label names a financial year before the cluster model's first (2013-14 for a policy.start
     of 1 September 2012): a draft is never for such a year (init.suggest_year), so a sheet "2012-13" beside a current
     "Statements" or "Current" is last year's, though only it names a year."""
-    from .init import POLICY_START, first_year_from  # (init imports this module)
-
     named = label_year(table.sheet or "") or label_year(table.path.name)
     return 0 < named < first_year_from(POLICY_START)
 
