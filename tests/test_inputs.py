@@ -959,3 +959,21 @@ def test_a_csv_whose_last_row_ends_in_a_quoted_note_over_two_lines_with_no_line_
     assert "cut_short" not in {i.code for i in issues.items}
     _, issues = read(csv_file(tmp_path, whole + f"{u2},2003-01-01,2010-03-01", "cut.csv"))
     assert [i.row for i in issues.items if i.code == "cut_short"] == [3]
+
+
+@pytest.mark.parametrize("column", ["statement_date", "ceased_date", "stream"])
+def test_a_totals_row_labelled_in_a_date_column_is_skipped_as_one_labelled_in_a_text_column_is__spec_5(
+        tmp_path, column):
+    # "Total" typed in a date column of the sums' row, the figure under the amounts: it had been that cell's error
+    # ("is not a date") and the row's empty cells', where "Total" in the first column or a text column (the
+    # Stream's, already) is the totals_row warning and the row is skipped
+    header = [*STATEMENT_HEADER, "stream", "ceased_date"]
+    cells = dict.fromkeys(header, "")
+    cells.update({"annual_amount": "18276.54", column: "Total"})
+    path = statements_csv(tmp_path, "B801200005001,2002-08-31,2010-03-01,A,9876.54,PSF,",
+                          "E801200005002,2005-11-14,2011-01-15,B,8400.00,PSF,", ",".join(cells.values()),
+                          header=",".join(header))
+    table, issues = read(path)
+    assert not issues.errors, [str(i) for i in issues.errors]
+    assert [(i.code, i.row, i.column, i.value) for i in issues.items] == [("totals_row", 4, column, "Total")]
+    assert table.frame["annual_amount"].to_list() == [987654, 840000]

@@ -412,6 +412,7 @@ def _totals_rows(frame: pl.DataFrame, cells: dict[str, Cells], drop: pl.Series, 
         return drop
     label = pl.coalesce(pl.when(pl.col(c).str.strip_chars().str.contains(UPN_TOTAL_LABEL if c == UPN else TOTAL_LABEL))
                         .then(pl.lit(c)) for c in labelled)
+    rows = rows.with_columns(*_label_in_bad_cells(cells, found))  # "Total" in a date or number column
     # a report's footer ("Report generated 01/03/2013 by …"): its one cell, every other column blank
     # (every column read counts, text or not; one with no blank cell at all is filled on this row too)
     filled = sum(((~c.blank.gather(found)).cast(pl.Int32) if c.blank is not None else 1 for c in cells.values()),
@@ -419,12 +420,13 @@ def _totals_rows(frame: pl.DataFrame, cells: dict[str, Cells], drop: pl.Series, 
     footer = pl.coalesce(pl.when(pl.col(c).str.strip_chars().str.contains(UPN_FOOTER_LABEL if c == UPN else
                                                                           FOOTER_LABEL)).then(pl.lit(c))
                          for c in labelled)
-    rows = (rows.with_columns(found.alias(IDX), label.alias("_in"), (filled <= 1).alias("_alone"))
+    rows = (rows.with_columns(found.alias(IDX), pl.coalesce(label, "_bad_in").alias("_in"), (filled <= 1).alias("_alone"))
             .with_columns(pl.when(pl.col("_in").is_null() & pl.col("_alone")).then(footer).alias("_footer")))
     drop = drop.clone()
     for rec in rows.filter(pl.col("_in").is_not_null() | pl.col("_footer").is_not_null()).iter_rows(named=True):
         column = rec["_in"] or rec["_footer"]
-        text = (_total_word(rec[column], squeezed=column == UPN) if rec["_in"]
+        said = rec["_bad_text"] if column == rec["_bad_in"] and rec[column] is None else rec[column]
+        text = (_total_word(said, squeezed=column == UPN) if rec["_in"]
                 else None if column == UPN else _footer_word(rec[column]))
         where = table.where(column, rec[ROW])
         if where["field"] in PERSONAL_FIELDS | SCHOOL_FIELDS:  # the label's word is shown: no child's UPN or name
@@ -452,6 +454,23 @@ def _footer_word(label: str) -> str:
     """A footer's first words as quoted ("Report generated…"): what follows may name a person or a date."""
     found = re.match(r"(?i)(?:report\s+)?\w+(?:\s+(?:on|by|at|from|of))?", label.strip())
     return (found.group(0) if found else label.strip()[:12]) + "…"
+
+
+def _label_in_bad_cells(cells: dict[str, Cells], found: pl.Series) -> list[pl.Series]:
+    """For each row of `found`, the first column (but the UPN's) whose cell could not be read because it says
+    "Total" ("Grand total"…): a totals row labelled in a date or number column, whose parsed value is
+    no text to look at (`_bad_in`, and the cell's text `_bad_text`)."""
+    column, text = [None] * found.len(), [None] * found.len()
+    at = {int(i): n for n, i in enumerate(found.to_list())}
+    for name, c in cells.items():
+        if name == UPN or c.bad.is_empty():
+            continue
+        hits = c.bad.filter(pl.col(IDX).is_in(found.implode())
+                            & pl.col("value").str.strip_chars().str.contains(TOTAL_LABEL).fill_null(False))
+        for idx, value in hits.select(IDX, "value").iter_rows():
+            if column[at[idx]] is None:
+                column[at[idx]], text[at[idx]] = name, value
+    return [pl.Series("_bad_in", column, dtype=pl.String), pl.Series("_bad_text", text, dtype=pl.String)]
 
 
 def _total_word(label: str, squeezed: bool = False) -> str:
