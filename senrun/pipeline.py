@@ -504,7 +504,7 @@ def psf_issues(psf: PsfFrames, inp: Inputs, cfg: Config) -> None:
                     "is paid (SPEC §11.7)", file=cfg.path.name, row=cfg.lines.get("census_date"),
                     column="census_date")
         return
-    for row, upn, found in psf.rows.filter(pl.col("move_after_census")).sort(ROW).select(
+    for row, upn, found in psf.rows.filter(pl.col("move_after_census_told")).sort(ROW).select(
             ROW, UPN, "census_school").head(checks.MAX_LISTED).iter_rows():
         issues.warn("move_after_census", f"{upn} is in the census at school '{found}', where a managed move recorded "
                     "just after census day takes the child: PSF moves on the move's date", **inp.statements.where(

@@ -250,7 +250,12 @@ def first_stop(frame: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
                 # the census check decided the outcome: the run warns (or errors) about it
                 ((pl.col("reason") == pl.col("census_finding")) & (pl.col("stop_date") == pl.col("stop_census"))
                  & (others.is_null() | (others > pl.col("stop_census"))))
-                .fill_null(False).alias("census_decided")))
+                .fill_null(False).alias("census_decided"),
+                # a managed move just after census day kept a line the finding would have stopped (§11.6): told only
+                # where the line was still funded on that day, as a finding is (§11.11 "Census")
+                (pl.col("move_after_census") & ~pl.col("post_policy")
+                 & (others.is_null() | (others > pl.lit(census_on))))
+                .fill_null(False).alias("move_after_census_told")))
 
 
 def _window(cfg: Config) -> tuple[pl.Expr, pl.Expr]:

@@ -464,6 +464,7 @@ def apply(psf: PsfFrames, register: Register, cfg: Config, moves: pl.DataFrame |
         rows = (rows.with_columns(pl.when(pl.col("_stopped")).then(pl.lit(STOPPED_LAST_YEAR)).otherwise(pl.col("reason"))
                                   .alias("reason"),
                                   (pl.col("census_decided") & ~pl.col("_stopped")).alias("census_decided"),
+                                  (pl.col("move_after_census_told") & ~pl.col("_stopped")).alias("move_after_census_told"),
                                   # held at nothing from the period's start: nothing is due, so nothing released
                                   pl.when(pl.col("_stopped")).then(pl.lit(cfg.period_start)).otherwise(pl.col("stop_date"))
                                   .alias("stop_date"),

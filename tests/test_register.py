@@ -78,6 +78,31 @@ def test_a_stopped_child_is_held_at_zero_without_a_warning_when_this_year_would_
     assert "resurrected" not in codes(r)
 
 
+def test_a_managed_move_just_after_census_day_is_not_told_for_a_child_whose_psf_stopped_last_year__spec_11_4_11_6(
+        tmp_path):
+    # The census (17 January 2013) has the child at B, where a managed move of 20 January takes them: §11.6 keeps a
+    # funded line so and warns.  A history held stopped by the register is not checked against the census (§11.4):
+    # there is no PSF to keep, so nothing to confirm.
+    register = last_year(tmp_path, left())
+    move = {"upn": U1, "from_school_id": "A", "to_school_id": "B", "move_date": "2013-01-20", "reason": "managed_move"}
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")], census=[pupil(U1, "B", "2005-05-05")],
+                 moves=[move])
+    assert lines_of(r, U1) == [("A", 0, 0, "stopped_last_year")]
+    assert "move_after_census" not in codes(r)  # (without the register the line is kept at B and told)
+
+
+def test_a_managed_move_just_after_census_day_is_not_told_where_the_psf_had_already_ended__spec_11_6_11_11(tmp_path):
+    # A nursery child of August 2012 (FAQ 4) whose PSF ended at the phase end on 1 September 2012, and a Year 3 child
+    # whose statement ceased on 31 March 2013: the census finding would have changed nothing for either, so the
+    # move that explains it is not told, as a finding is not (§11.11 "Census").
+    moves = [{"upn": u, "from_school_id": "A", "to_school_id": "B", "move_date": "2013-01-20", "reason": "managed_move"}
+             for u in (U1, U2)]
+    r = run_with(tmp_path, None, statements=[statement(U1, "2008-05-05"), statement(U2, "2005-05-05", ceased="2013-03-31")],
+                 census=[pupil(U1, "B", "2008-05-05"), pupil(U2, "B", "2005-05-05")], moves=moves)
+    assert {line[3] for line in lines_of(r, U1)} == {"phase_end"} and {line[3] for line in lines_of(r, U2)} == {"ceased"}
+    assert "move_after_census" not in codes(r)
+
+
 def test_a_statement_that_was_post_policy_last_year_stays_stopped_even_if_its_date_is_corrected__faq_3_7(tmp_path):
     register = last_year(tmp_path, left(reason="post_policy_statement"))
     r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05", statement_date="2012-08-01")])
