@@ -486,7 +486,8 @@ def test_a_childs_upn_in_the_contact_line_stops_the_run_before_it_is_printed_on_
 
 
 @pytest.mark.parametrize("footer", [  # (in the UPN column, read squeezed: not quoted)
-    "Report generated 01/03/2013 by jsmith (SIMS Reporting Engine)", "Page 3 of 7", "End of report"])
+    "Report generated 01/03/2013 by jsmith (SIMS Reporting Engine)", "Page 3 of 7", "End of report",
+    "Printed 01/03/2013 by jsmith"])  # (the date before "by": it had been told as the row's empty cells)
 def test_a_reports_footer_below_the_data_is_skipped_with_a_warning_not_told_as_empty_cells(tmp_path, footer):
     """A MIS report's footer line had been told as "is empty; this column must be filled in" at each required
     column: the wrong remedy. It is skipped as a totals row is, the person or date in it never quoted."""

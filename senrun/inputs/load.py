@@ -440,13 +440,14 @@ def _totals_rows(frame: pl.DataFrame, cells: dict[str, Cells], drop: pl.Series, 
 
 #: A report's footer or note line, below (or between) the rows of data: "Report generated 01/03/2013 by …",
 #: "Printed on …", "End of report", "Page 3 of 7", "Source: …".
-FOOTER_LABEL = (r"(?i)^(?:report\s+)?(?:generated|printed|produced|exported|created|run)\s+(?:on|by|at|from)\b"
+FOOTER_LABEL = (r"(?i)^(?:report\s+)?(?:generated|printed|produced|exported|created|run)\s+"
+                r"(?:(?:on|by|at|from)\b|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b)"  # ("Printed 02/04/2013 by finance")
                 r"|^report\s+(?:generated|printed|produced|run)\b|^end\s+of\s+(?:report|data|list)\b"
                 r"|^page\s+\d+(?:\s+of\s+\d+)?$|^source\s*:")
 
 
 #: FOOTER_LABEL as a UPN column holds it: its spaces taken out, in capitals.
-UPN_FOOTER_LABEL = (r"^(?:REPORT)?(?:GENERATED|PRINTED|PRODUCED|EXPORTED|CREATED|RUN)(?:ON|BY|AT|FROM)"
+UPN_FOOTER_LABEL = (r"^(?:REPORT)?(?:GENERATED|PRINTED|PRODUCED|EXPORTED|CREATED|RUN)(?:ON|BY|AT|FROM|\d{1,2}[/.-])"
                     r"|^REPORT(?:GENERATED|PRINTED|PRODUCED|RUN)|^ENDOF(?:REPORT|DATA|LIST)|^PAGE\d+(?:OF\d+)?$|^SOURCE:")
 
 
