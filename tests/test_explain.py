@@ -274,3 +274,32 @@ def test_explain_without_previous_tells_its_user_to_give_explain_the_previous_no
     [note] = explain_school(result, "A")["notes"]
     assert note.startswith("formula.protection is not applied: it needs last year's allocations")
     assert note.endswith("so give explain the --previous the run was given") and "validate" not in note
+
+
+def test_explain_upn_does_not_say_a_missing_child_s_census_finding_ended_psf_an_earlier_rule_had_stopped__spec_11_11(
+        tmp_path):
+    """A Year 6 leaver (PSF stopped on 1 September, SPEC §3) missing from the census: the census finding stopped
+    nothing still funded (SPEC §11.11 "Census"), yet the trail said "not found — the child has left; PSF ends at the
+    period start", beside a first stop of phase_end on an earlier day."""
+    path = write_run(tmp_path, statements=[statement(U1, "2001-08-31")], census=CENSUS[1:])
+    result, psf, _ = run_for_explain(load_config(path))
+    [s] = explain_upn(result, psf.rows, U1)["statements"]
+    census = next(x for x in s["steps"] if x["rule"] == "census")
+    assert (s["stop"]["reason"], str(s["stop"]["date"])) == ("phase_end", "2012-09-01")
+    assert census["text"] == ("Census (2013-01-17): not found — no effect: the PSF had already stopped (phase_end, "
+                              "on 2012-09-01).") and census["stops_on"] is None
+
+
+def test_explain_upn_does_not_say_a_managed_move_after_census_day_moves_psf_that_had_already_stopped__spec_11_6(
+        tmp_path):
+    """A managed move just after census day keeps a line only where it was still funded (SPEC §11.6, §11.11): for
+    an SSMN row, stopped at the policy start (FAQ 9), the trail said "PSF moves on the move's date"."""
+    path = write_run(tmp_path, statements=[STATEMENTS[3]], census=[pupil(U4, "A", "2004-04-04")],
+                     moves=[{"upn": U4, "from_school_id": "H", "to_school_id": "A", "move_date": "2013-02-01",
+                             "reason": "managed_move"}])
+    result, psf, inp = run_for_explain(load_config(path))
+    [s] = explain_upn(result, psf.rows, U4, inp.moves.frame)["statements"]
+    census = next(x for x in s["steps"] if x["rule"] == "census")
+    assert s["stop"]["reason"] == "stream_ended" and "PSF moves" not in census["text"]
+    assert census["text"].endswith("— no effect: the PSF had already stopped (stream_ended, on 2012-09-01).")
+

@@ -537,7 +537,14 @@ def _census_step(r: dict, cfg: Config, result: RunResult, moves: list[dict] = ()
     if cfg.census_date < cfg.policy_start:
         return _step("census", f"Census ({cfg.census_date}) taken before the policy start: not used to check moves; "
                      "recorded moves alone decide (SPEC §11.7).")
+    # a finding (or a managed move just after census day) on a line no longer funded changes nothing: the PSF
+    # had already stopped, or by another rule on the same day (SPEC §11.11 "Census"), or never was funded
+    unfunded = ("no effect: the statement carries no funding (FAQ 3, 7)." if r["post_policy"] else
+                f"no effect: the PSF had already stopped ({r['reason']}, on {r['stop_date']}).")
     if finding is None and r.get("move_after_census"):
+        if not r.get("move_after_census_told", True):
+            return _step("census", f"Census ({cfg.census_date}): at {found}, where a managed move recorded just after "
+                         f"census day takes the child — {unfunded}")
         return _step("census", f"Census ({cfg.census_date}): at {found}, where a managed move recorded just after "
                      "census day takes the child (a trial placement over census day): PSF moves on the move's date "
                      "(FAQ 6).")
@@ -546,12 +553,12 @@ def _census_step(r: dict, cfg: Config, result: RunResult, moves: list[dict] = ()
                      f"chain, where the recorded moves put the child (main registration: {found}).")
     if finding is None:
         return _step("census", f"Census ({cfg.census_date}): at {found}, where the recorded moves put the child.")
+    if not r.get("census_decided", True):  # stopped before, or by another rule on the same day: the finding changes nothing
+        where = "not found" if finding == "not_in_census" else f"at {found}, not {expected}"
+        return _step("census", f"Census ({cfg.census_date}): {where} — {unfunded}")
     if finding == "not_in_census":
         return _step("census", f"Census ({cfg.census_date}): not found — the child has left; PSF ends "
                      f"{census_stop_words(cfg, dated=True)}.", r["stop_census"])
-    if not r.get("census_decided", True):  # stopped before, or by another rule on the same day: the finding changes nothing
-        return _step("census", f"Census ({cfg.census_date}): at {found}, not {expected} — no effect: the PSF had "
-                     f"already stopped ({r['reason']}, on {r['stop_date']}).")
     late = late_managed_move(moves, found, cfg)
     return _step("census", f"Census ({cfg.census_date}): at {found}, not {expected} — an unrecorded casual move"
                  f"{f' ({late})' if late else ''}; PSF ends {census_stop_words(cfg, dated=True)}.", r["stop_census"])
