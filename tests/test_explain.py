@@ -303,3 +303,15 @@ def test_explain_upn_does_not_say_a_managed_move_after_census_day_moves_psf_that
     assert s["stop"]["reason"] == "stream_ended" and "PSF moves" not in census["text"]
     assert census["text"].endswith("— no effect: the PSF had already stopped (stream_ended, on 2012-09-01).")
 
+
+def test_explain_upn_does_not_say_psf_follows_a_managed_move_on_the_day_the_phase_ended__spec_3(tmp_path):
+    """A move takes effect on its date and a phase end stops PSF on 1 September (SPEC §3): a managed move on that
+    day finds no PSF to carry, yet the trail said "PSF follows the child to B until the end of the protected phase"."""
+    path = write_run(tmp_path, statements=[STATEMENTS[0]], census=[pupil(U1, "A", "2002-08-31")],
+                     moves=[{"upn": U1, "from_school_id": "A", "to_school_id": "B", "move_date": "2013-09-01",
+                             "reason": "managed_move"}])
+    result, psf, inp = run_for_explain(load_config(path))
+    [s] = explain_upn(result, psf.rows, U1, inp.moves.frame)["statements"]
+    [move] = [x["text"] for x in s["steps"] if x["rule"] == "move"]
+    assert (s["stop"]["reason"], str(s["stop"]["date"])) == ("phase_end", "2013-09-01")
+    assert "PSF follows" not in move and "no effect — PSF had already stopped" in move

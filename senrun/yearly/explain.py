@@ -516,7 +516,10 @@ def _move_steps(r: dict, cfg: Config, moves: list[dict]) -> list[dict]:
             out.append(_step("move", head + f"no effect — PSF had already ended on {ended}."))
         elif r["post_policy"]:
             out.append(_step("move", head + "no effect — the statement carries no funding."))
-        elif r["stop_date"] is not None and m[MOVE_DATE] > r["stop_date"]:
+        elif r["stop_date"] is not None and (m[MOVE_DATE] > r["stop_date"] or (
+                m[MOVE_DATE] == r["stop_date"] and not (m["reason"] in ending and r["reason"] in ("casual_move",
+                                                                                                  "transfer")))):
+            # after the first stop, or on its day by another rule: a move that day finds no PSF (SPEC §3 tie order)
             out.append(_step("move", head + f"no effect — PSF had already stopped on {r['stop_date']} "
                              f"({r['reason']})."))
         elif m["reason"] in ending:
