@@ -315,3 +315,21 @@ def test_explain_upn_does_not_say_psf_follows_a_managed_move_on_the_day_the_phas
     [move] = [x["text"] for x in s["steps"] if x["rule"] == "move"]
     assert (s["stop"]["reason"], str(s["stop"]["date"])) == ("phase_end", "2013-09-01")
     assert "PSF follows" not in move and "no effect — PSF had already stopped" in move
+
+
+def test_explain_upn_does_not_say_a_managed_move_after_census_day_moves_psf_a_casual_move_had_ended__spec_11_6(
+        tmp_path):
+    """In a period that starts before the policy (SPEC §11.7), a casual move after census day ends PSF (FAQ 3); a
+    managed move a fortnight later carries nothing, as the move step says, yet the census step said "PSF moves on
+    the move's date"."""
+    path = write_run(tmp_path, statements=[STATEMENTS[1]], census=[pupil(U2, "H", "2005-05-05")],
+                     period={"start": "2012-04-01", "end": "2013-03-31"}, year="2012-13",
+                     moves=[{"upn": U2, "from_school_id": "A", "to_school_id": "B", "move_date": "2013-01-24",
+                             "reason": "casual"},
+                            {"upn": U2, "from_school_id": "B", "to_school_id": "H", "move_date": "2013-02-12",
+                             "reason": "managed_move"}])
+    result, psf, inp = run_for_explain(load_config(path))
+    [s] = explain_upn(result, psf.rows, U2, inp.moves.frame)["statements"]
+    census = next(x["text"] for x in s["steps"] if x["rule"] == "census")
+    assert (s["stop"]["reason"], str(s["stop"]["date"])) == ("casual_move", "2013-01-24")
+    assert "PSF moves" not in census and census.endswith("(casual_move, on 2013-01-24).")

@@ -545,7 +545,11 @@ def _census_step(r: dict, cfg: Config, result: RunResult, moves: list[dict] = ()
     unfunded = ("no effect: the statement carries no funding (FAQ 3, 7)." if r["post_policy"] else
                 f"no effect: the PSF had already stopped ({r['reason']}, on {r['stop_date']}).")
     if finding is None and r.get("move_after_census"):
-        if not r.get("move_after_census_told", True):
+        window = [m[MOVE_DATE] for m in moves if m["reason"] == "managed_move" and cfg.census_date < m[MOVE_DATE]
+                  <= cfg.census_date + timedelta(days=cfg.census_move_tolerance_days)]
+        # not told, or the PSF stopped (a casual move after census day) before the move could carry it
+        if not r.get("move_after_census_told", True) or (
+                window and r["stop_date"] is not None and r["reason"] != "continuing" and r["stop_date"] <= min(window)):
             return _step("census", f"Census ({cfg.census_date}): at {found}, where a managed move recorded just after "
                          f"census day takes the child — {unfunded}")
         return _step("census", f"Census ({cfg.census_date}): at {found}, where a managed move recorded just after "
