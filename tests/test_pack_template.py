@@ -104,7 +104,7 @@ PACKER = learnt_packer()
 
 @pytest.mark.filterwarnings("ignore:Footer string cannot be longer", "ignore:Number of footer images",
                             "ignore:Can't merge single cell")
-@settings(max_examples=examples(60, 300), deadline=None,
+@settings(max_examples=examples(40, 300), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(packs())
 def test_any_pack_from_the_template_is_what_xlsxwriter_writes(task):

@@ -69,7 +69,7 @@ PACKER = learnt_packer()
 
 
 @pytest.mark.filterwarnings("ignore:Footer string cannot be longer", "ignore:Number of footer images")
-@settings(max_examples=examples(70, 360), deadline=None,
+@settings(max_examples=examples(50, 360), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(schools())
 @example(replace(ONE, elements=(("Huge", "units", "1e400", "1e400", 5),)))  # too large for a float: both fail alike
