@@ -765,6 +765,12 @@ def prepare(inp: Inputs, cfg: Config, psf: PsfFrames | None = None) -> Prepared:
                     tuple(issues.items))
 
 
+#: Said where formula.protection's floor is left out for want of last year's allocations (validate, explain), before
+#: what its user should give.
+FLOOR_LEFT_OUT = ("formula.protection is not applied: it needs last year's allocations (--previous: last year's "
+                  "schools.csv or allocations.xlsx); `allocate` stops without them, ")
+
+
 def compute(inp: Inputs, cfg: Config, psf: PsfFrames | None = None, prepared: Prepared | None = None,
             workings: bool = True, previous: dict[str, int] | None = None) -> RunResult:
     """The funding run on inputs already read; `psf`, or all of `prepared`, may be passed in when
@@ -779,9 +785,8 @@ def compute(inp: Inputs, cfg: Config, psf: PsfFrames | None = None, prepared: Pr
     try:
         the_pot = pot(cfg, prepared.continuing, inside.height, inside[CLUSTER_ID].drop_nulls().n_unique())
         if cfg.floor_pct is not None and previous is None:
-            issues.warn("protection_skipped", "formula.protection is not applied: it needs last year's allocations "
-                        "(--previous: last year's schools.csv or allocations.xlsx); `allocate` stops without them, "
-                        "so give validate the --previous the run will have", file=cfg.path.name,
+            issues.warn("protection_skipped", FLOOR_LEFT_OUT + "so give validate the --previous the run will have",
+                        file=cfg.path.name,
                         row=cfg.lines.get("formula.protection"), column="formula.protection")
         schools, work, elements = apply_formula(schools, cfg, the_pot.cluster_pot, issues, workings, previous)
         schools_out = _schools_frame(schools, cfg, elements)

@@ -21,7 +21,7 @@ from ..config.loader import Config, at_lines, refuse_solve
 from ..errors import HIDDEN, SenrunError
 from ..money import fmt_gbp
 from ..outputs.common import notional_note, number_or_text, rate_text
-from ..pipeline import Inputs, compute, psf_frames, read_inputs
+from ..pipeline import FLOOR_LEFT_OUT, Inputs, compute, psf_frames, read_inputs
 from ..psf import POST_POLICY, PsfFrames, census_stop_words, in_chain_order, late_managed_move
 from ..register import last_paid_words, last_years_stop
 from ..result import RunResult
@@ -131,8 +131,7 @@ def explain_school(result: RunResult, school_id: str, personal: bool = True,
     total = row["ssa"] + psf_total + share
     # a setting outside the formula may have no cluster (SPEC §11.2): then no cluster allocation
     cluster = result.clusters.filter(pl.col(CLUSTER_ID).eq_missing(row[CLUSTER_ID]))
-    skipped = [i.message.replace("so give validate the --previous the run will have",  # said to validate's user
-                                 "so give explain the --previous the run was given")
+    skipped = [FLOOR_LEFT_OUT + "so give explain the --previous the run was given"  # (validate's says validate)
                for i in result.issues if i.code == "protection_skipped"]  # no --previous for the floor
     return {
         "school_id": school_id, "school_name": row["school_name"], "cluster_id": row[CLUSTER_ID],
