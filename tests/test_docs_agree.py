@@ -1,0 +1,85 @@
+"""What the docs say senrun accepts and gives is what it accepts and gives: every problem code of
+docs/validate.md against every code senrun writes, and every config key of docs/config.md against the
+keys the config loader declares. (Each test reads text and declarations only: no run.)"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from senrun.accept import ERROR_KINDS, WARNING_KINDS
+
+ROOT = Path(__file__).resolve().parents[1]
+VALIDATE = (ROOT / "docs" / "validate.md").read_text(encoding="utf-8")
+CONFIG = (ROOT / "docs" / "config.md").read_text(encoding="utf-8")
+
+#: Words in backticks within the codes' paragraphs that are not codes: the columns, keys and reasons
+#: a code's description names.
+NOT_CODES = {"annual_amount", "census_date", "closed", "cluster_id", "kind", "link_date", "link_type", "opened",
+             "school_closed", "sen_total", "severity", "ssa_total"}
+
+#: Where senrun writes a problem's code: `.error("code"`, `.warn("code"`, `Issue("code"` (or a constant of
+#: the module, `Issue(PREVIOUS, …`), and register.py's `_each(frame, "code"`.
+_WRITES = re.compile(r"""(?:\.(?:error|warn)\(|\bIssue\(|_each\([^,()]+,)\s*(?:f?"([a-z_{}]+)"|([A-Z][A-Z_]+)\b)""")
+
+
+def _documented() -> tuple[set[str], set[str], set[str]]:
+    """The codes docs/validate.md lists ("Codes: …" to the schema's line), and of them those its last
+    paragraph names as warnings and as errors."""
+    listed = VALIDATE[VALIDATE.index("Codes: `config`"):VALIDATE.index("The report's exact shape")]
+    others = listed[listed.index("The other codes"):]
+    warnings, errors = others[others.index("warnings `"):others.index("errors `")], others[others.index("errors `"):]
+    codes = [set(re.findall(r"`([a-z_]+)`", text)) - NOT_CODES for text in (listed, warnings, errors)]
+    return codes[0], codes[1], codes[2]
+
+
+def _written() -> set[str]:
+    """Every code senrun's source writes (an f-string's `upn_{status}` read as its three statuses)."""
+    found = set()
+    for path in (ROOT / "senrun").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for m in _WRITES.finditer(text):
+            code = m.group(1) or m.group(2)
+            if code.isupper():
+                constant = re.search(rf'^{code}\s*=\s*"([a-z_]+)"', text, re.M)
+                if constant is None:  # imported: CONFIG, ERROR…, checked where it is defined
+                    continue
+                code = constant.group(1)
+            found |= ({code.replace("{status}", s) for s in ("bad_letter", "malformed", "temporary")}
+                      if "{" in code else {code})
+    return found | {"census_not_in_census", "census_casual_move", "config"}  # pipeline.py: census_{finding}
+
+
+def test_every_code_validate_md_lists_is_a_code_senrun_gives_and_every_code_it_gives_is_listed__spec_8():
+    """docs/validate.md's codes are the report's `code` a script or an accept entry's `kind` names: one listed
+    that senrun never gives would be waited for in vain, and one given but not listed is not explained."""
+    listed, _, _ = _documented()
+    assert listed - (WARNING_KINDS | ERROR_KINDS) == set(), "listed in docs/validate.md, given by no check"
+    assert (WARNING_KINDS | ERROR_KINDS) - listed == set(), "given, but not listed in docs/validate.md"
+    assert WARNING_KINDS & ERROR_KINDS == set()
+
+
+def test_every_code_senrun_writes_is_a_known_warning_or_error_kind_as_docs_validate_md_lists_them__spec_8():
+    """A code written by a check but missing from accept.py's kinds is told, in an accept entry, to be "not a
+    kind of warning senrun gives" (an error stopping every command) rather than an error's code."""
+    written = _written()
+    assert len(written) > 60
+    assert written - (WARNING_KINDS | ERROR_KINDS) == set()
+
+
+def test_the_other_codes_validate_md_calls_warnings_are_warnings_and_those_it_calls_errors_are_errors__spec_8():
+    _, warnings, errors = _documented()
+    assert warnings - WARNING_KINDS == set() and errors - ERROR_KINDS == set()
+    assert len(warnings) > 20 and len(errors) > 8
+
+
+def test_an_accept_entry_naming_the_code_of_a_return_file_clash_is_told_errors_are_never_accepted__spec_6():
+    """`file_name` (two schools whose ids would share a return file, SPEC §6) is an error: an entry naming it
+    accepts nothing and is a warning saying so (docs/validate.md), not refused as a kind senrun never gives."""
+    from senrun.accept import check_entries, kind_issues
+
+    said = []
+    entries = check_entries([{"kind": "file_name", "all": True, "reason": "known", "until": "2999-01-01"}], "accept",
+                            lambda *args, **kwargs: said.append(args))
+    assert said == [] and [e.kind for e in entries] == ["file_name"]
+    assert ["errors are never accepted" in i.message for i in kind_issues(entries)] == [True]
