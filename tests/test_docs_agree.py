@@ -83,3 +83,27 @@ def test_an_accept_entry_naming_the_code_of_a_return_file_clash_is_told_errors_a
                             lambda *args, **kwargs: said.append(args))
     assert said == [] and [e.kind for e in entries] == ["file_name"]
     assert ["errors are never accepted" in i.message for i in kind_issues(entries)] == [True]
+
+
+def _keys_documented(heading: str, end: str) -> set[str]:
+    """The key names in the first column of docs/config.md's table under `heading`."""
+    table = CONFIG[CONFIG.index(heading):CONFIG.index(end)]
+    return {key for row in table.splitlines() if row.startswith("| `")
+            for key in re.findall(r"`([a-z_.]+)`", row.split("|")[1])}
+
+
+def _keys_declared(spec: dict, prefix: str = "") -> set[str]:
+    """Every key path the loader declares: a mapping's keys by path, an input's (`inputs.census`) whole."""
+    out = set()
+    for key, (kind, _) in spec.items():
+        path = prefix + key
+        out |= _keys_declared(kind, path + ".") if isinstance(kind, dict) and path != "inputs" else {path}
+    return out - {"inputs"} | ({f"inputs.{name}" for name in spec["inputs"][0]} if "inputs" in spec else set())
+
+
+def test_every_config_key_config_md_documents_is_one_the_loader_accepts_and_every_accepted_key_is_documented__spec_9():
+    from senrun.config.keys import _ELEMENT, _INPUT, SPEC
+
+    assert _keys_documented("## Every key", "### A formula element") == _keys_declared(SPEC)
+    assert _keys_documented("### A formula element", "Exactly one of") == set(_ELEMENT)
+    assert _keys_documented("### An input", "## Values") == set(_INPUT)
