@@ -107,3 +107,27 @@ def test_every_config_key_config_md_documents_is_one_the_loader_accepts_and_ever
     assert _keys_documented("## Every key", "### A formula element") == _keys_declared(SPEC)
     assert _keys_documented("### A formula element", "Exactly one of") == set(_ELEMENT)
     assert _keys_documented("### An input", "## Values") == set(_INPUT)
+
+
+def _explain_fields(marker: str) -> list[str]:
+    """docs/explain.md's field list after `marker` ("`--school`: "), its first code span, as top-level
+    names (a field's own fields, `ssa{amount,text}` or `children[…]`, left out)."""
+    doc = (ROOT / "docs" / "explain.md").read_text(encoding="utf-8")
+    text = doc[doc.index(marker) + len(marker):]
+    text = re.sub(r"\{[^}]*\}|\[[^\]]*\]", "", text[1:text.index("`", 1)].replace("`", "").replace("\n", " "))
+    return [name.strip() for name in text.split(",")]
+
+
+def test_the_fields_of_explain_json_are_those_docs_explain_md_lists_in_its_order(tmp_path):
+    """SPEC §7: explain shows how one school's or one child's figures were reached; a script reads its
+    JSON by the names docs/explain.md gives (`notes` had been left out of the list)."""
+    from builders import pupil, statement, write_run
+    from senrun.config.loader import load_config
+    from senrun.yearly.explain import explain_school, explain_upn, run_for_explain
+
+    upn = "B801200005001"
+    path = write_run(tmp_path, statements=[statement(upn, "2005-05-05", school="A")],
+                     census=[pupil(upn, "A", "2005-05-05")])
+    result, psf, inputs = run_for_explain(load_config(path))
+    assert list(explain_school(result, "A")) == _explain_fields("- `--school`: ")
+    assert list(explain_upn(result, psf.rows, upn, None)) == _explain_fields("- `--upn`: ")
