@@ -463,3 +463,9 @@ def test_an_accept_entry_naming_an_error_code_of_a_split_csv_row_is_told_errors_
     done = CliRunner().invoke(app, ["validate", "--config", str(cfg), "--accept", str(accept)])
     assert "did you mean" not in done.output and "is not a kind of warning" not in done.output
 
+
+
+def test_the_dry_run_line_docs_validate_md_shows_is_the_one_validate_prints_for_the_sample__spec_1(sample_report):
+    """The money identity of SPEC §1 as validate's last line: the line docs/validate.md quotes is the sample's."""
+    assert sample_report.totals_line in DOC.splitlines()
+    assert sample_report.totals_line.startswith("Dry run: pot £16,117,000.00 = ")
