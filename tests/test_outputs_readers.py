@@ -360,7 +360,7 @@ def test_reasons_in_words_whatever_the_columns_type():
     from senrun.outputs.present import words
 
     enum = pl.Series("reason", ["phase_end", None], dtype=pl.Enum(["phase_end", "ceased"])).to_frame()
-    assert words(enum)["reason"].to_list() == ["phase_end: left the protected phase (e.g. end of primary)", None]
+    assert words(enum)["reason"].to_list() == ["phase_end: left the protected phase at the end of its last year", None]
     assert words(pl.Series("this_year_reason", [None, None]).to_frame())["this_year_reason"].to_list() == [None, None]
 
 

@@ -95,3 +95,23 @@ def test_a_statement_issued_on_the_day_the_cluster_model_began_is_said_to_be_pos
     [words] = [row[0] for row in ws.iter_rows(values_only=True) if str(row[0]).startswith("post_policy_statement")]
     assert "on or after" in words
     assert "on or after" in ws["E1"].comment.text
+
+
+def test_a_three_tier_councils_workbooks_name_no_primary_or_secondary_phase__spec_2_phases_and_11_9(tmp_path):
+    """SPEC §2: a council with middle schools configures its own phases; §11.9: every workbook gives a
+    reason in words.  A child of a first school whose PSF ended at Year 4 is not said to have reached
+    the "end of primary", a phase this council does not have."""
+    from senrun.outputs import write_outputs
+    from tests.builders import run, statement
+
+    three = {"nursery": [-2, -1], "first": [0, 4], "middle": [5, 8], "upper": [9, 13]}
+    schools = [{"school_id": "F", "school_name": "Alnwick First", "cluster_id": "C1", "ssa": "0", "pupils": "90"},
+               {"school_id": "M", "school_name": "Alnwick Middle", "cluster_id": "C1", "ssa": "0", "pupils": "80"}]
+    result = run(tmp_path, statements=[statement("A800999912500", "2004-03-10", school="F", annual="6000.00")],
+                 schools=schools, phases=three)
+    out = write_outputs(result, tmp_path / "out", returns=False, packs=True)
+    said = [str(v) for name in ("allocations.xlsx", "pupils.xlsx", "clusters/C1.xlsx")
+            for sheet in openpyxl.load_workbook(out / name).worksheets
+            for row in sheet.iter_rows(values_only=True) for v in row if isinstance(v, str)]
+    assert any(s.startswith("phase_end: ") for s in said)
+    assert not [s for s in said if "primary" in s.lower() or "secondary" in s.lower()]

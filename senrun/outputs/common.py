@@ -172,7 +172,7 @@ def plain_text(value: object) -> str:
 REASON_TEXT = {
     "continuing": "still protected at the end of the period",
     "stream_ended": "funding stream ended (SSMN or FYS, FAQ 9)",
-    "phase_end": "left the protected phase (e.g. end of primary)",
+    "phase_end": "left the protected phase at the end of its last year",
     "casual_move": "moved school (casual admission)",
     "transfer": "transferred school (e.g. infant to junior)",
     "not_in_census": "not found in the census",
