@@ -115,3 +115,13 @@ def test_a_three_tier_councils_workbooks_name_no_primary_or_secondary_phase__spe
             for row in sheet.iter_rows(values_only=True) for v in row if isinstance(v, str)]
     assert any(s.startswith("phase_end: ") for s in said)
     assert not [s for s in said if "primary" in s.lower() or "secondary" in s.lower()]
+
+
+def test_the_send_profile_names_each_phase_as_the_config_spells_it__spec_2_phases_faq_12():
+    """SPEC §2: the council names its phases (`KS2-3`, `Upper (Y9-Y13)`); FAQ 12's SEND profile shows
+    them by those names, with a capital first letter for a name typed in lower case, and never
+    lowers the rest ("Ks2-3", "Upper (y9-y13)")."""
+    from senrun.outputs.clusterpack import rows_of
+
+    rows = [("KS2-3", 10, 1, 2, None), ("Upper (Y9-Y13)", 10, 1, 2, None), ("post16", 10, 1, 2, None)]
+    assert [r[0] for r in rows_of(rows, 1)] == ["KS2-3", "Upper (Y9-Y13)", "Post16"]
