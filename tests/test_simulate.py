@@ -808,3 +808,14 @@ def test_a_sweep_cannot_rename_an_element_or_top_slice_as_it_finds_the_item_by_i
             sweep_overlays(BASE_RAW, [option])
     [(_, overlay)] = sweep_overlays(BASE_RAW, ["lump_sum.label=Fixed sum"])
     assert overlay == {"formula": {"elements": [{"name": "lump_sum", "label": "Fixed sum"}]}}
+
+
+def test_scenario_sheet_names_that_excel_takes_for_one_name_in_capitals_are_made_unique__docs_simulate_md():
+    """Excel tells sheet names apart ignoring case as it writes capitals: 'σ' and 'ς' are both 'Σ', 'ı' is 'I',
+    'ſ' is 'S', the micro sign is 'Μ', though Python's lower() keeps each apart from the other."""
+    from senrun.yearly.simbook import cluster_sheet_names
+
+    sheets = sheet_names(["Σ", "ς", "I", "ı", "s", "ſ", "μ", "µ"])
+    names = cluster_sheet_names(sheets)
+    assert sheets == ["Σ", "ς (2)", "I", "ı (2)", "s", "ſ (2)", "μ", "µ (2)"]
+    assert len({n.upper() for n in names + sheets}) == len(names) + len(sheets)

@@ -116,12 +116,18 @@ def sheet_names(names: list[str]) -> list[str]:
         clean = _BAD_SHEET_CHARS.sub("_", name)
         candidate = _cut(clean, SHEET_NAME_MAX) or f"Scenario {i}"
         n = 2
-        while candidate.lower() in used:
+        while _sheet_key(candidate) in used:
             suffix = f" ({n})"
             candidate, n = (_cut(clean, SHEET_NAME_MAX - len(suffix)) or f"Scenario {i}") + suffix, n + 1
-        used.add(candidate.lower())
+        used.add(_sheet_key(candidate))
         out.append(candidate)
     return out
+
+
+def _sheet_key(name: str) -> str:
+    """`name` as Excel compares sheet names, ignoring case as it writes capitals: 'ς' and 'σ' are both 'Σ', 'ı' is
+    'I', which Python's lower() keeps apart."""
+    return name.upper().casefold()
 
 
 def _cut(name: str, room: int) -> str:
@@ -145,14 +151,14 @@ def cluster_sheet_names(names: list[str]) -> list[str]:
     """The clusters sheet of each scenario sheet in `names` (sheet_names): CLUSTERS_PREFIX and the sheet's name,
     cut to 31 characters as Excel counts them, unique ignoring case among the scenario sheets and each other
     (" (2)", " (3)"… where a cut name or a scenario's own name is taken)."""
-    used, out = set(RESERVED) | {name.lower() for name in names}, []
+    used, out = set(RESERVED) | {_sheet_key(name) for name in names}, []
     for name in names:
         candidate, n = CLUSTERS_PREFIX + _cut(name, SHEET_NAME_MAX - len(CLUSTERS_PREFIX)), 2
-        while candidate.lower() in used:
+        while _sheet_key(candidate) in used:
             suffix = f" ({n})"
             candidate, n = CLUSTERS_PREFIX + _cut(name, SHEET_NAME_MAX - len(CLUSTERS_PREFIX) - len(suffix)) + suffix, \
                 n + 1
-        used.add(candidate.lower())
+        used.add(_sheet_key(candidate))
         out.append(candidate)
     return out
 
