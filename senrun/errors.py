@@ -50,6 +50,16 @@ def shown_safely(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
+#: What Python keeps of a file name's bytes that are not UTF-8 (lone surrogates), which no output can hold.
+_NOT_UTF8 = re.compile(r"[\ud800-\udfff]")
+
+
+def name_text(name: str) -> str:
+    """A file's name as text every output can hold: each byte of it that is not UTF-8 (a name copied from an
+    older system, `caf\\xe9.yaml`) becomes U+FFFD, the replacement character a file manager shows."""
+    return _NOT_UTF8.sub("\ufffd", name)
+
+
 def holds_child_data(text: object) -> bool:
     """Whether a cell's text holds a UPN (however typed), or a date among other words: quoted in a
     message, it could be a child's; a cell that is only a date (a bad statement date) is not."""

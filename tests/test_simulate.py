@@ -819,3 +819,25 @@ def test_scenario_sheet_names_that_excel_takes_for_one_name_in_capitals_are_made
     names = cluster_sheet_names(sheets)
     assert sheets == ["Σ", "ς (2)", "I", "ı (2)", "s", "ſ (2)", "μ", "µ (2)"]
     assert len({n.upper() for n in names + sheets}) == len(names) + len(sheets)
+
+
+def test_a_scenario_file_or_config_whose_name_is_not_utf8_is_named_with_a_replacement_character__docs_simulate_md(
+        tmp_path):
+    """A scenario is named by its file's stem; a name whose bytes are not UTF-8 (copied from an older system,
+    `caf\\xe9.yaml`) had stopped simulate with a traceback when its name was put in scenarios.csv, and a base config
+    so named when its name headed the Overview."""
+    import io
+
+    import openpyxl
+
+    config = write_run(tmp_path, statements=STATEMENTS)
+    odd = config.rename(config.with_name("senrun\udce9.yaml"))
+    base = load_config(odd)
+    path = scenario_file(tmp_path, "caf\udce9.yaml", "formula:\n  elements:\n    - {name: lump_sum, rate: 20}\n")
+    name, cfg = load_scenario(base, path)
+    assert name == "caf\ufffd"
+    files = output_files(simulate(base, [(name, cfg)]))
+    assert "caf\ufffd" in files["scenarios.csv"].decode("utf-8")
+    book = openpyxl.load_workbook(io.BytesIO(files["simulate.xlsx"]))
+    assert "caf\ufffd" in book.sheetnames
+    assert book["Overview"]["A1"].value.startswith("What-if scenarios on senrun\ufffd.yaml")

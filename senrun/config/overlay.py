@@ -26,7 +26,7 @@ from .keys import SPEC as CONFIG_KEYS
 from .yamlsafe import WrittenInt
 from .loader import Config, config_from_mapping, read_config_file
 from .slips import MONEY_KEYS, NAMED_LISTS, a_sweep, near_misses, one_slip, thousands_slip
-from ..errors import CONFIG, Issue, SenrunError
+from ..errors import CONFIG, Issue, SenrunError, name_text
 
 #: The config's top-level keys (SPEC §9, §11): a --set key starting with one is a dotted path, except that one of a
 #: single value (`contact`, `delegation`, …) followed by a dot is an element's or a top-slice's of that name.
@@ -286,14 +286,14 @@ def check_solve_raw(merged: dict) -> None:
 
 
 def load_scenario(base_cfg: Config, path: Path) -> tuple[str, Config]:
-    """A scenario file merged onto the base config and validated: (its name — the file's stem —, Config)."""
+    """A scenario file merged onto the base config and validated: (its name — the file's stem, as text —, Config)."""
     path = Path(path)
     raw, lines, sha = read_config_file(path, "scenario")
     if raw is None:
         raise SenrunError(Issue(CONFIG, "error", "the scenario file is empty: give the keys it changes, e.g. "
                                 "budget: {pupil_specific_pot: 17000000} (write {} for a copy of the base config)",
                                 file=path.name))
-    return path.stem, scenario_config(base_cfg, raw, path.name, lines, sha)
+    return name_text(path.stem), scenario_config(base_cfg, raw, path.name, lines, sha)
 
 
 def load_scenarios(base_cfg: Config, paths: list[Path]) -> list[tuple[str, Config]]:

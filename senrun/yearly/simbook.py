@@ -23,6 +23,7 @@ import polars as pl
 
 from xlsxwriter.utility import xl_col_to_name
 
+from ..errors import name_text
 from ..money import fmt_gbp
 from ..outputs.csvs import guarded_expr, pounds_expr
 from ..outputs.tables import cell_xml, float_text, pounds_text, shared_string_indexes
@@ -223,7 +224,7 @@ def with_infeasible(frame: pl.DataFrame, sim: SimulationResult) -> pl.DataFrame:
 def _overview(book, f: dict, sim: SimulationResult, sheets: list[str]) -> None:
     sh = _Sheet(book, "Overview", f)
     cfg = sim.base.config
-    sh.ws.write_string(0, 0, f"What-if scenarios on {cfg.path.name} ({cfg.year})", f["title"])
+    sh.ws.write_string(0, 0, f"What-if scenarios on {name_text(cfg.path.name)} ({cfg.year})", f["title"])
     sh.ws.write_string(1, 0, f"Period {cfg.period_start:%d/%m/%Y} – {cfg.period_end:%d/%m/%Y}; base cluster pot "
                              f"{fmt_gbp(sim.base.totals.cluster_pot)}. Changes are scenario − base, per school "
                              "total (SSA + PSF + cluster share).")
@@ -513,7 +514,7 @@ def manifest_bytes(sim: SimulationResult, files: dict[str, bytes], streamed: dic
         return entry
 
     manifest = {"senrun_version": __version__, "command": "simulate",
-                "config": {"file": sim.base.config.path.name, "sha256": sim.base.config_sha256},
+                "config": {"file": name_text(sim.base.config.path.name), "sha256": sim.base.config_sha256},
                 "inputs": listed(sim.base.inputs), **({"previous": sim.previous} if sim.previous else {}),
                 "scenarios": [scenario(o) for o in sim.rows]
                 + [{"name": i.name, "sha256": i.config.sha256 or None, "status": "infeasible", "reason": i.reason,
