@@ -59,3 +59,20 @@ def test_keys_given_twice_are_each_reported_at_their_line_with_the_file_read_all
         ("the key 'b.c' is given twice (lines 2 and 2); keep one", 2, "b.c"),
         ("the key 'a' is given twice (lines 1 and 3); keep one", 3, "a")]
     assert isinstance(twice, yamlsafe.YamlProblem) and (twice.line, twice.key) == (2, "b.c")
+
+
+@pytest.mark.parametrize("libyaml", [True, False])
+def test_half_a_character_escaped_in_the_config_is_refused_at_its_line_not_a_traceback_when_written__spec_9(
+        monkeypatch, libyaml):
+    """A `"\\ud800"` escape reads as a lone surrogate, which no workbook or CSV can hold: a label or a year with
+    one had stopped allocate with 'failed unexpectedly (UnicodeEncodeError)' once the inputs were read."""
+    if not libyaml:
+        monkeypatch.setattr(yamlsafe, "_CLoader", None)
+    with pytest.raises(yamlsafe.YamlProblem) as caught:
+        yamlsafe.loads_yaml('year: "2013-14"\nformula:\n  elements:\n    - {name: a, label: "Lump \\ud800 sum"}\n')
+    assert (caught.value.line, caught.value.key) == (4, "formula.elements[0].label")
+    assert "\\ud800" in str(caught.value) and "write the character itself" in str(caught.value)
+    with pytest.raises(yamlsafe.YamlProblem) as key:
+        yamlsafe.loads_yaml('"x\\udc00": 1\n')
+    assert key.value.line == 1
+    assert yamlsafe.loads_yaml('a: "caf\\u00e9 \\U0001F3EB"\n')[0] == {"a": "café 🏫"}

@@ -127,9 +127,11 @@ def _count(node: yaml.Node, depth: int, budget: list[int], lines: dict, path: st
     if depth > MAX_DEPTH:
         raise YamlProblem(f"the YAML is nested more than {MAX_DEPTH} levels deep", node.start_mark.line + 1, path)
     lines.setdefault(path, node.start_mark.line + 1)
+    _whole_characters(node, path)
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
         for key, value in node.value:
+            _whole_characters(key, path)
             name = key.value if isinstance(key, yaml.ScalarNode) else "?"
             where = f"{path}.{name}" if path else str(name)
             if name in seen and name != "<<":
@@ -143,6 +145,20 @@ def _count(node: yaml.Node, depth: int, budget: list[int], lines: dict, path: st
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             _count(item, depth + 1, budget, lines, f"{path}[{i}]", duplicates)
+
+
+#: Half of a character: a `"\\ud800"` escape in a quoted YAML string, which no text file or workbook can hold.
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _whole_characters(node: yaml.Node, path: str) -> None:
+    """Refuse a scalar holding half of a character (a lone surrogate), at its line: written into a workbook or
+    a CSV it had stopped the run with a traceback."""
+    half = _LONE_SURROGATE.search(node.value) if isinstance(node, yaml.ScalarNode) else None
+    if half:
+        raise YamlProblem(f"holds \\u{ord(half.group()):04x}, half of a character (a lone surrogate escape), which "
+                          "no workbook or CSV can hold; write the character itself",
+                          node.start_mark.line + 1, path or None)
 
 
 def load_yaml(path: Path) -> tuple[object, dict[str, int]]:
