@@ -112,6 +112,10 @@ class Issue:
     child: str | None = None
 
     def __post_init__(self) -> None:
+        for name in ("message", "file", "expected"):  # a file's name from the command line may not be UTF-8
+            text = getattr(self, name)
+            if isinstance(text, str) and not text.isascii() and _NOT_UTF8.search(text):
+                object.__setattr__(self, name, name_text(text))
         if not self.value or self.value in self.personal:
             return
         if (self.field in PERSONAL_FIELDS

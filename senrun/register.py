@@ -26,7 +26,7 @@ from pathlib import Path
 import polars as pl
 
 from .config.loader import Config
-from .errors import ERROR, WARNING, Issue, SenrunError
+from .errors import ERROR, WARNING, Issue, SenrunError, name_text
 from .inputs.parse import config_date, config_period, parse_date, parse_money
 from .inputs.reading import Unreadable, header_separator, text_utf8
 from .inputs.schema import FROM_SCHOOL, ROW, STREAM, STREAMS, TO_SCHOOL, UPN
@@ -221,7 +221,7 @@ def carried(result) -> Register:
 def register_label(file: Path) -> str:
     """How messages and the Summary name the register: its folder and name (`2013-14/psf.csv`), so that
     last year's psf.csv is never taken for this year's."""
-    return f"{file.parent.name}/{file.name}" if file.parent.name else file.name
+    return name_text(f"{file.parent.name}/{file.name}" if file.parent.name else file.name)
 
 
 def manifest_period(folder: Path) -> tuple[date, date] | None:

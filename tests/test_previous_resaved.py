@@ -140,3 +140,37 @@ def test_a_cluster_id_typed_over_in_last_years_schools_csv_is_told_without_quoti
     [found] = [i for i in previous_changed(last / "schools.csv") if i.column == "cluster_id"]
     assert found.row == 2 and found.expected == "C1" and "another cluster" in found.message
     assert not any("Jane" in f"{i.message} {i.value}" for i in previous_changed(last / "schools.csv"))
+
+
+def test_last_years_folder_named_in_an_older_systems_encoding_is_read_and_named_with_a_replacement_character__spec_5_11_4(
+        tmp_path):
+    """A folder copied from an older system can keep a Latin-1 byte in its name (`café` as b"caf\\xe9"): as --previous
+    (the folder, its schools.csv or its allocations.xlsx) and as --register it is read as any other, and the Summary,
+    the Diff and manifest.json name it with U+FFFD. It stopped the run with a traceback (UnicodeEncodeError), or with
+    "cannot read its Schools sheet" for the workbook."""
+    import json
+    import os
+    import re
+
+    from typer.testing import CliRunner
+
+    from builders import statement, write_run
+    from senrun.cli import app
+
+    if os.fsencode(os.fsdecode(b"caf\xe9")) != b"caf\xe9":  # (a file system whose names must be UTF-8)
+        return
+    last = _last_years_folder(tmp_path).rename(tmp_path / os.fsdecode(b"caf\xe9"))
+    register = tmp_path / os.fsdecode(b"reg\xe9") / "psf.csv"  # last year's lines: their dates a year earlier
+    register.parent.mkdir()
+    register.write_text(re.sub(r"\b(\d{4})-(\d\d-\d\d)\b", lambda m: f"{int(m[1]) - 1}-{m[2]}",
+                               (last / "psf.csv").read_text()))
+    (tmp_path / "now").mkdir()
+    config = write_run(tmp_path / "now", statements=[statement("B801200005001", "2002-08-31", school="A")])
+    for given in (last, last / "schools.csv", last / "allocations.xlsx"):
+        out = tmp_path / f"out-{given.name}"
+        done = CliRunner().invoke(app, ["allocate", "-c", str(config), "-o", str(out), "--no-returns", "-q",
+                                        "--previous", str(given), "--register", str(register)])
+        assert done.exit_code == 0, done.output
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        assert manifest["register"]["path"].endswith("reg\ufffd/psf.csv")
+        assert "caf\ufffd" in manifest["inputs"]["previous"]["path"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+from ..errors import name_text
 from ..money import pounds
 from ..result import RunResult
 from .common import inputs_fingerprint, run_reference, senrun_version
@@ -48,7 +49,7 @@ def register_entry(result: RunResult) -> dict:
     from ..register import reinstated
 
     reg = result.register
-    return {"register": {"path": reg.path, "sha256": reg.sha256, "histories": reg.histories.height,
+    return {"register": {"path": name_text(reg.path), "sha256": reg.sha256, "histories": reg.histories.height,
                          "reinstated": reinstated(result)}}
 
 

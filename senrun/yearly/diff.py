@@ -17,7 +17,7 @@ import polars as pl
 
 from ..calendar import shift_years
 from ..config.loader import Config
-from ..errors import ERROR, WARNING, Issue, SenrunError
+from ..errors import ERROR, WARNING, Issue, SenrunError, name_text
 from ..register import manifest_of, manifest_period, register_label
 from ..result import RunResult
 from ..inputs.excel import first_line, listed_name
@@ -345,7 +345,7 @@ def _schools_sheet(path: Path, kinds: dict[str, str]) -> pl.DataFrame:
 
     labels = {COLUMN_LABELS[c]: c for c in kinds}
     try:
-        book = fastexcel.read_excel(str(path))
+        book = fastexcel.read_excel(path.read_bytes())  # (bytes: a name that is not UTF-8 is no str to it)
         if "Schools" not in book.sheet_names:
             raise last_years_file(path, f"no Schools sheet (sheets: {', '.join(map(listed_name, book.sheet_names))})")
         sheet = book.load_sheet("Schools", dtypes={**kinds, **{label: kinds[c] for label, c in labels.items()}})
@@ -709,7 +709,7 @@ def with_last_year_file(diff: pl.DataFrame, given: Path, spec: dict | None, rows
     names = _last_year_names(path) if spec is None else None
     if names is None:
         names = pl.DataFrame(schema={SCHOOL_ID: pl.String, LAST_YEAR_NAME: pl.String})
-    file = {"path": str(path), "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data), "rows": rows}
+    file = {"path": name_text(str(path)), "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data), "rows": rows}
     return (diff.join(names, on=SCHOOL_ID, how="left", maintain_order="left")  # a cluster's row: no school, no name
             .with_columns(pl.lit(file).alias(LAST_YEAR_FILE)))
 
