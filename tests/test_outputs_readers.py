@@ -342,6 +342,13 @@ def test_acronyms_stay_in_capitals_when_a_name_is_turned_into_words():
     assert column_label("formula_sen_support") == "SEN support (£)"
 
 
+def test_a_name_in_words_keeps_the_capitals_the_council_wrote__spec_2_elements():
+    """A three-tier council's `KS2_pupils` and `Y7_to_Y11_top_up` were headed "Ks2 pupils" and "Y7 to y11 top up" in
+    every workbook, return and pack: only the first letter is made a capital, the rest kept as written."""
+    assert [common.name_words(n) for n in ("KS2_pupils", "Y7_to_Y11_top_up", "middle_KS3", "sen")] \
+        == ["KS2 pupils", "Y7 to Y11 top up", "Middle KS3", "SEN"]
+
+
 def test_the_no_pupils_warning_names_the_schools_row(ran):
     warning = next(i for i in ran[0].warnings if i.code == "no_pupils")
     assert (warning.file, warning.row, warning.column) == ("schools.csv", 4, "school_id")

@@ -58,11 +58,6 @@ class ElementSpec:
     label: str | None = None  # how workbooks name it; default a readable form of `name`
 
     @property
-    def title(self) -> str:
-        """The element's label for people: `label:`, or its name in words ("per_pupil" → "Per pupil")."""
-        return self.label or self.name.replace("_", " ").capitalize()
-
-    @property
     def kind(self) -> str:
         """How the element's total is set: `rate`, `share` or `remainder`."""
         return "remainder" if self.remainder else "share" if self.share is not None else "rate"

@@ -223,9 +223,11 @@ ACRONYMS = frozenset({"sen", "send", "ssa", "psf", "fsm", "pvi", "ehc", "ehcp", 
 
 def name_words(name: str) -> str:
     """A config name in words, as a heading: `per_pupil` → "Per pupil", `sen_support` → "SEN support",
-    `fsm_ever6` → "FSM ever6" (ACRONYMS in capitals)."""
-    words = name.replace("_", " ").capitalize().split(" ")
-    return " ".join(w.upper() if w.lower() in ACRONYMS else w for w in words)
+    `fsm_ever6` → "FSM ever6" (ACRONYMS in capitals); the first letter made a capital and every other kept
+    as the council wrote it (`KS2_pupils` → "KS2 pupils", not "Ks2 pupils")."""
+    words = name.replace("_", " ").split(" ")
+    text = " ".join(w.upper() if w.lower() in ACRONYMS else w for w in words)
+    return text[:1].upper() + text[1:]
 
 
 def element_title(element) -> str:
