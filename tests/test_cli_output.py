@@ -300,3 +300,37 @@ def test_a_json_report_is_utf_8_whatever_the_locale_so_same_inputs_give_the_same
     assert other.stdout == plain.stdout
     import json
     assert json.loads(other.stdout.decode("utf-8")) == json.loads(plain.stdout.decode("utf-8"))
+
+
+class _ReportGone:
+    """A console whose every line fails, as stdout does on a full disk (`> /dev/full`) or a reader that went."""
+
+    is_terminal = False
+
+    def __init__(self, error: OSError):
+        self.error = error
+
+    def print(self, *args, **kwargs):
+        raise self.error
+
+
+@pytest.mark.parametrize("error", [OSError(28, "No space left on device"), BrokenPipeError()])
+def test_files_written_in_place_whose_summary_cannot_be_shown_exit_0_and_never_say_nothing_was_written__spec_7(
+        tmp_path, monkeypatch, error):
+    from senrun.cli import onboard, sample as sample_cli
+
+    monkeypatch.setattr(onboard, "console", _ReportGone(error))
+    monkeypatch.setattr(sample_cli, "console", _ReportGone(error))
+    for command in (["templates", "--out", str(tmp_path / "templates")],
+                    ["sample", "--scale", "demo", "--seed", "7", "--out", str(tmp_path / "sample")]):
+        done = runner.invoke(app, command)
+        assert done.exit_code == 0, (command, done.output)
+        assert "nothing was written" not in done.output and "could not start" not in done.output
+        if isinstance(error, BrokenPipeError):  # the reader has gone: nothing more to say
+            assert done.output == ""
+        else:
+            assert f"{command[-1]}/ was written, but the summary could not be shown (No space left on device" in (
+                " ".join(done.output.split()))
+    assert len(list((tmp_path / "templates").iterdir())) == 5
+    assert (tmp_path / "sample" / "senrun.yaml").is_file()
+

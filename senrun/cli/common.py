@@ -147,6 +147,21 @@ def handled(debug: bool = False, as_json: bool = False, writes: bool = True):
     _left_behind()
 
 
+@contextmanager
+def shown_after_writing(written: str):
+    """The summary of a command that has written its files in place (sample, templates, init): a reader
+    that has gone (`| head`) or a report that cannot be written (`> /dev/full`) is no failure of it, as
+    for allocate once its folder is swapped in; never "could not start" or "nothing was written"."""
+    try:
+        yield
+    except BrokenPipeError:
+        quiet_pipe()
+        raise typer.Exit(0) from None
+    except OSError as exc:
+        _say(f"senrun: {written} was written, but the summary could not be shown ({system_words(exc)}).")
+        raise typer.Exit(0) from None
+
+
 def _stopped(then=None, writes: bool = True) -> None:
     """Ctrl-C, SIGTERM or SIGHUP: say what stopped the run and what it had written, for a command that writes
     (then `then()`); exit 130 (Ctrl-C) or 128 + the signal's number."""

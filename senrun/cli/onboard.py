@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from .app import app
-from .common import EXISTING, DebugOpt, console, fail_usage, handled
+from .common import EXISTING, DebugOpt, console, fail_usage, handled, shown_after_writing
 
 FromOpt = Annotated[list[Path], typer.Option(
     "--from", help="A folder of your spreadsheets, or a file (repeat for more): .xlsx, .csv or .parquet.",
@@ -37,7 +37,8 @@ def init(from_: FromOpt, out: InitOutOpt = Path("senrun.yaml"), force: ForceOpt 
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(d.text, encoding="utf-8")
     todo = "Make the edits above" if d.edits else "Check the guesses above"
-    console.print(f"Wrote {out}. {todo}, then:  senrun validate --config {out}", soft_wrap=True)
+    with shown_after_writing(str(out)):
+        console.print(f"Wrote {out}. {todo}, then:  senrun validate --config {out}", soft_wrap=True)
 
 
 #: What `init --out` may be called: a config is YAML.
@@ -135,7 +136,8 @@ def templates(out: Annotated[Path, typer.Option("--out", "-o", help="Folder to w
 
     with handled(debug):
         written = write_templates(out, force=force)
-    console.print(f"Wrote {', '.join(p.name for p in written)} to {out}/", soft_wrap=True)
+    with shown_after_writing(f"{out}/"):
+        console.print(f"Wrote {', '.join(p.name for p in written)} to {out}/", soft_wrap=True)
 
 
 SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from .app import app
-from .common import DebugOpt, console, handled
+from .common import DebugOpt, console, handled, shown_after_writing
 from .text import escape
 
 
@@ -52,8 +52,9 @@ def sample(
         check_sample_target(out)
         counts = generate_sample(scale.value, seed, out,
                                  progress=(lambda msg: console.print(f"  {msg}")) if console.is_terminal else None)
-        console.print(f"Wrote {scale.value} sample (seed {seed}) to {escape(str(out))}: " +
-                      ", ".join(f"{v:,} {k}" for k, v in counts.items() if isinstance(v, int) and k != "seed"))
+        with shown_after_writing(f"{out}/"):
+            console.print(f"Wrote {scale.value} sample (seed {seed}) to {escape(str(out))}: " +
+                          ", ".join(f"{v:,} {k}" for k, v in counts.items() if isinstance(v, int) and k != "seed"))
 
 
 def _chain(scale: Scale, seed: int, years: str, out: Path, debug: bool) -> None:
@@ -72,5 +73,6 @@ def _chain(scale: Scale, seed: int, years: str, out: Path, debug: bool) -> None:
             check_sample_target(out / label)
         generate_chain(scale.value, seed, years, out,
                        progress=(lambda msg: console.print(f"  {msg}")) if console.is_terminal else None)
-        console.print(f"Wrote a {scale.value} chain of {len(labels)} years to {out}: "
-                      f"{', '.join(labels)} (run them in order: see {labels[0]}/senrun.yaml)")
+        with shown_after_writing(f"{out}/"):
+            console.print(f"Wrote a {scale.value} chain of {len(labels)} years to {out}: "
+                          f"{', '.join(labels)} (run them in order: see {labels[0]}/senrun.yaml)")
