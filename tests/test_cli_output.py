@@ -334,3 +334,21 @@ def test_files_written_in_place_whose_summary_cannot_be_shown_exit_0_and_never_s
     assert len(list((tmp_path / "templates").iterdir())) == 5
     assert (tmp_path / "sample" / "senrun.yaml").is_file()
 
+
+def test_a_path_holding_square_brackets_is_named_as_typed_where_a_command_says_what_it_wrote__spec_6(tmp_path):
+    """`[draft]` is a folder name a council may give; Rich took it as markup and dropped it (`to SEN /`),
+    and `[/]` failed the command after its files were written."""
+    (tmp_path / "run").mkdir()
+    config = write_run(tmp_path / "run", statements=STATEMENTS)
+    for name in ("SEN [draft]", "x [/] y"):
+        folder = tmp_path / name
+        folder.mkdir(parents=True)
+        for command, path in (
+                (["templates", "--out"], folder / "templates [draft]"),
+                (["init", "--from", str(config.parent), "--out"], folder / "senrun [draft].yaml"),
+                (["sample", "--years", "2013-14:2014-15", "--out"], folder / "chain [draft]"),
+                (["validate", "-c", str(config), "--draft-accept"], folder / "accepted [draft].yaml")):
+            done = runner.invoke(app, [*command, str(path)])
+            assert done.exit_code == 0, (command, done.output)
+            assert str(path) in " ".join(done.output.split()), (command, done.output)
+            assert path.exists()

@@ -9,6 +9,7 @@ import typer
 
 from .app import app
 from .common import EXISTING, DebugOpt, console, fail_usage, handled, shown_after_writing
+from .text import escape
 
 FromOpt = Annotated[list[Path], typer.Option(
     "--from", help="A folder of your spreadsheets, or a file (repeat for more): .xlsx, .csv or .parquet.",
@@ -38,7 +39,8 @@ def init(from_: FromOpt, out: InitOutOpt = Path("senrun.yaml"), force: ForceOpt 
         out.write_text(d.text, encoding="utf-8")
     todo = "Make the edits above" if d.edits else "Check the guesses above"
     with shown_after_writing(str(out)):
-        console.print(f"Wrote {out}. {todo}, then:  senrun validate --config {out}", soft_wrap=True)
+        console.print(f"Wrote {escape(str(out))}. {todo}, then:  senrun validate --config {escape(str(out))}",
+                      soft_wrap=True)
 
 
 #: What `init --out` may be called: a config is YAML.
@@ -94,7 +96,6 @@ def _such_as(folder: Path) -> str:
 
 
 def _show(d) -> None:
-    from .text import escape
     from rich.table import Table
 
     from .render import figures_whole
@@ -137,7 +138,7 @@ def templates(out: Annotated[Path, typer.Option("--out", "-o", help="Folder to w
     with handled(debug):
         written = write_templates(out, force=force)
     with shown_after_writing(f"{out}/"):
-        console.print(f"Wrote {', '.join(p.name for p in written)} to {out}/", soft_wrap=True)
+        console.print(f"Wrote {', '.join(p.name for p in written)} to {escape(str(out))}/", soft_wrap=True)
 
 
 SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")

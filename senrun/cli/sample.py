@@ -74,5 +74,5 @@ def _chain(scale: Scale, seed: int, years: str, out: Path, debug: bool) -> None:
         generate_chain(scale.value, seed, years, out,
                        progress=(lambda msg: console.print(f"  {msg}")) if console.is_terminal else None)
         with shown_after_writing(f"{out}/"):
-            console.print(f"Wrote a {scale.value} chain of {len(labels)} years to {out}: "
+            console.print(f"Wrote a {scale.value} chain of {len(labels)} years to {escape(str(out))}: "
                           f"{', '.join(labels)} (run them in order: see {labels[0]}/senrun.yaml)")

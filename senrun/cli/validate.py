@@ -11,6 +11,7 @@ import typer
 from .app import app
 from .common import (EXISTING_FILE, ConfigOpt, DebugOpt, FloorPreviousOpt, JsonOpt, PersonalOpt, RegisterOpt, console,
                      err_console, fail_usage, handled, print_json)
+from .text import escape
 
 AcceptOpt = Annotated[Optional[Path], typer.Option(
     "--accept", help="A YAML list of known warnings (kind, upn/school/row, reason, until): accepted ones are "
@@ -130,5 +131,5 @@ def _draft(report, path: Path, said=None) -> None:
         fail_usage(f"--draft-accept {path}: the file exists; choose a new name, or delete the old draft first")
     with open(fd, "w", encoding="utf-8", newline="\n") as handle:
         handle.write(text + yaml.safe_dump({"accept": entries}, sort_keys=False, allow_unicode=True))
-    (said or console).print(f"Wrote a draft of {len(entries):,} accepted warning(s) to {path}: review it.",
+    (said or console).print(f"Wrote a draft of {len(entries):,} accepted warning(s) to {escape(str(path))}: review it.",
                             soft_wrap=True)
