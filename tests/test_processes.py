@@ -172,6 +172,36 @@ def test_each_stopping_signal_is_said_by_name_and_ends_with_the_shells_code_for_
         assert interrupt.stopped_by() == said
 
 
+
+def test_sigterm_or_sighup_while_senrun_starts_says_so_in_one_line_and_exits_128_plus_the_signal__spec_7(
+        monkeypatch):
+    """A scheduler's SIGTERM (or a closed session's SIGHUP) in the first moments of a run, while Python loads
+    Typer, Rich and Polars, killed the process silently by the signal, where Ctrl-C there is one line and 130
+    (decisions 11, 71)."""
+    from senrun.cli import interrupt
+
+    before = {sig: signal.getsignal(sig) for sig in interrupt.STOPS}
+    said = []
+
+    def exit_(code):
+        raise SystemExit(code)
+    monkeypatch.setattr(interrupt, "is_the_command", lambda: True)
+    monkeypatch.setattr(interrupt.os, "write", lambda fd, data: said.append((fd, data)) or len(data))
+    monkeypatch.setattr(interrupt.os, "_exit", exit_)
+    try:
+        interrupt.while_starting()
+        for sig, words, code in ((signal.SIGINT, "Ctrl-C", 130), (signal.SIGTERM, "SIGTERM", 143),
+                                 (signal.SIGHUP, "SIGHUP", 129)):
+            handler = signal.getsignal(sig)
+            assert handler is interrupt._stopped_while_starting, sig.name
+            with pytest.raises(SystemExit) as ended:
+                handler(sig, None)
+            assert ended.value.code == code
+            assert said[-1] == (2, f"senrun stopped ({words}) while starting: nothing was written.\n".encode())
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+
 WORKER_PROBE = '''
 import sys
 from senrun.cli import main  # as the `senrun` script begins

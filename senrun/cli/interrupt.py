@@ -3,8 +3,9 @@ KeyboardInterrupt, after which the run's cleanup is not interrupted again (decis
 and SIGHUP in a command's body stop it the same way (decisions 71).
 
 `while_starting` is the `senrun` command's first act: until a command's body begins
-(`started`, from cli/common.handled) a Ctrl-C while Python is still loading Typer, Rich and
-Polars ends the process at once with one line; nothing can have been written yet.  A
+(`started`, from cli/common.handled) a Ctrl-C (a SIGTERM, a SIGHUP) while Python is still loading
+Typer, Rich and Polars ends the process at once with one line and its exit code; nothing can have
+been written yet.  A
 program that imports the command-line module (a test) keeps its own Ctrl-C.
 """
 
@@ -18,8 +19,9 @@ from ..outputs.stops import STOP_WORDS
 
 
 def _stopped_while_starting(signum, frame) -> None:
-    os.write(2, b"senrun stopped (Ctrl-C) while starting: nothing was written.\n")
-    os._exit(130)
+    words = STOP_WORDS.get(signum, "Ctrl-C")
+    os.write(2, f"senrun stopped ({words}) while starting: nothing was written.\n".encode("ascii"))
+    os._exit(130 if signum == signal.SIGINT else 128 + int(signum))
 
 
 def is_the_command() -> bool:
@@ -30,9 +32,10 @@ def is_the_command() -> bool:
 
 
 def while_starting() -> None:
-    """In the `senrun` command, set the one-line Ctrl-C until a command's body begins."""
+    """In the `senrun` command, set the one-line Ctrl-C (SIGTERM, SIGHUP) until a command's body begins."""
     if is_the_command():
-        signal.signal(signal.SIGINT, _stopped_while_starting)
+        for stop in STOP_WORDS:
+            signal.signal(stop, _stopped_while_starting)
 
 
 #: The signals that stop a command's body as Ctrl-C does (a scheduler's SIGTERM, a closed session's SIGHUP),
@@ -57,8 +60,8 @@ def started() -> None:
     """A command's body has begun: Ctrl-C is a KeyboardInterrupt again (once: `_stop_once`), which
     the command reports with what it had written; so are SIGTERM and SIGHUP, which would otherwise
     end the process where it stands and leave its staging folder (children's data) beside --out."""
-    if signal.getsignal(signal.SIGINT) is _stopped_while_starting:
-        for stop in STOPS:
+    for stop in STOPS:
+        if signal.getsignal(stop) is _stopped_while_starting:
             signal.signal(stop, _stop_once)
 
 
