@@ -202,6 +202,32 @@ def test_sigterm_or_sighup_while_senrun_starts_says_so_in_one_line_and_exits_128
         for sig, handler in before.items():
             signal.signal(sig, handler)
 
+
+def test_a_run_started_under_nohup_outlives_the_sighup_of_its_session__spec_7():
+    """`nohup senrun allocate … &` over ssh, then logging out: the session's SIGHUP, which nohup had the run
+    ignore, stopped it ('senrun stopped (SIGHUP): nothing was written', exit 129).  A SIGHUP ignored when
+    senrun starts stays ignored, in the run and in its watching process; SIGTERM and Ctrl-C still stop it."""
+    from senrun.cli import interrupt, supervise
+
+    before = {sig: signal.getsignal(sig) for sig in interrupt.STOPS}
+    try:
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as nohup starts it
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(interrupt, "is_the_command", lambda: True)
+            interrupt.while_starting()
+        interrupt.started()
+        assert signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
+        assert signal.getsignal(signal.SIGTERM) is interrupt._stop_once
+        assert signal.getsignal(signal.SIGINT) is interrupt._stop_once
+        assert supervise._forwarded() == {signal.SIGINT, signal.SIGTERM}  # the watching process leaves it too
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)  # not under nohup: SIGHUP stops the run as before
+        assert supervise._forwarded() == set(supervise.FORWARDED)
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+
 WORKER_PROBE = '''
 import sys
 from senrun.cli import main  # as the `senrun` script begins

@@ -31,11 +31,19 @@ def is_the_command() -> bool:
         script == "__main__.py" and os.path.basename(os.path.dirname(sys.argv[0])) == "senrun")
 
 
+def kept_ignored(stop: int) -> bool:
+    """Whether a stop is SIGHUP and this process was started with it ignored: `nohup senrun allocate … &`
+    asks the run to outlive the session that started it, whose end sends SIGHUP; it stays ignored."""
+    return stop == getattr(signal, "SIGHUP", None) and signal.getsignal(stop) == signal.SIG_IGN
+
+
 def while_starting() -> None:
-    """In the `senrun` command, set the one-line Ctrl-C (SIGTERM, SIGHUP) until a command's body begins."""
+    """In the `senrun` command, set the one-line Ctrl-C (SIGTERM, SIGHUP) until a command's body begins
+    (a SIGHUP ignored by `nohup` stays ignored: `kept_ignored`)."""
     if is_the_command():
         for stop in STOP_WORDS:
-            signal.signal(stop, _stopped_while_starting)
+            if not kept_ignored(stop):
+                signal.signal(stop, _stopped_while_starting)
 
 
 #: The signals that stop a command's body as Ctrl-C does (a scheduler's SIGTERM, a closed session's SIGHUP),
@@ -60,7 +68,7 @@ def started() -> None:
     """A command's body has begun: Ctrl-C is a KeyboardInterrupt again (once: `_stop_once`), which
     the command reports with what it had written; so are SIGTERM and SIGHUP, which would otherwise
     end the process where it stands and leave its staging folder (children's data) beside --out."""
-    for stop in STOPS:
+    for stop in STOPS:  # (a SIGHUP ignored by `nohup` stays ignored: while_starting)
         if signal.getsignal(stop) is _stopped_while_starting:
             signal.signal(stop, _stop_once)
 

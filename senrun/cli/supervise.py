@@ -23,6 +23,7 @@ import signal
 import sys
 
 from ..outputs.stops import STOP_SIGNALS, present
+from .interrupt import kept_ignored
 
 #: Commands that read data (and so load Polars); the others run in this process.
 SUPERVISED = frozenset({"allocate", "validate", "simulate", "explain"})
@@ -47,7 +48,7 @@ def supervise(argv: list[str]) -> None:
     parent = os.getpid()
     # blocked from before the fork, so that none meets this process between the fork and its wait (a
     # `kill -INT` sent once the child has started would otherwise take the starting handler's way out)
-    watched = {*FORWARDED, signal.SIGCHLD}
+    watched = {*_forwarded(), signal.SIGCHLD}
     signal.pthread_sigmask(signal.SIG_BLOCK, watched)
     child = os.fork()
     if child == 0:
@@ -60,9 +61,15 @@ def supervise(argv: list[str]) -> None:
         atomic.SWAP_FD = write_end
         return
     os.close(write_end)
-    for sig in FORWARDED:  # one that another thread of this process takes (a thread a program started before calling
+    for sig in _forwarded():  # one that another thread of this process takes (a thread a program started before calling
         signal.signal(sig, lambda signum, frame: _forward(child, signum))  # main) is passed on by its handler
     _wait_and_exit(child, read_end)
+
+
+def _forwarded() -> set[int]:
+    """FORWARDED but a SIGHUP this process was started with ignored (`nohup`), which it leaves ignored, as
+    the child does (cli/interrupt.py, `kept_ignored`)."""
+    return {sig for sig in FORWARDED if not kept_ignored(sig)}
 
 
 def _forward(child: int, sig: int) -> None:
@@ -112,7 +119,7 @@ def _wait(child: int) -> int:
     The signals are blocked and taken with sigwaitinfo, which says who sent each: a terminal's Ctrl-C
     (sent by the kernel to the whole process group) has reached the child already, and is not passed
     on again.  SIGCHLD, blocked too, wakes the wait when the child ends."""
-    watched = {*FORWARDED, signal.SIGCHLD}
+    watched = {*_forwarded(), signal.SIGCHLD}
     signal.pthread_sigmask(signal.SIG_BLOCK, watched)
     while True:
         try:
