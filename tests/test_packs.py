@@ -14,7 +14,7 @@ import pytest
 
 from senrun.config.loader import load_config
 from senrun.outputs import write_outputs
-from senrun.outputs.common import column_label
+from senrun.outputs.common import column_label, element_title
 from senrun.pipeline import allocate, read_inputs
 from senrun.yearly.diff import diff_against
 from senrun.yearly.projection import project
@@ -120,7 +120,7 @@ def test_the_winners_and_losers_count_every_school_and_every_cluster_once(run):
 def test_each_cluster_pack_shows_its_row_of_clusters_csv(run):
     result, out = run
     clusters = pl.read_csv(out / "clusters.csv", infer_schema=False)
-    titles = {e.name: e.title for e in result.config.elements}
+    titles = {e.name: element_title(e) for e in result.config.elements}
     for row in clusters.iter_rows(named=True):
         ws = openpyxl.load_workbook(out / "clusters" / f"{row['cluster_id']}.xlsx")["Cluster"]
         shown = {r[0]: r[1] for r in ws.iter_rows(values_only=True) if r[0]}
