@@ -1,6 +1,8 @@
 """What the docs say senrun accepts and gives is what it accepts and gives: every problem code of
 docs/validate.md against every code senrun writes, and every config key of docs/config.md against the
-keys the config loader declares. (Each test reads text and declarations only: no run.)"""
+keys the config loader declares; the library names the docs give (`senrun.yearly.diff.largest_movers`, the
+code names of docs/rules.md) against the code, and the messages docs/inputs.md quotes against what senrun
+prints of a child. (Each test reads text and declarations only: no run.)"""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from senrun.accept import ERROR_KINDS, WARNING_KINDS
 ROOT = Path(__file__).resolve().parents[1]
 VALIDATE = (ROOT / "docs" / "validate.md").read_text(encoding="utf-8")
 CONFIG = (ROOT / "docs" / "config.md").read_text(encoding="utf-8")
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 #: Words in backticks within the codes' paragraphs that are not codes: the columns, keys and reasons
 #: a code's description names.
@@ -131,3 +134,62 @@ def test_the_fields_of_explain_json_are_those_docs_explain_md_lists_in_its_order
     result, psf, inputs = run_for_explain(load_config(path))
     assert list(explain_school(result, "A")) == _explain_fields("- `--school`: ")
     assert list(explain_upn(result, psf.rows, upn, None)) == _explain_fields("- `--upn`: ")
+
+
+def _dotted_names() -> list[tuple[str, str]]:
+    """(page, name) of every `senrun.module.name` in backticks in the README and docs (a call's
+    arguments left off; `senrun.yaml`, `senrun.exe`, the file names, left out)."""
+    found = []
+    for path in DOCS:
+        for name in re.findall(r"`(senrun(?:\.[A-Za-z_]\w*)+)", path.read_text(encoding="utf-8")):
+            if name not in ("senrun.yaml", "senrun.exe"):
+                found.append((path.name, name))
+    return found
+
+
+def test_every_senrun_module_or_function_the_docs_name_by_its_dotted_path_is_there():
+    """docs/diff.md named `senrun.diff.largest_movers` after the diff had moved to `senrun.yearly.diff`: a
+    council's script written from the page failed on its import."""
+    import importlib
+
+    names = _dotted_names()
+    assert any(n == "senrun.yearly.diff.largest_movers" for _, n in names)
+    missing = []
+    for page, name in names:
+        parts = name.split(".")
+        for cut in range(len(parts), 0, -1):
+            try:
+                target = importlib.import_module(".".join(parts[:cut]))
+            except ImportError:
+                continue
+            for attr in parts[cut:]:
+                target = getattr(target, attr, None)
+            if target is None:
+                missing.append(f"{page}: {name}")
+            break
+        else:
+            missing.append(f"{page}: {name}")
+    assert missing == []
+
+
+def test_a_message_docs_inputs_md_quotes_hides_a_childs_date_of_birth_or_upn_as_senrun_prints_it__security():
+    """docs/security.md: a message never prints a child's UPN or date of birth without
+    `--show-personal-data`; docs/inputs.md quoted `Date of Birth: "31/02/2006"`, which senrun prints
+    as `"[hidden]"`."""
+    text = (ROOT / "docs" / "inputs.md").read_text(encoding="utf-8")
+    quoted = [line for line in text.splitlines() if re.match(r"\s*(error|warning): ", line)]
+    assert len(quoted) >= 3
+    personal = [line for line in quoted if re.search(r"› (Date of Birth|DOB|UPN|Pupil UPN): \"", line)]
+    assert personal and all(': "[hidden]"' in line for line in personal), personal
+
+
+def test_every_name_the_how_column_of_docs_rules_md_gives_is_a_name_in_senruns_source():
+    """docs/rules.md says where each rule is coded; it named the history number `_history`, which the
+    code calls `_history_id`, so a reader looking for the rule found nothing."""
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "senrun").rglob("*.py"))
+    words = set(re.findall(r"\w+", source))
+    rows = [line for line in (ROOT / "docs" / "rules.md").read_text(encoding="utf-8").splitlines()
+            if line.startswith("| ") and line.count("|") >= 4]
+    names = {name for row in rows for name in re.findall(r"`([a-z_][\w.]*)`", row.split("|")[-2])}
+    assert "first_stop" in names
+    assert sorted(n for n in names if n.rsplit(".", 1)[-1] not in words) == []
