@@ -333,6 +333,10 @@ def test_files_written_in_place_whose_summary_cannot_be_shown_exit_0_and_never_s
                 " ".join(done.output.split()))
     assert len(list((tmp_path / "templates").iterdir())) == 5
     assert (tmp_path / "sample" / "senrun.yaml").is_file()
+    # init's table of mappings is shown after its draft is written: a reader that goes keeps the draft
+    done = runner.invoke(app, ["init", "--from", str(tmp_path / "sample"), "--out", str(tmp_path / "draft.yaml")])
+    assert done.exit_code == 0 and "nothing was written" not in done.output, done.output
+    assert "inputs:" in (tmp_path / "draft.yaml").read_text(encoding="utf-8")
 
 
 def test_a_path_holding_square_brackets_is_named_as_typed_where_a_command_says_what_it_wrote__spec_6(tmp_path):

@@ -34,11 +34,11 @@ def init(from_: FromOpt, out: InitOutOpt = Path("senrun.yaml"), force: ForceOpt 
     _check_config_out(out, from_, force)
     with handled(debug):
         d = draft(list(from_), out)
-        _show(d)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(d.text, encoding="utf-8")
+        out.write_text(d.text, encoding="utf-8")  # before the table: a reader that goes (`| head`) keeps the config
     todo = "Make the edits above" if d.edits else "Check the guesses above"
     with shown_after_writing(str(out)):
+        _show(d)
         console.print(f"Wrote {escape(str(out))}. {todo}, then:  senrun validate --config {escape(str(out))}",
                       soft_wrap=True)
 
