@@ -1102,14 +1102,37 @@ def test_allocate_without_a_register_in_a_later_year_says_so_on_the_terminal_unl
         loud.output.split())
     quiet = CliRunner().invoke(app, ["allocate", "-c", str(config), "-o", str(tmp_path / "out"), "--no-returns", "-q"])
     assert quiet.exit_code == 0 and "--register" not in quiet.output
+    (tmp_path / "last").mkdir()
+    last = write_run(tmp_path / "last", statements=[statement(U1, "2005-05-05")], year="2012-13",
+                     period={"start": "2012-04-01", "end": "2013-03-31"}, census_date="2012-01-19")
+    made = CliRunner().invoke(app, ["allocate", "-c", str(last), "-o", str(tmp_path / "last" / "out"), "--no-returns"])
+    assert made.exit_code == 0, made.output
     compared = CliRunner().invoke(app, ["allocate", "-c", str(config), "-o", str(tmp_path / "again"), "--no-returns",
-                                        "--previous", str(tmp_path / "out")])
-    assert compared.exit_code == 0 and "Note: no --register" not in compared.output  # (register_not_given says it)
+                                        "--previous", str(tmp_path / "last" / "out")])
+    assert compared.exit_code == 0 and "register_not_given" in compared.output
+    assert "Note: no --register" not in compared.output  # (register_not_given says it)
     (tmp_path / "first").mkdir()
     first = write_run(tmp_path / "first", statements=[statement(U1, "2005-05-05")],
                       policy={"start": "2013-04-01"})  # the policy's first year: nothing to remember
     said = CliRunner().invoke(app, ["allocate", "-c", str(first), "-o", str(tmp_path / "first" / "out"), "--no-returns"])
     assert said.exit_code == 0 and "Note: no --register" not in said.output
+
+
+def test_a_first_senrun_year_compared_with_the_councils_own_spreadsheet_still_says_no_register_was_given__spec_11_4(
+        tmp_path):
+    """A council adopting senrun part-way through the seven years gives last year's figures from its own
+    spreadsheet as --previous (docs/your-data.md): there is no psf.csv beside it, so `register_not_given`
+    cannot say it, and the note had been left out because --previous was given: PSF stopped in an earlier
+    year was paid again with no word."""
+    config = write_run(tmp_path, statements=[statement(U1, "2005-05-05")])  # 2013-14, the policy from 2012
+    own = write_csv(tmp_path / "last year.csv", [{"school_id": s["school_id"], "cluster_id": s["cluster_id"],
+                                                   "total": "1000.00"} for s in SCHOOLS])
+    run = CliRunner().invoke(app, ["allocate", "-c", str(config), "-o", str(tmp_path / "out"), "--no-returns",
+                                   "--previous", str(own)])
+    assert run.exit_code == 0, run.output
+    assert "register_not_given" not in run.output
+    assert "Note: no --register was given, in a year after the policy began (01/09/2012)" in " ".join(
+        run.output.split())
 
 
 def test_a_reinstatement_that_lifts_nothing_says_why_the_child_was_not_stopped__spec_11_4(tmp_path):

@@ -126,7 +126,8 @@ def _report(result, diff, out: Path, no_returns: bool, with_packs: bool, quiet: 
         print_movers(diff, console, names=dict(result.schools.select("school_id", "school_name").iter_rows()),
                      flag_pct=result.config.flag_pct)
     cfg = result.config
-    if result.register is None and diff is None and cfg.policy_start < cfg.period_start:  # no memory of last year
+    said = any(w.code == "register_not_given" for w in result.warnings)  # --previous beside its psf.csv
+    if result.register is None and not said and cfg.policy_start < cfg.period_start:  # no memory of last year
         console.print(f"Note: no --register was given, in a year after the policy began ({cfg.policy_start:%d/%m/%Y}): "
                       "PSF that stopped in an earlier year is paid again wherever this year's inputs would pay it. "
                       "Give last year's output folder as --register and --previous (docs/seven-years.md); nothing "
