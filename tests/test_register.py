@@ -1135,6 +1135,20 @@ def test_a_first_senrun_year_compared_with_the_councils_own_spreadsheet_still_sa
         run.output.split())
 
 
+def test_the_no_register_note_does_not_tell_a_council_starting_part_way_that_nothing_is_wrong__spec_11_4(tmp_path):
+    """"nothing is wrong if this is senrun's first year under the policy" was true of 2012-13 only: a council whose
+    first senrun year is a later one has PSF its own records stopped (a child missing from an earlier census and
+    back) paid again unless its inputs carry the stop, and no page said how."""
+    config = write_run(tmp_path, statements=[statement(U1, "2005-05-05")])  # 2013-14, the policy from 2012
+    run = CliRunner().invoke(app, ["allocate", "-c", str(config), "-o", str(tmp_path / "out"), "--no-returns"])
+    said = " ".join(run.output.split())
+    assert run.exit_code == 0 and "its inputs carry every stop made before it (docs/your-data.md)" in said
+    from pathlib import Path
+
+    page = (Path(__file__).parent.parent / "docs" / "your-data.md").read_text(encoding="utf-8")
+    assert "**A first year after 2012-13.**" in page and "`ceased_date`" in page
+
+
 def test_a_reinstatement_that_lifts_nothing_says_why_the_child_was_not_stopped__spec_11_4(tmp_path):
     """"did not stop last year" had been said alike of a child not in the register at all, of a stream the child
     has no history of (a PSF stop named as SSMN), and of a history that was continuing."""

@@ -131,7 +131,8 @@ def _report(result, diff, out: Path, no_returns: bool, with_packs: bool, quiet: 
         console.print(f"Note: no --register was given, in a year after the policy began ({cfg.policy_start:%d/%m/%Y}): "
                       "PSF that stopped in an earlier year is paid again wherever this year's inputs would pay it. "
                       "Give last year's output folder as --register and --previous (docs/seven-years.md); nothing "
-                      "is wrong if this is senrun's first year under the policy.")
+                      "is wrong if this is senrun's first year under the policy and its inputs carry every stop "
+                      "made before it (docs/your-data.md).")
     console.print(f"Wrote {escape(str(out))}/ (allocations.xlsx, pupils.xlsx (restricted), schools.csv, clusters.csv, "
                   f"psf.csv, manifest.json{', returns/' if not no_returns else ''}{', clusters/' if with_packs else ''}).",
                   soft_wrap=True)  # one line: a path is never broken across lines in a cron mail
