@@ -145,7 +145,14 @@ def test_explain_tells_a_reinstated_child_stopped_last_year_and_reinstated_by_th
     assert step["text"] == ("Register: PSF stopped last year (not_in_census, paid nothing last year); reinstated by "
                             f"reinstate: in senrun.yaml "
                             f"line {line}, so it is paid again as this year's inputs pay it (SPEC §11.4).")
-    result, psf, _ = run_for_explain(cfg)  # no register: nothing was stopped, nothing to say
+    result, psf, _ = run_for_explain(cfg)  # no register, a year after the policy began: an earlier stop is not known
+    [step] = [s for s in explain_upn(result, psf.rows, U1)["statements"][0]["steps"] if s["rule"] == "register"]
+    assert step["text"].startswith("Register: none was given (--register), in a year after the policy began: a stop "
+                                   "made in an earlier year that this year's inputs do not show")
+    (tmp_path / "first").mkdir()
+    first = load_config(write_run(tmp_path / "first", statements=[statement(U1, "2005-05-05")], period={
+        "start": "2012-04-01", "end": "2013-03-31"}, census_date="2012-01-19", year="2012-13"))
+    result, psf, _ = run_for_explain(first)  # the policy's first year: no earlier stop to know of
     assert not [s for s in explain_upn(result, psf.rows, U1)["statements"][0]["steps"] if s["rule"] == "register"]
     earlier = last_year(tmp_path, {**left(), "reason": "stopped_last_year", "released_amount": "0.00"})
     result, psf, _ = run_for_explain(cfg, register=earlier)  # held last year for a stop of the year before

@@ -390,7 +390,7 @@ def _register_step(r: dict, result: RunResult) -> dict | None:
     rest of the trail finds nothing wrong with such a child this year, and a school asks why it is paid £0."""
     register, cfg = getattr(result, "register", None), result.config
     if register is None:
-        return None
+        return _no_register_step(r, cfg)
     last = register.histories.filter((pl.col(UPN) == r[UPN]) & (pl.col(STREAM) == r["stream"]) & pl.col("stopped"))
     named = [i for i, x in enumerate(cfg.reinstate) if (x.upn, x.stream) == (r[UPN], r["stream"])]
     if last.is_empty() or not (named or r["reason"] == "stopped_last_year"):
@@ -451,6 +451,16 @@ def _statement_trail(r: dict, result: RunResult, moves: list[dict], history_rows
             "text": f"Entitlement for the period {fmt_gbp(r['entitlement'])}; paid "
                     f"{fmt_gbp(sum(x['amount'] for x in paid))}; released {fmt_gbp(released)}."
                     + (" What is released goes into the pot the clusters share (FAQ 3)." if released > 0 else "")}
+
+
+def _no_register_step(r: dict, cfg: Config) -> dict | None:
+    """Without --register in a year after the policy began, what allocate's note says, for this child: a stop made in
+    an earlier year that this year's inputs do not show is not known (SPEC §11.4)."""
+    if cfg.policy_start >= cfg.period_start or r["reason"] == "post_policy_statement":
+        return None
+    return _step("register", "Register: none was given (--register), in a year after the policy began: a stop made in "
+                 "an earlier year that this year's inputs do not show (a census the child was missing from, a move and "
+                 "back) is not known here, so PSF is paid as this year's inputs pay it (SPEC §11.4; docs/seven-years.md).")
 
 
 def _step(rule: str, text: str, stops_on: date | None = None) -> dict:
