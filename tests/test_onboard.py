@@ -72,6 +72,28 @@ def _init(tmp_path: Path, files: Path):
     return result, out
 
 
+def test_a_schools_list_of_first_middle_and_upper_schools_is_told_to_set_its_phases__spec_3_faq_3(tmp_path):
+    """The default phases end PSF at the end of Year 6, inside a three-tier council's middle school, and keep it at
+    the move to upper school: the draft's `phases:` is marked CHECK always, and a schools list whose phase column
+    names first, middle or upper schools is told so among the checks, its column named."""
+    files = council_files(tmp_path / "council")
+    _xlsx(files / "Schools list.xlsx", "Schools 2013-14", "Schools, 2013-14",
+          ["Estab No", "Establishment Name", "Locality", "School Phase", "SSA 2013-14"],
+          [("2001", "Ashby First", "North", "First", "£20,743.89"), ("2002", "Barton Upper", "North", "Upper",
+                                                                       "£61,000.00"),
+           ("2003", "Cawley Middle (deemed secondary)", "South", "Middle", "£9,500.10")])
+    result, out = _init(tmp_path, files)
+    assert result.exit_code == 0, result.output
+    told = " ".join(result.output.split())
+    assert ('phases: the schools list\'s "School Phase" column names first, middle, upper schools, but the draft has '
+            "the default primary and secondary phases") in told
+    assert re.search(r"^phases: \{nursery: \[-2, -1\], primary: \[0, 6\], secondary: \[7, 11\], post16: "
+                     r"\[12, 13\]\} +# CHECK", out.read_text(), re.M)
+    council_files(tmp_path / "two-tier")  # a primary and high schools list: the line, and nothing said
+    result, out = _init(tmp_path / "t", tmp_path / "two-tier")
+    assert "phases:" in out.read_text() and "phases: the schools list" not in " ".join(result.output.split())
+
+
 def test_init_drafts_a_config_for_council_spreadsheets_that_validates_as_drafted(tmp_path):
     result, out = _init(tmp_path, council_files(tmp_path / "council"))
     assert result.exit_code == 0, result.output

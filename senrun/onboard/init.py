@@ -337,13 +337,16 @@ def render(found: dict[str, Found], out: Path, d: Draft) -> str:
                     f"budget.pupil_specific_pot: £{pot:,} is the statements' annual amounts added up (rounded up to "
                     "£1,000), not a budget",
                     "formula.elements: one element sharing the cluster pot by " + basis + "; set your formula"]
+    d.checks[3:3] = [tiers] if (tiers := _tiers(found.get("schools"))) else []
     lines = ["# senrun config drafted by `senrun init` from your files. Every line marked CHECK is a guess",
              "# to look at; every EDIT must be done before `senrun validate` passes. Keys: docs/config.md.",
              f"year: \"{y}-{(y + 1) % 100:02d}\"   # CHECK: {why}",
              f"period: {{start: {y}-04-01, end: {y + 1}-03-31}}   # CHECK: the financial year",
              f"census_date: {census.isoformat()}   # CHECK: the spring census (third Thursday of January)",
              "policy: {start: 2012-09-01}   # CHECK: when your cluster model began",
-             "prorate: months", "missing_from_census: cease", "transfer: ends", "",
+             "prorate: months", "missing_from_census: cease", "transfer: ends",
+             f"phases: {DEFAULT_PHASES}   # CHECK: the phases you fund, by age-based year (first, middle "
+             "and high schools, all-through schools: docs/your-data.md)", "",
              "budget:",
              f"  pupil_specific_pot: {pot}   # CHECK: your pupil-specific pot in pounds (this is only the "
              "statements' annual amounts added up, rounded up to £1,000)",
@@ -360,6 +363,26 @@ def render(found: dict[str, Found], out: Path, d: Draft) -> str:
             lines += [f"  {name}:   # EDIT: no file looked like the {name} input",
                       f"    path: \"{name}.xlsx\"   # EDIT"]
     return "\n".join(lines) + "\n"
+
+
+#: The phases a draft gives, as the config's defaults are (docs/config.md), to be checked.
+DEFAULT_PHASES = "{nursery: [-2, -1], primary: [0, 6], secondary: [7, 11], post16: [12, 13]}"
+
+#: Words of a schools list's phase column that name no primary or secondary school: another system of phases.
+_OTHER_TIERS = re.compile(r"\b(first|middle|upper|all[- ]?through|through)\b", re.IGNORECASE)
+
+
+def _tiers(schools: Found | None) -> str | None:
+    """A CHECK when the schools list's phase column names first, middle, upper or all-through schools: the
+    default phases would end PSF at the end of Year 6 inside a middle school (docs/your-data.md)."""
+    header = next((p.header for p in schools.proposals if p.column == "phase"), None) if schools else None
+    named = sorted({m.group(1).lower() for v in (schools.table.values.get(header, []) if header else [])
+                    if (m := _OTHER_TIERS.search(str(v)))})
+    if not named:
+        return None
+    return (f"phases: the schools list's \"{_header(header)}\" column names {', '.join(named)} schools, but the draft "
+            "has the default primary and secondary phases, which end PSF at the end of Year 6: set your tiers by "
+            "age-based year (docs/your-data.md)")
 
 
 def _why_taken(taken, other) -> str:
