@@ -492,6 +492,16 @@ def test_a_set_value_with_a_thousands_comma_is_refused_saying_commas_separate_va
     assert "commas separate the values" in str(caught.value) and words in str(caught.value)
 
 
+@pytest.mark.parametrize("option,written", [("phases.middle=[5, 7]", "phases: {middle: [5, 7]}"),
+                                            ("budget={pupil_specific_pot: 5}", "budget: {pupil_specific_pot: 5}")])
+def test_a_set_value_that_is_a_list_or_a_mapping_is_told_to_go_in_a_scenario_file__docs_simulate_md(option, written):
+    """`--set 'phases.middle=[5, 7]'` was split at its comma into two scenarios, `[5` and `7]`, each refused with
+    "must be [first, last]": --set gives each scenario one value, and the message now writes the scenario file's line."""
+    with pytest.raises(SetOptionError) as caught:
+        sweep_overlays(BASE_RAW, [option])
+    assert "not a list or a mapping: write it in a scenario file, " + written in str(caught.value)
+
+
 def test_a_set_key_in_other_capitals_or_with_spaces_is_told_the_name_meant_or_read_as_it():
     """`--set Lump_Sum.rate=6000` listed every key but the one meant; `--set " lump_sum . rate=6000"` named an
     element 'lump_sum ' with a space no one could see."""

@@ -347,6 +347,12 @@ def parse_set(option: str) -> tuple[str, list[str]]:
     """`lump_sum.rate=0,5000,10000` → ('lump_sum.rate', ['0', '5000', '10000'])."""
     key, sep, values = option.partition("=")
     key = ".".join(part.strip() for part in key.split("."))  # (`lump_sum . rate`: the spaces are no part of a name)
+    if sep and key and values.strip().startswith(("[", "{")):  # (its commas would split it into scenarios)
+        nested = values.strip()
+        for part in reversed(key.split(".")):
+            nested = f"{{{part}: {nested}}}"
+        raise SetOptionError(f"--set {option!r}: --set gives each scenario one value, not a list or a mapping: write "
+                             f"it in a scenario file, {nested[1:-1]} (docs/simulate.md), and give that as --scenario")
     texts = [v.strip() for v in values.split(",")]
     if not sep or not key or not all(texts):
         raise SetOptionError(f"--set {option!r}: expected KEY=V1,V2,… such as lump_sum.rate=0,5000,10000")
