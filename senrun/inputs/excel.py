@@ -353,12 +353,32 @@ def _scan(book: zipfile.ZipFile, part: str) -> SheetScan:
             _hidden(scan, data)
             tail = data[-_OVERLAP:]
     if scan.cells > MAX_CELLS:
+        _placed_extent(book, part, scan)
+    if scan.cells > MAX_CELLS:
         last = max(scan.columns, key=_col_index).decode()
         raise Unreadable(f"has a sheet spanning {scan.cells:,} cells (rows {scan.min_row:,} to {scan.max_row:,}, "
                          f"{len(scan.columns)} columns used out to column {last}):"
                          f" refused, as more than senrun reads from a workbook ({MAX_CELLS:,}); delete the stray "
                          "cells far below or to the right of the data, or save the sheet as CSV")
     return scan
+
+
+#: A cell with something in it (not `<c r="XFD1" s="3"/>`, a formatted empty cell, which calamine does not place).
+_HELD_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})(\d{1,7})"[^>]*?(?<!/)>')
+
+
+def _placed_extent(book: zipfile.ZipFile, part: str, scan: SheetScan) -> None:
+    """Narrow the scan's rows and columns to the cells that hold something, as calamine places them: a border
+    or a fill over empty cells out to column XFD or row 1,048,576 (formatting whole rows or columns) spans
+    no cell calamine holds.  A second pass, made only for a sheet the first pass found too large."""
+    scan.min_row, scan.max_row, scan.columns, tail = 1 << 30, 0, set(), b""
+    with book.open(part) as stream:
+        while chunk := _read(stream):
+            data = tail + chunk
+            for column, row in _HELD_REF.findall(data):
+                scan.min_row, scan.max_row = min(scan.min_row, int(row)), max(scan.max_row, int(row))
+                scan.columns.add(column)
+            tail = data[-_OVERLAP:]
 
 
 def _read(stream) -> bytes:

@@ -1,0 +1,53 @@
+"""Statements and schools workbooks as council officers leave them after years in Excel: formatting over
+empty cells, formulas written by programs that do not calculate, merged cells, protected and filtered sheets
+(SPEC §5, docs/inputs.md)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import xlsxwriter
+from openpyxl.styles import Border, PatternFill, Side
+
+from senrun.config.loader import InputSpec
+from senrun.errors import Issues
+from senrun.inputs.load import read_input
+
+HEADER = ["Pupil UPN", "Date of Birth", "Statement Date", "PSF School", "Annual PSF", "Stream"]
+COLUMNS = tuple(zip(HEADER, ("upn", "date_of_birth", "statement_date", "school_id", "annual_amount", "stream")))
+ROWS = [["D926200113001", date(2001, 11, 14), date(2010, 3, 1), "9262001", 9876.54, "PSF"],
+        ["W926200111002", date(2005, 3, 1), date(2011, 6, 1), "9262001", 8400, "SSMN"],
+        ["Y926400109003", date(2000, 1, 10), date(2009, 9, 1), "9264001", 12000, "SSMN"],
+        ["U926200212004", date(2006, 5, 5), date(2012, 1, 10), "9262002", 1500, "SSMN"]]
+
+
+def statements_sheet(path: Path) -> tuple[openpyxl.Workbook, object]:
+    """The statements on a sheet of a new openpyxl workbook (saved by the caller, after its changes)."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "Statements"
+    ws.append(HEADER)
+    for row in ROWS:
+        ws.append(row)
+    return book, ws
+
+
+def read_statements(path: Path):
+    issues = Issues()
+    table = read_input(InputSpec("statements", path, path.name, sheet="Statements", columns=COLUMNS), issues)
+    return table, issues
+
+
+def test_borders_and_fills_over_empty_cells_out_to_column_xfd_and_row_1048576_are_read_as_the_table_they_frame__spec_5(
+        tmp_path):
+    path = tmp_path / "statements.xlsx"
+    book, ws = statements_sheet(path)
+    thin = Side(style="thin")
+    ws.cell(row=1, column=16384).fill = PatternFill("solid", fgColor="FFFF00")  # the header row coloured to XFD
+    ws.cell(row=1048576, column=16384).border = Border(bottom=thin)  # a border left at the sheet's far corner
+    book.save(path)
+    table, issues = read_statements(path)
+    assert issues.items == []
+    assert table.frame["annual_amount"].to_list() == [987654, 840000, 1200000, 150000]
