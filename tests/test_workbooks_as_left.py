@@ -51,3 +51,19 @@ def test_borders_and_fills_over_empty_cells_out_to_column_xfd_and_row_1048576_ar
     table, issues = read_statements(path)
     assert issues.items == []
     assert table.frame["annual_amount"].to_list() == [987654, 840000, 1200000, 150000]
+
+
+def test_a_protected_sheet_filtered_to_some_rows_is_said_to_be_filtered_and_told_to_clear_the_filter__spec_5(
+        tmp_path):
+    path = tmp_path / "statements.xlsx"
+    book, ws = statements_sheet(path)
+    ws.auto_filter.ref = "A1:F5"
+    ws.auto_filter.add_filter_column(5, ["PSF"])
+    for row in (3, 4, 5):
+        ws.row_dimensions[row].hidden = True
+    ws.protection.sheet = True  # written before the filter, with its own autoFilter="1" (filtering not allowed)
+    book.save(path)
+    _, issues = read_statements(path)
+    [warning] = [i for i in issues.items if i.code == "hidden_rows"]
+    assert warning.message.startswith("rows 3–5 are hidden in Excel (the sheet is filtered, on A1:F5)")
+    assert "clear the filter" in warning.message

@@ -478,13 +478,16 @@ def _hidden(scan: SheetScan, data: bytes) -> None:
             if number:
                 scan.hidden.add(int(number.group(1)) - 1)
         at = data.find(b"hidden=", at + 7)
-    # the autofilter follows the rows (the sheet's XML puts it after them), and matters only for hidden rows
+    # the autofilter follows the rows (the sheet's XML puts it after them), and matters only for hidden rows; a
+    # protected sheet's `<sheetProtection … autoFilter="0"/>` comes before it, and is passed over
     at = data.find(b"autoFilter") if scan.hidden else -1
-    if at >= 0:
+    while at >= 0:
         found = _AUTOFILTER.match(data, data.rfind(b"<", 0, at))
         if found:
             scan.filter_range = found.group(1).decode()
             scan.filtering = scan.filtering or data.find(b"filterColumn", found.end()) >= 0
+            break
+        at = data.find(b"autoFilter", at + 10)
 
 
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\sref="([A-Z]{1,3})(\d{1,7}):([A-Z]{1,3})(\d{1,7})"')
