@@ -67,3 +67,17 @@ def test_a_protected_sheet_filtered_to_some_rows_is_said_to_be_filtered_and_told
     [warning] = [i for i in issues.items if i.code == "hidden_rows"]
     assert warning.message.startswith("rows 3–5 are hidden in Excel (the sheet is filtered, on A1:F5)")
     assert "clear the filter" in warning.message
+
+
+def test_a_stream_merged_down_three_rows_is_warned_of_below_its_first_row_not_silently_read_as_psf__spec_5_docs_inputs(
+        tmp_path):
+    path = tmp_path / "statements.xlsx"
+    book, ws = statements_sheet(path)
+    ws.merge_cells("F3:F5")  # Excel shows SSMN on rows 3–5; the file holds it on row 3 alone
+    book.save(path)
+    table, issues = read_statements(path)
+    assert table.frame["stream"].to_list() == ["PSF", "SSMN", "PSF", "PSF"]  # read as the file holds it, …
+    merged = [i for i in issues.items if i.code == "merged_cells"]
+    assert [(i.row, i.column) for i in merged] == [(4, "Stream"), (5, "Stream")]  # … and told
+    assert merged[0].message.startswith("row 4 is part of cells merged from row 3, so the file holds no value here; "
+                                        "it is read as blank (so PSF), not as the value Excel shows there")

@@ -128,7 +128,8 @@ def read_input(spec: InputSpec, issues: Issues, cell_checks=()) -> Table | None:
             return None
         table.frame = _parse_columns(raw, wanted, columns, table, issues)
         table.merged = raw.merged  # an empty cell inside merged cells says so
-        note_merged(raw, table.frame, wanted, {c.name for c in columns if c.required}, table.where, issues)
+        note_merged(raw, table.frame, wanted, {c.name for c in columns if c.required}, table.where, issues,
+                    {c.name: c.default for c in columns if c.default is not None})
         _money_totals(table, columns, issues)
     except Unreadable as exc:
         from ..suggest import missing_file_hint

@@ -236,12 +236,13 @@ def empty_message(merged: dict[str, dict[int, int]], header: str | None, row: in
 
 
 def note_merged(raw: Raw, frame: pl.DataFrame, columns: dict[str, str], required: set[str],
-                where: Callable[..., dict], issues) -> None:
+                where: Callable[..., dict], issues, defaults: dict[str, str] | None = None) -> None:
     """An empty cell inside cells merged across rows says so: Excel shows the merged value there, but the
     file holds it only in the first row.  An 'is empty' error on such a cell is told what happened, and a
     blank read from one in an optional column is a warning (read as blank, not as the value shown).
     `frame` is the input as parsed (internal names and ROW), `columns` the user's header → internal name;
-    a `required` column's blanks are errors of the checks (worded by `empty_message`), not warned of here."""
+    a `required` column's blanks are errors of the checks (worded by `empty_message`), not warned of here; a
+    column of `defaults` (internal name → the value of a blank, such as a stream's PSF) has its blanks so filled."""
     from ..errors import Issue
     from .cells import EMPTY
 
@@ -262,14 +263,32 @@ def note_merged(raw: Raw, frame: pl.DataFrame, columns: dict[str, str], required
             continue
         reported = {i.row for i in issues.items if i.column == header and i.sheet == raw.sheet}
         rows = pl.Series(sorted(r for r in inside if r not in reported), dtype=frame.schema[ROW])
-        blank = frame.filter(pl.col(ROW).is_in(rows.implode()) & pl.col(name).is_null())[ROW].to_list()
+        default = (defaults or {}).get(name)
+        blank = _read_blank(frame, name, rows, inside, default)
         for row in blank[:max(0, MAX_MERGED_NOTES - noted)]:
-            issues.warn("merged_cells", _merged_words(row, inside[row], read_blank=True), **where(name, row))
+            issues.warn("merged_cells", _merged_words(row, inside[row], read_blank=True, default=default),
+                        **where(name, row))
         noted += len(blank)
 
 
-def _merged_words(row: int, first: int, read_blank: bool = False) -> str:
-    blank = "it is read as blank, not as the value Excel shows there: " if read_blank else ""
+def _read_blank(frame: pl.DataFrame, name: str, rows: pl.Series, inside: dict[int, int],
+                default: str | None) -> list[int]:
+    """The rows of `rows` (inside cells merged across rows, below the first) read as blank: empty, or, in a column
+    whose blank has a value (`default`: a blank stream is PSF), holding it where the merged cells' first row holds
+    another value (Excel shows SSMN all down the merged cells; the rows below the first would be paid as PSF)."""
+    at = frame.filter(pl.col(ROW).is_in(rows.implode()))
+    if default is None:
+        return at.filter(pl.col(name).is_null())[ROW].to_list()
+    at = at.filter(pl.col(name).cast(pl.String) == default)[ROW].to_list()
+    firsts = pl.Series(sorted({inside[r] for r in at}), dtype=frame.schema[ROW])
+    shown = frame.filter(pl.col(ROW).is_in(firsts.implode())).select(ROW, pl.col(name).cast(pl.String))
+    shown = dict(zip(shown[ROW].to_list(), shown[name].to_list()))
+    return [r for r in at if shown.get(inside[r], default) != default]
+
+
+def _merged_words(row: int, first: int, read_blank: bool = False, default: str | None = None) -> str:
+    read_as = f"blank (so {default})" if default else "blank"
+    blank = f"it is read as {read_as}, not as the value Excel shows there: " if read_blank else ""
     return f"row {row} is part of cells merged from row {first}, so the file holds no value here; {blank}" \
            "unmerge the cells and fill in each row"
 
