@@ -81,3 +81,27 @@ def test_a_stream_merged_down_three_rows_is_warned_of_below_its_first_row_not_si
     assert [(i.row, i.column) for i in merged] == [(4, "Stream"), (5, "Stream")]  # … and told
     assert merged[0].message.startswith("row 4 is part of cells merged from row 3, so the file holds no value here; "
                                         "it is read as blank (so PSF), not as the value Excel shows there")
+
+
+def test_a_formula_saved_by_xlsxwriter_without_its_value_is_an_error_not_0_pounds__spec_5_spec_8(tmp_path):
+    """XlsxWriter does not calculate: it saves each formula with the value 0 and marks the workbook to be
+    calculated when opened. Read as it stands, `=192.45*52` would be £0.00 of PSF."""
+    path = tmp_path / "statements.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    ws = book.add_worksheet("Statements")
+    dates = book.add_format({"num_format": "dd/mm/yyyy"})
+    ws.write_row(0, 0, HEADER)
+    for r, row in enumerate(ROWS, start=1):
+        ws.write_row(r, 0, row[:1])
+        ws.write_datetime(r, 1, row[1], dates)
+        ws.write_datetime(r, 2, row[2], dates)
+        ws.write_row(r, 3, row[3:])
+    ws.write_formula(1, 4, "=192.45*52")  # the annual amount, as a weekly rate × 52
+    ws.write_formula(2, 2, "=DATE(2011,6,1)", dates)
+    ws.write_formula(3, 4, "=12000", None, 12000)  # given its value: read as it
+    book.close()
+    table, issues = read_statements(path)
+    bad = sorted((i.row, i.column) for i in issues.errors)
+    assert bad == [(2, "Annual PSF"), (3, "Statement Date")]
+    assert all("is a formula with no calculated value" in i.message for i in issues.errors)
+    assert any("=192.45*52" in i.message for i in issues.errors)

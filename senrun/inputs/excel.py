@@ -142,10 +142,10 @@ def read_sheet_found(path: Path | bytes, sheet: str | None) -> SheetRead:
 
     data = path if isinstance(path, bytes) else Path(path).read_bytes()
     with _open(data) as book:
-        sheets, date1904 = _book(book)
+        sheets, date1904, placeholders = _book(book)
         name = _choose(sheet, sheets)
         part = sheets[name].part
-        scan = _scan(book, part) if part else SheetScan()
+        scan = _scan(book, part, placeholders) if part else SheetScan()
         first_col = _first_content_col(book, part) if scan.failed or scan.merged else 0
     try:
         reader = fastexcel.read_excel(data)
@@ -266,9 +266,9 @@ def _sheets(book: zipfile.ZipFile) -> dict[str, SheetEntry]:
     return _book(book)[0]
 
 
-def _book(book: zipfile.ZipFile) -> tuple[dict[str, SheetEntry], bool]:
-    """The workbook's sheets (`_sheets`) and whether its dates count from 1904 (`_date1904`), from one reading
-    of its xl/workbook.xml."""
+def _book(book: zipfile.ZipFile) -> tuple[dict[str, SheetEntry], bool, bool]:
+    """The workbook's sheets (`_sheets`), whether its dates count from 1904 (`_date1904`) and whether its
+    formulas' values are placeholders (`_not_calculated`), from one reading of its xl/workbook.xml."""
     try:
         workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
         rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
@@ -296,7 +296,17 @@ def _book(book: zipfile.ZipFile) -> tuple[dict[str, SheetEntry], bool]:
         out[name] = SheetEntry(part, el.get("state", "visible") == "visible", table)
     if not out:
         raise Unreadable("is a workbook with no sheets")
-    return out, _date1904(workbook)
+    return out, _date1904(workbook), _not_calculated(workbook)
+
+
+def _not_calculated(workbook: ElementTree.Element) -> bool:
+    """Whether the workbook asks to be calculated when opened (`<calcPr fullCalcOnLoad="1"/>`), as a program that
+    does not calculate marks what it writes: XlsxWriter then saves each formula with the value 0 unless told
+    another.  Excel, saving a workbook, has calculated it and does not write the flag."""
+    for el in workbook.iter():
+        if _local(el.tag) == "calcPr":
+            return el.get("fullCalcOnLoad") in ("1", "true")
+    return False
 
 
 def _date1904(workbook: ElementTree.Element) -> bool:
@@ -327,9 +337,10 @@ def _choose(sheet: str | None, sheets: dict[str, SheetEntry]) -> str:
     return sheet
 
 
-def _scan(book: zipfile.ZipFile, part: str) -> SheetScan:
+def _scan(book: zipfile.ZipFile, part: str, placeholders: bool = False) -> SheetScan:
     """One streaming pass over the sheet's XML: its extent (refused beyond MAX_CELLS), its error cells
-    and its formulas saved without a value."""
+    and its formulas saved without a value (with `placeholders`, in a workbook not calculated since it was
+    written, also those saved with the value 0, XlsxWriter's stand-in for a value)."""
     scan, size, tail = SheetScan(), 0, b""
     try:
         stream = book.open(part)
@@ -348,6 +359,8 @@ def _scan(book: zipfile.ZipFile, part: str) -> SheetScan:
                 scan.failed.update(_error_cells(data))
             if _maybe_uncalculated(data):
                 scan.failed.update(_uncalculated(data))
+            if placeholders and b"<v>0</v>" in data:
+                scan.failed.update(_uncalculated(data, _ZERO_VALUE))
             if b"mergeCell " in data or b":mergeCell" in data:
                 scan.merged = sorted(set(scan.merged) | set(_merged(data)))  # (pieces overlap: once each)
             _hidden(scan, data)
@@ -443,10 +456,16 @@ def _error_cells(xml: bytes) -> dict[tuple[int, int], str]:
     return found
 
 
-def _uncalculated(xml: bytes) -> dict[tuple[int, int], str]:
-    """(0-based row, 0-based column) → `#UNCALCULATED:=formula`, for formula cells saved without a value."""
+#: A formula cell saved with the value 0 (with `fullCalcOnLoad`, a placeholder: XlsxWriter's `write_formula`).
+_ZERO_VALUE = re.compile(rb"<(?:\w+:)?c\b([^>]*)>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)\s*"
+                         rb"<(?:\w+:)?v>0</(?:\w+:)?v>\s*</(?:\w+:)?c>")
+
+
+def _uncalculated(xml: bytes, pattern: re.Pattern = _NO_VALUE) -> dict[tuple[int, int], str]:
+    """(0-based row, 0-based column) → `#UNCALCULATED:=formula`, for formula cells saved without a value (or
+    with the placeholder `pattern` finds)."""
     found = {}
-    for m in _NO_VALUE.finditer(xml):
+    for m in pattern.finditer(xml):
         if _STRING_RESULT.search(m.group(1)):  # calculated: its text is "" (=IF(…, "", …), the usual blank)
             continue
         at = _where(m.group(1))
