@@ -105,3 +105,31 @@ def test_a_formula_saved_by_xlsxwriter_without_its_value_is_an_error_not_0_pound
     assert bad == [(2, "Annual PSF"), (3, "Statement Date")]
     assert all("is a formula with no calculated value" in i.message for i in issues.errors)
     assert any("=192.45*52" in i.message for i in issues.errors)
+
+
+def test_a_sheet_too_large_whose_cells_carry_no_reference_is_refused_in_words_not_a_traceback__spec_5(tmp_path):
+    """Some programs write cells with no `r="B2"` reference, each placed from column A on: a sheet of them spanning
+    more than senrun reads was told by its last column used, which such a sheet has none of (a ValueError)."""
+    import zipfile
+
+    import pytest
+
+    from senrun.inputs.excel import MAX_CELLS, Unreadable, read_sheet_found
+
+    rows, per_row = 1_400, 13  # 18,200 cells without a reference: 16,384 columns × 1,400 rows placed
+    assert rows * (1 << 14) > MAX_CELLS
+    path = tmp_path / "statements.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    book.add_worksheet("Statements").write(0, 0, "x")
+    book.close()
+    cells = "".join(f'<row r="{r}">' + "<c><v>1</v></c>" * per_row + "</row>" for r in range(1, rows + 1))
+    with zipfile.ZipFile(path) as old:
+        parts = {name: old.read(name) for name in old.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    start, end = sheet.index("<sheetData>") + len("<sheetData>"), sheet.index("</sheetData>")
+    parts["xl/worksheets/sheet1.xml"] = (sheet[:start] + cells + sheet[end:]).encode()
+    with zipfile.ZipFile(path, "w") as new:
+        for name, data in parts.items():
+            new.writestr(name, data)
+    with pytest.raises(Unreadable, match="cells with no reference, each placed in a column of its own"):
+        read_sheet_found(path, "Statements")

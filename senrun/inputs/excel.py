@@ -368,9 +368,9 @@ def _scan(book: zipfile.ZipFile, part: str, placeholders: bool = False) -> Sheet
     if scan.cells > MAX_CELLS:
         _placed_extent(book, part, scan)
     if scan.cells > MAX_CELLS:
-        last = max(scan.columns, key=_col_index).decode()
-        raise Unreadable(f"has a sheet spanning {scan.cells:,} cells (rows {scan.min_row:,} to {scan.max_row:,}, "
-                         f"{len(scan.columns)} columns used out to column {last}):"
+        used = (f"{len(scan.columns)} columns used out to column {max(scan.columns, key=_col_index).decode()}"
+                if scan.columns else f"{scan.loose:,} cells with no reference, each placed in a column of its own")
+        raise Unreadable(f"has a sheet spanning {scan.cells:,} cells (rows {scan.min_row:,} to {scan.max_row:,}, {used}):"
                          f" refused, as more than senrun reads from a workbook ({MAX_CELLS:,}); delete the stray "
                          "cells far below or to the right of the data, or save the sheet as CSV")
     return scan
