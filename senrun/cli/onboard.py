@@ -37,7 +37,7 @@ def init(from_: FromOpt, out: InitOutOpt = Path("senrun.yaml"), force: ForceOpt 
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(d.text, encoding="utf-8")  # before the table: a reader that goes (`| head`) keeps the config
     todo = "Make the edits above" if d.edits else "Check the guesses above"
-    with shown_after_writing(str(out)):
+    with handled(debug, writes=False), shown_after_writing(str(out)):  # (the draft is written: never "nothing was")
         _show(d)
         console.print(f"Wrote {escape(str(out))}. {todo}, then:  senrun validate --config {escape(str(out))}",
                       soft_wrap=True)
