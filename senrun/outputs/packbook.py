@@ -98,7 +98,7 @@ def new_pack_book(title: str) -> tuple[Workbook, io.BytesIO, list[Worksheet], Pa
     """An empty pack workbook: (book, buffer it writes into, its sheets, its formats).  The formats
     are numbered as the cells first use them (no xlsx.register_formats): as packs always were."""
     buffer = io.BytesIO()
-    book, fmt = new_workbook(buffer, title)
+    book, fmt = new_workbook(buffer, title, "Special educational needs funding: a cluster's pack")
     formats = PackFormats(*(getattr(fmt, f.name) for f in fields(fmt)), wrapped=book.add_format(WRAPPED),
                           pct1=book.add_format({"num_format": PCT1_FORMAT}))
     return book, buffer, [book.add_worksheet(name) for name in SHEETS], formats

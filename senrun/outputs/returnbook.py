@@ -151,7 +151,7 @@ def return_title(school: SchoolReturn) -> str:
 def new_return_book(title: str) -> tuple[Workbook, io.BytesIO, TableSheet, Formats]:
     """An empty return workbook: (book, buffer it writes into, its sheet, its formats)."""
     buffer = io.BytesIO()
-    book, base = new_workbook(buffer, title)
+    book, base = new_workbook(buffer, title, "Special educational needs funding: a school's return")
     fmt = ReturnFormats(*(getattr(base, f.name) for f in fields(base)), why=book.add_format(WHY))
     register_formats(fmt)  # every return has the same styles, whichever formats its cells use
     return book, buffer, book.add_worksheet("Return", worksheet_class=TableSheet), fmt

@@ -34,7 +34,8 @@ PUPILS_BOOK = "pupils.xlsx"
 def workbook_bytes(result: RunResult, diff: pl.DataFrame | None = None) -> bytes:
     """The whole allocation workbook, as bytes: the publishable pack, with no personal data."""
     buffer = io.BytesIO()
-    book, fmt = new_workbook(buffer, f"SEN funding allocations {result.config.year}")
+    book, fmt = new_workbook(buffer, f"SEN funding allocations {result.config.year}",
+                             "Special educational needs funding: the Schools Forum pack")
 
     def sheet(name: str) -> TableSheet:
         return book.add_worksheet(name, worksheet_class=TableSheet)

@@ -54,17 +54,18 @@ class Formats:
     header_wrap: object
 
 
-def open_book(buffer: io.BytesIO, title: str) -> Workbook:
+def open_book(buffer: io.BytesIO, title: str, subject: str = "") -> Workbook:
     """A workbook writing into `buffer`: text never read as a formula, a link or a number, and fixed properties
-    (the same bytes for the same figures)."""
+    (the same bytes for the same figures): its title, and the `subject` a published workbook is listed by."""
     book = xlsxwriter.Workbook(buffer, WORKBOOK_OPTIONS)
-    book.set_properties({"title": title, "author": "senrun", "created": FIXED_CREATED})
+    book.set_properties({"title": title, **({"subject": subject} if subject else {}), "author": "senrun",
+                         "created": FIXED_CREATED})
     return book
 
 
-def new_workbook(buffer: io.BytesIO, title: str) -> tuple[Workbook, Formats]:
+def new_workbook(buffer: io.BytesIO, title: str, subject: str = "") -> tuple[Workbook, Formats]:
     """A workbook writing into `buffer` (open_book), with the shared formats."""
-    book = open_book(buffer, title)
+    book = open_book(buffer, title, subject)
     add = book.add_format
     formats = Formats(
         title=add({"bold": True, "font_size": 14}),
