@@ -5,6 +5,8 @@ read from their parts (SPEC §6; docs/outputs.md)."""
 
 from __future__ import annotations
 
+import html
+import re
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -50,3 +52,29 @@ def test_every_published_workbook_has_a_title_and_a_subject_in_its_properties__w
     assert subjects == {"out": "Special educational needs funding: the Schools Forum pack",
                         "clusters": "Special educational needs funding: a cluster's pack",
                         "returns": "Special educational needs funding: a school's return"}
+
+
+def luminance(colour: str) -> float:
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+#: The colours a number format may name, as Excel shows them.
+FORMAT_COLOURS = {"red": "FF0000", "blue": "0000FF", "green": "00FF00", "magenta": "FF00FF", "cyan": "00FFFF",
+                  "yellow": "FFFF00", "white": "FFFFFF", "black": "000000"}
+
+
+def test_no_published_figure_is_shown_in_a_colour_below_the_contrast_of_wcag_1_4_3(out):
+    """Negative money was in Excel's [Red], #FF0000: 4.0 to 1 on white, below the 4.5 to 1 of WCAG 1.4.3 (AA)
+    for text under 18 points. Its minus sign says it is negative."""
+    white = luminance("FFFFFF")
+    for path in published(out):
+        formats = [html.unescape(f) for f in re.findall(r'formatCode="([^"]*)"', part(path, "xl/styles.xml"))]
+        assert any("£" in f for f in formats), path.name
+        for code in formats:
+            for name in re.findall(r"\[([A-Za-z]+)\]", code):
+                colour = luminance(FORMAT_COLOURS[name.lower()])
+                assert (white + 0.05) / (colour + 0.05) >= 4.5, (path.name, code)
+        for negative in (f.split(";")[1] for f in formats if "£" in f and ";" in f):
+            assert re.sub(r"^\[[A-Za-z]+\]", "", negative).startswith("-"), (path.name, negative)  # a sign, not colour alone

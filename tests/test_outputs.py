@@ -17,7 +17,7 @@ from senrun.outputs.csvs import csv_bytes, pounds_expr
 
 from outputs_fixture import SCHOOLS, assemble, LINES, build_diff, build_result
 
-CURRENCY = "£#,##0.00;[Red]-£#,##0.00"
+CURRENCY = "£#,##0.00;-£#,##0.00"
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from xlsxwriter.worksheet import Worksheet
 from .common import FIXED_CREATED
 from .tablesheet import MAX_FOOTER, fit_units, utf16_units
 
-MONEY_FORMAT = "£#,##0.00;[Red]-£#,##0.00"
+MONEY_FORMAT = "£#,##0.00;-£#,##0.00"  # not in [Red]: #FF0000 on white is 4.0 to 1, below WCAG 1.4.3's 4.5
 DATE_FORMAT = "dd/mm/yyyy"
 INT_FORMAT = "#,##0"
 PCT_FORMAT = '0.00"%"'  # change_pct holds per cents (12.5 is 12.5%), to 2 dp as flag_pct is tested: unscaled

@@ -36,7 +36,7 @@ from .simlayout import LABELS, bands_sheet, with_school_names
 from .projection import PROJECTION_COLUMNS, projection_csv_bytes
 from .simulate import SCENARIO_COLUMNS, SimulationResult, outcomes_frame, scenarios_frame
 
-MONEY_FORMAT = "£#,##0.00;[Red]-£#,##0.00"
+MONEY_FORMAT = "£#,##0.00;-£#,##0.00"  # as outputs/xlsx.py: not in [Red], below WCAG 1.4.3's contrast
 MONEY = {"base_total", "scenario_total", "change", "cluster_pot", "money_moved", "largest_gain", "largest_loss",
          "total", "continuing_psf", "released_psf", "topslices"}
 RESERVED = {"overview", "projection", "history", "overview chart", "winners and losers", "winners chart",
