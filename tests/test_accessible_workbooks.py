@@ -78,3 +78,23 @@ def test_no_published_figure_is_shown_in_a_colour_below_the_contrast_of_wcag_1_4
                 assert (white + 0.05) / (colour + 0.05) >= 4.5, (path.name, code)
         for negative in (f.split(";")[1] for f in formats if "£" in f and ";" in f):
             assert re.sub(r"^\[[A-Za-z]+\]", "", negative).startswith("-"), (path.name, negative)  # a sign, not colour alone
+
+
+def drawing_objects(path: Path) -> list[tuple[str, str]]:
+    """Each object drawn on a sheet of the workbook: its name and its description (alt text)."""
+    found = []
+    with zipfile.ZipFile(path) as z:
+        for name in (n for n in z.namelist() if re.fullmatch(r"xl/drawings/drawing\d+\.xml", n)):
+            found += [(pr.get("name"), pr.get("descr", "")) for pr in ET.fromstring(z.read(name)).iter(f"{{{NS['xdr']}}}cNvPr")]
+    return found
+
+
+def test_every_object_drawn_in_a_published_workbook_has_alt_text__wcag_1_1_1(out):
+    """The Schools sheet's text box (FAQ 2, 13: the cluster share is notional) had no alt text, which Excel's
+    Accessibility Checker reports as missing; it now carries its note."""
+    objects = [o for path in published(out) for o in drawing_objects(path)]
+    assert sorted(name for name, _ in objects) == ["Chart 1", "Chart 1", "TextBox 1"]  # each chart in a drawing of its own
+    for name, described in objects:
+        assert len(described) > 40, name
+    text_box = dict(objects)["TextBox 1"]
+    assert text_box.startswith("A school's cluster share is notional") and "FAQ 2, 13" in text_box

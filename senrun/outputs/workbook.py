@@ -296,13 +296,13 @@ def footer_text(result: RunResult, whose: str = "") -> str:
 
 
 def add_notional_note(ws: Worksheet, schools: pl.DataFrame, delegation: str) -> None:
-    """FAQ 2, 13 beside the Schools table: a text box (not a cell, so the table reads back clean)
-    and a comment on the cluster share's header."""
+    """FAQ 2, 13 beside the Schools table: a text box (not a cell, so the table reads back clean), its alt
+    text the note itself, and a comment on the cluster share's header."""
     columns = schools.columns
     note = common.notional_note(delegation, "A school's")
     ws.insert_textbox(1, len(columns) + 1, note,
                       {"width": 360, "height": 70, "font": {"bold": True},
-                       "fill": {"color": "#FFF2CC"}, "object_position": 3})
+                       "fill": {"color": "#FFF2CC"}, "object_position": 3, "description": note})
     ws.print_area(0, 0, schools.height + 1, len(columns) - 1)  # the note is for the screen; the page holds the table
     if "cluster_share" in columns:
         ws.write_comment(0, columns.index("cluster_share"), note,
