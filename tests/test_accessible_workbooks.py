@@ -98,3 +98,19 @@ def test_every_object_drawn_in_a_published_workbook_has_alt_text__wcag_1_1_1(out
         assert len(described) > 40, name
     text_box = dict(objects)["TextBox 1"]
     assert text_box.startswith("A school's cluster share is notional") and "FAQ 2, 13" in text_box
+
+
+def test_the_winners_and_losers_chart_tells_schools_from_clusters_by_pattern_not_colour_alone__wcag_1_4_1(out):
+    """Its two series had Excel's default blue and red fills, told apart by colour alone: now one is solid and
+    the other hatched, each outlined."""
+    with zipfile.ZipFile(out / "allocations.xlsx") as z:
+        charts = [ET.fromstring(z.read(n)) for n in z.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", n)]
+    winners = [c for c in charts if len(list(c.iter(f"{{{NS['c']}}}ser"))) == 2]
+    assert len(winners) == 1
+    fills = []
+    for series in winners[0].iter(f"{{{NS['c']}}}ser"):
+        properties = series.find("c:spPr", NS)
+        assert properties is not None and properties.find("a:ln/a:solidFill", NS) is not None  # outlined
+        fills.append("pattern" if properties.find("a:pattFill", NS) is not None else
+                     "solid" if properties.find("a:solidFill", NS) is not None else "default")
+    assert sorted(fills) == ["pattern", "solid"]

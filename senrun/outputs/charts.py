@@ -96,6 +96,14 @@ BAND_FILLS = (
 BAND_BORDER = {"border": {"color": "#404040", "width": 0.5}}
 
 
+#: allocations.xlsx's winners and losers chart: its schools solid dark blue, its clusters hatched dark orange on
+#: white, each outlined, so that the two are told apart by pattern, not by colour alone (WCAG 1.4.1), also in grey.
+SCHOOLS_CLUSTERS_SERIES = (
+    {"fill": {"color": "#08519C"}, **BAND_BORDER},
+    {"pattern": {"pattern": "wide_upward_diagonal", "fg_color": "#A63603", "bg_color": "#FFFFFF"}, **BAND_BORDER},
+)
+
+
 def band_series(i: int) -> dict:
     """The fill and outline of the i-th band of change (present.BANDS) in a chart's series."""
     return {**BAND_FILLS[i], **BAND_BORDER}

@@ -18,7 +18,7 @@ from ..money import fmt_gbp
 from ..result import RunResult
 from . import common, present
 from .tables import write_frame, write_table_sheet
-from .charts import axis_name, chart_sheet
+from .charts import SCHOOLS_CLUSTERS_SERIES, axis_name, chart_sheet
 from .reconciliation import reconciliation_summary
 from .tablesheet import TableSheet
 from .xlsx import (LINE_POINTS, Formats, close_to_bytes, finish_print, footer, keep_together, new_workbook, page_height,
@@ -274,7 +274,7 @@ def winners_sheet(book: Workbook, ws: Worksheet, fmt: Formats, bands: pl.DataFra
     chart = book.add_chart({"type": "column"})
     for col, name in ((1, "Schools"), (2, "Clusters")):
         chart.add_series({"name": name, "categories": [ws.name, 2, 0, last - 1, 0],
-                          "values": [ws.name, 2, col, last - 1, col]})
+                          "values": [ws.name, 2, col, last - 1, col], **SCHOOLS_CLUSTERS_SERIES[col - 1]})
     chart.set_title({"name": "Schools and clusters by change against last year"})
     chart.set_x_axis(axis_name("Change in total funding against last year"))
     chart.set_y_axis({**axis_name("Number of schools or clusters"), "num_format": "#,##0"})
