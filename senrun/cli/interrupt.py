@@ -5,8 +5,7 @@ and SIGHUP in a command's body stop it the same way (decisions 71).
 `while_starting` is the `senrun` command's first act: until a command's body begins
 (`started`, from cli/common.handled) a Ctrl-C (a SIGTERM, a SIGHUP) while Python is still loading
 Typer, Rich and Polars ends the process at once with one line and its exit code; nothing can have
-been written yet.  A
-program that imports the command-line module (a test) keeps its own Ctrl-C.
+been written yet.  A program that imports the command-line module (a test) keeps its own Ctrl-C.
 """
 
 from __future__ import annotations
