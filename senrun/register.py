@@ -29,7 +29,7 @@ from .config.loader import Config
 from .errors import ERROR, WARNING, Issue, SenrunError, name_text
 from .inputs.parse import config_date, config_period, parse_date, parse_money
 from .inputs.reading import Unreadable, header_separator, text_utf8
-from .inputs.schema import FROM_SCHOOL, ROW, STREAM, STREAMS, TO_SCHOOL, UPN
+from .inputs.schema import EFFECTIVE_DATE, FROM_SCHOOL, ROW, STATEMENT_DATE, STREAM, STREAMS, TO_SCHOOL, UPN
 from .money import fmt_gbp
 from .calendar import shift_years
 from . import succession
@@ -442,8 +442,7 @@ def apply(psf: PsfFrames, register: Register, cfg: Config, moves: pl.DataFrame |
         # each stopped history keeps one line (its first), changed in place: paid nothing at its
         # statement's school from no date, it sorts where that line was among the lines kept (the
         # history's other lines are dropped), so psf.csv's order holds with no sort of every line
-        one = (held.sort(ROW, pl.col("paid_from").fill_null(pl.date(1, 1, 1)), "_line")
-               .filter(pl.col("_h").is_first_distinct())["_line"])
+        one = _first_lines(held, psf.rows)
         chosen = lines["_line"].is_in(one.implode())
         kept = ~held_mask | chosen
         # a line paid nothing shows the rate in force on the later of the period start and the statement date,
@@ -481,6 +480,17 @@ def apply(psf: PsfFrames, register: Register, cfg: Config, moves: pl.DataFrame |
     issues += _reinstate_notes(hist, cfg)
     _remember(psf.lines, register, at)
     return psf, issues
+
+
+def _first_lines(held: pl.DataFrame, rows: pl.DataFrame) -> pl.Series:
+    """The `_line` of each held history's first line: of its first statement by effective date (a reissue's
+    statement date is its own), then by row, so that the line kept does not follow the file's order of rows."""
+    start = (pl.coalesce(EFFECTIVE_DATE, STATEMENT_DATE) if EFFECTIVE_DATE in rows.columns
+             else pl.col(STATEMENT_DATE))
+    starts = rows.select(ROW, start.alias("_start"))
+    return (held.join(starts, on=ROW, how="left")
+            .sort("_start", ROW, pl.col("paid_from").fill_null(pl.date(1, 1, 1)), "_line", nulls_last=True)
+            .filter(pl.col("_h").is_first_distinct())["_line"])
 
 
 def _each(frame: pl.DataFrame, code: str, text, file: str, where=None) -> list[Issue]:

@@ -1311,3 +1311,22 @@ def test_a_history_stopped_last_year_shows_the_rate_in_force_at_the_periods_star
     r = allocate(load_config(path), register=register)
     assert r.psf.filter(pl.col("upn") == U1).select("annual_amount", "paid_amount", "reason").rows() == \
         [(840000, 0, "stopped_last_year")]
+
+
+def test_a_history_held_stopped_shows_its_first_rows_rate_whatever_the_order_of_the_statements_rows__spec_11_4_11_11(
+        tmp_path):
+    """A stopped (upn, stream) is one line, paid 0: its history's first row in effective-date order, not the
+    row the file lists first. A file listing the reissue above the first statement had shown the reissue's
+    rate on the held line, and placed it by the reissue's row."""
+    register = last_year(tmp_path, left(reason="ceased"), {**left(reason="not_in_census"), "annual_amount": "6000.00"})
+    ceased = {**statement(U1, "2005-05-05", statement_date="2009-01-01", ceased="2011-06-01"), "event": "issued",
+              "effective_date": ""}
+    reissued = {**statement(U1, "2005-05-05", annual="6000.00", statement_date="2012-01-01"), "event": "reissued",
+                "effective_date": "2012-01-01"}
+    held = []
+    for rows in ([ceased, reissued], [reissued, ceased]):
+        path = write_run(tmp_path, statements=[])
+        write_csv(tmp_path / "statements.csv", rows, list(ceased))
+        psf = allocate(load_config(path), register=register).psf
+        held.append(psf.filter(pl.col("upn") == U1).select("annual_amount", "paid_amount", "reason").rows())
+    assert held[0] == held[1] == [(840000, 0, "stopped_last_year")]
