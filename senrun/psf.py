@@ -182,12 +182,14 @@ def census_check(rows: pl.LazyFrame, ordered: pl.LazyFrame, census: pl.LazyFrame
 
 
 def _census_school(census: pl.LazyFrame) -> pl.LazyFrame:
-    """One school per child for the messages: the main (C or M) registration when there is one."""
+    """One school per child for the messages: the main (C or M) registration when there is one, else the
+    first by school_id (not the census's order of rows)."""
     if ENROL_STATUS not in census.collect_schema():  # one row per child (a repeated UPN is an error, §8)
         return census.select(UPN, pl.col(SCHOOL_ID).alias("census_school"))
     main = pl.col(ENROL_STATUS).fill_null("C").is_in(COUNTED_ENROL)
     return (census.select(UPN, pl.col(SCHOOL_ID).alias("census_school"), (~main).alias("_sub"))
-            .sort("_sub", maintain_order=True).unique(UPN, keep="first", maintain_order=True).drop("_sub"))
+            .sort("_sub", "census_school", maintain_order=True).unique(UPN, keep="first", maintain_order=True)
+            .drop("_sub"))
 
 
 def late_managed_move(moves: list[dict], found: str, cfg: Config) -> str:

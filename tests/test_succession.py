@@ -557,6 +557,20 @@ def test_a_child_registered_only_as_a_guest_elsewhere_has_made_a_casual_move__fa
     assert lines_of(r, U1) == [("A", 0, 120000, "casual_move")]
 
 
+def test_a_child_registered_only_as_subsidiary_or_guest_at_two_other_schools_is_told_at_the_same_school_in_any_order__spec_11_5(
+        tmp_path):
+    """The casual-move warning names one census school: with no main registration, the first by school_id,
+    not the row the census lists first."""
+    rows = [{**pupil(U1, "B", PRIMARY), "enrol_status": "S"}, {**pupil(U1, "H", PRIMARY), "enrol_status": "G"},
+            pupil(U2, "A", PRIMARY)]
+    told = []
+    for census in (rows, [rows[1], rows[0], rows[2]]):
+        r = run(tmp_path, census=census, statements=[statement(U1, PRIMARY, annual="1200.00")])
+        assert lines_of(r, U1) == [("A", 0, 120000, "casual_move")]
+        told.append([w.message for w in r.warnings if w.code == "census_casual_move"])
+    assert told[0] == told[1] and "'B'" in told[0][0]
+
+
 # §11.6: a managed move that spans census day
 
 TRIAL = [{"upn": U1, "from_school_id": "A", "to_school_id": "B", "move_date": "2013-02-01",
