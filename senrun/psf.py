@@ -187,9 +187,11 @@ def _census_school(census: pl.LazyFrame) -> pl.LazyFrame:
     if ENROL_STATUS not in census.collect_schema():  # one row per child (a repeated UPN is an error, §8)
         return census.select(UPN, pl.col(SCHOOL_ID).alias("census_school"))
     main = pl.col(ENROL_STATUS).fill_null("C").is_in(COUNTED_ENROL)
-    return (census.select(UPN, pl.col(SCHOOL_ID).alias("census_school"), (~main).alias("_sub"))
-            .sort("_sub", "census_school", maintain_order=True).unique(UPN, keep="first", maintain_order=True)
-            .drop("_sub"))
+    rows = census.select(UPN, pl.col(SCHOOL_ID).alias("census_school"), main.alias("_main"))
+    mains = rows.filter("_main").unique(UPN, keep="first").drop("_main")
+    others = (rows.filter(~pl.col("_main")).drop("_main").sort("census_school")  # (few: only these are sorted)
+              .unique(UPN, keep="first", maintain_order=True).join(mains, on=UPN, how="anti"))
+    return pl.concat([mains, others])
 
 
 def late_managed_move(moves: list[dict], found: str, cfg: Config) -> str:
