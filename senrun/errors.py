@@ -50,14 +50,15 @@ def shown_safely(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
-#: What Python keeps of a file name's bytes that are not UTF-8 (lone surrogates), which no output can hold.
-_NOT_UTF8 = re.compile(r"[\ud800-\udfff]")
+#: Half of a character (a lone surrogate), which no output can hold: what Python keeps of a file name's bytes that
+#: are not UTF-8, or a `"\\ud800"` escape in a quoted YAML string.
+HALF_CHARACTER = re.compile(r"[\ud800-\udfff]")
 
 
 def name_text(name: str) -> str:
     """A file's name as text every output can hold: each byte of it that is not UTF-8 (a name copied from an
     older system, `caf\\xe9.yaml`) becomes U+FFFD, the replacement character a file manager shows."""
-    return _NOT_UTF8.sub("\ufffd", name)
+    return HALF_CHARACTER.sub("\ufffd", name)
 
 
 def holds_child_data(text: object) -> bool:
@@ -114,7 +115,7 @@ class Issue:
     def __post_init__(self) -> None:
         for name in ("message", "file", "expected"):  # a file's name from the command line may not be UTF-8
             text = getattr(self, name)
-            if isinstance(text, str) and not text.isascii() and _NOT_UTF8.search(text):
+            if isinstance(text, str) and not text.isascii() and HALF_CHARACTER.search(text):
                 object.__setattr__(self, name, name_text(text))
         if not self.value or self.value in self.personal:
             return

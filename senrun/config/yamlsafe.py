@@ -14,6 +14,8 @@ from pathlib import Path
 
 import yaml
 
+from ..errors import HALF_CHARACTER
+
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 32
 MAX_NODES = 100_000
@@ -147,14 +149,10 @@ def _count(node: yaml.Node, depth: int, budget: list[int], lines: dict, path: st
             _count(item, depth + 1, budget, lines, f"{path}[{i}]", duplicates)
 
 
-#: Half of a character: a `"\\ud800"` escape in a quoted YAML string, which no text file or workbook can hold.
-_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
-
-
 def _whole_characters(node: yaml.Node, path: str) -> None:
     """Refuse a scalar holding half of a character (a lone surrogate), at its line: written into a workbook or
     a CSV it had stopped the run with a traceback."""
-    half = _LONE_SURROGATE.search(node.value) if isinstance(node, yaml.ScalarNode) else None
+    half = HALF_CHARACTER.search(node.value) if isinstance(node, yaml.ScalarNode) else None
     if half:
         raise YamlProblem(f"holds \\u{ord(half.group()):04x}, half of a character (a lone surrogate escape), which "
                           "no workbook or CSV can hold; write the character itself",

@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..calendar import labelled_years
+from ..config.loader import DEFAULT_PHASES
 from ..errors import HIDDEN, Issues, SenrunError, holds_child_data, looks_personal
 from ..inputs.headers import not_annual
 from ..inputs.schema import ANNUAL_AMOUNT, CEASED_DATE, EVENT, SCHEMAS
@@ -345,7 +346,7 @@ def render(found: dict[str, Found], out: Path, d: Draft) -> str:
              f"census_date: {census.isoformat()}   # CHECK: the spring census (third Thursday of January)",
              "policy: {start: 2012-09-01}   # CHECK: when your cluster model began",
              "prorate: months", "missing_from_census: cease", "transfer: ends",
-             f"phases: {DEFAULT_PHASES}   # CHECK: the phases you fund, by age-based year (first, middle "
+             f"phases: {DRAFT_PHASES}   # CHECK: the phases you fund, by age-based year (first, middle "
              "and high schools, all-through schools: docs/your-data.md)", "",
              "budget:",
              f"  pupil_specific_pot: {pot}   # CHECK: your pupil-specific pot in pounds (this is only the "
@@ -365,8 +366,8 @@ def render(found: dict[str, Found], out: Path, d: Draft) -> str:
     return "\n".join(lines) + "\n"
 
 
-#: The phases a draft gives, as the config's defaults are (docs/config.md), to be checked.
-DEFAULT_PHASES = "{nursery: [-2, -1], primary: [0, 6], secondary: [7, 11], post16: [12, 13]}"
+#: The phases a draft gives, the config's defaults (docs/config.md), to be checked.
+DRAFT_PHASES = "{" + ", ".join(f"{name}: [{first}, {last}]" for name, (first, last) in DEFAULT_PHASES.items()) + "}"
 
 #: Words of a schools list's phase column that name no primary or secondary school: another system of phases.
 _OTHER_TIERS = re.compile(r"\b(first|middle|upper|all[- ]?through|through)\b", re.IGNORECASE)

@@ -143,8 +143,7 @@ def rows_of(rows: list[tuple], lead: int) -> list[tuple]:
     """A profile's rows (profile_columns: `lead` columns up to the phase): the phase as the config names
     it, its first letter a capital (primary → Primary; KS2-3 stays KS2-3), pupils, then each measure's count
     and per cent."""
-    return [(*values[:lead - 1], values[lead - 1][:1].upper() + values[lead - 1][1:], *counts(list(values[lead:])))
-            for values in rows]
+    return [(*values[:lead - 1], common.first_capital(values[lead - 1]), *counts(list(values[lead:]))) for values in rows]
 
 
 def counts(values: list) -> list:

@@ -221,13 +221,18 @@ COUNT_COLUMNS = frozenset({"schools", "pupils", "statements"})
 ACRONYMS = frozenset({"sen", "send", "ssa", "psf", "fsm", "pvi", "ehc", "ehcp", "ssmn", "fys"})
 
 
+def first_capital(text: str) -> str:
+    """`text` with its first letter a capital and every other as written (`KS2-3` stays, `primary` → Primary)."""
+    return text[:1].upper() + text[1:]
+
+
 def name_words(name: str) -> str:
     """A config name in words, as a heading: `per_pupil` → "Per pupil", `sen_support` → "SEN support",
     `fsm_ever6` → "FSM ever6" (ACRONYMS in capitals); the first letter made a capital and every other kept
     as the council wrote it (`KS2_pupils` → "KS2 pupils", not "Ks2 pupils")."""
     words = name.replace("_", " ").split(" ")
     text = " ".join(w.upper() if w.lower() in ACRONYMS else w for w in words)
-    return text[:1].upper() + text[1:]
+    return first_capital(text)
 
 
 def element_title(element) -> str:
