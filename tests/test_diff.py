@@ -65,6 +65,17 @@ def test_a_change_of_more_than_flag_pct_is_flagged_and_exactly_flag_pct_is_not()
     assert diff_frames(prev, cur, Decimal("10.001"))["flag"].to_list()[:3] == [False, False, False]
 
 
+
+def test_a_flag_pct_written_to_many_decimal_places_is_compared_exactly_without_overflow__spec_6():
+    """`flag_pct: 10.000000000000000000000001` (24 places) overflowed the comparison's 64-bit integers: every flag
+    was blank, and at 40 places the diff stopped.  It is compared exactly: 10% of £1,000 is not over it, 10.01% is."""
+    prev = frame([("A", "C", 100_000), ("B", "C", 100_000), ("D", "C", 0)])
+    cur = frame([("A", "C", 110_000), ("B", "C", 110_010), ("D", "C", 5)])
+    for pct in ("10.000000000000000000000001", "10." + "0" * 29 + "1"):
+        diff = diff_frames(prev, cur, Decimal(pct))
+        assert diff["flag"].to_list() == [False, True, True, True], pct
+
+
 def test_change_pct_is_blank_where_the_previous_total_is_zero_and_rounds_half_away_from_zero():
     prev = frame([("A", "C", 0), ("B", "C", 300), ("C", "C", 800)])
     cur = frame([("A", "C", 5), ("B", "C", 301), ("C", "C", 799)])

@@ -154,7 +154,7 @@ def psf_table(result: RunResult) -> pl.DataFrame:
 
 def band_of(change: pl.Expr, previous: pl.Expr) -> pl.Expr:
     """A change's band (BANDS): by its exact sign, then whether it is over 5% of the previous total, compared
-    exactly in pence (as diff.flag_expr: a change of 5.003% is over 5%, though its per cent shows 5.00); from
+    exactly in pence (as diff.flags: a change of 5.003% is over 5%, though its per cent shows 5.00); from
     nothing to something is a gain over 5% (nothing to nothing, no change)."""
     over = (previous == 0) | (change.abs() * 20 > previous.abs())
     return (pl.when(change == 0).then(pl.lit(BANDS[2]))

@@ -11,6 +11,7 @@ import math
 import re
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import polars as pl
@@ -456,22 +457,26 @@ def change_pct_expr(change: str, previous: str) -> pl.Expr:
     return pl.when(pl.col(previous) != 0).then((hundredths / 100).round(2)).otherwise(None).cast(pl.Float64)
 
 
-def flag_expr(change: str, previous: str, flag_pct: Decimal) -> pl.Expr:
-    """|change| > flag_pct % of |previous|, compared exactly; any change from £0 is flagged."""
-    num, den = Decimal(flag_pct).as_integer_ratio()
-    over = pl.col(change).abs() * 100 * den > pl.col(previous).abs() * num
-    return pl.when(pl.col(previous) == 0).then(pl.col(change) != 0).otherwise(over)
+def flags(change: pl.Series, previous: pl.Series, flag_pct: Decimal) -> pl.Series:
+    """|change| > flag_pct % of |previous|, compared exactly; any change from £0 is flagged.
+
+    Compared in Python's whole numbers, one row at a time (a few thousand rows at most): flag_pct as a fraction
+    num/den can have as many digits as it was written with (`10.000000000000000000000001`), and
+    |change| × 100 × den would overflow any column's integers, leaving the flag blank or stopping the diff."""
+    num, den = Fraction(flag_pct).as_integer_ratio()
+    return pl.Series([c != 0 if p == 0 else abs(c) * 100 * den > abs(p) * num
+                      for c, p in zip(change.to_list(), previous.to_list())], dtype=pl.Boolean)
 
 
 def compare_totals(previous: pl.DataFrame, current: pl.DataFrame, key: str, flag_pct: Decimal) -> pl.DataFrame:
     """Outer join of (key, …, total) frames: previous_total, current_total, change, change_pct, flag."""
     joined = previous.rename({"total": "previous_total"}).join(
         current.rename({"total": "current_total"}), on=key, how="full", coalesce=True, suffix="_current")
-    return (joined.with_columns(pl.col("previous_total").fill_null(0).cast(pl.Int64),
-                                pl.col("current_total").fill_null(0).cast(pl.Int64))
-            .with_columns((pl.col("current_total") - pl.col("previous_total")).alias("change"))
-            .with_columns(change_pct_expr("change", "previous_total").alias("change_pct"),
-                          flag_expr("change", "previous_total", flag_pct).alias("flag")))
+    out = (joined.with_columns(pl.col("previous_total").fill_null(0).cast(pl.Int64),
+                               pl.col("current_total").fill_null(0).cast(pl.Int64))
+           .with_columns((pl.col("current_total") - pl.col("previous_total")).alias("change")))
+    return out.with_columns(change_pct_expr("change", "previous_total").alias("change_pct"),
+                            flags(out["change"], out["previous_total"], flag_pct).alias("flag"))
 
 
 #: A school row's part of its last year's total (pence; diff.csv leaves it out) that was in no cluster then: a
