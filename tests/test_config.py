@@ -262,6 +262,26 @@ def test_infinity_and_not_a_number_are_refused_at_their_key_and_line(tmp_path, o
     assert f"'{new.split(': ')[1]}' is not a" in issue.message and issue.expected
 
 
+
+@pytest.mark.parametrize("old,new,path,line,found", [
+    ("rate: 5000", "rate: 1e-999999999", "formula.elements[0].rate", 7, "has 999,999,999 decimal places"),
+    ("rate: 5000", "rate: 1.0e-999999999", "formula.elements[0].rate", 7, "has 1,000,000,000 decimal places"),
+    ("share: 0.1", "share: 0.0000000000000000000000000000001", "formula.elements[1].share", 8,
+     "has 31 decimal places"),
+    ("share: 0.1", "share: 0e999999999", "formula.elements[1].share", 8, "an exponent of 999,999,999"),
+])
+def test_a_number_of_more_than_30_decimal_places_such_as_1e_minus_999999999_is_refused_at_its_line_not_run_for_hours__spec_1_9(
+        tmp_path, old, new, path, line, found):
+    """`rate: 1e-999999999` passed the checks, and the run, working it exactly, took hours."""
+    started = time.perf_counter()
+    issue = only_problem(tmp_path, MINIMAL.replace(old, new))
+    assert (issue.file, issue.row, issue.column) == ("senrun.yaml", line, path)
+    assert found in issue.message and "at most 30 decimal places" in issue.expected
+    assert time.perf_counter() - started < 2
+    cfg = load_config(write(tmp_path, MINIMAL.replace("share: 0.1", "share: 0." + "0" * 29 + "1")))
+    assert cfg.elements[1].share == Decimal("1e-30")  # 30 places are taken
+
+
 def test_a_config_that_is_not_utf8(tmp_path):
     path = tmp_path / "senrun.yaml"
     path.write_bytes(MINIMAL.replace("2013-14", "2013-14 £").encode("cp1252"))

@@ -228,6 +228,14 @@ class ScalarKinds:
             self.problem(path, f"{_short(raw)} is too large", expected=f"a number up to {CEILING_POUNDS:,}",
                          value=_short(raw))
             return None
+        elif not -MAX_PLACES <= parsed.as_tuple().exponent <= MAX_PLACES:
+            # 1e-999999999 is a fraction over 10 to the 999,999,999th: worked exactly, a run would take hours
+            exponent = parsed.as_tuple().exponent
+            found = f"has {-exponent:,} decimal places" if exponent < 0 else f"is written with an exponent of {exponent:,}"
+            self.problem(path, f"{_short(raw)} {found}: senrun takes a number to at most {MAX_PLACES} decimal places",
+                         expected=f"a number of at most {MAX_PLACES} decimal places, written out, such as 0.1 or 5000",
+                         value=_short(raw))
+            return None
         return parsed
 
     def k_rate(self, raw, path):
@@ -379,6 +387,9 @@ class Checker(Walker, ScalarKinds, StructuredKinds):
 
 
 MAX_INT = 1_000_000  # the largest whole number any config key takes (days, a header row)
+#: The most decimal places a config number (a rate, a share, a percentage) may be written with: far more than any
+#: needs, and few enough that each is worked exactly in an instant.
+MAX_PLACES = 30
 
 
 #: What a number key takes, by its name, for the "expected" of a message.
