@@ -20,7 +20,7 @@ from .config.loader import Config, ElementSpec
 from .engine import collect
 from .errors import ERROR, Issue, Issues, SenrunError
 from .inputs.schema import CLUSTER_ID, SCHOOL_ID
-from .money import apportion, fmt_gbp, round_fraction_half_away, round_half_away
+from .money import apportion, fmt_gbp, round_fraction_half_away
 from .result import Element
 from .schools import IN_FORMULA_FLAG, OPEN_UNITS, period_units, reduced
 
@@ -147,7 +147,7 @@ def element_totals(specs: tuple[ElementSpec, ...], units: dict[str, int], scales
         if e.rate is not None:
             totals[e.name] = round_fraction_half_away(Fraction(e.rate) * 100 * units[e.name] / scales[e.name])
         elif e.share is not None:
-            totals[e.name] = round_half_away(e.share * cluster_pot)
+            totals[e.name] = round_fraction_half_away(Fraction(e.share) * cluster_pot)  # exact, not to 28 digits
     spent = sum(totals.values())
     rest = [e for e in specs if e.remainder or e.solve]
     if rest:

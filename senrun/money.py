@@ -6,7 +6,8 @@ input amounts are parsed from their text; apportionment works on integers.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import (MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, DivisionByZero, Inexact,
+                     InvalidOperation, Overflow)
 from fractions import Fraction
 
 import polars as pl
@@ -16,6 +17,15 @@ import polars as pl
 #: far below what 64-bit pence hold (about £92 million billion), so no sum of accepted amounts can wrap.
 CEILING_PENCE = 10 ** 12
 CEILING_POUNDS = Decimal(CEILING_PENCE) / 100
+
+
+#: Decimal arithmetic that never rounds: Python's own context rounds every sum and product to 28 significant
+#: digits, and a config number may have more (a share of 0.49999999999999999999999999999 has 29).  `Inexact` is
+#: trapped, so a result that could not be held exactly raises rather than rounds.  For sums and products of
+#: config numbers (at most 30 decimal places and 10,000,000,000: keys.MAX_PLACES, CEILING_POUNDS); divide
+#: with it only by a power of ten (a third has no end).
+EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN,
+                traps=[InvalidOperation, DivisionByZero, Overflow, Inexact])
 
 
 class TooLarge(ValueError):
@@ -32,7 +42,7 @@ def to_pence(amount: Decimal | int | str) -> int:
     value = Decimal(str(amount))
     if not value.is_finite() or value.copy_abs() > CEILING_POUNDS:
         raise TooLarge(f"{amount} is more than {ceiling_text()}, the most senrun accepts for one amount")
-    pence = value * 100
+    pence = EXACT.multiply(value, 100)  # exactly: 0.0000000000000000000000000001 more is not a whole penny
     if pence != pence.to_integral_value():
         raise ValueError(f"{amount} has more than two decimal places")
     return int(pence)

@@ -10,7 +10,7 @@ between each cluster's schools in proportion to their other elements.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from math import floor
 
@@ -19,7 +19,7 @@ import polars as pl
 from .config.loader import Config
 from .errors import ERROR, Issue, Issues, SenrunError
 from .inputs.schema import CLUSTER_ID, SCHOOL_ID
-from .money import apportion, fmt_gbp
+from .money import apportion, fmt_gbp, round_fraction_half_away
 from .result import Element
 from .schools import IN_FORMULA_FLAG
 
@@ -79,7 +79,7 @@ def payable_floor(before: dict[str, int], previous: dict[str, int], gains: Fract
         return sum((previous[c] * keep - u for c, u in before.items()
                     if c in previous and u < previous[c] * keep), Fraction(0))
 
-    low, high = -10_000, int(floor_pct * 100)  # cost(low) == 0 <= gains; the answer is in [low, high]
+    low, high = -10_000, int(Fraction(floor_pct) * 100)  # cost(low) == 0 <= gains; the answer is in [low, high]
     while low < high:
         middle = (low + high + 1) // 2
         low, high = (middle, high) if cost(middle) <= gains else (low, middle - 1)
@@ -141,7 +141,7 @@ def protect(shares: pl.DataFrame, previous: dict[str, int], cfg: Config, issues:
                            .cast(pl.Int64).alias("_w")))
     out = apportion(frame, pl.col("_adj"), "_w", SCHOOL_ID, "formula_protection", over=CLUSTER_ID).collect()
     out = out.with_columns((pl.col("cluster_share") + pl.col("formula_protection")).alias("cluster_share"))
-    shown = (Decimal(s.numerator) / Decimal(s.denominator)).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+    shown = Decimal(round_fraction_half_away(s * 1_000_000)).scaleb(-6)  # rounded once, from the exact s
     element = Element(PROTECTION, "floor", PROTECTION,
                       f"floor_pct {format(cfg.floor_pct, 'f')}; s = {shown} (floors cost {fmt_gbp(_whole(cost))} of gains "
                       f"{fmt_gbp(_whole(gains))})", "", 0)

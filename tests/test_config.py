@@ -11,6 +11,7 @@ import pytest
 
 from senrun.config.loader import load_config
 from senrun.errors import SenrunError
+from senrun.money import to_pence
 
 MINIMAL = """\
 year: "2013-14"
@@ -280,6 +281,27 @@ def test_a_number_of_more_than_30_decimal_places_such_as_1e_minus_999999999_is_r
     assert time.perf_counter() - started < 2
     cfg = load_config(write(tmp_path, MINIMAL.replace("share: 0.1", "share: 0." + "0" * 29 + "1")))
     assert cfg.elements[1].share == Decimal("1e-30")  # 30 places are taken
+
+
+
+def test_shares_adding_up_to_a_hair_over_the_whole_pot_are_refused_at_their_line__spec_1(tmp_path):
+    """0.5 + 0.50000000000000000000000000001 is more than 1: added to 28 digits, it had passed as 1."""
+    text = MINIMAL.replace("{name: lump_sum, basis: per_school, rate: 5000}",
+                           "{name: lump_sum, basis: per_school, share: 0.5}") \
+        .replace("share: 0.1", "share: 0.50000000000000000000000000001")
+    issue = only_problem(tmp_path, text)
+    assert (issue.row, issue.column) == (7, "formula.elements")
+    assert "the shares add up to 1.00000000000000000000000000001, more than the whole pot" in issue.message
+
+
+def test_an_amount_with_a_third_decimal_place_past_the_28th_digit_is_refused_as_more_than_pence__spec_1(tmp_path):
+    """£1,000,000.0000000000000000000000001 is not a whole number of pence: multiplied by 100 to 28 digits it was."""
+    issue = only_problem(tmp_path, MINIMAL.replace("pupil_specific_pot: 1000000",
+                                                   "pupil_specific_pot: 1000000.0000000000000000000000001"))
+    assert (issue.row, issue.column) == (4, "budget.pupil_specific_pot")
+    assert "more than two decimal places" in issue.message
+    with pytest.raises(ValueError, match="more than two decimal places"):
+        to_pence(Decimal("1000000.0000000000000000000000001"))
 
 
 def test_a_config_that_is_not_utf8(tmp_path):

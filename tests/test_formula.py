@@ -54,6 +54,19 @@ def test_a_share_element_takes_its_fraction_of_the_pot_exactly__spec_4(tmp_path)
     assert {e.name: e.total for e in r.elements} == {"need": 10000, "rest": 90000}
 
 
+
+def test_a_share_given_to_twenty_nine_decimal_places_is_applied_exactly_not_rounded_to_28_digits__spec_1():
+    """0.49999999999999999999999999999 of a 3p pot is 1.49999…p: 1p, half away from zero.  Decimal's own
+    product, rounded to 28 significant digits, made it 1.5p and so 2p."""
+    from senrun.config.loader import ElementSpec
+    from senrun.formula import element_totals
+
+    share = ElementSpec(name="need", basis="per_school", share=Decimal("0.49999999999999999999999999999"))
+    rest = ElementSpec(name="rest", basis="per_school", remainder=True)
+    totals = element_totals((share, rest), {"need": 3, "rest": 3}, {"need": 1, "rest": 1}, 3, "senrun.yaml")
+    assert totals == {"need": 1, "rest": 2}
+
+
 def test_rates_are_exact_decimals_and_round_half_away_from_zero__spec_1(tmp_path):
     schools = [dict(s, pupils="1") for s in THREE]
     r = run(tmp_path, schools=schools, statements=[statement(U1, "2005-05-05", school="S1", annual="0")],

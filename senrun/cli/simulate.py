@@ -241,7 +241,7 @@ def print_movers(diff, out=None, n: int = 10, names: dict | None = None, flag_pc
     from rich.table import Table
 
     from ..yearly.diff import LAST_YEAR_NAME, largest_movers
-    from ..money import fmt_gbp
+    from ..money import EXACT, fmt_gbp
 
     movers = largest_movers(diff, n)
     if movers.is_empty():
@@ -252,7 +252,7 @@ def print_movers(diff, out=None, n: int = 10, names: dict | None = None, flag_pc
         last = diff.filter(pl.col(LAST_YEAR_NAME).is_not_null()).select("school_id", LAST_YEAR_NAME).iter_rows()
         names = {**dict(last), **{k: v for k, v in (names or {}).items() if v}}
     table = Table(title="Largest changes since last year", title_justify="left")
-    flag = f"over {flag_pct.normalize():f}%" if flag_pct is not None else "flag"
+    flag = f"over {flag_pct.normalize(EXACT):f}%" if flag_pct is not None else "flag"
     for name in ("school", "name", "cluster", "previous", "current", "change", "%", flag, "note"):
         table.add_column(name, justify="right" if name in ("previous", "current", "change", "%") else "left")
     for r in movers.iter_rows(named=True):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CONFIG, Issues
-from ..money import CEILING_POUNDS, ceiling_text, to_pence
+from ..money import CEILING_POUNDS, EXACT, ceiling_text, to_pence
 from ..inputs.parse import config_date, config_decimal
 from ..inputs.schema import SCHEMAS
 from .yamlsafe import NBSP, NBSP_HINT, typed_text
@@ -269,7 +269,8 @@ class ScalarKinds:
             self.problem(path, f"{_short(raw)} is more than {ceiling_text()}, the most senrun accepts for one "
                          "amount", expected="pounds such as 100000 or 1234.50", value=_short(raw))
             return None
-        if parsed * 100 != int(parsed * 100):
+        pence = EXACT.multiply(parsed, 100)  # exactly: a third decimal place past the 28th digit is one
+        if pence != pence.to_integral_value():
             self.problem(path, f"{raw} has more than two decimal places", expected="pounds and pence", value=raw)
             return None
         return to_pence(parsed)
@@ -407,7 +408,7 @@ def _percent_hint(raw: Any, key: str) -> str:
     if number is None:
         return ""
     if key == "share":
-        return f": a share is a fraction of the pot, so write {number / 100} for {raw.strip()}"
+        return f": a share is a fraction of the pot, so write {EXACT.divide(number, 100)} for {raw.strip()}"
     return f": write {number}, without %" if key.endswith("_pct") else ""
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+from ..money import EXACT
 from .keys import Checker
 
 
@@ -46,7 +47,9 @@ def semantics(c: dict, check: Checker) -> None:
                           f"'{e['basis']}', which counts no pupils: nc_years would change nothing",
                           expected="nc_years only on a basis counted from the census (pupils, sen_support, "
                           "statements, fsm); per_cluster splits by formula.pupils")
-    shares = sum((e["share"] for e in elements if e.get("share") is not None), Decimal(0))
+    shares = Decimal(0)
+    for e in elements:  # added exactly: Decimal's own + rounds to 28 digits, and 1 + 1e-29 would pass as 1
+        shares = EXACT.add(shares, e["share"]) if e.get("share") is not None else shares
     if shares > 1:
         check.problem("formula.elements", f"the shares add up to {shares}, more than the whole pot (1)")
     floor = (c["formula"].get("protection") or {}).get("floor_pct")

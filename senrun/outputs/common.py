@@ -418,8 +418,10 @@ def share_text(share: str) -> str:
     """A share of the pot as a per cent, exactly: '0.1' → '10%', '0.125' → '12.5%'."""
     from decimal import Decimal
 
-    pct = Decimal(share) * 100
-    return f"{pct.normalize():f}%"
+    from ..money import EXACT
+
+    pct = EXACT.multiply(Decimal(share), 100)  # every digit: Decimal's own * rounds to 28
+    return f"{pct.normalize(EXACT):f}%"
 
 
 #: The diff's columns that diff.csv leaves out (yearly.diff.with_last_year_file): each school's name in last
