@@ -16,6 +16,7 @@ from math import floor
 
 import polars as pl
 
+from .config.keys import number_text
 from .config.loader import Config
 from .errors import ERROR, Issue, Issues, SenrunError
 from .inputs.schema import CLUSTER_ID, SCHOOL_ID
@@ -65,10 +66,10 @@ def _unpayable(before: dict[str, int], previous: dict[str, int], floor_pct: Deci
     new = sorted(c for c in before if c not in previous)
     also = (f" (clusters new this year, not in last year's file, are neither floored nor scaled, so their gain "
             f"pays nothing: {_listed(new)}; a cluster renamed or split is new)" if new else "")
-    raise _stop(f"the floor of {floor_pct}% costs {fmt_gbp(_whole(cost))} but the clusters that gained on last "
-                f"year gained only {fmt_gbp(_whole(gains))}{also}: the scaling factor would be more than 1; lower "
-                f"the floor (a more negative floor_pct): the least negative floor they can pay is "
-                f"{payable_floor(before, previous, gains, floor_pct)}%", cfg)
+    raise _stop(f"the floor of {number_text(floor_pct)}% costs {fmt_gbp(_whole(cost))} but the clusters that "
+                f"gained on last year gained only {fmt_gbp(_whole(gains))}{also}: the scaling factor would be more "
+                f"than 1; lower the floor (a more negative floor_pct): the least negative floor they can pay is "
+                f"{number_text(payable_floor(before, previous, gains, floor_pct))}%", cfg)
 
 
 def payable_floor(before: dict[str, int], previous: dict[str, int], gains: Fraction, floor_pct: Decimal) -> Decimal:
@@ -143,6 +144,6 @@ def protect(shares: pl.DataFrame, previous: dict[str, int], cfg: Config, issues:
     out = out.with_columns((pl.col("cluster_share") + pl.col("formula_protection")).alias("cluster_share"))
     shown = Decimal(round_fraction_half_away(s * 1_000_000)).scaleb(-6)  # rounded once, from the exact s
     element = Element(PROTECTION, "floor", PROTECTION,
-                      f"floor_pct {format(cfg.floor_pct, 'f')}; s = {shown} (floors cost {fmt_gbp(_whole(cost))} of gains "
-                      f"{fmt_gbp(_whole(gains))})", "", 0)
+                      f"floor_pct {number_text(cfg.floor_pct)}; s = {shown} (floors cost {fmt_gbp(_whole(cost))} "
+                      f"of gains {fmt_gbp(_whole(gains))})", "", 0)
     return out.drop("_adj", "_w"), element

@@ -304,6 +304,22 @@ def test_an_amount_with_a_third_decimal_place_past_the_28th_digit_is_refused_as_
         to_pence(Decimal("1000000.0000000000000000000000001"))
 
 
+
+@pytest.mark.parametrize("old,new,words", [
+    ("rate: 5000", "rate: -0.000000001", "rate -0.000000001 is negative"),
+    ("share: 0.1", "share: 1.5e+3", "share 1500 is not between 0 and 1"),
+    ("formula:\n", "diff: {flag_pct: -0.000000001}\nformula:\n", "flag_pct -0.000000001 is negative"),
+    ("formula:\n", "formula:\n  protection: {floor_pct: 1.0e-9}\n", "floor_pct 0.0000000010 is not between -100 and 0"),
+    ("pupil_specific_pot: 1000000", "pupil_specific_pot: 1.0e-9", "0.0000000010 has more than two decimal places"),
+])
+def test_a_config_number_is_echoed_in_plain_decimals_never_in_exponent_form__spec_9(tmp_path, old, new, words):
+    """Messages and the config as shown (the Parameters sheet, manifest.json) read 0.000000001, not 1E-9."""
+    told = " ".join(issue.message for issue in problems(tmp_path, MINIMAL.replace(old, new)))
+    assert words in told and "E-" not in told and "E+" not in told
+    cfg = load_config(write(tmp_path, MINIMAL.replace("share: 0.1", "share: 1.0e-9")))
+    assert cfg.as_dict()["formula"]["elements"][1]["share"] == "0.0000000010"
+
+
 def test_a_config_that_is_not_utf8(tmp_path):
     path = tmp_path / "senrun.yaml"
     path.write_bytes(MINIMAL.replace("2013-14", "2013-14 £").encode("cp1252"))

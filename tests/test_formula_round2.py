@@ -278,6 +278,15 @@ def test_a_tiny_floor_is_shown_as_typed_not_in_exponent_form(tmp_path):
     assert r.elements[-1].parameter.startswith("floor_pct -0.000000000001; s = ")
 
 
+
+def test_an_unpayable_floor_of_a_billionth_of_a_per_cent_is_told_as_written_not_in_exponent_form__spec_11_8(tmp_path):
+    """Every cluster lost on last year, so no gain pays the floor: its message read "the floor of -1E-9%"."""
+    with pytest.raises(SenrunError) as caught:
+        protected_run(tmp_path, {"K1": 300000, "K2": 500000, "K3": 500000}, floor_pct="-0.000000001")
+    [issue] = caught.value.errors
+    assert "the floor of -0.000000001% costs £3,000.00" in issue.message and "E-" not in issue.message
+
+
 def test_a_floor_raises_a_losing_cluster_and_scales_the_gainers_by_one_factor__faq_2_22_spec_11_8(tmp_path):
     # Before protection: K1 £2,000, K2 £4,000, K3 £4,000 (pupils 20 : 40 : 40 of £10,000).
     # Last year K1 £3,000, K2 £3,000, K3 £3,500; floor −10% → K1's floor £2,700: raised by 70,000p.

@@ -19,7 +19,7 @@ from ..errors import CONFIG, Issues
 from ..money import CEILING_POUNDS, EXACT, ceiling_text, to_pence
 from ..inputs.parse import config_date, config_decimal
 from ..inputs.schema import SCHEMAS
-from .yamlsafe import NBSP, NBSP_HINT, typed_text
+from .yamlsafe import MAX_PLACES, NBSP, NBSP_HINT, number_text, typed_text
 
 BASES_FIXED = ("per_school", "per_cluster", "pupils", "sen_support", "statements", "fsm")
 #: The schools input's columns senrun itself reads (SPEC §5, §11.1, §11.2): not a `column:` need basis.
@@ -231,7 +231,8 @@ class ScalarKinds:
         elif not -MAX_PLACES <= parsed.as_tuple().exponent <= MAX_PLACES:
             # 1e-999999999 is a fraction over 10 to the 999,999,999th: worked exactly, a run would take hours
             exponent = parsed.as_tuple().exponent
-            found = f"has {-exponent:,} decimal places" if exponent < 0 else f"is written with an exponent of {exponent:,}"
+            found = (f"has {-exponent:,} decimal places" if exponent < 0
+                     else f"is written with an exponent of {exponent:,}")
             self.problem(path, f"{_short(raw)} {found}: senrun takes a number to at most {MAX_PLACES} decimal places",
                          expected=f"a number of at most {MAX_PLACES} decimal places, written out, such as 0.1 or 5000",
                          value=_short(raw))
@@ -271,7 +272,8 @@ class ScalarKinds:
             return None
         pence = EXACT.multiply(parsed, 100)  # exactly: a third decimal place past the 28th digit is one
         if pence != pence.to_integral_value():
-            self.problem(path, f"{raw} has more than two decimal places", expected="pounds and pence", value=raw)
+            self.problem(path, f"{_short(raw)} has more than two decimal places", expected="pounds and pence",
+                         value=_short(raw))
             return None
         return to_pence(parsed)
 
@@ -388,9 +390,6 @@ class Checker(Walker, ScalarKinds, StructuredKinds):
 
 
 MAX_INT = 1_000_000  # the largest whole number any config key takes (days, a header row)
-#: The most decimal places a config number (a rate, a share, a percentage) may be written with: far more than any
-#: needs, and few enough that each is worked exactly in an instant.
-MAX_PLACES = 30
 
 
 #: What a number key takes, by its name, for the "expected" of a message.
@@ -408,13 +407,14 @@ def _percent_hint(raw: Any, key: str) -> str:
     if number is None:
         return ""
     if key == "share":
-        return f": a share is a fraction of the pot, so write {EXACT.divide(number, 100)} for {raw.strip()}"
-    return f": write {number}, without %" if key.endswith("_pct") else ""
+        fraction = number_text(EXACT.divide(number, 100))
+        return f": a share is a fraction of the pot, so write {fraction} for {raw.strip()}"
+    return f": write {number_text(number)}, without %" if key.endswith("_pct") else ""
 
 
 def _short(raw: Any) -> Any:
     """A value for a message, cut short: a 5,000-digit number is shown by its first digits."""
-    text = raw if isinstance(raw, str) else None
+    text = raw if isinstance(raw, str) else number_text(raw) if isinstance(raw, Decimal) else None
     if isinstance(raw, int) and not isinstance(raw, bool):
         text = str(raw) if raw.bit_length() < 4000 else f"{raw:e}"  # Python refuses str() beyond 4,300 digits
     if text is None:

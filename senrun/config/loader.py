@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CONFIG, Issue, Issues, SenrunError
-from .keys import SPEC, Checker
+from .keys import SPEC, Checker, number_text
 from .rules import semantics
 from ..inputs.excel import Unreadable
 from ..inputs.snapshot import read_snapshot
@@ -135,7 +135,9 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_plain(v) for v in value]
-    if isinstance(value, (Decimal, date)):
+    if isinstance(value, Decimal):
+        return number_text(value)  # 0.000000001, never 1E-9
+    if isinstance(value, date):
         return str(value)
     return value
 

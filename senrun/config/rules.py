@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from ..money import EXACT
-from .keys import Checker
+from .keys import Checker, number_text
 
 
 def semantics(c: dict, check: Checker) -> None:
@@ -38,9 +38,9 @@ def semantics(c: dict, check: Checker) -> None:
             check.problem(f"formula.elements[{i}]", f"element '{e.get('name')}' must have exactly one of rate, "
                           f"share or remainder: true (it has {', '.join(given) or 'none'})")
         if e.get("share") is not None and not (0 <= e["share"] <= 1):
-            check.problem(f"formula.elements[{i}].share", f"share {e['share']} is not between 0 and 1")
+            check.problem(f"formula.elements[{i}].share", f"share {number_text(e['share'])} is not between 0 and 1")
         if isinstance(e.get("rate"), Decimal) and e["rate"] < 0:
-            check.problem(f"formula.elements[{i}].rate", f"rate {e['rate']} is negative")
+            check.problem(f"formula.elements[{i}].rate", f"rate {number_text(e['rate'])} is negative")
         if e.get("nc_years") is not None and e.get("basis") in ("per_school", "per_cluster") or (
                 e.get("nc_years") is not None and str(e.get("basis") or "").startswith("column:")):
             check.problem(f"formula.elements[{i}].nc_years", f"element '{e.get('name')}' has basis "
@@ -51,17 +51,17 @@ def semantics(c: dict, check: Checker) -> None:
     for e in elements:  # added exactly: Decimal's own + rounds to 28 digits, and 1 + 1e-29 would pass as 1
         shares = EXACT.add(shares, e["share"]) if e.get("share") is not None else shares
     if shares > 1:
-        check.problem("formula.elements", f"the shares add up to {shares}, more than the whole pot (1)")
+        check.problem("formula.elements", f"the shares add up to {number_text(shares)}, more than the whole pot (1)")
     floor = (c["formula"].get("protection") or {}).get("floor_pct")
     if floor is not None and not (-100 <= floor <= 0):
-        check.problem("formula.protection.floor_pct", f"floor_pct {floor} is not between -100 and 0: it is the most "
-                      "a cluster's allocation may fall on last year's, in %", expected="e.g. -2 (no cluster loses "
-                      "more than 2%)", value=str(floor))
+        check.problem("formula.protection.floor_pct", f"floor_pct {number_text(floor)} is not between -100 and 0: "
+                      "it is the most a cluster's allocation may fall on last year's, in %",
+                      expected="e.g. -2 (no cluster loses more than 2%)", value=number_text(floor))
     flag = c["diff"].get("flag_pct")
     if flag is not None and flag < 0:
-        check.problem("diff.flag_pct", f"flag_pct {flag} is negative: it is the change on last year, up or down, "
-                      "in %, above which a school is flagged", expected="a percentage of 0 or more, e.g. 10",
-                      value=str(flag))
+        check.problem("diff.flag_pct", f"flag_pct {number_text(flag)} is negative: it is the change on last year, "
+                      "up or down, in %, above which a school is flagged",
+                      expected="a percentage of 0 or more, e.g. 10", value=number_text(flag))
     if isinstance(c.get("census_move_tolerance_days"), int) and c["census_move_tolerance_days"] < 0:
         check.problem("census_move_tolerance_days", f"census_move_tolerance_days {c['census_move_tolerance_days']} "
                       "is negative", expected="0 or more days", value=c["census_move_tolerance_days"])

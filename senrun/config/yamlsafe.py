@@ -75,6 +75,21 @@ class WrittenInt(int):
         return (WrittenInt, (int(self), self.written))
 
 
+#: The most decimal places a config number (a rate, a share, a percentage) may be written with: far more than any
+#: needs, and few enough that each is worked exactly in an instant.
+MAX_PLACES = 30
+
+
+def number_text(value: Decimal) -> str:
+    """A config number as a finance officer writes it, never in exponent form: 0.000000001, not 1E-9; 1500,
+    not 1.5E+3 (as `normalize` would give 1E+2 for 100).  One of absurd size, refused by keys.k_decimal, keeps
+    its exponent form, which is short (1E-999999999), where written out it would be a billion digits long."""
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and -2 * MAX_PLACES <= exponent <= 2 * MAX_PLACES:
+        return format(value, "f")
+    return str(value)
+
+
 #: A value wrapped in one pair of Word's curly quotes, with none of the same kind inside.
 _WORD_QUOTED = re.compile(r"\s*(?:“([^“”]*)”|‘([^‘’]*)’)\s*")
 
@@ -82,7 +97,7 @@ _WORD_QUOTED = re.compile(r"\s*(?:“([^“”]*)”|‘([^‘’]*)’)\s*")
 def typed_text(value: object) -> str:
     """A config value as text, as the officer meant it: digits as typed (a WrittenInt's leading zero), and a
     value wrapped in Word's curly quotes as if they were YAML's straight ones."""
-    text = getattr(value, "written", None) or str(value)
+    text = getattr(value, "written", None) or (number_text(value) if isinstance(value, Decimal) else str(value))
     quoted = _WORD_QUOTED.fullmatch(text)
     return next(part for part in quoted.groups() if part is not None) if quoted else text
 

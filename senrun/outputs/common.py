@@ -411,7 +411,7 @@ def rate_text(parameter: str) -> str:
         rate = Decimal(parameter)
     except ArithmeticError:
         return f"£{parameter}"
-    return f"£{rate.quantize(Decimal('0.01')) if rate.as_tuple().exponent > -2 else rate:,}"
+    return f"£{rate.quantize(Decimal('0.01')) if rate.as_tuple().exponent > -2 else rate:,f}"  # never 1E-9
 
 
 def share_text(share: str) -> str:
