@@ -117,6 +117,22 @@ def test_an_amount_split_into_an_unread_column_leaving_a_blank_cell_past_the_hea
     assert read_ok(path)["annual_amount"].to_list() == [150000, 70000]
 
 
+@pytest.mark.parametrize("data", [
+    b"a,b\n1,2\n", b"a,b\n1,2,\n", b"a,b\r\n1,2,\r\n", b"a,b\n1,2, \n", b"a,b\n1,2,", b"a,b\n1,2,  \t",
+    b"a,b\n1,2," + b"\n" * 5000, b"a,b\n1,2" + b"\n" * 5000, b"\n" * 5000, b"", b",",
+    b"a;b\n1;2;\n" + b"x" * 5000,
+])
+def test_the_look_for_a_line_ending_in_a_separator_is_pythons_own(data):
+    """The search for a separator at a line's end (Polars' binary search, and the file's last few thousand
+    bytes alone for its end) finds what Python's `in` and `rstrip` find."""
+    from senrun.inputs.reading import _ends_with, _holds_any
+
+    for sep in (b",", b";"):
+        ends = [sep + end for end in (b"\n", b"\r", b" ")]
+        assert _holds_any(data, ends) == any(e in data for e in ends), (data[:20], sep)
+        assert _ends_with(data, sep) == data.rstrip().endswith(sep), (data[:20], sep)
+
+
 @pytest.mark.parametrize("rows, split_at", [
     # every row but one ends in a separator: the usual row has that cell, and only the split one more
     (["B801200005001,2002-08-31,2010-03-01,9262001,1500.00,", "E801200005003,2002-08-31,2010-03-01,9262001,700.00"],

@@ -22,6 +22,7 @@ from datetime import date
 import polars as pl
 
 from . import parse
+from .. import engine
 from ..money import CEILING_PENCE, ceiling_text
 from .schema import (COMPACT_DTYPES, DTYPES, ENROL_CODES, EVENTS, MOVE_REASONS, NULLABLE, SEN_CODES, SERIAL_DATES,
                      STREAMS, Column, Kind)
@@ -283,18 +284,19 @@ def parse_together(texts: list[pl.Series], cols: list[Column]) -> list[Cells]:
     """Text columns of one length (a short table's: FEW_ROWS), each cell through the expressions, the columns
     side by side: a few passes for them all, where each column alone takes as many."""
     value, blank, wrong = "\x00v", "\x00b", "\x00w"
-    frame = pl.DataFrame([text.rename(col.name) for text, col in zip(texts, cols)]).with_columns(
-        *(value_expr(col).alias(value + col.name) for col in cols),
-        *(parse._blank(col.name).alias(blank + col.name) for col in cols))
-    wrongs = frame.select(_wrong(col, pl.col(value + col.name), pl.col(blank + col.name)).alias(wrong + col.name)
-                          for col in cols)
-    anywhere = pl.concat([wrongs, frame.select(pl.col(blank + col.name) for col in cols)],
-                         how="horizontal").select(pl.all().any()).row(0, named=True)
+    # one plan for every column's values, blanks and wrong cells (then each "any?" is a Series' own, not a plan)
+    frame = (pl.DataFrame([text.rename(col.name) for text, col in zip(texts, cols)]).lazy()
+             .with_columns(*(value_expr(col).alias(value + col.name) for col in cols),
+                           *(parse._blank(col.name).alias(blank + col.name) for col in cols))
+             .with_columns(_wrong(col, pl.col(value + col.name), pl.col(blank + col.name)).alias(wrong + col.name)
+                           for col in cols))
+    frame = engine.collect(frame)
+    anywhere = {name: frame[name].any() for col in cols for name in (wrong + col.name, blank + col.name)}
     out = []
     for col in cols:
         bad = _no_bad()
         if anywhere[wrong + col.name]:
-            idx = wrongs[wrong + col.name].arg_true().cast(pl.UInt32)
+            idx = frame[wrong + col.name].arg_true().cast(pl.UInt32)
             sub = frame[col.name].gather(idx).to_frame()
             bad = sub.select(idx.alias(IDX), pl.when(parse._blank(col.name)).then(pl.lit(EMPTY))
                              .otherwise(bad_message(col)).alias("message"),
