@@ -122,11 +122,16 @@ def test_an_amount_split_into_an_unread_column_leaving_a_blank_cell_past_the_hea
     b"a,b\n1,2," + b"\n" * 5000, b"a,b\n1,2" + b"\n" * 5000, b"\n" * 5000, b"", b",",
     b"a;b\n1;2;\n" + b"x" * 5000,
 ])
-def test_the_look_for_a_line_ending_in_a_separator_is_pythons_own(data):
-    """The search for a separator at a line's end (Polars' binary search, and the file's last few thousand
-    bytes alone for its end) finds what Python's `in` and `rstrip` find."""
+@pytest.mark.parametrize("copied", [True, False], ids=["searched by Polars", "a file too large to copy"])
+def test_the_look_for_a_line_ending_in_a_separator_is_pythons_own(data, copied, monkeypatch):
+    """The search for a separator at a line's end (Polars' binary search, or Python's own for a file too large
+    to copy, and the file's last few thousand bytes alone for its end) finds what Python's `in` and `rstrip`
+    find."""
+    from senrun.inputs import reading
     from senrun.inputs.reading import _ends_with, _holds_any
 
+    if not copied:
+        monkeypatch.setattr(reading, "_COPY_AT_MOST", 0)
     for sep in (b",", b";"):
         ends = [sep + end for end in (b"\n", b"\r", b" ")]
         assert _holds_any(data, ends) == any(e in data for e in ends), (data[:20], sep)

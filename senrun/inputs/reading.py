@@ -599,9 +599,16 @@ class _CsvRaw(_FrameRaw):
         return cells, filled, first
 
 
+#: The largest file _holds_any copies into Polars to search (bytes): a census of this size is read in well under a
+#: second, and a larger one would be held twice in memory for a few milliseconds' gain.
+_COPY_AT_MOST = 64 * 2 ** 20
+
+
 def _holds_any(data: bytes, needles: list[bytes]) -> bool:
     """Whether `data` holds any of `needles`: searched by Polars, outside Python's lock (a census's 4.5 MB
     searched three times by `in` held it for 10 ms, while the other inputs were being read)."""
+    if len(data) > _COPY_AT_MOST:  # a copy of a file this large costs more memory than the lock costs time
+        return any(n in data for n in needles)
     held = pl.Series([data], dtype=pl.Binary).to_frame("data")
     return bool(held.select(pl.any_horizontal(pl.col("data").bin.contains(n) for n in needles)).item())
 
