@@ -57,6 +57,17 @@ def test_a_managed_move_the_day_after_the_census_tolerance_is_an_unrecorded_casu
     assert lines_of(r, U1) == [("A", 0, 840000, "casual_move")]
 
 
+def test_a_managed_move_after_census_day_is_not_warned_for_a_statement_ceased_on_the_periods_first_day__spec_11_11(
+        tmp_path):
+    """The move_after_census warning is told only where the line was still funded when the census would have
+    stopped it (§11.11 "Census"): a statement ceased on 1 April 2013, the day a finding stops PSF, was ended by
+    its ceasing, so the trial move to B just after census day decides nothing and is not said."""
+    r = run(tmp_path, schools=PLAIN, statements=[statement(U1, YEAR3, ceased="2013-04-01")],
+            moves=[managed("2013-02-01")], census=[pupil(U1, "B", YEAR3)])
+    assert lines_of(r, U1) == [("A", 0, 840000, "ceased")]
+    assert "move_after_census" not in [w.code for w in r.warnings]
+
+
 def test_a_casual_move_on_the_policy_start_ends_psf_that_day__spec_3_faq_3(tmp_path):
     """Moves "dated before policy.start are ignored": one on the day itself counts. 2012-13 by months:
     April–August paid, £8,400 × 5 / 12 = £3,500.00."""
@@ -73,6 +84,36 @@ def test_a_census_casual_finding_and_a_recorded_transfer_on_one_day_give_casual_
             census=[pupil(U1, "H", YEAR3)])  # not at A on census day: casual, on the period's start
     assert lines_of(r, U1) == [("A", 0, 840000, "casual_move")]
 
+
+
+def test_the_census_check_expects_the_child_where_the_last_move_before_census_day_put_them__spec_3_rule_4_faq_6(
+        tmp_path):
+    """Managed moves A → B in October and B → H in November: on census day the child should be at H, the
+    school of the later move, and is; PSF follows both moves to H, no casual move is found."""
+    moves = [managed("2012-10-01"), {**managed("2012-11-01", "H"), "from_school_id": "B"}]
+    r = run(tmp_path, schools=PLAIN, statements=[statement(U1, YEAR3)], moves=moves, census=[pupil(U1, "H", YEAR3)])
+    assert lines_of(r, U1) == [("H", 840000, 0, "continuing")]
+    assert [w.code for w in r.warnings if w.code.startswith("census_")] == []
+
+
+def test_a_census_dated_on_the_policy_start_is_used_for_the_move_check__spec_11_7_faq_3(tmp_path):
+    """Only a census dated before policy.start is set aside (§11.7): one taken on 1 September 2012 itself is
+    under the cluster model, so the child it finds at another school, with no move recorded, is an unrecorded
+    casual move and PSF stops at the period's start."""
+    r = run(tmp_path, schools=PLAIN, statements=[statement(U1, YEAR3)], year="2012-13",
+            period={"start": "2012-09-01", "end": "2013-08-31"}, census_date="2012-09-01",
+            census=[pupil(U1, "H", YEAR3)])
+    assert lines_of(r, U1) == [("A", 0, 840000, "casual_move")]
+    assert "census_casual_move" in [w.code for w in r.warnings]
+
+
+def test_a_managed_move_on_census_day_is_not_in_the_window_after_it__spec_11_11(tmp_path):
+    """The §11.6 window is census_date < move_date: moves A → B and B → H both on census day put the child at H;
+    the census finding them at B is a casual move, not a trial placement spanning census day."""
+    moves = [managed("2013-01-17"), {**managed("2013-01-17", "H"), "from_school_id": "B"}]
+    r = run(tmp_path, schools=PLAIN, statements=[statement(U1, YEAR3)], moves=moves, census=[pupil(U1, "B", YEAR3)])
+    assert lines_of(r, U1) == [("A", 0, 840000, "casual_move")]
+    assert "move_after_census" not in [w.code for w in r.warnings]
 
 # --- ages on a September day (SPEC §2) --------------------------------------------------------------
 
@@ -168,6 +209,24 @@ def test_a_clusters_floor_is_shared_between_its_schools_by_their_other_elements_
     out, _ = protect(shares, {"C1": 50_000, "C2": 80_000}, cfg)
     assert dict(out.select("school_id", "formula_protection").iter_rows()) == {"A": 1_250, "B": 3_750, "H": -5_000}
 
+
+
+def test_a_cluster_with_no_other_elements_shares_its_floor_equally_between_its_schools_in_the_formula__spec_11_8(
+        tmp_path):
+    """C1's schools got nothing from the other elements this year (£0 against £100.00 last year): its floor
+    (−10%: £90.00) is split equally between A and B, not by their shares of nothing, and the setting O (in
+    C1 but outside the formula) gets none of it; C2 gives up £90.00 of its £200.00 gain."""
+    cfg = load_config(write_run(tmp_path, statements=[], formula={**{"elements": [
+        {"name": "lump_sum", "basis": "per_school", "rate": 10},
+        {"name": "per_pupil", "basis": "pupils", "remainder": True}]}, "protection": {"floor_pct": -10}}))
+    shares = pl.DataFrame({"school_id": ["A", "B", "O", "H"], "cluster_id": ["C1", "C1", "C1", "C2"],
+                           "cluster_share": [0, 0, 0, 100_000], "_in_formula": [True, True, False, True]})
+    out, element = protect(shares, {"C1": 10_000, "C2": 80_000}, cfg)
+    assert dict(out.select("school_id", "formula_protection").iter_rows()) == {"A": 4_500, "B": 4_500, "O": 0,
+                                                                               "H": -9_000}
+    assert dict(out.select("school_id", "cluster_share").iter_rows()) == {"A": 4_500, "B": 4_500, "O": 0,
+                                                                          "H": 91_000}
+    assert "s = 0.450000" in element.parameter
 
 # --- personal data: the second guard (UK GDPR) ------------------------------------------------------
 

@@ -585,3 +585,23 @@ def test_an_issued_row_after_an_earlier_rows_ceased_date_is_read_as_the_reissue_
     reissued = history_run(tmp_path / "reissued", rows("reissued"))
     assert lines_of(issued, U1) == lines_of(reissued, U1)
     assert ("A", 600000, 0, "continuing") in lines_of(issued, U1)
+
+
+def test_an_issued_row_effective_on_the_day_an_earlier_row_ceased_is_that_statements_reissue_not_a_duplicate__spec_11_3(
+        tmp_path):
+    """A ceasing takes effect on its own date (§3), so a statement written "issued" from the very day the first one
+    ceased (1 June 2011) follows it: the reissue, funded from before the policy (£6,000 a year), not the §8
+    duplicate statement error."""
+    rows = [row(annual="8400.00", statement_date="2008-01-01", ceased="2011-06-01"),
+            row("issued", "2011-06-01", annual="6000.00", statement_date="2011-06-01")]
+    assert lines_of(history_run(tmp_path, rows), U1) == [("A", 0, 840000, "ceased"), ("A", 600000, 0, "continuing")]
+
+
+def test_a_line_paid_nothing_shows_the_rate_amended_on_the_periods_first_day__spec_11_11(tmp_path):
+    """A child whose primary phase ended in August 2012 is paid nothing in 2013-14, and its line shows the rate in
+    force on 1 April 2013: the amendment effective that very day (£2,400 a year), not the rate before it; the
+    released figure is the year at that rate."""
+    rows = [row(annual="1200.00", dob="2001-03-03"), row("amended", "2013-04-01", annual="2400.00")]
+    r = history_run(tmp_path, rows)
+    assert r.psf.select("paid_school_id", "annual_amount", "paid_amount", "released_amount", "reason").rows() == [
+        ("A", 240000, 0, 240000, "phase_end")]

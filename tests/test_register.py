@@ -260,6 +260,31 @@ def test_a_child_paid_at_another_school_than_last_year_with_no_recorded_move_is_
     assert lines_of(r, U1) == [("A", 840000, 0, "continuing")]  # a warning: the council decides
 
 
+def test_a_school_change_is_judged_from_the_school_at_the_end_of_last_year_not_its_first_line__faq_3_6_spec_11_4(
+        tmp_path):
+    """Last year U1 was paid at A to September 2012, then at B to March 2013; this year's statement has the child
+    at A with no move recorded: the change is from B, where last year ended, to A."""
+    register = last_year(tmp_path, {"upn": U1, "paid_to": "2012-09-30", "paid_amount": "4200.00"},
+                         {"upn": U1, "paid_school_id": "B", "paid_from": "2012-10-01", "paid_amount": "4200.00"})
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05", school="A")])
+    [changed] = [w for w in r.warnings if w.code == "school_changed"]
+    assert "paid at school 'B' at the end of last year and is paid at 'A' this year" in changed.message
+    assert lines_of(r, U1) == [("A", 840000, 0, "continuing")]
+
+
+def test_a_school_change_names_the_first_school_paid_this_year_not_one_a_later_move_took_the_child_to__spec_11_4(
+        tmp_path):
+    """Last year ended at B; this year the child is paid at A (no move from B recorded), then moved to H in
+    October by a managed move: the unexplained change is B to A, where this year began."""
+    register = last_year(tmp_path, {"upn": U1, "paid_school_id": "B"})
+    moves = [{"upn": U1, "from_school_id": "A", "to_school_id": "H", "move_date": "2013-10-01",
+              "reason": "managed_move"}]
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05", school="A")], moves=moves)
+    [changed] = [w for w in r.warnings if w.code == "school_changed"]
+    assert "paid at school 'B' at the end of last year and is paid at 'A' this year" in changed.message
+    assert lines_of(r, U1) == [("A", 420000, 0, "continuing"), ("H", 420000, 0, "continuing")]
+
+
 def _school(sid: str, closed: str = "", successor: str = "", opened: str = "") -> dict:
     return {"school_id": sid, "school_name": f"School {sid}", "cluster_id": "C1", "ssa": "0.00", "pupils": "100",
             "opened": opened, "closed": closed, "successor_id": successor}
@@ -1226,6 +1251,17 @@ def test_a_child_paid_last_year_whom_this_years_inputs_stop_on_a_day_last_year_p
     [told] = [w for w in r.warnings if w.code == "stopped_within_last_year"]
     assert (told.file, told.row, told.column) == ("statements.csv", 2, "upn")
     assert "was paid to 31/03/2013 by last year's run, continuing, but this year's inputs stop it on 01/12/2012 " \
+           "(ceased)" in told.message
+
+
+def test_a_ceasing_on_the_last_day_last_year_paid_is_a_day_last_year_paid__faq_3_spec_11_4(tmp_path):
+    """Last year's run paid to 31 March 2013, continuing; a ceasing now recorded on 31 March 2013 stops the
+    history on that very day, which last year paid: said, as a ceasing earlier in that year is."""
+    register = last_year(tmp_path, {"upn": U1})
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05", ceased="2013-03-31")])
+    assert lines_of(r, U1) == [("A", 0, 840000, "ceased")]
+    [told] = [w for w in r.warnings if w.code == "stopped_within_last_year"]
+    assert "was paid to 31/03/2013 by last year's run, continuing, but this year's inputs stop it on 31/03/2013 " \
            "(ceased)" in told.message
 
 

@@ -687,6 +687,15 @@ def test_a_school_succeeded_in_the_links_input_but_never_closed_is_a_warning_at_
     assert "successor_not_closed" not in codes(r)
 
 
+def test_a_succession_dated_only_by_the_successors_opening_moves_the_line_on_that_day__spec_11_1(tmp_path):
+    """No closed date for A and no link date: the succession takes the date its successor AA opened (1 September
+    2013), so April–August are paid at A and September–March at AA, not refused as a succession with no date."""
+    schools = [school("A", successor="AA"), school("AA", opened="2013-09-01"), school("B")]
+    r = run(tmp_path, schools=schools, statements=[statement(U1, PRIMARY, annual="1200.00")])
+    assert lines_of(r, U1) == [("A", 50000, 0, "continuing"), ("AA", 70000, 0, "continuing")]
+    assert by_school(r) == {"A": 50000, "AA": 70000, "B": 0}
+
+
 def test_a_school_succeeded_but_never_closed_in_a_schools_input_with_no_closed_column_is_told_at_its_id__spec_11_1(
         tmp_path):
     """successor_not_closed had named a column `closed` that the council's file does not have."""
