@@ -725,6 +725,16 @@ def test_a_school_opening_after_census_day_with_census_rows_is_told_why_they_are
     assert "clear its opened date" in w.message
 
 
+def test_a_school_opening_on_census_day_itself_counts_its_census_rows__spec_11_1(tmp_path):
+    """A school open on census day counts its own census rows (§11.11), and one that opened that very day is
+    open on it: its pupils count, and no `no_pupils` warning says otherwise."""
+    schools = [school("A", opened="2013-01-17", pupils=""), school("B", pupils="")]
+    census = [pupil("E801200005002", "A", "2005-05-05"), pupil(U1, "B", "2005-05-05")]
+    r = run(tmp_path, schools=schools, statements=[statement(U1, PRIMARY, school="B")], census=census)
+    assert dict(r.schools.select("school_id", "pupils").iter_rows()) == {"A": 1, "B": 1}
+    assert "no_pupils" not in codes(r)
+
+
 def test_one_succession_given_twice_with_two_dates_follows_the_earlier__spec_11_1(tmp_path):
     """A links export with the Successor row twice (1 October and 1 November): PSF goes on to the academy
     from the first date it was linked, as the earlier row says; April–September at A, October on at AA."""
