@@ -139,10 +139,14 @@ def school_fields(result: RunResult, file_names: dict[str, str], elements: list[
              "reference": pl.lit(run_reference(result)),
              "in_formula": ~pl.col("school_id").is_in(list(result.outside)),  # SPEC §11.2
              "school_name": column("school_name", pl.String), "cluster_name": column("cluster_name", pl.String)}
+    rates = cluster_rates(result)
     return frame.select(
         *[fixed[f].alias(f) if f in fixed else column(f).alias(f) for f in SCHOOL_FIELDS],
-        *[e for name, *_ in elements for e in (column(f"_units_{name}", pl.String).alias(f"_units_{name}"),
-                                                 column(FORMULA_PREFIX + name).alias(FORMULA_PREFIX + name))],
+        *[e for name, _, _, rate in elements for e in (
+            column(f"_units_{name}", pl.String).alias(f"_units_{name}"),
+            column(FORMULA_PREFIX + name).alias(FORMULA_PREFIX + name),
+            (pl.col("cluster_id").replace_strict(rates[name], default=None, return_dtype=pl.String)
+             if name in rates else pl.lit(rate, dtype=pl.String)).alias(f"_rate_{name}"))],
         pl.col("_children").fill_null(0), column(NEW_THIS_YEAR, pl.Boolean).alias(NEW_THIS_YEAR),
         column(LAST_YEAR_WITH, pl.String).alias(LAST_YEAR_WITH), column(TOOK_OVER, pl.String).alias(TOOK_OVER))
 
@@ -151,8 +155,8 @@ def school_tuple(row: tuple, elements: list[tuple]) -> tuple:
     """A school_fields row as SchoolReturn's fields (elements as (title, basis in words, units,
     rate per unit in £ as text, pence)), then the number of children."""
     fixed, rest = row[:len(SCHOOL_FIELDS)], row[len(SCHOOL_FIELDS):]
-    shares = tuple((title, basis, rest[2 * i], rate, rest[2 * i + 1])
-                   for i, (_, title, basis, rate) in enumerate(elements))
+    shares = tuple((title, basis, rest[3 * i], rest[3 * i + 2], rest[3 * i + 1])
+                   for i, (_, title, basis, _) in enumerate(elements))
     return (*fixed, shares, rest[-1])
 
 
@@ -355,9 +359,46 @@ def element_list(result: RunResult) -> list[tuple[str, str, str, str | None]]:
     to the penny so that the amounts add up to the total exactly: SPEC §1)."""
     titles = element_titles(result.config)
     if result.elements:
-        return [(e.name, titles.get(e.name, e.name), basis_words(e.basis), unit_rate(e)) for e in result.elements]
+        return [(e.name, titles.get(e.name, e.name), return_basis_words(e.basis), unit_rate(e))
+                for e in result.elements]
     return [(c[len(FORMULA_PREFIX):], c[len(FORMULA_PREFIX):], "", None) for c in result.schools.columns
             if c.startswith(FORMULA_PREFIX)]
+
+
+#: A `per_cluster` element on a return: a school's units are its pupils, its rate its cluster's £ per pupil.
+PER_CLUSTER_WORDS = "a fixed sum per cluster, shared by its schools' pupils"
+
+
+def return_basis_words(basis: str) -> str:
+    """An element's basis in words on a return, where a school's units are counted."""
+    return PER_CLUSTER_WORDS if basis == "per_cluster" else basis_words(basis)
+
+
+def cluster_rates(result: RunResult) -> dict[str, dict[str, str]]:
+    """Per `per_cluster` element, cluster_id → its £ per unit on a return: the cluster's amount over its
+    schools' units (their pupils, SPEC §11.8), to 6 places.  The element's own rate is per cluster, and a
+    school's units are its pupils: units × that rate would not be the school's amount."""
+    names = [e.name for e in result.elements if e.basis == "per_cluster"]
+    work = result.workings
+    if not names or work is None or work.is_empty() or "cluster_id" not in result.schools.columns:
+        return {name: {} for name in names}
+    units = (work.filter(pl.col("element").is_in(names))
+             .join(result.schools.select("school_id", "cluster_id"), on="school_id", how="inner")
+             .filter(pl.col("cluster_id").is_not_null())
+             .group_by("cluster_id", "element").agg(pl.col("units").cast(pl.Int64).sum()))
+    amounts = {(cluster, name): amount for name in names if FORMULA_PREFIX + name in result.clusters.columns
+               for cluster, amount in result.clusters.select("cluster_id", FORMULA_PREFIX + name).iter_rows()}
+    out: dict[str, dict[str, str]] = {name: {} for name in names}
+    for cluster, name, count in units.iter_rows():
+        if count and (cluster, name) in amounts:
+            out[name][cluster] = _six_places(Fraction(amounts[cluster, name]) / 100 / count)
+    return out
+
+
+def _six_places(exact: Fraction) -> str:
+    """£ per unit to 6 places, rounded half up."""
+    return str((Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(Decimal("0.000001"),
+                                                                                rounding=ROUND_HALF_UP))
 
 
 def unit_rate(element) -> str | None:
@@ -370,9 +411,7 @@ def unit_rate(element) -> str | None:
         return None
     if not units:
         return None
-    exact = Fraction(element.total) / 100 / units
-    return str((Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(Decimal("0.000001"),
-                                                                                rounding=ROUND_HALF_UP))
+    return _six_places(Fraction(element.total) / 100 / units)
 
 
 def chunk_size(schools: int, workers: int) -> int:

@@ -1,0 +1,39 @@
+"""A school's return shows each formula element as units × rate = amount, to within a penny (its note
+says so): what an auditor given only the return checks by hand (SPEC §1, §6, §11.8)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+from builders import run
+from senrun.outputs.returns import plan_returns
+
+SCHOOLS = [
+    {"school_id": "A", "school_name": "Ashford Primary", "cluster_id": "C1", "ssa": "0.00", "pupils": "100"},
+    {"school_id": "B", "school_name": "Bromwell Primary", "cluster_id": "C1", "ssa": "0.00", "pupils": "200"},
+    {"school_id": "D", "school_name": "Dunmere Primary", "cluster_id": "C2", "ssa": "0.00", "pupils": "30"},
+    {"school_id": "E", "school_name": "Eastling High", "cluster_id": "C2", "ssa": "0.00", "pupils": "70"},
+]
+
+
+def elements_on_returns(tmp_path, **formula) -> dict[str, tuple]:
+    result = run(tmp_path, statements=[], schools=SCHOOLS, budget={"pupil_specific_pot": 100000},
+                 formula={"elements": [{"name": "lump_sum", "basis": "per_school", "rate": 1000}, formula,
+                                       {"name": "per_pupil", "basis": "pupils", "remainder": True}]})
+    return {s[1]: s[len(s) - 2] for chunk in plan_returns(result, 10) for s in chunk.schools}
+
+
+def test_a_per_cluster_elements_units_times_rate_on_a_return_is_its_amount_within_a_penny_spec_11_8(tmp_path):
+    for host in ({"name": "host", "basis": "per_cluster", "rate": 2500.5},
+                 {"name": "host", "basis": "per_cluster", "share": 0.07}):
+        returns = elements_on_returns(tmp_path, **host)
+        for school, elements in returns.items():
+            for title, basis, units, rate, pence in elements:
+                assert rate is not None, (school, title)
+                product = Fraction(str(units)) * Fraction(Decimal(rate)) * 100
+                assert abs(product - pence) <= 1, (school, title, units, rate, pence)
+        # the host's £ per pupil is its cluster's: £2,500.50 over C1's 300 pupils, over C2's 100
+        if "rate" in host:
+            assert returns["A"][1][3] == "8.335000" and returns["E"][1][3] == "25.005000"
+            assert "per cluster" in returns["A"][1][1] and "pupils" in returns["A"][1][1]
