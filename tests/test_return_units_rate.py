@@ -37,3 +37,23 @@ def test_a_per_cluster_elements_units_times_rate_on_a_return_is_its_amount_withi
         if "rate" in host:
             assert returns["A"][1][3] == "8.335000" and returns["E"][1][3] == "25.005000"
             assert "per cluster" in returns["A"][1][1] and "pupils" in returns["A"][1][1]
+
+
+def test_the_workings_sheet_tells_an_auditor_how_a_per_cluster_elements_exact_share_is_worked_spec_6_11_8(tmp_path):
+    """The Workings sheet's per_cluster rows take their exact share from the cluster's amount, not the element
+    total beside them: the sheet says so on that column's header, and only where such an element is used."""
+    import io
+    import openpyxl
+
+    from senrun.outputs.workbook import PER_CLUSTER_NOTE, workbook_bytes
+
+    def note(**host) -> str | None:
+        result = run(tmp_path, statements=[], schools=SCHOOLS, budget={"pupil_specific_pot": 100000},
+                     formula={"elements": [host, {"name": "per_pupil", "basis": "pupils", "remainder": True}]})
+        sheet = openpyxl.load_workbook(io.BytesIO(workbook_bytes(result)))["Workings"]
+        header = [c.value for c in sheet[1]]
+        comment = sheet.cell(1, header.index("Exact share (pence)") + 1).comment
+        return comment.text if comment else None
+
+    assert note(name="host", basis="per_cluster", rate=2500.5) == PER_CLUSTER_NOTE
+    assert note(name="lump_sum", basis="per_school", rate=1000) is None

@@ -67,7 +67,11 @@ def workbook_bytes(result: RunResult, diff: pl.DataFrame | None = None) -> bytes
         table("Diff", present.diff_table(result, diff), totals=False)
         winners_sheet(book, sheet("Winners and losers"), fmt, present.winners_losers(result, diff))
     if result.workings is not None and result.workings.height:
-        table("Workings", present.workings_table(result), totals=False)
+        workings = present.workings_table(result)
+        workings_ws, written = table("Workings", workings, totals=False)
+        if written and "exact_pence" in workings.columns and any(e.basis == "per_cluster" for e in result.elements):
+            workings_ws.write_comment(0, workings.columns.index("exact_pence"), PER_CLUSTER_NOTE,
+                                      {"x_scale": 2.4, "y_scale": 1.2})
     reconciliation = reconciliation_summary(result)  # with a register only; no child named (§11.4)
     if reconciliation is not None:
         table("Reconciliation", present.words(reconciliation), totals=False)
@@ -318,6 +322,14 @@ SCHOOLS_LAST_YEAR = f"Last year: {common.SCHOOL_LAST_YEAR}. The Clusters sheet's
 
 
 #: What the Released sheet's Released column is, where Annual − Paid would not give it (a comment on its header).
+#: The Workings sheet's note on a `per_cluster` element (SPEC §11.8), whose rows are not shared from the element's
+#: total: an auditor needs the cluster's amount, on the Clusters sheet, to work a school's share out.
+PER_CLUSTER_NOTE = ("A per_cluster element is shared in two steps: its total equally between the clusters, then "
+                    "each cluster's amount between its schools by their pupils. On its rows, the exact share is the "
+                    "school's cluster's amount for the element (the Clusters sheet's column of that element) × the "
+                    "school's units (its pupils) ÷ the cluster's pupils; the element total is the authority's.")
+
+
 RELEASED_NOTE = ("Released: each statement's PSF for this period (its annual PSF for the months or days of the "
                  "period) less what its lines pay, for the PSF that stopped this period. So on a row, and in the "
                  "total, Released is not always Annual − Paid: a statement issued on or after the day the cluster "
