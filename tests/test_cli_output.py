@@ -60,6 +60,14 @@ def test_a_reader_that_goes_is_no_failure_once_the_folder_is_written(config, tmp
     assert (tmp_path / "out" / "manifest.json").is_file()
 
 
+@pytest.mark.parametrize("args", [["--help"], ["allocate", "--help"], ["validate", "-h"]])
+def test_help_read_only_in_part_exits_0_quietly_as_git_help_does(args):
+    run = subprocess.Popen([sys.executable, "-m", "senrun", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    run.stdout.close()  # as `senrun --help | head -c 0` would: the help meets a closed pipe
+    assert run.wait(timeout=120) == 0
+    assert run.stderr.read() == b""
+
+
 def test_a_failure_after_the_swap_never_says_nothing_was_written(config, tmp_path, monkeypatch):
     from senrun.cli import render
 

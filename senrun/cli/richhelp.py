@@ -41,9 +41,11 @@ def _stand_in_class(module: str, name: str) -> type:
 def load() -> bool:
     """Import `typer.rich_utils` with the stand-ins; True when they were used, False when it was
     imported as it is (already imported, a module of UNUSED already loaded, or a Typer that needs
-    more of them).  Either way, its words then fold rather than being cut (`_fold_long_words`)."""
+    more of them).  Either way, its words then fold rather than being cut (`_fold_long_words`), and a
+    reader that stops reading the help (`senrun --help | head -1`) is no failure (`_quiet_when_read_in_part`)."""
     used = _load()
     _fold_long_words()
+    _quiet_when_read_in_part()
     return used
 
 
@@ -92,6 +94,33 @@ def _fold_long_words() -> None:
 
         folded_help._senrun_folds = True
         rich_utils._get_parameter_help = folded_help
+
+
+def _quiet_when_read_in_part() -> None:
+    """The help on standard output, met by a reader that has gone (`senrun --help | head -1`), exits 0
+    with nothing on stderr, as `git --help | head -1` does and as cli/common.py's `shown_after_writing`
+    does for a summary: the reader has what it wanted.  Rich's own console would exit 1."""
+    import typer.rich_utils as rich_utils
+
+    console_for = getattr(rich_utils, "_get_rich_console", None)
+    if console_for is None or getattr(console_for, "_senrun_quiet", False):
+        return
+
+    def quiet_console(stderr: bool = False, *args, **kwargs):
+        console = console_for(stderr, *args, **kwargs)
+        if not stderr:
+            console.on_broken_pipe = _help_read_in_part
+        return console
+
+    quiet_console._senrun_quiet = True
+    rich_utils._get_rich_console = quiet_console
+
+
+def _help_read_in_part() -> None:
+    from .common import quiet_pipe
+
+    quiet_pipe()
+    raise SystemExit(0)
 
 
 class _Folding:
