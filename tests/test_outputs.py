@@ -109,6 +109,15 @@ def test_table_sheets_have_currency_frozen_header_and_filter(out):
     assert book["Schools"].column_dimensions["B"].width >= len("=Beech Infant")
 
 
+def test_every_table_sheet_keeps_its_header_in_view_the_winners_and_losers_sheet_too(out):
+    """SPEC §6: workbooks have frozen headers.  The Winners and losers sheet (a title, then its header) was
+    the one table sheet of allocations.xlsx that scrolled its header away; simulate's has always frozen it."""
+    book = openpyxl.load_workbook(out / "allocations.xlsx")
+    assert book["Winners and losers"].freeze_panes == "A3"  # under the title and the header
+    assert [c.value for c in book["Winners and losers"][2]] == ["Change against last year", "Schools", "Clusters"]
+    assert [ws.title for ws in book.worksheets if ws.freeze_panes is None] == ["Summary"]
+
+
 def test_the_released_column_says_why_it_is_not_always_annual_less_paid(out):
     """A reader's check of the Released sheet (Annual − Paid = Released) failed by a post-policy statement's
     annual amount, which is listed but neither paid nor released, and by a penny where a line's rounding

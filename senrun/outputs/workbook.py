@@ -262,7 +262,8 @@ def _lines(text: str, width: int) -> int:
 
 
 def winners_sheet(book: Workbook, ws: Worksheet, fmt: Formats, bands: pl.DataFrame) -> None:
-    """Schools and clusters counted by band of change against last year, with a column chart."""
+    """Schools and clusters counted by band of change against last year, frozen under the header, with a
+    column chart."""
     ws.write_string(0, 0, "Winners and losers: change in total funding against last year", fmt.title)
     write_header(ws, 1, ["Change against last year", "Schools", "Clusters"], fmt)
     for r, (band, schools, clusters) in enumerate(bands.iter_rows(), start=2):
@@ -275,6 +276,7 @@ def winners_sheet(book: Workbook, ws: Worksheet, fmt: Formats, bands: pl.DataFra
     ws.write_number(last, 2, int(bands["clusters"].sum()), fmt.integer_bold)
     ws.set_column(0, 0, 30)
     ws.set_column(1, 2, 12)
+    ws.freeze_panes(2, 0)  # the title and the header stay in view, as on every table sheet (no filter: five bands)
     chart = book.add_chart({"type": "column"})
     for col, name in ((1, "Schools"), (2, "Clusters")):
         chart.add_series({"name": name, "categories": [ws.name, 2, 0, last - 1, 0],
