@@ -22,8 +22,8 @@ from .bases import (check_blank_clusters, check_cluster_spelling, check_override
                     unknown_basis_column, warn_overrides, warn_pupils_twice)
 from .formula import apply_formula, element_years, pot
 from .schools import (IN_FORMULA_FLAG, OPEN_UNITS, census_homes, check_open_dates, check_ssa_of_shut_schools,
-                      census_rows_at_closed, in_formula, open_in_period, open_units, rehome_counts, succession_pairs,
-                      warn_census_nowhere)
+                      census_rows_at_closed, in_formula, open_in_period, open_units, opened_after_policy, rehome_counts,
+                      succession_pairs, warn_census_nowhere)
 from .inputs.headers import not_annual
 from .inputs.load import Table, read_input
 from .inputs.samefile import same_file_errors
@@ -715,6 +715,7 @@ def prepare(inp: Inputs, cfg: Config, psf: PsfFrames | None = None) -> Prepared:
                      register=inp.register)
     psf_issues(psf, run_inp, cfg)
     succession.closed_without_successor(psf.lines, inp.schools, issues)
+    opened_after_policy(psf.lines, inp.statements, inp.schools, cfg, issues)
     issues.extend(psf.notes)
     if not _budget_only(issues):  # a budget error alone waits for the pot's (read_inputs, budget_later)
         issues.raise_if_errors()

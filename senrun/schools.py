@@ -20,7 +20,7 @@ from .checks import MAX_LISTED
 from .config.loader import Config
 from .errors import Issues
 from .inputs.load import Table
-from .inputs.schema import CLOSED, IN_FORMULA, OPENED, ROW, SCHOOL_ID, SSA, SUCCESSOR_ID
+from .inputs.schema import CLOSED, IN_FORMULA, OPENED, ROW, SCHOOL_ID, SSA, SUCCESSOR_ID, UPN
 from .money import fmt_gbp
 from .succession import Successions, declared_pairs
 
@@ -152,6 +152,39 @@ def check_open_dates(schools: Table, issues: Issues) -> None:
     if bad.height > MAX_LISTED:
         issues.error("bad_value", f"{bad.height - MAX_LISTED:,} more schools that close before they open",
                      **schools.where(CLOSED))
+
+
+def opened_after_policy(lines: pl.DataFrame, statements: Table, schools: Table, cfg: Config,
+                        issues: Issues) -> None:
+    """A warning on each statement row paid PSF (so dated before policy.start: a history's first row, SPEC §11.3)
+    whose school opened after the day before policy.start.  A statement's school is the one that held its funding
+    on that day (SPEC §3), so a school not yet open then is a slip: the child moved there since (a move for the
+    moves input, which may end the PSF), or it is the academy that took over the school named then (PSF follows
+    the succession, from its date).  Paid as given; told by the statement's row and the school, never the child."""
+    frame = schools.frame
+    if OPENED not in frame.columns:
+        return
+    eve = cfg.policy_start - timedelta(days=1)
+    late = frame.filter(pl.col(OPENED) > eve).select(pl.col(SCHOOL_ID).alias("psf_school_id"), OPENED)
+    if late.is_empty():
+        return
+    # the few lines at those schools first: at England's scale the lines are millions, the schools a handful
+    at_late = pl.col("psf_school_id").is_in(late["psf_school_id"].implode()) & (pl.col("paid_amount") > 0)
+    paid = (lines.lazy().filter(at_late).group_by(ROW).agg(pl.col("psf_school_id", UPN).first())
+            .join(late.lazy(), on="psf_school_id").sort(ROW).collect())
+    for row, sid, upn, opened in paid.select(ROW, "psf_school_id", UPN, OPENED).head(MAX_LISTED).iter_rows():
+        issues.warn("opened_after_policy", f"the statement is dated before the policy began "
+                    f"({cfg.policy_start:%d/%m/%Y}), so funded, but its school {sid} opened on {opened:%d/%m/%Y}, "
+                    f"after {eve:%d/%m/%Y}: a statement's school is the one that held its funding on the day before "
+                    f"the policy began (SPEC §3). Its PSF is paid at {sid} as given; give the school the child was at "
+                    f"on {eve:%d/%m/%Y}, and any move since in the moves input (an academy that took over that school "
+                    "takes the PSF by succession); if it is that school under the same id (an academy that kept its "
+                    "DfE number), clear its opened date",
+                    **statements.where(SCHOOL_ID, row), value=sid, child=upn,
+                    expected=f"a school open on {eve:%d/%m/%Y}")
+    if paid.height > MAX_LISTED:
+        issues.warn("opened_after_policy", f"{paid.height - MAX_LISTED:,} more statement rows funded before the "
+                    "policy began at a school that opened after it", **statements.where(SCHOOL_ID))
 
 
 def shut_all_period(schools: Table, cfg: Config, having: pl.Expr) -> list[tuple[int, str, str, bool]]:

@@ -241,6 +241,29 @@ def test_psf_carried_to_a_successor_that_opens_after_the_period_gives_it_no_form
     assert "PSF is paid at school AA (by 1 statement row(s) of statements.csv, the first row 2)" in shut.message
 
 
+def test_a_statement_funded_before_the_policy_at_a_school_that_opened_after_it_is_paid_with_a_warning__spec_3_11_1(
+        tmp_path):
+    # A statement's school is the one that held its funding on the day before policy.start (SPEC §3): a statement
+    # of 2011 at B, which opened on 1 January 2013, cannot be right (the child moved there since, or B is the
+    # academy that took over the school named then). Paid as given, but the council is told, by school and row.
+    schools = [school("A"), school("B", opened="2013-01-01"), school("C", opened="2012-08-31")]
+    statements = [statement(U1, PRIMARY, school="B", annual="1200.00", statement_date="2011-03-01"),
+                  statement(U2, PRIMARY, school="C", annual="1200.00"),  # open on 31/08/2012: no warning
+                  statement(U3, PRIMARY, school="B", annual="1200.00", statement_date="2012-09-01")]  # never funded
+    r = run(tmp_path, schools=schools, statements=statements)
+    assert lines_of(r, U1) == [("B", 120000, 0, "continuing")]
+    [late] = [i for i in r.issues if i.code == "opened_after_policy"]
+    assert (late.severity, late.file, late.row, late.column, late.value) == ("warning", "statements.csv", 2,
+                                                                            "school_id", "B")
+    assert late.message.startswith("the statement is dated before the policy began (01/09/2012), so funded, but its "
+                                   "school B opened on 01/01/2013")
+    assert late.child == U1 and U1 not in late.message and PRIMARY not in late.message  # no child's data shown
+    again = tmp_path / "open_all_along"
+    again.mkdir()
+    assert "opened_after_policy" not in codes(run(again, schools=[school("A"), school("B"), school("C")],
+                                                  statements=statements))
+
+
 def test_a_school_that_closes_with_no_successor_ends_psf_the_day_after_it_closes__faq_3(tmp_path):
     schools = [school("A", closed="2013-12-31"), school("B")]
     r = run(tmp_path, schools=schools, statements=[statement(U1, PRIMARY, annual="1200.00")])

@@ -308,6 +308,7 @@ WARNING_WORDS = {
     "school_changed": "child's school differs from last year's with no recorded move",
     "move_after_census": "managed move just after census day",
     "psf_while_shut": "PSF paid at a school open on no day of the period",
+    "opened_after_policy": "funded statement at a school that opened after the policy start",
     "census_at_closed": "census rows at a school closed before census day, counted at no school",
     "pupils_twice": "a school and its successor both counting pupils for the whole year",
     "pupils_override_unused": "pupils_override on a school it cannot apply to",
