@@ -715,7 +715,7 @@ def prepare(inp: Inputs, cfg: Config, psf: PsfFrames | None = None) -> Prepared:
                      register=inp.register)
     psf_issues(psf, run_inp, cfg)
     succession.closed_without_successor(psf.lines, inp.schools, issues)
-    opened_after_policy(psf.lines, inp.statements, inp.schools, cfg, issues)
+    opened_after_policy(psf.lines, inp.statements, inp.schools, cfg, issues, successions_of(inp))
     issues.extend(psf.notes)
     if not _budget_only(issues):  # a budget error alone waits for the pot's (read_inputs, budget_later)
         issues.raise_if_errors()

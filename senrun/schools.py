@@ -155,17 +155,20 @@ def check_open_dates(schools: Table, issues: Issues) -> None:
 
 
 def opened_after_policy(lines: pl.DataFrame, statements: Table, schools: Table, cfg: Config,
-                        issues: Issues) -> None:
+                        issues: Issues, successions: Successions) -> None:
     """A warning on each statement row paid PSF (so dated before policy.start: a history's first row, SPEC §11.3)
     whose school opened after the day before policy.start.  A statement's school is the one that held its funding
     on that day (SPEC §3), so a school not yet open then is a slip: the child moved there since (a move for the
     moves input, which may end the PSF), or it is the academy that took over the school named then (PSF follows
-    the succession, from its date).  Paid as given; told by the statement's row and the school, never the child."""
+    the succession, from its date).  Paid as given; told by the statement's row and the school, never the child.
+    A school the inputs record as another's successor is not told: a council's system that keeps each child at
+    the school of today names the academy, and the PSF is the same as at the school it took over."""
     frame = schools.frame
     if OPENED not in frame.columns:
         return
     eve = cfg.policy_start - timedelta(days=1)
-    late = frame.filter(pl.col(OPENED) > eve).select(pl.col(SCHOOL_ID).alias("psf_school_id"), OPENED)
+    late = frame.filter((pl.col(OPENED) > eve) & ~pl.col(SCHOOL_ID).is_in(successions.edges[SUCCESSOR_ID].implode())
+                        ).select(pl.col(SCHOOL_ID).alias("psf_school_id"), OPENED)
     if late.is_empty():
         return
     # the few lines at those schools first: at England's scale the lines are millions, the schools a handful

@@ -262,6 +262,15 @@ def test_a_statement_funded_before_the_policy_at_a_school_that_opened_after_it_i
     again.mkdir()
     assert "opened_after_policy" not in codes(run(again, schools=[school("A"), school("B"), school("C")],
                                                   statements=statements))
+    # B recorded as the academy that took over A (A closed, B its successor): a council's system that keeps each
+    # child at today's school names B, and the PSF is the same as at A. Not told
+    converted = tmp_path / "converted"
+    converted.mkdir()
+    succeeded = [school("A", closed="2012-12-31", successor="B"), school("B", opened="2013-01-01"),
+                 school("C", opened="2012-08-31")]
+    r = run(converted, schools=succeeded, statements=statements)
+    assert lines_of(r, U1) == [("B", 120000, 0, "continuing")]
+    assert "opened_after_policy" not in codes(r)
 
 
 def test_a_school_that_closes_with_no_successor_ends_psf_the_day_after_it_closes__faq_3(tmp_path):
