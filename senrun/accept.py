@@ -37,7 +37,8 @@ WARNING_KINDS = frozenset({
     "register_not_given", "register_without_register", "register_doubtful", "previous_other_schools",
     "register_gap", "stopped_within_last_year", "previous_period_length", "previous_changed",
     "protection_new_clusters", "move_same_school", "register_earlier_release", "census_at_closed",
-    "previous_config_incomplete", "previous_config_differs", "cut_short", "pupils_twice", "opened_after_policy",
+    "previous_config_incomplete", "previous_config_differs", "previous_config_not_paid", "cut_short", "pupils_twice",
+    "opened_after_policy",
 })
 #: Kinds of problem that are only ever errors (docs/validate.md, "Codes"): never accepted.
 ERROR_KINDS = frozenset({

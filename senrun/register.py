@@ -121,7 +121,7 @@ def read_register(path: Path) -> Register:
     histories, distinct = _histories(lines)
     _continuing_unpaid(lines, histories, label)
     manifest = manifest_of(file.parent)
-    earlier = _by_earlier_senrun(manifest)
+    earlier = by_earlier_senrun(manifest)
     return Register(histories, label, str(file), sha256, distinct, config_period(manifest.get("period")),
                     tuple(_changed(manifest, file, label, sha256, lines.height)
                           + _unreadable_manifest(file.parent, manifest, label)),
@@ -150,7 +150,7 @@ def _lines_of(raw: pl.DataFrame) -> pl.DataFrame:
         released.alias(RELEASED))
 
 
-def _by_earlier_senrun(manifest: dict) -> bool:
+def by_earlier_senrun(manifest: dict) -> bool:
     """Whether a manifest was written by a release of senrun from before it took a register: senrun's own
     (its version, totals and files) with no run reference, which every release since writes, and no register
     (a release that took one records it, with or without a run reference)."""

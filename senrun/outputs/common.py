@@ -282,7 +282,7 @@ PUBLIC_WARNINGS = frozenset({"no_census", "no_pupils", "cluster_names",
                              "register_earlier_release", "census_at_closed",
                              "previous_other_schools", "previous_period_length", "previous_changed",
                              "protection_new_clusters", "previous_config_incomplete",
-                             "previous_config_differs", "cut_short", "pupils_twice"})
+                             "previous_config_differs", "previous_config_not_paid", "cut_short", "pupils_twice"})
 
 WARNING_WORDS = {
     "unmapped_column": "a column that looks like one of senrun's but is not mapped, so not read",
@@ -322,6 +322,7 @@ WARNING_WORDS = {
     "protection_new_clusters": "clusters not in last year's file, which the floor does not protect",
     "previous_config_incomplete": "last year recomputed without its register or floor (--previous-config)",
     "previous_config_differs": "--previous-config is not the config last year's run was made with",
+    "previous_config_not_paid": "last year recomputed (--previous-config) is not what its run wrote",
     "previous_register_differ": "--previous and --register of different years",
     "now_post_policy": "child paid last year whose statement is now dated after the policy start",
     "totals_row": "a totals row in an input (skipped)",

@@ -34,7 +34,7 @@ from ..pipeline import Inputs, compute, psf_frames, read_inputs
 from ..result import RunResult
 from ..inputs.schema import CLUSTER_ID, IN_FORMULA, PUPILS, SCHOOL_ID, SSA
 from .diff import diff_frames, folded_into, previous_config_issues
-from .lastrun import LastRun, last_run
+from .lastrun import LastRun, last_run, not_as_paid
 
 
 def from_last_years_config(result: RunResult, previous_config: Path, diff: pl.DataFrame | None,
@@ -47,12 +47,19 @@ def from_last_years_config(result: RunResult, previous_config: Path, diff: pl.Da
     census.csv."""
     try:
         last_years = load_config(previous_config)
-        last = last_run(last_years, last_years_folder(result, previous), previous_config)
-        diff = attributed_diff(result, last_years, diff, last)
+        folder = last_years_folder(result, previous)
+        last = last_run(last_years, folder, previous_config)
+        runs = _checked_runs(last_years, result.config, result, last)
+        # what was paid, read from last year's folder: a run of an earlier release may not be recomputed as it was
+        # (not where a warning has already said the recomputation lacks its register or floor)
+        paid = () if last.issues else not_as_paid(runs[0][1].schools, last_years, folder, previous_config,
+                                                  diff is not None or previous is not None)
+        diff = _attributed(result, runs, diff)
     except SenrunError as exc:
         raise SenrunError([replace(i, message=f"in last year's run (--previous-config {previous_config}): {i.message}")
                            for i in exc.issues]) from None
-    return diff, last_years, previous_config_issues(result.config, last_years, previous_config) + list(last.issues)
+    return diff, last_years, (previous_config_issues(result.config, last_years, previous_config) + list(last.issues)
+                              + list(paid))
 
 
 def last_years_folder(result: RunResult, previous: Path | None) -> Path | None:
@@ -236,7 +243,11 @@ def attributed_diff(result: RunResult, prev_cfg: Config, diff: pl.DataFrame | No
     the diff is taken against last year's run recomputed, so the parts add up to each row's change
     exactly.  Rows the runs do not have (e.g. a school only in the previous file) get null parts.
     """
-    runs = _checked_runs(prev_cfg, result.config, result, last)
+    return _attributed(result, _checked_runs(prev_cfg, result.config, result, last), diff)
+
+
+def _attributed(result: RunResult, runs: list[tuple[str, RunResult]], diff: pl.DataFrame | None) -> pl.DataFrame:
+    """attributed_diff of the runs made."""
     if diff is None:
         cols = [SCHOOL_ID, CLUSTER_ID, "total"]
         diff = diff_frames(runs[0][1].schools.select(cols), result.schools.select(cols), result.config.flag_pct,

@@ -16,11 +16,15 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import polars as pl
+
 from ..config.loader import Config
-from ..errors import WARNING, Issue
+from ..errors import WARNING, Issue, SenrunError
 from ..inputs.parse import config_period
-from ..register import manifest_of
-from .diff import floor_previous
+from ..inputs.schema import SCHOOL_ID
+from ..money import fmt_gbp
+from ..register import by_earlier_senrun, manifest_of
+from .diff import floor_previous, read_previous
 
 #: The warning that last year is recomputed without something its run had (docs/diff.md).
 INCOMPLETE = "previous_config_incomplete"
@@ -94,6 +98,52 @@ def _another_config(manifest: dict, given: Path, folder: Path) -> tuple[Issue, .
                   f"SHA-256 is not the config_sha256 of {folder.name or folder}/manifest.json): last year is "
                   "recomputed from it, so the change_* parts need not add up to the change; give the config that "
                   "run was made with", file=given.name),)
+
+
+#: The warning that last year recomputed gives its schools other totals than its run wrote in its schools.csv.
+NOT_AS_PAID = "previous_config_not_paid"
+
+
+def not_as_paid(recomputed: pl.DataFrame, last_years: Config, folder: Path | None, given: Path,
+                previous: bool) -> tuple[Issue, ...]:
+    """A warning when last year recomputed from `given` (its schools: school_id, total in pence) is not what last
+    year's run wrote in the schools.csv of its output `folder` (as senrun wrote it, by its manifest.json, and of that
+    config's period): most often a folder written by an earlier release of senrun, whose rules and columns read
+    this one has changed (docs/seven-years.md), or last year's inputs changed since.  Without --previous, diff.csv's
+    previous_total is the recomputation, so that is said; with it, the change_* parts miss each change by as much."""
+    if folder is None:
+        return ()
+    manifest = manifest_of(folder)
+    files = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
+    entry, file = files.get("schools.csv"), folder / "schools.csv"
+    try:
+        intact = (isinstance(entry, dict) and file.is_file()
+                  and hashlib.sha256(file.read_bytes()).hexdigest() == entry.get("sha256"))
+    except OSError:
+        intact = False
+    if not intact or config_period(manifest.get("period")) != (last_years.period_start, last_years.period_end):
+        return ()
+    try:
+        wrote = dict(read_previous(file).select(SCHOOL_ID, "total").iter_rows())
+    except SenrunError:
+        return ()
+    ours = dict(recomputed.select(SCHOOL_ID, "total").iter_rows())
+    differ = sorted(s for s in wrote.keys() | ours.keys() if wrote.get(s, 0) != ours.get(s, 0))
+    if not differ:
+        return ()
+    first = differ[0]
+    where = folder.name or str(folder)
+    why = ("that run was made by an earlier release of senrun, some of whose rules have been corrected since and "
+           "which read fewer of the inputs' columns (docs/seven-years.md, \"Upgrading from the first release\")"
+           if by_earlier_senrun(manifest) else "its config or inputs are not as that run read them")
+    then = ("the change_* parts do not add up to each such change, by as much; run that year again with this "
+            "release, and this one with its output folder" if previous else
+            f"diff.csv's previous_total is the recomputation, not what was paid: give --previous {where}/ too, so "
+            "that last year is what was paid")
+    return (Issue(NOT_AS_PAID, WARNING, f"last year's run recomputed from {given.name} gives {len(differ):,} of its "
+                  f"schools another total than its schools.csv in {where}/ as senrun wrote it (school {first}: "
+                  f"{fmt_gbp(ours.get(first, 0))} recomputed, {fmt_gbp(wrote.get(first, 0))} written): {why}; "
+                  f"{then}", file=given.name),)
 
 
 def found(recorded: dict, folder: Path) -> Path | None:
