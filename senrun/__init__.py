@@ -7,7 +7,7 @@
 Importing senrun is cheap: Polars is loaded only when a run needs it.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = ["__version__", "allocate", "load_config"]
 
