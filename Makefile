@@ -3,8 +3,10 @@
 #   make test   set up and run the whole test suite
 # and `make bench` (QUICK=1 for fewer runs) times it at a council's scale and England's:
 # docs/performance.md; `make soak` runs the long fault loops (docs/reliability.md); `make render`
-# prints the sample's workbooks to PDF and PNG pages (out/render/) with LibreOffice, to look at them
-# as they print.
+# prints the sample's workbooks to PDF and PNG pages (out-render/) with LibreOffice, to look at them
+# as they print.  `make chain` and `make render` write folders of their own beside out/ (out-chain/,
+# out-render/): inside it, they would make the next `make run` refuse to replace out/ (it would hold
+# files its manifest.json does not list).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -44,10 +46,10 @@ sample: $(STAMP)
 
 # The seven-year demo chain (docs/sample.md): each year run with the one before as register and previous.
 chain: $(STAMP)
-	rm -rf out/chain && $(BIN)/senrun sample --scale demo --seed 7 --years 2012-13:2019-20 --out out/chain/data
-	prev=; for y in $$(ls out/chain/data); do \
-	  $(BIN)/senrun allocate -q --no-returns --config out/chain/data/$$y/senrun.yaml --out out/chain/$$y \
-	    $${prev:+--register out/chain/$$prev --previous out/chain/$$prev/schools.csv} || exit 1; prev=$$y; done
+	rm -rf out-chain && $(BIN)/senrun sample --scale demo --seed 7 --years 2012-13:2019-20 --out out-chain/data
+	prev=; for y in $$(ls out-chain/data); do \
+	  $(BIN)/senrun allocate -q --no-returns --config out-chain/data/$$y/senrun.yaml --out out-chain/$$y \
+	    $${prev:+--register out-chain/$$prev --previous out-chain/$$prev/schools.csv} || exit 1; prev=$$y; done
 
 clean:
-	rm -rf $(VENV) out .pytest_cache bench/cache
+	rm -rf $(VENV) out out-chain out-render .pytest_cache bench/cache

@@ -4,11 +4,11 @@
 # Runs the committed `la` sample twice (a "last year" with a £4,000 lump sum, then this year
 # against it, so the year-on-year columns have something to show) and simulate with 100
 # scenarios, then converts one of each workbook to PDF with LibreOffice headless and every
-# page to PNG with pdftoppm.  Output: out/render/{xlsx,pdf,png}.  Installs LibreOffice Calc
+# page to PNG with pdftoppm.  Output: out-render/{xlsx,pdf,png}.  Installs LibreOffice Calc
 # and poppler-utils with apt-get where they are missing and it can; otherwise says so and stops
 # without failing.
 set -eu
-OUT=${RENDER_OUT:-out/render}
+OUT=${RENDER_OUT:-out-render}
 SENRUN=${SENRUN:-.venv/bin/senrun}
 ROOT=$(pwd)
 

@@ -133,6 +133,9 @@ def _report(result, diff, out: Path, no_returns: bool, with_packs: bool, quiet: 
                       "Give last year's output folder as --register and --previous (docs/seven-years.md); nothing "
                       "is wrong if this is senrun's first year under the policy and its inputs carry every stop "
                       "made before it (docs/your-data.md).")
-    console.print(f"Wrote {escape(str(out))}/ (allocations.xlsx, pupils.xlsx (restricted), schools.csv, clusters.csv, "
-                  f"psf.csv, manifest.json{', returns/' if not no_returns else ''}{', clusters/' if with_packs else ''}).",
+    from ..outputs.writer import csv_names
+
+    csvs = ", ".join(csv_names(result, diff))  # diff.csv with --previous, reconciliation.csv with --register
+    console.print(f"Wrote {escape(str(out))}/ (allocations.xlsx, pupils.xlsx (restricted), {csvs}, "
+                  f"manifest.json{', returns/' if not no_returns else ''}{', clusters/' if with_packs else ''}).",
                   soft_wrap=True)  # one line: a path is never broken across lines in a cron mail

@@ -200,6 +200,20 @@ def csv_files(result: RunResult, diff: pl.DataFrame | None) -> list[tuple[str, p
     return files
 
 
+def csv_names(result: RunResult, diff: pl.DataFrame | None) -> list[str]:
+    """The names of the CSVs `csv_files` writes for this run, in its order, without making them: what
+    `senrun allocate` says it wrote (diff.csv with --previous, reconciliation.csv with --register)."""
+    names = ["schools.csv", "clusters.csv", "psf.csv"]
+    if diff is not None:
+        names.append("diff.csv")
+    if getattr(result, "register", None) is not None:
+        names.append("reconciliation.csv")
+    sizes = [(SHEET_CSV["Released"], result.released.height),
+             (SHEET_CSV["Workings"], 0 if result.workings is None else result.workings.height),
+             (WARNINGS_CSV, len(result.warnings))]
+    return names + [name for name, rows in sizes if rows > common.MAX_SHEET_ROWS]
+
+
 def write_tables(result: RunResult, folder: Folder, diff: pl.DataFrame | None, report: Progress) -> dict[str, int]:
     """Write the CSVs, each as soon as it is made; returns the row count of every table, for the manifest."""
     files = csv_files(result, diff)
