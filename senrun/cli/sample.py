@@ -21,7 +21,7 @@ class Scale(str, Enum):
 
 @app.command()
 def sample(
-    scale: Annotated[Scale, typer.Option(help="demo: a handful of schools; la: ~420 schools, ~110,000 pupils "
+    scale: Annotated[Scale, typer.Option(help="demo: a handful of schools; la: 431 schools, ~116,000 pupils "
                                               "(the reference authority); england: ~21,600 schools, ~8.1M pupils.")]
     = Scale.demo,
     seed: Annotated[int, typer.Option(min=0, help="Same seed, same bytes (0 or more).")] = 2013,
