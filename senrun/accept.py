@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import PurePosixPath
 from typing import Callable
 
-from .calendar import shift_years
+from .calendar import shift_years, today_in_england
 from .errors import CONFIG, HIDDEN, WARNING, Issue
 
 ENTRY_KEYS = ("kind", "upn", "school", "row", "file", "all", "reason", "until")
@@ -258,7 +258,7 @@ class Sorted:
 def sort_issues(issues: list[Issue], entries: tuple[Acceptance, ...], today: date | None = None) -> Sorted:
     """Which issues are accepted (by an entry still in date), which acceptances have expired, and
     which entries matched nothing."""
-    today = today or date.today()
+    today = today or today_in_england()
     kept, accepted, expired, used = [], [], [], set()
     for issue in issues:
         matching = [e for e in entries if e.matches(issue)]
@@ -293,7 +293,7 @@ def draft_entries(issues: list[Issue], reason: str, today: date | None = None) -
     keyed by UPN where the warning is about a child (by their UPN, never by a row that moves when the
     census is exported again), by school where it is about a school ID, else by file and row, or (a
     warning with no row) every warning of its kind in its file."""
-    until = shift_years(today or date.today(), 1).isoformat()  # a year: the same day next year (29 Feb: 1 March)
+    until = shift_years(today or today_in_england(), 1).isoformat()  # a year: the same day next year (29 Feb: 1 March)
     out = []
     for i in issues:
         if i.is_error:

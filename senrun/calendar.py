@@ -7,9 +7,22 @@ All functions are Polars expressions, so they run over every pupil at once.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timezone
 
 import polars as pl
+
+
+#: The time zone of a council's dates: a moment is the date it was in England, whatever zone the machine
+#: running senrun is set to (a date-time an input stores with its zone, today for an accept list's `until:`).
+ENGLAND = "Europe/London"
+
+
+def today_in_england() -> date:
+    """Today's date in England.  A machine kept on UTC, or set to another zone, would otherwise end the
+    council's day an hour or more early or late: an accepted warning would expire, or not, by where the
+    nightly check runs (SPEC §6: the same inputs and config give the same outputs)."""
+    now = pl.lit(datetime.now(timezone.utc))
+    return pl.select(now.dt.convert_time_zone(ENGLAND).dt.date()).item()
 
 
 #: A year as councils label runs, files and sheets: "2013-14", "2013/14", "2013–2014", "FY 2013-14".

@@ -23,6 +23,7 @@ import polars as pl
 
 from . import parse
 from .. import engine
+from ..calendar import ENGLAND
 from ..money import CEILING_PENCE, ceiling_text
 from .schema import (COMPACT_DTYPES, DTYPES, ENROL_CODES, EVENTS, MOVE_REASONS, NULLABLE, SEN_CODES, SERIAL_DATES,
                      STREAMS, Column, Kind)
@@ -127,10 +128,6 @@ def _empties(blank: pl.Series, col: Column) -> pl.DataFrame:
     idx = blank.arg_true().cast(pl.UInt32)
     return pl.DataFrame({IDX: idx, "message": pl.Series([EMPTY] * len(idx), dtype=pl.String),
                          "value": pl.Series([None] * len(idx), dtype=pl.String)})
-
-
-#: The time zone of a council's dates (a date-time stored with another zone is read as England's date).
-ENGLAND = "Europe/London"
 
 
 def as_text(series: pl.Series) -> pl.Series:

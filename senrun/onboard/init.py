@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from ..calendar import labelled_years
+from ..calendar import labelled_years, today_in_england
 from ..config.loader import DEFAULT_PHASES
 from ..errors import HIDDEN, Issues, SenrunError, holds_child_data, looks_personal
 from ..inputs.headers import not_annual
@@ -100,7 +100,8 @@ def suggest_year(found: dict[str, Found], policy_start: date = POLICY_START) -> 
       the January before, then falls after the policy start too)."""
     stated, label = _statement_year(found), labelled_year(found)
     if stated is None and not label:  # nothing in the files says: this year
-        stated = (date.today().year, f"this year ({date.today().year}: no statement dates or year labels found)")
+        year = today_in_england().year
+        stated = (year, f"this year ({year}: no statement dates or year labels found)")
     policy = (first_year_from(policy_start), f"the start of the cluster model (policy.start {policy_start:%d/%m/%Y})")
     files_say = (label[0], f"the label in \"{label[1]}\"") if label else stated
     best = max(files_say[0], policy[0])
@@ -113,13 +114,14 @@ def suggest_year(found: dict[str, Found], policy_start: date = POLICY_START) -> 
 def _statement_year(found: dict[str, Found]) -> tuple[int, str] | None:
     """The year the latest statement date points to, and why; None when no statement date is found."""
     latest: list[date] = []
+    today = today_in_england()
     for name, columns in (("statements", ("statement_date", "effective_date")),):
         if name in found:
             by_column = {p.column: p.header for p in found[name].proposals}
             for c in columns:
                 if c in by_column:
                     latest += [d for d in _dates(found[name].table.values.get(by_column[c], []))
-                               if d <= date.today()]
+                               if d <= today]
     if not latest:
         return None
     d = max(latest)
