@@ -1,9 +1,12 @@
-"""The same inputs, config and version give the same outputs whatever the machine they run on is set to
-(SPEC §6): its time zone, its locale, its paths."""
+"""The same inputs, config and version give the same outputs whatever the machine they run on (SPEC §6):
+its time zone, its operating system."""
 
 from __future__ import annotations
 
+import io
+import sys
 import time
+import zipfile
 from datetime import datetime, timedelta
 
 import pytest
@@ -11,6 +14,8 @@ import pytest
 from senrun.accept import Acceptance, draft_entries, sort_issues
 from senrun.calendar import shift_years
 from senrun.errors import WARNING, Issue
+from senrun.onboard.templates import template_bytes
+from senrun.outputs import xlsxpack
 
 try:
     from zoneinfo import ZoneInfo
@@ -50,3 +55,30 @@ def test_an_accepted_warning_expires_by_the_day_in_england_whatever_the_machines
         assert len(sort_issues([warning], (still_in_date,)).accepted) == 1, zone
         assert len(sort_issues([warning], (ended_yesterday,)).expired) == 1, zone
         assert draft_entries([warning], "TO CHECK")[0]["until"] == shift_years(today, 1).isoformat(), zone
+
+
+def _small_book():
+    from senrun.outputs.xlsx import open_book
+
+    buffer = io.BytesIO()
+    book = open_book(buffer, "SEN funding 2013-14")
+    book.add_worksheet("Schools").write_string(0, 0, "Walby Community Primary School")
+    return book, buffer
+
+
+def _workbooks() -> dict[str, bytes]:
+    """A workbook as each of senrun's ways of packaging one writes it: plain XlsxWriter (every workbook when
+    the fast paths are off), the fast path of the allocation workbook and simulate.xlsx, an input template."""
+    return {"plain": xlsxpack.close_plain(*_small_book()), "fast": xlsxpack.pack(*_small_book()),
+            "template": template_bytes("schools")}
+
+
+def test_workbooks_written_on_windows_are_byte_identical_to_those_written_elsewhere_spec_6(monkeypatch):
+    xlsxpack.fallback_reason()  # (the fast paths checked on this system first, as a run does)
+    elsewhere = _workbooks()
+    monkeypatch.setattr(sys, "platform", "win32")  # what zipfile asks when it records the system a part is made on
+    on_windows = _workbooks()
+    monkeypatch.undo()
+    for way, data in on_windows.items():
+        assert {part.create_system for part in zipfile.ZipFile(io.BytesIO(data)).infolist()} == {3}, way
+        assert data == elsewhere[way], way

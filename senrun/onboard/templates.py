@@ -131,6 +131,7 @@ def template_bytes(name: str) -> bytes:
     import io
 
     from ..outputs.xlsx import open_book
+    from ..outputs.xlsxpack import close_plain
 
     buffer = io.BytesIO()
     book = open_book(buffer, f"senrun {name} template")
@@ -141,8 +142,7 @@ def template_bytes(name: str) -> bytes:
          "code": book.add_format({"font_name": "Consolas"})}
     _input_sheet(book, name, f)
     _instructions(book, name, f)
-    book.close()
-    return buffer.getvalue()
+    return close_plain(book, buffer)
 
 
 def _example_rows(name: str) -> set[tuple]:

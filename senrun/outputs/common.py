@@ -16,6 +16,10 @@ MAX_SHEET_ROWS = 100_000
 
 #: The creation time stamped in every workbook, so that re-runs are byte-identical (SPEC §6).
 FIXED_CREATED = datetime(2000, 1, 1)
+#: The zip code of the system every part of a workbook is recorded as made on: Unix.  zipfile records the
+#: system it runs on (0, MS-DOS, on Windows), so a workbook written on Windows differed in a byte of every
+#: part from the same run's elsewhere (SPEC §6).  XlsxWriter is set to it in `xlsxpack`.
+MADE_ON_UNIX = 3
 
 #: SPEC §11.8 `delegation:`: how the cluster's money is held this year (FAQ 18, 27).
 HELD = {

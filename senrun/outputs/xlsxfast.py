@@ -45,7 +45,7 @@ from xlsxwriter.packager import Packager
 from xlsxwriter.sharedstrings import SharedStrings, SharedStringTable
 from xlsxwriter.workbook import Workbook
 
-from .common import FIXED_CREATED
+from .common import FIXED_CREATED, MADE_ON_UNIX
 
 SHEET_PART = "xl/worksheets/sheet1.xml"
 STRINGS_PART = "xl/sharedStrings.xml"
@@ -62,9 +62,9 @@ VERSION = 20
 DEFLATED = 8
 DOS_TIME = 0
 DOS_DATE = (0 << 9) | (1 << 5) | 1
-#: The system that "made" each member (zipfile's default: 0 on Windows, 3 elsewhere) and the
-#: file mode zipfile gives a member written from bytes (rw-------).
-MADE_ON = zipfile.ZipInfo("x").create_system
+#: The system that "made" each member (Unix on every system, as `xlsxpack` has XlsxWriter record it)
+#: and the file mode zipfile gives a member written from bytes (rw-------).
+MADE_ON = MADE_ON_UNIX
 MODE = 0o600 << 16
 
 

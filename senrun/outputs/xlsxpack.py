@@ -20,12 +20,31 @@ from __future__ import annotations
 import importlib
 import io
 import os
+import zipfile
 from collections.abc import Callable
 from dataclasses import fields, is_dataclass
 from functools import cache
 from typing import Any
 
+import xlsxwriter.workbook
 from xlsxwriter.workbook import Workbook
+
+from .common import MADE_ON_UNIX
+
+
+class UnixZipInfo(zipfile.ZipInfo):
+    """A zip member recorded as made on Unix whatever system writes it (SPEC §6: the same bytes on
+    Windows as elsewhere): each part of a workbook XlsxWriter writes, which it makes as `ZipInfo`, set to
+    this below; `xlsxfast` writes its parts so too."""
+
+    __slots__ = ()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.create_system = MADE_ON_UNIX
+
+
+xlsxwriter.workbook.ZipInfo = UnixZipInfo  # (the name `Workbook._store_workbook` makes each part with)
 
 #: The XlsxWriter major version whose internals `xlsxfast` was written and tested against.
 TESTED_MAJOR = 3
