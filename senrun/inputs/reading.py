@@ -25,6 +25,7 @@ from .excel import Unreadable, first_line, read_sheet_found
 from .headers import HEADER_SEARCH_ROWS
 from .schema import ROW, TOTAL_LABEL
 from .snapshot import DEFAULT_MAX_INPUT_MB, Snapshot, read_snapshot
+from .standins import stand_in
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 HEAD_BYTES = 65536  # where the separator and the header row are looked for
@@ -156,6 +157,8 @@ def read_raw(path: Path, sheet: str | None, find_header: Callable[[pl.DataFrame]
     kind = sniff(snap.data[:HEAD_BYTES])
     if kind == "ole":
         raise Unreadable(OLE_WORDS)
+    if (standing := stand_in(path, snap.data)) is not None:  # a lock file, a shortcut, a file not downloaded
+        raise Unreadable(standing)
     if kind == "parquet":
         return _parquet(snap)
     if kind == "zip":

@@ -1,0 +1,131 @@
+"""The states files are in on a council's shared drive or OneDrive folder: a workbook open in Excel (its lock
+file beside it, or given by mistake), a shortcut for the file, a file not yet downloaded or still being
+copied, a folder or file this user may not change, paths the system finds too long, names that differ
+only in what a person cannot see.  Each is a clear error naming the file and what to do, exit 1, no
+traceback, and the output folder left as it was (SPEC §5, §8; docs/reliability.md)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from builders import SCHOOLS, statement, write_run
+from senrun.cli import app
+from senrun.config.loader import load_config
+from senrun.errors import SenrunError
+from senrun.pipeline import allocate
+
+runner = CliRunner()
+STATEMENTS = [statement("B801200005001", "2006-05-01", "A")]
+
+
+def checksums(folder: Path) -> dict[str, str]:
+    """Every file and folder under `folder`, with each file's SHA-256."""
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir"
+            for p in sorted(folder.rglob("*"))}
+
+
+def run_with(folder: Path, name: str, path: str) -> Path:
+    """A run in `folder` whose input `name` is read from `path` (relative to the config); the config's path."""
+    config = write_run(folder, statements=STATEMENTS, schools=SCHOOLS,
+                       census=[{"upn": "B801200005001", "school_id": "A", "date_of_birth": "2006-05-01"}])
+    raw = yaml.safe_load(config.read_text())
+    raw["inputs"][name]["path"] = path
+    config.write_text(yaml.safe_dump(raw, sort_keys=False))
+    return config
+
+
+def only_error(config: Path):
+    with pytest.raises(SenrunError) as caught:
+        allocate(load_config(config))
+    (error,) = caught.value.errors
+    return error
+
+
+#: Excel's lock file ("owner file") as Excel writes it: the user's name, in one byte's length and padded.
+OWNER_FILE = bytes([7]) + b"jbloggs".ljust(53) + bytes([7, 0]) + "jbloggs".encode("utf-16le").ljust(110)
+
+
+@pytest.mark.parametrize("lock, book", [("~$census.xlsx", "census.xlsx"), ("~$nsus2013.xlsx", "census2013.xlsx"),
+                                        (".~lock.census.xlsx#", "census.xlsx")],
+                         ids=["Excel", "Excel, first two letters replaced", "LibreOffice"])
+def test_an_excel_owner_file_given_as_the_census_is_named_as_excels_lock_file_spec_8(tmp_path, lock, book):
+    """It had been "is not a text file (it looks like binary data)", and LibreOffice's had been a file with none
+    of the census's columns: a person was sent to look for a fault in the data."""
+    (tmp_path / book).write_bytes(b"PK\x03\x04 the workbook itself")
+    (tmp_path / lock).write_bytes(OWNER_FILE if lock.startswith("~$") else b"Jo Bloggs,HOST/jbloggs,HOST,01.12.2026 09:00,;")
+    error = only_error(run_with(tmp_path, "census", lock))
+    assert error.file == lock and "binary" not in error.message and "columns" not in error.message
+    program = "LibreOffice" if lock.startswith(".") else "Excel"
+    assert (f"census file '{lock}' is the lock file {program} makes beside a workbook while someone has it open "
+            f"(it holds only their name), not the data: give the workbook itself, {book}, in the config") in error.message
+    assert "jbloggs" not in error.message.lower()
+
+
+def test_an_owner_file_given_as_an_input_stops_the_command_and_leaves_the_output_folder_as_it_was_spec_5(tmp_path):
+    (tmp_path / "in").mkdir()
+    config = run_with(tmp_path / "in", "statements", "~$statements.csv")
+    (tmp_path / "in" / "~$statements.csv").write_bytes(OWNER_FILE)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "last-year.txt").write_text("kept")
+    before = checksums(tmp_path)
+
+    result = runner.invoke(app, ["allocate", "--config", str(config), "--out", str(out), "--quiet"])
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "'~$statements.csv' is the lock file Excel makes" in result.output
+    assert "nothing was written" in result.output and checksums(tmp_path) == before
+
+
+@pytest.mark.parametrize("content, words", [
+    (b"L\x00\x00\x00\x01\x14\x02\x00" + bytes(68) + "C:\\SEN\\census.csv".encode("utf-16le"),
+     "is a Windows shortcut (.lnk), which points to a file but holds none of it: give the path of the file itself"),
+    (b"[InternetShortcut]\r\nURL=https://council.sharepoint.com/sites/SEN/census.csv\r\n",
+     "is an Internet shortcut (.url), a link to a web page such as a SharePoint file, which holds none of it: "
+     "download the file"),
+], ids=["lnk", "url"])
+def test_a_shortcut_given_as_an_input_is_named_as_a_shortcut_not_as_binary_data_or_missing_columns_spec_5(
+        tmp_path, content, words):
+    """A .lnk had been "not a text file (it looks like binary data)"; a .url a file with none of the census's
+    columns, "columns found: [InternetShortcut]"."""
+    name = "census - Shortcut.lnk" if content.startswith(b"L") else "census.url"
+    (tmp_path / name).write_bytes(content)
+    error = only_error(run_with(tmp_path, "census", name))
+    assert error.file == name and words in error.message
+
+
+@pytest.mark.parametrize("content, words", [
+    (b"", "is empty (0 bytes): if it is in a OneDrive or SharePoint folder, it may be \"online-only\", not yet "
+          "downloaded"),
+    (bytes(3149), "holds nothing but NUL bytes (3,149 of them, no data): its contents have not arrived: if it is in "
+                  "a OneDrive or SharePoint folder"),
+    (b"upn,school_id,date_of_birth\nB801200005001,A,2006-05-01\n" + bytes(4096),
+     "ends in 4,096 NUL bytes (of its 4,151) where its data should be: it was not written to its end"),
+], ids=["0 bytes", "NUL bytes of its size", "a copy under way"])
+def test_a_file_not_yet_downloaded_or_still_being_copied_is_said_to_be_so_not_binary_data_spec_5(
+        tmp_path, content, words):
+    """An online-only OneDrive file read as NUL bytes, and a copy whose end is not yet written, had been "not a
+    text file (it looks like binary data)", as if the census were in a wrong format."""
+    config = run_with(tmp_path, "census", "census.csv")
+    (tmp_path / "census.csv").write_bytes(content)
+    error = only_error(config)
+    assert error.file == "census.csv" and words in error.message and "binary" not in error.message
+
+
+def test_a_workbook_cut_short_and_padded_with_nul_bytes_is_said_not_to_be_written_to_its_end_spec_5(tmp_path):
+    config = run_with(tmp_path, "census", "census.xlsx")
+    (tmp_path / "census.xlsx").write_bytes(b"PK\x03\x04" + bytes(range(200)) * 5 + bytes(2048))
+    assert "where its data should be: it was not written to its end" in only_error(config).message
+
+
+def test_a_file_ending_in_a_few_nul_bytes_is_not_taken_for_one_not_written_to_its_end(tmp_path):
+    """UTF-16 text ends in a NUL byte (its last line break's second byte): only a long run of them is a gap."""
+    config = run_with(tmp_path, "census", "census.csv")
+    (tmp_path / "census.csv").write_bytes("upn,school_id,date_of_birth\nB801200005001,A,2006-05-01\n"
+                                          .encode("utf-16"))
+    allocate(load_config(config))
