@@ -7,6 +7,7 @@ traceback, and the output folder left as it was (SPEC §5, §8; docs/reliability
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,46 @@ def test_a_file_ending_in_a_few_nul_bytes_is_not_taken_for_one_not_written_to_it
     (tmp_path / "census.csv").write_bytes("upn,school_id,date_of_birth\nB801200005001,A,2006-05-01\n"
                                           .encode("utf-16"))
     allocate(load_config(config))
+
+
+# --- the output folder ----------------------------------------------------------------------------------------
+
+BOUND = pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs a user whom permissions bind")
+
+
+def last_years_run(folder: Path) -> tuple[Path, Path]:
+    """A run's config in `folder`/in and its output folder `folder`/out, written once; (config, out)."""
+    (folder / "in").mkdir()
+    config = write_run(folder / "in", statements=STATEMENTS, schools=SCHOOLS)
+    out = folder / "out"
+    assert runner.invoke(app, ["allocate", "--config", str(config), "--out", str(out), "--quiet"]).exit_code == 0
+    return config, out
+
+
+@BOUND
+@pytest.mark.parametrize("read_only, named", [(".", "the folder itself is"), ("returns", "returns/ is")])
+def test_an_output_folder_made_read_only_is_refused_before_anything_is_written_spec_5(tmp_path, read_only, named):
+    """It had been swapped aside and the new run put in its place, exit 0, but then could not be deleted: last
+    year's folder, children's data, was left beside the new one, and every later run refused to start."""
+    config, out = last_years_run(tmp_path)
+    (out / read_only).chmod(0o555)
+    before = checksums(tmp_path)
+    try:
+        result = runner.invoke(app, ["allocate", "--config", str(config), "--out", str(out), "--quiet"])
+    finally:
+        (out / read_only).chmod(0o700)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert (f"cannot write to {out}: {named} read-only for this user, and senrun replaces the whole folder, "
+            "deleting the files in it: make the folder writable") in " ".join(result.output.split())
+    assert checksums(tmp_path) == before
+
+
+@BOUND
+def test_where_a_read_only_file_cannot_be_deleted_as_on_windows_it_is_named_before_anything_is_written(tmp_path):
+    from senrun.outputs import guard
+
+    _, out = last_years_run(tmp_path)
+    (out / "schools.csv").chmod(0o400)
+    with pytest.raises(SenrunError, match="cannot write to out: schools.csv is read-only for this user"):
+        guard.check_removable(out, Path("out"), files=True)
+    guard.check_removable(out, Path("out"), files=False)  # elsewhere a file goes with its folder

@@ -328,8 +328,9 @@ def check_target(out: Path, shown: Path | None = None, command: str | None = Non
                  period: tuple[str, str] | None = None) -> None:
     """Refuse an `out` that is a file, or a non-empty folder holding anything senrun did not write
     (or, given `command`, that the other command wrote; given `period`, an allocation of another
-    period: guard.check_owned)."""
+    period: guard.check_owned), or one this user could not delete once replaced (guard.check_removable)."""
     guard.check_owned(out, shown or out, command, period)
+    guard.check_removable(out, shown or out)
 
 
 #: output_mode (config) → (folders' mode, files' mode).  Outputs hold personal data about
@@ -385,7 +386,8 @@ def is_swapped_in(staging: Path, out: Path) -> bool:
 
 def remove_old(out: Path) -> None:
     """Delete the previous folder once the new one is in place.  Not an error if it cannot be
-    deleted (a folder made read-only): the new folder is whole; where the old one stays is
+    deleted (a file held open; a folder made read-only is refused before the run writes, by
+    guard.check_removable): the new folder is whole; where the old one stays is
     kept for the command to say (`left_behind`), since it holds an earlier run's personal data."""
     try:
         remove(old_path(out))

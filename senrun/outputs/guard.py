@@ -16,6 +16,8 @@ senrun replaces `--out` whole.  So, before anything is written:
   (its allocations.xlsx, returns, psf.csv), nor `allocate` a folder of what-if scenarios.
 - and a year's allocation only by an allocation of the same period: last year's folder is this
   year's register and previous run.
+- and only if this user can delete it once it is replaced (`check_removable`): a folder made
+  read-only is refused before anything is written, not left beside the new one.
 """
 
 from __future__ import annotations
@@ -124,6 +126,29 @@ def check_owned(out: Path, shown: Path, command: str | None = None, period: tupl
             f"({', '.join(foreign[:NAMED])}{more}); "
             f"senrun replaces a folder only when its {MANIFEST} lists everything in it, and deletes "
             f"nothing else: move them elsewhere, or give another folder")
+
+
+def check_removable(out: Path, shown: Path, files: bool = os.name == "nt") -> None:
+    """Refuse an existing `out` that this user could put aside but not delete: a folder in it made read-only
+    (and, with `files`, as on Windows, which will not delete a read-only file, a file made so).  The swap
+    would succeed, and last year's folder, personal data included, would be left beside `out` for every
+    later run to refuse; someone who made it read-only may also have meant it to be kept."""
+    if not out.is_dir():
+        return
+    stuck = []
+    for root, _, names in os.walk(out):
+        if not os.access(root, os.W_OK | os.X_OK):
+            stuck.append("the folder itself" if root == os.fspath(out) else Path(root).relative_to(out).as_posix() + "/")
+        if files:
+            stuck += [(Path(root) / n).relative_to(out).as_posix() for n in names
+                      if not os.access(os.path.join(root, n), os.W_OK)]
+    if stuck:
+        one = len(stuck) == 1
+        more = f", … {len(stuck):,} in all" if len(stuck) > NAMED else ""
+        raise SenrunError(
+            f"cannot write to {shown}: {', '.join(stuck[:NAMED])}{more} {'is' if one else 'are'} read-only for this "
+            "user, and senrun replaces the whole folder, deleting the files in it: make the folder writable (if it "
+            "was made read-only to keep it, give another --out instead)")
 
 
 def locked_book(name: str) -> str | None:
