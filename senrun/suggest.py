@@ -8,6 +8,7 @@ schools whose name matches, are suggested with their names.
 from __future__ import annotations
 
 import difflib
+import errno
 
 import polars as pl
 
@@ -52,7 +53,7 @@ def missing_file_hint(path, written: str | None = None) -> str:
         names = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
     except PermissionError:  # a folder on the way that this user may not open
         return f" (looked for {path}: a folder on the way to it cannot be opened by this user: permission denied)"
-    except OSError as exc:
-        return f" (looked for {path}: {exc.strerror or exc})"
+    except OSError as exc:  # (a path too long: the message says so, and the path is no help)
+        return "" if exc.errno == errno.ENAMETOOLONG else f" (looked for {path}: {exc.strerror or exc})"
     close = difflib.get_close_matches(path.name, names, n=MAX_SUGGESTED, cutoff=0.6)
     return text + (f"; did you mean {' or '.join(close)}?)" if close else ")")

@@ -173,3 +173,46 @@ def test_where_a_read_only_file_cannot_be_deleted_as_on_windows_it_is_named_befo
     with pytest.raises(SenrunError, match="cannot write to out: schools.csv is read-only for this user"):
         guard.check_removable(out, Path("out"), files=True)
     guard.check_removable(out, Path("out"), files=False)  # elsewhere a file goes with its folder
+
+
+# --- paths ------------------------------------------------------------------------------------------------------
+
+def deep_folder(top: Path, levels: int = 21) -> Path:
+    """A folder `levels` folders of 200 characters below `top`: its path is longer than Linux takes (4,096 bytes),
+    so it is made one folder at a time, each from the one above."""
+    fd = os.open(top, os.O_RDONLY)
+    for _ in range(levels):
+        os.mkdir("d" * 200, dir_fd=fd)
+        below = os.open("d" * 200, os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = below
+    os.close(fd)
+    return top.joinpath(*["d" * 200] * levels)
+
+
+@pytest.mark.parametrize("path, words", [
+    ("/".join(["d" * 200] * 21) + "/census.csv", "cannot be read: its path is 4,"),
+    ("c" * 300 + ".csv", "cannot be read: a name in its path is 304 bytes long, more than this system takes for one "
+                         "name (255): give the file, or the folder, a shorter name"),
+], ids=["path", "name"])
+def test_an_input_path_too_long_for_the_system_is_said_to_be_so_once_spec_5(tmp_path, path, words):
+    """Each had been "cannot be read (File name too long) (looked for …: File name too long)": "File name" for a
+    path, said twice, with the 4,000-character path between."""
+    error = only_error(run_with(tmp_path, "census", path))
+    assert words in error.message and "File name too long" not in error.message and "looked for" not in error.message
+    if path.startswith("d"):
+        assert "more than this system takes (4,096): move it to a folder with a shorter path" in error.message
+
+
+def test_an_out_whose_path_is_too_long_for_the_system_is_told_to_be_a_shorter_path_not_a_shorter_name_spec_5(
+        tmp_path):
+    """It had been told that `.out.senrun-new` was "too long a name here", which it is not."""
+    (tmp_path / "in").mkdir()
+    config = write_run(tmp_path / "in", statements=STATEMENTS, schools=SCHOOLS)
+    out = deep_folder(tmp_path) / "out"
+    result = runner.invoke(app, ["allocate", "--config", str(config), "--out", str(out), "--quiet"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    said = " ".join(result.output.split())
+    assert "bytes long, more than this system takes (4,096): give an --out with a shorter path" in said
+    assert "too long a name" not in said
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d" * 200, "in"]

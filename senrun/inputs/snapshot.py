@@ -66,7 +66,23 @@ def _stat(path: Path) -> os.stat_result:
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise Unreadable("is a symbolic link that loops (it points, in the end, back to itself)") from None
+        if exc.errno == errno.ENAMETOOLONG:
+            raise Unreadable(_too_long(path)) from None
         raise Unreadable(f"cannot be read ({exc.strerror})") from None
+
+
+#: The longest name, and path, Linux takes ("File name too long" is said of either).
+NAME_MAX, PATH_MAX = 255, 4096
+
+
+def _too_long(path: Path) -> str:
+    """Why a path the system calls too long is so: one name in it, or the whole."""
+    longest = max(len(os.fsencode(part)) for part in path.parts)
+    if longest > NAME_MAX:
+        return (f"cannot be read: a name in its path is {longest:,} bytes long, more than this system takes for one "
+                f"name ({NAME_MAX}): give the file, or the folder, a shorter name")
+    return (f"cannot be read: its path is {len(os.fsencode(path)):,} bytes long, more than this system takes "
+            f"({PATH_MAX:,}): move it to a folder with a shorter path")
 
 
 def _same(a: os.stat_result, b: os.stat_result) -> bool:

@@ -519,6 +519,10 @@ def staged(out: Path, protect: Iterable[tuple[str, Path]] = (), mode: str = DEFA
         raise SenrunError(f"cannot write to {shown}: {_why(exc, out, shown)}") from exc
 
 
+#: The longest path Linux takes (a name in it: 255 bytes); "File name too long" is said of either.
+PATH_MAX = 4096
+
+
 def _why(exc: OSError, out: Path, shown: Path) -> str:
     """Why `out` could not be written, for its message.  A folder beside `out` that cannot be made (the
     lock, the staging folder, the old one renamed aside) is said to be in `out`'s parent: `out` itself
@@ -528,6 +532,9 @@ def _why(exc: OSError, out: Path, shown: Path) -> str:
     if exc.errno == errno.EBUSY and named in (out, old_path(out)):
         return (f"{why}: it is a mount point (or in use), and senrun replaces --out whole by swapping a new folder in; "
                 "give a folder inside it")
+    if exc.errno == errno.ENAMETOOLONG and named is not None and len(os.fsencode(named)) >= PATH_MAX:
+        return (f"{why}: a path senrun writes to there is {len(os.fsencode(named)):,} bytes long, more than this "
+                f"system takes ({PATH_MAX:,}): give an --out with a shorter path")
     if exc.errno == errno.ENAMETOOLONG:
         return (f"{why}: senrun writes the new folder beside it as {staging_path(out).name}, which is too long a "
                 "name here: give a shorter --out")
