@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import errno
+import unicodedata
 
 import polars as pl
 
@@ -49,11 +50,44 @@ def missing_file_hint(path, written: str | None = None) -> str:
         text = f" (looked for {path}: input paths are relative to the config file"
         folder = path.parent
         if not folder.is_dir():
-            return text + f"; the folder {folder} does not exist either)"
+            alike = folder.parent.is_dir() and looks_the_same(folder.name, [p.name for p in folder.parent.iterdir()
+                                                                              if p.is_dir()])
+            return text + (f"; the folder {folder} does not exist: {alike})" if alike else
+                           f"; the folder {folder} does not exist either)")
         names = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+        if alike := looks_the_same(path.name, names):
+            return f"{text}: {alike})"
     except PermissionError:  # a folder on the way that this user may not open
         return f" (looked for {path}: a folder on the way to it cannot be opened by this user: permission denied)"
     except OSError as exc:  # (a path too long: the message says so, and the path is no help)
         return "" if exc.errno == errno.ENAMETOOLONG else f" (looked for {path}: {exc.strerror or exc})"
     close = difflib.get_close_matches(path.name, names, n=MAX_SUGGESTED, cutoff=0.6)
     return text + (f"; did you mean {' or '.join(close)}?)" if close else ")")
+
+
+def looks_the_same(wanted: str, names: list[str]) -> str:
+    """Words on a name among `names` that a person would take for `wanted`, and how it differs ("" if none): the
+    same but for capitals (Windows and a Mac take either; this system does not), for how its accents are stored
+    (a Mac stores `é` as `e` and an accent, Windows as one letter: they look alike, and are two names here), or
+    for a space or a dot at its end (which Windows drops, and a file copied from elsewhere may keep)."""
+    def nfc(name: str) -> str:
+        return unicodedata.normalize("NFC", name)
+    for name in names:
+        if nfc(name) == nfc(wanted):
+            return (f"'{name}' is there, which looks the same, but its accented letters are stored another way (as a "
+                    "Mac stores them): type the name again, in the config or in the folder, so that the two match")
+        if name.rstrip(" .") == wanted.rstrip(" .") and name != wanted:
+            if len(name) > len(wanted):
+                return (f"'{name}' is there, its name ending in {_tail(name)} that the config's does not have (Windows "
+                        "cannot open such a name): rename the file without it")
+            return f"'{name}' is there: the config's name ends in {_tail(wanted)} that the file's does not; take it out"
+        if nfc(name).casefold() == nfc(wanted).casefold():
+            return (f"'{name}' is there, in other capitals: this system tells names apart by their capitals (Windows "
+                    f"does not): write '{name}' in the config")
+    return ""
+
+
+def _tail(name: str) -> str:
+    """The spaces and dots at the end of `name`, in words: "a space", "a dot", or quoted."""
+    tail = name[len(name.rstrip(" .")):]
+    return {" ": "a space", ".": "a dot"}.get(tail, repr(tail))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -216,3 +217,23 @@ def test_an_out_whose_path_is_too_long_for_the_system_is_told_to_be_a_shorter_pa
     assert "bytes long, more than this system takes (4,096): give an --out with a shorter path" in said
     assert "too long a name" not in said
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d" * 200, "in"]
+
+
+@pytest.mark.parametrize("on_disk, in_config, words", [
+    ("census.csv", "CENSUS.CSV", "'census.csv' is there, in other capitals: this system tells names apart by their "
+                                 "capitals (Windows does not): write 'census.csv' in the config"),
+    (unicodedata.normalize("NFD", "récensement.csv"), unicodedata.normalize("NFC", "récensement.csv"),
+     "which looks the same, but its accented letters are stored another way (as a Mac stores them)"),
+    ("census.csv ", "census.csv", "'census.csv ' is there, its name ending in a space that the config's does not have"),
+    ("census.csv", "census.csv.", "'census.csv' is there: the config's name ends in a dot that the file's does not"),
+    ("data/census.csv", "Data/census.csv", "does not exist: 'data' is there, in other capitals"),
+], ids=["capitals", "accents", "a space at the end", "a dot at the end", "a folder in other capitals"])
+def test_a_name_differing_only_in_what_a_person_cannot_see_is_pointed_to_with_the_difference_spec_5(
+        tmp_path, on_disk, in_config, words):
+    """Each had been "does not exist" with no hint (capitals), or "did you mean récensement.csv?" naming a file
+    that looked just like the one asked for."""
+    config = run_with(tmp_path, "census", in_config)
+    (tmp_path / on_disk).parent.mkdir(exist_ok=True)
+    (tmp_path / "census.csv").rename(tmp_path / on_disk)
+    error = only_error(config)
+    assert "does not exist" in error.message and words in error.message
