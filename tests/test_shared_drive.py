@@ -237,3 +237,30 @@ def test_a_name_differing_only_in_what_a_person_cannot_see_is_pointed_to_with_th
     (tmp_path / "census.csv").rename(tmp_path / on_disk)
     error = only_error(config)
     assert "does not exist" in error.message and words in error.message
+
+
+# --- a file changed while it is read --------------------------------------------------------------------------
+
+def test_last_years_file_saved_again_during_the_run_is_hashed_in_the_manifest_as_the_version_compared_spec_6(
+        tmp_path, monkeypatch):
+    """--previous had been read three times, once for the figures, once for the SHA-256 the manifest gives and
+    once for the schools' names: saved again in between (a shared file someone has open), the manifest described
+    a file the figures did not come from."""
+    from senrun.outputs.common import last_years_file
+    from senrun.yearly import diff as diff_module
+
+    config, out = last_years_run(tmp_path)
+    result = allocate(load_config(config))
+    given = out / "schools.csv"
+    read = given.read_bytes()
+    compare = diff_module.diff_frames
+
+    def saved_again_meanwhile(*args, **kwargs):
+        given.write_bytes(read.replace(b"Ashford Primary", b"Ashford Academy") + b"\n")
+        return compare(*args, **kwargs)
+    monkeypatch.setattr(diff_module, "diff_frames", saved_again_meanwhile)
+
+    diff = diff_module.diff_against(result, out)
+    assert last_years_file(diff)["sha256"] == hashlib.sha256(read).hexdigest()
+    assert last_years_file(diff)["bytes"] == len(read)
+    assert "Ashford Academy" not in diff.get_column("_school_name").to_list()

@@ -150,10 +150,12 @@ def sniff(head: bytes) -> str:
 
 
 def read_raw(path: Path, sheet: str | None, find_header: Callable[[pl.DataFrame], int],
-             max_bytes: int = DEFAULT_MAX_INPUT_MB << 20, encoding: str | None = None) -> Raw:
+             max_bytes: int = DEFAULT_MAX_INPUT_MB << 20, encoding: str | None = None,
+             snap: Snapshot | None = None) -> Raw:
     """The file at `path` as headers + loader; `find_header(top_rows)` picks the header row (0-based).
-    The file is read once (snapshot.py): everything after works on those bytes and their hash."""
-    snap = read_snapshot(path, max_bytes)
+    The file is read once (snapshot.py), unless its `snap` is given: everything after works on those bytes
+    and their hash."""
+    snap = snap or read_snapshot(path, max_bytes)
     kind = sniff(snap.data[:HEAD_BYTES])
     if kind == "ole":
         raise Unreadable(OLE_WORDS)

@@ -25,6 +25,7 @@ from ..inputs.excel import first_line, listed_name
 from ..inputs.load import TOTAL_LABEL
 from ..inputs.reading import Unreadable, header_separator, longer_row, text_utf8
 from ..inputs.schema import CLUSTER_ID, SCHOOL_ID
+from ..inputs.snapshot import Snapshot, read_snapshot
 from ..money import CEILING_PENCE, ceiling_text, fmt_gbp
 from ..outputs.common import COLUMN_LABELS, LAST_YEARS_FILE, LAST_YEARS_NAME
 from .previous_map import headers_text, last_years_file, last_years_issue
@@ -246,25 +247,37 @@ def read_previous(path: Path, spec: dict | None = None) -> pl.DataFrame:
     `schools.csv` money is pounds text, parsed exactly; `allocations.xlsx` money cells are
     pound numbers written from pence, so round(x × 100) recovers the pence.
     """
+    return read_previous_once(path, spec)[0]
+
+
+def read_previous_once(path: Path, spec: dict | None = None) -> tuple[pl.DataFrame, Snapshot]:
+    """`read_previous`, and the bytes the figures came from: the file is read once, so that the manifest's
+    SHA-256 and the schools' names describe the same version of it, even if it is saved again meanwhile."""
     mapped = spec is not None and not Path(path).is_dir()  # (a folder is senrun's, whatever the config maps)
     path = Path(path) if mapped else previous_file(Path(path))
     if not path.is_file():
         raise last_years_file(path, "no such file (the previous run's schools.csv or allocations.xlsx)")
+    try:
+        snap = read_snapshot(path)
+    except Unreadable as exc:
+        raise last_years_file(path, str(exc)) from None
     if mapped:  # a council's own spreadsheet, by the config's `previous:` map
         from .previous_map import read_mapped_previous
 
-        frame = read_mapped_previous(path, spec, own=_read_previous_own)
+        frame = read_mapped_previous(path, spec, own=lambda p: _read_previous_own(p, snap.data), snap=snap)
     else:
-        frame = _read_previous_own(path)
+        frame = _read_previous_own(path, snap.data)
     dupes = frame.filter(pl.col(SCHOOL_ID).is_duplicated())[SCHOOL_ID].unique().sort().to_list()
     if dupes:
         raise last_years_file(path, f"school_id {', '.join(dupes[:10])} appears more than once")
-    return frame.sort(SCHOOL_ID)
+    return frame.sort(SCHOOL_ID), snap
 
 
-def _read_previous_own(path: Path) -> pl.DataFrame:
-    """A previous run's file written by senrun: schools.csv or allocations.xlsx."""
-    return _read_previous_xlsx(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _read_previous_csv(path)
+def _read_previous_own(path: Path, data: bytes) -> pl.DataFrame:
+    """A previous run's file written by senrun, schools.csv or allocations.xlsx, from its bytes `data`."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _read_previous_xlsx(path, data)
+    return _read_previous_csv(path, data)
 
 
 def _missing_columns(frame: pl.DataFrame, path: Path, sheet: str | None) -> None:
@@ -285,13 +298,13 @@ def _missing_columns(frame: pl.DataFrame, path: Path, sheet: str | None) -> None
 CSV_ROW = "_row"
 
 
-def _csv_of_senrun(path: Path) -> pl.DataFrame:
+def _csv_of_senrun(path: Path, data: bytes | None = None) -> pl.DataFrame:
     """A CSV senrun wrote last year, read as text, with each row's number (CSV_ROW); SenrunError naming the row
     where it cannot be read.  Saved again by a spreadsheet it is still itself: in Windows-1252 (Excel's "CSV",
     whose `£` is one byte) or UTF-16 (its "Unicode Text"), as the inputs and the register are read, and
     without the rows of empty cells (`,,,,`) a spreadsheet leaves below a table."""
     try:
-        data = text_utf8(path.read_bytes())
+        data = text_utf8(path.read_bytes() if data is None else data)
     except Unreadable as exc:
         raise last_years_file(path, str(exc), row=exc.row) from None
     except OSError as exc:
@@ -309,8 +322,8 @@ def _csv_of_senrun(path: Path) -> pl.DataFrame:
         raise last_years_file(path, f"cannot read it as CSV ({first_line(exc)})") from None
 
 
-def _read_previous_csv(path: Path) -> pl.DataFrame:
-    raw = _csv_of_senrun(path)
+def _read_previous_csv(path: Path, data: bytes) -> pl.DataFrame:
+    raw = _csv_of_senrun(path, data)
     _missing_columns(raw, path, None)
     ids, clusters, totals, at = (raw[c].to_list() for c in (*PREVIOUS_COLUMNS, CSV_ROW))
     for row, school in zip(at, ids):
@@ -338,7 +351,7 @@ def _within_ceiling(pence: int, path: Path, row: int, sheet: str | None = None) 
                               "one amount", sheet=sheet, row=row, column=COLUMN_LABELS["total"] if sheet else "total")
 
 
-def _schools_sheet(path: Path, kinds: dict[str, str]) -> pl.DataFrame:
+def _schools_sheet(path: Path, kinds: dict[str, str], data: bytes | None = None) -> pl.DataFrame:
     """The Schools sheet of a previous run's allocations.xlsx, its columns (`kinds`: code name → type)
     by their code names whether headed so (before round 2) or by their labels for people
     (COLUMN_LABELS), without the totals row below the table (its school id is blank)."""
@@ -346,7 +359,8 @@ def _schools_sheet(path: Path, kinds: dict[str, str]) -> pl.DataFrame:
 
     labels = {COLUMN_LABELS[c]: c for c in kinds}
     try:
-        book = fastexcel.read_excel(path.read_bytes())  # (bytes: a name that is not UTF-8 is no str to it)
+        data = path.read_bytes() if data is None else data  # (bytes: a name that is not UTF-8 is no str to it)
+        book = fastexcel.read_excel(data)
         if "Schools" not in book.sheet_names:
             raise last_years_file(path, f"no Schools sheet (sheets: {', '.join(map(listed_name, book.sheet_names))})")
         sheet = book.load_sheet("Schools", dtypes={**kinds, **{label: kinds[c] for label, c in labels.items()}})
@@ -361,8 +375,8 @@ def _schools_sheet(path: Path, kinds: dict[str, str]) -> pl.DataFrame:
     return frame
 
 
-def _read_previous_xlsx(path: Path) -> pl.DataFrame:
-    frame = _schools_sheet(path, {SCHOOL_ID: "string", CLUSTER_ID: "string", "total": "float"})
+def _read_previous_xlsx(path: Path, data: bytes) -> pl.DataFrame:
+    frame = _schools_sheet(path, {SCHOOL_ID: "string", CLUSTER_ID: "string", "total": "float"}, data)
     _missing_columns(frame, path, "Schools")
     totals = frame["total"].to_list()
     bad = [i for i, v in enumerate(totals) if v is None]
@@ -621,10 +635,10 @@ def diff_against(result: RunResult, previous_path: Path) -> pl.DataFrame:
     (|change| > diff.flag_pct % of previous), note (new school, closed school, changed
     cluster from X, converted from <ids>; new cluster, closed cluster).  Ids sort in code-point order.
     """
-    previous = read_previous(Path(previous_path), result.config.previous)
+    previous, read = read_previous_once(Path(previous_path), result.config.previous)
     current = result.schools.select(SCHOOL_ID, CLUSTER_ID, "total")
     diff = diff_frames(previous, current, result.config.flag_pct, result.successions)
-    diff = with_last_year_file(diff, Path(previous_path), result.config.previous, previous.height)
+    diff = with_last_year_file(diff, Path(previous_path), result.config.previous, previous.height, read)
     _nothing_of_a_child(previous, diff, Path(previous_path))
     return diff
 
@@ -704,28 +718,26 @@ def few_in_common(diff: pl.DataFrame, given: Path) -> list[Issue]:
 LAST_YEAR_NAME, LAST_YEAR_FILE = LAST_YEARS_NAME, LAST_YEARS_FILE
 
 
-def with_last_year_file(diff: pl.DataFrame, given: Path, spec: dict | None, rows: int) -> pl.DataFrame:
+def with_last_year_file(diff: pl.DataFrame, given: Path, spec: dict | None, rows: int, read: Snapshot) -> pl.DataFrame:
     """The diff with LAST_YEAR_NAME (a school's name as last year's senrun file gives it) and
-    LAST_YEAR_FILE (its path as given, SHA-256, bytes and rows read, the same on every row)."""
-    import hashlib
-
+    LAST_YEAR_FILE (its path as given, SHA-256, bytes and rows read, the same on every row), from the
+    bytes `read` (`read_previous_once`) that the diff's figures came from."""
     path = given if spec is not None else previous_file(given)
-    data = path.read_bytes()
-    names = _last_year_names(path) if spec is None else None
+    names = _last_year_names(path, read.data) if spec is None else None
     if names is None:
         names = pl.DataFrame(schema={SCHOOL_ID: pl.String, LAST_YEAR_NAME: pl.String})
-    file = {"path": name_text(str(path)), "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data), "rows": rows}
+    file = {"path": name_text(str(path)), "sha256": read.sha256, "bytes": len(read.data), "rows": rows}
     return (diff.join(names, on=SCHOOL_ID, how="left", maintain_order="left")  # a cluster's row: no school, no name
             .with_columns(pl.lit(file).alias(LAST_YEAR_FILE)))
 
 
-def _last_year_names(path: Path) -> pl.DataFrame | None:
+def _last_year_names(path: Path, data: bytes) -> pl.DataFrame | None:
     """school_id → school_name from last year's schools.csv or allocations.xlsx (None without the column)."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        frame = _schools_sheet(path, {SCHOOL_ID: "string", "school_name": "string"})
+        frame = _schools_sheet(path, {SCHOOL_ID: "string", "school_name": "string"}, data)
         ids, names = (frame.get_column(c).to_list() if c in frame.columns else None for c in (SCHOOL_ID, "school_name"))
     else:
-        raw = _csv_of_senrun(path)
+        raw = _csv_of_senrun(path, data)
         ids, names = (raw.get_column(c).to_list() if c in raw.columns else None for c in (SCHOOL_ID, "school_name"))
     if ids is None or names is None:
         return None

@@ -63,16 +63,17 @@ def _finder(headers: list[str], header_row: int | None):
     return find
 
 
-def read_mapped_previous(path: Path, spec: dict, own=None) -> pl.DataFrame:
+def read_mapped_previous(path: Path, spec: dict, own=None, snap=None) -> pl.DataFrame:
     """school_id, cluster_id, total (Int64 pence) from a council's own spreadsheet, by `spec`; a file
     without the mapped headers is tried as senrun's own output with `own(path)` (the year after a
-    council's first run, --previous is senrun's schools.csv while the config still has the map)."""
+    council's first run, --previous is senrun's schools.csv while the config still has the map).  Given
+    `snap` (the file as read once, inputs.snapshot), its bytes are read, not the file again."""
     from ..inputs.excel import Unreadable
     from ..inputs.reading import read_raw
 
     columns = dict(spec["columns"])
     try:
-        raw = read_raw(path, spec.get("sheet"), _finder(list(columns), spec.get("header_row")))
+        raw = read_raw(path, spec.get("sheet"), _finder(list(columns), spec.get("header_row")), snap=snap)
     except Unreadable as exc:  # (senrun's allocations.xlsx has no sheet of the map's name)
         if own is not None:
             try:
