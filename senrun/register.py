@@ -29,6 +29,8 @@ from .config.loader import Config
 from .errors import ERROR, WARNING, Issue, SenrunError, name_text
 from .inputs.parse import config_date, config_period, parse_date, parse_money
 from .inputs.reading import Unreadable, header_separator, text_utf8
+from .inputs.snapshot import read_snapshot
+from .inputs.standins import stand_in
 from .inputs.schema import EFFECTIVE_DATE, FROM_SCHOOL, ROW, STATEMENT_DATE, STREAM, STREAMS, TO_SCHOOL, UPN
 from .money import fmt_gbp
 from .calendar import shift_years
@@ -82,8 +84,6 @@ class Register:
 def read_register(path: Path) -> Register:
     """Last year's psf.csv (or the folder holding it), one row per (upn, stream); SenrunError when
     it is not a psf.csv written by senrun, naming the file, row and column."""
-    import hashlib
-
     file = path / "psf.csv" if path.is_dir() else path
     if not file.is_file():
         raise SenrunError(Issue("register", ERROR, f"no psf.csv at '{path}': --register takes last year's psf.csv "
@@ -93,8 +93,13 @@ def read_register(path: Path) -> Register:
                                 f"folder senrun wrote it in, not its {file.suffix.lower()} file", file=file.name,
                                 expected="last year's psf.csv, or its output folder"))
     label = register_label(file.resolve())  # its folder's own name, however the path was typed (`.`, `psf.csv`)
-    data = file.read_bytes()
-    sha256 = hashlib.sha256(data).hexdigest()
+    try:  # read once, as the inputs are: the SHA-256 is of the bytes read, even if the file is saved meanwhile
+        snap = read_snapshot(file)
+    except Unreadable as exc:
+        raise SenrunError(Issue("register", ERROR, str(exc), file=label)) from None
+    if (standing := stand_in(file, snap.data)) is not None:  # a lock file, a shortcut, a file not downloaded
+        raise SenrunError(Issue("register", ERROR, standing, file=label))
+    data, sha256 = snap.data, snap.sha256
     try:  # as the inputs are read: Excel's "CSV" (Windows-1252) and "Unicode Text" (UTF-16) too
         data = text_utf8(data)
     except Unreadable as exc:

@@ -63,8 +63,8 @@ def test_an_excel_owner_file_given_as_the_census_is_named_as_excels_lock_file_sp
     error = only_error(run_with(tmp_path, "census", lock))
     assert error.file == lock and "binary" not in error.message and "columns" not in error.message
     program = "LibreOffice" if lock.startswith(".") else "Excel"
-    assert (f"census file '{lock}' is the lock file {program} makes beside a workbook while someone has it open "
-            f"(it holds only their name), not the data: give the workbook itself, {book}, in the config") in error.message
+    assert (f"census file '{lock}' is the lock file {program} makes beside a file while someone has it open "
+            f"(it holds only their name), not the data: give the file itself, {book}") in error.message
     assert "jbloggs" not in error.message.lower()
 
 
@@ -264,3 +264,26 @@ def test_last_years_file_saved_again_during_the_run_is_hashed_in_the_manifest_as
     assert last_years_file(diff)["sha256"] == hashlib.sha256(read).hexdigest()
     assert last_years_file(diff)["bytes"] == len(read)
     assert "Ashford Academy" not in diff.get_column("_school_name").to_list()
+
+
+@pytest.mark.parametrize("given", ["config", "--previous", "--register"])
+@pytest.mark.parametrize("content, words", [
+    (b"", "is empty (0 bytes): if it is in a OneDrive or SharePoint folder, it may be \"online-only\""),
+    (bytes(2000), "holds nothing but NUL bytes (2,000 of them, no data): its contents have not arrived"),
+    (b"L\x00\x00\x00\x01\x14\x02\x00" + bytes(100), "is a Windows shortcut (.lnk)"),
+], ids=["0 bytes", "NUL bytes", "lnk"])
+def test_the_config_and_last_years_files_not_downloaded_or_shortcuts_are_said_to_be_so_as_the_inputs_are_spec_5(
+        tmp_path, given, content, words):
+    """Each had been "not valid YAML: unacceptable character #x0000", "not a text file (it looks like binary
+    data)" or "cannot read it as CSV (empty CSV)"."""
+    config, out = last_years_run(tmp_path)
+    name = {"config": "senrun.yaml", "--previous": "schools.csv", "--register": "psf.csv"}[given]
+    stand_in = (config if given == "config" else out / name)
+    stand_in.write_bytes(content)
+    extra = [] if given == "config" else [given, str(stand_in)]
+    result = runner.invoke(app, ["allocate", "--config", str(config), "--out", str(tmp_path / "new"), "--quiet",
+                                 *extra])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    said = " ".join(result.output.split())
+    assert name in said and words in said and "binary" not in said and "YAML" not in said
+    assert not (tmp_path / "new").exists()

@@ -21,6 +21,7 @@ from .keys import SPEC, Checker, number_text
 from .rules import semantics
 from ..inputs.excel import Unreadable
 from ..inputs.snapshot import read_snapshot
+from ..inputs.standins import stand_in
 from .yamlsafe import MAX_BYTES, DuplicateKeys, YamlProblem, load_yaml_bytes
 
 if TYPE_CHECKING:
@@ -303,6 +304,9 @@ def read_config_checked(path: Path, kind: str = "config") -> tuple[Any, dict[str
         what = "accept list" if kind == "accept" else kind
         problem = f"no such {what} file: {path}" if text == "does not exist" else f"the {what} {path} {text}"
         raise SenrunError(Issue(CONFIG, "error", problem, file=name)) from None
+    if (standing := stand_in(path, snap.data)) is not None:  # a lock file, a shortcut, a file not downloaded
+        raise SenrunError(Issue(CONFIG, "error", f"the {'accept list' if kind == 'accept' else kind} {path} "
+                                f"{standing}", file=name))
     if path.suffix.lower() in _SPREADSHEET_SUFFIXES or snap.data.startswith(_SPREADSHEET_MAGIC):
         found = "a CSV file" if path.suffix.lower() == ".csv" else "a spreadsheet"
         raise SenrunError(Issue(CONFIG, "error", f"this is {found}, {NOT_A_SPREADSHEET[kind]}", file=name))

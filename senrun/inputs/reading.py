@@ -25,9 +25,8 @@ from .excel import Unreadable, first_line, read_sheet_found
 from .headers import HEADER_SEARCH_ROWS
 from .schema import ROW, TOTAL_LABEL
 from .snapshot import DEFAULT_MAX_INPUT_MB, Snapshot, read_snapshot
-from .standins import stand_in
+from .standins import OLE, stand_in
 
-OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 HEAD_BYTES = 65536  # where the separator and the header row are looked for
 MAX_HEAD_BYTES = 16 << 20  # … or further, when the first rows are longer (a title line of 100 KB)
 _CHUNK = 1 << 22

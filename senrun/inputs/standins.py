@@ -19,6 +19,8 @@ from pathlib import Path
 
 #: A Windows shortcut's first bytes: its header size (76) and the start of its class id (00021401-…).
 LNK_MAGIC = b"L\x00\x00\x00\x01\x14\x02\x00"
+#: The first bytes of an OLE file (an old .xls, a password-protected workbook).
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 #: An Internet shortcut's first line.
 URL_MAGIC = b"[internetshortcut]"
 #: A file ending in at least this many NUL bytes was not written to its end: no text, workbook or Parquet
@@ -47,9 +49,8 @@ def _lock_file(path: Path) -> str | None:
     else:
         return None
     book = _beside(path, rest, two_replaced=program == "Excel")
-    give = f"the workbook itself, {book}," if book else "the workbook itself"
-    return (f"is the lock file {program} makes beside a workbook while someone has it open (it holds only their "
-            f"name), not the data: give {give} in the config")
+    return (f"is the lock file {program} makes beside a file while someone has it open (it holds only their name), "
+            f"not the data: give the file itself{', ' + book if book else ''}")
 
 
 def _beside(path: Path, rest: str, two_replaced: bool) -> str | None:
@@ -79,8 +80,8 @@ def _shortcut(data: bytes) -> str | None:
 def _not_arrived(data: bytes) -> str | None:
     if not data:
         return f"is empty (0 bytes): {ARRIVE}"
-    if data[-UNFILLED_TAIL:].strip(b"\x00"):  # its end holds data (looked at first: a census is 700 MB)
-        return None
+    if data[-UNFILLED_TAIL:].strip(b"\x00") or data.startswith(OLE):  # its end holds data (looked at first: a
+        return None  # census is 700 MB); an old .xls, or a password-protected workbook, is padded with NUL bytes
     tail = len(data) - len(data.rstrip(b"\x00"))
     if tail == len(data):
         return f"holds nothing but NUL bytes ({len(data):,} of them, no data): its contents have not arrived: {ARRIVE}"

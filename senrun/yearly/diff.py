@@ -26,6 +26,7 @@ from ..inputs.load import TOTAL_LABEL
 from ..inputs.reading import Unreadable, header_separator, longer_row, text_utf8
 from ..inputs.schema import CLUSTER_ID, SCHOOL_ID
 from ..inputs.snapshot import Snapshot, read_snapshot
+from ..inputs.standins import stand_in
 from ..money import CEILING_PENCE, ceiling_text, fmt_gbp
 from ..outputs.common import COLUMN_LABELS, LAST_YEARS_FILE, LAST_YEARS_NAME
 from .previous_map import headers_text, last_years_file, last_years_issue
@@ -261,6 +262,8 @@ def read_previous_once(path: Path, spec: dict | None = None) -> tuple[pl.DataFra
         snap = read_snapshot(path)
     except Unreadable as exc:
         raise last_years_file(path, str(exc)) from None
+    if (standing := stand_in(path, snap.data)) is not None:  # a lock file, a shortcut, a file not downloaded
+        raise last_years_file(path, standing)
     if mapped:  # a council's own spreadsheet, by the config's `previous:` map
         from .previous_map import read_mapped_previous
 
