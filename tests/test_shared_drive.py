@@ -287,3 +287,37 @@ def test_the_config_and_last_years_files_not_downloaded_or_shortcuts_are_said_to
     said = " ".join(result.output.split())
     assert name in said and words in said and "binary" not in said and "YAML" not in said
     assert not (tmp_path / "new").exists()
+
+
+# --- a workbook copied or saved in part ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("missing, words", [
+    ("xl/worksheets/sheet1.xml", "a part of the workbook is missing (xl/worksheets/sheet1.xml, its sheet 'Census')"),
+    ("xl/_rels/workbook.xml.rels", "a part of the workbook is missing (xl/_rels/workbook.xml.rels, which says where "
+                                   "each sheet is)"),
+], ids=["its sheet", "where its sheets are"])
+def test_a_workbook_missing_a_part_is_said_to_be_damaged_and_what_to_do_spec_5(tmp_path, missing, words):
+    """A missing sheet had been "could not be opened as an Excel workbook (calamine error: Xlsx error: Worksheet
+    'Census' not found)" of a sheet the workbook lists, and a missing list of parts "it has no xl/workbook.xml",
+    which it has."""
+    import io
+    import zipfile
+
+    import xlsxwriter
+
+    whole = io.BytesIO()
+    book = xlsxwriter.Workbook(whole, {"in_memory": True})
+    sheet = book.add_worksheet("Census")
+    for r, row in enumerate([["upn", "school_id", "date_of_birth"], ["B801200005001", "A", "2006-05-01"]]):
+        sheet.write_row(r, 0, row)
+    book.close()
+    cut = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(whole.getvalue())) as src, zipfile.ZipFile(cut, "w") as dst:
+        for item in src.infolist():
+            if item.filename != missing:
+                dst.writestr(item, src.read(item))
+    config = run_with(tmp_path, "census", "census.xlsx")
+    (tmp_path / "census.xlsx").write_bytes(cut.getvalue())
+    error = only_error(config)
+    assert error.file == "census.xlsx" and f"is damaged: {words}" in error.message
+    assert "open it in Excel and save it again" in error.message and "no xl/workbook.xml" not in error.message

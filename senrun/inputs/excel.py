@@ -145,6 +145,8 @@ def read_sheet_found(path: Path | bytes, sheet: str | None) -> SheetRead:
         sheets, date1904, placeholders = _book(book)
         name = _choose(sheet, sheets)
         part = sheets[name].part
+        if part and part.lower() not in {n.lower() for n in book.namelist()}:
+            raise Unreadable(DAMAGED.format(part=f"{part}, its sheet '{listed_name(name)}'"))
         scan = _scan(book, part, placeholders) if part else SheetScan()
         first_col = _first_content_col(book, part) if scan.failed or scan.merged else 0
     try:
@@ -250,6 +252,11 @@ class SheetEntry:
     table: bool
 
 
+#: What is said of a workbook missing one of its parts (a copy or a save that did not finish, a broken sync).
+DAMAGED = ("is damaged: a part of the workbook is missing ({part}), as when a copy or a save did not finish: open "
+           "it in Excel and save it again (Excel may offer to repair it), or copy it again from where it came from")
+
+
 def _other_zip(book: zipfile.ZipFile) -> str:
     """What a zip file that is no .xlsx workbook is, and what to do with it."""
     names = set(book.namelist())
@@ -271,9 +278,14 @@ def _book(book: zipfile.ZipFile) -> tuple[dict[str, SheetEntry], bool, bool]:
     formulas' values are placeholders (`_not_calculated`), from one reading of its xl/workbook.xml."""
     try:
         workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
-        rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
     except KeyError:
         raise Unreadable(_other_zip(book)) from None
+    except ElementTree.ParseError as exc:
+        raise Unreadable(f"is damaged: its list of sheets cannot be read ({exc})") from None
+    try:
+        rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+    except KeyError:
+        raise Unreadable(DAMAGED.format(part="xl/_rels/workbook.xml.rels, which says where each sheet is")) from None
     except ElementTree.ParseError as exc:
         raise Unreadable(f"is damaged: its list of sheets cannot be read ({exc})") from None
     targets = {r.get("Id"): r.get("Target") for r in rels if _local(r.tag) == "Relationship"}
