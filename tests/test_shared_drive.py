@@ -321,3 +321,29 @@ def test_a_workbook_missing_a_part_is_said_to_be_damaged_and_what_to_do_spec_5(t
     error = only_error(config)
     assert error.file == "census.xlsx" and f"is damaged: {words}" in error.message
     assert "open it in Excel and save it again" in error.message and "no xl/workbook.xml" not in error.message
+
+
+def test_an_output_folder_in_use_that_cannot_be_moved_aside_is_said_to_be_in_use_not_its_parent_spec_5(
+        tmp_path, monkeypatch):
+    """Windows refuses to move a folder while a file in it is open, or a window is open on it ("Access is denied",
+    faked here); the parent, where senrun had just made its lock and its new folder, had been blamed as "not
+    writable for this user"."""
+    import errno
+
+    from senrun.outputs import atomic
+
+    config, out = last_years_run(tmp_path)
+    real = atomic.rename
+
+    def in_use(src: Path, dst: Path) -> None:
+        if src == out:
+            raise PermissionError(errno.EACCES, "Access is denied", str(src), None, str(dst))
+        real(src, dst)
+    monkeypatch.setattr(atomic, "rename", in_use)
+    before = checksums(tmp_path)
+    result = runner.invoke(app, ["allocate", "--config", str(config), "--out", str(out), "--quiet"])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 1 and "Traceback" not in said
+    assert (f"cannot write to {out}: Access is denied: senrun could not move the folder aside to put the new one in "
+            "its place, though it can write beside it: the folder is in use") in said
+    assert "not writable" not in said and checksums(tmp_path) == before

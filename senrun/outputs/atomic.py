@@ -538,6 +538,12 @@ def _why(exc: OSError, out: Path, shown: Path) -> str:
     if exc.errno == errno.ENAMETOOLONG:
         return (f"{why}: senrun writes the new folder beside it as {staging_path(out).name}, which is too long a "
                 "name here: give a shorter --out")
+    moved_to = Path(os.fsdecode(exc.filename2)) if exc.filename2 is not None else None
+    if exc.errno in (errno.EACCES, errno.EPERM) and named == out and moved_to == old_path(out):
+        return (f"{why}: senrun could not move the folder aside to put the new one in its place, though it can write "
+                "beside it: the folder is in use (Windows will not move a folder while a file in it is open in a "
+                "program, or while a window or a command prompt is open on it), or it belongs to another user: "
+                "close what has it open, then run again")
     if named is not None and out in named.parents:  # a file of the folder being replaced, checked or deleted
         hint = (" (senrun reads each file of the folder it replaces, to check that it wrote it, and then deletes "
                 "it: give this user read and write access to it)" if exc.errno in (errno.EACCES, errno.EPERM) else "")
