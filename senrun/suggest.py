@@ -45,7 +45,7 @@ def missing_file_hint(path, written: str | None = None) -> str:
         return (f" (paths in the config are written with /, which works on Windows too: write "
                 f"'{written.replace(chr(92), '/')}')")
     try:
-        if path.exists():
+        if path.exists() or path.is_symlink():  # (a link to nothing: the message says where it points)
             return ""
         text = f" (looked for {path}: input paths are relative to the config file"
         folder = path.parent

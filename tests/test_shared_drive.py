@@ -347,3 +347,16 @@ def test_an_output_folder_in_use_that_cannot_be_moved_aside_is_said_to_be_in_use
     assert (f"cannot write to {out}: Access is denied: senrun could not move the folder aside to put the new one in "
             "its place, though it can write beside it: the folder is in use") in said
     assert "not writable" not in said and checksums(tmp_path) == before
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symbolic links")
+def test_an_input_that_is_a_link_to_nothing_is_named_as_the_link_and_where_it_points_spec_5(tmp_path):
+    """It had been named by the missing file's name alone, "nowhere.csv: census file 'census.csv' does not exist",
+    beside a census.csv the user could see."""
+    config = run_with(tmp_path, "census", "census.csv")
+    (tmp_path / "census.csv").unlink()
+    (tmp_path / "census.csv").symlink_to(tmp_path / "moved" / "census.csv")
+    error = only_error(config)
+    assert error.file == "census.csv"
+    assert (f"census file 'census.csv' is a symbolic link to '{tmp_path / 'moved' / 'census.csv'}', which does not "
+            "exist (moved or deleted since the link was made?): give the path of the file itself") in error.message

@@ -144,10 +144,13 @@ def _plain(value: Any) -> Any:
 
 
 def resolved(path: Path) -> Path:
-    """The absolute path; a path that cannot be resolved (a symbolic-link loop, a NUL character) is kept as
-    written, for the reader to say what is wrong with it."""
+    """The absolute path; a path that cannot be resolved (a symbolic-link loop, a NUL character), or a link to
+    nothing, is kept as written, for the reader to say what is wrong with it."""
     try:
-        return path.resolve()
+        real = path.resolve()
+        if not real.exists() and path.is_symlink():  # (resolved, it would be the missing file's name alone)
+            return path.absolute()
+        return real
     except (OSError, RuntimeError, ValueError):
         return path.absolute()
 

@@ -62,6 +62,9 @@ def _stat(path: Path) -> os.stat_result:
     except ValueError:  # Python refuses a path holding a NUL character
         raise Unreadable("has a NUL character in its path: correct the path in the config") from None
     except FileNotFoundError:
+        if os.path.islink(path):
+            raise Unreadable(f"is a symbolic link to '{os.readlink(path)}', which does not exist (moved or deleted "
+                             "since the link was made?): give the path of the file itself") from None
         raise Unreadable("does not exist") from None
     except OSError as exc:
         if exc.errno == errno.ELOOP:
