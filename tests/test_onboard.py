@@ -680,3 +680,21 @@ def test_a_sheet_named_last_year_is_not_taken_over_this_years_sheet_beside_it__s
 
     assert assign([schools(last), schools(this)])["schools"][0].sheet == this
     assert label_rank(schools("2013-14 last updated 1 Mar"))[0] == 1
+
+
+def test_init_names_a_file_not_yet_downloaded_or_a_shortcut_among_those_it_cannot_read_not_passing_over_it__spec_5(
+        tmp_path):
+    """An online-only OneDrive census (0 bytes) had been passed over without a word, and init had drafted another
+    file as the census; a statements workbook of NUL bytes had been "not a text file … it may be damaged"."""
+    folder = council_files(tmp_path / "council")
+    (folder / "census.csv").write_bytes(b"")
+    (folder / "statements 2014.xlsx").write_bytes(bytes(4096))
+    shortcut = tmp_path / "moves - Shortcut.lnk"
+    shortcut.write_bytes(b"L\x00\x00\x00\x01\x14\x02\x00" + bytes(100))
+    result = CliRunner().invoke(app, ["init", "--from", str(folder), "--from", str(shortcut),
+                                 "--out", str(tmp_path / "senrun.yaml")])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "census.csv: is empty (0 bytes): if it is in a OneDrive or SharePoint folder, it may be \"online-only\"" in said
+    assert "statements 2014.xlsx: holds nothing but NUL bytes (4,096 of them, no data)" in said
+    assert "moves - Shortcut.lnk: is a Windows shortcut (.lnk)" in said

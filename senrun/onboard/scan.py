@@ -169,11 +169,14 @@ def _parquet_table(path: Path) -> Sheet | None:
 def scan(paths: list[Path]) -> tuple[list[Sheet], list[str]]:
     """Every table in the files, and a note for each file that could not be read."""
     from ..inputs.excel import Unreadable
+    from ..inputs.standins import stand_in_at
 
     tables, notes = [], []
     for path in paths:
         kind = None
         try:
+            if (standing := stand_in_at(path)) is not None:  # a file not downloaded, a shortcut: told, not skipped
+                raise Unreadable(standing)
             kind = _kind(path)  # by its bytes, as the inputs are read: a CSV saved as .xlsx is a CSV
             if kind == "zip":
                 tables += _xlsx_tables(path)
