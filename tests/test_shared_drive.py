@@ -360,3 +360,22 @@ def test_an_input_that_is_a_link_to_nothing_is_named_as_the_link_and_where_it_po
     assert error.file == "census.csv"
     assert (f"census file 'census.csv' is a symbolic link to '{tmp_path / 'moved' / 'census.csv'}', which does not "
             "exist (moved or deleted since the link was made?): give the path of the file itself") in error.message
+
+
+def test_what_a_file_manager_leaves_in_last_years_folder_does_not_stop_the_next_run_spec_6(tmp_path):
+    """A Mac user looking at last year's run on the shared drive leaves .DS_Store (and ._<name> beside each file),
+    Windows Explorer Thumbs.db or desktop.ini: each had been "files senrun did not write … move them elsewhere",
+    files the user could not see, and every later run stopped."""
+    config, out = last_years_run(tmp_path)
+    for name in (".DS_Store", "._allocations.xlsx", "returns/Thumbs.db", "desktop.ini"):
+        (out / name).write_bytes(b"\x00\x00\x00\x01Bud1")
+    result = runner.invoke(app, ["allocate", "--config", str(config), "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert not [p for p in out.rglob("*") if p.name.lower() in (".ds_store", "thumbs.db", "desktop.ini")
+                or p.name.startswith("._")]
+    (out / "notes.txt").write_text("the user's own")  # anything else is still the user's, and refused
+    assert runner.invoke(app, ["allocate", "--config", str(config), "--out", str(out), "--quiet"]).exit_code == 1
+    fresh = tmp_path / "new"
+    fresh.mkdir()
+    (fresh / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")  # a new folder, looked at in the Finder
+    assert runner.invoke(app, ["allocate", "--config", str(config), "--out", str(fresh), "--quiet"]).exit_code == 0

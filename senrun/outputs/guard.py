@@ -9,7 +9,8 @@ senrun replaces `--out` whole.  So, before anything is written:
   `--out` naming the folder that holds this year's config would otherwise replace the config
   and the inputs by the outputs.
 - An existing folder is replaced only if everything in it is senrun's own: the files its
-  `manifest.json` lists, the folders that hold them, and the manifest (`check_owned`).
+  `manifest.json` lists, the folders that hold them, and the manifest (`check_owned`); and the
+  files a file manager leaves in any folder it shows (`.DS_Store`, `Thumbs.db`: `is_litter`).
   Anything else in it — a config copied in, last year's spreadsheets, a note — is named in
   the error, and nothing is deleted.
 - and only by the command that wrote it: `simulate` never replaces a funding run's folder
@@ -98,7 +99,7 @@ def check_owned(out: Path, shown: Path, command: str | None = None, period: tupl
     (given the `period` of an allocation about to be written, ISO dates) an allocation of another period."""
     if out.exists() and not out.is_dir():  # a device or a named pipe too: the swap would move it aside
         raise SenrunError(f"cannot write to {shown}: it is {not_a_folder(out)}, not a folder")
-    if not out.is_dir() or not any(out.iterdir()):
+    if not out.is_dir() or all(is_litter(p.name) and p.is_file() for p in out.iterdir()):  # empty, to a person
         return
     manifest = _manifest(out / MANIFEST)
     listed = _listed(manifest)
@@ -264,6 +265,8 @@ def foreign_entries(out: Path, listed: dict[str, dict]) -> list[str]:
             key = prefix + entry.name
             if not prefix and entry.name == MANIFEST and not entry.is_symlink():
                 continue
+            if is_litter(entry.name) and entry.is_file(follow_symlinks=False):
+                continue
             if entry.is_symlink() or not entry.is_file() or key not in listed:
                 found.append(key)
             else:
@@ -271,6 +274,17 @@ def foreign_entries(out: Path, listed: dict[str, dict]) -> list[str]:
         pending[:0] = below  # os.walk's order: a folder's folders next, before its later siblings
     return [item if isinstance(item, str) else f"{item[0]} (changed since senrun wrote it)"
             for item in found if isinstance(item, str) or not _unchanged(item[1], item[2])]
+
+
+#: Files a file manager leaves in any folder it shows, holding no one's data: macOS's Finder (`.DS_Store`, and
+#: `._<name>` beside each file on a shared drive), Windows Explorer (`Thumbs.db`, `desktop.ini`).  Deleted with
+#: the folder they are in: a Mac user looking at last year's run on the drive would otherwise stop every later run.
+LITTER = frozenset({".ds_store", "thumbs.db", "ehthumbs.db", "desktop.ini"})
+
+
+def is_litter(name: str) -> bool:
+    """Whether a file's `name` is one a file manager leaves in folders (`LITTER`, or macOS's `._<name>`)."""
+    return name.lower() in LITTER or name.startswith("._")
 
 
 def _unchanged(path: str, entry: dict) -> bool:
