@@ -29,7 +29,7 @@ from ..inputs.snapshot import Snapshot, read_snapshot
 from ..inputs.standins import stand_in
 from ..money import CEILING_PENCE, ceiling_text, fmt_gbp
 from ..outputs.common import COLUMN_LABELS, LAST_YEARS_FILE, LAST_YEARS_NAME
-from .previous_map import headers_text, last_years_file, last_years_issue
+from .previous_map import columns_found, last_years_file, last_years_issue
 
 #: The columns of diff.csv and the Diff sheet, in order (SPEC §6).
 DIFF_COLUMNS = ("level", SCHOOL_ID, CLUSTER_ID, "previous_total", "current_total", "change", "change_pct",
@@ -291,8 +291,8 @@ def _missing_columns(frame: pl.DataFrame, path: Path, sheet: str | None) -> None
     missing = [c for c in PREVIOUS_COLUMNS if c not in frame.columns]
     if missing:
         raise last_years_file(path, f"no column {', '.join(named(missing))}; a previous run's file written by senrun "
-                              f"has {', '.join(named(PREVIOUS_COLUMNS))} (columns found: "
-                              f"{headers_text(named([c for c in frame.columns if c != CSV_ROW]))}). For last year's figures in a spreadsheet of "
+                              f"has {', '.join(named(PREVIOUS_COLUMNS))} "
+                              f"({columns_found(named([c for c in frame.columns if c != CSV_ROW]))}). For last year's figures in a spreadsheet of "
                               "your own, map its columns under previous: columns: in the config (docs/config.md)",
                               sheet=sheet)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ..errors import ERROR, HIDDEN, Issue, SenrunError, holds_child_data, looks_personal
+from ..errors import ERROR, Issue, SenrunError, holds_child_data, looks_personal
 from ..inputs.headers import norm
 from ..inputs.parse import parse_money
 from ..inputs.schema import CLUSTER_ID, SCHOOL_ID
@@ -39,10 +39,13 @@ def last_years_file(path: Path, message: str, **where) -> SenrunError:
     return SenrunError(last_years_issue(path, message, **where))
 
 
-def headers_text(headers) -> str:
-    """A file's header cells as a message lists them, each that looks like a child's UPN or date of birth hidden:
-    a file given with no header row has a child's row there."""
-    return ", ".join(HIDDEN if _a_childs(h) else str(h) for h in headers)
+def columns_found(headers) -> str:
+    """A file's header cells as a message lists them.  A file given with no header row (a census given by mistake)
+    has a child's row there, which is not quoted at all, as an input's is not: beside the cells shaped like the
+    child's UPN or date of birth are their name, address or PSF."""
+    if any(_a_childs(h) for h in headers):
+        return "the row read as the headers holds a child's data (a UPN or a date), not headers"
+    return f"columns found: {', '.join(str(h) for h in headers) or '(none)'}"
 
 
 def _a_childs(text: object) -> bool:
@@ -90,7 +93,7 @@ def read_mapped_previous(path: Path, spec: dict, own=None, snap=None) -> pl.Data
             pass  # neither: report the mapped headers it lacks
     if missing:
         raise last_years_file(path, f"no column {', '.join(repr(m) for m in missing)} (named in the config's "
-                              f"previous.columns); columns found: {headers_text(raw.headers)}", sheet=raw.sheet or None)
+                              f"previous.columns); {columns_found(raw.headers)}", sheet=raw.sheet or None)
     found = {target: by_norm[norm(h)] for h, target in columns.items()}
     raw.select(list(found.values()))
     frame = pl.DataFrame({t: raw.column(h).cast(pl.String) for t, h in found.items()}).with_columns(

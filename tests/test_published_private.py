@@ -1,0 +1,31 @@
+"""What senrun publishes or prints holds no child's data that the docs do not allow there (SPEC §6, UK GDPR;
+docs/security.md): each test feeds a child's data in where a council's files can hold it, and reads what is
+printed or written for it."""
+
+from __future__ import annotations
+
+import pytest
+
+from senrun.errors import SenrunError
+from senrun.yearly.diff import read_previous
+
+#: A census saved without its header row, as it could be given by mistake as last year's totals: its first row,
+#: read as the headers, is a child's, with their name and address beside the UPN and the date of birth.
+HEADLESS_CENSUS = ("A926200209901,9262002,30/05/2006,Zebedee,Quiller,14 Orchard Lane\n"
+                   "B926200212001,9262002,08/06/2009,Ada,Lovelace,2 Mill Street\n")
+
+
+@pytest.mark.parametrize("spec", [None, {"columns": {"LA Estab": "school_id", "Cluster": "cluster_id",
+                                                      "Total": "total"}}], ids=["senruns own", "mapped"])
+def test_a_childs_row_read_as_last_years_headers_is_not_quoted_not_even_their_name_or_address_spec_6(tmp_path, spec):
+    """A file given as --previous with no header row had its first row listed as "columns found", each cell shaped
+    like a UPN or a date hidden but the child's name and address beside them printed, on the terminal and in the
+    JSON report; an input's own header row holding a child's data is not quoted at all."""
+    wrong = tmp_path / "census.csv"
+    wrong.write_text(HEADLESS_CENSUS, encoding="utf-8")
+    with pytest.raises(SenrunError) as refused:
+        read_previous(wrong, spec)
+    told = str(refused.value)
+    for childs in ("Zebedee", "Quiller", "Orchard", "A926200209901", "30/05/2006"):
+        assert childs not in told, told
+    assert "the row read as the headers holds a child's data (a UPN or a date), not headers" in told
