@@ -15,7 +15,7 @@ import polars as pl
 
 from .calendar import academic_year, nc_year, shift_years
 from .engine import collect
-from .errors import UPN_SHAPE, Issues, looks_personal, school_cell_personal
+from .errors import SCHOOL_FIELDS, UPN_SHAPE, Issues, looks_personal, school_cell_personal
 from .inputs.load import Table
 from .inputs.schema import (CEASED_DATE, CLUSTER_ID, CLUSTER_NAME, COUNTED_ENROL, DOB, ENROL_STATUS, FROM_SCHOOL,
                             NC_YEAR_TAUGHT, REASON, ROW, SCHOOL_ID, SCHOOL_NAME, STATEMENT_DATE, TO_SCHOOL, UPN)
@@ -70,13 +70,23 @@ def duplicates(table: Table, keys: list[str], issues: Issues, what: str, detail:
     for rec in table.readable(dup.head(MAX_LISTED)).iter_rows(named=True):
         value = " / ".join(str(rec[k]) for k in keys)
         text = f"{what} {value} appears again (first at row {rec['_first']})"
+        personal = ()
         if detail and rec[detail] != rec["_first_detail"]:
             text += (f", with {table.headers.get(detail, detail)} '{rec[detail]}' here but "
                      f"'{rec['_first_detail']}' there{_WHY.get(detail, '')}")
+            personal = _childs_school_cells(detail, rec[detail], rec["_first_detail"])
         issues.error("duplicate", text + hint, **table.where(keys[0], rec[ROW]), value=value,
-                     expected=f"each {what} on one row")
+                     expected=f"each {what} on one row", personal=personal)
     if dup.height > MAX_LISTED:
         issues.error("duplicate", f"{dup.height - MAX_LISTED:,} more repeated {what}s", **table.where(keys[0]))
+
+
+def _childs_school_cells(detail: str, *cells) -> tuple[str, ...]:
+    """The school cells quoted beside a repeated census row that hold a child's data, hidden as every other message
+    hides them (a name where a row shifted a column, a UPN or a date of birth: `school_cell_personal`)."""
+    if detail not in SCHOOL_FIELDS:
+        return ()
+    return tuple(str(cell) for cell in cells if school_cell_personal(cell))
 
 
 def spelt_otherwise(frame: pl.DataFrame, column: str, same: pl.Expr) -> pl.DataFrame:

@@ -29,3 +29,25 @@ def test_a_childs_row_read_as_last_years_headers_is_not_quoted_not_even_their_na
     for childs in ("Zebedee", "Quiller", "Orchard", "A926200209901", "30/05/2006"):
         assert childs not in told, told
     assert "the row read as the headers holds a child's data (a UPN or a date), not headers" in told
+
+
+@pytest.mark.parametrize("first, again", [("A", "Jayden Smith"), ("Jayden Smith", "A")])
+def test_a_childs_name_in_the_school_cell_of_a_repeated_census_row_is_hidden_in_the_duplicate_error_spec_8(
+        tmp_path, first, again):
+    """A UPN on two census rows is an error naming both rows and, where they differ, both school cells: a row
+    shifted a column, or a Surname column mapped as the school, puts a child's name there, which the error quoted
+    though the same cell is hidden in every other message (docs/security.md)."""
+    from typer.testing import CliRunner
+
+    from builders import pupil, statement, write_run
+    from senrun.cli import app
+
+    census = [pupil("B801200005001", first, "2005-05-05"), pupil("B801200005001", again, "2005-05-05")]
+    config = write_run(tmp_path, statements=[statement("B801200005001", "2005-05-05")], census=census)
+    for args in (["validate", "-c", str(config)], ["validate", "-c", str(config), "--json"]):
+        done = CliRunner().invoke(app, args)
+        assert done.exit_code == 1 and "appears again" in done.output, done.output
+        assert "Jayden" not in done.output, done.output
+        assert "'A'" in done.output  # a school's id is still shown
+    shown = CliRunner().invoke(app, ["validate", "-c", str(config), "--show-personal-data"])
+    assert "'Jayden Smith'" in shown.output, shown.output
