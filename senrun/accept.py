@@ -19,7 +19,7 @@ from pathlib import PurePosixPath
 from typing import Callable
 
 from .calendar import shift_years, today_in_england
-from .errors import CONFIG, HIDDEN, WARNING, Issue
+from .errors import CONFIG, HIDDEN, WARNING, Issue, school_cell_personal
 
 ENTRY_KEYS = ("kind", "upn", "school", "row", "file", "all", "reason", "until")
 
@@ -87,8 +87,11 @@ class Acceptance:
 
     def hidden(self) -> "Acceptance":
         """The entry without the child's UPN or its reason (`[hidden]` in their place): a reason is
-        free text, often about a named child; the entry's file and line say where both are."""
-        return replace(self, upn=None if self.upn is None else HIDDEN, reason=HIDDEN)
+        free text, often about a named child; the entry's file and line say where both are.  A school key
+        holding a child's data is hidden too, as the warning it accepts hides it: `--draft-accept` keys a
+        census row at a school outside the input by its school cell, a child's name where a row shifted."""
+        school = HIDDEN if self.school is not None and school_cell_personal(self.school) else self.school
+        return replace(self, upn=None if self.upn is None else HIDDEN, school=school, reason=HIDDEN)
 
     def where(self) -> str:
         """`accept.yaml › line 3 › accept[1]`, as much as is known."""

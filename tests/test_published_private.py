@@ -51,3 +51,24 @@ def test_a_childs_name_in_the_school_cell_of_a_repeated_census_row_is_hidden_in_
         assert "'A'" in done.output  # a school's id is still shown
     shown = CliRunner().invoke(app, ["validate", "-c", str(config), "--show-personal-data"])
     assert "'Jayden Smith'" in shown.output, shown.output
+
+
+@pytest.mark.parametrize("at", ["Jayden Smith", "9262002"], ids=["census cell holding a name", "still there"])
+def test_an_accepted_warnings_school_key_holding_a_childs_name_is_hidden_as_the_warning_hides_it_spec_8(tmp_path, at):
+    """`validate --draft-accept` keys a census_outside warning by the census's school cell, which a row shifted a
+    column fills with a child's name: the warning hides it, but the entry that accepts it was printed as typed, in
+    the plain report's "not seen this time" line and in the JSON report's accepted and unused entries."""
+    from typer.testing import CliRunner
+
+    from builders import pupil, statement, write_run
+    from senrun.cli import app
+
+    census = [pupil("B801200005001", "A", "2005-05-05"), pupil("E801200005002", at, "2005-05-05")]
+    accept = [{"kind": "census_outside", "school": "Jayden Smith", "reason": "looked at", "until": "2099-01-01"}]
+    config = write_run(tmp_path, statements=[statement("B801200005001", "2005-05-05")], census=census, accept=accept)
+    for args in (["validate", "-c", str(config)], ["validate", "-c", str(config), "--json"]):
+        done = CliRunner().invoke(app, args)
+        assert "Jayden" not in done.output, done.output
+        assert "--json" not in args or '"school": "[hidden]"' in done.output, done.output
+    shown = CliRunner().invoke(app, ["validate", "-c", str(config), "--json", "--show-personal-data"])
+    assert '"school": "Jayden Smith"' in shown.output
