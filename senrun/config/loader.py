@@ -307,7 +307,9 @@ def read_config_checked(path: Path, kind: str = "config") -> tuple[Any, dict[str
         what = "accept list" if kind == "accept" else kind
         problem = f"no such {what} file: {path}" if text == "does not exist" else f"the {what} {path} {text}"
         raise SenrunError(Issue(CONFIG, "error", problem, file=name)) from None
-    if (standing := stand_in(path, snap.data)) is not None:  # a lock file, a shortcut, a file not downloaded
+    # a lock file, a shortcut, a file not downloaded (an empty one is said to be empty below: a config or accept
+    # list left empty on purpose is likelier than one not yet downloaded)
+    if snap.data and (standing := stand_in(path, snap.data)) is not None:
         raise SenrunError(Issue(CONFIG, "error", f"the {'accept list' if kind == 'accept' else kind} {path} "
                                 f"{standing}", file=name))
     if path.suffix.lower() in _SPREADSHEET_SUFFIXES or snap.data.startswith(_SPREADSHEET_MAGIC):
