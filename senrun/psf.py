@@ -226,7 +226,16 @@ def census_stop_words(cfg: Config, dated: bool = False) -> str:
 def first_stop(frame: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
     """The cause that stopped the row first, by date; on the same date, the order of REASONS."""
     census_on = census_stop_day(cfg)
-    census_stop = pl.when(pl.col("census_finding").is_not_null()).then(pl.lit(census_on)).otherwise(None)
+    # every other cause: one on the census's own day already ended the PSF (a ceasing or a recorded casual move
+    # takes effect on its date, SPEC §3), so the finding stopped no line still funded (§11.11 "Census")
+    others = pl.min_horizontal(*(pl.col(f"stop_{name}") for name in REASONS if name != "not_in_census"))
+    # a census taken after another cause ended the PSF finds the child where that left them (a Year 6 leaver at
+    # the high school, a Year 11 leaver gone): no casual move, and the line keeps its months up to that cause
+    # (FAQ 3; SPEC §11.11 "Census": a child whose PSF had already stopped), as in a period whose census is
+    # inside it, after the summer's phase ends
+    ended_before = (others <= pl.lit(cfg.census_date)).fill_null(False)
+    census_stop = (pl.when(pl.col("census_finding").is_not_null() & ~ended_before).then(pl.lit(census_on))
+                   .otherwise(None))
     frame = frame.with_columns(
         census_stop.cast(pl.Date).alias("stop_census"),
     )
@@ -240,9 +249,6 @@ def first_stop(frame: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
         "school_closed": pl.col("stop_school_closed"),
     }
     stop = pl.min_horizontal(*candidates.values())
-    # every other cause: one on the census's own day already ended the PSF (a ceasing or a recorded casual move
-    # takes effect on its date, SPEC §3), so the finding stopped no line still funded (§11.11 "Census")
-    others = pl.min_horizontal(*(pl.col(f"stop_{name}") for name in REASONS if name != "not_in_census"))
     reason = pl.lit(CONTINUING)  # nothing stopped it by the period's end
     for name in reversed(REASONS):
         reason = pl.when(candidates[name] == pl.col("stop_date")).then(pl.lit(name)).otherwise(reason)

@@ -359,3 +359,37 @@ def test_a_casual_move_from_a_school_to_itself_ends_psf_as_recorded_and_is_a_war
                 moves=[{"upn": U1, "from_school_id": "A", "to_school_id": "B", "move_date": "2013-11-15",
                         "reason": "casual"}])
     assert "move_same_school" not in {w.code for w in plain.warnings}
+
+
+# --- a census inside the period, taken after the summer's phase ends ----------------------------------------------
+
+IN_PERIOD_CENSUS = {"census_date": "2014-01-16"}  # the January census of the 2013-14 financial year itself
+
+
+def test_a_year_6_leaver_found_at_the_high_school_by_a_census_after_the_summer_keeps_psf_to_the_end_of_year_6__faq_3(
+        tmp_path):
+    """The phase transfer is no casual admission (FAQ 3): the census, taken after the PSF ended, finds the child
+    where the transfer took them.  It had been read as a casual move from the period start, paying nothing."""
+    census = [pupil(U1, "H", "2002-05-05"), pupil(U2, "A", "2005-05-05")]
+    r = run(tmp_path, statements=[statement(U1, "2002-05-05", annual="1200.00")], census=census, **IN_PERIOD_CENSUS)
+    [(school, paid, _, reason)] = lines_of(r, U1)
+    assert (school, paid, reason) == ("A", 50000, "phase_end")  # April to August: 5/12 of £1,200
+    assert not [i for i in r.warnings if i.code.startswith("census_")]
+
+
+def test_a_year_11_leaver_missing_from_a_census_after_the_summer_is_no_error_under_missing_from_census_error__spec_11_11(
+        tmp_path):
+    """SPEC §11.11 "Census": a child whose PSF had already stopped (a Year 11 leaver missing from next year's census)
+    is not an error; the PSF is paid to the end of Year 11 (FAQ 3)."""
+    census = [pupil(U2, "H", "2000-01-01")]
+    r = run(tmp_path, statements=[statement(U1, "1997-05-05", school="H", annual="1200.00")], census=census,
+            missing_from_census="error", **IN_PERIOD_CENSUS)
+    [(school, paid, _, reason)] = lines_of(r, U1)
+    assert (school, paid, reason) == ("H", 50000, "phase_end")
+
+
+def test_a_child_still_in_phase_found_elsewhere_by_a_census_inside_the_period_has_moved_from_the_period_start__faq_3(
+        tmp_path):
+    census = [pupil(U1, "B", "2005-05-05")]
+    r = run(tmp_path, statements=[statement(U1, "2005-05-05", annual="1200.00")], census=census, **IN_PERIOD_CENSUS)
+    assert lines_of(r, U1) == [("A", 0, 120000, "casual_move")]
