@@ -1,0 +1,85 @@
+"""`simulate --years` against `allocate` run year by year on the same children (SPEC §9, FAQ 8).
+
+The projection is what the council will get in each coming year if nothing but time changes: the same
+statements (with their dated amendments and ceasings), the same schools, every child still where the census
+had them.  So each projected year's continuing PSF, released PSF and cluster pot must be, to the penny, what
+`allocate` gives for that year's period, census date and label with the same inputs."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+
+import pytest
+from typer.testing import CliRunner
+
+from builders import write_csv, write_run
+from senrun.calendar import shift_years
+from senrun.cli import app
+
+runner = CliRunner()
+
+SCHOOLS = [
+    {"school_id": "A", "school_name": "Ash Primary", "cluster_id": "C1", "ssa": "1000.00", "pupils": "100"},
+    {"school_id": "B", "school_name": "Birch Primary", "cluster_id": "C2", "ssa": "2000.00", "pupils": "150"},
+    {"school_id": "H", "school_name": "High", "cluster_id": "C1", "ssa": "3000.00", "pupils": "300"},
+    {"school_id": "K", "school_name": "King High", "cluster_id": "C2", "ssa": "3000.00", "pupils": "250"},
+]
+#: upn, school, date of birth: either side of 1 September, 29 February, Year 6 and Year 11 leavers to come
+CHILDREN = [("A100000000001", "A", "2002-08-31"), ("A100000000002", "A", "2002-09-01"),
+            ("A100000000003", "B", "2004-02-29"), ("A100000000004", "H", "1998-06-01"),
+            ("A100000000005", "K", "1998-07-15"), ("A100000000006", "H", "2001-03-03"),
+            ("A100000000007", "B", "2007-12-01"), ("A100000000008", "B", "2005-08-31"),
+            ("A100000000009", "A", "2006-01-15"), ("A100000000010", "K", "1999-09-01")]
+HEADER = ["upn", "date_of_birth", "statement_date", "school_id", "annual_amount", "stream", "ceased_date",
+          "effective_date", "event"]
+
+
+def statements() -> list[dict]:
+    rows = [{"upn": upn, "date_of_birth": dob, "statement_date": "2010-01-01", "school_id": school,
+             "annual_amount": f"{7000 + i * 137}.{i * 7 % 100:02d}", "stream": "PSF", "ceased_date": "",
+             "effective_date": "", "event": "issued"} for i, (upn, school, dob) in enumerate(CHILDREN)]
+    rows[8]["ceased_date"] = "2015-06-30"  # a ceasing two years ahead
+    rows[3]["statement_date"] = "2012-10-01"  # a statement after the policy: paid nothing in any year
+    # an amendment that takes effect next year
+    rows.append({**rows[6], "effective_date": "2014-11-03", "event": "amended", "annual_amount": "9999.99"})
+    return rows
+
+
+def totals_of(folder) -> tuple[str, str, str]:
+    got = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["totals"]
+    return tuple(got[name]["pounds"] for name in ("continuing_psf", "released_psf", "cluster_pot"))
+
+
+@pytest.mark.parametrize("prorate", ["months", "days"])
+def test_each_projected_year_of_the_run_off_is_what_allocate_pays_that_year_to_the_penny__faq_8(tmp_path, prorate):
+    years = 4
+    base = {"period": {"start": "2013-04-01", "end": "2014-03-31"}, "census_date": "2013-01-17",
+            "budget": {"pupil_specific_pot": "200000"}, "prorate": prorate,
+            "topslices": [{"name": "aux", "amount": 1000}, {"name": "host", "per_cluster": 500}]}
+    census = [{"upn": upn, "school_id": school, "date_of_birth": dob} for upn, school, dob in CHILDREN]
+
+    def inputs(folder, k):
+        folder.mkdir()
+        start, end = date(2013, 4, 1), date(2014, 3, 31)
+        config = write_run(folder, statements=[{key: r[key] for key in HEADER[:7]} for r in statements()], schools=SCHOOLS, census=census, **{
+            **base, "year": f"{2013 + k}-{(14 + k) % 100:02d}",
+            "period": {"start": str(shift_years(start, k)), "end": str(shift_years(end, k))},
+            "census_date": str(shift_years(date(2013, 1, 17), k))})
+        write_csv(folder / "statements.csv", statements(), HEADER)  # with the histories' columns
+        return config
+
+    projected = runner.invoke(app, ["simulate", "-c", str(inputs(tmp_path / "now", 0)), "--years", str(years),
+                                    "-o", str(tmp_path / "sim")])
+    assert projected.exit_code == 0, projected.output
+    with (tmp_path / "sim" / "projection.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == years
+    for k, row in enumerate(rows):
+        ran = runner.invoke(app, ["allocate", "-c", str(inputs(tmp_path / f"year{k}", k)),
+                                  "-o", str(tmp_path / f"out{k}"), "--no-returns", "--quiet"])
+        assert ran.exit_code == 0, ran.output
+        assert (row["continuing_psf"], row["released_psf"], row["cluster_pot"]) == totals_of(tmp_path / f"out{k}"), k
+    # the run-off is real: the projection is not one year repeated
+    assert len({row["continuing_psf"] for row in rows}) == years
