@@ -52,15 +52,21 @@ def stand_in_at(path: Path) -> str | None:
     return stand_in(path, path.read_bytes())
 
 
+def lock_file_of(name: str) -> tuple[str, str] | None:
+    """For the name of Excel's lock file (`~$census.xlsx`) or LibreOffice's (`.~lock.census.xlsx#`): the program
+    and the name of the file it stands for, as the lock file's name gives it; None for any other name."""
+    if name.startswith("~$"):
+        return "Excel", name[2:]
+    if name.startswith(".~lock.") and name.endswith("#"):
+        return "LibreOffice", name[len(".~lock."):-1]
+    return None
+
+
 def _lock_file(path: Path) -> str | None:
     """Excel's (or LibreOffice's) lock file, named with the workbook it stands for where that is beside it."""
-    name = path.name
-    if name.startswith("~$"):
-        program, rest = "Excel", name[2:]
-    elif name.startswith(".~lock.") and name.endswith("#"):
-        program, rest = "LibreOffice", name[len(".~lock."):-1]
-    else:
+    if (lock := lock_file_of(path.name)) is None:
         return None
+    program, rest = lock
     book = _beside(path, rest, two_replaced=program == "Excel")
     return (f"is the lock file {program} makes beside a file while someone has it open (it holds only their name), "
             f"not the data: give the file itself{', ' + book if book else ''}")

@@ -33,6 +33,7 @@ from datetime import date
 from pathlib import Path
 
 from ..errors import SenrunError
+from ..inputs.standins import lock_file_of
 
 MANIFEST = "manifest.json"
 #: How many of the files senrun did not write an error names.
@@ -153,14 +154,11 @@ def check_removable(out: Path, shown: Path, files: bool = os.name == "nt") -> No
 
 
 def locked_book(name: str) -> str | None:
-    """The workbook a lock file stands for, in the folder: Excel's `~$9262002.xlsx` (the name's first two
-    characters replaced), LibreOffice's `.~lock.9262002.xlsx#`; None for any other file."""
+    """The workbook a lock file stands for, in the folder: Excel's `~$9262002.xlsx`, LibreOffice's
+    `.~lock.9262002.xlsx#` (`standins.lock_file_of`); None for any other file."""
     path = Path(name)
-    if path.name.startswith("~$"):
-        return str(path.with_name(path.name[2:]))
-    if path.name.startswith(".~lock.") and path.name.endswith("#"):
-        return str(path.with_name(path.name[len(".~lock."):-1]))
-    return None
+    lock = lock_file_of(path.name)
+    return None if lock is None else str(path.with_name(lock[1]))
 
 
 def not_a_folder(path: Path) -> str:
