@@ -7,6 +7,7 @@ in another order) is written by XlsxWriter, so it is the same too."""
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -41,7 +42,7 @@ ONE = PackTask("clusters/C1.xlsx", "SEN cluster pack 2013-14: North", "&L2013-14
                SCHOOLS, PROFILE, (2, 3), RUNOFF)
 
 TEXT = st.one_of(st.sampled_from(AWKWARD), st.text(max_size=20))
-KINDS = ("text", "money", "int", "pct")
+KINDS = ("text", "money", "int", "pct", "pct1")
 LINE_KINDS = ("heading", "note", "text", "money", "money_bold", "int", "pct")
 
 
@@ -52,9 +53,15 @@ USUAL = {"text": TEXT, "money": st.integers(-10**13, 10**13), "int": st.integers
 MOSTLY = st.integers(0, 4).map(lambda n: n < 4)
 
 
+USUAL["pct1"] = USUAL["pct"]
+#: Numbers neither way can write, and values that are not numbers, which the table's cells must refuse alike.
+ODD = st.one_of(st.sampled_from([float("nan"), float("inf"), -float("inf"), True]), st.integers(-10**20, 10**20),
+                st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([Decimal("1.5"), b"x", ""]))
+
+
 def value(kind: str):
     """A value as a column or line of this kind holds it, or anything else it could meet."""
-    return st.one_of(USUAL.get(kind, TEXT), st.none(), TEXT)
+    return st.one_of(USUAL.get(kind, TEXT), st.none(), TEXT, ODD)
 
 
 @st.composite

@@ -177,11 +177,8 @@ def write_table(ws: Worksheet, fmt: Formats, table: Table, first: int, wrapped: 
         ws.write_string(first, c, head, wrapped)
     ws.set_row(first, 30)
     rows = list(table.rows) + ([table.totals] if table.totals else [])
-    last_bold = len(table.rows) if table.totals else -1
-    for r, values in enumerate(rows):
-        bold = r == last_bold or r in bold_rows
-        for c, (value, kind) in enumerate(zip(values, table.kinds)):
-            cell(ws, fmt, first + 1 + r, c, value, TEXT if isinstance(value, str) else kind, bold)
+    bold = frozenset(bold_rows) | ({len(table.rows)} if table.totals else set())
+    write_values(ws, fmt, first + 1, rows, table.kinds, bold)
     shown = [widths[c] if c < len(widths) else 14 for c in range(len(table.headers))]
     for c, width in enumerate(shown):
         ws.set_column(c, c, width)
@@ -189,6 +186,35 @@ def write_table(ws: Worksheet, fmt: Formats, table: Table, first: int, wrapped: 
     if filtered:
         ws.autofilter(first, 0, first + filtered, len(table.headers) - 1)
     print_setup(ws, first, wide=pages_wide(shown, repeated), repeated=repeated)
+
+
+def write_values(ws: Worksheet, fmt: Formats, first: int, rows: list[tuple], kinds: tuple[str, ...],
+                 bold_rows: frozenset[int]) -> None:
+    """A table's rows from row `first`, each value by its column's kind (`cell`), the rows numbered in `bold_rows`
+    (0-based) in bold.  A sheet drawn for the template takes them all at once (xlsxtemplate.CellSheet.write_values,
+    by the same rules: tests/test_pack_template.py checks the two give the same bytes)."""
+    if isinstance(ws, Worksheet):
+        for r, values in enumerate(rows):
+            bold = r in bold_rows
+            for c, (value, kind) in enumerate(zip(values, kinds)):
+                cell(ws, fmt, first + r, c, value, TEXT if isinstance(value, str) else kind, bold)
+        return
+    forms = tuple(tuple(number_form(fmt, kind, bold) for kind in kinds) for bold in (False, True))
+    ws.write_values(first, [values[:len(kinds)] for values in rows], bold_rows, forms, (None, fmt.bold))
+
+
+def number_form(fmt: Formats, kind: str, bold: bool) -> tuple[object, int] | None:
+    """How `cell` shows a number of a column of `kind`: (format, 100 for pence shown as pounds, else 1); None for
+    a text column."""
+    if kind == TEXT:
+        return None
+    if kind == MONEY:
+        return fmt.money_bold if bold else fmt.money, 100
+    if kind == PCT:
+        return fmt.pct, 1
+    if kind == PCT1:
+        return fmt.pct1, 1
+    return fmt.integer_bold if bold else fmt.integer, 1
 
 
 def cell(ws: Worksheet, fmt: Formats, row: int, col: int, value: object, kind: str, bold: bool) -> None:

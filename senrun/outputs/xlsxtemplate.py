@@ -51,7 +51,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.xmlwriter import XMLwriter
 
 from .common import FIXED_CREATED
-from .tablesheet import MAX_FOOTER, TableSheet, fit_text, height_attributes, row_elements, utf16_units
+from .tablesheet import MAX_FOOTER, MAX_TEXT, TableSheet, fit_text, height_attributes, row_elements, utf16_units
 from .xlsxfast import CORE_PART, STRINGS_PART, Member, compress, si_xml, zip_entries, zip_entry
 
 #: Excel's limits, as XlsxWriter checks them: rows and columns (and, in tablesheet.py, text in a cell and a footer).
@@ -61,6 +61,8 @@ MAX_COLS = 1 << COL_BITS
 COL_MASK = MAX_COLS - 1
 ROW_OF = COL_BITS.__rrshift__  # key → row, called from C
 NUMBERS = (int, float)
+#: Text no longer than this is within Excel's cell limit whatever its characters (tablesheet.fit_text).
+SHORT_TEXT = MAX_TEXT // 2
 #: Column letters of the columns a template's sheet may use (A to IV), made once.
 COLUMN_NAMES = [xl_col_to_name(c) for c in range(256)]
 NAMED_COLS = len(COLUMN_NAMES)
@@ -176,6 +178,51 @@ class CellSheet:
         if cell_format is not None:
             self._put(row, col, cell_format, "/>")
         return 0
+
+    def write_values(self, first_row: int, rows: list[tuple], bold_rows: frozenset[int],
+                     forms: tuple[tuple, tuple], text_styles: tuple[Style | None, Style | None]) -> None:
+        """A table's rows of values from row `first_row`, each cell as `write_string`, `write_number` and
+        `write_blank` would write it one by one, in the same order (packbook.write_values, whose rules these are),
+        without a call per cell: a cluster pack's tables are most of its cells.  A row is bold when its number
+        (0-based, within `rows`) is in `bold_rows`; `forms[bold][column]` is how a number shows there — (style,
+        divisor), the value written divided by 100 where the divisor is 100 (pence as pounds) — or None for a
+        text column; text (a str, or any value in a text column) is under `text_styles[bold]`, and text that is
+        empty is left out, or written as a formatted blank under a bold style; None is left out."""
+        cells, strings = self.cells, self.str_table
+        index = strings.index
+        for r, values in enumerate(rows):
+            row = first_row + r
+            if row.__class__ is not int or not 0 <= row < MAX_ROWS or len(values) > NAMED_COLS:
+                raise Unusual("rows")
+            bold = r in bold_rows
+            row_forms, text_style = forms[bold], text_styles[bold]
+            at, ref = row << COL_BITS, f"{row + 1}"
+            for col, value in enumerate(values):
+                if value is None:
+                    continue
+                form = row_forms[col]
+                if form is None or isinstance(value, str):
+                    text = str(value)
+                    if len(text) > SHORT_TEXT:
+                        text = fit_text(text)
+                    if text == "":
+                        if text_style is not None:
+                            cells[at | col] = f'<c r="{COLUMN_NAMES[col]}{ref}"{text_style.attribute}/>'
+                        continue
+                    strings.count += 1
+                    number = index.get(text)
+                    if number is None:
+                        number = index[text] = len(index)
+                    style = "" if text_style is None else text_style.attribute
+                    cells[at | col] = f'<c r="{COLUMN_NAMES[col]}{ref}"{style} t="s"><v>{number}</v></c>'
+                    continue
+                style, divisor = form
+                if divisor == 100:
+                    value = value / 100
+                kind = value.__class__
+                if kind is not int and (kind is not float or isnan(value) or isinf(value)):
+                    raise Unusual("number")
+                cells[at | col] = f'<c r="{COLUMN_NAMES[col]}{ref}"{style.attribute}><v>{value:.16G}</v></c>'
 
     def _put(self, row: int, col: int, cell_format: Style | None, rest: str) -> None:
         """A cell's XML at (row, col): its reference and style, then `rest` (its type and value)."""
