@@ -25,7 +25,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from .common import notional_note, number_or_text, percent_change
 from .packbook import PackChunk, build_pack_chunk
-from .tablesheet import TableSheet, fit_text
+from .tablesheet import MAX_TEXT, TableSheet, fit_text
 from .xlsx import (Formats, footer, lines_height, lines_in, new_workbook, print_setup, register_formats, write_money,
                    write_value)
 from .xlsxpack import BookPacker
@@ -341,11 +341,20 @@ def children_xml(ws: TableSheet, fmt: Formats, children: tuple[tuple, ...], firs
         if None in values:
             rows.append(child_cells(index, styles, values, r))
             continue
-        rows.append(whole_row(r, *[index(fit_text(str(v))) if kind in TEXT_KINDS else v / 100 if kind == "money"
-                                  else v for kind, v in zip(CHILD_KINDS, values)]))
+        # CHILD_COLUMNS, by their kinds (CHILD_KINDS): text, text, dates, money, money, a date, text, a number
+        upn, stream, born, paid_from, paid_to, annual, paid, stops, why, left = values
+        rows.append(whole_row(r, index(cell_text(upn)), index(cell_text(stream)), born, paid_from, paid_to,
+                              annual / 100, paid / 100, stops, index(cell_text(why)), left))
     return rows
 
 
+def cell_text(value: object) -> str:
+    """A text cell's value as written: as text, within Excel's cell limit (tablesheet.fit_text)."""
+    return value if value.__class__ is str and len(value) <= SHORT_TEXT else fit_text(str(value))
+
+
+#: Text no longer than this is within Excel's cell limit whatever its characters (tablesheet.fit_text).
+SHORT_TEXT = MAX_TEXT // 2
 #: The kinds of child cell that hold text (as shared strings).
 TEXT_KINDS = ("text", "wrap")
 #: The kinds of child cell under a format of their own, in the order children_xml gives their style indexes.

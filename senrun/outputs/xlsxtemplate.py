@@ -155,9 +155,11 @@ class CellSheet:
         """Worksheet.write_string: a shared string, cut to Excel's limit as XlsxWriter cuts it."""
         if string.__class__ is not str:
             raise Unusual("text")
-        fitted = fit_text(string)
-        error = 0 if fitted is string else -2  # XlsxWriter's code for text cut to Excel's limit
-        string = fitted
+        error = 0
+        if len(string) > SHORT_TEXT:
+            fitted = fit_text(string)
+            error = 0 if fitted is string else -2  # XlsxWriter's code for text cut to Excel's limit
+            string = fitted
         strings = self.str_table
         strings.count += 1
         index = strings.index.get(string)
