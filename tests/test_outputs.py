@@ -10,9 +10,11 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from senrun.errors import SenrunError
-from senrun.outputs import common, returns, write_outputs
+from senrun.outputs import common, manifest, returns, write_outputs
 from senrun.outputs.csvs import csv_bytes, pounds_expr
 
 from outputs_fixture import SCHOOLS, assemble, LINES, build_diff, build_result
@@ -270,6 +272,21 @@ def test_the_manifest_fingerprints_every_file_and_records_the_totals(out, result
     assert manifest["warnings"] == {"count": 2, "by_code": {"not_in_census": 1, "upn_check_letter": 1}}
     assert manifest["rows"]["psf"] == 9 and manifest["rows"]["returns"] == 5
     assert [e["total"]["pence"] for e in manifest["elements"]] == [2_500_000, 42_648_472]
+
+
+def test_the_manifest_is_the_json_of_its_values_indented_two_spaces_with_sorted_keys(out):
+    """manifest.json writes its files' list itself (manifest.files_json, quicker than json's indented encoder):
+    the bytes are still what json.dumps gives for the same values (SPEC §6: the same run, the same bytes)."""
+    written = (out / "manifest.json").read_bytes()
+    again = json.dumps(json.loads(written), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    assert written == again.encode("utf-8")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.text(), st.tuples(st.text(), st.integers(0, 2**63)), max_size=8))
+def test_the_files_of_the_manifest_are_written_as_json_writes_them(files):
+    reference = {name: {"sha256": sha, "bytes": size} for name, (sha, size) in files.items()}
+    assert manifest.files_json(files) == json.dumps(reference, indent=2, sort_keys=True, ensure_ascii=False)
 
 
 def test_progress_is_reported_step_by_step(result, tmp_path):
