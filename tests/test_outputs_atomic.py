@@ -445,3 +445,16 @@ def test_a_write_to_a_new_folder_has_no_old_folder_to_delete_or_report(result, t
     atomic.left_behind()
     write_outputs(result, tmp_path / "new", returns=False)
     assert atomic.left_behind() == [] and [p.name for p in tmp_path.iterdir()] == ["new"]
+
+
+def test_a_file_is_written_whole_when_the_system_takes_its_bytes_a_few_at_a_time(tmp_path, monkeypatch):
+    real_write = os.write
+    monkeypatch.setattr(os, "write", lambda fd, data: real_write(fd, bytes(data[:3])))  # as a signal can cut a write
+    atomic.write_file(tmp_path / "return.xlsx", b"PK\x03\x04 a whole return")
+    assert (tmp_path / "return.xlsx").read_bytes() == b"PK\x03\x04 a whole return"
+
+
+def test_a_system_that_takes_no_byte_and_says_no_error_is_an_error_not_a_loop(tmp_path, monkeypatch):
+    monkeypatch.setattr(os, "write", lambda fd, data: 0)
+    with pytest.raises(OSError, match="no byte could be written"):
+        atomic.write_file(tmp_path / "return.xlsx", b"data")

@@ -333,7 +333,7 @@ def run_recording_syncs(inputs, tmp_path, monkeypatch, syncfs):
 
     def write_file(path, data):
         real_write(path, data)
-        events.append(("written", path.name))
+        events.append(("written", Path(path).name))
 
     def recording_syncfs(fd):
         events.append(("syncfs", os.fstat(fd).st_dev))

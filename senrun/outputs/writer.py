@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -38,19 +39,21 @@ class Folder:
     def __init__(self, root: Path):
         self.root = root
         self.files: dict[str, tuple[str, int]] = {}  # relative path → (sha256, bytes)
-        self._dirs: set[Path] = {root}
+        self._dirs: set[str] = {""}  # the folders made, relative, / separated
         self._one_at_a_time = threading.Lock()
+        self._root = os.fspath(root)
 
     def write(self, name: str, data: bytes) -> None:
-        """Write `name` (relative, / separated) and record its fingerprint for the manifest."""
-        path = self.root / name
+        """Write `name` (relative, / separated) and record its fingerprint for the manifest.  The file's path is
+        joined as text: a Path for each of England's 24,057 files cost a quarter of a second."""
+        folder = name.rpartition("/")[0]
         fingerprint = hashlib.sha256(data).hexdigest()
         with self._one_at_a_time:
-            if path.parent not in self._dirs:
-                atomic.make_dir(path.parent)
+            if folder not in self._dirs:
+                atomic.make_dir(self.root / folder)
                 atomic.checkpoint("dir-made")
-                self._dirs.add(path.parent)
-            atomic.write_file(path, data)
+                self._dirs.add(folder)
+            atomic.write_file(os.path.join(self._root, name), data)
             self.files[name] = (fingerprint, len(data))
 
 
