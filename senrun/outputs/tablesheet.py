@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import date
+from functools import lru_cache
 
 from xlsxwriter.worksheet import Worksheet
 
@@ -116,6 +117,7 @@ def row_elements(rows: Sequence[str], first: int, tall: dict[int, str]) -> str:
 DEFAULT_ROW_PIXELS = 20
 
 
+@lru_cache(maxsize=256)
 def height_attributes(points: float) -> str:
     """A `<row>`'s attributes for a height in points, as XlsxWriter's `set_row` writes them (none for the default)."""
     pixels = int(points * 4.0 / 3.0 + 0.5)
