@@ -25,7 +25,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from .common import notional_note, number_or_text, percent_change
 from .packbook import PackChunk, build_pack_chunk
-from .tablesheet import MAX_TEXT, TableSheet, fit_text
+from .tablesheet import SHORT_TEXT, TableSheet, fit_text
 from .xlsx import (Formats, footer, lines_height, lines_in, new_workbook, print_setup, register_formats, write_money,
                    write_value)
 from .xlsxpack import BookPacker
@@ -353,8 +353,6 @@ def cell_text(value: object) -> str:
     return value if value.__class__ is str and len(value) <= SHORT_TEXT else fit_text(str(value))
 
 
-#: Text no longer than this is within Excel's cell limit whatever its characters (tablesheet.fit_text).
-SHORT_TEXT = MAX_TEXT // 2
 #: The kinds of child cell that hold text (as shared strings).
 TEXT_KINDS = ("text", "wrap")
 #: The kinds of child cell under a format of their own, in the order children_xml gives their style indexes.

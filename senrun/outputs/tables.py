@@ -16,7 +16,7 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from . import common
-from .tablesheet import EXCEL_EPOCH, FAKE_LEAP_DAY, MAX_TEXT, PART_ROWS, TableSheet, fit_text
+from .tablesheet import EXCEL_EPOCH, FAKE_LEAP_DAY, PART_ROWS, SHORT_TEXT, TableSheet, fit_text
 from .xlsx import Formats, fit_wrapped, money_text_width, pages_wide, print_setup, wrapped_header
 
 CellWriter = Callable[[int, int, object], object]
@@ -196,7 +196,7 @@ def shared_string_indexes(book_strings, series: pl.Series) -> pl.Series:
     texts = series.cast(pl.String)
     uniques = texts.drop_nulls().unique(maintain_order=True)
     table = getattr(book_strings, "string_table", None)  # XlsxWriter 3's (pinned); else one at a time
-    if (uniques.is_empty() or uniques.str.len_chars().max() > MAX_TEXT // 2 or not isinstance(table, dict)
+    if (uniques.is_empty() or uniques.str.len_chars().max() > SHORT_TEXT or not isinstance(table, dict)
             or not isinstance(getattr(book_strings, "unique_count", None), int)):
         # a text that may be cut to Excel's limit (two could become one): one at a time, as XlsxWriter does
         indexes = [book_strings._get_shared_string_index(fit_text(text)) for text in uniques.to_list()]

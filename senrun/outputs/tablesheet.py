@@ -139,9 +139,13 @@ def in_parts(rows: Sequence[str]) -> Iterator[Sequence[str]]:
         yield rows[at:at + PART_ROWS]
 
 
+#: Text no longer than this is within Excel's cell limit whatever its characters (two UTF-16 units each at most).
+SHORT_TEXT = MAX_TEXT // 2
+
+
 def fit_text(text: str) -> str:
     """Text within Excel's cell limit (checked cheaply first, as XlsxWriter does)."""
-    return text if len(text) <= MAX_TEXT // 2 else fit_units(text, MAX_TEXT)
+    return text if len(text) <= SHORT_TEXT else fit_units(text, MAX_TEXT)
 
 
 def utf16_units(text: str) -> int:

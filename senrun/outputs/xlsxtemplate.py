@@ -51,7 +51,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.xmlwriter import XMLwriter
 
 from .common import FIXED_CREATED
-from .tablesheet import MAX_FOOTER, MAX_TEXT, TableSheet, fit_text, height_attributes, row_elements, utf16_units
+from .tablesheet import MAX_FOOTER, SHORT_TEXT, TableSheet, fit_text, height_attributes, row_elements, utf16_units
 from .xlsxfast import CORE_PART, STRINGS_PART, Member, compress, si_xml, zip_entries, zip_entry
 
 #: Excel's limits, as XlsxWriter checks them: rows and columns (and, in tablesheet.py, text in a cell and a footer).
@@ -61,8 +61,6 @@ MAX_COLS = 1 << COL_BITS
 COL_MASK = MAX_COLS - 1
 ROW_OF = COL_BITS.__rrshift__  # key → row, called from C
 NUMBERS = (int, float)
-#: Text no longer than this is within Excel's cell limit whatever its characters (tablesheet.fit_text).
-SHORT_TEXT = MAX_TEXT // 2
 #: Column letters of the columns a template's sheet may use (A to IV), made once.
 COLUMN_NAMES = [xl_col_to_name(c) for c in range(256)]
 NAMED_COLS = len(COLUMN_NAMES)
