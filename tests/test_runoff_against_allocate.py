@@ -11,6 +11,7 @@ import csv
 import json
 from datetime import date
 
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
@@ -52,34 +53,59 @@ def totals_of(folder) -> tuple[str, str, str]:
     return tuple(got[name]["pounds"] for name in ("continuing_psf", "released_psf", "cluster_pot"))
 
 
+def world(folder, k: int, prorate: str):
+    """The world's inputs and config for the year `k` years after 2013-14 (its period, census date and label
+    moved by whole years, as the projection moves them), in `folder`; returns the config's path."""
+    folder.mkdir()
+    start, end = date(2013, 4, 1), date(2014, 3, 31)
+    census = [{"upn": upn, "school_id": school, "date_of_birth": dob} for upn, school, dob in CHILDREN]
+    config = write_run(folder, statements=[{key: r[key] for key in HEADER[:7]} for r in statements()],
+                       schools=SCHOOLS, census=census, budget={"pupil_specific_pot": "200000"}, prorate=prorate,
+                       topslices=[{"name": "aux", "amount": 1000}, {"name": "host", "per_cluster": 500}],
+                       year=f"{2013 + k}-{(14 + k) % 100:02d}",
+                       period={"start": str(shift_years(start, k)), "end": str(shift_years(end, k))},
+                       census_date=str(shift_years(date(2013, 1, 17), k)))
+    write_csv(folder / "statements.csv", statements(), HEADER)  # with the histories' columns
+    return config
+
+
 @pytest.mark.parametrize("prorate", ["months", "days"])
 def test_each_projected_year_of_the_run_off_is_what_allocate_pays_that_year_to_the_penny__faq_8(tmp_path, prorate):
     years = 4
-    base = {"period": {"start": "2013-04-01", "end": "2014-03-31"}, "census_date": "2013-01-17",
-            "budget": {"pupil_specific_pot": "200000"}, "prorate": prorate,
-            "topslices": [{"name": "aux", "amount": 1000}, {"name": "host", "per_cluster": 500}]}
-    census = [{"upn": upn, "school_id": school, "date_of_birth": dob} for upn, school, dob in CHILDREN]
 
-    def inputs(folder, k):
-        folder.mkdir()
-        start, end = date(2013, 4, 1), date(2014, 3, 31)
-        config = write_run(folder, statements=[{key: r[key] for key in HEADER[:7]} for r in statements()], schools=SCHOOLS, census=census, **{
-            **base, "year": f"{2013 + k}-{(14 + k) % 100:02d}",
-            "period": {"start": str(shift_years(start, k)), "end": str(shift_years(end, k))},
-            "census_date": str(shift_years(date(2013, 1, 17), k))})
-        write_csv(folder / "statements.csv", statements(), HEADER)  # with the histories' columns
-        return config
-
-    projected = runner.invoke(app, ["simulate", "-c", str(inputs(tmp_path / "now", 0)), "--years", str(years),
+    projected = runner.invoke(app, ["simulate", "-c", str(world(tmp_path / "now", 0, prorate)), "--years", str(years),
                                     "-o", str(tmp_path / "sim")])
     assert projected.exit_code == 0, projected.output
     with (tmp_path / "sim" / "projection.csv").open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == years
     for k, row in enumerate(rows):
-        ran = runner.invoke(app, ["allocate", "-c", str(inputs(tmp_path / f"year{k}", k)),
+        ran = runner.invoke(app, ["allocate", "-c", str(world(tmp_path / f"year{k}", k, prorate)),
                                   "-o", str(tmp_path / f"out{k}"), "--no-returns", "--quiet"])
         assert ran.exit_code == 0, ran.output
         assert (row["continuing_psf"], row["released_psf"], row["cluster_pot"]) == totals_of(tmp_path / f"out{k}"), k
     # the run-off is real: the projection is not one year repeated
     assert len({row["continuing_psf"] for row in rows}) == years
+
+
+@pytest.mark.parametrize("prorate", ["months", "days"])
+def test_the_packs_run_off_is_what_allocate_pays_each_school_and_child_in_each_later_year__faq_8(tmp_path, prorate):
+    """The cluster packs' PSF run-off (yearly/runoff.py, carried line by line without running the formula) gives
+    each school, in each later year, the children and PSF that allocate run for that year pays there."""
+    from senrun import pipeline
+    from senrun.config.loader import load_config
+    from senrun.yearly.runoff import runoff_by_school
+
+    years = 3
+    now = pipeline.allocate(load_config(world(tmp_path / "now", 0, prorate)))
+    carried = {(r["_k"], r["school_id"]): (r["children"], r["psf"])
+               for r in runoff_by_school(now, years).iter_rows(named=True)}
+    for k in range(1, years + 1):
+        later = pipeline.allocate(load_config(world(tmp_path / f"year{k}", k, prorate)))
+        paid = later.psf.filter(pl.col("paid_amount") > 0).group_by("paid_school_id").agg(
+            pl.len().alias("children"), pl.col("paid_amount").sum().alias("psf"))
+        ran = {(k, r["paid_school_id"]): (r["children"], r["psf"]) for r in paid.iter_rows(named=True)}
+        assert {key: v for key, v in carried.items() if key[0] == k} == ran, k
+    # the run-off is real: a child leaves it, and the PSF falls, from one year to the next
+    by_year = [sum(v[1] for key, v in carried.items() if key[0] == k) for k in range(1, years + 1)]
+    assert by_year == sorted(by_year, reverse=True) and len(set(by_year)) == years
