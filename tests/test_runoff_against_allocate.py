@@ -89,23 +89,21 @@ def test_each_projected_year_of_the_run_off_is_what_allocate_pays_that_year_to_t
 
 
 @pytest.mark.parametrize("prorate", ["months", "days"])
-def test_the_packs_run_off_is_what_allocate_pays_each_school_and_child_in_each_later_year__faq_8(tmp_path, prorate):
-    """The cluster packs' PSF run-off (yearly/runoff.py, carried line by line without running the formula) gives
-    each school, in each later year, the children and PSF that allocate run for that year pays there."""
+def test_the_packs_run_off_is_what_allocate_pays_each_child_at_each_school_in_each_later_year__faq_8(tmp_path, prorate):
+    """The cluster packs' PSF run-off (yearly/runoff.py, each line carried forward without running the formula)
+    gives each child, at each school, in each later year, the PSF that allocate run for that year pays there."""
     from senrun import pipeline
     from senrun.config.loader import load_config
-    from senrun.yearly.runoff import runoff_by_school
+    from senrun.yearly.runoff import runoff_by_line
 
     years = 3
     now = pipeline.allocate(load_config(world(tmp_path / "now", 0, prorate)))
-    carried = {(r["_k"], r["school_id"]): (r["children"], r["psf"])
-               for r in runoff_by_school(now, years).iter_rows(named=True)}
-    for k in range(1, years + 1):
+    carried = {(r["_k"], r["_row"], r["school_id"]): r["psf"] for r in runoff_by_line(now, years).iter_rows(named=True)}
+    for k in range(1, years + 1):  # (the same files each year: a statement's _row is the same child's)
         later = pipeline.allocate(load_config(world(tmp_path / f"year{k}", k, prorate)))
-        paid = later.psf.filter(pl.col("paid_amount") > 0).group_by("paid_school_id").agg(
-            pl.len().alias("children"), pl.col("paid_amount").sum().alias("psf"))
-        ran = {(k, r["paid_school_id"]): (r["children"], r["psf"]) for r in paid.iter_rows(named=True)}
-        assert {key: v for key, v in carried.items() if key[0] == k} == ran, k
-    # the run-off is real: a child leaves it, and the PSF falls, from one year to the next
-    by_year = [sum(v[1] for key, v in carried.items() if key[0] == k) for k in range(1, years + 1)]
+        ran = {(k, r["_row"], r["paid_school_id"]): r["paid_amount"]
+               for r in later.psf.filter(pl.col("paid_amount") > 0).iter_rows(named=True)}
+        assert {key: psf for key, psf in carried.items() if key[0] == k} == ran, k
+    # the run-off is real: children leave it, and the PSF falls, from one year to the next
+    by_year = [sum(psf for key, psf in carried.items() if key[0] == k) for k in range(1, years + 1)]
     assert by_year == sorted(by_year, reverse=True) and len(set(by_year)) == years
