@@ -33,6 +33,10 @@ CHILDREN = [("A100000000001", "A", "2002-08-31"), ("A100000000002", "A", "2002-0
             ("A100000000005", "K", "1998-07-15"), ("A100000000006", "H", "2001-03-03"),
             ("A100000000007", "B", "2007-12-01"), ("A100000000008", "B", "2005-08-31"),
             ("A100000000009", "A", "2006-01-15"), ("A100000000010", "K", "1999-09-01")]
+#: A managed move in the Year 6 of a child protected to the end of primary (31 August 2016), after every census of
+#: the years compared (which all find the child at B): from then the child's PSF is the receiving school's (FAQ 6)
+MOVED = "A100000000008"
+MOVES = [{"upn": MOVED, "from_school_id": "B", "to_school_id": "A", "move_date": "2016-02-01", "reason": "managed"}]
 HEADER = ["upn", "date_of_birth", "statement_date", "school_id", "annual_amount", "stream", "ceased_date",
           "effective_date", "event"]
 
@@ -60,7 +64,7 @@ def world(folder, k: int, prorate: str):
     start, end = date(2013, 4, 1), date(2014, 3, 31)
     census = [{"upn": upn, "school_id": school, "date_of_birth": dob} for upn, school, dob in CHILDREN]
     config = write_run(folder, statements=[{key: r[key] for key in HEADER[:7]} for r in statements()],
-                       schools=SCHOOLS, census=census, budget={"pupil_specific_pot": "200000"}, prorate=prorate,
+                       schools=SCHOOLS, census=census, moves=MOVES, budget={"pupil_specific_pot": "200000"}, prorate=prorate,
                        topslices=[{"name": "aux", "amount": 1000}, {"name": "host", "per_cluster": 500}],
                        year=f"{2013 + k}-{(14 + k) % 100:02d}",
                        period={"start": str(shift_years(start, k)), "end": str(shift_years(end, k))},
@@ -104,6 +108,9 @@ def test_the_packs_run_off_is_what_allocate_pays_each_child_at_each_school_in_ea
         ran = {(k, r["_row"], r["paid_school_id"]): r["paid_amount"]
                for r in later.psf.filter(pl.col("paid_amount") > 0).iter_rows(named=True)}
         assert {key: psf for key, psf in carried.items() if key[0] == k} == ran, k
-    # the run-off is real: children leave it, and the PSF falls, from one year to the next
+    # the run-off is real: children leave it, and the PSF falls, from one year to the next; and the moved child's
+    # PSF is split between the two schools in the year of the move
+    moved = int(now.psf.filter(pl.col("upn") == MOVED).get_column("_row").first())
+    assert {school for k, row, school in carried if row == moved and k == 2} == {"A", "B"}
     by_year = [sum(psf for key, psf in carried.items() if key[0] == k) for k in range(1, years + 1)]
     assert by_year == sorted(by_year, reverse=True) and len(set(by_year)) == years
