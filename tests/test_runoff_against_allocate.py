@@ -114,3 +114,29 @@ def test_the_packs_run_off_is_what_allocate_pays_each_child_at_each_school_in_ea
     assert {school for k, row, school in carried if row == moved and k == 2} == {"A", "B"}
     by_year = [sum(psf for key, psf in carried.items() if key[0] == k) for k in range(1, years + 1)]
     assert by_year == sorted(by_year, reverse=True) and len(set(by_year)) == years
+
+
+@pytest.mark.parametrize("prorate", ["months", "days"])
+def test_with_last_years_register_each_projected_year_is_allocate_run_with_the_year_befores__spec_11_4(tmp_path, prorate):
+    """With `--register`, each later year of the projection has the year before's PSF lines as its register
+    (SPEC §11.4), as a council runs one year after another: so each year's continuing PSF, released PSF and
+    cluster pot are what allocate gives run with the year before's output as its register."""
+    years = 4
+
+    def run(k: int, register) -> None:
+        args = ["allocate", "-c", str(world(tmp_path / f"year{k}", k, prorate)), "-o", str(tmp_path / f"out{k}"),
+                "--no-returns", "--quiet", *(["--register", str(register)] if register else [])]
+        ran = runner.invoke(app, args)
+        assert ran.exit_code == 0, ran.output
+
+    run(-1, None)  # last year, 2012-13: the first register
+    projected = runner.invoke(app, ["simulate", "-c", str(world(tmp_path / "now", 0, prorate)), "--years", str(years),
+                                    "--register", str(tmp_path / "out-1"), "-o", str(tmp_path / "sim")])
+    assert projected.exit_code == 0, projected.output
+    with (tmp_path / "sim" / "projection.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == years
+    for k, row in enumerate(rows):
+        run(k, tmp_path / f"out{k - 1}")
+        assert (row["continuing_psf"], row["released_psf"], row["cluster_pot"]) == totals_of(tmp_path / f"out{k}"), k
+    assert len({row["released_psf"] for row in rows}) > 1  # released once, in the year it stopped
