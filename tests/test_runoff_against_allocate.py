@@ -64,7 +64,8 @@ def world(folder, k: int, prorate: str):
     start, end = date(2013, 4, 1), date(2014, 3, 31)
     census = [{"upn": upn, "school_id": school, "date_of_birth": dob} for upn, school, dob in CHILDREN]
     config = write_run(folder, statements=[{key: r[key] for key in HEADER[:7]} for r in statements()],
-                       schools=SCHOOLS, census=census, moves=MOVES, budget={"pupil_specific_pot": "200000"}, prorate=prorate,
+                       schools=SCHOOLS, census=census, moves=MOVES, budget={"pupil_specific_pot": "200000"},
+                       prorate=prorate,
                        topslices=[{"name": "aux", "amount": 1000}, {"name": "host", "per_cluster": 500}],
                        year=f"{2013 + k}-{(14 + k) % 100:02d}",
                        period={"start": str(shift_years(start, k)), "end": str(shift_years(end, k))},
