@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .excel import Unreadable
+from .standins import NAME_MAX, PATH_MAX
 
 DEFAULT_MAX_INPUT_MB = 2048  # far above a national census as CSV (about 700 MB)
 _CHUNK = 1 << 24
@@ -72,10 +73,6 @@ def _stat(path: Path) -> os.stat_result:
         if exc.errno == errno.ENAMETOOLONG:
             raise Unreadable(_too_long(path)) from None
         raise Unreadable(f"cannot be read ({exc.strerror})") from None
-
-
-#: The longest name, and path, Linux takes ("File name too long" is said of either).
-NAME_MAX, PATH_MAX = 255, 4096
 
 
 def _too_long(path: Path) -> str:

@@ -17,6 +17,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+#: The longest name (255 bytes) and path (4,096 bytes) Linux takes: "File name too long" is said of either, and
+#: senrun says which (reading an input, inputs/snapshot.py; writing the outputs, outputs/atomic.py).
+NAME_MAX, PATH_MAX = 255, 4096
+
 #: A Windows shortcut's first bytes: its header size (76) and the start of its class id (00021401-…).
 LNK_MAGIC = b"L\x00\x00\x00\x01\x14\x02\x00"
 #: The first bytes of an OLE file (an old .xls, a password-protected workbook).

@@ -29,6 +29,7 @@ from functools import cache
 from pathlib import Path
 
 from ..errors import SenrunError
+from ..inputs.standins import PATH_MAX
 from .stops import STOP_SIGNALS
 from . import guard, lock
 
@@ -527,10 +528,6 @@ def staged(out: Path, protect: Iterable[tuple[str, Path]] = (), mode: str = DEFA
             yield from _staged_locked(out, shown, mode, command, period, held)
     except OSError as exc:
         raise SenrunError(f"cannot write to {shown}: {_why(exc, out, shown)}") from exc
-
-
-#: The longest path Linux takes (a name in it: 255 bytes); "File name too long" is said of either.
-PATH_MAX = 4096
 
 
 def _why(exc: OSError, out: Path, shown: Path) -> str:
