@@ -142,6 +142,34 @@ def test_with_a_previous_map_in_the_config_senruns_own_folder_and_workbook_are_s
         assert read_previous(given, spec).equals(own), given
 
 
+def test_last_years_folder_given_with_a_previous_map_is_listed_as_the_file_read(tmp_path):
+    """SPEC §6 (manifest.json: every input's path and SHA-256): --previous given as senrun's folder is read as
+    its schools.csv, map or no map in the config, and that file is the one the manifest names (it named the folder)."""
+    import hashlib
+    import json
+
+    from typer.testing import CliRunner
+
+    from senrun.cli import app
+
+    config = write_run(tmp_path, statements=STATEMENTS)
+    runner = CliRunner()
+    last = tmp_path / "last"
+    assert runner.invoke(app, ["allocate", "-c", str(config), "-o", str(last), "--no-returns", "-q"]).exit_code == 0
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text + "previous:\n  sheet: '2012-13'\n  columns: {LA Estab: school_id, Locality: cluster_id, "
+                      "Total: total}\n", encoding="utf-8")
+    for given, out in ((last, "a"), (last / "schools.csv", "b")):
+        done = runner.invoke(app, ["allocate", "-c", str(config), "-o", str(tmp_path / out), "--no-returns", "-q",
+                                   "--previous", str(given)])
+        assert done.exit_code == 0, done.output
+    listed = [json.loads((tmp_path / out / "manifest.json").read_text(encoding="utf-8"))["inputs"]["previous"]
+              for out in ("a", "b")]
+    assert listed[0]["path"].endswith("schools.csv") and listed[0]["path"] == listed[1]["path"]
+    assert listed[0]["sha256"] == hashlib.sha256((last / "schools.csv").read_bytes()).hexdigest()
+    assert (tmp_path / "a" / "diff.csv").read_bytes() == (tmp_path / "b" / "diff.csv").read_bytes()
+
+
 def test_last_years_run_of_another_year_names_the_year_expected(tmp_path):
     from senrun.outputs import write_outputs
     from senrun.pipeline import allocate

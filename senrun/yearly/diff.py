@@ -70,6 +70,14 @@ def previous_file(path: Path) -> Path:
                           "schools.csv or allocations.xlsx, or the folder senrun wrote them in)")
 
 
+def previous_path(given: Path, spec: dict | None) -> tuple[Path, bool]:
+    """The file `--previous` names (`previous_file`), and whether it is read by the config's `previous:` map as a
+    council's own spreadsheet: a file given with a map in the config; a folder is senrun's, whatever the config
+    maps."""
+    mapped = spec is not None and not given.is_dir()
+    return (given if mapped else previous_file(given)), mapped
+
+
 def previous_year_issues(cfg: Config, previous: Path, register: Path | None = None) -> list[Issue]:
     """Whether `--previous` (and `--register`) are last year's runs, by the manifest.json senrun wrote
     beside them: a run that ended more than a year before this period, or not before it, is not last
@@ -254,8 +262,7 @@ def read_previous(path: Path, spec: dict | None = None) -> pl.DataFrame:
 def read_previous_once(path: Path, spec: dict | None = None) -> tuple[pl.DataFrame, Snapshot]:
     """`read_previous`, and the bytes the figures came from: the file is read once, so that the manifest's
     SHA-256 and the schools' names describe the same version of it, even if it is saved again meanwhile."""
-    mapped = spec is not None and not Path(path).is_dir()  # (a folder is senrun's, whatever the config maps)
-    path = Path(path) if mapped else previous_file(Path(path))
+    path, mapped = previous_path(Path(path), spec)
     if not path.is_file():
         raise last_years_file(path, "no such file (the previous run's schools.csv or allocations.xlsx)")
     try:
@@ -725,8 +732,8 @@ def with_last_year_file(diff: pl.DataFrame, given: Path, spec: dict | None, rows
     """The diff with LAST_YEAR_NAME (a school's name as last year's senrun file gives it) and
     LAST_YEAR_FILE (its path as given, SHA-256, bytes and rows read, the same on every row), from the
     bytes `read` (`read_previous_once`) that the diff's figures came from."""
-    path = given if spec is not None else previous_file(given)
-    names = _last_year_names(path, read.data) if spec is None else None
+    path, mapped = previous_path(given, spec)
+    names = None if mapped else _last_year_names(path, read.data)
     if names is None:
         names = pl.DataFrame(schema={SCHOOL_ID: pl.String, LAST_YEAR_NAME: pl.String})
     file = {"path": name_text(str(path)), "sha256": read.sha256, "bytes": len(read.data), "rows": rows}
