@@ -125,8 +125,8 @@ def build_chunk(chunk: ReturnChunk | PackChunk) -> list[tuple[str, bytes]]:
     new = chunk.new_this_year or (None,) * len(chunk.schools)
     before = chunk.last_year_with or (None,) * len(chunk.schools)
     gone = chunk.stopped or ((),) * len(chunk.schools)
-    for (*fields, count), fresh, was, left in zip(chunk.schools, new, before, gone, strict=True):
-        schools.append(SchoolReturn(*fields, children=tuple(lines[at:at + count]), new_this_year=fresh,
+    for (*figures, count), fresh, was, left in zip(chunk.schools, new, before, gone, strict=True):
+        schools.append(SchoolReturn(*figures, children=tuple(lines[at:at + count]), new_this_year=fresh,
                                     last_year_with=was, stopped=left))
         at += count
     books = PACKER.pack_all([(return_title(s), drawing(s)) for s in schools], new_return_book)
