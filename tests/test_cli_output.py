@@ -366,3 +366,25 @@ def test_a_path_holding_square_brackets_is_named_as_typed_where_a_command_says_w
             assert done.exit_code == 0, (command, done.output)
             assert str(path) in " ".join(done.output.split()), (command, done.output)
             assert path.exists()
+
+
+def test_a_name_not_in_utf_8_is_printed_with_a_replacement_character_and_a_line_a_stream_refused_is_not_kept():
+    """A folder copied from an older system (`caf\\xe9`) is named on the terminal with U+FFFD, as in every file
+    senrun writes (SPEC §5); and a line the stream cannot take fails that print alone: the consoles live as long
+    as the process, and Rich kept the line for every later print to fail on again (a program, or a test, running
+    several commands in one process was left unable to print)."""
+    import io
+
+    from senrun.cli.common import _Console
+
+    utf8 = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    _Console(file=utf8, width=200).print("Wrote /tmp/out-caf\udce9/ (allocations.xlsx)")
+    utf8.flush()
+    assert utf8.buffer.getvalue().decode("utf-8") == "Wrote /tmp/out-caf\ufffd/ (allocations.xlsx)\n"
+    ascii_only = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    console = _Console(file=ascii_only, width=200)
+    with pytest.raises(UnicodeEncodeError):
+        console.print("SEN total £5.00")
+    console.print("the next line")
+    ascii_only.flush()
+    assert ascii_only.buffer.getvalue() == b"the next line\n"

@@ -102,6 +102,23 @@ class _Console(Console):
             quiet_pipe()
         raise BrokenPipeError
 
+    def print(self, *objects, **kwargs) -> None:
+        """Rich's print, with any byte of a name that is not UTF-8 (a folder copied from an older system,
+        `caf\\xe9`) shown as U+FFFD, as every file senrun writes names it (errors.name_text): as it came, no
+        stream could encode it."""
+        from ..errors import name_text
+
+        super().print(*(name_text(o) if isinstance(o, str) else o for o in objects), **kwargs)
+
+    def _check_buffer(self) -> None:
+        """Rich's, but text the stream could not take is dropped, not kept for every later print to fail on again
+        (the consoles live as long as the process: a program, or a test, running several commands in one)."""
+        try:
+            super()._check_buffer()
+        except UnicodeEncodeError:
+            del self._buffer[:]
+            raise
+
 
 console = _Console(highlight=False, soft_wrap=False, width=_width(sys.stdout), emoji=False)
 err_console = _Console(stderr=True, highlight=False, width=_width(sys.stderr), emoji=False)
