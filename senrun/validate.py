@@ -76,15 +76,21 @@ def acceptances(cfg, accept_file: Path | None) -> tuple | None:
     return tuple(entries) if any_given else None
 
 
-def _previous_read(result, previous: Path) -> list[Issue]:
-    """What `allocate --previous` would say of last year's file, read as it reads it for the Diff: a file
-    allocate would refuse (not a schools table, a totals row) fails validate too."""
-    from .yearly.diff import diff_against, few_in_common
+def _previous_read(result, previous: Path, register: Path | None, snap=None) -> list[Issue]:
+    """What `allocate --previous` would say of last year's file, read once as it reads it (its bytes `snap` where
+    the floor has read them): whether it is last year's, and a file allocate would refuse (not a schools table, a
+    totals row) fails validate too."""
+    from .yearly.diff import diff_against, few_in_common, previous_snapshot, previous_year_issues
 
     try:
-        return few_in_common(diff_against(result, previous), previous)
+        snap = snap or previous_snapshot(previous)
     except SenrunError as exc:
-        return list(exc.issues)
+        return previous_year_issues(result.config, previous, register) + list(exc.issues)
+    told = previous_year_issues(result.config, previous, register, snap)
+    try:
+        return told + few_in_common(diff_against(result, previous, snap), previous)
+    except SenrunError as exc:
+        return told + list(exc.issues)
 
 
 def _previous_config_read(result, previous_config: Path, previous: Path | None = None) -> list[Issue]:
@@ -108,13 +114,15 @@ def run_validation(config_path: Path, accept_file: Path | None = None, today=Non
     from .accept import kind_issues, sort_issues
     from .pipeline import allocate, load_checked_config
 
-    report, cfg, entries = ValidationReport(), None, None
+    report, cfg, entries, last = ValidationReport(), None, None, None
     try:
         cfg = load_checked_config(config_path)
         entries = acceptances(cfg, accept_file)  # a bad accept file is reported like a bad config
-        from .yearly.diff import floor_previous
+        from .yearly.diff import floor_previous, previous_snapshot
 
-        result = allocate(cfg, register=register, previous=floor_previous(cfg, previous), floor_needs_previous=False)
+        last = previous_snapshot(previous) if previous is not None and cfg.floor_pct is not None else None
+        result = allocate(cfg, register=register, previous=floor_previous(cfg, previous, last),
+                          floor_needs_previous=False)
     except SenrunError as exc:
         report.issues = list(exc.issues) + kind_issues(entries or ())
         if entries is not None:
@@ -124,10 +132,7 @@ def run_validation(config_path: Path, accept_file: Path | None = None, today=Non
         return report
     from .history import recorded_as_new
     from .outputs.writer import file_name_problems  # (what allocate would stop at writing its files: SPEC §6)
-    from .yearly.diff import previous_year_issues
-
-    last_year = previous_year_issues(cfg, previous, register) + _previous_read(result, previous) \
-        if previous is not None else []
+    last_year = _previous_read(result, previous, register, last) if previous is not None else []
     if previous_config is not None:
         last_year += _previous_config_read(result, previous_config, previous)
     report.issues = (list(result.issues) + last_year + recorded_as_new(result) + file_name_problems(result)

@@ -725,3 +725,48 @@ def test_a_school_converted_from_one_and_taking_another_over_during_the_year_is_
     diff = diff_frames(prev, cur, Decimal(10), successions=(("P", "N"), ("Q", "N")))
     assert dict(diff.filter(pl.col("level") == "school").select("school_id", "note").rows()) == {
         "N": "converted from P; took over from Q during the year", "Q": "taken over by N during the year"}
+
+
+def test_last_years_file_saved_during_the_run_gives_the_floor_the_diff_and_the_manifest_one_version__spec_11_8(
+        tmp_path, monkeypatch):
+    """formula.protection reads last year's cluster shares before the formula and the Diff its totals after: a
+    schools.csv saved again meanwhile (an officer's spreadsheet on a shared drive) gave the floor one version, and
+    diff.csv and the manifest's SHA-256 another.  Read once, all three are of the version the run began with."""
+    import hashlib
+    import json
+
+    import senrun.pipeline
+
+    formula = {"elements": [{"name": "lump_sum", "basis": "per_school", "rate": 10},
+                            {"name": "per_pupil", "basis": "pupils", "remainder": True}]}
+    (tmp_path / "last").mkdir()
+    (tmp_path / "this").mkdir()
+    last = write_run(tmp_path / "last", statements=STATEMENTS, schools=_two_clusters("600"), year="2012-13",
+                     period={"start": "2012-04-01", "end": "2013-03-31"}, census_date="2012-01-19", formula=formula)
+    _allocate("-c", str(last), "-o", str(tmp_path / "last" / "out"))
+    previous = tmp_path / "last" / "out" / "schools.csv"
+    first = previous.read_bytes()
+    rows = first.decode("utf-8").splitlines()
+    header, h_row = rows[0].split(","), next(r for r in rows if r.startswith("H,"))
+    cells = h_row.split(",")
+    cells[header.index("total")] = "1.00"  # typed over while the run is working
+    saved = first.decode("utf-8").replace(h_row, ",".join(cells)).encode("utf-8")
+    assert saved != first
+    real = senrun.pipeline.allocate
+
+    def saved_meanwhile(*args, **kwargs):
+        result = real(*args, **kwargs)
+        previous.write_bytes(saved)
+        return result
+
+    monkeypatch.setattr(senrun.pipeline, "allocate", saved_meanwhile)
+    this = write_run(tmp_path / "this", statements=STATEMENTS, schools=_two_clusters("300"), year="2013-14",
+                     period={"start": "2013-04-01", "end": "2014-03-31"}, census_date="2013-01-17",
+                     formula={**formula, "protection": {"floor_pct": -2}})
+    out = tmp_path / "this" / "out"
+    _allocate("-c", str(this), "-o", str(out), "--previous", str(tmp_path / "last" / "out"))
+    assert previous.read_bytes() == saved  # (the file was saved again during the run)
+    paid = {r.split(",")[0]: r.split(",")[header.index("total")] for r in rows[1:]}  # as the run began
+    assert {r["school_id"]: r["previous_total"] for r in _rows(out) if r["level"] == "school"} == paid
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["inputs"]["previous"]["sha256"] == hashlib.sha256(first).hexdigest()

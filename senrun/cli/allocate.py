@@ -84,18 +84,22 @@ def _replaced(earlier: str | None, out: Path) -> None:
 def _run(config: Path, previous: Path | None, previous_config: Path | None, register: Path | None, step):
     """The year's allocation and, with --previous or --previous-config, its diff against last year."""
     from ..pipeline import allocate as run_allocation, load_checked_config
-    from ..yearly.diff import floor_previous
+    from ..yearly.diff import floor_previous, previous_snapshot
 
     cfg = load_checked_config(config)
-    result = run_allocation(cfg, progress=step, previous=floor_previous(cfg, previous), register=register)
+    # last year's file, read once where the floor needs it before the run: the floor, the Diff and the manifest's
+    # SHA-256 are of one version of it, even if it is saved again during the run
+    last = previous_snapshot(previous) if previous is not None and cfg.floor_pct is not None else None
+    result = run_allocation(cfg, progress=step, previous=floor_previous(cfg, previous, last), register=register)
     diff = None
     if previous is not None:
         from dataclasses import replace
 
         from ..yearly.diff import diff_against, few_in_common, previous_year_issues
 
-        diff = diff_against(result, previous)
-        result = replace(result, issues=result.issues + tuple(previous_year_issues(cfg, previous, register))
+        last = last or previous_snapshot(previous)
+        diff = diff_against(result, previous, last)
+        result = replace(result, issues=result.issues + tuple(previous_year_issues(cfg, previous, register, last))
                          + tuple(few_in_common(diff, previous)))
     if previous_config is not None:
         from dataclasses import replace

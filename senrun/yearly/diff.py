@@ -78,11 +78,13 @@ def previous_path(given: Path, spec: dict | None) -> tuple[Path, bool]:
     return (given if mapped else previous_file(given)), mapped
 
 
-def previous_year_issues(cfg: Config, previous: Path, register: Path | None = None) -> list[Issue]:
+def previous_year_issues(cfg: Config, previous: Path, register: Path | None = None, snap: Snapshot | None = None
+                         ) -> list[Issue]:
     """Whether `--previous` (and `--register`) are last year's runs, by the manifest.json senrun wrote
     beside them: a run that ended more than a year before this period, or not before it, is not last
     year's (the diff would say "since last year" of another year); the two given from runs of two
-    different periods are most likely a slip.  Nothing to say where there is no manifest."""
+    different periods are most likely a slip.  Nothing to say where there is no manifest.  `snap`: the file's
+    bytes as the run read them (`previous_snapshot`)."""
     period = manifest_period(previous if previous.is_dir() else previous.parent)
     if period is None:
         return []
@@ -93,7 +95,7 @@ def previous_year_issues(cfg: Config, previous: Path, register: Path | None = No
                             f"{end:%d/%m/%Y}, not of the year before this period ({_year_before(cfg)}): diff.csv "
                             "and the Diff sheet compare with that run", file=previous.name))
     issues += _other_length(period, cfg, previous)
-    issues += previous_changed(previous)
+    issues += previous_changed(previous, snap)
     folder = previous if previous.is_dir() else previous.parent
     if register is None and _last_year(period, cfg) and (folder / "psf.csv").is_file():
         issues.append(Issue("register_not_given", WARNING, "--previous is last year's run, beside its psf.csv, but no "
@@ -114,13 +116,14 @@ def previous_year_issues(cfg: Config, previous: Path, register: Path | None = No
 CHANGED_LISTED = 20
 
 
-def previous_changed(previous: Path) -> list[Issue]:
+def previous_changed(previous: Path, snap: Snapshot | None = None) -> list[Issue]:
     """Warnings where last year's schools.csv or allocations.xlsx no longer holds what senrun wrote: its
     manifest.json beside it gives another SHA-256, and the figures read from it differ from those of the other of
     the two files beside it that is still as senrun wrote it (else from the totals the manifest records).  A
     spreadsheet's re-save, a sort, a filter or a column of notes changes no figure and is not told; a row deleted
     or a figure typed over is, by school, row and column, with the figure senrun wrote: diff.csv states last
-    year from the file as given, and formula.protection's floor (SPEC §11.8) is set from its cluster shares."""
+    year from the file as given, and formula.protection's floor (SPEC §11.8) is set from its cluster shares.
+    `snap`: the file's bytes as the run read them (`previous_snapshot`), else it is read here."""
     import hashlib
 
     try:
@@ -130,16 +133,18 @@ def previous_changed(previous: Path) -> list[Issue]:
     manifest = manifest_of(file.parent)
     files = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
 
-    def intact(path: Path) -> bool:
+    def intact(path: Path, read: Snapshot | None = None) -> bool:
         entry = files.get(path.name)
-        return (isinstance(entry, dict) and path.is_file()
-                and hashlib.sha256(path.read_bytes()).hexdigest() == entry.get("sha256"))
+        return isinstance(entry, dict) and (
+            read.sha256 if read else path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest()
+        ) == entry.get("sha256")
 
-    if file.name not in files or intact(file):
+    if file.name not in files or intact(file, snap):
         return []
     try:
-        given = read_previous(file)
-        shares = previous_cluster_allocations(file)
+        snap = snap or previous_snapshot(file)
+        given = read_previous_once(file, None, snap)[0]
+        shares = previous_cluster_allocations(file, snap)
     except SenrunError:  # (told where the file is read)
         return []
     others = [file.parent / n for n in ("schools.csv", "allocations.xlsx") if n != file.name]
@@ -259,10 +264,11 @@ def read_previous(path: Path, spec: dict | None = None) -> pl.DataFrame:
     return read_previous_once(path, spec)[0]
 
 
-def read_previous_once(path: Path, spec: dict | None = None) -> tuple[pl.DataFrame, Snapshot]:
-    """`read_previous`, and the bytes the figures came from: the file is read once, so that the manifest's
-    SHA-256 and the schools' names describe the same version of it, even if it is saved again meanwhile."""
-    path, mapped = previous_path(Path(path), spec)
+def previous_snapshot(given: Path) -> Snapshot:
+    """The bytes of the file `--previous` names (`previous_file`; a file given with a `previous:` map is that
+    file too), read once for the run: the protection floor, the Diff and the manifest's SHA-256 all describe
+    this one version of it, even if it is saved again meanwhile."""
+    path = previous_file(Path(given))
     if not path.is_file():
         raise last_years_file(path, "no such file (the previous run's schools.csv or allocations.xlsx)")
     try:
@@ -271,6 +277,15 @@ def read_previous_once(path: Path, spec: dict | None = None) -> tuple[pl.DataFra
         raise last_years_file(path, str(exc)) from None
     if (standing := stand_in(path, snap.data)) is not None:  # a lock file, a shortcut, a file not downloaded
         raise last_years_file(path, standing)
+    return snap
+
+
+def read_previous_once(path: Path, spec: dict | None = None, snap: Snapshot | None = None
+                       ) -> tuple[pl.DataFrame, Snapshot]:
+    """`read_previous`, and the bytes the figures came from (`snap`, when already read for the floor): the file
+    is read once, so that the manifest's SHA-256 and the schools' names describe the same version of it."""
+    path, mapped = previous_path(Path(path), spec)
+    snap = snap or previous_snapshot(path)
     if mapped:  # a council's own spreadsheet, by the config's `previous:` map
         from .previous_map import read_mapped_previous
 
@@ -401,13 +416,14 @@ def _read_previous_xlsx(path: Path, data: bytes) -> pl.DataFrame:
                         schema={SCHOOL_ID: pl.String, CLUSTER_ID: pl.String, "total": pl.Int64})
 
 
-def previous_cluster_allocations(path: Path) -> dict[str, int]:
+def previous_cluster_allocations(path: Path, snap: Snapshot | None = None) -> dict[str, int]:
     """Last year's `cluster_allocation` by cluster_id, as last year's membership was (SPEC §11.11): the sum
-    of the `cluster_share` column of its schools.csv or its allocations.xlsx Schools sheet, in pence.
-    `formula.protection` reads it before the formula."""
+    of the `cluster_share` column of its schools.csv or its allocations.xlsx Schools sheet, in pence, from
+    its bytes `snap` (`previous_snapshot`).  `formula.protection` reads it before the formula."""
     path = previous_file(Path(path))
+    data = (snap or previous_snapshot(path)).data
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        frame = _schools_sheet(path, {SCHOOL_ID: "string", CLUSTER_ID: "string", "cluster_share": "float"})
+        frame = _schools_sheet(path, {SCHOOL_ID: "string", CLUSTER_ID: "string", "cluster_share": "float"}, data)
         if any(c not in frame.columns for c in (SCHOOL_ID, CLUSTER_ID, "cluster_share")):
             raise last_years_file(path, f"formula.protection needs its School ID, Cluster ID and "
                                   f"{COLUMN_LABELS['cluster_share']} columns (an allocations.xlsx written by senrun)",
@@ -415,7 +431,7 @@ def previous_cluster_allocations(path: Path) -> dict[str, int]:
         rows = [(str(c or "").strip(), round(v * 100)) for c, v in
                 zip(frame[CLUSTER_ID].to_list(), frame["cluster_share"].to_list()) if v is not None]
     else:
-        raw = _csv_of_senrun(path)
+        raw = _csv_of_senrun(path, data)
         if "cluster_share" not in raw.columns or CLUSTER_ID not in raw.columns:
             raise last_years_file(path, "formula.protection needs its cluster_id and cluster_share columns (a "
                                   "schools.csv written by senrun)")
@@ -433,9 +449,10 @@ def previous_cluster_allocations(path: Path) -> dict[str, int]:
     return out
 
 
-def floor_previous(cfg, previous: Path | None) -> dict[str, int] | None:
+def floor_previous(cfg, previous: Path | None, snap: Snapshot | None = None) -> dict[str, int] | None:
     """Last year's cluster allocations for `formula.protection`'s floor, when the config has one and
-    last year's file is given (allocate, validate and explain alike); else None."""
+    last year's file is given (allocate, validate and explain alike), from its bytes `snap` where the run
+    has read them already (`previous_snapshot`); else None."""
     if cfg.floor_pct is None or previous is None:
         return None
     period = manifest_period(previous if previous.is_dir() else previous.parent)
@@ -445,7 +462,7 @@ def floor_previous(cfg, previous: Path | None) -> dict[str, int] | None:
             f"not of the year before this period ({_year_before(cfg)}): "
             "formula.protection's floor is set by last year's cluster allocations, and another year's would move "
             "money between clusters", file=register_label(previous_file(previous)), expected="last year's schools.csv, or its output folder"))
-    return previous_cluster_allocations(previous)
+    return previous_cluster_allocations(previous, snap)
 
 
 def previous_config_issues(cfg: Config, last_years: Config, given: Path) -> list[Issue]:
@@ -637,23 +654,24 @@ def diff_frames(previous: pl.DataFrame, current: pl.DataFrame, flag_pct: Decimal
     return pl.concat([schools, clusters], how="diagonal").select(*DIFF_COLUMNS, NO_CLUSTER_THEN)
 
 
-def diff_against(result: RunResult, previous_path: Path) -> pl.DataFrame:
+def diff_against(result: RunResult, previous_path: Path, snap: Snapshot | None = None) -> pl.DataFrame:
     """This run against an earlier run's schools.csv or allocations.xlsx (SPEC §6 diff.csv).
 
     Columns: level (school | cluster), school_id, cluster_id, previous_total, current_total,
     change (Int64 pence), change_pct (Float64, 2 dp; null where previous is 0), flag
     (|change| > diff.flag_pct % of previous), note (new school, closed school, changed
     cluster from X, converted from <ids>; new cluster, closed cluster).  Ids sort in code-point order.
+    `snap` is the file's bytes where the run has read them already for its floor (`previous_snapshot`).
     """
-    previous, read = read_previous_once(Path(previous_path), result.config.previous)
+    previous, read = read_previous_once(Path(previous_path), result.config.previous, snap)
     current = result.schools.select(SCHOOL_ID, CLUSTER_ID, "total")
     diff = diff_frames(previous, current, result.config.flag_pct, result.successions)
     diff = with_last_year_file(diff, Path(previous_path), result.config.previous, previous.height, read)
-    _nothing_of_a_child(previous, diff, Path(previous_path))
+    _nothing_of_a_child(previous, diff, Path(previous_path), read.data)
     return diff
 
 
-def _nothing_of_a_child(previous: pl.DataFrame, diff: pl.DataFrame, given: Path) -> None:
+def _nothing_of_a_child(previous: pl.DataFrame, diff: pl.DataFrame, given: Path, data: bytes) -> None:
     """Last year's school and cluster ids and school names are published (diff.csv, the Diff sheet, the terminal's
     table): one holding what looks like a child's UPN, or a name holding a date (of birth?), is an error with the
     data hidden, as in this year's schools input (checks.upns_in_names).  A file of last year's that senrun wrote
@@ -669,7 +687,7 @@ def _nothing_of_a_child(previous: pl.DataFrame, diff: pl.DataFrame, given: Path)
     if not found:
         return
     path = given if given.is_file() else previous_file(given)
-    rows = _rows_holding(path, found)
+    rows = _rows_holding(path, found, data)
     raise SenrunError([last_years_issue(
         path, f'"{text}" holds what looks like {child_data_kind(personal)}: last year\'s school and cluster ids and '
         "names are published (diff.csv, the Diff sheet), so correct it in that file",
@@ -682,14 +700,15 @@ def _named(column: str) -> str:
     return "school_name" if column == LAST_YEAR_NAME else column
 
 
-def _rows_holding(path: Path, found: list[tuple[str, str, list[str]]]) -> dict[tuple[str, str], int]:
+def _rows_holding(path: Path, found: list[tuple[str, str, list[str]]], data: bytes | None = None
+                  ) -> dict[tuple[str, str], int]:
     """Where each (column, text) of `found` first is in last year's file, as a spreadsheet numbers its rows (senrun's
     own schools.csv or allocations.xlsx; none for a council's file read through the config's map)."""
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
-            frame = _schools_sheet(path, {SCHOOL_ID: "string", CLUSTER_ID: "string", "school_name": "string"})
+            frame = _schools_sheet(path, {SCHOOL_ID: "string", CLUSTER_ID: "string", "school_name": "string"}, data)
         else:
-            frame = _csv_of_senrun(path)
+            frame = _csv_of_senrun(path, data)
     except SenrunError:
         return {}
     numbers = frame[CSV_ROW].to_list() if CSV_ROW in frame.columns else range(2, frame.height + 2)
