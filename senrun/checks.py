@@ -569,6 +569,10 @@ def same_school_moves(moves: Table, issues: Issues) -> None:
 DUAL_REGISTERED = (". If the child is on two schools' rolls (a dual registration), give the census's enrolment status "
                    "column (C, M, S, G), mapped as enrol_status: only the main registration, C or M, is counted "
                    "(docs/inputs.md)")
+#: The same, where the status column is read: the child has two main registrations.
+TWO_MAIN = (". A child has one main registration (C or M): if the child is on two schools' rolls (a dual "
+            "registration), mark the other school's row S (subsidiary) or G (guest) rather than delete it "
+            "(docs/inputs.md)")
 
 
 def census_registrations(census: Table, issues: Issues) -> None:
@@ -576,11 +580,11 @@ def census_registrations(census: Table, issues: Issues) -> None:
     C or M; subsidiary (S) and guest (G) rows may repeat it (a dual registration, SPEC §11.5)."""
     if ENROL_STATUS not in census.frame.columns or census.frame[ENROL_STATUS].is_in(COUNTED_ENROL).all():
         duplicates(census, [UPN], issues, "UPN", detail=SCHOOL_ID if SCHOOL_ID in census.frame.columns else None,
-                   hint="" if ENROL_STATUS in census.headers else DUAL_REGISTERED)
+                   hint=TWO_MAIN if ENROL_STATUS in census.headers else DUAL_REGISTERED)
         return
     # only the columns the check reads: filtering the whole census would copy every column of it
     main = census.frame.select(ROW, UPN, ENROL_STATUS).filter(pl.col(ENROL_STATUS).fill_null("C").is_in(COUNTED_ENROL))
-    duplicates(replace(census, frame=main), [UPN], issues, "UPN (registered C or M)")
+    duplicates(replace(census, frame=main), [UPN], issues, "UPN (registered C or M)", hint=TWO_MAIN)
 
 
 def no_statements(statements: Table, issues: Issues) -> None:

@@ -343,9 +343,7 @@ def check_inputs(inp: Inputs, cfg: Config, whole: bool = True) -> None:
     if inp.moves is not None:
         checks.moves_reasons(inp.moves, ids, issues, transfer_keeps=cfg.transfer == "keeps", names=names, urns=urns)
     if inp.census is not None:
-        at = inp.census.frame[SCHOOL_ID]  # the schools with census rows (a compact census's are its categories)
-        inp.derived["census_schools"] = (at.dtype.categories if isinstance(at.dtype, pl.Enum) else at.unique()
-                                         ).cast(pl.String)
+        inp.derived["census_schools"] = _counted_census_schools(inp.census.frame)
         inp.derived["census_at_closed"] = census_rows_at_closed(inp.schools.frame, inp.census.frame, cfg)
         checks.census_registrations(inp.census, issues)
         checks.upn_letters(inp.census, issues)
@@ -363,6 +361,15 @@ def check_inputs(inp: Inputs, cfg: Config, whole: bool = True) -> None:
         return
     _check_basis_columns(inp, cfg)
     _check_budget(inp, cfg)
+
+
+def _counted_census_schools(census: pl.DataFrame) -> pl.Series:
+    """The schools with census rows that count (a main registration, C or M: SPEC §11.5), as text; a compact
+    census's school ids are its categories, all of them counted where every row is."""
+    if ENROL_STATUS in census.columns and not census[ENROL_STATUS].is_in(COUNTED_ENROL).all():
+        return census[SCHOOL_ID].filter(census[ENROL_STATUS].fill_null("C").is_in(COUNTED_ENROL)).unique().cast(pl.String)
+    at = census[SCHOOL_ID]
+    return (at.dtype.categories if isinstance(at.dtype, pl.Enum) else at.unique()).cast(pl.String)
 
 
 def successions_of(inp: Inputs, issues: Issues | None = None, period_end=None) -> succession.Successions:

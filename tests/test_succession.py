@@ -575,12 +575,17 @@ def test_a_dual_registered_child_is_no_duplicate_and_keeps_psf_at_the_school_hol
     assert not [c for c in codes(r) if c.startswith("census_")]
 
 
-def test_two_main_registrations_of_one_child_are_the_duplicate_error__spec_8_11_5(tmp_path):
-    census = [{**pupil(U1, "A", PRIMARY), "enrol_status": "C"}, {**pupil(U1, "B", PRIMARY), "enrol_status": "M"},
-              {**pupil(U2, "A", PRIMARY), "enrol_status": ""}]
+@pytest.mark.parametrize("second", ["M", "C"])  # (with an S row elsewhere in the census, and with none)
+def test_two_main_registrations_of_one_child_are_the_duplicate_error_that_says_to_mark_one_s_or_g__spec_8_11_5(
+        tmp_path, second):
+    """The error tells the officer what a dual registration needs: the other row marked S or G, not deleted
+    (deleting it passes the check but loses the registration from the data)."""
+    census = [{**pupil(U1, "A", PRIMARY), "enrol_status": "C"}, {**pupil(U1, "B", PRIMARY), "enrol_status": second},
+              {**pupil(U2, "A", PRIMARY), "enrol_status": "" if second == "M" else "S"}]
     with pytest.raises(SenrunError) as exc:
         run(tmp_path, census=census, statements=[statement(U1, PRIMARY)])
-    assert [(i.code, i.row) for i in exc.value.errors] == [("duplicate", 3)]
+    assert [(i.code, i.row, i.column) for i in exc.value.errors] == [("duplicate", 3, "upn")]
+    assert "mark the other school's row S (subsidiary) or G (guest) rather than delete it" in exc.value.errors[0].message
 
 
 def test_a_child_registered_only_as_a_guest_elsewhere_has_made_a_casual_move__faq_3(tmp_path):
@@ -755,6 +760,24 @@ def test_a_school_opening_after_census_day_with_census_rows_is_told_why_they_are
     [w] = [i for i in r.issues if i.code == "no_pupils"]
     assert "opened on 01/04/2013, after census day (17/01/2013), so its census rows are not counted" in w.message
     assert "clear its opened date" in w.message
+
+
+def test_an_academy_opening_after_census_day_with_only_subsidiary_rows_is_not_told_to_move_them__spec_11_1_11_5(
+        tmp_path):
+    """A dual-registered child's S row under the academy's new id would not count on any day (§11.5): the academy's
+    pupils were at its predecessor on census day, as for one with no census rows, so nothing is said of it; a main
+    registration there is still told, with what to do."""
+    schools = [school("A", closed="2013-10-31", successor="AA", pupils=""), school("AA", opened="2013-11-01", pupils=""),
+               school("PRU", in_formula="no")]
+    census = [{**pupil(U1, "A", PRIMARY), "enrol_status": "C"}, {**pupil(U2, "PRU", PRIMARY), "enrol_status": "M"},
+              {**pupil(U2, "AA", PRIMARY), "enrol_status": "S"}]
+    r = run(tmp_path, schools=schools, census=census, statements=[statement(U1, PRIMARY)])
+    assert "no_pupils" not in codes(r)
+    census[2]["enrol_status"], census[1]["enrol_status"] = "M", "S"
+    r = run(tmp_path, schools=schools, census=census, statements=[statement(U1, PRIMARY)])
+    [w] = [i for i in r.issues if i.code == "no_pupils"]
+    assert w.message.startswith("school AA (School AA) has no pupils counted: it opened on 01/11/2013, after census day")
+    assert "give them that school's id" in w.message
 
 
 def test_a_school_opening_on_census_day_itself_counts_its_census_rows__spec_11_1(tmp_path):
