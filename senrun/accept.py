@@ -37,14 +37,14 @@ WARNING_KINDS = frozenset({
     "register_not_given", "register_without_register", "register_doubtful", "previous_other_schools",
     "register_gap", "stopped_within_last_year", "previous_period_length", "previous_changed",
     "protection_new_clusters", "move_same_school", "register_earlier_release", "census_at_closed",
-    "previous_config_incomplete", "previous_config_differs", "previous_config_not_paid", "cut_short", "pupils_twice",
+    "previous_config_incomplete", "previous_config_differs", "previous_config_not_paid", "pupils_twice",
     "opened_after_policy",
 })
 #: Kinds of problem that are only ever errors (docs/validate.md, "Codes"): never accepted.
 ERROR_KINDS = frozenset({
     "bad_column", "bad_value", "budget", "config", "duplicate", "duplicate_column", "empty_value", "error", "extra_cells",
     "cluster_spelling", "formula", "history_date", "history_order", "identity", "internal", "missing_column",
-    "file_name", "move_from", "no_rows", "previous",
+    "file_name", "move_from", "no_rows", "previous", "cut_short",
     "register", "register_overlaps", "register_policy", "ssa_no_row", "succession", "too_large", "unknown_school", "unreadable",
 })
 

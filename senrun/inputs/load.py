@@ -189,15 +189,18 @@ def _cells_past_the_header(raw: Raw, table: Table, issues: Issues) -> None:
 
 
 def _cut_short(raw: Raw, table: Table, issues: Issues) -> None:
-    """A warning where a CSV ends inside its last row: fewer cells than the header and no line break after them,
-    as a file still being written or copied when senrun read it ends (its other rows may be missing too)."""
+    """An error where a CSV ends inside its last row: fewer cells than the header and no line break after them,
+    as a file still being written or copied when senrun read it ends.  Its other rows may be missing too, and the
+    cut row's cells that are there may be cut themselves (an amount `1086` of `10868.13`, a ceased date left out)
+    with nothing else wrong: paid as read, it would move money, so nothing is paid from it (SPEC §5)."""
     cells = raw.last_cells
     if cells is None or cells >= len(raw.headers) or raw.height == 0:
         return
-    issues.warn("cut_short", f"the file ends inside this row, its last: {cells} of the header's {len(raw.headers)} "
-                "cells and no line break after them, as a file still being written or copied ends; its later rows "
-                "may be missing too", **table.where(None, raw.rows()[-1]),
-                expected="the whole file: read it again once it is written (or copied) in full")
+    issues.error("cut_short", f"the file ends inside this row, its last: {cells} of the header's {len(raw.headers)} "
+                 "cells and no line break after them, as a file still being written or copied ends; its later rows "
+                 "may be missing too, and this row's last cell cut", **table.where(None, raw.rows()[-1]),
+                 expected="the whole file: run again once it is written (or copied) in full; if this row is whole "
+                 "as it is, give its empty cells' commas and a line break after it")
 
 
 #: At most this many runs of hidden rows are listed in the warning (`row_runs`); the rest are counted.

@@ -286,7 +286,7 @@ PUBLIC_WARNINGS = frozenset({"no_census", "no_pupils", "cluster_names",
                              "register_earlier_release", "census_at_closed",
                              "previous_other_schools", "previous_period_length", "previous_changed",
                              "protection_new_clusters", "previous_config_incomplete",
-                             "previous_config_differs", "previous_config_not_paid", "cut_short", "pupils_twice"})
+                             "previous_config_differs", "previous_config_not_paid", "pupils_twice"})
 
 WARNING_WORDS = {
     "unmapped_column": "a column that looks like one of senrun's but is not mapped, so not read",
@@ -353,7 +353,6 @@ WARNING_WORDS = {
     "register_without_register": "the register's own run had no register",
     "reinstate_unused": "a reinstate: entry with nothing to reinstate",
     "upn_malformed": "UPN not a letter and 12 characters",
-    "cut_short": "a CSV that ends inside its last row (still being written or copied when read?)",
 }
 
 
