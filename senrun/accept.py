@@ -44,7 +44,7 @@ WARNING_KINDS = frozenset({
 ERROR_KINDS = frozenset({
     "bad_column", "bad_value", "budget", "config", "duplicate", "duplicate_column", "empty_value", "error", "extra_cells",
     "cluster_spelling", "formula", "history_date", "history_order", "identity", "internal", "missing_column",
-    "file_name", "move_from", "no_rows", "previous", "cut_short",
+    "file_name", "move_from", "no_rows", "previous", "cut_short", "merged_value",
     "register", "register_overlaps", "register_policy", "ssa_no_row", "succession", "too_large", "unknown_school", "unreadable",
 })
 

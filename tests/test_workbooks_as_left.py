@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import openpyxl
+import pytest
 import xlsxwriter
 from openpyxl.styles import Border, PatternFill, Side
 
@@ -69,18 +70,38 @@ def test_a_protected_sheet_filtered_to_some_rows_is_said_to_be_filtered_and_told
     assert "clear the filter" in warning.message
 
 
-def test_a_stream_merged_down_three_rows_is_warned_of_below_its_first_row_not_silently_read_as_psf__spec_5_docs_inputs(
-        tmp_path):
+def test_a_stream_merged_down_three_rows_is_an_error_below_its_first_row_not_paid_as_psf__spec_5_docs_inputs(tmp_path):
+    """Excel shows SSMN on every row of the merged cells; the file holds it on the first alone, and the rows below
+    read as blank would be paid PSF (£20,515.17 to a child whose SSMN is no PSF, with exit 0, when a warning)."""
     path = tmp_path / "statements.xlsx"
     book, ws = statements_sheet(path)
     ws.merge_cells("F3:F5")  # Excel shows SSMN on rows 3–5; the file holds it on row 3 alone
     book.save(path)
-    table, issues = read_statements(path)
-    assert table.frame["stream"].to_list() == ["PSF", "SSMN", "PSF", "PSF"]  # read as the file holds it, …
-    merged = [i for i in issues.items if i.code == "merged_cells"]
-    assert [(i.row, i.column) for i in merged] == [(4, "Stream"), (5, "Stream")]  # … and told
-    assert merged[0].message.startswith("row 4 is part of cells merged from row 3, so the file holds no value here; "
-                                        "it is read as blank (so PSF), not as the value Excel shows there")
+    _, issues = read_statements(path)
+    merged = [i for i in issues.items if i.code == "merged_value"]
+    assert [(i.severity, i.row, i.column) for i in merged] == [("error", 4, "Stream"), ("error", 5, "Stream")]
+    assert merged[0].message == ("row 4 is part of cells merged from row 3, so the file holds no value here; it would "
+                                 "be read as blank (so PSF), not as the value Excel shows there: unmerge the cells and "
+                                 "fill in each row")
+
+
+@pytest.mark.parametrize("first", [date(2013, 12, 1), None])
+def test_a_ceased_date_merged_down_two_childrens_rows_is_an_error_not_paid_as_continuing__spec_5_docs_inputs(
+        tmp_path, first):
+    """A ceased date merged over two rows: Excel shows it on both, the file on the first alone, and the second child
+    would be paid all year.  Merged blank cells show nothing, and read as blank are what Excel shows: a warning."""
+    path = tmp_path / "statements.xlsx"
+    book, ws = statements_sheet(path)
+    ws.cell(row=1, column=7, value="Ceased")
+    ws.cell(row=3, column=7, value=first)
+    ws.merge_cells("G3:G4")
+    book.save(path)
+    issues = Issues()
+    table = read_input(InputSpec("statements", path, path.name, sheet="Statements",
+                                 columns=(*COLUMNS, ("Ceased", "ceased_date"))), issues)
+    assert table.frame["ceased_date"].to_list() == [None, first, None, None]
+    found = [(i.code, i.severity, i.row, i.column) for i in issues.items if i.code.startswith("merged")]
+    assert found == [("merged_value", "error", 4, "Ceased") if first else ("merged_cells", "warning", 4, "Ceased")]
 
 
 def test_a_formula_saved_by_xlsxwriter_without_its_value_is_an_error_not_0_pounds__spec_5_spec_8(tmp_path):

@@ -23,7 +23,7 @@ import polars as pl
 from ..engine import collect
 from .excel import Unreadable, first_line, read_sheet_found
 from .headers import HEADER_SEARCH_ROWS
-from .schema import ROW, TOTAL_LABEL
+from .schema import CLUSTER_NAME, ROW, SCHOOL_NAME, TOTAL_LABEL
 from .snapshot import DEFAULT_MAX_INPUT_MB, Snapshot, read_snapshot
 from .standins import OLE, stand_in
 
@@ -242,8 +242,10 @@ def empty_message(merged: dict[str, dict[int, int]], header: str | None, row: in
 def note_merged(raw: Raw, frame: pl.DataFrame, columns: dict[str, str], required: set[str],
                 where: Callable[..., dict], issues, defaults: dict[str, str] | None = None) -> None:
     """An empty cell inside cells merged across rows says so: Excel shows the merged value there, but the
-    file holds it only in the first row.  An 'is empty' error on such a cell is told what happened, and a
-    blank read from one in an optional column is a warning (read as blank, not as the value shown).
+    file holds it only in the first row.  An 'is empty' error on such a cell is told what happened; a blank
+    read from one in an optional column where Excel shows a value is an error (`merged_value`: a ceased date or
+    a stream shown on the row but read as blank moves money), but in a name column, which moves none, a warning
+    (`merged_cells`), as is a blank read where Excel shows a blank too.
     `frame` is the input as parsed (internal names and ROW), `columns` the user's header → internal name;
     a `required` column's blanks are errors of the checks (worded by `empty_message`), not warned of here; a
     column of `defaults` (internal name → the value of a blank, such as a stream's PSF) has its blanks so filled."""
@@ -269,9 +271,15 @@ def note_merged(raw: Raw, frame: pl.DataFrame, columns: dict[str, str], required
         rows = pl.Series(sorted(r for r in inside if r not in reported), dtype=frame.schema[ROW])
         default = (defaults or {}).get(name)
         blank = _read_blank(frame, name, rows, inside, default)
+        shown = set() if name in (SCHOOL_NAME, CLUSTER_NAME) else _shown_there(frame, name, blank, inside, default)
         for row in blank[:max(0, MAX_MERGED_NOTES - noted)]:
-            issues.warn("merged_cells", _merged_words(row, inside[row], read_blank=True, default=default),
-                        **where(name, row))
+            if row in shown:  # Excel shows a value the file does not hold: read as blank, it would be paid otherwise
+                issues.error("merged_value", _merged_words(row, inside[row], read_blank=True, default=default)
+                             .replace("; it is read as", "; it would be read as"), **where(name, row),
+                             expected="a value in each row's own cell (cells not merged)")
+            else:
+                issues.warn("merged_cells", _merged_words(row, inside[row], read_blank=True, default=default),
+                            **where(name, row))
         noted += len(blank)
 
 
@@ -288,6 +296,17 @@ def _read_blank(frame: pl.DataFrame, name: str, rows: pl.Series, inside: dict[in
     shown = frame.filter(pl.col(ROW).is_in(firsts.implode())).select(ROW, pl.col(name).cast(pl.String))
     shown = dict(zip(shown[ROW].to_list(), shown[name].to_list()))
     return [r for r in at if shown.get(inside[r], default) != default]
+
+
+def _shown_there(frame: pl.DataFrame, name: str, blank: list[int], inside: dict[int, int], default: str | None
+                 ) -> set[int]:
+    """The rows of `blank` where Excel shows a value: their merged cells' first row holds one (other than the
+    blank's own value, `default`, which `_read_blank` has already kept to)."""
+    if default is not None:
+        return set(blank)
+    firsts = pl.Series(sorted({inside[r] for r in blank}), dtype=frame.schema[ROW])
+    held = set(frame.filter(pl.col(ROW).is_in(firsts.implode()) & pl.col(name).is_not_null())[ROW].to_list())
+    return {r for r in blank if inside[r] in held}
 
 
 def _merged_words(row: int, first: int, read_blank: bool = False, default: str | None = None) -> str:
