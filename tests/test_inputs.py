@@ -636,7 +636,10 @@ def test_money_from_excel_number_cells(tmp_path):
                                         ("1 2 3", "is not an amount of money"), ("10235 46", "is not an amount"),
                                         ("3333.333333333", "=ROUND("),
                                         # a dash: accounting-format zero, or "not known": never taken for £0
-                                        ("-", "is a dash, not an amount"), ("£ -", "write 0")])
+                                        ("-", "is a dash, not an amount"), ("£ -", "write 0"),
+                                        # digits pasted from another system: not "more than £10,000,000,000"
+                                        ("１２", "is written with digits other than 0–9"),
+                                        ("£１２３４.５０", "type it again with ordinary digits")])
 def test_what_is_not_money(tmp_path, text, words):
     _, issues = read(statements_csv(tmp_path, f'B801200005001,2002-08-31,2010-03-01,A,"{text}"'))
     (issue,) = issues.errors
@@ -649,6 +652,12 @@ CENSUS_HEADER = "upn,school_id,date_of_birth,nc_year_taught,sen_provision,fsm"
 
 def census(tmp_path, *rows: str) -> tuple:
     return read(csv_file(tmp_path, CENSUS_HEADER + "\n" + "\n".join(rows) + "\n"), "census")
+
+
+def test_a_date_or_a_count_in_digits_other_than_0_to_9_says_so__spec_5(tmp_path):
+    _, issues = census(tmp_path, "B801200005001,S1,２００５-01-01,３,N,")
+    assert [(i.row, i.column) for i in issues.errors] == [(2, "date_of_birth"), (2, "nc_year_taught")]
+    assert all("is written with digits other than 0–9" in i.message for i in issues.errors)
 
 
 def test_booleans(tmp_path):

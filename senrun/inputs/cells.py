@@ -211,6 +211,12 @@ def _dot_thousands(column: str) -> pl.Expr:
                 .otherwise(pl.lit(" or, in pounds, rounded to the penny")), pl.lit(", whichever it is"))))
 
 
+#: Digits other than 0–9 (full-width `１２`, Arabic-Indic `١٢`), as pasted from some systems: read as no number.
+_OTHER_DIGITS = r"[\p{Nd}--0-9]"
+_OTHER_DIGITS_WORDS = (" is written with digits other than 0–9 (such as full-width digits, pasted from another "
+                       "system): type it again with ordinary digits")
+
+
 def bad_message(col: Column) -> pl.Expr:
     """Why a non-blank cell failed, as a Polars expression over the raw text."""
     raw = pl.col(col.name).str.strip_chars()
@@ -269,6 +275,8 @@ def bad_message(col: Column) -> pl.Expr:
                    .then(pl.lit(" is a day number Excel shows as a date after 31/12/2099; senrun reads dates from "
                                 "1900 to 2099: check the date"))
                    .otherwise(msg))
+    # (before every kind's own reading: their patterns' \d takes any digit, so `１２` was "more than £10bn")
+    msg = pl.when(raw.str.contains(_OTHER_DIGITS)).then(pl.lit(_OTHER_DIGITS_WORDS)).otherwise(msg)
     return pl.concat_str([pl.lit('"'), shown(col.name), pl.lit('"'), msg])
 
 
