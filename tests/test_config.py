@@ -188,6 +188,14 @@ def test_a_wrong_choice_lists_the_choices(tmp_path):
     assert issue.value == "weekly"
 
 
+@pytest.mark.parametrize("typed,read", [("no", "false"), ("Off", "false"), ("yes", "true")])
+def test_a_choice_typed_as_a_yaml_yes_or_no_says_how_yaml_read_it_not_python_s_false__spec_9(tmp_path, typed, read):
+    issue = only_problem(tmp_path, MINIMAL + f"missing_from_census: {typed}\n")
+    assert issue.message == (f"missing_from_census must be cease or error, not {read} (YAML reads Yes, No, On and Off, "
+                             "in any case, as true or false)")
+    assert (issue.value, issue.row) == (read, MINIMAL.count("\n") + 1)
+
+
 def test_every_problem_is_reported_at_once(tmp_path):
     text = MINIMAL.replace("rate: 5000", "rate: lots").replace("2013-01-17", "someday") + "colour: blue\n"
     assert {i.column for i in problems(tmp_path, text)} == {"formula.elements[0].rate", "census_date", "colour"}
