@@ -137,6 +137,20 @@ def test_explain_given_a_schools_name_for_its_id_says_which_id_to_give(tmp_path)
                                  "explain --school B shows it")
 
 
+def test_explain_given_a_clusters_id_for_a_schools_says_where_a_cluster_is_shown_and_names_its_schools__spec_7(
+        tmp_path):
+    """A cluster's id had been told it is in no schools input, with three unrelated schools suggested."""
+    from senrun.yearly.explain import explain_school
+
+    result = allocate(load_config(write_run(tmp_path, statements=[statement(U1, "2005-05-05", school="B")])))
+    with pytest.raises(SenrunError) as caught:
+        explain_school(result, "c1 ")
+    assert str(caught.value) == ("--school takes a school's id, and 'c1' is cluster C1's: its figures are on the "
+                                 "Clusters sheet of allocations.xlsx and in its cluster pack (the run's clusters/ "
+                                 "folder); explain --school shows one of its schools (A, B, H), such as explain "
+                                 "--school A")
+
+
 def test_a_formula_the_pot_cannot_pay_is_located_at_its_key_and_yaml_line(tmp_path):
     cfg_path = write_run(tmp_path, statements=[statement(U1, "2005-05-05", school="B")],
                          formula={"elements": [{"name": "lump_sum", "basis": "per_school", "rate": 10000000},

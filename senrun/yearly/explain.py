@@ -91,6 +91,15 @@ def _no_row(result: RunResult, school_id: str) -> SenrunError:
     if named:  # a school's name typed for its id
         return SenrunError(f"--school takes a school's id, and '{school_id}' is the name of school "
                            f"{' and '.join(named)}: explain --school {named[0]} shows it")
+    members = result.schools.filter(pl.col(CLUSTER_ID).str.strip_chars().str.to_lowercase()
+                                    == school_id.strip().lower()).sort(SCHOOL_ID)
+    if not members.is_empty():  # a cluster's id: its figures are its pack's and the Clusters sheet's
+        cluster, ids = members[CLUSTER_ID][0], members[SCHOOL_ID].to_list()
+        some = ", ".join(ids[:5]) + (f" and {len(ids) - 5:,} more" if len(ids) > 5 else "")
+        return SenrunError(f"--school takes a school's id, and '{school_id}' is cluster {cluster}'s: its figures are "
+                           "on the Clusters sheet of allocations.xlsx and in its cluster pack (the run's clusters/ "
+                           f"folder); explain --school shows one of its schools ({some}), such as explain --school "
+                           f"{ids[0]}")
     from ..suggest import nearest_schools
 
     hint = nearest_schools(school_id, result.schools[SCHOOL_ID], result.schools["school_name"]) or \
