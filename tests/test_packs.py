@@ -179,6 +179,31 @@ def test_a_pack_gives_a_part_years_lump_sums_as_the_fraction_of_a_unit_they_are_
     assert abs(Fraction(19, 12) * Fraction(rate) * 100 - amount) <= 2
 
 
+def test_a_pack_gives_a_need_columns_decimal_units_as_numbers_as_the_returns_do__spec_1_6(tmp_path):
+    """A need column's units (idaci 0.3 and 0.45 summed in the cluster): the pack had shown them as the text
+    `3/4`, and the authority's `0.95` as text, where allocations.xlsx and the returns show numbers."""
+    from decimal import Decimal
+
+    from builders import run as run_of, statement
+    from senrun.outputs.clusterpack import plan_packs
+    from senrun.outputs.packbook import DECIMAL
+
+    schools = [{"school_id": s, "school_name": s, "cluster_id": c, "ssa": "0", "pupils": "10", "idaci": i}
+               for s, c, i in (("A", "K1", "0.3"), ("B", "K1", "0.45"), ("H", "K2", "0.2"))]
+    r = run_of(tmp_path, schools=schools, statements=[statement("B801200005001", "2005-05-05", annual="0")],
+               budget={"pupil_specific_pot": "1000"},
+               formula={"elements": [{"name": "need", "basis": "column:idaci", "share": "0.5"},
+                                     {"name": "lump_sum", "basis": "per_school", "remainder": True}]})
+    [k1] = [t for t in plan_packs(r) if "K1" in t.file_name]
+    shown = {line[0]: line[1:] for line in k1.lines if line}
+    need = next(label.split(":")[0] for label in shown if label.endswith(": this cluster's units")
+                and not label.startswith("Lump"))
+    assert shown[f"{need}: this cluster's units"] == (Decimal("0.75"), DECIMAL)
+    assert next(v for k, v in shown.items() if k.startswith(f"{need}: the authority's units")) == (Decimal("0.95"),
+                                                                                                   DECIMAL)
+    assert shown["Lump sum: this cluster's units"][0] == 2
+
+
 def test_the_packs_run_off_is_the_projections_continuing_psf_next_year():
     # FAQ 8: PSF runs off over the transition; the packs' cheap run-off agrees with a full projection
     cfg = load_config(CONFIG)

@@ -24,7 +24,7 @@ from ..inputs.schema import ROW
 from ..result import RunResult
 from ..yearly.runoff import runoff_by_line
 from . import common, present
-from .packbook import INT, MONEY, PCT, PCT1, RATE, TEXT, PackChunk, PackTask, Table
+from .packbook import DECIMAL, INT, MONEY, PCT, PCT1, RATE, TEXT, PackChunk, PackTask, Table
 from .tables import summed_columns
 from .workbook import footer_text, period_text
 
@@ -232,10 +232,25 @@ def share_lines(result: RunResult, units: dict[str, Fraction]) -> list:
 
 
 def _units_line(units: object) -> tuple[object, str]:
-    """A count of units as a line's value and kind: a whole number as a number (109,280); else exactly, as text: a
-    need column's 12.5, or a part year's lump sums as a whole number and a fraction (430 5/12, not 5165/12)."""
+    """A count of units as a line's value and kind: a whole number as a number (109,280), and a need column's
+    decimal one (426.1, summed exactly over the cluster's schools) as a number, as the returns and allocations.xlsx
+    show them; a part year's lump sums, which no decimal writes, exactly as text, a whole number and a fraction
+    (430 5/12, not 5165/12)."""
     value = common.units_value(str(units))
-    return (value, INT) if isinstance(value, int) else (str(value), TEXT)
+    if isinstance(value, int):
+        return value, INT
+    exact = _decimal(Fraction(str(units))) if isinstance(value, str) else value
+    return (exact, DECIMAL) if isinstance(exact, Decimal) else (str(value), TEXT)
+
+
+def _decimal(units: Fraction) -> Decimal | None:
+    """A fraction as its exact decimal (4261/10 → 426.1), or None where it has none (5/12)."""
+    tens = 0
+    while (10 ** tens) % units.denominator and tens <= 2 * units.denominator.bit_length():
+        tens += 1
+    if (10 ** tens) % units.denominator:
+        return None
+    return Decimal(units.numerator * (10 ** tens // units.denominator)).scaleb(-tens)
 
 
 def cluster_units(result: RunResult) -> dict[str, dict[str, Fraction]]:

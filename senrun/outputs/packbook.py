@@ -22,6 +22,8 @@ from .xlsxpack import BookPacker
 
 #: How a cell of a table or a line is shown.
 TEXT, MONEY, INT, PCT, RATE = "text", "money", "int", "pct", "rate"
+#: A number with decimals as written (a need column's units, 426.1), in Excel's General form as a return shows it.
+DECIMAL = "decimal"
 #: A per cent to one place (the SEND profile's, rounded to one place: 5 of 16 shows 31.3%, not 31.30%).
 PCT1 = "pct1"
 PCT1_FORMAT = '0.0"%"'
@@ -161,6 +163,8 @@ def cluster_sheet(ws: Worksheet, fmt: Formats, task: PackTask) -> None:
             ws.write_number(row, 1, value, fmt.pct)
         elif kind == RATE:  # £ per unit: to the penny, or to every place it has (up to 6)
             ws.write_number(row, 1, float(value), fmt.rate)
+        elif kind == DECIMAL:
+            ws.write_number(row, 1, float(value))
         else:
             ws.write_string(row, 1, str(value))
     print_setup(ws, upright=True)  # one page: the cluster's figures, its share's working and last year together
