@@ -57,3 +57,26 @@ def test_the_workings_sheet_tells_an_auditor_how_a_per_cluster_elements_exact_sh
 
     assert note(name="host", basis="per_cluster", rate=2500.5) == PER_CLUSTER_NOTE
     assert note(name="lump_sum", basis="per_school", rate=1000) is None
+
+
+def test_the_note_under_a_returns_elements_says_a_per_cluster_sum_is_shared_within_each_cluster_spec_11_8(tmp_path):
+    """The note had said every element's total is shared among all the authority's schools at once, beside a
+    per_cluster element whose £ per unit differs from cluster to cluster (each cluster's sum, among its schools)."""
+    from openpyxl import load_workbook
+    import io
+
+    from senrun.outputs.returnbook import build_chunk
+
+    def note(**element) -> str:
+        result = run(tmp_path, statements=[], schools=SCHOOLS, budget={"pupil_specific_pot": 100000},
+                     formula={"elements": [{"name": "lump_sum", "basis": "per_school", "rate": 1000}, element,
+                                           {"name": "per_pupil", "basis": "pupils", "remainder": True}]})
+        [(_, data), *_] = build_chunk(next(plan_returns(result, 10)))
+        cells = [c for row in load_workbook(io.BytesIO(data))["Return"].iter_rows(values_only=True) for c in row]
+        text = " ".join(c for c in cells if isinstance(c, str))  # (a long note is written on several rows)
+        return text[text.index("Units × rate = amount"):]
+
+    within = note(name="host", basis="per_cluster", rate=2500.5)
+    assert "shared among all the authority's schools at once, but a sum per cluster is shared within each cluster, " \
+           "among its schools" in within
+    assert "within each cluster" not in note(name="host", basis="per_school", rate=10)

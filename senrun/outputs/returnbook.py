@@ -23,7 +23,7 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from .common import notional_note, number_or_text, percent_change
+from .common import basis_words, notional_note, number_or_text, percent_change
 from .packbook import PackChunk, build_pack_chunk
 from .tablesheet import SHORT_TEXT, TableSheet, fit_text
 from .xlsx import (Formats, footer, lines_height, lines_in, new_workbook, print_setup, register_formats, write_money,
@@ -406,7 +406,7 @@ def formula_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -
         if isinstance(rate_value, (int, Decimal)):
             ws.write_number(r, 3, float(rate_value), fmt.rate)
         write_money(ws, r, 4, pence, fmt)
-    row = write_note(ws, row + 2 + len(school.elements), ROUNDING_NOTE)
+    row = write_note(ws, row + 2 + len(school.elements), rounding_note(tuple(e[1] for e in school.elements)))
     ws.write_string(row, 0, "Cluster share (notional)", fmt.bold)
     write_money(ws, row, 1, school.cluster_share, fmt, bold=True)
     ws.write_string(row + 1, 0, "Total: SSA + PSF + cluster share", fmt.bold)
@@ -414,11 +414,32 @@ def formula_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int) -
     return row + 2
 
 
+#: A `per_cluster` element on a return: a school's units are its pupils, its rate its cluster's £ per pupil.
+PER_CLUSTER_WORDS = "a fixed sum per cluster, shared by its schools' pupils"
 #: Under the elements (SPEC §1): each element's total is shared to the penny across every school of the
 #: authority at once, by the largest remainder, not within the cluster.
 ROUNDING_NOTE = ("Units × rate = amount, to within a penny: each element's total is shared among all the "
                  "authority's schools at once, rounded down to the penny, and the pennies left over go one each "
                  "to the largest remainders, so that the schools' amounts add up exactly to the element's total.")
+#: The same where an element is shared within each cluster (SPEC §11.8): a `per_cluster` sum, by its schools' pupils,
+#: and formula.protection's adjustment, in proportion to its schools' other elements.
+WITHIN_CLUSTER_NOTE = ("Units × rate = amount, to within a penny: each element's total is shared among all the "
+                       "authority's schools at once, but {within}, among its schools; rounded down to the penny, and "
+                       "the pennies left over go one each to the largest remainders, so that the schools' amounts "
+                       "add up exactly to the element's total (the cluster's, {within_short}).")
+
+
+@cache
+def rounding_note(bases: tuple[str, ...]) -> str:
+    """The note under the elements, by their bases in words: whether any is shared within each cluster."""
+    within = [words for basis, words in ((PER_CLUSTER_WORDS, "a sum per cluster"),
+                                         (basis_words("floor"), "the protection's adjustment")) if basis in bases]
+    if not within:
+        return ROUNDING_NOTE
+    return WITHIN_CLUSTER_NOTE.format(within=" and ".join(within) + (" are" if len(within) > 1 else " is")
+                                      + " shared within each cluster", within_short="within a cluster")
+
+
 #: A setting outside the formula (SPEC §11.2): no cluster share, only its SSA and PSF; in no cluster, or in one.
 OUTSIDE_NOTE = ("This setting is outside the cluster formula and in no cluster: it takes no cluster share and "
                 "is paid only its SSA and its continuing PSF.")

@@ -38,7 +38,7 @@ from ..yearly.projection import shifted_period
 from ..yearly.runoff import MAX_YEARS
 from .common import (FORMULA_PREFIX, REASON_TEXT, REASON_WORDS, basis_words, element_titles, file_names,
                      run_reference)
-from .returnbook import CHILD_COLUMNS, CHILD_KINDS, ReturnChunk, build_chunk
+from .returnbook import CHILD_COLUMNS, CHILD_KINDS, PER_CLUSTER_WORDS, ReturnChunk, build_chunk
 from .tables import excel_serial
 from .workbook import period_text
 
@@ -363,10 +363,6 @@ def element_list(result: RunResult) -> list[tuple[str, str, str, str | None]]:
                 for e in result.elements]
     return [(c[len(FORMULA_PREFIX):], c[len(FORMULA_PREFIX):], "", None) for c in result.schools.columns
             if c.startswith(FORMULA_PREFIX)]
-
-
-#: A `per_cluster` element on a return: a school's units are its pupils, its rate its cluster's £ per pupil.
-PER_CLUSTER_WORDS = "a fixed sum per cluster, shared by its schools' pupils"
 
 
 def return_basis_words(basis: str) -> str:
