@@ -217,6 +217,26 @@ _OTHER_DIGITS_WORDS = (" is written with digits other than 0–9 (such as full-w
                        "system): type it again with ordinary digits")
 
 
+def _money_words(col: Column, raw: pl.Expr, msg: pl.Expr) -> pl.Expr:
+    """Why a money cell failed (`msg`, the words for any cell, where none of these fits)."""
+    return (pl.when(raw.str.contains(r"^[£\s]*[-−]+\s*$")).then(pl.lit(
+                " is a dash, not an amount: if it is a zero shown in Excel's accounting format, write 0; if the "
+                "amount is not known, find it"))
+            .when(raw.str.contains(r"^[£\s]*[-−(]\s*£?\s*[\d.]")).then(pl.lit(" is negative; money must not be negative"))
+            .when(parse.money_text(col.name).str.contains(parse.DOT_THOUSANDS)).then(_dot_thousands(col.name))
+            .when(parse.too_large_money(col.name) | _huge_exponent(raw))
+            .then(pl.lit(f" is more than {ceiling_text()}, the most senrun accepts for one amount"))
+            .when(raw.str.contains(r"^[£\d,\s]*\.\d{6,}$")).then(pl.lit(
+                " has more than two decimal places: a formula's result that Excel shows rounded; round it "
+                "in the cell, e.g. =ROUND(10000/3, 2)"))
+            .when(raw.str.contains(r"^[£\d,\s]*\.\d{3,}$")).then(pl.lit(" has more than two decimal places"))
+            .when(raw.str.contains(r"^[£\s]*\d+(?:[.\s]\d{3})*,\d{1,2}$")).then(pl.concat_str(pl.lit(
+                " looks like pounds with a comma for the decimal point (as much of Europe writes them): write it "
+                "as "), raw.str.replace_all(r"[£\s.]", "").str.replace(",", ".", literal=True),
+                pl.lit(", or save the file with UK number settings")))
+            .otherwise(msg))
+
+
 def bad_message(col: Column) -> pl.Expr:
     """Why a non-blank cell failed, as a Polars expression over the raw text."""
     raw = pl.col(col.name).str.strip_chars()
@@ -227,22 +247,7 @@ def bad_message(col: Column) -> pl.Expr:
                         "not calculate formulas): open it in Excel, let it calculate and save it"))
            .otherwise(pl.lit(f" is not {_KIND_WORDS.get(col.kind, 'valid')}")))
     if col.kind == Kind.MONEY:
-        msg = (pl.when(raw.str.contains(r"^[£\s]*[-−]+\s*$")).then(pl.lit(
-                   " is a dash, not an amount: if it is a zero shown in Excel's accounting format, write 0; if the "
-                   "amount is not known, find it"))
-               .when(raw.str.contains(r"^[£\s]*[-−(]\s*£?\s*[\d.]")).then(pl.lit(" is negative; money must not be negative"))
-               .when(parse.money_text(col.name).str.contains(parse.DOT_THOUSANDS)).then(_dot_thousands(col.name))
-               .when(parse.too_large_money(col.name) | _huge_exponent(raw))
-               .then(pl.lit(f" is more than {ceiling_text()}, the most senrun accepts for one amount"))
-               .when(raw.str.contains(r"^[£\d,\s]*\.\d{6,}$")).then(pl.lit(
-                   " has more than two decimal places: a formula's result that Excel shows rounded; round it "
-                   "in the cell, e.g. =ROUND(10000/3, 2)"))
-               .when(raw.str.contains(r"^[£\d,\s]*\.\d{3,}$")).then(pl.lit(" has more than two decimal places"))
-               .when(raw.str.contains(r"^[£\s]*\d+(?:[.\s]\d{3})*,\d{1,2}$")).then(pl.concat_str(pl.lit(
-                   " looks like pounds with a comma for the decimal point (as much of Europe writes them): write it "
-                   "as "), raw.str.replace_all(r"[£\s.]", "").str.replace(",", ".", literal=True),
-                   pl.lit(", or save the file with UK number settings")))
-               .otherwise(msg))
+        msg = _money_words(col, raw, msg)
     if col.kind == Kind.DATE:
         msg = (pl.when(raw.str.contains(parse.one_separator(r"(?:0?[1-9]|1[0-2])", r"(?:1[3-9]|2\d|3[01])", r"\d{4}")))
                .then(pl.lit(" is not a real date: it reads as month/day/year (US style); senrun reads "
