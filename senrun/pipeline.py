@@ -816,7 +816,8 @@ def compute(inp: Inputs, cfg: Config, psf: PsfFrames | None = None, prepared: Pr
         no_return=tuple(schools.filter(~pl.col(IN_FORMULA_FLAG) & (pl.col("psf") == 0))[SCHOOL_ID].to_list()),
         outside=tuple(schools.filter(~pl.col(IN_FORMULA_FLAG))[SCHOOL_ID].to_list()),
         register=inp.register, rate_segments=prepared.psf.segments,
-        succession_timeline=_succession_timeline(inp), later_moves=_moves_after(inp, prepared.psf))
+        succession_timeline=_succession_timeline(inp), later_moves=_moves_after(inp, prepared.psf),
+        floor_from=previous if cfg.floor_pct is not None else None)
 
 
 def _with_found(exc: SenrunError, found: Issues) -> SenrunError:

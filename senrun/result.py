@@ -114,6 +114,9 @@ class RunResult:
     #: the schools' SEND profile from the census (senrun.profile): school_id, phase, pupils, sen_support,
     #: statements, fsm; None without a census or where nothing shows it
     profile: "pl.DataFrame | None" = None
+    #: last year's cluster allocations that formula.protection's floor was set from (cluster_id → pence; SPEC
+    #: §11.8), for explain; None where no floor was applied
+    floor_from: "dict[str, int] | None" = None
 
     @property
     def warnings(self) -> tuple["Issue", ...]:

@@ -333,3 +333,62 @@ def test_explain_upn_does_not_say_a_managed_move_after_census_day_moves_psf_a_ca
     census = next(x["text"] for x in s["steps"] if x["rule"] == "census")
     assert (s["stop"]["reason"], str(s["stop"]["date"])) == ("casual_move", "2013-01-24")
     assert "PSF moves" not in census and census.endswith("(casual_move, on 2013-01-24).")
+
+
+def test_explain_shows_how_a_schools_protection_is_worked_from_its_clusters_floor_and_gain__spec_11_8(tmp_path):
+    """A school asked how its protection figure was reached: explain had given the amount alone ("this school's part
+    of its cluster's adjustment"), with no exact share, floor or penny.  It now gives its cluster's allocation last
+    year and floor, its other elements this year, the raise to the floor or the part `s` of the gain given up, the
+    cluster's adjustment and the school's part of it, each checked here against the files."""
+    import csv
+    from fractions import Fraction
+
+    schools = [{"school_id": "A", "school_name": "School A", "cluster_id": "C1", "ssa": "0.00", "pupils": "100"},
+               {"school_id": "B", "school_name": "School B", "cluster_id": "C1", "ssa": "0.00", "pupils": "200"},
+               {"school_id": "H", "school_name": "School H", "cluster_id": "C2", "ssa": "0.00", "pupils": "{h}"},
+               {"school_id": "K", "school_name": "School K", "cluster_id": "C2", "ssa": "0.00", "pupils": "50"}]
+    formula = {"elements": [{"name": "lump_sum", "basis": "per_school", "rate": 10},
+                            {"name": "per_pupil", "basis": "pupils", "remainder": True}]}
+    years = {"last": ("2012-13", "2012-04-01", "2013-03-31", "2012-01-19", "600", {}),
+             "this": ("2013-14", "2013-04-01", "2014-03-31", "2013-01-17", "300", {"floor_pct": -2})}
+    for name, (year, start, end, census, h, floor) in years.items():
+        (tmp_path / name).mkdir()
+        config = write_run(tmp_path / name, statements=[statement(U1, "2002-08-31", school="A", annual="1200.00")],
+                           schools=[{**s, "pupils": s["pupils"].format(h=h)} for s in schools], year=year,
+                           period={"start": start, "end": end}, census_date=census,
+                           formula={**formula, **({"protection": floor} if floor else {})})
+        if name == "last":
+            from senrun.pipeline import allocate
+            from senrun.outputs.writer import write_outputs
+
+            write_outputs(allocate(load_config(config)), tmp_path / "last" / "out", returns=False)
+    result, _, _ = run_for_explain(load_config(config), previous=tmp_path / "last" / "out")
+
+    def pence(text: str) -> int:
+        return int(Fraction(text) * 100)
+
+    last = {}
+    for r in csv.DictReader((tmp_path / "last" / "out" / "schools.csv").open(encoding="utf-8")):
+        last[r["cluster_id"]] = last.get(r["cluster_id"], 0) + pence(r["cluster_share"])
+    steps = {sid: next(e for e in explain_school(result, sid)["formula"]["elements"] if e["element"] == "protection")
+             for sid in "ABHK"}
+    rows = {r["school_id"]: r for r in result.schools.iter_rows(named=True)}
+    for cluster, ids in (("C1", "AB"), ("C2", "HK")):
+        before = sum(rows[s]["cluster_share"] - rows[s]["formula_protection"] for s in ids)
+        adjustment = sum(rows[s]["formula_protection"] for s in ids)
+        for s in ids:
+            step = steps[s]
+            assert (step["last_year"], step["cluster_before"], step["cluster_adjustment"]) == (last[cluster], before,
+                                                                                               adjustment)
+            mine = rows[s]["cluster_share"] - rows[s]["formula_protection"]
+            assert (step["units"], step["total_units"]) == (mine, before)
+            exact = Fraction(adjustment * mine, before)
+            assert abs(Fraction(step["exact_share_pence"]) - exact) <= Fraction(1, 20_000)
+            assert step["floor_pence"] + step["extra_penny"] == step["amount"] == rows[s]["formula_protection"]
+            assert step["extra_penny"] in (0, 1)
+    bottom = last["C2"] * Fraction(98, 100)
+    before_c2 = steps["H"]["cluster_before"]
+    assert before_c2 < bottom and abs(steps["H"]["cluster_adjustment"] - (bottom - before_c2)) < 1  # raised
+    assert "below the floor: it is raised by" in steps["H"]["text"]
+    assert "of which every cluster that gained gives up the same part s =" in steps["A"]["text"]
+    assert steps["A"]["cluster_adjustment"] == -steps["H"]["cluster_adjustment"] < 0  # the gains pay for it

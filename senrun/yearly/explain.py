@@ -12,14 +12,17 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import date, timedelta
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import polars as pl
 
 from ..calendar import academic_year, units_between, units_in_year
+from ..config.keys import number_text
 from ..config.loader import Config, at_lines, refuse_solve
 from ..errors import HIDDEN, SenrunError
-from ..money import fmt_gbp
+from ..money import fmt_gbp, round_fraction_half_away
 from ..outputs.common import notional_note, number_or_text, rate_text
 from ..pipeline import FLOOR_LEFT_OUT, Inputs, compute, psf_frames, read_inputs
 from ..psf import POST_POLICY, PsfFrames, census_stop_words, in_chain_order, late_managed_move
@@ -287,13 +290,7 @@ def _formula_steps(result: RunResult, school_id: str) -> list[dict]:
     for e in result.elements:
         w = work.get(e.name)
         if w is None:  # formula.protection: the cluster's adjustment, not units × a rate (SPEC §11.8)
-            amount = int(result.schools.filter(pl.col(SCHOOL_ID) == school_id)[f"formula_{e.name}"][0] or 0)
-            steps.append({
-                "element": e.name, "basis": e.basis, "kind": e.kind, "parameter": e.parameter, "units": None,
-                "total_units": None, "element_total": e.total, "exact_share_pence": None, "floor_pence": None,
-                "extra_penny": False, "amount": amount,
-                "text": (f"{e.name} ({e.parameter}): this school's part of its cluster's adjustment, shared in "
-                         f"proportion to its other elements = {fmt_gbp(amount)}")})
+            steps.append(_protection_step(result, school_id, e))
             continue
         penny = " + 1p from the largest-remainder step" if w["extra_penny"] else ""
         exact = w["exact_pence"]  # exact, to 4 places rounded half away from zero (formula._workings)
@@ -600,3 +597,81 @@ def to_json(explained: dict) -> str:
     """An explanation as JSON: money in integer pence, dates ISO."""
     return json.dumps(explained, indent=2, ensure_ascii=False, default=lambda v: v.isoformat()
                       if isinstance(v, date) else str(v))
+
+
+# --- formula.protection ----------------------------------------------------------------
+
+def _protection_step(result: RunResult, school_id: str, e) -> dict:
+    """formula.protection's part of a school's share (SPEC §11.8), step by step: its cluster's allocation last year
+    and floor, its other elements this year, whether it is raised to its floor or gives up `s` of its gain, the
+    cluster's adjustment (rounded so that the clusters' sum to 0), and this school's part of it, in proportion to
+    its other elements: the exact share, the floor and the penny, as each other element shows them."""
+    from math import floor
+
+    from ..protection import cluster_adjustments
+
+    row = result.schools.filter(pl.col(SCHOOL_ID) == school_id).row(0, named=True)
+    amount, cluster = int(row[f"formula_{e.name}"] or 0), row[CLUSTER_ID]
+    step = {"element": e.name, "basis": e.basis, "kind": e.kind, "parameter": e.parameter, "units": None,
+            "total_units": None, "element_total": e.total, "exact_share_pence": None, "floor_pence": None,
+            "extra_penny": False, "amount": amount,
+            "text": (f"{e.name} ({e.parameter}): this school's part of its cluster's adjustment, shared in "
+                     f"proportion to its other elements = {fmt_gbp(amount)}")}
+    previous = result.floor_from
+    if previous is None or not cluster or school_id in result.outside:
+        return step
+    cfg = result.config
+    counted = result.schools.filter(pl.col(CLUSTER_ID).is_not_null() & ~pl.col(SCHOOL_ID).is_in(list(result.outside)))
+    other = pl.col("cluster_share") - pl.col(f"formula_{e.name}")  # each school's other elements
+    before = dict(counted.group_by(CLUSTER_ID).agg(other.sum()).iter_rows())
+    adjust, s, cost, _ = cluster_adjustments(before, previous, cfg.floor_pct, cfg)
+    members = counted.filter(pl.col(CLUSTER_ID) == cluster)
+    mine, theirs, adjustment = int(row["cluster_share"]) - amount, before[cluster], adjust[cluster]
+    exact = Fraction(adjustment * mine, theirs) if theirs else Fraction(adjustment, members.height)
+    low = floor(exact)
+    share = (f"this school has {fmt_gbp(mine)} of {fmt_gbp(theirs)}" if theirs else
+             f"its schools have no other elements, so it is shared equally: this school has 1 of {members.height} parts")
+    step.update({"units": mine if theirs else 1, "total_units": theirs if theirs else members.height,
+                 "exact_share_pence": _pence_text(exact), "floor_pence": low, "extra_penny": amount - low,
+                 "last_year": previous.get(cluster), "cluster_before": theirs, "cluster_adjustment": adjustment,
+                 "text": (f"{e.name} (floor_pct {number_text(cfg.floor_pct)}%): {_protection_case(cluster, previous, theirs, cfg, s, cost)}"
+                          f"; the cluster's adjustment, rounded so that the clusters' adjustments sum to £0.00, is "
+                          f"{fmt_gbp(adjustment)}, shared among its schools in proportion to their other elements: "
+                          f"{share}: exact share {_pence_text(exact)}p, floor {low}p"
+                          f"{' + 1p from the largest-remainder step' if amount > low else ''} = {fmt_gbp(amount)}")})
+    return step
+
+
+def _protection_case(cluster: str, previous: dict[str, int], before: int, cfg: Config, s: Fraction,
+                     cost: Fraction) -> str:
+    """Why a cluster is raised, scaled or left alone by the floor (protection.cluster_adjustments' cases)."""
+    last = previous.get(cluster)
+    if last is None:
+        return f"cluster {cluster} is not in last year's file (new, or renamed): it has no floor and is not scaled"
+    bottom = last * (1 + Fraction(cfg.floor_pct) / 100)
+    text = (f"cluster {cluster} was allocated {fmt_gbp(last)} last year, so its floor is {_exact_gbp(bottom)}; its "
+            f"schools' other elements come to {fmt_gbp(before)} this year")
+    if cost == 0:
+        return text + ", and no cluster is below its floor: no cluster is adjusted"
+    if before < bottom:
+        return text + f", below the floor: it is raised by {_exact_gbp(bottom - before)}"
+    if before > last:
+        shown = Decimal(round_fraction_half_away(s * 1_000_000)).scaleb(-6)
+        return (text + f", a gain of {fmt_gbp(before - last)} on last year, of which every cluster that gained gives "
+                f"up the same part s = {shown} (the floors' cost over the gains) to pay for the floors: "
+                f"{_exact_gbp(-s * (before - last))}")
+    return text + ", between its floor and last year's allocation: neither raised nor scaled"
+
+
+def _exact_gbp(pence: Fraction) -> str:
+    """Exact pence as pounds, to the penny or to as many places as the 4 of `_pence_text` need (£669,714.4678)."""
+    tenths = round_fraction_half_away(abs(pence) * 10_000)
+    pounds, rest = divmod(tenths, 1_000_000)
+    places = f"{rest:06d}".rstrip("0").ljust(2, "0")
+    return f"{'-' if pence < 0 and tenths else ''}£{pounds:,}.{places}"
+
+
+def _pence_text(value: Fraction) -> str:
+    """Exact pence to 4 places, rounded half away from zero, as the workings show an exact share."""
+    tenths = round_fraction_half_away(abs(value) * 10_000)
+    return f"{'-' if value < 0 and tenths else ''}{tenths // 10_000}.{tenths % 10_000:04d}"
