@@ -386,8 +386,12 @@ def _another_form(value: str, unpadded: dict[str, list[str]], urns: dict[str, st
     if not meant:
         return None
     said = " or ".join(f"{sid}{_called(sid, school_ids, names)}" for sid in meant)
+    # a workbook's cell may show zeros its number does not hold: a number format such as 00000000
+    why = ("a number shown with leading zeros by its cell format, such as 00000000, holds none; a CSV file opened "
+           "and saved in Excel drops them" if file.lower().endswith((".xlsx", ".xlsm", ".xls")) else
+           "a CSV file opened and saved in Excel drops them")
     return (f"is not in the schools input, but {said} {'is' if len(meant) == 1 else 'are'}: the ids of {file} "
-            "have lost (or gained) leading zeros (a CSV file opened and saved in Excel drops them)",
+            f"have lost (or gained) leading zeros ({why})",
             f"{' or '.join(repr(sid) for sid in meant)}, as the schools input writes it: keep the column as text")
 
 

@@ -7,9 +7,11 @@ months, with the policy starting on 2012-09-01.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
-from builders import SCHOOLS, lines_of, pupil, run, statement
+from builders import SCHOOLS, lines_of, pupil, run, statement, write_run
 from senrun.errors import SenrunError
 
 U1, U2, U3 = "B801200005001", "E801200005002", "H801200005003"
@@ -393,3 +395,31 @@ def test_a_child_still_in_phase_found_elsewhere_by_a_census_inside_the_period_ha
     census = [pupil(U1, "B", "2005-05-05")]
     r = run(tmp_path, statements=[statement(U1, "2005-05-05", annual="1200.00")], census=census, **IN_PERIOD_CENSUS)
     assert lines_of(r, U1) == [("A", 0, 120000, "casual_move")]
+
+
+def test_a_workbooks_school_ids_shown_with_zeros_by_a_number_format_are_told_the_format_holds_none__faq_3(tmp_path):
+    """Excel shows 0926 for the number 926 formatted 0000: the officer sees the zeros, so "a CSV saved in Excel
+    drops them" alone did not explain it."""
+    import openpyxl
+    import yaml
+
+    from senrun.config.loader import load_config
+    from senrun.pipeline import allocate
+
+    schools = [{"school_id": "0926", "school_name": "Ashford Primary", "cluster_id": "C1", "ssa": "0", "pupils": "1"},
+               {"school_id": "H", "school_name": "Hilltop High", "cluster_id": "C1", "ssa": "0", "pupils": "1"}]
+    config = write_run(tmp_path, schools=schools, statements=[statement(U1, "2005-05-05", school="0926")])
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["upn", "date_of_birth", "statement_date", "school_id", "annual_amount"])
+    ws.append([U1, date(2005, 5, 5), date(2010, 3, 1), 926, 1200])
+    ws["D2"].number_format = "0000"
+    book.save(tmp_path / "statements.xlsx")
+    raw = yaml.safe_load(config.read_text())
+    raw["inputs"]["statements"] = {"path": "statements.xlsx"}
+    config.write_text(yaml.safe_dump(raw, sort_keys=False))
+    with pytest.raises(SenrunError) as err:
+        allocate(load_config(config))
+    [error] = err.value.errors
+    assert (error.code, error.file, error.row, error.column) == ("unknown_school", "statements.xlsx", 2, "school_id")
+    assert "a number shown with leading zeros by its cell format, such as 00000000, holds none" in error.message
