@@ -88,6 +88,29 @@ def test_a_new_warning_fails_strict_and_an_accepted_one_does_not(tmp_path):
     assert "(accepted at accept.yaml › line 2 › accept[0])" in expired.output
 
 
+def test_quiet_prints_nothing_when_the_nightly_check_passes_and_only_what_fails_it_when_not__spec_7(tmp_path):
+    """cron mails whatever a command prints: with --quiet a passing check prints nothing, and a failing one only
+    the problems that fail it (under --strict the warnings not accepted; without, the errors alone)."""
+    cfg = _run(tmp_path)
+    runner = CliRunner()
+    accept = tmp_path / "accept.yaml"
+    accept.write_text(f"accept:\n  - kind: upn_bad_letter\n    upn: {BAD_LETTER}\n    reason: reported\n"
+                      "    until: 2999-12-31\n")
+    passed = runner.invoke(app, ["validate", "--config", str(cfg), "--accept", str(accept), "--strict", "--quiet"])
+    assert (passed.exit_code, passed.output) == (0, "")
+    warned = runner.invoke(app, ["validate", "--config", str(cfg), "-q"])  # a warning fails no check without --strict
+    assert (warned.exit_code, warned.output) == (0, "")
+    failed = runner.invoke(app, ["validate", "--config", str(cfg), "--strict", "-q"])
+    lines = failed.output.splitlines()
+    assert failed.exit_code == 1
+    warnings = len(lines) - 2
+    assert warnings >= 1 and {line.split(":")[0] for line in lines[:-2]} == {"warning"}
+    assert lines[-2:] == [f"0 error(s), {warnings} warning(s)", f"failed under --strict: {warnings} warning(s) not "
+                          "accepted (new, or their acceptance has expired)"]
+    assert "known warning(s) accepted" not in failed.output and "Dry run" not in failed.output
+    assert BAD_LETTER not in failed.output
+
+
 def test_an_expired_acceptance_counts_as_new_and_is_listed_apart(tmp_path):
     cfg = _run(tmp_path)
     accept = tmp_path / "accept.yaml"

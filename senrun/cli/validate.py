@@ -11,6 +11,10 @@ import typer
 from .app import app
 from .common import (EXISTING_FILE, ConfigOpt, DebugOpt, FloorPreviousOpt, JsonOpt, PersonalOpt, RegisterOpt, console,
                      err_console, fail_usage, handled, print_json)
+
+QuietOpt = Annotated[bool, typer.Option(
+    "--quiet", "-q", help="Print nothing when the check passes (cron mails only a failure), and on a failure only "
+                          "what fails it: the errors and, under --strict, the warnings not accepted.")]
 from .text import escape
 
 AcceptOpt = Annotated[Optional[Path], typer.Option(
@@ -35,6 +39,7 @@ def validate(
         "year's inputs, as the run will read them.", callback=EXISTING_FILE, show_default=False)] = None,
     accept: AcceptOpt = None,
     draft_accept: DraftOpt = None,
+    quiet: QuietOpt = False,
     debug: DebugOpt = False,
     show_personal: PersonalOpt = False,
 ) -> None:
@@ -43,7 +48,7 @@ def validate(
     Exit 0 with no errors (warnings allowed), 1 with errors (--strict: new warnings too), 2 for
     usage errors.  Warnings accepted with --accept FILE or `accept:` in the config are listed
     apart; with --strict only new ones, or ones whose acceptance has expired, fail.
-    For cron, nightly:  [bold]senrun validate --config config/senrun.yaml --accept config/accepted-warnings.yaml --strict[/]
+    For cron, nightly:  [bold]senrun validate --config config/senrun.yaml --accept config/accepted-warnings.yaml --strict --quiet[/]
 
     Every problem is listed with its file, sheet, row (as Excel shows it) and column.
     """
@@ -61,8 +66,12 @@ def validate(
 
     with handled(debug, as_json):
         report = run_validation(config, accept, register=register, previous=previous, previous_config=previous_config)
+        failed = report.errors or (strict and report.shown)
         if as_json:
             print_json(issues_json(report.shown, report.summary(personal=show_personal)))
+        elif quiet:  # what fails the check, if anything
+            if failed:
+                print_issues([i for i in report.shown if i.is_error or strict], console)
         else:
             print_issues(report.shown, console)
             _print_accepted(report, show_personal)
@@ -72,7 +81,6 @@ def validate(
             _draft(report, draft_accept, err_console if as_json else console)  # (stdout: the JSON alone)
         if strict and report.shown and not report.errors and not as_json:
             console.print(f"failed under --strict: {_strict_failures(report.shown)}", soft_wrap=True)
-        failed = report.errors or (strict and report.shown)
         raise typer.Exit(1 if failed else 0)
 
 
