@@ -159,6 +159,8 @@ def test_last_years_folder_given_with_a_previous_map_is_listed_as_the_file_read(
     text = config.read_text(encoding="utf-8")
     config.write_text(text + "previous:\n  sheet: '2012-13'\n  columns: {LA Estab: school_id, Locality: cluster_id, "
                       "Total: total}\n", encoding="utf-8")
+    schools = (tmp_path / "schools.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (tmp_path / "schools.csv").write_text("".join(r for r in schools if not r.startswith("H,")), encoding="utf-8")
     for given, out in ((last, "a"), (last / "schools.csv", "b")):
         done = runner.invoke(app, ["allocate", "-c", str(config), "-o", str(tmp_path / out), "--no-returns", "-q",
                                    "--previous", str(given)])
@@ -168,6 +170,11 @@ def test_last_years_folder_given_with_a_previous_map_is_listed_as_the_file_read(
     assert listed[0]["path"].endswith("schools.csv") and listed[0]["path"] == listed[1]["path"]
     assert listed[0]["sha256"] == hashlib.sha256((last / "schools.csv").read_bytes()).hexdigest()
     assert (tmp_path / "a" / "diff.csv").read_bytes() == (tmp_path / "b" / "diff.csv").read_bytes()
+    import openpyxl  # and last year's school names on the Diff sheet, the file given or its folder
+
+    sheets = [list(openpyxl.load_workbook(tmp_path / out / "allocations.xlsx")["Diff"].iter_rows(values_only=True))
+              for out in ("a", "b")]
+    assert sheets[0] == sheets[1] and any("Hilltop High" in row for row in sheets[1])  # closed: last year's name
 
 
 def test_last_years_run_of_another_year_names_the_year_expected(tmp_path):

@@ -752,12 +752,22 @@ def with_last_year_file(diff: pl.DataFrame, given: Path, spec: dict | None, rows
     LAST_YEAR_FILE (its path as given, SHA-256, bytes and rows read, the same on every row), from the
     bytes `read` (`read_previous_once`) that the diff's figures came from."""
     path, mapped = previous_path(given, spec)
-    names = None if mapped else _last_year_names(path, read.data)
+    names = _last_year_names(path, read.data) if not mapped else _names_if_senruns(path, read.data)
     if names is None:
         names = pl.DataFrame(schema={SCHOOL_ID: pl.String, LAST_YEAR_NAME: pl.String})
     file = {"path": name_text(str(path)), "sha256": read.sha256, "bytes": len(read.data), "rows": rows}
     return (diff.join(names, on=SCHOOL_ID, how="left", maintain_order="left")  # a cluster's row: no school, no name
             .with_columns(pl.lit(file).alias(LAST_YEAR_FILE)))
+
+
+def _names_if_senruns(path: Path, data: bytes) -> pl.DataFrame | None:
+    """Last year's names from a file given with a `previous:` map, when it is senrun's own schools.csv or
+    allocations.xlsx after all (the year after a council's first run, the map still in the config: it is then
+    read as senrun's, `read_mapped_previous`); a council's own spreadsheet gives none."""
+    try:
+        return _last_year_names(path, data)
+    except SenrunError:
+        return None
 
 
 def _last_year_names(path: Path, data: bytes) -> pl.DataFrame | None:
