@@ -72,8 +72,9 @@ def duplicates(table: Table, keys: list[str], issues: Issues, what: str, detail:
         text = f"{what} {value} appears again (first at row {rec['_first']})"
         personal = ()
         if detail and rec[detail] != rec["_first_detail"]:
-            text += (f", with {table.headers.get(detail, detail)} '{rec[detail]}' here but "
-                     f"'{rec['_first_detail']}' there{_WHY.get(detail, '')}")
+            here, there = (f"'{v}'" if v not in (None, "") else "blank" for v in (rec[detail], rec["_first_detail"]))
+            text += (f", with {table.headers.get(detail, detail)} {here} here but {there} there"
+                     f"{_WHY.get(detail, '')}")
             personal = _childs_school_cells(detail, rec[detail], rec["_first_detail"])
         issues.error("duplicate", text + hint, **table.where(keys[0], rec[ROW]), value=value,
                      expected=f"each {what} on one row", personal=personal)

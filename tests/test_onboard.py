@@ -135,7 +135,9 @@ def test_a_sheet_named_after_a_child_is_hidden_where_init_lists_the_tables_it_di
     folder = council_files(tmp_path / "council")
     book = xlsxwriter.Workbook(str(folder / "Plans.xlsx"))
     book.add_worksheet("Plans").write_row(0, 0, ["Reviewed", "By"])
-    book.add_worksheet("Ben Carter 04-12-2003").write_row(0, 0, ["Provision", "Hours", "Provider"])
+    tab = book.add_worksheet("Ben Carter 04-12-2003")
+    tab.write_row(0, 0, ["Provision", "Hours", "Provider"])
+    tab.write_row(1, 0, ["Speech therapy", 2, "NHS"])
     book.close()
     result, out = _init(tmp_path, folder)
     assert result.exit_code == 0, result.output

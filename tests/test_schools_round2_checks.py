@@ -280,3 +280,12 @@ def test_a_school_id_given_twice_is_told_of_a_conversion_only_where_the_schools_
         run(tmp_path, statements=[statement("A801200001001", "2005-05-05")], schools=dated)
     [told] = [i for i in recorded.value.issues if i.code == "duplicate"]
     assert "If the two rows are a school and the academy it became under the same id" in told.message
+
+
+def test_a_school_id_given_twice_once_with_a_blank_cluster_says_blank_not_none__spec_8(tmp_path):
+    """The repeat's message had said "with cluster_id 'C1' here but 'None' there" of a blank cell."""
+    twice = [{**SCHOOLS[0], "cluster_id": ""}, *SCHOOLS]
+    with pytest.raises(SenrunError) as caught:
+        run(tmp_path, statements=[statement("A801200001001", "2005-05-05")], schools=twice)
+    [told] = [i for i in caught.value.issues if i.code == "duplicate"]
+    assert "with cluster_id 'C1' here but blank there" in told.message and "None" not in told.message

@@ -41,10 +41,15 @@ _PER_WEEK = re.compile(r"\bp\s*[./]\s*w\b")
 def not_annual(header: str) -> bool:
     """Whether a money header says it is a week's, month's, term's, day's or hour's amount, and not a year's."""
     text = str(header).lower()
-    words = set(_words(text))
-    if words & ANNUAL or _YEAR_OF.search(text):
+    if says_annual(text):
         return False
-    return bool(words & NOT_ANNUAL) or _PER_WEEK.search(text) is not None
+    return bool(set(_words(text)) & NOT_ANNUAL) or _PER_WEEK.search(text) is not None
+
+
+def says_annual(header: str) -> bool:
+    """Whether a money header says it is a year's amount (`Annual PSF`, `Cost p.a.`, `Weekly rate x 52`)."""
+    text = str(header).lower()
+    return bool(set(_words(text)) & ANNUAL) or _YEAR_OF.search(text) is not None
 
 
 def _says(header: str, parts: tuple[str, ...]) -> bool:
@@ -115,6 +120,8 @@ def _missing_message(spec: InputSpec, col: Column, mapped: list[str], unused: li
         text = f"no column '{mapped[0]}' (the config maps it to {col.name})"
     else:
         text = f"required column '{col.name}' is missing"
+    if col.name == "annual_amount":  # a `Weekly amount` is never the year's, however alike its name
+        unused = [h for h in unused if not not_annual(h)]
     close = _closest(_meant(spec, col), unused)  # (GIAS's LinkURN…)
     if close:
         text += (f" — did you mean '{close}'? If so, map it in the config, under inputs: {spec.name}: columns: "

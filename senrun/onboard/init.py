@@ -24,8 +24,9 @@ from ..config.loader import DEFAULT_PHASES
 from ..errors import HIDDEN, Issues, SenrunError, holds_child_data, looks_personal
 from ..inputs.headers import not_annual
 from ..inputs.schema import ANNUAL_AMOUNT, CEASED_DATE, EVENT, SCHEMAS
-from .match import (INPUT_ORDER, LIKELY, POLICY_START, Proposal, assign, before_policy, column_fit, first_year_from,
-                    fit, label_rank, other_export, propose_columns, says_otherwise)
+from .match import (INPUT_ORDER, LIKELY, POLICY_START, Proposal, assign, before_policy, column_fit, dated_header,
+                    first_year_from, fit, label_rank, other_export, period_column, propose_columns, says_now,
+                    says_otherwise)
 from .scan import Sheet, files_in, scan
 
 
@@ -198,6 +199,29 @@ def _ceased_by_status(f: Found, spare: list[str]) -> list[str]:
             "continuing)"]
 
 
+def _now_words(name: str, p: Proposal) -> str:
+    """What to check of a statements' school headed as where the child is now (`Current School`)."""
+    if name != "statements" or p.column != "school_id" or not says_now(p.header):
+        return ""
+    return (": it reads as where the child is now, but senrun needs the school that held the child's PSF the day "
+            "before policy.start (SPEC §3); a child who moved since would be paid as if the move never happened")
+
+
+def _amounts_not_yearly(f: Found) -> list[tuple[str, str]]:
+    """Where the statements say, in a column of their own, that some amounts are a week's or a month's (a
+    `Frequency` of Weekly beside an `Amount`), the amount is not mapped: (the edit saying why, the amount's header).
+    Paid as a year's, a week's amount is a fiftieth of the money."""
+    amount = next((p.header for p in f.proposals if p.column == ANNUAL_AMOUNT), None)
+    period = period_column(f.table) if amount is not None else None
+    if period is None:
+        return []
+    f.proposals[:] = [p for p in f.proposals if p.column != ANNUAL_AMOUNT]
+    header, other = period
+    return [(f"inputs.{f.name}: '{_header(header)}' says some amounts are not a year's ({', '.join(other[:4])}), so "
+             f"'{_header(amount)}' is not mapped: senrun pays annual_amount as a year's; add a column of each row's "
+             "yearly figure (a weekly one × the weeks a year your policy pays) and map that one", amount)]
+
+
 def draft(sources: list[Path], out: Path) -> Draft:
     """Scan `sources` (files or folders), match tables to inputs and draft the config to be written at `out`."""
     paths = files_in([Path(s) for s in sources])
@@ -211,11 +235,14 @@ def draft(sources: list[Path], out: Path) -> Draft:
         if name not in found:
             d.edits.append(f"inputs.{name}: no file looked like the {name} input; add its path and columns")
     for f in found.values():
+        refused = _amounts_not_yearly(f)
+        d.edits += [text for text, _ in refused]
         spare = [h for h in f.table.headers if h not in {p.header for p in f.proposals}]
         for col in f.missing:
             # never a `Weekly amount` for annual_amount, nor a column whose values are not amounts (a `Type` of PSF)
             column = next(c for c in SCHEMAS[f.name] if c.name == col)
-            fits = [h for h in spare if not says_otherwise(h, col) and column_fit(f.table, h, column) >= LIKELY]
+            fits = [h for h in spare if not says_otherwise(h, col) and column_fit(f.table, h, column) >= LIKELY
+                    and (col, h) not in {(ANNUAL_AMOUNT, amount) for _, amount in refused}]
             among = f" (one of the columns not mapped: {', '.join(map(_header, fits[:8]))}?)" if fits else ""
             d.edits.append(f"inputs.{f.name}.columns: no header found for {col}; add \"Your header\": {col}{among}")
             if col == ANNUAL_AMOUNT and (other := [h for h in spare if not_annual(h)]):
@@ -225,7 +252,7 @@ def draft(sources: list[Path], out: Path) -> Draft:
         for p in f.proposals:
             if p.confidence != "sure":
                 d.checks.append(f"inputs.{f.name}.columns: \"{_header(p.header)}\" → {p.column} ({p.confidence}, "
-                                f"{p.score:.2f}{_also(p, '; ')})")
+                                f"{p.score:.2f}{_also(p, '; ')}){_now_words(f.name, p)}")
         d.edits += _ceased_by_status(f, spare)
         if spare:
             kept = ("kept under their own names, e.g. for a need column" if f.name == "schools" else
@@ -259,14 +286,34 @@ def _not_recognised(t: Sheet) -> str:
     if any(looks_personal(h) for h in t.headers):  # a child's row where the headers should be: not printed
         return (f"{t.label}: not recognised as any input: its first row holds a child's data (a UPN or a date), "
                 "not headers: add the header row")
+    if _first_row_is_data(t):  # a list of children with no header row: its first row is a child's name and needs
+        return (f"{t.label}: not recognised as any input ({len(t.headers)} column(s); its first row is not shown, "
+                "as it may be a row of data, such as a child's, rather than headers: if it is one of the inputs, "
+                "give it a header row)")
     more = "…" if len(t.headers) > 8 else ""
     return f"{t.label}: not recognised as any input (headers: {', '.join(map(_header, t.headers[:8]))}{more})"
+
+
+def _first_row_is_data(t: Sheet) -> bool:
+    """Whether the row read as a table's headers may be a row of data: it has no row below it, or in half its
+    columns or more its cell is shaped as the values below it ("Olivia Brown" over "Jack Smith", a school's name
+    over schools' names), as no header is."""
+    filled = [h for h in t.headers if t.values.get(h)]
+    if not filled:
+        return True
+    alike = sum(1 for h in filled if _shape(h) in {_shape(v) for v in t.values[h][:50]})
+    return 2 * alike >= len(filled)
+
+
+def _shape(text: str) -> str:
+    """A cell's shape: its runs of capitals, small letters and digits as A, a and 9 ("Olivia Brown" → "Aa Aa")."""
+    return re.sub(r"[A-Z]+", "A", re.sub(r"[a-z]+", "a", re.sub(r"\d+", "9", str(text).strip())))
 
 
 def _header(text: str) -> str:
     """A header as init prints it: hidden where it holds what looks like a child's data (a UPN, or a date among
     words), as a cell's text would be (docs/security.md)."""
-    return HIDDEN if holds_child_data(text) or looks_personal(text) else text
+    return HIDDEN if (holds_child_data(text) and not dated_header(text)) or looks_personal(text) else text
 
 
 #: At most this many of validate's errors on the draft are listed (the first ones lead to the rest).
@@ -336,9 +383,12 @@ def render(found: dict[str, Found], out: Path, d: Draft) -> str:
     pot = suggest_pot(found)
     pupils = "census" in found or any(p.column == "pupils" for p in found.get("schools", Found("", None, 0, [])).proposals)
     basis = "pupils" if pupils else "per_school"
+    amounts = "statements" in found and any(p.column == ANNUAL_AMOUNT for p in found["statements"].proposals)
     d.checks[:0] = [f"year, period and census_date: suggested for {y}-{(y + 1) % 100:02d} ({why})",
                     f"budget.pupil_specific_pot: £{pot:,} is the statements' annual amounts added up (rounded up to "
-                    "£1,000), not a budget",
+                    "£1,000), not a budget" if amounts else
+                    "budget.pupil_specific_pot: no annual amount was read from the statements; give your "
+                    "pupil-specific pot in pounds",
                     "formula.elements: one element sharing the cluster pot by " + basis + "; set your formula"]
     d.checks[3:3] = [tiers] if (tiers := _tiers(found.get("schools"))) else []
     lines = ["# senrun config drafted by `senrun init` from your files. Every line marked CHECK is a guess",

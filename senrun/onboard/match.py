@@ -19,13 +19,13 @@ import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 
 from ..calendar import labelled_years
 from ..inputs.cells import value_expr
-from ..inputs.headers import norm, not_annual
+from ..inputs.headers import norm, not_annual, says_annual
 from ..inputs.schema import (ANNUAL_AMOUNT, CEASED_DATE, CLOSED, CLUSTER_ID, CLUSTER_NAME, DOB, EFFECTIVE_DATE,
                              FROM_SCHOOL, LINK_DATE, MOVE_DATE, OPENED, PUPILS, PUPILS_OVERRIDE, SCHEMAS, SCHOOL_ID,
                              SERIAL_DATES, SSA, STATEMENT_DATE, SUCCESSOR_ID, TO_SCHOOL, UPN, URN, Column, Kind)
@@ -33,6 +33,12 @@ from ..inputs.synonyms import usual_names
 from .scan import Sheet
 
 SURE, LIKELY, CHECK = 0.95, 0.8, 0.6  # how sure a proposed mapping is; under CHECK it is not proposed
+#: At best, an amount whose header does not say it is a year's (`Amount`, `PSF`): likely, so a person checks it,
+#: since a week's amount paid as a year's is a fiftieth of the money.
+YEAR_UNSAID = 0.9
+#: A statements' school column headed by the day before policy.start (`School at 31 Aug 2012`): the very school
+#: SPEC §3 asks for, so likelier than a `Current School` beside it (which is at best to be checked: `_NOW`).
+SCHOOL_ON_POLICY_EVE = 0.93
 INPUT_ORDER = ("schools", "census", "statements", "moves", "links")
 _DATE = re.compile(r"^(\d{1,2}([/.-])\d{1,2}\2\d{4}|\d{4}-\d{2}-\d{2})([ T].*)?$")
 _SERIAL_DAY = re.compile(r"^\d{2,5}(\.0+)?$")  # an Excel serial day (SERIAL_DATES columns only)
@@ -145,8 +151,12 @@ def grouping(values: list[str], rows: int) -> float:
 
 
 def column_fit(table: Sheet, header: str, col: Column) -> float:
-    """How well the values under `header` suit column `col` (1 when nothing tells against it)."""
+    """How well the values under `header` suit column `col` (1 when nothing tells against it).  A column of dates
+    is no other kind of column, whatever its header (`Date Left School` is no school's ID, `Statement Review
+    Date` no event)."""
     values = table.values.get(header, [])
+    if col.kind != Kind.DATE and values and _share(values, _DATE) >= 0.8:
+        return 0.0
     if col.name in SCHOOL_IDS:
         return _share(values, _SCHOOL_CODE)
     if col.name in GROUPS:  # (a measure such as a need index, 0.34, is no group of schools)
@@ -213,6 +223,9 @@ def column_scores(table: Sheet, name: str) -> dict[tuple[str, str], float]:
             score = _header_score(header, name, col.name)
             if score < 0.5 or says_otherwise(header, col.name):
                 continue
+            if name == "statements" and col.name == SCHOOL_ID:  # the school that held the PSF (SPEC §3)
+                score = max(score, SCHOOL_ON_POLICY_EVE) if _held_on_policy_eve(header) else \
+                    min(score, CHECK + 0.05) if says_now(header) else score
             fit = column_fit(table, header, col)
             out[(header, col.name)] = score * (0.4 + 0.6 * fit) if fit < 0.9 else score
     ids = {h: id_rank(table.values[h]) for (h, c), score in out.items()
@@ -239,6 +252,8 @@ def propose_columns(table: Sheet, name: str) -> list[Proposal]:
     out += _coded_by_values(table, name, used_h, used_c)
     urn = {p.header for p in out if p.column == URN}  # taken as the urn, but a school ID a person may choose
     for i, p in enumerate(out):
+        if p.column == ANNUAL_AMOUNT and not says_annual(p.header):  # `Amount`: a year's? a person checks
+            p = out[i] = Proposal(p.header, p.column, min(p.score, YEAR_UNSAID), p.others)
         others = tuple(h for (h, c), score in scores
                        if c == p.column and c in SECOND_LOOK and score >= LIKELY and h != p.header
                        and (h not in used_h or h in urn))
@@ -277,6 +292,65 @@ def _coded_by_values(table: Sheet, name: str, used_h: set[str], used_c: set[str]
                 out.append(Proposal(header, col.name, LIKELY))
                 break
     return out
+
+
+#: Words of a header that say it is not where the child's PSF was (SPEC §3: the school that held it the day before
+#: policy.start), but where the child is now: taken for the statements' school, a child who moved since is paid as
+#: if never moved (the census check finds no move), so such a header is at best to be checked.
+_NOW = {"current", "currently", "now", "present", "latest"}
+#: Words a header may hold around a date (`School at 31 Aug 2012`, `Cluster as of 01/04/2013`).
+_AROUND_A_DATE = {"at", "on", "as", "of", "in", "from", "to", "the", "for", "by", "and", "date", "year", "since",
+                  "until", "before", "after"}
+
+
+def says_now(header: str) -> bool:
+    """Whether a header says where something is now (`Current School`), not at a date."""
+    return bool(_NOW & set(_words(header)))
+
+
+@functools.lru_cache(maxsize=1)
+def header_words() -> frozenset[str]:
+    """Every word of senrun's column names and of the phrasings councils use for them (inputs/synonyms.py)."""
+    from ..inputs.schema import SCHEMAS
+    from ..inputs.synonyms import SYNONYMS
+
+    words = {w for columns in SCHEMAS.values() for c in columns for w in _words(c.name.replace("_", " "))}
+    words |= {w for phrasings in SYNONYMS.values() for names in phrasings.values() for n in names for w in _words(n)}
+    return frozenset(words | _AROUND_A_DATE)
+
+
+def dated_header(header: str) -> bool:
+    """Whether a header holding a date is a header about that date (`School at 31 Aug 2012`): every other word of it
+    one that headers use.  A name beside a date of birth ("Ben Carter 04-12-2003") is not."""
+    from ..errors import DATE_INSIDE
+
+    rest = _words(DATE_INSIDE.sub(" ", str(header)))
+    return DATE_INSIDE.search(str(header)) is not None and bool(rest) and set(rest) <= header_words()
+
+
+def _held_on_policy_eve(header: str) -> bool:
+    """Whether a school header names the day before policy.start (`School at 31 Aug 2012`): the school that held the
+    child's PSF then is the statements' school_id (SPEC §3)."""
+    from ..errors import DATE_INSIDE
+    from ..inputs.parse import parse_date
+
+    found = DATE_INSIDE.search(str(header))
+    if not found:
+        return False
+    day = pl.DataFrame({"d": [found.group(0)]}, schema={"d": pl.String}).select(parse_date("d")).item()
+    return day == POLICY_START - timedelta(days=1)
+
+
+def period_column(table: Sheet) -> tuple[str, list[str]] | None:
+    """A column saying each row's amount is a week's, a month's or a term's (a `Frequency` of Weekly, Monthly,
+    Annual): its header and the periods other than a year's that it gives; None where there is none."""
+    for header in table.headers:
+        values = table.values.get(header, [])[:200]
+        if values and all(not_annual(v) or says_annual(v) for v in values):
+            other = sorted({v.strip() for v in values if not_annual(v)})
+            if other:
+                return header, other
+    return None
 
 
 def other_export(table: Sheet) -> str | None:

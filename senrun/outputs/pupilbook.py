@@ -35,7 +35,8 @@ ABOUT = (
 def pupils_bytes(result: RunResult) -> bytes:
     """The restricted workbook, as bytes."""
     buffer = io.BytesIO()
-    book, fmt = new_workbook(buffer, f"SEN funding {result.config.year}: children (restricted)")
+    book, fmt = new_workbook(buffer, f"SEN funding {result.config.year}: children (restricted)",
+                             "Special educational needs funding: children's lines (restricted: personal data)")
     about = book.add_worksheet("About")
     about.set_column(0, 0, 110)
     about.write_string(0, 0, f"RESTRICTED: personal data about children — SEN funding {result.config.year}",
