@@ -354,3 +354,19 @@ def test_a_long_warning_on_the_summary_wraps_within_the_page_and_its_row_is_as_t
     assert f"C{row}:F{row}" in {str(m) for m in ws.merged_cells.ranges}
     assert ws.cell(row, 3).alignment.wrap_text
     assert ws.row_dimensions[row].height == 15 * -(-len(warning.message) // 78) >= 30
+
+
+def test_the_summary_says_what_the_schools_are_paid_the_sen_total_less_the_top_slices__spec_1_6(tmp_path):
+    """The Summary gave the SEN total and the Schools sheet a total £7,000 less (the top-slices), with nothing in the
+    workbook to say why; the terminal said it.  Its own line now, equal to the Schools sheet's total."""
+    from senrun.config.loader import load_config
+    from senrun.pipeline import allocate
+
+    result = allocate(load_config(Path(__file__).resolve().parents[1] / "config" / "senrun.yaml"))
+    write_outputs(result, tmp_path / "out", returns=False)
+    summary = {r[0]: r[1] for r in openpyxl.load_workbook(tmp_path / "out" / "allocations.xlsx")["Summary"]
+               .iter_rows(values_only=True) if r[0]}
+    paid = summary["Paid to schools (SEN total less the top-slices): the Schools sheet's total"]
+    assert round(paid * 100) == int(result.schools["total"].sum()) == result.totals.sen_total - \
+        result.totals.topslices_total
+    assert result.totals.topslices_total > 0  # (the committed sample holds some back)

@@ -162,6 +162,9 @@ def identity_block(ws: Worksheet, fmt: Formats, result: RunResult, row: int) -> 
     ws.write_string(row + 1, 1, verdict, fmt.bold)
     others = [("School specific allocation (SSA) total", t.ssa_total),
               ("SEN total (SSA + pupil specific pot)", t.sen_total),
+              # the Schools and Clusters sheets' totals: the top-slices are held back from the SEN total
+              ("Paid to schools (SEN total less the top-slices): the Schools sheet's total",
+               t.sen_total - t.topslices_total),
               ("Released PSF (this period's PSF not paid because it stopped)", t.released_psf)]
     for offset, (label, pence) in enumerate(others, start=3):
         ws.write_string(row + offset, 0, label)
