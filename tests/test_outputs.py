@@ -370,3 +370,16 @@ def test_the_summary_says_what_the_schools_are_paid_the_sen_total_less_the_top_s
     assert round(paid * 100) == int(result.schools["total"].sum()) == result.totals.sen_total - \
         result.totals.topslices_total
     assert result.totals.topslices_total > 0  # (the committed sample holds some back)
+
+
+def test_the_workings_sheet_says_how_each_element_is_shared_in_words_as_the_summary_does__spec_6(tmp_path):
+    """The Workings sheet's "Shared by" gave senrun's codes (`per_school`); the Summary and the returns give words."""
+    from senrun.config.loader import load_config
+    from senrun.outputs.common import basis_words
+    from senrun.pipeline import allocate
+
+    result = allocate(load_config(Path(__file__).resolve().parents[1] / "config" / "senrun.yaml"))
+    write_outputs(result, tmp_path / "out", returns=False)
+    rows = list(openpyxl.load_workbook(tmp_path / "out" / "allocations.xlsx")["Workings"].iter_rows(values_only=True))
+    shown = {r[rows[0].index("Shared by")] for r in rows[1:]}
+    assert shown == {basis_words(e.basis) for e in result.config.elements} == {"a fixed sum per school", "pupils"}

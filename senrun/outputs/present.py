@@ -188,6 +188,10 @@ def workings_table(result: RunResult) -> pl.DataFrame:
     work = visible(result.workings)
     out = work.join(schools, on="school_id", how="left", maintain_order="left").with_columns(
         pl.col("element").replace_strict(titles, default=pl.col("element"), return_dtype=pl.String))
+    if "basis" in out.columns:  # in words, as the Summary and the returns give it
+        bases = out.get_column("basis").unique().drop_nulls().to_list()
+        out = out.with_columns(pl.col("basis").replace_strict({b: common.basis_words(b) for b in bases},
+                                                              default=pl.col("basis"), return_dtype=pl.String))
     order = list(work.columns)
     order.insert(order.index("school_id") + 1, "school_name")
     # units, rates and exact shares as numbers a finance officer can add up, where every one is a plain
