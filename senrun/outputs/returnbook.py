@@ -34,7 +34,7 @@ CHILD_COLUMNS = ("upn", "stream", "date_of_birth", "paid_from", "paid_to",
                  "annual_amount", "paid_amount", "stops_on", "why", "years_left")
 #: The headers a school business manager reads above those columns.
 CHILD_LABELS = ("UPN", "Funding stream", "Date of birth", "Paid from", "Paid to",
-                "Annual PSF", "Paid this period", "PSF stops on", "Why", "Later years protected")
+                "Annual PSF (£)", "Paid this period (£)", "PSF stops on", "Why", "Later years protected")
 #: How each child column is shown: text, a date (Excel serial day), money (pence), a whole number, or text wrapped
 #: within its column ("Why").
 CHILD_KINDS = ("text", "text", "date", "date", "date", "money", "money", "date", "wrap", "int")
