@@ -383,3 +383,19 @@ def test_the_workings_sheet_says_how_each_element_is_shared_in_words_as_the_summ
     rows = list(openpyxl.load_workbook(tmp_path / "out" / "allocations.xlsx")["Workings"].iter_rows(values_only=True))
     shown = {r[rows[0].index("Shared by")] for r in rows[1:]}
     assert shown == {basis_words(e.basis) for e in result.config.elements} == {"a fixed sum per school", "pupils"}
+
+
+def test_a_totals_rows_change_in_per_cent_is_bold_as_the_money_beside_it__spec_6(tmp_path):
+    from senrun.config.loader import load_config
+    from senrun.pipeline import allocate
+    from senrun.yearly.diff import diff_against
+
+    config = Path(__file__).resolve().parents[1] / "config" / "senrun.yaml"
+    result = allocate(load_config(config))
+    write_outputs(result, tmp_path / "last", returns=False)
+    write_outputs(result, tmp_path / "out", returns=False, diff=diff_against(result, tmp_path / "last"))
+    ws = openpyxl.load_workbook(tmp_path / "out" / "allocations.xlsx")["Clusters"]
+    header = [c.value for c in ws[1]]
+    total = next(row for row in ws.iter_rows() if any(c.value == "Total" for c in row))
+    pct, money = total[header.index("Change (%)")], total[header.index("Change (£)")]
+    assert pct.value is not None and pct.font.b and money.font.b

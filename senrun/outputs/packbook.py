@@ -215,7 +215,7 @@ def number_form(fmt: Formats, kind: str, bold: bool) -> tuple[object, int] | Non
     if kind == MONEY:
         return fmt.money_bold if bold else fmt.money, 100
     if kind == PCT:
-        return fmt.pct, 1
+        return fmt.pct_bold if bold else fmt.pct, 1
     if kind == PCT1:
         return fmt.pct1, 1
     return fmt.integer_bold if bold else fmt.integer, 1
@@ -234,7 +234,7 @@ def cell(ws: Worksheet, fmt: Formats, row: int, col: int, value: object, kind: s
     elif kind == MONEY:
         write_money(ws, row, col, value, fmt, bold=bold)
     elif kind == PCT:
-        ws.write_number(row, col, value, fmt.pct)
+        ws.write_number(row, col, value, fmt.pct_bold if bold else fmt.pct)
     elif kind == PCT1:
         ws.write_number(row, col, value, fmt.pct1)
     else:

@@ -168,7 +168,7 @@ def totals_row(ws: Worksheet, frame: pl.DataFrame, fmt: Formats, row: int, sums:
     if {"change_pct", "change", "previous_total"} <= set(frame.columns):  # the whole table's change in %
         pct = common.percent_change(int(frame["change"].sum()), int(frame["previous_total"].sum()))
         if pct is not None:
-            ws.write_number(row, frame.columns.index("change_pct"), pct, fmt.pct)
+            ws.write_number(row, frame.columns.index("change_pct"), pct, fmt.pct_bold)
 
 
 # --- rows as XML, column by column (for a TableSheet) ------------------------------------

@@ -52,6 +52,7 @@ class Formats:
     integer_bold: object
     rate: object
     header_wrap: object
+    pct_bold: object  # a totals row's change in per cent, bold as the money beside it
 
 
 def open_book(buffer: io.BytesIO, title: str, subject: str = "") -> Workbook:
@@ -80,6 +81,7 @@ def new_workbook(buffer: io.BytesIO, title: str, subject: str = "") -> tuple[Wor
         integer_bold=add({"num_format": INT_FORMAT, "bold": True}),
         rate=add({"num_format": RATE_FORMAT}),
         header_wrap=add({"bold": True, "bg_color": HEADER_FILL, "border": 1, "text_wrap": True}),
+        pct_bold=add({"num_format": PCT_FORMAT, "bold": True}),
     )
     return book, formats
 
