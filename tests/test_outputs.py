@@ -399,3 +399,29 @@ def test_a_totals_rows_change_in_per_cent_is_bold_as_the_money_beside_it__spec_6
     total = next(row for row in ws.iter_rows() if any(c.value == "Total" for c in row))
     pct, money = total[header.index("Change (%)")], total[header.index("Change (£)")]
     assert pct.value is not None and pct.font.b and money.font.b
+
+
+@pytest.mark.parametrize("rows", [3, 70])  # written cell by cell, and as XML (tables.XML_FROM_ROWS)
+def test_a_tables_text_wider_than_its_column_wraps_on_a_row_tall_enough_not_cut_at_the_edge__spec_6(tmp_path, rows):
+    """Columns are at most 60 characters wide: a longer school name, or a warning's message in pupils.xlsx, was cut
+    at the column's edge on screen and on paper (the next cell filled).  It now wraps, its row as tall as its lines;
+    a column of short text is as it was."""
+    import io
+
+    from senrun.outputs.tables import write_table_sheet
+    from senrun.outputs.tablesheet import TableSheet
+    from senrun.outputs.xlsx import close_to_bytes, new_workbook
+
+    long = "St Andrew's Church of England Voluntary Aided Primary and Nursery School, Kelburgh"
+    names = [long if i % 2 else f"School {i}" for i in range(rows)]
+    frame = pl.DataFrame({"school_id": [str(9262000 + i) for i in range(rows)], "school_name": names,
+                          "total": list(range(rows))})
+    buffer = io.BytesIO()
+    book, fmt = new_workbook(buffer, "test")
+    write_table_sheet(book.add_worksheet("Schools", worksheet_class=TableSheet), frame, fmt, "schools.csv")
+    ws = openpyxl.load_workbook(io.BytesIO(close_to_bytes(book, buffer)))["Schools"]
+    for i, name in enumerate(names, start=2):
+        cell = ws.cell(row=i, column=2)
+        assert cell.value == name
+        assert cell.alignment.wrap_text and ws.cell(row=i, column=1).alignment.wrap_text is not True
+        assert ws.row_dimensions[i].height == (30 if name == long else None)

@@ -59,11 +59,9 @@ PACKER = BookPacker()
 class ReturnFormats(Formats):
     """The workbook's formats and the children's table's wrapped "Why" cells."""
 
+    #: a "Why" cell: its words wrapped within the column, at the foot of the row like the cells beside it (the
+    #: workbook's `text_wrap`, which a table's long text takes too)
     why: object
-
-
-#: A "Why" cell: its words wrapped within the column, at the foot of the row like the cells beside it.
-WHY = {"text_wrap": True}
 
 
 @dataclass(frozen=True)
@@ -152,7 +150,7 @@ def new_return_book(title: str) -> tuple[Workbook, io.BytesIO, TableSheet, Forma
     """An empty return workbook: (book, buffer it writes into, its sheet, its formats)."""
     buffer = io.BytesIO()
     book, base = new_workbook(buffer, title, "Special educational needs funding: a school's return")
-    fmt = ReturnFormats(*(getattr(base, f.name) for f in fields(base)), why=book.add_format(WHY))
+    fmt = ReturnFormats(*(getattr(base, f.name) for f in fields(base)), why=base.text_wrap)
     register_formats(fmt)  # every return has the same styles, whichever formats its cells use
     return book, buffer, book.add_worksheet("Return", worksheet_class=TableSheet), fmt
 

@@ -17,7 +17,8 @@ from xlsxwriter.worksheet import Worksheet
 
 from . import common
 from .tablesheet import EXCEL_EPOCH, FAKE_LEAP_DAY, PART_ROWS, SHORT_TEXT, TableSheet, fit_text
-from .xlsx import Formats, fit_wrapped, money_text_width, pages_wide, print_setup, wrapped_header
+from .xlsx import (MAX_WIDTH, Formats, fit_wrapped, lines_height, lines_in, money_text_width, pages_wide, print_setup,
+                   wrapped_header)
 
 CellWriter = Callable[[int, int, object], object]
 
@@ -100,14 +101,23 @@ def write_frame(ws: Worksheet, frame: pl.DataFrame, fmt: Formats, first_row: int
     by type, widths (wide enough too for `below`: the totals row's sums), freeze, filter."""
     names = frame.columns
     shown = headers or names
+    wrapped = wider_than_a_column(frame)  # (a long school name, a warning's message: wrapped, not cut at the edge)
+    heights = wrapped_heights(frame, wrapped, first_row + 1)
     if renders_as_xml(ws, frame):
         cells = [column_cells(ws, name, frame.get_column(name), fmt) for name in names]
-        ws.put_cells(first_row + 1, 0, len(names) - 1, cells_xml(first_row + 1, 0, cells))
+        cells = [(v, fmt.text_wrap._get_xf_index(), t) if name in wrapped else (v, xf, t)
+                 for name, (v, xf, t) in zip(names, cells)]
+        ws.put_cells(first_row + 1, 0, len(names) - 1, cells_xml(first_row + 1, 0, cells), heights)
+    else:
+        for row, points in heights.items():
+            ws.set_row(row, points)
     widths: list[float] = []
     for c, name in enumerate(names):
         series = frame.get_column(name)
         if not renders_as_xml(ws, frame):
             write = cell_writer(ws, name, series.dtype, fmt)
+            if name in wrapped:
+                write = lambda r, c, v: ws.write_string(r, c, str(v), fmt.text_wrap)  # noqa: E731
             for r, value in enumerate(series.to_list(), start=first_row + 1):
                 if value is not None:
                     write(r, c, value)
@@ -122,6 +132,26 @@ def write_frame(ws: Worksheet, frame: pl.DataFrame, fmt: Formats, first_row: int
     print_setup(ws, first_row, wide=pages_wide(widths, repeated), repeated=repeated)
     if names:
         ws.autofilter(first_row, 0, first_row + frame.height, len(names) - 1)
+
+
+def wider_than_a_column(frame: pl.DataFrame) -> set[str]:
+    """The text columns whose longest text is wider than a column may be (MAX_WIDTH): their cells wrap."""
+    return {name for name, dtype in frame.schema.items()
+            if dtype == pl.String and content_width(frame.get_column(name)) + 2 > MAX_WIDTH}
+
+
+def wrapped_heights(frame: pl.DataFrame, wrapped: set[str], first: int) -> dict[int, float]:
+    """Row (0-based, the table's first at `first`) → its height, for the rows whose text in a `wrapped` column takes
+    more than one line at MAX_WIDTH: spreadsheets keep a row at the height the file gives it."""
+    heights: dict[int, float] = {}
+    for name in sorted(wrapped):
+        texts = frame.get_column(name)
+        long = texts.str.len_chars() > MAX_WIDTH  # (only these can take a second line: a few rows of a long table)
+        for i, text in zip(long.arg_true().to_list(), texts.filter(long).to_list()):
+            lines = lines_in(text, MAX_WIDTH)
+            if lines > 1:
+                heights[first + i] = max(heights.get(first + i, 0.0), lines_height(lines))
+    return heights
 
 
 def write_table_sheet(ws: Worksheet, frame: pl.DataFrame, fmt: Formats, csv_name: str,

@@ -53,6 +53,7 @@ class Formats:
     rate: object
     header_wrap: object
     pct_bold: object  # a totals row's change in per cent, bold as the money beside it
+    text_wrap: object  # a table's text longer than its column's widest (MAX_WIDTH): wrapped, at the foot of its row
 
 
 def open_book(buffer: io.BytesIO, title: str, subject: str = "") -> Workbook:
@@ -82,6 +83,7 @@ def new_workbook(buffer: io.BytesIO, title: str, subject: str = "") -> tuple[Wor
         rate=add({"num_format": RATE_FORMAT}),
         header_wrap=add({"bold": True, "bg_color": HEADER_FILL, "border": 1, "text_wrap": True}),
         pct_bold=add({"num_format": PCT_FORMAT, "bold": True}),
+        text_wrap=add({"text_wrap": True}),
     )
     return book, formats
 
