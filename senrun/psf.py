@@ -419,10 +419,29 @@ def move_errors(ordered: pl.LazyFrame, successions: Successions | None = None,
                            .alias("_until"))
         ordered = (ordered.join(live, on=ROW, how="left", maintain_order="left")
                    .filter(pl.col("_until").is_null() | (pl.col(MOVE_DATE) < pl.col("_until"))))
-    return (ordered.pipe(succession.same_chain, FROM_SCHOOL, "expected_from", successions, "_same")
-            .filter(~pl.col("_same"))
-            .select("move_row", UPN, FROM_SCHOOL, "expected_from")
+    wrong = (ordered.pipe(succession.same_chain, FROM_SCHOOL, "expected_from", successions, "_same")
+             .filter(~pl.col("_same")))
+    if successions is not None and not successions.timeline.is_empty():
+        wrong = wrong.pipe(_from_the_successor, successions)
+    return (wrong.select("move_row", UPN, FROM_SCHOOL, "expected_from")
             .unique("move_row", keep="first", maintain_order=True).sort("move_row"))
+
+
+def _from_the_successor(wrong: pl.LazyFrame, successions: Successions) -> pl.LazyFrame:
+    """The moves of `wrong` not recorded from a school of the chain of the school the child's line is at on the
+    move's date: where the school the moves left the child at has since been taken over (an infant school
+    amalgamated into a primary), the line is at the successor, and a move from one of its predecessors (the junior
+    school that merged into it too) is from the child's school (SPEC §11.1: "a predecessor or successor of the
+    child's school at that date")."""
+    at = (wrong.select("move_row", "expected_from", MOVE_DATE)
+          .join(successions.timeline.lazy().rename({SCHOOL_ID: "expected_from"}), on="expected_from", how="inner")
+          .filter((pl.col("t0") <= pl.col(MOVE_DATE)) & (pl.col(MOVE_DATE) < pl.col("t1"))
+                  & pl.col("at_school").is_not_null() & (pl.col("at_school") != pl.col("expected_from")))
+          .select("move_row", "at_school"))
+    accepted = (wrong.join(at, on="move_row", how="inner")
+                .pipe(succession.same_chain, FROM_SCHOOL, "at_school", successions, "_now")
+                .filter(pl.col("_now")).select("move_row"))
+    return wrong.join(accepted, on="move_row", how="anti", maintain_order="left")
 
 
 def school_closings(rows: pl.LazyFrame, ordered: pl.LazyFrame, successions: Successions | None) -> pl.LazyFrame:

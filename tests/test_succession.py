@@ -968,3 +968,22 @@ def test_an_academy_opening_after_census_day_whose_census_rows_are_under_its_own
     [w] = [i for i in r.issues if i.code == "no_pupils"]
     assert w.row == 3 and "school AA" in w.message
     assert "opened on 01/04/2013, after census day (17/01/2013), so its census rows are not counted" in w.message
+
+
+def test_a_move_recorded_from_the_other_school_of_an_amalgamation_is_from_the_childs_school_then__spec_11_1_faq_6(
+        tmp_path):
+    """An infant and a junior school amalgamate into PRI on 1 September; in November the child, whose line went on
+    from the infant school to PRI, is moved, and the council records the move from the junior school (its old name
+    for the site).  On that day the child's school is PRI, whose predecessor the junior school is (SPEC §11.1: "a
+    predecessor or successor of the child's school at that date"): the run had stopped with a move_from error.
+    Before the amalgamation the junior school is not the child's (a sibling of the infant school, §11.11)."""
+    schools = [school("INF", closed="2013-08-31", successor="PRI"), school("JUN", closed="2013-08-31", successor="PRI"),
+               school("PRI", opened="2013-09-01"), school("OTH")]
+    statements = [statement(U1, "2006-05-05", school="INF", annual="1200.00")]
+    r = run(tmp_path, schools=schools, statements=statements, moves=[_managed(U1, "JUN", "OTH", "2013-11-01")])
+    assert lines_of(r, U1) == [("INF", 50000, 0, "continuing"), ("PRI", 20000, 0, "continuing"),
+                               ("OTH", 50000, 0, "continuing")]
+    for wrong in (_managed(U1, "JUN", "OTH", "2013-06-01"), _managed(U1, "OTH", "PRI", "2013-11-01")):
+        with pytest.raises(SenrunError) as caught:
+            run(tmp_path, schools=schools, statements=statements, moves=[wrong])
+        assert [i.code for i in caught.value.errors] == ["move_from"]
