@@ -96,6 +96,11 @@ def _whole(value: Fraction) -> int:
     return int(value.numerator // value.denominator + (1 if 2 * (value % 1) >= 1 else 0))
 
 
+def s_shown(s: Fraction) -> Decimal:
+    """The scaling factor `s` as the Summary and explain show it: to 6 places, rounded once from the exact s."""
+    return Decimal(round_fraction_half_away(s * 1_000_000)).scaleb(-6)
+
+
 def signed_largest_remainder(exact: dict[str, Fraction]) -> dict[str, int]:
     """Exact amounts summing to a whole number, rounded so they still do: each floored toward −∞, then the
     pennies left one each to the largest fractional parts (ties by key, SPEC §11.11)."""
@@ -142,7 +147,7 @@ def protect(shares: pl.DataFrame, previous: dict[str, int], cfg: Config, issues:
                            .cast(pl.Int64).alias("_w")))
     out = apportion(frame, pl.col("_adj"), "_w", SCHOOL_ID, "formula_protection", over=CLUSTER_ID).collect()
     out = out.with_columns((pl.col("cluster_share") + pl.col("formula_protection")).alias("cluster_share"))
-    shown = Decimal(round_fraction_half_away(s * 1_000_000)).scaleb(-6)  # rounded once, from the exact s
+    shown = s_shown(s)
     element = Element(PROTECTION, "floor", PROTECTION,
                       f"floor_pct {number_text(cfg.floor_pct)}; s = {shown} (floors cost {fmt_gbp(_whole(cost))} "
                       f"of gains {fmt_gbp(_whole(gains))})", "", 0)

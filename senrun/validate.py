@@ -118,9 +118,9 @@ def run_validation(config_path: Path, accept_file: Path | None = None, today=Non
     try:
         cfg = load_checked_config(config_path)
         entries = acceptances(cfg, accept_file)  # a bad accept file is reported like a bad config
-        from .yearly.diff import floor_previous, previous_snapshot
+        from .yearly.diff import floor_previous, floor_snapshot
 
-        last = previous_snapshot(previous) if previous is not None and cfg.floor_pct is not None else None
+        last = floor_snapshot(cfg, previous)
         result = allocate(cfg, register=register, previous=floor_previous(cfg, previous, last),
                           floor_needs_previous=False)
     except SenrunError as exc:

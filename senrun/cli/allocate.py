@@ -84,12 +84,11 @@ def _replaced(earlier: str | None, out: Path) -> None:
 def _run(config: Path, previous: Path | None, previous_config: Path | None, register: Path | None, step):
     """The year's allocation and, with --previous or --previous-config, its diff against last year."""
     from ..pipeline import allocate as run_allocation, load_checked_config
-    from ..yearly.diff import floor_previous, previous_snapshot
+    from ..yearly.diff import floor_previous, floor_snapshot, previous_snapshot
 
     cfg = load_checked_config(config)
-    # last year's file, read once where the floor needs it before the run: the floor, the Diff and the manifest's
-    # SHA-256 are of one version of it, even if it is saved again during the run
-    last = previous_snapshot(previous) if previous is not None and cfg.floor_pct is not None else None
+    # last year's file, read once: the floor, the Diff and the manifest's SHA-256 are of one version of it
+    last = floor_snapshot(cfg, previous)
     result = run_allocation(cfg, progress=step, previous=floor_previous(cfg, previous, last), register=register)
     diff = None
     if previous is not None:

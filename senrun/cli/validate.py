@@ -11,11 +11,11 @@ import typer
 from .app import app
 from .common import (EXISTING_FILE, ConfigOpt, DebugOpt, FloorPreviousOpt, JsonOpt, PersonalOpt, RegisterOpt, console,
                      err_console, fail_usage, handled, print_json)
+from .text import escape
 
 QuietOpt = Annotated[bool, typer.Option(
     "--quiet", "-q", help="Print nothing when the check passes (cron mails only a failure), and on a failure only "
                           "what fails it: the errors and, under --strict, the warnings not accepted.")]
-from .text import escape
 
 AcceptOpt = Annotated[Optional[Path], typer.Option(
     "--accept", help="A YAML list of known warnings (kind, upn/school/row, reason, until): accepted ones are "

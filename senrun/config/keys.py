@@ -131,12 +131,11 @@ class Walker:
         if isinstance(kind, tuple) and kind and kind[0] == "list":
             return self.items(raw, kind[1], path)
         if isinstance(kind, tuple):
+            allowed = " or ".join(kind)
             if isinstance(raw, bool):  # `missing_from_census: no`: YAML's false, not the text typed
-                allowed = " or ".join(kind)
                 self.problem(path, f"{path} must be {allowed}, not {str(raw).lower()} (YAML reads Yes, No, On and "
                              "Off, in any case, as true or false)", expected=allowed, value=str(raw).lower())
             elif raw not in kind:
-                allowed = " or ".join(kind)
                 self.problem(path, f"{path} must be {allowed}, not '{raw}'", expected=allowed, value=raw)
             return raw
         return getattr(self, f"k_{kind}")(raw, path)

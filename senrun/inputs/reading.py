@@ -274,8 +274,8 @@ def note_merged(raw: Raw, frame: pl.DataFrame, columns: dict[str, str], required
         shown = set() if name in (SCHOOL_NAME, CLUSTER_NAME) else _shown_there(frame, name, blank, inside, default)
         for row in blank[:max(0, MAX_MERGED_NOTES - noted)]:
             if row in shown:  # Excel shows a value the file does not hold: read as blank, it would be paid otherwise
-                issues.error("merged_value", _merged_words(row, inside[row], read_blank=True, default=default)
-                             .replace("; it is read as", "; it would be read as"), **where(name, row),
+                issues.error("merged_value", _merged_words(row, inside[row], read_blank=True, default=default,
+                                                           would=True), **where(name, row),
                              expected="a value in each row's own cell (cells not merged)")
             else:
                 issues.warn("merged_cells", _merged_words(row, inside[row], read_blank=True, default=default),
@@ -309,9 +309,11 @@ def _shown_there(frame: pl.DataFrame, name: str, blank: list[int], inside: dict[
     return {r for r in blank if inside[r] in held}
 
 
-def _merged_words(row: int, first: int, read_blank: bool = False, default: str | None = None) -> str:
+def _merged_words(row: int, first: int, read_blank: bool = False, default: str | None = None,
+                  would: bool = False) -> str:
     read_as = f"blank (so {default})" if default else "blank"
-    blank = f"it is read as {read_as}, not as the value Excel shows there: " if read_blank else ""
+    blank = f"it {'would be' if would else 'is'} read as {read_as}, not as the value Excel shows there: " \
+        if read_blank else ""
     return f"row {row} is part of cells merged from row {first}, so the file holds no value here; {blank}" \
            "unmerge the cells and fill in each row"
 

@@ -207,19 +207,19 @@ def _now_words(name: str, p: Proposal) -> str:
             "before policy.start (SPEC §3); a child who moved since would be paid as if the move never happened")
 
 
-def _amounts_not_yearly(f: Found) -> list[tuple[str, str]]:
+def _amounts_not_yearly(f: Found) -> tuple[str, str] | None:
     """Where the statements say, in a column of their own, that some amounts are a week's or a month's (a
     `Frequency` of Weekly beside an `Amount`), the amount is not mapped: (the edit saying why, the amount's header).
     Paid as a year's, a week's amount is a fiftieth of the money."""
     amount = next((p.header for p in f.proposals if p.column == ANNUAL_AMOUNT), None)
     period = period_column(f.table) if amount is not None else None
     if period is None:
-        return []
+        return None
     f.proposals[:] = [p for p in f.proposals if p.column != ANNUAL_AMOUNT]
     header, other = period
-    return [(f"inputs.{f.name}: '{_header(header)}' says some amounts are not a year's ({', '.join(other[:4])}), so "
-             f"'{_header(amount)}' is not mapped: senrun pays annual_amount as a year's; add a column of each row's "
-             "yearly figure (a weekly one × the weeks a year your policy pays) and map that one", amount)]
+    return (f"inputs.{f.name}: '{_header(header)}' says some amounts are not a year's ({', '.join(other[:4])}), so "
+            f"'{_header(amount)}' is not mapped: senrun pays annual_amount as a year's; add a column of each row's "
+            "yearly figure (a weekly one × the weeks a year your policy pays) and map that one", amount)
 
 
 def draft(sources: list[Path], out: Path) -> Draft:
@@ -235,14 +235,14 @@ def draft(sources: list[Path], out: Path) -> Draft:
         if name not in found:
             d.edits.append(f"inputs.{name}: no file looked like the {name} input; add its path and columns")
     for f in found.values():
-        refused = _amounts_not_yearly(f)
-        d.edits += [text for text, _ in refused]
+        edit, refused = _amounts_not_yearly(f) or ("", None)
+        d.edits += [edit] if edit else []
         spare = [h for h in f.table.headers if h not in {p.header for p in f.proposals}]
         for col in f.missing:
             # never a `Weekly amount` for annual_amount, nor a column whose values are not amounts (a `Type` of PSF)
             column = next(c for c in SCHEMAS[f.name] if c.name == col)
             fits = [h for h in spare if not says_otherwise(h, col) and column_fit(f.table, h, column) >= LIKELY
-                    and (col, h) not in {(ANNUAL_AMOUNT, amount) for _, amount in refused}]
+                    and (col, h) != (ANNUAL_AMOUNT, refused)]
             among = f" (one of the columns not mapped: {', '.join(map(_header, fits[:8]))}?)" if fits else ""
             d.edits.append(f"inputs.{f.name}.columns: no header found for {col}; add \"Your header\": {col}{among}")
             if col == ANNUAL_AMOUNT and (other := [h for h in spare if not_annual(h)]):

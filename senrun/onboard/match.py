@@ -24,12 +24,13 @@ from datetime import date, timedelta
 import polars as pl
 
 from ..calendar import labelled_years
+from ..errors import DATE_INSIDE
 from ..inputs.cells import value_expr
 from ..inputs.headers import norm, not_annual, says_annual
 from ..inputs.schema import (ANNUAL_AMOUNT, CEASED_DATE, CLOSED, CLUSTER_ID, CLUSTER_NAME, DOB, EFFECTIVE_DATE,
                              FROM_SCHOOL, LINK_DATE, MOVE_DATE, OPENED, PUPILS, PUPILS_OVERRIDE, SCHEMAS, SCHOOL_ID,
                              SERIAL_DATES, SSA, STATEMENT_DATE, SUCCESSOR_ID, TO_SCHOOL, UPN, URN, Column, Kind)
-from ..inputs.synonyms import usual_names
+from ..inputs.synonyms import SYNONYMS, usual_names
 from .scan import Sheet
 
 SURE, LIKELY, CHECK = 0.95, 0.8, 0.6  # how sure a proposed mapping is; under CHECK it is not proposed
@@ -311,9 +312,6 @@ def says_now(header: str) -> bool:
 @functools.lru_cache(maxsize=1)
 def header_words() -> frozenset[str]:
     """Every word of senrun's column names and of the phrasings councils use for them (inputs/synonyms.py)."""
-    from ..inputs.schema import SCHEMAS
-    from ..inputs.synonyms import SYNONYMS
-
     words = {w for columns in SCHEMAS.values() for c in columns for w in _words(c.name.replace("_", " "))}
     words |= {w for phrasings in SYNONYMS.values() for names in phrasings.values() for n in names for w in _words(n)}
     return frozenset(words | _AROUND_A_DATE)
@@ -322,8 +320,6 @@ def header_words() -> frozenset[str]:
 def dated_header(header: str) -> bool:
     """Whether a header holding a date is a header about that date (`School at 31 Aug 2012`): every other word of it
     one that headers use.  A name beside a date of birth ("Ben Carter 04-12-2003") is not."""
-    from ..errors import DATE_INSIDE
-
     rest = _words(DATE_INSIDE.sub(" ", str(header)))
     return DATE_INSIDE.search(str(header)) is not None and bool(rest) and set(rest) <= header_words()
 
@@ -331,7 +327,6 @@ def dated_header(header: str) -> bool:
 def _held_on_policy_eve(header: str) -> bool:
     """Whether a school header names the day before policy.start (`School at 31 Aug 2012`): the school that held the
     child's PSF then is the statements' school_id (SPEC §3)."""
-    from ..errors import DATE_INSIDE
     from ..inputs.parse import parse_date
 
     found = DATE_INSIDE.search(str(header))

@@ -244,12 +244,16 @@ def _units_line(units: object) -> tuple[object, str]:
 
 
 def _decimal(units: Fraction) -> Decimal | None:
-    """A fraction as its exact decimal (4261/10 → 426.1), or None where it has none (5/12)."""
-    tens = 0
-    while (10 ** tens) % units.denominator and tens <= 2 * units.denominator.bit_length():
-        tens += 1
-    if (10 ** tens) % units.denominator:
+    """A fraction as its exact decimal (4261/10 → 426.1), or None where it has none (5/12): a denominator of
+    twos and fives alone, 2^a 5^b, divides 10^max(a, b)."""
+    rest, counts = units.denominator, {}
+    for prime in (2, 5):
+        counts[prime] = 0
+        while rest % prime == 0:
+            rest, counts[prime] = rest // prime, counts[prime] + 1
+    if rest != 1:
         return None
+    tens = max(counts.values())
     return Decimal(units.numerator * (10 ** tens // units.denominator)).scaleb(-tens)
 
 

@@ -135,9 +135,11 @@ def previous_changed(previous: Path, snap: Snapshot | None = None) -> list[Issue
 
     def intact(path: Path, read: Snapshot | None = None) -> bool:
         entry = files.get(path.name)
-        return isinstance(entry, dict) and (
-            read.sha256 if read else path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest()
-        ) == entry.get("sha256")
+        if not isinstance(entry, dict):
+            return False
+        if read is not None:
+            return read.sha256 == entry.get("sha256")
+        return path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == entry.get("sha256")
 
     if file.name not in files or intact(file, snap):
         return []
@@ -278,6 +280,12 @@ def previous_snapshot(given: Path) -> Snapshot:
     if (standing := stand_in(path, snap.data)) is not None:  # a lock file, a shortcut, a file not downloaded
         raise last_years_file(path, standing)
     return snap
+
+
+def floor_snapshot(cfg, previous: Path | None) -> Snapshot | None:
+    """Last year's file read before the run, where `formula.protection`'s floor needs it (`previous_snapshot`):
+    the run then hands the same bytes to the Diff; None where there is no floor or no `--previous`."""
+    return previous_snapshot(previous) if previous is not None and cfg.floor_pct is not None else None
 
 
 def read_previous_once(path: Path, spec: dict | None = None, snap: Snapshot | None = None

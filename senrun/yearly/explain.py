@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import date, timedelta
-from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from ..errors import HIDDEN, SenrunError
 from ..money import fmt_gbp, round_fraction_half_away
 from ..outputs.common import notional_note, number_or_text, rate_text
 from ..pipeline import FLOOR_LEFT_OUT, Inputs, compute, psf_frames, read_inputs
+from ..protection import cluster_adjustments, s_shown
 from ..psf import POST_POLICY, PsfFrames, census_stop_words, in_chain_order, late_managed_move
 from ..register import last_paid_words, last_years_stop
 from ..result import RunResult
@@ -608,8 +608,6 @@ def _protection_step(result: RunResult, school_id: str, e) -> dict:
     its other elements: the exact share, the floor and the penny, as each other element shows them."""
     from math import floor
 
-    from ..protection import cluster_adjustments
-
     row = result.schools.filter(pl.col(SCHOOL_ID) == school_id).row(0, named=True)
     amount, cluster = int(row[f"formula_{e.name}"] or 0), row[CLUSTER_ID]
     step = {"element": e.name, "basis": e.basis, "kind": e.kind, "parameter": e.parameter, "units": None,
@@ -634,8 +632,8 @@ def _protection_step(result: RunResult, school_id: str, e) -> dict:
     step.update({"units": mine if theirs else 1, "total_units": theirs if theirs else members.height,
                  "exact_share_pence": _pence_text(exact), "floor_pence": low, "extra_penny": amount - low,
                  "last_year": previous.get(cluster), "cluster_before": theirs, "cluster_adjustment": adjustment,
-                 "text": (f"{e.name} (floor_pct {number_text(cfg.floor_pct)}%): {_protection_case(cluster, previous, theirs, cfg, s, cost)}"
-                          f"; the cluster's adjustment, rounded so that the clusters' adjustments sum to £0.00, is "
+                 "text": (f"{e.name} (floor_pct {number_text(cfg.floor_pct)}%): "
+                          f"{_protection_case(cluster, previous, theirs, cfg, s, cost)}; the cluster's adjustment, rounded so that the clusters' adjustments sum to £0.00, is "
                           f"{fmt_gbp(adjustment)}, shared among its schools in proportion to their other elements: "
                           f"{share}: exact share {_pence_text(exact)}p, floor {low}p"
                           f"{' + 1p from the largest-remainder step' if amount > low else ''} = {fmt_gbp(amount)}")})
@@ -656,9 +654,8 @@ def _protection_case(cluster: str, previous: dict[str, int], before: int, cfg: C
     if before < bottom:
         return text + f", below the floor: it is raised by {_exact_gbp(bottom - before)}"
     if before > last:
-        shown = Decimal(round_fraction_half_away(s * 1_000_000)).scaleb(-6)
         return (text + f", a gain of {fmt_gbp(before - last)} on last year, of which every cluster that gained gives "
-                f"up the same part s = {shown} (the floors' cost over the gains) to pay for the floors: "
+                f"up the same part s = {s_shown(s)} (the floors' cost over the gains) to pay for the floors: "
                 f"{_exact_gbp(-s * (before - last))}")
     return text + ", between its floor and last year's allocation: neither raised nor scaled"
 
