@@ -304,6 +304,40 @@ def test_a_packs_school_names_are_shown_whole_up_to_excels_usual_widest_column(r
     assert longest > 44  # (the sample has names wider than the old fixed width)
 
 
+def test_a_packs_school_name_wider_than_its_column_wraps_on_a_row_tall_enough_not_cut_at_the_columns_edge(run):
+    """"St Peter and St Paul Church of England Voluntary Aided Primary School, Drayholme" (80 characters) was cut at
+    the name column's widest (60) on the Schools and SEND profile sheets, on screen and on paper, where the
+    allocation workbook's tables wrap such text (docs/outputs.md).  Each name that needs more than one line at its
+    column's width now wraps, on a row tall enough for its lines; a name that fits keeps the usual row."""
+    import openpyxl
+
+    from senrun.outputs.xlsx import lines_height, lines_in
+
+    result, out = run
+    seen = 0
+    for path in sorted((out / "clusters").glob("*.xlsx")):
+        if not any(len(t) > 60 for _, (_, texts) in _column_b(path, ("Schools",)).items() for t in texts):
+            continue
+        book = openpyxl.load_workbook(path)
+        for sheet in ("Schools", "SEND profile"):
+            ws = book[sheet]
+            width = ws.column_dimensions["B"].width
+            first = 2 if sheet == "Schools" else 3  # (below the header; the profile has a title above it)
+            for row in range(first, ws.max_row + 1):
+                name, school = ws.cell(row, 2), ws.cell(row, 1).value
+                if not isinstance(name.value, str) or not (school or "").isdigit():
+                    continue  # (a totals, cluster or authority row: short, and bold)
+                lines = lines_in(name.value, width)
+                height = ws.row_dimensions[row].height
+                if lines > 1:
+                    seen += 1
+                    assert name.alignment.wrap_text, (path.name, sheet, row)
+                    assert height is not None and height >= lines_height(lines), (path.name, sheet, row, height)
+                else:
+                    assert height is None, (path.name, sheet, row, height)
+    assert seen >= 4  # (the sample's longest names, on both sheets)
+
+
 def _empty_text_cells(path: Path) -> list[str]:
     """The cells of a workbook that hold a text of nothing (a shared string ""): not blank to Excel."""
     import zipfile

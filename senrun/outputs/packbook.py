@@ -17,7 +17,8 @@ from dataclasses import dataclass, fields
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from .xlsx import MAX_WIDTH, Formats, finish_sheets, new_workbook, pages_wide, print_setup, write_money
+from .xlsx import (MAX_WIDTH, Formats, finish_sheets, lines_height, lines_in, new_workbook, pages_wide, print_setup,
+                   write_money)
 from .xlsxpack import BookPacker
 
 #: How a cell of a table or a line is shown.
@@ -119,10 +120,11 @@ def draw_pack(sheets: list[Worksheet], fmt: PackFormats, task: PackTask) -> None
     cluster, schools, profile, runoff = sheets
     cluster_sheet(cluster, fmt, task)
     write_table(schools, fmt, task.schools, 0, fmt.wrapped, widths=(11, NAME_WIDTH), filtered=len(task.schools.rows),
-                repeated=2)
+                repeated=2, wrapped_columns=(1,))
     profile.write_string(0, 0, "SEND profile: pupils on roll at the census, by age-based phase (FAQ 12)", fmt.bold)
     write_table(profile, fmt, task.profile, 1, fmt.wrapped, widths=(11, NAME_WIDTH), bold_rows=task.profile_bold,
-                filtered=min(task.profile_bold, default=len(task.profile.rows)), repeated=2)  # the schools' rows
+                filtered=min(task.profile_bold, default=len(task.profile.rows)), repeated=2,  # the schools' rows
+                wrapped_columns=(1,))
     if not task.profile.rows:
         profile.write_string(2, 0, "No pupil-level census: no profile.")
     runoff.write_string(0, 0, "PSF run-off: the children paid PSF this year (whether or not it continues), "
@@ -172,18 +174,22 @@ def cluster_sheet(ws: Worksheet, fmt: Formats, task: PackTask) -> None:
 
 def write_table(ws: Worksheet, fmt: Formats, table: Table, first: int, wrapped: object,
                 widths: tuple[int, ...] = (), bold_rows: tuple[int, ...] = (), filtered: int = 0,
-                repeated: int = 1) -> None:
+                repeated: int = 1, wrapped_columns: tuple[int, ...] = ()) -> None:
     """The table from row `first` (its header, wrapped), its rows by kind and its totals row in bold;
     frozen under the header, which repeats on every printed page; with `filtered`, a filter on the
     header over that many rows (the schools', not the totals or the cluster's and authority's rows).  A table
-    too wide for one legible page prints on several, its first `repeated` columns on each (xlsx.pages_wide)."""
+    too wide for one legible page prints on several, its first `repeated` columns on each (xlsx.pages_wide).
+    The text of `wrapped_columns` (the schools' names) wraps, on a row tall enough, where it is wider than its
+    column: it is not cut at the column's edge, on screen or on paper."""
     for c, head in enumerate(table.headers):
         ws.write_string(first, c, head, wrapped)
     ws.set_row(first, 30)
     rows = list(table.rows) + ([table.totals] if table.totals else [])
     bold = frozenset(bold_rows) | ({len(table.rows)} if table.totals else set())
-    write_values(ws, fmt, first + 1, rows, table.kinds, bold)
     shown = [widths[c] if c < len(widths) else 14 for c in range(len(table.headers))]
+    write_values(ws, fmt, first + 1, rows, table.kinds, bold, wrapped_columns)
+    for r, height in wrapped_heights(rows, bold, wrapped_columns, shown).items():
+        ws.set_row(first + 1 + r, height)
     for c, width in enumerate(shown):
         ws.set_column(c, c, width)
     ws.freeze_panes(first + 1, 0)
@@ -193,18 +199,40 @@ def write_table(ws: Worksheet, fmt: Formats, table: Table, first: int, wrapped: 
 
 
 def write_values(ws: Worksheet, fmt: Formats, first: int, rows: list[tuple], kinds: tuple[str, ...],
-                 bold_rows: frozenset[int]) -> None:
+                 bold_rows: frozenset[int], wrapped_columns: tuple[int, ...] = ()) -> None:
     """A table's rows from row `first`, each value by its column's kind (`cell`), the rows numbered in `bold_rows`
-    (0-based) in bold.  A sheet drawn for the template takes them all at once (xlsxtemplate.CellSheet.write_values,
-    by the same rules: tests/test_pack_template.py checks the two give the same bytes)."""
+    (0-based) in bold, the text of `wrapped_columns` in other rows wrapped (`text_format`).  A sheet drawn for the
+    template takes them all at once (xlsxtemplate.CellSheet.write_values, by the same rules:
+    tests/test_pack_template.py checks the two give the same bytes)."""
+    texts = tuple(tuple(text_format(fmt, c in wrapped_columns, bold) for c in range(len(kinds))) for bold in (False, True))
     if isinstance(ws, Worksheet):
         for r, values in enumerate(rows):
             bold = r in bold_rows
             for c, (value, kind) in enumerate(zip(values, kinds)):
-                cell(ws, fmt, first + r, c, value, TEXT if isinstance(value, str) else kind, bold)
+                cell(ws, fmt, first + r, c, value, TEXT if isinstance(value, str) else kind, bold, texts[bold][c])
         return
     forms = tuple(tuple(number_form(fmt, kind, bold) for kind in kinds) for bold in (False, True))
-    ws.write_values(first, [values[:len(kinds)] for values in rows], bold_rows, forms, (None, fmt.bold))
+    ws.write_values(first, [values[:len(kinds)] for values in rows], bold_rows, forms, texts)
+
+
+def text_format(fmt: Formats, wrapped: bool, bold: bool) -> object | None:
+    """How a table's text shows: bold in a bold row, else wrapped in a wrapped column, else plain (None)."""
+    return fmt.bold if bold else fmt.text_wrap if wrapped else None
+
+
+def wrapped_heights(rows: list[tuple], bold_rows: frozenset[int], wrapped_columns: tuple[int, ...],
+                    widths: list[float]) -> dict[int, float]:
+    """Row (0-based, within `rows`) → its height, for the rows whose text in a wrapped column takes more than one
+    line at its column's width: a spreadsheet keeps a row at the height the file gives it."""
+    heights: dict[int, float] = {}
+    for r, values in enumerate(rows):
+        if r in bold_rows:
+            continue
+        lines = max((lines_in(values[c], widths[c]) for c in wrapped_columns
+                     if c < len(values) and isinstance(values[c], str) and len(values[c]) > widths[c]), default=1)
+        if lines > 1:
+            heights[r] = lines_height(lines)
+    return heights
 
 
 def number_form(fmt: Formats, kind: str, bold: bool) -> tuple[object, int] | None:
@@ -221,16 +249,18 @@ def number_form(fmt: Formats, kind: str, bold: bool) -> tuple[object, int] | Non
     return fmt.integer_bold if bold else fmt.integer, 1
 
 
-def cell(ws: Worksheet, fmt: Formats, row: int, col: int, value: object, kind: str, bold: bool) -> None:
-    """One cell by its kind; None, or no text, is left blank (a cell of "" is not blank to Excel: ISBLANK, COUNTA)."""
+def cell(ws: Worksheet, fmt: Formats, row: int, col: int, value: object, kind: str, bold: bool,
+         text: object | None = None) -> None:
+    """One cell by its kind, its text under `text` (`text_format`); None, or no text, is left blank (a cell of ""
+    is not blank to Excel: ISBLANK, COUNTA), formatted where the text would be."""
     if value is None:
         return
     if kind == TEXT and str(value) == "":
-        if bold:
-            ws.write_blank(row, col, None, fmt.bold)
+        if text is not None:
+            ws.write_blank(row, col, None, text)
         return
     if kind == TEXT:
-        ws.write_string(row, col, str(value), fmt.bold if bold else None)
+        ws.write_string(row, col, str(value), text)
     elif kind == MONEY:
         write_money(ws, row, col, value, fmt, bold=bold)
     elif kind == PCT:

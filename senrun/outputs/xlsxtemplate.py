@@ -180,14 +180,14 @@ class CellSheet:
         return 0
 
     def write_values(self, first_row: int, rows: list[tuple], bold_rows: frozenset[int],
-                     forms: tuple[tuple, tuple], text_styles: tuple[Style | None, Style | None]) -> None:
+                     forms: tuple[tuple, tuple], text_styles: tuple[tuple, tuple]) -> None:
         """A table's rows of values from row `first_row`, each cell as `write_string`, `write_number` and
         `write_blank` would write it one by one, in the same order (packbook.write_values, whose rules these are),
         without a call per cell: a cluster pack's tables are most of its cells.  A row is bold when its number
         (0-based, within `rows`) is in `bold_rows`; `forms[bold][column]` is how a number shows there — (style,
         divisor), the value written divided by 100 where the divisor is 100 (pence as pounds) — or None for a
-        text column; text (a str, or any value in a text column) is under `text_styles[bold]`, and text that is
-        empty is left out, or written as a formatted blank under a bold style; None is left out."""
+        text column; text (a str, or any value in a text column) is under `text_styles[bold][column]`, and text
+        that is empty is left out, or written as a formatted blank under a style; None is left out."""
         cells, strings = self.cells, self.str_table
         index = strings.index
         for r, values in enumerate(rows):
@@ -195,14 +195,14 @@ class CellSheet:
             if row.__class__ is not int or not 0 <= row < MAX_ROWS or len(values) > NAMED_COLS:
                 raise Unusual("rows")
             bold = r in bold_rows
-            row_forms, text_style = forms[bold], text_styles[bold]
+            row_forms, row_text = forms[bold], text_styles[bold]
             at, ref = row << COL_BITS, f"{row + 1}"
             for col, value in enumerate(values):
                 if value is None:
                     continue
                 form = row_forms[col]
                 if form is None or isinstance(value, str):
-                    text = str(value)
+                    text, text_style = str(value), row_text[col]
                     if len(text) > SHORT_TEXT:
                         text = fit_text(text)
                     if text == "":
