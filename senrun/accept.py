@@ -31,6 +31,7 @@ WARNING_KINDS = frozenset({
     "move_after_census", "no_census", "no_pupils", "no_statements", "now_post_policy", "other_sheet", "previous_not_last_year",
     "previous_register_differ", "protection_skipped", "psf_while_shut", "pupils_ignored", "pupils_override",
     "pupils_override_unused", "recorded_as_new", "register_changed", "register_stale", "not_in_register", "reinstate_unused",
+    "reinstate_twice",
     "resurrected", "school_changed", "successor_not_closed", "taught_year", "totals_row", "unmapped_column",
     "upn_bad_letter", "upn_malformed", "upn_more", "upn_temporary", "year_label", "census_date_far",
     "amount_not_annual", "census_date_year", "hidden_rows", "born_after_statement", "need_blank",

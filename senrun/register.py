@@ -479,8 +479,9 @@ def apply(psf: PsfFrames, register: Register, cfg: Config, moves: pl.DataFrame |
     issues += _missing(hist, at, register)
     issues += _not_in_register(lines, register, where)
     issues += _now_post_policy(lines.filter(~held_mask), hist, register)
+    last_start = register.period[0] if register.period else shift_years(cfg.period_start, -1)
     issues += _stopped_within_last_year(psf.rows, lines.filter(~held_mask), hist, register.file, cfg.period_start,
-                                        where)
+                                        where, last_start)
     issues += _school_changed(lines, hist, register, moves, successions)
     issues += _reinstate_notes(hist, cfg)
     _remember(psf.lines, register, at)
@@ -695,13 +696,21 @@ def _now_post_policy(lines: pl.DataFrame, hist: pl.DataFrame, register: Register
 
 
 def _stopped_within_last_year(rows: pl.DataFrame, lines: pl.DataFrame, hist: pl.DataFrame, file: str,
-                              period_start: date, where=None) -> list[Issue]:
+                              period_start: date, where=None, last_start: date | None = None) -> list[Issue]:
     """A history last year's run paid as continuing that this year's inputs stop on a day it paid: a
     ceasing or a move recorded since, or a rule changed in the config (`transfer:`, the phases).  Last
     year's payment stands; this year pays nothing.  Said, so that it is looked into.  Only a row stopped
-    before this period starts can be (last year's payments all are): those few are looked up."""
+    before this period starts can be (last year's payments all are): those few are looked up.
+
+    A statement ceased and then reissued (§11.3) is two histories of one (upn, stream), and last year's
+    line is the later one's: the earlier history's stop is not said where the reissue was in force from
+    the stop, or from last year's start (`last_start`), on — last year paid the reissue, not a stopped
+    statement (a ceasing in 2011 and a reissue in 2012 are no news in 2014)."""
     stopped = rows.filter(~pl.col("reason").is_in([CONTINUING, "post_policy_statement"])
                           & (pl.col("stop_date") < period_start)).select(ROW, UPN, STREAM, "reason", "stop_date")
+    if stopped.is_empty():
+        return []
+    stopped = stopped.filter(~_reissued_by(stopped, rows, last_start or date.min))
     if stopped.is_empty():
         return []
     mine = lines.filter(pl.col(ROW).is_in(stopped[ROW].implode())).group_by(ROW).agg(pl.col("_h").first())
@@ -715,6 +724,20 @@ def _stopped_within_last_year(rows: pl.DataFrame, lines: pl.DataFrame, hist: pl.
         f"year's inputs stop it on {r['stop_date']:%d/%m/%Y} ({r['reason']}), a day last year paid: a ceasing or a "
         "move recorded since, or a rule changed in the config (transfer:, the phases)? Last year's payment stands; "
         "nothing is paid this year"), file, where)
+
+
+def _reissued_by(stopped: pl.DataFrame, rows: pl.DataFrame, last_start: date) -> pl.Series:
+    """For each of the `stopped` rows (a few), whether a later history of its (upn, stream) in `rows` (a reissue,
+    §11.3) was in force by the later of its stop date and `last_start`: the days last year paid after the stop
+    were the reissue's."""
+    start = pl.coalesce(EFFECTIVE_DATE, STATEMENT_DATE) if EFFECTIVE_DATE in rows.columns else pl.col(STATEMENT_DATE)
+    own = stopped.join(rows.select(ROW, start.alias("_start")), on=ROW, how="left", maintain_order="left")
+    later = (own.select(ROW, UPN, STREAM, "_start", "stop_date")
+             .join(rows.select(UPN, STREAM, start.alias("_next")), on=[UPN, STREAM])
+             .filter(pl.col("_next") > pl.col("_start"))
+             .group_by(ROW).agg(pl.col("_next").min(), pl.col("stop_date").first()))
+    covered = later.filter(pl.col("_next") <= pl.max_horizontal("stop_date", pl.lit(last_start)))[ROW]
+    return stopped[ROW].is_in(covered.implode())
 
 
 def _school_changed(lines: pl.DataFrame, hist: pl.DataFrame, register: Register, moves: pl.DataFrame | None,
@@ -763,19 +786,27 @@ def _reached(first: pl.DataFrame, moves: pl.DataFrame | None, successions: Succe
 
 
 def _reinstate_notes(hist: pl.DataFrame, cfg: Config) -> list[Issue]:
-    """A `reinstate:` entry that names no history stopped last year lifts nothing: say so."""
+    """A `reinstate:` entry that names no history stopped last year lifts nothing: say so.  And an entry naming
+    a child and stream an earlier entry names: one is enough (the Summary and manifest.json count each entry)."""
     if not cfg.reinstate:
         return []
     wanted = _reinstated(cfg)
+    again = (wanted.with_row_index("_i").with_columns(pl.col("config_line").first().over(KEY).alias("_first"))
+             .filter(pl.col("_i") != pl.col("_i").first().over(KEY)))
+    twice = [Issue("reinstate_twice", WARNING, f"reinstate: {r[UPN]} / {r[STREAM]} is named again (first at line "
+                   f"{r['_first']}): one entry reinstates the child; delete this one", file=cfg.path.name,
+                   row=r["config_line"], column="reinstate", field=UPN, value=r[UPN])
+             for r in again.iter_rows(named=True)]
+    wanted = wanted.unique(KEY, keep="first", maintain_order=True)
     stopped = hist.filter(pl.col("stopped") & _named(hist, wanted)).select(*KEY)
     idle = wanted.join(stopped, on=KEY, how="anti", maintain_order="left")
     if idle.is_empty():
-        return []
+        return twice
     known = hist.filter(pl.col(UPN).is_in(idle[UPN].implode())).select(UPN, STREAM, "stopped")
-    return [Issue("reinstate_unused", WARNING, f"reinstate: {r[UPN]} / {r[STREAM]} {_not_stopped(known, r)}: nothing "
-                  "to reinstate", file=cfg.path.name, row=r["config_line"], column="reinstate", field=UPN,
-                  value=r[UPN])
-            for r in idle.iter_rows(named=True)]
+    return twice + [Issue("reinstate_unused", WARNING, f"reinstate: {r[UPN]} / {r[STREAM]} {_not_stopped(known, r)}: "
+                          "nothing to reinstate", file=cfg.path.name, row=r["config_line"], column="reinstate",
+                          field=UPN, value=r[UPN])
+                    for r in idle.iter_rows(named=True)]
 
 
 def _not_stopped(known: pl.DataFrame, entry: dict) -> str:

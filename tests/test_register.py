@@ -231,6 +231,34 @@ def test_a_statement_ceased_and_reissued_before_the_policy_is_as_its_reissue_was
     assert "resurrected" not in codes(r)
 
 
+def test_a_statement_ceased_and_reissued_before_last_year_is_no_stop_on_a_day_last_year_paid__spec_11_3_11_4(tmp_path):
+    """Ceased in June 2011 and reissued in January 2012: last year's run paid the reissue, continuing. Every year
+    since, the ceasing of 2011 had been told as `stopped_within_last_year` ("stop it on 01/06/2011, a day last year
+    paid … nothing is paid this year") though the reissue is paid £6,000, and `validate --strict` failed each
+    night. A ceasing recorded late, with a reissue only weeks after it, still is told: last year paid the days
+    between."""
+    register = last_year(tmp_path, left(reason="ceased"), {"upn": U1, "annual_amount": "6000.00",
+                                                           "paid_amount": "6000.00"})
+    r = reissued_run(tmp_path, register)
+    assert lines_of(r, U1) == [("A", 0, 840000, "ceased"), ("A", 600000, 0, "continuing")]
+    assert "stopped_within_last_year" not in codes(r)
+    # last year (2012-13) paid continuing to 31/03/2013; a ceasing on 01/12/2012 and a reissue on 01/02/2013, both
+    # recorded since, leave December and January paid for no statement
+    late = last_year(tmp_path, {"upn": U1})
+    ceased = {**statement(U1, "2005-05-05", statement_date="2009-01-01", ceased="2012-12-01"), "event": "issued",
+              "effective_date": ""}
+    for reissued_on, told in (("2013-02-01", True), ("2012-12-01", False)):
+        reissued = {**statement(U1, "2005-05-05", annual="6000.00", statement_date=reissued_on), "event": "reissued",
+                    "effective_date": reissued_on}
+        path = write_run(tmp_path, statements=[])
+        write_csv(tmp_path / "statements.csv", [ceased, reissued], list(ceased))
+        r = allocate(load_config(path), register=late)
+        said = [w for w in r.warnings if w.code == "stopped_within_last_year"]
+        assert bool(said) is told, reissued_on
+        if told:
+            assert "this year's inputs stop it on 01/12/2012 (ceased)" in said[0].message and said[0].row == 2
+
+
 def test_a_reissue_that_stopped_last_year_holds_its_statement_stopped__spec_11_4(tmp_path):
     register = last_year(tmp_path, left(reason="ceased"), {**left(reason="not_in_census"), "annual_amount": "6000.00"})
     r = reissued_run(tmp_path, register)
@@ -1280,6 +1308,25 @@ def test_a_statement_too_late_in_a_year_before_the_policy_for_a_paid_month_is_re
     assert lines_of(first, U2) == [("A", 0, 0, "continuing")]
     r = run_with(tmp_path, tmp_path / "last" / "psf.csv", statements=late, policy={"start": "2013-09-01"})
     assert [line[3] for line in lines_of(r, U2)] == ["continuing"]
+
+
+def test_a_child_named_twice_under_reinstate_is_told_at_the_second_entry_and_paid_once__spec_11_4(tmp_path):
+    """Two entries for one child and stream (one copied down by mistake) were taken in silence: the Summary and
+    manifest.json counted two reinstatements of one child. The child is paid once, as before; the second entry
+    is a warning at its own line, naming the first."""
+    register = last_year(tmp_path, left())
+    reinstate = [{"upn": U1, "stream": "PSF", "reason": "left out of the census in error"},
+                 {"upn": U1.lower(), "stream": "PSF", "reason": "r"}, {"upn": U1, "stream": "SSMN", "reason": "r"}]
+    r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")], reinstate=reinstate)
+    assert lines_of(r, U1) == [("A", 840000, 0, "continuing")]
+    config = (tmp_path / "senrun.yaml").read_text().splitlines()
+    [twice] = [w for w in r.warnings if w.code == "reinstate_twice"]
+    first = load_config(tmp_path / "senrun.yaml").lines["reinstate[0]"]
+    assert (twice.file, twice.column) == ("senrun.yaml", "reinstate") and twice.row > first
+    assert U1.lower() in config[twice.row - 1] and f"named again (first at line {first})" in twice.message
+    # (the SSMN entry is another stream: not a second entry, but one with nothing to reinstate)
+    assert [w.row for w in r.warnings if w.code == "reinstate_unused"] == [load_config(tmp_path / "senrun.yaml")
+                                                                          .lines["reinstate[2]"]]
 
 
 def test_a_reinstatement_that_lifts_nothing_is_told_at_its_own_line_of_the_config__spec_8_11_4(tmp_path):

@@ -466,6 +466,32 @@ def test_explain_names_the_succession_that_carried_the_psf__faq_3_6(tmp_path):
     assert "continues at the successor as if by a managed move" in step["text"]
 
 
+def test_explain_says_a_succession_after_the_psf_had_stopped_did_nothing__spec_11_1_faq_3(tmp_path):
+    """A child who left A by a casual move in November, before A became the academy AA in September: explain's
+    succession step had said "PSF continues at the successor as if by a managed move" of a line that had ended,
+    just below the move step's "ends PSF". SPEC §11.1 carries on at the successor a line held there."""
+    from senrun.config.loader import load_config
+    from senrun.yearly.explain import explain_upn, run_for_explain
+
+    schools = [school("A", closed="2014-08-31", successor="AA"), school("AA", opened="2014-09-01"), school("B")]
+    moved = {"upn": U1, "from_school_id": "A", "to_school_id": "B", "move_date": "2013-11-10", "reason": "casual"}
+    path = write_run(tmp_path, schools=schools, statements=[statement(U1, PRIMARY, annual="1200.00")], moves=[moved],
+                     period={"start": "2014-04-01", "end": "2015-03-31"}, census_date="2014-01-16", year="2014-15")
+    result, psf, inp = run_for_explain(load_config(path))
+    [trail] = explain_upn(result, psf.rows, U1)["statements"]
+    [step] = [s for s in trail["steps"] if s["rule"] == "succession"]
+    assert "continues" not in step["text"]
+    assert "no effect — PSF had already stopped (casual_move, on 2013-11-10)" in step["text"]
+    assert trail["paid"] == 0 and trail["stop"]["reason"] == "casual_move"
+    # held at A when it converted, it is carried on, as before
+    path = write_run(tmp_path, schools=schools, statements=[statement(U1, PRIMARY, annual="1200.00")],
+                     period={"start": "2014-04-01", "end": "2015-03-31"}, census_date="2014-01-16", year="2014-15")
+    result, psf, inp = run_for_explain(load_config(path))
+    [trail] = explain_upn(result, psf.rows, U1)["statements"]
+    [step] = [s for s in trail["steps"] if s["rule"] == "succession"]
+    assert "continues at the successor as if by a managed move" in step["text"]
+
+
 def test_a_successors_return_says_whose_totals_its_last_year_holds__spec_11_1(tmp_path):
     """An academy's return showed last year's total of its predecessor and itself as its own "Last year", twice
     what its own return had said a year before, with no word why (diff.csv alone said "converted from A")."""

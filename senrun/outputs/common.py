@@ -352,6 +352,7 @@ WARNING_WORDS = {
     "register_not_given": "--previous is last year's run, but no --register given",
     "register_without_register": "the register's own run had no register",
     "reinstate_unused": "a reinstate: entry with nothing to reinstate",
+    "reinstate_twice": "a reinstate: entry naming a child an earlier entry names",
     "upn_malformed": "UPN not a letter and 12 characters",
 }
 

@@ -416,7 +416,11 @@ def _register_step(r: dict, result: RunResult) -> dict | None:
 
 def _succession_words(r: dict) -> str:
     """What a row's successions did to its PSF: followed a conversion as a managed move would, or ended where a
-    school closed with no successor (SPEC §11.1)."""
+    school closed with no successor (SPEC §11.1); nothing, where another rule had stopped the PSF by the first
+    succession's date (a line held there continues at the successor: one no longer held is not carried on)."""
+    first = date.fromisoformat(r["succession"][len("from "):len("from ") + 10])  # "from 2014-09-01 …"
+    if r["reason"] not in ("continuing", "post_policy_statement", "school_closed") and r["stop_date"] <= first:
+        return f"no effect — PSF had already stopped ({r['reason']}, on {r['stop_date']})"
     converted = " at " in r["succession"]  # "from … at <successor> (…)": a conversion or amalgamation
     closed = r.get("stop_school_closed") is not None
     if closed and not converted:
