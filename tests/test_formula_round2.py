@@ -59,6 +59,56 @@ def test_a_need_column_is_used_to_every_digit_as_written__faq_22_spec_1(tmp_path
     assert r.elements[0].units == "0.50061567"
 
 
+def test_a_need_column_of_excel_number_cells_is_used_to_every_digit_excel_shows_as_from_a_csv__faq_22_spec_1(
+        tmp_path):
+    """The workbook reader gave a number cell to nine decimal places: 0.000117873981997 was read as 0.000117874, 1/3
+    as 0.333333333 and 0.0461494499214 as 0.04614945, so a pot of £1,234,567.89 gave S2 £1,084,093.56 and S3
+    £150,090.97 from the workbook, a penny apart from the same digits in a CSV, with no word.  A number cell is
+    read at the 15 significant digits Excel shows, as a Parquet float is (docs/inputs.md)."""
+    import xlsxwriter
+
+    # 123,456,789p shared 0.000117873981997 : 0.333333333333333 : 0.0461494499214 (sum 0.3796006571146
+    # 43…): floors 38,336 + 108,409,356 + 15,009,096 leave 1p, to S2's larger fraction → 108,409,357.
+    # (At nine places the floors leave it to S3: 108,409,356 and 15,009,097.)
+    needs = {"S1": 0.000117873981997, "S2": 1 / 3, "S3": 0.0461494499214}
+    rows = [school(sid, need=f"{value:.15g}") for sid, value in needs.items()]
+    config = write_run(tmp_path, schools=table(rows), statements=NOBODY, budget={"pupil_specific_pot": "1234567.89"},
+                       formula=rules({"name": "need", "basis": "column:need", "remainder": True}))
+    from_csv = shares(allocate(load_config(config)), "formula_need")
+    book = xlsxwriter.Workbook(str(tmp_path / "schools.xlsx"))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, list(rows[0]))
+    for r, (sid, value) in enumerate(needs.items(), start=1):
+        sheet.write_row(r, 0, [sid, f"School {sid}", "K1", 0, value])  # (the need as a number cell, as typed)
+    book.close()
+    cfg = yaml.safe_load(config.read_text())
+    cfg["inputs"]["schools"] = {"path": "schools.xlsx"}
+    config.write_text(yaml.safe_dump(cfg))
+    from_xlsx = shares(allocate(load_config(config)), "formula_need")
+    assert from_csv == from_xlsx == {"S1": 38336, "S2": 108409357, "S3": 15009096}
+
+
+def test_an_amount_over_8_million_pounds_in_an_excel_number_cell_is_read_as_excel_shows_it__spec_5(tmp_path):
+    """An SSA of £8,394,227.56 typed in a workbook was refused as "8394227.560000001" has more than two decimal
+    places (the float's noise at nine places), which Excel never shows; the CSV of the same figure ran."""
+    import xlsxwriter
+
+    config = write_run(tmp_path, schools=table([school("S1"), school("S2")]), statements=NOBODY,
+                       budget={"pupil_specific_pot": "100000", "sen_total": "8494227.56"},
+                       formula=rules({"name": "flat", "basis": "per_school", "remainder": True}))
+    book = xlsxwriter.Workbook(str(tmp_path / "schools.xlsx"))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["school_id", "school_name", "cluster_id", "ssa"])
+    sheet.write_row(1, 0, ["S1", "School S1", "K1", 8394227.56])
+    sheet.write_row(2, 0, ["S2", "School S2", "K1", 0])
+    book.close()
+    cfg = yaml.safe_load(config.read_text())
+    cfg["inputs"]["schools"] = {"path": "schools.xlsx"}
+    config.write_text(yaml.safe_dump(cfg))
+    r = allocate(load_config(config))
+    assert shares(r, "ssa") == {"S1": 839422756, "S2": 0}
+
+
 def test_a_need_rate_is_taken_on_the_exact_units_and_rounded_once__spec_1(tmp_path):
     # rate £1000 × (0.0000005 + 0.0000005) = £0.001 → 0.1p → 0p; to millionths each was 0.000001 → 0.2p → 0p too,
     # but £100 000 × 0.1234565 = £12,345.65 exactly (millionths would have said 0.123457 → £12,345.70).

@@ -525,6 +525,18 @@ def test_semicolon_tab_and_pipe_separated_files__spec_7(tmp_path, sep, first):
     assert frame.select("school_id", "annual_amount").row(0) == ("A", 123400)
 
 
+def test_excels_sep_line_is_not_a_row_so_rows_are_numbered_as_excel_shows_them__spec_5(tmp_path):
+    """Excel opens a CSV whose first line is `sep=,` with that line read and hidden: the header is row 1. senrun
+    had counted it, so every row it named was one below the row Excel showed. With a UTF-8 byte-order mark
+    before it, Excel shows the line as a row, and so does senrun."""
+    body = "school_id,school_name,cluster_id\n1,A,C1\n1,B,C1\n"
+    for text, rows in (("sep=,\n" + body, [2, 3]), ("sep=,\r\n" + body, [2, 3]), ("\ufeffsep=,\n" + body, [3, 4]),
+                       (body, [2, 3])):
+        table, issues = read(csv_file(tmp_path, text), "schools")
+        assert table.frame["_row"].to_list() == rows, text
+        assert table.frame["school_name"].to_list() == ["A", "B"] and not issues.errors
+
+
 def test_a_comma_csv_with_semicolons_inside_quoted_names(tmp_path):
     text = "school_id,school_name,cluster_id\n1,\"St Mary's; St John's; St Paul's; Federated\",C1\n"
     assert read_ok(csv_file(tmp_path, text), "schools")["cluster_id"].to_list() == ["C1"]
@@ -1007,3 +1019,20 @@ def test_a_totals_row_labelled_in_a_date_column_is_skipped_as_one_labelled_in_a_
     assert not issues.errors, [str(i) for i in issues.errors]
     assert [(i.code, i.row, i.column, i.value) for i in issues.items] == [("totals_row", 4, column, "Total")]
     assert table.frame["annual_amount"].to_list() == [987654, 840000]
+
+
+def test_a_workbooks_number_cells_are_read_to_the_15_digits_excel_shows_and_its_text_cells_as_typed__spec_1_5(
+        tmp_path):
+    """calamine gives a number cell as text to nine decimal places: 0.0461494499214 came as 0.04614945, 1/3 as
+    0.333333333, 1e-10 as 0 and 8394227.56 as 8394227.560000001 (docs/inputs.md: "Excel number cells are read at
+    the value Excel shows to full precision").  Text cells beside them, a date cell and a whole number are as
+    they were."""
+    from senrun.inputs.excel import read_sheet
+
+    path = xlsx_file(tmp_path, {"S": [["need", "money"], [0.0461494499214, 8394227.56], [1 / 3, 12.5],
+                                      [1e-10, "2.5000000001"], ["0123", 3], ["0.1234567891234", date(2020, 1, 2)],
+                                      [0.1 + 0.2, 9908.700000000001]]})
+    frame, _ = read_sheet(path, None)
+    assert frame.rows() == [("need", "money"), ("0.0461494499214", "8394227.56"), ("0.333333333333333", "12.5"),
+                            ("1e-10", "2.5000000001"), ("0123", "3"), ("0.1234567891234", "2020-01-02 00:00:00"),
+                            ("0.3", "9908.7")]

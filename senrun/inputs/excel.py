@@ -64,6 +64,13 @@ _CONTENT = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})\d+"[^>]*?(?<!/)>\s
                       rb'(?:<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)\s*)?<(?:\w+:)?(?:v>\s*[^<\s]|is>)')
 
 
+#: How calamine gives a number cell as text: to nine decimal places (`{:.9}`), its zeros trimmed.  Digits are lost:
+#: a need share 0.000117873981997 reads 0.000117874, 0.0461494499214 reads 0.04614945, 1/3 reads 0.333333333, and
+#: 8394227.56 reads 8394227.560000001 (the float's noise, seven digits or more before the point).  A column holding
+#: a text of three decimals or more (a need column; not money, not ids, not dates) is read again as numbers.
+_PLACES = r"^[-+]?\d*\.\d{3,}$"
+
+
 class Unreadable(Exception):
     """The file cannot be read as what it claims to be; the message says why, for a person, and `row`
     (as Excel numbers it) where, when known."""
@@ -152,6 +159,7 @@ def read_sheet_found(path: Path | bytes, sheet: str | None) -> SheetRead:
     try:
         reader = fastexcel.read_excel(data)
         frame = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string").to_polars()
+        frame = _with_exact_numbers(reader, name, frame)
     except Exception as exc:  # calamine raises its own types for corrupt files
         raise Unreadable(f"could not be opened as an Excel workbook ({first_line(exc)})") from None
     if frame.height == 0:
@@ -540,6 +548,32 @@ def _first_content_col(book: zipfile.ZipFile, part: str) -> int:
             first = min(columns | ({first} if first is not None else set()), default=None)
             tail = data[-_OVERLAP:]
     return first or 0
+
+
+def _with_exact_numbers(reader, name: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """Each number cell calamine gave to nine decimal places at the value Excel shows at full precision, 15
+    significant digits, as a Parquet float is read (cells.as_text): 0.1 + 0.2 is 0.3, and a need share keeps every
+    digit written (SPEC §1).  Only the columns holding a text of three decimals or more (`_PLACES`) are read again,
+    as numbers; a cell is changed where its text is calamine's nine places of that number and 15 digits say more
+    (a text cell, `0123` or `0.5 `, is as typed)."""
+    places = pl.col(pl.String).str.contains(_PLACES).any()
+    columns = [c for c, found in frame.select(places).row(0, named=True).items() if found] if frame.height else []
+    if not columns:
+        return frame
+    numbers = reader.load_sheet(name, header_row=None, skip_rows=0, use_columns=columns,
+                                dtypes=dict.fromkeys(columns, "float")).to_polars()
+    if numbers.height != frame.height:
+        return frame
+    changed = {}
+    for c in columns:
+        exact = numbers[c].round_sig_figs(15).cast(pl.String)
+        nine = numbers[c].round(9)
+        text = frame[c]
+        typed = text.cast(pl.Float64, strict=False)
+        calamines = (typed == nine) & (text.str.contains(".", literal=True) | ((text == "0") & (numbers[c] != 0)))
+        changed[c] = pl.select(pl.when(calamines.fill_null(False) & (exact != text)).then(exact).otherwise(text)
+                               .alias(c)).to_series()
+    return frame.with_columns(changed.values())
 
 
 def _with_failed_cells(frame: pl.DataFrame, failed: dict, first_col: int) -> pl.DataFrame:

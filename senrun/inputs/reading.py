@@ -671,13 +671,22 @@ def unclosed_quote(data: bytes) -> int | None:
     return opened
 
 
+#: Excel's first line naming a CSV's separator (`sep=;`): Excel takes it as an instruction and shows the header
+#: below it as row 1, so rows are counted from there (not where a UTF-8 byte-order mark comes first: Excel then
+#: shows the line as a row of its own, and so does senrun).
+_SEP_LINE = re.compile(rb"sep=[^\r\n]\r?\n", re.IGNORECASE)
+
+
 def _csv(snap: Snapshot, find_header, encoding: str | None = None) -> Raw:
     data, sha = snap.data, snap.sha256
     if _is_blank(data):
         raise Unreadable("is empty")
+    marked = data[:3] == b"\xef\xbb\xbf"
     data = _utf8(data, encoding)
     if b"\r" in data and b"\n" not in data:  # "CSV (Macintosh)" ends lines with a bare CR
         data = data.replace(b"\r", b"\n")
+    if not marked and _SEP_LINE.match(data):  # Excel's `sep=,`: Excel reads it and does not show it as a row
+        data = data[data.index(b"\n") + 1:]
     if data.rstrip(b"\r\n").endswith(b"\x1a"):  # an old DOS end-of-file mark (Ctrl-Z): not a row
         data = data.rstrip(b"\r\n").rstrip(b"\x1a") + b"\n"
     rows, sep, lines_above = _top_rows(data)
