@@ -40,8 +40,8 @@ def parse_need_column(schools: Table, name: str, issues: Issues, cfg: Config) ->
         value = exact_number(raw)
         if value is None:
             issues.error("bad_value", f'"{raw}" is not a number of units from 0 to {MAX_UNITS:,} with at most '
-                         f"{MAX_DECIMALS} decimal places", **schools.where(name, row),
-                         expected=f"a number of units, 0 to {MAX_UNITS:,}")
+                         f"{MAX_DECIMALS} decimal places" + (_ROUND_IT if _too_many_places(raw) else ""),
+                         **schools.where(name, row), expected=f"a number of units, 0 to {MAX_UNITS:,}")
         else:
             total += value
         exact.append(format(value, "f") if value is not None else "0")
@@ -94,6 +94,21 @@ def _as_written(number: float) -> str:
 
 #: The most decimal places a need value may have (its units are whole 10^-15ths at the finest).
 MAX_DECIMALS = 15
+
+
+#: Said of a need value with more decimal places than senrun takes: most often a formula's result (a share of a total,
+#: 1/30 is 0.0333333333333333 to the 15 digits Excel shows: 16 places).
+_ROUND_IT = (": a formula's result, or a figure exported in full? Round the column to 15 places or fewer where it "
+             "is worked out (in Excel, =ROUND(…, 12)), so that the figure senrun shares by is the one you see")
+
+
+def _too_many_places(raw: str | None) -> bool:
+    """Whether a need cell is a number of 0 or more refused only for its decimal places."""
+    try:
+        value = Decimal((raw or "").strip().replace(",", ""))
+    except InvalidOperation:
+        return False
+    return value.is_finite() and 0 <= value <= MAX_UNITS and -value.normalize().as_tuple().exponent > MAX_DECIMALS
 
 
 def exact_number(raw: str | None) -> Decimal | None:

@@ -88,6 +88,21 @@ def test_a_need_column_of_excel_number_cells_is_used_to_every_digit_excel_shows_
     assert from_csv == from_xlsx == {"S1": 38336, "S2": 108409357, "S3": 15009096}
 
 
+def test_a_need_value_of_more_than_15_places_is_an_error_that_says_to_round_it_where_it_is_worked_out__spec_1(
+        tmp_path):
+    """1/30 to the 15 digits Excel shows is 0.0333333333333333, 16 places: refused (a need value is used to every
+    digit, at most 15 places), with only "is not a number of units … with at most 15 decimal places", which did not
+    say what to do. A word in the cell is told as before."""
+    rows = [school("S1", need="0.0333333333333333"), school("S2", need="lots")]
+    config = write_run(tmp_path, schools=table(rows), statements=NOBODY,
+                       formula=rules({"name": "need", "basis": "column:need", "remainder": True}))
+    with pytest.raises(SenrunError) as err:
+        allocate(load_config(config))
+    places, word = sorted((e for e in err.value.errors if e.code == "bad_value"), key=lambda e: e.row)
+    assert (places.row, places.column) == (2, "need") and "=ROUND(…, 12)" in places.message
+    assert word.row == 3 and "ROUND" not in word.message
+
+
 def test_an_amount_over_8_million_pounds_in_an_excel_number_cell_is_read_as_excel_shows_it__spec_5(tmp_path):
     """An SSA of £8,394,227.56 typed in a workbook was refused as "8394227.560000001" has more than two decimal
     places (the float's noise at nine places), which Excel never shows; the CSV of the same figure ran."""
