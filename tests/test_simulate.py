@@ -492,14 +492,29 @@ def test_a_set_value_with_a_thousands_comma_is_refused_saying_commas_separate_va
     assert "commas separate the values" in str(caught.value) and words in str(caught.value)
 
 
-@pytest.mark.parametrize("option,written", [("phases.middle=[5, 7]", "phases: {middle: [5, 7]}"),
-                                            ("budget={pupil_specific_pot: 5}", "budget: {pupil_specific_pot: 5}")])
-def test_a_set_value_that_is_a_list_or_a_mapping_is_told_to_go_in_a_scenario_file__docs_simulate_md(option, written):
+@pytest.mark.parametrize("option,written", [
+    ("phases.middle=[5, 7]", "phases: {middle: [5, 7]}"),
+    ("budget={pupil_specific_pot: 5}", "budget: {pupil_specific_pot: 5}"),
+    # an element's or a top-slice's key: the line had nested its name as a key ("per_pupil: {nc_years: [0, 6]}"), which
+    # the scenario file then refused as an unknown key
+    ("per_pupil.nc_years=[0, 6]", "formula: {elements: [{name: per_pupil, nc_years: [0, 6]}]}"),
+    ("formula.elements.per_pupil.nc_years=[0,6]", "formula: {elements: [{name: per_pupil, nc_years: [0,6]}]}"),
+])
+def test_a_set_value_that_is_a_list_or_a_mapping_is_told_to_go_in_a_scenario_file__docs_simulate_md(
+        tmp_path, option, written):
     """`--set 'phases.middle=[5, 7]'` was split at its comma into two scenarios, `[5` and `7]`, each refused with
-    "must be [first, last]": --set gives each scenario one value, and the message now writes the scenario file's line."""
+    "must be [first, last]": --set gives each scenario one value, and the message now writes the scenario file's line,
+    which simulate takes as written."""
     with pytest.raises(SetOptionError) as caught:
         sweep_overlays(BASE_RAW, [option])
     assert "not a list or a mapping: write it in a scenario file, " + written in str(caught.value)
+    if "nc_years" in option:  # the line, as a scenario file, sets the element's own years
+        base = load_config(write_run(tmp_path, statements=[statement("B801200005001", "2005-05-05")]))
+        with pytest.raises(SetOptionError) as told:
+            sweep_overlays(base.raw, [option])
+        line = str(told.value).split("scenario file, ")[1].split(" (docs/simulate.md)")[0]
+        _, cfg = load_scenario(base, scenario_file(tmp_path, "years.yaml", line + "\n"))
+        assert [e.nc_years for e in cfg.elements if e.name == "per_pupil"] == [(0, 6)]
 
 
 def test_a_set_key_in_other_capitals_or_with_spaces_is_told_the_name_meant_or_read_as_it():

@@ -343,16 +343,31 @@ def parse_value(text: str) -> Any:
     return t
 
 
-def parse_set(option: str) -> tuple[str, list[str]]:
-    """`lump_sum.rate=0,5000,10000` → ('lump_sum.rate', ['0', '5000', '10000'])."""
+class _Written:
+    """A value as the user wrote it, put in a scenario file's line (`_flow`) as it is."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _flow(value: Any) -> str:
+    """An overlay as one line of a scenario file, in YAML's flow style: `formula: {elements: [{name: x, …}]}`."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    return value.text if isinstance(value, _Written) else str(value)
+
+
+def parse_set(option: str, base_raw: dict | None = None) -> tuple[str, list[str]]:
+    """`lump_sum.rate=0,5000,10000` → ('lump_sum.rate', ['0', '5000', '10000']).  `base_raw`: the base config,
+    whose element and top-slice names say where a list or a mapping given to --set goes in a scenario file."""
     key, sep, values = option.partition("=")
     key = ".".join(part.strip() for part in key.split("."))  # (`lump_sum . rate`: the spaces are no part of a name)
     if sep and key and values.strip().startswith(("[", "{")):  # (its commas would split it into scenarios)
-        nested = values.strip()
-        for part in reversed(key.split(".")):
-            nested = f"{{{part}: {nested}}}"
+        line = _flow(set_overlay(base_raw or {}, key, _Written(values.strip())))  # (the file's line, as a key would be)
         raise SetOptionError(f"--set {option!r}: --set gives each scenario one value, not a list or a mapping: write "
-                             f"it in a scenario file, {nested[1:-1]} (docs/simulate.md), and give that as --scenario")
+                             f"it in a scenario file, {line[1:-1]} (docs/simulate.md), and give that as --scenario")
     texts = [v.strip() for v in values.split(",")]
     if not sep or not key or not all(texts):
         raise SetOptionError(f"--set {option!r}: expected KEY=V1,V2,… such as lump_sum.rate=0,5000,10000")
@@ -443,7 +458,7 @@ def sweep_overlays(base_raw: dict, options: list[str]) -> list[tuple[str, dict]]
         return []
     axes, given = [], {}
     for option in options:
-        key, texts = parse_set(option)
+        key, texts = parse_set(option, base_raw)
         if key in given:  # each point would take the last option's value, named after both
             first, before = given[key]
             raise SetOptionError(f"--set {key} is given twice ({first!r} and {option!r}): give all its values in "
