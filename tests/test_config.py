@@ -245,6 +245,17 @@ def test_broken_yaml_gives_the_line(tmp_path):
     assert issue.row == 2 and "not valid YAML" in issue.message
 
 
+def test_a_line_out_of_step_in_an_indented_list_is_told_at_that_line_not_where_the_block_began(tmp_path):
+    """`  - oops` two lines under `  elements:` was told at the `elements:` line ("› line 2"), though the message
+    itself said "found '-' on line 4": in an indented block the line out of step is the one to look at. An
+    unclosed `{` is still told where it opened."""
+    text = "formula:\n  elements:\n    - {name: lump_sum, basis: per_school, rate: 5000}\n  - oops\n"
+    issue = only_problem(tmp_path, text)
+    assert issue.row == 4 and "found '-' on line 4" in issue.message
+    issue = only_problem(tmp_path, "formula:\n  elements:\n    - {name: lump_sum, rate: 6000\n")
+    assert issue.row == 3 and "flow mapping" in issue.message
+
+
 def test_an_alias_bomb_is_refused_quickly(tmp_path):
     lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     for prev, name in zip("abcdefgh", "bcdefghi"):

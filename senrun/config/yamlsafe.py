@@ -203,7 +203,8 @@ def first_line(exc: Exception) -> str:
 
 def _syntax_problem(exc: yaml.YAMLError) -> YamlProblem:
     """Where the YAML broke: the line the parser noticed, and the line where the construct it was
-    reading began (an unclosed `{` is usually there), which is the one to look at."""
+    reading began (an unclosed `{` or quote is usually there), which is the one to look at; but in an indented
+    block (a mapping or a list, its lines one under another) the line noticed is the one out of line."""
     mark, context = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
     problem = str(getattr(exc, "problem", None) or exc)
     if mark is not None and ("'\\t'" in problem or " tab " in problem):  # the parser's words for a tab
@@ -213,7 +214,8 @@ def _syntax_problem(exc: yaml.YAMLError) -> YamlProblem:
         text += f" on line {mark.line + 1}"
     if context is not None and getattr(exc, "context", None):
         text += f" ({exc.context} that starts on line {context.line + 1})"
-        return YamlProblem(text, context.line + 1)
+        block = exc.context.startswith("while parsing a block") and mark is not None
+        return YamlProblem(text, mark.line + 1 if block else context.line + 1)
     return YamlProblem(text, mark.line + 1 if mark else None)
 
 

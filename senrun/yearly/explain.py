@@ -419,7 +419,8 @@ def _succession_words(r: dict) -> str:
     school closed with no successor (SPEC §11.1); nothing, where another rule had stopped the PSF by the first
     succession's date (a line held there continues at the successor: one no longer held is not carried on)."""
     first = date.fromisoformat(r["succession"][len("from "):len("from ") + 10])  # "from 2014-09-01 …"
-    if r["reason"] not in ("continuing", "post_policy_statement", "school_closed") and r["stop_date"] <= first:
+    if (r["reason"] not in ("continuing", "post_policy_statement", "school_closed") and r["stop_date"] is not None
+            and r["stop_date"] <= first):
         return f"no effect — PSF had already stopped ({r['reason']}, on {r['stop_date']})"
     converted = " at " in r["succession"]  # "from … at <successor> (…)": a conversion or amalgamation
     closed = r.get("stop_school_closed") is not None
