@@ -181,6 +181,20 @@ def test_init_on_the_sample_maps_every_column_surely_and_validates(tmp_path):
     assert run_validation(out).errors == []
 
 
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])
+def test_a_csv_with_excels_sep_line_is_drafted_with_its_header_as_row_1_and_validates_as_drafted__spec_5(tmp_path,
+                                                                                                       end):
+    """Excel reads a first line `sep=,` and shows the header below it as row 1, as senrun reads the file; init had
+    counted the line, so its draft said `header_row: 2`, the first child's row, and validate found no columns."""
+    files = council_files(tmp_path / "council")
+    census = files / "Spring census.csv"
+    census.write_bytes(("sep=," + end + census.read_text().replace("\n", end)).encode())
+    result, out = _init(tmp_path, files)
+    assert result.exit_code == 0, result.output
+    assert "header_row" not in out.read_text().split("Spring census.csv")[1].split("columns:")[0]
+    assert run_validation(out).errors == []
+
+
 def test_init_does_not_replace_an_existing_config(tmp_path):
     out = tmp_path / "senrun.yaml"
     out.write_text("mine")

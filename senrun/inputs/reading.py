@@ -677,6 +677,12 @@ def unclosed_quote(data: bytes) -> int | None:
 _SEP_LINE = re.compile(rb"sep=[^\r\n]\r?\n", re.IGNORECASE)
 
 
+def without_sep_line(data: bytes, marked: bool) -> bytes:
+    """A CSV's text (UTF-8, lines ending in LF) without Excel's `sep=,` line, which Excel reads and does not show as
+    a row (`_SEP_LINE`); `marked`: the file began with a UTF-8 byte-order mark, when Excel shows the line."""
+    return data[data.index(b"\n") + 1:] if not marked and _SEP_LINE.match(data) else data
+
+
 def _csv(snap: Snapshot, find_header, encoding: str | None = None) -> Raw:
     data, sha = snap.data, snap.sha256
     if _is_blank(data):
@@ -685,8 +691,7 @@ def _csv(snap: Snapshot, find_header, encoding: str | None = None) -> Raw:
     data = _utf8(data, encoding)
     if b"\r" in data and b"\n" not in data:  # "CSV (Macintosh)" ends lines with a bare CR
         data = data.replace(b"\r", b"\n")
-    if not marked and _SEP_LINE.match(data):  # Excel's `sep=,`: Excel reads it and does not show it as a row
-        data = data[data.index(b"\n") + 1:]
+    data = without_sep_line(data, marked)
     if data.rstrip(b"\r\n").endswith(b"\x1a"):  # an old DOS end-of-file mark (Ctrl-Z): not a row
         data = data.rstrip(b"\r\n").rstrip(b"\x1a") + b"\n"
     rows, sep, lines_above = _top_rows(data)

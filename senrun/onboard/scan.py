@@ -101,10 +101,13 @@ def _csv_rows(path: Path) -> list[list[str | None]]:
     """The top rows of a text file, decoded as the inputs' reader decodes it (Unreadable, in words, for a
     file that is not text); lines may end in CR LF, LF or a bare CR."""
     from ..inputs.excel import Unreadable
-    from ..inputs.reading import text_utf8
+    from ..inputs.reading import text_utf8, without_sep_line
 
     data = path.read_bytes()[: 64 * 1024 * 1024]
-    text = text_utf8(data).decode("utf-8", errors="replace")
+    utf8 = text_utf8(data)
+    # (Excel's `sep=,` line is no row, as the inputs are read: the header below it is row 1)
+    lines = utf8.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    text = without_sep_line(lines, data[:3] == b"\xef\xbb\xbf").decode("utf-8", errors="replace")
     try:
         dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|")
     except csv.Error:
