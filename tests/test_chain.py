@@ -10,6 +10,7 @@ is in — run the whole chain through the command line and compare every line.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -232,6 +233,13 @@ def test_the_seven_year_chain_run_year_by_year_with_its_register_matches_planted
         run = runner.invoke(app, args)
         assert run.exit_code == 0, (year, run.output)
         _compare(_planted(chain, year), pl.read_csv(out / "psf.csv", infer_schema=False), year)
+        # a child stopped last year back in this year's census is told (`resurrected`) only where planted so: the
+        # unrecorded move's child had come back to its PSF school's census in January 2015, unplanned
+        census = set(pl.read_csv(chain / year / "census.csv", infer_schema=False)["UPN"].to_list())
+        planted = _planted(chain, year).filter((pl.col("case") == "resurrected")
+                                               & (pl.col("reason") == "stopped_last_year"))
+        told = json.loads((out / "manifest.json").read_text())["warnings"]["by_code"].get("resurrected", 0)
+        assert told == len(set(planted["upn"].to_list()) & census), year
         before = out
 
 

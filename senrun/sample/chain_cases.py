@@ -119,8 +119,10 @@ def plant_cases(rng: np.random.Generator, roles: dict[str, str], census_dates: d
                 {"2014-15": []}),
         Planted(h("missing_from_statements", r["stable"], 1, missing_from="2015-16"),
                 {y: [] for y in census_dates if y >= "2015-16"}),
+        # (found at another school in January 2015, the child has left the PSF school: in no later census there,
+        # or the year after would be told as a child stopped last year back in its census, `resurrected`)
         Planted(h("unrecorded_move", r["stable"], 3, census_stop={"2014-15": "casual_move"}),
-                {"2014-15": [(r["convert_links"], "C")]}),
+                {"2014-15": [(r["convert_links"], "C")], **{y: [] for y in census_dates if y > "2014-15"}}),
         Planted(h("ssmn", r["stable"], 3, stream="SSMN")),
         Planted(h("moved_june_2012", r["stable"], 3, moves=[(D(2012, 6, 12), r["convert_links"], r["stable"], "casual")]),
                 {"2012-13": [(r["convert_links"], "C")]}),
