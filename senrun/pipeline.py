@@ -868,12 +868,14 @@ def _clusters_frame(schools: pl.DataFrame, inside: pl.Series, elements) -> pl.Da
 def _released_frame(psf: PsfFrames) -> pl.DataFrame:
     """By reason: how many statement rows, their annual PSF, paid and released in the period.  A row's annual PSF
     is its rate at its last line's end, as psf.csv and the returns give it: an amendment or an EHC transfer that
-    changed the rate in the year counts at its new rate, not the history's first."""
+    changed the rate in the year counts at its new rate, not the history's first.  A row with no line of its own
+    is not counted: a statement ceased and reissued whose child stopped last year is one line, `stopped_last_year`,
+    in psf.csv (SPEC §11.4: one line a history), and one statement here, as there."""
     last_rate = (psf.lines.lazy().sort(ROW, pl.col("paid_to").fill_null(date(1, 1, 1)))
                  .group_by(ROW).agg(pl.col("annual_amount").last().alias("_rate")))
-    rows = (psf.rows.lazy().join(last_rate, on=ROW, how="left")
+    rows = (psf.rows.lazy().join(last_rate, on=ROW, how="inner")
             .group_by("reason").agg(pl.len().cast(pl.Int64).alias("statements"),
-                                    pl.coalesce("_rate", "annual_amount").sum().alias("annual_amount")))
+                                    pl.col("_rate").sum().alias("annual_amount")))
     paid = psf.lines.lazy().group_by("reason").agg(pl.col("paid_amount").sum(), pl.col("released_amount").sum())
     return collect(rows.join(paid, on="reason", how="left").sort("reason"))
 

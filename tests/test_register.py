@@ -266,6 +266,18 @@ def test_a_reissue_that_stopped_last_year_holds_its_statement_stopped__spec_11_4
     assert {line[3] for line in lines_of(r, U1)} == {"stopped_last_year"}
 
 
+def test_a_ceased_and_reissued_statement_held_stopped_is_one_statement_on_the_released_sheet_as_in_psf_csv__spec_11_4(
+        tmp_path):
+    """The child's (upn, stream) stopped last year: its two statement rows this year (ceased in 2011, reissued in
+    2012) are one line, stopped_last_year, in psf.csv, but the Released sheet counted two statements and both rows'
+    annual PSF (£14,400.00 against psf.csv's £8,400.00), so the two could not be reconciled."""
+    register = last_year(tmp_path, left(reason="ceased"), {**left(reason="not_in_census"), "annual_amount": "6000.00"})
+    r = reissued_run(tmp_path, register)
+    stopped = r.psf.filter(pl.col("reason") == "stopped_last_year")
+    [row] = r.released.filter(pl.col("reason") == "stopped_last_year").to_dicts()
+    assert (row["statements"], row["annual_amount"]) == (stopped.height, int(stopped["annual_amount"].sum())) == (1, 840000)
+
+
 def test_a_child_paid_last_year_and_missing_from_this_years_statements_is_a_warning_not_a_line__spec_11_4(tmp_path):
     register = last_year(tmp_path, {"upn": U1}, {"upn": U2})
     r = run_with(tmp_path, register, statements=[statement(U1, "2005-05-05")])
