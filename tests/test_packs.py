@@ -371,3 +371,60 @@ def test_a_packs_cluster_sheet_prints_upright_on_one_page_and_its_tables_one_pag
         ("portrait", True, w, h) for w in (None, 1) for h in (None, 1)}
     schools = book["Schools"]
     assert schools.page_setup.orientation == "landscape" and schools.page_setup.fitToHeight == 0
+
+
+def test_a_summary_label_wider_than_column_a_wraps_on_a_row_tall_enough_not_cut_by_the_figure_beside_it(run):
+    """"Paid to schools (SEN total less the top-slices): the Schools sheet's total" showed as "… the Schools she",
+    and a kind of warning such as "child with PSF found at another school (unrecorded casual move)" as "… casual m":
+    column A is 52 wide and its figure stands in column B. A label that needs more lines wraps on a taller row."""
+    import openpyxl
+
+    from senrun.outputs.xlsx import lines_height, lines_in
+
+    result, out = run
+    ws = openpyxl.load_workbook(out / "allocations.xlsx")["Summary"]
+    width, seen = ws.column_dimensions["A"].width, 0
+    for row in range(2, ws.max_row + 1):
+        text, beside = ws.cell(row, 1).value, ws.cell(row, 2).value
+        if not isinstance(text, str) or beside is None or lines_in(text, width) == 1:
+            continue
+        seen += 1
+        assert ws.cell(row, 1).alignment.wrap_text, (row, text)
+        assert (ws.row_dimensions[row].height or 0) >= lines_height(lines_in(text, width)), (row, text)
+    assert seen >= 2  # (the "Paid to schools" line and the sample's warning of an unrecorded casual move)
+
+
+def test_every_note_on_a_packs_cluster_sheet_is_on_a_row_tall_enough_for_all_its_lines__faq_2_13_18(run):
+    """"A school's cluster share is notional: … (FAQ 2, 13, 18)." takes three lines in column A but its row was
+    two lines high in every pack, so "(FAQ 2, 13, 18)." was neither seen nor printed."""
+    import openpyxl
+
+    from senrun.outputs.xlsx import lines_height, lines_in
+
+    result, out = run
+    for path in sorted((out / "clusters").glob("*.xlsx"))[:5]:
+        ws = openpyxl.load_workbook(path)["Cluster"]
+        width = ws.column_dimensions["A"].width
+        for row in range(2, ws.max_row + 1):
+            cell = ws.cell(row, 1)
+            if isinstance(cell.value, str) and cell.alignment.wrap_text:
+                assert ws.row_dimensions[row].height >= lines_height(lines_in(cell.value, width)), (path.name, row)
+
+
+def test_a_packs_run_off_title_prints_whole_within_the_tables_columns(run):
+    """The PSF run-off sheet's title ran to 138 characters across the empty columns beyond its table's three, which
+    do not print: the page stopped at "…(whether or not it continues), ". The title fits within the table's columns
+    and the note below the table, wrapped across them on a row tall enough, says what each year counts."""
+    import openpyxl
+
+    from senrun.outputs.xlsx import BOLD_PIXELS, CELL_PADDING, lines_height, lines_in
+
+    result, out = run
+    for path in sorted((out / "clusters").glob("*.xlsx"))[:5]:
+        ws = openpyxl.load_workbook(path)["PSF run-off"]
+        widths = sum(ws.column_dimensions[c].width for c in "ABC")
+        assert len(ws["A1"].value) * BOLD_PIXELS <= widths * 7 - CELL_PADDING, ws["A1"].value
+        [merged] = ws.merged_cells.ranges
+        note = ws.cell(merged.min_row, 1).value
+        assert "whether or not it continues" in note and "still protected" in note
+        assert ws.row_dimensions[merged.min_row].height >= lines_height(lines_in(note, widths))

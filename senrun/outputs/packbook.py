@@ -127,22 +127,30 @@ def draw_pack(sheets: list[Worksheet], fmt: PackFormats, task: PackTask) -> None
                 wrapped_columns=(1,))
     if not task.profile.rows:
         profile.write_string(2, 0, "No pupil-level census: no profile.")
-    runoff.write_string(0, 0, "PSF run-off: the children paid PSF this year (whether or not it continues), "
-                       "then those still protected in each later year, and their PSF", fmt.bold)
+    # (the title within the table's three columns, which are what prints: its whole story is in the note below)
+    runoff.write_string(0, 0, "PSF run-off: this year and the later years", fmt.bold)
     write_table(runoff, fmt, task.runoff, 1, fmt.wrapped, widths=(40,))
     note = 3 + len(task.runoff.rows)
-    runoff.merge_range(note, 0, note, 2, "Later years assume no new statements, moves or ceasings beyond those "
-                       "already recorded: the ceasings, amendments, managed and casual moves and schools' successors "
-                       "recorded are followed, so each protected child is paid at the rate recorded for that year, at "
-                       "the school their recorded managed moves take them to, or its successor, until the end of "
-                       "their protected phase (FAQ 3–6, 8).", fmt.wrap)
-    runoff.set_row(note, 90)
+    runoff.merge_range(note, 0, note, 2, RUNOFF_NOTE, fmt.wrap)
+    runoff.set_row(note, lines_height(lines_in(RUNOFF_NOTE, RUNOFF_WIDTH)))
     finish_sheets(sheets, task.footer)
+
+
+#: The PSF run-off sheet's note, under its table (merged across its three columns, RUNOFF_WIDTH wide).
+RUNOFF_NOTE = ("This year: the children paid any PSF at the cluster's schools this year, whether or not it continues, "
+               "and their PSF. Each later year: those still protected, and their PSF. Later years assume no new "
+               "statements, moves or ceasings beyond those already recorded: the ceasings, amendments, managed and "
+               "casual moves and schools' successors recorded are followed, so each protected child is paid at the "
+               "rate recorded for that year, at the school their recorded managed moves take them to, or its "
+               "successor, until the end of their protected phase (FAQ 3–6, 8).")
+RUNOFF_WIDTH = 40 + 14 + 14
+#: The Cluster sheet's column A, where its labels and notes wrap.
+LABEL_WIDTH = 58
 
 
 def cluster_sheet(ws: Worksheet, fmt: Formats, task: PackTask) -> None:
     """The title and the lines: the cluster's figures, top-slices, last year, the note."""
-    ws.set_column(0, 0, 58)
+    ws.set_column(0, 0, LABEL_WIDTH)
     ws.set_column(1, 1, 20)
     ws.write_string(0, 0, task.title, fmt.title)
     for row, line in enumerate(task.lines, start=1):
@@ -151,8 +159,8 @@ def cluster_sheet(ws: Worksheet, fmt: Formats, task: PackTask) -> None:
         label, value, kind = line
         long = kind != "heading" and kind not in NOTES and len(label) > LABEL_ROOM  # wrapped on two lines, not cut
         ws.write_string(row, 0, label, fmt.bold if kind == "heading" else fmt.wrap if kind in NOTES or long else None)
-        if kind in NOTES or long:
-            ws.set_row(row, NOTES.get(kind, NOTES["note"]))  # its lines of wrapped text
+        if kind in NOTES or long:  # its lines of wrapped text, as many as it takes at the column's width
+            ws.set_row(row, max(NOTES.get(kind, NOTES["note"]), lines_height(lines_in(label, LABEL_WIDTH))))
         if kind == "heading" or kind in NOTES:
             continue
         if value is None:

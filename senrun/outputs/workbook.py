@@ -21,8 +21,8 @@ from .tables import write_frame, write_table_sheet
 from .charts import SCHOOLS_CLUSTERS_SERIES, axis_name, chart_sheet
 from .reconciliation import reconciliation_summary
 from .tablesheet import TableSheet
-from .xlsx import (LINE_POINTS, Formats, close_to_bytes, finish_print, footer, keep_together, new_workbook, page_height,
-                   print_setup, write_header, write_money, write_value)
+from .xlsx import (LINE_POINTS, Formats, close_to_bytes, finish_print, footer, keep_together, lines_height, lines_in,
+                   new_workbook, page_height, print_setup, write_header, write_money, write_value)
 
 SHEET_CSV = {"Clusters": "clusters.csv", "Schools": "schools.csv", "PSF": "psf.csv",
              "Released": "released.csv", "Diff": "diff.csv", "Workings": "workings.csv"}
@@ -105,7 +105,7 @@ def summary_sheet(ws: Worksheet, fmt: Formats, result: RunResult) -> None:
     ws.write_string(1, 1, period_text(result.config.as_dict()))
     ws.write_string(2, 0, "senrun version")
     ws.write_string(2, 1, common.senrun_version())
-    row = identity_block(ws, fmt, result, 4)
+    row, taller = identity_block(ws, fmt, result, 4)
     row = elements_block(ws, fmt, result, row + 1)
     row = text_block(ws, fmt, "Checks passed", list(result.checks) or ["(none recorded)"], row + 1)
     if result.register is not None:  # §11.4: the register in force and each reinstatement
@@ -114,12 +114,24 @@ def summary_sheet(ws: Worksheet, fmt: Formats, result: RunResult) -> None:
     blocks = warnings_block(ws, fmt, result, row + 3)
     # the warnings' tables start a page where they would not fit on the rest of one (they had been split after
     # their header and first row); every row above is one line high but the title's
-    keep_together(ws, (row + 3) * LINE_POINTS + TITLE_EXTRA, blocks, page_height(SUMMARY_WIDTHS))
+    keep_together(ws, (row + 3) * LINE_POINTS + TITLE_EXTRA + taller, blocks, page_height(SUMMARY_WIDTHS))
 
 
 #: The Summary's column widths; and how much taller than a row of text its title's row is, in points.
 SUMMARY_WIDTHS = (52, 22, 16, 16, 16, 16)
 TITLE_EXTRA = 3.75
+
+
+def summary_label(ws: Worksheet, fmt: Formats, row: int, text: str) -> float:
+    """A label in the Summary's column A, beside a figure: wrapped on a row tall enough where it is wider than the
+    column (it had been cut at the figure's edge, on screen and on paper).  Returns the points the row adds."""
+    lines = lines_in(text, SUMMARY_WIDTHS[0])
+    if lines == 1:
+        ws.write_string(row, 0, text)
+        return 0.0
+    ws.write_string(row, 0, text, fmt.text_wrap)
+    ws.set_row(row, lines_height(lines))
+    return lines_height(lines) - LINE_POINTS
 
 
 def reinstated_lines(result: RunResult) -> list[str]:
@@ -141,16 +153,17 @@ def reinstated_lines(result: RunResult) -> list[str]:
     return lines
 
 
-def identity_block(ws: Worksheet, fmt: Formats, result: RunResult, row: int) -> int:
-    """The money identity of SPEC §1 as rows; returns the next free row."""
+def identity_block(ws: Worksheet, fmt: Formats, result: RunResult, row: int) -> tuple[int, float]:
+    """The money identity of SPEC §1 as rows; returns the next free row, and the points its wrapped labels add."""
     t = result.totals
     ws.write_string(row, 0, "Where the pupil specific pot goes", fmt.bold)
     lines = [("Pupil specific pot", t.pupil_specific_pot),
              ("Continuing PSF (paid to schools for protected children)", t.continuing_psf)]
     lines += [(f"Top-slice: {name.replace('_', ' ')}", pence) for name, pence in t.topslices]
     lines += [("Cluster pot (shared by the formula)", t.cluster_pot)]
-    for offset, (label, pence) in enumerate(lines, start=1):
-        ws.write_string(row + offset, 0, label)
+    taller = 0.0
+    for offset, (text, pence) in enumerate(lines, start=1):
+        taller += summary_label(ws, fmt, row + offset, text)
         write_money(ws, row + offset, 1, pence, fmt)
     row += len(lines) + 1
     parts = t.continuing_psf + t.topslices_total + t.cluster_pot
@@ -166,10 +179,10 @@ def identity_block(ws: Worksheet, fmt: Formats, result: RunResult, row: int) -> 
               ("Paid to schools (SEN total less the top-slices): the Schools sheet's total",
                t.sen_total - t.topslices_total),
               ("Released PSF (this period's PSF not paid because it stopped)", t.released_psf)]
-    for offset, (label, pence) in enumerate(others, start=3):
-        ws.write_string(row + offset, 0, label)
+    for offset, (text, pence) in enumerate(others, start=3):
+        taller += summary_label(ws, fmt, row + offset, text)
         write_money(ws, row + offset, 1, pence, fmt)
-    return row + 3 + len(others)
+    return row + 3 + len(others), taller
 
 
 def elements_block(ws: Worksheet, fmt: Formats, result: RunResult, row: int) -> int:
@@ -229,15 +242,15 @@ def warnings_block(ws: Worksheet, fmt: Formats, result: RunResult, row: int) -> 
         return [(row, LINE_POINTS)]
     kinds = frame.group_by("code", maintain_order=True).len().sort("code")
     write_header(ws, row + 1, ["Kind of warning", "How many", "Details"], fmt)
-    r = row + 2
+    r, taller = row + 2, 0.0
     for code, count in kinds.iter_rows():
-        ws.write_string(r, 0, common.warning_words(code))
+        taller += summary_label(ws, fmt, r, common.warning_words(code))
         ws.write_number(r, 1, count, fmt.integer)
         ws.write_string(r, 2, "listed below" if common.warning_is_public(code)
                         else f"about children: see {PUPILS_BOOK} (restricted)")
         r += 1
     public = public_warnings(result)
-    counted = [(row, (r - row) * LINE_POINTS)]
+    counted = [(row, (r - row) * LINE_POINTS + taller)]
     if not public.height:
         return counted
     ws.write_string(r + 1, 0, "Warnings about schools and settings", fmt.bold)
