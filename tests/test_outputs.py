@@ -425,3 +425,26 @@ def test_a_tables_text_wider_than_its_column_wraps_on_a_row_tall_enough_not_cut_
         assert cell.value == name
         assert cell.alignment.wrap_text and ws.cell(row=i, column=1).alignment.wrap_text is not True
         assert ws.row_dimensions[i].height == (30 if name == long else None)
+
+
+def test_a_rate_or_a_per_cent_column_is_as_wide_as_the_text_it_shows_never_hashes(tmp_path):
+    """A Workings sheet whose only rate is a £5,000 lump sum had its Rate column 8.7 wide from the digits "5000.0",
+    though the cell shows "£5,000.00" under the rate format: Excel shows a number wider than its column as ####.
+    A column of rates or per cents is as wide as the widest text its format shows."""
+    from builders import statement, write_run
+    from senrun.config.loader import load_config
+    from senrun.outputs.xlsx import lines_in
+    from senrun.pipeline import allocate
+
+    config = write_run(tmp_path, statements=[statement("B801200005001", "2005-05-05")],
+                       formula={"elements": [{"name": "lump_sum", "basis": "per_school", "rate": 5000},
+                                             {"name": "per_pupil", "basis": "pupils", "remainder": True}]})
+    out = write_outputs(allocate(load_config(config)), tmp_path / "out", returns=False, packs=False)
+    ws = openpyxl.load_workbook(out / "allocations.xlsx")["Workings"]
+    header = [c.value for c in ws[1]]
+    column = header.index("Rate or share") + 1
+    letter = openpyxl.utils.get_column_letter(column)
+    shown = [ws.cell(r, column).value for r in range(2, ws.max_row + 1) if ws.cell(r, column).value is not None]
+    assert shown and set(shown) == {5000}
+    assert lines_in("£5,000.00", ws.column_dimensions[letter].width) == 1
+    assert ws.column_dimensions[letter].width >= len("£5,000.00")

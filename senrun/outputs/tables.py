@@ -62,7 +62,24 @@ def content_width(series: pl.Series) -> int:
         return max(len(f"{series.min():,}"), len(f"{series.max():,}"))
     if dtype == pl.Date or isinstance(dtype, pl.Datetime):
         return 10
+    if (dtype.is_float() or dtype.is_decimal()) and (series.name.endswith("_pct")
+                                                     or series.name in common.RATE_COLUMNS):
+        return shown_number_width(series)
     return int(series.cast(pl.String).str.len_chars().max() or 0)
+
+
+def shown_number_width(series: pl.Series) -> int:
+    """The widest text a column of per cents (`0.00"%"`: 12.50%) or of rates in £ (`£#,##0.00####`: £5,000.00,
+    £2,354.3814) shows: its own digits are narrower, and a number wider than its column shows as ####."""
+    finite = series.cast(pl.Float64).filter(series.cast(pl.Float64).is_finite())
+    if finite.is_empty():
+        return 0
+    low, high = float(finite.min()), float(finite.max())
+    if series.name.endswith("_pct"):
+        return max(len(f"{low:.2f}%"), len(f"{high:.2f}%"))
+    places = series.cast(pl.String).str.split(".").list.get(1, null_on_oob=True).str.len_chars().max() or 0
+    decimals = min(6, max(2, int(places)))
+    return max(len(f"{'-' if v < 0 else ''}£{abs(v):,.{decimals}f}") for v in (low, high))
 
 
 def column_cells(ws: TableSheet, name: str, series: pl.Series, fmt: Formats) -> tuple[pl.Series, int | None, str]:
