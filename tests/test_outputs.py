@@ -134,7 +134,7 @@ def test_the_released_column_says_why_it_is_not_always_annual_less_paid(out):
     assert "stopped in an earlier year (stopped_last_year" in comment.text
     assert "an amendment, an EHC transfer" in comment.text
     summary = [r[0] for r in openpyxl.load_workbook(out / "allocations.xlsx")["Summary"].iter_rows(values_only=True)]
-    assert "Released PSF (this period's PSF not paid because it stopped)" in summary
+    assert "Released PSF (not paid this period: it stopped)" in summary
     assert all(ws.cell(1, i + 1).comment is None for i, h in enumerate(header) if h != "Released (£)")
 
 
@@ -366,7 +366,7 @@ def test_the_summary_says_what_the_schools_are_paid_the_sen_total_less_the_top_s
     write_outputs(result, tmp_path / "out", returns=False)
     summary = {r[0]: r[1] for r in openpyxl.load_workbook(tmp_path / "out" / "allocations.xlsx")["Summary"]
                .iter_rows(values_only=True) if r[0]}
-    paid = summary["Paid to schools (SEN total less the top-slices): the Schools sheet's total"]
+    paid = summary["Paid to schools (SEN total less the top-slices)"]
     assert round(paid * 100) == int(result.schools["total"].sum()) == result.totals.sen_total - \
         result.totals.topslices_total
     assert result.totals.topslices_total > 0  # (the committed sample holds some back)

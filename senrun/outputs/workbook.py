@@ -176,9 +176,9 @@ def identity_block(ws: Worksheet, fmt: Formats, result: RunResult, row: int) -> 
     others = [("School specific allocation (SSA) total", t.ssa_total),
               ("SEN total (SSA + pupil specific pot)", t.sen_total),
               # the Schools and Clusters sheets' totals: the top-slices are held back from the SEN total
-              ("Paid to schools (SEN total less the top-slices): the Schools sheet's total",
+              ("Paid to schools (SEN total less the top-slices)",
                t.sen_total - t.topslices_total),
-              ("Released PSF (this period's PSF not paid because it stopped)", t.released_psf)]
+              ("Released PSF (not paid this period: it stopped)", t.released_psf)]
     for offset, (text, pence) in enumerate(others, start=3):
         taller += summary_label(ws, fmt, row + offset, text)
         write_money(ws, row + offset, 1, pence, fmt)
