@@ -90,9 +90,10 @@ def test_a_need_column_of_excel_number_cells_is_used_to_every_digit_excel_shows_
 
 def test_a_need_value_of_more_than_15_places_is_an_error_that_says_to_round_it_where_it_is_worked_out__spec_1(
         tmp_path):
-    """1/30 to the 15 digits Excel shows is 0.0333333333333333, 16 places: refused (a need value is used to every
-    digit, at most 15 places), with only "is not a number of units … with at most 15 decimal places", which did not
-    say what to do. A word in the cell is told as before."""
+    """A CSV cell of 1/30 exported to 16 places, 0.0333333333333333, is refused (a need value is used to every digit
+    as written, at most 15 places), with only "is not a number of units … with at most 15 decimal places", which did
+    not say what to do. A word in the cell is told as before. (A workbook's number cell or a Parquet float is taken
+    to 15 places: docs/inputs.md.)"""
     rows = [school("S1", need="0.0333333333333333"), school("S2", need="lots")]
     config = write_run(tmp_path, schools=table(rows), statements=NOBODY,
                        formula=rules({"name": "need", "basis": "column:need", "remainder": True}))

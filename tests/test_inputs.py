@@ -1026,13 +1026,30 @@ def test_a_workbooks_number_cells_are_read_to_the_15_digits_excel_shows_and_its_
     """calamine gives a number cell as text to nine decimal places: 0.0461494499214 came as 0.04614945, 1/3 as
     0.333333333, 1e-10 as 0 and 8394227.56 as 8394227.560000001 (docs/inputs.md: "Excel number cells are read at
     the value Excel shows to full precision").  Text cells beside them, a date cell and a whole number are as
-    they were."""
+    they were, and so is every text cell that reads as a number (`8.400` stays for the thousands check to refuse, as
+    in a CSV; `1.5E+3` stays a word).  A formula's share of a total below 0.1, 15 significant digits and 16
+    places, is taken to 15 places, the most a need value has (1/30 is 0.033333333333333)."""
     from senrun.inputs.excel import read_sheet
 
     path = xlsx_file(tmp_path, {"S": [["need", "money"], [0.0461494499214, 8394227.56], [1 / 3, 12.5],
                                       [1e-10, "2.5000000001"], ["0123", 3], ["0.1234567891234", date(2020, 1, 2)],
-                                      [0.1 + 0.2, 9908.700000000001]]})
+                                      [0.1 + 0.2, 9908.700000000001], [1 / 30, "8.400"], [59554782.32053598, "1.5E+3"],
+                                      ["871.2000", "0"], [0, 0.333]]})
     frame, _ = read_sheet(path, None)
     assert frame.rows() == [("need", "money"), ("0.0461494499214", "8394227.56"), ("0.333333333333333", "12.5"),
                             ("1e-10", "2.5000000001"), ("0123", "3"), ("0.1234567891234", "2020-01-02 00:00:00"),
-                            ("0.3", "9908.7")]
+                            ("0.3", "9908.7"), ("0.033333333333333", "8.400"), ("59554782.320536", "1.5E+3"),
+                            ("871.2000", "0"), ("0", "0.333")]
+
+
+def test_an_amount_typed_as_the_text_8_400_in_a_workbook_is_refused_as_in_a_csv_not_read_as_8_pounds_40__spec_5(
+        tmp_path):
+    """Beside a number cell of three decimals, the text `8.400` was read again as a number and paid as £8.40: the
+    European thousands `8.400` (£8,400) is refused in a workbook as in a CSV."""
+    header = ["upn", "date_of_birth", "statement_date", "school_id", "annual_amount", "stream"]
+    path = xlsx_file(tmp_path, {"S": [header, ["B801200005001", date(2005, 5, 5), date(2010, 1, 1), "A", "8.400", "PSF"],
+                                      ["E801200005002", date(2005, 5, 5), date(2010, 1, 1), "A", 6000.125, "PSF"]]},
+                     name="statements.xlsx")
+    _, issues = read(path)
+    assert [(i.row, i.column, i.value) for i in issues.errors if i.column == "annual_amount"] == [
+        (2, "annual_amount", "8.400"), (3, "annual_amount", "6000.125")]

@@ -60,6 +60,25 @@ def test_a_parquet_date_time_labelled_with_a_zone_polars_does_not_know_is_read_a
     assert table.frame["annual_amount"].to_list() == [123450, 1000]
 
 
+def test_a_need_column_of_float_shares_below_a_tenth_is_taken_to_15_places_not_refused__spec_1(tmp_path):
+    """A Parquet float column of each school's share of a total (1/30, 7/150) shows 15 significant digits over 16
+    places, as Excel shows the same shares: every such row was refused ("at most 15 decimal places") where a
+    workbook of the same figures ran. A float is taken to 15 significant digits and at most 15 places."""
+    from datetime import date
+    from types import SimpleNamespace
+
+    from senrun.bases import parse_need_column
+
+    period = SimpleNamespace(period_start=date(2013, 4, 1), period_end=date(2014, 3, 31))
+    path = tmp_path / "schools.parquet"
+    pl.DataFrame({"school_id": ["1", "2", "3"], "school_name": ["A", "B", "C"], "cluster_id": ["K"] * 3,
+                  "need_index": [1 / 30, 7 / 150, 0.5]}).write_parquet(path)
+    table, issues = read(path, "schools")
+    parse_need_column(table, "need_index", issues, period)
+    assert not issues.errors, [str(i) for i in issues.errors]
+    assert table.frame["need_index"].to_list() == ["0.033333333333333", "0.046666666666667", "0.5"]
+
+
 def test_a_need_column_stored_as_a_wide_decimal_is_used_exactly_not_refused_for_its_trailing_zeros_spec_1(tmp_path):
     """SPEC §1: need values are used to every digit as written.  A warehouse's decimal(38, 18) column (Spark's
     default scale) holds 84.5 as 84.500000000000000000: refused as "more than 15 decimal places", though its

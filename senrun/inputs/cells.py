@@ -143,8 +143,15 @@ def as_text(series: pl.Series) -> pl.Series:
             series = series.dt.convert_time_zone(ENGLAND)
         return series.dt.date().cast(pl.String)
     if dtype.is_float():
-        return series.round_sig_figs(15).cast(pl.String)
+        return as_shown(series)
     return series.cast(pl.String)
+
+
+def as_shown(series: pl.Series) -> pl.Series:
+    """Floats as text, as Excel shows them at full precision: 15 significant digits (0.1 + 0.2 is 0.3), and no more
+    than 15 decimal places, the most a need value takes (1/30 is 0.033333333333333, not refused for a 16th place
+    a formula's result has: decisions 102)."""
+    return series.round_sig_figs(15).round(15).cast(pl.String)
 
 
 # --- the expressions of parse.py, on a whole (small or dirty) column --------------------------

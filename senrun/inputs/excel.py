@@ -36,6 +36,7 @@ from xml.etree import ElementTree
 import polars as pl
 
 from ..errors import HIDDEN, holds_child_data
+from .cells import as_shown
 from .parse import UNCALCULATED
 
 MAX_XML_BYTES = 500_000_000  # what a workbook's parts may unpack to, in all
@@ -69,6 +70,9 @@ _CONTENT = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})\d+"[^>]*?(?<!/)>\s
 #: 8394227.56 reads 8394227.560000001 (the float's noise, seven digits or more before the point).  A column holding
 #: a text of three decimals or more (a need column; not money, not ids, not dates) is read again as numbers.
 _PLACES = r"^[-+]?\d*\.\d{3,}$"
+#: The shape of calamine's text for a number cell: no leading zero but a lone one, no zeros after the last decimal,
+#: nine places at most (a text cell typed otherwise, `8.400` or `0123`, is no number cell's).
+_CALAMINE = r"^-?(0|[1-9]\d*)(\.\d{0,8}[1-9])?$"
 
 
 class Unreadable(Exception):
@@ -552,10 +556,11 @@ def _first_content_col(book: zipfile.ZipFile, part: str) -> int:
 
 def _with_exact_numbers(reader, name: str, frame: pl.DataFrame) -> pl.DataFrame:
     """Each number cell calamine gave to nine decimal places at the value Excel shows at full precision, 15
-    significant digits, as a Parquet float is read (cells.as_text): 0.1 + 0.2 is 0.3, and a need share keeps every
-    digit written (SPEC §1).  Only the columns holding a text of three decimals or more (`_PLACES`) are read again,
-    as numbers; a cell is changed where its text is calamine's nine places of that number and 15 digits say more
-    (a text cell, `0123` or `0.5 `, is as typed)."""
+    significant digits (and no more than 15 decimal places, as a need value may have), as a Parquet float is read
+    (cells.as_text): 0.1 + 0.2 is 0.3, and a need share keeps every digit written (SPEC §1).  Only the columns
+    holding a text of three decimals or more (`_PLACES`) are read again, as numbers.  A cell is changed only where
+    its text has calamine's shape for a number (`_CALAMINE`: no zeros at the end, nine places at most) and a
+    fraction, or is 0, and the number says more; a text cell as typed (`8.400`, `1.5E+3`, `0123`) is never one."""
     places = pl.col(pl.String).str.contains(_PLACES).any()
     columns = [c for c, found in frame.select(places).row(0, named=True).items() if found] if frame.height else []
     if not columns:
@@ -564,16 +569,14 @@ def _with_exact_numbers(reader, name: str, frame: pl.DataFrame) -> pl.DataFrame:
                                 dtypes=dict.fromkeys(columns, "float")).to_polars()
     if numbers.height != frame.height:
         return frame
-    changed = {}
+    changed = []
     for c in columns:
-        exact = numbers[c].round_sig_figs(15).cast(pl.String)
-        nine = numbers[c].round(9)
+        exact = as_shown(numbers[c]).str.replace(r"\.0$", "")  # (Polars writes 3.0 where calamine writes 3)
         text = frame[c]
-        typed = text.cast(pl.Float64, strict=False)
-        calamines = (typed == nine) & (text.str.contains(".", literal=True) | ((text == "0") & (numbers[c] != 0)))
-        changed[c] = pl.select(pl.when(calamines.fill_null(False) & (exact != text)).then(exact).otherwise(text)
-                               .alias(c)).to_series()
-    return frame.with_columns(changed.values())
+        number_text = text.str.contains(_CALAMINE) & (text.str.contains(".", literal=True) | (text == "0"))
+        changed.append(pl.select(pl.when(number_text.fill_null(False) & exact.is_not_null() & (exact != text))
+                                 .then(exact).otherwise(text).alias(c)).to_series())
+    return frame.with_columns(changed)
 
 
 def _with_failed_cells(frame: pl.DataFrame, failed: dict, first_col: int) -> pl.DataFrame:
