@@ -727,16 +727,16 @@ def _stopped_within_last_year(rows: pl.DataFrame, lines: pl.DataFrame, hist: pl.
 
 
 def _reissued_by(stopped: pl.DataFrame, rows: pl.DataFrame, last_start: date) -> pl.Series:
-    """For each of the `stopped` rows (a few), whether a later history of its (upn, stream) in `rows` (a reissue,
-    §11.3) was in force by the later of its stop date and `last_start`: the days last year paid after the stop
-    were the reissue's."""
+    """For each of the `stopped` rows (a few), whether a later history of its (upn, stream) in `rows`, a reissue
+    that carries PSF (§11.3; not one issued after the policy began, which pays nothing), stands for what last year
+    paid: the stop came before last year began (`last_start`), or the reissue was in force from the stop on."""
     start = pl.coalesce(EFFECTIVE_DATE, STATEMENT_DATE) if EFFECTIVE_DATE in rows.columns else pl.col(STATEMENT_DATE)
     own = stopped.join(rows.select(ROW, start.alias("_start")), on=ROW, how="left", maintain_order="left")
     later = (own.select(ROW, UPN, STREAM, "_start", "stop_date")
-             .join(rows.select(UPN, STREAM, start.alias("_next")), on=[UPN, STREAM])
+             .join(rows.filter(~pl.col("post_policy")).select(UPN, STREAM, start.alias("_next")), on=[UPN, STREAM])
              .filter(pl.col("_next") > pl.col("_start"))
              .group_by(ROW).agg(pl.col("_next").min(), pl.col("stop_date").first()))
-    covered = later.filter(pl.col("_next") <= pl.max_horizontal("stop_date", pl.lit(last_start)))[ROW]
+    covered = later.filter((pl.col("stop_date") < pl.lit(last_start)) | (pl.col("_next") <= pl.col("stop_date")))[ROW]
     return stopped[ROW].is_in(covered.implode())
 
 

@@ -236,27 +236,32 @@ def test_a_statement_ceased_and_reissued_before_last_year_is_no_stop_on_a_day_la
     since, the ceasing of 2011 had been told as `stopped_within_last_year` ("stop it on 01/06/2011, a day last year
     paid … nothing is paid this year") though the reissue is paid £6,000, and `validate --strict` failed each
     night. A ceasing recorded late, with a reissue only weeks after it, still is told: last year paid the days
-    between."""
+    between; so is one whose reissue came after the policy began, which carries no PSF (a new statement, FAQ 7)."""
     register = last_year(tmp_path, left(reason="ceased"), {"upn": U1, "annual_amount": "6000.00",
                                                            "paid_amount": "6000.00"})
     r = reissued_run(tmp_path, register)
     assert lines_of(r, U1) == [("A", 0, 840000, "ceased"), ("A", 600000, 0, "continuing")]
     assert "stopped_within_last_year" not in codes(r)
-    # last year (2012-13) paid continuing to 31/03/2013; a ceasing on 01/12/2012 and a reissue on 01/02/2013, both
-    # recorded since, leave December and January paid for no statement
+    # last year (2012-13, the policy from 1 September 2012) paid continuing to 31/03/2013; a ceasing and a reissue
+    # both recorded since: told where last year paid days with no statement in force that carries PSF
     late = last_year(tmp_path, {"upn": U1})
-    ceased = {**statement(U1, "2005-05-05", statement_date="2009-01-01", ceased="2012-12-01"), "event": "issued",
-              "effective_date": ""}
-    for reissued_on, told in (("2013-02-01", True), ("2012-12-01", False)):
+    for ceased_on, reissued_on, told in (("2012-12-01", "2013-02-01", True),  # December and January: none
+                                         ("2012-12-01", "2012-12-01", True),  # after the policy: carries no PSF
+                                         ("2012-05-01", "2012-05-01", False),  # the reissue from the day it ceased
+                                         ("2012-05-01", "2012-07-01", True),  # May and June: none
+                                         ("2011-06-01", "2012-06-01", False)):  # ceased before last year began
+        ceased = {**statement(U1, "2005-05-05", statement_date="2009-01-01", ceased=ceased_on), "event": "issued",
+                  "effective_date": ""}
         reissued = {**statement(U1, "2005-05-05", annual="6000.00", statement_date=reissued_on), "event": "reissued",
                     "effective_date": reissued_on}
         path = write_run(tmp_path, statements=[])
         write_csv(tmp_path / "statements.csv", [ceased, reissued], list(ceased))
         r = allocate(load_config(path), register=late)
         said = [w for w in r.warnings if w.code == "stopped_within_last_year"]
-        assert bool(said) is told, reissued_on
+        assert bool(said) is told, (ceased_on, reissued_on)
         if told:
-            assert "this year's inputs stop it on 01/12/2012 (ceased)" in said[0].message and said[0].row == 2
+            day = f"{ceased_on[8:]}/{ceased_on[5:7]}/{ceased_on[:4]}"
+            assert f"this year's inputs stop it on {day} (ceased)" in said[0].message and said[0].row == 2
 
 
 def test_a_reissue_that_stopped_last_year_holds_its_statement_stopped__spec_11_4(tmp_path):
