@@ -195,6 +195,21 @@ def test_a_csv_with_excels_sep_line_is_drafted_with_its_header_as_row_1_and_vali
     assert run_validation(out).errors == []
 
 
+def test_a_config_drafted_before_that_counted_excels_sep_line_is_told_the_header_row_to_set__spec_5(tmp_path):
+    """An earlier init drafted `header_row: 2` for a CSV beginning with `sep=,` (it counted the line); rows are now
+    counted as Excel shows them, so row 2 is the first child's. validate says why, and the row to set."""
+    files = council_files(tmp_path / "council")
+    census = files / "Spring census.csv"
+    census.write_text("sep=,\n" + census.read_text())
+    result, out = _init(tmp_path, files)
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    path = 'path: "../council/Spring census.csv"'
+    out.write_text(text.replace(path, path + "\n    header_row: 2", 1))
+    [error] = [e for e in run_validation(out).errors if e.code == "missing_column"]
+    assert "first line is Excel's sep= line" in error.message and "header_row: 1 (or leave header_row out)" in error.message
+
+
 def test_init_does_not_replace_an_existing_config(tmp_path):
     out = tmp_path / "senrun.yaml"
     out.write_text("mine")

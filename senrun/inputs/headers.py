@@ -161,12 +161,27 @@ def header_row_hint(spec: InputSpec) -> str:
     """What to do when the row read as the headers holds none of the required columns: it is not the header
     row (the real one is further down, or the config's `header_row` names another)."""
     key = f"inputs.{spec.name}.header_row"
+    if spec.header_row and spec.header_row > 1 and _sep_line_first(spec):
+        return (f"Row {spec.header_row} (the config's {key}) does not hold the headers: the file's first line is "
+                f"Excel's sep= line, which Excel does not show as a row, and senrun counts rows as Excel shows them "
+                f"(since 0.2.0: a config drafted before counted it), so the header is row {spec.header_row - 1}: set "
+                f"{key}: {spec.header_row - 1}" + (" (or leave header_row out)" if spec.header_row == 2 else ""))
     if spec.header_row:
         return (f"Row {spec.header_row} (the config's {key}) does not hold the headers: set {key} to the row "
                 "that does, as Excel numbers it")
     return (f"The header row is looked for in the top {HEADER_SEARCH_ROWS} rows and none of them holds these "
             f"headers: if it is further down, give its row number (as Excel shows it) with {key}: N in the "
             "config, or delete the title rows above it")
+
+
+def _sep_line_first(spec: InputSpec) -> bool:
+    """Whether the input is a text file whose first line is Excel's `sep=,` (reading.without_sep_line)."""
+    try:
+        with open(spec.path, "rb") as stream:
+            head = stream.read(16)
+    except OSError:
+        return False
+    return head[:4].lower() == b"sep="
 
 
 def _repeated(headers: list[str], mapping: dict[str, str], declared: set[str]) -> list[tuple[str, str]]:
