@@ -151,7 +151,12 @@ def as_shown(series: pl.Series) -> pl.Series:
     """Floats as text, as Excel shows them at full precision: 15 significant digits (0.1 + 0.2 is 0.3), and no more
     than 15 decimal places, the most a need value takes (1/30 is 0.033333333333333, not refused for a 16th place
     a formula's result has: decisions 102)."""
-    return series.round_sig_figs(15).round(15).cast(pl.String)
+    shown = series.round_sig_figs(15)
+    # (below 0.1 only: Polars rounds to places through a product, which at 147574.5 gives 147574.49999999997)
+    small = shown.abs() < 0.1
+    if small.any():
+        shown = pl.select(pl.when(small).then(shown.round(15)).otherwise(shown).alias(series.name)).to_series()
+    return shown.cast(pl.String)
 
 
 # --- the expressions of parse.py, on a whole (small or dirty) column --------------------------
