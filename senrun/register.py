@@ -697,20 +697,23 @@ def _now_post_policy(lines: pl.DataFrame, hist: pl.DataFrame, register: Register
 
 def _stopped_within_last_year(rows: pl.DataFrame, lines: pl.DataFrame, hist: pl.DataFrame, file: str,
                               period_start: date, where=None, last_start: date | None = None) -> list[Issue]:
-    """A history last year's run paid as continuing that this year's inputs stop on a day it paid: a
-    ceasing or a move recorded since, or a rule changed in the config (`transfer:`, the phases).  Last
-    year's payment stands; this year pays nothing.  Said, so that it is looked into.  Only a row stopped
-    before this period starts can be (last year's payments all are): those few are looked up.
+    """A history last year's run paid as continuing that this year's inputs stop on a day it paid, or before
+    last year began: a ceasing or a move recorded since, or a rule changed in the config (`transfer:`, the
+    phases).  Last year's payment stands; this year pays nothing.  Said, so that it is looked into.  Only a row
+    stopped before this period starts can be (last year's payments all are): those few are looked up.
 
-    A statement ceased and then reissued (§11.3) is two histories of one (upn, stream), and last year's
-    line is the later one's: the earlier history's stop is not said where the reissue was in force from
-    the stop, or from last year's start (`last_start`), on — last year paid the reissue, not a stopped
-    statement (a ceasing in 2011 and a reissue in 2012 are no news in 2014)."""
+    A statement ceased and then reissued (§11.3) is two histories of one (upn, stream), and last year's line is
+    the later one's: the earlier history's stop is not said where a reissue that carries PSF (one issued before
+    the policy began) was in force from the later of the stop and last year's start (`last_start`) on — last year
+    paid the reissue (a ceasing in 2011 and a reissue in 2012 are no news in 2014).  Where it came later, last year
+    paid days in between for no statement, and the message says from when the reissue is in force."""
     stopped = rows.filter(~pl.col("reason").is_in([CONTINUING, "post_policy_statement"])
                           & (pl.col("stop_date") < period_start)).select(ROW, UPN, STREAM, "reason", "stop_date")
     if stopped.is_empty():
         return []
-    stopped = stopped.filter(~_reissued_by(stopped, rows, last_start or date.min))
+    last_start = last_start or date.min
+    stopped = _reissued_from(stopped, rows).filter(
+        pl.col("_next").is_null() | (pl.col("_next") > pl.max_horizontal("stop_date", pl.lit(last_start))))
     if stopped.is_empty():
         return []
     mine = lines.filter(pl.col(ROW).is_in(stopped[ROW].implode())).group_by(ROW).agg(pl.col("_h").first())
@@ -719,25 +722,30 @@ def _stopped_within_last_year(rows: pl.DataFrame, lines: pl.DataFrame, hist: pl.
                                 hist[REG_ROW].gather(found["_h"]))
              .filter((pl.col("last_reason") == CONTINUING) & (pl.col("stop_date") <= pl.col("last_paid_to")))
              .sort(ROW))
+
+    def when(r: dict) -> str:
+        said = ("a day last year paid" if r["stop_date"] >= last_start else
+                f"before last year began ({last_start:%d/%m/%Y})")
+        return said + (f", and the statement reissued after it is in force only from {r['_next']:%d/%m/%Y}"
+                       if r["_next"] is not None else "")
+
     return _each(found, "stopped_within_last_year", lambda r: (
         f"{r[UPN]} / {r[STREAM]} was paid to {r['last_paid_to']:%d/%m/%Y} by last year's run, continuing, but this "
-        f"year's inputs stop it on {r['stop_date']:%d/%m/%Y} ({r['reason']}), a day last year paid: a ceasing or a "
+        f"year's inputs stop it on {r['stop_date']:%d/%m/%Y} ({r['reason']}), {when(r)}: a ceasing or a "
         "move recorded since, or a rule changed in the config (transfer:, the phases)? Last year's payment stands; "
         "nothing is paid this year"), file, where)
 
 
-def _reissued_by(stopped: pl.DataFrame, rows: pl.DataFrame, last_start: date) -> pl.Series:
-    """For each of the `stopped` rows (a few), whether a later history of its (upn, stream) in `rows`, a reissue
-    that carries PSF (§11.3; not one issued after the policy began, which pays nothing), stands for what last year
-    paid: the stop came before last year began (`last_start`), or the reissue was in force from the stop on."""
+def _reissued_from(stopped: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+    """The `stopped` rows (a few) with `_next`: when the next history of its (upn, stream) in `rows` that carries
+    PSF begins (a reissue, §11.3; not one issued after the policy began, which pays nothing), or null."""
     start = pl.coalesce(EFFECTIVE_DATE, STATEMENT_DATE) if EFFECTIVE_DATE in rows.columns else pl.col(STATEMENT_DATE)
     own = stopped.join(rows.select(ROW, start.alias("_start")), on=ROW, how="left", maintain_order="left")
-    later = (own.select(ROW, UPN, STREAM, "_start", "stop_date")
+    later = (own.select(ROW, UPN, STREAM, "_start")
              .join(rows.filter(~pl.col("post_policy")).select(UPN, STREAM, start.alias("_next")), on=[UPN, STREAM])
              .filter(pl.col("_next") > pl.col("_start"))
-             .group_by(ROW).agg(pl.col("_next").min(), pl.col("stop_date").first()))
-    covered = later.filter((pl.col("stop_date") < pl.lit(last_start)) | (pl.col("_next") <= pl.col("stop_date")))[ROW]
-    return stopped[ROW].is_in(covered.implode())
+             .group_by(ROW).agg(pl.col("_next").min()))
+    return stopped.join(later, on=ROW, how="left", maintain_order="left")
 
 
 def _school_changed(lines: pl.DataFrame, hist: pl.DataFrame, register: Register, moves: pl.DataFrame | None,

@@ -208,6 +208,10 @@ def test_a_config_drafted_before_that_counted_excels_sep_line_is_told_the_header
     out.write_text(text.replace(path, path + "\n    header_row: 2", 1))
     [error] = [e for e in run_validation(out).errors if e.code == "missing_column"]
     assert "first line is Excel's sep= line" in error.message and "header_row: 1 (or leave header_row out)" in error.message
+    # a header_row the line does not explain (the row above it is a child's too) is told plainly, with no row named
+    out.write_text(text.replace(path, path + "\n    header_row: 3", 1))
+    [error] = [e for e in run_validation(out).errors if e.code == "missing_column"]
+    assert "sep=" not in error.message and "set inputs.census.header_row to the row that does" in error.message
 
 
 def test_init_does_not_replace_an_existing_config(tmp_path):

@@ -249,7 +249,8 @@ def test_a_statement_ceased_and_reissued_before_last_year_is_no_stop_on_a_day_la
                                          ("2012-12-01", "2012-12-01", True),  # after the policy: carries no PSF
                                          ("2012-05-01", "2012-05-01", False),  # the reissue from the day it ceased
                                          ("2012-05-01", "2012-07-01", True),  # May and June: none
-                                         ("2011-06-01", "2012-06-01", False)):  # ceased before last year began
+                                         ("2011-06-01", "2012-03-01", False),  # both before last year began
+                                         ("2011-06-01", "2012-08-01", True)):  # April to July: none
         ceased = {**statement(U1, "2005-05-05", statement_date="2009-01-01", ceased=ceased_on), "event": "issued",
                   "effective_date": ""}
         reissued = {**statement(U1, "2005-05-05", annual="6000.00", statement_date=reissued_on), "event": "reissued",
@@ -260,8 +261,10 @@ def test_a_statement_ceased_and_reissued_before_last_year_is_no_stop_on_a_day_la
         said = [w for w in r.warnings if w.code == "stopped_within_last_year"]
         assert bool(said) is told, (ceased_on, reissued_on)
         if told:
-            day = f"{ceased_on[8:]}/{ceased_on[5:7]}/{ceased_on[:4]}"
+            day, again = (f"{d[8:]}/{d[5:7]}/{d[:4]}" for d in (ceased_on, reissued_on))
             assert f"this year's inputs stop it on {day} (ceased)" in said[0].message and said[0].row == 2
+            assert ("before last year began (01/04/2012)" in said[0].message) is (ceased_on < "2012-04-01")
+            assert (f"reissued after it is in force only from {again}" in said[0].message) is (reissued_on < "2012-09")
 
 
 def test_a_reissue_that_stopped_last_year_holds_its_statement_stopped__spec_11_4(tmp_path):

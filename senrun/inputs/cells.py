@@ -152,10 +152,11 @@ def as_shown(series: pl.Series) -> pl.Series:
     than 15 decimal places, the most a need value takes (1/30 is 0.033333333333333, not refused for a 16th place
     a formula's result has: decisions 102)."""
     shown = series.round_sig_figs(15)
-    # (below 0.1 only: Polars rounds to places through a product, which at 147574.5 gives 147574.49999999997)
-    small = shown.abs() < 0.1
+    # below 0.1, the float itself to 15 places (rounded once: 0.02283393501805054 is 0.022833935018051); not above,
+    # where Polars' rounding to places, through a product, gives 147574.5 as 147574.49999999997
+    small = series.abs() < 0.1
     if small.any():
-        shown = pl.select(pl.when(small).then(shown.round(15)).otherwise(shown).alias(series.name)).to_series()
+        shown = pl.select(pl.when(small).then(series.round(15)).otherwise(shown).alias(series.name)).to_series()
     return shown.cast(pl.String)
 
 

@@ -560,7 +560,8 @@ def _with_exact_numbers(reader, name: str, frame: pl.DataFrame) -> pl.DataFrame:
     (cells.as_text): 0.1 + 0.2 is 0.3, and a need share keeps every digit written (SPEC §1).  Only the columns
     holding a text of three decimals or more (`_PLACES`) are read again, as numbers.  A cell is changed only where
     its text has calamine's shape for a number (`_CALAMINE`: no zeros at the end, nine places at most) and a
-    fraction, or is 0, and the number says more; a text cell as typed (`8.400`, `1.5E+3`, `0123`) is never one."""
+    fraction, or is 0, and the number says more; a text cell as typed (`8.400`, `1.5E+3`, `0123`) is not one, but
+    for a text in that shape of more than 15 significant digits (`9908.700000000001`), read as its 15 digits."""
     places = pl.col(pl.String).str.contains(_PLACES).any()
     columns = [c for c, found in frame.select(places).row(0, named=True).items() if found] if frame.height else []
     if not columns:

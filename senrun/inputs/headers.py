@@ -152,16 +152,18 @@ def _none_found(spec: InputSpec, missing: list[Column], found: list[str], where:
     """The file has none of the input's columns: most likely another file (the schools workbook given as
     the census) or a header row not found; one error says both, without guessing a column for each."""
     names = [(_mapped(spec, c.name) or [c.name])[0] for c in missing]
+    hint = header_row_hint(spec, [name for c in missing for name in _meant(spec, c)])
     issues.error("missing_column", f"none of the {spec.name} input's columns ({', '.join(names)}) is in this file: "
-                 f"is inputs.{spec.name}.path the right file? {header_row_hint(spec)}; {_found_text(found)}",
+                 f"is inputs.{spec.name}.path the right file? {hint}; {_found_text(found)}",
                  **{**where, "expected": f"columns headed {', '.join(repr(n) for n in names)}"})
 
 
-def header_row_hint(spec: InputSpec) -> str:
+def header_row_hint(spec: InputSpec, meant: list[str] = ()) -> str:
     """What to do when the row read as the headers holds none of the required columns: it is not the header
-    row (the real one is further down, or the config's `header_row` names another)."""
+    row (the real one is further down, or the config's `header_row` names another).  `meant`: headers any of which
+    the header row would hold (for a config that counted Excel's `sep=` line, whose header is the row above)."""
     key = f"inputs.{spec.name}.header_row"
-    if spec.header_row and spec.header_row > 1 and _sep_line_first(spec):
+    if spec.header_row and spec.header_row > 1 and _row_above_holds(spec, meant):
         return (f"Row {spec.header_row} (the config's {key}) does not hold the headers: the file's first line is "
                 f"Excel's sep= line, which Excel does not show as a row, and senrun counts rows as Excel shows them "
                 f"(since 0.2.0: a config drafted before counted it), so the header is row {spec.header_row - 1}: set "
@@ -174,14 +176,24 @@ def header_row_hint(spec: InputSpec) -> str:
             "config, or delete the title rows above it")
 
 
-def _sep_line_first(spec: InputSpec) -> bool:
-    """Whether the input is a text file whose first line is Excel's `sep=,` (reading.without_sep_line)."""
+def _row_above_holds(spec: InputSpec, meant: list[str]) -> bool:
+    """Whether the input is a text file beginning with Excel's `sep=,` line (reading.without_sep_line) whose row
+    above the config's `header_row`, as Excel shows rows, holds one of the `meant` headers: the config counted the
+    line, as senrun did before 0.2.0."""
+    from .reading import HEAD_BYTES, _top_rows, text_utf8, without_sep_line
+
     try:
         with open(spec.path, "rb") as stream:
-            head = stream.read(16)
-    except OSError:
+            head = stream.read(HEAD_BYTES)
+        if head[:4].lower() != b"sep=":
+            return False
+        rows, _, _ = _top_rows(without_sep_line(text_utf8(head).replace(b"\r\n", b"\n"), False))
+    except Exception:  # noqa: BLE001 - (a file that cannot be read says so where it is read)
         return False
-    return head[:4].lower() == b"sep="
+    if len(rows) < spec.header_row - 1:
+        return False
+    wanted = {norm(name) for name in meant}
+    return any(norm(cell) in wanted for cell in rows[spec.header_row - 2] if cell)
 
 
 def _repeated(headers: list[str], mapping: dict[str, str], declared: set[str]) -> list[tuple[str, str]]:
@@ -221,7 +233,8 @@ def map_columns(headers: list[str], spec: InputSpec, targets: list[dict[str, str
             continue
         mapped = _mapped(spec, col.name)
         text = _missing_message(spec, col, mapped, unused, found)
-        issues.error("missing_column", f"{text}. {header_row_hint(spec)}" if no_header else text,
+        hint = header_row_hint(spec, [name for c in wanted for name in _meant(spec, c)]) if no_header else ""
+        issues.error("missing_column", f"{text}. {hint}" if no_header else text,
                      **{**where, "column": mapped[0] if mapped else col.name, "field": col.name,
                         "expected": f"a column headed '{mapped[0] if mapped else col.name}'"})
     _unmapped_optional(spec, columns, present, unused, where, issues)

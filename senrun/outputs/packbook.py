@@ -34,9 +34,6 @@ WRAPPED = {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, 
 
 #: The Cluster sheet's kinds of note (wrapped text) and each one's row height: two, three, four lines.
 NOTES = {"note": 32, "note3": 47, "note4": 62}
-#: The most characters of a label that column A shows on one line; a longer one is wrapped on two.
-LABEL_ROOM = 70
-
 #: This process's packager: every pack of a run has one shape, so most of its package is reused.
 PACKER = BookPacker()
 
@@ -157,7 +154,8 @@ def cluster_sheet(ws: Worksheet, fmt: Formats, task: PackTask) -> None:
         if line is None:
             continue
         label, value, kind = line
-        long = kind != "heading" and kind not in NOTES and len(label) > LABEL_ROOM  # wrapped on two lines, not cut
+        # a label wider than column A wraps, on a row tall enough, not cut by the figure beside it
+        long = kind != "heading" and kind not in NOTES and lines_in(label, LABEL_WIDTH) > 1
         ws.write_string(row, 0, label, fmt.bold if kind == "heading" else fmt.wrap if kind in NOTES or long else None)
         if kind in NOTES or long:  # its lines of wrapped text, as many as it takes at the column's width
             ws.set_row(row, max(NOTES.get(kind, NOTES["note"]), lines_height(lines_in(label, LABEL_WIDTH))))
