@@ -180,20 +180,24 @@ def _row_above_holds(spec: InputSpec, meant: list[str]) -> bool:
     """Whether the input is a text file beginning with Excel's `sep=,` line (reading.without_sep_line) whose row
     above the config's `header_row`, as Excel shows rows, holds one of the `meant` headers: the config counted the
     line, as senrun did before 0.2.0."""
-    from .reading import HEAD_BYTES, _top_rows, text_utf8, without_sep_line
+    import csv
 
     try:
         with open(spec.path, "rb") as stream:
-            head = stream.read(HEAD_BYTES)
-        if head[:4].lower() != b"sep=":
-            return False
-        rows, _, _ = _top_rows(without_sep_line(text_utf8(head).replace(b"\r\n", b"\n"), False))
-    except Exception:  # noqa: BLE001 - (a file that cannot be read says so where it is read)
+            head = stream.read(1 << 16)
+    except OSError:
         return False
-    if len(rows) < spec.header_row - 1:
+    if head[:4].lower() != b"sep=" or len(head) < 6:
+        return False
+    lines = head.decode("utf-8", errors="replace").splitlines()[1:]  # (after the sep= line: row 1 as Excel shows)
+    if len(lines) < spec.header_row - 1:
+        return False
+    try:
+        cells = next(csv.reader([lines[spec.header_row - 2]], delimiter=chr(head[4])), [])
+    except (csv.Error, TypeError):
         return False
     wanted = {norm(name) for name in meant}
-    return any(norm(cell) in wanted for cell in rows[spec.header_row - 2] if cell)
+    return any(norm(cell) in wanted for cell in cells if cell)
 
 
 def _repeated(headers: list[str], mapping: dict[str, str], declared: set[str]) -> list[tuple[str, str]]:
