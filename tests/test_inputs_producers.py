@@ -71,14 +71,16 @@ def test_a_need_column_of_float_shares_below_a_tenth_is_taken_to_15_places_not_r
 
     period = SimpleNamespace(period_start=date(2013, 4, 1), period_end=date(2014, 3, 31))
     path = tmp_path / "schools.parquet"
-    pl.DataFrame({"school_id": ["1", "2", "3", "4"], "school_name": ["A", "B", "C", "D"], "cluster_id": ["K"] * 4,
-                  "need_index": [1 / 30, 7 / 150, 0.5, 0.02283393501805054]}).write_parquet(path)
+    pl.DataFrame({"school_id": ["1", "2", "3", "4", "5"], "school_name": ["A", "B", "C", "D", "E"],
+                  "cluster_id": ["K"] * 5,
+                  "need_index": [1 / 30, 7 / 150, 0.5, 0.02283393501805054, 12 / 131]}).write_parquet(path)
     table, issues = read(path, "schools")
     parse_need_column(table, "need_index", issues, period)
     assert not issues.errors, [str(i) for i in issues.errors]
-    # (rounded once, to 15 places: to 15 digits first, then to places, gave 0.02283393501805)
+    # (rounded once, to 15 places, from the float's exact value: to 15 digits first, then to places, gave
+    # 0.02283393501805, and Polars' rounding to places, through a product, gave 12/131 as …114)
     assert table.frame["need_index"].to_list() == ["0.033333333333333", "0.046666666666667", "0.5",
-                                                   "0.022833935018051"]
+                                                   "0.022833935018051", "0.091603053435115"]
 
 
 def test_a_need_column_stored_as_a_wide_decimal_is_used_exactly_not_refused_for_its_trailing_zeros_spec_1(tmp_path):

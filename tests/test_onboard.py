@@ -214,6 +214,31 @@ def test_a_config_drafted_before_that_counted_excels_sep_line_is_told_the_header
     assert "sep=" not in error.message and "set inputs.census.header_row to the row that does" in error.message
 
 
+@pytest.mark.parametrize("first", ['sep="', "sep=\n", "sep=;"])
+def test_the_sep_line_hint_counts_rows_as_the_reader_does_and_never_stops_validate(tmp_path, first):
+    """The hint counted lines, not rows: a title cell holding a line break shifted it, so it named a child's row as
+    the header; and a `sep="` line (a delimiter Python 3.13's csv refuses with ValueError) was not caught."""
+    files = council_files(tmp_path / "council")
+    census = files / "Spring census.csv"
+    body = census.read_text()
+    census.write_text('sep=,\n"Spring census\n2013",,\n' + body)  # Excel: title row 1, header row 2
+    result, out = _init(tmp_path, files)
+    text = out.read_text()
+    at = text.index('path: "../council/Spring census.csv"')
+    drafted = text[at:].index("header_row: 2") + at  # (init counts as the reader does: the title is row 1)
+
+    def census_header_row(row: int) -> None:
+        out.write_text(text[:drafted] + f"header_row: {row}" + text[drafted + len("header_row: 2"):])
+
+    census_header_row(3)  # (as counted before 0.2.0)
+    [error] = [e for e in run_validation(out).errors if e.code == "missing_column"]
+    assert "set inputs.census.header_row: 2" in error.message
+    census.write_text(first + "\ntitle\n" + (body.replace(",", ";") if first == "sep=;" else body))
+    census_header_row(4)
+    report = run_validation(out)  # (whatever the line: a report, never a traceback)
+    assert all("sep=" not in e.message for e in report.errors)  # (no such line is Excel's: no hint of it)
+
+
 def test_init_does_not_replace_an_existing_config(tmp_path):
     out = tmp_path / "senrun.yaml"
     out.write_text("mine")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 
@@ -147,17 +148,22 @@ def as_text(series: pl.Series) -> pl.Series:
     return series.cast(pl.String)
 
 
+_PLACES_15 = Decimal("1e-15")
+
+
 def as_shown(series: pl.Series) -> pl.Series:
     """Floats as text, as Excel shows them at full precision: 15 significant digits (0.1 + 0.2 is 0.3), and no more
     than 15 decimal places, the most a need value takes (1/30 is 0.033333333333333, not refused for a 16th place
-    a formula's result has: decisions 102)."""
-    shown = series.round_sig_figs(15)
-    # below 0.1, the float itself to 15 places (rounded once: 0.02283393501805054 is 0.022833935018051); not above,
-    # where Polars' rounding to places, through a product, gives 147574.5 as 147574.49999999997
-    small = series.abs() < 0.1
+    a formula's result has: decisions 102), rounded once from the float's own value, half away from zero."""
+    text = series.round_sig_figs(15).cast(pl.String)
+    # below 0.1, the float's own value to 15 places, rounded once, exactly (0.02283393501805054 is
+    # 0.022833935018051): Polars rounds to places through a product, itself rounded (12/131 had come to …114)
+    small = ((series.abs() < 0.1) & (series != 0)).fill_null(False)
     if small.any():
-        shown = pl.select(pl.when(small).then(series.round(15)).otherwise(shown).alias(series.name)).to_series()
-    return shown.cast(pl.String)
+        exact = [format(Decimal(x).quantize(_PLACES_15, ROUND_HALF_UP).normalize(), "f")
+                 for x in series.filter(small).to_list()]
+        text = text.scatter(small.arg_true(), exact)
+    return text
 
 
 # --- the expressions of parse.py, on a whole (small or dirty) column --------------------------

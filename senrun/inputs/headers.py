@@ -187,17 +187,18 @@ def _row_above_holds(spec: InputSpec, meant: list[str]) -> bool:
             head = stream.read(1 << 16)
     except OSError:
         return False
-    if head[:4].lower() != b"sep=" or len(head) < 6:
+    if head[:4].lower() != b"sep=" or chr(head[4]) not in ",;\t|":
         return False
-    lines = head.decode("utf-8", errors="replace").splitlines()[1:]  # (after the sep= line: row 1 as Excel shows)
-    if len(lines) < spec.header_row - 1:
-        return False
+    # the rows after the sep= line, as the reader counts them: a quoted cell may hold a line break
+    lines = head.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n").split("\n")[1:]
     try:
-        cells = next(csv.reader([lines[spec.header_row - 2]], delimiter=chr(head[4])), [])
-    except (csv.Error, TypeError):
+        rows = [row for _, row in zip(range(spec.header_row - 1), csv.reader(lines, delimiter=chr(head[4])))]
+    except (csv.Error, ValueError):
+        return False
+    if len(rows) < spec.header_row - 1:
         return False
     wanted = {norm(name) for name in meant}
-    return any(norm(cell) in wanted for cell in cells if cell)
+    return any(norm(cell) in wanted for cell in rows[-1] if cell)
 
 
 def _repeated(headers: list[str], mapping: dict[str, str], declared: set[str]) -> list[tuple[str, str]]:
