@@ -159,10 +159,12 @@ def as_shown(series: pl.Series) -> pl.Series:
     # below 0.1, the float's own value to 15 places, rounded once, exactly (0.02283393501805054 is
     # 0.022833935018051): Polars rounds to places through a product, itself rounded (12/131 had come to …114)
     small = ((series.abs() < 0.1) & (series != 0)).fill_null(False)
-    if small.any():
-        exact = [format(Decimal(x).quantize(_PLACES_15, ROUND_HALF_UP).normalize(), "f")
-                 for x in series.filter(small).to_list()]
-        text = text.scatter(small.arg_true(), exact)
+    if small.any():  # (each distinct value once: a column of millions holds few)
+        values = series.filter(small)
+        distinct = values.unique().to_list()
+        shown = dict(zip(distinct, (format(Decimal(x).quantize(_PLACES_15, ROUND_HALF_UP).normalize(), "f")
+                                    for x in distinct)))
+        text = text.scatter(small.arg_true(), values.replace_strict(shown, return_dtype=pl.String))
     return text
 
 
