@@ -24,7 +24,7 @@ from .succession import Successions
 def parse_need_column(schools: Table, name: str, issues: Issues, cfg: Config) -> None:
     """A need column's values kept exactly as written, as decimal text ("0.34234786"; blank is 0): the
     formula uses every digit (SPEC §1), so it is never turned into a binary float."""
-    from .inputs.cells import HALF_FLOAT, HALF_WORDS, as_text
+    from .inputs.cells import HALF_FLOAT, HALF_WORDS, as_shown
 
     if schools.frame.schema[name] == HALF_FLOAT:  # no value of it is as meant: one error, at the column
         issues.error("bad_value", HALF_WORDS[0].upper() + HALF_WORDS[1:], **schools.where(name),
@@ -34,7 +34,7 @@ def parse_need_column(schools: Table, name: str, issues: Issues, cfg: Config) ->
     if schools.frame.schema[name] == pl.String:
         texts = schools.frame[name]
     else:
-        texts = as_text(schools.frame[name])  # a typed number cell as a person sees it
+        texts = as_shown(schools.frame[name])  # a typed number cell as a person sees it
     exact, total = [], Decimal(0)
     for row, raw in zip(schools.frame[ROW].to_list(), texts.to_list()):
         value = exact_number(raw)

@@ -83,6 +83,25 @@ def test_a_need_column_of_float_shares_below_a_tenth_is_taken_to_15_places_not_r
                                                    "0.022833935018051", "0.091603053435115"]
 
 
+def test_a_single_precision_need_column_below_a_tenth_is_read_as_its_shortest_text_as_a_csv_of_it_holds__spec_1(
+        tmp_path):
+    """A float32 need share 0.05 was read from the double it widens to, 0.050000000745058, where a CSV written
+    from the column holds 0.05: eight schools of the la sample a penny apart by the format alone. A single-precision
+    float is read as its shortest text, as float32 money is."""
+    from datetime import date
+    from types import SimpleNamespace
+
+    from senrun.bases import parse_need_column
+
+    period = SimpleNamespace(period_start=date(2013, 4, 1), period_end=date(2014, 3, 31))
+    path = tmp_path / "schools.parquet"
+    pl.DataFrame({"school_id": ["1", "2", "3"], "school_name": ["A", "B", "C"], "cluster_id": ["K"] * 3,
+                  "need_index": pl.Series([0.05, 0.027657, 0.3], dtype=pl.Float32)}).write_parquet(path)
+    table, issues = read(path, "schools")
+    parse_need_column(table, "need_index", issues, period)
+    assert not issues.errors and table.frame["need_index"].to_list() == ["0.05", "0.027657", "0.3"]
+
+
 def test_a_need_column_stored_as_a_wide_decimal_is_used_exactly_not_refused_for_its_trailing_zeros_spec_1(tmp_path):
     """SPEC §1: need values are used to every digit as written.  A warehouse's decimal(38, 18) column (Spark's
     default scale) holds 84.5 as 84.500000000000000000: refused as "more than 15 decimal places", though its

@@ -144,7 +144,7 @@ def as_text(series: pl.Series) -> pl.Series:
             series = series.dt.convert_time_zone(ENGLAND)
         return series.dt.date().cast(pl.String)
     if dtype.is_float():
-        return as_shown(series)
+        return series.round_sig_figs(15).cast(pl.String)
     return series.cast(pl.String)
 
 
@@ -152,18 +152,23 @@ _PLACES_15 = Decimal("1e-15")
 
 
 def as_shown(series: pl.Series) -> pl.Series:
-    """Floats as text, as Excel shows them at full precision: 15 significant digits (0.1 + 0.2 is 0.3), and no more
-    than 15 decimal places, the most a need value takes (1/30 is 0.033333333333333, not refused for a 16th place
-    a formula's result has: decisions 102), rounded once from the float's own value, half away from zero."""
+    """A column of need values, or a workbook's number cells read again (excel._with_exact_numbers), as text, as
+    Excel shows them at full precision: 15 significant digits (0.1 + 0.2 is 0.3), and no more than 15 decimal
+    places, the most a need value takes (1/30 is 0.033333333333333, not refused for a 16th place a formula's
+    result has: decisions 102), rounded once, half away from zero, from a double's own value (a single-precision
+    float's from its shortest text, 0.05, as a CSV of it holds).  Other typed columns are `as_text`'s."""
+    if not series.dtype.is_float():
+        return as_text(series)
     text = series.round_sig_figs(15).cast(pl.String)
-    # below 0.1, the float's own value to 15 places, rounded once, exactly (0.02283393501805054 is
-    # 0.022833935018051): Polars rounds to places through a product, itself rounded (12/131 had come to …114)
+    # below 0.1, to 15 places, rounded once, exactly (0.02283393501805054 is 0.022833935018051): Polars rounds to
+    # places through a product, itself rounded (12/131 had come to …114)
     small = ((series.abs() < 0.1) & (series != 0)).fill_null(False)
-    if small.any():  # (each distinct value once: a column of millions holds few)
+    if small.any():  # (each distinct value once)
         values = series.filter(small)
-        distinct = values.unique().to_list()
-        shown = dict(zip(distinct, (format(Decimal(x).quantize(_PLACES_15, ROUND_HALF_UP).normalize(), "f")
-                                    for x in distinct)))
+        distinct = values.unique()
+        exact = distinct.cast(pl.String).to_list() if distinct.dtype == pl.Float32 else distinct.to_list()
+        shown = dict(zip(distinct.to_list(), (format(Decimal(x).quantize(_PLACES_15, ROUND_HALF_UP).normalize(), "f")
+                                              for x in exact)))
         text = text.scatter(small.arg_true(), values.replace_strict(shown, return_dtype=pl.String))
     return text
 
