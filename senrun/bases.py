@@ -7,6 +7,7 @@ Loops here run over schools, never over pupils.
 from __future__ import annotations
 
 import difflib
+import re
 from decimal import Decimal, InvalidOperation
 
 import polars as pl
@@ -14,6 +15,7 @@ import polars as pl
 from .checks import MAX_LISTED, MAX_UNITS, MAX_UNITS_TOTAL, spelt_otherwise
 from .config.loader import Config
 from .errors import Issues
+from .inputs import parse
 from .inputs.load import Table
 from .inputs.schema import CLUSTER_ID, IN_FORMULA, PUPILS, PUPILS_OVERRIDE, ROW, SCHOOL_ID, SUCCESSOR_ID
 from .money import round_half_away
@@ -39,9 +41,8 @@ def parse_need_column(schools: Table, name: str, issues: Issues, cfg: Config) ->
     for row, raw in zip(schools.frame[ROW].to_list(), texts.to_list()):
         value = exact_number(raw)
         if value is None:
-            issues.error("bad_value", f'"{raw}" is not a number of units from 0 to {MAX_UNITS:,} with at most '
-                         f"{MAX_DECIMALS} decimal places" + (_ROUND_IT if _too_many_places(raw) else ""),
-                         **schools.where(name, row), expected=f"a number of units, 0 to {MAX_UNITS:,}")
+            issues.error("bad_value", need_message(raw), **schools.where(name, row),
+                         expected=f"a number of units, 0 to {MAX_UNITS:,}")
         else:
             total += value
         exact.append(format(value, "f") if value is not None else "0")
@@ -100,6 +101,23 @@ MAX_DECIMALS = 15
 #: 1/30 is 0.0333333333333333 to the 15 digits Excel shows: 16 places).
 _ROUND_IT = (": a formula's result, or a figure exported in full? Round the column to 15 places or fewer where it "
              "is worked out (in Excel, =ROUND(…, 12)), so that the figure senrun shares by is the one you see")
+
+
+def need_message(raw: str) -> str:
+    """Why a need cell is not a number of units, and what to change: the inputs' words for an Excel error and a
+    formula saved without its value (cells.bad_message), a per cent's sign, or too many places."""
+    text = str(raw).strip()
+    if re.fullmatch(parse.EXCEL_ERROR, text):
+        return f'"{text}" is an Excel error, not a value: correct the formula in this cell'
+    if text.startswith(parse.UNCALCULATED):
+        return (f'"{text.removeprefix(parse.UNCALCULATED)}" is a formula with no calculated value (the file was saved '
+                "by a program that does not calculate formulas): open it in Excel, let it calculate and save it")
+    said = (f'"{text}" is not a number of units from 0 to {MAX_UNITS:,} with at most {MAX_DECIMALS} decimal places')
+    if re.fullmatch(r"\d[\d,]*(?:\.\d+)?\s*%", text):
+        return (said + ": it is a per cent (as Excel saves a cell formatted as one); write the column's figures "
+                f"without the % sign, the same way on every row ({text.rstrip('% ')} for {text}; an element's rate is "
+                "then per one per cent)")
+    return said + (_ROUND_IT if _too_many_places(raw) else "")
 
 
 def _too_many_places(raw: str | None) -> bool:

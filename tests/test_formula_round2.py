@@ -104,6 +104,50 @@ def test_a_need_value_of_more_than_15_places_is_an_error_that_says_to_round_it_w
     assert word.row == 3 and "ROUND" not in word.message
 
 
+def test_a_need_cells_excel_error_per_cent_or_uncalculated_formula_says_what_to_change_as_other_columns_do__spec_8(
+        tmp_path):
+    """A need column's bad cells all read "is not a number of units from 0 to 1,000,000,000 with at most 15 decimal
+    places": a failed VLOOKUP's #N/A, a share saved from a cell formatted as a per cent (1.19%), and a formula
+    saved without its value, shown as senrun's own marker "#UNCALCULATED:=I2/…". Each now says what to change, in
+    the words the other columns use."""
+    import xlsxwriter
+
+    rows = [school("S1", need="#N/A"), school("S2", need="1.19%"), school("S3", need="0.5")]
+    config = write_run(tmp_path, schools=table(rows), statements=NOBODY,
+                       formula=rules({"name": "need", "basis": "column:need", "remainder": True}))
+    with pytest.raises(SenrunError) as err:
+        allocate(load_config(config))
+    bad = {e.row: e.message for e in err.value.errors if e.code == "bad_value"}
+    assert bad[2] == '"#N/A" is an Excel error, not a value: correct the formula in this cell'
+    assert "it is a per cent" in bad[3] and "(1.19 for 1.19%" in bad[3]
+    book = xlsxwriter.Workbook(str(tmp_path / "schools.xlsx"))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["school_id", "school_name", "cluster_id", "ssa", "need"])
+    sheet.write_row(1, 0, ["S1", "School S1", "K1", 0])
+    sheet.write_formula(1, 4, "=1/3")  # (no value saved: XlsxWriter writes 0 and asks Excel to calculate)
+    sheet.write_row(2, 0, ["S2", "School S2", "K1", 0, 0.5])
+    book.close()
+    cfg = yaml.safe_load(config.read_text())
+    cfg["inputs"]["schools"] = {"path": "schools.xlsx"}
+    config.write_text(yaml.safe_dump(cfg))
+    with pytest.raises(SenrunError) as err:
+        allocate(load_config(config))
+    [formula] = [e.message for e in err.value.errors if e.code == "bad_value"]
+    assert formula.startswith('"=1/3" is a formula with no calculated value') and "#UNCALCULATED" not in formula
+
+
+def test_an_amount_of_three_to_five_places_says_a_formulas_result_is_rounded_with_round__spec_5(tmp_path):
+    """An SSA uplifted by formula, =F5*1.02 on pence, is 21121.2726, which Excel shows as 21,121.27: it was told only
+    "has more than two decimal places", where docs/inputs.md promises the =ROUND advice (given at six places or
+    more)."""
+    config = write_run(tmp_path, schools=table([school("S1", ssa="21121.2726"), school("S2")]), statements=NOBODY,
+                       formula=rules({"name": "flat", "basis": "per_school", "remainder": True}))
+    with pytest.raises(SenrunError) as err:
+        allocate(load_config(config))
+    [ssa] = [e for e in err.value.errors if e.code == "bad_value"]
+    assert "has more than two decimal places" in ssa.message and "=ROUND(" in ssa.message
+
+
 def test_an_amount_over_8_million_pounds_in_an_excel_number_cell_is_read_as_excel_shows_it__spec_5(tmp_path):
     """An SSA of £8,394,227.56 typed in a workbook was refused as "8394227.560000001" has more than two decimal
     places (the float's noise at nine places), which Excel never shows; the CSV of the same figure ran."""

@@ -123,10 +123,12 @@ def test_an_amount_with_a_unicode_minus_is_refused_as_negative__spec_8(tmp_path)
         3: '"(50.00)" is negative; money must not be negative'}
 
 
-def test_an_amount_with_six_decimals_is_told_to_round_it_in_the_cell_and_one_with_three_is_not__spec_5(tmp_path):
+def test_an_amount_with_six_decimals_is_told_to_round_it_in_the_cell_and_one_with_three_to_round_an_uplift__spec_5(
+        tmp_path):
     messages = _money_messages(tmp_path, ["3333.333333", "3333.333"])
     assert messages[2].endswith("round it in the cell, e.g. =ROUND(10000/3, 2)")
-    assert messages[3] == '"3333.333" has more than two decimal places'
+    assert messages[3] == ('"3333.333" has more than two decimal places: if it is a formula\'s result (an uplift such '
+                           "as =F5*1.02), round it in the cell, e.g. =ROUND(F5*1.02, 2); if it was typed, correct it")
 
 
 def test_an_amount_written_1e11_is_told_as_beyond_the_ceiling_not_as_no_amount__spec_1(tmp_path):

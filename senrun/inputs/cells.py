@@ -255,7 +255,9 @@ def _money_words(col: Column, raw: pl.Expr, msg: pl.Expr) -> pl.Expr:
             .when(raw.str.contains(r"^[£\d,\s]*\.\d{6,}$")).then(pl.lit(
                 " has more than two decimal places: a formula's result that Excel shows rounded; round it "
                 "in the cell, e.g. =ROUND(10000/3, 2)"))
-            .when(raw.str.contains(r"^[£\d,\s]*\.\d{3,}$")).then(pl.lit(" has more than two decimal places"))
+            .when(raw.str.contains(r"^[£\d,\s]*\.\d{3,}$")).then(pl.lit(
+                " has more than two decimal places: if it is a formula's result (an uplift such as =F5*1.02), round "
+                "it in the cell, e.g. =ROUND(F5*1.02, 2); if it was typed, correct it"))
             .when(raw.str.contains(r"^[£\s]*\d+(?:[.\s]\d{3})*,\d{1,2}$")).then(pl.concat_str(pl.lit(
                 " looks like pounds with a comma for the decimal point (as much of Europe writes them): write it "
                 "as "), raw.str.replace_all(r"[£\s.]", "").str.replace(",", ".", literal=True),
