@@ -265,8 +265,10 @@ def unknown_basis_column(schools: Table, cfg: Config, n: int, name: str, issues:
     if name in by_header:
         hint = f": its header '{name}' is mapped to {by_header[name]} (the columns: map), so write column:{by_header[name]}"
     else:
-        close = difflib.get_close_matches(name, usable, n=1, cutoff=0.6)
-        hint = f": did you mean column:{close[0]}?" if close else ""
+        # (as a person writes it: `idaci_score` for the header `IDACI Score`, capitals and spaces aside)
+        plain = {re.sub(r"[^a-z0-9]", "", c.lower()): c for c in usable}
+        close = difflib.get_close_matches(re.sub(r"[^a-z0-9]", "", name.lower()), list(plain), n=1, cutoff=0.6)
+        hint = f": did you mean column:{plain[close[0]]}?" if close else ""
     key = f"formula.elements[{n}].basis"
     issues.error("config", f"element '{cfg.elements[n].name}' uses column '{name}', which the schools input does "
                  f"not have{hint} (columns: {', '.join(usable)})", file=cfg.path.name, row=cfg.lines.get(key),

@@ -111,6 +111,22 @@ def test_a_need_column_named_wrongly_is_a_config_error_at_its_line_naming_the_co
             in problem("column:Need Index", "Need Index"))
 
 
+def test_a_column_basis_written_as_a_name_for_a_header_of_capitals_and_spaces_is_told_the_header_meant(tmp_path):
+    """`column:idaci_score` for the schools' unmapped header `IDACI Score` got no "did you mean" (the headers were
+    compared letter for letter, capitals and spaces counting), though `need_share` found `Need Share`."""
+    from senrun.config.loader import load_config
+    from senrun.pipeline import allocate
+
+    schools = [{**s, "IDACI Score": n} for s, n in zip(THREE, ("0.5", "1.5", "2"))]
+    path = write_run(tmp_path, schools=schools, statements=[statement(U1, "2005-05-05", school="S1", annual="0")],
+                     budget={"pupil_specific_pot": 400},
+                     formula=formula({"name": "need", "basis": "column:idaci_score", "remainder": True}))
+    with pytest.raises(SenrunError) as e:
+        allocate(load_config(path))
+    [issue] = e.value.errors
+    assert "did you mean column:IDACI Score?" in issue.message
+
+
 def test_census_bases_count_only_age_based_years_in_the_formula_range__spec_4(tmp_path):
     census = [{"upn": f"X{i:012d}", "school_id": "S1", "date_of_birth": dob, "sen_provision": sen, "fsm": fsm}
               for i, (dob, sen, fsm) in enumerate([("2005-05-05", "A", "1"), ("2005-05-06", "S", "0"),
