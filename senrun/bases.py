@@ -16,6 +16,7 @@ from .checks import MAX_LISTED, MAX_UNITS, MAX_UNITS_TOTAL, spelt_otherwise
 from .config.loader import Config
 from .errors import Issues
 from .inputs import parse
+from .inputs.headers import norm
 from .inputs.load import Table
 from .inputs.schema import CLUSTER_ID, IN_FORMULA, PUPILS, PUPILS_OVERRIDE, ROW, SCHOOL_ID, SUCCESSOR_ID
 from .money import round_half_away
@@ -106,12 +107,13 @@ _ROUND_IT = (": a formula's result, or a figure exported in full? Round the colu
 def need_message(raw: str) -> str:
     """Why a need cell is not a number of units, and what to change: the inputs' words for an Excel error and a
     formula saved without its value (cells.bad_message), a per cent's sign, or too many places."""
+    from .inputs.cells import EXCEL_ERROR_WORDS, UNCALCULATED_WORDS
+
     text = str(raw).strip()
     if re.fullmatch(parse.EXCEL_ERROR, text):
-        return f'"{text}" is an Excel error, not a value: correct the formula in this cell'
+        return f'"{text}"{EXCEL_ERROR_WORDS}'
     if text.startswith(parse.UNCALCULATED):
-        return (f'"{text.removeprefix(parse.UNCALCULATED)}" is a formula with no calculated value (the file was saved '
-                "by a program that does not calculate formulas): open it in Excel, let it calculate and save it")
+        return f'"{text.removeprefix(parse.UNCALCULATED)}"{UNCALCULATED_WORDS}'
     said = (f'"{text}" is not a number of units from 0 to {MAX_UNITS:,} with at most {MAX_DECIMALS} decimal places')
     if re.fullmatch(r"\d[\d,]*(?:\.\d+)?\s*%", text):
         return (said + ": it is a per cent (as Excel saves a cell formatted as one); write the column's figures "
@@ -266,8 +268,8 @@ def unknown_basis_column(schools: Table, cfg: Config, n: int, name: str, issues:
         hint = f": its header '{name}' is mapped to {by_header[name]} (the columns: map), so write column:{by_header[name]}"
     else:
         # (as a person writes it: `idaci_score` for the header `IDACI Score`, capitals and spaces aside)
-        plain = {re.sub(r"[^a-z0-9]", "", c.lower()): c for c in usable}
-        close = difflib.get_close_matches(re.sub(r"[^a-z0-9]", "", name.lower()), list(plain), n=1, cutoff=0.6)
+        plain = {norm(c): c for c in usable}
+        close = difflib.get_close_matches(norm(name), list(plain), n=1, cutoff=0.6)
         hint = f": did you mean column:{plain[close[0]]}?" if close else ""
     key = f"formula.elements[{n}].basis"
     issues.error("config", f"element '{cfg.elements[n].name}' uses column '{name}', which the schools input does "

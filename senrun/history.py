@@ -54,8 +54,11 @@ class Histories:
     segments: pl.DataFrame | None
 
 
-def effective_date() -> pl.Expr:
-    """A row's effective date (`EFF`): its effective_date, else its statement_date (§11.3)."""
+def effective_date(columns=None) -> pl.Expr:
+    """A row's effective date (`EFF`): its effective_date, else its statement_date (§11.3); of a frame of
+    `columns` (when given) with no effective_date column, its statement_date."""
+    if columns is not None and EFFECTIVE_DATE not in columns:
+        return pl.col(STATEMENT_DATE).alias(EFF)
     return pl.coalesce(EFFECTIVE_DATE, STATEMENT_DATE).alias(EFF)
 
 

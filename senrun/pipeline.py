@@ -32,9 +32,9 @@ from .money import fmt_gbp
 from .psf import PsfFrames, census_stop_words, compute_psf, late_managed_move
 from .register import Register, apply as apply_register, overlap_errors, read_register, reinstate_without_register
 from .result import InputInfo, RunResult, Totals
-from .inputs.schema import (ANNUAL_AMOUNT, CLUSTER_ID, CLUSTER_NAME, COUNTED_ENROL, DOB, EFFECTIVE_DATE, ENROL_STATUS, EVENT, FSM, PUPILS,
+from .inputs.schema import (ANNUAL_AMOUNT, CLUSTER_ID, CLUSTER_NAME, COUNTED_ENROL, DOB, ENROL_STATUS, EVENT, FSM, PUPILS,
                             PUPILS_OVERRIDE, ROW, SCHEMAS, SCHOOL_ID, SCHOOL_NAME, SEN_PROVISION, SEN_STATEMENT_CODES, SEN_SUPPORT_CODES,
-                            MOVE_DATE, REASON, SSA, STATEMENT_DATE, SUCCESSOR_ID, TO_SCHOOL, UPN, URN)
+                            MOVE_DATE, REASON, SSA, SUCCESSOR_ID, TO_SCHOOL, UPN, URN)
 from .urns import given_urn, links_in_school_ids, urn_schools
 
 
@@ -427,9 +427,7 @@ def _first_statement_rows(inp: Inputs) -> tuple[pl.DataFrame, pl.DataFrame]:
     until the input checks are done (`check_inputs`), then worked out again if asked for."""
     if "first_rows" not in inp.derived:
         frame = inp.statements.frame
-        eff = (pl.coalesce(EFFECTIVE_DATE, STATEMENT_DATE) if EFFECTIVE_DATE in frame.columns
-               else pl.col(STATEMENT_DATE))
-        several = checks._repeated_keys(frame, [UPN]).select(ROW, UPN, DOB, eff.alias("_eff"))
+        several = checks._repeated_keys(frame, [UPN]).select(ROW, UPN, DOB, history.effective_date(frame.columns))
         firsts = several.sort("_eff", ROW, nulls_last=True).unique(UPN, keep="first").drop("_eff")
         alone = frame.select(ROW, UPN, DOB).filter(~pl.col(ROW).is_in(several[ROW].implode()))
         inp.derived["first_rows"] = (pl.concat([alone, firsts]).sort(ROW), several.drop("_eff"))

@@ -31,10 +31,11 @@ from .inputs.parse import config_date, config_period, parse_date, parse_money
 from .inputs.reading import Unreadable, header_separator, text_utf8
 from .inputs.snapshot import read_snapshot
 from .inputs.standins import stand_in
-from .inputs.schema import EFFECTIVE_DATE, FROM_SCHOOL, ROW, STATEMENT_DATE, STREAM, STREAMS, TO_SCHOOL, UPN
+from .inputs.schema import FROM_SCHOOL, ROW, STREAM, STREAMS, TO_SCHOOL, UPN
 from .money import fmt_gbp
 from .calendar import shift_years
 from . import succession
+from .history import effective_date
 from .psf import CONTINUING, PsfFrames
 from .succession import Successions
 
@@ -491,9 +492,7 @@ def apply(psf: PsfFrames, register: Register, cfg: Config, moves: pl.DataFrame |
 def _first_lines(held: pl.DataFrame, rows: pl.DataFrame) -> pl.Series:
     """The `_line` of each held history's first line: of its first statement by effective date (a reissue's
     statement date is its own), then by row, so that the line kept does not follow the file's order of rows."""
-    start = (pl.coalesce(EFFECTIVE_DATE, STATEMENT_DATE) if EFFECTIVE_DATE in rows.columns
-             else pl.col(STATEMENT_DATE))
-    starts = rows.select(ROW, start.alias("_start"))
+    starts = rows.select(ROW, effective_date(rows.columns).alias("_start"))
     return (held.join(starts, on=ROW, how="left")
             .sort("_start", ROW, pl.col("paid_from").fill_null(pl.date(1, 1, 1)), "_line", nulls_last=True)
             .filter(pl.col("_h").is_first_distinct())["_line"])
@@ -739,7 +738,7 @@ def _stopped_within_last_year(rows: pl.DataFrame, lines: pl.DataFrame, hist: pl.
 def _reissued_from(stopped: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
     """The `stopped` rows (a few) with `_next`: when the next history of its (upn, stream) in `rows` that carries
     PSF begins (a reissue, §11.3; not one issued after the policy began, which pays nothing), or null."""
-    start = pl.coalesce(EFFECTIVE_DATE, STATEMENT_DATE) if EFFECTIVE_DATE in rows.columns else pl.col(STATEMENT_DATE)
+    start = effective_date(rows.columns)
     own = stopped.join(rows.select(ROW, start.alias("_start")), on=ROW, how="left", maintain_order="left")
     later = (own.select(ROW, UPN, STREAM, "_start")
              .join(rows.filter(~pl.col("post_policy")).select(UPN, STREAM, start.alias("_next")), on=[UPN, STREAM])

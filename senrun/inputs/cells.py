@@ -265,14 +265,19 @@ def _money_words(col: Column, raw: pl.Expr, msg: pl.Expr) -> pl.Expr:
             .otherwise(msg))
 
 
+#: Said of a cell showing an Excel error (`#N/A`), and of a formula saved without its value (shown as its formula).
+EXCEL_ERROR_WORDS = " is an Excel error, not a value: correct the formula in this cell"
+UNCALCULATED_WORDS = (" is a formula with no calculated value (the file was saved by a program that does not "
+                      "calculate formulas): open it in Excel, let it calculate and save it")
+
+
 def bad_message(col: Column) -> pl.Expr:
     """Why a non-blank cell failed, as a Polars expression over the raw text."""
     raw = pl.col(col.name).str.strip_chars()
     msg = (pl.when(raw.str.contains(parse.EXCEL_ERROR))
-           .then(pl.lit(" is an Excel error, not a value: correct the formula in this cell"))
+           .then(pl.lit(EXCEL_ERROR_WORDS))
            .when(raw.str.starts_with(parse.UNCALCULATED))
-           .then(pl.lit(" is a formula with no calculated value (the file was saved by a program that does "
-                        "not calculate formulas): open it in Excel, let it calculate and save it"))
+           .then(pl.lit(UNCALCULATED_WORDS))
            .otherwise(pl.lit(f" is not {_KIND_WORDS.get(col.kind, 'valid')}")))
     if col.kind == Kind.MONEY:
         msg = _money_words(col, raw, msg)

@@ -556,8 +556,8 @@ def _first_content_col(book: zipfile.ZipFile, part: str) -> int:
 
 def _with_exact_numbers(reader, name: str, frame: pl.DataFrame) -> pl.DataFrame:
     """Each number cell calamine gave to nine decimal places at the value Excel shows at full precision, 15
-    significant digits (and no more than 15 decimal places, as a need value may have), as a Parquet float is read
-    (cells.as_text): 0.1 + 0.2 is 0.3, and a need share keeps every digit written (SPEC §1).  Only the columns
+    significant digits (and no more than 15 decimal places, as a need value may have), as a Parquet need column is
+    read (cells.as_shown): 0.1 + 0.2 is 0.3, and a need share keeps every digit written (SPEC §1).  Only the columns
     holding a text of three decimals or more (`_PLACES`) are read again, as numbers.  A cell is changed only where
     its text has calamine's shape for a number (`_CALAMINE`: no zeros at the end, nine places at most) and a
     fraction, or is 0, and the number says more; a text cell as typed (`8.400`, `1.5E+3`, `0123`) is not one, but

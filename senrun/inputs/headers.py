@@ -233,12 +233,13 @@ def map_columns(headers: list[str], spec: InputSpec, targets: list[dict[str, str
     if no_header and len(missing) > 1 and 2 * like < len(missing):  # not this input's file, most likely: one
         _none_found(spec, missing, found, where, issues)  # message, not a guess at a header for each column
         missing = []
+    # (once for them all: it may look at the file again, for a config that counted Excel's sep= line)
+    hint = header_row_hint(spec, [name for c in wanted for name in _meant(spec, c)]) if no_header and missing else ""
     for col in missing:
         if col.name in present:
             continue
         mapped = _mapped(spec, col.name)
         text = _missing_message(spec, col, mapped, unused, found)
-        hint = header_row_hint(spec, [name for c in wanted for name in _meant(spec, c)]) if no_header else ""
         issues.error("missing_column", f"{text}. {hint}" if no_header else text,
                      **{**where, "column": mapped[0] if mapped else col.name, "field": col.name,
                         "expected": f"a column headed '{mapped[0] if mapped else col.name}'"})
