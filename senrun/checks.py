@@ -18,7 +18,8 @@ from .engine import collect
 from .errors import SCHOOL_FIELDS, UPN_SHAPE, Issues, looks_personal, school_cell_personal
 from .inputs.load import Table
 from .inputs.schema import (CEASED_DATE, CLUSTER_ID, CLUSTER_NAME, COUNTED_ENROL, DOB, ENROL_STATUS, FROM_SCHOOL,
-                            NC_YEAR_TAUGHT, REASON, ROW, SCHOOL_ID, SCHOOL_NAME, STATEMENT_DATE, TO_SCHOOL, UPN)
+                            NC_YEAR_TAUGHT, REASON, ROW, SCHOOL_ID, SCHOOL_NAME, STATEMENT_DATE, STREAM, TO_SCHOOL,
+                            UPN)
 from .inputs.upn import upn_problems
 
 MAX_LISTED = 200
@@ -430,6 +431,8 @@ def census_outside(census: Table, school_ids: pl.Series, issues: Issues, urns: d
     unpadded = {}
     for known in school_ids.drop_nulls().unique().sort().to_list():
         unpadded.setdefault(known.lstrip("0"), known)
+    slashed = _slashed_ids(school_ids)  # 926/2003 in the schools input, 9262003 in the census
+    plain = set(school_ids.drop_nulls().to_list())  # … and the other way round
     for sid, n, first in out.iter_rows():  # (a UPN or a date of birth pasted into the school cell: Issue hides it)
         owner = (urns or {}).get(sid) if sid else None
         at = f"{n:,} census row{'s' if n != 1 else ''} at school {sid}"
@@ -451,8 +454,27 @@ def census_outside(census: Table, school_ids: pl.Series, issues: Issues, urns: d
                          expected=f"'{meant}', as the schools input writes it: export the census again without "
                          "opening it in Excel, or as .xlsx, with the column as text")
             continue
+        written = _written_apart(sid, slashed, plain)
+        if written is not None:  # one school's DfE number written with a separator in one input, not the other
+            issues.error("unknown_school", f"{at}, which is not in the schools input, but {written} is: one of the "
+                         "two writes the DfE number with a separator (LA/establishment), so these children would "
+                         "seem to have left their school", **census.where(SCHOOL_ID, first), value=sid,
+                         expected=f"'{written}', as the schools input writes it: the same form in both inputs "
+                         "(7 digits, no separator)")
+            continue
         issues.warn("census_outside", f"{at}, which is not in the schools input: "
                     "not counted", **census.where(SCHOOL_ID, first), value=sid)
+
+
+def _written_apart(sid: str | None, slashed: dict[str, str], plain: set[str]) -> str | None:
+    """The schools input's id that `sid` is but for a separator in its DfE number (`926/2003` for `9262003`, or
+    the other way round; `slashed`: _slashed_ids), else None."""
+    if not sid:
+        return None
+    if re.fullmatch(SLASHED_DFE, sid.strip()):
+        digits = _digits(sid)
+        return digits if digits in plain else slashed.get(digits)
+    return slashed.get(sid.strip()) if re.fullmatch(r"\d{7}", sid.strip()) else None
 
 
 def other_dobs(matches: pl.DataFrame) -> pl.DataFrame:
@@ -606,6 +628,16 @@ def ceased_before_issued(statements: Table, issues: Issues) -> None:
     if CEASED_DATE not in frame.columns:
         return
     bad = frame.filter(pl.col(CEASED_DATE) < pl.col(STATEMENT_DATE)).sort(ROW)
+    if not bad.is_empty() and STREAM in frame.columns:
+        # a later row of a history (an amendment, the ceasing's own row) carrying the ceased date of a statement
+        # in force before it (an export per child repeats it on every row): its history was paid, not "nothing";
+        # a row dated after its history ceased is amended_after_ceasing's to say (SPEC §11.3)
+        keys = [UPN, STREAM]
+        first = (frame.lazy().select(*keys, STATEMENT_DATE)
+                 .join(bad.lazy().select(keys).unique(), on=keys, nulls_equal=False)
+                 .group_by(keys).agg(pl.col(STATEMENT_DATE).min().alias("_first")))
+        bad = (bad.lazy().join(first, on=keys, how="left", nulls_equal=False)
+               .filter(pl.col("_first").is_null() | (pl.col(CEASED_DATE) < pl.col("_first"))).sort(ROW).collect())
     for row, ceased, issued in bad.select(ROW, CEASED_DATE, STATEMENT_DATE).head(MAX_LISTED).iter_rows():
         issues.warn("ceased_before_issued", f"ceased on {ceased:%d/%m/%Y}, before the statement's own date "
                     f"{issued:%d/%m/%Y}: paid nothing (a date typed wrong?)", **statements.where(CEASED_DATE, row),

@@ -22,6 +22,22 @@ SCHOOL_FIELDS = frozenset({"school_id", "successor_id", "from_school_id", "to_sc
 #: A user's header that says its cells are a child's date of birth or UPN, whatever senrun column it was mapped
 #: to (a `Date of Birth` column mapped as a move's date by mistake): its values are the child's personal data
 #: (a cell's value, `field` given; a totals row's label, shown on purpose, has none).
+#: The columns of a child's row that hold a code, a date or an amount (census, statements, moves): a cell of words
+#: there that are none of the words such columns hold (`CODE_WORDS`) is most often a name, a row shifted one column
+#: as Excel's "Delete cells › shift left" leaves it, and is hidden as a name in a school cell is.
+CHILD_CODE_FIELDS = frozenset({"sen_provision", "fsm", "nc_year_taught", "enrol_status", "stream", "event", "reason",
+                               "statement_date", "ceased_date", "effective_date", "move_date", "annual_amount"})
+#: The words a council's code, date and amount cells hold, right or mistyped (a typing slip of one of them is shown,
+#: so that the message says what to mend): codes, their words in MIS exports, yes and no, months and days.
+CODE_WORDS = frozenset(
+    "psf ssmn fys statement statements special educational need needs sen support school action plus ehc ehcp plan "
+    "education health care none no yes true false not known unknown eligible free meals fsm current single main dual "
+    "subsidiary guest registration registered issued issue new amended amendment amend transfer transferred "
+    "ceased cease reissued reissue managed move moved casual admission year reception nursery primary secondary "
+    "infant junior high sixth form blank null pending tbc january february march april may june july august "
+    "september october november december monday tuesday wednesday thursday friday saturday sunday total totals "
+    "amount annual weekly monthly termly pounds date trial reg placement exclusion excluded permanent fixed term "
+    "left leaver moved other see note notes missing check query withdrawn ended end start started".split())
 PERSONAL_HEADER = re.compile(r"(?i)(\bbirth|\bdob\b|\bd\.o\.b\b|\bupn\b|unique pupil)")
 HIDDEN = "[hidden]"
 #: A UPN's shape (a letter, 11 digits, a digit or a temporary UPN's letter), hidden wherever it is
@@ -71,12 +87,46 @@ def holds_child_data(text: object) -> bool:
                                                    and CHILD_DATA.fullmatch(text) is None)
 
 
+def without_child_data(text: str) -> str:
+    """`text` (a traceback for a bug report) with every UPN and date in it, however typed, as HIDDEN: Python's
+    KeyError and a parser's error quote the value they met, which may be a child's."""
+    return DATE_INSIDE.sub(HIDDEN, UPN_SHAPE.sub(HIDDEN, text))
+
+
 def words_not_an_id(text: object) -> bool:
     """Whether a school cell holds words and no digit, as a child's name does (a census's Surname column
     mapped as the school, or a row shifted one column): every school id has a digit (a DfE number, a
     URN, an LAEstab), so such a cell is hidden as a name could be."""
     text = str(text or "")
     return not any(ch.isdigit() for ch in text) and sum(ch.isalpha() for ch in text) >= 4
+
+
+def not_code_words(text: object) -> bool:
+    """Whether a code, date or amount cell of a child's row holds words and no digit (`words_not_an_id`) that are
+    not the words such cells hold, nor a slip of one (CODE_WORDS): `Zoë O’Brien`, `Llewellyn`, but not `Managed`,
+    `Statment` or `Yes`."""
+    text = str(text or "")
+    if any(ch.isdigit() for ch in text) or sum(ch.isalpha() for ch in text) < 3:  # (`Ann` as much as `Llewellyn`)
+        return False
+    words = [w for w in re.split(r"[^a-z]+", text.casefold()) if len(w) > 2]  # (a code's letter: `S - Statement`)
+    return not words or any(not any(_typed_for(w, known) for known in CODE_WORDS) for w in words)
+
+
+def _typed_for(word: str, known: str) -> bool:
+    """Whether `word` is `known` or a slip of it: one letter wrong, missing or extra in a word of up to five
+    letters (`ssmm`, `casul`), two in a longer one (`statment`, `recepton`); `smith` is not `sixth`."""
+    most = 1 if len(known) <= 5 else 2
+    if abs(len(word) - len(known)) > most:
+        return False
+    before = list(range(len(known) + 1))
+    for i, a in enumerate(word, 1):
+        now = [i]
+        for j, b in enumerate(known, 1):
+            now.append(min(before[j] + 1, now[j - 1] + 1, before[j - 1] + (a != b)))
+        if min(now) > most:
+            return False
+        before = now
+    return before[-1] <= most
 
 
 def looks_personal(text: object) -> bool:
@@ -121,6 +171,7 @@ class Issue:
             return
         if (self.field in PERSONAL_FIELDS
                 or (self.field in SCHOOL_FIELDS and school_cell_personal(self.value))
+                or (self.field in CHILD_CODE_FIELDS and not_code_words(self.value))
                 or (self.field is not None and self.column is not None and PERSONAL_HEADER.search(str(self.column)))
                 or holds_child_data(self.value)):
             object.__setattr__(self, "personal", (*self.personal, str(self.value)))

@@ -18,6 +18,7 @@ joining or grouping by the two strings.
 
 from __future__ import annotations
 
+import re
 import weakref
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -226,8 +227,12 @@ def carried(result) -> Register:
 
 def register_label(file: Path) -> str:
     """How messages and the Summary name the register: its folder and name (`2013-14/psf.csv`), so that
-    last year's psf.csv is never taken for this year's."""
-    return name_text(f"{file.parent.name}/{file.name}" if file.parent.name else file.name)
+    last year's psf.csv is never taken for this year's; in the layout docs/seven-years.md gives, a folder of
+    each year holding its `out/`, the year's folder too (`2013-14/out/psf.csv`: every year's is `out/psf.csv`)."""
+    folder = file.parent
+    if folder.name and not any(ch.isdigit() for ch in folder.name) and re.search(r"\d{4}", folder.parent.name):
+        return name_text(f"{folder.parent.name}/{folder.name}/{file.name}")
+    return name_text(f"{folder.name}/{file.name}" if folder.name else file.name)
 
 
 def manifest_period(folder: Path) -> tuple[date, date] | None:

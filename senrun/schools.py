@@ -241,10 +241,11 @@ def check_ssa_of_shut_schools(schools: Table, successions: Successions, cfg: Con
 
 
 def census_rows_at_closed(schools: pl.DataFrame, census: pl.DataFrame, cfg: Config) -> dict[str, int]:
-    """How many census rows each school closed before census day has (most years: none closed, nothing read)."""
+    """How many census rows each school closed before census day, or before the period began, has (most years:
+    none closed, nothing read)."""
     if CLOSED not in schools.columns:
         return {}
-    shut = schools.filter(pl.col(CLOSED) < cfg.census_date)[SCHOOL_ID].drop_nulls()
+    shut = schools.filter(pl.col(CLOSED) < max(cfg.census_date, cfg.period_start))[SCHOOL_ID].drop_nulls()
     if shut.is_empty():
         return {}
     at = pl.col(SCHOOL_ID).cast(pl.String)
@@ -268,8 +269,11 @@ def warn_census_nowhere(schools: Table, successions: Successions, cfg: Config, r
     shut = frame.filter(pl.col(SCHOOL_ID).is_in(nowhere.implode()))
     for sid, closed, row in shut.select(SCHOOL_ID, CLOSED, ROW).sort(ROW).head(MAX_LISTED).iter_rows():
         count = rows[sid]
+        before = (f"before census day ({cfg.census_date:%d/%m/%Y})" if closed < cfg.census_date else
+                  f"after census day ({cfg.census_date:%d/%m/%Y}) but before the period began "
+                  f"({cfg.period_start:%d/%m/%Y}), so it has no row this year")
         issues.warn("census_at_closed", f"{count:,} census row{'s are' if count != 1 else ' is'} at school {sid}, "
-                    f"which closed on {closed:%d/%m/%Y}, before census day ({cfg.census_date:%d/%m/%Y}), and has no "
+                    f"which closed on {closed:%d/%m/%Y}, {before}, and has no "
                     "successor open in the period: they count at no school, so those pupils take no share of the "
                     "formula (SPEC §11.11); check its closed date against the census, or give the school that took "
                     f"its pupils as its {schools.headers.get(SUCCESSOR_ID, SUCCESSOR_ID)}",

@@ -111,6 +111,26 @@ def test_quiet_prints_nothing_when_the_nightly_check_passes_and_only_what_fails_
     assert BAD_LETTER not in failed.output
 
 
+def test_quiet_with_errors_lists_the_errors_and_still_counts_every_warning__spec_7(tmp_path):
+    """A failing nightly check under --quiet lists its errors alone, and had counted "0 warning(s)" beside them
+    while the check had found warnings: a cron mail that said something false."""
+    schools = [{k: v for k, v in row.items() if k != "pupils"} for row in SCHOOLS]
+    cfg = write_run(tmp_path, schools=schools,
+                    statements=[statement(BAD_LETTER, "2005-05-05", school="B"),
+                                statement("B801200005001", "2005-01-01", school="A", annual="12.345")],
+                    census=[pupil(BAD_LETTER, "B", "2005-05-05"), pupil("B801200005001", "A", "2005-01-01"),
+                            pupil("E801200005003", "H", "2000-01-01")])
+    full = CliRunner().invoke(app, ["validate", "--config", str(cfg)])
+    quiet = CliRunner().invoke(app, ["validate", "--config", str(cfg), "--quiet"])
+    assert full.exit_code == quiet.exit_code == 1
+    counts = full.output.splitlines()[-1]
+    errors, warnings = (int(n) for n in re.findall(r"(\d+) (?:error|warning)", counts))
+    assert errors >= 1 and warnings >= 1
+    assert quiet.output.splitlines()[-1] == (f"{errors} error(s), {warnings} warning(s) ({warnings} not listed: "
+                                             "--quiet lists what fails the check)")
+    assert [line.split(":")[0] for line in quiet.output.splitlines()[:-1]] == ["error"] * errors
+
+
 def test_an_expired_acceptance_counts_as_new_and_is_listed_apart(tmp_path):
     cfg = _run(tmp_path)
     accept = tmp_path / "accept.yaml"

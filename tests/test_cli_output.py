@@ -5,6 +5,7 @@ what was written; a run short of memory ends in one line (issue 14 points 8 and 
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import subprocess
@@ -234,14 +235,14 @@ def test_a_refusal_by_the_system_names_the_file_and_what_to_do_not_a_bug(config,
     from pathlib import Path
 
     out = tmp_path / "x.yaml"
-    write_text = Path.write_text
+    opened = os.open
 
-    def refused(self, *args, **kwargs):
-        if self == out:
-            raise PermissionError(errno.EACCES, "Permission denied", str(self))
-        return write_text(self, *args, **kwargs)
+    def refused(path, *args, **kwargs):
+        if Path(path).parent == out.parent and out.name in Path(path).name:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return opened(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "write_text", refused)
+    monkeypatch.setattr(os, "open", refused)
     done = runner.invoke(app, ["init", "--from", str(config.parent), "--out", str(out)])
     assert done.exit_code == 1
     said = " ".join(done.output.split())
@@ -388,3 +389,51 @@ def test_a_name_not_in_utf_8_is_printed_with_a_replacement_character_and_a_line_
     console.print("the next line")
     ascii_only.flush()
     assert ascii_only.buffer.getvalue() == b"the next line\n"
+
+
+@pytest.mark.parametrize("command", ["templates", "init", "draft-accept"])
+def test_a_full_disk_leaves_no_template_config_or_draft_behind_and_the_next_run_writes_it(config, tmp_path,
+                                                                                        monkeypatch, command):
+    # A full disk had left two whole templates and a third cut at 8 kB (or an empty config, an empty draft) while
+    # the message said "nothing was written", and the next run refused to replace what was left.
+    from senrun.outputs import atomic
+
+    out = tmp_path / "mine"
+    args = {"templates": ["templates", "--out", str(out)],
+            "init": ["init", "--from", str(config.parent), "--out", str(out / "my.yaml")],
+            "draft-accept": ["validate", "--config", str(config), "--draft-accept", str(out / "draft.yaml")]}[command]
+    out.mkdir()
+    write_all, calls = atomic._write_all, []
+
+    def full(fd, data):
+        calls.append(fd)
+        if len(calls) == 3 or command != "templates":
+            write_all(fd, data[: len(data) // 2])
+            raise OSError(errno.ENOSPC, "No space left on device")
+        write_all(fd, data)
+
+    monkeypatch.setattr(atomic, "_write_all", full)
+    done = CliRunner().invoke(app, args)
+    assert done.exit_code == 1 and "No space left on device" in done.output, done.output
+    assert sorted(p.name for p in out.iterdir()) == []
+    monkeypatch.setattr(atomic, "_write_all", write_all)
+    again = CliRunner().invoke(app, args)
+    assert again.exit_code == 0, again.output
+    assert sorted(p.name for p in out.iterdir()) == {"templates": ["census.xlsx", "links.xlsx", "moves.xlsx",
+                                                                   "schools.xlsx", "statements.xlsx"],
+                                                     "init": ["my.yaml"], "draft-accept": ["draft.yaml"]}[command]
+
+
+def test_last_years_folder_set_aside_by_a_stopped_swap_is_named_with_how_to_put_it_back(config, tmp_path):
+    # A run killed between the swap's two renames leaves last year's folder only as .out.senrun-old: --register
+    # out had been told only "'out' does not exist".
+    (tmp_path / ".out.senrun-old").mkdir()
+    done = CliRunner().invoke(app, ["validate", "--config", str(config), "--register", str(tmp_path / "out")],
+                              terminal_width=200)
+    said = " ".join(done.output.replace("│", " ").split())
+    assert done.exit_code == 2 and "Rename it back to 'out'" in said
+    from senrun.cli.common import path_problem
+
+    assert path_problem(tmp_path / "out", folder_ok=True).startswith(
+        f"'{tmp_path / 'out'}' does not exist, but '{tmp_path / '.out.senrun-old'}' does: a run writing")
+    assert path_problem(tmp_path / "elsewhere", folder_ok=True) == f"'{tmp_path / 'elsewhere'}' does not exist"

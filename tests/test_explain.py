@@ -164,6 +164,23 @@ def test_a_school_closed_before_the_period_is_said_to_be_so_and_its_successor_na
     assert "did you mean" not in said
 
 
+def test_an_old_id_named_only_by_the_links_input_is_said_not_to_be_in_the_schools_input__spec_11_1(tmp_path):
+    # GIAS's links name an academy's predecessor by its old URN, which the schools input (one row per school,
+    # keyed by the academy's kept DfE number) does not list: explain had said it "is in the schools input … but
+    # open on no day of the period (see its closed date)", a row and a date the council could not find.
+    schools = [{"school_id": s, "school_name": s, "cluster_id": "C1", "ssa": "0", "pupils": "100"}
+               for s in ("AA", "B")]
+    links = [{"school_id": "120837", "successor_id": "AA", "link_date": "2012-08-31", "link_type": "Successor"}]
+    result, _, inp = run_for_explain(load_config(write_run(tmp_path, schools=schools, links=links,
+                                                           statements=[statement("B801200005001", "2005-05-05",
+                                                                                 "AA")])))
+    with pytest.raises(SenrunError) as e:
+        explain_school(result, "120837", schools=inp.schools.frame)
+    said = str(e.value)
+    assert "'120837' is not in the schools input" in said and "links input names it as the predecessor of AA" in said
+    assert "closed date" not in said and "explain --school AA" in said
+
+
 def test_a_schools_psf_text_counts_its_stopped_lines_apart_from_the_continuing_ones(explained):
     """School A's lines include a Year 6 leaver (phase_end, paid April–August): the text said "Continuing PSF:
     N line(s)" as though every child listed were still paid."""
@@ -392,3 +409,11 @@ def test_explain_shows_how_a_schools_protection_is_worked_from_its_clusters_floo
     assert "below the floor: it is raised by" in steps["H"]["text"]
     assert "of which every cluster that gained gives up the same part s =" in steps["A"]["text"]
     assert steps["A"]["cluster_adjustment"] == -steps["H"]["cluster_adjustment"] < 0  # the gains pay for it
+
+
+def test_explain_on_the_terminal_gives_the_period_in_british_dates_as_its_other_dates__spec_7(tmp_path):
+    # "period 2013-04-01 – 2014-03-31" had stood beside "took over … on 01/09/2013"
+    config = write_run(tmp_path, statements=[statement(U1, "2005-05-05")])
+    done = CliRunner().invoke(app, ["explain", "--config", str(config), "--school", "A"], terminal_width=200)
+    assert done.exit_code == 0, done.output
+    assert "period 01/04/2013 – 31/03/2014" in done.output and "2013-04-01" not in done.output

@@ -93,8 +93,8 @@ def test_explain_gives_a_line_whose_ehc_transfer_kept_the_amount_as_one_rate_not
                                                  statement_date="2014-09-01")]
     r = history_run(tmp_path, rows, **YEAR_2014)
     text = {c["upn"]: c["text"] for c in explain_school(r, "A")["psf"]["children"]}
-    assert text[U1].endswith(": annual £1,200.00, paid 12 month(s) (2014-04-01 – 2015-03-31) = £1,200.00; continuing")
-    assert ("annual £2,400.00 (the last rate), paid 12 month(s) (2014-04-01 – 2015-03-31) = (£1,200.00 × 5 + "
+    assert text[U1].endswith(": annual £1,200.00, paid 12 month(s) (01/04/2014 – 31/03/2015) = £1,200.00; continuing")
+    assert ("annual £2,400.00 (the last rate), paid 12 month(s) (01/04/2014 – 31/03/2015) = (£1,200.00 × 5 + "
             "£2,400.00 × 7) ÷ 12, rounded once = £1,900.00; continuing") in text[U2]
 
 
@@ -285,7 +285,7 @@ def test_explain_itemises_a_history_and_sums_a_line_over_its_rates__faq_3_spec_1
     # April–October at £1,200 a year (the amendment is mid-October: October at the rate on its 1st),
     # November–February at £2,400 (funded on 1 February, ceased on the 10th)
     [line] = trail["lines"]
-    assert line["text"] == ("paid at A: 11 month(s) (2013-04-01 – 2014-02-28) = (£1,200.00 × 7 + £2,400.00 × 4) ÷ 12, "
+    assert line["text"] == ("paid at A: 11 month(s) (01/04/2013 – 28/02/2014) = (£1,200.00 × 7 + £2,400.00 × 4) ÷ 12, "
                             "rounded once = £1,500.00")
     assert line["amount"] == 150000
 
@@ -363,6 +363,19 @@ def test_a_statement_ceased_before_its_own_date_is_paid_nothing_with_a_warning_a
     assert [line[1:] for line in lines_of(r, U1)] == [(0, 120000, "ceased")]
     [warning] = [w for w in r.warnings if w.code == "ceased_before_issued"]
     assert (warning.row, warning.column) == (2, "ceased_date") and "15/06/2012" in warning.message
+
+
+def test_a_ceased_date_repeated_on_a_historys_later_rows_is_not_told_as_paid_nothing__spec_11_3(tmp_path):
+    # An export per child repeats the ceased date (30/09/2013) on every row of the history, the later rows dated
+    # after it: the history, issued in 2010, was paid April to September, so "paid nothing (a date typed wrong?)"
+    # at the later rows was false.  A history whose every row is dated after its ceasing still is told.
+    rows = [row(annual="1200.00", ceased="2013-09-30"),
+            row("amended", "2013-11-01", annual="2400.00", statement_date="2013-11-01", ceased="2013-09-30"),
+            row(upn=U2, annual="1200.00", statement_date="2012-06-15", ceased="2012-05-01"),
+            row("amended", "2012-07-01", upn=U2, annual="2400.00", statement_date="2012-07-01", ceased="2012-05-01")]
+    r = history_run(tmp_path, rows)
+    assert [line[1] for line in lines_of(r, U1)] == [60000]  # April to September of £1,200 a year
+    assert [w.row for w in r.warnings if w.code == "ceased_before_issued"] == [4, 5]
 
 
 def test_psf_csv_lists_a_historys_unpaid_lines_in_the_same_order_whatever_the_statements_row_order(tmp_path):
@@ -507,7 +520,7 @@ def test_explain_school_sums_a_line_paid_at_two_rates_over_its_rates_not_the_las
     import json
 
     [child] = json.loads(said.output)["psf"]["children"]
-    assert ("annual £2,400.00 (the last rate), paid 11 month(s) (2013-04-01 – 2014-02-28) = (£1,200.00 × 7 + "
+    assert ("annual £2,400.00 (the last rate), paid 11 month(s) (01/04/2013 – 28/02/2014) = (£1,200.00 × 7 + "
             "£2,400.00 × 4) ÷ 12, rounded once = £1,500.00; ceased") in child["text"]
     assert child["amount"] == 150000
 

@@ -350,6 +350,25 @@ def test_a_file_all_in_windows_1252_is_still_read_as_excel_saves_it(tmp_path):
     assert result.schools["school_name"].to_list()[:2] == ["Élan Primary", "Bromwell £ School"]
 
 
+def test_a_csv_saved_as_excels_csv_ms_dos_is_an_error_naming_its_row_and_encoding_not_read_as_windows_1252(tmp_path):
+    # Excel's "CSV (MS-DOS)" writes code page 850: read as Windows-1252, "Siân" was "Siƒn" in every output with
+    # exit 0, and a £ amount "œ10007.40", "not an amount of money" with no word of why.
+    welsh = SCHOOLS_TEXT.replace("Élan", "Ysgol Gymraeg Siân")
+    for text, row, byte in ((welsh, 2, "0x83"), (SCHOOLS_TEXT.replace("1000.00", "£1000.00").replace("Élan", "Elan")
+                                                  .replace(" £ ", " "), 2, "0x9C")):
+        errors = _errors(_schools_bytes(tmp_path, text.encode("cp850")))
+        assert [(e.file, e.row) for e in errors] == [("schools.csv", row)]
+        assert byte in errors[0].message and "CSV (MS-DOS)" in errors[0].message
+        assert "encoding: cp850" in errors[0].message
+    result = allocate(load_config(_schools_bytes(tmp_path, welsh.encode("cp850"), "cp850")))
+    assert result.schools["school_name"].to_list()[0] == "Ysgol Gymraeg Siân Primary"
+    # Windows-1252's own punctuation within and after words is read as before, and an accented letter before a
+    # curly quote (Renée’s: 0xE9 0x92, UTF-8's shape) had been refused as "UTF-8 but byte 0x92 … is not"
+    plain = SCHOOLS_TEXT.replace("Élan", "O’Brien’s – “Zoë” … Renée’s")
+    result = allocate(load_config(_schools_bytes(tmp_path, plain.encode("cp1252"))))
+    assert result.schools["school_name"].to_list()[0] == "O’Brien’s – “Zoë” … Renée’s Primary"
+
+
 def test_the_encoding_named_in_the_config_is_used_and_a_byte_not_in_it_is_named_by_row(tmp_path):
     result = allocate(load_config(_schools_bytes(tmp_path, SCHOOLS_TEXT.encode("latin-1"), "latin-1")))
     assert result.schools["school_name"].to_list()[0] == "Élan Primary"

@@ -428,3 +428,16 @@ def test_an_accepted_warnings_row_of_0_is_an_error_at_its_line(tmp_path):
     issue = next(i for i in info.value.issues if i.column == "accept[0].row")
     assert (issue.file, issue.row) == ("accepted.yaml", 4)
     assert "row must be a whole number of 1 or more" in issue.message
+
+
+def test_a_census_of_megabytes_given_as_the_config_is_told_to_be_a_spreadsheet_not_too_big(tmp_path):
+    """A real census is always over a config's 1,000,000 bytes: given as --config, it had been told only its size,
+    not that the config is the .yaml file naming the spreadsheets."""
+    for name, head in (("census.csv", b"upn,school_id\n"), ("census.dat", b"PK\x03\x04")):
+        path = tmp_path / name
+        path.write_bytes(head + b"A926200209025,9262002\n" * 60_000)
+        with pytest.raises(SenrunError) as info:
+            load_config(path)
+        (issue,) = info.value.issues
+        assert issue.file == name and "not a config: give the config's .yaml file" in issue.message
+        assert "at most" not in issue.message and "A926200209025" not in issue.message

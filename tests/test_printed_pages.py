@@ -174,3 +174,37 @@ def test_the_childrens_section_is_a_returns_last_so_its_repeated_header_heads_on
     none = openpyxl.load_workbook(io.BytesIO(return_bytes(replace(ONE, children=()))))["Return"]
     assert [r[2].value for r in none.iter_rows() if r[0].value == "2. Continuing pupil specific funding"] == [
         "(PSF: no child this period; section 5)"]
+
+
+def test_a_wide_diff_warnings_or_reconciliation_sheet_repeats_whose_each_row_is_on_every_page__spec_6(sample_out,
+                                                                                                  tmp_path):
+    # The Diff had repeated only its Level column (page two of a school's row said neither its id nor its name),
+    # and the restricted workbook's Warnings only the kind (not where), its Reconciliation only the movement
+    # (not the child's UPN).
+    from typer.testing import CliRunner
+
+    from senrun.cli import app
+
+    out = tmp_path / "again"
+    done = CliRunner().invoke(app, ["allocate", "--config", str(ROOT / "config" / "senrun.yaml"), "--out", str(out),
+                                    "--no-returns", "--quiet", "--previous", str(sample_out / "schools.csv")])
+    assert done.exit_code == 0, done.output
+    diff = openpyxl.load_workbook(out / "allocations.xlsx")["Diff"]
+    assert sheets_on_paper((out / "allocations.xlsx").read_bytes())["Diff"][1] > 1
+    assert [c.value for c in diff[1][:3]] == ["Level", "School ID", "School"] and diff.print_title_cols == "$A:$C"
+    warnings = openpyxl.load_workbook(out / "pupils.xlsx")["Warnings"]
+    assert [c.value for c in warnings[1][:2]] == ["Kind", "Where"] and warnings.print_title_cols == "$A:$B"
+
+
+def test_a_returns_psf_totals_stand_under_the_column_each_sums__spec_6():
+    # The total of the children's PSF had stood under "Funding stream", while last year's total stood under its
+    # own money column.
+    stopped = (("B801200005001", "PSF", 120000, "ceased: ended"),)
+    ws = openpyxl.load_workbook(io.BytesIO(return_bytes(replace(ONE, stopped=stopped))))["Return"]
+    rows = list(ws.iter_rows(values_only=True))
+    for label, heading in (("Total continuing PSF", "Paid this period (£)"),
+                           ("Total paid here last year for these children", "Paid here last year (£)")):
+        [total] = [r for r in rows if r[0] == label]
+        [money] = [c for c, v in enumerate(total) if isinstance(v, (int, float))]
+        assert heading in [r[money] for r in rows]
+    assert [r for r in rows if r[0] == "Total continuing PSF"][0][6] == ONE.psf / 100

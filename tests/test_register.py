@@ -383,7 +383,8 @@ def test_the_reconciliation_counts_children_without_naming_them_in_the_publishab
     rows = list(book["Reconciliation"].iter_rows(values_only=True))
     assert rows[0] == ("Movement", "Why PSF stopped", "Children", "Paid last year (£)", "Paid this year (£)")
     assert rows[1:] == [("paid last year, not this year", "missing_from_statements: paid last year, missing from this year's statements",
-                         1, 8400, 0)]  # reasons in words in the workbooks, codes in the CSVs
+                         1, 8400, 0),  # reasons in words in the workbooks, codes in the CSVs
+                        ("Total", None, 1, 8400, 0)]  # (docs/outputs.md: a totals row below every table of money)
     assert not any(U2 in str(v) for row in rows for v in row if v)
     text = (out / "reconciliation.csv").read_text()
     assert f"{U2},PSF,A,8400.00,continuing,,0.00,,missing_from_statements" in text
@@ -1433,3 +1434,13 @@ def test_a_history_held_stopped_shows_its_first_rows_rate_whatever_the_order_of_
         psf = allocate(load_config(path), register=register).psf
         held.append(psf.filter(pl.col("upn") == U1).select("annual_amount", "paid_amount", "reason").rows())
     assert held[0] == held[1] == [(840000, 0, "stopped_last_year")]
+
+
+def test_a_register_in_a_years_out_folder_is_named_with_its_year_not_as_every_years_out_psf_csv__spec_11_4(tmp_path):
+    # docs/seven-years.md keeps each year's run in 2013-14/out/: every register warning had named "out/psf.csv",
+    # which does not say which year's file to open.
+    from senrun.register import register_label
+
+    assert register_label(tmp_path / "2013-14" / "out" / "psf.csv") == "2013-14/out/psf.csv"
+    assert register_label(tmp_path / "chain" / "2013-14" / "psf.csv") == "2013-14/psf.csv"
+    assert register_label(tmp_path / "runs" / "last" / "psf.csv") == "last/psf.csv"

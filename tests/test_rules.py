@@ -180,6 +180,34 @@ def test_a_census_whose_school_ids_lost_their_leading_zeros_is_an_error_naming_t
     assert [w.value for w in err.value.issues if w.code == "census_outside"] == ["9999"]
 
 
+@pytest.mark.parametrize("written", ["926/2003", "926 2003", "926-2003"])
+def test_one_schools_census_rows_written_as_la_slash_establishment_are_an_error_naming_the_school_meant__faq_3(
+        tmp_path, written):
+    # one school's rows exported as 926/2003 where the schools input has 9262003: read as another school, its
+    # children would all seem to have moved casually and their PSF ended, with warnings only
+    schools = [{"school_id": "9262003", "school_name": "Ashford Primary", "cluster_id": "C1", "ssa": "0", "pupils": "1"},
+               {"school_id": "H", "school_name": "Hilltop High", "cluster_id": "C1", "ssa": "0", "pupils": "1"}]
+    census = [pupil(U1, written, "2005-05-05"), pupil(U2, "H", "2005-05-05")]
+    with pytest.raises(SenrunError) as err:
+        run(tmp_path, schools=schools, census=census, statements=[statement(U1, "2005-05-05", school="9262003")])
+    [error] = err.value.errors
+    assert (error.code, error.file, error.row, error.column, error.value) == (
+        "unknown_school", "census.csv", 2, "school_id", written)
+    assert "but 9262003 is" in error.message and error.expected.startswith("'9262003'")
+
+
+def test_a_census_in_7_digits_beside_one_school_written_la_slash_establishment_names_the_school_meant__faq_3(tmp_path):
+    schools = [{"school_id": "926/2003", "school_name": "Ashford Primary", "cluster_id": "C1", "ssa": "0",
+                "pupils": "1"},
+               {"school_id": "H", "school_name": "Hilltop High", "cluster_id": "C1", "ssa": "0", "pupils": "1"}]
+    census = [pupil(U1, "9262003", "2005-05-05"), pupil(U2, "H", "2005-05-05")]
+    with pytest.raises(SenrunError) as err:
+        run(tmp_path, schools=schools, census=census, statements=[statement(U1, "2005-05-05", school="926/2003")])
+    [error] = err.value.errors
+    assert (error.code, error.row, error.value) == ("unknown_school", 2, "9262003")
+    assert "but 926/2003 is" in error.message
+
+
 def test_an_id_with_a_zero_width_space_pasted_in_is_the_same_school__spec_5(tmp_path):
     census = [pupil(U1, "A\u200b", "2005-05-05")]
     r = run(tmp_path, census=census, statements=[statement(U1, "2005-05-05", school="\u200bA", annual="1200.00")])

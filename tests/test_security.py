@@ -125,7 +125,7 @@ def test_an_unexpected_failure_inside_reading_shows_no_pupil_data(run_dir, monke
     """A bug deep in the input layer, while frames of UPNs and dates of birth are local variables."""
     import senrun.inputs.load
 
-    def broken(series, col):
+    def broken(series, *args, **kwargs):
         rows = series.to_list()  # pupil data in a local variable of the failing frame
         raise ZeroDivisionError(f"cannot parse {len(rows)} cells")
 
@@ -138,6 +138,24 @@ def test_an_unexpected_failure_inside_reading_shows_no_pupil_data(run_dir, monke
     assert ("Traceback" in result.output) == debug
     for pupil in ("D926200113001", "W926200111002", "14/11/2001", "2005-03-01"):
         assert pupil not in result.output
+
+
+@pytest.mark.parametrize("shown", [False, True])
+def test_a_debug_traceback_hides_a_upn_or_date_the_exception_quotes_unless_asked_to_show_them__uk_gdpr(
+        run_dir, monkeypatch, shown):
+    """Python's KeyError and a parser's error quote the value they met: the --debug traceback, pasted into a bug
+    report, had ended `KeyError: 'D926200113001'`."""
+    import senrun.inputs.load
+
+    def broken(series, *args, **kwargs):
+        raise KeyError("D926200113001") if series.len() % 2 else ValueError("D926200113001 born 14/11/2001")
+
+    monkeypatch.setattr(senrun.inputs.load, "parse_cells", broken)
+    args = ["validate", "--config", str(run_dir / "senrun.yaml"), "--debug"] + (["--show-personal-data"] * shown)
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1 and "Traceback" in result.output
+    assert ("D926200113001" in result.output) == shown and ("14/11/2001" in result.output) == shown
+    assert shown or "KeyError: '[hidden]'" in result.output or "ValueError: [hidden] born [hidden]" in result.output
 
 
 @pytest.mark.parametrize("upn", ["B801200005001", "B80120000500A"])
@@ -706,3 +724,29 @@ def test_a_problem_on_a_sheet_named_after_a_child_gives_its_place_with_the_sheet
         said = " ".join(done.output.split())
         assert ("statements.xlsx › [hidden] › row 2" in said if "--json" not in args else
                 '"sheet": "[hidden]"' in said and '"row": 2' in said), said
+
+
+
+def test_a_childs_name_in_a_code_date_or_amount_cell_is_hidden_but_a_slip_of_a_code_is_shown__uk_gdpr(tmp_path):
+    """A row shifted one column (Excel's "Delete cells › shift left") puts a child's name in the code, date and amount
+    cells beside it: their errors had printed `"Zoë O’Brien" is not a SEN provision code` on the terminal.  A code
+    mistyped (`Statment`, `Managd`) is still shown, so that the message says what to mend."""
+    from builders import pupil, statement, write_run
+    from senrun.config.loader import load_config
+    from senrun.errors import SenrunError
+    from senrun.pipeline import allocate
+
+    census = [dict(pupil("B801200005001", "A", "2005-05-05"), sen_provision="Zoë O’Brien", fsm="Siân"),
+              dict(pupil("E801200005002", "A", "2005-05-05"), sen_provision="Statment", fsm="Yes")]
+    statements = [statement("B801200005001", "2005-05-05", stream="Llewellyn", ceased="Ann"),
+                  statement("E801200005002", "2005-05-05", stream="SSMM")]
+    moves = [{"upn": "B801200005001", "from_school_id": "A", "to_school_id": "B", "move_date": "Jones",
+              "reason": "Managd"}]
+    with pytest.raises(SenrunError) as info:
+        allocate(load_config(write_run(tmp_path, statements=statements, census=census, moves=moves)))
+    shown = "\n".join(str(i.hidden()) for i in info.value.issues)
+    for name in ("Zoë", "O’Brien", "Siân", "Llewellyn", "Ann", "Jones"):
+        assert name not in shown, name
+    for slip in ("Statment", "SSMM", "Managd"):
+        assert slip in shown, slip
+    assert shown.count("[hidden]") == 5  # Zoë O’Brien, Siân, Llewellyn, Ann, Jones

@@ -980,6 +980,22 @@ def test_census_rows_at_a_school_closed_before_census_day_with_no_successor_are_
     assert by_school(r).keys() == {"A"} and r.schools.filter(pl.col("school_id") == "A")["pupils"].item() == 1
 
 
+def test_census_rows_at_a_school_closed_after_census_day_but_before_the_period_are_a_warning_at_its_closed_cell__spec_11_11(
+        tmp_path):
+    # A high school closes on 31 January, after the census of 17 January and before the period begins in April,
+    # and no successor is given: it has no row this year and its 2 census pupils counted at no school, with no
+    # word (the warning had looked only at schools closed before census day).
+    schools = [school("A"), school("S", closed="2013-01-31")]
+    census = [pupil(U1, "A", PRIMARY), pupil(U2, "S", PRIMARY), pupil(U3, "S", PRIMARY)]
+    r = run(tmp_path, schools=schools, census=census, statements=[statement(U1, PRIMARY, annual="1200.00")])
+    [nowhere] = [i for i in r.issues if i.code == "census_at_closed"]
+    assert (nowhere.value, nowhere.file, nowhere.row, nowhere.column) == ("S", "schools.csv", 3, "closed")
+    assert nowhere.message.startswith("2 census rows are at school S, which closed on 31/01/2013, after census day "
+                                      "(17/01/2013) but before the period began (01/04/2013), so it has no row this "
+                                      "year, and has no successor open in the period")
+    assert by_school(r).keys() == {"A"}
+
+
 def test_an_academy_opening_after_census_day_whose_census_rows_are_under_its_own_new_id_is_told_they_count_nowhere__spec_11_11(
         tmp_path):
     """A census row at a school not open on census day counts at its nearest successor open in the period,

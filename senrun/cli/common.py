@@ -21,6 +21,11 @@ def path_problem(path: Path, *, folder_ok: bool) -> str:
     try:
         mode = path.stat().st_mode
     except (FileNotFoundError, NotADirectoryError):
+        aside = path.parent / f".{path.name}.senrun-old"  # (atomic.old_path: a swap stopped half done)
+        if path.name and aside.is_dir():
+            return (f"'{path}' does not exist, but '{aside}' does: a run writing '{path}' was stopped while it "
+                    "replaced the folder, which it had set aside under that name. Rename it back to "
+                    f"'{path.name}' (or run the same allocate again, which puts it back before writing)")
         return f"'{path}' does not exist"
     except PermissionError:
         return f"'{path}' cannot be reached: a folder on the way to it is not open to this user (permission denied)"
@@ -281,10 +286,14 @@ def _unexpected(exc: BaseException, debug: bool, as_json: bool) -> None:
 
         print_json(issues_json([Issue("internal", ERROR, f"senrun failed unexpectedly ({type(exc).__name__}); "
                                       "run again with --debug for the traceback, and report it")]))
-    if debug:
+    if debug:  # (a KeyError or a parser's error quotes the value it met, which may be a child's UPN)
         import traceback
 
-        traceback.print_exc()
+        from ..errors import without_child_data
+        from .render import personal_shown
+
+        text = "".join(traceback.format_exception(exc))
+        sys.stderr.write(text if personal_shown() else without_child_data(text))
     else:
         _say(f"senrun failed unexpectedly ({type(exc).__name__}): {_written()}. Run again with --debug "
              "for the traceback, and report it.")

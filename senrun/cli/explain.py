@@ -62,7 +62,7 @@ def _say(text: str, style: str | None = None) -> None:
 def _print_school(d: dict) -> None:
     cluster = f"cluster {d['cluster_id']} ({d['cluster_name']})" if d["cluster_id"] else "no cluster"
     _say(f"{d['school_id']} {d['school_name']} — {cluster}, {d['year']}, "
-         f"period {d['period']['start']} – {d['period']['end']}", "bold")
+         f"period {d['period']['start']:%d/%m/%Y} – {d['period']['end']:%d/%m/%Y}", "bold")
     _say(f"1. {d['ssa']['text']}")
     _say(f"2. {d['psf']['text']}")
     for child in d["psf"]["children"]:
@@ -76,7 +76,7 @@ def _print_school(d: dict) -> None:
 
 
 def _print_upn(d: dict) -> None:
-    _say(f"{d['upn']} — {d['year']}, period {d['period']['start']} – {d['period']['end']}", "bold")
+    _say(f"{d['upn']} — {d['year']}, period {d['period']['start']:%d/%m/%Y} – {d['period']['end']:%d/%m/%Y}", "bold")
     for s in d["statements"]:
         _say(f"\nStatement row {s['row']}: stream {s['stream']}, held by {s['school_id']}", "bold")
         for n, step in enumerate(s["steps"], start=1):

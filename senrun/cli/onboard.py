@@ -30,12 +30,13 @@ def init(from_: FromOpt, out: InitOutOpt = Path("senrun.yaml"), force: ForceOpt 
     Example:  [bold]senrun init --from sample_data/ --out my-senrun.yaml[/]
     """
     from ..onboard.init import draft
+    from ..outputs.atomic import write_whole
 
     _check_config_out(out, from_, force)
     with handled(debug):
         d = draft(list(from_), out)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(d.text, encoding="utf-8")  # before the table: a reader that goes (`| head`) keeps the config
+        write_whole(out, d.text.encode("utf-8"))  # before the table: a reader that goes (`| head`) keeps the config
     todo = "Make the edits above" if d.edits else "Check the guesses above"
     with handled(debug, writes=False), shown_after_writing(str(out)):  # (the draft is written: never "nothing was")
         _show(d)

@@ -26,6 +26,11 @@ def show_personal_data(show: bool) -> None:
     _PERSONAL["show"] = bool(show)
 
 
+def personal_shown() -> bool:
+    """Whether this command was asked to show children's personal data (--show-personal-data)."""
+    return _PERSONAL["show"]
+
+
 def _visible(issues) -> list[Issue]:
     return list(issues) if _PERSONAL["show"] else [i.hidden() for i in issues]
 
@@ -38,10 +43,11 @@ def in_order(issues) -> list[Issue]:
                                          i.sheet or "", i.row or 0))
 
 
-def print_issues(issues, console: Console, heading: str | None = None, limit: int = MAX_SHOWN) -> None:
+def print_issues(issues, console: Console, heading: str | None = None, limit: int = MAX_SHOWN,
+                 left_out: int = 0) -> None:
     """Errors then warnings, the config's (which concern the whole run) first, then by file and row:
     tables on a terminal of 80 columns or more, one line per issue elsewhere (cron mail, pipes, logs: each line names file,
-    sheet, row and column, so it greps); then counts."""
+    sheet, row and column, so it greps); then counts (`left_out`: warnings found but not listed, counted all the same)."""
     issues = in_order(_visible(issues))
     errors = sum(1 for i in issues if i.is_error)
     if heading and errors:
@@ -50,7 +56,9 @@ def print_issues(issues, console: Console, heading: str | None = None, limit: in
     shown = _issue_tables(issues, console, limit) if tables else _issue_lines(issues, console, limit)
     if len(issues) > shown:
         console.print(f"… and {len(issues) - shown:,} more (use --json for all of them)")
-    console.print(f"{errors:,} error(s), {len(issues) - errors:,} warning(s)")
+    warnings = len(issues) - errors + left_out
+    console.print(f"{errors:,} error(s), {warnings:,} warning(s)" + (f" ({left_out:,} not listed: --quiet lists what "
+                                                                    "fails the check)" if left_out else ""))
 
 
 def _of_config(issue: Issue) -> bool:

@@ -71,7 +71,8 @@ def validate(
             print_json(issues_json(report.shown, report.summary(personal=show_personal)))
         elif quiet:  # what fails the check, if anything
             if failed:
-                print_issues([i for i in report.shown if i.is_error or strict], console)
+                listed = [i for i in report.shown if i.is_error or strict]
+                print_issues(listed, console, left_out=len(report.shown) - len(listed))
         else:
             print_issues(report.shown, console)
             _print_accepted(report, show_personal)
@@ -128,16 +129,16 @@ def _draft(report, path: Path, said=None) -> None:
     import yaml
 
     from ..accept import UNREVIEWED, draft_entries
+    from ..outputs.atomic import write_whole
 
     entries = draft_entries(report.shown, reason=f"{UNREVIEWED}: say why this warning is accepted")
     text = ("# Known warnings for `senrun validate --accept` (docs/validate.md). Give each a reason and a\n"
             "# date to look at it again; delete the ones that should be fixed instead.\n")
     # it names children by UPN: readable by its owner only, whatever the umask (docs/security.md)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    data = (text + yaml.safe_dump({"accept": entries}, sort_keys=False, allow_unicode=True)).encode("utf-8")
+    try:  # whole or not at all: a full disk had left an empty draft, which the next run then refused to replace
+        write_whole(path, data, mode=0o600, replace=False)
     except FileExistsError:  # made since the run began
         fail_usage(f"--draft-accept {path}: the file exists; choose a new name, or delete the old draft first")
-    with open(fd, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(text + yaml.safe_dump({"accept": entries}, sort_keys=False, allow_unicode=True))
     (said or console).print(f"Wrote a draft of {len(entries):,} accepted warning(s) to {escape(str(path))}: review it.",
                             soft_wrap=True)

@@ -286,6 +286,25 @@ NOT_A_SPREADSHEET = {
 }
 
 
+def _a_spreadsheet(path: Path, data: bytes) -> bool:
+    """Whether the file given as a YAML file is a spreadsheet, by its name or its first bytes (`data`)."""
+    return path.suffix.lower() in _SPREADSHEET_SUFFIXES or data.startswith(_SPREADSHEET_MAGIC)
+
+
+def _head(path: Path) -> bytes:
+    """A file's first bytes, or none where it cannot be read."""
+    try:
+        with path.open("rb") as stream:
+            return stream.read(8)
+    except OSError:
+        return b""
+
+
+def _spreadsheet_given(path: Path, kind: str) -> Issue:
+    found = "a CSV file" if path.suffix.lower() == ".csv" else "a spreadsheet"
+    return Issue(CONFIG, "error", f"this is {found}, {NOT_A_SPREADSHEET[kind]}", file=path.name)
+
+
 def read_config_file(path: Path, kind: str = "config") -> tuple[Any, dict[str, int], str]:
     """The raw YAML of a config or scenario file, its line map and its SHA-256: the file is read once, and
     the hash is of the very bytes parsed (a config saved again during the run cannot differ from it).
@@ -305,6 +324,8 @@ def read_config_checked(path: Path, kind: str = "config") -> tuple[Any, dict[str
     except Unreadable as exc:
         text = str(exc)
         what = "accept list" if kind == "accept" else kind
+        if text != "does not exist" and _a_spreadsheet(path, _head(path)):  # a census of megabytes: not "too big"
+            raise SenrunError(_spreadsheet_given(path, kind)) from None
         problem = f"no such {what} file: {path}" if text == "does not exist" else f"the {what} {path} {text}"
         raise SenrunError(Issue(CONFIG, "error", problem, file=name)) from None
     # a lock file, a shortcut, a file not downloaded (an empty one is said to be empty below: a config or accept
@@ -312,9 +333,8 @@ def read_config_checked(path: Path, kind: str = "config") -> tuple[Any, dict[str
     if snap.data and (standing := stand_in(path, snap.data)) is not None:
         raise SenrunError(Issue(CONFIG, "error", f"the {'accept list' if kind == 'accept' else kind} {path} "
                                 f"{standing}", file=name))
-    if path.suffix.lower() in _SPREADSHEET_SUFFIXES or snap.data.startswith(_SPREADSHEET_MAGIC):
-        found = "a CSV file" if path.suffix.lower() == ".csv" else "a spreadsheet"
-        raise SenrunError(Issue(CONFIG, "error", f"this is {found}, {NOT_A_SPREADSHEET[kind]}", file=name))
+    if _a_spreadsheet(path, snap.data):
+        raise SenrunError(_spreadsheet_given(path, kind))
     try:
         raw, lines = load_yaml_bytes(snap.data)
     except DuplicateKeys as exc:  # read all the same: listed with the file's other problems

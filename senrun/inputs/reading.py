@@ -320,7 +320,13 @@ def _merged_words(row: int, first: int, read_blank: bool = False, default: str |
 
 # --- CSV -----------------------------------------------------------------------------------
 
-_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+#: A UTF-8 character of two, three or four bytes.
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+#: Bytes that Windows-1252 leaves undefined (U+FFFD if read so), and signs of Excel's "CSV (MS-DOS)", which is code
+#: page 850 on a UK PC: its £ (0x9C, Windows-1252's œ) before a figure, and its accented letters (é 0x82, â 0x83,
+#: ä 0x84, ç 0x87, ê 0x88, ë 0x89, ï 0x8B, É 0x90, ø 0x9B: Windows-1252's ‚ ƒ „ ‡ ˆ ‰ ‹ and undefined) after a letter.
+_UNDEFINED_CP1252 = b"\x81\x8d\x8f\x90\x9d"
+_NOT_CP1252 = re.compile(rb"[\x81\x8d\x8f\x90\x9d]|\x9c(?=-?[0-9])|(?<=[A-Za-z])[\x82\x83\x84\x87\x88\x89\x8b\x9b]")
 
 
 def _row_of(data: bytes, at: int) -> int:
@@ -377,7 +383,7 @@ def _utf8(data: bytes, encoding: str | None = None) -> bytes:
         data = data[3:]
     if data.isascii() or _is_utf8(data):
         return data
-    if _UTF8_MULTIBYTE.search(data):  # UTF-8 characters beside bytes that are not UTF-8: two encodings
+    if _utf8_written(data):  # UTF-8 characters beside bytes that are not UTF-8: two encodings
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -389,7 +395,23 @@ def _utf8(data: bytes, encoding: str | None = None) -> bytes:
     text = data.decode("cp1252", errors="replace")
     if text[:4096].count("\ufffd") > 8:
         raise Unreadable("is not a text file (it looks like binary data)")
+    _not_cp1252(data)
     return text.encode("utf-8")
+
+
+def _not_cp1252(data: bytes) -> None:
+    """A file read as Windows-1252 that holds a byte it leaves undefined, or a sign of code page 850 (Excel's "CSV
+    (MS-DOS)": its £ before a figure, an accented letter within a word) is refused with the row of the first: read
+    as Windows-1252, `£10.00` would be `œ10.00` and `Siân` `Siƒn`, in every output."""
+    found = _NOT_CP1252.search(data)
+    if found is None:
+        return
+    row, byte = _row_of(data, found.start()), data[found.start()]
+    as_1252 = "no character" if byte in _UNDEFINED_CP1252 else f"'{bytes([byte]).decode('cp1252')}'"
+    raise Unreadable(f"looks like Excel's \"CSV (MS-DOS)\" (code page 850), not its \"CSV\" (Windows-1252): byte "
+                     f"0x{byte:02X} on row {row} is {as_1252} in Windows-1252 but '{bytes([byte]).decode('cp850')}' "
+                     "in code page 850. Save the file as \"CSV UTF-8\", or name its encoding with `encoding: cp850` in "
+                     "the config", row=row)
 
 
 def _utf16_order(data: bytes) -> str | None:
@@ -402,6 +424,21 @@ def _utf16_order(data: bytes) -> str | None:
         if nuls and nuls.count(0) >= 0.9 * len(nuls) and not chars.count(0) and any(c in chars for c in b"\n\r,;\t"):
             return name
     return None
+
+
+def _utf8_written(data: bytes) -> bool:
+    """Whether a file that is not all UTF-8 holds a character written in UTF-8 that a council's text has (a
+    letter of a Latin alphabet, a curly quote, a dash, £ or €): then a byte that is not UTF-8 is a slip, not the
+    file's encoding.  Windows-1252 text can hold bytes of UTF-8's shape by chance, an accented letter before a
+    curly quote (`Zoë’s` is 0xEB 0x92, `Ö’` 0xD6 0x92, a Hebrew accent in UTF-8): not taken as UTF-8."""
+    for found in _UTF8_MULTIBYTE.finditer(data):
+        try:
+            char = found.group().decode("utf-8")
+        except UnicodeDecodeError:  # (a surrogate, or a character written in more bytes than it needs)
+            continue
+        if "\u00a0" <= char <= "\u024f" or "\u2010" <= char <= "\u20cf" or "\u1e00" <= char <= "\u1eff":
+            return True
+    return False
 
 
 def _is_utf8(data: bytes) -> bool:

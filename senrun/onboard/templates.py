@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..errors import SenrunError
 from ..inputs.schema import (ENROL_CODES, EVENTS, MOVE_REASONS, SCHEMAS, SEN_CODES, STREAMS, Column, Kind)
+from ..outputs.atomic import write_whole
 
 ROWS = 5000  # rows given data validation below the header
 SHEETS = {"schools": "Schools", "census": "Census", "statements": "Statements", "moves": "Moves", "links": "Links"}
@@ -199,6 +200,14 @@ def write_templates(out: Path, force: bool = False) -> list[Path]:
         raise SenrunError(f"{out} already has {', '.join(p.name for p in existing)}, holding only the templates' "
                           "example rows: nothing was written (add --force to replace them)")
     out.mkdir(parents=True, exist_ok=True)
-    for name, path in zip(SHEETS, targets):
-        path.write_bytes(template_bytes(name))
+    written: list[Path] = []
+    try:  # all five or none: a full disk had left two whole workbooks and a cut one, refused by the next run
+        for name, path in zip(SHEETS, targets):
+            write_whole(path, template_bytes(name))
+            written.append(path)
+    except BaseException:
+        for path in written:
+            if path not in existing:  # (a template replaced with --force held only the example rows)
+                path.unlink(missing_ok=True)
+        raise
     return targets

@@ -125,6 +125,41 @@ def write_file(path: Path | str, data: bytes) -> None:
     checkpoint("file-written")
 
 
+def write_whole(path: Path, data: bytes, mode: int = 0o666, replace: bool = True) -> None:
+    """Write one file beside a council's own (a blank template, a drafted config, an accept list) whole or not at
+    all: its bytes go to a hidden file beside it, which takes its name only once every byte is written, so a full
+    disk leaves nothing behind, never a cut file that a later run must refuse.  `mode` as os.open takes it (the
+    umask applies); `replace=False`: an existing `path` is never replaced (FileExistsError, the hidden file gone)."""
+    part = path.with_name(f".{path.name}.senrun-part")
+    try:
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), mode)
+        try:
+            _write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if replace:
+            os.replace(part, path)
+            return
+        try:  # a link fails where the name is taken, as O_EXCL would
+            os.link(part, path)
+        except FileExistsError:
+            raise
+        except OSError:  # a file system without links (FAT on a USB stick, some network shares)
+            if path.exists() or path.is_symlink():
+                raise FileExistsError(errno.EEXIST, "File exists", str(path)) from None
+            os.replace(part, path)
+    except OSError as exc:
+        part.unlink(missing_ok=True)
+        if exc.filename == str(part):  # said of the user's file, not of the hidden one
+            raise type(exc)(exc.errno, exc.strerror, str(path)) from None
+        raise
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    part.unlink(missing_ok=True)
+
+
 def _write_all(fd: int, data: bytes) -> None:
     """Write every byte: os.write may write fewer than it is given (a disk nearly full, a signal)."""
     view = memoryview(data)

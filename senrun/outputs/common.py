@@ -218,7 +218,7 @@ COLUMN_LABELS = {
 }
 
 #: Integer columns that are counts, summed in a table's totals row beside the money.
-COUNT_COLUMNS = frozenset({"schools", "pupils", "statements"})
+COUNT_COLUMNS = frozenset({"schools", "pupils", "statements", "histories"})
 
 
 #: Acronyms kept in capitals when a name is turned into words (`sen_support` → "SEN support").
@@ -313,7 +313,7 @@ WARNING_WORDS = {
     "move_after_census": "managed move just after census day",
     "psf_while_shut": "PSF paid at a school open on no day of the period",
     "opened_after_policy": "funded statement at a school that opened after the policy start",
-    "census_at_closed": "census rows at a school closed before census day, counted at no school",
+    "census_at_closed": "census rows at a school closed before census day or the period, counted at no school",
     "pupils_twice": "a school and its successor both counting pupils for the whole year",
     "pupils_override_unused": "pupils_override on a school it cannot apply to",
     "successor_not_closed": "school succeeded in the period with no closed date (still counted open)",

@@ -288,13 +288,13 @@ def psf_block(ws: Worksheet, fmt: Formats, school: SchoolReturn, row: int, numbe
                      why_heights(school.children, row + 2))
         row = last + 1
     ws.write_string(row, 0, "Total continuing PSF", fmt.bold)
-    write_money(ws, row, 1, school.psf, fmt, bold=True)
+    write_money(ws, row, CHILD_LABELS.index("Paid this period (£)"), school.psf, fmt, bold=True)  # under what it sums
     return header
 
 
 #: Where the children paid here last year and not this year are shown: in the columns of the UPN, stream, paid and
 #: why of the children's table below, under headers of their own.
-STOPPED_COLUMNS = ((0, "UPN"), (1, "Funding stream"), (6, "Paid here last year"), (8, "Why not this year"))
+STOPPED_COLUMNS = ((0, "UPN"), (1, "Funding stream"), (6, "Paid here last year (£)"), (8, "Why not this year"))
 #: Each table's header as (text, column) cells: the children's, the elements' (their labels in order) and those
 #: paid here last year (in some of the children's columns).
 HEADER_CELLS = {CHILD_LABELS: tuple((label, col) for col, label in enumerate(CHILD_LABELS)),

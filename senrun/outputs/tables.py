@@ -145,10 +145,24 @@ def write_frame(ws: Worksheet, frame: pl.DataFrame, fmt: Formats, first_row: int
         ws.set_column(c, c, widths[-1])
     wrapped_header(ws, first_row, shown, widths, fmt.header_wrap)
     ws.freeze_panes(first_row + 1, 0)
-    repeated = 2 if len(names) > 2 and names[1].endswith("_name") else 1  # the id, and the name beside it
+    repeated = repeated_columns(names)
     print_setup(ws, first_row, wide=pages_wide(widths, repeated), repeated=repeated)
     if names:
         ws.autofilter(first_row, 0, first_row + frame.height, len(names) - 1)
+
+
+def repeated_columns(names: list[str]) -> int:
+    """How many leading columns a table printed more than one page wide repeats on each page, so that every page
+    says whose each row is: through the first name among the first three columns (a school's id and name; the
+    Diff's level, school id and name), else through a child's UPN or a warning's place among the first two (the
+    restricted workbook's Reconciliation and Warnings), else the first."""
+    for i, name in enumerate(names[:3]):
+        if name.endswith("_name") and len(names) > i + 1:
+            return i + 1
+    for i, name in enumerate(names[:2]):
+        if name in ("upn", "where") and len(names) > i + 1:
+            return i + 1
+    return 1
 
 
 def wider_than_a_column(frame: pl.DataFrame) -> set[str]:

@@ -74,7 +74,7 @@ def workbook_bytes(result: RunResult, diff: pl.DataFrame | None = None) -> bytes
                                       {"x_scale": 2.4, "y_scale": 1.2})
     reconciliation = reconciliation_summary(result)  # with a register only; no child named (§11.4)
     if reconciliation is not None:
-        table("Reconciliation", present.words(reconciliation), totals=False)
+        table("Reconciliation", present.words(reconciliation))
     parameters_sheet(sheet("Parameters"), fmt, result)
     finish_print(book, footer_text(result))
     return close_to_bytes(book, buffer)

@@ -76,10 +76,16 @@ def year_name(nc: int | None) -> str:
 
 # --- a school ---------------------------------------------------------------------------
 
-def _no_row(result: RunResult, school_id: str) -> SenrunError:
+def _no_row(result: RunResult, school_id: str, schools: pl.DataFrame | None = None) -> SenrunError:
     """Why a school has no row this period, said as the schools input has it: closed before the period
-    (its successor named), a successor not yet open, or not there at all (a near id suggested)."""
+    (its successor named), a successor not yet open, or not there at all (a near id suggested).  `schools`
+    (the schools input): a predecessor named only by the links input (an academy's old URN) is told so."""
     successors = [b for a, b in result.successions if a == school_id]
+    listed = schools is None or school_id in set(schools[SCHOOL_ID].cast(pl.String).to_list())
+    if successors and not listed:  # an old id that only the links input names (GIAS's links give URNs)
+        return SenrunError(f"school '{school_id}' is not in the schools input of {result.config.path.name}; the "
+                           f"links input names it as the predecessor of {', '.join(successors)}, to which its "
+                           f"pupils' PSF went on: explain --school {successors[0]} shows it")
     if successors:  # a school of the schools input, closed before the period: no typing slip to suggest
         return SenrunError(f"school '{school_id}' has no row this period: it is in the schools input of "
                            f"{result.config.path.name} but open on no day of the period (see its closed date), and "
@@ -127,7 +133,7 @@ def explain_school(result: RunResult, school_id: str, personal: bool = True,
     school_id = by_urn[0] if by_urn else school_id
     found = result.schools.filter(pl.col(SCHOOL_ID) == school_id)
     if found.is_empty():
-        error = _no_row(result, school_id)
+        error = _no_row(result, school_id, schools)
         raise SenrunError([replace(i, message=f"{asked}, and {i.message}") for i in error.issues]) if asked else error
     row = found.row(0, named=True)
     # each line with the school it came from, by a move or by succession (a chain of moves A → B → here: B)
@@ -212,7 +218,8 @@ def _child_line(r: dict, cfg: Config, statements: str, personal: bool, segments:
                else f"moved on to {went}, the PSF went with the child") if went is not None else ""
     # a statement issued on or after the policy start never held funding (SPEC §3): nothing stopped, so no date
     undated = r["reason"] == POST_POLICY
-    paid = (f"paid {r['units']} {unit} ({r['paid_from']} – {r['paid_to']})" if r["units"] else "paid nothing")
+    paid = (f"paid {r['units']} {unit} ({r['paid_from']:%d/%m/%Y} – {r['paid_to']:%d/%m/%Y})" if r["units"]
+            else "paid nothing")
     rates = _rates_text(r, segments, cfg)  # (the annual amount is then the last rate)
     who = (f"{r[UPN]} ({r['stream']}), born {r['date_of_birth']}" if personal
            else f"{statements} row {r[ROW]} ({r['stream']})")
@@ -438,7 +445,7 @@ def _statement_trail(r: dict, result: RunResult, moves: list[dict], history_rows
              "units": x["units"], "amount": x["paid_amount"],
              "text": (f"paid at {x['paid_school_id']}: {x['units']} "
                       f"{'month(s)' if cfg.prorate == 'months' else 'day(s)'}"
-                      + (f" ({x['paid_from']} – {x['paid_to']})" if x["paid_from"] else "")
+                      + (f" ({x['paid_from']:%d/%m/%Y} – {x['paid_to']:%d/%m/%Y})" if x["paid_from"] else "")
                       + _rates_text(x, segments, cfg) + f" = {fmt_gbp(x['paid_amount'])}")} for x in lines]
     released = sum(x["released_amount"] for x in lines)
     age = _age_steps(r, cfg, personal)
