@@ -37,7 +37,9 @@ CODE_WORDS = frozenset(
     "infant junior high sixth form blank null pending tbc january february march april may june july august "
     "september october november december monday tuesday wednesday thursday friday saturday sunday total totals "
     "amount annual weekly monthly termly pounds date trial reg placement exclusion excluded permanent fixed term "
-    "left leaver moved other see note notes missing check query withdrawn ended end start started".split())
+    "left leaver moved other see note notes missing check query withdrawn ended end start started maybe unsure "
+    "possibly probably applied applying awaiting ongoing review reviewed draft proposed agreed expired closed "
+    "open error value ref".split())
 PERSONAL_HEADER = re.compile(r"(?i)(\bbirth|\bdob\b|\bd\.o\.b\b|\bupn\b|unique pupil)")
 HIDDEN = "[hidden]"
 #: A UPN's shape (a letter, 11 digits, a digit or a temporary UPN's letter), hidden wherever it is

@@ -437,3 +437,18 @@ def test_last_years_folder_set_aside_by_a_stopped_swap_is_named_with_how_to_put_
     assert path_problem(tmp_path / "out", folder_ok=True).startswith(
         f"'{tmp_path / 'out'}' does not exist, but '{tmp_path / '.out.senrun-old'}' does: a run writing")
     assert path_problem(tmp_path / "elsewhere", folder_ok=True) == f"'{tmp_path / 'elsewhere'}' does not exist"
+
+
+def test_a_run_that_fails_to_write_leaves_no_folder_it_made_on_the_way_to_out(config, tmp_path, monkeypatch):
+    # `-o runs/2013-14/out` on a full disk had left runs/2013-14 behind, empty, beside "nothing was written"
+    from senrun.outputs import atomic
+
+    def full(path, data):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(atomic, "write_file", full)
+    (tmp_path / "runs").mkdir()
+    done = runner.invoke(app, ["allocate", "-c", str(config), "-o", str(tmp_path / "runs" / "2013-14" / "out"),
+                               "--no-returns"])
+    assert done.exit_code == 1 and "nothing was written" in done.output, done.output
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == []

@@ -208,3 +208,23 @@ def test_a_returns_psf_totals_stand_under_the_column_each_sums__spec_6():
         [money] = [c for c, v in enumerate(total) if isinstance(v, (int, float))]
         assert heading in [r[money] for r in rows]
     assert [r for r in rows if r[0] == "Total continuing PSF"][0][6] == ONE.psf / 100
+
+
+def test_a_summary_heading_is_never_the_last_line_of_a_printed_page__spec_6():
+    # "Last year's register" had printed as the last line of the Summary's first page, its lines on the next:
+    # a heading now prints with the two rows below it (the elements' heading with its header and first element).
+    from senrun.outputs.workbook import LINE_POINTS, line_blocks
+    from senrun.outputs.xlsx import keep_together
+
+    class Sheet:
+        breaks: list[int] = []
+
+        def set_h_pagebreaks(self, rows):
+            self.breaks = rows
+
+    page = 10 * LINE_POINTS  # ten rows a page
+    for heading in range(12, 30):
+        ws = Sheet()
+        keep_together(ws, 12 * LINE_POINTS, line_blocks(12, 40, {heading: 3}), page)
+        at = heading % 10  # where on its page the heading falls without a break
+        assert ws.breaks == ([heading] if at > 7 else []), heading

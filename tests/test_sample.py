@@ -288,3 +288,12 @@ def test_every_planted_answer_agrees_with_a_day_by_day_count(scale, demo, la):
         want = answers[(upn, row["Funding Stream"])]
         got = _outcome(row, moves.get(upn, []), census.get(upn))
         assert got == (want["reason"], int(want["paid_pence"]), int(want["released_pence"])), want
+
+
+def test_a_school_already_called_an_academy_is_not_named_academy_academy_when_it_converts_again():
+    # the chain's conversion by links had named its academy "Draycot Primary Academy Academy"
+    from senrun.sample.world import _academy
+
+    assert _academy("Draycot Primary") == "Draycot Primary Academy"
+    assert _academy("Draycot Primary Academy") == "Draycot Primary Academy"
+    assert _academy("Draycot Primary Academy", "Trust Academy") == "Draycot Primary Trust Academy"

@@ -557,12 +557,39 @@ def staged(out: Path, protect: Iterable[tuple[str, Path]] = (), mode: str = DEFA
         out = guard.resolve_out(shown)  # absolute; a link is followed to the folder it names
         check_parents(out, shown)
         guard.check_apart(out, protect, shown)
+        made = _first_missing(out.parent)
         make_dir(out.parent)
-        with ExitStack() as held:
-            held.enter_context(lock.locked(out, shown))
-            yield from _staged_locked(out, shown, mode, command, period, held)
+        try:
+            with ExitStack() as held:
+                held.enter_context(lock.locked(out, shown))
+                yield from _staged_locked(out, shown, mode, command, period, held)
+        except BaseException:  # (a failed run leaves no folder it made on the way to `out`)
+            _remove_empty(out.parent, made)
+            raise
     except OSError as exc:
         raise SenrunError(f"cannot write to {shown}: {_why(exc, out, shown)}") from exc
+
+
+def _first_missing(folder: Path) -> Path | None:
+    """The outermost of `folder` and its parents that does not exist yet (what make_dir will create), or None."""
+    missing = None
+    while not folder.exists() and folder.parent != folder:
+        missing, folder = folder, folder.parent
+    return missing
+
+
+def _remove_empty(folder: Path, made: Path | None) -> None:
+    """Remove `folder` and its parents up to `made` (the first folder make_dir created), while each is empty."""
+    if made is None:
+        return
+    while True:
+        try:
+            os.rmdir(folder)
+        except OSError:
+            return
+        if folder == made or folder.parent == folder:
+            return
+        folder = folder.parent
 
 
 def _why(exc: OSError, out: Path, shown: Path) -> str:

@@ -106,15 +106,32 @@ def summary_sheet(ws: Worksheet, fmt: Formats, result: RunResult) -> None:
     ws.write_string(2, 0, "senrun version")
     ws.write_string(2, 1, common.senrun_version())
     row, taller = identity_block(ws, fmt, result, 4)
+    start, kept = row, {row + 1: 3}  # a heading printed with the lines it heads: the elements' with its header, a row
     row = elements_block(ws, fmt, result, row + 1)
+    kept[row + 1] = 3
     row = text_block(ws, fmt, "Checks passed", list(result.checks) or ["(none recorded)"], row + 1)
     if result.register is not None:  # §11.4: the register in force and each reinstatement
+        kept[row + 1] = 3
         row = text_block(ws, fmt, "Last year's register", reinstated_lines(result), row + 1)
     ws.write_string(row + 1, 0, common.notional_note(result.config.delegation, "A school's"), fmt.bold)
     blocks = warnings_block(ws, fmt, result, row + 3)
     # the warnings' tables start a page where they would not fit on the rest of one (they had been split after
-    # their header and first row); every row above is one line high but the title's
-    keep_together(ws, (row + 3) * LINE_POINTS + TITLE_EXTRA + taller, blocks, page_height(SUMMARY_WIDTHS))
+    # their header and first row), and no heading is the last line of a page; every row below the identity's is
+    # one line high
+    keep_together(ws, start * LINE_POINTS + TITLE_EXTRA + taller, line_blocks(start, row + 3, kept) + blocks,
+                  page_height(SUMMARY_WIDTHS))
+
+
+def line_blocks(first: int, end: int, kept: dict[int, int]) -> list[tuple[int, float]]:
+    """Rows `first` to `end` (not included) of one line each as keep_together's blocks: a row of `kept` with the
+    rows after it (`kept`: a heading's row → how many rows to print together, itself included), each other row
+    alone."""
+    blocks, row = [], first
+    while row < end:
+        rows = max(1, min(kept.get(row, 1), end - row))
+        blocks.append((row, rows * LINE_POINTS))
+        row += rows
+    return blocks
 
 
 #: The Summary's column widths; and how much taller than a row of text its title's row is, in points.

@@ -147,6 +147,12 @@ class _Changes:
         self.succ[old] = Succession(new, when)
 
 
+def _academy(name: str, kind: str = "Academy") -> str:
+    """The name a school takes as an academy: `Draycot Primary Academy` of Draycot Primary, and of a school already
+    called an academy (not `Draycot Primary Academy Academy`)."""
+    return f"{name.removesuffix(' Academy')} {kind}"
+
+
 def _convert_amalgamate_close_open(ch: _Changes, roles: dict[str, str]) -> None:
     """The chain's changes of school, as a council saw them from 2013 (module text)."""
     by = ch.by_id
@@ -160,10 +166,10 @@ def _convert_amalgamate_close_open(ch: _Changes, roles: dict[str, str]) -> None:
     for old in (roles["infant"], roles["junior"]):
         ch.succeed(old, roles["amalgamated"], date(2014, 9, 1), column=False, link_type="Successor - amalgamated")
     conv = by[roles["convert_links"]]
-    roles["academy_links"] = ch.add(School(ch.new_id(2921), f"{conv.name} Academy", "", "", "Primary",
+    roles["academy_links"] = ch.add(School(ch.new_id(2921), _academy(conv.name), "", "", "Primary",
                                            opened=date(2015, 9, 1)))  # blank cluster: its predecessor's
     ch.succeed(roles["convert_links"], roles["academy_links"], date(2015, 9, 1), column=False, link_type="Successor")
-    roles["rebrokered"] = ch.add(School(ch.new_id(2941), f"{conv.name} Trust Academy", conv.cluster,
+    roles["rebrokered"] = ch.add(School(ch.new_id(2941), _academy(conv.name, "Trust Academy"), conv.cluster,
                                         conv.cluster_name, "Primary", opened=date(2017, 1, 1)))
     ch.succeed(roles["academy_links"], roles["rebrokered"], date(2017, 1, 1), column=True, link_type=None)
     by[roles["closing"]].closed = date(2016, 8, 31)
