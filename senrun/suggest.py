@@ -41,6 +41,12 @@ def missing_file_hint(path, written: str | None = None) -> str:
     from pathlib import Path
 
     path = Path(path)
+    if written and (said := typed_unseen(written)):
+        try:
+            if not path.exists():
+                return said
+        except OSError:  # (a path too long for the system: said by the message itself)
+            pass
     if written and "\\" in written and not path.exists():
         return (f" (paths in the config are written with /, which works on Windows too: write "
                 f"'{written.replace(chr(92), '/')}')")
@@ -63,6 +69,31 @@ def missing_file_hint(path, written: str | None = None) -> str:
         return "" if exc.errno == errno.ENAMETOOLONG else f" (looked for {path}: {exc.strerror or exc})"
     close = difflib.get_close_matches(path.name, names, n=MAX_SUGGESTED, cutoff=0.6)
     return text + (f"; did you mean {' or '.join(close)}?)" if close else ")")
+
+
+#: What YAML's double quotes make of a backslash and the letter after it, back as typed with / (a Windows path).
+_ESCAPED = {"\n": "/n", "\t": "/t", "\r": "/r", "\a": "/a", "\b": "/b", "\f": "/f", "\v": "/v", "\x1b": "/e",
+            "\x00": "/0"}
+#: Characters that look like a space, or like nothing, in a path: (the character, its name).
+_UNSEEN = {"\u00a0": "a non-breaking space (U+00A0)", "\u200b": "a zero-width space (U+200B)",
+           "\ufeff": "a zero-width no-break space (U+FEFF)", "\u2009": "a thin space (U+2009)",
+           "\u202f": "a narrow no-break space (U+202F)", "\u200e": "a left-to-right mark (U+200E)"}
+
+
+def typed_unseen(written: str) -> str:
+    """For a path in the config that holds what cannot be seen: a line break or tab that YAML's double quotes made of
+    a backslash (`"N:\\new.csv"` is `N:`, a line break and `ew.csv`), or a character that looks like a space or like
+    nothing (pasted from Word or an e-mail); "" when it holds neither."""
+    if any(ch in written for ch in _ESCAPED):
+        typed = "".join(_ESCAPED.get(ch, ch) for ch in written).replace("\\", "/")
+        return (" (the path holds a line break or a tab: in YAML's double quotes a backslash starts an escape, \\n a "
+                "line break and \\t a tab, so a Windows path loses its backslashes: write it with /, "
+                f"'{typed}', or in single quotes)")
+    found = [name for ch, name in _UNSEEN.items() if ch in written]
+    if found:
+        return (f" (the path holds {' and '.join(found)}, pasted from Word or an e-mail: type the name again in the "
+                "config, with plain spaces)")
+    return ""
 
 
 def looks_the_same(wanted: str, names: list[str]) -> str:

@@ -89,3 +89,86 @@ def test_a_pool_of_processes_is_never_asked_for_more_than_windows_allows(monkeyp
     assert returns.worker_count(64, 100_000) == 64
     monkeypatch.setattr(returns.sys, "platform", "win32")
     assert returns.worker_count(64, 100_000) == 61 and returns.worker_count(8, 100_000) == 8
+
+
+# --- Windows' files, shown on this system: text mode, fsync and deleting an open file -----------------------------
+
+BINARY = 1 << 30  # a flag no Linux open takes, standing for Windows' O_BINARY
+
+
+def test_every_input_is_read_in_binary_mode_as_windows_needs(tmp_path, monkeypatch):
+    """Without O_BINARY, Windows reads a file opened by os.open in text mode: CR LF comes back as LF and a Ctrl-Z
+    ends the file, so every Notepad config, CRLF CSV and workbook seemed to change while read, and was refused."""
+    import stat
+
+    from senrun.inputs.snapshot import read_snapshot
+
+    real_open = os.open
+
+    def windows_open(path, flags, mode=0o777, **kwargs):
+        fd = real_open(path, flags & ~BINARY, mode, **kwargs)
+        if not flags & BINARY and stat.S_ISREG(os.fstat(fd).st_mode) and flags & os.O_ACCMODE == os.O_RDONLY:
+            os.close(fd)
+            raise OSError(22, "opened in text mode: CR LF and Ctrl-Z would be changed", str(path))
+        return fd
+
+    monkeypatch.setattr(os, "O_BINARY", BINARY, raising=False)
+    monkeypatch.setattr(os, "open", windows_open)
+    data = b"year: 2013-14\r\nnote: \x1a\r\n"
+    (tmp_path / "senrun.yaml").write_bytes(data)
+    assert read_snapshot(tmp_path / "senrun.yaml").data == data
+
+
+def test_the_outputs_are_made_durable_file_by_file_through_handles_windows_can_flush(tmp_path, monkeypatch):
+    """Where there is no syncfs (Windows, macOS) each file is fsynced; Windows' fsync (FlushFileBuffers) refuses a
+    read-only handle, so every allocate had ended "cannot write to OUT: Bad file descriptor"."""
+    import fcntl
+
+    from senrun.outputs import atomic
+
+    real_fsync = os.fsync
+
+    def windows_fsync(fd):
+        if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_RDONLY:
+            raise OSError(9, "Bad file descriptor")
+        return real_fsync(fd)
+
+    monkeypatch.setattr(atomic, "_syncfs", lambda: None)
+    monkeypatch.setattr(os, "fsync", windows_fsync)
+    files = []
+    for name in ("a.csv", "b.xlsx"):
+        (tmp_path / name).write_bytes(b"x")
+        files.append(str(tmp_path / name))
+    atomic.make_durable(tmp_path, files)  # (raised OSError: Bad file descriptor)
+
+
+def test_the_lock_file_is_deleted_on_windows_which_deletes_no_file_while_it_is_open(tmp_path, monkeypatch):
+    from senrun.outputs import lock
+
+    real_unlink, closed = os.unlink, []
+    real_close = os.close
+
+    def windows_unlink(path, *args, **kwargs):
+        if not closed:
+            raise PermissionError(13, "The process cannot access the file because it is being used", str(path))
+        return real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(lock.os, "unlink", windows_unlink)
+    monkeypatch.setattr(lock.os, "close", lambda fd: (closed.append(fd), real_close(fd))[1])
+    with lock.locked(tmp_path / "out", wait=0) as path:
+        assert path.exists()
+    assert not path.exists()  # (it had been left beside every output folder)
+
+
+def test_init_names_an_input_on_another_drive_by_its_whole_path(tmp_path, monkeypatch):
+    """On Windows no relative path leads from C: to N: or a share: `init --from N:\\SEN` had failed unexpectedly
+    (ValueError)."""
+    from senrun.onboard import init
+
+    def other_drive(path, start=None):
+        raise ValueError("path is on mount 'N:', start on mount 'C:'")
+
+    monkeypatch.setattr(init.os.path, "relpath", other_drive)
+    (tmp_path / "census.csv").write_text("x")
+    assert init.input_path(tmp_path / "census.csv", tmp_path / "cfg" / "senrun.yaml") == \
+        (tmp_path / "census.csv").resolve().as_posix()

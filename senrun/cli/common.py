@@ -22,10 +22,14 @@ def path_problem(path: Path, *, folder_ok: bool) -> str:
         mode = path.stat().st_mode
     except (FileNotFoundError, NotADirectoryError):
         aside = path.parent / f".{path.name}.senrun-old"  # (atomic.old_path: a swap stopped half done)
-        if path.name and aside.is_dir():
+        if path.name and _is(aside, Path.is_dir):
             return (f"'{path}' does not exist, but '{aside}' does: a run writing '{path}' was stopped while it "
                     "replaced the folder, which it had set aside under that name. Rename it back to "
                     f"'{path.name}' (or run the same allocate again, which puts it back before writing)")
+        saved = path.parent / f"{path.name}.txt"  # Notepad adds .txt where "Save as type" was left as Text
+        if path.name and _is(saved, Path.is_file):
+            return (f"'{path}' does not exist, but '{saved}' does: Notepad added .txt when it saved the file. "
+                    f"Rename it to '{path.name}' (in Explorer, with View › File name extensions ticked)")
         return f"'{path}' does not exist"
     except PermissionError:
         return f"'{path}' cannot be reached: a folder on the way to it is not open to this user (permission denied)"
@@ -37,6 +41,14 @@ def path_problem(path: Path, *, folder_ok: bool) -> str:
     if not os.access(path, os.R_OK | (os.X_OK if is_folder else 0)):
         return f"'{path}' cannot be read by this user (permission denied)"
     return ""
+
+
+def _is(path: Path, test) -> bool:
+    """`test(path)` (Path.is_dir, Path.is_file), False where the system cannot tell (a name too long for it)."""
+    try:
+        return test(path)
+    except OSError:
+        return False
 
 
 def _readable(folder_ok: bool):

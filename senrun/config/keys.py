@@ -19,7 +19,7 @@ from ..errors import CONFIG, Issues
 from ..money import CEILING_POUNDS, EXACT, ceiling_text, to_pence
 from ..inputs.parse import config_date, config_decimal
 from ..inputs.schema import SCHEMAS
-from .yamlsafe import MAX_PLACES, NBSP, NBSP_HINT, number_text, typed_text
+from .yamlsafe import MAX_PLACES, NBSP, NBSP_HINT, number_text, typed_text, unquoted_word
 
 BASES_FIXED = ("per_school", "per_cluster", "pupils", "sen_support", "statements", "fsm")
 #: The schools input's columns senrun itself reads (SPEC §5, §11.1, §11.2): not a `column:` need basis.
@@ -130,6 +130,8 @@ class Walker:
             return self.mapping(raw, kind, path)
         if isinstance(kind, tuple) and kind and kind[0] == "list":
             return self.items(raw, kind[1], path)
+        if isinstance(raw, str) and kind != "str":  # Word's curly quotes, as YAML's straight ones (`“16117000”`,
+            raw = unquoted_word(raw)              # `‘months’`), whatever the key's kind: not only text
         if isinstance(kind, tuple):
             allowed = " or ".join(kind)
             if isinstance(raw, bool):  # `missing_from_census: no`: YAML's false, not the text typed

@@ -327,6 +327,11 @@ def read_config_checked(path: Path, kind: str = "config") -> tuple[Any, dict[str
         if text != "does not exist" and _a_spreadsheet(path, _head(path)):  # a census of megabytes: not "too big"
             raise SenrunError(_spreadsheet_given(path, kind)) from None
         problem = f"no such {what} file: {path}" if text == "does not exist" else f"the {what} {path} {text}"
+        if text == "does not exist":
+            from ..suggest import missing_file_hint, typed_unseen
+
+            if "\\" in str(path) or typed_unseen(str(path)):  # (`accept: cfg\accepted.yaml`, a pasted space)
+                problem += missing_file_hint(path, str(path))
         raise SenrunError(Issue(CONFIG, "error", problem, file=name)) from None
     # a lock file, a shortcut, a file not downloaded (an empty one is said to be empty below: a config or accept
     # list left empty on purpose is likelier than one not yet downloaded)

@@ -98,6 +98,11 @@ def typed_text(value: object) -> str:
     """A config value as text, as the officer meant it: digits as typed (a WrittenInt's leading zero), and a
     value wrapped in Word's curly quotes as if they were YAML's straight ones."""
     text = getattr(value, "written", None) or (number_text(value) if isinstance(value, Decimal) else str(value))
+    return unquoted_word(text)
+
+
+def unquoted_word(text: str) -> str:
+    """`text` without one pair of Word's curly quotes around it (`“2013-01-17”` → `2013-01-17`), else as it is."""
     quoted = _WORD_QUOTED.fullmatch(text)
     return next(part for part in quoted.groups() if part is not None) if quoted else text
 
@@ -186,9 +191,12 @@ def load_yaml_bytes(raw: bytes) -> tuple[object, dict[str, int]]:
     """The document in `raw` (a file's bytes, read once) and its map of key paths to lines."""
     if len(raw) > MAX_BYTES:
         raise YamlProblem(f"the file is {len(raw):,} bytes; a config is at most {MAX_BYTES:,}")
-    try:
-        text = raw.decode("utf-8-sig")
+    try:  # (UTF-16 with its mark: what older Notepad saves as "Unicode", read as any input is)
+        text = raw.decode("utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            raise YamlProblem("the file is broken UTF-16 text: save it as UTF-8 (in Notepad: Save as, Encoding: "
+                              "UTF-8)") from None
         line = raw[:exc.start].count(b"\n") + 1
         raise YamlProblem(f"the file is not UTF-8 text (byte {exc.start:,} is not UTF-8: perhaps a £ or an "
                           "accent saved by an older editor): save it as UTF-8 (in Notepad: Save as, Encoding: "
@@ -212,6 +220,9 @@ def _syntax_problem(exc: yaml.YAMLError) -> YamlProblem:
     text = f"not valid YAML: {problem}"
     if mark is not None:
         text += f" on line {mark.line + 1}"
+    if "escape" in problem:  # `path: "C:\census\x.csv"`: \c is no escape YAML knows
+        text += (" (in YAML's double quotes a backslash starts an escape: write a Windows path with /, such as "
+                 "'C:/SEN/census.csv', or in single quotes)")
     if context is not None and getattr(exc, "context", None):
         text += f" ({exc.context} that starts on line {context.line + 1})"
         block = exc.context.startswith("while parsing a block") and mark is not None

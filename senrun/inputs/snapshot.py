@@ -113,7 +113,10 @@ def _read_fd(fd: int, max_bytes: int) -> bytes:
 
 def _open(path: Path) -> int:
     try:  # not blocking: a path swapped for a FIFO after the check must not wait for a writer
-        return os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))  # (Windows has neither)
+        # (Windows has neither O_NONBLOCK nor O_CLOEXEC, and without O_BINARY reads in text mode: CR LF read as LF and
+        # a Ctrl-Z as the end, so that every CRLF file and workbook seemed to change while it was read)
+        return os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+                       | getattr(os, "O_BINARY", 0))
     except OSError as exc:
         raise Unreadable(f"cannot be read ({exc.strerror})") from None
 

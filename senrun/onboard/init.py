@@ -354,8 +354,17 @@ def _q(text: str) -> str:
     return json.dumps(str(text), ensure_ascii=False)
 
 
+def input_path(path: Path, out: Path) -> str:
+    """An input's path as the config at `out` names it: relative to the config's folder, with `/`; absolute (with
+    `/`) where no relative path leads there (on Windows, another drive than the config's, or a share)."""
+    try:
+        return os.path.relpath(path.resolve(), out.resolve().parent).replace(os.sep, "/")
+    except ValueError:  # (ntpath.relpath: "path is on mount 'N:', start on mount 'C:'")
+        return path.resolve().as_posix()
+
+
 def _input_lines(f: Found, out: Path) -> list[str]:
-    rel = os.path.relpath(f.table.path.resolve(), out.resolve().parent).replace(os.sep, "/")
+    rel = input_path(f.table.path, out)
     lines = [f"  {f.name}:   # {f.table.label}: fits the {f.name} input {f.fit:.0%}",
              f"    path: {_q(rel)}"]
     if f.table.sheet:

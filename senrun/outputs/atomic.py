@@ -198,8 +198,8 @@ def make_durable(root: Path, files: list[str]) -> None:
                 return
         finally:
             os.close(fd)
-    for name in files:
-        fd = os.open(name, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    for name in files:  # (opened for writing: Windows' fsync, FlushFileBuffers, refuses a read-only handle)
+        fd = os.open(name, os.O_RDWR | getattr(os, "O_BINARY", 0))
         try:
             os.fsync(fd)
         finally:

@@ -59,9 +59,15 @@ def locked(out: Path, shown: Path | None = None, wait: float | None = None) -> I
     finally:
         try:
             os.unlink(path)  # while still held: a run waiting on this file retries on a new one
-        except OSError:
-            pass
-        os.close(fd)
+        except OSError:  # Windows deletes no file while it is open: deleted once closed
+            os.close(fd)
+            fd = -1
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        if fd >= 0:
+            os.close(fd)
 
 
 def _open_lock(path: Path, shown: Path) -> int:
