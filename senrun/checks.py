@@ -17,9 +17,8 @@ from .calendar import academic_year, nc_year, shift_years
 from .engine import collect
 from .errors import SCHOOL_FIELDS, UPN_SHAPE, Issues, looks_personal, school_cell_personal
 from .inputs.load import Table
-from .inputs.schema import (CEASED_DATE, CLUSTER_ID, CLUSTER_NAME, COUNTED_ENROL, DOB, ENROL_STATUS, FROM_SCHOOL,
-                            NC_YEAR_TAUGHT, REASON, ROW, SCHOOL_ID, SCHOOL_NAME, STATEMENT_DATE, STREAM, TO_SCHOOL,
-                            UPN)
+from .inputs.schema import (CLUSTER_ID, CLUSTER_NAME, COUNTED_ENROL, DOB, ENROL_STATUS, FROM_SCHOOL,
+                            NC_YEAR_TAUGHT, REASON, ROW, SCHOOL_ID, SCHOOL_NAME, STATEMENT_DATE, TO_SCHOOL, UPN)
 from .inputs.upn import upn_problems
 
 MAX_LISTED = 200
@@ -459,8 +458,8 @@ def census_outside(census: Table, school_ids: pl.Series, issues: Issues, urns: d
             issues.error("unknown_school", f"{at}, which is not in the schools input, but {written} is: one of the "
                          "two writes the DfE number with a separator (LA/establishment), so these children would "
                          "seem to have left their school", **census.where(SCHOOL_ID, first), value=sid,
-                         expected=f"'{written}', as the schools input writes it: the same form in both inputs "
-                         "(7 digits, no separator)")
+                         expected=f"'{written}', as the schools input writes it (the same form of a DfE number in "
+                         "both inputs: 7 digits, no separator, is the usual)")
             continue
         issues.warn("census_outside", f"{at}, which is not in the schools input: "
                     "not counted", **census.where(SCHOOL_ID, first), value=sid)
@@ -618,30 +617,6 @@ def no_statements(statements: Table, issues: Issues) -> None:
     """A statements input with headers and no rows is valid, but worth saying: all PSF is 0 (§11.10)."""
     if statements.frame.height == 0:
         issues.warn("no_statements", "the statements input has no rows: all PSF is 0", **statements.where())
-
-
-def ceased_before_issued(statements: Table, issues: Issues) -> None:
-    """A warning where a row's `ceased_date` is before its `statement_date`: it is paid nothing, and
-    releases what it would have been due from its date (SPEC §3), but the two dates are most likely
-    a typing slip (a year, or the day and month, swapped)."""
-    frame = statements.frame
-    if CEASED_DATE not in frame.columns:
-        return
-    bad = frame.filter(pl.col(CEASED_DATE) < pl.col(STATEMENT_DATE)).sort(ROW)
-    if not bad.is_empty() and STREAM in frame.columns:
-        # a later row of a history (an amendment, the ceasing's own row) carrying the ceased date of a statement
-        # in force before it (an export per child repeats it on every row): its history was paid, not "nothing";
-        # a row dated after its history ceased is amended_after_ceasing's to say (SPEC §11.3)
-        keys = [UPN, STREAM]
-        first = (frame.lazy().select(*keys, STATEMENT_DATE)
-                 .join(bad.lazy().select(keys).unique(), on=keys, nulls_equal=False)
-                 .group_by(keys).agg(pl.col(STATEMENT_DATE).min().alias("_first")))
-        bad = (bad.lazy().join(first, on=keys, how="left", nulls_equal=False)
-               .filter(pl.col("_first").is_null() | (pl.col(CEASED_DATE) < pl.col("_first"))).sort(ROW).collect())
-    for row, ceased, issued in bad.select(ROW, CEASED_DATE, STATEMENT_DATE).head(MAX_LISTED).iter_rows():
-        issues.warn("ceased_before_issued", f"ceased on {ceased:%d/%m/%Y}, before the statement's own date "
-                    f"{issued:%d/%m/%Y}: paid nothing (a date typed wrong?)", **statements.where(CEASED_DATE, row),
-                    value=f"{ceased:%d/%m/%Y}", expected=f"a date on or after {issued:%d/%m/%Y}")
 
 
 def born_after_statement(statements: Table, issues: Issues) -> None:

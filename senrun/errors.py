@@ -39,7 +39,7 @@ CODE_WORDS = frozenset(
     "amount annual weekly monthly termly pounds date trial reg placement exclusion excluded permanent fixed term "
     "left leaver moved other see note notes missing check query withdrawn ended end start started maybe unsure "
     "possibly probably applied applying awaiting ongoing review reviewed draft proposed agreed expired closed "
-    "open error value ref".split())
+    "open error value ref nil active inactive sept".split())
 PERSONAL_HEADER = re.compile(r"(?i)(\bbirth|\bdob\b|\bd\.o\.b\b|\bupn\b|unique pupil)")
 HIDDEN = "[hidden]"
 #: A UPN's shape (a letter, 11 digits, a digit or a temporary UPN's letter), hidden wherever it is
@@ -108,16 +108,22 @@ def not_code_words(text: object) -> bool:
     not the words such cells hold, nor a slip of one (CODE_WORDS): `Zoë O’Brien`, `Llewellyn`, but not `Managed`,
     `Statment` or `Yes`."""
     text = str(text or "")
-    if any(ch.isdigit() for ch in text) or sum(ch.isalpha() for ch in text) < 3:  # (`Ann` as much as `Llewellyn`)
+    letters = sum(ch.isalpha() for ch in text)
+    if any(ch.isdigit() for ch in text) or letters < 3:
+        return False
+    if letters == 3 and not (text.strip().istitle() and text.strip().isalpha()):  # `Ann`, `Tom`: not `abc`, `N/A`
         return False
     words = [w for w in re.split(r"[^a-z]+", text.casefold()) if len(w) > 2]  # (a code's letter: `S - Statement`)
     return not words or any(not any(_typed_for(w, known) for known in CODE_WORDS) for w in words)
 
 
 def _typed_for(word: str, known: str) -> bool:
-    """Whether `word` is `known` or a slip of it: one letter wrong, missing or extra in a word of up to five
-    letters (`ssmm`, `casul`), two in a longer one (`statment`, `recepton`); `smith` is not `sixth`."""
-    most = 1 if len(known) <= 5 else 2
+    """Whether `word` is `known` or a slip of it: one letter wrong, missing or extra in a word of five or six
+    letters (`casul`), two in a longer one (`statment`, `recepton`); a word of four letters or fewer only as it
+    is, for a first name is often one letter from one (`Ben` and `sen`, `Kate` and `date`, `Jane` and `june`)."""
+    if len(known) <= 4:
+        return word == known
+    most = 1 if len(known) <= 6 else 2
     if abs(len(word) - len(known)) > most:
         return False
     before = list(range(len(known) + 1))

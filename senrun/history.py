@@ -325,3 +325,42 @@ def recorded_as_new(result) -> list:
                   file=Path(info.path).name if info else None, sheet=info.sheet if info else None, row=rec[ROW],
                   column=header, field=STATEMENT_DATE, personal=(rec[UPN],), child=rec[UPN])
             for rec in new.head(checks.MAX_LISTED).iter_rows(named=True)]
+
+
+def ceased_before_issued(statements: Table, issues: Issues) -> None:
+    """A warning where a row's `ceased_date` is before its `statement_date`: it is paid nothing, and
+    releases what it would have been due from its date (SPEC §3), but the two dates are most likely
+    a typing slip (a year, or the day and month, swapped)."""
+    frame = statements.frame
+    if CEASED_DATE not in frame.columns:
+        return
+    bad = frame.filter(pl.col(CEASED_DATE) < pl.col(STATEMENT_DATE)).sort(ROW)
+    if not bad.is_empty() and STREAM in frame.columns and EVENT in frame.columns:
+        bad = bad.filter(~pl.col(ROW).is_in(_in_force_before(frame, bad).implode()))
+    for row, ceased, issued in bad.select(ROW, CEASED_DATE, STATEMENT_DATE).head(checks.MAX_LISTED).iter_rows():
+        issues.warn("ceased_before_issued", f"ceased on {ceased:%d/%m/%Y}, before the statement's own date "
+                    f"{issued:%d/%m/%Y}: paid nothing (a date typed wrong?)", **statements.where(CEASED_DATE, row),
+                    value=f"{ceased:%d/%m/%Y}", expected=f"a date on or after {issued:%d/%m/%Y}")
+
+
+#: The events of a history's later rows; `issued` (or blank) and `reissued` begin a history (SPEC §11.3).
+LATER_EVENTS = ("amended", "ehc_transfer", "ceased")
+
+
+def _in_force_before(frame: pl.DataFrame, bad: pl.DataFrame) -> pl.Series:
+    """The rows of `bad` (ceased before their own date) that are a history's later rows (an amendment, the
+    ceasing's own row) carrying the ceased date of the statement their history began with, which was in force
+    before it: an export per child repeats the ceased date on every row.  That history was paid, not "nothing"
+    (a row dated after its ceasing is amended_after_ceasing's to say).  A reissue begins a history of its own:
+    a ceased date before the reissue's own date is still told."""
+    later = bad.filter(pl.col(EVENT).is_in(LATER_EVENTS))
+    if later.is_empty():
+        return pl.Series(ROW, [], dtype=frame.schema[ROW])
+    keys = [UPN, STREAM]
+    starts = (frame.lazy().filter(~pl.col(EVENT).is_in(LATER_EVENTS) | pl.col(EVENT).is_null())
+              .select(*keys, effective_date(frame.columns), pl.col(STATEMENT_DATE).alias("_began"))
+              .drop_nulls([*keys, EFF]).sort(EFF))
+    rows = (later.lazy().select(ROW, *keys, CEASED_DATE, effective_date(frame.columns)).drop_nulls([*keys, EFF])
+            .sort(EFF).join_asof(starts, on=EFF, by=keys, strategy="backward", check_sortedness=False)  # (sorted)
+            .filter(pl.col("_began").is_not_null() & (pl.col(CEASED_DATE) >= pl.col("_began"))))
+    return rows.select(ROW).collect().to_series()

@@ -353,7 +353,7 @@ def check_inputs(inp: Inputs, cfg: Config, whole: bool = True) -> None:
         checks.dob_differs(inp.statements, issues, matches, _first_statement_rows(inp)[0])
         checks.taught_years(inp.census, cfg.census_date, _statement_dobs(inp), issues, matches)
     checks.no_statements(inp.statements, issues)
-    checks.ceased_before_issued(inp.statements, issues)
+    history.ceased_before_issued(inp.statements, issues)
     checks.born_after_statement(inp.statements, issues)  # a year typed wrong: the phase follows the birth
     checks.dob_rows_differ(inp.statements, issues, *_first_statement_rows(inp))  # the first row's is used
     inp.derived.pop("first_rows", None)  # (≈15 MB at England's scale, not held through the PSF step)

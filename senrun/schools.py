@@ -270,8 +270,7 @@ def warn_census_nowhere(schools: Table, successions: Successions, cfg: Config, r
     for sid, closed, row in shut.select(SCHOOL_ID, CLOSED, ROW).sort(ROW).head(MAX_LISTED).iter_rows():
         count = rows[sid]
         before = (f"before census day ({cfg.census_date:%d/%m/%Y})" if closed < cfg.census_date else
-                  f"after census day ({cfg.census_date:%d/%m/%Y}) but before the period began "
-                  f"({cfg.period_start:%d/%m/%Y}), so it has no row this year")
+                  f"before the period began ({cfg.period_start:%d/%m/%Y}), so it has no row this year")
         issues.warn("census_at_closed", f"{count:,} census row{'s are' if count != 1 else ' is'} at school {sid}, "
                     f"which closed on {closed:%d/%m/%Y}, {before}, and has no "
                     "successor open in the period: they count at no school, so those pupils take no share of the "

@@ -437,6 +437,7 @@ def test_last_years_folder_set_aside_by_a_stopped_swap_is_named_with_how_to_put_
     assert path_problem(tmp_path / "out", folder_ok=True).startswith(
         f"'{tmp_path / 'out'}' does not exist, but '{tmp_path / '.out.senrun-old'}' does: a run writing")
     assert path_problem(tmp_path / "elsewhere", folder_ok=True) == f"'{tmp_path / 'elsewhere'}' does not exist"
+    assert "Rename it back to 'out'" in path_problem(tmp_path / "out" / "psf.csv", folder_ok=True)
 
 
 def test_a_run_that_fails_to_write_leaves_no_folder_it_made_on_the_way_to_out(config, tmp_path, monkeypatch):
@@ -452,3 +453,18 @@ def test_a_run_that_fails_to_write_leaves_no_folder_it_made_on_the_way_to_out(co
                                "--no-returns"])
     assert done.exit_code == 1 and "nothing was written" in done.output, done.output
     assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == []
+
+
+def test_a_config_drafted_again_with_force_keeps_its_link_and_its_permissions(config, tmp_path):
+    # written whole beside its name and renamed in, a replaced file had lost its permissions, and a link was
+    # replaced by a plain file where writing in place had written through it
+    target = tmp_path / "shared" / "senrun.yaml"
+    target.parent.mkdir()
+    target.write_text("inputs: {}\n")  # (an earlier draft)
+    target.chmod(0o640)
+    link = tmp_path / "my.yaml"
+    link.symlink_to(target)
+    done = CliRunner().invoke(app, ["init", "--from", str(config.parent), "--out", str(link), "--force"])
+    assert done.exit_code == 0, done.output
+    assert link.is_symlink() and "inputs:" in target.read_text() and target.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in target.parent.iterdir()) == ["senrun.yaml"]

@@ -58,7 +58,7 @@ def test_explain_upn_names_the_rule_that_stopped_psf(explained):
     assert casual["stop"]["reason"] == "casual_move" and str(casual["stop"]["date"]) == "2013-10-15"
     assert "a casual change of school ends PSF (FAQ 3)" in casual["stop"]["text"]
     moves = [s["text"] for s in casual["steps"] if s["rule"] == "move"]
-    assert "ends PSF on 2013-10-15" in moves[0] and "no effect — PSF had already ended" in moves[1]
+    assert "ends PSF on 15/10/2013" in moves[0] and "no effect — PSF had already ended" in moves[1]
     assert casual["paid"] + casual["released"] == casual["entitlement"]
     [phase] = explain_upn(result, psf.rows, U1, inp.moves.frame)["statements"]
     assert phase["stop"]["reason"] == "phase_end" and "Year 6" in phase["steps"][1]["text"]
@@ -77,14 +77,14 @@ def test_explain_upn_gives_the_school_year_of_birth_not_the_date_unless_personal
     path, result, psf, inp = explained
     [hidden] = explain_upn(result, psf.rows, U1, inp.moves.frame, personal=False)["statements"]
     assert hidden["steps"][0]["text"].startswith(
-        "Born in the school year 1 September 2001 – 31 August 2002: age-based Year 5 on 2012-08-31")
+        "Born in the school year 1 September 2001 – 31 August 2002: age-based Year 5 on 31/08/2012")
     assert hidden["date_of_birth"] == "[hidden]"
     [shown] = explain_upn(result, psf.rows, U1, inp.moves.frame, personal=True)["statements"]
-    assert shown["steps"][0]["text"].startswith("Born 2002-08-31: age-based Year 5")
+    assert shown["steps"][0]["text"].startswith("Born 31/08/2002: age-based Year 5")
     plain = runner.invoke(app, ["explain", "--config", str(path), "--upn", U1])
-    assert plain.exit_code == 0 and "2002-08-31" not in plain.output and "August 2002" in plain.output
+    assert plain.exit_code == 0 and "2002-08-31" not in plain.output and "31/08/2002" not in plain.output and "August 2002" in plain.output
     asked = runner.invoke(app, ["explain", "--config", str(path), "--upn", U1, "--show-personal-data"])
-    assert asked.exit_code == 0 and "Born 2002-08-31" in asked.output
+    assert asked.exit_code == 0 and "Born 31/08/2002" in asked.output
 
 
 def test_an_unknown_school_or_upn_is_a_clear_error(explained):
@@ -202,7 +202,7 @@ def test_explain_upn_lists_two_moves_on_one_day_in_the_order_the_rules_take_them
     result, psf, inp = run_for_explain(load_config(path))
     [trail] = explain_upn(result, psf.rows, U1, inp.moves.frame)["statements"]
     moved = [s["text"] for s in trail["steps"] if s["rule"] == "move"]
-    assert [m.split(" (")[0] for m in moved] == ["Move on 2013-06-10 from A to B", "Move on 2013-06-10 from B to H"]
+    assert [m.split(" (")[0] for m in moved] == ["Move on 10/06/2013 from A to B", "Move on 10/06/2013 from B to H"]
 
 
 def test_explain_stopped_by_ctrl_c_says_it_stopped_not_that_nothing_was_written(explained, monkeypatch):
@@ -259,11 +259,11 @@ def test_a_school_a_child_left_by_managed_move_is_said_to_have_moved_on_with_the
     [line] = e["psf"]["children"]
     assert (line["paid_to"].isoformat(), line["stop_date"].isoformat(), line["reason"], line["went_to"]) == (
         "2013-05-31", "2013-09-01", "phase_end", "B")
-    assert "moved on to B, the PSF went with the child; the statement's first stop: phase_end from 2013-09-01" \
+    assert "moved on to B, the PSF went with the child; the statement's first stop: phase_end from 01/09/2013" \
         in line["text"]
     assert e["psf"]["text"].endswith("from 1 line(s), 1 of them moved on (the PSF went with the child).")
     [received] = explain_school(result, "B")["psf"]["children"]
-    assert received["went_to"] is None and received["text"].endswith("phase_end from 2013-09-01")
+    assert received["went_to"] is None and received["text"].endswith("phase_end from 01/09/2013")
 
 
 def test_explain_upn_does_not_say_a_statement_issued_after_the_policy_start_has_psf_that_continues_or_stops__faq_3_7(
@@ -303,8 +303,8 @@ def test_explain_upn_does_not_say_a_missing_child_s_census_finding_ended_psf_an_
     [s] = explain_upn(result, psf.rows, U1)["statements"]
     census = next(x for x in s["steps"] if x["rule"] == "census")
     assert (s["stop"]["reason"], str(s["stop"]["date"])) == ("phase_end", "2012-09-01")
-    assert census["text"] == ("Census (2013-01-17): not found — no effect: the PSF had already stopped (phase_end, "
-                              "on 2012-09-01).") and census["stops_on"] is None
+    assert census["text"] == ("Census (17/01/2013): not found — no effect: the PSF had already stopped (phase_end, "
+                              "on 01/09/2012).") and census["stops_on"] is None
 
 
 def test_explain_upn_does_not_say_a_managed_move_after_census_day_moves_psf_that_had_already_stopped__spec_11_6(
@@ -318,7 +318,7 @@ def test_explain_upn_does_not_say_a_managed_move_after_census_day_moves_psf_that
     [s] = explain_upn(result, psf.rows, U4, inp.moves.frame)["statements"]
     census = next(x for x in s["steps"] if x["rule"] == "census")
     assert s["stop"]["reason"] == "stream_ended" and "PSF moves" not in census["text"]
-    assert census["text"].endswith("— no effect: the PSF had already stopped (stream_ended, on 2012-09-01).")
+    assert census["text"].endswith("— no effect: the PSF had already stopped (stream_ended, on 01/09/2012).")
 
 
 def test_explain_upn_does_not_say_psf_follows_a_managed_move_on_the_day_the_phase_ended__spec_3(tmp_path):
@@ -349,7 +349,7 @@ def test_explain_upn_does_not_say_a_managed_move_after_census_day_moves_psf_a_ca
     [s] = explain_upn(result, psf.rows, U2, inp.moves.frame)["statements"]
     census = next(x["text"] for x in s["steps"] if x["rule"] == "census")
     assert (s["stop"]["reason"], str(s["stop"]["date"])) == ("casual_move", "2013-01-24")
-    assert "PSF moves" not in census and census.endswith("(casual_move, on 2013-01-24).")
+    assert "PSF moves" not in census and census.endswith("(casual_move, on 24/01/2013).")
 
 
 def test_explain_shows_how_a_schools_protection_is_worked_from_its_clusters_floor_and_gain__spec_11_8(tmp_path):

@@ -280,8 +280,8 @@ def test_explain_itemises_a_history_and_sums_a_line_over_its_rates__faq_3_spec_1
 
     [trail] = json.loads(said.output)["statements"]
     [told] = [s["text"] for s in trail["steps"] if s["rule"] == "history"]
-    assert told.startswith("Statement history: row 2 issued 2010-01-01, £1,200.00 a year; row 3 amended "
-                           "2013-10-15, £2,400.00 a year; row 4 ceased 2014-02-10.")
+    assert told.startswith("Statement history: row 2 issued 01/01/2010, £1,200.00 a year; row 3 amended "
+                           "15/10/2013, £2,400.00 a year; row 4 ceased 10/02/2014.")
     # April–October at £1,200 a year (the amendment is mid-October: October at the rate on its 1st),
     # November–February at £2,400 (funded on 1 February, ceased on the 10th)
     [line] = trail["lines"]
@@ -376,6 +376,17 @@ def test_a_ceased_date_repeated_on_a_historys_later_rows_is_not_told_as_paid_not
     r = history_run(tmp_path, rows)
     assert [line[1] for line in lines_of(r, U1)] == [60000]  # April to September of £1,200 a year
     assert [w.row for w in r.warnings if w.code == "ceased_before_issued"] == [4, 5]
+
+
+def test_a_reissue_carrying_the_ceased_date_of_the_statement_before_it_is_still_told_it_is_paid_nothing__spec_11_3(
+        tmp_path):
+    # A reissue begins a history of its own: its ceased date (the old statement's, repeated) is before its own
+    # date, so the £2,400 reissue is paid nothing, which must be said, though the history before it was in force.
+    rows = [row(annual="1200.00", statement_date="2010-01-01", ceased="2012-05-01"),
+            row("reissued", "2012-07-01", annual="2400.00", statement_date="2012-07-01", ceased="2012-05-01")]
+    r = history_run(tmp_path, rows)
+    assert [line[1:] for line in lines_of(r, U1)] == [(0, 120000, "ceased"), (0, 240000, "ceased")]
+    assert [w.row for w in r.warnings if w.code == "ceased_before_issued"] == [3]
 
 
 def test_psf_csv_lists_a_historys_unpaid_lines_in_the_same_order_whatever_the_statements_row_order(tmp_path):

@@ -170,7 +170,7 @@ def test_explain_names_the_faq_answers_of_a_phase_end_as_the_stop__faq_3_5(tmp_p
     cfg = write_run(tmp_path, statements=[statement(U1, "2002-08-31")])
     result, psf, inp = run_for_explain(load_config(cfg))
     [trail] = explain_upn(result, psf.rows, U1)["statements"]
-    assert trail["stop"]["text"] == "First stop: phase_end — the protected phase ended (FAQ 3–5), on 2013-09-01."
+    assert trail["stop"]["text"] == "First stop: phase_end — the protected phase ended (FAQ 3–5), on 01/09/2013."
 
 
 def test_explain_gives_the_protected_phases_own_end_even_when_a_ceasing_stopped_the_psf_first__faq_3_5(tmp_path):
@@ -181,8 +181,8 @@ def test_explain_gives_the_protected_phases_own_end_even_when_a_ceasing_stopped_
     [trail] = explain_upn(result, psf.rows, U1)["statements"]
     [phase] = [s for s in trail["steps"] if s["rule"] == "protected_phase"]
     assert phase["text"] == ("Protected phase: primary (years 0 to 6); it ends after Year 6, so PSF stops on "
-                             "2016-09-01 (FAQ 3–5).")
-    assert trail["stop"]["text"] == "First stop: ceased — the statement ceased, on 2013-06-15."
+                             "01/09/2016 (FAQ 3–5).")
+    assert trail["stop"]["text"] == "First stop: ceased — the statement ceased, on 15/06/2013."
 
 
 def test_explain_gives_a_share_elements_total_as_its_share_of_the_whole_cluster_pot__spec_4(tmp_path):

@@ -242,8 +242,8 @@ def test_a_census_finding_in_a_period_before_the_policy_says_psf_ends_at_the_pol
     result, psf, inp = run_for_explain(load_config(path))
     [trail] = explain_upn(result, psf.rows, U4, None, inp.statements.frame)["statements"]
     [census] = [s for s in trail["steps"] if s["rule"] == "census"]
-    assert census["text"] == ("Census (2013-01-17): not found — the child has left; PSF ends at the policy "
-                              "start 2012-09-01.")
+    assert census["text"] == ("Census (17/01/2013): not found — the child has left; PSF ends at the policy "
+                              "start 01/09/2012.")
     assert str(census["stops_on"]) == str(trail["stop"]["date"]) == "2012-09-01"
     # a period that starts on or after the policy start: the words as they were
     path = write_run(tmp_path, statements=rows[::2], census=CENSUS)
@@ -252,7 +252,7 @@ def test_a_census_finding_in_a_period_before_the_policy_says_psf_ends_at_the_pol
     result, psf, inp = run_for_explain(load_config(path))
     [trail] = explain_upn(result, psf.rows, U4, None, inp.statements.frame)["statements"]
     [census] = [s["text"] for s in trail["steps"] if s["rule"] == "census"]
-    assert census == "Census (2013-01-17): not found — the child has left; PSF ends at the period start 2013-04-01."
+    assert census == "Census (17/01/2013): not found — the child has left; PSF ends at the period start 01/04/2013."
 
 
 # --- 4. explain --school names no child unless asked (docs/decisions.md, personal data) ------------
@@ -267,16 +267,16 @@ def test_explain_school_shows_each_child_by_their_statement_row_unless_personal_
     assert text.exit_code == 0, text.output
     children = [line.strip() for line in text.output.splitlines() if line.strip().startswith("•")][:2]
     assert [c.split(",")[0] for c in children] == ["• statements.csv row 2 (PSF)", "• statements.csv row 3 (SSMN)"]
-    assert not any(secret in text.output for secret in (U1, U2, "2005-01-01", "2005-02-02"))
+    assert not any(secret in text.output for secret in (U1, U2, "2005-01-01", "2005-02-02", "01/01/2005", "02/02/2005"))
     data = runner.invoke(app, ["explain", "-c", path, "--school", "A", "--json"])
     assert data.exit_code == 0, data.output
-    assert not any(secret in data.output for secret in (U1, U2, "2005-01-01", "2005-02-02"))
+    assert not any(secret in data.output for secret in (U1, U2, "2005-01-01", "2005-02-02", "01/01/2005", "02/02/2005"))
     shown = [(c["file"], c["row"], c["upn"], c["date_of_birth"]) for c in json.loads(data.output)["psf"]["children"]]
     assert shown == [("statements.csv", 2, "[hidden]", "[hidden]"), ("statements.csv", 3, "[hidden]", "[hidden]")]
     asked = runner.invoke(app, ["explain", "-c", path, "--school", "A", "--json", "--show-personal-data"])
     shown = [(c["row"], c["upn"], c["date_of_birth"]) for c in json.loads(asked.output)["psf"]["children"]]
     assert shown == [(3, U1, "2005-01-01"), (2, U2, "2005-02-02")]  # in UPN order, as before
-    assert json.loads(asked.output)["psf"]["children"][0]["text"].startswith(f"{U1} (SSMN), born 2005-01-01, ")
+    assert json.loads(asked.output)["psf"]["children"][0]["text"].startswith(f"{U1} (SSMN), born 01/01/2005, ")
 
 
 @pytest.mark.parametrize("ids, column, said", [

@@ -730,7 +730,8 @@ def test_a_problem_on_a_sheet_named_after_a_child_gives_its_place_with_the_sheet
 def test_a_childs_name_in_a_code_date_or_amount_cell_is_hidden_but_a_slip_of_a_code_is_shown__uk_gdpr(tmp_path):
     """A row shifted one column (Excel's "Delete cells › shift left") puts a child's name in the code, date and amount
     cells beside it: their errors had printed `"Zoë O’Brien" is not a SEN provision code` on the terminal.  A code
-    mistyped (`Statment`, `Managd`) is still shown, so that the message says what to mend."""
+    mistyped (`Statment`, `Managd`) is still shown, so that the message says what to mend; a name a letter from a
+    short code word (`Kate`, `date`) is not."""
     from builders import pupil, statement, write_run
     from senrun.config.loader import load_config
     from senrun.errors import SenrunError
@@ -739,14 +740,14 @@ def test_a_childs_name_in_a_code_date_or_amount_cell_is_hidden_but_a_slip_of_a_c
     census = [dict(pupil("B801200005001", "A", "2005-05-05"), sen_provision="Zoë O’Brien", fsm="Siân"),
               dict(pupil("E801200005002", "A", "2005-05-05"), sen_provision="Statment", fsm="Yes")]
     statements = [statement("B801200005001", "2005-05-05", stream="Llewellyn", ceased="Ann"),
-                  statement("E801200005002", "2005-05-05", stream="SSMM")]
+                  statement("E801200005002", "2005-05-05", stream="Kate")]  # (one letter from `date`: a name)
     moves = [{"upn": "B801200005001", "from_school_id": "A", "to_school_id": "B", "move_date": "Jones",
               "reason": "Managd"}]
     with pytest.raises(SenrunError) as info:
         allocate(load_config(write_run(tmp_path, statements=statements, census=census, moves=moves)))
     shown = "\n".join(str(i.hidden()) for i in info.value.issues)
-    for name in ("Zoë", "O’Brien", "Siân", "Llewellyn", "Ann", "Jones"):
+    for name in ("Zoë", "O’Brien", "Siân", "Llewellyn", "Ann", "Jones", "Kate"):
         assert name not in shown, name
-    for slip in ("Statment", "SSMM", "Managd"):
+    for slip in ("Statment", "Managd"):
         assert slip in shown, slip
-    assert shown.count("[hidden]") == 5  # Zoë O’Brien, Siân, Llewellyn, Ann, Jones
+    assert shown.count("[hidden]") == 6  # Zoë O’Brien, Siân, Llewellyn, Ann, Jones, Kate

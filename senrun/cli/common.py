@@ -21,11 +21,12 @@ def path_problem(path: Path, *, folder_ok: bool) -> str:
     try:
         mode = path.stat().st_mode
     except (FileNotFoundError, NotADirectoryError):
-        aside = path.parent / f".{path.name}.senrun-old"  # (atomic.old_path: a swap stopped half done)
-        if path.name and _is(aside, Path.is_dir):
-            return (f"'{path}' does not exist, but '{aside}' does: a run writing '{path}' was stopped while it "
-                    "replaced the folder, which it had set aside under that name. Rename it back to "
-                    f"'{path.name}' (or run the same allocate again, which puts it back before writing)")
+        for gone in (path, path.parent):  # (the folder itself, or its psf.csv or schools.csv in a folder gone)
+            aside = gone.parent / f".{gone.name}.senrun-old"  # (atomic.old_path: a swap stopped half done)
+            if gone.name and _is(aside, Path.is_dir) and (gone is path or not _is(gone, Path.exists)):
+                return (f"'{path}' does not exist, but '{aside}' does: a run writing '{gone}' was stopped while "
+                        f"it replaced the folder, which it had set aside under that name. Rename it back to "
+                        f"'{gone.name}' (or run the same allocate again, which puts it back before writing)")
         saved = path.parent / f"{path.name}.txt"  # Notepad adds .txt where "Save as type" was left as Text
         if path.name and _is(saved, Path.is_file):
             return (f"'{path}' does not exist, but '{saved}' does: Notepad added .txt when it saved the file. "

@@ -320,13 +320,18 @@ def _merged_words(row: int, first: int, read_blank: bool = False, default: str |
 
 # --- CSV -----------------------------------------------------------------------------------
 
-#: A UTF-8 character of two, three or four bytes.
-_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+#: A byte that may begin a UTF-8 character of two, three or four bytes, and the one after it: found by one character
+#: class, each then looked at whole (`_utf8_written`), which at a census's size is many times quicker than one
+#: pattern for every length.
+_UTF8_LEAD = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
 #: Bytes that Windows-1252 leaves undefined (U+FFFD if read so), and signs of Excel's "CSV (MS-DOS)", which is code
 #: page 850 on a UK PC: its £ (0x9C, Windows-1252's œ) before a figure, and its accented letters (é 0x82, â 0x83,
-#: ä 0x84, ç 0x87, ê 0x88, ë 0x89, ï 0x8B, É 0x90, ø 0x9B: Windows-1252's ‚ ƒ „ ‡ ˆ ‰ ‹ and undefined) after a letter.
+#: ä 0x84, ç 0x87, ê 0x88, ë 0x89, ï 0x8B: Windows-1252's ‚ ƒ „ ‡ ˆ ‰ ‹) after a letter.  Found by one character
+#: class, each then looked at in its place (`_not_cp1252`).
 _UNDEFINED_CP1252 = b"\x81\x8d\x8f\x90\x9d"
-_NOT_CP1252 = re.compile(rb"[\x81\x8d\x8f\x90\x9d]|\x9c(?=-?[0-9])|(?<=[A-Za-z])[\x82\x83\x84\x87\x88\x89\x8b\x9b]")
+_CP850_LETTERS = b"\x82\x83\x84\x87\x88\x89\x8b"
+_NOT_CP1252_BYTES = re.compile(rb"[\x81-\x84\x87-\x89\x8b\x8d\x8f\x90\x9c\x9d]")
+_FIGURE = re.compile(rb"-?[0-9]")
 
 
 def _row_of(data: bytes, at: int) -> int:
@@ -403,10 +408,14 @@ def _not_cp1252(data: bytes) -> None:
     """A file read as Windows-1252 that holds a byte it leaves undefined, or a sign of code page 850 (Excel's "CSV
     (MS-DOS)": its £ before a figure, an accented letter within a word) is refused with the row of the first: read
     as Windows-1252, `£10.00` would be `œ10.00` and `Siân` `Siƒn`, in every output."""
-    found = _NOT_CP1252.search(data)
-    if found is None:
+    for found in _NOT_CP1252_BYTES.finditer(data):
+        at, byte = found.start(), data[found.start()]
+        if (byte in _UNDEFINED_CP1252 or (byte == 0x9C and _FIGURE.match(data, at + 1))
+                or (byte in _CP850_LETTERS and at and chr(data[at - 1]).isascii() and chr(data[at - 1]).isalpha())):
+            break
+    else:
         return
-    row, byte = _row_of(data, found.start()), data[found.start()]
+    row = _row_of(data, at)
     as_1252 = "no character" if byte in _UNDEFINED_CP1252 else f"'{bytes([byte]).decode('cp1252')}'"
     raise Unreadable(f"looks like Excel's \"CSV (MS-DOS)\" (code page 850), not its \"CSV\" (Windows-1252): byte "
                      f"0x{byte:02X} on row {row} is {as_1252} in Windows-1252 but '{bytes([byte]).decode('cp850')}' "
@@ -427,16 +436,20 @@ def _utf16_order(data: bytes) -> str | None:
 
 
 def _utf8_written(data: bytes) -> bool:
-    """Whether a file that is not all UTF-8 holds a character written in UTF-8 that a council's text has (a
-    letter of a Latin alphabet, a curly quote, a dash, £ or €): then a byte that is not UTF-8 is a slip, not the
-    file's encoding.  Windows-1252 text can hold bytes of UTF-8's shape by chance, an accented letter before a
-    curly quote (`Zoë’s` is 0xEB 0x92, `Ö’` 0xD6 0x92, a Hebrew accent in UTF-8): not taken as UTF-8."""
-    for found in _UTF8_MULTIBYTE.finditer(data):
+    """Whether a file that is not all UTF-8 holds a whole character written in UTF-8: then a byte that is not UTF-8
+    is a slip, not the file's encoding.  Windows-1252 text can hold a pair of bytes of UTF-8's shape by chance, an
+    accented capital before a curly quote (`É’` is 0xC9 0x92, `Ö’` 0xD6 0x92: ɒ and a Hebrew accent in UTF-8), so
+    a character of two bytes counts only where a council's text has it (a letter of Latin-1 or Latin Extended-A,
+    a combining accent, Greek, Cyrillic: 0xC2–0xC5 and 0xCC–0xD4 before it); one of three or four bytes always
+    (Windows-1252 would need an accented small letter and two curly quotes in a row)."""
+    for found in _UTF8_LEAD.finditer(data):
+        at, lead = found.start(), data[found.start()]
+        size = 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
         try:
-            char = found.group().decode("utf-8")
-        except UnicodeDecodeError:  # (a surrogate, or a character written in more bytes than it needs)
+            data[at:at + size].decode("utf-8")
+        except UnicodeDecodeError:  # (cut short, a surrogate, or a character written in more bytes than it needs)
             continue
-        if "\u00a0" <= char <= "\u024f" or "\u2010" <= char <= "\u20cf" or "\u1e00" <= char <= "\u1eff":
+        if size > 2 or 0xC2 <= lead <= 0xC5 or 0xCC <= lead <= 0xD4:
             return True
     return False
 

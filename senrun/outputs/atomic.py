@@ -129,15 +129,22 @@ def write_whole(path: Path, data: bytes, mode: int = 0o666, replace: bool = True
     """Write one file beside a council's own (a blank template, a drafted config, an accept list) whole or not at
     all: its bytes go to a hidden file beside it, which takes its name only once every byte is written, so a full
     disk leaves nothing behind, never a cut file that a later run must refuse.  `mode` as os.open takes it (the
-    umask applies); `replace=False`: an existing `path` is never replaced (FileExistsError, the hidden file gone)."""
+    umask applies); `replace=False`: an existing `path` is never replaced (FileExistsError, the hidden file gone).
+    A file replaced keeps its permissions, and a link is written through to the file it names, as writing in place
+    had done."""
+    if replace and path.is_symlink():
+        path = Path(os.path.realpath(path))
     part = path.with_name(f".{path.name}.senrun-part")
     try:
+        kept = os.stat(path).st_mode & 0o7777 if replace and path.is_file() else None
         fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), mode)
         try:
             _write_all(fd, data)
             os.fsync(fd)
         finally:
             os.close(fd)
+        if kept is not None:
+            os.chmod(part, kept)
         if replace:
             os.replace(part, path)
             return

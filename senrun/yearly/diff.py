@@ -469,7 +469,7 @@ def floor_previous(cfg, previous: Path | None, snap: Snapshot | None = None) -> 
             "previous_not_last_year", ERROR, f"--previous is the run of {period[0]:%d/%m/%Y} – {period[1]:%d/%m/%Y}, "
             f"not of the year before this period ({_year_before(cfg)}): "
             "formula.protection's floor is set by last year's cluster allocations, and another year's would move "
-            "money between clusters", file=register_label(previous_file(previous)), expected="last year's schools.csv, or its output folder"))
+            "money between clusters", file=register_label(previous_file(previous).resolve()), expected="last year's schools.csv, or its output folder"))
     return previous_cluster_allocations(previous, snap)
 
 

@@ -10,6 +10,7 @@ walks one child through every PSF rule of SPEC §3 in order.  Both return plain 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import date, timedelta
 from fractions import Fraction
@@ -151,7 +152,7 @@ def explain_school(result: RunResult, school_id: str, personal: bool = True,
     cluster = result.clusters.filter(pl.col(CLUSTER_ID).eq_missing(row[CLUSTER_ID]))
     skipped = [FLOOR_LEFT_OUT + "so give explain the --previous the run was given"  # (validate's says validate)
                for i in result.issues if i.code == "protection_skipped"]  # no --previous for the floor
-    return {
+    return in_british({
         "school_id": school_id, "school_name": row["school_name"], "cluster_id": row[CLUSTER_ID],
         "cluster_name": row["cluster_name"], "year": result.config.year,
         "period": {"start": result.config.period_start, "end": result.config.period_end},
@@ -169,7 +170,7 @@ def explain_school(result: RunResult, school_id: str, personal: bool = True,
         "cluster_allocation": cluster["cluster_allocation"][0] if cluster.height else None,
         "text": f"Total = SSA {fmt_gbp(row['ssa'])} + PSF {fmt_gbp(psf_total)} + cluster share {fmt_gbp(share)} = "
                 f"{fmt_gbp(total)}" + _against_allocation(total, row["total"], bool(skipped)),
-    }
+    })
 
 
 def _stopped_lines(children: list[dict]) -> str:
@@ -332,9 +333,26 @@ def explain_upn(result: RunResult, psf_rows: pl.DataFrame, upn: str, moves: pl.D
     segments = history.collapse(own).segments if own is not None and own.height else None
     statements = [_statement_trail(r, result, child_moves, _history_of(own, r), _segments_of(segments, r), personal)
                   for r in rows.iter_rows(named=True)]
-    return {UPN: upn, "year": result.config.year,
-            "period": {"start": result.config.period_start, "end": result.config.period_end},
-            "statements": statements}
+    return in_british({UPN: upn, "year": result.config.year,
+                       "period": {"start": result.config.period_start, "end": result.config.period_end},
+                       "statements": statements})
+
+
+#: A date written as ISO (2013-04-01) in a sentence: said as the rest of senrun says dates, 01/04/2013.
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def in_british(explained):
+    """`explained` with every date in its sentences (each `text` and note) in British form, as the returns, the
+    workbooks and the messages give dates: the dates themselves (JSON's values) stay ISO, for programs."""
+    if isinstance(explained, dict):
+        return {key: _ISO_DATE.sub(r"\3/\2/\1", value) if key == "text" and isinstance(value, str)
+                else [_ISO_DATE.sub(r"\3/\2/\1", n) if isinstance(n, str) else in_british(n) for n in value]
+                if key == "notes" and isinstance(value, list) else in_british(value)
+                for key, value in explained.items()}
+    if isinstance(explained, list):
+        return [in_british(item) for item in explained]
+    return explained
 
 
 def _history_of(own: pl.DataFrame | None, r: dict) -> list[dict]:
