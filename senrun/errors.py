@@ -39,7 +39,8 @@ CODE_WORDS = frozenset(
     "amount annual weekly monthly termly pounds date trial reg placement exclusion excluded permanent fixed term "
     "left leaver moved other see note notes missing check query withdrawn ended end start started maybe unsure "
     "possibly probably applied applying awaiting ongoing review reviewed draft proposed agreed expired closed "
-    "open error value ref nil active inactive sept".split())
+    "open error value ref nil active inactive sept jan feb mar apr jun jul aug sep oct nov dec mon tue tues wed "
+    "thu thur thurs fri sat sun".split())
 PERSONAL_HEADER = re.compile(r"(?i)(\bbirth|\bdob\b|\bd\.o\.b\b|\bupn\b|unique pupil)")
 HIDDEN = "[hidden]"
 #: A UPN's shape (a letter, 11 digits, a digit or a temporary UPN's letter), hidden wherever it is
@@ -111,7 +112,7 @@ def not_code_words(text: object) -> bool:
     letters = sum(ch.isalpha() for ch in text)
     if any(ch.isdigit() for ch in text) or letters < 3:
         return False
-    if letters == 3 and not (text.strip().istitle() and text.strip().isalpha()):  # `Ann`, `Tom`: not `abc`, `N/A`
+    if letters == 3 and (text.strip().islower() or not text.strip().isalpha()):  # `Ann`, `ANN`: not `abc`, `N/A`
         return False
     words = [w for w in re.split(r"[^a-z]+", text.casefold()) if len(w) > 2]  # (a code's letter: `S - Statement`)
     return not words or any(not any(_typed_for(w, known) for known in CODE_WORDS) for w in words)

@@ -73,26 +73,29 @@ def missing_file_hint(path, written: str | None = None) -> str:
 
 #: What YAML's double quotes make of a backslash and the letter after it, back as typed with / (a Windows path).
 _ESCAPED = {"\n": "/n", "\t": "/t", "\r": "/r", "\a": "/a", "\b": "/b", "\f": "/f", "\v": "/v", "\x1b": "/e",
-            "\x00": "/0"}
+            "\x00": "/0", "\x85": "/N", "\u2028": "/L", "\u2029": "/P"}
 #: Characters that look like a space, or like nothing, in a path: (the character, its name).
 _UNSEEN = {"\u00a0": "a non-breaking space (U+00A0)", "\u200b": "a zero-width space (U+200B)",
            "\ufeff": "a zero-width no-break space (U+FEFF)", "\u2009": "a thin space (U+2009)",
            "\u202f": "a narrow no-break space (U+202F)", "\u200e": "a left-to-right mark (U+200E)"}
 
 
-def typed_unseen(written: str) -> str:
+def typed_unseen(written: str, what: str = "path") -> str:
     """For a path in the config that holds what cannot be seen: a line break or tab that YAML's double quotes made of
     a backslash (`"N:\\new.csv"` is `N:`, a line break and `ew.csv`), or a character that looks like a space or like
     nothing (pasted from Word or an e-mail); "" when it holds neither."""
     if any(ch in written for ch in _ESCAPED):
+        if what != "path":  # (a sheet's name: Excel allows no / or \\ in one)
+            return (f" (the {what} in the config holds a line break or a tab: in YAML's double quotes a backslash "
+                    "starts an escape, \\n a line break and \\t a tab: write the name in single quotes)")
         typed = "".join(_ESCAPED.get(ch, ch) for ch in written).replace("\\", "/")
         return (" (the path holds a line break or a tab: in YAML's double quotes a backslash starts an escape, \\n a "
                 "line break and \\t a tab, so a Windows path loses its backslashes: write it with /, "
                 f"'{typed}', or in single quotes)")
     found = [name for ch, name in _UNSEEN.items() if ch in written]
     if found:
-        return (f" (the path holds {' and '.join(found)}, pasted from Word or an e-mail: type the name again in the "
-                "config, with plain spaces)")
+        return (f" (the {what} holds {' and '.join(found)}, pasted from Word or an e-mail: type the name again in "
+                "the config, with plain spaces)")
     return ""
 
 

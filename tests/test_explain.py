@@ -91,8 +91,13 @@ def test_an_unknown_school_or_upn_is_a_clear_error(explained):
     _, result, psf, _ = explained
     with pytest.raises(SenrunError, match="school 'ZZ' has no row this period: it is not in the schools input of .*, or is open on no day"):
         explain_school(result, "ZZ")
-    with pytest.raises(SenrunError, match="UPN Z999 has no row in the statements input"):
+    with pytest.raises(SenrunError, match="the UPN asked about has no row in the statements input .*: a UPN is a "
+                       "letter and 12 characters"):
         explain_upn(result, psf.rows, "z999")
+    # a check letter typed wrong is said (the UPN had been printed as [hidden], with no word of what was wrong)
+    with pytest.raises(SenrunError, match="its check letter should be B for its digits") as info:
+        explain_upn(result, psf.rows, "A801200005001")
+    assert "801200005001" not in str(info.value)
 
 
 runner = CliRunner()

@@ -367,6 +367,13 @@ def test_a_csv_saved_as_excels_csv_ms_dos_is_an_error_naming_its_row_and_encodin
     plain = SCHOOLS_TEXT.replace("Élan", "O’Brien’s – “Zoë” … Renée’s")
     result = allocate(load_config(_schools_bytes(tmp_path, plain.encode("cp1252"))))
     assert result.schools["school_name"].to_list()[0] == "O’Brien’s – “Zoë” … Renée’s Primary"
+    from senrun.inputs.reading import Unreadable, text_utf8
+
+    # (É’ and Ö’ have UTF-8's shape by chance; café's é alone has not, so the file is not all UTF-8)
+    assert text_utf8("a,b\n1,É’s Ö’x café\n".encode("cp1252")).decode() == "a,b\n1,É’s Ö’x café\n"
+    for utf8 in ("Ștefan Țurcanu", "Ελληνική", "Школа", "Ysgol Ŵyl"):  # UTF-8 with one stray £: an error, not garbled
+        with pytest.raises(Unreadable, match="it is UTF-8 but byte 0xA3 on row 3"):
+            text_utf8(f"a\n{utf8}\n".encode() + b"\xa3 10\n")
 
 
 def test_the_encoding_named_in_the_config_is_used_and_a_byte_not_in_it_is_named_by_row(tmp_path):

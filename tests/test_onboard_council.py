@@ -136,6 +136,13 @@ def test_init_on_senruns_own_templates_drafts_a_config_that_validates(tmp_path):
     assert "No edits needed" in result.output
     report = run_validation(tmp_path / "tpl" / "senrun.yaml")
     assert [str(i) for i in report.errors] == []
+    # senrun's own headers are sure, nothing to choose between (school_id had been "likely, also possible: urn"),
+    # and the templates' Instructions sheets are no input to list as "not recognised"
+    text = (tmp_path / "tpl" / "senrun.yaml").read_text()
+    assert re.findall(r'^      "(\w+)": (\w+)   # (\w+)', text, re.M) and all(
+        header == column and how == "sure" for header, column, how in
+        re.findall(r'^      "(\w+)": (\w+)   # (\w+)', text, re.M)), text
+    assert "# CHECK" not in text.split("inputs:")[1] and "Instructions" not in result.output
 
 
 def test_init_never_says_no_edits_are_needed_when_validate_would_fail_on_the_draft(tmp_path):

@@ -90,7 +90,7 @@ def test_an_interrupt_sent_to_senruns_process_alone_stops_the_run_as_ctrl_c_does
                "    import senrun.pipeline as p\n"
                "    def allocate(*a, **k):\n"
                "        print('working', flush=True)\n"
-               "        time.sleep(60)\n"
+               "        time.sleep(300)  # (longer than the wait below: a lost signal fails the test)\n"
                "    p.allocate = allocate\n"
                "s.supervise = supervise\n"
                "from senrun.cli import main; main()\n")
@@ -100,7 +100,7 @@ def test_an_interrupt_sent_to_senruns_process_alone_stops_the_run_as_ctrl_c_does
     try:
         assert run.stdout.readline() == "working\n"
         run.send_signal(sig)
-        _, err = run.communicate(timeout=30)
+        _, err = run.communicate(timeout=120)  # (a loaded 2-core machine has taken 30 s)
     finally:
         if run.poll() is None:
             os.killpg(run.pid, signal.SIGKILL)

@@ -751,3 +751,7 @@ def test_a_childs_name_in_a_code_date_or_amount_cell_is_hidden_but_a_slip_of_a_c
     for slip in ("Statment", "Managd"):
         assert slip in shown, slip
     assert shown.count("[hidden]") == 6  # Zoë O’Brien, Siân, Llewellyn, Ann, Jones, Kate
+    from senrun.errors import not_code_words
+
+    assert [v for v in ("ANN", "AMY", "ZOË", "Ben", "Sean") if not not_code_words(v)] == []  # (MIS exports: capitals)
+    assert [v for v in ("Jun", "Sep", "Tue", "abc", "N/A", "maybe", "Managed move") if not_code_words(v)] == []

@@ -9,11 +9,18 @@ import typer
 
 from .app import app
 from .collector import importing
-from .common import (EXISTING, EXISTING_FILE, ConfigOpt, DebugOpt, JobsOpt, OutOpt, PersonalOpt, QuietOpt,
+from .common import (EXISTING, EXISTING_FILE, ConfigOpt, DebugOpt, JobsOpt, OutOpt, PersonalOpt,
                      RegisterOpt, console, handled)
 from .text import escape
 from .notes import print_xlsx_note
 from .progress import steps
+
+
+#: --quiet as allocate takes it: a run replaced in --out is said all the same (returns may have gone to schools).
+AllocateQuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems, and that an earlier run "
+                                                "in --out was replaced (for cron).")]
+#: The CSVs that name children (their UPNs and dates of birth): for the SEN finance team only (docs/security.md).
+RESTRICTED_CSVS = frozenset({"psf.csv", "reconciliation.csv"})
 
 
 @app.command()
@@ -32,7 +39,7 @@ def allocate(
         "--packs/--no-packs", help="Write (or skip) the cluster packs, clusters/<cluster>.xlsx; by default "
         "they are written unless --no-returns is given.")] = None,
     jobs: JobsOpt = None,
-    quiet: QuietOpt = False,
+    quiet: AllocateQuietOpt = False,
     debug: DebugOpt = False,
     show_personal: PersonalOpt = False,
 ) -> None:
@@ -138,7 +145,9 @@ def _report(result, diff, out: Path, no_returns: bool, with_packs: bool, quiet: 
                       "made before it (docs/your-data.md).")
     from ..outputs.writer import csv_names
 
-    csvs = ", ".join(csv_names(result, diff))  # diff.csv with --previous, reconciliation.csv with --register
+    # diff.csv with --previous, reconciliation.csv with --register; those naming children said so (docs/security.md)
+    csvs = ", ".join(f"{name} (restricted)" if name in RESTRICTED_CSVS else name for name in csv_names(result, diff))
     console.print(f"Wrote {escape(str(out))}/ (allocations.xlsx, pupils.xlsx (restricted), {csvs}, "
-                  f"manifest.json{', returns/' if not no_returns else ''}{', clusters/' if with_packs else ''}).",
+                  f"manifest.json{', returns/ (each to its own school only)' if not no_returns else ''}"
+                  f"{', clusters/' if with_packs else ''}).",
                   soft_wrap=True)  # one line: a path is never broken across lines in a cron mail

@@ -330,8 +330,8 @@ def read_config_checked(path: Path, kind: str = "config") -> tuple[Any, dict[str
         if text == "does not exist":
             from ..suggest import missing_file_hint, typed_unseen
 
-            if "\\" in str(path) or typed_unseen(str(path)):  # (`accept: cfg\accepted.yaml`, a pasted space)
-                problem += missing_file_hint(path, str(path))
+            if "\\" in path.name or typed_unseen(path.name):  # (`accept: cfg\accepted.yaml` here, a pasted space)
+                problem += missing_file_hint(path, path.name)
         raise SenrunError(Issue(CONFIG, "error", problem, file=name)) from None
     # a lock file, a shortcut, a file not downloaded (an empty one is said to be empty below: a config or accept
     # list left empty on purpose is likelier than one not yet downloaded)

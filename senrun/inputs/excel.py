@@ -356,7 +356,7 @@ def _choose(sheet: str | None, sheets: dict[str, SheetEntry]) -> str:
         hint = f" — did you mean '{close[0]}'?" if close else ""
         from ..suggest import typed_unseen
 
-        hint += typed_unseen(sheet).replace("the path holds", "the sheet's name in the config holds")
+        hint += typed_unseen(sheet, "sheet's name")
         raise Unreadable(f"has no sheet '{sheet}'{hint}; its sheets are: {', '.join(map(listed_name, names))}")
     if not sheets[sheet].table:
         raise Unreadable(f"has a chart on its sheet '{sheet}', not a table: name the sheet holding the data "

@@ -324,6 +324,8 @@ def _merged_words(row: int, first: int, read_blank: bool = False, default: str |
 #: class, each then looked at whole (`_utf8_written`), which at a census's size is many times quicker than one
 #: pattern for every length.
 _UTF8_LEAD = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
+#: Windows-1252's curly quotes, dashes, `…` and low quotes: after an accented capital, a pair of UTF-8's shape.
+_CP1252_MARKS = frozenset(b"\x82\x84\x85\x91\x92\x93\x94\x95\x96\x97")
 #: Bytes that Windows-1252 leaves undefined (U+FFFD if read so), and signs of Excel's "CSV (MS-DOS)", which is code
 #: page 850 on a UK PC: its £ (0x9C, Windows-1252's œ) before a figure, and its accented letters (é 0x82, â 0x83,
 #: ä 0x84, ç 0x87, ê 0x88, ë 0x89, ï 0x8B: Windows-1252's ‚ ƒ „ ‡ ˆ ‰ ‹) after a letter.  Found by one character
@@ -438,10 +440,11 @@ def _utf16_order(data: bytes) -> str | None:
 def _utf8_written(data: bytes) -> bool:
     """Whether a file that is not all UTF-8 holds a whole character written in UTF-8: then a byte that is not UTF-8
     is a slip, not the file's encoding.  Windows-1252 text can hold a pair of bytes of UTF-8's shape by chance, an
-    accented capital before a curly quote (`É’` is 0xC9 0x92, `Ö’` 0xD6 0x92: ɒ and a Hebrew accent in UTF-8), so
-    a character of two bytes counts only where a council's text has it (a letter of Latin-1 or Latin Extended-A,
-    a combining accent, Greek, Cyrillic: 0xC2–0xC5 and 0xCC–0xD4 before it); one of three or four bytes always
-    (Windows-1252 would need an accented small letter and two curly quotes in a row)."""
+    accented capital before a curly quote or a dash (`É’` is 0xC9 0x92, `Ö’` 0xD6 0x92: ɒ and a Hebrew accent in
+    UTF-8), so a character of two bytes whose first is one of those capitals (0xC6–0xDF) and second one of those
+    marks is not counted; any other counts (Latin-1 and Latin Extended-A letters whatever follows them, Romanian
+    ș and ț, Greek, Cyrillic), and one of three or four bytes always (Windows-1252 would need an accented small
+    letter and two curly quotes in a row)."""
     for found in _UTF8_LEAD.finditer(data):
         at, lead = found.start(), data[found.start()]
         size = 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
@@ -449,7 +452,7 @@ def _utf8_written(data: bytes) -> bool:
             data[at:at + size].decode("utf-8")
         except UnicodeDecodeError:  # (cut short, a surrogate, or a character written in more bytes than it needs)
             continue
-        if size > 2 or 0xC2 <= lead <= 0xC5 or 0xCC <= lead <= 0xD4:
+        if size > 2 or lead <= 0xC5 or data[at + 1] not in _CP1252_MARKS:
             return True
     return False
 

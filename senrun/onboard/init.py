@@ -270,12 +270,16 @@ def draft(sources: list[Path], out: Path) -> Draft:
             d.checks.append(f"inputs.{also.name}: {t.label} looks like the {also.name} input too; {also.table.label} "
                             f"was taken{_why_taken(also.table, t)}"
                             f": if {t.label} is the one meant, change inputs.{also.name}'s path or sheet")
-        else:
+        elif t.sheet != INSTRUCTIONS or not t.path.suffix.lower().startswith(".xls"):  # (a template's own sheet)
             d.unmapped.append(_not_recognised(t))
     d.text = render(found, out, d)
     if not d.edits:
         d.edits += validation_problems(d.text, out)
     return d
+
+
+#: The sheet of words `senrun templates` puts in each workbook beside its table: no input, and not listed as one.
+INSTRUCTIONS = "Instructions"
 
 
 def _not_recognised(t: Sheet) -> str:

@@ -255,6 +255,9 @@ def propose_columns(table: Sheet, name: str) -> list[Proposal]:
     for i, p in enumerate(out):
         if p.column == ANNUAL_AMOUNT and not says_annual(p.header):  # `Amount`: a year's? a person checks
             p = out[i] = Proposal(p.header, p.column, min(p.score, YEAR_UNSAID), p.others)
+        if p.header.strip() == p.column:  # senrun's own name (a blank template's header): nothing to choose
+            out[i] = Proposal(p.header, p.column, 1.0)
+            continue
         others = tuple(h for (h, c), score in scores
                        if c == p.column and c in SECOND_LOOK and score >= LIKELY and h != p.header
                        and (h not in used_h or h in urn))

@@ -137,6 +137,8 @@ def write_whole(path: Path, data: bytes, mode: int = 0o666, replace: bool = True
     part = path.with_name(f".{path.name}.senrun-part")
     try:
         kept = os.stat(path).st_mode & 0o7777 if replace and path.is_file() else None
+        if kept is not None and not os.access(path, os.W_OK):  # (refused, as writing it in place would be)
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
         fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), mode)
         try:
             _write_all(fd, data)

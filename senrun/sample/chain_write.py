@@ -14,8 +14,8 @@ from .write import FUNDING_TEMPLATE, write_census, write_xlsx
 CONFIG = """\
 # senrun configuration for year {label} of a synthetic {scale}-scale chain (seed {seed}),
 # written by `senrun sample --years`.  Run the years in order, each with the one before:
-#   senrun allocate --config {label}/senrun.yaml --out out/{label} \\
-#       --register out/<last year> --previous out/<last year>/schools.csv
+#   senrun allocate --config {label}/senrun.yaml --out {label}/out \\
+#       --register <last year>/out --previous <last year>/out/schools.csv
 year: "{label}"
 period: {{start: {start}, end: {end}}}     # the financial year
 census_date: {census}                          # the January census

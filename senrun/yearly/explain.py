@@ -326,7 +326,8 @@ def explain_upn(result: RunResult, psf_rows: pl.DataFrame, upn: str, moves: pl.D
     upn = "".join(upn.split()).upper()
     rows = psf_rows.filter(pl.col(UPN) == upn).sort(ROW)
     if rows.is_empty():
-        raise SenrunError(f"UPN {upn} has no row in the statements input of {result.config.path.name}")
+        raise SenrunError(f"the UPN asked about has no row in the statements input of {result.config.path.name}"
+                          f"{_typed_wrong(upn)}")
     child_moves = (in_chain_order(moves.lazy().filter(pl.col(UPN) == upn), [], ROW).collect().to_dicts()
                    if moves is not None else [])  # in the order the rules take them
     own = statements.filter(pl.col(UPN) == upn) if statements is not None else None
@@ -353,6 +354,21 @@ def in_british(explained):
     if isinstance(explained, list):
         return [in_british(item) for item in explained]
     return explained
+
+
+def _typed_wrong(upn: str) -> str:
+    """What may be wrong with a UPN asked about and found in no statement row: its check letter, or its shape
+    (the UPN itself is not repeated: a message of senrun's never shows one, docs/security.md)."""
+    from ..inputs.upn import check_letter
+
+    if len(upn) != 13 or not upn[0].isalpha() or not upn[1:12].isdigit():
+        return ": a UPN is a letter and 12 characters, the last a digit or a letter (it was typed otherwise?)"
+    try:
+        right = check_letter(upn[1:])
+    except (KeyError, ValueError, IndexError):
+        return ""
+    return "" if right == upn[0] else (f": its check letter should be {right} for its digits (a typing slip in "
+                                       "the UPN?)")
 
 
 def _history_of(own: pl.DataFrame | None, r: dict) -> list[dict]:
