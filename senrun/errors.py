@@ -39,8 +39,8 @@ CODE_WORDS = frozenset(
     "amount annual weekly monthly termly pounds date trial reg placement exclusion excluded permanent fixed term "
     "left leaver moved other see note notes missing check query withdrawn ended end start started maybe unsure "
     "possibly probably applied applying awaiting ongoing review reviewed draft proposed agreed expired closed "
-    "open error value ref nil active inactive sept jan feb mar apr jun jul aug sep oct nov dec mon tue tues wed "
-    "thu thur thurs fri sat sun".split())
+    "open error value ref nil active inactive sept feb apr aug sep oct nov mon tue tues wed thu thur thurs fri "
+    "sat".split())  # (not Jan, Jun, Jul, Mar, Dec or Sun: first names as much as months and days)
 PERSONAL_HEADER = re.compile(r"(?i)(\bbirth|\bdob\b|\bd\.o\.b\b|\bupn\b|unique pupil)")
 HIDDEN = "[hidden]"
 #: A UPN's shape (a letter, 11 digits, a digit or a temporary UPN's letter), hidden wherever it is

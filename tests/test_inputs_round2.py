@@ -371,7 +371,12 @@ def test_a_csv_saved_as_excels_csv_ms_dos_is_an_error_naming_its_row_and_encodin
 
     # (É’ and Ö’ have UTF-8's shape by chance; café's é alone has not, so the file is not all UTF-8)
     assert text_utf8("a,b\n1,É’s Ö’x café\n".encode("cp1252")).decode() == "a,b\n1,É’s Ö’x café\n"
-    for utf8 in ("Ștefan Țurcanu", "Ελληνική", "Школа", "Ysgol Ŵyl"):  # UTF-8 with one stray £: an error, not garbled
+    assert text_utf8("«JOSÉ» GARCÍA «\xa0ANDRÉ\xa0» café\n".encode("cp1252")).decode() == \
+        "«JOSÉ» GARCÍA «\xa0ANDRÉ\xa0» café\n"  # (É» and É + no-break space: UTF-8's shape by chance too)
+    import unicodedata
+
+    for utf8 in ("Ștefan Țurcanu", "Ελληνική", "ΑΒΓΔΕΖΗ", "ДЕЖЗ", "Школа", "Ysgol Ŵyl", "Łódź",
+                 unicodedata.normalize("NFD", "Siân Môn")):  # UTF-8 with one stray £: an error, not garbled
         with pytest.raises(Unreadable, match="it is UTF-8 but byte 0xA3 on row 3"):
             text_utf8(f"a\n{utf8}\n".encode() + b"\xa3 10\n")
 

@@ -374,3 +374,23 @@ def test_init_asks_for_the_date_of_each_statement_a_status_column_marks_ceased_w
         header[-1], rows = other, [[upn(1), "14/11/2005", "01/05/2010", "2001", 9876.54, value]]
         _book(folder / "SEN statements PSF.xlsx", "Statements", [header, *rows])
         assert "marks statements as ended" not in " ".join(_init(folder, tmp_path / f"{other}.yaml").output.split())
+
+
+def test_a_header_named_as_senruns_own_column_is_not_sure_beside_another_that_fits_it__spec_3(tmp_path):
+    """A council's statements headed `school_id` beside `School at 31 Aug 2012`: which one is the school that held
+    the PSF (SPEC §3) is the council's to choose, and stays a CHECK though one header is senrun's own name.  And a
+    council's own workbook whose only sheet is called Instructions is still listed as not recognised: only a
+    template's Instructions sheet, beside the input it explains, goes unlisted."""
+    folder = _council(tmp_path / "council")
+    (folder / "SEN statements PSF.xlsx").unlink()
+    _book(folder / "SEN statements PSF.xlsx", "Statements",
+          [["upn", "date_of_birth", "statement_date", "school_id", "School at 31 Aug 2012", "annual_amount"],
+           [upn(1), "14/11/2005", "01/05/2010", "2003", "2001", 9876.54],
+           [upn(2), "14/11/2005", "15/01/2011", "2001", "2001", 8400]])
+    _book(folder / "need.xlsx", "Instructions", [["DfE", "Deprivation score"], ["2001", 0.25]])
+    result = _init(folder, tmp_path / "draft.yaml")
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "draft.yaml").read_text()
+    mapped = re.findall(r'^      "([^"]+)": school_id   # (.*)$', text.split("statements:")[1], re.M)
+    assert len(mapped) == 1 and "CHECK" in mapped[0][1], mapped
+    assert "need.xlsx › Instructions: not recognised" in " ".join(result.output.split())

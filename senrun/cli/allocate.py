@@ -20,7 +20,7 @@ from .progress import steps
 AllocateQuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems, and that an earlier run "
                                                 "in --out was replaced (for cron).")]
 #: The CSVs that name children (their UPNs and dates of birth): for the SEN finance team only (docs/security.md).
-RESTRICTED_CSVS = frozenset({"psf.csv", "reconciliation.csv"})
+RESTRICTED_CSVS = frozenset({"psf.csv", "reconciliation.csv", "warnings.csv"})
 
 
 @app.command()

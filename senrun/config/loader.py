@@ -9,6 +9,7 @@ Scenario overlays (SPEC §6) are merged onto a copy of the raw mapping before va
 from __future__ import annotations
 
 import copy
+import os
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -330,8 +331,9 @@ def read_config_checked(path: Path, kind: str = "config") -> tuple[Any, dict[str
         if text == "does not exist":
             from ..suggest import missing_file_hint, typed_unseen
 
-            if "\\" in path.name or typed_unseen(path.name):  # (`accept: cfg\accepted.yaml` here, a pasted space)
-                problem += missing_file_hint(path, path.name)
+            typed = str(path)  # (a backslash typed is one only where the system's separator is /)
+            if ("\\" in typed and os.sep == "/") or typed_unseen(typed):  # `accept: cfg\accepted.yaml`, a pasted space
+                problem += missing_file_hint(path, typed)
         raise SenrunError(Issue(CONFIG, "error", problem, file=name)) from None
     # a lock file, a shortcut, a file not downloaded (an empty one is said to be empty below: a config or accept
     # list left empty on purpose is likelier than one not yet downloaded)

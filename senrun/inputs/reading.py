@@ -324,8 +324,6 @@ def _merged_words(row: int, first: int, read_blank: bool = False, default: str |
 #: class, each then looked at whole (`_utf8_written`), which at a census's size is many times quicker than one
 #: pattern for every length.
 _UTF8_LEAD = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
-#: Windows-1252's curly quotes, dashes, `…` and low quotes: after an accented capital, a pair of UTF-8's shape.
-_CP1252_MARKS = frozenset(b"\x82\x84\x85\x91\x92\x93\x94\x95\x96\x97")
 #: Bytes that Windows-1252 leaves undefined (U+FFFD if read so), and signs of Excel's "CSV (MS-DOS)", which is code
 #: page 850 on a UK PC: its £ (0x9C, Windows-1252's œ) before a figure, and its accented letters (é 0x82, â 0x83,
 #: ä 0x84, ç 0x87, ê 0x88, ë 0x89, ï 0x8B: Windows-1252's ‚ ƒ „ ‡ ˆ ‰ ‹) after a letter.  Found by one character
@@ -440,21 +438,28 @@ def _utf16_order(data: bytes) -> str | None:
 def _utf8_written(data: bytes) -> bool:
     """Whether a file that is not all UTF-8 holds a whole character written in UTF-8: then a byte that is not UTF-8
     is a slip, not the file's encoding.  Windows-1252 text can hold a pair of bytes of UTF-8's shape by chance, an
-    accented capital before a curly quote or a dash (`É’` is 0xC9 0x92, `Ö’` 0xD6 0x92: ɒ and a Hebrew accent in
-    UTF-8), so a character of two bytes whose first is one of those capitals (0xC6–0xDF) and second one of those
-    marks is not counted; any other counts (Latin-1 and Latin Extended-A letters whatever follows them, Romanian
-    ș and ț, Greek, Cyrillic), and one of three or four bytes always (Windows-1252 would need an accented small
-    letter and two curly quotes in a row)."""
+    accented capital before a curly quote, a guillemet or a no-break space (`É’` is 0xC9 0x92, ɒ in UTF-8; `É»`
+    0xC9 0xBB, ɻ; `Ö’` a Hebrew accent), so a character of two bytes counts only where a council's text has it
+    (`_COUNCIL_TEXT`: Latin-1 and Latin Extended-A letters, Romanian ș and ț, combining accents, Greek,
+    Cyrillic); one of three or four bytes always (Windows-1252 would need an accented small letter and two
+    curly quotes in a row)."""
     for found in _UTF8_LEAD.finditer(data):
         at, lead = found.start(), data[found.start()]
         size = 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
         try:
-            data[at:at + size].decode("utf-8")
+            char = data[at:at + size].decode("utf-8")
         except UnicodeDecodeError:  # (cut short, a surrogate, or a character written in more bytes than it needs)
             continue
-        if size > 2 or lead <= 0xC5 or data[at + 1] not in _CP1252_MARKS:
+        if size > 2 or any(low <= ord(char) <= high for low, high in _COUNCIL_TEXT):
             return True
     return False
+
+
+#: The characters of two bytes in UTF-8 that a council's text has: Latin-1's and Latin Extended-A's (Welsh ŵ,
+#: Polish ł, Czech č), Romanian ș and ț, combining accents (text from a Mac), Greek and Cyrillic.  Not the rest of
+#: Latin Extended-B, IPA, Armenian, Hebrew and Arabic, which Windows-1252's accented capitals before its
+#: punctuation make by chance.  (Ä, Å, Â or Ã before a curly quote still reads as a Latin letter: `MÄKELÄ’s`.)
+_COUNCIL_TEXT = ((0x00A0, 0x017F), (0x0218, 0x021B), (0x0300, 0x036F), (0x0370, 0x03FF), (0x0400, 0x04FF))
 
 
 def _is_utf8(data: bytes) -> bool:

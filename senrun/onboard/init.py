@@ -270,7 +270,7 @@ def draft(sources: list[Path], out: Path) -> Draft:
             d.checks.append(f"inputs.{also.name}: {t.label} looks like the {also.name} input too; {also.table.label} "
                             f"was taken{_why_taken(also.table, t)}"
                             f": if {t.label} is the one meant, change inputs.{also.name}'s path or sheet")
-        elif t.sheet != INSTRUCTIONS or not t.path.suffix.lower().startswith(".xls"):  # (a template's own sheet)
+        elif t.sheet != INSTRUCTIONS or not any(f.table.path == t.path for f in found.values()):  # (a template's)
             d.unmapped.append(_not_recognised(t))
     d.text = render(found, out, d)
     if not d.edits:

@@ -252,15 +252,16 @@ def propose_columns(table: Sheet, name: str) -> list[Proposal]:
         out.append(Proposal(header, column, round(score, 2)))
     out += _coded_by_values(table, name, used_h, used_c)
     urn = {p.header for p in out if p.column == URN}  # taken as the urn, but a school ID a person may choose
+    own = {c.name for c in SCHEMAS[name]}  # a header that is another column's own name is that column's
     for i, p in enumerate(out):
         if p.column == ANNUAL_AMOUNT and not says_annual(p.header):  # `Amount`: a year's? a person checks
             p = out[i] = Proposal(p.header, p.column, min(p.score, YEAR_UNSAID), p.others)
-        if p.header.strip() == p.column:  # senrun's own name (a blank template's header): nothing to choose
-            out[i] = Proposal(p.header, p.column, 1.0)
-            continue
         others = tuple(h for (h, c), score in scores
                        if c == p.column and c in SECOND_LOOK and score >= LIKELY and h != p.header
-                       and (h not in used_h or h in urn))
+                       and (h not in used_h or h in urn) and h.strip() not in own)
+        if p.header.strip() == p.column and not others and p.score >= LIKELY:  # senrun's own name (a template's),
+            out[i] = Proposal(p.header, p.column, 1.0)                     # no other header to choose, values fit
+            continue
         if others:
             out[i] = Proposal(p.header, p.column, min(p.score, 0.9), others)
     order = [c.name for c in SCHEMAS[name]]

@@ -367,8 +367,8 @@ def _typed_wrong(upn: str) -> str:
         right = check_letter(upn[1:])
     except (KeyError, ValueError, IndexError):
         return ""
-    return "" if right == upn[0] else (f": its check letter should be {right} for its digits (a typing slip in "
-                                       "the UPN?)")
+    # (no letter is named: a digit typed wrong looks the same, and the letter its digits give may be another child's)
+    return "" if right == upn[0] else ": its check letter does not fit its digits (a letter or a digit typed wrong?)"
 
 
 def _history_of(own: pl.DataFrame | None, r: dict) -> list[dict]:
