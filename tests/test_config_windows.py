@@ -68,11 +68,14 @@ def test_an_accept_list_path_with_a_backslash_is_told_to_use_a_slash(tmp_path):
     config.write_text(config.read_text() + "accept: cfg\\accepted.yaml\n")
     with pytest.raises(SenrunError) as info:
         load_config(config)
-    assert "written with /" in str(info.value) and f"write '{tmp_path.as_posix()}/cfg/accepted.yaml'" in str(info.value)
-    config.write_text(config.read_text().replace("accept: cfg\\accepted.yaml", "accept: acepted.yaml"))
-    with pytest.raises(SenrunError) as info:  # (no backslash typed: no word of one, wherever the folder is)
+    assert "written with /" in str(info.value) and "write 'cfg/accepted.yaml'" in str(info.value)  # (as typed)
+    folder = tmp_path / "SEN\\2013"  # (no backslash typed: no word of one, wherever the config's folder is)
+    folder.mkdir()
+    config = write_run(folder, statements=[statement(U1, "2005-05-05")])
+    config.write_text(config.read_text() + "accept: acepted.yaml\n")
+    with pytest.raises(SenrunError) as info:
         load_config(config)
-    assert "written with /" not in str(info.value)
+    assert "no such accept list file" in str(info.value) and "written with /" not in str(info.value)
 
 
 def test_a_config_notepad_saved_with_txt_added_is_named_with_the_rename_to_make(tmp_path):

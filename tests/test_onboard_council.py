@@ -394,3 +394,13 @@ def test_a_header_named_as_senruns_own_column_is_not_sure_beside_another_that_fi
     mapped = re.findall(r'^      "([^"]+)": school_id   # (.*)$', text.split("statements:")[1], re.M)
     assert len(mapped) == 1 and "CHECK" in mapped[0][1], mapped
     assert "need.xlsx › Instructions: not recognised" in " ".join(result.output.split())
+    # the other way round: `PSF School (DfE)` chosen, senrun's own `school_id` beside it is still named as possible
+    (folder / "SEN statements PSF.xlsx").unlink()
+    _book(folder / "SEN statements PSF.xlsx", "Statements",
+          [["upn", "date_of_birth", "statement_date", "PSF School (DfE)", "school_id", "annual_amount"],
+           [upn(1), "14/11/2005", "01/05/2010", "2001", "2003", 9876.54],
+           [upn(2), "14/11/2005", "15/01/2011", "2001", "2001", 8400]])
+    result = _init(folder, tmp_path / "draft2.yaml")
+    text = (tmp_path / "draft2.yaml").read_text()
+    mapped = re.findall(r'^      "([^"]+)": school_id   # (.*)$', text.split("statements:")[1], re.M)
+    assert len(mapped) == 1 and "CHECK" in mapped[0][1], mapped

@@ -328,12 +328,6 @@ def read_config_checked(path: Path, kind: str = "config") -> tuple[Any, dict[str
         if text != "does not exist" and _a_spreadsheet(path, _head(path)):  # a census of megabytes: not "too big"
             raise SenrunError(_spreadsheet_given(path, kind)) from None
         problem = f"no such {what} file: {path}" if text == "does not exist" else f"the {what} {path} {text}"
-        if text == "does not exist":
-            from ..suggest import missing_file_hint, typed_unseen
-
-            typed = str(path)  # (a backslash typed is one only where the system's separator is /)
-            if ("\\" in typed and os.sep == "/") or typed_unseen(typed):  # `accept: cfg\accepted.yaml`, a pasted space
-                problem += missing_file_hint(path, typed)
         raise SenrunError(Issue(CONFIG, "error", problem, file=name)) from None
     # a lock file, a shortcut, a file not downloaded (an empty one is said to be empty below: a config or accept
     # list left empty on purpose is likelier than one not yet downloaded)
@@ -360,8 +354,20 @@ def load_config(path: str | Path) -> Config:
         try:
             load_accept_file(cfg.accept)
         except SenrunError as exc:
-            raise ConfigError(list(exc.issues), inputs=cfg.inputs) from None
+            typed = raw.get("accept") if isinstance(raw, dict) else None
+            raise ConfigError([replace(i, message=i.message + _typed_hint(cfg.accept, typed)) for i in exc.issues],
+                              inputs=cfg.inputs) from None
     return cfg
+
+
+def _typed_hint(path: Path, typed) -> str:
+    """For an accept list the config names that is not there: what its path as typed shows (a backslash where the
+    system's separator is /, a line break from YAML's escapes, a pasted no-break space), else ""."""
+    if not isinstance(typed, str) or path.exists():
+        return ""
+    from ..suggest import missing_file_hint, typed_unseen
+
+    return missing_file_hint(path, typed) if ("\\" in typed and os.sep == "/") or typed_unseen(typed) else ""
 
 
 def load_accept_file(path: Path) -> tuple[Acceptance, ...]:

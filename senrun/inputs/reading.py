@@ -436,30 +436,21 @@ def _utf16_order(data: bytes) -> str | None:
 
 
 def _utf8_written(data: bytes) -> bool:
-    """Whether a file that is not all UTF-8 holds a whole character written in UTF-8: then a byte that is not UTF-8
-    is a slip, not the file's encoding.  Windows-1252 text can hold a pair of bytes of UTF-8's shape by chance, an
-    accented capital before a curly quote, a guillemet or a no-break space (`É’` is 0xC9 0x92, ɒ in UTF-8; `É»`
-    0xC9 0xBB, ɻ; `Ö’` a Hebrew accent), so a character of two bytes counts only where a council's text has it
-    (`_COUNCIL_TEXT`: Latin-1 and Latin Extended-A letters, Romanian ș and ț, combining accents, Greek,
-    Cyrillic); one of three or four bytes always (Windows-1252 would need an accented small letter and two
-    curly quotes in a row)."""
+    """Whether a file that is not all UTF-8 holds a whole character written in UTF-8 (its lead byte and every byte
+    after it that it needs): then a byte that is not UTF-8 is a slip, not the file's encoding.  An accented small
+    letter of Windows-1252 before a curly quote (`Renée’s`, 0xE9 0x92 then a letter) is no whole character, and
+    the file reads as Windows-1252.  An accented capital before one (`É’`, 0xC9 0x92) is one, ɒ, and the file is
+    refused, naming the row: of the two, the one that can be wrong is a refusal, never UTF-8 names read as
+    Windows-1252 in every output (`Trương` as `TrÆ°Æ¡ng`)."""
     for found in _UTF8_LEAD.finditer(data):
         at, lead = found.start(), data[found.start()]
         size = 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
         try:
-            char = data[at:at + size].decode("utf-8")
+            data[at:at + size].decode("utf-8")
         except UnicodeDecodeError:  # (cut short, a surrogate, or a character written in more bytes than it needs)
             continue
-        if size > 2 or any(low <= ord(char) <= high for low, high in _COUNCIL_TEXT):
-            return True
+        return True
     return False
-
-
-#: The characters of two bytes in UTF-8 that a council's text has: Latin-1's and Latin Extended-A's (Welsh ŵ,
-#: Polish ł, Czech č), Romanian ș and ț, combining accents (text from a Mac), Greek and Cyrillic.  Not the rest of
-#: Latin Extended-B, IPA, Armenian, Hebrew and Arabic, which Windows-1252's accented capitals before its
-#: punctuation make by chance.  (Ä, Å, Â or Ã before a curly quote still reads as a Latin letter: `MÄKELÄ’s`.)
-_COUNCIL_TEXT = ((0x00A0, 0x017F), (0x0218, 0x021B), (0x0300, 0x036F), (0x0370, 0x03FF), (0x0400, 0x04FF))
 
 
 def _is_utf8(data: bytes) -> bool:

@@ -258,7 +258,7 @@ def propose_columns(table: Sheet, name: str) -> list[Proposal]:
             p = out[i] = Proposal(p.header, p.column, min(p.score, YEAR_UNSAID), p.others)
         others = tuple(h for (h, c), score in scores
                        if c == p.column and c in SECOND_LOOK and score >= LIKELY and h != p.header
-                       and (h not in used_h or h in urn) and h.strip() not in own)
+                       and (h not in used_h or h in urn) and h.strip() not in own - {p.column})
         if p.header.strip() == p.column and not others and p.score >= LIKELY:  # senrun's own name (a template's),
             out[i] = Proposal(p.header, p.column, 1.0)                     # no other header to choose, values fit
             continue
