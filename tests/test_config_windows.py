@@ -93,3 +93,13 @@ def test_a_windows_path_whose_backslash_is_no_yaml_escape_is_told_to_use_a_slash
         load_config(config)
     [error] = info.value.issues
     assert error.row is not None and "write a Windows path with /" in error.message
+
+
+def test_an_accept_list_whose_name_is_too_long_for_the_system_is_said_to_be_so_not_a_failure(tmp_path):
+    # the hint built from the path typed asked the system whether the file was there, and a name too long for it
+    # had stopped the run as "File name too long", with no JSON
+    config = _config(tmp_path)
+    config.write_text(config.read_text() + f"accept: {'a' * 300}.yaml\n")
+    with pytest.raises(SenrunError) as info:
+        load_config(config)
+    assert "more than this system takes for one name" in str(info.value)

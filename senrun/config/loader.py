@@ -363,10 +363,17 @@ def load_config(path: str | Path) -> Config:
 def _typed_hint(path: Path, typed) -> str:
     """For an accept list the config names that is not there: what its path as typed shows (a backslash where the
     system's separator is /, a line break from YAML's escapes, a pasted no-break space), else ""."""
-    if not isinstance(typed, str) or path.exists():
+    if not isinstance(typed, str):
+        return ""
+    try:
+        if path.exists():
+            return ""
+    except OSError:  # (a name too long for the system: its message says so)
         return ""
     from ..suggest import missing_file_hint, typed_unseen
+    from .yamlsafe import unquoted_word
 
+    typed = unquoted_word(typed)  # (Word's curly quotes, read as YAML's)
     return missing_file_hint(path, typed) if ("\\" in typed and os.sep == "/") or typed_unseen(typed) else ""
 
 

@@ -388,15 +388,18 @@ def _utf8(data: bytes, encoding: str | None = None) -> bytes:
         data = data[3:]
     if data.isascii() or _is_utf8(data):
         return data
-    if _utf8_written(data):  # UTF-8 characters beside bytes that are not UTF-8: two encodings
+    written = _utf8_written(data)
+    if written is not None:  # UTF-8 characters beside bytes that are not UTF-8: two encodings
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            row = _row_of(data, exc.start)
-            raise Unreadable(f"is not in one text encoding: it is UTF-8 but byte 0x{data[exc.start]:02X} on row "
-                             f"{row} is not (a character typed in another program?): correct it and save the "
-                             "file as \"CSV UTF-8\", or name the file's encoding with `encoding:` in the config",
-                             row=row) from None
+            row, seen = _row_of(data, exc.start), _row_of(data, written)
+            raise Unreadable(f"is not in one text encoding: it is UTF-8 (row {seen} holds a character written in "
+                             f"UTF-8) but byte 0x{data[exc.start]:02X} on row {row} is not (a character typed in "
+                             "another program?): correct it and save the file as \"CSV UTF-8\". If the file is "
+                             f"Excel's \"CSV\" (Windows-1252), what looks like UTF-8 on row {seen} is two of its "
+                             "characters side by side (an accented capital and a quote or a dash): name its encoding "
+                             "with `encoding: cp1252` in the config", row=row) from None
     text = data.decode("cp1252", errors="replace")
     if text[:4096].count("\ufffd") > 8:
         raise Unreadable("is not a text file (it looks like binary data)")
@@ -435,9 +438,9 @@ def _utf16_order(data: bytes) -> str | None:
     return None
 
 
-def _utf8_written(data: bytes) -> bool:
-    """Whether a file that is not all UTF-8 holds a whole character written in UTF-8 (its lead byte and every byte
-    after it that it needs): then a byte that is not UTF-8 is a slip, not the file's encoding.  An accented small
+def _utf8_written(data: bytes) -> int | None:
+    """Where a file that is not all UTF-8 holds its first whole character written in UTF-8 (its lead byte and every
+    byte after it that it needs), or None: then a byte that is not UTF-8 is a slip, not the file's encoding.  An accented small
     letter of Windows-1252 before a curly quote (`Renée’s`, 0xE9 0x92 then a letter) is no whole character, and
     the file reads as Windows-1252.  An accented capital before one (`É’`, 0xC9 0x92) is one, ɒ, and the file is
     refused, naming the row: of the two, the one that can be wrong is a refusal, never UTF-8 names read as
@@ -449,8 +452,8 @@ def _utf8_written(data: bytes) -> bool:
             data[at:at + size].decode("utf-8")
         except UnicodeDecodeError:  # (cut short, a surrogate, or a character written in more bytes than it needs)
             continue
-        return True
-    return False
+        return at
+    return None
 
 
 def _is_utf8(data: bytes) -> bool:
