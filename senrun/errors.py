@@ -19,9 +19,6 @@ PERSONAL_FIELDS = frozenset({"upn", "date_of_birth"})
 #: Columns that hold a school's id: an issue's value there that looks like a child's data (`looks_personal`,
 #: `school_cell_personal`: a UPN or a date of birth typed one column off, or a name) is personal too.
 SCHOOL_FIELDS = frozenset({"school_id", "successor_id", "from_school_id", "to_school_id"})
-#: A user's header that says its cells are a child's date of birth or UPN, whatever senrun column it was mapped
-#: to (a `Date of Birth` column mapped as a move's date by mistake): its values are the child's personal data
-#: (a cell's value, `field` given; a totals row's label, shown on purpose, has none).
 #: The columns of a child's row that hold a code, a date or an amount (census, statements, moves): a cell of words
 #: there that are none of the words such columns hold (`CODE_WORDS`) is most often a name, a row shifted one column
 #: as Excel's "Delete cells › shift left" leaves it, and is hidden as a name in a school cell is.
@@ -41,6 +38,9 @@ CODE_WORDS = frozenset(
     "possibly probably applied applying awaiting ongoing review reviewed draft proposed agreed expired closed "
     "open error value ref nil active inactive sept feb apr aug sep oct nov mon tue tues wed thu thur thurs fri "
     "sat".split())  # (not Jan, Jun, Jul, Mar, Dec or Sun: first names as much as months and days)
+#: A user's header that says its cells are a child's date of birth or UPN, whatever senrun column it was mapped
+#: to (a `Date of Birth` column mapped as a move's date by mistake): its values are the child's personal data
+#: (a cell's value, `field` given; a totals row's label, shown on purpose, has none).
 PERSONAL_HEADER = re.compile(r"(?i)(\bbirth|\bdob\b|\bd\.o\.b\b|\bupn\b|unique pupil)")
 HIDDEN = "[hidden]"
 #: A UPN's shape (a letter, 11 digits, a digit or a temporary UPN's letter), hidden wherever it is
@@ -105,9 +105,9 @@ def words_not_an_id(text: object) -> bool:
 
 
 def not_code_words(text: object) -> bool:
-    """Whether a code, date or amount cell of a child's row holds words and no digit (`words_not_an_id`) that are
-    not the words such cells hold, nor a slip of one (CODE_WORDS): `Zoë O’Brien`, `Llewellyn`, but not `Managed`,
-    `Statment` or `Yes`."""
+    """Whether a code, date or amount cell of a child's row holds words and no digit, three letters or more, that are
+    not the words such cells hold, nor a slip of one (CODE_WORDS, `_typed_for`): `Zoë O’Brien`, `Llewellyn`, `ANN`,
+    but not `Managed`, `Statment`, `Yes` or `abc`."""
     text = str(text or "")
     letters = sum(ch.isalpha() for ch in text)
     if any(ch.isdigit() for ch in text) or letters < 3:

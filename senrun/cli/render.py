@@ -32,7 +32,7 @@ def personal_shown() -> bool:
 
 
 def _visible(issues) -> list[Issue]:
-    return list(issues) if _PERSONAL["show"] else [i.hidden() for i in issues]
+    return list(issues) if personal_shown() else [i.hidden() for i in issues]
 
 
 def in_order(issues) -> list[Issue]:

@@ -440,9 +440,9 @@ def _utf16_order(data: bytes) -> str | None:
 
 def _utf8_written(data: bytes) -> int | None:
     """Where a file that is not all UTF-8 holds its first whole character written in UTF-8 (its lead byte and every
-    byte after it that it needs), or None: then a byte that is not UTF-8 is a slip, not the file's encoding.  An accented small
-    letter of Windows-1252 before a curly quote (`Renée’s`, 0xE9 0x92 then a letter) is no whole character, and
-    the file reads as Windows-1252.  An accented capital before one (`É’`, 0xC9 0x92) is one, ɒ, and the file is
+    byte after it that it needs), or None: then a byte that is not UTF-8 is a slip, not the file's encoding.  An
+    accented small letter of Windows-1252 before a curly quote (`Renée’s`, 0xE9 0x92 then a letter) is no whole
+    character, and the file reads as Windows-1252.  An accented capital before one (`É’`, 0xC9 0x92) is one, ɒ, and the file is
     refused, naming the row: of the two, the one that can be wrong is a refusal, never UTF-8 names read as
     Windows-1252 in every output (`Trương` as `TrÆ°Æ¡ng`)."""
     for found in _UTF8_LEAD.finditer(data):

@@ -159,14 +159,11 @@ def write_whole(path: Path, data: bytes, mode: int = 0o666, replace: bool = True
                 raise FileExistsError(errno.EEXIST, "File exists", str(path)) from None
             os.replace(part, path)
     except OSError as exc:
-        part.unlink(missing_ok=True)
         if exc.filename == str(part):  # said of the user's file, not of the hidden one
             raise type(exc)(exc.errno, exc.strerror, str(path)) from None
         raise
-    except BaseException:
+    finally:  # (renamed into place, it is gone already; linked, or on a failure, it goes)
         part.unlink(missing_ok=True)
-        raise
-    part.unlink(missing_ok=True)
 
 
 def _write_all(fd: int, data: bytes) -> None:

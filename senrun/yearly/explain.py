@@ -219,8 +219,7 @@ def _child_line(r: dict, cfg: Config, statements: str, personal: bool, segments:
                else f"moved on to {went}, the PSF went with the child") if went is not None else ""
     # a statement issued on or after the policy start never held funding (SPEC §3): nothing stopped, so no date
     undated = r["reason"] == POST_POLICY
-    paid = (f"paid {r['units']} {unit} ({r['paid_from']:%d/%m/%Y} – {r['paid_to']:%d/%m/%Y})" if r["units"]
-            else "paid nothing")
+    paid = (f"paid {r['units']} {unit} ({r['paid_from']} – {r['paid_to']})" if r["units"] else "paid nothing")
     rates = _rates_text(r, segments, cfg)  # (the annual amount is then the last rate)
     who = (f"{r[UPN]} ({r['stream']}), born {r['date_of_birth']}" if personal
            else f"{statements} row {r[ROW]} ({r['stream']})")
@@ -356,19 +355,18 @@ def in_british(explained):
     return explained
 
 
-def _typed_wrong(upn: str) -> str:
-    """What may be wrong with a UPN asked about and found in no statement row: its check letter, or its shape
-    (the UPN itself is not repeated: a message of senrun's never shows one, docs/security.md)."""
-    from ..inputs.upn import check_letter
+#: What is said of a UPN asked about and found in no statement row, by its `upn_status` (no letter is named: a digit
+#: typed wrong looks the same, and the letter its digits give may be another child's).
+_UPN_TYPED = {"malformed": ": a UPN is a letter and 12 characters, the last a digit or a letter (it was typed otherwise?)",
+              "bad_letter": ": its check letter does not fit its digits (a letter or a digit typed wrong?)"}
 
-    if len(upn) != 13 or not upn[0].isalpha() or not upn[1:12].isdigit():
-        return ": a UPN is a letter and 12 characters, the last a digit or a letter (it was typed otherwise?)"
-    try:
-        right = check_letter(upn[1:])
-    except (KeyError, ValueError, IndexError):
-        return ""
-    # (no letter is named: a digit typed wrong looks the same, and the letter its digits give may be another child's)
-    return "" if right == upn[0] else ": its check letter does not fit its digits (a letter or a digit typed wrong?)"
+
+def _typed_wrong(upn: str) -> str:
+    """What may be wrong with a UPN asked about and found in no statement row: its shape or its check letter (the
+    UPN itself is not repeated: a message of senrun's never shows one, docs/security.md)."""
+    from ..inputs.upn import upn_status
+
+    return _UPN_TYPED.get(pl.select(upn_status(pl.lit(upn))).item(), "")
 
 
 def _history_of(own: pl.DataFrame | None, r: dict) -> list[dict]:
@@ -479,7 +477,7 @@ def _statement_trail(r: dict, result: RunResult, moves: list[dict], history_rows
              "units": x["units"], "amount": x["paid_amount"],
              "text": (f"paid at {x['paid_school_id']}: {x['units']} "
                       f"{'month(s)' if cfg.prorate == 'months' else 'day(s)'}"
-                      + (f" ({x['paid_from']:%d/%m/%Y} – {x['paid_to']:%d/%m/%Y})" if x["paid_from"] else "")
+                      + (f" ({x['paid_from']} – {x['paid_to']})" if x["paid_from"] else "")
                       + _rates_text(x, segments, cfg) + f" = {fmt_gbp(x['paid_amount'])}")} for x in lines]
     released = sum(x["released_amount"] for x in lines)
     age = _age_steps(r, cfg, personal)
